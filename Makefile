@@ -1,0 +1,34 @@
+# The two commands of README.md: `make demo` and `make test`. Both create .venv on first use.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test test-all lint bench fixtures clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(BIN)/crm-audit check fixtures/acme --out build/demo; rc=$$?; \
+	  echo "gate exit code: $$rc (0 pass, 1 fail); results in build/demo/"; test $$rc -le 1
+
+test: $(STAMP)
+	$(BIN)/ruff check auditor tests benchmarks
+	$(BIN)/python -m pytest -q
+
+test-all: $(STAMP)
+	$(BIN)/python -m pytest -q -m ''
+
+lint: $(STAMP)
+	$(BIN)/ruff check auditor tests benchmarks
+	$(BIN)/ruff format --check auditor tests benchmarks
+
+fixtures: $(STAMP)
+	$(BIN)/crm-audit synth --rows 2000 --seed 7 --out fixtures/acme
+
+clean:
+	rm -rf build .pytest_cache

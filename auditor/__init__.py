@@ -1,0 +1,3 @@
+"""crm-auditor: data-quality and hygiene auditor for CRM data."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,104 @@
+"""The contract between the check engine and a rule kind.
+
+A rule kind is one file in `auditor/checks/kinds/` that defines `KIND = RuleKind(...)`:
+a vectorized mask function, the parameters it takes, a message, optionally a function
+that suggests a fixed value, and examples that the test-suite runs. Rule *instances*
+are YAML in `rules/`; see `auditor/checks/packs.py`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+import pandas as pd
+
+from auditor.model import Entity
+
+
+class Severity(StrEnum):
+    ERROR = "error"
+    WARNING = "warning"
+    INFO = "info"
+
+
+class Dimension(StrEnum):
+    COMPLETENESS = "completeness"
+    VALIDITY = "validity"
+    UNIQUENESS = "uniqueness"
+    CONSISTENCY = "consistency"
+    TIMELINESS = "timeliness"
+    ACCURACY = "accuracy"
+
+
+@dataclass(frozen=True)
+class CheckContext:
+    """What a check may read besides the column it checks. Checks never modify any of it."""
+
+    entity: Entity
+    frame: pd.DataFrame
+    """The typed table of the entity under check (canonical column names)."""
+    raw: pd.DataFrame
+    """The same table as read, every value a string or missing (for the `type` kind)."""
+    tables: Mapping[str, pd.DataFrame]
+    """Typed tables of every loaded entity, for foreign keys and staleness."""
+    as_of: pd.Timestamp
+    """The audit's notion of "now" (tz-naive, UTC); future dates and staleness are judged against it."""
+    default_region: str = "US"
+    """ISO 3166 alpha-2 region for phone numbers written without a country prefix."""
+
+
+@dataclass(frozen=True)
+class Param:
+    """A parameter a rule kind accepts; `kind` is a python type used to validate the YAML value."""
+
+    name: str
+    kind: type | tuple[type, ...]
+    default: Any = None
+    required: bool = False
+    help: str = ""
+
+
+@dataclass(frozen=True)
+class Example:
+    """Values that must pass and fail under `params`; the tests run every kind's examples."""
+
+    params: Mapping[str, Any]
+    passes: tuple[Any, ...]
+    fails: tuple[Any, ...]
+    entity: str = "contacts"
+    field: str = "email"
+    extra_columns: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    """Other columns of the example frame, aligned with `passes + fails`."""
+
+
+CheckFn = Callable[[pd.Series, Mapping[str, Any], CheckContext], pd.Series]
+"""(values of one field, rule params, context) -> boolean Series on the same index, True = passes.
+
+Missing values pass unless the kind is about presence (`required`, `conditional`): a
+missing value is one defect, reported once, by the rule that is about it.
+"""
+
+SuggestFn = Callable[[pd.Series, Mapping[str, Any], CheckContext], pd.Series]
+"""(failing values, rule params, context) -> suggested fixed values on the same index (NA where none)."""
+
+
+@dataclass(frozen=True)
+class RuleKind:
+    name: str
+    summary: str
+    dimension: Dimension
+    check: CheckFn
+    message: str
+    """Default message; `{field}`, `{value}` and any parameter name are substituted."""
+    params: tuple[Param, ...] = ()
+    suggest: SuggestFn | None = None
+    examples: tuple[Example, ...] = ()
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)

@@ -1,0 +1,34 @@
+"""The registry of rule kinds: one module per kind in this package, each defining `KIND`."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from difflib import get_close_matches
+from functools import cache
+
+from auditor.checks.base import RuleKind
+
+
+@cache
+def registry() -> dict[str, RuleKind]:
+    kinds: dict[str, RuleKind] = {}
+    for info in pkgutil.iter_modules(__path__):
+        if info.name.startswith("_"):
+            continue
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        kind: RuleKind = module.KIND
+        if kind.name in kinds:
+            raise RuntimeError(f"two rule kinds are named {kind.name!r}")
+        kinds[kind.name] = kind
+    return kinds
+
+
+def get_kind(name: str) -> RuleKind:
+    """The kind called `name`; a KeyError that suggests the closest name on a typo."""
+    kinds = registry()
+    if name in kinds:
+        return kinds[name]
+    close = get_close_matches(name, kinds, n=1, cutoff=0.5)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise KeyError(f"unknown rule kind {name!r}{hint} (known: {', '.join(sorted(kinds))})")

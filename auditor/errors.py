@@ -1,0 +1,49 @@
+"""Exceptions for misuse: bad configuration or unreadable input.
+
+A failing record is a finding, never an exception. These carry the place (file, line,
+row, column, rule) so that the CLI can print one line a person can act on.
+"""
+
+from __future__ import annotations
+
+
+class AuditorError(Exception):
+    """Base class; `str(err)` is the one-line message the CLI prints."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        file: str | None = None,
+        line: int | None = None,
+        row: int | None = None,
+        column: str | None = None,
+        rule: str | None = None,
+    ) -> None:
+        self.message = message
+        self.file = file
+        self.line = line
+        self.row = row
+        self.column = column
+        self.rule = rule
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = []
+        if self.file:
+            where.append(str(self.file) + (f":{self.line}" if self.line else ""))
+        if self.row is not None:
+            where.append(f"row {self.row}")
+        if self.column:
+            where.append(f"column {self.column!r}")
+        if self.rule:
+            where.append(f"rule {self.rule!r}")
+        return (", ".join(where) + ": " if where else "") + self.message
+
+
+class InputError(AuditorError):
+    """Input that cannot be read: missing, empty, undecodable, malformed."""
+
+
+class ConfigError(AuditorError):
+    """A configuration file, mapping or rule pack that is malformed."""
