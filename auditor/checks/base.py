@@ -9,7 +9,8 @@ are YAML in `rules/`; see `auditor/checks/packs.py`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from enum import StrEnum
 from typing import Any
 
@@ -70,8 +71,10 @@ class Example:
     fails: tuple[Any, ...]
     entity: str = "contacts"
     field: str = "email"
-    extra_columns: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
+    extra_columns: Mapping[str, tuple[Any, ...]] = dataclass_field(default_factory=dict)
     """Other columns of the example frame, aligned with `passes + fails`."""
+    tables: Mapping[str, Mapping[str, tuple[Any, ...]]] = dataclass_field(default_factory=dict)
+    """Other entities' tables (entity -> column -> values), for kinds that look across tables."""
 
 
 CheckFn = Callable[[pd.Series, Mapping[str, Any], CheckContext], pd.Series]
@@ -84,6 +87,10 @@ missing value is one defect, reported once, by the rule that is about it.
 SuggestFn = Callable[[pd.Series, Mapping[str, Any], CheckContext], pd.Series]
 """(failing values, rule params, context) -> suggested fixed values on the same index (NA where none)."""
 
+DisplayFn = Callable[[pd.Series, Mapping[str, Any], CheckContext], pd.Series]
+"""(failing values, rule params, context) -> the value a finding shows as `{value}`, when the cell
+itself is not what failed (staleness shows the last touch, not `updated_at`)."""
+
 
 @dataclass(frozen=True)
 class RuleKind:
@@ -92,9 +99,13 @@ class RuleKind:
     dimension: Dimension
     check: CheckFn
     message: str
-    """Default message; `{field}`, `{value}` and any parameter name are substituted."""
+    """Default message; `{field}`, `{value}`, `{dtype}`, any parameter name and any column of the
+    record (`{status}`) are substituted."""
     params: tuple[Param, ...] = ()
     suggest: SuggestFn | None = None
+    display: DisplayFn | None = None
+    message_vars: Callable[[Mapping[str, Any], str, CheckContext], Mapping[str, Any]] | None = None
+    """(params, field, context) -> extra `{names}` for the message (e.g. a readable range)."""
     examples: tuple[Example, ...] = ()
 
     def param(self, name: str) -> Param:
