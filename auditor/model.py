@@ -287,7 +287,11 @@ ENTITIES: dict[str, Entity] = {
                 Field("opened_at", Role.DATETIME, required=True),
                 Field("first_response_at", Role.DATETIME),
                 Field("resolved_at", Role.DATETIME),
-                Field("contacts_needed", Role.COUNT, "customer interactions until resolution (1 = first-contact resolution)"),
+                Field(
+                    "contacts_needed",
+                    Role.COUNT,
+                    "customer interactions until resolution (1 = first-contact resolution)",
+                ),
                 *_common_tail(),
             ),
             ("ticket", "cases", "case", "zgloszenia"),

@@ -29,6 +29,6 @@ def get_kind(name: str) -> RuleKind:
     kinds = registry()
     if name in kinds:
         return kinds[name]
-    close = get_close_matches(name, kinds, n=1, cutoff=0.5)
+    close = get_close_matches(name, kinds, n=1, cutoff=0.7)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise KeyError(f"unknown rule kind {name!r}{hint} (known: {', '.join(sorted(kinds))})")

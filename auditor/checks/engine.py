@@ -1,0 +1,419 @@
+"""Runs rules over loaded tables: rules -> pandera schemas -> lazy validation -> findings.
+
+Each (rule, field) becomes a pandera `Check` on that column; one `DataFrameSchema` per entity
+is validated lazily, so every failing row of every rule is collected in one pass. Failure
+cases then become findings: one row per (record, field, rule), in a DataFrame.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from auditor.checks.base import CheckContext, RuleKind, Severity
+from auditor.checks.kinds import get_kind
+from auditor.checks.rule import Rule
+from auditor.model import ENTITIES, Entity
+
+FINDING_COLUMNS = (
+    "entity",
+    "record_id",
+    "field",
+    "rule_id",
+    "severity",
+    "dimension",
+    "message",
+    "value",
+    "suggested_value",
+    "owner",
+    "file",
+    "row",
+)
+MISSING_VALUE_TEXT = "(empty)"
+_SEP = "::"
+
+
+class TableLike(Protocol):
+    entity: str
+    source: str
+    raw: pd.DataFrame
+    frame: pd.DataFrame
+    row_numbers: pd.Series
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    """What one rule did: soda-style counts, judged by the gate and the reports afterwards."""
+
+    rule_id: str
+    kind: str
+    entity: str
+    fields: tuple[str, ...]
+    severity: Severity
+    dimension: str
+    status: str
+    """passed | failed | not_evaluated | error"""
+    evaluated: int
+    """records the rule applied to (its `when` matched and at least one field was present)"""
+    failed: int
+    """distinct records with at least one finding"""
+    findings: int
+    reason: str | None = None
+    origin: str = ""
+
+
+@dataclass(frozen=True)
+class StructuralIssue:
+    """A problem with a table as a whole, such as a required column that no header maps to."""
+
+    entity: str
+    file: str
+    field: str
+    message: str
+    severity: Severity = Severity.ERROR
+
+
+@dataclass
+class CheckResult:
+    findings: pd.DataFrame
+    outcomes: list[RuleOutcome]
+    structural: list[StructuralIssue]
+
+
+def when_mask(frame: pd.DataFrame, when: Mapping[str, Any] | None) -> pd.Series:
+    """Rows a rule applies to. A `when` on a column the table lacks selects no row."""
+    mask = pd.Series(True, index=frame.index)
+    for name, condition in (when or {}).items():
+        if name not in frame.columns:
+            return pd.Series(False, index=frame.index)
+        column = frame[name]
+        if isinstance(condition, list):
+            mask &= column.isin(condition)
+        elif "in" in condition:
+            mask &= column.isin(condition["in"])
+        elif "not_in" in condition:
+            mask &= ~column.isin(condition["not_in"])
+        elif "present" in condition:
+            mask &= column.notna() if condition["present"] else column.isna()
+    return mask.fillna(False).astype(bool)
+
+
+def record_ids(entity: Entity, frame: pd.DataFrame, row_numbers: pd.Series) -> pd.Series:
+    """Primary key as text; a record without one is named by its row (`row:17`)."""
+    by_row = "row:" + row_numbers.astype("int64").astype(str)
+    if entity.primary_key not in frame.columns:
+        return by_row
+    ids = frame[entity.primary_key].astype("str")
+    return ids.where(frame[entity.primary_key].notna(), by_row)
+
+
+def _make_check(rule: Rule, kind: RuleKind, field: str, ctx: CheckContext, applies: pd.Series) -> pa.Check:
+    def run(values: pd.Series) -> pd.Series:
+        ok = kind.check(values, rule.params, ctx)
+        return ok | ~applies
+
+    return pa.Check(run, name=f"{rule.id}{_SEP}{field}", ignore_na=False)
+
+
+def _format_messages(
+    template: str,
+    field: str,
+    values: pd.Series,
+    frame: pd.DataFrame,
+    variables: Mapping[str, Any],
+) -> pd.Series:
+    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    constant = {"field": field, **variables}
+    per_row = [n for n in names if n not in constant]
+    if not per_row:
+        text = template.format_map(_Default(constant))
+        return pd.Series(text, index=values.index, dtype="object")
+    columns = {
+        n: values if n == "value" else frame.loc[values.index, n] if n in frame.columns else None for n in per_row
+    }
+    rows = []
+    for i in range(len(values)):
+        mapping = dict(constant)
+        for n, col in columns.items():
+            if col is not None:
+                cell = col.iat[i]
+                mapping[n] = _Shown(MISSING_VALUE_TEXT if _is_missing(cell) else cell)
+        rows.append(template.format_map(_Default(mapping)))
+    return pd.Series(rows, index=values.index, dtype="object")
+
+
+def _is_missing(value: Any) -> bool:
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False
+
+
+class _Shown(str):
+    """A cell rendered for a message: `!r` quotes it like text, missing shows as (empty)."""
+
+    def __new__(cls, value: Any) -> _Shown:
+        if isinstance(value, pd.Timestamp):
+            value = value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat(sep=" ")
+        elif isinstance(value, float) and value.is_integer():
+            value = int(value)
+        return super().__new__(cls, value)
+
+    def __repr__(self) -> str:
+        return str(self) if str(self) == MISSING_VALUE_TEXT else "'" + str(self) + "'"
+
+
+class _Default(dict):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+def run_checks(
+    tables: Mapping[str, TableLike],
+    rules: Sequence[Rule],
+    *,
+    as_of: pd.Timestamp,
+    default_region: str = "US",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> CheckResult:
+    typed = {name: t.frame for name, t in tables.items()}
+    outcomes: list[RuleOutcome] = []
+    parts: list[pd.DataFrame] = []
+    structural = _structural_issues(tables)
+    by_entity: dict[str, list[Rule]] = {}
+    for rule in rules:
+        by_entity.setdefault(rule.entity, []).append(rule)
+    done = 0
+    for entity_name, entity_rules in by_entity.items():
+        table = tables.get(entity_name)
+        if table is None:
+            outcomes += [_not_evaluated(r, f"no {entity_name} table in the input") for r in entity_rules]
+            done += len(entity_rules)
+            continue
+        entity_parts, entity_outcomes = _check_entity(
+            ENTITIES[entity_name], table, entity_rules, typed, as_of, default_region
+        )
+        parts += entity_parts
+        outcomes += entity_outcomes
+        done += len(entity_rules)
+        if progress:
+            progress(f"checked {entity_name}", done, len(rules))
+    findings = pd.concat(parts, ignore_index=True) if parts else _empty_findings()
+    return CheckResult(findings=findings, outcomes=outcomes, structural=structural)
+
+
+def _structural_issues(tables: Mapping[str, TableLike]) -> list[StructuralIssue]:
+    issues = []
+    for name, table in tables.items():
+        for f in ENTITIES[name].fields:
+            if f.required and f.name not in table.frame.columns:
+                issues.append(
+                    StructuralIssue(
+                        name, table.source, f.name, f"required column {f.name!r} is missing: no header maps to it"
+                    )
+                )
+    return issues
+
+
+def _not_evaluated(rule: Rule, reason: str) -> RuleOutcome:
+    return RuleOutcome(
+        rule.id,
+        rule.kind,
+        rule.entity,
+        rule.fields,
+        rule.severity,
+        rule.dimension.value,
+        "not_evaluated",
+        0,
+        0,
+        0,
+        reason,
+        rule.origin,
+    )
+
+
+def _check_entity(
+    entity: Entity,
+    table: TableLike,
+    rules: Sequence[Rule],
+    typed: Mapping[str, pd.DataFrame],
+    as_of: pd.Timestamp,
+    default_region: str,
+) -> tuple[list[pd.DataFrame], list[RuleOutcome]]:
+    frame = table.frame
+    ctx = CheckContext(
+        entity=entity, frame=frame, raw=table.raw, tables=typed, as_of=as_of, default_region=default_region
+    )
+    columns: dict[str, list[pa.Check]] = {}
+    applies_by_rule: dict[str, pd.Series] = {}
+    skipped: dict[str, str] = {}
+    for rule in rules:
+        present = [f for f in rule.fields if f in frame.columns]
+        if not present:
+            skipped[rule.id] = (
+                f"column{'s' if len(rule.fields) > 1 else ''} {', '.join(rule.fields)} not in {table.source}"
+            )
+            continue
+        missing_input = _missing_inputs(rule, typed)
+        if missing_input:
+            skipped[rule.id] = missing_input
+            continue
+        applies = when_mask(frame, rule.when)
+        applies_by_rule[rule.id] = applies
+        kind = get_kind(rule.kind)
+        for field in present:
+            columns.setdefault(field, []).append(_make_check(rule, kind, field, ctx, applies))
+
+    failures = _validate(frame, columns)
+    parts: list[pd.DataFrame] = []
+    outcomes: list[RuleOutcome] = []
+    ids = record_ids(entity, frame, table.row_numbers)
+    for rule in rules:
+        if rule.id in skipped:
+            outcomes.append(_not_evaluated(rule, skipped[rule.id]))
+            continue
+        kind = get_kind(rule.kind)
+        rule_parts = []
+        errors = []
+        for field in rule.fields:
+            if field not in frame.columns:
+                continue
+            index, error = failures.get(f"{rule.id}{_SEP}{field}", (None, None))
+            if error:
+                errors.append(error)
+            if index is not None and len(index):
+                rule_parts.append(_findings_for(rule, kind, field, index, ctx, table, ids))
+        evaluated = int(applies_by_rule[rule.id].sum())
+        if errors:
+            outcomes.append(
+                RuleOutcome(
+                    rule.id,
+                    rule.kind,
+                    rule.entity,
+                    rule.fields,
+                    rule.severity,
+                    rule.dimension.value,
+                    "error",
+                    evaluated,
+                    0,
+                    0,
+                    "check failed to run: " + "; ".join(errors),
+                    rule.origin,
+                )
+            )
+            continue
+        found = pd.concat(rule_parts, ignore_index=True) if rule_parts else None
+        n_findings = 0 if found is None else len(found)
+        failed = 0 if found is None else found["record_id"].nunique()
+        if found is not None:
+            parts.append(found)
+        outcomes.append(
+            RuleOutcome(
+                rule.id,
+                rule.kind,
+                rule.entity,
+                rule.fields,
+                rule.severity,
+                rule.dimension.value,
+                "failed" if n_findings else "passed",
+                evaluated,
+                int(failed),
+                n_findings,
+                None,
+                rule.origin,
+            )
+        )
+    return parts, outcomes
+
+
+def _missing_inputs(rule: Rule, typed: Mapping[str, pd.DataFrame]) -> str | None:
+    """Why a rule that looks across tables cannot run, if it cannot."""
+    if rule.kind == "foreign_key":
+        entity = ENTITIES[rule.entity]
+        targets = {
+            rule.params.get("references") or (entity.field(f).references if entity.has_field(f) else None)
+            for f in rule.fields
+        }
+        absent = sorted(t for t in targets if t and t not in typed)
+        if absent:
+            return f"referenced table{'s' if len(absent) > 1 else ''} {', '.join(absent)} not in the input"
+    return None
+
+
+Failures = dict[str, tuple[pd.Index | None, str | None]]
+
+
+def _validate(frame: pd.DataFrame, columns: Mapping[str, list[pa.Check]]) -> Failures:
+    """Failing row labels per check name, or the error a check raised."""
+    schema = pa.DataFrameSchema(
+        {name: pa.Column(checks=checks, nullable=True, required=False) for name, checks in columns.items()},
+    )
+    try:
+        # A shallow copy, because pandera registers the schema on the object it validates
+        # and its weakref clean-up misfires at interpreter exit if that object lives so long.
+        schema.validate(frame.copy(deep=False), lazy=True, inplace=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+    else:
+        return {}
+    result: Failures = {}
+    for name, group in cases.groupby("check", sort=False):
+        raised = group["index"].isna()
+        if raised.any():
+            result[str(name)] = (None, str(group.loc[raised, "failure_case"].iloc[0]))
+        else:
+            result[str(name)] = (pd.Index(group["index"].astype("int64").unique()), None)
+    return result
+
+
+def _findings_for(
+    rule: Rule,
+    kind: RuleKind,
+    field: str,
+    index: pd.Index,
+    ctx: CheckContext,
+    table: TableLike,
+    ids: pd.Series,
+) -> pd.DataFrame:
+    frame = ctx.frame
+    values = frame.loc[index, field]
+    raw = table.raw.loc[index, field] if field in table.raw.columns else values
+    shown = kind.display(values, rule.params, ctx) if kind.display else raw
+    variables: dict[str, Any] = {**rule.params}
+    variables["dtype"] = ctx.entity.field(field).dtype.value if ctx.entity.has_field(field) else "value"
+    if kind.message_vars:
+        variables.update(kind.message_vars(rule.params, field, ctx))
+    messages = _format_messages(rule.message or kind.message, field, shown, frame, variables)
+    if kind.suggest is not None:
+        suggested = kind.suggest(values, rule.params, ctx).astype("object")
+    else:
+        suggested = pd.Series(None, index=index, dtype="object")
+    owner = frame.loc[index, "owner"] if "owner" in frame.columns else pd.Series(None, index=index, dtype="object")
+    return pd.DataFrame(
+        {
+            "entity": rule.entity,
+            "record_id": ids.loc[index].to_numpy(),
+            "field": field,
+            "rule_id": rule.id,
+            "severity": rule.severity.value,
+            "dimension": rule.dimension.value,
+            "message": messages.to_numpy(),
+            "value": raw.astype("object").to_numpy(),
+            "suggested_value": suggested.to_numpy(),
+            "owner": owner.astype("object").to_numpy(),
+            "file": table.source,
+            "row": table.row_numbers.loc[index].astype("int64").to_numpy(),
+        },
+    )
+
+
+def _empty_findings() -> pd.DataFrame:
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+    frame["row"] = frame["row"].astype("int64")
+    return frame

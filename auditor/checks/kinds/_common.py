@@ -1,0 +1,28 @@
+"""Helpers shared by several rule kinds."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+
+def is_blank(values: pd.Series) -> pd.Series:
+    """Missing, or a string of only whitespace."""
+    blank = values.isna()
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        blank |= values.astype("str").str.strip().eq("").fillna(False).astype(bool)
+    return blank
+
+
+def as_comparable(bound: Any, like: pd.Series) -> Any:
+    """A YAML bound (number or ISO date string) in the type of the column it is compared with."""
+    if bound is None:
+        return None
+    if pd.api.types.is_datetime64_any_dtype(like.dtype):
+        return pd.Timestamp(bound)
+    return bound
+
+
+def passes(values: pd.Series) -> pd.Series:
+    return pd.Series(True, index=values.index)

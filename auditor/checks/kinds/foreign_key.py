@@ -1,0 +1,48 @@
+"""foreign_key: a reference points at an existing record of the referenced entity."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.model import entity as model_entity
+
+
+def referenced_entity(field: str, params: Mapping[str, Any], ctx: CheckContext) -> str | None:
+    if params.get("references"):
+        return str(params["references"])
+    if ctx.entity.has_field(field):
+        return ctx.entity.field(field).references
+    return None
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    target = referenced_entity(str(values.name), params, ctx)
+    if target is None or target not in ctx.tables:
+        # Nothing to look the reference up in: the engine reports the rule as not evaluated.
+        return pd.Series(True, index=values.index)
+    keys = ctx.tables[target][model_entity(target).primary_key]
+    return values.isna() | values.isin(keys.dropna())
+
+
+KIND = RuleKind(
+    name="foreign_key",
+    summary="A reference must point at an existing record of the referenced entity.",
+    dimension=Dimension.CONSISTENCY,
+    check=check,
+    message="{field} {value!r} does not match any {references} record",
+    message_vars=lambda params, field, ctx: {"references": referenced_entity(field, params, ctx) or "referenced"},
+    params=(Param("references", str, help="entity referenced; default: the model's foreign key target"),),
+    examples=(
+        Example(
+            params={},
+            passes=("A1", None),
+            fails=("A9",),
+            field="account_id",
+            tables={"accounts": {"account_id": ("A1", "A2")}},
+        ),
+    ),
+)

@@ -1,0 +1,62 @@
+"""outlier: values far from the bulk of their group, by the robust z-score (median and MAD).
+
+z = 0.6745 * (x - median) / MAD (Iglewicz and Hoaglin), with x = log10(value) when `log`
+is set, which suits money: deal sizes are roughly log-normal. Groups (`group_by`, e.g.
+currency) with fewer than `min_count` values, or with MAD = 0, are not judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+
+
+def robust_z(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    x = values.astype("float64")
+    if params.get("log", False):
+        x = np.log10(x.where(x > 0))
+    group_by = params.get("group_by")
+    if group_by and group_by in ctx.frame.columns:
+        groups = ctx.frame.loc[values.index, group_by].astype("object").fillna("")
+    else:
+        groups = pd.Series("", index=values.index)
+    grouped = x.groupby(groups, sort=False)
+    median = grouped.transform("median")
+    mad = (x - median).abs().groupby(groups, sort=False).transform("median")
+    count = grouped.transform("count")
+    judged = (count >= int(params.get("min_count", 20))) & (mad > 0)
+    return (0.6745 * (x - median) / mad).where(judged)
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    z = robust_z(values, params, ctx)
+    return ~(z.abs() > float(params.get("threshold", 6.0))).fillna(False).astype(bool)
+
+
+KIND = RuleKind(
+    name="outlier",
+    summary="Values must lie within `threshold` robust z-scores of their group's median.",
+    dimension=Dimension.ACCURACY,
+    check=check,
+    message="{field} {value} is an outlier for its {group_by} group",
+    params=(
+        Param("threshold", (int, float), default=6.0, help="robust z-score beyond which a value fails"),
+        Param("log", bool, default=False, help="judge log10 of the value (for money)"),
+        Param("group_by", str, help="column whose values form separate groups (e.g. currency)"),
+        Param("min_count", int, default=20, help="smallest group that is judged"),
+    ),
+    examples=(
+        Example(
+            params={"log": True, "threshold": 6.0},
+            passes=tuple(float(v) for v in np.linspace(1000, 9000, 30)),
+            fails=(9_000_000.0,),
+            entity="opportunities",
+            field="amount",
+        ),
+    ),
+)

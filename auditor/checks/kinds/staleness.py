@@ -1,0 +1,73 @@
+"""staleness: a record was touched (created, updated, or had an activity) within `days` of the as-of date.
+
+Last touch = max(created_at, the listed fields, the latest activity `occurred_at` whose
+`activity_key` column holds the record's id). The finding sits on the first listed field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+
+ACTIVITIES = "activities"
+
+
+def last_touch(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    frame = ctx.frame.loc[values.index]
+    touches = [values]
+    if "created_at" in frame.columns:
+        touches.append(frame["created_at"])
+    key = params.get("activity_key")
+    activities = ctx.tables.get(ACTIVITIES)
+    pk = ctx.entity.primary_key
+    if key and activities is not None and key in activities.columns and pk in frame.columns:
+        latest = activities.groupby(key, sort=False)["occurred_at"].max()
+        touches.append(frame[pk].map(latest))
+    stacked = pd.concat([pd.to_datetime(t) for t in touches], axis=1)
+    return stacked.max(axis=1)
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    touched = last_touch(values, params, ctx)
+    cutoff = ctx.as_of - pd.Timedelta(days=int(params["days"]))
+    # A record with no date at all cannot be judged stale; its missing dates are other findings.
+    return ~(touched < cutoff).fillna(False).astype(bool)
+
+
+def display(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    return last_touch(values, params, ctx).dt.strftime("%Y-%m-%d")
+
+
+KIND = RuleKind(
+    name="staleness",
+    summary="Records must have been updated or had an activity within `days` of the as-of date.",
+    dimension=Dimension.TIMELINESS,
+    check=check,
+    display=display,
+    message="no update or activity for over {days} days (last touch {value})",
+    params=(
+        Param("days", int, required=True, help="how many days without a touch make a record stale"),
+        Param("activity_key", str, help="column of the activities table that holds this record's id"),
+    ),
+    examples=(
+        Example(
+            params={"days": 90, "activity_key": "contact_id"},
+            passes=(pd.Timestamp("2026-10-01"), pd.Timestamp("2020-01-01")),
+            fails=(pd.Timestamp("2026-01-01"),),
+            entity="contacts",
+            field="updated_at",
+            extra_columns={"contact_id": ("C1", "C2", "C3"), "created_at": (pd.Timestamp("2019-01-01"),) * 3},
+            tables={
+                "activities": {
+                    "activity_id": ("X1",),
+                    "contact_id": ("C2",),
+                    "occurred_at": (pd.Timestamp("2026-10-20"),),
+                }
+            },
+        ),
+    ),
+)

@@ -1,0 +1,40 @@
+"""type: a value in a typed field (date, number, count, boolean) can be read as that type.
+
+Sources convert each model field to its type while loading; a cell that does not convert
+stays in the raw table and is missing in the typed one. This kind reports exactly those.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.kinds._common import is_blank
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    field = values.name
+    if field not in ctx.raw.columns:
+        return pd.Series(True, index=values.index)
+    return ~(values.isna() & ~is_blank(ctx.raw[field]))
+
+
+KIND = RuleKind(
+    name="type",
+    summary="Values of typed fields (dates, numbers, counts, booleans) must parse as that type.",
+    dimension=Dimension.VALIDITY,
+    check=check,
+    message="{field} {value!r} is not a valid {dtype}",
+    examples=(
+        Example(
+            params={},
+            passes=("2026-01-05", None),
+            fails=("31/02/2026", "yesterday"),
+            entity="contacts",
+            field="birth_date",
+        ),
+    ),
+)

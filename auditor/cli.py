@@ -1,0 +1,230 @@
+"""The `crm-audit` command line. Parses arguments, calls the API, renders, exits. No logic.
+
+Exit codes: 0 the gate passed, 1 the gate failed, 2 bad usage or unreadable input (one line,
+no traceback), 3 an internal error (a bug: rerun with CRM_AUDIT_DEBUG=1 for the traceback).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import click
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from auditor.errors import AuditorError
+
+app = typer.Typer(
+    name="crm-audit",
+    help="Audit CRM data: rule checks, accuracy scores and a CI gate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+stdout = Console(highlight=False, soft_wrap=False)
+stderr = Console(stderr=True, highlight=False)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+
+
+class FailOn(StrEnum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+def interactive() -> bool:
+    """Progress bars only for a person at a terminal; CI logs stay quiet."""
+    return stderr.is_terminal and not os.environ.get("CI")
+
+
+@contextmanager
+def progress_reporter():
+    if not interactive():
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def report(label: str, done: int, total: int) -> None:
+            stage = label.split(" ", 1)[0]
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], description=label, completed=done, total=total)
+
+        yield report
+
+
+@app.command()
+def check(
+    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
+    rules: Annotated[list[Path] | None, typer.Option("--rules", "-r", help="extra rule pack (repeatable)")] = None,
+    fail_under: Annotated[float | None, typer.Option(help="fail when the overall score is below this (0-100)")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option(help="fail on findings of this severity or worse")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="what to print")] = OutputFormat.text,
+    out: Annotated[Path | None, typer.Option(help="write result.json, findings.csv, junit.xml here")] = None,
+    show_mapping: Annotated[bool, typer.Option(help="print how each column was mapped")] = False,
+) -> None:
+    """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
+    from auditor.io import write_text
+    from auditor.pipeline import check as run_check
+    from auditor.pipeline import resolve_config
+    from auditor.reports import findings_csv, json_report, junit, text
+
+    audit_config = resolve_config(path, config)
+    if fail_under is not None:
+        audit_config.gate.fail_under = fail_under
+    if fail_on is not None:
+        audit_config.gate.fail_on = fail_on.value
+    with progress_reporter() as report:
+        result = run_check(path, audit_config, extra_rules=rules or (), progress=report)
+    if out is not None:
+        write_text(out / "result.json", json_report.render(result))
+        findings_csv.write(result.findings, out / "findings.csv")
+        write_text(out / "junit.xml", junit.render(result))
+    if output is OutputFormat.json:
+        sys.stdout.write(json_report.render(result))
+    elif output is OutputFormat.junit:
+        sys.stdout.write(junit.render(result))
+    else:
+        if show_mapping:
+            render_mapping(result.tables)
+        text.render(result, stdout)
+        if out is not None:
+            stdout.print(f"[dim]wrote {out}/result.json, findings.csv, junit.xml[/]")
+    raise typer.Exit(result.exit_code)
+
+
+def render_mapping(tables: list[dict]) -> None:
+    from rich.table import Table
+
+    for table in tables:
+        view = Table(title=f"{table['source']} -> {table['entity']} ({table['rows']:,} rows)", title_justify="left")
+        for column in ("column", "field", "how", "confidence"):
+            view.add_column(column)
+        for c in table["columns"]:
+            view.add_row(c["source_column"], c["field"] or "-", c["how"], f"{c['confidence']:.2f}")
+        stdout.print(view)
+
+
+@app.command()
+def mapping(
+    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+) -> None:
+    """Show how each file maps to an entity and each column to a field, and what is ignored."""
+    import json
+
+    from auditor.pipeline import resolve_config
+    from auditor.sources import load_export
+
+    export = load_export(path, resolve_config(path, config).source_options())
+    if output is OutputFormat.json:
+        sys.stdout.write(json.dumps({"tables": export.summary(), "notes": export.notes}, indent=2) + "\n")
+        return
+    render_mapping(export.summary())
+    for note in export.notes:
+        stdout.print(f"[dim]note: {note}[/]")
+
+
+@app.command("rules")
+def list_rules(
+    rules: Annotated[list[Path] | None, typer.Option("--rules", "-r", help="extra rule pack (repeatable)")] = None,
+    kinds: Annotated[bool, typer.Option("--kinds", help="list the rule kinds instead")] = False,
+) -> None:
+    """List the rules of the core pack (plus --rules packs), or the rule kinds with their parameters."""
+    from rich.table import Table
+
+    from auditor.checks.kinds import registry
+    from auditor.checks.packs import load_rules
+
+    if kinds:
+        view = Table(title="Rule kinds", title_justify="left")
+        for column in ("kind", "dimension", "parameters", "summary"):
+            view.add_column(column, overflow="fold")
+        for kind in sorted(registry().values(), key=lambda k: k.name):
+            view.add_row(kind.name, kind.dimension.value, ", ".join(p.name for p in kind.params), kind.summary)
+        stdout.print(view)
+        return
+    view = Table(title="Rules", title_justify="left")
+    for column in ("id", "kind", "entity", "fields", "severity", "dimension"):
+        view.add_column(column, overflow="fold")
+    for rule in load_rules(rules or ()):
+        view.add_row(rule.id, rule.kind, rule.entity, ", ".join(rule.fields), rule.severity.value, rule.dimension.value)
+    stdout.print(view)
+
+
+@app.command()
+def synth(
+    out: Annotated[Path, typer.Option(help="directory to write the export to")],
+    rows: Annotated[int, typer.Option(min=10, help="number of contacts; other entities scale with it")] = 2000,
+    seed: Annotated[int, typer.Option(help="random seed (same seed, same export)")] = 7,
+    as_of: Annotated[str, typer.Option(help="the export's 'today' (YYYY-MM-DD)")] = "2026-10-31",
+    defect_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="share of records given defects")] = 0.04,
+    duplicate_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="share of records duplicated")] = 0.05,
+) -> None:
+    """Generate a realistic CRM export with known defects and duplicates, and its ground truth."""
+    import datetime as dt
+
+    from auditor.synth import generate
+
+    try:
+        day = dt.date.fromisoformat(as_of)
+    except ValueError:
+        raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+    with progress_reporter() as report:
+        summary = generate(
+            rows, seed, out, as_of=day, defect_rate=defect_rate, duplicate_rate=duplicate_rate, progress=report
+        )
+    stdout.print(f"wrote {out}: " + ", ".join(f"{n:,} {e}" for e, n in summary.counts.items()))
+
+
+def main(argv: list[str] | None = None) -> int:
+    try:
+        app(args=argv, standalone_mode=False)
+    except click.exceptions.Exit as done:
+        return done.exit_code
+    except click.ClickException as usage:
+        usage.show(file=sys.stderr)
+        return 2
+    except click.exceptions.Abort:
+        stderr.print("crm-audit: aborted")
+        return 2
+    except AuditorError as error:
+        for i, line in enumerate(str(error).splitlines()):
+            sys.stderr.write(("crm-audit: error: " if i == 0 else "  ") + line.strip() + "\n")
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as bug:
+        if os.environ.get("CRM_AUDIT_DEBUG"):
+            raise
+        sys.stderr.write(
+            f"crm-audit: internal error: {type(bug).__name__}: {bug} "
+            "(rerun with CRM_AUDIT_DEBUG=1 for the traceback, and please report it)\n"
+        )
+        return 3
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

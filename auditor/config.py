@@ -1,0 +1,245 @@
+"""The audit config file (YAML): sources, mapping, rule packs, thresholds, scoring.
+
+    as_of: 2026-10-31          # "now" for future dates and staleness; default: today (UTC)
+    default_region: PL         # phones and postcodes without a country
+    rules: [rules/acme.yaml]   # packs applied after the core pack, relative to this file
+    core_rules: true
+    gate: {fail_under: 80, fail_on: error}
+    scoring: {weights: {error: 0.5, warning: 0.2, info: 0.05}, entity_weights: {contacts: 2}}
+    sources:
+      files: {"export-*.csv": contacts}
+      tables: {crm_people: contacts}
+      encoding: cp1250
+      delimiter: ";"
+      dayfirst: true
+    mapping:
+      contacts: {"Imię": first_name, "Notes": null}
+    extra_fields:
+      contacts:
+        loyalty_tier: {role: enum, allowed: [gold, silver]}
+
+A directory given to `crm-audit check` that holds `crm-audit.yaml` uses it unless --config says otherwise.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from difflib import get_close_matches
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import yaml
+
+from auditor.errors import ConfigError
+from auditor.model import ENTITIES, ExtraField, Role
+
+CONFIG_FILE_NAME = "crm-audit.yaml"
+FAIL_ON = ("error", "warning", "never")
+TOP_KEYS = {"as_of", "default_region", "rules", "core_rules", "gate", "scoring", "sources", "mapping", "extra_fields"}
+SOURCE_KEYS = {"files", "tables", "encoding", "delimiter", "dayfirst", "chunk_size"}
+
+
+@dataclass
+class GateConfig:
+    fail_under: float | None = None
+    """Fail when the overall score is below this (0-100)."""
+    fail_on: str = "error"
+    """Fail when any finding has this severity or worse: error | warning | never."""
+
+
+@dataclass
+class AuditConfig:
+    as_of: pd.Timestamp = field(default_factory=lambda: pd.Timestamp(dt.datetime.now(dt.UTC).date()))
+    default_region: str = "US"
+    rule_paths: list[Path] = field(default_factory=list)
+    core_rules: bool = True
+    gate: GateConfig = field(default_factory=GateConfig)
+    weights: dict[str, float] | None = None
+    entity_weights: dict[str, float] | None = None
+    files: dict[str, str] = field(default_factory=dict)
+    tables: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    delimiter: str | None = None
+    dayfirst: bool | None = None
+    chunk_size: int | None = None
+    mapping: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    extra_fields: dict[str, dict[str, ExtraField]] = field(default_factory=dict)
+    path: Path | None = None
+
+    def source_options(self) -> Any:
+        from auditor.sources import SourceOptions
+
+        return SourceOptions(
+            mapping=self.mapping,
+            files=self.files,
+            extra_fields=self.extra_fields,
+            tables=self.tables,
+            encoding=self.encoding,
+            delimiter=self.delimiter,
+            dayfirst=self.dayfirst,
+            chunk_size=self.chunk_size,
+        )
+
+    @property
+    def extra_field_names(self) -> dict[str, list[str]]:
+        return {entity: list(fields) for entity, fields in self.extra_fields.items()}
+
+
+def _hint(name: str, choices: Any) -> str:
+    close = get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def find_config(path: str | Path) -> Path | None:
+    """The config that belongs to an export directory, if it has one."""
+    candidate = Path(path) / CONFIG_FILE_NAME
+    return candidate if Path(path).is_dir() and candidate.is_file() else None
+
+
+def load_config(path: str | Path | None) -> AuditConfig:
+    if path is None:
+        return AuditConfig()
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError("config file not found", file=str(path)) from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        raise ConfigError(
+            f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path), line=mark.line + 1 if mark else None
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read config: {exc}", file=str(path)) from None
+    if not isinstance(data, dict):
+        raise ConfigError("the config must be a YAML mapping", file=str(path))
+    return parse_config(data, path)
+
+
+def parse_config(data: Mapping[str, Any], path: Path) -> AuditConfig:
+    problems: list[str] = []
+
+    def bad(message: str) -> None:
+        problems.append(message)
+
+    for key in data:
+        if key not in TOP_KEYS:
+            bad(f"unknown key {key!r}{_hint(key, TOP_KEYS)}")
+    config = AuditConfig(path=path)
+    if "as_of" in data:
+        try:
+            config.as_of = pd.Timestamp(data["as_of"]).tz_localize(None).normalize()
+        except (ValueError, TypeError):
+            bad(f"as_of {data['as_of']!r} is not a date (use YYYY-MM-DD)")
+    if "default_region" in data:
+        region = str(data["default_region"]).upper()
+        import phonenumbers
+
+        if region not in phonenumbers.SUPPORTED_REGIONS:
+            bad(f"default_region {data['default_region']!r} is not an ISO 3166 alpha-2 region")
+        config.default_region = region
+    rules = data.get("rules", [])
+    if isinstance(rules, str):
+        rules = [rules]
+    if not isinstance(rules, list):
+        bad("`rules` must be a list of rule pack paths")
+        rules = []
+    config.rule_paths = [(path.parent / str(r)).resolve() for r in rules]
+    config.core_rules = bool(data.get("core_rules", True))
+
+    gate = data.get("gate") or {}
+    if not isinstance(gate, dict):
+        bad("`gate` must be a mapping with fail_under and/or fail_on")
+        gate = {}
+    for key in gate:
+        if key not in ("fail_under", "fail_on"):
+            bad(f"unknown gate key {key!r}{_hint(key, ('fail_under', 'fail_on'))}")
+    if gate.get("fail_under") is not None:
+        try:
+            config.gate.fail_under = float(gate["fail_under"])
+        except (TypeError, ValueError):
+            bad(f"gate.fail_under {gate['fail_under']!r} is not a number")
+    if "fail_on" in gate:
+        if gate["fail_on"] not in FAIL_ON:
+            bad(f"gate.fail_on must be one of {', '.join(FAIL_ON)}")
+        else:
+            config.gate.fail_on = gate["fail_on"]
+
+    scoring = data.get("scoring") or {}
+    if isinstance(scoring, dict):
+        if "weights" in scoring:
+            weights = scoring["weights"]
+            if (
+                not isinstance(weights, dict)
+                or set(weights) - {"error", "warning", "info"}
+                or not all(isinstance(v, int | float) and 0 <= v <= 1 for v in weights.values())
+            ):
+                bad("scoring.weights maps error/warning/info to numbers between 0 and 1")
+            else:
+                config.weights = {"error": 0.5, "warning": 0.2, "info": 0.05, **weights}
+        if "entity_weights" in scoring:
+            ew = scoring["entity_weights"]
+            if not isinstance(ew, dict) or not all(k in ENTITIES for k in ew):
+                bad(f"scoring.entity_weights maps entity names ({', '.join(ENTITIES)}) to numbers")
+            else:
+                config.entity_weights = {k: float(v) for k, v in ew.items()}
+
+    sources = data.get("sources") or {}
+    if not isinstance(sources, dict):
+        bad("`sources` must be a mapping")
+        sources = {}
+    for key in sources:
+        if key not in SOURCE_KEYS:
+            bad(f"unknown sources key {key!r}{_hint(key, SOURCE_KEYS)}")
+    for key in ("files", "tables"):
+        value = sources.get(key) or {}
+        for name, entity in value.items() if isinstance(value, dict) else ():
+            if entity not in ENTITIES:
+                bad(f"sources.{key}: {name!r} maps to unknown entity {entity!r}{_hint(entity, ENTITIES)}")
+        setattr(config, key, {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {})
+    config.encoding = sources.get("encoding")
+    config.delimiter = sources.get("delimiter")
+    config.dayfirst = sources.get("dayfirst")
+    config.chunk_size = sources.get("chunk_size")
+
+    extras = data.get("extra_fields") or {}
+    for entity_name, fields in extras.items() if isinstance(extras, dict) else ():
+        if entity_name not in ENTITIES:
+            bad(f"extra_fields: unknown entity {entity_name!r}{_hint(entity_name, ENTITIES)}")
+            continue
+        for name, spec in (fields or {}).items():
+            spec = spec or {}
+            role = spec.get("role", spec.get("type", "text"))
+            try:
+                role = Role(role)
+            except ValueError:
+                bad(f"extra_fields.{entity_name}.{name}: unknown role {role!r}{_hint(role, [r.value for r in Role])}")
+                continue
+            allowed = spec.get("allowed")
+            config.extra_fields.setdefault(entity_name, {})[name] = ExtraField(
+                name=name,
+                role=role,
+                allowed=tuple(str(a) for a in allowed) if allowed else None,
+                compare=spec.get("compare"),
+            )
+
+    mapping = data.get("mapping") or {}
+    for entity_name, columns in mapping.items() if isinstance(mapping, dict) else ():
+        if entity_name not in ENTITIES:
+            bad(f"mapping: unknown entity {entity_name!r}{_hint(entity_name, ENTITIES)}")
+            continue
+        known = set(ENTITIES[entity_name].field_names) | set(config.extra_fields.get(entity_name, {}))
+        for header, target in (columns or {}).items():
+            if target is not None and target not in known:
+                bad(f"mapping.{entity_name}: {header!r} -> unknown field {target!r}{_hint(target, known)}")
+        config.mapping[entity_name] = {str(k): (None if v is None else str(v)) for k, v in (columns or {}).items()}
+
+    if problems:
+        raise ConfigError(
+            problems[0] if len(problems) == 1 else f"{len(problems)} problems:\n  " + "\n  ".join(problems),
+            file=str(path),
+        )
+    return config

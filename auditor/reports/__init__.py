@@ -1,0 +1,1 @@
+"""Renderings of one AuditResult. None recomputes anything."""

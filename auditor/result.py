@@ -1,0 +1,110 @@
+"""AuditResult: the one object every report renders. Its JSON shape is versioned and
+documented by `auditor/schemas/result.schema.json` (bump SCHEMA_VERSION on any change)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from auditor import __version__
+from auditor.checks.engine import RuleOutcome, StructuralIssue
+from auditor.gate import GateResult
+from auditor.scoring import Scores
+
+SCHEMA_VERSION = "1.0"
+
+
+@dataclass
+class AuditResult:
+    input: str
+    as_of: pd.Timestamp
+    started_at: pd.Timestamp
+    duration_seconds: float
+    tables: list[dict[str, Any]]
+    """One entry per loaded table: entity, source, format, rows, columns with their mapping."""
+    notes: list[str]
+    outcomes: list[RuleOutcome]
+    structural: list[StructuralIssue]
+    findings: pd.DataFrame
+    scores: Scores
+    gate: GateResult
+    rule_packs: list[str] = field(default_factory=list)
+    config: str | None = None
+
+    @property
+    def exit_code(self) -> int:
+        return 0 if self.gate.passed else 1
+
+    def findings_summary(self) -> dict[str, Any]:
+        f = self.findings
+        return {
+            "total": len(f),
+            "records": int(f[["entity", "record_id"]].drop_duplicates().shape[0]) if len(f) else 0,
+            "by_severity": {s: int(f["severity"].eq(s).sum()) for s in ("error", "warning", "info")},
+            "by_entity": {str(k): int(v) for k, v in f["entity"].value_counts().sort_index().items()},
+            "by_dimension": {str(k): int(v) for k, v in f["dimension"].value_counts().sort_index().items()},
+        }
+
+    def to_dict(self, *, include_findings: bool = True) -> dict[str, Any]:
+        document: dict[str, Any] = {
+            "schema_version": SCHEMA_VERSION,
+            "tool": {"name": "crm-auditor", "version": __version__},
+            "input": self.input,
+            "config": self.config,
+            "rule_packs": self.rule_packs,
+            "as_of": self.as_of.strftime("%Y-%m-%d"),
+            "started_at": self.started_at.isoformat(),
+            "duration_seconds": round(self.duration_seconds, 3),
+            "gate": self.gate.to_dict(),
+            "scores": self.scores.to_dict(),
+            "tables": self.tables,
+            "notes": self.notes,
+            "structural_issues": [
+                {
+                    "entity": i.entity,
+                    "file": i.file,
+                    "field": i.field,
+                    "severity": i.severity.value,
+                    "message": i.message,
+                }
+                for i in self.structural
+            ],
+            "rules": [
+                {
+                    "id": o.rule_id,
+                    "kind": o.kind,
+                    "entity": o.entity,
+                    "fields": list(o.fields),
+                    "severity": o.severity.value,
+                    "dimension": o.dimension,
+                    "status": o.status,
+                    "evaluated": o.evaluated,
+                    "failed": o.failed,
+                    "findings": o.findings,
+                    "reason": o.reason,
+                    "origin": o.origin,
+                }
+                for o in self.outcomes
+            ],
+            "summary": self.findings_summary(),
+        }
+        if include_findings:
+            document["findings"] = findings_records(self.findings)
+        return document
+
+
+def findings_records(findings: pd.DataFrame) -> list[dict[str, Any]]:
+    """Findings as JSON-ready dicts: missing values become null, numbers stay numbers."""
+    records = findings.astype("object").where(findings.notna(), None).to_dict(orient="records")
+    for record in records:
+        for key, value in record.items():
+            if isinstance(value, float) and math.isnan(value):
+                record[key] = None
+            elif isinstance(value, pd.Timestamp):
+                record[key] = value.isoformat()
+            elif hasattr(value, "item"):
+                record[key] = value.item()
+    return records
