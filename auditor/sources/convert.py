@@ -1,0 +1,142 @@
+"""Typed values from string cells: dates, numbers, integers, booleans. Vectorized; never raises.
+
+A value that does not parse becomes NA, so the `type` rule can find it as
+`raw.notna() & frame.isna()`.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from auditor.model import DType
+
+_EXCEL_EPOCH = pd.Timestamp("1899-12-30")
+_EXCEL_SERIAL_RANGE = (1, 2958465)  # 1900-01-01 .. 9999-12-31
+
+_ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
+_DMY = (
+    r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})"
+    r"(?:[ T,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
+)
+_SERIAL = r"^\d{1,7}(?:\.\d+)?$"
+
+_CURRENCY = r"^(?:[A-Z]{3}|zł|zl|kr|Fr\.?)\s*|\s*(?:[A-Z]{3}|zł|zl|kr|Fr\.?)$|[$€£¥₹₽]"
+_GROUPED_SPACE = r"^[-+]?\d{1,3}(?:[\s'’]\d{3})+(?:[.,]\d+)?$"
+_BOOLEANS = {
+    **dict.fromkeys(("true", "t", "yes", "y", "1", "tak", "prawda", "x", "1.0"), True),
+    **dict.fromkeys(("false", "f", "no", "n", "0", "nie", "fałsz", "falsz", "0.0"), False),
+}
+
+
+def convert(values: pd.Series, dtype: DType, dayfirst: bool | None = None, excel_serials: bool = False) -> pd.Series:
+    """The typed twin of a string column for a field of `dtype`."""
+    if dtype in (DType.DATETIME, DType.DATE):
+        return parse_datetime(values, dayfirst=dayfirst, excel_serials=excel_serials)
+    if dtype is DType.NUMBER:
+        return parse_number(values)
+    if dtype is DType.INTEGER:
+        return parse_integer(values)
+    if dtype is DType.BOOL:
+        return parse_bool(values)
+    return values
+
+
+def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serials: bool = False) -> pd.Series:
+    """ISO 8601 (offsets converted to UTC), d.m.y / m/d/y with optional time, Excel serial days -> naive ns."""
+    text = _strip(values)
+    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    iso = text.str.match(_ISO, na=False)
+    if iso.any():
+        parsed = pd.to_datetime(
+            text[iso].str.replace(",", ".", regex=False), format="ISO8601", utc=True, errors="coerce"
+        )
+        out[iso] = parsed.dt.tz_convert(None).astype("datetime64[ns]")
+    parts = text[~iso].str.extract(_DMY)
+    matched = parts["year"].notna()
+    if matched.any():
+        out[matched[matched].index] = _from_parts(parts[matched], dayfirst)
+    if excel_serials:
+        serial = ~iso & ~matched.reindex(values.index, fill_value=False) & text.str.match(_SERIAL, na=False)
+        days = pd.to_numeric(text[serial], errors="coerce")
+        days = days[days.between(*_EXCEL_SERIAL_RANGE)]
+        out[days.index] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D").dt.round("s")
+    return out
+
+
+def _from_parts(parts: pd.DataFrame, dayfirst: bool | None) -> pd.Series:
+    a = parts["a"].astype(int)
+    b = parts["b"].astype(int)
+    dotted = parts["sep"] != "/"
+    if dayfirst is None:
+        # one unambiguous value decides for the whole column and separator; otherwise dd.mm.yyyy is
+        # European and mm/dd/yyyy American
+        day_first = pd.Series(dotted, index=parts.index)
+        for is_dotted in (True, False):
+            group = dotted == is_dotted
+            if (a[group] > 12).any() and not (b[group] > 12).any():
+                day_first[group] = True
+            elif (b[group] > 12).any() and not (a[group] > 12).any():
+                day_first[group] = False
+    else:
+        day_first = pd.Series(dayfirst, index=parts.index)
+    hour = pd.to_numeric(parts["hour"], errors="coerce").fillna(0)
+    ampm = parts["ampm"].str.lower().str[0]
+    hour = hour.where(~((ampm == "p") & (hour < 12)), hour + 12).where(~((ampm == "a") & (hour == 12)), 0)
+    components = pd.DataFrame(
+        {
+            "year": parts["year"].astype(int),
+            "month": b.where(day_first, a),
+            "day": a.where(day_first, b),
+            "hour": hour,
+            "minute": pd.to_numeric(parts["minute"], errors="coerce").fillna(0),
+            "second": pd.to_numeric(parts["second"], errors="coerce").fillna(0),
+        }
+    )
+    return pd.to_datetime(components, errors="coerce").astype("datetime64[ns]")
+
+
+def parse_number(values: pd.Series) -> pd.Series:
+    """1234.5, 1 234,50, 1.234,50, 1,234.50, $1,200, PLN 1200, 12%, (1,200) -> float64.
+
+    A lone "1,234" or "1.234" is read as the rest of the column reads: a column with
+    comma decimals ("12,50") makes it 1.234, otherwise the comma groups thousands and the
+    dot is a decimal point.
+    """
+    text = _strip(values)
+    text = text.str.replace(_CURRENCY, "", regex=True).str.strip().str.removesuffix("%").str.strip()
+    negative = text.str.match(r"^\(.*\)$", na=False)
+    text = text.mask(negative, text.str.slice(1, -1))
+    grouped = text.str.match(_GROUPED_SPACE, na=False)
+    text = text.mask(grouped, text.str.replace(r"[\s'’]", "", regex=True))
+
+    comma, dot = text.str.rfind(","), text.str.rfind(".")
+    has_comma, has_dot = comma >= 0, dot >= 0
+    lone_comma_group = text.str.match(r"^[-+]?\d{1,3},\d{3}$", na=False)
+    lone_dot_group = text.str.match(r"^[-+]?\d{1,3}\.\d{3}$", na=False)
+    comma_decimals = (has_comma & ~has_dot & ~lone_comma_group & ~text.str.contains(r",\d{3},", na=False)) | (
+        has_comma & has_dot & (comma > dot)
+    )
+    column_uses_comma = bool(comma_decimals.any()) and not bool((has_dot & ~has_comma & ~lone_dot_group).any())
+    decimal_comma = comma_decimals | (lone_comma_group & column_uses_comma)
+    dots_group = lone_dot_group & column_uses_comma | text.str.count(r"\.").gt(1)
+
+    text = text.mask(decimal_comma | dots_group, text.str.replace(".", "", regex=False))
+    text = text.mask(decimal_comma, text.str.replace(",", ".", regex=False))
+    text = text.mask(~decimal_comma, text.str.replace(",", "", regex=False))
+    number = pd.to_numeric(text, errors="coerce").astype("float64")
+    return number.mask(negative, -number)
+
+
+def parse_integer(values: pd.Series) -> pd.Series:
+    """Whole numbers as Int64; a fraction ("12.5") is not a count and becomes NA."""
+    number = parse_number(values)
+    whole = number.notna() & (number % 1 == 0) & number.abs().lt(2**53)
+    return number.where(whole).astype("Int64")
+
+
+def parse_bool(values: pd.Series) -> pd.Series:
+    return _strip(values).str.lower().map(_BOOLEANS).astype("boolean")
+
+
+def _strip(values: pd.Series) -> pd.Series:
+    return values.astype("str").str.strip()

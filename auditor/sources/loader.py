@@ -1,0 +1,241 @@
+"""load_export: find the data files (or tables), read them, decide their entity, map and type them."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from fnmatch import fnmatch
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from auditor.errors import ConfigError, InputError
+from auditor.model import _ROLE_DTYPES, ENTITIES, DType, ExtraField, Role, entity
+from auditor.sources import sql_reader
+from auditor.sources.convert import convert
+from auditor.sources.csv_reader import read_csv
+from auditor.sources.detect import Detection, detect_by_headers, detect_by_name
+from auditor.sources.excel_reader import read_xlsx
+from auditor.sources.json_reader import read_json, read_jsonl
+from auditor.sources.mapping import map_columns
+from auditor.sources.parquet_reader import read_parquet
+from auditor.sources.raw import RawRead
+from auditor.sources.table import ColumnMapping, LoadedExport, SourceOptions, Table
+
+Progress = Callable[[str, int, int], None]
+
+FORMATS = {
+    ".csv": "csv",
+    ".tsv": "csv",
+    ".txt": "csv",
+    ".xlsx": "xlsx",
+    ".xlsm": "xlsx",
+    ".parquet": "parquet",
+    ".pq": "parquet",
+    ".json": "json",
+    ".jsonl": "jsonl",
+    ".ndjson": "jsonl",
+}
+_NOT_DATA = {".yaml", ".yml", ".md"}
+_NOT_DATA_DIRS = {"truth"}
+
+
+def load_export(
+    path: str | os.PathLike, options: SourceOptions | None = None, progress: Progress | None = None
+) -> LoadedExport:
+    """Read an export directory, a single file or a database URL into one Table per entity."""
+    options = options or SourceOptions()
+    _check_options(options)
+    given = os.fspath(path)
+    notes: list[str] = []
+    if sql_reader.is_database_url(given):
+        reads = _read_database(given, options, notes, progress)
+        root = None
+    else:
+        root = Path(given)
+        if not root.exists():
+            raise InputError("no such file or directory", file=given)
+        reads = _read_files(root, given, options, notes, progress)
+
+    tables: dict[str, list[Table]] = {}
+    for read in reads:
+        notes.extend(read.notes)
+        detection = _entity_of(read, root, options)
+        if detection is None:
+            notes.append(f"{read.source}: skipped, its name and headers match no CRM entity")
+            continue
+        notes.append(f"{read.source}: {detection.entity} ({detection.reason}; confidence {detection.confidence:.2f})")
+        table = _table(read, detection.entity, options, notes)
+        if table.raw.empty:
+            notes.append(f"{read.source}: no data rows (header only)")
+        tables.setdefault(detection.entity, []).append(table)
+    if not tables:
+        raise InputError(
+            "no file or table maps to a CRM entity; name files like contacts.csv or set `files`", file=given
+        )
+    return LoadedExport(tables={e: _concat(parts, notes) for e, parts in tables.items()}, notes=notes)
+
+
+def _check_options(options: SourceOptions) -> None:
+    named = [*options.mapping, *options.extra_fields, *options.files.values(), *options.tables.values()]
+    for name in named:
+        try:
+            entity(name)
+        except KeyError as err:
+            raise ConfigError(str(err.args[0])) from None
+
+
+def _data_files(root: Path, notes: list[str]) -> list[Path]:
+    files = []
+    for file in sorted(root.rglob("*")):
+        relative = file.relative_to(root)
+        if any(part.startswith(".") or part in _NOT_DATA_DIRS for part in relative.parts) or not file.is_file():
+            continue
+        if file.suffix.lower() in FORMATS:
+            files.append(file)
+        elif file.suffix.lower() not in _NOT_DATA:
+            notes.append(
+                f"{os.path.join(root, relative)}: skipped, not a data file type ({file.suffix or 'no suffix'})"
+            )
+    return files
+
+
+def _read_files(
+    root: Path, given: str, options: SourceOptions, notes: list[str], progress: Progress | None
+) -> list[RawRead]:
+    files = _data_files(root, notes) if root.is_dir() else [root]
+    reads: list[RawRead] = []
+    for done, file in enumerate(files):
+        source = os.path.join(given, file.relative_to(root)) if root.is_dir() else given
+        if progress:
+            progress(f"reading {source}", done, len(files))
+        reads.extend(_read_file(file, source, options))
+    if progress:
+        progress("read all files", len(files), len(files))
+    return reads
+
+
+def _read_file(file: Path, source: str, options: SourceOptions) -> list[RawRead]:
+    fmt = FORMATS.get(file.suffix.lower(), "csv")
+    if fmt == "xlsx":
+        return read_xlsx(file, source, _names_entity)
+    if fmt == "parquet":
+        return [read_parquet(file, source)]
+    if fmt == "json":
+        return read_json(file, source, _names_entity, options.encoding)
+    if fmt == "jsonl":
+        return [read_jsonl(file, source, options.encoding)]
+    return [read_csv(file, source, options.encoding, options.delimiter)]
+
+
+def _read_database(url: str, options: SourceOptions, notes: list[str], progress: Progress | None) -> list[RawRead]:
+    engine = sql_reader.connect(url)
+    try:
+        names = sql_reader.table_names(engine, url)
+        # with options.tables the user said which tables hold data; otherwise their names tell
+        wanted = (
+            [n for n in names if n in options.tables] if options.tables else [n for n in names if detect_by_name(n)]
+        )
+        notes.extend(f"{url}#{n}: skipped, its name matches no CRM entity" for n in names if n not in wanted)
+        reads = []
+        for done, name in enumerate(wanted):
+            report = _chunk_progress(progress, name, done, len(wanted)) if progress else None
+            if progress:
+                progress(f"reading table {name}", done, len(wanted))
+            reads.append(sql_reader.read_table(engine, url, name, options.chunk_size, report))
+        return reads
+    finally:
+        engine.dispose()
+
+
+def _chunk_progress(progress: Progress, name: str, done: int, total: int) -> Callable[[int], None]:
+    return lambda rows: progress(f"reading table {name}: {rows} rows", done, total)
+
+
+def _names_entity(name: str) -> bool:
+    return detect_by_name(name) is not None
+
+
+def _entity_of(read: RawRead, root: Path | None, options: SourceOptions) -> Detection | None:
+    if read.format == "sql":
+        table = read.source.rsplit("#", 1)[-1]
+        if table in options.tables:
+            return Detection(options.tables[table], 1.0, "set in options.tables")
+    else:
+        for pattern, entity_name in options.files.items():
+            if _matches(pattern, read, root):
+                return Detection(entity_name, 1.0, f"set in options.files ({pattern!r})")
+    return detect_by_name(read.name) or detect_by_headers(
+        list(read.frame.columns), options.mapping, options.extra_fields
+    )
+
+
+def _matches(pattern: str, read: RawRead, root: Path | None) -> bool:
+    source = read.source.split("#", 1)[0]
+    candidates = {Path(source).name, read.name}
+    if root is not None and root.is_dir():
+        candidates.add(Path(source).relative_to(root).as_posix() if Path(source).is_relative_to(root) else source)
+    return any(fnmatch(c, pattern) or fnmatch(c.lower(), pattern.lower()) for c in candidates)
+
+
+def _table(read: RawRead, entity_name: str, options: SourceOptions, notes: list[str]) -> Table:
+    extras = options.extra_fields.get(entity_name, {})
+    mapped = map_columns(entity_name, list(read.frame.columns), read.source, options.mapping.get(entity_name), extras)
+    notes.extend(mapped.notes)
+    if mapped.preset:
+        notes.append(f"{read.source}: headers look like a {mapped.preset} export")
+    raw = mapped.apply(read.frame).reset_index(drop=True).astype("str")
+    frame = raw.copy()
+    for column in mapped.columns:
+        if column.is_field and column.field in frame:
+            dtype = _dtype(entity_name, column.field, extras)
+            if dtype is not DType.STRING:
+                frame[column.field] = convert(raw[column.field], dtype, options.dayfirst, read.excel_serials)
+    missing = [f.name for f in ENTITIES[entity_name].fields if f.required and f.name not in raw]
+    if missing:
+        notes.append(f"{read.source}: no column for required field(s) {', '.join(missing)} of {entity_name}")
+    return Table(
+        entity=entity_name,
+        source=read.source,
+        raw=raw,
+        frame=frame,
+        columns=tuple(mapped.columns),
+        row_numbers=pd.Series(np.asarray(read.row_numbers, dtype=np.int64), index=raw.index, name="row"),
+        format=read.format,
+        encoding=read.encoding,
+        delimiter=read.delimiter,
+    )
+
+
+def _dtype(entity_name: str, field_name: str, extras: dict[str, ExtraField]) -> DType:
+    model = ENTITIES[entity_name]
+    if model.has_field(field_name):
+        return model.field(field_name).dtype
+    extra = extras.get(field_name)
+    return _ROLE_DTYPES.get(extra.role if extra else Role.TEXT, DType.STRING)
+
+
+def _concat(parts: list[Table], notes: list[str]) -> Table:
+    """Tables of one entity from several files, one after the other; `sources` says which row came from where."""
+    if len(parts) == 1:
+        return parts[0]
+    first = parts[0]
+    notes.append(f"{first.entity}: {len(parts)} sources concatenated ({', '.join(p.source for p in parts)})")
+    columns: dict[tuple[str, str | None], ColumnMapping] = {}
+    for part in parts:
+        for c in part.columns:
+            columns.setdefault((c.source_column, c.field), c)
+    sources = pd.Series(np.repeat([p.source for p in parts], [len(p.raw) for p in parts]), name="source")
+    return Table(
+        entity=first.entity,
+        source=first.source,
+        raw=pd.concat([p.raw for p in parts], ignore_index=True),
+        frame=pd.concat([p.frame for p in parts], ignore_index=True),
+        columns=tuple(columns.values()),
+        row_numbers=pd.concat([p.row_numbers for p in parts], ignore_index=True),
+        format=first.format,
+        encoding=first.encoding,
+        delimiter=first.delimiter,
+        sources=sources.astype("str"),
+    )

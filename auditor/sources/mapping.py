@@ -1,0 +1,196 @@
+"""Map a table's headers onto an entity's canonical fields, and say how each was mapped.
+
+Per header, candidates in order of trust: the user's explicit mapping, a declared extra
+field, the canonical name, the detected CRM preset, a generic alias, a close spelling.
+Each field then takes its most trusted header; a header that won nothing is kept under
+its own name, so no data disappears without a note.
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from auditor.model import ENTITIES, ExtraField
+from auditor.sources.aliases import FULL_NAME, PRESETS, alias_table, header_key
+from auditor.sources.table import ColumnMapping
+
+_FUZZY_CUTOFF = 0.92
+_FUZZY_MIN_LENGTH = 6
+
+
+@dataclass(frozen=True)
+class _Candidate:
+    field: str | None
+    how: str
+    rank: int
+    confidence: float
+    position: int
+
+    @property
+    def order(self) -> tuple[int, float, int]:
+        return (self.rank, -self.confidence, self.position)
+
+
+@dataclass
+class MappedColumns:
+    columns: list[ColumnMapping]
+    notes: list[str] = field(default_factory=list)
+    preset: str | None = None
+    split_from: str | None = None
+    """The full-name header split into first_name/last_name, if any."""
+
+    @property
+    def score(self) -> float:
+        """How well the headers fit the entity: summed confidence of the fields they feed."""
+        return sum(c.confidence for c in self.columns if c.is_field)
+
+    def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """The source frame under output names: fields renamed, kept columns as they are, ignored ones dropped."""
+        out: dict[str, pd.Series] = {}
+        for c in self.columns:
+            if c.field is None:
+                continue
+            values = frame[c.source_column]
+            if c.source_column == self.split_from and c.field in ("first_name", "last_name"):
+                first, last = split_full_name(values)
+                values = first if c.field == "first_name" else last
+            out[c.field] = values
+        return pd.DataFrame(out, index=frame.index)
+
+
+def split_full_name(values: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """ "Jan Maria Kowalski" -> ("Jan Maria", "Kowalski"); a single word is a last name."""
+    parts = values.str.strip().str.rsplit(n=1, expand=True).reindex(columns=[0, 1])
+    single = parts[1].isna()
+    first = parts[0].mask(single)
+    last = parts[1].mask(single, parts[0])
+    return first.astype("str").mask(first.isna()), last.astype("str").mask(last.isna())
+
+
+def map_columns(
+    entity_name: str,
+    headers: Sequence[str],
+    source: str,
+    explicit: Mapping[str, str | None] | None = None,
+    extras: Mapping[str, ExtraField] | None = None,
+) -> MappedColumns:
+    entity = ENTITIES[entity_name]
+    explicit, extras = explicit or {}, extras or {}
+    preset = detect_preset(entity_name, headers)
+    candidates = [
+        _candidates(entity_name, header, position, preset, explicit, extras) for position, header in enumerate(headers)
+    ]
+
+    winners: dict[str, tuple[str, _Candidate]] = {}
+    for header, options in zip(headers, candidates, strict=True):
+        for cand in options:
+            if cand.field is not None and (cand.field not in winners or cand.order < winners[cand.field][1].order):
+                winners[cand.field] = (header, cand)
+
+    has_split_target = entity.has_field("first_name") and entity.has_field("last_name")
+    full_name = winners.pop(FULL_NAME, None)
+    split_from: str | None = None
+    if full_name and has_split_target and not ("first_name" in winners and "last_name" in winners):
+        split_from = full_name[0]
+        for part in ("first_name", "last_name"):
+            winners.setdefault(part, (split_from, full_name[1]))
+
+    notes: list[str] = []
+    columns: list[ColumnMapping] = []
+    taken = set(winners)
+    for header, options in zip(headers, candidates, strict=True):
+        if options and options[0].how == "ignored":
+            columns.append(ColumnMapping(header, None, "ignored", 1.0))
+            notes.append(f"{source}: column {header!r} ignored as configured")
+            continue
+        won = sorted((f, c) for f, (h, c) in winners.items() if h == header)
+        for field_name, cand in won:
+            if header == split_from:  # a split is a guess about where the first name ends
+                columns.append(ColumnMapping(header, field_name, "alias", round(min(cand.confidence, 0.8), 3)))
+            else:
+                columns.append(ColumnMapping(header, field_name, cand.how, round(cand.confidence, 3)))
+        if header == split_from:
+            notes.append(f"{source}: full-name column {header!r} split into first_name and last_name (last word)")
+        if won:
+            continue
+        kept = _unique(header, taken)
+        taken.add(kept)
+        columns.append(ColumnMapping(header, kept, "kept", 0.0))
+        lost = [c.field for c in options if c.field and c.field != FULL_NAME and c.field in winners]
+        if lost:
+            notes.append(
+                f"{source}: column {header!r} also looks like {lost[0]!r}, but {winners[lost[0]][0]!r} matches it"
+                f" better; {header!r} is kept as an extra column"
+            )
+    for header, target in explicit.items():
+        if target is not None and target in winners and not entity.has_field(target) and target not in extras:
+            notes.append(f"{source}: {header!r} is mapped to {target!r}, not a field of {entity_name}: kept as is")
+    return MappedColumns(columns=columns, notes=notes, preset=preset, split_from=split_from)
+
+
+def detect_preset(entity_name: str, headers: Sequence[str]) -> str | None:
+    """The CRM with most headers only it spells that way, if any."""
+    common = {header_key(f) for f in ENTITIES[entity_name].field_names} | set(alias_table("generic").keys(entity_name))
+    keys = [k for k in map(header_key, headers) if k not in common]
+    counts = {p: sum(bool(alias_table(p).lookup(entity_name, k)) for k in keys) for p in PRESETS}
+    best = max(PRESETS, key=lambda p: counts[p])
+    return best if counts[best] else None
+
+
+def _candidates(
+    entity_name: str,
+    header: str,
+    position: int,
+    preset: str | None,
+    explicit: Mapping[str, str | None],
+    extras: Mapping[str, ExtraField],
+) -> list[_Candidate]:
+    entity = ENTITIES[entity_name]
+    key = header_key(header)
+    if header in explicit or any(header_key(h) == key for h in explicit):
+        target = (
+            explicit[header] if header in explicit else next(v for h, v in explicit.items() if header_key(h) == key)
+        )
+        return [_Candidate(target, "explicit" if target else "ignored", 0, 1.0, position)]
+    found: list[_Candidate] = []
+    for name in extras:
+        if header_key(name) == key:
+            found.append(_Candidate(name, "extra", 1, 1.0, position))
+    for f in entity.field_names:
+        if header_key(f) == key:
+            found.append(_Candidate(f, "canonical", 2, 1.0, position))
+    if preset:
+        for f, rank in alias_table(preset).lookup(entity_name, key):
+            found.append(_Candidate(f, f"preset:{preset}", 3, max(0.8, 0.95 - 0.02 * rank), position))
+    for f, _ in alias_table("generic").lookup(entity_name, key):
+        found.append(_Candidate(f, "alias", 4, 0.85, position))
+    if not found and len(key) >= _FUZZY_MIN_LENGTH:
+        found.extend(_fuzzy(entity_name, key, position, preset))
+    return found
+
+
+def _fuzzy(entity_name: str, key: str, position: int, preset: str | None) -> list[_Candidate]:
+    """A close spelling ("Emial Adress") of a known header, trusted less the further it is."""
+    known: dict[str, tuple[tuple[str, int], ...]] = {
+        header_key(f): ((f, 0),) for f in ENTITIES[entity_name].field_names
+    }
+    for table in (alias_table("generic"), *([alias_table(preset)] if preset else [])):
+        for k in table.keys(entity_name):
+            known.setdefault(k, table.lookup(entity_name, k))
+    close = difflib.get_close_matches(key, [k for k in known if len(k) >= _FUZZY_MIN_LENGTH], n=1, cutoff=_FUZZY_CUTOFF)
+    if not close:
+        return []
+    ratio = difflib.SequenceMatcher(None, key, close[0]).ratio()
+    return [_Candidate(f, "alias", 5, round(0.7 * ratio, 3), position) for f, _ in known[close[0]]]
+
+
+def _unique(name: str, taken: set[str]) -> str:
+    candidate, n = name, 0
+    while candidate in taken:
+        n += 1
+        candidate = f"{name}.{n}"
+    return candidate

@@ -1,0 +1,56 @@
+"""What every reader returns: the cells as strings under the file's own (de-duplicated) headers."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+
+@dataclass
+class RawRead:
+    name: str
+    """What the data is called (file stem, sheet, JSON key or SQL table), used to detect the entity."""
+    source: str
+    frame: pd.DataFrame
+    """Every cell a str or NA, columns the source headers, RangeIndex."""
+    row_numbers: np.ndarray
+    """1-based line/row a person would look at, per row."""
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    notes: list[str] = field(default_factory=list)
+    excel_serials: bool = False
+    """True when bare numbers in date columns are Excel serial day numbers (cells of a workbook)."""
+
+
+def dedupe_headers(headers: Sequence[object], source: str) -> tuple[list[str], list[str]]:
+    """Give repeated or blank headers unique names ("Email", "Email.1", "column_3") and say so.
+
+    Both copies are kept rather than refusing the file: the audit can still run and the
+    admin sees which column was renamed in the notes.
+    """
+    names: list[str] = []
+    notes: list[str] = []
+    seen: set[str] = set()
+    for position, header in enumerate(headers, start=1):
+        base = "" if header is None or (isinstance(header, float) and np.isnan(header)) else str(header)
+        if not base.strip():
+            base = f"column_{position}"
+            notes.append(f"{source}: column {position} has no header; named it {base!r}")
+        name, n = base, 0
+        while name in seen:
+            n += 1
+            name = f"{base}.{n}"
+        if name != base and not base.startswith("column_"):
+            notes.append(f"{source}: duplicate column {base!r}; the copy in column {position} is kept as {name!r}")
+        seen.add(name)
+        names.append(name)
+    return names, notes
+
+
+def empty_to_na(frame: pd.DataFrame) -> pd.DataFrame:
+    """Empty cells are missing; placeholders such as "n/a" or "NULL" stay strings for the placeholder rules."""
+    return frame.mask(frame == "")

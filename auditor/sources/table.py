@@ -1,0 +1,88 @@
+"""The result types of loading an export: what was read, from where, and how each column was mapped."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from auditor.model import ENTITIES, ExtraField
+
+MAPPED_HOWS = ("explicit", "extra", "canonical", "alias")
+"""`how` values (besides `preset:<crm>`) for a column that feeds a model field or a declared extra."""
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    source_column: str
+    """Header as it appears in the file (after de-duplication: a second "Email" is "Email.1")."""
+    field: str | None
+    """Canonical field name, extra-field name, kept column name, or None when ignored."""
+    how: str
+    """explicit, extra, canonical, preset:<crm>, alias, kept or ignored."""
+    confidence: float
+
+    @property
+    def is_field(self) -> bool:
+        """True when the column feeds a model field or a declared extra (not merely kept or ignored)."""
+        return self.field is not None and (self.how in MAPPED_HOWS or self.how.startswith("preset:"))
+
+
+@dataclass
+class Table:
+    entity: str
+    source: str
+    """The file (or `sqlite:///x.db#table`) the first row came from; see `sources` for concatenated files."""
+    raw: pd.DataFrame
+    frame: pd.DataFrame
+    columns: tuple[ColumnMapping, ...]
+    row_numbers: pd.Series
+    format: str
+    encoding: str | None = None
+    delimiter: str | None = None
+    sources: pd.Series | None = None
+    """Source of each row when the table was concatenated from several files; None when there is one."""
+
+    @property
+    def missing_fields(self) -> tuple[str, ...]:
+        mapped = {c.field for c in self.columns if c.is_field}
+        return tuple(f.name for f in ENTITIES[self.entity].fields if f.required and f.name not in mapped)
+
+    def source_of(self, index: object) -> str:
+        """The file a row (by index label) came from."""
+        return self.source if self.sources is None else str(self.sources.loc[index])
+
+
+@dataclass
+class SourceOptions:
+    mapping: dict[str, dict[str, str | None]] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)
+    extra_fields: dict[str, dict[str, ExtraField]] = field(default_factory=dict)
+    tables: dict[str, str] = field(default_factory=dict)
+    encoding: str | None = None
+    delimiter: str | None = None
+    dayfirst: bool | None = None
+    chunk_size: int | None = None
+
+
+@dataclass
+class LoadedExport:
+    tables: dict[str, Table]
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> list[dict]:
+        return [
+            {
+                "entity": t.entity,
+                "source": t.source if t.sources is None else ", ".join(dict.fromkeys(t.sources.astype(str))),
+                "format": t.format,
+                "rows": len(t.raw),
+                "encoding": t.encoding,
+                "delimiter": t.delimiter,
+                "columns": [
+                    {"source_column": c.source_column, "field": c.field, "how": c.how, "confidence": c.confidence}
+                    for c in t.columns
+                ],
+            }
+            for t in self.tables.values()
+        ]

@@ -1,0 +1,149 @@
+"""Every bad input gives an InputError naming the file (and line where it applies), never a traceback."""
+
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from auditor.errors import InputError
+from auditor.sources import SourceOptions, load_export
+
+
+def test_missing_path_names_it(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="no such file") as err:
+        load_export(tmp_path / "nope.csv")
+    assert err.value.file == str(tmp_path / "nope.csv")
+
+
+def test_empty_file(fixtures: Path) -> None:
+    with pytest.raises(InputError, match="file is empty") as err:
+        load_export(fixtures / "bad" / "empty.csv")
+    assert err.value.file.endswith("empty.csv")
+
+
+def test_empty_file_inside_a_directory_is_named(tmp_path: Path, fixtures: Path) -> None:
+    shutil.copy(fixtures / "bad" / "empty.csv", tmp_path / "contacts.csv")
+    with pytest.raises(InputError) as err:
+        load_export(tmp_path)
+    assert err.value.file == os.path.join(str(tmp_path), "contacts.csv")
+
+
+def test_header_only_is_a_table_with_no_rows(fixtures: Path) -> None:
+    export = load_export(fixtures / "bad" / "header_only.csv")
+    table = export.tables["contacts"]
+    assert len(table.raw) == 0 and len(table.frame) == 0
+    assert list(table.raw.columns) == ["contact_id", "first_name", "last_name", "email", "created_at"]
+    assert any("header only" in n for n in export.notes)
+
+
+def test_ragged_row_names_file_and_line(fixtures: Path) -> None:
+    with pytest.raises(InputError, match="5 fields but the header has 4") as err:
+        load_export(fixtures / "bad" / "ragged.csv")
+    assert err.value.file.endswith("ragged.csv")
+    assert err.value.line == 4
+    assert "ragged.csv:4" in str(err.value)
+
+
+def test_short_rows_are_padded_with_a_note(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("contact_id,first_name,last_name,email\n1,Jan,Kowalski,jan@x.pl\n2,Anna\n3,Ewa,Lis,ewa@x.pl\n")
+    export = load_export(path)
+    raw = export.tables["contacts"].raw
+    assert raw["first_name"].tolist() == ["Jan", "Anna", "Ewa"]
+    assert raw["email"].isna().tolist() == [False, True, False]
+    assert any("fewer fields" in n and "lines 3" in n for n in export.notes)
+
+
+def test_binary_junk(fixtures: Path) -> None:
+    with pytest.raises(InputError, match="not a text file") as err:
+        load_export(fixtures / "bad" / "not_a_csv.csv")
+    assert err.value.file.endswith("not_a_csv.csv")
+
+
+def test_forced_wrong_encoding_names_offset_and_line(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_bytes("contact_id,last_name\n1,Kowalski\n2,Żółć\n".encode("cp1250"))
+    with pytest.raises(InputError, match="offset") as err:
+        load_export(path, SourceOptions(encoding="utf-8"))
+    assert err.value.line == 3
+
+
+def test_duplicate_columns_are_kept_and_noted(fixtures: Path) -> None:
+    export = load_export(fixtures / "bad" / "duplicate_columns.csv")
+    table = export.tables["contacts"]
+    assert table.raw["email"].tolist()[0] == "jan@firma.pl"
+    assert table.raw["Email.1"].tolist() == ["jan.k@gmail.com", "anna@nowak.pl"]
+    by_source = {c.source_column: c for c in table.columns}
+    assert by_source["Email"].field == "email"
+    assert by_source["Email.1"].how == "kept"
+    assert any("duplicate column 'Email'" in n and "duplicate_columns.csv" in n for n in export.notes)
+
+
+def test_two_headers_for_one_field_keep_the_better(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.csv"
+    path.write_text("contact_id,Adres e-mail,Email\n1,a@x.pl,b@x.pl\n")
+    export = load_export(path)
+    table = export.tables["contacts"]
+    assert table.raw["email"].tolist() == ["b@x.pl"]
+    assert table.raw["Adres e-mail"].tolist() == ["a@x.pl"]
+    assert any("'Adres e-mail' also looks like 'email'" in n for n in export.notes)
+
+
+def test_nothing_maps_is_an_error(tmp_path: Path) -> None:
+    (tmp_path / "weather.csv").write_text("temperature,humidity\n20,50\n")
+    with pytest.raises(InputError, match="no file or table maps"):
+        load_export(tmp_path)
+
+
+def test_unmapped_file_is_skipped_with_a_note(tmp_path: Path) -> None:
+    (tmp_path / "weather.csv").write_text("temperature,humidity\n20,50\n")
+    (tmp_path / "contacts.csv").write_text("contact_id,email\n1,a@x.pl\n")
+    export = load_export(tmp_path)
+    assert list(export.tables) == ["contacts"]
+    assert any("weather.csv: skipped" in n for n in export.notes)
+
+
+def test_invalid_json_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.json"
+    path.write_text('[\n{"contact_id": "1"},\n{"contact_id": }\n]')
+    with pytest.raises(InputError, match="invalid JSON") as err:
+        load_export(path)
+    assert err.value.line == 3
+
+
+def test_invalid_jsonl_names_line(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.jsonl"
+    path.write_text('{"contact_id": "1"}\n\n{"contact_id": \n')
+    with pytest.raises(InputError) as err:
+        load_export(path)
+    assert err.value.line == 3
+
+
+def test_broken_xlsx(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.xlsx"
+    path.write_bytes(b"PK\x03\x04 definitely not a workbook")
+    with pytest.raises(InputError, match="XLSX") as err:
+        load_export(path)
+    assert err.value.file.endswith("contacts.xlsx")
+
+
+def test_broken_parquet(tmp_path: Path) -> None:
+    path = tmp_path / "contacts.parquet"
+    path.write_bytes(b"PAR1 not really")
+    with pytest.raises(InputError, match="Parquet"):
+        load_export(path)
+
+
+def test_missing_sqlite_file_is_not_created(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'missing.db'}"
+    with pytest.raises(InputError, match="no such database file"):
+        load_export(url)
+    assert not (tmp_path / "missing.db").exists()
+
+
+def test_input_files_are_not_modified(fixtures: Path) -> None:
+    files = sorted((fixtures / "salesforce").iterdir())
+    before = {f: (f.read_bytes(), f.stat().st_mtime_ns) for f in files}
+    load_export(fixtures / "salesforce")
+    assert {f: (f.read_bytes(), f.stat().st_mtime_ns) for f in files} == before
