@@ -1,0 +1,98 @@
+"""Vectorized building blocks shared by the format and text-hygiene kinds.
+
+The kinds decide the common case with Arrow compute (RE2 regexes over whole columns) and
+hand only the values the fast path cannot settle to a Python function, once per unique
+value. Everything here works on positions (numpy arrays aligned with the column), so a
+kind can combine masks and scatter partial results without touching the pandas index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+ASCII_WS = " \t\n\r\x0b\x0c"
+
+
+def to_arrow(values: pd.Series) -> pa.Array:
+    """The column as one Arrow string array (zero-copy for pandas' pyarrow-backed `str` dtype)."""
+    try:
+        arr = pa.array(values.array)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        arr = None
+    if arr is None or not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        # Object columns or columns typed as something else still hold text we can judge.
+        text = values.astype(object).where(values.notna(), None)
+        arr = pa.array([None if v is None else str(v) for v in text], type=pa.large_string())
+    if isinstance(arr, pa.ChunkedArray):
+        arr = arr.combine_chunks()
+    return arr
+
+
+def present(arr: pa.Array) -> np.ndarray:
+    """True where the value is not missing."""
+    return np.asarray(pc.is_valid(arr))
+
+
+def bools(result: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """An Arrow boolean result as numpy, missing counted as False."""
+    return np.asarray(pc.fill_null(result, False))
+
+
+def matches(arr: pa.Array, pattern: str, *, ignore_case: bool = False) -> np.ndarray:
+    """RE2 search of `pattern` in each value (anchor it yourself); missing -> False."""
+    if len(arr) == 0:
+        return np.zeros(0, dtype=bool)
+    return bools(pc.match_substring_regex(arr, pattern, ignore_case=ignore_case))
+
+
+def fullmatches(arr: pa.Array, pattern: str, *, ignore_case: bool = False) -> np.ndarray:
+    return matches(arr, f"^(?:{pattern})$", ignore_case=ignore_case)
+
+
+def strip(arr: pa.Array) -> pa.Array:
+    """Trim ASCII whitespace only: what Python's str.strip() removes too, so both paths agree."""
+    return pc.utf8_trim(arr, characters=ASCII_WS)
+
+
+def lengths(arr: pa.Array) -> np.ndarray:
+    return np.asarray(pc.fill_null(pc.utf8_length(arr), 0), dtype=np.int64)
+
+
+def take(arr: pa.Array, positions: np.ndarray) -> pa.Array:
+    return arr.take(pa.array(positions, type=pa.int64()))
+
+
+def per_unique(items: Iterable[Hashable], fn: Callable[[Any], Any]) -> list[Any]:
+    """fn applied once per distinct item, results in item order."""
+    memo: dict[Hashable, Any] = {}
+    out = []
+    for item in items:
+        if item not in memo:
+            memo[item] = fn(item)
+        out.append(memo[item])
+    return out
+
+
+def decide_unique(arr: pa.Array, positions: np.ndarray, fn: Callable[[str], bool]) -> np.ndarray:
+    """fn on the values at `positions`, called once per distinct value."""
+    if len(positions) == 0:
+        return np.zeros(0, dtype=bool)
+    codes, uniques = pd.factorize(np.asarray(take(arr, positions).to_pandas(), dtype=object))
+    verdicts = np.fromiter((bool(fn(u)) for u in uniques), dtype=bool, count=len(uniques))
+    return verdicts[codes]
+
+
+def passing(mask: np.ndarray, index: pd.Index) -> pd.Series:
+    return pd.Series(mask, index=index, dtype=bool)
+
+
+def suggest_each(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
+    """A suggestion per failing value, computed once per distinct value; NA where fn gives None."""
+    out = per_unique((v if isinstance(v, str) else None for v in values), lambda v: None if v is None else fn(v))
+    return pd.Series([pd.NA if s is None else s for s in out], index=values.index, dtype="object")

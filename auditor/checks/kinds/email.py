@@ -1,0 +1,155 @@
+"""`email`: the value is a syntactically valid e-mail address.
+
+Semantics: a value passes when `email_validator.validate_email(value.strip(),
+check_deliverability=False)` accepts it (no network). Leading and trailing whitespace is
+the `whitespace` kind's business, so it is stripped before judging; upper-case letters are
+fine. Missing values pass.
+
+Speed: two vectorized RE2 passes decide almost every value exactly as the library would:
+an ASCII dot-atom address with a hostname domain and an alphabetic, non-special-use TLD
+is accepted; an address without "@", or a plain-ASCII one (no quotes, angle brackets or
+backslashes, i.e. no quoted local part or display name) with a defect the library always
+rejects (two "@", spaces, commas, doubled or edge dots, a domain without a dot or not
+ending in a letter, bad hostname characters or hyphens) is rejected. Everything else goes
+to email-validator once per distinct value.
+
+Suggestion: the lower-cased, stripped value with obvious repairs (doubled "@", "(at)",
+commas for dots, spaces, stray dots, common provider typos such as gmial.com) when the
+repaired address is valid; NA otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import email_validator
+import numpy as np
+import pandas as pd
+
+from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.kinds._fastpath import (
+    decide_unique,
+    fullmatches,
+    lengths,
+    matches,
+    passing,
+    present,
+    strip,
+    suggest_each,
+    to_arrow,
+)
+
+_ATEXT = r"[A-Za-z0-9_!#$%&'*+/=?^`{|}~-]"
+_LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
+ACCEPT = rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+[A-Za-z]{{2,}}"
+_SPECIAL_TLD = "|".join(re.escape(d) for d in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+# Accepted by ACCEPT but needing the library: special-use domains, and "--" labels (IDNA/R-LDH rules).
+NOT_FAST = rf"(?i:[.@](?:{_SPECIAL_TLD})$)|@.*--"
+# Total length <= 63 implies every label and the whole address are within RFC limits.
+FAST_MAX_LENGTH = 63
+
+# Printable ASCII (plus tab) without `"`, `<`, `>` and `\`: no quoted local part, no display name.
+PLAIN = r"[\t\x20\x21\x23-\x3b\x3d\x3f-\x5b\x5d-\x7e]*"
+REJECT = "|".join(
+    (
+        r"@.*@",  # a second "@" lands in the domain
+        r"[\t (),:;\[\]]",  # characters neither the local part nor a hostname may hold unquoted
+        r"\.\.|^\.|\.@|@\.|\.$|^@|@$",
+        r"@[^.]*$",  # a domain without a dot is not globally deliverable
+        r"[^A-Za-z]$",  # every TLD ends with a letter
+        r"@.*[^A-Za-z0-9.\-]",
+        r"@-|@[^@]*\.-|@[^@]*-\.|-$",
+        rf"(?i:[.@](?:{_SPECIAL_TLD})$)",
+    )
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def is_valid_email(value: str) -> bool:
+    """The library verdict this kind reproduces."""
+    try:
+        email_validator.validate_email(value.strip(), check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        return False
+    return True
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    arr = to_arrow(values)
+    value = strip(arr)
+    has = present(arr)
+    accept = fullmatches(value, ACCEPT) & (lengths(value) <= FAST_MAX_LENGTH) & ~matches(value, NOT_FAST)
+    reject = ~matches(value, "@") | (fullmatches(value, PLAIN) & matches(value, REJECT))
+    ok = ~has | accept
+    undecided = np.flatnonzero(has & ~accept & ~reject)
+    ok[undecided] = decide_unique(value, undecided, is_valid_email)
+    return passing(ok, values.index)
+
+
+TYPO_DOMAINS = {
+    "gmial.com": "gmail.com",
+    "gmal.com": "gmail.com",
+    "gamil.com": "gmail.com",
+    "gmai.com": "gmail.com",
+    "gmaill.com": "gmail.com",
+    "gnail.com": "gmail.com",
+    "gmailcom": "gmail.com",
+    "hotmial.com": "hotmail.com",
+    "hotmal.com": "hotmail.com",
+    "hotmailcom": "hotmail.com",
+    "yaho.com": "yahoo.com",
+    "yahooo.com": "yahoo.com",
+    "yahoocom": "yahoo.com",
+    "outlok.com": "outlook.com",
+    "outlookcom": "outlook.com",
+    "wppl": "wp.pl",
+    "onetpl": "onet.pl",
+    "o2pl": "o2.pl",
+    "interiapl": "interia.pl",
+    "gazetapl": "gazeta.pl",
+}
+_AT_WORD = re.compile(r"\s*[(\[]at[)\]]\s*")
+
+
+def repair(value: str) -> str | None:
+    text = _AT_WORD.sub("@", value.strip().lower())
+    text = re.sub(r"\s+", "", text)
+    text = re.sub(r"@+", "@", text).replace(",", ".")
+    text = re.sub(r"\.{2,}", ".", text).strip(".").replace(".@", "@").replace("@.", "@")
+    local, at, domain = text.partition("@")
+    if not at or "@" in domain:
+        return None
+    candidate = f"{local}@{TYPO_DOMAINS.get(domain, domain)}"
+    return candidate if is_valid_email(candidate) else None
+
+
+def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    return suggest_each(values, repair)
+
+
+KIND = RuleKind(
+    name="email",
+    summary="The value is a syntactically valid e-mail address (email-validator rules, no DNS lookups).",
+    dimension=Dimension.VALIDITY,
+    check=check,
+    message="{field} is not a valid e-mail address: {value}",
+    suggest=suggest,
+    examples=(
+        Example(
+            params={},
+            passes=("jan.kowalski@firma.pl", "Anna.Nowak@Gmail.com", " piotr@wp.pl ", "o'brien+crm@acme.co.uk", None),
+            fails=(
+                "jan.kowalski@@gmail.com",
+                "jan kowalski@wp.pl",
+                "anna.nowak.gmail.com",
+                "jan@gmail",
+                "x@host.local",
+            ),
+            entity="contacts",
+            field="email",
+        ),
+    ),
+)

@@ -1,0 +1,142 @@
+"""`phone`: the value is a valid phone number for the row's country.
+
+Semantics: a value passes when `phonenumbers.is_valid_number(phonenumbers.parse(value,
+region))` is true, where `region` is the ISO alpha-2 of the row's `region_field` column
+(which may hold "PL", "POL", "Poland", "Polska"...; resolved like the `country` kind does)
+or `ctx.default_region` when that column is absent, missing or not a country. A number
+written with "+" (or the region's international prefix, e.g. "0049...") is judged on its
+own country calling code. Unparseable values fail; missing values pass.
+
+Speed: `_phonefast` re-enacts parse() + is_valid_number() on whole columns with the
+metadata's own patterns (RE2) for values made of digits and ordinary separators; only
+the values it cannot settle go to the library, once per distinct (value, region).
+
+Suggestion: the E.164 form ("+48601234567") of the value when it becomes valid after
+light repairs (letter O for zero, a "(0)" or national "0" written after the country code);
+NA otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import phonenumbers
+import pyarrow.compute as pc
+
+from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.kinds._countries import row_regions
+from auditor.checks.kinds._fastpath import passing, per_unique, present, take, to_arrow
+from auditor.checks.kinds._phonefast import (
+    UNDECIDED,
+    VALID,
+    judge_international,
+    judge_national,
+    normalize,
+    plan_for,
+)
+
+
+@lru_cache(maxsize=1 << 16)
+def is_valid_phone(value: str, region: str) -> bool:
+    """The library verdict this kind reproduces."""
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(value, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    arr = to_arrow(values)
+    has = present(arr)
+    codes, regions = row_regions(ctx.frame, params.get("region_field"), ctx.default_region, values.index)
+    compact, simple = normalize(arr)
+    verdict = np.full(len(arr), UNDECIDED, dtype=np.int8)
+
+    plus = simple & np.asarray(pc.fill_null(pc.starts_with(compact, "+"), False))
+    rows = np.flatnonzero(plus)
+    verdict[rows] = judge_international(pc.utf8_slice_codeunits(take(compact, rows), start=1))
+
+    national = simple & ~plus
+    for code, region in enumerate(regions):
+        plan = plan_for(region)
+        rows = np.flatnonzero(national & (codes == code))
+        if plan is None or len(rows) == 0:
+            continue
+        local, idd_length = judge_national(plan, take(compact, rows))
+        verdict[rows] = local
+        for size in np.unique(idd_length[idd_length > 0]):
+            idd_rows = rows[idd_length == size]
+            verdict[idd_rows] = judge_international(pc.utf8_slice_codeunits(take(compact, idd_rows), start=int(size)))
+
+    ok = ~has | (verdict == VALID)
+    undecided = np.flatnonzero(has & (verdict == UNDECIDED))
+    if len(undecided):
+        texts = take(arr, undecided).to_pylist()
+        region_of = np.asarray(regions, dtype=object)[codes[undecided]]
+        keys = pd.MultiIndex.from_arrays([texts, region_of])
+        key_codes, uniques = pd.factorize(keys)
+        verdicts = np.fromiter((is_valid_phone(v, r) for v, r in uniques), dtype=bool, count=len(uniques))
+        ok[undecided] = verdicts[key_codes]
+    return passing(ok, values.index)
+
+
+_REPAIRS = (
+    lambda v: v,
+    lambda v: re.sub(r"[oO]", "0", v),
+    lambda v: v.replace("(0)", ""),
+    lambda v: re.sub(r"^(\s*\+\d{1,3})[\s\-./]*0", r"\1", v),
+)
+
+
+def repair(value: str, region: str) -> str | None:
+    for fix in _REPAIRS:
+        try:
+            number = phonenumbers.parse(fix(value), region)
+        except phonenumbers.NumberParseException:
+            continue
+        if phonenumbers.is_valid_number(number):
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return None
+
+
+def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    codes, regions = row_regions(ctx.frame, params.get("region_field"), ctx.default_region, values.index)
+    pairs = ((v, regions[c]) if isinstance(v, str) else None for v, c in zip(values.tolist(), codes, strict=True))
+    out = per_unique(pairs, lambda pair: None if pair is None else repair(*pair))
+    return pd.Series([pd.NA if s is None else s for s in out], index=values.index, dtype="object")
+
+
+KIND = RuleKind(
+    name="phone",
+    summary="The value is a valid phone number (libphonenumber rules) for the row's country or the default region.",
+    dimension=Dimension.VALIDITY,
+    check=check,
+    message="{field} is not a valid phone number: {value}",
+    params=(
+        Param(
+            "region_field",
+            str,
+            None,
+            help="column holding the row's country (code or name); numbers without a + prefix are read in that "
+            "country, or in the default region when it is empty",
+        ),
+    ),
+    suggest=suggest,
+    examples=(
+        Example(
+            params={"region_field": "country"},
+            passes=("+48 601 234 567", "601-234-567", "(22) 628 31 40", "030 1234567", "0048 601 234 567", None),
+            fails=("601 234 56", "123", "+48 123", "n/a", "+1 555 0100"),
+            entity="contacts",
+            field="phone",
+            extra_columns={
+                "country": ("PL", "Polska", "Poland", "Deutschland", None, "PL", "PL", "PL", "PL", "PL", "US"),
+            },
+        ),
+    ),
+)
