@@ -27,6 +27,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check auditor tests benchmarks
 	$(BIN)/ruff format --check auditor tests benchmarks
 
+bench: $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,ge]'
+	$(BIN)/python benchmarks/bench_checks.py
+
 fixtures: $(STAMP)
 	$(BIN)/crm-audit synth --rows 2000 --seed 7 --out fixtures/acme
 

@@ -13,7 +13,6 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-import click
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
@@ -190,7 +189,7 @@ def synth(
     try:
         day = dt.date.fromisoformat(as_of)
     except ValueError:
-        raise click.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
+        raise typer.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
     with progress_reporter() as report:
         summary = generate(
             rows, seed, out, as_of=day, defect_rate=defect_rate, duplicate_rate=duplicate_rate, progress=report
@@ -200,15 +199,10 @@ def synth(
 
 def main(argv: list[str] | None = None) -> int:
     try:
-        app(args=argv, standalone_mode=False)
-    except click.exceptions.Exit as done:
-        return done.exit_code
-    except click.ClickException as usage:
-        usage.show(file=sys.stderr)
-        return 2
-    except click.exceptions.Abort:
-        stderr.print("crm-audit: aborted")
-        return 2
+        # Standalone mode: typer reports usage errors itself (exit 2) and ends with SystemExit.
+        app(args=argv, prog_name="crm-audit")
+    except SystemExit as done:
+        return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
     except AuditorError as error:
         for i, line in enumerate(str(error).splitlines()):
             sys.stderr.write(("crm-audit: error: " if i == 0 else "  ") + line.strip() + "\n")

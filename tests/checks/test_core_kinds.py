@@ -1,0 +1,91 @@
+"""Unit tests of the structural rule kinds beyond their examples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.checks.base import CheckContext
+from auditor.checks.kinds import get_kind
+from auditor.model import ENTITIES
+
+AS_OF = pd.Timestamp("2026-10-31")
+
+
+def ctx(entity: str, frame: pd.DataFrame, raw: pd.DataFrame | None = None, **tables: pd.DataFrame) -> CheckContext:
+    return CheckContext(entity=ENTITIES[entity], frame=frame, raw=frame if raw is None else raw,
+                        tables={entity: frame, **tables}, as_of=AS_OF, default_region="PL")
+
+
+def run(kind: str, entity: str, frame: pd.DataFrame, field: str, params: dict, **kw) -> list[bool]:
+    return get_kind(kind).check(frame[field], params, ctx(entity, frame, **kw)).tolist()
+
+
+def test_required_reads_the_raw_cell_so_unparseable_values_are_not_missing() -> None:
+    raw = pd.DataFrame({"amount": ["12,5OO", None, " "]})
+    typed = pd.DataFrame({"amount": [np.nan, np.nan, np.nan]})
+    assert run("required", "opportunities", typed, "amount", {}, raw=raw) == [True, False, False]
+    assert run("type", "opportunities", typed, "amount", {}, raw=raw) == [False, True, True]
+
+
+def test_unique_reports_every_member_and_ignores_missing() -> None:
+    frame = pd.DataFrame({"email": ["a@x.pl", "A@x.pl ", "b@x.pl", None, None]})
+    assert run("unique", "contacts", frame, "email", {}) == [True, True, True, True, True]
+    assert run("unique", "contacts", frame, "email", {"case_sensitive": False}) == [False, False, True, True, True]
+
+
+def test_range_compares_dates_with_iso_bounds() -> None:
+    frame = pd.DataFrame({"birth_date": pd.to_datetime(["1899-12-31", "1900-01-01", None])})
+    assert run("range", "contacts", frame, "birth_date", {"min": "1900-01-01"}) == [False, True, True]
+
+
+def test_order_with_a_before_map_and_missing_sides() -> None:
+    frame = pd.DataFrame({"sent": [100, 100, None], "delivered": [90, 120, 5], "opened": [95, 10, 1]})
+    before = {"delivered": "sent", "opened": "delivered"}
+    assert run("order", "campaigns", frame, "delivered", {"before": before}) == [True, False, True]
+    assert run("order", "campaigns", frame, "opened", {"before": before}) == [False, True, True]
+
+
+def test_not_future_allows_the_as_of_day_and_tolerance() -> None:
+    frame = pd.DataFrame({"created_at": pd.to_datetime(["2026-10-31 23:00", "2026-11-01 00:00", "2026-11-02 00:00"])})
+    assert run("not_future", "contacts", frame, "created_at", {}) == [True, False, False]
+    assert run("not_future", "contacts", frame, "created_at", {"tolerance_days": 1}) == [True, True, False]
+
+
+def test_outlier_judges_each_group_separately_and_skips_small_groups() -> None:
+    rng = np.random.default_rng(1)
+    pln = 10 ** rng.normal(4.5, 0.2, 40)
+    eur = 10 ** rng.normal(3.5, 0.2, 10)
+    amounts = np.concatenate([pln, [5e9], eur, [5e9]])
+    currency = ["PLN"] * 41 + ["EUR"] * 11
+    frame = pd.DataFrame({"amount": amounts, "currency": currency})
+    result = run("outlier", "opportunities", frame, "amount", {"log": True, "group_by": "currency", "threshold": 6})
+    assert result.count(False) == 1 and result[40] is False  # the EUR group is too small to judge
+
+
+def test_staleness_counts_created_at_as_a_touch() -> None:
+    frame = pd.DataFrame({"contact_id": ["C1", "C2"], "updated_at": pd.to_datetime([None, None]),
+                          "created_at": pd.to_datetime(["2026-10-01", "2020-01-01"])})
+    assert run("staleness", "contacts", frame, "updated_at", {"days": 90}) == [True, False]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), max_size=40),
+       st.floats(-1e3, 1e3, allow_nan=False), st.floats(0, 1e3, allow_nan=False))
+def test_range_matches_a_plain_reference(values: list, low: float, width: float) -> None:
+    high = low + width
+    frame = pd.DataFrame({"amount": pd.Series(values, dtype="float64")})
+    got = run("range", "opportunities", frame, "amount", {"min": low, "max": high})
+    expected = [v is None or low <= v <= high for v in values]
+    assert got == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.floats(1, 1e6, allow_nan=False), min_size=25, max_size=60), st.floats(2, 10))
+def test_outlier_is_scale_invariant_and_symmetric(values: list, factor: float) -> None:
+    params = {"log": True, "threshold": 3.5}
+    base = run("outlier", "opportunities", pd.DataFrame({"amount": values}), "amount", params)
+    scaled = run("outlier", "opportunities", pd.DataFrame({"amount": [v * factor for v in values]}), "amount", params)
+    assert base == scaled
