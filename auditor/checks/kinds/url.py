@@ -41,13 +41,13 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     return passing(_valid(strip(arr)) | ~present(arr), values.index)
 
 
-_BROKEN_SCHEME = re.compile(r"^(?:h?t{1,2}p?s?[:;]?/{1,3}|https?:)")
+_BROKEN_SCHEME = re.compile(r"^(?:h?t{1,2}p?s?[:;]?/{1,3}|https?:)", re.IGNORECASE)
 
 
 def repair(value: str) -> str | None:
-    text = _BROKEN_SCHEME.sub("", value.strip().lower())
+    text = _BROKEN_SCHEME.sub("", value.strip(), count=1)
     host, rest = re.match(r"([^/?#]*)(.*)", text).groups()  # type: ignore[union-attr]
-    host = re.sub(r"\s+", "", host).replace(",", ".")
+    host = re.sub(r"\s+", "", host).replace(",", ".").lower()
     host = re.sub(r"\.{2,}", ".", host).strip(".")
     candidate = f"https://{host}{rest}"
     return candidate if _valid(pa.array([candidate]))[0] else None

@@ -1,0 +1,104 @@
+"""`email`: edge cases, suggestions, and the fast path against email-validator itself."""
+
+from __future__ import annotations
+
+import email_validator
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.checks.kinds.email import is_valid_email
+
+FAST = settings(max_examples=150, deadline=None)
+
+
+def library(value: str) -> bool:
+    try:
+        email_validator.validate_email(value.strip(), check_deliverability=False)
+    except email_validator.EmailNotValidError:
+        return False
+    return True
+
+
+def test_examples(examples_hold) -> None:
+    examples_hold("email")
+
+
+def test_edge_cases(run) -> None:
+    ok = ["jan@wp.pl", "JAN.KOWALSKI@ONET.PL", "  anna@interia.pl\t", "a+b@o2.pl", "x@sub.domain.co.uk", None]
+    bad = [
+        "",
+        "jan",
+        "@wp.pl",
+        "jan@",
+        "jan@wp",
+        "jan@@wp.pl",
+        "jan@wp..pl",
+        ".jan@wp.pl",
+        "jan.@wp.pl",
+        "jan@wp.pl.",
+        "jan@-wp.pl",
+        "jan@wp,pl",
+        "jan kowalski@wp.pl",
+        "jan@wp.123",
+        "a@b@c.pl",
+        "Jan <jan@wp.pl>",
+        "jan@example.test",
+        "jan@[1.2.3.4]",
+    ]
+    assert run("email", ok) == [True] * len(ok)
+    assert run("email", bad) == [False] * len(bad)
+
+
+def test_international_addresses_go_to_the_library(run) -> None:
+    values = ["łukasz@poczta.pl", "jan@żółw.pl", "jan@xn--w-uga1v.pl", "用户@例子.广告"]
+    assert run("email", values) == [library(v) for v in values]
+
+
+def test_suggestions(suggest) -> None:
+    got = suggest("email", ["Jan.Kowalski@@GMIAL,com.", "anna nowak@wp.pl", "piotr(at)onet.pl", "x", "jan@gmail"])
+    assert got == ["jan.kowalski@gmail.com", "annanowak@wp.pl", "piotr@onet.pl", None, None]
+
+
+_LOCAL = st.from_regex(r"[a-zA-Z0-9](?:[a-zA-Z0-9._+'-]{0,20}[a-zA-Z0-9])?", fullmatch=True)
+_LABEL = st.from_regex(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,12}[a-zA-Z0-9])?", fullmatch=True)
+_DOMAIN = st.lists(_LABEL, min_size=1, max_size=3)
+_TLD = st.sampled_from(["pl", "com", "de", "co.uk", "io", "local", "test", "x", "c0m", "ONION", "museum"])
+
+
+@FAST
+@given(
+    st.lists(
+        st.builds(lambda local, d, t: f"{local}@{'.'.join(d)}.{t}", _LOCAL, _DOMAIN, _TLD), min_size=1, max_size=20
+    )
+)
+def test_realistic_addresses_match_the_library(run, values: list[str]) -> None:
+    assert run("email", values) == [library(v) for v in values]
+
+
+_PIECES = st.sampled_from([*'ab.@-_+ ,;"<>\\()[]\t0Złé', "xn--", "@@", "..", "wp.pl", "com", "test"])
+_NOISY = st.lists(_PIECES, max_size=12).map("".join)
+
+
+@FAST
+@given(st.lists(_NOISY, min_size=1, max_size=20))
+def test_noisy_text_matches_the_library(run, values: list[str]) -> None:
+    assert run("email", values) == [library(v) for v in values]
+
+
+@FAST
+@given(st.lists(st.emails(), min_size=1, max_size=10))
+def test_rfc_addresses_match_the_library(run, values: list[str]) -> None:
+    assert run("email", values) == [library(v) for v in values]
+
+
+def test_the_library_helper_strips() -> None:
+    assert is_valid_email(" jan@wp.pl ") and not is_valid_email("jan@wp")
+
+
+def test_common_addresses_never_reach_the_library(run, monkeypatch) -> None:
+    def fail(value: str) -> bool:
+        raise AssertionError(f"library called for {value!r}")
+
+    monkeypatch.setattr("auditor.checks.kinds.email.is_valid_email", fail)
+    values = ["jan.kowalski@wp.pl", "A.Nowak@Firma.com.pl", "jan@@wp.pl", "jan kowalski@wp.pl", "jan@wp", "jan@wp.pl."]
+    assert run("email", values) == [True, True, False, False, False, False]

@@ -1,0 +1,130 @@
+"""`phone`: region resolution, suggestions, and the vectorized path against phonenumbers itself."""
+
+from __future__ import annotations
+
+import phonenumbers
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+FAST = settings(max_examples=60, deadline=None)
+REGIONS = ["PL", "DE", "GB", "US", "FR", "CZ", "IT", "NL", "ES", "AT", "CH", "IE", "SE", "CA", "RU", "AU", "BR"]
+
+
+def library(value: str, region: str) -> bool:
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(value, region))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+def test_examples(examples_hold) -> None:
+    examples_hold("phone")
+
+
+def test_region_comes_from_the_country_column_in_any_spelling(run) -> None:
+    values = ["030 1234567"] * 6
+    countries = ["DE", "DEU", "Germany", "Deutschland", "Niemcy", "PL"]
+    assert run("phone", values, {"region_field": "country"}, country=countries) == [True] * 5 + [False]
+
+
+def test_default_region_when_the_country_is_missing_or_unknown(run) -> None:
+    values = ["601 234 567", "601 234 567", "601 234 567", "601 234 567"]
+    countries = [None, "Mars", "", "Polska"]
+    assert run("phone", values, {"region_field": "country"}, country=countries) == [True] * 4
+    assert run("phone", ["601 234 567"], {"region_field": "country"}, default_region="DE", country=[None]) == [False]
+    assert run("phone", ["601 234 567"], {}) == [True]  # no region_field: the default region
+
+
+def test_a_plus_number_is_judged_on_its_own(run) -> None:
+    values = ["+48 601 234 567", "+49 30 1234567", "+44 20 7946 0958", "0044 20 7946 0958"]
+    assert run("phone", values, {"region_field": "country"}, country=["US", "PL", "PL", "PL"]) == [True] * 4
+
+
+def test_unparseable_and_junk_fail(run) -> None:
+    values = ["n/a", "brak", "12", "+", "++48", "601 234 567 890 123 456", "601\t234\t567", "+999 123 456 789"]
+    assert run("phone", values) == [library(v, "PL") for v in values]
+    assert run("phone", values[:4]) == [False] * 4
+
+
+def test_suggests_e164(suggest) -> None:
+    got = suggest(
+        "phone",
+        ["6O1 234 567", "+48 (0) 601 234 567", "+48 0601234567", "123"],
+        {"region_field": "c"},
+        c=["PL", "PL", "PL", "PL"],
+    )
+    assert got == ["+48601234567", "+48601234567", "+48601234567", None]
+
+
+@st.composite
+def realistic(draw: st.DrawFn) -> tuple[str, str]:
+    """A number shaped like a region's example numbers, some digits changed, in a common format."""
+    region = draw(st.sampled_from(REGIONS))
+    kind = draw(
+        st.sampled_from(
+            [
+                phonenumbers.PhoneNumberType.MOBILE,
+                phonenumbers.PhoneNumberType.FIXED_LINE,
+                phonenumbers.PhoneNumberType.TOLL_FREE,
+            ]
+        )
+    )
+    example = phonenumbers.example_number_for_type(region, kind) or phonenumbers.example_number(region)
+    nsn = phonenumbers.national_significant_number(example)
+    keep = draw(st.integers(0, len(nsn)))
+    tail = draw(st.text(alphabet="0123456789", min_size=max(0, len(nsn) - keep - 1), max_size=len(nsn) - keep + 1))
+    digits = nsn[:keep] + tail
+    meta = phonenumbers.PhoneMetadata.metadata_for_region(region)
+    cc = str(meta.country_code)
+    shape = draw(st.sampled_from(["+cc", "+cc (0)", "00cc", "national", "bare", "cc", "dashes"]))
+    value = {
+        "+cc": f"+{cc} {digits}",
+        "+cc (0)": f"+{cc} (0){digits}",
+        "00cc": f"00{cc}{digits}",
+        "national": f"{meta.national_prefix or ''}{digits}",
+        "bare": digits,
+        "cc": f"{cc}{digits}",
+        "dashes": "-".join(digits[i : i + 3] for i in range(0, len(digits), 3)),
+    }[shape]
+    row_region = draw(st.sampled_from([region, region, "PL", "DE", "GB"]))
+    return value, row_region
+
+
+@FAST
+@given(st.lists(realistic(), min_size=1, max_size=30))
+def test_realistic_numbers_match_the_library(run, rows: list[tuple[str, str]]) -> None:
+    values, regions = [v for v, _ in rows], [r for _, r in rows]
+    assert run("phone", values, {"region_field": "country"}, country=regions) == [library(v, r) for v, r in rows]
+
+
+_NOISE = st.text(alphabet="0123456789+-() ./\u00a0x#", min_size=0, max_size=18)
+
+
+@FAST
+@given(st.lists(st.tuples(_NOISE, st.sampled_from(REGIONS)), min_size=1, max_size=30))
+def test_noisy_numbers_match_the_library(run, rows: list[tuple[str, str]]) -> None:
+    values, regions = [v for v, _ in rows], [r for _, r in rows]
+    assert run("phone", values, {"region_field": "country"}, country=regions) == [library(v, r) for v, r in rows]
+
+
+def test_common_numbers_never_reach_the_library(run, monkeypatch) -> None:
+    def fail(value: str, region: str) -> bool:
+        raise AssertionError(f"library called for {value!r} in {region}")
+
+    monkeypatch.setattr("auditor.checks.kinds.phone.is_valid_phone", fail)
+    values = [
+        "601 234 567",
+        "+48 601-234-567",
+        "(22) 628 31 40",
+        "0048 22 628 31 40",
+        "030 1234567",
+        "+49 30 1234567",
+        "020 7946 0958",
+        "+44 20 7946 0958",
+        "(212) 456-7890",
+        "601 234 56",
+    ]
+    regions = ["PL", "PL", "PL", "PL", "DE", "DE", "GB", "GB", "US", "PL"]
+    assert run("phone", values, {"region_field": "country"}, country=regions) == [
+        library(v, r) for v, r in zip(values, regions, strict=True)
+    ]

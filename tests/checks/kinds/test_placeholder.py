@@ -1,0 +1,139 @@
+"""`placeholder`: junk values, fake e-mails and phone numbers; real short names survive."""
+
+from __future__ import annotations
+
+
+def test_examples(examples_hold) -> None:
+    examples_hold("placeholder")
+
+
+def test_junk_values(run) -> None:
+    junk = [
+        "test",
+        "TESTING",
+        " asdf ",
+        "asd",
+        "qwerty",
+        "xxx",
+        "xx",
+        "x",
+        "NA",
+        "n/a",
+        "N.A.",
+        "none",
+        "NULL",
+        "nil",
+        "unknown",
+        "brak",
+        "Nie wiem",
+        "-",
+        "--",
+        "?",
+        "??",
+        ".",
+        "0",
+        "tbd",
+        "dummy",
+        "sample",
+        "abc",
+        "aaa",
+        "foo",
+        "bar",
+        "Lorem ipsum",
+        "no name",
+        "NoName",
+        "First Name",
+        "last name",
+        "Company",
+        "aaaa",
+        "zzz",
+        "....",
+        "0000000",
+        "asdfgh",
+        "qwertyuiop",
+        "zxcvb",
+        "test123",
+        "test 1",
+        "-/-",
+    ]
+    assert run("placeholder", junk) == [False] * len(junk)
+
+
+def test_real_names_pass(run) -> None:
+    real = [
+        "Li",
+        "Ng",
+        "Bo",
+        "Xu",
+        "Al",
+        "Aaron",
+        "Testa",
+        "Tester GmbH",
+        "Anna",
+        "Kowalski",
+        "O'Brien",
+        "Łukasz",
+        "Abc Logistics",
+        "Barbara",
+        "Nowak-Test",
+        "Foote",
+        None,
+    ]
+    assert run("placeholder", real) == [True] * len(real)
+
+
+def test_fake_emails(run) -> None:
+    fake = [
+        "noemail@gmail.com",
+        "No-Email@wp.pl",
+        "none@firma.pl",
+        "test@firma.pl",
+        "test1@firma.pl",
+        "asdf@wp.pl",
+        "no.reply@x.pl",
+        "noreply@x.pl",
+        "nomail@x.pl",
+        "brak@x.pl",
+        "xxx@x.pl",
+        "jan@example.com",
+        "jan@example.org",
+        "jan@test.com",
+        "jan@email.com",
+        "jan@noemail.com",
+        "a@none.com",
+    ]
+    real = ["jan@mail.com", "tester@firma.pl", "jan.test@wp.pl", "anna@examples.com", "contact@testa.pl"]
+    assert run("placeholder", fake) == [False] * len(fake)
+    assert run("placeholder", real) == [True] * len(real)
+
+
+def test_fake_phones(run) -> None:
+    fake = [
+        "000-000-0000",
+        "1111111",
+        "0123456789",
+        "123456789",
+        "+48 1234567",
+        "+48 111 111 111",
+        "600 600 600",
+        "987-654-321",
+    ]
+    real = ["+48 602 345 178", "22 628 31 40", "(212) 555-1212", "030 2947 5618", "123", "12-34"]
+    assert run("placeholder", fake) == [False] * len(fake)
+    assert run("placeholder", real) == [True] * len(real)
+
+
+def test_lists_are_parameters(run) -> None:
+    params = {
+        "values": ["firma"],
+        "patterns": ["klient[0-9]+"],
+        "email_local_parts": ["info"],
+        "email_domains": ["fake.pl"],
+        "phone_min_distinct_digits": 2,
+    }
+    values = ["Firma", "klient7", "info@wp.pl", "a@fake.pl", "test", "600 600 600", "111 111 111"]
+    assert run("placeholder", values, params) == [False, False, False, False, True, True, False]
+
+
+def test_no_suggestion(suggest) -> None:
+    assert suggest("placeholder", ["test", "n/a"]) == [None, None]
