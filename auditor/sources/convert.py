@@ -7,6 +7,8 @@ A value that does not parse becomes NA, so the `type` rule can find it as
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.model import DType
 
@@ -18,10 +20,12 @@ _DMY = (
     r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})"
     r"(?:[ T,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
 )
+_DMY_PREFIX = r"^\d{1,2}[./-]\d{1,2}[./-]\d{4}"
 _SERIAL = r"^\d{1,7}(?:\.\d+)?$"
 
 _CURRENCY = r"^(?:[A-Z]{3}|zł|zl|kr|Fr\.?)\s*|\s*(?:[A-Z]{3}|zł|zl|kr|Fr\.?)$|[$€£¥₹₽]"
-_GROUPED_SPACE = r"^[-+]?\d{1,3}(?:[\s'’]\d{3})+(?:[.,]\d+)?$"
+_GROUP_SEPARATORS = "[\\s\u00a0\u202f'’]"  # literal no-break spaces: RE2's \s is ASCII only
+_GROUPED_SPACE = rf"^[-+]?\d{{1,3}}(?:{_GROUP_SEPARATORS}\d{{3}})+(?:[.,]\d+)?$"
 _BOOLEANS = {
     **dict.fromkeys(("true", "t", "yes", "y", "1", "tak", "prawda", "x", "1.0"), True),
     **dict.fromkeys(("false", "f", "no", "n", "0", "nie", "fałsz", "falsz", "0.0"), False),
@@ -45,18 +49,19 @@ def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serial
     """ISO 8601 (offsets converted to UTC), d.m.y / m/d/y with optional time, Excel serial days -> naive ns."""
     text = _strip(values)
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    iso = text.str.match(_ISO, na=False)
+    iso = _match(text, _ISO)
     if iso.any():
         parsed = pd.to_datetime(
             text[iso].str.replace(",", ".", regex=False), format="ISO8601", utc=True, errors="coerce"
         )
         out[iso] = parsed.dt.tz_convert(None).astype("datetime64[ns]")
-    parts = text[~iso].str.extract(_DMY)
+    # RE2 has no back-references, so a cheap prefilter keeps the Python-regex extract to likely dates
+    parts = text[~iso & _match(text, _DMY_PREFIX)].str.extract(_DMY)
     matched = parts["year"].notna()
     if matched.any():
         out[matched[matched].index] = _from_parts(parts[matched], dayfirst)
     if excel_serials:
-        serial = ~iso & ~matched.reindex(values.index, fill_value=False) & text.str.match(_SERIAL, na=False)
+        serial = ~iso & ~matched.reindex(values.index, fill_value=False) & _match(text, _SERIAL)
         days = pd.to_numeric(text[serial], errors="coerce")
         days = days[days.between(*_EXCEL_SERIAL_RANGE)]
         out[days.index] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D").dt.round("s")
@@ -104,16 +109,16 @@ def parse_number(values: pd.Series) -> pd.Series:
     """
     text = _strip(values)
     text = text.str.replace(_CURRENCY, "", regex=True).str.strip().str.removesuffix("%").str.strip()
-    negative = text.str.match(r"^\(.*\)$", na=False)
+    negative = _match(text, r"^\(.*\)$")
     text = text.mask(negative, text.str.slice(1, -1))
-    grouped = text.str.match(_GROUPED_SPACE, na=False)
-    text = text.mask(grouped, text.str.replace(r"[\s'’]", "", regex=True))
+    grouped = _match(text, _GROUPED_SPACE)
+    text = text.mask(grouped, text.str.replace(_GROUP_SEPARATORS, "", regex=True))
 
     comma, dot = text.str.rfind(","), text.str.rfind(".")
     has_comma, has_dot = comma >= 0, dot >= 0
-    lone_comma_group = text.str.match(r"^[-+]?\d{1,3},\d{3}$", na=False)
-    lone_dot_group = text.str.match(r"^[-+]?\d{1,3}\.\d{3}$", na=False)
-    comma_decimals = (has_comma & ~has_dot & ~lone_comma_group & ~text.str.contains(r",\d{3},", na=False)) | (
+    lone_comma_group = _match(text, r"^[-+]?\d{1,3},\d{3}$")
+    lone_dot_group = _match(text, r"^[-+]?\d{1,3}\.\d{3}$")
+    comma_decimals = (has_comma & ~has_dot & ~lone_comma_group & ~_match(text, r",\d{3},")) | (
         has_comma & has_dot & (comma > dot)
     )
     column_uses_comma = bool(comma_decimals.any()) and not bool((has_dot & ~has_comma & ~lone_dot_group).any())
@@ -136,6 +141,12 @@ def parse_integer(values: pd.Series) -> pd.Series:
 
 def parse_bool(values: pd.Series) -> pd.Series:
     return _strip(values).str.lower().map(_BOOLEANS).astype("boolean")
+
+
+def _match(text: pd.Series, pattern: str) -> pd.Series:
+    """Boolean regex search with pyarrow (RE2); pandas' own `str.match` loops in Python for these patterns."""
+    found = pc.fill_null(pc.match_substring_regex(pa.array(text, type=pa.string(), from_pandas=True), pattern), False)
+    return pd.Series(found.to_numpy(zero_copy_only=False), index=text.index)
 
 
 def _strip(values: pd.Series) -> pd.Series:

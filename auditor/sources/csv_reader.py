@@ -25,8 +25,9 @@ _MAX_LISTED = 5
 
 def read_csv(path: Path, source: str, encoding: str | None = None, delimiter: str | None = None) -> RawRead:
     data = read_bytes(path, source)
+    forced = encoding is not None
     encoding = encoding or detect_encoding(data, source)
-    payload = _utf8_payload(data, encoding, source)
+    payload = _utf8_payload(data, encoding, source, validate=forced)
     sample = payload[:_SAMPLE].decode("utf-8", errors="ignore")
     if not sample.strip():
         raise InputError("file has no header row (only blank lines)", file=source)
@@ -67,12 +68,13 @@ def read_csv(path: Path, source: str, encoding: str | None = None, delimiter: st
     )
 
 
-def _utf8_payload(data: bytes, encoding: str, source: str) -> bytes:
+def _utf8_payload(data: bytes, encoding: str, source: str, validate: bool) -> bytes:
     """The file as UTF-8 bytes without a BOM, which is what pyarrow parses."""
     if encoding.lower().replace("_", "-") in _UTF8:
         if encoding == "utf-8-sig" or data.startswith(b"\xef\xbb\xbf"):
             data = data[3:]
-        decode(data, "utf-8", source)  # validates a forced encoding; cheap next to parsing
+        if validate:  # detection has already decoded it strictly
+            decode(data, "utf-8", source)
         return data
     return decode(data, encoding, source).lstrip("\ufeff").encode("utf-8")
 
@@ -87,7 +89,10 @@ def _parse(payload: bytes, names: list[str], delimiter: str) -> tuple[pa.Table, 
     table = pacsv.read_csv(
         io.BytesIO(payload),
         read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
-        parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True, invalid_row_handler=on_invalid),
+        # a newline can only sit inside a quoted value; without quotes pyarrow may split blocks anywhere
+        parse_options=pacsv.ParseOptions(
+            delimiter=delimiter, newlines_in_values=b'"' in payload, invalid_row_handler=on_invalid
+        ),
         convert_options=pacsv.ConvertOptions(
             column_types=dict.fromkeys(names, pa.string()),
             null_values=[""],

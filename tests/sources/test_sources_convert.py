@@ -1,0 +1,182 @@
+"""Typing parsers: examples of each supported style, and round-trip properties with hypothesis."""
+
+from datetime import datetime
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.model import DType
+from auditor.sources.convert import convert, parse_bool, parse_datetime, parse_integer, parse_number
+
+
+def _one(parser, text: str, **kwargs):
+    return parser(pd.Series([text], dtype="str"), **kwargs).tolist()[0]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("1234.5", 1234.5),
+        ("1 234,50", 1234.5),
+        ("1\u00a0234,50", 1234.5),
+        ("1.234,50", 1234.5),
+        ("1,234.50", 1234.5),
+        ("$1,200", 1200.0),
+        ("PLN 1200", 1200.0),
+        ("1200 zł", 1200.0),
+        ("€ 99,99", 99.99),
+        ("12%", 12.0),
+        ("(1,200.00)", -1200.0),
+        ("-3.5", -3.5),
+        ("1,234,567", 1234567.0),
+        ("1.234.567,89", 1234567.89),
+        ("  42 ", 42.0),
+    ],
+)
+def test_parse_number_styles(text: str, expected: float) -> None:
+    assert _one(parse_number, text) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("text", ["abc", "12abc", "1 2", "--1", "n/a", ""])
+def test_unparseable_numbers_are_na(text: str) -> None:
+    assert pd.isna(_one(parse_number, text))
+
+
+def test_ambiguous_thousands_follow_the_column() -> None:
+    assert parse_number(pd.Series(["1,234", "5.25"])).tolist() == [1234.0, 5.25]
+    assert parse_number(pd.Series(["1,234", "12,50"])).tolist() == [1.234, 12.5]
+    assert parse_number(pd.Series(["1.234", "12,50"])).tolist() == [1234.0, 12.5]
+
+
+def test_parse_integer() -> None:
+    result = parse_integer(pd.Series(["12", "12.0", "12.5", "1 000", None, "x"]))
+    assert result.dtype == "Int64"
+    assert result.tolist()[:2] == [12, 12] and result.tolist()[3] == 1000
+    assert result.isna().tolist() == [False, False, True, False, True, True]
+
+
+def test_parse_bool() -> None:
+    values = ["true", "FALSE", "Yes", "no", "1", "0", "Tak", "nie", "Y", "n", "maybe", None]
+    result = parse_bool(pd.Series(values))
+    assert result.dtype == "boolean"
+    assert result.tolist()[:10] == [True, False, True, False, True, False, True, False, True, False]
+    assert result.isna().tolist()[10:] == [True, True]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-03-01", "2026-03-01"),
+        ("2026-03-01T10:00:00Z", "2026-03-01 10:00"),
+        ("2026-03-01T10:15:00.000Z", "2026-03-01 10:15"),
+        ("2026-03-01T12:00:00+02:00", "2026-03-01 10:00"),
+        ("2026-03-01 10:00", "2026-03-01 10:00"),
+        ("01.03.2026", "2026-03-01"),
+        ("1.3.2026 14:30", "2026-03-01 14:30"),
+        ("03/01/2026", "2026-03-01"),
+        ("3/1/2026, 10:15 AM", "2026-03-01 10:15"),
+        ("3/1/2026 12:05 PM", "2026-03-01 12:05"),
+        ("3/1/2026 12:05 AM", "2026-03-01 00:05"),
+        ("13.05.2026", "2026-05-13"),
+    ],
+)
+def test_parse_datetime_styles(text: str, expected: str) -> None:
+    assert _one(parse_datetime, text) == pd.Timestamp(expected)
+
+
+def test_day_first_decided_per_column() -> None:
+    us = parse_datetime(pd.Series(["1/3/2026", "12/31/2026"]))
+    assert us.tolist() == [pd.Timestamp("2026-01-03"), pd.Timestamp("2026-12-31")]
+    european = parse_datetime(pd.Series(["1/3/2026", "31/12/2026"]))
+    assert european.tolist() == [pd.Timestamp("2026-03-01"), pd.Timestamp("2026-12-31")]
+    forced = parse_datetime(pd.Series(["1/3/2026"]), dayfirst=True)
+    assert forced.tolist() == [pd.Timestamp("2026-03-01")]
+    dotted_month_first = parse_datetime(pd.Series(["05.13.2026", "01.02.2026"]))
+    assert dotted_month_first.tolist() == [pd.Timestamp("2026-05-13"), pd.Timestamp("2026-01-02")]
+
+
+def test_bad_dates_are_na_and_dtype_is_naive_ns() -> None:
+    result = parse_datetime(pd.Series(["2026-02-30", "31.02.2026", "yesterday", "", None, "45000"]))
+    assert result.dtype == "datetime64[ns]"
+    assert result.isna().all()
+
+
+def test_excel_serials_only_when_asked() -> None:
+    assert _one(parse_datetime, "45000.5", excel_serials=True) == pd.Timestamp("2023-03-15 12:00")
+    assert pd.isna(_one(parse_datetime, "45000.5"))
+
+
+def test_convert_dispatches_by_dtype() -> None:
+    values = pd.Series(["1"], dtype="str")
+    assert convert(values, DType.STRING) is values
+    assert convert(values, DType.BOOL).tolist() == [True]
+    assert convert(values, DType.INTEGER).dtype == "Int64"
+    assert convert(values, DType.NUMBER).dtype == "float64"
+
+
+_money = st.decimals(min_value=-(10**12), max_value=10**12, places=2, allow_nan=False, allow_infinity=False)
+
+
+def _styles(value) -> list[str]:
+    us = f"{abs(value):,.2f}"
+    sign = "-" if value < 0 else ""
+    return [
+        f"{value:.2f}",
+        sign + us,
+        sign + us.replace(",", " ").replace(".", ","),
+        sign + us.replace(",", "X").replace(".", ",").replace("X", "."),
+        f"{sign}${us}",
+        f"PLN {value:.2f}",
+        f"{value:.2f}%",
+        f"({us})" if value < 0 else us,
+    ]
+
+
+@given(_money)
+def test_every_number_style_parses_back(value) -> None:
+    parsed = parse_number(pd.Series(_styles(value), dtype="str"))
+    assert parsed.tolist() == pytest.approx([float(value)] * len(parsed), abs=1e-6)
+
+
+@given(st.floats(min_value=-1e15, max_value=1e15, allow_nan=False, allow_infinity=False))
+def test_plain_floats_parse_back(value: float) -> None:
+    assert _one(parse_number, repr(value)) == value
+
+
+_moments = st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2100, 12, 31)).map(
+    lambda d: d.replace(microsecond=0)
+)
+
+
+@given(_moments)
+def test_every_date_style_parses_back(moment: datetime) -> None:
+    day = moment.replace(hour=0, minute=0, second=0)
+    styles = {
+        moment.isoformat(): moment,
+        moment.strftime("%Y-%m-%dT%H:%M:%S.000Z"): moment,
+        moment.strftime("%Y-%m-%d %H:%M"): moment.replace(second=0),
+        day.strftime("%d.%m.%Y"): day,
+        moment.strftime("%d.%m.%Y %H:%M:%S"): moment,
+    }
+    parsed = parse_datetime(pd.Series(list(styles), dtype="str"))
+    assert parsed.tolist() == [pd.Timestamp(v) for v in styles.values()]
+
+
+@given(_moments, st.booleans())
+def test_slashed_dates_parse_back_with_the_stated_order(moment: datetime, dayfirst: bool) -> None:
+    day = moment.replace(hour=0, minute=0, second=0)
+    text = day.strftime("%d/%m/%Y" if dayfirst else "%m/%d/%Y")
+    assert _one(parse_datetime, text, dayfirst=dayfirst) == pd.Timestamp(day)
+    twelve = moment.strftime("%m/%d/%Y %I:%M:%S %p")
+    assert _one(parse_datetime, twelve, dayfirst=False) == pd.Timestamp(moment)
+
+
+@given(st.text(max_size=12))
+def test_parsers_never_raise(text: str) -> None:
+    series = pd.Series([text], dtype="str")
+    parse_number(series)
+    parse_integer(series)
+    parse_bool(series)
+    parse_datetime(series, excel_serials=True)
