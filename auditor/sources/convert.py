@@ -20,6 +20,8 @@ _DMY = (
     r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})"
     r"(?:[ T,]+(?P<hour>\d{1,2}):(?P<minute>\d{2})(?::(?P<second>\d{2}))?\s*(?P<ampm>[AaPp]\.?[Mm]\.?)?)?$"
 )
+_YMD_OTHER = r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})"
+_ISO_SHORT = r"^\d{4}-(?:\d-\d{1,2}|\d{2}-\d)(?:\D|$)"
 _DMY_PREFIX = r"^\d{1,2}[./-]\d{1,2}[./-]\d{4}"
 _SERIAL = r"^\d{1,7}(?:\.\d+)?$"
 
@@ -48,6 +50,13 @@ def convert(values: pd.Series, dtype: DType, dayfirst: bool | None = None, excel
 def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serials: bool = False) -> pd.Series:
     """ISO 8601 (offsets converted to UTC), d.m.y / m/d/y with optional time, Excel serial days -> naive ns."""
     text = _strip(values)
+    year_first = _match(text, _YMD_OTHER)  # 2026/03/01 and 2026.3.1 are ISO dates in other clothes
+    if year_first.any():
+        text = text.mask(year_first, text.str.replace(_YMD_OTHER, r"\1-\2-\3", regex=True))
+    short = _match(text, _ISO_SHORT)
+    if short.any():  # pandas' ISO 8601 parser wants 2026-03-01, not 2026-3-1
+        padded = text[short].str.replace(r"^(\d{4})-(\d)-", r"\1-0\2-", regex=True)
+        text = text.mask(short, padded.str.replace(r"^(\d{4}-\d{2})-(\d)(\D|$)", r"\1-0\2\3", regex=True))
     out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
     iso = _match(text, _ISO)
     if iso.any():

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.errors import ConfigError, InputError
-from auditor.model import _ROLE_DTYPES, ENTITIES, DType, ExtraField, Role, entity
+from auditor.model import ENTITIES, DType, ExtraField, Field, entity
 from auditor.sources import sql_reader
 from auditor.sources.convert import convert
 from auditor.sources.csv_reader import read_csv
@@ -138,6 +138,7 @@ def _read_database(url: str, options: SourceOptions, notes: list[str], progress:
             [n for n in names if n in options.tables] if options.tables else [n for n in names if detect_by_name(n)]
         )
         notes.extend(f"{url}#{n}: skipped, its name matches no CRM entity" for n in names if n not in wanted)
+        notes.extend(f"{url}: table {n!r} from options.tables does not exist" for n in options.tables if n not in names)
         reads = []
         for done, name in enumerate(wanted):
             report = _chunk_progress(progress, name, done, len(wanted)) if progress else None
@@ -213,7 +214,8 @@ def _dtype(entity_name: str, field_name: str, extras: dict[str, ExtraField]) -> 
     if model.has_field(field_name):
         return model.field(field_name).dtype
     extra = extras.get(field_name)
-    return _ROLE_DTYPES.get(extra.role if extra else Role.TEXT, DType.STRING)
+    # an explicit mapping to a name that is neither a field nor a declared extra stays a string
+    return Field(field_name, extra.role).dtype if extra else DType.STRING
 
 
 def _concat(parts: list[Table], notes: list[str]) -> Table:

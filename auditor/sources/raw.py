@@ -37,14 +37,15 @@ def dedupe_headers(headers: Sequence[object], source: str) -> tuple[list[str], l
     seen: set[str] = set()
     for position, header in enumerate(headers, start=1):
         base = "" if header is None or (isinstance(header, float) and np.isnan(header)) else str(header)
-        if not base.strip():
+        blank = not base.strip()
+        if blank:
             base = f"column_{position}"
             notes.append(f"{source}: column {position} has no header; named it {base!r}")
         name, n = base, 0
         while name in seen:
             n += 1
             name = f"{base}.{n}"
-        if name != base and not base.startswith("column_"):
+        if name != base and not blank:
             notes.append(f"{source}: duplicate column {base!r}; the copy in column {position} is kept as {name!r}")
         seen.add(name)
         names.append(name)
