@@ -6,12 +6,13 @@ the `whitespace` kind's business, so it is stripped before judging; upper-case l
 fine. Missing values pass.
 
 Speed: two vectorized RE2 passes decide almost every value exactly as the library would:
-an ASCII dot-atom address with a hostname domain and an alphabetic, non-special-use TLD
-is accepted; an address without "@", or a plain-ASCII one (no quotes, angle brackets or
-backslashes, i.e. no quoted local part or display name) with a defect the library always
-rejects (two "@", spaces, commas, doubled or edge dots, a domain without a dot or not
-ending in a letter, bad hostname characters or hyphens) is rejected. Everything else goes
-to email-validator once per distinct value.
+a dot-atom address (ASCII, or with Latin letters such as "ł" or "é" in the local part)
+with an ASCII hostname domain and an alphabetic, non-special-use TLD is accepted; an
+address without "@", or a plain-ASCII one (no quotes, angle brackets or backslashes,
+i.e. no quoted local part or display name) with a defect the library always rejects (two
+"@", spaces, commas, doubled or edge dots, a domain without a dot or not ending in a
+letter, bad hostname characters or hyphens) is rejected. Everything else goes to email-
+validator once per distinct value.
 
 Suggestion: the lower-cased, stripped value with obvious repairs (doubled "@", "(at)",
 commas for dots, spaces, stray dots, common provider typos such as gmial.com) when the
@@ -42,7 +43,9 @@ from auditor.checks.kinds._fastpath import (
     to_arrow,
 )
 
-_ATEXT = r"[A-Za-z0-9_!#$%&'*+/=?^`{|}~-]"
+# ASCII atext plus the Latin-1 and Latin Extended-A letters (precomposed, so NFC-stable and
+# "safe" to email-validator): Polish, German, French... names in local parts stay fast.
+_ATEXT = r"[A-Za-z0-9_!#$%&'*+/=?^`{|}~\x{c0}-\x{d6}\x{d8}-\x{f6}\x{f8}-\x{17f}-]"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 ACCEPT = rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+[A-Za-z]{{2,}}"
 _SPECIAL_TLD = "|".join(re.escape(d) for d in email_validator.SPECIAL_USE_DOMAIN_NAMES)

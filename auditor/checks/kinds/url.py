@@ -19,21 +19,41 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
-from auditor.checks.kinds._fastpath import fullmatches, matches, passing, present, strip, suggest_each, to_arrow
+from auditor.checks.kinds._fastpath import (
+    bools,
+    fullmatches,
+    matches,
+    passing,
+    present,
+    strip,
+    suggest_each,
+    take,
+    to_arrow,
+)
 
 _ALNUM = r"[\p{L}\p{N}]"
 _LABEL = rf"{_ALNUM}(?:[\p{{L}}\p{{N}}-]{{0,61}}{_ALNUM})?"
 _TLD = r"(?:\p{L}{2,63}|xn--[a-z0-9-]{1,59})"
-URL = rf"(?:https?://)?(?:{_LABEL}\.)+{_TLD}(?::[0-9]{{1,5}})?(?:[/?#][^\s\x{{a0}}]*)?"
-BARE_WWW = r"^(?:https?://)?www\.[^./?#:]+(?:[/?#:]|$)"
+_TAIL = r"(?::[0-9]{1,5})?(?:[/?#][^\s\x{a0}]*)?"
+URL = rf"(?:https?://)?(?:{_LABEL}\.)+{_TLD}{_TAIL}"
+# The same language restricted to ASCII, which RE2 runs ~50x faster than the Unicode classes.
+_ASCII_LABEL = r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?"
+ASCII_URL = rf"(?:https?://)?(?:{_ASCII_LABEL}\.)+(?:[a-z]{{2,63}}|xn--[a-z0-9-]{{1,59}}){_TAIL}"
+BARE_WWW = r"^(?:[hH][tT][tT][pP][sS]?://)?[wW][wW][wW]\.[^./?#:]+(?:[/?#:]|$)"
 
 
-def _valid(arr: pa.Array) -> Any:
-    return fullmatches(arr, URL, ignore_case=True) & ~matches(arr, BARE_WWW, ignore_case=True)
+def _valid(arr: pa.Array) -> np.ndarray:
+    ok = fullmatches(arr, ASCII_URL, ignore_case=True)
+    other = np.flatnonzero(~bools(pc.string_is_ascii(arr)) & present(arr))
+    if len(other):
+        ok[other] = fullmatches(take(arr, other), URL, ignore_case=True)
+    return ok & ~matches(arr, BARE_WWW)
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:

@@ -59,7 +59,7 @@ def test_suggestions(suggest) -> None:
     assert got == ["jan.kowalski@gmail.com", "annanowak@wp.pl", "piotr@onet.pl", None, None]
 
 
-_LOCAL = st.from_regex(r"[a-zA-Z0-9](?:[a-zA-Z0-9._+'-]{0,20}[a-zA-Z0-9])?", fullmatch=True)
+_LOCAL = st.from_regex(r"[a-zA-Z0-9ł](?:[a-zA-Z0-9._+'\-łóéüßŉĿ×÷\u0300]{0,20}[a-zA-Z0-9ż])?", fullmatch=True)
 _LABEL = st.from_regex(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,12}[a-zA-Z0-9])?", fullmatch=True)
 _DOMAIN = st.lists(_LABEL, min_size=1, max_size=3)
 _TLD = st.sampled_from(["pl", "com", "de", "co.uk", "io", "local", "test", "x", "c0m", "ONION", "museum"])
