@@ -165,7 +165,8 @@ def list_rules(
         stdout.print(view)
         return
     view = Table(title="Rules", title_justify="left")
-    for column in ("id", "kind", "entity", "fields", "severity", "dimension"):
+    view.add_column("id", no_wrap=True)
+    for column in ("kind", "entity", "fields", "severity", "dimension"):
         view.add_column(column, overflow="fold")
     for rule in load_rules(rules or ()):
         view.add_row(rule.id, rule.kind, rule.entity, ", ".join(rule.fields), rule.severity.value, rule.dimension.value)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditor.checks.engine import run_checks
-from auditor.checks.packs import CORE_PACK, load_rules
+from auditor.checks.packs import CORE_PACK_LABEL, load_rules
 from auditor.config import AuditConfig, find_config, load_config
 from auditor.gate import judge
 from auditor.result import AuditResult
@@ -51,9 +51,7 @@ def check(
         entity_weights=config.entity_weights,
     )
     gate = judge(config.gate, scores.overall, checked.findings, checked.structural, checked.outcomes)
-    packs = ([str(CORE_PACK.relative_to(CORE_PACK.parents[1]))] if config.core_rules else []) + [
-        str(p) for p in rule_paths
-    ]
+    packs = ([CORE_PACK_LABEL] if config.core_rules else []) + [str(p) for p in rule_paths]
     return AuditResult(
         input=str(path),
         as_of=config.as_of,

@@ -13,20 +13,28 @@ from auditor.scoring import compute_scores
 
 
 def finding(record: str, field: str, rule: str, severity: str, dimension: str, entity: str = "contacts") -> dict:
-    return {"entity": entity, "record_id": record, "field": field, "rule_id": rule, "severity": severity,
-            "dimension": dimension}
+    return {
+        "entity": entity,
+        "record_id": record,
+        "field": field,
+        "rule_id": rule,
+        "severity": severity,
+        "dimension": dimension,
+    }
 
 
 def outcome(rule: str, fields: tuple[str, ...], dimension: str, entity: str = "contacts") -> RuleOutcome:
     return RuleOutcome(rule, "x", entity, fields, Severity.ERROR, dimension, "failed", 4, 1, 1)
 
 
-FINDINGS = pd.DataFrame([
-    finding("C1", "email", "email.format", "error", "validity"),
-    finding("C1", "phone", "phone.format", "warning", "validity"),
-    finding("C1", "phone", "phone.format", "warning", "validity"),  # the same finding twice counts once
-    finding("C2", "first_name", "name.required", "info", "completeness"),
-])
+FINDINGS = pd.DataFrame(
+    [
+        finding("C1", "email", "email.format", "error", "validity"),
+        finding("C1", "phone", "phone.format", "warning", "validity"),
+        finding("C1", "phone", "phone.format", "warning", "validity"),  # the same finding twice counts once
+        finding("C2", "first_name", "name.required", "info", "completeness"),
+    ]
+)
 OUTCOMES = [
     outcome("email.format", ("email",), "validity"),
     outcome("phone.format", ("phone",), "validity"),
@@ -62,9 +70,13 @@ def test_missing_required_column_counts_as_an_error_on_every_record() -> None:
 
 
 def test_entity_weights_and_custom_severity_weights() -> None:
-    scores = compute_scores(FINDINGS, {"contacts": 4, "accounts": 1}, OUTCOMES,
-                            weights={"error": 1.0, "warning": 0.0, "info": 0.0},
-                            entity_weights={"contacts": 1, "accounts": 1})
+    scores = compute_scores(
+        FINDINGS,
+        {"contacts": 4, "accounts": 1},
+        OUTCOMES,
+        weights={"error": 1.0, "warning": 0.0, "info": 0.0},
+        entity_weights={"contacts": 1, "accounts": 1},
+    )
     assert scores.entities["contacts"].score == 75.0
     assert scores.overall == 87.5
 
@@ -75,8 +87,16 @@ def test_no_findings_scores_100_and_no_tables_has_no_overall() -> None:
     assert compute_scores(empty, {}, []).overall is None
 
 
-@given(st.lists(st.tuples(st.integers(0, 19), st.sampled_from(["error", "warning", "info"]),
-                          st.sampled_from(["email", "phone", "city"])), max_size=60))
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 19),
+            st.sampled_from(["error", "warning", "info"]),
+            st.sampled_from(["email", "phone", "city"]),
+        ),
+        max_size=60,
+    )
+)
 def test_scores_stay_in_range_and_more_findings_never_raise_a_score(items: list) -> None:
     rows = [finding(f"C{r}", f, f"{f}.rule.{s}", s, "validity") for r, s, f in items]
     frame = pd.DataFrame(rows, columns=["entity", "record_id", "field", "rule_id", "severity", "dimension"])

@@ -12,6 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
@@ -407,10 +408,18 @@ def _findings_for(
             "value": raw.astype("object").to_numpy(),
             "suggested_value": suggested.to_numpy(),
             "owner": owner.astype("object").to_numpy(),
-            "file": table.source,
+            "file": _files(table, index),
             "row": table.row_numbers.loc[index].astype("int64").to_numpy(),
         },
     )
+
+
+def _files(table: TableLike, index: pd.Index) -> np.ndarray | str:
+    """The file of each failing row: a table concatenated from several files keeps each row's own."""
+    per_row = getattr(table, "sources", None)
+    if per_row is None:
+        return table.source
+    return per_row.loc[index].fillna(table.source).astype("object").to_numpy()
 
 
 def _empty_findings() -> pd.DataFrame:

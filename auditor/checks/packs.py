@@ -21,7 +21,9 @@ from auditor.checks.rule import Rule
 from auditor.errors import ConfigError
 from auditor.model import ENTITIES
 
-CORE_PACK = Path(__file__).resolve().parents[2] / "rules" / "core.yaml"
+# `auditor/_rules` links to the top-level `rules/` so that the pack ships inside the wheel too.
+CORE_PACK = Path(__file__).resolve().parents[1] / "_rules" / "core.yaml"
+CORE_PACK_LABEL = "rules/core.yaml"
 RULE_KEYS = {"id", "kind", "entity", "fields", "severity", "dimension", "message", "when"}
 PACK_KEYS = {"pack", "version", "description", "rules", "override", "disable"}
 LINE = "__line__"
@@ -306,6 +308,8 @@ def _as_raw(rule: Rule) -> dict[str, Any]:
 
 
 def _label(path: Path) -> str:
+    if path == CORE_PACK:
+        return CORE_PACK_LABEL
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:

@@ -15,8 +15,14 @@ AS_OF = pd.Timestamp("2026-10-31")
 
 
 def ctx(entity: str, frame: pd.DataFrame, raw: pd.DataFrame | None = None, **tables: pd.DataFrame) -> CheckContext:
-    return CheckContext(entity=ENTITIES[entity], frame=frame, raw=frame if raw is None else raw,
-                        tables={entity: frame, **tables}, as_of=AS_OF, default_region="PL")
+    return CheckContext(
+        entity=ENTITIES[entity],
+        frame=frame,
+        raw=frame if raw is None else raw,
+        tables={entity: frame, **tables},
+        as_of=AS_OF,
+        default_region="PL",
+    )
 
 
 def run(kind: str, entity: str, frame: pd.DataFrame, field: str, params: dict, **kw) -> list[bool]:
@@ -66,14 +72,22 @@ def test_outlier_judges_each_group_separately_and_skips_small_groups() -> None:
 
 
 def test_staleness_counts_created_at_as_a_touch() -> None:
-    frame = pd.DataFrame({"contact_id": ["C1", "C2"], "updated_at": pd.to_datetime([None, None]),
-                          "created_at": pd.to_datetime(["2026-10-01", "2020-01-01"])})
+    frame = pd.DataFrame(
+        {
+            "contact_id": ["C1", "C2"],
+            "updated_at": pd.to_datetime([None, None]),
+            "created_at": pd.to_datetime(["2026-10-01", "2020-01-01"]),
+        }
+    )
     assert run("staleness", "contacts", frame, "updated_at", {"days": 90}) == [True, False]
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), max_size=40),
-       st.floats(-1e3, 1e3, allow_nan=False), st.floats(0, 1e3, allow_nan=False))
+@given(
+    st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), max_size=40),
+    st.floats(-1e3, 1e3, allow_nan=False),
+    st.floats(0, 1e3, allow_nan=False),
+)
 def test_range_matches_a_plain_reference(values: list, low: float, width: float) -> None:
     high = low + width
     frame = pd.DataFrame({"amount": pd.Series(values, dtype="float64")})

@@ -51,7 +51,9 @@ def deals() -> FakeTable:
 
 
 def test_findings_carry_record_field_rule_message_and_place(tmp_path: Path, deals: FakeTable) -> None:
-    rules = pack(tmp_path, """rules:
+    rules = pack(
+        tmp_path,
+        """rules:
   - id: won.amount
     kind: conditional
     entity: opportunities
@@ -62,7 +64,8 @@ def test_findings_carry_record_field_rule_message_and_place(tmp_path: Path, deal
     message: "{stage} deal has amount {value}"
   - {id: amount.type, kind: type, entity: opportunities, fields: [amount], severity: error}
   - {id: fk, kind: foreign_key, entity: opportunities, fields: [account_id], severity: warning}
-""")
+""",
+    )
     accounts = table("accounts", {"account_id": ["A1"]})
     result = run_checks({"opportunities": deals, "accounts": accounts}, rules, as_of=AS_OF)
     f = result.findings
@@ -71,7 +74,13 @@ def test_findings_carry_record_field_rule_message_and_place(tmp_path: Path, deal
     assert set(rows) == {("O2", "won.amount"), ("row:5", "amount.type"), ("O2", "fk")}
     won = rows["O2", "won.amount"]
     assert (won.field, won.severity, won.value, won.owner, won.file, won.row) == (
-        "amount", "error", "0", "bob", "opportunities.csv", 3)
+        "amount",
+        "error",
+        "0",
+        "bob",
+        "opportunities.csv",
+        3,
+    )
     assert won.message == "Closed Won deal has amount 0"
     assert rows["row:5", "amount.type"].message == "amount '12,5OO' is not a valid number"
     assert rows["O2", "fk"].message == "account_id 'A9' does not match any accounts record"
@@ -81,11 +90,14 @@ def test_findings_carry_record_field_rule_message_and_place(tmp_path: Path, deal
 
 
 def test_rules_without_their_inputs_are_not_evaluated(tmp_path: Path, deals: FakeTable) -> None:
-    rules = pack(tmp_path, """rules:
+    rules = pack(
+        tmp_path,
+        """rules:
   - {id: fk, kind: foreign_key, entity: opportunities, fields: [account_id]}
   - {id: prob, kind: range, entity: opportunities, fields: [probability], max: 100}
   - {id: tickets, kind: required, entity: tickets, fields: [status]}
-""")
+""",
+    )
     result = run_checks({"opportunities": deals}, rules, as_of=AS_OF)
     outcomes = {o.rule_id: o for o in result.outcomes}
     assert outcomes["fk"].status == "not_evaluated"
@@ -98,7 +110,8 @@ def test_rules_without_their_inputs_are_not_evaluated(tmp_path: Path, deals: Fak
 def test_missing_required_column_is_a_structural_issue(deals: FakeTable) -> None:
     result = run_checks({"opportunities": deals}, [], as_of=AS_OF)
     assert [(i.field, i.message) for i in result.structural] == [
-        ("created_at", "required column 'created_at' is missing: no header maps to it")]
+        ("created_at", "required column 'created_at' is missing: no header maps to it")
+    ]
 
 
 def test_a_check_that_raises_is_an_error_outcome_not_a_crash(tmp_path: Path, deals: FakeTable) -> None:
@@ -136,11 +149,15 @@ def test_staleness_uses_activities_and_shows_the_last_touch(tmp_path: Path) -> N
             "created_at": pd.to_datetime(["2023-01-01"] * 3),
         },
     )
-    activities = table("activities", {"activity_id": ["X"], "contact_id": ["C2"]},
-                       {"occurred_at": pd.to_datetime(["2026-09-01"])})
-    rules = pack(tmp_path, """rules:
+    activities = table(
+        "activities", {"activity_id": ["X"], "contact_id": ["C2"]}, {"occurred_at": pd.to_datetime(["2026-09-01"])}
+    )
+    rules = pack(
+        tmp_path,
+        """rules:
   - {id: stale, kind: staleness, entity: contacts, fields: [updated_at], days: 365, activity_key: contact_id}
-""")
+""",
+    )
     f = run_checks({"contacts": contacts, "activities": activities}, rules, as_of=AS_OF).findings
     assert f["record_id"].tolist() == ["C1"]
     assert f["message"].iloc[0] == "no update or activity for over 365 days (last touch 2024-01-01)"

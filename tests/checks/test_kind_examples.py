@@ -26,14 +26,17 @@ def _typed(values: pd.Series, dtype: DType) -> pd.Series:
 def example_context(example: Example) -> tuple[pd.Series, CheckContext]:
     entity = ENTITIES[example.entity]
     values = list(example.passes) + list(example.fails)
-    raw = pd.DataFrame({example.field: pd.Series(values), **{k: pd.Series(v) for k, v in example.extra_columns.items()}})
+    raw = pd.DataFrame(
+        {example.field: pd.Series(values), **{k: pd.Series(v) for k, v in example.extra_columns.items()}}
+    )
     frame = raw.copy()
     if entity.has_field(example.field):
         frame[example.field] = _typed(raw[example.field], entity.field(example.field).dtype)
     tables = {name: pd.DataFrame({k: pd.Series(v) for k, v in cols.items()}) for name, cols in example.tables.items()}
     tables[example.entity] = frame
-    ctx = CheckContext(entity=entity, frame=frame, raw=raw, tables=tables, as_of=pd.Timestamp("2026-10-31"),
-                       default_region="PL")
+    ctx = CheckContext(
+        entity=entity, frame=frame, raw=raw, tables=tables, as_of=pd.Timestamp("2026-10-31"), default_region="PL"
+    )
     return frame[example.field], ctx
 
 

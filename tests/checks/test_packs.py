@@ -27,14 +27,17 @@ def test_core_pack_loads_with_unique_ids_and_origins() -> None:
 
 
 def test_user_pack_adds_overrides_and_disables(tmp_path: Path) -> None:
-    pack = write(tmp_path, """
+    pack = write(
+        tmp_path,
+        """
 pack: acme
 rules:
   - {id: contacts.title.required, kind: required, entity: contacts, fields: [title], severity: info}
 override:
   - {id: opportunities.staleness, days: 30, severity: error}
 disable: [contacts.name.casing]
-""")
+""",
+    )
     rules = {r.id: r for r in load_rules([pack])}
     assert rules["contacts.title.required"].severity == "info"
     assert rules["opportunities.staleness"].params["days"] == 30
@@ -45,7 +48,9 @@ disable: [contacts.name.casing]
 
 
 def test_problems_are_reported_together_with_file_line_and_rule(tmp_path: Path) -> None:
-    pack = write(tmp_path, """rules:
+    pack = write(
+        tmp_path,
+        """rules:
   - {id: a, kind: requried, entity: contacts, fields: [email]}
   - {id: b, kind: required, entity: contact, fields: [email]}
   - {id: c, kind: range, entity: contacts, fields: [emial], minimum: 3}
@@ -53,7 +58,8 @@ def test_problems_are_reported_together_with_file_line_and_rule(tmp_path: Path) 
   - {id: e, kind: range, entity: surveys, fields: [nps], min: "zero", severity: fatal}
   - {kind: required, entity: contacts, fields: [email]}
 disable: [nonexistent.rule]
-""")
+""",
+    )
     with pytest.raises(ConfigError) as caught:
         load_rules([pack])
     text = str(caught.value)
@@ -69,8 +75,11 @@ disable: [nonexistent.rule]
 
 def test_duplicate_id_points_at_the_first_definition(tmp_path: Path) -> None:
     pack = write(tmp_path, "rules:\n  - {id: contacts.email.format, kind: email, entity: contacts, fields: [email]}\n")
-    with pytest.raises(ConfigError, match=r"pack.yaml:2: rule 'contacts.email.format': id already defined at "
-                                          r".*core.yaml:\d+; use `override:`"):
+    with pytest.raises(
+        ConfigError,
+        match=r"pack.yaml:2: rule 'contacts.email.format': id already defined at "
+        r".*core.yaml:\d+; use `override:`",
+    ):
         load_rules([pack])
 
 
@@ -88,14 +97,17 @@ def test_extra_fields_can_be_checked(tmp_path: Path) -> None:
 
 
 def test_nested_conditional_checks_are_validated(tmp_path: Path) -> None:
-    pack = write(tmp_path, """rules:
+    pack = write(
+        tmp_path,
+        """rules:
   - id: x
     kind: conditional
     entity: opportunities
     fields: [amount]
     when: {stage: [Closed Won]}
     then: [{kind: range, gt: 0, maxi: 5}, {kind: nope}]
-""")
+""",
+    )
     with pytest.raises(ConfigError) as caught:
         load_rules([pack], include_core=False)
     assert "kind 'range' has no parameter 'maxi'" in str(caught.value)
