@@ -222,7 +222,9 @@ def _structural_issues(tables: Mapping[str, TableLike]) -> list[StructuralIssue]
     return issues
 
 
-def _not_evaluated(rule: Rule, reason: str) -> RuleOutcome:
+def _outcome(
+    rule: Rule, status: str, evaluated: int = 0, failed: int = 0, findings: int = 0, reason: str | None = None
+) -> RuleOutcome:
     return RuleOutcome(
         rule.id,
         rule.kind,
@@ -230,13 +232,17 @@ def _not_evaluated(rule: Rule, reason: str) -> RuleOutcome:
         rule.fields,
         rule.severity,
         rule.dimension.value,
-        "not_evaluated",
-        0,
-        0,
-        0,
+        status,
+        evaluated,
+        failed,
+        findings,
         reason,
         rule.origin,
     )
+
+
+def _not_evaluated(rule: Rule, reason: str) -> RuleOutcome:
+    return _outcome(rule, "not_evaluated", reason=reason)
 
 
 def _check_entity(
@@ -292,44 +298,15 @@ def _check_entity(
                 rule_parts.append(_findings_for(rule, kind, field, index, ctx, table, ids))
         evaluated = int(applies_by_rule[rule.id].sum())
         if errors:
-            outcomes.append(
-                RuleOutcome(
-                    rule.id,
-                    rule.kind,
-                    rule.entity,
-                    rule.fields,
-                    rule.severity,
-                    rule.dimension.value,
-                    "error",
-                    evaluated,
-                    0,
-                    0,
-                    "check failed to run: " + "; ".join(errors),
-                    rule.origin,
-                )
-            )
+            outcomes.append(_outcome(rule, "error", evaluated, reason="check failed to run: " + "; ".join(errors)))
             continue
         found = pd.concat(rule_parts, ignore_index=True) if rule_parts else None
         n_findings = 0 if found is None else len(found)
         failed = 0 if found is None else found["record_id"].nunique()
         if found is not None:
             parts.append(found)
-        outcomes.append(
-            RuleOutcome(
-                rule.id,
-                rule.kind,
-                rule.entity,
-                rule.fields,
-                rule.severity,
-                rule.dimension.value,
-                "failed" if n_findings else "passed",
-                evaluated,
-                int(failed),
-                n_findings,
-                None,
-                rule.origin,
-            )
-        )
+        status = "failed" if n_findings else "passed"
+        outcomes.append(_outcome(rule, status, evaluated, int(failed), n_findings))
     return parts, outcomes
 
 
