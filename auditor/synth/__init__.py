@@ -22,7 +22,8 @@ from auditor.synth.clean import generate_clean
 from auditor.synth.defects import Injector, inject
 from auditor.synth.duplicates import make_duplicates
 from auditor.synth.output import atomic_dir, to_text, write_csv
-from auditor.synth.reference import evaluate
+from auditor.synth.reference import evaluate, record_ids
+from auditor.synth.text import TEXT
 from auditor.synth.truth import as_json_ready, compute
 
 __all__ = ["SynthSummary", "generate"]
@@ -80,8 +81,9 @@ def generate(
     inj = Injector(text, clean.frames, clean.reserved, np.random.default_rng([seed, 1]), stamp, defect_rate)
     inject(inj)
     frames = _apply(inj)
-    injected = [(e, frames[e][ENTITIES[e].primary_key].iloc[p], f, r, i) for e, p, f, r, i in inj.truth.rows]
-    labels = {(e, frames[e][ENTITIES[e].primary_key].iloc[p]): i for (e, p), i in inj.labels.items()}
+    rids = {e: record_ids(frames[e], ENTITIES[e].primary_key).to_numpy() for e in ENTITIES}
+    injected = [(e, rids[e][p], f, r, i) for e, p, f, r, i in inj.truth.rows]
+    labels = {(e, rids[e][p]): i for (e, p), i in inj.labels.items()}
     frames["activities"] = frames["activities"].drop(index=sorted(inj.drop["activities"])).reset_index(drop=True)
     step("duplicates", 4)
     used = {e: set(u) for e, u in inj.used.items()}
@@ -95,12 +97,15 @@ def generate(
         (e, rid, f, r, labels.get((e, rid)) or ("duplicate" if (e, rid) in in_cluster else "cascade"))
         for e, rid, f, r in computed.itertuples(index=False)
     ]
-    truth = pd.DataFrame(injected + dups.defects + computed_rows,
-                         columns=["entity", "record_id", "field", "rule_id", "injection"])
-    truth["record_id"] = truth["record_id"].fillna("")
+    truth = pd.DataFrame(
+        injected + dups.defects + computed_rows, columns=["entity", "record_id", "field", "rule_id", "injection"]
+    )
     order = {e: i for i, e in enumerate(ENTITIES)}
-    truth = truth.sort_values(["entity", "record_id", "field", "rule_id"], key=lambda s: s.map(order) if s.name == "entity"
-                              else s, kind="stable").reset_index(drop=True)
+    truth = truth.sort_values(
+        ["entity", "record_id", "field", "rule_id"],
+        key=lambda s: s.map(order) if s.name == "entity" else s,
+        kind="stable",
+    ).reset_index(drop=True)
     clusters = pd.DataFrame(dups.clusters, columns=["entity", "record_id", "cluster_id", "corruption"])
 
     summary = SynthSummary(out=out, rows=rows, seed=seed, as_of=as_of)
@@ -116,8 +121,9 @@ def generate(
         (tmp / "truth").mkdir()
         write_csv(truth, tmp / "truth" / "defects.csv")
         write_csv(clusters, tmp / "truth" / "duplicates.csv")
-        (tmp / "truth" / "metrics.json").write_text(json.dumps(metrics, indent=2, ensure_ascii=False) + "\n",
-                                                    encoding="utf-8")
+        (tmp / "truth" / "metrics.json").write_text(
+            json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
+        )
         (tmp / "crm-audit.yaml").write_text(f"as_of: {as_of.isoformat()}\ndefault_region: PL\n", encoding="utf-8")
         (tmp / "README.md").write_text(_readme(summary, defect_rate, duplicate_rate), encoding="utf-8")
     summary.paths = {e: out / f"{e}.csv" for e in ENTITIES} | {
@@ -137,7 +143,7 @@ def _apply(inj: Injector) -> dict[str, pd.DataFrame]:
     for (entity, col), edits in inj.edits.items():
         s = frames[entity][col].copy()
         pos = np.fromiter(edits, dtype=int)
-        s.iloc[pos] = pd.Series(list(edits.values()), dtype="str").to_numpy()
+        s.iloc[pos] = pd.Series(list(edits.values()), dtype=TEXT).to_numpy()
         frames[entity][col] = s
     return frames
 
@@ -161,7 +167,7 @@ def _readme(s: SynthSummary, defect_rate: float, duplicate_rate: float) -> str:
         "  datetimes `YYYY-MM-DDTHH:MM:SS`, empty cell = missing.",
         "- `crm-audit.yaml`: the audit config (as_of, default phone region).",
         "- `truth/defects.csv`: every finding the core rule pack must report (entity, record_id, field, rule_id,",
-        "  injection). A record with a missing primary key has an empty record_id.",
+        "  injection). A record without a primary key is named `row:<line in the file>`.",
         "- `truth/duplicates.csv`: duplicate clusters (the original has an empty corruption).",
         "- `truth/metrics.json`: metric values on the clean data, before any defect or duplicate (PLN).",
         "",

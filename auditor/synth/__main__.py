@@ -24,8 +24,15 @@ def main(argv: list[str] | None = None) -> int:
     def progress(stage: str, i: int, n: int) -> None:
         print(f"[{i}/{n}] {stage} ({time.perf_counter() - t0:.1f}s)", file=sys.stderr)
 
-    s = generate(a.rows, a.seed, a.out, as_of=a.as_of, defect_rate=a.defect_rate, duplicate_rate=a.duplicate_rate,
-                 progress=progress)
+    s = generate(
+        a.rows,
+        a.seed,
+        a.out,
+        as_of=a.as_of,
+        defect_rate=a.defect_rate,
+        duplicate_rate=a.duplicate_rate,
+        progress=progress,
+    )
     print(f"wrote {s.out}: " + ", ".join(f"{e} {n:,}" for e, n in s.counts.items()))
     print(f"defects {sum(s.defects.values()):,} over {len(s.defects)} rules; duplicate clusters {s.clusters:,}")
     return 0

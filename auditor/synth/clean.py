@@ -15,7 +15,7 @@ import pandas as pd
 
 from auditor.synth import data
 from auditor.synth.phones import PHONES, STYLES, format_numbers, landline_plan, national_numbers
-from auditor.synth.text import email_part, feminine, slug
+from auditor.synth.text import TEXT, email_part, feminine, slug
 
 DAY = np.timedelta64(1, "D")
 SEC = np.timedelta64(1, "s")
@@ -56,10 +56,30 @@ STAGE_PROBABILITY = {
 SEGMENT_DEAL_PLN = {"SMB": 15_000.0, "Mid-Market": 45_000.0, "Enterprise": 150_000.0}
 SEGMENT_MRR_PLN = {"SMB": 900.0, "Mid-Market": 2_700.0, "Enterprise": 8_000.0}
 TITLES = {
-    "pl": ("Prezes Zarządu", "Dyrektor Handlowy", "Kierownik Zakupów", "Specjalista ds. Marketingu", "Główna Księgowa",
-           "Kierownik IT", "Dyrektor Operacyjny", "Asystent Zarządu", "Kierownik Sprzedaży", "Analityk Biznesowy"),
-    "en": ("CEO", "Sales Director", "Purchasing Manager", "Marketing Specialist", "CFO", "IT Manager",
-           "Operations Director", "Office Manager", "Head of Sales", "Business Analyst"),
+    "pl": (
+        "Prezes Zarządu",
+        "Dyrektor Handlowy",
+        "Kierownik Zakupów",
+        "Specjalista ds. Marketingu",
+        "Główna Księgowa",
+        "Kierownik IT",
+        "Dyrektor Operacyjny",
+        "Asystent Zarządu",
+        "Kierownik Sprzedaży",
+        "Analityk Biznesowy",
+    ),
+    "en": (
+        "CEO",
+        "Sales Director",
+        "Purchasing Manager",
+        "Marketing Specialist",
+        "CFO",
+        "IT Manager",
+        "Operations Director",
+        "Office Manager",
+        "Head of Sales",
+        "Business Analyst",
+    ),
 }
 SUBJECTS = {
     "Call": ("Rozmowa telefoniczna", "Call: follow-up", "Call: discovery", "Telefon - ustalenie terminu"),
@@ -68,11 +88,31 @@ SUBJECTS = {
     "Task": ("Przygotować ofertę", "Task: send contract", "Task: update CRM", "Zadzwonić ponownie"),
     "Note": ("Notatka ze spotkania", "Note: budget confirmed", "Note: decision in Q4", "Klient prosi o rabat"),
 }
-TICKET_SUBJECTS = ("Nie działa logowanie", "Invoice question", "Błąd w raporcie", "Cannot export data",
-                   "Prośba o szkolenie", "Integration error", "Zmiana danych na fakturze", "Password reset",
-                   "Slow dashboard", "Pytanie o licencje")
-SURVEY_COMMENTS = ("", "", "", "Świetna obsługa", "Great support", "Za długi czas odpowiedzi", "Too expensive",
-                   "Polecam", "Easy to use", "Brak integracji z naszym ERP", "")
+TICKET_SUBJECTS = (
+    "Nie działa logowanie",
+    "Invoice question",
+    "Błąd w raporcie",
+    "Cannot export data",
+    "Prośba o szkolenie",
+    "Integration error",
+    "Zmiana danych na fakturze",
+    "Password reset",
+    "Slow dashboard",
+    "Pytanie o licencje",
+)
+SURVEY_COMMENTS = (
+    "",
+    "",
+    "",
+    "Świetna obsługa",
+    "Great support",
+    "Za długi czas odpowiedzi",
+    "Too expensive",
+    "Polecam",
+    "Easy to use",
+    "Brak integracji z naszym ERP",
+    "",
+)
 PLANS = {"SMB": "Basic", "Mid-Market": "Professional", "Enterprise": "Enterprise"}
 
 
@@ -90,10 +130,12 @@ class Clean:
 
 def ids(prefix: str, n: int, start: int = 1) -> pd.Series:
     """Stable ids: prefix + number zero-padded to 6 digits (A000123, ACT001234)."""
-    return prefix + pd.Series(np.arange(start, start + n), dtype="int64").astype("str").str.zfill(6)
+    return prefix + pd.Series(np.arange(start, start + n), dtype="int64").astype(TEXT).str.zfill(6)
 
 
-def _pick(rng: np.random.Generator, values: list[str] | tuple[str, ...], n: int, p: np.ndarray | None = None) -> np.ndarray:
+def _pick(
+    rng: np.random.Generator, values: list[str] | tuple[str, ...], n: int, p: np.ndarray | None = None
+) -> np.ndarray:
     arr = np.asarray(values, dtype=object)
     if p is not None:
         p = np.asarray(p, dtype=float) / np.sum(p)
@@ -122,18 +164,21 @@ def _postal(rng: np.random.Generator, country: str, spec: object, n: int) -> pd.
     """Postal codes in the country's format from a city's prefixes or numeric range."""
     if country == "PL":
         pre = _pick(rng, spec, n)  # type: ignore[arg-type]
-        return pd.Series(pre, dtype="str") + "-" + pd.Series(rng.integers(0, 1000, n)).astype("str").str.zfill(3)
+        return pd.Series(pre, dtype=TEXT) + "-" + pd.Series(rng.integers(0, 1000, n)).astype(TEXT).str.zfill(3)
     if country == "US":
         pre = _pick(rng, spec, n)  # type: ignore[arg-type]
-        return pd.Series(pre, dtype="str") + pd.Series(rng.integers(1, 100, n)).astype("str").str.zfill(2)
+        return pd.Series(pre, dtype=TEXT) + pd.Series(rng.integers(1, 100, n)).astype(TEXT).str.zfill(2)
     if country == "GB":
         outward = _pick(rng, spec, n)  # type: ignore[arg-type]
         letters = np.array(list("ABDEFGHJLNPQRSTUWXYZ"))
-        inward = (pd.Series(rng.integers(0, 10, n)).astype("str") + letters[rng.integers(0, 20, n)]
-                  + letters[rng.integers(0, 20, n)])
-        return pd.Series(outward, dtype="str") + " " + inward
+        inward = (
+            pd.Series(rng.integers(0, 10, n)).astype(TEXT)
+            + letters[rng.integers(0, 20, n)]
+            + letters[rng.integers(0, 20, n)]
+        )
+        return pd.Series(outward, dtype=TEXT) + " " + inward
     lo, hi = spec  # type: ignore[misc]
-    return pd.Series(rng.integers(lo, hi + 1, n)).astype("str").str.zfill(5)
+    return pd.Series(rng.integers(lo, hi + 1, n)).astype(TEXT).str.zfill(5)
 
 
 @dataclass
@@ -149,7 +194,7 @@ class _Places:
 
 def _places_for(rng: np.random.Generator, countries: np.ndarray, mobile_share: float = 1.0) -> _Places:
     n = len(countries)
-    city = pd.Series("", index=range(n), dtype="str")
+    city = pd.Series("", index=range(n), dtype=TEXT)
     street = city.copy()
     postal = city.copy()
     land = city.copy()
@@ -162,13 +207,13 @@ def _places_for(rng: np.random.Generator, countries: np.ndarray, mobile_share: f
         cities = info["cities"]
         ci = rng.choice(len(cities), size=k, p=np.array([c[3] for c in cities], float) / sum(c[3] for c in cities))
         city.iloc[rows] = np.array([c[0] for c in cities], dtype=object)[ci]
-        nums = pd.Series(rng.integers(1, 160, k)).astype("str")
-        flat = np.where(rng.random(k) < 0.4, "/" + pd.Series(rng.integers(1, 60, k)).astype("str"), "")
+        nums = pd.Series(rng.integers(1, 160, k)).astype(TEXT)
+        flat = np.where(rng.random(k) < 0.4, "/" + pd.Series(rng.integers(1, 60, k)).astype(TEXT), "")
         if country in ("US", "GB", "FR"):
             street.iloc[rows] = (nums + " " + _pick(rng, info["streets"], k)).to_numpy()
         else:
             street.iloc[rows] = (_pick(rng, info["streets"], k) + " " + nums + flat).to_numpy()
-        code = pd.Series("", index=range(k), dtype="str")
+        code = pd.Series("", index=range(k), dtype=TEXT)
         phone = code.copy()
         mobile = code.copy()
         styles = _pick(rng, STYLES, k, p=np.array([15, 25, 40, 12, 8]))
@@ -203,7 +248,7 @@ CULTURE_OF = {"PL": "pl", "US": "en", "GB": "en", "DE": "de", "FR": "fr", "ES": 
 def _company_names(rng: np.random.Generator, countries: np.ndarray) -> tuple[pd.Series, pd.Series]:
     """(base name, legal form) per row, in the style of the country; base + ' ' + form is the name."""
     n = len(countries)
-    base = pd.Series("", index=range(n), dtype="str")
+    base = pd.Series("", index=range(n), dtype=TEXT)
     form = base.copy()
     comp = data.companies()
     nm = data.names()
@@ -216,35 +261,35 @@ def _company_names(rng: np.random.Generator, countries: np.ndarray) -> tuple[pd.
         if culture == "pl":
             c = comp["pl"]
             city = _pick(rng, [ci[0] for ci in data.places()["PL"]["cities"]], k)
-            word2 = pd.Series(_pick(rng, c["words"], k), dtype="str").str.lower()
+            word2 = pd.Series(_pick(rng, c["words"], k), dtype=TEXT).str.lower()
             options = [
-                pd.Series(_pick(rng, last, k), dtype="str"),
-                pd.Series(_pick(rng, last, k), dtype="str") + " i Wspólnicy",
-                pd.Series(_pick(rng, c["phrases"], k), dtype="str") + " " + city,
-                pd.Series(_pick(rng, c["words"], k), dtype="str") + word2,
-                pd.Series(_pick(rng, c["words"], k), dtype="str") + "-" + pd.Series(_pick(rng, last, k), dtype="str"),
+                pd.Series(_pick(rng, last, k), dtype=TEXT),
+                pd.Series(_pick(rng, last, k), dtype=TEXT) + " i Wspólnicy",
+                pd.Series(_pick(rng, c["phrases"], k), dtype=TEXT) + " " + city,
+                pd.Series(_pick(rng, c["words"], k), dtype=TEXT) + word2,
+                pd.Series(_pick(rng, c["words"], k), dtype=TEXT) + "-" + pd.Series(_pick(rng, last, k), dtype=TEXT),
             ]
-            forms = pd.Series(_pick(rng, c["forms"], k), dtype="str")
+            forms = pd.Series(_pick(rng, c["forms"], k), dtype=TEXT)
             forms = forms.where(style != 1, "sp.k.")
             forms = forms.where(style != 2, _pick(rng, ["S.A.", "Sp. z o.o."], k))
         elif culture == "en":
             c = comp["en"]
             options = [
-                pd.Series(_pick(rng, c["words"], k), dtype="str") + " " + _pick(rng, c["nouns"], k),
-                pd.Series(_pick(rng, last, k), dtype="str") + " & " + _pick(rng, last, k),
-                pd.Series(_pick(rng, last, k), dtype="str") + " " + _pick(rng, c["nouns"], k),
-                pd.Series(_pick(rng, c["words"], k), dtype="str") + " " + _pick(rng, last, k),
-                pd.Series(_pick(rng, c["words"], k), dtype="str") + " " + _pick(rng, c["nouns"], k),
+                pd.Series(_pick(rng, c["words"], k), dtype=TEXT) + " " + _pick(rng, c["nouns"], k),
+                pd.Series(_pick(rng, last, k), dtype=TEXT) + " & " + _pick(rng, last, k),
+                pd.Series(_pick(rng, last, k), dtype=TEXT) + " " + _pick(rng, c["nouns"], k),
+                pd.Series(_pick(rng, c["words"], k), dtype=TEXT) + " " + _pick(rng, last, k),
+                pd.Series(_pick(rng, c["words"], k), dtype=TEXT) + " " + _pick(rng, c["nouns"], k),
             ]
-            forms = pd.Series(_pick(rng, c[country], k), dtype="str")
+            forms = pd.Series(_pick(rng, c[country], k), dtype=TEXT)
         else:
             c = comp[culture]
-            words = pd.Series(_pick(rng, c["words"], k), dtype="str")
-            surname = pd.Series(_pick(rng, last, k), dtype="str")
+            words = pd.Series(_pick(rng, c["words"], k), dtype=TEXT)
+            surname = pd.Series(_pick(rng, last, k), dtype=TEXT)
             nouns = c.get("nouns")
             joined = words + _pick(rng, nouns, k) if culture == "de" else words + " " + _pick(rng, nouns or last, k)
             options = [surname, words + " " + surname, joined, surname + " & " + _pick(rng, last, k), joined]
-            forms = pd.Series(_pick(rng, c["forms"], k), dtype="str")
+            forms = pd.Series(_pick(rng, c["forms"], k), dtype=TEXT)
         chosen = options[0].copy()
         for i, opt in enumerate(options[1:], start=1):
             chosen = chosen.where(style != i, opt)
@@ -261,17 +306,17 @@ def _unique_names(rng: np.random.Generator, base: pd.Series, form: pd.Series, co
         dup = (base + " " + form).duplicated(keep="first").to_numpy()
         if not dup.any():
             break
-        base = base.where(~dup, base + " " + pd.Series(_pick(rng, words, len(base)), dtype="str"))
+        base = base.where(~dup, base + " " + pd.Series(_pick(rng, words, len(base)), dtype=TEXT))
     dup = (base + " " + form).duplicated(keep="first").to_numpy()
     # at millions of rows the name space runs out: number the rest, as real registries do
-    base = base.where(~dup, base + " " + pd.Series(np.arange(len(base)) + 2).astype("str"))
+    base = base.where(~dup, base + " " + pd.Series(np.arange(len(base)) + 2).astype(TEXT))
     return base
 
 
 def _people(rng: np.random.Generator, countries: np.ndarray) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """(first name, last name, is_female) matching each row's country; Polish surnames agree in gender."""
     n = len(countries)
-    first = pd.Series("", index=range(n), dtype="str")
+    first = pd.Series("", index=range(n), dtype=TEXT)
     last = first.copy()
     female = rng.random(n) < 0.5
     nm = data.names()
@@ -286,7 +331,7 @@ def _people(rng: np.random.Generator, countries: np.ndarray) -> tuple[pd.Series,
         k = len(rows)
         fem = female[rows]
         f = np.where(fem, _pick(rng, nm[cult]["female"], k), _pick(rng, nm[cult]["male"], k))
-        ln = pd.Series(_pick(rng, nm[cult]["last"], k), dtype="str")
+        ln = pd.Series(_pick(rng, nm[cult]["last"], k), dtype=TEXT)
         if cult == "pl":
             ln = ln.where(~fem, feminine(ln))
         first.iloc[rows] = f
@@ -407,8 +452,9 @@ def _contacts(
     polish = np.flatnonzero((country == "PL") & (rng.random(n) < 0.01))
     if len(polish) >= 4:
         fem = female[polish]
-        first.iloc[polish] = np.where(fem, _pick(rng, ("Anna", "Katarzyna"), len(polish)),
-                                      _pick(rng, ("Piotr", "Tomasz"), len(polish)))
+        first.iloc[polish] = np.where(
+            fem, _pick(rng, ("Anna", "Katarzyna"), len(polish)), _pick(rng, ("Piotr", "Tomasz"), len(polish))
+        )
         last.iloc[polish] = np.where(fem, "Nowak", _pick(rng, ("Nowak", "Kowalski"), len(polish)))
         planted += len(polish)
     cand = np.setdiff1d(np.flatnonzero(country == "PL"), polish)
@@ -423,12 +469,12 @@ def _contacts(
         planted += 2 * len(pairs)
 
     places = data.places()
-    free = pd.Series("", index=range(n), dtype="str")
+    free = pd.Series("", index=range(n), dtype=TEXT)
     for c in np.unique(country):
         rows = np.flatnonzero(country == c)
         free.iloc[rows] = _pick(rng, places[c]["free_mail"], len(rows))
     company_mail = rng.random(n) < 0.65
-    domains = pd.Series(acc_extra["domain"].to_numpy()[acc_idx], dtype="str").where(company_mail, free)
+    domains = pd.Series(acc_extra["domain"].to_numpy()[acc_idx], dtype=TEXT).where(company_mail, free)
     email = _emails(rng, first, last, domains)
     has_address = rng.random(n) < 0.65
     culture = np.where(country == "PL", "pl", "en")
@@ -467,8 +513,9 @@ def _contacts(
 
 
 def _campaigns(rng: np.random.Generator, now: np.datetime64, n: int) -> pd.DataFrame:
-    channel = _pick(rng, ("Email", "Paid Search", "Social", "Event", "Webinar", "Display"), n,
-                    p=np.array([40, 15, 15, 10, 10, 10]))
+    channel = _pick(
+        rng, ("Email", "Paid Search", "Social", "Event", "Webinar", "Display"), n, p=np.array([40, 15, 15, 10, 10, 10])
+    )
     start = np.sort(_dates(now - rng.uniform(5, 1080, n).astype("int64") * DAY))
     duration = rng.integers(1, 60, n)
     end = start + duration * DAY
@@ -477,14 +524,36 @@ def _campaigns(rng: np.random.Generator, now: np.datetime64, n: int) -> pd.DataF
     opened = np.floor(delivered * rng.uniform(0.12, 0.45, n)).astype("int64")
     clicked = np.floor(opened * rng.uniform(0.05, 0.3, n)).astype("int64")
     unsub = np.floor(delivered * rng.uniform(0.0, 0.006, n)).astype("int64")
-    base_cost = pd.Series(channel).map({"Email": 2_500.0, "Paid Search": 20_000.0, "Social": 14_000.0,
-                                        "Event": 45_000.0, "Webinar": 5_000.0, "Display": 15_000.0}).to_numpy()
+    base_cost = (
+        pd.Series(channel)
+        .map(
+            {
+                "Email": 2_500.0,
+                "Paid Search": 20_000.0,
+                "Social": 14_000.0,
+                "Event": 45_000.0,
+                "Webinar": 5_000.0,
+                "Display": 15_000.0,
+            }
+        )
+        .to_numpy()
+    )
     currency = np.where(rng.random(n) < 0.8, "PLN", "EUR")
     cost = np.round(_currency_pln(_lognormal(rng, base_cost, 0.5), currency), 2)
     revenue = np.round(cost * _lognormal(rng, np.full(n, 3.0), 0.7), 2)
-    themes = ("Automatyzacja sprzedaży", "Spring Promo", "Webinar CRM 101", "Black Week", "Targi Poznań",
-              "Customer Stories", "Nowa wersja produktu", "Partner Summit", "Retargeting", "Newsletter")
-    quarter = pd.Series(pd.DatetimeIndex(start).to_period("Q").astype("str"))
+    themes = (
+        "Automatyzacja sprzedaży",
+        "Spring Promo",
+        "Webinar CRM 101",
+        "Black Week",
+        "Targi Poznań",
+        "Customer Stories",
+        "Nowa wersja produktu",
+        "Partner Summit",
+        "Retargeting",
+        "Newsletter",
+    )
+    quarter = pd.Series(pd.DatetimeIndex(start).to_period("Q").astype(TEXT))
     name = quarter + " " + channel + ": " + _pick(rng, themes, n)
     created = _at(now, (now - start).astype("timedelta64[D]").astype("int64") + rng.integers(1, 20, n), rng)
     return pd.DataFrame(
@@ -522,9 +591,16 @@ def _group_pick(rng: np.random.Generator, keys: np.ndarray, pool_keys: np.ndarra
 
 
 def _opportunities(
-    rng: np.random.Generator, now: np.datetime64, n: int, acc: pd.DataFrame, acc_extra: pd.DataFrame,
-    pool: np.ndarray, con: pd.DataFrame, con_acc: np.ndarray, con_pool: np.ndarray,
-) -> tuple[pd.DataFrame, np.ndarray]:
+    rng: np.random.Generator,
+    now: np.datetime64,
+    n: int,
+    acc: pd.DataFrame,
+    acc_extra: pd.DataFrame,
+    pool: np.ndarray,
+    con: pd.DataFrame,
+    con_acc: np.ndarray,
+    con_pool: np.ndarray,
+) -> pd.DataFrame:
     seg_w = acc["segment"].map({"SMB": 1.0, "Mid-Market": 2.5, "Enterprise": 5.0}).to_numpy()[pool]
     acc_idx = pool[rng.choice(len(pool), size=n, p=seg_w / seg_w.sum())]
     ci = _group_pick(rng, acc_idx, con_acc[con_pool])
@@ -534,13 +610,15 @@ def _opportunities(
     age = (now - created) / DAY
     segment = acc["segment"].to_numpy()[acc_idx]
     seg = pd.Series(segment)
-    cycle = np.clip(_lognormal(rng, seg.map({"SMB": 30.0, "Mid-Market": 55.0, "Enterprise": 85.0}).to_numpy(), 0.35),
-                    20, 120)
+    cycle = np.clip(
+        _lognormal(rng, seg.map({"SMB": 30.0, "Mid-Market": 55.0, "Enterprise": 85.0}).to_numpy(), 0.35), 20, 120
+    )
     closed = (rng.random(n) < np.clip(age / 150, 0.1, 0.97)) & (age > 22)
     cycle = np.minimum(cycle, age - 2).astype("int64")
     won = closed & (rng.random(n) < 0.31)
-    open_stage = _pick(rng, ("Prospecting", "Qualification", "Proposal", "Negotiation"), n,
-                       p=np.array([35, 25, 25, 15]))
+    open_stage = _pick(
+        rng, ("Prospecting", "Qualification", "Proposal", "Negotiation"), n, p=np.array([35, 25, 25, 15])
+    )
     stage = np.where(closed, np.where(won, "Closed Won", "Closed Lost"), open_stage)
     created_day = created.astype("datetime64[D]")
     close = np.where(closed, created_day + cycle * DAY, now.astype("datetime64[D]") + rng.integers(5, 120, n) * DAY)
@@ -551,14 +629,16 @@ def _opportunities(
     amount = np.where(blank, np.nan, amount)
     lost = stage == "Closed Lost"
     reason = np.where(lost, _pick(rng, LOSS_REASONS, n, p=np.array([30, 25, 15, 15, 10, 5])), None)
-    has_comp = lost & ((reason == "Competitor") | ((reason == "Price") & (rng.random(n) < 0.5)) | (rng.random(n) < 0.08))
+    has_comp = lost & (
+        (reason == "Competitor") | ((reason == "Price") & (rng.random(n) < 0.5)) | (rng.random(n) < 0.08)
+    )
     competitor = np.where(has_comp, _pick(rng, COMPETITORS, n, p=np.array([25, 20, 15, 15, 10, 10, 5])), None)
     typ = _pick(rng, ("New Business", "Upsell", "Renewal"), n, p=np.array([70, 20, 10]))
     close_s = close.astype("datetime64[s]")
     upd_closed = np.minimum(close_s + rng.integers(0, 10 * 86400, n) * SEC, now)
     upd_open = _between(np.maximum(created, now - 75 * DAY), np.full(n, now), rng)
     updated = np.maximum(np.where(closed, upd_closed, upd_open), created)
-    year = pd.Series(created_day.astype("datetime64[Y]").astype("int64") + 1970).astype("str")
+    year = pd.Series(created_day.astype("datetime64[Y]").astype("int64") + 1970).astype(TEXT)
     frame = pd.DataFrame(
         {
             "opportunity_id": ids("O", n),
@@ -580,7 +660,7 @@ def _opportunities(
             "updated_at": updated,
         }
     )
-    return frame, acc_idx
+    return frame
 
 
 def _history(rng: np.random.Generator, opp: pd.DataFrame, keep: np.ndarray) -> pd.DataFrame:
@@ -607,8 +687,9 @@ def _history(rng: np.random.Generator, opp: pd.DataFrame, keep: np.ndarray) -> p
     count = np.bincount(row, minlength=m)[row]
     frac = np.where(count > 1, step / np.maximum(count - 1, 1), 0.0)
     # jitter the middle entries but keep them ordered and the first at creation, the last at the end
-    frac = np.where((step > 0) & (step < count - 1), frac + rng.uniform(-0.1, 0.1, len(row)) / np.maximum(count, 1),
-                    frac)
+    frac = np.where(
+        (step > 0) & (step < count - 1), frac + rng.uniform(-0.1, 0.1, len(row)) / np.maximum(count, 1), frac
+    )
     entered = (created + ((end - created).astype("int64") * frac).astype("int64") * SEC).astype("datetime64[s]")
     return pd.DataFrame(
         {
@@ -626,22 +707,37 @@ def _hours(h: np.ndarray) -> np.ndarray:
 
 
 def _leads(
-    rng: np.random.Generator, now: np.datetime64, n: int, con: pd.DataFrame, con_pool: np.ndarray,
-    acc: pd.DataFrame, con_acc: np.ndarray, cmp: pd.DataFrame, cmp_pool: np.ndarray,
+    rng: np.random.Generator,
+    now: np.datetime64,
+    n: int,
+    con: pd.DataFrame,
+    con_pool: np.ndarray,
+    acc: pd.DataFrame,
+    con_acc: np.ndarray,
+    cmp: pd.DataFrame,
+    cmp_pool: np.ndarray,
 ) -> pd.DataFrame:
     n_conv = min(round(n * 0.2), len(con_pool) // 2)
     conv = np.sort(rng.choice(con_pool, size=n_conv, replace=False))
     m = n - n_conv
-    status = np.concatenate([
-        np.full(n_conv, "Converted", dtype=object),
-        _pick(rng, ("New", "Working", "Nurturing", "Qualified", "Unqualified"), m, p=np.array([18, 15, 17, 10, 40])),
-    ])
+    status = np.concatenate(
+        [
+            np.full(n_conv, "Converted", dtype=object),
+            _pick(
+                rng, ("New", "Working", "Nurturing", "Qualified", "Unqualified"), m, p=np.array([18, 15, 17, 10, 40])
+            ),
+        ]
+    )
     places = data.places()
-    country = np.concatenate([con["country"].to_numpy()[conv],
-                              _pick(rng, list(places), m, p=np.array([v["weight"] for v in places.values()]))])
+    country = np.concatenate(
+        [
+            con["country"].to_numpy()[conv],
+            _pick(rng, list(places), m, p=np.array([v["weight"] for v in places.values()])),
+        ]
+    )
     first, last, _ = _people(rng, country[n_conv:])
     base, form = _company_names(rng, country[n_conv:])
-    free = pd.Series("", index=range(m), dtype="str")
+    free = pd.Series("", index=range(m), dtype=TEXT)
     for c in np.unique(country[n_conv:]):
         rows = np.flatnonzero(country[n_conv:] == c)
         free.iloc[rows] = _pick(rng, places[c]["free_mail"], len(rows))
@@ -680,10 +776,13 @@ def _leads(
             "email": np.concatenate([con["email"].to_numpy()[conv], email.to_numpy()]),
             "phone": np.concatenate([conv_phone, pl.mobile.where(rng.random(m) < 0.7, None).to_numpy()]),
             "company": np.concatenate([acc_name, (base + " " + form).to_numpy()]),
-            "title": np.concatenate([con["title"].to_numpy()[conv], np.where(rng.random(m) < 0.6, title[n_conv:], None)]),
+            "title": np.concatenate(
+                [con["title"].to_numpy()[conv], np.where(rng.random(m) < 0.6, title[n_conv:], None)]
+            ),
             "country": country,
-            "postal_code": np.concatenate([con["postal_code"].to_numpy()[conv],
-                                           pl.postal.where(rng.random(m) < 0.5, None).to_numpy()]),
+            "postal_code": np.concatenate(
+                [con["postal_code"].to_numpy()[conv], pl.postal.where(rng.random(m) < 0.5, None).to_numpy()]
+            ),
             "status": status,
             "first_response_at": first_resp,
             "converted_at": converted_at,
@@ -704,8 +803,15 @@ def _leads(
 
 
 def _activities(
-    rng: np.random.Generator, now: np.datetime64, total: int, con: pd.DataFrame, con_pool: np.ndarray,
-    opp: pd.DataFrame, opp_pool: np.ndarray, lead: pd.DataFrame, lead_pool: np.ndarray,
+    rng: np.random.Generator,
+    now: np.datetime64,
+    total: int,
+    con: pd.DataFrame,
+    con_pool: np.ndarray,
+    opp: pd.DataFrame,
+    opp_pool: np.ndarray,
+    lead: pd.DataFrame,
+    lead_pool: np.ndarray,
 ) -> pd.DataFrame:
     # deal activities
     k_opp = rng.poisson(1.6, len(opp_pool))
@@ -728,8 +834,12 @@ def _activities(
     c = con_pool[rng.choice(len(con_pool), size=rest, p=w / w.sum())]
     c_at = _between(con["created_at"].to_numpy()[c], np.full(rest, now), rng, skew=0.7)
     n = len(o) + len(lidx) + rest
-    contact = np.concatenate([opp["contact_id"].to_numpy()[o], np.full(len(lidx), None), con["contact_id"].to_numpy()[c]])
-    account = np.concatenate([opp["account_id"].to_numpy()[o], np.full(len(lidx), None), con["account_id"].to_numpy()[c]])
+    contact = np.concatenate(
+        [opp["contact_id"].to_numpy()[o], np.full(len(lidx), None), con["contact_id"].to_numpy()[c]]
+    )
+    account = np.concatenate(
+        [opp["account_id"].to_numpy()[o], np.full(len(lidx), None), con["account_id"].to_numpy()[c]]
+    )
     occurred = np.concatenate([o_at, l_at, c_at]).astype("datetime64[s]")
     typ = _pick(rng, ("Call", "Email", "Meeting", "Task", "Note"), n, p=np.array([35, 35, 12, 10, 8]))
     duration = np.where(typ == "Call", np.clip(np.round(_lognormal(rng, np.full(n, 8.0), 0.8)), 1, 90), np.nan)
@@ -740,8 +850,9 @@ def _activities(
         subject[sel] = _pick(rng, options, int(sel.sum()))
     created = np.minimum(occurred + rng.integers(0, 3600, n) * SEC, now)
     updated = np.where(rng.random(n) < 0.8, created, np.minimum(created + rng.integers(0, 5 * 86400, n) * SEC, now))
-    owner = np.concatenate([opp["owner"].to_numpy()[o], lead["owner"].to_numpy()[lidx],
-                            _owner(rng, rest, ACTIVITY_OWNER_WEIGHTS)])
+    owner = np.concatenate(
+        [opp["owner"].to_numpy()[o], lead["owner"].to_numpy()[lidx], _owner(rng, rest, ACTIVITY_OWNER_WEIGHTS)]
+    )
     frame = pd.DataFrame(
         {
             "activity_id": "",
@@ -765,8 +876,15 @@ def _activities(
 
 
 def _tickets(
-    rng: np.random.Generator, now: np.datetime64, n: int, acc: pd.DataFrame, customers: np.ndarray,
-    first_won: np.ndarray, con: pd.DataFrame, con_acc: np.ndarray, con_pool: np.ndarray,
+    rng: np.random.Generator,
+    now: np.datetime64,
+    n: int,
+    acc: pd.DataFrame,
+    customers: np.ndarray,
+    first_won: np.ndarray,
+    con: pd.DataFrame,
+    con_acc: np.ndarray,
+    con_pool: np.ndarray,
 ) -> pd.DataFrame:
     a = customers[rng.integers(0, len(customers), n)]
     ci = _group_pick(rng, a, con_acc[con_pool])
@@ -779,8 +897,11 @@ def _tickets(
     resolved = opened + _hours(np.maximum(res_h, first_h + 0.1))
     done = resolved <= now
     responded = first <= now
-    status = np.where(done, np.where(rng.random(n) < 0.6, "Closed", "Resolved"),
-                      np.where(responded, _pick(rng, ("Open", "Pending"), n, p=np.array([70, 30])), "New"))
+    status = np.where(
+        done,
+        np.where(rng.random(n) < 0.6, "Closed", "Resolved"),
+        np.where(responded, _pick(rng, ("Open", "Pending"), n, p=np.array([70, 30])), "New"),
+    )
     fcr = rng.random(n) < 0.7
     needed = np.where(fcr, 1, 2 + rng.poisson(1.0, n))
     needed = np.where(done, needed, np.where(responded, 1 + rng.poisson(0.5, n), -1))
@@ -856,7 +977,7 @@ def _subscriptions(
     a = np.concatenate([customers, customers[two]])
     n = len(a)
     start = first_won[a] + rng.integers(0, 15, n) * DAY
-    start[len(customers):] += rng.integers(30, 400, n - len(customers)) * DAY
+    start[len(customers) :] += rng.integers(30, 400, n - len(customers)) * DAY
     today = now.astype("datetime64[D]")
     start = np.minimum(start, today - DAY)
     status = np.full(n, "Active", dtype=object)
@@ -920,8 +1041,14 @@ def _subscriptions(
 def _costs(rng: np.random.Generator, now: np.datetime64, rows: int, cmp: pd.DataFrame) -> pd.DataFrame:
     scale = max(rows, 300) / 2000
     months = (now.astype("datetime64[M]") - np.arange(23, -1, -1)).astype("datetime64[D]")
-    base = {"marketing": 45_000.0, "sales": 140_000.0, "retention": 22_000.0, "staff": 310_000.0,
-            "overhead": 85_000.0, "loyalty": 12_000.0}
+    base = {
+        "marketing": 45_000.0,
+        "sales": 140_000.0,
+        "retention": 22_000.0,
+        "staff": 310_000.0,
+        "overhead": 85_000.0,
+        "loyalty": 12_000.0,
+    }
     cats = np.repeat(np.array(list(base)), len(months))
     period = np.tile(months, len(base))
     trend = np.tile(np.linspace(0.85, 1.15, len(months)), len(base))
@@ -932,14 +1059,19 @@ def _costs(rng: np.random.Generator, now: np.datetime64, rows: int, cmp: pd.Data
     frame = pd.DataFrame(
         {
             "cost_id": ids("COST", n),
-            "period": np.concatenate([period, cmp["start_date"].to_numpy()[paid].astype("datetime64[M]")
-                                      .astype("datetime64[D]")]).astype("datetime64[s]"),
+            "period": np.concatenate(
+                [period, cmp["start_date"].to_numpy()[paid].astype("datetime64[M]").astype("datetime64[D]")]
+            ).astype("datetime64[s]"),
             "category": np.concatenate([cats, np.full(len(paid), "marketing")]),
             "amount": np.concatenate([amount, cmp["cost"].to_numpy()[paid]]),
             "currency": np.concatenate([np.full(len(cats), "PLN"), cmp["currency"].to_numpy()[paid]]),
             "campaign_id": np.concatenate([np.full(len(cats), None), cmp["campaign_id"].to_numpy()[paid]]),
-            "description": np.concatenate([np.char.add("Monthly ", cats.astype(str)),
-                                           ("Campaign: " + cmp["name"].iloc[paid]).to_numpy(dtype=object)]),
+            "description": np.concatenate(
+                [
+                    np.char.add("Monthly ", cats.astype(str)),
+                    ("Campaign: " + cmp["name"].iloc[paid]).to_numpy(dtype=object),
+                ]
+            ),
             "owner": np.concatenate([np.full(len(cats), "Anna Kowalczyk"), cmp["owner"].to_numpy()[paid]]),
             "source": np.concatenate([np.full(len(cats), "finance import"), np.full(len(paid), "manual")]),
         }
@@ -969,7 +1101,7 @@ def generate_clean(rows: int, seed: int, as_of: date) -> Clean:
     cmp_reserved = np.sort(rng.choice(unpaid, size=min(len(unpaid), max(5, len(cmp) // 10)), replace=False))
     cmp_pool = np.setdiff1d(np.arange(len(cmp)), cmp_reserved)
 
-    opp, opp_acc = _opportunities(rng, now, round(rows * 0.75), acc, acc_extra, acc_pool, con, con_acc, con_pool)
+    opp = _opportunities(rng, now, round(rows * 0.75), acc, acc_extra, acc_pool, con, con_acc, con_pool)
     opp_reserved = _reserve(rng, len(opp), 0.03, 20)
     opp_pool = np.setdiff1d(np.arange(len(opp)), opp_reserved)
 
@@ -992,8 +1124,9 @@ def generate_clean(rows: int, seed: int, as_of: date) -> Clean:
     acc.loc[acc["customer_since"].notna(), "status"] = "Churned"
     acc.loc[acc["account_id"].isin(active), "status"] = "Customer"
     # a customer record is touched when it becomes one
-    acc["updated_at"] = np.maximum(acc["updated_at"].to_numpy(),
-                                   acc["customer_since"].fillna(acc["created_at"]).to_numpy().astype("datetime64[s]"))
+    acc["updated_at"] = np.maximum(
+        acc["updated_at"].to_numpy(), acc["customer_since"].fillna(acc["created_at"]).to_numpy().astype("datetime64[s]")
+    )
 
     tk = _tickets(rng, now, max(rows // 3, 10), acc, customers, first_won, con, con_acc, con_pool)
     srv = _surveys(rng, now, max(rows // 3, 10), tk, con, con_pool)
@@ -1024,7 +1157,9 @@ def generate_clean(rows: int, seed: int, as_of: date) -> Clean:
     return Clean(frames, pd.Timestamp(as_of), reserved, planted)
 
 
-def _link_lead_opportunities(rng: np.random.Generator, lead: pd.DataFrame, opp: pd.DataFrame, opp_pool: np.ndarray) -> None:
+def _link_lead_opportunities(
+    rng: np.random.Generator, lead: pd.DataFrame, opp: pd.DataFrame, opp_pool: np.ndarray
+) -> None:
     """A converted lead's first deal with its contact becomes its converted opportunity."""
     pool = opp.iloc[opp_pool]
     pool = pool[pool["contact_id"].notna()].sort_values("created_at", kind="stable")
@@ -1034,4 +1169,5 @@ def _link_lead_opportunities(rng: np.random.Generator, lead: pd.DataFrame, opp: 
     lead["converted_opportunity_id"] = deal.astype("object").where(deal.notna(), None)
     linked = deal.dropna()
     opp.loc[opp["opportunity_id"].isin(linked), "lead_id"] = opp["opportunity_id"].map(
-        pd.Series(lead.loc[linked.index, "lead_id"].to_numpy(), index=linked.to_numpy()))
+        pd.Series(lead.loc[linked.index, "lead_id"].to_numpy(), index=linked.to_numpy())
+    )

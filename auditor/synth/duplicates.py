@@ -18,20 +18,46 @@ import phonenumbers
 
 from auditor.model import ENTITIES
 from auditor.synth import data
-from auditor.synth.text import fold
+from auditor.synth.text import TEXT, fold
 
 DUP_ENTITIES = ("contacts", "accounts", "leads")
 CORRUPTIONS: dict[str, tuple[str, ...]] = {
-    "contacts": ("nickname", "typo", "swapped_names", "diacritics", "phone_format", "missing_fields",
-                 "email_domain_change", "shared_company_phone", "case_change", "whitespace"),
+    "contacts": (
+        "nickname",
+        "typo",
+        "swapped_names",
+        "diacritics",
+        "phone_format",
+        "missing_fields",
+        "email_domain_change",
+        "shared_company_phone",
+        "case_change",
+        "whitespace",
+    ),
     "accounts": ("legal_form", "typo", "diacritics", "phone_format", "missing_fields", "case_change", "whitespace"),
-    "leads": ("nickname", "typo", "swapped_names", "diacritics", "phone_format", "missing_fields",
-              "email_domain_change", "case_change", "whitespace"),
+    "leads": (
+        "nickname",
+        "typo",
+        "swapped_names",
+        "diacritics",
+        "phone_format",
+        "missing_fields",
+        "email_domain_change",
+        "case_change",
+        "whitespace",
+    ),
 }
 PREFIX = {"contacts": "C", "accounts": "A", "leads": "L"}
-WS_RULE = {"contacts": "contacts.name.whitespace", "accounts": "accounts.name.whitespace", "leads": "leads.name.whitespace"}
-PHONE_FORMATS = (phonenumbers.PhoneNumberFormat.E164, phonenumbers.PhoneNumberFormat.INTERNATIONAL,
-                 phonenumbers.PhoneNumberFormat.NATIONAL)
+WS_RULE = {
+    "contacts": "contacts.name.whitespace",
+    "accounts": "accounts.name.whitespace",
+    "leads": "leads.name.whitespace",
+}
+PHONE_FORMATS = (
+    phonenumbers.PhoneNumberFormat.E164,
+    phonenumbers.PhoneNumberFormat.INTERNATIONAL,
+    phonenumbers.PhoneNumberFormat.NATIONAL,
+)
 
 
 @dataclass
@@ -51,15 +77,18 @@ def _typo(value: str, rng: np.random.Generator) -> str | None:
         i = int(rng.integers(1, len(value) - 1))
         op = int(rng.integers(0, 4))
         if op == 0:
-            out = value[:i] + value[i + 1:]
+            out = value[:i] + value[i + 1 :]
         elif op == 1:
-            out = value[:i] + value[i + 1] + value[i] + value[i + 2:]
+            out = value[:i] + value[i + 1] + value[i] + value[i + 2 :]
         elif op == 2:
             out = value[:i] + value[i] + value[i:]
         else:
-            out = value[:i] + "aeiouyrnst"[int(rng.integers(0, 10))] + value[i + 1:]
-        if out != value and out[1:].lower() == out[1:] and not any(
-                out[j] == out[j + 1] == out[j + 2] for j in range(len(out) - 2)):
+            out = value[:i] + "aeiouyrnst"[int(rng.integers(0, 10))] + value[i + 1 :]
+        if (
+            out != value
+            and out[1:].lower() == out[1:]
+            and not any(out[j] == out[j + 1] == out[j + 2] for j in range(len(out) - 2))
+        ):
             return out
     return None
 
@@ -70,7 +99,9 @@ def _reformat(value: str, country: str, rng: np.random.Generator) -> str | None:
     except phonenumbers.NumberParseException:
         return None
     options = [phonenumbers.format_number(num, f) for f in PHONE_FORMATS]
-    options = [o for o in options if o != value and phonenumbers.is_valid_number(phonenumbers.parse(o, country or "PL"))]
+    options = [
+        o for o in options if o != value and phonenumbers.is_valid_number(phonenumbers.parse(o, country or "PL"))
+    ]
     return options[int(rng.integers(0, len(options)))] if options else None
 
 
@@ -84,15 +115,21 @@ def _legal_variant(name: str, rng: np.random.Generator) -> str | None:
     return None
 
 
-def make_duplicates(frames: dict[str, pd.DataFrame], used: dict[str, set[int]], rng: np.random.Generator,
-                    rate: float, as_of: pd.Timestamp) -> DuplicateResult:
+def make_duplicates(
+    frames: dict[str, pd.DataFrame],
+    used: dict[str, set[int]],
+    rng: np.random.Generator,
+    rate: float,
+    as_of: pd.Timestamp,
+) -> DuplicateResult:
     """Copies for duplicate_rate of the untouched contacts, accounts and leads (1 or 2 each)."""
     result = DuplicateResult()
     if rate <= 0:
         return result
     nick = data.nicknames()
     emails = set(frames["contacts"]["email"].dropna().str.strip().str.lower())
-    accounts = frames["accounts"]
+    # job moves and shared switchboards only borrow from accounts no defect was injected into
+    accounts = frames["accounts"].drop(index=sorted(used.get("accounts", set())))
     acc_phone = dict(zip(accounts["account_id"], accounts["phone"], strict=True))
     acc_by_country = {c: g for c, g in accounts[accounts["website"].notna()].groupby("country")}
     now = np.datetime64(as_of, "s")
@@ -107,7 +144,7 @@ def make_duplicates(frames: dict[str, pd.DataFrame], used: dict[str, set[int]], 
         sources = np.sort(rng.choice(pool, size=k, replace=False))
         rows: list[dict[str, object]] = []
         for src in sources:
-            original = frame.iloc[int(src)].to_dict()
+            original = {k: (None if pd.isna(v) else v) for k, v in frame.iloc[int(src)].to_dict().items()}
             cluster += 1
             cid = f"DUP{cluster:06d}"
             result.clusters.append((entity, str(original[pk]), cid, ""))
@@ -125,8 +162,13 @@ def make_duplicates(frames: dict[str, pd.DataFrame], used: dict[str, set[int]], 
                     if len(applied) == want:
                         break
                     fn = _CORRUPT[name]
-                    if fn(rec, entity, rng, defects, {"nick": nick, "emails": emails, "acc_phone": acc_phone,
-                                                      "acc_by_country": acc_by_country}):
+                    if fn(
+                        rec,
+                        entity,
+                        rng,
+                        defects,
+                        {"nick": nick, "emails": emails, "acc_phone": acc_phone, "acc_by_country": acc_by_country},
+                    ):
                         applied.append(name)
                 _fresh_dates(rec, entity, rng, now)
                 if entity == "contacts" and rec["email"]:
@@ -135,21 +177,32 @@ def make_duplicates(frames: dict[str, pd.DataFrame], used: dict[str, set[int]], 
                 corruption = ";".join(applied)
                 result.clusters.append((entity, str(rec[pk]), cid, corruption))
                 result.defects.extend((entity, str(rec[pk]), f, r, f"duplicate:{inj}") for f, r, inj in defects)
-        result.copies[entity] = pd.DataFrame(rows, columns=frame.columns).astype("str") if rows else frame.iloc[:0]
+        result.copies[entity] = pd.DataFrame(rows, columns=frame.columns).astype(TEXT) if rows else frame.iloc[:0]
     return result
 
 
 def _fresh_dates(rec: dict[str, object], entity: str, rng: np.random.Generator, now: np.datetime64) -> None:
     """A copy is a later, separate record: created recently, touched since, never converted or won."""
-    created = now - int(rng.integers(20, 500)) * np.timedelta64(1, "D") + int(rng.integers(7 * 3600, 19 * 3600)) * \
-        np.timedelta64(1, "s")
-    updated = created + int(rng.integers(0, max(1, int((now - created) / np.timedelta64(1, "s"))))) * np.timedelta64(1, "s")
+    created = (
+        now
+        - int(rng.integers(20, 500)) * np.timedelta64(1, "D")
+        + int(rng.integers(7 * 3600, 19 * 3600)) * np.timedelta64(1, "s")
+    )
+    updated = created + int(rng.integers(0, max(1, int((now - created) / np.timedelta64(1, "s"))))) * np.timedelta64(
+        1, "s"
+    )
     rec["created_at"] = str(created)
     rec["updated_at"] = str(updated)
     rec["source"] = "import" if rng.random() < 0.4 else rec["source"]
     if entity == "leads":
-        rec.update(status="New", first_response_at=None, converted_at=None, converted_contact_id=None,
-                   converted_account_id=None, converted_opportunity_id=None)
+        rec.update(
+            status="New",
+            first_response_at=None,
+            converted_at=None,
+            converted_contact_id=None,
+            converted_account_id=None,
+            converted_opportunity_id=None,
+        )
     if entity == "accounts":
         rec.update(status="Prospect", customer_since=None)
 
@@ -214,7 +267,9 @@ def _phone_format(rec: dict[str, object], entity: str, rng: np.random.Generator,
 
 
 def _missing(rec: dict[str, object], entity: str, rng: np.random.Generator, defects: list, ctx: dict) -> bool:
-    cols = {"contacts": ("email", "phone", "mobile"), "leads": ("email", "phone"), "accounts": ("website", "phone")}[entity]
+    cols = {"contacts": ("email", "phone", "mobile"), "leads": ("email", "phone"), "accounts": ("website", "phone")}[
+        entity
+    ]
     present = [c for c in cols if rec.get(c)]
     if not present:
         return False

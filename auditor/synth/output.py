@@ -15,17 +15,18 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from auditor.model import ENTITIES, DType, Role
+from auditor.synth.text import TEXT
 
 
 def fmt_datetime(values: pd.Series | np.ndarray) -> pd.Series:
     arr = np.asarray(values, dtype="datetime64[s]")
-    out = pd.Series(arr.astype(str), dtype="str")
+    out = pd.Series(arr.astype(str), dtype=TEXT)
     return out.where(~np.isnat(arr), None)
 
 
 def fmt_date(values: pd.Series | np.ndarray) -> pd.Series:
     arr = np.asarray(values, dtype="datetime64[s]").astype("datetime64[D]")
-    out = pd.Series(arr.astype(str), dtype="str")
+    out = pd.Series(arr.astype(str), dtype=TEXT)
     return out.where(~np.isnat(arr), None)
 
 
@@ -33,17 +34,17 @@ def fmt_number(values: pd.Series, decimals: int | None) -> pd.Series:
     """Money with 2 decimals (12500.00); other numbers as integers when whole (9, 45), else plain."""
     x = pd.to_numeric(values, errors="coerce").astype("float64")
     if decimals is not None:
-        out = pd.Series(np.char.mod(f"%.{decimals}f", x.to_numpy()), dtype="str")
+        out = pd.Series(np.char.mod(f"%.{decimals}f", x.to_numpy()), dtype=TEXT)
     else:
         whole = np.isfinite(x) & (np.floor(x) == x)
-        ints = pd.Series(np.char.mod("%d", np.where(whole, x, 0).astype("int64")), dtype="str")
-        out = ints.where(whole, x.astype("str"))
+        ints = pd.Series(np.char.mod("%d", np.where(whole, x, 0).astype("int64")), dtype=TEXT)
+        out = ints.where(whole, x.astype(TEXT))
     return out.where(x.notna().to_numpy(), None)
 
 
 def fmt_bool(values: pd.Series) -> pd.Series:
     b = pd.Series(values).astype("boolean")
-    return pd.Series(np.where(b.fillna(False), "true", "false"), dtype="str").where(b.notna().to_numpy(), None)
+    return pd.Series(np.where(b.fillna(False), "true", "false"), dtype=TEXT).where(b.notna().to_numpy(), None)
 
 
 def to_text(entity: str, frame: pd.DataFrame) -> pd.DataFrame:
@@ -61,14 +62,14 @@ def to_text(entity: str, frame: pd.DataFrame) -> pd.DataFrame:
         elif f.dtype is DType.BOOL:
             s = fmt_bool(v)
         else:
-            s = v.astype("str").where(v.notna().to_numpy(), None)
-        cols[f.name] = s.astype("str")
+            s = v.astype(TEXT).where(v.notna().to_numpy(), None)
+        cols[f.name] = s.astype(TEXT)
     return pd.DataFrame(cols)
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> None:
     """UTF-8, comma, header, quotes only where needed, empty cell for missing."""
-    table = pa.Table.from_pandas(frame.astype("str"), preserve_index=False)
+    table = pa.Table.from_pandas(frame.astype(TEXT), preserve_index=False)
     table = table.cast(pa.schema([pa.field(c, pa.string()) for c in frame.columns]))
     # pyarrow quotes header names; canonical names never need quoting, so the header is written here
     options = pacsv.WriteOptions(include_header=False, quoting_style="needed")

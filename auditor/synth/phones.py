@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from auditor.synth.text import TEXT
+
 
 @dataclass(frozen=True)
 class Plan:
@@ -51,11 +53,22 @@ PHONES: dict[str, CountryPhones] = {
     ),
     "US": CountryPhones("1", "", Plan((), 7, (3, 3, 4)), {}),
     "GB": CountryPhones("44", "0", Plan(("73", "74", "75", "78"), 8, (4, 6)), {}),
-    "DE": CountryPhones("49", "0", Plan(("151", "152", "157", "160", "162", "170", "171", "172", "176"), 8, (3, 8)), {}),
-    "FR": CountryPhones("33", "0", Plan(("61", "62", "64", "65", "66", "67", "68", "73", "75", "76", "77", "78"), 7, (1, 2, 2, 2, 2)), {}),
+    "DE": CountryPhones(
+        "49", "0", Plan(("151", "152", "157", "160", "162", "170", "171", "172", "176"), 8, (3, 8)), {}
+    ),
+    "FR": CountryPhones(
+        "33",
+        "0",
+        Plan(("61", "62", "64", "65", "66", "67", "68", "73", "75", "76", "77", "78"), 7, (1, 2, 2, 2, 2)),
+        {},
+    ),
     "ES": CountryPhones("34", "", Plan(("6",), 8, (3, 3, 3)), {}),
-    "IT": CountryPhones("39", "", Plan(("320", "328", "333", "338", "340", "347", "348", "349", "366", "380", "392"), 7, (3, 3, 4)), {}),
-    "UA": CountryPhones("380", "0", Plan(("50", "63", "66", "67", "68", "73", "93", "95", "96", "97", "98", "99"), 7, (2, 3, 2, 2)), {}),
+    "IT": CountryPhones(
+        "39", "", Plan(("320", "328", "333", "338", "340", "347", "348", "349", "366", "380", "392"), 7, (3, 3, 4)), {}
+    ),
+    "UA": CountryPhones(
+        "380", "0", Plan(("50", "63", "66", "67", "68", "73", "93", "95", "96", "97", "98", "99"), 7, (2, 3, 2, 2)), {}
+    ),
 }
 
 
@@ -90,7 +103,7 @@ def random_digits(rng: np.random.Generator, n: int, k: int) -> pd.Series:
         run = (d[:, j] == d[:, j - 1]) & (d[:, j] == d[:, j - 2]) & (d[:, j] == d[:, j - 3])
         d[run, j] = (d[run, j] + 1) % 10
     chars = (d + ord("0")).astype(np.uint8).view(f"S{k}").ravel()
-    return pd.Series(chars.astype(str), dtype="str")
+    return pd.Series(chars.astype(str), dtype=TEXT)
 
 
 def national_numbers(rng: np.random.Generator, plan: Plan, n: int, prefixes: np.ndarray | None = None) -> pd.Series:
@@ -103,7 +116,7 @@ def national_numbers(rng: np.random.Generator, plan: Plan, n: int, prefixes: np.
         bad = tail.str.slice(0, 3).eq("555") | tail.str.slice(1, 3).eq("11")
         tail = tail.where(~bad, "4" + tail.str.slice(1))
         tail = tail.where(~tail.str.slice(1, 3).eq("11"), tail.str.slice(0, 1) + "21" + tail.str.slice(3))
-    return pd.Series(prefixes, dtype="str") + tail
+    return pd.Series(prefixes, dtype=TEXT) + tail
 
 
 def _grouped(nsn: pd.Series, groups: tuple[int, ...], sep: str) -> pd.Series:
@@ -126,7 +139,7 @@ def format_numbers(nsn: pd.Series, country: str, groups: tuple[int, ...], style:
     spec = PHONES[country]
     nsn = nsn.reset_index(drop=True)
     style = pd.Series(style)
-    out = pd.Series("+" + spec.calling_code, index=nsn.index, dtype="str") + nsn
+    out = pd.Series("+" + spec.calling_code, index=nsn.index, dtype=TEXT) + nsn
     intl = "+" + spec.calling_code + " " + _grouped(nsn, groups, " ")
     out = out.where(style.ne("international"), intl)
     if country == "US":

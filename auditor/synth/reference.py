@@ -18,6 +18,7 @@ import pandas as pd
 import yaml
 
 from auditor.model import ENTITIES
+from auditor.synth.text import TEXT
 
 CORE_PACK = Path(__file__).resolve().parents[2] / "rules" / "core.yaml"
 COMPUTED_KINDS = ("unique", "foreign_key", "staleness", "outlier")
@@ -36,8 +37,14 @@ def parse_number(values: pd.Series) -> pd.Series:
     return pd.to_numeric(values, errors="coerce")
 
 
+def record_ids(frame: pd.DataFrame, pk: str) -> pd.Series:
+    """The primary key, or `row:<line in the file>` for a record without one (the header is line 1)."""
+    rows = "row:" + pd.Series(np.arange(len(frame)) + 2, index=frame.index).astype(TEXT)
+    return frame[pk].where(~_blank(frame[pk]), rows)
+
+
 def _blank(values: pd.Series) -> pd.Series:
-    return values.isna() | values.astype("str").str.strip().eq("")
+    return values.isna() | values.astype(TEXT).str.strip().eq("")
 
 
 def _when(frame: pd.DataFrame, when: dict[str, Any] | None) -> pd.Series:
@@ -63,19 +70,28 @@ def evaluate(frames: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> pd.DataFra
         for field in rule["fields"]:
             fail = _fails(rule, field, frame, frames, as_of) & applies
             if fail.any():
-                out.append(pd.DataFrame({"entity": entity, "record_id": frame.loc[fail, pk].fillna("").to_numpy(),
-                                         "field": field, "rule_id": rule["id"]}))
+                out.append(
+                    pd.DataFrame(
+                        {
+                            "entity": entity,
+                            "record_id": record_ids(frame, pk)[fail].to_numpy(),
+                            "field": field,
+                            "rule_id": rule["id"],
+                        }
+                    )
+                )
     cols = ["entity", "record_id", "field", "rule_id"]
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame(columns=cols)
 
 
-def _fails(rule: dict[str, Any], field: str, frame: pd.DataFrame, frames: dict[str, pd.DataFrame],
-           as_of: pd.Timestamp) -> pd.Series:
+def _fails(
+    rule: dict[str, Any], field: str, frame: pd.DataFrame, frames: dict[str, pd.DataFrame], as_of: pd.Timestamp
+) -> pd.Series:
     kind = rule["kind"]
     values = frame[field]
     present = ~_blank(values)
     if kind == "unique":
-        key = values.astype("str").str.strip()
+        key = values.astype(TEXT).str.strip()
         if rule.get("case_sensitive", True) is False:
             key = key.str.lower()
         return present & key.duplicated(keep=False) & present
@@ -88,8 +104,9 @@ def _fails(rule: dict[str, Any], field: str, frame: pd.DataFrame, frames: dict[s
         act = frames["activities"]
         occurred = parse_datetime(act["occurred_at"])
         latest = occurred.groupby(act[rule["activity_key"]]).max()
-        touch = pd.concat([parse_datetime(frame["created_at"]), parse_datetime(frame["updated_at"]),
-                           frame[pk].map(latest)], axis=1).max(axis=1)
+        touch = pd.concat(
+            [parse_datetime(frame["created_at"]), parse_datetime(frame["updated_at"]), frame[pk].map(latest)], axis=1
+        ).max(axis=1)
         return (as_of - touch) > pd.Timedelta(days=rule["days"])
     if kind == "outlier":
         x = parse_number(values)

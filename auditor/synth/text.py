@@ -6,6 +6,10 @@ import unicodedata
 
 import pandas as pd
 
+TEXT = "string[pyarrow]"
+"""The dtype of every text column: missing stays missing (pandas 2 and 3 alike) and a million
+strings take a few bytes each."""
+
 # letters NFKD does not decompose into base letter + accent
 _SPECIAL = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE"})
 

@@ -179,6 +179,7 @@ def compute(frames: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> dict[str, A
 
 def as_json_ready(metrics: dict[str, Any]) -> dict[str, Any]:
     """numpy scalars -> python numbers for json.dump."""
+
     def conv(v: Any) -> Any:
         if isinstance(v, dict):
             return {k: conv(x) for k, x in v.items()}
