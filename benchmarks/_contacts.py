@@ -8,8 +8,8 @@ the core pack looks for (invalid e-mails, phones, postcodes and countries; stray
 ALL CAPS names; placeholders; duplicated ids and e-mails; dangling account ids; future,
 unparseable and out-of-order dates; stale records). `DEFECT_RATES` lists the rates.
 
-This is a stand-in until `auditor.synth.generate` exists; `ensure_export` prefers it when
-it can be imported.
+Written while `auditor.synth` was being built; switching the benchmark to it (and to its
+ground truth) is a follow-up.
 """
 
 from __future__ import annotations
