@@ -194,7 +194,7 @@ class _Places:
 
 def _places_for(rng: np.random.Generator, countries: np.ndarray, mobile_share: float = 1.0) -> _Places:
     n = len(countries)
-    city = pd.Series("", index=range(n), dtype=TEXT)
+    city = np.full(n, "", dtype=object)
     street = city.copy()
     postal = city.copy()
     land = city.copy()
@@ -206,40 +206,42 @@ def _places_for(rng: np.random.Generator, countries: np.ndarray, mobile_share: f
         info = places[country]
         cities = info["cities"]
         ci = rng.choice(len(cities), size=k, p=np.array([c[3] for c in cities], float) / sum(c[3] for c in cities))
-        city.iloc[rows] = np.array([c[0] for c in cities], dtype=object)[ci]
+        city[rows] = np.array([c[0] for c in cities], dtype=object)[ci]
         nums = pd.Series(rng.integers(1, 160, k)).astype(TEXT)
         flat = np.where(rng.random(k) < 0.4, "/" + pd.Series(rng.integers(1, 60, k)).astype(TEXT), "")
         if country in ("US", "GB", "FR"):
-            street.iloc[rows] = (nums + " " + _pick(rng, info["streets"], k)).to_numpy()
+            street[rows] = (nums + " " + _pick(rng, info["streets"], k)).to_numpy()
         else:
-            street.iloc[rows] = (_pick(rng, info["streets"], k) + " " + nums + flat).to_numpy()
-        code = pd.Series("", index=range(k), dtype=TEXT)
+            street[rows] = (_pick(rng, info["streets"], k) + " " + nums + flat).to_numpy()
+        code = np.full(k, "", dtype=object)
         phone = code.copy()
         mobile = code.copy()
         styles = _pick(rng, STYLES, k, p=np.array([15, 25, 40, 12, 8]))
         mobile_styles = _pick(rng, STYLES, k, p=np.array([20, 25, 35, 12, 8]))
         for j in np.unique(ci):
             sel = np.flatnonzero(ci == j)
-            code.iloc[sel] = _postal(rng, country, cities[j][1], len(sel)).to_numpy()
+            code[sel] = _postal(rng, country, cities[j][1], len(sel)).to_numpy()
             areas = cities[j][2] if isinstance(cities[j][2], list) else [cities[j][2]]
             plan = landline_plan(country, areas[0])
             if country == "US":
                 # US mobiles and landlines share the city's geographic area codes
                 nsn = national_numbers(rng, plan, len(sel), _pick(rng, areas, len(sel)))
                 mob_nsn = national_numbers(rng, plan, len(sel), _pick(rng, areas, len(sel)))
-                mobile.iloc[sel] = format_numbers(mob_nsn, country, plan.groups, mobile_styles[sel]).to_numpy()
+                mobile[sel] = format_numbers(mob_nsn, country, plan.groups, mobile_styles[sel]).to_numpy()
             else:
                 nsn = national_numbers(rng, plan, len(sel))
-            phone.iloc[sel] = format_numbers(nsn, country, plan.groups, styles[sel]).to_numpy()
+            phone[sel] = format_numbers(nsn, country, plan.groups, styles[sel]).to_numpy()
         if country != "US":
             plan = PHONES[country].mobile
             mobile = format_numbers(national_numbers(rng, plan, k), country, plan.groups, mobile_styles)
-        postal.iloc[rows] = code.to_numpy()
-        land.iloc[rows] = phone.to_numpy()
-        mob.iloc[rows] = mobile.to_numpy()
+        postal[rows] = np.asarray(code, dtype=object)
+        land[rows] = np.asarray(phone, dtype=object)
+        mob[rows] = np.asarray(mobile, dtype=object)
+    mob_s = pd.Series(mob, dtype=TEXT)
     if mobile_share < 1.0:
-        mob = mob.where(rng.random(n) < mobile_share, None)
-    return _Places(city, street, postal, land, mob)
+        mob_s = mob_s.where(rng.random(n) < mobile_share, None)
+    text = [pd.Series(x, dtype=TEXT) for x in (city, street, postal, land)]
+    return _Places(*text, mob_s)
 
 
 CULTURE_OF = {"PL": "pl", "US": "en", "GB": "en", "DE": "de", "FR": "fr", "ES": "es", "IT": "it", "UA": "ua"}
@@ -248,7 +250,7 @@ CULTURE_OF = {"PL": "pl", "US": "en", "GB": "en", "DE": "de", "FR": "fr", "ES": 
 def _company_names(rng: np.random.Generator, countries: np.ndarray) -> tuple[pd.Series, pd.Series]:
     """(base name, legal form) per row, in the style of the country; base + ' ' + form is the name."""
     n = len(countries)
-    base = pd.Series("", index=range(n), dtype=TEXT)
+    base = np.full(n, "", dtype=object)
     form = base.copy()
     comp = data.companies()
     nm = data.names()
@@ -293,9 +295,9 @@ def _company_names(rng: np.random.Generator, countries: np.ndarray) -> tuple[pd.
         chosen = options[0].copy()
         for i, opt in enumerate(options[1:], start=1):
             chosen = chosen.where(style != i, opt)
-        base.iloc[rows] = chosen.to_numpy()
-        form.iloc[rows] = forms.to_numpy()
-    return base, form
+        base[rows] = np.asarray(chosen, dtype=object)
+        form[rows] = np.asarray(forms, dtype=object)
+    return pd.Series(base, dtype=TEXT), pd.Series(form, dtype=TEXT)
 
 
 def _unique_names(rng: np.random.Generator, base: pd.Series, form: pd.Series, countries: np.ndarray) -> pd.Series:
@@ -316,7 +318,7 @@ def _unique_names(rng: np.random.Generator, base: pd.Series, form: pd.Series, co
 def _people(rng: np.random.Generator, countries: np.ndarray) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """(first name, last name, is_female) matching each row's country; Polish surnames agree in gender."""
     n = len(countries)
-    first = pd.Series("", index=range(n), dtype=TEXT)
+    first = np.full(n, "", dtype=object)
     last = first.copy()
     female = rng.random(n) < 0.5
     nm = data.names()
@@ -334,9 +336,9 @@ def _people(rng: np.random.Generator, countries: np.ndarray) -> tuple[pd.Series,
         ln = pd.Series(_pick(rng, nm[cult]["last"], k), dtype=TEXT)
         if cult == "pl":
             ln = ln.where(~fem, feminine(ln))
-        first.iloc[rows] = f
-        last.iloc[rows] = ln.to_numpy()
-    return first, last, female
+        first[rows] = f
+        last[rows] = np.asarray(ln, dtype=object)
+    return pd.Series(first, dtype=TEXT), pd.Series(last, dtype=TEXT), female
 
 
 def _emails(rng: np.random.Generator, first: pd.Series, last: pd.Series, domains: pd.Series) -> pd.Series:

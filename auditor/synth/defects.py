@@ -145,14 +145,13 @@ class Injector:
         reach: set[str] = set()
         for f in fields:
             reach |= self.coupled[entity].get(f, {f}) | {f}
-        free = np.array([int(p) not in used for p in pos], dtype=bool)
-        ok = free | np.array(
-            [
-                not exclusive and "*" not in used.get(int(p), set()) and not (used.get(int(p), set()) & reach)
-                for p in pos
-            ],
-            dtype=bool,
-        )
+        # only the few already-used candidates need a per-record look
+        used_keys = np.fromiter(used.keys(), dtype=int, count=len(used))
+        free = ~np.isin(pos, used_keys)
+        ok = free.copy()
+        if not exclusive:
+            idx = np.flatnonzero(~free)
+            ok[idx] = [("*" not in used[int(p)] and not (used[int(p)] & reach)) for p in pos[idx]]
         picked: list[int] = []
         for group in (pos[free], pos[ok & ~free]):
             need = k - len(picked)

@@ -119,37 +119,40 @@ def national_numbers(rng: np.random.Generator, plan: Plan, n: int, prefixes: np.
     return pd.Series(prefixes, dtype=TEXT) + tail
 
 
-def _grouped(nsn: pd.Series, groups: tuple[int, ...], sep: str) -> pd.Series:
-    parts = []
-    start = 0
-    for g in groups:
-        parts.append(nsn.str.slice(start, start + g))
-        start += g
-    out = parts[0]
-    for p in parts[1:]:
-        out = out + sep + p
-    return out
-
-
 STYLES = ("e164", "international", "national", "national_dashed", "national_compact")
 
 
-def format_numbers(nsn: pd.Series, country: str, groups: tuple[int, ...], style: np.ndarray) -> pd.Series:
-    """Write national significant numbers of one country in the given styles (one per row)."""
+def _template(country: str, groups: tuple[int, ...], style: str) -> str:
+    """The layout of a number in a style, `d` standing for the national number's digits in order."""
     spec = PHONES[country]
-    nsn = nsn.reset_index(drop=True)
-    style = pd.Series(style)
-    out = pd.Series("+" + spec.calling_code, index=nsn.index, dtype=TEXT) + nsn
-    intl = "+" + spec.calling_code + " " + _grouped(nsn, groups, " ")
-    out = out.where(style.ne("international"), intl)
+    digits = ["d" * g for g in groups]
+    if style == "e164":
+        return "+" + spec.calling_code + "".join(digits)
+    if style == "international":
+        return "+" + spec.calling_code + " " + " ".join(digits)
     if country == "US":
-        nat = "(" + nsn.str.slice(0, 3) + ") " + nsn.str.slice(3, 6) + "-" + nsn.str.slice(6)
-        dashed = _grouped(nsn, groups, "-")
-        compact = _grouped(nsn, groups, ".")
-    else:
-        nat = spec.trunk + _grouped(nsn, groups, " ")
-        dashed = spec.trunk + _grouped(nsn, groups, "-")
-        compact = spec.trunk + nsn
-    out = out.where(style.ne("national"), nat)
-    out = out.where(style.ne("national_dashed"), dashed)
-    return out.where(style.ne("national_compact"), compact)
+        return {"national": "(ddd) ddd-dddd", "national_dashed": "-".join(digits)}.get(style, ".".join(digits))
+    sep = {"national": " ", "national_dashed": "-", "national_compact": ""}[style]
+    return spec.trunk + sep.join(digits)
+
+
+def format_numbers(nsn: pd.Series, country: str, groups: tuple[int, ...], style: np.ndarray) -> pd.Series:
+    """Write national significant numbers of one country in the given styles (one per row).
+
+    Every style has a fixed layout per plan, so the text is assembled as a byte matrix: the
+    template repeated per row with the digits dropped into their positions."""
+    n = len(nsn)
+    length = sum(groups)
+    digits = np.asarray(nsn.to_numpy(dtype=object).astype(str)).astype(f"S{length}").view(np.uint8).reshape(n, length)
+    style = np.asarray(style)
+    templates = {st: _template(country, groups, st) for st in STYLES}
+    out = np.empty(n, dtype=f"U{max(len(t) for t in templates.values())}")
+    for st, template in templates.items():
+        rows = np.flatnonzero(style == st)
+        if not len(rows):
+            continue
+        raw = np.frombuffer(template.encode("ascii"), dtype=np.uint8)
+        mat = np.tile(raw, (len(rows), 1))
+        mat[:, raw == ord("d")] = digits[rows]
+        out[rows] = mat.view(f"S{len(raw)}").ravel().astype(f"U{len(raw)}")
+    return pd.Series(out, dtype=TEXT)

@@ -113,7 +113,7 @@ def _fails(
         group = frame[rule["group_by"]]
         fail = pd.Series(False, index=frame.index)
         ok = x > 0
-        logx = np.log10(x.where(ok))
+        logx = np.log10(x.where(ok).astype("float64").clip(lower=1e-300))
         for _, idx in logx[ok].groupby(group[ok]).groups.items():
             g = logx.loc[idx]
             if len(g) < 20:
@@ -133,7 +133,7 @@ def robust_z(frame: pd.DataFrame, field: str, group_by: str) -> pd.Series:
     clean values stay far below the outlier threshold and injected ones far above it."""
     x = parse_number(frame[field])
     ok = x > 0
-    logx = np.log10(x.where(ok))
+    logx = np.log10(x.where(ok).astype("float64").clip(lower=1e-300))
     z = pd.Series(np.nan, index=frame.index)
     for _, idx in logx[ok].groupby(frame[group_by][ok]).groups.items():
         g = logx.loc[idx]

@@ -65,8 +65,8 @@ def compute(frames: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> dict[str, A
     retention_rate: 1 - churn_rate.
     renewal_rate: of the subscriptions whose 12-month term ended in the window, the share that
         renewed. A term ended in the window when (renewed is true and end_date - 1 year, the
-        start of the current term, is in the window) - these renewed - or (status Expired and
-        end_date in the window) - these did not.
+        start of the current term, is in the window) - these renewed - or (status Expired or
+        Cancelled and end_date, the end of the last term, in the window) - these did not.
     customer_retention_cost: retention + loyalty costs in the window (PLN) / customers at the
         window start (distinct accounts with a subscription active at the window start).
     nps: over responses with an nps value: 100 * (share 9-10 - share 0-6), range -100..100.
@@ -117,7 +117,7 @@ def compute(frames: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> dict[str, A
     churn = _ratio(churned.sum(), active_start.sum())
     term_start = sub["end_date"] - pd.DateOffset(years=1)
     renewed_in = sub["renewed"].astype(bool) & _in(term_start, start, end)
-    lapsed_in = (sub["status"] == "Expired") & _in(sub["end_date"], start, end)
+    lapsed_in = sub["status"].isin(["Expired", "Cancelled"]) & _in(sub["end_date"], start, end)
     renewal = _ratio(renewed_in.sum(), (renewed_in | lapsed_in).sum())
     retention_cost = cost_window.loc[cost_window["category"].isin(["retention", "loyalty"]), "pln"].sum()
     customers_start = sub.loc[active_start, "account_id"].nunique()
