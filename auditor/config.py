@@ -17,6 +17,8 @@
     extra_fields:
       contacts:
         loyalty_tier: {role: enum, allowed: [gold, silver]}
+    values:                    # enum values of the export -> the model's values (case-insensitive)
+      opportunities: {stage: {"Verbal Yes": Negotiation, "Won": Closed Won}}
 
 A directory given to `crm-audit check` that holds `crm-audit.yaml` uses it unless --config says otherwise.
 """
@@ -24,7 +26,7 @@ A directory given to `crm-audit check` that holds `crm-audit.yaml` uses it unles
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
 from pathlib import Path
@@ -38,7 +40,18 @@ from auditor.model import ENTITIES, ExtraField, Role
 
 CONFIG_FILE_NAME = "crm-audit.yaml"
 FAIL_ON = ("error", "warning", "never")
-TOP_KEYS = {"as_of", "default_region", "rules", "core_rules", "gate", "scoring", "sources", "mapping", "extra_fields"}
+TOP_KEYS = {
+    "as_of",
+    "default_region",
+    "rules",
+    "core_rules",
+    "gate",
+    "scoring",
+    "sources",
+    "mapping",
+    "extra_fields",
+    "values",
+}
 SOURCE_KEYS = {"files", "tables", "encoding", "delimiter", "dayfirst", "chunk_size"}
 
 
@@ -67,6 +80,8 @@ class AuditConfig:
     chunk_size: int | None = None
     mapping: dict[str, dict[str, str | None]] = field(default_factory=dict)
     extra_fields: dict[str, dict[str, ExtraField]] = field(default_factory=dict)
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    """entity -> enum field -> {value in the export: canonical value}; before the presets' value maps."""
     path: Path | None = None
 
     def source_options(self) -> Any:
@@ -81,6 +96,7 @@ class AuditConfig:
             delimiter=self.delimiter,
             dayfirst=self.dayfirst,
             chunk_size=self.chunk_size,
+            values=self.values,
         )
 
     @property
@@ -91,6 +107,54 @@ class AuditConfig:
 def _hint(name: str, choices: Any) -> str:
     close = get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _parse_values(
+    values: Any, extras: Mapping[str, Mapping[str, ExtraField]], bad: Callable[[str], None]
+) -> dict[str, dict[str, dict[str, str]]]:
+    """`values: {entity: {enum field: {value in the export: allowed value}}}`, every problem reported."""
+    if values is None:
+        return {}
+    if not isinstance(values, dict):
+        bad("`values` maps entity -> enum field -> {value in the export: value of the model}")
+        return {}
+    parsed: dict[str, dict[str, dict[str, str]]] = {}
+    for entity_name, fields in values.items():
+        if entity_name not in ENTITIES:
+            bad(f"values: unknown entity {entity_name!r}{_hint(entity_name, ENTITIES)}")
+            continue
+        if not isinstance(fields, dict):
+            bad(f"values.{entity_name} maps enum fields to {{value in the export: value of the model}}")
+            continue
+        entity = ENTITIES[entity_name]
+        declared = extras.get(entity_name, {})
+        enums = {f.name: f.allowed or () for f in entity.fields if f.role is Role.ENUM}
+        enums |= {n: x.allowed for n, x in declared.items() if x.role is Role.ENUM and x.allowed}
+        for field_name, pairs in fields.items():
+            where = f"values.{entity_name}.{field_name}"
+            if field_name not in enums:
+                if entity.has_field(field_name) or field_name in declared:
+                    bad(f"{where}: {field_name!r} is not an enum field (enum fields: {', '.join(enums)})")
+                else:
+                    known = [*entity.field_names, *declared]
+                    bad(f"values.{entity_name}: unknown field {field_name!r}{_hint(field_name, known)}")
+                continue
+            if not isinstance(pairs, dict):
+                bad(f"{where} maps values in the export to values of the model")
+                continue
+            allowed = enums[field_name]
+            for value, target in pairs.items():
+                if isinstance(value, bool) or value is None:
+                    bad(f"{where}: quote the value {value!r} (YAML reads yes/no/on/off/null as non-strings)")
+                elif target not in allowed:
+                    bad(
+                        f"{where}: {value!r} -> {target!r} is not an allowed value{_hint(str(target), allowed)};"
+                        f" allowed: {', '.join(allowed)}"
+                    )
+            parsed.setdefault(entity_name, {})[field_name] = {
+                str(k): str(v) for k, v in pairs.items() if not isinstance(k, bool) and k is not None
+            }
+    return parsed
 
 
 def find_config(path: str | Path) -> Path | None:
@@ -236,6 +300,8 @@ def parse_config(data: Mapping[str, Any], path: Path) -> AuditConfig:
             if target is not None and target not in known:
                 bad(f"mapping.{entity_name}: {header!r} -> unknown field {target!r}{_hint(target, known)}")
         config.mapping[entity_name] = {str(k): (None if v is None else str(v)) for k, v in (columns or {}).items()}
+
+    config.values = _parse_values(data.get("values"), config.extra_fields, bad)
 
     if problems:
         raise ConfigError(

@@ -13,11 +13,14 @@ Decisions a CRM admin may want to know:
   is read with its missing trailing values empty, and a note lists the lines.
 - Files of the same entity are concatenated; `Table.source` is the first file and
   `Table.sources` the file of each row (None when there is only one).
+- Enum values are translated to the model's values by value maps (the config's `values`, the
+  detected CRM preset's, generic English/Polish ones) in `frame` only; `raw` keeps the file's
+  values and `Table.values` / the notes say what was translated by which map.
 - A full-name column ("Name", "Person - Name") with no first/last name columns is split:
   the last word is the last name.
 """
 
 from auditor.sources.loader import load_export
-from auditor.sources.table import ColumnMapping, LoadedExport, SourceOptions, Table
+from auditor.sources.table import ColumnMapping, LoadedExport, SourceOptions, Table, ValueMapping
 
-__all__ = ["ColumnMapping", "LoadedExport", "SourceOptions", "Table", "load_export"]
+__all__ = ["ColumnMapping", "LoadedExport", "SourceOptions", "Table", "ValueMapping", "load_export"]

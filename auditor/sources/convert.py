@@ -28,6 +28,8 @@ _SERIAL = r"^\d{1,7}(?:\.\d+)?$"
 _CURRENCY = r"^(?:[A-Z]{3}|zł|zl|kr|Fr\.?)\s*|\s*(?:[A-Z]{3}|zł|zl|kr|Fr\.?)$|[$€£¥₹₽]"
 _GROUP_SEPARATORS = "[\\s\u00a0\u202f'’]"  # literal no-break spaces: RE2's \s is ASCII only
 _GROUPED_SPACE = rf"^[-+]?\d{{1,3}}(?:{_GROUP_SEPARATORS}\d{{3}})+(?:[.,]\d+)?$"
+_PLAIN_FLOAT = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
+_INEXACT_TO_NUMERIC = int(pd.__version__.split(".")[0]) < 3
 _BOOLEANS = {
     **dict.fromkeys(("true", "t", "yes", "y", "1", "tak", "prawda", "x", "1.0"), True),
     **dict.fromkeys(("false", "f", "no", "n", "0", "nie", "fałsz", "falsz", "0.0"), False),
@@ -138,6 +140,11 @@ def parse_number(values: pd.Series) -> pd.Series:
     text = text.mask(decimal_comma, text.str.replace(",", ".", regex=False))
     text = text.mask(~decimal_comma, text.str.replace(",", "", regex=False))
     number = pd.to_numeric(text, errors="coerce").astype("float64")
+    if _INEXACT_TO_NUMERIC:  # pandas 2 reads decimals with a fast, inexact strtod; Arrow's parser is exact
+        plain = number.notna() & _match(text, _PLAIN_FLOAT)
+        if plain.any():
+            exact = pc.cast(pa.array(text[plain], type=pa.string(), from_pandas=True), pa.float64())
+            number[plain] = exact.to_numpy(zero_copy_only=False)
     return number.mask(negative, -number)
 
 

@@ -79,7 +79,7 @@ def detect_by_headers(
     for entity_name, entity in ENTITIES.items():
         mapped = map_columns(entity_name, headers, "", explicit.get(entity_name), extras.get(entity_name))
         fields = {c.field for c in mapped.columns if c.is_field}
-        scored.append((mapped.score + 0.5 * (entity.primary_key in fields), len(fields), entity_name))
+        scored.append((mapped.score + 0.5 * (entity.primary_key in fields), mapped.fitting_headers, entity_name))
     score, count, entity_name = max(scored, key=lambda s: (s[0], s[1], -list(ENTITIES).index(s[2])))
     if count < _MIN_HEADER_FIELDS or count < _MIN_HEADER_SHARE * len(headers):
         return None

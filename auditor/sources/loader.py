@@ -22,6 +22,7 @@ from auditor.sources.mapping import map_columns
 from auditor.sources.parquet_reader import read_parquet
 from auditor.sources.raw import RawRead
 from auditor.sources.table import ColumnMapping, LoadedExport, SourceOptions, Table
+from auditor.sources.values import check_user_values, map_enum_values
 
 Progress = Callable[[str, int, int], None]
 
@@ -78,12 +79,19 @@ def load_export(
 
 
 def _check_options(options: SourceOptions) -> None:
-    named = [*options.mapping, *options.extra_fields, *options.files.values(), *options.tables.values()]
+    named = [
+        *options.mapping,
+        *options.extra_fields,
+        *options.values,
+        *options.files.values(),
+        *options.tables.values(),
+    ]
     for name in named:
         try:
             entity(name)
         except KeyError as err:
             raise ConfigError(str(err.args[0])) from None
+    check_user_values(options.values, options.extra_fields)
 
 
 def _data_files(root: Path, notes: list[str]) -> list[Path]:
@@ -186,13 +194,25 @@ def _table(read: RawRead, entity_name: str, options: SourceOptions, notes: list[
     notes.extend(mapped.notes)
     if mapped.preset:
         notes.append(f"{read.source}: headers look like a {mapped.preset} export")
-    raw = mapped.apply(read.frame).reset_index(drop=True).astype("str")
+    applied = mapped.apply(read.frame).reset_index(drop=True)
+    raw = applied.astype("str").where(applied.notna())  # pandas 2 would write "nan" for a missing value
     frame = raw.copy()
     for column in mapped.columns:
         if column.is_field and column.field in frame:
             dtype = _dtype(entity_name, column.field, extras)
             if dtype is not DType.STRING:
                 frame[column.field] = convert(raw[column.field], dtype, options.dayfirst, read.excel_serials)
+    values = map_enum_values(
+        entity_name,
+        frame,
+        read.frame.reset_index(drop=True),
+        mapped.columns,
+        mapped.preset,
+        options.values.get(entity_name, {}),
+        extras,
+        read.source,
+    )
+    notes.extend(v.note for v in values)
     missing = [f.name for f in ENTITIES[entity_name].fields if f.required and f.name not in raw]
     if missing:
         notes.append(f"{read.source}: no column for required field(s) {', '.join(missing)} of {entity_name}")
@@ -206,6 +226,7 @@ def _table(read: RawRead, entity_name: str, options: SourceOptions, notes: list[
         format=read.format,
         encoding=read.encoding,
         delimiter=read.delimiter,
+        values=tuple(values),
     )
 
 
@@ -240,4 +261,5 @@ def _concat(parts: list[Table], notes: list[str]) -> Table:
         encoding=first.encoding,
         delimiter=first.delimiter,
         sources=sources.astype("str"),
+        values=tuple(v for p in parts for v in p.values),
     )

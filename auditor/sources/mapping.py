@@ -45,8 +45,21 @@ class MappedColumns:
 
     @property
     def score(self) -> float:
-        """How well the headers fit the entity: summed confidence of the fields they feed."""
-        return sum(c.confidence for c in self.columns if c.is_field)
+        """How well the headers fit the entity: summed confidence of the headers that feed a field.
+
+        A header counts once, even when it feeds two fields (a full name split into first and last
+        name, "CreatedDate" as opened_at and created_at).
+        """
+        best: dict[str, float] = {}
+        for c in self.columns:
+            if c.is_field:
+                best[c.source_column] = max(best.get(c.source_column, 0.0), c.confidence)
+        return sum(best.values())
+
+    @property
+    def fitting_headers(self) -> int:
+        """How many headers feed a field."""
+        return len({c.source_column for c in self.columns if c.is_field})
 
     def apply(self, frame: pd.DataFrame) -> pd.DataFrame:
         """The source frame under output names: fields renamed, kept columns as they are, ignored ones dropped."""
@@ -133,12 +146,20 @@ def map_columns(
 
 
 def detect_preset(entity_name: str, headers: Sequence[str]) -> str | None:
-    """The CRM with most headers only it spells that way, if any."""
+    """The CRM with most headers only it spells that way, if exactly one has most.
+
+    A header the model or the generic aliases spell the same way (`account_id`, `Email`, `Create
+    Date`) says nothing about the CRM, and neither does a spelling two presets share ("Contact
+    Owner"): only distinctive spellings ("MailingCity", "Record ID", "Deal - Stage") claim a preset.
+    """
     common = {header_key(f) for f in ENTITIES[entity_name].field_names} | set(alias_table("generic").keys(entity_name))
-    keys = [k for k in map(header_key, headers) if k not in common]
-    counts = {p: sum(bool(alias_table(p).lookup(entity_name, k)) for k in keys) for p in PRESETS}
-    best = max(PRESETS, key=lambda p: counts[p])
-    return best if counts[best] else None
+    counts = dict.fromkeys(PRESETS, 0)
+    for key in {k for k in map(header_key, headers) if k not in common}:
+        knowing = [p for p in PRESETS if alias_table(p).lookup(entity_name, key)]
+        if len(knowing) == 1:
+            counts[knowing[0]] += 1
+    first, second = sorted(PRESETS, key=lambda p: -counts[p])[:2]
+    return first if counts[first] > counts[second] else None
 
 
 def _candidates(
@@ -168,6 +189,9 @@ def _candidates(
             found.append(_Candidate(f, f"preset:{preset}", 3, max(0.8, 0.95 - 0.02 * rank), position))
     for f, _ in alias_table("generic").lookup(entity_name, key):
         found.append(_Candidate(f, "alias", 4, 0.85, position))
+    if not preset:  # a spelling CRMs share ("Contact Owner") still maps when no CRM is claimed
+        shared = {f for p in PRESETS for f, _ in alias_table(p).lookup(entity_name, key)}
+        found.extend(_Candidate(f, "alias", 4, 0.8, position) for f in sorted(shared))
     if not found and len(key) >= _FUZZY_MIN_LENGTH:
         found.extend(_fuzzy(entity_name, key, position, preset))
     return found

@@ -28,6 +28,41 @@ class ColumnMapping:
         return self.field is not None and (self.how in MAPPED_HOWS or self.how.startswith("preset:"))
 
 
+@dataclass(frozen=True)
+class ValueMapping:
+    """Enum values of one column that a value map translated to the model's values (in the typed frame only)."""
+
+    source: str
+    """The file (or table) the values came from."""
+    source_column: str
+    field: str
+    by: str
+    """The map that knew them: config, preset:<crm> or generic."""
+    rows: int
+    pairs: tuple[tuple[str, str, int], ...]
+    """(value in the file, canonical value, rows), most rows first."""
+    from_column: str | None = None
+    """Set when another column decided the value (Pipedrive's "Deal - Status"); `pairs` then hold its values."""
+
+    @property
+    def note(self) -> str:
+        shown = ", ".join(f"{v} -> {t}" for v, t, _ in self.pairs[:5]) + (", ..." if len(self.pairs) > 5 else "")
+        how = f"set from {self.from_column!r}" if self.from_column else "mapped"
+        values = "value" if self.rows == 1 else "values"
+        return f"{self.source}: {self.source_column} -> {self.field}: {self.rows} {values} {how} by {self.by} ({shown})"
+
+    def as_dict(self) -> dict:
+        return {
+            "source": self.source,
+            "source_column": self.source_column,
+            "field": self.field,
+            "by": self.by,
+            "rows": self.rows,
+            "from_column": self.from_column,
+            "pairs": [{"value": v, "canonical": t, "rows": n} for v, t, n in self.pairs],
+        }
+
+
 @dataclass
 class Table:
     entity: str
@@ -42,6 +77,8 @@ class Table:
     delimiter: str | None = None
     sources: pd.Series | None = None
     """Source of each row when the table was concatenated from several files; None when there is one."""
+    values: tuple[ValueMapping, ...] = ()
+    """Enum values the value maps translated in `frame` (`raw` keeps the file's values)."""
 
     @property
     def missing_fields(self) -> tuple[str, ...]:
@@ -63,6 +100,8 @@ class SourceOptions:
     delimiter: str | None = None
     dayfirst: bool | None = None
     chunk_size: int | None = None
+    values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    """entity -> enum field -> {value in the export: canonical value}; consulted before the presets' maps."""
 
 
 @dataclass
@@ -83,6 +122,7 @@ class LoadedExport:
                     {"source_column": c.source_column, "field": c.field, "how": c.how, "confidence": c.confidence}
                     for c in t.columns
                 ],
+                "values": [v.as_dict() for v in t.values],
             }
             for t in self.tables.values()
         ]

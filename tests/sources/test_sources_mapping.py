@@ -52,18 +52,23 @@ def test_salesforce_typing(fixtures: Path) -> None:
     assert export.tables["accounts"].frame["employees"].dtype == "Int64"
 
 
-def test_salesforce_report_export_concatenated_with_sources(fixtures: Path) -> None:
-    export = load_export(fixtures / "salesforce")
+def test_salesforce_report_export(fixtures: Path) -> None:
+    export = load_export(fixtures / "salesforce-report")
     contacts = export.tables["contacts"]
-    assert contacts.sources is not None
-    report = contacts.sources.str.endswith("report_contacts.csv")
-    assert report.sum() == 10 and (~report).sum() == 15
-    assert contacts.row_numbers[report].tolist()[0] == 2
+    assert contacts.sources is None and len(contacts.raw) == 10
+    assert contacts.row_numbers.tolist()[0] == 2
     report_map = {c.source_column: c.field for c in contacts.columns}
     assert report_map["Contact Owner"] == "owner" and report_map["Mailing Country"] == "country"
+    assert report_map["Contact ID"] == "contact_id"
     # report dates are US m/d/yyyy labels
-    assert contacts.frame.loc[report, "created_at"].tolist()[0] == pd.Timestamp("2026-03-01")
+    assert contacts.frame["created_at"].tolist()[0] == pd.Timestamp("2026-03-01")
     assert contacts.source_of(contacts.raw.index[-1]).endswith("report_contacts.csv")
+
+
+def test_salesforce_folder_holds_each_contact_once(fixtures: Path) -> None:
+    contacts = load_export(fixtures / "salesforce").tables["contacts"]
+    assert contacts.sources is None and len(contacts.raw) == 15
+    assert contacts.raw["contact_id"].is_unique
 
 
 def test_hubspot_exports(fixtures: Path) -> None:
