@@ -36,7 +36,8 @@ def agreement(found: pd.DataFrame, truth: pd.DataFrame) -> pd.DataFrame:
     found = found[KEY].astype(str).drop_duplicates().assign(found=True)
     merged = truth.assign(true=True).merge(found, on=KEY, how="outer")
     merged["kind"] = merged["rule_id"].map(kind_of)
-    merged[["true", "found"]] = merged[["true", "found"]].fillna(False).astype(bool)
+    for column in ("true", "found"):
+        merged[column] = merged[column].astype("boolean").fillna(False).astype(bool)
     hits = merged.groupby("kind").apply(
         lambda g: pd.Series(
             {

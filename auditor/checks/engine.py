@@ -7,9 +7,11 @@ cases then become findings: one row per (record, field, rule), in a DataFrame.
 
 from __future__ import annotations
 
+import contextlib
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any, Protocol
 
 import numpy as np
@@ -114,12 +116,40 @@ def record_ids(entity: Entity, frame: pd.DataFrame, row_numbers: pd.Series) -> p
     return ids.where(frame[entity.primary_key].notna(), by_row)
 
 
-def _make_check(rule: Rule, kind: RuleKind, field: str, ctx: CheckContext, applies: pd.Series) -> pa.Check:
-    def run(values: pd.Series) -> pd.Series:
-        ok = kind.check(values, rule.params, ctx)
-        return ok | ~applies
+@dataclass
+class _Recorder:
+    """What each pandera check computed: its full mask, or the error it raised.
 
-    return pa.Check(run, name=f"{rule.id}{_SEP}{field}", ignore_na=False)
+    Pandera runs the schema (lazily, every check); the engine keeps the masks itself and asks
+    pandera for one failure case per check, because building pandera's failure-case table for
+    hundreds of thousands of failing rows costs more than the checks it reports on.
+    """
+
+    masks: dict[str, pd.Series] = dataclass_field(default_factory=dict)
+    errors: dict[str, str] = dataclass_field(default_factory=dict)
+
+
+def _make_check(
+    rule: Rule, kind: RuleKind, column: str, ctx: CheckContext, applies: pd.Series, recorder: _Recorder
+) -> pa.Check:
+    name = f"{rule.id}{_SEP}{column}"
+
+    def run(values: pd.Series) -> pd.Series:
+        try:
+            ok = kind.check(values, rule.params, ctx)
+        except Exception as exc:
+            recorder.errors[name] = f"{type(exc).__name__}: {exc}"
+            raise
+        # An undecidable value (NA in the mask) passes: a missing value is another rule's finding.
+        ok = ok.astype("boolean").fillna(True).astype(bool) | ~applies
+        recorder.masks[name] = ok
+        return ok
+
+    return pa.Check(run, name=name, ignore_na=False, n_failure_cases=1)
+
+
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+"""Arrow-backed text that keeps missing values missing (`astype("str")` would write "None")."""
 
 
 def _format_messages(
@@ -129,50 +159,38 @@ def _format_messages(
     frame: pd.DataFrame,
     variables: Mapping[str, Any],
 ) -> pd.Series:
-    names = {name for _, name, _, _ in string.Formatter().parse(template) if name}
+    """The message of each failing row, built column-wise: `{value}` and `{column}` are cells of
+    the record, `!r` quotes them, a missing cell shows as (empty); other names are constants."""
     constant = {"field": field, **variables}
-    per_row = [n for n in names if n not in constant]
-    if not per_row:
-        text = template.format_map(_Default(constant))
-        return pd.Series(text, index=values.index, dtype="object")
-    columns = {
-        n: values if n == "value" else frame.loc[values.index, n] if n in frame.columns else None for n in per_row
-    }
-    rows = []
-    for i in range(len(values)):
-        mapping = dict(constant)
-        for n, col in columns.items():
-            if col is not None:
-                cell = col.iat[i]
-                mapping[n] = _Shown(MISSING_VALUE_TEXT if _is_missing(cell) else cell)
-        rows.append(template.format_map(_Default(mapping)))
-    return pd.Series(rows, index=values.index, dtype="object")
+    message = pd.Series("", index=values.index, dtype=TEXT)
+    for literal, name, spec, conversion in string.Formatter().parse(template):
+        if literal:
+            message = message + literal
+        if name is None:
+            continue
+        if name in constant:
+            value = constant[name]
+            message = message + (repr(value) if conversion == "r" else format(value, spec or ""))
+        elif name == "value" or name in frame.columns:
+            cells = values if name == "value" else frame.loc[values.index, name]
+            text = _as_text(cells)
+            if conversion == "r":
+                text = "'" + text + "'"
+            message = message + text.fillna(MISSING_VALUE_TEXT)
+        else:
+            message = message + ("{" + name + "}")
+    return message
 
 
-def _is_missing(value: Any) -> bool:
-    try:
-        return bool(pd.isna(value))
-    except (TypeError, ValueError):
-        return False
-
-
-class _Shown(str):
-    """A cell rendered for a message: `!r` quotes it like text, missing shows as (empty)."""
-
-    def __new__(cls, value: Any) -> _Shown:
-        if isinstance(value, pd.Timestamp):
-            value = value.strftime("%Y-%m-%d") if value == value.normalize() else value.isoformat(sep=" ")
-        elif isinstance(value, float) and value.is_integer():
-            value = int(value)
-        return super().__new__(cls, value)
-
-    def __repr__(self) -> str:
-        return str(self) if str(self) == MISSING_VALUE_TEXT else "'" + str(self) + "'"
-
-
-class _Default(dict):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
+def _as_text(cells: pd.Series) -> pd.Series:
+    """Cells as a person reads them: dates without a midnight time, whole numbers without `.0`."""
+    if pd.api.types.is_datetime64_any_dtype(cells.dtype):
+        dated = cells.dt.strftime("%Y-%m-%d")
+        timed = cells.dt.strftime("%Y-%m-%d %H:%M:%S")
+        return dated.where(cells == cells.dt.normalize(), timed).astype(TEXT)
+    if pd.api.types.is_float_dtype(cells.dtype):
+        return cells.astype(TEXT).str.replace(r"\.0$", "", regex=True)
+    return cells.astype("object").where(cells.notna()).astype(TEXT)
 
 
 def run_checks(
@@ -258,6 +276,7 @@ def _check_entity(
         entity=entity, frame=frame, raw=table.raw, tables=typed, as_of=as_of, default_region=default_region
     )
     columns: dict[str, list[pa.Check]] = {}
+    recorder = _Recorder()
     applies_by_rule: dict[str, pd.Series] = {}
     skipped: dict[str, str] = {}
     for rule in rules:
@@ -275,9 +294,9 @@ def _check_entity(
         applies_by_rule[rule.id] = applies
         kind = get_kind(rule.kind)
         for field in present:
-            columns.setdefault(field, []).append(_make_check(rule, kind, field, ctx, applies))
+            columns.setdefault(field, []).append(_make_check(rule, kind, field, ctx, applies, recorder))
 
-    failures = _validate(frame, columns)
+    _validate(frame, columns)
     parts: list[pd.DataFrame] = []
     outcomes: list[RuleOutcome] = []
     ids = record_ids(entity, frame, table.row_numbers)
@@ -291,10 +310,13 @@ def _check_entity(
         for field in rule.fields:
             if field not in frame.columns:
                 continue
-            index, error = failures.get(f"{rule.id}{_SEP}{field}", (None, None))
-            if error:
-                errors.append(error)
-            if index is not None and len(index):
+            name = f"{rule.id}{_SEP}{field}"
+            if name in recorder.errors:
+                errors.append(recorder.errors[name])
+                continue
+            ok = recorder.masks[name]
+            index = ok.index[~ok.to_numpy()]
+            if len(index):
                 rule_parts.append(_findings_for(rule, kind, field, index, ctx, table, ids))
         evaluated = int(applies_by_rule[rule.id].sum())
         if errors:
@@ -324,30 +346,14 @@ def _missing_inputs(rule: Rule, typed: Mapping[str, pd.DataFrame]) -> str | None
     return None
 
 
-Failures = dict[str, tuple[pd.Index | None, str | None]]
-
-
-def _validate(frame: pd.DataFrame, columns: Mapping[str, list[pa.Check]]) -> Failures:
-    """Failing row labels per check name, or the error a check raised."""
+def _validate(frame: pd.DataFrame, columns: Mapping[str, list[pa.Check]]) -> None:
     schema = pa.DataFrameSchema(
         {name: pa.Column(checks=checks, nullable=True, required=False) for name, checks in columns.items()},
     )
-    try:
-        # A shallow copy, because pandera registers the schema on the object it validates
-        # and its weakref clean-up misfires at interpreter exit if that object lives so long.
+    # A shallow copy, because pandera registers the schema on the object it validates
+    # and its weakref clean-up misfires at interpreter exit if that object lives so long.
+    with contextlib.suppress(SchemaErrors):
         schema.validate(frame.copy(deep=False), lazy=True, inplace=True)
-    except SchemaErrors as exc:
-        cases = exc.failure_cases
-    else:
-        return {}
-    result: Failures = {}
-    for name, group in cases.groupby("check", sort=False):
-        raised = group["index"].isna()
-        if raised.any():
-            result[str(name)] = (None, str(group.loc[raised, "failure_case"].iloc[0]))
-        else:
-            result[str(name)] = (pd.Index(group["index"].astype("int64").unique()), None)
-    return result
 
 
 def _findings_for(

@@ -18,7 +18,6 @@ NA otherwise.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
@@ -30,7 +29,7 @@ import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.kinds._countries import row_regions
-from auditor.checks.kinds._fastpath import passing, per_unique, present, take, to_arrow
+from auditor.checks.kinds._fastpath import passing, present, take, to_arrow
 from auditor.checks.kinds._phonefast import (
     UNDECIDED,
     VALID,
@@ -85,30 +84,38 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     return passing(ok, values.index)
 
 
-_REPAIRS = (
-    lambda v: v,
-    lambda v: re.sub(r"[oO]", "0", v),
-    lambda v: v.replace("(0)", ""),
-    lambda v: re.sub(r"^(\s*\+\d{1,3})[\s\-./]*0", r"\1", v),
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+# Light repairs, each tried on the original value: letter O for zero, "+48 (0) 601...", "+48 0601...".
+_REPAIRS: tuple[tuple[str, str, bool], ...] = (
+    (r"[oO]", "0", True),
+    ("(0)", "", False),
+    (r"^(\s*\+\d{1,3})[\s\-./]*0", r"\1", True),
 )
 
 
-def repair(value: str, region: str) -> str | None:
-    for fix in _REPAIRS:
-        try:
-            number = phonenumbers.parse(fix(value), region)
-        except phonenumbers.NumberParseException:
-            continue
-        if phonenumbers.is_valid_number(number):
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-    return None
+def _e164(value: str, region: str) -> str:
+    return phonenumbers.format_number(phonenumbers.parse(value, region), phonenumbers.PhoneNumberFormat.E164)
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    """Repairs are applied column-wise and judged by `check` itself (the fast path); the library
+    is called only to format the few values that a repair makes valid."""
+    text = values.astype("object").where(values.notna()).astype(TEXT)
+    out = pd.Series(pd.NA, index=values.index, dtype="object")
+    open_rows = text.notna()
     codes, regions = row_regions(ctx.frame, params.get("region_field"), ctx.default_region, values.index)
-    pairs = ((v, regions[c]) if isinstance(v, str) else None for v, c in zip(values.tolist(), codes, strict=True))
-    out = per_unique(pairs, lambda pair: None if pair is None else repair(*pair))
-    return pd.Series([pd.NA if s is None else s for s in out], index=values.index, dtype="object")
+    region_of = pd.Series(np.asarray(regions, dtype=object)[codes], index=values.index)
+    for pattern, replacement, regex in _REPAIRS:
+        candidate = text.str.replace(pattern, replacement, regex=regex)
+        tried = open_rows & candidate.ne(text).fillna(False).astype(bool)
+        if not tried.any():
+            continue
+        valid = check(candidate[tried], params, ctx)
+        fixed = valid.index[valid.to_numpy()]
+        out.loc[fixed] = [_e164(v, r) for v, r in zip(candidate.loc[fixed], region_of.loc[fixed], strict=True)]
+        open_rows.loc[fixed] = False
+    return out
 
 
 KIND = RuleKind(
