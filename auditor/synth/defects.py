@@ -723,7 +723,7 @@ def inject(inj: Injector) -> None:
                 "Converted": "converted",
                 "Qualified": "Qualifed",
                 "Working": "In Progress",
-                "New": "Nowy",
+                "New": "new",
                 "Unqualified": "Disqualified",
                 "Nurturing": "nurturing",
             }[x or "New"]

@@ -47,6 +47,7 @@ CORRUPTIONS: dict[str, tuple[str, ...]] = {
         "whitespace",
     ),
 }
+DEFERRED = ("case_change", "whitespace")
 PREFIX = {"contacts": "C", "accounts": "A", "leads": "L"}
 WS_RULE = {
     "contacts": "contacts.name.whitespace",
@@ -156,20 +157,16 @@ def make_duplicates(
                 options = list(CORRUPTIONS[entity])
                 want = 1 if rng.random() < 0.6 else 2
                 rng.shuffle(options)
-                # corruptions that break a rule go last so that no later one moves the broken value
-                options.sort(key=lambda o: o in ("case_change", "whitespace"))
+                ctx = {"nick": nick, "emails": emails, "acc_phone": acc_phone, "acc_by_country": acc_by_country}
+                # corruptions that break a rule are chosen like the others but applied last, so that
+                # no later corruption (a name swap) moves the broken value to another field
+                deferred = [o for o in options[:want] if o in DEFERRED]
                 for name in options:
-                    if len(applied) == want:
+                    if len(applied) + len(deferred) == want:
                         break
-                    fn = _CORRUPT[name]
-                    if fn(
-                        rec,
-                        entity,
-                        rng,
-                        defects,
-                        {"nick": nick, "emails": emails, "acc_phone": acc_phone, "acc_by_country": acc_by_country},
-                    ):
+                    if name not in DEFERRED and _CORRUPT[name](rec, entity, rng, defects, ctx):
                         applied.append(name)
+                applied += [name for name in deferred if _CORRUPT[name](rec, entity, rng, defects, ctx)]
                 _fresh_dates(rec, entity, rng, now)
                 if entity == "contacts" and rec["email"]:
                     emails.add(str(rec["email"]).strip().lower())
