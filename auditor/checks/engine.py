@@ -22,6 +22,7 @@ from pandera.errors import SchemaErrors
 from auditor.checks.base import CheckContext, RuleKind, Severity
 from auditor.checks.kinds import get_kind
 from auditor.checks.rule import Rule
+from auditor.dtypes import TEXT, as_text
 from auditor.model import ENTITIES, Entity
 
 FINDING_COLUMNS = (
@@ -148,10 +149,6 @@ def _make_check(
     return pa.Check(run, name=name, ignore_na=False, n_failure_cases=1)
 
 
-TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
-"""Arrow-backed text that keeps missing values missing (`astype("str")` would write "None")."""
-
-
 def _format_messages(
     template: str,
     field: str,
@@ -190,7 +187,7 @@ def _as_text(cells: pd.Series) -> pd.Series:
         return dated.where(cells == cells.dt.normalize(), timed).astype(TEXT)
     if pd.api.types.is_float_dtype(cells.dtype):
         return cells.astype(TEXT).str.replace(r"\.0$", "", regex=True)
-    return cells.astype("object").where(cells.notna()).astype(TEXT)
+    return as_text(cells)
 
 
 def run_checks(

@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from auditor.dtypes import as_text
 from auditor.errors import ConfigError, InputError
 from auditor.model import ENTITIES, DType, ExtraField, Field, entity
 from auditor.sources import sql_reader
@@ -195,7 +196,7 @@ def _table(read: RawRead, entity_name: str, options: SourceOptions, notes: list[
     if mapped.preset:
         notes.append(f"{read.source}: headers look like a {mapped.preset} export")
     applied = mapped.apply(read.frame).reset_index(drop=True)
-    raw = applied.astype("str").where(applied.notna())  # pandas 2 would write "nan" for a missing value
+    raw = applied.apply(as_text)
     frame = raw.copy()
     for column in mapped.columns:
         if column.is_field and column.field in frame:

@@ -6,12 +6,14 @@ from typing import Any
 
 import pandas as pd
 
+from auditor.dtypes import as_text
+
 
 def is_blank(values: pd.Series) -> pd.Series:
     """Missing, or a string of only whitespace."""
     blank = values.isna()
     if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-        blank |= values.astype("str").str.strip().eq("").fillna(False).astype(bool)
+        blank |= as_text(values).str.strip().eq("").fillna(False).astype(bool)
     return blank
 
 

@@ -9,6 +9,7 @@ import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.dtypes import as_text
 
 
 def allowed_values(field: str, params: Mapping[str, Any], ctx: CheckContext) -> tuple[str, ...]:
@@ -25,7 +26,7 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
         return pd.Series(True, index=values.index)
     if params.get("case_sensitive", True):
         return values.isna() | values.isin(allowed)
-    return values.isna() | values.astype("str").str.strip().str.casefold().isin({a.casefold() for a in allowed})
+    return values.isna() | as_text(values).str.strip().str.casefold().isin({a.casefold() for a in allowed})
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:

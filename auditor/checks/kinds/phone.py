@@ -38,6 +38,7 @@ from auditor.checks.kinds._phonefast import (
     normalize,
     plan_for,
 )
+from auditor.dtypes import as_text
 
 
 @lru_cache(maxsize=1 << 16)
@@ -84,8 +85,6 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     return passing(ok, values.index)
 
 
-TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
-
 # Light repairs, each tried on the original value: letter O for zero, "+48 (0) 601...", "+48 0601...".
 _REPAIRS: tuple[tuple[str, str, bool], ...] = (
     (r"[oO]", "0", True),
@@ -101,7 +100,7 @@ def _e164(value: str, region: str) -> str:
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     """Repairs are applied column-wise and judged by `check` itself (the fast path); the library
     is called only to format the few values that a repair makes valid."""
-    text = values.astype("object").where(values.notna()).astype(TEXT)
+    text = as_text(values)
     out = pd.Series(pd.NA, index=values.index, dtype="object")
     open_rows = text.notna()
     codes, regions = row_regions(ctx.frame, params.get("region_field"), ctx.default_region, values.index)

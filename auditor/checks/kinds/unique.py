@@ -9,12 +9,13 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.dtypes import as_text
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     keys = values
     if not params.get("case_sensitive", True):
-        keys = values.astype("str").str.strip().str.casefold()
+        keys = as_text(values).str.strip().str.casefold()
     duplicated = keys.duplicated(keep=False) & values.notna()
     return ~duplicated
 
