@@ -192,13 +192,22 @@ def prepare(tables: Mapping[str, Any]) -> Data:
     return Data(tables, frame, raw, rows, ids, tables["accounts"].frame, acts, ctx)
 
 
-def findings_frame(d: Data, failures: Sequence[tuple[str, str, str, np.ndarray]]) -> pd.DataFrame:
-    """(rule_id, severity, field, failing positions) -> one row per finding, like a competent engineer would."""
+def findings_frame(
+    d: Data, failures: Sequence[tuple[str, str, str, np.ndarray]], rules: Mapping[str, Rule] | None = None
+) -> pd.DataFrame:
+    """(rule_id, severity, field, failing positions) -> one row per finding with the product's
+    columns: a message built column-wise from the value, and the suggested value from the kind's
+    own suggestion function (a hand-written baseline would need the same repairs)."""
     parts = []
     for rule_id, severity, fld, pos in failures:
         if len(pos) == 0:
             continue
+        rule = (rules or {}).get(rule_id)
         values = d.raw[fld] if fld in d.raw.columns else d.frame[fld]
+        shown = values.iloc[pos].astype("object").fillna("(empty)").astype(str)
+        suggest = get_kind(rule.kind).suggest if rule else None
+        typed = d.frame[fld].iloc[pos]
+        suggested = suggest(typed, rule.params, d.ctx).to_numpy() if rule and suggest else None
         parts.append(
             pd.DataFrame(
                 {
@@ -207,13 +216,16 @@ def findings_frame(d: Data, failures: Sequence[tuple[str, str, str, np.ndarray]]
                     "field": fld,
                     "rule_id": rule_id,
                     "severity": severity,
+                    "message": (f"{fld} " + shown + f" fails {rule_id}").to_numpy(),
                     "value": values.to_numpy(dtype=object)[pos],
+                    "suggested_value": suggested,
                     "row": d.rows[pos],
                 }
             )
         )
     if not parts:
-        return pd.DataFrame(columns=["entity", "record_id", "field", "rule_id", "severity", "value", "row"])
+        columns = ["entity", "record_id", "field", "rule_id", "severity", "message", "value", "suggested_value", "row"]
+        return pd.DataFrame(columns=columns)
     return pd.concat(parts, ignore_index=True)
 
 
@@ -233,7 +245,7 @@ def _blank(s: pd.Series) -> pd.Series:
 
 
 # Python's \s is str.isspace(); zero-width space and BOM are invisible junk too.
-WHITESPACE_DEFECT = r"^\s|\s$|  |[^\S ]|[\u200b\ufeff]"
+WHITESPACE_DEFECT = "^\\s|\\s$|  |[^\\S ]|[\u200b\ufeff]"  # literal zero-width space and BOM: RE2 has no \\u escapes
 
 
 # --------------------------------------------------------------------------- (b) hand-written pandas
@@ -281,7 +293,7 @@ def mask_functions(d: Data, rules: Mapping[str, Rule]) -> dict[tuple[str, str], 
         (
             "contacts.name.whitespace",
             ["first_name", "last_name", "email", "city"],
-            lambda: lambda s: s.str.contains(WHITESPACE_DEFECT, regex=True).fillna(False),
+            lambda: kind("contacts.name.whitespace"),
         ),
         ("contacts.name.casing", ["first_name", "last_name"], lambda: casing),
         ("contacts.email.required", ["email"], lambda: blank),
@@ -332,7 +344,7 @@ def pandas_findings(d: Data, rules: Mapping[str, Rule]) -> pd.DataFrame:
     for (rule_id, fld), fn in mask_functions(d, rules).items():
         fails = np.asarray(fn(d.frame[fld]), dtype=bool)
         failures.append((rule_id, rules[rule_id].severity.value, fld, np.flatnonzero(fails)))
-    return findings_frame(d, failures)
+    return findings_frame(d, failures, rules)
 
 
 # --------------------------------------------------------------------------- (c) bare pandera
@@ -361,7 +373,7 @@ def pandera_findings(d: Data, rules: Mapping[str, Rule]) -> pd.DataFrame:
         rule_id, fld = str(name).split("::")
         pos = d.frame.index.get_indexer(pd.Index(group["index"].dropna().astype("int64").unique()))
         failures.append((rule_id, rules[rule_id].severity.value, fld, pos))
-    return findings_frame(d, failures)
+    return findings_frame(d, failures, rules)
 
 
 # --------------------------------------------------------------------------- (d) great-expectations

@@ -5,9 +5,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.dtypes import as_text
 from auditor.model import entity as model_entity
 
 
@@ -25,7 +29,15 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
         # Nothing to look the reference up in: the engine reports the rule as not evaluated.
         return pd.Series(True, index=values.index)
     keys = ctx.tables[target][model_entity(target).primary_key]
-    return values.isna() | values.isin(keys.dropna())
+    return values.isna() | pd.Series(_isin(values, keys), index=values.index)
+
+
+def _isin(values: pd.Series, keys: pd.Series) -> np.ndarray:
+    # pandas' isin on Arrow strings builds a Python list of the keys; Arrow's is_in does not.
+    value_set = pa.array(as_text(keys).dropna().unique())
+    return np.asarray(
+        pc.is_in(pa.array(as_text(values)), value_set=value_set).to_numpy(zero_copy_only=False), dtype=bool
+    )
 
 
 KIND = RuleKind(
