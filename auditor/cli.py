@@ -198,6 +198,38 @@ def synth(
     stdout.print(f"wrote {out}: " + ", ".join(f"{n:,} {e}" for e, n in summary.counts.items()))
 
 
+@app.command()
+def dedupe(
+    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL")],
+    entity: Annotated[str, typer.Option("--entity", "-e", help="contacts, accounts, leads or any contact-like entity")],
+    out: Annotated[Path, typer.Option(help="write pairs.csv, clusters.csv, merge_plan.csv, findings.csv here")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML (dedupe: section)")] = None,
+    against: Annotated[
+        str | None, typer.Option(help="existing base: find rows of PATH that duplicate records already in it")
+    ] = None,
+    fail_on_duplicates: Annotated[
+        FailOn,
+        typer.Option(help="exit 1 on duplicates in the auto-merge band (error), also the review band (warning), never"),
+    ] = FailOn.error,
+) -> None:
+    """Find duplicate records (or, with --against, import rows duplicating existing records) and write a merge plan."""
+    from auditor.config import find_config
+    from auditor.dedupe import find_duplicates, link, load_dedupe_config, load_entity, summary_lines, write_outputs
+
+    audit_config, settings = load_dedupe_config(config if config is not None else find_config(path))
+    table = load_entity(path, entity, audit_config)
+    with progress_reporter() as report:
+        if against is not None:
+            result = link(table, load_entity(against, entity, audit_config), settings)
+        else:
+            result = find_duplicates({entity: table}, settings, entities=(entity,), progress=report)
+    written = write_outputs(result, out)
+    for line in summary_lines(result):
+        stdout.print(line)
+    stdout.print(f"[dim]wrote {out}/" + ", ".join(written) + "[/]")
+    raise typer.Exit(result.exit_code(fail_on_duplicates.value))
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         # Standalone mode: typer reports usage errors itself (exit 2) and ends with SystemExit.

@@ -1,0 +1,545 @@
+"""Duplicate detection: normalize -> block -> compare (rapidfuzz) -> Fellegi-Sunter/EM -> clusters
+-> survivorship and a merge plan.
+
+    result = find_duplicates(export.tables, DedupeSettings.from_dict(config["dedupe"]))
+    result.pairs, result.clusters, result.merge_plan, result.findings()
+    link(new_table, existing_table, settings)      # an import against the existing CRM
+
+Nothing here modifies the data: the merge plan says what an admin (or a script) should do.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditor.dedupe.settings import DedupeSettings
+from auditor.errors import ConfigError, InputError
+
+__all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link", "load_dedupe_config"]
+
+Progress = Callable[[str, int, int], None]
+BANDS = ("auto_merge", "review", "distinct")
+KEEP_PAIRS_ABOVE = 0.01
+"""Pairs below this probability are counted but not listed in `pairs` (they are plainly distinct)."""
+FINDING_COLUMNS = ("entity", "record_id", "field", "rule_id", "severity", "dimension", "message", "value",
+                   "suggested_value", "owner", "file", "row")
+
+
+@dataclass
+class DedupeResult:
+    pairs: pd.DataFrame
+    """entity, id_a, id_b, match_probability, match_weight, band, cannot_link, evidence,
+    then <field>_score (similarity 0-1) and <field>_weight (bits of evidence) per compared field"""
+    clusters: pd.DataFrame
+    """entity, record_id, cluster_id, is_master, band"""
+    merge_plan: pd.DataFrame
+    """entity, cluster_id, master_id, merged_ids, field, surviving_value, source_record_id, reason, discarded_values"""
+    links: pd.DataFrame = field(default_factory=pd.DataFrame)
+    """Cross-table matches (lead -> contact, or import row -> existing record): entity, record_id, other_entity,
+    other_id, match_probability, band, evidence."""
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)
+    """Per entity: record_id, owner, file, row (to place findings)."""
+    settings: DedupeSettings = field(default_factory=DedupeSettings)
+
+    @property
+    def auto_merge_count(self) -> int:
+        """Records that would be merged away in the auto-merge band (the CI gate counts these)."""
+        n = 0
+        if len(self.clusters):
+            c = self.clusters
+            n += int(((c["band"] == "auto_merge") & ~c["is_master"]).sum())
+        if len(self.links):
+            n += int((self.links["band"] == "auto_merge").sum())
+        return n
+
+    def exit_code(self, fail_on: str = "error") -> int:
+        """1 when duplicates of that severity or worse were found (error: auto-merge band; warning: review too)."""
+        if fail_on == "never":
+            return 0
+        if fail_on == "warning":
+            return int(bool(len(self.findings())))
+        return int(self.auto_merge_count > 0)
+
+    def findings(self) -> pd.DataFrame:
+        """Duplicates as findings (dimension uniqueness): error in the auto-merge band, warning in review."""
+        parts = []
+        if len(self.clusters):
+            dup = self.clusters[~self.clusters["is_master"]]
+            masters = self.clusters[self.clusters["is_master"]].set_index(["entity", "cluster_id"])["record_id"]
+            best = _best_evidence(self.pairs, self.clusters)
+            for entity, rows in dup.groupby("entity", sort=False):
+                master = masters.reindex(pd.MultiIndex.from_arrays([rows["entity"], rows["cluster_id"]])).to_numpy()
+                ev = best.get(entity, pd.DataFrame())
+                prob = ev["match_probability"].reindex(rows["record_id"]).to_numpy() if len(ev) else np.nan
+                evidence = ev["evidence"].reindex(rows["record_id"]).fillna("").to_numpy() if len(ev) else ""
+                message = [
+                    f"likely duplicate of {m} (match probability {p:.3f}"
+                    + (f"; {e}" if e else "") + "); merge it into the master record"
+                    for m, p, e in zip(master, np.broadcast_to(prob, len(rows)), np.broadcast_to(evidence, len(rows)),
+                                       strict=True)
+                ]
+                parts.append(self._finding_rows(entity, rows["record_id"], f"{entity}.duplicate", rows["band"],
+                                                message, master))
+        if len(self.links):
+            for (entity, other), rows in self.links.groupby(["entity", "other_entity"], sort=False):
+                rule = f"{entity}.duplicate_of_{other.removesuffix('s')}" if other != entity else f"{entity}.duplicate"
+                message = [
+                    f"duplicates existing {other.removesuffix('s')} {o} (match probability {p:.3f}; {e})"
+                    for o, p, e in zip(rows["other_id"], rows["match_probability"], rows["evidence"], strict=True)
+                ]
+                parts.append(self._finding_rows(entity, rows["record_id"], rule, rows["band"], message,
+                                                rows["other_id"].to_numpy()))
+        if not parts:
+            return pd.DataFrame(columns=list(FINDING_COLUMNS))
+        return pd.concat(parts, ignore_index=True)[list(FINDING_COLUMNS)]
+
+    def _finding_rows(self, entity: str, record_ids: pd.Series, rule: str, bands: pd.Series, message: list[str],
+                      suggested: np.ndarray) -> pd.DataFrame:
+        from auditor.model import ENTITIES
+
+        meta = self.records.get(entity)
+        ids = record_ids.to_numpy()
+        if meta is not None and len(meta):
+            m = meta.drop_duplicates("record_id").set_index("record_id").reindex(ids)
+            owner, file, row = m["owner"].to_numpy(), m["file"].to_numpy(), m["row"].to_numpy()
+        else:
+            owner = file = row = np.full(len(ids), None, dtype=object)
+        pk = ENTITIES[entity].primary_key if entity in ENTITIES else "record_id"
+        return pd.DataFrame({
+            "entity": entity,
+            "record_id": ids,
+            "field": pk,
+            "rule_id": rule,
+            "severity": np.where(bands.to_numpy() == "auto_merge", "error", "warning"),
+            "dimension": "uniqueness",
+            "message": message,
+            "value": ids,
+            "suggested_value": suggested,
+            "owner": owner,
+            "file": file,
+            "row": row,
+        })
+
+
+def _best_evidence(pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Per entity and non-master record: its pair with the master (else its strongest pair in the cluster)."""
+    out: dict[str, pd.DataFrame] = {}
+    if not len(pairs) or not len(clusters):
+        return out
+    for entity, c in clusters.groupby("entity", sort=False):
+        p = pairs[pairs["entity"] == entity]
+        cid = c.set_index("record_id")["cluster_id"]
+        master = c[c["is_master"]].set_index("cluster_id")["record_id"]
+        both = p[p["id_a"].isin(cid.index) & p["id_b"].isin(cid.index)]
+        both = both[cid.reindex(both["id_a"]).to_numpy() == cid.reindex(both["id_b"]).to_numpy()]
+        rows = []
+        for x, y in (("id_a", "id_b"), ("id_b", "id_a")):
+            r = both[["match_probability", "evidence"]].copy()
+            r["record_id"], r["other"] = both[x].to_numpy(), both[y].to_numpy()
+            rows.append(r)
+        allp = pd.concat(rows, ignore_index=True)
+        allp["to_master"] = master.reindex(cid.reindex(allp["record_id"]).to_numpy()).to_numpy() == allp["other"]
+        allp = allp.sort_values(["to_master", "match_probability"], ascending=False)
+        out[entity] = allp.drop_duplicates("record_id").set_index("record_id")
+    return out
+
+
+def _band(prob: np.ndarray, cannot: np.ndarray, settings: DedupeSettings) -> np.ndarray:
+    return np.where((prob >= settings.auto_merge) & (cannot == 0), "auto_merge",
+                    np.where(prob >= settings.review, "review", "distinct")).astype(object)
+
+
+def _evidence_strings(scored, pattern_rows: np.ndarray, cannot: np.ndarray, penalty: float) -> np.ndarray:
+    """Readable evidence per pair, built once per distinct comparison vector and cannot-link mask."""
+    comps = scored.prepared.comparisons
+    weights = scored.model.weights
+    pats = scored.patterns
+    texts = []
+    for p in pats:
+        items = []
+        for k, c in enumerate(comps):
+            level = int(p[k])
+            if level < 0:
+                continue
+            items.append((abs(weights[k][level]), f"{c.name} {c.labels[level]} ({weights[k][level]:+.1f})"))
+        texts.append(", ".join(t for _, t in sorted(items, reverse=True)))
+    base = np.array([*texts, ""], dtype=object)[pattern_rows]
+    if cannot.any():
+        names = scored.comparator.rule_names
+        masks = np.unique(cannot[cannot != 0])
+        lookup = {int(m): "; cannot-link: " + ", ".join(n for b, n in enumerate(names) if int(m) >> b & 1)
+                  + f" ({-penalty:+.1f})" for m in masks}
+        extra = np.array([lookup.get(int(m), "") for m in cannot], dtype=object) if len(masks) < len(cannot) else None
+        if extra is None:
+            extra = np.vectorize(lambda m: lookup.get(int(m), ""), otypes=[object])(cannot)
+        base = base + extra
+    return base
+
+
+def _pairs_frame(entity: str, scored, ids_a: np.ndarray, ids_b: np.ndarray, settings: DedupeSettings,
+                 keep: np.ndarray) -> pd.DataFrame:
+    comps = scored.prepared.comparisons
+    weights = scored.model.weights
+    i, j = scored.i[keep], scored.j[keep]
+    prob = scored.probability[keep]
+    cannot = scored.compared.cannot[keep]
+    names = scored.comparator.rule_names
+    masks = np.unique(cannot)
+    lookup = {int(m): ", ".join(n for b, n in enumerate(names) if int(m) >> b & 1) for m in masks}
+    frame = pd.DataFrame({
+        "entity": entity,
+        "id_a": ids_a[i],
+        "id_b": ids_b[j],
+        "match_probability": np.round(prob, 6),
+        "match_weight": np.round(scored.weight[keep], 3),
+        "band": _band(prob, cannot, settings),
+        "cannot_link": pd.Series(cannot).map(lookup).to_numpy(dtype=object),
+        "names_swapped": scored.compared.swapped[keep],
+        "evidence": _evidence_strings(scored, scored.pattern_index[keep], cannot, settings.penalty),
+    })
+    for k, c in enumerate(comps):
+        frame[f"{c.name}_score"] = np.round(scored.compared.scores[keep, k], 4)
+        lv = scored.compared.levels[keep, k]
+        w = np.where(lv >= 0, weights[k][np.maximum(lv, 0)], np.nan)
+        frame[f"{c.name}_weight"] = np.round(w, 3)
+    return frame.sort_values("match_probability", ascending=False, ignore_index=True)
+
+
+def _record_meta(table, ids: pd.Series) -> pd.DataFrame:
+    frame = table.frame
+    sources = getattr(table, "sources", None)
+    files = sources.fillna(table.source).astype(object).to_numpy() if sources is not None else table.source
+    return pd.DataFrame({
+        "record_id": ids.to_numpy(),
+        "owner": frame["owner"].astype(object).to_numpy() if "owner" in frame.columns else None,
+        "file": files,
+        "row": table.row_numbers.astype("int64").to_numpy(),
+    })
+
+
+def _ids(table) -> pd.Series:
+    from auditor.checks.engine import record_ids
+    from auditor.model import ENTITIES
+
+    if table.entity in ENTITIES:
+        return record_ids(ENTITIES[table.entity], table.frame, table.row_numbers).reset_index(drop=True)
+    return pd.Series([f"row:{r}" for r in table.row_numbers], dtype=object)
+
+
+def _labels(settings: DedupeSettings, ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    if not settings.labels:
+        return None
+    path = Path(settings.labels)
+    try:
+        frame = pd.read_csv(path, dtype=str)
+    except OSError as error:
+        raise InputError(f"cannot read labelled pairs: {error}", file=str(path)) from None
+    missing = {"id_a", "id_b", "is_match"} - set(frame.columns)
+    if missing:
+        raise ConfigError(f"labelled pairs need columns id_a, id_b, is_match (missing {', '.join(sorted(missing))})",
+                          file=str(path))
+    pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+    pos = pos[~pos.index.duplicated()]
+    a, b = pos.reindex(frame["id_a"]).to_numpy(), pos.reindex(frame["id_b"]).to_numpy()
+    ok = ~(np.isnan(a) | np.isnan(b))
+    y = frame["is_match"].str.strip().str.lower().isin(["1", "true", "yes", "y"]).to_numpy()
+    return a[ok].astype(np.int64), b[ok].astype(np.int64), y[ok].astype(float)
+
+
+def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
+                                                                      dict[str, Any]]:
+    from auditor.dedupe.cluster import build_clusters, choose_masters, components, merge_plan
+    from auditor.dedupe.features import prepare
+    from auditor.dedupe.scoring import score, score_pairs
+
+    frame = table.frame.reset_index(drop=True)
+    ids = _ids(table)
+    prepared = prepare(frame, entity, settings.fields.get(entity), ids=ids, default_region=settings.default_region,
+                       cannot_link_fields=settings.cannot_link_fields)
+    scored = score(prepared, settings, labels=_labels(settings, ids))
+    n = len(frame)
+    labels = build_clusters(
+        n, scored.i, scored.j, scored.probability, scored.compared.cannot, settings.review,
+        lambda a, b: score_pairs(scored, a, b, settings.penalty), settings.max_cluster_size,
+    )
+    is_master = choose_masters(frame, labels, settings.survivorship)
+    id_arr = ids.to_numpy(dtype=object)
+    member = labels >= 0
+    # stable cluster ids: the smallest record id of the cluster
+    cluster_ids = np.full(n, None, dtype=object)
+    if member.any():
+        smallest = pd.Series(id_arr[member]).groupby(labels[member]).min().sort_values(kind="stable")
+        # a duplicated record id (itself a defect) must not merge two clusters' ids
+        repeat = smallest.groupby(smallest).cumcount().to_numpy()
+        smallest = smallest.where(repeat == 0, smallest + "~" + (repeat + 1).astype(str))
+        cluster_ids[member] = smallest.reindex(labels[member]).to_numpy()
+    auto = (scored.probability >= settings.auto_merge) & (scored.compared.cannot == 0)
+    auto &= labels[scored.i] == labels[scored.j]
+    auto &= labels[scored.i] >= 0
+    auto_comp = components(n, scored.i[auto], scored.j[auto])
+    master_of = pd.Series(np.flatnonzero(is_master), index=labels[is_master])
+    band = np.full(n, None, dtype=object)
+    if member.any():
+        m = master_of.reindex(labels[member]).to_numpy()
+        band[member] = np.where(auto_comp[member] == auto_comp[m], "auto_merge", "review")
+        # the master carries its cluster's strongest band
+        has_auto = pd.Series(band[member] == "auto_merge").groupby(labels[member]).transform(
+            lambda s: s.sum() > 1).to_numpy()
+        band[np.flatnonzero(member)[is_master[member]]] = np.where(has_auto[is_master[member]], "auto_merge",
+                                                                  "review")
+    clusters = pd.DataFrame({
+        "entity": entity,
+        "record_id": id_arr[member],
+        "cluster_id": cluster_ids[member],
+        "is_master": is_master[member],
+        "band": band[member],
+    }).sort_values(["cluster_id", "is_master", "record_id"], ascending=[True, False, True], ignore_index=True)
+    keep = scored.probability >= min(KEEP_PAIRS_ABOVE, settings.review)
+    pairs = _pairs_frame(entity, scored, id_arr, id_arr, settings, keep)
+    from auditor.model import ENTITIES
+
+    exclude = ((ENTITIES[entity].primary_key,) if entity in ENTITIES else ()) + ("created_at", "updated_at")
+    plan = merge_plan(frame, ids, labels, is_master, cluster_ids, settings.survivorship, exclude)
+    plan.insert(0, "entity", entity)
+    stats = {
+        "records": n,
+        "blocking_keys": scored.stats.keys,
+        "pairs_per_key": scored.stats.pairs_per_key,
+        "candidate_pairs": scored.stats.candidate_pairs,
+        "possible_pairs": scored.stats.possible_pairs,
+        "reduction_ratio": scored.stats.reduction_ratio,
+        "oversized_blocks": scored.stats.oversized_blocks,
+        "em_iterations": scored.model.iterations,
+        "em_converged": scored.model.converged,
+        "prior": scored.model.prior,
+        "clusters": int(clusters["cluster_id"].nunique()) if len(clusters) else 0,
+        "duplicates": int((~clusters["is_master"]).sum()) if len(clusters) else 0,
+        "comparisons": [c.name for c in prepared.comparisons],
+    }
+    return pairs, clusters, plan, stats
+
+
+def _link_frames(new_table, existing_table, settings: DedupeSettings):
+    from auditor.dedupe.features import prepare
+    from auditor.dedupe.scoring import score
+
+    new, old = new_table.frame.reset_index(drop=True), existing_table.frame.reset_index(drop=True)
+    common = [c for c in old.columns if c in new.columns]
+    entity = existing_table.entity
+    fields = {**settings.fields.get(new_table.entity, {}), **settings.fields.get(entity, {})}
+    both = pd.concat([new[common], old[common]], ignore_index=True)
+    for column in common:
+        if pd.api.types.is_datetime64_any_dtype(old[column]) or pd.api.types.is_datetime64_any_dtype(new[column]):
+            both[column] = pd.to_datetime(both[column], errors="coerce", utc=True)
+    ids_new, ids_old = _ids(new_table), _ids(existing_table)
+    ids = pd.concat([ids_new, ids_old], ignore_index=True)
+    source = np.r_[np.zeros(len(new), dtype=np.int64), np.ones(len(old), dtype=np.int64)]
+    prepared = prepare(both, entity, fields, ids=ids, default_region=settings.default_region,
+                       cannot_link_fields=settings.cannot_link_fields)
+    if not prepared.comparisons:
+        raise InputError(f"{new_table.entity} and {entity} share no column that can be compared")
+    scored = score(prepared, settings, source=source)
+    return scored, ids, len(new)
+
+
+def _links(new_table, existing_table, settings: DedupeSettings, *, exclude: pd.Series | None = None
+           ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Best existing match per new record at or above the review threshold (plus all scored pairs)."""
+    scored, ids, n_new = _link_frames(new_table, existing_table, settings)
+    id_arr = ids.to_numpy(dtype=object)
+    keep = scored.probability >= min(KEEP_PAIRS_ABOVE, settings.review)
+    pairs = _pairs_frame(new_table.entity, scored, id_arr, id_arr, settings, keep)
+    if exclude is not None and len(pairs):
+        known = set(zip(exclude.index.astype(str), exclude.astype(str), strict=True))
+        pairs = pairs[[(a, b) not in known for a, b in zip(pairs["id_a"], pairs["id_b"], strict=True)]]
+    best = pairs[pairs["band"] != "distinct"].drop_duplicates("id_a")
+    links = pd.DataFrame({
+        "entity": new_table.entity,
+        "record_id": best["id_a"].to_numpy(),
+        "other_entity": existing_table.entity,
+        "other_id": best["id_b"].to_numpy(),
+        "match_probability": best["match_probability"].to_numpy(),
+        "band": best["band"].to_numpy(),
+        "evidence": best["evidence"].to_numpy(),
+    })
+    stats = {
+        "records": n_new,
+        "existing_records": len(id_arr) - n_new,
+        "blocking_keys": scored.stats.keys,
+        "candidate_pairs": scored.stats.candidate_pairs,
+        "possible_pairs": scored.stats.possible_pairs,
+        "reduction_ratio": scored.stats.reduction_ratio,
+        "em_iterations": scored.model.iterations,
+        "prior": scored.model.prior,
+        "linked": len(links),
+    }
+    return pairs, links, stats
+
+
+def find_duplicates(
+    tables: Mapping[str, Any],
+    settings: DedupeSettings | None = None,
+    *,
+    entities: Sequence[str] = ("contacts", "accounts", "leads"),
+    progress: Progress | None = None,
+) -> DedupeResult:
+    """Duplicates within each entity, and leads that duplicate an existing contact."""
+    settings = settings or DedupeSettings()
+    todo = [e for e in entities if e in tables and len(tables[e].frame)]
+    cross = "leads" in todo and "contacts" in tables and "leads" in entities
+    total = len(todo) + int(cross)
+    pairs, clusters, plans, stats, records = [], [], [], {}, {}
+    for step, entity in enumerate(todo):
+        if progress:
+            progress(f"dedupe {entity}", step, total)
+        p, c, m, s = _dedupe_one(entity, tables[entity], settings)
+        pairs.append(p)
+        clusters.append(c)
+        plans.append(m)
+        stats[entity] = s
+        records[entity] = _record_meta(tables[entity], _ids(tables[entity]))
+    links = pd.DataFrame()
+    if cross:
+        if progress:
+            progress("dedupe leads~contacts", len(todo), total)
+        leads = tables["leads"]
+        exclude = None
+        if "converted_contact_id" in leads.frame.columns:
+            conv = leads.frame["converted_contact_id"]
+            exclude = pd.Series(conv.to_numpy(), index=_ids(leads).to_numpy())[conv.notna().to_numpy()]
+        _, links, s = _links(leads, tables["contacts"], settings, exclude=exclude)
+        stats["leads~contacts"] = s
+    if progress:
+        progress("dedupe done", total, total)
+    return DedupeResult(
+        pairs=pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(),
+        clusters=pd.concat(clusters, ignore_index=True) if clusters else pd.DataFrame(),
+        merge_plan=pd.concat(plans, ignore_index=True) if plans else pd.DataFrame(),
+        links=links,
+        stats=stats,
+        records=records,
+        settings=settings,
+    )
+
+
+def link(new_table: Any, existing_table: Any, settings: DedupeSettings | None = None) -> DedupeResult:
+    """Record linkage of an import against the existing base: which new rows duplicate existing records.
+
+    `pairs` holds the scored cross pairs (id_a new, id_b existing), `links` the best existing match
+    of each new record at or above the review threshold, and `findings()` one finding per such record.
+    Duplicates inside the import itself are found by `find_duplicates` on the import.
+    """
+    settings = settings or DedupeSettings()
+    pairs, links, stats = _links(new_table, existing_table, settings)
+    if new_table.entity == existing_table.entity:
+        links["other_entity"] = existing_table.entity
+    return DedupeResult(
+        pairs=pairs,
+        clusters=pd.DataFrame(columns=["entity", "record_id", "cluster_id", "is_master", "band"]),
+        merge_plan=pd.DataFrame(),
+        links=links,
+        stats={f"{new_table.entity}~{existing_table.entity}": stats},
+        records={new_table.entity: _record_meta(new_table, _ids(new_table))},
+        settings=settings,
+    )
+
+
+def load_dedupe_config(path: str | Path | None) -> tuple[Any, DedupeSettings]:
+    """The audit config at `path` (None: defaults) and the DedupeSettings of its `dedupe:` section.
+
+    The audit config's `default_region` and each extra field's `compare` type are carried over.
+    """
+    import yaml
+
+    from auditor.config import load_config, parse_config
+
+    if path is None:
+        config = load_config(None)
+        settings = DedupeSettings()
+    else:
+        path = Path(path)
+        try:
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        except OSError as error:
+            raise InputError(f"cannot read config: {error.strerror or error}", file=str(path)) from None
+        except yaml.YAMLError as error:
+            raise ConfigError(f"not valid YAML: {error}", file=str(path)) from None
+        if not isinstance(data, dict):
+            raise ConfigError("the config must be a mapping", file=str(path))
+        section = data.pop("dedupe", None)
+        config = parse_config(data, path)
+        try:
+            settings = DedupeSettings.from_dict(section)
+        except ConfigError as error:
+            raise ConfigError(error.message, file=str(path)) from None
+        if "default_region" not in (section or {}) and getattr(config, "default_region", None):
+            settings.default_region = str(config.default_region).upper()
+    for entity, extras in (getattr(config, "extra_fields", None) or {}).items():
+        for name, extra in extras.items():
+            if extra.compare:
+                settings.fields.setdefault(entity, {}).setdefault(name, extra.compare)
+    return config, settings
+
+
+def load_entity(path: str | Path, entity: str, config: Any) -> Any:
+    """The table of one entity from an export (a single file is taken to hold that entity)."""
+    from auditor.model import ENTITIES
+    from auditor.sources import load_export
+
+    if entity not in ENTITIES:
+        from difflib import get_close_matches
+
+        close = get_close_matches(entity, ENTITIES, n=1)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise InputError(f"unknown entity {entity!r}{hint}; known: {', '.join(ENTITIES)}")
+    options = config.source_options()
+    if Path(str(path)).is_file():
+        options.files = {**options.files, Path(str(path)).name: entity}
+    export = load_export(path, options)
+    if entity not in export.tables:
+        raise InputError(f"no {entity} table found (found: {', '.join(export.tables) or 'none'})", file=str(path))
+    return export.tables[entity]
+
+
+def write_outputs(result: DedupeResult, out: str | Path) -> list[str]:
+    """pairs.csv, clusters.csv, merge_plan.csv, findings.csv (and links.csv when there are links),
+    each written atomically. Returns the file names written."""
+    from auditor.io import atomic_open
+
+    out = Path(out)
+    written = []
+    frames = {
+        "pairs.csv": result.pairs,
+        "clusters.csv": result.clusters,
+        "merge_plan.csv": result.merge_plan,
+        "findings.csv": result.findings(),
+    }
+    if len(result.links) or not len(result.clusters):
+        frames["links.csv"] = result.links
+    for name, frame in frames.items():
+        with atomic_open(out / name, newline="") as handle:
+            frame.to_csv(handle, index=False)
+        written.append(name)
+    return written
+
+
+def summary_lines(result: DedupeResult) -> list[str]:
+    """What a person reads after a run: per entity, pairs compared, clusters and bands."""
+    lines = []
+    for name, s in result.stats.items():
+        line = (f"{name}: {s['records']:,} records, {s['candidate_pairs']:,} pairs compared "
+                f"(reduction ratio {s['reduction_ratio']:.4%})")
+        if "clusters" in s:
+            line += f", {s['clusters']:,} duplicate clusters holding {s['duplicates']:,} duplicate records"
+        if "linked" in s:
+            line += f", {s['linked']:,} records match an existing one"
+        lines.append(line)
+    lines.append(f"auto-merge band: {result.auto_merge_count:,} duplicate records")
+    return lines

@@ -1,0 +1,119 @@
+"""Block, compare and score one prepared table (or two for linkage): the pairs with their evidence."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from auditor.dedupe import fellegi_sunter as fs
+from auditor.dedupe.blocking import BlockingStats, candidate_pairs
+from auditor.dedupe.compare import Comparator, Compared
+from auditor.dedupe.features import DEFAULT_BLOCKING, Prepared
+from auditor.dedupe.settings import DedupeSettings
+
+
+@dataclass
+class Scored:
+    prepared: Prepared
+    comparator: Comparator
+    i: np.ndarray
+    j: np.ndarray
+    compared: Compared
+    weight: np.ndarray
+    probability: np.ndarray
+    model: fs.Model
+    stats: BlockingStats
+    pattern_index: np.ndarray
+    patterns: np.ndarray
+
+    def n_levels(self) -> list[int]:
+        return [len(c.labels) for c in self.prepared.comparisons]
+
+
+def blocking_keys(prepared: Prepared, settings: DedupeSettings) -> list[list[str]]:
+    keys = settings.blocking.get(prepared.entity)
+    if keys:
+        return [list(k) for k in keys]
+    keys = [list(k) for k in DEFAULT_BLOCKING[prepared.profile]]
+    for name, kind in settings.fields.get(prepared.entity, {}).items():
+        if kind == "exact" and name in prepared.features.columns:
+            keys.append([name])
+    return keys
+
+
+def _order(features: pd.DataFrame) -> np.ndarray:
+    """Secondary sort key for sorted neighbourhood inside oversized blocks."""
+    parts = [c for c in ("last", "first", "company", "email", "postal_code") if c in features.columns]
+    if not parts:
+        return np.arange(len(features))
+    text = features[parts[0]].astype("string").fillna("")
+    for c in parts[1:]:
+        text = text + "\x1f" + features[c].astype("string").fillna("")
+    return pd.factorize(text, sort=True)[0]
+
+
+def _random_pairs(
+    n: int, size: int, rng: np.random.Generator, source: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    if source is not None:
+        left, right = np.flatnonzero(source == 0), np.flatnonzero(source == 1)
+        if not len(left) or not len(right):
+            return np.empty(0, np.int64), np.empty(0, np.int64)
+        total = len(left) * len(right)
+        if total <= size:
+            a, b = np.repeat(left, len(right)), np.tile(right, len(left))
+        else:
+            a, b = left[rng.integers(0, len(left), size)], right[rng.integers(0, len(right), size)]
+        return a, b
+    total = n * (n - 1) // 2
+    if total <= size:
+        a, b = np.triu_indices(n, 1)
+        return a.astype(np.int64), b.astype(np.int64)
+    a, b = rng.integers(0, n, size), rng.integers(0, n, size)
+    keep = a != b
+    return a[keep], b[keep]
+
+
+def score(
+    prepared: Prepared,
+    settings: DedupeSettings,
+    *,
+    source: np.ndarray | None = None,
+    labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+) -> Scored:
+    """Candidate pairs with levels, match weights and probabilities. `labels` = (i, j, is_match)."""
+    features = prepared.features
+    comparator = Comparator(prepared, shared_phone_limit=settings.shared_phone_limit)
+    i, j, stats = candidate_pairs(
+        features,
+        blocking_keys(prepared, settings),
+        max_block=settings.max_block_size,
+        window=settings.window,
+        order=_order(features),
+        source=source,
+    )
+    compared = comparator.compare(i, j)
+    n_levels = [len(c.labels) for c in prepared.comparisons]
+    rng = np.random.default_rng(settings.seed)
+    ra, rb = _random_pairs(len(features), settings.u_sample, rng, source)
+    rand = comparator.compare(ra, rb).levels if len(ra) else np.empty((0, len(n_levels)), np.int8)
+    u_start = [c + 1.0 for c in fs.level_counts(rand, n_levels)]
+    pats, inverse, counts = fs.patterns(compared.levels)
+    lab_levels = lab_y = None
+    if labels is not None and len(labels[0]):
+        lab_levels = comparator.compare(labels[0], labels[1]).levels
+        lab_y = labels[2]
+    model = fs.fit(pats, counts, n_levels, u_start, labelled=lab_levels, labels=lab_y,
+                   max_iterations=settings.max_iterations)
+    weight = fs.match_weight(model, pats)[inverse] if len(i) else np.empty(0)
+    weight = weight - settings.penalty * (compared.cannot != 0)
+    return Scored(prepared, comparator, i, j, compared, weight, fs.probability(weight), model, stats, inverse, pats)
+
+
+def score_pairs(scored: Scored, i: np.ndarray, j: np.ndarray, penalty: float) -> tuple[np.ndarray, np.ndarray]:
+    """Probability and cannot-link mask of arbitrary pairs under a fitted model (used by the cluster guard)."""
+    compared = scored.comparator.compare(i, j)
+    w = fs.match_weight(scored.model, compared.levels) - penalty * (compared.cannot != 0)
+    return fs.probability(w), compared.cannot
