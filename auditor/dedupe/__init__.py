@@ -290,8 +290,8 @@ def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFr
         m = master_of.reindex(labels[member]).to_numpy()
         band[member] = np.where(auto_comp[member] == auto_comp[m], "auto_merge", "review")
         # the master carries its cluster's strongest band
-        has_auto = pd.Series(band[member] == "auto_merge").groupby(labels[member]).transform(
-            lambda s: s.sum() > 1).to_numpy()
+        autos = np.bincount(labels[member], weights=(band[member] == "auto_merge").astype(float))
+        has_auto = autos[labels[member]] > 1
         band[np.flatnonzero(member)[is_master[member]]] = np.where(has_auto[is_master[member]], "auto_merge",
                                                                   "review")
     clusters = pd.DataFrame({

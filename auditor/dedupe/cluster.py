@@ -83,8 +83,9 @@ def build_clusters(
     if not len(big):
         return out
     next_label = int(labels.max()) + 1
-    known = {(int(x), int(y)): (float(p), int(c)) for x, y, p, c in zip(i, j, probability, cannot, strict=True)
-             if sizes[labels[x]] >= 3 and labels[x] == labels[y]}
+    inside = (sizes[labels[i]] >= 3) & (labels[i] == labels[j])
+    known = {(int(x), int(y)): (float(p), int(c)) for x, y, p, c in zip(
+        i[inside].tolist(), j[inside].tolist(), probability[inside].tolist(), cannot[inside].tolist(), strict=True)}
     missing_a, missing_b = [], []
     groups = {int(g): np.flatnonzero(labels == g) for g in big} if len(big) < 2000 else None
     if groups is None:
@@ -112,6 +113,10 @@ def build_clusters(
         if c:
             cannot_by_group.setdefault(g, set()).add((x, y))
     for g, members in groups.items():
+        if not cannot_by_group.get(g) and len(members) <= max_cluster_size:
+            out[members] = next_label  # no cannot-link inside: the component stands as it is
+            next_label += 1
+            continue
         parts = _agglomerate(members, by_group.get(g, {}), cannot_by_group.get(g, set()), threshold)
         for part in parts:
             if len(part) < 2:
@@ -193,13 +198,12 @@ def merge_plan(frame: pd.DataFrame, ids: pd.Series, labels: np.ndarray, is_maste
     long = long.sort_values(["cluster_id", "field", "is_master", "recency"], ascending=[True, True, False, False])
     win = long.drop_duplicates(["cluster_id", "field"])
     masters = pd.Series(ids.to_numpy()[is_master], index=cluster_ids[is_master])
-    members_by_cluster = pd.Series(ids.to_numpy()[member], index=cluster_ids[member]).groupby(level=0).agg(
-        lambda s: ";".join(sorted(s)))
+    members_by_cluster = _join_groups(cluster_ids[member], ids.to_numpy()[member], ";")
     joined = long.merge(win[["cluster_id", "field", "value"]].rename(columns={"value": "win"}),
                         on=["cluster_id", "field"])
     lost = joined[joined["value"] != joined["win"]]
-    discarded = (lost["record_id"] + ": " + lost["value"].astype(str)).groupby(
-        [lost["cluster_id"], lost["field"]]).agg("; ".join)
+    discarded = _join_groups(lost["cluster_id"].astype(str).to_numpy() + "\x1f" + lost["field"].astype(str).to_numpy(),
+                             (lost["record_id"] + ": " + lost["value"].astype(str)).to_numpy(dtype=object), "; ")
     label = {"most_complete": "most complete", "most_recent": "most recently active", "oldest": "oldest"}[rule]
     plan = pd.DataFrame({
         "cluster_id": win["cluster_id"].to_numpy(),
@@ -211,6 +215,19 @@ def merge_plan(frame: pd.DataFrame, ids: pd.Series, labels: np.ndarray, is_maste
         "reason": np.where(win["is_master"].to_numpy(), f"value of the master record ({label})",
                            "master is empty: most recently updated member that has it"),
     })
-    key = pd.MultiIndex.from_arrays([plan["cluster_id"], plan["field"]])
+    key = plan["cluster_id"].astype(str) + "\x1f" + plan["field"].astype(str)
     plan["discarded_values"] = discarded.reindex(key).fillna("").to_numpy()
     return plan[columns].sort_values(["cluster_id", "field"], ignore_index=True)
+
+
+def _join_groups(keys: np.ndarray, values: np.ndarray, sep: str) -> pd.Series:
+    """Sorted values joined per key (np.add.reduceat on object arrays: a C loop, no Python per group)."""
+    if not len(keys):
+        return pd.Series(dtype=object)
+    keys = np.asarray(keys, dtype=object)
+    values = np.asarray(values, dtype=object)
+    order = np.lexsort((values.astype(str), keys.astype(str)))
+    k, v = keys[order], values[order]
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    joined = np.add.reduceat(v + sep, starts)
+    return pd.Series([t[: -len(sep)] for t in joined], index=k[starts], dtype=object)

