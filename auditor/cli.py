@@ -80,7 +80,7 @@ def check(
     fail_on: Annotated[FailOn | None, typer.Option(help="fail on findings of this severity or worse")] = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="what to print")] = OutputFormat.text,
     out: Annotated[Path | None, typer.Option(help="write result.json, findings.csv, junit.xml here")] = None,
-    show_mapping: Annotated[bool, typer.Option(help="print how each column was mapped")] = False,
+    show_mapping: Annotated[bool, typer.Option(help="print the column mapping and notes")] = False,
 ) -> None:
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
     from auditor.io import write_text
@@ -106,7 +106,7 @@ def check(
     else:
         if show_mapping:
             render_mapping(result.tables)
-        text.render(result, stdout)
+        text.render(result, stdout, show_notes=show_mapping)
         if out is not None:
             stdout.print(f"[dim]wrote {out}/result.json, findings.csv, junit.xml[/]")
     raise typer.Exit(result.exit_code)

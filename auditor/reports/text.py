@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from auditor.result import AuditResult
@@ -16,7 +17,7 @@ def _score_style(score: float | None) -> str:
     return "green" if score >= 90 else "yellow" if score >= 75 else "red"
 
 
-def render(result: AuditResult, console: Console) -> None:
+def render(result: AuditResult, console: Console, *, show_notes: bool = False) -> None:
     verdict = "[bold green]PASS[/]" if result.gate.passed else "[bold red]FAIL[/]"
     overall = result.scores.overall
     console.print(
@@ -52,17 +53,15 @@ def render(result: AuditResult, console: Console) -> None:
         key=lambda o: (-{"error": 2, "warning": 1, "info": 0}[o.severity.value], -o.failed),
     )
     if failing:
-        rules = Table(title=f"Failing rules ({len(failing)})", title_justify="left")
-        for column in ("rule", "severity", "records", "example"):
-            rules.add_column(column, justify="right" if column == "records" else "left", overflow="fold")
+        # A list, not a table: rule ids are long and examples longer; a table squeezes one of them.
+        console.print(f"[italic]Failing rules ({len(failing)})[/]")
         examples = result.findings.drop_duplicates("rule_id").set_index("rule_id")["message"]
         for o in failing[:TOP_RULES]:
-            rules.add_row(
-                o.rule_id, o.severity.value, f"{o.failed:,}/{o.evaluated:,}", str(examples.get(o.rule_id, ""))
-            )
+            colour = {"error": "red", "warning": "yellow"}.get(o.severity.value, "dim")
+            console.print(f"  [{colour}]{o.severity.value:<7}[/] {o.failed:>7,}/{o.evaluated:<7,} [bold]{o.rule_id}[/]")
+            console.print(f"  {'':<7} {'':>15}  [dim]{escape(str(examples.get(o.rule_id, '')))}[/]")
         if len(failing) > TOP_RULES:
-            rules.caption = f"... and {len(failing) - TOP_RULES} more; see findings.csv or --format json"
-        console.print(rules)
+            console.print(f"  [dim]... and {len(failing) - TOP_RULES} more; see findings.csv or --format json[/]")
 
     skipped = [o for o in result.outcomes if o.status == "not_evaluated"]
     if skipped:
@@ -72,5 +71,9 @@ def render(result: AuditResult, console: Console) -> None:
         )
     for issue in result.structural:
         console.print(f"[red]![/] {issue.file}: {issue.message}")
-    for note in result.notes:
-        console.print(f"[dim]note: {note}[/]")
+    if show_notes:
+        for note in result.notes:
+            console.print(f"[dim]note: {note}[/]")
+    elif result.notes:
+        count = len(result.notes)
+        console.print(f"[dim]{count} notes on how the files were read and mapped: --show-mapping prints them[/]")
