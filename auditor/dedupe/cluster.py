@@ -110,7 +110,7 @@ def build_clusters(
     for (x, y), (p, c) in known.items():
         g = int(labels[x])
         by_group.setdefault(g, {})[(x, y)] = p
-        if c:
+        if c and p < threshold:  # a cannot-link pair that still matches despite its penalty does not veto
             cannot_by_group.setdefault(g, set()).add((x, y))
     for g, members in groups.items():
         if not cannot_by_group.get(g) and len(members) <= max_cluster_size:

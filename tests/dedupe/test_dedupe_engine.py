@@ -134,7 +134,8 @@ def test_cannot_link_different_birth_dates_lowers_the_match() -> None:
     same, different = _pair(result, "X1", "X2"), _pair(result, "X1", "X3")
     assert same["band"] == "auto_merge" and not same["cannot_link"]
     assert different is None or ("birth_date" in different["cannot_link"] and different["band"] != "auto_merge")
-    assert result.clusters.set_index("record_id")["cluster_id"].get("X3") is None
+    # if X3 still joins (the rest of the evidence outweighs the penalty), it is only ever for review
+    assert result.clusters.set_index("record_id")["band"].get("X3") in (None, "review")
 
 
 def test_two_addresses_at_one_corporate_domain_cannot_link() -> None:
