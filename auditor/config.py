@@ -51,6 +51,8 @@ TOP_KEYS = {
     "mapping",
     "extra_fields",
     "values",
+    "dedupe",
+    "metrics",
 }
 SOURCE_KEYS = {"files", "tables", "encoding", "delimiter", "dayfirst", "chunk_size"}
 
@@ -82,7 +84,15 @@ class AuditConfig:
     extra_fields: dict[str, dict[str, ExtraField]] = field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     """entity -> enum field -> {value in the export: canonical value}; before the presets' value maps."""
+    dedupe: Any = None
+    """DedupeSettings (auditor.dedupe.settings) from the `dedupe:` section; None when `dedupe: false`."""
+    metrics: dict[str, Any] | None = None
+    """The `metrics:` section, parsed by the metrics stage (MetricsSettings.from_dict)."""
     path: Path | None = None
+
+    def __post_init__(self) -> None:
+        if self.dedupe is None:
+            self.dedupe = _dedupe_settings({}, self)
 
     def source_options(self) -> Any:
         from auditor.sources import SourceOptions
@@ -102,6 +112,21 @@ class AuditConfig:
     @property
     def extra_field_names(self) -> dict[str, list[str]]:
         return {entity: list(fields) for entity, fields in self.extra_fields.items()}
+
+
+def _dedupe_settings(section: Any, config: AuditConfig) -> Any:
+    """The `dedupe:` section as DedupeSettings, with the config's region and the comparison types of
+    declared extra fields filled in where the section does not set them."""
+    from auditor.dedupe.settings import DedupeSettings
+
+    settings = DedupeSettings.from_dict(section or {})
+    if "default_region" not in (section or {}):
+        settings.default_region = config.default_region
+    for entity, extras in config.extra_fields.items():
+        for name, extra in extras.items():
+            if extra.compare:
+                settings.fields.setdefault(entity, {}).setdefault(name, extra.compare)
+    return settings
 
 
 def _hint(name: str, choices: Any) -> str:
@@ -302,6 +327,19 @@ def parse_config(data: Mapping[str, Any], path: Path) -> AuditConfig:
         config.mapping[entity_name] = {str(k): (None if v is None else str(v)) for k, v in (columns or {}).items()}
 
     config.values = _parse_values(data.get("values"), config.extra_fields, bad)
+
+    section = data.get("dedupe", {})
+    if section is False:
+        config.dedupe = None
+    else:
+        try:
+            config.dedupe = _dedupe_settings(section, config)
+        except ConfigError as error:
+            bad(error.message)
+    metrics = data.get("metrics")
+    if metrics is not None and not isinstance(metrics, dict):
+        bad("`metrics` must be a mapping of settings")
+    config.metrics = metrics
 
     if problems:
         raise ConfigError(

@@ -1,5 +1,5 @@
-"""Wires the stages in order: load -> checks -> scores -> gate. Stages never import each other;
-only this module knows the order."""
+"""Wires the stages in order: load -> checks -> duplicates -> scores -> gate. Stages never import
+each other; only this module knows the order."""
 
 from __future__ import annotations
 
@@ -9,10 +9,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditor.checks.engine import run_checks
+from auditor.checks.base import Severity
+from auditor.checks.engine import RuleOutcome, run_checks
 from auditor.checks.packs import CORE_PACK_LABEL, load_rules
 from auditor.config import AuditConfig, find_config, load_config
+from auditor.dedupe import DedupeResult, find_duplicates
 from auditor.gate import judge
+from auditor.model import ENTITIES
 from auditor.result import AuditResult
 from auditor.scoring import compute_scores
 from auditor.sources import load_export
@@ -42,15 +45,23 @@ def check(
     checked = run_checks(
         export.tables, rules, as_of=config.as_of, default_region=config.default_region, progress=progress
     )
+    findings, outcomes = checked.findings, list(checked.outcomes)
+    duplicates = None
+    if config.dedupe is not None:
+        duplicates = find_duplicates(export.tables, config.dedupe, progress=progress)
+        found = duplicates.findings()
+        if len(found):
+            findings = pd.concat([findings, found], ignore_index=True)
+        outcomes += duplicate_outcomes(duplicates, found)
     scores = compute_scores(
-        checked.findings,
+        findings,
         {name: len(t.frame) for name, t in export.tables.items()},
-        checked.outcomes,
+        outcomes,
         checked.structural,
         weights=config.weights,
         entity_weights=config.entity_weights,
     )
-    gate = judge(config.gate, scores.overall, checked.findings, checked.structural, checked.outcomes)
+    gate = judge(config.gate, scores.overall, findings, checked.structural, outcomes)
     packs = ([CORE_PACK_LABEL] if config.core_rules else []) + [str(p) for p in rule_paths]
     return AuditResult(
         input=str(path),
@@ -59,11 +70,83 @@ def check(
         duration_seconds=time.perf_counter() - clock,
         tables=export.summary(),
         notes=list(export.notes),
-        outcomes=checked.outcomes,
+        outcomes=outcomes,
         structural=checked.structural,
-        findings=checked.findings,
+        findings=findings,
         scores=scores,
         gate=gate,
         rule_packs=packs,
         config=str(config.path) if config.path else None,
+        data=export.tables,
+        duplicates=duplicates,
     )
+
+
+def duplicate_outcomes(duplicates: DedupeResult, found: pd.DataFrame) -> list[RuleOutcome]:
+    """One outcome per duplicate rule (`contacts.duplicate`, `leads.duplicate_of_contact`), so that
+    duplicates count in the uniqueness dimension, the JUnit report and the rule list like any rule."""
+    outcomes = []
+    for key, stats in duplicates.stats.items():
+        entity, _, other = key.partition("~")
+        rule_id = f"{entity}.duplicate_of_{other.removesuffix('s')}" if other else f"{entity}.duplicate"
+        mine = found[found["rule_id"] == rule_id]
+        outcomes.append(
+            RuleOutcome(
+                rule_id=rule_id,
+                kind="duplicate",
+                entity=entity,
+                fields=(ENTITIES[entity].primary_key,),
+                severity=Severity.ERROR if (mine["severity"] == "error").any() else Severity.WARNING,
+                dimension="uniqueness",
+                status="failed" if len(mine) else "passed",
+                evaluated=int(stats.get("records", 0)),
+                failed=int(mine["record_id"].nunique()),
+                findings=len(mine),
+                origin="auditor.dedupe",
+            )
+        )
+    return outcomes
+
+
+def metrics(
+    path: str | Path,
+    config: AuditConfig | None = None,
+    *,
+    period: str | None = None,
+    clusters: pd.DataFrame | None = None,
+    settings: object | None = None,
+    metric_ids: Sequence[str] | None = None,
+    breakdowns: bool = True,
+    progress: Progress | None = None,
+) -> tuple[AuditResult, list]:
+    """Audit the export, then compute every metric (or `metric_ids`) with its confidence flag,
+    judged on the findings of the records and fields each metric reads and on duplicate clusters
+    (entity, record_id, cluster_id): `clusters` when given, else those the audit found.
+    Returns (the audit result, a list of auditor.metrics.MetricResult). `settings`: a
+    MetricsSettings; default: from the config's `metrics:` section."""
+    from auditor.checks.engine import record_ids as _record_ids
+    from auditor.metrics import MetricsSettings, evaluate_metrics
+    from auditor.model import ENTITIES as _ENTITIES
+
+    config = config or resolve_config(path, None)
+    if settings is None:
+        settings = MetricsSettings.from_dict(getattr(config, "metrics", None))
+    result = check(path, config, progress=progress)
+    tables = getattr(result, "data", None) or load_export(path, config.source_options()).tables
+    if clusters is None:
+        found = getattr(getattr(result, "duplicates", None), "clusters", None)
+        clusters = found if isinstance(found, pd.DataFrame) and len(found) else None
+    frames = {name: t.frame for name, t in tables.items()}
+    ids = {name: _record_ids(_ENTITIES[name], t.frame, t.row_numbers) for name, t in tables.items()}
+    results = evaluate_metrics(
+        frames,
+        result.findings,
+        as_of=config.as_of,
+        period=period,
+        clusters=clusters,
+        settings=settings,  # type: ignore[arg-type]
+        ids=ids,
+        metrics=metric_ids,
+        breakdowns=breakdowns,
+    )
+    return result, results

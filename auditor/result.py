@@ -4,6 +4,7 @@ documented by `auditor/schemas/result.schema.json` (bump SCHEMA_VERSION on any c
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ from auditor.checks.engine import RuleOutcome, StructuralIssue
 from auditor.gate import GateResult
 from auditor.scoring import Scores
 
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 
 @dataclass
@@ -33,6 +34,10 @@ class AuditResult:
     gate: GateResult
     rule_packs: list[str] = field(default_factory=list)
     config: str | None = None
+    data: Mapping[str, Any] = field(default_factory=dict, repr=False)
+    """The loaded tables (entity -> Table), for later stages; not part of the JSON document."""
+    duplicates: Any = None
+    """The DedupeResult (pairs, clusters, merge plan), when duplicate detection ran."""
 
     @property
     def exit_code(self) -> int:
@@ -91,6 +96,15 @@ class AuditResult:
             ],
             "summary": self.findings_summary(),
         }
+        if self.duplicates is not None:
+            document["duplicates"] = {
+                entity: {
+                    key: stats.get(key)
+                    for key in ("records", "candidate_pairs", "reduction_ratio", "clusters", "duplicates")
+                    if key in stats
+                }
+                for entity, stats in self.duplicates.stats.items()
+            }
         if include_findings:
             document["findings"] = findings_records(self.findings)
         return document

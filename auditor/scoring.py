@@ -75,7 +75,7 @@ def _mean_with_clean(products: pd.Series, total: int, base: float) -> float:
     if total == 0:
         return 100.0
     clean = total - len(products)
-    return round(100.0 * base * (products.sum() + clean) / total, 2)
+    return round(float(100.0 * base * (products.sum() + clean) / total), 2)
 
 
 def compute_scores(

@@ -452,40 +452,12 @@ def link(new_table: Any, existing_table: Any, settings: DedupeSettings | None = 
 
 
 def load_dedupe_config(path: str | Path | None) -> tuple[Any, DedupeSettings]:
-    """The audit config at `path` (None: defaults) and the DedupeSettings of its `dedupe:` section.
+    """The audit config at `path` (None: defaults) and the DedupeSettings of its `dedupe:` section
+    (with the config's `default_region` and the extra fields' `compare` types filled in)."""
+    from auditor.config import load_config
 
-    The audit config's `default_region` and each extra field's `compare` type are carried over.
-    """
-    import yaml
-
-    from auditor.config import load_config, parse_config
-
-    if path is None:
-        config = load_config(None)
-        settings = DedupeSettings()
-    else:
-        path = Path(path)
-        try:
-            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except OSError as error:
-            raise InputError(f"cannot read config: {error.strerror or error}", file=str(path)) from None
-        except yaml.YAMLError as error:
-            raise ConfigError(f"not valid YAML: {error}", file=str(path)) from None
-        if not isinstance(data, dict):
-            raise ConfigError("the config must be a mapping", file=str(path))
-        section = data.pop("dedupe", None)
-        config = parse_config(data, path)
-        try:
-            settings = DedupeSettings.from_dict(section)
-        except ConfigError as error:
-            raise ConfigError(error.message, file=str(path)) from None
-        if "default_region" not in (section or {}) and getattr(config, "default_region", None):
-            settings.default_region = str(config.default_region).upper()
-    for entity, extras in (getattr(config, "extra_fields", None) or {}).items():
-        for name, extra in extras.items():
-            if extra.compare:
-                settings.fields.setdefault(entity, {}).setdefault(name, extra.compare)
-    return config, settings
+    config = load_config(path)
+    return config, config.dedupe if config.dedupe is not None else DedupeSettings()
 
 
 def load_entity(path: str | Path, entity: str, config: Any) -> Any:
