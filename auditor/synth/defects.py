@@ -244,6 +244,32 @@ class Injector:
             + self.rng.integers(7 * 3600, 19 * 3600, n) * np.timedelta64(1, "s")
         )
 
+    def out_of_order(
+        self,
+        rule_id: str,
+        fld: str,
+        anchor: str,
+        days: tuple[int, int],
+        injection: str,
+        *,
+        date: bool = False,
+        filled: bool = False,
+        k: int | None = None,
+    ) -> np.ndarray:
+        """An `order` defect: `fld` set `days` (low, high) days before `anchor`; `filled`: only
+        records where `fld` has a value."""
+        entity = self.rules[rule_id]["entity"]
+        fmt = self.fmt_d if date else self.fmt_dt
+        lo, hi = days
+        return self.replace(
+            rule_id,
+            fld,
+            lambda v, pos: fmt(self.days_before(entity, anchor, pos, lo, hi)),
+            injection,
+            cand=self.nonblank(entity, fld) if filled else None,
+            k=k,
+        )
+
     def days_before(self, entity: str, col: str, pos: np.ndarray, lo: int, hi: int) -> np.ndarray:
         base = np.asarray(self.typed_col(entity, col, pos), dtype="datetime64[s]")
         return base - self.rng.integers(lo, hi, len(pos)) * np.timedelta64(1, "D")
@@ -594,12 +620,7 @@ def inject(inj: Injector) -> None:
         k=5,
         cand=inj.nonblank("accounts", "customer_since"),
     )
-    inj.replace(
-        "accounts.updated_at.order",
-        "updated_at",
-        lambda v, pos: inj.fmt_dt(inj.days_before("accounts", "created_at", pos, 1, 200)),
-        "updated_before_created",
-    )
+    inj.out_of_order("accounts.updated_at.order", "updated_at", "created_at", (1, 200), "updated_before_created")
 
     # ------------------------------------------------------------ contacts
     inj.pk_blank("contacts.contact_id.required")
@@ -678,12 +699,7 @@ def inject(inj: Injector) -> None:
         lambda v, _: [f"18{int(h) % 100:02d}-0{1 + int(h) % 9}-1{int(h) % 9}" for h in ways(v)],
         "birth_date_too_old",
     )
-    inj.replace(
-        "contacts.updated_at.order",
-        "updated_at",
-        lambda v, pos: inj.fmt_dt(inj.days_before("contacts", "created_at", pos, 1, 300)),
-        "updated_before_created",
-    )
+    inj.out_of_order("contacts.updated_at.order", "updated_at", "created_at", (1, 300), "updated_before_created")
     _stale_contacts(inj)
 
     # ------------------------------------------------------------ leads
@@ -745,20 +761,11 @@ def inject(inj: Injector) -> None:
         "converted_without_date",
         cand=np.flatnonzero(inj.where("leads", "status", ["Converted"])),
     )
-    inj.replace(
-        "leads.converted_at.order",
-        "first_response_at",
-        lambda v, pos: inj.fmt_dt(inj.days_before("leads", "created_at", pos, 1, 30)),
-        "response_before_created",
-        cand=inj.nonblank("leads", "first_response_at"),
+    inj.out_of_order(
+        "leads.converted_at.order", "first_response_at", "created_at", (1, 30), "response_before_created", filled=True
     )
-    inj.replace(
-        "leads.converted_at.order",
-        "converted_at",
-        lambda v, pos: inj.fmt_dt(inj.days_before("leads", "created_at", pos, 1, 30)),
-        "converted_before_created",
-        cand=inj.nonblank("leads", "converted_at"),
-        k=5,
+    inj.out_of_order(
+        "leads.converted_at.order", "converted_at", "created_at", (1, 30), "converted_before_created", filled=True, k=5
     )
     inj.fk_dangling("leads.foreign_key")
     inj.replace(
@@ -841,11 +848,8 @@ def inject(inj: Injector) -> None:
         "lost_without_reason",
         cand=inj.nonblank("opportunities", "loss_reason"),
     )
-    inj.replace(
-        "opportunities.close_date.order",
-        "close_date",
-        lambda v, pos: inj.fmt_d(inj.days_before("opportunities", "created_at", pos, 2, 60)),
-        "closed_before_created",
+    inj.out_of_order(
+        "opportunities.close_date.order", "close_date", "created_at", (2, 60), "closed_before_created", date=True
     )
     inj.replace(
         "opportunities.close_date.not_future",
@@ -940,20 +944,11 @@ def inject(inj: Injector) -> None:
         ],
         "enum_misspelled",
     )
-    inj.replace(
-        "tickets.response.order",
-        "first_response_at",
-        lambda v, pos: inj.fmt_dt(inj.days_before("tickets", "opened_at", pos, 1, 5)),
-        "response_before_opened",
-        cand=inj.nonblank("tickets", "first_response_at"),
+    inj.out_of_order(
+        "tickets.response.order", "first_response_at", "opened_at", (1, 5), "response_before_opened", filled=True
     )
-    inj.replace(
-        "tickets.response.order",
-        "resolved_at",
-        lambda v, pos: inj.fmt_dt(inj.days_before("tickets", "opened_at", pos, 1, 5)),
-        "resolved_before_opened",
-        cand=inj.nonblank("tickets", "resolved_at"),
-        k=5,
+    inj.out_of_order(
+        "tickets.response.order", "resolved_at", "opened_at", (1, 5), "resolved_before_opened", filled=True, k=5
     )
     inj.replace(
         "tickets.resolved_at.required",
@@ -1011,18 +1006,15 @@ def inject(inj: Injector) -> None:
     inj.replace("subscriptions.mrr.range", "mrr", _neg, "negative_amount")
     _outliers(inj, "subscriptions", "mrr", "subscriptions.mrr.outlier")
     inj.replace("subscriptions.currency.format", "currency", currency, "currency_invalid")
-    inj.replace(
-        "subscriptions.end_date.order",
-        "end_date",
-        lambda v, pos: inj.fmt_d(inj.days_before("subscriptions", "start_date", pos, 1, 60)),
-        "end_before_start",
-    )
-    inj.replace(
+    inj.out_of_order("subscriptions.end_date.order", "end_date", "start_date", (1, 60), "end_before_start", date=True)
+    inj.out_of_order(
         "subscriptions.end_date.order",
         "cancelled_at",
-        lambda v, pos: inj.fmt_d(inj.days_before("subscriptions", "start_date", pos, 1, 60)),
+        "start_date",
+        (1, 60),
         "cancelled_before_start",
-        cand=inj.nonblank("subscriptions", "cancelled_at"),
+        date=True,
+        filled=True,
         k=4,
     )
     inj.replace(
@@ -1049,12 +1041,7 @@ def inject(inj: Injector) -> None:
         pick(("email", "Newsletter", "Facebook", "Google Ads")),
         "enum_misspelled",
     )
-    inj.replace(
-        "campaigns.end_date.order",
-        "end_date",
-        lambda v, pos: inj.fmt_d(inj.days_before("campaigns", "start_date", pos, 1, 30)),
-        "end_before_start",
-    )
+    inj.out_of_order("campaigns.end_date.order", "end_date", "start_date", (1, 30), "end_before_start", date=True)
     cm = t["campaigns"]
     for col, base in (
         ("delivered", "sent"),
