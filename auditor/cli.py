@@ -230,6 +230,42 @@ def dedupe(
     raise typer.Exit(result.exit_code(fail_on_duplicates.value))
 
 
+
+class MetricsFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+@app.command()
+def metrics(
+    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML (metrics: section)")] = None,
+    period: Annotated[str | None, typer.Option(help="2026-Q3, 2026-07 or 2026 (default: 12 months to as_of)")] = None,
+    output: Annotated[MetricsFormat, typer.Option("--format", "-f", help="what to print")] = MetricsFormat.text,
+    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="only this metric id (repeatable)")] = None,
+    clusters: Annotated[Path | None, typer.Option(help="duplicate clusters CSV: entity, record_id, cluster_id")] = None,
+) -> None:
+    """Compute the CRM metrics, each with an interval, a confidence flag and the reasons for it."""
+    from auditor.metrics.evaluate import read_clusters
+    from auditor.metrics.render import table, to_json
+    from auditor.pipeline import metrics as run_metrics
+    from auditor.pipeline import resolve_config
+
+    audit_config = resolve_config(path, config)
+    with progress_reporter() as report:
+        _, results = run_metrics(
+            path,
+            audit_config,
+            period=period,
+            clusters=read_clusters(clusters) if clusters is not None else None,
+            metric_ids=metric,
+            progress=report,
+        )
+    if output is MetricsFormat.json:
+        sys.stdout.write(to_json(results))
+    else:
+        stdout.print(table(results, f"Metrics of {path}" + (f" ({period})" if period else "")))
+
 def main(argv: list[str] | None = None) -> int:
     try:
         # Standalone mode: typer reports usage errors itself (exit 2) and ends with SystemExit.

@@ -126,11 +126,13 @@ def metrics(
     MetricsSettings; default: from the config's `metrics:` section."""
     from auditor.checks.engine import record_ids as _record_ids
     from auditor.metrics import MetricsSettings, evaluate_metrics
+    from auditor.metrics.evaluate import resolve_request
     from auditor.model import ENTITIES as _ENTITIES
 
     config = config or resolve_config(path, None)
     if settings is None:
         settings = MetricsSettings.from_dict(getattr(config, "metrics", None))
+    resolve_request(config.as_of, period, metric_ids)
     result = check(path, config, progress=progress)
     tables = getattr(result, "data", None) or load_export(path, config.source_options()).tables
     if clusters is None:

@@ -1,0 +1,117 @@
+"""User adoption and data-entry quality: records and activities per owner, records per source,
+defective records per owner and per source (who enters bad data, so the admin knows whom to
+train). The defect metrics read the audit's findings as the pseudo-table `findings`."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from auditor.metrics.common import Params, counts, text
+from auditor.metrics.registry import Tables, metric
+from auditor.model import ENTITIES, Role
+
+RID = "_rid"
+"""Column the evaluation adds to every frame: the record id the findings use (pk or row:N)."""
+
+OWNED = tuple(n for n, e in ENTITIES.items() if e.has_field("owner") and n != "costs")
+SOURCED = tuple(n for n, e in ENTITIES.items() if e.fields_with_role(Role.SOURCE) and n != "costs")
+
+
+def record_ids(frame: pd.DataFrame, entity: str) -> pd.Series:
+    if RID in frame.columns:
+        return frame[RID]
+    pk = ENTITIES[entity].primary_key
+    by_row = pd.Series([f"row:{i + 2}" for i in range(len(frame))], index=frame.index, dtype="object")
+    return text(frame[pk]).where(frame[pk].notna(), by_row) if pk in frame.columns else by_row
+
+
+def _stack(t: Tables, entities: tuple[str, ...], by: str, findings: bool) -> pd.DataFrame:
+    """(key, defective) for every record of `entities` that has a `by` value."""
+    parts = []
+    f = t.get("findings")
+    for e in entities:
+        frame = t.get(e)
+        if frame is None or by not in frame.columns or not len(frame):
+            continue
+        part = pd.DataFrame({"key": text(frame[by])}, index=frame.index)
+        if findings:
+            bad = f.loc[f["entity"] == e, "record_id"] if f is not None and len(f) else pd.Series([], dtype=object)
+            part["bad"] = text(record_ids(frame, e)).isin(set(bad.astype("object")))
+        parts.append(part)
+    if not parts:
+        return pd.DataFrame({"key": pd.Series([], dtype=object), "bad": pd.Series([], dtype=bool)})
+    return pd.concat(parts, ignore_index=True).dropna(subset=["key"])
+
+
+@metric(
+    "records_per_owner",
+    "Records created per owner",
+    "records",
+    "distribution",
+    {e: ["owner"] for e in OWNED},
+    params=(),
+)
+def records_per_owner(t: Tables, p: Params) -> dict[str, int]:
+    """Number of records (accounts, contacts, leads, deals, activities, tickets, surveys,
+    subscriptions, campaigns) per owner; records without owner left out."""
+    return counts(_stack(t, OWNED, "owner", False)["key"])
+
+
+@metric(
+    "records_per_source",
+    "Records per source",
+    "records",
+    "distribution",
+    {e: ["source"] for e in SOURCED},
+    params=(),
+)
+def records_per_source(t: Tables, p: Params) -> dict[str, int]:
+    """Number of records of every entity with a source, per source (import, web form...)."""
+    return counts(_stack(t, SOURCED, "source", False)["key"])
+
+
+@metric(
+    "activities_per_owner",
+    "Activities per owner",
+    "activities",
+    "distribution",
+    {"activities": ["owner", "occurred_at"]},
+)
+def activities_per_owner(t: Tables, p: Params) -> dict[str, int]:
+    """Activities with occurred_at in the window, per owner."""
+    a = t["activities"]
+    return counts(a.loc[((a["occurred_at"] > p.start) & (a["occurred_at"] <= p.end)).fillna(False), "owner"])
+
+
+def _defect_share(t: Tables, entities: tuple[str, ...], by: str) -> dict[str, float]:
+    s = _stack(t, entities, by, True)
+    share = s.groupby("key")["bad"].mean()
+    return {str(k): float(v) for k, v in share.sort_index().items()}
+
+
+@metric(
+    "defects_per_owner",
+    "Defective records per owner",
+    "share of records",
+    "distribution",
+    {**{e: ["owner"] for e in OWNED}, "findings": ["record_id"]},
+    params=(),
+    additive=False,
+)
+def defects_per_owner(t: Tables, p: Params) -> dict[str, float]:
+    """Per owner: the share of the owner's records with at least one finding of the audit."""
+    return _defect_share(t, OWNED, "owner")
+
+
+@metric(
+    "defects_per_source",
+    "Defective records per source",
+    "share of records",
+    "distribution",
+    {**{e: ["source"] for e in SOURCED}, "findings": ["record_id"]},
+    params=(),
+    additive=False,
+)
+def defects_per_source(t: Tables, p: Params) -> dict[str, float]:
+    """Per source: the share of the source's records with at least one finding of the audit."""
+    return _defect_share(t, SOURCED, "source")

@@ -1,0 +1,116 @@
+"""Conventions every metric shares: the period window, money in PLN, typed-column helpers.
+
+* Money is converted to PLN at fixed rates: EUR 4.3, USD 4.0, GBP 5.0 (PLN 1.0). An amount in
+  another or no currency has no PLN value (it is left out, and the currency rule reports it).
+* The window is the 12 months up to as_of: dates d with as_of - 1 year < d <= as_of (end of
+  its day). With `--period 2026-Q3` (or `2026-07`, `2026`) the window is that period.
+* Rates are fractions (0.27, not 27%), except NPS and CSAT which use their usual scales.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from auditor.errors import ConfigError
+
+RATES_TO_PLN = {"PLN": 1.0, "EUR": 4.3, "USD": 4.0, "GBP": 5.0}
+CLOSED = ("Closed Won", "Closed Lost")
+STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation", "Closed Won", "Closed Lost")
+
+
+@dataclass(frozen=True)
+class Params:
+    as_of: pd.Timestamp
+    start: pd.Timestamp
+    """exclusive"""
+    end: pd.Timestamp
+    """inclusive (the last second of the window's last day)"""
+    period: str | None = None
+    """the --period label; None for the 12 months up to as_of"""
+
+    @classmethod
+    def make(cls, as_of: pd.Timestamp | str, period: str | None = None) -> Params:
+        as_of = pd.Timestamp(as_of).normalize()
+        if period is None:
+            start, end = window(as_of)
+            return cls(as_of, start, end, None)
+        try:
+            p = pd.Period(period.strip().upper())
+        except (ValueError, TypeError):
+            raise ConfigError(f"--period {period!r} is not a period (2026-Q3, 2026-07 or 2026)") from None
+        start = p.start_time - pd.Timedelta(seconds=1)
+        end = p.end_time.floor("s")
+        return cls(as_of, start, end, str(p))
+
+    @property
+    def days(self) -> float:
+        return (self.end - self.start) / pd.Timedelta(days=1)
+
+    def recent(self, days: int = 90) -> tuple[pd.Timestamp, pd.Timestamp]:
+        """The last `days` days of the window (the whole window when a period is given)."""
+        if self.period is not None:
+            return self.start, self.end
+        return self.end - pd.Timedelta(days=days), self.end
+
+
+def window(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """(start, end): the window is start < d <= end, end is as_of at the end of its day."""
+    end = pd.Timestamp(as_of).normalize()
+    return end - pd.DateOffset(years=1), end + pd.Timedelta(days=1) - pd.Timedelta(seconds=1)
+
+
+def within(d: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
+    """start < d <= end; missing is False."""
+    return ((d > start) & (d <= end)).fillna(False).astype(bool)
+
+
+def in_window(d: pd.Series, p: Params) -> pd.Series:
+    return within(d, p.start, p.end)
+
+
+def pln(amount: pd.Series, currency: pd.Series) -> pd.Series:
+    """amount in PLN at the fixed rates; missing when the currency is not one of them."""
+    rate = currency.astype("object").map(RATES_TO_PLN).astype("float64")
+    return amount.astype("float64") * rate
+
+
+def flag(values: pd.Series) -> pd.Series:
+    """A boolean column as plain bool, missing = False."""
+    return values.astype("boolean").fillna(False).astype(bool)
+
+
+def text(values: pd.Series) -> pd.Series:
+    """Text as object with None for missing (safe for isin/value_counts under pandas 2 and 3)."""
+    return values.astype("object").where(values.notna(), None)
+
+
+def counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str, int]:
+    """Records per value (missing left out), in `order` (every value of it, zero included) or sorted."""
+    vc = values.dropna().astype("object").value_counts()
+    if order is not None:
+        return {k: int(vc.get(k, 0)) for k in order}
+    return {str(k): int(v) for k, v in vc.sort_index().items()}
+
+
+def sums(values: pd.Series, keys: pd.Series) -> dict[str, float]:
+    """Sum of `values` per key (missing keys and values left out), sorted by key."""
+    frame = pd.DataFrame({"k": keys.astype("object"), "v": values.astype("float64")}).dropna()
+    return {str(k): float(v) for k, v in frame.groupby("k")["v"].sum().sort_index().items()}
+
+
+def hours(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    return (later - earlier) / pd.Timedelta(hours=1)
+
+
+def days(later: pd.Series, earlier: pd.Series) -> pd.Series:
+    return (later - earlier) / pd.Timedelta(days=1)
+
+
+def column(frame: pd.DataFrame, name: str) -> pd.Series:
+    """The column, or an all-missing one when the export has no such column."""
+    if name in frame.columns:
+        return frame[name]
+    return pd.Series(np.nan, index=frame.index, dtype="float64")

@@ -1,0 +1,262 @@
+"""How far a metric can be trusted: coverage, duplicates, sensitivity, sample size and interval,
+freshness -> a flag HIGH / MEDIUM / LOW / UNRELIABLE with reasons written for a person.
+
+Every signal is judged against thresholds in `MetricsSettings` (the `metrics:` section of the
+audit config); the flag is the worst level any signal reaches:
+
+| signal | HIGH | MEDIUM | LOW | else |
+|---|---|---|---|---|
+| coverage (1) | >= 0.95 | >= 0.85 | >= 0.60 | UNRELIABLE |
+| sensitivity (2) | <= 2% | <= 5% | <= 15% | UNRELIABLE |
+| duplicates (3) | <= 2% | <= 5% | <= 15% | UNRELIABLE |
+| sample size n | >= 30 | >= 10 | >= 1 | UNRELIABLE (no data) |
+| interval (4) | <= 0.5 | else MEDIUM | | |
+| freshness (5) | <= 31 days | <= 92 days | else LOW | |
+
+(1) share of the metric's input records (of its scope, e.g. closed deals) with no finding on
+the fields it reads; (2) relative change of the value when those failing records are excluded
+(counts and sums are scaled back to the whole population); (3) relative change of the value
+when duplicate clusters are merged; (4) the 95% interval's half-width relative to the value;
+(5) days from the newest input record to as_of.
+
+Intervals: Wilson score for proportions, the standard NPS variance (p9 + p6 - (p9 - p6)^2) / n
+for NPS, a percentile bootstrap for means and medians (resampling at most 5,000 values, the
+spread rescaled by sqrt(m / n) for larger samples). The interval is sampling uncertainty: it is
+reported, and demotes the flag only when it is wider than the value itself allows.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from enum import IntEnum
+from typing import Any
+
+import numpy as np
+
+from auditor.errors import ConfigError
+from auditor.metrics.registry import Estimate
+
+SECTIONS = {
+    "coverage": ("high", "medium", "low"),
+    "shift": ("high", "medium", "low"),
+    "sample": ("high", "medium"),
+    "interval": ("medium",),
+    "freshness_days": ("medium", "low"),
+    "bootstrap": ("resamples", "max_sample"),
+}
+"""Nested keys of the `metrics:` config section (`coverage: {high: 0.95}` = `coverage_high: 0.95`)."""
+
+
+class Flag(IntEnum):
+    UNRELIABLE = 0
+    LOW = 1
+    MEDIUM = 2
+    HIGH = 3
+
+
+@dataclass
+class MetricsSettings:
+    """Thresholds of the confidence flag (see the module docstring for what each one judges)."""
+
+    coverage_high: float = 0.95
+    coverage_medium: float = 0.85
+    coverage_low: float = 0.60
+    shift_high: float = 0.02
+    shift_medium: float = 0.05
+    shift_low: float = 0.15
+    sample_high: int = 30
+    sample_medium: int = 10
+    interval_medium: float = 0.5
+    """relative half-width of the interval above which the flag is at most MEDIUM"""
+    freshness_medium_days: float = 31
+    freshness_low_days: float = 92
+    confidence_level: float = 0.95
+    bootstrap_resamples: int = 400
+    bootstrap_max_sample: int = 5000
+    seed: int = 0
+    breakdown_limit: int = 12
+    """groups per breakdown (the largest; months: the latest)"""
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> MetricsSettings:
+        """From the `metrics:` section of the audit config: nested (`coverage: {high: 0.9}`) or
+        flat (`coverage_high: 0.9`) keys; a ConfigError names every bad key."""
+        if data is None:
+            return cls()
+        if not isinstance(data, dict):
+            raise ConfigError("`metrics` must be a mapping of thresholds", column="metrics")
+        flat: dict[str, Any] = {}
+        problems: list[str] = []
+        known = {f.name for f in fields(cls)}
+        for key, value in data.items():
+            if key in SECTIONS and isinstance(value, dict):
+                prefix = "freshness" if key == "freshness_days" else key
+                for sub, v in value.items():
+                    name = f"{prefix}_{sub}_days" if key == "freshness_days" else f"{prefix}_{sub}"
+                    if sub not in SECTIONS[key]:
+                        problems.append(_unknown(f"metrics.{key}.{sub}", sub, SECTIONS[key]))
+                    else:
+                        flat[name] = (f"metrics.{key}.{sub}", v)
+            elif key in known:
+                flat[key] = (f"metrics.{key}", value)
+            else:
+                problems.append(_unknown(f"metrics.{key}", key, [*known, *SECTIONS]))
+        settings = cls()
+        for name, (label, value) in flat.items():
+            default = getattr(settings, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                problems.append(f"{label}: expected a non-negative number, got {value!r}")
+                continue
+            setattr(settings, name, int(value) if isinstance(default, int) else float(value))
+        if not problems:
+            problems.extend(settings._order_problems())
+        if problems:
+            raise ConfigError("; ".join(problems), column=problems[0].split(":", 1)[0].split(" ")[0])
+        return settings
+
+    def _order_problems(self) -> list[str]:
+        out = []
+        if not self.coverage_high >= self.coverage_medium >= self.coverage_low:
+            out.append("metrics.coverage: expected high >= medium >= low")
+        if not self.shift_high <= self.shift_medium <= self.shift_low:
+            out.append("metrics.shift: expected high <= medium <= low")
+        if not 0 < self.confidence_level < 1:
+            out.append("metrics.confidence_level: expected a number between 0 and 1")
+        if self.coverage_high > 1:
+            out.append("metrics.coverage.high: expected a share between 0 and 1")
+        return out
+
+    @property
+    def z(self) -> float:
+        from statistics import NormalDist
+
+        return NormalDist().inv_cdf(0.5 + self.confidence_level / 2)
+
+    def coverage_flag(self, coverage: float) -> Flag:
+        return _level(coverage, self.coverage_high, self.coverage_medium, self.coverage_low, higher_is_better=True)
+
+    def shift_flag(self, shift: float) -> Flag:
+        return _level(shift, self.shift_high, self.shift_medium, self.shift_low, higher_is_better=False)
+
+    def sample_flag(self, n: int) -> Flag:
+        return _level(n, self.sample_high, self.sample_medium, 1, higher_is_better=True)
+
+    def interval_flag(self, relative_half_width: float) -> Flag:
+        return Flag.HIGH if relative_half_width <= self.interval_medium else Flag.MEDIUM
+
+    def freshness_flag(self, age_days: float) -> Flag:
+        if age_days <= self.freshness_medium_days:
+            return Flag.HIGH
+        return Flag.MEDIUM if age_days <= self.freshness_low_days else Flag.LOW
+
+
+def _unknown(label: str, key: str, choices: Any) -> str:
+    from difflib import get_close_matches
+
+    close = get_close_matches(str(key), list(choices), n=1, cutoff=0.6)
+    return f"{label}: unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
+
+
+def _level(x: float, high: float, medium: float, low: float, *, higher_is_better: bool) -> Flag:
+    if isinstance(x, float) and math.isnan(x):
+        return Flag.UNRELIABLE
+    ok = (lambda a, b: a >= b) if higher_is_better else (lambda a, b: a <= b)
+    if ok(x, high):
+        return Flag.HIGH
+    if ok(x, medium):
+        return Flag.MEDIUM
+    if ok(x, low):
+        return Flag.LOW
+    return Flag.UNRELIABLE
+
+
+def wilson(successes: float, n: int, z: float = 1.959964, scale: float = 1.0) -> tuple[float, float] | None:
+    """Wilson score interval for successes / n (times `scale`); None for n = 0."""
+    if n <= 0:
+        return None
+    p = successes / n
+    d = 1 + z * z / n
+    center = (p + z * z / (2 * n)) / d
+    half = z / d * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return scale * max(0.0, center - half), scale * min(1.0, center + half)
+
+
+def nps_interval(scores: np.ndarray, z: float = 1.959964) -> tuple[float, float] | None:
+    """NPS +- z * 100 * sqrt((p9 + p6 - (p9 - p6)^2) / n), clipped to -100..100."""
+    n = len(scores)
+    if n == 0:
+        return None
+    promoters, detractors = float((scores >= 9).mean()), float((scores <= 6).mean())
+    nps = promoters - detractors
+    se = math.sqrt(max(promoters + detractors - nps * nps, 0.0) / n)
+    return max(-100.0, 100 * (nps - z * se)), min(100.0, 100 * (nps + z * se))
+
+
+def bootstrap(
+    sample: np.ndarray,
+    statistic: str,
+    *,
+    level: float = 0.95,
+    resamples: int = 400,
+    max_sample: int = 5000,
+    seed: int = 0,
+) -> tuple[float, float] | None:
+    """Percentile bootstrap interval of the mean or median. Resamples of m = min(n, max_sample)
+    values; for n > m the deviations from the centre are rescaled by sqrt(m / n)."""
+    n = len(sample)
+    if n < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    m = min(n, max_sample)
+    idx = rng.integers(0, n, size=(resamples, m))
+    draws = sample[idx]
+    stats = draws.mean(axis=1) if statistic == "mean" else np.median(draws, axis=1)
+    lo, hi = np.quantile(stats, [(1 - level) / 2, (1 + level) / 2])
+    if m == n:
+        return float(lo), float(hi)
+    centre = float(sample.mean() if statistic == "mean" else np.median(sample))
+    shrink = math.sqrt(m / n)
+    mid = float(np.median(stats))
+    return centre + (lo - mid) * shrink, centre + (hi - mid) * shrink
+
+
+def interval(kind: str, estimate: Estimate, settings: MetricsSettings) -> tuple[float, float] | None:
+    """The statistical interval of an estimate, by the metric's kind (None where none applies)."""
+    if estimate.value is None:
+        return None
+    if kind == "proportion" and estimate.successes is not None:
+        return wilson(estimate.successes, estimate.n, settings.z, estimate.scale)
+    if kind == "nps" and estimate.sample is not None:
+        return nps_interval(estimate.sample, settings.z)
+    if kind in ("mean", "median") and estimate.sample is not None:
+        return bootstrap(
+            estimate.sample,
+            kind,
+            level=settings.confidence_level,
+            resamples=settings.bootstrap_resamples,
+            max_sample=settings.bootstrap_max_sample,
+            seed=settings.seed,
+        )
+    return None
+
+
+def distance(value: Any, reference: Any) -> float:
+    """Relative difference of `value` from `reference`: |a - b| / |b| for numbers; for
+    distributions (dicts), sum |a_k - b_k| / sum |b_k| over every key. 0 when both are 0 or
+    both missing; inf when only one is."""
+    if value is None and reference is None:
+        return 0.0
+    if value is None or reference is None:
+        return math.inf
+    if isinstance(value, dict) or isinstance(reference, dict):
+        a = value if isinstance(value, dict) else {}
+        b = reference if isinstance(reference, dict) else {}
+        keys = set(a) | set(b)
+        num = sum(abs(float(a.get(k) or 0) - float(b.get(k) or 0)) for k in keys)
+        den = sum(abs(float(b.get(k) or 0)) for k in keys)
+    else:
+        num, den = abs(float(value) - float(reference)), abs(float(reference))
+    if num == 0:
+        return 0.0
+    return num / den if den else math.inf

@@ -1,0 +1,332 @@
+"""Customer metrics: acquisition cost, lifetime value, churn, retention, renewals, survey scores,
+concentration and revenue. Money in PLN at the fixed rates of `common.RATES_TO_PLN`; the window
+is the 12 months up to as_of (or --period). Source of truth: `auditor/synth/truth.py`
+computes truth/metrics.json with these same functions on the clean data."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+
+from auditor.metrics.common import (
+    Params,
+    in_window,
+    pln,
+    sums,
+    text,
+    within,
+)
+from auditor.metrics.registry import (
+    Estimate,
+    Scope,
+    Tables,
+    mean_of,
+    metric,
+    nps_of,
+    proportion,
+    ratio,
+)
+
+WON = "Closed Won"
+ACQUISITION = ("sales", "marketing")
+RETENTION = ("retention", "loyalty")
+SEGMENT = "account_id->segment"
+
+
+def won_deals(opp: pd.DataFrame) -> pd.DataFrame:
+    won = opp[text(opp["stage"]) == WON]
+    return won.assign(_pln=pln(won["amount"], won["currency"]))
+
+
+def revenue_by_account(opp: pd.DataFrame) -> pd.Series:
+    won = won_deals(opp)
+    return won.groupby(text(won["account_id"]), dropna=True)["_pln"].sum()
+
+
+def new_customer_count(opp: pd.DataFrame, p: Params) -> int:
+    won = opp[text(opp["stage"]) == WON]
+    first = won.groupby(text(won["account_id"]), dropna=True)["close_date"].min()
+    return int(within(first, p.start, p.end).sum())
+
+
+def cost_in_window(costs: pd.DataFrame, p: Params, categories: tuple[str, ...]) -> float:
+    c = costs[in_window(costs["period"], p) & text(costs["category"]).isin(categories)]
+    return float(pln(c["amount"], c["currency"]).sum())
+
+
+def subscriptions_active_at(sub: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
+    """Active at t: started on or before t, not cancelled on or before t, not expired (status
+    Expired with end_date on or before t)."""
+    started = (sub["start_date"] <= t).fillna(False)
+    cancelled = (sub["cancelled_at"] <= t).fillna(False)
+    expired = ((text(sub["status"]) == "Expired") & (sub["end_date"] <= t)).fillna(False)
+    return (started & ~cancelled & ~expired).astype(bool)
+
+
+def churn_estimate(sub: pd.DataFrame, p: Params) -> Estimate:
+    active = subscriptions_active_at(sub, p.start)
+    churned = active & in_window(sub["cancelled_at"], p)
+    return proportion(churned.sum(), active.sum())
+
+
+_WON_SCOPE = {"opportunities": Scope("Closed Won deals", lambda f: text(f["stage"]) == WON, ("stage",))}
+_DEAL_FIELDS = ("stage", "amount", "currency", "account_id")
+
+
+@metric(
+    "cac",
+    "Customer acquisition cost",
+    "PLN",
+    "ratio",
+    {"costs": ["period", "category", "amount", "currency"], "opportunities": ["account_id", "stage", "close_date"]},
+)
+def cac(t: Tables, p: Params) -> Estimate:
+    """Sales + marketing costs (costs with category sales or marketing and period in the window,
+    in PLN) / new customers (accounts whose FIRST Closed Won deal has a close_date in the window)."""
+    new = new_customer_count(t["opportunities"], p)
+    return ratio(cost_in_window(t["costs"], p, ACQUISITION), new, n=new)
+
+
+@metric(
+    "new_customers",
+    "New customers",
+    "accounts",
+    "count",
+    {"opportunities": ["account_id", "stage", "close_date"]},
+    scope=_WON_SCOPE,
+)
+def new_customers(t: Tables, p: Params) -> int:
+    """Accounts whose first Closed Won deal (earliest close_date) closed in the window."""
+    return new_customer_count(t["opportunities"], p)
+
+
+@metric(
+    "clv",
+    "Customer lifetime value (historical)",
+    "PLN",
+    "mean",
+    {"opportunities": _DEAL_FIELDS},
+    breakdowns={"segment": SEGMENT, "owner": "owner", "source": "source"},
+    scope=_WON_SCOPE,
+)
+def clv(t: Tables, p: Params) -> Estimate:
+    """Mean over customer accounts (accounts with at least one Closed Won deal) of their total
+    Closed Won amount in PLN, all time."""
+    return mean_of(revenue_by_account(t["opportunities"]))
+
+
+@metric(
+    "clv_predictive",
+    "Customer lifetime value (predictive)",
+    "PLN",
+    "ratio",
+    {"subscriptions": ["mrr", "currency", "status", "start_date", "end_date", "cancelled_at"]},
+    breakdowns={"segment": SEGMENT},
+)
+def clv_predictive(t: Tables, p: Params) -> Estimate:
+    """Average revenue per account x expected lifetime: 12 x mean MRR (PLN) of the subscriptions
+    active at the window end / churn_rate (the yearly churn of the window). None without churn."""
+    sub = t["subscriptions"]
+    active = sub[subscriptions_active_at(sub, p.end)]
+    mrr = pln(active["mrr"], active["currency"]).dropna()
+    churn = churn_estimate(sub, p).value
+    value = 12 * float(mrr.mean()) / churn if len(mrr) and churn else None
+    return Estimate(value, len(mrr))
+
+
+@metric(
+    "clv_cac_ratio",
+    "CLV : CAC",
+    "ratio",
+    "ratio",
+    {
+        "opportunities": ["account_id", "stage", "close_date", "amount", "currency"],
+        "costs": ["period", "category", "amount", "currency"],
+    },
+)
+def clv_cac_ratio(t: Tables, p: Params) -> Estimate:
+    """clv / cac (historical CLV over acquisition cost)."""
+    c = cac(t, p)
+    v = clv(t, p)
+    return ratio(v.value, c.value, n=v.n)
+
+
+_SUB_FIELDS = ("status", "start_date", "end_date", "cancelled_at")
+
+
+@metric(
+    "churn_rate",
+    "Churn rate",
+    "share",
+    "proportion",
+    {"subscriptions": _SUB_FIELDS},
+    breakdowns={"segment": SEGMENT, "owner": "owner"},
+)
+def churn_rate(t: Tables, p: Params) -> Estimate:
+    """Subscriptions active at the window start (started on or before it, not cancelled on or
+    before it, not Expired with end_date on or before it) whose cancelled_at falls in the window
+    / subscriptions active at the window start."""
+    return churn_estimate(t["subscriptions"], p)
+
+
+@metric(
+    "retention_rate",
+    "Retention rate",
+    "share",
+    "proportion",
+    {"subscriptions": _SUB_FIELDS},
+    breakdowns={"segment": SEGMENT, "owner": "owner"},
+)
+def retention_rate(t: Tables, p: Params) -> Estimate:
+    """1 - churn_rate: the share of the subscriptions active at the window start that were not
+    cancelled in the window."""
+    e = churn_estimate(t["subscriptions"], p)
+    return proportion(e.n - (e.successes or 0), e.n)
+
+
+@metric(
+    "renewal_rate",
+    "Renewal rate",
+    "share",
+    "proportion",
+    {"subscriptions": ["renewed", "status", "end_date"]},
+    breakdowns={"segment": SEGMENT, "owner": "owner"},
+)
+def renewal_rate(t: Tables, p: Params) -> Estimate:
+    """Of the subscriptions whose 12-month term ended in the window, the share that renewed: a
+    term ended in the window and renewed when renewed is true and end_date - 1 year (the start
+    of the current term) is in the window; it ended without renewal when the status is Expired
+    or Cancelled and end_date is in the window."""
+    sub = t["subscriptions"]
+    renewed = sub["renewed"].astype("boolean").fillna(False).astype(bool)
+    term_start = sub["end_date"] - pd.DateOffset(years=1)
+    renewed_in = renewed & in_window(term_start, p)
+    lapsed_in = text(sub["status"]).isin(["Expired", "Cancelled"]) & in_window(sub["end_date"], p)
+    return proportion(renewed_in.sum(), (renewed_in | lapsed_in).sum())
+
+
+@metric(
+    "customer_retention_cost",
+    "Customer retention cost",
+    "PLN per customer",
+    "ratio",
+    {
+        "costs": ["period", "category", "amount", "currency"],
+        "subscriptions": ["account_id", "status", "start_date", "end_date", "cancelled_at"],
+    },
+)
+def customer_retention_cost(t: Tables, p: Params) -> Estimate:
+    """Retention + loyalty costs with period in the window (PLN) / customers at the window start
+    (distinct accounts with a subscription active at the window start)."""
+    sub = t["subscriptions"]
+    customers = text(sub.loc[subscriptions_active_at(sub, p.start), "account_id"]).nunique()
+    return ratio(cost_in_window(t["costs"], p, RETENTION), customers, n=customers)
+
+
+@metric("nps", "Net Promoter Score", "points (-100..100)", "nps", {"surveys": ["nps"]}, breakdowns={"owner": "owner"})
+def nps(t: Tables, p: Params) -> Estimate:
+    """100 x (share of responses scoring 9-10 - share scoring 0-6), over responses with an nps
+    (0-6 detractors, 7-8 passives, 9-10 promoters); -100..100. All responses."""
+    return nps_of(t["surveys"]["nps"])
+
+
+@metric("csat", "Customer satisfaction (CSAT)", "percent", "proportion", {"surveys": ["csat"]})
+def csat(t: Tables, p: Params) -> Estimate:
+    """100 x the share of csat responses (1-5) that are 4 or 5."""
+    s = t["surveys"]["csat"].dropna()
+    return proportion((s >= 4).sum(), len(s), scale=100.0)
+
+
+@metric("ces", "Customer Effort Score", "score (1-7)", "mean", {"surveys": ["ces"]})
+def ces(t: Tables, p: Params) -> Estimate:
+    """Mean ces (1-7, lower is easier) over responses with a value."""
+    return mean_of(t["surveys"]["ces"])
+
+
+@metric(
+    "customers",
+    "Customers",
+    "accounts",
+    "count",
+    {"accounts": ["status"]},
+    breakdowns={"segment": "segment", "owner": "owner", "source": "source"},
+)
+def customers(t: Tables, p: Params) -> int:
+    """Accounts with status Customer."""
+    return int((text(t["accounts"]["status"]) == "Customer").sum())
+
+
+@metric(
+    "pareto_top20_share",
+    "Pareto concentration (revenue share of the top 20% customers)",
+    "share",
+    "ratio",
+    {"opportunities": _DEAL_FIELDS},
+    scope=_WON_SCOPE,
+)
+def pareto_top20_share(t: Tables, p: Params) -> Estimate:
+    """Customer accounts ranked by total Closed Won amount (PLN, all time); the share of all won
+    revenue held by the top ceil(20%) of them."""
+    ranked = revenue_by_account(t["opportunities"]).sort_values(ascending=False)
+    top = ranked.iloc[: math.ceil(0.2 * len(ranked))].sum() if len(ranked) else 0.0
+    return ratio(top, ranked.sum(), n=len(ranked))
+
+
+@metric(
+    "revenue",
+    "Revenue (won in the window)",
+    "PLN",
+    "sum",
+    {"opportunities": ["stage", "amount", "currency", "close_date"]},
+    breakdowns={"owner": "owner", "segment": SEGMENT, "source": "source", "month": "close_date"},
+    scope=_WON_SCOPE,
+)
+def revenue(t: Tables, p: Params) -> Estimate:
+    """Sum of Closed Won amounts (PLN) with close_date in the window."""
+    won = won_deals(t["opportunities"])
+    won = won[in_window(won["close_date"], p)]
+    return Estimate(float(won["_pln"].sum()), len(won))
+
+
+@metric(
+    "revenue_by_month",
+    "Revenue trend (won per month)",
+    "PLN",
+    "distribution",
+    {"opportunities": ["stage", "amount", "currency", "close_date"]},
+    scope=_WON_SCOPE,
+)
+def revenue_by_month(t: Tables, p: Params) -> dict[str, float]:
+    """Closed Won amount (PLN) per close_date month, every month of the window (0 included)."""
+    won = won_deals(t["opportunities"])
+    won = won[in_window(won["close_date"], p)]
+    months = pd.period_range((p.start + pd.Timedelta(days=1)).to_period("M"), p.end.to_period("M"), freq="M")
+    by_month = won.groupby(won["close_date"].dt.to_period("M"))["_pln"].sum()
+    return {str(m): float(by_month.get(m, 0.0)) for m in months}
+
+
+@metric(
+    "costs_by_category",
+    "Costs by category",
+    "PLN",
+    "distribution",
+    {"costs": ["period", "category", "amount", "currency"]},
+)
+def costs_by_category(t: Tables, p: Params) -> dict[str, float]:
+    """Costs (PLN) per category with period in the window."""
+    c = t["costs"][in_window(t["costs"]["period"], p)]
+    return sums(pln(c["amount"], c["currency"]), c["category"])
+
+
+@metric(
+    "costs_per_owner",
+    "Costs per owner",
+    "PLN",
+    "distribution",
+    {"costs": ["period", "amount", "currency", "owner"]},
+)
+def costs_per_owner(t: Tables, p: Params) -> dict[str, float]:
+    """Costs (PLN) per owner with period in the window (costs without owner left out)."""
+    c = t["costs"][in_window(t["costs"]["period"], p)]
+    return sums(pln(c["amount"], c["currency"]), c["owner"])

@@ -1,0 +1,500 @@
+"""Compute metrics with their confidence: value, interval, flag, reasons, worklist, breakdowns.
+
+    results = evaluate_metrics(frames, findings, as_of="2026-10-31", clusters=clusters)
+
+`frames` are the typed frames per entity (the loader's `Table.frame`); `findings` the audit's
+findings; `clusters` an optional (entity, record_id, cluster_id) frame of duplicate clusters.
+Each metric is computed up to three more times: without its failing records (sensitivity),
+with duplicate clusters merged, and per breakdown group.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditor.errors import ConfigError, InputError
+from auditor.metrics.activity import RID, record_ids
+from auditor.metrics.common import Params, text
+from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
+from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
+from auditor.model import ENTITIES, DType, Role
+
+FRESHNESS_FIELDS = ("updated_at", "created_at", "entered_at", "occurred_at", "responded_at", "period")
+
+
+@dataclass
+class MetricResult:
+    id: str
+    title: str
+    unit: str
+    value: Any
+    interval: tuple[float, float] | None
+    flag: Flag
+    reasons: list[str]
+    """most serious first; the first explains the flag"""
+    n: int | None = None
+    coverage: float | None = None
+    sensitivity: float | None = None
+    """relative change of the value with the failing records excluded"""
+    duplicates: float | None = None
+    """relative change of the value with duplicate clusters merged (None: not checked)"""
+    value_excluding_failing: Any = None
+    value_duplicates_merged: Any = None
+    freshness_days: float | None = None
+    worklist: list[dict[str, Any]] = field(default_factory=list)
+    """what to fix to raise the flag: {action, entity, field, rule_id, records}"""
+    breakdowns: dict[str, dict[str, Any]] = field(default_factory=dict)
+    formula: str = ""
+    inputs: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def confidence(self) -> str:
+        return self.flag.name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "title": self.title,
+            "value": _round(self.value),
+            "unit": self.unit,
+            "interval": [_round(x) for x in self.interval] if self.interval else None,
+            "confidence": self.flag.name,
+            "reasons": self.reasons,
+            "n": self.n,
+            "coverage": _round(self.coverage),
+            "sensitivity": _round(self.sensitivity),
+            "duplicates": _round(self.duplicates),
+            "value_excluding_failing": _round(self.value_excluding_failing),
+            "value_duplicates_merged": _round(self.value_duplicates_merged),
+            "freshness_days": _round(self.freshness_days),
+            "worklist": self.worklist,
+            "breakdowns": {k: {g: _round(v) for g, v in b.items()} for k, b in self.breakdowns.items()},
+            "formula": self.formula,
+            "inputs": self.inputs,
+        }
+
+
+def _round(v: Any, digits: int = 6) -> Any:
+    if isinstance(v, dict):
+        return {k: _round(x, digits) for k, x in v.items()}
+    if isinstance(v, float):
+        if math.isnan(v) or math.isinf(v):
+            return None
+        return round(v, digits)
+    return v
+
+
+# --- preparing the tables ---------------------------------------------------------------------
+
+
+def _empty_column(dtype: DType, index: pd.Index) -> pd.Series:
+    if dtype in (DType.DATE, DType.DATETIME):
+        return pd.Series(pd.NaT, index=index, dtype="datetime64[ns]")
+    if dtype in (DType.NUMBER, DType.INTEGER):
+        return pd.Series(np.nan, index=index, dtype="float64")
+    if dtype is DType.BOOL:
+        return pd.Series(pd.NA, index=index, dtype="boolean")
+    return pd.Series(None, index=index, dtype="object")
+
+
+def prepare(
+    frames: Mapping[str, pd.DataFrame], ids: Mapping[str, pd.Series] | None = None
+) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]]]:
+    """Every model entity as a frame with every model field (missing ones all-empty) and the
+    record id column `_rid`; and, per entity, the fields the export did not have (entity
+    missing: every field)."""
+    out: dict[str, pd.DataFrame] = {}
+    absent: dict[str, set[str]] = {}
+    for name, entity in ENTITIES.items():
+        frame = frames.get(name)
+        if frame is None:
+            frame = pd.DataFrame(index=pd.RangeIndex(0))
+            absent[name] = set(entity.field_names)
+        else:
+            absent[name] = {f for f in entity.field_names if f not in frame.columns}
+        extra = {f: _empty_column(entity.field(f).dtype, frame.index) for f in sorted(absent[name])}
+        frame = frame.assign(**extra) if extra else frame.copy(deep=False)
+        rid = ids.get(name) if ids else None
+        frame[RID] = text(rid) if rid is not None else text(record_ids(frame, name))
+        out[name] = frame
+    return out, absent
+
+
+def merge_clusters(tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict]:
+    """The tables with each duplicate cluster merged into one record: the cluster's survivor (a
+    `survivor` column when the clusters have one, else the first of the cluster's records in the
+    table) stays, the others are dropped and every foreign key to them points at the survivor.
+    Returns the tables and, per entity, (clusters, records dropped)."""
+    out = dict(tables)
+    stats: dict[str, tuple[int, int]] = {}
+    for entity, group in clusters.groupby(text(clusters["entity"])):
+        if entity not in out:
+            continue
+        frame = out[entity]
+        rid = frame[RID]
+        members = pd.DataFrame({"rid": text(group["record_id"]), "cluster": text(group["cluster_id"])}).drop_duplicates(
+            "rid"
+        )
+        present = members[members["rid"].isin(set(rid.dropna()))]
+        if "survivor" in group.columns:
+            surv = present[group.loc[present.index, "survivor"].astype("boolean").fillna(False).to_numpy(bool)]
+            surv = surv.drop_duplicates("cluster")
+        else:
+            pos = pd.Series(np.arange(len(rid)), index=rid.to_numpy()).groupby(level=0).min()
+            present = present.assign(pos=present["rid"].map(pos)).sort_values("pos", kind="stable")
+            surv = present.drop_duplicates("cluster")
+        survivor_of = present["cluster"].map(dict(zip(surv["cluster"], surv["rid"], strict=True)))
+        remap = dict(zip(present["rid"], survivor_of, strict=True))
+        remap = {k: v for k, v in remap.items() if isinstance(v, str) and k != v}
+        if not remap:
+            continue
+        out[entity] = frame[~rid.isin(set(remap))]
+        stats[entity] = (int(surv["cluster"].nunique()), len(remap))
+        for other, spec in ENTITIES.items():
+            for f in spec.fields:
+                if f.role is Role.FOREIGN_KEY and f.references == entity and other in out:
+                    col = out[other][f.name]
+                    if col.notna().any():
+                        mapped = text(col).map(remap)
+                        out[other] = out[other].assign(**{f.name: mapped.where(mapped.notna(), text(col))})
+    return out, stats
+
+
+def read_clusters(path: str | Path) -> pd.DataFrame:
+    """Duplicate clusters from a CSV with the columns entity, record_id, cluster_id (the dedupe
+    stage's clusters.csv, or a synthetic export's truth/duplicates.csv)."""
+    try:
+        frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    except (OSError, ValueError) as error:
+        raise InputError(f"cannot read duplicate clusters: {error}", file=str(path)) from None
+    missing = {"entity", "record_id", "cluster_id"} - set(frame.columns)
+    if missing:
+        raise InputError(f"duplicate clusters need the columns {', '.join(sorted(missing))}", file=str(path))
+    return frame
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+@dataclass
+class _Failing:
+    entity: str
+    label: str
+    population: int
+    failing: int
+    fail_mask: pd.Series
+    rules: pd.Series
+    """findings per (field, rule_id) among the failing records"""
+
+
+def _failing(m: Metric, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None) -> list[_Failing]:
+    out = []
+    for entity, fields_ in m.inputs.items():
+        if entity not in ENTITIES:
+            continue
+        frame = tables[entity]
+        f = findings
+        if f is not None and len(f):
+            f = f[(f["entity"] == entity) & f["field"].isin(fields_)]
+        if f is None or not len(f):
+            fail = pd.Series(False, index=frame.index)
+            rules = pd.Series(dtype="int64")
+        else:
+            fail = frame[RID].isin(set(f["record_id"].astype("object")))
+            rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
+            rules = rules.sort_values(ascending=False, kind="stable")
+        if entity in m.scope:
+            sc = m.scope[entity]
+            scope = sc.mask(frame).fillna(False).astype(bool)
+            label = sc.label
+            if f is not None and len(f):
+                unsure = set(f.loc[f["field"].isin(sc.fields), "record_id"].astype("object"))
+                scope = scope | frame[RID].isin(unsure)
+            fail = fail & scope
+            if f is not None and len(f):
+                kept = set(frame.loc[fail, RID].astype("object"))
+                f = f[f["record_id"].isin(kept)]
+                rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
+                rules = rules.sort_values(ascending=False, kind="stable")
+        else:
+            scope = pd.Series(True, index=frame.index)
+            label = entity
+        out.append(_Failing(entity, label, int(scope.sum()), int(fail.sum()), fail, rules))
+    return out
+
+
+def _compute(m: Metric, tables: Mapping[str, pd.DataFrame], params: Params) -> Any:
+    return m.compute(tables, params)
+
+
+def _fmt(v: Any, unit: str = "") -> str:
+    if v is None:
+        return "none"
+    if isinstance(v, dict):
+        return f"{len(v)} groups"
+    v = float(v)
+    if unit == "share":
+        return f"{100 * v:.1f}%"
+    if abs(v) >= 1000 or (v.is_integer() and unit not in ("ratio",)):
+        return f"{v:,.0f}"
+    if abs(v) >= 10:
+        return f"{v:.1f}"
+    return f"{v:.3g}" if abs(v) < 1 else f"{v:.2f}"
+
+
+def _move(v_from: Any, v_to: Any, unit: str, shift: float) -> str:
+    if isinstance(v_from, dict) or isinstance(v_to, dict):
+        return f"changes {100 * shift:.1f}% of its distribution" if math.isfinite(shift) else "changes it completely"
+    pct = "" if not math.isfinite(shift) else f" ({'+' if (v_to or 0) >= (v_from or 0) else '-'}{100 * shift:.1f}%)"
+    shown = "" if unit in ("share", "ratio") else f" {unit}"
+    return f"moves it from {_fmt(v_from, unit)} to {_fmt(v_to, unit)}{shown}{pct}"
+
+
+def _scale(value: Any, factor: float) -> Any:
+    if value is None or factor == 1:
+        return value
+    if isinstance(value, dict):
+        return {k: (v * factor if v is not None else None) for k, v in value.items()}
+    return value * factor
+
+
+def _freshness(m: Metric, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[float | None, str]:
+    newest: pd.Timestamp | None = None
+    where = ""
+    limit = as_of + pd.Timedelta(days=1)
+    for entity in m.inputs:
+        frame = tables.get(entity)
+        if frame is None or not len(frame):
+            continue
+        for col in FRESHNESS_FIELDS:
+            if col in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[col]):
+                s = frame[col]
+                latest = s[s <= limit].max()
+                if pd.notna(latest) and (newest is None or latest > newest):
+                    newest, where = pd.Timestamp(latest), f"{entity}.{col}"
+    if newest is None:
+        return None, ""
+    return max(0.0, (as_of - newest.normalize()) / pd.Timedelta(days=1)), where
+
+
+def _breakdowns(m: Metric, tables: Mapping[str, pd.DataFrame], params: Params, limit: int) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = {}
+    frame = tables[m.primary]
+    if not len(frame):
+        return out
+    for name, spec in m.breakdowns.items():
+        if "->" in spec:
+            fk, col = spec.split("->")
+            target = ENTITIES[m.primary].field(fk).references or ""
+            ref = tables[target]
+            keys = text(frame[fk]).map(dict(zip(ref[RID], text(ref[col]), strict=False)))
+        else:
+            keys = frame[spec]
+        if pd.api.types.is_datetime64_any_dtype(keys):
+            keys = keys.where(keys <= params.end)
+            keys = text(keys.dt.to_period("M").astype("object").where(keys.notna(), None).map(str, na_action="ignore"))
+            groups = sorted(keys.dropna().unique())[-limit:]
+        else:
+            keys = text(keys)
+            groups = list(keys.value_counts().index[:limit])
+            groups = sorted(str(g) for g in groups)
+        values = {}
+        for g in groups:
+            sub = dict(tables)
+            sub[m.primary] = frame[(keys == g).fillna(False).to_numpy(bool)]
+            values[str(g)] = value_of(_compute(m, sub, params))
+        out[name] = values
+    return out
+
+
+def resolve_request(
+    as_of: pd.Timestamp | str, period: str | None, metrics: Iterable[str] | None
+) -> tuple[Params, list[Metric]]:
+    """The window and the metrics asked for; a ConfigError for a bad period or metric id (call
+    it before a long audit to fail fast)."""
+    params = Params.make(as_of, period)
+    try:
+        chosen = [get_metric(i) for i in metrics] if metrics else list(registry().values())
+    except KeyError as error:
+        raise ConfigError(str(error.args[0])) from None
+    return params, chosen
+
+
+def evaluate_metrics(
+    frames: Mapping[str, pd.DataFrame],
+    findings: pd.DataFrame | None = None,
+    *,
+    as_of: pd.Timestamp | str,
+    period: str | None = None,
+    clusters: pd.DataFrame | None = None,
+    settings: MetricsSettings | None = None,
+    ids: Mapping[str, pd.Series] | None = None,
+    metrics: Iterable[str] | None = None,
+    breakdowns: bool = True,
+) -> list[MetricResult]:
+    """Every registered metric (or those in `metrics`, by id) with its confidence."""
+    settings = settings or MetricsSettings()
+    params, chosen = resolve_request(as_of, period, metrics)
+    tables, absent = prepare(frames, ids)
+    if findings is not None:
+        tables["findings"] = findings
+    merged, merge_stats = merge_clusters(tables, clusters) if clusters is not None and len(clusters) else (None, {})
+    return [_evaluate(m, tables, findings, params, settings, absent, merged, merge_stats, breakdowns) for m in chosen]
+
+
+def _evaluate(
+    m: Metric,
+    tables: dict[str, pd.DataFrame],
+    findings: pd.DataFrame | None,
+    params: Params,
+    settings: MetricsSettings,
+    absent: dict[str, set[str]],
+    merged: dict[str, pd.DataFrame] | None,
+    merge_stats: dict[str, tuple[int, int]],
+    with_breakdowns: bool,
+) -> MetricResult:
+    base = MetricResult(
+        m.id,
+        m.title,
+        m.unit,
+        None,
+        None,
+        Flag.UNRELIABLE,
+        [],
+        formula=m.formula,
+        inputs={e: list(f) for e, f in m.inputs.items()},
+    )
+    missing = [
+        f"{e}.{f}" if f not in ENTITIES[e].field_names or len(absent[e]) < len(ENTITIES[e].field_names) else e
+        for e, fs in m.inputs.items()
+        if e in ENTITIES
+        for f in fs
+        if f in absent.get(e, set())
+    ]
+    if missing:
+        shown = sorted(set(missing))
+        base.reasons.append("not evaluated: the export has no " + ", ".join(shown))
+        base.worklist.append({"action": "map or export", "fields": shown})
+        return base
+    raw = _compute(m, tables, params)
+    value = value_of(raw)
+    estimate = raw if isinstance(raw, Estimate) else None
+    base.value = value
+    base.n = estimate.n if estimate is not None else None
+    verdicts: list[tuple[Flag, str]] = []
+
+    # coverage
+    failing = _failing(m, tables, findings)
+    population = sum(x.population for x in failing)
+    coverages = [(1 - x.failing / x.population, x) for x in failing if x.population]
+    base.coverage = min((c for c, _ in coverages), default=1.0)
+    for cov, x in sorted(coverages, key=lambda c: c[0]):
+        if not x.failing:
+            continue
+        fields_ = ", ".join(dict.fromkeys(f for f, _ in x.rules.index))
+        by_rule = x.rules.groupby(level="rule_id").max().sort_values(ascending=False, kind="stable")
+        top = ", ".join(f"{r} {n:,}" for r, n in by_rule.head(3).items())
+        verdicts.append(
+            (
+                settings.coverage_flag(cov),
+                f"{x.failing:,} of {x.population:,} {x.label} fail rules on {fields_} ({top})",
+            )
+        )
+        for (fld, rule), n in x.rules.head(5).items():
+            base.worklist.append(
+                {"action": "fix", "entity": x.entity, "field": fld, "rule_id": rule, "records": int(n)}
+            )
+
+    # sensitivity
+    n_fail = sum(x.failing for x in failing)
+    if n_fail and value is not None:
+        excluded = dict(tables)
+        for x in failing:
+            if x.failing:
+                excluded[x.entity] = tables[x.entity][~x.fail_mask.to_numpy(bool)]
+        v_excl = value_of(_compute(m, excluded, params))
+        prim = next((x for x in failing if x.entity == m.primary), None)
+        if m.extensive and prim is not None and prim.population > prim.failing:
+            v_excl = _scale(v_excl, prim.population / (prim.population - prim.failing))
+        shift = distance(value, v_excl)
+        base.value_excluding_failing, base.sensitivity = v_excl, shift
+        how = " (scaled to all records)" if m.extensive else ""
+        verdicts.append((settings.shift_flag(shift), f"excluding them{how} {_move(value, v_excl, m.unit, shift)}"))
+    elif population:
+        verdicts.append((Flag.HIGH, f"all {population:,} input records pass the rules on its fields"))
+        base.sensitivity = 0.0
+
+    # duplicates
+    touched = [e for e in merge_stats if e in m.inputs or _references(m, e)]
+    if merged is not None and value is not None:
+        v_merged = value_of(_compute(m, merged, params))
+        shift = distance(value, v_merged)
+        base.value_duplicates_merged, base.duplicates = v_merged, shift
+        if shift > 0:
+            what = ", ".join(f"{merge_stats[e][1]:,} duplicate {e} in {merge_stats[e][0]:,} clusters" for e in touched)
+            verdicts.append(
+                (settings.shift_flag(shift), f"merging {what or 'duplicates'} {_move(value, v_merged, m.unit, shift)}")
+            )
+            for e in touched:
+                base.worklist.append(
+                    {"action": "merge", "entity": e, "clusters": merge_stats[e][0], "records": merge_stats[e][1]}
+                )
+        elif touched:
+            verdicts.append((Flag.HIGH, "merging duplicate clusters does not change it"))
+
+    # sample size and interval
+    if value is None:
+        verdicts.append(
+            (
+                Flag.UNRELIABLE,
+                "no data: "
+                + ("the denominator is 0" if estimate is not None and estimate.n else "no records to compute it from"),
+            )
+        )
+    elif estimate is not None:
+        base.interval = interval(m.kind, estimate, settings)
+        if estimate.n < settings.sample_high:
+            verdicts.append((settings.sample_flag(estimate.n), f"based on only {estimate.n:,} records"))
+        if base.interval is not None and isinstance(value, float):
+            lo, hi = base.interval
+            half = (hi - lo) / 2
+            rel = half / abs(value) if value else math.inf
+            level = f"{100 * settings.confidence_level:.0f}%"
+            text_ = f"{level} interval {_fmt(lo, m.unit)} to {_fmt(hi, m.unit)} (n = {estimate.n:,})"
+            verdicts.append((settings.interval_flag(rel), text_))
+
+    # freshness
+    age, where = _freshness(m, tables, params.as_of)
+    base.freshness_days = age
+    if age is not None and age > settings.freshness_medium_days:
+        verdicts.append(
+            (settings.freshness_flag(age), f"stale: the newest record ({where}) is {age:.0f} days before as_of")
+        )
+
+    base.flag = min((f for f, _ in verdicts), default=Flag.HIGH) if value is not None else Flag.UNRELIABLE
+    verdicts.sort(key=lambda v: v[0])
+    base.reasons = [r for _, r in verdicts]
+    if merged is None:
+        base.reasons.append("duplicates not checked (no duplicate clusters given)")
+    if with_breakdowns and m.breakdowns and value is not None:
+        base.breakdowns = _breakdowns(m, tables, params, settings.breakdown_limit)
+    return base
+
+
+def _references(m: Metric, entity: str) -> bool:
+    """True when one of the metric's input fields is a foreign key to `entity`."""
+    for e, fs in m.inputs.items():
+        spec = ENTITIES.get(e)
+        if spec is None:
+            continue
+        for f in fs:
+            if spec.has_field(f) and spec.field(f).references == entity:
+                return True
+    return False

@@ -1,0 +1,151 @@
+"""Sales metrics: conversion, win rate, deal size, sales cycle (overall and per stage), lead
+response time, the funnel and lost deals. Source of truth: `auditor/synth/truth.py`, which
+computes truth/metrics.json with these functions on the clean data."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from auditor.metrics.common import CLOSED, STAGES, Params, counts, days, hours, text
+from auditor.metrics.customers import SEGMENT, WON, won_deals
+from auditor.metrics.registry import Estimate, Scope, Tables, mean_of, median_of, metric, proportion
+
+_CLOSED_SCOPE = {"opportunities": Scope("closed deals", lambda f: text(f["stage"]).isin(CLOSED), ("stage",))}
+_WON_SCOPE = {"opportunities": Scope("Closed Won deals", lambda f: text(f["stage"]) == WON, ("stage",))}
+_LOST_SCOPE = {"opportunities": Scope("Closed Lost deals", lambda f: text(f["stage"]) == "Closed Lost", ("stage",))}
+_DEAL_BREAKDOWNS = {"owner": "owner", "segment": SEGMENT, "source": "source", "month": "close_date"}
+
+
+@metric(
+    "lead_conversion_rate",
+    "Lead-to-customer conversion rate",
+    "share",
+    "proportion",
+    {"leads": ["status"]},
+    breakdowns={"owner": "owner", "source": "source", "month": "created_at"},
+)
+def lead_conversion_rate(t: Tables, p: Params) -> Estimate:
+    """Leads with status Converted / all leads (all time)."""
+    status = text(t["leads"]["status"])
+    return proportion((status == "Converted").sum(), len(status))
+
+
+@metric(
+    "win_rate",
+    "Close (win) rate",
+    "share",
+    "proportion",
+    {"opportunities": ["stage"]},
+    breakdowns=_DEAL_BREAKDOWNS,
+    scope=_CLOSED_SCOPE,
+)
+def win_rate(t: Tables, p: Params) -> Estimate:
+    """Closed Won deals / (Closed Won + Closed Lost) deals (all time)."""
+    stage = text(t["opportunities"]["stage"])
+    won = int((stage == WON).sum())
+    return proportion(won, won + int((stage == "Closed Lost").sum()))
+
+
+@metric(
+    "avg_deal_size",
+    "Average deal size",
+    "PLN",
+    "mean",
+    {"opportunities": ["stage", "amount", "currency"]},
+    breakdowns=_DEAL_BREAKDOWNS,
+    scope=_WON_SCOPE,
+)
+def avg_deal_size(t: Tables, p: Params) -> Estimate:
+    """Mean amount (PLN) of Closed Won deals (all time)."""
+    return mean_of(won_deals(t["opportunities"])["_pln"])
+
+
+@metric(
+    "sales_cycle_days",
+    "Sales cycle length",
+    "days",
+    "mean",
+    {"opportunities": ["stage", "close_date", "created_at"]},
+    breakdowns=_DEAL_BREAKDOWNS,
+    scope=_WON_SCOPE,
+)
+def sales_cycle_days(t: Tables, p: Params) -> Estimate:
+    """Mean of close_date - date(created_at) in days over Closed Won deals (all time)."""
+    won = t["opportunities"][text(t["opportunities"]["stage"]) == WON]
+    return mean_of(days(won["close_date"], won["created_at"].dt.normalize()))
+
+
+@metric(
+    "sales_cycle_by_stage",
+    "Sales cycle per stage (days in stage)",
+    "days",
+    "distribution",
+    {"opportunity_history": ["opportunity_id", "stage", "entered_at"]},
+    additive=False,
+)
+def sales_cycle_by_stage(t: Tables, p: Params) -> dict[str, float]:
+    """Per open stage, the mean number of days a deal spent in it: from entered_at of the stage
+    to entered_at of the deal's next history row (rows ordered by entered_at per opportunity);
+    stages a deal is still in are left out."""
+    h = t["opportunity_history"]
+    h = pd.DataFrame({"o": text(h["opportunity_id"]), "s": text(h["stage"]), "at": h["entered_at"]}).dropna()
+    h = h.sort_values(["o", "at"], kind="stable")
+    nxt = h.groupby("o", sort=False)["at"].shift(-1)
+    h = h.assign(d=days(nxt, h["at"])).dropna(subset=["d"])
+    mean = h.groupby("s")["d"].mean()
+    return {s: float(mean[s]) for s in STAGES if s in mean.index}
+
+
+@metric(
+    "lead_response_hours",
+    "Lead response time",
+    "hours",
+    "median",
+    {"leads": ["first_response_at", "created_at"]},
+    breakdowns={"owner": "owner", "source": "source", "month": "created_at"},
+)
+def lead_response_hours(t: Tables, p: Params) -> Estimate:
+    """Median of first_response_at - created_at in hours over leads with a first response."""
+    lead = t["leads"]
+    return median_of(hours(lead["first_response_at"], lead["created_at"]))
+
+
+@metric(
+    "funnel",
+    "Sales funnel (deals per stage)",
+    "deals",
+    "distribution",
+    {"opportunities": ["stage"]},
+    breakdowns={"owner": "owner", "segment": SEGMENT},
+)
+def funnel(t: Tables, p: Params) -> dict[str, int]:
+    """Number of opportunities at each stage, Prospecting -> Closed Won / Closed Lost (all time)."""
+    return counts(t["opportunities"]["stage"], STAGES)
+
+
+@metric(
+    "lost_by_reason",
+    "Lost deals by loss reason",
+    "deals",
+    "distribution",
+    {"opportunities": ["stage", "loss_reason"]},
+    scope=_LOST_SCOPE,
+)
+def lost_by_reason(t: Tables, p: Params) -> dict[str, int]:
+    """Closed Lost deals per loss_reason (deals without a reason left out)."""
+    opp = t["opportunities"]
+    return counts(opp.loc[text(opp["stage"]) == "Closed Lost", "loss_reason"])
+
+
+@metric(
+    "lost_by_competitor",
+    "Lost deals by competitor",
+    "deals",
+    "distribution",
+    {"opportunities": ["stage", "competitor"]},
+    scope=_LOST_SCOPE,
+)
+def lost_by_competitor(t: Tables, p: Params) -> dict[str, int]:
+    """Closed Lost deals per competitor (deals without a competitor left out)."""
+    opp = t["opportunities"]
+    return counts(opp.loc[text(opp["stage"]) == "Closed Lost", "competitor"])

@@ -1,0 +1,180 @@
+"""The confidence rules one by one: intervals, coverage, sensitivity, duplicates, sample size,
+freshness, and the settings object."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from auditor.errors import ConfigError
+from auditor.metrics import Flag, MetricsSettings, evaluate_metrics
+from auditor.metrics.confidence import bootstrap, distance, nps_interval, wilson
+
+AS_OF = "2026-10-31"
+
+
+def test_wilson_matches_the_textbook_values() -> None:
+    lo, hi = wilson(8, 10, 1.959964)
+    assert (lo, hi) == (pytest.approx(0.4902, abs=1e-4), pytest.approx(0.9433, abs=1e-4))
+    lo, hi = wilson(0, 20, 1.959964)
+    assert lo == 0.0 and hi == pytest.approx(0.1611, abs=1e-4)
+    assert wilson(1, 2, scale=100)[1] > 50 and wilson(3, 0) is None
+
+
+def test_nps_interval_uses_the_nps_variance() -> None:
+    scores = np.array([10] * 50 + [8] * 30 + [3] * 20, dtype=float)
+    # p9 = 0.5, p6 = 0.2, nps = 0.3; var = 0.5 + 0.2 - 0.09 = 0.61; se = sqrt(0.61 / 100)
+    half = 1.959964 * 100 * math.sqrt(0.61 / 100)
+    lo, hi = nps_interval(scores)
+    assert lo == pytest.approx(30 - half) and hi == pytest.approx(30 + half)
+    assert nps_interval(np.array([10.0] * 5)) == (100.0, 100.0)
+
+
+def test_bootstrap_covers_the_mean_like_the_normal_approximation() -> None:
+    sample = np.random.default_rng(1).normal(100, 10, 2000)
+    lo, hi = bootstrap(sample, "mean", resamples=800)
+    se = 10 / math.sqrt(2000)
+    assert lo < sample.mean() < hi
+    assert (hi - lo) / 2 == pytest.approx(1.96 * se, rel=0.15)
+    big = np.random.default_rng(2).normal(100, 10, 50_000)
+    lo, hi = bootstrap(big, "median", max_sample=2000)
+    assert (hi - lo) / 2 == pytest.approx(1.96 * 1.2533 * 10 / math.sqrt(50_000), rel=0.3)
+    assert bootstrap(np.array([1.0]), "mean") is None
+
+
+def test_distance_is_relative_and_handles_distributions() -> None:
+    assert distance(110, 100) == pytest.approx(0.1)
+    assert distance({"a": 5, "b": 5}, {"a": 4, "b": 6}) == pytest.approx(0.2)
+    assert distance(None, None) == 0 and distance(1, None) == math.inf
+
+
+def _findings(entity: str, ids: list[str], field: str, rule: str) -> pd.DataFrame:
+    return pd.DataFrame({"entity": entity, "record_id": ids, "field": field, "rule_id": rule})
+
+
+def _one(frames, findings, metric, **kw):
+    [r] = evaluate_metrics(frames, findings, as_of=AS_OF, metrics=[metric], breakdowns=False, **kw)
+    return r
+
+
+def _deals(n_won: int, n_lost: int, cycle: int = 30) -> dict[str, pd.DataFrame]:
+    n = n_won + n_lost
+    created = pd.Timestamp("2026-06-01")
+    return {
+        "opportunities": pd.DataFrame(
+            {
+                "opportunity_id": [f"O{i}" for i in range(n)],
+                "account_id": [f"A{i}" for i in range(n)],
+                "stage": ["Closed Won"] * n_won + ["Closed Lost"] * n_lost,
+                "amount": 100.0,
+                "currency": "PLN",
+                "created_at": created,
+                "close_date": created + pd.Timedelta(days=cycle),
+                "updated_at": pd.Timestamp("2026-10-30"),
+            }
+        )
+    }
+
+
+def test_clean_inputs_are_high_with_a_positive_reason() -> None:
+    r = _one(_deals(300, 700), None, "win_rate", clusters=pd.DataFrame(columns=["entity", "record_id", "cluster_id"]))
+    assert r.flag is Flag.HIGH and r.value == pytest.approx(0.3)
+    assert "all 1,000 input records pass" in r.reasons[0]
+    assert r.interval[0] < 0.3 < r.interval[1]
+
+
+def test_missing_close_dates_lower_coverage_and_the_reason_says_how_many() -> None:
+    frames = _deals(100, 0)
+    opp = frames["opportunities"]
+    broken = [f"O{i}" for i in range(30)]
+    # the broken deals have no close date... and a close date would have made them long deals
+    opp.loc[opp["opportunity_id"].isin(broken), "close_date"] = pd.NaT
+    findings = _findings("opportunities", broken, "close_date", "opportunities.closed.close_date")
+    r = _one(frames, findings, "sales_cycle_days")
+    assert r.coverage == pytest.approx(0.7)
+    assert r.flag is Flag.LOW
+    assert r.reasons[0].startswith("30 of 100 Closed Won deals fail rules on close_date")
+    assert r.worklist[0] == {
+        "action": "fix",
+        "entity": "opportunities",
+        "field": "close_date",
+        "rule_id": "opportunities.closed.close_date",
+        "records": 30,
+    }
+
+
+def test_sensitivity_compares_the_value_without_the_failing_records() -> None:
+    frames = _deals(100, 0)
+    opp = frames["opportunities"]
+    opp.loc[:1, "amount"] = 1_000_000.0  # two amounts with extra zeros
+    findings = _findings("opportunities", ["O0", "O1"], "amount", "opportunities.amount.outlier")
+    r = _one(frames, findings, "avg_deal_size")
+    assert r.coverage == pytest.approx(0.98)
+    assert r.value_excluding_failing == pytest.approx(100.0)
+    assert r.sensitivity > 100 and r.flag is Flag.UNRELIABLE
+    assert "excluding them moves it from 20,098 to 100 PLN" in r.reasons[0]
+
+
+def test_extensive_metrics_are_scaled_back_when_failing_records_are_excluded() -> None:
+    frames = _deals(50, 50)
+    findings = _findings("opportunities", ["O60", "O61"], "stage", "opportunities.stage.allowed")
+    r = _one(frames, findings, "funnel")
+    # 98 of 100 pass: excluding two lost deals and scaling by 100/98 keeps the funnel's total
+    assert r.value_excluding_failing["Closed Won"] == pytest.approx(50 * 100 / 98)
+    assert r.flag is Flag.MEDIUM  # shift 2.04% > 2%
+
+
+def test_duplicate_clusters_are_merged_and_foreign_keys_follow() -> None:
+    accounts = pd.DataFrame(
+        {"account_id": [f"A{i}" for i in range(20)], "status": "Customer", "updated_at": pd.Timestamp("2026-10-01")}
+    )
+    clusters = pd.DataFrame(
+        {"entity": "accounts", "record_id": ["A0", "A10", "A1", "A11"], "cluster_id": ["D1", "D1", "D2", "D2"]}
+    )
+    r = _one({"accounts": accounts}, None, "customers", clusters=clusters)
+    assert r.value == 20 and r.value_duplicates_merged == 18
+    assert r.flag is Flag.LOW  # 10% off
+    assert r.reasons[0] == "merging 2 duplicate accounts in 2 clusters moves it from 20 to 18 accounts (-11.1%)"
+    assert {"action": "merge", "entity": "accounts", "clusters": 2, "records": 2} in r.worklist
+    # a deal of the copy A10 now belongs to its survivor A0: one customer with two won deals
+    frames = _deals(2, 0)
+    frames["opportunities"]["account_id"] = ["A0", "A10"]
+    frames["accounts"] = accounts
+    r = _one(frames, None, "clv", clusters=clusters)
+    assert r.value == 100 and r.value_duplicates_merged == 200
+
+
+def test_no_clusters_is_said() -> None:
+    r = _one(_deals(30, 30), None, "win_rate")
+    assert r.reasons[-1] == "duplicates not checked (no duplicate clusters given)"
+
+
+def test_small_samples_and_stale_data_lower_the_flag() -> None:
+    r = _one(_deals(3, 5), None, "win_rate")
+    assert r.flag is Flag.UNRELIABLE or r.flag is Flag.LOW
+    assert any("based on only 8 records" in x for x in r.reasons)
+    stale = _deals(300, 300)
+    stale["opportunities"]["updated_at"] = pd.Timestamp("2026-06-01")
+    stale["opportunities"]["created_at"] = pd.Timestamp("2026-05-01")
+    r = _one(stale, None, "win_rate")
+    assert r.flag is Flag.LOW and r.freshness_days == pytest.approx(152)
+    assert "stale: the newest record (opportunities.updated_at) is 152 days before as_of" in r.reasons
+
+
+def test_settings_from_the_config_section() -> None:
+    s = MetricsSettings.from_dict({"coverage": {"high": 0.9}, "shift_high": 0.03, "sample": {"high": 50}})
+    assert (s.coverage_high, s.shift_high, s.sample_high) == (0.9, 0.03, 50)
+    assert MetricsSettings.from_dict(None) == MetricsSettings()
+    with pytest.raises(ConfigError, match=r"metrics\.coverage\.hihg: unknown key; did you mean 'high'"):
+        MetricsSettings.from_dict({"coverage": {"hihg": 0.9}})
+    with pytest.raises(ConfigError, match=r"metrics\.shift_high: expected a non-negative number"):
+        MetricsSettings.from_dict({"shift_high": "two percent"})
+    with pytest.raises(ConfigError, match="high >= medium >= low"):
+        MetricsSettings.from_dict({"coverage": {"high": 0.5}})
+    loose = MetricsSettings.from_dict({"coverage": {"high": 0.6, "medium": 0.5, "low": 0.4}})
+    frames = _deals(100, 0)
+    findings = _findings("opportunities", [f"O{i}" for i in range(30)], "stage", "opportunities.stage.allowed")
+    assert _one(frames, findings, "win_rate", settings=loose).flag is Flag.HIGH
