@@ -146,8 +146,11 @@ def _read_database(url: str, options: SourceOptions, notes: list[str], progress:
         wanted = (
             [n for n in names if n in options.tables] if options.tables else [n for n in names if detect_by_name(n)]
         )
-        notes.extend(f"{url}#{n}: skipped, its name matches no CRM entity" for n in names if n not in wanted)
-        notes.extend(f"{url}: table {n!r} from options.tables does not exist" for n in options.tables if n not in names)
+        shown = sql_reader.display_url(url)
+        notes.extend(f"{shown}#{n}: skipped, its name matches no CRM entity" for n in names if n not in wanted)
+        notes.extend(
+            f"{shown}: table {n!r} from options.tables does not exist" for n in options.tables if n not in names
+        )
         reads = []
         for done, name in enumerate(wanted):
             report = _chunk_progress(progress, name, done, len(wanted)) if progress else None

@@ -1,4 +1,10 @@
-"""Tables of a database, through SQLAlchemy; nothing is ever written."""
+"""Tables of a database (PostgreSQL, SQLite, anything SQLAlchemy speaks); nothing is ever written.
+
+Tables are read in chunks of `chunk_size` rows (default 50,000) through a server-side cursor where
+the driver has one (PostgreSQL), so that a large table never sits in memory twice: each chunk is
+turned into strings, like every other source, before the next one is fetched. A URL's password
+never appears in sources, notes or findings (`display_url`).
+"""
 
 from __future__ import annotations
 
@@ -14,16 +20,26 @@ from auditor.errors import InputError
 from auditor.sources.raw import RawRead, dedupe_headers
 from auditor.sources.stringify import to_strings
 
+DEFAULT_CHUNK_SIZE = 50_000
+
 
 def is_database_url(path: str) -> bool:
     return "://" in path and not path.startswith("file://")
+
+
+def display_url(url: str) -> str:
+    """The URL as reports show it: the password masked."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return url
 
 
 def connect(url: str) -> sa.Engine:
     try:
         parsed = sa.engine.make_url(url)
     except sa.exc.ArgumentError as err:
-        raise InputError(f"not a database URL ({err})", file=url) from None
+        raise InputError(f"not a database URL ({err})", file=display_url(url)) from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if not database or database == ":memory:":
@@ -38,20 +54,22 @@ def connect(url: str) -> sa.Engine:
     try:
         return sa.create_engine(parsed)
     except (sa.exc.ArgumentError, ImportError) as err:
-        raise InputError(f"cannot open database ({err})", file=url) from None
+        raise InputError(f"cannot open database ({err})", file=display_url(url)) from None
 
 
 def table_names(engine: sa.Engine, url: str) -> list[str]:
     try:
         return sa.inspect(engine).get_table_names()
     except sa.exc.SQLAlchemyError as err:
-        raise InputError(f"cannot list tables ({err.__class__.__name__}: {err.orig or err})", file=url) from None
+        raise InputError(
+            f"cannot list tables ({err.__class__.__name__}: {getattr(err, 'orig', None) or err})", file=display_url(url)
+        ) from None
 
 
 def read_table(
     engine: sa.Engine, url: str, name: str, chunk_size: int | None, progress: Callable[[int], None] | None = None
 ) -> RawRead:
-    source = f"{url}#{name}"
+    source = f"{display_url(url)}#{name}"
     query = sa.select(sa.text("*")).select_from(sa.table(name))
     try:
         with engine.connect() as conn:
@@ -74,11 +92,14 @@ def read_table(
 def _chunks(
     conn: sa.Connection, query: sa.Select, chunk_size: int | None, progress: Callable[[int], None] | None
 ) -> Iterator[pd.DataFrame]:
-    if not chunk_size:
+    if chunk_size is None:
+        chunk_size = DEFAULT_CHUNK_SIZE
+    if chunk_size <= 0:  # 0: one read
         yield pd.read_sql(query, conn)
         return
     done = 0
-    for chunk in pd.read_sql(query, conn, chunksize=chunk_size):
+    streaming = conn.execution_options(stream_results=True, max_row_buffer=chunk_size)
+    for chunk in pd.read_sql(query, streaming, chunksize=chunk_size):
         done += len(chunk)
         if progress:
             progress(done)
