@@ -36,3 +36,16 @@ fixtures: $(STAMP)
 
 clean:
 	rm -rf build .pytest_cache
+
+# Duplicate-detection benchmark beside Splink: its own venv, so that the bench extras (recordlinkage
+# needs pandas < 3) never touch .venv. ARGS is passed on (e.g. ARGS='--quick' or '--only synth1m').
+BENCH_VENV := .venv-bench
+.PHONY: bench-dedupe
+$(BENCH_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(BENCH_VENV)/bin/python -m pip install --quiet -e '.[dev,bench]'
+	touch $@
+
+bench-dedupe: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python benchmarks/bench_dedupe.py $(ARGS)

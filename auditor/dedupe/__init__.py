@@ -135,8 +135,9 @@ def _best_evidence(pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, pd.
         return out
     for entity, c in clusters.groupby("entity", sort=False):
         p = pairs[pairs["entity"] == entity]
-        cid = c.set_index("record_id")["cluster_id"]
-        master = c[c["is_master"]].set_index("cluster_id")["record_id"]
+        # a record id may be repeated (itself a defect): its first cluster speaks for it
+        cid = c.drop_duplicates("record_id").set_index("record_id")["cluster_id"]
+        master = c[c["is_master"]].drop_duplicates("cluster_id").set_index("cluster_id")["record_id"]
         both = p[p["id_a"].isin(cid.index) & p["id_b"].isin(cid.index)]
         both = both[cid.reindex(both["id_a"]).to_numpy() == cid.reindex(both["id_b"]).to_numpy()]
         rows = []
@@ -151,65 +152,72 @@ def _best_evidence(pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, pd.
     return out
 
 
+BAND_NAMES = np.array(BANDS, dtype=object)
+
+
 def _band(prob: np.ndarray, cannot: np.ndarray, settings: DedupeSettings) -> np.ndarray:
-    return np.where((prob >= settings.auto_merge) & (cannot == 0), "auto_merge",
-                    np.where(prob >= settings.review, "review", "distinct")).astype(object)
+    """Band name per pair (object array of three shared strings)."""
+    code = np.where((prob >= settings.auto_merge) & (cannot == 0), 0, np.where(prob >= settings.review, 1, 2))
+    return BAND_NAMES[code]
 
 
 def _evidence_strings(scored, pattern_rows: np.ndarray, cannot: np.ndarray, penalty: float) -> np.ndarray:
-    """Readable evidence per pair, built once per distinct comparison vector and cannot-link mask."""
+    """Readable evidence per pair, built once per distinct (comparison vector, cannot-link mask) and
+    shared by every pair that has it (an object array of references, not one string per pair)."""
     comps = scored.prepared.comparisons
     weights = scored.model.weights
     pats = scored.patterns
+    names = scored.comparator.rule_names
+    combo, uniques = pd.factorize(pattern_rows.astype(np.int64) * 65536 + cannot.astype(np.int64))
     texts = []
-    for p in pats:
+    for key in np.asarray(uniques, dtype=np.int64).tolist():
+        row, mask = divmod(key, 65536)
         items = []
-        for k, c in enumerate(comps):
-            level = int(p[k])
-            if level < 0:
-                continue
-            items.append((abs(weights[k][level]), f"{c.name} {c.labels[level]} ({weights[k][level]:+.1f})"))
-        texts.append(", ".join(t for _, t in sorted(items, reverse=True)))
-    base = np.array([*texts, ""], dtype=object)[pattern_rows]
-    if cannot.any():
-        names = scored.comparator.rule_names
-        masks = np.unique(cannot[cannot != 0])
-        lookup = {int(m): "; cannot-link: " + ", ".join(n for b, n in enumerate(names) if int(m) >> b & 1)
-                  + f" ({-penalty:+.1f})" for m in masks}
-        extra = np.array([lookup.get(int(m), "") for m in cannot], dtype=object) if len(masks) < len(cannot) else None
-        if extra is None:
-            extra = np.vectorize(lambda m: lookup.get(int(m), ""), otypes=[object])(cannot)
-        base = base + extra
-    return base
+        if row < len(pats):
+            for k, c in enumerate(comps):
+                level = int(pats[row][k])
+                if level < 0:
+                    continue
+                items.append((abs(weights[k][level]), f"{c.name} {c.labels[level]} ({weights[k][level]:+.1f})"))
+        text = ", ".join(s for _, s in sorted(items, reverse=True))
+        if mask:
+            text += "; cannot-link: " + ", ".join(n for b, n in enumerate(names) if mask >> b & 1) \
+                + f" ({-penalty:+.1f})"
+        texts.append(text)
+    return np.array(texts, dtype=object)[combo] if len(texts) else np.empty(0, dtype=object)
 
 
 def _pairs_frame(entity: str, scored, ids_a: np.ndarray, ids_b: np.ndarray, settings: DedupeSettings,
                  keep: np.ndarray) -> pd.DataFrame:
+    """The kept pairs, strongest first. Built column by column in the final order (no sort copy);
+    text columns are references to a few shared strings; per-field scores and weights are float32."""
     comps = scored.prepared.comparisons
     weights = scored.model.weights
-    i, j = scored.i[keep], scored.j[keep]
-    prob = scored.probability[keep]
-    cannot = scored.compared.cannot[keep]
+    rows = np.flatnonzero(keep)
+    rows = rows[np.argsort(-np.round(scored.probability[rows], 6), kind="stable")]
+    i, j = scored.i[rows], scored.j[rows]
+    prob = scored.probability[rows]
+    cannot = scored.compared.cannot[rows]
     names = scored.comparator.rule_names
-    masks = np.unique(cannot)
-    lookup = {int(m): ", ".join(n for b, n in enumerate(names) if int(m) >> b & 1) for m in masks}
-    frame = pd.DataFrame({
-        "entity": entity,
+    mask_codes, masks = pd.factorize(cannot.astype(np.int64))
+    lookup = np.array([", ".join(n for b, n in enumerate(names) if int(m) >> b & 1) for m in masks], dtype=object)
+    columns = {
+        "entity": np.full(len(rows), entity, dtype=object),
         "id_a": ids_a[i],
         "id_b": ids_b[j],
         "match_probability": np.round(prob, 6),
-        "match_weight": np.round(scored.weight[keep], 3),
+        "match_weight": np.round(scored.weight[rows], 3),
         "band": _band(prob, cannot, settings),
-        "cannot_link": pd.Series(cannot).map(lookup).to_numpy(dtype=object),
-        "names_swapped": scored.compared.swapped[keep],
-        "evidence": _evidence_strings(scored, scored.pattern_index[keep], cannot, settings.penalty),
-    })
+        "cannot_link": lookup[mask_codes] if len(lookup) else np.empty(0, dtype=object),
+        "names_swapped": scored.compared.swapped[rows],
+        "evidence": _evidence_strings(scored, scored.pattern_index[rows], cannot, settings.penalty),
+    }
     for k, c in enumerate(comps):
-        frame[f"{c.name}_score"] = np.round(scored.compared.scores[keep, k], 4)
-        lv = scored.compared.levels[keep, k]
-        w = np.where(lv >= 0, weights[k][np.maximum(lv, 0)], np.nan)
-        frame[f"{c.name}_weight"] = np.round(w, 3)
-    return frame.sort_values("match_probability", ascending=False, ignore_index=True)
+        columns[f"{c.name}_score"] = np.round(scored.compared.scores[rows, k], 4)
+        lv = scored.compared.levels[rows, k]
+        w = np.asarray(weights[k], dtype=np.float32)[np.maximum(lv, 0)]
+        columns[f"{c.name}_weight"] = np.round(np.where(lv >= 0, w, np.float32(np.nan)), 3)
+    return pd.DataFrame(columns, copy=False)
 
 
 def _record_meta(table, ids: pd.Series) -> pd.DataFrame:

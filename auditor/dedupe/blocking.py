@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from auditor.dedupe import normalize as nz
 from auditor.errors import ConfigError
 
 
@@ -34,36 +35,64 @@ class BlockingStats:
         return 1.0 - self.candidate_pairs / self.possible_pairs if self.possible_pairs else 0.0
 
 
-def _key_values(features: pd.DataFrame, key: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]] | None:
-    """(record positions, key text) for one key; several rows per record for multi-valued parts (phone)."""
-    parts: list[list[pd.Series]] = []
-    for part in key:
-        name, _, width = part.partition(":")
-        if name == "phone":
-            cols = [c for c in features.columns if c.startswith("phone_")]
-        else:
-            cols = [name] if name in features.columns else []
-        if not cols:
-            return None
-        series = [features[c].astype("string") for c in cols]
-        if width:
-            series = [s.str.slice(0, int(width)) for s in series]
-        parts.append(series)
+def _part_codes(features: pd.DataFrame, part: str, cache: dict) -> tuple[list[np.ndarray], int] | None:
+    """Integer codes (-1 = missing) of one key part, one array per feature column it stands for
+    (several for `phone`), over one shared vocabulary; and the vocabulary's size."""
+    if part in cache:
+        return cache[part]
+    name, _, width = part.partition(":")
+    if name == "phone":
+        cols = [c for c in features.columns if c.startswith("phone_")]
+    else:
+        cols = [name] if name in features.columns else []
+    if not cols:
+        cache[part] = None
+        return None
+    joined = pd.concat([features[c] for c in cols], ignore_index=True) if len(cols) > 1 else features[cols[0]]
+    codes, uniques = pd.factorize(joined.to_numpy(dtype=object), use_na_sentinel=True)
+    codes = codes.astype(np.int64)
+    size = len(uniques)
+    if width:
+        cut = nz.strings(pd.Series(uniques, dtype=object)).str.slice(0, int(width))
+        remap, cut_uniques = pd.factorize(cut.to_numpy(dtype=object), use_na_sentinel=True)
+        remap = np.append(remap.astype(np.int64), -1)
+        codes = remap[codes]
+        size = len(cut_uniques)
     n = len(features)
-    positions = np.arange(n)
-    combos: list[tuple[np.ndarray, pd.Series]] = [(positions, pd.Series([""] * n, dtype="string"))]
-    for series in parts:
-        nxt = []
-        for pos, text in combos:
-            for s in series:
-                value = s.to_numpy()[pos]
-                nxt.append((pos, text.reset_index(drop=True) + "\x1f" + pd.Series(value, dtype="string")))
-        combos = nxt
-    out = []
-    for pos, text in combos:
-        ok = text.notna().to_numpy()
-        out.append((pos[ok], text[ok].to_numpy(dtype=object)))
+    out = ([codes[k * n:(k + 1) * n] for k in range(len(cols))], max(size, 1))
+    cache[part] = out
     return out
+
+
+def _key_values(features: pd.DataFrame, key: Sequence[str], cache: dict | None = None
+                ) -> tuple[np.ndarray, np.ndarray] | None:
+    """(record positions, integer key code) for one key; several rows per record for multi-valued
+    parts (phone). Records with any part missing are left out."""
+    cache = {} if cache is None else cache
+    parts = []
+    for part in key:
+        coded = _part_codes(features, part, cache)
+        if coded is None:
+            return None
+        parts.append(coded)
+    n = len(features)
+    pos_list = [np.arange(n, dtype=np.int64)]
+    code_list = [np.zeros(n, dtype=np.int64)]
+    for columns, size in parts:
+        next_pos, next_code = [], []
+        for pos, code in zip(pos_list, code_list, strict=True):
+            for column in columns:
+                value = column[pos]
+                ok = value >= 0
+                next_pos.append(pos[ok])
+                next_code.append(code[ok] * size + value[ok])
+        # compact the combined codes jointly (same key value -> same code) so that they never overflow
+        lengths = [len(c) for c in next_code]
+        inverse = pd.factorize(np.concatenate(next_code))[0].astype(np.int64)
+        bounds = np.cumsum([0, *lengths])
+        pos_list = next_pos
+        code_list = [inverse[bounds[k]:bounds[k + 1]] for k in range(len(lengths))]
+    return np.concatenate(pos_list), np.concatenate(code_list)
 
 
 def block_pairs(
@@ -128,22 +157,21 @@ def candidate_pairs(
         order = np.arange(n)
     encoded: list[np.ndarray] = []
     usable = 0
+    cache: dict = {}
     for key in keys:
         label = "+".join(key)
-        values = _key_values(features, key)
+        values = _key_values(features, key, cache)
         if values is None:
             continue
         usable += 1
         stats.keys.append(label)
-        records = np.concatenate([p for p, _ in values])
-        texts = np.concatenate([t for _, t in values])
-        codes = pd.factorize(texts)[0]
+        records, codes = values
         a, b, oversized = block_pairs(records, codes, order[records], max_block, window)
         if source is not None:
             cross = source[a] != source[b]
             a, b = a[cross], b[cross]
         stats.oversized_blocks += oversized
-        pair = np.unique(a * np.int64(n) + b)
+        pair = pd.unique(a * np.int64(n) + b)
         stats.pairs_per_key[label] = len(pair)
         encoded.append(pair)
     if keys and not usable:
@@ -152,7 +180,7 @@ def candidate_pairs(
             + "; ".join("+".join(k) for k in keys)
             + f" (features: {', '.join(features.columns)})"
         )
-    pairs = np.unique(np.concatenate(encoded)) if encoded else np.empty(0, dtype=np.int64)
+    pairs = np.sort(pd.unique(np.concatenate(encoded))) if encoded else np.empty(0, dtype=np.int64)
     i, j = pairs // n, pairs % n
     stats.candidate_pairs = len(pairs)
     if source is None:

@@ -21,6 +21,8 @@ import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 
+from auditor.dedupe import normalize as nz
+
 PairScorer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
@@ -32,25 +34,58 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return connected_components(graph, directed=False)[1]
 
 
-def _agglomerate(members: np.ndarray, prob: dict[tuple[int, int], float], cannot: set[tuple[int, int]],
-                 threshold: float) -> list[list[int]]:
-    groups: dict[int, list[int]] = {int(m): [int(m)] for m in members}
-    owner = {int(m): int(m) for m in members}
-    edges = sorted(((p, a, b) for (a, b), p in prob.items() if p >= threshold), reverse=True)
-    for _, a, b in edges:
-        ga, gb = owner[a], owner[b]
-        if ga == gb:
+def _agglomerate(a: np.ndarray, b: np.ndarray, p: np.ndarray, veto: np.ndarray) -> list[list[int]]:
+    """Groups built over the edges (a, b, p), strongest first (ties: larger ids first), refusing
+    to join two groups when a veto pair lies across them. `veto` holds the cannot-link pairs as
+    (x, y) rows; edges and vetoes of many components may be given at once."""
+    order = np.lexsort((-b, -a, -p))
+    members = np.unique(np.concatenate([a, b, veto.ravel()]))
+    la = np.searchsorted(members, a[order]).tolist()
+    lb = np.searchsorted(members, b[order]).tolist()
+    m = len(members)
+    groups: list[list[int] | None] = [[k] for k in range(m)]
+    owner = list(range(m))
+    vetoed: list[set[int]] = [set() for _ in range(m)]
+    for x, y in np.searchsorted(members, veto).tolist():
+        vetoed[x].add(y)
+        vetoed[y].add(x)
+    for x, y in zip(la, lb, strict=True):
+        gx, gy = owner[x], owner[y]
+        if gx == gy or gy in vetoed[gx]:
             continue
-        cross = [(x, y) if x < y else (y, x) for x in groups[ga] for y in groups[gb]]
-        if any(c in cannot for c in cross):
-            continue
-        if not any(c in prob for c in cross):
-            continue
-        keep, gone = (ga, gb) if len(groups[ga]) >= len(groups[gb]) else (gb, ga)
-        for x in groups[gone]:
-            owner[x] = keep
-        groups[keep].extend(groups.pop(gone))
-    return list(groups.values())
+        keep, gone = (gx, gy) if len(groups[gx]) >= len(groups[gy]) else (gy, gx)
+        moving = groups[gone]
+        for z in moving:
+            owner[z] = keep
+        groups[keep].extend(moving)
+        groups[gone] = None
+        moved = vetoed[gone]
+        if moved:
+            vetoed[keep] |= moved
+            for h in moved:
+                vh = vetoed[h]
+                vh.discard(gone)
+                vh.add(keep)
+            vetoed[gone] = set()
+    ids = members.tolist()
+    return [[ids[k] for k in g] for g in groups if g is not None]
+
+
+def _internal_pairs(labels: np.ndarray, groups: np.ndarray, sizes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every pair (x < y) of records inside the given components, generated size class by size class."""
+    member = np.flatnonzero(np.isin(labels, groups))
+    order = member[np.argsort(labels[member], kind="stable")]
+    lab = labels[order]
+    starts = np.flatnonzero(np.r_[True, lab[1:] != lab[:-1]]) if len(lab) else np.empty(0, np.int64)
+    counts = sizes[lab[starts]] if len(starts) else np.empty(0, np.int64)
+    out_a, out_b = [np.empty(0, np.int64)], [np.empty(0, np.int64)]
+    for size in np.unique(counts):
+        first = starts[counts == size]
+        ta, tb = np.triu_indices(int(size), 1)
+        out_a.append(order[(first[:, None] + ta).ravel()])
+        out_b.append(order[(first[:, None] + tb).ravel()])
+    x, y = np.concatenate(out_a).astype(np.int64), np.concatenate(out_b).astype(np.int64)
+    return np.minimum(x, y), np.maximum(x, y)
 
 
 def build_clusters(
@@ -63,7 +98,12 @@ def build_clusters(
     scorer: PairScorer | None,
     max_cluster_size: int = 50,
 ) -> np.ndarray:
-    """Cluster label per record (-1 = no duplicate), after the chaining guard."""
+    """Cluster label per record (-1 = no duplicate), after the chaining guard.
+
+    Everything is done on whole arrays: components by scipy, the internal pairs of every
+    component of three or more by size class, their scores in one call of `scorer`; only the
+    components that hold a vetoing cannot-link pair go through the (small) agglomeration loop.
+    """
     keep = probability >= threshold
     a, b, p = i[keep], j[keep], probability[keep]
     labels = components(n, a, b)
@@ -82,48 +122,44 @@ def build_clusters(
     big = np.flatnonzero(sizes >= 3)
     if not len(big):
         return out
-    next_label = int(labels.max()) + 1
+    # the known pairs inside those components (any probability) ...
     inside = (sizes[labels[i]] >= 3) & (labels[i] == labels[j])
-    known = {(int(x), int(y)): (float(p), int(c)) for x, y, p, c in zip(
-        i[inside].tolist(), j[inside].tolist(), probability[inside].tolist(), cannot[inside].tolist(), strict=True)}
-    missing_a, missing_b = [], []
-    groups = {int(g): np.flatnonzero(labels == g) for g in big} if len(big) < 2000 else None
-    if groups is None:
-        order = np.argsort(labels, kind="stable")
-        bounds = np.searchsorted(labels[order], big)
-        groups = {int(g): order[s:s + sizes[g]] for g, s in zip(big, bounds, strict=True)}
-    for members in groups.values():
-        if len(members) > max_cluster_size or scorer is None:
-            continue
-        for x_pos in range(len(members)):
-            for y_pos in range(x_pos + 1, len(members)):
-                pair = (int(members[x_pos]), int(members[y_pos]))
-                if pair not in known:
-                    missing_a.append(pair[0])
-                    missing_b.append(pair[1])
-    if missing_a and scorer is not None:
-        pa, pc = scorer(np.array(missing_a), np.array(missing_b))
-        for x, y, p, c in zip(missing_a, missing_b, pa, pc, strict=True):
-            known[(x, y)] = (float(p), int(c))
-    by_group: dict[int, dict[tuple[int, int], float]] = {}
-    cannot_by_group: dict[int, set[tuple[int, int]]] = {}
-    for (x, y), (p, c) in known.items():
-        g = int(labels[x])
-        by_group.setdefault(g, {})[(x, y)] = p
-        if c and p < threshold:  # a cannot-link pair that still matches despite its penalty does not veto
-            cannot_by_group.setdefault(g, set()).add((x, y))
-    for g, members in groups.items():
-        if not cannot_by_group.get(g) and len(members) <= max_cluster_size:
-            out[members] = next_label  # no cannot-link inside: the component stands as it is
+    ka = np.minimum(i[inside], j[inside]).astype(np.int64)
+    kb = np.maximum(i[inside], j[inside]).astype(np.int64)
+    kp = probability[inside].astype(np.float64)
+    kc = cannot[inside].astype(np.int64)
+    # ... and the missing ones, scored in bulk
+    if scorer is not None:
+        checkable = big[sizes[big] <= max_cluster_size]
+        xa, xb = _internal_pairs(labels, checkable, sizes)
+        known = np.unique(ka * np.int64(n) + kb)
+        wanted = xa * np.int64(n) + xb
+        pos = np.searchsorted(known, wanted)
+        missing = (pos >= len(known)) | (known[np.minimum(pos, max(len(known) - 1, 0))] != wanted) \
+            if len(known) else np.ones(len(wanted), dtype=bool)
+        if missing.any():
+            ma, mb = xa[missing], xb[missing]
+            mp, mc = scorer(ma, mb)
+            ka, kb = np.r_[ka, ma], np.r_[kb, mb]
+            kp = np.r_[kp, np.asarray(mp, dtype=np.float64)]
+            kc = np.r_[kc, np.asarray(mc, dtype=np.int64)]
+    # a cannot-link pair that still matches despite its penalty does not veto
+    veto = (kc != 0) & (kp < threshold)
+    troubled = np.unique(labels[ka[veto]])
+    troubled = np.union1d(troubled, big[sizes[big] > max_cluster_size])
+    if not len(troubled):
+        return out  # no cannot-link inside any component: they all stand as they are
+    in_troubled = np.isin(labels[ka], troubled)
+    edge = in_troubled & (kp >= threshold)
+    groups = _agglomerate(ka[edge], kb[edge], kp[edge], np.stack([ka[in_troubled & veto], kb[in_troubled & veto]],
+                                                                   axis=1))
+    members = np.flatnonzero(np.isin(labels, troubled))
+    out[members] = -1
+    next_label = int(labels.max()) + 1
+    for part in groups:
+        if len(part) >= 2:
+            out[part] = next_label
             next_label += 1
-            continue
-        parts = _agglomerate(members, by_group.get(g, {}), cannot_by_group.get(g, set()), threshold)
-        for part in parts:
-            if len(part) < 2:
-                out[part] = -1
-            else:
-                out[part] = next_label
-                next_label += 1
     return out
 
 
@@ -168,7 +204,9 @@ def merge_plan(frame: pd.DataFrame, ids: pd.Series, labels: np.ndarray, is_maste
     """One row per cluster and field where the members disagree or the master is empty.
 
     The master's value survives; an empty master field is filled from the most recently updated
-    member that has it. Discarded values are listed so that nothing is lost silently.
+    member that has it. Discarded values are listed so that nothing is lost silently. Computed
+    field by field over the cluster members sorted once (cluster, master first, most recent
+    first), with reductions per cluster: no long table of every member and field.
     """
     columns = ["cluster_id", "master_id", "merged_ids", "field", "surviving_value", "source_record_id", "reason",
                "discarded_values"]
@@ -176,48 +214,60 @@ def merge_plan(frame: pd.DataFrame, ids: pd.Series, labels: np.ndarray, is_maste
     if not len(member):
         return pd.DataFrame(columns=columns)
     fields = [c for c in frame.columns if c not in exclude]
-    sub = frame.iloc[member][fields].astype("string")
-    recency = _times(frame.iloc[member], "updated_at")
-    long = pd.DataFrame({
-        "pos": np.repeat(np.arange(len(member)), len(fields)),
-        "field": np.tile(np.array(fields, dtype=object), len(member)),
-        "value": sub.to_numpy(dtype=object).ravel(),
-    })
-    long["value"] = long["value"].where(pd.notna(long["value"]), None)
-    long["cluster_id"] = cluster_ids[member][long["pos"].to_numpy()]
-    long["record_id"] = ids.to_numpy()[member][long["pos"].to_numpy()]
-    long["is_master"] = is_master[member][long["pos"].to_numpy()]
-    long["recency"] = np.nan_to_num(recency, nan=-1e30)[long["pos"].to_numpy()]
-    long = long[long["value"].notna() & (long["value"].astype(str).str.strip() != "")]
-    stats = long.groupby(["cluster_id", "field"], sort=False)["value"].nunique()
-    master_has = long[long["is_master"]].set_index(["cluster_id", "field"])["value"]
-    interesting = stats[(stats > 1) | ~stats.index.isin(master_has.index)].index
-    if not len(interesting):
-        return pd.DataFrame(columns=columns)
-    long = long.set_index(["cluster_id", "field"]).loc[interesting].reset_index()
-    long = long.sort_values(["cluster_id", "field", "is_master", "recency"], ascending=[True, True, False, False])
-    win = long.drop_duplicates(["cluster_id", "field"])
-    masters = pd.Series(ids.to_numpy()[is_master], index=cluster_ids[is_master])
-    members_by_cluster = _join_groups(cluster_ids[member], ids.to_numpy()[member], ";")
-    joined = long.merge(win[["cluster_id", "field", "value"]].rename(columns={"value": "win"}),
-                        on=["cluster_id", "field"])
-    lost = joined[joined["value"] != joined["win"]]
-    discarded = _join_groups(lost["cluster_id"].astype(str).to_numpy() + "\x1f" + lost["field"].astype(str).to_numpy(),
-                             (lost["record_id"] + ": " + lost["value"].astype(str)).to_numpy(dtype=object), "; ")
+    recency = np.nan_to_num(_times(frame.iloc[member], "updated_at"), nan=-1e30)
+    ccode, cuniq = pd.factorize(pd.Series(cluster_ids[member], dtype=object), sort=True)
+    mast = is_master[member]
+    order = np.lexsort((-recency, ~mast, ccode))
+    rows_m = member[order]
+    cc, ms = ccode[order], mast[order]
+    id_arr = ids.to_numpy(dtype=object)
+    rid = id_arr[rows_m]
+    cuniq = np.asarray(cuniq, dtype=object)
+    masters = pd.Series(id_arr[is_master], index=cluster_ids[is_master])
+    masters = masters[~masters.index.duplicated()].reindex(cuniq).to_numpy(dtype=object)
+    merged = _join_groups(cluster_ids[member], id_arr[member], ";").reindex(cuniq).to_numpy(dtype=object)
     label = {"most_complete": "most complete", "most_recent": "most recently active", "oldest": "oldest"}[rule]
-    plan = pd.DataFrame({
-        "cluster_id": win["cluster_id"].to_numpy(),
-        "master_id": masters.reindex(win["cluster_id"]).to_numpy(),
-        "merged_ids": members_by_cluster.reindex(win["cluster_id"]).to_numpy(),
-        "field": win["field"].to_numpy(),
-        "surviving_value": win["value"].to_numpy(),
-        "source_record_id": win["record_id"].to_numpy(),
-        "reason": np.where(win["is_master"].to_numpy(), f"value of the master record ({label})",
-                           "master is empty: most recently updated member that has it"),
-    })
-    key = plan["cluster_id"].astype(str) + "\x1f" + plan["field"].astype(str)
-    plan["discarded_values"] = discarded.reindex(key).fillna("").to_numpy()
-    return plan[columns].sort_values(["cluster_id", "field"], ignore_index=True)
+    from_master, from_other = f"value of the master record ({label})", \
+        "master is empty: most recently updated member that has it"
+    parts = []
+    for name in fields:
+        text = nz.strings(frame[name].iloc[rows_m])
+        has = (text.notna() & (text.str.strip().str.len() > 0)).fillna(False).to_numpy(dtype=bool)
+        if not has.any():
+            continue
+        rows = np.flatnonzero(has)
+        values = text.to_numpy(dtype=object)[rows]
+        codes = pd.factorize(values)[0]
+        grp = cc[rows]
+        gstart = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
+        first = rows[gstart]
+        differs = np.minimum.reduceat(codes, gstart) != np.maximum.reduceat(codes, gstart)
+        interesting = differs | ~ms[first]
+        if not interesting.any():
+            continue
+        win_row = gstart[interesting]
+        g = grp[win_row]
+        # discarded: the other values of the interesting clusters, "id: value" sorted and joined
+        per_row_win = np.repeat(codes[gstart], np.diff(np.r_[gstart, len(rows)]))
+        per_row_interesting = np.repeat(interesting, np.diff(np.r_[gstart, len(rows)]))
+        lost = per_row_interesting & (codes != per_row_win)
+        discarded = pd.Series(dtype=object)
+        if lost.any():
+            discarded = _join_groups(grp[lost], rid[rows[lost]] + ": " + values[lost], "; ")
+        parts.append(pd.DataFrame({
+            "cluster_id": cuniq[g],
+            "master_id": masters[g],
+            "merged_ids": merged[g],
+            "field": name,
+            "surviving_value": values[win_row],
+            "source_record_id": rid[first[interesting]],
+            "reason": np.where(ms[first[interesting]], from_master, from_other),
+            "discarded_values": discarded.reindex(g).fillna("").to_numpy(dtype=object),
+        }))
+    if not parts:
+        return pd.DataFrame(columns=columns)
+    plan = pd.concat(parts, ignore_index=True)
+    return plan[columns].sort_values(["cluster_id", "field"], ignore_index=True, kind="stable")
 
 
 def _join_groups(keys: np.ndarray, values: np.ndarray, sep: str) -> pd.Series:

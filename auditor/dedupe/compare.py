@@ -72,7 +72,7 @@ def pair_similarity(
         a, b = ca[diff].astype(np.int64), cb[diff].astype(np.int64)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
         size = np.int64(len(uniques))
-        keys, inverse = np.unique(lo * size + hi, return_inverse=True)
+        inverse, keys = pd.factorize(lo * size + hi)
         left, right = uniques[keys // size].tolist(), uniques[keys % size].tolist()
         sims = process.cpdist(left, right, scorer=scorer, workers=-1, dtype=np.float32)
         out[diff] = np.asarray(sims, dtype=np.float32)[inverse]

@@ -79,7 +79,7 @@ def _digits_date(values: pd.Series) -> pd.Series:
     parsed = nz.dates(values)
     out = parsed.str.replace("-", "", regex=False).astype(object) if len(parsed) else parsed
     if not pd.api.types.is_datetime64_any_dtype(values):
-        raw = pd.Series(values, copy=False).astype("string").str.replace(r"[^0-9]", "", regex=True)
+        raw = nz.strings(values).str.replace(r"[^0-9]", "", regex=True)
         raw = raw.mask(raw.str.len() == 0).astype(object)
         out = pd.Series(out, index=values.index, dtype=object).where(pd.Series(out).notna().to_numpy(), raw)
     return out.where(pd.notna(out), None)
@@ -122,7 +122,7 @@ def prepare(
 
     regions = frame["country"] if "country" in frame.columns else None
     if regions is not None:
-        regions = regions.astype("string").str.strip().str.upper().str.slice(0, 2).fillna(default_region)
+        regions = nz.strings(regions).str.strip().str.upper().str.slice(0, 2).fillna(default_region)
     person_fields = [c for c in present if roles.get(c) is Role.PERSON_NAME and c not in fields]
     profile = "person" if person_fields else "company"
     if "first_name" in person_fields and "last_name" in person_fields:
@@ -152,7 +152,7 @@ def prepare(
     for k, column in enumerate(email_cols):
         name = "email" if k == 0 else f"email_{k}"
         e = nz.emails(frame[column])
-        parts = e.astype("string").str.rpartition("@")
+        parts = nz.strings(e).str.rpartition("@")
         local = parts[0]
         role = local.str.replace(r"[_\-]", ".", regex=True).str.split(".").str[0].isin(nz.ROLE_LOCAL_PARTS)
         feats[name] = e
@@ -206,6 +206,6 @@ def prepare(
     features = pd.DataFrame(feats, index=index)
     if ids is None:
         pk = model.primary_key if model else None
-        ids = frame[pk].astype("string") if pk and pk in frame.columns else pd.Series(
+        ids = nz.strings(frame[pk]) if pk and pk in frame.columns else pd.Series(
             [f"row:{i + 1}" for i in range(len(frame))], index=index, dtype="string")
     return Prepared(entity, features, comps, profile, ids.astype(str), list(cannot_link_fields or []))

@@ -38,6 +38,20 @@ def fold(text: str) -> str:
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
 
 
+STRING = "string[pyarrow]"
+"""Arrow-backed strings with NA semantics: the `.str` methods run as Arrow kernels on pandas 2 and 3."""
+
+
+def strings(values: pd.Series) -> pd.Series:
+    """`values` as Arrow-backed strings (missing stays <NA>; other cells become their `str`)."""
+    s = pd.Series(values, copy=False)
+    if s.dtype == STRING:
+        return s
+    if s.dtype == object:
+        s = s.where(s.notna(), None)
+    return s.astype(STRING)
+
+
 def by_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
     """Apply a scalar normalizer to the distinct non-blank values and map back (object dtype, None for blanks)."""
     s = pd.Series(values, copy=False)
@@ -179,7 +193,7 @@ def email(value: str | None) -> str | None:
 
 def emails(values: pd.Series) -> pd.Series:
     """Column form of `email` with Arrow string kernels."""
-    s = pd.Series(values, copy=False).astype("string").str.strip().str.lower().str.removeprefix("mailto:")
+    s = strings(values).str.strip().str.lower().str.removeprefix("mailto:")
     parts = s.str.rpartition("@")
     local, at, domain = parts[0], parts[1], parts[2].str.strip(".")
     domain = domain.mask(domain == "googlemail.com", "gmail.com")
@@ -236,19 +250,19 @@ def phones(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series:
     """Column form of `phone`: E.164 for the usual spellings (digits, spaces, dashes, dots, slashes,
     parentheses, a leading + or 00), computed with Arrow kernels from the region's calling code and
     national prefix. Values with letters (extensions, 'n/a') go through phonenumbers one by one."""
-    s = pd.Series(values, copy=False).astype("string").str.strip()
+    s = strings(values).str.strip()
     n = len(s)
     if isinstance(regions, str):
-        region = pd.Series(regions.upper(), index=s.index, dtype="string")
+        region = pd.Series(regions.upper(), index=s.index, dtype=STRING)
     else:
-        region = pd.Series(regions, copy=False).astype("string").str.strip().str.upper()
-    simple = s.str.fullmatch(r"\+?[0-9 \-./()\u00a0]{3,30}").fillna(False)
+        region = strings(regions).str.strip().str.upper()
+    simple = s.str.fullmatch("\\+?[0-9 \\-./()\u00a0]{3,30}").fillna(False)
     digits = s.str.replace(r"[^0-9]", "", regex=True)
     plus = s.str.startswith("+").fillna(False)
     idd = (~plus) & digits.str.startswith("00").fillna(False)
     digits = digits.mask(idd, digits.str.slice(2))
     international = plus | idd
-    out = pd.Series(pd.NA, index=s.index, dtype="string")
+    out = pd.Series(pd.NA, index=s.index, dtype=STRING)
     out = out.mask(international & simple, "+" + digits)
     national = simple & ~international
     if national.any():
@@ -366,7 +380,7 @@ def postal_code(value: str | None) -> str | None:
 
 
 def postal_codes(values: pd.Series) -> pd.Series:
-    s = pd.Series(values, copy=False).astype("string").str.replace(r"[^0-9A-Za-z]", "", regex=True).str.upper()
+    s = strings(values).str.replace(r"[^0-9A-Za-z]", "", regex=True).str.upper()
     s = s.mask(s.str.len() == 0)
     out = s.astype(object)
     return out.where(out.notna(), None)
@@ -386,7 +400,7 @@ def date(value: object) -> str | None:
 def dates(values: pd.Series) -> pd.Series:
     s = pd.Series(values, copy=False)
     if not pd.api.types.is_datetime64_any_dtype(s):
-        s = pd.to_datetime(s.astype("string"), errors="coerce", format="mixed")
+        s = pd.to_datetime(strings(s), errors="coerce", format="mixed")
     out = s.dt.strftime("%Y-%m-%d").astype(object)
     return out.where(s.notna(), None)
 
@@ -410,7 +424,7 @@ def exact(value: object) -> str | None:
 
 
 def exacts(values: pd.Series) -> pd.Series:
-    s = pd.Series(values, copy=False).astype("string").str.strip().str.lower()
+    s = strings(values).str.strip().str.lower()
     s = s.mask(s.str.len() == 0)
     out = s.astype(object)
     return out.where(out.notna(), None)

@@ -48,10 +48,18 @@ def _order(features: pd.DataFrame) -> np.ndarray:
     parts = [c for c in ("last", "first", "company", "email", "postal_code") if c in features.columns]
     if not parts:
         return np.arange(len(features))
-    text = features[parts[0]].astype("string").fillna("")
-    for c in parts[1:]:
-        text = text + "\x1f" + features[c].astype("string").fillna("")
-    return pd.factorize(text, sort=True)[0]
+    # dense rank of the tuple of parts (missing first), from per-column sorted codes
+    codes = [pd.factorize(features[c], sort=True, use_na_sentinel=True)[0] for c in parts]
+    idx = np.lexsort(codes[::-1])
+    change = np.zeros(len(idx), dtype=bool)
+    if len(idx):
+        change[0] = True
+        for col in codes:
+            s = col[idx]
+            change[1:] |= s[1:] != s[:-1]
+    rank = np.empty(len(idx), dtype=np.int64)
+    rank[idx] = np.cumsum(change) - 1
+    return rank
 
 
 def _random_pairs(
