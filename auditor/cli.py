@@ -81,6 +81,10 @@ def check(
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="what to print")] = OutputFormat.text,
     out: Annotated[Path | None, typer.Option(help="write result.json, findings.csv, junit.xml here")] = None,
     show_mapping: Annotated[bool, typer.Option(help="print the column mapping and notes")] = False,
+    ge_suite: Annotated[
+        list[Path] | None,
+        typer.Option("--ge-suite", help="Great Expectations suite JSON to run as part of the audit (repeatable)"),
+    ] = None,
 ) -> None:
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
     from auditor.io import write_text
@@ -94,7 +98,7 @@ def check(
     if fail_on is not None:
         audit_config.gate.fail_on = fail_on.value
     with progress_reporter() as report:
-        result = run_check(path, audit_config, extra_rules=rules or (), progress=report)
+        result = run_check(path, audit_config, extra_rules=rules or (), progress=report, ge_suites=ge_suite or ())
     if out is not None:
         write_text(out / "result.json", json_report.render(result))
         findings_csv.write(result.findings, out / "findings.csv")
@@ -116,7 +120,16 @@ def render_mapping(tables: list[dict]) -> None:
     from rich.table import Table
 
     for table in tables:
-        view = Table(title=f"{table['source']} -> {table['entity']} ({table['rows']:,} rows)", title_justify="left")
+        detected = table.get("detection")
+        why = (
+            f"; {detected['reason']}, confidence {detected['confidence']:.2f}"
+            + (f", {detected['crm']} export" if detected.get("crm") else "")
+            if detected
+            else ""
+        )
+        view = Table(
+            title=f"{table['source']} -> {table['entity']} ({table['rows']:,} rows{why})", title_justify="left"
+        )
         for column in ("column", "field", "how", "confidence"):
             view.add_column(column)
         for c in table["columns"]:
@@ -265,6 +278,51 @@ def metrics(
         sys.stdout.write(to_json(results))
     else:
         stdout.print(table(results, f"Metrics of {path}" + (f" ({period})" if period else "")))
+
+
+@app.command("export-ge")
+def export_ge(
+    out: Annotated[Path, typer.Option(help="directory for <entity>.json suites and unsupported.json/.md")],
+    rules: Annotated[list[Path] | None, typer.Option("--rules", "-r", help="extra rule pack (repeatable)")] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config (packs, as_of)")] = None,
+    no_core: Annotated[bool, typer.Option("--no-core", help="leave out the core pack")] = False,
+    exact_only: Annotated[
+        bool, typer.Option("--exact-only", help="leave out expectations that only approximate their rule")
+    ] = False,
+) -> None:
+    """Write rule packs as Great Expectations (GX Core 1.x) suites, one per entity; list what GX cannot express."""
+    from auditor.checks.packs import load_rules
+    from auditor.config import load_config
+    from auditor.interop.ge import export_suites, write_export
+
+    audit_config = load_config(config)
+    packs = [*audit_config.rule_paths, *(rules or ())]
+    loaded = load_rules(
+        packs, include_core=audit_config.core_rules and not no_core, extra_fields=audit_config.extra_field_names
+    )
+    export = export_suites(loaded, audit_config.as_of, include_approximate=not exact_only)
+    written = write_export(export, out)
+    table = export.parity_table()
+    counts = {p: sum(r["parity"] == p for r in table) for p in ("exact", "approximate", "none")}
+    stdout.print(
+        f"{len(table)} rules: {counts['exact']} exact, {counts['approximate']} approximate, "
+        f"{counts['none']} without a GX equivalent (see {out / 'unsupported.md'})"
+    )
+    stdout.print(f"[dim]wrote {', '.join(str(w) for w in written)}[/]")
+
+
+@app.command()
+def init(
+    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL")],
+    out: Annotated[Path | None, typer.Option(help="where to write (default: PATH/crm-audit.yaml)")] = None,
+    force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
+) -> None:
+    """Write a commented starter crm-audit.yaml from what the auditor detects in the export, to edit."""
+    from auditor.interop.starter import write_starter
+
+    written = write_starter(path, out, force=force)
+    stdout.print(f"wrote {written}: check it, edit it, then run crm-audit check {path}")
+
 
 def main(argv: list[str] | None = None) -> int:
     try:

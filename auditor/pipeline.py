@@ -34,6 +34,7 @@ def check(
     *,
     extra_rules: Sequence[str | Path] = (),
     progress: Progress | None = None,
+    ge_suites: Sequence[str | Path] = (),  # Great Expectations suites run as part of the audit (auditor.interop)
 ) -> AuditResult:
     """Audit the export at `path` (directory, file or SQLAlchemy URL) against the rule packs."""
     config = config or resolve_config(path, None)
@@ -45,6 +46,12 @@ def check(
     checked = run_checks(
         export.tables, rules, as_of=config.as_of, default_region=config.default_region, progress=progress
     )
+    # -- begin Great Expectations hook: failed expectations of --ge-suite files become findings and outcomes
+    if ge_suites:
+        from auditor.interop.ge import run_suites
+
+        checked = run_suites(ge_suites, export.tables, checked)
+    # -- end Great Expectations hook
     findings, outcomes = checked.findings, list(checked.outcomes)
     duplicates = None
     if config.dedupe is not None:

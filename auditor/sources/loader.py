@@ -22,7 +22,7 @@ from auditor.sources.json_reader import read_json, read_jsonl
 from auditor.sources.mapping import map_columns
 from auditor.sources.parquet_reader import read_parquet
 from auditor.sources.raw import RawRead
-from auditor.sources.table import ColumnMapping, LoadedExport, SourceOptions, Table
+from auditor.sources.table import ColumnMapping, Detected, LoadedExport, SourceOptions, Table
 from auditor.sources.values import check_user_values, map_enum_values
 
 Progress = Callable[[str, int, int], None]
@@ -68,7 +68,7 @@ def load_export(
             notes.append(f"{read.source}: skipped, its name and headers match no CRM entity")
             continue
         notes.append(f"{read.source}: {detection.entity} ({detection.reason}; confidence {detection.confidence:.2f})")
-        table = _table(read, detection.entity, options, notes)
+        table = _table(read, detection, options, notes)
         if table.raw.empty:
             notes.append(f"{read.source}: no data rows (header only)")
         tables.setdefault(detection.entity, []).append(table)
@@ -192,7 +192,8 @@ def _matches(pattern: str, read: RawRead, root: Path | None) -> bool:
     return any(fnmatch(c, pattern) or fnmatch(c.lower(), pattern.lower()) for c in candidates)
 
 
-def _table(read: RawRead, entity_name: str, options: SourceOptions, notes: list[str]) -> Table:
+def _table(read: RawRead, detection: Detection, options: SourceOptions, notes: list[str]) -> Table:
+    entity_name = detection.entity
     extras = options.extra_fields.get(entity_name, {})
     mapped = map_columns(entity_name, list(read.frame.columns), read.source, options.mapping.get(entity_name), extras)
     notes.extend(mapped.notes)
@@ -231,6 +232,7 @@ def _table(read: RawRead, entity_name: str, options: SourceOptions, notes: list[
         encoding=read.encoding,
         delimiter=read.delimiter,
         values=tuple(values),
+        detection=Detected(detection.confidence, detection.reason, mapped.preset),
     )
 
 
@@ -266,4 +268,5 @@ def _concat(parts: list[Table], notes: list[str]) -> Table:
         delimiter=first.delimiter,
         sources=sources.astype("str"),
         values=tuple(v for p in parts for v in p.values),
+        detection=first.detection,
     )

@@ -63,6 +63,21 @@ class ValueMapping:
         }
 
 
+@dataclass(frozen=True)
+class Detected:
+    """How a file's entity and CRM were recognized."""
+
+    confidence: float
+    """0-1: 1.0 set in the config or the entity's own name, 0.95 a CRM's export file pattern, 0.9 a
+    name containing the entity, 0.6 a close spelling, at most 0.8 by headers."""
+    reason: str
+    crm: str | None = None
+    """salesforce, hubspot or pipedrive when headers only that CRM spells claim the file."""
+
+    def as_dict(self) -> dict:
+        return {"confidence": self.confidence, "reason": self.reason, "crm": self.crm}
+
+
 @dataclass
 class Table:
     entity: str
@@ -79,6 +94,8 @@ class Table:
     """Source of each row when the table was concatenated from several files; None when there is one."""
     values: tuple[ValueMapping, ...] = ()
     """Enum values the value maps translated in `frame` (`raw` keeps the file's values)."""
+    detection: Detected | None = None
+    """Why this file (the first one, when concatenated) holds this entity, with what confidence, and its CRM."""
 
     @property
     def missing_fields(self) -> tuple[str, ...]:
@@ -123,6 +140,7 @@ class LoadedExport:
                     for c in t.columns
                 ],
                 "values": [v.as_dict() for v in t.values],
+                **({"detection": t.detection.as_dict()} if t.detection else {}),
             }
             for t in self.tables.values()
         ]

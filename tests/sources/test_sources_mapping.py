@@ -19,7 +19,7 @@ def test_header_key_ignores_case_accents_and_punctuation() -> None:
 
 def test_salesforce_data_loader_exports(fixtures: Path) -> None:
     export = load_export(fixtures / "salesforce")
-    assert sorted(export.tables) == ["accounts", "contacts", "leads", "opportunities"]
+    assert sorted(export.tables) == ["accounts", "campaigns", "contacts", "leads", "opportunities", "tickets"]
     contacts = {c.source_column: (c.field, c.how) for c in export.tables["contacts"].columns}
     assert contacts["Id"] == ("contact_id", "preset:salesforce")
     assert contacts["AccountId"] == ("account_id", "canonical")
@@ -73,7 +73,7 @@ def test_salesforce_folder_holds_each_contact_once(fixtures: Path) -> None:
 
 def test_hubspot_exports(fixtures: Path) -> None:
     export = load_export(fixtures / "hubspot")
-    assert sorted(export.tables) == ["accounts", "contacts", "opportunities"]
+    assert sorted(export.tables) == ["accounts", "contacts", "opportunities", "tickets"]
     contacts = {c.source_column: (c.field, c.how) for c in export.tables["contacts"].columns}
     assert contacts["Record ID"] == ("contact_id", "preset:hubspot")
     assert contacts["Phone Number"] == ("phone", "preset:hubspot")

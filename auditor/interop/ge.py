@@ -1,0 +1,677 @@
+"""Great Expectations (GX Core 1.x): rule packs as expectation suites, and GX suites in an audit.
+
+Export (`export_suites`, `crm-audit export-ge`): each rule becomes the GX expectations that give
+the same verdict on the same data, where GX can say it faithfully. Every rule gets a parity:
+
+- `exact`: the expectations fail on exactly the records the auditor reports (the tests run GX on
+  fixtures/acme and compare rule by rule);
+- `approximate`: exported, but GX judges differently in stated cases (the reason says which);
+- `none`: not exported; GX has no equivalent (cross-table checks, validators that are code).
+
+Both suites and checks run on the *typed table*: canonical column names (`stage`, `close_date`),
+values typed by the model, enum values translated by the value maps. `gx_frame(table)` returns
+it in the dtypes GX handles (text as object, dates as datetime64[ns]).
+
+Suites: one per entity, named `crm_audit.<entity>`, with `meta.entity`; each expectation has
+`meta` with the rule id, field, severity, dimension and parity. The JSON is GX's own suite
+format (`ExpectationSuite.to_json_dict()`), loadable by `gx.ExpectationSuite(**json.load(f))`.
+
+Running a suite (`run_suites`, `crm-audit check --ge-suite FILE`): the suite's entity is its
+`meta.entity`, else the last dot-separated part of its name (`crm_audit.contacts`, `contacts`).
+Each failed expectation becomes findings, rule id `ge:<suite>:<expectation type>:<column>`, one
+per unexpected record (GX's `unexpected_index_list`, result format COMPLETE), severity from
+`meta.severity` (or GX's own `severity`: critical -> error), else warning, dimension by
+expectation type. A failed expectation without rows (row count, column set...) is a failed rule
+outcome without findings; an expectation that raised is an `error` outcome.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from auditor.checks.base import Severity
+from auditor.checks.engine import FINDING_COLUMNS, CheckResult, RuleOutcome, record_ids
+from auditor.checks.rule import Rule
+from auditor.dtypes import as_text
+from auditor.errors import ConfigError, InputError
+from auditor.model import ENTITIES, DType
+
+GX_MISSING = "Great Expectations is not installed: install crm-auditor[ge] (pip install 'crm-auditor[ge]')"
+SUITE_PREFIX = "crm_audit."
+EXACT, APPROXIMATE, NONE = "exact", "approximate", "none"
+_INTEGER_SET_LIMIT = 1000
+
+GX_SEVERITY = {"error": "critical", "warning": "warning", "info": "info"}
+FROM_GX_SEVERITY = {"critical": "error", "warning": "warning", "info": "info"}
+
+DIMENSION_BY_TYPE = {
+    "expect_column_values_to_not_be_null": "completeness",
+    "expect_column_values_to_be_null": "completeness",
+    "expect_column_proportion_of_non_null_values_to_be_between": "completeness",
+    "expect_column_to_exist": "completeness",
+    "expect_column_values_to_be_unique": "uniqueness",
+    "expect_compound_columns_to_be_unique": "uniqueness",
+    "expect_multicolumn_values_to_be_unique": "uniqueness",
+    "expect_select_column_values_to_be_unique_within_record": "uniqueness",
+    "expect_column_pair_values_a_to_be_greater_than_b": "consistency",
+    "expect_column_pair_values_to_be_equal": "consistency",
+    "expect_column_pair_values_to_be_in_set": "consistency",
+    "expect_multicolumn_sum_to_equal": "consistency",
+    "expect_column_values_to_be_increasing": "consistency",
+    "expect_column_values_to_be_decreasing": "consistency",
+}
+"""Dimension of a GX expectation's findings; anything else is validity."""
+
+NO_EQUIVALENT = {
+    "type": "the typed table GX sees has already turned an unparseable cell into a null; "
+    "only the auditor's reader knows the cell did not parse",
+    "foreign_key": "looks across two tables; GX Core 1.x expectations see one batch",
+    "staleness": "needs the activities table (last touch per record); GX sees one batch",
+    "outlier": "robust z-score (median/MAD of log10) per group; GX's z-score expectation is mean/stdev "
+    "over the whole column",
+    "phone": "validity per the row's country (phonenumbers metadata); no regex is faithful",
+    "postal_code": "format depends on each row's country, written as a code or a name",
+    "placeholder": "junk detection normalizes values (case, accents, repeated characters) before matching",
+    "casing": "needs Unicode upper/lower-case classes, which GX's Python regexes lack",
+}
+
+
+@dataclass(frozen=True)
+class Translation:
+    """How one (rule, field) is expressed in GX."""
+
+    rule: Rule
+    field: str
+    parity: str
+    reason: str = ""
+    expectations: tuple[dict[str, Any], ...] = ()
+    """(class name, kwargs) pairs as {"type": "ExpectColumnValuesToNotBeNull", "kwargs": {...}}."""
+
+
+@dataclass
+class Export:
+    translations: list[Translation]
+    suites: dict[str, Any] = field(default_factory=dict)
+    """entity -> gx.ExpectationSuite"""
+
+    @property
+    def unsupported(self) -> list[Translation]:
+        return [t for t in self.translations if t.parity != EXACT]
+
+    def parity_table(self) -> list[dict[str, str]]:
+        rows: dict[str, dict[str, str]] = {}
+        order = {EXACT: 0, APPROXIMATE: 1, NONE: 2}
+        for t in self.translations:
+            row = rows.setdefault(t.rule.id, {"rule_id": t.rule.id, "kind": t.rule.kind, "parity": EXACT, "reason": ""})
+            if order[t.parity] > order[row["parity"]]:
+                row["parity"] = t.parity
+            if t.reason and t.reason not in row["reason"]:
+                row["reason"] = f"{row['reason']}; {t.field}: {t.reason}" if row["reason"] else f"{t.field}: {t.reason}"
+        return list(rows.values())
+
+
+# ---------------------------------------------------------------------------------- translation
+
+
+def _dtype(entity: str, name: str) -> DType:
+    model = ENTITIES[entity]
+    return model.field(name).dtype if model.has_field(name) else DType.STRING
+
+
+def _is_date(entity: str, name: str) -> bool:
+    return _dtype(entity, name) in (DType.DATE, DType.DATETIME)
+
+
+def _condition(when: Mapping[str, Any] | None) -> Any:
+    """The rule's `when` as a GX row condition (a Condition object; serialized as a dict)."""
+    if not when:
+        return None
+    from great_expectations.expectations.row_conditions import Column
+
+    parts = []
+    for name, condition in when.items():
+        column = Column(name)
+        if isinstance(condition, list):
+            parts.append(column.is_in(condition))
+        elif "in" in condition:
+            parts.append(column.is_in(condition["in"]))
+        elif "not_in" in condition:
+            parts.append(column.is_not_in(condition["not_in"]))
+        elif "present" in condition:
+            parts.append(column.is_not_null() if condition["present"] else column.is_null())
+    result = parts[0]
+    for part in parts[1:]:
+        result = result & part
+    return result
+
+
+def _python_regex(re2: str) -> str:
+    """RE2's `\\x{85}` escapes as Python's `\\u0085` (GX runs Python regexes on pandas)."""
+    return re.sub(r"\\x\{([0-9a-fA-F]+)\}", lambda m: f"\\u{int(m.group(1), 16):04x}", re2)
+
+
+@cache
+def _currency_codes() -> tuple[str, ...]:
+    from auditor.checks.kinds.currency import codes
+
+    return tuple(sorted(codes()))
+
+
+def _expect(kind: str, **kwargs: Any) -> dict[str, Any]:
+    return {"type": kind, "kwargs": {k: v for k, v in kwargs.items() if v is not None}}
+
+
+def _kind_expectations(
+    kind: str, params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None
+) -> tuple[str, str, list[dict[str, Any]]]:
+    """(parity, reason, expectations) of one kind on one field, without the row condition."""
+    if kind == "required":
+        expectations = [_expect("ExpectColumnValuesToNotBeNull", column=name)]
+        if _dtype(entity, name) is DType.STRING:
+            expectations.append(_expect("ExpectColumnValuesToNotMatchRegex", column=name, regex=r"^\s*$"))
+            return EXACT, "", expectations
+        return (
+            APPROXIMATE,
+            f"{name} is typed ({_dtype(entity, name).value}): a cell that does not parse is null for GX "
+            "(the auditor reports it under `type`, not as missing)",
+            expectations,
+        )
+    if kind == "allowed":
+        from auditor.checks.kinds.allowed import allowed_values
+
+        class _Ctx:  # allowed_values reads only the entity
+            pass
+
+        ctx = _Ctx()
+        ctx.entity = ENTITIES[entity]  # type: ignore[attr-defined]
+        values = list(allowed_values(name, params, ctx))  # type: ignore[arg-type]
+        if not values:
+            return NONE, "no allowed values: the rule never fails", []
+        expectation = _expect("ExpectColumnValuesToBeInSet", column=name, value_set=values)
+        if params.get("case_sensitive", True):
+            return EXACT, "", [expectation]
+        return APPROXIMATE, "case_sensitive: false; GX compares exactly", [expectation]
+    if kind == "unique":
+        expectation = _expect("ExpectColumnValuesToBeUnique", column=name)
+        if params.get("case_sensitive", True):
+            return EXACT, "", [expectation]
+        return APPROXIMATE, "case_sensitive: false; GX compares exactly (Jan@x.pl and jan@x.pl differ)", [expectation]
+    if kind == "range":
+        return _range(params, entity, name)
+    if kind == "order":
+        expectations = []
+        for key in ("after", "before"):
+            spec = params.get(key)
+            other = spec.get(name) if isinstance(spec, Mapping) else spec
+            if not other:
+                continue
+            a, b = (name, other) if key == "after" else (other, name)
+            expectations.append(
+                _expect(
+                    "ExpectColumnPairValuesAToBeGreaterThanB",
+                    column_A=a,
+                    column_B=b,
+                    or_equal=True,
+                    ignore_row_if="either_value_is_missing",
+                )
+            )
+        return EXACT, "", expectations
+    if kind == "not_future":
+        if as_of is None:
+            return NONE, "needs the audit's as-of date", []
+        limit = as_of.normalize() + pd.Timedelta(days=1 + int(params.get("tolerance_days", 0) or 0))
+        return (
+            EXACT,
+            "",
+            [_expect("ExpectColumnValuesToBeBetween", column=name, max_value=limit.isoformat(), strict_max=True)],
+        )
+    if kind == "currency":
+        return EXACT, "", [_expect("ExpectColumnValuesToBeInSet", column=name, value_set=list(_currency_codes()))]
+    if kind == "whitespace":
+        from auditor.checks.kinds.whitespace import DEFECT
+
+        return EXACT, "", [_expect("ExpectColumnValuesToNotMatchRegex", column=name, regex=_python_regex(DEFECT))]
+    if kind == "email":
+        return (
+            APPROXIMATE,
+            "a syntax regex; the auditor validates with email-validator (quoted local parts, "
+            "internationalized domains, length limits)",
+            [_expect("ExpectColumnValuesToMatchRegex", column=name, regex=r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")],
+        )
+    if kind == "url":
+        return (
+            APPROXIMATE,
+            "a syntax regex; the auditor parses the URL and checks its host and top-level domain",
+            [
+                _expect(
+                    "ExpectColumnValuesToMatchRegex",
+                    column=name,
+                    regex=r"^(https?://)?([A-Za-z0-9-]+\.)+[A-Za-z]{2,}(:\d+)?([/?#]\S*)?$",
+                )
+            ],
+        )
+    if kind == "country":
+        import pycountry
+
+        codes = sorted({c.alpha_2 for c in pycountry.countries} | {c.alpha_3 for c in pycountry.countries})
+        return (
+            APPROXIMATE,
+            "ISO codes only; the auditor also accepts country names in several languages, any case",
+            [_expect("ExpectColumnValuesToBeInSet", column=name, value_set=codes)],
+        )
+    return NONE, NO_EQUIVALENT.get(kind, f"no GX expectation for the {kind!r} kind"), []
+
+
+def _range(params: Mapping[str, Any], entity: str, name: str) -> tuple[str, str, list[dict[str, Any]]]:
+    low, high = params.get("min"), params.get("max")
+    if params.get("integer"):
+        if (
+            isinstance(low, int | float)
+            and isinstance(high, int | float)
+            and float(low).is_integer()
+            and float(high).is_integer()
+            and high - low <= _INTEGER_SET_LIMIT
+            and params.get("gt") is None
+            and params.get("lt") is None
+        ):
+            # whole numbers between min and max: a set GX can check exactly
+            values = list(range(int(low), int(high) + 1))
+            return EXACT, "", [_expect("ExpectColumnValuesToBeInSet", column=name, value_set=values)]
+        parity, reason = APPROXIMATE, "`integer: true` has no GX equivalent beyond a finite set of values"
+    else:
+        parity, reason = EXACT, ""
+    expectations = []
+    for lower, strict_lower in ((low, False), (params.get("gt"), True)):
+        for upper, strict_upper in ((high, False), (params.get("lt"), True)):
+            if lower is None and upper is None:
+                continue
+            if (lower is None and strict_lower) or (upper is None and strict_upper):
+                continue
+            expectations.append(
+                _expect(
+                    "ExpectColumnValuesToBeBetween",
+                    column=name,
+                    min_value=_bound(lower, entity, name),
+                    max_value=_bound(upper, entity, name),
+                    strict_min=strict_lower if lower is not None else None,
+                    strict_max=strict_upper if upper is not None else None,
+                )
+            )
+    # every combination above repeats the checks; keep those that are not implied by another
+    unique = {json.dumps(e, sort_keys=True): e for e in expectations}
+    return parity, reason, _minimal(list(unique.values()))
+
+
+def _minimal(expectations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop an expectation whose bounds are a subset of another's (one-sided vs two-sided)."""
+    keep = []
+    for e in expectations:
+        bounds = {k for k in ("min_value", "max_value") if k in e["kwargs"]}
+        implied = any(
+            other is not e
+            and {k for k in ("min_value", "max_value") if k in other["kwargs"]} > bounds
+            and all(other["kwargs"].get(k) == e["kwargs"].get(k) for k in bounds)
+            for other in expectations
+        )
+        if not implied:
+            keep.append(e)
+    return keep
+
+
+def _bound(value: Any, entity: str, name: str) -> Any:
+    if value is None:
+        return None
+    if _is_date(entity, name):
+        return pd.Timestamp(value).isoformat()
+    return value
+
+
+def translate(rule: Rule, as_of: pd.Timestamp | None = None) -> list[Translation]:
+    """The GX translation of each field of `rule` (no GX import needed)."""
+    out = []
+    for name in rule.fields:
+        if rule.kind == "conditional":
+            parity, reasons, expectations = EXACT, [], []
+            for item in rule.params.get("then", ()):
+                nested = {k: v for k, v in item.items() if k != "kind"}
+                p, r, e = _kind_expectations(str(item["kind"]), nested, rule.entity, name, as_of)
+                expectations += e
+                if r:
+                    reasons.append(r)
+                if p == NONE or (p == APPROXIMATE and parity == EXACT):
+                    parity = p
+            kept = tuple(expectations) if parity != NONE else ()
+            out.append(Translation(rule, name, parity, "; ".join(reasons), kept))
+            continue
+        parity, reason, expectations = _kind_expectations(rule.kind, rule.params, rule.entity, name, as_of)
+        out.append(Translation(rule, name, parity, reason, tuple(expectations)))
+    return out
+
+
+# ---------------------------------------------------------------------------------- GX objects
+
+
+def _gx() -> Any:
+    try:
+        import great_expectations as gx
+    except ImportError:
+        raise ConfigError(GX_MISSING) from None
+    return gx
+
+
+@cache
+def ephemeral_context() -> Any:
+    """The in-memory GX context of this process, without progress bars or usage statistics
+    (GX needs an active context to build suites, too)."""
+    import os
+
+    os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
+    gx = _gx()
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
+    return context
+
+
+def build_suites(translations: Iterable[Translation], *, include_approximate: bool = True) -> dict[str, Any]:
+    """One gx.ExpectationSuite per entity from the translations."""
+    import warnings
+
+    gx = _gx()
+    ephemeral_context()
+    suites: dict[str, Any] = {}
+    for t in translations:
+        if t.parity == NONE or (t.parity == APPROXIMATE and not include_approximate):
+            continue
+        suite = suites.get(t.rule.entity)
+        if suite is None:
+            suite = suites[t.rule.entity] = gx.ExpectationSuite(
+                name=f"{SUITE_PREFIX}{t.rule.entity}",
+                meta={"entity": t.rule.entity, "generated_by": "crm-auditor export-ge"},
+            )
+        condition = _condition(t.rule.when)
+        for spec in t.expectations:
+            cls = getattr(gx.expectations, spec["type"])
+            meta = {
+                "rule_id": t.rule.id,
+                "auditor_kind": t.rule.kind,
+                "field": t.field,
+                "severity": t.rule.severity.value,
+                "dimension": t.rule.dimension.value,
+                "parity": t.parity,
+            }
+            if t.reason:
+                meta["parity_note"] = t.reason
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", DeprecationWarning)
+                expectation = cls(
+                    **spec["kwargs"],
+                    **({"row_condition": condition} if condition is not None else {}),
+                    meta=meta,
+                    severity=GX_SEVERITY[t.rule.severity.value],
+                )
+            suite.add_expectation(expectation)
+    return suites
+
+
+def export_suites(
+    rules: Sequence[Rule], as_of: pd.Timestamp | None = None, *, include_approximate: bool = True
+) -> Export:
+    translations = [t for rule in rules for t in translate(rule, as_of)]
+    return Export(translations, build_suites(translations, include_approximate=include_approximate))
+
+
+def write_export(export: Export, out: str | Path) -> list[Path]:
+    """`<entity>.json` (GX suite JSON) per entity, `unsupported.json` and `unsupported.md`, atomically."""
+    from auditor.io import write_text
+
+    out = Path(out)
+    written = []
+    for entity, suite in sorted(export.suites.items()):
+        path = out / f"{entity}.json"
+        write_text(path, json.dumps(suite.to_json_dict(), indent=2, default=str) + "\n")
+        written.append(path)
+    listed = [
+        {
+            "rule_id": t.rule.id,
+            "entity": t.rule.entity,
+            "field": t.field,
+            "kind": t.rule.kind,
+            "parity": t.parity,
+            "exported": t.parity != NONE and t.rule.entity in export.suites,
+            "reason": t.reason,
+        }
+        for t in export.unsupported
+    ]
+    write_text(out / "unsupported.json", json.dumps(listed, indent=2) + "\n")
+    write_text(out / "unsupported.md", unsupported_markdown(export))
+    return [*written, out / "unsupported.json", out / "unsupported.md"]
+
+
+def unsupported_markdown(export: Export) -> str:
+    rows = [r for r in export.parity_table() if r["parity"] != EXACT]
+    lines = [
+        "# Rules without an exact Great Expectations equivalent",
+        "",
+        "`approximate`: exported, but GX judges differently in the cases the reason names.",
+        "`none`: not exported.",
+        "",
+        "| rule | kind | parity | reason |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| `{r['rule_id']}` | {r['kind']} | {r['parity']} | {r['reason']} |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def load_suite(path: str | Path) -> Any:
+    """A GX suite from its JSON file (GX's own format)."""
+    gx = _gx()
+    ephemeral_context()
+    path = Path(path)
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError("no such GX suite file", file=str(path)) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise InputError(f"not a GX suite JSON file ({err})", file=str(path)) from None
+    if not isinstance(data, dict) or "expectations" not in data:
+        raise InputError("not a GX suite: no `expectations`", file=str(path))
+    import warnings
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            return gx.ExpectationSuite(**data)
+    except Exception as err:  # GX raises its own and pydantic's errors for a malformed suite
+        raise InputError(f"GX cannot load the suite ({type(err).__name__}: {err})", file=str(path)) from None
+
+
+def suite_entity(suite: Any) -> str:
+    """The entity a suite checks: `meta.entity`, else the last dot-separated part of its name."""
+    meta = suite.meta or {}
+    name = str(meta.get("entity") or suite.name.rsplit(".", 1)[-1])
+    if name not in ENTITIES:
+        raise ConfigError(
+            f"GX suite {suite.name!r} names no CRM entity: set meta.entity or name it like crm_audit.contacts "
+            f"(entities: {', '.join(ENTITIES)})"
+        )
+    return name
+
+
+def gx_frame(frame: pd.DataFrame) -> pd.DataFrame:
+    """The typed table in dtypes GX's pandas engine handles: text as object (None when missing),
+    dates as datetime64[ns], numbers as float64 (NaN when missing); index unchanged."""
+    out = {}
+    for name, column in frame.items():
+        if pd.api.types.is_datetime64_any_dtype(column.dtype):
+            out[name] = column.astype("datetime64[ns]")
+        elif pd.api.types.is_bool_dtype(column.dtype) and column.dtype != bool:
+            out[name] = column.astype("object").where(column.notna(), None)
+        elif pd.api.types.is_numeric_dtype(column.dtype) and column.dtype != bool:
+            out[name] = column.astype("float64")
+        elif pd.api.types.is_string_dtype(column.dtype) or column.dtype == object:
+            text = as_text(column)
+            out[name] = text.astype("object").where(text.notna(), None)
+        else:
+            out[name] = column
+    return pd.DataFrame(out, index=frame.index)
+
+
+class Validator:
+    """Runs suites on frames in one ephemeral GX context."""
+
+    def __init__(self, context: Any = None) -> None:
+        self.context = context or ephemeral_context()
+        self._count = 0
+
+    def validate(self, suite: Any, frame: pd.DataFrame) -> Any:
+        import warnings
+
+        self._count += 1
+        source = self.context.data_sources.add_pandas(f"crm_audit_{id(self)}_{self._count}")
+        asset = source.add_dataframe_asset("table")
+        batch = asset.add_batch_definition_whole_dataframe("all").get_batch(
+            batch_parameters={"dataframe": gx_frame(frame)}
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return batch.validate(suite, result_format="COMPLETE")
+
+
+# ---------------------------------------------------------------------------------- running suites
+
+
+def _column_of(config: Any) -> str:
+    kwargs = config.kwargs
+    if "column" in kwargs:
+        return str(kwargs["column"])
+    if "column_A" in kwargs:
+        return f"{kwargs['column_A']},{kwargs['column_B']}"
+    if "column_list" in kwargs:
+        return ",".join(map(str, kwargs["column_list"]))
+    return "table"
+
+
+def _severity(config: Any) -> str:
+    meta = config.meta or {}
+    if meta.get("severity") in {s.value for s in Severity}:
+        return str(meta["severity"])
+    return "warning"
+
+
+def run_suites(
+    paths: Sequence[str | Path],
+    tables: Mapping[str, Any],
+    checked: CheckResult,
+    *,
+    validator: Validator | None = None,
+) -> CheckResult:
+    """`checked` with the findings and rule outcomes of the GX suites in `paths` added."""
+    suites = [(Path(p), load_suite(p)) for p in paths]
+    validator = validator or Validator()
+    parts = [checked.findings] if len(checked.findings) else []
+    outcomes = list(checked.outcomes)
+    for path, suite in suites:
+        entity = suite_entity(suite)
+        table = tables.get(entity)
+        if table is None:
+            for config in suite.expectation_configurations:
+                outcomes.append(_ge_outcome(suite, config, entity, "not_evaluated", reason=f"no {entity} table"))
+            continue
+        result = validator.validate(suite, table.frame)
+        ids = record_ids(ENTITIES[entity], table.frame, table.row_numbers)
+        for item in result.results:
+            found, outcome = _ge_findings(suite, item, entity, table, ids, path)
+            outcomes.append(outcome)
+            if found is not None and len(found):
+                parts.append(found)
+    findings = pd.concat(parts, ignore_index=True) if parts else checked.findings
+    return CheckResult(findings=findings, outcomes=outcomes, structural=checked.structural)
+
+
+def ge_rule_id(suite: Any, config: Any) -> str:
+    return f"ge:{suite.name}:{config.type}:{_column_of(config)}"
+
+
+def _ge_outcome(
+    suite: Any,
+    config: Any,
+    entity: str,
+    status: str,
+    evaluated: int = 0,
+    failed: int = 0,
+    reason: str | None = None,
+    findings: int = 0,
+) -> RuleOutcome:
+    column = _column_of(config)
+    return RuleOutcome(
+        rule_id=ge_rule_id(suite, config),
+        kind=f"ge:{config.type}",
+        entity=entity,
+        fields=tuple(c for c in column.split(",") if c != "table"),
+        severity=Severity(_severity(config)),
+        dimension=DIMENSION_BY_TYPE.get(config.type, "validity"),
+        status=status,
+        evaluated=evaluated,
+        failed=failed,
+        findings=findings,
+        reason=reason,
+        origin=f"GX suite {suite.name}",
+    )
+
+
+def _ge_findings(
+    suite: Any, item: Any, entity: str, table: Any, ids: pd.Series, path: Path
+) -> tuple[pd.DataFrame | None, RuleOutcome]:
+    config = item.expectation_config
+    rows = len(table.frame)
+    if item.exception_info and item.exception_info.get("raised_exception"):
+        message = str(item.exception_info.get("exception_message") or "the expectation raised")
+        return None, _ge_outcome(suite, config, entity, "error", rows, reason=f"GX: {message.splitlines()[0]}")
+    if item.success:
+        return None, _ge_outcome(suite, config, entity, "passed", rows)
+    index = item.result.get("unexpected_index_list")
+    if not index:
+        observed = item.result.get("observed_value")
+        reason = f"{config.type} failed" + (f" (observed {observed})" if observed is not None else "")
+        return None, _ge_outcome(suite, config, entity, "failed", rows, reason=reason)
+    positions = pd.Index([i if not isinstance(i, dict) else next(iter(i.values())) for i in index])
+    positions = positions[positions.isin(table.frame.index)]
+    column = _column_of(config)
+    first = column.split(",")[0]
+    values = (
+        table.raw.loc[positions, first]
+        if first in table.raw.columns
+        else pd.Series(None, index=positions, dtype="object")
+    )
+    shown = as_text(values).fillna("(empty)")
+    owner = table.frame.loc[positions, "owner"] if "owner" in table.frame.columns else None
+    files = table.sources.loc[positions].to_numpy() if getattr(table, "sources", None) is not None else table.source
+    found = pd.DataFrame(
+        {
+            "entity": entity,
+            "record_id": ids.loc[positions].to_numpy(),
+            "field": column,
+            "rule_id": ge_rule_id(suite, config),
+            "severity": _severity(config),
+            "dimension": DIMENSION_BY_TYPE.get(config.type, "validity"),
+            "message": (f"GX {config.type} failed on {column}: " + shown).to_numpy(),
+            "value": values.astype("object").to_numpy(),
+            "suggested_value": None,
+            "owner": owner.astype("object").to_numpy() if owner is not None else None,
+            "file": files,
+            "row": table.row_numbers.loc[positions].astype("int64").to_numpy(),
+        },
+        columns=list(FINDING_COLUMNS),
+    )
+    failed = int(found["record_id"].nunique())
+    return found, _ge_outcome(suite, config, entity, "failed", rows, failed, findings=len(found))
