@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import re
-import unicodedata
 from collections.abc import Callable
 from functools import cache
 from importlib import resources
@@ -20,10 +19,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 
-# letters NFKD does not decompose into base letter + accent
-_SPECIAL = str.maketrans(
-    {"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE", "œ": "oe", "ı": "i"}
-)
+from auditor.text import fold as fold_text
 
 
 def _blank(value: object) -> bool:
@@ -32,10 +28,7 @@ def _blank(value: object) -> bool:
 
 def fold(text: str) -> str:
     """Łukasz -> lukasz, Müller -> muller, Żółkiewska -> zolkiewska (lower case, no accents)."""
-    text = text.translate(_SPECIAL)
-    if text.isascii():
-        return text.lower()
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)).lower()
+    return fold_text(text).lower()
 
 
 STRING = "string[pyarrow]"
@@ -135,8 +128,14 @@ def soundex(value: str | None) -> str | None:
     letters = [c for c in name if "a" <= c <= "z"]
     if not letters:
         return None
-    codes = {**dict.fromkeys("bfpv", "1"), **dict.fromkeys("cgjkqsxz", "2"), **dict.fromkeys("dt", "3"),
-             "l": "4", **dict.fromkeys("mn", "5"), "r": "6"}
+    codes = {
+        **dict.fromkeys("bfpv", "1"),
+        **dict.fromkeys("cgjkqsxz", "2"),
+        **dict.fromkeys("dt", "3"),
+        "l": "4",
+        **dict.fromkeys("mn", "5"),
+        "r": "6",
+    }
     out, last = letters[0].upper(), codes.get(letters[0], "")
     for c in letters[1:]:
         code = codes.get(c, "")
@@ -152,16 +151,71 @@ def soundex(value: str | None) -> str | None:
 DOT_BLIND = frozenset({"gmail.com", "googlemail.com"})
 """Providers that ignore dots in the local part."""
 PLUS_TAGS = frozenset(
-    {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "icloud.com", "me.com", "protonmail.com",
-     "proton.me", "fastmail.com", "yahoo.com", "outlook.fr", "outlook.es", "outlook.it", "hotmail.co.uk", "hotmail.es"}
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "icloud.com",
+        "me.com",
+        "protonmail.com",
+        "proton.me",
+        "fastmail.com",
+        "yahoo.com",
+        "outlook.fr",
+        "outlook.es",
+        "outlook.it",
+        "hotmail.co.uk",
+        "hotmail.es",
+    }
 )
 """Providers that deliver local+tag@ to local@."""
 FREE_MAIL = frozenset(
-    {"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.com", "icloud.com", "me.com",
-     "aol.com", "protonmail.com", "proton.me", "gmx.de", "gmx.net", "web.de", "t-online.de", "wp.pl", "onet.pl",
-     "o2.pl", "interia.pl", "op.pl", "gazeta.pl", "hotmail.co.uk", "btinternet.com", "orange.fr", "free.fr",
-     "laposte.net", "outlook.fr", "hotmail.es", "outlook.es", "yahoo.es", "libero.it", "virgilio.it", "outlook.it",
-     "ukr.net", "i.ua", "mail.ru", "yandex.ru", "yahoo.co.uk", "yahoo.fr", "hotmail.fr", "tlen.pl", "poczta.fm"}
+    {
+        "gmail.com",
+        "googlemail.com",
+        "outlook.com",
+        "hotmail.com",
+        "live.com",
+        "yahoo.com",
+        "icloud.com",
+        "me.com",
+        "aol.com",
+        "protonmail.com",
+        "proton.me",
+        "gmx.de",
+        "gmx.net",
+        "web.de",
+        "t-online.de",
+        "wp.pl",
+        "onet.pl",
+        "o2.pl",
+        "interia.pl",
+        "op.pl",
+        "gazeta.pl",
+        "hotmail.co.uk",
+        "btinternet.com",
+        "orange.fr",
+        "free.fr",
+        "laposte.net",
+        "outlook.fr",
+        "hotmail.es",
+        "outlook.es",
+        "yahoo.es",
+        "libero.it",
+        "virgilio.it",
+        "outlook.it",
+        "ukr.net",
+        "i.ua",
+        "mail.ru",
+        "yandex.ru",
+        "yahoo.co.uk",
+        "yahoo.fr",
+        "hotmail.fr",
+        "tlen.pl",
+        "poczta.fm",
+    }
 )
 _ROLES = (
     "info office biuro sales sprzedaz kontakt contact contacts hello hi admin administrator support help helpdesk "
@@ -287,18 +341,100 @@ def phones(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series:
 # --- companies, websites, addresses, postal codes, dates --------------------------------------
 
 LEGAL_FORMS = (
-    "spolka z ograniczona odpowiedzialnoscia", "sp z o o", "spz oo", "sp zoo", "spolka z o o", "spolka akcyjna",
-    "spolka komandytowa", "spolka jawna", "spolka komandytowo akcyjna", "sp k", "sp j", "s j", "s k", "ska", "s k a",
-    "s a", "sa", "inc", "incorporated", "llc", "l l c", "limited liability company", "ltd", "limited", "plc",
-    "p l c", "public limited company", "llp", "l l p", "limited liability partnership", "corp", "corporation",
-    "co", "company", "gmbh", "g m b h", "gesellschaft mit beschrankter haftung", "ag", "a g", "aktiengesellschaft",
-    "gmbh co kg", "gmbh u co kg", "gmbh und co kg", "kg", "ohg", "ug", "e k", "sas", "s a s", "sarl", "s a r l",
-    "sasu", "eurl", "sl", "s l", "sociedad limitada", "slu", "sociedad anonima", "srl", "s r l", "spa", "s p a",
-    "snc", "sas di", "tov", "t o v", "tov llc", "prat", "pjsc", "pp", "bv", "b v", "nv", "n v", "oy", "ab", "as",
-    "a s", "aps", "sro", "s r o", "kft", "zrt", "doo", "d o o", "pty", "pty ltd", "group", "holding", "holdings",
+    "spolka z ograniczona odpowiedzialnoscia",
+    "sp z o o",
+    "spz oo",
+    "sp zoo",
+    "spolka z o o",
+    "spolka akcyjna",
+    "spolka komandytowa",
+    "spolka jawna",
+    "spolka komandytowo akcyjna",
+    "sp k",
+    "sp j",
+    "s j",
+    "s k",
+    "ska",
+    "s k a",
+    "s a",
+    "sa",
+    "inc",
+    "incorporated",
+    "llc",
+    "l l c",
+    "limited liability company",
+    "ltd",
+    "limited",
+    "plc",
+    "p l c",
+    "public limited company",
+    "llp",
+    "l l p",
+    "limited liability partnership",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "gmbh",
+    "g m b h",
+    "gesellschaft mit beschrankter haftung",
+    "ag",
+    "a g",
+    "aktiengesellschaft",
+    "gmbh co kg",
+    "gmbh u co kg",
+    "gmbh und co kg",
+    "kg",
+    "ohg",
+    "ug",
+    "e k",
+    "sas",
+    "s a s",
+    "sarl",
+    "s a r l",
+    "sasu",
+    "eurl",
+    "sl",
+    "s l",
+    "sociedad limitada",
+    "slu",
+    "sociedad anonima",
+    "srl",
+    "s r l",
+    "spa",
+    "s p a",
+    "snc",
+    "sas di",
+    "tov",
+    "t o v",
+    "tov llc",
+    "prat",
+    "pjsc",
+    "pp",
+    "bv",
+    "b v",
+    "nv",
+    "n v",
+    "oy",
+    "ab",
+    "as",
+    "a s",
+    "aps",
+    "sro",
+    "s r o",
+    "kft",
+    "zrt",
+    "doo",
+    "d o o",
+    "pty",
+    "pty ltd",
+    "group",
+    "holding",
+    "holdings",
 )
-_LEGAL_RE = re.compile(r"(?:\s+(?:" + "|".join(sorted((re.escape(f) for f in LEGAL_FORMS), key=len, reverse=True))
-                       + r"))+$")
+_LEGAL_RE = re.compile(
+    r"(?:\s+(?:" + "|".join(sorted((re.escape(f) for f in LEGAL_FORMS), key=len, reverse=True)) + r"))+$"
+)
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 
 
@@ -335,13 +471,56 @@ def website_domains(values: pd.Series) -> pd.Series:
 
 
 _STREET_WORDS = {
-    "ulica": "ul", "ul": "ul", "aleja": "al", "aleje": "al", "al": "al", "plac": "pl", "pl": "pl", "osiedle": "os",
-    "os": "os", "street": "st", "st": "st", "str": "str", "strasse": "str", "avenue": "ave", "ave": "ave", "av": "ave",
-    "road": "rd", "rd": "rd", "drive": "dr", "dr": "dr", "lane": "ln", "ln": "ln", "boulevard": "blvd", "blvd": "blvd",
-    "square": "sq", "sq": "sq", "place": "pl", "court": "ct", "ct": "ct", "calle": "c", "c": "c", "via": "via",
-    "viale": "vle", "vle": "vle", "rue": "rue", "platz": "pl", "weg": "weg", "apartment": "apt", "apt": "apt",
-    "mieszkanie": "m", "m": "m", "lok": "m", "lokal": "m", "suite": "ste", "ste": "ste", "unit": "unit",
-    "north": "n", "south": "s", "east": "e", "west": "w",
+    "ulica": "ul",
+    "ul": "ul",
+    "aleja": "al",
+    "aleje": "al",
+    "al": "al",
+    "plac": "pl",
+    "pl": "pl",
+    "osiedle": "os",
+    "os": "os",
+    "street": "st",
+    "st": "st",
+    "str": "str",
+    "strasse": "str",
+    "avenue": "ave",
+    "ave": "ave",
+    "av": "ave",
+    "road": "rd",
+    "rd": "rd",
+    "drive": "dr",
+    "dr": "dr",
+    "lane": "ln",
+    "ln": "ln",
+    "boulevard": "blvd",
+    "blvd": "blvd",
+    "square": "sq",
+    "sq": "sq",
+    "place": "pl",
+    "court": "ct",
+    "ct": "ct",
+    "calle": "c",
+    "c": "c",
+    "via": "via",
+    "viale": "vle",
+    "vle": "vle",
+    "rue": "rue",
+    "platz": "pl",
+    "weg": "weg",
+    "apartment": "apt",
+    "apt": "apt",
+    "mieszkanie": "m",
+    "m": "m",
+    "lok": "m",
+    "lokal": "m",
+    "suite": "ste",
+    "ste": "ste",
+    "unit": "unit",
+    "north": "n",
+    "south": "s",
+    "east": "e",
+    "west": "w",
 }
 
 

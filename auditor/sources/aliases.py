@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
@@ -11,6 +10,7 @@ from pathlib import Path
 import yaml
 
 from auditor.model import ENTITIES
+from auditor.text import fold
 
 PRESETS = ("salesforce", "hubspot", "pipedrive")
 FULL_NAME = "full_name"
@@ -21,8 +21,7 @@ _DIR = Path(__file__).with_name("presets")
 
 def header_key(text: str) -> str:
     """Compare headers ignoring case, accents, spaces and punctuation: "Imię" == "imie", "E-mail" == "email"."""
-    folded = unicodedata.normalize("NFKD", text.casefold().replace("ł", "l"))
-    return re.sub(r"[^0-9a-z]+", "", "".join(ch for ch in folded if not unicodedata.combining(ch)))
+    return re.sub(r"[^0-9a-z]+", "", fold(text).casefold())
 
 
 @dataclass(frozen=True)

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
-
 import pandas as pd
+
+from auditor.text import fold
 
 TEXT = "string[pyarrow]"
 """The dtype of every text column: missing stays missing (pandas 2 and 3 alike) and a million
 strings take a few bytes each."""
-
-# letters NFKD does not decompose into base letter + accent
-_SPECIAL = str.maketrans({"ł": "l", "Ł": "L", "ß": "ss", "ø": "o", "Ø": "O", "đ": "d", "Đ": "D", "æ": "ae", "Æ": "AE"})
-
-
-def fold(text: str) -> str:
-    """Łukasz -> Lukasz, Müller -> Muller, Żółkiewska -> Zolkiewska."""
-    text = text.translate(_SPECIAL)
-    return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
 
 
 def fold_series(values: pd.Series) -> pd.Series:
