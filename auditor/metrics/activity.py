@@ -4,6 +4,7 @@ train). The defect metrics read the audit's findings as the pseudo-table `findin
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from auditor.metrics.common import Params, counts, text
@@ -21,8 +22,13 @@ def record_ids(frame: pd.DataFrame, entity: str) -> pd.Series:
     if RID in frame.columns:
         return frame[RID]
     pk = ENTITIES[entity].primary_key
-    by_row = pd.Series([f"row:{i + 2}" for i in range(len(frame))], index=frame.index, dtype="object")
-    return text(frame[pk]).where(frame[pk].notna(), by_row) if pk in frame.columns else by_row
+    ids = frame[pk].astype("object") if pk in frame.columns else pd.Series(None, index=frame.index, dtype="object")
+    blank = ids.isna().to_numpy()
+    if blank.any():
+        rows = np.flatnonzero(blank)
+        ids = ids.copy()
+        ids.iloc[rows] = [f"row:{i + 2}" for i in rows]
+    return ids
 
 
 def _stack(t: Tables, entities: tuple[str, ...], by: str, findings: bool) -> pd.DataFrame:

@@ -73,7 +73,10 @@ def in_window(d: pd.Series, p: Params) -> pd.Series:
 
 def pln(amount: pd.Series, currency: pd.Series) -> pd.Series:
     """amount in PLN at the fixed rates; missing when the currency is not one of them."""
-    rate = currency.astype("object").map(RATES_TO_PLN).astype("float64")
+    cur = text(currency)
+    rate = np.full(len(cur), np.nan)
+    for code, r in RATES_TO_PLN.items():
+        rate[(cur == code).to_numpy(bool)] = r
     return amount.astype("float64") * rate
 
 
@@ -83,7 +86,12 @@ def flag(values: pd.Series) -> pd.Series:
 
 
 def text(values: pd.Series) -> pd.Series:
-    """Text as object with None for missing (safe for isin/value_counts under pandas 2 and 3)."""
+    """Text whose comparisons give plain booleans (missing compares False) under pandas 2 and 3:
+    NaN-backed strings (the loader's Arrow TEXT) and object columns as they are, anything else as
+    object with None for missing."""
+    dtype = values.dtype
+    if pd.api.types.is_object_dtype(dtype) or (isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan):
+        return values
     return values.astype("object").where(values.notna(), None)
 
 

@@ -6,18 +6,19 @@ audit config); the flag is the worst level any signal reaches:
 
 | signal | HIGH | MEDIUM | LOW | else |
 |---|---|---|---|---|
-| coverage (1) | >= 0.95 | >= 0.85 | >= 0.60 | UNRELIABLE |
+| coverage (1) | >= 0.90 | >= 0.75 | >= 0.50 | UNRELIABLE |
 | sensitivity (2) | <= 2% | <= 5% | <= 15% | UNRELIABLE |
 | duplicates (3) | <= 2% | <= 5% | <= 15% | UNRELIABLE |
 | sample size n | >= 30 | >= 10 | >= 1 | UNRELIABLE (no data) |
-| interval (4) | <= 0.5 | else MEDIUM | | |
-| freshness (5) | <= 31 days | <= 92 days | else LOW | |
+| interval (4) | <= 1.0 | else MEDIUM | | |
+| freshness (5) | <= 62 days | <= 183 days | else LOW | |
 
 (1) share of the metric's input records (of its scope, e.g. closed deals) with no finding on
 the fields it reads; (2) relative change of the value when those failing records are excluded
-(counts and sums are scaled back to the whole population); (3) relative change of the value
-when duplicate clusters are merged; (4) the 95% interval's half-width relative to the value;
-(5) days from the newest input record to as_of.
+(counts and sums are scaled back to the whole population), plus, for averages and shares, how
+far the failing records' unknown true values could move it (2 x sd x sqrt(failing) / records);
+(3) relative change of the value when duplicate clusters are merged; (4) the 95% interval's
+half-width relative to the value; (5) days from the newest input record to as_of.
 
 Intervals: Wilson score for proportions, the standard NPS variance (p9 + p6 - (p9 - p6)^2) / n
 for NPS, a percentile bootstrap for means and medians (resampling at most 5,000 values, the
@@ -59,18 +60,18 @@ class Flag(IntEnum):
 class MetricsSettings:
     """Thresholds of the confidence flag (see the module docstring for what each one judges)."""
 
-    coverage_high: float = 0.95
-    coverage_medium: float = 0.85
-    coverage_low: float = 0.60
+    coverage_high: float = 0.90
+    coverage_medium: float = 0.75
+    coverage_low: float = 0.50
     shift_high: float = 0.02
     shift_medium: float = 0.05
     shift_low: float = 0.15
     sample_high: int = 30
     sample_medium: int = 10
-    interval_medium: float = 0.5
+    interval_medium: float = 1.0
     """relative half-width of the interval above which the flag is at most MEDIUM"""
-    freshness_medium_days: float = 31
-    freshness_low_days: float = 92
+    freshness_medium_days: float = 62
+    freshness_low_days: float = 183
     confidence_level: float = 0.95
     bootstrap_resamples: int = 400
     bootstrap_max_sample: int = 5000

@@ -35,7 +35,9 @@ SEGMENT = "account_id->segment"
 
 
 def won_deals(opp: pd.DataFrame) -> pd.DataFrame:
-    won = opp[text(opp["stage"]) == WON]
+    """Closed Won deals (the columns the metrics read) with their amount in PLN as `_pln`."""
+    cols = [c for c in ("account_id", "amount", "currency", "close_date", "created_at") if c in opp.columns]
+    won = opp.loc[(text(opp["stage"]) == WON).to_numpy(bool), cols]
     return won.assign(_pln=pln(won["amount"], won["currency"]))
 
 
@@ -45,7 +47,7 @@ def revenue_by_account(opp: pd.DataFrame) -> pd.Series:
 
 
 def new_customer_count(opp: pd.DataFrame, p: Params) -> int:
-    won = opp[text(opp["stage"]) == WON]
+    won = opp.loc[(text(opp["stage"]) == WON).to_numpy(bool), ["account_id", "close_date"]]
     first = won.groupby(text(won["account_id"]), dropna=True)["close_date"].min()
     return int(within(first, p.start, p.end).sum())
 

@@ -127,6 +127,12 @@ def prepare(
     return out, absent
 
 
+def _isin(values: pd.Series, members: pd.Series) -> pd.Series:
+    """values.isin(members), fast for Arrow strings and large member sets (hash join on codes)."""
+    members = pd.Index(pd.unique(members.astype("object").to_numpy()))
+    return pd.Series(members.get_indexer(values.astype("object").to_numpy()) >= 0, index=values.index)
+
+
 def merge_clusters(tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict]:
     """The tables with each duplicate cluster merged into one record: the cluster's survivor (a
     `survivor` column when the clusters have one, else the first of the cluster's records in the
@@ -142,7 +148,7 @@ def merge_clusters(tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame) -
         members = pd.DataFrame({"rid": text(group["record_id"]), "cluster": text(group["cluster_id"])}).drop_duplicates(
             "rid"
         )
-        present = members[members["rid"].isin(set(rid.dropna()))]
+        present = members[_isin(members["rid"], rid.dropna()).to_numpy(bool)]
         if "survivor" in group.columns:
             surv = present[group.loc[present.index, "survivor"].astype("boolean").fillna(False).to_numpy(bool)]
             surv = surv.drop_duplicates("cluster")
@@ -155,7 +161,7 @@ def merge_clusters(tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame) -
         remap = {k: v for k, v in remap.items() if isinstance(v, str) and k != v}
         if not remap:
             continue
-        out[entity] = frame[~rid.isin(set(remap))]
+        out[entity] = frame[~_isin(rid, pd.Series(list(remap))).to_numpy(bool)]
         stats[entity] = (int(surv["cluster"].nunique()), len(remap))
         for other, spec in ENTITIES.items():
             for f in spec.fields:
@@ -191,43 +197,80 @@ class _Failing:
     failing: int
     fail_mask: pd.Series
     rules: pd.Series
+    strict: int = 0
+    """records the scope's mask selects (without the unsure ones)"""
+    strict_failing: int = 0
     """findings per (field, rule_id) among the failing records"""
 
 
-def _failing(m: Metric, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None) -> list[_Failing]:
+def _failing(
+    m: Metric, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None, cache: dict
+) -> list[_Failing]:
     out = []
     for entity, fields_ in m.inputs.items():
         if entity not in ENTITIES:
             continue
-        frame = tables[entity]
-        f = findings
+        whole = ("failing", entity, tuple(sorted(fields_)), m.scope.get(entity))
+        if whole not in cache:
+            cache[whole] = _failing_one(m, entity, fields_, tables, findings, cache)
+        out.append(cache[whole])
+    return out
+
+
+def _failing_one(
+    m: Metric,
+    entity: str,
+    fields_: tuple[str, ...],
+    tables: Mapping[str, pd.DataFrame],
+    findings: pd.DataFrame | None,
+    cache: dict,
+) -> _Failing:
+    """The records of `entity` in the metric's scope, and those failing rules on `fields_`."""
+    frame = tables[entity]
+    f = findings
+    if f is not None and len(f):
+        f = f[(f["entity"] == entity) & f["field"].isin(fields_)]
+    if f is None or not len(f):
+        fail = pd.Series(False, index=frame.index)
+        rules = pd.Series(dtype="int64")
+    else:
+        key = ("fail", entity, tuple(sorted(fields_)))
+        if key not in cache:
+            if ("codes", entity) not in cache:
+                cache[("codes", entity)] = pd.factorize(frame[RID].astype("object").to_numpy())
+            codes, uniques = cache[("codes", entity)]
+            wanted = pd.Index(uniques).get_indexer(pd.unique(f["record_id"].astype("object").to_numpy()))
+            cache[key] = pd.Series(np.isin(codes, wanted[wanted >= 0]), index=frame.index)
+        fail = cache[key]
+        rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
+        rules = rules.sort_values(ascending=False, kind="stable")
+    if entity in m.scope:
+        sc = m.scope[entity]
+        scope = sc.mask(frame).fillna(False).astype(bool)
+        strict = scope
+        label = sc.label
         if f is not None and len(f):
-            f = f[(f["entity"] == entity) & f["field"].isin(fields_)]
-        if f is None or not len(f):
-            fail = pd.Series(False, index=frame.index)
-            rules = pd.Series(dtype="int64")
-        else:
-            fail = frame[RID].isin(set(f["record_id"].astype("object")))
+            unsure = set(f.loc[f["field"].isin(sc.fields), "record_id"].astype("object"))
+            scope = scope | frame[RID].isin(unsure)
+        fail = fail & scope
+        if f is not None and len(f):
+            kept = set(frame.loc[fail, RID].astype("object"))
+            f = f[f["record_id"].isin(kept)]
             rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
             rules = rules.sort_values(ascending=False, kind="stable")
-        if entity in m.scope:
-            sc = m.scope[entity]
-            scope = sc.mask(frame).fillna(False).astype(bool)
-            label = sc.label
-            if f is not None and len(f):
-                unsure = set(f.loc[f["field"].isin(sc.fields), "record_id"].astype("object"))
-                scope = scope | frame[RID].isin(unsure)
-            fail = fail & scope
-            if f is not None and len(f):
-                kept = set(frame.loc[fail, RID].astype("object"))
-                f = f[f["record_id"].isin(kept)]
-                rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
-                rules = rules.sort_values(ascending=False, kind="stable")
-        else:
-            scope = pd.Series(True, index=frame.index)
-            label = entity
-        out.append(_Failing(entity, label, int(scope.sum()), int(fail.sum()), fail, rules))
-    return out
+    else:
+        scope = strict = pd.Series(True, index=frame.index)
+        label = entity
+    return _Failing(
+        entity,
+        label,
+        int(scope.sum()),
+        int(fail.sum()),
+        fail,
+        rules,
+        int(strict.sum()),
+        int((fail & strict).sum()),
+    )
 
 
 def _compute(m: Metric, tables: Mapping[str, pd.DataFrame], params: Params) -> Any:
@@ -263,6 +306,27 @@ def _scale(value: Any, factor: float) -> Any:
     if isinstance(value, dict):
         return {k: (v * factor if v is not None else None) for k, v in value.items()}
     return value * factor
+
+
+def _unknown_share(
+    m: Metric, estimate: Estimate | None, prim: _Failing | None, v_excl: Any, settings: MetricsSettings
+) -> float:
+    """How far the failing records' unknown true values could move an average (2 standard errors):
+    they are like the passing ones, so they contribute sd x sqrt(failing) / population, relative
+    to the value without them. 0 for counts, sums and ratios."""
+    if estimate is None or prim is None or not prim.failing or not isinstance(v_excl, float) or not v_excl:
+        return 0.0
+    if m.kind == "proportion" and estimate.value is not None and estimate.scale:
+        p = min(max(estimate.value / estimate.scale, 0.0), 1.0)
+        sd = estimate.scale * math.sqrt(p * (1 - p))
+    elif m.kind == "nps" and estimate.sample is not None and len(estimate.sample) > 1:
+        sd = 100 * float(((estimate.sample >= 9).astype(float) - (estimate.sample <= 6)).std())
+    elif m.kind in ("mean", "median") and estimate.sample is not None and len(estimate.sample) > 1:
+        sd = float(estimate.sample.std()) * (1.2533 if m.kind == "median" else 1.0)
+    else:
+        return 0.0
+    n = max(prim.population, 1)
+    return 2 * sd * math.sqrt(prim.failing) / n / abs(v_excl)
 
 
 def _freshness(m: Metric, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[float | None, str]:
@@ -346,7 +410,10 @@ def evaluate_metrics(
     if findings is not None:
         tables["findings"] = findings
     merged, merge_stats = merge_clusters(tables, clusters) if clusters is not None and len(clusters) else (None, {})
-    return [_evaluate(m, tables, findings, params, settings, absent, merged, merge_stats, breakdowns) for m in chosen]
+    cache: dict = {}
+    return [
+        _evaluate(m, tables, findings, params, settings, absent, merged, merge_stats, breakdowns, cache) for m in chosen
+    ]
 
 
 def _evaluate(
@@ -359,6 +426,7 @@ def _evaluate(
     merged: dict[str, pd.DataFrame] | None,
     merge_stats: dict[str, tuple[int, int]],
     with_breakdowns: bool,
+    cache: dict,
 ) -> MetricResult:
     base = MetricResult(
         m.id,
@@ -391,7 +459,7 @@ def _evaluate(
     verdicts: list[tuple[Flag, str]] = []
 
     # coverage
-    failing = _failing(m, tables, findings)
+    failing = _failing(m, tables, findings, cache)
     population = sum(x.population for x in failing)
     coverages = [(1 - x.failing / x.population, x) for x in failing if x.population]
     base.coverage = min((c for c, _ in coverages), default=1.0)
@@ -418,15 +486,23 @@ def _evaluate(
         excluded = dict(tables)
         for x in failing:
             if x.failing:
-                excluded[x.entity] = tables[x.entity][~x.fail_mask.to_numpy(bool)]
+                key = ("excluded", x.entity, x.label, tuple(sorted(m.inputs[x.entity])))
+                if key not in cache:
+                    cache[key] = tables[x.entity][~x.fail_mask.to_numpy(bool)]
+                excluded[x.entity] = cache[key]
         v_excl = value_of(_compute(m, excluded, params))
         prim = next((x for x in failing if x.entity == m.primary), None)
-        if m.extensive and prim is not None and prim.population > prim.failing:
-            v_excl = _scale(v_excl, prim.population / (prim.population - prim.failing))
+        if m.extensive and prim is not None and prim.strict > prim.strict_failing:
+            v_excl = _scale(v_excl, prim.strict / (prim.strict - prim.strict_failing))
         shift = distance(value, v_excl)
         base.value_excluding_failing, base.sensitivity = v_excl, shift
         how = " (scaled to all records)" if m.extensive else ""
-        verdicts.append((settings.shift_flag(shift), f"excluding them{how} {_move(value, v_excl, m.unit, shift)}"))
+        said = f"excluding them{how} {_move(value, v_excl, m.unit, shift)}"
+        unknown = _unknown_share(m, estimate, prim, v_excl, settings)
+        if unknown:
+            shift += unknown
+            said += f"; their true values could move it a further {100 * unknown:.1f}%"
+        verdicts.append((settings.shift_flag(shift), said))
     elif population:
         verdicts.append((Flag.HIGH, f"all {population:,} input records pass the rules on its fields"))
         base.sensitivity = 0.0

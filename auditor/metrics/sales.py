@@ -71,7 +71,8 @@ def avg_deal_size(t: Tables, p: Params) -> Estimate:
 )
 def sales_cycle_days(t: Tables, p: Params) -> Estimate:
     """Mean of close_date - date(created_at) in days over Closed Won deals (all time)."""
-    won = t["opportunities"][text(t["opportunities"]["stage"]) == WON]
+    opp = t["opportunities"]
+    won = opp.loc[(text(opp["stage"]) == WON).to_numpy(bool), ["close_date", "created_at"]]
     return mean_of(days(won["close_date"], won["created_at"].dt.normalize()))
 
 

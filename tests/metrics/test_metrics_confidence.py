@@ -157,11 +157,11 @@ def test_small_samples_and_stale_data_lower_the_flag() -> None:
     assert r.flag is Flag.UNRELIABLE or r.flag is Flag.LOW
     assert any("based on only 8 records" in x for x in r.reasons)
     stale = _deals(300, 300)
-    stale["opportunities"]["updated_at"] = pd.Timestamp("2026-06-01")
-    stale["opportunities"]["created_at"] = pd.Timestamp("2026-05-01")
+    stale["opportunities"]["updated_at"] = pd.Timestamp("2026-04-01")
+    stale["opportunities"]["created_at"] = pd.Timestamp("2026-03-01")
     r = _one(stale, None, "win_rate")
-    assert r.flag is Flag.LOW and r.freshness_days == pytest.approx(152)
-    assert "stale: the newest record (opportunities.updated_at) is 152 days before as_of" in r.reasons
+    assert r.flag is Flag.LOW and r.freshness_days == pytest.approx(213)
+    assert "stale: the newest record (opportunities.updated_at) is 213 days before as_of" in r.reasons
 
 
 def test_settings_from_the_config_section() -> None:
