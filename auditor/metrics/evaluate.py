@@ -311,7 +311,7 @@ def _scale(value: Any, factor: float) -> Any:
 def _unknown_share(
     m: Metric, estimate: Estimate | None, prim: _Failing | None, v_excl: Any, settings: MetricsSettings
 ) -> float:
-    """How far the failing records' unknown true values could move an average (2 standard errors):
+    """How far the failing records' unknown true values could move an average (one standard error):
     they are like the passing ones, so they contribute sd x sqrt(failing) / population, relative
     to the value without them. 0 for counts, sums and ratios."""
     if estimate is None or prim is None or not prim.failing or not isinstance(v_excl, float) or not v_excl:
@@ -326,7 +326,7 @@ def _unknown_share(
     else:
         return 0.0
     n = max(prim.population, 1)
-    return 2 * sd * math.sqrt(prim.failing) / n / abs(v_excl)
+    return sd * math.sqrt(prim.failing) / n / abs(v_excl)
 
 
 def _freshness(m: Metric, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[float | None, str]:
