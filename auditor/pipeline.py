@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditor.checks.base import Severity
-from auditor.checks.engine import RuleOutcome, run_checks
+from auditor.checks.engine import RuleOutcome, record_ids, run_checks
 from auditor.checks.packs import CORE_PACK_LABEL, load_rules
 from auditor.config import AuditConfig, find_config, load_config
 from auditor.dedupe import DedupeResult, find_duplicates
@@ -131,22 +131,18 @@ def metrics(
     (entity, record_id, cluster_id): `clusters` when given, else those the audit found.
     Returns (the audit result, a list of auditor.metrics.MetricResult). `settings`: a
     MetricsSettings; default: from the config's `metrics:` section."""
-    from auditor.checks.engine import record_ids as _record_ids
     from auditor.metrics import MetricsSettings, evaluate_metrics
     from auditor.metrics.evaluate import resolve_request
-    from auditor.model import ENTITIES as _ENTITIES
 
     config = config or resolve_config(path, None)
     if settings is None:
-        settings = MetricsSettings.from_dict(getattr(config, "metrics", None))
+        settings = MetricsSettings.from_dict(config.metrics)
     resolve_request(config.as_of, period, metric_ids)
     result = check(path, config, progress=progress)
-    tables = getattr(result, "data", None) or load_export(path, config.source_options()).tables
-    if clusters is None:
-        found = getattr(getattr(result, "duplicates", None), "clusters", None)
-        clusters = found if isinstance(found, pd.DataFrame) and len(found) else None
-    frames = {name: t.frame for name, t in tables.items()}
-    ids = {name: _record_ids(_ENTITIES[name], t.frame, t.row_numbers) for name, t in tables.items()}
+    if clusters is None and result.duplicates is not None and len(result.duplicates.clusters):
+        clusters = result.duplicates.clusters
+    frames = {name: t.frame for name, t in result.data.items()}
+    ids = {name: record_ids(ENTITIES[name], t.frame, t.row_numbers) for name, t in result.data.items()}
     results = evaluate_metrics(
         frames,
         result.findings,
