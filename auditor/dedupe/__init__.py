@@ -327,6 +327,7 @@ def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFr
         "em_iterations": scored.model.iterations,
         "em_converged": scored.model.converged,
         "prior": scored.model.prior,
+        "deterministic_pairs": scored.model.deterministic_pairs,
         "clusters": int(clusters["cluster_id"].nunique()) if len(clusters) else 0,
         "duplicates": int((~clusters["is_master"]).sum()) if len(clusters) else 0,
         "comparisons": [c.name for c in prepared.comparisons],
@@ -386,6 +387,7 @@ def _links(new_table, existing_table, settings: DedupeSettings, *, exclude: pd.S
         "reduction_ratio": scored.stats.reduction_ratio,
         "em_iterations": scored.model.iterations,
         "prior": scored.model.prior,
+        "deterministic_pairs": scored.model.deterministic_pairs,
         "linked": len(links),
     }
     return pairs, links, stats

@@ -9,6 +9,8 @@ over the patterns in numpy:
 m (level distribution among matches) and u (among non-matches) start from sensible priors (u
 from randomly sampled record pairs, m rising with the level), and both are re-estimated on the
 candidate pairs, so that the agreement blocking itself induces is not mistaken for evidence.
+lambda can be held fixed (`fix_prior`): the caller sets it from deterministic rules, because a free
+lambda drifts to a degenerate fit on large data where many distinct people share a common name.
 A missing value contributes nothing. Labelled pairs, when given, enter with their known class.
 The match weight of a level is log2(m/u): the bits of evidence it adds, shown with each pair.
 """
@@ -30,6 +32,8 @@ class Model:
     """lambda: share of matches among the candidate pairs"""
     iterations: int
     converged: bool
+    deterministic_pairs: int = 0
+    """candidate pairs the deterministic rules call matches (they set `prior` when > 0)"""
 
     @property
     def weights(self) -> list[np.ndarray]:
@@ -92,6 +96,7 @@ def fit(
     tolerance: float = 1e-5,
     prior: float = 0.05,
     fix_u: bool = False,
+    fix_prior: bool = False,
 ) -> Model:
     """EM over distinct comparison vectors `pats` (int8, -1 missing) with multiplicities `counts`."""
     m = initial_m(n_levels)
@@ -134,7 +139,7 @@ def fit(
                 cu = cu + lab_oh[k].T @ (1 - labels.astype(float))
             new_m.append(_normalize(cm))
             new_u.append(u[k] if fix_u else _normalize(cu))
-        new_lam = float(np.clip(wm.sum() / counts.sum(), 1e-7, 1 - 1e-7))
+        new_lam = lam if fix_prior else float(np.clip(wm.sum() / counts.sum(), 1e-7, 1 - 1e-7))
         delta = max(
             abs(new_lam - lam),
             max(float(np.abs(a - b).max()) for a, b in zip(new_m + new_u, m + u, strict=True)) if k_count else 0.0,

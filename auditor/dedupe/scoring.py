@@ -113,11 +113,48 @@ def score(
     if labels is not None and len(labels[0]):
         lab_levels = comparator.compare(labels[0], labels[1]).levels
         lab_y = labels[2]
+    # The share of matches among the candidate pairs comes from deterministic rules, not from EM:
+    # left free, EM on large data (many people sharing a common name) converges to a degenerate
+    # model that calls most same-name pairs matches (synth100k: prior 0.58, city "different" +9 bits).
+    det = deterministic_matches(prepared, compared.levels)
+    n_det = int(det.sum())
+    prior_fixed = n_det >= DETERMINISTIC_MIN_PAIRS
+    prior = float(np.clip(n_det / DETERMINISTIC_RECALL / max(len(i), 1), 1e-6, 0.5)) if prior_fixed else 0.05
     model = fs.fit(pats, counts, n_levels, u_start, labelled=lab_levels, labels=lab_y,
-                   max_iterations=settings.max_iterations)
+                   max_iterations=settings.max_iterations, prior=prior, fix_prior=prior_fixed)
+    model.deterministic_pairs = n_det
     weight = fs.match_weight(model, pats)[inverse] if len(i) else np.empty(0)
     weight = weight - settings.penalty * (compared.cannot != 0)
     return Scored(prepared, comparator, i, j, compared, weight, fs.probability(weight), model, stats, inverse, pats)
+
+
+DETERMINISTIC_MIN_PAIRS = 20
+"""Below this many rule matches the estimate is noise (a handful of import rows): EM estimates the share."""
+DETERMINISTIC_RECALL = 0.6
+"""Assumed share of the true pairs that the deterministic rules find (Splink asks the user for this
+`recall`); the prior is (pairs the rules find) / DETERMINISTIC_RECALL / (candidate pairs)."""
+
+
+def deterministic_matches(prepared: Prepared, levels: np.ndarray) -> np.ndarray:
+    """Pairs a person would call the same without a model: the same first and last name (company
+    name) and the same e-mail address, personal phone, website or date (birth date), each exact.
+    Splink estimates the share of matches the same way (`estimate_probability_two_random_records_match`)."""
+    n = len(levels)
+    contact = np.zeros(n, dtype=bool)
+    name = np.ones(n, dtype=bool)
+    has_name = False
+    for k, c in enumerate(prepared.comparisons):
+        col = levels[:, k]
+        top = len(c.labels) - 1
+        if c.kind in ("email", "phone", "domain", "date"):
+            contact |= col == top
+        elif c.kind == "person_first":
+            name &= col >= top - 1
+            has_name = True
+        elif c.kind in ("person_last", "company") or (c.kind == "name" and not has_name):
+            name &= col == top
+            has_name = True
+    return contact & name if has_name else contact
 
 
 def score_pairs(scored: Scored, i: np.ndarray, j: np.ndarray, penalty: float) -> tuple[np.ndarray, np.ndarray]:
