@@ -12,7 +12,8 @@ built directly with numpy, with 2% of the records carrying findings and 3% in du
 clusters; median of 3 runs.
 
 Usage:  .venv/bin/python benchmarks/bench_metrics.py [--seeds 20] [--rows 1000] [--jobs 2]
-        [--rates 0 0.02 0.05 0.1 0.2] [--skip-calibration] [--skip-timing]
+        [--rates 0 0.02 0.05 0.1 0.2] [--settings '{"shift_high": 0.03}'] [--skip-calibration]
+        [--skip-timing]
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ from auditor.metrics import evaluate_metrics, registry
 from auditor.metrics.confidence import distance
 
 
-def one_case(args: tuple[int, float, int]) -> list[dict]:
+def one_case(args: tuple[int, float, int, dict | None]) -> list[dict]:
     from auditor.pipeline import metrics, resolve_config
     from auditor.synth import generate
 
-    seed, rate, rows = args
+    seed, rate, rows, settings = args
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "export"
         generate(rows, seed, out, defect_rate=rate, duplicate_rate=0.05)
@@ -46,6 +47,8 @@ def one_case(args: tuple[int, float, int]) -> list[dict]:
         config = resolve_config(out, None)
         if hasattr(config, "dedupe"):
             config.dedupe = None
+        if settings:
+            config.metrics = {**(config.metrics or {}), **settings}
         _, results = metrics(out, config, clusters=clusters, breakdowns=False)
     cases = []
     known = registry()
@@ -61,13 +64,17 @@ def one_case(args: tuple[int, float, int]) -> list[dict]:
                 "error": distance(r.value, truth[key]),
                 "flag": r.confidence,
                 "reason": r.reasons[0] if r.reasons else "",
+                "coverage": r.coverage,
+                "sensitivity": r.sensitivity,
+                "duplicates": r.duplicates,
+                "reasons": " | ".join(r.reasons),
             }
         )
     return cases
 
 
-def calibration(seeds: int, rates: list[float], rows: int, jobs: int) -> pd.DataFrame:
-    todo = [(seed, rate, rows) for rate in rates for seed in range(1, seeds + 1)]
+def calibration(seeds: int, rates: list[float], rows: int, jobs: int, settings: dict | None = None) -> pd.DataFrame:
+    todo = [(seed, rate, rows, settings) for rate in rates for seed in range(1, seeds + 1)]
     cases: list[dict] = []
     started = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
@@ -218,12 +225,15 @@ def main() -> None:
     parser.add_argument("--rates", type=float, nargs="+", default=[0, 0.02, 0.05, 0.1, 0.2])
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--out", type=Path, default=Path("build/bench_metrics"))
+    parser.add_argument(
+        "--settings", type=json.loads, default=None, help="metrics thresholds as JSON, e.g. '{\"shift_high\": 0.03}'"
+    )
     parser.add_argument("--skip-calibration", action="store_true")
     parser.add_argument("--skip-timing", action="store_true")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.skip_calibration:
-        cases = calibration(args.seeds, args.rates, args.rows, args.jobs)
+        cases = calibration(args.seeds, args.rates, args.rows, args.jobs, args.settings)
         cases.to_csv(args.out / "calibration_cases.csv", index=False)
         print(f"## Calibration ({args.seeds} seeds x defect rates {args.rates}, {args.rows} rows)\n")
         print(calibration_table(cases))

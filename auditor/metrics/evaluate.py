@@ -309,24 +309,39 @@ def _scale(value: Any, factor: float) -> Any:
 
 
 def _unknown_share(
-    m: Metric, estimate: Estimate | None, prim: _Failing | None, v_excl: Any, settings: MetricsSettings
-) -> float:
-    """How far the failing records' unknown true values could move an average (one standard error):
-    they are like the passing ones, so they contribute sd x sqrt(failing) / population, relative
-    to the value without them. 0 for counts, sums and ratios."""
-    if estimate is None or prim is None or not prim.failing or not isinstance(v_excl, float) or not v_excl:
+    m: Metric,
+    estimate: Estimate | None,
+    prim: _Failing | None,
+    v_excl: Any,
+    ci: tuple[float, float] | None,
+    settings: MetricsSettings,
+) -> float | None:
+    """How far the failing records' unknown true values could move the value (one standard
+    error), relative to the value without them; None where it is not estimated (counts, sums,
+    ratios, distributions: their failing records are imputed by scaling).
+
+    If the failing records' true values are like the passing ones, the k failing records among
+    N move a statistic by about se x sqrt(n) x sqrt(k) / N, where se is the standard error of the
+    statistic on its n values (se x sqrt(n) is the spread of one record's contribution): for a
+    share p, se x sqrt(n) = sqrt(p (1 - p)); for NPS, the sd of +1/0/-1; for means and medians,
+    the bootstrap standard error (the 95% interval's half-width / z), which for a median of
+    skewed durations is far smaller than the sd of the values."""
+    if estimate is None or not estimate.n or prim is None or not prim.failing or not isinstance(v_excl, float):
+        return None
+    if not v_excl:
         return 0.0
+    k, population = prim.failing, max(prim.population, 1)
     if m.kind == "proportion" and estimate.value is not None and estimate.scale:
         p = min(max(estimate.value / estimate.scale, 0.0), 1.0)
-        sd = estimate.scale * math.sqrt(p * (1 - p))
+        spread = estimate.scale * math.sqrt(p * (1 - p))
     elif m.kind == "nps" and estimate.sample is not None and len(estimate.sample) > 1:
-        sd = 100 * float(((estimate.sample >= 9).astype(float) - (estimate.sample <= 6)).std())
-    elif m.kind in ("mean", "median") and estimate.sample is not None and len(estimate.sample) > 1:
-        sd = float(estimate.sample.std()) * (1.2533 if m.kind == "median" else 1.0)
+        spread = 100 * float(((estimate.sample >= 9).astype(float) - (estimate.sample <= 6)).std())
+    elif m.kind in ("mean", "median") and ci is not None:
+        se = (ci[1] - ci[0]) / 2 / settings.z
+        spread = se * math.sqrt(estimate.n)
     else:
-        return 0.0
-    n = max(prim.population, 1)
-    return sd * math.sqrt(prim.failing) / n / abs(v_excl)
+        return None
+    return spread * math.sqrt(k) / population / abs(float(v_excl))
 
 
 def _freshness(m: Metric, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[float | None, str]:
@@ -481,6 +496,7 @@ def _evaluate(
             )
 
     # sensitivity
+    ci = interval(m.kind, estimate, settings) if estimate is not None and value is not None else None
     n_fail = sum(x.failing for x in failing)
     if n_fail and value is not None:
         excluded = dict(tables)
@@ -498,7 +514,7 @@ def _evaluate(
         base.value_excluding_failing, base.sensitivity = v_excl, shift
         how = " (scaled to all records)" if m.extensive else ""
         said = f"excluding them{how} {_move(value, v_excl, m.unit, shift)}"
-        unknown = _unknown_share(m, estimate, prim, v_excl, settings)
+        unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings)
         if unknown:
             shift += unknown
             said += f"; their true values could move it a further {100 * unknown:.1f}%"
@@ -535,7 +551,7 @@ def _evaluate(
             )
         )
     elif estimate is not None:
-        base.interval = interval(m.kind, estimate, settings)
+        base.interval = ci
         if estimate.n < settings.sample_high:
             verdicts.append((settings.sample_flag(estimate.n), f"based on only {estimate.n:,} records"))
         if base.interval is not None and isinstance(value, float):

@@ -178,3 +178,32 @@ def test_settings_from_the_config_section() -> None:
     frames = _deals(100, 0)
     findings = _findings("opportunities", [f"O{i}" for i in range(30)], "stage", "opportunities.stage.allowed")
     assert _one(frames, findings, "win_rate", settings=loose).flag is Flag.HIGH
+
+
+def _tickets(hours: np.ndarray) -> dict[str, pd.DataFrame]:
+    opened = pd.Timestamp("2026-09-01")
+    return {
+        "tickets": pd.DataFrame(
+            {
+                "ticket_id": [f"T{i}" for i in range(len(hours))],
+                "opened_at": opened,
+                "resolved_at": opened + pd.to_timedelta(hours, unit="h"),
+                "updated_at": pd.Timestamp("2026-10-30"),
+            }
+        )
+    }
+
+
+def test_unknown_values_of_a_median_use_its_bootstrap_standard_error() -> None:
+    # skewed durations: the sd of the values (~ 95 h) is far wider than the median's standard error
+    hours = np.round(np.random.default_rng(3).lognormal(3, 1.2, 900), 2)
+    failing = [f"T{i}" for i in range(0, 900, 30)]  # 30 tickets, spread evenly: excluding them barely moves it
+    findings = _findings("tickets", failing, "opened_at", "tickets.opened_at.not_future")
+    r = _one(_tickets(hours), findings, "time_to_resolution_hours")
+    lo, hi = r.interval
+    se = (hi - lo) / 2 / 1.959964
+    expected = se * math.sqrt(900) * math.sqrt(30) / 900 / r.value_excluding_failing
+    said = next(x for x in r.reasons if x.startswith("excluding them"))
+    assert f"their true values could move it a further {100 * expected:.1f}%" in said
+    sd_based = 1.2533 * hours.std() * math.sqrt(30) / 900 / r.value_excluding_failing
+    assert expected < sd_based / 2
