@@ -15,8 +15,10 @@ audit config); the flag is the worst level any signal reaches:
 
 (1) share of the metric's input records (of its scope, e.g. closed deals) with no finding on
 the fields it reads; (2) relative change of the value when those failing records are excluded
-(counts and sums are scaled back to the whole population), plus, for averages and shares, how
-far the failing records' unknown true values could move it (sd x sqrt(failing) / records);
+(counts and sums are scaled back to the whole population), plus, for averages, medians, shares
+and NPS, how far the failing records' unknown true values could move it (one standard error:
+se x sqrt(n) x sqrt(failing) / records, se the statistic's standard error, from the bootstrap for
+means and medians);
 (3) relative change of the value when duplicate clusters are merged; (4) the 95% interval's
 half-width relative to the value; (5) days from the newest input record to as_of.
 
