@@ -107,9 +107,3 @@ class RuleKind:
     message_vars: Callable[[Mapping[str, Any], str, CheckContext], Mapping[str, Any]] | None = None
     """(params, field, context) -> extra `{names}` for the message (e.g. a readable range)."""
     examples: tuple[Example, ...] = ()
-
-    def param(self, name: str) -> Param:
-        for p in self.params:
-            if p.name == name:
-                return p
-        raise KeyError(name)

@@ -24,7 +24,3 @@ def as_comparable(bound: Any, like: pd.Series) -> Any:
     if pd.api.types.is_datetime64_any_dtype(like.dtype):
         return pd.Timestamp(bound)
     return bound
-
-
-def passes(values: pd.Series) -> pd.Series:
-    return pd.Series(True, index=values.index)
