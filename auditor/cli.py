@@ -324,6 +324,15 @@ def init(
     stdout.print(f"wrote {written}: check it, edit it, then run crm-audit check {path}")
 
 
+def _load_commands() -> None:
+    from auditor.commands import load_all
+
+    load_all()
+
+
+_load_commands()
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
         # Standalone mode: typer reports usage errors itself (exit 2) and ends with SystemExit.

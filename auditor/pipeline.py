@@ -131,19 +131,44 @@ def metrics(
     (entity, record_id, cluster_id): `clusters` when given, else those the audit found.
     Returns (the audit result, a list of auditor.metrics.MetricResult). `settings`: a
     MetricsSettings; default: from the config's `metrics:` section."""
-    from auditor.metrics import MetricsSettings, evaluate_metrics
     from auditor.metrics.evaluate import resolve_request
 
     config = config or resolve_config(path, None)
-    if settings is None:
-        settings = MetricsSettings.from_dict(config.metrics)
     resolve_request(config.as_of, period, metric_ids)
     result = check(path, config, progress=progress)
+    results = compute_metrics(
+        result,
+        config,
+        period=period,
+        clusters=clusters,
+        settings=settings,
+        metric_ids=metric_ids,
+        breakdowns=breakdowns,
+    )
+    return result, results
+
+
+def compute_metrics(
+    result: AuditResult,
+    config: AuditConfig,
+    *,
+    period: str | None = None,
+    clusters: pd.DataFrame | None = None,
+    settings: object | None = None,
+    metric_ids: Sequence[str] | None = None,
+    breakdowns: bool = True,
+) -> list:
+    """The metrics stage on an audit that already ran: the loaded tables, findings and clusters
+    of `result` (or `clusters` when given)."""
+    from auditor.metrics import MetricsSettings, evaluate_metrics
+
+    if settings is None:
+        settings = MetricsSettings.from_dict(config.metrics)
     if clusters is None and result.duplicates is not None and len(result.duplicates.clusters):
         clusters = result.duplicates.clusters
     frames = {name: t.frame for name, t in result.data.items()}
     ids = {name: record_ids(ENTITIES[name], t.frame, t.row_numbers) for name, t in result.data.items()}
-    results = evaluate_metrics(
+    return evaluate_metrics(
         frames,
         result.findings,
         as_of=config.as_of,
@@ -154,4 +179,26 @@ def metrics(
         metrics=metric_ids,
         breakdowns=breakdowns,
     )
-    return result, results
+
+
+def audit(
+    path: str | Path,
+    config: AuditConfig | None = None,
+    *,
+    period: str | None = None,
+    extra_rules: Sequence[str | Path] = (),
+    progress: Progress | None = None,
+) -> AuditResult:
+    """The full audit: checks, duplicates, scores, gate, then metrics and the cleanup worklist,
+    all on one AuditResult (`result.metrics`, `result.worklist`)."""
+    from auditor.worklist import build_worklist
+
+    config = config or resolve_config(path, None)
+    result = check(path, config, extra_rules=extra_rules, progress=progress)
+    if progress:
+        progress("metrics", 0, 1)
+    result.metrics = compute_metrics(result, config, period=period)
+    if progress:
+        progress("metrics", 1, 1)
+    result.worklist = build_worklist(result)
+    return result

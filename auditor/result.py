@@ -38,6 +38,12 @@ class AuditResult:
     """The loaded tables (entity -> Table), for later stages; not part of the JSON document."""
     duplicates: Any = None
     """The DedupeResult (pairs, clusters, merge plan), when duplicate detection ran."""
+    metrics: list[Any] = field(default_factory=list)
+    """auditor.metrics.MetricResult per metric, when the full audit ran (`crm-audit audit`)."""
+    worklist: pd.DataFrame | None = None
+    """The prioritized cleanup tasks (auditor.worklist.WORKLIST_COLUMNS), when the full audit ran."""
+    history: dict[str, Any] | None = None
+    """Run history when kept: {"run_id", "trend": [...], "baseline": {...}, "regressions": [...]}."""
 
     @property
     def exit_code(self) -> int:
