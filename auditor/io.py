@@ -23,11 +23,19 @@ def atomic_open(
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
+        # mkstemp creates 0600; a report should get the permissions any new file would get
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+
+
+def _umask() -> int:
+    current = os.umask(0)
+    os.umask(current)
+    return current
 
 
 def write_text(path: str | Path, text: str) -> None:
