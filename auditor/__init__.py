@@ -1,18 +1,25 @@
 """crm-auditor: data-quality and hygiene auditor for CRM data.
 
-Public API: `check(path, config=None) -> AuditResult`, `load_config(path) -> AuditConfig`,
+Public API: `check(path, config=None) -> AuditResult` (checks, duplicates, scores, gate),
+`audit(path, config=None) -> AuditResult` (the same plus metrics and the worklist), `load_config(path) -> AuditConfig`,
 and the result types. Imported lazily so that `import auditor` stays cheap and the stage
 modules can import `auditor.model` without a cycle.
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
+
+# pandera imports pyspark's pandas API whenever pyspark is installed (the `spark` extra), and
+# pyspark warns about pandas 3 on that import even though the auditor never uses pyspark.pandas.
+warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 __version__ = "0.1.0"
 
 _EXPORTS = {
     "check": ("auditor.pipeline", "check"),
+    "audit": ("auditor.pipeline", "audit"),
     "load_config": ("auditor.config", "load_config"),
     "AuditConfig": ("auditor.config", "AuditConfig"),
     "AuditResult": ("auditor.result", "AuditResult"),
