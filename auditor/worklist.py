@@ -1,0 +1,465 @@
+"""Findings + duplicate clusters -> the prioritized, owner-assigned cleanup worklist.
+
+One row per task (`WORKLIST_COLUMNS`):
+
+- **fix**: one task per cell, i.e. per record (file and row, since a repeated id is itself a defect) and
+  field. Its findings are grouped: "  JAN" fails both `whitespace` and `casing` and is one edit, so it
+  is one task listing both rule ids. Record-level rules (order, foreign key...) name the field they
+  report on, so they group the same way.
+- **merge**: one task per duplicate cluster (master id, the members to merge into it, the pairwise
+  evidence and the merge plan's surviving values), and one per existing record that rows of another
+  entity duplicate (a lead that duplicates a contact).
+
+Priority (higher score first; `priority` is the rank, 1 = do first):
+
+    priority_score = severity x (1 + metric impact) / effort
+
+- severity: error 3, warning 2, info 1 (a merge task: error in the auto-merge band, else warning);
+- metric impact: the number of metrics that read the task's entity and field (a merge: its entity),
+  plus, for each metric whose own worklist names the task's rule (a merge: duplicates of its entity),
+  the confidence levels the metric gains when everything its worklist names is done (0-3);
+- effort: 1 (low) for an auto-fixable task, 2 (medium) when a suggested value only needs a check or
+  a merge is in the auto-merge band, 3 (high) when the right value must be looked up or a review-band
+  merge decided.
+
+`task_id` is a hash of what the task is about (entity, record, field, file and row; for merges the
+cluster id, itself stable across runs), so the same data gives the same ids.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditor.dedupe import normalize
+from auditor.fix import cell_fixes, safe_mask
+from auditor.metrics.confidence import Flag, MetricsSettings
+from auditor.model import ENTITIES, Role
+from auditor.result import AuditResult
+
+WORKLIST_COLUMNS = (
+    "task_id",
+    "priority",
+    "priority_score",
+    "action",
+    "entity",
+    "record_id",
+    "owner",
+    "issue",
+    "rule_ids",
+    "severity",
+    "field",
+    "current_value",
+    "suggested_value",
+    "auto_fixable",
+    "metrics",
+    "metric_effect",
+    "effort",
+    "file",
+    "row",
+    "members",
+    "evidence",
+    "merge_plan",
+)
+SEVERITY = {"error": 3, "warning": 2, "info": 1}
+EFFORT = {"low": 1, "medium": 2, "high": 3}
+CELL = ["entity", "file", "row", "field"]
+LIST_SEP = ";"
+
+
+def build_worklist(result: AuditResult, settings: MetricsSettings | None = None) -> pd.DataFrame:
+    """The cleanup tasks of an audit, highest priority first (see the module docstring).
+    `settings`: the confidence thresholds used to project flags; default: the audit config's."""
+    config = _config(result)
+    settings = settings or MetricsSettings.from_dict(config.metrics)
+    kinds = {o.rule_id: o.kind for o in result.outcomes}
+    findings = result.findings
+    kind = findings["rule_id"].map(kinds)
+    duplicate = kind.eq("duplicate").to_numpy(bool) | findings["rule_id"].str.contains(".duplicate", regex=False)
+    fixes = _fix_tasks(findings[~duplicate], kind[~duplicate], config.default_region)
+    merges = _merge_tasks(result.duplicates)
+    impact = MetricImpact.of(result.metrics, settings)
+    tasks = pd.concat([impact.attach_fixes(fixes), impact.attach_merges(merges)], ignore_index=True)
+    return _prioritize(tasks)
+
+
+def _config(result: AuditResult) -> Any:
+    from auditor.config import load_config
+
+    return load_config(result.config)
+
+
+# --- fix tasks ----------------------------------------------------------------------------------
+
+
+def _fix_tasks(findings: pd.DataFrame, kind: pd.Series, region: str) -> pd.DataFrame:
+    f = findings.assign(kind=kind.to_numpy(), sev=findings["severity"].map(SEVERITY).fillna(1).astype(int))
+    f["suggested_value"] = _fill_suggestions(f, region)
+    f["safe"] = safe_mask(f["kind"], f["value"], f["suggested_value"])
+    f = f.sort_values([*CELL, "sev", "rule_id"], ascending=[True] * 4 + [False, True], kind="stable")
+    many = f.duplicated(CELL, keep=False).to_numpy(bool)
+    single, multi = f[~many], f[many]
+    tasks = single.assign(
+        rule_ids=single["rule_id"],
+        issue=single["message"],
+        auto=single["safe"],
+        suggested=single["suggested_value"],
+    )
+    if len(multi):
+        tasks = pd.concat([tasks, _grouped(multi)], ignore_index=True)
+    label = tasks["entity"].map(lambda e: ENTITIES[e].label if e in ENTITIES else e)
+    suggested = tasks["suggested"].astype("object")
+    has_suggestion = suggested.notna().to_numpy(bool)
+    auto = tasks["auto"].to_numpy(bool)
+    return pd.DataFrame(
+        {
+            "task_id": _ids("F", tasks[["entity", "record_id", "field", "file", "row"]]),
+            "action": "fix",
+            "entity": tasks["entity"].to_numpy(),
+            "record_id": tasks["record_id"].to_numpy(),
+            "owner": tasks["owner"].to_numpy(),
+            "issue": (label.astype(str) + " " + tasks["record_id"].astype(str) + ": " + tasks["issue"]).to_numpy(),
+            "rule_ids": tasks["rule_ids"].to_numpy(),
+            "severity": tasks["severity"].to_numpy(),
+            "field": tasks["field"].to_numpy(),
+            "current_value": tasks["value"].astype("object").to_numpy(),
+            "suggested_value": suggested.where(suggested.notna(), None).to_numpy(),
+            "auto_fixable": np.where(auto, "yes", "no"),
+            "effort": np.where(auto, "low", np.where(has_suggestion, "medium", "high")),
+            "file": tasks["file"].to_numpy(),
+            "row": tasks["row"].to_numpy(),
+        }
+    )
+
+
+def _grouped(multi: pd.DataFrame) -> pd.DataFrame:
+    """One row per cell with several findings (already sorted: most severe first)."""
+    grouped = multi.groupby(CELL, sort=False, dropna=False)
+    out = grouped.agg(
+        record_id=("record_id", "first"),
+        owner=("owner", "first"),
+        value=("value", "first"),
+        severity=("severity", "first"),
+        first_suggestion=("suggested_value", "first"),
+        auto=("safe", "all"),
+        rule_ids=("rule_id", LIST_SEP.join),
+        issue=("message", "; ".join),
+    ).reset_index()
+    safe = multi[multi["safe"].to_numpy(bool)]
+    if len(safe):
+        out = out.merge(cell_fixes(safe, CELL), on=CELL, how="left")
+        out["suggested"] = out["fixed"].astype("object").where(out["fixed"].notna(), out["first_suggestion"])
+    else:
+        out["suggested"] = out["first_suggestion"]
+    return out
+
+
+def _fill_suggestions(f: pd.DataFrame, region: str) -> pd.Series:
+    """The rule's suggestion, else a normalizer's (dedupe/normalize.py) where one gives a real value:
+    a phone number that becomes valid in E.164, a date written in another readable form."""
+    out = f["suggested_value"].astype("object").copy()
+    missing = out.isna().to_numpy(bool)
+    if not missing.any():
+        return out
+    roles = _roles(f)
+    phone = missing & roles.eq(Role.PHONE).to_numpy(bool) & f["kind"].eq("phone").to_numpy(bool)
+    if phone.any():
+        e164 = normalize.phones(f.loc[phone, "value"], region)
+        valid = e164.map(_valid_phone, na_action="ignore").fillna(False).astype(bool)
+        out[phone] = e164.where(valid, None).to_numpy()
+    dated = missing & roles.isin((Role.DATE, Role.DATETIME)).to_numpy(bool) & f["kind"].eq("type").to_numpy(bool)
+    if dated.any():
+        out[dated] = normalize.dates(f.loc[dated, "value"].astype("object")).to_numpy()
+    return out
+
+
+def _roles(f: pd.DataFrame) -> pd.Series:
+    pairs = f[["entity", "field"]].drop_duplicates()
+    pairs["role"] = [_role(e, fld) for e, fld in zip(pairs["entity"], pairs["field"], strict=True)]
+    return f[["entity", "field"]].merge(pairs, on=["entity", "field"], how="left")["role"].set_axis(f.index)
+
+
+def _role(entity: str, field: str) -> Role | None:
+    model = ENTITIES.get(entity)
+    return model.field(field).role if model is not None and model.has_field(field) else None
+
+
+def _valid_phone(value: str) -> bool:
+    import phonenumbers
+
+    try:
+        return phonenumbers.is_valid_number(phonenumbers.parse(value, None))
+    except phonenumbers.NumberParseException:
+        return False
+
+
+# --- merge tasks --------------------------------------------------------------------------------
+
+
+def _merge_tasks(dup: Any) -> pd.DataFrame:
+    parts = []
+    if dup is not None and len(dup.clusters):
+        parts.append(_cluster_tasks(dup))
+    if dup is not None and len(dup.links):
+        parts.append(_link_tasks(dup))
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(WORKLIST_COLUMNS))
+
+
+def _cluster_tasks(dup: Any) -> pd.DataFrame:
+    c = dup.clusters
+    masters = c[c["is_master"]].drop_duplicates(["entity", "cluster_id"])
+    masters = masters[["entity", "cluster_id", "record_id"]].rename(columns={"record_id": "master_id"})
+    members = c[~c["is_master"]].merge(masters, on=["entity", "cluster_id"], how="inner")
+    members["evidence"] = _member_evidence(dup.pairs, members)
+    members["review"] = members["band"].ne("auto_merge")
+    tasks = members.groupby(["entity", "cluster_id", "master_id"], sort=False).agg(
+        members=("record_id", LIST_SEP.join),
+        count=("record_id", "size"),
+        review=("review", "any"),
+        evidence=("evidence", " | ".join),
+    ).reset_index()
+    tasks = tasks.merge(_plan_text(dup.merge_plan), on=["entity", "cluster_id"], how="left")
+    tasks = tasks.merge(_meta(dup, "entity", "master_id"), on=["entity", "master_id"], how="left")
+    band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
+    plural = tasks["entity"].where(tasks["count"] > 1, tasks["entity"].str.removesuffix("s"))
+    issue = (
+        tasks["count"].astype(str) + " duplicate " + plural + " of " + tasks["master_id"]
+        + " (" + band + " band): merge " + tasks["members"].str.replace(LIST_SEP, ", ") + " into " + tasks["master_id"]
+    )
+    return _merge_frame(
+        tasks, ids=tasks[["entity", "cluster_id"]], issue=issue, rules=tasks["entity"] + ".duplicate", band=band
+    )
+
+
+def _link_tasks(dup: Any) -> pd.DataFrame:
+    links = dup.links.assign(
+        evidence=_evidence_text(dup.links["record_id"], dup.links), review=dup.links["band"].ne("auto_merge")
+    )
+    tasks = links.groupby(["entity", "other_entity", "other_id"], sort=False).agg(
+        members=("record_id", LIST_SEP.join),
+        count=("record_id", "size"),
+        review=("review", "any"),
+        evidence=("evidence", " | ".join),
+    ).reset_index()
+    rules = tasks["entity"] + ".duplicate_of_" + tasks["other_entity"].str.removesuffix("s")
+    tasks = tasks.rename(columns={"entity": "from_entity", "other_entity": "entity", "other_id": "master_id"})
+    tasks = tasks.merge(_meta(dup, "entity", "master_id"), on=["entity", "master_id"], how="left")
+    tasks["merge_plan"] = None
+    band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
+    issue = (
+        tasks["count"].astype(str) + " " + tasks["from_entity"] + " duplicate existing "
+        + tasks["entity"].str.removesuffix("s") + " " + tasks["master_id"] + " (" + band
+        + " band): merge " + tasks["members"].str.replace(LIST_SEP, ", ") + " into it"
+    )
+    ids = tasks[["from_entity", "entity", "master_id"]]
+    return _merge_frame(tasks, ids=ids, issue=issue, rules=rules, band=band)
+
+
+def _merge_frame(tasks: pd.DataFrame, *, ids: pd.DataFrame, issue: pd.Series, rules: pd.Series,
+                 band: np.ndarray) -> pd.DataFrame:
+    review = band == "review"
+    return pd.DataFrame(
+        {
+            "task_id": _ids("M", ids),
+            "action": "merge",
+            "entity": tasks["entity"].to_numpy(),
+            "record_id": tasks["master_id"].to_numpy(),
+            "owner": tasks["owner"].to_numpy(),
+            "issue": issue.to_numpy(),
+            "rule_ids": rules.to_numpy(),
+            "severity": np.where(review, "warning", "error"),
+            "field": tasks["entity"].map(_primary_key).to_numpy(),
+            "current_value": tasks["members"].to_numpy(),
+            "suggested_value": tasks["master_id"].to_numpy(),
+            "auto_fixable": "no",
+            "effort": np.where(review, "high", "medium"),
+            "file": tasks["file"].to_numpy(),
+            "row": tasks["row"].to_numpy(),
+            "members": tasks["members"].to_numpy(),
+            "evidence": tasks["evidence"].to_numpy(),
+            "merge_plan": tasks["merge_plan"].to_numpy(),
+        }
+    )
+
+
+def _primary_key(entity: str) -> str:
+    return ENTITIES[entity].primary_key if entity in ENTITIES else "record_id"
+
+
+def _member_evidence(pairs: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
+    """Per member: its pair with the master (probability and per-field evidence), when one was scored."""
+    cols = ["entity", "id_a", "id_b", "match_probability", "evidence"]
+    p = pairs[cols]
+    both = pd.concat([p, p.rename(columns={"id_a": "id_b", "id_b": "id_a"})], ignore_index=True)
+    both = both.drop_duplicates(["entity", "id_a", "id_b"])
+    joined = members[["entity", "record_id", "master_id"]].merge(
+        both, left_on=["entity", "record_id", "master_id"], right_on=["entity", "id_a", "id_b"], how="left"
+    )
+    text = _evidence_text(joined["record_id"], joined)
+    linked = joined["record_id"] + ": linked to " + joined["master_id"] + " through other members of the cluster"
+    return text.where(joined["match_probability"].notna(), linked).set_axis(members.index)
+
+
+def _evidence_text(ids: pd.Series, frame: pd.DataFrame) -> pd.Series:
+    prob = frame["match_probability"].map("{:.3f}".format, na_action="ignore")
+    return ids.astype(str) + " (match probability " + prob + "): " + frame["evidence"].fillna("").astype(str)
+
+
+def _plan_text(plan: pd.DataFrame) -> pd.DataFrame:
+    """Per cluster: the fields whose values differ, with the surviving value and why."""
+    if not len(plan):
+        return pd.DataFrame(columns=["entity", "cluster_id", "merge_plan"])
+    line = (
+        plan["field"] + " = " + plan["surviving_value"].astype(str) + " (from " + plan["source_record_id"].astype(str)
+        + ", " + plan["reason"].astype(str) + "; drops " + plan["discarded_values"].fillna("").astype(str) + ")"
+    )
+    frame = plan[["entity", "cluster_id"]].assign(merge_plan=line)
+    return frame.groupby(["entity", "cluster_id"], sort=False)["merge_plan"].agg("; ".join).reset_index()
+
+
+def _meta(dup: Any, entity_col: str, id_col: str) -> pd.DataFrame:
+    """owner, file and row of each record the dedupe stage saw, keyed by (entity, record id)."""
+    frames = [
+        meta.drop_duplicates("record_id").assign(**{entity_col: entity}).rename(columns={"record_id": id_col})
+        for entity, meta in dup.records.items()
+        if len(meta)
+    ]
+    if not frames:
+        return pd.DataFrame(columns=[entity_col, id_col, "owner", "file", "row"])
+    return pd.concat(frames, ignore_index=True)[[entity_col, id_col, "owner", "file", "row"]]
+
+
+def _ids(prefix: str, keys: pd.DataFrame) -> np.ndarray:
+    """Stable ids: a fixed-key hash of the key columns' text (pandas' hash_pandas_object)."""
+    if not len(keys):
+        return np.empty(0, dtype=object)
+    hashed = pd.util.hash_pandas_object(keys.astype("object").astype(str), index=False).to_numpy()
+    return np.array([f"{prefix}-{h:016x}" for h in hashed.tolist()], dtype=object)
+
+
+# --- metric impact ------------------------------------------------------------------------------
+
+
+@dataclass
+class MetricImpact:
+    """What each metric reads, what its own worklist names, and the flag it would reach."""
+
+    reads: dict[tuple[str, str], set[str]]
+    """(entity, field) -> metrics reading it; (entity, "") -> metrics reading the entity at all"""
+    fixes: dict[tuple[str, str, str], list[str]]
+    """(entity, field, rule_id) -> metrics whose worklist names that fix"""
+    merges: dict[str, list[tuple[str, int, int]]]
+    """entity -> (metric, clusters, records) for metrics whose worklist names merging its duplicates"""
+    effect: dict[str, tuple[Flag, Flag, Flag, int]]
+    """metric -> (flag now, after its named fixes, after merging duplicates, records its fixes name)"""
+
+    @classmethod
+    def of(cls, metrics: list[Any], settings: MetricsSettings) -> MetricImpact:
+        impact = cls({}, {}, {}, {})
+        for m in metrics:
+            for entity, fields in m.inputs.items():
+                for name in (*fields, ""):
+                    impact.reads.setdefault((entity, name), set()).add(m.id)
+            items = [w for w in m.worklist if w.get("action") == "fix"]
+            for w in items:
+                named = impact.fixes.setdefault((w["entity"], w["field"], w["rule_id"]), [])
+                if m.id not in named:
+                    named.append(m.id)
+            for w in m.worklist:
+                if w.get("action") == "merge":
+                    impact.merges.setdefault(w["entity"], []).append((m.id, int(w["clusters"]), int(w["records"])))
+            after_fix, after_merge = _projected(m, settings)
+            impact.effect[m.id] = (m.flag, after_fix, after_merge, sum(int(w["records"]) for w in items))
+        return impact
+
+    def attach_fixes(self, tasks: pd.DataFrame) -> pd.DataFrame:
+        combos = tasks[["entity", "field", "rule_ids"]].drop_duplicates()
+        rows = [self._fix_combo(e, f, r) for e, f, r in combos.itertuples(index=False)]
+        return tasks.merge(self._table(combos, rows), on=["entity", "field", "rule_ids"], how="left")
+
+    def attach_merges(self, tasks: pd.DataFrame) -> pd.DataFrame:
+        if not len(tasks):
+            return tasks.assign(impact=pd.Series(dtype=float))
+        entities = tasks[["entity"]].drop_duplicates()
+        rows = [self._merge_entity(e) for e in entities["entity"]]
+        merged = tasks.drop(columns=["metrics", "metric_effect"], errors="ignore")
+        return merged.merge(self._table(entities, rows), on="entity", how="left")
+
+    @staticmethod
+    def _table(keys: pd.DataFrame, rows: list[tuple[str | None, str | None, float]]) -> pd.DataFrame:
+        return keys.assign(
+            metrics=[r[0] for r in rows], metric_effect=[r[1] for r in rows], impact=[r[2] for r in rows]
+        )
+
+    def _fix_combo(self, entity: str, field: str, rule_ids: str) -> tuple[str | None, str | None, float]:
+        reading = self.reads.get((entity, field), set())
+        named = dict.fromkeys(m for rule in rule_ids.split(LIST_SEP) for m in self.fixes.get((entity, field, rule), []))
+        effects = []
+        for metric in named:
+            now, after, _, records = self.effect[metric]
+            effects.append((after - now, f"{metric} {now.name} -> {after.name} when the {records:,} records its "
+                            "worklist names are fixed"))
+        return _summarize(reading, effects)
+
+    def _merge_entity(self, entity: str) -> tuple[str | None, str | None, float]:
+        named = self.merges.get(entity, [])
+        effects = []
+        for metric, clusters, records in named:
+            now, _, after, _ = self.effect[metric]
+            effects.append((after - now, f"{metric} {now.name} -> {after.name} when its {records:,} duplicate "
+                            f"{entity} in {clusters:,} clusters are merged"))
+        return _summarize(self.reads.get((entity, ""), set()) | {m for m, _, _ in named}, effects)
+
+
+SHOWN_EFFECTS = 3
+
+
+def _summarize(reading: set[str], effects: list[tuple[int, str]]) -> tuple[str | None, str | None, float]:
+    """(metric ids, the largest effects in words, impact = metrics read + levels gained)."""
+    effects.sort(key=lambda e: -e[0])
+    text = "; ".join(t for _, t in effects[:SHOWN_EFFECTS])
+    if len(effects) > SHOWN_EFFECTS:
+        text += f"; and {len(effects) - SHOWN_EFFECTS} more"
+    return ", ".join(sorted(reading)) or None, text or None, float(len(reading) + sum(g for g, _ in effects))
+
+
+def _projected(m: Any, settings: MetricsSettings) -> tuple[Flag, Flag]:
+    """The flag once everything the metric's worklist names is fixed (coverage and sensitivity
+    clear), and once its duplicates are merged: the worst of the signals that remain, read from the
+    metric's own coverage, sensitivity, duplicates, n, interval and freshness. Never below now."""
+    if m.value is None:
+        return m.flag, m.flag
+    rest = [Flag.HIGH]
+    if m.n is not None and m.n < settings.sample_high:
+        rest.append(settings.sample_flag(m.n))
+    if m.interval is not None and isinstance(m.value, float):
+        half = (m.interval[1] - m.interval[0]) / 2
+        rest.append(settings.interval_flag(half / abs(m.value) if m.value else np.inf))
+    if m.freshness_days is not None:
+        rest.append(settings.freshness_flag(m.freshness_days))
+    duplicates = settings.shift_flag(m.duplicates) if m.duplicates else Flag.HIGH
+    coverage = settings.coverage_flag(m.coverage) if m.coverage is not None else Flag.HIGH
+    sensitivity = settings.shift_flag(m.sensitivity) if m.sensitivity else Flag.HIGH
+    after_fix = max(m.flag, min(*rest, duplicates))
+    after_merge = max(m.flag, min(*rest, coverage, sensitivity))
+    return Flag(after_fix), Flag(after_merge)
+
+
+# --- priority -----------------------------------------------------------------------------------
+
+
+def _prioritize(tasks: pd.DataFrame) -> pd.DataFrame:
+    if not len(tasks):
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in WORKLIST_COLUMNS})
+    severity = tasks["severity"].map(SEVERITY).fillna(1).to_numpy(float)
+    effort = tasks["effort"].map(EFFORT).to_numpy(float)
+    impact = tasks["impact"].fillna(0).to_numpy(float)
+    tasks = tasks.assign(priority_score=np.round(severity * (1 + impact) / effort, 3), _sev=severity)
+    tasks = tasks.sort_values(["priority_score", "_sev", "task_id"], ascending=[False, False, True], kind="stable")
+    tasks["priority"] = np.arange(1, len(tasks) + 1)
+    for column in ("metrics", "metric_effect", "members", "evidence", "merge_plan"):
+        tasks[column] = tasks[column].astype("object").where(tasks[column].notna(), None) if column in tasks else None
+    return tasks[list(WORKLIST_COLUMNS)].reset_index(drop=True)
