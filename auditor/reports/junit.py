@@ -6,12 +6,14 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from auditor.gate import SEVERITY_RANK
+from auditor.reports.mask import mask_findings
 from auditor.result import AuditResult
 
 EXAMPLES_PER_RULE = 5
 
 
-def render(result: AuditResult) -> str:
+def render(result: AuditResult, *, mask: bool = False) -> str:
+    """`mask`: emails, phones and person names in the example findings masked (auditor.reports.mask)."""
     threshold = SEVERITY_RANK.get(result.gate.fail_on, 99)
     suites = ET.Element("testsuites", name="crm-audit", time=f"{result.duration_seconds:.3f}")
 
@@ -23,6 +25,8 @@ def render(result: AuditResult) -> str:
     _count(gate)
 
     examples = result.findings.groupby("rule_id", sort=False).head(EXAMPLES_PER_RULE)
+    if mask:
+        examples = mask_findings(examples)
     by_rule = {rule: group for rule, group in examples.groupby("rule_id", sort=False)}
     for entity in sorted({o.entity for o in result.outcomes}):
         suite = ET.SubElement(suites, "testsuite", name=f"rules.{entity}")

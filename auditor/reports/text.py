@@ -6,6 +6,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from auditor.reports.mask import mask_findings
 from auditor.result import AuditResult
 
 TOP_RULES = 15
@@ -17,7 +18,8 @@ def _score_style(score: float | None) -> str:
     return "green" if score >= 90 else "yellow" if score >= 75 else "red"
 
 
-def render(result: AuditResult, console: Console, *, show_notes: bool = False) -> None:
+def render(result: AuditResult, console: Console, *, show_notes: bool = False, mask: bool = False) -> None:
+    """`mask`: emails, phones and person names in the example messages masked (auditor.reports.mask)."""
     verdict = "[bold green]PASS[/]" if result.gate.passed else "[bold red]FAIL[/]"
     overall = result.scores.overall
     console.print(
@@ -55,7 +57,8 @@ def render(result: AuditResult, console: Console, *, show_notes: bool = False) -
     if failing:
         # A list, not a table: rule ids are long and examples longer; a table squeezes one of them.
         console.print(f"[italic]Failing rules ({len(failing)})[/]")
-        examples = result.findings.drop_duplicates("rule_id").set_index("rule_id")["message"]
+        examples = result.findings.drop_duplicates("rule_id")
+        examples = (mask_findings(examples) if mask else examples).set_index("rule_id")["message"]
         for o in failing[:TOP_RULES]:
             colour = {"error": "red", "warning": "yellow"}.get(o.severity.value, "dim")
             console.print(f"  [{colour}]{o.severity.value:<7}[/] {o.failed:>7,}/{o.evaluated:<7,} [bold]{o.rule_id}[/]")
