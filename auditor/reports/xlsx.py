@@ -1,0 +1,142 @@
+"""worklist.xlsx: the cleanup worklist for a spreadsheet user, with Worklist, Merges, Summary and
+Metrics sheets.
+
+Every value from the data is written as a text cell (data type 's'), never as a formula: a contact
+named "=HYPERLINK(...)" stays text in Excel and LibreOffice. Characters XML cannot hold (control
+characters, which whitespace defects contain) are shown as `\\xNN`. Write-only mode keeps memory flat
+on large worklists; rows beyond Excel's limit are left out and the Summary says so.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+
+from auditor.io import atomic_open
+from auditor.result import AuditResult
+from auditor.worklist import WORKLIST_COLUMNS
+
+MAX_ROWS = 1_048_575
+"""Excel's row limit, less the header."""
+MERGE_COLUMNS = ("task_id", "priority", "entity", "record_id", "owner", "members", "severity", "issue",
+                 "evidence", "merge_plan", "metric_effect")
+WIDTHS = {"issue": 60, "metric_effect": 60, "evidence": 60, "merge_plan": 60, "metrics": 40, "reasons": 80,
+          "formula": 60, "current_value": 30, "suggested_value": 30, "file": 30, "members": 30, "rule_ids": 34}
+DEFAULT_WIDTH = 14
+SEVERITY_FILL = {
+    "error": PatternFill("solid", fgColor="F8CBAD"),
+    "warning": PatternFill("solid", fgColor="FFE699"),
+    "info": PatternFill("solid", fgColor="DDEBF7"),
+}
+"""The colour of a task's priority and severity cells."""
+HEADER_FONT = Font(bold=True)
+HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+
+
+def write(result: AuditResult, path: str | Path) -> None:
+    worklist = result.worklist if result.worklist is not None else pd.DataFrame(columns=list(WORKLIST_COLUMNS))
+    book = Workbook(write_only=True)
+    shown = worklist.head(MAX_ROWS)
+    _table(book.create_sheet("Worklist"), list(WORKLIST_COLUMNS), _rows(shown, WORKLIST_COLUMNS), shown["severity"])
+    merges = worklist[worklist["action"] == "merge"].head(MAX_ROWS)
+    _table(book.create_sheet("Merges"), list(MERGE_COLUMNS), _rows(merges, MERGE_COLUMNS), merges["severity"])
+    _table(book.create_sheet("Summary"), ["item", "value"], _summary(result, len(worklist) - len(shown)))
+    _table(book.create_sheet("Metrics"), list(METRIC_COLUMNS), [_metric_row(m) for m in result.metrics])
+    with atomic_open(path, "wb") as handle:
+        book.save(handle)
+
+
+def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterable[list[Any]]:
+    return frame[list(columns)].astype("object").itertuples(index=False, name=None)
+
+
+def _table(sheet: WriteOnlyWorksheet, header: list[str], rows: Iterable[Sequence[Any]],
+           severity: pd.Series | None = None) -> None:
+    sheet.freeze_panes = "A2"
+    for i, name in enumerate(header, start=1):
+        sheet.column_dimensions[get_column_letter(i)].width = WIDTHS.get(name, DEFAULT_WIDTH)
+    sheet.append([_header_cell(sheet, name) for name in header])
+    coloured = {header.index(c) for c in ("priority", "severity") if c in header}
+    fills = iter(severity.tolist()) if severity is not None else None
+    count = 0
+    for row in rows:
+        fill = SEVERITY_FILL.get(next(fills)) if fills is not None else None
+        cells = [_cell(sheet, v) for v in row]
+        if fill is not None:
+            for i in coloured:
+                cells[i].fill = fill
+        sheet.append(cells)
+        count += 1
+    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+
+
+def _header_cell(sheet: WriteOnlyWorksheet, name: str) -> WriteOnlyCell:
+    cell = _cell(sheet, name)
+    cell.font, cell.fill = HEADER_FONT, HEADER_FILL
+    return cell
+
+
+def _cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
+    """Numbers stay numbers; everything else is text (data type 's'), so no value runs as a formula."""
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
+        return WriteOnlyCell(sheet, None)
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        text = value if isinstance(value, str) else _text(value)
+        cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
+        cell.data_type = "s"
+        return cell
+    return WriteOnlyCell(sheet, value)
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, (dict, list, tuple)):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return str(value)
+
+
+def _summary(result: AuditResult, left_out: int) -> list[tuple[str, Any]]:
+    rows: list[tuple[str, Any]] = [
+        ("input", result.input),
+        ("as of", result.as_of.strftime("%Y-%m-%d")),
+        ("overall score", result.scores.overall),
+        ("gate", "passed" if result.gate.passed else "failed"),
+        *(("gate reason", r) for r in result.gate.reasons),
+        *((f"dimension: {d}", s) for d, s in result.scores.dimensions.items()),
+        *((f"entity: {name}", e.score) for name, e in result.scores.entities.items()),
+        ("findings", len(result.findings)),
+    ]
+    if result.worklist is not None:
+        w = result.worklist
+        rows += [
+            ("tasks", len(w)),
+            ("fix tasks", int((w["action"] == "fix").sum())),
+            ("merge tasks", int((w["action"] == "merge").sum())),
+            ("auto-fixable tasks", int((w["auto_fixable"] == "yes").sum())),
+        ]
+    if left_out > 0:
+        rows.append(("tasks left out (Excel row limit; worklist.csv has all)", left_out))
+    return rows
+
+
+METRIC_COLUMNS = ("id", "title", "value", "unit", "confidence", "coverage", "sensitivity", "duplicates", "n",
+                  "reasons", "formula")
+
+
+def _metric_row(m: Any) -> list[Any]:
+    value = m.value if not isinstance(m.value, float) or not math.isnan(m.value) else None
+    return [m.id, m.title, value, m.unit, m.flag.name, m.coverage, m.sensitivity, m.duplicates, m.n,
+            "\n".join(m.reasons), re.sub(r"\s+", " ", m.formula).strip()]
