@@ -15,7 +15,7 @@ from auditor.checks.engine import RuleOutcome, StructuralIssue
 from auditor.gate import GateResult
 from auditor.scoring import Scores
 
-SCHEMA_VERSION = "1.1"
+SCHEMA_VERSION = "1.2"
 
 
 @dataclass
@@ -111,9 +111,24 @@ class AuditResult:
                 }
                 for entity, stats in self.duplicates.stats.items()
             }
+        if self.metrics:
+            document["metrics"] = [m.to_dict() for m in self.metrics]
+        if self.worklist is not None:
+            document["worklist"] = worklist_summary(self.worklist)
+        if self.history is not None:
+            document["history"] = self.history
         if include_findings:
             document["findings"] = findings_records(self.findings)
         return document
+
+
+def worklist_summary(worklist: pd.DataFrame) -> dict[str, Any]:
+    """Counts only: the tasks themselves are in worklist.csv / worklist.xlsx."""
+    return {
+        "tasks": len(worklist),
+        "auto_fixable": int(worklist["auto_fixable"].eq("yes").sum()) if len(worklist) else 0,
+        "by_entity": {str(k): int(v) for k, v in worklist["entity"].value_counts().sort_index().items()},
+    }
 
 
 def findings_records(findings: pd.DataFrame) -> list[dict[str, Any]]:
