@@ -222,6 +222,20 @@ class History:
                 raise InputError(f"run {ref!r} is ambiguous: it starts {shown}...; give more characters")
             return _load(conn, ids[0])
 
+    def pair(self, first: str | None = None, second: str | None = None) -> tuple[Run, Run]:
+        """Two runs to compare: the given ids (or prefixes); with one, that run and the latest;
+        with none, the last two runs."""
+        if first is not None:
+            before = self.get(first)
+            return before, self.get(second if second is not None else self.runs(1)[0].run_id)
+        last = self.runs(2)
+        if len(last) < 2:
+            raise InputError(
+                f"the run history holds {len(last)} run{'s' if len(last) != 1 else ''}; a diff needs two",
+                file=self.location,
+            )
+        return self.get(last[1].run_id), self.get(last[0].run_id)
+
     def last_passing(self, input: str | None = None) -> Run | None:
         """The newest run whose gate passed (of `input` when given)."""
         query = sa.select(runs_table.c.run_id).where(runs_table.c.passed.is_(True))

@@ -26,8 +26,12 @@ class ScoreKey(NamedTuple):
 
     @property
     def label(self) -> str:
-        parts = [p for p in (self.entity, self.field) if p]
-        return ".".join(parts) + (f" [{self.dimension}]" if self.dimension else "")
+        """`validity (all entities)`, `contacts`, `contacts validity`, `contacts.email`."""
+        if self.entity is None:
+            return f"{self.dimension} (all entities)"
+        if self.field is not None:
+            return f"{self.entity}.{self.field}"
+        return f"{self.entity} {self.dimension}" if self.dimension else self.entity
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,74 @@
+"""Two imports of the same export folder: a clean one (fixtures/acme accounts and contacts with
+every injected defect and duplicate of truth/ removed), then the dirty original, audited once
+each with a gate that both pass on their own (score >= 90, findings do not block)."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from auditor.pipeline import check, resolve_config
+from auditor.result import AuditResult
+
+ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
+TABLES = ("accounts", "contacts")
+FAIL_UNDER = 90.0
+
+
+def write_clean_copy(folder: Path) -> None:
+    truth = ACME / "truth"
+    defects = pd.read_csv(truth / "defects.csv", dtype=str)
+    duplicates = pd.read_csv(truth / "duplicates.csv", dtype=str, keep_default_na=False)
+    bad = pd.concat(
+        [defects[["entity", "record_id"]], duplicates.loc[duplicates["corruption"] != "", ["entity", "record_id"]]]
+    )
+    kept = {}
+    for entity in TABLES:
+        frame = pd.read_csv(ACME / f"{entity}.csv", dtype=str, keep_default_na=False)
+        ids = set(bad.loc[bad["entity"] == entity, "record_id"])
+        # a record without a primary key is named row:<line in the file> in the truth
+        lines = {int(i.removeprefix("row:")) for i in ids if i.startswith("row:")}
+        line = pd.Series(frame.index + 2, index=frame.index)
+        kept[entity] = frame[~frame[frame.columns[0]].isin(ids) & ~line.isin(lines)]
+    contacts = kept["contacts"]
+    kept["contacts"] = contacts[contacts["account_id"].isin(kept["accounts"]["account_id"])]
+    for entity, frame in kept.items():
+        frame.to_csv(folder / f"{entity}.csv", index=False)
+
+
+def write_dirty_copy(folder: Path) -> None:
+    for entity in TABLES:
+        shutil.copy(ACME / f"{entity}.csv", folder / f"{entity}.csv")
+
+
+def audit(folder: Path) -> AuditResult:
+    config = resolve_config(folder, None)
+    config.gate.fail_on = "never"
+    config.gate.fail_under = FAIL_UNDER
+    return check(folder, config)
+
+
+@pytest.fixture(scope="session")
+def imports(tmp_path_factory: pytest.TempPathFactory) -> tuple[AuditResult, AuditResult]:
+    folder = tmp_path_factory.mktemp("imports") / "export"
+    folder.mkdir()
+    shutil.copy(ACME / "crm-audit.yaml", folder / "crm-audit.yaml")
+    write_clean_copy(folder)
+    clean = audit(folder)
+    write_dirty_copy(folder)
+    return clean, audit(folder)
+
+
+@pytest.fixture
+def clean(imports: tuple[AuditResult, AuditResult]) -> AuditResult:
+    """A fresh copy: track() adds a gate check and the history to the result it is given."""
+    return copy.deepcopy(imports[0])
+
+
+@pytest.fixture
+def dirty(imports: tuple[AuditResult, AuditResult]) -> AuditResult:
+    return copy.deepcopy(imports[1])
