@@ -1,0 +1,396 @@
+"""report.html: one self-contained page for a person (scores, gate, defects by owner and source,
+duplicate clusters with their evidence, metrics with confidence, funnel, worklist, trend).
+
+No script and no network at view time: CSS is inline (allowed by its hash in the page's
+Content-Security-Policy), charts are inline SVG. Jinja2 autoescapes every value; the SVG is built
+with ElementTree, which escapes too, so names typed into the CRM are shown as text. Every list is
+cut to its top N with "and K more", so the page stays small for any size of audit.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
+
+from auditor import __version__
+from auditor.checks.engine import record_ids
+from auditor.metrics.render import show
+from auditor.model import ENTITIES, Role
+from auditor.reports import charts
+from auditor.result import AuditResult
+
+TOP_FIELDS = 30
+TOP_RULES = 25
+TOP_OWNERS = 25
+TOP_SOURCES = 25
+TOP_CLUSTERS = 15
+PAIRS_PER_CLUSTER = 8
+MERGE_ROWS_PER_CLUSTER = 12
+TOP_TASKS = 50
+TASK_COLUMNS = 12
+TREND_RUNS = 60
+TOP_ISSUES = 20
+TEXT_CHARS = 200
+"""Cells longer than this are cut: a free-text field can hold megabytes."""
+
+
+@cache
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("auditor.reports", "templates"),
+        autoescape=select_autoescape(default=True, default_for_string=True),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["cell"] = cell
+    env.filters["num"] = lambda v: "-" if v is None else f"{v:,}"
+    return env
+
+
+def render(result: AuditResult) -> str:
+    env = _environment()
+    css = env.get_template("report.css").render()
+    # Our own stylesheet, not data: marked safe so that escaping does not change the text its hash covers.
+    return env.get_template("report.html.j2").render(css=Markup(css), css_hash=_sha256(css), **context(result))
+
+
+def _sha256(text: str) -> str:
+    return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+
+
+def cell(value: Any) -> str:
+    """A value from the data as short text: missing is empty, long text is cut."""
+    if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
+        return ""
+    if isinstance(value, float):
+        return f"{value:,.2f}" if value != int(value) or abs(value) >= 1e15 else f"{int(value):,}"
+    text = str(value)
+    return text if len(text) <= TEXT_CHARS else text[: TEXT_CHARS - 1] + "…"
+
+
+def top(rows: Iterable[Any], n: int) -> dict[str, Any]:
+    """The first n rows and how many were left out."""
+    rows = list(rows)
+    return {"rows": rows[:n], "more": max(len(rows) - n, 0)}
+
+
+def context(result: AuditResult) -> dict[str, Any]:
+    """Everything the template shows, as plain values and ready SVG."""
+    metrics = {m.id: m for m in result.metrics}
+    return {
+        "version": __version__,
+        "result": result,
+        "summary": _summary(result),
+        "trend": _trend(result.history),
+        "dimensions": _dimensions(result),
+        "entities": _entities(result),
+        "fields": top(_fields(result), TOP_FIELDS),
+        "rules": top(_failing_rules(result), TOP_RULES),
+        "owners": _owners(result, metrics),
+        "sources": _sources(metrics),
+        "duplicates": _duplicates(result.duplicates, result.data),
+        "metrics": [_metric(m) for m in result.metrics],
+        "funnel": _funnel(metrics.get("funnel")),
+        "worklist": _worklist(result.worklist),
+    }
+
+
+def _summary(result: AuditResult) -> dict[str, Any]:
+    summary = result.findings_summary()
+    return {
+        "overall": result.scores.overall,
+        "band": charts.score_band(result.scores.overall),
+        "passed": result.gate.passed,
+        "checks": result.gate.checks,
+        "findings": summary["total"],
+        "records_with_findings": summary["records"],
+        "by_severity": summary["by_severity"],
+        "records": sum(e.records for e in result.scores.entities.values()),
+        "structural": top(result.structural, TOP_ISSUES),
+    }
+
+
+def _trend(history: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """The overall score of the last runs of this input (auditor.history), oldest first."""
+    if not history:
+        return None
+    runs = [{**r, "run_id": str(r.get("run_id") or "")[:8]} for r in (history.get("trend") or [])[-TREND_RUNS:]]
+    scores = [r["overall"] for r in runs if r.get("overall") is not None]
+    chart = None
+    if len(runs) > 1 and scores:
+        # The axis starts below the lowest score, not at 0: a drop of a few points must show.
+        low = max(0.0, 10 * math.floor((min(scores) - 5) / 10))
+        chart = charts.line_chart(
+            [(str(r.get("started_at") or r["run_id"]), r.get("overall")) for r in runs],
+            title="Overall score per run (green: gate passed, red: failed)",
+            low=low,
+            marks=[bool(r.get("passed")) for r in runs],
+        )
+    baseline = history.get("baseline")
+    return {
+        "run_id": str(history.get("run_id") or "")[:8],
+        "runs": runs[::-1][:TOP_ISSUES],
+        "more_runs": max(len(runs) - TOP_ISSUES, 0),
+        "baseline": {**baseline, "run_id": str(baseline.get("run_id") or "")[:8]} if baseline else None,
+        "regressions": top(history.get("regressions") or [], TOP_ISSUES),
+        "chart": chart,
+    }
+
+
+def _scored_chart(items: Sequence[tuple[str, float]], title: str) -> Any:
+    if not items:
+        return None
+    return charts.bar_chart(items, title=title, maximum=100, colour=charts.score_colour, fmt=lambda v: f"{v:.1f}")
+
+
+def _dimensions(result: AuditResult) -> dict[str, Any]:
+    items = sorted(result.scores.dimensions.items(), key=lambda kv: kv[1])
+    return {"rows": items, "chart": _scored_chart(items, "Score by data-quality dimension")}
+
+
+def _entities(result: AuditResult) -> dict[str, Any]:
+    sources = {t["entity"]: t.get("source", "") for t in result.tables}
+    rows = sorted(
+        (
+            {
+                "name": name,
+                "source": sources.get(name, ""),
+                "records": e.records,
+                "with_findings": e.records_with_findings,
+                "score": e.score,
+                "band": charts.score_band(e.score),
+            }
+            for name, e in result.scores.entities.items()
+        ),
+        key=lambda r: r["score"],
+    )
+    items = [(r["name"], r["score"]) for r in rows]
+    return {"rows": rows, "chart": _scored_chart(items, "Score by entity")}
+
+
+def _fields(result: AuditResult) -> list[dict[str, Any]]:
+    rows = [
+        {"entity": name, "field": f, "score": s, "band": charts.score_band(s)}
+        for name, e in result.scores.entities.items()
+        for f, s in e.fields.items()
+    ]
+    return sorted(rows, key=lambda r: (r["score"], r["entity"], r["field"]))
+
+
+def _failing_rules(result: AuditResult) -> list[Any]:
+    rank = {"error": 0, "warning": 1, "info": 2}
+    failing = [o for o in result.outcomes if o.status == "failed"]
+    return sorted(failing, key=lambda o: (rank.get(o.severity.value, 3), -o.failed, o.rule_id))
+
+
+def _owners(result: AuditResult, metrics: Mapping[str, Any]) -> dict[str, Any]:
+    """Per owner, from the findings: records with findings, findings, errors; and, when the metrics
+    ran, the owner's records and the defective share (metrics records_per_owner, defects_per_owner)."""
+    f = result.findings
+    if not len(f) or "owner" not in f.columns:
+        return {"rows": [], "more": 0, "chart": None}
+    owned = f[f["owner"].notna()].assign(owner=lambda d: d["owner"].astype(str))
+    per = (
+        owned.assign(error=owned["severity"].eq("error"))
+        .groupby("owner", sort=False)
+        .agg(findings=("rule_id", "size"), errors=("error", "sum"))
+    )
+    per["records_with_findings"] = owned.drop_duplicates(["owner", "entity", "record_id"])["owner"].value_counts()
+    per = per.sort_values(["records_with_findings", "findings"], ascending=False, kind="stable")
+    records = _metric_value(metrics, "records_per_owner")
+    share = _metric_value(metrics, "defects_per_owner")
+    rows = [
+        {
+            "owner": owner,
+            "records_with_findings": int(row.records_with_findings),
+            "findings": int(row.findings),
+            "errors": int(row.errors),
+            "records": records.get(owner),
+            "share": share.get(owner),
+        }
+        for owner, row in zip(per.index[:TOP_OWNERS], per.head(TOP_OWNERS).itertuples(), strict=True)
+    ]
+    shown = {"rows": rows, "more": len(per) - len(rows)}
+    chart = charts.bar_chart(
+        [(r["owner"], r["records_with_findings"]) for r in rows], title="Records with findings per owner"
+    )
+    return {**shown, "chart": chart}
+
+
+def _metric_value(metrics: Mapping[str, Any], metric_id: str) -> dict[str, Any]:
+    m = metrics.get(metric_id)
+    return m.value if m is not None and isinstance(m.value, dict) else {}
+
+
+def _sources(metrics: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Per record source (import, web form...): the metrics records_per_source and defects_per_source."""
+    share = _metric_value(metrics, "defects_per_source")
+    if not share:
+        return None
+    records = _metric_value(metrics, "records_per_source")
+    rows = sorted(
+        (
+            {
+                "source": source,
+                "records": records.get(source),
+                "with_findings": round(s * records[source]) if source in records else None,
+                "share": s,
+            }
+            for source, s in share.items()
+        ),
+        key=lambda r: (-r["share"], r["source"]),
+    )
+    shown = top(rows, TOP_SOURCES)
+    chart = charts.bar_chart(
+        [(r["source"], 100 * r["share"]) for r in shown["rows"]],
+        title="Share of records with findings per source (%)",
+        fmt=lambda v: f"{v:.1f}%",
+    )
+    return {**shown, "chart": chart, "confidence": metrics["defects_per_source"].confidence}
+
+
+def _duplicates(dup: Any, data: Mapping[str, Any]) -> dict[str, Any] | None:
+    if dup is None:
+        return None
+    stats = [
+        {
+            "entity": key.replace("~", " → "),
+            **{k: s.get(k) for k in ("records", "candidate_pairs", "clusters")},
+            "duplicates": s.get("duplicates", s.get("linked")),
+        }
+        for key, s in dup.stats.items()
+    ]
+    clusters = dup.clusters
+    if not len(clusters):
+        return {"stats": stats, "clusters": [], "more": 0}
+    sizes = (
+        clusters.assign(auto=clusters["band"].eq("auto_merge"))
+        .groupby(["entity", "cluster_id"], sort=False)
+        .agg(size=("record_id", "size"), auto=("auto", "any"))
+    )
+    sizes = sizes.reset_index().sort_values(["auto", "size", "cluster_id"], ascending=[False, False, True])
+    # Take turns between entities, so that the accounts' clusters do not hide the contacts'.
+    sizes["turn"] = sizes.groupby(["auto", "size", "entity"]).cumcount()
+    sizes = sizes.sort_values(["auto", "size", "turn", "entity"], ascending=[False, False, True, True], kind="stable")
+    chosen = sizes.head(TOP_CLUSTERS)
+    members = clusters.merge(chosen[["entity", "cluster_id"]], on=["entity", "cluster_id"])
+    labels = {
+        entity: _labels(data.get(entity), entity, set(rows["record_id"].astype(str)))
+        for entity, rows in members.groupby("entity", sort=False)
+    }
+    members = members.assign(
+        label=[labels[e].get(str(r), "") for e, r in zip(members["entity"], members["record_id"], strict=True)]
+    )
+    return {
+        "stats": stats,
+        "clusters": [
+            _cluster(dup, entity, cluster_id, members)
+            for entity, cluster_id in chosen[["entity", "cluster_id"]].itertuples(index=False)
+        ],
+        "more": len(sizes) - len(chosen),
+    }
+
+
+def _labels(table: Any, entity: str, ids: set[str]) -> dict[str, str]:
+    """Record id -> its name and e-mail, so that a person can tell the records of a cluster apart."""
+    if table is None or entity not in ENTITIES:
+        return {}
+    model = ENTITIES[entity]
+    frame = table.frame
+    shown = [
+        f.name
+        for role in (Role.PERSON_NAME, Role.COMPANY_NAME, Role.EMAIL)
+        for f in model.fields_with_role(role)
+        if f.name in frame.columns
+    ]
+    rid = record_ids(model, frame, table.row_numbers)
+    hit = rid.isin(ids).to_numpy()
+    rows = frame.loc[hit, shown].astype("object")
+    return {
+        str(i): " ".join(str(v) for v in values if v is not None and not pd.isna(v))
+        for i, values in zip(rid[hit], rows.itertuples(index=False), strict=True)
+    }
+
+
+def _cluster(dup: Any, entity: str, cluster_id: str, members: pd.DataFrame) -> dict[str, Any]:
+    mine = members[(members["entity"] == entity) & (members["cluster_id"] == cluster_id)]
+    ids = set(mine["record_id"].astype(str))
+    p = dup.pairs
+    pairs = p[(p["entity"] == entity) & p["id_a"].astype(str).isin(ids) & p["id_b"].astype(str).isin(ids)]
+    pairs = pairs.sort_values("match_probability", ascending=False, kind="stable")
+    compared = [f for f in dup.stats.get(entity, {}).get("comparisons", []) if f"{f}_score" in p.columns]
+    plan = dup.merge_plan
+    plan = plan[(plan["entity"] == entity) & (plan["cluster_id"] == cluster_id)] if len(plan) else plan
+    return {
+        "entity": entity,
+        "cluster_id": cluster_id,
+        "band": mine["band"].iloc[0],
+        "members": mine.sort_values("is_master", ascending=False, kind="stable")[
+            ["record_id", "label", "is_master"]
+        ].to_dict("records"),
+        "fields": compared,
+        "pairs": [
+            {
+                "a": r["id_a"],
+                "b": r["id_b"],
+                "probability": r["match_probability"],
+                "band": r["band"],
+                "evidence": r["evidence"],
+                "scores": [r[f"{f}_score"] for f in compared],
+            }
+            for _, r in pairs.head(PAIRS_PER_CLUSTER).iterrows()
+        ],
+        "more_pairs": max(len(pairs) - PAIRS_PER_CLUSTER, 0),
+        "plan": plan.head(MERGE_ROWS_PER_CLUSTER).to_dict("records"),
+        "more_plan": max(len(plan) - MERGE_ROWS_PER_CLUSTER, 0),
+    }
+
+
+def _metric(m: Any) -> dict[str, Any]:
+    return {
+        "id": m.id,
+        "title": m.title,
+        "value": show(m.value, m.unit),
+        "unit": "" if m.unit == "share" else m.unit,
+        "interval": f"{show(m.interval[0], m.unit)} – {show(m.interval[1], m.unit)}" if m.interval else "",
+        "confidence": m.confidence,
+        "reasons": m.reasons,
+        "n": m.n,
+        "coverage": m.coverage,
+        "formula": m.formula,
+    }
+
+
+def _funnel(m: Any) -> dict[str, Any] | None:
+    if m is None or not isinstance(m.value, dict) or not m.value:
+        return None
+    stages = [(str(k), float(v)) for k, v in m.value.items() if v is not None]
+    return {
+        "title": m.title,
+        "unit": m.unit,
+        "confidence": m.confidence,
+        "reason": m.reasons[0] if m.reasons else "",
+        "stages": stages,
+        "chart": charts.funnel_chart(stages, title=f"{m.title} ({m.unit})"),
+    }
+
+
+def _worklist(worklist: pd.DataFrame | None) -> dict[str, Any] | None:
+    if worklist is None:
+        return None
+    columns = [str(c) for c in worklist.columns[:TASK_COLUMNS]]
+    head = worklist.iloc[:TOP_TASKS, :TASK_COLUMNS]
+    return {
+        "columns": columns,
+        "rows": [list(row) for row in head.itertuples(index=False)],
+        "more": max(len(worklist) - TOP_TASKS, 0),
+        "total": len(worklist),
+    }

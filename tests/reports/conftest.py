@@ -1,0 +1,73 @@
+"""One audit of a copy of fixtures/acme into which names that are HTML have been typed, shared by
+the HTML report's tests (an audit takes half a minute)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from auditor import pipeline
+from auditor.history import track
+from auditor.result import AuditResult
+
+ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
+SCRIPT = "<script>alert(1)</script>"
+IMG = '"><img src=x onerror=alert(1)>'
+SCRIPT_CONTACT = "C002004"
+"""A duplicate of C000037 (cluster shown in the report): its first name becomes SCRIPT."""
+IMG_OWNER = "David Clarke"
+"""Owner whose accounts get IMG as owner name (shown in the defects-by-owner table and chart)."""
+
+
+def _edit(path: Path, change: dict[str, str], where: str, equals: str) -> int:
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    hits = 0
+    for row in rows:
+        if row[where] == equals:
+            row.update(change)
+            hits += 1
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]), quoting=csv.QUOTE_ALL)
+        writer.writeheader()
+        writer.writerows(rows)
+    return hits
+
+
+@dataclass(frozen=True)
+class Injected:
+    script: str = SCRIPT
+    img: str = IMG
+    contact: str = SCRIPT_CONTACT
+
+
+@pytest.fixture(scope="session")
+def injected() -> Injected:
+    """What was typed into the export's copy (test modules cannot import a conftest by name)."""
+    return Injected()
+
+
+@pytest.fixture(scope="session")
+def injected_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    export = tmp_path_factory.mktemp("html") / "acme"
+    shutil.copytree(ACME, export, ignore=shutil.ignore_patterns("truth"))
+    assert _edit(export / "contacts.csv", {"first_name": SCRIPT}, "contact_id", SCRIPT_CONTACT) == 1
+    assert _edit(export / "accounts.csv", {"owner": IMG}, "owner", IMG_OWNER) > 0
+    return export
+
+
+@pytest.fixture(scope="session")
+def audited(injected_export: Path, tmp_path_factory: pytest.TempPathFactory) -> AuditResult:
+    """The injected export checked, its metrics computed and two runs kept in a fresh history
+    (so that the report has a trend)."""
+    config = pipeline.resolve_config(injected_export, None)
+    result = pipeline.check(injected_export, config)
+    result.metrics = pipeline.compute_metrics(result, config)
+    history = tmp_path_factory.mktemp("history") / "history.sqlite"
+    track(result, history_url=history)
+    track(result, history_url=history)
+    return result

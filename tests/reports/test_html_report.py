@@ -1,0 +1,192 @@
+"""report.html from one AuditResult: its sections, its safety with names that are HTML, its size."""
+
+from __future__ import annotations
+
+import base64
+import dataclasses
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+
+import pandas as pd
+import pytest
+
+from auditor.reports import html
+from auditor.result import AuditResult
+
+SVG = re.compile(r"<svg\b.*?</svg>", re.S)
+
+
+@pytest.fixture(scope="module")
+def page(audited: AuditResult) -> str:
+    return html.render(audited)
+
+
+def _headings(text: str) -> list[str]:
+    return re.findall(r"<h2[^>]*>(.*?)</h2>", text)
+
+
+def test_sections_in_order_with_contents(page: str, audited: AuditResult) -> None:
+    assert _headings(page) == [
+        "Contents",
+        "Verdict and overall score",
+        "Trend",
+        "Scores by dimension",
+        "Scores by entity",
+        "Scores by field, worst first",
+        "Failing rules",
+        "Defects by owner and source",
+        "Duplicates",
+        "Metrics and their confidence",
+        "Sales funnel",
+    ]
+    for anchor in re.findall(r'<a href="#([a-z]+)">', page):
+        assert f'<section id="{anchor}">' in page
+    assert '<span class="badge fail" id="verdict">FAIL</span>' in page
+    assert f"{audited.scores.overall:.1f}</span>" in page
+    for reason in audited.gate.reasons:
+        assert reason in page
+
+
+def test_every_metric_has_a_row_with_its_confidence_badge(page: str, audited: AuditResult) -> None:
+    assert page.count('<tr id="metric-') == len(audited.metrics) > 30
+    for m in audited.metrics:
+        row = re.search(rf'<tr id="metric-{m.id}">(.*?)</tr>', page, re.S)
+        assert row, m.id
+        assert f'<span class="badge flag-{m.confidence}">{m.confidence}</span>' in row.group(1)
+    flags = {m.confidence for m in audited.metrics}
+    assert flags == {"HIGH", "MEDIUM", "LOW", "UNRELIABLE"}
+    for flag in flags:
+        assert f".flag-{flag} {{" in page
+
+
+def test_scores_worst_first_and_funnel_from_the_metric(page: str, audited: AuditResult) -> None:
+    fields = re.search(r'<section id="fields">(.*?)</section>', page, re.S).group(1)
+    shown = [float(s) for s in re.findall(r'<td class="num"><span class="\w+">([\d.]+)</span>', fields)]
+    assert len(shown) == html.TOP_FIELDS
+    assert shown == sorted(shown)
+    every = sorted(s for e in audited.scores.entities.values() for s in e.fields.values())
+    assert shown[0] == round(every[0], 1)
+    assert f"… and {len(every) - html.TOP_FIELDS:,} more fields" in fields
+
+    funnel = next(m for m in audited.metrics if m.id == "funnel")
+    section = re.search(r'<section id="funnel">(.*?)</section>', page, re.S).group(1)
+    for stage, count in funnel.value.items():
+        assert f"<title>{stage}: {count:,}</title>" in section
+
+
+def test_duplicate_clusters_show_members_and_per_field_evidence(page: str, audited: AuditResult, injected) -> None:
+    section = re.search(r'<section id="duplicates">(.*?)</section>', page, re.S).group(1)
+    assert section.count('<div class="cluster">') == html.TOP_CLUSTERS
+    clusters = audited.duplicates.clusters
+    total = clusters.groupby(["entity", "cluster_id"]).ngroups
+    assert f"… and {total - html.TOP_CLUSTERS:,} more clusters" in section
+    assert "<h3>contacts cluster C000037 " in section
+    cluster = section.split("<h3>contacts cluster C000037 ")[1].split('<div class="cluster">')[0]
+    assert cluster.count("<li>") == 3
+    assert "C000037 <span" in cluster and "(keep)" in cluster
+    assert '<th class="num">first_name</th>' in cluster and '<th class="num">birth_date</th>' in cluster
+    assert f'{injected.contact} <span class="text">&lt;script&gt;' in cluster
+
+
+def test_names_typed_into_the_crm_are_text(page: str, injected) -> None:
+    assert "<script" not in page.lower()
+    assert "<img" not in page.lower()
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in page  # in the owner table
+    # ... and in the chart of owners, escaped by ElementTree
+    owners = re.search(r'<section id="owners">(.*?)</section>', page, re.S).group(1)
+    labels = [
+        t.text for svg in SVG.findall(owners) for t in ET.fromstring(svg).iter("{http://www.w3.org/2000/svg}text")
+    ]
+    assert any(label and label.startswith(injected.img[:20]) for label in labels)
+
+
+def test_styles_allowed_by_hash_and_scripts_forbidden(page: str) -> None:
+    policy = re.search(r'<meta http-equiv="Content-Security-Policy" content="([^"]+)">', page).group(1)
+    assert "default-src 'none'" in policy and "script-src" not in policy
+    css = re.search(r"<style>(.*?)</style>", page, re.S).group(1)
+    digest = base64.b64encode(hashlib.sha256(css.encode()).digest()).decode()
+    assert f"style-src 'sha256-{digest}'" in policy
+    assert " style=" not in page  # inline style attributes would be blocked by the policy
+    assert "http://" not in page.replace('xmlns="http://www.w3.org/2000/svg"', "")
+    assert "https://" not in page
+
+
+def test_every_chart_is_well_formed_svg(page: str) -> None:
+    charts = SVG.findall(page)
+    # dimensions, entities, owners, sources, funnel, trend
+    assert len(charts) == 6
+    for chart in charts:
+        root = ET.fromstring(chart)
+        assert root.find("{http://www.w3.org/2000/svg}title").text
+
+
+def test_worklist_top_rows_and_count(audited: AuditResult, injected) -> None:
+    tasks = pd.DataFrame(
+        {
+            "priority": range(1, 1001),
+            "entity": "contacts",
+            "record_id": [f"C{i:06d}" for i in range(1000)],
+            "action": ["fix first_name"] * 999 + [injected.script],
+        }
+    )
+    page = html.render(dataclasses.replace(audited, worklist=tasks))
+    section = re.search(r'<section id="worklist">(.*?)</section>', page, re.S).group(1)
+    assert "<p>1,000 tasks, most important first; the first 50 here" in section
+    assert section.count("<tr>") == html.TOP_TASKS + 1
+    assert "C000049" in section and "C000050" not in section
+    assert "… and 950 more tasks (worklist.csv)." in section
+    assert _headings(page)[-1] == "Cleanup worklist"
+
+
+def test_check_only_result_leaves_out_what_did_not_run(audited: AuditResult) -> None:
+    page = html.render(dataclasses.replace(audited, metrics=[], worklist=None, history=None, duplicates=None))
+    assert _headings(page) == [
+        "Contents",
+        "Verdict and overall score",
+        "Scores by dimension",
+        "Scores by entity",
+        "Scores by field, worst first",
+        "Failing rules",
+        "Defects by owner and source",
+    ]
+    assert "Computed with the metrics (metric defects_per_source)" in page
+    assert len(SVG.findall(page)) == 3
+
+
+def test_size_is_bounded_for_any_number_of_owners_clusters_and_tasks(audited: AuditResult) -> None:
+    n = 200_000
+    findings = audited.findings.sample(n, replace=True, random_state=1).reset_index(drop=True)
+    findings["owner"] = "owner " + (findings.index % 20_000).astype(str)
+    findings["record_id"] = "R" + findings.index.astype(str)
+    clusters = pd.DataFrame(
+        {
+            "entity": "contacts",
+            "record_id": [f"X{i}" for i in range(n)],
+            "cluster_id": [f"K{i // 2}" for i in range(n)],
+            "is_master": [i % 2 == 0 for i in range(n)],
+            "band": "review",
+        }
+    )
+    tasks = pd.DataFrame({"note": pd.Categorical(["x" * 500] * n), **{f"column {c}": range(n) for c in range(30)}})
+    big = dataclasses.replace(
+        audited,
+        findings=findings,
+        duplicates=dataclasses.replace(audited.duplicates, clusters=clusters),
+        worklist=tasks,
+    )
+    page = html.render(big)
+    assert len(page.encode()) < 600_000
+    assert f"… and {20_000 - html.TOP_OWNERS:,} more owners" in page
+    assert f"… and {n // 2 - html.TOP_CLUSTERS:,} more clusters" in page
+    assert f"… and {n - html.TOP_TASKS:,} more tasks" in page
+    assert "x" * html.TEXT_CHARS not in page
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, ""), (float("nan"), ""), (pd.NaT, ""), (3.0, "3"), (1234.5, "1,234.50"), ("a" * 300, "a" * 199 + "…")],
+)
+def test_cell(value: object, shown: str) -> None:
+    assert html.cell(value) == shown
