@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize
-from auditor.fix import cell_fixes, safe_mask
+from auditor.fix.safe import cell_fixes, safe_mask
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.model import ENTITIES, Role
 from auditor.result import AuditResult

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditor.fix import safe_mask
+from auditor.fix.safe import safe_mask
 from auditor.worklist import EFFORT, LIST_SEP, SEVERITY, WORKLIST_COLUMNS, build_worklist
 
 ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"

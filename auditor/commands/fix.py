@@ -1,0 +1,53 @@
+"""`crm-audit fix`: the safe, deterministic fixes applied to a copy of the export, with a change log."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from auditor.cli import app, progress_reporter, stdout
+
+
+class FixLevel(StrEnum):
+    safe = "safe"
+
+
+@app.command()
+def fix(
+    path: Annotated[str, typer.Argument(help="export directory or file")],
+    out: Annotated[Path, typer.Option(help="write the fixed copy (with --apply) and changes.csv here")],
+    apply: Annotated[
+        FixLevel | None,
+        typer.Option(help="write the fixed copy; without it only changes.csv is written (a dry run)"),
+    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
+) -> None:
+    """Fix whitespace, letter case, phone numbers (E.164), country and currency codes in a copy of the
+    export; the input is never changed."""
+    from auditor.fix import CHANGES_FILE, apply_fixes
+    from auditor.pipeline import resolve_config
+
+    with progress_reporter() as report:
+        result = apply_fixes(
+            path,
+            resolve_config(path, config),
+            out,
+            apply=apply is not None,
+            level=(apply or FixLevel.safe).value,
+            progress=report,
+        )
+    per_rule = result.per_rule()
+    verb = "applied" if result.applied else "planned (dry run: nothing but the change log written)"
+    stdout.print(f"{len(result.changes):,} safe changes {verb} in {len(set(result.changes['file'])):,} files")
+    for rule_id, count in sorted(per_rule.items(), key=lambda kv: -kv[1]):
+        stdout.print(f"  {count:>7,}  {rule_id}")
+    if result.skipped:
+        stdout.print(f"{result.skipped:,} planned changes left out: the file's cell did not hold the loaded value")
+    stdout.print(f"change log: {result.out / CHANGES_FILE}")
+    if result.applied:
+        stdout.print(f"fixed copy: {result.out} ({len(result.written):,} files); re-audit it with crm-audit check")
+    else:
+        stdout.print(f"to write the fixed copy: crm-audit fix {path} --out {out} --apply safe")

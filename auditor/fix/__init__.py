@@ -1,0 +1,298 @@
+"""`crm-audit fix`: the safe, deterministic fixes (auditor.fix.safe) applied to a copy of the export.
+
+    report = apply_fixes("export/", out="fixed/", apply=True)
+    report.changes          # entity, record_id, file, row, field, before, after, rule_id, fix
+    report.per_rule()       # {rule_id: changes}
+
+The input is never written to. With `apply=False` (a dry run) only `out/changes.csv` is written. With
+`apply=True` every file the export was loaded from is written to `out/` under the same name: CSV
+files with only the fixed cells changed (auditor.fix.csv_patch), other files copied byte for byte
+when nothing in them changes; fixing inside XLSX, Parquet, JSON or database tables is refused with a
+clear message (export them as CSV first).
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditor.checks.engine import record_ids
+from auditor.checks.kinds._countries import resolve_country, row_regions
+from auditor.checks.packs import load_rules
+from auditor.config import AuditConfig
+from auditor.dedupe import normalize
+from auditor.errors import ConfigError, InputError
+from auditor.fix import csv_patch
+from auditor.fix.safe import cell_fixes, safe_mask
+from auditor.io import atomic_open
+from auditor.model import ENTITIES
+from auditor.reports.findings_csv import neutralise_formulas
+from auditor.result import AuditResult
+
+__all__ = [
+    "CHANGES_FILE", "CHANGE_COLUMNS", "LEVELS", "FixReport", "apply_fixes", "cell_fixes", "plan_fixes", "safe_mask"
+]
+
+CHANGE_COLUMNS = ("entity", "record_id", "file", "row", "field", "before", "after", "rule_id", "fix")
+LEVELS = ("safe",)
+CHANGES_FILE = "changes.csv"
+CELL = ["entity", "file", "row", "field"]
+FIX_LABELS = {
+    "whitespace": "trim whitespace",
+    "casing": "name case",
+    "allowed": "allowed value's case",
+    "currency": "ISO 4217 code case",
+    "email": "e-mail lower case",
+    "country": "country code case",
+}
+STANDARD_KINDS = {"phone": "phone to E.164", "country": "country to ISO alpha-2", "email": "e-mail lower case"}
+"""Kinds whose passing values are re-spelled in their standard form."""
+
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass
+class FixReport:
+    changes: pd.DataFrame
+    """CHANGE_COLUMNS, one row per (cell, rule); a cell fixed for two rules has two rows in order"""
+    applied: bool
+    out: Path
+    written: list[Path] = field(default_factory=list)
+    skipped: int = 0
+    """planned changes left out because the file's cell did not hold the loaded value"""
+
+    def per_rule(self) -> dict[str, int]:
+        return {str(k): int(v) for k, v in self.changes["rule_id"].value_counts().sort_index().items()}
+
+
+def apply_fixes(
+    path: str | Path,
+    config: AuditConfig | None = None,
+    out: str | Path = "fixed",
+    *,
+    apply: bool = False,
+    level: str = "safe",
+    progress: Progress | None = None,
+) -> FixReport:
+    """Audit `path`, plan the safe fixes and write `out/changes.csv`; with `apply`, also the fixed copy."""
+    from auditor.pipeline import check, resolve_config
+
+    if level not in LEVELS:
+        raise ConfigError(f"unknown fix level {level!r}; the only level is 'safe'", column="--apply")
+    config = config or resolve_config(path, None)
+    rules_only = copy.copy(config)
+    rules_only.dedupe = None  # duplicates are never fixed here: skip finding them
+    result = check(path, rules_only, progress=progress)
+    changes = plan_fixes(result, config)
+    out = Path(out)
+    targets = _targets(Path(path), result, out)
+    changes, skipped, outputs = _patched(result, changes, targets, apply=apply)
+    written = []
+    if apply:
+        for target, data in outputs.items():
+            with atomic_open(target, "wb") as handle:
+                handle.write(data)
+            written.append(target)
+        beside = config.path is not None and Path(config.path).parent.resolve() == Path(path).resolve()
+        if beside and config.path is not None:  # the export's own crm-audit.yaml: the copy audits the same way
+            target = out / Path(config.path).name
+            with atomic_open(target, "wb") as handle:
+                handle.write(Path(config.path).read_bytes())
+            written.append(target)
+    with atomic_open(out / CHANGES_FILE, newline="") as handle:
+        neutralise_formulas(changes).to_csv(handle, index=False)
+    return FixReport(changes=changes, applied=apply, out=out, written=written, skipped=skipped)
+
+
+# --- planning -----------------------------------------------------------------------------------
+
+
+def plan_fixes(result: AuditResult, config: AuditConfig) -> pd.DataFrame:
+    """Every safe change for the audited export, in the order to apply them (CHANGE_COLUMNS)."""
+    cells = _cell_index(result)
+    finding_changes = _finding_changes(result, cells)
+    standard = _standard_changes(result, config, cells, finding_changes)
+    changes = pd.concat([finding_changes, standard], ignore_index=True)
+    return changes[list(CHANGE_COLUMNS)].reset_index(drop=True)
+
+
+def _cell_index(result: AuditResult) -> pd.DataFrame:
+    """entity, file, row -> position in the loaded table and the record id."""
+    parts = []
+    for name, table in result.data.items():
+        files = table.sources.astype(str).to_numpy() if table.sources is not None else table.source
+        ids = record_ids(ENTITIES[name], table.frame, table.row_numbers) if name in ENTITIES else None
+        parts.append(
+            pd.DataFrame(
+                {
+                    "entity": name,
+                    "file": files,
+                    "row": table.row_numbers.astype("int64").to_numpy(),
+                    "pos": np.arange(len(table.raw)),
+                    "record_id": np.asarray(ids, dtype=object) if ids is not None else None,
+                }
+            )
+        )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["entity", "file", "row", "pos"])
+
+
+def _finding_changes(result: AuditResult, cells: pd.DataFrame) -> pd.DataFrame:
+    kinds = {o.rule_id: o.kind for o in result.outcomes}
+    f = result.findings.assign(kind=result.findings["rule_id"].map(kinds))
+    f = f[safe_mask(f["kind"], f["value"], f["suggested_value"])]
+    if not len(f):
+        return pd.DataFrame(columns=list(CHANGE_COLUMNS))
+    fixed = cell_fixes(f, CELL)
+    rows = f[[*CELL, "record_id", "rule_id", "kind"]].merge(fixed, on=CELL).merge(
+        cells[["entity", "file", "row", "pos"]], on=["entity", "file", "row"]
+    )
+    rows["before"] = _raw_values(result, rows)
+    rows = rows[rows["before"].notna().to_numpy(bool) & (rows["before"] != rows["fixed"]).to_numpy(bool)]
+    return rows.assign(after=rows["fixed"], fix=rows["kind"].map(FIX_LABELS))[list(CHANGE_COLUMNS)]
+
+
+def _raw_values(result: AuditResult, rows: pd.DataFrame) -> pd.Series:
+    """The loaded text of each (entity, pos, field) cell; None where the field has no column."""
+    out = pd.Series(None, index=rows.index, dtype="object")
+    for (entity, name), group in rows.groupby(["entity", "field"], sort=False):
+        raw = result.data[entity].raw
+        if name in raw.columns:
+            values = raw[name].astype("object").to_numpy()[group["pos"].to_numpy(np.int64)]
+            out[group.index] = values
+    return out.where(out.notna(), None)
+
+
+def _standard_changes(
+    result: AuditResult, config: AuditConfig, cells: pd.DataFrame, earlier: pd.DataFrame
+) -> pd.DataFrame:
+    """Passing values of phone, country and e-mail rules re-spelled in their standard form."""
+    rules = load_rules(config.rule_paths, include_core=config.core_rules, extra_fields=config.extra_field_names)
+    findings = result.findings
+    parts = []
+    for rule in rules:
+        if rule.kind not in STANDARD_KINDS or rule.entity not in result.data:
+            continue
+        table = result.data[rule.entity]
+        positions = cells[cells["entity"] == rule.entity]
+        for name in rule.fields:
+            if name not in table.raw.columns:
+                continue
+            current = _current(table.raw[name], earlier, rule.entity, name, positions)
+            failing = findings[(findings["entity"] == rule.entity) & (findings["rule_id"] == rule.id)
+                               & (findings["field"] == name)]
+            open_ = current.notna().to_numpy(bool) & ~_at(failing, positions, len(current))
+            standard = _standard(rule, table, current, config.default_region)
+            changed = open_ & standard.notna().to_numpy(bool) & (standard != current).fillna(False).to_numpy(bool)
+            if not changed.any():
+                continue
+            pos = np.flatnonzero(changed)
+            meta = positions.set_index("pos").loc[pos]
+            parts.append(
+                pd.DataFrame(
+                    {
+                        "entity": rule.entity,
+                        "record_id": meta["record_id"].to_numpy(),
+                        "file": meta["file"].to_numpy(),
+                        "row": meta["row"].to_numpy(),
+                        "field": name,
+                        "before": current.to_numpy()[pos],
+                        "after": standard.to_numpy()[pos],
+                        "rule_id": rule.id,
+                        "fix": STANDARD_KINDS[rule.kind],
+                    }
+                )
+            )
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=list(CHANGE_COLUMNS))
+
+
+def _current(raw: pd.Series, earlier: pd.DataFrame, entity: str, name: str, positions: pd.DataFrame) -> pd.Series:
+    """The column's loaded text with the findings' fixes already planned for it applied."""
+    values = raw.astype("object").reset_index(drop=True)
+    done = earlier[(earlier["entity"] == entity) & (earlier["field"] == name)]
+    if len(done):
+        at = done.merge(positions[["file", "row", "pos"]], on=["file", "row"])
+        values[at["pos"].to_numpy(np.int64)] = at["after"].to_numpy()
+    return values.where(values.notna() & values.astype(str).str.strip().ne(""), None)
+
+
+def _at(frame: pd.DataFrame, positions: pd.DataFrame, n: int) -> np.ndarray:
+    mask = np.zeros(n, dtype=bool)
+    if len(frame):
+        mask[frame[["file", "row"]].merge(positions[["file", "row", "pos"]], on=["file", "row"])["pos"]] = True
+    return mask
+
+
+def _standard(rule: Any, table: Any, values: pd.Series, default_region: str) -> pd.Series:
+    """The standard spelling of each value (None where there is none), once per distinct value."""
+    if rule.kind == "email":
+        return values.map(lambda v: v.lower(), na_action="ignore")
+    if rule.kind == "country":
+        return values.map(resolve_country, na_action="ignore")
+    codes, regions = row_regions(table.frame, rule.params.get("region_field"), default_region, table.frame.index)
+    keys = pd.MultiIndex.from_arrays([values.to_numpy(), np.asarray(regions, dtype=object)[codes]])
+    key_codes, uniques = pd.factorize(keys)
+    e164 = np.array([normalize.phone(v, r) if isinstance(v, str) else None for v, r in uniques] + [None], dtype=object)
+    return pd.Series(e164[key_codes], index=values.index)
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def _targets(path: Path, result: AuditResult, out: Path) -> dict[str, tuple[Any, Path]]:
+    """Each file the export was loaded from -> (its table, where its fixed copy goes)."""
+    root = path if path.is_dir() else path.parent
+    targets: dict[str, tuple[Any, Path]] = {}
+    for table in result.data.values():
+        files = dict.fromkeys(table.sources.astype(str)) if table.sources is not None else [table.source]
+        for source in files:
+            try:
+                relative = Path(source).resolve().relative_to(root.resolve())
+            except ValueError:
+                relative = Path(Path(source).name)
+            target = out / relative
+            if target.resolve() == Path(source).resolve() or target.name == CHANGES_FILE:
+                raise ConfigError("--out must be a directory other than the input's", file=str(out))
+            targets[source] = (table, target)
+    return targets
+
+
+def _patched(
+    result: AuditResult, changes: pd.DataFrame, targets: dict[str, tuple[Any, Path]], *, apply: bool
+) -> tuple[pd.DataFrame, int, dict[Path, bytes]]:
+    """Patch each file in memory; keep the changes whose cell held the loaded value."""
+    keep = np.ones(len(changes), dtype=bool)
+    outputs: dict[Path, bytes] = {}
+    for source, (table, target) in targets.items():
+        mine = changes[changes["file"] == source]
+        if table.format == "sql" or (not mine.empty and table.format != "csv"):
+            if apply and (table.format == "sql" or not mine.empty):
+                raise InputError(
+                    f"fixes can be written into CSV files only, not {table.format}; export the table as CSV first "
+                    "or run without --apply for the change log",
+                    file=source,
+                )
+            continue
+        data = Path(source).read_bytes()
+        if mine.empty:
+            outputs[target] = data
+            continue
+        header = csv_patch.header(data, table.encoding, table.delimiter or ",", source)
+        column_of = {c.field: c.source_column for c in table.columns if c.field is not None}
+        index = {name: header.index(column_of[name]) for name in mine["field"].unique()
+                 if column_of.get(name) in header}
+        edits: dict[tuple[int, int], tuple[str, str]] = {}
+        for (row, name), cell in mine.groupby(["row", "field"], sort=False):
+            if name in index:
+                edits[(int(row), index[name])] = (cell["before"].iloc[0], cell["after"].iloc[-1])
+        patched, done = csv_patch.patch(data, edits, encoding=table.encoding, delimiter=table.delimiter or ",",
+                                        source=source)
+        outputs[target] = patched
+        ok = [(int(r), index.get(n, -1)) in done for r, n in zip(mine["row"], mine["field"], strict=True)]
+        keep[np.flatnonzero((changes["file"] == source).to_numpy(bool))[~np.array(ok, dtype=bool)]] = False
+    return changes[keep].reset_index(drop=True), int((~keep).sum()), outputs
