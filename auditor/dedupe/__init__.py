@@ -197,7 +197,8 @@ def _pairs_frame(entity: str, scored, ids_a: np.ndarray, ids_b: np.ndarray, sett
     rows = rows[np.argsort(-np.round(scored.probability[rows], 6), kind="stable")]
     i, j = scored.i[rows], scored.j[rows]
     prob = scored.probability[rows]
-    cannot = scored.compared.cannot[rows]
+    cannot = scored.cannot[rows]
+    detail = scored.comparator.compare(i, j)
     names = scored.comparator.rule_names
     mask_codes, masks = pd.factorize(cannot.astype(np.int64))
     lookup = np.array([", ".join(n for b, n in enumerate(names) if int(m) >> b & 1) for m in masks], dtype=object)
@@ -209,12 +210,12 @@ def _pairs_frame(entity: str, scored, ids_a: np.ndarray, ids_b: np.ndarray, sett
         "match_weight": np.round(scored.weight[rows], 3),
         "band": _band(prob, cannot, settings),
         "cannot_link": lookup[mask_codes] if len(lookup) else np.empty(0, dtype=object),
-        "names_swapped": scored.compared.swapped[rows],
+        "names_swapped": detail.swapped,
         "evidence": _evidence_strings(scored, scored.pattern_index[rows], cannot, settings.penalty),
     }
     for k, c in enumerate(comps):
-        columns[f"{c.name}_score"] = np.round(scored.compared.scores[rows, k], 4)
-        lv = scored.compared.levels[rows, k]
+        columns[f"{c.name}_score"] = np.round(detail.scores[:, k], 4)
+        lv = scored.levels[rows, k]
         w = np.asarray(weights[k], dtype=np.float32)[np.maximum(lv, 0)]
         columns[f"{c.name}_weight"] = np.round(np.where(lv >= 0, w, np.float32(np.nan)), 3)
     return pd.DataFrame(columns, copy=False)
@@ -274,7 +275,7 @@ def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFr
     scored = score(prepared, settings, labels=_labels(settings, ids))
     n = len(frame)
     labels = build_clusters(
-        n, scored.i, scored.j, scored.probability, scored.compared.cannot, settings.review,
+        n, scored.i, scored.j, scored.probability, scored.cannot, settings.review,
         lambda a, b: score_pairs(scored, a, b, settings.penalty), settings.max_cluster_size,
     )
     is_master = choose_masters(frame, labels, settings.survivorship)
@@ -288,7 +289,7 @@ def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFr
         repeat = smallest.groupby(smallest).cumcount().to_numpy()
         smallest = smallest.where(repeat == 0, smallest + "~" + (repeat + 1).astype(str))
         cluster_ids[member] = smallest.reindex(labels[member]).to_numpy()
-    auto = (scored.probability >= settings.auto_merge) & (scored.compared.cannot == 0)
+    auto = (scored.probability >= settings.auto_merge) & (scored.cannot == 0)
     auto &= labels[scored.i] == labels[scored.j]
     auto &= labels[scored.i] >= 0
     auto_comp = components(n, scored.i[auto], scored.j[auto])

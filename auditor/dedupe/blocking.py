@@ -49,12 +49,12 @@ def _part_codes(features: pd.DataFrame, part: str, cache: dict) -> tuple[list[np
         cache[part] = None
         return None
     joined = pd.concat([features[c] for c in cols], ignore_index=True) if len(cols) > 1 else features[cols[0]]
-    codes, uniques = pd.factorize(joined.to_numpy(dtype=object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(joined, use_na_sentinel=True)
     codes = codes.astype(np.int64)
     size = len(uniques)
     if width:
-        cut = nz.strings(pd.Series(uniques, dtype=object)).str.slice(0, int(width))
-        remap, cut_uniques = pd.factorize(cut.to_numpy(dtype=object), use_na_sentinel=True)
+        cut = nz.strings(pd.Series(uniques)).str.slice(0, int(width))
+        remap, cut_uniques = pd.factorize(cut, use_na_sentinel=True)
         remap = np.append(remap.astype(np.int64), -1)
         codes = remap[codes]
         size = len(cut_uniques)
@@ -138,6 +138,19 @@ def block_pairs(
     return np.minimum(a, b), np.maximum(a, b), int(large.sum())
 
 
+def _sorted_union(parts: list[np.ndarray]) -> np.ndarray:
+    """Sorted distinct values of several int64 arrays: sorted in place and compared with the
+    neighbour (no hash table the size of all pairs of every key)."""
+    if not parts:
+        return np.empty(0, dtype=np.int64)
+    joined = np.concatenate(parts)
+    parts.clear()
+    joined.sort()
+    if len(joined) < 2:
+        return joined
+    return joined[np.r_[True, joined[1:] != joined[:-1]]]
+
+
 def candidate_pairs(
     features: pd.DataFrame,
     keys: Sequence[Sequence[str]],
@@ -180,8 +193,9 @@ def candidate_pairs(
             + "; ".join("+".join(k) for k in keys)
             + f" (features: {', '.join(features.columns)})"
         )
-    pairs = np.sort(pd.unique(np.concatenate(encoded))) if encoded else np.empty(0, dtype=np.int64)
-    i, j = pairs // n, pairs % n
+    pairs = _sorted_union(encoded)
+    index = np.int32 if n < np.iinfo(np.int32).max else np.int64
+    i, j = (pairs // n).astype(index), (pairs % n).astype(index)
     stats.candidate_pairs = len(pairs)
     if source is None:
         stats.possible_pairs = n * (n - 1) // 2

@@ -25,12 +25,16 @@ NAME_THRESHOLDS = (0.92, 0.80)
 TEXT_THRESHOLDS = (0.90, 0.70)
 EMAIL_LOCAL_THRESHOLD = 0.92
 CANNOT_LINK_RULES = ("corporate_email", "birth_date")
+CHUNK = 1 << 20
+"""Pairs compared at once by `Comparator.levels` (about 100 MB of temporaries)."""
 
 
 @dataclass
 class Coded:
     codes: np.ndarray
-    uniques: np.ndarray
+    uniques: np.ndarray | pd.api.extensions.ExtensionArray
+    """The distinct values; Arrow-backed for string features, turned into Python strings only
+    for the value pairs a similarity is computed on."""
 
 
 @dataclass
@@ -48,9 +52,8 @@ class Compared:
 def _encode(values: list[pd.Series]) -> list[Coded]:
     """Factorize columns with one shared vocabulary."""
     joined = pd.concat(values, ignore_index=True) if len(values) > 1 else values[0]
-    codes, uniques = pd.factorize(joined.astype(object), use_na_sentinel=True)
+    codes, uniques = pd.factorize(joined, use_na_sentinel=True)
     codes = codes.astype(np.int32)
-    uniques = np.asarray(uniques, dtype=object)
     out, start = [], 0
     for v in values:
         out.append(Coded(codes[start:start + len(v)], uniques))
@@ -141,6 +144,17 @@ class Comparator:
         a, b = self.coded[col_a], self.coded[col_b]
         return pair_similarity(a.codes[i], b.codes[j], a.uniques, JaroWinkler.normalized_similarity)
 
+    def levels(self, i: np.ndarray, j: np.ndarray, chunk: int = CHUNK) -> tuple[np.ndarray, np.ndarray]:
+        """Levels (int8, pairs x comparisons) and cannot-link masks of many pairs, compared chunk by
+        chunk: the per-field similarities and value-pair keys of millions of pairs never coexist."""
+        levels = np.empty((len(i), len(self.comparisons)), dtype=np.int8)
+        cannot = np.empty(len(i), dtype=np.uint16)
+        for start in range(0, len(i), chunk):
+            part = self.compare(i[start:start + chunk], j[start:start + chunk])
+            levels[start:start + chunk] = part.levels
+            cannot[start:start + chunk] = part.cannot
+        return levels, cannot
+
     def compare(self, i: np.ndarray, j: np.ndarray) -> Compared:
         n, k = len(i), len(self.comparisons)
         levels = np.full((n, k), NULL, dtype=np.int8)
@@ -201,7 +215,7 @@ class Comparator:
                 scores[:, col] = np.where(valid, same.astype(np.float32), np.nan)
             elif kind == "postal":
                 ca, cb, uniq = self._codes(c.columns[0], i, j)
-                prefix = pd.Series(uniq, dtype=object).str.slice(0, 3)
+                prefix = nz.strings(pd.Series(uniq)).str.slice(0, 3)
                 pcodes = np.append(pd.factorize(prefix)[0], -1)
                 valid = (ca >= 0) & (cb >= 0)
                 lv = np.where(ca == cb, 2, np.where(pcodes[ca] == pcodes[cb], 1, 0)).astype(np.int8)

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize as nz
@@ -63,6 +62,14 @@ DEFAULT_BLOCKING = {
 }
 
 
+class _Features(dict):
+    """Feature columns, each stored as Arrow-backed strings as soon as it is made: a million
+    records then cost a few bytes per value instead of one Python string object each."""
+
+    def __setitem__(self, name: str, values: pd.Series) -> None:
+        super().__setitem__(name, values if values.dtype == bool else nz.strings(values))
+
+
 @dataclass
 class Prepared:
     entity: str
@@ -104,7 +111,7 @@ def prepare(
     model = ENTITIES.get(entity)
     fields = dict(fields or {})
     roles: dict[str, Role] = {f.name: f.role for f in model.fields} if model else {}
-    feats: dict[str, pd.Series] = {}
+    feats = _Features()
     comps: list[Comparison] = []
     index = frame.index
     present = [c for c in frame.columns if c in roles or c in fields]
@@ -142,11 +149,10 @@ def prepare(
     if "last" in feats:
         feats["last_sx"] = nz.by_unique(feats["last"], nz.soundex)
     if "first" in feats:
-        pair = pd.DataFrame({"a": feats["first_canon"], "b": feats["last"]}).fillna("").to_numpy(dtype=object)
-        both = (feats["first_canon"].notna() & feats["last"].notna()).to_numpy()
-        lo = np.where(pair[:, 0] <= pair[:, 1], pair[:, 0], pair[:, 1])
-        hi = np.where(pair[:, 0] <= pair[:, 1], pair[:, 1], pair[:, 0])
-        feats["name_sorted"] = pd.Series(np.where(both, lo + " " + hi, None), index=index, dtype=object)
+        first, last = feats["first_canon"], feats["last"]
+        swap = (first > last).fillna(False)
+        # NA when either part is missing
+        feats["name_sorted"] = first.where(~swap, last) + " " + last.where(~swap, first)
 
     email_cols = [c for c in present if (roles.get(c) is Role.EMAIL and c not in fields) or fields.get(c) == "email"]
     for k, column in enumerate(email_cols):

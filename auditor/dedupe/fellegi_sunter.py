@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 EPS = 1e-6
 
@@ -45,16 +46,27 @@ class Model:
 
 
 def patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct rows of a level matrix: (patterns, inverse index per pair, counts)."""
+    """Distinct rows of a level matrix: (patterns in sorted order, inverse index per pair, counts).
+
+    Each row is packed into one int64 (mixed radix) column by column and hashed, so that millions
+    of pairs cost one int64 key and one int32 index each, not an int64 copy of the whole matrix."""
     if levels.shape[1] == 0 or len(levels) == 0:
-        return levels[:1], np.zeros(len(levels), dtype=np.int64), np.array([len(levels)])
-    shifted = levels.astype(np.int64) + 1
-    radix = shifted.max(axis=0) + 1
+        return levels[:1], np.zeros(len(levels), dtype=np.int32), np.array([len(levels)])
+    radix = [int(levels[:, k].max()) + 2 for k in range(levels.shape[1])]
     key = np.zeros(len(levels), dtype=np.int64)
-    for k in range(levels.shape[1]):
-        key = key * radix[k] + shifted[:, k]
-    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True, return_counts=True)
-    return levels[first], inverse.ravel(), counts
+    for k, r in enumerate(radix):
+        key *= r
+        key += levels[:, k]
+        key += 1
+    inverse, keys = pd.factorize(key, sort=True)
+    del key
+    counts = np.bincount(inverse, minlength=len(keys))
+    pats = np.empty((len(keys), len(radix)), dtype=levels.dtype)
+    rest = np.asarray(keys, dtype=np.int64)
+    for k in range(len(radix) - 1, -1, -1):
+        rest, digit = np.divmod(rest, radix[k])
+        pats[:, k] = digit - 1
+    return pats, inverse.astype(np.int32), counts
 
 
 def level_counts(levels: np.ndarray, n_levels: list[int], weights: np.ndarray | None = None) -> list[np.ndarray]:

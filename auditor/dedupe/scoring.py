@@ -9,7 +9,7 @@ import pandas as pd
 
 from auditor.dedupe import fellegi_sunter as fs
 from auditor.dedupe.blocking import BlockingStats, candidate_pairs
-from auditor.dedupe.compare import Comparator, Compared
+from auditor.dedupe.compare import Comparator
 from auditor.dedupe.features import DEFAULT_BLOCKING, Prepared
 from auditor.dedupe.settings import DedupeSettings
 
@@ -20,7 +20,9 @@ class Scored:
     comparator: Comparator
     i: np.ndarray
     j: np.ndarray
-    compared: Compared
+    levels: np.ndarray
+    """int8 (pairs x comparisons); the similarity scores are recomputed for the pairs that are listed"""
+    cannot: np.ndarray
     weight: np.ndarray
     probability: np.ndarray
     model: fs.Model
@@ -102,13 +104,13 @@ def score(
         order=_order(features),
         source=source,
     )
-    compared = comparator.compare(i, j)
+    levels, cannot = comparator.levels(i, j)
     n_levels = [len(c.labels) for c in prepared.comparisons]
     rng = np.random.default_rng(settings.seed)
     ra, rb = _random_pairs(len(features), settings.u_sample, rng, source)
     rand = comparator.compare(ra, rb).levels if len(ra) else np.empty((0, len(n_levels)), np.int8)
     u_start = [c + 1.0 for c in fs.level_counts(rand, n_levels)]
-    pats, inverse, counts = fs.patterns(compared.levels)
+    pats, inverse, counts = fs.patterns(levels)
     lab_levels = lab_y = None
     if labels is not None and len(labels[0]):
         lab_levels = comparator.compare(labels[0], labels[1]).levels
@@ -116,7 +118,7 @@ def score(
     # The share of matches among the candidate pairs comes from deterministic rules, not from EM:
     # left free, EM on large data (many people sharing a common name) converges to a degenerate
     # model that calls most same-name pairs matches (synth100k: prior 0.58, city "different" +9 bits).
-    det = deterministic_matches(prepared, compared.levels)
+    det = deterministic_matches(prepared, levels)
     n_det = int(det.sum())
     prior_fixed = n_det >= DETERMINISTIC_MIN_PAIRS
     prior = float(np.clip(n_det / DETERMINISTIC_RECALL / max(len(i), 1), 1e-6, 0.5)) if prior_fixed else 0.05
@@ -124,8 +126,9 @@ def score(
                    max_iterations=settings.max_iterations, prior=prior, fix_prior=prior_fixed)
     model.deterministic_pairs = n_det
     weight = fs.match_weight(model, pats)[inverse] if len(i) else np.empty(0)
-    weight = weight - settings.penalty * (compared.cannot != 0)
-    return Scored(prepared, comparator, i, j, compared, weight, fs.probability(weight), model, stats, inverse, pats)
+    weight = weight - settings.penalty * (cannot != 0)
+    return Scored(prepared, comparator, i, j, levels, cannot, weight, fs.probability(weight), model, stats, inverse,
+                  pats)
 
 
 DETERMINISTIC_MIN_PAIRS = 20
@@ -159,6 +162,6 @@ def deterministic_matches(prepared: Prepared, levels: np.ndarray) -> np.ndarray:
 
 def score_pairs(scored: Scored, i: np.ndarray, j: np.ndarray, penalty: float) -> tuple[np.ndarray, np.ndarray]:
     """Probability and cannot-link mask of arbitrary pairs under a fitted model (used by the cluster guard)."""
-    compared = scored.comparator.compare(i, j)
-    w = fs.match_weight(scored.model, compared.levels) - penalty * (compared.cannot != 0)
-    return fs.probability(w), compared.cannot
+    levels, cannot = scored.comparator.levels(i, j)
+    w = fs.match_weight(scored.model, levels) - penalty * (cannot != 0)
+    return fs.probability(w), cannot
