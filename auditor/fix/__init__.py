@@ -85,12 +85,15 @@ def apply_fixes(
 
     if level not in LEVELS:
         raise ConfigError(f"unknown fix level {level!r}; the only level is 'safe'", column="--apply")
+    out = Path(out)
+    root = Path(path) if Path(path).is_dir() else Path(path).parent
+    if out.resolve() == root.resolve():
+        raise ConfigError("--out must be a directory other than the input's", file=str(out))
     config = config or resolve_config(path, None)
     rules_only = copy.copy(config)
     rules_only.dedupe = None  # duplicates are never fixed here: skip finding them
     result = check(path, rules_only, progress=progress)
     changes = plan_fixes(result, config)
-    out = Path(out)
     targets = _targets(Path(path), result, out)
     changes, skipped, outputs = _patched(result, changes, targets, apply=apply)
     written = []
