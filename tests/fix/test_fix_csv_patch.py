@@ -32,7 +32,7 @@ def test_a_cell_that_does_not_hold_the_expected_value_is_left_alone() -> None:
 
 
 def test_multi_line_values_bom_semicolons_and_cp1250() -> None:
-    data = codecs.BOM_UTF8 + 'id;note;name\n1;"two\nlines";ala\n2;x;"o""k"\n'.encode()
+    data = codecs.BOM_UTF8 + b'id;note;name\n1;"two\nlines";ala\n2;x;"o""k"\n'
     out, _ = patch(data, {(2, 2): ("ala", "Ala"), (4, 2): ('o"k', "ok;ok")}, encoding="utf-8", delimiter=";",
                    source="x.csv")
     assert out.startswith(codecs.BOM_UTF8)
