@@ -49,7 +49,7 @@ text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters=
 @given(rows=st.lists(st.lists(text, min_size=3, max_size=3), min_size=1, max_size=6), new=text, data=st.data())
 def test_patched_file_reads_back_with_only_the_edit(rows: list[list[str]], new: str, data: st.DataObject) -> None:
     buffer = io.StringIO(newline="")
-    csv.writer(buffer, lineterminator="\n", quoting=data.draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
+    csv.writer(buffer, lineterminator="\r\n", quoting=data.draw(st.sampled_from([csv.QUOTE_MINIMAL, csv.QUOTE_ALL]))
                ).writerows([["a", "b", "c"], *rows])
     original = buffer.getvalue().encode()
     r = data.draw(st.integers(0, len(rows) - 1))
