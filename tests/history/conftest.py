@@ -13,6 +13,7 @@ import pytest
 
 from auditor.pipeline import check, resolve_config
 from auditor.result import AuditResult
+from auditor.runs import MetricState, RuleState, Run, ScoreKey
 
 ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
 TABLES = ("accounts", "contacts")
@@ -72,3 +73,39 @@ def clean(imports: tuple[AuditResult, AuditResult]) -> AuditResult:
 @pytest.fixture
 def dirty(imports: tuple[AuditResult, AuditResult]) -> AuditResult:
     return copy.deepcopy(imports[1])
+
+
+@pytest.fixture
+def make_run():
+    """A factory of hand-made runs, for tests of storage and comparison that need no audit."""
+    return sample_run
+
+
+def sample_run(run_id: str, *, input: str = "exports", overall: float | None = 95.0, passed: bool = True) -> Run:
+    return Run(
+        run_id=run_id,
+        started_at="2026-11-29T10:00:00+00:00",
+        input=input,
+        config="exports/crm-audit.yaml",
+        as_of="2026-10-31",
+        tool_version="0.1.0",
+        overall=overall,
+        passed=passed,
+        findings={"total": 12, "error": 3, "warning": 7, "info": 2},
+        gate={"passed": passed, "checks": [{"name": "score", "passed": passed, "detail": "..."}]},
+        scores={
+            ScoreKey(None, "validity", None): 97.5,
+            ScoreKey("contacts", None, None): 94.25,
+            ScoreKey("contacts", "validity", None): 96.0,
+            ScoreKey("contacts", None, "email"): 91.0,
+        },
+        rules={
+            "contacts.email.format": RuleState("contacts.email.format", "contacts", "error", "failed", 100, 3, 3),
+            "contacts.name.casing": RuleState("contacts.name.casing", "contacts", "info", "passed", 100, 0, 0),
+        },
+        metrics={
+            "nps": MetricState(42.5, "HIGH"),
+            "funnel": MetricState({"talks": 10, "offer": 4}, "MEDIUM"),
+            "cac": MetricState(None, "UNRELIABLE"),
+        },
+    )
