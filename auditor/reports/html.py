@@ -35,7 +35,20 @@ TOP_CLUSTERS = 15
 PAIRS_PER_CLUSTER = 8
 MERGE_ROWS_PER_CLUSTER = 12
 TOP_TASKS = 50
-TASK_COLUMNS = 12
+TASK_COLUMNS = (
+    "priority",
+    "action",
+    "entity",
+    "record_id",
+    "owner",
+    "field",
+    "current_value",
+    "suggested_value",
+    "issue",
+)
+"""The worklist's columns a person reads first (auditor.worklist); the rest are in worklist.csv."""
+FREE_TEXT = {"issue", "current_value", "suggested_value"}
+"""Columns whose values may break anywhere (a value can be one long word); the others keep their words."""
 TREND_RUNS = 60
 TOP_ISSUES = 20
 TEXT_CHARS = 200
@@ -386,10 +399,11 @@ def _funnel(m: Any) -> dict[str, Any] | None:
 def _worklist(worklist: pd.DataFrame | None) -> dict[str, Any] | None:
     if worklist is None:
         return None
-    columns = [str(c) for c in worklist.columns[:TASK_COLUMNS]]
-    head = worklist.iloc[:TOP_TASKS, :TASK_COLUMNS]
+    columns = [c for c in TASK_COLUMNS if c in worklist.columns] or list(worklist.columns[: len(TASK_COLUMNS)])
+    head = worklist.iloc[:TOP_TASKS][columns]
     return {
         "columns": columns,
+        "wrap": [c in FREE_TEXT for c in columns],
         "rows": [list(row) for row in head.itertuples(index=False)],
         "more": max(len(worklist) - TOP_TASKS, 0),
         "total": len(worklist),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -62,12 +63,33 @@ def injected_export(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="session")
 def audited(injected_export: Path, tmp_path_factory: pytest.TempPathFactory) -> AuditResult:
-    """The injected export checked, its metrics computed and two runs kept in a fresh history
-    (so that the report has a trend)."""
-    config = pipeline.resolve_config(injected_export, None)
-    result = pipeline.check(injected_export, config)
-    result.metrics = pipeline.compute_metrics(result, config)
+    """The full audit of the injected export, with two runs kept in a fresh history (so that the
+    report has a trend)."""
+    result = pipeline.audit(injected_export)
     history = tmp_path_factory.mktemp("history") / "history.sqlite"
     track(result, history_url=history)
     track(result, history_url=history)
     return result
+
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "build" / "test-artifacts"
+_saved = pytest.StashKey[list[Path]]()
+
+
+@pytest.fixture
+def artifact(request: pytest.FixtureRequest) -> Callable[[str], Path]:
+    """artifact("report.png") -> a path under build/test-artifacts/ that the run's summary lists."""
+
+    def path(name: str) -> Path:
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        target = ARTIFACTS / name
+        request.config.stash.setdefault(_saved, []).append(target)
+        return target
+
+    return path
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    for target in config.stash.get(_saved, []):
+        if target.exists():
+            terminalreporter.write_line(f"test artifact: {target}")

@@ -39,6 +39,7 @@ def test_sections_in_order_with_contents(page: str, audited: AuditResult) -> Non
         "Duplicates",
         "Metrics and their confidence",
         "Sales funnel",
+        "Cleanup worklist",
     ]
     for anchor in re.findall(r'<a href="#([a-z]+)">', page):
         assert f'<section id="{anchor}">' in page
@@ -46,6 +47,10 @@ def test_sections_in_order_with_contents(page: str, audited: AuditResult) -> Non
     assert f"{audited.scores.overall:.1f}</span>" in page
     for reason in audited.gate.reasons:
         assert reason in page
+    worklist = re.search(r'<section id="worklist">(.*?)</section>', page, re.S).group(1)
+    assert f"<p>{len(audited.worklist):,} tasks, most important first" in worklist
+    first = audited.worklist.iloc[0]
+    assert f"<td>{first['record_id']}</td><td>{first['owner']}</td>" in worklist
 
 
 def test_every_metric_has_a_row_with_its_confidence_badge(page: str, audited: AuditResult) -> None:
@@ -128,7 +133,8 @@ def test_worklist_top_rows_and_count(audited: AuditResult, injected) -> None:
             "priority": range(1, 1001),
             "entity": "contacts",
             "record_id": [f"C{i:06d}" for i in range(1000)],
-            "action": ["fix first_name"] * 999 + [injected.script],
+            "issue": ["first_name is blank"] * 49 + [injected.script] + [""] * 950,
+            "internal": "not shown",
         }
     )
     page = html.render(dataclasses.replace(audited, worklist=tasks))
@@ -136,6 +142,9 @@ def test_worklist_top_rows_and_count(audited: AuditResult, injected) -> None:
     assert "<p>1,000 tasks, most important first; the first 50 here" in section
     assert section.count("<tr>") == html.TOP_TASKS + 1
     assert "C000049" in section and "C000050" not in section
+    assert "<th>priority</th><th>entity</th><th>record_id</th><th>issue</th></tr>" in section
+    assert "not shown" not in section
+    assert "&lt;script&gt;" in section and "<script" not in section
     assert "… and 950 more tasks (worklist.csv)." in section
     assert _headings(page)[-1] == "Cleanup worklist"
 
