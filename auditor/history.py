@@ -31,7 +31,7 @@ from auditor.diff import compare, regressions
 from auditor.errors import ConfigError, InputError
 from auditor.gate import GateCheck
 from auditor.result import AuditResult
-from auditor.runs import MetricState, RuleState, Run, RunSummary, ScoreKey, run_input, snapshot
+from auditor.runs import MetricState, RuleState, Run, RunSummary, ScoreKey, run_input, short_time, snapshot
 from auditor.sources.sql_reader import display_url
 
 DEFAULT_LOCATION = ".crm-audit/history.sqlite"
@@ -365,7 +365,7 @@ def track(result: AuditResult, history_url: str | Path | None = None, fail_on_re
 def _regression_check(baseline: Run | None, found: list[str], points: float) -> GateCheck:
     if baseline is None:
         return GateCheck("regression", True, "no earlier passing run of this input to compare with")
-    against = f"run {baseline.run_id[:8]} of {baseline.started_at[:16].replace('T', ' ')}"
+    against = f"run {baseline.run_id[:8]} of {short_time(baseline.started_at)}"
     if found:
         return GateCheck("regression", False, f"against {against}: " + "; ".join(found))
     return GateCheck(

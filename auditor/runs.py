@@ -112,6 +112,11 @@ class Run:
         )
 
 
+def short_time(started_at: str) -> str:
+    """A run's start as lists and messages show it: `2026-11-29 23:57` (UTC)."""
+    return started_at[:16].replace("T", " ")
+
+
 def run_input(path: str) -> str:
     """The input as history knows it: a URL without its password, a path without `./` or a
     trailing slash, so that the same import compares with itself however it was typed."""

@@ -47,8 +47,10 @@ def diff(
 def _run(r: RunSummary) -> str:
     from rich.markup import escape
 
+    from auditor.runs import short_time
+
     verdict = "[green]PASS[/]" if r.passed else "[red]FAIL[/]"
-    return f"run {r.run_id[:8]} ({r.started_at[:16].replace('T', ' ')} UTC, {escape(r.input)}, {verdict})"
+    return f"run {r.run_id[:8]} ({short_time(r.started_at)} UTC, {escape(r.input)}, {verdict})"
 
 
 def _delta(value: float | None, digits: int = 2, *, higher_is_better: bool = True) -> str:

@@ -32,6 +32,7 @@ def list_runs(
     from rich.table import Table
 
     from auditor.history import History
+    from auditor.runs import short_time
 
     with History.open(history, create=False) as store:
         runs = store.runs(limit, input=input)
@@ -57,7 +58,7 @@ def list_runs(
     for r in runs:
         view.add_row(
             r.run_id[:8],
-            r.started_at[:16].replace("T", " "),
+            short_time(r.started_at),
             r.as_of,
             "-" if r.overall is None else f"{r.overall:.2f}",
             "[green]PASS[/]" if r.passed else "[red]FAIL[/]",
