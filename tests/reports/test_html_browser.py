@@ -18,10 +18,12 @@ from auditor.io import write_text
 from auditor.reports import html
 from auditor.result import AuditResult
 
-CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM = Path(os.environ.get("CRM_AUDIT_CHROMIUM", "/usr/bin/chromium"))
+"""Debian's Chromium; CRM_AUDIT_CHROMIUM points elsewhere (another Chromium or Chrome build)."""
 
 
-@pytest.fixture(scope="module")
+# Session scope, like `audited`, and first in the test's arguments: set up (or skipped) before the audit.
+@pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     try:
         from playwright.sync_api import sync_playwright
