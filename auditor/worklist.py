@@ -137,23 +137,57 @@ def _fix_tasks(findings: pd.DataFrame, kind: pd.Series, region: str) -> pd.DataF
 
 def _grouped(multi: pd.DataFrame) -> pd.DataFrame:
     """One row per cell with several findings (already sorted: most severe first)."""
-    grouped = multi.groupby(CELL, sort=False, dropna=False)
-    out = grouped.agg(
-        record_id=("record_id", "first"),
-        owner=("owner", "first"),
-        value=("value", "first"),
-        severity=("severity", "first"),
-        first_suggestion=("suggested_value", "first"),
-        auto=("safe", "all"),
-        rule_ids=("rule_id", LIST_SEP.join),
-        issue=("message", "; ".join),
-    ).reset_index()
+    out = _grouped_text(
+        multi,
+        CELL,
+        {"rule_ids": ("rule_id", LIST_SEP), "issue": ("message", "; ")},
+        first=("record_id", "owner", "value", "severity"),
+        first_valid={"first_suggestion": "suggested_value"},
+        all_={"auto": "safe"},
+    )
     safe = multi[multi["safe"].to_numpy(bool)]
     if len(safe):
         out = out.merge(cell_fixes(safe, CELL), on=CELL, how="left")
         out["suggested"] = out["fixed"].astype("object").where(out["fixed"].notna(), out["first_suggestion"])
     else:
         out["suggested"] = out["first_suggestion"]
+    return out
+
+
+def _grouped_text(
+    frame: pd.DataFrame,
+    keys: list[str],
+    texts: dict[str, tuple[str, str]],
+    *,
+    first: tuple[str, ...] = (),
+    first_valid: dict[str, str] | None = None,
+    any_: dict[str, str] | None = None,
+    all_: dict[str, str] | None = None,
+) -> pd.DataFrame:
+    """One row per group of `keys` (first-appearance order) without a Python call per group: the
+    `first` columns of its first row, name -> column of its first non-missing value (`first_valid`),
+    of any / all of a boolean column, `count`, and for name -> (column, separator) in `texts` the
+    group's values joined (one str.join per group on numpy slices)."""
+    codes = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
+    starts = ~pd.Series(codes).duplicated().to_numpy()
+    out = frame.loc[starts, [*keys, *first]].reset_index(drop=True)
+    n = len(out)
+    out["count"] = np.bincount(codes, minlength=n)
+    for name, column in (first_valid or {}).items():
+        valid = frame[column].notna().to_numpy(bool)
+        firsts = valid & ~pd.Series(np.where(valid, codes, -1)).duplicated().to_numpy()
+        values = np.full(n, None, dtype=object)
+        values[codes[firsts]] = frame[column].astype("object").to_numpy()[firsts]
+        out[name] = values
+    for name, column in (any_ or {}).items():
+        out[name] = np.bincount(codes, weights=frame[column].to_numpy(bool), minlength=n) > 0
+    for name, column in (all_ or {}).items():
+        out[name] = np.bincount(codes, weights=~frame[column].to_numpy(bool), minlength=n) == 0
+    order = np.argsort(codes, kind="stable")
+    bounds = np.flatnonzero(np.diff(codes[order])) + 1
+    for name, (column, sep) in texts.items():
+        values = frame[column].astype("object").where(frame[column].notna(), "").astype(str).to_numpy(dtype=object)
+        out[name] = [sep.join(chunk) for chunk in np.split(values[order], bounds)]
     return out
 
 
@@ -215,12 +249,12 @@ def _cluster_tasks(dup: Any) -> pd.DataFrame:
     members = c[~c["is_master"]].merge(masters, on=["entity", "cluster_id"], how="inner")
     members["evidence"] = _member_evidence(dup.pairs, members)
     members["review"] = members["band"].ne("auto_merge")
-    tasks = members.groupby(["entity", "cluster_id", "master_id"], sort=False).agg(
-        members=("record_id", LIST_SEP.join),
-        count=("record_id", "size"),
-        review=("review", "any"),
-        evidence=("evidence", " | ".join),
-    ).reset_index()
+    tasks = _grouped_text(
+        members,
+        ["entity", "cluster_id", "master_id"],
+        {"members": ("record_id", LIST_SEP), "evidence": ("evidence", " | ")},
+        any_={"review": "review"},
+    )
     tasks = tasks.merge(_plan_text(dup.merge_plan), on=["entity", "cluster_id"], how="left")
     tasks = tasks.merge(_meta(dup, "entity", "master_id"), on=["entity", "master_id"], how="left")
     band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
@@ -238,12 +272,12 @@ def _link_tasks(dup: Any) -> pd.DataFrame:
     links = dup.links.assign(
         evidence=_evidence_text(dup.links["record_id"], dup.links), review=dup.links["band"].ne("auto_merge")
     )
-    tasks = links.groupby(["entity", "other_entity", "other_id"], sort=False).agg(
-        members=("record_id", LIST_SEP.join),
-        count=("record_id", "size"),
-        review=("review", "any"),
-        evidence=("evidence", " | ".join),
-    ).reset_index()
+    tasks = _grouped_text(
+        links,
+        ["entity", "other_entity", "other_id"],
+        {"members": ("record_id", LIST_SEP), "evidence": ("evidence", " | ")},
+        any_={"review": "review"},
+    )
     rules = tasks["entity"] + ".duplicate_of_" + tasks["other_entity"].str.removesuffix("s")
     tasks = tasks.rename(columns={"entity": "from_entity", "other_entity": "entity", "other_id": "master_id"})
     tasks = tasks.merge(_meta(dup, "entity", "master_id"), on=["entity", "master_id"], how="left")
@@ -317,7 +351,7 @@ def _plan_text(plan: pd.DataFrame) -> pd.DataFrame:
         + ", " + plan["reason"].astype(str) + "; drops " + plan["discarded_values"].fillna("").astype(str) + ")"
     )
     frame = plan[["entity", "cluster_id"]].assign(merge_plan=line)
-    return frame.groupby(["entity", "cluster_id"], sort=False)["merge_plan"].agg("; ".join).reset_index()
+    return _grouped_text(frame, ["entity", "cluster_id"], {"merge_plan": ("merge_plan", "; ")}).drop(columns="count")
 
 
 def _meta(dup: Any, entity_col: str, id_col: str) -> pd.DataFrame:
