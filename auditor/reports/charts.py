@@ -10,7 +10,8 @@ from markupsafe import Markup
 
 FONT = "system-ui, sans-serif"
 LABEL_CHARS = 28
-"""Labels are cut to this many characters (the full text stays in the bar's tooltip)."""
+"""Labels are cut to this many characters; tooltips, which show more, to TIP_CHARS."""
+TIP_CHARS = 200
 GOOD, FAIR, POOR, NEUTRAL, GRID = "#2e7d32", "#f9a825", "#c62828", "#1565c0", "#d0d7de"
 
 
@@ -43,8 +44,8 @@ def _text(parent: ET.Element, x: float, y: float, text: str, **attrs: str) -> No
     ET.SubElement(parent, "text", x=f"{x:.1f}", y=f"{y:.1f}", **attrs).text = text
 
 
-def _cut(label: str) -> str:
-    return label if len(label) <= LABEL_CHARS else label[: LABEL_CHARS - 1] + "…"
+def _cut(label: str, chars: int = LABEL_CHARS) -> str:
+    return label if len(label) <= chars else label[: chars - 1] + "…"
 
 
 def _markup(svg: ET.Element) -> Markup:
@@ -79,7 +80,7 @@ def bar_chart(
             height=str(row - 6),
             fill=colour(value) if colour else NEUTRAL,
         )
-        ET.SubElement(bar, "title").text = f"{label}: {fmt(value)}"
+        ET.SubElement(bar, "title").text = f"{_cut(label, TIP_CHARS)}: {fmt(value)}"
         _text(svg, label_w + span * value / top + 6, y + 15, fmt(value))
     return _markup(svg)
 
@@ -99,7 +100,7 @@ def funnel_chart(stages: Sequence[tuple[str, float]], *, title: str, width: int 
         bar = ET.SubElement(
             svg, "rect", x=f"{centre - w / 2:.1f}", y=str(y + 2), width=f"{w:.1f}", height=str(row - 4), fill=NEUTRAL
         )
-        ET.SubElement(bar, "title").text = f"{label}: {value:,.0f}"
+        ET.SubElement(bar, "title").text = f"{_cut(label, TIP_CHARS)}: {value:,.0f}"
         ink = "#ffffff" if w > 50 else "#000000"
         _text(svg, centre, y + 19, f"{value:,.0f}", fill=ink, **{"text-anchor": "middle"})
     return _markup(svg)
@@ -143,7 +144,7 @@ def line_chart(
         if y is not None:
             fill = NEUTRAL if marks is None else GOOD if marks[i] else POOR
             dot = ET.SubElement(svg, "circle", cx=f"{x:.1f}", cy=f"{y:.1f}", r="4", fill=fill)
-            ET.SubElement(dot, "title").text = f"{label}: {value}"
+            ET.SubElement(dot, "title").text = f"{_cut(label, TIP_CHARS)}: {value}"
         if i % every == 0 or i == len(points) - 1:
             _text(svg, x, height - bottom + 16, _cut(label)[:10], **{"text-anchor": "middle"})
     return _markup(svg)

@@ -169,6 +169,7 @@ def test_size_is_bounded_for_any_number_of_owners_clusters_and_tasks(audited: Au
     findings = audited.findings.sample(n, replace=True, random_state=1).reset_index(drop=True)
     findings["owner"] = "owner " + (findings.index % 20_000).astype(str)
     findings["record_id"] = "R" + findings.index.astype(str)
+    findings.loc[: 2 * n // 20_000, "owner"] = "y" * 100_000  # the owner with the most defects: shown first
     clusters = pd.DataFrame(
         {
             "entity": "contacts",
@@ -187,10 +188,12 @@ def test_size_is_bounded_for_any_number_of_owners_clusters_and_tasks(audited: Au
     )
     page = html.render(big)
     assert len(page.encode()) < 600_000
-    assert f"… and {20_000 - html.TOP_OWNERS:,} more owners" in page
+    assert f"… and {findings['owner'].nunique() - html.TOP_OWNERS:,} more owners" in page
     assert f"… and {n // 2 - html.TOP_CLUSTERS:,} more clusters" in page
     assert f"… and {n - html.TOP_TASKS:,} more tasks" in page
     assert "x" * html.TEXT_CHARS not in page
+    assert "y" * (html.TEXT_CHARS - 1) + "…" in page
+    assert "y" * html.TEXT_CHARS not in page
 
 
 @pytest.mark.parametrize(
