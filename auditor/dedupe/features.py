@@ -158,14 +158,13 @@ def prepare(
     for k, column in enumerate(email_cols):
         name = "email" if k == 0 else f"email_{k}"
         e = nz.emails(frame[column])
-        parts = nz.strings(e).str.rpartition("@")
-        local = parts[0]
-        role = local.str.replace(r"[_\-]", ".", regex=True).str.split(".").str[0].isin(nz.ROLE_LOCAL_PARTS)
+        local = nz.local_parts(e)
+        role = nz.role_local_parts(local)
         feats[name] = e
         feats[f"{name}_role"] = role.fillna(False).astype(bool)
         if k == 0:
-            feats["email_local"] = local.mask(role.fillna(False) | (local.str.len() < 3)).astype(object)
-            feats["email_domain"] = parts[2].astype(object)
+            feats["email_local"] = local.mask(role.fillna(False) | (local.str.len() < 3))
+            feats["email_domain"] = nz.domain_parts(e)
         comps.append(Comparison(name, "email", (name, f"{name}_role")))
     phone_cols = [c for c in present if (roles.get(c) is Role.PHONE and c not in fields) or fields.get(c) == "phone"]
     if phone_cols:

@@ -248,15 +248,31 @@ def email(value: str | None) -> str | None:
 def emails(values: pd.Series) -> pd.Series:
     """Column form of `email` with Arrow string kernels."""
     s = strings(values).str.strip().str.lower().str.removeprefix("mailto:")
-    parts = s.str.rpartition("@")
-    local, at, domain = parts[0], parts[1], parts[2].str.strip(".")
+    # regex replacements are Arrow kernels; rpartition and split fall back to Python per value
+    at = s.str.contains("@", regex=False)
+    local, domain = local_parts(s), domain_parts(s).str.strip(".")
     domain = domain.mask(domain == "googlemail.com", "gmail.com")
     tagged = domain.isin(PLUS_TAGS)
-    local = local.mask(tagged, local.str.split("+", n=1).str[0])
+    local = local.mask(tagged, local.str.replace(r"\+.*$", "", regex=True))
     local = local.mask(domain.isin(DOT_BLIND), local.str.replace(".", "", regex=False))
-    ok = (at == "@") & (local.str.len() > 0) & (domain.str.len() > 0)
+    ok = at & (local.str.len() > 0) & (domain.str.len() > 0)
     out = (local + "@" + domain).where(ok.fillna(False))
     return out.astype(object).where(out.notna(), None)
+
+
+def local_parts(values: pd.Series) -> pd.Series:
+    """What comes before the last '@' (the whole text when there is none)."""
+    return strings(values).str.replace(r"@[^@]*$", "", regex=True)
+
+
+def domain_parts(values: pd.Series) -> pd.Series:
+    """What comes after the last '@' (the whole text when there is none)."""
+    return strings(values).str.replace(r"^.*@", "", regex=True)
+
+
+def role_local_parts(local: pd.Series) -> pd.Series:
+    """True where a local part's first segment (before '.', '_' or '-') is a role (info, sales, biuro...)."""
+    return strings(local).str.replace(r"[._\-].*$", "", regex=True).isin(ROLE_LOCAL_PARTS)
 
 
 def email_domain(value: str | None) -> str | None:
