@@ -5,8 +5,8 @@
     python benchmarks/bench_dedupe.py --only synth1m --tools ours
 
 Each (tool, data set) runs in its own subprocess (benchmarks/_dedupe_run.py) so that its peak RSS
-(from wait4) is its own; wall time is measured inside the run around matching only (loading the
-files is excluded for both tools); the median of `--repeat` runs is reported (one run at 1M).
+(from wait4) is its own; wall and CPU time (all threads) are measured inside the run around
+matching only (loading the files is excluded for both tools); the median of `--repeat` runs is reported (one run at 1M).
 Needs the `bench` extra: pip install -e '.[bench]'. Prints a Markdown table.
 """
 
@@ -51,7 +51,7 @@ def median_of(runs: list[dict]) -> dict:
     if not ok:
         return runs[0]
     best = dict(ok[0])
-    for key in ("wall_seconds", "peak_rss_mb"):
+    for key in ("wall_seconds", "cpu_seconds", "peak_rss_mb"):
         best[key] = statistics.median(r[key] for r in ok)
     best["runs"] = len(ok)
     return best
@@ -63,15 +63,16 @@ def fmt(value, spec: str = ".4f") -> str:
 
 def table(results: dict[tuple[str, str], dict]) -> str:
     rows = ["| data set | tool | records | precision | recall | F1 | blocking recall | pairs compared | "
-            "reduction ratio | wall time (s) | peak RSS (MB) |", "|---|---|---|---|---|---|---|---|---|---|---|"]
+            "reduction ratio | wall time (s) | CPU time (s) | peak RSS (MB) |", "|---" * 12 + "|"]
     for (dataset, tool), r in results.items():
         if "error" in r:
-            rows.append(f"| {dataset} | {tool} | {r['error']} |||||||||")
+            rows.append(f"| {dataset} | {tool} | {r['error']} ||||||||||")
             continue
         rows.append(
             f"| {dataset} | {tool} | {r.get('records', 0):,} | {fmt(r.get('precision'))} | {fmt(r.get('recall'))} | "
             f"**{fmt(r.get('f1'))}** | {fmt(r.get('blocking_recall'))} | {r.get('pairs_compared', 0):,} | "
             f"{fmt(r.get('reduction_ratio'), '.5f')} | {fmt(r.get('wall_seconds'), '.1f')} | "
+            f"{fmt(r.get('cpu_seconds'), '.1f')} | "
             f"{fmt(r.get('peak_rss_mb'), ',.0f')} |")
     return "\n".join(rows)
 
