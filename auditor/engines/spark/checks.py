@@ -1,0 +1,391 @@
+"""The rule packs on Spark: the pandas check engine runs unchanged on each partition.
+
+A rule's verdict on a row depends on that row alone, except for three things, each given to the
+partition by a keyed Spark operation so that the pandas code sees what it would see on the whole table:
+
+- `unique` and `outlier` judge a row against the other rows sharing its value or group: the table is
+  hash-partitioned by that key (one shuffle per rule and field), so every group sits in one partition;
+- `foreign_key` looks the value up among the referenced table's ids: a left join brings each row the
+  matching id, and the partition's copy of the referenced table holds exactly those ids;
+- `staleness` reads each record's latest activity: activities are reduced to (key, latest time) and
+  joined to the records.
+
+Every partition returns its findings and rule outcomes (pickled, so their values and dtypes stay those
+of pandas); the driver combines them: counts added, findings ordered as the pandas engine orders them.
+"""
+
+from __future__ import annotations
+
+import pickle
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+import numpy as np
+import pandas as pd
+
+from auditor.checks.engine import CheckResult, RuleOutcome, run_checks
+from auditor.checks.rule import Rule
+from auditor.dtypes import as_text
+from auditor.engines.spark.load import POS, SparkTable
+from auditor.errors import ConfigError
+from auditor.model import ENTITIES
+from auditor.sources.table import Table
+
+ACTIVITIES = "activities"
+_KEYED = ("unique", "outlier")
+_PAYLOAD_SCHEMA = "pass int, payload binary"
+_SELF = "__self"
+
+
+@dataclass
+class _Context:
+    """A stand-in for another entity's table inside a partition: only `frame` is read by the checks."""
+
+    entity: str
+    frame: pd.DataFrame
+    source: str = ""
+
+    @property
+    def raw(self) -> pd.DataFrame:
+        return self.frame
+
+    @property
+    def row_numbers(self) -> pd.Series:
+        return pd.Series(np.arange(len(self.frame)), index=self.frame.index)
+
+
+@dataclass(frozen=True)
+class _Lookup:
+    """A column of joined values that becomes part of a context table in the partition."""
+
+    column: str
+    """The joined column in the partition's rows."""
+    entity: str
+    """The context table it feeds."""
+    name: str
+    """Its column name in that table."""
+    time_column: str | None = None
+    """For staleness: the joined latest time (encoded), which becomes `occurred_at`."""
+
+
+@dataclass(frozen=True)
+class _Pass:
+    entity: str
+    rules: tuple[Rule, ...]
+    lookups: tuple[_Lookup, ...]
+    contexts: tuple[str, ...]
+    """Other entities present in the export, each given to the partition (possibly with no rows)."""
+
+
+def run_checks_spark(
+    tables: Mapping[str, SparkTable],
+    rules: Sequence[Rule],
+    *,
+    as_of: pd.Timestamp,
+    default_region: str = "US",
+) -> CheckResult:
+    """What `auditor.checks.engine.run_checks` returns for the same tables, computed on Spark."""
+    templates = {name: t.spec.template() for name, t in tables.items()}
+    # The rules on the empty tables: structural issues, skip reasons and the outcome order of the pandas engine.
+    base = run_checks(templates, rules, as_of=as_of, default_region=default_region)
+    pk_cache: dict[str, object] = {}
+    frames = []
+    passes: list[_Pass] = []
+    by_entity: dict[str, list[Rule]] = {}
+    for rule in rules:
+        by_entity.setdefault(rule.entity, []).append(rule)
+    runnable = {o.rule_id for o in base.outcomes if o.status != "not_evaluated"}
+    for entity, entity_rules in by_entity.items():
+        if entity not in tables or tables[entity].count == 0:
+            continue
+        table, template = tables[entity], templates[entity]
+        mine = [r for r in entity_rules if r.id in runnable]
+        contexts = tuple(e for e in tables if e != entity)
+        row_rules = tuple(r for r in mine if r.kind not in _KEYED)
+        if row_rules:
+            rows, lookups = _with_lookups(table, template, row_rules, tables, templates, pk_cache)
+            passes.append(_Pass(entity, row_rules, lookups, contexts))
+            frames.append(_check_pass(rows, table, passes[-1], len(passes) - 1, as_of, default_region))
+        for rule in (r for r in mine if r.kind in _KEYED):
+            for field in (f for f in rule.fields if f in template.frame.columns):
+                one = replace(rule, fields=(field,))
+                rows = _keyed(table, one, field)
+                passes.append(_Pass(entity, (one,), (), contexts))
+                frames.append(_check_pass(rows, table, passes[-1], len(passes) - 1, as_of, default_region))
+    if not frames:
+        return base
+    union = frames[0]
+    for frame in frames[1:]:
+        union = union.unionAll(frame)
+    parts = [(r["pass"], pickle.loads(r["payload"])) for r in union.collect()]
+    return _combine(base, rules, passes, parts)
+
+
+# -- keys, computed by the pandas code on typed partitions ---------------------------------------------
+
+
+def _add_columns(rows, table: SparkTable, columns: Mapping[str, Callable[[Table], pd.Series]]):
+    """`rows` with string key columns computed on each typed partition (the raw cells stay as they are)."""
+    from pyspark.sql.types import StringType, StructField, StructType
+
+    schema = StructType([*rows.schema.fields, *(StructField(n, StringType()) for n in columns)])
+    spec = table.spec
+
+    def add(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        for batch in batches:
+            typed = spec.typed(batch)
+            out = batch.reset_index(drop=True)
+            for name, key in columns.items():
+                out[name] = _text(key(typed))
+            yield out
+
+    return rows.mapInPandas(add, schema=schema)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    return as_text(values).astype("object").where(values.notna(), None).reset_index(drop=True)
+
+
+def _column(name: str) -> Callable[[Table], pd.Series]:
+    return lambda typed: typed.frame[name]
+
+
+def _keyed(table: SparkTable, rule: Rule, field: str):
+    """The table hash-partitioned by the value (unique) or group (outlier) the rule compares rows within."""
+    from pyspark.sql import functions as F
+
+    if rule.kind == "unique":
+        folded = not rule.params.get("case_sensitive", True)
+
+        def key(typed: Table) -> pd.Series:
+            values = typed.frame[field]
+            return as_text(values).str.strip().str.casefold() if folded else values
+
+    else:
+        group_by = rule.params.get("group_by")
+
+        def key(typed: Table) -> pd.Series:
+            if group_by and group_by in typed.frame.columns:
+                return typed.frame[group_by].astype("object").fillna("")
+            return pd.Series("", index=typed.frame.index)
+
+    rows = _add_columns(table.rows, table, {"__key": key})
+    # a missing value shares nothing with any row: spread those rows instead of piling them in one partition
+    spread = F.coalesce(F.col("__key"), F.concat(F.lit("\0"), F.col(POS).cast("string")))
+    return rows.repartition(F.xxhash64(spread)).drop("__key")
+
+
+def _with_lookups(
+    table: SparkTable,
+    template: Table,
+    rules: Sequence[Rule],
+    tables: Mapping[str, SparkTable],
+    templates: Mapping[str, Table],
+    pk_cache: dict[str, object],
+):
+    """The rows with, per foreign-key field, the matching id of the referenced table, and per staleness
+    key, the latest activity time of the record."""
+
+    entity = ENTITIES[table.entity]
+    keys: dict[str, Callable[[Table], pd.Series]] = {}
+    joins: list[tuple[str, object, str]] = []
+    lookups: list[_Lookup] = []
+    for rule in rules:
+        if rule.kind == "foreign_key":
+            for field in (f for f in rule.fields if f in template.frame.columns):
+                target = rule.params.get("references") or (
+                    entity.field(field).references if entity.has_field(field) else None
+                )
+                if target is None or target not in tables:
+                    continue
+                if target == table.entity:
+                    raise ConfigError(f"rule {rule.id}: the spark engine cannot check a table's references to itself")
+                pk = ENTITIES[target].primary_key
+                if pk not in templates[target].frame.columns:
+                    continue
+                n = len(lookups)
+                keys[f"__fk{n}"] = _column(field)
+                joins.append((f"__fk{n}", _ids(tables[target], pk, pk_cache), f"__fkm{n}"))
+                lookups.append(_Lookup(f"__fkm{n}", target, pk))
+        elif rule.kind == "staleness":
+            key = rule.params.get("activity_key")
+            activities = templates.get(ACTIVITIES)
+            if not key or activities is None or entity.primary_key not in template.frame.columns:
+                continue
+            if key not in activities.frame.columns or "occurred_at" not in activities.frame.columns:
+                continue
+            n = len(lookups)
+            keys[_SELF] = _column(entity.primary_key)
+            joins.append((_SELF, _latest(tables[ACTIVITIES], key), f"__st{n}"))
+            lookups.append(_Lookup(_SELF, ACTIVITIES, key, time_column=f"__st{n}"))
+    if not keys:
+        return table.rows, ()
+    rows = _add_columns(table.rows, table, keys)
+    for left, right, name in joins:
+        right = right.withColumnRenamed("__k", f"{name}_k").withColumnRenamed("__v", name)
+        rows = rows.join(right, rows[left] == right[f"{name}_k"], "left").drop(f"{name}_k")
+    return rows, tuple(lookups)
+
+
+def _ids(table: SparkTable, pk: str, cache: dict[str, object]):
+    """The distinct ids of a referenced table, as (__k, __v) with __v the id itself."""
+    from pyspark.sql import functions as F
+
+    if table.entity not in cache:
+        ids = _add_columns(table.rows, table, {"__k": _column(pk)}).select("__k").where(F.col("__k").isNotNull())
+        cache[table.entity] = ids.distinct().withColumn("__v", F.col("__k"))
+    return cache[table.entity]
+
+
+def _latest(activities: SparkTable, key: str):
+    """(__k: the record id in `key`, __v: its latest activity time, encoded so that string order is time order)."""
+    from pyspark.sql import functions as F
+
+    occurred = _add_columns(activities.rows, activities, {"__k": _column(key), "__t": _encoded_times})
+    return (
+        occurred.where(F.col("__k").isNotNull() & F.col("__t").isNotNull())
+        .groupBy("__k")
+        .agg(F.max("__t").alias("__v"))
+    )
+
+
+_SIGN = np.uint64(1 << 63)
+
+
+def _encoded_times(typed: Table) -> pd.Series:
+    """occurred_at as 20 digits of (nanoseconds + 2**63): exact, and ordered as text like the times are."""
+    times = typed.frame["occurred_at"]
+    ns = times.to_numpy(dtype="datetime64[ns]").view(np.int64).view(np.uint64) ^ _SIGN
+    return pd.Series([f"{v:020d}" for v in ns.tolist()], index=times.index, dtype="object").where(times.notna())
+
+
+def _decoded_times(codes: pd.Series) -> pd.Series:
+    ns = np.array([int(c) for c in codes], dtype=np.uint64) ^ _SIGN
+    return pd.Series(ns.view(np.int64).view("datetime64[ns]"), index=codes.index)
+
+
+# -- the pass itself: the pandas engine on one partition ---------------------------------------------------
+
+
+def _check_pass(rows, table: SparkTable, spec: _Pass, number: int, as_of: pd.Timestamp, region: str):
+    types = table.spec
+
+    def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
+        frames = [b for b in batches if len(b)]
+        if not frames:
+            return
+        part = pd.concat(frames, ignore_index=True)
+        typed = types.typed(part)
+        tables: dict[str, object] = {spec.entity: typed}
+        tables.update(_contexts(part, spec))
+        checked = run_checks(tables, list(spec.rules), as_of=as_of, default_region=region)  # type: ignore[arg-type]
+        findings = _with_positions(checked.findings, typed, part)
+        yield pd.DataFrame({"pass": [number], "payload": [pickle.dumps((findings, checked.outcomes))]})
+
+    return rows.mapInPandas(run, schema=_PAYLOAD_SCHEMA)
+
+
+def _contexts(part: pd.DataFrame, spec: _Pass) -> dict[str, _Context]:
+    pieces: dict[str, list[pd.DataFrame]] = {e: [] for e in spec.contexts}
+    for lookup in spec.lookups:
+        if lookup.time_column is None:
+            ids = part[lookup.column].dropna()
+            pieces[lookup.entity].append(pd.DataFrame({lookup.name: ids.to_numpy(dtype=object)}))
+        else:
+            joined = part[part[lookup.time_column].notna()]
+            pieces[lookup.entity].append(
+                pd.DataFrame(
+                    {
+                        lookup.name: joined[lookup.column].to_numpy(dtype=object),
+                        "occurred_at": _decoded_times(joined[lookup.time_column]).to_numpy(),
+                    }
+                )
+            )
+    return {
+        e: _Context(e, pd.concat(p, ignore_index=True) if p else pd.DataFrame(index=pd.RangeIndex(0)))
+        for e, p in pieces.items()
+    }
+
+
+def _with_positions(findings: pd.DataFrame, typed: Table, part: pd.DataFrame) -> pd.DataFrame:
+    """Each finding's record position in the export, found by its (file, row), for the final order."""
+    files = typed.sources if typed.sources is not None else pd.Series(typed.source, index=typed.frame.index)
+    where = pd.DataFrame(
+        {"file": files.to_numpy(dtype=object), "row": typed.row_numbers.to_numpy(), POS: part[POS].to_numpy()}
+    )
+    positions = findings[["file", "row"]].astype({"file": object}).merge(where, on=["file", "row"], how="left")
+    out = findings.copy()
+    out[POS] = positions[POS].to_numpy()
+    return out
+
+
+# -- combining the partitions ----------------------------------------------------------------------------
+
+
+def _combine(
+    base: CheckResult, rules: Sequence[Rule], passes: Sequence[_Pass], parts: list[tuple[int, tuple]]
+) -> CheckResult:
+    primary: dict[str, int] = {}
+    for number, spec in enumerate(passes):
+        for rule in spec.rules:
+            primary.setdefault(rule.id, number)
+    outcomes_of: dict[str, list[tuple[int, RuleOutcome]]] = {}
+    found = []
+    for number, (findings, outcomes) in parts:
+        found.append(findings)
+        for outcome in outcomes:
+            outcomes_of.setdefault(outcome.rule_id, []).append((number, outcome))
+    findings = pd.concat(found, ignore_index=True) if found else base.findings
+    combined = []
+    failed_rules = set()
+    for outcome in base.outcomes:
+        seen = outcomes_of.get(outcome.rule_id)
+        if not seen:
+            combined.append(outcome)
+            continue
+        evaluated = sum(o.evaluated for n, o in seen if n == primary[outcome.rule_id])
+        errors = [o for _, o in seen if o.status == "error"]
+        if errors:
+            failed_rules.add(outcome.rule_id)
+            combined.append(replace(errors[0], evaluated=evaluated))
+        elif all(o.status == "not_evaluated" for _, o in seen):
+            combined.append(seen[0][1])
+        else:
+            mine = findings["rule_id"] == outcome.rule_id
+            n = int(mine.sum())
+            combined.append(
+                replace(
+                    outcome,
+                    status="failed" if n else "passed",
+                    evaluated=evaluated,
+                    failed=int(findings.loc[mine, "record_id"].nunique()),
+                    findings=n,
+                    reason=None,
+                )
+            )
+    findings = findings[~findings["rule_id"].isin(failed_rules)]
+    return CheckResult(findings=_in_pandas_order(findings, rules), outcomes=combined, structural=base.structural)
+
+
+def _in_pandas_order(findings: pd.DataFrame, rules: Sequence[Rule]) -> pd.DataFrame:
+    """The pandas engine's order: entity by its first rule, then rule, field within the rule, record."""
+    entities: dict[str, int] = {}
+    rule_rank: dict[str, int] = {}
+    field_rank: dict[tuple[str, str], int] = {}
+    for number, rule in enumerate(rules):
+        entities.setdefault(rule.entity, len(entities))
+        rule_rank.setdefault(rule.id, number)
+        for place, field in enumerate(rule.fields):
+            field_rank.setdefault((rule.id, field), place)
+    if POS not in findings.columns:
+        return findings.reset_index(drop=True)
+    order = pd.DataFrame(
+        {
+            "e": findings["entity"].map(entities).to_numpy(),
+            "r": findings["rule_id"].map(rule_rank).to_numpy(),
+            "f": [field_rank[(r, f)] for r, f in zip(findings["rule_id"], findings["field"], strict=True)],
+            "p": findings[POS].to_numpy(),
+        }
+    )
+    ranks = np.lexsort((order["p"], order["f"], order["r"], order["e"]))
+    return findings.iloc[ranks].drop(columns=POS).reset_index(drop=True)
