@@ -13,8 +13,9 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/crm-audit check fixtures/acme --out build/demo; rc=$$?; \
-	  echo "gate exit code: $$rc (0 pass, 1 fail); results in build/demo/"; test $$rc -le 1
+	$(BIN)/crm-audit audit fixtures/acme --out build/demo; rc=$$?; \
+	  echo "gate exit code: $$rc (0 pass, 1 fail); open build/demo/report.html; worklist in build/demo/worklist.xlsx"; \
+	  test $$rc -le 1
 
 test: $(STAMP)
 	$(BIN)/ruff check auditor tests benchmarks

@@ -1,0 +1,73 @@
+"""`crm-audit audit`: the full audit (checks, duplicates, scores, metrics, worklist) with every
+report written to one directory, the run kept in the history, and the gate as the exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from auditor.cli import FailOn, OutputFormat, app, progress_reporter, stdout
+
+
+@app.command()
+def audit(
+    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)")],
+    out: Annotated[Path, typer.Option(help="write result.json, worklist.csv/.xlsx, report.html, junit.xml here")],
+    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
+    rules: Annotated[list[Path] | None, typer.Option("--rules", "-r", help="extra rule pack (repeatable)")] = None,
+    period: Annotated[str | None, typer.Option(help="metrics period: 2026-Q3, 2026-07 or 2026")] = None,
+    fail_under: Annotated[float | None, typer.Option(help="fail when the overall score is below this (0-100)")] = None,
+    fail_on: Annotated[FailOn | None, typer.Option(help="fail on findings of this severity or worse")] = None,
+    history: Annotated[
+        str | None,
+        typer.Option(help="run history: SQLite file or SQLAlchemy URL (default .crm-audit/history.sqlite)"),
+    ] = None,
+    no_history: Annotated[bool, typer.Option("--no-history", help="do not read or record run history")] = False,
+    fail_on_regression: Annotated[
+        float | None,
+        typer.Option(
+            help="fail when the score drops by more than POINTS against the last passing run, "
+            "or a new error-level rule fails",
+            metavar="POINTS",
+        ),
+    ] = None,
+    mask_pii: Annotated[
+        bool | None,
+        typer.Option(
+            "--mask-pii/--no-mask-pii",
+            help="mask emails, phones and names in CI-visible output (default: on when the CI variable is set)",
+        ),
+    ] = None,
+    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="what to print")] = OutputFormat.text,
+) -> None:
+    """Run the full audit and write every report; exit 0 when the gate passes, 1 when it fails, 2 on bad input."""
+    from auditor.history import track
+    from auditor.pipeline import audit as run_audit
+    from auditor.pipeline import resolve_config
+    from auditor.reports import audit_summary, json_report, junit, text
+    from auditor.reports.mask import masking_enabled
+    from auditor.reports.outputs import write_audit_outputs
+
+    audit_config = resolve_config(path, config)
+    if fail_under is not None:
+        audit_config.gate.fail_under = fail_under
+    if fail_on is not None:
+        audit_config.gate.fail_on = fail_on.value
+    mask = masking_enabled(mask_pii)
+    with progress_reporter() as report:
+        result = run_audit(path, audit_config, period=period, extra_rules=rules or (), progress=report)
+    if not no_history:
+        track(result, history_url=history, fail_on_regression=fail_on_regression)
+    written = write_audit_outputs(result, out, mask=mask)
+    if output is OutputFormat.json:
+        sys.stdout.write(json_report.render(result))
+    elif output is OutputFormat.junit:
+        sys.stdout.write(junit.render(result, mask=mask))
+    else:
+        text.render(result, stdout, mask=mask)
+        audit_summary.render(result, stdout, mask=mask)
+        stdout.print(f"[dim]wrote {out}/: {', '.join(written)}[/]")
+    raise typer.Exit(result.exit_code)

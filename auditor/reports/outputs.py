@@ -1,0 +1,33 @@
+"""Every file of a full audit, rendered from one AuditResult into one directory. Each file is
+written atomically; none recomputes anything."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from auditor.io import write_text
+from auditor.result import AuditResult
+
+
+def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = False) -> list[str]:
+    """result.json, findings.csv, worklist.csv, worklist.xlsx, report.html, junit.xml and the
+    duplicate pairs/clusters/merge plan under duplicates/. `mask` masks personal data in the
+    files CI systems show in their logs (junit.xml). Returns the paths written, relative to `out`."""
+    from auditor.reports import findings_csv, html, json_report, junit, worklist_csv, xlsx
+
+    out = Path(out)
+    write_text(out / "result.json", json_report.render(result))
+    findings_csv.write(result.findings, out / "findings.csv")
+    written = ["result.json", "findings.csv"]
+    if result.worklist is not None:
+        worklist_csv.write(result.worklist, out / "worklist.csv")
+        xlsx.write(result, out / "worklist.xlsx")
+        written += ["worklist.csv", "worklist.xlsx"]
+    write_text(out / "report.html", html.render(result))
+    write_text(out / "junit.xml", junit.render(result, mask=mask))
+    written += ["report.html", "junit.xml"]
+    if result.duplicates is not None:
+        from auditor.dedupe import write_outputs
+
+        written += [f"duplicates/{name}" for name in write_outputs(result.duplicates, out / "duplicates")]
+    return written

@@ -1,0 +1,136 @@
+"""Full-audit benchmark: `crm-audit audit` end to end (load, checks, duplicates, scores, metrics,
+worklist, every report written), wall time and peak memory.
+
+- fixtures/acme (20,613 rows in 11 tables): median of --repeat runs, beside a baseline measured
+  in the same run: reading the same CSV files with plain `pandas.read_csv` (the floor any
+  pandas-based tool pays), so the ratio survives a noisy shared machine.
+- 1,000,000 synthetic contacts with their accounts and opportunities (the contacts, accounts and
+  opportunities tables of `auditor.synth.generate(1_000_000, seed=13)`, the same export the
+  duplicate-detection benchmark uses, generated once into benchmarks/data/synth1m), one run by
+  default; the same baseline beside it.
+
+Each audit runs as a child process (`python -m auditor audit ... --no-history`), so its peak
+resident memory is the child's own (getrusage RUSAGE_CHILDREN, reset by running each in a fresh
+process via a tiny wrapper).
+
+Usage:  .venv/bin/python benchmarks/bench_audit.py [--repeat 5] [--skip-1m] [--repeat-1m 1]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+# Run the command in a grandchild and print its wall time and peak RSS: RUSAGE_CHILDREN of the
+# wrapper then holds exactly that one process.
+WRAPPER = r"""
+import json, resource, subprocess, sys, time
+start = time.perf_counter()
+code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+seconds = time.perf_counter() - start
+peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "exit": code.returncode,
+                  "stderr": code.stderr[-2000:]}))
+"""
+
+BASELINE = r"""
+import pathlib, sys, pandas as pd
+for name in sys.argv[1:]:
+    for path in sorted(pathlib.Path(name).glob("*.csv")):
+        pd.read_csv(path, dtype=str, keep_default_na=False)
+"""
+
+
+def measure(argv: list[str]) -> dict:
+    done = subprocess.run([sys.executable, "-c", WRAPPER, *argv], capture_output=True, text=True, check=True)
+    return json.loads(done.stdout)
+
+
+def audit_run(export: Path, out: Path) -> dict:
+    result = measure([sys.executable, "-m", "auditor", "audit", str(export), "--out", str(out), "--no-history"])
+    if result["exit"] not in (0, 1):
+        raise SystemExit(f"audit of {export} failed (exit {result['exit']}):\n{result['stderr']}")
+    return result
+
+
+def baseline_run(export: Path) -> dict:
+    return measure([sys.executable, "-c", BASELINE, str(export)])
+
+
+def rows_of(export: Path) -> int:
+    total = 0
+    for path in export.glob("*.csv"):
+        with path.open("rb") as handle:
+            total += sum(1 for _ in handle) - 1
+    return total
+
+
+def contacts_accounts_opportunities(source: Path, target: Path) -> Path:
+    """The three tables the issue names, linked (not copied) into their own export directory."""
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("contacts.csv", "accounts.csv", "opportunities.csv", "crm-audit.yaml"):
+        link = target / name
+        if (source / name).exists() and not link.exists():
+            link.symlink_to(source / name)
+    return target
+
+
+def series(runs: list[dict]) -> dict:
+    return {
+        "median_seconds": statistics.median(r["seconds"] for r in runs),
+        "runs_seconds": [round(r["seconds"], 2) for r in runs],
+        "peak_mb": max(r["peak_mb"] for r in runs),
+    }
+
+
+def bench(name: str, export: Path, repeat: int) -> dict:
+    with tempfile.TemporaryDirectory() as tmp:
+        audits = [audit_run(export, Path(tmp) / f"run{i}") for i in range(repeat)]
+        written = sorted(p.name for p in (Path(tmp) / "run0").iterdir())
+    baselines = [baseline_run(export) for _ in range(repeat)]
+    ours, base = series(audits), series(baselines)
+    return {
+        "data": name,
+        "rows": rows_of(export),
+        "audit": ours,
+        "read_csv_baseline": base,
+        "ratio_to_baseline": ours["median_seconds"] / base["median_seconds"],
+        "written": written,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--repeat", type=int, default=5, help="runs on fixtures/acme")
+    parser.add_argument("--repeat-1m", type=int, default=1, help="runs on 1,000,000 contacts")
+    parser.add_argument("--skip-1m", action="store_true")
+    args = parser.parse_args()
+
+    results = [bench("fixtures/acme", ROOT / "fixtures" / "acme", args.repeat)]
+    if not args.skip_1m:
+        from _dedupe_run import synth_path
+
+        subset = contacts_accounts_opportunities(synth_path("synth1m"), ROOT / "benchmarks" / "data" / "audit1m")
+        results.append(bench("1M contacts + accounts + opportunities", subset, args.repeat_1m))
+    print(f"machine: {platform.machine()}, {platform.python_version()}, {platform.platform()}")
+    for r in results:
+        a, b = r["audit"], r["read_csv_baseline"]
+        print(
+            f"{r['data']}: {r['rows']:,} rows; audit median {a['median_seconds']:.2f} s {a['runs_seconds']}, "
+            f"peak {a['peak_mb']:.0f} MB; read_csv baseline {b['median_seconds']:.2f} s "
+            f"(audit / baseline = {r['ratio_to_baseline']:.1f}x); wrote {', '.join(r['written'])}"
+        )
+    print(json.dumps(results, indent=2))
+
+
+if __name__ == "__main__":
+    main()
