@@ -85,10 +85,12 @@ def check(
         list[Path] | None,
         typer.Option("--ge-suite", help="Great Expectations suite JSON to run as part of the audit (repeatable)"),
     ] = None,
+    engine: Annotated[str, typer.Option(help="where the checks run: pandas (in-process) or spark")] = "pandas",
+    spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*])")] = None,
 ) -> None:
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
+    from auditor.engines import run_check
     from auditor.io import write_text
-    from auditor.pipeline import check as run_check
     from auditor.pipeline import resolve_config
     from auditor.reports import findings_csv, json_report, junit, text
 
@@ -98,7 +100,15 @@ def check(
     if fail_on is not None:
         audit_config.gate.fail_on = fail_on.value
     with progress_reporter() as report:
-        result = run_check(path, audit_config, extra_rules=rules or (), progress=report, ge_suites=ge_suite or ())
+        result = run_check(
+            path,
+            audit_config,
+            engine=engine,
+            master=spark_master,
+            extra_rules=rules or (),
+            progress=report,
+            ge_suites=ge_suite or (),
+        )
     if out is not None:
         write_text(out / "result.json", json_report.render(result))
         findings_csv.write(result.findings, out / "findings.csv")
