@@ -12,7 +12,7 @@ built directly with numpy, with 2% of the records carrying findings and 3% in du
 clusters; median of 3 runs.
 
 Usage:  .venv/bin/python benchmarks/bench_metrics.py [--seeds 20] [--rows 1000] [--jobs 2]
-        [--rates 0 0.02 0.05 0.1 0.2] [--settings '{"shift_high": 0.03}'] [--skip-calibration]
+        [--rates 0 0.02 0.05 0.1 0.2] [--settings '{"shift_high": 0.03}'] [--own-clusters] [--skip-calibration]
         [--skip-timing]
 """
 
@@ -34,18 +34,19 @@ from auditor.metrics import evaluate_metrics, registry
 from auditor.metrics.confidence import distance
 
 
-def one_case(args: tuple[int, float, int, dict | None]) -> list[dict]:
+def one_case(args: tuple[int, float, int, dict | None, bool]) -> list[dict]:
     from auditor.pipeline import metrics, resolve_config
     from auditor.synth import generate
 
-    seed, rate, rows, settings = args
+    seed, rate, rows, settings, own_clusters = args
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "export"
         generate(rows, seed, out, defect_rate=rate, duplicate_rate=0.05)
         truth = json.loads((out / "truth" / "metrics.json").read_text())
-        clusters = pd.read_csv(out / "truth" / "duplicates.csv", dtype=str, keep_default_na=False)
+        clusters = None
         config = resolve_config(out, None)
-        if hasattr(config, "dedupe"):
+        if not own_clusters:
+            clusters = pd.read_csv(out / "truth" / "duplicates.csv", dtype=str, keep_default_na=False)
             config.dedupe = None
         if settings:
             config.metrics = {**(config.metrics or {}), **settings}
@@ -67,14 +68,17 @@ def one_case(args: tuple[int, float, int, dict | None]) -> list[dict]:
                 "coverage": r.coverage,
                 "sensitivity": r.sensitivity,
                 "duplicates": r.duplicates,
+                "bound": r.bound,
                 "reasons": " | ".join(r.reasons),
             }
         )
     return cases
 
 
-def calibration(seeds: int, rates: list[float], rows: int, jobs: int, settings: dict | None = None) -> pd.DataFrame:
-    todo = [(seed, rate, rows, settings) for rate in rates for seed in range(1, seeds + 1)]
+def calibration(
+    seeds: int, rates: list[float], rows: int, jobs: int, settings: dict | None = None, own_clusters: bool = False
+) -> pd.DataFrame:
+    todo = [(seed, rate, rows, settings, own_clusters) for rate in rates for seed in range(1, seeds + 1)]
     cases: list[dict] = []
     started = time.perf_counter()
     with ProcessPoolExecutor(jobs) as pool:
@@ -228,12 +232,15 @@ def main() -> None:
     parser.add_argument(
         "--settings", type=json.loads, default=None, help="metrics thresholds as JSON, e.g. '{\"shift_high\": 0.03}'"
     )
+    parser.add_argument(
+        "--own-clusters", action="store_true", help="the audit's own duplicate detection instead of the truth clusters"
+    )
     parser.add_argument("--skip-calibration", action="store_true")
     parser.add_argument("--skip-timing", action="store_true")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.skip_calibration:
-        cases = calibration(args.seeds, args.rates, args.rows, args.jobs, args.settings)
+        cases = calibration(args.seeds, args.rates, args.rows, args.jobs, args.settings, args.own_clusters)
         cases.to_csv(args.out / "calibration_cases.csv", index=False)
         print(f"## Calibration ({args.seeds} seeds x defect rates {args.rates}, {args.rows} rows)\n")
         print(calibration_table(cases))

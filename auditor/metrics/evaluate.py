@@ -21,6 +21,8 @@ import pandas as pd
 
 from auditor.errors import ConfigError, InputError
 from auditor.metrics.activity import RID, record_ids
+from auditor.metrics.bounds import bound
+from auditor.metrics.breakdowns import Coverage, breakdowns
 from auditor.metrics.common import Params, text
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
@@ -53,6 +55,11 @@ class MetricResult:
     breakdowns: dict[str, dict[str, Any]] = field(default_factory=dict)
     formula: str = ""
     inputs: dict[str, list[str]] = field(default_factory=dict)
+    bound: float | None = None
+    """largest relative move of the value over the failing records' possible values (computed
+    when coverage is below its HIGH threshold; see `bounds.py`)"""
+    breakdown_confidence: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    """per breakdown and group: {confidence, n, coverage, reasons} (see `breakdowns.py`)"""
 
     @property
     def confidence(self) -> str:
@@ -78,6 +85,11 @@ class MetricResult:
             "breakdowns": {k: {g: _round(v) for g, v in b.items()} for k, b in self.breakdowns.items()},
             "formula": self.formula,
             "inputs": self.inputs,
+            "bound": _round(self.bound),
+            "breakdown_confidence": {
+                k: {g: {**c, "coverage": _round(c["coverage"])} for g, c in b.items()}
+                for k, b in self.breakdown_confidence.items()
+            },
         }
 
 
@@ -197,10 +209,13 @@ class _Failing:
     failing: int
     fail_mask: pd.Series
     rules: pd.Series
+    """findings per (field, rule_id) among the failing records"""
     strict: int = 0
     """records the scope's mask selects (without the unsure ones)"""
     strict_failing: int = 0
-    """findings per (field, rule_id) among the failing records"""
+    """failing records among those the scope's mask selects"""
+    scope_mask: pd.Series | None = None
+    """the scope's records (the unsure ones included)"""
 
 
 def _failing(
@@ -270,7 +285,28 @@ def _failing_one(
         rules,
         int(strict.sum()),
         int((fail & strict).sum()),
+        scope,
     )
+
+
+def _field_masks(
+    m: Metric, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None, failing: list[_Failing], cache: dict
+) -> dict[tuple[str, str], np.ndarray]:
+    """(entity, field) -> the rows of the metric's failing records with a finding on that field."""
+    out: dict[tuple[str, str], np.ndarray] = {}
+    if findings is None or not len(findings):
+        return out
+    for x in failing:
+        if not x.failing:
+            continue
+        codes, uniques = cache[("codes", x.entity)]
+        f = findings[(findings["entity"] == x.entity) & findings["field"].isin(m.inputs[x.entity])]
+        for name, ids in f.groupby("field")["record_id"]:
+            if name not in tables[x.entity].columns:
+                continue
+            wanted = pd.Index(uniques).get_indexer(pd.unique(ids.astype("object").to_numpy()))
+            out[(x.entity, str(name))] = np.isin(codes, wanted[wanted >= 0]) & x.fail_mask.to_numpy(bool)
+    return out
 
 
 def _compute(m: Metric, tables: Mapping[str, pd.DataFrame], params: Params) -> Any:
@@ -363,36 +399,6 @@ def _freshness(m: Metric, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestam
     return max(0.0, (as_of - newest.normalize()) / pd.Timedelta(days=1)), where
 
 
-def _breakdowns(m: Metric, tables: Mapping[str, pd.DataFrame], params: Params, limit: int) -> dict[str, dict[str, Any]]:
-    out: dict[str, dict[str, Any]] = {}
-    frame = tables[m.primary]
-    if not len(frame):
-        return out
-    for name, spec in m.breakdowns.items():
-        if "->" in spec:
-            fk, col = spec.split("->")
-            target = ENTITIES[m.primary].field(fk).references or ""
-            ref = tables[target]
-            keys = text(frame[fk]).map(dict(zip(ref[RID], text(ref[col]), strict=False)))
-        else:
-            keys = frame[spec]
-        if pd.api.types.is_datetime64_any_dtype(keys):
-            keys = keys.where(keys <= params.end)
-            keys = text(keys.dt.to_period("M").astype("object").where(keys.notna(), None).map(str, na_action="ignore"))
-            groups = sorted(keys.dropna().unique())[-limit:]
-        else:
-            keys = text(keys)
-            groups = list(keys.value_counts().index[:limit])
-            groups = sorted(str(g) for g in groups)
-        values = {}
-        for g in groups:
-            sub = dict(tables)
-            sub[m.primary] = frame[(keys == g).fillna(False).to_numpy(bool)]
-            values[str(g)] = value_of(_compute(m, sub, params))
-        out[name] = values
-    return out
-
-
 def resolve_request(
     as_of: pd.Timestamp | str, period: str | None, metrics: Iterable[str] | None
 ) -> tuple[Params, list[Metric]]:
@@ -478,24 +484,22 @@ def _evaluate(
     population = sum(x.population for x in failing)
     coverages = [(1 - x.failing / x.population, x) for x in failing if x.population]
     base.coverage = min((c for c, _ in coverages), default=1.0)
+    covered: list[tuple[Flag, str]] = []
     for cov, x in sorted(coverages, key=lambda c: c[0]):
         if not x.failing:
             continue
         fields_ = ", ".join(dict.fromkeys(f for f, _ in x.rules.index))
         by_rule = x.rules.groupby(level="rule_id").max().sort_values(ascending=False, kind="stable")
         top = ", ".join(f"{r} {n:,}" for r, n in by_rule.head(3).items())
-        verdicts.append(
-            (
-                settings.coverage_flag(cov),
-                f"{x.failing:,} of {x.population:,} {x.label} fail rules on {fields_} ({top})",
-            )
-        )
+        said = f"{x.failing:,} of {x.population:,} {x.label} fail rules on {fields_} ({top})"
+        covered.append((settings.coverage_flag(cov), said))
         for (fld, rule), n in x.rules.head(5).items():
             base.worklist.append(
                 {"action": "fix", "entity": x.entity, "field": fld, "rule_id": rule, "records": int(n)}
             )
 
     # sensitivity
+    sensitive: list[tuple[Flag, str, float, float]] = []
     ci = interval(m.kind, estimate, settings) if estimate is not None and value is not None else None
     n_fail = sum(x.failing for x in failing)
     if n_fail and value is not None:
@@ -514,11 +518,10 @@ def _evaluate(
         base.value_excluding_failing, base.sensitivity = v_excl, shift
         how = " (scaled to all records)" if m.extensive else ""
         said = f"excluding them{how} {_move(value, v_excl, m.unit, shift)}"
-        unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings)
+        unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings) or 0.0
         if unknown:
-            shift += unknown
             said += f"; their true values could move it a further {100 * unknown:.1f}%"
-        verdicts.append((settings.shift_flag(shift), said))
+        sensitive = [(settings.sensitivity_flag(shift, unknown), said, shift, unknown)]
     elif population:
         verdicts.append((Flag.HIGH, f"all {population:,} input records pass the rules on its fields"))
         base.sensitivity = 0.0
@@ -570,14 +573,60 @@ def _evaluate(
             (settings.freshness_flag(age), f"stale: the newest record ({where}) is {age:.0f} days before as_of")
         )
 
+    judged = _bounded(m, tables, findings, params, settings, value, failing, covered, sensitive, verdicts, base, cache)
+    verdicts = judged + verdicts
     base.flag = min((f for f, _ in verdicts), default=Flag.HIGH) if value is not None else Flag.UNRELIABLE
     verdicts.sort(key=lambda v: v[0])
     base.reasons = [r for _, r in verdicts]
     if merged is None:
         base.reasons.append("duplicates not checked (no duplicate clusters given)")
     if with_breakdowns and m.breakdowns and value is not None:
-        base.breakdowns = _breakdowns(m, tables, params, settings.breakdown_limit)
+        prim = next((x for x in failing if x.entity == m.primary), None)
+        coverage = (
+            Coverage(prim.label, prim.scope_mask.to_numpy(bool), prim.fail_mask.to_numpy(bool))
+            if prim is not None and prim.scope_mask is not None
+            else None
+        )
+        base.breakdowns, base.breakdown_confidence = breakdowns(
+            m, tables, params, settings, _compute, coverage, base.flag, cache
+        )
     return base
+
+
+def _bounded(
+    m: Metric,
+    tables: dict[str, pd.DataFrame],
+    findings: pd.DataFrame | None,
+    params: Params,
+    settings: MetricsSettings,
+    value: Any,
+    failing: list[_Failing],
+    covered: list[tuple[Flag, str]],
+    sensitive: list[tuple[Flag, str, float, float]],
+    others: list[tuple[Flag, str]],
+    base: MetricResult,
+    cache: dict,
+) -> list[tuple[Flag, str]]:
+    """The coverage and sensitivity verdicts, judged with the bound (bounds.py): how far the
+    failing records can move the value whatever their true values. Coverage is a proxy for that
+    harm, so it does not lower the flag when the bound is within `bound_high`; and the
+    sensitivity estimate (exclusion shift plus the unknown-values term) cannot exceed the bound.
+    The bound is computed only where it can change the flag: when coverage or sensitivity is what
+    holds the flag below HIGH."""
+    judged = covered + [(f, r) for f, r, _, _ in sensitive]
+    held = min((f for f, _ in judged), default=Flag.HIGH)
+    if value is None or not covered or held >= min((f for f, _ in others), default=Flag.HIGH):
+        return judged
+    base.bound, most = bound(m, tables, params, value, _field_masks(m, tables, findings, failing, cache), _compute)
+    where = f" ({most})" if most else ""
+    if base.bound <= settings.bound_high:
+        said = f"; whatever their true values, they move it at most {100 * base.bound:.1f}%{where}"
+        covered = [(Flag.HIGH, r + said) for _, r in covered]
+    else:
+        said = f"; their true values could move it by up to {100 * base.bound:.1f}%{where}"
+        covered = [(f, r + said) for f, r in covered]
+    sensitivity = [(settings.sensitivity_flag(shift, unknown, base.bound), r) for _, r, shift, unknown in sensitive]
+    return covered + sensitivity
 
 
 def _references(m: Metric, entity: str) -> bool:

@@ -207,3 +207,136 @@ def test_unknown_values_of_a_median_use_its_bootstrap_standard_error() -> None:
     assert f"their true values could move it a further {100 * expected:.1f}%" in said
     sd_based = 1.2533 * hours.std() * math.sqrt(30) / 900 / r.value_excluding_failing
     assert expected < sd_based / 2
+
+
+def test_each_breakdown_group_has_its_own_flag_from_coverage_and_sample_size() -> None:
+    frames = _deals(110, 110)
+    i = np.arange(220) % 11
+    opp = frames["opportunities"]
+    opp["owner"] = np.where(i < 5, "Clean", np.where(i < 10, "Broken", "Tiny"))  # 100, 100, 20 deals; half won
+    broken = opp.loc[opp["owner"] == "Broken", "opportunity_id"]
+    failing = [*broken[:20], *broken[-20:]]  # 20 won and 20 lost: excluding them leaves the rate at 0.5
+    findings = _findings("opportunities", failing, "stage", "opportunities.stage.allowed")
+    loose = MetricsSettings(coverage_high=0.8, coverage_medium=0.7, shift_high=0.05)
+    [r] = evaluate_metrics(frames, findings, as_of=AS_OF, metrics=["win_rate"], settings=loose)
+    assert r.flag is Flag.HIGH and r.coverage == pytest.approx(180 / 220)
+    groups = r.breakdown_confidence["owner"]
+    assert groups["Clean"] == {"confidence": "HIGH", "n": 100, "coverage": 1.0, "reasons": []}
+    assert groups["Broken"]["confidence"] == "LOW" and groups["Broken"]["coverage"] == pytest.approx(0.6)
+    assert groups["Broken"]["reasons"] == ["40 of 100 closed deals fail rules on its fields"]
+    assert groups["Tiny"]["confidence"] == "MEDIUM" and groups["Tiny"]["reasons"] == ["based on only 20 records"]
+    assert r.breakdowns["owner"] == {"Broken": 0.5, "Clean": 0.5, "Tiny": 0.5}
+    # no group is trusted more than its metric: at the default coverage threshold (0.90) the
+    # metric is MEDIUM, and so is its clean group
+    [r] = evaluate_metrics(frames, findings, as_of=AS_OF, metrics=["win_rate"])
+    assert r.flag is Flag.MEDIUM
+    assert r.breakdown_confidence["owner"]["Clean"]["confidence"] == "MEDIUM"
+    assert r.breakdown_confidence["owner"]["Clean"]["reasons"] == ["the metric as a whole is MEDIUM"]
+    assert r.to_dict()["breakdown_confidence"]["owner"]["Tiny"]["n"] == 20
+
+
+def _subscriptions(statuses: list[str], end_dates: list[str], renewed: list[bool]) -> dict[str, pd.DataFrame]:
+    n = len(statuses)
+    return {
+        "subscriptions": pd.DataFrame(
+            {
+                "subscription_id": [f"S{i}" for i in range(n)],
+                "account_id": [f"A{i}" for i in range(n)],
+                "status": statuses,
+                "start_date": pd.Timestamp("2024-01-01"),
+                "end_date": pd.to_datetime(end_dates),
+                "cancelled_at": pd.NaT,
+                "renewed": renewed,
+                "updated_at": pd.Timestamp("2026-10-30"),
+            }
+        )
+    }
+
+
+def _renewals(typos_on: str) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """40 renewed terms and 20 expired ones ending in the window (renewal rate 40 / 60), 40
+    subscriptions running until 2029; 30 of those (typos_on="outside") or 15 of the expired ones
+    (typos_on="expired") carry a status typo."""
+    statuses = ["Active"] * 40 + ["Expired"] * 20 + ["Active"] * 40
+    ends = ["2027-03-01"] * 40 + ["2026-05-01"] * 20 + ["2029-01-01"] * 40
+    renewed = [True] * 40 + [False] * 60
+    broken = list(range(60, 90)) if typos_on == "outside" else list(range(40, 55))
+    for i in broken:
+        statuses[i] = statuses[i].lower()[:-1]
+    findings = _findings("subscriptions", [f"S{i}" for i in broken], "status", "subscriptions.status.allowed")
+    return _subscriptions(statuses, ends, renewed), findings
+
+
+def test_failing_records_that_cannot_move_the_metric_do_not_lower_its_flag() -> None:
+    # 30 of 100 subscriptions fail (coverage 0.70), but they end in 2029: whatever their status,
+    # no term of theirs ends in the window, so the renewal rate cannot move
+    frames, findings = _renewals("outside")
+    r = _one(frames, findings, "renewal_rate")
+    assert r.value == pytest.approx(40 / 60) and r.coverage == pytest.approx(0.7)
+    assert r.bound == 0.0
+    assert r.flag is Flag.HIGH
+    assert r.reasons[0] == (
+        "30 of 100 subscriptions fail rules on status (subscriptions.status.allowed 30);"
+        " whatever their true values, they move it at most 0.0%"
+    )
+    # a bound above bound.high leaves the flag to coverage: 0.70 is LOW
+    strict = MetricsSettings(bound_high=-1.0)
+    assert _one(frames, findings, "renewal_rate", settings=strict).flag is Flag.LOW
+
+
+def test_failing_records_that_can_move_the_metric_keep_it_below_high() -> None:
+    # 15 expired terms with a status typo are not counted as lapsed: the rate reads 40 / 45; had
+    # their status been Expired (or Cancelled) it would be 40 / 60, 25% lower
+    frames, findings = _renewals("expired")
+    r = _one(frames, findings, "renewal_rate")
+    assert r.value == pytest.approx(40 / 45)
+    assert r.bound == pytest.approx((40 / 45 - 40 / 60) / (40 / 45))
+    assert r.flag is Flag.MEDIUM
+    assert "their true values could move it by up to 25.0% (subscriptions.status = Cancelled)" in r.reasons[0]
+
+
+def test_the_bound_sees_failing_records_that_are_not_missing_at_random() -> None:
+    # cancelled subscriptions without a cancellation date look retained; excluding them moves
+    # nothing, but a cancellation date in the window would make them churned
+    frames = _subscriptions(["Active"] * 85 + ["Cancelled"] * 15, ["2027-06-01"] * 100, [False] * 100)
+    failing = [f"S{i}" for i in range(85, 100)]
+    findings = _findings("subscriptions", failing, "cancelled_at", "subscriptions.cancelled_at.required")
+    r = _one(frames, findings, "retention_rate")
+    assert r.value == 1.0 and r.value_excluding_failing == 1.0
+    assert r.bound == pytest.approx(0.15)
+    assert r.flag is Flag.MEDIUM
+
+
+def _nps_with_unreadable(unreadable: int) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    """500 answers, `unreadable` of them without a readable score (type findings, left out of the
+    value); the rest 40% promoters, 40% passives, 20% detractors: NPS 20 either way."""
+    valid = 500 - unreadable
+    promoters = passives = valid * 2 // 5
+    scores = [10.0] * promoters + [7.0] * passives + [3.0] * (valid - promoters - passives)
+    scores += [np.nan] * unreadable
+    surveys = pd.DataFrame(
+        {"response_id": [f"R{i}" for i in range(500)], "nps": scores, "responded_at": pd.Timestamp("2026-10-20")}
+    )
+    failing = [f"R{i}" for i in range(valid, 500)]
+    return {"surveys": surveys}, _findings("surveys", failing, "nps", "surveys.type")
+
+
+def test_unknown_values_within_the_bound_at_99_percent_keep_a_value_high() -> None:
+    # excluding the 12 unreadable answers moves nothing; their unknown true values, one standard
+    # error: 74.8 x sqrt(12) / 500 / 20 = 2.6% (above 2%), x 2.576 = 6.7%: within 10%
+    r = _one(*_nps_with_unreadable(12), "nps")
+    assert r.value == pytest.approx(20, abs=0.3) and r.sensitivity == 0.0
+    said = next(x for x in r.reasons if x.startswith("excluding them"))
+    assert said.endswith("their true values could move it a further 2.6%")
+    assert r.flag is Flag.HIGH
+
+
+def test_unknown_values_beyond_the_bound_at_99_percent_are_not_high() -> None:
+    # 40 unreadable: one standard error is 4.7%, x 2.576 = 12.2% > 10%
+    r = _one(*_nps_with_unreadable(40), "nps")
+    said = next(x for x in r.reasons if x.startswith("excluding them"))
+    assert said.endswith("their true values could move it a further 4.7%")
+    assert r.flag is Flag.MEDIUM
+    assert MetricsSettings().sensitivity_flag(0.0, 0.047) is Flag.MEDIUM
+    assert MetricsSettings().sensitivity_flag(0.021, 0.0) is Flag.MEDIUM  # the measured shift is above 2%
+    assert MetricsSettings(bound_confidence=0.5).sensitivity_flag(0.0, 0.047) is Flag.HIGH

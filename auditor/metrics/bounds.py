@@ -1,0 +1,109 @@
+"""How far can the failing records move a metric, whatever their true values are?
+
+A finding says a value is wrong, not what it should be. Coverage (the share of records that
+pass) is a proxy for the harm that does; this module measures the harm directly: for each field
+the metric reads, the failing values of that field are replaced all at once by each value the
+field could plausibly hold, and the metric is recomputed. The largest relative move of the value
+over these substitutions (and over excluding the failing records) is the bound.
+
+The values a field is tried with ("probes"), by its type in the model:
+
+| field | probes |
+|---|---|
+| enum | every allowed value, and missing |
+| bool | true, false, missing |
+| score | the ends of its scale (NPS 0 and 10), and missing |
+| other number, money, count | the smallest and largest passing value, and missing |
+| date, datetime | the smallest and largest passing value, just inside each end of the metric's window, and missing |
+| text, keys, owner... | missing, and a value of its own for every failing record (a key to nothing shared) |
+
+This is what makes a finding harmless: a status typo on a subscription whose end date lies far
+outside the window moves no renewal rate whatever the status is, and the bound shows it (0),
+while the same typo on a subscription ending inside the window may (it might be Cancelled).
+Giving every failing value of a field the same probe is the worst case when each record's
+contribution moves the same way with it (counts, shares, sums and means over records); a
+record failing on two fields is probed on one field at a time, with the other as it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditor.metrics.activity import RID
+from auditor.metrics.common import Params
+from auditor.metrics.confidence import distance
+from auditor.metrics.registry import Metric, value_of
+from auditor.model import ENTITIES, DType, Role
+
+
+def probes(entity: str, name: str, column: pd.Series, failing: np.ndarray, params: Params) -> Iterator[Any]:
+    """The values the failing cells of `entity.name` are tried with (a scalar, or an array with
+    one value per failing cell); None for missing."""
+    spec = ENTITIES[entity].field(name)
+    yield None
+    if spec.role is Role.ENUM and spec.allowed:
+        yield from spec.allowed
+        return
+    if spec.dtype is DType.BOOL:
+        yield from (True, False)
+        return
+    if spec.role is Role.SCORE and spec.scale:
+        yield from (float(spec.scale[0]), float(spec.scale[1]))
+        return
+    passing = column[~failing].dropna()
+    if spec.dtype in (DType.NUMBER, DType.INTEGER, DType.DATE, DType.DATETIME):
+        if len(passing):
+            yield passing.min()
+            yield passing.max()
+        if spec.dtype in (DType.DATE, DType.DATETIME):
+            yield params.start + pd.Timedelta(days=1)
+            yield params.end.normalize()
+        return
+    yield np.array([f"~probe~{i}" for i in range(int(failing.sum()))], dtype=object)
+
+
+def _substitute(column: pd.Series, failing: np.ndarray, probe: Any) -> pd.Series:
+    if probe is None:
+        return column.where(~failing)
+    out = column.astype("object") if isinstance(probe, (str, np.ndarray)) else column.copy()
+    if isinstance(probe, bool):
+        out = out.astype("boolean")
+    out.iloc[np.flatnonzero(failing)] = probe
+    return out
+
+
+def bound(
+    m: Metric,
+    tables: Mapping[str, pd.DataFrame],
+    params: Params,
+    value: Any,
+    failing: Mapping[tuple[str, str], np.ndarray],
+    compute: Callable[[Metric, Mapping[str, pd.DataFrame], Params], Any],
+) -> tuple[float, str]:
+    """(the largest relative move of `value`, what moved it most) over the probes of every
+    (entity, field) -> failing-row mask in `failing`."""
+    worst, what = 0.0, ""
+    for (entity, name), mask in failing.items():
+        if not mask.any() or name == RID:
+            continue
+        frame = tables[entity]
+        for probe in probes(entity, name, frame[name], mask, params):
+            probed = dict(tables)
+            probed[entity] = frame.assign(**{name: _substitute(frame[name], mask, probe)})
+            move = distance(value_of(compute(m, probed, params)), value)
+            if move > worst:
+                shown = "missing" if probe is None else "its own" if isinstance(probe, np.ndarray) else probe
+                worst, what = move, f"{entity}.{name} = {_show(shown)}"
+    return worst, what
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, pd.Timestamp):
+        return v.strftime("%Y-%m-%d")
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)

@@ -1,0 +1,169 @@
+"""Breakdowns: a metric recomputed per group (owner, segment, source, month...), each group with
+its own confidence flag.
+
+The group keys of a breakdown are computed once per (entity, breakdown) and shared by every
+metric that breaks down the same way: integer codes from one factorize (months from year and
+month numbers, a referenced column such as the account's segment through one index lookup),
+and the rows of each group from one stable sort of the codes. A metric is then recomputed on
+each group's rows, reduced to the columns the metric declares, so the cost of a breakdown is
+about that of one computation of the metric on all records.
+
+A group's flag is the lowest of: the metric's own flag (duplicates, sensitivity and freshness
+are judged on the whole metric, so no group is trusted more than its metric), the coverage of
+the group (its records in the metric's scope that pass the rules on the metric's fields,
+judged by the coverage thresholds) and its sample size (judged by the sample-size thresholds).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditor.metrics.activity import RID
+from auditor.metrics.common import Params
+from auditor.metrics.confidence import Flag, MetricsSettings
+from auditor.metrics.registry import Estimate, Metric, value_of
+from auditor.model import ENTITIES
+
+
+@dataclass(frozen=True)
+class Groups:
+    """The largest (months: the latest) groups of a breakdown and the row positions of each."""
+
+    labels: list[str]
+    rows: list[np.ndarray]
+    codes: np.ndarray
+    """group code per row (-1: in no group); the i-th label is code `chosen[i]`"""
+    chosen: np.ndarray
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """The metric's scope and failing records on its primary entity, as row masks."""
+
+    label: str
+    scope: np.ndarray
+    failing: np.ndarray
+
+
+def _codes(frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame], entity: str, spec: str, params: Params):
+    """(code per row, label per code, is_month) for the breakdown `spec` of `entity`."""
+    if "->" in spec:
+        fk, col = spec.split("->")
+        ref = tables[ENTITIES[entity].field(fk).references or ""]
+        ref = ref.drop_duplicates(RID, keep="last")
+        ref_codes, labels = pd.factorize(ref[col].astype("object"))
+        at = pd.Index(ref[RID].astype("object")).get_indexer(frame[fk].astype("object"))
+        codes = np.append(ref_codes, -1)[at]  # at = -1 (no such record) picks the appended -1
+        return codes, [str(x) for x in labels], False
+    keys = frame[spec]
+    if pd.api.types.is_datetime64_any_dtype(keys):
+        keys = keys.where(keys <= params.end)
+        month = (keys.dt.year * 12 + keys.dt.month - 1).to_numpy(dtype="float64", na_value=np.nan)
+        present = ~np.isnan(month)
+        first = int(np.nanmin(month)) if present.any() else 0
+        codes = np.where(present, np.nan_to_num(month) - first, -1).astype("int64")
+        labels = [f"{(first + i) // 12:04d}-{(first + i) % 12 + 1:02d}" for i in range(int(codes.max(initial=-1)) + 1)]
+        return codes, labels, True
+    codes, labels = pd.factorize(keys.astype("object"))
+    return codes, [str(x) for x in labels], False
+
+
+def groups(
+    frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame], entity: str, spec: str, params: Params, limit: int
+) -> Groups:
+    """The `limit` largest groups (months: the latest `limit` months with records), sorted by label."""
+    codes, labels, months = _codes(frame, tables, entity, spec, params)
+    sizes = np.bincount(codes[codes >= 0], minlength=len(labels))
+    present = np.flatnonzero(sizes)
+    if months:
+        chosen = present[-limit:]
+    else:
+        # largest first, ties in order of first appearance (like value_counts)
+        chosen = present[np.argsort(-sizes[present], kind="stable")][:limit]
+        chosen = chosen[np.argsort([labels[c] for c in chosen], kind="stable")]
+    order = np.argsort(codes, kind="stable")
+    ordered = codes[order]
+    starts = np.searchsorted(ordered, chosen, "left")
+    ends = np.searchsorted(ordered, chosen, "right")
+    return Groups(
+        [labels[c] for c in chosen],
+        [order[s:e] for s, e in zip(starts, ends, strict=True)],
+        codes,
+        chosen,
+    )
+
+
+def breakdowns(
+    m: Metric,
+    tables: Mapping[str, pd.DataFrame],
+    params: Params,
+    settings: MetricsSettings,
+    compute: Callable[[Metric, Mapping[str, pd.DataFrame], Params], Any],
+    coverage: Coverage | None,
+    overall: Flag,
+    cache: dict,
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
+    """(values, confidence) per breakdown and group: values[name][group] is the metric on the
+    group's records; confidence[name][group] = {confidence, n, coverage, reasons}."""
+    values: dict[str, dict[str, Any]] = {}
+    confidence: dict[str, dict[str, dict[str, Any]]] = {}
+    frame = tables[m.primary]
+    if not len(frame):
+        return values, confidence
+    needed = {*m.inputs[m.primary], RID, *(f for s in m.scope.values() for f in s.fields)}
+    lean = frame[[c for c in frame.columns if c in needed]]
+    for name, spec in m.breakdowns.items():
+        key = ("groups", m.primary, spec)
+        if key not in cache:
+            cache[key] = groups(frame, tables, m.primary, spec, params, settings.breakdown_limit)
+        g: Groups = cache[key]
+        in_scope = failing = None
+        if coverage is not None:
+            valid = g.codes >= 0
+            width = int(g.codes.max(initial=-1)) + 1
+            in_scope = np.bincount(g.codes[valid & coverage.scope], minlength=width)
+            failing = np.bincount(g.codes[valid & coverage.failing], minlength=width)
+        values[name], confidence[name] = {}, {}
+        for label, code, rows in zip(g.labels, g.chosen, g.rows, strict=True):
+            sub = dict(tables)
+            sub[m.primary] = lean.take(rows)
+            raw = compute(m, sub, params)
+            values[name][label] = value_of(raw)
+            n = raw.n if isinstance(raw, Estimate) else None
+            counts = (int(in_scope[code]), int(failing[code])) if coverage is not None else None
+            confidence[name][label] = _group_confidence(values[name][label], n, counts, coverage, overall, settings)
+    return values, confidence
+
+
+def _group_confidence(
+    value: Any,
+    n: int | None,
+    counts: tuple[int, int] | None,
+    coverage: Coverage | None,
+    overall: Flag,
+    settings: MetricsSettings,
+) -> dict[str, Any]:
+    verdicts: list[tuple[Flag, str]] = []
+    if overall < Flag.HIGH:
+        verdicts.append((overall, f"the metric as a whole is {overall.name}"))
+    share = None
+    if counts is not None and coverage is not None:
+        population, failing = counts
+        share = 1 - failing / population if population else 1.0
+        if failing:
+            said = f"{failing:,} of {population:,} {coverage.label} fail rules on its fields"
+            verdicts.append((settings.coverage_flag(share), said))
+        if n is None:
+            n = population
+    if value is None:
+        verdicts.append((Flag.UNRELIABLE, "no data in this group"))
+    elif n is not None and n < settings.sample_high:
+        verdicts.append((settings.sample_flag(n), f"based on only {n:,} records"))
+    flag = min((f for f, _ in verdicts), default=Flag.HIGH)
+    verdicts.sort(key=lambda v: v[0])
+    return {"confidence": flag.name, "n": n, "coverage": share, "reasons": [r for _, r in verdicts]}
