@@ -6,9 +6,9 @@
 
 The input is never written to. With `apply=False` (a dry run) only `out/changes.csv` is written. With
 `apply=True` every file the export was loaded from is written to `out/` under the same name: CSV
-files with only the fixed cells changed (auditor.fix.csv_patch), other files copied byte for byte
-when nothing in them changes; fixing inside XLSX, Parquet, JSON or database tables is refused with a
-clear message (export them as CSV first).
+files with only the fixed cells changed (auditor.fix.csv_patch), XLSX and Parquet files re-written
+with the fixed cells (auditor.fix.formats), files without fixes copied byte for byte. Fixing inside
+JSON files or database tables is refused with a clear message (export them as CSV first).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from auditor.checks.packs import load_rules
 from auditor.config import AuditConfig
 from auditor.dedupe import normalize
 from auditor.errors import ConfigError, InputError
-from auditor.fix import csv_patch
+from auditor.fix import csv_patch, formats
 from auditor.fix.safe import cell_fixes, safe_mask
 from auditor.io import atomic_open
 from auditor.model import ENTITIES
@@ -248,54 +248,82 @@ def _standard(rule: Any, table: Any, values: pd.Series, default_region: str) -> 
 
 
 def _targets(path: Path, result: AuditResult, out: Path) -> dict[str, tuple[Any, Path]]:
-    """Each file the export was loaded from -> (its table, where its fixed copy goes)."""
+    """Each source the export was loaded from (a file, or `book.xlsx#sheet`) -> (its table, where
+    its file's fixed copy goes)."""
     root = path if path.is_dir() else path.parent
     targets: dict[str, tuple[Any, Path]] = {}
     for table in result.data.values():
-        files = dict.fromkeys(table.sources.astype(str)) if table.sources is not None else [table.source]
-        for source in files:
+        sources = dict.fromkeys(table.sources.astype(str)) if table.sources is not None else [table.source]
+        for source in sources:
+            file = Path(_file_of(source, table.format))
             try:
-                relative = Path(source).resolve().relative_to(root.resolve())
+                relative = file.resolve().relative_to(root.resolve())
             except ValueError:
-                relative = Path(Path(source).name)
+                relative = Path(file.name)
             target = out / relative
-            if target.resolve() == Path(source).resolve() or target.name == CHANGES_FILE:
+            if target.resolve() == file.resolve() or target.name == CHANGES_FILE:
                 raise ConfigError("--out must be a directory other than the input's", file=str(out))
             targets[source] = (table, target)
     return targets
 
 
+def _file_of(source: str, fmt: str) -> str:
+    return source.rsplit("#", 1)[0] if fmt == "xlsx" and "#" in source and not Path(source).exists() else source
+
+
 def _patched(
     result: AuditResult, changes: pd.DataFrame, targets: dict[str, tuple[Any, Path]], *, apply: bool
 ) -> tuple[pd.DataFrame, int, dict[Path, bytes]]:
-    """Patch each file in memory; keep the changes whose cell held the loaded value."""
+    """Patch each file in memory; keep the changes whose cell held the loaded value. Sheets of one
+    workbook patch the same bytes in turn."""
     keep = np.ones(len(changes), dtype=bool)
     outputs: dict[Path, bytes] = {}
     for source, (table, target) in targets.items():
         mine = changes[changes["file"] == source]
-        if table.format == "sql" or (not mine.empty and table.format != "csv"):
-            if apply and (table.format == "sql" or not mine.empty):
+        if table.format not in PATCHERS:
+            if apply:
                 raise InputError(
-                    f"fixes can be written into CSV files only, not {table.format}; export the table as CSV first "
-                    "or run without --apply for the change log",
+                    f"fixes can be written into CSV, XLSX and Parquet files only, not {table.format}; export the "
+                    "table as CSV first or run without --apply for the change log",
                     file=source,
                 )
             continue
-        data = Path(source).read_bytes()
+        file = _file_of(source, table.format)
+        data = outputs.get(target) or Path(file).read_bytes()
         if mine.empty:
             outputs[target] = data
             continue
-        header = csv_patch.header(data, table.encoding, table.delimiter or ",", source)
         column_of = {c.field: c.source_column for c in table.columns if c.field is not None}
-        index = {name: header.index(column_of[name]) for name in mine["field"].unique()
-                 if column_of.get(name) in header}
-        edits: dict[tuple[int, int], tuple[str, str]] = {}
+        edits: dict[tuple[int, str], tuple[str, str]] = {}
         for (row, name), cell in mine.groupby(["row", "field"], sort=False):
-            if name in index:
-                edits[(int(row), index[name])] = (cell["before"].iloc[0], cell["after"].iloc[-1])
-        patched, done = csv_patch.patch(data, edits, encoding=table.encoding, delimiter=table.delimiter or ",",
-                                        source=source)
-        outputs[target] = patched
-        ok = [(int(r), index.get(n, -1)) in done for r, n in zip(mine["row"], mine["field"], strict=True)]
+            if name in column_of:
+                edits[(int(row), column_of[name])] = (cell["before"].iloc[0], cell["after"].iloc[-1])
+        outputs[target], done = PATCHERS[table.format](data, source, table, edits)
+        ok = [(int(r), column_of.get(n, "")) in done for r, n in zip(mine["row"], mine["field"], strict=True)]
         keep[np.flatnonzero((changes["file"] == source).to_numpy(bool))[~np.array(ok, dtype=bool)]] = False
     return changes[keep].reset_index(drop=True), int((~keep).sum()), outputs
+
+
+def _patch_csv(data: bytes, source: str, table: Any, edits: formats.Edits) -> tuple[bytes, set[tuple[int, str]]]:
+    delimiter = table.delimiter or ","
+    header = csv_patch.header(data, table.encoding, delimiter, source)
+    index = {name: header.index(name) for _, name in edits if name in header}
+    by_index = {(row, index[name]): values for (row, name), values in edits.items() if name in index}
+    patched, done = csv_patch.patch(data, by_index, encoding=table.encoding, delimiter=delimiter, source=source)
+    return patched, {(row, name) for (row, name) in edits if name in index and (row, index[name]) in done}
+
+
+def _patch_xlsx(data: bytes, source: str, table: Any, edits: formats.Edits) -> tuple[bytes, set[tuple[int, str]]]:
+    sheet = source.rsplit("#", 1)[1] if _file_of(source, "xlsx") != source else None
+    return formats.patch_xlsx(data, sheet, edits)
+
+
+def _patch_parquet(data: bytes, source: str, table: Any, edits: formats.Edits) -> tuple[bytes, set[tuple[int, str]]]:
+    return formats.patch_parquet(data, edits)
+
+
+PATCHERS: dict[str, Callable[[bytes, str, Any, formats.Edits], tuple[bytes, set[tuple[int, str]]]]] = {
+    "csv": _patch_csv,
+    "xlsx": _patch_xlsx,
+    "parquet": _patch_parquet,
+}
