@@ -3,6 +3,7 @@ priorities follow the documented formula, task ids are stable."""
 
 from __future__ import annotations
 
+import copy
 from pathlib import Path
 
 import pandas as pd
@@ -148,3 +149,10 @@ def test_task_ids_do_not_depend_on_finding_order(acme_audit, worklist: pd.DataFr
 def test_safe_mask(kind: str, value: str, suggestion: str | None, safe: bool) -> None:
     mask = safe_mask(pd.Series([kind]), pd.Series([value]), pd.Series([suggestion], dtype="object"))
     assert bool(mask[0]) is safe
+
+
+def test_a_clean_audit_has_an_empty_worklist_with_every_column(acme_audit) -> None:
+    clean = copy.copy(acme_audit)
+    clean.findings, clean.duplicates, clean.metrics = acme_audit.findings.head(0), None, []
+    worklist = build_worklist(clean)
+    assert worklist.empty and tuple(worklist.columns) == WORKLIST_COLUMNS
