@@ -50,6 +50,9 @@ def spark_session(
     if master.startswith("local"):
         # local workers are this interpreter (its virtualenv holds auditor and pandas), not the system python
         os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+    if shuffle_partitions is None and master.startswith("local"):
+        # every partition runs the pandas engine once; Spark's default of 200 is for clusters
+        shuffle_partitions = 2 * (os.cpu_count() or 1)
     if shuffle_partitions is not None:
         builder = builder.config("spark.sql.shuffle.partitions", str(shuffle_partitions))
     session = builder.getOrCreate()
