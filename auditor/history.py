@@ -340,6 +340,8 @@ def track(result: AuditResult, history_url: str | Path | None = None, fail_on_re
     than that many points against the baseline, or an error-level rule that passed (or did not
     exist) in the baseline now fails, and then the gate fails too. The run is recorded with the
     final verdict."""
+    if fail_on_regression is not None and not fail_on_regression >= 0:
+        raise ConfigError(f"--fail-on-regression takes a number of points >= 0, not {fail_on_regression}")
     with History.open(history_url) as history:
         baseline = history.last_passing(result.input)
         current = snapshot(result)

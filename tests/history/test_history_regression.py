@@ -5,6 +5,9 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import pytest
+
+from auditor.errors import ConfigError
 from auditor.history import History, track
 from auditor.result import AuditResult
 
@@ -34,8 +37,8 @@ def regression_check(result: AuditResult):
 
 def test_both_imports_pass_the_gate_on_their_own(clean: AuditResult, dirty: AuditResult) -> None:
     assert clean.gate.passed and dirty.gate.passed
-    assert clean.scores.overall == 98.94
-    assert dirty.scores.overall == 91.4
+    assert clean.scores.overall == 100.0
+    assert dirty.scores.overall == 94.04
 
 
 def test_a_dirty_import_after_a_clean_one_fails_the_gate(tmp_path: Path, clean, dirty) -> None:
@@ -48,16 +51,15 @@ def test_a_dirty_import_after_a_clean_one_fails_the_gate(tmp_path: Path, clean, 
     check = regression_check(dirty)
     assert not check.passed and not dirty.gate.passed and dirty.exit_code == 1
     assert f"against run {clean.history['run_id'][:8]}" in check.detail
-    assert "overall score dropped 7.54 points (98.94 -> 91.4), more than 1" in check.detail
+    assert "overall score dropped 5.96 points (100.0 -> 94.04), more than 1" in check.detail
     assert f"{len(NEWLY_FAILING)} error rules newly failing" in check.detail
     for rule, records in NEWLY_FAILING.items():
         assert f"{rule} ({records} records)" in check.detail
-    assert "contacts.duplicate" not in check.detail, "failing in both runs: not new"
     assert "contacts.email.unique" not in check.detail, "a warning rule is no regression"
     assert dirty.gate.to_dict()["reasons"] == [check.detail]
 
     assert dirty.history["baseline"]["run_id"] == clean.history["run_id"]
-    assert [(t["overall"], t["passed"]) for t in dirty.history["trend"]] == [(98.94, True), (91.4, False)]
+    assert [(t["overall"], t["passed"]) for t in dirty.history["trend"]] == [(100.0, True), (94.04, False)]
     assert len(dirty.history["regressions"]) == 2
     with History.open(history) as store:
         stored = store.get(dirty.history["run_id"])
@@ -93,7 +95,7 @@ def test_a_better_import_after_a_worse_passing_one_passes(tmp_path: Path, clean,
     assert dirty.gate.passed, "no earlier run: nothing to regress from"
     track(clean, history, fail_on_regression=1.0)
     assert clean.gate.passed and clean.history["regressions"] == []
-    assert clean.history["baseline"]["overall"] == 91.4
+    assert clean.history["baseline"]["overall"] == 94.04
 
 
 def test_without_a_threshold_regressions_are_reported_but_do_not_gate(tmp_path: Path, clean, dirty) -> None:
@@ -102,7 +104,7 @@ def test_without_a_threshold_regressions_are_reported_but_do_not_gate(tmp_path: 
     track(dirty, history)
     assert dirty.gate.passed
     assert all(c.name != "regression" for c in dirty.gate.checks)
-    assert dirty.history["regressions"][0].startswith("overall score dropped 7.54 points")
+    assert dirty.history["regressions"][0].startswith("overall score dropped 5.96 points")
 
 
 def test_runs_of_another_input_are_no_baseline(tmp_path: Path, clean, dirty) -> None:
@@ -112,3 +114,9 @@ def test_runs_of_another_input_are_no_baseline(tmp_path: Path, clean, dirty) -> 
     track(dirty, history, fail_on_regression=1.0)
     assert dirty.gate.passed and dirty.history["baseline"] is None
     assert len(dirty.history["trend"]) == 1
+
+
+def test_a_negative_threshold_is_refused_before_anything_is_recorded(tmp_path: Path, clean) -> None:
+    with pytest.raises(ConfigError, match="--fail-on-regression takes a number of points >= 0, not -1"):
+        track(clean, tmp_path / "h.sqlite", fail_on_regression=-1.0)
+    assert not (tmp_path / "h.sqlite").exists()
