@@ -53,9 +53,13 @@ _NORMALIZER = {"name": nz.person_names, "text": nz.texts, "company": nz.company_
                "postal": nz.postal_codes, "domain": nz.website_domains}
 
 DEFAULT_BLOCKING = {
+    # No surname + city key: at 1M contacts it gave 4.1M pairs and found 0.17% of the true pairs that
+    # no other key finds (none on acme, Febrl or 100k). Soundex + first initial stays although it finds
+    # hardly any pair alone: its namesake pairs are the negatives EM needs (without them acme leads'
+    # job-move recall falls from 0.99 to 0.88).
     "person": [["email"], ["phone"], ["name_sorted"], ["last", "postal_code"], ["first", "postal_code"],
                ["last", "birth_date"], ["first", "birth_date"], ["email_local"], ["last_sx", "first:1"],
-               ["first", "last:3"], ["last", "city"], ["postal_code", "birth_date"],
+               ["first", "last:3"], ["postal_code", "birth_date"],
                ["street", "postal_code"], ["birth_date", "city"], ["street", "birth_date"]],
     "company": [["company"], ["website"], ["phone"], ["company:6", "postal_code"], ["company_sx", "city"],
                 ["company:4", "country"]],
