@@ -75,24 +75,28 @@ def field_role(entity: str, field: object) -> Role | None:
     return model.field(field).role
 
 
-def mask_findings(findings: pd.DataFrame) -> pd.DataFrame:
+def mask_findings(
+    findings: pd.DataFrame, *, value_columns: tuple[str, ...] = VALUE_COLUMNS, text_column: str = "message"
+) -> pd.DataFrame:
     """A copy of `findings` whose values, suggested values and messages on email, phone and
     person-name fields are masked (the message embeds the value), and whose messages have every
-    email masked. Meant for the few rows a report shows, not for millions."""
-    columns = [c for c in VALUE_COLUMNS if c in findings.columns]
-    masked = findings.astype(dict.fromkeys([*columns, "message"], "object"))
+    email masked. Any frame with `entity` and `field` columns works the same way: the worklist
+    with `value_columns=("current_value", "suggested_value"), text_column="issue"`. Meant for
+    the few rows a report shows, not for millions."""
+    columns = [c for c in value_columns if c in findings.columns]
+    masked = findings.astype(dict.fromkeys([*columns, text_column], "object"))
     roles = [field_role(e, f) for e, f in zip(masked["entity"], masked["field"], strict=True)]
-    at = {c: masked.columns.get_loc(c) for c in [*columns, "message"]}
+    at = {c: masked.columns.get_loc(c) for c in [*columns, text_column]}
     for row, role in enumerate(roles):
         if role not in MASKED_ROLES:
             continue
-        message = str(masked.iat[row, at["message"]])
+        message = str(masked.iat[row, at[text_column]])
         for column in columns:
             value = masked.iat[row, at[column]]
             message = _replace_value(message, value, role)
             masked.iat[row, at[column]] = mask_pii(value, role)
-        masked.iat[row, at["message"]] = message
-    masked["message"] = [mask_text(m) if isinstance(m, str) else m for m in masked["message"]]
+        masked.iat[row, at[text_column]] = message
+    masked[text_column] = [mask_text(m) if isinstance(m, str) else m for m in masked[text_column]]
     return masked
 
 

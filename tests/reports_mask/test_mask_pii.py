@@ -126,3 +126,27 @@ def test_masking_leaves_other_fields_and_the_input_frame_alone(people) -> None:
     ids = findings["field"].isin(["account_id", "contact_id", "lead_id"])
     assert masked.loc[ids, "message"].tolist() == findings.loc[ids, "message"].tolist()
     assert (masked["record_id"] == findings["record_id"]).all()
+
+
+def test_a_worklist_masks_like_findings() -> None:
+    worklist = pd.DataFrame(
+        {
+            "entity": ["contacts", "contacts", "accounts"],
+            "field": ["email", "first_name", "name"],
+            "current_value": ["Jan.Kowalski@Firma.pl", "  JAN", "  Firma Sp. z o.o."],
+            "suggested_value": ["jan.kowalski@firma.pl", "Jan", "Firma Sp. z o.o."],
+            "issue": [
+                "email is not in lower case: Jan.Kowalski@Firma.pl",
+                'first_name has stray whitespace: "  JAN"; first_name is not in title case: JAN',
+                'name has stray whitespace: "  Firma Sp. z o.o."',
+            ],
+        }
+    )
+    masked = mask_findings(worklist, value_columns=("current_value", "suggested_value"), text_column="issue")
+    assert masked["current_value"].tolist() == ["J***@F***.pl", "J***", "  Firma Sp. z o.o."]
+    assert masked["suggested_value"].tolist() == ["j***@f***.pl", "J***", "Firma Sp. z o.o."]
+    assert masked["issue"].tolist() == [
+        "email is not in lower case: J***@F***.pl",
+        'first_name has stray whitespace: "J***"; first_name is not in title case: J***',
+        'name has stray whitespace: "  Firma Sp. z o.o."',
+    ]
