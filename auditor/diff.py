@@ -86,7 +86,7 @@ class RunDiff:
         return {
             "before": self.before.to_dict(),
             "after": self.after.to_dict(),
-            "overall": self.overall.to_dict() | {"before": self.before.overall, "after": self.after.overall},
+            "overall": self.overall.to_dict(),
             "scores": [s.to_dict() for s in self.scores],
             "rules": [r.to_dict() for r in self.rules],
             "metrics": [m.to_dict() for m in self.metrics],
