@@ -3,6 +3,7 @@ atomic and concurrent writes."""
 
 from __future__ import annotations
 
+import multiprocessing
 import sqlite3
 import threading
 from dataclasses import replace
@@ -13,7 +14,7 @@ import sqlalchemy as sa
 
 from auditor.errors import ConfigError, InputError
 from auditor.history import DEFAULT_LOCATION, History
-from auditor.runs import RuleState, run_input
+from auditor.runs import RuleState, Run, run_input
 
 
 def test_a_run_reads_back_as_it_was_recorded(tmp_path: Path, make_run) -> None:
@@ -171,6 +172,31 @@ def test_concurrent_runs_all_land_and_the_database_stays_sound(tmp_path: Path, m
     with sqlite3.connect(file) as db:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
         assert db.execute("SELECT COUNT(*) FROM crm_audit_rules").fetchone() == (80,)
+
+
+def _record_many(file: str, worker: int, runs: list[Run]) -> None:
+    with History.open(file) as history:
+        for run in runs:
+            history.record(replace(run, run_id=f"{worker:02d}{run.run_id[2:]}"))
+
+
+def test_concurrent_processes_all_land(tmp_path: Path, make_run) -> None:
+    """Separate processes, as concurrent CI jobs on one runner are: SQLite's file locks, not
+    its in-process ones, keep the writes apart."""
+    file = str(tmp_path / "h.sqlite")
+    History.open(file).close()
+    runs = [make_run(f"00{i:030d}") for i in range(10)]
+    context = multiprocessing.get_context("fork")
+    workers = [context.Process(target=_record_many, args=(file, w, runs)) for w in range(4)]
+    for p in workers:
+        p.start()
+    for p in workers:
+        p.join(120)
+    assert [p.exitcode for p in workers] == [0, 0, 0, 0]
+    with History.open(file) as history:
+        assert len(history.runs(None)) == 40
+    with sqlite3.connect(file) as db:
+        assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
 def test_urls_lose_their_password_and_paths_their_slashes() -> None:
