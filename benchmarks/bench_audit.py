@@ -10,8 +10,9 @@ worklist, every report written), wall time and peak memory.
   default; the same baseline beside it.
 
 Each audit runs as a child process (`python -m auditor audit ... --no-history`), so its peak
-resident memory is the child's own (getrusage RUSAGE_CHILDREN, reset by running each in a fresh
-process via a tiny wrapper).
+resident memory and CPU time are the child's own (getrusage RUSAGE_CHILDREN of a tiny wrapper
+process). CPU time (user + system) is reported beside wall time because the machine is shared:
+on a loaded machine wall time measures the neighbours.
 
 Usage:  .venv/bin/python benchmarks/bench_audit.py [--repeat 5] [--skip-1m] [--repeat-1m 1]
 """
@@ -37,8 +38,9 @@ import json, resource, subprocess, sys, time
 start = time.perf_counter()
 code = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
 seconds = time.perf_counter() - start
-peak_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-print(json.dumps({"seconds": seconds, "peak_mb": peak_kb / 1024, "exit": code.returncode,
+usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
+                  "peak_mb": usage.ru_maxrss / 1024, "exit": code.returncode,
                   "stderr": code.stderr[-2000:]}))
 """
 
@@ -88,6 +90,7 @@ def series(runs: list[dict]) -> dict:
     return {
         "median_seconds": statistics.median(r["seconds"] for r in runs),
         "runs_seconds": [round(r["seconds"], 2) for r in runs],
+        "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
         "peak_mb": max(r["peak_mb"] for r in runs),
     }
 
@@ -125,8 +128,9 @@ def main() -> None:
     for r in results:
         a, b = r["audit"], r["read_csv_baseline"]
         print(
-            f"{r['data']}: {r['rows']:,} rows; audit median {a['median_seconds']:.2f} s {a['runs_seconds']}, "
-            f"peak {a['peak_mb']:.0f} MB; read_csv baseline {b['median_seconds']:.2f} s "
+            f"{r['data']}: {r['rows']:,} rows; audit median {a['median_seconds']:.2f} s {a['runs_seconds']} "
+            f"(CPU {a['median_cpu_seconds']:.2f} s), peak {a['peak_mb']:.0f} MB; "
+            f"read_csv baseline {b['median_seconds']:.2f} s (CPU {b['median_cpu_seconds']:.2f} s) "
             f"(audit / baseline = {r['ratio_to_baseline']:.1f}x); wrote {', '.join(r['written'])}"
         )
     print(json.dumps(results, indent=2))
