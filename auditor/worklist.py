@@ -485,14 +485,23 @@ def _projected(m: Any, settings: MetricsSettings) -> tuple[Flag, Flag]:
 # --- priority -----------------------------------------------------------------------------------
 
 
+def priority_score(severity: pd.Series, impact: pd.Series, effort: pd.Series) -> np.ndarray:
+    """severity x (1 + metric impact) / effort, rounded to 3 decimals; `severity` and `effort` by
+    name (SEVERITY, EFFORT), `impact` a number (missing: 0)."""
+    sev = severity.map(SEVERITY).fillna(1).to_numpy(float)
+    cost = effort.map(EFFORT).to_numpy(float)
+    return np.round(sev * (1 + impact.fillna(0).to_numpy(float)) / cost, 3)
+
+
 def _prioritize(tasks: pd.DataFrame) -> pd.DataFrame:
     if not len(tasks):
         return pd.DataFrame({c: pd.Series(dtype="object") for c in WORKLIST_COLUMNS})
+    score = priority_score(tasks["severity"], tasks["impact"].astype(float), tasks["effort"])
     severity = tasks["severity"].map(SEVERITY).fillna(1).to_numpy(float)
-    effort = tasks["effort"].map(EFFORT).to_numpy(float)
-    impact = tasks["impact"].fillna(0).to_numpy(float)
-    tasks = tasks.assign(priority_score=np.round(severity * (1 + impact) / effort, 3), _sev=severity)
-    tasks = tasks.sort_values(["priority_score", "_sev", "task_id"], ascending=[False, False, True], kind="stable")
+    # highest score first; ties: the more severe, then by task id, so the order is the same every run
+    ids = pd.factorize(tasks["task_id"], sort=True)[0]
+    order = np.lexsort((ids, -severity, -score))
+    tasks = tasks.assign(priority_score=score).take(order)
     tasks["priority"] = np.arange(1, len(tasks) + 1)
     for column in ("metrics", "metric_effect", "members", "evidence", "merge_plan"):
         tasks[column] = tasks[column].astype("object").where(tasks[column].notna(), None) if column in tasks else None
