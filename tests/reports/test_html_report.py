@@ -202,3 +202,25 @@ def test_size_is_bounded_for_any_number_of_owners_clusters_and_tasks(audited: Au
 )
 def test_cell(value: object, shown: str) -> None:
     assert html.cell(value) == shown
+
+
+def test_an_audit_with_nothing_to_show_still_renders(audited: AuditResult) -> None:
+    empty = dataclasses.replace(
+        audited,
+        findings=audited.findings.iloc[:0],
+        outcomes=[],
+        structural=[],
+        duplicates=None,
+        metrics=[],
+        worklist=pd.DataFrame(columns=["priority", "issue"]),
+        history={"run_id": "abc", "trend": [{"run_id": "abc", "started_at": "2026-11-30", "overall": None}]},
+        scores=dataclasses.replace(audited.scores, overall=None, entities={}, dimensions={}),
+    )
+    page = html.render(empty)
+    assert "None" not in re.sub(r"<[^>]+>", "", page)
+    assert '<span class="none">-</span>' in page
+    assert "No rule fails." in page and "No finding names an owner." in page
+    assert "No table was loaded." in page and "No field rule was evaluated." in page
+    assert "The first recorded run: the trend starts with the next one." in page
+    assert "<p>0 tasks, most important first.</p>" in page
+    assert SVG.findall(page) == []
