@@ -1,6 +1,7 @@
-"""report.html in a real browser (Debian's Chromium driven by playwright): it renders with no console
-or page error under its own Content-Security-Policy, shows its charts, and shows the names typed
-into the CRM as text instead of running them. Saves a screenshot to build/test-artifacts/.
+"""report.html, written with the other outputs of an audit, in a real browser (Debian's Chromium
+driven by playwright): it renders with no console or page error under its own
+Content-Security-Policy, shows its charts, shows the names typed into the CRM as text instead of
+running them, and links only to files written beside it. Saves a screenshot to build/test-artifacts/.
 
 Skipped when there is no browser, unless CRM_AUDIT_BROWSER_REQUIRED is set (CI sets it, after
 .ci/browser.sh installed Chromium): then a missing browser fails the test."""
@@ -14,8 +15,7 @@ from typing import Any
 
 import pytest
 
-from auditor.io import write_text
-from auditor.reports import html
+from auditor.reports.outputs import write_audit_outputs
 from auditor.result import AuditResult
 
 CHROMIUM = Path(os.environ.get("CRM_AUDIT_CHROMIUM", "/usr/bin/chromium"))
@@ -42,8 +42,8 @@ def browser() -> Iterator[Any]:
 
 
 def test_report_in_a_browser(browser: Any, audited: AuditResult, injected: Any, tmp_path: Path, artifact) -> None:
+    write_audit_outputs(audited, tmp_path)
     report = tmp_path / "report.html"
-    write_text(report, html.render(audited))
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     console: list[str] = []
     errors: list[str] = []
@@ -72,6 +72,13 @@ def test_report_in_a_browser(browser: Any, audited: AuditResult, injected: Any, 
     verdict = page.locator("#verdict")
     assert verdict.inner_text() == "FAIL"
     assert verdict.evaluate("e => getComputedStyle(e).backgroundColor") == "rgb(198, 40, 40)"
+
+    # the "... and K more" links point at files written beside the report
+    links = page.locator("a[href]").evaluate_all("links => links.map(a => a.getAttribute('href'))")
+    files = {link for link in links if not link.startswith("#")}
+    assert {"worklist.csv", "worklist.xlsx", "duplicates/"} <= files
+    for link in files:
+        assert (tmp_path / link).exists(), link
 
     page.screenshot(path=artifact("report.png"), full_page=True)
     page.close()

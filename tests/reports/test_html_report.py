@@ -145,7 +145,7 @@ def test_worklist_top_rows_and_count(audited: AuditResult, injected) -> None:
     assert "<th>priority</th><th>entity</th><th>record_id</th><th>issue</th></tr>" in section
     assert "not shown" not in section
     assert "&lt;script&gt;" in section and "<script" not in section
-    assert "… and 950 more tasks (worklist.csv)." in section
+    assert '… and 950 more tasks (in <a href="worklist.csv">worklist.csv</a>).' in section
     assert _headings(page)[-1] == "Cleanup worklist"
 
 
