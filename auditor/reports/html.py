@@ -84,7 +84,9 @@ def cell(value: Any) -> str:
     if value is None or (pd.api.types.is_scalar(value) and pd.isna(value)):
         return ""
     if isinstance(value, float):
-        return f"{value:,.2f}" if value != int(value) or abs(value) >= 1e15 else f"{int(value):,}"
+        if not math.isfinite(value) or abs(value) >= 1e15:
+            return f"{value:g}"
+        return f"{int(value):,}" if value.is_integer() else f"{value:,.2f}"
     text = str(value)
     return text if len(text) <= TEXT_CHARS else text[: TEXT_CHARS - 1] + "…"
 

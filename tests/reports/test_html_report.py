@@ -198,7 +198,16 @@ def test_size_is_bounded_for_any_number_of_owners_clusters_and_tasks(audited: Au
 
 @pytest.mark.parametrize(
     ("value", "shown"),
-    [(None, ""), (float("nan"), ""), (pd.NaT, ""), (3.0, "3"), (1234.5, "1,234.50"), ("a" * 300, "a" * 199 + "…")],
+    [
+        (None, ""),
+        (float("nan"), ""),
+        (pd.NaT, ""),
+        (3.0, "3"),
+        (1234.5, "1,234.50"),
+        (float("inf"), "inf"),
+        (1e20, "1e+20"),
+        ("a" * 300, "a" * 199 + "…"),
+    ],
 )
 def test_cell(value: object, shown: str) -> None:
     assert html.cell(value) == shown
