@@ -64,6 +64,7 @@ WORKLIST_COLUMNS = (
     "evidence",
     "merge_plan",
 )
+NUMERIC_COLUMNS = ("priority", "priority_score", "row")
 SEVERITY = {"error": 3, "warning": 2, "info": 1}
 EFFORT = {"low": 1, "medium": 2, "high": 3}
 CELL = ["entity", "file", "row", "field"]
@@ -73,13 +74,12 @@ LIST_SEP = ";"
 def build_worklist(result: AuditResult, settings: MetricsSettings | None = None) -> pd.DataFrame:
     """The cleanup tasks of an audit, highest priority first (see the module docstring).
     `settings`: the confidence thresholds used to project flags; default: the audit config's."""
-    config = _config(result)
-    settings = settings or MetricsSettings.from_dict(config.metrics)
+    settings = settings or MetricsSettings.from_dict(_config(result).metrics)
     kinds = {o.rule_id: o.kind for o in result.outcomes}
     findings = result.findings
     kind = findings["rule_id"].map(kinds)
     duplicate = kind.eq("duplicate").to_numpy(bool) | findings["rule_id"].str.contains(".duplicate", regex=False)
-    fixes = _fix_tasks(findings[~duplicate], kind[~duplicate], config.default_region)
+    fixes = _fix_tasks(findings[~duplicate], kind[~duplicate])
     merges = _merge_tasks(result.duplicates)
     impact = MetricImpact.of(result.metrics, settings)
     tasks = pd.concat([impact.attach_fixes(fixes), impact.attach_merges(merges)], ignore_index=True)
@@ -95,9 +95,9 @@ def _config(result: AuditResult) -> Any:
 # --- fix tasks ----------------------------------------------------------------------------------
 
 
-def _fix_tasks(findings: pd.DataFrame, kind: pd.Series, region: str) -> pd.DataFrame:
+def _fix_tasks(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
     f = findings.assign(kind=kind.to_numpy(), sev=findings["severity"].map(SEVERITY).fillna(1).astype(int))
-    f["suggested_value"] = _fill_suggestions(f, region)
+    f["suggested_value"] = _fill_suggestions(f)
     f["safe"] = safe_mask(f["kind"], f["value"], f["suggested_value"])
     f = f.sort_values([*CELL, "sev", "rule_id"], ascending=[True] * 4 + [False, True], kind="stable")
     many = f.duplicated(CELL, keep=False).to_numpy(bool)
@@ -191,22 +191,24 @@ def _grouped_text(
     return out
 
 
-def _fill_suggestions(f: pd.DataFrame, region: str) -> pd.Series:
-    """The rule's suggestion, else a normalizer's (dedupe/normalize.py) where one gives a real value:
-    a phone number that becomes valid in E.164, a date written in another readable form."""
+AMBIGUOUS_DATE = r"^\s*(0?[1-9]|1[0-2])[./-](0?[1-9]|1[0-2])[./-]\d{2,4}\s*$"
+"""03.04.2026: 3 April or March 4; no date is suggested for it."""
+
+
+def _fill_suggestions(f: pd.DataFrame) -> pd.Series:
+    """The rule's suggestion, else the date normalizer's (dedupe/normalize.py) for a date the type
+    rule could not read in the export's format but that reads one way only ("15.03.2026" ->
+    "2026-03-15"; "03.04.2026" gets none). Phone numbers get none here: a number that is invalid in
+    its row's country but valid elsewhere is a guess, and the phone rule already tries its repairs."""
     out = f["suggested_value"].astype("object").copy()
     missing = out.isna().to_numpy(bool)
     if not missing.any():
         return out
-    roles = _roles(f)
-    phone = missing & roles.eq(Role.PHONE).to_numpy(bool) & f["kind"].eq("phone").to_numpy(bool)
-    if phone.any():
-        e164 = normalize.phones(f.loc[phone, "value"], region)
-        valid = e164.map(_valid_phone, na_action="ignore").fillna(False).astype(bool)
-        out[phone] = e164.where(valid, None).to_numpy()
-    dated = missing & roles.isin((Role.DATE, Role.DATETIME)).to_numpy(bool) & f["kind"].eq("type").to_numpy(bool)
+    dated = missing & _roles(f).isin((Role.DATE, Role.DATETIME)).to_numpy(bool) & f["kind"].eq("type").to_numpy(bool)
     if dated.any():
-        out[dated] = normalize.dates(f.loc[dated, "value"].astype("object")).to_numpy()
+        values = f.loc[dated, "value"].astype("object")
+        ambiguous = values.astype("string").str.match(AMBIGUOUS_DATE).fillna(False).to_numpy(bool)
+        out[dated] = normalize.dates(values.where(~ambiguous, None)).to_numpy()
     return out
 
 
@@ -219,15 +221,6 @@ def _roles(f: pd.DataFrame) -> pd.Series:
 def _role(entity: str, field: str) -> Role | None:
     model = ENTITIES.get(entity)
     return model.field(field).role if model is not None and model.has_field(field) else None
-
-
-def _valid_phone(value: str) -> bool:
-    import phonenumbers
-
-    try:
-        return phonenumbers.is_valid_number(phonenumbers.parse(value, None))
-    except phonenumbers.NumberParseException:
-        return False
 
 
 # --- merge tasks --------------------------------------------------------------------------------
@@ -503,6 +496,9 @@ def _prioritize(tasks: pd.DataFrame) -> pd.DataFrame:
     order = np.lexsort((ids, -severity, -score))
     tasks = tasks.assign(priority_score=score).take(order)
     tasks["priority"] = np.arange(1, len(tasks) + 1)
-    for column in ("metrics", "metric_effect", "members", "evidence", "merge_plan"):
-        tasks[column] = tasks[column].astype("object").where(tasks[column].notna(), None) if column in tasks else None
+    for column in WORKLIST_COLUMNS:
+        if column not in tasks:
+            tasks[column] = None
+        elif column not in NUMERIC_COLUMNS:  # one missing-value marker in text columns: None
+            tasks[column] = tasks[column].astype("object").where(tasks[column].notna(), None)
     return tasks[list(WORKLIST_COLUMNS)].reset_index(drop=True)

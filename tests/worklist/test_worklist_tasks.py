@@ -156,3 +156,15 @@ def test_a_clean_audit_has_an_empty_worklist_with_every_column(acme_audit) -> No
     clean.findings, clean.duplicates, clean.metrics = acme_audit.findings.head(0), None, []
     worklist = build_worklist(clean)
     assert worklist.empty and tuple(worklist.columns) == WORKLIST_COLUMNS
+
+
+def test_unreadable_dates_get_a_suggestion_only_when_they_read_one_way(acme_audit) -> None:
+    edited = copy.copy(acme_audit)
+    findings = acme_audit.findings.copy()
+    dates = findings.index[(findings["rule_id"] == "contacts.type") & (findings["field"] == "created_at")][:2]
+    findings.loc[dates, "value"] = ["15.03.2026", "03.04.2026"]
+    edited.findings = findings
+    tasks = build_worklist(edited).set_index("current_value")
+    assert tasks.loc["15.03.2026", "suggested_value"] == "2026-03-15"
+    assert tasks.loc["03.04.2026", "suggested_value"] is None
+    assert (tasks.loc[["15.03.2026", "03.04.2026"], "auto_fixable"] == "no").all()
