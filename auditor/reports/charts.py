@@ -3,6 +3,7 @@ to block. Built with ElementTree so that every label taken from the data is esca
 
 from __future__ import annotations
 
+import math
 import xml.etree.ElementTree as ET
 from collections.abc import Callable, Sequence
 
@@ -48,6 +49,11 @@ def _cut(label: str, chars: int = LABEL_CHARS) -> str:
     return label if len(label) <= chars else label[: chars - 1] + "…"
 
 
+def _known(value: float | None) -> bool:
+    """A value a bar can be drawn for (NaN or infinity would make an invalid SVG length)."""
+    return value is not None and math.isfinite(value)
+
+
 def _markup(svg: ET.Element) -> Markup:
     # ElementTree escapes text and attribute values; the result is safe to embed as markup.
     return Markup(ET.tostring(svg, encoding="unicode"))
@@ -65,23 +71,25 @@ def bar_chart(
     """Horizontal bars, one row per (label, value), in the order given."""
     row, label_w, value_w = 22, 190, 70
     height = row * len(items) + 8
-    top = maximum if maximum is not None else max((v for _, v in items), default=0) or 1
+    top = maximum if maximum is not None else max((v for _, v in items if _known(v)), default=0) or 1
     svg = _svg(title, width, height)
     span = width - label_w - value_w
     for i, (label, value) in enumerate(items):
         y = 4 + i * row
+        length = max(span * value / top, 1) if _known(value) else 0
+        shown = fmt(value) if _known(value) else "-"
         _text(svg, label_w - 6, y + 15, _cut(label), **{"text-anchor": "end"})
         bar = ET.SubElement(
             svg,
             "rect",
             x=str(label_w),
             y=str(y + 3),
-            width=f"{max(span * value / top, 1):.1f}",
+            width=f"{length:.1f}",
             height=str(row - 6),
-            fill=colour(value) if colour else NEUTRAL,
+            fill=colour(value) if colour and _known(value) else NEUTRAL,
         )
-        ET.SubElement(bar, "title").text = f"{_cut(label, TIP_CHARS)}: {fmt(value)}"
-        _text(svg, label_w + span * value / top + 6, y + 15, fmt(value))
+        ET.SubElement(bar, "title").text = f"{_cut(label, TIP_CHARS)}: {shown}"
+        _text(svg, label_w + length + 6, y + 15, shown)
     return _markup(svg)
 
 
@@ -89,20 +97,21 @@ def funnel_chart(stages: Sequence[tuple[str, float]], *, title: str, width: int 
     """Bars centred on one axis, widths proportional to the count at each stage."""
     row, label_w = 30, 170
     height = row * len(stages) + 8
-    top = max((v for _, v in stages), default=0) or 1
+    top = max((v for _, v in stages if _known(v)), default=0) or 1
     span = width - label_w - 20
     centre = label_w + span / 2
     svg = _svg(title, width, height)
     for i, (label, value) in enumerate(stages):
         y = 4 + i * row
-        w = max(span * value / top, 2)
+        w = max(span * value / top, 2) if _known(value) else 0
+        shown = f"{value:,.0f}" if _known(value) else "-"
         _text(svg, label_w - 6, y + 19, _cut(label), **{"text-anchor": "end"})
         bar = ET.SubElement(
             svg, "rect", x=f"{centre - w / 2:.1f}", y=str(y + 2), width=f"{w:.1f}", height=str(row - 4), fill=NEUTRAL
         )
-        ET.SubElement(bar, "title").text = f"{_cut(label, TIP_CHARS)}: {value:,.0f}"
+        ET.SubElement(bar, "title").text = f"{_cut(label, TIP_CHARS)}: {shown}"
         ink = "#ffffff" if w > 50 else "#000000"
-        _text(svg, centre, y + 19, f"{value:,.0f}", fill=ink, **{"text-anchor": "middle"})
+        _text(svg, centre, y + 19, shown, fill=ink, **{"text-anchor": "middle"})
     return _markup(svg)
 
 

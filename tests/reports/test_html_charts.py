@@ -65,3 +65,14 @@ def test_score_bands() -> None:
         "poor",
         "poor",
     ]
+
+
+def test_unknown_values_draw_no_bar() -> None:
+    for svg in (
+        charts.bar_chart([("a", 10.0), ("b", float("nan")), ("c", float("inf"))], title="t"),
+        charts.funnel_chart([("a", 10.0), ("b", float("nan"))], title="t"),
+    ):
+        assert "nan" not in svg and "inf" not in svg
+        widths = [float(b.get("width")) for b in _bars(svg)]
+        assert widths[0] > 100 and widths[1:] == [0.0] * (len(widths) - 1)
+        assert [t.text for t in ET.fromstring(svg).findall(f"{NS}text")].count("-") == len(widths) - 1
