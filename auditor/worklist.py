@@ -496,6 +496,7 @@ def _prioritize(tasks: pd.DataFrame) -> pd.DataFrame:
     order = np.lexsort((ids, -severity, -score))
     tasks = tasks.assign(priority_score=score).take(order)
     tasks["priority"] = np.arange(1, len(tasks) + 1)
+    tasks["row"] = tasks["row"].astype("Int64")  # a merge whose master has no known row must not make rows floats
     for column in WORKLIST_COLUMNS:
         if column not in tasks:
             tasks[column] = None
