@@ -25,8 +25,8 @@ def fix(
     ] = None,
     config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
 ) -> None:
-    """Fix whitespace, letter case, phone numbers (E.164), country and currency codes in a copy of the
-    export; the input is never changed."""
+    """Fix whitespace, letter case, phone numbers (E.164), country, currency and postal codes in a copy
+    of the export; the input is never changed."""
     from auditor.fix import CHANGES_FILE, apply_fixes
     from auditor.pipeline import resolve_config
 

@@ -50,6 +50,7 @@ FIX_LABELS = {
     "currency": "ISO 4217 code case",
     "email": "e-mail lower case",
     "country": "country code case",
+    "postal_code": "postal code format",
 }
 STANDARD_KINDS = {"phone": "phone to E.164", "country": "country to ISO alpha-2", "email": "e-mail lower case"}
 """Kinds whose passing values are re-spelled in their standard form."""

@@ -6,6 +6,8 @@ A fix is *safe* when it cannot change what a value means, only how it is spelled
 - `casing` findings: the name-aware title case the rule suggests ("KOWALSKI" -> "Kowalski");
 - `allowed`, `currency`, `email` and `country` findings whose suggestion differs from the value
   only in letter case and surrounding whitespace ("smb" -> "SMB", "pln" -> "PLN");
+- `postal_code` findings whose suggestion keeps the value's letters and digits in order, only
+  re-spaced, re-hyphenated or re-cased ("00950" -> "00-950", "sw1a1aa" -> "SW1A 1AA");
 - values that pass their rule but are not in the standard spelling: phone numbers to E.164 (read in
   the row's country, else the config's default_region; only numbers the phone rule accepts), country
   names to ISO 3166 alpha-2 ("Polska" -> "PL"), e-mail addresses to lower case.
@@ -25,6 +27,8 @@ ALWAYS_SAFE_KINDS = ("whitespace", "casing")
 """Kinds whose suggestion only re-spaces or re-cases the value."""
 CASE_ONLY_KINDS = ("allowed", "currency", "email", "country")
 """Kinds whose suggestion is safe only when it matches the value but for case and surrounding whitespace."""
+SAME_CHARACTERS_KINDS = ("postal_code",)
+"""Kinds whose suggestion is safe when it keeps the value's letters and digits, in order."""
 
 
 def _folded(values: pd.Series) -> pd.Series:
@@ -38,7 +42,10 @@ def safe_mask(kinds: pd.Series, values: pd.Series, suggestions: pd.Series) -> np
     always = kinds.isin(ALWAYS_SAFE_KINDS).to_numpy(bool)
     same = (_folded(values) == _folded(suggestions)).fillna(False).to_numpy(bool)
     case_only = kinds.isin(CASE_ONLY_KINDS).to_numpy(bool) & same
-    return has & (always | case_only)
+    characters = _folded(values).str.replace(r"[\W_]", "", regex=True)
+    same_characters = (characters == _folded(suggestions).str.replace(r"[\W_]", "", regex=True)).fillna(False)
+    respaced = kinds.isin(SAME_CHARACTERS_KINDS).to_numpy(bool) & same_characters.to_numpy(bool)
+    return has & (always | case_only | respaced)
 
 
 def cell_fixes(findings: pd.DataFrame, keys: list[str]) -> pd.DataFrame:

@@ -21,6 +21,7 @@ PER_RULE = {
     "accounts.currency.format": 4,
     "accounts.name.whitespace": 23,
     "accounts.phone.format": 405,
+    "accounts.postal_code.format": 4,
     "accounts.segment.allowed": 7,
     "activities.type.allowed": 18,
     "campaigns.currency.format": 3,

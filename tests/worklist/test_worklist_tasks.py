@@ -143,6 +143,9 @@ def test_task_ids_do_not_depend_on_finding_order(acme_audit, worklist: pd.DataFr
         ("currency", "zł", "PLN", False),
         ("country", "Poladn", "PL", False),
         ("phone", "6O1 234 567", "+48601234567", False),
+        ("postal_code", "00950", "00-950", True),
+        ("postal_code", "sw1a1aa", "SW1A 1AA", True),
+        ("postal_code", "0095", "00-950", False),
         ("whitespace", " Jan", None, False),
     ],
 )
