@@ -114,9 +114,10 @@ def _fix_tasks(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
     suggested = tasks["suggested"].astype("object")
     has_suggestion = suggested.notna().to_numpy(bool)
     auto = tasks["auto"].to_numpy(bool)
+    file_names = _file_names(tasks["file"])  # not the path: audited from another directory, ids stay
     return pd.DataFrame(
         {
-            "task_id": _ids("F", tasks[["entity", "record_id", "field", "file", "row"]]),
+            "task_id": _ids("F", tasks[["entity", "record_id", "field", "row"]].assign(file=file_names)),
             "action": "fix",
             "entity": tasks["entity"].to_numpy(),
             "record_id": tasks["record_id"].to_numpy(),
@@ -357,6 +358,10 @@ def _meta(dup: Any, entity_col: str, id_col: str) -> pd.DataFrame:
     if not frames:
         return pd.DataFrame(columns=[entity_col, id_col, "owner", "file", "row"])
     return pd.concat(frames, ignore_index=True)[[entity_col, id_col, "owner", "file", "row"]]
+
+
+def _file_names(files: pd.Series) -> pd.Series:
+    return files.astype("string").str.replace(r"^.*[\\/]", "", regex=True)
 
 
 def _ids(prefix: str, keys: pd.DataFrame) -> np.ndarray:

@@ -132,6 +132,13 @@ def test_task_ids_do_not_depend_on_finding_order(acme_audit, worklist: pd.DataFr
     )
 
 
+def test_task_ids_do_not_depend_on_where_the_export_lies(acme_audit, worklist: pd.DataFrame) -> None:
+    moved = copy.copy(acme_audit)
+    names = acme_audit.findings["file"].str.split("/").str[-1]
+    moved.findings = acme_audit.findings.assign(file="/elsewhere/acme/" + names)
+    assert set(build_worklist(moved)["task_id"]) == set(worklist["task_id"])
+
+
 @pytest.mark.parametrize(
     ("kind", "value", "suggestion", "safe"),
     [
