@@ -22,8 +22,8 @@ Priority (higher score first; `priority` is the rank, 1 = do first):
   a merge is in the auto-merge band, 3 (high) when the right value must be looked up or a review-band
   merge decided.
 
-`task_id` is a hash of what the task is about (entity, record, field, file and row; for merges the
-cluster id, itself stable across runs), so the same data gives the same ids.
+`task_id` is a hash of what the task is about (entity, record, field, the file's name and row; for
+merges the cluster id, itself stable across runs), so the same data gives the same ids.
 """
 
 from __future__ import annotations
