@@ -115,7 +115,7 @@ def breakdowns(
     frame = tables[m.primary]
     if not len(frame):
         return values, confidence
-    needed = {*m.inputs[m.primary], RID, *(f for s in m.scope.values() for f in s.fields)}
+    needed = {*m.reads(m.primary), RID}
     lean = frame[[c for c in frame.columns if c in needed]]
     for name, spec in m.breakdowns.items():
         key = ("groups", m.primary, spec)

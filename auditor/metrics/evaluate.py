@@ -232,6 +232,26 @@ def _failing(
     return out
 
 
+def _record_codes(entity: str, frame: pd.DataFrame, cache: dict) -> tuple[np.ndarray, pd.Index]:
+    """A code per row of `entity` for its record id, and the index of the distinct ids (built once
+    per entity: an index of a million ids costs more than a metric)."""
+    key = ("codes", entity)
+    if key not in cache:
+        codes, uniques = pd.factorize(frame[RID].astype("object").to_numpy())
+        cache[key] = (codes, pd.Index(uniques))
+    return cache[key]
+
+
+def _rows(entity: str, frame: pd.DataFrame, ids: pd.Series, cache: dict) -> np.ndarray:
+    """The rows of `entity` whose record id is one of `ids`."""
+    codes, index = _record_codes(entity, frame, cache)
+    wanted = index.get_indexer(pd.unique(ids.astype("object").to_numpy()))
+    hit = np.zeros(len(index) + 1, dtype=bool)
+    hit[wanted] = True  # wanted = -1 (an id of no record) marks the spare last slot
+    hit[-1] = False
+    return hit[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
 def _failing_one(
     m: Metric,
     entity: str,
@@ -246,46 +266,43 @@ def _failing_one(
     if f is not None and len(f):
         f = f[(f["entity"] == entity) & f["field"].isin(fields_)]
     if f is None or not len(f):
-        fail = pd.Series(False, index=frame.index)
+        fail = np.zeros(len(frame), dtype=bool)
         rules = pd.Series(dtype="int64")
     else:
         key = ("fail", entity, tuple(sorted(fields_)))
         if key not in cache:
-            if ("codes", entity) not in cache:
-                cache[("codes", entity)] = pd.factorize(frame[RID].astype("object").to_numpy())
-            codes, uniques = cache[("codes", entity)]
-            wanted = pd.Index(uniques).get_indexer(pd.unique(f["record_id"].astype("object").to_numpy()))
-            cache[key] = pd.Series(np.isin(codes, wanted[wanted >= 0]), index=frame.index)
+            cache[key] = _rows(entity, frame, f["record_id"], cache)
         fail = cache[key]
         rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
         rules = rules.sort_values(ascending=False, kind="stable")
     if entity in m.scope:
         sc = m.scope[entity]
-        scope = sc.mask(frame).fillna(False).astype(bool)
+        scope = sc.mask(frame).fillna(False).to_numpy(bool)
         strict = scope
         label = sc.label
         if f is not None and len(f):
-            unsure = set(f.loc[f["field"].isin(sc.fields), "record_id"].astype("object"))
-            scope = scope | frame[RID].isin(unsure)
+            scope = scope | _rows(entity, frame, f.loc[f["field"].isin(sc.fields), "record_id"], cache)
         fail = fail & scope
         if f is not None and len(f):
-            kept = set(frame.loc[fail, RID].astype("object"))
-            f = f[f["record_id"].isin(kept)]
+            codes, index = _record_codes(entity, frame, cache)
+            failing_id = np.zeros(len(index) + 1, dtype=bool)
+            failing_id[codes[fail]] = True
+            f = f[failing_id[index.get_indexer(f["record_id"].astype("object").to_numpy())]]
             rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
             rules = rules.sort_values(ascending=False, kind="stable")
     else:
-        scope = strict = pd.Series(True, index=frame.index)
+        scope = strict = np.ones(len(frame), dtype=bool)
         label = entity
     return _Failing(
         entity,
         label,
         int(scope.sum()),
         int(fail.sum()),
-        fail,
+        pd.Series(fail, index=frame.index),
         rules,
         int(strict.sum()),
         int((fail & strict).sum()),
-        scope,
+        pd.Series(scope, index=frame.index),
     )
 
 
@@ -299,13 +316,11 @@ def _field_masks(
     for x in failing:
         if not x.failing:
             continue
-        codes, uniques = cache[("codes", x.entity)]
+        frame = tables[x.entity]
         f = findings[(findings["entity"] == x.entity) & findings["field"].isin(m.inputs[x.entity])]
         for name, ids in f.groupby("field")["record_id"]:
-            if name not in tables[x.entity].columns:
-                continue
-            wanted = pd.Index(uniques).get_indexer(pd.unique(ids.astype("object").to_numpy()))
-            out[(x.entity, str(name))] = np.isin(codes, wanted[wanted >= 0]) & x.fail_mask.to_numpy(bool)
+            if name in frame.columns:
+                out[(x.entity, str(name))] = _rows(x.entity, frame, ids, cache) & x.fail_mask.to_numpy(bool)
     return out
 
 
@@ -506,9 +521,13 @@ def _evaluate(
         excluded = dict(tables)
         for x in failing:
             if x.failing:
-                key = ("excluded", x.entity, x.label, tuple(sorted(m.inputs[x.entity])))
+                key = ("excluded", x.entity, x.label, tuple(sorted(m.reads(x.entity))))
                 if key not in cache:
-                    cache[key] = tables[x.entity][~x.fail_mask.to_numpy(bool)]
+                    # only the columns the metric reads: filtering every column of a million rows
+                    # would cost more than the metric
+                    frame = tables[x.entity]
+                    needed = {*m.reads(x.entity), RID}
+                    cache[key] = frame.loc[~x.fail_mask.to_numpy(bool), [c for c in frame.columns if c in needed]]
                 excluded[x.entity] = cache[key]
         v_excl = value_of(_compute(m, excluded, params))
         prim = next((x for x in failing if x.entity == m.primary), None)

@@ -150,6 +150,11 @@ class Metric:
     def primary(self) -> str:
         return next(iter(self.inputs))
 
+    def reads(self, entity: str) -> set[str]:
+        """The columns of `entity` the metric reads: its inputs and its scope's fields."""
+        scope = self.scope.get(entity)
+        return {*self.inputs.get(entity, ()), *(scope.fields if scope else ())}
+
     @property
     def extensive(self) -> bool:
         if self.additive is not None:
