@@ -21,7 +21,6 @@ import argparse
 import csv
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
@@ -85,14 +84,13 @@ def _copy(contacts: pa.Table, k: int) -> pa.Table:
 
 
 def run_once(engine: str, path: Path, master: str | None, memory: str) -> dict:
-    """Run the audit in a fresh process; its wall time, findings and peak RSS of its whole process tree."""
+    """Run the audit in a fresh process; its wall time, findings, and the peak RSS and CPU time of its whole
+    process tree (the JVM and Spark's Python workers included)."""
     cmd = [sys.executable, __file__, "--child", engine, str(path), "--master", master or "", "--memory", memory]
     started = time.perf_counter()
-    cpu_before = _children_cpu()
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    peak = _watch(child)
+    peak, cpu = _watch(child)
     out, _ = child.communicate()
-    cpu = _children_cpu() - cpu_before
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed with exit code {child.returncode}")
     result = json.loads(out.strip().splitlines()[-1])
@@ -102,48 +100,54 @@ def run_once(engine: str, path: Path, master: str | None, memory: str) -> dict:
     return result
 
 
-def _children_cpu() -> float:
-    """User + system CPU seconds of every finished descendant (the JVM and Python workers included):
-    on a shared, loaded machine CPU time says more than wall time."""
-    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
-
-
-def _watch(child: subprocess.Popen) -> int:
+def _watch(child: subprocess.Popen) -> tuple[int, float]:
+    """Sample the tree every 0.2 s: the peak of its summed RSS (kB), and the CPU seconds of every process
+    seen in it (each process's last sample: on a shared, loaded machine CPU says more than wall time)."""
     peak = [0]
+    cpu: dict[int, float] = {}
 
     def sample() -> None:
         while child.poll() is None:
-            peak[0] = max(peak[0], _tree_rss_kb(child.pid))
+            rss = 0
+            for pid, (kb, seconds) in _tree(child.pid).items():
+                rss += kb
+                cpu[pid] = seconds
+            peak[0] = max(peak[0], rss)
             time.sleep(0.2)
 
     thread = threading.Thread(target=sample, daemon=True)
     thread.start()
     child.wait()
     thread.join()
-    return peak[0]
+    return peak[0], sum(cpu.values())
 
 
-def _tree_rss_kb(root: int) -> int:
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _tree(root: int) -> dict[int, tuple[int, float]]:
+    """pid -> (RSS kB, user + system CPU seconds) for `root` and all its descendants."""
     parents: dict[int, int] = {}
-    rss: dict[int, int] = {}
+    usage: dict[int, tuple[int, float]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            with open(f"/proc/{entry}/status") as status:
-                fields = dict(line.split(":", 1) for line in status if ":" in line)
+            with open(f"/proc/{entry}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        parents[int(entry)] = int(fields["PPid"])
-        rss[int(entry)] = int(fields.get("VmRSS", "0 kB").split()[0])
+        # after the command: state ppid ... utime (12th) stime (13th) ... rss pages (22nd)
+        parents[int(entry)] = int(fields[1])
+        pages = int(fields[21])
+        usage[int(entry)] = (pages * os.sysconf("SC_PAGE_SIZE") // 1024, (int(fields[11]) + int(fields[12])) / _TICK)
     tree, frontier = {root}, [root]
     while frontier:
         pid = frontier.pop()
         children = [p for p, parent in parents.items() if parent == pid and p not in tree]
         tree.update(children)
         frontier.extend(children)
-    return sum(rss.get(p, 0) for p in tree)
+    return {p: usage[p] for p in tree if p in usage}
 
 
 def child(engine: str, path: str, master: str, memory: str) -> None:

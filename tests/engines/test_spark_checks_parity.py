@@ -3,6 +3,7 @@ order, same rule outcomes, structural issues, duplicate clusters and scores."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pandas as pd
@@ -10,7 +11,7 @@ import pytest
 
 from auditor.engines import run_check
 from auditor.errors import ConfigError
-from auditor.pipeline import check, resolve_config
+from auditor.pipeline import check, compute_metrics, resolve_config
 
 ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
 
@@ -20,7 +21,7 @@ def both(spark):
     config = resolve_config(ACME, None)
     from auditor.engines.spark import check as spark_check
 
-    return check(ACME, config), spark_check(ACME, config, spark=spark)
+    return check(ACME, config), spark_check(ACME, config, spark=spark, collect_tables=True)
 
 
 def test_findings_are_identical(both):
@@ -49,6 +50,18 @@ def test_duplicate_clusters_and_scores_are_identical(both):
     assert spark_result.scores.to_dict() == pandas_result.scores.to_dict()
     pd.testing.assert_frame_equal(spark_result.scores.records, pandas_result.scores.records)
     assert spark_result.gate == pandas_result.gate
+
+
+def test_metric_values_are_identical(both):
+    # the metrics stage runs on the driver over the collected tables (documented in the README)
+    pandas_result, spark_result = both
+    config = resolve_config(ACME, None)
+    expected = [m.to_dict() for m in compute_metrics(pandas_result, config, breakdowns=False)]
+    got = [m.to_dict() for m in compute_metrics(spark_result, config, breakdowns=False)]
+    assert len(expected) > 30
+    assert sum(m["value"] is not None for m in expected) > 30
+    # JSON text, so that a NaN value compares equal to itself
+    assert json.dumps(got, default=str, sort_keys=True) == json.dumps(expected, default=str, sort_keys=True)
 
 
 def test_row_counts_in_the_table_summary(both):

@@ -4,6 +4,8 @@ Distributed: reading and typing the files, every rule check (per partition, keye
 for uniqueness, foreign keys, outliers and staleness), row counts. Collected to the driver: the
 findings (as the pandas engine holds them), and, when duplicate detection is on, the tables it reads
 (contacts, accounts, leads), on which the pandas duplicate detection runs as it does in-process.
+With `collect_tables=True` every table is collected into `result.data`, so that the metrics stage
+(`auditor.pipeline.compute_metrics`) runs on the driver exactly as after a pandas audit.
 """
 
 from __future__ import annotations
@@ -39,8 +41,10 @@ def check(
     spark=None,
     extra_rules: Sequence[str | Path] = (),
     progress: Progress | None = None,
+    collect_tables: bool = False,
 ) -> AuditResult:
-    """Audit the CSV/Parquet export at `path` on Spark (`spark`, or a session on `master`, default local[*])."""
+    """Audit the CSV/Parquet export at `path` on Spark (`spark`, or a session on `master`, default local[*]).
+    `collect_tables`: bring every typed table to the driver (`result.data`), for the metrics stage."""
     spark = spark or spark_session(master)
     started = pd.Timestamp.now(tz="UTC")
     clock = time.perf_counter()
@@ -52,12 +56,12 @@ def check(
         progress("checking on spark", 0, 1)
     checked = run_checks_spark(tables, rules, as_of=config.as_of, default_region=config.default_region)
     findings, outcomes = checked.findings, list(checked.outcomes)
-    data: dict[str, Table] = {}
+    wanted = list(tables) if collect_tables else [e for e in DEDUPE_ENTITIES if config.dedupe is not None]
+    if progress and wanted:
+        progress("collecting tables to the driver", 0, 1)
+    data: dict[str, Table] = {e: collect_table(tables[e]) for e in wanted if e in tables}
     duplicates = None
     if config.dedupe is not None:
-        if progress:
-            progress("collecting tables for duplicate detection", 0, 1)
-        data = {e: collect_table(tables[e]) for e in DEDUPE_ENTITIES if e in tables}
         duplicates = find_duplicates(data, config.dedupe, progress=progress)
         found = duplicates.findings()
         if len(found):

@@ -33,12 +33,17 @@ def spark_session(
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
-    memory = driver_memory or os.environ.get("CRM_AUDIT_SPARK_DRIVER_MEMORY", "4g")
-    master = master or os.environ.get("CRM_AUDIT_SPARK_MASTER", DEFAULT_MASTER)
+    builder = SparkSession.builder.appName(app_name)
+    master = master or os.environ.get("CRM_AUDIT_SPARK_MASTER")
+    if master is None and "PYSPARK_GATEWAY_PORT" in os.environ:
+        # under spark-submit the JVM is already up with the master and memory given on its command line
+        master = ""
+    else:
+        master = master or DEFAULT_MASTER
+        memory = driver_memory or os.environ.get("CRM_AUDIT_SPARK_DRIVER_MEMORY", "4g")
+        builder = builder.master(master).config("spark.driver.memory", memory)
     builder = (
-        SparkSession.builder.appName(app_name)
-        .master(master)
-        .config("spark.driver.memory", memory)
+        builder
         # findings come back as one pickled payload per partition; the default 1g cap is too tight
         .config("spark.driver.maxResultSize", "0")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
