@@ -5,7 +5,8 @@
 `frames` are the typed frames per entity (the loader's `Table.frame`); `findings` the audit's
 findings; `clusters` an optional (entity, record_id, cluster_id) frame of duplicate clusters.
 Each metric is computed up to three more times: without its failing records (sensitivity),
-with duplicate clusters merged, and per breakdown group.
+with duplicate clusters merged, and per breakdown group (`breakdowns.py`); and, when coverage or
+sensitivity holds its flag below HIGH, once per probe of the bound (`bounds.py`).
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@ window 2025-11-01 .. 2026-10-31; EUR 4.3, USD 4.0, GBP 5.0 PLN)."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -142,3 +143,32 @@ def test_a_missing_entity_or_column_is_not_evaluated(tiny) -> None:
     assert "no costs" in results["cac"].reasons[0]
     assert "surveys.csat" in results["csat"].reasons[0]
     assert results["nps"].value == pytest.approx(40.0)
+
+
+def test_grouped_breakdowns_equal_the_metric_on_each_group_filtered_by_hand() -> None:
+    rng = np.random.default_rng(7)
+    n = 400
+    opp = pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(n)],
+            "account_id": rng.choice(["A1", "A2", "A3", None], n),
+            "stage": rng.choice(["Closed Won", "Closed Lost", "Proposal"], n),
+            "amount": rng.integers(1, 1000, n).astype(float),
+            "currency": "PLN",
+            "owner": rng.choice([f"Owner {i}" for i in range(8)] + [None], n),
+            "created_at": pd.Timestamp("2025-01-01") + pd.to_timedelta(rng.integers(0, 600, n), unit="D"),
+        }
+    )
+    opp["close_date"] = opp["created_at"] + pd.to_timedelta(rng.integers(1, 90, n), unit="D")
+    accounts = pd.DataFrame({"account_id": ["A1", "A2", "A3"], "segment": ["SMB", "SMB", "Enterprise"]})
+    frames = {"opportunities": opp, "accounts": accounts}
+    [r] = evaluate_metrics(frames, None, as_of=AS_OF, metrics=["avg_deal_size"])
+    won = opp[opp["stage"] == "Closed Won"]
+    assert r.breakdowns["owner"] == pytest.approx(won.groupby("owner")["amount"].mean().to_dict())
+    segment = won["account_id"].map({"A1": "SMB", "A2": "SMB", "A3": "Enterprise"})
+    assert r.breakdowns["segment"] == pytest.approx(won.groupby(segment)["amount"].mean().to_dict())
+    # the latest 12 months with a deal (any stage) closing by as_of; a month without a won deal has no value
+    months = sorted(opp.loc[opp["close_date"] < pd.Timestamp("2026-11-01"), "close_date"].dt.strftime("%Y-%m").unique())
+    by_month = won.groupby(won["close_date"].dt.strftime("%Y-%m"))["amount"].mean()
+    assert r.breakdowns["month"] == pytest.approx({m: by_month.get(m) for m in months[-12:]})
+    assert set(r.breakdown_confidence["owner"]) == set(r.breakdowns["owner"])
