@@ -4,7 +4,8 @@ Metrics sheets.
 Every value from the data is written as a text cell (data type 's'), never as a formula: a contact
 named "=HYPERLINK(...)" stays text in Excel and LibreOffice. Characters XML cannot hold (control
 characters, which whitespace defects contain) are shown as `\\xNN`. Write-only mode keeps memory flat
-on large worklists; rows beyond Excel's limit are left out and the Summary says so.
+on large worklists; tasks beyond the first MAX_ROWS (by priority) are left out, and the Summary says
+how many (worklist.csv has them all).
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from auditor.io import atomic_open
 from auditor.result import AuditResult
 from auditor.worklist import WORKLIST_COLUMNS
 
-MAX_ROWS = 1_048_575
-"""Excel's row limit, less the header."""
+MAX_ROWS = 25_000
+"""Tasks per sheet. A person works through the top of the list in a spreadsheet, and openpyxl
+writes a few thousand rows a second: 263,000 tasks of a 1,000,000-contact audit took minutes for
+an unopenable sheet. worklist.csv keeps every task; the Summary sheet counts those left out."""
 MERGE_COLUMNS = ("task_id", "priority", "entity", "record_id", "owner", "members", "severity", "issue",
                  "evidence", "merge_plan", "metric_effect")
 WIDTHS = {"issue": 60, "metric_effect": 60, "evidence": 60, "merge_plan": 60, "metrics": 40, "reasons": 80,
@@ -128,7 +131,7 @@ def _summary(result: AuditResult, left_out: int) -> list[tuple[str, Any]]:
             ("auto-fixable tasks", int((w["auto_fixable"] == "yes").sum())),
         ]
     if left_out > 0:
-        rows.append(("tasks left out (Excel row limit; worklist.csv has all)", left_out))
+        rows.append((f"tasks left out (this sheet holds the first {MAX_ROWS:,}; worklist.csv has all)", left_out))
     return rows
 
 

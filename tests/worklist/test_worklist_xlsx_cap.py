@@ -1,0 +1,25 @@
+"""worklist.xlsx holds the top of the worklist only; the Summary counts what it left out."""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+import openpyxl
+
+from auditor.reports import xlsx
+
+
+def test_the_sheets_stop_at_the_cap_and_the_summary_counts_the_rest(acme_audit, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 7)
+    result = copy.copy(acme_audit)
+    path = tmp_path / "worklist.xlsx"
+    xlsx.write(result, path)
+    book = openpyxl.load_workbook(path, read_only=True)
+    rows = list(book["Worklist"].values)
+    assert len(rows) == 1 + 7
+    assert [r[0] for r in rows[1:]] == result.worklist["task_id"].head(7).tolist()
+    assert len(list(book["Merges"].values)) == 1 + 7
+    summary = dict(list(book["Summary"].values)[1:])
+    left_out = next(v for k, v in summary.items() if str(k).startswith("tasks left out"))
+    assert left_out == len(result.worklist) - 7
