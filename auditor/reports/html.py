@@ -25,6 +25,7 @@ from auditor.checks.engine import record_ids
 from auditor.metrics.render import show
 from auditor.model import ENTITIES, Role
 from auditor.reports import charts
+from auditor.reports.xlsx import MAX_ROWS as XLSX_ROWS
 from auditor.result import AuditResult
 
 TOP_FIELDS = 30
@@ -409,4 +410,5 @@ def _worklist(worklist: pd.DataFrame | None) -> dict[str, Any] | None:
         "rows": [list(row) for row in head.itertuples(index=False)],
         "more": max(len(worklist) - TOP_TASKS, 0),
         "total": len(worklist),
+        "xlsx_rows": XLSX_ROWS,
     }

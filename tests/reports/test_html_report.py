@@ -59,6 +59,8 @@ def test_every_metric_has_a_row_with_its_confidence_badge(page: str, audited: Au
         row = re.search(rf'<tr id="metric-{m.id}">(.*?)</tr>', page, re.S)
         assert row, m.id
         assert f'<span class="badge flag-{m.confidence}">{m.confidence}</span>' in row.group(1)
+    source = next(m for m in audited.metrics if m.id == "defects_per_source").confidence
+    assert f'<h3>By source <span class="badge flag-{source}">{source}</span></h3>' in page
     flags = {m.confidence for m in audited.metrics}
     assert flags == {"HIGH", "MEDIUM", "LOW", "UNRELIABLE"}
     for flag in flags:
@@ -139,7 +141,10 @@ def test_worklist_top_rows_and_count(audited: AuditResult, injected) -> None:
     )
     page = html.render(dataclasses.replace(audited, worklist=tasks))
     section = re.search(r'<section id="worklist">(.*?)</section>', page, re.S).group(1)
-    assert "<p>1,000 tasks, most important first; the first 50 here" in section
+    assert (
+        '<p>1,000 tasks, most important first; the first 50 here, all of them in <a href="worklist.csv">'
+        'worklist.csv</a> and <a href="worklist.xlsx">worklist.xlsx</a>.</p>'
+    ) in section
     assert section.count("<tr>") == html.TOP_TASKS + 1
     assert "C000049" in section and "C000050" not in section
     assert "<th>priority</th><th>entity</th><th>record_id</th><th>issue</th></tr>" in section
@@ -191,6 +196,7 @@ def test_size_is_bounded_for_any_number_of_owners_clusters_and_tasks(audited: Au
     assert f"… and {findings['owner'].nunique() - html.TOP_OWNERS:,} more owners" in page
     assert f"… and {n // 2 - html.TOP_CLUSTERS:,} more clusters" in page
     assert f"… and {n - html.TOP_TASKS:,} more tasks" in page
+    assert f'(<a href="worklist.xlsx">worklist.xlsx</a> holds the first {html.XLSX_ROWS:,})' in page
     assert "x" * html.TEXT_CHARS not in page
     assert "y" * (html.TEXT_CHARS - 1) + "…" in page
     assert "y" * html.TEXT_CHARS not in page
