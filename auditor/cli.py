@@ -81,6 +81,13 @@ def check(
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="what to print")] = OutputFormat.text,
     out: Annotated[Path | None, typer.Option(help="write result.json, findings.csv, junit.xml here")] = None,
     show_mapping: Annotated[bool, typer.Option(help="print the column mapping and notes")] = False,
+    mask_pii: Annotated[
+        bool | None,
+        typer.Option(
+            "--mask-pii/--no-mask-pii",
+            help="mask emails, phones and names in the summary and JUnit (default: on when CI is set)",
+        ),
+    ] = None,
     ge_suite: Annotated[
         list[Path] | None,
         typer.Option("--ge-suite", help="Great Expectations suite JSON to run as part of the audit (repeatable)"),
@@ -93,7 +100,9 @@ def check(
     from auditor.io import write_text
     from auditor.pipeline import resolve_config
     from auditor.reports import findings_csv, json_report, junit, text
+    from auditor.reports.mask import masking_enabled
 
+    mask = masking_enabled(mask_pii)
     audit_config = resolve_config(path, config)
     if fail_under is not None:
         audit_config.gate.fail_under = fail_under
@@ -112,15 +121,15 @@ def check(
     if out is not None:
         write_text(out / "result.json", json_report.render(result))
         findings_csv.write(result.findings, out / "findings.csv")
-        write_text(out / "junit.xml", junit.render(result))
+        write_text(out / "junit.xml", junit.render(result, mask=mask))
     if output is OutputFormat.json:
         sys.stdout.write(json_report.render(result))
     elif output is OutputFormat.junit:
-        sys.stdout.write(junit.render(result))
+        sys.stdout.write(junit.render(result, mask=mask))
     else:
         if show_mapping:
             render_mapping(result.tables)
-        text.render(result, stdout, show_notes=show_mapping)
+        text.render(result, stdout, show_notes=show_mapping, mask=mask)
         if out is not None:
             stdout.print(f"[dim]wrote {out}/result.json, findings.csv, junit.xml[/]")
     raise typer.Exit(result.exit_code)

@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from auditor.reports.mask import field_role, mask_pii, mask_text
+from auditor.reports.mask import mask_findings
 from auditor.result import AuditResult
 
 TOP_TASKS = 10
@@ -53,6 +53,8 @@ def _tasks(result: AuditResult, console: Console, mask: bool) -> None:
         f"Worklist: {len(worklist):,} tasks ({fixable:,} auto-fixable with `crm-audit fix`); the first {TOP_TASKS}:"
     )
     top = worklist.head(TOP_TASKS)
+    if mask:
+        top = mask_findings(top, value_columns=("current_value", "suggested_value"), text_column="issue")
     view = Table(show_header=True, box=None, pad_edge=False)
     # Only the sentence gives way on a narrow terminal: a cut record id is useless.
     for column, values in (("#", top["priority"]), ("entity", top["entity"]), ("record", top["record_id"])):
@@ -60,8 +62,7 @@ def _tasks(result: AuditResult, console: Console, mask: bool) -> None:
         view.add_column(column, no_wrap=True, min_width=width, justify="right" if column == "#" else "left")
     view.add_column("task", no_wrap=True, overflow="ellipsis", max_width=_rest(console, view))
     for task in top.itertuples(index=False):
-        issue = _masked_issue(task) if mask else str(task.issue)
-        view.add_row(str(task.priority), str(task.entity), escape(str(task.record_id)), escape(issue))
+        view.add_row(str(task.priority), str(task.entity), escape(str(task.record_id)), escape(str(task.issue)))
     console.print(view)
 
 
@@ -70,16 +71,3 @@ def _rest(console: Console, view: Table) -> int:
     no-wrap column, squeezes the others to nothing instead, so the last column gets a cap."""
     used = sum((c.min_width or 0) + 2 for c in view.columns)
     return max(20, console.width - used - 2)
-
-
-def _masked_issue(task) -> str:
-    """The task's sentence quotes the current value: masked like the value itself when the field
-    holds personal data, and any e-mail address anywhere."""
-    issue = str(task.issue)
-    role = field_role(str(task.entity), task.field)
-    value = task.current_value
-    if role is not None and isinstance(value, str) and value.strip():
-        masked = mask_pii(value, role)
-        if masked != value:
-            issue = issue.replace(value, str(masked))
-    return mask_text(issue)
