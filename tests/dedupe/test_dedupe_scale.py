@@ -4,7 +4,6 @@ pairs compared chunk by chunk, the blocking union by sorting, features as Arrow 
 from __future__ import annotations
 
 import itertools
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -16,8 +15,6 @@ from auditor.dedupe import fellegi_sunter as fs
 from auditor.dedupe.blocking import candidate_pairs
 from auditor.dedupe.compare import Comparator
 from auditor.dedupe.features import prepare
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @settings(max_examples=100, deadline=None)
@@ -41,15 +38,18 @@ def test_chunked_levels_equal_one_comparison(acme) -> None:
 
 
 def test_candidate_pairs_are_sorted_unique_int32_and_complete() -> None:
-    frame = pd.DataFrame({"first_name": ["Jan", "Jan", "Anna", "Jan", "Anna"],
-                          "last_name": ["Nowak", "Nowak", "Nowak", "Kowal", "Nowak"],
-                          "postal_code": ["00-001", "00-001", "00-001", None, "00-002"]})
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Jan", "Jan", "Anna", "Jan", "Anna"],
+            "last_name": ["Nowak", "Nowak", "Nowak", "Kowal", "Nowak"],
+            "postal_code": ["00-001", "00-001", "00-001", None, "00-002"],
+        }
+    )
     features = prepare(frame, "contacts").features
     assert all(features[c].dtype == "string[pyarrow]" for c in features.columns if features[c].dtype != bool)
     i, j, stats = candidate_pairs(features, [["last"], ["first"], ["last", "postal_code"]])
     assert i.dtype == np.int32 and j.dtype == np.int32
     got = list(zip(i.tolist(), j.tolist(), strict=True))
     codes = [frame["last_name"], frame["first_name"]]
-    want = sorted({(a, b) for a, b in itertools.combinations(range(len(frame)), 2)
-                   if any(c[a] == c[b] for c in codes)})
+    want = sorted({(a, b) for a, b in itertools.combinations(range(len(frame)), 2) if any(c[a] == c[b] for c in codes)})
     assert got == want and stats.candidate_pairs == len(want)
