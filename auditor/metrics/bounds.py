@@ -4,7 +4,8 @@ A finding says a value is wrong, not what it should be. Coverage (the share of r
 pass) is a proxy for the harm that does; this module measures the harm directly: for each field
 the metric reads, the failing values of that field are replaced all at once by each value the
 field could plausibly hold, and the metric is recomputed. The largest relative move of the value
-over these substitutions (and over excluding the failing records) is the bound.
+of each field over these substitutions, summed over the fields, is the bound: the failing
+values of different fields may sit in different records, so in the worst case their moves add.
 
 The values a field is tried with ("probes"), by its type in the model:
 
@@ -13,6 +14,7 @@ The values a field is tried with ("probes"), by its type in the model:
 | enum | every allowed value, and missing |
 | bool | true, false, missing |
 | score | the ends of its scale (NPS 0 and 10), and missing |
+| currency | every currency with a PLN rate (`common.RATES_TO_PLN`), and missing |
 | other number, money, count | the smallest and largest passing value, and missing |
 | date, datetime | the smallest and largest passing value, just inside each end of the metric's window, and missing |
 | text, keys, owner... | missing, and a value of its own for every failing record (a key to nothing shared) |
@@ -21,8 +23,7 @@ This is what makes a finding harmless: a status typo on a subscription whose end
 outside the window moves no renewal rate whatever the status is, and the bound shows it (0),
 while the same typo on a subscription ending inside the window may (it might be Cancelled).
 Giving every failing value of a field the same probe is the worst case when each record's
-contribution moves the same way with it (counts, shares, sums and means over records); a
-record failing on two fields is probed on one field at a time, with the other as it is.
+contribution moves the same way with it (counts, shares, sums and means over records).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.metrics.activity import RID
-from auditor.metrics.common import Params
+from auditor.metrics.common import RATES_TO_PLN, Params
 from auditor.metrics.confidence import distance
 from auditor.metrics.registry import Metric, value_of
 from auditor.model import ENTITIES, DType, Role
@@ -53,6 +54,9 @@ def probes(entity: str, name: str, column: pd.Series, failing: np.ndarray, param
         return
     if spec.role is Role.SCORE and spec.scale:
         yield from (float(spec.scale[0]), float(spec.scale[1]))
+        return
+    if spec.role is Role.CURRENCY:
+        yield from RATES_TO_PLN
         return
     passing = column[~failing].dropna()
     if spec.dtype in (DType.NUMBER, DType.INTEGER, DType.DATE, DType.DATETIME):
@@ -84,21 +88,24 @@ def bound(
     failing: Mapping[tuple[str, str], np.ndarray],
     compute: Callable[[Metric, Mapping[str, pd.DataFrame], Params], Any],
 ) -> tuple[float, str]:
-    """(the largest relative move of `value`, what moved it most) over the probes of every
-    (entity, field) -> failing-row mask in `failing`."""
-    worst, what = 0.0, ""
+    """(the sum over the (entity, field) -> failing-row masks in `failing` of the largest relative
+    move of `value` over the field's probes, the field and probe that moved it most)."""
+    total, worst, what = 0.0, 0.0, ""
     for (entity, name), mask in failing.items():
         if not mask.any() or name == RID:
             continue
         frame = tables[entity]
+        field_worst = 0.0
         for probe in probes(entity, name, frame[name], mask, params):
             probed = dict(tables)
             probed[entity] = frame.assign(**{name: _substitute(frame[name], mask, probe)})
             move = distance(value_of(compute(m, probed, params)), value)
+            field_worst = max(field_worst, move)
             if move > worst:
                 shown = "missing" if probe is None else "its own" if isinstance(probe, np.ndarray) else probe
                 worst, what = move, f"{entity}.{name} = {_show(shown)}"
-    return worst, what
+        total += field_worst
+    return total, what
 
 
 def _show(v: Any) -> str:

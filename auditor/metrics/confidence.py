@@ -25,9 +25,10 @@ at 99% (z = 2.576, `bound.confidence`) for the unknown part. The MEDIUM / LOW le
 shift + unknown, at most the bound (6) when it is computed.
 (3) relative change of the value when duplicate clusters are merged; (4) the 95% interval's
 half-width relative to the value; (5) days from the newest input record to as_of.
-(6) bound: the largest relative move of the value when the failing values of each field it
-reads are replaced by each value the field could hold (every allowed value, the ends of a
-scale, the smallest and largest passing value, the window's ends, missing: `bounds.py`),
+(6) bound: the largest relative move of the value when the failing values of a field it reads
+are replaced by each value the field could hold (every allowed value, every known currency, the
+ends of a scale, the smallest and largest passing value, the window's ends, missing:
+`bounds.py`), summed over the fields it reads,
 computed when coverage or sensitivity is what holds the flag below HIGH. Coverage is a proxy for
 the harm the failing records can do; the bound measures that harm, so a metric whose failing
 records cannot move it by more than 10% (`bound.high`) whatever their true values is not

@@ -638,7 +638,7 @@ def _bounded(
     if value is None or not covered or held >= min((f for f, _ in others), default=Flag.HIGH):
         return judged
     base.bound, most = bound(m, tables, params, value, _field_masks(m, tables, findings, failing, cache), _compute)
-    where = f" ({most})" if most else ""
+    where = f" (the most: {most})" if most else ""
     if base.bound <= settings.bound_high:
         said = f"; whatever their true values, they move it at most {100 * base.bound:.1f}%{where}"
         covered = [(Flag.HIGH, r + said) for _, r in covered]

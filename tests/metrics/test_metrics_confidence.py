@@ -292,7 +292,7 @@ def test_failing_records_that_can_move_the_metric_keep_it_below_high() -> None:
     assert r.value == pytest.approx(40 / 45)
     assert r.bound == pytest.approx((40 / 45 - 40 / 60) / (40 / 45))
     assert r.flag is Flag.MEDIUM
-    assert "their true values could move it by up to 25.0% (subscriptions.status = Cancelled)" in r.reasons[0]
+    assert "their true values could move it by up to 25.0% (the most: subscriptions.status = Cancelled)" in r.reasons[0]
 
 
 def test_the_bound_sees_failing_records_that_are_not_missing_at_random() -> None:
@@ -340,3 +340,29 @@ def test_unknown_values_beyond_the_bound_at_99_percent_are_not_high() -> None:
     assert MetricsSettings().sensitivity_flag(0.0, 0.047) is Flag.MEDIUM
     assert MetricsSettings().sensitivity_flag(0.021, 0.0) is Flag.MEDIUM  # the measured shift is above 2%
     assert MetricsSettings(bound_confidence=0.5).sensitivity_flag(0.0, 0.047) is Flag.HIGH
+
+
+def test_the_bound_tries_every_known_currency_and_adds_up_the_fields() -> None:
+    # 4 campaigns with an unknown currency spelling have no PLN value; 2 others a negative revenue
+    revenue = [1000.0] * 34 + [-5.0] * 2 + [1000.0] * 4
+    campaigns = pd.DataFrame(
+        {
+            "campaign_id": [f"C{i}" for i in range(40)],
+            "attributed_revenue": revenue,
+            "currency": ["PLN"] * 36 + ["pln"] * 4,
+            "updated_at": pd.Timestamp("2026-10-30"),
+        }
+    )
+    findings = pd.concat(
+        [
+            _findings("campaigns", ["C34", "C35"], "attributed_revenue", "campaigns.counts.range"),
+            _findings("campaigns", [f"C{i}" for i in range(36, 40)], "currency", "campaigns.currency.format"),
+        ]
+    )
+    r = _one({"campaigns": campaigns}, findings, "revenue_per_campaign")
+    value = (34_000 - 10) / 36
+    assert r.value == pytest.approx(value)
+    by_currency = abs((34_000 - 10 + 4 * 1000 * 5.0) / 40 - value) / value  # all four in GBP
+    by_revenue = abs(1000 - value) / value  # the two negatives missing, or any passing amount
+    assert r.bound == pytest.approx(by_currency + by_revenue)
+    assert r.flag is not Flag.HIGH
