@@ -76,7 +76,8 @@ class TableSpec:
         read = RawRead(
             name=first.path.stem,
             source=first.source,
-            frame=empty_to_na(cells.reset_index(drop=True)),
+            # the CSV reader reads an empty cell as missing; Parquet keeps an empty string as a value
+            frame=empty_to_na(cells.reset_index(drop=True)) if first.format == "csv" else cells.reset_index(drop=True),
             row_numbers=rows[ROW].to_numpy(dtype=np.int64),
             format=first.format,
             encoding=first.encoding,
