@@ -310,7 +310,10 @@ def _failing_one(
 def _field_masks(
     m: Metric, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None, failing: list[_Failing], cache: dict
 ) -> dict[tuple[str, str], np.ndarray]:
-    """(entity, field) -> the rows of the metric's failing records with a finding on that field."""
+    """(entity, field) -> the cells of the metric's failing records whose value is unknown: those
+    with a finding on the field, and the field's missing values on any failing record (a missing
+    cancellation date is expected of an active subscription, not known of one whose status is
+    garbled)."""
     out: dict[tuple[str, str], np.ndarray] = {}
     if findings is None or not len(findings):
         return out
@@ -318,10 +321,13 @@ def _field_masks(
         if not x.failing:
             continue
         frame = tables[x.entity]
+        fail = x.fail_mask.to_numpy(bool)
         f = findings[(findings["entity"] == x.entity) & findings["field"].isin(m.inputs[x.entity])]
-        for name, ids in f.groupby("field")["record_id"]:
+        flagged = {str(name): _rows(x.entity, frame, ids, cache) for name, ids in f.groupby("field")["record_id"]}
+        for name in m.inputs[x.entity]:
             if name in frame.columns:
-                out[(x.entity, str(name))] = _rows(x.entity, frame, ids, cache) & x.fail_mask.to_numpy(bool)
+                unknown = flagged.get(name, np.zeros(len(frame), dtype=bool)) | frame[name].isna().to_numpy(bool)
+                out[(x.entity, name)] = unknown & fail
     return out
 
 
