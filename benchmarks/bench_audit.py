@@ -5,7 +5,7 @@ worklist, every report written), wall time and peak memory.
   in the same run: reading the same CSV files with plain `pandas.read_csv` (the floor any
   pandas-based tool pays), so the ratio survives a noisy shared machine.
 - 1,000,000 synthetic contacts with their accounts and opportunities (the contacts, accounts and
-  opportunities tables of `auditor.synth.generate(1_000_000, seed=13)`, the same export the
+  opportunities tables of `auditor.synth.generate(1_000_000, seed=12)`, the same export the
   duplicate-detection benchmark uses, generated once into benchmarks/data/synth1m), one run by
   default; the same baseline beside it.
 
