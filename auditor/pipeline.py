@@ -4,13 +4,13 @@ each other; only this module knows the order."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 import pandas as pd
 
 from auditor.checks.base import Severity
-from auditor.checks.engine import RuleOutcome, record_ids, run_checks
+from auditor.checks.engine import CheckResult, RuleOutcome, record_ids, run_checks
 from auditor.checks.packs import CORE_PACK_LABEL, load_rules
 from auditor.config import AuditConfig, find_config, load_config
 from auditor.dedupe import DedupeResult, find_duplicates
@@ -19,6 +19,7 @@ from auditor.model import ENTITIES
 from auditor.result import AuditResult
 from auditor.scoring import compute_scores
 from auditor.sources import load_export
+from auditor.sources.table import Table
 
 Progress = Callable[[str, int, int], None]
 
@@ -52,17 +53,48 @@ def check(
 
         checked = run_suites(ge_suites, export.tables, checked)
     # -- end Great Expectations hook
+    return finish_check(
+        path,
+        config,
+        checked,
+        started=started,
+        clock=clock,
+        rule_paths=rule_paths,
+        data=export.tables,
+        counts={name: len(t.frame) for name, t in export.tables.items()},
+        tables=export.summary(),
+        notes=list(export.notes),
+        progress=progress,
+    )
+
+
+def finish_check(
+    path: str | Path,
+    config: AuditConfig,
+    checked: CheckResult,
+    *,
+    started: pd.Timestamp,
+    clock: float,
+    rule_paths: Sequence[Path],
+    data: Mapping[str, Table],
+    counts: Mapping[str, int],
+    tables: list[dict],
+    notes: list[str],
+    progress: Progress | None = None,
+) -> AuditResult:
+    """What follows the checks, whichever engine ran them: duplicates on the tables in `data`,
+    scores over `counts` records per entity, the gate, and the result."""
     findings, outcomes = checked.findings, list(checked.outcomes)
     duplicates = None
     if config.dedupe is not None:
-        duplicates = find_duplicates(export.tables, config.dedupe, progress=progress)
+        duplicates = find_duplicates(data, config.dedupe, progress=progress)
         found = duplicates.findings()
         if len(found):
             findings = pd.concat([findings, found], ignore_index=True)
         outcomes += duplicate_outcomes(duplicates, found)
     scores = compute_scores(
         findings,
-        {name: len(t.frame) for name, t in export.tables.items()},
+        dict(counts),
         outcomes,
         checked.structural,
         weights=config.weights,
@@ -75,8 +107,8 @@ def check(
         as_of=config.as_of,
         started_at=started,
         duration_seconds=time.perf_counter() - clock,
-        tables=export.summary(),
-        notes=list(export.notes),
+        tables=tables,
+        notes=notes,
         outcomes=outcomes,
         structural=checked.structural,
         findings=findings,
@@ -84,7 +116,7 @@ def check(
         gate=gate,
         rule_packs=packs,
         config=str(config.path) if config.path else None,
-        data=export.tables,
+        data=data,
         duplicates=duplicates,
     )
 

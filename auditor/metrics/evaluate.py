@@ -14,6 +14,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from numbers import Real
 from pathlib import Path
 from typing import Any
 
@@ -353,7 +354,11 @@ def _fmt(v: Any, unit: str = "") -> str:
 def _move(v_from: Any, v_to: Any, unit: str, shift: float) -> str:
     if isinstance(v_from, dict) or isinstance(v_to, dict):
         return f"changes {100 * shift:.1f}% of its distribution" if math.isfinite(shift) else "changes it completely"
-    pct = "" if not math.isfinite(shift) else f" ({'+' if (v_to or 0) >= (v_from or 0) else '-'}{100 * shift:.1f}%)"
+    # The flag judges `shift` (relative to the cleaner value); a person reads "from A to B" as a
+    # change relative to A, so that is the percentage shown: 107M -> 117k is -99.9%, not -91843%.
+    pct = ""
+    if math.isfinite(shift) and isinstance(v_from, Real) and isinstance(v_to, Real) and v_from:
+        pct = f" ({100 * (v_to - v_from) / abs(v_from):+.1f}%)"
     shown = "" if unit in ("share", "ratio") else f" {unit}"
     return f"moves it from {_fmt(v_from, unit)} to {_fmt(v_to, unit)}{shown}{pct}"
 

@@ -137,7 +137,7 @@ def test_duplicate_clusters_are_merged_and_foreign_keys_follow() -> None:
     r = _one({"accounts": accounts}, None, "customers", clusters=clusters)
     assert r.value == 20 and r.value_duplicates_merged == 18
     assert r.flag is Flag.LOW  # 10% off
-    assert r.reasons[0] == "merging 2 duplicate accounts in 2 clusters moves it from 20 to 18 accounts (-11.1%)"
+    assert r.reasons[0] == "merging 2 duplicate accounts in 2 clusters moves it from 20 to 18 accounts (-10.0%)"
     assert {"action": "merge", "entity": "accounts", "clusters": 2, "records": 2} in r.worklist
     # a deal of the copy A10 now belongs to its survivor A0: one customer with two won deals
     frames = _deals(2, 0)

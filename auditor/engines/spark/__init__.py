@@ -16,16 +16,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditor.checks.packs import CORE_PACK_LABEL, load_rules
+from auditor.checks.packs import load_rules
 from auditor.config import AuditConfig
-from auditor.dedupe import find_duplicates
 from auditor.engines.spark.checks import run_checks_spark
 from auditor.engines.spark.load import POS, SparkTable, load_tables
 from auditor.engines.spark.session import spark_session
-from auditor.gate import judge
-from auditor.pipeline import Progress, duplicate_outcomes
+from auditor.pipeline import Progress, finish_check
 from auditor.result import AuditResult
-from auditor.scoring import compute_scores
 from auditor.sources.table import Table
 
 __all__ = ["check", "collect_table", "spark_session"]
@@ -55,44 +52,22 @@ def check(
     if progress:
         progress("checking on spark", 0, 1)
     checked = run_checks_spark(tables, rules, as_of=config.as_of, default_region=config.default_region)
-    findings, outcomes = checked.findings, list(checked.outcomes)
     wanted = list(tables) if collect_tables else [e for e in DEDUPE_ENTITIES if config.dedupe is not None]
     if progress and wanted:
         progress("collecting tables to the driver", 0, 1)
     data: dict[str, Table] = {e: collect_table(tables[e]) for e in wanted if e in tables}
-    duplicates = None
-    if config.dedupe is not None:
-        duplicates = find_duplicates(data, config.dedupe, progress=progress)
-        found = duplicates.findings()
-        if len(found):
-            findings = pd.concat([findings, found], ignore_index=True)
-        outcomes += duplicate_outcomes(duplicates, found)
-    scores = compute_scores(
-        findings,
-        {name: t.count for name, t in tables.items()},
-        outcomes,
-        checked.structural,
-        weights=config.weights,
-        entity_weights=config.entity_weights,
-    )
-    gate = judge(config.gate, scores.overall, findings, checked.structural, outcomes)
-    packs = ([CORE_PACK_LABEL] if config.core_rules else []) + [str(p) for p in rule_paths]
-    return AuditResult(
-        input=str(path),
-        as_of=config.as_of,
-        started_at=started,
-        duration_seconds=time.perf_counter() - clock,
+    return finish_check(
+        path,
+        config,
+        checked,
+        started=started,
+        clock=clock,
+        rule_paths=rule_paths,
+        data=data,
+        counts={name: t.count for name, t in tables.items()},
         tables=[_summary(t) for t in tables.values()],
         notes=notes,
-        outcomes=outcomes,
-        structural=checked.structural,
-        findings=findings,
-        scores=scores,
-        gate=gate,
-        rule_packs=packs,
-        config=str(config.path) if config.path else None,
-        data=data,
-        duplicates=duplicates,
+        progress=progress,
     )
 
 
