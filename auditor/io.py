@@ -10,6 +10,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
+import pandas as pd
+
 
 @contextlib.contextmanager
 def atomic_open(
@@ -41,3 +43,26 @@ def _umask() -> int:
 def write_text(path: str | Path, text: str) -> None:
     with atomic_open(path) as handle:
         handle.write(text)
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """Prefix cells a spreadsheet would run as a formula with a quote (CSV injection).
+
+    Values come from the audited data, which anyone who can type into the CRM controls.
+    """
+    out = frame.copy()
+    for column in out.columns:
+        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+            text = out[column].astype("object")
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+            out[column] = text.where(~risky, "'" + text.astype(str))
+    return out
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
+    """Every CSV the auditor writes: atomically, with formula cells neutralised."""
+    with atomic_open(path, newline="") as handle:
+        neutralise_formulas(frame).to_csv(handle, index=False)

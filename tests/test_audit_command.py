@@ -45,7 +45,9 @@ def test_the_full_audit_writes_every_report_and_fails_the_gate_on_the_fixtures_d
     code, out = acme_audit
     assert code == 1
     assert {p.name for p in out.iterdir()} >= OUTPUTS
-    assert {p.name for p in (out / "duplicates").iterdir()} >= {"pairs.csv", "clusters.csv", "merge_plan.csv"}
+    duplicates = {p.name for p in (out / "duplicates").iterdir()}
+    assert duplicates >= {"pairs.csv", "clusters.csv", "merge_plan.csv"}
+    assert "findings.csv" not in duplicates, "duplicate findings belong in findings.csv only"
 
 
 def test_result_json_has_the_documented_shape_with_metrics_and_worklist_counts(acme_audit) -> None:

@@ -3,7 +3,9 @@ import stat
 
 import pytest
 
-from auditor.io import atomic_open, write_text
+import pandas as pd
+
+from auditor.io import atomic_open, write_csv, write_text
 
 
 def test_written_files_get_the_usual_permissions_not_mkstemps_0600(tmp_path):
@@ -24,3 +26,11 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
         raise RuntimeError("crash while writing")
     assert target.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["result.json"]
+
+
+def test_every_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
+    frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+48601234567", "Jan", None], "n": [1, 2, 3, 4]})
+    write_csv(frame, tmp_path / "out.csv")
+    back = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
+    assert back["name"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+48601234567", "Jan", ""]
+    assert back["n"].tolist() == ["1", "2", "3", "4"]

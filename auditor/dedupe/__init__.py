@@ -491,26 +491,22 @@ def load_entity(path: str | Path, entity: str, config: Any) -> Any:
     return export.tables[entity]
 
 
-def write_outputs(result: DedupeResult, out: str | Path) -> list[str]:
+def write_outputs(result: DedupeResult, out: str | Path, *, include_findings: bool = True) -> list[str]:
     """pairs.csv, clusters.csv, merge_plan.csv, findings.csv (and links.csv when there are links),
-    each written atomically. Returns the file names written."""
-    from auditor.io import atomic_open
+    each written atomically with formula cells neutralised (auditor.io.write_csv). Returns the
+    file names written. `include_findings=False` when the findings go to a findings.csv of their
+    own (the full audit's)."""
+    from auditor.io import write_csv
 
     out = Path(out)
-    written = []
-    frames = {
-        "pairs.csv": result.pairs,
-        "clusters.csv": result.clusters,
-        "merge_plan.csv": result.merge_plan,
-        "findings.csv": result.findings(),
-    }
+    frames = {"pairs.csv": result.pairs, "clusters.csv": result.clusters, "merge_plan.csv": result.merge_plan}
+    if include_findings:
+        frames["findings.csv"] = result.findings()
     if len(result.links) or not len(result.clusters):
         frames["links.csv"] = result.links
     for name, frame in frames.items():
-        with atomic_open(out / name, newline="") as handle:
-            frame.to_csv(handle, index=False)
-        written.append(name)
-    return written
+        write_csv(frame, out / name)
+    return list(frames)
 
 
 def summary_lines(result: DedupeResult) -> list[str]:

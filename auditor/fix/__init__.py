@@ -30,9 +30,8 @@ from auditor.dedupe import normalize
 from auditor.errors import ConfigError, InputError
 from auditor.fix import csv_patch, formats
 from auditor.fix.safe import cell_fixes, safe_mask
-from auditor.io import atomic_open
+from auditor.io import atomic_open, write_csv
 from auditor.model import ENTITIES
-from auditor.reports.findings_csv import neutralise_formulas
 from auditor.result import AuditResult
 
 __all__ = [
@@ -109,8 +108,7 @@ def apply_fixes(
             with atomic_open(target, "wb") as handle:
                 handle.write(Path(config.path).read_bytes())
             written.append(target)
-    with atomic_open(out / CHANGES_FILE, newline="") as handle:
-        neutralise_formulas(changes).to_csv(handle, index=False)
+    write_csv(changes, out / CHANGES_FILE)
     return FixReport(changes=changes, applied=apply, out=out, written=written, skipped=skipped)
 
 

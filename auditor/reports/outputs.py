@@ -29,5 +29,7 @@ def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = Fa
     if result.duplicates is not None:
         from auditor.dedupe import write_outputs
 
-        written += [f"duplicates/{name}" for name in write_outputs(result.duplicates, out / "duplicates")]
+        # its findings are in findings.csv already
+        names = write_outputs(result.duplicates, out / "duplicates", include_findings=False)
+        written += [f"duplicates/{name}" for name in names]
     return written
