@@ -5,16 +5,16 @@
 set -euo pipefail
 
 say() { echo "java.sh: $*" >&2; }
+die() { say "error: $*"; exit 1; }
+# shellcheck source=.ci/apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
 
 if command -v java >/dev/null 2>&1; then
     say "using $(java -version 2>&1 | head -n 1)"
     exit 0
 fi
-export DEBIAN_FRONTEND=noninteractive
 # slim images drop man pages, but the JRE's postinst links some into this directory
-mkdir -p /usr/share/man/man1
-apt-get update -qq || { say "error: apt-get update failed"; exit 1; }
-apt-get install -y -qq --no-install-recommends openjdk-17-jre-headless >/dev/null \
-    || { say "error: could not install openjdk-17-jre-headless"; exit 1; }
-command -v java >/dev/null 2>&1 || { say "error: java is still missing after the install"; exit 1; }
+mkdir -p /usr/share/man/man1 2>/dev/null || sudo -n mkdir -p /usr/share/man/man1 || true
+apt_install Java openjdk-17-jre-headless
+command -v java >/dev/null 2>&1 || die "java is still missing after the install"
 say "installed $(java -version 2>&1 | head -n 1)"

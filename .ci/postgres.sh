@@ -18,6 +18,8 @@ db=crm_audit
 
 say() { echo "postgres.sh: $*" >&2; }
 die() { say "error: $*"; exit 1; }
+# shellcheck source=.ci/apt-install.sh
+source "$(dirname "$0")/apt-install.sh"
 
 pg_bindir() {
     local found
@@ -30,17 +32,7 @@ pg_bindir() {
 }
 
 install_postgres() {
-    local sudo=()
-    if [[ $(id -u) -ne 0 ]]; then
-        command -v sudo >/dev/null 2>&1 || die "PostgreSQL is not installed and there is no root or sudo to install it"
-        sudo=(sudo -n)
-    fi
-    command -v apt-get >/dev/null 2>&1 || die "PostgreSQL is not installed and apt-get is not available"
-    say "installing PostgreSQL (apt-get install postgresql)"
-    export DEBIAN_FRONTEND=noninteractive
-    "${sudo[@]}" apt-get update -qq </dev/null >/dev/null || die "apt-get update failed"
-    "${sudo[@]}" apt-get install -y -qq --no-install-recommends postgresql </dev/null >/dev/null \
-        || die "apt-get install postgresql failed"
+    apt_install PostgreSQL postgresql
 }
 
 # Run a server binary as an unprivileged user: PostgreSQL refuses to run as root.
