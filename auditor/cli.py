@@ -11,13 +11,16 @@ import sys
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from auditor.errors import AuditorError
+
+if TYPE_CHECKING:
+    from auditor.config import AuditConfig
 
 app = typer.Typer(
     name="crm-audit",
@@ -71,6 +74,18 @@ def progress_reporter():
         yield report
 
 
+def gate_config(path: str, config: Path | None, fail_under: float | None, fail_on: FailOn | None) -> AuditConfig:
+    """The audit config of `path` (or --config) with the gate options of the command line on top."""
+    from auditor.pipeline import resolve_config
+
+    audit_config = resolve_config(path, config)
+    if fail_under is not None:
+        audit_config.gate.fail_under = fail_under
+    if fail_on is not None:
+        audit_config.gate.fail_on = fail_on.value
+    return audit_config
+
+
 @app.command()
 def check(
     path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)")],
@@ -98,16 +113,11 @@ def check(
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
     from auditor.engines import run_check
     from auditor.io import write_text
-    from auditor.pipeline import resolve_config
     from auditor.reports import findings_csv, json_report, junit, text
     from auditor.reports.mask import masking_enabled
 
     mask = masking_enabled(mask_pii)
-    audit_config = resolve_config(path, config)
-    if fail_under is not None:
-        audit_config.gate.fail_under = fail_under
-    if fail_on is not None:
-        audit_config.gate.fail_on = fail_on.value
+    audit_config = gate_config(path, config, fail_under, fail_on)
     with progress_reporter() as report:
         result = run_check(
             path,

@@ -1,9 +1,8 @@
 import os
 import stat
 
-import pytest
-
 import pandas as pd
+import pytest
 
 from auditor.io import atomic_open, write_csv, write_text
 

@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli import FailOn, OutputFormat, app, progress_reporter, stdout
+from auditor.cli import FailOn, OutputFormat, app, gate_config, progress_reporter, stdout
 
 
 @app.command()
@@ -46,16 +46,11 @@ def audit(
     """Run the full audit and write every report; exit 0 when the gate passes, 1 when it fails, 2 on bad input."""
     from auditor.history import track
     from auditor.pipeline import audit as run_audit
-    from auditor.pipeline import resolve_config
     from auditor.reports import audit_summary, text
     from auditor.reports.mask import masking_enabled
     from auditor.reports.outputs import write_audit_outputs
 
-    audit_config = resolve_config(path, config)
-    if fail_under is not None:
-        audit_config.gate.fail_under = fail_under
-    if fail_on is not None:
-        audit_config.gate.fail_on = fail_on.value
+    audit_config = gate_config(path, config, fail_under, fail_on)
     mask = masking_enabled(mask_pii)
     with progress_reporter() as report:
         result = run_audit(path, audit_config, period=period, extra_rules=rules or (), progress=report)

@@ -10,11 +10,11 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from auditor.metrics.render import FLAG_STYLE
 from auditor.reports.mask import mask_findings
 from auditor.result import AuditResult
 
 TOP_TASKS = 10
-FLAG_STYLE = {"HIGH": "green", "MEDIUM": "yellow", "LOW": "red", "UNRELIABLE": "bold red"}
 
 
 def render(result: AuditResult, console: Console, *, mask: bool = False) -> None:
