@@ -83,42 +83,217 @@ def run_checks_spark(
     *,
     as_of: pd.Timestamp,
     default_region: str = "US",
+    progress: Callable[[str, int, int], None] | None = None,
 ) -> CheckResult:
     """What `auditor.checks.engine.run_checks` returns for the same tables, computed on Spark."""
     templates = {name: t.spec.template() for name, t in tables.items()}
     # The rules on the empty tables: structural issues, skip reasons and the outcome order of the pandas engine.
     base = run_checks(templates, rules, as_of=as_of, default_region=default_region)
-    pk_cache: dict[str, object] = {}
-    frames = []
-    passes: list[_Pass] = []
     by_entity: dict[str, list[Rule]] = {}
     for rule in rules:
         by_entity.setdefault(rule.entity, []).append(rule)
     runnable = {o.rule_id for o in base.outcomes if o.status != "not_evaluated"}
-    for entity, entity_rules in by_entity.items():
-        if entity not in tables or tables[entity].count == 0:
-            continue
-        table, template = tables[entity], templates[entity]
-        mine = [r for r in entity_rules if r.id in runnable]
-        contexts = tuple(e for e in tables if e != entity)
+    todo = {
+        entity: [r for r in entity_rules if r.id in runnable]
+        for entity, entity_rules in by_entity.items()
+        if entity in tables and tables[entity].count > 0
+    }
+    keys = _KeyPlan(tables, templates)
+    row_passes: list[tuple[str, tuple[Rule, ...], list[_Join]]] = []
+    keyed_passes: list[tuple[str, Rule, str]] = []
+    for entity, mine in todo.items():
         row_rules = tuple(r for r in mine if r.kind not in _KEYED)
         if row_rules:
-            rows, lookups = _with_lookups(table, template, row_rules, tables, templates, pk_cache)
-            passes.append(_Pass(entity, row_rules, lookups, contexts))
-            frames.append(_check_pass(rows, table, passes[-1], len(passes) - 1, as_of, default_region))
+            row_passes.append((entity, row_rules, keys.lookups(entity, row_rules)))
         for rule in (r for r in mine if r.kind in _KEYED):
-            for field in (f for f in rule.fields if f in template.frame.columns):
+            for field in (f for f in rule.fields if f in templates[entity].frame.columns):
                 one = replace(rule, fields=(field,))
-                rows = _keyed(table, one, field)
-                passes.append(_Pass(entity, (one,), (), contexts))
-                frames.append(_check_pass(rows, table, passes[-1], len(passes) - 1, as_of, default_region))
-    if not frames:
+                keyed_passes.append((entity, one, keys.grouping(entity, one, field)))
+    if not row_passes and not keyed_passes:
         return base
-    union = frames[0]
-    for frame in frames[1:]:
-        union = union.unionAll(frame)
-    parts = [(r["pass"], pickle.loads(r["payload"])) for r in union.collect()]
+    keyed = keys.materialise(progress)
+    try:
+        frames, passes = [], []
+        for entity, row_rules, joins in row_passes:
+            rows, lookups = _joined(keyed[entity], joins, keyed, tables)
+            passes.append(_Pass(entity, row_rules, lookups, tuple(e for e in tables if e != entity)))
+            frames.append(_check_pass(rows, tables[entity], passes[-1], len(passes) - 1, as_of, default_region))
+        for entity, rule, column in keyed_passes:
+            passes.append(_Pass(entity, (rule,), (), tuple(e for e in tables if e != entity)))
+            frames.append(
+                _check_pass(_grouped(keyed[entity], column), tables[entity], passes[-1], len(passes) - 1, as_of,
+                            default_region)
+            )
+        union = frames[0]
+        for frame in frames[1:]:
+            union = union.unionAll(frame)
+        if progress:
+            progress("checking on spark", 0, 1)
+        parts = [(r["pass"], pickle.loads(r["payload"])) for r in union.collect()]
+    finally:
+        for rows in keyed.values():
+            rows.unpersist()
     return _combine(base, rules, passes, parts)
+
+
+# -- keys: every key a table's passes and joins need, computed in one typed pass ------------------------------
+
+
+@dataclass(frozen=True)
+class _Join:
+    """A left join that brings each row a value looked up in another table (see `_Lookup`)."""
+
+    key: str
+    """The key column of this table's rows."""
+    target: str
+    """The table looked in."""
+    target_key: str
+    """Its key column."""
+    value: str | None
+    """Its value column (None: the key itself, to test for existence)."""
+    lookup: _Lookup
+    aggregate_max: bool = False
+    """Reduce the target to the latest value per key first (staleness)."""
+
+
+class _KeyPlan:
+    """Collects, table by table, the key columns that the check passes and the joins between tables read,
+    so that each table is read and typed once to compute them all, then cached for every pass."""
+
+    def __init__(self, tables: Mapping[str, SparkTable], templates: Mapping[str, Table]) -> None:
+        self.tables = tables
+        self.templates = templates
+        self.columns: dict[str, dict[str, Callable[[Table], pd.Series]]] = {}
+
+    def _key(self, entity: str, name: str, key: Callable[[Table], pd.Series]) -> str:
+        self.columns.setdefault(entity, {}).setdefault(name, key)
+        return name
+
+    def grouping(self, entity: str, rule: Rule, field: str) -> str:
+        """The column a keyed pass hash-partitions on: the value (unique) or group (outlier) rows share."""
+        if rule.kind == "unique":
+            folded = not rule.params.get("case_sensitive", True)
+
+            def key(typed: Table) -> pd.Series:
+                values = typed.frame[field]
+                return as_text(values).str.strip().str.casefold() if folded else values
+
+            return self._key(entity, f"__u_{field}_{'folded' if folded else 'exact'}", key)
+        group_by = rule.params.get("group_by")
+
+        def group(typed: Table) -> pd.Series:
+            if group_by and group_by in typed.frame.columns:
+                return typed.frame[group_by].astype("object").fillna("")
+            return pd.Series("", index=typed.frame.index)
+
+        return self._key(entity, f"__g_{group_by or ''}", group)
+
+    def lookups(self, entity: str, rules: Sequence[Rule]) -> list[_Join]:
+        """Per foreign-key field, a join with the referenced ids; per staleness key, one with the latest
+        activity time of the record."""
+        model = ENTITIES[entity]
+        template = self.templates[entity]
+        joins: list[_Join] = []
+        for rule in rules:
+            if rule.kind == "foreign_key":
+                for field in (f for f in rule.fields if f in template.frame.columns):
+                    target = rule.params.get("references") or (
+                        model.field(field).references if model.has_field(field) else None
+                    )
+                    if target is None or target not in self.tables:
+                        continue
+                    if target == entity:
+                        raise ConfigError(
+                            f"rule {rule.id}: the spark engine cannot check a table's references to itself"
+                        )
+                    pk = ENTITIES[target].primary_key
+                    if pk not in self.templates[target].frame.columns:
+                        continue
+                    n = len(joins)
+                    joins.append(
+                        _Join(
+                            self._key(entity, f"__v_{field}", _column(field)),
+                            target,
+                            self._key(target, f"__v_{pk}", _column(pk)),
+                            None,
+                            _Lookup(f"__fkm{n}", target, pk),
+                        )
+                    )
+            elif rule.kind == "staleness":
+                key = rule.params.get("activity_key")
+                activities = self.templates.get(ACTIVITIES)
+                if not key or activities is None or model.primary_key not in template.frame.columns:
+                    continue
+                if key not in activities.frame.columns or "occurred_at" not in activities.frame.columns:
+                    continue
+                n = len(joins)
+                self._key(ACTIVITIES, "__t", _encoded_times)
+                own = self._key(entity, f"__v_{model.primary_key}", _column(model.primary_key))
+                joins.append(
+                    _Join(
+                        own,
+                        ACTIVITIES,
+                        self._key(ACTIVITIES, f"__v_{key}", _column(key)),
+                        "__t",
+                        _Lookup(own, ACTIVITIES, key, time_column=f"__st{n}"),
+                        aggregate_max=True,
+                    )
+                )
+        return joins
+
+    def materialise(self, progress: Callable[[str, int, int], None] | None = None) -> dict[str, object]:
+        """Each table's rows with its key columns, cached (memory, spilling to disk) for all its passes."""
+        from pyspark import StorageLevel
+
+        keyed: dict[str, object] = {}
+        names = list(self.tables)
+        for step, entity in enumerate(names):
+            table = self.tables[entity]
+            if progress:
+                progress(f"typing {entity} on spark", step, len(names))
+            columns = self.columns.get(entity)
+            # a table without keys is read by one pass only: nothing to cache
+            keyed[entity] = (
+                _add_columns(table.rows, table, columns).persist(StorageLevel.MEMORY_AND_DISK)
+                if columns
+                else table.rows
+            )
+        # one action per table: the passes below then read the cache instead of each re-reading the files
+        for entity in names:
+            if entity in self.columns:
+                keyed[entity].count()
+        return keyed
+
+
+BROADCAST_ROWS = 2_000_000
+"""Look-up tables up to this many rows (ids of accounts, latest activity per record) are sent whole to
+every task instead of shuffling the checked table's full rows to meet them."""
+
+
+def _joined(rows, joins: Sequence[_Join], keyed: Mapping[str, object], tables: Mapping[str, SparkTable]):
+    from pyspark.sql import functions as F
+
+    for join in joins:
+        found = keyed[join.target].where(F.col(join.target_key).isNotNull())
+        if join.aggregate_max:
+            found = found.where(F.col(join.value).isNotNull()).groupBy(join.target_key).agg(F.max(join.value))
+        else:
+            found = found.select(join.target_key).distinct()
+        value = join.lookup.time_column or join.lookup.column
+        right = found.toDF("__k", value) if join.aggregate_max else found.toDF("__k").withColumn(value, F.col("__k"))
+        if tables[join.target].count <= BROADCAST_ROWS:
+            right = F.broadcast(right)
+        rows = rows.join(right, rows[join.key] == right["__k"], "left").drop("__k")
+    return rows, tuple(j.lookup for j in joins)
+
+
+def _grouped(rows, column: str):
+    """The rows hash-partitioned by `column`, so that every row sharing a value or group meets in one partition."""
+    from pyspark.sql import functions as F
+
+    # a missing value shares nothing with any row: spread those rows instead of piling them in one partition
+    spread = F.coalesce(F.col(column), F.concat(F.lit("\0"), F.col(POS).cast("string")))
+    return rows.repartition(F.xxhash64(spread))
 
 
 # -- keys, computed by the pandas code on typed partitions ---------------------------------------------
@@ -148,105 +323,6 @@ def _text(values: pd.Series) -> pd.Series:
 
 def _column(name: str) -> Callable[[Table], pd.Series]:
     return lambda typed: typed.frame[name]
-
-
-def _keyed(table: SparkTable, rule: Rule, field: str):
-    """The table hash-partitioned by the value (unique) or group (outlier) the rule compares rows within."""
-    from pyspark.sql import functions as F
-
-    if rule.kind == "unique":
-        folded = not rule.params.get("case_sensitive", True)
-
-        def key(typed: Table) -> pd.Series:
-            values = typed.frame[field]
-            return as_text(values).str.strip().str.casefold() if folded else values
-
-    else:
-        group_by = rule.params.get("group_by")
-
-        def key(typed: Table) -> pd.Series:
-            if group_by and group_by in typed.frame.columns:
-                return typed.frame[group_by].astype("object").fillna("")
-            return pd.Series("", index=typed.frame.index)
-
-    rows = _add_columns(table.rows, table, {"__key": key})
-    # a missing value shares nothing with any row: spread those rows instead of piling them in one partition
-    spread = F.coalesce(F.col("__key"), F.concat(F.lit("\0"), F.col(POS).cast("string")))
-    return rows.repartition(F.xxhash64(spread)).drop("__key")
-
-
-def _with_lookups(
-    table: SparkTable,
-    template: Table,
-    rules: Sequence[Rule],
-    tables: Mapping[str, SparkTable],
-    templates: Mapping[str, Table],
-    pk_cache: dict[str, object],
-):
-    """The rows with, per foreign-key field, the matching id of the referenced table, and per staleness
-    key, the latest activity time of the record."""
-
-    entity = ENTITIES[table.entity]
-    keys: dict[str, Callable[[Table], pd.Series]] = {}
-    joins: list[tuple[str, object, str]] = []
-    lookups: list[_Lookup] = []
-    for rule in rules:
-        if rule.kind == "foreign_key":
-            for field in (f for f in rule.fields if f in template.frame.columns):
-                target = rule.params.get("references") or (
-                    entity.field(field).references if entity.has_field(field) else None
-                )
-                if target is None or target not in tables:
-                    continue
-                if target == table.entity:
-                    raise ConfigError(f"rule {rule.id}: the spark engine cannot check a table's references to itself")
-                pk = ENTITIES[target].primary_key
-                if pk not in templates[target].frame.columns:
-                    continue
-                n = len(lookups)
-                keys[f"__fk{n}"] = _column(field)
-                joins.append((f"__fk{n}", _ids(tables[target], pk, pk_cache), f"__fkm{n}"))
-                lookups.append(_Lookup(f"__fkm{n}", target, pk))
-        elif rule.kind == "staleness":
-            key = rule.params.get("activity_key")
-            activities = templates.get(ACTIVITIES)
-            if not key or activities is None or entity.primary_key not in template.frame.columns:
-                continue
-            if key not in activities.frame.columns or "occurred_at" not in activities.frame.columns:
-                continue
-            n = len(lookups)
-            keys[_SELF] = _column(entity.primary_key)
-            joins.append((_SELF, _latest(tables[ACTIVITIES], key), f"__st{n}"))
-            lookups.append(_Lookup(_SELF, ACTIVITIES, key, time_column=f"__st{n}"))
-    if not keys:
-        return table.rows, ()
-    rows = _add_columns(table.rows, table, keys)
-    for left, right, name in joins:
-        right = right.withColumnRenamed("__k", f"{name}_k").withColumnRenamed("__v", name)
-        rows = rows.join(right, rows[left] == right[f"{name}_k"], "left").drop(f"{name}_k")
-    return rows, tuple(lookups)
-
-
-def _ids(table: SparkTable, pk: str, cache: dict[str, object]):
-    """The distinct ids of a referenced table, as (__k, __v) with __v the id itself."""
-    from pyspark.sql import functions as F
-
-    if table.entity not in cache:
-        ids = _add_columns(table.rows, table, {"__k": _column(pk)}).select("__k").where(F.col("__k").isNotNull())
-        cache[table.entity] = ids.distinct().withColumn("__v", F.col("__k"))
-    return cache[table.entity]
-
-
-def _latest(activities: SparkTable, key: str):
-    """(__k: the record id in `key`, __v: its latest activity time, encoded so that string order is time order)."""
-    from pyspark.sql import functions as F
-
-    occurred = _add_columns(activities.rows, activities, {"__k": _column(key), "__t": _encoded_times})
-    return (
-        occurred.where(F.col("__k").isNotNull() & F.col("__t").isNotNull())
-        .groupBy("__k")
-        .agg(F.max("__t").alias("__v"))
-    )
 
 
 _SIGN = np.uint64(1 << 63)
