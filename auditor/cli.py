@@ -45,6 +45,11 @@ class FailOn(StrEnum):
     never = "never"
 
 
+# `check` and `audit` take the same engine options (validated by auditor.engines.validate)
+EngineOption = Annotated[str, typer.Option(help="where the audit runs: pandas (in-process) or spark")]
+SparkMasterOption = Annotated[str | None, typer.Option(help="Spark master URL (default local[*])")]
+
+
 def interactive() -> bool:
     """Progress bars only for a person at a terminal; CI logs stay quiet."""
     return stderr.is_terminal and not os.environ.get("CI")
@@ -107,8 +112,8 @@ def check(
         list[Path] | None,
         typer.Option("--ge-suite", help="Great Expectations suite JSON to run as part of the audit (repeatable)"),
     ] = None,
-    engine: Annotated[str, typer.Option(help="where the checks run: pandas (in-process) or spark")] = "pandas",
-    spark_master: Annotated[str | None, typer.Option(help="Spark master URL (default local[*])")] = None,
+    engine: EngineOption = "pandas",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
     from auditor.engines import run_check

@@ -189,17 +189,22 @@ def compute_metrics(
     settings: object | None = None,
     metric_ids: Sequence[str] | None = None,
     breakdowns: bool = True,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+    ids: Mapping[str, pd.Series] | None = None,
 ) -> list:
     """The metrics stage on an audit that already ran: the loaded tables, findings and clusters
-    of `result` (or `clusters` when given)."""
+    of `result` (or `clusters` when given). `frames` and `ids`: the typed frames and their record
+    ids per entity, when they are not `result.data` (the Spark engine passes only the columns the
+    metrics read, `auditor.engines.spark.metrics`)."""
     from auditor.metrics import MetricsSettings, evaluate_metrics
 
     if settings is None:
         settings = MetricsSettings.from_dict(config.metrics)
     if clusters is None and result.duplicates is not None and len(result.duplicates.clusters):
         clusters = result.duplicates.clusters
-    frames = {name: t.frame for name, t in result.data.items()}
-    ids = {name: record_ids(ENTITIES[name], t.frame, t.row_numbers) for name, t in result.data.items()}
+    if frames is None:
+        frames = {name: t.frame for name, t in result.data.items()}
+        ids = {name: record_ids(ENTITIES[name], t.frame, t.row_numbers) for name, t in result.data.items()}
     return evaluate_metrics(
         frames,
         result.findings,
@@ -223,13 +228,27 @@ def audit(
 ) -> AuditResult:
     """The full audit: checks, duplicates, scores, gate, then metrics and the cleanup worklist,
     all on one AuditResult (`result.metrics`, `result.worklist`)."""
-    from auditor.worklist import build_worklist
-
     config = config or resolve_config(path, None)
     result = check(path, config, extra_rules=extra_rules, progress=progress)
+    return finish_audit(result, config, period=period, progress=progress)
+
+
+def finish_audit(
+    result: AuditResult,
+    config: AuditConfig,
+    *,
+    period: str | None = None,
+    progress: Progress | None = None,
+    frames: Mapping[str, pd.DataFrame] | None = None,
+    ids: Mapping[str, pd.Series] | None = None,
+) -> AuditResult:
+    """What follows the checks in a full audit, whichever engine ran them: the metrics (on
+    `frames`/`ids` when given, see `compute_metrics`) and the worklist, set on `result`."""
+    from auditor.worklist import build_worklist
+
     if progress:
         progress("metrics", 0, 1)
-    result.metrics = compute_metrics(result, config, period=period)
+    result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids)
     if progress:
         progress("metrics", 1, 1)
     result.worklist = build_worklist(result)

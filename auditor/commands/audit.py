@@ -9,7 +9,16 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli import FailOn, OutputFormat, app, gate_config, progress_reporter, stdout
+from auditor.cli import (
+    EngineOption,
+    FailOn,
+    OutputFormat,
+    SparkMasterOption,
+    app,
+    gate_config,
+    progress_reporter,
+    stdout,
+)
 
 
 @app.command()
@@ -42,18 +51,29 @@ def audit(
         ),
     ] = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f", help="what to print")] = OutputFormat.text,
+    engine: EngineOption = "pandas",
+    spark_master: SparkMasterOption = None,
 ) -> None:
     """Run the full audit and write every report; exit 0 when the gate passes, 1 when it fails, 2 on bad input."""
+    from auditor.engines import run_audit, validate
     from auditor.history import track
-    from auditor.pipeline import audit as run_audit
     from auditor.reports import audit_summary, text
     from auditor.reports.mask import masking_enabled
     from auditor.reports.outputs import write_audit_outputs
 
+    validate(engine, spark_master)  # before reading the config: a usage error is reported first
     audit_config = gate_config(path, config, fail_under, fail_on)
     mask = masking_enabled(mask_pii)
     with progress_reporter() as report:
-        result = run_audit(path, audit_config, period=period, extra_rules=rules or (), progress=report)
+        result = run_audit(
+            path,
+            audit_config,
+            engine=engine,
+            master=spark_master,
+            period=period,
+            extra_rules=rules or (),
+            progress=report,
+        )
     if not no_history:
         track(result, history_url=history, fail_on_regression=fail_on_regression)
     written = write_audit_outputs(result, out, mask=mask)

@@ -4,8 +4,9 @@ Distributed: reading and typing the files, every rule check (per partition, keye
 for uniqueness, foreign keys, outliers and staleness), row counts. Collected to the driver: the
 findings (as the pandas engine holds them), and, when duplicate detection is on, the tables it reads
 (contacts, accounts, leads), on which the pandas duplicate detection runs as it does in-process.
-With `collect_tables=True` every table is collected into `result.data`, so that the metrics stage
-(`auditor.pipeline.compute_metrics`) runs on the driver exactly as after a pandas audit.
+The full audit (`audit`) then runs the metrics stage on the driver over only the columns the metrics
+read, projected on Spark (`auditor.engines.spark.metrics`); `collect_tables=True` brings every whole
+table to the driver instead.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from auditor.pipeline import Progress, finish_check
 from auditor.result import AuditResult
 from auditor.sources.table import Table
 
-__all__ = ["check", "collect_table", "spark_session"]
+__all__ = ["audit", "check", "collect_table", "spark_session"]
 
 DEDUPE_ENTITIES = ("contacts", "accounts", "leads")
 
@@ -39,9 +40,11 @@ def check(
     extra_rules: Sequence[str | Path] = (),
     progress: Progress | None = None,
     collect_tables: bool = False,
+    loaded: dict[str, SparkTable] | None = None,
 ) -> AuditResult:
     """Audit the CSV/Parquet export at `path` on Spark (`spark`, or a session on `master`, default local[*]).
-    `collect_tables`: bring every typed table to the driver (`result.data`), for the metrics stage."""
+    `collect_tables`: bring every typed table to the driver (`result.data`; the full audit does not
+    need it, see `audit`). `loaded`: filled with the tables as Spark holds them, for a later stage."""
     spark = spark or spark_session(master)
     started = pd.Timestamp.now(tz="UTC")
     clock = time.perf_counter()
@@ -49,6 +52,8 @@ def check(
     rules = load_rules(rule_paths, include_core=config.core_rules, extra_fields=config.extra_field_names)
     notes: list[str] = []
     tables = load_tables(spark, path, config.source_options(), notes)
+    if loaded is not None:
+        loaded.update(tables)
     if progress:
         progress("checking on spark", 0, 1)
     checked = run_checks_spark(tables, rules, as_of=config.as_of, default_region=config.default_region)
@@ -94,3 +99,30 @@ def _summary(table: SparkTable) -> dict:
         "values": [],
         "detection": template.detection.as_dict() if template.detection else {},
     }
+
+
+def audit(
+    path: str | Path,
+    config: AuditConfig,
+    *,
+    master: str | None = None,
+    spark=None,
+    period: str | None = None,
+    extra_rules: Sequence[str | Path] = (),
+    progress: Progress | None = None,
+) -> AuditResult:
+    """The full audit (`auditor.pipeline.audit`) on Spark: `check`, then the metrics on the columns
+    they read (collected from Spark, or taken from a table the checks already collected), then the
+    worklist, which reads the findings, clusters and metrics only."""
+    from auditor.engines.spark.metrics import metric_inputs
+    from auditor.metrics.evaluate import resolve_request
+    from auditor.pipeline import finish_audit
+
+    _, metrics = resolve_request(config.as_of, period, None)  # a bad --period fails before the checks
+    spark = spark or spark_session(master)
+    tables: dict[str, SparkTable] = {}
+    result = check(path, config, spark=spark, extra_rules=extra_rules, progress=progress, loaded=tables)
+    if progress:
+        progress("collecting the metrics' columns", 0, 1)
+    frames, ids = metric_inputs(tables, result.data, metrics)
+    return finish_audit(result, config, period=period, progress=progress, frames=frames, ids=ids)
