@@ -171,8 +171,13 @@ def test_the_driver_gets_the_metrics_columns_not_the_whole_tables(spark, config,
     from auditor.engines.spark.load import load_tables
     from auditor.engines.spark.metrics import metric_inputs
 
-    # nothing collected by the checks: every table's columns come from Spark
-    tables = load_tables(spark, ACME, config.source_options(), [])
+    # nothing collected by the checks: every table's columns come from Spark, from several partitions
+    # in shuffled order (each typed on its own), put back in export order on the driver
+    tables = {
+        name: replace(table, rows=table.rows.repartition(3))
+        for name, table in load_tables(spark, ACME, config.source_options(), []).items()
+    }
+    assert tables["contacts"].rows.rdd.getNumPartitions() == 3
     wanted = metric_columns(registry().values())
     frames, ids = metric_inputs(tables, {}, registry().values())
     assert set(frames) == set(checked.data)
