@@ -175,7 +175,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", type=int, nargs="+", default=[1_000_000, 10_000_000])
     parser.add_argument("--pandas-max", type=int, default=1_000_000, help="largest size the pandas engine runs")
-    parser.add_argument("--masters", nargs="+", default=["local[2]", "local[1]"], help="Spark masters to compare")
+    parser.add_argument(
+        "--masters", nargs="*", default=["local[2]", "local[1]"], help="Spark masters to compare (none: pandas only)"
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per (engine, size) up to 1M rows")
     parser.add_argument("--repeat-large", type=int, default=1, help="runs per (engine, size) above 1M rows")
     parser.add_argument("--memory", default="6g", help="Spark driver memory")

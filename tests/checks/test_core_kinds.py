@@ -82,6 +82,21 @@ def test_staleness_counts_created_at_as_a_touch() -> None:
     assert run("staleness", "contacts", frame, "updated_at", {"days": 90}) == [True, False]
 
 
+def test_staleness_reads_the_latest_activity_and_survives_records_without_any() -> None:
+    frame = pd.DataFrame(
+        {"contact_id": ["C1", "C2", None], "updated_at": pd.to_datetime(["2020-01-01", "2020-01-01", "2020-01-01"])}
+    )
+    activities = pd.DataFrame(
+        {"contact_id": ["C1", "C1", "C9"], "occurred_at": pd.to_datetime(["2026-10-01", "2019-01-01", "2026-10-01"])}
+    )
+    params = {"days": 90, "activity_key": "contact_id"}
+    assert run("staleness", "contacts", frame, "updated_at", params, activities=activities) == [True, False, False]
+    # none of these records has an activity (pandas' Series.map raised on the empty datetime look-up)
+    none = activities[activities["contact_id"] == "C9"]
+    assert run("staleness", "contacts", frame, "updated_at", params, activities=none) == [False, False, False]
+    assert run("staleness", "contacts", frame, "updated_at", params, activities=none.iloc[:0]) == [False] * 3
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), max_size=40),

@@ -26,7 +26,9 @@ def last_touch(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) 
     pk = ctx.entity.primary_key
     if key and activities is not None and key in activities.columns and pk in frame.columns:
         latest = activities.groupby(key, sort=False)["occurred_at"].max()
-        touches.append(frame[pk].map(latest))
+        # reindex, not map: Series.map with an empty datetime mapping raises (pandas casts it to float64),
+        # and a slice of the records (a Spark partition) can have no activity at all
+        touches.append(pd.Series(latest.reindex(frame[pk].to_numpy()).to_numpy(), index=frame.index))
     stacked = pd.concat([pd.to_datetime(t) for t in touches], axis=1)
     return stacked.max(axis=1)
 
