@@ -81,13 +81,15 @@ def finish_check(
     tables: list[dict],
     notes: list[str],
     progress: Progress | None = None,
+    duplicates: DedupeResult | None = None,
 ) -> AuditResult:
-    """What follows the checks, whichever engine ran them: duplicates on the tables in `data`,
-    scores over `counts` records per entity, the gate, and the result."""
+    """What follows the checks, whichever engine ran them: duplicates on the tables in `data` (or
+    `duplicates`, found by the engine itself), scores over `counts` records per entity, the gate,
+    and the result."""
     findings, outcomes = checked.findings, list(checked.outcomes)
-    duplicates = None
     if config.dedupe is not None:
-        duplicates = find_duplicates(data, config.dedupe, progress=progress)
+        if duplicates is None:
+            duplicates = find_duplicates(data, config.dedupe, progress=progress)
         found = duplicates.findings()
         if len(found):
             findings = pd.concat([findings, found], ignore_index=True)

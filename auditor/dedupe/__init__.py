@@ -47,6 +47,10 @@ class DedupeResult:
     records: dict[str, pd.DataFrame] = field(default_factory=dict)
     """Per entity: record_id, owner, file, row (to place findings)."""
     settings: DedupeSettings = field(default_factory=DedupeSettings)
+    member_rows: dict[str, Any] = field(default_factory=dict)
+    """Per entity, the typed Table of the records of the listed pairs, from an engine that holds no
+    whole table on the driver (Spark); empty from the pandas engine, whose tables are in hand. The
+    reports name a cluster's members from it."""
 
     @property
     def auto_merge_count(self) -> int:
@@ -242,7 +246,8 @@ def _ids(table) -> pd.Series:
     return pd.Series([f"row:{r}" for r in table.row_numbers], dtype=object)
 
 
-def _labels(settings: DedupeSettings, ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+def read_labels(settings: DedupeSettings) -> pd.DataFrame | None:
+    """The labelled pairs file of the settings (id_a, id_b, is_match), or None when there is none."""
     if not settings.labels:
         return None
     path = Path(settings.labels)
@@ -254,25 +259,50 @@ def _labels(settings: DedupeSettings, ids: pd.Series) -> tuple[np.ndarray, np.nd
     if missing:
         raise ConfigError(f"labelled pairs need columns id_a, id_b, is_match (missing {', '.join(sorted(missing))})",
                           file=str(path))
-    pos = pd.Series(np.arange(len(ids)), index=ids.to_numpy())
+    return frame
+
+
+def label_positions(frame: pd.DataFrame, pos: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(i, j, is_match) of the labelled pairs whose both ids are known; `pos`: record position by record
+    id (a repeated id speaks by its first record)."""
     pos = pos[~pos.index.duplicated()]
-    a, b = pos.reindex(frame["id_a"]).to_numpy(), pos.reindex(frame["id_b"]).to_numpy()
+    a, b = pos.reindex(frame["id_a"]).to_numpy(dtype=float), pos.reindex(frame["id_b"]).to_numpy(dtype=float)
     ok = ~(np.isnan(a) | np.isnan(b))
     y = frame["is_match"].str.strip().str.lower().isin(["1", "true", "yes", "y"]).to_numpy()
     return a[ok].astype(np.int64), b[ok].astype(np.int64), y[ok].astype(float)
 
 
+def _labels(settings: DedupeSettings, ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    frame = read_labels(settings)
+    if frame is None:
+        return None
+    return label_positions(frame, pd.Series(np.arange(len(ids)), index=ids.to_numpy()))
+
+
 def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
                                                                       dict[str, Any]]:
-    from auditor.dedupe.cluster import build_clusters, choose_masters, components, merge_plan
     from auditor.dedupe.features import prepare
-    from auditor.dedupe.scoring import score, score_pairs
+    from auditor.dedupe.scoring import score
 
     frame = table.frame.reset_index(drop=True)
     ids = _ids(table)
     prepared = prepare(frame, entity, settings.fields.get(entity), ids=ids, default_region=settings.default_region,
                        cannot_link_fields=settings.cannot_link_fields)
     scored = score(prepared, settings, labels=_labels(settings, ids))
+    return clusters_and_plan(entity, frame, ids, scored, settings, len(frame))
+
+
+def clusters_and_plan(entity: str, frame: pd.DataFrame, ids: pd.Series, scored, settings: DedupeSettings,
+                      records: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """Pairs, clusters, merge plan and stats of one scored table.
+
+    `frame`, `ids` and the pairs of `scored` may cover only some of the table's records (a distributed
+    engine passes the records of the listed pairs, with every listed pair): whatever this reads of a
+    pair below the listing threshold, `score_pairs` recomputes to the same value. `records`: the size
+    of the whole table."""
+    from auditor.dedupe.cluster import build_clusters, choose_masters, components, merge_plan
+    from auditor.dedupe.scoring import score_pairs
+
     n = len(frame)
     labels = build_clusters(
         n, scored.i, scored.j, scored.probability, scored.cannot, settings.review,
@@ -318,7 +348,7 @@ def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFr
     plan = merge_plan(frame, ids, labels, is_master, cluster_ids, settings.survivorship, exclude)
     plan.insert(0, "entity", entity)
     stats = {
-        "records": n,
+        "records": records,
         "blocking_keys": scored.stats.keys,
         "pairs_per_key": scored.stats.pairs_per_key,
         "candidate_pairs": scored.stats.candidate_pairs,
@@ -331,9 +361,24 @@ def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFr
         "deterministic_pairs": scored.model.deterministic_pairs,
         "clusters": int(clusters["cluster_id"].nunique()) if len(clusters) else 0,
         "duplicates": int((~clusters["is_master"]).sum()) if len(clusters) else 0,
-        "comparisons": [c.name for c in prepared.comparisons],
+        "comparisons": [c.name for c in scored.prepared.comparisons],
     }
     return pairs, clusters, plan, stats
+
+
+def link_frame(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:
+    """The columns both tables have (in the existing table's order), new rows first; a date column
+    on either side is read as dates on both."""
+    common = [c for c in old.columns if c in new.columns]
+    both = pd.concat([new[common], old[common]], ignore_index=True)
+    for column in common:
+        if pd.api.types.is_datetime64_any_dtype(old[column]) or pd.api.types.is_datetime64_any_dtype(new[column]):
+            both[column] = pd.to_datetime(both[column], errors="coerce", utc=True)
+    return both
+
+
+def link_fields(settings: DedupeSettings, new_entity: str, entity: str) -> dict[str, str]:
+    return {**settings.fields.get(new_entity, {}), **settings.fields.get(entity, {})}
 
 
 def _link_frames(new_table, existing_table, settings: DedupeSettings):
@@ -341,18 +386,13 @@ def _link_frames(new_table, existing_table, settings: DedupeSettings):
     from auditor.dedupe.scoring import score
 
     new, old = new_table.frame.reset_index(drop=True), existing_table.frame.reset_index(drop=True)
-    common = [c for c in old.columns if c in new.columns]
     entity = existing_table.entity
-    fields = {**settings.fields.get(new_table.entity, {}), **settings.fields.get(entity, {})}
-    both = pd.concat([new[common], old[common]], ignore_index=True)
-    for column in common:
-        if pd.api.types.is_datetime64_any_dtype(old[column]) or pd.api.types.is_datetime64_any_dtype(new[column]):
-            both[column] = pd.to_datetime(both[column], errors="coerce", utc=True)
+    both = link_frame(new, old)
     ids_new, ids_old = _ids(new_table), _ids(existing_table)
     ids = pd.concat([ids_new, ids_old], ignore_index=True)
     source = np.r_[np.zeros(len(new), dtype=np.int64), np.ones(len(old), dtype=np.int64)]
-    prepared = prepare(both, entity, fields, ids=ids, default_region=settings.default_region,
-                       cannot_link_fields=settings.cannot_link_fields)
+    prepared = prepare(both, entity, link_fields(settings, new_table.entity, entity), ids=ids,
+                       default_region=settings.default_region, cannot_link_fields=settings.cannot_link_fields)
     if not prepared.comparisons:
         raise InputError(f"{new_table.entity} and {entity} share no column that can be compared")
     scored = score(prepared, settings, source=source)
@@ -363,25 +403,34 @@ def _links(new_table, existing_table, settings: DedupeSettings, *, exclude: pd.S
            ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Best existing match per new record at or above the review threshold (plus all scored pairs)."""
     scored, ids, n_new = _link_frames(new_table, existing_table, settings)
+    return links_of(new_table.entity, existing_table.entity, scored, ids, settings, exclude=exclude,
+                    records=n_new, existing=len(ids) - n_new)
+
+
+def links_of(new_entity: str, entity: str, scored, ids: pd.Series, settings: DedupeSettings, *,
+             exclude: pd.Series | None, records: int, existing: int
+             ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """The links (and listed pairs) of scored linkage pairs; `ids` and the pairs may cover only the
+    records of the listed pairs (`records`, `existing`: the sizes of the two tables)."""
     id_arr = ids.to_numpy(dtype=object)
     keep = scored.probability >= min(KEEP_PAIRS_ABOVE, settings.review)
-    pairs = _pairs_frame(new_table.entity, scored, id_arr, id_arr, settings, keep)
+    pairs = _pairs_frame(new_entity, scored, id_arr, id_arr, settings, keep)
     if exclude is not None and len(pairs):
         known = set(zip(exclude.index.astype(str), exclude.astype(str), strict=True))
         pairs = pairs[[(a, b) not in known for a, b in zip(pairs["id_a"], pairs["id_b"], strict=True)]]
     best = pairs[pairs["band"] != "distinct"].drop_duplicates("id_a")
     links = pd.DataFrame({
-        "entity": new_table.entity,
+        "entity": new_entity,
         "record_id": best["id_a"].to_numpy(),
-        "other_entity": existing_table.entity,
+        "other_entity": entity,
         "other_id": best["id_b"].to_numpy(),
         "match_probability": best["match_probability"].to_numpy(),
         "band": best["band"].to_numpy(),
         "evidence": best["evidence"].to_numpy(),
     })
     stats = {
-        "records": n_new,
-        "existing_records": len(id_arr) - n_new,
+        "records": records,
+        "existing_records": existing,
         "blocking_keys": scored.stats.keys,
         "candidate_pairs": scored.stats.candidate_pairs,
         "possible_pairs": scored.stats.possible_pairs,
@@ -392,6 +441,14 @@ def _links(new_table, existing_table, settings: DedupeSettings, *, exclude: pd.S
         "linked": len(links),
     }
     return pairs, links, stats
+
+
+def converted_contacts(leads) -> pd.Series | None:
+    """Contact id by lead id of converted leads: a lead matching the contact it became is no duplicate."""
+    if "converted_contact_id" not in leads.frame.columns:
+        return None
+    conv = leads.frame["converted_contact_id"]
+    return pd.Series(conv.to_numpy(), index=_ids(leads).to_numpy())[conv.notna().to_numpy()]
 
 
 def find_duplicates(
@@ -421,11 +478,7 @@ def find_duplicates(
         if progress:
             progress("dedupe leads~contacts", len(todo), total)
         leads = tables["leads"]
-        exclude = None
-        if "converted_contact_id" in leads.frame.columns:
-            conv = leads.frame["converted_contact_id"]
-            exclude = pd.Series(conv.to_numpy(), index=_ids(leads).to_numpy())[conv.notna().to_numpy()]
-        _, links, s = _links(leads, tables["contacts"], settings, exclude=exclude)
+        _, links, s = _links(leads, tables["contacts"], settings, exclude=converted_contacts(leads))
         stats["leads~contacts"] = s
     if progress:
         progress("dedupe done", total, total)

@@ -35,9 +35,10 @@ class BlockingStats:
         return 1.0 - self.candidate_pairs / self.possible_pairs if self.possible_pairs else 0.0
 
 
-def _part_codes(features: pd.DataFrame, part: str, cache: dict) -> tuple[list[np.ndarray], int] | None:
+def _part_codes(features: pd.DataFrame, part: str, cache: dict
+                ) -> tuple[list[np.ndarray], int, pd.api.extensions.ExtensionArray | np.ndarray] | None:
     """Integer codes (-1 = missing) of one key part, one array per feature column it stands for
-    (several for `phone`), over one shared vocabulary; and the vocabulary's size."""
+    (several for `phone`), over one shared vocabulary; the vocabulary's size and its values."""
     if part in cache:
         return cache[part]
     name, _, width = part.partition(":")
@@ -54,45 +55,74 @@ def _part_codes(features: pd.DataFrame, part: str, cache: dict) -> tuple[list[np
     size = len(uniques)
     if width:
         cut = nz.strings(pd.Series(uniques)).str.slice(0, int(width))
-        remap, cut_uniques = pd.factorize(cut, use_na_sentinel=True)
+        remap, uniques = pd.factorize(cut, use_na_sentinel=True)
         remap = np.append(remap.astype(np.int64), -1)
         codes = remap[codes]
-        size = len(cut_uniques)
+        size = len(uniques)
     n = len(features)
-    out = ([codes[k * n:(k + 1) * n] for k in range(len(cols))], max(size, 1))
+    out = ([codes[k * n:(k + 1) * n] for k in range(len(cols))], max(size, 1), uniques)
     cache[part] = out
     return out
 
 
-def _key_values(features: pd.DataFrame, key: Sequence[str], cache: dict | None = None
-                ) -> tuple[np.ndarray, np.ndarray] | None:
-    """(record positions, integer key code) for one key; several rows per record for multi-valued
-    parts (phone). Records with any part missing are left out."""
+@dataclass
+class KeyRows:
+    """The rows of one blocking key: a record with several values of a part (phone) has several rows.
+
+    Rows come in the order the blocks are walked in (variant by variant, records in order within
+    each), which is the tie order of sorted neighbourhood inside an oversized block."""
+
+    records: np.ndarray
+    variant: np.ndarray
+    """which combination of the parts' columns the row takes (0 unless a part is multi-valued)"""
+    parts: list[np.ndarray]
+    """per key part, the row's code into that part's vocabulary"""
+    sizes: list[int]
+    vocabularies: list
+
+    def codes(self) -> np.ndarray:
+        """One integer per distinct key value, compacted part by part so that it never overflows."""
+        code = np.zeros(len(self.records), dtype=np.int64)
+        for part, size in zip(self.parts, self.sizes, strict=True):
+            code = pd.factorize(code * size + part)[0].astype(np.int64)
+        return code
+
+    def texts(self, separator: str = "\x1f") -> pd.Series:
+        """The key value as text (parts joined by `separator`): comparable across separately prepared
+        slices of a table, where the integer codes are not."""
+        out = None
+        for part, vocabulary in zip(self.parts, self.vocabularies, strict=True):
+            values = nz.strings(pd.Series(vocabulary)).take(part).reset_index(drop=True)
+            out = values if out is None else out + separator + values
+        return out if out is not None else pd.Series("", index=range(len(self.records)), dtype=nz.STRING)
+
+
+def key_rows(features: pd.DataFrame, key: Sequence[str], cache: dict | None = None) -> KeyRows | None:
+    """The rows of one key; records with any part missing are left out. None when a part's feature
+    does not exist in this table."""
     cache = {} if cache is None else cache
-    parts = []
+    coded = []
     for part in key:
-        coded = _part_codes(features, part, cache)
-        if coded is None:
+        c = _part_codes(features, part, cache)
+        if c is None:
             return None
-        parts.append(coded)
+        coded.append(c)
     n = len(features)
     pos_list = [np.arange(n, dtype=np.int64)]
-    code_list = [np.zeros(n, dtype=np.int64)]
-    for columns, size in parts:
-        next_pos, next_code = [], []
-        for pos, code in zip(pos_list, code_list, strict=True):
+    part_list: list[list[np.ndarray]] = [[]]
+    for columns, _, _ in coded:
+        next_pos, next_parts = [], []
+        for pos, parts in zip(pos_list, part_list, strict=True):
             for column in columns:
                 value = column[pos]
                 ok = value >= 0
                 next_pos.append(pos[ok])
-                next_code.append(code[ok] * size + value[ok])
-        # compact the combined codes jointly (same key value -> same code) so that they never overflow
-        lengths = [len(c) for c in next_code]
-        inverse = pd.factorize(np.concatenate(next_code))[0].astype(np.int64)
-        bounds = np.cumsum([0, *lengths])
-        pos_list = next_pos
-        code_list = [inverse[bounds[k]:bounds[k + 1]] for k in range(len(lengths))]
-    return np.concatenate(pos_list), np.concatenate(code_list)
+                next_parts.append([p[ok] for p in parts] + [value[ok]])
+        pos_list, part_list = next_pos, next_parts
+    variant = np.repeat(np.arange(len(pos_list), dtype=np.int64), [len(p) for p in pos_list])
+    parts = [np.concatenate([p[k] for p in part_list]) for k in range(len(coded))]
+    return KeyRows(np.concatenate(pos_list), variant, parts, [size for _, size, _ in coded],
+                   [uniques for _, _, uniques in coded])
 
 
 def block_pairs(
@@ -173,12 +203,12 @@ def candidate_pairs(
     cache: dict = {}
     for key in keys:
         label = "+".join(key)
-        values = _key_values(features, key, cache)
-        if values is None:
+        rows = key_rows(features, key, cache)
+        if rows is None:
             continue
         usable += 1
         stats.keys.append(label)
-        records, codes = values
+        records, codes = rows.records, rows.codes()
         a, b, oversized = block_pairs(records, codes, order[records], max_block, window)
         if source is not None:
             cross = source[a] != source[b]

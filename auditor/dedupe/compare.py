@@ -10,6 +10,7 @@ pair carries its per-field evidence and the Fellegi-Sunter model can weigh each 
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import numpy as np
@@ -96,7 +97,11 @@ def _cut(sim: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:
 class Comparator:
     """Compares pairs of records of one prepared table (or of two, concatenated, for linkage)."""
 
-    def __init__(self, prepared: Prepared, *, shared_phone_limit: int = 3) -> None:
+    def __init__(self, prepared: Prepared, *, shared_phone_limit: int = 3,
+                 shared_phones: Collection[str] | None = None) -> None:
+        """`shared_phones`: the numbers held by `shared_phone_limit` or more records, when the
+        records compared are a slice of the table (the count is over the whole table); by default
+        they are counted on `prepared`."""
         self.prepared = prepared
         self.comparisons = prepared.comparisons
         f = prepared.features
@@ -113,9 +118,13 @@ class Comparator:
                 self.coded[col] = _encode([f[col]])[0]
         self.role = {col: f[col].to_numpy(dtype=bool) for col in f.columns if col.endswith("_role")}
         self.shared_phone_limit = shared_phone_limit
-        self.phone_count: np.ndarray | None = None
+        self.phone_common: np.ndarray | None = None
+        """bool per phone code (and False for the missing code -1): a shared number (switchboard)"""
         phone_cols = [col for c in self.comparisons if c.kind == "phone" for col in c.columns]
-        if phone_cols:
+        if phone_cols and shared_phones is not None:
+            uniques = pd.Series(self.coded[phone_cols[0]].uniques, dtype=object)
+            self.phone_common = np.append(uniques.isin(set(shared_phones)).to_numpy(dtype=bool), False)
+        elif phone_cols:
             vocab = len(self.coded[phone_cols[0]].uniques)
             per_record = np.stack([self.coded[col].codes for col in phone_cols], axis=1)
             counts = np.zeros(vocab + 1, dtype=np.int64)
@@ -126,7 +135,7 @@ class Comparator:
                 for m in range(k):
                     dup |= per_record[:, m] == codes
                 np.add.at(counts, codes[(codes >= 0) & ~dup], 1)
-            self.phone_count = counts
+            self.phone_common = counts >= shared_phone_limit
         self.free_domain = None
         if "email_domain" in self.coded:
             dom = self.coded["email_domain"]
@@ -276,7 +285,7 @@ class Comparator:
         has_b = np.zeros(len(i), dtype=bool)
         personal = np.zeros(len(i), dtype=bool)
         shared = np.zeros(len(i), dtype=bool)
-        counts = self.phone_count
+        common_code = self.phone_common
         for x in c.columns:
             ca = self.coded[x].codes[i]
             has_a |= ca >= 0
@@ -284,7 +293,7 @@ class Comparator:
             for y in c.columns:
                 cb = self.coded[y].codes[j]
                 eq = (ca >= 0) & (ca == cb)
-                common = counts[ca] >= self.shared_phone_limit
+                common = common_code[ca]
                 personal |= eq & ~common
                 shared |= eq & common
         lv = np.where(personal, 2, np.where(shared, 1, 0)).astype(np.int8)

@@ -45,9 +45,14 @@ def blocking_keys(prepared: Prepared, settings: DedupeSettings) -> list[list[str
     return keys
 
 
+ORDER_PARTS = ("last", "first", "company", "email", "postal_code")
+"""The features an oversized block is sorted by (those a table has), in this order."""
+
+
 def _order(features: pd.DataFrame) -> np.ndarray:
-    """Secondary sort key for sorted neighbourhood inside oversized blocks."""
-    parts = [c for c in ("last", "first", "company", "email", "postal_code") if c in features.columns]
+    """Secondary sort key for sorted neighbourhood inside oversized blocks: the dense rank of the
+    tuple of ORDER_PARTS, so that it orders any subset of the records as it orders the whole table."""
+    parts = [c for c in ORDER_PARTS if c in features.columns]
     if not parts:
         return np.arange(len(features))
     # dense rank of the tuple of parts (missing first), from per-column sorted codes
@@ -86,6 +91,65 @@ def _random_pairs(
     return a[keep], b[keep]
 
 
+def random_pairs(n: int, settings: DedupeSettings, source: np.ndarray | None = None
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """The record pairs whose levels start u (non-match level shares): drawn with the settings' seed, so
+    that every engine compares the very same pairs."""
+    return _random_pairs(n, settings.u_sample, np.random.default_rng(settings.seed), source)
+
+
+def u_start(levels: np.ndarray, n_levels: list[int], counts: np.ndarray | None = None) -> list[np.ndarray]:
+    """Starting u per comparison from the levels of the random pairs (`counts`: multiplicity per row)."""
+    return [c + 1.0 for c in fs.level_counts(levels, n_levels, counts)]
+
+
+def fit_model(
+    prepared: Prepared,
+    pats: np.ndarray,
+    counts: np.ndarray,
+    u_begin: list[np.ndarray],
+    settings: DedupeSettings,
+    *,
+    labelled: np.ndarray | None = None,
+    labels: np.ndarray | None = None,
+) -> fs.Model:
+    """EM over the distinct comparison vectors of the candidate pairs and their counts (all an engine
+    has to gather from its partitions), with the prior set by the deterministic rules."""
+    n_levels = [len(c.labels) for c in prepared.comparisons]
+    # The share of matches among the candidate pairs comes from deterministic rules, not from EM:
+    # left free, EM on large data (many people sharing a common name) converges to a degenerate
+    # model that calls most same-name pairs matches (synth100k: prior 0.58, city "different" +9 bits).
+    n_det = int(counts[deterministic_matches(prepared, pats)].sum()) if len(pats) else 0
+    n_pairs = int(counts.sum())
+    prior_fixed = n_det >= DETERMINISTIC_MIN_PAIRS
+    prior = float(np.clip(n_det / DETERMINISTIC_RECALL / max(n_pairs, 1), 1e-6, 0.5)) if prior_fixed else 0.05
+    model = fs.fit(pats, counts, n_levels, u_begin, labelled=labelled, labels=labels,
+                   max_iterations=settings.max_iterations, prior=prior, fix_prior=prior_fixed)
+    model.deterministic_pairs = n_det
+    return model
+
+
+def pair_weights(model: fs.Model, pats: np.ndarray, pattern_index: np.ndarray, cannot: np.ndarray,
+                 penalty: float) -> tuple[np.ndarray, np.ndarray]:
+    """Match weight and probability of pairs given as rows of the distinct patterns `pats`."""
+    weight = fs.match_weight(model, pats)[pattern_index] if len(pattern_index) else np.empty(0)
+    weight = weight - penalty * (cannot != 0)
+    return weight, fs.probability(weight)
+
+
+def order_and_blocking(prepared: Prepared, settings: DedupeSettings, source: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray, BlockingStats]:
+    features = prepared.features
+    return candidate_pairs(
+        features,
+        blocking_keys(prepared, settings),
+        max_block=settings.max_block_size,
+        window=settings.window,
+        order=_order(features),
+        source=source,
+    )
+
+
 def score(
     prepared: Prepared,
     settings: DedupeSettings,
@@ -94,41 +158,20 @@ def score(
     labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Scored:
     """Candidate pairs with levels, match weights and probabilities. `labels` = (i, j, is_match)."""
-    features = prepared.features
     comparator = Comparator(prepared, shared_phone_limit=settings.shared_phone_limit)
-    i, j, stats = candidate_pairs(
-        features,
-        blocking_keys(prepared, settings),
-        max_block=settings.max_block_size,
-        window=settings.window,
-        order=_order(features),
-        source=source,
-    )
+    i, j, stats = order_and_blocking(prepared, settings, source)
     levels, cannot = comparator.levels(i, j)
     n_levels = [len(c.labels) for c in prepared.comparisons]
-    rng = np.random.default_rng(settings.seed)
-    ra, rb = _random_pairs(len(features), settings.u_sample, rng, source)
+    ra, rb = random_pairs(len(prepared.features), settings, source)
     rand = comparator.compare(ra, rb).levels if len(ra) else np.empty((0, len(n_levels)), np.int8)
-    u_start = [c + 1.0 for c in fs.level_counts(rand, n_levels)]
     pats, inverse, counts = fs.patterns(levels)
     lab_levels = lab_y = None
     if labels is not None and len(labels[0]):
         lab_levels = comparator.compare(labels[0], labels[1]).levels
         lab_y = labels[2]
-    # The share of matches among the candidate pairs comes from deterministic rules, not from EM:
-    # left free, EM on large data (many people sharing a common name) converges to a degenerate
-    # model that calls most same-name pairs matches (synth100k: prior 0.58, city "different" +9 bits).
-    det = deterministic_matches(prepared, levels)
-    n_det = int(det.sum())
-    prior_fixed = n_det >= DETERMINISTIC_MIN_PAIRS
-    prior = float(np.clip(n_det / DETERMINISTIC_RECALL / max(len(i), 1), 1e-6, 0.5)) if prior_fixed else 0.05
-    model = fs.fit(pats, counts, n_levels, u_start, labelled=lab_levels, labels=lab_y,
-                   max_iterations=settings.max_iterations, prior=prior, fix_prior=prior_fixed)
-    model.deterministic_pairs = n_det
-    weight = fs.match_weight(model, pats)[inverse] if len(i) else np.empty(0)
-    weight = weight - settings.penalty * (cannot != 0)
-    return Scored(prepared, comparator, i, j, levels, cannot, weight, fs.probability(weight), model, stats, inverse,
-                  pats)
+    model = fit_model(prepared, pats, counts, u_start(rand, n_levels), settings, labelled=lab_levels, labels=lab_y)
+    weight, probability = pair_weights(model, pats, inverse, cannot, settings.penalty)
+    return Scored(prepared, comparator, i, j, levels, cannot, weight, probability, model, stats, inverse, pats)
 
 
 DETERMINISTIC_MIN_PAIRS = 20

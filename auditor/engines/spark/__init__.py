@@ -2,8 +2,8 @@
 
 Distributed: reading and typing the files, every rule check (per partition, keyed joins and shuffles
 for uniqueness, foreign keys, outliers and staleness), row counts. Collected to the driver: the
-findings (as the pandas engine holds them), and, when duplicate detection is on, the tables it reads
-(contacts, accounts, leads), on which the pandas duplicate detection runs as it does in-process.
+findings (as the pandas engine holds them). Duplicate detection runs on Spark too
+(`auditor.engines.spark.dedupe`): only the listed pairs and their records come back to the driver.
 The full audit (`audit`) then runs the metrics stage on the driver over only the columns the metrics
 read, projected on Spark (`auditor.engines.spark.metrics`); `collect_tables=True` brings every whole
 table to the driver instead.
@@ -20,6 +20,7 @@ import pandas as pd
 from auditor.checks.packs import load_rules
 from auditor.config import AuditConfig
 from auditor.engines.spark.checks import run_checks_spark
+from auditor.engines.spark.dedupe import find_duplicates_spark
 from auditor.engines.spark.load import POS, SparkTable, load_tables
 from auditor.engines.spark.session import spark_session
 from auditor.pipeline import Progress, finish_check
@@ -57,7 +58,10 @@ def check(
     if progress:
         progress("checking on spark", 0, 1)
     checked = run_checks_spark(tables, rules, as_of=config.as_of, default_region=config.default_region)
-    wanted = list(tables) if collect_tables else [e for e in DEDUPE_ENTITIES if config.dedupe is not None]
+    duplicates = None
+    if config.dedupe is not None:
+        duplicates = find_duplicates_spark(tables, config.dedupe, entities=DEDUPE_ENTITIES, progress=progress)
+    wanted = list(tables) if collect_tables else []
     if progress and wanted:
         progress("collecting tables to the driver", 0, 1)
     data: dict[str, Table] = {e: collect_table(tables[e]) for e in wanted if e in tables}
@@ -73,6 +77,7 @@ def check(
         tables=[_summary(t) for t in tables.values()],
         notes=notes,
         progress=progress,
+        duplicates=duplicates,
     )
 
 
