@@ -94,6 +94,8 @@ def run_once(engine: str, path: Path, master: str | None, memory: str) -> dict:
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed with exit code {child.returncode}")
     result = json.loads(out.strip().splitlines()[-1])
+    if result["errors"]:
+        raise SystemExit(f"{engine} on {path}: rules failed to run: {', '.join(result['errors'])}")
     result["process_seconds"] = round(time.perf_counter() - started, 1)
     result["peak_rss_mb"] = round(peak / 1024, 0)
     result["cpu_s"] = round(cpu, 1)
@@ -165,7 +167,9 @@ def child(engine: str, path: str, master: str, memory: str) -> None:
     result = run_check(path, config, engine=engine, master=master or None)
     seconds = time.perf_counter() - clock
     rows = sum(t["rows"] for t in result.tables)
-    print(json.dumps({"seconds": round(seconds, 1), "findings": len(result.findings), "rows": rows}))
+    # a rule that failed to run has no findings: a count that looks fine would hide it
+    errors = [o.rule_id for o in result.outcomes if o.status == "error"]
+    print(json.dumps({"seconds": round(seconds, 1), "findings": len(result.findings), "rows": rows, "errors": errors}))
 
 
 # -- the benchmark ---------------------------------------------------------------------------------------
@@ -195,8 +199,12 @@ def main() -> None:
         # one executor count beside the other only where the run is short enough to repeat
         runs += [("spark", m) for m in (args.masters if size <= BASE_ROWS else args.masters[:1])]
         baseline = None
+        findings: set[int] = set()
         for engine, master in runs:
             measured = [run_once(engine, path, master, args.memory) for _ in range(repeat)]
+            findings.update(m["findings"] for m in measured)
+            if len(findings) > 1:
+                raise SystemExit(f"{size:,} rows: the runs disagree on the number of findings: {sorted(findings)}")
             seconds = statistics.median(m["seconds"] for m in measured)
             baseline = baseline or seconds
             row = {
