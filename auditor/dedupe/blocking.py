@@ -35,17 +35,43 @@ class BlockingStats:
         return 1.0 - self.candidate_pairs / self.possible_pairs if self.possible_pairs else 0.0
 
 
+def _part_columns(columns: Sequence[str], part: str) -> list[str]:
+    """The feature columns a key part reads (`phone`: every phone column; `last:3`: `last`)."""
+    name = part.partition(":")[0]
+    if name == "phone":
+        return [c for c in columns if c.startswith("phone_")]
+    return [name] if name in columns else []
+
+
+def usable_keys(columns: Sequence[str], keys: Sequence[Sequence[str]]) -> list[int]:
+    """Indices of the keys whose every part has a feature column; a ConfigError when there are keys
+    and none is usable."""
+    usable = [k for k, key in enumerate(keys) if all(_part_columns(columns, part) for part in key)]
+    if keys and not usable:
+        raise ConfigError(
+            "blocking: none of the keys can be built from this table's columns: "
+            + "; ".join("+".join(k) for k in keys)
+            + f" (features: {', '.join(columns)})"
+        )
+    return usable
+
+
+def possible_pairs(n: int, source: np.ndarray | None = None) -> int:
+    """Pairs a full comparison would make: all of n records, or (linkage) every cross pair."""
+    if source is None:
+        return n * (n - 1) // 2
+    ones = int(source.sum())
+    return ones * (n - ones)
+
+
 def _part_codes(features: pd.DataFrame, part: str, cache: dict
                 ) -> tuple[list[np.ndarray], int, pd.api.extensions.ExtensionArray | np.ndarray] | None:
     """Integer codes (-1 = missing) of one key part, one array per feature column it stands for
     (several for `phone`), over one shared vocabulary; the vocabulary's size and its values."""
     if part in cache:
         return cache[part]
-    name, _, width = part.partition(":")
-    if name == "phone":
-        cols = [c for c in features.columns if c.startswith("phone_")]
-    else:
-        cols = [name] if name in features.columns else []
+    cols = _part_columns(features.columns, part)
+    width = part.partition(":")[2]
     if not cols:
         cache[part] = None
         return None
@@ -199,17 +225,13 @@ def candidate_pairs(
     if order is None:
         order = np.arange(n)
     encoded: list[np.ndarray] = []
-    usable = 0
     cache: dict = {}
-    for key in keys:
+    for k in usable_keys(list(features.columns), keys):
+        key = keys[k]
         label = "+".join(key)
         rows = key_rows(features, key, cache)
-        if rows is None:
-            continue
-        usable += 1
         stats.keys.append(label)
-        records, codes = rows.records, rows.codes()
-        a, b, oversized = block_pairs(records, codes, order[records], max_block, window)
+        a, b, oversized = block_pairs(rows.records, rows.codes(), order[rows.records], max_block, window)
         if source is not None:
             cross = source[a] != source[b]
             a, b = a[cross], b[cross]
@@ -217,19 +239,9 @@ def candidate_pairs(
         pair = pd.unique(a * np.int64(n) + b)
         stats.pairs_per_key[label] = len(pair)
         encoded.append(pair)
-    if keys and not usable:
-        raise ConfigError(
-            "blocking: none of the keys can be built from this table's columns: "
-            + "; ".join("+".join(k) for k in keys)
-            + f" (features: {', '.join(features.columns)})"
-        )
     pairs = _sorted_union(encoded)
     index = np.int32 if n < np.iinfo(np.int32).max else np.int64
     i, j = (pairs // n).astype(index), (pairs % n).astype(index)
     stats.candidate_pairs = len(pairs)
-    if source is None:
-        stats.possible_pairs = n * (n - 1) // 2
-    else:
-        ones = int(source.sum())
-        stats.possible_pairs = ones * (n - ones)
+    stats.possible_pairs = possible_pairs(n, source)
     return i, j, stats

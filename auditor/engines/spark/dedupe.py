@@ -44,7 +44,7 @@ from auditor.dedupe import (
     read_labels,
 )
 from auditor.dedupe import normalize as nz
-from auditor.dedupe.blocking import BlockingStats, block_pairs, key_rows
+from auditor.dedupe.blocking import BlockingStats, block_pairs, key_rows, possible_pairs, usable_keys
 from auditor.dedupe.compare import Comparator
 from auditor.dedupe.features import Prepared, prepare
 from auditor.dedupe.scoring import (
@@ -58,7 +58,7 @@ from auditor.dedupe.scoring import (
     u_start,
 )
 from auditor.engines.spark.load import POS, SparkTable
-from auditor.errors import ConfigError, InputError
+from auditor.errors import InputError
 from auditor.sources.table import Table
 
 __all__ = ["find_duplicates_spark"]
@@ -285,13 +285,7 @@ def _blocking(run: _Run, features, spark) -> tuple[object, BlockingStats]:
     shape = run.shape
     settings = shape.settings
     keys = blocking_keys(run.shape.template, settings)
-    usable = [(k, key) for k, key in enumerate(keys) if key_rows(run.shape.template.features, key) is not None]
-    if keys and not usable:
-        raise ConfigError(
-            "blocking: none of the keys can be built from this table's columns: "
-            + "; ".join("+".join(k) for k in keys)
-            + f" (features: {', '.join(run.shape.names)})"
-        )
+    usable = [(k, keys[k]) for k in usable_keys(shape.names, keys)]
     order_parts = [c for c in ORDER_PARTS if c in run.shape.names]
     key_schema = StructType(
         [StructField("k", IntegerType()), StructField("text", StringType()), StructField("pos", LongType()),
@@ -353,11 +347,15 @@ def _blocking(run: _Run, features, spark) -> tuple[object, BlockingStats]:
     stats.candidate_pairs = pairs.count()
     per_key.unpersist()
     keyed.unpersist()
-    if run.linkage:
-        stats.possible_pairs = run.n_new * (run.n - run.n_new)
-    else:
-        stats.possible_pairs = run.n * (run.n - 1) // 2
+    stats.possible_pairs = possible_pairs(run.n, _source(run))
     return pairs, stats
+
+
+def _source(run: _Run) -> np.ndarray | None:
+    """0 for a new record, 1 for an existing one (linkage), in position order; None for one table."""
+    if not run.linkage:
+        return None
+    return np.r_[np.zeros(run.n_new, dtype=np.int64), np.ones(run.n - run.n_new, dtype=np.int64)]
 
 
 # -- comparison and scoring ------------------------------------------------------------------------
@@ -436,9 +434,7 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, object]:
     level_cols = [f"l{k}" for k in range(n_comp)]
     # u starts from the very pairs the pandas engine draws (same seed, same positions); they and any
     # labelled pairs are compared in the same pass as the candidate pairs (kind 1 and 2, in list order)
-    source = np.r_[np.zeros(run.n_new, dtype=np.int64), np.ones(run.n - run.n_new, dtype=np.int64)] \
-        if run.linkage else None
-    ra, rb = random_pairs(run.n, settings, source)
+    ra, rb = random_pairs(run.n, settings, _source(run))
     extra = [pd.DataFrame({"kind": 1, "row": np.arange(len(ra), dtype=np.int64), "a": ra, "b": rb})]
     label_frame = read_labels(settings) if not run.linkage else None
     lab_y = None
