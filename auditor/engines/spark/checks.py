@@ -34,6 +34,8 @@ from auditor.sources.table import Table
 ACTIVITIES = "activities"
 _KEYED = ("unique", "outlier")
 _PAYLOAD_SCHEMA = "pass int, payload binary"
+PAYLOAD_FINDINGS = 20_000
+"""Findings per pickled row sent back to the driver (about 6 MB)."""
 _SELF = "__self"
 
 
@@ -370,7 +372,12 @@ def _check_pass(rows, table: SparkTable, spec: _Pass, number: int, as_of: pd.Tim
         tables.update(_contexts(part, spec))
         checked = run_checks(tables, list(spec.rules), as_of=as_of, default_region=region)  # type: ignore[arg-type]
         findings = _with_positions(checked.findings, typed, part)
-        yield pd.DataFrame({"pass": [number], "payload": [pickle.dumps((findings, checked.outcomes))]})
+        # in slices: one pickled row per partition grew to hundreds of MB at 10M contacts, and Spark's row
+        # buffer doubling on it ran a 4g driver out of heap; the outcomes ride with the first slice
+        for start in range(0, max(len(findings), 1), PAYLOAD_FINDINGS):
+            piece = findings.iloc[start : start + PAYLOAD_FINDINGS]
+            outcomes = checked.outcomes if start == 0 else []
+            yield pd.DataFrame({"pass": [number], "payload": [pickle.dumps((piece, outcomes))]})
 
     return rows.mapInPandas(run, schema=_PAYLOAD_SCHEMA)
 
