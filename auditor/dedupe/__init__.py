@@ -52,6 +52,15 @@ class DedupeResult:
     whole table on the driver (Spark); empty from the pandas engine, whose tables are in hand. The
     reports name a cluster's members from it."""
 
+    @classmethod
+    def combined(cls, pairs: list[pd.DataFrame], clusters: list[pd.DataFrame], plans: list[pd.DataFrame],
+                 **rest: Any) -> DedupeResult:
+        """One result from the per-entity pairs, clusters and merge plans (either engine)."""
+        def joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
+            return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+        return cls(pairs=joined(pairs), clusters=joined(clusters), merge_plan=joined(plans), **rest)
+
     @property
     def auto_merge_count(self) -> int:
         """Records that would be merged away in the auto-merge band (the CI gate counts these)."""
@@ -482,15 +491,8 @@ def find_duplicates(
         stats["leads~contacts"] = s
     if progress:
         progress("dedupe done", total, total)
-    return DedupeResult(
-        pairs=pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(),
-        clusters=pd.concat(clusters, ignore_index=True) if clusters else pd.DataFrame(),
-        merge_plan=pd.concat(plans, ignore_index=True) if plans else pd.DataFrame(),
-        links=links,
-        stats=stats,
-        records=records,
-        settings=settings,
-    )
+    return DedupeResult.combined(pairs, clusters, plans, links=links, stats=stats, records=records,
+                                 settings=settings)
 
 
 def link(new_table: Any, existing_table: Any, settings: DedupeSettings | None = None) -> DedupeResult:

@@ -157,16 +157,8 @@ def find_duplicates_spark(
         frame.unpersist()
     if progress:
         progress("dedupe done", total, total)
-    return DedupeResult(
-        pairs=pd.concat(pairs, ignore_index=True) if pairs else pd.DataFrame(),
-        clusters=pd.concat(clusters, ignore_index=True) if clusters else pd.DataFrame(),
-        merge_plan=pd.concat(plans, ignore_index=True) if plans else pd.DataFrame(),
-        links=links,
-        stats=stats,
-        records=records,
-        settings=settings,
-        member_rows=member_rows,
-    )
+    return DedupeResult.combined(pairs, clusters, plans, links=links, stats=stats, records=records,
+                                 settings=settings, member_rows=member_rows)
 
 
 def _links(leads: SparkTable, contacts: SparkTable, settings: DedupeSettings) -> tuple[pd.DataFrame, dict]:
