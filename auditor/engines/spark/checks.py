@@ -363,11 +363,10 @@ def _check_pass(rows, table: SparkTable, spec: _Pass, number: int, as_of: pd.Tim
     types = table.spec
 
     def run(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        frames = [b for b in batches if len(b)]
-        if not frames:
+        whole = types.typed_partition(batches)
+        if whole is None:
             return
-        part = pd.concat(frames, ignore_index=True)
-        typed = types.typed(part)
+        part, typed = whole
         tables: dict[str, object] = {spec.entity: typed}
         tables.update(_contexts(part, spec))
         checked = run_checks(tables, list(spec.rules), as_of=as_of, default_region=region)  # type: ignore[arg-type]

@@ -88,6 +88,15 @@ class TableSpec:
             table.sources = pd.Series(rows[FILE].to_numpy(), name="source").astype("str")
         return table
 
+    def typed_partition(self, batches: Iterator[pd.DataFrame]) -> tuple[pd.DataFrame, Table] | None:
+        """A partition's Arrow batches as one frame of raw rows and its typed Table (None when empty):
+        the pandas code sees the partition whole, as it sees a whole table."""
+        frames = [b for b in batches if len(b)]
+        if not frames:
+            return None
+        part = pd.concat(frames, ignore_index=True)
+        return part, self.typed(part)
+
     def template(self) -> Table:
         """The table with no rows: its columns, mapping and source, for structural checks and outcomes."""
         empty = pd.DataFrame({**{f"c{i}": pd.Series(dtype="str") for i in range(len(self.headers))}})

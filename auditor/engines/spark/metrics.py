@@ -118,11 +118,10 @@ def collect_projection(table: SparkTable, columns: Sequence[str]) -> tuple[pd.Da
     entity = ENTITIES[table.entity]
 
     def project(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
-        frames = [b for b in batches if len(b)]
-        if not frames:
+        whole = spec.typed_partition(batches)
+        if whole is None:
             return
-        part = pd.concat(frames, ignore_index=True)
-        typed = spec.typed(part)
+        part, typed = whole
         out = typed.frame[keep].copy()
         # the id is computed here, from the whole typed row, as the pandas engine computes it
         out["__rid"] = record_ids(entity, typed.frame, pd.Series(typed.row_numbers))
