@@ -36,6 +36,7 @@ _KEYED = ("unique", "outlier")
 _PAYLOAD_SCHEMA = "pass int, payload binary"
 PAYLOAD_FINDINGS = 20_000
 """Findings per pickled row sent back to the driver (about 6 MB)."""
+SLICES_PER_FETCH = 4
 _SELF = "__self"
 
 
@@ -146,8 +147,11 @@ def _collected(results) -> list[tuple[int, tuple]]:
 
     results = results.persist(StorageLevel.DISK_ONLY)
     try:
-        results.count()
-        return [(r["pass"], pickle.loads(r["payload"])) for r in results.toLocalIterator()]
+        slices = results.count()
+        # the driver fetches a partition as one task result: a check pass's whole partition (hundreds of MB at
+        # 10M contacts) was lost from a 4g driver's block manager, so a fetch carries a few slices at most
+        fetches = results.repartition(max(1, -(-slices // SLICES_PER_FETCH)))
+        return [(r["pass"], pickle.loads(r["payload"])) for r in fetches.toLocalIterator()]
     finally:
         results.unpersist()
 
