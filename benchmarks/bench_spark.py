@@ -2,6 +2,10 @@
 
     .venv/bin/python benchmarks/bench_spark.py                       # 1M and 10M contacts
     .venv/bin/python benchmarks/bench_spark.py --sizes 1000000 --repeat 3
+    .venv/bin/python benchmarks/bench_spark.py --sizes 10000000 --masters 'local[2]' --memory 4g
+    .venv/bin/python benchmarks/bench_spark.py --sizes 10000000 --pandas-max 10000000 --masters   # pandas only
+
+A run stops when a rule failed to run or the engines disagree on the number of findings.
 
 Data: `benchmarks/_contacts.py` generates 1,000,000 contacts (with 50,000 accounts and 250,000
 activities) in seconds with numpy; larger sizes repeat those contacts with each copy's ids and

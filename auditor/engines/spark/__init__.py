@@ -55,9 +55,9 @@ def check(
     tables = load_tables(spark, path, config.source_options(), notes)
     if loaded is not None:
         loaded.update(tables)
-    if progress:
-        progress("checking on spark", 0, 1)
-    checked = run_checks_spark(tables, rules, as_of=config.as_of, default_region=config.default_region)
+    checked = run_checks_spark(
+        tables, rules, as_of=config.as_of, default_region=config.default_region, progress=progress
+    )
     duplicates = None
     if config.dedupe is not None:
         duplicates = find_duplicates_spark(tables, config.dedupe, entities=DEDUPE_ENTITIES, progress=progress)
