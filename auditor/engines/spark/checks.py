@@ -17,7 +17,7 @@ of pandas); the driver combines them: counts added, findings ordered as the pand
 from __future__ import annotations
 
 import pickle
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -132,22 +132,26 @@ def run_checks_spark(
             union = union.unionAll(frame)
         if progress:
             progress("checking on spark", 0, 1)
-        parts = _collected(union)
+        parts = _collected(union, release=keyed.values())
     finally:
         for rows in keyed.values():
             rows.unpersist()
     return _combine(base, rules, passes, parts)
 
 
-def _collected(results) -> list[tuple[int, tuple]]:
+def _collected(results, release: Iterable[object] = ()) -> list[tuple[int, tuple]]:
     """Every partition's (pass, unpickled payload). The passes run in parallel into a disk cache first; the
     driver then reads one partition at a time, so neither it nor the JVM holds every payload at once
-    (`collect()` would: about 300 MB of pickles per million findings, in the JVM and again in Python)."""
+    (`collect()` would: about 300 MB of pickles per million findings, in the JVM and again in Python).
+    `release`: cached frames the passes read, dropped once they have run, before the fetching."""
     from pyspark import StorageLevel
 
     results = results.persist(StorageLevel.DISK_ONLY)
     try:
         slices = results.count()
+        for frame in release:
+            # the keyed tables' cache filled a 4g driver's heap while the findings were fetched at 10M contacts
+            frame.unpersist()
         # the driver fetches a partition as one task result: a check pass's whole partition (hundreds of MB at
         # 10M contacts) was lost from a 4g driver's block manager, so a fetch carries a few slices at most
         fetches = results.repartition(max(1, -(-slices // SLICES_PER_FETCH)))
