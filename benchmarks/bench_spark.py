@@ -87,10 +87,9 @@ def _copy(contacts: pa.Table, k: int) -> pa.Table:
 # -- one run in a child process ---------------------------------------------------------------------
 
 
-def run_once(engine: str, path: Path, master: str | None, memory: str) -> dict:
-    """Run the audit in a fresh process; its wall time, findings, and the peak RSS and CPU time of its whole
-    process tree (the JVM and Spark's Python workers included)."""
-    cmd = [sys.executable, __file__, "--child", engine, str(path), "--master", master or "", "--memory", memory]
+def measure(cmd: list[str]) -> dict:
+    """Run `cmd` in a fresh process: the JSON object its last output line holds, plus the process's wall time
+    and the peak RSS and CPU time of its whole process tree (the JVM and Spark's Python workers included)."""
     started = time.perf_counter()
     child = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
     peak, cpu = _watch(child)
@@ -98,11 +97,18 @@ def run_once(engine: str, path: Path, master: str | None, memory: str) -> dict:
     if child.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed with exit code {child.returncode}")
     result = json.loads(out.strip().splitlines()[-1])
-    if result["errors"]:
-        raise SystemExit(f"{engine} on {path}: rules failed to run: {', '.join(result['errors'])}")
     result["process_seconds"] = round(time.perf_counter() - started, 1)
     result["peak_rss_mb"] = round(peak / 1024, 0)
     result["cpu_s"] = round(cpu, 1)
+    return result
+
+
+def run_once(engine: str, path: Path, master: str | None, memory: str) -> dict:
+    """The check pipeline on `engine` in a fresh process: its time, findings, memory and CPU."""
+    cmd = [sys.executable, __file__, "--child", engine, str(path), "--master", master or "", "--memory", memory]
+    result = measure(cmd)
+    if result["errors"]:
+        raise SystemExit(f"{engine} on {path}: rules failed to run: {', '.join(result['errors'])}")
     return result
 
 

@@ -21,14 +21,13 @@ import argparse
 import hashlib
 import json
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-from bench_spark import _watch  # noqa: E402 - the process-tree sampler of the checks benchmark
+from bench_spark import measure  # noqa: E402 - the process-tree sampler of the checks benchmark
 
 DEFAULT_DATA = HERE / "data" / "synth100k"
 
@@ -85,16 +84,7 @@ def child(engine: str, path: str, master: str, memory: str) -> None:
 
 def run_once(engine: str, path: Path, master: str, memory: str) -> dict:
     cmd = [sys.executable, __file__, "--child", engine, "--data", str(path), "--master", master, "--memory", memory]
-    started = time.perf_counter()
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, text=True)
-    peak, cpu = _watch(proc)
-    out, _ = proc.communicate()
-    if proc.returncode != 0:
-        raise SystemExit(f"{' '.join(cmd)} failed with exit code {proc.returncode}")
-    result = json.loads(out.strip().splitlines()[-1])
-    result.update(engine=engine, process_s=round(time.perf_counter() - started, 1),
-                  peak_rss_mb=round(peak / 1024), cpu_s=round(cpu, 1))
-    return result
+    return {**measure(cmd), "engine": engine}
 
 
 def main() -> None:
@@ -117,8 +107,8 @@ def main() -> None:
           "candidate pairs | listed pairs | clusters | links | digest |")
     print("|---" * 12 + "|")
     for r in results:
-        print(f"| {r['engine']} | {r['load_s']} | {r['dedupe_s']} | {r['process_s']} | {r['cpu_s']} | "
-              f"{r['peak_rss_mb']:,} | {r['driver_rss_mb']:,} | {r['candidate_pairs']:,} | {r['pairs']:,} | "
+        print(f"| {r['engine']} | {r['load_s']} | {r['dedupe_s']} | {r['process_seconds']} | {r['cpu_s']} | "
+              f"{r['peak_rss_mb']:,.0f} | {r['driver_rss_mb']:,} | {r['candidate_pairs']:,} | {r['pairs']:,} | "
               f"{r['clusters']:,} | {r['links']:,} | {r['digest']} |")
 
 
