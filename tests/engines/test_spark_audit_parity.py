@@ -167,10 +167,12 @@ def test_result_json_is_identical_but_for_the_run(both):
     assert _document(spark_result) == _document(pandas_result)
 
 
-def test_the_driver_gets_the_metrics_columns_not_the_whole_tables(spark, config, checked):
+def test_the_driver_gets_the_metrics_columns_not_the_whole_tables(spark, config, checked, monkeypatch):
+    from auditor.engines.spark import collect
     from auditor.engines.spark.load import load_tables
     from auditor.engines.spark.metrics import metric_inputs
 
+    monkeypatch.setattr(collect, "ROWS_PER_PAYLOAD", 100)  # each partition's columns in several slices
     # nothing collected by the checks: every table's columns come from Spark, from several partitions
     # in shuffled order (each typed on its own), put back in export order on the driver
     tables = {

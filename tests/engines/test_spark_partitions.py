@@ -48,10 +48,10 @@ def lake(tmp_path_factory) -> Path:
 
 def test_staleness_on_partitions_without_activities(spark, lake, monkeypatch):
     from auditor.engines.spark import check as spark_check
-    from auditor.engines.spark import checks
+    from auditor.engines.spark import collect
 
     # findings come back in slices of 7: the outcomes must be counted once and no slice lost
-    monkeypatch.setattr(checks, "PAYLOAD_FINDINGS", 7)
+    monkeypatch.setattr(collect, "ROWS_PER_PAYLOAD", 7)
     config = resolve_config(lake, None)
     expected = check(lake, config)
     got = spark_check(lake, config, spark=spark)

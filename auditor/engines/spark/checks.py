@@ -10,15 +10,15 @@ partition by a keyed Spark operation so that the pandas code sees what it would 
 - `staleness` reads each record's latest activity: activities are reduced to (key, latest time) and
   joined to the records.
 
-Every partition returns its findings and rule outcomes (pickled, so their values and dtypes stay those
-of pandas); the driver combines them: counts added, findings ordered as the pandas engine orders them.
+Every partition returns its findings and rule outcomes (pickled slices, `auditor.engines.spark.collect`);
+the driver combines them: counts added, findings ordered as the pandas engine orders them.
 """
 
 from __future__ import annotations
 
-import pickle
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -26,6 +26,8 @@ import pandas as pd
 from auditor.checks.engine import CheckResult, RuleOutcome, run_checks
 from auditor.checks.rule import Rule
 from auditor.dtypes import as_text
+from auditor.engines.spark import collect
+from auditor.engines.spark.collect import fetch, payloads
 from auditor.engines.spark.load import POS, SparkTable
 from auditor.errors import ConfigError
 from auditor.model import ENTITIES
@@ -33,10 +35,6 @@ from auditor.sources.table import Table
 
 ACTIVITIES = "activities"
 _KEYED = ("unique", "outlier")
-_PAYLOAD_SCHEMA = "pass int, payload binary"
-PAYLOAD_FINDINGS = 20_000
-"""Findings per pickled row sent back to the driver (about 6 MB)."""
-SLICES_PER_FETCH = 4
 _SELF = "__self"
 
 
@@ -132,32 +130,11 @@ def run_checks_spark(
             union = union.unionAll(frame)
         if progress:
             progress("checking on spark", 0, 1)
-        parts = _collected(union, release=keyed.values())
+        parts = fetch(union, release=keyed.values())
     finally:
         for rows in keyed.values():
             rows.unpersist()
     return _combine(base, rules, passes, parts)
-
-
-def _collected(results, release: Iterable[object] = ()) -> list[tuple[int, tuple]]:
-    """Every partition's (pass, unpickled payload). The passes run in parallel into a disk cache first; the
-    driver then reads one partition at a time, so neither it nor the JVM holds every payload at once
-    (`collect()` would: about 300 MB of pickles per million findings, in the JVM and again in Python).
-    `release`: cached frames the passes read, dropped once they have run, before the fetching."""
-    from pyspark import StorageLevel
-
-    results = results.persist(StorageLevel.DISK_ONLY)
-    try:
-        slices = results.count()
-        for frame in release:
-            # the keyed tables' cache filled a 4g driver's heap while the findings were fetched at 10M contacts
-            frame.unpersist()
-        # the driver fetches a partition as one task result: a check pass's whole partition (hundreds of MB at
-        # 10M contacts) was lost from a 4g driver's block manager, so a fetch carries a few slices at most
-        fetches = results.repartition(max(1, -(-slices // SLICES_PER_FETCH)))
-        return [(r["pass"], pickle.loads(r["payload"])) for r in fetches.toLocalIterator()]
-    finally:
-        results.unpersist()
 
 
 # -- keys: every key a table's passes and joins need, computed in one typed pass ------------------------------
@@ -379,14 +356,10 @@ def _check_pass(rows, table: SparkTable, spec: _Pass, number: int, as_of: pd.Tim
         tables.update(_contexts(part, spec))
         checked = run_checks(tables, list(spec.rules), as_of=as_of, default_region=region)  # type: ignore[arg-type]
         findings = _with_positions(checked.findings, typed, part)
-        # in slices: one pickled row per partition grew to hundreds of MB at 10M contacts, and Spark's row
-        # buffer doubling on it ran a 4g driver out of heap; the outcomes ride with the first slice
-        for start in range(0, max(len(findings), 1), PAYLOAD_FINDINGS):
-            piece = findings.iloc[start : start + PAYLOAD_FINDINGS]
-            outcomes = checked.outcomes if start == 0 else []
-            yield pd.DataFrame({"pass": [number], "payload": [pickle.dumps((piece, outcomes))]})
+        yield from payloads(number, findings, checked.outcomes, size)
 
-    return rows.mapInPandas(run, schema=_PAYLOAD_SCHEMA)
+    size = collect.ROWS_PER_PAYLOAD  # read here, on the driver, so that the closure carries it to the workers
+    return rows.mapInPandas(run, schema=collect.SCHEMA)
 
 
 def _contexts(part: pd.DataFrame, spec: _Pass) -> dict[str, _Context]:
@@ -427,7 +400,7 @@ def _with_positions(findings: pd.DataFrame, typed: Table, part: pd.DataFrame) ->
 
 
 def _combine(
-    base: CheckResult, rules: Sequence[Rule], passes: Sequence[_Pass], parts: list[tuple[int, tuple]]
+    base: CheckResult, rules: Sequence[Rule], passes: Sequence[_Pass], parts: list[tuple[int, pd.DataFrame, Any]]
 ) -> CheckResult:
     primary: dict[str, int] = {}
     for number, spec in enumerate(passes):
@@ -435,9 +408,9 @@ def _combine(
             primary.setdefault(rule.id, number)
     outcomes_of: dict[str, list[tuple[int, RuleOutcome]]] = {}
     found = []
-    for number, (findings, outcomes) in parts:
+    for number, findings, outcomes in parts:
         found.append(findings)
-        for outcome in outcomes:
+        for outcome in outcomes or ():  # a partition's outcomes ride with its first slice of findings
             outcomes_of.setdefault(outcome.rule_id, []).append((number, outcome))
     findings = pd.concat(found, ignore_index=True) if found else base.findings
     combined = []

@@ -42,20 +42,19 @@ A table already on the driver (`check(..., collect_tables=True)`) is projected, 
 
 from __future__ import annotations
 
-import pickle
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from auditor.checks.engine import record_ids
+from auditor.engines.spark import collect
+from auditor.engines.spark.collect import fetch, payloads
 from auditor.engines.spark.load import POS, ROW, SparkTable
 from auditor.metrics.evaluate import FRESHNESS_FIELDS
 from auditor.metrics.registry import Metric
 from auditor.model import ENTITIES
 from auditor.sources.table import Table
-
-_PAYLOAD_SCHEMA = "payload binary"
 
 
 def metric_columns(metrics: Iterable[Metric]) -> dict[str, set[str]]:
@@ -126,12 +125,11 @@ def collect_projection(table: SparkTable, columns: Sequence[str]) -> tuple[pd.Da
         # the id is computed here, from the whole typed row, as the pandas engine computes it
         out["__rid"] = record_ids(entity, typed.frame, pd.Series(typed.row_numbers))
         out[POS] = part[POS].to_numpy(dtype=np.int64)
-        yield pd.DataFrame({"payload": [pickle.dumps(out)]})
+        yield from payloads(0, out, rows=size)
 
+    size = collect.ROWS_PER_PAYLOAD
     template = spec.template().frame[keep]
-    collected = table.rows.mapInPandas(project, schema=_PAYLOAD_SCHEMA)
-    # one partition's payload at a time: the driver never holds every pickled payload at once
-    parts = [pickle.loads(r["payload"]) for r in collected.toLocalIterator()]
+    parts = [piece for _, piece, _ in fetch(table.rows.mapInPandas(project, schema=collect.SCHEMA))]
     if not parts:
         return template.reset_index(drop=True), pd.Series([], dtype="object")
     frame = pd.concat(parts, ignore_index=True).sort_values(POS, kind="stable").reset_index(drop=True)
