@@ -111,7 +111,7 @@ def project_frame(table: Table, columns: Sequence[str]) -> tuple[pd.DataFrame, p
 
 def collect_projection(table: SparkTable, columns: Sequence[str]) -> tuple[pd.DataFrame, pd.Series]:
     """(the typed frame with only `columns`, in export order, and its record ids), typed on the
-    executors and brought to the driver one partition at a time."""
+    executors and brought to the driver in slices (`auditor.engines.spark.collect`)."""
     spec = table.spec
     keep = list(columns)
     entity = ENTITIES[table.entity]
