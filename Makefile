@@ -41,7 +41,7 @@ clean:
 # Duplicate-detection benchmark beside Splink: its own venv, so that the bench extras (recordlinkage
 # needs pandas < 3) never touch .venv. ARGS is passed on (e.g. ARGS='--quick' or '--only synth1m').
 BENCH_VENV := .venv-bench
-.PHONY: bench-dedupe
+.PHONY: bench-dedupe bench-dedupe-realworld
 $(BENCH_VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(BENCH_VENV)
 	$(BENCH_VENV)/bin/python -m pip install --quiet --upgrade pip
@@ -50,3 +50,7 @@ $(BENCH_VENV)/.installed: pyproject.toml
 
 bench-dedupe: $(BENCH_VENV)/.installed
 	$(BENCH_VENV)/bin/python benchmarks/bench_dedupe.py $(ARGS)
+
+# The same beside Splink and recordlinkage on the real-world sets of ../shared/datasets (e.g. ARGS='--sets patstat').
+bench-dedupe-realworld: $(BENCH_VENV)/.installed
+	$(BENCH_VENV)/bin/python benchmarks/bench_dedupe_realworld.py $(ARGS)

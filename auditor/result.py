@@ -15,7 +15,7 @@ from auditor.checks.engine import RuleOutcome, StructuralIssue
 from auditor.gate import GateResult
 from auditor.scoring import Scores
 
-SCHEMA_VERSION = "1.2"
+SCHEMA_VERSION = "1.3"
 
 
 @dataclass
@@ -105,9 +105,11 @@ class AuditResult:
         if self.duplicates is not None:
             document["duplicates"] = {
                 entity: {
-                    key: stats.get(key)
-                    for key in ("records", "candidate_pairs", "reduction_ratio", "clusters", "duplicates")
-                    if key in stats
+                    **{key: stats.get(key)
+                       for key in ("records", "candidate_pairs", "reduction_ratio", "clusters", "duplicates", "linked",
+                                   "em_converged", "em_iterations", "warnings")
+                       if key in stats},
+                    **({"model": _model_summary(stats["model"])} if "model" in stats else {}),
                 }
                 for entity, stats in self.duplicates.stats.items()
             }
@@ -120,6 +122,19 @@ class AuditResult:
         if include_findings:
             document["findings"] = findings_records(self.findings)
         return document
+
+
+def _model_summary(model: dict[str, Any]) -> dict[str, Any]:
+    """The duplicate model as result.json shows it: the match share and where it came from, the training
+    sessions, and each field's bits per level (m and u stay in the Python API's stats)."""
+    return {
+        **{k: model[k] for k in ("match_share", "match_share_from", "match_share_estimates") if k in model},
+        "sessions": model.get("sessions", []),
+        "comparisons": {
+            name: {k: c[k] for k in ("levels", "bits", "learnt_by", "made_monotone", "evidence") if k in c}
+            for name, c in model.get("comparisons", {}).items()
+        },
+    }
 
 
 def worklist_summary(worklist: pd.DataFrame) -> dict[str, Any]:

@@ -54,7 +54,7 @@ def test_result_json_has_the_documented_shape_with_metrics_and_worklist_counts(a
     _, out = acme_audit
     document = json.loads((out / "result.json").read_text())
     jsonschema.validate(document, SCHEMA)
-    assert document["schema_version"] == "1.2"
+    assert document["schema_version"] == "1.3"
     assert len(document["metrics"]) == 40
     worklist = pd.read_csv(out / "worklist.csv", dtype=str, keep_default_na=False)
     assert document["worklist"]["tasks"] == len(worklist)

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditor.dedupe.scoring import auto_mergeable
 from auditor.dedupe.settings import DedupeSettings
 from auditor.errors import ConfigError, InputError
 
@@ -168,50 +169,67 @@ def _best_evidence(pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, pd.
 BAND_NAMES = np.array(BANDS, dtype=object)
 
 
-def _band(prob: np.ndarray, cannot: np.ndarray, settings: DedupeSettings) -> np.ndarray:
-    """Band name per pair (object array of three shared strings)."""
-    code = np.where((prob >= settings.auto_merge) & (cannot == 0), 0, np.where(prob >= settings.review, 1, 2))
+def _band(prob: np.ndarray, auto_ok: np.ndarray, settings: DedupeSettings) -> np.ndarray:
+    """Band name per pair (object array of three shared strings). `auto_ok`: the pair may be merged
+    without review (two agreeing pieces of evidence, no conflict, no cannot-link rule)."""
+    code = np.where((prob >= settings.auto_merge) & auto_ok, 0, np.where(prob >= settings.review, 1, 2))
     return BAND_NAMES[code]
 
 
-def _evidence_strings(scored, pattern_rows: np.ndarray, cannot: np.ndarray, penalty: float) -> np.ndarray:
-    """Readable evidence per pair, built once per distinct (comparison vector, cannot-link mask) and
-    shared by every pair that has it (an object array of references, not one string per pair)."""
+def _evidence_strings(scored, levels: np.ndarray, fw: np.ndarray, cannot: np.ndarray, conflict: np.ndarray,
+                      evidence: np.ndarray, weak: np.ndarray, penalty: float) -> np.ndarray:
+    """Readable evidence per pair: each field's level and bits, strongest first, then what keeps it out of
+    the auto-merge band (a cannot-link rule, a conflicting identity, a single piece of evidence)."""
     comps = scored.prepared.comparisons
-    weights = scored.model.weights
-    pats = scored.patterns
     names = scored.comparator.rule_names
-    combo, uniques = pd.factorize(pattern_rows.astype(np.int64) * 65536 + cannot.astype(np.int64))
+    rounded = np.round(np.nan_to_num(fw, nan=0.0), 1)
+    key = np.concatenate([levels.astype(np.float64), rounded, cannot[:, None], conflict[:, None],
+                          evidence[:, None], weak[:, None]], axis=1)
+    if not len(key):
+        return np.empty(0, dtype=object)
+    uniques, combo = np.unique(key, axis=0, return_inverse=True)
+    k = len(comps)
     texts = []
-    for key in np.asarray(uniques, dtype=np.int64).tolist():
-        row, mask = divmod(key, 65536)
+    for row in uniques:
         items = []
-        if row < len(pats):
-            for k, c in enumerate(comps):
-                level = int(pats[row][k])
-                if level < 0:
-                    continue
-                items.append((abs(weights[k][level]), f"{c.name} {c.labels[level]} ({weights[k][level]:+.1f})"))
+        for c_index, c in enumerate(comps):
+            level = int(row[c_index])
+            if level < 0:
+                continue
+            bits = row[k + c_index]
+            items.append((abs(bits), f"{c.name} {c.labels[level]} ({bits:+.1f})"))
         text = ", ".join(s for _, s in sorted(items, reverse=True))
+        mask = int(row[2 * k])
         if mask:
             text += "; cannot-link: " + ", ".join(n for b, n in enumerate(names) if mask >> b & 1) \
                 + f" ({-penalty:+.1f})"
+        if row[2 * k + 1]:
+            text += "; conflicting identity: review only"
+        elif row[2 * k + 2] < 2:
+            text += "; one piece of evidence: review only"
+        elif row[2 * k + 3]:
+            text += "; names agree only loosely: review only"
         texts.append(text)
-    return np.array(texts, dtype=object)[combo] if len(texts) else np.empty(0, dtype=object)
+    return np.array(texts, dtype=object)[np.asarray(combo).ravel()]
 
 
 def _pairs_frame(entity: str, scored, ids_a: np.ndarray, ids_b: np.ndarray, settings: DedupeSettings,
                  keep: np.ndarray) -> pd.DataFrame:
     """The kept pairs, strongest first. Built column by column in the final order (no sort copy);
     text columns are references to a few shared strings; per-field scores and weights are float32."""
+    from auditor.dedupe.scoring import field_weights
+
     comps = scored.prepared.comparisons
-    weights = scored.model.weights
     rows = np.flatnonzero(keep)
     rows = rows[np.argsort(-np.round(scored.probability[rows], 6), kind="stable")]
     i, j = scored.i[rows], scored.j[rows]
     prob = scored.probability[rows]
     cannot = scored.cannot[rows]
     detail = scored.comparator.compare(i, j)
+    levels = scored.levels[rows]
+    fw = field_weights(scored.model, comps, levels, detail.surprise)
+    conflict, evidence = scored.conflict[rows], scored.evidence[rows]
+    weak = scored.weak[rows] if scored.weak is not None else np.zeros(len(rows), dtype=bool)
     names = scored.comparator.rule_names
     mask_codes, masks = pd.factorize(cannot.astype(np.int64))
     lookup = np.array([", ".join(n for b, n in enumerate(names) if int(m) >> b & 1) for m in masks], dtype=object)
@@ -221,17 +239,49 @@ def _pairs_frame(entity: str, scored, ids_a: np.ndarray, ids_b: np.ndarray, sett
         "id_b": ids_b[j],
         "match_probability": np.round(prob, 6),
         "match_weight": np.round(scored.weight[rows], 3),
-        "band": _band(prob, cannot, settings),
+        "band": _band(prob, auto_mergeable(conflict, evidence, cannot, weak), settings),
         "cannot_link": lookup[mask_codes] if len(lookup) else np.empty(0, dtype=object),
+        "conflict": conflict,
+        "evidence_pieces": evidence,
         "names_swapped": detail.swapped,
-        "evidence": _evidence_strings(scored, scored.pattern_index[rows], cannot, settings.penalty),
+        "evidence": _evidence_strings(scored, levels, fw, cannot, conflict, evidence, weak, settings.penalty),
     }
     for k, c in enumerate(comps):
         columns[f"{c.name}_score"] = np.round(detail.scores[:, k], 4)
-        lv = scored.levels[rows, k]
-        w = np.asarray(weights[k], dtype=np.float32)[np.maximum(lv, 0)]
-        columns[f"{c.name}_weight"] = np.round(np.where(lv >= 0, w, np.float32(np.nan)), 3)
+        columns[f"{c.name}_weight"] = np.round(fw[:, k], 3)
     return pd.DataFrame(columns, copy=False)
+
+
+def model_stats(scored) -> dict[str, Any]:
+    """What the model learnt, for the run's diagnostics: the match share and how it was measured, the
+    training sessions, each field's levels with m, u and bits, and every warning."""
+    model = scored.model
+    comparisons = {}
+    for k, c in enumerate(scored.prepared.comparisons):
+        comparisons[c.name] = {
+            "levels": list(c.labels),
+            "m": [float(f"{x:.6g}") for x in model.m[k]],
+            "u": [float(f"{x:.6g}") for x in model.u[k]],
+            "bits": [round(float(x), 3) for x in model.weights[k]],
+            "learnt_by": model.sources[k] if k < len(model.sources) else "em",
+            "made_monotone": model.repaired[k] if k < len(model.repaired) else False,
+            "term_frequency": c.term_frequency,
+            "evidence": c.group,
+        }
+    return {
+        "em_iterations": model.iterations,
+        "em_converged": model.converged,
+        "prior": model.prior,
+        "deterministic_pairs": model.deterministic_pairs,
+        "model": {
+            "match_share": float(f"{model.prior:.6g}"),
+            "match_share_from": model.prior_source,
+            "match_share_estimates": {k: float(f"{v:.6g}") for k, v in model.prior_estimates.items()},
+            "sessions": [s.as_dict() for s in model.sessions],
+            "comparisons": comparisons,
+        },
+        "warnings": list(model.warnings),
+    }
 
 
 def _record_meta(table, ids: pd.Series) -> pd.DataFrame:
@@ -244,6 +294,23 @@ def _record_meta(table, ids: pd.Series) -> pd.DataFrame:
         "file": files,
         "row": table.row_numbers.astype("int64").to_numpy(),
     })
+
+
+def match_frame(table) -> pd.DataFrame:
+    """The typed frame the matcher reads, with the birth dates as the file wrote them: a birth date
+    outside a pandas timestamp's range (1630) or in a format the typing missed still compares."""
+    frame = table.frame.reset_index(drop=True)
+    raw = getattr(table, "raw", None)
+    if raw is None:
+        return frame
+    dates = [c for c in frame.columns if "birth" in c and c in raw.columns
+             and pd.api.types.is_datetime64_any_dtype(frame[c])]
+    if not dates:
+        return frame
+    frame = frame.copy()
+    for column in dates:
+        frame[column] = raw[column].reset_index(drop=True)
+    return frame
 
 
 def _ids(table) -> pd.Series:
@@ -293,7 +360,7 @@ def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFr
     from auditor.dedupe.features import prepare
     from auditor.dedupe.scoring import score
 
-    frame = table.frame.reset_index(drop=True)
+    frame = match_frame(table)
     ids = _ids(table)
     prepared = prepare(frame, entity, settings.fields.get(entity), ids=ids, default_region=settings.default_region,
                        cannot_link_fields=settings.cannot_link_fields)
@@ -310,12 +377,12 @@ def clusters_and_plan(entity: str, frame: pd.DataFrame, ids: pd.Series, scored, 
     pair below the listing threshold, `score_pairs` recomputes to the same value. `records`: the size
     of the whole table."""
     from auditor.dedupe.cluster import build_clusters, choose_masters, components, merge_plan
-    from auditor.dedupe.scoring import score_pairs
+    from auditor.dedupe.scoring import score_pairs, veto_mask
 
     n = len(frame)
     labels = build_clusters(
-        n, scored.i, scored.j, scored.probability, scored.cannot, settings.review,
-        lambda a, b: score_pairs(scored, a, b, settings.penalty), settings.max_cluster_size,
+        n, scored.i, scored.j, scored.probability, veto_mask(scored, settings.auto_merge), settings.review,
+        lambda a, b: score_pairs(scored, a, b, settings.penalty, settings.auto_merge), settings.max_cluster_size,
     )
     is_master = choose_masters(frame, labels, settings.survivorship)
     id_arr = ids.to_numpy(dtype=object)
@@ -328,7 +395,7 @@ def clusters_and_plan(entity: str, frame: pd.DataFrame, ids: pd.Series, scored, 
         repeat = smallest.groupby(smallest).cumcount().to_numpy()
         smallest = smallest.where(repeat == 0, smallest + "~" + (repeat + 1).astype(str))
         cluster_ids[member] = smallest.reindex(labels[member]).to_numpy()
-    auto = (scored.probability >= settings.auto_merge) & (scored.cannot == 0)
+    auto = (scored.probability >= settings.auto_merge) & scored.auto_ok()
     auto &= labels[scored.i] == labels[scored.j]
     auto &= labels[scored.i] >= 0
     auto_comp = components(n, scored.i[auto], scored.j[auto])
@@ -364,10 +431,7 @@ def clusters_and_plan(entity: str, frame: pd.DataFrame, ids: pd.Series, scored, 
         "possible_pairs": scored.stats.possible_pairs,
         "reduction_ratio": scored.stats.reduction_ratio,
         "oversized_blocks": scored.stats.oversized_blocks,
-        "em_iterations": scored.model.iterations,
-        "em_converged": scored.model.converged,
-        "prior": scored.model.prior,
-        "deterministic_pairs": scored.model.deterministic_pairs,
+        **model_stats(scored),
         "clusters": int(clusters["cluster_id"].nunique()) if len(clusters) else 0,
         "duplicates": int((~clusters["is_master"]).sum()) if len(clusters) else 0,
         "comparisons": [c.name for c in scored.prepared.comparisons],
@@ -394,7 +458,7 @@ def _link_frames(new_table, existing_table, settings: DedupeSettings):
     from auditor.dedupe.features import prepare
     from auditor.dedupe.scoring import score
 
-    new, old = new_table.frame.reset_index(drop=True), existing_table.frame.reset_index(drop=True)
+    new, old = match_frame(new_table), match_frame(existing_table)
     entity = existing_table.entity
     both = link_frame(new, old)
     ids_new, ids_old = _ids(new_table), _ids(existing_table)
@@ -444,9 +508,7 @@ def links_of(new_entity: str, entity: str, scored, ids: pd.Series, settings: Ded
         "candidate_pairs": scored.stats.candidate_pairs,
         "possible_pairs": scored.stats.possible_pairs,
         "reduction_ratio": scored.stats.reduction_ratio,
-        "em_iterations": scored.model.iterations,
-        "prior": scored.model.prior,
-        "deterministic_pairs": scored.model.deterministic_pairs,
+        **model_stats(scored),
         "linked": len(links),
     }
     return pairs, links, stats
@@ -575,5 +637,6 @@ def summary_lines(result: DedupeResult) -> list[str]:
         if "linked" in s:
             line += f", {s['linked']:,} records match an existing one"
         lines.append(line)
+        lines.extend(f"  warning: {w}" for w in s.get("warnings", []))
     lines.append(f"auto-merge band: {result.auto_merge_count:,} duplicate records")
     return lines

@@ -29,17 +29,26 @@ class BlockingStats:
     oversized_blocks: int = 0
     candidate_pairs: int = 0
     possible_pairs: int = 0
+    agreeing_pairs: dict[str, int] = field(default_factory=dict)
+    """Per key: every pair of records that agree on it, oversized blocks counted whole (how often a
+    random pair agrees on the key, which turns a match share among its pairs into one among all pairs)."""
+    pair_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
+    """Per candidate pair, bit k set when key k (in `keys` order) produced it."""
 
     @property
     def reduction_ratio(self) -> float:
         return 1.0 - self.candidate_pairs / self.possible_pairs if self.possible_pairs else 0.0
 
 
+MULTI_VALUED = ("phone", "company_word")
+"""Key parts that stand for several feature columns (phone_0, phone_1...): a record meets another on any."""
+
+
 def _part_columns(columns: Sequence[str], part: str) -> list[str]:
     """The feature columns a key part reads (`phone`: every phone column; `last:3`: `last`)."""
     name = part.partition(":")[0]
-    if name == "phone":
-        return [c for c in columns if c.startswith("phone_")]
+    if name in MULTI_VALUED:
+        return [c for c in columns if c.startswith(f"{name}_") and c[len(name) + 1:].isdigit()]
     return [name] if name in columns else []
 
 
@@ -194,6 +203,28 @@ def block_pairs(
     return np.minimum(a, b), np.maximum(a, b), int(large.sum())
 
 
+def agreeing_pairs(records: np.ndarray, codes: np.ndarray, source: np.ndarray | None = None) -> int:
+    """Pairs of distinct records sharing a key value (across the two sources in linkage)."""
+    ok = codes >= 0
+    if source is None:
+        sizes = np.bincount(codes[ok]).astype(np.int64)
+        return int((sizes * (sizes - 1) // 2).sum())
+    side = source[records[ok]]
+    left = np.bincount(codes[ok][side == 0], minlength=int(codes.max(initial=0)) + 1).astype(np.int64)
+    right = np.bincount(codes[ok][side == 1], minlength=len(left)).astype(np.int64)
+    return int((left * right).sum())
+
+
+def key_membership(pairs: np.ndarray, by_key: list[np.ndarray]) -> np.ndarray:
+    """Bit k per pair of the sorted union `pairs` when it is among the sorted pairs of key k."""
+    mask = np.zeros(len(pairs), dtype=np.uint32)
+    for k, own in enumerate(by_key[:32]):
+        if len(own):
+            pos = np.searchsorted(pairs, own)
+            mask[pos] |= np.uint32(1 << k)
+    return mask
+
+
 def _sorted_union(parts: list[np.ndarray]) -> np.ndarray:
     """Sorted distinct values of several int64 arrays: sorted in place and compared with the
     neighbour (no hash table the size of all pairs of every key)."""
@@ -236,10 +267,13 @@ def candidate_pairs(
             cross = source[a] != source[b]
             a, b = a[cross], b[cross]
         stats.oversized_blocks += oversized
-        pair = pd.unique(a * np.int64(n) + b)
+        stats.agreeing_pairs[label] = agreeing_pairs(rows.records, rows.codes(), source)
+        pair = np.sort(pd.unique(a * np.int64(n) + b))
         stats.pairs_per_key[label] = len(pair)
         encoded.append(pair)
+    by_key = list(encoded)
     pairs = _sorted_union(encoded)
+    stats.pair_keys = key_membership(pairs, by_key)
     index = np.int32 if n < np.iinfo(np.int32).max else np.int64
     i, j = (pairs // n).astype(index), (pairs % n).astype(index)
     stats.candidate_pairs = len(pairs)

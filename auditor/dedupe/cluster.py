@@ -6,7 +6,8 @@ the same: different birth dates, different addresses at one corporate domain...)
 internal pairs are scored, and it is rebuilt by agglomeration over its edges, strongest first,
 that refuses to join two groups when any pair across them is cannot-link. A component larger
 than `max_cluster_size` (a chain through a common name or a switchboard number) first loses its
-weakest edges, the bar rising (0.9, 0.99, 0.999...) until every part is small enough to check.
+weakest edges, the bar rising (0.9, 0.99, 0.999...) until every part is small enough to check; a part
+that still holds together at 0.99999 stays one cluster.
 
 Cluster ids are the smallest record id of the cluster, so they are stable across runs on the
 same data. The auditor never merges anything in the source: it writes the plan.
@@ -23,6 +24,10 @@ from scipy.sparse.csgraph import connected_components
 
 from auditor.dedupe import normalize as nz
 
+OVERSIZED_BARS = (0.9, 0.99, 0.999, 0.9999, 0.99999)
+"""The edge bars an oversized component is cut at in turn. What still holds together at the last one
+is kept as one cluster (records that near-certainly match each other, such as 600 spellings of one
+company), checked against cannot-link pairs over its known pairs only, never broken into singletons."""
 PairScorer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
@@ -110,11 +115,11 @@ def build_clusters(
     sizes = np.bincount(labels, minlength=labels.max() + 1 if n else 0)
     # oversized components (chains through common names or shared numbers): keep only their
     # strongest edges, raising the bar until every part is small enough to check pair by pair
-    for bar in (0.9, 0.99, 0.999, 0.9999, 0.99999, 1.0):
+    for bar in OVERSIZED_BARS:
         big_edge = sizes[labels[a]] > max_cluster_size
         if not big_edge.any():
             break
-        drop = big_edge & (p < bar) if bar < 1.0 else big_edge
+        drop = big_edge & (p < bar)
         a, b, p = a[~drop], b[~drop], p[~drop]
         labels = components(n, a, b)
         sizes = np.bincount(labels, minlength=labels.max() + 1 if n else 0)

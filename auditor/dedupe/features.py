@@ -8,12 +8,14 @@ the list of comparisons to run. A field a table does not have is simply not comp
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
+import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize as nz
 from auditor.model import ENTITIES, Role
+from auditor.sources.convert import parse_datetime
 
 
 @dataclass(frozen=True)
@@ -24,10 +26,27 @@ class Comparison:
     """person_first, person_last, name, text, company, email, phone, exact, date, number, postal, domain"""
     columns: tuple[str, ...]
     """Feature columns it reads."""
+    group: str = ""
+    """The piece of evidence it belongs to (name, email, phone, birth_date, address, site, website,
+    locality, or its own name): the auto-merge band asks for two independent pieces, and a first and a
+    last name that agree are one piece, not two."""
+    joint: str = ""
+    """The family of fields that are not independent of each other (see JOINT_FAMILIES), or ''."""
 
     @property
     def labels(self) -> tuple[str, ...]:
         return LEVEL_LABELS[self.kind]
+
+    @property
+    def top(self) -> int:
+        return len(self.labels) - 1
+
+    @property
+    def term_frequency(self) -> bool:
+        """Exact agreement weighs by how rare the shared value is (Splink's term-frequency adjustment).
+        Not for a city or a country: their rarity mostly tells the population mix (a Spanish contact
+        in a Polish CRM), which the rarity of the names already counts."""
+        return self.kind in TF_KINDS and self.group not in COARSE_GROUPS
 
 
 LEVEL_LABELS: dict[str, tuple[str, ...]] = {
@@ -37,13 +56,27 @@ LEVEL_LABELS: dict[str, tuple[str, ...]] = {
     "text": ("different", "similar", "very similar", "exact"),
     "company": ("different", "similar", "very similar", "exact"),
     "email": ("different", "same shared role address", "similar local part", "same local part, other domain", "exact"),
-    "phone": ("different", "same shared number", "same number"),
+    "phone": ("different", "same number"),
     "exact": ("different", "exact"),
-    "date": ("different", "within two edits or day/month swapped", "one edit", "exact"),
+    "date": ("different", "within two edits", "year off by one or day and month swapped", "one edit", "exact"),
     "number": ("different", "within 10%", "exact"),
     "postal": ("different", "same area", "exact"),
     "domain": ("different", "exact"),
 }
+"""Levels from the strongest disagreement (0) to exact agreement (last); the weights learnt for them are
+kept monotone, so that agreement never counts against a match and disagreement never for it."""
+TF_KINDS = frozenset({"person_first", "person_last", "name", "text", "company", "email", "phone", "exact", "date",
+                      "postal", "domain"})
+GROUPS = {"person_first": "name", "person_last": "name", "company": "name", "email": "email", "phone": "phone",
+          "domain": "website", "postal": "address"}
+COARSE_GROUPS = frozenset({"locality"})
+"""Evidence too coarse to count as a piece on its own (a city or a country is shared by many)."""
+JOINT_FAMILIES = {"address": "place", "locality": "place", "site": "place"}
+"""Evidence groups whose fields are not independent given two different records: a street lies in one
+postcode, a postcode in one city, a city in one country; an organisation's phone, street and postcode
+describe its site, and a hotel, a mall or an office building hosts several organisations at one address
+with one switchboard. A family's agreement weighs as one piece (its strongest agreeing field); each
+of its disagreements still counts."""
 KIND_OF_COMPARE_TYPE = {"name": "name", "text": "text", "exact": "exact", "date": "date", "number": "number",
                         "email": "email", "phone": "phone", "company": "company", "postal": "postal",
                         "domain": "domain"}
@@ -61,8 +94,9 @@ DEFAULT_BLOCKING = {
                ["last", "birth_date"], ["first", "birth_date"], ["email_local"], ["last_sx", "first:1"],
                ["first", "last:3"], ["postal_code", "birth_date"],
                ["street", "postal_code"], ["birth_date", "city"], ["street", "birth_date"]],
+    # the longest word of the name and the street (with its house number) block without a city or a country
     "company": [["company"], ["website"], ["phone"], ["company:6", "postal_code"], ["company_sx", "city"],
-                ["company:4", "country"]],
+                ["company:4", "country"], ["company_word"], ["street"]],
 }
 
 
@@ -83,17 +117,52 @@ class Prepared:
     """person or company: which default blocking keys apply."""
     ids: pd.Series
     cannot_link_fields: list[str]
+    aliases: dict[str, str] = field(default_factory=dict)
+    """Blocking-key feature names that stand for a compared feature (company -> name)."""
+    warnings: list[str] = field(default_factory=list)
+    """Evidence lost on the way (a date column that mostly does not parse), for the run's diagnostics."""
 
 
-def _digits_date(values: pd.Series) -> pd.Series:
-    """Dates as 'YYYYMMDD'; text that is not a date keeps its digits (so that a typo still compares)."""
-    parsed = nz.dates(values)
-    out = parsed.str.replace("-", "", regex=False).astype(object) if len(parsed) else parsed
-    if not pd.api.types.is_datetime64_any_dtype(values):
-        raw = nz.strings(values).str.replace(r"[^0-9]", "", regex=True)
-        raw = raw.mask(raw.str.len() == 0).astype(object)
-        out = pd.Series(out, index=values.index, dtype=object).where(pd.Series(out).notna().to_numpy(), raw)
-    return out.where(pd.notna(out), None)
+_ISO_DATE = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[T ])"
+_DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
+UNPARSABLE_WARNING_SHARE = 0.01
+"""A date column compared for matching whose share of unreadable values exceeds this gets a warning."""
+
+
+def _digits_date(values: pd.Series, name: str, warnings: list[str]) -> pd.Series:
+    """Dates as 'YYYYMMDD', from any format the loader reads (ISO, YYYYMMDD, d.m.y / m/d/y decided per
+    column, "13 Jul 2022"); an ISO date outside the range of a pandas timestamp (a birth in 1630) keeps
+    its digits. Text that is not a date keeps its digits too, so that a typo ('1856-86-18') still
+    compares, and more than 1% of such values gets a warning naming the column and an example."""
+    if pd.api.types.is_datetime64_any_dtype(values):
+        out = values.dt.strftime("%Y%m%d").astype(object)
+        return out.where(values.notna().to_numpy(), None)
+    text = nz.strings(values).str.strip()
+    text = text.mask(text.str.len() == 0)
+    parsed = parse_datetime(text.astype(object))
+    out = parsed.dt.strftime("%Y%m%d").astype(object).where(parsed.notna().to_numpy(), None)
+    iso = text.str.extract(_ISO_DATE)
+    year, month, day = (pd.to_numeric(iso[k], errors="coerce").to_numpy() for k in range(3))
+    ok = ~np.isnan(year) & ~np.isnan(month) & ~np.isnan(day)
+    month_ok = ok & (month >= 1) & (month <= 12)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    limit = np.where(month_ok, _DAYS_IN_MONTH[np.where(month_ok, month, 0).astype(int)], 0) - (
+        (month == 2) & ~leap)
+    valid_iso = month_ok & (day >= 1) & (day <= limit)
+    iso_digits = (iso[0] + iso[1].str.zfill(2) + iso[2].str.zfill(2)).astype(object)
+    out = out.where(out.notna().to_numpy() | ~ok, iso_digits)
+    digits = text.str.replace(r"[^0-9]", "", regex=True)
+    digits = digits.mask(digits.str.len() == 0).astype(object)
+    out = out.where(out.notna().to_numpy(), digits)
+    present = text.notna().to_numpy()
+    unreadable = present & parsed.isna().to_numpy() & ~valid_iso
+    if present.any() and unreadable.sum() > UNPARSABLE_WARNING_SHARE * present.sum():
+        example = text[unreadable].iloc[0]
+        warnings.append(f"{name}: {int(unreadable.sum()):,} of {int(present.sum()):,} values "
+                        f"({unreadable.sum() / present.sum():.1%}) are not dates (e.g. {example!r}); they are "
+                        "compared by their digits")
+    return pd.Series(out.to_numpy(dtype=object), index=values.index, dtype=object).where(
+        pd.notna(out).to_numpy(), None)
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -117,6 +186,8 @@ def prepare(
     roles: dict[str, Role] = {f.name: f.role for f in model.fields} if model else {}
     feats = _Features()
     comps: list[Comparison] = []
+    warnings: list[str] = []
+    aliases: dict[str, str] = {}
     index = frame.index
     present = [c for c in frame.columns if c in roles or c in fields]
 
@@ -169,6 +240,8 @@ def prepare(
         if k == 0:
             feats["email_local"] = local.mask(role.fillna(False) | (local.str.len() < 3))
             feats["email_domain"] = nz.domain_parts(e)
+            if "first" in feats and "last" in feats:
+                feats["email_named"] = _named_local_parts(local, feats["first"], feats["last"])
         comps.append(Comparison(name, "email", (name, f"{name}_role")))
     phone_cols = [c for c in present if (roles.get(c) is Role.PHONE and c not in fields) or fields.get(c) == "phone"]
     if phone_cols:
@@ -187,12 +260,14 @@ def prepare(
         if roles.get(column) is Role.PERSON_NAME:
             continue
         if kind == "date":
-            feats[column] = _digits_date(frame[column])
+            feats[column] = _digits_date(frame[column], column, warnings)
         elif kind == "number":
             feats[column] = _numbers(frame[column])
         elif kind == "name":
             feats[column] = nz.person_names(frame[column]) if roles.get(column) is not Role.CITY else nz.cities(
                 frame[column])
+        elif roles.get(column) is Role.ADDRESS and kind == "text":
+            feats[column] = nz.addresses(frame[column])
         else:
             feats[column] = _NORMALIZER[kind](frame[column])
         comps.append(Comparison(column, kind, (column,)))
@@ -204,17 +279,84 @@ def prepare(
         source = next((c for c in present if roles.get(c) is role and c in feats), None)
         if source is not None:
             feats[alias] = feats[source]
+            aliases[alias] = source
     if "company" in feats:
         feats["company_sx"] = nz.by_unique(feats["company"], nz.soundex)
+        for k, words in enumerate(_key_words(feats["company"], WORD_KEYS)):
+            feats[f"company_word_{k}"] = words
+        named = aliases.get("company", "company")
+        feats["company_numbers"] = nz.names_numbers(frame[named] if named in frame.columns else feats["company"])
+        comps = [replace(c, columns=(*c.columns, "company_numbers")) if c.kind == "company" else c for c in comps]
     for column in cannot_link_fields or ():
         if column in frame.columns:
             feats[f"cl:{column}"] = nz.exacts(frame[column])
     birth = next((c for c in feats if c in ("birth_date", "date_of_birth")), None)
     if birth and birth != "birth_date":
         feats["birth_date"] = feats[birth]
+        aliases["birth_date"] = birth
+    comps = [replace(c, group=_group(c, roles, profile)) for c in comps]
+    comps = [replace(c, joint=JOINT_FAMILIES.get(c.group, "")) for c in comps]
     features = pd.DataFrame(feats, index=index)
     if ids is None:
         pk = model.primary_key if model else None
         ids = nz.strings(frame[pk]) if pk and pk in frame.columns else pd.Series(
             [f"row:{i + 1}" for i in range(len(frame))], index=index, dtype="string")
-    return Prepared(entity, features, comps, profile, ids.astype(str), list(cannot_link_fields or []))
+    return Prepared(entity, features, comps, profile, ids.astype(str), list(cannot_link_fields or []),
+                    aliases, warnings)
+
+
+def _named_local_parts(local: pd.Series, first: pd.Series, last: pd.Series) -> pd.Series:
+    """True where the e-mail's local part is made of the record's own names (jan.kowalski, jkowalski,
+    kowalski_j, jan.kowalski2): two namesakes at two employers share such a local part, so beyond
+    the names it says nothing; a local part of its own (jk1977, wolf.pack) does."""
+    def letters(values: pd.Series) -> pd.Series:
+        return nz.strings(values).str.replace(r"[^a-z]", "", regex=True)
+
+    local = nz.strings(local)
+    accented = local.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).astype(bool)
+    if accented.any():  # kozłowski@ is Kozłowski's, as the folded names read it
+        local = local.mask(accented, nz.strings(nz.by_unique(local[accented], nz.fold)))
+    loc, f, la = letters(local), letters(first), letters(last)
+    fi, li = f.str.slice(0, 1), la.str.slice(0, 1)
+    forms = (f + la, la + f, fi + la, la + fi, f + li, li + f, f, la)
+    named = pd.Series(False, index=local.index)
+    for form in forms:
+        named |= (loc == form).fillna(False).astype(bool)
+    return named & (loc.str.len() > 0).fillna(False).astype(bool)
+
+
+def _group(comparison: Comparison, roles: Mapping[str, Role], profile: str) -> str:
+    if comparison.kind == "company" and profile == "person":
+        return "employer"  # a person's company changes with the job: not the identity
+    if profile == "company" and (comparison.kind in ("phone", "postal") or roles.get(comparison.name) is Role.ADDRESS):
+        return "site"  # one organisation's site
+    if comparison.kind in GROUPS:
+        return GROUPS[comparison.kind]
+    role = roles.get(comparison.name)
+    if role is Role.PERSON_NAME:
+        return "name"
+    if role in (Role.CITY, Role.COUNTRY):
+        return "locality"
+    if role is Role.ADDRESS:
+        return "address"
+    if comparison.kind == "date" and "birth" in comparison.name:
+        return "birth_date"
+    return comparison.name
+
+
+WORD_KEYS = 1
+"""Words of a company name used as blocking keys: its longest ones (long words are the rare ones)."""
+
+
+def _longest_words(value: str, k: int) -> str | None:
+    words = [w for w in dict.fromkeys(value.split()) if len(w) >= 3]
+    ranked = sorted(words, key=lambda w: (-len(w), words.index(w)))
+    return ranked[k] if len(ranked) > k else None
+
+
+def _key_words(names: pd.Series, count: int) -> list[pd.Series]:
+    """Per name, its `count` longest words of three or more characters (ties: the earlier word), for
+    blocking: 'koninklijke philips electronics' and 'philips electronics' meet on a word even when their
+    first words differ and no city or country is known. A record's own words only, so that any slice of
+    a table gets the keys the whole table gets."""
+    return [nz.by_unique(names, lambda v, k=k: _longest_words(v, k)) for k in range(count)]

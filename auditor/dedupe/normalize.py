@@ -355,118 +355,359 @@ def phones(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series:
 
 
 # --- companies, websites, addresses, postal codes, dates --------------------------------------
+#
+# Company names, addresses and cities are cut into tokens the same way: folded and case-folded,
+# apostrophes dropped (Morton's = Mortons, Int'l = Intl), a letter glued to a digit split
+# (Rivera395 = Rivera 395, but ordinals stay whole: 21st), every other non-letter non-digit a
+# separator. Tokens are then rewritten through the table data/abbreviations.csv
+# (variant,canonical,scope,source), one scope per use:
+#
+#   name     company-name words (Intl = International, Assn = Association, Bros = Brothers, Mfg =
+#            Manufacturing, Deli = Delicatessen, St = Saint = Street -> st...): The Bluebook, Table
+#            T6 (abbreviations of words in case names), a few common ones (own); connectors (and, und,
+#            et, and the one-letter i, y, e, u) have an empty canonical: they are dropped.
+#   address  street words: USPS Publication 28 Appendix C1 (street suffixes, 527 spellings,
+#            as transcribed in usaddress-scourgify 0.7.1, MIT), the directionals of Pub 28
+#            section 233 (North = N...), European street types (ul., al., Str., Avda....), ordinal
+#            words (Fifth = 5th); saint is st there too.
+#   unit     secondary unit designators: USPS Publication 28 Appendix C2 (Apartment = Apt, Suite =
+#            Ste, Floor = Fl...) and European ones (m., lok., Whg., app.): dropped before their
+#            identifier (Apt 3 -> 3), so that "5/3", "5 m. 3" and "5 Apt 3" agree.
+#   marker   number markers (nr, no, numer): dropped before a number.
+#   city     St. = Saint, Ft. = Fort, Mt. = Mount, N. = North...
+#
+# The source column says where a row comes from: usps-c1, usps-c2, usps-233 (USPS Publication 28,
+# Postal Addressing Standards: Appendix C1, Appendix C2, section 233), bluebook-t6 (The Bluebook:
+# A Uniform System of Citation, Table T6), eu-street (the usual national abbreviations of street
+# types and unit words: PL, DE, NL, ES, IT, FR), connector, and own (common spellings that no
+# standard lists: Deli, BBQ, Blv, Centre, St for Saint and Street in names...). Our rows win over
+# USPS C1 where they disagree (Str. is the German Strasse, Flat a UK apartment).
+#
+# Runs of one-letter tokens are glued (N.V. = N V = NV, U.S. = US, S.p.A. = SpA), so that dotted
+# and spaced initials agree.
 
-LEGAL_FORMS = (
-    "spolka z ograniczona odpowiedzialnoscia",
-    "sp z o o",
-    "spz oo",
-    "sp zoo",
-    "spolka z o o",
-    "spolka akcyjna",
-    "spolka komandytowa",
-    "spolka jawna",
-    "spolka komandytowo akcyjna",
-    "sp k",
-    "sp j",
-    "s j",
-    "s k",
-    "ska",
-    "s k a",
-    "s a",
-    "sa",
-    "inc",
-    "incorporated",
-    "llc",
-    "l l c",
-    "limited liability company",
-    "ltd",
-    "limited",
-    "plc",
-    "p l c",
-    "public limited company",
-    "llp",
-    "l l p",
-    "limited liability partnership",
-    "corp",
-    "corporation",
-    "co",
-    "company",
-    "gmbh",
-    "g m b h",
-    "gesellschaft mit beschrankter haftung",
-    "ag",
-    "a g",
-    "aktiengesellschaft",
-    "gmbh co kg",
-    "gmbh u co kg",
-    "gmbh und co kg",
-    "kg",
-    "ohg",
-    "ug",
-    "e k",
-    "sas",
-    "s a s",
-    "sarl",
-    "s a r l",
-    "sasu",
-    "eurl",
-    "sl",
-    "s l",
-    "sociedad limitada",
-    "slu",
-    "sociedad anonima",
-    "srl",
-    "s r l",
-    "spa",
-    "s p a",
-    "snc",
-    "sas di",
-    "tov",
-    "t o v",
-    "tov llc",
-    "prat",
-    "pjsc",
-    "pp",
-    "bv",
-    "b v",
-    "nv",
-    "n v",
-    "oy",
-    "ab",
-    "as",
-    "a s",
-    "aps",
-    "sro",
-    "s r o",
-    "kft",
-    "zrt",
-    "doo",
-    "d o o",
-    "pty",
-    "pty ltd",
-    "group",
-    "holding",
-    "holdings",
-)
-_LEGAL_RE = re.compile(
-    r"(?:\s+(?:" + "|".join(sorted((re.escape(f) for f in LEGAL_FORMS), key=len, reverse=True)) + r"))+$"
-)
+_APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u02bb`\u00b4]")
+_SEPARATORS = re.compile(r"[\W_]+")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
+_LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[^\W\d_])")
+_TLDS = (
+    "com|net|org|info|biz|io|ai|app|dev|online|shop|store|tech|co|eu|de|pl|nl|fr|it|es|ch|at|be|se|dk|no|fi|"
+    "cz|uk|ru|ua|jp|cn|in|au|ca|us"
+)
+_DOMAIN = re.compile(r"\b(?:www\.)?((?:[a-z0-9-]+\.)*[a-z0-9-]{2,})\.(?:" + _TLDS + r")(?:\.[a-z]{2})?\b")
+_TRAILING_GROUP = re.compile(r"[(\[]([^()\[\]]*)[)\]][\s.,;:]*$")
+
+
+def _prepare(text: str) -> str:
+    """Folded (accents, Polish letters) and case-folded, apostrophes dropped; a fixed point of itself."""
+    if text.isascii():
+        return _APOSTROPHES.sub("", text.lower())
+    for _ in range(4):
+        folded = fold_text(text.casefold()).casefold()
+        if folded == text:
+            break
+        text = folded
+    return _APOSTROPHES.sub("", text)
+
+
+def _tokens(text: str) -> list[str]:
+    return [t for t in _SEPARATORS.split(_LETTER_DIGIT.sub(" ", text)) if t]
+
+
+def _glue_initials(tokens: list[str], tails: frozenset[str] = frozenset()) -> list[str]:
+    """['n', 'v'] -> ['nv']: a run of two or more one-letter tokens is one word. A run that ends
+    the tokens and ends in one of `tails` (legal forms) keeps it apart when at least two letters
+    remain before it: 'D S M N V' -> ['dsm', 'nv']."""
+    if all(len(t) > 1 for t in tokens):
+        return tokens
+    out: list[str] = []
+    run: list[str] = []
+    for i, t in enumerate([*tokens, ""]):
+        if len(t) == 1 and t.isalpha():
+            run.append(t)
+            continue
+        if len(run) > 1:
+            word = "".join(run)
+            if tails and i == len(tokens):
+                cut = next((k for k in range(len(run) - 2, 1, -1) if word[-k:] in tails), 0)
+                out.extend([word[:-cut], word[-cut:]] if cut else [word])
+            else:
+                out.append(word)
+        else:
+            out.extend(run)
+        run = []
+        if t:
+            out.append(t)
+    return out
+
+
+@cache
+def abbreviations(scope: str) -> dict[str, str]:
+    """Variant -> canonical token of one scope of data/abbreviations.csv (name, address, unit,
+    marker, city). An empty canonical drops the word. Chains are resolved (canonical of a canonical)."""
+    text = resources.files("auditor.dedupe").joinpath("data/abbreviations.csv").read_text(encoding="utf-8")
+    table: dict[str, str] = {}
+    for row in csv.DictReader(text.splitlines()):
+        if scope in row["scope"].split(";"):
+            table.setdefault(row["variant"].strip(), row["canonical"].strip())
+    for variant in list(table):
+        seen = {variant}
+        canonical = table[variant]
+        while canonical in table and table[canonical] != canonical and canonical not in seen:
+            seen.add(canonical)
+            canonical = table[canonical]
+        table[variant] = canonical
+    return table
+
+
+# company names
+
+
+def _name_words(tokens: list[str], tails: frozenset[str] = frozenset()) -> list[str]:
+    """Abbreviations of the name scope, connectors dropped, initials glued (a trailing legal form
+    among `tails` kept apart): until nothing changes."""
+    table = abbreviations("name")
+    for _ in range(8):
+        out: list[str] = []
+        n = len(tokens)
+        for i, t in enumerate(tokens):
+            c = table.get(t, t)
+            if not c:
+                # 'and' always goes; a one-letter connector (Kowalski i Nowak) only between two words
+                if len(t) > 1 or (0 < i < n - 1 and len(tokens[i - 1]) > 1 and len(tokens[i + 1]) > 1):
+                    continue
+                c = t
+            out.append(c)
+        out = _glue_initials(out, tails)
+        if out == tokens:
+            break
+        tokens = out
+    return tokens
+
+
+def _name_tokens(text: str, tails: frozenset[str] = frozenset()) -> list[str]:
+    """Tokens of a prepared name ('&' and '+' read as 'and'), before legal forms are stripped."""
+    return _name_words(_tokens(text.replace("&", " and ").replace("+", " and ")), tails)
+
+
+@cache
+def _legal_form_table() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str, ...]], int]:
+    """(forms stripped at the end, forms stripped at the start, longest form in tokens).
+
+    The end forms are every term of cleanco's data (cleanco.termdata: legal forms of about 80
+    jurisdictions, by type and by country), plus data/legal_forms.csv (form,position,country,note):
+    our additions (Polish, CIS, Asian forms, multi-word expansions), the forms also written before
+    the name (position start or both: N.V. Philips, AB Volvo, OOO Romashka, PT Bank...), and the
+    cleanco terms we do not strip (position never). Each form goes through the same tokens as a
+    name, so that N.V. = NV = N V and Sp. z o.o. = Sp.z o.o.
+    """
+    from cleanco.termdata import terms_by_country, terms_by_type
+
+    terms = {t for group in (terms_by_type, terms_by_country) for forms in group.values() for t in forms}
+    end: set[tuple[str, ...]] = set()
+    start: set[tuple[str, ...]] = set()
+    never: set[tuple[str, ...]] = set()
+    for term in terms:
+        if any("\x80" <= c <= "\x9f" for c in term):  # a mis-encoded term of cleanco's data
+            continue
+        form = tuple(_name_tokens(_prepare(term)))
+        if form:
+            end.add(form)
+    text = resources.files("auditor.dedupe").joinpath("data/legal_forms.csv").read_text(encoding="utf-8")
+    for row in csv.DictReader(text.splitlines()):
+        form = tuple(_name_tokens(_prepare(row["form"])))
+        position = row["position"].strip()
+        if not form:
+            continue
+        if position == "never":
+            never.add(form)
+        if position in ("end", "both"):
+            end.add(form)
+        if position in ("start", "both"):
+            start.add(form)
+    end -= never
+    start -= never
+    end.add(("the",))
+    start.add(("the",))
+    longest = max(len(f) for f in end | start)
+    return frozenset(end), frozenset(start), longest
+
+
+@cache
+def _legal_tails() -> frozenset[str]:
+    """The one-word end forms ('nv', 'sa', 'gmbh'...): kept apart from spelled-out initials before them."""
+    return frozenset(f[0] for f in _legal_form_table()[0] if len(f) == 1 and f != ("the",))
+
+
+def legal_forms() -> tuple[str, ...]:
+    """Every legal form company_name strips, as its tokens ('gmbh co kg', 'nv', 'sp zoo'...), sorted."""
+    end, start, _ = _legal_form_table()
+    return tuple(sorted(" ".join(f) for f in (end | start) - {("the",)}))
+
+
+def __getattr__(name: str) -> object:
+    if name == "LEGAL_FORMS":  # the former constant, now read from cleanco and data/legal_forms.csv
+        return legal_forms()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _ends_with_form(tokens: list[str]) -> bool:
+    """True when the tokens end in a legal form ('the' is none) that is not all there is."""
+    end, _, longest = _legal_form_table()
+    return any(
+        tuple(tokens[-k:]) in end and tokens[-k:] != ["the"] for k in range(1, min(longest, len(tokens) - 1) + 1)
+    )
+
+
+def _strip_legal_forms(tokens: list[str]) -> list[str]:
+    """Legal forms (and 'the') off both ends, longest first, always keeping one token."""
+    end, start, longest = _legal_form_table()
+    changed = True
+    while changed and len(tokens) > 1:
+        changed = False
+        for k in range(min(longest, len(tokens) - 1), 0, -1):
+            if tuple(tokens[-k:]) in end:
+                tokens, changed = tokens[:-k], True
+                break
+        else:
+            for k in range(min(longest, len(tokens) - 1), 0, -1):
+                if tuple(tokens[:k]) in start:
+                    tokens, changed = tokens[k:], True
+                    break
+    return tokens
+
+
+@cache
+def _countries() -> frozenset[str]:
+    """ISO 3166-1 alpha-2 and alpha-3 codes and English names (pycountry), folded, plus UK."""
+    import pycountry
+
+    out = {"uk", "united kingdom", "usa", "united states"}
+    for c in pycountry.countries:
+        for attr in ("alpha_2", "alpha_3", "name", "common_name", "official_name"):
+            value = getattr(c, attr, None)
+            if value:
+                out.add(" ".join(_tokens(_prepare(value))))
+    return frozenset(out)
+
+
+def _is_place(text: str) -> bool:
+    """A blank, or a country: 'NL', '(N.L.)', 'Netherlands', 'USA'."""
+    tokens = _tokens(_prepare(text))
+    return not tokens or " ".join(tokens) in _countries() or "".join(tokens) in _countries()
+
+
+def _drop_trailing_place(text: str) -> str:
+    """'unilever n.v. (nl)' -> 'unilever n.v.'; 'dsm n.v., heerlen, nl' -> 'dsm n.v.'.
+
+    A trailing parenthesised country (ISO code or English name) goes, and so does any trailing
+    parenthesised group after a legal form ('Acme GmbH (Berlin)', 'Schlumberger Technology B.V.
+    (STBV)'). After commas, trailing countries go, and so does everything after the first
+    comma-separated part that ends in a legal form: a legal form closes the registered name, what
+    follows is a place, an address or a department. Any other trailing place stays ('Le Chardonnay
+    (Los Angeles)', 'Acme UK'): it may tell two branches or subsidiaries apart.
+    """
+    while (m := _TRAILING_GROUP.search(text)) and text[: m.start()].strip():
+        head = text[: m.start()]
+        if not (_is_place(m.group(1)) or _ends_with_form(_name_tokens(head, _legal_tails()))):
+            break
+        text = head
+    if "," not in text:
+        return text
+    parts = text.split(",")
+    while len(parts) > 1 and _is_place(parts[-1]):
+        parts.pop()
+    for k in range(len(parts) - 1):
+        head = _name_tokens(",".join(parts[: k + 1]), _legal_tails())
+        if _ends_with_form(head):
+            parts = parts[: k + 1]
+            break
+    return ",".join(parts)
+
+
+def _domain_labels(match: re.Match[str]) -> str:
+    return " " + match.group(1).replace(".", " ") + " "
+
+
+def _company_tokens(value: str) -> list[str]:
+    text = _drop_trailing_place(_prepare(value))
+    text = _DOMAIN.sub(_domain_labels, text)
+    tails = _legal_tails()
+    tokens = _name_tokens(text, tails)
+    for _ in range(8):
+        out = _name_words(_strip_legal_forms(tokens), tails)
+        if out == tokens:
+            break
+        tokens = out
+    return tokens
 
 
 def company_name(value: str | None) -> str | None:
-    """'The Witkowski Sp. z o.o.' -> 'witkowski'; 'Thomas & Stewart, L.L.C.' -> 'thomas stewart'."""
+    """A company name for matching: 'The Witkowski Sp. z o.o.' -> 'witkowski'; 'Thomas & Stewart,
+    L.L.C.' -> 'thomas stewart'; '* AKZO NOBEL N.V.,' -> 'akzo nobel'; 'UNILEVER N.V. (NL)' ->
+    'unilever'; 'DSM N.V., HEERLEN, NL' -> 'dsm'; 'Arts Deli' -> 'arts delicatessen'; 'Rivera395
+    Inc' -> 'rivera 395'; 'Amazon.com, Inc.' -> 'amazon'.
+
+    Steps: fold and case-fold; drop a trailing country and what follows a legal form after a comma
+    (`_drop_trailing_place`); a domain-like word loses its top-level domain ('booking.com' ->
+    'booking', so that a '.com' is never read as an abbreviation); '&' and '+' read as 'and'; the
+    tokens of the module comment above, with the name scope of data/abbreviations.csv; then legal
+    forms (cleanco's terms and data/legal_forms.csv, see `_legal_form_table`) and 'the' are taken
+    off the end, and off the start for the forms written first there, longest form first, as long as
+    a token remains ('AG' alone stays 'ag'). Numbers stay, as words of their own (see
+    `name_numbers`). Deterministic and idempotent: company_name(company_name(x)) == company_name(x).
+    """
     if _blank(value):
         return None
-    text = _NON_WORD.sub(" ", fold(str(value)).replace("&", " ").replace("+", " ")).strip()
-    text = text.removeprefix("the ")
-    text = " ".join(w for w in text.split(" ") if w not in {"and", "und", "et", "i", "y", "e"}) or text
-    stripped = _LEGAL_RE.sub("", " " + text).strip()
-    return stripped or text or None
+    return " ".join(_company_tokens(str(value))) or None
 
 
 def company_names(values: pd.Series) -> pd.Series:
     return by_unique(values, company_name)
+
+
+_ROMAN = re.compile(r"x{0,3}(?:ix|iv|v?i{0,3})")
+_ROMAN_VALUES = {"i": 1, "v": 5, "x": 10}
+
+
+def _roman(token: str) -> int | None:
+    """ii..xxxix -> 2..39 (i, v and x alone are too often a letter)."""
+    if len(token) < 2 or not _ROMAN.fullmatch(token):
+        return None
+    total = 0
+    for a, b in zip(token, [*token[1:], ""], strict=True):
+        v = _ROMAN_VALUES[a]
+        total += -v if b and _ROMAN_VALUES[b] > v else v
+    return total
+
+
+def name_numbers(value: str | None) -> str | None:
+    """The numbers of a company name, sorted, as text: 'Rivera395 Inc' -> '395'; 'Studio 54 & 2
+    Brothers' -> '2 54'; 'Capital Partners III LP' -> '3'; 'Rivera Inc' -> None.
+
+    What counts, read from the words of `company_name` (so not the digits of a dropped legal form
+    or trailing country): each group of digits (letters glued to digits are split off first, so
+    'B2B' gives 2 and '3M' gives 3: the letters stay in the name part), an ordinal's number ('21st'
+    -> 21, and 'First' -> 1 since first = 1st), and a Roman numeral from II to XXXIX that is not the
+    first word (Fund II; not 'Vi Holdings'). Leading zeros do not count (007 = 7). The same numbers
+    in another order give the same text; None when there is no number. Two names whose numbers
+    differ ('Rivera395' / 'Rivera251') are different companies however alike the rest is.
+    """
+    name = company_name(value)
+    if name is None:
+        return None
+    numbers: list[int] = []
+    for i, token in enumerate(name.split(" ")):
+        digits = token[:-2] if token[-2:] in ("st", "nd", "rd", "th") and token[:-2].isdecimal() else token
+        if digits.isdecimal():
+            numbers.append(int(digits))
+        elif i > 0 and (r := _roman(token)) is not None:
+            numbers.append(r)
+    return " ".join(str(n) for n in sorted(numbers)) or None
+
+
+def names_numbers(values: pd.Series) -> pd.Series:
+    return by_unique(values, name_numbers)
 
 
 def website_domain(value: str | None) -> str | None:
@@ -486,80 +727,124 @@ def website_domains(values: pd.Series) -> pd.Series:
     return by_unique(values, website_domain)
 
 
-_STREET_WORDS = {
-    "ulica": "ul",
-    "ul": "ul",
-    "aleja": "al",
-    "aleje": "al",
-    "al": "al",
-    "plac": "pl",
-    "pl": "pl",
-    "osiedle": "os",
-    "os": "os",
-    "street": "st",
-    "st": "st",
-    "str": "str",
-    "strasse": "str",
-    "avenue": "ave",
-    "ave": "ave",
-    "av": "ave",
-    "road": "rd",
-    "rd": "rd",
-    "drive": "dr",
-    "dr": "dr",
-    "lane": "ln",
-    "ln": "ln",
-    "boulevard": "blvd",
-    "blvd": "blvd",
-    "square": "sq",
-    "sq": "sq",
-    "place": "pl",
-    "court": "ct",
-    "ct": "ct",
-    "calle": "c",
-    "c": "c",
-    "via": "via",
-    "viale": "vle",
-    "vle": "vle",
-    "rue": "rue",
-    "platz": "pl",
-    "weg": "weg",
-    "apartment": "apt",
-    "apt": "apt",
-    "mieszkanie": "m",
-    "m": "m",
-    "lok": "m",
-    "lokal": "m",
-    "suite": "ste",
-    "ste": "ste",
-    "unit": "unit",
-    "north": "n",
-    "south": "s",
-    "east": "e",
-    "west": "w",
-}
+# addresses and cities
+
+_GLUED_STRASSE = re.compile(r"(?<=[a-z])(strasse|str\.)(?=\s|\d|$)")
+_NOT_HOUSE = frozenset({"box", "hwy", "rte", "fwy", "expy", "tpke", "km", "interstate"})
+_MONTH_NAMES = (
+    "stycznia lutego marca kwietnia maja czerwca lipca sierpnia wrzesnia pazdziernika listopada grudnia "
+    "januar februar marz april mai juni juli august september oktober november dezember "
+    "january february march may june july october december "
+    "janvier fevrier mars avril juin juillet aout septembre octobre novembre decembre "
+    "enero febrero marzo abril mayo junio julio agosto septiembre setiembre octubre noviembre diciembre "
+    "gennaio febbraio aprile maggio giugno luglio settembre ottobre dicembre"
+)
+_MONTHS = frozenset(_MONTH_NAMES.split())
+"""Month names (PL genitive, DE, EN, FR, ES, IT): a number before one is a date in a street name
+(ul. 3 Maja, Straße des 17. Juni, Avenida 9 de Julio), not a house number."""
+
+
+def _is_identifier(token: str | None) -> bool:
+    return token is not None and (any(c.isdecimal() for c in token) or (len(token) == 1 and token.isalpha()))
+
+
+def _address_words(tokens: list[str], table: dict[str, str]) -> list[str]:
+    for _ in range(8):
+        out = _glue_initials([c for c in (table.get(t, t) for t in tokens) if c])
+        if out == tokens:
+            break
+        tokens = out
+    return tokens
+
+
+@cache
+def _address_tables() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
+    """(address and unit words -> canonical, canonical unit designators, number markers)."""
+    table = {**abbreviations("address"), **abbreviations("unit")}
+    return table, frozenset(abbreviations("unit").values()), frozenset(abbreviations("marker"))
+
+
+def _address_tokens(value: str) -> tuple[list[str], list[str]]:
+    """(tokens with the address and unit words rewritten and initials glued; the same with the unit
+    designators and number markers dropped before their identifier)."""
+    table, units, markers = _address_tables()
+    full = _address_words(_tokens(_GLUED_STRASSE.sub(r" \1", _prepare(value))), table)
+    tokens = full
+    for _ in range(8):
+        n = len(tokens)
+        kept = [
+            t
+            for i, t in enumerate(tokens)
+            if not (
+                i + 1 < n
+                and ((t in units and _is_identifier(tokens[i + 1])) or (t in markers and tokens[i + 1].isdecimal()))
+            )
+        ]
+        out = _address_words(kept, table)
+        if out == tokens:
+            break
+        tokens = out
+    return full, tokens
 
 
 def address(value: str | None) -> str | None:
-    """'ul. Świętokrzyska 114 m. 5' -> 'ul swietokrzyska 114 m 5'; 'Main Street' -> 'main st';
-    'Schillerstraße' -> 'schiller str'."""
+    """A street address for matching: '435 S. La Cienega Blv.' = '435 s. la cienega blvd.' ->
+    '435 s ln cienega blvd'; '12224 Ventura Boulevard' -> '12224 ventura blvd'; 'ul. Świętokrzyska 114
+    m. 5' = 'Ulica Swietokrzyska 114/5' -> 'ul swietokrzyska 114 5'; 'Schillerstraße 122' -> 'schiller
+    str 122'; 'Main St 5 Apt 3' -> 'main st 5 3'; 'Fifth Avenue' -> '5th ave'.
+
+    Tokens as in the module comment above the company names, rewritten with the address, unit and
+    marker scopes of data/abbreviations.csv (USPS Publication 28 street suffixes and directionals,
+    European street types, ordinal words); unit designators and number markers are dropped before
+    their identifier, house and unit numbers stay. Idempotent.
+    """
     if _blank(value):
         return None
-    text = fold(str(value))
-    text = re.sub(r"(?<=[a-z])(strasse|str\.)(?=\s|\d|$)", r" \1", text)
-    text = re.sub(r"(?<=\d)(?=[a-z])|(?<=[a-z])(?=\d)", " ", text)
-    words = [_STREET_WORDS.get(w, w) for w in _NON_WORD.split(text) if w]
-    return " ".join(words) or None
+    return " ".join(_address_tokens(str(value))[1]) or None
 
 
 def addresses(values: pd.Series) -> pd.Series:
     return by_unique(values, address)
 
 
-def city(value: str | None) -> str | None:
+def house_number(value: str | None) -> str | None:
+    """The first house number of an address, for blocking with a postal code or city: '435 s. la
+    cienega blv.' -> '435'; 'ul. Długa 12a/3' -> '12'; 'Suite 200, 1 Main St' -> '1'; 'ul. 3 Maja 5'
+    -> '5'; 'PO Box 12' -> None.
+
+    The first number (digits only, leading zeros dropped: 12a and 12-14 give 12) that is not a
+    unit's (after Apt, Suite, m....), a PO box's, a road's (Hwy 1, Route 66, km 5), an ordinal (5th
+    Ave) or a date in a street name (a number before a month name).
+    """
     if _blank(value):
         return None
-    return _NON_WORD.sub(" ", fold(str(value))).strip() or None
+    tokens = _address_tokens(str(value))[0]
+    units = _address_tables()[1]
+    for i, t in enumerate(tokens):
+        if not (t.isascii() and t.isdecimal()):
+            continue
+        before = tokens[i - 1] if i else ""
+        after = tokens[i + 1 : i + 3]
+        if before in units or before in _NOT_HOUSE:
+            continue
+        if after and (after[0] in _MONTHS or (after[0] in ("de", "del", "des") and after[1:] and after[1] in _MONTHS)):
+            continue
+        return t.lstrip("0") or "0"
+    return None
+
+
+def house_numbers(values: pd.Series) -> pd.Series:
+    return by_unique(values, house_number)
+
+
+def city(value: str | None) -> str | None:
+    """'St. Louis' = 'Saint Louis' -> 'saint louis'; 'Ft. Worth' -> 'fort worth'; 'N. Hollywood' ->
+    'north hollywood' (the city scope of data/abbreviations.csv)."""
+    if _blank(value):
+        return None
+    table = abbreviations("city")
+    words = [table.get(t, t) for t in _SEPARATORS.split(_prepare(str(value))) if t]
+    return " ".join(w for w in words if w) or None
 
 
 def cities(values: pd.Series) -> pd.Series:

@@ -9,8 +9,8 @@ import pandas as pd
 
 from auditor.dedupe import fellegi_sunter as fs
 from auditor.dedupe.blocking import BlockingStats, candidate_pairs
-from auditor.dedupe.compare import Comparator
-from auditor.dedupe.features import DEFAULT_BLOCKING, Prepared
+from auditor.dedupe.compare import Comparator, tf_feature
+from auditor.dedupe.features import COARSE_GROUPS, DEFAULT_BLOCKING, Comparison, Prepared
 from auditor.dedupe.settings import DedupeSettings
 
 
@@ -29,9 +29,20 @@ class Scored:
     stats: BlockingStats
     pattern_index: np.ndarray
     patterns: np.ndarray
+    conflict: np.ndarray
+    """bool per pair: the identities disagree (different first or last name, company or birth date)"""
+    evidence: np.ndarray
+    """int8 per pair: independent pieces of evidence that agree (name, e-mail, phone, birth date, street...)"""
+    weak: np.ndarray | None = None
+    surprise: np.ndarray | None = None
 
     def n_levels(self) -> list[int]:
         return [len(c.labels) for c in self.prepared.comparisons]
+
+    def auto_ok(self) -> np.ndarray:
+        """Pairs that may be merged without review when probable enough (see `auto_mergeable`)."""
+        weak = self.weak if self.weak is not None else np.zeros(len(self.conflict), dtype=bool)
+        return auto_mergeable(self.conflict, self.evidence, self.cannot, weak)
 
 
 def blocking_keys(prepared: Prepared, settings: DedupeSettings) -> list[list[str]]:
@@ -49,14 +60,18 @@ ORDER_PARTS = ("last", "first", "company", "email", "postal_code")
 """The features an oversized block is sorted by (those a table has), in this order."""
 
 
-def _order(features: pd.DataFrame) -> np.ndarray:
+def _order(features: pd.DataFrame, ids: pd.Series | None = None) -> np.ndarray:
     """Secondary sort key for sorted neighbourhood inside oversized blocks: the dense rank of the
-    tuple of ORDER_PARTS, so that it orders any subset of the records as it orders the whole table."""
-    parts = [c for c in ORDER_PARTS if c in features.columns]
+    tuple of ORDER_PARTS and the record id, so that it orders any subset of the records as it orders
+    the whole table, and the same records alike whatever order they come in."""
+    parts = [features[c] for c in ORDER_PARTS if c in features.columns]
+    if ids is not None:
+        named = pd.Series(np.asarray(ids, dtype=object), index=features.index).astype(str)
+        parts.append(named.mask(named.str.startswith("row:"), ""))
     if not parts:
         return np.arange(len(features))
     # dense rank of the tuple of parts (missing first), from per-column sorted codes
-    codes = [pd.factorize(features[c], sort=True, use_na_sentinel=True)[0] for c in parts]
+    codes = [pd.factorize(p, sort=True, use_na_sentinel=True)[0] for p in parts]
     idx = np.lexsort(codes[::-1])
     change = np.zeros(len(idx), dtype=bool)
     if len(idx):
@@ -91,16 +106,110 @@ def _random_pairs(
     return a[keep], b[keep]
 
 
-def random_pairs(n: int, settings: DedupeSettings, source: np.ndarray | None = None
-                 ) -> tuple[np.ndarray, np.ndarray]:
-    """The record pairs whose levels start u (non-match level shares): drawn with the settings' seed, so
-    that every engine compares the very same pairs."""
-    return _random_pairs(n, settings.u_sample, np.random.default_rng(settings.seed), source)
+def canonical_order(ids: pd.Series | np.ndarray, features: pd.DataFrame | None = None) -> np.ndarray:
+    """Record positions sorted by record id, then (a repeated or missing id) by the records' features:
+    the order random pairs are drawn in, so that the same records give the same u whatever order a file
+    or a database returns them in."""
+    named = pd.Series(np.asarray(ids, dtype=object)).astype(str)
+    # a record without an id is named by its row, which another source numbers otherwise
+    named = named.mask(named.str.startswith("row:"), "")
+    keys = [pd.factorize(named, sort=True)[0]]
+    if features is not None:
+        keys += [pd.factorize(features[c], sort=True, use_na_sentinel=True)[0] for c in features.columns
+                 if features[c].dtype != bool]
+    return np.lexsort(keys[::-1]).astype(np.int64)
+
+
+def random_pairs(n: int, settings: DedupeSettings, source: np.ndarray | None = None,
+                 order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The record pairs u (how often two different records reach each level) is measured on: drawn with
+    the settings' seed over the records in `order` (see `canonical_order`), so that every engine and
+    every row order compares the very same pairs."""
+    if order is None:
+        order = np.arange(n, dtype=np.int64)
+    side = None if source is None else source[order]
+    a, b = _random_pairs(n, settings.u_sample, np.random.default_rng(settings.seed), side)
+    return order[a], order[b]
 
 
 def u_start(levels: np.ndarray, n_levels: list[int], counts: np.ndarray | None = None) -> list[np.ndarray]:
     """Starting u per comparison from the levels of the random pairs (`counts`: multiplicity per row)."""
     return [c + 1.0 for c in fs.level_counts(levels, n_levels, counts)]
+
+
+DERIVED_FEATURES = {"name_sorted": ("first", "last"), "email_local": ("email", "first", "last"),
+                    "last_sx": ("last",), "company_sx": ("company",),
+                    "company_word": ("company",),
+                    "first_canon": ("first",)}
+"""Blocking features made from a compared feature: a key on them fixes that feature's comparison. An
+e-mail's local part is most often made of the names, so pairs sharing one share the names too."""
+ADDRESS_FAMILY = frozenset({"address", "site", "locality"})
+"""Parts of one address: pairs that share a postcode share a city too, so a session on any of them
+leaves all of them out (they would look like evidence the key itself created)."""
+EXACT_PARTS = frozenset({"email", "phone", "last", "first", "postal_code", "birth_date", "street", "city", "company",
+                         "website", "country", "name_sorted"})
+"""Key parts that mean exact agreement of one comparison: sessions on them can measure lambda."""
+DETERMINISTIC_MIN_PAIRS = 20
+"""Below this many rule matches the estimate is noise (a handful of import rows)."""
+DETERMINISTIC_RECALL = 0.6
+"""Share of the true pairs the deterministic rules are assumed to find when no session measures
+lambda (Splink asks its user for this `recall`)."""
+DEFAULT_DUPLICATE_SHARE = 0.1
+"""When nothing measures lambda: assume one record in ten has a duplicate."""
+MONOTONE_WARNING_BITS = 1.0
+"""A monotone repair that moves a level's weight this much (or fixes a sign) is reported as a warning."""
+PURE_SESSION = 0.5
+"""Sessions where matches are at least this share of the pairs teach m first (see fellegi_sunter)."""
+STRONG_NAME_LEVEL = 2
+"""The level a name must reach for a merge without review: 'very similar' (a typo) or better; the first
+name's 'nickname' and 'exact' are above it, 'similar or initial' below."""
+EVIDENCE_BITS = 1.0
+"""A field counts as a piece of agreeing evidence when its level weighs at least this (twice as likely
+for a match as for two different records)."""
+
+
+def primary_features(comparison: Comparison) -> tuple[str, ...]:
+    """The features whose agreement a comparison measures (blocking on them fixes it)."""
+    if comparison.kind == "phone":
+        return (*comparison.columns, "phone")
+    return (tf_feature(comparison),)
+
+
+def key_fixes(prepared: Prepared, key: list[str]) -> list[int]:
+    """Indices of the comparisons a session on `key` leaves out."""
+    wanted: set[str] = set()
+    for part in key:
+        base = part.partition(":")[0]
+        for name in DERIVED_FEATURES.get(base, (base,)):
+            wanted.add(name)
+            wanted.add(prepared.aliases.get(name, name))
+    comps = prepared.comparisons
+    fixed = {k for k, c in enumerate(comps) if wanted & set(primary_features(c))}
+    if any(comps[k].group in ADDRESS_FAMILY for k in fixed):
+        fixed |= {k for k, c in enumerate(comps) if c.group in ADDRESS_FAMILY}
+    return sorted(fixed)
+
+
+def _key_share_among_matches(prepared: Prepared, key: list[str], m: list[np.ndarray]) -> float | None:
+    """P(a true pair agrees on the key), from the m of the comparisons the key's parts are exact on."""
+    comps = prepared.comparisons
+    share = 1.0
+    for part in key:
+        if ":" in part or part not in EXACT_PARTS:
+            return None
+        if part == "name_sorted":
+            first = next((k for k, c in enumerate(comps) if c.kind == "person_first"), None)
+            last = next((k for k, c in enumerate(comps) if c.kind == "person_last"), None)
+            if first is None or last is None:
+                return None
+            share *= float(m[first][3:].sum() * m[last][-1])
+            continue
+        name = prepared.aliases.get(part, part)
+        hits = [k for k, c in enumerate(comps) if name in primary_features(c) or part in primary_features(c)]
+        if len(hits) != 1:
+            return None
+        share *= float(m[hits[0]][-1])
+    return share
 
 
 def fit_model(
@@ -110,31 +219,216 @@ def fit_model(
     u_begin: list[np.ndarray],
     settings: DedupeSettings,
     *,
+    keys: list[list[str]] | None = None,
+    key_rows: np.ndarray | None = None,
+    key_counts: np.ndarray | None = None,
+    pairs_per_key: list[int] | None = None,
+    all_pairs: int = 0,
     labelled: np.ndarray | None = None,
     labels: np.ndarray | None = None,
 ) -> fs.Model:
-    """EM over the distinct comparison vectors of the candidate pairs and their counts (all an engine
-    has to gather from its partitions), with the prior set by the deterministic rules."""
-    n_levels = [len(c.labels) for c in prepared.comparisons]
-    # The share of matches among the candidate pairs comes from deterministic rules, not from EM:
-    # left free, EM on large data (many people sharing a common name) converges to a degenerate
-    # model that calls most same-name pairs matches (synth100k: prior 0.58, city "different" +9 bits).
+    """m by EM sessions (one per blocking key, u fixed), lambda measured through them, monotone
+    weights; everything an engine has to gather is the distinct comparison vectors with their counts
+    per blocking-key mask (`key_rows`: pattern index and mask; `key_counts`), and the pairs per key."""
+    comps = prepared.comparisons
+    n_levels = [len(c.labels) for c in comps]
+    u = [fs._normalize(x) for x in u_begin]
+    if labelled is not None and labels is not None and len(labelled):
+        non = fs.level_counts(labelled[labels == 0], n_levels)
+        u = [fs._normalize(x + y) for x, y in zip(u_begin, non, strict=True)]
+    keys = keys or []
+    sessions: list[fs.Session] = []
+    learnt: list[tuple[fs.Session, int, list[np.ndarray], np.ndarray, np.ndarray, list[int]]] = []
+    for b, key in enumerate(keys[:32]):
+        fixed = key_fixes(prepared, key)
+        free = [k for k in range(len(comps)) if k not in fixed]
+        label = "+".join(key)
+        if key_rows is None or not len(key_rows):
+            break
+        rows = (key_rows[:, 1] >> b) & 1 == 1
+        session_counts = np.bincount(key_rows[rows, 0], weights=key_counts[rows], minlength=len(pats))
+        n_pairs = int(session_counts.sum())
+        session = fs.Session(label, n_pairs, [comps[k].name for k in fixed])
+        sessions.append(session)
+        if n_pairs < fs.MIN_SESSION_PAIRS or not free:
+            session.note = "too few pairs" if free else "no field left to learn"
+            continue
+        m, lam, it, converged, seen, gain = fs.fit_session(
+            pats, session_counts, n_levels, u, free, labelled=labelled, labels=labels,
+            max_iterations=settings.max_iterations)
+        session.lam, session.iterations, session.converged = lam, it, converged
+        if lam <= fs.LAMBDA_BOUNDS[0]:
+            session.note = f"match share {lam:.2g}: no matches to learn from"
+            continue
+        if not converged:
+            # still drifting after max_iterations: the likelihood is flat along some direction, and where
+            # EM stopped says nothing
+            session.note = f"did not converge in {it} iterations"
+            continue
+        if gain <= fs.parameters(n_levels, free):
+            # the mixture explains the pairs no better than "all different" (Akaike): m and lambda are
+            # not identified (EM can drift to every pair a match, with m equal to u)
+            session.note = f"found no matches the other fields tell apart (log-likelihood gain {gain:.1f})"
+            continue
+        session.usable = True
+        learnt.append((session, b, m, seen, session_counts, free))
+    m_final, sources = [], []
+    defaults = fs.default_m(n_levels)
+    for k in range(len(comps)):
+        fits = [(s_, m_[k], seen_[k]) for s_, _, m_, seen_, _, free_ in learnt
+                if k in free_ and seen_[k] >= fs.MIN_EXPECTED_MATCHES]
+        pure = [f for f in fits if f[0].lam >= PURE_SESSION]
+        chosen = pure or fits
+        if chosen:
+            total = sum(seen_k for _, _, seen_k in chosen)
+            m_final.append(fs._normalize(sum(seen_k * m_k for _, m_k, seen_k in chosen) / total))
+            sources.append("em")
+            for s_, _, _ in chosen:
+                s_.learnt.append(comps[k].name)
+        else:
+            m_final.append(defaults[k])
+            sources.append("default")
+    measured = []
+    for session, b, _, _, session_counts, free in learnt:
+        session.lam = fs.fit_lambda(pats, session_counts, m_final, u, free)
+        measured.append((b, session))
+    warnings: list[str] = []
+    for session in sessions:
+        if session.note.startswith(("did not converge", "match share")):
+            warnings.append(f"EM on the pairs agreeing on {session.key}: {session.note}; left out")
+    defaulted = [comps[k].name for k in range(len(comps)) if sources[k] == "default"]
+    if defaulted and comps:
+        warnings.append("no training session could learn " + ", ".join(defaulted)
+                        + ": their levels keep the documented default weights")
+    # lambda through each session: matches it found / all pairs / P(a match agrees on its key)
+    estimates: dict[str, float] = {}
+    for b, session in measured:
+        share = _key_share_among_matches(prepared, keys[b], m_final)
+        if share is None or share <= 0 or not all_pairs or pairs_per_key is None:
+            continue
+        estimates[session.key] = min(session.lam * pairs_per_key[b] / all_pairs / share, 0.99)
     n_det = int(counts[deterministic_matches(prepared, pats)].sum()) if len(pats) else 0
-    n_pairs = int(counts.sum())
-    prior_fixed = n_det >= DETERMINISTIC_MIN_PAIRS
-    prior = float(np.clip(n_det / DETERMINISTIC_RECALL / max(n_pairs, 1), 1e-6, 0.5)) if prior_fixed else 0.05
-    model = fs.fit(pats, counts, n_levels, u_begin, labelled=labelled, labels=labels,
-                   max_iterations=settings.max_iterations, prior=prior, fix_prior=prior_fixed)
-    model.deterministic_pairs = n_det
+    floor = n_det / all_pairs if all_pairs else 0.0
+    if estimates:
+        prior = float(np.exp(np.median(np.log(list(estimates.values())))))
+        source = "measured by the training sessions (median)"
+        if prior < floor:
+            prior, source = floor, "the deterministic rules' matches (the sessions measured less)"
+    elif n_det >= DETERMINISTIC_MIN_PAIRS and all_pairs:
+        prior = n_det / DETERMINISTIC_RECALL / all_pairs
+        source = f"deterministic rules with an assumed recall of {DETERMINISTIC_RECALL}"
+        warnings.append("no training session measured the share of matches: it is estimated from the "
+                        f"deterministic rules ({n_det:,} pairs) with an assumed recall of {DETERMINISTIC_RECALL}")
+    else:
+        n = len(prepared.features)
+        prior = DEFAULT_DUPLICATE_SHARE * n / max(all_pairs, 1)
+        source = f"default: one record in {round(1 / DEFAULT_DUPLICATE_SHARE)} has a duplicate"
+        warnings.append("nothing measured the share of matches: " + source)
+    prior = float(np.clip(prior, 1e-12, 0.99))
+    if n_det:
+        estimates["deterministic rules (floor)"] = floor
+    # monotone levels, each level weighed by its candidate pairs
+    support = fs.level_counts(pats, n_levels, counts.astype(float)) if len(pats) else [np.ones(n) for n in n_levels]
+    adjusted, repaired = [], []
+    for k, c in enumerate(comps):
+        learnt = np.log2(m_final[k] / u[k])
+        fixed_w = fs.monotone(learnt, support[k] + 1.0)
+        moved = np.abs(fixed_w - learnt)
+        repaired.append(bool(moved.max() > 0.05))
+        # a weight of the wrong sign at the ends, or a repair of a bit or more, is worth a warning; the
+        # smaller ones are in the model's diagnostics
+        wrong_sign = learnt[0] > 0 or learnt[-1] < 0
+        if wrong_sign or moved.max() >= MONOTONE_WARNING_BITS:
+            changed = [f"{c.labels[v]} {learnt[v]:+.1f} -> {fixed_w[v]:+.1f}" for v in range(len(learnt))
+                       if moved[v] > 0.05]
+            warnings.append(f"{c.name}: EM learnt weights against their order, made monotone ({'; '.join(changed)} "
+                            "bits)")
+        adjusted.append(fixed_w)
+    model = fs.Model(m_final, u, prior, sum(s.iterations for s in sessions),
+                     all(s.converged for s in sessions if s.iterations) and bool(measured), n_det, adjusted,
+                     sessions, estimates, source, sources, warnings, repaired)
     return model
 
 
-def pair_weights(model: fs.Model, pats: np.ndarray, pattern_index: np.ndarray, cannot: np.ndarray,
-                 penalty: float) -> tuple[np.ndarray, np.ndarray]:
-    """Match weight and probability of pairs given as rows of the distinct patterns `pats`."""
-    weight = fs.match_weight(model, pats)[pattern_index] if len(pattern_index) else np.empty(0)
-    weight = weight - penalty * (cannot != 0)
-    return weight, fs.probability(weight)
+@dataclass
+class PairScores:
+    weight: np.ndarray
+    probability: np.ndarray
+    conflict: np.ndarray
+    """the identities disagree: a name-like field (or the birth date) at its 'different' level"""
+    evidence: np.ndarray
+    weak: np.ndarray
+    """the names agree only loosely (below 'very similar'): not enough to merge without review"""
+
+
+def combined_weight(comparisons: list[Comparison], fw: np.ndarray) -> np.ndarray:
+    """Sum of the fields' bits, the agreement of each joint family (see features.JOINT_FAMILIES) counted
+    once: its strongest agreeing field, plus every disagreeing one."""
+    rest = [k for k, c in enumerate(comparisons) if not c.joint]
+    total = np.nansum(fw[:, rest], axis=1) if rest else np.zeros(len(fw))
+    for family in sorted({c.joint for c in comparisons if c.joint}):
+        part = fw[:, [k for k, c in enumerate(comparisons) if c.joint == family]]
+        best = np.max(np.where(part > 0, part, 0.0), axis=1)
+        against = np.sum(np.where(part < 0, part, 0.0), axis=1)
+        total = total + best + against
+    return total
+
+
+def field_weights(model: fs.Model, comparisons: list[Comparison], levels: np.ndarray,
+                  surprise: np.ndarray | None) -> np.ndarray:
+    """Bits of evidence per pair and field (float32, NaN where a value is missing): the level's weight,
+    or at exact agreement of a term-frequency field the weight of that value (Splink's term-frequency
+    adjustment: log2(u_exact / share of records holding it)), never below 0: agreement never counts
+    against a match. The levels' own weights are monotone; agreement on a very common value may weigh
+    less than the average looser agreement (the same 'Anna' says less than a rare nickname pair)."""
+    out = np.full(levels.shape, np.nan, dtype=np.float32)
+    weights = model.weights
+    for k, c in enumerate(comparisons):
+        lv = levels[:, k]
+        ok = lv >= 0
+        w = np.asarray(weights[k], dtype=np.float32)
+        col = np.where(ok, w[np.maximum(lv, 0)], np.float32(np.nan))
+        if c.term_frequency and surprise is not None:
+            top = ok & (lv == c.top) & ~np.isnan(surprise[:, k])
+            if top.any():
+                adjusted = w[-1] + np.log2(model.u[k][-1]) + surprise[top, k].astype(np.float32)
+                col[top] = np.maximum(adjusted, np.float32(0.0))
+        out[:, k] = col
+    return out
+
+
+def pair_weights(model: fs.Model, comparisons: list[Comparison], levels: np.ndarray, cannot: np.ndarray,
+                 surprise: np.ndarray | None, penalty: float, chunk: int = 1 << 20) -> PairScores:
+    """Match weight, probability, identity conflict and pieces of agreeing evidence per pair."""
+    n = len(levels)
+    weight = np.empty(n, dtype=np.float64)
+    conflict = np.zeros(n, dtype=bool)
+    weak = np.zeros(n, dtype=bool)
+    evidence = np.zeros(n, dtype=np.int8)
+    groups = sorted({c.group for c in comparisons if c.group not in COARSE_GROUPS})
+    identity = [k for k, c in enumerate(comparisons) if c.group in ("name", "birth_date")]
+    names = [k for k, c in enumerate(comparisons) if c.group == "name"]
+    for start in range(0, n, chunk):
+        part = slice(start, start + chunk)
+        lv = levels[part]
+        fw = field_weights(model, comparisons, lv, None if surprise is None else surprise[part])
+        weight[part] = model.prior_weight + combined_weight(comparisons, fw) - penalty * (cannot[part] != 0)
+        for k in identity:
+            conflict[part] |= lv[:, k] == 0
+        for k in names:
+            weak[part] |= (lv[:, k] >= 0) & (lv[:, k] < STRONG_NAME_LEVEL)
+        for g in groups:
+            cols = [k for k, c in enumerate(comparisons) if c.group == g]
+            evidence[part] += (np.nan_to_num(fw[:, cols], nan=-1.0) >= EVIDENCE_BITS).any(axis=1)
+    return PairScores(weight, fs.probability(weight), conflict, evidence, weak)
+
+
+def auto_mergeable(conflict: np.ndarray, evidence: np.ndarray, cannot: np.ndarray, weak: np.ndarray) -> np.ndarray:
+    """A merge applied without review must rest on two independent agreeing pieces of evidence, with no
+    cannot-link rule, no disagreeing identity (a shared e-mail or phone between two different names is
+    a family, a shared mailbox or a reseller: it goes to review at most) and names that agree closely
+    (the café and the dining room of one hotel share its address, its phone and half their name)."""
+    return (evidence >= 2) & ~conflict & ~weak & (cannot == 0)
 
 
 def order_and_blocking(prepared: Prepared, settings: DedupeSettings, source: np.ndarray | None = None
@@ -145,7 +439,7 @@ def order_and_blocking(prepared: Prepared, settings: DedupeSettings, source: np.
         blocking_keys(prepared, settings),
         max_block=settings.max_block_size,
         window=settings.window,
-        order=_order(features),
+        order=_order(features, prepared.ids),
         source=source,
     )
 
@@ -158,53 +452,80 @@ def score(
     labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
 ) -> Scored:
     """Candidate pairs with levels, match weights and probabilities. `labels` = (i, j, is_match)."""
-    comparator = Comparator(prepared, shared_phone_limit=settings.shared_phone_limit)
+    comparator = Comparator(prepared)
     i, j, stats = order_and_blocking(prepared, settings, source)
-    levels, cannot = comparator.levels(i, j)
+    levels, cannot, surprise = comparator.levels(i, j)
     n_levels = [len(c.labels) for c in prepared.comparisons]
-    ra, rb = random_pairs(len(prepared.features), settings, source)
+    ra, rb = random_pairs(len(prepared.features), settings, source, canonical_order(prepared.ids, prepared.features))
     rand = comparator.compare(ra, rb).levels if len(ra) else np.empty((0, len(n_levels)), np.int8)
     pats, inverse, counts = fs.patterns(levels)
+    key_rows, key_counts = fs.pattern_keys(inverse, stats.pair_keys, len(pats))
     lab_levels = lab_y = None
     if labels is not None and len(labels[0]):
         lab_levels = comparator.compare(labels[0], labels[1]).levels
         lab_y = labels[2]
-    model = fit_model(prepared, pats, counts, u_start(rand, n_levels), settings, labelled=lab_levels, labels=lab_y)
-    weight, probability = pair_weights(model, pats, inverse, cannot, settings.penalty)
-    return Scored(prepared, comparator, i, j, levels, cannot, weight, probability, model, stats, inverse, pats)
+    model = fit_model(prepared, pats, counts, u_start(rand, n_levels), settings, keys=blocking_keys_used(stats),
+                      key_rows=key_rows, key_counts=key_counts,
+                      pairs_per_key=[stats.pairs_per_key[k] for k in stats.keys], all_pairs=stats.possible_pairs,
+                      labelled=lab_levels, labels=lab_y)
+    model.warnings[:0] = prepared.warnings
+    scores = pair_weights(model, prepared.comparisons, levels, cannot, surprise, settings.penalty)
+    return Scored(prepared, comparator, i, j, levels, cannot, scores.weight, scores.probability, model, stats,
+                  inverse, pats, scores.conflict, scores.evidence, scores.weak, surprise)
 
 
-DETERMINISTIC_MIN_PAIRS = 20
-"""Below this many rule matches the estimate is noise (a handful of import rows): EM estimates the share."""
-DETERMINISTIC_RECALL = 0.6
-"""Assumed share of the true pairs that the deterministic rules find (Splink asks the user for this
-`recall`); the prior is (pairs the rules find) / DETERMINISTIC_RECALL / (candidate pairs)."""
+def blocking_keys_used(stats: BlockingStats) -> list[list[str]]:
+    """The usable blocking keys in the order of the pair-key bits."""
+    return [label.split("+") for label in stats.keys]
 
 
 def deterministic_matches(prepared: Prepared, levels: np.ndarray) -> np.ndarray:
     """Pairs a person would call the same without a model: the same first and last name (company
     name) and the same e-mail address, personal phone, website or date (birth date), each exact.
-    Splink estimates the share of matches the same way (`estimate_probability_two_random_records_match`)."""
+    A table with names only (a list of company names) has its exact names."""
     n = len(levels)
     contact = np.zeros(n, dtype=bool)
     name = np.ones(n, dtype=bool)
-    has_name = False
+    has_name = has_contact = False
     for k, c in enumerate(prepared.comparisons):
         col = levels[:, k]
         top = len(c.labels) - 1
         if c.kind in ("email", "phone", "domain", "date"):
             contact |= col == top
+            has_contact = True
         elif c.kind == "person_first":
             name &= col >= top - 1
             has_name = True
         elif c.kind in ("person_last", "company") or (c.kind == "name" and not has_name):
             name &= col == top
             has_name = True
-    return contact & name if has_name else contact
+    if not has_name:
+        return contact
+    return contact & name if has_contact else name
 
 
-def score_pairs(scored: Scored, i: np.ndarray, j: np.ndarray, penalty: float) -> tuple[np.ndarray, np.ndarray]:
-    """Probability and cannot-link mask of arbitrary pairs under a fitted model (used by the cluster guard)."""
-    levels, cannot = scored.comparator.levels(i, j)
-    w = fs.match_weight(scored.model, levels) - penalty * (cannot != 0)
-    return fs.probability(w), cannot
+AGAINST_BIT = 15
+"""Bit of the cluster guard's veto mask for records whose own evidence says they differ."""
+
+
+def against(weight: np.ndarray, prior_weight: float, auto_merge: float) -> np.ndarray:
+    """Records whose fields say they differ as surely as the auto-merge band asks for agreement: their
+    bits, without the prior (inside one cluster two records are not two random records), are at most
+    -log2(auto_merge / (1 - auto_merge)). Such a pair vetoes a cluster that would hold both."""
+    return (weight - prior_weight) <= -np.log2(auto_merge / (1 - auto_merge))
+
+
+def veto_mask(scored: Scored, auto_merge: float) -> np.ndarray:
+    """Cannot-link rules of the candidate pairs, and AGAINST_BIT where their evidence is against."""
+    bad = against(scored.weight, scored.model.prior_weight, auto_merge)
+    return scored.cannot | (bad.astype(np.uint16) << AGAINST_BIT)
+
+
+def score_pairs(scored: Scored, i: np.ndarray, j: np.ndarray, penalty: float, auto_merge: float = 0.95
+                ) -> tuple[np.ndarray, np.ndarray]:
+    """Probability and veto mask (see `veto_mask`) of arbitrary pairs under a fitted model (used by the
+    cluster guard)."""
+    levels, cannot, surprise = scored.comparator.levels(i, j)
+    scores = pair_weights(scored.model, scored.prepared.comparisons, levels, cannot, surprise, penalty)
+    bad = against(scores.weight, scored.model.prior_weight, auto_merge)
+    return scores.probability, cannot | (bad.astype(np.uint16) << AGAINST_BIT)

@@ -13,7 +13,7 @@
         penalty: 12                                 # bits subtracted when a cannot-link rule fires
         shared_phone_limit: 3                       # a phone on this many records is a switchboard
         fields: [record_type]                       # both set and different -> cannot link
-      em: {max_iterations: 60, u_sample: 200000, seed: 0}
+      em: {max_iterations: 200, u_sample: 200000, seed: 0}
       labels: labelled_pairs.csv                    # optional id_a,id_b,is_match to steer EM
 
 Every problem is gathered and raised together as one ConfigError naming the keys.
@@ -50,11 +50,11 @@ class DedupeSettings:
     penalty: float = 12.0
     shared_phone_limit: int = 3
     cannot_link_fields: list[str] = field(default_factory=list)
-    max_iterations: int = 60
+    max_iterations: int = 200
     u_sample: int = 200_000
     seed: int = 0
     labels: str | None = None
-    max_cluster_size: int = 50
+    max_cluster_size: int = 1000
     default_region: str = "PL"
 
     @classmethod

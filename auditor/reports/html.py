@@ -281,6 +281,7 @@ def _duplicates(dup: Any, data: Mapping[str, Any]) -> dict[str, Any] | None:
             "entity": key.replace("~", " → "),
             **{k: s.get(k) for k in ("records", "candidate_pairs", "clusters")},
             "duplicates": s.get("duplicates", s.get("linked")),
+            "warnings": s.get("warnings", []),
         }
         for key, s in dup.stats.items()
     ]

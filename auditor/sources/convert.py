@@ -24,6 +24,26 @@ _YMD_OTHER = r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})"
 _ISO_SHORT = r"^\d{4}-(?:\d-\d{1,2}|\d{2}-\d)(?:\D|$)"
 _DMY_PREFIX = r"^\d{1,2}[./-]\d{1,2}[./-]\d{4}"
 _SERIAL = r"^\d{1,7}(?:\.\d+)?$"
+_COMPACT = r"^(?:1\d|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$"
+"""YYYYMMDD between 1000 and 2099 (DDMMYYYY never passes: its fifth and sixth digits, 19 or 20, are no month)."""
+_MONTH_NAMED = (
+    r"^(?:(?P<d1>\d{1,2})(?:st|nd|rd|th)?[\s./-]+(?P<m1>[A-Za-z]{3,9})\.?|(?P<m2>[A-Za-z]{3,9})\.?\s+(?P<d2>\d{1,2})"
+    r"(?:st|nd|rd|th)?)[\s,./-]+(?P<year>\d{4})$"
+)
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
+         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
+         ("nov", "november"), ("dec", "december")),
+        start=1,
+    )
+    for name in names
+}
+"""English month names and their usual abbreviations ("13 Jul 2022", "July 13, 2022", "13-JUL-2022")."""
+_NS_RANGE = (pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D"))
+"""What a datetime64[ns] column holds (1677-09-22 .. 2262-04-11): a date outside it is NA in the typed
+frame (a date check finds it) instead of an error that stops the audit."""
 
 _CURRENCY = r"^(?:[A-Z]{3}|zł|zl|kr|Fr\.?)\s*|\s*(?:[A-Z]{3}|zł|zl|kr|Fr\.?)$|[$€£¥₹₽]"
 _GROUP_SEPARATORS = "[\\s\u00a0\u202f'’]"  # literal no-break spaces: RE2's \s is ASCII only
@@ -50,7 +70,8 @@ def convert(values: pd.Series, dtype: DType, dayfirst: bool | None = None, excel
 
 
 def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serials: bool = False) -> pd.Series:
-    """ISO 8601 (offsets converted to UTC), d.m.y / m/d/y with optional time, Excel serial days -> naive ns."""
+    """ISO 8601 (offsets converted to UTC), d.m.y / m/d/y with optional time, YYYYMMDD, "13 Jul 2022",
+    Excel serial days -> naive ns. A date outside the datetime64[ns] range is NA."""
     text = _strip(values)
     year_first = _match(text, _YMD_OTHER)  # 2026/03/01 and 2026.3.1 are ISO dates in other clothes
     if year_first.any():
@@ -65,14 +86,26 @@ def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serial
         parsed = pd.to_datetime(
             text[iso].str.replace(",", ".", regex=False), format="ISO8601", utc=True, errors="coerce"
         )
-        out[iso] = parsed.dt.tz_convert(None).astype("datetime64[ns]")
+        out[iso] = _nanoseconds(parsed.dt.tz_convert(None))
     # RE2 has no back-references, so a cheap prefilter keeps the Python-regex extract to likely dates
     parts = text[~iso & _match(text, _DMY_PREFIX)].str.extract(_DMY)
     matched = parts["year"].notna()
     if matched.any():
         out[matched[matched].index] = _from_parts(parts[matched], dayfirst)
+    compact = ~iso & _match(text, _COMPACT)
+    if compact.any():
+        out[compact] = _nanoseconds(pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce"))
+    wordy = ~iso & ~compact & _match(text, r"[A-Za-z]{3}")
+    named = text[wordy].str.extract(_MONTH_NAMED).astype(object) if wordy.any() else pd.DataFrame(
+        columns=["d1", "m1", "m2", "d2", "year"], dtype=object)
+    month = named["m1"].fillna(named["m2"]).map(lambda m: _MONTHS.get(m.lower()) if isinstance(m, str) else None)
+    named = named[month.notna()]
+    if len(named):
+        parts = pd.DataFrame({"year": named["year"].astype(int), "month": month[named.index].astype(int),
+                              "day": named["d1"].fillna(named["d2"]).astype(int)})
+        out[parts.index] = _nanoseconds(pd.to_datetime(parts, errors="coerce"))
     if excel_serials:
-        serial = ~iso & ~matched.reindex(values.index, fill_value=False) & _match(text, _SERIAL)
+        serial = ~iso & ~compact & ~matched.reindex(values.index, fill_value=False) & _match(text, _SERIAL)
         days = pd.to_numeric(text[serial], errors="coerce")
         days = days[days.between(*_EXCEL_SERIAL_RANGE)]
         out[days.index] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D").dt.round("s")
@@ -108,7 +141,15 @@ def _from_parts(parts: pd.DataFrame, dayfirst: bool | None) -> pd.Series:
             "second": pd.to_numeric(parts["second"], errors="coerce").fillna(0),
         }
     )
-    return pd.to_datetime(components, errors="coerce").astype("datetime64[ns]")
+    return _nanoseconds(pd.to_datetime(components, errors="coerce"))
+
+
+def _nanoseconds(stamps: pd.Series) -> pd.Series:
+    """Naive datetime64[ns]; a value outside its range (a birth date in 1630, 9999-12-31) becomes NA."""
+    if stamps.dtype == "datetime64[ns]":
+        return stamps
+    inside = stamps.between(*_NS_RANGE)
+    return stamps.where(inside).astype("datetime64[ns]")
 
 
 def parse_number(values: pd.Series) -> pd.Series:

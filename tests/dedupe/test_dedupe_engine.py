@@ -121,20 +121,26 @@ def _background(n: int = 300) -> pd.DataFrame:
     return pd.concat([frame, dup], ignore_index=True)
 
 
-def test_cannot_link_different_birth_dates_lowers_the_match() -> None:
+def test_a_different_birth_date_is_graded_evidence_and_never_auto_merged() -> None:
     people = _background()
+    rng = np.random.default_rng(5)
+    people["birth_date"] = pd.Timestamp("1950-01-01") + pd.to_timedelta(rng.integers(0, 20000, len(people)), "D")
+    people.loc[300:, "birth_date"] = people.loc[:29, "birth_date"].to_numpy()  # the duplicates keep theirs
     twins = pd.DataFrame({
-        "contact_id": ["X1", "X2", "X3"], "first_name": ["Jan", "Jan", "Jan"],
-        "last_name": ["Brzęczyszczykiewicz"] * 3, "email": [None, None, None],
-        "phone": ["+48 501 111 222", "+48 501 111 222", "+48 501 111 222"],
-        "birth_date": pd.to_datetime(["1980-05-01", "1980-05-01", "1955-11-23"]), "country": "PL",
+        "contact_id": ["X1", "X2", "X3", "X4"], "first_name": ["Jan"] * 4,
+        "last_name": ["Brzęczyszczykiewicz"] * 4, "email": [None] * 4,
+        "phone": ["+48 501 111 222"] * 4,
+        # X4: the year off by one, a typo real data is full of; X3: another date altogether
+        "birth_date": pd.to_datetime(["1980-05-01", "1980-05-01", "1955-11-23", "1979-05-01"]), "country": "PL",
     })
     frame = pd.concat([people, twins], ignore_index=True)
     result = find_duplicates({"contacts": T("contacts", frame)}, entities=("contacts",))
-    same, different = _pair(result, "X1", "X2"), _pair(result, "X1", "X3")
+    same, different, near = _pair(result, "X1", "X2"), _pair(result, "X1", "X3"), _pair(result, "X1", "X4")
     assert same["band"] == "auto_merge" and not same["cannot_link"]
-    assert different is None or ("birth_date" in different["cannot_link"] and different["band"] != "auto_merge")
-    # if X3 still joins (the rest of the evidence outweighs the penalty), it is only ever for review
+    # no cannot-link rule any more: the different date weighs against, and keeps the pair out of auto-merge
+    assert different is None or (different["band"] != "auto_merge" and different["birth_date_weight"] < 0)
+    assert different is None or near["match_weight"] > different["match_weight"]
+    assert "year off by one" in near["evidence"]
     assert result.clusters.set_index("record_id")["band"].get("X3") in (None, "review")
 
 

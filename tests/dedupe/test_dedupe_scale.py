@@ -33,8 +33,9 @@ def test_chunked_levels_equal_one_comparison(acme) -> None:
     rng = np.random.default_rng(3)
     i, j = rng.integers(0, len(frame), 5000), rng.integers(0, len(frame), 5000)
     whole = comparator.compare(i, j)
-    levels, cannot = comparator.levels(i, j, chunk=777)
+    levels, cannot, surprise = comparator.levels(i, j, chunk=777)
     assert (levels == whole.levels).all() and (cannot == whole.cannot).all()
+    np.testing.assert_array_equal(surprise, whole.surprise.astype(np.float16))
 
 
 def test_candidate_pairs_are_sorted_unique_int32_and_complete() -> None:
