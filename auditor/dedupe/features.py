@@ -15,7 +15,7 @@ import pandas as pd
 
 from auditor.dedupe import normalize as nz
 from auditor.model import ENTITIES, Role
-from auditor.sources.convert import parse_datetime
+from auditor.sources.convert import date_parts
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,6 @@ class Prepared:
     """Evidence lost on the way (a date column that mostly does not parse), for the run's diagnostics."""
 
 
-_ISO_DATE = r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:$|[T ])"
 _DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
 UNPARSABLE_WARNING_SHARE = 0.01
 """A date column compared for matching whose share of unreadable values exceeds this gets a warning."""
@@ -131,38 +130,49 @@ UNPARSABLE_WARNING_SHARE = 0.01
 
 def _digits_date(values: pd.Series, name: str, warnings: list[str]) -> pd.Series:
     """Dates as 'YYYYMMDD', from any format the loader reads (ISO, YYYYMMDD, d.m.y / m/d/y decided per
-    column, "13 Jul 2022"); an ISO date outside the range of a pandas timestamp (a birth in 1630) keeps
-    its digits. Text that is not a date keeps its digits too, so that a typo ('1856-86-18') still
-    compares, and more than 1% of such values gets a warning naming the column and an example."""
+    column, "13 Jul 2022"), read as text so that a date outside a pandas timestamp's range (a birth in
+    1630) compares too. An impossible date ('1856-86-18') or other text keeps its digits, so that a
+    typo still compares, and more than 1% of such values gets a warning naming the column and an
+    example."""
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values.dt.strftime("%Y%m%d").astype(object)
         return out.where(values.notna().to_numpy(), None)
     text = nz.strings(values).str.strip()
     text = text.mask(text.str.len() == 0)
-    parsed = parse_datetime(text.astype(object))
-    out = parsed.dt.strftime("%Y%m%d").astype(object).where(parsed.notna().to_numpy(), None)
-    iso = text.str.extract(_ISO_DATE)
-    year, month, day = (pd.to_numeric(iso[k], errors="coerce").to_numpy() for k in range(3))
-    ok = ~np.isnan(year) & ~np.isnan(month) & ~np.isnan(day)
-    month_ok = ok & (month >= 1) & (month <= 12)
+    parts = date_parts(text.astype(object))
+    shaped = parts["year"].notna() & parts["month"].notna() & parts["day"].notna()
+    numbers = parts.fillna(0).astype(np.int64)
+    composed = (numbers["year"].astype(str).str.zfill(4) + numbers["month"].astype(str).str.zfill(2)
+                + numbers["day"].astype(str).str.zfill(2))
+    digits = text.str.replace(r"[^0-9]", "", regex=True)
+    digits = digits.mask(digits.str.len() == 0).astype(object)
+    out = composed.astype(object).where(shaped.to_numpy(), digits.to_numpy())
+    unreadable = unreadable_dates(text, parts)
+    present = int(text.notna().sum())
+    if present and unreadable.sum() > UNPARSABLE_WARNING_SHARE * present:
+        warnings.append(date_warning(name, int(unreadable.sum()), present, str(text[unreadable].iloc[0])))
+    return pd.Series(out.to_numpy(dtype=object), index=values.index, dtype=object).where(
+        pd.notna(out).to_numpy(), None)
+
+
+def unreadable_dates(text: pd.Series, parts: pd.DataFrame | None = None) -> np.ndarray:
+    """True where a non-blank value is no calendar date in any format the loader reads (a date before
+    1677, which a pandas timestamp cannot hold, is a date)."""
+    text = nz.strings(text).str.strip()
+    text = text.mask(text.str.len() == 0)
+    parts = date_parts(text.astype(object)) if parts is None else parts
+    year, month, day = (parts[k].to_numpy(dtype=float) for k in ("year", "month", "day"))
+    month_ok = ~np.isnan(year) & ~np.isnan(day) & (month >= 1) & (month <= 12)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
     limit = np.where(month_ok, _DAYS_IN_MONTH[np.where(month_ok, month, 0).astype(int)], 0) - (
         (month == 2) & ~leap)
-    valid_iso = month_ok & (day >= 1) & (day <= limit)
-    iso_digits = (iso[0] + iso[1].str.zfill(2) + iso[2].str.zfill(2)).astype(object)
-    out = out.where(out.notna().to_numpy() | ~ok, iso_digits)
-    digits = text.str.replace(r"[^0-9]", "", regex=True)
-    digits = digits.mask(digits.str.len() == 0).astype(object)
-    out = out.where(out.notna().to_numpy(), digits)
-    present = text.notna().to_numpy()
-    unreadable = present & parsed.isna().to_numpy() & ~valid_iso
-    if present.any() and unreadable.sum() > UNPARSABLE_WARNING_SHARE * present.sum():
-        example = text[unreadable].iloc[0]
-        warnings.append(f"{name}: {int(unreadable.sum()):,} of {int(present.sum()):,} values "
-                        f"({unreadable.sum() / present.sum():.1%}) are not dates (e.g. {example!r}); they are "
-                        "compared by their digits")
-    return pd.Series(out.to_numpy(dtype=object), index=values.index, dtype=object).where(
-        pd.notna(out).to_numpy(), None)
+    valid = month_ok & (day >= 1) & (day <= limit)
+    return text.notna().to_numpy() & ~valid
+
+
+def date_warning(name: str, unreadable: int, present: int, example: str) -> str:
+    return (f"{name}: {unreadable:,} of {present:,} values ({unreadable / present:.1%}) are not dates "
+            f"(e.g. {example!r}); they are compared by their digits")
 
 
 def _numbers(values: pd.Series) -> pd.Series:

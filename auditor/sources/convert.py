@@ -6,6 +6,7 @@ A value that does not parse becomes NA, so the `type` rule can find it as
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -112,7 +113,8 @@ def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serial
     return out
 
 
-def _from_parts(parts: pd.DataFrame, dayfirst: bool | None) -> pd.Series:
+def _day_first(parts: pd.DataFrame, dayfirst: bool | None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(first number, second number, day comes first) of d.m.y / m/d/y matches."""
     a = parts["a"].astype(int)
     b = parts["b"].astype(int)
     dotted = parts["sep"] != "/"
@@ -128,6 +130,41 @@ def _from_parts(parts: pd.DataFrame, dayfirst: bool | None) -> pd.Series:
                 day_first[group] = False
     else:
         day_first = pd.Series(dayfirst, index=parts.index)
+    return a, b, day_first
+
+
+def date_parts(values: pd.Series, dayfirst: bool | None = None) -> pd.DataFrame:
+    """Year, month and day (floats, NaN where the value has no date's shape) of every format
+    `parse_datetime` reads, read as text: a date outside a pandas timestamp's range (a birth in 1630)
+    keeps its parts, and so does an impossible one ('1856-86-18'), for the caller to judge."""
+    text = _strip(values)
+    out = pd.DataFrame(np.nan, index=values.index, columns=["year", "month", "day"])
+    ymd = text.str.extract(r"^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:$|[T ,])")
+    compact = text.where(_match(text, _COMPACT)).str.extract(r"^(\d{4})(\d{2})(\d{2})$")
+    found = ymd.fillna(compact)
+    for k, column in enumerate(("year", "month", "day")):
+        out[column] = pd.to_numeric(found[k], errors="coerce")
+    rest = out["year"].isna()
+    parts = text[rest & _match(text, _DMY_PREFIX)].str.extract(_DMY)
+    parts = parts[parts["year"].notna()]
+    if len(parts):
+        a, b, day_first = _day_first(parts, dayfirst)
+        out.loc[parts.index, "year"] = parts["year"].astype(float)
+        out.loc[parts.index, "month"] = b.where(day_first, a).astype(float)
+        out.loc[parts.index, "day"] = a.where(day_first, b).astype(float)
+    rest = out["year"].isna() & _match(text, r"[A-Za-z]{3}")
+    if rest.any():
+        named = text[rest].str.extract(_MONTH_NAMED).astype(object)
+        month = named["m1"].fillna(named["m2"]).map(lambda m: _MONTHS.get(m.lower()) if isinstance(m, str) else None)
+        named = named[month.notna()]
+        out.loc[named.index, "year"] = pd.to_numeric(named["year"]).astype(float)
+        out.loc[named.index, "month"] = month[named.index].astype(float)
+        out.loc[named.index, "day"] = pd.to_numeric(named["d1"].fillna(named["d2"])).astype(float)
+    return out
+
+
+def _from_parts(parts: pd.DataFrame, dayfirst: bool | None) -> pd.Series:
+    a, b, day_first = _day_first(parts, dayfirst)
     hour = pd.to_numeric(parts["hour"], errors="coerce").fillna(0)
     ampm = parts["ampm"].str.lower().str[0]
     hour = hour.where(~((ampm == "p") & (hour < 12)), hour + 12).where(~((ampm == "a") & (hour == 12)), 0)

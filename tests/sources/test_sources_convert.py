@@ -83,6 +83,13 @@ def test_parse_bool() -> None:
         ("2026/03/01", "2026-03-01"),
         ("2026-3-1", "2026-03-01"),
         ("2026.03.01 08:00", "2026-03-01 08:00"),
+        ("20260301", "2026-03-01"),
+        ("19560409", "1956-04-09"),
+        ("13 Jul 2022", "2022-07-13"),
+        ("13-JUL-2022", "2022-07-13"),
+        ("July 13, 2022", "2022-07-13"),
+        ("1st March 1999", "1999-03-01"),
+        ("Sept 9 2001", "2001-09-09"),
     ],
 )
 def test_parse_datetime_styles(text: str, expected: str) -> None:
@@ -104,6 +111,17 @@ def test_bad_dates_are_na_and_dtype_is_naive_ns() -> None:
     result = parse_datetime(pd.Series(["2026-02-30", "31.02.2026", "yesterday", "", None, "45000"]))
     assert result.dtype == "datetime64[ns]"
     assert result.isna().all()
+
+
+@pytest.mark.parametrize("text", ["1630-08-01", "9999-12-31", "0001-01-01", "2262-04-12", "1677-09-21"])
+def test_dates_outside_a_pandas_timestamp_are_na_not_an_error(text: str) -> None:
+    result = parse_datetime(pd.Series([text, "2026-03-01"]))
+    assert pd.isna(result[0]) and result[1] == pd.Timestamp("2026-03-01")
+
+
+@pytest.mark.parametrize("text", ["01032026", "20261301", "20260230", "Mon 3 2022", "13 Jux 2022", "12345678"])
+def test_what_only_looks_like_a_date_is_na(text: str) -> None:
+    assert pd.isna(_one(parse_datetime, text))
 
 
 def test_excel_serials_only_when_asked() -> None:
