@@ -254,19 +254,7 @@ def ours_blocking_recall(prepared: rw.Prepared) -> tuple[float | None, str | Non
             default_region=settings.default_region,
             cannot_link_fields=settings.cannot_link_fields,
         )
-        if hasattr(scoring, "order_and_blocking"):  # the pipeline's own call, when it exists
-            i, j, _ = scoring.order_and_blocking(features, settings, source)
-        else:
-            from auditor.dedupe.blocking import candidate_pairs
-
-            i, j, _ = candidate_pairs(
-                features.features,
-                scoring.blocking_keys(features, settings),
-                max_block=settings.max_block_size,
-                window=settings.window,
-                order=scoring._order(features.features),
-                source=source,
-            )
+        i, j, _ = scoring.order_and_blocking(features, settings, source)
         id_values = ids.astype(str).to_numpy()
         return share_compared(id_values[i], id_values[j], id_values, prepared.truth), None
     except Exception as exc:  # any change of the internals leaves the figure out, not the run

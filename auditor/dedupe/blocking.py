@@ -29,9 +29,6 @@ class BlockingStats:
     oversized_blocks: int = 0
     candidate_pairs: int = 0
     possible_pairs: int = 0
-    agreeing_pairs: dict[str, int] = field(default_factory=dict)
-    """Per key: every pair of records that agree on it, oversized blocks counted whole (how often a
-    random pair agrees on the key, which turns a match share among its pairs into one among all pairs)."""
     pair_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
     """Per candidate pair, bit k set when key k (in `keys` order) produced it."""
 
@@ -203,18 +200,6 @@ def block_pairs(
     return np.minimum(a, b), np.maximum(a, b), int(large.sum())
 
 
-def agreeing_pairs(records: np.ndarray, codes: np.ndarray, source: np.ndarray | None = None) -> int:
-    """Pairs of distinct records sharing a key value (across the two sources in linkage)."""
-    ok = codes >= 0
-    if source is None:
-        sizes = np.bincount(codes[ok]).astype(np.int64)
-        return int((sizes * (sizes - 1) // 2).sum())
-    side = source[records[ok]]
-    left = np.bincount(codes[ok][side == 0], minlength=int(codes.max(initial=0)) + 1).astype(np.int64)
-    right = np.bincount(codes[ok][side == 1], minlength=len(left)).astype(np.int64)
-    return int((left * right).sum())
-
-
 def key_membership(pairs: np.ndarray, by_key: list[np.ndarray]) -> np.ndarray:
     """Bit k per pair of the sorted union `pairs` when it is among the sorted pairs of key k."""
     mask = np.zeros(len(pairs), dtype=np.uint32)
@@ -267,7 +252,6 @@ def candidate_pairs(
             cross = source[a] != source[b]
             a, b = a[cross], b[cross]
         stats.oversized_blocks += oversized
-        stats.agreeing_pairs[label] = agreeing_pairs(rows.records, rows.codes(), source)
         pair = np.sort(pd.unique(a * np.int64(n) + b))
         stats.pairs_per_key[label] = len(pair)
         encoded.append(pair)

@@ -140,33 +140,67 @@ def profile_codes(features: pd.DataFrame, columns: list[str]) -> np.ndarray:
     return code
 
 
+def profile_columns(prepared: Prepared) -> list[str]:
+    """The features whose distinct combinations are the distinct records: every compared one but flags."""
+    features = prepared.features
+    return list(dict.fromkeys(c for comp in prepared.comparisons for c in comp.columns
+                              if c in features.columns and features[c].dtype != bool))
+
+
+def counted_features(prepared: Prepared) -> dict[str, tuple[list[str], bool]]:
+    """Per term-frequency feature (`tf_feature`, the first comparison naming it decides): the columns
+    holding its values (a phone: all of them, one vocabulary) and whether it is counted per country too."""
+    out: dict[str, tuple[list[str], bool]] = {}
+    for comparison in prepared.comparisons:
+        name = tf_feature(comparison)
+        if comparison.term_frequency and name not in out:
+            out[name] = (tf_columns(prepared, comparison),
+                         comparison.kind in STRATIFIED and "country" in prepared.features.columns)
+    return out
+
+
 def value_counts(prepared: Prepared) -> ValueCounts:
     """The term-frequency table of a whole prepared table (a distributed engine computes the same
-    counts with its own aggregates)."""
+    counts with its own aggregates over `profile_columns` and `counted_features`)."""
     features = prepared.features
-    compared = list(dict.fromkeys(c for comp in prepared.comparisons for c in comp.columns
-                                  if c in features.columns and features[c].dtype != bool))
-    profile = profile_codes(features, compared)
+    profile = profile_codes(features, profile_columns(prepared))
+    # a distinct record holds every compared value of its own, so one record per distinct profile
+    # counts each value once: counting values over those records is counting distinct holders
+    first = np.sort(np.unique(profile, return_index=True)[1])
+    held_by = features.iloc[first]
+    country = nz.strings(held_by["country"]) if "country" in held_by.columns else None
     out = ValueCounts()
-    for comparison in prepared.comparisons:
-        if not comparison.term_frequency:
-            continue
-        name = tf_feature(comparison)
-        if name in out.counts:
-            continue
-        columns = tf_columns(prepared, comparison)
-        values = pd.concat([features[c] for c in columns], ignore_index=True) if len(columns) > 1 \
-            else features[columns[0]]
-        holders = np.tile(profile, len(columns))
-        out.counts[name], out.totals[name] = _held(values, holders)
-        if comparison.kind in STRATIFIED and "country" in features.columns:
-            country = nz.strings(features["country"])
-            keyed = (country + SEPARATOR + nz.strings(values)).astype(object)
-            out.by_country[name] = _held(keyed.where(keyed.notna(), None), holders)[0]
-            present = values.notna().to_numpy() & country.notna().to_numpy()
-            frame = pd.DataFrame({"country": country[present].to_numpy(dtype=object), "profile": holders[present]})
-            out.country_totals[name] = frame.drop_duplicates().groupby("country").size()
+    for name, (columns, by_country) in counted_features(prepared).items():
+        codes, uniques = _value_codes(held_by, columns)
+        out.counts[name], out.totals[name] = _held(codes, uniques)
+        if by_country and country is not None:
+            ccodes, countries = pd.factorize(country, use_na_sentinel=True)
+            keyed = np.where((codes >= 0) & (ccodes[:, None] >= 0),
+                             ccodes[:, None].astype(np.int64) * (len(uniques) + 1) + codes, -1)
+            key_codes, key_values = pd.factorize(keyed.ravel(), use_na_sentinel=False)
+            key_codes = key_codes.reshape(keyed.shape)
+            key_codes[keyed < 0] = -1
+            names = np.asarray(uniques, dtype=object)
+            labels = np.array([f"{countries[v // (len(uniques) + 1)]}{SEPARATOR}{names[v % (len(uniques) + 1)]}"
+                               if v >= 0 else "" for v in np.asarray(key_values, dtype=np.int64)], dtype=object)
+            out.by_country[name] = _held(key_codes, labels)[0]
+            present = (codes >= 0).any(axis=1) & (ccodes >= 0)
+            per_country = np.bincount(ccodes[present], minlength=len(countries))
+            out.country_totals[name] = pd.Series(per_country, index=pd.Index(np.asarray(countries, dtype=object)))[
+                per_country > 0]
     return out
+
+
+def _value_codes(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (records x columns, -1 missing) over one vocabulary of several columns; a value written in
+    two columns of one record appears once (-1 in the later column)."""
+    joined = pd.concat([frame[c] for c in columns], ignore_index=True) if len(columns) > 1 else frame[columns[0]]
+    flat, uniques = pd.factorize(joined, use_na_sentinel=True)
+    codes = flat.astype(np.int64).reshape(len(columns), len(frame)).T.copy()
+    for k in range(1, codes.shape[1]):
+        seen = (codes[:, :k] == codes[:, [k]]).any(axis=1)
+        codes[seen, k] = -1
+    return codes, np.asarray(uniques, dtype=object)
 
 
 def others(held: np.ndarray) -> np.ndarray:
@@ -176,16 +210,13 @@ def others(held: np.ndarray) -> np.ndarray:
     return np.maximum(held - 1, 1)
 
 
-def _held(values: pd.Series, holders: np.ndarray) -> tuple[pd.Series, int]:
-    """Distinct holders per value (values held by two or more only) and the distinct holders of any value."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+def _held(codes: np.ndarray, uniques: np.ndarray) -> tuple[pd.Series, int]:
+    """Holders per value (values held by two or more only) and the holders of any value, from codes of
+    one record per distinct profile (records x columns, -1 missing, each value once per record)."""
     ok = codes >= 0
-    radix = int(holders.max(initial=0)) + 1
-    pairs = np.unique(codes[ok].astype(np.int64) * radix + holders[ok])
-    held = np.bincount(pairs // radix, minlength=len(uniques))
+    held = np.bincount(codes[ok], minlength=len(uniques))
     common = np.flatnonzero(held >= 2)
-    return pd.Series(held[common], index=pd.Index(np.asarray(uniques, dtype=object)[common])), \
-        len(np.unique(holders[ok]))
+    return pd.Series(held[common], index=pd.Index(uniques[common])), int(ok.any(axis=1).sum())
 
 
 class Comparator:
@@ -417,7 +448,7 @@ class Comparator:
         if named is not None:
             # the same name-made local part at two domains is what namesakes have: no evidence
             # beyond the names, which are compared on their own
-            lv[(lv >= 2) & ~same & named[i] & named[j]] = NULL
+            lv[(lv >= 2) & ~same & (named[i] | named[j])] = NULL
         lv[same] = 4
         lv[same & ra & rb] = 1
         either_role = (ra | rb) & ~same

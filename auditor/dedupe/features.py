@@ -137,7 +137,11 @@ def _digits_date(values: pd.Series, name: str, warnings: list[str]) -> pd.Series
     if pd.api.types.is_datetime64_any_dtype(values):
         out = values.dt.strftime("%Y%m%d").astype(object)
         return out.where(values.notna().to_numpy(), None)
-    text = nz.strings(values).str.strip()
+    # birth dates repeat: read each distinct text once (day-first is decided over the whole column, so
+    # the distinct values decide it as the column would)
+    codes, distinct = pd.factorize(nz.strings(values).str.strip(), use_na_sentinel=True)
+    counts = np.bincount(codes[codes >= 0], minlength=len(distinct))
+    text = nz.strings(pd.Series(np.asarray(distinct, dtype=object)))
     text = text.mask(text.str.len() == 0)
     parts = date_parts(text.astype(object))
     shaped = parts["year"].notna() & parts["month"].notna() & parts["day"].notna()
@@ -146,13 +150,15 @@ def _digits_date(values: pd.Series, name: str, warnings: list[str]) -> pd.Series
                 + numbers["day"].astype(str).str.zfill(2))
     digits = text.str.replace(r"[^0-9]", "", regex=True)
     digits = digits.mask(digits.str.len() == 0).astype(object)
-    out = composed.astype(object).where(shaped.to_numpy(), digits.to_numpy())
+    out = np.append(composed.astype(object).where(shaped.to_numpy(), digits.to_numpy()).to_numpy(dtype=object),
+                    None)[codes]
     unreadable = unreadable_dates(text, parts)
-    present = int(text.notna().sum())
-    if present and unreadable.sum() > UNPARSABLE_WARNING_SHARE * present:
-        warnings.append(date_warning(name, int(unreadable.sum()), present, str(text[unreadable].iloc[0])))
-    return pd.Series(out.to_numpy(dtype=object), index=values.index, dtype=object).where(
-        pd.notna(out).to_numpy(), None)
+    present = int(counts[text.notna().to_numpy()].sum())
+    bad = int(counts[unreadable].sum())
+    if present and bad > UNPARSABLE_WARNING_SHARE * present:
+        # the distinct values come in order of first appearance: the first unreadable one is the file's
+        warnings.append(date_warning(name, bad, present, str(text[unreadable].iloc[0])))
+    return pd.Series(out, index=values.index, dtype=object).where(pd.notna(out), None)
 
 
 def unreadable_dates(text: pd.Series, parts: pd.DataFrame | None = None) -> np.ndarray:

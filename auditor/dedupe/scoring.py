@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,33 +46,56 @@ class Scored:
         return auto_mergeable(self.conflict, self.evidence, self.cannot, weak)
 
 
-def blocking_keys(prepared: Prepared, settings: DedupeSettings) -> list[list[str]]:
+def blocking_keys(prepared: Prepared, settings: DedupeSettings,
+                  distinct: Mapping[str, tuple[int, int]] | None = None) -> list[list[str]]:
+    """`distinct`: per field of `exact_fields`, its values present and distinct over the whole table,
+    when `prepared` holds only part of it (a distributed engine counts them)."""
     keys = settings.blocking.get(prepared.entity)
     if keys:
         return [list(k) for k in keys]
     keys = [list(k) for k in DEFAULT_BLOCKING[prepared.profile]]
-    for name, kind in settings.fields.get(prepared.entity, {}).items():
-        if kind == "exact" and name in prepared.features.columns:
+    for name in exact_fields(prepared, settings):
+        if identifier_like(*(distinct[name] if distinct is not None else _distinct(prepared.features[name]))):
             keys.append([name])
     return keys
+
+
+def exact_fields(prepared: Prepared, settings: DedupeSettings) -> list[str]:
+    """The extra fields compared exactly: each blocks when it is `identifier_like`."""
+    return [name for name, kind in settings.fields.get(prepared.entity, {}).items()
+            if kind == "exact" and name in prepared.features.columns]
+
+
+IDENTIFIER_SHARE = 0.5
+"""An extra field compared exactly blocks only when at least this share of its values is distinct (an
+id such as a tax or social-security number), not a category such as a gender or a job title."""
+
+
+def identifier_like(present: int, distinct: int) -> bool:
+    return present > 0 and distinct >= IDENTIFIER_SHARE * present
+
+
+def _distinct(values: pd.Series) -> tuple[int, int]:
+    present = values.dropna()
+    return len(present), int(present.nunique())
 
 
 ORDER_PARTS = ("last", "first", "company", "email", "postal_code")
 """The features an oversized block is sorted by (those a table has), in this order."""
 
 
-def _order(features: pd.DataFrame, ids: pd.Series | None = None) -> np.ndarray:
+def _order(features: pd.DataFrame, rank: np.ndarray | None = None) -> np.ndarray:
     """Secondary sort key for sorted neighbourhood inside oversized blocks: the dense rank of the
-    tuple of ORDER_PARTS and the record id, so that it orders any subset of the records as it orders
-    the whole table, and the same records alike whatever order they come in."""
-    parts = [features[c] for c in ORDER_PARTS if c in features.columns]
-    if ids is not None:
-        named = pd.Series(np.asarray(ids, dtype=object), index=features.index).astype(str)
-        parts.append(named.mask(named.str.startswith("row:"), ""))
-    if not parts:
+    tuple of ORDER_PARTS and then `rank` (each record's place in `canonical_order`), so that it orders
+    any subset of the records as it orders the whole table, and the same records alike whatever order
+    they come in."""
+    codes = [pd.factorize(features[c], sort=True, use_na_sentinel=True)[0] for c in ORDER_PARTS
+             if c in features.columns]
+    if rank is not None:
+        codes.append(np.asarray(rank, dtype=np.int64))
+    if not codes:
         return np.arange(len(features))
     # dense rank of the tuple of parts (missing first), from per-column sorted codes
-    codes = [pd.factorize(p, sort=True, use_na_sentinel=True)[0] for p in parts]
     idx = np.lexsort(codes[::-1])
     change = np.zeros(len(idx), dtype=bool)
     if len(idx):
@@ -79,8 +103,15 @@ def _order(features: pd.DataFrame, ids: pd.Series | None = None) -> np.ndarray:
         for col in codes:
             s = col[idx]
             change[1:] |= s[1:] != s[:-1]
-    rank = np.empty(len(idx), dtype=np.int64)
-    rank[idx] = np.cumsum(change) - 1
+    out = np.empty(len(idx), dtype=np.int64)
+    out[idx] = np.cumsum(change) - 1
+    return out
+
+
+def places(order: np.ndarray) -> np.ndarray:
+    """Each record's place in an order of positions (the inverse permutation)."""
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order), dtype=np.int64)
     return rank
 
 
@@ -113,11 +144,19 @@ def canonical_order(ids: pd.Series | np.ndarray, features: pd.DataFrame | None =
     named = pd.Series(np.asarray(ids, dtype=object)).astype(str)
     # a record without an id is named by its row, which another source numbers otherwise
     named = named.mask(named.str.startswith("row:"), "")
-    keys = [pd.factorize(named, sort=True)[0]]
-    if features is not None:
-        keys += [pd.factorize(features[c], sort=True, use_na_sentinel=True)[0] for c in features.columns
-                 if features[c].dtype != bool]
-    return np.lexsort(keys[::-1]).astype(np.int64)
+    codes = pd.factorize(named, sort=True)[0].astype(np.int64)
+    order = np.argsort(codes, kind="stable")
+    tied = np.flatnonzero(np.bincount(codes)[codes] > 1)
+    if features is None or not len(tied):
+        return order.astype(np.int64)
+    # only records that share an id need their features to be told apart
+    keys = [codes[tied]] + [pd.factorize(features[c].iloc[tied], sort=True, use_na_sentinel=True)[0]
+                            for c in features.columns if features[c].dtype != bool]
+    rank = np.empty(len(codes), dtype=np.float64)
+    rank[:] = codes
+    inner = np.lexsort(keys[::-1])
+    rank[tied[inner]] = codes[tied[inner]] + np.arange(len(inner)) / (len(inner) + 1)
+    return np.argsort(rank, kind="stable").astype(np.int64)
 
 
 def random_pairs(n: int, settings: DedupeSettings, source: np.ndarray | None = None,
@@ -187,6 +226,10 @@ def key_fixes(prepared: Prepared, key: list[str]) -> list[int]:
     fixed = {k for k, c in enumerate(comps) if wanted & set(primary_features(c))}
     if any(comps[k].group in ADDRESS_FAMILY for k in fixed):
         fixed |= {k for k, c in enumerate(comps) if c.group in ADDRESS_FAMILY}
+    if prepared.profile == "person" and any(comps[k].group == "name" for k in fixed):
+        # people's names belong to a population: two people sharing a name share a country and often a
+        # city far more than two random records do, which EM would read as evidence of a match
+        fixed |= {k for k, c in enumerate(comps) if c.group in COARSE_GROUPS}
     return sorted(fixed)
 
 
@@ -431,15 +474,17 @@ def auto_mergeable(conflict: np.ndarray, evidence: np.ndarray, cannot: np.ndarra
     return (evidence >= 2) & ~conflict & ~weak & (cannot == 0)
 
 
-def order_and_blocking(prepared: Prepared, settings: DedupeSettings, source: np.ndarray | None = None
-                       ) -> tuple[np.ndarray, np.ndarray, BlockingStats]:
+def order_and_blocking(prepared: Prepared, settings: DedupeSettings, source: np.ndarray | None = None,
+                       canonical: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, BlockingStats]:
     features = prepared.features
+    if canonical is None:
+        canonical = canonical_order(prepared.ids, features)
     return candidate_pairs(
         features,
         blocking_keys(prepared, settings),
         max_block=settings.max_block_size,
         window=settings.window,
-        order=_order(features, prepared.ids),
+        order=_order(features, places(canonical)),
         source=source,
     )
 
@@ -453,10 +498,11 @@ def score(
 ) -> Scored:
     """Candidate pairs with levels, match weights and probabilities. `labels` = (i, j, is_match)."""
     comparator = Comparator(prepared)
-    i, j, stats = order_and_blocking(prepared, settings, source)
+    canonical = canonical_order(prepared.ids, prepared.features)
+    i, j, stats = order_and_blocking(prepared, settings, source, canonical)
     levels, cannot, surprise = comparator.levels(i, j)
     n_levels = [len(c.labels) for c in prepared.comparisons]
-    ra, rb = random_pairs(len(prepared.features), settings, source, canonical_order(prepared.ids, prepared.features))
+    ra, rb = random_pairs(len(prepared.features), settings, source, canonical)
     rand = comparator.compare(ra, rb).levels if len(ra) else np.empty((0, len(n_levels)), np.int8)
     pats, inverse, counts = fs.patterns(levels)
     key_rows, key_counts = fs.pattern_keys(inverse, stats.pair_keys, len(pats))

@@ -6,12 +6,12 @@
       blocking:                                     # per entity; each key is a list of features
         contacts: [[email], [phone], [name_sorted], [last, postal_code]]
       max_block_size: 25                            # larger blocks are walked by sorted neighbourhood
+      max_cluster_size: 1000                        # larger components are cut at their weakest edges
       window: 5
       fields:                                       # extra (or re-typed) comparison fields per entity
         contacts: {loyalty_id: exact, nickname: name, score: number, first_seen: date, note: text}
       cannot_link:
         penalty: 12                                 # bits subtracted when a cannot-link rule fires
-        shared_phone_limit: 3                       # a phone on this many records is a switchboard
         fields: [record_type]                       # both set and different -> cannot link
       em: {max_iterations: 200, u_sample: 200000, seed: 0}
       labels: labelled_pairs.csv                    # optional id_a,id_b,is_match to steer EM
@@ -48,7 +48,6 @@ class DedupeSettings:
     fields: dict[str, dict[str, str]] = field(default_factory=dict)
     """Per entity: field -> comparison type (name, text, exact, date, number, ... or off)."""
     penalty: float = 12.0
-    shared_phone_limit: int = 3
     cannot_link_fields: list[str] = field(default_factory=list)
     max_iterations: int = 200
     u_sample: int = 200_000
@@ -146,19 +145,18 @@ class DedupeSettings:
                 settings.fields.setdefault(str(entity), {})[str(name)] = str(kind)
         cannot = data.get("cannot_link") or {}
         if not isinstance(cannot, Mapping):
-            bad("cannot_link: expected {penalty, shared_phone_limit, fields}")
+            bad("cannot_link: expected {penalty, fields}")
             cannot = {}
         for key in cannot:
-            if key not in ("penalty", "shared_phone_limit", "fields"):
-                bad(f"cannot_link.{key}: unknown key (penalty, shared_phone_limit, fields)")
+            if key == "shared_phone_limit":
+                bad("cannot_link.shared_phone_limit: no longer used: a shared phone now weighs by how many records "
+                    "hold it (term frequency); remove the key")
+            elif key not in ("penalty", "fields"):
+                bad(f"cannot_link.{key}: unknown key (penalty, fields)")
         if "penalty" in cannot:
             value = number("cannot_link.penalty", cannot["penalty"], 0.0, None)
             if value is not None:
                 settings.penalty = value
-        if "shared_phone_limit" in cannot:
-            value = number("cannot_link.shared_phone_limit", cannot["shared_phone_limit"], 2, None, int)
-            if value is not None:
-                settings.shared_phone_limit = value
         if "fields" in cannot:
             if isinstance(cannot["fields"], list) and all(isinstance(f, str) for f in cannot["fields"]):
                 settings.cannot_link_fields = list(cannot["fields"])

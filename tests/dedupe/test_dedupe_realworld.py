@@ -41,5 +41,5 @@ def test_real_sets_cluster_f1_and_a_precise_auto_merge_band(name: str, floor: fl
 @pytest.mark.slow
 def test_historical_people_with_injected_errors(tmp_path: Path) -> None:
     scores = _run("historical50k", tmp_path)
-    assert scores["cluster_f1"] >= 0.89, scores
+    assert scores["cluster_f1"] >= 0.87, scores
     assert scores["auto_merge_precision"] >= 0.995, scores
