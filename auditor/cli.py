@@ -269,7 +269,7 @@ def dedupe(
         if against is not None:
             result = link(table, load_entity(against, entity, audit_config), settings)
         else:
-            result = find_duplicates({entity: table}, settings, entities=(entity,), progress=report)
+            result = find_duplicates({entity: table}, settings, entities=(entity,), progress=report, strict=True)
     written = write_outputs(result, out)
     for line in summary_lines(result):
         stdout.print(line)

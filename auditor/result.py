@@ -107,7 +107,7 @@ class AuditResult:
                 entity: {
                     **{key: stats.get(key)
                        for key in ("records", "candidate_pairs", "reduction_ratio", "clusters", "duplicates", "linked",
-                                   "em_converged", "em_iterations", "warnings")
+                                   "em_converged", "em_iterations", "skipped", "warnings")
                        if key in stats},
                     **({"model": _model_summary(stats["model"])} if "model" in stats else {}),
                 }

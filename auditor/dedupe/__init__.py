@@ -355,6 +355,27 @@ def _labels(settings: DedupeSettings, ids: pd.Series) -> tuple[np.ndarray, np.nd
     return label_positions(frame, pd.Series(np.arange(len(ids)), index=ids.to_numpy()))
 
 
+class NothingToCompare(InputError):
+    """A table without any column duplicates could be found by (no name, e-mail, phone, address...)."""
+
+
+def require_comparable(prepared, settings: DedupeSettings, table) -> None:
+    """NothingToCompare when no default blocking key of the table can be built (keys the config names
+    and cannot be built stay a ConfigError from blocking.usable_keys)."""
+    from auditor.dedupe.blocking import usable_keys
+    from auditor.dedupe.scoring import blocking_keys
+
+    if settings.blocking.get(prepared.entity):
+        return
+    keys = blocking_keys(prepared, settings)
+    if prepared.comparisons and usable_keys(list(prepared.features.columns), keys):
+        return
+    columns = ", ".join(str(c) for c in table.frame.columns) or "none"
+    raise NothingToCompare(
+        f"{prepared.entity}: no column to look for duplicates by; matching needs a name, an e-mail, a phone, a "
+        f"website or an address (mapped columns: {columns})", file=str(getattr(table, "source", "")) or None)
+
+
 def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
                                                                       dict[str, Any]]:
     from auditor.dedupe.features import prepare
@@ -364,6 +385,7 @@ def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFr
     ids = _ids(table)
     prepared = prepare(frame, entity, settings.fields.get(entity), ids=ids, default_region=settings.default_region,
                        cannot_link_fields=settings.cannot_link_fields)
+    require_comparable(prepared, settings, table)
     scored = score(prepared, settings, labels=_labels(settings, ids))
     return clusters_and_plan(entity, frame, ids, scored, settings, len(frame))
 
@@ -467,7 +489,9 @@ def _link_frames(new_table, existing_table, settings: DedupeSettings):
     prepared = prepare(both, entity, link_fields(settings, new_table.entity, entity), ids=ids,
                        default_region=settings.default_region, cannot_link_fields=settings.cannot_link_fields)
     if not prepared.comparisons:
-        raise InputError(f"{new_table.entity} and {entity} share no column that can be compared")
+        raise NothingToCompare(f"{new_table.entity} and {entity} share no column that can be compared",
+                               file=str(getattr(new_table, "source", "")) or None)
+    require_comparable(prepared, settings, new_table)
     scored = score(prepared, settings, source=source)
     return scored, ids, len(new)
 
@@ -528,8 +552,11 @@ def find_duplicates(
     *,
     entities: Sequence[str] = ("contacts", "accounts", "leads"),
     progress: Progress | None = None,
+    strict: bool = False,
 ) -> DedupeResult:
-    """Duplicates within each entity, and leads that duplicate an existing contact."""
+    """Duplicates within each entity, and leads that duplicate an existing contact. A table with no column
+    to compare is skipped with a warning in its stats, or (`strict`, the one table a user asked for) a
+    NothingToCompare error naming it."""
     settings = settings or DedupeSettings()
     todo = [e for e in entities if e in tables and len(tables[e].frame)]
     cross = "leads" in todo and "contacts" in tables and "leads" in entities
@@ -538,7 +565,13 @@ def find_duplicates(
     for step, entity in enumerate(todo):
         if progress:
             progress(f"dedupe {entity}", step, total)
-        p, c, m, s = _dedupe_one(entity, tables[entity], settings)
+        try:
+            p, c, m, s = _dedupe_one(entity, tables[entity], settings)
+        except NothingToCompare as error:
+            if strict:
+                raise
+            stats[entity] = skipped_stats(len(tables[entity].frame), str(error))
+            continue
         pairs.append(p)
         clusters.append(c)
         plans.append(m)
@@ -549,7 +582,12 @@ def find_duplicates(
         if progress:
             progress("dedupe leads~contacts", len(todo), total)
         leads = tables["leads"]
-        _, links, s = _links(leads, tables["contacts"], settings, exclude=converted_contacts(leads))
+        try:
+            _, links, s = _links(leads, tables["contacts"], settings, exclude=converted_contacts(leads))
+        except NothingToCompare as error:
+            if strict:
+                raise
+            s = skipped_stats(len(leads.frame), str(error))
         stats["leads~contacts"] = s
     if progress:
         progress("dedupe done", total, total)
@@ -624,6 +662,12 @@ def write_outputs(result: DedupeResult, out: str | Path, *, include_findings: bo
     for name, frame in frames.items():
         write_csv(frame, out / name)
     return list(frames)
+
+
+def skipped_stats(records: int, reason: str) -> dict[str, Any]:
+    """The stats of a table duplicate detection could not look at: counted, with the reason as a warning."""
+    return {"records": records, "candidate_pairs": 0, "possible_pairs": 0, "reduction_ratio": 0.0, "clusters": 0,
+            "duplicates": 0, "skipped": reason, "warnings": [f"duplicates not checked: {reason}"]}
 
 
 def summary_lines(result: DedupeResult) -> list[str]:

@@ -219,3 +219,19 @@ def test_a_date_column_that_mostly_does_not_parse_is_a_warning() -> None:
     quiet: list[str] = []
     _digits_date(pd.Series(["1980-05-01"] * 200 + ["n.d."]), "birth_date", quiet)
     assert quiet == []
+
+
+def test_a_table_without_anything_to_compare_is_skipped_in_the_audit_and_named_when_asked_for() -> None:
+    from auditor.dedupe import NothingToCompare
+
+    accounts = pd.DataFrame({"account_id": ["A1", "A2"], "industry": ["IT", "IT"], "employees": ["5", "5"]})
+    tables = {"accounts": T("accounts", accounts, source="accounts.csv"),
+              "contacts": T("contacts", _background())}
+    result = find_duplicates(tables)
+    skipped = result.stats["accounts"]
+    assert skipped["records"] == 2 and skipped["clusters"] == 0
+    assert skipped["warnings"] == [f"duplicates not checked: {skipped['skipped']}"]
+    assert "accounts.csv: accounts: no column to look for duplicates by" in skipped["skipped"]
+    assert result.stats["contacts"]["clusters"] > 0
+    with pytest.raises(NothingToCompare, match="accounts.csv: accounts: no column to look for duplicates by"):
+        find_duplicates({"accounts": tables["accounts"]}, entities=("accounts",), strict=True)
