@@ -359,16 +359,22 @@ class NothingToCompare(InputError):
     """A table without any column duplicates could be found by (no name, e-mail, phone, address...)."""
 
 
-def require_comparable(prepared, settings: DedupeSettings, table) -> None:
+def require_comparable(prepared, settings: DedupeSettings, table,
+                       distinct: Mapping[str, tuple[int, int]] | None = None) -> None:
     """NothingToCompare when no default blocking key of the table can be built (keys the config names
-    and cannot be built stay a ConfigError from blocking.usable_keys)."""
+    and cannot be built stay a ConfigError from blocking.usable_keys). `distinct`: as for
+    `scoring.blocking_keys`, when `prepared` holds only part of the table."""
     from auditor.dedupe.blocking import usable_keys
     from auditor.dedupe.scoring import blocking_keys
 
     if settings.blocking.get(prepared.entity):
         return
-    keys = blocking_keys(prepared, settings)
-    if prepared.comparisons and usable_keys(list(prepared.features.columns), keys):
+    keys = blocking_keys(prepared, settings, distinct)
+    try:
+        usable = usable_keys(list(prepared.features.columns), keys)
+    except ConfigError:  # no default key can be built: nothing to compare, not a misconfiguration
+        usable = []
+    if prepared.comparisons and usable:
         return
     columns = ", ".join(str(c) for c in table.frame.columns) or "none"
     raise NothingToCompare(

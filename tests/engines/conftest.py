@@ -1,11 +1,16 @@
-"""One local SparkSession for every Spark test; skipped where Java is absent unless CI requires it."""
+"""One local SparkSession for every Spark test (skipped where Java is absent unless CI requires it), and one
+pandas and one Spark audit of fixtures/acme through the command, shared by every module that compares the
+engines on it (each Spark audit costs about a minute)."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 
 import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="session")
@@ -24,3 +29,52 @@ def spark():
     session = spark_session("local[2]", driver_memory="1g", shuffle_partitions=2)
     yield session
     session.stop()
+
+
+def audit_command(out: Path, *options: str, spark=None):
+    """`crm-audit audit fixtures/acme --out OUT` from the repository root (relative paths, as a user
+    types them): its exit code and the AuditResult it rendered. With `spark`, the Spark audit runs on
+    that session (the test session) instead of starting one."""
+    import auditor.engines
+    from auditor.cli import main
+    from auditor.engines import spark as spark_engine
+
+    ran = []
+
+    def recorded(run):
+        def call(*args, **kwargs):
+            if spark is not None:
+                kwargs["spark"] = spark
+                kwargs.pop("master", None)
+            ran.append(run(*args, **kwargs))
+            return ran[-1]
+
+        return call
+
+    previous = Path.cwd()
+    os.chdir(ROOT)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(auditor.engines, "audit", recorded(auditor.engines.audit))
+        patch.setattr(spark_engine, "audit", recorded(spark_engine.audit))
+        try:
+            code = main(["audit", "fixtures/acme", "--out", str(out), "--no-history", "--no-mask-pii", *options])
+        finally:
+            os.chdir(previous)
+    assert len(ran) == 1
+    return code, ran[0]
+
+
+@pytest.fixture(scope="session")
+def pandas_run(tmp_path_factory):
+    """The pandas audit of fixtures/acme: (exit code, output folder, AuditResult)."""
+    out = tmp_path_factory.mktemp("pandas")
+    code, result = audit_command(out)
+    return code, out, result
+
+
+@pytest.fixture(scope="session")
+def spark_run(spark, tmp_path_factory):
+    """The Spark audit of fixtures/acme, through the command: (exit code, output folder, AuditResult)."""
+    out = tmp_path_factory.mktemp("spark")
+    code, result = audit_command(out, "--engine", "spark", spark=spark)
+    return code, out, result

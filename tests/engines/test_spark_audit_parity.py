@@ -5,7 +5,6 @@ the columns the metrics read (`auditor.engines.spark.metrics`)."""
 from __future__ import annotations
 
 import json
-import os
 import re
 from dataclasses import replace
 from pathlib import Path
@@ -32,53 +31,6 @@ RUN_FIELDS = ("started_at", "duration_seconds", "history")
 @pytest.fixture(scope="module")
 def config():
     return resolve_config(ACME, None)
-
-
-def _audit_command(out: Path, *options: str, spark=None):
-    """`crm-audit audit fixtures/acme --out OUT` from the repository root (relative paths, as a user
-    types them): its exit code and the AuditResult it rendered. With `spark`, the Spark audit runs on
-    that session (the test session) instead of starting one."""
-    import auditor.engines
-    from auditor.engines import spark as spark_engine
-
-    ran = []
-
-    def recorded(run):
-        def call(*args, **kwargs):
-            if spark is not None:
-                kwargs["spark"] = spark
-                kwargs.pop("master", None)
-            ran.append(run(*args, **kwargs))
-            return ran[-1]
-
-        return call
-
-    previous = Path.cwd()
-    os.chdir(ROOT)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auditor.engines, "audit", recorded(auditor.engines.audit))
-        patch.setattr(spark_engine, "audit", recorded(spark_engine.audit))
-        try:
-            code = main(["audit", "fixtures/acme", "--out", str(out), "--no-history", "--no-mask-pii", *options])
-        finally:
-            os.chdir(previous)
-    assert len(ran) == 1
-    return code, ran[0]
-
-
-@pytest.fixture(scope="module")
-def pandas_run(tmp_path_factory):
-    out = tmp_path_factory.mktemp("pandas")
-    code, result = _audit_command(out)
-    return code, out, result
-
-
-@pytest.fixture(scope="module")
-def spark_run(spark, tmp_path_factory):
-    """One Spark audit for the whole module, through the command."""
-    out = tmp_path_factory.mktemp("spark")
-    code, result = _audit_command(out, "--engine", "spark", spark=spark)
-    return code, out, result
 
 
 @pytest.fixture(scope="module")

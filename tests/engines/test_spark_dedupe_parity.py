@@ -31,8 +31,9 @@ def _run_both(spark, settings, entities=("contacts", "accounts", "leads")):
 
 
 @pytest.fixture(scope="module")
-def acme(spark):
-    return _run_both(spark, resolve_config(ACME, None).dedupe)
+def acme(pandas_run, spark_run):
+    # the duplicate detection of the shared audits of fixtures/acme (conftest.py), default settings
+    return pandas_run[2].duplicates, spark_run[2].duplicates
 
 
 @pytest.mark.parametrize("name", FRAMES)

@@ -225,26 +225,30 @@ def _read_csv(spark, file: RawFile, offset: int):
         escape='"',
         mode="PERMISSIVE",
     )
-    numbered = cells.withColumn("__pid", F.spark_partition_id()).withColumn("__mid", F.monotonically_increasing_id())
+    numbered, n, _ = number_rows(cells, offset, POS)
+    if not n:
+        return _empty(spark, file), 0
+    return numbered.withColumn(ROW, F.col(POS) - offset + 2).withColumn(FILE, F.lit(file.source)), n
+
+
+def number_rows(frame, offset: int, column: str) -> tuple[object, int, object]:
+    """`frame` with `column` = `offset` + the row's place in it (partitions in their order, rows in their
+    order within each: a file's lines, a sorted frame's order), its number of rows, and the cache the
+    places were counted on (they hold only as long as it does: unpersist it when done with them)."""
+    from pyspark.sql import functions as F
+
+    numbered = frame.withColumn("__pid", F.spark_partition_id()).withColumn("__mid", F.monotonically_increasing_id())
     numbered = numbered.cache()
     counts = sorted((r["__pid"], r["count"]) for r in numbered.groupBy("__pid").count().collect())
     starts, total = [], offset
     for pid, n in counts:
         starts.append((pid, total))
         total += n
-    if not starts:
-        return _empty(spark, file), 0
-    first = spark.createDataFrame(starts, "__pid int, __start long")
+    first = frame.sparkSession.createDataFrame(starts, "__pid int, __start long")
     # monotonically_increasing_id puts the partition id in the upper 31 bits and the place in the lower 33
-    pos = F.col("__start") + (F.col("__mid") - F.shiftleft(F.col("__pid").cast("long"), 33))
-    rows = (
-        numbered.join(F.broadcast(first), "__pid")
-        .withColumn(POS, pos)
-        .withColumn(ROW, pos - offset + 2)
-        .withColumn(FILE, F.lit(file.source))
-        .drop("__pid", "__mid", "__start")
-    )
-    return rows, total - offset
+    place = F.col("__start") + (F.col("__mid") - F.shiftleft(F.col("__pid").cast("long"), 33))
+    rows = numbered.join(F.broadcast(first), "__pid").withColumn(column, place).drop("__pid", "__mid", "__start")
+    return rows, total - offset, numbered
 
 
 def _read_parquet(spark, file: RawFile, offset: int):

@@ -1,0 +1,99 @@
+"""What the Spark dedupe computes over a whole table because no partition sees it alone (the
+unreadable-date warning, the term frequencies, the canonical order of sorted neighbourhood and random
+pairs, which extra exact fields look like identifiers) equals what the pandas engine computes on the
+whole table: here with the rows spread over partitions in shuffled order, birth dates that are no
+dates, records without an id, ids given twice, oversized blocks and extra fields compared exactly. A
+table with nothing to compare is skipped alike."""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import replace
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from auditor.dedupe import find_duplicates
+from auditor.pipeline import resolve_config
+from auditor.sources import load_export
+
+ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
+NOT_DATES = ("n/a", " unknown ", "1856-86-18", "19xx-05-01")
+
+
+@pytest.fixture(scope="module")
+def export(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("acme_edges")
+    for name in ("crm-audit.yaml", "leads.csv"):
+        shutil.copy(ACME / name, out / name)
+    contacts = pd.read_csv(ACME / "contacts.csv", dtype=str, keep_default_na=False)
+    rows = contacts.index.to_series()
+    # about one birth date in ten is no date; the first of them (the warning's example) is not in
+    # the first partition once the rows are shuffled
+    bad = rows[(rows % 29 == 7)].to_numpy()
+    contacts.loc[bad, "birth_date"] = [NOT_DATES[k % len(NOT_DATES)] for k in range(len(bad))]
+    # records named by their row, and an id given to three records
+    contacts.loc[rows % 37 == 5, "contact_id"] = ""
+    contacts.loc[[11, 500, 1500], "contact_id"] = "C000011"
+    contacts.to_csv(out / "contacts.csv", index=False)
+    accounts = pd.read_csv(ACME / "accounts.csv", dtype=str, keep_default_na=False)
+    accounts[["account_id", "industry", "employees"]].to_csv(out / "accounts.csv", index=False)
+    return out
+
+
+@pytest.fixture(scope="module")
+def tables(spark, export):
+    from auditor.engines.spark.load import load_tables
+
+    config = resolve_config(export, None)
+    tables = {name: replace(table, rows=table.rows.repartition(3))
+              for name, table in load_tables(spark, export, config.source_options(), []).items()}
+    assert tables["contacts"].rows.rdd.getNumPartitions() == 3
+    return tables
+
+
+@pytest.fixture(scope="module")
+def both(export, tables):
+    from auditor.engines.spark.dedupe import find_duplicates_spark
+
+    config = resolve_config(export, None)
+    # mobile numbers are nearly all distinct (a key of their own), account ids are not
+    settings = replace(config.dedupe, max_block_size=4, window=2,
+                       fields={"contacts": {"mobile": "exact", "account_id": "exact"}})
+    entities = ("contacts", "accounts", "leads")
+    pandas_result = find_duplicates(load_export(export, config.source_options()).tables, settings,
+                                    entities=entities)
+    return pandas_result, find_duplicates_spark(tables, settings, entities=entities)
+
+
+def test_the_date_warning_counts_the_whole_table(both):
+    pandas_result, spark_result = both
+    warning = pandas_result.stats["contacts"]["warnings"][0]
+    assert warning.startswith("birth_date: ") and "(e.g. 'n/a')" in warning
+    assert spark_result.stats["contacts"]["warnings"] == pandas_result.stats["contacts"]["warnings"]
+
+
+def test_results_are_identical_with_shuffled_partitions_and_unnamed_records(both):
+    pandas_result, spark_result = both
+    stats = pandas_result.stats["contacts"]
+    assert "mobile" in stats["blocking_keys"] and "account_id" not in stats["blocking_keys"]
+    assert stats["oversized_blocks"] > 10
+    assert spark_result.stats == pandas_result.stats
+    assert pandas_result.pairs["id_a"].str.startswith("row:").any()
+    for name in ("pairs", "clusters", "merge_plan", "links"):
+        expected = getattr(pandas_result, name)
+        assert len(expected)
+        pd.testing.assert_frame_equal(getattr(spark_result, name), expected, check_exact=True)
+    pd.testing.assert_frame_equal(spark_result.findings(), pandas_result.findings(), check_exact=True)
+
+
+def test_a_table_with_nothing_to_compare_is_skipped_or_named(both, tables):
+    from auditor.dedupe import NothingToCompare
+    from auditor.engines.spark.dedupe import find_duplicates_spark
+
+    pandas_result, spark_result = both
+    assert "accounts.csv: accounts: no column to look for duplicates by" in pandas_result.stats["accounts"]["skipped"]
+    assert spark_result.stats["accounts"] == pandas_result.stats["accounts"]
+    with pytest.raises(NothingToCompare, match="no column to look for duplicates by"):
+        find_duplicates_spark({"accounts": tables["accounts"]}, entities=("accounts",), strict=True)
