@@ -277,7 +277,6 @@ def dedupe(
     raise typer.Exit(result.exit_code(fail_on_duplicates.value))
 
 
-
 class MetricsFormat(StrEnum):
     text = "text"
     json = "json"

@@ -105,10 +105,22 @@ class AuditResult:
         if self.duplicates is not None:
             document["duplicates"] = {
                 entity: {
-                    **{key: stats.get(key)
-                       for key in ("records", "candidate_pairs", "reduction_ratio", "clusters", "duplicates", "linked",
-                                   "em_converged", "em_iterations", "skipped", "warnings")
-                       if key in stats},
+                    **{
+                        key: stats.get(key)
+                        for key in (
+                            "records",
+                            "candidate_pairs",
+                            "reduction_ratio",
+                            "clusters",
+                            "duplicates",
+                            "linked",
+                            "em_converged",
+                            "em_iterations",
+                            "skipped",
+                            "warnings",
+                        )
+                        if key in stats
+                    },
                     **({"model": _model_summary(stats["model"])} if "model" in stats else {}),
                 }
                 for entity, stats in self.duplicates.stats.items()

@@ -254,8 +254,17 @@ def _cluster_tasks(dup: Any) -> pd.DataFrame:
     band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
     plural = tasks["entity"].where(tasks["count"] > 1, tasks["entity"].str.removesuffix("s"))
     issue = (
-        tasks["count"].astype(str) + " duplicate " + plural + " of " + tasks["master_id"]
-        + " (" + band + " band): merge " + tasks["members"].str.replace(LIST_SEP, ", ") + " into " + tasks["master_id"]
+        tasks["count"].astype(str)
+        + " duplicate "
+        + plural
+        + " of "
+        + tasks["master_id"]
+        + " ("
+        + band
+        + " band): merge "
+        + tasks["members"].str.replace(LIST_SEP, ", ")
+        + " into "
+        + tasks["master_id"]
     )
     return _merge_frame(
         tasks, ids=tasks[["entity", "cluster_id"]], issue=issue, rules=tasks["entity"] + ".duplicate", band=band
@@ -278,16 +287,26 @@ def _link_tasks(dup: Any) -> pd.DataFrame:
     tasks["merge_plan"] = None
     band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
     issue = (
-        tasks["count"].astype(str) + " " + tasks["from_entity"] + " duplicate existing "
-        + tasks["entity"].str.removesuffix("s") + " " + tasks["master_id"] + " (" + band
-        + " band): merge " + tasks["members"].str.replace(LIST_SEP, ", ") + " into it"
+        tasks["count"].astype(str)
+        + " "
+        + tasks["from_entity"]
+        + " duplicate existing "
+        + tasks["entity"].str.removesuffix("s")
+        + " "
+        + tasks["master_id"]
+        + " ("
+        + band
+        + " band): merge "
+        + tasks["members"].str.replace(LIST_SEP, ", ")
+        + " into it"
     )
     ids = tasks[["from_entity", "entity", "master_id"]]
     return _merge_frame(tasks, ids=ids, issue=issue, rules=rules, band=band)
 
 
-def _merge_frame(tasks: pd.DataFrame, *, ids: pd.DataFrame, issue: pd.Series, rules: pd.Series,
-                 band: np.ndarray) -> pd.DataFrame:
+def _merge_frame(
+    tasks: pd.DataFrame, *, ids: pd.DataFrame, issue: pd.Series, rules: pd.Series, band: np.ndarray
+) -> pd.DataFrame:
     review = band == "review"
     return pd.DataFrame(
         {
@@ -341,8 +360,16 @@ def _plan_text(plan: pd.DataFrame) -> pd.DataFrame:
     if not len(plan):
         return pd.DataFrame(columns=["entity", "cluster_id", "merge_plan"])
     line = (
-        plan["field"] + " = " + plan["surviving_value"].astype(str) + " (from " + plan["source_record_id"].astype(str)
-        + ", " + plan["reason"].astype(str) + "; drops " + plan["discarded_values"].fillna("").astype(str) + ")"
+        plan["field"]
+        + " = "
+        + plan["surviving_value"].astype(str)
+        + " (from "
+        + plan["source_record_id"].astype(str)
+        + ", "
+        + plan["reason"].astype(str)
+        + "; drops "
+        + plan["discarded_values"].fillna("").astype(str)
+        + ")"
     )
     frame = plan[["entity", "cluster_id"]].assign(merge_plan=line)
     return _grouped_text(frame, ["entity", "cluster_id"], {"merge_plan": ("merge_plan", "; ")}).drop(columns="count")
@@ -432,8 +459,12 @@ class MetricImpact:
         effects = []
         for metric in named:
             now, after, _, records = self.effect[metric]
-            effects.append((after - now, f"{metric} {now.name} -> {after.name} when the {records:,} records its "
-                            "worklist names are fixed"))
+            effects.append(
+                (
+                    after - now,
+                    f"{metric} {now.name} -> {after.name} when the {records:,} records its worklist names are fixed",
+                )
+            )
         return _summarize(reading, effects)
 
     def _merge_entity(self, entity: str) -> tuple[str | None, str | None, float]:
@@ -441,8 +472,13 @@ class MetricImpact:
         effects = []
         for metric, clusters, records in named:
             now, _, after, _ = self.effect[metric]
-            effects.append((after - now, f"{metric} {now.name} -> {after.name} when its {records:,} duplicate "
-                            f"{entity} in {clusters:,} clusters are merged"))
+            effects.append(
+                (
+                    after - now,
+                    f"{metric} {now.name} -> {after.name} when its {records:,} duplicate "
+                    f"{entity} in {clusters:,} clusters are merged",
+                )
+            )
         return _summarize(self.reads.get((entity, ""), set()) | {m for m, _, _ in named}, effects)
 
 

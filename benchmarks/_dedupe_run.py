@@ -26,8 +26,14 @@ if int(pd.__version__.split(".")[0]) < 3:
     # alone takes about 1 GB more before either tool starts.
     pd.options.future.infer_string = True
 
-FEBRL_RENAME = {"given_name": "first_name", "surname": "last_name", "address_1": "street", "suburb": "city",
-                "postcode": "postal_code", "date_of_birth": "birth_date"}
+FEBRL_RENAME = {
+    "given_name": "first_name",
+    "surname": "last_name",
+    "address_1": "street",
+    "suburb": "city",
+    "postcode": "postal_code",
+    "date_of_birth": "birth_date",
+}
 FEBRL_FIELDS = {"soc_sec_id": "exact", "street_number": "exact", "address_2": "text", "state": "exact"}
 """The only Febrl-specific input: which columns exist and how to compare them (column mapping, not tuning)."""
 SYNTH = {"synth100k": (100_000, 11), "synth1m": (1_000_000, 12)}
@@ -77,15 +83,26 @@ def score(pred: set, truth: set, compared: set | None) -> dict:
     tp = len(pred & truth)
     p = tp / len(pred) if pred else 0.0
     r = tp / len(truth) if truth else 0.0
-    out = {"precision": p, "recall": r, "f1": 2 * p * r / (p + r) if p + r else 0.0, "true_pairs": len(truth),
-           "predicted_pairs": len(pred)}
+    out = {
+        "precision": p,
+        "recall": r,
+        "f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "true_pairs": len(truth),
+        "predicted_pairs": len(pred),
+    }
     if compared is not None:
         out["blocking_recall"] = len(compared & truth) / len(truth) if truth else 0.0
     return out
 
 
-def blocking_recall(frame: pd.DataFrame, ids: pd.Series, settings, truth: set, fields: dict | None = None,
-                    source: np.ndarray | None = None) -> float:
+def blocking_recall(
+    frame: pd.DataFrame,
+    ids: pd.Series,
+    settings,
+    truth: set,
+    fields: dict | None = None,
+    source: np.ndarray | None = None,
+) -> float:
     """Share of the true pairs that our blocking compares (pair positions encoded as int64, no Python sets)."""
     from auditor.dedupe.features import prepare
     from auditor.dedupe.scoring import order_and_blocking
@@ -104,8 +121,11 @@ def blocking_recall(frame: pd.DataFrame, ids: pd.Series, settings, truth: set, f
 
 
 def cluster_pairs(clusters: pd.DataFrame) -> set:
-    return {tuple(sorted(p)) for _, g in clusters.groupby(["entity", "cluster_id"])
-            for p in itertools.combinations(g["record_id"], 2)}
+    return {
+        tuple(sorted(p))
+        for _, g in clusters.groupby(["entity", "cluster_id"])
+        for p in itertools.combinations(g["record_id"], 2)
+    }
 
 
 # -- ours ----------------------------------------------------------------------------------------
@@ -126,9 +146,14 @@ def run_ours(name: str) -> dict:
         if len(tables) == 2:
             result = link(tables[0], tables[1], settings)
             pairs = result.pairs
-            pred = {tuple(sorted(p)) for p in zip(pairs.loc[pairs["match_probability"] >= settings.review, "id_a"],
-                                                  pairs.loc[pairs["match_probability"] >= settings.review, "id_b"],
-                                                  strict=True)}
+            pred = {
+                tuple(sorted(p))
+                for p in zip(
+                    pairs.loc[pairs["match_probability"] >= settings.review, "id_a"],
+                    pairs.loc[pairs["match_probability"] >= settings.review, "id_b"],
+                    strict=True,
+                )
+            }
             stats = next(iter(result.stats.values()))
         else:
             result = find_duplicates({"contacts": tables[0]}, settings, entities=("contacts",))
@@ -140,8 +165,13 @@ def run_ours(name: str) -> dict:
         source = np.repeat(np.arange(len(tables)), [len(t.frame) for t in tables]) if len(tables) == 2 else None
         recall = blocking_recall(both, both["contact_id"].astype(str), settings, truth, FEBRL_FIELDS, source)
         out = score(pred, truth, None) | {"blocking_recall": recall}
-        out.update(wall_seconds=wall, cpu_seconds=cpu, pairs_compared=stats["candidate_pairs"],
-                   reduction_ratio=stats["reduction_ratio"], records=sum(len(t.frame) for t in tables))
+        out.update(
+            wall_seconds=wall,
+            cpu_seconds=cpu,
+            pairs_compared=stats["candidate_pairs"],
+            reduction_ratio=stats["reduction_ratio"],
+            records=sum(len(t.frame) for t in tables),
+        )
         return out
     from auditor.pipeline import resolve_config
     from auditor.sources import SourceOptions, load_export
@@ -161,7 +191,8 @@ def run_ours(name: str) -> dict:
             pred = {(entity, *p) for p in cluster_pairs(result.clusters[result.clusters["entity"] == entity])}
             out["entities"][entity] = score(pred, truth, None) | {
                 "pairs_compared": result.stats[entity]["candidate_pairs"],
-                "reduction_ratio": result.stats[entity]["reduction_ratio"]}
+                "reduction_ratio": result.stats[entity]["reduction_ratio"],
+            }
             all_pred |= pred
             all_truth |= truth
             sub = t[t["entity"] == entity]
@@ -171,8 +202,9 @@ def run_ours(name: str) -> dict:
                     for c in filter(None, (corr[a] or corr[b]).split(";")):
                         per_corruption.setdefault(c, []).append((entity, a, b) in pred)
         out.update(score(all_pred, all_truth, None))
-        out["per_corruption"] = {k: {"recall": float(np.mean(v)), "pairs": len(v)}
-                                 for k, v in sorted(per_corruption.items())}
+        out["per_corruption"] = {
+            k: {"recall": float(np.mean(v)), "pairs": len(v)} for k, v in sorted(per_corruption.items())
+        }
         out["records"] = int(sum(s["records"] for k, s in result.stats.items() if "~" not in k))
         out["pairs_compared"] = int(sum(s["candidate_pairs"] for k, s in result.stats.items() if "~" not in k))
         return out
@@ -186,10 +218,18 @@ def run_ours(name: str) -> dict:
     result = find_duplicates(export.tables, DedupeSettings(), entities=("contacts",))
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     stats = result.stats["contacts"]
-    out = score(cluster_pairs(result.clusters.drop(columns="entity").assign(entity="c"))
-                if len(result.clusters) else set(), truth, None) | {"blocking_recall": recall}
-    out.update(wall_seconds=wall, cpu_seconds=cpu, pairs_compared=stats["candidate_pairs"],
-               reduction_ratio=stats["reduction_ratio"], records=stats["records"])
+    out = score(
+        cluster_pairs(result.clusters.drop(columns="entity").assign(entity="c")) if len(result.clusters) else set(),
+        truth,
+        None,
+    ) | {"blocking_recall": recall}
+    out.update(
+        wall_seconds=wall,
+        cpu_seconds=cpu,
+        pairs_compared=stats["candidate_pairs"],
+        reduction_ratio=stats["reduction_ratio"],
+        records=stats["records"],
+    )
     return out
 
 
@@ -215,8 +255,13 @@ def run_splink(name: str) -> dict:
             cl.ExactMatch("street_number"),
             cl.ExactMatch("postcode"),
         ]
-        blocking = [block_on("given_name", "surname"), block_on("date_of_birth"), block_on("soc_sec_id"),
-                    block_on("street_number", "address_1"), block_on("postcode", "suburb")]
+        blocking = [
+            block_on("given_name", "surname"),
+            block_on("date_of_birth"),
+            block_on("soc_sec_id"),
+            block_on("street_number", "address_1"),
+            block_on("postcode", "suburb"),
+        ]
         em_rules = [block_on("date_of_birth"), block_on("given_name", "surname")]
         uid = "rec_id"
         deterministic = [block_on("soc_sec_id"), block_on("given_name", "surname", "date_of_birth")]
@@ -224,10 +269,12 @@ def run_splink(name: str) -> dict:
         from auditor.sources import SourceOptions, load_export
 
         path = synth_path(name) if name in SYNTH else ROOT / "fixtures" / "acme"
-        raw = load_export(path / "contacts.csv", SourceOptions(files={"contacts.csv": "contacts"})).tables[
-            "contacts"].raw
-        frame = raw[["contact_id", "first_name", "last_name", "email", "phone", "mobile", "postal_code", "city",
-                     "birth_date"]].astype(object)
+        raw = (
+            load_export(path / "contacts.csv", SourceOptions(files={"contacts.csv": "contacts"})).tables["contacts"].raw
+        )
+        frame = raw[
+            ["contact_id", "first_name", "last_name", "email", "phone", "mobile", "postal_code", "city", "birth_date"]
+        ].astype(object)
         frame = frame[frame["contact_id"].notna()].drop_duplicates("contact_id")
         frame = frame.where(frame.notna(), None)
         frames = [frame]
@@ -244,8 +291,14 @@ def run_splink(name: str) -> dict:
         ]
         # the issue's reference rules (e-mail, phones, surname + postcode) and names only within a city:
         # first + last name alone or birth date alone took Splink past 23 GB at 1M
-        blocking = [block_on("email"), block_on("phone"), block_on("mobile"), block_on("last_name", "postal_code"),
-                    block_on("first_name", "last_name", "city"), block_on("last_name", "birth_date")]
+        blocking = [
+            block_on("email"),
+            block_on("phone"),
+            block_on("mobile"),
+            block_on("last_name", "postal_code"),
+            block_on("first_name", "last_name", "city"),
+            block_on("last_name", "birth_date"),
+        ]
         em_rules = [block_on("email"), block_on("first_name", "last_name", "city")]
         uid = "contact_id"
         deterministic = [block_on("email"), block_on("first_name", "last_name", "mobile")]

@@ -81,25 +81,44 @@ def _historical(work: Path) -> Prepared:
     truth = _pairs_of_groups(frame["person_id"], raw["cluster"])
     config = {
         "sources": {"files": {"people.csv": "contacts"}},
-        "mapping": {"contacts": {"person_id": "contact_id", "first_name": "first_name", "surname": "last_name",
-                                 "dob": "birth_date", "birth_place": "city", "postcode_fake": "postal_code",
-                                 "full_name": None, "first_and_surname": None}},
-        "extra_fields": {"contacts": {"gender": {"role": "text", "compare": "exact"},
-                                      "occupation": {"role": "text", "compare": "exact"}}},
+        "mapping": {
+            "contacts": {
+                "person_id": "contact_id",
+                "first_name": "first_name",
+                "surname": "last_name",
+                "dob": "birth_date",
+                "birth_place": "city",
+                "postcode_fake": "postal_code",
+                "full_name": None,
+                "first_and_surname": None,
+            }
+        },
+        "extra_fields": {
+            "contacts": {
+                "gender": {"role": "text", "compare": "exact"},
+                "occupation": {"role": "text", "compare": "exact"},
+            }
+        },
     }
     folder = work / "historical50k"
     cfg = _write(folder, {"people.csv": frame}, config)
-    return Prepared("historical50k", folder / "people.csv", "contacts", cfg, truth, frames=(frame,),
-                    id_column="person_id")
+    return Prepared(
+        "historical50k", folder / "people.csv", "contacts", cfg, truth, frames=(frame,), id_column="person_id"
+    )
 
 
-RESTAURANT_MAPPING = {"id": "account_id", "name": "name", "addr": "street", "city": "city", "phone": "phone",
-                      "type": "industry"}
+RESTAURANT_MAPPING = {
+    "id": "account_id",
+    "name": "name",
+    "addr": "street",
+    "city": "city",
+    "phone": "phone",
+    "type": "industry",
+}
 
 
 def _restaurants(work: Path) -> Prepared:
-    raw = pd.read_csv(DATASETS / "restaurants_fodors_zagat" / "restaurant_dude.csv", dtype=str,
-                      skipinitialspace=True)
+    raw = pd.read_csv(DATASETS / "restaurants_fodors_zagat" / "restaurant_dude.csv", dtype=str, skipinitialspace=True)
     klass = raw.pop("class").str.strip().str.strip("'")
     raw, klass = _shuffled(raw, klass)
     # the published ids number a duplicate right after its original: new ids in the shuffled order
@@ -122,14 +141,24 @@ def _restaurants_link(work: Path) -> Prepared:
     new_f = dict(zip(fodors["id"], [f"f{k}" for k in range(len(fodors))], strict=True))
     new_z = dict(zip(zagat["id"], [f"z{k}" for k in range(len(zagat))], strict=True))
     fodors["id"], zagat["id"] = fodors["id"].map(new_f), zagat["id"].map(new_z)
-    truth = {tuple(sorted((new_f[f], new_z[z]))) for f, z in zip(matches["fodors_id"], matches["zagats_id"],
-                                                                   strict=True)}
-    config = {"sources": {"files": {"fodors.csv": "accounts", "zagats.csv": "accounts"}},
-              "mapping": {"accounts": RESTAURANT_MAPPING}}
+    truth = {
+        tuple(sorted((new_f[f], new_z[z]))) for f, z in zip(matches["fodors_id"], matches["zagats_id"], strict=True)
+    }
+    config = {
+        "sources": {"files": {"fodors.csv": "accounts", "zagats.csv": "accounts"}},
+        "mapping": {"accounts": RESTAURANT_MAPPING},
+    }
     folder = work / "restaurants_link"
     cfg = _write(folder, {"fodors.csv": fodors, "zagats.csv": zagat}, config)
-    return Prepared("restaurants_link", folder / "zagats.csv", "accounts", cfg, truth, against=folder / "fodors.csv",
-                    frames=(zagat, fodors))
+    return Prepared(
+        "restaurants_link",
+        folder / "zagats.csv",
+        "accounts",
+        cfg,
+        truth,
+        against=folder / "fodors.csv",
+        frames=(zagat, fodors),
+    )
 
 
 def _patstat(work: Path) -> Prepared:
@@ -138,18 +167,32 @@ def _patstat(work: Path) -> Prepared:
     ref["person_id"] = [f"a{k}" for k in range(len(ref))]  # the published ids follow the name order
     frame = ref[["person_id", "person_name"]]
     truth = _pairs_of_groups(frame["person_id"], ref["leuven_id"])
-    config = {"sources": {"files": {"applicants.csv": "accounts"}},
-              "mapping": {"accounts": {"person_id": "account_id", "person_name": "name"}}}
+    config = {
+        "sources": {"files": {"applicants.csv": "accounts"}},
+        "mapping": {"accounts": {"person_id": "account_id", "person_name": "name"}},
+    }
     folder = work / "patstat"
     cfg = _write(folder, {"applicants.csv": frame}, config)
-    return Prepared("patstat", folder / "applicants.csv", "accounts", cfg, truth, frames=(frame,),
-                    id_column="person_id")
+    return Prepared(
+        "patstat", folder / "applicants.csv", "accounts", cfg, truth, frames=(frame,), id_column="person_id"
+    )
 
 
-FEBRL_MAPPING = {"rec_id": "contact_id", "given_name": "first_name", "surname": "last_name", "address_1": "street",
-                 "suburb": "city", "postcode": "postal_code", "date_of_birth": "birth_date"}
-FEBRL_EXTRA = {"street_number": {"role": "text", "compare": "exact"}, "address_2": {"role": "text", "compare": "text"},
-               "state": {"role": "text", "compare": "exact"}, "soc_sec_id": {"role": "text", "compare": "exact"}}
+FEBRL_MAPPING = {
+    "rec_id": "contact_id",
+    "given_name": "first_name",
+    "surname": "last_name",
+    "address_1": "street",
+    "suburb": "city",
+    "postcode": "postal_code",
+    "date_of_birth": "birth_date",
+}
+FEBRL_EXTRA = {
+    "street_number": {"role": "text", "compare": "exact"},
+    "address_2": {"role": "text", "compare": "text"},
+    "state": {"role": "text", "compare": "exact"},
+    "soc_sec_id": {"role": "text", "compare": "exact"},
+}
 
 
 def _febrl4_link(work: Path) -> Prepared:
@@ -164,12 +207,23 @@ def _febrl4_link(work: Path) -> Prepared:
         f["rec_id"] = [f"{prefix}{k}" for k in range(len(f))]
     pos_b = pd.Series(frames[1]["rec_id"].to_numpy(), index=keys[1].to_numpy())
     truth = {tuple(sorted((a, pos_b[k]))) for a, k in zip(frames[0]["rec_id"], keys[0], strict=True) if k in pos_b}
-    config = {"sources": {"files": {"dataset4a.csv": "contacts", "dataset4b.csv": "contacts"}},
-              "mapping": {"contacts": FEBRL_MAPPING}, "extra_fields": {"contacts": FEBRL_EXTRA}}
+    config = {
+        "sources": {"files": {"dataset4a.csv": "contacts", "dataset4b.csv": "contacts"}},
+        "mapping": {"contacts": FEBRL_MAPPING},
+        "extra_fields": {"contacts": FEBRL_EXTRA},
+    }
     folder = work / "febrl4_link"
     cfg = _write(folder, {"dataset4a.csv": frames[0], "dataset4b.csv": frames[1]}, config)
-    return Prepared("febrl4_link", folder / "dataset4b.csv", "contacts", cfg, truth, against=folder / "dataset4a.csv",
-                    frames=(frames[1], frames[0]), id_column="rec_id")
+    return Prepared(
+        "febrl4_link",
+        folder / "dataset4b.csv",
+        "contacts",
+        cfg,
+        truth,
+        against=folder / "dataset4a.csv",
+        frames=(frames[1], frames[0]),
+        id_column="rec_id",
+    )
 
 
 PREPARE: dict[str, Callable[[Path], Prepared]] = {

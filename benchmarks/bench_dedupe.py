@@ -29,8 +29,12 @@ FULL = (*QUICK, "synth100k", "synth1m")
 
 def run_measured(tool: str, dataset: str, timeout: float) -> dict:
     """Run with wait4 to get this child's own peak RSS."""
-    proc = subprocess.Popen([sys.executable, str(HERE / "_dedupe_run.py"), tool, dataset],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, str(HERE / "_dedupe_run.py"), tool, dataset],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     out = proc.stdout.read() if proc.stdout else ""
     err = proc.stderr.read() if proc.stderr else ""
     _, status, usage = os.wait4(proc.pid, 0)
@@ -64,8 +68,11 @@ def fmt(value, spec: str = ".4f") -> str:
 
 
 def table(results: dict[tuple[str, str], dict]) -> str:
-    rows = ["| data set | tool | records | precision | recall | F1 | blocking recall | pairs compared | "
-            "reduction ratio | wall time (s) | CPU time (s) | x read (CPU) | peak RSS (MB) |", "|---" * 13 + "|"]
+    rows = [
+        "| data set | tool | records | precision | recall | F1 | blocking recall | pairs compared | "
+        "reduction ratio | wall time (s) | CPU time (s) | x read (CPU) | peak RSS (MB) |",
+        "|---" * 13 + "|",
+    ]
     for (dataset, tool), r in results.items():
         if "error" in r:
             rows.append(f"| {dataset} | {tool} | {r['error']} |||||||||||")
@@ -77,7 +84,8 @@ def table(results: dict[tuple[str, str], dict]) -> str:
             f"**{fmt(r.get('f1'))}** | {fmt(r.get('blocking_recall'))} | {r.get('pairs_compared', 0):,} | "
             f"{fmt(r.get('reduction_ratio'), '.5f')} | {fmt(r.get('wall_seconds'), '.1f')} | "
             f"{fmt(r.get('cpu_seconds'), '.1f')} | {fmt(ratio, '.1f')} | "
-            f"{fmt(r.get('peak_rss_mb'), ',.0f')} |")
+            f"{fmt(r.get('peak_rss_mb'), ',.0f')} |"
+        )
     return "\n".join(rows)
 
 
@@ -89,8 +97,9 @@ def corruption_table(acme: dict) -> str:
     rows.append("| entity | precision | recall | F1 | pairs compared |")
     rows.append("|---|---|---|---|---|")
     for entity, v in acme.get("entities", {}).items():
-        rows.append(f"| {entity} | {v['precision']:.4f} | {v['recall']:.4f} | {v['f1']:.4f} "
-                    f"| {v['pairs_compared']:,} |")
+        rows.append(
+            f"| {entity} | {v['precision']:.4f} | {v['recall']:.4f} | {v['f1']:.4f} | {v['pairs_compared']:,} |"
+        )
     return "\n".join(rows)
 
 
@@ -98,8 +107,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="acme and Febrl only")
     parser.add_argument("--only", nargs="*", help="data sets to run")
-    parser.add_argument("--tools", nargs="*", default=["read", "ours", "splink"],
-                        help="read = pandas.read_csv of the same file, the baseline the tools' times are a ratio to")
+    parser.add_argument(
+        "--tools",
+        nargs="*",
+        default=["read", "ours", "splink"],
+        help="read = pandas.read_csv of the same file, the baseline the tools' times are a ratio to",
+    )
     parser.add_argument("--repeat", type=int, default=3, help="runs per small data set (median)")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--json", type=Path, help="also write the raw results here")

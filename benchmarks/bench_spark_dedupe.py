@@ -68,18 +68,22 @@ def child(engine: str, path: str, master: str, memory: str) -> None:
     done = time.perf_counter()
     import resource
 
-    print(json.dumps({
-        # this Python process alone: for Spark the driver, which holds only the listed pairs' records
-        "driver_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
-        "load_s": round(loaded - clock, 1),
-        "dedupe_s": round(done - loaded, 1),
-        "records": sum(s["records"] for k, s in result.stats.items() if "~" not in k),
-        "candidate_pairs": sum(s["candidate_pairs"] for s in result.stats.values()),
-        "pairs": len(result.pairs),
-        "clusters": int(result.clusters["cluster_id"].nunique()) if len(result.clusters) else 0,
-        "links": len(result.links),
-        "digest": digest(result),
-    }))
+    print(
+        json.dumps(
+            {
+                # this Python process alone: for Spark the driver, which holds only the listed pairs' records
+                "driver_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+                "load_s": round(loaded - clock, 1),
+                "dedupe_s": round(done - loaded, 1),
+                "records": sum(s["records"] for k, s in result.stats.items() if "~" not in k),
+                "candidate_pairs": sum(s["candidate_pairs"] for s in result.stats.values()),
+                "pairs": len(result.pairs),
+                "clusters": int(result.clusters["cluster_id"].nunique()) if len(result.clusters) else 0,
+                "links": len(result.links),
+                "digest": digest(result),
+            }
+        )
+    )
 
 
 def run_once(engine: str, path: Path, master: str, memory: str) -> dict:
@@ -103,13 +107,17 @@ def main() -> None:
     os.environ.setdefault("CRM_AUDIT_SPARK_LOG_LEVEL", "ERROR")
     results = [run_once(engine, args.data, args.master, args.memory) for engine in args.engines.split(",")]
     print(f"\ndata: {args.data} ({results[0]['records']:,} records deduplicated)\n")
-    print("| engine | load s | dedupe s | process s | CPU s (tree) | peak RSS MB (tree) | driver Python peak MB | "
-          "candidate pairs | listed pairs | clusters | links | digest |")
+    print(
+        "| engine | load s | dedupe s | process s | CPU s (tree) | peak RSS MB (tree) | driver Python peak MB | "
+        "candidate pairs | listed pairs | clusters | links | digest |"
+    )
     print("|---" * 12 + "|")
     for r in results:
-        print(f"| {r['engine']} | {r['load_s']} | {r['dedupe_s']} | {r['process_seconds']} | {r['cpu_s']} | "
-              f"{r['peak_rss_mb']:,.0f} | {r['driver_rss_mb']:,} | {r['candidate_pairs']:,} | {r['pairs']:,} | "
-              f"{r['clusters']:,} | {r['links']:,} | {r['digest']} |")
+        print(
+            f"| {r['engine']} | {r['load_s']} | {r['dedupe_s']} | {r['process_seconds']} | {r['cpu_s']} | "
+            f"{r['peak_rss_mb']:,.0f} | {r['driver_rss_mb']:,} | {r['candidate_pairs']:,} | {r['pairs']:,} | "
+            f"{r['clusters']:,} | {r['links']:,} | {r['digest']} |"
+        )
 
 
 if __name__ == "__main__":

@@ -28,8 +28,8 @@ def test_a_failed_write_leaves_the_old_file_and_no_temporary(tmp_path):
 
 
 def test_every_csv_neutralises_cells_a_spreadsheet_would_run(tmp_path):
-    frame = pd.DataFrame({"name": ["=HYPERLINK(\"http://x\")", "+48601234567", "Jan", None], "n": [1, 2, 3, 4]})
+    frame = pd.DataFrame({"name": ['=HYPERLINK("http://x")', "+48601234567", "Jan", None], "n": [1, 2, 3, 4]})
     write_csv(frame, tmp_path / "out.csv")
     back = pd.read_csv(tmp_path / "out.csv", dtype=str, keep_default_na=False)
-    assert back["name"].tolist() == ["'=HYPERLINK(\"http://x\")", "'+48601234567", "Jan", ""]
+    assert back["name"].tolist() == ['\'=HYPERLINK("http://x")', "'+48601234567", "Jan", ""]
     assert back["n"].tolist() == ["1", "2", "3", "4"]

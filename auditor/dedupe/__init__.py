@@ -28,8 +28,20 @@ Progress = Callable[[str, int, int], None]
 BANDS = ("auto_merge", "review", "distinct")
 KEEP_PAIRS_ABOVE = 0.01
 """Pairs below this probability are counted but not listed in `pairs` (they are plainly distinct)."""
-FINDING_COLUMNS = ("entity", "record_id", "field", "rule_id", "severity", "dimension", "message", "value",
-                   "suggested_value", "owner", "file", "row")
+FINDING_COLUMNS = (
+    "entity",
+    "record_id",
+    "field",
+    "rule_id",
+    "severity",
+    "dimension",
+    "message",
+    "value",
+    "suggested_value",
+    "owner",
+    "file",
+    "row",
+)
 
 
 @dataclass
@@ -54,9 +66,11 @@ class DedupeResult:
     reports name a cluster's members from it."""
 
     @classmethod
-    def combined(cls, pairs: list[pd.DataFrame], clusters: list[pd.DataFrame], plans: list[pd.DataFrame],
-                 **rest: Any) -> DedupeResult:
+    def combined(
+        cls, pairs: list[pd.DataFrame], clusters: list[pd.DataFrame], plans: list[pd.DataFrame], **rest: Any
+    ) -> DedupeResult:
         """One result from the per-entity pairs, clusters and merge plans (either engine)."""
+
         def joined(frames: list[pd.DataFrame]) -> pd.DataFrame:
             return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
 
@@ -95,12 +109,15 @@ class DedupeResult:
                 evidence = ev["evidence"].reindex(rows["record_id"]).fillna("").to_numpy() if len(ev) else ""
                 message = [
                     f"likely duplicate of {m} (match probability {p:.3f}"
-                    + (f"; {e}" if e else "") + "); merge it into the master record"
-                    for m, p, e in zip(master, np.broadcast_to(prob, len(rows)), np.broadcast_to(evidence, len(rows)),
-                                       strict=True)
+                    + (f"; {e}" if e else "")
+                    + "); merge it into the master record"
+                    for m, p, e in zip(
+                        master, np.broadcast_to(prob, len(rows)), np.broadcast_to(evidence, len(rows)), strict=True
+                    )
                 ]
-                parts.append(self._finding_rows(entity, rows["record_id"], f"{entity}.duplicate", rows["band"],
-                                                message, master))
+                parts.append(
+                    self._finding_rows(entity, rows["record_id"], f"{entity}.duplicate", rows["band"], message, master)
+                )
         if len(self.links):
             for (entity, other), rows in self.links.groupby(["entity", "other_entity"], sort=False):
                 rule = f"{entity}.duplicate_of_{other.removesuffix('s')}" if other != entity else f"{entity}.duplicate"
@@ -108,14 +125,18 @@ class DedupeResult:
                     f"duplicates existing {other.removesuffix('s')} {o} (match probability {p:.3f}; {e})"
                     for o, p, e in zip(rows["other_id"], rows["match_probability"], rows["evidence"], strict=True)
                 ]
-                parts.append(self._finding_rows(entity, rows["record_id"], rule, rows["band"], message,
-                                                rows["other_id"].to_numpy()))
+                parts.append(
+                    self._finding_rows(
+                        entity, rows["record_id"], rule, rows["band"], message, rows["other_id"].to_numpy()
+                    )
+                )
         if not parts:
             return pd.DataFrame(columns=list(FINDING_COLUMNS))
         return pd.concat(parts, ignore_index=True)[list(FINDING_COLUMNS)]
 
-    def _finding_rows(self, entity: str, record_ids: pd.Series, rule: str, bands: pd.Series, message: list[str],
-                      suggested: np.ndarray) -> pd.DataFrame:
+    def _finding_rows(
+        self, entity: str, record_ids: pd.Series, rule: str, bands: pd.Series, message: list[str], suggested: np.ndarray
+    ) -> pd.DataFrame:
         from auditor.model import ENTITIES
 
         meta = self.records.get(entity)
@@ -126,20 +147,22 @@ class DedupeResult:
         else:
             owner = file = row = np.full(len(ids), None, dtype=object)
         pk = ENTITIES[entity].primary_key if entity in ENTITIES else "record_id"
-        return pd.DataFrame({
-            "entity": entity,
-            "record_id": ids,
-            "field": pk,
-            "rule_id": rule,
-            "severity": np.where(bands.to_numpy() == "auto_merge", "error", "warning"),
-            "dimension": "uniqueness",
-            "message": message,
-            "value": ids,
-            "suggested_value": suggested,
-            "owner": owner,
-            "file": file,
-            "row": row,
-        })
+        return pd.DataFrame(
+            {
+                "entity": entity,
+                "record_id": ids,
+                "field": pk,
+                "rule_id": rule,
+                "severity": np.where(bands.to_numpy() == "auto_merge", "error", "warning"),
+                "dimension": "uniqueness",
+                "message": message,
+                "value": ids,
+                "suggested_value": suggested,
+                "owner": owner,
+                "file": file,
+                "row": row,
+            }
+        )
 
 
 def _best_evidence(pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, pd.DataFrame]:
@@ -176,15 +199,25 @@ def _band(prob: np.ndarray, auto_ok: np.ndarray, settings: DedupeSettings) -> np
     return BAND_NAMES[code]
 
 
-def _evidence_strings(scored, levels: np.ndarray, fw: np.ndarray, cannot: np.ndarray, conflict: np.ndarray,
-                      evidence: np.ndarray, weak: np.ndarray, penalty: float) -> np.ndarray:
+def _evidence_strings(
+    scored,
+    levels: np.ndarray,
+    fw: np.ndarray,
+    cannot: np.ndarray,
+    conflict: np.ndarray,
+    evidence: np.ndarray,
+    weak: np.ndarray,
+    penalty: float,
+) -> np.ndarray:
     """Readable evidence per pair: each field's level and bits, strongest first, then what keeps it out of
     the auto-merge band (a cannot-link rule, a conflicting identity, a single piece of evidence)."""
     comps = scored.prepared.comparisons
     names = scored.comparator.rule_names
     rounded = np.round(np.nan_to_num(fw, nan=0.0), 1)
-    key = np.concatenate([levels.astype(np.float64), rounded, cannot[:, None], conflict[:, None],
-                          evidence[:, None], weak[:, None]], axis=1)
+    key = np.concatenate(
+        [levels.astype(np.float64), rounded, cannot[:, None], conflict[:, None], evidence[:, None], weak[:, None]],
+        axis=1,
+    )
     if not len(key):
         return np.empty(0, dtype=object)
     uniques, combo = np.unique(key, axis=0, return_inverse=True)
@@ -201,8 +234,9 @@ def _evidence_strings(scored, levels: np.ndarray, fw: np.ndarray, cannot: np.nda
         text = ", ".join(s for _, s in sorted(items, reverse=True))
         mask = int(row[2 * k])
         if mask:
-            text += "; cannot-link: " + ", ".join(n for b, n in enumerate(names) if mask >> b & 1) \
-                + f" ({-penalty:+.1f})"
+            text += (
+                "; cannot-link: " + ", ".join(n for b, n in enumerate(names) if mask >> b & 1) + f" ({-penalty:+.1f})"
+            )
         if row[2 * k + 1]:
             text += "; conflicting identity: review only"
         elif row[2 * k + 2] < 2:
@@ -213,8 +247,9 @@ def _evidence_strings(scored, levels: np.ndarray, fw: np.ndarray, cannot: np.nda
     return np.array(texts, dtype=object)[np.asarray(combo).ravel()]
 
 
-def _pairs_frame(entity: str, scored, ids_a: np.ndarray, ids_b: np.ndarray, settings: DedupeSettings,
-                 keep: np.ndarray) -> pd.DataFrame:
+def _pairs_frame(
+    entity: str, scored, ids_a: np.ndarray, ids_b: np.ndarray, settings: DedupeSettings, keep: np.ndarray
+) -> pd.DataFrame:
     """The kept pairs, strongest first. Built column by column in the final order (no sort copy);
     text columns are references to a few shared strings; per-field scores and weights are float32."""
     from auditor.dedupe.scoring import field_weights
@@ -288,12 +323,14 @@ def _record_meta(table, ids: pd.Series) -> pd.DataFrame:
     frame = table.frame
     sources = getattr(table, "sources", None)
     files = sources.fillna(table.source).astype(object).to_numpy() if sources is not None else table.source
-    return pd.DataFrame({
-        "record_id": ids.to_numpy(),
-        "owner": frame["owner"].astype(object).to_numpy() if "owner" in frame.columns else None,
-        "file": files,
-        "row": table.row_numbers.astype("int64").to_numpy(),
-    })
+    return pd.DataFrame(
+        {
+            "record_id": ids.to_numpy(),
+            "owner": frame["owner"].astype(object).to_numpy() if "owner" in frame.columns else None,
+            "file": files,
+            "row": table.row_numbers.astype("int64").to_numpy(),
+        }
+    )
 
 
 def match_frame(table) -> pd.DataFrame:
@@ -303,8 +340,9 @@ def match_frame(table) -> pd.DataFrame:
     raw = getattr(table, "raw", None)
     if raw is None:
         return frame
-    dates = [c for c in frame.columns if "birth" in c and c in raw.columns
-             and pd.api.types.is_datetime64_any_dtype(frame[c])]
+    dates = [
+        c for c in frame.columns if "birth" in c and c in raw.columns and pd.api.types.is_datetime64_any_dtype(frame[c])
+    ]
     if not dates:
         return frame
     frame = frame.copy()
@@ -333,8 +371,9 @@ def read_labels(settings: DedupeSettings) -> pd.DataFrame | None:
         raise InputError(f"cannot read labelled pairs: {error}", file=str(path)) from None
     missing = {"id_a", "id_b", "is_match"} - set(frame.columns)
     if missing:
-        raise ConfigError(f"labelled pairs need columns id_a, id_b, is_match (missing {', '.join(sorted(missing))})",
-                          file=str(path))
+        raise ConfigError(
+            f"labelled pairs need columns id_a, id_b, is_match (missing {', '.join(sorted(missing))})", file=str(path)
+        )
     return frame
 
 
@@ -359,8 +398,9 @@ class NothingToCompare(InputError):
     """A table without any column duplicates could be found by (no name, e-mail, phone, address...)."""
 
 
-def require_comparable(prepared, settings: DedupeSettings, table,
-                       distinct: Mapping[str, tuple[int, int]] | None = None) -> None:
+def require_comparable(
+    prepared, settings: DedupeSettings, table, distinct: Mapping[str, tuple[int, int]] | None = None
+) -> None:
     """NothingToCompare when no default blocking key of the table can be built (keys the config names
     and cannot be built stay a ConfigError from blocking.usable_keys). `distinct`: as for
     `scoring.blocking_keys`, when `prepared` holds only part of the table."""
@@ -379,25 +419,35 @@ def require_comparable(prepared, settings: DedupeSettings, table,
     columns = ", ".join(str(c) for c in table.frame.columns) or "none"
     raise NothingToCompare(
         f"{prepared.entity}: no column to look for duplicates by; matching needs a name, an e-mail, a phone, a "
-        f"website or an address (mapped columns: {columns})", file=str(getattr(table, "source", "")) or None)
+        f"website or an address (mapped columns: {columns})",
+        file=str(getattr(table, "source", "")) or None,
+    )
 
 
-def _dedupe_one(entity: str, table, settings: DedupeSettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame,
-                                                                      dict[str, Any]]:
+def _dedupe_one(
+    entity: str, table, settings: DedupeSettings
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     from auditor.dedupe.features import prepare
     from auditor.dedupe.scoring import score
 
     frame = match_frame(table)
     ids = _ids(table)
-    prepared = prepare(frame, entity, settings.fields.get(entity), ids=ids, default_region=settings.default_region,
-                       cannot_link_fields=settings.cannot_link_fields)
+    prepared = prepare(
+        frame,
+        entity,
+        settings.fields.get(entity),
+        ids=ids,
+        default_region=settings.default_region,
+        cannot_link_fields=settings.cannot_link_fields,
+    )
     require_comparable(prepared, settings, table)
     scored = score(prepared, settings, labels=_labels(settings, ids))
     return clusters_and_plan(entity, frame, ids, scored, settings, len(frame))
 
 
-def clusters_and_plan(entity: str, frame: pd.DataFrame, ids: pd.Series, scored, settings: DedupeSettings,
-                      records: int) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+def clusters_and_plan(
+    entity: str, frame: pd.DataFrame, ids: pd.Series, scored, settings: DedupeSettings, records: int
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Pairs, clusters, merge plan and stats of one scored table.
 
     `frame`, `ids` and the pairs of `scored` may cover only some of the table's records (a distributed
@@ -409,8 +459,14 @@ def clusters_and_plan(entity: str, frame: pd.DataFrame, ids: pd.Series, scored, 
 
     n = len(frame)
     labels = build_clusters(
-        n, scored.i, scored.j, scored.probability, veto_mask(scored, settings.auto_merge), settings.review,
-        lambda a, b: score_pairs(scored, a, b, settings.penalty, settings.auto_merge), settings.max_cluster_size,
+        n,
+        scored.i,
+        scored.j,
+        scored.probability,
+        veto_mask(scored, settings.auto_merge),
+        settings.review,
+        lambda a, b: score_pairs(scored, a, b, settings.penalty, settings.auto_merge),
+        settings.max_cluster_size,
     )
     is_master = choose_masters(frame, labels, settings.survivorship)
     id_arr = ids.to_numpy(dtype=object)
@@ -435,15 +491,16 @@ def clusters_and_plan(entity: str, frame: pd.DataFrame, ids: pd.Series, scored, 
         # the master carries its cluster's strongest band
         autos = np.bincount(labels[member], weights=(band[member] == "auto_merge").astype(float))
         has_auto = autos[labels[member]] > 1
-        band[np.flatnonzero(member)[is_master[member]]] = np.where(has_auto[is_master[member]], "auto_merge",
-                                                                  "review")
-    clusters = pd.DataFrame({
-        "entity": entity,
-        "record_id": id_arr[member],
-        "cluster_id": cluster_ids[member],
-        "is_master": is_master[member],
-        "band": band[member],
-    }).sort_values(["cluster_id", "is_master", "record_id"], ascending=[True, False, True], ignore_index=True)
+        band[np.flatnonzero(member)[is_master[member]]] = np.where(has_auto[is_master[member]], "auto_merge", "review")
+    clusters = pd.DataFrame(
+        {
+            "entity": entity,
+            "record_id": id_arr[member],
+            "cluster_id": cluster_ids[member],
+            "is_master": is_master[member],
+            "band": band[member],
+        }
+    ).sort_values(["cluster_id", "is_master", "record_id"], ascending=[True, False, True], ignore_index=True)
     keep = scored.probability >= min(KEEP_PAIRS_ABOVE, settings.review)
     pairs = _pairs_frame(entity, scored, id_arr, id_arr, settings, keep)
     from auditor.model import ENTITIES
@@ -492,27 +549,52 @@ def _link_frames(new_table, existing_table, settings: DedupeSettings):
     ids_new, ids_old = _ids(new_table), _ids(existing_table)
     ids = pd.concat([ids_new, ids_old], ignore_index=True)
     source = np.r_[np.zeros(len(new), dtype=np.int64), np.ones(len(old), dtype=np.int64)]
-    prepared = prepare(both, entity, link_fields(settings, new_table.entity, entity), ids=ids,
-                       default_region=settings.default_region, cannot_link_fields=settings.cannot_link_fields)
+    prepared = prepare(
+        both,
+        entity,
+        link_fields(settings, new_table.entity, entity),
+        ids=ids,
+        default_region=settings.default_region,
+        cannot_link_fields=settings.cannot_link_fields,
+    )
     if not prepared.comparisons:
-        raise NothingToCompare(f"{new_table.entity} and {entity} share no column that can be compared",
-                               file=str(getattr(new_table, "source", "")) or None)
+        raise NothingToCompare(
+            f"{new_table.entity} and {entity} share no column that can be compared",
+            file=str(getattr(new_table, "source", "")) or None,
+        )
     require_comparable(prepared, settings, new_table)
     scored = score(prepared, settings, source=source)
     return scored, ids, len(new)
 
 
-def _links(new_table, existing_table, settings: DedupeSettings, *, exclude: pd.Series | None = None
-           ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+def _links(
+    new_table, existing_table, settings: DedupeSettings, *, exclude: pd.Series | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """Best existing match per new record at or above the review threshold (plus all scored pairs)."""
     scored, ids, n_new = _link_frames(new_table, existing_table, settings)
-    return links_of(new_table.entity, existing_table.entity, scored, ids, settings, exclude=exclude,
-                    records=n_new, existing=len(ids) - n_new)
+    return links_of(
+        new_table.entity,
+        existing_table.entity,
+        scored,
+        ids,
+        settings,
+        exclude=exclude,
+        records=n_new,
+        existing=len(ids) - n_new,
+    )
 
 
-def links_of(new_entity: str, entity: str, scored, ids: pd.Series, settings: DedupeSettings, *,
-             exclude: pd.Series | None, records: int, existing: int
-             ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+def links_of(
+    new_entity: str,
+    entity: str,
+    scored,
+    ids: pd.Series,
+    settings: DedupeSettings,
+    *,
+    exclude: pd.Series | None,
+    records: int,
+    existing: int,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Any]]:
     """The links (and listed pairs) of scored linkage pairs; `ids` and the pairs may cover only the
     records of the listed pairs (`records`, `existing`: the sizes of the two tables)."""
     id_arr = ids.to_numpy(dtype=object)
@@ -522,15 +604,17 @@ def links_of(new_entity: str, entity: str, scored, ids: pd.Series, settings: Ded
         known = set(zip(exclude.index.astype(str), exclude.astype(str), strict=True))
         pairs = pairs[[(a, b) not in known for a, b in zip(pairs["id_a"], pairs["id_b"], strict=True)]]
     best = pairs[pairs["band"] != "distinct"].drop_duplicates("id_a")
-    links = pd.DataFrame({
-        "entity": new_entity,
-        "record_id": best["id_a"].to_numpy(),
-        "other_entity": entity,
-        "other_id": best["id_b"].to_numpy(),
-        "match_probability": best["match_probability"].to_numpy(),
-        "band": best["band"].to_numpy(),
-        "evidence": best["evidence"].to_numpy(),
-    })
+    links = pd.DataFrame(
+        {
+            "entity": new_entity,
+            "record_id": best["id_a"].to_numpy(),
+            "other_entity": entity,
+            "other_id": best["id_b"].to_numpy(),
+            "match_probability": best["match_probability"].to_numpy(),
+            "band": best["band"].to_numpy(),
+            "evidence": best["evidence"].to_numpy(),
+        }
+    )
     stats = {
         "records": records,
         "existing_records": existing,
@@ -597,8 +681,7 @@ def find_duplicates(
         stats["leads~contacts"] = s
     if progress:
         progress("dedupe done", total, total)
-    return DedupeResult.combined(pairs, clusters, plans, links=links, stats=stats, records=records,
-                                 settings=settings)
+    return DedupeResult.combined(pairs, clusters, plans, links=links, stats=stats, records=records, settings=settings)
 
 
 def link(new_table: Any, existing_table: Any, settings: DedupeSettings | None = None) -> DedupeResult:
@@ -672,16 +755,26 @@ def write_outputs(result: DedupeResult, out: str | Path, *, include_findings: bo
 
 def skipped_stats(records: int, reason: str) -> dict[str, Any]:
     """The stats of a table duplicate detection could not look at: counted, with the reason as a warning."""
-    return {"records": records, "candidate_pairs": 0, "possible_pairs": 0, "reduction_ratio": 0.0, "clusters": 0,
-            "duplicates": 0, "skipped": reason, "warnings": [f"duplicates not checked: {reason}"]}
+    return {
+        "records": records,
+        "candidate_pairs": 0,
+        "possible_pairs": 0,
+        "reduction_ratio": 0.0,
+        "clusters": 0,
+        "duplicates": 0,
+        "skipped": reason,
+        "warnings": [f"duplicates not checked: {reason}"],
+    }
 
 
 def summary_lines(result: DedupeResult) -> list[str]:
     """What a person reads after a run: per entity, pairs compared, clusters and bands."""
     lines = []
     for name, s in result.stats.items():
-        line = (f"{name}: {s['records']:,} records, {s['candidate_pairs']:,} pairs compared "
-                f"(reduction ratio {s['reduction_ratio']:.4%})")
+        line = (
+            f"{name}: {s['records']:,} records, {s['candidate_pairs']:,} pairs compared "
+            f"(reduction ratio {s['reduction_ratio']:.4%})"
+        )
         if "clusters" in s:
             line += f", {s['clusters']:,} duplicate clusters holding {s['duplicates']:,} duplicate records"
         if "linked" in s:

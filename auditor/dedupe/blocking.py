@@ -45,7 +45,7 @@ def _part_columns(columns: Sequence[str], part: str) -> list[str]:
     """The feature columns a key part reads (`phone`: every phone column; `last:3`: `last`)."""
     name = part.partition(":")[0]
     if name in MULTI_VALUED:
-        return [c for c in columns if c.startswith(f"{name}_") and c[len(name) + 1:].isdigit()]
+        return [c for c in columns if c.startswith(f"{name}_") and c[len(name) + 1 :].isdigit()]
     return [name] if name in columns else []
 
 
@@ -70,8 +70,9 @@ def possible_pairs(n: int, source: np.ndarray | None = None) -> int:
     return ones * (n - ones)
 
 
-def _part_codes(features: pd.DataFrame, part: str, cache: dict
-                ) -> tuple[list[np.ndarray], int, pd.api.extensions.ExtensionArray | np.ndarray] | None:
+def _part_codes(
+    features: pd.DataFrame, part: str, cache: dict
+) -> tuple[list[np.ndarray], int, pd.api.extensions.ExtensionArray | np.ndarray] | None:
     """Integer codes (-1 = missing) of one key part, one array per feature column it stands for
     (several for `phone`), over one shared vocabulary; the vocabulary's size and its values."""
     if part in cache:
@@ -92,7 +93,7 @@ def _part_codes(features: pd.DataFrame, part: str, cache: dict
         codes = remap[codes]
         size = len(uniques)
     n = len(features)
-    out = ([codes[k * n:(k + 1) * n] for k in range(len(cols))], max(size, 1), uniques)
+    out = ([codes[k * n : (k + 1) * n] for k in range(len(cols))], max(size, 1), uniques)
     cache[part] = out
     return out
 
@@ -153,8 +154,9 @@ def key_rows(features: pd.DataFrame, key: Sequence[str], cache: dict | None = No
         pos_list, part_list = next_pos, next_parts
     variant = np.repeat(np.arange(len(pos_list), dtype=np.int64), [len(p) for p in pos_list])
     parts = [np.concatenate([p[k] for p in part_list]) for k in range(len(coded))]
-    return KeyRows(np.concatenate(pos_list), variant, parts, [size for _, size, _ in coded],
-                   [uniques for _, _, uniques in coded])
+    return KeyRows(
+        np.concatenate(pos_list), variant, parts, [size for _, size, _ in coded], [uniques for _, _, uniques in coded]
+    )
 
 
 def block_pairs(

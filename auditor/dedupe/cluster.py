@@ -140,8 +140,11 @@ def build_clusters(
         known = np.unique(ka * np.int64(n) + kb)
         wanted = xa * np.int64(n) + xb
         pos = np.searchsorted(known, wanted)
-        missing = (pos >= len(known)) | (known[np.minimum(pos, max(len(known) - 1, 0))] != wanted) \
-            if len(known) else np.ones(len(wanted), dtype=bool)
+        missing = (
+            (pos >= len(known)) | (known[np.minimum(pos, max(len(known) - 1, 0))] != wanted)
+            if len(known)
+            else np.ones(len(wanted), dtype=bool)
+        )
         if missing.any():
             ma, mb = xa[missing], xb[missing]
             mp, mc = scorer(ma, mb)
@@ -156,8 +159,9 @@ def build_clusters(
         return out  # no cannot-link inside any component: they all stand as they are
     in_troubled = np.isin(labels[ka], troubled)
     edge = in_troubled & (kp >= threshold)
-    groups = _agglomerate(ka[edge], kb[edge], kp[edge], np.stack([ka[in_troubled & veto], kb[in_troubled & veto]],
-                                                                   axis=1))
+    groups = _agglomerate(
+        ka[edge], kb[edge], kp[edge], np.stack([ka[in_troubled & veto], kb[in_troubled & veto]], axis=1)
+    )
     members = np.flatnonzero(np.isin(labels, troubled))
     out[members] = -1
     next_label = int(labels.max()) + 1
@@ -182,8 +186,12 @@ def choose_masters(frame: pd.DataFrame, labels: np.ndarray, rule: str) -> np.nda
     updated = np.where(np.isnan(updated), created, updated)
     big = np.float64(1e18)
     if rule == "most_recent":
-        keys = (np.arange(len(member)), np.nan_to_num(created, nan=big), -completeness,
-                -np.nan_to_num(updated, nan=-big))
+        keys = (
+            np.arange(len(member)),
+            np.nan_to_num(created, nan=big),
+            -completeness,
+            -np.nan_to_num(updated, nan=-big),
+        )
     elif rule == "oldest":
         keys = (np.arange(len(member)), -completeness, np.nan_to_num(created, nan=big))
     else:
@@ -204,8 +212,15 @@ def _times(frame: pd.DataFrame, column: str) -> np.ndarray:
     return out
 
 
-def merge_plan(frame: pd.DataFrame, ids: pd.Series, labels: np.ndarray, is_master: np.ndarray,
-               cluster_ids: np.ndarray, rule: str, exclude: tuple[str, ...] = ()) -> pd.DataFrame:
+def merge_plan(
+    frame: pd.DataFrame,
+    ids: pd.Series,
+    labels: np.ndarray,
+    is_master: np.ndarray,
+    cluster_ids: np.ndarray,
+    rule: str,
+    exclude: tuple[str, ...] = (),
+) -> pd.DataFrame:
     """One row per cluster and field where the members disagree or the master is empty.
 
     The master's value survives; an empty master field is filled from the most recently updated
@@ -213,8 +228,16 @@ def merge_plan(frame: pd.DataFrame, ids: pd.Series, labels: np.ndarray, is_maste
     field by field over the cluster members sorted once (cluster, master first, most recent
     first), with reductions per cluster: no long table of every member and field.
     """
-    columns = ["cluster_id", "master_id", "merged_ids", "field", "surviving_value", "source_record_id", "reason",
-               "discarded_values"]
+    columns = [
+        "cluster_id",
+        "master_id",
+        "merged_ids",
+        "field",
+        "surviving_value",
+        "source_record_id",
+        "reason",
+        "discarded_values",
+    ]
     member = np.flatnonzero(labels >= 0)
     if not len(member):
         return pd.DataFrame(columns=columns)
@@ -232,8 +255,10 @@ def merge_plan(frame: pd.DataFrame, ids: pd.Series, labels: np.ndarray, is_maste
     masters = masters[~masters.index.duplicated()].reindex(cuniq).to_numpy(dtype=object)
     merged = _join_groups(cluster_ids[member], id_arr[member], ";").reindex(cuniq).to_numpy(dtype=object)
     label = {"most_complete": "most complete", "most_recent": "most recently active", "oldest": "oldest"}[rule]
-    from_master, from_other = f"value of the master record ({label})", \
-        "master is empty: most recently updated member that has it"
+    from_master, from_other = (
+        f"value of the master record ({label})",
+        "master is empty: most recently updated member that has it",
+    )
     parts = []
     for name in fields:
         text = nz.strings(frame[name].iloc[rows_m])
@@ -259,16 +284,20 @@ def merge_plan(frame: pd.DataFrame, ids: pd.Series, labels: np.ndarray, is_maste
         discarded = pd.Series(dtype=object)
         if lost.any():
             discarded = _join_groups(grp[lost], rid[rows[lost]] + ": " + values[lost], "; ")
-        parts.append(pd.DataFrame({
-            "cluster_id": cuniq[g],
-            "master_id": masters[g],
-            "merged_ids": merged[g],
-            "field": name,
-            "surviving_value": values[win_row],
-            "source_record_id": rid[first[interesting]],
-            "reason": np.where(ms[first[interesting]], from_master, from_other),
-            "discarded_values": discarded.reindex(g).fillna("").to_numpy(dtype=object),
-        }))
+        parts.append(
+            pd.DataFrame(
+                {
+                    "cluster_id": cuniq[g],
+                    "master_id": masters[g],
+                    "merged_ids": merged[g],
+                    "field": name,
+                    "surviving_value": values[win_row],
+                    "source_record_id": rid[first[interesting]],
+                    "reason": np.where(ms[first[interesting]], from_master, from_other),
+                    "discarded_values": discarded.reindex(g).fillna("").to_numpy(dtype=object),
+                }
+            )
+        )
     if not parts:
         return pd.DataFrame(columns=columns)
     plan = pd.concat(parts, ignore_index=True)

@@ -61,7 +61,7 @@ def _encode(values: list[pd.Series]) -> list[Coded]:
     codes = codes.astype(np.int32)
     out, start = [], 0
     for v in values:
-        out.append(Coded(codes[start:start + len(v)], uniques))
+        out.append(Coded(codes[start : start + len(v)], uniques))
         start += len(v)
     return out
 
@@ -122,6 +122,7 @@ by how many of that country's records hold it ('Paul Meyer' is common in Germany
 names are in a Polish CRM). Other records, and any table without a country, by the whole table."""
 SEPARATOR = "\x1f"
 
+
 def tf_feature(comparison: Comparison) -> str:
     """The feature whose value frequencies weigh a comparison's exact agreement."""
     return {"person_first": "first", "person_last": "last"}.get(comparison.kind, comparison.columns[0])
@@ -143,8 +144,14 @@ def profile_codes(features: pd.DataFrame, columns: list[str]) -> np.ndarray:
 def profile_columns(prepared: Prepared) -> list[str]:
     """The features whose distinct combinations are the distinct records: every compared one but flags."""
     features = prepared.features
-    return list(dict.fromkeys(c for comp in prepared.comparisons for c in comp.columns
-                              if c in features.columns and features[c].dtype != bool))
+    return list(
+        dict.fromkeys(
+            c
+            for comp in prepared.comparisons
+            for c in comp.columns
+            if c in features.columns and features[c].dtype != bool
+        )
+    )
 
 
 def counted_features(prepared: Prepared) -> dict[str, tuple[list[str], bool]]:
@@ -154,8 +161,10 @@ def counted_features(prepared: Prepared) -> dict[str, tuple[list[str], bool]]:
     for comparison in prepared.comparisons:
         name = tf_feature(comparison)
         if comparison.term_frequency and name not in out:
-            out[name] = (tf_columns(prepared, comparison),
-                         comparison.kind in STRATIFIED and "country" in prepared.features.columns)
+            out[name] = (
+                tf_columns(prepared, comparison),
+                comparison.kind in STRATIFIED and "country" in prepared.features.columns,
+            )
     return out
 
 
@@ -175,19 +184,26 @@ def value_counts(prepared: Prepared) -> ValueCounts:
         out.counts[name], out.totals[name] = _held(codes, uniques)
         if by_country and country is not None:
             ccodes, countries = pd.factorize(country, use_na_sentinel=True)
-            keyed = np.where((codes >= 0) & (ccodes[:, None] >= 0),
-                             ccodes[:, None].astype(np.int64) * (len(uniques) + 1) + codes, -1)
+            keyed = np.where(
+                (codes >= 0) & (ccodes[:, None] >= 0), ccodes[:, None].astype(np.int64) * (len(uniques) + 1) + codes, -1
+            )
             key_codes, key_values = pd.factorize(keyed.ravel(), use_na_sentinel=False)
             key_codes = key_codes.reshape(keyed.shape)
             key_codes[keyed < 0] = -1
             names = np.asarray(uniques, dtype=object)
-            labels = np.array([f"{countries[v // (len(uniques) + 1)]}{SEPARATOR}{names[v % (len(uniques) + 1)]}"
-                               if v >= 0 else "" for v in np.asarray(key_values, dtype=np.int64)], dtype=object)
+            labels = np.array(
+                [
+                    f"{countries[v // (len(uniques) + 1)]}{SEPARATOR}{names[v % (len(uniques) + 1)]}" if v >= 0 else ""
+                    for v in np.asarray(key_values, dtype=np.int64)
+                ],
+                dtype=object,
+            )
             out.by_country[name] = _held(key_codes, labels)[0]
             present = (codes >= 0).any(axis=1) & (ccodes >= 0)
             per_country = np.bincount(ccodes[present], minlength=len(countries))
             out.country_totals[name] = pd.Series(per_country, index=pd.Index(np.asarray(countries, dtype=object)))[
-                per_country > 0]
+                per_country > 0
+            ]
     return out
 
 
@@ -239,8 +255,9 @@ class Comparator:
         for col in f.columns:
             if col not in self.coded and f[col].dtype != bool:
                 self.coded[col] = _encode([f[col]])[0]
-        self.role = {col: f[col].to_numpy(dtype=bool) for col in f.columns
-                     if col.endswith("_role") or col == "email_named"}
+        self.role = {
+            col: f[col].to_numpy(dtype=bool) for col in f.columns if col.endswith("_role") or col == "email_named"
+        }
         frequencies = frequencies if frequencies is not None else value_counts(prepared)
         self.surprise: dict[str, np.ndarray] = {}
         """per term-frequency feature: -log2(share of distinct records holding the value) by code (last: missing)"""
@@ -262,14 +279,16 @@ class Comparator:
                 within = others(frequencies.by_country[name].reindex(keyed).fillna(1).to_numpy(dtype=float))
                 totals = frequencies.country_totals[name].reindex(country.astype(object)).to_numpy(dtype=float)
                 share = np.minimum(within, totals) / totals
-                self.country_surprise[name] = np.where(keyed.notna().to_numpy() & (totals > 0),
-                                                       -np.log2(share), np.nan).astype(np.float32)
+                self.country_surprise[name] = np.where(
+                    keyed.notna().to_numpy() & (totals > 0), -np.log2(share), np.nan
+                ).astype(np.float32)
         self.free_domain = None
         if "email_domain" in self.coded:
             dom = self.coded["email_domain"]
             self.free_domain = np.array([u in nz.FREE_MAIL for u in dom.uniques] + [False], dtype=bool)
-        self.rule_names = list(CANNOT_LINK_RULES) + [f"different {c.removeprefix('cl:')}" for c in f.columns
-                                                      if c.startswith("cl:")]
+        self.rule_names = list(CANNOT_LINK_RULES) + [
+            f"different {c.removeprefix('cl:')}" for c in f.columns if c.startswith("cl:")
+        ]
 
     # -- one comparison -----------------------------------------------------------------------
 
@@ -281,8 +300,14 @@ class Comparator:
         a, b = self.coded[col_a], self.coded[col_b]
         return pair_similarity(a.codes[i], b.codes[j], a.uniques, JaroWinkler.normalized_similarity)
 
-    def _surprise_of(self, c: Comparison, codes: np.ndarray, exact: np.ndarray, i: np.ndarray | None = None,
-                     j: np.ndarray | None = None) -> np.ndarray:
+    def _surprise_of(
+        self,
+        c: Comparison,
+        codes: np.ndarray,
+        exact: np.ndarray,
+        i: np.ndarray | None = None,
+        j: np.ndarray | None = None,
+    ) -> np.ndarray:
         table = self.surprise.get(tf_feature(c))
         if table is None:
             return np.full(len(codes), np.nan, dtype=np.float32)
@@ -302,10 +327,10 @@ class Comparator:
         cannot = np.empty(len(i), dtype=np.uint16)
         surprise = np.empty((len(i), k), dtype=np.float16)
         for start in range(0, len(i), chunk):
-            part = self.compare(i[start:start + chunk], j[start:start + chunk])
-            levels[start:start + chunk] = part.levels
-            cannot[start:start + chunk] = part.cannot
-            surprise[start:start + chunk] = part.surprise
+            part = self.compare(i[start : start + chunk], j[start : start + chunk])
+            levels[start : start + chunk] = part.levels
+            cannot[start : start + chunk] = part.cannot
+            surprise[start : start + chunk] = part.surprise
         return levels, cannot, surprise
 
     def compare(self, i: np.ndarray, j: np.ndarray) -> Compared:

@@ -65,10 +65,18 @@ LEVEL_LABELS: dict[str, tuple[str, ...]] = {
 }
 """Levels from the strongest disagreement (0) to exact agreement (last); the weights learnt for them are
 kept monotone, so that agreement never counts against a match and disagreement never for it."""
-TF_KINDS = frozenset({"person_first", "person_last", "name", "text", "company", "email", "phone", "exact", "date",
-                      "postal", "domain"})
-GROUPS = {"person_first": "name", "person_last": "name", "company": "name", "email": "email", "phone": "phone",
-          "domain": "website", "postal": "address"}
+TF_KINDS = frozenset(
+    {"person_first", "person_last", "name", "text", "company", "email", "phone", "exact", "date", "postal", "domain"}
+)
+GROUPS = {
+    "person_first": "name",
+    "person_last": "name",
+    "company": "name",
+    "email": "email",
+    "phone": "phone",
+    "domain": "website",
+    "postal": "address",
+}
 COARSE_GROUPS = frozenset({"locality"})
 """Evidence too coarse to count as a piece on its own (a city or a country is shared by many)."""
 JOINT_FAMILIES = {"address": "place", "locality": "place", "site": "place"}
@@ -77,26 +85,67 @@ postcode, a postcode in one city, a city in one country; an organisation's phone
 describe its site, and a hotel, a mall or an office building hosts several organisations at one address
 with one switchboard. A family's agreement weighs as one piece (its strongest agreeing field); each
 of its disagreements still counts."""
-KIND_OF_COMPARE_TYPE = {"name": "name", "text": "text", "exact": "exact", "date": "date", "number": "number",
-                        "email": "email", "phone": "phone", "company": "company", "postal": "postal",
-                        "domain": "domain"}
-_ROLE_KIND = {Role.COMPANY_NAME: "company", Role.WEBSITE: "domain", Role.ADDRESS: "text", Role.CITY: "name",
-              Role.POSTAL_CODE: "postal", Role.COUNTRY: "exact"}
-_NORMALIZER = {"name": nz.person_names, "text": nz.texts, "company": nz.company_names, "exact": nz.exacts,
-               "postal": nz.postal_codes, "domain": nz.website_domains}
+KIND_OF_COMPARE_TYPE = {
+    "name": "name",
+    "text": "text",
+    "exact": "exact",
+    "date": "date",
+    "number": "number",
+    "email": "email",
+    "phone": "phone",
+    "company": "company",
+    "postal": "postal",
+    "domain": "domain",
+}
+_ROLE_KIND = {
+    Role.COMPANY_NAME: "company",
+    Role.WEBSITE: "domain",
+    Role.ADDRESS: "text",
+    Role.CITY: "name",
+    Role.POSTAL_CODE: "postal",
+    Role.COUNTRY: "exact",
+}
+_NORMALIZER = {
+    "name": nz.person_names,
+    "text": nz.texts,
+    "company": nz.company_names,
+    "exact": nz.exacts,
+    "postal": nz.postal_codes,
+    "domain": nz.website_domains,
+}
 
 DEFAULT_BLOCKING = {
     # No surname + city key: at 1M contacts it gave 4.1M pairs and found 0.17% of the true pairs that
     # no other key finds (none on acme, Febrl or 100k). Soundex + first initial stays although it finds
     # hardly any pair alone: its namesake pairs are the negatives EM needs (without them acme leads'
     # job-move recall falls from 0.99 to 0.88).
-    "person": [["email"], ["phone"], ["name_sorted"], ["last", "postal_code"], ["first", "postal_code"],
-               ["last", "birth_date"], ["first", "birth_date"], ["email_local"], ["last_sx", "first:1"],
-               ["first", "last:3"], ["postal_code", "birth_date"],
-               ["street", "postal_code"], ["birth_date", "city"], ["street", "birth_date"]],
+    "person": [
+        ["email"],
+        ["phone"],
+        ["name_sorted"],
+        ["last", "postal_code"],
+        ["first", "postal_code"],
+        ["last", "birth_date"],
+        ["first", "birth_date"],
+        ["email_local"],
+        ["last_sx", "first:1"],
+        ["first", "last:3"],
+        ["postal_code", "birth_date"],
+        ["street", "postal_code"],
+        ["birth_date", "city"],
+        ["street", "birth_date"],
+    ],
     # the longest word of the name and the street (with its house number) block without a city or a country
-    "company": [["company"], ["website"], ["phone"], ["company:6", "postal_code"], ["company_sx", "city"],
-                ["company:4", "country"], ["company_word"], ["street"]],
+    "company": [
+        ["company"],
+        ["website"],
+        ["phone"],
+        ["company:6", "postal_code"],
+        ["company_sx", "city"],
+        ["company:4", "country"],
+        ["company_word"],
+        ["street"],
+    ],
 }
 
 
@@ -146,12 +195,16 @@ def _digits_date(values: pd.Series, name: str, warnings: list[str]) -> pd.Series
     parts = date_parts(text.astype(object))
     shaped = parts["year"].notna() & parts["month"].notna() & parts["day"].notna()
     numbers = parts.fillna(0).astype(np.int64)
-    composed = (numbers["year"].astype(str).str.zfill(4) + numbers["month"].astype(str).str.zfill(2)
-                + numbers["day"].astype(str).str.zfill(2))
+    composed = (
+        numbers["year"].astype(str).str.zfill(4)
+        + numbers["month"].astype(str).str.zfill(2)
+        + numbers["day"].astype(str).str.zfill(2)
+    )
     digits = text.str.replace(r"[^0-9]", "", regex=True)
     digits = digits.mask(digits.str.len() == 0).astype(object)
-    out = np.append(composed.astype(object).where(shaped.to_numpy(), digits.to_numpy()).to_numpy(dtype=object),
-                    None)[codes]
+    out = np.append(composed.astype(object).where(shaped.to_numpy(), digits.to_numpy()).to_numpy(dtype=object), None)[
+        codes
+    ]
     unreadable = unreadable_dates(text, parts)
     present = int(counts[text.notna().to_numpy()].sum())
     bad = int(counts[unreadable].sum())
@@ -170,15 +223,16 @@ def unreadable_dates(text: pd.Series, parts: pd.DataFrame | None = None) -> np.n
     year, month, day = (parts[k].to_numpy(dtype=float) for k in ("year", "month", "day"))
     month_ok = ~np.isnan(year) & ~np.isnan(day) & (month >= 1) & (month <= 12)
     leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
-    limit = np.where(month_ok, _DAYS_IN_MONTH[np.where(month_ok, month, 0).astype(int)], 0) - (
-        (month == 2) & ~leap)
+    limit = np.where(month_ok, _DAYS_IN_MONTH[np.where(month_ok, month, 0).astype(int)], 0) - ((month == 2) & ~leap)
     valid = month_ok & (day >= 1) & (day <= limit)
     return text.notna().to_numpy() & ~valid
 
 
 def date_warning(name: str, unreadable: int, present: int, example: str) -> str:
-    return (f"{name}: {unreadable:,} of {present:,} values ({unreadable / present:.1%}) are not dates "
-            f"(e.g. {example!r}); they are compared by their digits")
+    return (
+        f"{name}: {unreadable:,} of {present:,} values ({unreadable / present:.1%}) are not dates "
+        f"(e.g. {example!r}); they are compared by their digits"
+    )
 
 
 def _numbers(values: pd.Series) -> pd.Series:
@@ -280,16 +334,22 @@ def prepare(
         elif kind == "number":
             feats[column] = _numbers(frame[column])
         elif kind == "name":
-            feats[column] = nz.person_names(frame[column]) if roles.get(column) is not Role.CITY else nz.cities(
-                frame[column])
+            feats[column] = (
+                nz.person_names(frame[column]) if roles.get(column) is not Role.CITY else nz.cities(frame[column])
+            )
         elif roles.get(column) is Role.ADDRESS and kind == "text":
             feats[column] = nz.addresses(frame[column])
         else:
             feats[column] = _NORMALIZER[kind](frame[column])
         comps.append(Comparison(column, kind, (column,)))
     # aliases used by the default blocking keys
-    for role, alias in ((Role.POSTAL_CODE, "postal_code"), (Role.CITY, "city"), (Role.COMPANY_NAME, "company"),
-                        (Role.WEBSITE, "website"), (Role.COUNTRY, "country")):
+    for role, alias in (
+        (Role.POSTAL_CODE, "postal_code"),
+        (Role.CITY, "city"),
+        (Role.COMPANY_NAME, "company"),
+        (Role.WEBSITE, "website"),
+        (Role.COUNTRY, "country"),
+    ):
         if alias in feats:
             continue
         source = next((c for c in present if roles.get(c) is role and c in feats), None)
@@ -315,16 +375,21 @@ def prepare(
     features = pd.DataFrame(feats, index=index)
     if ids is None:
         pk = model.primary_key if model else None
-        ids = nz.strings(frame[pk]) if pk and pk in frame.columns else pd.Series(
-            [f"row:{i + 1}" for i in range(len(frame))], index=index, dtype="string")
-    return Prepared(entity, features, comps, profile, ids.astype(str), list(cannot_link_fields or []),
-                    aliases, warnings)
+        ids = (
+            nz.strings(frame[pk])
+            if pk and pk in frame.columns
+            else pd.Series([f"row:{i + 1}" for i in range(len(frame))], index=index, dtype="string")
+        )
+    return Prepared(
+        entity, features, comps, profile, ids.astype(str), list(cannot_link_fields or []), aliases, warnings
+    )
 
 
 def _named_local_parts(local: pd.Series, first: pd.Series, last: pd.Series) -> pd.Series:
     """True where the e-mail's local part is made of the record's own names (jan.kowalski, jkowalski,
     kowalski_j, jan.kowalski2): two namesakes at two employers share such a local part, so beyond
     the names it says nothing; a local part of its own (jk1977, wolf.pack) does."""
+
     def letters(values: pd.Series) -> pd.Series:
         return nz.strings(values).str.replace(r"[^a-z]", "", regex=True)
 

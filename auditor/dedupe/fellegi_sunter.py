@@ -69,9 +69,17 @@ class Session:
     note: str = ""
 
     def as_dict(self) -> dict:
-        return {"key": self.key, "pairs": self.pairs, "fixed": self.fixed, "match_share": _rounded(self.lam),
-                "iterations": self.iterations, "converged": self.converged, "learnt": self.learnt,
-                "used": self.usable, **({"note": self.note} if self.note else {})}
+        return {
+            "key": self.key,
+            "pairs": self.pairs,
+            "fixed": self.fixed,
+            "match_share": _rounded(self.lam),
+            "iterations": self.iterations,
+            "converged": self.converged,
+            "learnt": self.learnt,
+            "used": self.usable,
+            **({"note": self.note} if self.note else {}),
+        }
 
 
 @dataclass
@@ -240,8 +248,16 @@ def fit_session(
     return m, lam, it, converged, seen, gain
 
 
-def fit_lambda(pats: np.ndarray, counts: np.ndarray, m: list[np.ndarray], u: list[np.ndarray], free: list[int],
-               *, max_iterations: int = 200, tolerance: float = 1e-7) -> float:
+def fit_lambda(
+    pats: np.ndarray,
+    counts: np.ndarray,
+    m: list[np.ndarray],
+    u: list[np.ndarray],
+    free: list[int],
+    *,
+    max_iterations: int = 200,
+    tolerance: float = 1e-7,
+) -> float:
     """The share of matches among a session's pairs with m and u held fixed (EM over lambda alone)."""
     counts = counts.astype(float)
     if counts.sum() <= 0 or not free:

@@ -46,8 +46,9 @@ class Scored:
         return auto_mergeable(self.conflict, self.evidence, self.cannot, weak)
 
 
-def blocking_keys(prepared: Prepared, settings: DedupeSettings,
-                  distinct: Mapping[str, tuple[int, int]] | None = None) -> list[list[str]]:
+def blocking_keys(
+    prepared: Prepared, settings: DedupeSettings, distinct: Mapping[str, tuple[int, int]] | None = None
+) -> list[list[str]]:
     """`distinct`: per field of `exact_fields`, its values present and distinct over the whole table,
     when `prepared` holds only part of it (a distributed engine counts them)."""
     keys = settings.blocking.get(prepared.entity)
@@ -62,8 +63,11 @@ def blocking_keys(prepared: Prepared, settings: DedupeSettings,
 
 def exact_fields(prepared: Prepared, settings: DedupeSettings) -> list[str]:
     """The extra fields compared exactly: each blocks when it is `identifier_like`."""
-    return [name for name, kind in settings.fields.get(prepared.entity, {}).items()
-            if kind == "exact" and name in prepared.features.columns]
+    return [
+        name
+        for name, kind in settings.fields.get(prepared.entity, {}).items()
+        if kind == "exact" and name in prepared.features.columns
+    ]
 
 
 IDENTIFIER_SHARE = 0.5
@@ -89,8 +93,9 @@ def _order(features: pd.DataFrame, rank: np.ndarray | None = None) -> np.ndarray
     tuple of ORDER_PARTS and then `rank` (each record's place in `canonical_order`), so that it orders
     any subset of the records as it orders the whole table, and the same records alike whatever order
     they come in."""
-    codes = [pd.factorize(features[c], sort=True, use_na_sentinel=True)[0] for c in ORDER_PARTS
-             if c in features.columns]
+    codes = [
+        pd.factorize(features[c], sort=True, use_na_sentinel=True)[0] for c in ORDER_PARTS if c in features.columns
+    ]
     if rank is not None:
         codes.append(np.asarray(rank, dtype=np.int64))
     if not codes:
@@ -150,8 +155,11 @@ def canonical_order(ids: pd.Series | np.ndarray, features: pd.DataFrame | None =
     if features is None or not len(tied):
         return order.astype(np.int64)
     # only records that share an id need their features to be told apart
-    keys = [codes[tied]] + [pd.factorize(features[c].iloc[tied], sort=True, use_na_sentinel=True)[0]
-                            for c in features.columns if features[c].dtype != bool]
+    keys = [codes[tied]] + [
+        pd.factorize(features[c].iloc[tied], sort=True, use_na_sentinel=True)[0]
+        for c in features.columns
+        if features[c].dtype != bool
+    ]
     rank = np.empty(len(codes), dtype=np.float64)
     rank[:] = codes
     inner = np.lexsort(keys[::-1])
@@ -159,8 +167,9 @@ def canonical_order(ids: pd.Series | np.ndarray, features: pd.DataFrame | None =
     return np.argsort(rank, kind="stable").astype(np.int64)
 
 
-def random_pairs(n: int, settings: DedupeSettings, source: np.ndarray | None = None,
-                 order: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+def random_pairs(
+    n: int, settings: DedupeSettings, source: np.ndarray | None = None, order: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """The record pairs u (how often two different records reach each level) is measured on: drawn with
     the settings' seed over the records in `order` (see `canonical_order`), so that every engine and
     every row order compares the very same pairs."""
@@ -176,17 +185,35 @@ def u_start(levels: np.ndarray, n_levels: list[int], counts: np.ndarray | None =
     return [c + 1.0 for c in fs.level_counts(levels, n_levels, counts)]
 
 
-DERIVED_FEATURES = {"name_sorted": ("first", "last"), "email_local": ("email", "first", "last"),
-                    "last_sx": ("last",), "company_sx": ("company",),
-                    "company_word": ("company",),
-                    "first_canon": ("first",)}
+DERIVED_FEATURES = {
+    "name_sorted": ("first", "last"),
+    "email_local": ("email", "first", "last"),
+    "last_sx": ("last",),
+    "company_sx": ("company",),
+    "company_word": ("company",),
+    "first_canon": ("first",),
+}
 """Blocking features made from a compared feature: a key on them fixes that feature's comparison. An
 e-mail's local part is most often made of the names, so pairs sharing one share the names too."""
 ADDRESS_FAMILY = frozenset({"address", "site", "locality"})
 """Parts of one address: pairs that share a postcode share a city too, so a session on any of them
 leaves all of them out (they would look like evidence the key itself created)."""
-EXACT_PARTS = frozenset({"email", "phone", "last", "first", "postal_code", "birth_date", "street", "city", "company",
-                         "website", "country", "name_sorted"})
+EXACT_PARTS = frozenset(
+    {
+        "email",
+        "phone",
+        "last",
+        "first",
+        "postal_code",
+        "birth_date",
+        "street",
+        "city",
+        "company",
+        "website",
+        "country",
+        "name_sorted",
+    }
+)
 """Key parts that mean exact agreement of one comparison: sessions on them can measure lambda."""
 DETERMINISTIC_MIN_PAIRS = 20
 """Below this many rule matches the estimate is noise (a handful of import rows)."""
@@ -297,8 +324,15 @@ def fit_model(
             session.note = "too few pairs" if free else "no field left to learn"
             continue
         m, lam, it, converged, seen, gain = fs.fit_session(
-            pats, session_counts, n_levels, u, free, labelled=labelled, labels=labels,
-            max_iterations=settings.max_iterations)
+            pats,
+            session_counts,
+            n_levels,
+            u,
+            free,
+            labelled=labelled,
+            labels=labels,
+            max_iterations=settings.max_iterations,
+        )
         session.lam, session.iterations, session.converged = lam, it, converged
         if lam <= fs.LAMBDA_BOUNDS[0]:
             session.note = f"match share {lam:.2g}: no matches to learn from"
@@ -318,8 +352,11 @@ def fit_model(
     m_final, sources = [], []
     defaults = fs.default_m(n_levels)
     for k in range(len(comps)):
-        fits = [(s_, m_[k], seen_[k]) for s_, _, m_, seen_, _, free_ in learnt
-                if k in free_ and seen_[k] >= fs.MIN_EXPECTED_MATCHES]
+        fits = [
+            (s_, m_[k], seen_[k])
+            for s_, _, m_, seen_, _, free_ in learnt
+            if k in free_ and seen_[k] >= fs.MIN_EXPECTED_MATCHES
+        ]
         pure = [f for f in fits if f[0].lam >= PURE_SESSION]
         chosen = pure or fits
         if chosen:
@@ -341,8 +378,11 @@ def fit_model(
             warnings.append(f"EM on the pairs agreeing on {session.key}: {session.note}; left out")
     defaulted = [comps[k].name for k in range(len(comps)) if sources[k] == "default"]
     if defaulted and comps:
-        warnings.append("no training session could learn " + ", ".join(defaulted)
-                        + ": their levels keep the documented default weights")
+        warnings.append(
+            "no training session could learn "
+            + ", ".join(defaulted)
+            + ": their levels keep the documented default weights"
+        )
     # lambda through each session: matches it found / all pairs / P(a match agrees on its key)
     estimates: dict[str, float] = {}
     for b, session in measured:
@@ -360,8 +400,10 @@ def fit_model(
     elif n_det >= DETERMINISTIC_MIN_PAIRS and all_pairs:
         prior = n_det / DETERMINISTIC_RECALL / all_pairs
         source = f"deterministic rules with an assumed recall of {DETERMINISTIC_RECALL}"
-        warnings.append("no training session measured the share of matches: it is estimated from the "
-                        f"deterministic rules ({n_det:,} pairs) with an assumed recall of {DETERMINISTIC_RECALL}")
+        warnings.append(
+            "no training session measured the share of matches: it is estimated from the "
+            f"deterministic rules ({n_det:,} pairs) with an assumed recall of {DETERMINISTIC_RECALL}"
+        )
     else:
         n = len(prepared.features)
         prior = DEFAULT_DUPLICATE_SHARE * n / max(all_pairs, 1)
@@ -382,14 +424,28 @@ def fit_model(
         # smaller ones are in the model's diagnostics
         wrong_sign = learnt[0] > 0 or learnt[-1] < 0
         if wrong_sign or moved.max() >= MONOTONE_WARNING_BITS:
-            changed = [f"{c.labels[v]} {learnt[v]:+.1f} -> {fixed_w[v]:+.1f}" for v in range(len(learnt))
-                       if moved[v] > 0.05]
-            warnings.append(f"{c.name}: EM learnt weights against their order, made monotone ({'; '.join(changed)} "
-                            "bits)")
+            changed = [
+                f"{c.labels[v]} {learnt[v]:+.1f} -> {fixed_w[v]:+.1f}" for v in range(len(learnt)) if moved[v] > 0.05
+            ]
+            warnings.append(
+                f"{c.name}: EM learnt weights against their order, made monotone ({'; '.join(changed)} bits)"
+            )
         adjusted.append(fixed_w)
-    model = fs.Model(m_final, u, prior, sum(s.iterations for s in sessions),
-                     all(s.converged for s in sessions if s.iterations) and bool(measured), n_det, adjusted,
-                     sessions, estimates, source, sources, warnings, repaired)
+    model = fs.Model(
+        m_final,
+        u,
+        prior,
+        sum(s.iterations for s in sessions),
+        all(s.converged for s in sessions if s.iterations) and bool(measured),
+        n_det,
+        adjusted,
+        sessions,
+        estimates,
+        source,
+        sources,
+        warnings,
+        repaired,
+    )
     return model
 
 
@@ -417,8 +473,9 @@ def combined_weight(comparisons: list[Comparison], fw: np.ndarray) -> np.ndarray
     return total
 
 
-def field_weights(model: fs.Model, comparisons: list[Comparison], levels: np.ndarray,
-                  surprise: np.ndarray | None) -> np.ndarray:
+def field_weights(
+    model: fs.Model, comparisons: list[Comparison], levels: np.ndarray, surprise: np.ndarray | None
+) -> np.ndarray:
     """Bits of evidence per pair and field (float32, NaN where a value is missing): the level's weight,
     or at exact agreement of a term-frequency field the weight of that value (Splink's term-frequency
     adjustment: log2(u_exact / share of records holding it)), never below 0: agreement never counts
@@ -440,8 +497,15 @@ def field_weights(model: fs.Model, comparisons: list[Comparison], levels: np.nda
     return out
 
 
-def pair_weights(model: fs.Model, comparisons: list[Comparison], levels: np.ndarray, cannot: np.ndarray,
-                 surprise: np.ndarray | None, penalty: float, chunk: int = 1 << 20) -> PairScores:
+def pair_weights(
+    model: fs.Model,
+    comparisons: list[Comparison],
+    levels: np.ndarray,
+    cannot: np.ndarray,
+    surprise: np.ndarray | None,
+    penalty: float,
+    chunk: int = 1 << 20,
+) -> PairScores:
     """Match weight, probability, identity conflict and pieces of agreeing evidence per pair."""
     n = len(levels)
     weight = np.empty(n, dtype=np.float64)
@@ -474,8 +538,9 @@ def auto_mergeable(conflict: np.ndarray, evidence: np.ndarray, cannot: np.ndarra
     return (evidence >= 2) & ~conflict & ~weak & (cannot == 0)
 
 
-def order_and_blocking(prepared: Prepared, settings: DedupeSettings, source: np.ndarray | None = None,
-                       canonical: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, BlockingStats]:
+def order_and_blocking(
+    prepared: Prepared, settings: DedupeSettings, source: np.ndarray | None = None, canonical: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, BlockingStats]:
     features = prepared.features
     if canonical is None:
         canonical = canonical_order(prepared.ids, features)
@@ -510,14 +575,40 @@ def score(
     if labels is not None and len(labels[0]):
         lab_levels = comparator.compare(labels[0], labels[1]).levels
         lab_y = labels[2]
-    model = fit_model(prepared, pats, counts, u_start(rand, n_levels), settings, keys=blocking_keys_used(stats),
-                      key_rows=key_rows, key_counts=key_counts,
-                      pairs_per_key=[stats.pairs_per_key[k] for k in stats.keys], all_pairs=stats.possible_pairs,
-                      labelled=lab_levels, labels=lab_y)
+    model = fit_model(
+        prepared,
+        pats,
+        counts,
+        u_start(rand, n_levels),
+        settings,
+        keys=blocking_keys_used(stats),
+        key_rows=key_rows,
+        key_counts=key_counts,
+        pairs_per_key=[stats.pairs_per_key[k] for k in stats.keys],
+        all_pairs=stats.possible_pairs,
+        labelled=lab_levels,
+        labels=lab_y,
+    )
     model.warnings[:0] = prepared.warnings
     scores = pair_weights(model, prepared.comparisons, levels, cannot, surprise, settings.penalty)
-    return Scored(prepared, comparator, i, j, levels, cannot, scores.weight, scores.probability, model, stats,
-                  inverse, pats, scores.conflict, scores.evidence, scores.weak, surprise)
+    return Scored(
+        prepared,
+        comparator,
+        i,
+        j,
+        levels,
+        cannot,
+        scores.weight,
+        scores.probability,
+        model,
+        stats,
+        inverse,
+        pats,
+        scores.conflict,
+        scores.evidence,
+        scores.weak,
+        surprise,
+    )
 
 
 def blocking_keys_used(stats: BlockingStats) -> list[list[str]]:
@@ -567,8 +658,9 @@ def veto_mask(scored: Scored, auto_merge: float) -> np.ndarray:
     return scored.cannot | (bad.astype(np.uint16) << AGAINST_BIT)
 
 
-def score_pairs(scored: Scored, i: np.ndarray, j: np.ndarray, penalty: float, auto_merge: float = 0.95
-                ) -> tuple[np.ndarray, np.ndarray]:
+def score_pairs(
+    scored: Scored, i: np.ndarray, j: np.ndarray, penalty: float, auto_merge: float = 0.95
+) -> tuple[np.ndarray, np.ndarray]:
     """Probability and veto mask (see `veto_mask`) of arbitrary pairs under a fitted model (used by the
     cluster guard)."""
     levels, cannot, surprise = scored.comparator.levels(i, j)

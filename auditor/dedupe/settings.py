@@ -31,8 +31,17 @@ from auditor.errors import ConfigError
 COMPARE_TYPES = ("name", "text", "exact", "date", "number", "email", "phone", "company", "postal", "domain", "off")
 SURVIVORSHIP = ("most_complete", "most_recent", "oldest")
 TOP_KEYS = (
-    "thresholds", "survivorship", "blocking", "max_block_size", "window", "fields", "cannot_link", "em", "labels",
-    "max_cluster_size", "default_region",
+    "thresholds",
+    "survivorship",
+    "blocking",
+    "max_block_size",
+    "window",
+    "fields",
+    "cannot_link",
+    "em",
+    "labels",
+    "max_cluster_size",
+    "default_region",
 )
 
 
@@ -139,8 +148,10 @@ class DedupeSettings:
                 if kind not in COMPARE_TYPES:
                     close = get_close_matches(str(kind), COMPARE_TYPES, n=1)
                     hint = f" (did you mean {close[0]!r}?)" if close else ""
-                    bad(f"fields.{entity}.{name}: unknown comparison type {kind!r}{hint}; "
-                        f"one of {', '.join(COMPARE_TYPES)}")
+                    bad(
+                        f"fields.{entity}.{name}: unknown comparison type {kind!r}{hint}; "
+                        f"one of {', '.join(COMPARE_TYPES)}"
+                    )
                     continue
                 settings.fields.setdefault(str(entity), {})[str(name)] = str(kind)
         cannot = data.get("cannot_link") or {}
@@ -149,8 +160,10 @@ class DedupeSettings:
             cannot = {}
         for key in cannot:
             if key == "shared_phone_limit":
-                bad("cannot_link.shared_phone_limit: no longer used: a shared phone now weighs by how many records "
-                    "hold it (term frequency); remove the key")
+                bad(
+                    "cannot_link.shared_phone_limit: no longer used: a shared phone now weighs by how many records "
+                    "hold it (term frequency); remove the key"
+                )
             elif key not in ("penalty", "fields"):
                 bad(f"cannot_link.{key}: unknown key (penalty, fields)")
         if "penalty" in cannot:

@@ -35,7 +35,14 @@ from auditor.model import ENTITIES
 from auditor.result import AuditResult
 
 __all__ = [
-    "CHANGES_FILE", "CHANGE_COLUMNS", "LEVELS", "FixReport", "apply_fixes", "cell_fixes", "plan_fixes", "safe_mask"
+    "CHANGES_FILE",
+    "CHANGE_COLUMNS",
+    "LEVELS",
+    "FixReport",
+    "apply_fixes",
+    "cell_fixes",
+    "plan_fixes",
+    "safe_mask",
 ]
 
 CHANGE_COLUMNS = ("entity", "record_id", "file", "row", "field", "before", "after", "rule_id", "fix")
@@ -151,8 +158,10 @@ def _finding_changes(result: AuditResult, cells: pd.DataFrame) -> pd.DataFrame:
     if not len(f):
         return pd.DataFrame(columns=list(CHANGE_COLUMNS))
     fixed = cell_fixes(f, CELL)
-    rows = f[[*CELL, "record_id", "rule_id", "kind"]].merge(fixed, on=CELL).merge(
-        cells[["entity", "file", "row", "pos"]], on=["entity", "file", "row"]
+    rows = (
+        f[[*CELL, "record_id", "rule_id", "kind"]]
+        .merge(fixed, on=CELL)
+        .merge(cells[["entity", "file", "row", "pos"]], on=["entity", "file", "row"])
     )
     rows["before"] = _raw_values(result, rows)
     rows = rows[rows["before"].notna().to_numpy(bool) & (rows["before"] != rows["fixed"]).to_numpy(bool)]
@@ -186,8 +195,9 @@ def _standard_changes(
             if name not in table.raw.columns:
                 continue
             current = _current(table.raw[name], earlier, rule.entity, name, positions)
-            failing = findings[(findings["entity"] == rule.entity) & (findings["rule_id"] == rule.id)
-                               & (findings["field"] == name)]
+            failing = findings[
+                (findings["entity"] == rule.entity) & (findings["rule_id"] == rule.id) & (findings["field"] == name)
+            ]
             open_ = current.notna().to_numpy(bool) & ~_at(failing, positions, len(current))
             standard = _standard(rule, table, current, config.default_region)
             changed = open_ & standard.notna().to_numpy(bool) & (standard != current).fillna(False).to_numpy(bool)

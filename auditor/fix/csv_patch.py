@@ -66,7 +66,7 @@ def _decode(data: bytes, encoding: str | None, source: str) -> tuple[str, str, b
     name = codecs.lookup(encoding or "utf-8").name
     bom = codecs.BOM_UTF8 if name in ("utf-8", "utf-8-sig") and data.startswith(codecs.BOM_UTF8) else b""
     try:
-        text = data[len(bom):].decode("utf-8" if bom else name)
+        text = data[len(bom) :].decode("utf-8" if bom else name)
     except UnicodeDecodeError as err:
         raise InputError(f"cannot decode as {name}: {err.reason}", file=source) from None
     return text, ("utf-8" if bom else name), bom

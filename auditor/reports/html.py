@@ -301,8 +301,9 @@ def _duplicates(dup: Any, data: Mapping[str, Any]) -> dict[str, Any] | None:
     members = clusters.merge(chosen[["entity", "cluster_id"]], on=["entity", "cluster_id"])
     labels = {
         # the Spark engine holds no whole table on the driver: the members' rows come with the result
-        entity: _labels(data[entity] if entity in data else dup.member_rows.get(entity), entity,
-                        set(rows["record_id"].astype(str)))
+        entity: _labels(
+            data[entity] if entity in data else dup.member_rows.get(entity), entity, set(rows["record_id"].astype(str))
+        )
         for entity, rows in members.groupby("entity", sort=False)
     }
     members = members.assign(

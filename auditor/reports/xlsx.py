@@ -33,10 +33,33 @@ MAX_ROWS = 25_000
 """Tasks per sheet. A person works through the top of the list in a spreadsheet, and openpyxl
 writes a few thousand rows a second: 263,000 tasks of a 1,000,000-contact audit took minutes for
 an unopenable sheet. worklist.csv keeps every task; the Summary sheet counts those left out."""
-MERGE_COLUMNS = ("task_id", "priority", "entity", "record_id", "owner", "members", "severity", "issue",
-                 "evidence", "merge_plan", "metric_effect")
-WIDTHS = {"issue": 60, "metric_effect": 60, "evidence": 60, "merge_plan": 60, "metrics": 40, "reasons": 80,
-          "formula": 60, "current_value": 30, "suggested_value": 30, "file": 30, "members": 30, "rule_ids": 34}
+MERGE_COLUMNS = (
+    "task_id",
+    "priority",
+    "entity",
+    "record_id",
+    "owner",
+    "members",
+    "severity",
+    "issue",
+    "evidence",
+    "merge_plan",
+    "metric_effect",
+)
+WIDTHS = {
+    "issue": 60,
+    "metric_effect": 60,
+    "evidence": 60,
+    "merge_plan": 60,
+    "metrics": 40,
+    "reasons": 80,
+    "formula": 60,
+    "current_value": 30,
+    "suggested_value": 30,
+    "file": 30,
+    "members": 30,
+    "rule_ids": 34,
+}
 DEFAULT_WIDTH = 14
 SEVERITY_FILL = {
     "error": PatternFill("solid", fgColor="F8CBAD"),
@@ -65,8 +88,9 @@ def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterable[list[Any]]:
     return frame[list(columns)].astype("object").itertuples(index=False, name=None)
 
 
-def _table(sheet: WriteOnlyWorksheet, header: list[str], rows: Iterable[Sequence[Any]],
-           severity: pd.Series | None = None) -> None:
+def _table(
+    sheet: WriteOnlyWorksheet, header: list[str], rows: Iterable[Sequence[Any]], severity: pd.Series | None = None
+) -> None:
     sheet.freeze_panes = "A2"
     for i, name in enumerate(header, start=1):
         sheet.column_dimensions[get_column_letter(i)].width = WIDTHS.get(name, DEFAULT_WIDTH)
@@ -135,11 +159,33 @@ def _summary(result: AuditResult, left_out: int) -> list[tuple[str, Any]]:
     return rows
 
 
-METRIC_COLUMNS = ("id", "title", "value", "unit", "confidence", "coverage", "sensitivity", "duplicates", "n",
-                  "reasons", "formula")
+METRIC_COLUMNS = (
+    "id",
+    "title",
+    "value",
+    "unit",
+    "confidence",
+    "coverage",
+    "sensitivity",
+    "duplicates",
+    "n",
+    "reasons",
+    "formula",
+)
 
 
 def _metric_row(m: Any) -> list[Any]:
     value = m.value if not isinstance(m.value, float) or not math.isnan(m.value) else None
-    return [m.id, m.title, value, m.unit, m.flag.name, m.coverage, m.sensitivity, m.duplicates, m.n,
-            "\n".join(m.reasons), re.sub(r"\s+", " ", m.formula).strip()]
+    return [
+        m.id,
+        m.title,
+        value,
+        m.unit,
+        m.flag.name,
+        m.coverage,
+        m.sensitivity,
+        m.duplicates,
+        m.n,
+        "\n".join(m.reasons),
+        re.sub(r"\s+", " ", m.formula).strip(),
+    ]

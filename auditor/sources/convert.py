@@ -34,9 +34,20 @@ _MONTH_NAMED = (
 _MONTHS = {
     name: number
     for number, names in enumerate(
-        (("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",), ("jun", "june"),
-         ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"), ("oct", "october"),
-         ("nov", "november"), ("dec", "december")),
+        (
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ),
         start=1,
     )
     for name in names
@@ -97,13 +108,21 @@ def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serial
     if compact.any():
         out[compact] = _nanoseconds(pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce"))
     wordy = ~iso & ~compact & _match(text, r"[A-Za-z]{3}")
-    named = text[wordy].str.extract(_MONTH_NAMED).astype(object) if wordy.any() else pd.DataFrame(
-        columns=["d1", "m1", "m2", "d2", "year"], dtype=object)
+    named = (
+        text[wordy].str.extract(_MONTH_NAMED).astype(object)
+        if wordy.any()
+        else pd.DataFrame(columns=["d1", "m1", "m2", "d2", "year"], dtype=object)
+    )
     month = named["m1"].fillna(named["m2"]).map(lambda m: _MONTHS.get(m.lower()) if isinstance(m, str) else None)
     named = named[month.notna()]
     if len(named):
-        parts = pd.DataFrame({"year": named["year"].astype(int), "month": month[named.index].astype(int),
-                              "day": named["d1"].fillna(named["d2"]).astype(int)})
+        parts = pd.DataFrame(
+            {
+                "year": named["year"].astype(int),
+                "month": month[named.index].astype(int),
+                "day": named["d1"].fillna(named["d2"]).astype(int),
+            }
+        )
         out[parts.index] = _nanoseconds(pd.to_datetime(parts, errors="coerce"))
     if excel_serials:
         serial = ~iso & ~compact & ~matched.reindex(values.index, fill_value=False) & _match(text, _SERIAL)

@@ -43,17 +43,28 @@ def test_oversized_blocks_use_a_sliding_window(size: int, window: int) -> None:
 
 def test_one_common_surname_cannot_blow_up_the_pairs() -> None:
     n = 20_000
-    frame = pd.DataFrame({"first_name": [f"n{i}" for i in range(n)], "last_name": ["Nowak"] * n,
-                          "email": [f"x{i}@firma.pl" for i in range(n)]})
+    frame = pd.DataFrame(
+        {
+            "first_name": [f"n{i}" for i in range(n)],
+            "last_name": ["Nowak"] * n,
+            "email": [f"x{i}@firma.pl" for i in range(n)],
+        }
+    )
     prepared = prepare(frame, "contacts")
     i, _, stats = candidate_pairs(prepared.features, [["last"]], max_block=100, window=10)
     assert len(i) <= n * 10 and stats.oversized_blocks == 1
 
 
 def test_multi_valued_phone_key_links_phone_to_mobile() -> None:
-    frame = pd.DataFrame({"first_name": ["A", "B", "C"], "last_name": ["X", "Y", "Z"],
-                          "phone": ["+48 601 234 567", None, "+48 12 000 00 00"],
-                          "mobile": [None, "601234567", None], "country": ["PL"] * 3})
+    frame = pd.DataFrame(
+        {
+            "first_name": ["A", "B", "C"],
+            "last_name": ["X", "Y", "Z"],
+            "phone": ["+48 601 234 567", None, "+48 12 000 00 00"],
+            "mobile": [None, "601234567", None],
+            "country": ["PL"] * 3,
+        }
+    )
     prepared = prepare(frame, "contacts")
     i, j, _ = candidate_pairs(prepared.features, [["phone"]])
     assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1)]

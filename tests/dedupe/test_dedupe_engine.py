@@ -62,7 +62,8 @@ def test_findings_have_the_engine_columns_and_feed_uniqueness(acme_result) -> No
     assert tuple(findings.columns) == FINDING_COLUMNS
     assert set(findings["dimension"]) == {"uniqueness"}
     assert {"contacts.duplicate", "accounts.duplicate", "leads.duplicate", "leads.duplicate_of_contact"} <= set(
-        findings["rule_id"])
+        findings["rule_id"]
+    )
     assert set(findings["severity"]) <= {"error", "warning"}
     dup = findings[findings["rule_id"] == "contacts.duplicate"]
     masters = set(acme_result.clusters.loc[acme_result.clusters["is_master"], "record_id"])
@@ -80,8 +81,17 @@ def test_cluster_ids_are_stable_across_runs(acme) -> None:
 
 def test_pairs_carry_per_field_evidence(acme_result) -> None:
     pairs = acme_result.pairs[acme_result.pairs["entity"] == "contacts"]
-    for column in ("id_a", "id_b", "match_probability", "band", "evidence", "email_score", "email_weight",
-                   "first_name_score", "phone_weight"):
+    for column in (
+        "id_a",
+        "id_b",
+        "match_probability",
+        "band",
+        "evidence",
+        "email_score",
+        "email_weight",
+        "first_name_score",
+        "phone_weight",
+    ):
         assert column in pairs.columns
     top = pairs.iloc[0]
     assert top["band"] == "auto_merge" and "exact" in top["evidence"]
@@ -108,13 +118,16 @@ def _background(n: int = 300) -> pd.DataFrame:
         return ["".join(rng.choice(syll, 3)).capitalize() + "ski" for _ in range(k)]
 
     first, last = names(n), names(n)
-    frame = pd.DataFrame({
-        "contact_id": [f"B{k:04d}" for k in range(n)],
-        "first_name": first, "last_name": last,
-        "email": [f"{a.lower()}.{b.lower()}@gmail.com" for a, b in zip(first, last, strict=True)],
-        "phone": [f"+48 600 {k:03d} {k % 97:03d}" for k in range(n)],
-        "country": "PL",
-    })
+    frame = pd.DataFrame(
+        {
+            "contact_id": [f"B{k:04d}" for k in range(n)],
+            "first_name": first,
+            "last_name": last,
+            "email": [f"{a.lower()}.{b.lower()}@gmail.com" for a, b in zip(first, last, strict=True)],
+            "phone": [f"+48 600 {k:03d} {k % 97:03d}" for k in range(n)],
+            "country": "PL",
+        }
+    )
     dup = frame.iloc[:30].copy()
     dup["contact_id"] = [f"D{k:04d}" for k in range(30)]
     dup["phone"] = dup["phone"].str.replace(" ", "", regex=False)
@@ -126,13 +139,18 @@ def test_a_different_birth_date_is_graded_evidence_and_never_auto_merged() -> No
     rng = np.random.default_rng(5)
     people["birth_date"] = pd.Timestamp("1950-01-01") + pd.to_timedelta(rng.integers(0, 20000, len(people)), "D")
     people.loc[300:, "birth_date"] = people.loc[:29, "birth_date"].to_numpy()  # the duplicates keep theirs
-    twins = pd.DataFrame({
-        "contact_id": ["X1", "X2", "X3", "X4"], "first_name": ["Jan"] * 4,
-        "last_name": ["Brzęczyszczykiewicz"] * 4, "email": [None] * 4,
-        "phone": ["+48 501 111 222"] * 4,
-        # X4: the year off by one, a typo real data is full of; X3: another date altogether
-        "birth_date": pd.to_datetime(["1980-05-01", "1980-05-01", "1955-11-23", "1979-05-01"]), "country": "PL",
-    })
+    twins = pd.DataFrame(
+        {
+            "contact_id": ["X1", "X2", "X3", "X4"],
+            "first_name": ["Jan"] * 4,
+            "last_name": ["Brzęczyszczykiewicz"] * 4,
+            "email": [None] * 4,
+            "phone": ["+48 501 111 222"] * 4,
+            # X4: the year off by one, a typo real data is full of; X3: another date altogether
+            "birth_date": pd.to_datetime(["1980-05-01", "1980-05-01", "1955-11-23", "1979-05-01"]),
+            "country": "PL",
+        }
+    )
     frame = pd.concat([people, twins], ignore_index=True)
     result = find_duplicates({"contacts": T("contacts", frame)}, entities=("contacts",))
     same, different, near = _pair(result, "X1", "X2"), _pair(result, "X1", "X3"), _pair(result, "X1", "X4")
@@ -145,10 +163,22 @@ def test_a_different_birth_date_is_graded_evidence_and_never_auto_merged() -> No
 
 
 def test_two_addresses_at_one_corporate_domain_cannot_link() -> None:
-    frame = pd.concat([_background(), pd.DataFrame({
-        "contact_id": ["Y1", "Y2"], "first_name": ["Jan", "Jan"], "last_name": ["Kowalski", "Kowalski"],
-        "email": ["jan.kowalski@acme.pl", "j.nowak@acme.pl"], "phone": ["+48 22 100 00 00", "+48 22 100 00 00"],
-        "country": "PL"})], ignore_index=True)
+    frame = pd.concat(
+        [
+            _background(),
+            pd.DataFrame(
+                {
+                    "contact_id": ["Y1", "Y2"],
+                    "first_name": ["Jan", "Jan"],
+                    "last_name": ["Kowalski", "Kowalski"],
+                    "email": ["jan.kowalski@acme.pl", "j.nowak@acme.pl"],
+                    "phone": ["+48 22 100 00 00", "+48 22 100 00 00"],
+                    "country": "PL",
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     table = {"contacts": T("contacts", frame)}
     without = _pair(find_duplicates(table, DedupeSettings.from_dict({"cannot_link": {"penalty": 0}})), "Y1", "Y2")
     assert without is not None and "corporate_email" in without["cannot_link"]
@@ -159,14 +189,19 @@ def test_two_addresses_at_one_corporate_domain_cannot_link() -> None:
 def test_switchboard_phone_and_role_addresses_count_less() -> None:
     frame = _background()
     switchboard = "+48 22 555 00 00"
-    office = pd.DataFrame({
-        "contact_id": [f"S{k}" for k in range(6)],
-        "first_name": ["Ala", "Ola", "Ela", "Iza", "Ula", "Eda"],
-        "last_name": ["Mazur", "Nowak", "Kowal", "Sowa", "Wrona", "Kruk"],
-        "email": ["biuro@acme.pl"] * 6,
-        "phone": [switchboard] * 6, "country": "PL"})
-    result = find_duplicates({"contacts": T("contacts", pd.concat([frame, office], ignore_index=True))},
-                             entities=("contacts",))
+    office = pd.DataFrame(
+        {
+            "contact_id": [f"S{k}" for k in range(6)],
+            "first_name": ["Ala", "Ola", "Ela", "Iza", "Ula", "Eda"],
+            "last_name": ["Mazur", "Nowak", "Kowal", "Sowa", "Wrona", "Kruk"],
+            "email": ["biuro@acme.pl"] * 6,
+            "phone": [switchboard] * 6,
+            "country": "PL",
+        }
+    )
+    result = find_duplicates(
+        {"contacts": T("contacts", pd.concat([frame, office], ignore_index=True))}, entities=("contacts",)
+    )
     p = result.pairs
     office_pairs = p[p["id_a"].str.startswith("S") & p["id_b"].str.startswith("S")]
     assert (office_pairs["band"] == "distinct").all()
@@ -181,10 +216,23 @@ def test_switchboard_phone_and_role_addresses_count_less() -> None:
 
 
 def test_cannot_link_fields_from_settings() -> None:
-    frame = pd.concat([_background(), pd.DataFrame({
-        "contact_id": ["R1", "R2"], "first_name": ["Jan", "Jan"], "last_name": ["Kowalski", "Kowalski"],
-        "email": ["jan.kowalski@gmail.com"] * 2, "phone": ["+48 601 000 001"] * 2,
-        "record_type": ["partner", "customer"], "country": "PL"})], ignore_index=True)
+    frame = pd.concat(
+        [
+            _background(),
+            pd.DataFrame(
+                {
+                    "contact_id": ["R1", "R2"],
+                    "first_name": ["Jan", "Jan"],
+                    "last_name": ["Kowalski", "Kowalski"],
+                    "email": ["jan.kowalski@gmail.com"] * 2,
+                    "phone": ["+48 601 000 001"] * 2,
+                    "record_type": ["partner", "customer"],
+                    "country": "PL",
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     settings = DedupeSettings.from_dict({"cannot_link": {"fields": ["record_type"]}})
     result = find_duplicates({"contacts": T("contacts", frame)}, settings, entities=("contacts",))
     pair = _pair(result, "R1", "R2")
@@ -220,34 +268,62 @@ def test_oversized_components_are_cut_at_their_weakest_edges() -> None:
 
 def test_settings_errors_are_gathered() -> None:
     with pytest.raises(ConfigError) as error:
-        DedupeSettings.from_dict({
-            "thresholds": {"auto_merge": 1.5, "reveiw": 0.4},
-            "survivorship": "newest",
-            "fields": {"contacts": {"loyalty": "fuzzy"}},
-            "blocking": {"contacts": "email"},
-            "windw": 3,
-        })
+        DedupeSettings.from_dict(
+            {
+                "thresholds": {"auto_merge": 1.5, "reveiw": 0.4},
+                "survivorship": "newest",
+                "fields": {"contacts": {"loyalty": "fuzzy"}},
+                "blocking": {"contacts": "email"},
+                "windw": 3,
+            }
+        )
     text = str(error.value)
-    for key in ("thresholds.auto_merge", "thresholds.reveiw", "survivorship", "fields.contacts.loyalty",
-                "blocking.contacts", "windw", "did you mean 'window'"):
+    for key in (
+        "thresholds.auto_merge",
+        "thresholds.reveiw",
+        "survivorship",
+        "fields.contacts.loyalty",
+        "blocking.contacts",
+        "windw",
+        "did you mean 'window'",
+    ):
         assert key in text, key
 
 
 def test_settings_from_dict() -> None:
-    s = DedupeSettings.from_dict({"thresholds": {"auto_merge": 0.99, "review": 0.7}, "survivorship": "oldest",
-                                  "blocking": {"contacts": [["email"], "phone"]},
-                                  "fields": {"contacts": {"x": "date"}}})
+    s = DedupeSettings.from_dict(
+        {
+            "thresholds": {"auto_merge": 0.99, "review": 0.7},
+            "survivorship": "oldest",
+            "blocking": {"contacts": [["email"], "phone"]},
+            "fields": {"contacts": {"x": "date"}},
+        }
+    )
     assert (s.auto_merge, s.review, s.survivorship) == (0.99, 0.7, "oldest")
     assert s.blocking["contacts"] == [["email"], ["phone"]] and s.fields == {"contacts": {"x": "date"}}
 
 
 def test_merge_plan_master_value_survives_and_gaps_are_filled() -> None:
-    frame = pd.concat([_background(), pd.DataFrame({
-        "contact_id": ["M1", "M2"], "first_name": ["Katarzyna", "Kasia"], "last_name": ["Zawadzka", "Zawadzka"],
-        "email": ["k.zawadzka@gmail.com", "k.zawadzka@gmail.com"], "phone": ["+48 601 999 888", None],
-        "title": [None, "CFO"], "city": ["Kraków", "Krakow"], "country": "PL",
-        "created_at": pd.to_datetime(["2020-01-01", "2024-01-01"]),
-        "updated_at": pd.to_datetime(["2021-01-01", "2026-01-01"])})], ignore_index=True)
+    frame = pd.concat(
+        [
+            _background(),
+            pd.DataFrame(
+                {
+                    "contact_id": ["M1", "M2"],
+                    "first_name": ["Katarzyna", "Kasia"],
+                    "last_name": ["Zawadzka", "Zawadzka"],
+                    "email": ["k.zawadzka@gmail.com", "k.zawadzka@gmail.com"],
+                    "phone": ["+48 601 999 888", None],
+                    "title": [None, "CFO"],
+                    "city": ["Kraków", "Krakow"],
+                    "country": "PL",
+                    "created_at": pd.to_datetime(["2020-01-01", "2024-01-01"]),
+                    "updated_at": pd.to_datetime(["2021-01-01", "2026-01-01"]),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
     for rule, master in (("most_complete", "M1"), ("most_recent", "M2"), ("oldest", "M1")):
         settings = DedupeSettings.from_dict({"survivorship": rule})
         result = find_duplicates({"contacts": T("contacts", frame)}, settings, entities=("contacts",))
@@ -264,11 +340,16 @@ def test_merge_plan_master_value_survives_and_gaps_are_filled() -> None:
 
 def test_link_finds_import_rows_that_exist_already() -> None:
     existing = _background()
-    new = pd.DataFrame({
-        "contact_id": ["N1", "N2"], "first_name": [existing.loc[5, "first_name"], "Zdzisław"],
-        "last_name": [existing.loc[5, "last_name"], "Pstrąg"],
-        "email": [existing.loc[5, "email"].upper(), "z.pstrag@gmail.com"],
-        "phone": [existing.loc[5, "phone"].replace(" ", ""), "+48 700 000 000"], "country": "PL"})
+    new = pd.DataFrame(
+        {
+            "contact_id": ["N1", "N2"],
+            "first_name": [existing.loc[5, "first_name"], "Zdzisław"],
+            "last_name": [existing.loc[5, "last_name"], "Pstrąg"],
+            "email": [existing.loc[5, "email"].upper(), "z.pstrag@gmail.com"],
+            "phone": [existing.loc[5, "phone"].replace(" ", ""), "+48 700 000 000"],
+            "country": "PL",
+        }
+    )
     result = link(T("contacts", new, "import.csv"), T("contacts", existing))
     assert result.links["record_id"].tolist() == ["N1"]
     assert result.links["other_id"].tolist() == [existing.loc[5, "contact_id"]]
@@ -287,8 +368,21 @@ def test_cli_dedupe_writes_outputs_and_gates(tmp_path: Path, capsys) -> None:
         assert (out / name).is_file()
     clusters = pd.read_csv(out / "clusters.csv")
     assert {"record_id", "cluster_id", "is_master"} <= set(clusters.columns)
-    assert main(["dedupe", str(ROOT / "fixtures/acme"), "--entity", "accounts", "--out", str(out),
-                 "--fail-on-duplicates", "never"]) == 0
+    assert (
+        main(
+            [
+                "dedupe",
+                str(ROOT / "fixtures/acme"),
+                "--entity",
+                "accounts",
+                "--out",
+                str(out),
+                "--fail-on-duplicates",
+                "never",
+            ]
+        )
+        == 0
+    )
     assert main(["dedupe", str(ROOT / "fixtures/acme"), "--entity", "acounts", "--out", str(out)]) == 2
     err = capsys.readouterr().err
     assert "did you mean 'accounts'" in err and "Traceback" not in err
@@ -298,17 +392,23 @@ def test_cli_against_and_bad_config(tmp_path: Path, capsys) -> None:
     from auditor.cli import main
 
     existing = tmp_path / "contacts.csv"
-    existing.write_text("contact_id,first_name,last_name,email,country\nC1,Jan,Kowalski,jan@gmail.com,PL\n"
-                        "C2,Anna,Nowak,anna@wp.pl,PL\n", encoding="utf-8")
+    existing.write_text(
+        "contact_id,first_name,last_name,email,country\nC1,Jan,Kowalski,jan@gmail.com,PL\n"
+        "C2,Anna,Nowak,anna@wp.pl,PL\n",
+        encoding="utf-8",
+    )
     new = tmp_path / "import.csv"
     new.write_text("contact_id,first_name,last_name,email,country\nN1,Ala,Mazur,ala@o2.pl,PL\n", encoding="utf-8")
-    assert main(["dedupe", str(new), "--against", str(existing), "--entity", "contacts",
-                 "--out", str(tmp_path / "o")]) == 0
+    assert (
+        main(["dedupe", str(new), "--against", str(existing), "--entity", "contacts", "--out", str(tmp_path / "o")])
+        == 0
+    )
     assert (tmp_path / "o" / "links.csv").is_file()
     config = tmp_path / "c.yaml"
     config.write_text("dedupe:\n  thresholds: {auto_merge: 2}\n  survivorship: best\n", encoding="utf-8")
-    assert main(["dedupe", str(new), "--entity", "contacts", "--config", str(config),
-                 "--out", str(tmp_path / "o")]) == 2
+    assert (
+        main(["dedupe", str(new), "--entity", "contacts", "--config", str(config), "--out", str(tmp_path / "o")]) == 2
+    )
     err = capsys.readouterr().err
     assert "thresholds.auto_merge" in err and "survivorship" in err
 
@@ -318,20 +418,75 @@ def _common_names_population(seed: int = 3) -> tuple[pd.DataFrame, set[tuple[str
     e-mail local parts made of the name (distinct namesakes share them), and duplicates that keep the
     e-mail address but lose the phone or get a typo in the name."""
     rng = np.random.default_rng(seed)
-    firsts = ["Anna", "Piotr", "Maria", "Jan", "Ewa", "Tomasz", "Kasia", "Marek", "Ola", "Adam", "Zofia", "Igor",
-              "Beata", "Cezary", "Dorota", "Edward", "Filip", "Grażyna", "Henryk", "Irena", "Jerzy", "Lucyna",
-              "Mirosław", "Natalia", "Olgierd", "Renata"]
-    lasts = ["Nowak", "Kowalski", "Wójcik", "Lewandowski", "Zieliński", "Szymański", "Dąbrowski", "Kozłowski",
-             "Jankowski", "Mazur", "Krawczyk", "Piotrowski", "Grabowski", "Pawłowski", "Michalski", "Król",
-             "Wieczorek", "Jabłoński", "Wróbel", "Majewski", "Olszewski", "Stępień", "Malinowski", "Dudek",
-             "Górski"]
+    firsts = [
+        "Anna",
+        "Piotr",
+        "Maria",
+        "Jan",
+        "Ewa",
+        "Tomasz",
+        "Kasia",
+        "Marek",
+        "Ola",
+        "Adam",
+        "Zofia",
+        "Igor",
+        "Beata",
+        "Cezary",
+        "Dorota",
+        "Edward",
+        "Filip",
+        "Grażyna",
+        "Henryk",
+        "Irena",
+        "Jerzy",
+        "Lucyna",
+        "Mirosław",
+        "Natalia",
+        "Olgierd",
+        "Renata",
+    ]
+    lasts = [
+        "Nowak",
+        "Kowalski",
+        "Wójcik",
+        "Lewandowski",
+        "Zieliński",
+        "Szymański",
+        "Dąbrowski",
+        "Kozłowski",
+        "Jankowski",
+        "Mazur",
+        "Krawczyk",
+        "Piotrowski",
+        "Grabowski",
+        "Pawłowski",
+        "Michalski",
+        "Król",
+        "Wieczorek",
+        "Jabłoński",
+        "Wróbel",
+        "Majewski",
+        "Olszewski",
+        "Stępień",
+        "Malinowski",
+        "Dudek",
+        "Górski",
+    ]
     cities = ["Warszawa", "Kraków", "Łódź", "Gdańsk"]
     n, rows = 3000, []
     for k in range(n):
         f, last = firsts[rng.integers(len(firsts))], lasts[rng.integers(len(lasts))]
-        rows.append({"contact_id": f"C{k:05d}", "first_name": f, "last_name": last,
-                     "email": f"{f.lower()}_{last.lower()}@firma{k}.pl", "phone": f"+48 5{k:08d}",
-                     "city": cities[rng.integers(len(cities))]})
+        rows.append(
+            {
+                "contact_id": f"C{k:05d}",
+                "first_name": f,
+                "last_name": last,
+                "email": f"{f.lower()}_{last.lower()}@firma{k}.pl",
+                "phone": f"+48 5{k:08d}",
+                "city": cities[rng.integers(len(cities))],
+            }
+        )
     truth = set()
     for d, k in enumerate(rng.choice(n, 200, replace=False)):
         dup = dict(rows[k], contact_id=f"D{d:05d}")

@@ -32,8 +32,9 @@ def _candidates(frame: pd.DataFrame, entity: str, prefix: str) -> pd.DataFrame:
     scored = score(prepared, DedupeSettings())
     ids = prepared.ids.to_numpy()
     bits = field_weights(scored.model, prepared.comparisons, scored.levels, scored.surprise)
-    out = pd.DataFrame({"id_a": ids[scored.i], "id_b": ids[scored.j], "probability": scored.probability,
-                        "auto_ok": scored.auto_ok()})
+    out = pd.DataFrame(
+        {"id_a": ids[scored.i], "id_b": ids[scored.j], "probability": scored.probability, "auto_ok": scored.auto_ok()}
+    )
     for k, c in enumerate(prepared.comparisons):
         out[f"{c.name}_bits"] = bits[:, k]
     return out[out["id_a"].str.startswith(prefix) & out["id_b"].str.startswith(prefix)]
@@ -53,10 +54,16 @@ def _candidates(frame: pd.DataFrame, entity: str, prefix: str) -> pd.DataFrame:
     ],
 )
 def test_different_people_sharing_one_contact_point_are_never_auto_merged(firsts, lasts, email, phone) -> None:
-    people = pd.DataFrame({
-        "contact_id": [f"S{k}" for k in range(3)], "first_name": firsts, "last_name": lasts,
-        "email": [email] * 3, "phone": [phone] * 3, "country": "PL",
-    })
+    people = pd.DataFrame(
+        {
+            "contact_id": [f"S{k}" for k in range(3)],
+            "first_name": firsts,
+            "last_name": lasts,
+            "email": [email] * 3,
+            "phone": [phone] * 3,
+            "country": "PL",
+        }
+    )
     frame = _with(people)
     shared = _candidates(frame, "contacts", "S")
     assert len(shared) == 3, "the shared contact point makes them candidates"
@@ -71,10 +78,16 @@ def test_different_people_sharing_one_contact_point_are_never_auto_merged(firsts
 
 def test_the_same_person_sharing_the_mailbox_is_auto_merged() -> None:
     # control for the test above: the rule blocks conflicting identities, not shared mailboxes as such
-    people = pd.DataFrame({
-        "contact_id": ["S0", "S1"], "first_name": ["Zofia", "Zofia"], "last_name": ["Nowak", "Nowak"],
-        "email": ["nowakowie@gmail.com"] * 2, "phone": ["+48 512 000 111", "+48512000111"], "country": "PL",
-    })
+    people = pd.DataFrame(
+        {
+            "contact_id": ["S0", "S1"],
+            "first_name": ["Zofia", "Zofia"],
+            "last_name": ["Nowak", "Nowak"],
+            "email": ["nowakowie@gmail.com"] * 2,
+            "phone": ["+48 512 000 111", "+48512000111"],
+            "country": "PL",
+        }
+    )
     pair = _pair(find_duplicates({"contacts": T("contacts", _with(people))}, entities=("contacts",)), "S0", "S1")
     assert pair["band"] == "auto_merge" and pair["evidence_pieces"] >= 2
 
@@ -82,24 +95,38 @@ def test_the_same_person_sharing_the_mailbox_is_auto_merged() -> None:
 def _companies(names: list[str]) -> pd.DataFrame:
     rng = np.random.default_rng(7)
     syll = ["lo", "ga", "tri", "ven", "mar", "sol", "ka", "dex", "pro", "nor", "vi", "ta"]
-    base = ["".join(rng.choice(syll, 3)).capitalize() + " " + rng.choice(["Sp. z o.o.", "S.A.", "GmbH", "Ltd"])
-            for _ in range(300)]
-    frame = pd.DataFrame({
-        "account_id": [f"B{k:04d}" for k in range(300)], "name": base,
-        "phone": [f"+48 22 {k:03d} {k % 89:02d} {k % 7}0" for k in range(300)], "country": "PL",
-        "city": rng.choice(["Warszawa", "Kraków", "Gdańsk"], 300),
-    })
+    base = [
+        "".join(rng.choice(syll, 3)).capitalize() + " " + rng.choice(["Sp. z o.o.", "S.A.", "GmbH", "Ltd"])
+        for _ in range(300)
+    ]
+    frame = pd.DataFrame(
+        {
+            "account_id": [f"B{k:04d}" for k in range(300)],
+            "name": base,
+            "phone": [f"+48 22 {k:03d} {k % 89:02d} {k % 7}0" for k in range(300)],
+            "country": "PL",
+            "city": rng.choice(["Warszawa", "Kraków", "Gdańsk"], 300),
+        }
+    )
     dup = frame.iloc[:30].copy()
     dup["account_id"] = [f"D{k:04d}" for k in range(30)]
     dup["name"] = dup["name"].str.upper()
-    extra = pd.DataFrame({"account_id": [f"N{k}" for k in range(len(names))], "name": names,
-                          "phone": None, "country": "PL", "city": "Warszawa"})
+    extra = pd.DataFrame(
+        {
+            "account_id": [f"N{k}" for k in range(len(names))],
+            "name": names,
+            "phone": None,
+            "country": "PL",
+            "city": "Warszawa",
+        }
+    )
     return pd.concat([frame, dup, extra], ignore_index=True)
 
 
 def test_numbered_company_names_are_different_companies() -> None:
-    frame = _companies(["Rivera395 Inc", "Rivera251 Inc", "Rivera 395 Inc.", "Branch 12 Logistics",
-                        "Branch 14 Logistics"])
+    frame = _companies(
+        ["Rivera395 Inc", "Rivera251 Inc", "Rivera 395 Inc.", "Branch 12 Logistics", "Branch 14 Logistics"]
+    )
     result = find_duplicates({"accounts": T("accounts", frame)}, entities=("accounts",))
     pairs = _candidates(frame, "accounts", "N").set_index(["id_a", "id_b"])
     for a, b in (("N0", "N1"), ("N1", "N2"), ("N3", "N4")):
@@ -135,7 +162,8 @@ def test_monotone_repair_is_ordered_signed_and_closest(weights: list[float], sup
     surprise=st.floats(min_value=0, max_value=30),
 )
 def test_every_comparison_level_weighs_monotone_and_agreement_never_counts_against(
-        kind: str, m_raw: list[float], u_raw: list[float], surprise: float) -> None:
+    kind: str, m_raw: list[float], u_raw: list[float], surprise: float
+) -> None:
     size = len(LEVEL_LABELS[kind])
     m = np.array(m_raw[:size]) / sum(m_raw[:size])
     u = np.array(u_raw[:size]) / sum(u_raw[:size])
@@ -183,11 +211,16 @@ def test_model_diagnostics_name_the_match_share_and_the_sessions() -> None:
 
 def test_a_shared_switchboard_weighs_less_than_a_personal_number() -> None:
     frame = _background()
-    office = pd.DataFrame({
-        "contact_id": [f"S{k}" for k in range(8)],
-        "first_name": ["Ala", "Ola", "Ela", "Iza", "Ula", "Eda", "Jan", "Jan"],
-        "last_name": ["Mazur", "Nowak", "Kowal", "Sowa", "Wrona", "Kruk", "Lis", "Lis"],
-        "email": None, "phone": ["+48 22 555 00 00"] * 6 + ["+48 600 123 456"] * 2, "country": "PL"})
+    office = pd.DataFrame(
+        {
+            "contact_id": [f"S{k}" for k in range(8)],
+            "first_name": ["Ala", "Ola", "Ela", "Iza", "Ula", "Eda", "Jan", "Jan"],
+            "last_name": ["Mazur", "Nowak", "Kowal", "Sowa", "Wrona", "Kruk", "Lis", "Lis"],
+            "email": None,
+            "phone": ["+48 22 555 00 00"] * 6 + ["+48 600 123 456"] * 2,
+            "country": "PL",
+        }
+    )
     pairs = _candidates(pd.concat([frame, office], ignore_index=True), "contacts", "S").set_index(["id_a", "id_b"])
     switchboard, personal = pairs.loc[("S0", "S1")], pairs.loc[("S6", "S7")]
     assert personal["phone_bits"] > switchboard["phone_bits"] > 0
@@ -195,8 +228,10 @@ def test_a_shared_switchboard_weighs_less_than_a_personal_number() -> None:
 
 
 @settings(max_examples=150, deadline=None)
-@given(day=st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(2099, 12, 31)),
-       style=st.sampled_from(["%Y-%m-%d", "%Y%m%d", "%d %b %Y", "%B %d, %Y", "%d.%m.%Y", "%Y/%m/%d"]))
+@given(
+    day=st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(2099, 12, 31)),
+    style=st.sampled_from(["%Y-%m-%d", "%Y%m%d", "%d %b %Y", "%B %d, %Y", "%d.%m.%Y", "%Y/%m/%d"]),
+)
 def test_birth_dates_in_any_common_format_compare_as_one_date(day, style: str) -> None:
     from auditor.dedupe.features import _digits_date
 
@@ -214,8 +249,9 @@ def test_a_date_column_that_mostly_does_not_parse_is_a_warning() -> None:
     values = pd.Series(["1980-05-01"] * 90 + ["1856-86-18"] * 5 + ["n.d."] * 5 + ["1630-08-01"] * 10)
     digits = _digits_date(values, "birth_date", warnings)
     assert digits[0] == "19800501" and digits[95] is None and digits[100] == "16300801" and digits[90] == "18568618"
-    assert warnings == ["birth_date: 10 of 110 values (9.1%) are not dates (e.g. '1856-86-18'); they are compared "
-                        "by their digits"]
+    assert warnings == [
+        "birth_date: 10 of 110 values (9.1%) are not dates (e.g. '1856-86-18'); they are compared by their digits"
+    ]
     quiet: list[str] = []
     _digits_date(pd.Series(["1980-05-01"] * 200 + ["n.d."]), "birth_date", quiet)
     assert quiet == []
@@ -225,8 +261,7 @@ def test_a_table_without_anything_to_compare_is_skipped_in_the_audit_and_named_w
     from auditor.dedupe import NothingToCompare
 
     accounts = pd.DataFrame({"account_id": ["A1", "A2"], "industry": ["IT", "IT"], "employees": ["5", "5"]})
-    tables = {"accounts": T("accounts", accounts, source="accounts.csv"),
-              "contacts": T("contacts", _background())}
+    tables = {"accounts": T("accounts", accounts, source="accounts.csv"), "contacts": T("contacts", _background())}
     result = find_duplicates(tables)
     skipped = result.stats["accounts"]
     assert skipped["records"] == 2 and skipped["clusters"] == 0

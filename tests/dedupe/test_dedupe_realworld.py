@@ -30,8 +30,7 @@ def _run(name: str, work: Path) -> dict:
     return rw.score_output(prepared, work / "out")
 
 
-@pytest.mark.parametrize(("name", "floor"), [("restaurants", 0.95), ("restaurants_link", 0.97),
-                                             ("febrl4_link", 0.995)])
+@pytest.mark.parametrize(("name", "floor"), [("restaurants", 0.95), ("restaurants_link", 0.97), ("febrl4_link", 0.995)])
 def test_real_sets_cluster_f1_and_a_precise_auto_merge_band(name: str, floor: float, tmp_path: Path) -> None:
     scores = _run(name, tmp_path)
     assert scores["cluster_f1"] >= floor, scores

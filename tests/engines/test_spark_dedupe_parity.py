@@ -26,8 +26,10 @@ def _run_both(spark, settings, entities=("contacts", "accounts", "leads")):
     config = resolve_config(ACME, None)
     export = load_export(ACME, config.source_options())
     tables = load_tables(spark, ACME, config.source_options(), [])
-    return (find_duplicates(export.tables, settings, entities=entities),
-            find_duplicates_spark(tables, settings, entities=entities))
+    return (
+        find_duplicates(export.tables, settings, entities=entities),
+        find_duplicates_spark(tables, settings, entities=entities),
+    )
 
 
 @pytest.fixture(scope="module")
@@ -74,9 +76,9 @@ def test_sorted_neighbourhood_and_labelled_pairs(spark, acme, tmp_path):
     some = pandas_result.pairs[pandas_result.pairs["entity"] == "contacts"].iloc[::7]
     labels = tmp_path / "labels.csv"
     some.assign(is_match=(some["match_probability"] > 0.9).map({True: "yes", False: "no"}))[
-        ["id_a", "id_b", "is_match"]].to_csv(labels, index=False)
-    settings = dataclasses.replace(resolve_config(ACME, None).dedupe, max_block_size=3, window=2,
-                                   labels=str(labels))
+        ["id_a", "id_b", "is_match"]
+    ].to_csv(labels, index=False)
+    settings = dataclasses.replace(resolve_config(ACME, None).dedupe, max_block_size=3, window=2, labels=str(labels))
     expected, got = _run_both(spark, settings, entities=("contacts",))
     assert expected.stats["contacts"]["oversized_blocks"] > 20
     assert expected.stats["contacts"]["candidate_pairs"] != pandas_result.stats["contacts"]["candidate_pairs"]

@@ -47,8 +47,10 @@ def tables(spark, export):
     from auditor.engines.spark.load import load_tables
 
     config = resolve_config(export, None)
-    tables = {name: replace(table, rows=table.rows.repartition(3))
-              for name, table in load_tables(spark, export, config.source_options(), []).items()}
+    tables = {
+        name: replace(table, rows=table.rows.repartition(3))
+        for name, table in load_tables(spark, export, config.source_options(), []).items()
+    }
     assert tables["contacts"].rows.rdd.getNumPartitions() == 3
     return tables
 
@@ -59,11 +61,11 @@ def both(export, tables):
 
     config = resolve_config(export, None)
     # mobile numbers are nearly all distinct (a key of their own), account ids are not
-    settings = replace(config.dedupe, max_block_size=4, window=2,
-                       fields={"contacts": {"mobile": "exact", "account_id": "exact"}})
+    settings = replace(
+        config.dedupe, max_block_size=4, window=2, fields={"contacts": {"mobile": "exact", "account_id": "exact"}}
+    )
     entities = ("contacts", "accounts", "leads")
-    pandas_result = find_duplicates(load_export(export, config.source_options()).tables, settings,
-                                    entities=entities)
+    pandas_result = find_duplicates(load_export(export, config.source_options()).tables, settings, entities=entities)
     return pandas_result, find_duplicates_spark(tables, settings, entities=entities)
 
 

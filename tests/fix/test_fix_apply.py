@@ -106,8 +106,12 @@ def test_fixed_findings_are_gone_on_the_copy(fixed, findings_before, findings_af
     assert still.empty
     after = findings_after["rule_id"].value_counts()
     before = findings_before["rule_id"].value_counts()
-    for rule in ("accounts.name.whitespace", "contacts.name.whitespace", "leads.name.whitespace",
-                 "contacts.name.casing"):
+    for rule in (
+        "accounts.name.whitespace",
+        "contacts.name.whitespace",
+        "leads.name.whitespace",
+        "contacts.name.casing",
+    ):
         assert before[rule] > 0 and rule not in after.index
     fixed_findings = fixed.changes[KEY].merge(findings_before[KEY].astype(str).drop_duplicates(), on=KEY)
     per_rule = fixed_findings["rule_id"].value_counts()

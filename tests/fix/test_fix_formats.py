@@ -29,7 +29,7 @@ def export(tmp_path: Path) -> Path:
     contacts.to_parquet(folder / "contacts.parquet", index=False)
     accounts = pd.read_csv(ACME / "accounts.csv", dtype=str, keep_default_na=False).head(30)
     accounts.loc[2, "segment"] = "smb"
-    accounts.loc[6, "name"] = "=HYPERLINK(\"x\")  "
+    accounts.loc[6, "name"] = '=HYPERLINK("x")  '
     book = openpyxl.Workbook()
     sheet = book.active
     sheet.append(list(accounts.columns))
@@ -44,8 +44,12 @@ def export(tmp_path: Path) -> Path:
 def test_parquet_and_xlsx_get_the_safe_fixes(export: Path, tmp_path: Path) -> None:
     out = tmp_path / "fixed"
     report = apply_fixes(export, out=out, apply=True)
-    assert sorted(p.name for p in out.iterdir()) == ["accounts.xlsx", "changes.csv", "contacts.parquet",
-                                                      "crm-audit.yaml"]
+    assert sorted(p.name for p in out.iterdir()) == [
+        "accounts.xlsx",
+        "changes.csv",
+        "contacts.parquet",
+        "crm-audit.yaml",
+    ]
     changed = report.changes.set_index(["record_id", "field"])["after"]
     contacts = pq.read_table(out / "contacts.parquet").to_pandas()
     assert contacts.loc[3, "first_name"] == "Ewa" == changed[(contacts.loc[3, "contact_id"], "first_name")]

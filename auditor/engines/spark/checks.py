@@ -122,8 +122,9 @@ def run_checks_spark(
         for entity, rule, column in keyed_passes:
             passes.append(_Pass(entity, (rule,), (), tuple(e for e in tables if e != entity)))
             frames.append(
-                _check_pass(_grouped(keyed[entity], column), tables[entity], passes[-1], len(passes) - 1, as_of,
-                            default_region)
+                _check_pass(
+                    _grouped(keyed[entity], column), tables[entity], passes[-1], len(passes) - 1, as_of, default_region
+                )
             )
         union = frames[0]
         for frame in frames[1:]:

@@ -195,14 +195,18 @@ def find_duplicates_spark(
             wanted.setdefault("leads", set()).update(links["record_id"])
             # the worklist places a link's task by the contact it points to
             wanted.setdefault("contacts", set()).update(links["other_id"])
-    records = {entity: _record_meta_of(tables[entity], features[entity].frame, ids)
-               for entity, ids in wanted.items() if entity in features}
+    records = {
+        entity: _record_meta_of(tables[entity], features[entity].frame, ids)
+        for entity, ids in wanted.items()
+        if entity in features
+    }
     for done in features.values():
         done.unpersist()
     if progress:
         progress("dedupe done", total, total)
-    return DedupeResult.combined(pairs, clusters, plans, links=links, stats=stats, records=records,
-                                 settings=settings, member_rows=member_rows)
+    return DedupeResult.combined(
+        pairs, clusters, plans, links=links, stats=stats, records=records, settings=settings, member_rows=member_rows
+    )
 
 
 def _links(leads: SparkTable, contacts: SparkTable, settings: DedupeSettings) -> tuple[pd.DataFrame, dict]:
@@ -214,16 +218,27 @@ def _links(leads: SparkTable, contacts: SparkTable, settings: DedupeSettings) ->
     ]
     run = _run("contacts", sides, link_fields(settings, "leads", "contacts"), settings)
     if not run.shape.template.comparisons:
-        raise NothingToCompare("leads and contacts share no column that can be compared",
-                               file=leads.spec.source or None)
+        raise NothingToCompare(
+            "leads and contacts share no column that can be compared", file=leads.spec.source or None
+        )
     scored, positions, features = _score(run)
     features.unpersist()
     new = positions[positions < leads.count]
     typed_leads = _typed_rows(leads, new)
-    ids = pd.concat([_ids(typed_leads), _ids(_typed_rows(contacts, positions[positions >= leads.count] - leads.count))],
-                    ignore_index=True)
-    _, links, stats = links_of("leads", "contacts", scored, ids, settings, exclude=converted_contacts(typed_leads),
-                               records=leads.count, existing=contacts.count)
+    ids = pd.concat(
+        [_ids(typed_leads), _ids(_typed_rows(contacts, positions[positions >= leads.count] - leads.count))],
+        ignore_index=True,
+    )
+    _, links, stats = links_of(
+        "leads",
+        "contacts",
+        scored,
+        ids,
+        settings,
+        exclude=converted_contacts(typed_leads),
+        records=leads.count,
+        existing=contacts.count,
+    )
     return links, stats
 
 
@@ -232,8 +247,14 @@ def _links(leads: SparkTable, contacts: SparkTable, settings: DedupeSettings) ->
 
 def _run(entity: str, sides: list[_Side], fields: Mapping[str, str] | None, settings: DedupeSettings) -> _Run:
     frame = sides[0].frame_of(sides[0].table.spec.template())
-    template = prepare(frame, entity, fields, ids=pd.Series([], dtype=str), default_region=settings.default_region,
-                       cannot_link_fields=settings.cannot_link_fields)
+    template = prepare(
+        frame,
+        entity,
+        fields,
+        ids=pd.Series([], dtype=str),
+        default_region=settings.default_region,
+        cannot_link_fields=settings.cannot_link_fields,
+    )
     names = list(template.features.columns)
     booleans = {c for c in names if template.features[c].dtype == bool}
     dates = [c.name for c in template.comparisons if c.kind == "date"]
@@ -246,8 +267,10 @@ def _feature_schema(shape: _Shape):
 
     return StructType(
         [StructField(POS, LongType()), StructField("__id", StringType())]
-        + [StructField(f"f{k}", BooleanType() if c in shape.booleans else StringType())
-           for k, c in enumerate(shape.names)]
+        + [
+            StructField(f"f{k}", BooleanType() if c in shape.booleans else StringType())
+            for k, c in enumerate(shape.names)
+        ]
         + [StructField(f"w{d}", StringType()) for d in range(len(shape.dates))]
     )
 
@@ -262,14 +285,21 @@ def _features(run: _Run):
     for side in run.sides:
         spec, offset, frame_of = side.table.spec, side.offset, side.frame_of
 
-        def features(batches: Iterator[pd.DataFrame], spec=spec, offset=offset, frame_of=frame_of
-                     ) -> Iterator[pd.DataFrame]:
+        def features(
+            batches: Iterator[pd.DataFrame], spec=spec, offset=offset, frame_of=frame_of
+        ) -> Iterator[pd.DataFrame]:
             for batch in batches:
                 typed = spec.typed(batch)
                 ids = _ids(typed)
                 frame = frame_of(typed)
-                prepared = prepare(frame, entity, fields, ids=ids, default_region=settings.default_region,
-                                   cannot_link_fields=settings.cannot_link_fields)
+                prepared = prepare(
+                    frame,
+                    entity,
+                    fields,
+                    ids=ids,
+                    default_region=settings.default_region,
+                    cannot_link_fields=settings.cannot_link_fields,
+                )
                 part = {POS: batch[POS].to_numpy(dtype=np.int64) + offset, "__id": ids.astype(object).to_numpy()}
                 for k, name in enumerate(names):
                     values = prepared.features[name]
@@ -354,8 +384,9 @@ def _value_counts(run: _Run, features) -> ValueCounts:
             placed = F.col(country).isNotNull()
             rows.append(records.where(placed).select(F.lit(2 * t + 1).alias("t"), F.col(country).alias("c"), value))
             places.append(records.where(placed & holds).select(F.lit(t).alias("t"), F.col(country).alias("c")))
-    common = _union(rows).where(F.col("v").isNotNull()).groupBy("t", "c", "v").count() \
-        .where(F.col("count") >= 2).toPandas()
+    common = (
+        _union(rows).where(F.col("v").isNotNull()).groupBy("t", "c", "v").count().where(F.col("count") >= 2).toPandas()
+    )
     with_values = records.agg(*totals).collect()[0]
     per_country = _union(places).groupBy("t", "c").count().toPandas() if places else None
     records.unpersist()
@@ -425,8 +456,9 @@ def _records(run: _Run) -> _Records:
     # the sort reads its input twice (a sample for its ranges, then the shuffle): prepare runs once
     features = _features(run).persist()
     named = F.when(F.col("__id").startswith("row:"), F.lit("")).otherwise(F.col("__id"))
-    by = [named.asc()] + [F.col(f"f{k}").asc_nulls_first() for k, c in enumerate(shape.names)
-                          if c not in shape.booleans]
+    by = [named.asc()] + [
+        F.col(f"f{k}").asc_nulls_first() for k, c in enumerate(shape.names) if c not in shape.booleans
+    ]
     frame, _, cache = number_rows(features.orderBy(*by, F.col(POS).asc()), 0, RANK)
     features.unpersist()
     return _Records(frame, cache)
@@ -457,8 +489,7 @@ def _drawn(run: _Run, records: _Records, ranks: np.ndarray) -> np.ndarray:
 # -- blocking --------------------------------------------------------------------------------------
 
 
-def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] | None
-              ) -> tuple[object, BlockingStats]:
+def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] | None) -> tuple[object, BlockingStats]:
     """Candidate pairs (a < b, positions, and `keys`: bit k set when usable key k produced the pair) as
     a Spark DataFrame and the blocking statistics, as `auditor.dedupe.blocking.candidate_pairs`
     computes them."""
@@ -473,8 +504,13 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
         raise ConfigError(f"blocking: the spark engine takes at most {MASK_KEYS} blocking keys ({len(usable)} given)")
     order_parts = [c for c in ORDER_PARTS if c in shape.names]
     key_schema = StructType(
-        [StructField("k", IntegerType()), StructField("text", StringType()), StructField("pos", LongType()),
-         StructField("variant", LongType()), StructField("rank", LongType())]
+        [
+            StructField("k", IntegerType()),
+            StructField("text", StringType()),
+            StructField("pos", LongType()),
+            StructField("variant", LongType()),
+            StructField("rank", LongType()),
+        ]
         + [StructField(f"o_{c}", StringType()) for c in order_parts]
     )
 
@@ -488,8 +524,13 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
                 rows = key_rows(feats, key, cache)
                 if rows is None or not len(rows.records):
                     continue
-                part = {"k": np.full(len(rows.records), k, dtype=np.int32), "text": _objects(rows.texts(KEY_SEPARATOR)),
-                        "pos": pos[rows.records], "variant": rows.variant, "rank": rank[rows.records]}
+                part = {
+                    "k": np.full(len(rows.records), k, dtype=np.int32),
+                    "text": _objects(rows.texts(KEY_SEPARATOR)),
+                    "pos": pos[rows.records],
+                    "variant": rows.variant,
+                    "rank": rank[rows.records],
+                }
                 for c in order_parts:
                     part[f"o_{c}"] = _objects(feats[c].iloc[rows.records].reset_index(drop=True))
                 yield pd.DataFrame(part)
@@ -499,8 +540,10 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
     def blocks(group: pd.DataFrame) -> pd.DataFrame:
         # the tie order inside a block is the pandas one: variant by variant, records in order
         group = group.sort_values(["k", "variant", "pos"], kind="stable", ignore_index=True)
-        order = _order(pd.DataFrame({c: nz.strings(group[f"o_{c}"]) for c in order_parts}, index=group.index),
-                       group["rank"].to_numpy(dtype=np.int64))
+        order = _order(
+            pd.DataFrame({c: nz.strings(group[f"o_{c}"]) for c in order_parts}, index=group.index),
+            group["rank"].to_numpy(dtype=np.int64),
+        )
         out = []
         for k, rows in group.groupby("k", sort=True):
             at = rows.index.to_numpy()
@@ -515,8 +558,9 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
         return pd.concat(out, ignore_index=True)
 
     rows = features.mapInPandas(key_values, schema=key_schema)
-    buckets = max(int(spark.conf.get("spark.sql.shuffle.partitions")),
-                  run.n * max(len(usable), 1) // KEY_ROWS_PER_BUCKET)
+    buckets = max(
+        int(spark.conf.get("spark.sql.shuffle.partitions")), run.n * max(len(usable), 1) // KEY_ROWS_PER_BUCKET
+    )
     rows = rows.withColumn("bucket", F.pmod(F.xxhash64("k", "text"), F.lit(buckets)))
     keyed = rows.groupBy("bucket").applyInPandas(blocks, schema="k int, a long, b long").persist()
     found = keyed.where("a >= 0")
@@ -581,17 +625,20 @@ def _levels(run: _Run, pairs, features, frequencies, keep: Sequence[str]):
 
     shape = run.shape
     n_comp = len(shape.template.comparisons)
-    schema = StructType([StructField(c, LongType()) for c in keep]
-                        + [StructField(f"l{k}", ByteType()) for k in range(n_comp)]
-                        + [StructField("cannot", IntegerType())]
-                        + [StructField(f"s{k}", FloatType()) for k in range(n_comp)])
+    schema = StructType(
+        [StructField(c, LongType()) for c in keep]
+        + [StructField(f"l{k}", ByteType()) for k in range(n_comp)]
+        + [StructField("cannot", IntegerType())]
+        + [StructField(f"s{k}", FloatType()) for k in range(n_comp)]
+    )
 
     def compare(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         counts = frequencies.value
         for batch in batches:
             m = len(batch)
-            both = pd.concat([_feature_frame(shape, batch, "_a"), _feature_frame(shape, batch, "_b")],
-                             ignore_index=True)
+            both = pd.concat(
+                [_feature_frame(shape, batch, "_a"), _feature_frame(shape, batch, "_b")], ignore_index=True
+            )
             comparator = Comparator(_prepared(shape, both), frequencies=counts)
             at = np.arange(m)
             levels, cannot, surprise = comparator.levels(at, at + m)
@@ -612,8 +659,12 @@ def _patterns(rows: pd.DataFrame, n_comp: int) -> tuple[np.ndarray, np.ndarray, 
     mask) rows with their counts in `fellegi_sunter.pattern_keys` order."""
     level_cols = [f"l{k}" for k in range(n_comp)]
     if not len(rows):
-        return (np.empty((0, n_comp), dtype=np.int8), np.empty(0, dtype=np.int64), np.empty((0, 2), dtype=np.int64),
-                np.empty(0, dtype=np.int64))
+        return (
+            np.empty((0, n_comp), dtype=np.int8),
+            np.empty(0, dtype=np.int64),
+            np.empty((0, 2), dtype=np.int64),
+            np.empty(0, dtype=np.int64),
+        )
     # sorted by the vector (the patterns' order), then the mask: the order of (pattern index, mask)
     rows = rows.sort_values([*level_cols, "keys"], ignore_index=True)
     pats, inverse, _ = fs.patterns(rows[level_cols].to_numpy(dtype=np.int8).reshape(len(rows), n_comp))
@@ -666,8 +717,17 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records]:
     # pairs are compared in the same pass as the candidate pairs (kind 1 and 2, in list order)
     ranks_a, ranks_b = random_pairs(run.n, settings, _source(run))
     at = _drawn(run, records, np.r_[ranks_a, ranks_b])
-    extra = [pd.DataFrame({"kind": 1, "row": np.arange(len(ranks_a), dtype=np.int64), "a": at[:len(ranks_a)],
-                           "b": at[len(ranks_a):], "keys": 0})]
+    extra = [
+        pd.DataFrame(
+            {
+                "kind": 1,
+                "row": np.arange(len(ranks_a), dtype=np.int64),
+                "a": at[: len(ranks_a)],
+                "b": at[len(ranks_a) :],
+                "keys": 0,
+            }
+        )
+    ]
     label_frame = read_labels(settings) if not run.linkage else None
     lab_y = None
     if label_frame is not None:
@@ -677,8 +737,13 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records]:
         extra.append(pd.DataFrame({"kind": 2, "row": np.arange(len(li), dtype=np.int64), "a": li, "b": lj, "keys": 0}))
     extra_frame = pd.concat(extra, ignore_index=True).astype(np.int64)
     # the sessions read the first 32 keys' bits, as `blocking.key_membership` records them
-    compared = pairs.select(F.lit(0).cast("long").alias("kind"), F.lit(-1).cast("long").alias("row"), "a", "b",
-                            F.col("keys").bitwiseAND(0xFFFFFFFF).alias("keys"))
+    compared = pairs.select(
+        F.lit(0).cast("long").alias("kind"),
+        F.lit(-1).cast("long").alias("row"),
+        "a",
+        "b",
+        F.col("keys").bitwiseAND(0xFFFFFFFF).alias("keys"),
+    )
     if len(extra_frame):
         compared = compared.unionByName(spark.createDataFrame(extra_frame))
     shared = spark.sparkContext.broadcast(frequencies)
@@ -692,28 +757,46 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records]:
         lab_levels = got[level_cols].to_numpy(dtype=np.int8).reshape(len(got), n_comp)
     # fit_model reads the table's size from its features: the template's columns, the table's length
     sized = dataclasses.replace(shape.template, features=pd.DataFrame(index=pd.RangeIndex(run.n)))
-    model = fit_model(sized, pats, counts, u_start(rand, n_levels, rand_counts), settings,
-                      keys=blocking_keys_used(stats), key_rows=key_rows, key_counts=key_counts,
-                      pairs_per_key=[stats.pairs_per_key[k] for k in stats.keys], all_pairs=stats.possible_pairs,
-                      labelled=lab_levels, labels=lab_y if lab_levels is not None else None)
+    model = fit_model(
+        sized,
+        pats,
+        counts,
+        u_start(rand, n_levels, rand_counts),
+        settings,
+        keys=blocking_keys_used(stats),
+        key_rows=key_rows,
+        key_counts=key_counts,
+        pairs_per_key=[stats.pairs_per_key[k] for k in stats.keys],
+        all_pairs=stats.possible_pairs,
+        labelled=lab_levels,
+        labels=lab_y if lab_levels is not None else None,
+    )
     model.warnings[:0] = warnings
     radix = [int(pats[:, k].max()) + 2 if len(pats) else 1 for k in range(n_comp)]
     packed = _pack(pats, radix)
     floor = min(KEEP_PAIRS_ABOVE, settings.review)
     penalty = settings.penalty
     candidates = levels.where("kind = 0").drop("kind", "row", "keys")
-    schema = StructType([*candidates.schema.fields, StructField("pattern", IntegerType()),
-                         StructField("weight", DoubleType()), StructField("probability", DoubleType()),
-                         StructField("conflict", BooleanType()), StructField("evidence", ByteType()),
-                         StructField("weak", BooleanType())])
+    schema = StructType(
+        [
+            *candidates.schema.fields,
+            StructField("pattern", IntegerType()),
+            StructField("weight", DoubleType()),
+            StructField("probability", DoubleType()),
+            StructField("conflict", BooleanType()),
+            StructField("evidence", ByteType()),
+            StructField("weak", BooleanType()),
+        ]
+    )
 
     def weigh(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
         for batch in batches:
             lv = batch[level_cols].to_numpy(dtype=np.int8).reshape(len(batch), n_comp)
             surprise = _surprise(batch, surprise_cols)
             index = np.searchsorted(packed, _pack(lv, radix)).astype(np.int32)
-            scores = pair_weights(model, comparisons, lv, batch["cannot"].to_numpy().astype(np.uint16), surprise,
-                                  penalty)
+            scores = pair_weights(
+                model, comparisons, lv, batch["cannot"].to_numpy().astype(np.uint16), surprise, penalty
+            )
             keep = scores.probability >= floor
             out = batch[keep].reset_index(drop=True)
             out["pattern"] = index[keep]
@@ -727,19 +810,30 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records]:
     shared.unpersist()
     a, b = listed["a"].to_numpy(dtype=np.int64), listed["b"].to_numpy(dtype=np.int64)
     positions = np.unique(np.r_[a, b])
-    mine = _rows_at(features, positions, POS).sort_values(POS, ignore_index=True) if len(positions) \
+    mine = (
+        _rows_at(features, positions, POS).sort_values(POS, ignore_index=True)
+        if len(positions)
         else features.limit(0).toPandas()
+    )
     prepared = _prepared(shape, _feature_frame(shape, mine), mine["__id"].astype(str))
     index = np.int32 if run.n < np.iinfo(np.int32).max else np.int64
     scored = Scored(
-        prepared, Comparator(prepared, frequencies=frequencies),
-        np.searchsorted(positions, a).astype(index), np.searchsorted(positions, b).astype(index),
+        prepared,
+        Comparator(prepared, frequencies=frequencies),
+        np.searchsorted(positions, a).astype(index),
+        np.searchsorted(positions, b).astype(index),
         listed[level_cols].to_numpy(dtype=np.int8).reshape(len(listed), n_comp),
         listed["cannot"].to_numpy().astype(np.uint16),
-        listed["weight"].to_numpy(dtype=np.float64), listed["probability"].to_numpy(dtype=np.float64),
-        model, stats, listed["pattern"].to_numpy(dtype=np.int32), pats,
-        listed["conflict"].to_numpy(dtype=bool), listed["evidence"].to_numpy(dtype=np.int8),
-        listed["weak"].to_numpy(dtype=bool), _surprise(listed, surprise_cols),
+        listed["weight"].to_numpy(dtype=np.float64),
+        listed["probability"].to_numpy(dtype=np.float64),
+        model,
+        stats,
+        listed["pattern"].to_numpy(dtype=np.int32),
+        pats,
+        listed["conflict"].to_numpy(dtype=bool),
+        listed["evidence"].to_numpy(dtype=np.int8),
+        listed["weak"].to_numpy(dtype=bool),
+        _surprise(listed, surprise_cols),
     )
     return scored, positions, records
 
