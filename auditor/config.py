@@ -6,6 +6,7 @@
     core_rules: true
     gate: {fail_under: 80, fail_on: error}
     scoring: {weights: {error: 0.5, warning: 0.2, info: 0.05}, entity_weights: {contacts: 2}}
+    required: {contacts: [email, created_at]}   # columns the export must have (else a structural issue)
     sources:
       files: {"export-*.csv": contacts}
       tables: {crm_people: contacts}
@@ -53,6 +54,7 @@ TOP_KEYS = {
     "values",
     "dedupe",
     "metrics",
+    "required",
 }
 SOURCE_KEYS = {"files", "tables", "encoding", "delimiter", "dayfirst", "chunk_size"}
 
@@ -88,6 +90,9 @@ class AuditConfig:
     """DedupeSettings (auditor.dedupe.settings) from the `dedupe:` section; None when `dedupe: false`."""
     metrics: dict[str, Any] | None = None
     """The `metrics:` section, parsed by the metrics stage (MetricsSettings.from_dict)."""
+    required: dict[str, list[str]] = field(default_factory=dict)
+    """entity -> fields the export must have: their absence is a structural issue that fails the gate.
+    Any other field the export lacks is listed as absent and its rules are not evaluated."""
     path: Path | None = None
 
     def __post_init__(self) -> None:
@@ -179,6 +184,33 @@ def _parse_values(
             parsed.setdefault(entity_name, {})[field_name] = {
                 str(k): str(v) for k, v in pairs.items() if not isinstance(k, bool) and k is not None
             }
+    return parsed
+
+
+def _parse_required(
+    required: Any, extras: Mapping[str, Mapping[str, ExtraField]], bad: Callable[[str], None]
+) -> dict[str, list[str]]:
+    """`required: {entity: [field, ...]}`: the columns an export must have, every problem reported."""
+    if required is None:
+        return {}
+    if not isinstance(required, dict):
+        bad("`required` maps entity -> list of fields the export must have, e.g. {contacts: [email]}")
+        return {}
+    parsed: dict[str, list[str]] = {}
+    for entity_name, fields in required.items():
+        if entity_name not in ENTITIES:
+            bad(f"required: unknown entity {entity_name!r}{_hint(entity_name, ENTITIES)}")
+            continue
+        if isinstance(fields, str):
+            fields = [fields]
+        if not isinstance(fields, list):
+            bad(f"required.{entity_name}: expected a list of fields")
+            continue
+        known = [*ENTITIES[entity_name].field_names, *extras.get(entity_name, {})]
+        for name in fields:
+            if name not in known:
+                bad(f"required.{entity_name}: unknown field {name!r}{_hint(name, known)}")
+        parsed[entity_name] = [str(f) for f in fields if f in known]
     return parsed
 
 
@@ -327,6 +359,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> AuditConfig:
         config.mapping[entity_name] = {str(k): (None if v is None else str(v)) for k, v in (columns or {}).items()}
 
     config.values = _parse_values(data.get("values"), config.extra_fields, bad)
+    config.required = _parse_required(data.get("required"), config.extra_fields, bad)
 
     section = data.get("dedupe", {})
     if section is False:

@@ -45,7 +45,12 @@ def check(
     rules = load_rules(rule_paths, include_core=config.core_rules, extra_fields=config.extra_field_names)
     export = load_export(path, config.source_options(), progress)
     checked = run_checks(
-        export.tables, rules, as_of=config.as_of, default_region=config.default_region, progress=progress
+        export.tables,
+        rules,
+        as_of=config.as_of,
+        default_region=config.default_region,
+        progress=progress,
+        required=config.required,
     )
     # -- begin Great Expectations hook: failed expectations of --ge-suite files become findings and outcomes
     if ge_suites:
@@ -104,6 +109,7 @@ def finish_check(
     )
     gate = judge(config.gate, scores.overall, findings, checked.structural, outcomes)
     packs = ([CORE_PACK_LABEL] if config.core_rules else []) + [str(p) for p in rule_paths]
+    tables = [{**t, "absent_fields": checked.absent.get(t["entity"], [])} for t in tables]
     return AuditResult(
         input=str(path),
         as_of=config.as_of,
@@ -139,10 +145,11 @@ def duplicate_outcomes(duplicates: DedupeResult, found: pd.DataFrame) -> list[Ru
                 fields=(ENTITIES[entity].primary_key,),
                 severity=Severity.ERROR if (mine["severity"] == "error").any() else Severity.WARNING,
                 dimension="uniqueness",
-                status="failed" if len(mine) else "passed",
-                evaluated=int(stats.get("records", 0)),
+                status="not_evaluated" if "skipped" in stats else "failed" if len(mine) else "passed",
+                evaluated=0 if "skipped" in stats else int(stats.get("records", 0)),
                 failed=int(mine["record_id"].nunique()),
                 findings=len(mine),
+                reason=stats.get("skipped"),
                 origin="auditor.dedupe",
             )
         )

@@ -22,15 +22,37 @@ def test_findings_of_concatenated_files_name_each_rows_own_file(tmp_path: Path) 
     assert Path(emails.loc["C3", "file"]).name == "contacts_2026.csv" and emails.loc["C3", "row"] == 3
 
 
-def test_missing_required_column_fails_the_gate_and_lowers_the_score(tmp_path: Path) -> None:
+def test_an_absent_column_is_not_evaluated_and_no_defect(tmp_path: Path) -> None:
     write(tmp_path / "in", "contacts.csv", "contact_id,first_name,email,created_at\nC1,Jan,jan@x.pl,2025-01-01\n")
     write(tmp_path, "cfg.yaml", "as_of: 2026-10-31\ngate: {fail_on: error}\n")
     result = check(tmp_path / "in", load_config(tmp_path / "cfg.yaml"))
+    assert result.structural == []
+    assert result.gate.passed and result.scores.entities["contacts"].score == 100.0
+    (table,) = result.tables
+    assert "last_name" in table["absent_fields"]
+    skipped = {o.rule_id: o.reason for o in result.outcomes if o.status == "not_evaluated"}
+    assert "contacts.name.casing" not in skipped  # first_name is present, so the rule runs on it
+
+
+def test_a_required_column_that_is_absent_fails_the_gate_and_lowers_the_score(tmp_path: Path) -> None:
+    write(tmp_path / "in", "contacts.csv", "contact_id,first_name,email,created_at\nC1,Jan,jan@x.pl,2025-01-01\n")
+    write(tmp_path, "cfg.yaml", "as_of: 2026-10-31\ngate: {fail_on: error}\nrequired: {contacts: [last_name]}\n")
+    result = check(tmp_path / "in", load_config(tmp_path / "cfg.yaml"))
     assert [(i.field, i.message) for i in result.structural] == [
-        ("last_name", "required column 'last_name' is missing: no header maps to it")
+        ("last_name", "required column 'last_name' is missing: no header maps to it (config `required:`)")
     ]
     assert not result.gate.passed
     assert any("last_name" in r for r in result.gate.reasons)
     assert result.scores.entities["contacts"].score == 50.0
-    skipped = {o.rule_id: o.reason for o in result.outcomes if o.status == "not_evaluated"}
-    assert "contacts.name.casing" not in skipped  # first_name is present, so the rule runs on it
+
+
+def test_required_names_unknown_entities_and_fields(tmp_path: Path) -> None:
+    import pytest
+
+    from auditor.errors import ConfigError
+
+    write(tmp_path, "cfg.yaml", "required: {contact: [email], accounts: [nmae]}\n")
+    with pytest.raises(ConfigError) as error:
+        load_config(tmp_path / "cfg.yaml")
+    assert "required: unknown entity 'contact' (did you mean 'contacts'?)" in str(error.value)
+    assert "required.accounts: unknown field 'nmae' (did you mean 'name'?)" in str(error.value)

@@ -88,6 +88,9 @@ class CheckResult:
     findings: pd.DataFrame
     outcomes: list[RuleOutcome]
     structural: list[StructuralIssue]
+    absent: dict[str, list[str]] = dataclass_field(default_factory=dict)
+    """Per table: the fields its rules look at that the export does not have (their rules are not
+    evaluated; absence is no defect unless the config's `required:` says so)."""
 
 
 def when_mask(frame: pd.DataFrame, when: Mapping[str, Any] | None) -> pd.Series:
@@ -200,11 +203,15 @@ def run_checks(
     as_of: pd.Timestamp,
     default_region: str = "US",
     progress: Callable[[str, int, int], None] | None = None,
+    required: Mapping[str, Sequence[str]] | None = None,
 ) -> CheckResult:
+    """Every rule on its table. `required`: entity -> fields whose absence from the export is a
+    structural issue (the config's `required:`); any other field the export lacks is only reported as
+    absent, its rules not evaluated."""
     typed = {name: t.frame for name, t in tables.items()}
     outcomes: list[RuleOutcome] = []
     parts: list[pd.DataFrame] = []
-    structural = _structural_issues(tables)
+    structural = _structural_issues(tables, required or {})
     by_entity: dict[str, list[Rule]] = {}
     for rule in rules:
         by_entity.setdefault(rule.entity, []).append(rule)
@@ -224,20 +231,37 @@ def run_checks(
         if progress:
             progress(f"checked {entity_name}", done, len(rules))
     findings = pd.concat(parts, ignore_index=True) if parts else _empty_findings()
-    return CheckResult(findings=findings, outcomes=outcomes, structural=structural)
+    return CheckResult(findings=findings, outcomes=outcomes, structural=structural, absent=_absent(tables, rules))
 
 
-def _structural_issues(tables: Mapping[str, TableLike]) -> list[StructuralIssue]:
+def _structural_issues(tables: Mapping[str, TableLike], required: Mapping[str, Sequence[str]]) -> list[StructuralIssue]:
+    """A column the config requires (`required:`) that no header maps to. A column the export merely
+    does not have is no defect of its records: its rules are not evaluated (see `_absent`)."""
     issues = []
     for name, table in tables.items():
-        for f in ENTITIES[name].fields:
-            if f.required and f.name not in table.frame.columns:
+        for field_name in required.get(name, ()):
+            if field_name not in table.frame.columns:
                 issues.append(
                     StructuralIssue(
-                        name, table.source, f.name, f"required column {f.name!r} is missing: no header maps to it"
+                        name,
+                        table.source,
+                        field_name,
+                        f"required column {field_name!r} is missing: no header maps to it (config `required:`)",
                     )
                 )
     return issues
+
+
+def _absent(tables: Mapping[str, TableLike], rules: Sequence[Rule]) -> dict[str, list[str]]:
+    """Per table, the fields its rules read that it does not have."""
+    wanted: dict[str, set[str]] = {}
+    for rule in rules:
+        wanted.setdefault(rule.entity, set()).update(rule.fields)
+    return {
+        name: sorted(f for f in wanted.get(name, ()) if f not in table.frame.columns)
+        for name, table in tables.items()
+        if any(f not in table.frame.columns for f in wanted.get(name, ()))
+    }
 
 
 def _outcome(

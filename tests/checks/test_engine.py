@@ -107,10 +107,17 @@ def test_rules_without_their_inputs_are_not_evaluated(tmp_path: Path, deals: Fak
     assert result.findings.empty
 
 
-def test_missing_required_column_is_a_structural_issue(deals: FakeTable) -> None:
-    result = run_checks({"opportunities": deals}, [], as_of=AS_OF)
-    assert [(i.field, i.message) for i in result.structural] == [
-        ("created_at", "required column 'created_at' is missing: no header maps to it")
+def test_an_absent_column_is_reported_not_a_defect_unless_the_config_requires_it(
+    tmp_path: Path, deals: FakeTable
+) -> None:
+    rules = pack(tmp_path, "rules:\n  - {id: r, kind: required, entity: opportunities, fields: [created_at]}\n")
+    result = run_checks({"opportunities": deals}, rules, as_of=AS_OF)
+    assert result.structural == [] and result.findings.empty
+    assert result.absent == {"opportunities": ["created_at"]}
+    assert result.outcomes[0].status == "not_evaluated"
+    required = run_checks({"opportunities": deals}, rules, as_of=AS_OF, required={"opportunities": ["created_at"]})
+    assert [(i.field, i.message) for i in required.structural] == [
+        ("created_at", "required column 'created_at' is missing: no header maps to it (config `required:`)")
     ]
 
 

@@ -56,7 +56,12 @@ def check(
     if loaded is not None:
         loaded.update(tables)
     checked = run_checks_spark(
-        tables, rules, as_of=config.as_of, default_region=config.default_region, progress=progress
+        tables,
+        rules,
+        as_of=config.as_of,
+        default_region=config.default_region,
+        progress=progress,
+        required=config.required,
     )
     duplicates = None
     if config.dedupe is not None:

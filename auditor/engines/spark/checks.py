@@ -85,11 +85,13 @@ def run_checks_spark(
     as_of: pd.Timestamp,
     default_region: str = "US",
     progress: Callable[[str, int, int], None] | None = None,
+    required: Mapping[str, Sequence[str]] | None = None,
 ) -> CheckResult:
     """What `auditor.checks.engine.run_checks` returns for the same tables, computed on Spark."""
     templates = {name: t.spec.template() for name, t in tables.items()}
-    # The rules on the empty tables: structural issues, skip reasons and the outcome order of the pandas engine.
-    base = run_checks(templates, rules, as_of=as_of, default_region=default_region)
+    # The rules on the empty tables: structural issues, absent fields, skip reasons and the outcome order of
+    # the pandas engine.
+    base = run_checks(templates, rules, as_of=as_of, default_region=default_region, required=required)
     by_entity: dict[str, list[Rule]] = {}
     for rule in rules:
         by_entity.setdefault(rule.entity, []).append(rule)
@@ -442,7 +444,9 @@ def _combine(
                 )
             )
     findings = findings[~findings["rule_id"].isin(failed_rules)]
-    return CheckResult(findings=_in_pandas_order(findings, rules), outcomes=combined, structural=base.structural)
+    return CheckResult(
+        findings=_in_pandas_order(findings, rules), outcomes=combined, structural=base.structural, absent=base.absent
+    )
 
 
 def _in_pandas_order(findings: pd.DataFrame, rules: Sequence[Rule]) -> pd.DataFrame:
