@@ -176,14 +176,21 @@ def mapping(
     path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL")],
     config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
     output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    entity: Annotated[
+        str | None, typer.Option("--entity", "-e", help="the entity PATH holds (a single file only)")
+    ] = None,
 ) -> None:
     """Show how each file maps to an entity and each column to a field, and what is ignored."""
     import json
 
     from auditor.pipeline import resolve_config
     from auditor.sources import load_export
+    from auditor.sources.loader import one_file_as
 
-    export = load_export(path, resolve_config(path, config).source_options())
+    options = resolve_config(path, config).source_options()
+    if entity is not None:
+        options = one_file_as(options, path, entity)
+    export = load_export(path, options)
     if output is OutputFormat.json:
         sys.stdout.write(json.dumps({"tables": export.summary(), "notes": export.notes}, indent=2) + "\n")
         return

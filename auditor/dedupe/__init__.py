@@ -717,18 +717,11 @@ def load_dedupe_config(path: str | Path | None) -> tuple[Any, DedupeSettings]:
 
 def load_entity(path: str | Path, entity: str, config: Any) -> Any:
     """The table of one entity from an export (a single file is taken to hold that entity)."""
-    from auditor.model import ENTITIES
     from auditor.sources import load_export
+    from auditor.sources.loader import one_file_as
 
-    if entity not in ENTITIES:
-        from difflib import get_close_matches
-
-        close = get_close_matches(entity, ENTITIES, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise InputError(f"unknown entity {entity!r}{hint}; known: {', '.join(ENTITIES)}")
-    options = config.source_options()
-    if Path(str(path)).is_file():
-        options.files = {**options.files, Path(str(path)).name: entity}
+    # the entity is checked before anything is read; a single file is taken to hold it
+    options = one_file_as(config.source_options(), path if Path(str(path)).is_file() else None, entity)
     export = load_export(path, options)
     if entity not in export.tables:
         raise InputError(f"no {entity} table found (found: {', '.join(export.tables) or 'none'})", file=str(path))

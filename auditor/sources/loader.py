@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from dataclasses import replace
 from fnmatch import fnmatch
 from pathlib import Path
 
@@ -74,9 +75,23 @@ def load_export(
         tables.setdefault(detection.entity, []).append(table)
     if not tables:
         raise InputError(
-            "no file or table maps to a CRM entity; name files like contacts.csv or set `files`", file=given
+            "no file or table maps to a CRM entity; name files like contacts.csv or set `sources.files`", file=given
         )
     return LoadedExport(tables={e: _concat(parts, notes) for e, parts in tables.items()}, notes=notes)
+
+
+def one_file_as(options: SourceOptions, path: str | os.PathLike | None, entity_name: str) -> SourceOptions:
+    """The options with the file at `path` read as `entity_name` (`--entity` of a command given one file);
+    an InputError naming the closest entity when `entity_name` is none."""
+    try:
+        entity(entity_name)
+    except KeyError as err:
+        raise InputError(str(err.args[0])) from None
+    if path is None:
+        return options
+    if not Path(path).is_file():
+        raise InputError("--entity names the entity of one file, and this is not a file", file=os.fspath(path))
+    return replace(options, files={**options.files, Path(path).name: entity_name})
 
 
 def _check_options(options: SourceOptions) -> None:
@@ -95,31 +110,55 @@ def _check_options(options: SourceOptions) -> None:
     check_user_values(options.values, options.extra_fields)
 
 
-def _data_files(root: Path, notes: list[str]) -> list[Path]:
+def data_files(root: Path, options: SourceOptions, notes: list[str]) -> list[Path]:
+    """The files of an export directory to read. With `sources.files`, exactly the files it names
+    (file name or path relative to the export, globs allowed): every other file is listed as ignored and
+    never opened, so that an answer key or a notes file lying beside the export changes nothing.
+    Without it, every file of a data type, hidden files and `truth/` folders left out."""
     files = []
     for file in sorted(root.rglob("*")):
         relative = file.relative_to(root)
         if any(part.startswith(".") or part in _NOT_DATA_DIRS for part in relative.parts) or not file.is_file():
             continue
-        if file.suffix.lower() in FORMATS:
+        shown = os.path.join(root, relative)
+        if options.files:
+            if any(_named(pattern, file, root) for pattern in options.files):
+                files.append(file)
+            elif file.suffix.lower() not in _NOT_DATA:
+                notes.append(f"{shown}: ignored, not listed in sources.files")
+        elif file.suffix.lower() in FORMATS:
             files.append(file)
         elif file.suffix.lower() not in _NOT_DATA:
-            notes.append(
-                f"{os.path.join(root, relative)}: skipped, not a data file type ({file.suffix or 'no suffix'})"
-            )
+            notes.append(f"{shown}: skipped, not a data file type ({file.suffix or 'no suffix'})")
+    for pattern in options.files:
+        if not any(_named(pattern, file, root) for file in files):
+            notes.append(f"{root}: nothing matches {pattern!r} of sources.files")
     return files
+
+
+def _named(pattern: str, file: Path, root: Path) -> bool:
+    candidates = {file.name, file.relative_to(root).as_posix()}
+    return any(fnmatch(c, pattern) or fnmatch(c.lower(), pattern.lower()) for c in candidates)
 
 
 def _read_files(
     root: Path, given: str, options: SourceOptions, notes: list[str], progress: Progress | None
 ) -> list[RawRead]:
-    files = _data_files(root, notes) if root.is_dir() else [root]
+    files = data_files(root, options, notes) if root.is_dir() else [root]
+    # a file found by looking through the folder that cannot be read is skipped with a note, unless its
+    # name says it holds an entity; one the user named (the path itself, or sources.files) is an error
+    found = root.is_dir() and not options.files
     reads: list[RawRead] = []
     for done, file in enumerate(files):
         source = os.path.join(given, file.relative_to(root)) if root.is_dir() else given
         if progress:
             progress(f"reading {source}", done, len(files))
-        reads.extend(_read_file(file, source, options))
+        try:
+            reads.extend(_read_file(file, source, options))
+        except InputError as error:
+            if not found or _names_entity(file.stem):
+                raise
+            notes.append(f"{source}: skipped, cannot be read ({error.message})")
     if progress:
         progress("read all files", len(files), len(files))
     return reads
@@ -142,14 +181,14 @@ def _read_database(url: str, options: SourceOptions, notes: list[str], progress:
     engine = sql_reader.connect(url)
     try:
         names = sql_reader.table_names(engine, url)
-        # with options.tables the user said which tables hold data; otherwise their names tell
+        # with sources.tables the user said which tables hold data; otherwise their names tell
         wanted = (
             [n for n in names if n in options.tables] if options.tables else [n for n in names if detect_by_name(n)]
         )
         shown = sql_reader.display_url(url)
         notes.extend(f"{shown}#{n}: skipped, its name matches no CRM entity" for n in names if n not in wanted)
         notes.extend(
-            f"{shown}: table {n!r} from options.tables does not exist" for n in options.tables if n not in names
+            f"{shown}: table {n!r} from sources.tables does not exist" for n in options.tables if n not in names
         )
         reads = []
         for done, name in enumerate(wanted):
@@ -174,11 +213,11 @@ def _entity_of(read: RawRead, root: Path | None, options: SourceOptions) -> Dete
     if read.format == "sql":
         table = read.source.rsplit("#", 1)[-1]
         if table in options.tables:
-            return Detection(options.tables[table], 1.0, "set in options.tables")
+            return Detection(options.tables[table], 1.0, "set in sources.tables")
     else:
         for pattern, entity_name in options.files.items():
             if _matches(pattern, read, root):
-                return Detection(entity_name, 1.0, f"set in options.files ({pattern!r})")
+                return Detection(entity_name, 1.0, f"set in sources.files ({pattern!r})")
     return detect_by_name(read.name) or detect_by_headers(
         list(read.frame.columns), options.mapping, options.extra_fields
     )

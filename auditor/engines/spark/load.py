@@ -29,7 +29,7 @@ from auditor.errors import InputError
 from auditor.sources.delimiter import sniff_delimiter
 from auditor.sources.detect import Detection
 from auditor.sources.encoding import detect_encoding
-from auditor.sources.loader import FORMATS, _data_files, _entity_of, _table
+from auditor.sources.loader import FORMATS, _entity_of, _table, data_files
 from auditor.sources.raw import RawRead, dedupe_headers, empty_to_na
 from auditor.sources.table import SourceOptions, Table
 
@@ -128,7 +128,7 @@ def load_tables(spark, path: str | os.PathLike, options: SourceOptions, notes: l
     root = Path(path)
     if not root.exists():
         raise InputError("no such file or directory", file=os.fspath(path))
-    files = _data_files(root, notes) if root.is_dir() else [root]
+    files = data_files(root, options, notes) if root.is_dir() else [root]
     by_entity: dict[str, list[RawFile]] = {}
     for file in files:
         source = os.path.join(os.fspath(path), file.relative_to(root)) if root.is_dir() else os.fspath(path)
@@ -141,7 +141,7 @@ def load_tables(spark, path: str | os.PathLike, options: SourceOptions, notes: l
         by_entity.setdefault(d.entity, []).append(raw)
     if not by_entity:
         raise InputError(
-            "no file maps to a CRM entity; name files like contacts.csv or set `files`", file=os.fspath(path)
+            "no file maps to a CRM entity; name files like contacts.csv or set `sources.files`", file=os.fspath(path)
         )
     return {entity: _spark_table(spark, entity, parts, options) for entity, parts in by_entity.items()}
 
