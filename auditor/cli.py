@@ -117,10 +117,11 @@ def check(
 ) -> None:
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
     from auditor.engines import run_check
-    from auditor.io import write_text
+    from auditor.io import output_folder, write_text
     from auditor.reports import findings_csv, json_report, junit, text
     from auditor.reports.mask import masking_enabled
 
+    output_folder(out)
     mask = masking_enabled(mask_pii)
     audit_config = gate_config(path, config, fail_under, fail_on)
     with progress_reporter() as report:
@@ -239,8 +240,10 @@ def synth(
     """Generate a realistic CRM export with known defects and duplicates, and its ground truth."""
     import datetime as dt
 
+    from auditor.io import output_folder
     from auditor.synth import generate
 
+    output_folder(out)
     try:
         day = dt.date.fromisoformat(as_of)
     except ValueError:
@@ -269,7 +272,9 @@ def dedupe(
     """Find duplicate records (or, with --against, import rows duplicating existing records) and write a merge plan."""
     from auditor.config import find_config
     from auditor.dedupe import find_duplicates, link, load_dedupe_config, load_entity, summary_lines, write_outputs
+    from auditor.io import output_folder
 
+    output_folder(out)
     audit_config, settings = load_dedupe_config(config if config is not None else find_config(path))
     table = load_entity(path, entity, audit_config)
     with progress_reporter() as report:
@@ -334,7 +339,9 @@ def export_ge(
     from auditor.checks.packs import load_rules
     from auditor.config import load_config
     from auditor.interop.ge import export_suites, write_export
+    from auditor.io import output_folder
 
+    output_folder(out)
     audit_config = load_config(config)
     packs = [*audit_config.rule_paths, *(rules or ())]
     loaded = load_rules(

@@ -187,6 +187,31 @@ def _parse_values(
     return parsed
 
 
+def _parse_reading(sources: Mapping[str, Any], bad: Callable[[str], None]) -> tuple[Any, Any, Any, Any]:
+    """`sources.encoding`, `delimiter`, `dayfirst` and `chunk_size`, each checked: a value the readers
+    cannot use is an error here, not an internal error mid-read."""
+    import codecs
+
+    encoding, delimiter = sources.get("encoding"), sources.get("delimiter")
+    dayfirst, chunk_size = sources.get("dayfirst"), sources.get("chunk_size")
+    if encoding is not None:
+        try:
+            codecs.lookup(str(encoding))
+        except LookupError:
+            bad(f"sources.encoding: unknown encoding {encoding!r} (e.g. utf-8, cp1250, latin-1)")
+            encoding = None
+    if delimiter is not None and (not isinstance(delimiter, str) or len(delimiter) != 1):
+        bad(f"sources.delimiter: one character, such as ';' or '\\t' (a tab), not {delimiter!r}")
+        delimiter = None
+    if dayfirst is not None and not isinstance(dayfirst, bool):
+        bad(f"sources.dayfirst: true or false, not {dayfirst!r}")
+        dayfirst = None
+    if chunk_size is not None and (isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1):
+        bad(f"sources.chunk_size: a whole number of rows above 0, not {chunk_size!r}")
+        chunk_size = None
+    return encoding, delimiter, dayfirst, chunk_size
+
+
 def _parse_required(
     required: Any, extras: Mapping[str, Mapping[str, ExtraField]], bad: Callable[[str], None]
 ) -> dict[str, list[str]]:
@@ -321,10 +346,7 @@ def parse_config(data: Mapping[str, Any], path: Path) -> AuditConfig:
             if entity not in ENTITIES:
                 bad(f"sources.{key}: {name!r} maps to unknown entity {entity!r}{_hint(entity, ENTITIES)}")
         setattr(config, key, {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {})
-    config.encoding = sources.get("encoding")
-    config.delimiter = sources.get("delimiter")
-    config.dayfirst = sources.get("dayfirst")
-    config.chunk_size = sources.get("chunk_size")
+    config.encoding, config.delimiter, config.dayfirst, config.chunk_size = _parse_reading(sources, bad)
 
     extras = data.get("extra_fields") or {}
     for entity_name, fields in extras.items() if isinstance(extras, dict) else ():

@@ -13,6 +13,19 @@ from typing import IO
 import pandas as pd
 
 
+def output_folder(path: str | Path | None) -> Path | None:
+    """`path` as a folder to write into: an InputError (exit 2) when it is an existing file, raised before
+    any work is done."""
+    if path is None:
+        return None
+    path = Path(path)
+    if path.exists() and not path.is_dir():
+        from auditor.errors import InputError
+
+        raise InputError("--out is a file; give a folder to write into (it is created when missing)", file=str(path))
+    return path
+
+
 @contextlib.contextmanager
 def atomic_open(
     path: str | Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None

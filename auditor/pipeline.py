@@ -11,7 +11,7 @@ import pandas as pd
 
 from auditor.checks.base import Severity
 from auditor.checks.engine import CheckResult, RuleOutcome, record_ids, run_checks
-from auditor.checks.packs import CORE_PACK_LABEL, load_rules
+from auditor.checks.packs import CORE_PACK_LABEL, config_rules
 from auditor.config import AuditConfig, find_config, load_config
 from auditor.dedupe import DedupeResult, find_duplicates
 from auditor.gate import judge
@@ -42,7 +42,7 @@ def check(
     started = pd.Timestamp.now(tz="UTC")
     clock = time.perf_counter()
     rule_paths = [*config.rule_paths, *map(Path, extra_rules)]
-    rules = load_rules(rule_paths, include_core=config.core_rules, extra_fields=config.extra_field_names)
+    rules = config_rules(config, rule_paths)
     export = load_export(path, config.source_options(), progress)
     checked = run_checks(
         export.tables,

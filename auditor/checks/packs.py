@@ -290,6 +290,33 @@ def load_rules(
     return list(rules.values())
 
 
+def config_rules(config: Any, rule_paths: Sequence[str | Path] | None = None) -> list[Rule]:
+    """The rules an audit with `config` runs: the core pack (unless `core_rules: false`), the config's
+    packs (or `rule_paths`), and an `allowed` rule for every extra field the config declares with
+    `allowed:` values (unless a pack defines that id), so that a declared list is checked."""
+    paths = config.rule_paths if rule_paths is None else rule_paths
+    rules = load_rules(paths, include_core=config.core_rules, extra_fields=config.extra_field_names)
+    ids = {r.id for r in rules}
+    problems = _Problems(str(config.path or "config") + " extra_fields")
+    for entity_name, extras in config.extra_fields.items():
+        for name, extra in extras.items():
+            rule_id = f"{entity_name}.{name}.allowed"
+            if extra.allowed and rule_id not in ids:
+                raw = {
+                    "id": rule_id,
+                    "kind": "allowed",
+                    "entity": entity_name,
+                    "fields": [name],
+                    "severity": "warning",
+                    "values": list(extra.allowed),
+                }
+                rule = _validate_rule(raw, problems, config.extra_field_names, problems.file)
+                if rule is not None:
+                    rules.append(rule)
+    problems.raise_if_any()
+    return rules
+
+
 def _as_raw(rule: Rule) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "id": rule.id,

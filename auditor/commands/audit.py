@@ -57,11 +57,13 @@ def audit(
     """Run the full audit and write every report; exit 0 when the gate passes, 1 when it fails, 2 on bad input."""
     from auditor.engines import run_audit, validate
     from auditor.history import track
+    from auditor.io import output_folder
     from auditor.reports import audit_summary, text
     from auditor.reports.mask import masking_enabled
     from auditor.reports.outputs import write_audit_outputs
 
     validate(engine, spark_master)  # before reading the config: a usage error is reported first
+    output_folder(out)
     audit_config = gate_config(path, config, fail_under, fail_on)
     mask = masking_enabled(mask_pii)
     with progress_reporter() as report:

@@ -24,7 +24,7 @@ import pandas as pd
 
 from auditor.checks.engine import record_ids
 from auditor.checks.kinds._countries import resolve_country, row_regions
-from auditor.checks.packs import load_rules
+from auditor.checks.packs import config_rules
 from auditor.config import AuditConfig
 from auditor.dedupe import normalize
 from auditor.errors import ConfigError, InputError
@@ -183,7 +183,7 @@ def _standard_changes(
     result: AuditResult, config: AuditConfig, cells: pd.DataFrame, earlier: pd.DataFrame
 ) -> pd.DataFrame:
     """Passing values of phone, country and e-mail rules re-spelled in their standard form."""
-    rules = load_rules(config.rule_paths, include_core=config.core_rules, extra_fields=config.extra_field_names)
+    rules = config_rules(config)
     findings = result.findings
     parts = []
     for rule in rules:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditor.checks.packs import load_rules
+from auditor.checks.packs import config_rules
 from auditor.config import AuditConfig
 from auditor.engines.spark.checks import run_checks_spark
 from auditor.engines.spark.dedupe import find_duplicates_spark
@@ -50,7 +50,7 @@ def check(
     started = pd.Timestamp.now(tz="UTC")
     clock = time.perf_counter()
     rule_paths = [*config.rule_paths, *map(Path, extra_rules)]
-    rules = load_rules(rule_paths, include_core=config.core_rules, extra_fields=config.extra_field_names)
+    rules = config_rules(config, rule_paths)
     notes: list[str] = []
     tables = load_tables(spark, path, config.source_options(), notes)
     if loaded is not None:
