@@ -127,11 +127,11 @@ def _money(name: str, description: str = "", required: bool = False) -> Field:
     return Field(name, Role.MONEY, description, currency_field="currency", required=required)
 
 
-def _common_tail() -> tuple[Field, ...]:
+def _common_tail(created_required: bool = True) -> tuple[Field, ...]:
     return (
         Field("owner", Role.OWNER, "user who owns the record"),
         Field("source", Role.SOURCE, "where the record came from (import, web form, integration...)"),
-        Field("created_at", Role.DATETIME, "when the record was created", required=True),
+        Field("created_at", Role.DATETIME, "when the record was created", required=created_required),
         Field("updated_at", Role.DATETIME, "when the record was last modified"),
     )
 
@@ -367,6 +367,48 @@ ENTITIES: dict[str, Entity] = {
                 Field("source", Role.SOURCE),
             ),
             ("cost", "expenses", "spend", "koszty", "wydatki"),
+        ),
+        Entity(
+            "orders",
+            "Order lines (invoices, sales transactions)",
+            (
+                # usually absent (an invoice export names a line by its invoice and position): not
+                # required, and a line without one is named by its row (row:N)
+                Field("line_id", Role.PRIMARY_KEY, "unique id of the order line"),
+                Field("order_id", Role.TEXT, "id of the order or invoice the line belongs to (shared by its lines)"),
+                _fk("account_id", "accounts"),
+                _fk("contact_id", "contacts"),
+                Field("product_code", Role.TEXT, "product code, SKU or stock code"),
+                Field("description", Role.TEXT, "product name or line description"),
+                Field("quantity", Role.NUMBER, "units ordered; negative on a return or cancellation line"),
+                _money("unit_price", "price of one unit"),
+                _money("amount", "line total"),
+                Field("currency", Role.CURRENCY, "ISO 4217 code of the money fields"),
+                Field("ordered_at", Role.DATETIME, "when the order or invoice was placed", required=True),
+                Field("country", Role.COUNTRY, "country of the customer or delivery"),
+                *_common_tail(created_required=False),  # ordered_at is the line's date
+            ),
+            (
+                "order",
+                "order_lines",
+                "order_line",
+                "order_items",
+                "order_item",
+                "orderitem",
+                "orderitems",
+                "invoices",
+                "invoice",
+                "invoice_lines",
+                "invoice_line",
+                "transactions",
+                "transaction",
+                "sales",
+                "line_items",
+                "line_item",
+                "zamowienia",
+                "zamówienia",
+                "faktury",
+            ),
         ),
     )
 }

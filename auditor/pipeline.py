@@ -11,7 +11,7 @@ import pandas as pd
 
 from auditor.checks.base import Severity
 from auditor.checks.engine import CheckResult, RuleOutcome, record_ids, run_checks
-from auditor.checks.packs import CORE_PACK_LABEL, config_rules
+from auditor.checks.packs import CORE_PACK_LABEL, REALWORLD_PACK_LABEL, config_rules
 from auditor.config import AuditConfig, find_config, load_config
 from auditor.dedupe import DedupeResult, find_duplicates
 from auditor.gate import judge
@@ -108,7 +108,7 @@ def finish_check(
         entity_weights=config.entity_weights,
     )
     gate = judge(config.gate, scores.overall, findings, checked.structural, outcomes)
-    packs = ([CORE_PACK_LABEL] if config.core_rules else []) + [str(p) for p in rule_paths]
+    packs = ([CORE_PACK_LABEL, REALWORLD_PACK_LABEL] if config.core_rules else []) + [str(p) for p in rule_paths]
     tables = [{**t, "absent_fields": checked.absent.get(t["entity"], [])} for t in tables]
     return AuditResult(
         input=str(path),

@@ -19,3 +19,15 @@ def fold(text: str) -> str:
     if text.isascii():
         return text
     return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+
+MISSING_CODES = (
+    "unknown", "unk", "n/a", "n.a.", "n/k", "nan", "null", "nil", "<null>", "(null)", "-", "--", "---", "?", "??",
+    "???", "#n/a", "#na", "#value!", "#ref!", "#div/0!", "#name?", "#null!", "undefined", "unspecified",
+    "not specified", "not available", "not applicable", "not known", "not set", "missing", "blank", "(blank)",
+    "empty", "(empty)", "tbd", "tba", "to be defined", "brak", "brak danych", "nieznany", "nieznana", "nie dotyczy",
+    "unbekannt", "inconnu", "desconocido",
+)  # fmt: skip
+"""What exports write for "no value" besides an empty cell (the `sentinel` rule kind's codes; `required`
+and the loader's plausibility check read them too). "NA" (Namibia,
+North America) and "none" (often a real category) are not among them."""

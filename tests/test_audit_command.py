@@ -29,16 +29,10 @@ def audit(out: Path, *args: str) -> int:
 
 
 @pytest.fixture(scope="module")
-def acme_audit(tmp_path_factory: pytest.TempPathFactory) -> tuple[int, Path]:
-    """One audit of the fixture from the repository root (relative paths, as a user types them)."""
-    out = tmp_path_factory.mktemp("audit")
-    previous = Path.cwd()
-    os.chdir(ROOT)
-    try:
-        code = audit(out, "--no-history", "--no-mask-pii", "--format", "json")
-    finally:
-        os.chdir(previous)
-    return code, out
+def acme_audit(acme_run) -> tuple[int, Path]:
+    """The suite's one `audit fixtures/acme --out OUT --no-history --no-mask-pii --format json`, run
+    from the repository root (relative paths, as a user types them; tests/conftest.py): exit code, OUT."""
+    return acme_run.code, acme_run.out
 
 
 def test_the_full_audit_writes_every_report_and_fails_the_gate_on_the_fixtures_defects(acme_audit) -> None:

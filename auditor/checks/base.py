@@ -107,3 +107,9 @@ class RuleKind:
     message_vars: Callable[[Mapping[str, Any], str, CheckContext], Mapping[str, Any]] | None = None
     """(params, field, context) -> extra `{names}` for the message (e.g. a readable range)."""
     examples: tuple[Example, ...] = ()
+    explain: Callable[[pd.Series, Mapping[str, Any], CheckContext], str | None] | None = None
+    """(values of one field, params, context) -> what the rule chose not to judge and why, said once in
+    its outcome (`reason`) rather than as a finding per record."""
+    whole_column: bool = False
+    """True when a value's verdict depends on the rest of its column (its shares, its distinct values):
+    such a kind must see the whole table, never one partition of it."""

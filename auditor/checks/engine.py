@@ -256,7 +256,8 @@ def _absent(tables: Mapping[str, TableLike], rules: Sequence[Rule]) -> dict[str,
     """Per table, the fields its rules read that it does not have."""
     wanted: dict[str, set[str]] = {}
     for rule in rules:
-        wanted.setdefault(rule.entity, set()).update(rule.fields)
+        if not rule.is_wildcard:
+            wanted.setdefault(rule.entity, set()).update(rule.fields)
     return {
         name: sorted(f for f in wanted.get(name, ()) if f not in table.frame.columns)
         for name, table in tables.items()
@@ -287,6 +288,14 @@ def _not_evaluated(rule: Rule, reason: str) -> RuleOutcome:
     return _outcome(rule, "not_evaluated", reason=reason)
 
 
+def rule_columns(rule: Rule, frame: pd.DataFrame) -> list[str]:
+    """The columns a rule checks in `frame`: its fields the table has, or for `fields: ["*"]` every
+    column, mapped or not (a sentinel in a column nobody mapped is still a defect of the record)."""
+    if rule.is_wildcard:
+        return [str(c) for c in frame.columns]
+    return [f for f in rule.fields if f in frame.columns]
+
+
 def _check_entity(
     entity: Entity,
     table: TableLike,
@@ -304,7 +313,7 @@ def _check_entity(
     applies_by_rule: dict[str, pd.Series] = {}
     skipped: dict[str, str] = {}
     for rule in rules:
-        present = [f for f in rule.fields if f in frame.columns]
+        present = rule_columns(rule, frame)
         if not present:
             skipped[rule.id] = (
                 f"column{'s' if len(rule.fields) > 1 else ''} {', '.join(rule.fields)} not in {table.source}"
@@ -321,39 +330,53 @@ def _check_entity(
             columns.setdefault(field, []).append(_make_check(rule, kind, field, ctx, applies, recorder))
 
     _validate(frame, columns)
-    parts: list[pd.DataFrame] = []
-    outcomes: list[RuleOutcome] = []
     ids = record_ids(entity, frame, table.row_numbers)
-    for rule in rules:
+    found_by_rule: dict[str, tuple[list[pd.DataFrame], RuleOutcome]] = {}
+    # Which cells a rule already reported: a wildcard rule adds only what the rules about that field (and
+    # earlier wildcard rules) did not, so that "n/a" in a name is one finding, not a placeholder and a sentinel.
+    reported: dict[str, np.ndarray] = {}
+    for rule in sorted(rules, key=lambda r: r.is_wildcard):
         if rule.id in skipped:
-            outcomes.append(_not_evaluated(rule, skipped[rule.id]))
+            found_by_rule[rule.id] = ([], _not_evaluated(rule, skipped[rule.id]))
             continue
         kind = get_kind(rule.kind)
         rule_parts = []
         errors = []
-        for field in rule.fields:
-            if field not in frame.columns:
-                continue
+        notes = []
+        for field in rule_columns(rule, frame):
+            if kind.explain is not None and f"{rule.id}{_SEP}{field}" not in recorder.errors:
+                note = kind.explain(frame[field], rule.params, ctx)
+                if note:
+                    notes.append(note)
             name = f"{rule.id}{_SEP}{field}"
             if name in recorder.errors:
                 errors.append(recorder.errors[name])
                 continue
-            ok = recorder.masks[name]
-            index = ok.index[~ok.to_numpy()]
+            failing = ~recorder.masks[name].to_numpy()
+            if field in reported:
+                new = failing & ~reported[field] if rule.is_wildcard else failing
+                reported[field] = reported[field] | failing
+                failing = new
+            else:
+                reported[field] = failing
+            index = frame.index[failing]
             if len(index):
                 rule_parts.append(_findings_for(rule, kind, field, index, ctx, table, ids))
         evaluated = int(applies_by_rule[rule.id].sum())
         if errors:
-            outcomes.append(_outcome(rule, "error", evaluated, reason="check failed to run: " + "; ".join(errors)))
+            outcome = _outcome(rule, "error", evaluated, reason="check failed to run: " + "; ".join(errors))
+            found_by_rule[rule.id] = ([], outcome)
             continue
         found = pd.concat(rule_parts, ignore_index=True) if rule_parts else None
         n_findings = 0 if found is None else len(found)
         failed = 0 if found is None else found["record_id"].nunique()
-        if found is not None:
-            parts.append(found)
         status = "failed" if n_findings else "passed"
-        outcomes.append(_outcome(rule, status, evaluated, int(failed), n_findings))
-    return parts, outcomes
+        found_by_rule[rule.id] = (
+            [found] if found is not None else [],
+            _outcome(rule, status, evaluated, int(failed), n_findings, reason="; ".join(notes) or None),
+        )
+    parts = [part for rule in rules for part in found_by_rule[rule.id][0]]
+    return parts, [found_by_rule[rule.id][1] for rule in rules]
 
 
 def _missing_inputs(rule: Rule, typed: Mapping[str, pd.DataFrame]) -> str | None:

@@ -9,6 +9,7 @@ pack is collected and reported together, each with its file, line and rule id.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
@@ -17,13 +18,17 @@ import yaml
 
 from auditor.checks.base import Dimension, Severity
 from auditor.checks.kinds import get_kind, registry
-from auditor.checks.rule import Rule
+from auditor.checks.rule import WILDCARD, Rule
 from auditor.errors import ConfigError
 from auditor.model import ENTITIES
 
 # `auditor/_rules` links to the top-level `rules/` so that the pack ships inside the wheel too.
 CORE_PACK = Path(__file__).resolve().parents[1] / "_rules" / "core.yaml"
 CORE_PACK_LABEL = "rules/core.yaml"
+REALWORLD_PACK = CORE_PACK.with_name("realworld.yaml")
+"""The generic part of the core pack: rules for every entity and every column (sentinels, odd formats,
+copies...), written once with `entity: "*"` and `fields: ["*"]`. Loaded with the core pack."""
+REALWORLD_PACK_LABEL = "rules/realworld.yaml"
 RULE_KEYS = {"id", "kind", "entity", "fields", "severity", "dimension", "message", "when"}
 PACK_KEYS = {"pack", "version", "description", "rules", "override", "disable"}
 LINE = "__line__"
@@ -130,6 +135,8 @@ def _validate_rule(
         problems.add(line, rule_id, "`fields` must be a non-empty list of field names")
         return None
     for name in fields:
+        if name == WILDCARD and len(fields) == 1:
+            continue
         if name not in known_fields:
             problems.add(line, rule_id, f"{entity_name} has no field {name!r}{_hint(name, known_fields)}")
 
@@ -231,7 +238,7 @@ def load_rules(
     """The rules of the core pack (unless `include_core` is false) with `paths` applied in order."""
     extra_fields = extra_fields or {}
     rules: dict[str, Rule] = {}
-    pack_paths = ([CORE_PACK] if include_core else []) + [Path(p) for p in paths]
+    pack_paths = ([CORE_PACK, REALWORLD_PACK] if include_core else []) + [Path(p) for p in paths]
     if not pack_paths:
         raise ConfigError("no rule pack given")
     registry()  # import every kind once, so a broken kind fails here and not mid-audit
@@ -246,13 +253,14 @@ def load_rules(
         if not isinstance(new_rules, list):
             problems.add(data.get(LINE), None, "`rules` must be a list")
             new_rules = []
-        for raw in new_rules:
+        for raw, template in _expanded(new_rules):
             if not isinstance(raw, dict):
                 problems.add(None, None, f"each rule must be a mapping, not {raw!r}")
                 continue
             rule = _validate_rule(raw, problems, extra_fields, label)
             if rule is None:
                 continue
+            rule = replace(rule, template=template)
             if rule.id in rules:
                 problems.add(
                     raw.get(LINE),
@@ -264,28 +272,31 @@ def load_rules(
             rules[rule.id] = rule
         for raw in data.get("override") or []:
             rule_id = raw.get("id") if isinstance(raw, dict) else None
-            if rule_id not in rules:
+            targets = _targets(str(rule_id), rules)
+            if not targets:
                 problems.add(
                     raw.get(LINE) if isinstance(raw, dict) else None,
                     rule_id,
                     f"override of an unknown rule{_hint(str(rule_id), rules)}",
                 )
                 continue
-            merged = {**_as_raw(rules[rule_id]), **raw}
-            rule = _validate_rule(merged, problems, extra_fields, label)
-            if rule is not None:
-                rules[rule_id] = rule
+            for target in targets:
+                merged = {**_as_raw(rules[target]), **raw, "id": target}
+                rule = _validate_rule(merged, problems, extra_fields, label)
+                if rule is not None:
+                    rules[target] = replace(rule, template=rules[target].template)
         disable = data.get("disable") or []
         if not isinstance(disable, list):
             problems.add(data.get(LINE), None, "`disable` must be a list of rule ids")
             disable = []
         for rule_id in disable:
-            if rule_id not in rules:
+            targets = _targets(str(rule_id), rules)
+            if not targets:
                 problems.add(
                     data.get(LINE), str(rule_id), f"cannot disable an unknown rule{_hint(str(rule_id), rules)}"
                 )
-            else:
-                del rules[rule_id]
+            for target in targets:
+                del rules[target]
         problems.raise_if_any()
     return list(rules.values())
 
@@ -317,6 +328,24 @@ def config_rules(config: Any, rule_paths: Sequence[str | Path] | None = None) ->
     return rules
 
 
+def _expanded(raws: Sequence[Any]) -> Iterable[tuple[Any, str | None]]:
+    """(rule as written, None), or for an `entity: "*"` rule one (copy, short id) per entity as `<entity>.<id>`."""
+    for raw in raws:
+        if isinstance(raw, dict) and raw.get("entity") == WILDCARD and isinstance(raw.get("id"), str):
+            for name in ENTITIES:
+                yield {**raw, "entity": name, "id": f"{name}.{raw['id']}"}, raw["id"]
+        else:
+            yield raw, None
+
+
+def _targets(rule_id: str, rules: Mapping[str, Rule]) -> list[str]:
+    """The rules an `override:` or `disable:` id means: that rule, or every entity's copy of a rule written
+    for `entity: "*"` (`sentinel` -> `contacts.sentinel`, `accounts.sentinel`...)."""
+    if rule_id in rules:
+        return [rule_id]
+    return [r.id for r in rules.values() if r.template == rule_id]
+
+
 def _as_raw(rule: Rule) -> dict[str, Any]:
     raw: dict[str, Any] = {
         "id": rule.id,
@@ -337,6 +366,8 @@ def _as_raw(rule: Rule) -> dict[str, Any]:
 def _label(path: Path) -> str:
     if path == CORE_PACK:
         return CORE_PACK_LABEL
+    if path == REALWORLD_PACK:
+        return REALWORLD_PACK_LABEL
     try:
         return str(path.resolve().relative_to(Path.cwd()))
     except ValueError:

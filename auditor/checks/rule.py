@@ -8,6 +8,9 @@ from typing import Any
 
 from auditor.checks.base import Dimension, Severity
 
+WILDCARD = "*"
+"""`entity: "*"` repeats a rule for every entity; `fields: ["*"]` checks every column of the table."""
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -22,3 +25,10 @@ class Rule:
     when: Mapping[str, Any] | None = None
     origin: str = ""
     """Where the rule was defined (`rules/core.yaml:42`), for error messages and reports."""
+    template: str | None = None
+    """For a rule written once with `entity: "*"`: its short id (`sentinel` for `contacts.sentinel`)."""
+
+    @property
+    def is_wildcard(self) -> bool:
+        """True for `fields: ["*"]`: the rule checks every column of its table, mapped or not."""
+        return self.fields == (WILDCARD,)

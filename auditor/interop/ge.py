@@ -81,6 +81,17 @@ NO_EQUIVALENT = {
     "postal_code": "format depends on each row's country, written as a code or a name",
     "placeholder": "junk detection normalizes values (case, accents, repeated characters) before matching",
     "casing": "needs Unicode upper/lower-case classes, which GX's Python regexes lack",
+    "consistent": "compares the records that share a key; a GX expectation judges a row or one column",
+}
+# The generic kinds of rules/realworld.yaml judge a value against the rest of its column (shares, distinct
+# values, other date columns), on every column, mapped or not: no GX expectation says that.
+NO_EQUIVALENT |= dict.fromkeys(
+    ("sentinel", "odd_format", "misspelt", "usually_filled", "rarely_filled", "identifier", "constant"),
+    "a generic rule on every column (rules/realworld.yaml), judged against the rest of the column",
+)
+NO_EQUIVALENT |= {
+    "timeline": "compares every pair of a record's date columns by what their names say",
+    "exact_copy": "compares whole records; GX's compound-columns uniqueness needs the columns named in advance",
 }
 
 

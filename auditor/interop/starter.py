@@ -22,7 +22,7 @@ from auditor.errors import ConfigError
 from auditor.sources import LoadedExport, Table, load_export
 from auditor.sources.sql_reader import display_url, is_database_url
 
-_DATE_FIELDS = ("updated_at", "created_at", "occurred_at", "opened_at", "close_date", "responded_at")
+_DATE_FIELDS = ("updated_at", "created_at", "occurred_at", "opened_at", "close_date", "responded_at", "ordered_at")
 
 
 def _q(text: object) -> str:

@@ -14,8 +14,11 @@ from auditor.model import ENTITIES, Role
 RID = "_rid"
 """Column the evaluation adds to every frame: the record id the findings use (pk or row:N)."""
 
-OWNED = tuple(n for n, e in ENTITIES.items() if e.has_field("owner") and n != "costs")
-SOURCED = tuple(n for n, e in ENTITIES.items() if e.fields_with_role(Role.SOURCE) and n != "costs")
+# Cost and order lines are ledger rows rather than records a user owns or imports; leaving them out
+# also keeps these metrics evaluated on exports without them (an absent input entity stops a metric).
+_LEDGERS = ("costs", "orders")
+OWNED = tuple(n for n, e in ENTITIES.items() if e.has_field("owner") and n not in _LEDGERS)
+SOURCED = tuple(n for n, e in ENTITIES.items() if e.fields_with_role(Role.SOURCE) and n not in _LEDGERS)
 
 
 def record_ids(frame: pd.DataFrame, entity: str) -> pd.Series:

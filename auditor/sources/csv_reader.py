@@ -15,7 +15,7 @@ import pyarrow.csv as pacsv
 from auditor.errors import InputError
 from auditor.sources.delimiter import sniff_delimiter
 from auditor.sources.encoding import decode, detect_encoding
-from auditor.sources.files import read_bytes
+from auditor.sources.files import data_stem, data_suffix, read_bytes
 from auditor.sources.raw import RawRead, dedupe_headers, empty_to_na
 
 _SAMPLE = 1 << 16
@@ -32,7 +32,7 @@ def read_csv(path: Path, source: str, encoding: str | None = None, delimiter: st
     if not sample.strip():
         raise InputError("file has no header row (only blank lines)", file=source)
     if delimiter is None:
-        delimiter = "\t" if path.suffix.lower() == ".tsv" else sniff_delimiter(sample)
+        delimiter = "\t" if data_suffix(path) == ".tsv" else sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample.lstrip("\r\n")), delimiter=delimiter))
     names, notes = dedupe_headers(header, source)
 
@@ -57,7 +57,7 @@ def read_csv(path: Path, source: str, encoding: str | None = None, delimiter: st
         frame = table.to_pandas()
         rows = _row_numbers(payload, frame, table)
     return RawRead(
-        name=path.stem,
+        name=data_stem(path),
         source=source,
         frame=frame,
         row_numbers=rows,

@@ -11,7 +11,7 @@ import pandas as pd
 
 from auditor.errors import InputError
 from auditor.sources.encoding import decode, detect_encoding
-from auditor.sources.files import read_bytes
+from auditor.sources.files import data_stem, read_bytes
 from auditor.sources.raw import RawRead, dedupe_headers
 from auditor.sources.stringify import to_strings
 
@@ -25,7 +25,7 @@ def read_json(
     except json.JSONDecodeError as err:
         raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", file=source, line=err.lineno) from None
     if isinstance(document, list):
-        return [_records(document, path.stem, source, "json", np.arange(1, len(document) + 1))]
+        return [_records(document, data_stem(path), source, "json", np.arange(1, len(document) + 1))]
     if isinstance(document, dict):
         lists = {k: v for k, v in document.items() if isinstance(v, list)}
         named = {k: v for k, v in lists.items() if names_entity(k)}
@@ -33,7 +33,7 @@ def read_json(
             return [_records(v, k, f"{source}#{k}", "json", np.arange(1, len(v) + 1)) for k, v in named.items()]
         if len(lists) == 1:
             (records,) = lists.values()
-            return [_records(records, path.stem, source, "json", np.arange(1, len(records) + 1))]
+            return [_records(records, data_stem(path), source, "json", np.arange(1, len(records) + 1))]
     raise InputError("expected a JSON array of records or an object of entity name -> array of records", file=source)
 
 
@@ -46,7 +46,7 @@ def read_jsonl(path: Path, source: str, encoding: str | None = None) -> RawRead:
             records.append(json.loads(lines[n - 1]))
         except json.JSONDecodeError as err:
             raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", file=source, line=n) from None
-    return _records(records, path.stem, source, "jsonl", np.asarray(numbers, dtype=np.int64))
+    return _records(records, data_stem(path), source, "jsonl", np.asarray(numbers, dtype=np.int64))
 
 
 def _text(path: Path, source: str, encoding: str | None) -> str:

@@ -19,8 +19,9 @@ from auditor.sources.convert import convert
 from auditor.sources.csv_reader import read_csv
 from auditor.sources.detect import Detection, detect_by_headers, detect_by_name
 from auditor.sources.excel_reader import read_xlsx
+from auditor.sources.files import data_suffix
 from auditor.sources.json_reader import read_json, read_jsonl
-from auditor.sources.mapping import map_columns
+from auditor.sources.mapping import map_columns, reject_implausible
 from auditor.sources.parquet_reader import read_parquet
 from auditor.sources.raw import RawRead
 from auditor.sources.table import ColumnMapping, Detected, LoadedExport, SourceOptions, Table
@@ -126,7 +127,7 @@ def data_files(root: Path, options: SourceOptions, notes: list[str]) -> list[Pat
                 files.append(file)
             elif file.suffix.lower() not in _NOT_DATA:
                 notes.append(f"{shown}: ignored, not listed in sources.files")
-        elif file.suffix.lower() in FORMATS:
+        elif data_suffix(file) in FORMATS:
             files.append(file)
         elif file.suffix.lower() not in _NOT_DATA:
             notes.append(f"{shown}: skipped, not a data file type ({file.suffix or 'no suffix'})")
@@ -165,7 +166,7 @@ def _read_files(
 
 
 def _read_file(file: Path, source: str, options: SourceOptions) -> list[RawRead]:
-    fmt = FORMATS.get(file.suffix.lower(), "csv")
+    fmt = FORMATS.get(data_suffix(file), "csv")
     if fmt == "xlsx":
         return read_xlsx(file, source, _names_entity)
     if fmt == "parquet":
@@ -235,6 +236,7 @@ def _table(read: RawRead, detection: Detection, options: SourceOptions, notes: l
     entity_name = detection.entity
     extras = options.extra_fields.get(entity_name, {})
     mapped = map_columns(entity_name, list(read.frame.columns), read.source, options.mapping.get(entity_name), extras)
+    reject_implausible(mapped, read.frame, entity_name, read.source)
     notes.extend(mapped.notes)
     if mapped.preset:
         notes.append(f"{read.source}: headers look like a {mapped.preset} export")

@@ -14,9 +14,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from auditor.model import ENTITIES, ExtraField
+from auditor.model import ENTITIES, ExtraField, Role
 from auditor.sources.aliases import FULL_NAME, PRESETS, alias_table, header_key
+from auditor.sources.convert import parse_datetime, parse_number
 from auditor.sources.table import ColumnMapping
+from auditor.text import MISSING_CODES
 
 _FUZZY_CUTOFF = 0.92
 _FUZZY_MIN_LENGTH = 6
@@ -218,3 +220,50 @@ def _unique(name: str, taken: set[str]) -> str:
         n += 1
         candidate = f"{name}.{n}"
     return candidate
+
+
+_PLAUSIBLE_SAMPLE = 1000
+_PLAUSIBLE_SHARE = 0.5
+
+
+def _plausible(role: Role, text: pd.Series) -> pd.Series:
+    """Which values could be a value of `role` at all (a format's minimum, not its validity)."""
+    if role is Role.EMAIL:
+        return text.str.contains("@", regex=False)
+    if role is Role.PHONE:
+        return text.str.count(r"\d") >= 5
+    if role is Role.POSTAL_CODE:
+        return text.str.contains(r"\d", regex=True)
+    if role in (Role.DATE, Role.DATETIME):
+        return parse_datetime(text, excel_serials=True).notna()
+    if role in (Role.MONEY, Role.NUMBER, Role.COUNT, Role.SCORE):
+        return parse_number(text).notna()
+    return pd.Series(True, index=text.index)
+
+
+def reject_implausible(mapped: MappedColumns, frame: pd.DataFrame, entity_name: str, source: str) -> None:
+    """Undo a mapping found by a column's name when its values cannot be that field: "zip_code" holding
+    Urban / Suburban / Rural is no postal code, and reading it as one would fail every record. The
+    column is kept under its own name with a note; a mapping the config states is never undone."""
+    entity = ENTITIES[entity_name]
+    taken = {c.field for c in mapped.columns if c.field}
+    for position, column in enumerate(mapped.columns):
+        if not column.is_field or column.how in ("explicit", "extra") or not entity.has_field(column.field or ""):
+            continue
+        role = entity.field(column.field or "").role
+        text = frame[column.source_column].dropna().astype(str).str.strip()
+        # codes for "no value" say nothing about what the column holds
+        text = text[(text != "") & ~text.str.lower().isin(MISSING_CODES)].head(_PLAUSIBLE_SAMPLE)
+        if text.empty:
+            continue
+        share = float(_plausible(role, text).mean())
+        if share >= _PLAUSIBLE_SHARE:
+            continue
+        kept = _unique(column.source_column, taken)
+        taken.add(kept)
+        mapped.columns[position] = ColumnMapping(column.source_column, kept, "kept", 0.0)
+        examples = ", ".join(repr(v) for v in text.drop_duplicates().head(3))
+        mapped.notes.append(
+            f"{source}: column {column.source_column!r} is named like {column.field!r}, but {share:.0%} of its values"
+            f" look like one ({examples}): kept as an extra column (map it in the config if it is one)"
+        )

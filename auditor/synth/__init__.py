@@ -22,7 +22,7 @@ from auditor.synth.clean import generate_clean
 from auditor.synth.defects import Injector, inject
 from auditor.synth.duplicates import make_duplicates
 from auditor.synth.output import atomic_dir, to_text, write_csv
-from auditor.synth.reference import evaluate, record_ids
+from auditor.synth.reference import GENERATED, evaluate, record_ids
 from auditor.synth.text import TEXT
 from auditor.synth.truth import as_json_ready, compute
 
@@ -77,11 +77,11 @@ def generate(
     step("metrics", 2)
     metrics = as_json_ready(compute(clean.frames, stamp))
     step("defects", 3)
-    text = {name: to_text(name, clean.frames[name]) for name in ENTITIES}
+    text = {name: to_text(name, clean.frames[name]) for name in GENERATED}
     inj = Injector(text, clean.frames, clean.reserved, np.random.default_rng([seed, 1]), stamp, defect_rate)
     inject(inj)
     frames = _apply(inj)
-    rids = {e: record_ids(frames[e], ENTITIES[e].primary_key).to_numpy() for e in ENTITIES}
+    rids = {e: record_ids(frames[e], ENTITIES[e].primary_key).to_numpy() for e in GENERATED}
     injected = [(e, rids[e][p], f, r, i) for e, p, f, r, i in inj.truth.rows]
     labels = {(e, rids[e][p]): i for (e, p), i in inj.labels.items()}
     frames["activities"] = frames["activities"].drop(index=sorted(inj.drop["activities"])).reset_index(drop=True)
@@ -100,7 +100,7 @@ def generate(
     truth = pd.DataFrame(
         injected + dups.defects + computed_rows, columns=["entity", "record_id", "field", "rule_id", "injection"]
     )
-    order = {e: i for i, e in enumerate(ENTITIES)}
+    order = {e: i for i, e in enumerate(GENERATED)}
     truth = truth.sort_values(
         ["entity", "record_id", "field", "rule_id"],
         key=lambda s: s.map(order) if s.name == "entity" else s,
@@ -109,14 +109,14 @@ def generate(
     clusters = pd.DataFrame(dups.clusters, columns=["entity", "record_id", "cluster_id", "corruption"])
 
     summary = SynthSummary(out=out, rows=rows, seed=seed, as_of=as_of)
-    summary.counts = {e: len(frames[e]) for e in ENTITIES}
+    summary.counts = {e: len(frames[e]) for e in GENERATED}
     summary.defects = dict(sorted(Counter(truth["rule_id"]).items()))
     summary.duplicates = dict(sorted(Counter(c for cs in clusters["corruption"] if cs for c in cs.split(";")).items()))
     summary.clusters = clusters["cluster_id"].nunique()
     summary.non_duplicates = clean.non_duplicates
     step("write", 6)
     with atomic_dir(out) as tmp:
-        for e in ENTITIES:
+        for e in GENERATED:
             write_csv(frames[e], tmp / f"{e}.csv")
         (tmp / "truth").mkdir()
         write_csv(truth, tmp / "truth" / "defects.csv")
@@ -126,7 +126,7 @@ def generate(
         )
         (tmp / "crm-audit.yaml").write_text(f"as_of: {as_of.isoformat()}\ndefault_region: PL\n", encoding="utf-8")
         (tmp / "README.md").write_text(_readme(summary, defect_rate, duplicate_rate), encoding="utf-8")
-    summary.paths = {e: out / f"{e}.csv" for e in ENTITIES} | {
+    summary.paths = {e: out / f"{e}.csv" for e in GENERATED} | {
         "defects": out / "truth" / "defects.csv",
         "duplicates": out / "truth" / "duplicates.csv",
         "metrics": out / "truth" / "metrics.json",

@@ -15,7 +15,11 @@ def acme():
 
 
 @pytest.fixture(scope="session")
-def acme_result(acme):
-    from auditor.dedupe import DedupeSettings, find_duplicates
+def acme_result(acme_audit):
+    """find_duplicates(acme.tables, DedupeSettings()): the duplicate stage of the suite's shared audit of
+    fixtures/acme (tests/conftest.py), whose config leaves the dedupe settings at their defaults."""
+    from auditor.dedupe import DedupeSettings
+    from auditor.pipeline import resolve_config
 
-    return find_duplicates(acme.tables, DedupeSettings())
+    assert resolve_config(ROOT / "fixtures" / "acme", None).dedupe == DedupeSettings()
+    return acme_audit.duplicates

@@ -23,7 +23,7 @@ def both(pandas_run, spark_run):
 
 def test_findings_are_identical(both):
     pandas_result, spark_result = both
-    assert len(spark_result.findings) == len(pandas_result.findings) == 2323  # tests/golden/acme.result.json
+    assert len(spark_result.findings) == len(pandas_result.findings) == 2350  # tests/golden/acme.result.json
     pd.testing.assert_frame_equal(spark_result.findings, pandas_result.findings)
 
 

@@ -110,9 +110,7 @@ def gx_context():
 
 
 @pytest.fixture(scope="session")
-def acme_csv_result():
-    """The audit of fixtures/acme from its CSV files (shared: an audit takes seconds)."""
-    from auditor.config import load_config
-    from auditor.pipeline import check
-
-    return check(FIXTURES / "acme", load_config(FIXTURES / "acme" / "crm-audit.yaml"))
+def acme_csv_result(acme_audit):
+    """The audit of fixtures/acme from its CSV files with its crm-audit.yaml: the suite's shared one
+    (tests/conftest.py; an audit takes seconds). Read-only."""
+    return acme_audit

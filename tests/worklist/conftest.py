@@ -1,13 +1,10 @@
-from pathlib import Path
+import copy
 
 import pytest
 
-ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
-
 
 @pytest.fixture(scope="session")
-def acme_audit():
-    """The full audit of fixtures/acme (checks, duplicates, metrics and the worklist)."""
-    from auditor.pipeline import audit
-
-    return audit(ACME)
+def acme_audit(acme_audit):
+    """The full audit of fixtures/acme (checks, duplicates, metrics and the worklist): the suite's shared
+    one (tests/conftest.py), as a shallow copy, since some tests here swap its findings for a moment."""
+    return copy.copy(acme_audit)

@@ -45,13 +45,20 @@ def test_every_injected_defect_is_in_a_task(worklist: pd.DataFrame) -> None:
     truth = pd.read_csv(ACME / "truth" / "defects.csv", dtype=str, keep_default_na=False)[KEY].drop_duplicates()
     covered = truth.merge(fix_keys(worklist), on=KEY, how="inner")
     assert len(truth) == 1889
-    assert len(covered) == 1889
+    # all but one: the generator's '?' in a yes/no field is labelled a type defect, and the audit reads
+    # it as a missing value written out (contacts.sentinel), a task on the same record and field
+    missed = truth.merge(covered, how="left", indicator=True).query("_merge == 'left_only'")
+    assert len(covered) == 1888
+    assert missed[["field", "rule_id"]].values.tolist() == [["email_opt_out", "contacts.type"]]
+    sentinel = fix_keys(worklist)
+    sentinel = sentinel[(sentinel["rule_id"] == "contacts.sentinel") & (sentinel["field"] == "email_opt_out")]
+    assert sentinel["record_id"].tolist() == missed["record_id"].tolist()
 
 
 def test_every_finding_is_in_a_task(acme_audit, worklist: pd.DataFrame) -> None:
     findings = acme_audit.findings
     plain = findings[~findings["rule_id"].str.contains(".duplicate", regex=False)][KEY].astype(str).drop_duplicates()
-    assert len(plain.merge(fix_keys(worklist), on=KEY)) == len(plain) == 1889
+    assert len(plain.merge(fix_keys(worklist), on=KEY)) == len(plain) == 1916
     duplicates = findings[findings["rule_id"].str.endswith(".duplicate")][["entity", "record_id"]].drop_duplicates()
     assert len(duplicates.merge(merged_records(worklist))) == len(duplicates)
 

@@ -7,6 +7,14 @@ from typing import Any
 import pandas as pd
 
 from auditor.dtypes import as_text
+from auditor.text import MISSING_CODES
+
+
+def is_missing_code(values: pd.Series) -> pd.Series:
+    """True where the cell is one of MISSING_CODES (stripped, any letter case): missing, written out."""
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        return pd.Series(False, index=values.index)
+    return as_text(values).str.strip().str.lower().isin(MISSING_CODES).fillna(False).astype(bool)
 
 
 def is_blank(values: pd.Series) -> pd.Series:

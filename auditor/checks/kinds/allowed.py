@@ -1,4 +1,12 @@
-"""allowed: the value is one of an enumerated set (by default the model's values for the field)."""
+"""allowed: the value is one of an enumerated set (by default the model's values for the field).
+
+With the model's default set, a value outside it that at least `picklist_min` records hold is a
+value of this CRM's own picklist ("Active", "Awaiting User Info", "3 - Moderate") that no value map
+translates: not a defect of each record but a mapping to declare once under `values:`. Such
+values are not findings; the rule's outcome names them (`reason`). A rarer value outside the set
+("-100", "Closed-Won" on a few records) is a typo and fails. A list given in the rule or the config
+(`values:`, an extra field's `allowed:`) is the user's own: every value outside it fails.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +28,42 @@ def allowed_values(field: str, params: Mapping[str, Any], ctx: CheckContext) -> 
     return ()
 
 
+PICKLIST_MIN = 20
+
+
+def _inside(values: pd.Series, allowed: tuple[str, ...], params: Mapping[str, Any]) -> pd.Series:
+    if params.get("case_sensitive", True):
+        return values.isna() | values.isin(allowed)
+    return values.isna() | as_text(values).str.strip().str.casefold().isin({a.casefold() for a in allowed})
+
+
+def own_picklist(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    """Values outside the model's set that are this CRM's own picklist values (value -> records)."""
+    allowed = allowed_values(str(values.name), params, ctx)
+    if not allowed or params.get("values"):
+        return pd.Series(dtype="int64")
+    outside = values[~_inside(values, allowed, params)]
+    counts = outside.value_counts()
+    return counts[counts >= int(params.get("picklist_min") or PICKLIST_MIN)]
+
+
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     allowed = allowed_values(str(values.name), params, ctx)
     if not allowed:
         return pd.Series(True, index=values.index)
-    if params.get("case_sensitive", True):
-        return values.isna() | values.isin(allowed)
-    return values.isna() | as_text(values).str.strip().str.casefold().isin({a.casefold() for a in allowed})
+    return _inside(values, allowed, params) | values.isin(list(own_picklist(values, params, ctx).index))
+
+
+def explain(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> str | None:
+    own = own_picklist(values, params, ctx)
+    if own.empty:
+        return None
+    shown = ", ".join(f"{value!r} ({n:,} records)" for value, n in own.head(6).items())
+    more = f" and {len(own) - 6} more" if len(own) > 6 else ""
+    return (
+        f"{values.name}: {shown}{more} are this export's own values, not the model's "
+        f"({', '.join(allowed_values(str(values.name), params, ctx))}); map them under `values:` to use them"
+    )
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -51,9 +88,16 @@ KIND = RuleKind(
     check=check,
     suggest=suggest,
     message="{field} {value!r} is not one of the allowed values",
+    explain=explain,
     params=(
         Param("values", list, help="allowed values; default: the model's enum for the field"),
         Param("case_sensitive", bool, default=True),
+        Param(
+            "picklist_min",
+            int,
+            PICKLIST_MIN,
+            help="with the model's set: a value outside it on this many records is the CRM's own picklist value",
+        ),
     ),
     examples=(
         Example(

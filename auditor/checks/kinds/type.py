@@ -1,7 +1,9 @@
 """type: a value in a typed field (date, number, count, boolean) can be read as that type.
 
 Sources convert each model field to its type while loading; a cell that does not convert
-stays in the raw table and is missing in the typed one. This kind reports exactly those.
+stays in the raw table and is missing in the typed one. This kind reports exactly those, except a
+code for "no value" ("?", "n/a", "unknown"): that is a missing value (`required`, `sentinel`), not a
+malformed one.
 """
 
 from __future__ import annotations
@@ -12,14 +14,15 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
-from auditor.checks.kinds._common import is_blank
+from auditor.checks.kinds._common import is_blank, is_missing_code
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     field = values.name
     if field not in ctx.raw.columns:
         return pd.Series(True, index=values.index)
-    return ~(values.isna() & ~is_blank(ctx.raw[field]))
+    raw = ctx.raw[field]
+    return ~(values.isna() & ~is_blank(raw) & ~is_missing_code(raw))
 
 
 KIND = RuleKind(
@@ -31,7 +34,7 @@ KIND = RuleKind(
     examples=(
         Example(
             params={},
-            passes=("2026-01-05", None),
+            passes=("2026-01-05", None, "?", "n/a"),
             fails=("31/02/2026", "yesterday"),
             entity="contacts",
             field="birth_date",

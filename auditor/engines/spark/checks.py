@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.checks.engine import CheckResult, RuleOutcome, run_checks
+from auditor.checks.kinds import get_kind
 from auditor.checks.rule import Rule
 from auditor.dtypes import as_text
 from auditor.engines.spark import collect
@@ -87,7 +88,21 @@ def run_checks_spark(
     progress: Callable[[str, int, int], None] | None = None,
     required: Mapping[str, Sequence[str]] | None = None,
 ) -> CheckResult:
-    """What `auditor.checks.engine.run_checks` returns for the same tables, computed on Spark."""
+    """What `auditor.checks.engine.run_checks` returns for the same tables, computed on Spark, except the
+    rules whose kind judges a value against its whole column (`RuleKind.whole_column`: sentinels, odd
+    formats, copies...): a partition does not see the column, so those run on the driver, on each table
+    collected once (see `_with_whole_column_rules`)."""
+    whole = {r.id for r in rules if get_kind(r.kind).whole_column}
+    if whole:
+        result = run_checks_spark(
+            tables,
+            [r for r in rules if r.id not in whole],
+            as_of=as_of,
+            default_region=default_region,
+            progress=progress,
+            required=required,
+        )
+        return _with_whole_column_rules(result, tables, rules, whole, as_of, default_region, required)
     templates = {name: t.spec.template() for name, t in tables.items()}
     # The rules on the empty tables: structural issues, absent fields, skip reasons and the outcome order of
     # the pandas engine.
@@ -138,6 +153,52 @@ def run_checks_spark(
         for rows in keyed.values():
             rows.unpersist()
     return _combine(base, rules, passes, parts)
+
+
+def _with_whole_column_rules(
+    result: CheckResult,
+    tables: Mapping[str, SparkTable],
+    rules: Sequence[Rule],
+    whole: set[str],
+    as_of: pd.Timestamp,
+    default_region: str,
+    required: Mapping[str, Sequence[str]] | None,
+) -> CheckResult:
+    """Adds the rules that judge a value against its whole column, run by the pandas engine on the driver
+    over each table that has them, collected once. The table's other row rules run beside them there, so
+    that a wildcard rule skips the cells they report, as in the pandas engine; only the whole-column
+    rules' findings and outcomes are kept (rules that look at other tables are not evaluated there)."""
+    from auditor.engines.spark import collect_table  # the package imports this module
+
+    found = [result.findings.assign(**{POS: _positions(result.findings, tables)})]
+    outcomes = {o.rule_id: o for o in result.outcomes}
+    for entity in dict.fromkeys(r.entity for r in rules if r.id in whole):
+        mine = [r for r in rules if r.entity == entity]
+        if entity not in tables:
+            outcomes |= {o.rule_id: o for o in run_checks({}, [r for r in mine if r.id in whole], as_of=as_of).outcomes}
+            continue
+        table = collect_table(tables[entity]) if tables[entity].count else tables[entity].spec.template()
+        driver = run_checks({entity: table}, mine, as_of=as_of, default_region=default_region, required=required)
+        outcomes |= {o.rule_id: o for o in driver.outcomes if o.rule_id in whole}
+        kept = driver.findings[driver.findings["rule_id"].isin(whole)]
+        if len(kept):  # an empty frame of object columns would change the dtypes of the concatenation
+            found.append(kept.assign(**{POS: _positions(kept, tables)}))
+    findings = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
+    templates = {name: t.spec.template() for name, t in tables.items()}
+    return CheckResult(
+        findings=_in_pandas_order(findings, rules, templates),
+        # the pandas engine's order: rules grouped by entity (in order of each entity's first rule)
+        outcomes=[outcomes[r.id] for e in dict.fromkeys(r.entity for r in rules) for r in rules if r.entity == e],
+        structural=result.structural,
+        absent=result.absent,
+    )
+
+
+def _positions(findings: pd.DataFrame, tables: Mapping[str, SparkTable]) -> np.ndarray:
+    """Each finding's place in its table's export order: its file's place among the table's files, then its row."""
+    order = {(name, f.source): n for name, t in tables.items() for n, f in enumerate(t.files)}
+    files = [order.get((e, f), 0) for e, f in zip(findings["entity"], findings["file"], strict=True)]
+    return np.asarray(files, dtype=np.int64) * (1 << 40) + findings["row"].to_numpy(dtype=np.int64)
 
 
 # -- keys: every key a table's passes and joins need, computed in one typed pass ------------------------------
@@ -449,15 +510,21 @@ def _combine(
     )
 
 
-def _in_pandas_order(findings: pd.DataFrame, rules: Sequence[Rule]) -> pd.DataFrame:
-    """The pandas engine's order: entity by its first rule, then rule, field within the rule, record."""
+def _in_pandas_order(
+    findings: pd.DataFrame, rules: Sequence[Rule], templates: Mapping[str, Table] | None = None
+) -> pd.DataFrame:
+    """The pandas engine's order: entity by its first rule, then rule, field within the rule (a wildcard
+    rule's in the table's column order), record."""
     entities: dict[str, int] = {}
     rule_rank: dict[str, int] = {}
     field_rank: dict[tuple[str, str], int] = {}
     for number, rule in enumerate(rules):
         entities.setdefault(rule.entity, len(entities))
         rule_rank.setdefault(rule.id, number)
-        for place, field in enumerate(rule.fields):
+        fields = rule.fields
+        if rule.is_wildcard and templates and rule.entity in templates:
+            fields = tuple(str(c) for c in templates[rule.entity].frame.columns)
+        for place, field in enumerate(fields):
             field_rank.setdefault((rule.id, field), place)
     if POS not in findings.columns:
         return findings.reset_index(drop=True)

@@ -15,7 +15,9 @@ config, an ambiguous day/month order is decided per partition instead of per col
 
 from __future__ import annotations
 
+import bz2
 import csv
+import gzip
 import io
 import os
 from collections.abc import Iterator
@@ -29,6 +31,7 @@ from auditor.errors import InputError
 from auditor.sources.delimiter import sniff_delimiter
 from auditor.sources.detect import Detection
 from auditor.sources.encoding import detect_encoding
+from auditor.sources.files import COMPRESSIONS, data_stem, data_suffix
 from auditor.sources.loader import FORMATS, _entity_of, _table, data_files
 from auditor.sources.raw import RawRead, dedupe_headers, empty_to_na
 from auditor.sources.table import SourceOptions, Table
@@ -38,6 +41,8 @@ ROW = "__row"
 FILE = "__file"
 _SAMPLE = 1 << 16
 _FORMATS = ("csv", "parquet")
+# Spark decompresses these itself (by the file's suffix); the header is sniffed through the same codec.
+_SPARK_COMPRESSIONS = {".gz": gzip.open, ".bz2": bz2.open}
 
 
 @dataclass(frozen=True)
@@ -147,9 +152,14 @@ def load_tables(spark, path: str | os.PathLike, options: SourceOptions, notes: l
 
 
 def _describe(file: Path, source: str, root: Path, options: SourceOptions) -> RawFile | None:
-    fmt = FORMATS.get(file.suffix.lower(), "csv")
+    fmt = FORMATS.get(data_suffix(file), "csv")
     if fmt not in _FORMATS:
         raise InputError(f"the spark engine reads CSV and Parquet files, not {fmt}", file=source)
+    if file.suffix.lower() in COMPRESSIONS and (fmt != "csv" or file.suffix.lower() not in _SPARK_COMPRESSIONS):
+        raise InputError(
+            f"the spark engine reads CSV compressed with {' or '.join(_SPARK_COMPRESSIONS)}, not {file.suffix}",
+            file=source,
+        )
     encoding = delimiter = None
     if fmt == "parquet":
         import pyarrow.parquet as pq
@@ -158,7 +168,7 @@ def _describe(file: Path, source: str, root: Path, options: SourceOptions) -> Ra
     else:
         encoding, delimiter, header = _csv_header(file, source, options)
     names, _ = dedupe_headers(header, source)
-    probe = RawRead(file.stem, source, pd.DataFrame(columns=names), np.arange(0), fmt)
+    probe = RawRead(data_stem(file), source, pd.DataFrame(columns=names), np.arange(0), fmt)
     detection = _entity_of(probe, root, options)
     if detection is None:
         return None
@@ -166,7 +176,8 @@ def _describe(file: Path, source: str, root: Path, options: SourceOptions) -> Ra
 
 
 def _csv_header(file: Path, source: str, options: SourceOptions) -> tuple[str, str, list[str]]:
-    with open(file, "rb") as handle:
+    opener = _SPARK_COMPRESSIONS.get(file.suffix.lower(), open)
+    with opener(file, "rb") as handle:
         sample = handle.read(_SAMPLE)
     if len(sample) == _SAMPLE and b"\n" in sample:
         sample = sample[: sample.rindex(b"\n") + 1]  # whole lines only, so no character is cut in two
@@ -174,7 +185,7 @@ def _csv_header(file: Path, source: str, options: SourceOptions) -> tuple[str, s
     text = sample.decode(encoding, errors="ignore").lstrip("\ufeff")
     if not text.strip():
         raise InputError("file has no header row (only blank lines)", file=source)
-    delimiter = options.delimiter or ("\t" if file.suffix.lower() == ".tsv" else sniff_delimiter(text))
+    delimiter = options.delimiter or ("\t" if data_suffix(file) == ".tsv" else sniff_delimiter(text))
     header = next(csv.reader(io.StringIO(text.lstrip("\r\n")), delimiter=delimiter))
     return encoding, delimiter, header
 

@@ -1,0 +1,69 @@
+"""`exact_copy`: a record equal in every column to an earlier record of its table.
+
+Semantics: a record fails when every column, as the file wrote it, equals an earlier record's
+(the first of each group passes: it is the one to keep). Identical rows only prove a copy when the
+record carries something that tells records or events apart: a time, its own id, or a reference
+to a customer or an order. A table with none of these (a survey of customers described only by
+their attributes) has different customers who share all attributes, and is not judged. The
+finding sits on that telling column (the record's time first), once per copy.
+Used with `fields: ["*"]`; the other columns always pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.kinds._columns import role
+from auditor.checks.kinds.identifier import looks_like_identifier
+from auditor.model import Role
+
+_TELLING = (Role.DATETIME, Role.PRIMARY_KEY, Role.FOREIGN_KEY)
+
+
+def anchor(ctx: CheckContext) -> str | None:
+    """The column that makes equal rows a copy: a time, the record's id, a reference, an id-named column."""
+    columns = [str(c) for c in ctx.frame.columns]
+    for wanted in _TELLING:
+        for name in columns:
+            if role(name, ctx) is wanted:
+                return name
+    return next((name for name in columns if role(name, ctx) is None and looks_like_identifier(name)), None)
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    if str(values.name) != anchor(ctx):
+        return pd.Series(True, index=values.index)
+    rows = ctx.raw if len(ctx.raw) == len(values) else ctx.frame
+    copies = rows.astype("object").where(rows.notna(), None).duplicated(keep="first")
+    return ~pd.Series(copies.to_numpy(), index=values.index)
+
+
+KIND = RuleKind(
+    name="exact_copy",
+    summary="A record equal in every column to an earlier one (judged only when records carry a time or an id).",
+    dimension=Dimension.UNIQUENESS,
+    check=check,
+    message="the record is an exact copy of an earlier one (every column equal, {field} {value})",
+    whole_column=True,
+    examples=(
+        Example(
+            params={},
+            passes=("2026-01-05 10:00", "2026-01-05 11:00"),
+            fails=("2026-01-05 10:00",),
+            entity="orders",
+            field="ordered_at",
+            extra_columns={"quantity": ("2", "2", "2")},
+        ),
+        Example(
+            params={},
+            passes=("Urban", "Urban", "Urban"),
+            fails=(),
+            entity="contacts",
+            field="zip_code",
+        ),
+    ),
+)

@@ -1,0 +1,164 @@
+"""`misspelt`: a category value with a misspelt word ("Surburban" for "Suburban").
+
+Semantics: only category columns are judged: text with at most `max_distinct` distinct values over at
+least `min_count` records, short values (fewer than three words as a rule). A value fails when one of
+its words of five or more letters is in no dictionary (nor is it a known word with an
+English ending: "Detoxers" is "detox" + "ers") of the spell checker (English, German, French,
+Spanish, Portuguese, Italian, Dutch) and one edit (a letter added, dropped, changed or two swapped)
+away from a dictionary word that starts with the same letter: people rarely mistype a word's first
+letter, and a word two edits away is more often another word ("webinar" is not "seminar"). Words
+the dictionaries do not know and cannot correct (brand names, Polish values) pass, and so do the
+model's own picklist words ("Upsell"). A column is judged only when at least half of its distinct
+words are known English words (a column of Polish values or codes is not English to correct), and
+never when it holds names, owners, addresses, cities, e-mails or free text. How common the
+value is does not matter: a misspelling in the picklist itself is on every record that uses it.
+The suggestion is the value with the word corrected, in the value's own letter case.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from functools import cache
+from typing import Any
+
+import pandas as pd
+from rapidfuzz.distance import DamerauLevenshtein
+
+from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.kinds._columns import is_text_column, per_table, raw_text, role
+from auditor.checks.kinds.odd_format import words
+from auditor.model import ENTITIES, Role
+
+MAX_DISTINCT = 50
+MIN_COUNT = 100
+LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "nl")
+_WORD = re.compile(r"[^\W\d_]{5,}")
+_SUFFIXES = ("s", "es", "er", "ers", "ing", "ings", "ed", "ly", "ness", "ful")
+# Names, addresses and free text are not dictionary words.
+_NOT_JUDGED = (Role.PERSON_NAME, Role.COMPANY_NAME, Role.OWNER, Role.ADDRESS, Role.CITY, Role.TEXT, Role.EMAIL)
+
+
+@cache
+def _model_words() -> frozenset[str]:
+    """The model's own picklist words ("Upsell", "Nurturing"): known, whatever a dictionary says."""
+    words = set()
+    for entity in ENTITIES.values():
+        for field in entity.fields:
+            for value in field.allowed or ():
+                words.update(w.lower() for w in _WORD.findall(value))
+    return frozenset(words)
+
+
+def _known(lower: str) -> bool:
+    english = _checker(LANGUAGES[0])
+    return (
+        lower in english
+        or lower in _model_words()
+        or any(lower.endswith(s) and lower[: -len(s)] in english for s in _SUFFIXES)
+    )
+
+
+@cache
+def _checker(language: str) -> Any:
+    # Imported here: a dictionary takes a moment to load and only this kind needs one.
+    from spellchecker import SpellChecker
+
+    return SpellChecker(language=language)
+
+
+def _correct_word(word: str) -> str | None:
+    lower = word.lower()
+    if _known(lower):
+        return None
+    fixed = _checker(LANGUAGES[0]).correction(lower)
+    if not fixed or fixed[0] != lower[0] or DamerauLevenshtein.distance(fixed, lower) != 1:
+        return None
+    # The other languages load only for a word English would correct, which is rare.
+    if any(lower in _checker(language) for language in LANGUAGES[1:]):
+        return None
+    if word.isupper():
+        return fixed.upper()
+    return fixed.capitalize() if word[0].isupper() else fixed
+
+
+@cache
+def corrected(value: str) -> str | None:
+    """The value with its misspelt words corrected, or None when every word is fine."""
+    changed = False
+
+    def fix(match: re.Match[str]) -> str:
+        nonlocal changed
+        better = _correct_word(match.group(0))
+        if better is None:
+            return match.group(0)
+        changed = True
+        return better
+
+    result = _WORD.sub(fix, value)
+    return result if changed else None
+
+
+def _corrections(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    """Each value's correction (NA when fine or the column is not a category column)."""
+    key = ("misspelt", str(values.name), repr(sorted(params.items())))
+    return per_table.get(ctx.frame, key, lambda: _correct_column(values, params, ctx))
+
+
+def _correct_column(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    none = pd.Series(pd.NA, index=values.index, dtype="object")
+    if not is_text_column(values) or role(str(values.name), ctx) in _NOT_JUDGED:
+        return none
+    text = raw_text(values, ctx)
+    present = text.dropna()
+    distinct = present.unique()
+    if (
+        len(present) < int(params.get("min_count") or MIN_COUNT)
+        or len(distinct) > int(params.get("max_distinct") or MAX_DISTINCT)
+        or words(present).median() >= 3
+    ):
+        return none
+    vocabulary = {w.lower() for value in distinct for w in _WORD.findall(value)}
+    if not vocabulary or sum(map(_known, vocabulary)) < len(vocabulary) / 2:
+        return none  # not a column of English words (Polish picklists, codes, names)
+    fixes = {value: corrected(value) for value in distinct}
+    return text.map(lambda v: fixes.get(v), na_action="ignore").astype("object")
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    return _corrections(values, params, ctx).isna()
+
+
+def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    return _corrections(ctx.frame[str(values.name)], params, ctx).loc[values.index]
+
+
+KIND = RuleKind(
+    name="misspelt",
+    summary="A category value with a misspelt word ('Surburban'), judged by spelling dictionaries.",
+    dimension=Dimension.VALIDITY,
+    check=check,
+    message="{field} {value!r} looks misspelt",
+    params=(
+        Param("max_distinct", int, MAX_DISTINCT, help="judge a column only with at most this many distinct values"),
+        Param("min_count", int, MIN_COUNT, help="judge a column only with at least this many values"),
+    ),
+    suggest=suggest,
+    whole_column=True,
+    examples=(
+        Example(
+            params={},
+            passes=("Urban", "Rural", "Glamping", "Webinar", "Multichannel", "Digital Detoxers", "Upsell") * 20,
+            fails=("Surburban",),
+            entity="contacts",
+            field="zip_code",
+        ),
+        Example(
+            params={},
+            passes=("Wygrana", "Przegrana", "Polecam", "Telefon") * 30,
+            fails=(),
+            entity="contacts",
+            field="segment",
+        ),
+    ),
+)

@@ -1,0 +1,125 @@
+"""`odd_format`: a value made of other characters than nearly all of its column.
+
+Semantics: each value of a text column is classed by what it contains: letters only, digits only,
+letters and digits (punctuation and spaces do not count; a value with neither is a sentinel's or a
+placeholder's business and is not judged). When a column has at least `min_count` classed values,
+a value fails when its class holds less than `max_share` of them: "-100" among incident states
+that are words, "POST" or "BANK CHARGES" among product codes that are numbers, "John2" among first
+names, "call me" among phone numbers. The threshold is a share, not a count, so that a class is
+judged rare by the column's own evidence ("99% of values look like this") at any size.
+Street addresses and free text (a column whose values have three or more words as a rule:
+descriptions, subjects, comments) are not judged: a number in them is normal and its absence
+too. Typed columns (dates, numbers) are the `type` rule's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow.compute as pc
+
+from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.kinds._columns import is_text_column, per_table, raw_text, role
+from auditor.checks.kinds._fastpath import matches, present, to_arrow
+from auditor.model import Role
+
+MIN_COUNT = 200
+MAX_SHARE = 0.01
+_NOT_JUDGED = (Role.ADDRESS,)
+FREE_TEXT_WORDS = 3
+_CLASS_NAMES = {1: "letters only", 2: "digits only", 3: "letters and digits"}
+
+
+def _classes(text: pd.Series) -> pd.Series:
+    """0 neither, 1 letters, 2 digits, 3 both (-1 where missing)."""
+    arr = to_arrow(text)
+    classes = matches(arr, r"\pL").astype(np.int8) + 2 * matches(arr, r"\d").astype(np.int8)
+    classes[~present(arr)] = -1
+    return pd.Series(classes, index=text.index)
+
+
+WORDS_SAMPLE = 10_000
+
+
+def words(text: pd.Series) -> pd.Series:
+    """Words per value of the first WORDS_SAMPLE filled values, counted with Arrow (enough to tell free
+    text from codes and categories by the median)."""
+    sample = text.dropna().head(WORDS_SAMPLE)
+    counts = pc.count_substring_regex(to_arrow(sample), r"\S+")
+    return pd.Series(counts.to_numpy(zero_copy_only=False), index=sample.index, dtype="float64")
+
+
+def _rare(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
+    """(class of each value, share of each class among classed values) or an empty share when not judged."""
+    key = ("odd_format", str(values.name), repr(sorted(params.items())))
+    return per_table.get(ctx.frame, key, lambda: _judge(values, params, ctx))
+
+
+def _judge(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
+    field = str(values.name)
+    if not is_text_column(values) or role(field, ctx) in _NOT_JUDGED:
+        return pd.Series(-1, index=values.index, dtype="int8"), pd.Series(dtype=float)
+    text = raw_text(values, ctx)
+    if words(text).median() >= FREE_TEXT_WORDS:
+        return pd.Series(-1, index=values.index, dtype="int8"), pd.Series(dtype=float)
+    classes = _classes(text)
+    classed = classes[classes > 0]
+    if len(classed) < int(params.get("min_count") or MIN_COUNT):
+        return classes, pd.Series(dtype=float)
+    return classes, classed.value_counts(normalize=True)
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    classes, shares = _rare(values, params, ctx)
+    rare = shares[shares < float(params.get("max_share") or MAX_SHARE)].index
+    if not len(rare):
+        return pd.Series(True, index=values.index)
+    return ~classes.isin(list(rare))
+
+
+def _describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mapping[str, Any]:
+    _, shares = _rare(ctx.frame[field], params, ctx)
+    common = shares[shares >= float(params.get("max_share") or MAX_SHARE)]
+    usual = " or ".join(_CLASS_NAMES[int(c)] for c in common.index)
+    return {"usual": usual or "another kind", "usual_share": f"{common.sum():.1%}"}
+
+
+KIND = RuleKind(
+    name="odd_format",
+    summary="A value of other characters (letters/digits) than nearly all of its column: '-100' among states.",
+    dimension=Dimension.VALIDITY,
+    check=check,
+    message="{field} {value!r} does not look like the rest of its column ({usual_share} are {usual})",
+    message_vars=_describe,
+    params=(
+        Param("min_count", int, MIN_COUNT, help="judge a column only with at least this many values"),
+        Param("max_share", float, MAX_SHARE, help="a kind of value rarer than this share of its column fails"),
+    ),
+    whole_column=True,
+    examples=(
+        Example(
+            params={"min_count": 20},
+            passes=("Closed",) * 60 + ("Awaiting User Info",) * 40 + ("?", None),
+            fails=("-100",),
+            entity="tickets",
+            field="status",
+        ),
+        Example(
+            params={"min_count": 20},
+            passes=("21730",) * 70 + ("85123A",) * 30 + (None,),
+            fails=("POST",),
+            entity="contacts",
+            field="product_code",
+        ),
+        Example(
+            params={"min_count": 20},
+            passes=("12 Main Street",) * 99 + ("Main Street",),
+            fails=(),
+            entity="contacts",
+            field="street",
+        ),
+    ),
+)

@@ -1,0 +1,200 @@
+"""`sentinel`: a value that stands for "missing" or was never filled in, in any column.
+
+Exports write a missing value in many ways besides an empty cell, and an audit that only counts
+empty cells misses them all. Semantics: the value (read as the file has it, stripped and
+lower-cased) fails when
+- it is one of `values`, the codes tools and people write for "no value": "unknown", "n/a", "nan"
+  (a pandas missing value written out as text), "null", "?", "-", "#N/A", "unspecified",
+  "not available", "(blank)", "brak danych"...;
+- it contains an unfilled template token (`tokens`): `{first_name}`, `{{ company }}`, `[COMPANY]`,
+  `<<name>>`, `%s`, `%(name)s`, `${name}`, Salesforce `{!Contact.Name}`, Mailchimp `*|FNAME|*`;
+- it is a date a system writes for "no date": 1900-01-01, 1899-12-30/31 (spreadsheet day zero),
+  0001-01-01, 9999-12-31, and 1970-01-01 (the Unix epoch) outside birth dates;
+- in an amount, count or score, it is a number of four or more identical digits (9999, 111111,
+  999999.00) or a negative run of nines (-999): a placeholder typed to get past a required field.
+  Codes and ids are not judged by this (stock code 22222 is a product).
+"NA" (Namibia, North America) and "none" (often a real category) are not on the list. A code held
+by more than half of a column's filled cells is that column's way of writing "empty" (a field the
+process rarely uses): it is said once in the rule's outcome, not reported on every record. Missing
+values pass: an empty cell is the `required` rule's finding. `required` counts these codes as
+missing, and `type` does not count them as malformed dates or numbers.
+
+No suggestion: the real value has to be asked for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.kinds._common import MISSING_CODES
+from auditor.checks.kinds._fastpath import bools, fullmatches, matches, passing, strip, to_arrow
+from auditor.model import Role
+
+VALUES = MISSING_CODES
+TOKENS = (
+    r"\{\{?\s*[A-Za-z_][\w.]*\s*\}\}?",
+    r"\[[A-Z]{4,}(?:[ _][A-Z]+)*\]|\[[A-Z]+(?:[ _][A-Z]+)+\]",
+    r"<<\s*\w+\s*>>",
+    r"%(?:\(\w+\))?s\b",
+    r"\$\{\w+\}",
+    r"\{!\w+(?:\.\w+)*\}",
+    r"\*\|\w+\|\*",
+)
+DATES = ("1900-01-01", "1899-12-30", "1899-12-31", "0001-01-01", "9999-12-31")
+EPOCH = "1970-01-01"
+_NUMBER_PLACEHOLDER = r"-?(?:0{4,}|1{4,}|2{4,}|3{4,}|4{4,}|5{4,}|6{4,}|7{4,}|8{4,}|9{4,})(?:[.,]0+)?|-9{3,}(?:[.,]0+)?"
+_QUANTITIES = (Role.MONEY, Role.NUMBER, Role.COUNT, Role.SCORE)
+
+
+def _role(field: str, ctx: CheckContext) -> Role | None:
+    return ctx.entity.field(field).role if ctx.entity.has_field(field) else None
+
+
+def _text(values: pd.Series, field: str, ctx: CheckContext) -> pa.Array:
+    """The cells as the file wrote them: a date or number column's raw text, so "?" is still "?"."""
+    source = ctx.raw[field] if field in ctx.raw.columns and len(ctx.raw) == len(values) else values
+    if pd.api.types.is_datetime64_any_dtype(source.dtype):
+        source = source.dt.strftime("%Y-%m-%d")
+    elif pd.api.types.is_numeric_dtype(source.dtype) and not pd.api.types.is_bool_dtype(source.dtype):
+        source = source.astype("str").where(source.notna())
+    return to_arrow(source.set_axis(values.index))
+
+
+def _dates(values: pd.Series, field: str, ctx: CheckContext) -> np.ndarray:
+    if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return np.zeros(len(values), dtype=bool)
+    days = values.dt.strftime("%Y-%m-%d")
+    sentinel_days = list(DATES) + ([] if "birth" in field else [EPOCH])
+    return days.isin(sentinel_days).to_numpy(dtype=bool)
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    field = str(values.name)
+    raw = strip(_text(values, field, ctx))
+    text = pc.utf8_lower(raw)
+    codes = [v.lower() for v in params.get("values") or VALUES]
+    bad = bools(pc.is_in(text, value_set=pa.array(codes, type=text.type)))
+    tokens = params.get("tokens") or TOKENS
+    bad |= matches(raw, "|".join(f"(?:{t})" for t in tokens))
+    bad |= _dates(values, field, ctx)
+    bad |= fullmatches(text, "\\d{4}-\\d{2}-\\d{2}.*") & bools(
+        pc.is_in(pc.utf8_slice_codeunits(text, 0, 10), value_set=pa.array(DATES, type=text.type))
+    )
+    if _role(field, ctx) in _QUANTITIES:
+        bad |= _placeholder_numbers(values, text)
+    usual = _usual_code(text)
+    if usual is not None:
+        bad &= ~bools(pc.equal(text, pa.scalar(usual, type=text.type)))
+    return passing(~bad, values.index)
+
+
+def _placeholder_numbers(values: pd.Series, text: pa.Array) -> np.ndarray:
+    """9999, 111111, 999999.00, -999 as read: the typed number when the column is typed ("$9,999.00" is
+    9999), else the text."""
+    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
+        return fullmatches(text, _NUMBER_PLACEHOLDER)
+    number = values.to_numpy(dtype="float64", na_value=np.nan)
+    whole = np.isfinite(number) & (number == np.floor(number)) & (np.abs(number) < 1e15)
+    out = np.zeros(len(number), dtype=bool)
+    if whole.any():
+        digits = pa.array(number[whole].astype(np.int64).astype(str))
+        out[whole] = fullmatches(digits, _NUMBER_PLACEHOLDER)
+    return out
+
+
+def _usual_code(text: pa.Array) -> str | None:
+    """The missing-value code more than half of the column's filled cells hold, if any."""
+    filled = pc.drop_null(text)
+    filled = pc.filter(filled, pc.not_equal(filled, ""))
+    if len(filled) == 0:
+        return None
+    codes = pc.filter(filled, pc.is_in(filled, value_set=pa.array(MISSING_CODES, type=filled.type)))
+    if len(codes) * 2 <= len(filled):
+        return None
+    counts = pc.value_counts(codes)
+    top = int(np.argmax(counts.field("counts").to_numpy()))
+    value, count = counts.field("values")[top].as_py(), counts.field("counts")[top].as_py()
+    return value if count * 2 > len(filled) else None
+
+
+def explain(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> str | None:
+    field = str(values.name)
+    text = pc.utf8_lower(strip(_text(values, field, ctx)))
+    usual = _usual_code(text)
+    if usual is None:
+        return None
+    share = pc.sum(pc.equal(text, pa.scalar(usual, type=text.type))).as_py() / max(len(pc.drop_null(text)), 1)
+    return f"{field}: {usual!r} on {share:.1%} of the filled cells is how this column writes 'empty'; not reported"
+
+
+KIND = RuleKind(
+    name="sentinel",
+    summary="A code for 'no value' in any column: unknown, n/a, nan, ?, #N/A, template tokens, 1900-01-01, 9999.",
+    dimension=Dimension.COMPLETENESS,
+    check=check,
+    message="{field} holds {value!r}, a stand-in for a missing value",
+    explain=explain,
+    whole_column=True,
+    params=(
+        Param("values", (list, tuple), VALUES, help="codes for 'no value' (compared stripped, case-insensitively)"),
+        Param("tokens", (list, tuple), TOKENS, help="unfilled template tokens (RE2, searched in the value)"),
+    ),
+    examples=(
+        Example(
+            params={},
+            passes=("Kowalski", "None", "NA", "Nancy", "Unknown Pleasures Ltd", "1999", "{ok", None, "Li", "Ng"),
+            fails=("unknown", "N/A", "nan", "?", "#N/A", "-", "Unspecified", "(blank)"),
+            entity="contacts",
+            field="title",
+        ),
+        Example(
+            params={},
+            passes=("Dear Anna,", "ACME [Poland]", "ACME [USA]", "50% off"),
+            fails=("Dear {first_name},", "Hello {{ name }}", "[COMPANY] offer", "<<name>>", "Hi %s", "{!Contact.Name}"),
+            entity="activities",
+            field="subject",
+        ),
+        Example(
+            params={},
+            passes=("2026-01-05", "1970-01-01", "1901-03-04", None),
+            fails=("1900-01-01", "9999-12-31", "1899-12-30"),
+            entity="contacts",
+            field="birth_date",
+        ),
+        Example(
+            params={},
+            passes=("2026-01-05 10:00", "1969-12-31"),
+            fails=("1970-01-01", "1900-01-01 00:00:00"),
+            entity="contacts",
+            field="created_at",
+        ),
+        Example(
+            params={},
+            passes=("?", "?", "?", "?", "CHG0000097"),
+            fails=(),
+            entity="tickets",
+            field="caused_by",
+        ),
+        Example(
+            params={},
+            passes=("1111", "22222"),
+            fails=(),
+            entity="orders",
+            field="product_code",
+        ),
+        Example(
+            params={},
+            passes=("1200", "999", "1111.5"),
+            fails=("9999", "111111", "999999.00", "-999"),
+            entity="opportunities",
+            field="amount",
+        ),
+    ),
+)

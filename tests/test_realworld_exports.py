@@ -1,0 +1,167 @@
+"""The real exports of ../shared/datasets, audited with the config a new user writes (the files and a
+column mapping, nothing else: examples/real-data/): every defect each SOURCE.md counts is found, with
+its exact count, and nothing is reported that SOURCE.md says is not a defect. docs/real-data.md gives
+the commands and the results. Skipped when ../shared/datasets is absent (a fresh clone without it)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from auditor import check
+from auditor.config import load_config
+
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+
+CONFIGS = Path(__file__).resolve().parents[1] / "examples" / "real-data"
+
+
+def audited(name: str):
+    folder = DATASETS / name
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not present")
+    return check(folder, load_config(CONFIGS / f"{name}.yaml"))
+
+
+def counts(result, rule_id: str) -> pd.Series:
+    """Findings of one rule per field."""
+    found = result.findings[result.findings["rule_id"] == rule_id]
+    return found.groupby("field").size()
+
+
+def values(result, rule_id: str, field: str) -> pd.Series:
+    found = result.findings
+    return found.loc[(found["rule_id"] == rule_id) & (found["field"] == field), "value"]
+
+
+def frame_rows(result, entity: str, found: pd.DataFrame) -> pd.Index:
+    """The loaded table's index of each finding (findings name the file row)."""
+    table = result.data[entity]
+    position = pd.Series(table.row_numbers.index, index=table.row_numbers.to_numpy())
+    return pd.Index(position.loc[found["row"].to_numpy()].to_numpy())
+
+
+def no_absent_column_findings(result) -> None:
+    """Nothing is reported on a field the export does not have, and no rule crashed."""
+    assert not result.structural
+    assert all(o.status != "error" for o in result.outcomes), [o.reason for o in result.outcomes if o.status == "error"]
+    for table in result.tables:
+        absent = set(table.get("absent_fields") or ())
+        found = result.findings[result.findings["entity"] == table["entity"]]
+        assert not (set(found["field"]) & absent)
+
+
+@pytest.fixture(scope="module")
+def salesforce():
+    return audited("salesforce_coral_cloud")
+
+
+@pytest.fixture(scope="module")
+def itsm():
+    return audited("itsm_incident_event_log")
+
+
+@pytest.fixture(scope="module")
+def hillstrom():
+    return audited("hillstrom_email_campaign")
+
+
+@pytest.fixture(scope="module")
+def retail():
+    return audited("online_retail_ii_2009_2010")
+
+
+def test_salesforce_defects(salesforce) -> None:
+    no_absent_column_findings(salesforce)
+    # 49 External_Id__c values used twice and one three times: 101 contacts
+    assert counts(salesforce, "contacts.identifier").to_dict() == {"External_Id__c": 101}
+    # 26 birth dates in the future (the latest 2044-03-24)
+    future = values(salesforce, "contacts.created_at.not_future", "birth_date")
+    assert len(future) == 26 and max(future) == "2044-03-24"
+    # the 116 US mobile numbers with an impossible area code (0 or 1) are all among the invalid numbers
+    invalid = values(salesforce, "contacts.phone.format", "mobile")
+    assert invalid.str.match(r"^[01]").sum() == 116
+    # one hand-added contact (robert.wilson2@example.com) lacks what every other contact has
+    sparse = salesforce.findings[salesforce.findings["rule_id"] == "contacts.usually_filled"]
+    assert sparse["record_id"].nunique() == 1
+    assert {"street", "city", "mobile", "source", "birth_date", "Guest_Type__c"} <= set(sparse["field"])
+    # fields filled on demo records only: a photo URL on 2, a next check-in date on 1
+    assert counts(salesforce, "contacts.rarely_filled").to_dict() == {"Next_Check_in_Date__c": 1, "Photo_URL__c": 2}
+
+
+def test_salesforce_guest_reviews_give_the_published_nps(salesforce) -> None:
+    nps = salesforce.data["surveys"].frame["nps"]
+    assert len(nps) == 10
+    assert round(100 * ((nps >= 9).mean() - (nps <= 6).mean())) == 10
+
+
+def test_itsm_defects(itsm) -> None:
+    no_absent_column_findings(itsm)
+    # '?' means missing: every such cell of the columns SOURCE.md counts is reported, once
+    sentinel = counts(itsm, "tickets.sentinel").to_dict()
+    expected = {"caller_id": 29, "opened_by": 4835, "location": 76, "category": 64, "owner": 23029}
+    expected |= {"closed_code": 525, "resolved_by": 202}
+    assert {field: sentinel.get(field) for field in expected} == expected
+    # resolved_at '?' (2,861): on resolved and closed events it is a missing resolution time; elsewhere a sentinel
+    missing_resolution = counts(itsm, "tickets.resolved_at.required").get("resolved_at", 0)
+    assert missing_resolution + sentinel.get("resolved_at", 0) == 2861
+    # 1,418 incidents end Closed without a resolution time
+    found = itsm.findings[itsm.findings["rule_id"] == "tickets.resolved_at.required"]
+    events = itsm.data["tickets"].frame.loc[frame_rows(itsm, "tickets", found)]
+    assert events.loc[events["status"] == "Closed", "number"].nunique() == 1418
+    # the two events with the invalid state '-100'
+    assert values(itsm, "tickets.status.allowed", "status").value_counts().get("-100") == 2
+    # a column that is '?' on nearly every event is how the log writes "empty", not a defect per event
+    assert "caused_by" not in sentinel and "vendor" not in sentinel
+
+
+def test_hillstrom_defects(hillstrom) -> None:
+    no_absent_column_findings(hillstrom)
+    # the misspelt category value 'Surburban' (28,776 rows), with its correction
+    found = hillstrom.findings[hillstrom.findings["rule_id"] == "contacts.misspelt"]
+    assert (
+        len(found) == 28776 and set(found["value"]) == {"Surburban"} and set(found["suggested_value"]) == {"Suburban"}
+    )
+    # 6,562 identical rows are different customers (no id, no time): never copies; zip_code words are no postcodes
+    assert set(hillstrom.findings["rule_id"]) == {"contacts.misspelt"}
+    assert any("'zip_code' is named like 'postal_code'" in note for note in hillstrom.notes)
+
+
+def test_online_retail_defects(retail) -> None:
+    no_absent_column_findings(retail)
+    # every column maps by its header, with no mapping in the config
+    mapped = {c.source_column: c.field for c in retail.data["orders"].columns}
+    assert mapped == {
+        "Invoice": "order_id",
+        "StockCode": "product_code",
+        "Description": "description",
+        "Quantity": "quantity",
+        "InvoiceDate": "ordered_at",
+        "Price": "unit_price",
+        "Customer ID": "account_id",
+        "Country": "country",
+    }
+    not_evaluated = {o.rule_id for o in retail.outcomes if o.status == "not_evaluated"}
+    assert {"orders.line_id.unique", "orders.currency.format", "orders.foreign_key"} <= not_evaluated
+    assert counts(retail, "orders.account_id.required").to_dict() == {"account_id": 107927}
+    assert values(retail, "orders.sentinel", "description").value_counts().get("nan") == 2928
+    assert counts(retail, "orders.quantity.range").to_dict() == {"quantity": 12326}
+    assert counts(retail, "orders.unit_price.range").to_dict() == {"unit_price": 3}
+    assert counts(retail, "orders.unit_price.zero").to_dict() == {"unit_price": 3687}
+    assert counts(retail, "orders.exact_copy").sum() == 6865
+    countries = values(retail, "orders.country.format", "country").value_counts()
+    assert countries.get("Unspecified") == 310 and not {"United Kingdom", "EIRE", "USA"} & set(countries.index)
+    codes = values(retail, "orders.odd_format", "product_code").value_counts()
+    assert {"POST": 865, "M": 850, "DOT": 736, "D": 100}.items() <= codes.to_dict().items()
+    # 2,018 stock codes with more than one description: two real descriptions (a finding that suggests the
+    # code's usual one) or a real one and the text "nan" on some lines (the sentinel finding)
+    frame = retail.data["orders"].frame
+    described = frame.loc[frame["description"] != "nan", "product_code"]
+    found = retail.findings[
+        (retail.findings["rule_id"] == "orders.description.consistent")
+        | ((retail.findings["rule_id"] == "orders.sentinel") & (retail.findings["field"] == "description"))
+    ]
+    codes = set(frame.loc[frame_rows(retail, "orders", found), "product_code"]) & set(described)
+    assert len(codes) == 2018
