@@ -19,7 +19,7 @@ from auditor.sources.convert import convert
 from auditor.sources.csv_reader import read_csv
 from auditor.sources.detect import Detection, detect_by_headers, detect_by_name
 from auditor.sources.excel_reader import read_xlsx
-from auditor.sources.files import data_suffix
+from auditor.sources.files import data_stem, data_suffix
 from auditor.sources.json_reader import read_json, read_jsonl
 from auditor.sources.mapping import map_columns, reject_implausible
 from auditor.sources.parquet_reader import read_parquet
@@ -157,7 +157,7 @@ def _read_files(
         try:
             reads.extend(_read_file(file, source, options))
         except InputError as error:
-            if not found or _names_entity(file.stem):
+            if not found or names_entity(data_stem(file)):
                 raise
             notes.append(f"{source}: skipped, cannot be read ({error.message})")
     if progress:
@@ -168,11 +168,11 @@ def _read_files(
 def _read_file(file: Path, source: str, options: SourceOptions) -> list[RawRead]:
     fmt = FORMATS.get(data_suffix(file), "csv")
     if fmt == "xlsx":
-        return read_xlsx(file, source, _names_entity)
+        return read_xlsx(file, source, names_entity)
     if fmt == "parquet":
         return [read_parquet(file, source)]
     if fmt == "json":
-        return read_json(file, source, _names_entity, options.encoding)
+        return read_json(file, source, names_entity, options.encoding)
     if fmt == "jsonl":
         return [read_jsonl(file, source, options.encoding)]
     return [read_csv(file, source, options.encoding, options.delimiter)]
@@ -206,7 +206,7 @@ def _chunk_progress(progress: Progress, name: str, done: int, total: int) -> Cal
     return lambda rows: progress(f"reading table {name}: {rows} rows", done, total)
 
 
-def _names_entity(name: str) -> bool:
+def names_entity(name: str) -> bool:
     return detect_by_name(name) is not None
 
 

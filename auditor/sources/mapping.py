@@ -247,6 +247,7 @@ def reject_implausible(mapped: MappedColumns, frame: pd.DataFrame, entity_name: 
     column is kept under its own name with a note; a mapping the config states is never undone."""
     entity = ENTITIES[entity_name]
     taken = {c.field for c in mapped.columns if c.field}
+    undone: list[int] = []
     for position, column in enumerate(mapped.columns):
         if not column.is_field or column.how in ("explicit", "extra") or not entity.has_field(column.field or ""):
             continue
@@ -259,11 +260,22 @@ def reject_implausible(mapped: MappedColumns, frame: pd.DataFrame, entity_name: 
         share = float(_plausible(role, text).mean())
         if share >= _PLAUSIBLE_SHARE:
             continue
-        kept = _unique(column.source_column, taken)
-        taken.add(kept)
-        mapped.columns[position] = ColumnMapping(column.source_column, kept, "kept", 0.0)
         examples = ", ".join(repr(v) for v in text.drop_duplicates().head(3))
+        feeds_another = any(
+            other.source_column == column.source_column and other.is_field and other is not column
+            for other in mapped.columns
+        )
+        if feeds_another:  # the column stays what else it maps to (a declared extra field)
+            undone.append(position)
+            outcome = "not read as one"
+        else:
+            kept = _unique(column.source_column, taken)
+            taken.add(kept)
+            mapped.columns[position] = ColumnMapping(column.source_column, kept, "kept", 0.0)
+            outcome = "kept as an extra column (map it in the config if it is one)"
         mapped.notes.append(
             f"{source}: column {column.source_column!r} is named like {column.field!r}, but {share:.0%} of its values"
-            f" look like one ({examples}): kept as an extra column (map it in the config if it is one)"
+            f" look like one ({examples}): {outcome}"
         )
+    for position in reversed(undone):
+        del mapped.columns[position]

@@ -203,3 +203,18 @@ def test_a_mapping_the_config_states_is_kept(tmp_path: Path) -> None:
 
     export = load_export(tmp_path, resolve_config(tmp_path, None).source_options())
     assert export.tables["contacts"].frame["postal_code"].tolist() == ["Urban"]
+
+
+def test_an_undone_mapping_leaves_a_declared_extra_field_alone(tmp_path: Path) -> None:
+    (tmp_path / "contacts.csv").write_text("email,zip_code\na@x.pl,Urban\nb@x.pl,Rural\n", encoding="utf-8")
+    (tmp_path / "crm-audit.yaml").write_text(
+        "extra_fields:\n  contacts:\n    zip_code: {role: enum, allowed: [Urban, Rural]}\n", encoding="utf-8"
+    )
+    from auditor.pipeline import resolve_config
+
+    export = load_export(tmp_path, resolve_config(tmp_path, None).source_options())
+    table = export.tables["contacts"]
+    assert list(table.frame.columns) == ["email", "zip_code"]
+    assert [(c.source_column, c.field, c.how) for c in table.columns if c.source_column == "zip_code"] == [
+        ("zip_code", "zip_code", "extra")
+    ]

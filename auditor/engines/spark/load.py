@@ -32,7 +32,7 @@ from auditor.sources.delimiter import sniff_delimiter
 from auditor.sources.detect import Detection
 from auditor.sources.encoding import detect_encoding
 from auditor.sources.files import COMPRESSIONS, data_stem, data_suffix
-from auditor.sources.loader import FORMATS, _entity_of, _table, data_files
+from auditor.sources.loader import FORMATS, _entity_of, _table, data_files, names_entity
 from auditor.sources.raw import RawRead, dedupe_headers, empty_to_na
 from auditor.sources.table import SourceOptions, Table
 
@@ -134,10 +134,19 @@ def load_tables(spark, path: str | os.PathLike, options: SourceOptions, notes: l
     if not root.exists():
         raise InputError("no such file or directory", file=os.fspath(path))
     files = data_files(root, options, notes) if root.is_dir() else [root]
+    # as the pandas loader: a file found by looking through the folder that cannot be read is skipped with
+    # a note, unless its name says it holds an entity; one the user named is an error
+    found = root.is_dir() and not options.files
     by_entity: dict[str, list[RawFile]] = {}
     for file in files:
         source = os.path.join(os.fspath(path), file.relative_to(root)) if root.is_dir() else os.fspath(path)
-        raw = _describe(file, source, root, options)
+        try:
+            raw = _describe(file, source, root, options)
+        except InputError as error:
+            if not found or names_entity(data_stem(file)):
+                raise
+            notes.append(f"{source}: skipped, cannot be read ({error.message})")
+            continue
         if raw is None:
             notes.append(f"{source}: skipped, its name and headers match no CRM entity")
             continue
