@@ -201,3 +201,8 @@ def test_parsers_never_raise(text: str) -> None:
     parse_integer(series)
     parse_bool(series)
     parse_datetime(series, excel_serials=True)
+
+
+def test_an_excel_serial_beyond_the_datetime_range_is_na() -> None:
+    parsed = parse_datetime(pd.Series(["200000.1", "45000"]), excel_serials=True)
+    assert pd.isna(parsed[0]) and parsed[1] == pd.Timestamp("2023-03-15")
