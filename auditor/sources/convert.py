@@ -16,7 +16,7 @@ from auditor.model import DType
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 # 1900-01-01 .. the last day a datetime64[ns] holds (2262-04-10): a later serial is NA, like any date
 # outside that range, not an overflow
-_EXCEL_SERIAL_RANGE = (1, (pd.Timestamp.max.to_pydatetime() - _EXCEL_EPOCH.to_pydatetime()).days - 1)
+_EXCEL_SERIAL_RANGE = (1, (pd.Timestamp.max.floor("D").to_pydatetime() - _EXCEL_EPOCH.to_pydatetime()).days - 1)
 
 _ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 _DMY = (
