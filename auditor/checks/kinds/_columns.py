@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from auditor.checks.base import CheckContext
-from auditor.checks.kinds._common import MISSING_CODES
 from auditor.dtypes import as_text
 from auditor.model import Role
+from auditor.text import MISSING_CODES
 
 T = TypeVar("T")
 

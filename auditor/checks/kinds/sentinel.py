@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.kinds._columns import role
 from auditor.checks.kinds._common import MISSING_CODES
 from auditor.checks.kinds._fastpath import bools, fullmatches, matches, passing, strip, to_arrow
 from auditor.model import Role
@@ -51,10 +52,6 @@ DATES = ("1900-01-01", "1899-12-30", "1899-12-31", "0001-01-01", "9999-12-31")
 EPOCH = "1970-01-01"
 _NUMBER_PLACEHOLDER = r"-?(?:0{4,}|1{4,}|2{4,}|3{4,}|4{4,}|5{4,}|6{4,}|7{4,}|8{4,}|9{4,})(?:[.,]0+)?|-9{3,}(?:[.,]0+)?"
 _QUANTITIES = (Role.MONEY, Role.NUMBER, Role.COUNT, Role.SCORE)
-
-
-def _role(field: str, ctx: CheckContext) -> Role | None:
-    return ctx.entity.field(field).role if ctx.entity.has_field(field) else None
 
 
 def _text(values: pd.Series, field: str, ctx: CheckContext) -> pa.Array:
@@ -87,7 +84,7 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     bad |= fullmatches(text, "\\d{4}-\\d{2}-\\d{2}.*") & bools(
         pc.is_in(pc.utf8_slice_codeunits(text, 0, 10), value_set=pa.array(DATES, type=text.type))
     )
-    if _role(field, ctx) in _QUANTITIES:
+    if role(field, ctx) in _QUANTITIES:
         bad |= _placeholder_numbers(values, text)
     usual = _usual_code(text)
     if usual is not None:
