@@ -6,6 +6,8 @@ row, column, rule) so that the CLI can print one line a person can act on.
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class AuditorError(Exception):
     """Base class; `str(err)` is the one-line message the CLI prints."""
@@ -46,4 +48,9 @@ class InputError(AuditorError):
 
 
 class ConfigError(AuditorError):
-    """A configuration file, mapping or rule pack that is malformed."""
+    """A configuration file, mapping or rule pack that is malformed. `problems`: each problem on its
+    own (a section's parser may find several; the config gathers them all)."""
+
+    def __init__(self, message: str, *, problems: list[str] | None = None, **where: Any) -> None:
+        self.problems = problems or [message]
+        super().__init__(message, **where)

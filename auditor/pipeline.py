@@ -206,6 +206,7 @@ def compute_metrics(
     ids per entity, when they are not `result.data` (the Spark engine passes only the columns the
     metrics read, `auditor.engines.spark.metrics`)."""
     from auditor.metrics import MetricsSettings, evaluate_metrics
+    from auditor.metrics.evaluate import settle_money
 
     if settings is None:
         settings = MetricsSettings.from_dict(config.metrics)
@@ -214,6 +215,8 @@ def compute_metrics(
     if frames is None:
         frames = {name: t.frame for name, t in result.data.items()}
         ids = {name: record_ids(ENTITIES[name], t.frame, t.row_numbers) for name, t in result.data.items()}
+    money = settle_money(frames, config.money)
+    result.currency = money.to_dict()
     return evaluate_metrics(
         frames,
         result.findings,
@@ -224,6 +227,7 @@ def compute_metrics(
         ids=ids,
         metrics=metric_ids,
         breakdowns=breakdowns,
+        money=money,
     )
 
 

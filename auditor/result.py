@@ -15,7 +15,7 @@ from auditor.checks.engine import RuleOutcome, StructuralIssue
 from auditor.gate import GateResult
 from auditor.scoring import Scores
 
-SCHEMA_VERSION = "1.3"
+SCHEMA_VERSION = "1.4"
 
 
 @dataclass
@@ -40,6 +40,8 @@ class AuditResult:
     """The DedupeResult (pairs, clusters, merge plan), when duplicate detection ran."""
     metrics: list[Any] = field(default_factory=list)
     """auditor.metrics.MetricResult per metric, when the full audit ran (`crm-audit audit`)."""
+    currency: dict[str, Any] | None = None
+    """The base currency of the money metrics and the rates to it (auditor.money.Money.to_dict)."""
     worklist: pd.DataFrame | None = None
     """The prioritized cleanup tasks (auditor.worklist.WORKLIST_COLUMNS), when the full audit ran."""
     history: dict[str, Any] | None = None
@@ -126,6 +128,8 @@ class AuditResult:
                 for entity, stats in self.duplicates.stats.items()
             }
         if self.metrics:
+            if self.currency is not None:
+                document["currency"] = self.currency
             document["metrics"] = [m.to_dict() for m in self.metrics]
         if self.worklist is not None:
             document["worklist"] = worklist_summary(self.worklist)

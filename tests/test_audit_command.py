@@ -48,8 +48,15 @@ def test_result_json_has_the_documented_shape_with_metrics_and_worklist_counts(a
     _, out = acme_audit
     document = json.loads((out / "result.json").read_text())
     jsonschema.validate(document, SCHEMA)
-    assert document["schema_version"] == "1.3"
+    assert document["schema_version"] == "1.4"
     assert len(document["metrics"]) == 40
+    assert document["currency"] == {
+        "base": "PLN",
+        "default": None,
+        "rates": {"EUR": 4.3, "GBP": 5.0, "PLN": 1.0, "USD": 4.0},
+        "rates_date": None,
+        "rates_source": "config",
+    }
     worklist = pd.read_csv(out / "worklist.csv", dtype=str, keep_default_na=False)
     assert document["worklist"]["tasks"] == len(worklist)
     assert document["worklist"]["auto_fixable"] == int((worklist["auto_fixable"] == "yes").sum())

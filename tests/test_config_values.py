@@ -61,11 +61,11 @@ values:
     [
         (
             "values: {oportunities: {stage: {Won: Closed Won}}}",
-            "values: unknown entity 'oportunities' (did you mean 'opportunities'?)",
+            "values.oportunities: unknown entity (did you mean 'opportunities'?)",
         ),
         (
             "values: {opportunities: {stag: {Won: Closed Won}}}",
-            "values.opportunities: unknown field 'stag' (did you mean 'stage'?)",
+            "values.opportunities.stag: unknown field (did you mean 'stage'?)",
         ),
         (
             "values: {opportunities: {amount: {big: small}}}",
@@ -77,8 +77,8 @@ values:
         ),
         ("values: {opportunities: {stage: {Won: closed won}}}", "(did you mean 'Closed Won'?)"),
         ("values: {leads: {status: {yes: Qualified}}}", "values.leads.status: quote the value True"),
-        ("values: [opportunities]", "`values` maps entity -> enum field"),
-        ("values: {opportunities: {stage: [Won]}}", "values.opportunities.stage maps values"),
+        ("values: [opportunities]", "values: expected entity -> enum field"),
+        ("values: {opportunities: {stage: [Won]}}", "values.opportunities.stage: expected {value in the export"),
     ],
 )
 def test_problems_name_the_spot_with_a_suggestion(tmp_path: Path, text: str, message: str) -> None:

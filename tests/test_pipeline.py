@@ -54,5 +54,5 @@ def test_required_names_unknown_entities_and_fields(tmp_path: Path) -> None:
     write(tmp_path, "cfg.yaml", "required: {contact: [email], accounts: [nmae]}\n")
     with pytest.raises(ConfigError) as error:
         load_config(tmp_path / "cfg.yaml")
-    assert "required: unknown entity 'contact' (did you mean 'contacts'?)" in str(error.value)
+    assert "required.contact: unknown entity (did you mean 'contacts'?)" in str(error.value)
     assert "required.accounts: unknown field 'nmae' (did you mean 'name'?)" in str(error.value)

@@ -390,6 +390,12 @@ def _missing_inputs(rule: Rule, typed: Mapping[str, pd.DataFrame]) -> str | None
         absent = sorted(t for t in targets if t and t not in typed)
         if absent:
             return f"referenced table{'s' if len(absent) > 1 else ''} {', '.join(absent)} not in the input"
+    if rule.kind == "reference" and rule.params.get("in"):
+        target, _, field = str(rule.params["in"]).partition(".")
+        if target not in typed:
+            return f"reference table {target} not in the input"
+        if field not in typed[target].columns:
+            return f"reference column {field} not in the {target} table"
     return None
 
 

@@ -303,8 +303,9 @@ def load_rules(
 
 def config_rules(config: Any, rule_paths: Sequence[str | Path] | None = None) -> list[Rule]:
     """The rules an audit with `config` runs: the core pack (unless `core_rules: false`), the config's
-    packs (or `rule_paths`), and an `allowed` rule for every extra field the config declares with
-    `allowed:` values (unless a pack defines that id), so that a declared list is checked."""
+    packs (or `rule_paths`), an `allowed` rule for every extra field the config declares with
+    `allowed:` values (unless a pack defines that id), so that a declared list is checked, and a
+    `reference` rule (`<entity>.<field>.reference`) for every item of the config's `references:`."""
     paths = config.rule_paths if rule_paths is None else rule_paths
     rules = load_rules(paths, include_core=config.core_rules, extra_fields=config.extra_field_names)
     ids = {r.id for r in rules}
@@ -324,6 +325,23 @@ def config_rules(config: Any, rule_paths: Sequence[str | Path] | None = None) ->
                 rule = _validate_rule(raw, problems, config.extra_field_names, problems.file)
                 if rule is not None:
                     rules.append(rule)
+    problems.raise_if_any()
+    problems = _Problems(str(config.path or "config") + " references")
+    for reference in config.references:
+        if reference.rule_id in ids:
+            problems.add(None, reference.rule_id, "defined both by a rule pack and by the config's `references:`")
+            continue
+        raw = {
+            "id": reference.rule_id,
+            "kind": "reference",
+            "entity": reference.entity,
+            "fields": [reference.field],
+            "severity": reference.severity,
+            **reference.params,
+        }
+        rule = _validate_rule(raw, problems, config.extra_field_names, problems.file)
+        if rule is not None:
+            rules.append(rule)
     problems.raise_if_any()
     return rules
 

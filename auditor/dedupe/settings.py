@@ -192,5 +192,5 @@ class DedupeSettings:
         if data.get("default_region") is not None:
             settings.default_region = str(data["default_region"]).upper()
         if problems:
-            raise ConfigError("invalid dedupe settings:\n" + "\n".join(problems))
+            raise ConfigError("invalid dedupe settings:\n" + "\n".join(problems), problems=problems)
         return settings

@@ -82,6 +82,7 @@ NO_EQUIVALENT = {
     "placeholder": "junk detection normalizes values (case, accents, repeated characters) before matching",
     "casing": "needs Unicode upper/lower-case classes, which GX's Python regexes lack",
     "consistent": "compares the records that share a key; a GX expectation judges a row or one column",
+    "reference": "reads a reference table beside the export (the config's `references:`); GX sees one batch",
 }
 # The generic kinds of rules/realworld.yaml judge a value against the rest of its column (shares, distinct
 # values, other date columns), on every column, mapped or not: no GX expectation says that.

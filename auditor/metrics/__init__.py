@@ -10,13 +10,12 @@ duplicates, sensitivity, sample size, interval and freshness into a flag; `evalu
 them. Adding a metric is one decorated function.
 """
 
-from auditor.metrics.common import RATES_TO_PLN, Params
+from auditor.metrics.common import Params
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.metrics.evaluate import MetricResult, evaluate_metrics
 from auditor.metrics.registry import Estimate, Metric, get_metric, metric, registry, value_of
 
 __all__ = [
-    "RATES_TO_PLN",
     "Estimate",
     "Flag",
     "Metric",

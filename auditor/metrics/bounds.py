@@ -14,7 +14,7 @@ The values a field is tried with ("probes"), by its type in the model:
 | enum | every allowed value, and missing |
 | bool | true, false, missing |
 | score | the ends of its scale (NPS 0 and 10), and missing |
-| currency | every currency with a PLN rate (`common.RATES_TO_PLN`), and missing |
+| currency | every currency with a rate to the base currency (`currency:` in the config), and missing |
 | other number, money, count | the smallest and largest passing value, and missing |
 | date, datetime | the smallest and largest passing value, just inside each end of the metric's window, and missing |
 | text, keys, owner... | missing, and a value of its own for every failing record (a key to nothing shared) |
@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.metrics.activity import RID
-from auditor.metrics.common import RATES_TO_PLN, Params
+from auditor.metrics.common import Params
 from auditor.metrics.confidence import distance
 from auditor.metrics.registry import Metric, value_of
 from auditor.model import ENTITIES, DType, Role
@@ -56,7 +56,7 @@ def probes(entity: str, name: str, column: pd.Series, failing: np.ndarray, param
         yield from (float(spec.scale[0]), float(spec.scale[1]))
         return
     if spec.role is Role.CURRENCY:
-        yield from RATES_TO_PLN
+        yield from params.money.rates
         return
     passing = column[~failing].dropna()
     if spec.dtype in (DType.NUMBER, DType.INTEGER, DType.DATE, DType.DATETIME):

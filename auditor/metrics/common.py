@@ -1,7 +1,7 @@
-"""Conventions every metric shares: the period window, money in PLN, typed-column helpers.
+"""Conventions every metric shares: the period window, money in one currency, typed-column helpers.
 
-* Money is converted to PLN at fixed rates: EUR 4.3, USD 4.0, GBP 5.0 (PLN 1.0). An amount in
-  another or no currency has no PLN value (it is left out, and the currency rule reports it).
+* Money is converted to the base currency at the rates of the config's `currency:` section
+  (auditor.money): an amount in a currency without a rate is left out, and the metric says so.
 * The window is the 12 months up to as_of: dates d with as_of - 1 year < d <= as_of (end of
   its day). With `--period 2026-Q3` (or `2026-07`, `2026`) the window is that period.
 * Rates are fractions (0.27, not 27%), except NPS and CSAT which use their usual scales.
@@ -9,14 +9,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from auditor.errors import ConfigError
+from auditor.money import Money
 
-RATES_TO_PLN = {"PLN": 1.0, "EUR": 4.3, "USD": 4.0, "GBP": 5.0}
 CLOSED = ("Closed Won", "Closed Lost")
 STAGES = ("Prospecting", "Qualification", "Proposal", "Negotiation", "Closed Won", "Closed Lost")
 
@@ -30,20 +30,23 @@ class Params:
     """inclusive (the last second of the window's last day)"""
     period: str | None = None
     """the --period label; None for the 12 months up to as_of"""
+    money: Money = field(default_factory=Money)
+    """the base currency and the rates to it"""
 
     @classmethod
-    def make(cls, as_of: pd.Timestamp | str, period: str | None = None) -> Params:
+    def make(cls, as_of: pd.Timestamp | str, period: str | None = None, money: Money | None = None) -> Params:
         as_of = pd.Timestamp(as_of).normalize()
+        money = money or Money()
         if period is None:
             start, end = window(as_of)
-            return cls(as_of, start, end, None)
+            return cls(as_of, start, end, None, money)
         try:
             p = pd.Period(period.strip().upper())
         except (ValueError, TypeError):
             raise ConfigError(f"--period {period!r} is not a period (2026-Q3, 2026-07 or 2026)") from None
         start = p.start_time - pd.Timedelta(seconds=1)
         end = p.end_time.floor("s")
-        return cls(as_of, start, end, str(p))
+        return cls(as_of, start, end, str(p), money)
 
     @property
     def days(self) -> float:
@@ -69,15 +72,6 @@ def within(d: pd.Series, start: pd.Timestamp, end: pd.Timestamp) -> pd.Series:
 
 def in_window(d: pd.Series, p: Params) -> pd.Series:
     return within(d, p.start, p.end)
-
-
-def pln(amount: pd.Series, currency: pd.Series) -> pd.Series:
-    """amount in PLN at the fixed rates; missing when the currency is not one of them."""
-    cur = text(currency)
-    rate = np.full(len(cur), np.nan)
-    for code, r in RATES_TO_PLN.items():
-        rate[(cur == code).to_numpy(bool)] = r
-    return amount.astype("float64") * rate
 
 
 def flag(values: pd.Series) -> pd.Series:

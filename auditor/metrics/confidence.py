@@ -141,7 +141,7 @@ class MetricsSettings:
         if not problems:
             problems.extend(settings._order_problems())
         if problems:
-            raise ConfigError("; ".join(problems), column=problems[0].split(":", 1)[0].split(" ")[0])
+            raise ConfigError("; ".join(problems), column=problems[0].split(":", 1)[0].split(" ")[0], problems=problems)
         return settings
 
     def _order_problems(self) -> list[str]:

@@ -1,6 +1,6 @@
 """Customer metrics: acquisition cost, lifetime value, churn, retention, renewals, survey scores,
-concentration and revenue. Money in PLN at the fixed rates of `common.RATES_TO_PLN`; the window
-is the 12 months up to as_of (or --period). Source of truth: `auditor/synth/truth.py`
+concentration and revenue. Money in the base currency of the config's `currency:` section
+(auditor.money); the window is the 12 months up to as_of (or --period). Source of truth: `auditor/synth/truth.py`
 computes truth/metrics.json with these same functions on the clean data."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import pandas as pd
 from auditor.metrics.common import (
     Params,
     in_window,
-    pln,
     sums,
     text,
     within,
@@ -34,16 +33,16 @@ RETENTION = ("retention", "loyalty")
 SEGMENT = "account_id->segment"
 
 
-def won_deals(opp: pd.DataFrame) -> pd.DataFrame:
-    """Closed Won deals (the columns the metrics read) with their amount in PLN as `_pln`."""
+def won_deals(opp: pd.DataFrame, p: Params) -> pd.DataFrame:
+    """Closed Won deals (the columns the metrics read) with their amount in the base currency as `_base`."""
     cols = [c for c in ("account_id", "amount", "currency", "close_date", "created_at") if c in opp.columns]
     won = opp.loc[(text(opp["stage"]) == WON).to_numpy(bool), cols]
-    return won.assign(_pln=pln(won["amount"], won["currency"]))
+    return won.assign(_base=p.money.to_base(won["amount"], won["currency"]))
 
 
-def revenue_by_account(opp: pd.DataFrame) -> pd.Series:
-    won = won_deals(opp)
-    return won.groupby(text(won["account_id"]), dropna=True)["_pln"].sum()
+def revenue_by_account(opp: pd.DataFrame, p: Params) -> pd.Series:
+    won = won_deals(opp, p)
+    return won.groupby(text(won["account_id"]), dropna=True)["_base"].sum()
 
 
 def new_customer_count(opp: pd.DataFrame, p: Params) -> int:
@@ -54,7 +53,7 @@ def new_customer_count(opp: pd.DataFrame, p: Params) -> int:
 
 def cost_in_window(costs: pd.DataFrame, p: Params, categories: tuple[str, ...]) -> float:
     c = costs[in_window(costs["period"], p) & text(costs["category"]).isin(categories)]
-    return float(pln(c["amount"], c["currency"]).sum())
+    return float(p.money.to_base(c["amount"], c["currency"]).sum())
 
 
 def subscriptions_active_at(sub: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
@@ -79,13 +78,13 @@ _DEAL_FIELDS = ("stage", "amount", "currency", "account_id")
 @metric(
     "cac",
     "Customer acquisition cost",
-    "PLN",
+    "{currency}",
     "ratio",
     {"costs": ["period", "category", "amount", "currency"], "opportunities": ["account_id", "stage", "close_date"]},
 )
 def cac(t: Tables, p: Params) -> Estimate:
     """Sales + marketing costs (costs with category sales or marketing and period in the window,
-    in PLN) / new customers (accounts whose FIRST Closed Won deal has a close_date in the window)."""
+    in the base currency) / new customers (accounts whose FIRST Closed Won deal has a close_date in the window)."""
     new = new_customer_count(t["opportunities"], p)
     return ratio(cost_in_window(t["costs"], p, ACQUISITION), new, n=new)
 
@@ -106,7 +105,7 @@ def new_customers(t: Tables, p: Params) -> int:
 @metric(
     "clv",
     "Customer lifetime value (historical)",
-    "PLN",
+    "{currency}",
     "mean",
     {"opportunities": _DEAL_FIELDS},
     breakdowns={"segment": SEGMENT, "owner": "owner", "source": "source"},
@@ -114,24 +113,24 @@ def new_customers(t: Tables, p: Params) -> int:
 )
 def clv(t: Tables, p: Params) -> Estimate:
     """Mean over customer accounts (accounts with at least one Closed Won deal) of their total
-    Closed Won amount in PLN, all time."""
-    return mean_of(revenue_by_account(t["opportunities"]))
+    Closed Won amount in the base currency, all time."""
+    return mean_of(revenue_by_account(t["opportunities"], p))
 
 
 @metric(
     "clv_predictive",
     "Customer lifetime value (predictive)",
-    "PLN",
+    "{currency}",
     "ratio",
     {"subscriptions": ["mrr", "currency", "status", "start_date", "end_date", "cancelled_at"]},
     breakdowns={"segment": SEGMENT},
 )
 def clv_predictive(t: Tables, p: Params) -> Estimate:
-    """Average revenue per account x expected lifetime: 12 x mean MRR (PLN) of the subscriptions
+    """Average revenue per account x expected lifetime: 12 x mean MRR (base currency) of the subscriptions
     active at the window end / churn_rate (the yearly churn of the window). None without churn."""
     sub = t["subscriptions"]
     active = sub[subscriptions_active_at(sub, p.end)]
-    mrr = pln(active["mrr"], active["currency"]).dropna()
+    mrr = p.money.to_base(active["mrr"], active["currency"]).dropna()
     churn = churn_estimate(sub, p).value
     value = 12 * float(mrr.mean()) / churn if len(mrr) and churn else None
     return Estimate(value, len(mrr))
@@ -211,7 +210,7 @@ def renewal_rate(t: Tables, p: Params) -> Estimate:
 @metric(
     "customer_retention_cost",
     "Customer retention cost",
-    "PLN per customer",
+    "{currency} per customer",
     "ratio",
     {
         "costs": ["period", "category", "amount", "currency"],
@@ -219,7 +218,7 @@ def renewal_rate(t: Tables, p: Params) -> Estimate:
     },
 )
 def customer_retention_cost(t: Tables, p: Params) -> Estimate:
-    """Retention + loyalty costs with period in the window (PLN) / customers at the window start
+    """Retention + loyalty costs with period in the window (base currency) / customers at the window start
     (distinct accounts with a subscription active at the window start)."""
     sub = t["subscriptions"]
     customers = text(sub.loc[subscriptions_active_at(sub, p.start), "account_id"]).nunique()
@@ -268,9 +267,9 @@ def customers(t: Tables, p: Params) -> int:
     scope=_WON_SCOPE,
 )
 def pareto_top20_share(t: Tables, p: Params) -> Estimate:
-    """Customer accounts ranked by total Closed Won amount (PLN, all time); the share of all won
+    """Customer accounts ranked by total Closed Won amount (base currency, all time); the share of all won
     revenue held by the top ceil(20%) of them."""
-    ranked = revenue_by_account(t["opportunities"]).sort_values(ascending=False)
+    ranked = revenue_by_account(t["opportunities"], p).sort_values(ascending=False)
     top = ranked.iloc[: math.ceil(0.2 * len(ranked))].sum() if len(ranked) else 0.0
     return ratio(top, ranked.sum(), n=len(ranked))
 
@@ -278,57 +277,57 @@ def pareto_top20_share(t: Tables, p: Params) -> Estimate:
 @metric(
     "revenue",
     "Revenue (won in the window)",
-    "PLN",
+    "{currency}",
     "sum",
     {"opportunities": ["stage", "amount", "currency", "close_date"]},
     breakdowns={"owner": "owner", "segment": SEGMENT, "source": "source", "month": "close_date"},
     scope=_WON_SCOPE,
 )
 def revenue(t: Tables, p: Params) -> Estimate:
-    """Sum of Closed Won amounts (PLN) with close_date in the window."""
-    won = won_deals(t["opportunities"])
+    """Sum of Closed Won amounts (base currency) with close_date in the window."""
+    won = won_deals(t["opportunities"], p)
     won = won[in_window(won["close_date"], p)]
-    return Estimate(float(won["_pln"].sum()), len(won))
+    return Estimate(float(won["_base"].sum()), len(won))
 
 
 @metric(
     "revenue_by_month",
     "Revenue trend (won per month)",
-    "PLN",
+    "{currency}",
     "distribution",
     {"opportunities": ["stage", "amount", "currency", "close_date"]},
     scope=_WON_SCOPE,
 )
 def revenue_by_month(t: Tables, p: Params) -> dict[str, float]:
-    """Closed Won amount (PLN) per close_date month, every month of the window (0 included)."""
-    won = won_deals(t["opportunities"])
+    """Closed Won amount (base currency) per close_date month, every month of the window (0 included)."""
+    won = won_deals(t["opportunities"], p)
     won = won[in_window(won["close_date"], p)]
     months = pd.period_range((p.start + pd.Timedelta(days=1)).to_period("M"), p.end.to_period("M"), freq="M")
-    by_month = won.groupby(won["close_date"].dt.to_period("M"))["_pln"].sum()
+    by_month = won.groupby(won["close_date"].dt.to_period("M"))["_base"].sum()
     return {str(m): float(by_month.get(m, 0.0)) for m in months}
 
 
 @metric(
     "costs_by_category",
     "Costs by category",
-    "PLN",
+    "{currency}",
     "distribution",
     {"costs": ["period", "category", "amount", "currency"]},
 )
 def costs_by_category(t: Tables, p: Params) -> dict[str, float]:
-    """Costs (PLN) per category with period in the window."""
+    """Costs (base currency) per category with period in the window."""
     c = t["costs"][in_window(t["costs"]["period"], p)]
-    return sums(pln(c["amount"], c["currency"]), c["category"])
+    return sums(p.money.to_base(c["amount"], c["currency"]), c["category"])
 
 
 @metric(
     "costs_per_owner",
     "Costs per owner",
-    "PLN",
+    "{currency}",
     "distribution",
     {"costs": ["period", "amount", "currency", "owner"]},
 )
 def costs_per_owner(t: Tables, p: Params) -> dict[str, float]:
-    """Costs (PLN) per owner with period in the window (costs without owner left out)."""
+    """Costs (base currency) per owner with period in the window (costs without owner left out)."""
     c = t["costs"][in_window(t["costs"]["period"], p)]
-    return sums(pln(c["amount"], c["currency"]), c["owner"])
+    return sums(p.money.to_base(c["amount"], c["currency"]), c["owner"])

@@ -29,6 +29,7 @@ from auditor.metrics.common import Params, text
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
 from auditor.model import ENTITIES, DType, Role
+from auditor.money import Money
 
 FRESHNESS_FIELDS = ("updated_at", "created_at", "entered_at", "occurred_at", "responded_at", "period")
 
@@ -119,13 +120,15 @@ def _empty_column(dtype: DType, index: pd.Index) -> pd.Series:
 
 
 def prepare(
-    frames: Mapping[str, pd.DataFrame], ids: Mapping[str, pd.Series] | None = None
+    frames: Mapping[str, pd.DataFrame], ids: Mapping[str, pd.Series] | None = None, money: Money | None = None
 ) -> tuple[dict[str, pd.DataFrame], dict[str, set[str]]]:
     """Every model entity as a frame with every model field (missing ones all-empty) and the
     record id column `_rid`; and, per entity, the fields the export did not have (entity
-    missing: every field)."""
+    missing: every field). A table without a currency column is in `money.default` when the
+    config names one (the column is then not absent)."""
     out: dict[str, pd.DataFrame] = {}
     absent: dict[str, set[str]] = {}
+    default = money.default if money is not None else None
     for name, entity in ENTITIES.items():
         frame = frames.get(name)
         if frame is None:
@@ -134,6 +137,10 @@ def prepare(
         else:
             absent[name] = {f for f in entity.field_names if f not in frame.columns}
         extra = {f: _empty_column(entity.field(f).dtype, frame.index) for f in sorted(absent[name])}
+        if default and frames.get(name) is not None:
+            for f in [f for f in absent[name] if entity.field(f).role is Role.CURRENCY]:
+                extra[f] = pd.Series(default, index=frame.index, dtype="object")
+                absent[name].discard(f)
         frame = frame.assign(**extra) if extra else frame.copy(deep=False)
         rid = ids.get(name) if ids else None
         frame[RID] = text(rid) if rid is not None else text(record_ids(frame, name))
@@ -427,11 +434,11 @@ def _freshness(m: Metric, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestam
 
 
 def resolve_request(
-    as_of: pd.Timestamp | str, period: str | None, metrics: Iterable[str] | None
+    as_of: pd.Timestamp | str, period: str | None, metrics: Iterable[str] | None, money: Money | None = None
 ) -> tuple[Params, list[Metric]]:
     """The window and the metrics asked for; a ConfigError for a bad period or metric id (call
     it before a long audit to fail fast)."""
-    params = Params.make(as_of, period)
+    params = Params.make(as_of, period, money)
     try:
         chosen = [get_metric(i) for i in metrics] if metrics else list(registry().values())
     except KeyError as error:
@@ -450,11 +457,15 @@ def evaluate_metrics(
     ids: Mapping[str, pd.Series] | None = None,
     metrics: Iterable[str] | None = None,
     breakdowns: bool = True,
+    money: Money | None = None,
 ) -> list[MetricResult]:
-    """Every registered metric (or those in `metrics`, by id) with its confidence."""
+    """Every registered metric (or those in `metrics`, by id) with its confidence. Money metrics
+    are in `money`'s base currency (auditor.money: without one, the most common currency)."""
     settings = settings or MetricsSettings()
-    params, chosen = resolve_request(as_of, period, metrics)
-    tables, absent = prepare(frames, ids)
+    money = money or Money()
+    tables, absent = prepare(frames, ids, money)
+    money = settle_money(frames, money)
+    params, chosen = resolve_request(as_of, period, metrics, money)
     if findings is not None:
         tables["findings"] = findings
     merged, merge_stats = merge_clusters(tables, clusters) if clusters is not None and len(clusters) else (None, {})
@@ -479,7 +490,7 @@ def _evaluate(
     base = MetricResult(
         m.id,
         m.title,
-        m.unit,
+        params.money.unit(m.unit),
         None,
         None,
         Flag.UNRELIABLE,
@@ -496,7 +507,11 @@ def _evaluate(
     ]
     if missing:
         shown = sorted(set(missing))
-        base.reasons.append("not evaluated: the export has no " + ", ".join(shown))
+        currency = any(
+            ENTITIES[f.split(".")[0]].field(f.split(".")[-1]).role is Role.CURRENCY for f in shown if "." in f
+        )
+        hint = " (or name the currency of its amounts: currency.default in the config)" if currency else ""
+        base.reasons.append("not evaluated: the export has no " + ", ".join(shown) + hint)
         base.worklist.append({"action": "map or export", "fields": shown})
         return base
     raw = _compute(m, tables, params)
@@ -525,6 +540,10 @@ def _evaluate(
                 {"action": "fix", "entity": x.entity, "field": fld, "rule_id": rule, "records": int(n)}
             )
 
+    for flag, said in _without_rate(m, tables, params.money, settings):
+        verdicts.append((flag, said))
+        base.worklist.append({"action": "add exchange rates", "currency": params.money.base})
+
     # sensitivity
     sensitive: list[tuple[Flag, str, float, float]] = []
     ci = interval(m.kind, estimate, settings) if estimate is not None and value is not None else None
@@ -548,7 +567,7 @@ def _evaluate(
         shift = distance(value, v_excl)
         base.value_excluding_failing, base.sensitivity = v_excl, shift
         how = " (scaled to all records)" if m.extensive else ""
-        said = f"excluding them{how} {_move(value, v_excl, m.unit, shift)}"
+        said = f"excluding them{how} {_move(value, v_excl, base.unit, shift)}"
         unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings) or 0.0
         if unknown:
             said += f"; their true values could move it a further {100 * unknown:.1f}%"
@@ -566,7 +585,10 @@ def _evaluate(
         if shift > 0:
             what = ", ".join(f"{merge_stats[e][1]:,} duplicate {e} in {merge_stats[e][0]:,} clusters" for e in touched)
             verdicts.append(
-                (settings.shift_flag(shift), f"merging {what or 'duplicates'} {_move(value, v_merged, m.unit, shift)}")
+                (
+                    settings.shift_flag(shift),
+                    f"merging {what or 'duplicates'} {_move(value, v_merged, base.unit, shift)}",
+                )
             )
             for e in touched:
                 base.worklist.append(
@@ -593,7 +615,7 @@ def _evaluate(
             half = (hi - lo) / 2
             rel = half / abs(value) if value else math.inf
             level = f"{100 * settings.confidence_level:.0f}%"
-            text_ = f"{level} interval {_fmt(lo, m.unit)} to {_fmt(hi, m.unit)} (n = {estimate.n:,})"
+            text_ = f"{level} interval {_fmt(lo, base.unit)} to {_fmt(hi, base.unit)} (n = {estimate.n:,})"
             verdicts.append((settings.interval_flag(rel), text_))
 
     # freshness
@@ -622,6 +644,42 @@ def _evaluate(
             m, tables, params, settings, _compute, coverage, base.flag, cache
         )
     return base
+
+
+def settle_money(frames: Mapping[str, pd.DataFrame], money: Money) -> Money:
+    """`money` with its base currency known (Money.settled over every currency column)."""
+    currency_fields = [(e.name, f.name) for e in ENTITIES.values() for f in e.fields if f.role is Role.CURRENCY]
+    return money.settled(frames[e][f] for e, f in currency_fields if e in frames and f in frames[e].columns)
+
+
+def _without_rate(
+    m: Metric, tables: Mapping[str, pd.DataFrame], money: Money, settings: MetricsSettings
+) -> list[tuple[Flag, str]]:
+    """A verdict per money table the metric reads where records are in a currency (or none) that
+    has no rate to the base currency: those amounts are left out of the value. A code that is not
+    ISO 4217 at all is the currency rule's finding, and counted in coverage already."""
+    from auditor.checks.kinds.currency import codes
+
+    out = []
+    for entity, fields_ in m.inputs.items():
+        for name in fields_:
+            if entity not in ENTITIES or ENTITIES[entity].field(name).role is not Role.CURRENCY:
+                continue
+            left_out = money.without_rate(tables[entity][name])
+            left_out = left_out[left_out.isin([*codes(), "(none)"])]
+            if not len(left_out):
+                continue
+            which = ", ".join(f"{c} {n:,}" for c, n in left_out.value_counts().head(5).items())
+            total = len(tables[entity])
+            out.append(
+                (
+                    settings.coverage_flag(1 - len(left_out) / total),
+                    f"{len(left_out):,} of {total:,} {entity} are in a currency without a rate to"
+                    f" {money.base or 'a base currency'} ({which}): their amounts are left out; add the rates"
+                    " under currency.rates in the config",
+                )
+            )
+    return out
 
 
 def _bounded(

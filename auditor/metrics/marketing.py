@@ -3,7 +3,7 @@ truth: `auditor/synth/truth.py` (same functions on the clean data)."""
 
 from __future__ import annotations
 
-from auditor.metrics.common import Params, pln
+from auditor.metrics.common import Params
 from auditor.metrics.registry import Estimate, Tables, mean_of, metric, proportion
 
 _BREAKDOWNS = {"channel": "channel", "owner": "owner", "month": "start_date"}
@@ -56,12 +56,12 @@ def campaign_unsubscribe_rate(t: Tables, p: Params) -> Estimate:
 @metric(
     "revenue_per_campaign",
     "Revenue per campaign",
-    "PLN",
+    "{currency}",
     "mean",
     {"campaigns": ["attributed_revenue", "currency"]},
     breakdowns=_BREAKDOWNS,
 )
 def revenue_per_campaign(t: Tables, p: Params) -> Estimate:
-    """Mean attributed_revenue (PLN) over campaigns with a value."""
+    """Mean attributed_revenue (base currency) over campaigns with a value."""
     c = t["campaigns"]
-    return mean_of(pln(c["attributed_revenue"], c["currency"]))
+    return mean_of(p.money.to_base(c["attributed_revenue"], c["currency"]))

@@ -49,15 +49,15 @@ def win_rate(t: Tables, p: Params) -> Estimate:
 @metric(
     "avg_deal_size",
     "Average deal size",
-    "PLN",
+    "{currency}",
     "mean",
     {"opportunities": ["stage", "amount", "currency"]},
     breakdowns=_DEAL_BREAKDOWNS,
     scope=_WON_SCOPE,
 )
 def avg_deal_size(t: Tables, p: Params) -> Estimate:
-    """Mean amount (PLN) of Closed Won deals (all time)."""
-    return mean_of(won_deals(t["opportunities"])["_pln"])
+    """Mean amount (base currency) of Closed Won deals (all time)."""
+    return mean_of(won_deals(t["opportunities"], p)["_base"])
 
 
 @metric(

@@ -27,6 +27,8 @@ _YMD_OTHER = r"^(\d{4})[/.](\d{1,2})[/.](\d{1,2})"
 _ISO_SHORT = r"^\d{4}-(?:\d-\d{1,2}|\d{2}-\d)(?:\D|$)"
 _DMY_PREFIX = r"^\d{1,2}[./-]\d{1,2}[./-]\d{4}"
 _SERIAL = r"^\d{1,7}(?:\.\d+)?$"
+_YEAR = r"^(?:1[89]|20)\d{2}$"
+"""A year alone (1800-2099) in a date column: the first of January of it, the precision it has."""
 _COMPACT = r"^(?:1\d|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])$"
 """YYYYMMDD between 1000 and 2099 (DDMMYYYY never passes: its fifth and sixth digits, 19 or 20, are no month)."""
 _MONTH_NAMED = (
@@ -109,6 +111,9 @@ def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serial
     compact = ~iso & _match(text, _COMPACT)
     if compact.any():
         out[compact] = _nanoseconds(pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce"))
+    year = ~iso & _match(text, _YEAR)
+    if year.any():
+        out[year] = _nanoseconds(pd.to_datetime(text[year], format="%Y", errors="coerce"))
     wordy = ~iso & ~compact & _match(text, r"[A-Za-z]{3}")
     named = (
         text[wordy].str.extract(_MONTH_NAMED).astype(object)
@@ -127,11 +132,41 @@ def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serial
         )
         out[parts.index] = _nanoseconds(pd.to_datetime(parts, errors="coerce"))
     if excel_serials:
-        serial = ~iso & ~compact & ~matched.reindex(values.index, fill_value=False) & _match(text, _SERIAL)
+        serial = ~iso & ~compact & ~year & ~matched.reindex(values.index, fill_value=False) & _match(text, _SERIAL)
         days = pd.to_numeric(text[serial], errors="coerce")
         days = days[days.between(*_EXCEL_SERIAL_RANGE)]
         out[days.index] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D").dt.round("s")
     return out
+
+
+def parse_with_format(values: pd.Series, fmt: str) -> pd.Series:
+    """Dates written in one strftime format (`formats:` in the config); any other value is NA, which
+    the `type` rule reports, as it does any value that does not parse."""
+    parsed = pd.to_datetime(_strip(values).where(values.notna()), format=fmt, errors="coerce")
+    if getattr(parsed.dt, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(None)
+    return _nanoseconds(parsed)
+
+
+def ambiguous_day_month(values: pd.Series) -> tuple[int, str | None, bool]:
+    """(how many d.m.y / m/d/y dates could be read either way, one of them, read day-first?) for a
+    column read without `dayfirst`: no value of its separator has a day above 12 to decide."""
+    text = _strip(values)
+    parts = text[_match(text, _DMY_PREFIX)].str.extract(_DMY)
+    parts = parts[parts["year"].notna()]
+    if not len(parts):
+        return 0, None, False
+    a, b, day_first = _day_first(parts, None)
+    undecided = pd.Series(True, index=parts.index)
+    for is_dotted in (True, False):
+        group = (parts["sep"] != "/") == is_dotted
+        if ((a[group] > 12) | (b[group] > 12)).any():
+            undecided[group] = False
+    both = undecided & (a <= 12) & (b <= 12) & (a != b)
+    if not both.any():
+        return 0, None, False
+    first = both.idxmax()
+    return int(both.sum()), str(text[first]), bool(day_first[first])
 
 
 def _day_first(parts: pd.DataFrame, dayfirst: bool | None) -> tuple[pd.Series, pd.Series, pd.Series]:

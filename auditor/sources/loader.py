@@ -15,7 +15,7 @@ from auditor.dtypes import as_text
 from auditor.errors import ConfigError, InputError
 from auditor.model import ENTITIES, DType, ExtraField, Field, entity
 from auditor.sources import sql_reader
-from auditor.sources.convert import convert
+from auditor.sources.convert import ambiguous_day_month, convert, parse_with_format
 from auditor.sources.csv_reader import read_csv
 from auditor.sources.detect import Detection, detect_by_headers, detect_by_name
 from auditor.sources.excel_reader import read_xlsx
@@ -115,14 +115,18 @@ def data_files(root: Path, options: SourceOptions, notes: list[str]) -> list[Pat
     """The files of an export directory to read. With `sources.files`, exactly the files it names
     (file name or path relative to the export, globs allowed): every other file is listed as ignored and
     never opened, so that an answer key or a notes file lying beside the export changes nothing.
-    Without it, every file of a data type, hidden files and `truth/` folders left out."""
+    Without it, every file of a data type, hidden files and `truth/` folders left out. A reference table
+    (the config's `references:`) is never data, whatever `sources.files` matches."""
     files = []
+    references = {Path(p).resolve() for p in options.reference_files}
     for file in sorted(root.rglob("*")):
         relative = file.relative_to(root)
         if any(part.startswith(".") or part in _NOT_DATA_DIRS for part in relative.parts) or not file.is_file():
             continue
         shown = os.path.join(root, relative)
-        if options.files:
+        if references and file.resolve() in references:
+            notes.append(f"{shown}: ignored, a reference table (config `references:`)")
+        elif options.files:
             if any(_named(pattern, file, root) for pattern in options.files):
                 files.append(file)
             elif file.suffix.lower() not in _NOT_DATA:
@@ -155,7 +159,7 @@ def _read_files(
         if progress:
             progress(f"reading {source}", done, len(files))
         try:
-            reads.extend(_read_file(file, source, options))
+            reads.extend(read_file(file, source, options))
         except InputError as error:
             if not found or names_entity(data_stem(file)):
                 raise
@@ -165,7 +169,8 @@ def _read_files(
     return reads
 
 
-def _read_file(file: Path, source: str, options: SourceOptions) -> list[RawRead]:
+def read_file(file: Path, source: str, options: SourceOptions) -> list[RawRead]:
+    """What the readers make of one file (a workbook or JSON document may hold several tables)."""
     fmt = FORMATS.get(data_suffix(file), "csv")
     if fmt == "xlsx":
         return read_xlsx(file, source, names_entity)
@@ -224,6 +229,20 @@ def _entity_of(read: RawRead, root: Path | None, options: SourceOptions) -> Dete
     )
 
 
+def _ambiguous(source: str, entity: str, name: str, values: pd.Series) -> list[str]:
+    """A note when a date column's day/month order was a guess: no value had a day above 12."""
+    count, example, day_first = ambiguous_day_month(values)
+    if not count or example is None:
+        return []
+    sep = next((c for c in example if not c.isdigit()), "/")
+    other = sep.join(("%m", "%d", "%Y") if day_first else ("%d", "%m", "%Y"))
+    return [
+        f"{source}: {name}: {count:,} dates such as {example!r} could be day-first or month-first; read"
+        f" {'day' if day_first else 'month'}-first. If that is wrong, set sources.dayfirst, or"
+        f" formats: {{{entity}: {{{name}: '{other}'}}}}"
+    ]
+
+
 def _matches(pattern: str, read: RawRead, root: Path | None) -> bool:
     source = read.source.split("#", 1)[0]
     candidates = {Path(source).name, read.name}
@@ -243,11 +262,16 @@ def _table(read: RawRead, detection: Detection, options: SourceOptions, notes: l
     applied = mapped.apply(read.frame).reset_index(drop=True)
     raw = applied.apply(as_text)
     frame = raw.copy()
+    formats = options.formats.get(entity_name, {})
     for column in mapped.columns:
         if column.is_field and column.field in frame:
             dtype = _dtype(entity_name, column.field, extras)
-            if dtype is not DType.STRING:
+            if column.field in formats:
+                frame[column.field] = parse_with_format(raw[column.field], formats[column.field])
+            elif dtype is not DType.STRING:
                 frame[column.field] = convert(raw[column.field], dtype, options.dayfirst, read.excel_serials)
+                if dtype in (DType.DATE, DType.DATETIME) and options.dayfirst is None:
+                    notes.extend(_ambiguous(read.source, entity_name, column.field, raw[column.field]))
     values = map_enum_values(
         entity_name,
         frame,

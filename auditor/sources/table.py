@@ -119,6 +119,10 @@ class SourceOptions:
     chunk_size: int | None = None
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     """entity -> enum field -> {value in the export: canonical value}; consulted before the presets' maps."""
+    formats: dict[str, dict[str, str]] = field(default_factory=dict)
+    """entity -> date field -> the strftime format every value of it is written in (`formats:`)."""
+    reference_files: tuple[str, ...] = ()
+    """Files the config's `references:` reads: reference tables, never read as data of the export."""
 
 
 @dataclass

@@ -24,7 +24,7 @@ from auditor.synth.duplicates import make_duplicates
 from auditor.synth.output import atomic_dir, to_text, write_csv
 from auditor.synth.reference import GENERATED, evaluate, record_ids
 from auditor.synth.text import TEXT
-from auditor.synth.truth import as_json_ready, compute
+from auditor.synth.truth import as_json_ready, compute, config_text
 
 __all__ = ["SynthSummary", "generate"]
 
@@ -124,7 +124,7 @@ def generate(
         (tmp / "truth" / "metrics.json").write_text(
             json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )
-        (tmp / "crm-audit.yaml").write_text(f"as_of: {as_of.isoformat()}\ndefault_region: PL\n", encoding="utf-8")
+        (tmp / "crm-audit.yaml").write_text(config_text(as_of), encoding="utf-8")
         (tmp / "README.md").write_text(_readme(summary, defect_rate, duplicate_rate), encoding="utf-8")
     summary.paths = {e: out / f"{e}.csv" for e in GENERATED} | {
         "defects": out / "truth" / "defects.csv",
@@ -165,7 +165,7 @@ def _readme(s: SynthSummary, defect_rate: float, duplicate_rate: float) -> str:
         "",
         "- `<entity>.csv`: one file per entity, canonical column names, UTF-8, dates `YYYY-MM-DD`,",
         "  datetimes `YYYY-MM-DDTHH:MM:SS`, empty cell = missing.",
-        "- `crm-audit.yaml`: the audit config (as_of, default phone region).",
+        "- `crm-audit.yaml`: the audit config (as_of, default phone region, the rates the data was made with).",
         "- `truth/defects.csv`: every finding the core rule pack must report (entity, record_id, field, rule_id,",
         "  injection). A record without a primary key is named `row:<line in the file>`.",
         "- `truth/duplicates.csv`: duplicate clusters (the original has an empty corruption).",

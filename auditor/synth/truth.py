@@ -2,7 +2,8 @@
 
 Conventions shared by every metric:
 
-* Money is converted to PLN at fixed rates: EUR 4.3, USD 4.0, GBP 5.0 (PLN 1.0).
+* Money is converted to PLN at the generator's rates (`clean.RATES_TO_PLN`: EUR 4.3, USD 4.0,
+  GBP 5.0), which it writes into the config (`currency:`) so that the audit converts alike.
 * "The window" is the 12 months up to as_of: dates d with as_of - 1 year < d <= as_of
   (for as_of 2026-10-31: 2025-11-01 .. 2026-10-31). Monthly cost periods are the first day
   of their month, so the window holds the 12 periods 2025-11-01 .. 2026-10-01.
@@ -18,6 +19,19 @@ import numpy as np
 import pandas as pd
 
 from auditor.synth.clean import RATES_TO_PLN
+
+
+def synth_money() -> Any:
+    """The generator's rates as the config's `currency:` section reads them (auditor.money)."""
+    from auditor.money import Money
+
+    return Money(base="PLN", rates=dict(RATES_TO_PLN), rates_source="config")
+
+
+def config_text(as_of: Any) -> str:
+    """The audit config written beside the generated export."""
+    rates = ", ".join(f"{code}: {rate}" for code, rate in RATES_TO_PLN.items() if code != "PLN")
+    return f"as_of: {as_of.isoformat()}\ndefault_region: PL\ncurrency: {{base: PLN, rates: {{{rates}}}}}\n"
 
 
 def _r(x: float | None, nd: int = 4) -> float | None:
@@ -67,8 +81,9 @@ def compute(frames: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> dict[str, A
     from auditor.metrics import Params, get_metric, value_of
     from auditor.metrics.evaluate import prepare
 
-    tables, _ = prepare(frames)
-    params = Params.make(as_of)
+    money = synth_money()
+    tables, _ = prepare(frames, money=money)
+    params = Params.make(as_of, money=money)
     out: dict[str, Any] = {
         "as_of": str(pd.Timestamp(as_of).date()),
         "currency": "PLN",

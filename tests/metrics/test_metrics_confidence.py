@@ -12,6 +12,7 @@ import pytest
 from auditor.errors import ConfigError
 from auditor.metrics import Flag, MetricsSettings, evaluate_metrics
 from auditor.metrics.confidence import bootstrap, distance, nps_interval, wilson
+from auditor.money import Money
 
 AS_OF = "2026-10-31"
 
@@ -359,7 +360,8 @@ def test_the_bound_tries_every_known_currency_and_adds_up_the_fields() -> None:
             _findings("campaigns", [f"C{i}" for i in range(36, 40)], "currency", "campaigns.currency.format"),
         ]
     )
-    r = _one({"campaigns": campaigns}, findings, "revenue_per_campaign")
+    rates = Money(base="PLN", rates={"PLN": 1.0, "EUR": 4.3, "USD": 4.0, "GBP": 5.0})
+    r = _one({"campaigns": campaigns}, findings, "revenue_per_campaign", money=rates)
     value = (34_000 - 10) / 36
     assert r.value == pytest.approx(value)
     by_currency = abs((34_000 - 10 + 4 * 1000 * 5.0) / 40 - value) / value  # all four in GBP

@@ -7,10 +7,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from auditor.metrics import RATES_TO_PLN, Params, evaluate_metrics, get_metric, registry, value_of
+from auditor.metrics import Params, evaluate_metrics, get_metric, registry, value_of
 from auditor.metrics.evaluate import prepare
+from auditor.money import Money
 
 AS_OF = "2026-10-31"
+TINY_MONEY = Money(base="PLN", rates={"PLN": 1.0, "EUR": 4.3, "USD": 4.0, "GBP": 5.0})
 
 # Worked by hand (see conftest.py for the records):
 # won deals: O1 1000 PLN (closed 2026-03-01, created 2026-01-30 10:00 -> 30 days),
@@ -96,7 +98,7 @@ def test_every_registered_metric_has_a_hand_computed_value() -> None:
 def test_metric_value_on_the_tiny_crm(tiny, metric_id: str) -> None:
     tables, _ = prepare(tiny)
     tables["findings"] = FINDINGS
-    got = value_of(get_metric(metric_id).compute(tables, Params.make(AS_OF)))
+    got = value_of(get_metric(metric_id).compute(tables, Params.make(AS_OF, money=TINY_MONEY)))
     want = EXPECTED[metric_id]
     if isinstance(want, dict):
         assert set(got) == set(want)
@@ -108,7 +110,7 @@ def test_metric_value_on_the_tiny_crm(tiny, metric_id: str) -> None:
 
 def test_a_period_narrows_the_window(tiny) -> None:
     tables, _ = prepare(tiny)
-    q1 = Params.make(AS_OF, "2026-Q1")
+    q1 = Params.make(AS_OF, "2026-Q1", TINY_MONEY)
     assert value_of(get_metric("revenue").compute(tables, q1)) == 1000.0
     assert value_of(get_metric("cac").compute(tables, q1)) is None  # no new customer in Q1
     assert list(value_of(get_metric("revenue_by_month").compute(tables, q1))) == ["2026-01", "2026-02", "2026-03"]
@@ -129,16 +131,23 @@ def test_registry_suggests_the_closest_id_and_documents_each_metric() -> None:
         assert m.formula and m.unit and m.inputs and m.title
 
 
-def test_rates_agree_with_the_synthetic_generator() -> None:
-    from auditor.synth.clean import RATES_TO_PLN as SYNTH_RATES
+def test_the_generated_config_carries_the_generator_s_rates(tmp_path) -> None:
+    import yaml
 
-    assert RATES_TO_PLN == SYNTH_RATES
+    from auditor.config import parse_config
+    from auditor.synth.clean import RATES_TO_PLN
+    from auditor.synth.truth import config_text
+
+    money = parse_config(yaml.safe_load(config_text(pd.Timestamp(AS_OF).date())), tmp_path / "c.yaml").money
+    assert money.base == "PLN" and dict(money.rates) == {k: v for k, v in RATES_TO_PLN.items() if k != "PLN"}
 
 
 def test_a_missing_entity_or_column_is_not_evaluated(tiny) -> None:
     del tiny["costs"]
     tiny["surveys"] = tiny["surveys"].drop(columns=["csat"])
-    results = {r.id: r for r in evaluate_metrics(tiny, None, as_of=AS_OF, metrics=["cac", "csat", "nps"])}
+    results = {
+        r.id: r for r in evaluate_metrics(tiny, None, as_of=AS_OF, metrics=["cac", "csat", "nps"], money=TINY_MONEY)
+    }
     assert results["cac"].value is None and results["cac"].confidence == "UNRELIABLE"
     assert "no costs" in results["cac"].reasons[0]
     assert "surveys.csat" in results["csat"].reasons[0]

@@ -167,7 +167,8 @@ def _with_whole_column_rules(
     """Adds the rules that judge a value against its whole column, run by the pandas engine on the driver
     over each table that has them, collected once. The table's other row rules run beside them there, so
     that a wildcard rule skips the cells they report, as in the pandas engine; only the whole-column
-    rules' findings and outcomes are kept (rules that look at other tables are not evaluated there)."""
+    rules' findings and outcomes are kept (rules that look at other tables are not evaluated there, but for
+    the table a `reference` rule's `in:` names, collected for it)."""
     from auditor.engines.spark import collect_table  # the package imports this module
 
     found = [result.findings.assign(**{POS: _positions(result.findings, tables)})]
@@ -178,7 +179,12 @@ def _with_whole_column_rules(
             outcomes |= {o.rule_id: o for o in run_checks({}, [r for r in mine if r.id in whole], as_of=as_of).outcomes}
             continue
         table = collect_table(tables[entity]) if tables[entity].count else tables[entity].spec.template()
-        driver = run_checks({entity: table}, mine, as_of=as_of, default_region=default_region, required=required)
+        # a `reference` rule with `in: entity.field` reads that other table whole: it is collected too
+        read = {str(r.params["in"]).partition(".")[0] for r in mine if r.id in whole and r.params.get("in")}
+        others = {name: collect_table(tables[name]) for name in read if name in tables and name != entity}
+        driver = run_checks(
+            {entity: table, **others}, mine, as_of=as_of, default_region=default_region, required=required
+        )
         outcomes |= {o.rule_id: o for o in driver.outcomes if o.rule_id in whole}
         kept = driver.findings[driver.findings["rule_id"].isin(whole)]
         if len(kept):  # an empty frame of object columns would change the dtypes of the concatenation
