@@ -93,6 +93,7 @@ NO_EQUIVALENT |= dict.fromkeys(
 NO_EQUIVALENT |= {
     "timeline": "compares every pair of a record's date columns by what their names say",
     "exact_copy": "compares whole records; GX's compound-columns uniqueness needs the columns named in advance",
+    "birth": "finds birth columns by their names on every column, mapped or not, and judges them against as_of",
 }
 
 

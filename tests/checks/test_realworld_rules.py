@@ -133,6 +133,27 @@ def test_dates_in_the_wrong_order_by_their_names(tmp_path: Path) -> None:
     assert _found(result, "tickets.response.order")["record_id"].tolist() == ["T3"]
 
 
+def test_implausible_births_in_a_mapped_date_and_an_unmapped_year(tmp_path: Path) -> None:
+    text = (
+        "contact_id,email,birth_date,Year_Birth,Income\n"
+        "C1,a@x.pl,1980-02-03,1893,1893\n"  # a year of birth 133 years before as_of; Income is no birth
+        "C2,b@x.pl,1910-02-03,1957,58000\n"  # 116 years old: the range rule (min 1900) lets it pass
+        "C3,c@x.pl,1850-01-01,1899,\n"  # before 1900: the core range rule's, reported once
+        "C4,d@x.pl,,1977,\n"
+    )
+    _, result = _check(tmp_path, "contacts.csv", text)
+    birth = _found(result, "contacts.birth")
+    assert birth[["record_id", "field"]].values.tolist() == [
+        ["C2", "birth_date"],
+        ["C1", "Year_Birth"],
+        ["C3", "Year_Birth"],
+    ]
+    assert _found(result, "contacts.birth_date.range")["record_id"].tolist() == ["C3"]
+    assert birth["message"].iloc[1] == (
+        "Year_Birth '1893' is no plausible birth: after the as-of date, or more than 110 years before it"
+    )
+
+
 def test_steps_are_read_from_column_names() -> None:
     assert [step(n) for n in ("created_at", "first_response_at", "resolved_at", "ClosedDate", "LastModifiedDate")] == [
         0,
