@@ -71,6 +71,8 @@ SECTIONS = {
 
 
 class Flag(IntEnum):
+    NOT_EVALUATED = -1
+    """the export lacks a table or a column the metric reads: no value, and no judgement of the data"""
     UNRELIABLE = 0
     LOW = 1
     MEDIUM = 2

@@ -511,6 +511,7 @@ def _evaluate(
             ENTITIES[f.split(".")[0]].field(f.split(".")[-1]).role is Role.CURRENCY for f in shown if "." in f
         )
         hint = " (or name the currency of its amounts: currency.default in the config)" if currency else ""
+        base.flag = Flag.NOT_EVALUATED
         base.reasons.append("not evaluated: the export has no " + ", ".join(shown) + hint)
         base.worklist.append({"action": "map or export", "fields": shown})
         return base

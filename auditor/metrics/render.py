@@ -8,7 +8,7 @@ from typing import Any
 
 from auditor.metrics.evaluate import MetricResult
 
-FLAG_STYLE = {"HIGH": "green", "MEDIUM": "yellow", "LOW": "red", "UNRELIABLE": "bold red"}
+FLAG_STYLE = {"HIGH": "green", "MEDIUM": "yellow", "LOW": "red", "UNRELIABLE": "bold red", "NOT_EVALUATED": "dim"}
 
 
 def to_json(results: Sequence[MetricResult]) -> str:

@@ -30,7 +30,13 @@ def _metrics(result: AuditResult, console: Console) -> None:
     counts = Counter(m.flag.name for m in result.metrics)
     shown = ", ".join(f"[{FLAG_STYLE[f]}]{counts[f]} {f}[/]" for f in FLAG_STYLE if counts[f])
     console.print(f"Metrics: {len(result.metrics)} computed: {shown}")
-    doubtful = [m for m in result.metrics if m.flag.name != "HIGH"]
+    doubtful = [m for m in result.metrics if m.flag.name not in ("HIGH", "NOT_EVALUATED")]
+    absent = sorted(
+        {f for m in result.metrics if m.flag.name == "NOT_EVALUATED" for w in m.worklist for f in w.get("fields", ())}
+    )
+    if absent:
+        listed = ", ".join(absent[:12]) + (f" and {len(absent) - 12} more" if len(absent) > 12 else "")
+        console.print(f"[dim]Not evaluated ({counts['NOT_EVALUATED']}): the export has no {escape(listed)}[/]")
     if not doubtful:
         return
     view = Table(show_header=True, box=None, pad_edge=False)

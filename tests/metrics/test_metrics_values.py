@@ -148,7 +148,7 @@ def test_a_missing_entity_or_column_is_not_evaluated(tiny) -> None:
     results = {
         r.id: r for r in evaluate_metrics(tiny, None, as_of=AS_OF, metrics=["cac", "csat", "nps"], money=TINY_MONEY)
     }
-    assert results["cac"].value is None and results["cac"].confidence == "UNRELIABLE"
+    assert results["cac"].value is None and results["cac"].confidence == "NOT_EVALUATED"
     assert "no costs" in results["cac"].reasons[0]
     assert "surveys.csat" in results["csat"].reasons[0]
     assert results["nps"].value == pytest.approx(40.0)
