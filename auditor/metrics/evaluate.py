@@ -52,6 +52,11 @@ class MetricResult:
     """relative change of the value with duplicate clusters merged (None: not checked)"""
     value_excluding_failing: Any = None
     value_duplicates_merged: Any = None
+    trusted_value: Any = None
+    """the value a reader can lean on: with the failing records excluded when that moves it beyond
+    the HIGH threshold (else with duplicates merged when that does, else the value itself)"""
+    warning: str | None = None
+    """said before the value when the raw value and the trusted one differ beyond the HIGH threshold"""
     freshness_days: float | None = None
     worklist: list[dict[str, Any]] = field(default_factory=list)
     """what to fix to raise the flag: {action, entity, field, rule_id, records}"""
@@ -83,6 +88,8 @@ class MetricResult:
             "duplicates": _round(self.duplicates),
             "value_excluding_failing": _round(self.value_excluding_failing),
             "value_duplicates_merged": _round(self.value_duplicates_merged),
+            "trusted_value": _round(self.trusted_value),
+            "warning": self.warning,
             "freshness_days": _round(self.freshness_days),
             "worklist": self.worklist,
             "breakdowns": {k: {g: _round(v) for g, v in b.items()} for k, b in self.breakdowns.items()},
@@ -627,6 +634,7 @@ def _evaluate(
             (settings.freshness_flag(age), f"stale: the newest record ({where}) is {age:.0f} days before as_of")
         )
 
+    _trust(base, settings)
     judged = _bounded(m, tables, findings, params, settings, value, failing, covered, sensitive, verdicts, base, cache)
     verdicts = judged + verdicts
     base.flag = min((f for f, _ in verdicts), default=Flag.HIGH) if value is not None else Flag.UNRELIABLE
@@ -645,6 +653,31 @@ def _evaluate(
             m, tables, params, settings, _compute, coverage, base.flag, cache
         )
     return base
+
+
+def _trust(result: MetricResult, settings: MetricsSettings) -> None:
+    """The trusted value and, when it is far from the raw one, the warning a report leads with: a
+    revenue of 23 billion from ten mistyped amounts is shown as a warning with the believable figure,
+    not as the headline."""
+    result.trusted_value = result.value
+    for other, why in (
+        (result.value_excluding_failing, "without the records that fail rules"),
+        (result.value_duplicates_merged, "with duplicates merged"),
+    ):
+        if other is None or result.value is None:
+            continue
+        shift = distance(result.value, other)
+        if shift > settings.shift_high:
+            result.trusted_value = other
+            if isinstance(result.value, dict):
+                result.warning = f"its distribution changes by {100 * shift:.1f}% {why}"
+            else:
+                unit = "" if result.unit in ("share", "ratio") else f" {result.unit}"
+                result.warning = (
+                    f"the raw value {_fmt(result.value, result.unit)}{unit} is not to be trusted: {why} it is"
+                    f" {_fmt(other, result.unit)}{unit}"
+                )
+            return
 
 
 def settle_money(frames: Mapping[str, pd.DataFrame], money: Money) -> Money:

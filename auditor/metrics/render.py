@@ -46,5 +46,8 @@ def table(results: Sequence[MetricResult], title: str = "Metrics") -> Any:
         unit = "" if r.unit == "share" else r.unit
         interval = f"{show(r.interval[0], r.unit)} - {show(r.interval[1], r.unit)}" if r.interval else ""
         flag = f"[{FLAG_STYLE[r.confidence]}]{r.confidence}[/]"
-        view.add_row(r.id, show(r.value, r.unit), unit, interval, flag, r.reasons[0] if r.reasons else "")
+        value = show(r.value, r.unit)
+        if r.warning:
+            value = f"[bold red]! {show(r.trusted_value, r.unit)}[/] (raw {value})"
+        view.add_row(r.id, value, unit, interval, flag, r.warning or (r.reasons[0] if r.reasons else ""))
     return view

@@ -46,7 +46,8 @@ def _metrics(result: AuditResult, console: Console) -> None:
     order = list(FLAG_STYLE)
     for m in sorted(doubtful, key=lambda m: -order.index(m.flag.name)):
         style = FLAG_STYLE[m.flag.name]
-        view.add_row(m.id, f"[{style}]{m.flag.name}[/]", escape(m.reasons[0]) if m.reasons else "")
+        why = m.warning or (m.reasons[0] if m.reasons else "")
+        view.add_row(m.id, f"[{style}]{m.flag.name}[/]", escape(why))
     console.print(view)
 
 

@@ -379,6 +379,8 @@ def _metric(m: Any) -> dict[str, Any]:
         "id": m.id,
         "title": m.title,
         "value": show(m.value, m.unit),
+        "trusted_value": show(m.trusted_value, m.unit),
+        "warning": m.warning,
         "unit": "" if m.unit == "share" else m.unit,
         "interval": f"{show(m.interval[0], m.unit)} – {show(m.interval[1], m.unit)}" if m.interval else "",
         "confidence": m.confidence,

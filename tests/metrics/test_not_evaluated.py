@@ -49,7 +49,7 @@ def test_html_and_xlsx_show_the_state(audited) -> None:
     assert 'badge flag-NOT_EVALUATED">NOT_EVALUATED' in html
     book = openpyxl.load_workbook(out / "worklist.xlsx", read_only=True)
     rows = list(book["Metrics"].values)
-    flags = {r[0]: r[4] for r in rows[1:]}
+    flags = {r[0]: r[rows[0].index("confidence")] for r in rows[1:]}
     assert flags["win_rate"] == "NOT_EVALUATED"
 
 

@@ -76,7 +76,12 @@ def test_xlsx_merges_summary_and_metrics(poisoned, tmp_path: Path) -> None:
     assert summary["tasks"] == len(poisoned.worklist)
     metrics = list(book["Metrics"].values)
     assert [r[0] for r in metrics[1:]] == [m.id for m in poisoned.metrics]
-    assert {r[4] for r in metrics[1:]} <= {"HIGH", "MEDIUM", "LOW", "UNRELIABLE"}
+    confidence = metrics[0].index("confidence")
+    assert {r[confidence] for r in metrics[1:]} <= {"HIGH", "MEDIUM", "LOW", "UNRELIABLE", "NOT_EVALUATED"}
+    warning = metrics[0].index("warning")
+    warned = {r[0]: r[warning] for r in metrics[1:] if r[warning]}
+    assert warned == {m.id: m.warning for m in poisoned.metrics if m.warning}
+    assert warned, "the poisoned export has metrics whose raw value is not to be trusted"
 
 
 def test_xlsx_write_is_atomic(poisoned, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
