@@ -28,6 +28,7 @@ from auditor.metrics.breakdowns import Coverage, breakdowns
 from auditor.metrics.common import Params, text
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
+from auditor.metrics.screening import reads_of, screen
 from auditor.model import ENTITIES, DType, Role
 from auditor.money import Money
 
@@ -475,6 +476,15 @@ def evaluate_metrics(
     params, chosen = resolve_request(as_of, period, metrics, money)
     if findings is not None:
         tables["findings"] = findings
+    # the screens join the rules' findings for the confidence, never the findings table a metric counts
+    screened = screen(tables, reads_of(chosen), params.as_of)
+    if len(screened) and findings is not None and len(findings):
+        # a cell a rule already reports is that rule's: the screens add what no rule looked at
+        keys = ["entity", "record_id", "field"]
+        reported = pd.MultiIndex.from_frame(findings[keys].astype("object"))
+        screened = screened[~pd.MultiIndex.from_frame(screened[keys].astype("object")).isin(reported)]
+    if len(screened):
+        findings = screened if findings is None else pd.concat([findings, screened], ignore_index=True)
     merged, merge_stats = merge_clusters(tables, clusters) if clusters is not None and len(clusters) else (None, {})
     cache: dict = {}
     return [

@@ -16,25 +16,29 @@ import pandas as pd
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 
 
-def robust_z(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def robust_z(
+    values: pd.Series, *, log: bool = False, groups: pd.Series | None = None, min_count: int = 20
+) -> pd.Series:
+    """The robust z-score of each value within its group (NaN where its group is not judged)."""
     x = values.astype("float64")
-    if params.get("log", False):
+    if log:
         x = np.log10(x.where(x > 0))
-    group_by = params.get("group_by")
-    if group_by and group_by in ctx.frame.columns:
-        groups = ctx.frame.loc[values.index, group_by].astype("object").fillna("")
-    else:
+    if groups is None:
         groups = pd.Series("", index=values.index)
     grouped = x.groupby(groups, sort=False)
     median = grouped.transform("median")
     mad = (x - median).abs().groupby(groups, sort=False).transform("median")
     count = grouped.transform("count")
-    judged = (count >= int(params.get("min_count", 20))) & (mad > 0)
+    judged = (count >= min_count) & (mad > 0)
     return (0.6745 * (x - median) / mad).where(judged)
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    z = robust_z(values, params, ctx)
+    group_by = params.get("group_by")
+    groups = None
+    if group_by and group_by in ctx.frame.columns:
+        groups = ctx.frame.loc[values.index, group_by].astype("object").fillna("")
+    z = robust_z(values, log=bool(params.get("log", False)), groups=groups, min_count=int(params.get("min_count", 20)))
     return ~(z.abs() > float(params.get("threshold", 6.0))).fillna(False).astype(bool)
 
 

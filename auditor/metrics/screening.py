@@ -1,0 +1,175 @@
+"""Plausibility screening of every field a metric reads, rule or no rule.
+
+A metric's flag may only rest on the rules that happen to look at its fields; an anomaly no rule
+checks would leave it HIGH (tickets closed per day on tickets resolved before their first
+response). So the metrics stage screens each field the chosen metrics read, whatever the packs say,
+and a record that fails a screen counts as failing for every metric reading that field: in its
+coverage, sensitivity, bound, reasons and worklist (rule id `plausibility.<screen>`). The screens
+judge only what cannot be true of any CRM:
+
+* `future`: a date or time of an event (its name says it happened: created, resolved, occurred...)
+  after the as-of date (the end of its day); planned dates (end_date, close_date) may lie ahead;
+* `too_early`: a date or time before 1970-01-01, earlier than any CRM record (birth dates are not
+  screened);
+* `order`: a date earlier than a date of an earlier step of the same record, or later than one of a
+  later step, by what the column names say (`auditor.checks.kinds.timeline.step`: created < first
+  response < resolved < closed; updated only follows created): a negative duration;
+* `scale`: a score outside its scale (NPS 0-10, CSAT 1-5);
+* `outlier`: an amount or a count more than 6 robust z-scores (median and MAD of log10, per currency
+  for money) from the bulk of its column, in a column of at least 20 values.
+
+They never change the metric's value: the records stay in it, and the confidence machinery says how
+far they could move it. Screens find nothing in a clean export, so they never lower a flag there.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+import pandas as pd
+
+from auditor.checks.kinds.outlier import robust_z
+from auditor.checks.kinds.timeline import step
+from auditor.metrics.activity import RID
+from auditor.model import ENTITIES, DType, Role
+
+EARLIEST = pd.Timestamp("1970-01-01")
+OUTLIER_Z = 6.0
+MIN_COUNT = 20
+COLUMNS = ["entity", "record_id", "field", "rule_id"]
+PAST_EVENTS = frozenset(
+    (
+        "created",
+        "opened",
+        "submitted",
+        "received",
+        "ordered",
+        "sent",
+        "responded",
+        "response",
+        "replied",
+        "acknowledged",
+        "assigned",
+        "resolved",
+        "converted",
+        "won",
+        "delivered",
+        "shipped",
+        "paid",
+        "completed",
+        "fulfilled",
+        "closed",
+        "cancelled",
+        "canceled",
+        "occurred",
+        "entered",
+        "updated",
+        "modified",
+    )
+)
+"""name words of a date that records an event that happened: such a date is never after as_of"""
+RECORD_KEEPING = 0.5
+"""timeline's rank of updated/modified: it follows created, and nothing else"""
+
+
+def screen(tables: Mapping[str, pd.DataFrame], reads: Mapping[str, Iterable[str]], as_of: pd.Timestamp) -> pd.DataFrame:
+    """A finding (entity, record_id, field, rule_id) per record and field that fails a screen, for the
+    fields `reads` names per entity."""
+    found = []
+    end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
+    for entity, names in reads.items():
+        frame = tables.get(entity)
+        if entity not in ENTITIES or frame is None or not len(frame):
+            continue
+        for name in sorted(set(names)):
+            if name not in frame.columns or not ENTITIES[entity].has_field(name):
+                continue
+            for screen_name, failing in _screens(entity, name, frame, end):
+                if failing.any():
+                    ids = frame.loc[failing.to_numpy(bool), RID]
+                    found.append(
+                        pd.DataFrame(
+                            {"entity": entity, "record_id": ids.to_numpy(), "field": name, "rule_id": screen_name}
+                        )
+                    )
+    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=COLUMNS)
+
+
+def _screens(entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp) -> Iterable[tuple[str, pd.Series]]:
+    spec = ENTITIES[entity].field(name)
+    values = frame[name]
+    if spec.dtype in (DType.DATE, DType.DATETIME) and pd.api.types.is_datetime64_any_dtype(values.dtype):
+        if "birth" in name:
+            return
+        if _records_an_event(name):
+            yield "plausibility.future", values >= end
+        yield "plausibility.too_early", values < EARLIEST
+        yield "plausibility.order", _out_of_order(name, frame, end)
+    elif spec.role is Role.SCORE and spec.scale and pd.api.types.is_numeric_dtype(values.dtype):
+        low, high = spec.scale
+        yield "plausibility.scale", (values < low) | (values > high)
+    elif spec.role in (Role.MONEY, Role.COUNT) and pd.api.types.is_numeric_dtype(values.dtype):
+        groups = None
+        if spec.currency_field and spec.currency_field in frame.columns:
+            groups = frame[spec.currency_field].astype("object").fillna("")
+        z = robust_z(values, log=True, groups=groups, min_count=MIN_COUNT)
+        yield "plausibility.outlier", (z.abs() > OUTLIER_Z).fillna(False)
+
+
+def _records_an_event(name: str) -> bool:
+    """Whether the column's name says something happened (created, resolved_at, occurred_at), not a
+    plan that may lie ahead (end_date, close_date of an open deal, renewal_date)."""
+    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)}
+    return bool(words & PAST_EVENTS)
+
+
+def _out_of_order(name: str, frame: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
+    """The records whose `name` lies on the wrong side of another date column of an ordered step."""
+    failing = pd.Series(False, index=frame.index)
+    dates = [
+        str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c].dtype) and "birth" not in str(c)
+    ]
+    ranks = {c: step(c) for c in dates}
+    rank = ranks.get(name)
+    if rank is None:
+        return failing
+    # as the timeline rule reads them: updated/modified only follows created; created is a process
+    # step only when the table has no other start (a ticket's opened time starts its process)
+    other_start = any(r == 0 and "created" not in c for c, r in ranks.items())
+    mine = _comparable(frame[name], end)
+    for other in dates:
+        other_rank = ranks[other] if other != name else None
+        if other_rank is None or other_rank == rank:
+            continue
+        if RECORD_KEEPING in (rank, other_rank) and {rank, other_rank} != {0, RECORD_KEEPING}:
+            continue
+        if other_start and RECORD_KEEPING not in (rank, other_rank) and "created" in (name + other):
+            continue
+        theirs = _comparable(frame[other], end)
+        if _has_time(frame[name]) != _has_time(frame[other]):
+            mine_, theirs_ = mine.dt.normalize(), theirs.dt.normalize()
+        else:
+            mine_, theirs_ = mine, theirs
+        wrong = (mine_ < theirs_) if rank > other_rank else (mine_ > theirs_)
+        failing |= wrong.fillna(False).astype(bool)
+    return failing
+
+
+def _comparable(values: pd.Series, end: pd.Timestamp) -> pd.Series:
+    """A future date is `future`'s finding; the order it breaks follows from it."""
+    return values.where(values < end)
+
+
+def _has_time(values: pd.Series) -> bool:
+    present = values.dropna()
+    return bool(len(present)) and bool((present != present.dt.normalize()).any())
+
+
+def reads_of(metrics: Iterable[object]) -> dict[str, set[str]]:
+    """entity -> every field the metrics read."""
+    out: dict[str, set[str]] = {}
+    for m in metrics:
+        for entity in getattr(m, "inputs", {}):
+            out.setdefault(entity, set()).update(m.reads(entity))  # type: ignore[attr-defined]
+    return out
