@@ -311,3 +311,24 @@ def match_weight(model: Model, pats: np.ndarray) -> np.ndarray:
 
 def probability(weight: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp2(-np.clip(weight, -1000, 1000)))
+
+
+def one_field(share: np.ndarray, lam: float) -> tuple[np.ndarray, np.ndarray]:
+    """m and u of a table's only comparison, from the share of all pairs at each level (`share`, measured
+    on random pairs, matches included) and the share of matches among all pairs (`lam`).
+
+    With one field every pair's evidence is its level, so share = lam * m + (1 - lam) * u is all the data
+    says: m is not identified by EM. The matches are placed on the most agreeing levels first (a match
+    is never less alike than a non-match of a higher level: the monotone order of the levels), which is
+    the one m with monotone weights that explains `share` with `lam`; u is what is left."""
+    share = _normalize(np.asarray(share, dtype=float), floor=0.0)
+    left = float(np.clip(lam, 0.0, 1.0))
+    matches = np.zeros(len(share))
+    for level in range(len(share) - 1, -1, -1):
+        matches[level] = min(share[level], left)
+        left -= matches[level]
+    m = _normalize(matches + EPS * share, floor=EPS * EPS)
+    u = _normalize(np.maximum(share - matches, 0.0) + EPS * share, floor=EPS * EPS)
+    # a level no pair reached says nothing: it takes the weight of its neighbours (pool adjacent violators)
+    bits = monotone(np.log2(m / u), share + EPS * EPS)
+    return _normalize(u * np.exp2(bits), floor=0.0), u

@@ -296,6 +296,8 @@ def fit_model(
     all_pairs: int = 0,
     labelled: np.ndarray | None = None,
     labels: np.ndarray | None = None,
+    rule_pairs: int | None = None,
+    random_levels: list[np.ndarray] | None = None,
 ) -> fs.Model:
     """m by EM sessions (one per blocking key, u fixed), lambda measured through them, monotone
     weights; everything an engine has to gather is the distinct comparison vectors with their counts
@@ -391,6 +393,10 @@ def fit_model(
             continue
         estimates[session.key] = min(session.lam * pairs_per_key[b] / all_pairs / share, 0.99)
     n_det = int(counts[deterministic_matches(prepared, pats)].sum()) if len(pats) else 0
+    if rule_pairs is not None:
+        # the rules' matches among all pairs, not only among those blocking compared (a block cap walks
+        # a large block of one name by sorted neighbourhood and compares a few of its pairs)
+        n_det = max(n_det, rule_pairs)
     floor = n_det / all_pairs if all_pairs else 0.0
     if estimates:
         prior = float(np.exp(np.median(np.log(list(estimates.values())))))
@@ -410,6 +416,9 @@ def fit_model(
         source = f"default: one record in {round(1 / DEFAULT_DUPLICATE_SHARE)} has a duplicate"
         warnings.append("nothing measured the share of matches: " + source)
     prior = float(np.clip(prior, 1e-12, 0.99))
+    if len(comps) == 1 and sources == ["default"] and rule_pairs is not None and source.startswith("deterministic"):
+        m_final[0], u[0] = fs.one_field(u_begin[0], prior)
+        sources[0] = "one field"
     if n_det:
         estimates["deterministic rules (floor)"] = floor
     # monotone levels, each level weighed by its candidate pairs
@@ -588,6 +597,7 @@ def score(
         all_pairs=stats.possible_pairs,
         labelled=lab_levels,
         labels=lab_y,
+        rule_pairs=rule_pairs_all(prepared, source),
     )
     model.warnings[:0] = prepared.warnings
     scores = pair_weights(model, prepared.comparisons, levels, cannot, surprise, settings.penalty)
@@ -614,6 +624,36 @@ def score(
 def blocking_keys_used(stats: BlockingStats) -> list[list[str]]:
     """The usable blocking keys in the order of the pair-key bits."""
     return [label.split("+") for label in stats.keys]
+
+
+def rule_pairs_all(prepared: Prepared, source: np.ndarray | None = None) -> int | None:
+    """The pairs the deterministic rules call matches among all pairs of the table (linkage: across the
+    two sources), when the rules are names alone (`deterministic_matches` of a table of names): the
+    records of one exact name make C(n, 2) pairs, counted from the names' frequencies without listing a
+    pair. None when the rules ask for more than equal names."""
+    comps = prepared.comparisons
+    if any(c.kind in ("email", "phone", "domain", "date", "person_first") for c in comps):
+        return None
+    names: list[str] = []
+    for c in comps:  # the name part of deterministic_matches, field by field in the same order
+        if c.kind in ("person_last", "company") or (c.kind == "name" and not names):
+            names.append(tf_feature(c))
+    if not names:
+        return None
+    frame = prepared.features[names]
+    present = frame.notna().all(axis=1).to_numpy()
+    codes = np.zeros(len(frame), dtype=np.int64)
+    for column in names:
+        part, uniques = pd.factorize(frame[column], use_na_sentinel=True)
+        codes = pd.factorize(codes * (len(uniques) + 1) + (part + 1))[0].astype(np.int64)
+    codes = codes[present]
+    if source is None:
+        held = np.bincount(codes).astype(np.int64)
+        return int((held * (held - 1) // 2).sum())
+    side = np.asarray(source)[present]
+    left = np.bincount(codes[side == 0], minlength=codes.max() + 1 if len(codes) else 0).astype(np.int64)
+    right = np.bincount(codes[side == 1], minlength=len(left)).astype(np.int64)
+    return int((left * right).sum())
 
 
 def deterministic_matches(prepared: Prepared, levels: np.ndarray) -> np.ndarray:

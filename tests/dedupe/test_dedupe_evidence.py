@@ -270,3 +270,71 @@ def test_a_table_without_anything_to_compare_is_skipped_in_the_audit_and_named_w
     assert result.stats["contacts"]["clusters"] > 0
     with pytest.raises(NothingToCompare, match=r"accounts\.csv: accounts: no column to look for duplicates by"):
         find_duplicates({"accounts": tables["accounts"]}, entities=("accounts",), strict=True)
+
+
+# -- a table of company names and nothing else ----------------------------------------------------
+
+
+def _names_only(names: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"account_id": [f"a{k}" for k in range(len(names))], "name": names})
+
+
+def test_the_match_share_of_a_names_only_table_counts_every_pair_of_one_exact_name() -> None:
+    """60 records of one spelling are one block above max_block_size (25), walked by sorted neighbourhood:
+    blocking compares a few of their 1,770 pairs, but the deterministic rule's matches are all of them.
+    Before, the floor of the match share counted the compared ones only (about 300 of 1,770)."""
+    from auditor.dedupe.features import prepare
+    from auditor.dedupe.scoring import rule_pairs_all, score
+
+    names = ["Koninklijke Philips Electronics N.V."] * 60 + [f"Company{k} Trading B.V." for k in range(200)]
+    prepared = prepare(_names_only(names), "accounts")
+    assert rule_pairs_all(prepared) == 60 * 59 // 2
+    scored = score(prepared, DedupeSettings())
+    floor = 60 * 59 / 2 / (260 * 259 / 2)
+    assert scored.model.prior_estimates["deterministic rules (floor)"] == pytest.approx(floor)
+    assert scored.model.prior >= floor
+
+
+def test_a_names_only_table_learns_its_name_from_the_level_shares() -> None:
+    """One field: no EM session can learn it (every key fixes it). Its m comes from the share of all pairs
+    at each level and the match share (`one_field`), so that a typo of a name that recurs weighs as a
+    match would; a different name still weighs against."""
+    from auditor.dedupe.features import prepare
+    from auditor.dedupe.scoring import score
+
+    names = (
+        ["Koninklijke Philips Electronics N.V."] * 40
+        + ["Koninklijke Philips Electronic N.V."] * 3
+        + ["Akzo Nobel N.V."] * 30
+        + ["Akzo Nobell N.V."] * 2
+        + [f"{w} Holding B.V." for w in ("Alfa", "Bravo", "Charlie", "Delta", "Echo", "Foxtrot", "Golf", "Hotel")]
+    )
+    prepared = prepare(_names_only(names), "accounts")
+    scored = score(prepared, DedupeSettings())
+    model = scored.model
+    assert model.sources == ["one field"]
+    bits = model.weights[0]
+    assert np.all(np.diff(bits) >= 0)
+    assert bits[0] < 0 < bits[-1]
+    assert model.prior_weight + bits[2] > 0  # 'very similar' (a typo) is more likely a match than not
+    result = find_duplicates({"accounts": T("accounts", _names_only(names))}, DedupeSettings(), entities=("accounts",))
+    clusters = result.clusters.groupby("cluster_id")["record_id"].apply(set)
+    philips = {f"a{k}" for k in range(43)}
+    assert any(philips <= members for members in clusters)
+    assert not any(members & philips and members & {"a43"} for members in clusters)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.floats(min_value=0.0, max_value=1000.0), min_size=2, max_size=6).filter(lambda x: sum(x) > 0),
+    st.floats(min_value=1e-6, max_value=0.99),
+)
+def test_one_field_weights_are_monotone_and_explain_the_shares(share: list[float], lam: float) -> None:
+    m, u = fs.one_field(np.array(share), lam)
+    assert np.all(m > 0) and np.all(u > 0)
+    assert m.sum() == pytest.approx(1.0) and u.sum() == pytest.approx(1.0)
+    bits = np.log2(m / u)
+    assert np.all(np.diff(bits) >= -1e-6), bits  # agreement never counts less than a looser level
+    p = np.array(share) / sum(share)
+    explained = min(lam, 1.0) * m + (1 - min(lam, 1.0)) * u
+    assert explained == pytest.approx(p, abs=1e-3)
