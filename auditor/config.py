@@ -68,7 +68,7 @@ TOP_KEYS = {
     "currency",
     "formats",
 }
-SOURCE_KEYS = {"files", "tables", "encoding", "delimiter", "dayfirst", "chunk_size"}
+SOURCE_KEYS = {"files", "tables", "encoding", "delimiter", "dayfirst", "chunk_size", "latest"}
 EXTRA_FIELD_KEYS = ("role", "type", "allowed", "compare")
 
 
@@ -95,6 +95,8 @@ class AuditConfig:
     delimiter: str | None = None
     dayfirst: bool | None = None
     chunk_size: int | None = None
+    latest: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """`sources.latest`: entity -> (key, time column) of an event log, the latest row per key kept."""
     mapping: dict[str, dict[str, str | None]] = field(default_factory=dict)
     extra_fields: dict[str, dict[str, ExtraField]] = field(default_factory=dict)
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
@@ -132,6 +134,7 @@ class AuditConfig:
             chunk_size=self.chunk_size,
             values=self.values,
             formats=self.formats,
+            latest=self.latest,
             reference_files=tuple(str(r.table) for r in self.references if r.table is not None),
         )
 
@@ -470,6 +473,7 @@ def parse_config(
                 )
         setattr(config, key, {str(k): str(v) for k, v in value.items()})
     config.encoding, config.delimiter, config.dayfirst, config.chunk_size = _parse_reading(sources, bad)
+    config.latest = _parse_latest(sources.get("latest"), bad)
 
     extras = _mapping(data.get("extra_fields"), "extra_fields", "entity -> {field: {role, allowed}}", bad)
     for entity_name, fields in extras.items():
@@ -537,6 +541,27 @@ def parse_config(
     config.formats = _parse_formats(data.get("formats"), config.extra_fields, bad)
     bad.raise_any()
     return config
+
+
+def _parse_latest(section: Any, bad: _Problems) -> dict[str, tuple[str, str | None]]:
+    """`sources.latest: {entity: {key: column, by: time column}}` (auditor.sources.latest)."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for entity_name, spec in _mapping(section, "sources.latest", "entity -> {key: column, by: column}", bad).items():
+        where = f"sources.latest.{entity_name}"
+        if entity_name not in ENTITIES:
+            bad(f"{where}: unknown entity{_hint(entity_name, ENTITIES)}")
+            continue
+        spec = _mapping(spec, where, "{key: column, by: time column}", bad)
+        _unknown_keys(spec, where, ("key", "by"), bad)
+        key, by = spec.get("key"), spec.get("by")
+        if not isinstance(key, str) or not key:
+            bad(f"{where}.key: the column that names the record of each row, such as number or Id")
+            continue
+        if by is not None and not isinstance(by, str):
+            bad(f"{where}.by: a column name, not {by!r}")
+            continue
+        out[str(entity_name)] = (key, by)
+    return out
 
 
 def _parse_formats(

@@ -117,6 +117,23 @@ def test_itsm_defects(itsm) -> None:
     assert "caused_by" not in sentinel and "vendor" not in sentinel
 
 
+def test_itsm_as_incidents_gives_the_source_s_support_metrics() -> None:
+    from auditor.pipeline import compute_metrics
+
+    folder = DATASETS / "itsm_incident_event_log"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not present")
+    config = load_config(CONFIGS / "itsm_incidents.yaml")
+    result = check(folder, config)
+    assert len(result.data["tickets"].raw) == 20768  # SOURCE.md: the first 20,768 incidents
+    assert set(result.data["tickets"].raw["status"]) == {"Closed"}  # every incident's history ends Closed
+    metrics = {
+        m.id: m for m in compute_metrics(result, config, metric_ids=["tickets_handled", "time_to_resolution_hours"])
+    }
+    assert metrics["tickets_handled"].value == 20768
+    assert metrics["time_to_resolution_hours"].value == pytest.approx(24.6, abs=0.05)  # SOURCE.md: median 24.6 h
+
+
 def test_hillstrom_defects(hillstrom) -> None:
     no_absent_column_findings(hillstrom)
     # the misspelt category value 'Surburban' (28,776 rows), with its correction

@@ -21,6 +21,7 @@ from auditor.sources.detect import Detection, detect_by_headers, detect_by_name
 from auditor.sources.excel_reader import read_xlsx
 from auditor.sources.files import data_stem, data_suffix
 from auditor.sources.json_reader import read_json, read_jsonl
+from auditor.sources.latest import latest_rows
 from auditor.sources.mapping import map_columns, reject_implausible
 from auditor.sources.parquet_reader import read_parquet
 from auditor.sources.raw import RawRead
@@ -78,7 +79,11 @@ def load_export(
         raise InputError(
             "no file or table maps to a CRM entity; name files like contacts.csv or set `sources.files`", file=given
         )
-    return LoadedExport(tables={e: _concat(parts, notes) for e, parts in tables.items()}, notes=notes)
+    merged = {e: _concat(parts, notes) for e, parts in tables.items()}
+    for name, (key, by) in options.latest.items():
+        if name in merged:
+            merged[name] = latest_rows(merged[name], key, by, notes)
+    return LoadedExport(tables=merged, notes=notes)
 
 
 def one_file_as(options: SourceOptions, path: str | os.PathLike | None, entity_name: str) -> SourceOptions:

@@ -119,6 +119,8 @@ class SourceOptions:
     chunk_size: int | None = None
     values: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
     """entity -> enum field -> {value in the export: canonical value}; consulted before the presets' maps."""
+    latest: dict[str, tuple[str, str | None]] = field(default_factory=dict)
+    """entity -> (key column, time column or None): keep the latest row per key (`sources.latest`)."""
     formats: dict[str, dict[str, str]] = field(default_factory=dict)
     """entity -> date field -> the strftime format every value of it is written in (`formats:`)."""
     reference_files: tuple[str, ...] = ()
