@@ -15,9 +15,9 @@ from typing import Any, TypeVar
 import pandas as pd
 
 from auditor.checks.base import CheckContext
+from auditor.checks.kinds._common import is_missing_code
 from auditor.dtypes import as_text
 from auditor.model import Role
-from auditor.text import MISSING_CODES
 
 T = TypeVar("T")
 
@@ -68,8 +68,7 @@ def column_text(values: pd.Series, ctx: CheckContext) -> ColumnText:
         source = ctx.raw[field] if field in ctx.raw.columns and len(ctx.raw) == len(values) else values
         text = as_text(source.set_axis(values.index)).str.strip()
         text = text.where(text.ne(""))
-        codes = text.str.lower().isin(MISSING_CODES).fillna(False).astype(bool)
-        return ColumnText(text, codes)
+        return ColumnText(text, is_missing_code(text))
 
     return _texts.get(ctx.raw, (field, len(values)), compute)
 

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
-from auditor.checks.kinds._columns import role
+from auditor.checks.kinds._columns import per_table, role
 from auditor.checks.kinds._common import MISSING_CODES
 from auditor.checks.kinds._fastpath import bools, fullmatches, matches, passing, strip, to_arrow
 from auditor.model import Role
@@ -72,10 +72,22 @@ def _dates(values: pd.Series, field: str, ctx: CheckContext) -> np.ndarray:
     return days.isin(sentinel_days).to_numpy(dtype=bool)
 
 
+def _column(values: pd.Series, ctx: CheckContext) -> tuple[pa.Array, pa.Array, str | None]:
+    """(stripped text as written, the same lower-cased, the column's usual code for "empty"), once per
+    column for the check and its explanation."""
+    field = str(values.name)
+
+    def compute() -> tuple[pa.Array, pa.Array, str | None]:
+        raw = strip(_text(values, field, ctx))
+        text = pc.utf8_lower(raw)
+        return raw, text, _usual_code(text)
+
+    return per_table.get(ctx.frame, ("sentinel", field, len(values)), compute)
+
+
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     field = str(values.name)
-    raw = strip(_text(values, field, ctx))
-    text = pc.utf8_lower(raw)
+    raw, text, usual = _column(values, ctx)
     codes = [v.lower() for v in params.get("values") or VALUES]
     bad = bools(pc.is_in(text, value_set=pa.array(codes, type=text.type)))
     tokens = params.get("tokens") or TOKENS
@@ -86,7 +98,6 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     )
     if role(field, ctx) in _QUANTITIES:
         bad |= _placeholder_numbers(values, text)
-    usual = _usual_code(text)
     if usual is not None:
         bad &= ~bools(pc.equal(text, pa.scalar(usual, type=text.type)))
     return passing(~bad, values.index)
@@ -123,8 +134,7 @@ def _usual_code(text: pa.Array) -> str | None:
 
 def explain(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> str | None:
     field = str(values.name)
-    text = pc.utf8_lower(strip(_text(values, field, ctx)))
-    usual = _usual_code(text)
+    _, text, usual = _column(values, ctx)
     if usual is None:
         return None
     share = pc.sum(pc.equal(text, pa.scalar(usual, type=text.type))).as_py() / max(len(pc.drop_null(text)), 1)
