@@ -11,32 +11,157 @@ import sys
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any, get_args
 
 import typer
-from rich.console import Console
+from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperCommand, TyperGroup
 
+from auditor import __version__
 from auditor.errors import AuditorError
+
+try:  # typer 0.2x carries its own copy of click; earlier releases use click itself
+    from typer._click import exceptions as usage_errors
+except ImportError:  # pragma: no cover
+    from click import exceptions as usage_errors  # type: ignore[no-redef]
 
 if TYPE_CHECKING:
     from auditor.config import AuditConfig
 
+COMMAND_ORDER = (
+    "audit",
+    "check",
+    "metrics",
+    "dedupe",
+    "fix",
+    "profile",
+    "mapping",
+    "init",
+    "rules",
+    "history",
+    "diff",
+    "synth",
+    "export-ge",
+)
+"""How `crm-audit --help` lists the commands: by how often they are used. Others follow, by name."""
+
+WIDE = 4096
+"""Console width when standard output is not a terminal (a CI log, a file): nothing is cut or wrapped."""
+
+
+def _metavar(param: Any) -> str:
+    """A metavar for a parameter declared without one: never typer's `<bool>`, `<list[Path]>` or `{path}`."""
+    if getattr(param, "is_flag", False):
+        return ""
+    if param.param_type_name == "argument":
+        return (param.name or "value").upper()
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None:  # typer on click: click's own type names (TEXT, INTEGER, PATH...)
+        choices = getattr(param.type, "choices", None)
+        return "|".join(map(str, choices)) if choices else param.type.name.upper()
+    if descriptor.is_choice:
+        return "|".join(str(c) for c in descriptor.choices or ())
+    annotation = descriptor.annotation
+    if descriptor.is_list:
+        (annotation,) = get_args(annotation) or (str,)
+    return {int: "N", float: "NUMBER", Path: "PATH"}.get(annotation, "TEXT")
+
+
+def _no_type(ctx: Any) -> None:
+    return None
+
+
+def _tidy(params: list) -> list:
+    for param in params:
+        if param.metavar is None:
+            param.metavar = _metavar(param)
+        if param.param_type_name == "argument":
+            # typer prints an argument's type (`<str>`) beside its name: the metavar says it all
+            param.display_type_rich = _no_type
+    return params
+
+
+class Command(TyperCommand):
+    """Help with real metavars (PATH, FILE, N...) and a usage line of plain argument names."""
+
+    def get_params(self, ctx: Any) -> list:
+        return _tidy(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(param.metavar if param.required else f"[{param.metavar}]")
+        return pieces
+
+
+class Group(TyperGroup):
+    """The commands in COMMAND_ORDER, and the group's own options with real metavars."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = list(super().list_commands(ctx))
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
+
+    def get_params(self, ctx: Any) -> list:
+        return _tidy(super().get_params(ctx))
+
+
 app = typer.Typer(
     name="crm-audit",
     help="Audit CRM data: rule checks, accuracy scores and a CI gate.",
+    cls=Group,
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-stdout = Console(highlight=False, soft_wrap=False)
+
+
+class _Output(Console):
+    """Standard output: as wide as the terminal on a terminal; elsewhere (a CI log, a pipe, a
+    file) WIDE, so that no path, rule id, number or reason is cut at rich's default 80 columns."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        return size if self.is_terminal or self._width is not None else ConsoleDimensions(WIDE, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+stdout = _Output(highlight=False, soft_wrap=False)
 stderr = Console(stderr=True, highlight=False)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"crm-audit {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """Audit CRM data: rule checks, accuracy scores and a CI gate."""
 
 
 class OutputFormat(StrEnum):
     text = "text"
     json = "json"
     junit = "junit"
+    github = "github"
+
+
+class TextOrJson(StrEnum):
+    text = "text"
+    json = "json"
 
 
 class FailOn(StrEnum):
@@ -46,8 +171,42 @@ class FailOn(StrEnum):
 
 
 # `check` and `audit` take the same engine options (validated by auditor.engines.validate)
-EngineOption = Annotated[str, typer.Option(help="where the audit runs: pandas (in-process) or spark")]
-SparkMasterOption = Annotated[str | None, typer.Option(help="Spark master URL (default local[*])")]
+EngineOption = Annotated[
+    str, typer.Option(metavar="pandas|spark", help="where the audit runs: pandas (in-process) or spark")
+]
+SparkMasterOption = Annotated[str | None, typer.Option(metavar="URL", help="Spark master URL (default local[*])")]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", metavar="FILE", help="audit config YAML (default: PATH/crm-audit.yaml if there)"),
+]
+RulesOption = Annotated[
+    list[Path] | None, typer.Option("--rules", "-r", metavar="FILE", help="extra rule pack (repeatable)")
+]
+FailUnderOption = Annotated[
+    float | None,
+    typer.Option(min=0, max=100, metavar="SCORE", help="fail when the overall score is below SCORE (0-100)"),
+]
+FailOnOption = Annotated[
+    FailOn | None, typer.Option(help="fail on findings of this severity or worse (default: the config's, error)")
+]
+PathArgument = Annotated[
+    str, typer.Argument(metavar="PATH", help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)")
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="text, json, junit, or github (GitHub Actions annotations and the text)"),
+]
+PeriodOption = Annotated[
+    str | None, typer.Option(metavar="PERIOD", help="metrics period: 2026-Q3, 2026-07 or 2026 (default: 12 months)")
+]
+MaxAnnotationsOption = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        metavar="N",
+        help="--format github: at most N annotations of each severity (GitHub shows 10 per step)",
+    ),
+]
 
 
 def interactive() -> bool:
@@ -93,14 +252,16 @@ def gate_config(path: str, config: Path | None, fail_under: float | None, fail_o
 
 @app.command()
 def check(
-    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)")],
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
-    rules: Annotated[list[Path] | None, typer.Option("--rules", "-r", help="extra rule pack (repeatable)")] = None,
-    fail_under: Annotated[float | None, typer.Option(help="fail when the overall score is below this (0-100)")] = None,
-    fail_on: Annotated[FailOn | None, typer.Option(help="fail on findings of this severity or worse")] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="what to print")] = OutputFormat.text,
-    out: Annotated[Path | None, typer.Option(help="write result.json, findings.csv, junit.xml here")] = None,
-    show_mapping: Annotated[bool, typer.Option(help="print the column mapping and notes")] = False,
+    path: PathArgument,
+    config: ConfigOption = None,
+    rules: RulesOption = None,
+    fail_under: FailUnderOption = None,
+    fail_on: FailOnOption = None,
+    output: FormatOption = OutputFormat.text,
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="write result.json, findings.csv, junit.xml here")
+    ] = None,
+    show_mapping: Annotated[bool, typer.Option("--show-mapping", help="print the column mapping and notes")] = False,
     mask_pii: Annotated[
         bool | None,
         typer.Option(
@@ -110,15 +271,18 @@ def check(
     ] = None,
     ge_suite: Annotated[
         list[Path] | None,
-        typer.Option("--ge-suite", help="Great Expectations suite JSON to run as part of the audit (repeatable)"),
+        typer.Option(
+            "--ge-suite", metavar="FILE", help="Great Expectations suite JSON to run as part of the audit (repeatable)"
+        ),
     ] = None,
+    max_annotations: MaxAnnotationsOption = 10,
     engine: EngineOption = "pandas",
     spark_master: SparkMasterOption = None,
 ) -> None:
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
     from auditor.engines import run_check
     from auditor.io import output_folder, write_text
-    from auditor.reports import findings_csv, json_report, junit, text
+    from auditor.reports import findings_csv, github, json_report, junit, text
     from auditor.reports.mask import masking_enabled
 
     output_folder(out)
@@ -143,6 +307,9 @@ def check(
     elif output is OutputFormat.junit:
         sys.stdout.write(junit.render(result, mask=mask))
     else:
+        if output is OutputFormat.github:
+            sys.stdout.write(github.render(result, mask=mask, limit=max_annotations))
+            sys.stdout.flush()
         if show_mapping:
             render_mapping(result.tables)
         text.render(result, stdout, show_notes=show_mapping, mask=mask)
@@ -174,11 +341,11 @@ def render_mapping(tables: list[dict]) -> None:
 
 @app.command()
 def mapping(
-    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL")],
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f")] = OutputFormat.text,
+    path: PathArgument,
+    config: ConfigOption = None,
+    output: Annotated[TextOrJson, typer.Option("--format", "-f", help="what to print")] = TextOrJson.text,
     entity: Annotated[
-        str | None, typer.Option("--entity", "-e", help="the entity PATH holds (a single file only)")
+        str | None, typer.Option("--entity", "-e", metavar="ENTITY", help="the entity PATH holds (a single file only)")
     ] = None,
 ) -> None:
     """Show how each file maps to an entity and each column to a field, and what is ignored."""
@@ -192,7 +359,7 @@ def mapping(
     if entity is not None:
         options = one_file_as(options, path, entity)
     export = load_export(path, options)
-    if output is OutputFormat.json:
+    if output is TextOrJson.json:
         sys.stdout.write(json.dumps({"tables": export.summary(), "notes": export.notes}, indent=2) + "\n")
         return
     render_mapping(export.summary())
@@ -202,7 +369,7 @@ def mapping(
 
 @app.command("rules")
 def list_rules(
-    rules: Annotated[list[Path] | None, typer.Option("--rules", "-r", help="extra rule pack (repeatable)")] = None,
+    rules: RulesOption = None,
     kinds: Annotated[bool, typer.Option("--kinds", help="list the rule kinds instead")] = False,
 ) -> None:
     """List the rules of the core pack (plus --rules packs), or the rule kinds with their parameters."""
@@ -230,12 +397,18 @@ def list_rules(
 
 @app.command()
 def synth(
-    out: Annotated[Path, typer.Option(help="directory to write the export to")],
-    rows: Annotated[int, typer.Option(min=10, help="number of contacts; other entities scale with it")] = 2000,
-    seed: Annotated[int, typer.Option(help="random seed (same seed, same export)")] = 7,
-    as_of: Annotated[str, typer.Option(help="the export's 'today' (YYYY-MM-DD)")] = "2026-10-31",
-    defect_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="share of records given defects")] = 0.04,
-    duplicate_rate: Annotated[float, typer.Option(min=0.0, max=1.0, help="share of records duplicated")] = 0.05,
+    out: Annotated[Path, typer.Option(metavar="DIR", help="directory to write the export to")],
+    rows: Annotated[
+        int, typer.Option(min=10, metavar="N", help="number of contacts; other entities scale with it")
+    ] = 2000,
+    seed: Annotated[int, typer.Option(metavar="N", help="random seed (same seed, same export)")] = 7,
+    as_of: Annotated[str, typer.Option(metavar="YYYY-MM-DD", help="the export's 'today'")] = "2026-10-31",
+    defect_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, metavar="SHARE", help="share of records given defects")
+    ] = 0.04,
+    duplicate_rate: Annotated[
+        float, typer.Option(min=0.0, max=1.0, metavar="SHARE", help="share of records duplicated")
+    ] = 0.05,
 ) -> None:
     """Generate a realistic CRM export with known defects and duplicates, and its ground truth."""
     import datetime as dt
@@ -257,12 +430,18 @@ def synth(
 
 @app.command()
 def dedupe(
-    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL")],
-    entity: Annotated[str, typer.Option("--entity", "-e", help="contacts, accounts, leads or any contact-like entity")],
-    out: Annotated[Path, typer.Option(help="write pairs.csv, clusters.csv, merge_plan.csv, findings.csv here")],
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML (dedupe: section)")] = None,
+    path: PathArgument,
+    entity: Annotated[
+        str,
+        typer.Option("--entity", "-e", metavar="ENTITY", help="contacts, accounts, leads or any contact-like entity"),
+    ],
+    out: Annotated[
+        Path, typer.Option(metavar="DIR", help="write pairs.csv, clusters.csv, merge_plan.csv, findings.csv here")
+    ],
+    config: ConfigOption = None,
     against: Annotated[
-        str | None, typer.Option(help="existing base: find rows of PATH that duplicate records already in it")
+        str | None,
+        typer.Option(metavar="PATH", help="existing base: find rows of PATH that duplicate records already in it"),
     ] = None,
     fail_on_duplicates: Annotated[
         FailOn,
@@ -289,19 +468,18 @@ def dedupe(
     raise typer.Exit(result.exit_code(fail_on_duplicates.value))
 
 
-class MetricsFormat(StrEnum):
-    text = "text"
-    json = "json"
-
-
 @app.command()
 def metrics(
-    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL")],
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML (metrics: section)")] = None,
-    period: Annotated[str | None, typer.Option(help="2026-Q3, 2026-07 or 2026 (default: 12 months to as_of)")] = None,
-    output: Annotated[MetricsFormat, typer.Option("--format", "-f", help="what to print")] = MetricsFormat.text,
-    metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="only this metric id (repeatable)")] = None,
-    clusters: Annotated[Path | None, typer.Option(help="duplicate clusters CSV: entity, record_id, cluster_id")] = None,
+    path: PathArgument,
+    config: ConfigOption = None,
+    period: PeriodOption = None,
+    output: Annotated[TextOrJson, typer.Option("--format", "-f", help="what to print")] = TextOrJson.text,
+    metric: Annotated[
+        list[str] | None, typer.Option("--metric", "-m", metavar="ID", help="only this metric id (repeatable)")
+    ] = None,
+    clusters: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="duplicate clusters CSV: entity, record_id, cluster_id")
+    ] = None,
 ) -> None:
     """Compute the CRM metrics, each with an interval, a confidence flag and the reasons for it."""
     from auditor.metrics.evaluate import read_clusters
@@ -319,7 +497,7 @@ def metrics(
             metric_ids=metric,
             progress=report,
         )
-    if output is MetricsFormat.json:
+    if output is TextOrJson.json:
         sys.stdout.write(to_json(results))
     else:
         stdout.print(table(results, f"Metrics of {path}" + (f" ({period})" if period else "")))
@@ -327,9 +505,11 @@ def metrics(
 
 @app.command("export-ge")
 def export_ge(
-    out: Annotated[Path, typer.Option(help="directory for <entity>.json suites and unsupported.json/.md")],
-    rules: Annotated[list[Path] | None, typer.Option("--rules", "-r", help="extra rule pack (repeatable)")] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config (packs, as_of)")] = None,
+    out: Annotated[Path, typer.Option(metavar="DIR", help="directory for ENTITY.json suites and unsupported.json/.md")],
+    rules: RulesOption = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", metavar="FILE", help="audit config (packs, as_of)")
+    ] = None,
     no_core: Annotated[bool, typer.Option("--no-core", help="leave out the core pack")] = False,
     exact_only: Annotated[
         bool, typer.Option("--exact-only", help="leave out expectations that only approximate their rule")
@@ -360,8 +540,10 @@ def export_ge(
 
 @app.command()
 def init(
-    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL")],
-    out: Annotated[Path | None, typer.Option(help="where to write (default: PATH/crm-audit.yaml)")] = None,
+    path: PathArgument,
+    out: Annotated[
+        Path | None, typer.Option(metavar="FILE", help="where to write (default: PATH/crm-audit.yaml)")
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
 ) -> None:
     """Write a commented starter crm-audit.yaml from what the auditor detects in the export, to edit."""
@@ -375,17 +557,95 @@ def _load_commands() -> None:
     from auditor.commands import load_all
 
     load_all()
+    for command in app.registered_commands:  # every command's help with real metavars (Command)
+        if command.cls in (None, TyperCommand):
+            command.cls = Command
 
 
 _load_commands()
 
 
+def _option_name(param: Any) -> str:
+    if param.param_type_name == "argument":
+        return param.metavar or (param.name or "argument").upper()
+    names = [*param.opts]
+    return max(names, key=len) if names else f"--{param.name}"
+
+
+def _bad_value(error: Any) -> str:
+    """What is wrong with the value, in words: typer's wording is pydantic's ("Input should be a
+    valid number", "Value error, ..."), which names no value and reads like a stack trace."""
+    param = error.param
+    cause = error.__cause__
+    details = cause.errors() if hasattr(cause, "errors") else []
+    if not details:
+        return error.message
+    detail = details[0]
+    given, kind, limits = detail.get("input"), detail.get("type", ""), detail.get("ctx") or {}
+    choices = getattr(getattr(param, "type_descriptor", None), "choices", None)
+    if choices:
+        return f"{given!r} is not one of {', '.join(str(c) for c in choices)}"
+    if kind.startswith("int"):
+        return f"{given!r} is not a whole number"
+    if kind.startswith(("float", "decimal")):
+        return f"{given!r} is not a number"
+    bounds = {
+        "greater_than_equal": "at least {ge}",
+        "greater_than": "more than {gt}",
+        "less_than_equal": "at most {le}",
+        "less_than": "less than {lt}",
+    }
+    if kind in bounds:
+        shown = {k: f"{v:g}" if isinstance(v, int | float) else v for k, v in limits.items()}
+        return f"{given} is out of range: it must be {bounds[kind].format(**shown)}"
+    if kind.startswith("date"):
+        return f"{given!r} is not a date (YYYY-MM-DD)"
+    return f"{given!r} is not a valid {param.metavar or 'value'}"
+
+
+def usage_message(error: Any) -> str:
+    """One line for a usage error of the command line: what is wrong, then where to look."""
+    ctx = getattr(error, "ctx", None)
+    where = f" (see {ctx.command_path} --help)" if ctx is not None else ""
+    param = getattr(error, "param", None)
+    if isinstance(error, usage_errors.MissingParameter) and param is not None:
+        what = f"{_option_name(param)} is missing"
+        if param.help:
+            what += f": {param.help}"
+    elif isinstance(error, usage_errors.BadParameter) and (param is not None or error.param_hint):
+        hint = error.param_hint if param is None else _option_name(param)
+        hint = hint if isinstance(hint, str) else " / ".join(hint)
+        what = f"{hint}: {_bad_value(error) if param is not None else error.message}"
+    elif isinstance(error, usage_errors.NoSuchOption):
+        what = f"no option {error.option_name}"
+        if error.possibilities:
+            what += f"; did you mean {' or '.join(sorted(error.possibilities))}?"
+    else:
+        what = error.format_message()
+        if what.startswith("No such command"):  # "No such command 'chekc'. Did you mean 'check'?"
+            what = what.replace("No such command", "no command", 1).replace(". Did you mean", "; did you mean", 1)
+            where = " (crm-audit --help lists them)"
+        else:
+            what = what[:1].lower() + what[1:]
+    return " ".join(f"{what.rstrip('.')}{where}".split())
+
+
 def main(argv: list[str] | None = None) -> int:
     try:
-        # Standalone mode: typer reports usage errors itself (exit 2) and ends with SystemExit.
-        app(args=argv, prog_name="crm-audit")
+        # Not standalone: usage errors come back here, to be reported as one line (exit 2).
+        done = app(args=argv, prog_name="crm-audit", standalone_mode=False)
+        return done if isinstance(done, int) else 0
     except SystemExit as done:
         return done.code if isinstance(done.code, int) else (0 if done.code is None else 2)
+    except usage_errors.NoArgsIsHelpError as help_text:
+        sys.stdout.write(help_text.format_message() + "\n")
+        return 2
+    except usage_errors.UsageError as error:
+        sys.stderr.write(f"crm-audit: error: {usage_message(error)}\n")
+        return 2
+    except typer.Abort:
+        sys.stderr.write("crm-audit: aborted\n")
+        return 130
     except AuditorError as error:
         for i, line in enumerate(str(error).splitlines()):
             sys.stderr.write(("crm-audit: error: " if i == 0 else "  ") + line.strip() + "\n")

@@ -98,8 +98,8 @@ def test_out_writes_result_findings_and_junit(capsys, export: Path, tmp_path: Pa
         (["check", "/no/such/export"], r"/no/such/export"),
         (["check", "{export}", "--rules", "/no/such/pack.yaml"], r"/no/such/pack.yaml: rule pack not found"),
         (["check", "{export}", "--fail-on", "sometimes"], r"sometimes"),
-        (["check"], r"Missing argument"),
-        (["chekc", "{export}"], r"No such command"),
+        (["check"], r"PATH is missing"),
+        (["chekc", "{export}"], r"no command 'chekc'; did you mean 'check'\?"),
     ],
 )
 def test_bad_usage_and_unreadable_input_exit_2_with_a_reason(capsys, export: Path, args: list, pattern: str) -> None:

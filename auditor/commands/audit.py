@@ -4,15 +4,23 @@ report written to one directory, the run kept in the history, and the gate as th
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from auditor.cli import (
+    ConfigOption,
     EngineOption,
-    FailOn,
+    FailOnOption,
+    FailUnderOption,
+    FormatOption,
+    MaxAnnotationsOption,
     OutputFormat,
+    PathArgument,
+    PeriodOption,
+    RulesOption,
     SparkMasterOption,
     app,
     gate_config,
@@ -23,16 +31,22 @@ from auditor.cli import (
 
 @app.command()
 def audit(
-    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)")],
-    out: Annotated[Path, typer.Option(help="write result.json, worklist.csv/.xlsx, report.html, junit.xml here")],
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
-    rules: Annotated[list[Path] | None, typer.Option("--rules", "-r", help="extra rule pack (repeatable)")] = None,
-    period: Annotated[str | None, typer.Option(help="metrics period: 2026-Q3, 2026-07 or 2026")] = None,
-    fail_under: Annotated[float | None, typer.Option(help="fail when the overall score is below this (0-100)")] = None,
-    fail_on: Annotated[FailOn | None, typer.Option(help="fail on findings of this severity or worse")] = None,
+    path: PathArgument,
+    out: Annotated[
+        Path,
+        typer.Option(metavar="DIR", help="write result.json, worklist.csv/.xlsx, report.html, junit.xml here"),
+    ],
+    config: ConfigOption = None,
+    rules: RulesOption = None,
+    period: PeriodOption = None,
+    fail_under: FailUnderOption = None,
+    fail_on: FailOnOption = None,
     history: Annotated[
         str | None,
-        typer.Option(help="run history: SQLite file or SQLAlchemy URL (default .crm-audit/history.sqlite)"),
+        typer.Option(
+            metavar="LOCATION",
+            help="run history: SQLite file or SQLAlchemy URL (default .crm-audit/history.sqlite)",
+        ),
     ] = None,
     no_history: Annotated[bool, typer.Option("--no-history", help="do not read or record run history")] = False,
     fail_on_regression: Annotated[
@@ -50,7 +64,8 @@ def audit(
             help="mask emails, phones and names in CI-visible output (default: on when the CI variable is set)",
         ),
     ] = None,
-    output: Annotated[OutputFormat, typer.Option("--format", "-f", help="what to print")] = OutputFormat.text,
+    output: FormatOption = OutputFormat.text,
+    max_annotations: MaxAnnotationsOption = 10,
     engine: EngineOption = "pandas",
     spark_master: SparkMasterOption = None,
 ) -> None:
@@ -58,10 +73,11 @@ def audit(
     from auditor.engines import run_audit, validate
     from auditor.history import track
     from auditor.io import output_folder
-    from auditor.reports import audit_summary, text
+    from auditor.reports import audit_summary, github, text
     from auditor.reports.mask import masking_enabled
     from auditor.reports.outputs import write_audit_outputs
 
+    clock = time.perf_counter()  # the time printed covers everything up to the reports written
     validate(engine, spark_master)  # before reading the config: a usage error is reported first
     output_folder(out)
     audit_config = gate_config(path, config, fail_under, fail_on)
@@ -76,15 +92,20 @@ def audit(
             extra_rules=rules or (),
             progress=report,
         )
+    result.duration_seconds = time.perf_counter() - clock  # the files say so too: metrics and worklist included
     if not no_history:
         track(result, history_url=history, fail_on_regression=fail_on_regression)
     written = write_audit_outputs(result, out, mask=mask)
+    result.duration_seconds = time.perf_counter() - clock  # and what the terminal shows, the writing too
     if output is OutputFormat.json:  # the file just written: rendering a large result twice costs seconds
         sys.stdout.write((out / "result.json").read_text(encoding="utf-8"))
     elif output is OutputFormat.junit:
         sys.stdout.write((out / "junit.xml").read_text(encoding="utf-8"))
     else:
+        if output is OutputFormat.github:
+            sys.stdout.write(github.render(result, mask=mask, limit=max_annotations))
+            sys.stdout.flush()
         text.render(result, stdout, mask=mask)
         audit_summary.render(result, stdout, mask=mask)
-        stdout.print(f"[dim]wrote {out}/: {', '.join(written)}[/]")
+        stdout.print(f"[dim]wrote {out}/: {', '.join(written)} ({result.duration_seconds:.1f}s in all)[/]")
     raise typer.Exit(result.exit_code)

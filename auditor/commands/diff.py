@@ -26,9 +26,13 @@ TITLES = {
 
 @app.command()
 def diff(
-    run_a: Annotated[str | None, typer.Argument(help="earlier run id or prefix (default: the second-last run)")] = None,
-    run_b: Annotated[str | None, typer.Argument(help="later run id or prefix (default: the last run)")] = None,
-    history: Annotated[str | None, typer.Option("--history", help=HISTORY_HELP)] = None,
+    run_a: Annotated[
+        str | None, typer.Argument(metavar="RUN_A", help="earlier run id or prefix (default: the second-last run)")
+    ] = None,
+    run_b: Annotated[
+        str | None, typer.Argument(metavar="RUN_B", help="later run id or prefix (default: the last run)")
+    ] = None,
+    history: Annotated[str | None, typer.Option("--history", metavar="LOCATION", help=HISTORY_HELP)] = None,
     output: Annotated[ListFormat, typer.Option("--format", "-f", help="what to print")] = ListFormat.text,
 ) -> None:
     """Compare two runs: score changes, rules newly failing or fixed, findings per rule, metrics."""

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli import app, progress_reporter, stdout
+from auditor.cli import ConfigOption, app, progress_reporter, stdout
 
 
 class FixLevel(StrEnum):
@@ -17,13 +17,13 @@ class FixLevel(StrEnum):
 
 @app.command()
 def fix(
-    path: Annotated[str, typer.Argument(help="export directory or file")],
-    out: Annotated[Path, typer.Option(help="write the fixed copy (with --apply) and changes.csv here")],
+    path: Annotated[str, typer.Argument(metavar="PATH", help="export directory or file")],
+    out: Annotated[Path, typer.Option(metavar="DIR", help="write the fixed copy (with --apply) and changes.csv here")],
     apply: Annotated[
         FixLevel | None,
         typer.Option(help="write the fixed copy; without it only changes.csv is written (a dry run)"),
     ] = None,
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
+    config: ConfigOption = None,
 ) -> None:
     """Fix whitespace, letter case, phone numbers (E.164), country, currency and postal codes in a copy
     of the export; the input is never changed."""

@@ -21,9 +21,11 @@ class ListFormat(StrEnum):
 
 @app.command("history")
 def list_runs(
-    history: Annotated[str | None, typer.Option("--history", help=HISTORY_HELP)] = None,
-    limit: Annotated[int, typer.Option(min=1, help="show at most this many runs")] = 20,
-    input: Annotated[str | None, typer.Option("--input", help="only runs of this export path or URL")] = None,
+    history: Annotated[str | None, typer.Option("--history", metavar="LOCATION", help=HISTORY_HELP)] = None,
+    limit: Annotated[int, typer.Option(min=1, metavar="N", help="show at most N runs")] = 20,
+    input: Annotated[
+        str | None, typer.Option("--input", metavar="PATH", help="only runs of this export path or URL")
+    ] = None,
     output: Annotated[ListFormat, typer.Option("--format", "-f", help="what to print")] = ListFormat.text,
 ) -> None:
     """List the recorded runs (newest first): id, time, input, score, gate verdict, findings."""

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from auditor.cli import app, progress_reporter, stdout
+from auditor.cli import ConfigOption, PathArgument, app, progress_reporter, stdout
 
 if TYPE_CHECKING:
     from auditor.profile import ColumnProfile, ExportProfile, TableProfile
@@ -26,13 +26,14 @@ class ProfileFormat(StrEnum):
 
 @app.command()
 def profile(
-    path: Annotated[str, typer.Argument(help="export directory, file, or SQLAlchemy URL")],
-    config: Annotated[Path | None, typer.Option("--config", "-c", help="audit config YAML")] = None,
+    path: PathArgument,
+    config: ConfigOption = None,
     entity: Annotated[
-        str | None, typer.Option("--entity", "-e", help="the entity PATH holds (a single file only)")
+        str | None, typer.Option("--entity", "-e", metavar="ENTITY", help="the entity PATH holds (a single file only)")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="write the suggested rules here as a rule pack (a new file)")
+        Path | None,
+        typer.Option("--out", metavar="FILE", help="write the suggested rules here as a rule pack (a new file)"),
     ] = None,
     output: Annotated[ProfileFormat, typer.Option("--format", "-f", help="what to print")] = ProfileFormat.text,
 ) -> None:
