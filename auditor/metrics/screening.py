@@ -105,7 +105,7 @@ def _screens(entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp) -> 
         if _records_an_event(name):
             yield "plausibility.future", values >= end
         yield "plausibility.too_early", values < EARLIEST
-        yield "plausibility.order", _out_of_order(name, frame, end)
+        yield "plausibility.order", _out_of_order(entity, name, frame, end)
     elif spec.role is Role.SCORE and spec.scale and pd.api.types.is_numeric_dtype(values.dtype):
         low, high = spec.scale
         yield "plausibility.scale", (values < low) | (values > high)
@@ -124,11 +124,23 @@ def _records_an_event(name: str) -> bool:
     return bool(words & PAST_EVENTS)
 
 
-def _out_of_order(name: str, frame: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
-    """The records whose `name` lies on the wrong side of another date column of an ordered step."""
+def order_fields(entity: str) -> set[str]:
+    """The model's date fields of `entity` whose names place them in a process (the `order` screen
+    compares a field with these, whichever the metrics read; the Spark engine projects them too)."""
+    return {
+        f.name
+        for f in ENTITIES[entity].fields
+        if f.dtype in (DType.DATE, DType.DATETIME) and "birth" not in f.name and step(f.name) is not None
+    }
+
+
+def _out_of_order(entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
+    """The records whose `name` lies on the wrong side of another date field of an ordered step."""
     failing = pd.Series(False, index=frame.index)
     dates = [
-        str(c) for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c].dtype) and "birth" not in str(c)
+        c
+        for c in sorted(order_fields(entity))
+        if c in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[c].dtype)
     ]
     ranks = {c: step(c) for c in dates}
     rank = ranks.get(name)

@@ -53,13 +53,15 @@ from auditor.engines.spark.collect import fetch, payloads
 from auditor.engines.spark.load import POS, ROW, SparkTable
 from auditor.metrics.evaluate import FRESHNESS_FIELDS
 from auditor.metrics.registry import Metric
+from auditor.metrics.screening import order_fields
 from auditor.model import ENTITIES
 from auditor.sources.table import Table
 
 
 def metric_columns(metrics: Iterable[Metric]) -> dict[str, set[str]]:
     """Per entity, every model field the metrics' evaluation reads (`auditor.metrics.evaluate`):
-    inputs and scope fields (value, coverage, sensitivity, bound), breakdown columns of the primary
+    inputs and scope fields (value, coverage, sensitivity, bound), the step dates the plausibility
+    screen orders them by (`auditor.metrics.screening.order_fields`), breakdown columns of the primary
     entity and the referenced entity's column of an `fk->column` breakdown, the freshness dates of
     every input entity, and the primary key (record ids)."""
     wanted: dict[str, set[str]] = {}
@@ -68,6 +70,9 @@ def metric_columns(metrics: Iterable[Metric]) -> dict[str, set[str]]:
             if entity not in ENTITIES:  # `findings`: the audit's findings, already on the driver
                 continue
             wanted.setdefault(entity, set()).update(m.reads(entity), FRESHNESS_FIELDS)
+            # the plausibility screen compares a date the metric reads with the entity's other step dates
+            if m.reads(entity) & order_fields(entity):
+                wanted[entity].update(order_fields(entity))
             # merging duplicate clusters of an entity an input refers to moves the metric: that
             # entity's record ids must be there for the merge to find its clusters' records
             model = ENTITIES[entity]
