@@ -302,6 +302,10 @@ def metrics(
     output: Annotated[MetricsFormat, typer.Option("--format", "-f", help="what to print")] = MetricsFormat.text,
     metric: Annotated[list[str] | None, typer.Option("--metric", "-m", help="only this metric id (repeatable)")] = None,
     clusters: Annotated[Path | None, typer.Option(help="duplicate clusters CSV: entity, record_id, cluster_id")] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option("--by", help="also break each metric down by this column of its entity (repeatable)"),
+    ] = None,
 ) -> None:
     """Compute the CRM metrics, each with an interval, a confidence flag and the reasons for it."""
     from auditor.metrics.evaluate import read_clusters
@@ -318,6 +322,7 @@ def metrics(
             clusters=read_clusters(clusters) if clusters is not None else None,
             metric_ids=metric,
             progress=report,
+            by=by or (),
         )
     if output is MetricsFormat.json:
         sys.stdout.write(to_json(results))

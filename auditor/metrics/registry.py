@@ -141,10 +141,15 @@ class Metric:
     additive: bool | None = None
     """True when the value grows with the number of records (counts, sums, distributions of
     them); default: by kind"""
+    min_n: int | None = None
+    """breakdown groups with fewer records (or observations) are left out; None: the settings'
+    `breakdown_min_n`"""
+    description: str | None = None
+    """the formula of a metric defined in YAML (`language.py`); a Python metric's is its docstring"""
 
     @property
     def formula(self) -> str:
-        return " ".join((self.compute.__doc__ or "").split())
+        return " ".join((self.description or self.compute.__doc__ or "").split())
 
     @property
     def primary(self) -> str:
