@@ -1008,8 +1008,8 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
             )
 
     reads: dict[str, dict[str, None]] = {}
-    for plan in plans:
-        c.reads(plan, reads)
+    for plan in reversed(plans) if key in ("ratio", "rate") and plans[0].entity == plans[1].entity else plans:
+        c.reads(plan, reads)  # a rate of one entity lists its base first: delivered, then opened
     money = any([c.money_of(plan, reads) for plan in plans])
     if filt is not None:
         c.check.reads(filt, primary, reads[primary])

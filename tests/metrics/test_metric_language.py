@@ -354,3 +354,17 @@ def test_random_expressions_only_ever_raise_config_errors(source: str) -> None:
 def test_any_text_only_ever_raises_config_errors(source: str) -> None:
     with contextlib.suppress(ConfigError):
         compile_metrics({"m": {"mean": source}, "n": {"ratio": [source, source]}})
+
+
+def test_the_metrics_command_breaks_down_by_any_column(capsys) -> None:
+    import json
+
+    from auditor.cli import main
+
+    acme = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
+    code = main(["metrics", str(acme), "--metric", "win_rate", "--by", "opportunities.type", "--format", "json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    [win] = json.loads(out)
+    assert set(win["breakdowns"]) == {"owner", "segment", "source", "month", "type"}
+    assert set(win["breakdown_confidence"]["type"]) == set(win["breakdowns"]["type"])
