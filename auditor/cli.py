@@ -480,6 +480,12 @@ def metrics(
     clusters: Annotated[
         Path | None, typer.Option(metavar="FILE", help="duplicate clusters CSV: entity, record_id, cluster_id")
     ] = None,
+    by: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--by", metavar="COLUMN", help="also break each metric down by this column of its entity (repeatable)"
+        ),
+    ] = None,
 ) -> None:
     """Compute the CRM metrics, each with an interval, a confidence flag and the reasons for it."""
     from auditor.metrics.evaluate import read_clusters
@@ -496,6 +502,7 @@ def metrics(
             clusters=read_clusters(clusters) if clusters is not None else None,
             metric_ids=metric,
             progress=report,
+            by=by or (),
         )
     if output is TextOrJson.json:
         sys.stdout.write(to_json(results))

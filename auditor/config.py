@@ -105,6 +105,9 @@ class AuditConfig:
     """DedupeSettings (auditor.dedupe.settings) from the `dedupe:` section; None when `dedupe: false`."""
     metrics: dict[str, Any] | None = None
     """The `metrics:` section, parsed by the metrics stage (MetricsSettings.from_dict)."""
+    defined_metrics: dict[str, Any] = field(default_factory=dict)
+    """id -> auditor.metrics.Metric: the metrics of `metrics.define` and of the packs `metrics.packs`
+    names (auditor/metrics/language.py), compiled and checked when the config is read."""
     required: dict[str, list[str]] = field(default_factory=dict)
     """entity -> fields the export must have: their absence is a structural issue that fails the gate.
     Any other field the export lacks is listed as absent and its rules are not evaluated."""
@@ -537,6 +540,7 @@ def parse_config(
         except ConfigError as error:
             bad.take(error)
     config.metrics = _parse_metrics(data.get("metrics"), bad)
+    config.defined_metrics = _parse_definitions(config.metrics, path, config.extra_fields, bad)
     config.money = parse_money(data.get("currency"), path, bad)
     config.formats = _parse_formats(data.get("formats"), config.extra_fields, bad)
     bad.raise_any()
@@ -611,6 +615,65 @@ def _parse_metrics(section: Any, bad: _Problems) -> dict[str, Any] | None:
     except ConfigError as error:
         bad.take(error)
     return section
+
+
+def _parse_definitions(
+    section: Mapping[str, Any] | None, path: Path, extras: Mapping[str, Mapping[str, ExtraField]], bad: _Problems
+) -> dict[str, Any]:
+    """`metrics.packs` (metric packs: YAML files of definitions, relative to the config) and
+    `metrics.define`, compiled to Metrics (auditor.metrics.language): every problem named by its key
+    path and line, in the config or in the pack."""
+    # the language lives in the metrics stage; imported here (not at the top) to check the config early
+    from auditor.metrics.language import compile_metrics
+
+    if not section:
+        return {}
+    out: dict[str, Any] = {}
+    packs = section.get("packs") or []
+    if isinstance(packs, str):
+        packs = [packs]
+    if not isinstance(packs, list) or not all(isinstance(p, str) for p in packs):
+        bad("metrics.packs: expected a list of metric pack paths, e.g. [metrics/retail.yaml]")
+        packs = []
+    for i, pack in enumerate(packs):
+        try:
+            out |= load_metric_pack((path.parent / pack).resolve(), extras, taken=out)
+        except ConfigError as error:
+            if error.file:
+                raise
+            bad(f"metrics.packs[{i}]: {error.message}")
+    try:
+        out |= compile_metrics(section.get("define"), extras, "metrics.define", taken=out)
+    except ConfigError as error:
+        bad.take(error)
+    return out
+
+
+def load_metric_pack(
+    path: Path, extras: Mapping[str, Mapping[str, ExtraField]] | None = None, taken: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A metric pack: a YAML file with `metrics: {id: definition}` (README "Metrics"), compiled; a
+    ConfigError naming the pack, the line and the key of every problem."""
+    from auditor.metrics.language import compile_metrics
+
+    try:
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"metric pack not found: {path}") from None
+    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read metric pack: {exc}", file=str(path)) from None
+    problems = _Problems(path, _key_lines(text))
+    if not isinstance(data, dict) or set(data) - {"metrics"}:
+        problems("a metric pack is a mapping with one key, metrics: {id: definition}")
+        problems.raise_any()
+    try:
+        out = compile_metrics(data.get("metrics"), extras or {}, "metrics", family=path.stem, taken=taken)
+    except ConfigError as error:
+        problems.take(error)
+        out = {}
+    problems.raise_any()
+    return out
 
 
 def _number(value: Any) -> bool:

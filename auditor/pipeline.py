@@ -166,16 +166,18 @@ def metrics(
     metric_ids: Sequence[str] | None = None,
     breakdowns: bool = True,
     progress: Progress | None = None,
+    by: Sequence[str] = (),
 ) -> tuple[AuditResult, list]:
     """Audit the export, then compute every metric (or `metric_ids`) with its confidence flag,
     judged on the findings of the records and fields each metric reads and on duplicate clusters
     (entity, record_id, cluster_id): `clusters` when given, else those the audit found.
     Returns (the audit result, a list of auditor.metrics.MetricResult). `settings`: a
-    MetricsSettings; default: from the config's `metrics:` section."""
+    MetricsSettings; default: from the config's `metrics:` section. `by`: columns (`column` or
+    `entity.column`) every metric whose primary entity has them is also broken down by."""
     from auditor.metrics.evaluate import resolve_request
 
     config = config or resolve_config(path, None)
-    resolve_request(config.as_of, period, metric_ids)
+    resolve_request(config.as_of, period, metric_ids, defined=config.defined_metrics)
     result = check(path, config, progress=progress)
     results = compute_metrics(
         result,
@@ -185,6 +187,7 @@ def metrics(
         settings=settings,
         metric_ids=metric_ids,
         breakdowns=breakdowns,
+        by=by,
     )
     return result, results
 
@@ -200,6 +203,7 @@ def compute_metrics(
     breakdowns: bool = True,
     frames: Mapping[str, pd.DataFrame] | None = None,
     ids: Mapping[str, pd.Series] | None = None,
+    by: Sequence[str] = (),
 ) -> list:
     """The metrics stage on an audit that already ran: the loaded tables, findings and clusters
     of `result` (or `clusters` when given). `frames` and `ids`: the typed frames and their record
@@ -228,6 +232,8 @@ def compute_metrics(
         metrics=metric_ids,
         breakdowns=breakdowns,
         money=money,
+        defined=config.defined_metrics,
+        by=by,
     )
 
 

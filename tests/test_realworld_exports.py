@@ -182,3 +182,36 @@ def test_online_retail_defects(retail) -> None:
     ]
     codes = set(frame.loc[frame_rows(retail, "orders", found), "product_code"]) & set(described)
     assert len(codes) == 2018
+
+
+def test_hillstrom_metrics_defined_in_yaml_give_the_published_values() -> None:
+    # docs/real-data.md: visit, conversion and spend per customer, per segment, as a user defines them
+    from auditor.pipeline import metrics
+
+    folder = DATASETS / "hillstrom_email_campaign"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not present")
+    config = load_config(CONFIGS / "hillstrom_email_campaign_metrics.yaml")
+    _, results = metrics(folder, config, metric_ids=list(config.defined_metrics))
+    got = {r.id: r for r in results}
+    assert round(got["visit_rate"].value, 5) == 0.14678
+    assert round(got["conversion_rate"].value, 5) == 0.00903
+    assert round(got["spend_per_customer"].value, 5) == 1.05091
+    # SOURCE.md's table per segment (Mens / Womens / No E-Mail)
+    by = {mid: got[mid].breakdowns["segment"] for mid in got}
+    assert [round(100 * by["visit_rate"][s], 2) for s in ("Mens E-Mail", "Womens E-Mail", "No E-Mail")] == [
+        18.28,
+        15.14,
+        10.62,
+    ]
+    assert [round(100 * by["conversion_rate"][s], 3) for s in ("Mens E-Mail", "Womens E-Mail", "No E-Mail")] == [
+        1.253,
+        0.884,
+        0.573,
+    ]
+    assert [round(by["spend_per_customer"][s], 4) for s in ("Mens E-Mail", "Womens E-Mail", "No E-Mail")] == [
+        1.4226,
+        1.0772,
+        0.6528,
+    ]
+    assert {r.confidence for r in results} == {"HIGH"}

@@ -38,13 +38,15 @@ from auditor.metrics.activity import RID
 from auditor.metrics.common import Params
 from auditor.metrics.confidence import distance
 from auditor.metrics.registry import Metric, value_of
-from auditor.model import ENTITIES, DType, Role
+from auditor.model import ENTITIES, DType, Field, Role
 
 
 def probes(entity: str, name: str, column: pd.Series, failing: np.ndarray, params: Params) -> Iterator[Any]:
     """The values the failing cells of `entity.name` are tried with (a scalar, or an array with
     one value per failing cell); None for missing."""
-    spec = ENTITIES[entity].field(name)
+    model = ENTITIES[entity]
+    # a column the model does not have (a defined metric reads it): probed by its values' type
+    spec = model.field(name) if model.has_field(name) else Field(name, _role_of(column))
     yield None
     if spec.role is Role.ENUM and spec.allowed:
         yield from spec.allowed
@@ -68,6 +70,16 @@ def probes(entity: str, name: str, column: pd.Series, failing: np.ndarray, param
             yield params.end.normalize()
         return
     yield np.array([f"~probe~{i}" for i in range(int(failing.sum()))], dtype=object)
+
+
+def _role_of(column: pd.Series) -> Role:
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return Role.DATETIME
+    if pd.api.types.is_bool_dtype(column.dtype):
+        return Role.BOOL
+    if pd.api.types.is_numeric_dtype(column.dtype):
+        return Role.NUMBER
+    return Role.TEXT
 
 
 def _substitute(column: pd.Series, failing: np.ndarray, probe: Any) -> pd.Series:

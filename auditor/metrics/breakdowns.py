@@ -107,17 +107,27 @@ def breakdowns(
     coverage: Coverage | None,
     overall: Flag,
     cache: dict,
+    notes: list[str] | None = None,
 ) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, dict[str, Any]]]]:
     """(values, confidence) per breakdown and group: values[name][group] is the metric on the
-    group's records; confidence[name][group] = {confidence, n, coverage, reasons}."""
+    group's records; confidence[name][group] = {confidence, n, coverage, reasons}. A group with
+    fewer records (observations: the responses of an NPS) than the metric's `min_n` (else the
+    settings' `breakdown_min_n`) is left out, as an analyst leaves out regions with too few
+    responses; `notes` gets a line per breakdown that left groups out or whose column the export
+    does not have."""
     values: dict[str, dict[str, Any]] = {}
     confidence: dict[str, dict[str, dict[str, Any]]] = {}
+    notes = notes if notes is not None else []
     frame = tables[m.primary]
     if not len(frame):
         return values, confidence
     needed = {*m.reads(m.primary), RID}
     lean = frame[[c for c in frame.columns if c in needed]]
+    min_n = m.min_n if m.min_n is not None else settings.breakdown_min_n
     for name, spec in m.breakdowns.items():
+        if not _has_column(tables, m.primary, spec):
+            notes.append(f"breakdown by {name}: the export has no {spec.split('->')[-1]} column")
+            continue
         key = ("groups", m.primary, spec)
         if key not in cache:
             cache[key] = groups(frame, tables, m.primary, spec, params, settings.breakdown_limit)
@@ -129,15 +139,30 @@ def breakdowns(
             in_scope = np.bincount(g.codes[valid & coverage.scope], minlength=width)
             failing = np.bincount(g.codes[valid & coverage.failing], minlength=width)
         values[name], confidence[name] = {}, {}
+        small = 0
         for label, code, rows in zip(g.labels, g.chosen, g.rows, strict=True):
             sub = dict(tables)
             sub[m.primary] = lean.take(rows)
             raw = compute(m, sub, params)
-            values[name][label] = value_of(raw)
             n = raw.n if isinstance(raw, Estimate) else None
             counts = (int(in_scope[code]), int(failing[code])) if coverage is not None else None
+            size = n if n is not None else counts[0] if counts is not None else len(rows)
+            if size < min_n:
+                small += 1
+                continue
+            values[name][label] = value_of(raw)
             confidence[name][label] = _group_confidence(values[name][label], n, counts, coverage, overall, settings)
+        if small:
+            notes.append(f"breakdown by {name}: {small} of {len(g.labels)} groups under {min_n:,} records left out")
     return values, confidence
+
+
+def _has_column(tables: Mapping[str, pd.DataFrame], entity: str, spec: str) -> bool:
+    if "->" in spec:
+        fk, col = spec.split("->", 1)
+        ref = ENTITIES[entity].field(fk).references if ENTITIES[entity].has_field(fk) else None
+        return fk in tables[entity].columns and ref in tables and col in tables[ref].columns
+    return spec in tables[entity].columns
 
 
 def _group_confidence(

@@ -68,6 +68,8 @@ SECTIONS = {
     "bootstrap": ("resamples", "max_sample"),
 }
 """Nested keys of the `metrics:` config section (`coverage: {high: 0.95}` = `coverage_high: 0.95`)."""
+DEFINITION_KEYS = ("define", "packs")
+"""keys of the `metrics:` section that hold metric definitions and packs, not thresholds"""
 
 
 class Flag(IntEnum):
@@ -108,6 +110,9 @@ class MetricsSettings:
     seed: int = 0
     breakdown_limit: int = 12
     """groups per breakdown (the largest; months: the latest)"""
+    breakdown_min_n: int = 0
+    """breakdown groups with fewer records (observations) than this are left out (a metric's own
+    `min_n` overrides it)"""
 
     @classmethod
     def from_dict(cls, data: dict[str, Any] | None) -> MetricsSettings:
@@ -121,6 +126,8 @@ class MetricsSettings:
         problems: list[str] = []
         known = {f.name for f in fields(cls)}
         for key, value in data.items():
+            if key in DEFINITION_KEYS:
+                continue  # metric definitions: auditor.metrics.language
             if key in SECTIONS and isinstance(value, dict):
                 prefix = "freshness" if key == "freshness_days" else key
                 for sub, v in value.items():
@@ -132,7 +139,7 @@ class MetricsSettings:
             elif key in known:
                 flat[key] = (f"metrics.{key}", value)
             else:
-                problems.append(_unknown(f"metrics.{key}", key, [*known, *SECTIONS]))
+                problems.append(_unknown(f"metrics.{key}", key, [*known, *SECTIONS, *DEFINITION_KEYS]))
         settings = cls()
         for name, (label, value) in flat.items():
             default = getattr(settings, name)

@@ -12,8 +12,9 @@ sensitivity holds its flag below HIGH, once per probe of the bound (`bounds.py`)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from difflib import get_close_matches
 from numbers import Real
 from pathlib import Path
 from typing import Any
@@ -442,16 +443,49 @@ def _freshness(m: Metric, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestam
 
 
 def resolve_request(
-    as_of: pd.Timestamp | str, period: str | None, metrics: Iterable[str] | None, money: Money | None = None
+    as_of: pd.Timestamp | str,
+    period: str | None,
+    metrics: Iterable[str | Metric] | None,
+    money: Money | None = None,
+    defined: Mapping[str, Metric] | None = None,
+    by: Sequence[str] = (),
 ) -> tuple[Params, list[Metric]]:
-    """The window and the metrics asked for; a ConfigError for a bad period or metric id (call
-    it before a long audit to fail fast)."""
+    """The window and the metrics asked for (ids of the registry or of `defined`, the metrics the
+    config defines, or Metric objects; default: every registered and defined metric), each broken
+    down by the `by` columns too; a ConfigError for a bad period or metric id (call it before a
+    long audit to fail fast)."""
     params = Params.make(as_of, period, money)
-    try:
-        chosen = [get_metric(i) for i in metrics] if metrics else list(registry().values())
-    except KeyError as error:
-        raise ConfigError(str(error.args[0])) from None
-    return params, chosen
+    defined = defined or {}
+    if not metrics:
+        chosen = [*registry().values(), *defined.values()]
+    else:
+        chosen = []
+        for item in metrics:
+            if isinstance(item, Metric):
+                chosen.append(item)
+            elif item in defined:
+                chosen.append(defined[item])
+            else:
+                try:
+                    chosen.append(get_metric(item))
+                except KeyError:
+                    known = [*registry(), *defined]
+                    close = get_close_matches(str(item), known, n=1, cutoff=0.5)
+                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    raise ConfigError(f"unknown metric {item!r}{hint}") from None
+    return params, [_by(m, by) for m in chosen]
+
+
+def _by(m: Metric, columns: Sequence[str]) -> Metric:
+    """`m` also broken down by each of `columns` (`column` or `entity.column`) of its primary entity;
+    a column of another entity is left for the metrics that have it."""
+    extra = {}
+    for column in columns:
+        entity, _, name = column.rpartition(".")
+        if entity and entity != m.primary:
+            continue
+        extra[name] = name
+    return replace(m, breakdowns={**m.breakdowns, **extra}) if extra else m
 
 
 def evaluate_metrics(
@@ -463,17 +497,21 @@ def evaluate_metrics(
     clusters: pd.DataFrame | None = None,
     settings: MetricsSettings | None = None,
     ids: Mapping[str, pd.Series] | None = None,
-    metrics: Iterable[str] | None = None,
+    metrics: Iterable[str | Metric] | None = None,
     breakdowns: bool = True,
     money: Money | None = None,
+    defined: Mapping[str, Metric] | None = None,
+    by: Sequence[str] = (),
 ) -> list[MetricResult]:
-    """Every registered metric (or those in `metrics`, by id) with its confidence. Money metrics
-    are in `money`'s base currency (auditor.money: without one, the most common currency)."""
+    """Every registered metric and every metric of `defined` (those the config defines,
+    auditor.metrics.language), or those in `metrics` (ids or Metric objects), with its confidence,
+    each also broken down by the `by` columns its primary entity has. Money metrics are in
+    `money`'s base currency (auditor.money: without one, the most common currency)."""
     settings = settings or MetricsSettings()
     money = money or Money()
     tables, absent = prepare(frames, ids, money)
     money = settle_money(frames, money)
-    params, chosen = resolve_request(as_of, period, metrics, money)
+    params, chosen = resolve_request(as_of, period, metrics, money, defined, by)
     if findings is not None:
         tables["findings"] = findings
     # the screens join the rules' findings for the confidence, never the findings table a metric counts
@@ -520,12 +558,15 @@ def _evaluate(
         for e, fs in m.inputs.items()
         if e in ENTITIES
         for f in fs
-        if f in absent.get(e, set())
+        # a column the model does not have (a defined metric's extra field) is absent when the frame lacks it
+        if f in absent.get(e, set()) or (not ENTITIES[e].has_field(f) and f not in tables[e].columns)
     ]
     if missing:
         shown = sorted(set(missing))
         currency = any(
-            ENTITIES[f.split(".")[0]].field(f.split(".")[-1]).role is Role.CURRENCY for f in shown if "." in f
+            ENTITIES[e].field(f).role is Role.CURRENCY
+            for e, _, f in (x.partition(".") for x in shown)
+            if f and ENTITIES[e].has_field(f)
         )
         hint = " (or name the currency of its amounts: currency.default in the config)" if currency else ""
         base.flag = Flag.NOT_EVALUATED
@@ -659,9 +700,11 @@ def _evaluate(
             if prim is not None and prim.scope_mask is not None
             else None
         )
+        notes: list[str] = []
         base.breakdowns, base.breakdown_confidence = breakdowns(
-            m, tables, params, settings, _compute, coverage, base.flag, cache
+            m, tables, params, settings, _compute, coverage, base.flag, cache, notes
         )
+        base.reasons.extend(notes)
     return base
 
 
@@ -707,7 +750,8 @@ def _without_rate(
     out = []
     for entity, fields_ in m.inputs.items():
         for name in fields_:
-            if entity not in ENTITIES or ENTITIES[entity].field(name).role is not Role.CURRENCY:
+            spec = ENTITIES.get(entity)
+            if spec is None or not spec.has_field(name) or spec.field(name).role is not Role.CURRENCY:
                 continue
             left_out = money.without_rate(tables[entity][name])
             left_out = left_out[left_out.isin([*codes(), "(none)"])]

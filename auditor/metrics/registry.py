@@ -2,7 +2,8 @@
 
 A metric is a pure, vectorized function `compute(tables, params) -> value` over the typed
 frames (entity -> DataFrame), registered with `@metric(...)` in the module of its family
-(`customers.py`, `sales.py`, `marketing.py`, `support.py`, `activity.py`). The decorator
+(`customers.py`, `sales.py`, `support.py`, `activity.py`), or a definition of the metric language
+(`language.py`) in the bundled pack `metrics/core.yaml`, compiled to the same Metric. The decorator
 declares everything the confidence rules need: the entity fields the metric reads, the
 records it is about (its scope), its unit and how it aggregates. The docstring of the
 function is the metric's formula and source of truth (README "Metrics" is built from it).
@@ -17,6 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from difflib import get_close_matches
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -141,10 +143,15 @@ class Metric:
     additive: bool | None = None
     """True when the value grows with the number of records (counts, sums, distributions of
     them); default: by kind"""
+    min_n: int | None = None
+    """breakdown groups with fewer records (or observations) are left out; None: the settings'
+    `breakdown_min_n`"""
+    description: str | None = None
+    """the formula of a metric defined in YAML (`language.py`); a Python metric's is its docstring"""
 
     @property
     def formula(self) -> str:
-        return " ".join((self.compute.__doc__ or "").split())
+        return " ".join((self.description or self.compute.__doc__ or "").split())
 
     @property
     def primary(self) -> str:
@@ -206,8 +213,32 @@ def metric(
     return register
 
 
+CORE_PACK = Path(__file__).resolve().parents[1] / "_metrics" / "core.yaml"
+"""The built-in metrics the metric language says exactly (`metrics/core.yaml`)."""
+
+
 def _load() -> None:
-    from auditor.metrics import activity, customers, marketing, sales, support  # noqa: F401
+    from auditor.metrics import activity, customers, sales, support  # noqa: F401
+
+    if not _PACK_LOADED:
+        _load_core_pack()
+
+
+_PACK_LOADED: list[bool] = []
+
+
+def _load_core_pack() -> None:
+    # the language compiles to this module's Metric: imported here, after the registry exists
+    import yaml
+
+    from auditor.metrics.language import compile_metrics
+
+    _PACK_LOADED.append(True)
+    definitions = yaml.safe_load(CORE_PACK.read_text(encoding="utf-8"))["metrics"]
+    for m in compile_metrics(definitions, builtins=dict(_REGISTRY), where="metrics/core.yaml").values():
+        if m.id in _REGISTRY:
+            raise ValueError(f"metric {m.id!r} is registered twice")
+        _REGISTRY[m.id] = m
 
 
 FAMILIES = ("customers", "sales", "marketing", "support", "activity")

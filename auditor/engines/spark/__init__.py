@@ -128,7 +128,7 @@ def audit(
     from auditor.metrics.evaluate import resolve_request
     from auditor.pipeline import finish_audit
 
-    _, metrics = resolve_request(config.as_of, period, None)  # a bad --period fails before the checks
+    _, metrics = resolve_request(config.as_of, period, None, defined=config.defined_metrics)  # fails before the checks
     spark = spark or spark_session(master)
     tables: dict[str, SparkTable] = {}
     result = check(path, config, spark=spark, extra_rules=extra_rules, progress=progress, loaded=tables)

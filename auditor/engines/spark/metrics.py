@@ -92,7 +92,8 @@ def metric_columns(metrics: Iterable[Metric]) -> dict[str, set[str]]:
     out = {}
     for entity, fields_ in wanted.items():
         model = ENTITIES[entity]
-        out[entity] = {f for f in fields_ if model.has_field(f)} | {model.primary_key}
+        # a column the model does not have is one a defined metric reads (an extra field): kept when the export has it
+        out[entity] = set(fields_) | {model.primary_key}
     return out
 
 

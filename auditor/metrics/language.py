@@ -1,0 +1,1312 @@
+"""Metrics as data: a small declarative language that compiles to the registry's `Metric` objects.
+
+A definition (the config's `metrics.define:` section, or a metric pack's `metrics:`) names one
+measure, in the spirit of a semantic layer (dbt MetricFlow, Cube): measures, filters, dimensions
+and ratios over any entity and any column of the export.
+
+    cpa:
+      title: Cost per acquisition
+      ratio:
+        - sum(costs.amount where category in [sales, marketing])
+        - count(accounts where status == Customer)
+      unit: "{currency} per customer"
+    churn_snapshot: {share: accounts where churned == yes}
+    nps_by_region: {metric: nps, by: region, min_n: 50}
+    open_rate: {rate: [sum(campaigns.opened), sum(campaigns.delivered)]}
+    avg_basket: {mean: orders.amount where quantity > 0}
+    resolution_h: {median: hours(tickets.resolved_at - tickets.opened_at)}
+
+The measure keys, one per definition (their kind decides the interval, `registry.KINDS`):
+
+| key | value | kind |
+|---|---|---|
+| `count` | `entity [where condition]` (or `entity.column`: records with a value) | count |
+| `sum` | `value [where condition]` | sum |
+| `mean`, `median` | `value [where condition]` (`weight: value` makes a mean weighted) | mean, median |
+| `nps` | `value [where condition]`: a 0-10 score | nps |
+| `share` | `entity where condition`: the share of the entity's records (of `filter:`) | proportion |
+| `ratio` | `[measure, measure]` or `measure / measure` | ratio |
+| `rate` | as `ratio`, with the Wilson interval: a numerator counted out of its denominator | proportion |
+| `metric` | a built-in or defined metric id, to break it down (`by:`, `min_n:`) | its own |
+
+with `measure = count(...) | sum(...) | mean(...) | median(...)`, a `value` a column
+(`entity.column`), a number, `+ - * /` of them, `hours(a - b)` / `days(a - b)` of two dates, or
+`raw(entity.amount)` (an amount as written: not converted to the base currency); a `condition`
+comparisons `column == != > < >= <= literal`, `column in [a, b]`, `column not in [...]`,
+`column is missing`, `column is not missing`, `column in window`, joined by `and`, `or`, `not`
+and parentheses. Literals are numbers, quoted text, or bare words (`stage == Closed Won`); a
+missing value satisfies no comparison.
+
+Other keys: `title`, `unit`, `description` (the formula shown; default: the definition),
+`filter` (a condition on the primary entity: its records are the metric's population and scope,
+as `win_rate`'s closed deals), `window` (a date column: only records with it in the window, the
+12 months up to as_of or --period), `by` (a column, a list or a {name: column} mapping of
+breakdowns of the primary entity; `fk->column` reads the referenced record's column; a date column
+breaks down by month), `min_n` (groups with fewer records are left out of the breakdown), `scale`
+(a share on another scale: 100 for percent), `family`.
+
+A column is a field of the model or one declared under `extra_fields:` (a column of the export
+the model does not have, kept under its own name). The parser is a hand-written recursive descent
+(never `eval`); every problem is a ConfigError naming the metric, the key and the closest valid name.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+from difflib import get_close_matches
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from auditor.errors import ConfigError
+from auditor.metrics.common import Params, text, within
+from auditor.metrics.registry import (
+    KINDS,
+    Estimate,
+    Metric,
+    Scope,
+    Tables,
+    mean_of,
+    median_of,
+    nps_of,
+    proportion,
+    ratio,
+    registry,
+)
+from auditor.model import ENTITIES, DType, Role
+
+MEASURES = ("count", "sum", "mean", "median", "nps", "share", "ratio", "rate", "metric")
+AGGREGATES = ("count", "sum", "mean", "median")
+FUNCTIONS = ("hours", "days", "raw")
+KEYWORDS = ("where", "and", "or", "not", "in", "is", "missing", "window")
+OPERATORS = ("==", "!=", ">=", "<=", ">", "<")
+OPTION_KEYS = ("title", "unit", "description", "filter", "window", "by", "min_n", "scale", "family", "weight")
+REFERENCE_KEYS = ("metric", "title", "by", "min_n", "description", "family")
+TRUE_WORDS = ("yes", "true", "y", "1", "t")
+FALSE_WORDS = ("no", "false", "n", "0", "f")
+
+
+class DefinitionError(ConfigError):
+    """A problem of one expression; the compiler prefixes the key path it came from."""
+
+
+SYNONYMS = {"avg": "mean", "average": "mean", "total": "sum", "cnt": "count", "med": "median", "proportion": "share"}
+"""names people write for a measure, suggested as the measure"""
+
+
+def _hint(name: str, choices: Sequence[str]) -> str:
+    if SYNONYMS.get(str(name).lower()) in choices:
+        return f" (did you mean {SYNONYMS[str(name).lower()]!r}?)"
+    close = get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+# --- tokens ----------------------------------------------------------------------------------
+
+_TOKEN = re.compile(
+    r"""
+    (?P<space>\s+)
+  | (?P<number>\d+(?:\.\d*)?(?:[eE][+-]?\d+)?|\.\d+(?:[eE][+-]?\d+)?)
+  | (?P<string>'[^']*'|"[^"]*")
+  | (?P<arrow>->)
+  | (?P<op>==|!=|>=|<=|=>|=<|<>|>|<|=|!)
+  | (?P<punct>[()\[\],.+\-*/])
+  | (?P<name>[^\W\d]\w*)
+  | (?P<other>.)
+    """,
+    re.VERBOSE,
+)
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str
+    text: str
+    at: int
+
+
+def tokenize(source: str) -> list[Token]:
+    out: list[Token] = []
+    for match in _TOKEN.finditer(source):
+        kind = match.lastgroup or "other"
+        if kind == "space":
+            continue
+        value = match.group()
+        if kind == "op" and value not in OPERATORS:
+            close = {"=": "==", "=>": ">=", "=<": "<=", "<>": "!=", "!": "!="}[value]
+            raise DefinitionError(
+                f"{value!r} is not an operator (did you mean {close!r}?); operators: {', '.join(OPERATORS)}"
+            )
+        if kind == "other":
+            raise DefinitionError(f"unexpected character {value!r} at position {match.start() + 1}")
+        if kind == "string":
+            value = value[1:-1]
+        out.append(Token(kind, value, match.start()))
+    out.append(Token("end", "", len(source)))
+    return out
+
+
+# --- syntax tree -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Col:
+    entity: str | None
+    name: str
+
+
+@dataclass(frozen=True)
+class Num:
+    value: float
+
+
+@dataclass(frozen=True)
+class Func:
+    name: str
+    arg: Any
+
+
+@dataclass(frozen=True)
+class BinOp:
+    op: str
+    left: Any
+    right: Any
+
+
+@dataclass(frozen=True)
+class Literal:
+    value: float | str
+    quoted: bool = False
+
+
+@dataclass(frozen=True)
+class Compare:
+    left: Any
+    op: str
+    right: Literal
+
+
+@dataclass(frozen=True)
+class IsIn:
+    left: Any
+    values: tuple[Literal, ...]
+    negate: bool = False
+
+
+@dataclass(frozen=True)
+class IsMissing:
+    left: Any
+    negate: bool = False
+
+
+@dataclass(frozen=True)
+class InWindow:
+    left: Col
+
+
+@dataclass(frozen=True)
+class BoolOp:
+    op: str  # and | or
+    parts: tuple[Any, ...]
+
+
+@dataclass(frozen=True)
+class Not:
+    part: Any
+
+
+@dataclass(frozen=True)
+class Selection:
+    """`entity [where cond]` or `value [where cond]`: the records (and values) a measure reads."""
+
+    entity: str | None
+    value: Any | None
+    where: Any | None
+
+
+@dataclass(frozen=True)
+class Measure:
+    agg: str
+    selection: Selection
+
+
+class Parser:
+    """Recursive descent over the tokens of one expression."""
+
+    def __init__(self, source: str) -> None:
+        if not isinstance(source, str):
+            raise DefinitionError(f"expected an expression (text), not {type(source).__name__} {source!r}"[:160])
+        self.source = source
+        self.tokens = tokenize(source)
+        self.i = 0
+
+    # helpers
+    @property
+    def tok(self) -> Token:
+        return self.tokens[self.i]
+
+    def peek(self, ahead: int = 1) -> Token:
+        return self.tokens[min(self.i + ahead, len(self.tokens) - 1)]
+
+    def take(self) -> Token:
+        t = self.tok
+        self.i = min(self.i + 1, len(self.tokens) - 1)
+        return t
+
+    def is_(self, kind: str, text: str | None = None) -> bool:
+        t = self.tok
+        return t.kind == kind and (text is None or t.text == text)
+
+    def keyword(self, word: str) -> bool:
+        return self.tok.kind == "name" and self.tok.text.lower() == word
+
+    def expect(self, kind: str, text: str | None = None, what: str = "") -> Token:
+        if not self.is_(kind, text):
+            self.fail(f"expected {what or text or kind}")
+        return self.take()
+
+    def fail(self, message: str) -> None:
+        t = self.tok
+        found = "the end" if t.kind == "end" else repr(t.text)
+        raise DefinitionError(f"{message}, found {found} at position {t.at + 1} of {self.source!r}"[:300])
+
+    def done(self) -> None:
+        if not self.is_("end"):
+            self.fail("expected the end of the expression")
+
+    # grammar
+    def selection(self, entity_only: bool = False) -> Selection:
+        """`entity [where cond]` (entity_only) or `entity.column`/value `[where cond]`."""
+        if entity_only and self.is_("name") and not self.is_("punct", ".") and self.peek().text != ".":
+            entity = self.take().text
+            if entity.lower() in KEYWORDS:
+                self.fail("expected an entity")
+            value = None
+        else:
+            value = self.value()
+            entity = None
+        where = None
+        if self.keyword("where"):
+            self.take()
+            where = self.condition()
+        return Selection(entity, value, where)
+
+    def measure(self) -> Measure:
+        t = self.tok
+        if t.kind != "name" or self.peek().text != "(":
+            self.fail(f"expected a measure ({', '.join(f'{a}(...)' for a in AGGREGATES)})")
+        name = self.take().text
+        if name not in AGGREGATES:
+            raise DefinitionError(
+                f"unknown function {name!r}{_hint(name, AGGREGATES)}; measures: {', '.join(AGGREGATES)}"
+            )
+        self.expect("punct", "(")
+        sel = self.selection(entity_only=name == "count")
+        self.expect("punct", ")", "')'")
+        return Measure(name, sel)
+
+    def ratio(self) -> tuple[Measure, Measure]:
+        num = self.measure()
+        self.expect("punct", "/", "'/' between the two measures")
+        den = self.measure()
+        self.done()
+        return num, den
+
+    def value(self) -> Any:
+        left = self.term()
+        while self.is_("punct", "+") or self.is_("punct", "-"):
+            op = self.take().text
+            left = BinOp(op, left, self.term())
+        return left
+
+    def term(self) -> Any:
+        left = self.factor()
+        while self.is_("punct", "*") or (self.is_("punct", "/") and self._division()):
+            op = self.take().text
+            left = BinOp(op, left, self.factor())
+        return left
+
+    def _division(self) -> bool:
+        """A '/' inside a value, not the one between two measures of a ratio."""
+        nxt = self.peek()
+        return not (nxt.kind == "name" and nxt.text in AGGREGATES and self.peek(2).text == "(")
+
+    def factor(self) -> Any:
+        t = self.tok
+        if t.kind == "number":
+            self.take()
+            return Num(float(t.text))
+        if self.is_("punct", "-"):
+            self.take()
+            return BinOp("-", Num(0.0), self.factor())
+        if self.is_("punct", "("):
+            self.take()
+            inner = self.value()
+            self.expect("punct", ")", "')'")
+            return inner
+        if t.kind == "name" and t.text.lower() not in KEYWORDS:
+            if self.peek().text == "(":
+                name = self.take().text
+                if name not in FUNCTIONS:
+                    known = (*FUNCTIONS, *AGGREGATES)
+                    raise DefinitionError(
+                        f"unknown function {name!r}{_hint(name, known)}; functions: {', '.join(FUNCTIONS)}"
+                    )
+                self.take()
+                arg = self.value()
+                self.expect("punct", ")", "')'")
+                return Func(name, arg)
+            return self.column()
+        self.fail("expected a column, a number or a function")
+        raise AssertionError  # unreachable
+
+    def column(self) -> Col:
+        first = self.expect("name", what="a column").text
+        if self.is_("punct", "."):
+            self.take()
+            second = self.expect("name", what="a column after the entity").text
+            return Col(first, second)
+        return Col(None, first)
+
+    def condition(self) -> Any:
+        parts = [self.conjunction()]
+        while self.keyword("or"):
+            self.take()
+            parts.append(self.conjunction())
+        return parts[0] if len(parts) == 1 else BoolOp("or", tuple(parts))
+
+    def conjunction(self) -> Any:
+        parts = [self.negation()]
+        while self.keyword("and"):
+            self.take()
+            parts.append(self.negation())
+        return parts[0] if len(parts) == 1 else BoolOp("and", tuple(parts))
+
+    def negation(self) -> Any:
+        if self.keyword("not"):
+            self.take()
+            return Not(self.negation())
+        if self.is_("punct", "("):
+            start = self.i
+            try:
+                self.take()
+                inner = self.condition()
+                self.expect("punct", ")", "')'")
+                return inner
+            except DefinitionError:
+                self.i = start  # a parenthesised value: (a + b) > 3
+        return self.comparison()
+
+    def comparison(self) -> Any:
+        left = self.value()
+        if self.keyword("is"):
+            self.take()
+            negate = False
+            if self.keyword("not"):
+                self.take()
+                negate = True
+            if not self.keyword("missing"):
+                self.fail("expected 'missing' after 'is' / 'is not'")
+            self.take()
+            return IsMissing(left, negate)
+        negate = False
+        if self.keyword("not"):
+            self.take()
+            negate = True
+            if not self.keyword("in"):
+                self.fail("expected 'in' after 'not'")
+        if self.keyword("in"):
+            self.take()
+            if self.keyword("window") and not negate:
+                self.take()
+                if not isinstance(left, Col):
+                    raise DefinitionError("'in window' takes a date column")
+                return InWindow(left)
+            return IsIn(left, self.literals(), negate)
+        if self.tok.kind == "op":
+            op = self.take().text
+            return Compare(left, op, self.literal())
+        self.fail(f"expected a comparison ({', '.join(OPERATORS)}, in, not in, is missing, in window)")
+        raise AssertionError  # unreachable
+
+    def literals(self) -> tuple[Literal, ...]:
+        self.expect("punct", "[", "'[' and a list of values")
+        items = [self.literal()]
+        while self.is_("punct", ","):
+            self.take()
+            items.append(self.literal())
+        self.expect("punct", "]", "']'")
+        return tuple(items)
+
+    def literal(self) -> Literal:
+        t = self.tok
+        if t.kind == "number":
+            self.take()
+            return Literal(float(t.text))
+        if self.is_("punct", "-") and self.peek().kind == "number":
+            self.take()
+            return Literal(-float(self.take().text))
+        if t.kind == "string":
+            self.take()
+            return Literal(t.text, quoted=True)
+        words: list[str] = []
+        while self.tok.kind in ("name", "number") and self.tok.text.lower() not in ("and", "or"):
+            words.append(self.take().text)
+        if not words:
+            self.fail("expected a value (a number, 'quoted text' or words)")
+        return Literal(" ".join(words))
+
+
+def parse_ratio(source: Any) -> tuple[Measure, Measure]:
+    """`[measure, measure]` or `measure / measure`."""
+    if isinstance(source, list):
+        if len(source) != 2:
+            raise DefinitionError(f"expected two measures [numerator, denominator], not {len(source)}")
+        parts = []
+        for i, item in enumerate(source):
+            try:
+                p = Parser(item)
+                m = p.measure()
+                p.done()
+            except DefinitionError as error:
+                raise DefinitionError(f"[{i}]: {error.message}") from None
+            parts.append(m)
+        return parts[0], parts[1]
+    return Parser(source).ratio()
+
+
+def parse_selection(source: Any, entity_only: bool) -> Selection:
+    p = Parser(source)
+    sel = p.selection(entity_only=entity_only)
+    p.done()
+    return sel
+
+
+def parse_condition(source: Any) -> Any:
+    p = Parser(source)
+    cond = p.condition()
+    p.done()
+    return cond
+
+
+# --- types and names ---------------------------------------------------------------------------
+
+Extras = Mapping[str, Mapping[str, Any]]
+"""entity -> column -> ExtraField (or a Role): the columns `extra_fields:` declares"""
+
+
+def _role(entity: str, name: str, extras: Extras) -> Role | None:
+    spec = ENTITIES[entity]
+    if spec.has_field(name):
+        return spec.field(name).role
+    extra = extras.get(entity, {}).get(name)
+    if extra is None:
+        return None
+    return extra if isinstance(extra, Role) else getattr(extra, "role", Role.TEXT)
+
+
+_NUMERIC = {DType.NUMBER, DType.INTEGER}
+
+
+def _kind_of_role(role: Role) -> str:
+    dtype = {Role.DATETIME: DType.DATETIME, Role.DATE: DType.DATE, Role.MONEY: DType.NUMBER}.get(role)
+    dtype = dtype or {Role.SCORE: DType.NUMBER, Role.NUMBER: DType.NUMBER, Role.COUNT: DType.INTEGER}.get(role)
+    dtype = dtype or (DType.BOOL if role is Role.BOOL else DType.STRING)
+    if dtype in (DType.DATE, DType.DATETIME):
+        return "date"
+    if dtype in _NUMERIC:
+        return "number"
+    return "bool" if dtype is DType.BOOL else "text"
+
+
+class _Checker:
+    """Resolves the columns of an expression to one entity and checks names and types."""
+
+    def __init__(self, extras: Extras) -> None:
+        self.extras = extras
+
+    def entity(self, name: str) -> str:
+        if name not in ENTITIES:
+            raise DefinitionError(f"unknown entity {name!r}{_hint(name, list(ENTITIES))}")
+        return name
+
+    def columns(self, entity: str) -> list[str]:
+        return [*ENTITIES[entity].field_names, *self.extras.get(entity, {})]
+
+    def column(self, col: Col, entity: str | None) -> tuple[str, str]:
+        """(entity, column type) of `col` in a measure on `entity` (None: taken from the column)."""
+        if col.entity is not None:
+            self.entity(col.entity)
+            if entity is not None and col.entity != entity:
+                raise DefinitionError(
+                    f"{col.entity}.{col.name}: a measure reads one entity ({entity}); use a ratio of two measures"
+                )
+            entity = col.entity
+        elif entity is None:
+            raise DefinitionError(f"{col.name!r}: name its entity, e.g. opportunities.{col.name}")
+        role = _role(entity, col.name, self.extras)
+        if role is None:
+            raise DefinitionError(
+                f"unknown column {col.name!r} of {entity}{_hint(col.name, self.columns(entity))}; a column the model"
+                f" does not have is declared under extra_fields.{entity} (with its role: number, date, text...)"
+            )
+        return entity, _kind_of_role(role)
+
+    def value_entity(self, node: Any) -> str | None:
+        """The entity the first qualified column of a value names."""
+        if isinstance(node, Col):
+            return node.entity
+        if isinstance(node, Func):
+            return self.value_entity(node.arg)
+        if isinstance(node, BinOp):
+            return self.value_entity(node.left) or self.value_entity(node.right)
+        return None
+
+    def value(self, node: Any, entity: str) -> str:
+        """The type of a value: number, date, duration (a difference of dates), text, bool."""
+        if isinstance(node, Num):
+            return "number"
+        if isinstance(node, Col):
+            return self.column(node, entity)[1]
+        if isinstance(node, Func):
+            inner = self.value(node.arg, entity)
+            if node.name == "raw":
+                if not isinstance(node.arg, Col):
+                    raise DefinitionError("raw() takes one amount column, e.g. raw(opportunities.amount)")
+                return inner
+            if inner != "duration":
+                raise DefinitionError(
+                    f"{node.name}() takes a difference of two dates, e.g. {node.name}(resolved_at - opened_at)"
+                )
+            return "number"
+        if isinstance(node, BinOp):
+            left, right = self.value(node.left, entity), self.value(node.right, entity)
+            if node.op == "-" and left == right == "date":
+                return "duration"
+            for side in (left, right):
+                if side == "duration":
+                    raise DefinitionError("wrap a difference of dates in hours() or days()")
+                if side not in ("number", "bool"):
+                    raise DefinitionError(
+                        f"'{node.op}' takes numbers, not {side} (declare a numeric column of the export under"
+                        " extra_fields with role: number)"
+                    )
+            return "number"
+        raise DefinitionError("expected a value")
+
+    def numeric(self, node: Any, entity: str, what: str) -> None:
+        kind = self.value(node, entity)
+        if kind == "duration":
+            raise DefinitionError("wrap a difference of dates in hours() or days()")
+        if kind not in ("number", "bool"):
+            shown = f"{node.entity or entity}.{node.name}" if isinstance(node, Col) else "the value"
+            raise DefinitionError(
+                f"{what} takes numbers; {shown} is {kind} (declare a numeric column of the export under"
+                " extra_fields with role: number)"
+            )
+
+    def condition(self, node: Any, entity: str) -> None:
+        if isinstance(node, BoolOp):
+            for part in node.parts:
+                self.condition(part, entity)
+        elif isinstance(node, Not):
+            self.condition(node.part, entity)
+        elif isinstance(node, IsMissing):
+            self.value(node.left, entity)
+        elif isinstance(node, InWindow):
+            if self.column(node.left, entity)[1] != "date":
+                raise DefinitionError(f"'{node.left.name} in window' takes a date column")
+        elif isinstance(node, (Compare, IsIn)):
+            kind = self.value(node.left, entity)
+            if kind == "duration":
+                raise DefinitionError("wrap a difference of dates in hours() or days()")
+            for lit in node.values if isinstance(node, IsIn) else (node.right,):
+                _literal_for(kind, lit)
+            ordered = isinstance(node, Compare) and node.op in (">", "<", ">=", "<=")
+            if ordered and kind in ("text", "bool") and not isinstance(node.right.value, float):
+                raise DefinitionError(f"'{node.op}' compares numbers or dates, not text ({node.right.value!r})")
+
+    def reads(self, node: Any, entity: str, out: dict[str, None]) -> None:
+        """Every column a value or condition reads (with the currency of an amount)."""
+        if isinstance(node, Col):
+            out[node.name] = None
+            return
+        if isinstance(node, Func) and node.name == "raw":
+            out[node.arg.name] = None
+            return
+        for child in _children(node):
+            self.reads(child, entity, out)
+
+
+def _has(node: Any, kind: type) -> bool:
+    return isinstance(node, kind) or any(_has(child, kind) for child in _children(node))
+
+
+def _children(node: Any) -> tuple[Any, ...]:
+    if isinstance(node, Func):
+        return (node.arg,)
+    if isinstance(node, BinOp):
+        return (node.left, node.right)
+    if isinstance(node, BoolOp):
+        return node.parts
+    if isinstance(node, Not):
+        return (node.part,)
+    if isinstance(node, (Compare, IsIn, IsMissing, InWindow)):
+        return (node.left,)
+    return ()
+
+
+def _literal_for(kind: str, lit: Literal) -> Any:
+    """The literal as the column's type compares it (a DefinitionError when it cannot be)."""
+    v = lit.value
+    if kind == "date":
+        try:
+            stamp = pd.Timestamp(str(v) if not isinstance(v, float) else "")
+            if pd.isna(stamp):
+                raise ValueError
+            return stamp
+        except (ValueError, TypeError):
+            raise DefinitionError(f"{v!r} is not a date; write dates as '2026-01-31'") from None
+    if kind == "number":
+        if isinstance(v, float):
+            return v
+        try:
+            return float(v)
+        except ValueError:
+            raise DefinitionError(f"{v!r} is not a number") from None
+    if kind == "bool":
+        word = (str(int(v)) if isinstance(v, float) and v.is_integer() else str(v)).lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise DefinitionError(f"{v!r} is not true or false (yes/no, true/false, 1/0)")
+    return v
+
+
+# --- evaluation ------------------------------------------------------------------------------
+
+
+def _numbers(values: pd.Series) -> pd.Series:
+    if pd.api.types.is_datetime64_any_dtype(values.dtype):
+        return values
+    if pd.api.types.is_bool_dtype(values.dtype) or pd.api.types.is_numeric_dtype(values.dtype):
+        return pd.Series(values.to_numpy(dtype="float64", na_value=np.nan), index=values.index)
+    return pd.to_numeric(text(values), errors="coerce").astype("float64")
+
+
+class _Runtime:
+    """Evaluates values and conditions on one frame."""
+
+    def __init__(self, entity: str, frame: pd.DataFrame, params: Params) -> None:
+        self.entity, self.frame, self.p = entity, frame, params
+
+    def column(self, name: str, convert: bool = True) -> pd.Series:
+        frame = self.frame
+        values = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index, dtype="float64")
+        spec = ENTITIES[self.entity]
+        if convert and spec.has_field(name):
+            field = spec.field(name)
+            if field.role is Role.MONEY and field.currency_field and field.currency_field in frame.columns:
+                return self.p.money.to_base(values, frame[field.currency_field]).astype("float64")
+        return values
+
+    def value(self, node: Any) -> pd.Series:
+        if isinstance(node, Num):
+            return pd.Series(node.value, index=self.frame.index, dtype="float64")
+        if isinstance(node, Col):
+            return _numbers(self.column(node.name))
+        if isinstance(node, Func):
+            if node.name == "raw":
+                return _numbers(self.column(node.arg.name, convert=False))
+            diff = self.value(node.arg)
+            unit = pd.Timedelta(hours=1) if node.name == "hours" else pd.Timedelta(days=1)
+            return diff / unit
+        left, right = self.value(node.left), self.value(node.right)
+        if node.op == "+":
+            return left + right
+        if node.op == "-":
+            return left - right
+        if node.op == "*":
+            return left * right
+        right = right.where(right != 0)
+        return left / right
+
+    def raw_value(self, node: Any) -> pd.Series:
+        """A value for a comparison: text columns stay text."""
+        if isinstance(node, Col):
+            return self.column(node.name, convert=False)
+        return self.value(node)
+
+    def condition(self, node: Any) -> np.ndarray:
+        n = len(self.frame)
+        if isinstance(node, BoolOp):
+            parts = [self.condition(p) for p in node.parts]
+            out = parts[0].copy()
+            for part in parts[1:]:
+                out = (out & part) if node.op == "and" else (out | part)
+            return out
+        if isinstance(node, Not):
+            return ~self.condition(node.part)
+        if isinstance(node, IsMissing):
+            missing = self.raw_value(node.left).isna().to_numpy(bool)
+            return ~missing if node.negate else missing
+        if isinstance(node, InWindow):
+            return within(self.column(node.left.name), self.p.start, self.p.end).to_numpy(bool)
+        values = self.raw_value(node.left)
+        present = values.notna().to_numpy(bool)
+        literals = node.values if isinstance(node, IsIn) else (node.right,)
+        kind = _runtime_kind(values, literals)
+        if kind == "number":
+            values = _numbers(values)
+        elif kind == "text":
+            values = text(values).astype("object")
+        elif kind == "bool":
+            values = values.astype("boolean")
+        try:
+            wanted = [_literal_for(kind, lit) for lit in literals]
+        except DefinitionError:
+            return np.zeros(n, dtype=bool)
+        if kind == "text":
+            wanted = [_text_literal(w) for w in wanted]
+        if isinstance(node, IsIn):
+            hit = values.isin(wanted).fillna(False).to_numpy(bool) & present
+            return (present & ~hit) if node.negate else hit
+        w = wanted[0]
+        op = node.op
+        if kind in ("text", "bool") and op not in ("==", "!="):
+            return np.zeros(n, dtype=bool)
+        result = {
+            "==": lambda: values == w,
+            "!=": lambda: values != w,
+            ">": lambda: values > w,
+            "<": lambda: values < w,
+            ">=": lambda: values >= w,
+            "<=": lambda: values <= w,
+        }[op]()
+        return pd.Series(result).fillna(False).to_numpy(bool) & present
+
+
+def _text_literal(v: Any) -> str:
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _runtime_kind(values: pd.Series, literals: Sequence[Literal]) -> str:
+    dtype = values.dtype
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "date"
+    if pd.api.types.is_bool_dtype(dtype):
+        return "bool"
+    if pd.api.types.is_numeric_dtype(dtype):
+        return "number"
+    if all(isinstance(lit.value, float) for lit in literals):
+        return "number"  # a text column of the export compared with numbers: read it as numbers
+    return "text"
+
+
+# --- compiling -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Plan:
+    """A compiled measure: its entity, aggregate, value and the row condition."""
+
+    agg: str
+    entity: str
+    value: Any | None
+    where: Any | None
+    weight: Any | None = None
+
+    def rows(self, t: Tables, p: Params, extra: Any | None) -> tuple[_Runtime, np.ndarray]:
+        frame = t[self.entity]
+        rt = _Runtime(self.entity, frame, p)
+        mask = np.ones(len(frame), dtype=bool)
+        for cond in (self.where, extra):
+            if cond is not None:
+                mask &= rt.condition(cond)
+        return rt, mask
+
+
+def _and(*parts: Any) -> Any:
+    kept = tuple(p for p in parts if p is not None)
+    if not kept:
+        return None
+    return kept[0] if len(kept) == 1 else BoolOp("and", kept)
+
+
+def _measure_value(
+    plan: _Plan, t: Tables, p: Params, extra: Any | None, paired: Sequence[Any] = ()
+) -> tuple[float, int]:
+    """(the aggregate, the records it is over) of a measure inside a ratio; `paired`: other values
+    of the same entity that must be present too (a rate over the records with both counts)."""
+    rt, mask = plan.rows(t, p, extra)
+    if plan.agg == "count":
+        if plan.value is not None:
+            mask = mask & rt.raw_value(plan.value).notna().to_numpy(bool)
+        n = int(mask.sum())
+        return float(n), n
+    values = rt.value(plan.value)
+    for other in paired:
+        mask = mask & rt.value(other).notna().to_numpy(bool)
+    values = values[mask].dropna()
+    if plan.agg == "sum":
+        return float(values.sum()), len(values)
+    if plan.agg == "mean":
+        return (float(values.mean()) if len(values) else np.nan), len(values)
+    return (float(np.median(values)) if len(values) else np.nan), len(values)
+
+
+def _weighted(values: pd.Series, weights: pd.Series) -> Estimate:
+    ok = values.notna() & weights.notna()
+    v, w = values[ok].to_numpy("float64"), weights[ok].to_numpy("float64")
+    total = float(w.sum())
+    return Estimate(float((v * w).sum() / total) if total else None, len(v))
+
+
+@dataclass
+class Compiled:
+    """What one definition compiles to, before it becomes a Metric."""
+
+    kind: str
+    inputs: dict[str, tuple[str, ...]]
+    compute: Callable[[Tables, Params], Any]
+    primary: str
+    money: bool
+    scope: dict[str, Scope]
+
+
+class _Compiler:
+    def __init__(self, extras: Extras) -> None:
+        self.check = _Checker(extras)
+
+    def selection(self, sel: Selection, agg: str) -> _Plan:
+        if sel.entity is not None:
+            entity = self.check.entity(sel.entity)
+            value = None
+        else:
+            entity = self.check.value_entity(sel.value)
+            if entity is None:
+                name = sel.value.name if isinstance(sel.value, Col) else "the value"
+                raise DefinitionError(f"{name!r}: name its entity, e.g. opportunities.{name}")
+            entity = self.check.entity(entity)
+            value = sel.value
+            if agg == "count":
+                if not isinstance(value, Col):
+                    raise DefinitionError(
+                        "count() takes an entity (count(accounts)) or a column (count(accounts.status))"
+                    )
+                self.check.column(value, entity)
+            else:
+                self.check.numeric(value, entity, f"{agg}()")
+        if sel.where is not None:
+            self.check.condition(sel.where, entity)
+        return _Plan(agg, entity, value, sel.where)
+
+    def reads(self, plan: _Plan, out: dict[str, dict[str, None]]) -> None:
+        cols = out.setdefault(plan.entity, {})
+        for node in (plan.value, plan.where, plan.weight):
+            if node is not None:
+                self.check.reads(node, plan.entity, cols)
+        if plan.agg == "count" and plan.value is None and not cols:
+            cols[ENTITIES[plan.entity].primary_key] = None
+
+    def money_of(self, plan: _Plan, inputs: dict[str, dict[str, None]]) -> bool:
+        """Adds the currency column of every amount the plan converts; True when there is one."""
+        found = False
+
+        def walk(node: Any) -> None:
+            nonlocal found
+            if isinstance(node, Func) and node.name == "raw":
+                return
+            if isinstance(node, Col):
+                spec = ENTITIES[plan.entity]
+                if spec.has_field(node.name):
+                    f = spec.field(node.name)
+                    if f.role is Role.MONEY and f.currency_field:
+                        inputs[plan.entity][f.currency_field] = None
+                        found = True
+                return
+            for child in _children(node):
+                walk(child)
+
+        if plan.value is not None:
+            walk(plan.value)
+        return found
+
+
+def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Compiled:
+    """One definition (not a `metric:` reference) to its kind, inputs, compute and scope; a
+    DefinitionError (its message starting with the key it is about) on a problem."""
+    c = _Compiler(extras)
+    measure = [k for k in spec if k in MEASURES]
+    if len(measure) != 1:
+        which = ", ".join(measure) if measure else "none"
+        raise DefinitionError(f"a definition has exactly one of {', '.join(MEASURES)} (found {which})")
+    key = measure[0]
+    body = spec[key]
+
+    def at(k: str, fn: Callable[[], Any]) -> Any:
+        try:
+            return fn()
+        except DefinitionError as error:
+            raise DefinitionError(f"{k}: {error.message}") from None
+
+    plans: list[_Plan]
+    if key in ("ratio", "rate"):
+        num, den = at(key, lambda: parse_ratio(body))
+        plans = [
+            at(key, lambda: c.selection(num.selection, num.agg)),
+            at(key, lambda: c.selection(den.selection, den.agg)),
+        ]
+    elif key in ("count", "share"):
+        sel = at(key, lambda: parse_selection(body, entity_only=True))
+        if sel.entity is None and key == "share":
+            raise DefinitionError(f"{key}: expected `entity where condition`, e.g. accounts where churned == yes")
+        if key == "share" and sel.where is None:
+            raise DefinitionError(f"{key}: expected `{sel.entity} where condition` (the records counted)")
+        plans = [at(key, lambda: c.selection(sel, "count"))]
+    else:
+        sel = at(key, lambda: parse_selection(body, entity_only=False))
+        plans = [at(key, lambda: c.selection(sel, key if key != "nps" else "mean"))]
+    primary = plans[0].entity
+    if key == "ratio" or key == "rate":
+        primary = plans[0].entity
+
+    weight = None
+    if "weight" in spec:
+        if key != "mean":
+            raise DefinitionError("weight: only a mean takes a weight")
+        weight = at("weight", lambda: Parser(spec["weight"]).value())
+        at("weight", lambda: c.check.numeric(weight, primary, "weight"))
+        plans[0] = replace(plans[0], weight=weight)
+
+    filt = None
+    if spec.get("filter") is not None:
+        filt = at("filter", lambda: parse_condition(spec["filter"]))
+        at("filter", lambda: c.check.condition(filt, primary))
+        if _has(filt, InWindow):
+            raise DefinitionError("filter: the window is its own key (window: close_date), not part of the filter")
+    window_col = spec.get("window")
+    windows: dict[str, Any] = {}
+    if window_col is not None:
+        if not isinstance(window_col, str):
+            raise DefinitionError("window: expected a date column, e.g. close_date")
+        for plan in plans:
+            if _role(plan.entity, window_col, extras) is not None:
+                col = Col(plan.entity, window_col)
+                at("window", lambda col=col, plan=plan: c.check.condition(InWindow(col), plan.entity))
+                windows[plan.entity] = InWindow(col)
+        if not windows:
+            names = sorted({n for p in plans for n in c.check.columns(p.entity)})
+            raise DefinitionError(
+                f"window: no entity of the metric has a column {window_col!r}{_hint(window_col, names)}"
+            )
+
+    reads: dict[str, dict[str, None]] = {}
+    for plan in reversed(plans) if key in ("ratio", "rate") and plans[0].entity == plans[1].entity else plans:
+        c.reads(plan, reads)  # a rate of one entity lists its base first: delivered, then opened
+    money = any([c.money_of(plan, reads) for plan in plans])
+    if filt is not None:
+        c.check.reads(filt, primary, reads[primary])
+    for entity, cond in windows.items():
+        c.check.reads(cond, entity, reads[entity])
+
+    def extra(plan: _Plan) -> Any:
+        return _and(filt if plan.entity == primary else None, windows.get(plan.entity))
+
+    scale = spec.get("scale", 1.0)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or scale <= 0:
+        raise DefinitionError(f"scale: expected a positive number (100 for percent), not {scale!r}")
+    scale = float(scale)
+
+    compute: Callable[[Tables, Params], Any]
+    if key in ("ratio", "rate"):
+        num_plan, den_plan = plans
+        paired = num_plan.entity == den_plan.entity and num_plan.agg == den_plan.agg == "sum"
+        kind = "proportion" if key == "rate" else "ratio"
+
+        def compute(t: Tables, p: Params) -> Any:
+            num, _ = _measure_value(num_plan, t, p, extra(num_plan), [den_plan.value] if paired else ())
+            den, n = _measure_value(den_plan, t, p, extra(den_plan), [num_plan.value] if paired else ())
+            if key == "rate":
+                return proportion(num, den, scale=scale) if np.isfinite(den) else Estimate(None, 0)
+            return ratio(num, den, n=n)
+
+    elif key == "share":
+        plan = plans[0]
+        kind = "proportion"
+
+        def compute(t: Tables, p: Params) -> Any:
+            rt, population = replace(plan, where=None).rows(t, p, extra(plan))
+            hit = rt.condition(plan.where) & population
+            return proportion(int(hit.sum()), int(population.sum()), scale=scale)
+
+    elif key == "count":
+        plan = plans[0]
+        kind = "count"
+
+        def compute(t: Tables, p: Params) -> Any:
+            return int(_measure_value(plan, t, p, extra(plan))[0])
+
+    else:
+        plan = plans[0]
+        kind = key
+
+        def compute(t: Tables, p: Params) -> Any:
+            rt, mask = plan.rows(t, p, extra(plan))
+            values = rt.value(plan.value)
+            if plan.weight is not None:
+                return _weighted(values[mask], rt.value(plan.weight)[mask])
+            values = values[mask]
+            if key == "sum":
+                present = values.dropna()
+                return Estimate(float(present.sum()), len(present))
+            return {"mean": mean_of, "median": median_of, "nps": nps_of}[key](values)
+
+    scope: dict[str, Scope] = {}
+    if filt is not None:
+        fields = {}
+        c.check.reads(filt, primary, fields)
+        label = f"{primary} where {_clean(spec['filter'])}"
+        scope[primary] = Scope(label, _mask(primary, filt), tuple(fields))
+    inputs = {e: tuple(cols) for e, cols in reads.items()}
+    if primary in inputs:  # the primary entity first: breakdowns and the bound's scaling read it
+        inputs = {primary: inputs[primary], **{e: f for e, f in inputs.items() if e != primary}}
+    return Compiled(kind, inputs, compute, primary, money, scope)
+
+
+def _mask(entity: str, cond: Any) -> Callable[[pd.DataFrame], pd.Series]:
+    def mask(frame: pd.DataFrame) -> pd.Series:
+        rt = _Runtime(entity, frame, Params.make("2000-01-01"))
+        return pd.Series(rt.condition(cond), index=frame.index)
+
+    return mask
+
+
+def _clean(source: Any) -> str:
+    return " ".join(str(source).split())
+
+
+def _describe(key: str, body: Any) -> str:
+    if isinstance(body, list):
+        return f"{key}: " + " / ".join(_clean(b) for b in body)
+    return f"{key}: {_clean(body)}"
+
+
+_DEFAULT_UNITS = {
+    "proportion": "share",
+    "ratio": "ratio",
+    "nps": "points (-100..100)",
+}
+
+
+def _breakdowns(mid: str, by: Any, primary: str, extras: Extras) -> dict[str, str]:
+    if by is None:
+        return {}
+    if isinstance(by, str):
+        by = {by.split("->")[-1]: by}
+    elif isinstance(by, list):
+        if not all(isinstance(b, str) for b in by):
+            raise DefinitionError("by: expected a column, a list of columns or {name: column}")
+        by = {b.split("->")[-1]: b for b in by}
+    elif not isinstance(by, dict) or not all(isinstance(v, str) for v in by.values()):
+        raise DefinitionError("by: expected a column, a list of columns or {name: column}")
+    check = _Checker(extras)
+    out = {}
+    for name, column in by.items():
+        if "->" in column:
+            fk, col = column.split("->", 1)
+            spec = ENTITIES[primary]
+            keys = [f.name for f in spec.fields if f.role is Role.FOREIGN_KEY]
+            if fk not in keys:
+                raise DefinitionError(f"by: {fk!r} is not a foreign key of {primary}{_hint(fk, keys)}")
+            ref = spec.field(fk).references or ""
+            if _role(ref, col, extras) is None:
+                raise DefinitionError(f"by: unknown column {col!r} of {ref}{_hint(col, check.columns(ref))}")
+        elif _role(primary, column, extras) is None:
+            raise DefinitionError(
+                f"by: unknown column {column!r} of {primary}{_hint(column, check.columns(primary))}; a column the"
+                f" model does not have is declared under extra_fields.{primary}"
+            )
+        out[str(name)] = column
+    return out
+
+
+def _min_n(value: Any) -> int | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise DefinitionError(f"min_n: expected a whole number of records (0 or more), not {value!r}")
+    return value
+
+
+_ID = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+
+
+def compile_metrics(
+    definitions: Any,
+    extras: Extras | None = None,
+    where: str = "metrics.define",
+    builtins: Mapping[str, Metric] | None = None,
+    family: str = "defined",
+    taken: Mapping[str, Metric] | None = None,
+) -> dict[str, Metric]:
+    """The definitions ({id: definition}) as Metrics; a ConfigError listing every problem, each
+    starting with its key path (`metrics.define.cpa.ratio: unknown entity 'cost' (did you mean
+    'costs'?)`) so that the config gives it a line."""
+    extras = extras or {}
+    builtins = registry() if builtins is None else builtins
+    taken = taken or {}
+    problems: list[str] = []
+    if definitions is None:
+        return {}
+    if not isinstance(definitions, dict):
+        raise ConfigError(
+            f"{where}: expected metric id -> definition", problems=[f"{where}: expected metric id -> definition"]
+        )
+    out: dict[str, Metric] = {}
+    references: dict[str, Mapping[str, Any]] = {}
+    for mid, spec in definitions.items():
+        here = f"{where}.{mid}"
+        mid = str(mid)
+        if not _ID.match(mid):
+            problems.append(f"{here}: a metric id is letters, digits and _ (not {mid!r})")
+            continue
+        if mid in builtins:
+            problems.append(
+                f"{here}: {mid!r} is a built-in metric; choose another id (or `metric: {mid}` to break it down)"
+            )
+            continue
+        if mid in taken:
+            problems.append(f"{here}: {mid!r} is already defined (by a metric pack); choose another id")
+            continue
+        if isinstance(spec, str):
+            problems.append(f"{here}: expected a mapping such as {{share: accounts where churned == yes}}, not text")
+            continue
+        if not isinstance(spec, dict):
+            problems.append(f"{here}: expected a mapping of the definition's keys, not {type(spec).__name__}")
+            continue
+        known = REFERENCE_KEYS if "metric" in spec else (*MEASURES, *OPTION_KEYS)
+        unknown = [k for k in spec if k not in known]
+        for k in unknown:
+            problems.append(f"{here}.{k}: unknown key{_hint(str(k), known)}; valid keys: {', '.join(sorted(known))}")
+        if unknown:
+            continue
+        if "metric" in spec:
+            references[mid] = spec
+            continue
+        try:
+            out[mid] = _metric(mid, spec, extras, family)
+        except DefinitionError as error:
+            problems.append(f"{here}.{error.message}" if _keyed(error.message) else f"{here}: {error.message}")
+    # references may point at built-ins, at definitions, or at each other (in any order)
+    pending = dict(references)
+    while pending:
+        progressed = False
+        for mid, spec in list(pending.items()):
+            target = spec["metric"]
+            known_ids = {**builtins, **taken, **out}
+            if not isinstance(target, str) or (target not in known_ids and target not in pending):
+                choices = [*builtins, *taken, *out, *references]
+                problems.append(f"{where}.{mid}.metric: unknown metric {target!r}{_hint(str(target), choices)}")
+                del pending[mid]
+                continue
+            if target in pending:
+                continue
+            base = known_ids[target]
+            try:
+                breakdowns = _breakdowns(mid, spec.get("by"), base.primary, extras) if "by" in spec else base.breakdowns
+                out[mid] = replace(
+                    base,
+                    id=mid,
+                    title=str(
+                        spec.get("title", f"{base.title} by {', '.join(breakdowns)}" if "by" in spec else base.title)
+                    ),
+                    breakdowns=breakdowns,
+                    min_n=_min_n(spec.get("min_n")) if "min_n" in spec else base.min_n,
+                    family=str(spec.get("family", family)),
+                    truth_key=None,
+                    description=str(spec["description"]) if "description" in spec else base.formula,
+                )
+            except DefinitionError as error:
+                problems.append(
+                    f"{where}.{mid}.{error.message}" if _keyed(error.message) else f"{where}.{mid}: {error.message}"
+                )
+            del pending[mid]
+            progressed = True
+        if not progressed and pending:
+            for mid in pending:
+                problems.append(f"{where}.{mid}.metric: a cycle of metric references ({', '.join(pending)})")
+            break
+    if problems:
+        raise ConfigError("; ".join(problems), problems=problems)
+    return out
+
+
+def _keyed(message: str) -> bool:
+    head = message.split(": ", 1)[0]
+    return " " not in head and head.split("[")[0] in (*MEASURES, *OPTION_KEYS)
+
+
+def _metric(mid: str, spec: Mapping[str, Any], extras: Extras, family: str) -> Metric:
+    compiled = compile_definition(mid, spec, extras)
+    key = next(k for k in spec if k in MEASURES)
+    description = str(spec["description"]) if "description" in spec else _describe(key, spec[key])
+    if "filter" in spec:
+        description += f"; filter: {_clean(spec['filter'])}"
+    if "window" in spec:
+        description += f"; window: {spec['window']}"
+    compiled.compute.__doc__ = description
+    unit = spec.get("unit")
+    if unit is None:
+        if compiled.kind == "count":
+            unit = compiled.primary
+        elif compiled.money:
+            unit = "{currency}"
+        elif isinstance(_value_of(spec, key), Func) and _value_of(spec, key).name in ("hours", "days"):
+            unit = _value_of(spec, key).name
+        else:
+            unit = _DEFAULT_UNITS.get(compiled.kind, "")
+    title = spec.get("title", mid.replace("_", " ").capitalize())
+    breakdowns = _breakdowns(mid, spec.get("by"), compiled.primary, extras)
+    assert compiled.kind in KINDS
+    return Metric(
+        id=mid,
+        title=str(title),
+        unit=str(unit) or "value",
+        kind=compiled.kind,
+        inputs=compiled.inputs,
+        compute=compiled.compute,
+        params=("period",),
+        breakdowns=breakdowns,
+        scope=compiled.scope,
+        family=str(spec.get("family", family)),
+        min_n=_min_n(spec.get("min_n")),
+        description=description,
+    )
+
+
+def _value_of(spec: Mapping[str, Any], key: str) -> Any:
+    if key not in ("sum", "mean", "median"):
+        return None
+    return parse_selection(spec[key], entity_only=False).value
+
+
+def check_expression(source: Any) -> None:
+    """Parse `source` as a ratio, a selection or a condition; only ever raises a ConfigError (the
+    parser's contract, tested with hypothesis)."""
+    for parse in (
+        parse_ratio,
+        lambda s: parse_selection(s, True),
+        lambda s: parse_selection(s, False),
+        parse_condition,
+    ):
+        try:
+            parse(source)
+        except ConfigError:
+            continue

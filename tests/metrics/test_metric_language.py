@@ -1,0 +1,368 @@
+"""Metrics as data (auditor/metrics/language.py): each definition on a small hand-built CRM against a
+value worked out by hand, the same confidence machinery as the built-ins, breakdowns by any column
+with min_n, config problems with key paths and lines, and a parser that only ever raises ConfigError."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.config import load_config, parse_config
+from auditor.errors import ConfigError
+from auditor.metrics import Params, evaluate_metrics, get_metric, value_of
+from auditor.metrics.evaluate import prepare
+from auditor.metrics.language import check_expression, compile_metrics
+from auditor.model import ExtraField, Role
+from auditor.money import Money
+
+AS_OF = "2026-10-31"
+MONEY = Money(base="PLN", rates={"PLN": 1.0, "EUR": 4.3, "USD": 4.0, "GBP": 5.0})
+EXTRAS = {
+    "accounts": {"churned": ExtraField("churned", Role.TEXT)},
+    "surveys": {"region": ExtraField("region", Role.TEXT)},
+    "campaigns": {"open_rate": ExtraField("open_rate", Role.NUMBER)},
+}
+
+
+@pytest.fixture
+def crm(tiny) -> dict[str, pd.DataFrame]:
+    return extended(tiny)
+
+
+def extended(t: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    """conftest's tiny CRM, plus: a churn flag on the accounts (a snapshot without dates), a region on
+    70 survey responses, an open rate (no open count) on the campaigns, and four order lines."""
+    t["accounts"]["churned"] = ["no", "yes", None]
+    # North: 30 promoters (10), 20 passives (8), 10 detractors (3) -> NPS 100 x (30 - 10) / 60 = 33.3
+    # South: 10 promoters -> 100, but only 10 responses
+    north = [10] * 30 + [8] * 20 + [3] * 10
+    t["surveys"] = pd.DataFrame(
+        {
+            "response_id": [f"R{i}" for i in range(70)],
+            "nps": np.array(north + [10] * 10, dtype="float64"),
+            "region": ["North"] * 60 + ["South"] * 10,
+            "responded_at": pd.Timestamp("2026-10-01"),
+        }
+    )
+    # a campaign report with rates, not counts: 30% of 100 and 20% of 300 opened -> 90 / 400
+    t["campaigns"] = t["campaigns"].drop(columns=["opened"]).assign(open_rate=[0.30, 0.20])
+    t["orders"] = pd.DataFrame(
+        {
+            "line_id": ["OL1", "OL2", "OL3", "OL4"],
+            "order_id": ["X1", "X1", "X2", "X3"],
+            "quantity": [1.0, 2.0, -1.0, 3.0],
+            "amount": [10.0, 20.0, -5.0, 30.0],
+            "currency": ["PLN"] * 4,
+        }
+    )
+    return t
+
+
+DEFINITIONS = {
+    # (sales 1000 + marketing 100 EUR = 430, both in the window) / 2 customer accounts
+    "cpa": {
+        "title": "Cost per acquisition",
+        "ratio": ["sum(costs.amount where category in [sales, marketing])", "count(accounts where status == Customer)"],
+        "window": "period",
+        "unit": "{currency} per customer",
+    },
+    "churn_snapshot": {"share": "accounts where churned == yes"},  # 1 of 3 accounts
+    "nps_by_region": {"metric": "nps", "by": "region", "min_n": 50},
+    "open_rate": {"ratio": ["sum(campaigns.open_rate * campaigns.delivered)", "sum(campaigns.delivered)"]},
+    "open_rate_weighted": {"mean": "campaigns.open_rate", "weight": "campaigns.delivered"},
+    "avg_basket": {"mean": "orders.amount where quantity > 0"},  # (10 + 20 + 30) / 3
+    "median_resolution_h": {"median": "hours(tickets.resolved_at - tickets.opened_at)"},  # 24, 12, 48
+    "won_per_lead": {"ratio": "count(opportunities where stage == Closed Won) / count(leads)"},  # 3 / 4
+    "deal_size_as_written": {"mean": "raw(opportunities.amount)", "filter": "stage == Closed Won"},
+}
+EXPECTED = {
+    "cpa": 1430 / 2,
+    "churn_snapshot": 1 / 3,
+    "nps_by_region": 100 * (40 - 10) / 70,
+    "open_rate": 90 / 400,
+    "open_rate_weighted": 90 / 400,
+    "avg_basket": 20.0,
+    "median_resolution_h": 24.0,
+    "won_per_lead": 3 / 4,
+    "deal_size_as_written": (1000 + 500 + 1000) / 3,
+}
+
+
+@pytest.fixture(scope="module")
+def defined():
+    return compile_metrics(DEFINITIONS, EXTRAS)
+
+
+@pytest.mark.parametrize("mid", sorted(EXPECTED))
+def test_each_definition_against_its_hand_computed_value(crm, defined, mid: str) -> None:
+    tables, _ = prepare(crm)
+    got = value_of(defined[mid].compute(tables, Params.make(AS_OF, money=MONEY)))
+    assert got == pytest.approx(EXPECTED[mid])
+
+
+def test_user_metrics_get_the_whole_confidence_machinery(crm, defined) -> None:
+    results = {r.id: r for r in evaluate_metrics(crm, None, as_of=AS_OF, money=MONEY, defined=defined)}
+    assert set(defined) <= set(results)
+    for mid, value in EXPECTED.items():
+        assert results[mid].value == pytest.approx(value), mid
+        assert results[mid].confidence != "NOT_EVALUATED", mid
+    assert results["churn_snapshot"].interval is not None and results["churn_snapshot"].unit == "share"
+    assert results["cpa"].unit == "PLN per customer"
+    assert results["median_resolution_h"].unit == "hours"
+    assert results["cpa"].formula.startswith("ratio: sum(costs.amount where category in [sales, marketing])")
+
+
+def test_nps_by_region_leaves_out_regions_under_min_n(crm, defined) -> None:
+    [r] = evaluate_metrics(crm, None, as_of=AS_OF, money=MONEY, metrics=[defined["nps_by_region"]])
+    assert r.breakdowns == {"region": {"North": pytest.approx(100 * 20 / 60)}}
+    assert set(r.breakdown_confidence["region"]) == {"North"}
+    assert r.breakdown_confidence["region"]["North"]["n"] == 60
+    assert any("1 of 2 groups under 50 records left out" in reason for reason in r.reasons)
+
+
+def test_any_metric_breaks_down_by_any_column(crm, defined) -> None:
+    # the built-in NPS by a column of the export the model does not have (crm-audit metrics --by region)
+    [r] = evaluate_metrics(crm, None, as_of=AS_OF, metrics=["nps"], by=["surveys.region"])
+    assert r.breakdowns["region"] == {"North": pytest.approx(100 * 20 / 60), "South": 100.0}
+    assert r.breakdown_confidence["region"]["South"]["confidence"] == "MEDIUM"  # only 10 responses
+    # a column no entity of the metric has is left alone; min_n from the settings
+    from auditor.metrics import MetricsSettings
+
+    [r] = evaluate_metrics(
+        crm, None, as_of=AS_OF, metrics=["nps"], by=["region"], settings=MetricsSettings(breakdown_min_n=20)
+    )
+    assert list(r.breakdowns["region"]) == ["North"]
+    [win] = evaluate_metrics(crm, None, as_of=AS_OF, metrics=["win_rate"], by=["surveys.region"])
+    assert "region" not in win.breakdowns
+
+
+def test_a_user_metric_is_judged_on_the_findings_of_its_fields(crm, defined) -> None:
+    # a finding on the amount of 2 of the 3 positive order lines: coverage and sensitivity say so
+    findings = pd.DataFrame(
+        {
+            "entity": ["orders", "orders"],
+            "record_id": ["OL2", "OL4"],
+            "field": ["amount", "amount"],
+            "rule_id": ["orders.amount.range", "orders.amount.range"],
+        }
+    )
+    [r] = evaluate_metrics(crm, findings, as_of=AS_OF, money=MONEY, metrics=[defined["avg_basket"]])
+    assert r.value == pytest.approx(20.0)
+    assert r.coverage == pytest.approx(2 / 4)
+    assert r.value_excluding_failing == pytest.approx(10.0)  # OL1 alone (OL3 is outside the where)
+    assert r.confidence in ("LOW", "UNRELIABLE")
+    assert any("2 of 4 orders fail rules on amount (orders.amount.range 2)" in reason for reason in r.reasons)
+    assert any("excluding them moves it from 20 to 10 PLN" in reason for reason in r.reasons)
+    assert {"action": "fix", "entity": "orders", "field": "amount", "rule_id": "orders.amount.range", "records": 2} in (
+        r.worklist
+    )
+
+
+def test_a_filter_is_the_metric_s_scope(crm, defined) -> None:
+    # a finding on a Closed Lost deal is outside `filter: stage == Closed Won`: coverage stays whole
+    findings = pd.DataFrame(
+        {
+            "entity": ["opportunities"],
+            "record_id": ["O4"],
+            "field": ["amount"],
+            "rule_id": ["opportunities.amount.range"],
+        }
+    )
+    m = defined["deal_size_as_written"]
+    assert m.scope["opportunities"].label == "opportunities where stage == Closed Won"
+    [r] = evaluate_metrics(crm, findings, as_of=AS_OF, metrics=[m])
+    assert r.coverage == 1.0
+
+
+def test_mean_deal_size_without_a_currency_column(crm, defined) -> None:
+    t = crm
+    t["opportunities"] = t["opportunities"].drop(columns=["currency"])
+    results = {
+        r.id: r
+        for r in evaluate_metrics(
+            t, None, as_of=AS_OF, metrics=["avg_deal_size", defined["deal_size_as_written"]], money=MONEY
+        )
+    }
+    assert results["avg_deal_size"].confidence == "NOT_EVALUATED"
+    assert results["deal_size_as_written"].value == pytest.approx(2500 / 3)
+
+
+def test_a_column_the_export_lacks_is_not_evaluated(crm, defined) -> None:
+    t = crm
+    t["accounts"] = t["accounts"].drop(columns=["churned"])
+    [r] = evaluate_metrics(t, None, as_of=AS_OF, metrics=[defined["churn_snapshot"]])
+    assert r.confidence == "NOT_EVALUATED" and r.reasons[0] == "not evaluated: the export has no accounts.churned"
+
+
+@pytest.mark.parametrize(
+    ("mid", "definition"),
+    [
+        (
+            "win_rate",
+            {"share": "opportunities where stage == Closed Won", "filter": "stage in [Closed Won, Closed Lost]"},
+        ),
+        ("campaign_open_rate", {"rate": ["sum(campaigns.opened)", "sum(campaigns.delivered)"]}),
+        ("campaign_ctr", {"rate": "sum(campaigns.clicked) / sum(campaigns.delivered)"}),
+        ("avg_deal_size", {"mean": "opportunities.amount", "filter": "stage == 'Closed Won'"}),
+        ("revenue", {"sum": "opportunities.amount", "filter": "stage == Closed Won", "window": "close_date"}),
+        ("lead_conversion_rate", {"share": "leads where status == Converted"}),
+        ("customers", {"count": "accounts where status == Customer"}),
+        ("time_to_resolution_hours", {"median": "hours(tickets.resolved_at - tickets.opened_at)"}),
+        (
+            "first_contact_resolution_rate",
+            {"share": "tickets where contacts_needed == 1", "filter": "resolved_at is not missing"},
+        ),
+        ("nps", {"nps": "surveys.nps"}),
+        ("ces", {"mean": "surveys.ces"}),
+        ("csat", {"share": "surveys where csat >= 4", "filter": "csat is not missing", "scale": 100}),
+        ("revenue_per_campaign", {"mean": "campaigns.attributed_revenue"}),
+    ],
+)
+def test_the_language_says_built_in_metrics_exactly(tiny, mid: str, definition: dict) -> None:
+    [m] = compile_metrics({f"my_{mid}": definition}).values()
+    tables, _ = prepare(tiny)
+    params = Params.make(AS_OF, money=MONEY)
+    mine, theirs = m.compute(tables, params), get_metric(mid).compute(tables, params)
+    assert value_of(mine) == pytest.approx(value_of(theirs))
+    assert getattr(mine, "n", None) == getattr(theirs, "n", None)
+    assert m.kind == get_metric(mid).kind
+
+
+# --- config problems ----------------------------------------------------------------------------
+
+CONFIG = """\
+as_of: 2026-10-31
+extra_fields:
+  accounts:
+    churned: {role: text}
+metrics:
+  coverage: {high: 0.9}
+  define:
+    cpa:
+      ratio:
+        - sum(cost.amount where category in [sales, marketing])
+        - count(accounts where status == Customer)
+    churn: {share: accounts where churnd == yes}
+    nps: {nps: surveys.nps}
+    by_region: {metric: npss, by: region}
+    basket: {mean: orders.amount where quantity => 0}
+    slow: {median: avg(tickets.opened_at)}
+    subject: {mean: tickets.subject}
+    typo: {share: accounts where churned == yes, bye: owner}
+    two: {share: accounts where churned == yes, count: accounts}
+    cut: {metric: win_rate, by: regio}
+    date: {count: opportunities where close_date > soon}
+"""
+
+
+def test_every_problem_names_the_metric_the_key_the_line_and_the_closest_name(tmp_path: Path) -> None:
+    path = tmp_path / "crm-audit.yaml"
+    path.write_text(CONFIG)
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    text = str(caught.value)
+    for expected in (
+        "line 9: metrics.define.cpa.ratio: unknown entity 'cost' (did you mean 'costs'?)",
+        "line 12: metrics.define.churn.share: unknown column 'churnd' of accounts (did you mean 'churned'?)",
+        "line 13: metrics.define.nps: 'nps' is a built-in metric",
+        "line 14: metrics.define.by_region.metric: unknown metric 'npss' (did you mean 'nps'?)",
+        "line 15: metrics.define.basket.mean: '=>' is not an operator (did you mean '>='?)",
+        "line 16: metrics.define.slow.median: unknown function 'avg' (did you mean 'mean'?)",
+        "line 17: metrics.define.subject.mean: mean() takes numbers; tickets.subject is text",
+        "line 18: metrics.define.typo.bye: unknown key (did you mean 'by'?)",
+        "line 19: metrics.define.two: a definition has exactly one of",
+        "line 20: metrics.define.cut.by: unknown column 'regio' of opportunities",
+        "line 21: metrics.define.date.count: 'soon' is not a date",
+    ):
+        assert expected in text, expected
+    assert len(caught.value.problems) == 11
+
+
+def test_definitions_and_packs_in_the_config(tmp_path: Path) -> None:
+    (tmp_path / "metrics").mkdir()
+    (tmp_path / "metrics" / "retail.yaml").write_text(
+        "metrics:\n  basket: {mean: orders.amount where quantity > 0}\n  baskets: {count: orders}\n"
+    )
+    data = {
+        "metrics": {
+            "packs": ["metrics/retail.yaml"],
+            "define": {"basket_by_country": {"metric": "basket", "by": "country", "min_n": 5}},
+        }
+    }
+    config = parse_config(data, tmp_path / "crm-audit.yaml")
+    assert list(config.defined_metrics) == ["basket", "baskets", "basket_by_country"]
+    assert config.defined_metrics["basket"].family == "retail"
+    assert config.defined_metrics["basket_by_country"].breakdowns == {"country": "country"}
+    assert config.defined_metrics["basket_by_country"].min_n == 5
+    # a problem in a pack names the pack and its line; an id taken by a pack is a problem
+    (tmp_path / "metrics" / "retail.yaml").write_text("metrics:\n  basket: {mean: order.amount}\n")
+    with pytest.raises(ConfigError, match=r"retail.yaml:2: metrics.basket.mean: unknown entity 'order'"):
+        parse_config(data, tmp_path / "crm-audit.yaml")
+    (tmp_path / "metrics" / "retail.yaml").write_text("metrics:\n  basket: {count: orders}\n")
+    clash = {"metrics": {"packs": ["metrics/retail.yaml"], "define": {"basket": {"count": "orders"}}}}
+    with pytest.raises(ConfigError, match="'basket' is already defined"):
+        parse_config(clash, tmp_path / "crm-audit.yaml")
+    with pytest.raises(ConfigError, match=r"metrics.packs\[0\]: metric pack not found"):
+        parse_config({"metrics": {"packs": ["nope.yaml"]}}, tmp_path / "crm-audit.yaml")
+
+
+def test_defined_metrics_run_in_the_metrics_stage(acme_audit, tmp_path: Path) -> None:
+    from auditor.pipeline import compute_metrics
+
+    text = (Path(__file__).resolve().parents[2] / "fixtures" / "acme" / "crm-audit.yaml").read_text()
+    data = yaml.safe_load(text)
+    data["metrics"] = {
+        "define": {"won_in_window": {"count": "opportunities where stage == Closed Won and close_date in window"}}
+    }
+    config = parse_config(data, tmp_path / "crm-audit.yaml")
+    results = compute_metrics(acme_audit, config, metric_ids=["won_in_window", "win_rate"], breakdowns=False)
+    assert [r.id for r in results] == ["won_in_window", "win_rate"]
+    frame = acme_audit.data["opportunities"].frame
+    won = (frame["stage"] == "Closed Won") & (frame["close_date"] > "2025-10-31") & (frame["close_date"] < "2026-11-01")
+    assert results[0].value == int(won.sum())
+
+
+# --- the parser's contract ------------------------------------------------------------------------
+
+WORDS = [
+    "sum", "count", "mean", "median", "hours", "days", "raw", "avg", "where", "and", "or", "not", "in",
+    "is", "missing", "window", "accounts", "opportunities.amount", "costs.amount", "stage", "status",
+    "Closed", "Won", "(", ")", "[", "]", ",", ".", "/", "*", "+", "-", "==", "!=", ">=", "<", "=", "=>",
+    "1", "2.5", "'x'", '"y', "->", "@", "é", "",
+]  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(WORDS), max_size=14).map(" ".join))
+def test_random_expressions_only_ever_raise_config_errors(source: str) -> None:
+    check_expression(source)  # swallows ConfigError, so anything else fails the test
+    for key in ("ratio", "share", "mean", "count", "filter"):
+        definition = {"sum": "costs.amount", "filter": source} if key == "filter" else {key: source}
+        with contextlib.suppress(ConfigError):
+            compile_metrics({"m": definition})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=30))
+def test_any_text_only_ever_raises_config_errors(source: str) -> None:
+    with contextlib.suppress(ConfigError):
+        compile_metrics({"m": {"mean": source}, "n": {"ratio": [source, source]}})
+
+
+def test_the_metrics_stage_breaks_down_by_any_column(acme_audit, capsys) -> None:
+    # `crm-audit metrics PATH --by opportunities.type` is this stage with by=[...] after the audit
+    from auditor.cli import main
+    from auditor.pipeline import compute_metrics, resolve_config
+
+    acme = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
+    [win] = compute_metrics(acme_audit, resolve_config(acme, None), metric_ids=["win_rate"], by=["opportunities.type"])
+    assert set(win.breakdowns) == {"owner", "segment", "source", "month", "type"}
+    assert set(win.breakdown_confidence["type"]) == set(win.breakdowns["type"]) and len(win.breakdowns["type"]) > 1
+    assert main(["metrics", "--help"]) == 0 and "--by" in capsys.readouterr().out
