@@ -69,13 +69,15 @@ def metric_columns(metrics: Iterable[Metric]) -> dict[str, set[str]]:
         for entity in m.inputs:
             if entity not in ENTITIES:  # `findings`: the audit's findings, already on the driver
                 continue
-            wanted.setdefault(entity, set()).update(m.reads(entity), FRESHNESS_FIELDS)
+            model = ENTITIES[entity]
+            wanted.setdefault(entity, set()).update(
+                m.reads(entity), (f for f in FRESHNESS_FIELDS if model.has_field(f))
+            )
             # the plausibility screen compares a date the metric reads with the entity's other step dates
             if m.reads(entity) & order_fields(entity):
                 wanted[entity].update(order_fields(entity))
             # merging duplicate clusters of an entity an input refers to moves the metric: that
             # entity's record ids must be there for the merge to find its clusters' records
-            model = ENTITIES[entity]
             for f in m.inputs[entity]:
                 referenced = model.field(f).references if model.has_field(f) else None
                 if referenced:
