@@ -727,8 +727,7 @@ def _trust(result: MetricResult, settings: MetricsSettings) -> None:
             else:
                 unit = "" if result.unit in ("share", "ratio") else f" {result.unit}"
                 result.warning = (
-                    f"the raw value {_fmt(result.value, result.unit)}{unit} is not to be trusted: {why} it is"
-                    f" {_fmt(other, result.unit)}{unit}"
+                    f"{why} it is {_fmt(other, result.unit)}{unit}, not the raw {_fmt(result.value, result.unit)}{unit}"
                 )
             return
 
