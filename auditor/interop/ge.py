@@ -94,6 +94,7 @@ NO_EQUIVALENT |= {
     "timeline": "compares every pair of a record's date columns by what their names say",
     "exact_copy": "compares whole records; GX's compound-columns uniqueness needs the columns named in advance",
     "birth": "finds birth columns by their names on every column, mapped or not, and judges them against as_of",
+    "number_as_text": "judges a value against the share of plain numbers in its column, on every column, mapped or not",
 }
 
 

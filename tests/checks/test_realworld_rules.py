@@ -154,6 +154,21 @@ def test_implausible_births_in_a_mapped_date_and_an_unmapped_year(tmp_path: Path
     )
 
 
+def test_numbers_written_as_text_in_a_column_of_plain_numbers(tmp_path: Path) -> None:
+    rows = [f"O{i},{i + 10},{i}.5" for i in range(40)]
+    rows[3] = "O3,1 234,3.5"
+    rows[7] = 'O7,17,"1,234.50"'
+    rows[9] = "O9,19 ,9.5"
+    text = "ref,units,price\n" + "\n".join(rows) + "\n"
+    _, result = _check(tmp_path, "campaigns.csv", text)
+    found = _found(result, "campaigns.number_as_text")
+    assert found[["record_id", "field", "value", "suggested_value"]].values.tolist() == [
+        ["row:5", "units", "1 234", "1234"],
+        ["row:11", "units", "19 ", "19"],
+        ["row:9", "price", "1,234.50", "1234.50"],
+    ]
+
+
 def test_steps_are_read_from_column_names() -> None:
     assert [step(n) for n in ("created_at", "first_response_at", "resolved_at", "ClosedDate", "LastModifiedDate")] == [
         0,

@@ -1,0 +1,84 @@
+"""`number_as_text`: a number written as text in a column of plain numbers.
+
+Semantics: when at least `min_share` (90%) of a column's filled cells, and at least `min_count` of
+them, are plain numbers (digits, an optional sign and decimal point), a cell that is a number only
+once its blanks, thousands separators or currency sign are taken away ("1 234", "1,234.50", "$ 12",
+"12 ") fails, with the plain number as the suggestion. The auditor reads such a value correctly, but
+a spreadsheet sums it as text (0) and an import into a numeric CRM field rejects it. Identifiers
+written with separators (phone numbers, postcodes) are not plain-number columns, so they are not
+judged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pandas as pd
+
+from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.kinds._columns import raw_text
+
+MIN_SHARE = 0.9
+MIN_COUNT = 20
+_PLAIN = r"^[-+]?\d+(?:\.\d+)?$"
+_DRESSED = r"^[-+]?\s*[$€£]?\s*[-+]?\d{1,3}(?:[ \u00a0,']\d{3})+(?:\.\d+)?\s*[$€£]?$|^\s*[$€£]\s*[-+]?\d+(?:\.\d+)?$"
+
+
+def _plain_and_dressed(values: pd.Series, ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
+    written = values if values.dtype == object or pd.api.types.is_string_dtype(values.dtype) else None
+    text = raw_text(values, ctx) if written is None else written.astype("object").where(values.notna())
+    text = text.astype("string")
+    plain = text.str.strip().str.fullmatch(_PLAIN).fillna(False).astype(bool)
+    untrimmed = plain & text.ne(text.str.strip()).fillna(False).astype(bool)
+    dressed = text.str.fullmatch(_DRESSED).fillna(False).astype(bool) | untrimmed
+    return plain & ~untrimmed, dressed
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    plain, dressed = _plain_and_dressed(values, ctx)
+    filled = int(values.notna().sum())
+    if (
+        plain.sum() < int(params.get("min_count") or MIN_COUNT)
+        or plain.sum() < float(params.get("min_share") or MIN_SHARE) * filled
+    ):
+        return pd.Series(True, index=values.index)
+    return ~dressed
+
+
+def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    text = values.astype("object").where(values.notna())
+    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
+        text = raw_text(values, ctx).astype("object")
+    return text.map(lambda v: "".join(c for c in v if c.isdigit() or c in "-+.") if isinstance(v, str) else None)
+
+
+KIND = RuleKind(
+    name="number_as_text",
+    summary="A number written with blanks, separators or a currency sign in a column of plain numbers.",
+    dimension=Dimension.VALIDITY,
+    check=check,
+    suggest=suggest,
+    message="{field} {value!r} is a number written as text; the rest of the column writes plain numbers",
+    params=(
+        Param("min_share", (int, float), MIN_SHARE, help="share of the filled cells that must be plain numbers"),
+        Param("min_count", int, MIN_COUNT, help="judge a column only with at least this many plain numbers"),
+    ),
+    whole_column=True,
+    examples=(
+        Example(
+            params={},
+            passes=tuple(str(v) for v in range(100, 160)),
+            fails=("1 234", "1,234.50", "$ 12", "12 "),
+            entity="orders",
+            field="Quantity",
+        ),
+        Example(
+            params={},
+            passes=("+48 601 731 295", "+48 22 123 45 67", "601731295") * 10,
+            fails=(),
+            entity="contacts",
+            field="phone_raw",
+        ),
+    ),
+)
