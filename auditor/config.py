@@ -35,7 +35,6 @@ import datetime as dt
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +42,7 @@ import pandas as pd
 import yaml
 
 from auditor.dedupe.settings import COMPARE_TYPES
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, did_you_mean
 from auditor.model import ENTITIES, DType, ExtraField, Role
 from auditor.money import Money, parse_money
 from auditor.references import Reference, parse_references
@@ -161,9 +160,7 @@ def _dedupe_settings(section: Any, config: AuditConfig) -> Any:
     return settings
 
 
-def _hint(name: str, choices: Any) -> str:
-    close = get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+_hint = did_you_mean
 
 
 def _key_lines(text: str) -> dict[tuple[str, ...], int]:

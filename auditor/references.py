@@ -18,14 +18,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from difflib import get_close_matches
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from auditor.errors import InputError
+from auditor.errors import InputError, did_you_mean
 from auditor.model import ENTITIES
 
 ITEM_KEYS = ("field", "table", "column", "in", "severity")
@@ -59,9 +58,7 @@ class Reference:
         return {"table": str(self.table), "column": str(self.column)}
 
 
-def _hint(name: str, choices: Iterable[str]) -> str:
-    close = get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+_hint = did_you_mean
 
 
 def _entity_field(

@@ -55,13 +55,12 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from difflib import get_close_matches
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, did_you_mean
 from auditor.metrics.common import Params, text, within
 from auditor.metrics.registry import (
     KINDS,
@@ -100,8 +99,7 @@ SYNONYMS = {"avg": "mean", "average": "mean", "total": "sum", "cnt": "count", "m
 def _hint(name: str, choices: Sequence[str]) -> str:
     if SYNONYMS.get(str(name).lower()) in choices:
         return f" (did you mean {SYNONYMS[str(name).lower()]!r}?)"
-    close = get_close_matches(str(name), list(choices), n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return did_you_mean(name, choices)
 
 
 # --- tokens ----------------------------------------------------------------------------------

@@ -24,13 +24,12 @@ far they could move it. Screens find nothing in a clean export, so they never lo
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping
 
 import pandas as pd
 
 from auditor.checks.kinds.outlier import robust_z
-from auditor.checks.kinds.timeline import step
+from auditor.checks.kinds.timeline import name_words, step
 from auditor.metrics.activity import RID
 from auditor.model import ENTITIES, DType, Role
 
@@ -120,8 +119,7 @@ def _screens(entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp) -> 
 def _records_an_event(name: str) -> bool:
     """Whether the column's name says something happened (created, resolved_at, occurred_at), not a
     plan that may lie ahead (end_date, close_date of an open deal, renewal_date)."""
-    words = {w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)}
-    return bool(words & PAST_EVENTS)
+    return not PAST_EVENTS.isdisjoint(name_words(name))
 
 
 def order_fields(entity: str) -> set[str]:

@@ -20,7 +20,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from auditor.errors import InputError
+from auditor.errors import InputError, did_you_mean
 from auditor.sources.convert import parse_datetime
 from auditor.sources.table import Table
 
@@ -31,11 +31,7 @@ def _column(table: Table, name: str, role: str) -> str:
     for mapping in table.columns:
         if mapping.source_column == name and mapping.field in table.raw.columns:
             return mapping.field
-    from difflib import get_close_matches
-
-    headers = [c.source_column for c in table.columns]
-    close = get_close_matches(name, headers, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(name, [c.source_column for c in table.columns])
     raise InputError(
         f"sources.latest: the {role} column {name!r} is not in the {table.entity} table{hint}", file=table.source
     )

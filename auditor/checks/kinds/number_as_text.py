@@ -25,10 +25,15 @@ _PLAIN = r"^[-+]?\d+(?:\.\d+)?$"
 _DRESSED = r"^[-+]?\s*[$€£]?\s*[-+]?\d{1,3}(?:[ \u00a0,']\d{3})+(?:\.\d+)?\s*[$€£]?$|^\s*[$€£]\s*[-+]?\d+(?:\.\d+)?$"
 
 
+def _written(values: pd.Series, ctx: CheckContext) -> pd.Series:
+    """The cells as the file wrote them: a typed column's raw text (a parsed "1 234" was text)."""
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        return values.astype("object").where(values.notna())
+    return raw_text(values, ctx).astype("object")
+
+
 def _plain_and_dressed(values: pd.Series, ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
-    written = values if values.dtype == object or pd.api.types.is_string_dtype(values.dtype) else None
-    text = raw_text(values, ctx) if written is None else written.astype("object").where(values.notna())
-    text = text.astype("string")
+    text = _written(values, ctx).astype("string")
     plain = text.str.strip().str.fullmatch(_PLAIN).fillna(False).astype(bool)
     untrimmed = plain & text.ne(text.str.strip()).fillna(False).astype(bool)
     dressed = text.str.fullmatch(_DRESSED).fillna(False).astype(bool) | untrimmed
@@ -47,10 +52,9 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    text = values.astype("object").where(values.notna())
-    if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
-        text = raw_text(values, ctx).astype("object")
-    return text.map(lambda v: "".join(c for c in v if c.isdigit() or c in "-+.") if isinstance(v, str) else None)
+    return _written(values, ctx).map(
+        lambda v: "".join(c for c in v if c.isdigit() or c in "-+.") if isinstance(v, str) else None
+    )
 
 
 KIND = RuleKind(

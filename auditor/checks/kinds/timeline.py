@@ -37,9 +37,14 @@ STEPS: dict[str, float] = {
 MIN_PARSED = 0.95
 
 
+def name_words(name: str) -> list[str]:
+    """The lower-cased words of a column name in any casing: "first_response_at", "ClosedDate", "SLA_due"."""
+    return [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)]
+
+
 def step(name: str) -> float | None:
     """The process step a column's name records, or None. `first_response_at` is a response, not a start."""
-    words = [w.lower() for w in re.findall(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])", name)]
+    words = name_words(name)
     found = [STEPS[w] for w in words if w in STEPS]
     if not found:
         return None
