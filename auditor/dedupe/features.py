@@ -425,8 +425,10 @@ def _group(comparison: Comparison, roles: Mapping[str, Role], profile: str) -> s
     return comparison.name
 
 
-WORD_KEYS = 1
-"""Words of a company name used as blocking keys: its longest ones (long words are the rare ones)."""
+WORD_KEYS = 2
+"""Words of a company name used as blocking keys: its longest ones (long words are the rare ones). Two, so
+that a typo in one ("Koninlijke Philips Electronics") still leaves a key shared with the right spelling
+when no city, country or postcode is known."""
 
 
 def _longest_words(value: str, k: int) -> str | None:

@@ -685,16 +685,20 @@ AGAINST_BIT = 15
 """Bit of the cluster guard's veto mask for records whose own evidence says they differ."""
 
 
-def against(weight: np.ndarray, prior_weight: float, auto_merge: float) -> np.ndarray:
+def against(weight: np.ndarray, prior_weight: float, auto_merge: float, levels: np.ndarray) -> np.ndarray:
     """Records whose fields say they differ as surely as the auto-merge band asks for agreement: their
     bits, without the prior (inside one cluster two records are not two random records), are at most
-    -log2(auto_merge / (1 - auto_merge)). Such a pair vetoes a cluster that would hold both."""
-    return (weight - prior_weight) <= -np.log2(auto_merge / (1 - auto_merge))
+    -log2(auto_merge / (1 - auto_merge)), and at least one field disagrees outright (its lowest level).
+    Such a pair vetoes a cluster that would hold both. Values that are only "similar" are no
+    contradiction: a typo and a dropped word ("Koninklijke Philips" / "Koninklijke Phillips Electronics")
+    weigh against a match between random records, but say nothing against two members of one cluster."""
+    disagree = (levels == 0).any(axis=1) if levels.ndim == 2 and levels.shape[1] else np.zeros(len(weight), bool)
+    return ((weight - prior_weight) <= -np.log2(auto_merge / (1 - auto_merge))) & disagree
 
 
 def veto_mask(scored: Scored, auto_merge: float) -> np.ndarray:
     """Cannot-link rules of the candidate pairs, and AGAINST_BIT where their evidence is against."""
-    bad = against(scored.weight, scored.model.prior_weight, auto_merge)
+    bad = against(scored.weight, scored.model.prior_weight, auto_merge, scored.levels)
     return scored.cannot | (bad.astype(np.uint16) << AGAINST_BIT)
 
 
@@ -705,5 +709,5 @@ def score_pairs(
     cluster guard)."""
     levels, cannot, surprise = scored.comparator.levels(i, j)
     scores = pair_weights(scored.model, scored.prepared.comparisons, levels, cannot, surprise, penalty)
-    bad = against(scores.weight, scored.model.prior_weight, auto_merge)
+    bad = against(scores.weight, scored.model.prior_weight, auto_merge, levels)
     return scores.probability, cannot | (bad.astype(np.uint16) << AGAINST_BIT)

@@ -105,4 +105,6 @@ def test_blocking_loses_no_more_true_pairs_of_the_acme_fixture_than_stated(acme,
     # stated blocking recall: 99% of true pairs directly; the rest (two copies of one original that share
     # no key, e.g. one with swapped names, the other with a typo) are joined through the original
     assert recall >= 0.99
-    assert stats.reduction_ratio > 0.99
+    # accounts are blocked on each of the two longest words of the name as well: "X i Wspólnicy sp.k."
+    # (51 of 536 names) makes one oversized block, walked by sorted neighbourhood
+    assert stats.reduction_ratio > (0.98 if entity == "accounts" else 0.99)

@@ -510,3 +510,42 @@ def test_common_names_do_not_collapse_the_model() -> None:
     assert stats["prior"] < 0.5
     precision, recall = len(got & truth) / max(len(got), 1), len(got & truth) / len(truth)
     assert precision >= 0.95 and recall >= 0.95, (precision, recall, stats)
+
+
+def _made_up_companies(count: int, seed: int) -> list[str]:
+    """Distinct company names of invented words (no two share a word), with common legal forms."""
+    rng = np.random.default_rng(seed)
+    consonants, vowels = list("bdfgklmnprstvz"), list("aeiou")
+    words: set[str] = set()
+    while len(words) < 2 * count:
+        words.add("".join(rng.choice(consonants) + rng.choice(vowels) for _ in range(int(rng.integers(2, 5)))))
+    ordered = sorted(words)
+    rng.shuffle(ordered)
+    forms = ["B.V.", "N.V.", "Ltd", "GmbH", "S.A."]
+    pairs = zip(ordered[::2], ordered[1::2], strict=True)
+    return [f"{a.title()} {b.title()} {forms[k % len(forms)]}" for k, (a, b) in enumerate(pairs)]
+
+
+def test_a_company_name_list_keeps_typos_and_dropped_words_in_one_cluster() -> None:
+    """A table of names alone (no city, no country): a typo in the longest word still meets the right
+    spelling on the second-longest, and a spelling that is only "similar" to another member (a typo and a
+    dropped word) does not split the cluster; a historic name that shares one word stays apart."""
+    philips = (
+        ["KONINKLIJKE PHILIPS ELECTRONICS N.V."] * 30
+        + ["Koninklijke Philips Electronics NV"] * 10
+        + ["KONINLIJKE PHILIPS ELECTRONICS N.V."] * 6
+        + ["Koninklijke Phillips Electronics N.V."] * 4
+        + ["Koninklijke Philips N.V."] * 4
+    )
+    historic = ["N.V. PHILIPS' GLOEILAMPENFABRIEKEN"] * 6
+    others = _made_up_companies(120, seed=7)
+    names = philips + historic + others
+    frame = pd.DataFrame({"account_id": [f"A{k:04d}" for k in range(len(names))], "name": names})
+    frame = frame.sample(frac=1.0, random_state=3).reset_index(drop=True)
+    result = find_duplicates({"accounts": T("accounts", frame)}, entities=("accounts",))
+    cluster_of = dict(zip(result.clusters["record_id"], result.clusters["cluster_id"], strict=True))
+    by_name = frame.assign(cluster=frame["account_id"].map(cluster_of))
+    philips_clusters = by_name[by_name["name"].isin(philips)]["cluster"]
+    assert philips_clusters.notna().all() and philips_clusters.nunique() == 1
+    assert set(by_name[by_name["name"].isin(historic)]["cluster"]).isdisjoint(set(philips_clusters))
+    assert by_name[by_name["name"].isin(others)]["cluster"].isna().all()

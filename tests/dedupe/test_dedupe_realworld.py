@@ -42,3 +42,11 @@ def test_historical_people_with_injected_errors(tmp_path: Path) -> None:
     scores = _run("historical50k", tmp_path)
     assert scores["cluster_f1"] >= 0.87, scores
     assert scores["auto_merge_precision"] >= 0.995, scores
+
+
+def test_company_names_alone(tmp_path: Path) -> None:
+    """patstat: one field, so one piece of evidence per pair: nothing is auto-merged; the floor holds the
+    two word keys and the chaining guard that "similar" names do not trip (0.637 before them)."""
+    scores = _run("patstat", tmp_path)
+    assert scores["cluster_f1"] >= 0.78, scores
+    assert scores["auto_merge_pairs"] == 0, scores
