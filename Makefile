@@ -6,19 +6,28 @@ STAMP := $(VENV)/.installed
 
 .PHONY: demo test test-all lint bench fixtures clean
 
-$(STAMP): pyproject.toml
+RUNTIME := $(VENV)/.runtime
+
+# `make demo` needs only the package (about 400 MB with pandas, pyarrow and scipy); the tests need the dev
+# extra as well (pyspark, playwright, great-expectations: over 1 GB), installed on first `make test`.
+$(RUNTIME): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e .
+	touch $(RUNTIME)
+
+$(STAMP): $(RUNTIME)
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(RUNTIME)
 	$(BIN)/crm-audit audit fixtures/acme --out build/demo; rc=$$?; \
 	  echo "gate exit code: $$rc (0 pass, 1 fail); open build/demo/report.html; worklist in build/demo/worklist.xlsx"; \
 	  test $$rc -le 1
 
 test: $(STAMP)
 	$(BIN)/ruff check auditor tests benchmarks
+	$(BIN)/ruff format --check auditor tests benchmarks
 	$(BIN)/python -m pytest -q
 
 test-all: $(STAMP)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from auditor.checks.base import Severity
-from auditor.checks.engine import CheckResult, RuleOutcome, record_ids, run_checks
+from auditor.checks.engine import CheckResult, RuleOutcome, run_checks
 from auditor.checks.packs import CORE_PACK_LABEL, REALWORLD_PACK_LABEL, config_rules
 from auditor.config import AuditConfig, find_config, load_config
 from auditor.dedupe import DedupeResult, find_duplicates
@@ -19,7 +19,7 @@ from auditor.model import ENTITIES
 from auditor.result import AuditResult
 from auditor.scoring import compute_scores
 from auditor.sources import load_export
-from auditor.sources.table import Table
+from auditor.sources.table import Table, record_ids
 
 Progress = Callable[[str, int, int], None]
 

@@ -23,22 +23,10 @@ from auditor.checks.base import CheckContext, RuleKind, Severity
 from auditor.checks.kinds import get_kind
 from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
+from auditor.findings import empty_findings
 from auditor.model import ENTITIES, Entity
+from auditor.sources.table import record_ids
 
-FINDING_COLUMNS = (
-    "entity",
-    "record_id",
-    "field",
-    "rule_id",
-    "severity",
-    "dimension",
-    "message",
-    "value",
-    "suggested_value",
-    "owner",
-    "file",
-    "row",
-)
 MISSING_VALUE_TEXT = "(empty)"
 _SEP = "::"
 
@@ -109,15 +97,6 @@ def when_mask(frame: pd.DataFrame, when: Mapping[str, Any] | None) -> pd.Series:
         elif "present" in condition:
             mask &= column.notna() if condition["present"] else column.isna()
     return mask.fillna(False).astype(bool)
-
-
-def record_ids(entity: Entity, frame: pd.DataFrame, row_numbers: pd.Series) -> pd.Series:
-    """Primary key as text; a record without one is named by its row (`row:17`)."""
-    by_row = "row:" + row_numbers.astype("int64").astype(str)
-    if entity.primary_key not in frame.columns:
-        return by_row
-    ids = frame[entity.primary_key].astype("str")
-    return ids.where(frame[entity.primary_key].notna(), by_row)
 
 
 @dataclass
@@ -230,7 +209,7 @@ def run_checks(
         done += len(entity_rules)
         if progress:
             progress(f"checked {entity_name}", done, len(rules))
-    findings = pd.concat(parts, ignore_index=True) if parts else _empty_findings()
+    findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
     return CheckResult(findings=findings, outcomes=outcomes, structural=structural, absent=_absent(tables, rules))
 
 
@@ -456,9 +435,3 @@ def _files(table: TableLike, index: pd.Index) -> np.ndarray | str:
     if per_row is None:
         return table.source
     return per_row.loc[index].fillna(table.source).astype("object").to_numpy()
-
-
-def _empty_findings() -> pd.DataFrame:
-    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
-    frame["row"] = frame["row"].astype("int64")
-    return frame

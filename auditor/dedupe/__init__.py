@@ -21,6 +21,7 @@ import pandas as pd
 from auditor.dedupe.scoring import auto_mergeable
 from auditor.dedupe.settings import DedupeSettings
 from auditor.errors import ConfigError, InputError
+from auditor.findings import FINDING_COLUMNS, empty_findings
 
 __all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link", "load_dedupe_config"]
 
@@ -28,20 +29,6 @@ Progress = Callable[[str, int, int], None]
 BANDS = ("auto_merge", "review", "distinct")
 KEEP_PAIRS_ABOVE = 0.01
 """Pairs below this probability are counted but not listed in `pairs` (they are plainly distinct)."""
-FINDING_COLUMNS = (
-    "entity",
-    "record_id",
-    "field",
-    "rule_id",
-    "severity",
-    "dimension",
-    "message",
-    "value",
-    "suggested_value",
-    "owner",
-    "file",
-    "row",
-)
 
 
 @dataclass
@@ -131,7 +118,7 @@ class DedupeResult:
                     )
                 )
         if not parts:
-            return pd.DataFrame(columns=list(FINDING_COLUMNS))
+            return empty_findings()
         return pd.concat(parts, ignore_index=True)[list(FINDING_COLUMNS)]
 
     def _finding_rows(

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.checks.engine import record_ids
 from auditor.checks.kinds._countries import resolve_country, row_regions
 from auditor.checks.packs import config_rules
 from auditor.config import AuditConfig
@@ -33,6 +32,7 @@ from auditor.fix.safe import cell_fixes, safe_mask
 from auditor.io import atomic_open, write_csv
 from auditor.model import ENTITIES
 from auditor.result import AuditResult
+from auditor.sources.table import record_ids
 
 __all__ = [
     "CHANGES_FILE",

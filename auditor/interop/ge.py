@@ -38,11 +38,13 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import Severity
-from auditor.checks.engine import FINDING_COLUMNS, CheckResult, RuleOutcome, record_ids
+from auditor.checks.engine import CheckResult, RuleOutcome
 from auditor.checks.rule import Rule
 from auditor.dtypes import as_text
 from auditor.errors import ConfigError, InputError
+from auditor.findings import FINDING_COLUMNS
 from auditor.model import ENTITIES, DType
+from auditor.sources.table import record_ids
 
 GX_MISSING = "Great Expectations is not installed: install crm-auditor[ge] (pip install 'crm-auditor[ge]')"
 SUITE_PREFIX = "crm_audit."

@@ -10,6 +10,7 @@ import pandas as pd
 from auditor.metrics.common import Params, counts, text
 from auditor.metrics.registry import Tables, metric
 from auditor.model import ENTITIES, Role
+from auditor.sources.table import record_ids as table_record_ids
 
 RID = "_rid"
 """Column the evaluation adds to every frame: the record id the findings use (pk or row:N)."""
@@ -22,16 +23,10 @@ SOURCED = tuple(n for n, e in ENTITIES.items() if e.fields_with_role(Role.SOURCE
 
 
 def record_ids(frame: pd.DataFrame, entity: str) -> pd.Series:
+    """The ids the evaluation gave the frame, else the findings' naming with rows counted from line 2."""
     if RID in frame.columns:
         return frame[RID]
-    pk = ENTITIES[entity].primary_key
-    ids = frame[pk].astype("object") if pk in frame.columns else pd.Series(None, index=frame.index, dtype="object")
-    blank = ids.isna().to_numpy()
-    if blank.any():
-        rows = np.flatnonzero(blank)
-        ids = ids.copy()
-        ids.iloc[rows] = [f"row:{i + 2}" for i in rows]
-    return ids
+    return table_record_ids(ENTITIES[entity], frame, pd.Series(np.arange(len(frame)) + 2, index=frame.index))
 
 
 def _stack(t: Tables, entities: tuple[str, ...], by: str, findings: bool) -> pd.DataFrame:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from auditor.checks.engine import FINDING_COLUMNS
+from auditor.findings import FINDING_COLUMNS
 from auditor.io import write_csv
 
 

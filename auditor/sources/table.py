@@ -6,7 +6,18 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from auditor.model import ENTITIES, ExtraField
+from auditor.model import ENTITIES, Entity, ExtraField
+
+
+def record_ids(entity: Entity, frame: pd.DataFrame, row_numbers: pd.Series) -> pd.Series:
+    """Primary key as text; a record without one is named by its row (`row:17`). The one naming of a
+    record that findings, scores, metrics, the worklist and the reports share."""
+    by_row = "row:" + row_numbers.astype("int64").astype(str)
+    if entity.primary_key not in frame.columns:
+        return by_row
+    ids = frame[entity.primary_key].astype("str")
+    return ids.where(frame[entity.primary_key].notna(), by_row)
+
 
 MAPPED_HOWS = ("explicit", "extra", "canonical", "alias")
 """`how` values (besides `preset:<crm>`) for a column that feeds a model field or a declared extra."""

@@ -6,8 +6,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditor.checks.engine import FINDING_COLUMNS, run_checks
+from auditor.checks.engine import run_checks
 from auditor.checks.packs import load_rules
+from auditor.findings import FINDING_COLUMNS
 
 AS_OF = pd.Timestamp("2026-10-31")
 

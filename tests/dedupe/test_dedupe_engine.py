@@ -10,10 +10,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from auditor.checks.engine import FINDING_COLUMNS
 from auditor.dedupe import DedupeSettings, find_duplicates, link
 from auditor.dedupe.cluster import build_clusters
 from auditor.errors import ConfigError
+from auditor.findings import FINDING_COLUMNS
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -47,7 +47,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from auditor.checks.engine import record_ids
 from auditor.engines.spark import collect
 from auditor.engines.spark.collect import fetch, payloads
 from auditor.engines.spark.load import POS, ROW, SparkTable
@@ -55,7 +54,7 @@ from auditor.metrics.evaluate import FRESHNESS_FIELDS
 from auditor.metrics.registry import Metric
 from auditor.metrics.screening import order_fields
 from auditor.model import ENTITIES
-from auditor.sources.table import Table
+from auditor.sources.table import Table, record_ids
 
 
 def metric_columns(metrics: Iterable[Metric]) -> dict[str, set[str]]:

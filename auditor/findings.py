@@ -1,0 +1,67 @@
+"""The findings frame, owned in one place: one row per (record, field, rule) that failed, written by the
+check engine, duplicate detection and the reference checks, and read by the scores, the metrics'
+confidence, the worklist and every report.
+
+`FINDINGS` states its columns as a pandera schema. The stages build the frame with whole-column
+operations and do not validate it on every run (that would cost more than some checks); the tests
+validate what each stage writes, so a stage that adds, drops or retypes a column fails there.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from auditor.checks.base import Dimension, Severity
+
+FINDING_COLUMNS = (
+    "entity",
+    "record_id",
+    "field",
+    "rule_id",
+    "severity",
+    "dimension",
+    "message",
+    "value",
+    "suggested_value",
+    "owner",
+    "file",
+    "row",
+)
+
+
+def _text(nullable: bool = False) -> pa.Column:
+    """A text column: every present value a non-empty str (the loader's raw text, not a parsed number)."""
+    return pa.Column(
+        checks=pa.Check(lambda s: s.map(lambda v: isinstance(v, str) and v != ""), element_wise=False),
+        nullable=nullable,
+    )
+
+
+FINDINGS = pa.DataFrameSchema(
+    {
+        "entity": _text(),
+        "record_id": _text(),
+        "field": _text(),
+        "rule_id": _text(),
+        "severity": pa.Column(checks=pa.Check.isin([s.value for s in Severity])),
+        "dimension": pa.Column(checks=pa.Check.isin([d.value for d in Dimension])),
+        "message": _text(),
+        "value": pa.Column(nullable=True),
+        "suggested_value": pa.Column(nullable=True),
+        "owner": _text(nullable=True),
+        "file": _text(),
+        # the line of the record in its file (the header is line 1) or its row in a database table
+        "row": pa.Column("int64", checks=pa.Check.ge(1)),
+    },
+    strict=True,
+    ordered=True,
+    name="findings",
+)
+
+
+def empty_findings() -> pd.DataFrame:
+    """A findings frame with no rows and the columns' types."""
+    frame = pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
+    frame["row"] = frame["row"].astype("int64")
+    return frame
