@@ -20,6 +20,7 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "check": ("auditor.pipeline", "check"),
     "audit": ("auditor.pipeline", "audit"),
+    "fix_export": ("auditor.pipeline", "fix_export"),
     "load_config": ("auditor.config", "load_config"),
     "AuditConfig": ("auditor.config", "AuditConfig"),
     "AuditResult": ("auditor.result", "AuditResult"),

@@ -42,7 +42,7 @@ import pandas as pd
 import yaml
 
 from auditor.dedupe.settings import COMPARE_TYPES
-from auditor.errors import ConfigError, did_you_mean
+from auditor.errors import ConfigError, did_you_mean, unknown_keys
 from auditor.model import ENTITIES, DType, ExtraField, Role
 from auditor.money import Money, parse_money
 from auditor.references import Reference, parse_references
@@ -376,12 +376,6 @@ def _mapping(value: Any, where: str, what: str, bad: Callable[..., None]) -> dic
     return value
 
 
-def _unknown_keys(section: Mapping[str, Any], where: str, known: Any, bad: Callable[..., None]) -> None:
-    for key in section:
-        if key not in known:
-            bad(f"{where}.{key}: unknown key{_hint(key, known)}; valid keys: {', '.join(sorted(known))}")
-
-
 def parse_config(
     data: Mapping[str, Any], path: Path, lines: Mapping[tuple[str, ...], int] | None = None
 ) -> AuditConfig:
@@ -426,7 +420,7 @@ def parse_config(
     config.core_rules = core_rules is not False
 
     gate = _mapping(data.get("gate"), "gate", "a mapping with fail_under and/or fail_on", bad)
-    _unknown_keys(gate, "gate", ("fail_under", "fail_on"), bad)
+    unknown_keys(gate, "gate", ("fail_under", "fail_on"), bad)
     if gate.get("fail_under") is not None:
         try:
             config.gate.fail_under = float(gate["fail_under"])
@@ -439,7 +433,7 @@ def parse_config(
             config.gate.fail_on = gate["fail_on"]
 
     scoring = _mapping(data.get("scoring"), "scoring", "a mapping with weights and/or entity_weights", bad)
-    _unknown_keys(scoring, "scoring", ("weights", "entity_weights"), bad)
+    unknown_keys(scoring, "scoring", ("weights", "entity_weights"), bad)
     if "weights" in scoring:
         weights = scoring["weights"]
         if (
@@ -458,7 +452,7 @@ def parse_config(
             config.entity_weights = {k: float(v) for k, v in ew.items()}
 
     sources = _mapping(data.get("sources"), "sources", "a mapping", bad)
-    _unknown_keys(sources, "sources", SOURCE_KEYS, bad)
+    unknown_keys(sources, "sources", SOURCE_KEYS, bad)
     for key in ("files", "tables"):
         value = _mapping(sources.get(key), f"sources.{key}", "{name or pattern: entity}", bad)
         for name, entity in value.items():
@@ -483,7 +477,7 @@ def parse_config(
         for name, spec in _mapping(fields, f"extra_fields.{entity_name}", "{field: {role, allowed}}", bad).items():
             where = ("extra_fields", entity_name, str(name))
             spec = _mapping(spec, ".".join(where), "{role, allowed, compare}", bad)
-            _unknown_keys(spec, ".".join(where), EXTRA_FIELD_KEYS, bad)
+            unknown_keys(spec, ".".join(where), EXTRA_FIELD_KEYS, bad)
             role = spec.get("role", spec.get("type", "text"))
             try:
                 role = Role(role)
@@ -553,7 +547,7 @@ def _parse_latest(section: Any, bad: _Problems) -> dict[str, tuple[str, str | No
             bad(f"{where}: unknown entity{_hint(entity_name, ENTITIES)}")
             continue
         spec = _mapping(spec, where, "{key: column, by: time column}", bad)
-        _unknown_keys(spec, where, ("key", "by"), bad)
+        unknown_keys(spec, where, ("key", "by"), bad)
         key, by = spec.get("key"), spec.get("by")
         if not isinstance(key, str) or not key:
             bad(f"{where}.key: the column that names the record of each row, such as number or Id")

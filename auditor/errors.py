@@ -6,7 +6,7 @@ row, column, rule) so that the CLI can print one line a person can act on.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 
@@ -16,6 +16,14 @@ def did_you_mean(name: object, choices: Iterable[object]) -> str:
 
     close = get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unknown_keys(section: Mapping[str, Any], where: str, known: Iterable[str], report: Callable[[str], None]) -> None:
+    """Report each key of a config `section` that is not `known`, with the closest valid one and the list."""
+    known = list(known)
+    for key in section:
+        if key not in known:
+            report(f"{where}.{key}: unknown key{did_you_mean(key, known)}; valid keys: {', '.join(sorted(known))}")
 
 
 class AuditorError(Exception):

@@ -28,6 +28,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditor.errors import unknown_keys
+
 KEYS = ("base", "default", "rates", "rates_date", "rates_file")
 MONEY = "{currency}"
 """What a money metric's unit says in the registry ("{currency}", "{currency} per customer"):
@@ -100,9 +102,7 @@ def parse_money(section: Any, config_path: Path, bad: Callable[[str], None]) -> 
     if not isinstance(section, dict):
         bad("currency: expected a mapping with base, default, rates, rates_date or rates_file")
         return Money()
-    from auditor.config import _unknown_keys
-
-    _unknown_keys(section, "currency", KEYS, bad)
+    unknown_keys(section, "currency", KEYS, bad)
     base, default = (_code(section.get(k), f"currency.{k}", bad) for k in ("base", "default"))
     rates: dict[str, float] = {}
     rates_date = _date(section.get("rates_date"), "currency.rates_date", bad)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -20,6 +21,9 @@ from auditor.result import AuditResult
 from auditor.scoring import compute_scores
 from auditor.sources import load_export
 from auditor.sources.table import Table, record_ids
+
+if TYPE_CHECKING:  # auditor.fix is imported when a fix is asked for: an audit never needs it
+    from auditor.fix import FixReport
 
 Progress = Callable[[str, int, int], None]
 
@@ -235,6 +239,25 @@ def compute_metrics(
         defined=config.defined_metrics,
         by=by,
     )
+
+
+def fix_export(
+    path: str | Path,
+    config: AuditConfig | None = None,
+    out: str | Path = "fixed",
+    *,
+    apply: bool = False,
+    level: str = "safe",
+    progress: Progress | None = None,
+) -> FixReport:
+    """Audit `path` (rules only: duplicates are never fixed), plan the safe fixes and write
+    `out/changes.csv`; with `apply`, also the fixed copy (auditor.fix.apply_fixes)."""
+    from auditor.fix import apply_fixes, refuse_bad_target, rules_only
+
+    refuse_bad_target(path, out, level)
+    config = config or resolve_config(path, None)
+    result = check(path, rules_only(config), progress=progress)
+    return apply_fixes(result, config, out, apply=apply, level=level)
 
 
 def audit(

@@ -27,13 +27,13 @@ def fix(
 ) -> None:
     """Fix whitespace, letter case, phone numbers (E.164), country, currency and postal codes in a copy
     of the export; the input is never changed."""
-    from auditor.fix import CHANGES_FILE, apply_fixes
+    from auditor.fix import CHANGES_FILE
     from auditor.io import output_folder
-    from auditor.pipeline import resolve_config
+    from auditor.pipeline import fix_export, resolve_config
 
     output_folder(out)
     with progress_reporter() as report:
-        result = apply_fixes(
+        result = fix_export(
             path,
             resolve_config(path, config),
             out,

@@ -1,6 +1,7 @@
 """`crm-audit fix`: the safe, deterministic fixes (auditor.fix.safe) applied to a copy of the export.
 
-    report = apply_fixes("export/", out="fixed/", apply=True)
+    result = auditor.pipeline.check("export/", rules_only(config))   # or: fix_export("export/", ...)
+    report = apply_fixes(result, config, out="fixed/", apply=True)
     report.changes          # entity, record_id, file, row, field, before, after, rule_id, fix
     report.per_rule()       # {rule_id: changes}
 
@@ -61,8 +62,6 @@ FIX_LABELS = {
 STANDARD_KINDS = {"phone": "phone to E.164", "country": "country to ISO alpha-2", "email": "e-mail lower case"}
 """Kinds whose passing values are re-spelled in their standard form."""
 
-Progress = Callable[[str, int, int], None]
-
 
 @dataclass
 class FixReport:
@@ -78,28 +77,37 @@ class FixReport:
         return {str(k): int(v) for k, v in self.changes["rule_id"].value_counts().sort_index().items()}
 
 
+def refuse_bad_target(path: str | Path, out: str | Path, level: str) -> None:
+    """A ConfigError for an unknown fix level or an `out` that is the export's own folder (checked before
+    the export is audited)."""
+    if level not in LEVELS:
+        raise ConfigError(f"unknown fix level {level!r}; the only level is 'safe'", column="--apply")
+    root = Path(path) if Path(path).is_dir() else Path(path).parent
+    if Path(out).resolve() == root.resolve():
+        raise ConfigError("--out must be a directory other than the input's", file=str(out))
+
+
+def rules_only(config: AuditConfig) -> AuditConfig:
+    """The config without duplicate detection: duplicates are never fixed here, so the audit that plans
+    the fixes need not find them."""
+    lighter = copy.copy(config)
+    lighter.dedupe = None
+    return lighter
+
+
 def apply_fixes(
-    path: str | Path,
-    config: AuditConfig | None = None,
+    result: AuditResult,
+    config: AuditConfig,
     out: str | Path = "fixed",
     *,
     apply: bool = False,
     level: str = "safe",
-    progress: Progress | None = None,
 ) -> FixReport:
-    """Audit `path`, plan the safe fixes and write `out/changes.csv`; with `apply`, also the fixed copy."""
-    from auditor.pipeline import check, resolve_config
-
-    if level not in LEVELS:
-        raise ConfigError(f"unknown fix level {level!r}; the only level is 'safe'", column="--apply")
+    """Plan the safe fixes of an audited export (`result`, from `check`) and write `out/changes.csv`; with
+    `apply`, also the fixed copy of every file it was loaded from."""
+    path = result.input
+    refuse_bad_target(path, out, level)
     out = Path(out)
-    root = Path(path) if Path(path).is_dir() else Path(path).parent
-    if out.resolve() == root.resolve():
-        raise ConfigError("--out must be a directory other than the input's", file=str(out))
-    config = config or resolve_config(path, None)
-    rules_only = copy.copy(config)
-    rules_only.dedupe = None  # duplicates are never fixed here: skip finding them
-    result = check(path, rules_only, progress=progress)
     changes = plan_fixes(result, config)
     targets = _targets(Path(path), result, out)
     changes, skipped, outputs = _patched(result, changes, targets, apply=apply)

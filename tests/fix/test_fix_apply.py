@@ -12,8 +12,8 @@ import pytest
 
 from auditor.cli import main
 from auditor.errors import ConfigError
-from auditor.fix import CHANGE_COLUMNS, apply_fixes
-from auditor.pipeline import check, resolve_config
+from auditor.fix import CHANGE_COLUMNS
+from auditor.pipeline import check, fix_export, resolve_config
 
 ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
 KEY = ["entity", "record_id", "field", "rule_id"]
@@ -57,7 +57,7 @@ def rules_only(path: Path):
 def fixed(tmp_path_factory: pytest.TempPathFactory):
     before = hashes(ACME)
     out = tmp_path_factory.mktemp("fixed")
-    report = apply_fixes(ACME, out=out, apply=True)
+    report = fix_export(ACME, out=out, apply=True)
     assert hashes(ACME) == before, "the input must never be written to"
     return report
 
@@ -125,7 +125,7 @@ def test_fixed_findings_are_gone_on_the_copy(fixed, findings_before, findings_af
 
 
 def test_dry_run_writes_only_the_change_log(fixed, tmp_path: Path) -> None:
-    report = apply_fixes(ACME, out=tmp_path, apply=False)
+    report = fix_export(ACME, out=tmp_path, apply=False)
     assert [p.name for p in tmp_path.iterdir()] == ["changes.csv"]
     assert not report.applied and report.written == []
     pd.testing.assert_frame_equal(report.changes, fixed.changes)
@@ -133,7 +133,7 @@ def test_dry_run_writes_only_the_change_log(fixed, tmp_path: Path) -> None:
 
 def test_out_must_not_be_the_input(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match="--out"):
-        apply_fixes(ACME, out=ACME, apply=False)
+        fix_export(ACME, out=ACME, apply=False)
 
 
 def test_cli_prints_the_summary(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

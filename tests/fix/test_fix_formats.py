@@ -11,7 +11,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from auditor.errors import InputError
-from auditor.fix import apply_fixes
+from auditor.pipeline import fix_export
 
 ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
 
@@ -43,7 +43,7 @@ def export(tmp_path: Path) -> Path:
 
 def test_parquet_and_xlsx_get_the_safe_fixes(export: Path, tmp_path: Path) -> None:
     out = tmp_path / "fixed"
-    report = apply_fixes(export, out=out, apply=True)
+    report = fix_export(export, out=out, apply=True)
     assert sorted(p.name for p in out.iterdir()) == [
         "accounts.xlsx",
         "changes.csv",
@@ -59,7 +59,7 @@ def test_parquet_and_xlsx_get_the_safe_fixes(export: Path, tmp_path: Path) -> No
     assert sheet["E4"].value == "SMB"
     assert (sheet["B8"].value, sheet["B8"].data_type) == ('=HYPERLINK("x")', "s")
     assert report.skipped == 0
-    again = apply_fixes(out, out=tmp_path / "again", apply=False)
+    again = fix_export(out, out=tmp_path / "again", apply=False)
     assert not set(map(tuple, again.changes[["record_id", "field", "rule_id"]].to_numpy())) & set(
         map(tuple, report.changes[["record_id", "field", "rule_id"]].to_numpy())
     )
@@ -72,5 +72,5 @@ def test_json_exports_are_refused_with_apply(tmp_path: Path) -> None:
         folder / "contacts.json", orient="records"
     )
     with pytest.raises(InputError, match="CSV, XLSX and Parquet"):
-        apply_fixes(folder, out=tmp_path / "fixed", apply=True)
-    assert len(apply_fixes(folder, out=tmp_path / "dry", apply=False).changes) == 1
+        fix_export(folder, out=tmp_path / "fixed", apply=True)
+    assert len(fix_export(folder, out=tmp_path / "dry", apply=False).changes) == 1
