@@ -92,6 +92,17 @@ DisplayFn = Callable[[pd.Series, Mapping[str, Any], CheckContext], pd.Series]
 itself is not what failed (staleness shows the last touch, not `updated_at`)."""
 
 
+class FixSafety(StrEnum):
+    """When a kind's suggested value may be applied without a person looking (auditor.fix.safe)."""
+
+    ALWAYS = "always"
+    """the suggestion only re-spaces or re-cases the value"""
+    CASE_ONLY = "case_only"
+    """safe when the suggestion matches the value but for letter case and surrounding whitespace"""
+    SAME_CHARACTERS = "same_characters"
+    """safe when the suggestion keeps the value's letters and digits, in order"""
+
+
 @dataclass(frozen=True)
 class RuleKind:
     name: str
@@ -110,6 +121,8 @@ class RuleKind:
     explain: Callable[[pd.Series, Mapping[str, Any], CheckContext], str | None] | None = None
     """(values of one field, params, context) -> what the rule chose not to judge and why, said once in
     its outcome (`reason`) rather than as a finding per record."""
+    fix_safety: FixSafety | None = None
+    """When `crm-audit fix` may apply the kind's suggestion unreviewed; None: never (a person decides)."""
     whole_column: bool = False
     """True when a value's verdict depends on the rest of its column (its shares, its distinct values):
     such a kind must see the whole table, never one partition of it."""

@@ -12,6 +12,7 @@ A fix is *safe* when it cannot change what a value means, only how it is spelled
   the row's country, else the config's default_region; only numbers the phone rule accepts), country
   names to ISO 3166 alpha-2 ("Polska" -> "PL"), e-mail addresses to lower case.
 
+Each kind states its level (`RuleKind.fix_safety`); a new kind is made fixable in its own module.
 Everything else (fuzzy matches such as "Poladn" -> "PL", repaired phone digits, placeholders, missing
 values, out-of-range numbers) needs a person and stays in the worklist.
 """
@@ -21,14 +22,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from auditor.checks.base import FixSafety
+from auditor.checks.kinds import registry
 from auditor.checks.kinds.whitespace import tidy
 
-ALWAYS_SAFE_KINDS = ("whitespace", "casing")
-"""Kinds whose suggestion only re-spaces or re-cases the value."""
-CASE_ONLY_KINDS = ("allowed", "currency", "email", "country")
-"""Kinds whose suggestion is safe only when it matches the value but for case and surrounding whitespace."""
-SAME_CHARACTERS_KINDS = ("postal_code",)
-"""Kinds whose suggestion is safe when it keeps the value's letters and digits, in order."""
+
+def kinds_at(safety: FixSafety) -> list[str]:
+    """The rule kinds whose suggestions are safe at `safety` (each kind says so: `RuleKind.fix_safety`)."""
+    return [name for name, kind in registry().items() if kind.fix_safety is safety]
 
 
 def _folded(values: pd.Series) -> pd.Series:
@@ -39,12 +40,12 @@ def _folded(values: pd.Series) -> pd.Series:
 def safe_mask(kinds: pd.Series, values: pd.Series, suggestions: pd.Series) -> np.ndarray:
     """True where a finding's suggested value is a safe fix (see the module docstring)."""
     has = suggestions.notna().to_numpy(bool)
-    always = kinds.isin(ALWAYS_SAFE_KINDS).to_numpy(bool)
+    always = kinds.isin(kinds_at(FixSafety.ALWAYS)).to_numpy(bool)
     same = (_folded(values) == _folded(suggestions)).fillna(False).to_numpy(bool)
-    case_only = kinds.isin(CASE_ONLY_KINDS).to_numpy(bool) & same
+    case_only = kinds.isin(kinds_at(FixSafety.CASE_ONLY)).to_numpy(bool) & same
     characters = _folded(values).str.replace(r"[\W_]", "", regex=True)
     same_characters = (characters == _folded(suggestions).str.replace(r"[\W_]", "", regex=True)).fillna(False)
-    respaced = kinds.isin(SAME_CHARACTERS_KINDS).to_numpy(bool) & same_characters.to_numpy(bool)
+    respaced = kinds.isin(kinds_at(FixSafety.SAME_CHARACTERS)).to_numpy(bool) & same_characters.to_numpy(bool)
     return has & (always | case_only | respaced)
 
 

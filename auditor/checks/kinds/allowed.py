@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, Param, RuleKind
 from auditor.dtypes import as_text
 
 
@@ -83,6 +83,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="allowed",
+    fix_safety=FixSafety.CASE_ONLY,
     summary="The value must be one of a set (default: the model's enum values for the field).",
     dimension=Dimension.VALIDITY,
     check=check,

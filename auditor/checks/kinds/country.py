@@ -25,7 +25,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind
 from auditor.checks.kinds._countries import known_names, resolve_country
 from auditor.checks.kinds._fastpath import passing, suggest_each
 
@@ -70,6 +70,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="country",
+    fix_safety=FixSafety.CASE_ONLY,
     summary="The value is an ISO 3166 country code or a country name (English, official or common native spelling).",
     dimension=Dimension.VALIDITY,
     check=check,

@@ -21,7 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pycountry
 
-from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind
 from auditor.checks.kinds._fastpath import bools, passing, present, suggest_each, to_arrow
 
 SYMBOLS = {
@@ -84,6 +84,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="currency",
+    fix_safety=FixSafety.CASE_ONLY,
     summary="The value is an ISO 4217 currency code in upper case (PLN, EUR, USD).",
     dimension=Dimension.VALIDITY,
     check=check,

@@ -30,7 +30,7 @@ import email_validator
 import numpy as np
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind
 from auditor.checks.kinds._fastpath import (
     decide_unique,
     fullmatches,
@@ -135,6 +135,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="email",
+    fix_safety=FixSafety.CASE_ONLY,
     summary="The value is a syntactically valid e-mail address (email-validator rules, no DNS lookups).",
     dimension=Dimension.VALIDITY,
     check=check,

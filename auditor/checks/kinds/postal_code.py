@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, Param, RuleKind
 from auditor.checks.kinds._countries import row_regions
 from auditor.checks.kinds._fastpath import fullmatches, passing, per_unique, present, strip, take, to_arrow
 
@@ -100,6 +100,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="postal_code",
+    fix_safety=FixSafety.SAME_CHARACTERS,
     summary="The postal code has the format of the row's country (PL 00-950, US 12345, GB SW1A 1AA, DE 10115...).",
     dimension=Dimension.VALIDITY,
     check=check,

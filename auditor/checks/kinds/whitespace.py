@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind
 from auditor.checks.kinds._fastpath import matches, passing, suggest_each, to_arrow
 
 # Every character for which str.isspace() is true, in RE2 syntax.
@@ -41,6 +41,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="whitespace",
+    fix_safety=FixSafety.ALWAYS,
     summary="No leading or trailing whitespace, doubled spaces, tabs, line breaks or non-breaking spaces.",
     dimension=Dimension.VALIDITY,
     check=check,
