@@ -103,20 +103,24 @@ def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serial
             text[iso].str.replace(",", ".", regex=False), format="ISO8601", utc=True, errors="coerce"
         )
         out[iso] = _nanoseconds(parsed.dt.tz_convert(None))
+    # the other forms are looked for only in what ISO 8601 did not read (most columns: nothing)
+    rest = text[~iso & text.notna()]
+    if not len(rest):
+        return out
     # RE2 has no back-references, so a cheap prefilter keeps the Python-regex extract to likely dates
-    parts = text[~iso & _match(text, _DMY_PREFIX)].str.extract(_DMY)
+    parts = rest[_match(rest, _DMY_PREFIX)].str.extract(_DMY)
     matched = parts["year"].notna()
     if matched.any():
         out[matched[matched].index] = _from_parts(parts[matched], dayfirst)
-    compact = ~iso & _match(text, _COMPACT)
+    compact = _match(rest, _COMPACT)
     if compact.any():
-        out[compact] = _nanoseconds(pd.to_datetime(text[compact], format="%Y%m%d", errors="coerce"))
-    year = ~iso & _match(text, _YEAR)
+        out[compact[compact].index] = _nanoseconds(pd.to_datetime(rest[compact], format="%Y%m%d", errors="coerce"))
+    year = _match(rest, _YEAR)
     if year.any():
-        out[year] = _nanoseconds(pd.to_datetime(text[year], format="%Y", errors="coerce"))
-    wordy = ~iso & ~compact & _match(text, r"[A-Za-z]{3}")
+        out[year[year].index] = _nanoseconds(pd.to_datetime(rest[year], format="%Y", errors="coerce"))
+    wordy = ~compact & _match(rest, r"[A-Za-z]{3}")
     named = (
-        text[wordy].str.extract(_MONTH_NAMED).astype(object)
+        rest[wordy].str.extract(_MONTH_NAMED).astype(object)
         if wordy.any()
         else pd.DataFrame(columns=["d1", "m1", "m2", "d2", "year"], dtype=object)
     )
@@ -132,8 +136,8 @@ def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serial
         )
         out[parts.index] = _nanoseconds(pd.to_datetime(parts, errors="coerce"))
     if excel_serials:
-        serial = ~iso & ~compact & ~year & ~matched.reindex(values.index, fill_value=False) & _match(text, _SERIAL)
-        days = pd.to_numeric(text[serial], errors="coerce")
+        serial = ~compact & ~year & ~matched.reindex(rest.index, fill_value=False) & _match(rest, _SERIAL)
+        days = pd.to_numeric(rest[serial], errors="coerce")
         days = days[days.between(*_EXCEL_SERIAL_RANGE)]
         out[days.index] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D").dt.round("s")
     return out
