@@ -44,6 +44,8 @@ class AuditResult:
     """The base currency of the money metrics and the rates to it (auditor.money.Money.to_dict)."""
     worklist: pd.DataFrame | None = None
     """The prioritized cleanup tasks (auditor.worklist.WORKLIST_COLUMNS), when the full audit ran."""
+    worklist_records: pd.DataFrame | None = field(default=None, repr=False)
+    """Every record of every task (auditor.worklist.RECORD_COLUMNS): a bulk task's record list."""
     history: dict[str, Any] | None = None
     """Run history when kept: {"run_id", "trend": [...], "baseline": {...}, "regressions": [...]}."""
 
