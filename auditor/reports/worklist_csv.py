@@ -37,19 +37,16 @@ def import_tasks(worklist: pd.DataFrame, records: pd.DataFrame) -> dict[str, pd.
     if not len(bulk):
         return {}
     mine = records[records["task_id"].isin(bulk["task_id"])]
-    complete = mine.groupby("task_id")["suggested_value"].apply(lambda v: bool(v.notna().all()))
+    complete = mine["suggested_value"].notna().groupby(mine["task_id"]).all()
+    tasks = bulk.set_index("task_id")
     out = {}
-    for task in bulk.itertuples(index=False):
-        if not complete.get(task.task_id, False) or task.entity not in ENTITIES:
+    for task_id, rows in mine.groupby("task_id", sort=False):  # one pass, not a filter per task
+        entity, field = tasks.at[task_id, "entity"], tasks.at[task_id, "field"]
+        if not complete[task_id] or entity not in ENTITIES or ENTITIES[entity].primary_key == field:
             continue
-        key = ENTITIES[task.entity].primary_key
-        if key == task.field:
-            continue
-        rows = mine[mine["task_id"] == task.task_id]
-        out[task.task_id] = pd.DataFrame(
-            {key: rows["record_id"].to_numpy(), task.field: rows["suggested_value"].to_numpy()}
-        )
-    return out
+        key = ENTITIES[entity].primary_key
+        out[task_id] = pd.DataFrame({key: rows["record_id"].to_numpy(), field: rows["suggested_value"].to_numpy()})
+    return dict(sorted(out.items(), key=lambda item: tasks.at[item[0], "priority"]))
 
 
 def write_imports(worklist: pd.DataFrame, records: pd.DataFrame, directory: str | Path) -> list[str]:
