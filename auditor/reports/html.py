@@ -192,6 +192,7 @@ def _overview(result: AuditResult, entities: dict[str, Any], owners: dict[str, A
         "owners": owners["worst"],
         "failing": [c for c in result.gate.checks if not c.passed],
         "tasks": _first_tasks(result.worklist),
+        "progress": _progress((result.history or {}).get("progress")),
     }
 
 
@@ -311,7 +312,20 @@ def _trend(history: Mapping[str, Any] | None) -> dict[str, Any] | None:
         else None,
         "regressions": top(history.get("regressions") or [], TOP_ISSUES),
         "chart": chart,
+        "progress": _progress(history.get("progress")),
     }
+
+
+def _progress(progress: Mapping[str, Any] | None) -> str | None:
+    """The worklist against the previous run, in words (auditor.history.task_progress)."""
+    if not progress:
+        return None
+    p = progress
+    return (
+        f"Since the previous run ({str(p.get('against') or '')[:8]} of {_when(p.get('started_at'))}): "
+        f"{p['tasks_done']:,} of {p['tasks_before']:,} tasks done, {p['records_fixed']:,} records fixed; "
+        f"{p['tasks_open']:,} tasks on {p['records_open']:,} records open ({p['tasks_new']:,} new)."
+    )
 
 
 def _scored_chart(items: Sequence[tuple[str, float]], title: str) -> Any:

@@ -285,3 +285,22 @@ def test_money_at_stake_is_short(value: object, shown: str) -> None:
 def test_trend_times_are_for_people() -> None:
     assert html._when("2026-12-05T02:50:51.416343+00:00") == "2026-12-05 02:50 UTC"
     assert html._when("2026-11-30") == "2026-11-30"
+
+
+def test_progress_since_the_previous_run_is_shown(audited: AuditResult) -> None:
+    progress = {
+        "against": "0138e52a" + "0" * 24,
+        "started_at": "2026-11-29T23:57:01+00:00",
+        "tasks_before": 552,
+        "tasks_done": 3,
+        "tasks_new": 1,
+        "tasks_open": 550,
+        "records_fixed": 17,
+        "records_open": 2612,
+    }
+    page = html.render(dataclasses.replace(audited, history={**audited.history, "progress": progress}))
+    line = (
+        "Since the previous run (0138e52a of 2026-11-29 23:57 UTC): 3 of 552 tasks done, 17 records fixed; "
+        "550 tasks on 2,612 records open (1 new)."
+    )
+    assert page.count(line) == 2  # in the overview, beside what to fix first, and in the trend
