@@ -1,29 +1,37 @@
-"""Findings + duplicate clusters -> the prioritized, owner-assigned cleanup worklist.
+"""Findings + duplicate clusters -> the prioritized, owner-assigned cleanup worklist, ranked by harm.
 
-One row per task (`WORKLIST_COLUMNS`):
+One row per task (`WORKLIST_COLUMNS`), and one row per record of a task (`RECORD_COLUMNS`):
 
-- **fix**: one task per cell, i.e. per record (file and row, since a repeated id is itself a defect) and
-  field. Its findings are grouped: "  JAN" fails both `whitespace` and `casing` and is one edit, so it
-  is one task listing both rule ids. Record-level rules (order, foreign key...) name the field they
-  report on, so they group the same way.
+- **fix**: one edit is one cell, i.e. a record (file and row, since a repeated id is itself a defect)
+  and field, with its findings grouped: "  JAN" fails both `whitespace` and `casing` and is one edit
+  listing both rule ids. Record-level rules (order, foreign key...) name the field they report on, so
+  they group the same way. Cells that get the same fix are one task: same rules, entity and field,
+  and the same fix, which is "auto" (the safe rewrite `crm-audit fix` applies), "set X -> Y" (one
+  suggested replacement) or "look up" (no suggestion). A bulk task lists all its records in the
+  records frame; it keeps a record, owner or value only when all its records share it.
 - **merge**: one task per duplicate cluster (master id, the members to merge into it, the pairwise
   evidence and the merge plan's surviving values), and one per existing record that rows of another
   entity duplicate (a lead that duplicates a contact).
 
 Priority (higher score first; `priority` is the rank, 1 = do first):
 
-    priority_score = severity x (1 + metric impact) / effort
+    priority_score = severity x (1 + metric impact) x (1 + log10(1 + money / MONEY_STEP))
+                     x (1 + log10(records)) / effort
 
 - severity: error 3, warning 2, info 1 (a merge task: error in the auto-merge band, else warning);
-- metric impact: the number of metrics that read the task's entity and field (a merge: its entity),
-  plus, for each metric whose own worklist names the task's rule (a merge: duplicates of its entity),
-  the confidence levels the metric gains when everything its worklist names is done (0-3);
+- metric impact: per metric that reads the task's entity and field (a merge: its entity) 1 plus the
+  levels its flag is below HIGH (`flags_at_stake` counts those below HIGH), plus, for each metric
+  whose own worklist names the task's rule (a merge: duplicates of its entity), the confidence levels
+  the metric gains when everything its worklist names is done (0-3);
+- money: `money_at_stake`, the absolute amounts of the task's records in a money field;
+- records: how many records the task touches;
 - effort: 1 (low) for an auto-fixable task, 2 (medium) when a suggested value only needs a check or
   a merge is in the auto-merge band, 3 (high) when the right value must be looked up or a review-band
   merge decided.
 
-`task_id` is a hash of what the task is about (entity, record, field, the file's name and row; for
-merges the cluster id, itself stable across runs), so the same data gives the same ids.
+`task_id` is a hash of what the task is (a fix: rules, entity, field and fix; a merge: its cluster id,
+itself stable across runs), not of a row number, so a task keeps its id while its records get fixed
+and the run history can tell the progress (auditor.history.task_progress).
 """
 
 from __future__ import annotations
