@@ -37,6 +37,9 @@ writes a few thousand rows a second: 263,000 tasks of a 1,000,000-contact audit 
 an unopenable sheet. worklist.csv keeps every task; the Summary sheet counts those left out."""
 OWNER_SHEETS = 30
 """Per-owner sheets: the owners with the most task records; the Summary counts the others."""
+OWNER_ROWS = 2_000
+"""Records per owner sheet, most important first: a person's list to work through, and 30 sheets
+stay quick to write on a large audit (worklist_records.csv has every record)."""
 OWNER_COLUMNS = tuple(c for c in RECORD_COLUMNS if c != "owner")
 MERGE_COLUMNS = (
     "task_id",
@@ -92,11 +95,12 @@ def write(result: AuditResult, path: str | Path) -> None:
     owners = owners.sort_values(ascending=False, kind="stable").head(OWNER_SHEETS)
     left = {"tasks": len(worklist) - len(shown), "records": len(records) - len(listed)}
     left["owners"] = records["owner"].dropna().nunique() - len(owners)
+    left["owner_rows"] = int((owners - min(OWNER_ROWS, MAX_ROWS)).clip(lower=0).sum())
     _table(book.create_sheet("Summary"), ["item", "value"], _summary(result, left))
     _table(book.create_sheet("Metrics"), list(METRIC_COLUMNS), [_metric_row(m) for m in result.metrics])
     names: set[str] = set()
     for owner in sorted(owners.index, key=lambda o: (-owners[o], o)):
-        mine = records[records["owner"].astype(str) == owner].head(MAX_ROWS)
+        mine = records[records["owner"].astype(str) == owner].head(min(OWNER_ROWS, MAX_ROWS))
         sheet = book.create_sheet(_sheet_name(owner, names))
         _table(sheet, list(OWNER_COLUMNS), _rows(mine, OWNER_COLUMNS), mine["severity"])
     with atomic_open(path, "wb") as handle:
@@ -197,6 +201,8 @@ def _summary(result: AuditResult, left: dict[str, int]) -> list[tuple[str, Any]]
         rows.append(
             (f"records left out (Records holds the first {MAX_ROWS:,}; worklist_records.csv has all)", left["records"])
         )
+    if left.get("owner_rows", 0) > 0:
+        rows.append((f"records left out of the owner sheets (each holds its first {OWNER_ROWS:,})", left["owner_rows"]))
     if left["owners"] > 0:
         rows.append((f"owners without a sheet (sheets for the {OWNER_SHEETS} with most records)", left["owners"]))
     return rows
