@@ -6,9 +6,11 @@ embedded SQLite file `.crm-audit/history.sqlite` under the current directory.
 
 What a run keeps: id, start time, input (a URL without its password), config, as_of, tool
 version, overall score, scores per dimension, entity, entity dimension and field, the gate
-verdict and its checks, every rule's outcome and counts, the finding counts by severity, and each
-metric's value and confidence. A run is written in one transaction (SQLite: BEGIN IMMEDIATE, so
-concurrent runs queue instead of interleaving); a crash leaves the database as it was.
+verdict and its checks, every rule's outcome and counts, the finding counts by severity, each
+metric's value and confidence, and each worklist task's id, priority and number of records (task
+ids are stable, so `track` tells the tasks done and the records fixed since the previous run).
+A run is written in one transaction (SQLite: BEGIN IMMEDIATE, so concurrent runs queue instead of
+interleaving); a crash leaves the database as it was.
 
 The tables carry a schema version (`crm_audit_schema`); a database of another version is refused
 with a message, never read by guess.
@@ -84,6 +86,16 @@ rules_table = sa.Table(
     sa.Column("failed", sa.Integer, nullable=False),
     sa.Column("findings", sa.Integer, nullable=False),
 )
+tasks_table = sa.Table(
+    "crm_audit_tasks",
+    metadata,
+    sa.Column("run_id", sa.String(32), sa.ForeignKey("crm_audit_runs.run_id"), nullable=False, index=True),
+    sa.Column("task_id", sa.String(40), nullable=False),
+    sa.Column("priority", sa.Integer, nullable=False),
+    sa.Column("records", sa.Integer, nullable=False),
+)
+"""Added to schema version 1 without a version change: a history written before it gets the table on
+the next write, and reads as "no tasks recorded" until then."""
 metrics_table = sa.Table(
     "crm_audit_metrics",
     metadata,
@@ -147,6 +159,8 @@ class History:
                 conn.execute(schema_table.insert().values(version=SCHEMA_VERSION))
                 return
             versions = conn.execute(sa.select(schema_table.c.version)).scalars().all()
+            if create and versions == [SCHEMA_VERSION]:
+                tasks_table.create(conn, checkfirst=True)
         if versions != [SCHEMA_VERSION]:
             found = ", ".join(map(str, versions)) or "none"
             raise InputError(
@@ -155,9 +169,11 @@ class History:
                 file=self.location,
             )
 
-    def record(self, run: Run | AuditResult) -> str:
-        """Store a run (an AuditResult is stored as its `snapshot`); returns its run id."""
+    def record(self, run: Run | AuditResult, tasks: pd.DataFrame | None = None) -> str:
+        """Store a run (an AuditResult is stored as its `snapshot`, with its worklist's tasks);
+        `tasks`: the worklist (task_id, priority, records) to keep with a Run. Returns its run id."""
         if isinstance(run, AuditResult):
+            tasks = run.worklist if tasks is None else tasks
             run = snapshot(run)
         run_id = run.run_id
         with self._transaction(write=True) as conn:
@@ -191,7 +207,25 @@ class History:
             ]
             if metrics:
                 conn.execute(metrics_table.insert(), metrics)
+            if tasks is not None and len(tasks) and "records" in tasks:
+                conn.execute(
+                    tasks_table.insert(),
+                    [
+                        {"run_id": run_id, "task_id": str(t), "priority": int(p), "records": int(n)}
+                        for t, p, n in zip(tasks["task_id"], tasks["priority"], tasks["records"], strict=True)
+                    ],
+                )
         return run_id
+
+    def tasks(self, run_id: str) -> dict[str, int] | None:
+        """task id -> records of the run's worklist; None when the run kept no tasks."""
+        with self._transaction(write=False) as conn:
+            if not sa.inspect(conn).has_table(tasks_table.name):
+                return None
+            rows = conn.execute(
+                sa.select(tasks_table.c.task_id, tasks_table.c.records).where(tasks_table.c.run_id == run_id)
+            ).all()
+        return {t: n for t, n in rows} or None
 
     def runs(self, limit: int | None = TREND_RUNS, input: str | None = None) -> list[RunSummary]:
         """The latest runs, newest first; only those of `input` when given."""
@@ -344,6 +378,8 @@ def track(result: AuditResult, history_url: str | Path | None = None, fail_on_re
         raise ConfigError(f"--fail-on-regression takes a number of points >= 0, not {fail_on_regression}")
     with History.open(history_url) as history:
         baseline = history.last_passing(result.input)
+        previous = history.runs(1, input=result.input)
+        before = history.tasks(previous[0].run_id) if previous else None
         current = snapshot(result)
         found = regressions(compare(baseline, current), fail_on_regression or 0.0) if baseline else []
         if fail_on_regression is not None:
@@ -351,7 +387,7 @@ def track(result: AuditResult, history_url: str | Path | None = None, fail_on_re
             result.gate.checks.append(check)
             result.gate.passed = result.gate.passed and check.passed
             current.passed, current.gate = result.gate.passed, result.gate.to_dict()
-        history.record(current)
+        history.record(current, tasks=result.worklist)
         trend = history.runs(TREND_RUNS, input=result.input)
     result.history = {
         "run_id": current.run_id,
@@ -361,6 +397,26 @@ def track(result: AuditResult, history_url: str | Path | None = None, fail_on_re
         ],
         "baseline": baseline.summary.to_dict() if baseline else None,
         "regressions": found,
+    }
+    if before is not None and result.worklist is not None and "records" in result.worklist:
+        result.history["progress"] = task_progress(before, result.worklist, previous[0])
+
+
+def task_progress(before: dict[str, int], worklist: pd.DataFrame, previous: Any) -> dict[str, Any]:
+    """The worklist against the previous run of the same input, by task id: tasks done (gone),
+    new, still open, and records fixed (a task's records that no longer need the edit)."""
+    now = dict(zip(worklist["task_id"].astype(str), worklist["records"].astype(int), strict=True))
+    done = [t for t in before if t not in now]
+    fixed = sum(before[t] for t in done) + sum(max(before[t] - n, 0) for t, n in now.items() if t in before)
+    return {
+        "against": previous.run_id,
+        "started_at": previous.started_at,
+        "tasks_before": len(before),
+        "tasks_done": len(done),
+        "tasks_new": sum(t not in before for t in now),
+        "tasks_open": len(now),
+        "records_fixed": fixed,
+        "records_open": sum(now.values()),
     }
 
 

@@ -286,12 +286,13 @@ def finish_audit(
 ) -> AuditResult:
     """What follows the checks in a full audit, whichever engine ran them: the metrics (on
     `frames`/`ids` when given, see `compute_metrics`) and the worklist, set on `result`."""
-    from auditor.worklist import build_worklist
+    from auditor.worklist import plan_worklist
 
     if progress:
         progress("metrics", 0, 1)
     result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids)
     if progress:
         progress("metrics", 1, 1)
-    result.worklist = build_worklist(result)
+    worklist = plan_worklist(result)
+    result.worklist, result.worklist_records = worklist.tasks, worklist.records
     return result

@@ -15,7 +15,7 @@ from auditor.checks.engine import RuleOutcome, StructuralIssue
 from auditor.gate import GateResult
 from auditor.scoring import Scores
 
-SCHEMA_VERSION = "1.4"
+SCHEMA_VERSION = "1.5"
 
 
 @dataclass
@@ -44,8 +44,11 @@ class AuditResult:
     """The base currency of the money metrics and the rates to it (auditor.money.Money.to_dict)."""
     worklist: pd.DataFrame | None = None
     """The prioritized cleanup tasks (auditor.worklist.WORKLIST_COLUMNS), when the full audit ran."""
+    worklist_records: pd.DataFrame | None = field(default=None, repr=False)
+    """Every record of every task (auditor.worklist.RECORD_COLUMNS): a bulk task's record list."""
     history: dict[str, Any] | None = None
-    """Run history when kept: {"run_id", "trend": [...], "baseline": {...}, "regressions": [...]}."""
+    """Run history when kept: {"run_id", "trend": [...], "baseline": {...}, "regressions": [...],
+    "progress": {...} (auditor.history.task_progress, from the second run on)}."""
 
     @property
     def exit_code(self) -> int:

@@ -1,29 +1,37 @@
-"""Findings + duplicate clusters -> the prioritized, owner-assigned cleanup worklist.
+"""Findings + duplicate clusters -> the prioritized, owner-assigned cleanup worklist, ranked by harm.
 
-One row per task (`WORKLIST_COLUMNS`):
+One row per task (`WORKLIST_COLUMNS`), and one row per record of a task (`RECORD_COLUMNS`):
 
-- **fix**: one task per cell, i.e. per record (file and row, since a repeated id is itself a defect) and
-  field. Its findings are grouped: "  JAN" fails both `whitespace` and `casing` and is one edit, so it
-  is one task listing both rule ids. Record-level rules (order, foreign key...) name the field they
-  report on, so they group the same way.
+- **fix**: one edit is one cell, i.e. a record (file and row, since a repeated id is itself a defect)
+  and field, with its findings grouped: "  JAN" fails both `whitespace` and `casing` and is one edit
+  listing both rule ids. Record-level rules (order, foreign key...) name the field they report on, so
+  they group the same way. Cells that get the same fix are one task: same rules, entity and field,
+  and the same fix, which is "auto" (the safe rewrite `crm-audit fix` applies), "set X -> Y" (one
+  suggested replacement) or "look up" (no suggestion). A bulk task lists all its records in the
+  records frame; it keeps a record, owner or value only when all its records share it.
 - **merge**: one task per duplicate cluster (master id, the members to merge into it, the pairwise
   evidence and the merge plan's surviving values), and one per existing record that rows of another
   entity duplicate (a lead that duplicates a contact).
 
 Priority (higher score first; `priority` is the rank, 1 = do first):
 
-    priority_score = severity x (1 + metric impact) / effort
+    priority_score = severity x (1 + metric impact) x (1 + log10(1 + money / MONEY_STEP))
+                     x (1 + log10(records)) / effort
 
 - severity: error 3, warning 2, info 1 (a merge task: error in the auto-merge band, else warning);
-- metric impact: the number of metrics that read the task's entity and field (a merge: its entity),
-  plus, for each metric whose own worklist names the task's rule (a merge: duplicates of its entity),
-  the confidence levels the metric gains when everything its worklist names is done (0-3);
+- metric impact: per metric that reads the task's entity and field (a merge: its entity) 1 plus the
+  levels its flag is below HIGH (`flags_at_stake` counts those below HIGH), plus, for each metric
+  whose own worklist names the task's rule (a merge: duplicates of its entity), the confidence levels
+  the metric gains when everything its worklist names is done (0-3);
+- money: `money_at_stake`, the absolute amounts of the task's records in a money field;
+- records: how many records the task touches;
 - effort: 1 (low) for an auto-fixable task, 2 (medium) when a suggested value only needs a check or
   a merge is in the auto-merge band, 3 (high) when the right value must be looked up or a review-band
   merge decided.
 
-`task_id` is a hash of what the task is about (entity, record, field, the file's name and row; for
-merges the cluster id, itself stable across runs), so the same data gives the same ids.
+`task_id` is a hash of what the task is (a fix: rules, entity, field and fix; a merge: its cluster id,
+itself stable across runs), not of a row number, so a task keeps its id while its records get fixed
+and the run history can tell the progress (auditor.history.task_progress).
 """
 
 from __future__ import annotations
@@ -46,6 +54,7 @@ WORKLIST_COLUMNS = (
     "priority_score",
     "action",
     "entity",
+    "records",
     "record_id",
     "owner",
     "issue",
@@ -57,6 +66,8 @@ WORKLIST_COLUMNS = (
     "auto_fixable",
     "metrics",
     "metric_effect",
+    "flags_at_stake",
+    "money_at_stake",
     "effort",
     "file",
     "row",
@@ -64,26 +75,62 @@ WORKLIST_COLUMNS = (
     "evidence",
     "merge_plan",
 )
-NUMERIC_COLUMNS = ("priority", "priority_score", "row")
+NUMERIC_COLUMNS = ("priority", "priority_score", "records", "flags_at_stake", "money_at_stake", "row")
+RECORD_COLUMNS = (
+    "task_id",
+    "priority",
+    "action",
+    "entity",
+    "record_id",
+    "owner",
+    "field",
+    "current_value",
+    "suggested_value",
+    "money_at_stake",
+    "issue",
+    "rule_ids",
+    "severity",
+    "file",
+    "row",
+)
+"""worklist_records: one row per record of a task (a merge: its master record), so that a bulk task
+lists every record it applies to and each owner gets the records to edit."""
+MONEY_STEP = 1_000.0
+"""Money at stake counts in the priority as log10(1 + money / MONEY_STEP): a thousand adds 0.3, a
+million 3, a billion 6, so an amount mistyped in the billions outranks a letter-case fix."""
 SEVERITY = {"error": 3, "warning": 2, "info": 1}
 EFFORT = {"low": 1, "medium": 2, "high": 3}
 CELL = ["entity", "file", "row", "field"]
 LIST_SEP = ";"
 
 
+@dataclass
+class Worklist:
+    tasks: pd.DataFrame
+    """One row per task (WORKLIST_COLUMNS), highest priority first."""
+    records: pd.DataFrame
+    """One row per record of a task (RECORD_COLUMNS), in task priority order."""
+
+
 def build_worklist(result: AuditResult, settings: MetricsSettings | None = None) -> pd.DataFrame:
     """The cleanup tasks of an audit, highest priority first (see the module docstring).
     `settings`: the confidence thresholds used to project flags; default: the audit config's."""
+    return plan_worklist(result, settings).tasks
+
+
+def plan_worklist(result: AuditResult, settings: MetricsSettings | None = None) -> Worklist:
+    """The tasks and, per task, the records it applies to."""
     settings = settings or MetricsSettings.from_dict(_config(result).metrics)
     kinds = {o.rule_id: o.kind for o in result.outcomes}
     findings = result.findings
     kind = findings["rule_id"].map(kinds)
     duplicate = kind.eq("duplicate").to_numpy(bool) | findings["rule_id"].str.contains(".duplicate", regex=False)
-    fixes = _fix_tasks(findings[~duplicate], kind[~duplicate])
+    cells = _fix_cells(findings[~duplicate], kind[~duplicate])
+    fixes = _bulk(cells)
     merges = _merge_tasks(result.duplicates)
     impact = MetricImpact.of(result.metrics, settings)
-    tasks = pd.concat([impact.attach_fixes(fixes), impact.attach_merges(merges)], ignore_index=True)
-    return _prioritize(tasks)
+    tasks = _prioritize(pd.concat([impact.attach_fixes(fixes), impact.attach_merges(merges)], ignore_index=True))
+    return Worklist(tasks, _records(cells, tasks, result.duplicates))
 
 
 def _config(result: AuditResult) -> Any:
@@ -95,7 +142,9 @@ def _config(result: AuditResult) -> Any:
 # --- fix tasks ----------------------------------------------------------------------------------
 
 
-def _fix_tasks(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
+def _fix_cells(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
+    """One row per cell to edit (record and field), its findings grouped, with the task it belongs
+    to: `fix` says what the edit is, and the task id hashes the rules, entity, field and fix."""
     f = findings.assign(kind=kind.to_numpy(), sev=findings["severity"].map(SEVERITY).fillna(1).astype(int))
     f["suggested_value"] = _fill_suggestions(f)
     f["safe"] = safe_mask(f["kind"], f["value"], f["suggested_value"])
@@ -114,10 +163,23 @@ def _fix_tasks(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
     suggested = tasks["suggested"].astype("object")
     has_suggestion = suggested.notna().to_numpy(bool)
     auto = tasks["auto"].to_numpy(bool)
-    file_names = _file_names(tasks["file"])  # not the path: audited from another directory, ids stay
+    fix = np.where(
+        auto,
+        "auto",  # one run of `crm-audit fix` applies them all
+        np.where(
+            has_suggestion,
+            ("set " + tasks["value"].astype("object").map(str) + " -> " + suggested.map(str)).to_numpy(object),
+            "look up",
+        ),
+    )
+    money = pd.to_numeric(tasks["value"], errors="coerce").abs().fillna(0.0).to_numpy(float)
+    money = np.where(_roles(tasks).eq(Role.MONEY).to_numpy(bool), money, 0.0)
     return pd.DataFrame(
         {
-            "task_id": _ids("F", tasks[["entity", "record_id", "field", "row"]].assign(file=file_names)),
+            "task_id": _ids(
+                "F", pd.DataFrame({"e": tasks["entity"], "f": tasks["field"], "r": tasks["rule_ids"], "x": fix})
+            ),
+            "fix": fix,
             "action": "fix",
             "entity": tasks["entity"].to_numpy(),
             "record_id": tasks["record_id"].to_numpy(),
@@ -132,8 +194,73 @@ def _fix_tasks(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
             "effort": np.where(auto, "low", np.where(has_suggestion, "medium", "high")),
             "file": tasks["file"].to_numpy(),
             "row": tasks["row"].to_numpy(),
+            "money_at_stake": money,
+            "message": tasks["issue"].to_numpy(),
+            "label": label.astype(str).to_numpy(),
         }
     )
+
+
+BULK_PREVIEW = 3
+"""Record ids named in a bulk task's issue; worklist_records has them all."""
+
+
+def _bulk(cells: pd.DataFrame) -> pd.DataFrame:
+    """One task per (rules, entity, field, fix): a cell alone keeps its record, file and row; a bulk
+    task of many records keeps the values its records share (owner, current and suggested value,
+    file) and sums their money at stake. Its records are in worklist_records."""
+    if not len(cells):
+        return cells.drop(columns=["fix", "message", "label"]).assign(records=pd.Series(dtype=int))
+    cells = cells.sort_values(["task_id", "file", "row"], kind="stable").reset_index(drop=True)
+    shared = ["owner", "current_value", "suggested_value", "file"]
+    grouped = cells.groupby("task_id", sort=False)
+    out = grouped.first()  # first non-missing per column; the shared columns are reset below
+    out["records"] = grouped.size()
+    out["money_at_stake"] = grouped["money_at_stake"].sum()
+    distinct = grouped[shared].nunique(dropna=False)
+    firsts = grouped[[*shared, "record_id", "row", "message", "label"]].nth(0).set_index(out.index)
+    for column in shared:
+        out[column] = firsts[column].where(distinct[column] == 1, None)
+    many = out["records"] > 1
+    ids = grouped["record_id"].agg(lambda r: ", ".join(r.astype(str).head(BULK_PREVIEW)))
+    preview = ids + np.where(out["records"] > BULK_PREVIEW, ", …", "")
+    out["record_id"] = firsts["record_id"].where(~many, None)
+    out["row"] = firsts["row"].where(~many, None)
+    out["issue"] = np.where(
+        many,
+        firsts["label"] + ", " + out["records"].map("{:,}".format) + " records (" + preview + "): " + firsts["message"],
+        firsts["label"] + " " + firsts["record_id"].astype(str) + ": " + firsts["message"],
+    )
+    return out.reset_index().drop(columns=["fix", "message", "label"])
+
+
+def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame:
+    """Every record of every task, in task priority order: a fix task's cells; a merge's master
+    (current value: the members) and each member (current value: the master it merges into)."""
+    priority = tasks.set_index("task_id")["priority"]
+    parts = [cells.assign(priority=cells["task_id"].map(priority))] if len(cells) else []
+    merges = tasks[tasks["action"] == "merge"]
+    if len(merges):
+        parts.append(merges.assign(current_value=merges["members"]))
+        members = merges.assign(
+            issue="merge into " + merges["record_id"] + ": " + merges["issue"],
+            member_entity=merges["rule_ids"].str.split(".").str[0],
+            record_id=merges["members"].str.split(LIST_SEP),
+            current_value=merges["record_id"],
+        ).explode("record_id")
+        meta = _meta(dup, "member_entity", "record_id")
+        members = members.drop(columns=["owner", "file", "row"]).merge(
+            meta, on=["member_entity", "record_id"], how="left"
+        )
+        parts.append(members.assign(entity=members["member_entity"]).drop(columns="member_entity"))
+    if not parts:
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in RECORD_COLUMNS})
+    frame = pd.concat(parts, ignore_index=True)
+    frame = frame.sort_values(["priority", "file", "row"], kind="stable", na_position="last")
+    frame["row"] = frame["row"].astype("Int64")
+    for column in ("current_value", "suggested_value", "owner"):
+        frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
+    return frame[list(RECORD_COLUMNS)].reset_index(drop=True)
 
 
 def _grouped(multi: pd.DataFrame) -> pd.DataFrame:
@@ -328,6 +455,8 @@ def _merge_frame(
             "members": tasks["members"].to_numpy(),
             "evidence": tasks["evidence"].to_numpy(),
             "merge_plan": tasks["merge_plan"].to_numpy(),
+            "records": tasks["count"].to_numpy() + 1,
+            "money_at_stake": 0.0,
         }
     )
 
@@ -387,10 +516,6 @@ def _meta(dup: Any, entity_col: str, id_col: str) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[[entity_col, id_col, "owner", "file", "row"]]
 
 
-def _file_names(files: pd.Series) -> pd.Series:
-    return files.astype("string").str.replace(r"^.*[\\/]", "", regex=True)
-
-
 def _ids(prefix: str, keys: pd.DataFrame) -> np.ndarray:
     """Stable ids: a fixed-key hash of the key columns' text (pandas' hash_pandas_object)."""
     if not len(keys):
@@ -448,12 +573,15 @@ class MetricImpact:
         return merged.merge(self._table(entities, rows), on="entity", how="left")
 
     @staticmethod
-    def _table(keys: pd.DataFrame, rows: list[tuple[str | None, str | None, float]]) -> pd.DataFrame:
+    def _table(keys: pd.DataFrame, rows: list[tuple[str | None, str | None, float, int]]) -> pd.DataFrame:
         return keys.assign(
-            metrics=[r[0] for r in rows], metric_effect=[r[1] for r in rows], impact=[r[2] for r in rows]
+            metrics=[r[0] for r in rows],
+            metric_effect=[r[1] for r in rows],
+            impact=[r[2] for r in rows],
+            flags_at_stake=[r[3] for r in rows],
         )
 
-    def _fix_combo(self, entity: str, field: str, rule_ids: str) -> tuple[str | None, str | None, float]:
+    def _fix_combo(self, entity: str, field: str, rule_ids: str) -> tuple[str | None, str | None, float, int]:
         reading = self.reads.get((entity, field), set())
         named = dict.fromkeys(m for rule in rule_ids.split(LIST_SEP) for m in self.fixes.get((entity, field, rule), []))
         effects = []
@@ -465,9 +593,14 @@ class MetricImpact:
                     f"{metric} {now.name} -> {after.name} when the {records:,} records its worklist names are fixed",
                 )
             )
-        return _summarize(reading, effects)
+        return _summarize(reading, effects, self._below(reading))
 
-    def _merge_entity(self, entity: str) -> tuple[str | None, str | None, float]:
+    def _below(self, metrics: set[str]) -> list[int]:
+        """Per metric flagged below HIGH (and evaluated): the levels it is below HIGH (1-3)."""
+        now = (self.effect[m][0] for m in metrics if m in self.effect)
+        return [Flag.HIGH - f for f in now if Flag.UNRELIABLE <= f < Flag.HIGH]
+
+    def _merge_entity(self, entity: str) -> tuple[str | None, str | None, float, int]:
         named = self.merges.get(entity, [])
         effects = []
         for metric, clusters, records in named:
@@ -479,19 +612,25 @@ class MetricImpact:
                     f"{entity} in {clusters:,} clusters are merged",
                 )
             )
-        return _summarize(self.reads.get((entity, ""), set()) | {m for m, _, _ in named}, effects)
+        reading = self.reads.get((entity, ""), set()) | {m for m, _, _ in named}
+        return _summarize(reading, effects, self._below(reading))
 
 
 SHOWN_EFFECTS = 3
 
 
-def _summarize(reading: set[str], effects: list[tuple[int, str]]) -> tuple[str | None, str | None, float]:
-    """(metric ids, the largest effects in words, impact = metrics read + levels gained)."""
+def _summarize(
+    reading: set[str], effects: list[tuple[int, str]], below: list[int]
+) -> tuple[str | None, str | None, float, int]:
+    """(metric ids, the largest effects in words, impact, flags at stake): impact = metrics read +
+    the levels below HIGH of those flagged lower + the levels gained; flags at stake = the metrics
+    read that are flagged below HIGH."""
     effects.sort(key=lambda e: -e[0])
     text = "; ".join(t for _, t in effects[:SHOWN_EFFECTS])
     if len(effects) > SHOWN_EFFECTS:
         text += f"; and {len(effects) - SHOWN_EFFECTS} more"
-    return ", ".join(sorted(reading)) or None, text or None, float(len(reading) + sum(g for g, _ in effects))
+    impact = float(len(reading) + sum(below) + sum(g for g, _ in effects))
+    return ", ".join(sorted(reading)) or None, text or None, impact, len(below)
 
 
 def _projected(m: Any, settings: MetricsSettings) -> tuple[Flag, Flag]:
@@ -519,18 +658,33 @@ def _projected(m: Any, settings: MetricsSettings) -> tuple[Flag, Flag]:
 # --- priority -----------------------------------------------------------------------------------
 
 
-def priority_score(severity: pd.Series, impact: pd.Series, effort: pd.Series) -> np.ndarray:
-    """severity x (1 + metric impact) / effort, rounded to 3 decimals; `severity` and `effort` by
-    name (SEVERITY, EFFORT), `impact` a number (missing: 0)."""
+def priority_score(
+    severity: pd.Series,
+    impact: pd.Series,
+    effort: pd.Series,
+    money: pd.Series | None = None,
+    records: pd.Series | None = None,
+) -> np.ndarray:
+    """severity x (1 + metric impact) x (1 + log10(1 + money / MONEY_STEP)) x (1 + log10(records))
+    / effort, rounded to 3 decimals; `severity` and `effort` by name (SEVERITY, EFFORT), the others
+    numbers (missing: impact and money 0, records 1)."""
     sev = severity.map(SEVERITY).fillna(1).to_numpy(float)
     cost = effort.map(EFFORT).to_numpy(float)
-    return np.round(sev * (1 + impact.fillna(0).to_numpy(float)) / cost, 3)
+    stake = 1 + np.log10(1 + (money.fillna(0).to_numpy(float) if money is not None else 0.0) / MONEY_STEP)
+    breadth = 1 + np.log10(np.maximum(records.fillna(1).to_numpy(float), 1) if records is not None else 1.0)
+    return np.round(sev * (1 + impact.fillna(0).to_numpy(float)) * stake * breadth / cost, 3)
 
 
 def _prioritize(tasks: pd.DataFrame) -> pd.DataFrame:
     if not len(tasks):
         return pd.DataFrame({c: pd.Series(dtype="object") for c in WORKLIST_COLUMNS})
-    score = priority_score(tasks["severity"], tasks["impact"].astype(float), tasks["effort"])
+    score = priority_score(
+        tasks["severity"],
+        tasks["impact"].astype(float),
+        tasks["effort"],
+        tasks["money_at_stake"].astype(float),
+        tasks["records"].astype(float),
+    )
     severity = tasks["severity"].map(SEVERITY).fillna(1).to_numpy(float)
     # highest score first; ties: the more severe, then by task id, so the order is the same every run
     ids = pd.factorize(tasks["task_id"], sort=True)[0]
@@ -538,6 +692,9 @@ def _prioritize(tasks: pd.DataFrame) -> pd.DataFrame:
     tasks = tasks.assign(priority_score=score).take(order)
     tasks["priority"] = np.arange(1, len(tasks) + 1)
     tasks["row"] = tasks["row"].astype("Int64")  # a merge whose master has no known row must not make rows floats
+    tasks["records"] = tasks["records"].astype(int)
+    tasks["flags_at_stake"] = tasks["flags_at_stake"].fillna(0).astype(int)
+    tasks["money_at_stake"] = tasks["money_at_stake"].astype(float).round(2)
     for column in WORKLIST_COLUMNS:
         if column not in tasks:
             tasks[column] = None

@@ -48,7 +48,7 @@ def test_result_json_has_the_documented_shape_with_metrics_and_worklist_counts(a
     _, out = acme_audit
     document = json.loads((out / "result.json").read_text())
     jsonschema.validate(document, SCHEMA)
-    assert document["schema_version"] == "1.4"
+    assert document["schema_version"] == "1.5"
     assert len(document["metrics"]) == 40
     assert document["currency"] == {
         "base": "PLN",

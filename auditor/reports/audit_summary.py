@@ -56,10 +56,15 @@ def _tasks(result: AuditResult, console: Console, mask: bool) -> None:
     if worklist is None or not len(worklist):
         return
     fixable = int(worklist["auto_fixable"].eq("yes").sum())
+    records = int(worklist["records"].sum()) if "records" in worklist else len(worklist)
     console.print(
-        f"Worklist: {len(worklist):,} tasks ({fixable:,} auto-fixable with `crm-audit fix`); the first {TOP_TASKS}:"
+        f"Worklist: {len(worklist):,} tasks on {records:,} records ({fixable:,} auto-fixable with `crm-audit fix`);"
+        f" the first {TOP_TASKS}:"
     )
     top = worklist.head(TOP_TASKS)
+    if "records" in top:  # a bulk task names its records in worklist_records.csv
+        many = top["records"].gt(1)
+        top = top.assign(record_id=top["record_id"].where(~many, top["records"].map("{:,} records".format)))
     if mask:
         top = mask_findings(top, value_columns=("current_value", "suggested_value"), text_column="issue")
     view = Table(show_header=True, box=None, pad_edge=False)

@@ -40,6 +40,7 @@ TASK_COLUMNS = (
     "priority",
     "action",
     "entity",
+    "records",
     "record_id",
     "owner",
     "field",
@@ -48,8 +49,31 @@ TASK_COLUMNS = (
     "issue",
 )
 """The worklist's columns a person reads first (auditor.worklist); the rest are in worklist.csv."""
-FREE_TEXT = {"issue", "current_value", "suggested_value"}
+FREE_TEXT = {"issue", "current_value", "suggested_value", "owner", "record_id", "field", "entity"}
 """Columns whose values may break anywhere (a value can be one long word); the others keep their words."""
+HEADLINE = (
+    "revenue",
+    "avg_deal_size",
+    "win_rate",
+    "lead_conversion_rate",
+    "churn_rate",
+    "clv",
+    "cac",
+    "nps",
+)
+"""The metrics on the overview's board (those this run computed as one number), in this order; when
+fewer than BOARD_ROWS, other one-number metrics fill it, least trusted first."""
+BOARD_ROWS = 8
+OVERVIEW_TASKS = 10
+OVERVIEW_ENTITIES = 3
+OVERVIEW_OWNERS = 5
+MIN_OWNER_RECORDS = 10
+"""An owner ranks by the share of their records with defects only with at least this many records:
+one bad record of one is 100%, and says little about whom to train."""
+LINE_CHARS = 120
+"""The overview's one-line reasons and tasks are cut to this many characters (the full text below)."""
+TASK_CHARS = 72
+FLAG_ORDER = ("UNRELIABLE", "LOW", "MEDIUM", "HIGH", "NOT_EVALUATED")
 TREND_RUNS = 60
 TOP_ISSUES = 20
 TEXT_CHARS = 200
@@ -66,6 +90,7 @@ def _environment() -> Environment:
     )
     env.filters["cell"] = cell
     env.filters["num"] = lambda v: "-" if v is None else f"{v:,}"
+    env.filters["money"] = money
     return env
 
 
@@ -101,22 +126,142 @@ def top(rows: Iterable[Any], n: int) -> dict[str, Any]:
 def context(result: AuditResult) -> dict[str, Any]:
     """Everything the template shows, as plain values and ready SVG."""
     metrics = {m.id: m for m in result.metrics}
+    entities = _entities(result)
+    owners = _owners(result, metrics)
     return {
         "version": __version__,
         "result": result,
+        "run_time": _when(result.started_at),
+        "overview": _overview(result, entities, owners),
         "summary": _summary(result),
         "trend": _trend(result.history),
         "dimensions": _dimensions(result),
-        "entities": _entities(result),
+        "entities": entities,
         "fields": top(_fields(result), TOP_FIELDS),
         "rules": top(_failing_rules(result), TOP_RULES),
-        "owners": _owners(result, metrics),
+        "owners": owners,
         "sources": _sources(metrics),
         "duplicates": _duplicates(result.duplicates, result.data),
         "metrics": [_metric(m) for m in result.metrics],
         "funnel": _funnel(metrics.get("funnel")),
         "worklist": _worklist(result.worklist),
     }
+
+
+def _when(value: Any) -> str:
+    """A run's time as a person reads it ("2026-12-05 02:38 UTC"), not ISO 8601."""
+    if value is None or value == "":
+        return ""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        return str(value)
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_convert("UTC").tz_localize(None)
+    return stamp.strftime("%Y-%m-%d %H:%M UTC") if (stamp.hour, stamp.minute) != (0, 0) else stamp.strftime("%Y-%m-%d")
+
+
+def line(text: Any, chars: int = LINE_CHARS) -> str:
+    """One line of the overview: the text cut at a word to `chars` characters."""
+    text = "" if text is None else " ".join(str(text).split())
+    if len(text) <= chars:
+        return text
+    cut = text[: chars - 1]
+    word = cut.rsplit(" ", 1)[0]  # at a word, unless that drops more than a third
+    return (word if len(word) > 2 * chars // 3 else cut) + "…"
+
+
+def money(value: Any) -> str:
+    """Money at stake, short: 1,234; 56.7 k; 8.9 M; 144.0 bn."""
+    if value is None or (isinstance(value, float) and not math.isfinite(value)) or value == 0:
+        return ""
+    value = float(value)
+    for size, suffix in ((1e9, " bn"), (1e6, " M"), (1e3, " k")):
+        if abs(value) >= size * (10 if size == 1e3 else 1):
+            return f"{value / size:,.1f}{suffix}"
+    return f"{value:,.0f}"
+
+
+def _overview(result: AuditResult, entities: dict[str, Any], owners: dict[str, Any]) -> dict[str, Any]:
+    """The first screen: can I trust my numbers, how bad is the data, what do I fix first."""
+    return {
+        "board": _board(result.metrics),
+        "flags": _flag_counts(result.metrics),
+        "metrics_total": len(result.metrics),
+        "entities": [e for e in entities["rows"] if e["score"] is not None and e["score"] < 100][:OVERVIEW_ENTITIES],
+        "owners": owners["worst"],
+        "failing": [c for c in result.gate.checks if not c.passed],
+        "tasks": _first_tasks(result.worklist),
+        "progress": _progress((result.history or {}).get("progress")),
+    }
+
+
+def _flag_counts(metrics: Sequence[Any]) -> list[tuple[str, int]]:
+    counts = {flag: 0 for flag in FLAG_ORDER}
+    for m in metrics:
+        counts[m.confidence] = counts.get(m.confidence, 0) + 1
+    return [(flag, n) for flag, n in counts.items() if n]
+
+
+def _board(metrics: Sequence[Any]) -> list[dict[str, Any]]:
+    scalar = [m for m in metrics if not isinstance(m.value, dict)]
+    by_id = {m.id: m for m in scalar}
+    chosen = [by_id[i] for i in HEADLINE if i in by_id]
+    rank = {flag: i for i, flag in enumerate(FLAG_ORDER)}
+    rest = sorted((m for m in scalar if m.id not in HEADLINE), key=lambda m: rank.get(m.confidence, len(rank)))
+    chosen += rest[: max(BOARD_ROWS - len(chosen), 0)]
+    return [
+        {
+            "id": m.id,
+            "title": m.title,
+            "value": show(m.value, m.unit),
+            "trusted": show(m.trusted_value, m.unit) if m.warning else "",
+            "unit": "%" if m.unit == "share" else m.unit,
+            "confidence": m.confidence,
+            "reason": line(m.warning or (m.reasons[0] if m.reasons else "")),
+        }
+        for m in chosen[:BOARD_ROWS]
+    ]
+
+
+def _first_tasks(worklist: pd.DataFrame | None) -> list[dict[str, Any]]:
+    if worklist is None or not len(worklist):
+        return []
+    head = worklist.head(OVERVIEW_TASKS)
+
+    def column(name: str, default: Any = None) -> list[Any]:
+        return head[name].tolist() if name in head else [default] * len(head)
+
+    return [
+        {
+            "priority": priority,
+            "entity": entity,
+            "issue": line(_what(issue) if action == "fix" else issue, TASK_CHARS),
+            "records": records,
+            "money": money(stake),
+            "flags": flags,
+            "effort": effort,
+            "action": action,
+        }
+        for priority, entity, issue, records, stake, flags, effort, action in zip(
+            column("priority"),
+            column("entity", ""),
+            column("issue", ""),
+            column("records", 1),
+            column("money_at_stake", 0.0),
+            column("flags_at_stake"),
+            column("effort", ""),
+            column("action", ""),
+            strict=True,
+        )
+    ]
+
+
+def _what(issue: Any) -> str:
+    """A fix task's issue without its "Entity label ID: " or "Entity label, N records (IDs): " lead,
+    which the overview shows in its own columns."""
+    text = "" if issue is None else str(issue)
+    return text.split(": ", 1)[1] if ": " in text else text
 
 
 def _summary(result: AuditResult) -> dict[str, Any]:
@@ -138,7 +283,10 @@ def _trend(history: Mapping[str, Any] | None) -> dict[str, Any] | None:
     """The overall score of the last runs of this input (auditor.history), oldest first."""
     if not history:
         return None
-    runs = [{**r, "run_id": str(r.get("run_id") or "")[:8]} for r in (history.get("trend") or [])[-TREND_RUNS:]]
+    runs = [
+        {**r, "run_id": str(r.get("run_id") or "")[:8], "started_at": _when(r.get("started_at"))}
+        for r in (history.get("trend") or [])[-TREND_RUNS:]
+    ]
     scores = [r["overall"] for r in runs if r.get("overall") is not None]
     chart = None
     if len(runs) > 1 and scores:
@@ -155,10 +303,29 @@ def _trend(history: Mapping[str, Any] | None) -> dict[str, Any] | None:
         "run_id": str(history.get("run_id") or "")[:8],
         "runs": runs[::-1][:TOP_ISSUES],
         "more_runs": max(len(runs) - TOP_ISSUES, 0),
-        "baseline": {**baseline, "run_id": str(baseline.get("run_id") or "")[:8]} if baseline else None,
+        "baseline": {
+            **baseline,
+            "run_id": str(baseline.get("run_id") or "")[:8],
+            "started_at": _when(baseline.get("started_at")),
+        }
+        if baseline
+        else None,
         "regressions": top(history.get("regressions") or [], TOP_ISSUES),
         "chart": chart,
+        "progress": _progress(history.get("progress")),
     }
+
+
+def _progress(progress: Mapping[str, Any] | None) -> str | None:
+    """The worklist against the previous run, in words (auditor.history.task_progress)."""
+    if not progress:
+        return None
+    p = progress
+    return (
+        f"Since the previous run ({str(p.get('against') or '')[:8]} of {_when(p.get('started_at'))}): "
+        f"{p['tasks_done']:,} of {p['tasks_before']:,} tasks done, {p['records_fixed']:,} records fixed; "
+        f"{p['tasks_open']:,} tasks on {p['records_open']:,} records open ({p['tasks_new']:,} new)."
+    )
 
 
 def _scored_chart(items: Sequence[tuple[str, float]], title: str) -> Any:
@@ -212,7 +379,7 @@ def _owners(result: AuditResult, metrics: Mapping[str, Any]) -> dict[str, Any]:
     ran, the owner's records and the defective share (metrics records_per_owner, defects_per_owner)."""
     f = result.findings
     if not len(f) or "owner" not in f.columns:
-        return {"rows": [], "more": 0, "chart": None}
+        return {"rows": [], "more": 0, "chart": None, "worst": []}
     owned = f[f["owner"].notna()].assign(owner=lambda d: d["owner"].astype(str))
     per = (
         owned.assign(error=owned["severity"].eq("error"))
@@ -220,9 +387,15 @@ def _owners(result: AuditResult, metrics: Mapping[str, Any]) -> dict[str, Any]:
         .agg(findings=("rule_id", "size"), errors=("error", "sum"))
     )
     per["records_with_findings"] = owned.drop_duplicates(["owner", "entity", "record_id"])["owner"].value_counts()
-    per = per.sort_values(["records_with_findings", "findings"], ascending=False, kind="stable")
     records = _metric_value(metrics, "records_per_owner")
     share = _metric_value(metrics, "defects_per_owner")
+    # by the share of the owner's records with defects (from the metrics), then, for owners the
+    # metrics do not know, by the number of records with findings
+    per["share"] = pd.Series(share, dtype=float).reindex(per.index)
+    per["known"] = per["share"].notna()
+    per = per.sort_values(
+        ["known", "share", "records_with_findings", "findings"], ascending=False, kind="stable", na_position="last"
+    )
     rows = [
         {
             "owner": owner,
@@ -235,10 +408,18 @@ def _owners(result: AuditResult, metrics: Mapping[str, Any]) -> dict[str, Any]:
         for owner, row in zip(per.index[:TOP_OWNERS], per.head(TOP_OWNERS).itertuples(), strict=True)
     ]
     shown = {"rows": rows, "more": len(per) - len(rows)}
-    chart = charts.bar_chart(
-        [(r["owner"], r["records_with_findings"]) for r in rows], title="Records with findings per owner"
-    )
-    return {**shown, "chart": chart}
+    if any(r["share"] is not None for r in rows):
+        chart = charts.bar_chart(
+            [(r["owner"], 100 * r["share"]) for r in rows if r["share"] is not None],
+            title="Share of the owner's records with findings (%), highest first",
+            fmt=lambda v: f"{v:.1f}%",
+        )
+    else:
+        chart = charts.bar_chart(
+            [(r["owner"], r["records_with_findings"]) for r in rows], title="Records with findings per owner"
+        )
+    worst = [r for r in rows if r["share"] is not None and (r["records"] or 0) >= MIN_OWNER_RECORDS]
+    return {**shown, "chart": chart, "worst": worst[:OVERVIEW_OWNERS]}
 
 
 def _metric_value(metrics: Mapping[str, Any], metric_id: str) -> dict[str, Any]:
@@ -385,6 +566,7 @@ def _metric(m: Any) -> dict[str, Any]:
         "interval": f"{show(m.interval[0], m.unit)} – {show(m.interval[1], m.unit)}" if m.interval else "",
         "confidence": m.confidence,
         "reasons": m.reasons,
+        "grouped": isinstance(m.value, dict),
         "n": m.n,
         "coverage": m.coverage,
         "formula": m.formula,

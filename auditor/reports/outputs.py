@@ -10,7 +10,8 @@ from auditor.result import AuditResult
 
 
 def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = False) -> list[str]:
-    """result.json, findings.csv, worklist.csv, worklist.xlsx, report.html, junit.xml and the
+    """result.json, findings.csv, worklist.csv, worklist_records.csv, imports/ (bulk fixes, ready to
+    import), worklist.xlsx, report.html, junit.xml and the
     duplicate pairs/clusters/merge plan under duplicates/. `mask` masks personal data in the
     files CI systems show in their logs (junit.xml). Returns the paths written, relative to `out`."""
     from auditor.reports import findings_csv, html, json_report, junit, worklist_csv, xlsx
@@ -21,8 +22,14 @@ def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = Fa
     written = ["result.json", "findings.csv"]
     if result.worklist is not None:
         worklist_csv.write(result.worklist, out / "worklist.csv")
+        written.append("worklist.csv")
+        if result.worklist_records is not None:
+            worklist_csv.write_records(result.worklist_records, out / "worklist_records.csv")
+            written.append("worklist_records.csv")
+            if worklist_csv.write_imports(result.worklist, result.worklist_records, out / worklist_csv.IMPORTS):
+                written.append(f"{worklist_csv.IMPORTS}/")
         xlsx.write(result, out / "worklist.xlsx")
-        written += ["worklist.csv", "worklist.xlsx"]
+        written.append("worklist.xlsx")
     write_text(out / "report.html", html.render(result))
     write_text(out / "junit.xml", junit.render(result, mask=mask))
     written += ["report.html", "junit.xml"]

@@ -1,5 +1,7 @@
-"""worklist.xlsx: the cleanup worklist for a spreadsheet user, with Worklist, Merges, Summary and
-Metrics sheets.
+"""worklist.xlsx: the cleanup worklist for a spreadsheet user, with Worklist, Merges, Records (every
+record of every task: a bulk task's record list), Summary and Metrics sheets, then one sheet per
+owner (the records that owner should edit, most important first; the OWNER_SHEETS owners with the
+most records).
 
 Every value from the data is written as a text cell (data type 's'), never as a formula: a contact
 named "=HYPERLINK(...)" stays text in Excel and LibreOffice. Characters XML cannot hold (control
@@ -27,12 +29,18 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from auditor.io import atomic_open
 from auditor.result import AuditResult
-from auditor.worklist import WORKLIST_COLUMNS
+from auditor.worklist import RECORD_COLUMNS, WORKLIST_COLUMNS
 
 MAX_ROWS = 25_000
 """Tasks per sheet. A person works through the top of the list in a spreadsheet, and openpyxl
 writes a few thousand rows a second: 263,000 tasks of a 1,000,000-contact audit took minutes for
 an unopenable sheet. worklist.csv keeps every task; the Summary sheet counts those left out."""
+OWNER_SHEETS = 30
+"""Per-owner sheets: the owners with the most task records; the Summary counts the others."""
+OWNER_ROWS = 2_000
+"""Records per owner sheet, most important first: a person's list to work through, and 30 sheets
+stay quick to write on a large audit (worklist_records.csv has every record)."""
+OWNER_COLUMNS = tuple(c for c in RECORD_COLUMNS if c != "owner")
 MERGE_COLUMNS = (
     "task_id",
     "priority",
@@ -78,10 +86,42 @@ def write(result: AuditResult, path: str | Path) -> None:
     _table(book.create_sheet("Worklist"), list(WORKLIST_COLUMNS), _rows(shown, WORKLIST_COLUMNS), shown["severity"])
     merges = worklist[worklist["action"] == "merge"].head(MAX_ROWS)
     _table(book.create_sheet("Merges"), list(MERGE_COLUMNS), _rows(merges, MERGE_COLUMNS), merges["severity"])
-    _table(book.create_sheet("Summary"), ["item", "value"], _summary(result, len(worklist) - len(shown)))
+    records = result.worklist_records
+    if records is None:
+        records = pd.DataFrame(columns=list(RECORD_COLUMNS))
+    listed = records.head(MAX_ROWS)
+    _table(book.create_sheet("Records"), list(RECORD_COLUMNS), _rows(listed, RECORD_COLUMNS), listed["severity"])
+    owners = records["owner"].dropna().astype(str).value_counts(sort=False)
+    owners = owners.sort_values(ascending=False, kind="stable").head(OWNER_SHEETS)
+    left = {"tasks": len(worklist) - len(shown), "records": len(records) - len(listed)}
+    left["owners"] = records["owner"].dropna().nunique() - len(owners)
+    left["owner_rows"] = int((owners - min(OWNER_ROWS, MAX_ROWS)).clip(lower=0).sum())
+    _table(book.create_sheet("Summary"), ["item", "value"], _summary(result, left))
     _table(book.create_sheet("Metrics"), list(METRIC_COLUMNS), [_metric_row(m) for m in result.metrics])
+    names: set[str] = set()
+    for owner in sorted(owners.index, key=lambda o: (-owners[o], o)):
+        mine = records[records["owner"].astype(str) == owner].head(min(OWNER_ROWS, MAX_ROWS))
+        sheet = book.create_sheet(_sheet_name(owner, names))
+        _table(sheet, list(OWNER_COLUMNS), _rows(mine, OWNER_COLUMNS), mine["severity"])
     with atomic_open(path, "wb") as handle:
         book.save(handle)
+
+
+SHEET_NAME = re.compile(r"[\[\]:*?/\\']")
+
+
+def _sheet_name(owner: str, taken: set[str]) -> str:
+    """A valid, unique sheet name for an owner: without []:*?/\\ and quotes, at most 31 characters."""
+    base = SHEET_NAME.sub(" ", owner).strip()[:28] or "owner"
+    name, n = base, 1
+    while name.lower() in taken or name.lower() in RESERVED:
+        n += 1
+        name = f"{base[:26]} {n}"
+    taken.add(name.lower())
+    return name
+
+
+RESERVED = {"worklist", "merges", "records", "summary", "metrics", "history"}
 
 
 def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterable[list[Any]]:
@@ -135,7 +175,7 @@ def _text(value: Any) -> str:
     return str(value)
 
 
-def _summary(result: AuditResult, left_out: int) -> list[tuple[str, Any]]:
+def _summary(result: AuditResult, left: dict[str, int]) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [
         ("input", result.input),
         ("as of", result.as_of.strftime("%Y-%m-%d")),
@@ -153,9 +193,18 @@ def _summary(result: AuditResult, left_out: int) -> list[tuple[str, Any]]:
             ("fix tasks", int((w["action"] == "fix").sum())),
             ("merge tasks", int((w["action"] == "merge").sum())),
             ("auto-fixable tasks", int((w["auto_fixable"] == "yes").sum())),
+            ("bulk tasks (one fix on many records)", int((w["records"] > 1).sum())),
         ]
-    if left_out > 0:
-        rows.append((f"tasks left out (this sheet holds the first {MAX_ROWS:,}; worklist.csv has all)", left_out))
+    if left["tasks"] > 0:
+        rows.append((f"tasks left out (this sheet holds the first {MAX_ROWS:,}; worklist.csv has all)", left["tasks"]))
+    if left["records"] > 0:
+        rows.append(
+            (f"records left out (Records holds the first {MAX_ROWS:,}; worklist_records.csv has all)", left["records"])
+        )
+    if left.get("owner_rows", 0) > 0:
+        rows.append((f"records left out of the owner sheets (each holds its first {OWNER_ROWS:,})", left["owner_rows"]))
+    if left["owners"] > 0:
+        rows.append((f"owners without a sheet (sheets for the {OWNER_SHEETS} with most records)", left["owners"]))
     return rows
 
 

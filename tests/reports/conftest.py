@@ -4,10 +4,12 @@ the HTML report's tests (an audit takes half a minute)."""
 from __future__ import annotations
 
 import csv
+import os
 import shutil
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,3 +95,27 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: p
     for target in config.stash.get(_saved, []):
         if target.exists():
             terminalreporter.write_line(f"test artifact: {target}")
+
+
+CHROMIUM = Path(os.environ.get("CRM_AUDIT_CHROMIUM", "/usr/bin/chromium"))
+"""Debian's Chromium; CRM_AUDIT_CHROMIUM points elsewhere (another Chromium or Chrome build)."""
+
+
+# Session scope, like `audited`, and first in a test's arguments: set up (or skipped) before the audit.
+# Skipped when there is no browser, unless CRM_AUDIT_BROWSER_REQUIRED is set (CI sets it).
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        missing = "the playwright package is not installed (pip install -e '.[dev]')"
+    else:
+        missing = "" if CHROMIUM.exists() else f"no browser at {CHROMIUM} (.ci/browser.sh installs it)"
+    if missing:
+        if os.environ.get("CRM_AUDIT_BROWSER_REQUIRED"):
+            pytest.fail(f"CRM_AUDIT_BROWSER_REQUIRED is set but {missing}")
+        pytest.skip(missing)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+        yield chromium
+        chromium.close()

@@ -29,6 +29,7 @@ def _headings(text: str) -> list[str]:
 def test_sections_in_order_with_contents(page: str, audited: AuditResult) -> None:
     assert _headings(page) == [
         "Contents",
+        "Overview",
         "Verdict and overall score",
         "Trend",
         "Scores by dimension",
@@ -41,16 +42,23 @@ def test_sections_in_order_with_contents(page: str, audited: AuditResult) -> Non
         "Sales funnel",
         "Cleanup worklist",
     ]
-    for anchor in re.findall(r'<a href="#([a-z]+)">', page):
-        assert f'<section id="{anchor}">' in page
+    nav = re.search(r"<nav.*?</nav>", page, re.S).group(0)
+    assert len(re.findall(r'<a href="#([a-z]+)">', nav)) == len(_headings(page)) - 1
+    for anchor in re.findall(r'<a href="#([a-z]+)">', nav):
+        assert f'<section id="{anchor}"' in page
+    # below the overview every section folds: open, except the long lists
+    for section, state in re.findall(r'<section id="(\w+)"><details( open)?>', page):
+        assert (state == "") == (section in {"fields", "rules", "duplicates"}), section
     assert '<span class="badge fail" id="verdict">FAIL</span>' in page
     assert f"{audited.scores.overall:.1f}</span>" in page
     for reason in audited.gate.reasons:
         assert reason in page
     worklist = re.search(r'<section id="worklist">(.*?)</section>', page, re.S).group(1)
     assert f"<p>{len(audited.worklist):,} tasks, most important first" in worklist
-    first = audited.worklist.iloc[0]
-    assert f"<td>{first['record_id']}</td><td>{first['owner']}</td>" in worklist
+    single = audited.worklist[audited.worklist["records"] == 1].iloc[0]
+    assert f'<td class="text">{single["record_id"]}</td><td class="text">{single["owner"]}</td>' in worklist
+    bulk = audited.worklist.iloc[0]
+    assert f'<td>{bulk["records"]}</td><td class="text"></td>' in worklist  # a bulk task: its records, no record id
 
 
 def test_every_metric_has_a_row_with_its_confidence_badge(page: str, audited: AuditResult) -> None:
@@ -158,6 +166,7 @@ def test_check_only_result_leaves_out_what_did_not_run(audited: AuditResult) -> 
     page = html.render(dataclasses.replace(audited, metrics=[], worklist=None, history=None, duplicates=None))
     assert _headings(page) == [
         "Contents",
+        "Overview",
         "Verdict and overall score",
         "Scores by dimension",
         "Scores by entity",
@@ -239,3 +248,59 @@ def test_an_audit_with_nothing_to_show_still_renders(audited: AuditResult) -> No
     assert "The first recorded run: the trend starts with the next one." in page
     assert "<p>0 tasks, most important first.</p>" in page
     assert SVG.findall(page) == []
+
+
+def test_the_overview_answers_three_questions_first(page: str, audited: AuditResult) -> None:
+    overview = re.search(r'<section id="overview".*?</section>', page, re.S).group(0)
+    assert page.index('<section id="overview"') < page.index('<section id="summary">')
+    # can I trust my numbers: how many metrics are flagged how, and the headline board
+    flags = {m.confidence for m in audited.metrics}
+    unreliable = sum(m.confidence == "UNRELIABLE" for m in audited.metrics)
+    assert f'<span class="badge flag-UNRELIABLE">{unreliable} UNRELIABLE</span>' in overview
+    assert f"of {len(audited.metrics)} metrics" in overview and flags
+    revenue = next(m for m in audited.metrics if m.id == "revenue")
+    row = re.search(r'<a href="#metric-revenue">.*?</tbody>', overview, re.S).group(0)
+    assert "23,268,177,019" in row and "19,359,628" in row and "UNRELIABLE" in row
+    assert revenue.warning in row
+    assert overview.count('<a href="#metric-') == html.BOARD_ROWS
+    # how bad is the data: score with the gate, worst entities, owners by share of defective records
+    assert f"{audited.scores.overall:.1f}</span>" in overview and "gate FAIL" in overview
+    assert "<td>campaigns</td>" in overview
+    shares = [float(v) for v in re.findall(r'<td class="text">[^<]*</td><td class="num">([\d.]+)</td>', overview)]
+    assert len(shares) == html.OVERVIEW_OWNERS and shares == sorted(shares, reverse=True)
+    # what to fix first: the first ten tasks, the amounts in the billions first
+    assert overview.count('<td class="num rank">') == html.OVERVIEW_TASKS
+    first = re.search(r'<td class="num rank">1</td>.*?</tr>', overview, re.S).group(0)
+    assert "is an outlier" in first and "bn</td>" in first
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [(None, ""), (0.0, ""), (950.0, "950"), (12_345.0, "12.3 k"), (1_023_485.0, "1.0 M"), (1.44e11, "144.0 bn")],
+)
+def test_money_at_stake_is_short(value: object, shown: str) -> None:
+    assert html.money(value) == shown
+
+
+def test_trend_times_are_for_people() -> None:
+    assert html._when("2026-12-05T02:50:51.416343+00:00") == "2026-12-05 02:50 UTC"
+    assert html._when("2026-11-30") == "2026-11-30"
+
+
+def test_progress_since_the_previous_run_is_shown(audited: AuditResult) -> None:
+    progress = {
+        "against": "0138e52a" + "0" * 24,
+        "started_at": "2026-11-29T23:57:01+00:00",
+        "tasks_before": 552,
+        "tasks_done": 3,
+        "tasks_new": 1,
+        "tasks_open": 550,
+        "records_fixed": 17,
+        "records_open": 2612,
+    }
+    page = html.render(dataclasses.replace(audited, history={**audited.history, "progress": progress}))
+    line = (
+        "Since the previous run (0138e52a of 2026-11-29 23:57 UTC): 3 of 552 tasks done, 17 records fixed; "
+        "550 tasks on 2,612 records open (1 new)."
+    )
+    assert page.count(line) == 2  # in the overview, beside what to fix first, and in the trend

@@ -9,6 +9,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+from openpyxl.utils import get_column_letter
 
 from auditor.reports import worklist_csv, xlsx
 from auditor.worklist import WORKLIST_COLUMNS
@@ -46,12 +47,12 @@ def test_xlsx_sheets_layout_and_text_cells(poisoned, tmp_path: Path) -> None:
     path = tmp_path / "worklist.xlsx"
     xlsx.write(poisoned, path)
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["Worklist", "Merges", "Summary", "Metrics"]
+    assert book.sheetnames[:5] == ["Worklist", "Merges", "Records", "Summary", "Metrics"]
     sheet = book["Worklist"]
     assert [c.value for c in sheet[1]] == list(WORKLIST_COLUMNS)
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == f"A1:V{len(poisoned.worklist) + 1}"
-    assert sheet.column_dimensions["H"].width == 60  # issue
+    assert sheet.auto_filter.ref == f"A1:{get_column_letter(len(WORKLIST_COLUMNS))}{len(poisoned.worklist) + 1}"
+    assert sheet.column_dimensions[get_column_letter(WORKLIST_COLUMNS.index("issue") + 1)].width == 60
     evil = sheet.cell(row=2, column=WORKLIST_COLUMNS.index("current_value") + 1)
     assert (evil.value, evil.data_type) == (EVIL, "s")
     owner = sheet.cell(row=2, column=WORKLIST_COLUMNS.index("owner") + 1)

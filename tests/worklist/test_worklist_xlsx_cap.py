@@ -23,3 +23,15 @@ def test_the_sheets_stop_at_the_cap_and_the_summary_counts_the_rest(acme_audit, 
     summary = dict(list(book["Summary"].values)[1:])
     left_out = next(v for k, v in summary.items() if str(k).startswith("tasks left out"))
     assert left_out == len(result.worklist) - 7
+
+
+def test_owner_sheets_stop_at_their_cap(acme_audit, tmp_path: Path, monkeypatch) -> None:
+    monkeypatch.setattr(xlsx, "OWNER_ROWS", 5)
+    path = tmp_path / "worklist.xlsx"
+    xlsx.write(acme_audit, path)
+    book = openpyxl.load_workbook(path, read_only=True)
+    owners = acme_audit.worklist_records["owner"].dropna().value_counts()
+    assert len(list(book[owners.index[0]].values)) == 1 + 5
+    summary = dict(list(book["Summary"].values)[1:])
+    left_out = next(v for k, v in summary.items() if str(k).startswith("records left out of the owner sheets"))
+    assert left_out == int((owners.head(xlsx.OWNER_SHEETS) - 5).clip(lower=0).sum())
