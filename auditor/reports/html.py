@@ -21,12 +21,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from auditor import __version__
-from auditor.checks.engine import record_ids
 from auditor.metrics.render import show
 from auditor.model import ENTITIES, Role
 from auditor.reports import charts
 from auditor.reports.xlsx import MAX_ROWS as XLSX_ROWS
 from auditor.result import AuditResult
+from auditor.sources.table import record_ids
 
 TOP_FIELDS = 30
 TOP_RULES = 25
