@@ -199,6 +199,14 @@ FormatOption = Annotated[
 PeriodOption = Annotated[
     str | None, typer.Option(metavar="PERIOD", help="metrics period: 2026-Q3, 2026-07 or 2026 (default: 12 months)")
 ]
+LabelsOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="FILE",
+        help="labels.csv from review.html (entity,id_a,id_b,label): pairs decided as labelled, "
+        "learnt from, and each band's precision measured",
+    ),
+]
 MaxAnnotationsOption = Annotated[
     int,
     typer.Option(
@@ -447,14 +455,17 @@ def dedupe(
         FailOn,
         typer.Option(help="exit 1 on duplicates in the auto-merge band (error), also the review band (warning), never"),
     ] = FailOn.error,
+    labels: LabelsOption = None,
 ) -> None:
     """Find duplicate records (or, with --against, import rows duplicating existing records) and write a merge plan."""
     from auditor.config import find_config
     from auditor.dedupe import find_duplicates, link, load_dedupe_config, load_entity, summary_lines, write_outputs
+    from auditor.dedupe.labels import with_labels
     from auditor.io import output_folder
 
     output_folder(out)
     audit_config, settings = load_dedupe_config(config if config is not None else find_config(path))
+    settings = with_labels(settings, labels)
     table = load_entity(path, entity, audit_config)
     with progress_reporter() as report:
         if against is not None:

@@ -120,6 +120,7 @@ class AuditResult:
                             "em_iterations",
                             "skipped",
                             "warnings",
+                            "labels",
                         )
                         if key in stats
                     },

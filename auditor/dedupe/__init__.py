@@ -361,20 +361,14 @@ def _ids(table) -> pd.Series:
 
 
 def read_labels(settings: DedupeSettings) -> pd.DataFrame | None:
-    """The labelled pairs file of the settings (id_a, id_b, is_match), or None when there is none."""
+    """The labelled pairs file of the settings (entity, id_a, id_b, label, is_match "1"/"0", row), or None
+    when there is none; a bad file is an InputError naming its row and column (`labels.read_labels_file`)."""
     if not settings.labels:
         return None
-    path = Path(settings.labels)
-    try:
-        frame = pd.read_csv(path, dtype=str)
-    except OSError as error:
-        raise InputError(f"cannot read labelled pairs: {error}", file=str(path)) from None
-    missing = {"id_a", "id_b", "is_match"} - set(frame.columns)
-    if missing:
-        raise ConfigError(
-            f"labelled pairs need columns id_a, id_b, is_match (missing {', '.join(sorted(missing))})", file=str(path)
-        )
-    return frame
+    from auditor.dedupe.labels import read_labels_file
+
+    frame = read_labels_file(settings.labels).frame
+    return frame.assign(is_match=np.where(frame["label"] == "match", "1", "0"))
 
 
 def label_positions(frame: pd.DataFrame, pos: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -385,13 +379,6 @@ def label_positions(frame: pd.DataFrame, pos: pd.Series) -> tuple[np.ndarray, np
     ok = ~(np.isnan(a) | np.isnan(b))
     y = frame["is_match"].str.strip().str.lower().isin(["1", "true", "yes", "y"]).to_numpy()
     return a[ok].astype(np.int64), b[ok].astype(np.int64), y[ok].astype(float)
-
-
-def _labels(settings: DedupeSettings, ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    frame = read_labels(settings)
-    if frame is None:
-        return None
-    return label_positions(frame, pd.Series(np.arange(len(ids)), index=ids.to_numpy()))
 
 
 class NothingToCompare(InputError):
@@ -441,8 +428,19 @@ def _dedupe_one(
         cannot_link_fields=settings.cannot_link_fields,
     )
     require_comparable(prepared, settings, table)
-    scored = score(prepared, settings, labels=_labels(settings, ids))
-    return clusters_and_plan(entity, frame, ids, scored, settings, len(frame))
+    if not settings.labels:
+        return clusters_and_plan(entity, frame, ids, score(prepared, settings), settings, len(frame))
+    # labelled pairs: learnt from, decided as labelled, and the bands' precision measured by them
+    from auditor.dedupe import labels as lab
+
+    file = lab.read_labels_file(settings.labels)
+    rows = lab.check_ids(file, entity, ids)
+    i, j, y = lab.positions(rows, ids)
+    scored = score(prepared, settings, labels=(i, j, y))
+    decided = lab.decide(scored, i, j, y, settings)
+    pairs, clusters, plan, stats = clusters_and_plan(entity, frame, ids, scored, settings, len(frame))
+    stats["labels"] = lab.label_stats(decided, len(rows), BANDS)
+    return lab.annotate(pairs, ids.to_numpy(dtype=object), decided), clusters, plan, stats
 
 
 def clusters_and_plan(
@@ -648,6 +646,10 @@ def find_duplicates(
     to compare is skipped with a warning in its stats, or (`strict`, the one table a user asked for) a
     NothingToCompare error naming it."""
     settings = settings or DedupeSettings()
+    if settings.labels:  # a bad labels file fails before any work, naming its row and column
+        from auditor.dedupe.labels import read_labels_file
+
+        read_labels_file(settings.labels, entities=entities)
     todo = [e for e in entities if e in tables and len(tables[e].frame)]
     cross = "leads" in todo and "contacts" in tables and "leads" in entities
     total = len(todo) + int(cross)
@@ -774,5 +776,9 @@ def summary_lines(result: DedupeResult) -> list[str]:
             line += f", {s['linked']:,} records match an existing one"
         lines.append(line)
         lines.extend(f"  warning: {w}" for w in s.get("warnings", []))
+        if "labels" in s:
+            from auditor.dedupe.labels import summary_lines as label_lines
+
+            lines.extend(label_lines(name, s["labels"]))
     lines.append(f"auto-merge band: {result.auto_merge_count:,} duplicate records")
     return lines
