@@ -34,6 +34,7 @@ COMMAND_ORDER = (
     "check",
     "metrics",
     "dedupe",
+    "review",
     "fix",
     "profile",
     "mapping",
@@ -462,6 +463,7 @@ def dedupe(
     from auditor.dedupe import find_duplicates, link, load_dedupe_config, load_entity, summary_lines, write_outputs
     from auditor.dedupe.labels import with_labels
     from auditor.io import output_folder
+    from auditor.reports.review import write_dedupe_review
 
     output_folder(out)
     audit_config, settings = load_dedupe_config(config if config is not None else find_config(path))
@@ -469,10 +471,14 @@ def dedupe(
     table = load_entity(path, entity, audit_config)
     with progress_reporter() as report:
         if against is not None:
-            result = link(table, load_entity(against, entity, audit_config), settings)
+            existing = load_entity(against, entity, audit_config)
+            result = link(table, existing, settings)
+            sides = {entity: (table, existing)}
         else:
             result = find_duplicates({entity: table}, settings, entities=(entity,), progress=report, strict=True)
+            sides = {entity: (table, table)}
     written = write_outputs(result, out)
+    written += write_dedupe_review(result, out, sides=sides)
     for line in summary_lines(result):
         stdout.print(line)
     stdout.print(f"[dim]wrote {out}/" + ", ".join(written) + "[/]")
