@@ -360,27 +360,6 @@ def _ids(table) -> pd.Series:
     return pd.Series([f"row:{r}" for r in table.row_numbers], dtype=object)
 
 
-def read_labels(settings: DedupeSettings) -> pd.DataFrame | None:
-    """The labelled pairs file of the settings (entity, id_a, id_b, label, is_match "1"/"0", row), or None
-    when there is none; a bad file is an InputError naming its row and column (`labels.read_labels_file`)."""
-    if not settings.labels:
-        return None
-    from auditor.dedupe.labels import read_labels_file
-
-    frame = read_labels_file(settings.labels).frame
-    return frame.assign(is_match=np.where(frame["label"] == "match", "1", "0"))
-
-
-def label_positions(frame: pd.DataFrame, pos: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(i, j, is_match) of the labelled pairs whose both ids are known; `pos`: record position by record
-    id (a repeated id speaks by its first record)."""
-    pos = pos[~pos.index.duplicated()]
-    a, b = pos.reindex(frame["id_a"]).to_numpy(dtype=float), pos.reindex(frame["id_b"]).to_numpy(dtype=float)
-    ok = ~(np.isnan(a) | np.isnan(b))
-    y = frame["is_match"].str.strip().str.lower().isin(["1", "true", "yes", "y"]).to_numpy()
-    return a[ok].astype(np.int64), b[ok].astype(np.int64), y[ok].astype(float)
-
-
 class NothingToCompare(InputError):
     """A table without any column duplicates could be found by (no name, e-mail, phone, address...)."""
 
@@ -433,14 +412,10 @@ def _dedupe_one(
     # labelled pairs: learnt from, decided as labelled, and the bands' precision measured by them
     from auditor.dedupe import labels as lab
 
-    file = lab.read_labels_file(settings.labels)
-    rows = lab.check_ids(file, entity, ids)
+    rows = lab.check_ids(lab.read_labels_file(settings.labels), entity, ids)
     i, j, y = lab.positions(rows, ids)
     scored = score(prepared, settings, labels=(i, j, y))
-    decided = lab.decide(scored, i, j, y, settings)
-    pairs, clusters, plan, stats = clusters_and_plan(entity, frame, ids, scored, settings, len(frame))
-    stats["labels"] = lab.label_stats(decided, len(rows), BANDS)
-    return lab.annotate(pairs, ids.to_numpy(dtype=object), decided), clusters, plan, stats
+    return lab.decided_clusters(entity, frame, ids, scored, settings, len(frame), lab.Labelled(i, j, y, len(rows)))
 
 
 def clusters_and_plan(

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.dedupe import _band
+from auditor.dedupe import BANDS, _band, clusters_and_plan
 from auditor.dedupe.scoring import pair_weights
 from auditor.errors import InputError, did_you_mean
 
@@ -44,6 +44,9 @@ LEGACY_TRUE = ("1", "true", "yes", "y")
 LEGACY_FALSE = ("0", "false", "no", "n")
 DECIDED_BITS = 64.0
 """Match weight of a labelled pair (plus for a match, minus for a non-match): certain either way."""
+PAIR_ARRAYS = ("i", "j", "levels", "cannot", "weight", "probability", "pattern_index", "conflict", "evidence")
+PAIR_ARRAYS += ("weak", "surprise")
+"""The per-pair arrays of a `scoring.Scored`."""
 Z95 = 1.959964
 """The normal quantile of a two-sided 95% interval."""
 
@@ -189,7 +192,13 @@ def check_ids(labels: LabelFile, entity: str, ids: Iterable[Any]) -> pd.DataFram
 def positions(rows: pd.DataFrame, ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """(i, j, is_match as 1.0/0.0) of labelled rows, by record position (a repeated id speaks by its
     first record); the last label of a pair given twice wins."""
-    pos = pd.Series(np.arange(len(ids)), index=ids.astype(str).to_numpy())
+    return positions_at(rows, pd.Series(np.arange(len(ids)), index=ids.astype(str).to_numpy()))
+
+
+def positions_at(rows: pd.DataFrame, pos: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`positions` with `pos`: record position by record id (an engine that holds no whole table
+    looks up the labelled ids only); pairs of the same record are left out, i < j, in the order of
+    each pair's last row."""
     pos = pos[~pos.index.duplicated()]
     a = pos.reindex(rows["id_a"]).to_numpy(dtype=np.int64)
     b = pos.reindex(rows["id_b"]).to_numpy(dtype=np.int64)
@@ -202,6 +211,28 @@ def positions(rows: pd.DataFrame, ids: pd.Series) -> tuple[np.ndarray, np.ndarra
     key = pd.Series(np.arange(len(i)), index=pd.MultiIndex.from_arrays([i, j]))
     last = np.sort(key.groupby(level=[0, 1]).last().to_numpy())
     return i[last], j[last], y[last]
+
+
+@dataclass
+class Labelled:
+    """The labelled pairs of one entity, by position among the scored records."""
+
+    i: np.ndarray
+    j: np.ndarray
+    y: np.ndarray
+    rows: int
+    """the file's rows for the entity"""
+
+
+def decided_clusters(
+    entity: str, frame: pd.DataFrame, ids: pd.Series, scored: Any, settings: Any, records: int, labelled: Labelled
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+    """`clusters_and_plan` with the labelled pairs decided as labelled (either engine): the pairs with
+    their labels, the clusters, the merge plan and the stats with `labels`."""
+    decided = decide(scored, labelled.i, labelled.j, labelled.y, settings)
+    pairs, clusters, plan, stats = clusters_and_plan(entity, frame, ids, scored, settings, records)
+    stats["labels"] = label_stats(decided, labelled.rows, BANDS)
+    return annotate(pairs, ids.to_numpy(dtype=object), decided), clusters, plan, stats
 
 
 def wilson(successes: int, n: int, z: float = Z95) -> tuple[float, float]:
@@ -282,8 +313,20 @@ def decide(scored: Any, i: np.ndarray, j: np.ndarray, y: np.ndarray, settings: A
             scored.weak = np.r_[scored.weak, s.weak]
         if scored.surprise is not None:
             scored.surprise = np.concatenate([scored.surprise, surprise.astype(scored.surprise.dtype)])
+        scored.pattern_index = np.r_[scored.pattern_index, np.full(added, -1, dtype=scored.pattern_index.dtype)]
         at[missing] = start + np.arange(added)
+        # back in pair order, so that either engine lists ties alike (an engine holds only the listed pairs)
+        order = np.lexsort((scored.j, scored.i))
+        for name in PAIR_ARRAYS:
+            value = getattr(scored, name)
+            if value is not None:
+                setattr(scored, name, value[order])
+        at = np.argsort(order)[at.astype(np.int64)]
     at = at.astype(np.int64)
+    for name in ("probability", "weight", "conflict", "cannot", "evidence", "weak"):
+        value = getattr(scored, name)
+        if value is not None and not value.flags.writeable:  # an engine's arrays may be read-only views
+            setattr(scored, name, value.copy())
     prob = scored.probability[at].copy()
     band = _band(prob, scored.auto_ok()[at], settings)
     match = y > 0.5

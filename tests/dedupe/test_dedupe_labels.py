@@ -169,3 +169,44 @@ def test_audit_labels_need_duplicate_detection(tmp_path: Path) -> None:
     config.dedupe = None
     with pytest.raises(InputError, match=r"--labels needs duplicate detection"):
         audit_with_labels(config, path)
+
+
+def test_labels_decide_pairs_blocking_never_compared_and_enter_training_once(acme, tmp_path: Path, monkeypatch) -> None:
+    import dataclasses
+
+    from auditor.dedupe import DedupeSettings, find_duplicates, scoring
+
+    sessions: list[int] = []
+    fit = scoring.fit_model
+
+    def counting(*args, **kwargs):
+        sessions.append(int(kwargs["key_counts"].sum()))
+        return fit(*args, **kwargs)
+
+    monkeypatch.setattr(scoring, "fit_model", counting)
+    table = {"contacts": acme.tables["contacts"]}
+    plain = find_duplicates(table, DedupeSettings(), entities=("contacts",))
+    review = plain.pairs[plain.pairs["band"] == "review"].head(3)
+    rows = [f"contacts,{a},{b},non_match" for a, b in zip(review["id_a"], review["id_b"], strict=True)]
+    rows.append("contacts,C000001,C000002,match")  # two different people blocking never paired
+    path = _file(tmp_path, "entity,id_a,id_b,label\n" + "\n".join(rows) + "\n")
+    got = find_duplicates(table, dataclasses.replace(DedupeSettings(), labels=str(path)), entities=("contacts",))
+    # the three labelled candidate pairs left the unlabelled pairs of the sessions; the fourth was not one
+    assert sessions[1] == sessions[0] - 3
+    stats = got.stats["contacts"]["labels"]
+    assert (stats["pairs"], stats["matches"], stats["non_matches"], stats["not_compared_before"]) == (4, 1, 3, 1)
+    assert stats["band_precision"]["review"]["labelled"] == 3 and stats["band_precision"]["review"]["matches"] == 0
+    assert stats["band_precision"]["distinct"] == {
+        "labelled": 1,
+        "matches": 1,
+        "precision": 1.0,
+        "interval": [0.2065, 1.0],
+    }
+    pairs = got.pairs.set_index(["id_a", "id_b"])
+    assert pairs.loc[("C000001", "C000002"), "band"] == "auto_merge"
+    assert pairs.loc[("C000001", "C000002"), "model_probability"] < 0.01
+    clusters = got.clusters.set_index("record_id")["cluster_id"]
+    assert clusters["C000001"] == clusters["C000002"]
+    for a, b in zip(review["id_a"], review["id_b"], strict=True):
+        assert (a, b) not in pairs.index
+        assert a not in clusters or b not in clusters or clusters[a] != clusters[b]

@@ -222,11 +222,9 @@ def test_labels_csv_fed_back_decides_the_pairs_and_measures_the_bands(
         assert a not in cluster or b not in cluster or cluster[a]["cluster_id"] != cluster[b]["cluster_id"]
     skipped = pairs[2]
     assert listed[(skipped["id_a"], skipped["id_b"])]["label"] == ""
-    # the next review page holds what is left to review
-    left = json.loads((out / "review.json").read_text(encoding="utf-8"))["pairs"]
-    assert {(p["id_a"], p["id_b"]) for p in left} == {(p["id_a"], p["id_b"]) for k, p in enumerate(pairs)} - {
-        (pairs[k]["id_a"], pairs[k]["id_b"]) for k in (0, 1, 3, 4, 11)
-    }
+    # the next review page holds none of the labelled pairs (the weights learnt from the labels may move others)
+    left = {(p["id_a"], p["id_b"]) for p in json.loads((out / "review.json").read_text(encoding="utf-8"))["pairs"]}
+    assert left and not left & {(pairs[k]["id_a"], pairs[k]["id_b"]) for k in (0, 1, 3, 4, 11)}
 
 
 def test_the_audit_writes_the_review_page_beside_the_report(audited, injected, tmp_path: Path) -> None:
