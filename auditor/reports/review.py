@@ -105,6 +105,13 @@ def review_data(dup: Any, tables: Mapping[str, Any] | None = None, *, sides: Map
     settings = dup.settings
     entities: dict[str, Any] = {}
     out_pairs: list[dict[str, Any]] = []
+    clusters = dup.clusters
+    cluster_of: dict[tuple[str, str], str] = {}
+    sizes: dict[tuple[str, str], int] = {}
+    if len(clusters):
+        members = zip(clusters["entity"], clusters["record_id"].astype(str), strict=True)
+        cluster_of = dict(zip(members, clusters["cluster_id"].astype(str), strict=True))
+        sizes = clusters.groupby(["entity", "cluster_id"]).size().to_dict()
     for entity, rows in shown.groupby("entity", sort=False):
         stats = dup.stats.get(entity) or next(
             (s for k, s in dup.stats.items() if k.split("~")[0] == entity and "model" in s), {}
@@ -137,6 +144,7 @@ def review_data(dup: Any, tables: Mapping[str, Any] | None = None, *, sides: Map
                 level = _level(evidence, name, entities[entity]["comparisons"][name]) if bits is not None else None
                 fields.append({"name": name, "level": level or ("missing" if bits is None else ""), "bits": bits})
             a, b = str(row["id_a"]), str(row["id_b"])
+            cluster = cluster_of.get((entity, a)) or cluster_of.get((entity, b))
             out_pairs.append(
                 {
                     "entity": entity,
@@ -148,6 +156,9 @@ def review_data(dup: Any, tables: Mapping[str, Any] | None = None, *, sides: Map
                     "cannot_link": str(row.get("cannot_link") or "") if not pd.isna(row.get("cannot_link")) else "",
                     "evidence": evidence,
                     "fields": fields,
+                    # the duplicate cluster the pair is part of, if any (its records may be merged together)
+                    "cluster": cluster,
+                    "cluster_size": int(sizes.get((entity, cluster), 0)) if cluster else 0,
                     "a": rec_a.get(a, {}),
                     "b": rec_b.get(b, {}),
                 }
