@@ -378,10 +378,11 @@ def label_stats(decided: Decided, rows: int, band_names: Iterable[str]) -> dict[
 
 
 def report_lines(stats: Mapping[str, Mapping[str, Any]]) -> list[str]:
-    """The label lines of every entity of a run's duplicate stats (for `audit --labels`)."""
+    """The label lines of every entity of a run's duplicate stats that has labelled pairs (for
+    `audit --labels`)."""
     lines = []
     for entity, s in stats.items():
-        if "labels" in s:
+        if s.get("labels", {}).get("pairs"):
             lines.append(f"{entity}:")
             lines.extend(summary_lines(entity, s["labels"]))
     return lines
@@ -389,6 +390,8 @@ def report_lines(stats: Mapping[str, Mapping[str, Any]]) -> list[str]:
 
 def summary_lines(entity: str, stats: Mapping[str, Any]) -> list[str]:
     """Terminal lines: the labelled decisions, then each band's precision estimated from the labels."""
+    if not stats["pairs"]:
+        return [f"  labels: no labelled pair of {entity}"]
     lines = [
         f"  labels: {stats['pairs']:,} labelled pairs decided as labelled: {stats['matches']:,} match (merged), "
         f"{stats['non_matches']:,} non_match (never merged)"

@@ -210,3 +210,24 @@ def test_labels_decide_pairs_blocking_never_compared_and_enter_training_once(acm
     for a, b in zip(review["id_a"], review["id_b"], strict=True):
         assert (a, b) not in pairs.index
         assert a not in clusters or b not in clusters or clusters[a] != clusters[b]
+
+
+def test_the_label_lines_of_a_run() -> None:
+    from auditor.dedupe.labels import report_lines, summary_lines
+
+    stats = {
+        "pairs": 3,
+        "matches": 2,
+        "non_matches": 1,
+        "band_precision": band_precision(["review", "review", "auto_merge"], [1.0, 0.0, 1.0], ["auto_merge", "review"]),
+    }
+    assert summary_lines("contacts", stats) == [
+        "  labels: 3 labelled pairs decided as labelled: 2 match (merged), 1 non_match (never merged)",
+        "  auto_merge band precision from labels: 1 of 1 labelled pairs are matches = 100% "
+        "(95% Wilson interval 21%-100%)",
+        "  review band precision from labels: 1 of 2 labelled pairs are matches = 50% (95% Wilson interval 9%-91%)",
+    ]
+    assert summary_lines("leads", {"pairs": 0}) == ["  labels: no labelled pair of leads"]
+    # the audit prints the entities that have labelled pairs
+    run = {"contacts": {"labels": stats}, "leads": {"labels": {"pairs": 0}}, "accounts": {}}
+    assert report_lines(run) == ["contacts:", *summary_lines("contacts", stats)]
