@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperCommand, TyperGroup
 
 from auditor import __version__
-from auditor.errors import AuditorError
+from auditor.errors import AuditorError, InputError
 
 try:  # typer 0.2x carries its own copy of click; earlier releases use click itself
     from typer._click import exceptions as usage_errors
@@ -466,6 +466,8 @@ def dedupe(
     from auditor.reports.review import write_dedupe_review
 
     output_folder(out)
+    if labels is not None and against is not None:
+        raise InputError("--labels decides pairs within one table; a linkage (--against) does not use labels yet")
     audit_config, settings = load_dedupe_config(config if config is not None else find_config(path))
     settings = with_labels(settings, labels)
     table = load_entity(path, entity, audit_config)

@@ -231,3 +231,15 @@ def test_the_label_lines_of_a_run() -> None:
     # the audit prints the entities that have labelled pairs
     run = {"contacts": {"labels": stats}, "leads": {"labels": {"pairs": 0}}, "accounts": {}}
     assert report_lines(run) == ["contacts:", *summary_lines("contacts", stats)]
+
+
+def test_a_linkage_does_not_take_labels_yet(tmp_path: Path, capsys) -> None:
+    from auditor.cli import main
+
+    path = _file(tmp_path, "entity,id_a,id_b,label\n")
+    capsys.readouterr()
+    code = main(
+        ["dedupe", "a.csv", "--against", "b.csv", "-e", "contacts", "--out", str(tmp_path), "--labels", str(path)]
+    )
+    assert code == 2
+    assert "--labels decides pairs within one table" in capsys.readouterr().err
