@@ -37,6 +37,8 @@ DATA_FILE = "review.json"
 PAGE_FILE = "review.html"
 REVIEW_LIMIT = 2000
 """Pairs shown on one page, strongest first; the rest are counted (and all are in pairs.csv)."""
+SPOT_CHECKS = 50
+"""Auto-merge pairs sampled into review.json, for `crm-audit review --spot-check N`."""
 TEXT_CHARS = 200
 """Values longer than this are cut: a free-text field can hold megabytes."""
 FORMAT_VERSION = 1
@@ -101,10 +103,16 @@ def review_data(dup: Any, tables: Mapping[str, Any] | None = None, *, sides: Map
     tables = dict(tables or {})
     pairs = dup.pairs
     review = pairs[pairs["band"] == "review"] if len(pairs) else pairs
-    shown = review.head(REVIEW_LIMIT)
+    shown = review.head(REVIEW_LIMIT).assign(_spot=False)
+    # a random sample of the auto-merge band, for spot checks of its precision (`render(spot_checks=N)`)
+    auto = pairs[pairs["band"] == "auto_merge"] if len(pairs) else pairs
+    if len(auto):
+        sample = auto.sample(n=min(SPOT_CHECKS, len(auto)), random_state=0).sort_index()
+        shown = pd.concat([shown, sample.assign(_spot=True)])
     settings = dup.settings
     entities: dict[str, Any] = {}
     out_pairs: list[dict[str, Any]] = []
+    spots: list[dict[str, Any]] = []
     clusters = dup.clusters
     cluster_of: dict[tuple[str, str], str] = {}
     sizes: dict[tuple[str, str], int] = {}
@@ -112,7 +120,7 @@ def review_data(dup: Any, tables: Mapping[str, Any] | None = None, *, sides: Map
         members = zip(clusters["entity"], clusters["record_id"].astype(str), strict=True)
         cluster_of = dict(zip(members, clusters["cluster_id"].astype(str), strict=True))
         sizes = clusters.groupby(["entity", "cluster_id"]).size().to_dict()
-    for entity, rows in shown.groupby("entity", sort=False):
+    for entity, rows in shown.groupby("entity", sort=False) if "entity" in shown.columns else ():
         stats = dup.stats.get(entity) or next(
             (s for k, s in dup.stats.items() if k.split("~")[0] == entity and "model" in s), {}
         )
@@ -145,7 +153,7 @@ def review_data(dup: Any, tables: Mapping[str, Any] | None = None, *, sides: Map
                 fields.append({"name": name, "level": level or ("missing" if bits is None else ""), "bits": bits})
             a, b = str(row["id_a"]), str(row["id_b"])
             cluster = cluster_of.get((entity, a)) or cluster_of.get((entity, b))
-            out_pairs.append(
+            (spots if row["_spot"] else out_pairs).append(
                 {
                     "entity": entity,
                     "id_a": a,
@@ -171,6 +179,7 @@ def review_data(dup: Any, tables: Mapping[str, Any] | None = None, *, sides: Map
         "shown": len(out_pairs),
         "entities": entities,
         "pairs": out_pairs,
+        "spot_checks": spots,
     }
 
 
@@ -217,8 +226,9 @@ def find_data(directory: str | Path) -> Path:
     )
 
 
-def review_directory(directory: str | Path) -> tuple[Path, dict]:
-    """Write DIR/review.html from the review.json of an output directory. Returns (page, data)."""
+def review_directory(directory: str | Path, spot_checks: int = 0) -> tuple[Path, dict]:
+    """Write DIR/review.html from the review.json of an output directory (with `spot_checks` sampled
+    auto-merge pairs, see `render`). Returns (page, data)."""
     source = find_data(directory)
     try:
         data = json.loads(source.read_text(encoding="utf-8"))
@@ -229,7 +239,7 @@ def review_directory(directory: str | Path) -> tuple[Path, dict]:
             f"not review data of this version (version {FORMAT_VERSION}); run crm-audit dedupe again", file=str(source)
         )
     page = Path(directory) / PAGE_FILE
-    write_text(page, render(data))
+    write_text(page, render(data, spot_checks))
     return page, data
 
 
@@ -292,13 +302,15 @@ def _sha256(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def render(data: dict) -> str:
-    """review.html from review data (`review_data`)."""
+def render(data: dict, spot_checks: int = 0) -> str:
+    """review.html from review data (`review_data`); `spot_checks`: that many sampled auto-merge pairs
+    after the review-band pairs, so that the labels measure the auto-merge band's precision too."""
     env = _environment()
     css = env.loader.get_source(env, "review.css")[0]
     script = env.loader.get_source(env, "review.js")[0]
     pairs = []
-    for n, pair in enumerate(data["pairs"], start=1):
+    chosen = data["pairs"] + data.get("spot_checks", [])[: max(spot_checks, 0)]
+    for n, pair in enumerate(chosen, start=1):
         entity = data["entities"][pair["entity"]]
         compared = {f["name"]: f for f in pair["fields"]}
         # the compared fields first, in the model's order, then the others
@@ -336,4 +348,5 @@ def render(data: dict) -> str:
         pairs=pairs,
         data=data,
         entities=sorted(data["entities"]),
+        spots=len(chosen) - len(data["pairs"]),
     )

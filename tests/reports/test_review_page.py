@@ -112,6 +112,17 @@ def test_crm_audit_review_renders_the_page_again_from_the_directory(deduped: Pat
     out = capsys.readouterr().out
     assert "12 pairs to review" in out and "review.html" in out
     assert (deduped / "review.html").read_text(encoding="utf-8") == before
+    # spot checks: pairs drawn at random from the auto-merge band follow the review band's
+    assert main(["review", str(deduped), "--spot-check", "5"]) == 0
+    assert "17 pairs to review" in capsys.readouterr().out
+    page = (deduped / "review.html").read_text(encoding="utf-8")
+    bands = re.findall(r'<section class="pair"[^>]*data-band="([a-z_]+)"', page)
+    assert bands == ["review"] * 12 + ["auto_merge"] * 5
+    assert "5 pairs drawn at random from the auto-merge band" in page
+    data = json.loads((deduped / "review.json").read_text(encoding="utf-8"))
+    assert len(data["spot_checks"]) == 50 and {p["band"] for p in data["spot_checks"]} == {"auto_merge"}
+    assert main(["review", str(deduped)]) == 0
+    assert (deduped / "review.html").read_text(encoding="utf-8") == before
     assert main(["review", str(tmp_path)]) == 2
     assert "no review.json here nor in duplicates/" in capsys.readouterr().err
 
