@@ -4,8 +4,10 @@ against hand-computed values."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
+import jsonschema
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -194,6 +196,8 @@ def test_labels_decide_pairs_blocking_never_compared_and_enter_training_once(acm
     # the three labelled candidate pairs left the unlabelled pairs of the sessions; the fourth was not one
     assert sessions[1] == sessions[0] - 3
     stats = got.stats["contacts"]["labels"]
+    schema = json.loads((Path(__file__).resolve().parents[2] / "auditor/schemas/result.schema.json").read_text())
+    jsonschema.validate(stats, schema["properties"]["duplicates"]["additionalProperties"]["properties"]["labels"])
     assert (stats["pairs"], stats["matches"], stats["non_matches"], stats["not_compared_before"]) == (4, 1, 3, 1)
     assert stats["band_precision"]["review"]["labelled"] == 3 and stats["band_precision"]["review"]["matches"] == 0
     assert stats["band_precision"]["distinct"] == {
