@@ -252,3 +252,22 @@ def test_the_audit_writes_the_review_page_beside_the_report(audited, injected, t
     # crm-audit review finds the data under duplicates/ and writes the same page
     assert main(["review", str(tmp_path)]) == 0
     assert (tmp_path / "review.html").read_text(encoding="utf-8") == page
+
+
+@pytest.mark.parametrize("width", [390, 1400])
+def test_no_pair_overflows_a_narrow_or_a_wide_screen(browser: Any, deduped: Path, width: int, artifact) -> None:
+    page = browser.new_page(viewport={"width": width, "height": 900})
+    page.goto((deduped / "review.html").as_uri(), wait_until="load")
+    for _ in range(12):
+        wide = page.evaluate(
+            """() => {
+              const limit = document.documentElement.clientWidth + 1;
+              const parts = document.querySelectorAll('header *, nav *, section.pair:not([hidden]) *');
+              return [document.documentElement.scrollWidth, limit,
+                      [...parts].filter(e => e.getBoundingClientRect().right > limit).map(e => e.tagName)];
+            }"""
+        )
+        assert wide[0] <= wide[1] and wide[2] == [], wide
+        page.keyboard.press("j")
+    page.screenshot(path=artifact(f"review-{width}.png"), full_page=False)
+    page.close()
