@@ -302,6 +302,14 @@ def _sha256(text: str) -> str:
     return base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
+def _shown_level(field: dict | None, a: str | None, b: str | None) -> dict | None:
+    """A compared field as its row shows it: a field without bits whose two values are there was not
+    counted (e.g. a name-made e-mail local part at two domains says nothing beyond the names)."""
+    if field is None or field["bits"] is not None or a is None or b is None:
+        return field
+    return {**field, "level": "not counted"}
+
+
 def render(data: dict, spot_checks: int = 0) -> str:
     """review.html from review data (`review_data`); `spot_checks`: that many sampled auto-merge pairs
     after the review-band pairs, so that the labels measure the auto-merge band's precision too."""
@@ -322,7 +330,7 @@ def render(data: dict, spot_checks: int = 0) -> str:
                 "a": pair["a"].get(c),
                 "b": pair["b"].get(c),
                 "same": pair["a"].get(c) == pair["b"].get(c),
-                "field": compared.get(c),
+                "field": _shown_level(compared.get(c), pair["a"].get(c), pair["b"].get(c)),
             }
             for c in columns
         ]

@@ -97,6 +97,10 @@ def test_dedupe_writes_the_review_page_and_its_data(deduped: Path) -> None:
     assert page.count("<script") == 1
     assert SCRIPT not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
     assert IMG not in page
+    # an e-mail made of the names at two domains adds nothing beyond them: shown as not counted, not missing
+    last = page[page.index('data-a="C000196" data-b="C001096"') :]
+    assert re.search(r"<th scope=\"row\">email</th>\s*<td[^>]*>petro\.kovalenko@krajewski\.pl</td>", last)
+    assert re.search(r"kovalenko@wp\.pl</td>\s*<td>not counted</td>", last)
     # the waterfall adds up: prior + each step = the match weight of every pair
     for pair in data["pairs"]:
         bits = [f["bits"] for f in pair["fields"] if f["bits"] is not None]
