@@ -410,7 +410,7 @@ def _dedupe_one(
     if not settings.labels:
         return clusters_and_plan(entity, frame, ids, score(prepared, settings), settings, len(frame))
     # labelled pairs: learnt from, decided as labelled, and the bands' precision measured by them
-    from auditor.dedupe import labels as lab
+    from auditor.dedupe import labels as lab  # here, not at the top: it imports this package
 
     rows = lab.check_ids(lab.read_labels_file(settings.labels), entity, ids)
     i, j, y = lab.positions(rows, ids)
@@ -622,7 +622,7 @@ def find_duplicates(
     NothingToCompare error naming it."""
     settings = settings or DedupeSettings()
     if settings.labels:  # a bad labels file fails before any work, naming its row and column
-        from auditor.dedupe.labels import read_labels_file
+        from auditor.dedupe.labels import read_labels_file  # it imports this package
 
         read_labels_file(settings.labels, entities=entities)
     todo = [e for e in entities if e in tables and len(tables[e].frame)]
@@ -752,7 +752,7 @@ def summary_lines(result: DedupeResult) -> list[str]:
         lines.append(line)
         lines.extend(f"  warning: {w}" for w in s.get("warnings", []))
         if "labels" in s:
-            from auditor.dedupe.labels import summary_lines as label_lines
+            from auditor.dedupe.labels import summary_lines as label_lines  # it imports this package
 
             lines.extend(label_lines(name, s["labels"]))
     lines.append(f"auto-merge band: {result.auto_merge_count:,} duplicate records")

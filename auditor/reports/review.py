@@ -30,8 +30,10 @@ import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
+from auditor.checks.engine import record_ids
 from auditor.errors import InputError
 from auditor.io import write_text
+from auditor.model import ENTITIES
 
 DATA_FILE = "review.json"
 PAGE_FILE = "review.html"
@@ -64,9 +66,6 @@ def _records(table: Any, entity: str, wanted: set[str]) -> tuple[list[str], dict
     """The columns and the values of the records of `table` whose ids are in `wanted`."""
     if table is None:
         return [], {}
-    from auditor.checks.engine import record_ids  # the owner of record ids (a stage below the reports)
-    from auditor.model import ENTITIES
-
     frame = table.frame.reset_index(drop=True)
     rows = table.row_numbers.reset_index(drop=True)
     if entity in ENTITIES:
