@@ -16,7 +16,8 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -33,10 +34,31 @@ TITLED = {"C002049": SCRIPT, "C001718": IMG}
 """Records of review-band pairs whose job title (not compared) becomes HTML."""
 
 
+Browser = Callable[[Callable[[Any], Any]], Any]
+
+
+def _in_thread(work: Callable[[Any], Any]) -> Any:
+    """work(chromium) in a thread of its own, with its own playwright: playwright's sync API cannot
+    start twice in one thread, and test_html_browser.py's session may hold it in the main one."""
+    from playwright.sync_api import sync_playwright
+
+    def run() -> Any:
+        with sync_playwright() as playwright:
+            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+            try:
+                return work(chromium)
+            finally:
+                chromium.close()
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(run).result()
+
+
 @pytest.fixture(scope="module")
-def browser() -> Iterator[Any]:
+def browser() -> Browser:
+    """Runs a function of a launched Chromium (see `_in_thread`); skips without a browser."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         missing = "the playwright package is not installed (pip install -e '.[dev]')"
     else:
@@ -45,10 +67,7 @@ def browser() -> Iterator[Any]:
         if os.environ.get("CRM_AUDIT_BROWSER_REQUIRED"):
             pytest.fail(f"CRM_AUDIT_BROWSER_REQUIRED is set but {missing}")
         pytest.skip(missing)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield chromium
-        chromium.close()
+    return _in_thread
 
 
 def _dedupe(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -140,39 +159,43 @@ def test_a_page_without_pairs_says_so() -> None:
 
 
 @pytest.fixture(scope="module")
-def labelled(browser: Any, deduped: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def labelled(browser: Browser, deduped: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     """Label pairs on review.html with the keyboard, reload, export: what the browser saw and saved."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
-    problems: list[str] = []
-    page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
-    page.on("pageerror", lambda e: problems.append(str(e)))
-    page.on("dialog", lambda d: (problems.append(f"dialog {d.message}"), d.dismiss()))
-    page.goto((deduped / "review.html").as_uri(), wait_until="load")
-    seen: dict[str, Any] = {"start": page.locator("#progress").inner_text()}
-    shown = page.locator("section.pair:not([hidden])")
-    seen["first"] = shown.get_attribute("data-key")
-    seen["script_visible"] = page.get_by_text(SCRIPT).first.is_visible()
-    for key in ("m", "n", "s", "j", "m", "ArrowLeft", "ArrowLeft", "n"):
-        page.keyboard.press(key)
-    seen["after_keys"] = shown.get_attribute("data-key")
-    page.locator("button.goto").nth(11).click()
-    page.keyboard.press("n")
-    seen["progress"] = page.locator("#progress").inner_text()
-    seen["counts"] = page.locator("#counts").inner_text()
-    seen["marks"] = page.locator("button.goto").evaluate_all("bs => bs.map(b => b.getAttribute('data-mark') || '')")
-    page.screenshot(path=str(tmp_path_factory.mktemp("shots") / "review.png"))
-    page.reload(wait_until="load")
-    seen["after_reload"] = page.locator("#progress").inner_text()
-    seen["resumed_at"] = shown.get_attribute("data-key")
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Export labels.csv").click()
     saved = tmp_path_factory.mktemp("download") / "labels.csv"
-    download.value.save_as(saved)
-    seen["suggested"] = download.value.suggested_filename
-    seen["page"] = page
-    seen["problems"] = problems
-    seen["labels"] = saved
-    return seen
+    shot = tmp_path_factory.mktemp("shots") / "review.png"
+
+    def label(chromium: Any) -> dict[str, Any]:
+        page = chromium.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        problems: list[str] = []
+        page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
+        page.on("pageerror", lambda e: problems.append(str(e)))
+        page.on("dialog", lambda d: (problems.append(f"dialog {d.message}"), d.dismiss()))
+        page.goto((deduped / "review.html").as_uri(), wait_until="load")
+        seen: dict[str, Any] = {"start": page.locator("#progress").inner_text()}
+        shown = page.locator("section.pair:not([hidden])")
+        seen["first"] = shown.get_attribute("data-key")
+        seen["script_visible"] = page.get_by_text(SCRIPT).first.is_visible()
+        for key in ("m", "n", "s", "j", "m", "ArrowLeft", "ArrowLeft", "n"):
+            page.keyboard.press(key)
+        seen["after_keys"] = shown.get_attribute("data-key")
+        page.locator("button.goto").nth(11).click()
+        page.keyboard.press("n")
+        seen["progress"] = page.locator("#progress").inner_text()
+        seen["counts"] = page.locator("#counts").inner_text()
+        seen["marks"] = page.locator("button.goto").evaluate_all("bs => bs.map(b => b.getAttribute('data-mark') || '')")
+        page.screenshot(path=str(shot))
+        page.reload(wait_until="load")
+        seen["after_reload"] = page.locator("#progress").inner_text()
+        seen["resumed_at"] = shown.get_attribute("data-key")
+        with page.expect_download() as download:
+            page.get_by_role("button", name="Export labels.csv").click()
+        download.value.save_as(saved)
+        seen["suggested"] = download.value.suggested_filename
+        seen["problems"] = problems
+        page.close()
+        return seen
+
+    return {**browser(label), "labels": saved, "screenshot": shot}
 
 
 def test_the_review_page_labels_pairs_with_the_keyboard_and_exports_labels_csv(
@@ -200,9 +223,7 @@ def test_the_review_page_labels_pairs_with_the_keyboard_and_exports_labels_csv(
         ["contacts", pairs[k]["id_a"], pairs[k]["id_b"], label, str(pairs[k]["match_probability"]), "review"]
         for label, k in expected
     ]
-    page = labelled["page"]
-    page.screenshot(path=artifact("review.png"), full_page=False)
-    page.close()
+    shutil.copy(labelled["screenshot"], artifact("review.png"))
 
 
 def test_labels_csv_fed_back_decides_the_pairs_and_measures_the_bands(
@@ -259,19 +280,28 @@ def test_the_audit_writes_the_review_page_beside_the_report(audited, injected, t
 
 
 @pytest.mark.parametrize("width", [390, 1400])
-def test_no_pair_overflows_a_narrow_or_a_wide_screen(browser: Any, deduped: Path, width: int, artifact) -> None:
-    page = browser.new_page(viewport={"width": width, "height": 900})
-    page.goto((deduped / "review.html").as_uri(), wait_until="load")
-    for _ in range(12):
-        wide = page.evaluate(
-            """() => {
-              const limit = document.documentElement.clientWidth + 1;
-              const parts = document.querySelectorAll('header *, nav *, section.pair:not([hidden]) *');
-              return [document.documentElement.scrollWidth, limit,
-                      [...parts].filter(e => e.getBoundingClientRect().right > limit).map(e => e.tagName)];
-            }"""
-        )
-        assert wide[0] <= wide[1] and wide[2] == [], wide
-        page.keyboard.press("j")
-    page.screenshot(path=artifact(f"review-{width}.png"), full_page=False)
-    page.close()
+def test_no_pair_overflows_a_narrow_or_a_wide_screen(browser: Browser, deduped: Path, width: int, artifact) -> None:
+    shot = artifact(f"review-{width}.png")
+
+    def walk(chromium: Any) -> list[Any]:
+        page = chromium.new_page(viewport={"width": width, "height": 900})
+        page.goto((deduped / "review.html").as_uri(), wait_until="load")
+        seen = []
+        for _ in range(12):
+            seen.append(
+                page.evaluate(
+                    """() => {
+                      const limit = document.documentElement.clientWidth + 1;
+                      const parts = document.querySelectorAll('header *, nav *, section.pair:not([hidden]) *');
+                      return [document.documentElement.scrollWidth, limit,
+                              [...parts].filter(e => e.getBoundingClientRect().right > limit).map(e => e.tagName)];
+                    }"""
+                )
+            )
+            page.keyboard.press("j")
+        page.screenshot(path=str(shot), full_page=False)
+        page.close()
+        return seen
+
+    for scroll_width, limit, beyond in browser(walk):
+        assert scroll_width <= limit and beyond == [], (scroll_width, limit, beyond)
