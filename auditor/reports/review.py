@@ -161,6 +161,7 @@ def review_data(dup: Any, tables: Mapping[str, Any] | None = None, *, sides: Map
                     "match_weight": float(row["match_weight"]),
                     "band": str(row["band"]),
                     "cannot_link": str(row.get("cannot_link") or "") if not pd.isna(row.get("cannot_link")) else "",
+                    "names_swapped": row.get("names_swapped") is True,
                     "evidence": evidence,
                     "fields": fields,
                     # the duplicate cluster the pair is part of, if any (its records may be merged together)

@@ -142,6 +142,10 @@ def test_crm_audit_review_renders_the_page_again_from_the_directory(deduped: Pat
     bands = re.findall(r'<section class="pair"[^>]*data-band="([a-z_]+)"', page)
     assert bands == ["review"] * 12 + ["auto_merge"] * 5
     assert "5 pairs drawn at random from the auto-merge band" in page
+    swapped = [p for p in json.loads((deduped / "review.json").read_text())["spot_checks"] if p["names_swapped"]]
+    assert swapped and swapped[0]["id_a"] == "C000063"  # Lisa Harris / Harris Lisa
+    assert main(["review", str(deduped), "--spot-check", "50"]) == 0
+    assert (deduped / "review.html").read_text(encoding="utf-8").count("first and last name swapped") == len(swapped)
     data = json.loads((deduped / "review.json").read_text(encoding="utf-8"))
     assert len(data["spot_checks"]) == 50 and {p["band"] for p in data["spot_checks"]} == {"auto_merge"}
     assert main(["review", str(deduped)]) == 0
