@@ -19,7 +19,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperCommand, TyperGroup
 
 from auditor import __version__
-from auditor.errors import AuditorError
+from auditor.errors import AuditorError, InputError
 
 try:  # typer 0.2x carries its own copy of click; earlier releases use click itself
     from typer._click import exceptions as usage_errors
@@ -34,6 +34,7 @@ COMMAND_ORDER = (
     "check",
     "metrics",
     "dedupe",
+    "review",
     "fix",
     "profile",
     "mapping",
@@ -198,6 +199,14 @@ FormatOption = Annotated[
 ]
 PeriodOption = Annotated[
     str | None, typer.Option(metavar="PERIOD", help="metrics period: 2026-Q3, 2026-07 or 2026 (default: 12 months)")
+]
+LabelsOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="FILE",
+        help="labels.csv from review.html (entity,id_a,id_b,label): pairs decided as labelled, "
+        "learnt from, and each band's precision measured",
+    ),
 ]
 MaxAnnotationsOption = Annotated[
     int,
@@ -447,21 +456,31 @@ def dedupe(
         FailOn,
         typer.Option(help="exit 1 on duplicates in the auto-merge band (error), also the review band (warning), never"),
     ] = FailOn.error,
+    labels: LabelsOption = None,
 ) -> None:
     """Find duplicate records (or, with --against, import rows duplicating existing records) and write a merge plan."""
     from auditor.config import find_config
     from auditor.dedupe import find_duplicates, link, load_dedupe_config, load_entity, summary_lines, write_outputs
+    from auditor.dedupe.labels import with_labels
     from auditor.io import output_folder
+    from auditor.reports.review import write_dedupe_review
 
     output_folder(out)
+    if labels is not None and against is not None:
+        raise InputError("--labels decides pairs within one table; a linkage (--against) does not use labels yet")
     audit_config, settings = load_dedupe_config(config if config is not None else find_config(path))
+    settings = with_labels(settings, labels)
     table = load_entity(path, entity, audit_config)
     with progress_reporter() as report:
         if against is not None:
-            result = link(table, load_entity(against, entity, audit_config), settings)
+            existing = load_entity(against, entity, audit_config)
+            result = link(table, existing, settings)
+            sides = {entity: (table, existing)}
         else:
             result = find_duplicates({entity: table}, settings, entities=(entity,), progress=report, strict=True)
+            sides = {entity: (table, table)}
     written = write_outputs(result, out)
+    written += write_dedupe_review(result, out, sides=sides)
     for line in summary_lines(result):
         stdout.print(line)
     stdout.print(f"[dim]wrote {out}/" + ", ".join(written) + "[/]")

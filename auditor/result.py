@@ -123,6 +123,7 @@ class AuditResult:
                             "em_iterations",
                             "skipped",
                             "warnings",
+                            "labels",
                         )
                         if key in stats
                     },

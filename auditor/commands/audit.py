@@ -16,6 +16,7 @@ from auditor.cli import (
     FailOnOption,
     FailUnderOption,
     FormatOption,
+    LabelsOption,
     MaxAnnotationsOption,
     OutputFormat,
     PathArgument,
@@ -68,6 +69,7 @@ def audit(
     max_annotations: MaxAnnotationsOption = 10,
     engine: EngineOption = "pandas",
     spark_master: SparkMasterOption = None,
+    labels: LabelsOption = None,
 ) -> None:
     """Run the full audit and write every report; exit 0 when the gate passes, 1 when it fails, 2 on bad input."""
     from auditor.engines import run_audit, validate
@@ -81,6 +83,10 @@ def audit(
     validate(engine, spark_master)  # before reading the config: a usage error is reported first
     output_folder(out)
     audit_config = gate_config(path, config, fail_under, fail_on)
+    if labels is not None:
+        from auditor.dedupe.labels import audit_with_labels
+
+        audit_with_labels(audit_config, labels)
     mask = masking_enabled(mask_pii)
     with progress_reporter() as report:
         result = run_audit(
@@ -107,5 +113,10 @@ def audit(
             sys.stdout.flush()
         text.render(result, stdout, mask=mask)
         audit_summary.render(result, stdout, mask=mask)
+        if labels is not None and result.duplicates is not None:
+            from auditor.dedupe.labels import report_lines
+
+            for line in report_lines(result.duplicates.stats):
+                stdout.print(line, markup=False, highlight=False)
         stdout.print(f"[dim]wrote {out}/: {', '.join(written)} ({result.duration_seconds:.1f}s in all)[/]")
     raise typer.Exit(result.exit_code)

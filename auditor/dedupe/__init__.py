@@ -347,40 +347,6 @@ def _ids(table) -> pd.Series:
     return pd.Series([f"row:{r}" for r in table.row_numbers], dtype=object)
 
 
-def read_labels(settings: DedupeSettings) -> pd.DataFrame | None:
-    """The labelled pairs file of the settings (id_a, id_b, is_match), or None when there is none."""
-    if not settings.labels:
-        return None
-    path = Path(settings.labels)
-    try:
-        frame = pd.read_csv(path, dtype=str)
-    except OSError as error:
-        raise InputError(f"cannot read labelled pairs: {error}", file=str(path)) from None
-    missing = {"id_a", "id_b", "is_match"} - set(frame.columns)
-    if missing:
-        raise ConfigError(
-            f"labelled pairs need columns id_a, id_b, is_match (missing {', '.join(sorted(missing))})", file=str(path)
-        )
-    return frame
-
-
-def label_positions(frame: pd.DataFrame, pos: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(i, j, is_match) of the labelled pairs whose both ids are known; `pos`: record position by record
-    id (a repeated id speaks by its first record)."""
-    pos = pos[~pos.index.duplicated()]
-    a, b = pos.reindex(frame["id_a"]).to_numpy(dtype=float), pos.reindex(frame["id_b"]).to_numpy(dtype=float)
-    ok = ~(np.isnan(a) | np.isnan(b))
-    y = frame["is_match"].str.strip().str.lower().isin(["1", "true", "yes", "y"]).to_numpy()
-    return a[ok].astype(np.int64), b[ok].astype(np.int64), y[ok].astype(float)
-
-
-def _labels(settings: DedupeSettings, ids: pd.Series) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
-    frame = read_labels(settings)
-    if frame is None:
-        return None
-    return label_positions(frame, pd.Series(np.arange(len(ids)), index=ids.to_numpy()))
-
-
 class NothingToCompare(InputError):
     """A table without any column duplicates could be found by (no name, e-mail, phone, address...)."""
 
@@ -428,8 +394,15 @@ def _dedupe_one(
         cannot_link_fields=settings.cannot_link_fields,
     )
     require_comparable(prepared, settings, table)
-    scored = score(prepared, settings, labels=_labels(settings, ids))
-    return clusters_and_plan(entity, frame, ids, scored, settings, len(frame))
+    if not settings.labels:
+        return clusters_and_plan(entity, frame, ids, score(prepared, settings), settings, len(frame))
+    # labelled pairs: learnt from, decided as labelled, and the bands' precision measured by them
+    from auditor.dedupe import labels as lab  # here, not at the top: it imports this package
+
+    rows = lab.check_ids(lab.read_labels_file(settings.labels), entity, ids)
+    i, j, y = lab.positions(rows, ids)
+    scored = score(prepared, settings, labels=(i, j, y))
+    return lab.decided_clusters(entity, frame, ids, scored, settings, len(frame), lab.Labelled(i, j, y, len(rows)))
 
 
 def clusters_and_plan(
@@ -635,6 +608,10 @@ def find_duplicates(
     to compare is skipped with a warning in its stats, or (`strict`, the one table a user asked for) a
     NothingToCompare error naming it."""
     settings = settings or DedupeSettings()
+    if settings.labels:  # a bad labels file fails before any work, naming its row and column
+        from auditor.dedupe.labels import read_labels_file  # it imports this package
+
+        read_labels_file(settings.labels, entities=entities)
     todo = [e for e in entities if e in tables and len(tables[e].frame)]
     cross = "leads" in todo and "contacts" in tables and "leads" in entities
     total = len(todo) + int(cross)
@@ -761,5 +738,9 @@ def summary_lines(result: DedupeResult) -> list[str]:
             line += f", {s['linked']:,} records match an existing one"
         lines.append(line)
         lines.extend(f"  warning: {w}" for w in s.get("warnings", []))
+        if "labels" in s:
+            from auditor.dedupe.labels import summary_lines as label_lines  # it imports this package
+
+            lines.extend(label_lines(name, s["labels"]))
     lines.append(f"auto-merge band: {result.auto_merge_count:,} duplicate records")
     return lines

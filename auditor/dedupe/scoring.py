@@ -579,11 +579,16 @@ def score(
     ra, rb = random_pairs(len(prepared.features), settings, source, canonical)
     rand = comparator.compare(ra, rb).levels if len(ra) else np.empty((0, len(n_levels)), np.int8)
     pats, inverse, counts = fs.patterns(levels)
-    key_rows, key_counts = fs.pattern_keys(inverse, stats.pair_keys, len(pats))
     lab_levels = lab_y = None
+    pattern_of, pair_keys = inverse, stats.pair_keys
     if labels is not None and len(labels[0]):
         lab_levels = comparator.compare(labels[0], labels[1]).levels
         lab_y = labels[2]
+        # a labelled pair enters the training sessions once, as its label says (fit_session), not again
+        # with an estimated match probability among the unlabelled pairs
+        lab = labelled_mask(i, j, labels[0], labels[1], len(prepared.features))
+        pattern_of, pair_keys = inverse[~lab], pair_keys[~lab]
+    key_rows, key_counts = fs.pattern_keys(pattern_of, pair_keys, len(pats))
     model = fit_model(
         prepared,
         pats,
@@ -619,6 +624,13 @@ def score(
         scores.weak,
         surprise,
     )
+
+
+def labelled_mask(i: np.ndarray, j: np.ndarray, li: np.ndarray, lj: np.ndarray, n: int) -> np.ndarray:
+    """Which of the pairs (i, j) are labelled pairs (li, lj), in either order."""
+    pairs = np.minimum(i, j).astype(np.int64) * n + np.maximum(i, j).astype(np.int64)
+    labelled = np.minimum(li, lj).astype(np.int64) * n + np.maximum(li, lj).astype(np.int64)
+    return np.isin(pairs, labelled)
 
 
 def blocking_keys_used(stats: BlockingStats) -> list[list[str]]:

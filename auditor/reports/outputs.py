@@ -11,9 +11,10 @@ from auditor.result import AuditResult
 
 def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = False) -> list[str]:
     """result.json, findings.csv, worklist.csv, worklist_records.csv, imports/ (bulk fixes, ready to
-    import), worklist.xlsx, report.html, junit.xml and the
-    duplicate pairs/clusters/merge plan under duplicates/. `mask` masks personal data in the
-    files CI systems show in their logs (junit.xml). Returns the paths written, relative to `out`."""
+    import), worklist.xlsx, report.html, junit.xml and the duplicate pairs/clusters/merge plan under
+    duplicates/ (with review.json, and review.html when a pair is in the review band). `mask` masks
+    personal data in the files CI systems show in their logs (junit.xml). Returns the paths written,
+    relative to `out`."""
     from auditor.reports import findings_csv, html, json_report, junit, worklist_csv, xlsx
 
     out = Path(out)
@@ -39,4 +40,8 @@ def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = Fa
         # its findings are in findings.csv already
         names = write_outputs(result.duplicates, out / "duplicates", include_findings=False)
         written += [f"duplicates/{name}" for name in names]
+        from auditor.reports.review import write_dedupe_review
+
+        # the review page beside report.html, its data beside pairs.csv (crm-audit review renders it again)
+        written += write_dedupe_review(result.duplicates, out, tables=result.data, data_dir=out / "duplicates")
     return written

@@ -59,12 +59,10 @@ from auditor.dedupe import (
     _record_meta,
     clusters_and_plan,
     converted_contacts,
-    label_positions,
     link_fields,
     link_frame,
     links_of,
     match_frame,
-    read_labels,
     require_comparable,
     skipped_stats,
 )
@@ -73,6 +71,7 @@ from auditor.dedupe import normalize as nz
 from auditor.dedupe.blocking import BlockingStats, block_pairs, key_rows, possible_pairs, usable_keys
 from auditor.dedupe.compare import SEPARATOR, Comparator, ValueCounts, counted_features, profile_columns
 from auditor.dedupe.features import UNPARSABLE_WARNING_SHARE, Prepared, date_warning, prepare, unreadable_dates
+from auditor.dedupe.labels import Labelled, check_ids, decided_clusters, positions_at, read_labels_file
 from auditor.dedupe.scoring import (
     ORDER_PARTS,
     Scored,
@@ -167,14 +166,19 @@ def find_duplicates_spark(
         table = tables[entity]
         run = _run(entity, [_Side(table, 0, match_frame)], settings.fields.get(entity), settings)
         try:
-            scored, positions, features[entity] = _score(run)
+            scored, positions, features[entity], labelled = _score(run)
         except NothingToCompare as error:
             if strict:
                 raise
             stats[entity] = skipped_stats(table.count, str(error))
             continue
         typed = _typed_rows(table, positions)
-        p, c, m, s = clusters_and_plan(entity, match_frame(typed), _ids(typed), scored, settings, table.count)
+        if labelled is None:
+            p, c, m, s = clusters_and_plan(entity, match_frame(typed), _ids(typed), scored, settings, table.count)
+        else:
+            p, c, m, s = decided_clusters(
+                entity, match_frame(typed), _ids(typed), scored, settings, table.count, labelled
+            )
         member_rows[entity] = typed
         pairs.append(p)
         clusters.append(c)
@@ -221,7 +225,7 @@ def _links(leads: SparkTable, contacts: SparkTable, settings: DedupeSettings) ->
         raise NothingToCompare(
             "leads and contacts share no column that can be compared", file=leads.spec.source or None
         )
-    scored, positions, features = _score(run)
+    scored, positions, features, _ = _score(run)
     features.unpersist()
     new = positions[positions < leads.count]
     typed_leads = _typed_rows(leads, new)
@@ -674,6 +678,22 @@ def _patterns(rows: pd.DataFrame, n_comp: int) -> tuple[np.ndarray, np.ndarray, 
     return pats, totals, key_rows, counts
 
 
+def _without(
+    pats: np.ndarray, key_rows: np.ndarray, key_counts: np.ndarray, rows: pd.DataFrame, level_cols: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (pattern index, mask) rows and counts of `_patterns` less the collected (l0..lK, keys, count)
+    `rows` (pairs among them), in the same order; rows left with no pair are dropped."""
+    index = {tuple(p): k for k, p in enumerate(pats.tolist())}
+    at = {(int(p), int(m)): k for k, (p, m) in enumerate(key_rows.tolist())}
+    counts = key_counts.copy()
+    for levels, mask, n in zip(
+        rows[level_cols].to_numpy(dtype=np.int64).tolist(), rows["keys"].tolist(), rows["count"].tolist(), strict=True
+    ):
+        counts[at[(index[tuple(levels)], int(mask))]] -= int(n)
+    keep = counts > 0
+    return key_rows[keep], counts[keep]
+
+
 def _pack(levels: np.ndarray, radix: Sequence[int]) -> np.ndarray:
     key = np.zeros(len(levels), dtype=np.int64)
     for k, r in enumerate(radix):
@@ -681,10 +701,11 @@ def _pack(levels: np.ndarray, radix: Sequence[int]) -> np.ndarray:
     return key
 
 
-def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records]:
+def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records, Labelled | None]:
     """The pairs at or above the listing threshold, scored as `auditor.dedupe.scoring.score` scores them,
-    as a `Scored` over only their records (numbered in position order); those records' positions; and
-    the (cached) features of all records, for a later look-up."""
+    as a `Scored` over only their records (numbered in position order); those records' positions; the
+    (cached) features of all records, for a later look-up; and the labelled pairs (with the settings'
+    `labels`), by position among those records."""
     from pyspark.sql import functions as F
     from pyspark.sql.types import BooleanType, ByteType, DoubleType, IntegerType, StructField, StructType
 
@@ -728,12 +749,16 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records]:
             }
         )
     ]
-    label_frame = read_labels(settings) if not run.linkage else None
-    lab_y = None
-    if label_frame is not None:
-        known = pd.concat([label_frame["id_a"], label_frame["id_b"]]).dropna().unique().tolist()
+    lab_y = labelled = None
+    if settings.labels and not run.linkage:
+        label_file = read_labels_file(settings.labels)
+        of_entity = label_file.for_entity(shape.entity)
+        known = pd.concat([of_entity["id_a"], of_entity["id_b"]]).unique().tolist()
         found = features.where(F.col("__id").isin(known)).groupBy("__id").agg(F.min(POS).alias("pos")).toPandas()
-        li, lj, lab_y = label_positions(label_frame, pd.Series(found["pos"].to_numpy(), index=found["__id"].to_numpy()))
+        ids_found = found["__id"].astype(str)
+        rows = check_ids(label_file, shape.entity, ids_found)
+        li, lj, lab_y = positions_at(rows, pd.Series(found["pos"].to_numpy(dtype=np.int64), index=ids_found.to_numpy()))
+        labelled = Labelled(li, lj, lab_y, len(rows))
         extra.append(pd.DataFrame({"kind": 2, "row": np.arange(len(li), dtype=np.int64), "a": li, "b": lj, "keys": 0}))
     extra_frame = pd.concat(extra, ignore_index=True).astype(np.int64)
     # the sessions read the first 32 keys' bits, as `blocking.key_membership` records them
@@ -750,6 +775,17 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records]:
     levels = _levels(run, compared, features, shared, keep=("kind", "row", "a", "b", "keys")).persist()
     counted = levels.where("kind < 2").groupBy("kind", *level_cols, "keys").count().toPandas()
     pats, counts, key_rows, key_counts = _patterns(counted[counted["kind"] == 0], n_comp)
+    if labelled is not None and len(labelled.i):
+        # a labelled pair enters the training sessions once, as its label says (as scoring.score does)
+        both = pd.DataFrame({"kind": 0, "a": np.r_[labelled.i, labelled.j], "b": np.r_[labelled.j, labelled.i]})
+        mine = spark.createDataFrame(both.astype(np.int64))
+        lab_counted = (
+            levels.join(F.broadcast(mine), ["kind", "a", "b"], "left_semi")
+            .groupBy(*level_cols, "keys")
+            .count()
+            .toPandas()
+        )
+        key_rows, key_counts = _without(pats, key_rows, key_counts, lab_counted, level_cols)
     rand, rand_counts, _, _ = _patterns(counted[counted["kind"] == 1], n_comp)
     lab_levels = None
     if lab_y is not None and len(lab_y):
@@ -809,7 +845,8 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records]:
     pairs.unpersist()
     shared.unpersist()
     a, b = listed["a"].to_numpy(dtype=np.int64), listed["b"].to_numpy(dtype=np.int64)
-    positions = np.unique(np.r_[a, b])
+    # and the records of the labelled pairs, which are decided as labelled whether listed or not
+    positions = np.unique(np.r_[a, b] if labelled is None else np.r_[a, b, labelled.i, labelled.j])
     mine = (
         _rows_at(features, positions, POS).sort_values(POS, ignore_index=True)
         if len(positions)
@@ -835,7 +872,9 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records]:
         listed["weak"].to_numpy(dtype=bool),
         _surprise(listed, surprise_cols),
     )
-    return scored, positions, records
+    if labelled is not None:
+        labelled.i, labelled.j = np.searchsorted(positions, labelled.i), np.searchsorted(positions, labelled.j)
+    return scored, positions, records, labelled
 
 
 def _surprise(rows: pd.DataFrame, columns: list[str]) -> np.ndarray:
