@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import BANDS, _band, clusters_and_plan
-from auditor.dedupe.scoring import pair_weights
+from auditor.dedupe.scoring import DECIDED_BITS, pair_weights
 from auditor.errors import InputError, did_you_mean
 
 LABELS = ("match", "non_match")
@@ -42,8 +42,6 @@ COLUMNS = ("entity", "id_a", "id_b", "label")
 FORMULA_STARTS = ("=", "+", "-", "@")
 LEGACY_TRUE = ("1", "true", "yes", "y")
 LEGACY_FALSE = ("0", "false", "no", "n")
-DECIDED_BITS = 64.0
-"""Match weight of a labelled pair (plus for a match, minus for a non-match): certain either way."""
 PAIR_ARRAYS = ("i", "j", "levels", "cannot", "weight", "probability", "pattern_index", "conflict", "evidence")
 PAIR_ARRAYS += ("weak", "surprise")
 """The per-pair arrays of a `scoring.Scored`."""

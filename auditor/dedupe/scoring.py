@@ -693,6 +693,8 @@ def deterministic_matches(prepared: Prepared, levels: np.ndarray) -> np.ndarray:
     return contact & name if has_contact else name
 
 
+DECIDED_BITS = 64.0
+"""The weight of a labelled pair (+ a match, - a non-match): beyond what any field's evidence reaches."""
 AGAINST_BIT = 15
 """Bit of the cluster guard's veto mask for records whose own evidence says they differ."""
 
@@ -705,7 +707,8 @@ def against(weight: np.ndarray, prior_weight: float, auto_merge: float, levels: 
     contradiction: a typo and a dropped word ("Koninklijke Philips" / "Koninklijke Phillips Electronics")
     weigh against a match between random records, but say nothing against two members of one cluster."""
     disagree = (levels == 0).any(axis=1) if levels.ndim == 2 and levels.shape[1] else np.zeros(len(weight), bool)
-    return ((weight - prior_weight) <= -np.log2(auto_merge / (1 - auto_merge))) & disagree
+    labelled_apart = weight <= -DECIDED_BITS  # a person said so (auditor.dedupe.labels)
+    return (((weight - prior_weight) <= -np.log2(auto_merge / (1 - auto_merge))) & disagree) | labelled_apart
 
 
 def veto_mask(scored: Scored, auto_merge: float) -> np.ndarray:
