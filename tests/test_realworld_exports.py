@@ -261,3 +261,27 @@ def test_salesforce_review_nps_defined_in_yaml_gives_the_published_value() -> No
     _, [nps] = metrics(folder, config, metric_ids=["guest_review_nps"])
     assert round(nps.value) == 10 and nps.n == 10  # SOURCE.md: NPS = +10 from 10 reviews
     assert nps.confidence == "MEDIUM" and "based on only 10 records" in nps.reasons
+
+
+def test_itsm_support_metrics_defined_in_yaml_give_the_source_s_values() -> None:
+    from auditor.pipeline import metrics
+
+    folder = DATASETS / "itsm_incident_event_log"
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not present")
+    config = load_config(CONFIGS / "itsm_incidents_metrics.yaml")
+    _, results = metrics(folder, config, metric_ids=list(config.defined_metrics))
+    got = {r.id: r for r in results}
+    # SOURCE.md, from the last event of each of the 20,768 incidents: SLA met 12,594 (60.6%); time to
+    # resolution over the 19,350 with both dates: median 24.6 h, mean 187.7 h; never reassigned nor
+    # reopened 52.36%; reopened at least once 234, reassigned at least once 9,843
+    assert got["sla_met"].value == pytest.approx(12594 / 20768)
+    assert round(got["median_resolution_hours"].value, 1) == 24.6 and got["median_resolution_hours"].n == 19350
+    assert round(got["mean_resolution_hours"].value, 1) == 187.7
+    assert round(100 * got["first_time_fix"].value, 2) == 52.36
+    assert got["reopened"].value == 234 and got["reassigned"].value == 9843
+    # no published mean: by hand from the log's last events
+    d = pd.read_csv(folder / "incident_event_log_prefix.csv.gz", dtype=str, keep_default_na=False)
+    last = d.groupby("number").tail(1)
+    assert got["mean_reassignments"].value == pytest.approx(last["reassignment_count"].astype(int).mean())
+    assert {r.confidence for r in results} == {"HIGH"}

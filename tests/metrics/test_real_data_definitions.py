@@ -76,7 +76,39 @@ def campaign_customers() -> pd.DataFrame:
     )
 
 
+def incidents() -> pd.DataFrame:
+    """The ITSM log's shape, one row per incident (its latest event).
+
+    SLA met          3 of 5 -> 0.6
+    resolution hours 2, 10, 30, 100 (one unresolved) -> median 20, mean 35.5
+    reassignments    0, 0, 1, 3, 1 -> mean 1.0; reassigned at least once: 3
+    reopened         1 (I4); never reassigned nor reopened: I1 only (I2 was reopened) -> 1/5
+    """
+    opened = pd.Timestamp("2016-03-01 08:00")
+    return pd.DataFrame(
+        {
+            "ticket_id": ["I1", "I2", "I3", "I4", "I5"],
+            "opened_at": [opened] * 5,
+            "resolved_at": [opened + pd.Timedelta(hours=h) for h in (2, 10, 30, 100)] + [pd.NaT],
+            "status": "Closed",
+            "priority": ["3 - Moderate"] * 4 + ["1 - Critical"],
+            "made_sla": [True, True, False, True, False],
+            "reassignment_count": [0.0, 0.0, 1.0, 3.0, 1.0],
+            "reopen_count": [0.0, 1.0, 0.0, 0.0, 0.0],
+        }
+    )
+
+
 EXPECTED = {
+    "itsm_incidents_metrics": {
+        "sla_met": 0.6,
+        "median_resolution_hours": 20.0,
+        "mean_resolution_hours": 35.5,
+        "mean_reassignments": 1.0,
+        "first_time_fix": 0.2,
+        "reassigned": 3,
+        "reopened": 1,
+    },
     "online_retail_ii_2009_2010_metrics": {
         "sales_revenue": 92.0,
         "customers_buying": 6,
@@ -87,6 +119,7 @@ EXPECTED = {
     "hillstrom_email_campaign_metrics": {"visit_rate": 3 / 8, "conversion_rate": 1 / 8, "spend_per_customer": 6.0},
 }
 FRAMES = {
+    "itsm_incidents_metrics": lambda: {"tickets": incidents()},
     "online_retail_ii_2009_2010_metrics": lambda: {"orders": order_lines()},
     "salesforce_coral_cloud_metrics": lambda: {"surveys": reviews()},
     "hillstrom_email_campaign_metrics": lambda: {"contacts": campaign_customers()},
