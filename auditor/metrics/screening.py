@@ -133,11 +133,18 @@ def _kinds(entity: str, frame: pd.DataFrame) -> list[str]:
     records of its kind (a cost among the costs of its category), whose amounts may span a narrower
     range than the whole column's (staff costs and loyalty costs differ tenfold, so a staff cost typed
     1,000 times too large is not far from the column's bulk, but is from its category's)."""
-    out = []
-    for f in ENTITIES[entity].fields:
-        if f.role is Role.ENUM and f.name in frame.columns and frame[f.name].nunique() <= MAX_KINDS:
-            out.append(f.name)
-    return out
+    return [f for f in sorted(kind_fields(entity)) if f in frame.columns and frame[f].nunique() <= MAX_KINDS]
+
+
+def kind_fields(entity: str) -> set[str]:
+    """The model's enum fields of `entity`, by which the `outlier` screen also groups an amount or a
+    count (the Spark engine projects them with a metric that reads one)."""
+    return {f.name for f in ENTITIES[entity].fields if f.role is Role.ENUM}
+
+
+def screened_amounts(entity: str) -> set[str]:
+    """The model's amount and count fields of `entity` (those the `outlier` screen judges)."""
+    return {f.name for f in ENTITIES[entity].fields if f.role in (Role.MONEY, Role.COUNT)}
 
 
 def _records_an_event(name: str) -> bool:
