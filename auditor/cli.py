@@ -418,6 +418,15 @@ def synth(
     duplicate_rate: Annotated[
         float, typer.Option(min=0.0, max=1.0, metavar="SHARE", help="share of records duplicated")
     ] = 0.05,
+    anomaly_rate: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            max=1.0,
+            metavar="SHARE",
+            help="share of records given anomalies no rule reports (impossible durations, far dates, amounts x1000)",
+        ),
+    ] = 0.0,
 ) -> None:
     """Generate a realistic CRM export with known defects and duplicates, and its ground truth."""
     import datetime as dt
@@ -432,7 +441,14 @@ def synth(
         raise typer.BadParameter(f"{as_of!r} is not a date (YYYY-MM-DD)", param_hint="--as-of") from None
     with progress_reporter() as report:
         summary = generate(
-            rows, seed, out, as_of=day, defect_rate=defect_rate, duplicate_rate=duplicate_rate, progress=report
+            rows,
+            seed,
+            out,
+            as_of=day,
+            defect_rate=defect_rate,
+            duplicate_rate=duplicate_rate,
+            anomaly_rate=anomaly_rate,
+            progress=report,
         )
     stdout.print(f"wrote {out}: " + ", ".join(f"{n:,} {e}" for e, n in summary.counts.items()))
 

@@ -20,20 +20,22 @@ The measure keys, one per definition (their kind decides the interval, `registry
 
 | key | value | kind |
 |---|---|---|
-| `count` | `entity [where condition]` (or `entity.column`: records with a value) | count |
+| `count` | `entity [where condition]`, `entity.column` (records with a value), `distinct entity.column` | count |
 | `sum` | `value [where condition]` | sum |
 | `mean`, `median` | `value [where condition]` (`weight: value` makes a mean weighted) | mean, median |
 | `nps` | `value [where condition]`: a 0-10 score | nps |
 | `share` | `entity where condition`: the share of the entity's records (of `filter:`) | proportion |
 | `ratio` | `[measure, measure]` or `measure / measure` | ratio |
 | `rate` | as `ratio`, with the Wilson interval: a numerator counted out of its denominator | proportion |
+| `top_share` | `value [where condition]`, `per: column`, `top: 0.2`: the top groups' share (Pareto) | ratio |
 | `metric` | a built-in or defined metric id, to break it down (`by:`, `min_n:`) | its own |
 
-with `measure = count(...) | sum(...) | mean(...) | median(...)`, a `value` a column
+with `measure = count(...) | count(distinct ...) | sum(...) | mean(...) | median(...)`, a `value` a column
 (`entity.column`), a number, `+ - * /` of them, `hours(a - b)` / `days(a - b)` of two dates, or
 `raw(entity.amount)` (an amount as written: not converted to the base currency); a `condition`
 comparisons `column == != > < >= <= literal`, `column in [a, b]`, `column not in [...]`,
-`column is missing`, `column is not missing`, `column in window`, joined by `and`, `or`, `not`
+`column is missing`, `column is not missing`, `column in window`, `column [not] starts with / ends
+with / contains text` (case as written), joined by `and`, `or`, `not`
 and parentheses. Literals are numbers, quoted text, or bare words (`stage == Closed Won`); a
 missing value satisfies no comparison.
 
@@ -52,6 +54,8 @@ the model does not have, kept under its own name). The parser is a hand-written 
 
 from __future__ import annotations
 
+import contextlib
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -77,12 +81,25 @@ from auditor.metrics.registry import (
 )
 from auditor.model import ENTITIES, DType, Role
 
-MEASURES = ("count", "sum", "mean", "median", "nps", "share", "ratio", "rate", "metric")
+MEASURES = ("count", "sum", "mean", "median", "nps", "share", "ratio", "rate", "top_share", "metric")
 AGGREGATES = ("count", "sum", "mean", "median")
 FUNCTIONS = ("hours", "days", "raw")
 KEYWORDS = ("where", "and", "or", "not", "in", "is", "missing", "window")
 OPERATORS = ("==", "!=", ">=", "<=", ">", "<")
-OPTION_KEYS = ("title", "unit", "description", "filter", "window", "by", "min_n", "scale", "family", "weight")
+OPTION_KEYS = (
+    "title",
+    "unit",
+    "description",
+    "filter",
+    "window",
+    "by",
+    "min_n",
+    "scale",
+    "family",
+    "weight",
+    "per",
+    "top",
+)
 REFERENCE_KEYS = ("metric", "title", "by", "min_n", "description", "family")
 TRUE_WORDS = ("yes", "true", "y", "1", "t")
 FALSE_WORDS = ("no", "false", "n", "0", "f")
@@ -201,6 +218,16 @@ class IsMissing:
 
 
 @dataclass(frozen=True)
+class TextMatch:
+    """`column starts with 'C'`, `ends with`, `contains` (case as written; `not` before it negates)."""
+
+    left: Any
+    how: str  # starts | ends | contains
+    right: Literal
+    negate: bool = False
+
+
+@dataclass(frozen=True)
 class InWindow:
     left: Col
 
@@ -223,6 +250,8 @@ class Selection:
     entity: str | None
     value: Any | None
     where: Any | None
+    distinct: bool = False
+    """`count(distinct entity.column)`: the number of distinct values, not of records"""
 
 
 @dataclass(frozen=True)
@@ -278,7 +307,15 @@ class Parser:
     # grammar
     def selection(self, entity_only: bool = False) -> Selection:
         """`entity [where cond]` (entity_only) or `entity.column`/value `[where cond]`."""
-        if entity_only and self.is_("name") and not self.is_("punct", ".") and self.peek().text != ".":
+        if entity_only and self.keyword("distinct") and self.peek().kind == "name":
+            self.take()
+            where = None
+            value = self.column()
+            if self.keyword("where"):
+                self.take()
+                where = self.condition()
+            return Selection(None, value, where, distinct=True)
+        elif entity_only and self.is_("name") and not self.is_("punct", ".") and self.peek().text != ".":
             entity = self.take().text
             if entity.lower() in KEYWORDS:
                 self.fail("expected an entity")
@@ -414,8 +451,15 @@ class Parser:
         if self.keyword("not"):
             self.take()
             negate = True
-            if not self.keyword("in"):
-                self.fail("expected 'in' after 'not'")
+            if not (self.keyword("in") or self._text_match()):
+                self.fail("expected 'in', 'starts with', 'ends with' or 'contains' after 'not'")
+        if self._text_match():
+            how = self.take().text.lower()
+            if how in ("starts", "ends"):
+                if not self.keyword("with"):
+                    self.fail(f"expected 'with' after '{how}'")
+                self.take()
+            return TextMatch(left, how, self.literal(), negate)
         if self.keyword("in"):
             self.take()
             if self.keyword("window") and not negate:
@@ -427,8 +471,21 @@ class Parser:
         if self.tok.kind == "op":
             op = self.take().text
             return Compare(left, op, self.literal())
-        self.fail(f"expected a comparison ({', '.join(OPERATORS)}, in, not in, is missing, in window)")
+        if self.keyword("starts") or self.keyword("ends"):
+            how = self.take().text.lower()
+            self.fail(f"expected 'with' after '{how}'")
+        self.fail(
+            f"expected a comparison ({', '.join(OPERATORS)}, in, not in, is missing, in window, starts with,"
+            " ends with, contains)"
+        )
         raise AssertionError  # unreachable
+
+    def _text_match(self) -> bool:
+        """`starts with`, `ends with` or `contains` (words only where a comparison is expected, so a
+        column may still be named `contains`)."""
+        if self.keyword("contains"):
+            return True
+        return (self.keyword("starts") or self.keyword("ends")) and self.peek().text.lower() == "with"
 
     def literals(self) -> tuple[Literal, ...]:
         self.expect("punct", "[", "'[' and a list of values")
@@ -617,6 +674,10 @@ class _Checker:
         elif isinstance(node, InWindow):
             if self.column(node.left, entity)[1] != "date":
                 raise DefinitionError(f"'{node.left.name} in window' takes a date column")
+        elif isinstance(node, TextMatch):
+            kind = self.value(node.left, entity)
+            if kind in ("date", "duration"):
+                raise DefinitionError(f"'{_MATCH_WORDS[node.how]}' reads text, not {kind}s")
         elif isinstance(node, (Compare, IsIn)):
             kind = self.value(node.left, entity)
             if kind == "duration":
@@ -639,6 +700,9 @@ class _Checker:
             self.reads(child, entity, out)
 
 
+_MATCH_WORDS = {"starts": "starts with", "ends": "ends with", "contains": "contains"}
+
+
 def _has(node: Any, kind: type) -> bool:
     return isinstance(node, kind) or any(_has(child, kind) for child in _children(node))
 
@@ -652,7 +716,7 @@ def _children(node: Any) -> tuple[Any, ...]:
         return node.parts
     if isinstance(node, Not):
         return (node.part,)
-    if isinstance(node, (Compare, IsIn, IsMissing, InWindow)):
+    if isinstance(node, (Compare, IsIn, IsMissing, InWindow, TextMatch)):
         return (node.left,)
     return ()
 
@@ -754,6 +818,8 @@ class _Runtime:
             return ~missing if node.negate else missing
         if isinstance(node, InWindow):
             return within(self.column(node.left.name), self.p.start, self.p.end).to_numpy(bool)
+        if isinstance(node, TextMatch):
+            return self.text_match(node)
         values = self.raw_value(node.left)
         present = values.notna().to_numpy(bool)
         literals = node.values if isinstance(node, IsIn) else (node.right,)
@@ -787,6 +853,18 @@ class _Runtime:
         }[op]()
         return pd.Series(result).fillna(False).to_numpy(bool) & present
 
+    def text_match(self, node: TextMatch) -> np.ndarray:
+        values = self.raw_value(node.left)
+        present = values.notna().to_numpy(bool)
+        if pd.api.types.is_float_dtype(values.dtype) and (values.dropna() % 1 == 0).all():
+            values = values.astype("Int64")  # 12.0 reads as 12
+        words = values.astype("object").where(values.notna(), None).map(str, na_action="ignore")
+        wanted = _text_literal(node.right.value)
+        how = {"starts": words.str.startswith, "ends": words.str.endswith}.get(node.how)
+        hit = how(wanted) if how else words.str.contains(wanted, regex=False)
+        hit = hit.fillna(False).to_numpy(bool) & present
+        return (present & ~hit) if node.negate else hit
+
 
 def _text_literal(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
@@ -819,6 +897,7 @@ class _Plan:
     value: Any | None
     where: Any | None
     weight: Any | None = None
+    distinct: bool = False
 
     def rows(self, t: Tables, p: Params, extra: Any | None) -> tuple[_Runtime, np.ndarray]:
         frame = t[self.entity]
@@ -843,6 +922,9 @@ def _measure_value(
     """(the aggregate, the records it is over) of a measure inside a ratio; `paired`: other values
     of the same entity that must be present too (a rate over the records with both counts)."""
     rt, mask = plan.rows(t, p, extra)
+    if plan.agg == "count" and plan.distinct:
+        distinct = int(rt.raw_value(plan.value)[mask].dropna().nunique())
+        return float(distinct), distinct
     if plan.agg == "count":
         if plan.value is not None:
             mask = mask & rt.raw_value(plan.value).notna().to_numpy(bool)
@@ -876,6 +958,7 @@ class Compiled:
     primary: str
     money: bool
     scope: dict[str, Scope]
+    additive: bool | None = None
 
 
 class _Compiler:
@@ -893,6 +976,8 @@ class _Compiler:
                 raise DefinitionError(f"{name!r}: name its entity, e.g. opportunities.{name}")
             entity = self.check.entity(entity)
             value = sel.value
+            if sel.distinct and agg != "count":
+                raise DefinitionError("distinct counts values: count(distinct orders.account_id)")
             if agg == "count":
                 if not isinstance(value, Col):
                     raise DefinitionError(
@@ -903,7 +988,7 @@ class _Compiler:
                 self.check.numeric(value, entity, f"{agg}()")
         if sel.where is not None:
             self.check.condition(sel.where, entity)
-        return _Plan(agg, entity, value, sel.where)
+        return _Plan(agg, entity, value, sel.where, distinct=sel.distinct)
 
     def reads(self, plan: _Plan, out: dict[str, dict[str, None]]) -> None:
         cols = out.setdefault(plan.entity, {})
@@ -970,7 +1055,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         plans = [at(key, lambda: c.selection(sel, "count"))]
     else:
         sel = at(key, lambda: parse_selection(body, entity_only=False))
-        plans = [at(key, lambda: c.selection(sel, key if key != "nps" else "mean"))]
+        plans = [at(key, lambda: c.selection(sel, {"nps": "mean", "top_share": "sum"}.get(key, key)))]
     primary = plans[0].entity
     if key == "ratio" or key == "rate":
         primary = plans[0].entity
@@ -982,6 +1067,8 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         weight = at("weight", lambda: Parser(spec["weight"]).value())
         at("weight", lambda: c.check.numeric(weight, primary, "weight"))
         plans[0] = replace(plans[0], weight=weight)
+
+    per, top = _ranking(spec, key, primary, c.check)
 
     filt = None
     if spec.get("filter") is not None:
@@ -1011,6 +1098,8 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
     money = any([c.money_of(plan, reads) for plan in plans])
     if filt is not None:
         c.check.reads(filt, primary, reads[primary])
+    if per is not None:
+        reads[primary][per] = None
     for entity, cond in windows.items():
         c.check.reads(cond, entity, reads[entity])
 
@@ -1051,6 +1140,15 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         def compute(t: Tables, p: Params) -> Any:
             return int(_measure_value(plan, t, p, extra(plan))[0])
 
+    elif key == "top_share":
+        plan = plans[0]
+        kind = "ratio"
+        assert per is not None
+
+        def compute(t: Tables, p: Params) -> Any:
+            rt, mask = plan.rows(t, p, extra(plan))
+            return top_share(rt.value(plan.value)[mask], rt.raw_value(Col(primary, per))[mask], top)
+
     else:
         plan = plans[0]
         kind = key
@@ -1075,7 +1173,44 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
     inputs = {e: tuple(cols) for e, cols in reads.items()}
     if primary in inputs:  # the primary entity first: breakdowns and the bound's scaling read it
         inputs = {primary: inputs[primary], **{e: f for e, f in inputs.items() if e != primary}}
-    return Compiled(kind, inputs, compute, primary, money, scope)
+    # a count of distinct values does not grow with its records: its failing records are not imputed
+    additive = False if key == "count" and plans[0].distinct else None
+    return Compiled(kind, inputs, compute, primary, money, scope, additive)
+
+
+def top_share(values: pd.Series, groups: pd.Series, top: float) -> Estimate:
+    """The share of the total held by the top ceil(top x groups) groups, ranked by their sum
+    (Pareto: the revenue share of the top 20% of customers); records without a value or a group are
+    left out. n is the number of groups."""
+    ok = values.notna().to_numpy(bool) & groups.notna().to_numpy(bool)
+    sums = values[ok].groupby(groups[ok].to_numpy()).sum().sort_values(ascending=False)
+    k = math.ceil(round(top * len(sums), 9))
+    return ratio(float(sums.iloc[:k].sum()), float(sums.sum()), n=len(sums))
+
+
+def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -> tuple[str | None, float]:
+    """`per:` (the column whose groups are ranked) and `top:` (the share of them, 0.2 or '20%') of a
+    top_share; neither is taken by another measure."""
+    if key != "top_share":
+        for k in ("per", "top"):
+            if k in spec:
+                raise DefinitionError(f"{k}: only a top_share takes {k!r}")
+        return None, 0.2
+    per = spec.get("per")
+    if not isinstance(per, str) or not per:
+        raise DefinitionError("per: expected the column whose groups are ranked, e.g. per: account_id")
+    if _role(primary, per, check.extras) is None:
+        raise DefinitionError(
+            f"per: unknown column {per!r} of {primary}{_hint(per, check.columns(primary))}; a column the model"
+            f" does not have is declared under extra_fields.{primary}"
+        )
+    top = spec.get("top", 0.2)
+    if isinstance(top, str) and top.strip().endswith("%"):
+        with contextlib.suppress(ValueError):
+            top = float(top.strip()[:-1]) / 100
+    if isinstance(top, bool) or not isinstance(top, (int, float)) or not 0 < top <= 1:
+        raise DefinitionError(f"top: expected the share of the groups at the top, 0.2 or '20%', not {top!r}")
+    return per, float(top)
 
 
 def _mask(entity: str, cond: Any) -> Callable[[pd.DataFrame], pd.Series]:
@@ -1259,10 +1394,14 @@ def _metric(mid: str, spec: Mapping[str, Any], extras: Extras, family: str) -> M
         description += f"; filter: {_clean(spec['filter'])}"
     if "window" in spec:
         description += f"; window: {spec['window']}"
+    if key == "top_share":
+        description += f"; per: {spec['per']}; top: {spec.get('top', 0.2)}"
     compiled.compute.__doc__ = description
     unit = spec.get("unit")
     if unit is None:
-        if compiled.kind == "count":
+        if key == "top_share":
+            unit = "share"
+        elif compiled.kind == "count":
             unit = compiled.primary
         elif compiled.money:
             unit = "{currency}"
@@ -1286,6 +1425,7 @@ def _metric(mid: str, spec: Mapping[str, Any], extras: Extras, family: str) -> M
         family=str(spec.get("family", family)),
         min_n=_min_n(spec.get("min_n")),
         description=description,
+        additive=compiled.additive,
     )
 
 

@@ -16,7 +16,9 @@ judge only what cannot be true of any CRM:
   response < resolved < closed; updated only follows created): a negative duration;
 * `scale`: a score outside its scale (NPS 0-10, CSAT 1-5);
 * `outlier`: an amount or a count more than 6 robust z-scores (median and MAD of log10, per currency
-  for money) from the bulk of its column, in a column of at least 20 values.
+  for money) from the bulk of its column, in a group of at least 20 values; or 6 robust z-scores and
+  100 times (or a hundredth of) the median of the records of its kind (each enum column of at most
+  12 values: a cost among its category's; a lost decimal separator, not a big month).
 
 They never change the metric's value: the records stay in it, and the confidence machinery says how
 far they could move it. Screens find nothing in a clean export, so they never lower a flag there.
@@ -26,6 +28,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from auditor.checks.kinds.outlier import robust_z
@@ -36,6 +39,10 @@ from auditor.model import ENTITIES, DType, Role
 EARLIEST = pd.Timestamp("1970-01-01")
 OUTLIER_Z = 6.0
 MIN_COUNT = 20
+MAX_KINDS = 12
+KIND_DECADES = 2.0
+"""an amount judged among its kind is screened only when it is also 100 times (or a hundredth of) its
+kind's median: a lost decimal separator or extra zeros, not a big month of a tight category"""
 COLUMNS = ["entity", "record_id", "field", "rule_id"]
 PAST_EVENTS = frozenset(
     (
@@ -109,11 +116,35 @@ def _screens(entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp) -> 
         low, high = spec.scale
         yield "plausibility.scale", (values < low) | (values > high)
     elif spec.role in (Role.MONEY, Role.COUNT) and pd.api.types.is_numeric_dtype(values.dtype):
-        groups = None
+        groups = pd.Series("", index=frame.index, dtype="object")
         if spec.currency_field and spec.currency_field in frame.columns:
             groups = frame[spec.currency_field].astype("object").fillna("")
-        z = robust_z(values, log=True, groups=groups, min_count=MIN_COUNT)
-        yield "plausibility.outlier", (z.abs() > OUTLIER_Z).fillna(False)
+        failing = robust_z(values, log=True, groups=groups, min_count=MIN_COUNT).abs() > OUTLIER_Z
+        decades = np.log10(values.astype("float64").where(values > 0))
+        for kind in _kinds(entity, frame):
+            within = groups + "\x1f" + frame[kind].astype("object").fillna("").astype(str)
+            far = (decades - decades.groupby(within).transform("median")).abs() >= KIND_DECADES
+            failing |= far & (robust_z(values, log=True, groups=within, min_count=MIN_COUNT).abs() > OUTLIER_Z)
+        yield "plausibility.outlier", failing.fillna(False)
+
+
+def _kinds(entity: str, frame: pd.DataFrame) -> list[str]:
+    """The entity's enum columns with at most MAX_KINDS values: an amount is also judged among the
+    records of its kind (a cost among the costs of its category), whose amounts may span a narrower
+    range than the whole column's (staff costs and loyalty costs differ tenfold, so a staff cost typed
+    1,000 times too large is not far from the column's bulk, but is from its category's)."""
+    return [f for f in sorted(kind_fields(entity)) if f in frame.columns and frame[f].nunique() <= MAX_KINDS]
+
+
+def kind_fields(entity: str) -> set[str]:
+    """The model's enum fields of `entity`, by which the `outlier` screen also groups an amount or a
+    count (the Spark engine projects them with a metric that reads one)."""
+    return {f.name for f in ENTITIES[entity].fields if f.role is Role.ENUM}
+
+
+def screened_amounts(entity: str) -> set[str]:
+    """The model's amount and count fields of `entity` (those the `outlier` screen judges)."""
+    return {f.name for f in ENTITIES[entity].fields if f.role in (Role.MONEY, Role.COUNT)}
 
 
 def _records_an_event(name: str) -> bool:

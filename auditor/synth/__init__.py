@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.model import ENTITIES
+from auditor.synth.anomalies import inject_anomalies
 from auditor.synth.clean import generate_clean
 from auditor.synth.defects import Injector, inject
 from auditor.synth.duplicates import make_duplicates
@@ -57,13 +58,16 @@ def generate(
     as_of: date = DEFAULT_AS_OF,
     defect_rate: float = 0.04,
     duplicate_rate: float = 0.05,
+    anomaly_rate: float = 0.0,
     progress: ProgressFn | None = None,
 ) -> SynthSummary:
-    """Generate the export into `out` (replaced atomically) and return what it contains."""
+    """Generate the export into `out` (replaced atomically) and return what it contains.
+    `anomaly_rate` > 0 adds plausibility anomalies no rule reports (`auditor.synth.anomalies`),
+    listed in truth/anomalies.csv."""
     if rows < 50:
         raise ValueError("rows must be at least 50")
-    if not 0 <= defect_rate < 0.5 or not 0 <= duplicate_rate < 0.5:
-        raise ValueError("defect_rate and duplicate_rate must be in [0, 0.5)")
+    if not 0 <= defect_rate < 0.5 or not 0 <= duplicate_rate < 0.5 or not 0 <= anomaly_rate < 0.5:
+        raise ValueError("defect_rate, duplicate_rate and anomaly_rate must be in [0, 0.5)")
     steps = 7
 
     def step(name: str, i: int) -> None:
@@ -81,6 +85,7 @@ def generate(
     inj = Injector(text, clean.frames, clean.reserved, np.random.default_rng([seed, 1]), stamp, defect_rate)
     inject(inj)
     frames = _apply(inj)
+    anomalies = inject_anomalies(frames, inj.used, np.random.default_rng([seed, 3]), anomaly_rate)
     rids = {e: record_ids(frames[e], ENTITIES[e].primary_key).to_numpy() for e in GENERATED}
     injected = [(e, rids[e][p], f, r, i) for e, p, f, r, i in inj.truth.rows]
     labels = {(e, rids[e][p]): i for (e, p), i in inj.labels.items()}
@@ -107,6 +112,10 @@ def generate(
         kind="stable",
     ).reset_index(drop=True)
     clusters = pd.DataFrame(dups.clusters, columns=["entity", "record_id", "cluster_id", "corruption"])
+    anomaly_truth = pd.DataFrame(
+        [(e, rids[e][p], f, screen, kind) for e, p, f, screen, kind in anomalies],
+        columns=["entity", "record_id", "field", "screen", "injection"],
+    )
 
     summary = SynthSummary(out=out, rows=rows, seed=seed, as_of=as_of)
     summary.counts = {e: len(frames[e]) for e in GENERATED}
@@ -121,6 +130,8 @@ def generate(
         (tmp / "truth").mkdir()
         write_csv(truth, tmp / "truth" / "defects.csv")
         write_csv(clusters, tmp / "truth" / "duplicates.csv")
+        if anomaly_rate > 0:
+            write_csv(anomaly_truth, tmp / "truth" / "anomalies.csv")
         (tmp / "truth" / "metrics.json").write_text(
             json.dumps(metrics, indent=2, ensure_ascii=False) + "\n", encoding="utf-8"
         )

@@ -1,4 +1,5 @@
-"""python -m auditor.synth --rows N --seed S --out DIR [--as-of DATE] [--defect-rate R] [--duplicate-rate R]"""
+"""python -m auditor.synth --rows N --seed S --out DIR [--as-of DATE] [--defect-rate R] [--duplicate-rate R]
+[--anomaly-rate R]"""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--as-of", type=date.fromisoformat, default=DEFAULT_AS_OF)
     p.add_argument("--defect-rate", type=float, default=0.04)
     p.add_argument("--duplicate-rate", type=float, default=0.05)
+    p.add_argument("--anomaly-rate", type=float, default=0.0)
     a = p.parse_args(argv)
     t0 = time.perf_counter()
 
@@ -31,6 +33,7 @@ def main(argv: list[str] | None = None) -> int:
         as_of=a.as_of,
         defect_rate=a.defect_rate,
         duplicate_rate=a.duplicate_rate,
+        anomaly_rate=a.anomaly_rate,
         progress=progress,
     )
     print(f"wrote {s.out}: " + ", ".join(f"{e} {n:,}" for e, n in s.counts.items()))

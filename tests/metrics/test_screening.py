@@ -105,3 +105,30 @@ def test_updated_follows_created_only() -> None:
     ).assign(**{RID: ["T1", "T2"]})
     found = screen({"tickets": frame}, {"tickets": ["updated_at", "resolved_at"]}, pd.Timestamp(AS_OF))
     assert found[["record_id", "field"]].values.tolist() == [["T2", "updated_at"]]
+
+
+def test_an_amount_typed_a_thousand_times_too_large_is_screened_among_its_kind() -> None:
+    # staff costs ~150,000 and loyalty costs ~6,000 a month: a loyalty cost typed 1,000 times too large
+    # (6,000,000) is only 1.6 decades from the column's median, within 6 robust z of a column spread over
+    # both, but far from every other loyalty cost; a loyalty cost of three times its usual is a big
+    # month, not a typo (under 100 times its kind's median), and is not screened
+    rng = np.random.default_rng(5)
+    n = 30
+    staff = 150_000 * rng.uniform(0.95, 1.05, n)
+    loyalty = 6_000 * rng.uniform(0.95, 1.05, n)
+    loyalty[0] *= 1_000
+    loyalty[1] *= 3
+    costs = pd.DataFrame(
+        {
+            "cost_id": [f"K{i}" for i in range(2 * n)],
+            "category": ["staff"] * n + ["loyalty"] * n,
+            "amount": np.concatenate([staff, loyalty]),
+            "currency": "PLN",
+        }
+    )
+    tables = {"costs": costs.assign(**{RID: costs["cost_id"]})}
+    found = screen(tables, {"costs": ["amount"]}, pd.Timestamp(AS_OF))
+    assert found[["record_id", "rule_id"]].values.tolist() == [["K30", "plausibility.outlier"]]
+    # without the category, the column alone does not see it
+    alone = {"costs": tables["costs"].drop(columns=["category"])}
+    assert screen(alone, {"costs": ["amount"]}, pd.Timestamp(AS_OF)).empty

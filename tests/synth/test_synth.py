@@ -217,3 +217,41 @@ def test_committed_fixture_counts_and_truth() -> None:
 def test_committed_fixture_is_reproducible(tmp_path: Path) -> None:
     generate(2000, 7, tmp_path / "acme", as_of=date(2026, 10, 31))
     assert hashes(tmp_path / "acme") == hashes(FIXTURE)
+
+
+def test_plausibility_anomalies_break_no_rule_and_leave_the_rest_alone(tmp_path: Path, dirty: Path) -> None:
+    from auditor.pipeline import metrics, resolve_config
+    from auditor.synth.anomalies import TARGETS
+
+    # every target is a field no core rule reports that anomaly on (only the metrics' screens can)
+    # (no core rule kind bounds a date from below: not_future looks ahead only)
+    kinds = {"order": "order", "future": "not_future", "too_early": "range", "outlier": "outlier"}
+    for t in TARGETS:
+        covering = [
+            r["id"]
+            for r in core_rules()
+            if r["entity"] == t.entity and t.field in r["fields"] and r["kind"] == kinds[t.kind]
+        ]
+        if t.kind == "order":  # an order rule on the field compares it with `after`, not with `before`
+            covering = [r for r in covering if next(x for x in core_rules() if x["id"] == r)["after"] == t.before]
+        assert not covering, (t, covering)
+    out = tmp_path / "anomalous"
+    generate(300, 11, out, defect_rate=0, duplicate_rate=0, anomaly_rate=0.05)
+    anomalies = pd.read_csv(out / "truth" / "anomalies.csv", dtype=str)
+    # (a small export's few subscriptions and campaigns may be all ineligible: none left to edit)
+    edited = set(zip(anomalies["entity"], anomalies["field"], strict=True))
+    assert {("tickets", "resolved_at"), ("tickets", "opened_at"), ("costs", "amount")} <= edited
+    assert edited <= {(t.entity, t.field) for t in TARGETS}
+    assert not (dirty / "truth" / "anomalies.csv").exists()  # the default export has none
+    defects = pd.read_csv(out / "truth" / "defects.csv", dtype=str)
+    assert not set(zip(defects["entity"], defects["record_id"], defects["field"], strict=True)) & set(
+        zip(anomalies["entity"], anomalies["record_id"], anomalies["field"], strict=True)
+    )
+    # with no defect and no duplicate, the anomalies alone keep the metrics that read them below HIGH
+    config = resolve_config(out, None)
+    config.dedupe = None
+    _, results = metrics(out, config, breakdowns=False)
+    got = {m.id: m for m in results}
+    for mid in ("time_to_resolution_hours", "cac", "costs_by_category", "customer_retention_cost"):
+        assert got[mid].confidence != "HIGH", (mid, got[mid].reasons)
+    assert any("plausibility.outlier" in r for r in got["cac"].reasons)

@@ -52,7 +52,7 @@ from auditor.engines.spark.collect import fetch, payloads
 from auditor.engines.spark.load import POS, ROW, SparkTable
 from auditor.metrics.evaluate import FRESHNESS_FIELDS
 from auditor.metrics.registry import Metric
-from auditor.metrics.screening import order_fields
+from auditor.metrics.screening import kind_fields, order_fields, screened_amounts
 from auditor.model import ENTITIES
 from auditor.sources.table import Table, record_ids
 
@@ -60,7 +60,8 @@ from auditor.sources.table import Table, record_ids
 def metric_columns(metrics: Iterable[Metric]) -> dict[str, set[str]]:
     """Per entity, every model field the metrics' evaluation reads (`auditor.metrics.evaluate`):
     inputs and scope fields (value, coverage, sensitivity, bound), the step dates the plausibility
-    screen orders them by (`auditor.metrics.screening.order_fields`), breakdown columns of the primary
+    screen orders them by (`auditor.metrics.screening.order_fields`) and the enum columns it groups
+    amounts by (`kind_fields`), breakdown columns of the primary
     entity and the referenced entity's column of an `fk->column` breakdown, the freshness dates of
     every input entity, and the primary key (record ids)."""
     wanted: dict[str, set[str]] = {}
@@ -75,6 +76,9 @@ def metric_columns(metrics: Iterable[Metric]) -> dict[str, set[str]]:
             # the plausibility screen compares a date the metric reads with the entity's other step dates
             if m.reads(entity) & order_fields(entity):
                 wanted[entity].update(order_fields(entity))
+            # ... and judges an amount among the records of its kind (its enum columns)
+            if m.reads(entity) & screened_amounts(entity):
+                wanted[entity].update(kind_fields(entity))
             # merging duplicate clusters of an entity an input refers to moves the metric: that
             # entity's record ids must be there for the merge to find its clusters' records
             for f in m.inputs[entity]:
