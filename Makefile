@@ -28,6 +28,7 @@ demo: $(RUNTIME)
 test: $(STAMP)
 	$(BIN)/ruff check auditor tests benchmarks
 	$(BIN)/ruff format --check auditor tests benchmarks
+	$(BIN)/lint-imports
 	$(BIN)/python -m pytest -q
 
 test-all: $(STAMP)
@@ -36,6 +37,7 @@ test-all: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check auditor tests benchmarks
 	$(BIN)/ruff format --check auditor tests benchmarks
+	$(BIN)/lint-imports
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,ge]'

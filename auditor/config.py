@@ -41,7 +41,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from auditor.dedupe.settings import COMPARE_TYPES
+from auditor.dedupe.settings import COMPARE_TYPES, DedupeSettings
 from auditor.errors import ConfigError, did_you_mean, unknown_keys
 from auditor.model import ENTITIES, DType, ExtraField, Role
 from auditor.money import Money, parse_money
@@ -148,8 +148,6 @@ class AuditConfig:
 def _dedupe_settings(section: Any, config: AuditConfig) -> Any:
     """The `dedupe:` section as DedupeSettings, with the config's region and the comparison types of
     declared extra fields filled in where the section does not set them."""
-    from auditor.dedupe.settings import DedupeSettings
-
     settings = DedupeSettings.from_dict(section or {})
     if "default_region" not in (section or {}):
         settings.default_region = config.default_region
@@ -669,3 +667,10 @@ def load_metric_pack(
 
 def _number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def load_dedupe_config(path: str | Path | None) -> tuple[AuditConfig, DedupeSettings]:
+    """The audit config at `path` (None: defaults) and the DedupeSettings of its `dedupe:` section
+    (with the config's `default_region` and the extra fields' `compare` types filled in)."""
+    config = load_config(path)
+    return config, config.dedupe if config.dedupe is not None else DedupeSettings()

@@ -231,7 +231,8 @@ def ours_blocking_recall(prepared: rw.Prepared) -> tuple[float | None, str | Non
     report them). These are internals that the dedupe rework may rename: on any failure the figure is None
     and the reason goes into the JSON line, so the run itself still counts."""
     try:
-        from auditor.dedupe import _ids, link_fields, link_frame, load_dedupe_config, load_entity, scoring
+        from auditor.config import load_dedupe_config
+        from auditor.dedupe import _ids, link_fields, link_frame, load_entity, scoring
         from auditor.dedupe.features import prepare
 
         config, settings = load_dedupe_config(prepared.config)

@@ -1,5 +1,6 @@
-"""Commands beyond the core ones in auditor/cli.py, one module each. Every module here is imported
-by `auditor.cli` and registers itself on `auditor.cli.app`, so adding a command is adding a file."""
+"""Every `crm-audit` command, one module each over the library API, and what they share (`app`: the typer
+app, consoles, option types, progress). `auditor.cli` imports every module here, and each registers its
+command on the app, so adding a command is adding a file."""
 
 import importlib
 import pkgutil

@@ -10,7 +10,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli import (
+from auditor.commands.app import (
     ConfigOption,
     EngineOption,
     FailOnOption,

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from auditor.cli import app, stdout
+from auditor.commands.app import app, stdout
 from auditor.commands.history import HISTORY_HELP, ListFormat
 
 if TYPE_CHECKING:

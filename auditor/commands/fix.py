@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli import ConfigOption, app, progress_reporter, stdout
+from auditor.commands.app import ConfigOption, app, progress_reporter, stdout
 
 
 class FixLevel(StrEnum):

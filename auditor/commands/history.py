@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli import app, stdout
+from auditor.commands.app import app, stdout
 
 HISTORY_HELP = "run history: SQLite file or SQLAlchemy URL (default $CRM_AUDIT_HISTORY or .crm-audit/history.sqlite)"
 

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from auditor.cli import ConfigOption, PathArgument, app, progress_reporter, stdout
+from auditor.commands.app import ConfigOption, PathArgument, app, progress_reporter, stdout
 
 if TYPE_CHECKING:
     from auditor.profile import ColumnProfile, ExportProfile, TableProfile

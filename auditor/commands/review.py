@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from auditor.cli import app, stdout
+from auditor.commands.app import app, stdout
 
 
 @app.command()

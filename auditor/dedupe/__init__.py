@@ -23,7 +23,7 @@ from auditor.dedupe.settings import DedupeSettings
 from auditor.errors import ConfigError, InputError
 from auditor.findings import FINDING_COLUMNS, empty_findings
 
-__all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link", "load_dedupe_config"]
+__all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link"]
 
 Progress = Callable[[str, int, int], None]
 BANDS = ("auto_merge", "review", "distinct")
@@ -668,15 +668,6 @@ def link(new_table: Any, existing_table: Any, settings: DedupeSettings | None = 
         records={new_table.entity: _record_meta(new_table, _ids(new_table))},
         settings=settings,
     )
-
-
-def load_dedupe_config(path: str | Path | None) -> tuple[Any, DedupeSettings]:
-    """The audit config at `path` (None: defaults) and the DedupeSettings of its `dedupe:` section
-    (with the config's `default_region` and the extra fields' `compare` types filled in)."""
-    from auditor.config import load_config
-
-    config = load_config(path)
-    return config, config.dedupe if config.dedupe is not None else DedupeSettings()
 
 
 def load_entity(path: str | Path, entity: str, config: Any) -> Any:

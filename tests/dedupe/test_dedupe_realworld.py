@@ -17,7 +17,8 @@ pytestmark = pytest.mark.skipif(not rw.available(), reason="../shared/datasets i
 
 
 def _run(name: str, work: Path) -> dict:
-    from auditor.dedupe import find_duplicates, link, load_dedupe_config, load_entity, write_outputs
+    from auditor.config import load_dedupe_config
+    from auditor.dedupe import find_duplicates, link, load_entity, write_outputs
 
     prepared = rw.prepare(name, work)
     config, settings = load_dedupe_config(prepared.config)

@@ -1,0 +1,273 @@
+"""What every `crm-audit` command shares: the typer app, the consoles, the option types, progress and
+the gate options. Each command lives in its own module beside this one (`auditor.commands`); `auditor.cli`
+holds only the entry point."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, get_args
+
+import typer
+from rich.console import Console, ConsoleDimensions
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from typer.core import TyperCommand, TyperGroup
+
+from auditor import __version__
+
+if TYPE_CHECKING:
+    from auditor.config import AuditConfig
+
+
+COMMAND_ORDER = (
+    "audit",
+    "check",
+    "metrics",
+    "dedupe",
+    "review",
+    "fix",
+    "profile",
+    "mapping",
+    "init",
+    "rules",
+    "history",
+    "diff",
+    "synth",
+    "export-ge",
+)
+"""How `crm-audit --help` lists the commands: by how often they are used. Others follow, by name."""
+
+WIDE = 4096
+"""Console width when standard output is not a terminal (a CI log, a file): nothing is cut or wrapped."""
+
+
+def _metavar(param: Any) -> str:
+    """A metavar for a parameter declared without one: never typer's `<bool>`, `<list[Path]>` or `{path}`."""
+    if getattr(param, "is_flag", False):
+        return ""
+    if param.param_type_name == "argument":
+        return (param.name or "value").upper()
+    descriptor = getattr(param, "type_descriptor", None)
+    if descriptor is None:  # typer on click: click's own type names (TEXT, INTEGER, PATH...)
+        choices = getattr(param.type, "choices", None)
+        return "|".join(map(str, choices)) if choices else param.type.name.upper()
+    if descriptor.is_choice:
+        return "|".join(str(c) for c in descriptor.choices or ())
+    annotation = descriptor.annotation
+    if descriptor.is_list:
+        (annotation,) = get_args(annotation) or (str,)
+    return {int: "N", float: "NUMBER", Path: "PATH"}.get(annotation, "TEXT")
+
+
+def _no_type(ctx: Any) -> None:
+    return None
+
+
+def _tidy(params: list) -> list:
+    for param in params:
+        if param.metavar is None:
+            param.metavar = _metavar(param)
+        if param.param_type_name == "argument":
+            # typer prints an argument's type (`<str>`) beside its name: the metavar says it all
+            param.display_type_rich = _no_type
+    return params
+
+
+class Command(TyperCommand):
+    """Help with real metavars (PATH, FILE, N...) and a usage line of plain argument names."""
+
+    def get_params(self, ctx: Any) -> list:
+        return _tidy(super().get_params(ctx))
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if param.param_type_name == "argument":
+                pieces.append(param.metavar if param.required else f"[{param.metavar}]")
+        return pieces
+
+
+class Group(TyperGroup):
+    """The commands in COMMAND_ORDER, and the group's own options with real metavars."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        names = list(super().list_commands(ctx))
+        rank = {name: i for i, name in enumerate(COMMAND_ORDER)}
+        return sorted(names, key=lambda name: (rank.get(name, len(rank)), name))
+
+    def get_params(self, ctx: Any) -> list:
+        return _tidy(super().get_params(ctx))
+
+
+app = typer.Typer(
+    name="crm-audit",
+    help="Audit CRM data: rule checks, accuracy scores and a CI gate.",
+    cls=Group,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+
+class _Output(Console):
+    """Standard output: as wide as the terminal on a terminal; elsewhere (a CI log, a pipe, a
+    file) WIDE, so that no path, rule id, number or reason is cut at rich's default 80 columns."""
+
+    @property
+    def size(self) -> ConsoleDimensions:
+        size = super().size
+        return size if self.is_terminal or self._width is not None else ConsoleDimensions(WIDE, size.height)
+
+    @size.setter
+    def size(self, new_size: tuple[int, int]) -> None:
+        Console.size.fset(self, new_size)  # type: ignore[attr-defined]
+
+
+stdout = _Output(highlight=False, soft_wrap=False)
+stderr = Console(stderr=True, highlight=False)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"crm-audit {__version__}\n")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_show_version, is_eager=True, help="print the version and exit"),
+    ] = False,
+) -> None:
+    """Audit CRM data: rule checks, accuracy scores and a CI gate."""
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    junit = "junit"
+    github = "github"
+
+
+class TextOrJson(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class FailOn(StrEnum):
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+# `check` and `audit` take the same engine options (validated by auditor.engines.validate)
+EngineOption = Annotated[
+    str, typer.Option(metavar="pandas|spark", help="where the audit runs: pandas (in-process) or spark")
+]
+SparkMasterOption = Annotated[str | None, typer.Option(metavar="URL", help="Spark master URL (default local[*])")]
+ConfigOption = Annotated[
+    Path | None,
+    typer.Option("--config", "-c", metavar="FILE", help="audit config YAML (default: PATH/crm-audit.yaml if there)"),
+]
+RulesOption = Annotated[
+    list[Path] | None, typer.Option("--rules", "-r", metavar="FILE", help="extra rule pack (repeatable)")
+]
+FailUnderOption = Annotated[
+    float | None,
+    typer.Option(min=0, max=100, metavar="SCORE", help="fail when the overall score is below SCORE (0-100)"),
+]
+FailOnOption = Annotated[
+    FailOn | None, typer.Option(help="fail on findings of this severity or worse (default: the config's, error)")
+]
+PathArgument = Annotated[
+    str, typer.Argument(metavar="PATH", help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)")
+]
+FormatOption = Annotated[
+    OutputFormat,
+    typer.Option("--format", "-f", help="text, json, junit, or github (GitHub Actions annotations and the text)"),
+]
+PeriodOption = Annotated[
+    str | None, typer.Option(metavar="PERIOD", help="metrics period: 2026-Q3, 2026-07 or 2026 (default: 12 months)")
+]
+LabelsOption = Annotated[
+    Path | None,
+    typer.Option(
+        metavar="FILE",
+        help="labels.csv from review.html (entity,id_a,id_b,label): pairs decided as labelled, "
+        "learnt from, and each band's precision measured",
+    ),
+]
+MaxAnnotationsOption = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        metavar="N",
+        help="--format github: at most N annotations of each severity (GitHub shows 10 per step)",
+    ),
+]
+
+
+def interactive() -> bool:
+    """Progress bars only for a person at a terminal; CI logs stay quiet."""
+    return stderr.is_terminal and not os.environ.get("CI")
+
+
+@contextmanager
+def progress_reporter():
+    if not interactive():
+        yield None
+        return
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def report(label: str, done: int, total: int) -> None:
+            stage = label.split(" ", 1)[0]
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(label, total=total)
+            bar.update(tasks[stage], description=label, completed=done, total=total)
+
+        yield report
+
+
+def gate_config(path: str, config: Path | None, fail_under: float | None, fail_on: FailOn | None) -> AuditConfig:
+    """The audit config of `path` (or --config) with the gate options of the command line on top."""
+    from auditor.pipeline import resolve_config
+
+    audit_config = resolve_config(path, config)
+    if fail_under is not None:
+        audit_config.gate.fail_under = fail_under
+    if fail_on is not None:
+        audit_config.gate.fail_on = fail_on.value
+    return audit_config
+
+
+def render_mapping(tables: list[dict]) -> None:
+    from rich.table import Table
+
+    for table in tables:
+        detected = table.get("detection")
+        why = (
+            f"; {detected['reason']}, confidence {detected['confidence']:.2f}"
+            + (f", {detected['crm']} export" if detected.get("crm") else "")
+            if detected
+            else ""
+        )
+        view = Table(
+            title=f"{table['source']} -> {table['entity']} ({table['rows']:,} rows{why})", title_justify="left"
+        )
+        for column in ("column", "field", "how", "confidence"):
+            view.add_column(column)
+        for c in table["columns"]:
+            view.add_row(c["source_column"], c["field"] or "-", c["how"], f"{c['confidence']:.2f}")
+        stdout.print(view)

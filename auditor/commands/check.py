@@ -1,0 +1,95 @@
+"""`crm-audit check`: the rule checks, duplicates, scores and gate of an export, rendered for people or CI."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from auditor.commands.app import (
+    ConfigOption,
+    EngineOption,
+    FailOnOption,
+    FailUnderOption,
+    FormatOption,
+    MaxAnnotationsOption,
+    OutputFormat,
+    PathArgument,
+    RulesOption,
+    SparkMasterOption,
+    app,
+    gate_config,
+    progress_reporter,
+    render_mapping,
+    stdout,
+)
+
+
+@app.command()
+def check(
+    path: PathArgument,
+    config: ConfigOption = None,
+    rules: RulesOption = None,
+    fail_under: FailUnderOption = None,
+    fail_on: FailOnOption = None,
+    output: FormatOption = OutputFormat.text,
+    out: Annotated[
+        Path | None, typer.Option(metavar="DIR", help="write result.json, findings.csv, junit.xml here")
+    ] = None,
+    show_mapping: Annotated[bool, typer.Option("--show-mapping", help="print the column mapping and notes")] = False,
+    mask_pii: Annotated[
+        bool | None,
+        typer.Option(
+            "--mask-pii/--no-mask-pii",
+            help="mask emails, phones and names in the summary and JUnit (default: on when CI is set)",
+        ),
+    ] = None,
+    ge_suite: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--ge-suite", metavar="FILE", help="Great Expectations suite JSON to run as part of the audit (repeatable)"
+        ),
+    ] = None,
+    max_annotations: MaxAnnotationsOption = 10,
+    engine: EngineOption = "pandas",
+    spark_master: SparkMasterOption = None,
+) -> None:
+    """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
+    from auditor.engines import run_check
+    from auditor.io import output_folder, write_text
+    from auditor.reports import findings_csv, github, json_report, junit, text
+    from auditor.reports.mask import masking_enabled
+
+    output_folder(out)
+    mask = masking_enabled(mask_pii)
+    audit_config = gate_config(path, config, fail_under, fail_on)
+    with progress_reporter() as report:
+        result = run_check(
+            path,
+            audit_config,
+            engine=engine,
+            master=spark_master,
+            extra_rules=rules or (),
+            progress=report,
+            ge_suites=ge_suite or (),
+        )
+    if out is not None:
+        write_text(out / "result.json", json_report.render(result))
+        findings_csv.write(result.findings, out / "findings.csv")
+        write_text(out / "junit.xml", junit.render(result, mask=mask))
+    if output is OutputFormat.json:
+        sys.stdout.write(json_report.render(result))
+    elif output is OutputFormat.junit:
+        sys.stdout.write(junit.render(result, mask=mask))
+    else:
+        if output is OutputFormat.github:
+            sys.stdout.write(github.render(result, mask=mask, limit=max_annotations))
+            sys.stdout.flush()
+        if show_mapping:
+            render_mapping(result.tables)
+        text.render(result, stdout, show_notes=show_mapping, mask=mask)
+        if out is not None:
+            stdout.print(f"[dim]wrote {out}/result.json, findings.csv, junit.xml[/]")
+    raise typer.Exit(result.exit_code)
