@@ -286,6 +286,7 @@ def finish_audit(
 ) -> AuditResult:
     """What follows the checks in a full audit, whichever engine ran them: the metrics (on
     `frames`/`ids` when given, see `compute_metrics`) and the worklist, set on `result`."""
+    from auditor.metrics import MetricsSettings
     from auditor.worklist import plan_worklist
 
     if progress:
@@ -293,6 +294,6 @@ def finish_audit(
     result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids)
     if progress:
         progress("metrics", 1, 1)
-    worklist = plan_worklist(result)
+    worklist = plan_worklist(result, MetricsSettings.from_dict(config.metrics))  # the config given, not re-read
     result.worklist, result.worklist_records = worklist.tasks, worklist.records
     return result

@@ -114,13 +114,14 @@ class Worklist:
 
 def build_worklist(result: AuditResult, settings: MetricsSettings | None = None) -> pd.DataFrame:
     """The cleanup tasks of an audit, highest priority first (see the module docstring).
-    `settings`: the confidence thresholds used to project flags; default: the audit config's."""
+    `settings`: the confidence thresholds used to project flags (the audit config's `metrics:`; default:
+    the documented defaults)."""
     return plan_worklist(result, settings).tasks
 
 
 def plan_worklist(result: AuditResult, settings: MetricsSettings | None = None) -> Worklist:
     """The tasks and, per task, the records it applies to."""
-    settings = settings or MetricsSettings.from_dict(_config(result).metrics)
+    settings = settings or MetricsSettings()
     kinds = {o.rule_id: o.kind for o in result.outcomes}
     findings = result.findings
     kind = findings["rule_id"].map(kinds)
@@ -131,12 +132,6 @@ def plan_worklist(result: AuditResult, settings: MetricsSettings | None = None) 
     impact = MetricImpact.of(result.metrics, settings)
     tasks = _prioritize(pd.concat([impact.attach_fixes(fixes), impact.attach_merges(merges)], ignore_index=True))
     return Worklist(tasks, _records(cells, tasks, result.duplicates))
-
-
-def _config(result: AuditResult) -> Any:
-    from auditor.config import load_config
-
-    return load_config(result.config)
 
 
 # --- fix tasks ----------------------------------------------------------------------------------
