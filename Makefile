@@ -28,7 +28,7 @@ demo: $(RUNTIME)
 test: $(STAMP)
 	$(BIN)/ruff check auditor tests benchmarks
 	$(BIN)/ruff format --check auditor tests benchmarks
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/python -m pytest -q
 
 test-all: $(STAMP)
@@ -37,7 +37,7 @@ test-all: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check auditor tests benchmarks
 	$(BIN)/ruff format --check auditor tests benchmarks
-	$(BIN)/lint-imports
+	$(BIN)/lint-imports --no-cache
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[dev,ge]'
