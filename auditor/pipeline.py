@@ -21,6 +21,7 @@ from auditor.result import AuditResult
 from auditor.scoring import compute_scores
 from auditor.sources import load_export
 from auditor.sources.table import Table, record_ids
+from auditor.timing import Stopwatch
 
 if TYPE_CHECKING:  # auditor.fix is imported when a fix is asked for: an audit never needs it
     from auditor.fix import FixReport
@@ -45,22 +46,26 @@ def check(
     config = config or resolve_config(path, None)
     started = pd.Timestamp.now(tz="UTC")
     clock = time.perf_counter()
+    watch = Stopwatch()
     rule_paths = [*config.rule_paths, *map(Path, extra_rules)]
     rules = config_rules(config, rule_paths)
-    export = load_export(path, config.source_options(), progress)
-    checked = run_checks(
-        export.tables,
-        rules,
-        as_of=config.as_of,
-        default_region=config.default_region,
-        progress=progress,
-        required=config.required,
-    )
+    with watch.stage("load"):
+        export = load_export(path, config.source_options(), progress)
+    with watch.stage("checks"):
+        checked = run_checks(
+            export.tables,
+            rules,
+            as_of=config.as_of,
+            default_region=config.default_region,
+            progress=progress,
+            required=config.required,
+        )
     # -- begin Great Expectations hook: failed expectations of --ge-suite files become findings and outcomes
     if ge_suites:
         from auditor.interop.ge import run_suites
 
-        checked = run_suites(ge_suites, export.tables, checked)
+        with watch.stage("great expectations"):
+            checked = run_suites(ge_suites, export.tables, checked)
     # -- end Great Expectations hook
     return finish_check(
         path,
@@ -74,6 +79,7 @@ def check(
         tables=export.summary(),
         notes=list(export.notes),
         progress=progress,
+        watch=watch,
     )
 
 
@@ -91,27 +97,31 @@ def finish_check(
     notes: list[str],
     progress: Progress | None = None,
     duplicates: DedupeResult | None = None,
+    watch: Stopwatch | None = None,
 ) -> AuditResult:
     """What follows the checks, whichever engine ran them: duplicates on the tables in `data` (or
     `duplicates`, found by the engine itself), scores over `counts` records per entity, the gate,
     and the result."""
+    watch = watch or Stopwatch()
     findings, outcomes = checked.findings, list(checked.outcomes)
     if config.dedupe is not None:
-        if duplicates is None:
-            duplicates = find_duplicates(data, config.dedupe, progress=progress)
-        found = duplicates.findings()
+        with watch.stage("duplicates"):
+            if duplicates is None:
+                duplicates = find_duplicates(data, config.dedupe, progress=progress)
+            found = duplicates.findings()
         if len(found):
             findings = pd.concat([findings, found], ignore_index=True)
         outcomes += duplicate_outcomes(duplicates, found)
-    scores = compute_scores(
-        findings,
-        dict(counts),
-        outcomes,
-        checked.structural,
-        weights=config.weights,
-        entity_weights=config.entity_weights,
-    )
-    gate = judge(config.gate, scores.overall, findings, checked.structural, outcomes)
+    with watch.stage("scores and gate"):
+        scores = compute_scores(
+            findings,
+            dict(counts),
+            outcomes,
+            checked.structural,
+            weights=config.weights,
+            entity_weights=config.entity_weights,
+        )
+        gate = judge(config.gate, scores.overall, findings, checked.structural, outcomes)
     packs = ([CORE_PACK_LABEL, REALWORLD_PACK_LABEL] if config.core_rules else []) + [str(p) for p in rule_paths]
     tables = [{**t, "absent_fields": checked.absent.get(t["entity"], [])} for t in tables]
     return AuditResult(
@@ -130,6 +140,7 @@ def finish_check(
         config=str(config.path) if config.path else None,
         data=data,
         duplicates=duplicates,
+        timings=watch,
     )
 
 
@@ -291,9 +302,11 @@ def finish_audit(
 
     if progress:
         progress("metrics", 0, 1)
-    result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids)
+    with result.timings.stage("metrics"):
+        result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids)
     if progress:
         progress("metrics", 1, 1)
-    worklist = plan_worklist(result, MetricsSettings.from_dict(config.metrics))  # the config given, not re-read
+    with result.timings.stage("worklist"):
+        worklist = plan_worklist(result, MetricsSettings.from_dict(config.metrics))  # the config given, not re-read
     result.worklist, result.worklist_records = worklist.tasks, worklist.records
     return result

@@ -14,6 +14,7 @@ from auditor import __version__
 from auditor.checks.engine import RuleOutcome, StructuralIssue
 from auditor.gate import GateResult
 from auditor.scoring import Scores
+from auditor.timing import Stopwatch
 
 SCHEMA_VERSION = "1.5"
 
@@ -46,6 +47,9 @@ class AuditResult:
     """The prioritized cleanup tasks (auditor.worklist.WORKLIST_COLUMNS), when the full audit ran."""
     worklist_records: pd.DataFrame | None = field(default=None, repr=False)
     """Every record of every task (auditor.worklist.RECORD_COLUMNS): a bulk task's record list."""
+    timings: Stopwatch = field(default_factory=Stopwatch, repr=False)
+    """Wall and CPU seconds per stage (load, checks, duplicates, ..., writing); not in the JSON document,
+    which stays the same from run to run."""
     history: dict[str, Any] | None = None
     """Run history when kept: {"run_id", "trend": [...], "baseline": {...}, "regressions": [...],
     "progress": {...} (auditor.history.task_progress, from the second run on)}."""

@@ -140,3 +140,23 @@ def test_rules_lists_kinds_and_rules(capsys) -> None:
     assert code == 0 and "postal_code" in out and "staleness" in out
     code, out, _ = run(capsys, "rules")
     assert code == 0 and "contacts.email.format" in out
+
+
+@pytest.mark.parametrize("command", ["check", "audit"])
+def test_timings_go_to_standard_error_stage_by_stage(capsys, export: Path, tmp_path: Path, command: str) -> None:
+    out_dir = tmp_path / "out"
+    args = [command, str(export), "--format", "json", "--timings", "--fail-on", "never", "--out", str(out_dir)]
+    if command == "audit":
+        args.append("--no-history")
+    code, out, err = run(capsys, *args)
+    assert code == 0
+    document = json.loads(out)  # standard output is still only the JSON document
+    assert "timings" not in document
+    stages = ["load", "checks", "duplicates", "scores and gate", "writing reports"]
+    if command == "audit":
+        stages[4:4] = ["metrics", "worklist"]
+    rows = [line.split("│")[1].strip() for line in err.splitlines() if line.count("│") >= 4]
+    assert rows[: len(stages)] == stages
+    assert rows[-1].startswith("total")
+    code, _, err = run(capsys, *[a for a in args if a != "--timings"])
+    assert code == 0 and "time per stage" not in err  # only when asked

@@ -20,6 +20,7 @@ from auditor import __version__
 
 if TYPE_CHECKING:
     from auditor.config import AuditConfig
+    from auditor.timing import Stopwatch
 
 
 COMMAND_ORDER = (
@@ -209,6 +210,25 @@ MaxAnnotationsOption = Annotated[
         help="--format github: at most N annotations of each severity (GitHub shows 10 per step)",
     ),
 ]
+TimingsOption = Annotated[
+    bool, typer.Option("--timings", help="print the wall and CPU seconds of each stage to standard error")
+]
+
+
+def print_timings(watch: Stopwatch, total_wall: float, total_cpu: float) -> None:
+    """The stages' seconds as a table on standard error (standard output may be a JSON or XML document)."""
+    from rich.table import Table
+
+    table = Table(title="time per stage", title_justify="left")
+    for column in ("stage", "wall s", "CPU s", "share of wall"):
+        table.add_column(column, justify="left" if column == "stage" else "right")
+    for name, wall, cpu in watch.rows():
+        share = wall / total_wall if total_wall > 0 else 0.0
+        table.add_row(name, f"{wall:.2f}", f"{cpu:.2f}", f"{share:.0%}")
+    measured = sum(wall for _, wall, _ in watch.rows())
+    table.add_row("other (config, rules, rendering)", f"{max(total_wall - measured, 0.0):.2f}", "", "")
+    table.add_row("total (CPU with start-up)", f"{total_wall:.2f}", f"{total_cpu:.2f}", "100%")
+    stderr.print(table)
 
 
 def interactive() -> bool:

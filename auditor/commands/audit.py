@@ -23,8 +23,10 @@ from auditor.commands.app import (
     PeriodOption,
     RulesOption,
     SparkMasterOption,
+    TimingsOption,
     app,
     gate_config,
+    print_timings,
     progress_reporter,
     stdout,
 )
@@ -70,6 +72,7 @@ def audit(
     engine: EngineOption = "pandas",
     spark_master: SparkMasterOption = None,
     labels: LabelsOption = None,
+    timings: TimingsOption = False,
 ) -> None:
     """Run the full audit and write every report; exit 0 when the gate passes, 1 when it fails, 2 on bad input."""
     from auditor.engines import run_audit, validate
@@ -100,8 +103,10 @@ def audit(
         )
     result.duration_seconds = time.perf_counter() - clock  # the files say so too: metrics and worklist included
     if not no_history:
-        track(result, history_url=history, fail_on_regression=fail_on_regression)
-    written = write_audit_outputs(result, out, mask=mask)
+        with result.timings.stage("history"):
+            track(result, history_url=history, fail_on_regression=fail_on_regression)
+    with result.timings.stage("writing reports"):
+        written = write_audit_outputs(result, out, mask=mask)
     result.duration_seconds = time.perf_counter() - clock  # and what the terminal shows, the writing too
     if output is OutputFormat.json:  # the file just written: rendering a large result twice costs seconds
         sys.stdout.write((out / "result.json").read_text(encoding="utf-8"))
@@ -119,4 +124,6 @@ def audit(
             for line in report_lines(result.duplicates.stats):
                 stdout.print(line, markup=False, highlight=False)
         stdout.print(f"[dim]wrote {out}/: {', '.join(written)} ({result.duration_seconds:.1f}s in all)[/]")
+    if timings:
+        print_timings(result.timings, time.perf_counter() - clock, time.process_time())
     raise typer.Exit(result.exit_code)

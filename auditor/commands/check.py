@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +20,10 @@ from auditor.commands.app import (
     PathArgument,
     RulesOption,
     SparkMasterOption,
+    TimingsOption,
     app,
     gate_config,
+    print_timings,
     progress_reporter,
     render_mapping,
     stdout,
@@ -55,6 +58,7 @@ def check(
     max_annotations: MaxAnnotationsOption = 10,
     engine: EngineOption = "pandas",
     spark_master: SparkMasterOption = None,
+    timings: TimingsOption = False,
 ) -> None:
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
     from auditor.engines import run_check
@@ -62,6 +66,7 @@ def check(
     from auditor.reports import findings_csv, github, json_report, junit, text
     from auditor.reports.mask import masking_enabled
 
+    clock = time.perf_counter()
     output_folder(out)
     mask = masking_enabled(mask_pii)
     audit_config = gate_config(path, config, fail_under, fail_on)
@@ -76,9 +81,10 @@ def check(
             ge_suites=ge_suite or (),
         )
     if out is not None:
-        write_text(out / "result.json", json_report.render(result))
-        findings_csv.write(result.findings, out / "findings.csv")
-        write_text(out / "junit.xml", junit.render(result, mask=mask))
+        with result.timings.stage("writing reports"):
+            write_text(out / "result.json", json_report.render(result))
+            findings_csv.write(result.findings, out / "findings.csv")
+            write_text(out / "junit.xml", junit.render(result, mask=mask))
     if output is OutputFormat.json:
         sys.stdout.write(json_report.render(result))
     elif output is OutputFormat.junit:
@@ -92,4 +98,6 @@ def check(
         text.render(result, stdout, show_notes=show_mapping, mask=mask)
         if out is not None:
             stdout.print(f"[dim]wrote {out}/result.json, findings.csv, junit.xml[/]")
+    if timings:
+        print_timings(result.timings, time.perf_counter() - clock, time.process_time())
     raise typer.Exit(result.exit_code)

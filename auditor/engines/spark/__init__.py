@@ -26,6 +26,7 @@ from auditor.engines.spark.session import spark_session
 from auditor.pipeline import Progress, finish_check
 from auditor.result import AuditResult
 from auditor.sources.table import Table
+from auditor.timing import Stopwatch
 
 __all__ = ["audit", "check", "collect_table", "spark_session"]
 
@@ -52,24 +53,29 @@ def check(
     rule_paths = [*config.rule_paths, *map(Path, extra_rules)]
     rules = config_rules(config, rule_paths)
     notes: list[str] = []
-    tables = load_tables(spark, path, config.source_options(), notes)
+    watch = Stopwatch()
+    with watch.stage("load"):
+        tables = load_tables(spark, path, config.source_options(), notes)
     if loaded is not None:
         loaded.update(tables)
-    checked = run_checks_spark(
-        tables,
-        rules,
-        as_of=config.as_of,
-        default_region=config.default_region,
-        progress=progress,
-        required=config.required,
-    )
+    with watch.stage("checks"):
+        checked = run_checks_spark(
+            tables,
+            rules,
+            as_of=config.as_of,
+            default_region=config.default_region,
+            progress=progress,
+            required=config.required,
+        )
     duplicates = None
     if config.dedupe is not None:
-        duplicates = find_duplicates_spark(tables, config.dedupe, entities=DEDUPE_ENTITIES, progress=progress)
+        with watch.stage("duplicates"):
+            duplicates = find_duplicates_spark(tables, config.dedupe, entities=DEDUPE_ENTITIES, progress=progress)
     wanted = list(tables) if collect_tables else []
     if progress and wanted:
         progress("collecting tables to the driver", 0, 1)
-    data: dict[str, Table] = {e: collect_table(tables[e]) for e in wanted if e in tables}
+    with watch.stage("collecting tables"):
+        data: dict[str, Table] = {e: collect_table(tables[e]) for e in wanted if e in tables}
     return finish_check(
         path,
         config,
@@ -83,6 +89,7 @@ def check(
         notes=notes,
         progress=progress,
         duplicates=duplicates,
+        watch=watch,
     )
 
 
@@ -134,5 +141,6 @@ def audit(
     result = check(path, config, spark=spark, extra_rules=extra_rules, progress=progress, loaded=tables)
     if progress:
         progress("collecting the metrics' columns", 0, 1)
-    frames, ids = metric_inputs(tables, result.data, metrics)
+    with result.timings.stage("collecting the metrics' columns"):
+        frames, ids = metric_inputs(tables, result.data, metrics)
     return finish_audit(result, config, period=period, progress=progress, frames=frames, ids=ids)
