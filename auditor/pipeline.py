@@ -4,29 +4,29 @@ each other; only this module knows the order."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from auditor.checks.base import Severity
-from auditor.checks.engine import CheckResult, RuleOutcome, run_checks
+from auditor.checks.engine import RuleOutcome
 from auditor.checks.packs import CORE_PACK_LABEL, REALWORLD_PACK_LABEL, config_rules
 from auditor.config import AuditConfig, find_config, load_config
-from auditor.dedupe import DedupeResult, find_duplicates
+from auditor.dedupe import DedupeResult
+from auditor.engines.base import Engine, Loaded, Progress
+from auditor.engines.pandas import PandasEngine
+from auditor.errors import ConfigError
 from auditor.gate import judge
 from auditor.model import ENTITIES
 from auditor.result import AuditResult
 from auditor.scoring import compute_scores
-from auditor.sources import load_export
-from auditor.sources.table import Table, record_ids
+from auditor.sources.table import record_ids
 from auditor.timing import Stopwatch
 
 if TYPE_CHECKING:  # auditor.fix is imported when a fix is asked for: an audit never needs it
     from auditor.fix import FixReport
-
-Progress = Callable[[str, int, int], None]
 
 
 def resolve_config(path: str | Path, config_path: str | Path | None) -> AuditConfig:
@@ -38,76 +38,51 @@ def check(
     path: str | Path,
     config: AuditConfig | None = None,
     *,
+    engine: Engine | None = None,
     extra_rules: Sequence[str | Path] = (),
     progress: Progress | None = None,
     ge_suites: Sequence[str | Path] = (),  # Great Expectations suites run as part of the audit (auditor.interop)
 ) -> AuditResult:
-    """Audit the export at `path` (directory, file or SQLAlchemy URL) against the rule packs."""
+    """Audit the export at `path` (directory, file or SQLAlchemy URL) against the rule packs, on `engine`
+    (default: pandas, in this process; `auditor.engines.get_engine("spark")` for Spark)."""
+    return _check(path, config, engine=engine, extra_rules=extra_rules, progress=progress, ge_suites=ge_suites)[0]
+
+
+def _check(
+    path: str | Path,
+    config: AuditConfig | None,
+    *,
+    engine: Engine | None,
+    extra_rules: Sequence[str | Path] = (),
+    progress: Progress | None = None,
+    ge_suites: Sequence[str | Path] = (),
+) -> tuple[AuditResult, Loaded]:
+    """`check`, and the export as the engine holds it (the metrics of a full audit read it again)."""
     config = config or resolve_config(path, None)
+    engine = engine or PandasEngine()
+    if ge_suites and engine.name != "pandas":
+        raise ConfigError("Great Expectations suites run with the pandas engine only")
     started = pd.Timestamp.now(tz="UTC")
     clock = time.perf_counter()
     watch = Stopwatch()
     rule_paths = [*config.rule_paths, *map(Path, extra_rules)]
     rules = config_rules(config, rule_paths)
     with watch.stage("load"):
-        export = load_export(path, config.source_options(), progress)
+        loaded = engine.load(path, config, progress)
     with watch.stage("checks"):
-        checked = run_checks(
-            export.tables,
-            rules,
-            as_of=config.as_of,
-            default_region=config.default_region,
-            progress=progress,
-            required=config.required,
-        )
+        checked = engine.run_checks(loaded, rules, config, progress)
     # -- begin Great Expectations hook: failed expectations of --ge-suite files become findings and outcomes
     if ge_suites:
         from auditor.interop.ge import run_suites
 
         with watch.stage("great expectations"):
-            checked = run_suites(ge_suites, export.tables, checked)
+            checked = run_suites(ge_suites, loaded.data, checked)
     # -- end Great Expectations hook
-    return finish_check(
-        path,
-        config,
-        checked,
-        started=started,
-        clock=clock,
-        rule_paths=rule_paths,
-        data=export.tables,
-        counts={name: len(t.frame) for name, t in export.tables.items()},
-        tables=export.summary(),
-        notes=list(export.notes),
-        progress=progress,
-        watch=watch,
-    )
-
-
-def finish_check(
-    path: str | Path,
-    config: AuditConfig,
-    checked: CheckResult,
-    *,
-    started: pd.Timestamp,
-    clock: float,
-    rule_paths: Sequence[Path],
-    data: Mapping[str, Table],
-    counts: Mapping[str, int],
-    tables: list[dict],
-    notes: list[str],
-    progress: Progress | None = None,
-    duplicates: DedupeResult | None = None,
-    watch: Stopwatch | None = None,
-) -> AuditResult:
-    """What follows the checks, whichever engine ran them: duplicates on the tables in `data` (or
-    `duplicates`, found by the engine itself), scores over `counts` records per entity, the gate,
-    and the result."""
-    watch = watch or Stopwatch()
     findings, outcomes = checked.findings, list(checked.outcomes)
+    duplicates = None
     if config.dedupe is not None:
         with watch.stage("duplicates"):
-            if duplicates is None:
-                duplicates = find_duplicates(data, config.dedupe, progress=progress)
+            duplicates = engine.find_duplicates(loaded, config.dedupe, progress)
             found = duplicates.findings()
         if len(found):
             findings = pd.concat([findings, found], ignore_index=True)
@@ -115,7 +90,7 @@ def finish_check(
     with watch.stage("scores and gate"):
         scores = compute_scores(
             findings,
-            dict(counts),
+            dict(loaded.counts),
             outcomes,
             checked.structural,
             weights=config.weights,
@@ -123,14 +98,14 @@ def finish_check(
         )
         gate = judge(config.gate, scores.overall, findings, checked.structural, outcomes)
     packs = ([CORE_PACK_LABEL, REALWORLD_PACK_LABEL] if config.core_rules else []) + [str(p) for p in rule_paths]
-    tables = [{**t, "absent_fields": checked.absent.get(t["entity"], [])} for t in tables]
-    return AuditResult(
+    tables = [{**t, "absent_fields": checked.absent.get(t["entity"], [])} for t in loaded.summary]
+    result = AuditResult(
         input=str(path),
         as_of=config.as_of,
         started_at=started,
         duration_seconds=time.perf_counter() - clock,
         tables=tables,
-        notes=notes,
+        notes=list(loaded.notes),
         outcomes=outcomes,
         structural=checked.structural,
         findings=findings,
@@ -138,10 +113,11 @@ def finish_check(
         gate=gate,
         rule_packs=packs,
         config=str(config.path) if config.path else None,
-        data=data,
+        data=loaded.data,
         duplicates=duplicates,
         timings=watch,
     )
+    return result, loaded
 
 
 def duplicate_outcomes(duplicates: DedupeResult, found: pd.DataFrame) -> list[RuleOutcome]:
@@ -275,34 +251,26 @@ def audit(
     path: str | Path,
     config: AuditConfig | None = None,
     *,
+    engine: Engine | None = None,
     period: str | None = None,
     extra_rules: Sequence[str | Path] = (),
     progress: Progress | None = None,
 ) -> AuditResult:
     """The full audit: checks, duplicates, scores, gate, then metrics and the cleanup worklist,
-    all on one AuditResult (`result.metrics`, `result.worklist`)."""
-    config = config or resolve_config(path, None)
-    result = check(path, config, extra_rules=extra_rules, progress=progress)
-    return finish_audit(result, config, period=period, progress=progress)
-
-
-def finish_audit(
-    result: AuditResult,
-    config: AuditConfig,
-    *,
-    period: str | None = None,
-    progress: Progress | None = None,
-    frames: Mapping[str, pd.DataFrame] | None = None,
-    ids: Mapping[str, pd.Series] | None = None,
-) -> AuditResult:
-    """What follows the checks in a full audit, whichever engine ran them: the metrics (on
-    `frames`/`ids` when given, see `compute_metrics`) and the worklist, set on `result`."""
+    all on one AuditResult (`result.metrics`, `result.worklist`), on `engine` (default: pandas)."""
     from auditor.metrics import MetricsSettings
+    from auditor.metrics.evaluate import resolve_request
     from auditor.worklist import plan_worklist
 
+    config = config or resolve_config(path, None)
+    engine = engine or PandasEngine()
+    _, wanted = resolve_request(config.as_of, period, None, defined=config.defined_metrics)  # fails before the checks
+    result, loaded = _check(path, config, engine=engine, extra_rules=extra_rules, progress=progress)
     if progress:
         progress("metrics", 0, 1)
     with result.timings.stage("metrics"):
+        inputs = engine.metric_frames(loaded, wanted)
+        frames, ids = inputs if inputs is not None else (None, None)
         result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids)
     if progress:
         progress("metrics", 1, 1)

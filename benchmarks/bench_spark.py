@@ -163,8 +163,8 @@ def _tree(root: int) -> dict[int, tuple[int, float]]:
 
 
 def child(engine: str, path: str, master: str, memory: str) -> None:
-    from auditor.engines import run_check
-    from auditor.pipeline import resolve_config
+    from auditor.engines import get_engine
+    from auditor.pipeline import check, resolve_config
 
     os.environ["CRM_AUDIT_SPARK_DRIVER_MEMORY"] = memory
     config = resolve_config(path, None)
@@ -174,7 +174,7 @@ def child(engine: str, path: str, master: str, memory: str) -> None:
 
         spark_session(master or None)  # the JVM's start-up is not the audit's time
         clock = time.perf_counter()
-    result = run_check(path, config, engine=engine, master=master or None)
+    result = check(path, config, engine=get_engine(engine, master or None))
     seconds = time.perf_counter() - clock
     rows = sum(t["rows"] for t in result.tables)
     # a rule that failed to run has no findings: a count that looks fine would hide it

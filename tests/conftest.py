@@ -49,7 +49,7 @@ def acme_run(tmp_path_factory: pytest.TempPathFactory) -> AcmeRun:
     (checks, duplicates, scores, gate, metrics, worklist) costs seconds, and a dozen modules read it.
 
     Read-only: a test that changes the result (or writes into `out`) takes a copy or runs its own."""
-    import auditor.engines
+    import auditor.pipeline
     from auditor.cli import main
 
     out = tmp_path_factory.mktemp("acme_audit")
@@ -59,10 +59,10 @@ def acme_run(tmp_path_factory: pytest.TempPathFactory) -> AcmeRun:
         ran.append(run(*args, **kwargs))
         return ran[-1]
 
-    run = auditor.engines.audit
+    run = auditor.pipeline.audit
     previous = Path.cwd()
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auditor.engines, "audit", recorded)
+        patch.setattr(auditor.pipeline, "audit", recorded)
         os.chdir(ROOT)
         try:
             code = main(["audit", "fixtures/acme", "--out", str(out), *OPTIONS])

@@ -148,7 +148,7 @@ def test_audit_time_covers_metrics_and_writing(capsys, export: Path, tmp_path: P
     import auditor.pipeline
     import auditor.reports.outputs
 
-    finish, write = auditor.pipeline.finish_audit, auditor.reports.outputs.write_audit_outputs
+    finish, write = auditor.pipeline.compute_metrics, auditor.reports.outputs.write_audit_outputs
 
     def slow_metrics(*args, **kwargs):
         time.sleep(0.6)
@@ -158,7 +158,7 @@ def test_audit_time_covers_metrics_and_writing(capsys, export: Path, tmp_path: P
         time.sleep(0.6)
         return write(*args, **kwargs)
 
-    monkeypatch.setattr(auditor.pipeline, "finish_audit", slow_metrics)
+    monkeypatch.setattr(auditor.pipeline, "compute_metrics", slow_metrics)
     monkeypatch.setattr(auditor.reports.outputs, "write_audit_outputs", slow_writing)
     out_dir = tmp_path / "out"
     code, out, _ = run(capsys, "audit", str(export), "--out", str(out_dir), "--no-history")

@@ -75,7 +75,8 @@ def audit(
     timings: TimingsOption = False,
 ) -> None:
     """Run the full audit and write every report; exit 0 when the gate passes, 1 when it fails, 2 on bad input."""
-    from auditor.engines import run_audit, validate
+    from auditor import pipeline
+    from auditor.engines import get_engine
     from auditor.history import track
     from auditor.io import output_folder
     from auditor.reports import audit_summary, github, text
@@ -83,7 +84,7 @@ def audit(
     from auditor.reports.outputs import write_audit_outputs
 
     clock = time.perf_counter()  # the time printed covers everything up to the reports written
-    validate(engine, spark_master)  # before reading the config: a usage error is reported first
+    chosen = get_engine(engine, spark_master)  # before reading the config: a usage error is reported first
     output_folder(out)
     audit_config = gate_config(path, config, fail_under, fail_on)
     if labels is not None:
@@ -92,11 +93,10 @@ def audit(
         audit_with_labels(audit_config, labels)
     mask = masking_enabled(mask_pii)
     with progress_reporter() as report:
-        result = run_audit(
+        result = pipeline.audit(
             path,
             audit_config,
-            engine=engine,
-            master=spark_master,
+            engine=chosen,
             period=period,
             extra_rules=rules or (),
             progress=report,

@@ -61,21 +61,22 @@ def check(
     timings: TimingsOption = False,
 ) -> None:
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
-    from auditor.engines import run_check
+    from auditor import pipeline
+    from auditor.engines import get_engine
     from auditor.io import output_folder, write_text
     from auditor.reports import findings_csv, github, json_report, junit, text
     from auditor.reports.mask import masking_enabled
 
     clock = time.perf_counter()
+    chosen = get_engine(engine, spark_master)  # before reading the config: a usage error is reported first
     output_folder(out)
     mask = masking_enabled(mask_pii)
     audit_config = gate_config(path, config, fail_under, fail_on)
     with progress_reporter() as report:
-        result = run_check(
+        result = pipeline.check(
             path,
             audit_config,
-            engine=engine,
-            master=spark_master,
+            engine=chosen,
             extra_rules=rules or (),
             progress=report,
             ge_suites=ge_suite or (),

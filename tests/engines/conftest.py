@@ -46,27 +46,23 @@ def audit_command(out: Path, *options: str, spark=None):
     """`crm-audit audit fixtures/acme --out OUT` from the repository root (relative paths, as a user
     types them): its exit code and the AuditResult it rendered. With `spark`, the Spark audit runs on
     that session (the test session) instead of starting one."""
-    import auditor.engines
+    import auditor.pipeline
     from auditor.cli import main
-    from auditor.engines import spark as spark_engine
+    from auditor.engines.spark import SparkEngine
 
     ran = []
+    run = auditor.pipeline.audit
 
-    def recorded(run):
-        def call(*args, **kwargs):
-            if spark is not None:
-                kwargs["spark"] = spark
-                kwargs.pop("master", None)
-            ran.append(run(*args, **kwargs))
-            return ran[-1]
-
-        return call
+    def recorded(*args, **kwargs):
+        if spark is not None and getattr(kwargs.get("engine"), "name", None) == "spark":
+            kwargs["engine"] = SparkEngine(spark=spark)
+        ran.append(run(*args, **kwargs))
+        return ran[-1]
 
     previous = Path.cwd()
     os.chdir(ROOT)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(auditor.engines, "audit", recorded(auditor.engines.audit))
-        patch.setattr(spark_engine, "audit", recorded(spark_engine.audit))
+        patch.setattr(auditor.pipeline, "audit", recorded)
         try:
             code = main(["audit", "fixtures/acme", "--out", str(out), "--no-history", "--no-mask-pii", *options])
         finally:

@@ -14,7 +14,7 @@ import pytest
 
 from auditor.checks.engine import record_ids
 from auditor.cli import main
-from auditor.engines import run_audit
+from auditor.engines import get_engine
 from auditor.engines.spark.metrics import metric_columns, project_frame, projection
 from auditor.errors import ConfigError
 from auditor.metrics.registry import registry
@@ -178,4 +178,4 @@ def test_unknown_engine_and_a_master_without_spark_are_usage_errors(tmp_path: Pa
     assert "--spark-master needs --engine spark" in capsys.readouterr().err
     assert not list(tmp_path.iterdir())
     with pytest.raises(ConfigError, match="unknown engine"):
-        run_audit(ACME, engine="dask")
+        get_engine("dask")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from auditor.engines import run_check
+from auditor.engines import get_engine
 from auditor.errors import ConfigError
 
 ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
@@ -57,9 +57,9 @@ def test_row_counts_in_the_table_summary(both):
 
 def test_unknown_engine_is_a_config_error():
     with pytest.raises(ConfigError, match="unknown engine 'dask'"):
-        run_check(ACME, engine="dask")
+        get_engine("dask")
 
 
 def test_spark_master_needs_the_spark_engine():
     with pytest.raises(ConfigError, match="--spark-master needs --engine spark"):
-        run_check(ACME, engine="pandas", master="local[2]")
+        get_engine("pandas", master="local[2]")

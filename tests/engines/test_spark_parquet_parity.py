@@ -30,11 +30,11 @@ def lake(tmp_path_factory) -> Path:
 # were editing auditor/ while Spark's Python workers imported it) and CI must not flake on it
 @pytest.mark.slow
 def test_parquet_findings_are_identical(spark, lake):
-    from auditor.engines.spark import check as spark_check
+    from auditor.engines.spark import SparkEngine
 
     config = resolve_config(lake, None)
     expected = check(lake, config)
-    got = spark_check(lake, config, spark=spark)
+    got = check(lake, config, engine=SparkEngine(spark=spark))
     assert pq.ParquetFile(lake / "contacts.parquet").metadata.num_row_groups == 5
     assert len(expected.findings) > 1000
     # A missing suggestion is None or NaN depending on what else the `allowed` kind's map() saw in its

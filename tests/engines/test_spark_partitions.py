@@ -47,14 +47,13 @@ def lake(tmp_path_factory) -> Path:
 
 
 def test_staleness_on_partitions_without_activities(spark, lake, monkeypatch):
-    from auditor.engines.spark import check as spark_check
-    from auditor.engines.spark import collect
+    from auditor.engines.spark import SparkEngine, collect
 
     # findings come back in slices of 7: the outcomes must be counted once and no slice lost
     monkeypatch.setattr(collect, "ROWS_PER_PAYLOAD", 7)
     config = resolve_config(lake, None)
     expected = check(lake, config)
-    got = spark_check(lake, config, spark=spark)
+    got = check(lake, config, engine=SparkEngine(spark=spark))
     stale = {o.rule_id: o for o in got.outcomes}["contacts.staleness"]
     assert stale.status == "failed", stale.reason
     mine = expected.findings[expected.findings["rule_id"] == "contacts.staleness"]

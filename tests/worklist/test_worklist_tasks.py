@@ -214,12 +214,10 @@ def test_unreadable_dates_get_a_suggestion_only_when_they_read_one_way(acme_audi
 def test_the_worklist_takes_the_config_it_is_given(acme_audit, monkeypatch) -> None:
     """An in-memory config's metric thresholds reach the worklist's projected flags: it is not re-read
     from the file the audit named."""
-    import copy as copying
-
     import auditor.config
     import auditor.worklist
     from auditor.config import load_config
-    from auditor.pipeline import finish_audit
+    from auditor.pipeline import audit
 
     config = load_config(acme_audit.config)
     config.metrics = {"coverage_high": 0.99, "shift_high": 0.001}
@@ -229,5 +227,5 @@ def test_the_worklist_takes_the_config_it_is_given(acme_audit, monkeypatch) -> N
         auditor.worklist, "plan_worklist", lambda result, settings: seen.append(settings) or plan(result, settings)
     )
     monkeypatch.setattr(auditor.config, "load_config", lambda *a, **k: pytest.fail("the config was read again"))
-    finish_audit(copying.copy(acme_audit), config)
+    audit(acme_audit.input, config)
     assert (seen[0].coverage_high, seen[0].shift_high) == (0.99, 0.001)

@@ -1,96 +1,92 @@
-"""The Spark engine: the same audit as `auditor.pipeline.check`, with the rule checks run on Spark.
+"""The Spark engine (`SparkEngine`, an `auditor.engines.base.Engine`): the same audit as the pandas engine,
+with loading, the rule checks and duplicate detection run on Spark.
 
 Distributed: reading and typing the files, every rule check (per partition, keyed joins and shuffles
 for uniqueness, foreign keys, outliers and staleness), row counts. Collected to the driver: the
 findings (as the pandas engine holds them). Duplicate detection runs on Spark too
 (`auditor.engines.spark.dedupe`): only the listed pairs and their records come back to the driver.
-The full audit (`audit`) then runs the metrics stage on the driver over only the columns the metrics
-read, projected on Spark (`auditor.engines.spark.metrics`); `collect_tables=True` brings every whole
-table to the driver instead.
+The full audit (`auditor.pipeline.audit(..., engine=SparkEngine())`) then runs the metrics stage on the
+driver over only the columns the metrics read, projected on Spark (`metric_frames`,
+`auditor.engines.spark.metrics`); `collect_tables=True` brings every whole table to the driver instead.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from auditor.checks.packs import config_rules
+from auditor.checks.engine import CheckResult
+from auditor.checks.rule import Rule
 from auditor.config import AuditConfig
+from auditor.dedupe import DedupeResult
+from auditor.dedupe.settings import DedupeSettings
+from auditor.engines.base import Loaded, Progress
 from auditor.engines.spark.checks import run_checks_spark
 from auditor.engines.spark.dedupe import find_duplicates_spark
 from auditor.engines.spark.load import POS, SparkTable, load_tables
 from auditor.engines.spark.session import spark_session
-from auditor.pipeline import Progress, finish_check
-from auditor.result import AuditResult
 from auditor.sources.table import Table
-from auditor.timing import Stopwatch
 
-__all__ = ["audit", "check", "collect_table", "spark_session"]
+__all__ = ["SparkEngine", "collect_table", "spark_session"]
 
 DEDUPE_ENTITIES = ("contacts", "accounts", "leads")
 
 
-def check(
-    path: str | Path,
-    config: AuditConfig,
-    *,
-    master: str | None = None,
-    spark=None,
-    extra_rules: Sequence[str | Path] = (),
-    progress: Progress | None = None,
-    collect_tables: bool = False,
-    loaded: dict[str, SparkTable] | None = None,
-) -> AuditResult:
-    """Audit the CSV/Parquet export at `path` on Spark (`spark`, or a session on `master`, default local[*]).
+class SparkEngine:
+    """`spark`: a session to use (else one on `master`, default local[*], started when first needed).
     `collect_tables`: bring every typed table to the driver (`result.data`; the full audit does not
-    need it, see `audit`). `loaded`: filled with the tables as Spark holds them, for a later stage."""
-    spark = spark or spark_session(master)
-    started = pd.Timestamp.now(tz="UTC")
-    clock = time.perf_counter()
-    rule_paths = [*config.rule_paths, *map(Path, extra_rules)]
-    rules = config_rules(config, rule_paths)
-    notes: list[str] = []
-    watch = Stopwatch()
-    with watch.stage("load"):
-        tables = load_tables(spark, path, config.source_options(), notes)
-    if loaded is not None:
-        loaded.update(tables)
-    with watch.stage("checks"):
-        checked = run_checks_spark(
-            tables,
-            rules,
+    need it: the metrics read only their columns, see `metric_frames`)."""
+
+    name = "spark"
+
+    def __init__(self, master: str | None = None, spark: Any = None, collect_tables: bool = False) -> None:
+        self.master, self._spark, self.collect_tables = master, spark, collect_tables
+
+    @property
+    def spark(self) -> Any:
+        if self._spark is None:
+            self._spark = spark_session(self.master)
+        return self._spark
+
+    def load(self, path: str | Path, config: AuditConfig, progress: Progress | None) -> Loaded:
+        notes: list[str] = []
+        tables = load_tables(self.spark, path, config.source_options(), notes)
+        if progress and self.collect_tables:
+            progress("collecting tables to the driver", 0, 1)
+        data = {name: collect_table(t) for name, t in tables.items()} if self.collect_tables else {}
+        return Loaded(
+            handles=tables,
+            data=data,
+            counts={name: t.count for name, t in tables.items()},
+            summary=[_summary(t) for t in tables.values()],
+            notes=notes,
+        )
+
+    def run_checks(
+        self, loaded: Loaded, rules: Sequence[Rule], config: AuditConfig, progress: Progress | None
+    ) -> CheckResult:
+        return run_checks_spark(
+            dict(loaded.handles),
+            list(rules),
             as_of=config.as_of,
             default_region=config.default_region,
             progress=progress,
             required=config.required,
         )
-    duplicates = None
-    if config.dedupe is not None:
-        with watch.stage("duplicates"):
-            duplicates = find_duplicates_spark(tables, config.dedupe, entities=DEDUPE_ENTITIES, progress=progress)
-    wanted = list(tables) if collect_tables else []
-    if progress and wanted:
-        progress("collecting tables to the driver", 0, 1)
-    with watch.stage("collecting tables"):
-        data: dict[str, Table] = {e: collect_table(tables[e]) for e in wanted if e in tables}
-    return finish_check(
-        path,
-        config,
-        checked,
-        started=started,
-        clock=clock,
-        rule_paths=rule_paths,
-        data=data,
-        counts={name: t.count for name, t in tables.items()},
-        tables=[_summary(t) for t in tables.values()],
-        notes=notes,
-        progress=progress,
-        duplicates=duplicates,
-        watch=watch,
-    )
+
+    def find_duplicates(self, loaded: Loaded, settings: DedupeSettings, progress: Progress | None) -> DedupeResult:
+        return find_duplicates_spark(dict(loaded.handles), settings, entities=DEDUPE_ENTITIES, progress=progress)
+
+    def metric_frames(
+        self, loaded: Loaded, metrics: Iterable[Any]
+    ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.Series]]:
+        """The columns the metrics read, collected from Spark (or taken from a table already collected)."""
+        from auditor.engines.spark.metrics import metric_inputs
+
+        return metric_inputs(dict(loaded.handles), dict(loaded.data), list(metrics))
 
 
 def collect_table(table: SparkTable) -> Table:
@@ -116,31 +112,3 @@ def _summary(table: SparkTable) -> dict:
         "values": [],
         "detection": template.detection.as_dict() if template.detection else {},
     }
-
-
-def audit(
-    path: str | Path,
-    config: AuditConfig,
-    *,
-    master: str | None = None,
-    spark=None,
-    period: str | None = None,
-    extra_rules: Sequence[str | Path] = (),
-    progress: Progress | None = None,
-) -> AuditResult:
-    """The full audit (`auditor.pipeline.audit`) on Spark: `check`, then the metrics on the columns
-    they read (collected from Spark, or taken from a table the checks already collected), then the
-    worklist, which reads the findings, clusters and metrics only."""
-    from auditor.engines.spark.metrics import metric_inputs
-    from auditor.metrics.evaluate import resolve_request
-    from auditor.pipeline import finish_audit
-
-    _, metrics = resolve_request(config.as_of, period, None, defined=config.defined_metrics)  # fails before the checks
-    spark = spark or spark_session(master)
-    tables: dict[str, SparkTable] = {}
-    result = check(path, config, spark=spark, extra_rules=extra_rules, progress=progress, loaded=tables)
-    if progress:
-        progress("collecting the metrics' columns", 0, 1)
-    with result.timings.stage("collecting the metrics' columns"):
-        frames, ids = metric_inputs(tables, result.data, metrics)
-    return finish_audit(result, config, period=period, progress=progress, frames=frames, ids=ids)
