@@ -103,6 +103,12 @@ class FixSafety(StrEnum):
     """safe when the suggestion keeps the value's letters and digits, in order"""
 
 
+PartitionFn = Callable[[Mapping[str, Any], str], tuple[str, Callable[[pd.DataFrame], pd.Series]]]
+"""(rule params, field) -> (a name for the key, typed frame -> each row's key). The rows a value's verdict
+depends on share the key (the same value for `unique`, the same group for `outlier`): a distributed engine
+hash-partitions on it and runs the kind's pandas check per partition. Equal names are one key."""
+
+
 @dataclass(frozen=True)
 class RuleKind:
     name: str
@@ -123,6 +129,8 @@ class RuleKind:
     its outcome (`reason`) rather than as a finding per record."""
     fix_safety: FixSafety | None = None
     """When `crm-audit fix` may apply the kind's suggestion unreviewed; None: never (a person decides)."""
+    partition: PartitionFn | None = None
+    """When a value's verdict depends on other rows: the key those rows share (see PartitionFn)."""
     whole_column: bool = False
     """True when a value's verdict depends on the rest of its column (its shares, its distinct values):
     such a kind must see the whole table, never one partition of it."""

@@ -7,7 +7,7 @@ currency) with fewer than `min_count` values, or with MAD = 0, are not judged.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -33,11 +33,26 @@ def robust_z(
     return (0.6745 * (x - median) / mad).where(judged)
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def _groups(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.Series | None:
+    """Each row's group (`group_by`'s value, empty when missing), or None: one group."""
     group_by = params.get("group_by")
-    groups = None
-    if group_by and group_by in ctx.frame.columns:
-        groups = ctx.frame.loc[values.index, group_by].astype("object").fillna("")
+    if group_by and group_by in frame.columns:
+        return frame[group_by].astype("object").fillna("")
+    return None
+
+
+def partition(params: Mapping[str, Any], field: str) -> tuple[str, Callable[[pd.DataFrame], pd.Series]]:
+    def key(frame: pd.DataFrame) -> pd.Series:
+        groups = _groups(frame, params)
+        return groups if groups is not None else pd.Series("", index=frame.index)
+
+    return f"g_{params.get('group_by') or ''}", key
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    groups = _groups(ctx.frame, params)
+    if groups is not None:
+        groups = groups.loc[values.index]
     z = robust_z(values, log=bool(params.get("log", False)), groups=groups, min_count=int(params.get("min_count", 20)))
     return ~(z.abs() > float(params.get("threshold", 6.0))).fillna(False).astype(bool)
 
@@ -47,6 +62,7 @@ KIND = RuleKind(
     summary="Values must lie within `threshold` robust z-scores of their group's median.",
     dimension=Dimension.ACCURACY,
     check=check,
+    partition=partition,
     message="{field} {value} is an outlier for its {group_by} group",
     params=(
         Param("threshold", (int, float), default=6.0, help="robust z-score beyond which a value fails"),

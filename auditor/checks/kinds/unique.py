@@ -3,7 +3,7 @@ worklist can show the whole group, not an arbitrary "second" one."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -12,10 +12,18 @@ from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKin
 from auditor.dtypes import as_text
 
 
+def _keys(values: pd.Series, params: Mapping[str, Any]) -> pd.Series:
+    """What two records must share to collide: the value, or its trimmed case-folded text."""
+    return values if params.get("case_sensitive", True) else as_text(values).str.strip().str.casefold()
+
+
+def partition(params: Mapping[str, Any], field: str) -> tuple[str, Callable[[pd.DataFrame], pd.Series]]:
+    folded = not params.get("case_sensitive", True)
+    return f"u_{field}_{'folded' if folded else 'exact'}", lambda frame: _keys(frame[field], params)
+
+
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    keys = values
-    if not params.get("case_sensitive", True):
-        keys = as_text(values).str.strip().str.casefold()
+    keys = _keys(values, params)
     duplicated = keys.duplicated(keep=False) & values.notna()
     return ~duplicated
 
@@ -25,6 +33,7 @@ KIND = RuleKind(
     summary="No two records may share a value; every record of a shared value is reported.",
     dimension=Dimension.UNIQUENESS,
     check=check,
+    partition=partition,
     message="{field} {value!r} is shared with another record",
     params=(Param("case_sensitive", bool, default=True, help="false: compare trimmed, case-folded values"),),
     examples=(

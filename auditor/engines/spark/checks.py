@@ -35,7 +35,6 @@ from auditor.model import ENTITIES
 from auditor.sources.table import Table
 
 ACTIVITIES = "activities"
-_KEYED = ("unique", "outlier")
 _SELF = "__self"
 
 
@@ -120,10 +119,10 @@ def run_checks_spark(
     row_passes: list[tuple[str, tuple[Rule, ...], list[_Join]]] = []
     keyed_passes: list[tuple[str, Rule, str]] = []
     for entity, mine in todo.items():
-        row_rules = tuple(r for r in mine if r.kind not in _KEYED)
+        row_rules = tuple(r for r in mine if not _keyed(r))
         if row_rules:
             row_passes.append((entity, row_rules, keys.lookups(entity, row_rules)))
-        for rule in (r for r in mine if r.kind in _KEYED):
+        for rule in (r for r in mine if _keyed(r)):
             for field in (f for f in rule.fields if f in templates[entity].frame.columns):
                 one = replace(rule, fields=(field,))
                 keyed_passes.append((entity, one, keys.grouping(entity, one, field)))
@@ -227,6 +226,11 @@ class _Join:
     """Reduce the target to the latest value per key first (staleness)."""
 
 
+def _keyed(rule: Rule) -> bool:
+    """A rule whose verdicts need the rows that share a key (`RuleKind.partition`): its own pass."""
+    return get_kind(rule.kind).partition is not None
+
+
 class _KeyPlan:
     """Collects, table by table, the key columns that the check passes and the joins between tables read,
     so that each table is read and typed once to compute them all, then cached for every pass."""
@@ -241,23 +245,12 @@ class _KeyPlan:
         return name
 
     def grouping(self, entity: str, rule: Rule, field: str) -> str:
-        """The column a keyed pass hash-partitions on: the value (unique) or group (outlier) rows share."""
-        if rule.kind == "unique":
-            folded = not rule.params.get("case_sensitive", True)
-
-            def key(typed: Table) -> pd.Series:
-                values = typed.frame[field]
-                return as_text(values).str.strip().str.casefold() if folded else values
-
-            return self._key(entity, f"__u_{field}_{'folded' if folded else 'exact'}", key)
-        group_by = rule.params.get("group_by")
-
-        def group(typed: Table) -> pd.Series:
-            if group_by and group_by in typed.frame.columns:
-                return typed.frame[group_by].astype("object").fillna("")
-            return pd.Series("", index=typed.frame.index)
-
-        return self._key(entity, f"__g_{group_by or ''}", group)
+        """The column a keyed pass hash-partitions on: the key the kind says the rows of one verdict share
+        (`RuleKind.partition`)."""
+        partition = get_kind(rule.kind).partition
+        assert partition is not None, rule.kind
+        name, key = partition(rule.params, field)
+        return self._key(entity, f"__{name}", lambda typed: key(typed.frame))
 
     def lookups(self, entity: str, rules: Sequence[Rule]) -> list[_Join]:
         """Per foreign-key field, a join with the referenced ids; per staleness key, one with the latest
