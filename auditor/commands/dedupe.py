@@ -35,20 +35,22 @@ def dedupe(
 ) -> None:
     """Find duplicate records (or, with --against, import rows duplicating existing records) and write a merge plan."""
     from auditor.config import find_config, load_dedupe_config
-    from auditor.dedupe import find_duplicates, link, load_entity, summary_lines, write_outputs
+    from auditor.dedupe import find_duplicates, link
     from auditor.dedupe.labels import with_labels
     from auditor.io import output_folder
+    from auditor.reports.duplicates import summary_lines, write_outputs
     from auditor.reports.review import write_dedupe_review
+    from auditor.sources.loader import load_entity
 
     output_folder(out)
     if labels is not None and against is not None:
         raise InputError("--labels decides pairs within one table; a linkage (--against) does not use labels yet")
     audit_config, settings = load_dedupe_config(config if config is not None else find_config(path))
     settings = with_labels(settings, labels)
-    table = load_entity(path, entity, audit_config)
+    table = load_entity(path, entity, audit_config.source_options())
     with progress_reporter() as report:
         if against is not None:
-            existing = load_entity(against, entity, audit_config)
+            existing = load_entity(against, entity, audit_config.source_options())
             result = link(table, existing, settings)
             sides = {entity: (table, existing)}
         else:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -670,37 +669,6 @@ def link(new_table: Any, existing_table: Any, settings: DedupeSettings | None = 
     )
 
 
-def load_entity(path: str | Path, entity: str, config: Any) -> Any:
-    """The table of one entity from an export (a single file is taken to hold that entity)."""
-    from auditor.sources import load_export
-    from auditor.sources.loader import one_file_as
-
-    # the entity is checked before anything is read; a single file is taken to hold it
-    options = one_file_as(config.source_options(), path if Path(str(path)).is_file() else None, entity)
-    export = load_export(path, options)
-    if entity not in export.tables:
-        raise InputError(f"no {entity} table found (found: {', '.join(export.tables) or 'none'})", file=str(path))
-    return export.tables[entity]
-
-
-def write_outputs(result: DedupeResult, out: str | Path, *, include_findings: bool = True) -> list[str]:
-    """pairs.csv, clusters.csv, merge_plan.csv, findings.csv (and links.csv when there are links),
-    each written atomically with formula cells neutralised (auditor.io.write_csv). Returns the
-    file names written. `include_findings=False` when the findings go to a findings.csv of their
-    own (the full audit's)."""
-    from auditor.io import write_csv
-
-    out = Path(out)
-    frames = {"pairs.csv": result.pairs, "clusters.csv": result.clusters, "merge_plan.csv": result.merge_plan}
-    if include_findings:
-        frames["findings.csv"] = result.findings()
-    if len(result.links) or not len(result.clusters):
-        frames["links.csv"] = result.links
-    for name, frame in frames.items():
-        write_csv(frame, out / name)
-    return list(frames)
-
-
 def skipped_stats(records: int, reason: str) -> dict[str, Any]:
     """The stats of a table duplicate detection could not look at: counted, with the reason as a warning."""
     return {
@@ -713,25 +681,3 @@ def skipped_stats(records: int, reason: str) -> dict[str, Any]:
         "skipped": reason,
         "warnings": [f"duplicates not checked: {reason}"],
     }
-
-
-def summary_lines(result: DedupeResult) -> list[str]:
-    """What a person reads after a run: per entity, pairs compared, clusters and bands."""
-    lines = []
-    for name, s in result.stats.items():
-        line = (
-            f"{name}: {s['records']:,} records, {s['candidate_pairs']:,} pairs compared "
-            f"(reduction ratio {s['reduction_ratio']:.4%})"
-        )
-        if "clusters" in s:
-            line += f", {s['clusters']:,} duplicate clusters holding {s['duplicates']:,} duplicate records"
-        if "linked" in s:
-            line += f", {s['linked']:,} records match an existing one"
-        lines.append(line)
-        lines.extend(f"  warning: {w}" for w in s.get("warnings", []))
-        if "labels" in s:
-            from auditor.dedupe.labels import summary_lines as label_lines  # it imports this package
-
-            lines.extend(label_lines(name, s["labels"]))
-    lines.append(f"auto-merge band: {result.auto_merge_count:,} duplicate records")
-    return lines

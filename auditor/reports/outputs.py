@@ -35,7 +35,7 @@ def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = Fa
     write_text(out / "junit.xml", junit.render(result, mask=mask))
     written += ["report.html", "junit.xml"]
     if result.duplicates is not None:
-        from auditor.dedupe import write_outputs
+        from auditor.reports.duplicates import write_outputs
 
         # its findings are in findings.csv already
         names = write_outputs(result.duplicates, out / "duplicates", include_findings=False)

@@ -340,3 +340,13 @@ def _concat(parts: list[Table], notes: list[str]) -> Table:
         values=tuple(v for p in parts for v in p.values),
         detection=first.detection,
     )
+
+
+def load_entity(path: str | os.PathLike, entity: str, options: SourceOptions) -> Table:
+    """The table of one entity from an export (a single file is taken to hold that entity)."""
+    # the entity is checked before anything is read; a single file is taken to hold it
+    options = one_file_as(options, path if Path(os.fspath(path)).is_file() else None, entity)
+    export = load_export(path, options)
+    if entity not in export.tables:
+        raise InputError(f"no {entity} table found (found: {', '.join(export.tables) or 'none'})", file=str(path))
+    return export.tables[entity]

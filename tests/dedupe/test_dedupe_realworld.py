@@ -18,13 +18,15 @@ pytestmark = pytest.mark.skipif(not rw.available(), reason="../shared/datasets i
 
 def _run(name: str, work: Path) -> dict:
     from auditor.config import load_dedupe_config
-    from auditor.dedupe import find_duplicates, link, load_entity, write_outputs
+    from auditor.dedupe import find_duplicates, link
+    from auditor.reports.duplicates import write_outputs
+    from auditor.sources.loader import load_entity
 
     prepared = rw.prepare(name, work)
     config, settings = load_dedupe_config(prepared.config)
-    table = load_entity(prepared.path, prepared.entity, config)
+    table = load_entity(prepared.path, prepared.entity, config.source_options())
     if prepared.against is not None:
-        result = link(table, load_entity(prepared.against, prepared.entity, config), settings)
+        result = link(table, load_entity(prepared.against, prepared.entity, config.source_options()), settings)
     else:
         result = find_duplicates({prepared.entity: table}, settings, entities=(prepared.entity,))
     write_outputs(result, work / "out")
