@@ -41,7 +41,7 @@ seconds = time.perf_counter() - start
 usage = resource.getrusage(resource.RUSAGE_CHILDREN)
 print(json.dumps({"seconds": seconds, "cpu_seconds": usage.ru_utime + usage.ru_stime,
                   "peak_mb": usage.ru_maxrss / 1024, "exit": code.returncode,
-                  "stderr": code.stderr[-2000:]}))
+                  "stderr": code.stderr[-6000:]}))
 """
 
 BASELINE = r"""
@@ -58,10 +58,25 @@ def measure(argv: list[str]) -> dict:
 
 
 def audit_run(export: Path, out: Path) -> dict:
-    result = measure([sys.executable, "-m", "auditor", "audit", str(export), "--out", str(out), "--no-history"])
+    argv = [sys.executable, "-m", "auditor", "audit", str(export), "--out", str(out), "--no-history", "--timings"]
+    result = measure(argv)
     if result["exit"] not in (0, 1):
         raise SystemExit(f"audit of {export} failed (exit {result['exit']}):\n{result['stderr']}")
+    result["stages"] = stages_of(result["stderr"])
     return result
+
+
+def stages_of(stderr: str) -> dict[str, tuple[float, float]]:
+    """stage -> (wall, CPU) seconds from the `--timings` table the audit printed on standard error."""
+    out = {}
+    for line in stderr.splitlines():
+        cells = [c.strip() for c in line.split("│")[1:-1]]
+        if len(cells) == 4 and cells[1] and cells[2] and not cells[0].startswith(("total", "other")):
+            try:
+                out[cells[0]] = (float(cells[1]), float(cells[2]))
+            except ValueError:
+                continue
+    return out
 
 
 def baseline_run(export: Path) -> dict:
@@ -87,7 +102,16 @@ def contacts_accounts_opportunities(source: Path, target: Path) -> Path:
 
 
 def series(runs: list[dict]) -> dict:
+    stages = [r["stages"] for r in runs if r.get("stages")]
+    per_stage = {
+        name: {
+            "wall": statistics.median(s[name][0] for s in stages if name in s),
+            "cpu": statistics.median(s[name][1] for s in stages if name in s),
+        }
+        for name in (stages[0] if stages else {})
+    }
     return {
+        "stages": per_stage,
         "median_seconds": statistics.median(r["seconds"] for r in runs),
         "runs_seconds": [round(r["seconds"], 2) for r in runs],
         "median_cpu_seconds": statistics.median(r["cpu_seconds"] for r in runs),
@@ -133,6 +157,10 @@ def main() -> None:
             f"read_csv baseline {b['median_seconds']:.2f} s (CPU {b['median_cpu_seconds']:.2f} s) "
             f"(audit / baseline = {r['ratio_to_baseline']:.1f}x); wrote {', '.join(r['written'])}"
         )
+        if a["stages"]:
+            print("| stage | wall s (median) | CPU s (median) |\n|---|---|---|")
+            for stage, t in a["stages"].items():
+                print(f"| {stage} | {t['wall']:.2f} | {t['cpu']:.2f} |")
     print(json.dumps(results, indent=2))
 
 
