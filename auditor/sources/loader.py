@@ -14,7 +14,6 @@ import pandas as pd
 from auditor.dtypes import as_text
 from auditor.errors import ConfigError, InputError
 from auditor.model import ENTITIES, DType, ExtraField, Field, entity
-from auditor.sources import sql_reader
 from auditor.sources.convert import ambiguous_day_month, convert, parse_with_format
 from auditor.sources.csv_reader import read_csv
 from auditor.sources.detect import Detection, detect_by_headers, detect_by_name
@@ -26,6 +25,7 @@ from auditor.sources.mapping import map_columns, reject_implausible
 from auditor.sources.parquet_reader import read_parquet
 from auditor.sources.raw import RawRead
 from auditor.sources.table import ColumnMapping, Detected, LoadedExport, SourceOptions, Table
+from auditor.sources.urls import is_database_url
 from auditor.sources.values import check_user_values, map_enum_values
 
 Progress = Callable[[str, int, int], None]
@@ -54,7 +54,7 @@ def load_export(
     _check_options(options)
     given = os.fspath(path)
     notes: list[str] = []
-    if sql_reader.is_database_url(given):
+    if is_database_url(given):
         reads = _read_database(given, options, notes, progress)
         root = None
     else:
@@ -189,6 +189,8 @@ def read_file(file: Path, source: str, options: SourceOptions) -> list[RawRead]:
 
 
 def _read_database(url: str, options: SourceOptions, notes: list[str], progress: Progress | None) -> list[RawRead]:
+    from auditor.sources import sql_reader  # SQLAlchemy loads only for a database (start-up time)
+
     engine = sql_reader.connect(url)
     try:
         names = sql_reader.table_names(engine, url)

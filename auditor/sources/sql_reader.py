@@ -19,12 +19,11 @@ import sqlalchemy as sa
 from auditor.errors import InputError
 from auditor.sources.raw import RawRead, dedupe_headers
 from auditor.sources.stringify import to_strings
+from auditor.sources.urls import is_database_url
+
+__all__ = ["connect", "display_url", "is_database_url", "read_table", "table_names"]
 
 DEFAULT_CHUNK_SIZE = 50_000
-
-
-def is_database_url(path: str) -> bool:
-    return "://" in path and not path.startswith("file://")
 
 
 def display_url(url: str) -> str:
