@@ -101,12 +101,12 @@ CHROMIUM = Path(os.environ.get("CRM_AUDIT_CHROMIUM", "/usr/bin/chromium"))
 """Debian's Chromium; CRM_AUDIT_CHROMIUM points elsewhere (another Chromium or Chrome build)."""
 
 
-# Session scope, like `audited`, and first in a test's arguments: set up (or skipped) before the audit.
-# Skipped when there is no browser, unless CRM_AUDIT_BROWSER_REQUIRED is set (CI sets it).
 @pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
+def chromium() -> Path:
+    """The browser to launch. Skipped when playwright or the browser is missing, unless
+    CRM_AUDIT_BROWSER_REQUIRED is set (CI sets it): then the test fails."""
     try:
-        from playwright.sync_api import sync_playwright
+        import playwright.sync_api  # noqa: F401
     except ImportError:
         missing = "the playwright package is not installed (pip install -e '.[dev]')"
     else:
@@ -115,7 +115,15 @@ def browser() -> Iterator[Any]:
         if os.environ.get("CRM_AUDIT_BROWSER_REQUIRED"):
             pytest.fail(f"CRM_AUDIT_BROWSER_REQUIRED is set but {missing}")
         pytest.skip(missing)
+    return CHROMIUM
+
+
+# Session scope, like `audited`, and first in a test's arguments: set up (or skipped) before the audit.
+@pytest.fixture(scope="session")
+def browser(chromium: Path) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
-        yield chromium
-        chromium.close()
+        launched = playwright.chromium.launch(executable_path=str(chromium))
+        yield launched
+        launched.close()

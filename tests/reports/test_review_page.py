@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import base64
 import csv
+import functools
 import hashlib
 import json
-import os
 import re
 import shutil
 from collections.abc import Callable
@@ -27,7 +27,6 @@ from auditor.cli import main
 from auditor.reports.review import render
 
 ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
-CHROMIUM = Path(os.environ.get("CRM_AUDIT_CHROMIUM", "/usr/bin/chromium"))
 SCRIPT = "<script>alert(1)</script>"
 IMG = '"><img src=x onerror=alert(1)>'
 TITLED = {"C002049": SCRIPT, "C001718": IMG}
@@ -37,14 +36,14 @@ TITLED = {"C002049": SCRIPT, "C001718": IMG}
 Browser = Callable[[Callable[[Any], Any]], Any]
 
 
-def _in_thread(work: Callable[[Any], Any]) -> Any:
+def _in_thread(executable: Path, work: Callable[[Any], Any]) -> Any:
     """work(chromium) in a thread of its own, with its own playwright: playwright's sync API cannot
     start twice in one thread, and test_html_browser.py's session may hold it in the main one."""
     from playwright.sync_api import sync_playwright
 
     def run() -> Any:
         with sync_playwright() as playwright:
-            chromium = playwright.chromium.launch(executable_path=str(CHROMIUM))
+            chromium = playwright.chromium.launch(executable_path=str(executable))
             try:
                 return work(chromium)
             finally:
@@ -55,19 +54,9 @@ def _in_thread(work: Callable[[Any], Any]) -> Any:
 
 
 @pytest.fixture(scope="module")
-def browser() -> Browser:
-    """Runs a function of a launched Chromium (see `_in_thread`); skips without a browser."""
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing = "the playwright package is not installed (pip install -e '.[dev]')"
-    else:
-        missing = "" if CHROMIUM.exists() else f"no browser at {CHROMIUM} (.ci/browser.sh installs it)"
-    if missing:
-        if os.environ.get("CRM_AUDIT_BROWSER_REQUIRED"):
-            pytest.fail(f"CRM_AUDIT_BROWSER_REQUIRED is set but {missing}")
-        pytest.skip(missing)
-    return _in_thread
+def browser(chromium: Path) -> Browser:
+    """Runs a function of a launched Chromium (see `_in_thread`); skips without a browser (conftest)."""
+    return functools.partial(_in_thread, chromium)
 
 
 def _dedupe(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
