@@ -17,16 +17,6 @@ from auditor.worklist import plan_worklist
 CELL = ["entity", "file", "row", "field"]
 
 
-@pytest.fixture(scope="module")
-def worklist(acme_audit) -> pd.DataFrame:
-    return acme_audit.worklist
-
-
-@pytest.fixture(scope="module")
-def records(acme_audit) -> pd.DataFrame:
-    return acme_audit.worklist_records
-
-
 def test_the_amounts_in_the_billions_are_among_the_first_ten_tasks(acme_audit, worklist, records) -> None:
     f = acme_audit.findings
     amounts = f[(f["entity"] == "opportunities") & (f["field"] == "amount")]

@@ -25,16 +25,6 @@ ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
 KEY = ["entity", "record_id", "field", "rule_id"]
 
 
-@pytest.fixture(scope="module")
-def worklist(acme_audit) -> pd.DataFrame:
-    return acme_audit.worklist
-
-
-@pytest.fixture(scope="module")
-def records(acme_audit) -> pd.DataFrame:
-    return acme_audit.worklist_records
-
-
 def fix_keys(records: pd.DataFrame) -> pd.DataFrame:
     """(entity, record, field, rule) of every fix, from the records of the tasks (a bulk task has many)."""
     fixes = records[records["action"] == "fix"]
