@@ -25,6 +25,18 @@ def audited(name: str):
     return check(folder, load_config(CONFIGS / f"{name}.yaml"))
 
 
+def defined_metrics(name: str, config_file: str, ids: list[str] | None = None) -> list:
+    """The metrics a user defined in `config_file` (examples/real-data) on the data set `name`: every one
+    the config defines, or `ids`."""
+    from auditor.pipeline import metrics
+
+    folder = DATASETS / name
+    if not folder.is_dir():
+        pytest.skip(f"{folder} not present")
+    config = load_config(CONFIGS / config_file)
+    return metrics(folder, config, metric_ids=ids or list(config.defined_metrics))[1]
+
+
 def counts(result, rule_id: str) -> pd.Series:
     """Findings of one rule per field."""
     found = result.findings[result.findings["rule_id"] == rule_id]
@@ -186,13 +198,7 @@ def test_online_retail_defects(retail) -> None:
 
 def test_hillstrom_metrics_defined_in_yaml_give_the_published_values() -> None:
     # docs/real-data.md: visit, conversion and spend per customer, per segment, as a user defines them
-    from auditor.pipeline import metrics
-
-    folder = DATASETS / "hillstrom_email_campaign"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not present")
-    config = load_config(CONFIGS / "hillstrom_email_campaign_metrics.yaml")
-    _, results = metrics(folder, config, metric_ids=list(config.defined_metrics))
+    results = defined_metrics("hillstrom_email_campaign", "hillstrom_email_campaign_metrics.yaml")
     got = {r.id: r for r in results}
     assert round(got["visit_rate"].value, 5) == 0.14678
     assert round(got["conversion_rate"].value, 5) == 0.00903
@@ -219,13 +225,7 @@ def test_hillstrom_metrics_defined_in_yaml_give_the_published_values() -> None:
 
 def test_online_retail_metrics_defined_in_yaml_give_the_published_and_hand_computed_values() -> None:
     # docs/real-data.md: revenue, customers, Pareto share and cancellation rate, as a user defines them
-    from auditor.pipeline import metrics
-
-    folder = DATASETS / "online_retail_ii_2009_2010"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not present")
-    config = load_config(CONFIGS / "online_retail_ii_2009_2010_metrics.yaml")
-    _, results = metrics(folder, config, metric_ids=list(config.defined_metrics))
+    results = defined_metrics("online_retail_ii_2009_2010", "online_retail_ii_2009_2010_metrics.yaml")
     got = {r.id: r for r in results}
     # SOURCE.md: gross Quantity x Price over all lines 9,539,484.63 GBP; 4,383 customers; the top 20%
     # (863) of the 4,314 customers of the lines that are not cancellations hold 73.48% of their revenue
@@ -235,6 +235,7 @@ def test_online_retail_metrics_defined_in_yaml_give_the_published_and_hand_compu
     assert got["top20_customer_share"].n == 4314
     # no published cancellation rate: by hand, distinct invoices whose number starts with 'C' over
     # distinct invoices
+    folder = DATASETS / "online_retail_ii_2009_2010"
     df = pd.read_parquet(folder / "online_retail_II_2009_2010.parquet", columns=["Invoice"])
     invoices = df["Invoice"].astype(str).drop_duplicates()
     assert len(invoices) == 28816  # SOURCE.md
@@ -252,25 +253,13 @@ def test_online_retail_metrics_defined_in_yaml_give_the_published_and_hand_compu
 
 
 def test_salesforce_review_nps_defined_in_yaml_gives_the_published_value() -> None:
-    from auditor.pipeline import metrics
-
-    folder = DATASETS / "salesforce_coral_cloud"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not present")
-    config = load_config(CONFIGS / "salesforce_coral_cloud_metrics.yaml")
-    _, [nps] = metrics(folder, config, metric_ids=["guest_review_nps"])
+    [nps] = defined_metrics("salesforce_coral_cloud", "salesforce_coral_cloud_metrics.yaml", ["guest_review_nps"])
     assert round(nps.value) == 10 and nps.n == 10  # SOURCE.md: NPS = +10 from 10 reviews
     assert nps.confidence == "MEDIUM" and "based on only 10 records" in nps.reasons
 
 
 def test_itsm_support_metrics_defined_in_yaml_give_the_source_s_values() -> None:
-    from auditor.pipeline import metrics
-
-    folder = DATASETS / "itsm_incident_event_log"
-    if not folder.is_dir():
-        pytest.skip(f"{folder} not present")
-    config = load_config(CONFIGS / "itsm_incidents_metrics.yaml")
-    _, results = metrics(folder, config, metric_ids=list(config.defined_metrics))
+    results = defined_metrics("itsm_incident_event_log", "itsm_incidents_metrics.yaml")
     got = {r.id: r for r in results}
     # SOURCE.md, from the last event of each of the 20,768 incidents: SLA met 12,594 (60.6%); time to
     # resolution over the 19,350 with both dates: median 24.6 h, mean 187.7 h; never reassigned nor
@@ -281,7 +270,9 @@ def test_itsm_support_metrics_defined_in_yaml_give_the_source_s_values() -> None
     assert round(100 * got["first_time_fix"].value, 2) == 52.36
     assert got["reopened"].value == 234 and got["reassigned"].value == 9843
     # no published mean: by hand from the log's last events
-    d = pd.read_csv(folder / "incident_event_log_prefix.csv.gz", dtype=str, keep_default_na=False)
+    d = pd.read_csv(
+        DATASETS / "itsm_incident_event_log" / "incident_event_log_prefix.csv.gz", dtype=str, keep_default_na=False
+    )
     last = d.groupby("number").tail(1)
     assert got["mean_reassignments"].value == pytest.approx(last["reassignment_count"].astype(int).mean())
     assert {r.confidence for r in results} == {"HIGH"}
