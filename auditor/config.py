@@ -122,6 +122,11 @@ class AuditConfig:
         if self.dedupe is None:
             self.dedupe = _dedupe_settings({}, self)
 
+    def check_options(self) -> dict[str, Any]:
+        """What the rule checks read from the config, whichever engine runs them (keyword arguments of
+        `checks.engine.run_checks` and the Spark engine's `run_checks_spark`)."""
+        return {"as_of": self.as_of, "default_region": self.default_region, "required": self.required}
+
     def source_options(self) -> Any:
         from auditor.sources import SourceOptions
 

@@ -31,14 +31,7 @@ class PandasEngine:
     def run_checks(
         self, loaded: Loaded, rules: Sequence[Rule], config: AuditConfig, progress: Progress | None
     ) -> CheckResult:
-        return run_checks(
-            loaded.handles,
-            list(rules),
-            as_of=config.as_of,
-            default_region=config.default_region,
-            progress=progress,
-            required=config.required,
-        )
+        return run_checks(loaded.handles, list(rules), progress=progress, **config.check_options())
 
     def find_duplicates(self, loaded: Loaded, settings: DedupeSettings, progress: Progress | None) -> DedupeResult:
         return find_duplicates(loaded.data, settings, progress=progress)

@@ -68,14 +68,7 @@ class SparkEngine:
     def run_checks(
         self, loaded: Loaded, rules: Sequence[Rule], config: AuditConfig, progress: Progress | None
     ) -> CheckResult:
-        return run_checks_spark(
-            dict(loaded.handles),
-            list(rules),
-            as_of=config.as_of,
-            default_region=config.default_region,
-            progress=progress,
-            required=config.required,
-        )
+        return run_checks_spark(dict(loaded.handles), list(rules), progress=progress, **config.check_options())
 
     def find_duplicates(self, loaded: Loaded, settings: DedupeSettings, progress: Progress | None) -> DedupeResult:
         return find_duplicates_spark(dict(loaded.handles), settings, entities=DEDUPE_ENTITIES, progress=progress)
