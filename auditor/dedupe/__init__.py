@@ -26,6 +26,8 @@ __all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link"]
 
 Progress = Callable[[str, int, int], None]
 BANDS = ("auto_merge", "review", "distinct")
+DEDUPE_ENTITIES = ("contacts", "accounts", "leads")
+"""The entities an audit looks for duplicates in (leads are also linked to contacts)."""
 KEEP_PAIRS_ABOVE = 0.01
 """Pairs below this probability are counted but not listed in `pairs` (they are plainly distinct)."""
 
@@ -599,7 +601,7 @@ def find_duplicates(
     tables: Mapping[str, Any],
     settings: DedupeSettings | None = None,
     *,
-    entities: Sequence[str] = ("contacts", "accounts", "leads"),
+    entities: Sequence[str] = DEDUPE_ENTITIES,
     progress: Progress | None = None,
     strict: bool = False,
 ) -> DedupeResult:

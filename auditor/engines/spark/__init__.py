@@ -32,8 +32,6 @@ from auditor.sources.table import Table
 
 __all__ = ["SparkEngine", "collect_table", "spark_session"]
 
-DEDUPE_ENTITIES = ("contacts", "accounts", "leads")
-
 
 class SparkEngine:
     """`spark`: a session to use (else one on `master`, default local[*], started when first needed).
@@ -71,7 +69,7 @@ class SparkEngine:
         return run_checks_spark(dict(loaded.handles), list(rules), progress=progress, **config.check_options())
 
     def find_duplicates(self, loaded: Loaded, settings: DedupeSettings, progress: Progress | None) -> DedupeResult:
-        return find_duplicates_spark(dict(loaded.handles), settings, entities=DEDUPE_ENTITIES, progress=progress)
+        return find_duplicates_spark(dict(loaded.handles), settings, progress=progress)
 
     def metric_frames(
         self, loaded: Loaded, metrics: Iterable[Any]

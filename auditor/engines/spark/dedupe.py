@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import (
+    DEDUPE_ENTITIES,
     KEEP_PAIRS_ABOVE,
     DedupeResult,
     DedupeSettings,
@@ -145,7 +146,7 @@ def find_duplicates_spark(
     tables: Mapping[str, SparkTable],
     settings: DedupeSettings | None = None,
     *,
-    entities: Sequence[str] = ("contacts", "accounts", "leads"),
+    entities: Sequence[str] = DEDUPE_ENTITIES,
     progress: Progress | None = None,
     strict: bool = False,
 ) -> DedupeResult:
