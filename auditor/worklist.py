@@ -384,13 +384,27 @@ def _cluster_tasks(dup: Any) -> pd.DataFrame:
         + " ("
         + band
         + " band): merge "
-        + tasks["members"].str.replace(LIST_SEP, ", ")
+        + tasks["members"].map(_named)
         + " into "
         + tasks["master_id"]
     )
     return _merge_frame(
         tasks, ids=tasks[["entity", "cluster_id"]], issue=issue, rules=tasks["entity"] + ".duplicate", band=band
     )
+
+
+NAMED_MEMBERS = 10
+"""Members a merge task's text names; the rest are counted. The text is repeated on every record of the
+task (worklist_records.csv, the Records sheet): naming all 5,000 copies of one contact there would
+write 25 million ids. The task's `members` column lists them all, once."""
+
+
+def _named(members: str) -> str:
+    ids = members.split(LIST_SEP, NAMED_MEMBERS)
+    if len(ids) <= NAMED_MEMBERS:
+        return ", ".join(ids)
+    more = members.count(LIST_SEP) + 1 - NAMED_MEMBERS
+    return ", ".join(ids[:NAMED_MEMBERS]) + f" and {more:,} more"
 
 
 def _link_tasks(dup: Any) -> pd.DataFrame:
@@ -419,7 +433,7 @@ def _link_tasks(dup: Any) -> pd.DataFrame:
         + " ("
         + band
         + " band): merge "
-        + tasks["members"].str.replace(LIST_SEP, ", ")
+        + tasks["members"].map(_named)
         + " into it"
     )
     ids = tasks[["from_entity", "entity", "master_id"]]

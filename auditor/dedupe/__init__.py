@@ -195,6 +195,7 @@ def _evidence_strings(
     conflict: np.ndarray,
     evidence: np.ndarray,
     weak: np.ndarray,
+    copies: np.ndarray,
     penalty: float,
 ) -> np.ndarray:
     """Readable evidence per pair: each field's level and bits, strongest first, then what keeps it out of
@@ -203,7 +204,15 @@ def _evidence_strings(
     names = scored.comparator.rule_names
     rounded = np.round(np.nan_to_num(fw, nan=0.0), 1)
     key = np.concatenate(
-        [levels.astype(np.float64), rounded, cannot[:, None], conflict[:, None], evidence[:, None], weak[:, None]],
+        [
+            levels.astype(np.float64),
+            rounded,
+            cannot[:, None],
+            conflict[:, None],
+            evidence[:, None],
+            weak[:, None],
+            (copies & (cannot == 0))[:, None],
+        ],
         axis=1,
     )
     if not len(key):
@@ -225,7 +234,9 @@ def _evidence_strings(
             text += (
                 "; cannot-link: " + ", ".join(n for b, n in enumerate(names) if mask >> b & 1) + f" ({-penalty:+.1f})"
             )
-        if row[2 * k + 1]:
+        if row[2 * k + 4]:
+            text += "; identical in every compared field: one record entered twice"
+        elif row[2 * k + 1]:
             text += "; conflicting identity: review only"
         elif row[2 * k + 2] < 2:
             text += "; one piece of evidence: review only"
@@ -267,7 +278,9 @@ def _pairs_frame(
         "conflict": conflict,
         "evidence_pieces": evidence,
         "names_swapped": detail.swapped,
-        "evidence": _evidence_strings(scored, levels, fw, cannot, conflict, evidence, weak, settings.penalty),
+        "evidence": _evidence_strings(
+            scored, levels, fw, cannot, conflict, evidence, weak, scored.comparator.copies(i, j), settings.penalty
+        ),
     }
     for k, c in enumerate(comps):
         columns[f"{c.name}_score"] = np.round(detail.scores[:, k], 4)
@@ -415,6 +428,7 @@ def clusters_and_plan(
     engine passes the records of the listed pairs, with every listed pair): whatever this reads of a
     pair below the listing threshold, `score_pairs` recomputes to the same value. `records`: the size
     of the whole table."""
+    from auditor.dedupe.blocking import oversized_warnings
     from auditor.dedupe.cluster import build_clusters, choose_masters, components, merge_plan
     from auditor.dedupe.scoring import score_pairs, veto_mask
 
@@ -482,6 +496,7 @@ def clusters_and_plan(
         "duplicates": int((~clusters["is_master"]).sum()) if len(clusters) else 0,
         "comparisons": [c.name for c in scored.prepared.comparisons],
     }
+    stats["warnings"] += oversized_warnings(scored.stats, settings.max_block_size, settings.window)
     return pairs, clusters, plan, stats
 
 

@@ -27,6 +27,8 @@ class BlockingStats:
     keys: list[str] = field(default_factory=list)
     pairs_per_key: dict[str, int] = field(default_factory=dict)
     oversized_blocks: int = 0
+    oversized: dict[str, tuple[int, int]] = field(default_factory=dict)
+    """Per key with oversized blocks: (how many, records in the largest)."""
     candidate_pairs: int = 0
     possible_pairs: int = 0
     pair_keys: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.uint32))
@@ -160,16 +162,25 @@ def key_rows(features: pd.DataFrame, key: Sequence[str], cache: dict | None = No
 
 
 def block_pairs(
-    records: np.ndarray, codes: np.ndarray, order: np.ndarray, max_block: int, window: int
+    records: np.ndarray,
+    codes: np.ndarray,
+    order: np.ndarray,
+    max_block: int,
+    window: int,
+    signature: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, int]:
     """Pairs (a < b) of records sharing a code; blocks above max_block by sorted neighbourhood.
 
-    records, codes, order are aligned (a record may appear several times with different codes).
+    records, codes, order (and `signature`, see `signatures`) are aligned (a record may appear several
+    times with different codes). Inside an oversized block a run of consecutive records with one
+    signature (copies of one record) is paired with its first record only, and the window pairs records
+    across runs: a million copies cost a million pairs, not a million windows.
     Returns (a, b, number of oversized blocks).
     """
     valid = codes >= 0
     if not valid.all():
         records, codes, order = records[valid], codes[valid], order[valid]
+        signature = signature[valid] if signature is not None else None
     if len(codes) < 2:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, 0
@@ -189,8 +200,17 @@ def block_pairs(
         ends = np.repeat(starts + sizes, sizes)
         pos = np.arange(len(code))[np.repeat(large, sizes)]
         end = ends[pos]
+        run = np.arange(len(code))
+        if signature is not None:
+            sig = signature[idx]
+            first = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (sig[1:] != sig[:-1])])
+            run = np.repeat(first, np.diff(np.r_[first, len(code)]))
+            copy = pos != run[pos]
+            out_a.append(rec[run[pos[copy]]])
+            out_b.append(rec[pos[copy]])
         for d in range(1, window + 1):
             ok = pos + d < end
+            ok[ok] = run[pos[ok]] != run[pos[ok] + d]
             out_a.append(rec[pos[ok]])
             out_b.append(rec[pos[ok] + d])
     if not out_a:
@@ -200,6 +220,31 @@ def block_pairs(
     keep = a != b
     a, b = a[keep], b[keep]
     return np.minimum(a, b), np.maximum(a, b), int(large.sum())
+
+
+def largest_block(records: np.ndarray, codes: np.ndarray) -> int:
+    """Records (each once, whatever the values it holds) of the most common key value."""
+    valid = codes >= 0
+    distinct = np.unique(np.stack([codes[valid], records[valid]]), axis=1)
+    return int(np.bincount(distinct[0]).max()) if distinct.shape[1] else 0
+
+
+def oversized_warnings(stats: BlockingStats, max_block: int, window: int) -> list[str]:
+    """One line per blocking key that found values too common to compare every pair of their records."""
+    out = []
+    for label, (blocks, largest) in stats.oversized.items():
+        values = "1 value" if blocks == 1 else f"{blocks:,} values"
+        out.append(
+            f"blocking on {label}: {values} held by more than {max_block:,} records (the most common by {largest:,}):"
+            f" their records were compared with their {window} nearest neighbours, not with each other"
+        )
+    return out
+
+
+def signatures(features: pd.DataFrame) -> np.ndarray:
+    """One 64-bit hash per record of all its features: equal for records identical in every compared
+    field (copies), whichever slice of the table they were prepared in."""
+    return pd.util.hash_pandas_object(features, index=False).to_numpy(dtype=np.uint64)
 
 
 def key_membership(pairs: np.ndarray, by_key: list[np.ndarray]) -> np.ndarray:
@@ -244,12 +289,17 @@ def candidate_pairs(
         order = np.arange(n)
     encoded: list[np.ndarray] = []
     cache: dict = {}
+    signature = signatures(features)
     for k in usable_keys(list(features.columns), keys):
         key = keys[k]
         label = "+".join(key)
         rows = key_rows(features, key, cache)
         stats.keys.append(label)
-        a, b, oversized = block_pairs(rows.records, rows.codes(), order[rows.records], max_block, window)
+        codes = rows.codes()
+        at = rows.records
+        a, b, oversized = block_pairs(at, codes, order[at], max_block, window, signature[at])
+        if oversized:
+            stats.oversized[label] = (oversized, largest_block(at, codes))
         if source is not None:
             cross = source[a] != source[b]
             a, b = a[cross], b[cross]

@@ -18,7 +18,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from auditor.dedupe import normalize as nz
-from auditor.dedupe.features import Comparison, Prepared
+from auditor.dedupe.features import COARSE_GROUPS, Comparison, Prepared
 
 NULL = -1
 NAME_THRESHOLDS = (0.92, 0.80)
@@ -332,6 +332,26 @@ class Comparator:
             cannot[start : start + chunk] = part.cannot
             surprise[start : start + chunk] = part.surprise
         return levels, cannot, surprise
+
+    def copies(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """Bool per pair: the two records are identical in every compared field (empty in both counts as
+        identical) and hold at least two independent pieces of evidence (a name and an e-mail, say). They
+        are one record entered twice, however common their values: when a table holds 500 copies of one
+        contact, every record holds its values, its term-frequency weights fall to 0 bits, and only this
+        rule keeps the copies one cluster."""
+        same = np.ones(len(i), dtype=bool)
+        held: dict[str, np.ndarray] = {}
+        for c in self.comparisons:
+            present = np.zeros(len(i), dtype=bool)
+            for col in c.columns:
+                if col in self.coded:  # the role flags of an e-mail follow from its value
+                    a, b = self.coded[col].codes[i], self.coded[col].codes[j]
+                    same &= a == b
+                    present |= a >= 0
+            if c.group not in COARSE_GROUPS:
+                held[c.group] = held.get(c.group, np.zeros(len(i), dtype=bool)) | present
+        pieces = np.sum(list(held.values()), axis=0) if held else np.zeros(len(i), dtype=np.int64)
+        return same & (pieces >= 2)
 
     def compare(self, i: np.ndarray, j: np.ndarray) -> Compared:
         n, k = len(i), len(self.comparisons)

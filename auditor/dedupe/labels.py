@@ -297,7 +297,8 @@ def decide(scored: Any, i: np.ndarray, j: np.ndarray, y: np.ndarray, settings: A
     if added:
         mi, mj = i[missing], j[missing]
         levels, cannot, surprise = scored.comparator.levels(mi, mj)
-        s = pair_weights(scored.model, scored.prepared.comparisons, levels, cannot, surprise, settings.penalty)
+        copies = scored.comparator.copies(mi, mj)
+        s = pair_weights(scored.model, scored.prepared.comparisons, levels, cannot, surprise, settings.penalty, copies)
         start = len(scored.i)
         scored.i = np.r_[scored.i, mi.astype(scored.i.dtype)]
         scored.j = np.r_[scored.j, mj.astype(scored.j.dtype)]

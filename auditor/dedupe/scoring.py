@@ -232,6 +232,8 @@ name's 'nickname' and 'exact' are above it, 'similar or initial' below."""
 EVIDENCE_BITS = 1.0
 """A field counts as a piece of agreeing evidence when its level weighs at least this (twice as likely
 for a match as for two different records)."""
+COPY_BITS = 32.0
+"""The least weight of a pair of exact copies (see `Comparator.copies`): a match by rule, short of a label."""
 
 
 def primary_features(comparison: Comparison) -> tuple[str, ...]:
@@ -513,15 +515,17 @@ def pair_weights(
     cannot: np.ndarray,
     surprise: np.ndarray | None,
     penalty: float,
+    copies: np.ndarray | None = None,
     chunk: int = 1 << 20,
 ) -> PairScores:
-    """Match weight, probability, identity conflict and pieces of agreeing evidence per pair."""
+    """Match weight, probability, identity conflict and pieces of agreeing evidence per pair. `copies`:
+    the pairs `Comparator.copies` finds, a match by rule (at least COPY_BITS, every piece they hold)."""
     n = len(levels)
     weight = np.empty(n, dtype=np.float64)
     conflict = np.zeros(n, dtype=bool)
     weak = np.zeros(n, dtype=bool)
     evidence = np.zeros(n, dtype=np.int8)
-    groups = sorted({c.group for c in comparisons if c.group not in COARSE_GROUPS})
+    groups = evidence_groups(comparisons)
     identity = [k for k, c in enumerate(comparisons) if c.group in ("name", "birth_date")]
     names = [k for k, c in enumerate(comparisons) if c.group == "name"]
     for start in range(0, n, chunk):
@@ -529,14 +533,22 @@ def pair_weights(
         lv = levels[part]
         fw = field_weights(model, comparisons, lv, None if surprise is None else surprise[part])
         weight[part] = model.prior_weight + combined_weight(comparisons, fw) - penalty * (cannot[part] != 0)
+        copy = np.zeros(len(lv), dtype=bool) if copies is None else copies[part] & (cannot[part] == 0)
+        weight[part] = np.where(copy, np.maximum(weight[part], COPY_BITS), weight[part])
         for k in identity:
             conflict[part] |= lv[:, k] == 0
         for k in names:
             weak[part] |= (lv[:, k] >= 0) & (lv[:, k] < STRONG_NAME_LEVEL)
         for g in groups:
             cols = [k for k, c in enumerate(comparisons) if c.group == g]
-            evidence[part] += (np.nan_to_num(fw[:, cols], nan=-1.0) >= EVIDENCE_BITS).any(axis=1)
+            agree = np.nan_to_num(fw[:, cols], nan=-1.0) >= EVIDENCE_BITS
+            evidence[part] += (agree | (copy[:, None] & (lv[:, cols] >= 0))).any(axis=1)
     return PairScores(weight, fs.probability(weight), conflict, evidence, weak)
+
+
+def evidence_groups(comparisons: list[Comparison]) -> list[str]:
+    """The independent pieces of evidence the comparisons make up (a city or a country is none)."""
+    return sorted({c.group for c in comparisons if c.group not in COARSE_GROUPS})
 
 
 def auto_mergeable(conflict: np.ndarray, evidence: np.ndarray, cannot: np.ndarray, weak: np.ndarray) -> np.ndarray:
@@ -575,6 +587,7 @@ def score(
     canonical = canonical_order(prepared.ids, prepared.features)
     i, j, stats = order_and_blocking(prepared, settings, source, canonical)
     levels, cannot, surprise = comparator.levels(i, j)
+    copies = comparator.copies(i, j)
     n_levels = [len(c.labels) for c in prepared.comparisons]
     ra, rb = random_pairs(len(prepared.features), settings, source, canonical)
     rand = comparator.compare(ra, rb).levels if len(ra) else np.empty((0, len(n_levels)), np.int8)
@@ -605,7 +618,7 @@ def score(
         rule_pairs=rule_pairs_all(prepared, source),
     )
     model.warnings[:0] = prepared.warnings
-    scores = pair_weights(model, prepared.comparisons, levels, cannot, surprise, settings.penalty)
+    scores = pair_weights(model, prepared.comparisons, levels, cannot, surprise, settings.penalty, copies)
     return Scored(
         prepared,
         comparator,
@@ -723,6 +736,7 @@ def score_pairs(
     """Probability and veto mask (see `veto_mask`) of arbitrary pairs under a fitted model (used by the
     cluster guard)."""
     levels, cannot, surprise = scored.comparator.levels(i, j)
-    scores = pair_weights(scored.model, scored.prepared.comparisons, levels, cannot, surprise, penalty)
+    copies = scored.comparator.copies(i, j)
+    scores = pair_weights(scored.model, scored.prepared.comparisons, levels, cannot, surprise, penalty, copies)
     bad = against(scores.weight, scored.model.prior_weight, auto_merge, levels)
     return scores.probability, cannot | (bad.astype(np.uint16) << AGAINST_BIT)

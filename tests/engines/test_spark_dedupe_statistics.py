@@ -36,7 +36,9 @@ def export(tmp_path_factory) -> Path:
     # records named by their row, and an id given to three records
     contacts.loc[rows % 37 == 5, "contact_id"] = ""
     contacts.loc[[11, 500, 1500], "contact_id"] = "C000011"
-    contacts.to_csv(out / "contacts.csv", index=False)
+    # one contact entered 30 times more: copies inside oversized blocks
+    copies = contacts.iloc[[40] * 30].assign(contact_id=[f"K{k:03d}" for k in range(30)])
+    pd.concat([contacts, copies], ignore_index=True).to_csv(out / "contacts.csv", index=False)
     accounts = pd.read_csv(ACME / "accounts.csv", dtype=str, keep_default_na=False)
     accounts[["account_id", "industry", "employees"]].to_csv(out / "accounts.csv", index=False)
     return out
@@ -81,7 +83,11 @@ def test_results_are_identical_with_shuffled_partitions_and_unnamed_records(both
     stats = pandas_result.stats["contacts"]
     assert "mobile" in stats["blocking_keys"] and "account_id" not in stats["blocking_keys"]
     assert stats["oversized_blocks"] > 10
+    assert any(w.startswith("blocking on ") for w in stats["warnings"])
     assert spark_result.stats == pandas_result.stats
+    clusters = pandas_result.clusters
+    copies = clusters[clusters["record_id"].str.startswith("K")]
+    assert len(copies) == 30 and copies["cluster_id"].nunique() == 1
     assert pandas_result.pairs["id_a"].str.startswith("row:").any()
     for name in ("pairs", "clusters", "merge_plan", "links"):
         expected = getattr(pandas_result, name)

@@ -255,3 +255,30 @@ def test_plausibility_anomalies_break_no_rule_and_leave_the_rest_alone(tmp_path:
     for mid in ("time_to_resolution_hours", "cac", "costs_by_category", "customer_retention_cost"):
         assert got[mid].confidence != "HIGH", (mid, got[mid].reasons)
     assert any("plausibility.outlier" in r for r in got["cac"].reasons)
+
+
+def test_a_clean_export_passes_the_default_gate(clean: Path) -> None:
+    from auditor import check
+
+    result = check(clean)
+    assert result.gate.passed, result.gate.reasons
+    assert not (result.findings["severity"] == "error").any()
+
+
+def test_without_generated_duplicates_the_only_duplicate_errors_are_leads_whose_link_a_defect_broke(
+    tmp_path: Path,
+) -> None:
+    # duplicates off, defects on: a converted lead whose converted_contact_id was made dangling is its
+    # contact entered twice, and nothing else may be an error-severity duplicate
+    from auditor import check
+
+    out = tmp_path / "export"
+    generate(300, 11, out, duplicate_rate=0)
+    findings = check(out).findings
+    duplicates = findings["rule_id"].str.contains(r"\.duplicate(?:_of_\w+)?$")
+    errors = findings[duplicates & (findings["severity"] == "error")]
+    defects = pd.read_csv(out / "truth" / "defects.csv", dtype=str)
+    broken = defects[(defects["field"] == "converted_contact_id") & (defects["injection"] == "dangling_reference")]
+    assert findings[duplicates]["rule_id"].nunique() >= 1  # the lead-to-contact links ran
+    assert set(errors["rule_id"]) <= {"leads.duplicate_of_contact"}
+    assert set(errors["record_id"]) <= set(broken["record_id"])

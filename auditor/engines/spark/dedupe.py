@@ -69,7 +69,15 @@ from auditor.dedupe import (
 )
 from auditor.dedupe import fellegi_sunter as fs
 from auditor.dedupe import normalize as nz
-from auditor.dedupe.blocking import BlockingStats, block_pairs, key_rows, possible_pairs, usable_keys
+from auditor.dedupe.blocking import (
+    BlockingStats,
+    block_pairs,
+    key_rows,
+    largest_block,
+    possible_pairs,
+    signatures,
+    usable_keys,
+)
 from auditor.dedupe.compare import SEPARATOR, Comparator, ValueCounts, counted_features, profile_columns
 from auditor.dedupe.features import UNPARSABLE_WARNING_SHARE, Prepared, date_warning, prepare, unreadable_dates
 from auditor.dedupe.labels import Labelled, check_ids, decided_clusters, positions_at, read_labels_file
@@ -515,6 +523,7 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
             StructField("pos", LongType()),
             StructField("variant", LongType()),
             StructField("rank", LongType()),
+            StructField("sig", LongType()),
         ]
         + [StructField(f"o_{c}", StringType()) for c in order_parts]
     )
@@ -524,6 +533,7 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
             feats = _feature_frame(shape, batch)
             pos = batch[POS].to_numpy(dtype=np.int64)
             rank = batch[RANK].to_numpy(dtype=np.int64)
+            signature = signatures(feats).view(np.int64)
             cache: dict = {}
             for k, key in enumerate(usable):
                 rows = key_rows(feats, key, cache)
@@ -535,6 +545,7 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
                     "pos": pos[rows.records],
                     "variant": rows.variant,
                     "rank": rank[rows.records],
+                    "sig": signature[rows.records],
                 }
                 for c in order_parts:
                     part[f"o_{c}"] = _objects(feats[c].iloc[rows.records].reset_index(drop=True))
@@ -553,11 +564,14 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
         for k, rows in group.groupby("k", sort=True):
             at = rows.index.to_numpy()
             codes = pd.factorize(rows["text"])[0].astype(np.int64)
-            a, b, oversized = block_pairs(rows["pos"].to_numpy(dtype=np.int64), codes, order[at], max_block, window)
+            positions, signature = rows["pos"].to_numpy(dtype=np.int64), rows["sig"].to_numpy(dtype=np.int64)
+            a, b, oversized = block_pairs(positions, codes, order[at], max_block, window, signature)
             out.append(pd.DataFrame({"k": np.int32(k), "a": a, "b": b}))
             if oversized:
-                # the count of oversized blocks rides along as a row with a = -1
-                out.append(pd.DataFrame({"k": [np.int32(k)], "a": [np.int64(-1)], "b": [np.int64(oversized)]}))
+                # the count of oversized blocks rides along as a row with a = -1, the largest's size with a = -2
+                largest = largest_block(positions, codes)
+                sizes = np.array([oversized, largest], dtype=np.int64)
+                out.append(pd.DataFrame({"k": np.int32(k), "a": np.array([-1, -2], dtype=np.int64), "b": sizes}))
         if not out:
             return pd.DataFrame({"k": np.empty(0, np.int32), "a": np.empty(0, np.int64), "b": np.empty(0, np.int64)})
         return pd.concat(out, ignore_index=True)
@@ -576,14 +590,25 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
     pairs = found.groupBy("a", "b").agg(F.bit_or(bit).alias("keys")).persist()
     per_key = pairs.agg(F.count(F.lit(1)), *(F.sum(F.shiftright("keys", k).bitwiseAND(1)) for k in range(len(usable))))
     counts = per_key.collect()[0]
-    oversized = keyed.where("a < 0").agg(F.sum("b")).collect()[0][0]
+    oversized = {
+        row["k"]: (int(row["blocks"]), int(row["largest"]))
+        for row in keyed.where("a < 0")
+        .groupBy("k")
+        .agg(
+            F.sum(F.when(F.col("a") == -1, F.col("b"))).alias("blocks"),
+            F.max(F.when(F.col("a") == -2, F.col("b"))).alias("largest"),
+        )
+        .collect()
+    }
     keyed.unpersist()
     stats = BlockingStats()
     for k, key in enumerate(usable):
         label = "+".join(key)
         stats.keys.append(label)
         stats.pairs_per_key[label] = int(counts[k + 1] or 0)
-    stats.oversized_blocks = int(oversized or 0)
+        if k in oversized:
+            stats.oversized[label] = oversized[k]
+    stats.oversized_blocks = sum(blocks for blocks, _ in oversized.values())
     stats.candidate_pairs = int(counts[0])
     stats.possible_pairs = possible_pairs(run.n, _source(run))
     return pairs, stats
@@ -626,7 +651,7 @@ def _levels(run: _Run, pairs, features, frequencies, keep: Sequence[str]):
     """Levels (l0..lK), cannot-link mask and term-frequency surprises (s0..sK: the float16 of
     `Comparator.levels`, carried as float32, which holds it exactly) of each pair, the `Comparator` on
     each batch of pairs with the whole table's term frequencies (`frequencies`: a broadcast)."""
-    from pyspark.sql.types import ByteType, FloatType, IntegerType, LongType, StructField, StructType
+    from pyspark.sql.types import BooleanType, ByteType, FloatType, IntegerType, LongType, StructField, StructType
 
     shape = run.shape
     n_comp = len(shape.template.comparisons)
@@ -635,6 +660,7 @@ def _levels(run: _Run, pairs, features, frequencies, keep: Sequence[str]):
         + [StructField(f"l{k}", ByteType()) for k in range(n_comp)]
         + [StructField("cannot", IntegerType())]
         + [StructField(f"s{k}", FloatType()) for k in range(n_comp)]
+        + [StructField("copy", BooleanType())]
     )
 
     def compare(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -653,6 +679,7 @@ def _levels(run: _Run, pairs, features, frequencies, keep: Sequence[str]):
             out["cannot"] = cannot.astype(np.int32)
             for k in range(n_comp):
                 out[f"s{k}"] = surprise[:, k].astype(np.float32)
+            out["copy"] = comparator.copies(at, at + m)
             yield pd.DataFrame(out)
 
     return _with_features(pairs, features, len(shape.names)).mapInPandas(compare, schema=schema)
@@ -831,9 +858,9 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records, Labelled | None]:
             lv = batch[level_cols].to_numpy(dtype=np.int8).reshape(len(batch), n_comp)
             surprise = _surprise(batch, surprise_cols)
             index = np.searchsorted(packed, _pack(lv, radix)).astype(np.int32)
-            scores = pair_weights(
-                model, comparisons, lv, batch["cannot"].to_numpy().astype(np.uint16), surprise, penalty
-            )
+            cannot = batch["cannot"].to_numpy().astype(np.uint16)
+            copies = batch["copy"].to_numpy(dtype=bool)
+            scores = pair_weights(model, comparisons, lv, cannot, surprise, penalty, copies)
             keep = scores.probability >= floor
             out = batch[keep].reset_index(drop=True)
             out["pattern"] = index[keep]
