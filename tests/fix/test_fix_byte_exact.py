@@ -116,6 +116,7 @@ def renderings(value: str, delimiter: str) -> list[str]:
 def check_fix(export: Export, folder: Path) -> None:
     source = folder / "in"
     source.mkdir()
+    (source / "crm-audit.yaml").write_text("default_region: PL\n")  # phone numbers to E.164 too
     path = source / f"contacts{export.suffix}"
     path.write_bytes(export.data)
     report = fix_export(source, out=folder / "out", apply=True)
