@@ -8,9 +8,10 @@
 The input is never written to. With `apply=False` (a dry run) only `out/changes.csv` is written. With
 `apply=True` every file the export was loaded from is written to `out/` under the same name: CSV
 files with only the fixed cells changed (auditor.fix.csv_patch) and no fixed cell a live formula
-(auditor.fix.inert), XLSX and Parquet files re-written with the fixed cells (auditor.fix.formats), files
-without fixes copied byte for byte. A CSV file that mixes encodings is refused, naming its lines. Fixing inside
-JSON files or database tables is refused with a clear message (export them as CSV first).
+(auditor.fix.inert), XLSX and Parquet files re-written with the fixed cells (auditor.fix.formats),
+files without fixes copied byte for byte. A CSV file that mixes encodings is refused, naming its
+lines. Fixing inside JSON files or database tables is refused with a clear message (export them as
+CSV first).
 """
 
 from __future__ import annotations

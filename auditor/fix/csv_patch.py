@@ -88,7 +88,7 @@ def _decode(data: bytes, encoding: str | None, source: str) -> tuple[str, str, b
             raise InputError(
                 f"the file mixes encodings: {mixed.odd()}; save it in one encoding before fixing it",
                 file=source,
-                line=mixed.odd_lines[0],
+                line=mixed.odd_lines[0] if mixed.odd_lines else None,
             )
     try:
         text = data[len(bom) :].decode(codec)

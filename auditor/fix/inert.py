@@ -1,7 +1,8 @@
 """A fixed CSV cell is never a live formula.
 
 A spreadsheet opening a CSV runs a cell that starts with = + - @ (or a tab or carriage return before
-one) as a formula, and Excel in East Asian locales reads the full-width signs the same way. Trimming
+one) as a formula; the full-width signs count too, since East Asian input set-ups may turn them into
+the ASCII ones. Trimming
 "\\t=1+1" would turn an inert value into a live one, so a fixed value that would start a formula gets
 the leading quote every CSV the auditor writes uses (auditor.io.neutralise_formulas).
 """

@@ -110,3 +110,12 @@ def test_the_cli_refuses_a_mixed_file_with_exit_2(tmp_path: Path, capsys: pytest
     err = capsys.readouterr().err
     assert "2 line(s) (7, 13) are not UTF-8" in err
     assert "Traceback" not in err
+
+
+def test_a_byte_order_mark_over_cp1250_text_is_refused(tmp_path: Path) -> None:
+    export = tmp_path / "export"
+    export.mkdir()
+    text = "contact_id,first_name,last_name\n1,  Zażółć,Gęślą\n"
+    (export / "contacts.csv").write_bytes(codecs.BOM_UTF8 + text.encode("cp1250"))
+    with pytest.raises(InputError, match="a UTF-8 byte-order mark starts text that is not UTF-8"):
+        fix_export(export, out=tmp_path / "fixed", apply=True)
