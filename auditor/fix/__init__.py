@@ -7,9 +7,11 @@
 
 The input is never written to. With `apply=False` (a dry run) only `out/changes.csv` is written. With
 `apply=True` every file the export was loaded from is written to `out/` under the same name: CSV
-files with only the fixed cells changed (auditor.fix.csv_patch), XLSX and Parquet files re-written
-with the fixed cells (auditor.fix.formats), files without fixes copied byte for byte. Fixing inside
-JSON files or database tables is refused with a clear message (export them as CSV first).
+files with only the fixed cells changed (auditor.fix.csv_patch) and no fixed cell a live formula
+(auditor.fix.inert), XLSX and Parquet files re-written with the fixed cells (auditor.fix.formats),
+files without fixes copied byte for byte. A CSV file that mixes encodings is refused, naming its
+lines. Fixing inside JSON files or database tables is refused with a clear message (export them as
+CSV first).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from auditor.config import AuditConfig
 from auditor.dedupe import normalize
 from auditor.errors import ConfigError, InputError
 from auditor.fix import csv_patch, formats
+from auditor.fix.inert import inert
 from auditor.fix.safe import cell_fixes, safe_mask
 from auditor.io import atomic_open, write_csv
 from auditor.model import ENTITIES
@@ -295,8 +298,12 @@ def _patched(
     workbook patch the same bytes in turn."""
     keep = np.ones(len(changes), dtype=bool)
     outputs: dict[Path, bytes] = {}
+    changes = changes.copy()
     for source, (table, target) in targets.items():
-        mine = changes[changes["file"] == source]
+        at = (changes["file"] == source).to_numpy(bool)
+        if table.format == "csv":  # XLSX cells are written as text and Parquet has no formulas
+            changes.loc[at, "after"] = changes.loc[at, "after"].map(inert)
+        mine = changes[at]
         if table.format not in PATCHERS:
             if apply:
                 raise InputError(
@@ -317,7 +324,7 @@ def _patched(
                 edits[(int(row), column_of[name])] = (cell["before"].iloc[0], cell["after"].iloc[-1])
         outputs[target], done = PATCHERS[table.format](data, source, table, edits)
         ok = [(int(r), column_of.get(n, "")) in done for r, n in zip(mine["row"], mine["field"], strict=True)]
-        keep[np.flatnonzero((changes["file"] == source).to_numpy(bool))[~np.array(ok, dtype=bool)]] = False
+        keep[np.flatnonzero(at)[~np.array(ok, dtype=bool)]] = False
     return changes[keep].reset_index(drop=True), int((~keep).sum()), outputs
 
 

@@ -1,8 +1,9 @@
 """Change single cells of a CSV file and leave every other byte as it was.
 
 Only the edited cells are re-written: the header, untouched records, line endings, the encoding
-(and a UTF-8 byte-order mark) and the quoting of every other cell stay byte-identical, so a diff of
-the fixed copy against the input shows exactly the fixes.
+(its byte-order mark and byte order too) and the quoting of every other cell stay byte-identical, so
+a diff of the fixed copy against the input shows exactly the fixes. A file that mixes encodings is
+refused: no single encoding would write its fixed cells back the way its other lines are written.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from auditor.errors import InputError
+from auditor.sources.encoding import mixed_encoding
 
 QUOTE = '"'
 
@@ -62,14 +64,37 @@ def render(value: str, quoted: bool, delimiter: str) -> str:
     return value
 
 
+BOMS = {
+    "utf-8": ((codecs.BOM_UTF8, "utf-8"),),
+    "utf-8-sig": ((codecs.BOM_UTF8, "utf-8"),),
+    "utf-16": ((codecs.BOM_UTF16_LE, "utf-16-le"), (codecs.BOM_UTF16_BE, "utf-16-be")),
+    "utf-32": ((codecs.BOM_UTF32_LE, "utf-32-le"), (codecs.BOM_UTF32_BE, "utf-32-be")),
+}
+"""Per encoding, the byte-order marks it may start with and the codec that writes the rest in that byte
+order (Python's "utf-16" would write the machine's order and a new mark)."""
+
+
 def _decode(data: bytes, encoding: str | None, source: str) -> tuple[str, str, bytes]:
+    """The text after the byte-order mark, the codec that encodes it back to the same bytes, and the mark."""
     name = codecs.lookup(encoding or "utf-8").name
-    bom = codecs.BOM_UTF8 if name in ("utf-8", "utf-8-sig") and data.startswith(codecs.BOM_UTF8) else b""
+    codec, bom = {"utf-8-sig": "utf-8", "utf-16": "utf-16-le", "utf-32": "utf-32-le"}.get(name, name), b""
+    for mark, marked in BOMS.get(name, ()):
+        if data.startswith(mark):
+            codec, bom = marked, mark
+            break
+    if not name.startswith(("utf-16", "utf-32")):
+        mixed = mixed_encoding(data)
+        if mixed:
+            raise InputError(
+                f"the file mixes encodings: {mixed.odd()}; save it in one encoding before fixing it",
+                file=source,
+                line=mixed.odd_lines[0] if mixed.odd_lines else None,
+            )
     try:
-        text = data[len(bom) :].decode("utf-8" if bom else name)
+        text = data[len(bom) :].decode(codec)
     except UnicodeDecodeError as err:
         raise InputError(f"cannot decode as {name}: {err.reason}", file=source) from None
-    return text, ("utf-8" if bom else name), bom
+    return text, codec, bom
 
 
 def line_starts(text: str) -> np.ndarray:

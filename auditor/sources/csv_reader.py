@@ -14,7 +14,7 @@ import pyarrow.csv as pacsv
 
 from auditor.errors import InputError
 from auditor.sources.delimiter import sniff_delimiter
-from auditor.sources.encoding import decode, detect_encoding
+from auditor.sources.encoding import decode, detect_encoding, mixed_encoding
 from auditor.sources.files import data_stem, data_suffix, read_bytes
 from auditor.sources.raw import RawRead, dedupe_headers, empty_to_na
 
@@ -27,7 +27,9 @@ def read_csv(path: Path, source: str, encoding: str | None = None, delimiter: st
     data = read_bytes(path, source)
     forced = encoding is not None
     encoding = encoding or detect_encoding(data, source)
-    payload = _utf8_payload(data, encoding, source, validate=forced)
+    # a file detect_encoding decoded as UTF-8 cannot mix; a given encoding is taken at its word
+    mixed = None if forced or encoding == "utf-8" else mixed_encoding(data)
+    payload = mixed.text.encode("utf-8") if mixed else _utf8_payload(data, encoding, source, validate=forced)
     sample = payload[:_SAMPLE].decode("utf-8", errors="ignore")
     if not sample.strip():
         raise InputError("file has no header row (only blank lines)", file=source)
@@ -35,6 +37,9 @@ def read_csv(path: Path, source: str, encoding: str | None = None, delimiter: st
         delimiter = "\t" if data_suffix(path) == ".tsv" else sniff_delimiter(sample)
     header = next(csv.reader(io.StringIO(sample.lstrip("\r\n")), delimiter=delimiter))
     names, notes = dedupe_headers(header, source)
+    if mixed:
+        notes.append(f"{source}: {mixed.describe()}")
+        encoding = mixed.encoding
 
     table, long_rows, short_rows = _parse(payload, names, delimiter)
     if long_rows:
