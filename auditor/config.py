@@ -46,6 +46,7 @@ from auditor.errors import ConfigError, did_you_mean, unknown_keys
 from auditor.model import ENTITIES, DType, ExtraField, Role
 from auditor.money import Money, parse_money
 from auditor.references import Reference, parse_references
+from auditor.yamlfile import compose_yaml, read_yaml
 
 CONFIG_FILE_NAME = "crm-audit.yaml"
 FAIL_ON = ("error", "warning", "never")
@@ -168,10 +169,7 @@ _hint = did_you_mean
 
 def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     """The line of every key (and list item) of a YAML text, by its path: ("gate", "fail_on") -> 7."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return {}
+    root = compose_yaml(text)
     lines: dict[tuple[str, ...], int] = {}
 
     def walk(node: Any, at: tuple[str, ...]) -> None:
@@ -352,18 +350,8 @@ def load_config(path: str | Path | None) -> AuditConfig:
     if path is None:
         return AuditConfig()
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
-    except FileNotFoundError:
-        raise ConfigError("config file not found", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path), line=mark.line + 1 if mark else None
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config: {exc}", file=str(path)) from None
+    data, text = read_yaml(path, "config file")
+    data = {} if data is None else data
     if not isinstance(data, dict):
         raise ConfigError("the config must be a YAML mapping", file=str(path))
     return parse_config(data, path, _key_lines(text))
@@ -650,13 +638,10 @@ def load_metric_pack(
     ConfigError naming the pack, the line and the key of every problem."""
     from auditor.metrics.language import compile_metrics
 
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"metric pack not found: {path}") from None
-    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read metric pack: {exc}", file=str(path)) from None
+    if not path.exists():  # named by the config's key that gives it (metrics.packs[i]), not as a file
+        raise ConfigError(f"metric pack not found: {path}")
+    data, text = read_yaml(path, "metric pack")
+    data = {} if data is None else data
     problems = _Problems(path, _key_lines(text))
     if not isinstance(data, dict) or set(data) - {"metrics"}:
         problems("a metric pack is a mapping with one key, metrics: {id: definition}")
