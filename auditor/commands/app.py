@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperCommand, TyperGroup
 
 from auditor import __version__
+from auditor.redact import redact
 
 if TYPE_CHECKING:
     from auditor.config import AuditConfig
@@ -184,8 +185,33 @@ FailUnderOption = Annotated[
 FailOnOption = Annotated[
     FailOn | None, typer.Option(help="fail on findings of this severity or worse (default: the config's, error)")
 ]
+
+
+def _checked_source(value: str) -> str:
+    """A database URL that SQLAlchemy cannot parse (a port that is not a number...) is a usage error,
+    named with its password masked, before anything is read."""
+    from auditor.sources.urls import is_database_url
+
+    if not is_database_url(value):
+        return value
+    import sqlalchemy as sa
+
+    try:
+        sa.engine.make_url(value)
+    except ValueError:  # SQLAlchemy's int() of the port
+        raise typer.BadParameter(f"{redact(value)} is not a usable database URL: its port is not a number") from None
+    except sa.exc.ArgumentError as err:
+        raise typer.BadParameter(f"{redact(value)} is not a usable database URL ({redact(str(err))})") from None
+    return value
+
+
 PathArgument = Annotated[
-    str, typer.Argument(metavar="PATH", help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)")
+    str,
+    typer.Argument(
+        metavar="PATH",
+        help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)",
+        callback=_checked_source,
+    ),
 ]
 FormatOption = Annotated[
     OutputFormat,
