@@ -32,6 +32,7 @@ A directory given to `crm-audit check` that holds `crm-audit.yaml` uses it unles
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -413,10 +414,16 @@ def parse_config(
     gate = _mapping(data.get("gate"), "gate", "a mapping with fail_under and/or fail_on", bad)
     unknown_keys(gate, "gate", ("fail_under", "fail_on"), bad)
     if gate.get("fail_under") is not None:
+        given = gate["fail_under"]
         try:
-            config.gate.fail_under = float(gate["fail_under"])
+            score = float(given) if not isinstance(given, bool) else math.nan
         except (TypeError, ValueError):
-            bad(f"gate.fail_under: {gate['fail_under']!r} is not a number")
+            bad(f"gate.fail_under: {given!r} is not a number")
+        else:
+            if 0 <= score <= 100:
+                config.gate.fail_under = score
+            else:  # NaN too: a gate that nothing passes, or everything, is a typo
+                bad(f"gate.fail_under: {given!r} is not a score from 0 to 100")
     if "fail_on" in gate:
         if gate["fail_on"] not in FAIL_ON:
             bad(f"gate.fail_on: {gate['fail_on']!r} is not one of {', '.join(FAIL_ON)}")
@@ -437,7 +444,9 @@ def parse_config(
             config.weights = {"error": 0.5, "warning": 0.2, "info": 0.05, **weights}
     if "entity_weights" in scoring:
         ew = scoring["entity_weights"]
-        if not isinstance(ew, dict) or not all(k in ENTITIES and _number(v) and v >= 0 for k, v in ew.items()):
+        if not isinstance(ew, dict) or not all(
+            k in ENTITIES and _number(v) and 0 <= v < math.inf for k, v in ew.items()
+        ):
             bad(f"scoring.entity_weights: maps entity names ({', '.join(ENTITIES)}) to numbers of 0 or more")
         else:
             config.entity_weights = {k: float(v) for k, v in ew.items()}

@@ -286,6 +286,15 @@ def progress_reporter():
         yield report
 
 
+def refuse_contradictions(*pairs: tuple[str, bool, str, bool]) -> None:
+    """A usage error (exit 2) for the first pair of options given together that cannot both hold
+    (`--no-history` and `--fail-on-regression`: the regression gate needs the history), rather than
+    one of them silently ignored."""
+    for first, first_given, second, second_given in pairs:
+        if first_given and second_given:
+            raise typer.BadParameter(f"cannot be given with {first}", param_hint=second)
+
+
 def gate_config(path: str, config: Path | None, fail_under: float | None, fail_on: FailOn | None) -> AuditConfig:
     """The audit config of `path` (or --config) with the gate options of the command line on top."""
     from auditor.pipeline import resolve_config

@@ -28,6 +28,7 @@ from auditor.commands.app import (
     gate_config,
     print_timings,
     progress_reporter,
+    refuse_contradictions,
     stdout,
 )
 
@@ -55,6 +56,8 @@ def audit(
     fail_on_regression: Annotated[
         float | None,
         typer.Option(
+            min=0,
+            max=100,
             help="fail when the score drops by more than POINTS against the last passing run, "
             "or a new error-level rule fails",
             metavar="POINTS",
@@ -84,6 +87,10 @@ def audit(
     from auditor.reports.outputs import write_audit_outputs
 
     clock = time.perf_counter()  # the time printed covers everything up to the reports written
+    refuse_contradictions(
+        ("--no-history", no_history, "--fail-on-regression", fail_on_regression is not None),
+        ("--no-history", no_history, "--history", history is not None),
+    )
     chosen = get_engine(engine, spark_master)  # before reading the config: a usage error is reported first
     output_folder(out)
     audit_config = gate_config(path, config, fail_under, fail_on)
