@@ -295,6 +295,24 @@ def refuse_contradictions(*pairs: tuple[str, bool, str, bool]) -> None:
             raise typer.BadParameter(f"cannot be given with {first}", param_hint=second)
 
 
+def claim_output(path: str, out: Path, ours: tuple[str, ...]) -> None:
+    """Before any work: `out` is a folder a run may replace whole (auditor.staging), and not inside the
+    export folder `path`, whose next audit would read the reports as data; else an InputError (exit 2)."""
+    from auditor.errors import InputError
+    from auditor.sources.urls import is_database_url
+    from auditor.staging import claim
+
+    if not is_database_url(path) and Path(path).is_dir():
+        export, target = Path(path).resolve(), out.resolve()
+        if target == export or export in target.parents:
+            raise InputError(
+                f"--out is inside the export folder {path}: the next audit would read the reports as data; "
+                "write them outside it",
+                file=str(out),
+            )
+    claim(out, ours)
+
+
 def gate_config(path: str, config: Path | None, fail_under: float | None, fail_on: FailOn | None) -> AuditConfig:
     """The audit config of `path` (or --config) with the gate options of the command line on top."""
     from auditor.pipeline import resolve_config

@@ -25,6 +25,7 @@ from auditor.commands.app import (
     SparkMasterOption,
     TimingsOption,
     app,
+    claim_output,
     gate_config,
     print_timings,
     progress_reporter,
@@ -84,7 +85,8 @@ def audit(
     from auditor.io import output_folder
     from auditor.reports import audit_summary, github, text
     from auditor.reports.mask import masking_enabled
-    from auditor.reports.outputs import write_audit_outputs
+    from auditor.reports.outputs import AUDIT_OUTPUTS, write_audit_outputs
+    from auditor.staging import staged
 
     clock = time.perf_counter()  # the time printed covers everything up to the reports written
     refuse_contradictions(
@@ -93,6 +95,7 @@ def audit(
     )
     chosen = get_engine(engine, spark_master)  # before reading the config: a usage error is reported first
     output_folder(out)
+    claim_output(path, out, AUDIT_OUTPUTS)
     audit_config = gate_config(path, config, fail_under, fail_on)
     if labels is not None:
         from auditor.dedupe.labels import audit_with_labels
@@ -112,8 +115,8 @@ def audit(
     if not no_history:
         with result.timings.stage("history"):
             track(result, history_url=history, fail_on_regression=fail_on_regression)
-    with result.timings.stage("writing reports"):
-        written = write_audit_outputs(result, out, mask=mask)
+    with result.timings.stage("writing reports"), staged(out) as stage:
+        written = write_audit_outputs(result, stage, mask=mask)
     result.duration_seconds = time.perf_counter() - clock  # and what the terminal shows, the writing too
     if output is OutputFormat.json:  # the file just written: rendering a large result twice costs seconds
         sys.stdout.write((out / "result.json").read_text(encoding="utf-8"))

@@ -8,6 +8,32 @@ from pathlib import Path
 from auditor.io import write_text
 from auditor.result import AuditResult
 
+AUDIT_OUTPUTS = (
+    "result.json",
+    "findings.csv",
+    "worklist.csv",
+    "worklist_records.csv",
+    "imports",
+    "worklist.xlsx",
+    "report.html",
+    "junit.xml",
+    "duplicates",
+    "review.html",
+)
+"""Every name a full audit may write into its folder (auditor.staging: a folder holding only these is a
+run's, to be replaced whole by the next)."""
+CHECK_OUTPUTS = ("result.json", "findings.csv", "junit.xml")
+DEDUPE_OUTPUTS = (
+    "pairs.csv",
+    "clusters.csv",
+    "merge_plan.csv",
+    "findings.csv",
+    "links.csv",
+    "review.json",
+    "review.html",
+)
+"""The files `crm-audit check --out` writes; DEDUPE_OUTPUTS those of `crm-audit dedupe --out`."""
+
 
 def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = False) -> list[str]:
     """result.json, findings.csv, worklist.csv, worklist_records.csv, imports/ (bulk fixes, ready to
