@@ -34,7 +34,15 @@ def atomic_open(
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding, newline=newline) as handle:
+        # a lone surrogate (a JSON source's "\ud800") cannot be UTF-8: it is written as its escape, visibly
+        text = "b" not in mode
+        with os.fdopen(
+            fd,
+            mode,
+            encoding=encoding if text else None,
+            errors="backslashreplace" if text else None,
+            newline=newline,
+        ) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
