@@ -3,6 +3,7 @@ report written to one directory, the run kept in the history, and the gate as th
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -118,10 +119,9 @@ def audit(
     with result.timings.stage("writing reports"), staged(out) as stage:
         written = write_audit_outputs(result, stage, mask=mask)
     result.duration_seconds = time.perf_counter() - clock  # and what the terminal shows, the writing too
-    if output is OutputFormat.json:  # the file just written: rendering a large result twice costs seconds
-        sys.stdout.write((out / "result.json").read_text(encoding="utf-8"))
-    elif output is OutputFormat.junit:
-        sys.stdout.write((out / "junit.xml").read_text(encoding="utf-8"))
+    if output in (OutputFormat.json, OutputFormat.junit):  # the file just written: rendering twice costs seconds
+        with (out / ("result.json" if output is OutputFormat.json else "junit.xml")).open(encoding="utf-8") as written:
+            shutil.copyfileobj(written, sys.stdout)
     else:
         if output is OutputFormat.github:
             sys.stdout.write(github.render(result, mask=mask, limit=max_annotations))

@@ -64,7 +64,7 @@ def check(
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
     from auditor import pipeline
     from auditor.engines import get_engine
-    from auditor.io import output_folder, write_text
+    from auditor.io import atomic_open, output_folder, write_text
     from auditor.reports import findings_csv, github, json_report, junit, text
     from auditor.reports.mask import masking_enabled
     from auditor.reports.outputs import CHECK_OUTPUTS
@@ -88,11 +88,12 @@ def check(
         )
     if out is not None:
         with result.timings.stage("writing reports"), staged(out) as stage:
-            write_text(stage / "result.json", json_report.render(result))
+            with atomic_open(stage / "result.json") as handle:
+                json_report.write(result, handle)
             findings_csv.write(result.findings, stage / "findings.csv")
             write_text(stage / "junit.xml", junit.render(result, mask=mask))
     if output is OutputFormat.json:
-        sys.stdout.write(json_report.render(result))
+        json_report.write(result, sys.stdout)
     elif output is OutputFormat.junit:
         sys.stdout.write(junit.render(result, mask=mask))
     else:

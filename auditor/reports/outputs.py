@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.io import write_text
+from auditor.io import atomic_open, write_text
 from auditor.result import AuditResult
 
 AUDIT_OUTPUTS = (
@@ -44,7 +44,8 @@ def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = Fa
     from auditor.reports import findings_csv, html, json_report, junit, worklist_csv, xlsx
 
     out = Path(out)
-    write_text(out / "result.json", json_report.render(result))
+    with atomic_open(out / "result.json") as handle:
+        json_report.write(result, handle)
     findings_csv.write(result.findings, out / "findings.csv")
     written = ["result.json", "findings.csv"]
     if result.worklist is not None:
