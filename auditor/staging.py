@@ -78,6 +78,14 @@ def claim(out: Path, ours: Iterable[str]) -> None:
     """Before any work: `out` may be replaced whole (absent, or holding only a run's files); else an
     InputError naming what it holds."""
     out = _real(out)
+    # the nearest folder that exists above `out`: the staging folder is made in it
+    above = next(p for p in (out.parent, *out.parent.parents) if p.exists())
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise InputError(
+            "cannot write beside --out (a run is written into a sibling folder, then swapped in): "
+            "give a folder whose parent you may write to",
+            file=str(out),
+        )
     recover(out)
     foreign = foreign_entries(out, ours)
     if foreign:
@@ -94,14 +102,18 @@ def staged(out: Path) -> Iterator[Path]:
     """A fresh hidden sibling of `out` to write a run into; swapped into place when the block ends
     without an error, removed when it raises (`out` then untouched)."""
     out = _real(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
     stage = _sibling(out, STAGING)
-    stage.mkdir()
     try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        stage.mkdir()
         yield stage
         files = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
         (stage / MANIFEST).write_text(json.dumps({"files": files}, indent=1) + "\n", encoding="utf-8")
         _swap(stage, out)
+    except OSError as error:  # a full disk, a folder taken away: the previous run stays, one line says why
+        raise InputError(
+            f"cannot write the reports ({error.strerror or error}); --out is unchanged", file=str(out)
+        ) from None
     finally:
         shutil.rmtree(stage, ignore_errors=True)
 
