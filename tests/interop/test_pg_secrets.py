@@ -65,3 +65,9 @@ def test_no_output_and_no_printed_line_shows_the_password(
         with zipfile.ZipFile(book) as parts:
             assert not [n for n in parts.namelist() if PASSWORD.encode() in parts.read(n)], book
     assert (tmp_path / "full" / "result.json").is_file() and (tmp_path / "full" / "worklist.xlsx").is_file()
+    engine = sa.create_engine(history)  # the run history, kept in the same server
+    with engine.connect() as conn:
+        runs = conn.execute(sa.text("select input, config, gate_json from crm_audit_runs")).all()
+    engine.dispose()
+    assert len(runs) == 2 and all("***@" in run.input for run in runs)
+    assert not [run for run in runs if PASSWORD in " ".join(str(value) for value in run)]
