@@ -16,6 +16,7 @@ from typer.core import TyperCommand
 
 from auditor.commands.app import COMMAND_ORDER, Command, app
 from auditor.errors import AuditorError
+from auditor.redact import redact
 
 try:  # typer 0.2x carries its own copy of click; earlier releases use click itself
     from typer._click import exceptions as usage_errors
@@ -113,13 +114,14 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.write(help_text.format_message() + "\n")
         return 2
     except usage_errors.UsageError as error:
-        sys.stderr.write(f"crm-audit: error: {usage_message(error)}\n")
+        sys.stderr.write(f"crm-audit: error: {redact(usage_message(error))}\n")
         return 2
     except typer.Abort:
         sys.stderr.write("crm-audit: aborted\n")
         return 130
     except AuditorError as error:
-        for i, line in enumerate(str(error).splitlines()):
+        # a message may quote a database URL (a driver's own words): never its password
+        for i, line in enumerate(redact(str(error)).splitlines()):
             sys.stderr.write(("crm-audit: error: " if i == 0 else "  ") + line.strip() + "\n")
         return 2
     except KeyboardInterrupt:
@@ -128,7 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         if os.environ.get("CRM_AUDIT_DEBUG"):
             raise
         sys.stderr.write(
-            f"crm-audit: internal error: {type(bug).__name__}: {bug} "
+            f"crm-audit: internal error: {type(bug).__name__}: {redact(str(bug))} "
             "(rerun with CRM_AUDIT_DEBUG=1 for the traceback, and please report it)\n"
         )
         return 3

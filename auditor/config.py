@@ -32,6 +32,7 @@ A directory given to `crm-audit check` that holds `crm-audit.yaml` uses it unles
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -46,6 +47,7 @@ from auditor.errors import ConfigError, did_you_mean, unknown_keys
 from auditor.model import ENTITIES, DType, ExtraField, Role
 from auditor.money import Money, parse_money
 from auditor.references import Reference, parse_references
+from auditor.yamlfile import compose_yaml, read_yaml
 
 CONFIG_FILE_NAME = "crm-audit.yaml"
 FAIL_ON = ("error", "warning", "never")
@@ -168,10 +170,7 @@ _hint = did_you_mean
 
 def _key_lines(text: str) -> dict[tuple[str, ...], int]:
     """The line of every key (and list item) of a YAML text, by its path: ("gate", "fail_on") -> 7."""
-    try:
-        root = yaml.compose(text)
-    except yaml.YAMLError:
-        return {}
+    root = compose_yaml(text)
     lines: dict[tuple[str, ...], int] = {}
 
     def walk(node: Any, at: tuple[str, ...]) -> None:
@@ -352,18 +351,8 @@ def load_config(path: str | Path | None) -> AuditConfig:
     if path is None:
         return AuditConfig()
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
-    except FileNotFoundError:
-        raise ConfigError("config file not found", file=str(path)) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        raise ConfigError(
-            f"not valid YAML: {getattr(exc, 'problem', exc)}", file=str(path), line=mark.line + 1 if mark else None
-        ) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read config: {exc}", file=str(path)) from None
+    data, text = read_yaml(path, "config file")
+    data = {} if data is None else data
     if not isinstance(data, dict):
         raise ConfigError("the config must be a YAML mapping", file=str(path))
     return parse_config(data, path, _key_lines(text))
@@ -425,10 +414,16 @@ def parse_config(
     gate = _mapping(data.get("gate"), "gate", "a mapping with fail_under and/or fail_on", bad)
     unknown_keys(gate, "gate", ("fail_under", "fail_on"), bad)
     if gate.get("fail_under") is not None:
+        given = gate["fail_under"]
         try:
-            config.gate.fail_under = float(gate["fail_under"])
+            score = float(given) if not isinstance(given, bool) else math.nan
         except (TypeError, ValueError):
-            bad(f"gate.fail_under: {gate['fail_under']!r} is not a number")
+            bad(f"gate.fail_under: {given!r} is not a number")
+        else:
+            if 0 <= score <= 100:
+                config.gate.fail_under = score
+            else:  # NaN too: a gate that nothing passes, or everything, is a typo
+                bad(f"gate.fail_under: {given!r} is not a score from 0 to 100")
     if "fail_on" in gate:
         if gate["fail_on"] not in FAIL_ON:
             bad(f"gate.fail_on: {gate['fail_on']!r} is not one of {', '.join(FAIL_ON)}")
@@ -449,7 +444,9 @@ def parse_config(
             config.weights = {"error": 0.5, "warning": 0.2, "info": 0.05, **weights}
     if "entity_weights" in scoring:
         ew = scoring["entity_weights"]
-        if not isinstance(ew, dict) or not all(k in ENTITIES and _number(v) and v >= 0 for k, v in ew.items()):
+        if not isinstance(ew, dict) or not all(
+            k in ENTITIES and _number(v) and 0 <= v < math.inf for k, v in ew.items()
+        ):
             bad(f"scoring.entity_weights: maps entity names ({', '.join(ENTITIES)}) to numbers of 0 or more")
         else:
             config.entity_weights = {k: float(v) for k, v in ew.items()}
@@ -650,13 +647,10 @@ def load_metric_pack(
     ConfigError naming the pack, the line and the key of every problem."""
     from auditor.metrics.language import compile_metrics
 
-    try:
-        text = path.read_text(encoding="utf-8")
-        data = yaml.safe_load(text) or {}
-    except FileNotFoundError:
-        raise ConfigError(f"metric pack not found: {path}") from None
-    except (yaml.YAMLError, OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read metric pack: {exc}", file=str(path)) from None
+    if not path.exists():  # named by the config's key that gives it (metrics.packs[i]), not as a file
+        raise ConfigError(f"metric pack not found: {path}")
+    data, text = read_yaml(path, "metric pack")
+    data = {} if data is None else data
     problems = _Problems(path, _key_lines(text))
     if not isinstance(data, dict) or set(data) - {"metrics"}:
         problems("a metric pack is a mapping with one key, metrics: {id: definition}")

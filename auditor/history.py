@@ -32,9 +32,9 @@ from auditor import __version__
 from auditor.diff import compare, regressions
 from auditor.errors import ConfigError, InputError
 from auditor.gate import GateCheck
+from auditor.redact import redact
 from auditor.result import AuditResult
-from auditor.runs import MetricState, RuleState, Run, RunSummary, ScoreKey, run_input, short_time, snapshot
-from auditor.sources.sql_reader import display_url
+from auditor.runs import MetricState, RuleState, Run, RunSummary, ScoreKey, input_keys, short_time, snapshot
 
 DEFAULT_LOCATION = ".crm-audit/history.sqlite"
 ENV_VARIABLE = "CRM_AUDIT_HISTORY"
@@ -119,7 +119,7 @@ class History:
         SQLAlchemy URL; None: $CRM_AUDIT_HISTORY or `.crm-audit/history.sqlite`."""
         where = str(location or os.environ.get(ENV_VARIABLE) or DEFAULT_LOCATION)
         url = where if "://" in where else _file_url(where)
-        shown = display_url(where) if "://" in where else where
+        shown = redact(where)
         history = cls(_engine(url, shown, create), shown)
         try:
             history._check_schema(create)
@@ -231,7 +231,7 @@ class History:
         """The latest runs, newest first; only those of `input` when given."""
         query = sa.select(runs_table).order_by(runs_table.c.seq.desc()).limit(limit)
         if input is not None:
-            query = query.where(runs_table.c.input == run_input(input))
+            query = query.where(runs_table.c.input.in_(input_keys(input)))
         with self._transaction(write=False) as conn:
             return [_summary(row) for row in conn.execute(query).mappings()]
 
@@ -274,7 +274,7 @@ class History:
         """The newest run whose gate passed (of `input` when given)."""
         query = sa.select(runs_table.c.run_id).where(runs_table.c.passed.is_(True))
         if input is not None:
-            query = query.where(runs_table.c.input == run_input(input))
+            query = query.where(runs_table.c.input.in_(input_keys(input)))
         with self._transaction(write=False) as conn:
             found = conn.execute(query.order_by(runs_table.c.seq.desc()).limit(1)).scalar()
             return _load(conn, found) if found else None
@@ -334,8 +334,10 @@ def _engine(url: str, shown: str, create: bool) -> sa.Engine:
         parsed = sa.engine.make_url(url)
         if parsed.get_backend_name() != "sqlite":
             return sa.create_engine(parsed)
+    except ValueError:  # SQLAlchemy's int() of the port
+        raise ConfigError("not a usable --history database URL: its port is not a number", file=shown) from None
     except (sa.exc.ArgumentError, ImportError) as err:
-        raise ConfigError(f"not a usable --history database URL ({err})", file=shown) from None
+        raise ConfigError(f"not a usable --history database URL ({redact(str(err))})", file=shown) from None
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         file = Path(database)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import IO
 
@@ -34,7 +34,15 @@ def atomic_open(
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, mode, encoding=None if "b" in mode else encoding, newline=newline) as handle:
+        # a lone surrogate (a JSON source's "\ud800") cannot be UTF-8: it is written as its escape, visibly
+        text = "b" not in mode
+        with os.fdopen(
+            fd,
+            mode,
+            encoding=encoding if text else None,
+            errors="backslashreplace" if text else None,
+            newline=newline,
+        ) as handle:
             yield handle
             handle.flush()
             os.fsync(handle.fileno())
@@ -75,7 +83,17 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> None:
-    """Every CSV the auditor writes: atomically, with formula cells neutralised."""
+CHUNK_ROWS = 50_000
+"""Rows a writer renders at a time: what it holds beyond the frame itself stays this size, however many
+rows there are (a million findings are not copied, nor rendered as one string)."""
+
+
+def write_csv(frame: pd.DataFrame, path: str | Path, order: Sequence[int] | None = None) -> None:
+    """Every CSV the auditor writes: atomically, with formula cells neutralised, CHUNK_ROWS at a time;
+    `order`: the rows' positions in the order to write them (default: as they are)."""
+    rows = len(frame) if order is None else len(order)
     with atomic_open(path, newline="") as handle:
-        neutralise_formulas(frame).to_csv(handle, index=False)
+        for start in range(0, max(rows, 1), CHUNK_ROWS):
+            stop = min(start + CHUNK_ROWS, rows)
+            part = frame.iloc[start:stop] if order is None else frame.iloc[order[start:stop]]
+            neutralise_formulas(part).to_csv(handle, index=False, header=start == 0)

@@ -13,6 +13,7 @@ import pandas as pd
 from auditor import __version__
 from auditor.checks.engine import RuleOutcome, StructuralIssue
 from auditor.gate import GateResult
+from auditor.redact import redact
 from auditor.scoring import Scores
 from auditor.timing import Stopwatch
 
@@ -55,6 +56,12 @@ class AuditResult:
     "progress": {...} (auditor.history.task_progress, from the second run on)}."""
 
     @property
+    def shown_input(self) -> str:
+        """The input as every report and message shows it: a database URL's password masked
+        (`input` itself is what later stages read, fix among them)."""
+        return redact(self.input)
+
+    @property
     def exit_code(self) -> int:
         return 0 if self.gate.passed else 1
 
@@ -72,7 +79,7 @@ class AuditResult:
         document: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "crm-auditor", "version": __version__},
-            "input": self.input,
+            "input": self.shown_input,
             "config": self.config,
             "rule_packs": self.rule_packs,
             "as_of": self.as_of.strftime("%Y-%m-%d"),

@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from auditor import __version__
+from auditor.redact import redact
 from auditor.result import AuditResult
 from auditor.sources.sql_reader import display_url, is_database_url
 
@@ -118,9 +119,21 @@ def short_time(started_at: str) -> str:
 
 
 def run_input(path: str) -> str:
-    """The input as history knows it: a URL without its password, a path without `./` or a
-    trailing slash, so that the same import compares with itself however it was typed."""
-    return display_url(path) if is_database_url(path) else os.path.normpath(path)
+    """The input as history keys it: a URL without its secrets, the absolute path with symbolic links
+    resolved, so that the same export compares with itself however it was typed (`./export`,
+    `export/`, `/home/ann/export`, from any folder)."""
+    if is_database_url(path):
+        return redact(display_url(path))
+    return os.path.realpath(path)
+
+
+def input_keys(path: str) -> list[str]:
+    """The keys runs of `path` may be stored under: run_input's, and the path as typed (normalised),
+    which earlier versions keyed runs on (so that their runs stay the baseline)."""
+    keys = [run_input(path)]
+    if not is_database_url(path) and os.path.normpath(path) not in keys:
+        keys.append(os.path.normpath(path))
+    return keys
 
 
 def snapshot(result: AuditResult, run_id: str | None = None) -> Run:

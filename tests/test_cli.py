@@ -85,7 +85,12 @@ def test_junit_has_a_case_per_rule_and_per_gate_check(capsys, export: Path) -> N
 def test_out_writes_result_findings_and_junit(capsys, export: Path, tmp_path: Path) -> None:
     out_dir = tmp_path / "out"
     run(capsys, "check", str(export), "--out", str(out_dir))
-    assert sorted(p.name for p in out_dir.iterdir()) == ["findings.csv", "junit.xml", "result.json"]
+    assert sorted(p.name for p in out_dir.iterdir()) == [
+        ".crm-audit-run.json",  # the manifest of the complete run (auditor.staging)
+        "findings.csv",
+        "junit.xml",
+        "result.json",
+    ]
     header = (out_dir / "findings.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     for column in ("entity", "record_id", "field", "rule_id", "severity", "message", "suggested_value"):
         assert column in header

@@ -21,6 +21,7 @@ from auditor.checks.kinds import get_kind, registry
 from auditor.checks.rule import WILDCARD, Rule
 from auditor.errors import ConfigError
 from auditor.model import ENTITIES
+from auditor.yamlfile import BoundedLoader, read_yaml
 
 # `auditor/_rules` links to the top-level `rules/` so that the pack ships inside the wheel too.
 CORE_PACK = Path(__file__).resolve().parents[1] / "_rules" / "core.yaml"
@@ -34,7 +35,7 @@ PACK_KEYS = {"pack", "version", "description", "rules", "override", "disable"}
 LINE = "__line__"
 
 
-class _LineLoader(yaml.SafeLoader):
+class _LineLoader(BoundedLoader):
     """Remembers the line of every mapping so that errors can point at it."""
 
 
@@ -79,19 +80,7 @@ class _Problems:
 
 
 def read_pack(path: str | Path) -> dict[str, Any]:
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise ConfigError("rule pack not found", file=str(path)) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ConfigError(f"cannot read rule pack: {exc}", file=str(path)) from None
-    try:
-        data = yaml.load(text, Loader=_LineLoader)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise ConfigError(f"not valid YAML: {problem}", file=str(path), line=mark.line + 1 if mark else None) from None
+    data, _ = read_yaml(path, "rule pack", loader=_LineLoader)
     if not isinstance(data, dict):
         raise ConfigError("a rule pack must be a mapping with a `rules:` list", file=str(path), line=1)
     return data

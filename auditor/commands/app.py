@@ -17,6 +17,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from typer.core import TyperCommand, TyperGroup
 
 from auditor import __version__
+from auditor.redact import redact
 
 if TYPE_CHECKING:
     from auditor.config import AuditConfig
@@ -184,8 +185,33 @@ FailUnderOption = Annotated[
 FailOnOption = Annotated[
     FailOn | None, typer.Option(help="fail on findings of this severity or worse (default: the config's, error)")
 ]
+
+
+def _checked_source(value: str) -> str:
+    """A database URL that SQLAlchemy cannot parse (a port that is not a number...) is a usage error,
+    named with its password masked, before anything is read."""
+    from auditor.sources.urls import is_database_url
+
+    if not is_database_url(value):
+        return value
+    import sqlalchemy as sa
+
+    try:
+        sa.engine.make_url(value)
+    except ValueError:  # SQLAlchemy's int() of the port
+        raise typer.BadParameter(f"{redact(value)} is not a usable database URL: its port is not a number") from None
+    except sa.exc.ArgumentError as err:
+        raise typer.BadParameter(f"{redact(value)} is not a usable database URL ({redact(str(err))})") from None
+    return value
+
+
 PathArgument = Annotated[
-    str, typer.Argument(metavar="PATH", help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)")
+    str,
+    typer.Argument(
+        metavar="PATH",
+        help="export directory, file, or SQLAlchemy URL (sqlite:///crm.db)",
+        callback=_checked_source,
+    ),
 ]
 FormatOption = Annotated[
     OutputFormat,
@@ -258,6 +284,33 @@ def progress_reporter():
             bar.update(tasks[stage], description=label, completed=done, total=total)
 
         yield report
+
+
+def refuse_contradictions(*pairs: tuple[str, bool, str, bool]) -> None:
+    """A usage error (exit 2) for the first pair of options given together that cannot both hold
+    (`--no-history` and `--fail-on-regression`: the regression gate needs the history), rather than
+    one of them silently ignored."""
+    for first, first_given, second, second_given in pairs:
+        if first_given and second_given:
+            raise typer.BadParameter(f"cannot be given with {first}", param_hint=second)
+
+
+def claim_output(path: str, out: Path, ours: tuple[str, ...]) -> None:
+    """Before any work: `out` is a folder a run may replace whole (auditor.staging), and not inside the
+    export folder `path`, whose next audit would read the reports as data; else an InputError (exit 2)."""
+    from auditor.errors import InputError
+    from auditor.sources.urls import is_database_url
+    from auditor.staging import claim
+
+    if not is_database_url(path) and Path(path).is_dir():
+        export, target = Path(path).resolve(), out.resolve()
+        if target == export or export in target.parents:
+            raise InputError(
+                f"--out is inside the export folder {path}: the next audit would read the reports as data; "
+                "write them outside it",
+                file=str(out),
+            )
+    claim(out, ours)
 
 
 def gate_config(path: str, config: Path | None, fail_under: float | None, fail_on: FailOn | None) -> AuditConfig:

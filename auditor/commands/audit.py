@@ -3,6 +3,7 @@ report written to one directory, the run kept in the history, and the gate as th
 
 from __future__ import annotations
 
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -25,9 +26,11 @@ from auditor.commands.app import (
     SparkMasterOption,
     TimingsOption,
     app,
+    claim_output,
     gate_config,
     print_timings,
     progress_reporter,
+    refuse_contradictions,
     stdout,
 )
 
@@ -55,6 +58,8 @@ def audit(
     fail_on_regression: Annotated[
         float | None,
         typer.Option(
+            min=0,
+            max=100,
             help="fail when the score drops by more than POINTS against the last passing run, "
             "or a new error-level rule fails",
             metavar="POINTS",
@@ -81,11 +86,17 @@ def audit(
     from auditor.io import output_folder
     from auditor.reports import audit_summary, github, text
     from auditor.reports.mask import masking_enabled
-    from auditor.reports.outputs import write_audit_outputs
+    from auditor.reports.outputs import AUDIT_OUTPUTS, write_audit_outputs
+    from auditor.staging import staged
 
     clock = time.perf_counter()  # the time printed covers everything up to the reports written
+    refuse_contradictions(
+        ("--no-history", no_history, "--fail-on-regression", fail_on_regression is not None),
+        ("--no-history", no_history, "--history", history is not None),
+    )
     chosen = get_engine(engine, spark_master)  # before reading the config: a usage error is reported first
     output_folder(out)
+    claim_output(path, out, AUDIT_OUTPUTS)
     audit_config = gate_config(path, config, fail_under, fail_on)
     if labels is not None:
         from auditor.dedupe.labels import audit_with_labels
@@ -105,13 +116,12 @@ def audit(
     if not no_history:
         with result.timings.stage("history"):
             track(result, history_url=history, fail_on_regression=fail_on_regression)
-    with result.timings.stage("writing reports"):
-        written = write_audit_outputs(result, out, mask=mask)
+    with result.timings.stage("writing reports"), staged(out) as stage:
+        written = write_audit_outputs(result, stage, mask=mask)
     result.duration_seconds = time.perf_counter() - clock  # and what the terminal shows, the writing too
-    if output is OutputFormat.json:  # the file just written: rendering a large result twice costs seconds
-        sys.stdout.write((out / "result.json").read_text(encoding="utf-8"))
-    elif output is OutputFormat.junit:
-        sys.stdout.write((out / "junit.xml").read_text(encoding="utf-8"))
+    if output in (OutputFormat.json, OutputFormat.junit):  # the file just written: rendering twice costs seconds
+        with (out / ("result.json" if output is OutputFormat.json else "junit.xml")).open(encoding="utf-8") as written:
+            shutil.copyfileobj(written, sys.stdout)
     else:
         if output is OutputFormat.github:
             sys.stdout.write(github.render(result, mask=mask, limit=max_annotations))

@@ -22,6 +22,7 @@ from auditor.commands.app import (
     SparkMasterOption,
     TimingsOption,
     app,
+    claim_output,
     gate_config,
     print_timings,
     progress_reporter,
@@ -63,13 +64,17 @@ def check(
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
     from auditor import pipeline
     from auditor.engines import get_engine
-    from auditor.io import output_folder, write_text
+    from auditor.io import atomic_open, output_folder, write_text
     from auditor.reports import findings_csv, github, json_report, junit, text
     from auditor.reports.mask import masking_enabled
+    from auditor.reports.outputs import CHECK_OUTPUTS
+    from auditor.staging import staged
 
     clock = time.perf_counter()
     chosen = get_engine(engine, spark_master)  # before reading the config: a usage error is reported first
     output_folder(out)
+    if out is not None:
+        claim_output(path, out, CHECK_OUTPUTS)
     mask = masking_enabled(mask_pii)
     audit_config = gate_config(path, config, fail_under, fail_on)
     with progress_reporter() as report:
@@ -82,12 +87,13 @@ def check(
             ge_suites=ge_suite or (),
         )
     if out is not None:
-        with result.timings.stage("writing reports"):
-            write_text(out / "result.json", json_report.render(result))
-            findings_csv.write(result.findings, out / "findings.csv")
-            write_text(out / "junit.xml", junit.render(result, mask=mask))
+        with result.timings.stage("writing reports"), staged(out) as stage:
+            with atomic_open(stage / "result.json") as handle:
+                json_report.write(result, handle)
+            findings_csv.write(result.findings, stage / "findings.csv")
+            write_text(stage / "junit.xml", junit.render(result, mask=mask))
     if output is OutputFormat.json:
-        sys.stdout.write(json_report.render(result))
+        json_report.write(result, sys.stdout)
     elif output is OutputFormat.junit:
         sys.stdout.write(junit.render(result, mask=mask))
     else:

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from auditor.commands.app import ConfigOption, FailOn, LabelsOption, PathArgument, app, progress_reporter, stdout
+from auditor.commands.app import (
+    ConfigOption,
+    FailOn,
+    LabelsOption,
+    PathArgument,
+    app,
+    claim_output,
+    progress_reporter,
+    stdout,
+)
 from auditor.errors import InputError
 
 
@@ -39,14 +48,17 @@ def dedupe(
     from auditor.dedupe.labels import with_labels
     from auditor.io import output_folder
     from auditor.reports.duplicates import summary_lines, write_outputs
+    from auditor.reports.outputs import DEDUPE_OUTPUTS
     from auditor.reports.review import write_dedupe_review
     from auditor.sources.loader import load_entity
+    from auditor.staging import staged
 
     output_folder(out)
     if labels is not None and against is not None:
         raise InputError("--labels decides pairs within one table; a linkage (--against) does not use labels yet")
     audit_config, settings = load_dedupe_config(config if config is not None else find_config(path))
     settings = with_labels(settings, labels)
+    claim_output(path, out, DEDUPE_OUTPUTS)  # before the export is loaded
     table = load_entity(path, entity, audit_config.source_options())
     with progress_reporter() as report:
         if against is not None:
@@ -56,8 +68,9 @@ def dedupe(
         else:
             result = find_duplicates({entity: table}, settings, entities=(entity,), progress=report, strict=True)
             sides = {entity: (table, table)}
-    written = write_outputs(result, out)
-    written += write_dedupe_review(result, out, sides=sides)
+    with staged(out) as stage:
+        written = write_outputs(result, stage)
+        written += write_dedupe_review(result, stage, sides=sides)
     for line in summary_lines(result):
         stdout.print(line)
     stdout.print(f"[dim]wrote {out}/" + ", ".join(written) + "[/]")

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from auditor.commands.app import ConfigOption, app, progress_reporter, stdout
+from auditor.redact import redact
 
 
 class FixLevel(StrEnum):
@@ -52,4 +53,4 @@ def fix(
     if result.applied:
         stdout.print(f"fixed copy: {result.out} ({len(result.written):,} files); re-audit it with crm-audit check")
     else:
-        stdout.print(f"to write the fixed copy: crm-audit fix {path} --out {out} --apply safe")
+        stdout.print(f"to write the fixed copy: crm-audit fix {redact(path)} --out {out} --apply safe")

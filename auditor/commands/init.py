@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from auditor.commands.app import PathArgument, app, stdout
+from auditor.redact import redact
 
 
 @app.command()
@@ -22,4 +23,4 @@ def init(
     from auditor.interop.starter import write_starter
 
     written = write_starter(path, out, force=force)
-    stdout.print(f"wrote {written}: check it, edit it, then run crm-audit check {path}")
+    stdout.print(f"wrote {written}: check it, edit it, then run crm-audit check {redact(path)}", markup=False)

@@ -68,7 +68,7 @@ def render(result: AuditResult, *, mask: bool = False, limit: int = DEFAULT_LIMI
             )
         )
     verdict = "PASS" if result.gate.passed else "FAIL"
-    summary = f"{verdict}: hygiene score {result.scores.overall} / 100 ({result.input})"
+    summary = f"{verdict}: hygiene score {result.scores.overall} / 100 ({result.shown_input})"
     if result.gate.reasons:
         summary += "; " + "; ".join(result.gate.reasons)
     lines.append(annotation("notice" if result.gate.passed else "error", summary, title="crm-audit gate"))

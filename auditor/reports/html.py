@@ -24,6 +24,7 @@ from auditor import __version__
 from auditor.metrics.render import show
 from auditor.model import ENTITIES, Role
 from auditor.reports import charts
+from auditor.reports.markup import finalize
 from auditor.reports.xlsx import MAX_ROWS as XLSX_ROWS
 from auditor.result import AuditResult
 from auditor.sources.table import record_ids
@@ -85,6 +86,7 @@ def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("auditor.reports", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=finalize,
         trim_blocks=True,
         lstrip_blocks=True,
     )

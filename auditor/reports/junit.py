@@ -6,6 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 from auditor.gate import SEVERITY_RANK
+from auditor.reports.markup import xml_safe
 from auditor.reports.mask import mask_findings
 from auditor.result import AuditResult
 
@@ -54,8 +55,18 @@ def render(result: AuditResult, *, mask: bool = False) -> str:
                 )
                 node.text = "\n".join(lines)
         _count(suite)
+    _xml_safe(suites)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _xml_safe(root: ET.Element) -> None:
+    """Every text and attribute XML 1.0 can hold: a control character in a value would make the file
+    one that CI parsers reject whole."""
+    for node in root.iter():
+        node.text = xml_safe(node.text) if node.text else node.text
+        for key, value in node.attrib.items():
+            node.set(key, xml_safe(value))
 
 
 def _count(suite: ET.Element) -> None:

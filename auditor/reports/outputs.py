@@ -5,8 +5,34 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from auditor.io import write_text
+from auditor.io import atomic_open, write_text
 from auditor.result import AuditResult
+
+AUDIT_OUTPUTS = (
+    "result.json",
+    "findings.csv",
+    "worklist.csv",
+    "worklist_records.csv",
+    "imports",
+    "worklist.xlsx",
+    "report.html",
+    "junit.xml",
+    "duplicates",
+    "review.html",
+)
+"""Every name a full audit may write into its folder (auditor.staging: a folder holding only these is a
+run's, to be replaced whole by the next)."""
+CHECK_OUTPUTS = ("result.json", "findings.csv", "junit.xml")
+DEDUPE_OUTPUTS = (
+    "pairs.csv",
+    "clusters.csv",
+    "merge_plan.csv",
+    "findings.csv",
+    "links.csv",
+    "review.json",
+    "review.html",
+)
+"""The files `crm-audit check --out` writes; DEDUPE_OUTPUTS those of `crm-audit dedupe --out`."""
 
 
 def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = False) -> list[str]:
@@ -18,7 +44,8 @@ def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = Fa
     from auditor.reports import findings_csv, html, json_report, junit, worklist_csv, xlsx
 
     out = Path(out)
-    write_text(out / "result.json", json_report.render(result))
+    with atomic_open(out / "result.json") as handle:
+        json_report.write(result, handle)
     findings_csv.write(result.findings, out / "findings.csv")
     written = ["result.json", "findings.csv"]
     if result.worklist is not None:

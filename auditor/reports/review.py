@@ -34,6 +34,7 @@ from auditor.checks.engine import record_ids
 from auditor.errors import InputError
 from auditor.io import write_text
 from auditor.model import ENTITIES
+from auditor.reports.markup import finalize
 
 DATA_FILE = "review.json"
 PAGE_FILE = "review.html"
@@ -293,6 +294,7 @@ def _environment() -> Environment:
     return Environment(
         loader=PackageLoader("auditor.reports", "templates"),
         autoescape=select_autoescape(default=True, default_for_string=True),
+        finalize=finalize,
         trim_blocks=True,
         lstrip_blocks=True,
     )

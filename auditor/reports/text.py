@@ -24,7 +24,7 @@ def render(result: AuditResult, console: Console, *, show_notes: bool = False, m
     overall = result.scores.overall
     console.print(
         f"{verdict}  hygiene score [{_score_style(overall)}]{overall}[/] / 100   "
-        f"({result.input}, as of {result.as_of:%Y-%m-%d}, {result.duration_seconds:.1f}s)"
+        f"({result.shown_input}, as of {result.as_of:%Y-%m-%d}, {result.duration_seconds:.1f}s)"
     )
     for reason in result.gate.reasons:
         console.print(f"  [red]x[/] {reason}")

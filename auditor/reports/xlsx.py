@@ -177,7 +177,7 @@ def _text(value: Any) -> str:
 
 def _summary(result: AuditResult, left: dict[str, int]) -> list[tuple[str, Any]]:
     rows: list[tuple[str, Any]] = [
-        ("input", result.input),
+        ("input", result.shown_input),
         ("as of", result.as_of.strftime("%Y-%m-%d")),
         ("overall score", result.scores.overall),
         ("gate", "passed" if result.gate.passed else "failed"),

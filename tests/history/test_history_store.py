@@ -199,6 +199,11 @@ def test_concurrent_processes_all_land(tmp_path: Path, make_run) -> None:
         assert db.execute("PRAGMA integrity_check").fetchone() == ("ok",)
 
 
-def test_urls_lose_their_password_and_paths_their_slashes() -> None:
+def test_urls_lose_their_secrets_and_paths_are_resolved(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert run_input("postgresql://me:secret@db/crm") == "postgresql://me:***@db/crm"
-    assert run_input("./exports/") == "exports"
+    assert run_input("postgresql://db/crm?sslpassword=secret") == "postgresql://db/crm?sslpassword=***"
+    (tmp_path / "exports").mkdir()
+    (tmp_path / "link").symlink_to(tmp_path / "exports")
+    monkeypatch.chdir(tmp_path)
+    resolved = str((tmp_path / "exports").resolve())
+    assert {run_input(typed) for typed in ("./exports/", "exports", str(tmp_path / "exports"), "link")} == {resolved}

@@ -54,8 +54,10 @@ def test_html_and_xlsx_show_the_state(audited) -> None:
 
 
 def test_the_terminal_lists_what_the_export_lacks_once(tmp_path: Path, capsys) -> None:
-    (tmp_path / "contacts.csv").write_text(CONTACTS, encoding="utf-8")
-    main(["audit", str(tmp_path), "--out", str(tmp_path / "run"), "--no-history"])
+    export = tmp_path / "export"  # --out beside the export: inside it is refused
+    export.mkdir()
+    (export / "contacts.csv").write_text(CONTACTS, encoding="utf-8")
+    main(["audit", str(export), "--out", str(tmp_path / "run"), "--no-history"])
     out = capsys.readouterr().out
     assert out.count("Not evaluated (40): the export has no") == 1
     said = " ".join(out.split("Not evaluated (40)")[1].split("Worklist")[0].split())
