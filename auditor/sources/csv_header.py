@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from auditor.errors import InputError
+from auditor.sources.files import reason
 
 _SAMPLE = 1 << 16
 _MAX_SAMPLE = 1 << 23
@@ -46,7 +47,7 @@ def read_header(payload: bytes, delimiter: str, source: str) -> Header:
             if fields:
                 return Header(fields=fields, end=lines.end)
     except csv.Error as err:
-        raise InputError(f"the header row cannot be read ({err})", file=source, line=reader.line_num) from None
+        raise InputError(f"the header row cannot be read ({reason(err)})", file=source, line=reader.line_num) from None
     raise InputError("file has no header row (only blank lines)", file=source)
 
 

@@ -19,7 +19,7 @@ def line_break(payload: bytes) -> bytes:
 
 def line_of(payload: bytes, row_text: str) -> int | None:
     """The line a record's text (as pyarrow reports an invalid row) starts on, if it can be found."""
-    at = payload.find(row_text.encode("utf-8"))
+    at = payload.find(row_text.encode("utf-8")) if row_text else -1
     return payload.count(line_break(payload), 0, at) + 1 if at >= 0 else None
 
 

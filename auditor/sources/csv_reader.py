@@ -15,7 +15,7 @@ from auditor.sources.csv_header import read_header, sniff_sample
 from auditor.sources.csv_lines import line_of, row_numbers
 from auditor.sources.delimiter import sniff_delimiter
 from auditor.sources.encoding import decode, detect_encoding
-from auditor.sources.files import data_stem, data_suffix, read_bytes
+from auditor.sources.files import data_stem, data_suffix, read_bytes, reason
 from auditor.sources.raw import RawRead, dedupe_headers, empty_to_na
 
 _UTF8 = ("utf-8", "utf-8-sig", "utf8", "utf_8")
@@ -88,7 +88,11 @@ def _parse(payload: bytes, start: int, names: list[str], delimiter: str, source:
     bad: list[tuple[int, int, str]] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
-        bad.append((row.expected_columns, row.actual_columns, row.text))
+        try:
+            text = row.text
+        except UnicodeDecodeError:  # pyarrow cuts a long row's text, maybe inside a character
+            text = ""
+        bad.append((row.expected_columns, row.actual_columns, text))
         return "skip"
 
     body = pa.py_buffer(payload).slice(start)
@@ -117,7 +121,7 @@ def _parse(payload: bytes, start: int, names: list[str], delimiter: str, source:
             if "straddl" in str(err) and block < min(body.size, _MAX_BLOCK):
                 block = min(block * 4, _MAX_BLOCK)
                 continue
-            raise InputError(f"cannot parse CSV ({err})", file=source) from None
+            raise InputError(f"cannot parse CSV ({reason(err)})", file=source) from None
     long_rows = [b for b in bad if b[1] > b[0]]
     short_rows = [b for b in bad if b[1] < b[0]]
     return table, long_rows, short_rows
@@ -138,7 +142,7 @@ def _read_padded(payload: bytes, start: int, names: list[str], delimiter: str, s
             engine="c",
         )
     except (pd.errors.ParserError, ValueError) as err:
-        raise InputError(f"cannot parse CSV: {str(err).strip()}", file=source) from None
+        raise InputError(f"cannot parse CSV: {reason(err)}", file=source) from None
     return empty_to_na(frame)
 
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.errors import InputError
-from auditor.sources.files import read_bytes
+from auditor.sources.files import read_bytes, reason
 from auditor.sources.raw import RawRead, dedupe_headers
 from auditor.sources.stringify import to_strings
 from auditor.sources.xlsx_formulas import uncached_formulas
@@ -25,7 +25,7 @@ def read_xlsx(path: Path, source: str, names_entity: Callable[[str], bool]) -> l
     except Exception as err:
         # whatever openpyxl meets in a damaged workbook (a truncated sheet XML raises ParseError, a wrong
         # part TypeError) means the same to the user: it cannot be read
-        raise InputError(f"not a readable XLSX workbook ({type(err).__name__}: {err})", file=source) from None
+        raise InputError(f"not a readable XLSX workbook ({type(err).__name__}: {reason(err)})", file=source) from None
     if not sheets:
         raise InputError("workbook has no sheets", file=source)
     chosen = [name for name in sheets if names_entity(name)] if len(sheets) > 1 else []
