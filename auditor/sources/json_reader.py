@@ -69,6 +69,8 @@ def _records(records: list, name: str, source: str, fmt: str, rows: np.ndarray) 
                 row=int(rows[position]),
             )
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    if records and frame.columns.empty:
+        raise InputError(f"none of the {len(records)} record(s) has a field", file=source)
     names, notes = dedupe_headers(list(frame.columns), source)
     frame.columns = names
     try:

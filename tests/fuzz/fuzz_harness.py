@@ -14,8 +14,19 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from fuzz_strategies import Sample
+from hypothesis import HealthCheck, settings
 
 from auditor.errors import AuditorError
+
+
+def campaign(examples: int) -> settings:
+    """Hypothesis settings of a run of `examples` inputs: seeded (the same inputs every run), no example
+    database, no health check (generating a workbook is slow by design)."""
+    return settings(max_examples=examples, derandomize=True, database=None, suppress_health_check=list(HealthCheck))
+
+
+SMOKE = campaign(8)
+"""The slice of each campaign that runs in the default test run."""
 
 
 @contextlib.contextmanager

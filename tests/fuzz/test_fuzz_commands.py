@@ -19,14 +19,14 @@ def test_check_exits_0_1_or_2_with_parseable_outputs(sample: Sample) -> None:
 
 
 @pytest.mark.fuzz
-@settings(_OPTIONS, max_examples=200)
+@settings(_OPTIONS, max_examples=90)
 @given(any_sample())
 def test_check_campaign(sample: Sample) -> None:
     run("check", sample, "--no-mask-pii")
 
 
 @pytest.mark.fuzz
-@settings(_OPTIONS, max_examples=30)
+@settings(_OPTIONS, max_examples=10)
 @given(any_sample())
 def test_audit_campaign(sample: Sample) -> None:
     run("audit", sample, "--no-history", "--mask-pii")

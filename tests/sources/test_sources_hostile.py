@@ -189,3 +189,17 @@ def test_xlsx_formulas_without_a_saved_value_are_noted_by_sheet_and_cell(tmp_pat
 def test_a_minimal_leads_file_is_read(tmp_path: Path) -> None:
     table = load_export(_contacts(tmp_path, "lead_id,status\n1,New\n2,Working\n", "leads.csv")).tables["leads"]
     assert table.raw["status"].tolist() == ["New", "Working"]
+
+
+@pytest.mark.parametrize("url", ["postgresql://jan:s3cr@t@localhost:notaport/crm", "postgresql://jan:s3cr@t@db:x/crm"])
+def test_a_database_url_with_a_bad_port_is_one_line_without_the_password(url: str) -> None:
+    with pytest.raises(InputError, match="not a database URL") as error:
+        load_export(url)
+    assert "s3cr" not in str(error.value) and "jan:***@" in str(error.value)
+
+
+def test_json_records_without_a_field_are_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "accounts.json"
+    path.write_text("[{}, {}]")
+    with pytest.raises(InputError, match=r"none of the 2 record\(s\) has a field"):
+        load_export(path)
