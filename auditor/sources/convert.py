@@ -14,13 +14,13 @@ import pyarrow.compute as pc
 from auditor.model import DType
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-TYPED_RANGE = (pd.Timestamp("1800-01-01").as_unit("ns"), pd.Timestamp("2089-12-31 23:59:59.999999999"))
-"""The dates a typed column holds (1800-01-01 .. 2089-12-31); any other date is NA there, which the `type`
+TYPED_RANGE = (pd.Timestamp("1810-01-01").as_unit("ns"), pd.Timestamp("2099-12-31 23:59:59.999999999"))
+"""The dates a typed column holds (1810-01-01 .. 2099-12-31); any other date is NA there, which the `type`
 rule reports, instead of an error that stops the audit. A birth date in the 1800s is still a date the
-`range` rule can call too old, and 290 years keep the difference of any two dates, plus the periods the
-metrics add, inside what a timedelta64[ns] holds (292 years): wider, a deal created in 1700 and closed in
-2200 overflowed the sales cycle, and a date near datetime64[ns]'s own ends (1677-09-22, 2262-04-11)
-overflowed a year subtracted from it."""
+`range` rule can call too old, 2099-12-31 ("never expires") is a date, and 290 years keep the difference
+of any two dates, plus the periods the metrics add, inside what a timedelta64[ns] holds (292 years):
+wider, a deal created in 1700 and closed in 2200 overflowed the sales cycle, and a date near
+datetime64[ns]'s own ends (1677-09-22, 2262-04-11) overflowed a year subtracted from it."""
 # 1899-12-31 .. the last day of TYPED_RANGE: a later serial is NA, like any date outside it
 _EXCEL_SERIAL_RANGE = (1, (TYPED_RANGE[1].date() - _EXCEL_EPOCH.date()).days)
 
