@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test test-all lint bench fixtures clean
+.PHONY: demo test test-all fuzz lint bench fixtures clean
 
 RUNTIME := $(VENV)/.runtime
 
@@ -33,6 +33,10 @@ test: $(STAMP)
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q -m ''
+
+# The bounded fuzz campaign (tests/fuzz, seeded): generated exports through the readers, `check` and `audit`.
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest -q -m fuzz tests/fuzz
 
 lint: $(STAMP)
 	$(BIN)/ruff check auditor tests benchmarks

@@ -14,9 +14,15 @@ import pyarrow.compute as pc
 from auditor.model import DType
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-# 1900-01-01 .. the last day a datetime64[ns] holds (2262-04-10): a later serial is NA, like any date
-# outside that range, not an overflow
-_EXCEL_SERIAL_RANGE = (1, (pd.Timestamp.max.floor("D").to_pydatetime() - _EXCEL_EPOCH.to_pydatetime()).days - 1)
+TYPED_RANGE = (pd.Timestamp("1810-01-01").as_unit("ns"), pd.Timestamp("2099-12-31 23:59:59.999999999"))
+"""The dates a typed column holds (1810-01-01 .. 2099-12-31); any other date is NA there, which the `type`
+rule reports, instead of an error that stops the audit. A birth date in the 1800s is still a date the
+`range` rule can call too old, 2099-12-31 ("never expires") is a date, and 290 years keep the difference
+of any two dates, plus the periods the metrics add, inside what a timedelta64[ns] holds (292 years):
+wider, a deal created in 1700 and closed in 2200 overflowed the sales cycle, and a date near
+datetime64[ns]'s own ends (1677-09-22, 2262-04-11) overflowed a year subtracted from it."""
+# 1899-12-31 .. the last day of TYPED_RANGE: a later serial is NA, like any date outside it
+_EXCEL_SERIAL_RANGE = (1, (TYPED_RANGE[1].date() - _EXCEL_EPOCH.date()).days)
 
 _ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 _DMY = (
@@ -57,9 +63,6 @@ _MONTHS = {
     for name in names
 }
 """English month names and their usual abbreviations ("13 Jul 2022", "July 13, 2022", "13-JUL-2022")."""
-_NS_RANGE = (pd.Timestamp.min.ceil("D"), pd.Timestamp.max.floor("D"))
-"""What a datetime64[ns] column holds (1677-09-22 .. 2262-04-11): a date outside it is NA in the typed
-frame (a date check finds it) instead of an error that stops the audit."""
 
 _CURRENCY = r"^(?:[A-Z]{3}|zł|zl|kr|Fr\.?)\s*|\s*(?:[A-Z]{3}|zł|zl|kr|Fr\.?)$|[$€£¥₹₽]"
 _GROUP_SEPARATORS = "[\\s\u00a0\u202f'’]"  # literal no-break spaces: RE2's \s is ASCII only
@@ -139,7 +142,9 @@ def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serial
         serial = ~compact & ~year & ~matched.reindex(rest.index, fill_value=False) & _match(rest, _SERIAL)
         days = pd.to_numeric(rest[serial], errors="coerce")
         days = days[days.between(*_EXCEL_SERIAL_RANGE)]
-        out[days.index] = _EXCEL_EPOCH + pd.to_timedelta(days, unit="D").dt.round("s")
+        # in whole seconds: a timedelta64[ns] holds only 292 years, less than 1899 .. 2200
+        seconds = (days.to_numpy() * 86_400).round().astype("int64").astype("timedelta64[s]")
+        out[days.index] = (_EXCEL_EPOCH.to_datetime64().astype("datetime64[s]") + seconds).astype("datetime64[ns]")
     return out
 
 
@@ -242,11 +247,8 @@ def _from_parts(parts: pd.DataFrame, dayfirst: bool | None) -> pd.Series:
 
 
 def _nanoseconds(stamps: pd.Series) -> pd.Series:
-    """Naive datetime64[ns]; a value outside its range (a birth date in 1630, 9999-12-31) becomes NA."""
-    if stamps.dtype == "datetime64[ns]":
-        return stamps
-    inside = stamps.between(*_NS_RANGE)
-    return stamps.where(inside).astype("datetime64[ns]")
+    """Naive datetime64[ns]; a value outside TYPED_RANGE (a birth date in 1630, 9999-12-31) becomes NA."""
+    return stamps.where(stamps.between(*TYPED_RANGE)).astype("datetime64[ns]")
 
 
 def parse_number(values: pd.Series) -> pd.Series:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 from itertools import islice
 
 CANDIDATES = ",;\t|"
 _ROWS = 50
+_SNIFFER_SAMPLE = 1 << 12
+"""What csv.Sniffer reads: its quote-finding regular expressions take time quadratic in the sample when
+quotes never close (64 KiB of `,"a` took 23 s), and its guess is checked against the whole sample anyway."""
 
 
 def sniff_delimiter(sample: str) -> str:
     """csv.Sniffer when it agrees with the data, else the candidate that splits rows most consistently."""
     sample = _whole_lines(sample)
     try:
-        sniffed = csv.Sniffer().sniff(sample, delimiters=CANDIDATES).delimiter
+        sniffed = csv.Sniffer().sniff(_whole_lines(sample[:_SNIFFER_SAMPLE]), delimiters=CANDIDATES).delimiter
     except csv.Error:
         sniffed = None
     if sniffed is not None:
@@ -31,7 +35,12 @@ def _whole_lines(sample: str) -> str:
 
 
 def _rows(sample: str, delimiter: str) -> list[list[str]]:
-    return list(islice(csv.reader(io.StringIO(sample), delimiter=delimiter), _ROWS))
+    """The first rows as this delimiter splits them, up to one the csv module cannot read (a value over its
+    field size limit, a stray carriage return)."""
+    rows: list[list[str]] = []
+    with contextlib.suppress(csv.Error):
+        rows.extend(islice(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), _ROWS))
+    return rows
 
 
 def _width(sample: str, delimiter: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -10,9 +9,12 @@ import numpy as np
 import pandas as pd
 
 from auditor.errors import InputError
-from auditor.sources.files import read_bytes
+from auditor.sources.files import read_bytes, reason
 from auditor.sources.raw import RawRead, dedupe_headers
 from auditor.sources.stringify import to_strings
+from auditor.sources.xlsx_formulas import uncached_formulas
+
+_MAX_LISTED = 5
 
 
 def read_xlsx(path: Path, source: str, names_entity: Callable[[str], bool]) -> list[RawRead]:
@@ -20,14 +22,29 @@ def read_xlsx(path: Path, source: str, names_entity: Callable[[str], bool]) -> l
     read_bytes(path, source)  # missing and empty files get the common messages
     try:
         sheets = pd.read_excel(path, sheet_name=None, header=None, dtype=object, engine="openpyxl")
-    except (zipfile.BadZipFile, ValueError, KeyError, OSError) as err:
-        raise InputError(f"not a readable XLSX workbook ({err})", file=source) from None
+    except Exception as err:
+        # whatever openpyxl meets in a damaged workbook (a truncated sheet XML raises ParseError, a wrong
+        # part TypeError) means the same to the user: it cannot be read
+        raise InputError(f"not a readable XLSX workbook ({type(err).__name__}: {reason(err)})", file=source) from None
     if not sheets:
         raise InputError("workbook has no sheets", file=source)
     chosen = [name for name in sheets if names_entity(name)] if len(sheets) > 1 else []
     if not chosen:
         chosen = [next(iter(sheets))]
-    return [_sheet(sheets[name], path, source, name, len(chosen) > 1) for name in chosen]
+    reads = [_sheet(sheets[name], path, source, name, len(chosen) > 1) for name in chosen]
+    for read, (sheet, cells) in zip(reads, _uncached(path, chosen), strict=True):
+        if cells:
+            read.notes.append(
+                f"{read.source}: {len(cells)} formula cell(s) of sheet {sheet!r} have no saved value"
+                f" ({', '.join(cells[:_MAX_LISTED])}{', ...' if len(cells) > _MAX_LISTED else ''}) and are read"
+                " as empty; open the workbook in Excel and save it to store their values"
+            )
+    return reads
+
+
+def _uncached(path: Path, sheets: list[str]) -> list[tuple[str, list[str]]]:
+    found = uncached_formulas(path, sheets)
+    return [(sheet, found.get(sheet, [])) for sheet in sheets]
 
 
 def _sheet(cells: pd.DataFrame, path: Path, source: str, sheet: str, by_sheet: bool) -> RawRead:

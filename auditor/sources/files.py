@@ -19,6 +19,11 @@ COMPRESSIONS: dict[str, Callable[[bytes], bytes]] = {
 """Compressed single files are read as the file inside (`log.csv.gz` is a CSV)."""
 
 
+def reason(error: BaseException) -> str:
+    """A library's error message on one line: pyarrow's and openpyxl's may end in, or hold, line breaks."""
+    return " ".join(str(error).split())
+
+
 def data_suffix(path: Path) -> str:
     """The suffix that says the format, under a compression suffix: `.csv` for `log.csv.gz`."""
     suffixes = [s.lower() for s in path.suffixes]
@@ -48,7 +53,7 @@ def read_bytes(path: Path, source: str) -> bytes:
         try:
             data = decompress(data)
         except (OSError, EOFError, lzma.LZMAError, zlib.error, ValueError) as err:
-            raise InputError(f"cannot decompress {path.suffix} file: {err}", file=source) from None
+            raise InputError(f"cannot decompress {path.suffix} file: {reason(err)}", file=source) from None
         if not data:
             raise InputError("file is empty once decompressed", file=source)
     return data

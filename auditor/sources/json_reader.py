@@ -15,6 +15,8 @@ from auditor.sources.files import data_stem, read_bytes
 from auditor.sources.raw import RawRead, dedupe_headers
 from auditor.sources.stringify import to_strings
 
+_TOO_DEEP = "JSON nested deeper than it can be read (a record's values are flat: text, numbers, dates)"
+
 
 def read_json(
     path: Path, source: str, names_entity: Callable[[str], bool], encoding: str | None = None
@@ -24,6 +26,8 @@ def read_json(
         document = json.loads(text)
     except json.JSONDecodeError as err:
         raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", file=source, line=err.lineno) from None
+    except RecursionError:
+        raise InputError(_TOO_DEEP, file=source) from None
     if isinstance(document, list):
         return [_records(document, data_stem(path), source, "json", np.arange(1, len(document) + 1))]
     if isinstance(document, dict):
@@ -46,6 +50,8 @@ def read_jsonl(path: Path, source: str, encoding: str | None = None) -> RawRead:
             records.append(json.loads(lines[n - 1]))
         except json.JSONDecodeError as err:
             raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", file=source, line=n) from None
+        except RecursionError:
+            raise InputError(_TOO_DEEP, file=source, line=n) from None
     return _records(records, data_stem(path), source, "jsonl", np.asarray(numbers, dtype=np.int64))
 
 
@@ -63,6 +69,12 @@ def _records(records: list, name: str, source: str, fmt: str, rows: np.ndarray) 
                 row=int(rows[position]),
             )
     frame = pd.DataFrame.from_records(records) if records else pd.DataFrame()
+    if records and frame.columns.empty:
+        raise InputError(f"none of the {len(records)} record(s) has a field", file=source)
     names, notes = dedupe_headers(list(frame.columns), source)
     frame.columns = names
-    return RawRead(name=name, source=source, frame=to_strings(frame), row_numbers=rows, format=fmt, notes=notes)
+    try:
+        strings = to_strings(frame)
+    except RecursionError:  # a value nested deeper than json.dumps goes, written back as text
+        raise InputError(_TOO_DEEP, file=source) from None
+    return RawRead(name=name, source=source, frame=strings, row_numbers=rows, format=fmt, notes=notes)

@@ -23,7 +23,7 @@ from auditor.sources.json_reader import read_json, read_jsonl
 from auditor.sources.latest import latest_rows
 from auditor.sources.mapping import map_columns, reject_implausible
 from auditor.sources.parquet_reader import read_parquet
-from auditor.sources.raw import RawRead
+from auditor.sources.raw import RawRead, refuse_oversized
 from auditor.sources.table import ColumnMapping, Detected, LoadedExport, SourceOptions, Table
 from auditor.sources.urls import is_database_url
 from auditor.sources.values import check_user_values, map_enum_values
@@ -176,6 +176,13 @@ def _read_files(
 
 def read_file(file: Path, source: str, options: SourceOptions) -> list[RawRead]:
     """What the readers make of one file (a workbook or JSON document may hold several tables)."""
+    reads = _read_format(file, source, options)
+    for read in reads:
+        refuse_oversized(read)
+    return reads
+
+
+def _read_format(file: Path, source: str, options: SourceOptions) -> list[RawRead]:
     fmt = FORMATS.get(data_suffix(file), "csv")
     if fmt == "xlsx":
         return read_xlsx(file, source, names_entity)
@@ -209,6 +216,7 @@ def _read_database(url: str, options: SourceOptions, notes: list[str], progress:
             if progress:
                 progress(f"reading table {name}", done, len(wanted))
             reads.append(sql_reader.read_table(engine, url, name, options.chunk_size, report))
+            refuse_oversized(reads[-1])
         return reads
     finally:
         engine.dispose()

@@ -9,7 +9,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from auditor.errors import InputError
-from auditor.sources.files import read_bytes
+from auditor.sources.files import read_bytes, reason
 from auditor.sources.raw import RawRead, dedupe_headers
 from auditor.sources.stringify import to_strings
 
@@ -19,7 +19,7 @@ def read_parquet(path: Path, source: str) -> RawRead:
     try:
         table = pq.read_table(path)
     except (pa.ArrowException, OSError) as err:
-        raise InputError(f"not a readable Parquet file ({err})", file=source) from None
+        raise InputError(f"not a readable Parquet file ({reason(err)})", file=source) from None
     names, notes = dedupe_headers(table.column_names, source)
     frame = to_strings(table.rename_columns(names).to_pandas())
     return RawRead(

@@ -8,6 +8,16 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from auditor.errors import InputError
+
+MAX_COLUMNS = 16_384
+"""The widest table read: Excel's limit, which no CRM export reaches. A wider one is refused before its
+values are parsed (100,000 columns took minutes to map and check)."""
+MAX_FIELD_CHARS = 1 << 24
+"""The longest value read (16 Mi characters). A CRM field holds far less (Salesforce's long text: 131,072
+characters; HubSpot's: 65,536), so a longer value is an unclosed quote that swallowed the rest of the
+file, or not an export; refusing it keeps a run's memory bounded by the file's size."""
+
 
 @dataclass
 class RawRead:
@@ -27,11 +37,16 @@ class RawRead:
 
 
 def dedupe_headers(headers: Sequence[object], source: str) -> tuple[list[str], list[str]]:
-    """Give repeated or blank headers unique names ("Email", "Email.1", "column_3") and say so.
+    """Give repeated or blank headers unique names ("Email", "Email.1", "column_3") and say so; refuse a
+    table wider than MAX_COLUMNS.
 
     Both copies are kept rather than refusing the file: the audit can still run and the
     admin sees which column was renamed in the notes.
     """
+    if len(headers) > MAX_COLUMNS:
+        raise InputError(
+            f"{len(headers):,} columns; an export has at most {MAX_COLUMNS:,} (Excel's limit)", file=source
+        )
     names: list[str] = []
     notes: list[str] = []
     seen: set[str] = set()
@@ -55,3 +70,21 @@ def dedupe_headers(headers: Sequence[object], source: str) -> tuple[list[str], l
 def empty_to_na(frame: pd.DataFrame) -> pd.DataFrame:
     """Empty cells are missing; placeholders such as "n/a" or "NULL" stay strings for the placeholder rules."""
     return frame.mask(frame == "")
+
+
+def refuse_oversized(read: RawRead) -> None:
+    """InputError naming the row and column of the first value longer than MAX_FIELD_CHARS."""
+    for column in read.frame.columns:
+        values = read.frame[column]
+        if not (pd.api.types.is_string_dtype(values) or values.dtype == object):
+            continue
+        lengths = values.str.len().fillna(0).to_numpy(dtype=np.int64)
+        if len(lengths) and lengths.max() > MAX_FIELD_CHARS:
+            at = int(np.argmax(lengths > MAX_FIELD_CHARS))
+            raise InputError(
+                f"a value of {lengths[at]:,} characters; a field holds at most {MAX_FIELD_CHARS:,}"
+                " (an unclosed quote?)",
+                file=read.source,
+                row=int(read.row_numbers[at]),
+                column=str(column),
+            )

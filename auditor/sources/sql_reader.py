@@ -8,6 +8,7 @@ never appears in sources, notes or findings (`display_url`).
 
 from __future__ import annotations
 
+import re
 import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,21 +25,23 @@ from auditor.sources.urls import is_database_url
 __all__ = ["connect", "display_url", "is_database_url", "read_table", "table_names"]
 
 DEFAULT_CHUNK_SIZE = 50_000
+_PASSWORD = re.compile(r"(://[^:/@\s]*:)[^/\s]*@")
+"""user:password@ in a URL: what display_url masks when SQLAlchemy cannot parse the URL."""
 
 
 def display_url(url: str) -> str:
-    """The URL as reports show it: the password masked."""
+    """The URL as reports show it: the password masked, also in a URL SQLAlchemy cannot parse."""
     try:
         return sa.engine.make_url(url).render_as_string(hide_password=True)
-    except sa.exc.ArgumentError:
-        return url
+    except (sa.exc.ArgumentError, ValueError):
+        return _PASSWORD.sub(r"\1***@", url)
 
 
 def connect(url: str) -> sa.Engine:
     try:
         parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError as err:
-        raise InputError(f"not a database URL ({err})", file=display_url(url)) from None
+    except (sa.exc.ArgumentError, ValueError) as err:  # ValueError: a port that is no number
+        raise InputError(f"not a database URL ({display_url(str(err))})", file=display_url(url)) from None
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database
         if not database or database == ":memory:":

@@ -6,6 +6,7 @@ import json
 import math
 from datetime import date, datetime
 
+import numpy as np
 import pandas as pd
 
 
@@ -22,7 +23,8 @@ def _column(s: pd.Series) -> pd.Series:
     if pd.api.types.is_bool_dtype(s):
         text = s.map({True: "true", False: "false"}, na_action="ignore")
     elif pd.api.types.is_integer_dtype(s):
-        text = s.astype("Int64").astype("str")
+        # unsigned stays unsigned: a uint64 above 2**63 does not fit Int64
+        text = s.astype("UInt64" if pd.api.types.is_unsigned_integer_dtype(s) else "Int64").astype("str")
     elif pd.api.types.is_float_dtype(s):
         text = s.map(_number, na_action="ignore")
     elif isinstance(s.dtype, pd.DatetimeTZDtype):
@@ -52,14 +54,23 @@ def _scalar(value: object) -> str:
         return value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, ensure_ascii=False, default=str)
+    if isinstance(value, (dict, list, tuple, np.ndarray)):
+        return json.dumps(value, ensure_ascii=False, default=_json_default)
+    if isinstance(value, bytes):
+        return value.decode("utf-8", errors="replace")
+    return str(value)
+
+
+def _json_default(value: object) -> object:
+    """Parquet's lists arrive as numpy arrays (inside structs too), its binary values as bytes."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
     if isinstance(value, bytes):
         return value.decode("utf-8", errors="replace")
     return str(value)
 
 
 def _missing(value: object) -> bool:
-    if isinstance(value, (list, dict, tuple)):
+    if isinstance(value, (list, dict, tuple, np.ndarray)):
         return False
     return bool(pd.isna(value))

@@ -113,10 +113,34 @@ def test_bad_dates_are_na_and_dtype_is_naive_ns() -> None:
     assert result.isna().all()
 
 
-@pytest.mark.parametrize("text", ["1630-08-01", "9999-12-31", "0001-01-01", "2262-04-12", "1677-09-21"])
-def test_dates_outside_a_pandas_timestamp_are_na_not_an_error(text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    [
+        *("1630-08-01", "9999-12-31", "0001-01-01", "2262-04-12", "1677-09-21", "1677-09-22", "2262-04-11"),
+        *("1809-12-31", "2100-01-01", "31.12.1809", "1/1/2100", "21000101", "1 Jan 2100", "1800-01-01"),
+    ],
+)
+def test_dates_outside_the_typed_range_are_na_not_an_error(text: str) -> None:
     result = parse_datetime(pd.Series([text, "2026-03-01"]))
     assert pd.isna(result[0]) and result[1] == pd.Timestamp("2026-03-01")
+
+
+def test_the_typed_range_ends_are_dates_whose_difference_fits_a_timedelta() -> None:
+    result = parse_datetime(pd.Series(["1810-01-01", "2099-12-31 23:59:59", "1834-08-17"]))
+    assert result.notna().all()
+    assert (result[1] - result[0]).days == 105_920
+
+
+@pytest.mark.parametrize("text", ["0000-00-00", "31/02/2024", "2024-02-30", "01/02/24", "12.3.99", "99-12-31"])
+def test_impossible_dates_and_two_digit_years_are_na(text: str) -> None:
+    assert pd.isna(_one(parse_datetime, text))
+
+
+def test_excel_serials_past_the_typed_range_are_na_not_an_error() -> None:
+    # 2958465 is Excel's last day (9999-12-31): more days than a timedelta64[ns] holds
+    result = parse_datetime(pd.Series(["73050", "73051", "106752", "2958465"]), excel_serials=True)
+    assert result[0] == pd.Timestamp("2099-12-31")
+    assert result[1:].isna().all()
 
 
 @pytest.mark.parametrize("text", ["01032026", "20261301", "20260230", "Mon 3 2022", "13 Jux 2022", "12345678"])
@@ -166,7 +190,7 @@ def test_plain_floats_parse_back(value: float) -> None:
     assert _one(parse_number, repr(value)) == value
 
 
-_moments = st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2100, 12, 31)).map(
+_moments = st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2099, 12, 31)).map(
     lambda d: d.replace(microsecond=0)
 )
 

@@ -68,7 +68,7 @@ def test_a_bad_format_is_a_config_error(tmp_path: Path, section: str, message: s
     assert message in str(error.value)
 
 
-_days = st.dates(min_value=dt.date(1800, 1, 1), max_value=dt.date(2099, 12, 31))
+_days = st.dates(min_value=dt.date(1810, 1, 1), max_value=dt.date(2099, 12, 31))
 
 
 @given(_days, st.sampled_from(["%d/%m/%Y", "%m-%d-%Y", "%Y%m%d", "%d %b %Y", "%d.%m.%y", "%B %d, %Y"]))
@@ -80,6 +80,11 @@ def test_any_date_written_in_a_format_reads_back_with_it(day: dt.date, fmt: str)
     assert parsed.iloc[1:].isna().all()
 
 
-@given(st.integers(1800, 2099))
+@given(st.integers(1810, 2099))
 def test_a_year_alone_is_its_first_day(year: int) -> None:
     assert parse_datetime(pd.Series([str(year)]), excel_serials=True).iloc[0] == pd.Timestamp(year, 1, 1)
+
+
+@given(st.integers(1800, 1809))
+def test_a_year_alone_before_the_typed_range_is_na_not_a_serial(year: int) -> None:
+    assert pd.isna(parse_datetime(pd.Series([str(year)]), excel_serials=True).iloc[0])
