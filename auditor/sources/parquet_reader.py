@@ -18,6 +18,8 @@ def read_parquet(path: Path, source: str) -> RawRead:
     read_bytes(path, source)
     try:
         table = pq.read_table(path)
+        # text that is not UTF-8 is read without complaint and fails wherever it is first used
+        table.validate(full=True)
     except (pa.ArrowException, OSError) as err:
         raise InputError(f"not a readable Parquet file ({reason(err)})", file=source) from None
     names, notes = dedupe_headers(table.column_names, source)

@@ -203,3 +203,16 @@ def test_json_records_without_a_field_are_one_line(tmp_path: Path) -> None:
     path.write_text("[{}, {}]")
     with pytest.raises(InputError, match=r"none of the 2 record\(s\) has a field"):
         load_export(path)
+
+
+def test_parquet_text_that_is_not_utf8_is_a_clear_input_error(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from auditor.sources.parquet_reader import read_parquet
+
+    # a string column whose bytes are not UTF-8 (written by a careless tool) fails only on conversion
+    names = pa.array([b"Acme", b"\xff\xfe broken"], pa.binary()).view(pa.string())
+    pq.write_table(pa.table({"account_id": ["A1", "A2"], "name": names}), tmp_path / "accounts.parquet")
+    with pytest.raises(InputError, match="not a readable Parquet file"):
+        read_parquet(tmp_path / "accounts.parquet", "accounts.parquet")
