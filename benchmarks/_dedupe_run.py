@@ -132,7 +132,7 @@ def cluster_pairs(clusters: pd.DataFrame) -> set:
 
 
 def run_ours(name: str) -> dict:
-    from auditor.dedupe import DedupeSettings, _ids, find_duplicates, link
+    from auditor.dedupe import DedupeSettings, _ids, find_duplicates, link, match_frame
 
     t0, c0 = time.perf_counter(), time.process_time()
     if name.startswith("febrl"):
@@ -213,7 +213,7 @@ def run_ours(name: str) -> dict:
     truth = synth_truth(path, "contacts")
     # before the timed run, so that its arrays are gone when matching starts (peak RSS is the larger of the two)
     table = export.tables["contacts"]
-    recall = blocking_recall(table.frame.reset_index(drop=True), _ids(table), DedupeSettings(), truth)
+    recall = blocking_recall(match_frame(table), _ids(table), DedupeSettings(), truth)
     t0, c0 = time.perf_counter(), time.process_time()
     result = find_duplicates(export.tables, DedupeSettings(), entities=("contacts",))
     wall, cpu = time.perf_counter() - t0, time.process_time() - c0

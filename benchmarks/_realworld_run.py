@@ -232,7 +232,7 @@ def ours_blocking_recall(prepared: rw.Prepared) -> tuple[float | None, str | Non
     and the reason goes into the JSON line, so the run itself still counts."""
     try:
         from auditor.config import load_dedupe_config
-        from auditor.dedupe import _ids, link_fields, link_frame, scoring
+        from auditor.dedupe import _ids, link_fields, link_frame, match_frame, scoring
         from auditor.dedupe.features import prepare
         from auditor.sources.loader import load_entity
 
@@ -240,11 +240,12 @@ def ours_blocking_recall(prepared: rw.Prepared) -> tuple[float | None, str | Non
         table = load_entity(prepared.path, prepared.entity, config.source_options())
         source = None
         if prepared.against is None:
-            frame, ids = table.frame.reset_index(drop=True), _ids(table)
+            # the birth dates as the file wrote them, as the matcher reads them (1630 is no typed date)
+            frame, ids = match_frame(table), _ids(table)
             fields = settings.fields.get(prepared.entity)
         else:
             old = load_entity(prepared.against, prepared.entity, config.source_options())
-            frame = link_frame(table.frame.reset_index(drop=True), old.frame.reset_index(drop=True))
+            frame = link_frame(match_frame(table), match_frame(old))
             ids = pd.concat([_ids(table), _ids(old)], ignore_index=True)
             fields = link_fields(settings, table.entity, old.entity)
             source = np.r_[np.zeros(len(table.frame), dtype=np.int64), np.ones(len(old.frame), dtype=np.int64)]
