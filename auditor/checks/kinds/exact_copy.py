@@ -17,21 +17,36 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
-from auditor.checks.kinds._columns import role
 from auditor.checks.kinds.identifier import looks_like_identifier
-from auditor.model import Role
+from auditor.model import Entity, Role
 
 _TELLING = (Role.DATETIME, Role.PRIMARY_KEY, Role.FOREIGN_KEY)
 
 
 def anchor(ctx: CheckContext) -> str | None:
     """The column that makes equal rows a copy: a time, the record's id, a reference, an id-named column."""
-    columns = [str(c) for c in ctx.frame.columns]
+    # the rule runs once per column (`fields: ["*"]`): found once per table, not once per column, or a
+    # table of 2,600 columns makes 6.8 million role lookups; the cache holds the column index it was
+    # found for, so that a later table's index given the same id() is never taken for it
+    columns = ctx.frame.columns
+    known = _ANCHORS.get(id(columns))
+    if known is None or known[0] is not columns or known[1] != ctx.entity:
+        if len(_ANCHORS) >= 64:
+            _ANCHORS.clear()
+        known = _ANCHORS[id(columns)] = (columns, ctx.entity, _anchor(ctx.entity, [str(c) for c in columns]))
+    return known[2]
+
+
+_ANCHORS: dict[int, tuple[pd.Index, Entity, str | None]] = {}
+
+
+def _anchor(entity: Entity, columns: list[str]) -> str | None:
+    roles = {name: entity.field(name).role if entity.has_field(name) else None for name in columns}
     for wanted in _TELLING:
         for name in columns:
-            if role(name, ctx) is wanted:
+            if roles[name] is wanted:
                 return name
-    return next((name for name in columns if role(name, ctx) is None and looks_like_identifier(name)), None)
+    return next((name for name in columns if roles[name] is None and looks_like_identifier(name)), None)
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
