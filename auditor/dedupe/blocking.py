@@ -289,7 +289,7 @@ def candidate_pairs(
         order = np.arange(n)
     encoded: list[np.ndarray] = []
     cache: dict = {}
-    signature = signatures(features)
+    signature: np.ndarray | None = None  # hashed only when some block is oversized: most tables have none
     for k in usable_keys(list(features.columns), keys):
         key = keys[k]
         label = "+".join(key)
@@ -297,7 +297,11 @@ def candidate_pairs(
         stats.keys.append(label)
         codes = rows.codes()
         at = rows.records
-        a, b, oversized = block_pairs(at, codes, order[at], max_block, window, signature[at])
+        if signature is None and len(codes) and np.bincount(codes).max() > max_block:
+            signature = signatures(features)
+        a, b, oversized = block_pairs(
+            at, codes, order[at], max_block, window, None if signature is None else signature[at]
+        )
         if oversized:
             stats.oversized[label] = (oversized, largest_block(at, codes))
         if source is not None:
