@@ -6,8 +6,9 @@ a key missing is not blocked by that key. `phone` stands for every phone field o
 
 A block larger than `max_block_size` (a common surname in a big city) is not expanded into
 all its pairs: its records are sorted by a secondary key (name, then email) and each record
-is paired with its next `window` neighbours (sorted neighbourhood), so that time and memory
-stay linear in the block's size.
+is paired with its next `window` neighbours (sorted neighbourhood), and with the first record of
+each of the block's `window` most common values (`head_pairs`), so that time and memory stay
+linear in the block's size.
 """
 
 from __future__ import annotations
@@ -222,6 +223,40 @@ def block_pairs(
     return np.minimum(a, b), np.maximum(a, b), int(large.sum())
 
 
+def head_pairs(
+    records: np.ndarray, codes: np.ndarray, order: np.ndarray, max_block: int, heads: int, signature: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Pairs (a < b): every record of a block above max_block with the first record (in `order`) of each
+    of the block's `heads` most common values, unless it holds that value itself. A value is a
+    signature (see `signatures`) held by two or more records of the block.
+
+    Sorted neighbours meet only values that sort close: in the block of the word "philips", "philips"
+    and "philips gloeilampenfabrieken" sit hundreds of records apart, and only a comparison with the
+    block's common spellings joins a short name to the long ones. The pairs are chosen by how common a
+    value is, not by the key, so they are compared but no training session learns from them (a few
+    records repeated hundreds of times would stand for the whole key)."""
+    valid = codes >= 0
+    records, codes, order, signature = records[valid], codes[valid], order[valid], signature[valid]
+    large = np.bincount(codes, minlength=1)[codes] > max_block if len(codes) else np.zeros(0, dtype=bool)
+    if not large.any():
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty
+    frame = pd.DataFrame({"block": codes[large], "sig": signature[large], "order": order[large]})
+    frame["record"] = records[large].astype(np.int64)
+    frame = frame.sort_values(["block", "order"], kind="stable")
+    values = frame.groupby(["block", "sig"], sort=False).agg(size=("record", "size"), first=("order", "first"))
+    values = values.reset_index().sort_values(["block", "size", "first"], ascending=[True, False, True], kind="stable")
+    # a value held once is no common spelling: the first records of the sort order would stand in for it
+    top = values[(values.groupby("block").cumcount() < heads) & (values["size"] >= 2)]
+    firsts = frame.drop_duplicates(["block", "sig"])[["block", "sig", "record"]]
+    top = top.merge(firsts, on=["block", "sig"])[["block", "sig", "record"]]
+    joined = frame.merge(top, on="block", suffixes=("", "_head"))
+    joined = joined[joined["sig"] != joined["sig_head"]]
+    a, b = joined["record"].to_numpy(dtype=np.int64), joined["record_head"].to_numpy(dtype=np.int64)
+    keep = a != b
+    return np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
+
+
 def largest_block(records: np.ndarray, codes: np.ndarray) -> int:
     """Records (each once, whatever the values it holds) of the most common key value."""
     valid = codes >= 0
@@ -236,7 +271,8 @@ def oversized_warnings(stats: BlockingStats, max_block: int, window: int) -> lis
         values = "1 value" if blocks == 1 else f"{blocks:,} values"
         out.append(
             f"blocking on {label}: {values} held by more than {max_block:,} records (the most common by {largest:,}):"
-            f" their records were compared with their {window} nearest neighbours, not with each other"
+            f" their records were compared with their {window} nearest neighbours and the {window} values most"
+            " common among them, not with each other"
         )
     return out
 
@@ -270,6 +306,14 @@ def _sorted_union(parts: list[np.ndarray]) -> np.ndarray:
     return joined[np.r_[True, joined[1:] != joined[:-1]]]
 
 
+def _pair_codes(a: np.ndarray, b: np.ndarray, n: int, source: np.ndarray | None) -> np.ndarray:
+    """Sorted distinct pairs as a * n + b; with `source`, only the pairs across the two sources."""
+    if source is not None:
+        cross = source[a] != source[b]
+        a, b = a[cross], b[cross]
+    return np.sort(pd.unique(a * np.int64(n) + b))
+
+
 def candidate_pairs(
     features: pd.DataFrame,
     keys: Sequence[Sequence[str]],
@@ -288,6 +332,7 @@ def candidate_pairs(
     if order is None:
         order = np.arange(n)
     encoded: list[np.ndarray] = []
+    by_key: list[np.ndarray] = []  # the pairs of each key's own blocks, which its training session learns from
     cache: dict = {}
     signature: np.ndarray | None = None  # hashed only when some block is oversized: most tables have none
     for k in usable_keys(list(features.columns), keys):
@@ -304,14 +349,13 @@ def candidate_pairs(
         )
         if oversized:
             stats.oversized[label] = (oversized, largest_block(at, codes))
-        if source is not None:
-            cross = source[a] != source[b]
-            a, b = a[cross], b[cross]
         stats.oversized_blocks += oversized
-        pair = np.sort(pd.unique(a * np.int64(n) + b))
-        stats.pairs_per_key[label] = len(pair)
-        encoded.append(pair)
-    by_key = list(encoded)
+        own = _pair_codes(a, b, n, source)
+        stats.pairs_per_key[label] = len(own)
+        by_key.append(own)
+        encoded.append(own)
+        if oversized:
+            encoded.append(_pair_codes(*head_pairs(at, codes, order[at], max_block, window, signature[at]), n, source))
     pairs = _sorted_union(encoded)
     stats.pair_keys = key_membership(pairs, by_key)
     index = np.int32 if n < np.iinfo(np.int32).max else np.int64

@@ -87,6 +87,19 @@ def pair_similarity(
     return out
 
 
+WORD_SIMILARITY = 85.0
+"""fuzz.ratio at which two words of company names are one word with a typo ("philips" / "phillips": 93)."""
+
+
+def share_word(a: str, b: str, **_: object) -> float:
+    """1.0 when the two names have a word in common, one typo allowed, else 0.0 (a rapidfuzz scorer)."""
+    words_b = b.split()
+    for x in a.split():
+        if process.extractOne(x, words_b, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY) is not None:
+            return 1.0
+    return 0.0
+
+
 def _cut(sim: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:
     """NaN -> -1, 1.0 -> len(thresholds)+1 (exact), >= t0 -> len(thresholds), ... , else 0."""
     top = len(thresholds) + 1
@@ -282,6 +295,7 @@ class Comparator:
                 self.country_surprise[name] = np.where(
                     keyed.notna().to_numpy() & (totals > 0), -np.log2(share), np.nan
                 ).astype(np.float32)
+        self._compacted: dict[str, np.ndarray] = {}
         self.free_domain = None
         if "email_domain" in self.coded:
             dom = self.coded["email_domain"]
@@ -295,6 +309,14 @@ class Comparator:
     def _codes(self, col: str, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         coded = self.coded[col]
         return coded.codes[i], coded.codes[j], coded.uniques
+
+    def _compact(self, col: str) -> np.ndarray:
+        """The distinct values of a feature without their spaces (cached)."""
+        key = f"{col}\x00compact"
+        if key not in self._compacted:
+            uniques = pd.Series(np.asarray(self.coded[col].uniques, dtype=object), dtype=object)
+            self._compacted[key] = uniques.str.replace(" ", "", regex=False).to_numpy(dtype=object)
+        return self._compacted[key]
 
     def _name(self, col_a: str, col_b: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         a, b = self.coded[col_a], self.coded[col_b]
@@ -353,6 +375,25 @@ class Comparator:
         pieces = np.sum(list(held.values()), axis=0) if held else np.zeros(len(i), dtype=np.int64)
         return same & (pieces >= 2)
 
+    def disagree(self, i: np.ndarray, j: np.ndarray, levels: np.ndarray) -> np.ndarray:
+        """bool per pair: some field disagrees outright (its lowest level), where two company names that
+        share a word (one typo allowed: "philips" / "phillips") do not: "Philips Electronics" and
+        "Koninklijke Philips" are far apart as strings, but nothing in them says two companies."""
+        out = levels == 0
+        for col, c in enumerate(self.comparisons):
+            if c.kind != "company":
+                continue
+            rows = np.flatnonzero(out[:, col])
+            if not len(rows):
+                continue
+            ca, cb, uniq = self._codes(c.columns[0], i[rows], j[rows])
+            kin = pair_similarity(ca, cb, uniq, share_word) >= 1.0
+            if len(c.columns) > 1:  # Rivera395 Inc / Rivera251 Inc: other numbers, another company
+                na, nb, _ = self._codes(c.columns[1], i[rows], j[rows])
+                kin &= ~((na >= 0) & (nb >= 0) & (na != nb))
+            out[rows[kin], col] = False
+        return out.any(axis=1) if out.shape[1] else np.zeros(len(i), dtype=bool)
+
     def compare(self, i: np.ndarray, j: np.ndarray) -> Compared:
         n, k = len(i), len(self.comparisons)
         levels = np.full((n, k), NULL, dtype=np.int8)
@@ -404,6 +445,10 @@ class Comparator:
             elif kind in ("text", "company"):
                 ca, cb, uniq = self._codes(c.columns[0], i, j)
                 sim = pair_similarity(ca, cb, uniq, fuzz.token_set_ratio) / np.float32(100.0)
+                if kind == "company":
+                    # word breaks in company names are unreliable: "Hitachiglobal Storage", "DSMIP Assets",
+                    # "Gloeilamphen Fabrieken" are the same names with a space lost or added
+                    sim = np.fmax(sim, pair_similarity(ca, cb, self._compact(c.columns[0]), fuzz.ratio) / 100.0)
                 lv = _cut(np.where(np.isnan(sim) | (ca == cb), sim, np.minimum(sim, 0.999)), TEXT_THRESHOLDS)
                 if kind == "company" and len(c.columns) > 1:
                     # Rivera395 Inc / Rivera251 Inc, branch 12 / branch 14: other numbers, another company

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -712,21 +712,31 @@ AGAINST_BIT = 15
 """Bit of the cluster guard's veto mask for records whose own evidence says they differ."""
 
 
-def against(weight: np.ndarray, prior_weight: float, auto_merge: float, levels: np.ndarray) -> np.ndarray:
+def against(
+    weight: np.ndarray, prior_weight: float, auto_merge: float, disagree: Callable[[np.ndarray], np.ndarray]
+) -> np.ndarray:
     """Records whose fields say they differ as surely as the auto-merge band asks for agreement: their
     bits, without the prior (inside one cluster two records are not two random records), are at most
-    -log2(auto_merge / (1 - auto_merge)), and at least one field disagrees outright (its lowest level).
-    Such a pair vetoes a cluster that would hold both. Values that are only "similar" are no
-    contradiction: a typo and a dropped word ("Koninklijke Philips" / "Koninklijke Phillips Electronics")
-    weigh against a match between random records, but say nothing against two members of one cluster."""
-    disagree = (levels == 0).any(axis=1) if levels.ndim == 2 and levels.shape[1] else np.zeros(len(weight), bool)
-    labelled_apart = weight <= -DECIDED_BITS  # a person said so (auditor.dedupe.labels)
-    return (((weight - prior_weight) <= -np.log2(auto_merge / (1 - auto_merge))) & disagree) | labelled_apart
+    -log2(auto_merge / (1 - auto_merge)), and at least one field disagrees outright (`disagree(rows)`:
+    see `Comparator.disagree`, asked only for those rows). Such a pair vetoes a cluster that would hold
+    both. Values that are only "similar" are no contradiction: a typo and a dropped word ("Koninklijke
+    Philips" / "Koninklijke Phillips Electronics") weigh against a match between random records, but say
+    nothing against two members of one cluster."""
+    out = weight <= -DECIDED_BITS  # a person said so (auditor.dedupe.labels)
+    rows = np.flatnonzero((weight - prior_weight) <= -np.log2(auto_merge / (1 - auto_merge)))
+    if len(rows):
+        out[rows] |= disagree(rows)
+    return out
 
 
 def veto_mask(scored: Scored, auto_merge: float) -> np.ndarray:
     """Cannot-link rules of the candidate pairs, and AGAINST_BIT where their evidence is against."""
-    bad = against(scored.weight, scored.model.prior_weight, auto_merge, scored.levels)
+    bad = against(
+        scored.weight,
+        scored.model.prior_weight,
+        auto_merge,
+        lambda rows: scored.comparator.disagree(scored.i[rows], scored.j[rows], scored.levels[rows]),
+    )
     return scored.cannot | (bad.astype(np.uint16) << AGAINST_BIT)
 
 
@@ -738,5 +748,10 @@ def score_pairs(
     levels, cannot, surprise = scored.comparator.levels(i, j)
     copies = scored.comparator.copies(i, j)
     scores = pair_weights(scored.model, scored.prepared.comparisons, levels, cannot, surprise, penalty, copies)
-    bad = against(scores.weight, scored.model.prior_weight, auto_merge, levels)
+    bad = against(
+        scores.weight,
+        scored.model.prior_weight,
+        auto_merge,
+        lambda rows: scored.comparator.disagree(i[rows], j[rows], levels[rows]),
+    )
     return scores.probability, cannot | (bad.astype(np.uint16) << AGAINST_BIT)

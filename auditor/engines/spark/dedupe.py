@@ -72,6 +72,7 @@ from auditor.dedupe import normalize as nz
 from auditor.dedupe.blocking import (
     BlockingStats,
     block_pairs,
+    head_pairs,
     key_rows,
     largest_block,
     possible_pairs,
@@ -566,14 +567,19 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
             codes = pd.factorize(rows["text"])[0].astype(np.int64)
             positions, signature = rows["pos"].to_numpy(dtype=np.int64), rows["sig"].to_numpy(dtype=np.int64)
             a, b, oversized = block_pairs(positions, codes, order[at], max_block, window, signature)
-            out.append(pd.DataFrame({"k": np.int32(k), "a": a, "b": b}))
+            out.append(pd.DataFrame({"k": np.int32(k), "a": a, "b": b, "own": True}))
             if oversized:
+                ha, hb = head_pairs(positions, codes, order[at], max_block, window, signature)
+                out.append(pd.DataFrame({"k": np.int32(k), "a": ha, "b": hb, "own": False}))
                 # the count of oversized blocks rides along as a row with a = -1, the largest's size with a = -2
                 largest = largest_block(positions, codes)
                 sizes = np.array([oversized, largest], dtype=np.int64)
-                out.append(pd.DataFrame({"k": np.int32(k), "a": np.array([-1, -2], dtype=np.int64), "b": sizes}))
+                out.append(
+                    pd.DataFrame({"k": np.int32(k), "a": np.array([-1, -2], dtype=np.int64), "b": sizes, "own": True})
+                )
         if not out:
-            return pd.DataFrame({"k": np.empty(0, np.int32), "a": np.empty(0, np.int64), "b": np.empty(0, np.int64)})
+            empty = np.empty(0, np.int64)
+            return pd.DataFrame({"k": np.empty(0, np.int32), "a": empty, "b": empty, "own": np.empty(0, bool)})
         return pd.concat(out, ignore_index=True)
 
     rows = features.mapInPandas(key_values, schema=key_schema)
@@ -581,12 +587,13 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
         int(spark.conf.get("spark.sql.shuffle.partitions")), run.n * max(len(usable), 1) // KEY_ROWS_PER_BUCKET
     )
     rows = rows.withColumn("bucket", F.pmod(F.xxhash64("k", "text"), F.lit(buckets)))
-    keyed = rows.groupBy("bucket").applyInPandas(blocks, schema="k int, a long, b long").persist()
+    keyed = rows.groupBy("bucket").applyInPandas(blocks, schema="k int, a long, b long, own boolean").persist()
     found = keyed.where("a >= 0")
     if run.linkage:
         found = found.where((F.col("a") < run.n_new) != (F.col("b") < run.n_new))
-    # one shuffle gives the distinct pairs and which keys found each; a key's own pairs are its bit's
-    bit = F.expr("shiftleft(1L, k)")
+    # one shuffle gives the distinct pairs and which keys found each; a key's own pairs are its bit's, the
+    # pairs with a block's common values (blocking.head_pairs) no key's
+    bit = F.when(F.col("own"), F.expr("shiftleft(1L, k)")).otherwise(F.lit(0).cast("long"))
     pairs = found.groupBy("a", "b").agg(F.bit_or(bit).alias("keys")).persist()
     per_key = pairs.agg(F.count(F.lit(1)), *(F.sum(F.shiftright("keys", k).bitwiseAND(1)) for k in range(len(usable))))
     counts = per_key.collect()[0]

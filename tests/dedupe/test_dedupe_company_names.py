@@ -1,0 +1,79 @@
+"""Company names as real exports hold them: a short name far from its long spellings in an oversized
+block, words glued or split, and names that share a word without being far apart as strings."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from auditor.dedupe.blocking import candidate_pairs, head_pairs
+from auditor.dedupe.compare import Comparator
+from auditor.dedupe.features import prepare
+
+
+def _block(common: int, unique: int, rare: int) -> np.ndarray:
+    """Signatures of one block in sort order: `common` copies of value 1, `unique` values held once,
+    `rare` copies of value 2."""
+    return np.array([1] * common + list(range(100, 100 + unique)) + [2] * rare, dtype=np.uint64)
+
+
+def test_every_record_of_an_oversized_block_meets_its_common_values() -> None:
+    sig = _block(20, 12, 8)
+    n = len(sig)
+    a, b = head_pairs(np.arange(n), np.zeros(n, np.int64), np.arange(n), 25, 5, sig)
+    got = set(zip(a.tolist(), b.tolist(), strict=True))
+    first_b = 32  # the first copy of value 2 in sort order
+    want = {(0, r) for r in range(20, n)} | {(r, first_b) for r in range(first_b)}
+    assert got == want  # the twelve values held once are nobody's head
+
+
+def test_heads_are_the_most_common_values_and_only_in_oversized_blocks() -> None:
+    sig = _block(20, 12, 8)
+    n = len(sig)
+    a, b = head_pairs(np.arange(n), np.zeros(n, np.int64), np.arange(n), 25, 1, sig)
+    assert set(a.tolist()) == {0} and set(b.tolist()) == set(range(20, n))
+    a, b = head_pairs(np.arange(n), np.zeros(n, np.int64), np.arange(n), n, 5, sig)
+    assert len(a) == 0 and len(b) == 0
+
+
+def test_pairs_with_a_common_value_train_no_session() -> None:
+    sig = _block(20, 12, 8)
+    features = pd.DataFrame({"key": ["philips"] * len(sig), "value": [f"v{s}" for s in sig.tolist()]})
+    i, j, stats = candidate_pairs(features, [["key"]], max_block=25, window=2)
+    bits = dict(zip(zip(i.tolist(), j.tolist(), strict=True), stats.pair_keys.tolist(), strict=True))
+    assert bits[(0, 39)] == 0  # found only as the first copy of value 1 against value 2
+    assert bits[(20, 21)] == 1  # sorted neighbours: the key's own pair
+    assert stats.pairs_per_key["key"] == sum(1 for v in bits.values() if v)
+
+
+def _compare(pairs: list[tuple[str, str]]) -> tuple[Comparator, np.ndarray, np.ndarray, np.ndarray]:
+    names = [name for pair in pairs for name in pair]
+    frame = pd.DataFrame({"account_id": [f"A{k}" for k in range(len(names))], "name": names})
+    comparator = Comparator(prepare(frame, "accounts"))
+    i = np.arange(0, len(names), 2)
+    j = i + 1
+    return comparator, i, j, comparator.compare(i, j).levels
+
+
+def test_names_sharing_a_word_are_no_contradiction_but_other_numbers_are() -> None:
+    comparator, i, j, levels = _compare(
+        [
+            ("Philips Electronics N.V.", "Koninklijke Philips N.V."),
+            ("Phillips Electronics B.V.", "Philips Gloeilampenfabrieken N.V."),  # one typo in the shared word
+            ("Global Foods Ltd", "Acme Logistics Ltd"),
+            ("Rivera 395 Inc", "Rivera 251 Inc"),
+        ]
+    )
+    assert levels[:, 0].tolist() == [0, 0, 0, 0]  # far apart as strings, all four
+    assert comparator.disagree(i, j, levels).tolist() == [False, False, True, True]
+
+
+def test_a_lost_or_added_space_leaves_names_very_similar() -> None:
+    _, _, _, levels = _compare(
+        [
+            ("Hitachiglobal Storage Technologies BV", "Hitachi Global Storage Technologies B.V."),
+            ("DSMIP Assets B.V.", "DSM IP Assets B.V."),
+            ("Gist Brocades N.V.", "GISTBROCADES N.V."),
+        ]
+    )
+    assert levels[:, 0].tolist() == [2, 2, 2]  # 'very similar'
