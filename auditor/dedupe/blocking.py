@@ -227,12 +227,13 @@ def head_pairs(
     records: np.ndarray, codes: np.ndarray, order: np.ndarray, max_block: int, heads: int, signature: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Pairs (a < b): every record of a block above max_block with the first record (in `order`) of each
-    of the block's `heads` most common values, unless it holds that value itself. A value is a
-    signature (see `signatures`) held by two or more records of the block.
+    of the block's `heads` most common values held by more than `heads` records, unless it holds that
+    value itself. A value is a signature (see `signatures`).
 
-    Sorted neighbours meet only values that sort close: in the block of the word "philips", "philips"
-    and "philips gloeilampenfabrieken" sit hundreds of records apart, and only a comparison with the
-    block's common spellings joins a short name to the long ones. The pairs are chosen by how common a
+    Sorted neighbours meet only values that sort close, and a value held by more records than the
+    window is a wall the window does not reach past: in the block of the word "philips", "philips" (7
+    records) and "philips gloeilampenfabrieken" (77) sit hundreds of records apart, and only a comparison
+    with the block's common spellings joins a short name to the long ones. The pairs are chosen by how common a
     value is, not by the key, so they are compared but no training session learns from them (a few
     records repeated hundreds of times would stand for the whole key)."""
     valid = codes >= 0
@@ -246,8 +247,7 @@ def head_pairs(
     frame = frame.sort_values(["block", "order"], kind="stable")
     values = frame.groupby(["block", "sig"], sort=False).agg(size=("record", "size"), first=("order", "first"))
     values = values.reset_index().sort_values(["block", "size", "first"], ascending=[True, False, True], kind="stable")
-    # a value held once is no common spelling: the first records of the sort order would stand in for it
-    top = values[(values.groupby("block").cumcount() < heads) & (values["size"] >= 2)]
+    top = values[(values.groupby("block").cumcount() < heads) & (values["size"] > heads)]
     firsts = frame.drop_duplicates(["block", "sig"])[["block", "sig", "record"]]
     top = top.merge(firsts, on=["block", "sig"])[["block", "sig", "record"]]
     joined = frame.merge(top, on="block", suffixes=("", "_head"))

@@ -10,6 +10,7 @@ pair carries its per-field evidence and the Fellegi-Sunter model can weigh each 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -395,110 +396,21 @@ class Comparator:
         return out.any(axis=1) if out.shape[1] else np.zeros(len(i), dtype=bool)
 
     def compare(self, i: np.ndarray, j: np.ndarray) -> Compared:
+        """Every comparison of the pairs (i, j), each by the function its kind names in `KINDS`."""
         n, k = len(i), len(self.comparisons)
         levels = np.full((n, k), NULL, dtype=np.int8)
         scores = np.full((n, k), np.nan, dtype=np.float32)
         surprise = np.full((n, k), np.nan, dtype=np.float32)
-        swapped = np.zeros(n, dtype=bool)
-        cannot = np.zeros(n, dtype=np.uint16)
-        names = [c.name for c in self.comparisons]
-        last_of_swap = None
+        pairs = Pairs(i, j, np.zeros(n, dtype=bool), np.zeros(n, dtype=np.uint16))
         for col, c in enumerate(self.comparisons):
-            kind = c.kind
-            if kind == "person_first":
-                sim = self._name("first", "first", i, j)
-                lv = _cut(sim, NAME_THRESHOLDS)
-                lv[lv == 3] = 4
-                ca, cb, _ = self._codes("first_canon", i, j)
-                lv[(ca >= 0) & (ca == cb) & (lv < 3)] = 3
-                if "last_name" in names:
-                    last = self._name("last", "last", i, j)
-                    llv = _cut(last, NAME_THRESHOLDS)
-                    s_fl = self._name("first", "last", i, j)
-                    s_lf = self._name("last", "first", i, j)
-                    # the better crosswise match speaks for the first name, the other for the last, so
-                    # that (a, b) and (b, a) compare alike
-                    s_fl, s_lf = np.fmax(s_fl, s_lf), np.fmin(s_fl, s_lf)
-                    lfl, llf = _cut(s_fl, NAME_THRESHOLDS), _cut(s_lf, NAME_THRESHOLDS)
-                    straight = np.maximum(lv, 0) + np.maximum(llv, 0)
-                    cross = np.where(lfl == 3, 4, lfl) + llf
-                    swapped = (lfl >= 2) & (llf >= 2) & (cross > straight)
-                    lv = np.where(swapped, np.where(lfl == 3, 4, lfl), lv).astype(np.int8)
-                    sim = np.where(swapped, s_fl, sim)
-                    last_of_swap = (np.where(swapped, llf, llv).astype(np.int8), np.where(swapped, s_lf, last))
-                levels[:, col], scores[:, col] = lv, sim
-                codes = self.coded["first"].codes[i]
-                surprise[:, col] = self._surprise_of(c, codes, (lv == c.top) & ~swapped, i, j)
-            elif kind == "person_last":
-                if last_of_swap is not None:
-                    levels[:, col], scores[:, col] = last_of_swap
-                else:
-                    sim = self._name("last", "last", i, j)
-                    levels[:, col], scores[:, col] = _cut(sim, NAME_THRESHOLDS), sim
-                exact = (levels[:, col] == c.top) & ~swapped
-                surprise[:, col] = self._surprise_of(c, self.coded["last"].codes[i], exact, i, j)
-            elif kind == "name":
-                src = c.columns[0]
-                sim = self._name(src, src, i, j)
-                levels[:, col], scores[:, col] = _cut(sim, NAME_THRESHOLDS), sim
-                surprise[:, col] = self._surprise_of(c, self.coded[src].codes[i], levels[:, col] == c.top, i, j)
-            elif kind in ("text", "company"):
-                ca, cb, uniq = self._codes(c.columns[0], i, j)
-                sim = pair_similarity(ca, cb, uniq, fuzz.token_set_ratio) / np.float32(100.0)
-                if kind == "company":
-                    # word breaks in company names are unreliable: "Hitachiglobal Storage", "DSMIP Assets",
-                    # "Gloeilamphen Fabrieken" are the same names with a space lost or added
-                    sim = np.fmax(sim, pair_similarity(ca, cb, self._compact(c.columns[0]), fuzz.ratio) / 100.0)
-                lv = _cut(np.where(np.isnan(sim) | (ca == cb), sim, np.minimum(sim, 0.999)), TEXT_THRESHOLDS)
-                if kind == "company" and len(c.columns) > 1:
-                    # Rivera395 Inc / Rivera251 Inc, branch 12 / branch 14: other numbers, another company
-                    na, nb, _ = self._codes(c.columns[1], i, j)
-                    lv[(na >= 0) & (nb >= 0) & (na != nb) & (lv > 0)] = 0
-                levels[:, col], scores[:, col] = lv, sim
-                surprise[:, col] = self._surprise_of(c, ca, lv == c.top, i, j)
-            elif kind == "email":
-                levels[:, col], scores[:, col] = self._email(c, i, j)
-                ca = self.coded[c.columns[0]].codes[i]
-                surprise[:, col] = self._surprise_of(c, ca, levels[:, col] == c.top)
-                if c.columns[0] == "email" and self.free_domain is not None:
-                    da, db, _ = self._codes("email_domain", i, j)
-                    corporate = (da >= 0) & (da == db) & ~self.free_domain[da]
-                    cannot |= ((levels[:, col] == 0) & corporate).astype(np.uint16) << 0
-            elif kind == "phone":
-                levels[:, col], scores[:, col], surprise[:, col] = self._phone(c, i, j)
-            elif kind in ("exact", "domain"):
-                ca, cb, _ = self._codes(c.columns[0], i, j)
-                valid = (ca >= 0) & (cb >= 0)
-                same = valid & (ca == cb)
-                levels[:, col] = np.where(valid, same.astype(np.int8), NULL)
-                scores[:, col] = np.where(valid, same.astype(np.float32), np.nan)
-                surprise[:, col] = self._surprise_of(c, ca, same)
-            elif kind == "postal":
-                ca, cb, uniq = self._codes(c.columns[0], i, j)
-                prefix = nz.strings(pd.Series(uniq)).str.slice(0, 3)
-                pcodes = np.append(pd.factorize(prefix)[0], -1)
-                valid = (ca >= 0) & (cb >= 0)
-                lv = np.where(ca == cb, 2, np.where(pcodes[ca] == pcodes[cb], 1, 0)).astype(np.int8)
-                levels[:, col] = np.where(valid, lv, NULL)
-                scores[:, col] = np.where(valid, lv / 2.0, np.nan)
-                surprise[:, col] = self._surprise_of(c, ca, valid & (ca == cb))
-            elif kind == "date":
-                levels[:, col], scores[:, col] = self._date(c, i, j)
-                surprise[:, col] = self._surprise_of(c, self.coded[c.columns[0]].codes[i], levels[:, col] == c.top)
-            elif kind == "number":
-                ca, cb, uniq = self._codes(c.columns[0], i, j)
-                nums = np.append(pd.to_numeric(pd.Series(uniq, dtype=object), errors="coerce").to_numpy(float), np.nan)
-                a, b = nums[ca], nums[cb]
-                valid = (ca >= 0) & (cb >= 0) & ~np.isnan(a) & ~np.isnan(b)
-                scale = np.maximum(np.abs(a), np.abs(b))
-                close = np.abs(a - b) <= 0.1 * np.where(scale == 0, 1, scale)
-                lv = np.where(a == b, 2, np.where(close, 1, 0)).astype(np.int8)
-                levels[:, col] = np.where(valid, lv, NULL)
-                scores[:, col] = np.where(valid, lv / 2.0, np.nan)
+            compared = KINDS[c.kind](self, c, pairs)
+            levels[:, col], scores[:, col] = compared.levels, compared.scores
+            if compared.surprise is not None:
+                surprise[:, col] = compared.surprise
         for bit, column in enumerate(c for c in self.prepared.features.columns if c.startswith("cl:")):
             ca, cb, _ = self._codes(column, i, j)
-            cannot |= ((ca >= 0) & (cb >= 0) & (ca != cb)).astype(np.uint16) << (len(CANNOT_LINK_RULES) + bit)
-        return Compared(levels, scores, swapped, cannot, surprise)
+            pairs.cannot |= ((ca >= 0) & (cb >= 0) & (ca != cb)).astype(np.uint16) << (len(CANNOT_LINK_RULES) + bit)
+        return Compared(levels, scores, pairs.swapped, pairs.cannot, surprise)
 
     def _date(self, c: Comparison, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Graded: exact, one edit (a typo), the year off by one or day and month swapped, within two
@@ -568,3 +480,168 @@ class Comparator:
         lv = np.where(same, 1, 0).astype(np.int8)
         lv[~valid] = NULL
         return lv, np.where(valid, lv.astype(np.float32), np.nan).astype(np.float32), best
+
+
+# -- the comparison kinds ------------------------------------------------------------------------------
+
+
+@dataclass
+class Pairs:
+    """The pairs one `Comparator.compare` call compares, and what one comparison tells the next."""
+
+    i: np.ndarray
+    j: np.ndarray
+    swapped: np.ndarray
+    """bool per pair: first and last names matched crosswise (set by the first name, read by the last)"""
+    cannot: np.ndarray
+    """uint16 cannot-link bits per pair (the e-mail comparison sets the corporate-domain rule)"""
+    last_name: tuple[np.ndarray, np.ndarray] | None = None
+    """levels and scores of the last name as the first-name comparison matched it (crosswise or not)"""
+
+
+@dataclass
+class FieldLevels:
+    """One comparison of every pair: its level, similarity and term-frequency surprise (None: not a
+    term-frequency comparison)."""
+
+    levels: np.ndarray
+    scores: np.ndarray
+    surprise: np.ndarray | None = None
+
+
+def _first_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
+    """Jaro-Winkler levels with a nickname level (the canonical first name), and first and last names
+    matched crosswise when that agrees better: the better crosswise match speaks for the first name, the
+    other for the last, so that (a, b) and (b, a) compare alike."""
+    i, j = pairs.i, pairs.j
+    sim = cmp._name("first", "first", i, j)
+    lv = _cut(sim, NAME_THRESHOLDS)
+    lv[lv == 3] = 4
+    ca, cb, _ = cmp._codes("first_canon", i, j)
+    lv[(ca >= 0) & (ca == cb) & (lv < 3)] = 3
+    swapped = pairs.swapped
+    if any(other.name == "last_name" for other in cmp.comparisons):
+        last = cmp._name("last", "last", i, j)
+        llv = _cut(last, NAME_THRESHOLDS)
+        s_fl = cmp._name("first", "last", i, j)
+        s_lf = cmp._name("last", "first", i, j)
+        s_fl, s_lf = np.fmax(s_fl, s_lf), np.fmin(s_fl, s_lf)
+        lfl, llf = _cut(s_fl, NAME_THRESHOLDS), _cut(s_lf, NAME_THRESHOLDS)
+        straight = np.maximum(lv, 0) + np.maximum(llv, 0)
+        cross = np.where(lfl == 3, 4, lfl) + llf
+        swapped = (lfl >= 2) & (llf >= 2) & (cross > straight)
+        lv = np.where(swapped, np.where(lfl == 3, 4, lfl), lv).astype(np.int8)
+        sim = np.where(swapped, s_fl, sim)
+        pairs.swapped = swapped
+        pairs.last_name = (np.where(swapped, llf, llv).astype(np.int8), np.where(swapped, s_lf, last))
+    surprise = cmp._surprise_of(c, cmp.coded["first"].codes[i], (lv == c.top) & ~swapped, i, j)
+    return FieldLevels(lv, sim, surprise)
+
+
+def _last_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
+    """Jaro-Winkler levels, or the crosswise match the first-name comparison made."""
+    i, j = pairs.i, pairs.j
+    if pairs.last_name is not None:
+        lv, sim = pairs.last_name
+    else:
+        sim = cmp._name("last", "last", i, j)
+        lv = _cut(sim, NAME_THRESHOLDS)
+    exact = (lv == c.top) & ~pairs.swapped
+    return FieldLevels(lv, sim, cmp._surprise_of(c, cmp.coded["last"].codes[i], exact, i, j))
+
+
+def _whole_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
+    """A full name in one field: Jaro-Winkler levels."""
+    src = c.columns[0]
+    sim = cmp._name(src, src, pairs.i, pairs.j)
+    lv = _cut(sim, NAME_THRESHOLDS)
+    return FieldLevels(lv, sim, cmp._surprise_of(c, cmp.coded[src].codes[pairs.i], lv == c.top, pairs.i, pairs.j))
+
+
+def _text(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
+    """Token-set ratio levels; exact only when the values are equal. A company name also by the ratio of
+    the names without their spaces, and at 'different' when the names hold other numbers."""
+    ca, cb, uniq = cmp._codes(c.columns[0], pairs.i, pairs.j)
+    sim = pair_similarity(ca, cb, uniq, fuzz.token_set_ratio) / np.float32(100.0)
+    if c.kind == "company":
+        # word breaks in company names are unreliable: "Hitachiglobal Storage", "DSMIP Assets",
+        # "Gloeilamphen Fabrieken" are the same names with a space lost or added
+        sim = np.fmax(sim, pair_similarity(ca, cb, cmp._compact(c.columns[0]), fuzz.ratio) / 100.0)
+    lv = _cut(np.where(np.isnan(sim) | (ca == cb), sim, np.minimum(sim, 0.999)), TEXT_THRESHOLDS)
+    if c.kind == "company" and len(c.columns) > 1:
+        # Rivera395 Inc / Rivera251 Inc, branch 12 / branch 14: other numbers, another company
+        na, nb, _ = cmp._codes(c.columns[1], pairs.i, pairs.j)
+        lv[(na >= 0) & (nb >= 0) & (na != nb) & (lv > 0)] = 0
+    return FieldLevels(lv, sim, cmp._surprise_of(c, ca, lv == c.top, pairs.i, pairs.j))
+
+
+def _email(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
+    """See `Comparator._email`; two different addresses at one corporate domain are a cannot-link rule."""
+    i, j = pairs.i, pairs.j
+    lv, sim = cmp._email(c, i, j)
+    surprise = cmp._surprise_of(c, cmp.coded[c.columns[0]].codes[i], lv == c.top)
+    if c.columns[0] == "email" and cmp.free_domain is not None:
+        da, db, _ = cmp._codes("email_domain", i, j)
+        corporate = (da >= 0) & (da == db) & ~cmp.free_domain[da]
+        pairs.cannot |= ((lv == 0) & corporate).astype(np.uint16) << 0
+    return FieldLevels(lv, sim, surprise)
+
+
+def _phone(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
+    return FieldLevels(*cmp._phone(c, pairs.i, pairs.j))
+
+
+def _exact(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
+    """Same or different (ids, domains, extra fields compared exactly)."""
+    ca, cb, _ = cmp._codes(c.columns[0], pairs.i, pairs.j)
+    valid = (ca >= 0) & (cb >= 0)
+    same = valid & (ca == cb)
+    lv = np.where(valid, same.astype(np.int8), NULL)
+    return FieldLevels(lv, np.where(valid, same.astype(np.float32), np.nan), cmp._surprise_of(c, ca, same))
+
+
+def _postal(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
+    """Exact, the same area (first three characters), different."""
+    ca, cb, uniq = cmp._codes(c.columns[0], pairs.i, pairs.j)
+    prefix = nz.strings(pd.Series(uniq)).str.slice(0, 3)
+    pcodes = np.append(pd.factorize(prefix)[0], -1)
+    valid = (ca >= 0) & (cb >= 0)
+    lv = np.where(ca == cb, 2, np.where(pcodes[ca] == pcodes[cb], 1, 0)).astype(np.int8)
+    return FieldLevels(
+        np.where(valid, lv, NULL), np.where(valid, lv / 2.0, np.nan), cmp._surprise_of(c, ca, valid & (ca == cb))
+    )
+
+
+def _date(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
+    lv, sim = cmp._date(c, pairs.i, pairs.j)
+    return FieldLevels(lv, sim, cmp._surprise_of(c, cmp.coded[c.columns[0]].codes[pairs.i], lv == c.top))
+
+
+def _number(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
+    """Equal, within 10% of the larger, different."""
+    ca, cb, uniq = cmp._codes(c.columns[0], pairs.i, pairs.j)
+    nums = np.append(pd.to_numeric(pd.Series(uniq, dtype=object), errors="coerce").to_numpy(float), np.nan)
+    a, b = nums[ca], nums[cb]
+    valid = (ca >= 0) & (cb >= 0) & ~np.isnan(a) & ~np.isnan(b)
+    scale = np.maximum(np.abs(a), np.abs(b))
+    close = np.abs(a - b) <= 0.1 * np.where(scale == 0, 1, scale)
+    lv = np.where(a == b, 2, np.where(close, 1, 0)).astype(np.int8)
+    return FieldLevels(np.where(valid, lv, NULL), np.where(valid, lv / 2.0, np.nan))
+
+
+KINDS: dict[str, Callable[[Comparator, Comparison, Pairs], FieldLevels]] = {
+    "person_first": _first_name,
+    "person_last": _last_name,
+    "name": _whole_name,
+    "text": _text,
+    "company": _text,
+    "email": _email,
+    "phone": _phone,
+    "exact": _exact,
+    "domain": _exact,
+    "postal": _postal,
+    "date": _date,
+    "number": _number,
+}
+"""How each kind of comparison (`features.LEVEL_LABELS` names its levels) compares pairs: a new kind is one
+function here and its labels there."""

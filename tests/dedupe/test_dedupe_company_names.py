@@ -7,24 +7,25 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe.blocking import candidate_pairs, head_pairs
-from auditor.dedupe.compare import Comparator
-from auditor.dedupe.features import prepare
+from auditor.dedupe.compare import KINDS, Comparator
+from auditor.dedupe.features import LEVEL_LABELS, prepare
 
 
-def _block(common: int, unique: int, rare: int) -> np.ndarray:
+def _block(common: int, unique: int, rare: int, few: int = 0) -> np.ndarray:
     """Signatures of one block in sort order: `common` copies of value 1, `unique` values held once,
-    `rare` copies of value 2."""
-    return np.array([1] * common + list(range(100, 100 + unique)) + [2] * rare, dtype=np.uint64)
+    `few` copies of value 3, `rare` copies of value 2."""
+    return np.array([1] * common + list(range(100, 100 + unique)) + [3] * few + [2] * rare, dtype=np.uint64)
 
 
 def test_every_record_of_an_oversized_block_meets_its_common_values() -> None:
-    sig = _block(20, 12, 8)
+    sig = _block(20, 12, 8, few=5)
     n = len(sig)
     a, b = head_pairs(np.arange(n), np.zeros(n, np.int64), np.arange(n), 25, 5, sig)
     got = set(zip(a.tolist(), b.tolist(), strict=True))
-    first_b = 32  # the first copy of value 2 in sort order
+    first_b = 37  # the first copy of value 2 in sort order
     want = {(0, r) for r in range(20, n)} | {(r, first_b) for r in range(first_b)}
-    assert got == want  # the twelve values held once are nobody's head
+    # the values held once, and the five copies of value 3 (no more than the window reaches past), head nothing
+    assert got == want
 
 
 def test_heads_are_the_most_common_values_and_only_in_oversized_blocks() -> None:
@@ -77,3 +78,7 @@ def test_a_lost_or_added_space_leaves_names_very_similar() -> None:
         ]
     )
     assert levels[:, 0].tolist() == [2, 2, 2]  # 'very similar'
+
+
+def test_every_kind_with_levels_has_a_comparison() -> None:
+    assert set(KINDS) == set(LEVEL_LABELS)
