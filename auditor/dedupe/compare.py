@@ -92,12 +92,25 @@ WORD_SIMILARITY = 85.0
 """fuzz.ratio at which two words of company names are one word with a typo ("philips" / "phillips": 93)."""
 
 
+GLUED_WORD = 5
+"""Letters a word needs to be found at the start or end of a longer one ("philips" in
+"philipsgloeilampenfabrieken": a space lost between two words)."""
+
+
 def share_word(a: str, b: str, **_: object) -> float:
-    """1.0 when the two names have a word in common, one typo allowed, else 0.0 (a rapidfuzz scorer)."""
-    words_b = b.split()
-    for x in a.split():
+    """1.0 when the two names have a word in common, one typo allowed ("philips" / "phillips"), also when
+    glued to the next word ("phillips" / "philipsgloeilampenfabrieken"), else 0.0 (a rapidfuzz scorer)."""
+    words_a, words_b = a.split(), b.split()
+    for x in words_a:
         if process.extractOne(x, words_b, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY) is not None:
             return 1.0
+    for short, long in ((words_a, words_b), (words_b, words_a)):
+        for x in short:
+            if len(x) >= GLUED_WORD and any(
+                len(y) > len(x) and max(fuzz.ratio(x, y[: len(x)]), fuzz.ratio(x, y[-len(x) :])) >= WORD_SIMILARITY
+                for y in long
+            ):
+                return 1.0
     return 0.0
 
 

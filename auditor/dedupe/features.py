@@ -144,6 +144,7 @@ DEFAULT_BLOCKING = {
         ["company_sx", "city"],
         ["company:4", "country"],
         ["company_word"],
+        ["company_compact:6"],
         ["street"],
     ],
 }
@@ -360,6 +361,7 @@ def prepare(
         feats["company_sx"] = nz.by_unique(feats["company"], nz.soundex)
         for k, words in enumerate(_key_words(feats["company"], WORD_KEYS)):
             feats[f"company_word_{k}"] = words
+        feats["company_compact"] = feats["company"].str.replace(" ", "", regex=False)
         named = aliases.get("company", "company")
         feats["company_numbers"] = nz.names_numbers(frame[named] if named in frame.columns else feats["company"])
         comps = [replace(c, columns=(*c.columns, "company_numbers")) if c.kind == "company" else c for c in comps]

@@ -191,6 +191,7 @@ DERIVED_FEATURES = {
     "last_sx": ("last",),
     "company_sx": ("company",),
     "company_word": ("company",),
+    "company_compact": ("company",),
     "first_canon": ("first",),
 }
 """Blocking features made from a compared feature: a key on them fixes that feature's comparison. An
