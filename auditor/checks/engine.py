@@ -19,6 +19,7 @@ import pandas as pd
 import pandera.pandas as pa
 from pandera.errors import SchemaErrors
 
+from auditor.checks import encoding
 from auditor.checks.base import CheckContext, RuleKind, Severity
 from auditor.checks.kinds import get_kind
 from auditor.checks.rule import Rule
@@ -209,8 +210,36 @@ def run_checks(
         done += len(entity_rules)
         if progress:
             progress(f"checked {entity_name}", done, len(rules))
+    for entity_name, table in tables.items():
+        found = encoding.encoding_findings(
+            ENTITIES[entity_name],
+            table,
+            record_ids(ENTITIES[entity_name], table.frame, table.row_numbers),
+            lambda index, table=table: _files(table, index),
+        )
+        if found is not None:
+            parts.append(found)
+            outcomes.append(_encoding_outcome(entity_name, table, found))
     findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
     return CheckResult(findings=findings, outcomes=outcomes, structural=structural, absent=_absent(tables, rules))
+
+
+def _encoding_outcome(entity_name: str, table: TableLike, found: pd.DataFrame) -> RuleOutcome:
+    """The outcome of the reader's encoding finding, made only when a table has rows in another
+    encoding than their file, so that it counts in the scores, the gate and JUnit like a rule."""
+    return RuleOutcome(
+        rule_id=encoding.rule_id(entity_name),
+        kind=encoding.KIND,
+        entity=entity_name,
+        fields=tuple(dict.fromkeys(found["field"])),
+        severity=encoding.SEVERITY,
+        dimension=encoding.DIMENSION.value,
+        status="failed",
+        evaluated=len(table.raw),
+        failed=int(found["record_id"].nunique()),
+        findings=len(found),
+        origin=encoding.ORIGIN,
+    )
 
 
 def _structural_issues(tables: Mapping[str, TableLike], required: Mapping[str, Sequence[str]]) -> list[StructuralIssue]:
