@@ -167,3 +167,27 @@ def test_the_spark_engine_says_it_reads_a_mixed_file_in_one_encoding(tmp_path: P
     (note,) = notes
     assert "mixed encodings (1 line(s) (5) are not UTF-8" in note
     assert f"reads every line as {encoding}" in note
+
+
+def test_the_full_audit_writes_them_to_findings_csv_the_worklist_and_junit(tmp_path: Path) -> None:
+    import csv
+    import xml.dom.minidom
+
+    from auditor.cli import main
+
+    export = tmp_path / "export"
+    export.mkdir()
+    _csv(export / "contacts.csv", _records({4, 9}))
+    out = tmp_path / "out"
+    assert main(["audit", str(export), "--out", str(out), "--no-history", "--no-mask-pii"]) in (0, 1)
+    with (out / "findings.csv").open(encoding="utf-8") as handle:
+        rows = [r for r in csv.DictReader(handle) if r["rule_id"] == RULE]
+    assert sorted((r["record_id"], r["field"], r["row"]) for r in rows) == [
+        ("c4", "city", "5"),
+        ("c4", "first_name", "5"),
+        ("c9", "city", "10"),
+        ("c9", "first_name", "10"),
+    ]
+    assert "row read as cp1250" in (out / "worklist.csv").read_text(encoding="utf-8")
+    junit = xml.dom.minidom.parse(str(out / "junit.xml"))
+    assert RULE in {case.getAttribute("name") for case in junit.getElementsByTagName("testcase")}
