@@ -117,7 +117,7 @@ class History:
     def open(cls, location: str | Path | None = None, *, create: bool = True) -> History:
         """Open (and with `create`, initialise) the history at `location`: a file path or a
         SQLAlchemy URL; None: $CRM_AUDIT_HISTORY or `.crm-audit/history.sqlite`."""
-        where = str(location or os.environ.get(ENV_VARIABLE) or DEFAULT_LOCATION)
+        where = _where(location)
         url = where if "://" in where else _file_url(where)
         shown = redact(where)
         history = cls(_engine(url, shown, create), shown)
@@ -322,6 +322,32 @@ def _load(conn: sa.Connection, run_id: str) -> Run:
     )
 
 
+def _where(location: str | Path | None) -> str:
+    return str(location or os.environ.get(ENV_VARIABLE) or DEFAULT_LOCATION)
+
+
+def check_location(location: str | Path | None = None) -> None:
+    """A ConfigError for a history location that cannot be used (an unknown scheme, a port that is not a
+    number, a driver not installed, a folder), connecting to nothing and creating nothing: an audit asks
+    before it runs, not after an hour of work."""
+    where = _where(location)
+    if "://" in where:
+        _parse(where, redact(where))
+    else:
+        _file_url(where)
+
+
+def _parse(url: str, shown: str) -> sa.URL:
+    try:
+        parsed = sa.engine.make_url(url)
+        parsed.get_dialect().import_dbapi()
+    except ValueError:  # SQLAlchemy's int() of the port
+        raise ConfigError("not a usable --history database URL: its port is not a number", file=shown) from None
+    except (sa.exc.ArgumentError, ImportError) as err:
+        raise ConfigError(f"not a usable --history database URL ({redact(str(err))})", file=shown) from None
+    return parsed
+
+
 def _file_url(path: str) -> str:
     file = Path(path).expanduser()
     if file.is_dir():
@@ -330,14 +356,12 @@ def _file_url(path: str) -> str:
 
 
 def _engine(url: str, shown: str, create: bool) -> sa.Engine:
-    try:
-        parsed = sa.engine.make_url(url)
-        if parsed.get_backend_name() != "sqlite":
+    parsed = _parse(url, shown)
+    if parsed.get_backend_name() != "sqlite":
+        try:
             return sa.create_engine(parsed)
-    except ValueError:  # SQLAlchemy's int() of the port
-        raise ConfigError("not a usable --history database URL: its port is not a number", file=shown) from None
-    except (sa.exc.ArgumentError, ImportError) as err:
-        raise ConfigError(f"not a usable --history database URL ({redact(str(err))})", file=shown) from None
+        except (sa.exc.ArgumentError, ImportError) as err:
+            raise ConfigError(f"not a usable --history database URL ({redact(str(err))})", file=shown) from None
     database = parsed.database
     if database and database != ":memory:" and not database.startswith("file:"):
         file = Path(database)

@@ -51,6 +51,7 @@ from auditor.checks.rule import Rule
 from auditor.errors import ConfigError
 from auditor.model import ENTITIES
 from auditor.sources import load_export
+from auditor.yamlfile import read_yaml
 
 REGION = "PL"
 ENTITY = "contacts"
@@ -146,7 +147,7 @@ def contacts_rules() -> tuple[list[Rule], list[str]]:
     try:
         return [r for r in load_rules() if r.entity == ENTITY], []
     except ConfigError:
-        data = yaml.safe_load(CORE_PACK.read_text(encoding="utf-8"))
+        data, _ = read_yaml(CORE_PACK, "rule pack")
         known = registry()
         ours = [r for r in data["rules"] if r["entity"] == ENTITY]
         kept = [r for r in ours if r["kind"] in known]

@@ -33,6 +33,15 @@ OPTIONS = ("--no-history", "--no-mask-pii", "--format", "json")
 show the real values), and the result document printed instead of the text rendering (seconds)."""
 
 
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    """A one-contact export folder: what option and config tests run commands on."""
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "contacts.csv").write_text("contact_id,email\nC1,a@b.pl\n", encoding="utf-8")
+    return folder
+
+
 class AcmeRun(NamedTuple):
     code: int
     """The command's exit code (the gate)."""

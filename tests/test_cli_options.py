@@ -10,14 +10,6 @@ import pytest
 from auditor.cli import main
 
 
-@pytest.fixture
-def export(tmp_path: Path) -> Path:
-    folder = tmp_path / "export"
-    folder.mkdir()
-    (folder / "contacts.csv").write_text("contact_id,email\nC1,a@b.pl\n", encoding="utf-8")
-    return folder
-
-
 def _refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:
     assert main(argv) == 2
     err = capsys.readouterr().err
@@ -66,3 +58,42 @@ def test_contradictory_options_are_refused(
     err = _refused(["audit", str(export), "--out", str(tmp_path / "out"), *options], capsys)
     assert message in err
     assert not (tmp_path / "out").exists() and not (tmp_path / "h.sqlite").exists()
+
+
+@pytest.mark.parametrize(
+    ("location", "says"),
+    [
+        ("postgresql://ann:s3cr3t-pw@db.example:notaport/crm", "its port is not a number"),
+        ("nosuchdb://ann:s3cr3t-pw@db.example/crm", "Can't load plugin"),
+        ("mysql+nosuchdriver://ann:s3cr3t-pw@db.example/crm", "not a usable --history database URL"),
+    ],
+)
+def test_an_unusable_history_url_is_refused_before_the_audit_runs(
+    export: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    location: str,
+    says: str,
+) -> None:
+    from auditor import pipeline
+
+    def no_audit(*_: object, **__: object) -> None:
+        raise AssertionError("the audit ran before the history location was checked")
+
+    monkeypatch.setattr(pipeline, "audit", no_audit)
+    out = tmp_path / "out"
+    err = _refused(["audit", str(export), "--out", str(out), "--history", location], capsys)
+    assert says in err and "s3cr3t-pw" not in err and ":***@db.example" in err
+    assert not out.exists()
+
+
+def test_an_unusable_history_from_the_environment_is_refused_too(
+    export: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("CRM_AUDIT_HISTORY", "postgresql://ann:s3cr3t-pw@db.example:x/crm")
+    err = _refused(["audit", str(export), "--out", str(tmp_path / "out")], capsys)
+    assert "its port is not a number" in err and "s3cr3t-pw" not in err
+    # --no-history reads no history, so its location is not judged
+    monkeypatch.setenv("CRM_AUDIT_HISTORY", str(tmp_path))  # a folder: unusable
+    assert main(["audit", str(export), "--out", str(tmp_path / "out2"), "--no-history"]) in (0, 1)

@@ -3,6 +3,7 @@ recursive alias or nesting beyond reason is one line (exit 2) naming the file, f
 
 from __future__ import annotations
 
+import ast
 import time
 import tracemalloc
 from pathlib import Path
@@ -21,14 +22,6 @@ def billion_laughs(levels: int = 9) -> str:
     for i in range(1, levels):
         lines.append(f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]")
     return "\n".join(lines) + "\n"
-
-
-@pytest.fixture
-def export(tmp_path: Path) -> Path:
-    folder = tmp_path / "export"
-    folder.mkdir()
-    (folder / "contacts.csv").write_text("contact_id,email\nC1,a@b.pl\n", encoding="utf-8")
-    return folder
 
 
 @pytest.mark.parametrize(
@@ -101,3 +94,74 @@ def test_a_file_too_large_is_refused_unread(tmp_path: Path, monkeypatch: pytest.
     path.write_text("gate: {fail_under: 80}\n" * 10, encoding="utf-8")
     with pytest.raises(ConfigError, match="a config file of 230 bytes is too large"):
         load_config(path)
+
+
+_YAML_READERS = {
+    "load",
+    "safe_load",
+    "full_load",
+    "unsafe_load",
+    "load_all",
+    "safe_load_all",
+    "full_load_all",
+    "unsafe_load_all",
+    "compose",
+    "compose_all",
+    "parse",
+    "scan",
+}
+_YAML_LOADERS = {"Loader", "SafeLoader", "FullLoader", "UnsafeLoader", "BaseLoader", "CLoader", "CSafeLoader"}
+
+
+def _direct_yaml_reads(source: str) -> list[str]:
+    """Each place in `source` that parses YAML without auditor.yamlfile: a yaml reading function called or
+    imported, or one of PyYAML's loaders used."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "yaml":
+            if node.attr in _YAML_READERS | _YAML_LOADERS:
+                found.append(f"line {node.lineno}: yaml.{node.attr}")
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "yaml":
+            found += [f"line {node.lineno}: from yaml import {a.name}" for a in node.names if a.name != "YAMLError"]
+    return found
+
+
+def test_no_module_reads_yaml_but_through_the_bounded_loader() -> None:
+    """Shipped presets and packs too: a new `yaml.safe_load` anywhere would be a way around the bounds."""
+    root = Path(__file__).resolve().parents[1]
+    offenders = {
+        str(path.relative_to(root)): hits
+        for folder in ("auditor", "benchmarks")
+        for path in sorted((root / folder).rglob("*.py"))
+        if path.name != "yamlfile.py" and (hits := _direct_yaml_reads(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+
+
+def test_the_scan_finds_a_direct_read() -> None:
+    assert _direct_yaml_reads("import yaml\nx = yaml.safe_load(s)\ny = yaml.dump(x)\n") == ["line 2: yaml.safe_load"]
+    assert _direct_yaml_reads("from yaml import CSafeLoader, YAMLError\n") == ["line 1: from yaml import CSafeLoader"]
+    assert _direct_yaml_reads("class L(yaml.SafeLoader): pass\n") == ["line 1: yaml.SafeLoader"]
+
+
+def test_the_shipped_presets_load_through_the_bounded_loader(monkeypatch: pytest.MonkeyPatch) -> None:
+    from auditor import yamlfile
+    from auditor.sources import aliases, values
+
+    read: list[str] = []
+    original = yamlfile.read_yaml
+
+    def spy(path: str | Path, what: str, loader: type[yamlfile.BoundedLoader] = yamlfile.BoundedLoader) -> object:
+        read.append(Path(path).name)
+        return original(path, what, loader)
+
+    monkeypatch.setattr(aliases, "read_yaml", spy)
+    monkeypatch.setattr(values, "read_yaml", spy)
+    aliases.alias_table.cache_clear()
+    values.preset_values.cache_clear()
+    try:
+        assert aliases.alias_table("hubspot").fields and values.preset_values("hubspot") is not None
+    finally:
+        aliases.alias_table.cache_clear()
+        values.preset_values.cache_clear()
+    assert read == ["hubspot.yaml", "hubspot.yaml"]

@@ -82,7 +82,7 @@ def audit(
     """Run the full audit and write every report; exit 0 when the gate passes, 1 when it fails, 2 on bad input."""
     from auditor import pipeline
     from auditor.engines import get_engine
-    from auditor.history import track
+    from auditor.history import check_location, track
     from auditor.io import output_folder
     from auditor.reports import audit_summary, github, text
     from auditor.reports.mask import masking_enabled
@@ -95,6 +95,8 @@ def audit(
         ("--no-history", no_history, "--history", history is not None),
     )
     chosen = get_engine(engine, spark_master)  # before reading the config: a usage error is reported first
+    if not no_history:
+        check_location(history)  # a history it cannot write to is refused before the audit, not after
     output_folder(out)
     claim_output(path, out, AUDIT_OUTPUTS)
     audit_config = gate_config(path, config, fail_under, fail_on)

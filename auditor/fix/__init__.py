@@ -37,6 +37,8 @@ from auditor.io import atomic_open, write_csv
 from auditor.model import ENTITIES
 from auditor.result import AuditResult
 from auditor.sources.table import record_ids
+from auditor.sources.urls import is_database_url
+from auditor.staging import claim, staged
 
 __all__ = [
     "CHANGES_FILE",
@@ -81,13 +83,24 @@ class FixReport:
 
 
 def refuse_bad_target(path: str | Path, out: str | Path, level: str) -> None:
-    """A ConfigError for an unknown fix level or an `out` that is the export's own folder (checked before
-    the export is audited)."""
+    """A ConfigError for an unknown fix level or an `out` that is the export's own folder, an InputError
+    for an `out` holding files a run did not write (checked before the export is audited)."""
     if level not in LEVELS:
         raise ConfigError(f"unknown fix level {level!r}; the only level is 'safe'", column="--apply")
     root = Path(path) if Path(path).is_dir() else Path(path).parent
     if Path(out).resolve() == root.resolve():
         raise ConfigError("--out must be a directory other than the input's", file=str(out))
+    claim(Path(out), _ours(path))
+
+
+def _ours(path: str | Path) -> tuple[str, ...]:
+    """The names a fix run may write at the top of `out`: the change log and the export's own entries
+    (its fixed copy keeps their names and folders)."""
+    if is_database_url(str(path)):
+        return (CHANGES_FILE,)
+    export = Path(path)
+    names = [p.name for p in export.iterdir()] if export.is_dir() else [export.name]
+    return (CHANGES_FILE, *names)
 
 
 def rules_only(config: AuditConfig) -> AuditConfig:
@@ -115,18 +128,17 @@ def apply_fixes(
     targets = _targets(Path(path), result, out)
     changes, skipped, outputs = _patched(result, changes, targets, apply=apply)
     written = []
-    if apply:
-        for target, data in outputs.items():
-            with atomic_open(target, "wb") as handle:
-                handle.write(data)
-            written.append(target)
-        beside = config.path is not None and Path(config.path).parent.resolve() == Path(path).resolve()
-        if beside and config.path is not None:  # the export's own crm-audit.yaml: the copy audits the same way
-            target = out / Path(config.path).name
-            with atomic_open(target, "wb") as handle:
-                handle.write(Path(config.path).read_bytes())
-            written.append(target)
-    write_csv(changes, out / CHANGES_FILE)
+    # all or nothing, as an audit's --out: the run is written beside `out` and swapped in whole
+    with staged(out) as stage:
+        if apply:
+            beside = config.path is not None and Path(config.path).parent.resolve() == Path(path).resolve()
+            if beside and config.path is not None:  # the export's own crm-audit.yaml: the copy audits the same way
+                outputs[out / Path(config.path).name] = Path(config.path).read_bytes()
+            for target, data in outputs.items():
+                with atomic_open(stage / target.relative_to(out), "wb") as handle:
+                    handle.write(data)
+                written.append(target)
+        write_csv(changes, stage / CHANGES_FILE)
     return FixReport(changes=changes, applied=apply, out=out, written=written, skipped=skipped)
 
 

@@ -229,12 +229,11 @@ _PACK_LOADED: list[bool] = []
 
 def _load_core_pack() -> None:
     # the language compiles to this module's Metric: imported here, after the registry exists
-    import yaml
-
     from auditor.metrics.language import compile_metrics
+    from auditor.yamlfile import read_yaml
 
     _PACK_LOADED.append(True)
-    definitions = yaml.safe_load(CORE_PACK.read_text(encoding="utf-8"))["metrics"]
+    definitions = read_yaml(CORE_PACK, "metric pack")[0]["metrics"]
     for m in compile_metrics(definitions, builtins=dict(_REGISTRY), where="metrics/core.yaml").values():
         if m.id in _REGISTRY:
             raise ValueError(f"metric {m.id!r} is registered twice")

@@ -7,10 +7,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-import yaml
-
 from auditor.model import ENTITIES
 from auditor.text import fold
+from auditor.yamlfile import read_yaml
 
 PRESETS = ("salesforce", "hubspot", "pipedrive")
 FULL_NAME = "full_name"
@@ -41,7 +40,7 @@ class AliasTable:
 
 @cache
 def alias_table(name: str) -> AliasTable:
-    document = yaml.safe_load((_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    document, _ = read_yaml(_DIR / f"{name}.yaml", "preset")
     common = document["fields"].get("_all", {})
     fields: dict[str, dict[str, tuple[tuple[str, int], ...]]] = {}
     for entity_name, entity in ENTITIES.items():

@@ -16,7 +16,7 @@ from auditor.sources.csv_lines import line_of, row_numbers
 from auditor.sources.delimiter import sniff_delimiter
 from auditor.sources.encoding import decode, detect_encoding, mixed_encoding
 from auditor.sources.files import data_stem, data_suffix, read_bytes, reason
-from auditor.sources.raw import RawRead, dedupe_headers, empty_to_na
+from auditor.sources.raw import RawRead, dedupe_headers, empty_to_na, mark_read_as, rows_of_lines
 
 _UTF8 = ("utf-8", "utf-8-sig", "utf8", "utf_8")
 _MAX_LISTED = 5
@@ -74,6 +74,7 @@ def read_csv(path: Path, source: str, encoding: str | None = None, delimiter: st
         encoding="utf-8-sig" if encoding in _UTF8 and data.startswith(b"\xef\xbb\xbf") else encoding,
         delimiter=delimiter,
         notes=notes,
+        read_as=mark_read_as(len(rows), rows_of_lines(mixed.odd_lines, rows), mixed.odd_encoding) if mixed else None,
     )
 
 

@@ -156,6 +156,11 @@ class MixedEncoding:
     """1-based numbers of the lines not in `encoding` (none when a UTF-8 byte-order mark starts a file
     that is all `fallback`)"""
 
+    @property
+    def odd_encoding(self) -> str:
+        """What the odd lines were read in."""
+        return self.fallback if self.encoding == "utf-8" else "utf-8"
+
     def odd(self) -> str:
         """The odd lines and how they differ: "2 line(s) (7, 13) are not UTF-8"."""
         if not self.odd_lines:

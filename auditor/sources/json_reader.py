@@ -10,9 +10,10 @@ import numpy as np
 import pandas as pd
 
 from auditor.errors import InputError
-from auditor.sources.encoding import decode, detect_encoding
+from auditor.sources.encoding import MixedEncoding, decode, detect_encoding, mixed_encoding
 from auditor.sources.files import data_stem, read_bytes
-from auditor.sources.raw import RawRead, dedupe_headers
+from auditor.sources.json_spans import Spans, array_spans, member_spans, records_of_lines
+from auditor.sources.raw import RawRead, dedupe_headers, mark_read_as, rows_of_lines
 from auditor.sources.stringify import to_strings
 
 _TOO_DEEP = "JSON nested deeper than it can be read (a record's values are flat: text, numbers, dates)"
@@ -21,7 +22,7 @@ _TOO_DEEP = "JSON nested deeper than it can be read (a record's values are flat:
 def read_json(
     path: Path, source: str, names_entity: Callable[[str], bool], encoding: str | None = None
 ) -> list[RawRead]:
-    text = _text(path, source, encoding)
+    text, mixed = _text(path, source, encoding)
     try:
         document = json.loads(text)
     except json.JSONDecodeError as err:
@@ -29,20 +30,25 @@ def read_json(
     except RecursionError:
         raise InputError(_TOO_DEEP, file=source) from None
     if isinstance(document, list):
-        return [_records(document, data_stem(path), source, "json", np.arange(1, len(document) + 1))]
+        reads = [_records(document, data_stem(path), source, "json", np.arange(1, len(document) + 1))]
+        return _mark(reads, lambda: [array_spans(text)], mixed, source)
     if isinstance(document, dict):
         lists = {k: v for k, v in document.items() if isinstance(v, list)}
         named = {k: v for k, v in lists.items() if names_entity(k)}
         if named:
-            return [_records(v, k, f"{source}#{k}", "json", np.arange(1, len(v) + 1)) for k, v in named.items()]
-        if len(lists) == 1:
+            reads = [_records(v, k, f"{source}#{k}", "json", np.arange(1, len(v) + 1)) for k, v in named.items()]
+        elif len(lists) == 1:
+            named = lists
             (records,) = lists.values()
-            return [_records(records, data_stem(path), source, "json", np.arange(1, len(records) + 1))]
+            reads = [_records(records, data_stem(path), source, "json", np.arange(1, len(records) + 1))]
+        if named:
+            return _mark(reads, lambda: [member_spans(text)[k] for k in named], mixed, source)
     raise InputError("expected a JSON array of records or an object of entity name -> array of records", file=source)
 
 
 def read_jsonl(path: Path, source: str, encoding: str | None = None) -> RawRead:
-    lines = _text(path, source, encoding).splitlines()
+    text, mixed = _text(path, source, encoding)
+    lines = text.splitlines()
     numbers = [n for n, line in enumerate(lines, start=1) if line.strip()]
     records = []
     for n in numbers:
@@ -52,12 +58,37 @@ def read_jsonl(path: Path, source: str, encoding: str | None = None) -> RawRead:
             raise InputError(f"invalid JSON: {err.msg} (column {err.colno})", file=source, line=n) from None
         except RecursionError:
             raise InputError(_TOO_DEEP, file=source, line=n) from None
-    return _records(records, data_stem(path), source, "jsonl", np.asarray(numbers, dtype=np.int64))
+    read = _records(records, data_stem(path), source, "jsonl", np.asarray(numbers, dtype=np.int64))
+    if mixed:
+        read.notes.append(f"{source}: {mixed.describe()}")
+        read.encoding = mixed.encoding
+        read.read_as = mark_read_as(len(numbers), rows_of_lines(mixed.odd_lines, read.row_numbers), mixed.odd_encoding)
+    return read
 
 
-def _text(path: Path, source: str, encoding: str | None) -> str:
+def _text(path: Path, source: str, encoding: str | None) -> tuple[str, MixedEncoding | None]:
+    """The file's text, and how its lines were read when they mix UTF-8 with a single-byte encoding
+    (each line in its own, never valid UTF-8 as mojibake); a given encoding is taken at its word."""
     data = read_bytes(path, source)
-    return decode(data, encoding or detect_encoding(data, source), source).lstrip("\ufeff")
+    detected = encoding or detect_encoding(data, source)
+    mixed = None if encoding is not None or detected == "utf-8" else mixed_encoding(data)
+    if mixed:
+        return mixed.text, mixed
+    return decode(data, detected, source).lstrip("\ufeff"), None
+
+
+def _mark(
+    reads: list[RawRead], spans: Callable[[], list[Spans]], mixed: MixedEncoding | None, source: str
+) -> list[RawRead]:
+    """Note a file of mixed encodings once, and mark each table's records read in the other encoding;
+    `spans`: the lines of each table's records (walked only then)."""
+    if mixed is None:
+        return reads
+    reads[0].notes.append(f"{source}: {mixed.describe()}")
+    for read, span in zip(reads, spans(), strict=True):
+        read.encoding = mixed.encoding
+        read.read_as = mark_read_as(len(read.frame), records_of_lines(mixed.odd_lines, span), mixed.odd_encoding)
+    return reads
 
 
 def _records(records: list, name: str, source: str, fmt: str, rows: np.ndarray) -> RawRead:

@@ -67,4 +67,5 @@ def latest_rows(table: Table, key: str, by: str | None, notes: list[str]) -> Tab
         frame=pick(table.frame),
         row_numbers=table.row_numbers.iloc[kept].reset_index(drop=True),
         sources=None if table.sources is None else table.sources.iloc[kept].reset_index(drop=True),
+        read_as=None if table.read_as is None else table.read_as.iloc[kept].reset_index(drop=True),
     )

@@ -313,6 +313,7 @@ def _table(read: RawRead, detection: Detection, options: SourceOptions, notes: l
         delimiter=read.delimiter,
         values=tuple(values),
         detection=Detected(detection.confidence, detection.reason, mapped.preset),
+        read_as=None if read.read_as is None else pd.Series(read.read_as, index=raw.index, name="read_as"),
     )
 
 
@@ -349,7 +350,15 @@ def _concat(parts: list[Table], notes: list[str]) -> Table:
         sources=sources.astype("str"),
         values=tuple(v for p in parts for v in p.values),
         detection=first.detection,
+        read_as=_concat_read_as(parts),
     )
+
+
+def _concat_read_as(parts: list[Table]) -> pd.Series | None:
+    if all(p.read_as is None for p in parts):
+        return None
+    each = [p.read_as if p.read_as is not None else pd.Series(None, index=p.raw.index, dtype=object) for p in parts]
+    return pd.concat(each, ignore_index=True).rename("read_as")
 
 
 def load_entity(path: str | os.PathLike, entity: str, options: SourceOptions) -> Table:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 
 import pandas as pd
 
@@ -201,17 +202,25 @@ def _candidates(
 
 def _fuzzy(entity_name: str, key: str, position: int, preset: str | None) -> list[_Candidate]:
     """A close spelling ("Emial Adress") of a known header, trusted less the further it is."""
+    known, eligible = _known_keys(entity_name, preset)
+    close = difflib.get_close_matches(key, eligible, n=1, cutoff=_FUZZY_CUTOFF)
+    if not close:
+        return []
+    ratio = difflib.SequenceMatcher(None, key, close[0]).ratio()
+    return [_Candidate(f, "alias", 5, round(0.7 * ratio, 3), position) for f, _ in known[close[0]]]
+
+
+@cache
+def _known_keys(entity_name: str, preset: str | None) -> tuple[dict[str, tuple[tuple[str, int], ...]], list[str]]:
+    """The header keys a close spelling may stand for -> their fields, and those long enough to match;
+    built once, not once per header (a table of thousands of unknown headers asked for each)."""
     known: dict[str, tuple[tuple[str, int], ...]] = {
         header_key(f): ((f, 0),) for f in ENTITIES[entity_name].field_names
     }
     for table in (alias_table("generic"), *([alias_table(preset)] if preset else [])):
         for k in table.keys(entity_name):
             known.setdefault(k, table.lookup(entity_name, k))
-    close = difflib.get_close_matches(key, [k for k in known if len(k) >= _FUZZY_MIN_LENGTH], n=1, cutoff=_FUZZY_CUTOFF)
-    if not close:
-        return []
-    ratio = difflib.SequenceMatcher(None, key, close[0]).ratio()
-    return [_Candidate(f, "alias", 5, round(0.7 * ratio, 3), position) for f, _ in known[close[0]]]
+    return known, [k for k in known if len(k) >= _FUZZY_MIN_LENGTH]
 
 
 def _unique(name: str, taken: set[str]) -> str:

@@ -34,6 +34,9 @@ class RawRead:
     notes: list[str] = field(default_factory=list)
     excel_serials: bool = False
     """True when bare numbers in date columns are Excel serial day numbers (cells of a workbook)."""
+    read_as: np.ndarray | None = None
+    """Per row, the encoding it was read in when that is not the one most of the file is in (None for
+    the others); None when one encoding reads the whole file. Each such row is a finding."""
 
 
 def dedupe_headers(headers: Sequence[object], source: str) -> tuple[list[str], list[str]]:
@@ -65,6 +68,25 @@ def dedupe_headers(headers: Sequence[object], source: str) -> tuple[list[str], l
         seen.add(name)
         names.append(name)
     return names, notes
+
+
+def rows_of_lines(lines: Sequence[int], row_numbers: np.ndarray) -> np.ndarray:
+    """The position of the record each 1-based line belongs to (a record spans the lines from its own
+    row number to the next record's); -1 for a line before the first record (the header)."""
+    starts = np.asarray(row_numbers, dtype=np.int64)
+    return np.searchsorted(starts, np.asarray(lines, dtype=np.int64), side="right") - 1
+
+
+def mark_read_as(n_rows: int, rows: np.ndarray, encoding: str) -> np.ndarray | None:
+    """`RawRead.read_as` when the records at positions `rows` (-1: none) were read in `encoding`; None
+    when no record was."""
+    rows = np.asarray(rows, dtype=np.int64)
+    rows = rows[(rows >= 0) & (rows < n_rows)]
+    if not len(rows):
+        return None
+    read_as = np.full(n_rows, None, dtype=object)
+    read_as[rows] = encoding
+    return read_as
 
 
 def empty_to_na(frame: pd.DataFrame) -> pd.DataFrame:

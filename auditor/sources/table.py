@@ -107,6 +107,9 @@ class Table:
     """Enum values the value maps translated in `frame` (`raw` keeps the file's values)."""
     detection: Detected | None = None
     """Why this file (the first one, when concatenated) holds this entity, with what confidence, and its CRM."""
+    read_as: pd.Series | None = None
+    """Per row, the encoding it was read in when most of its file is in another (None for the others);
+    None when every file of the table is in one encoding (`auditor.sources.raw.RawRead.read_as`)."""
 
     @property
     def missing_fields(self) -> tuple[str, ...]:

@@ -24,12 +24,12 @@ from functools import cache
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from auditor.errors import ConfigError
 from auditor.model import ENTITIES, ExtraField, Role
 from auditor.sources.aliases import header_key
 from auditor.sources.table import ColumnMapping, ValueMapping
+from auditor.yamlfile import read_yaml
 
 _DIR = Path(__file__).with_name("presets")
 USER = "config"
@@ -71,7 +71,7 @@ def enum_allowed(entity_name: str, field_name: str, extras: Mapping[str, ExtraFi
 @cache
 def preset_values(name: str) -> PresetValues:
     """The value maps of presets/<name>.yaml, checked against the model (a bad preset is a bug: ValueError)."""
-    document = yaml.safe_load((_DIR / f"{name}.yaml").read_text(encoding="utf-8"))
+    document, _ = read_yaml(_DIR / f"{name}.yaml", "preset")
     maps: dict[str, dict[str, dict[str, str]]] = {}
     for entity_name, fields in (document.get("values") or {}).items():
         for field_name, pairs in fields.items():

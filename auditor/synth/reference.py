@@ -15,10 +15,10 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from auditor.model import ENTITIES
 from auditor.synth.text import TEXT
+from auditor.yamlfile import read_yaml
 
 CORE_PACK = Path(__file__).resolve().parents[2] / "rules" / "core.yaml"
 COMPUTED_KINDS = ("unique", "foreign_key", "staleness", "outlier")
@@ -31,7 +31,7 @@ GENERATED = tuple(e for e in ENTITIES if e not in NOT_GENERATED)
 @cache
 def core_rules() -> tuple[dict[str, Any], ...]:
     """The core pack's rules over the generated entities: the rules the truth files cover."""
-    rules = yaml.safe_load(CORE_PACK.read_text(encoding="utf-8"))["rules"]
+    rules = read_yaml(CORE_PACK, "rule pack")[0]["rules"]
     return tuple(r for r in rules if r["entity"] in GENERATED)
 
 

@@ -14,6 +14,7 @@ from auditor.cli import main
 from auditor.errors import ConfigError
 from auditor.fix import CHANGE_COLUMNS
 from auditor.pipeline import check, fix_export, resolve_config
+from auditor.staging import MANIFEST
 
 ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
 KEY = ["entity", "record_id", "field", "rule_id"]
@@ -126,7 +127,7 @@ def test_fixed_findings_are_gone_on_the_copy(fixed, findings_before, findings_af
 
 def test_dry_run_writes_only_the_change_log(fixed, tmp_path: Path) -> None:
     report = fix_export(ACME, out=tmp_path, apply=False)
-    assert [p.name for p in tmp_path.iterdir()] == ["changes.csv"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [MANIFEST, "changes.csv"]
     assert not report.applied and report.written == []
     pd.testing.assert_frame_equal(report.changes, fixed.changes)
 

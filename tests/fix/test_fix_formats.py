@@ -12,6 +12,7 @@ import pytest
 
 from auditor.errors import InputError
 from auditor.pipeline import fix_export
+from auditor.staging import MANIFEST
 
 ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
 
@@ -45,6 +46,7 @@ def test_parquet_and_xlsx_get_the_safe_fixes(export: Path, tmp_path: Path) -> No
     out = tmp_path / "fixed"
     report = fix_export(export, out=out, apply=True)
     assert sorted(p.name for p in out.iterdir()) == [
+        MANIFEST,
         "accounts.xlsx",
         "changes.csv",
         "contacts.parquet",

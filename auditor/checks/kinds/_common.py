@@ -5,16 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from auditor.checks.kinds._fastpath import bools, to_arrow
 from auditor.dtypes import as_text
 from auditor.text import MISSING_CODES
+
+_MISSING_CODES = pa.array(sorted(MISSING_CODES), type=pa.large_string())
 
 
 def is_missing_code(values: pd.Series) -> pd.Series:
     """True where the cell is one of MISSING_CODES (stripped, any letter case): missing, written out."""
     if not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype)):
         return pd.Series(False, index=values.index)
-    return as_text(values).str.strip().str.lower().isin(MISSING_CODES).fillna(False).astype(bool)
+    # Arrow's trim and lower case, as the pandas string methods do, without a Series per step
+    text = pc.utf8_lower(pc.utf8_trim_whitespace(to_arrow(as_text(values))))
+    return pd.Series(bools(pc.is_in(text, value_set=_MISSING_CODES)), index=values.index)
 
 
 def is_blank(values: pd.Series) -> pd.Series:

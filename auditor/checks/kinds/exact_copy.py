@@ -18,6 +18,7 @@ import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
 from auditor.checks.kinds.identifier import looks_like_identifier
+from auditor.dtypes import TEXT
 from auditor.model import Entity, Role
 
 _TELLING = (Role.DATETIME, Role.PRIMARY_KEY, Role.FOREIGN_KEY)
@@ -53,7 +54,10 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     if str(values.name) != anchor(ctx):
         return pd.Series(True, index=values.index)
     rows = ctx.raw if len(ctx.raw) == len(values) else ctx.frame
-    copies = rows.astype("object").where(rows.notna(), None).duplicated(keep="first")
+    if any(dtype != TEXT for dtype in rows.dtypes):
+        # one spelling of "missing" (NaN, None, NaT, NA) for every type, so that missing equals missing
+        rows = rows.astype("object").where(rows.notna(), None)
+    copies = rows.duplicated(keep="first")
     return ~pd.Series(copies.to_numpy(), index=values.index)
 
 

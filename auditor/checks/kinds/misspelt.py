@@ -30,7 +30,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.kinds._columns import is_text_column, per_table, raw_text, role
-from auditor.checks.kinds.odd_format import words
+from auditor.checks.kinds.odd_format import median_words
 from auditor.model import ENTITIES, Role
 
 MAX_DISTINCT = 50
@@ -130,7 +130,7 @@ def _correct_column(values: pd.Series, params: Mapping[str, Any], ctx: CheckCont
     if (
         len(present) < int(params.get("min_count") or MIN_COUNT)
         or len(distinct) > int(params.get("max_distinct") or MAX_DISTINCT)
-        or words(present).median() >= 3
+        or median_words(values, ctx) >= 3
     ):
         return none
     vocabulary = {w.lower() for value in distinct for w in _WORD.findall(value)}

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
@@ -52,6 +53,21 @@ def words(text: pd.Series) -> pd.Series:
     return pd.Series(counts.to_numpy(zero_copy_only=False), index=sample.index, dtype="float64")
 
 
+def median_words(values: pd.Series, ctx: CheckContext) -> float:
+    """The median of `words` over the column as written, once per table and column (odd_format and
+    misspelt both tell free text by it)."""
+    key = ("median_words", str(values.name), len(values))
+    return per_table.get(ctx.frame, key, lambda: _median_words(to_arrow(raw_text(values, ctx))))
+
+
+def _median_words(text: pa.Array) -> float:
+    """`words(text).median()` in Arrow and numpy, without the Series."""
+    sample = pc.drop_null(text).slice(0, WORDS_SAMPLE)
+    if not len(sample):
+        return float("nan")
+    return float(np.median(pc.count_substring_regex(sample, r"\S+").to_numpy(zero_copy_only=False)))
+
+
 def _rare(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
     """(class of each value, share of each class among classed values) or an empty share when not judged."""
     key = ("odd_format", str(values.name), repr(sorted(params.items())))
@@ -63,11 +79,13 @@ def _judge(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> t
     if not is_text_column(values) or role(field, ctx) in _NOT_JUDGED:
         return pd.Series(-1, index=values.index, dtype="int8"), pd.Series(dtype=float)
     text = raw_text(values, ctx)
-    if words(text).median() >= FREE_TEXT_WORDS:
+    min_count = int(params.get("min_count") or MIN_COUNT)
+    # fewer values than min_count cannot hold min_count classed ones: the column is not judged either way
+    if text.count() < min_count or median_words(values, ctx) >= FREE_TEXT_WORDS:
         return pd.Series(-1, index=values.index, dtype="int8"), pd.Series(dtype=float)
     classes = _classes(text)
     classed = classes[classes > 0]
-    if len(classed) < int(params.get("min_count") or MIN_COUNT):
+    if len(classed) < min_count:
         return classes, pd.Series(dtype=float)
     return classes, classed.value_counts(normalize=True)
 

@@ -30,7 +30,7 @@ import pandas as pd
 from auditor.errors import ConfigError, InputError
 from auditor.sources.delimiter import sniff_delimiter
 from auditor.sources.detect import Detection
-from auditor.sources.encoding import detect_encoding
+from auditor.sources.encoding import detect_encoding, mixed_encoding
 from auditor.sources.files import COMPRESSIONS, data_stem, data_suffix
 from auditor.sources.loader import FORMATS, _entity_of, _table, data_files, names_entity
 from auditor.sources.raw import RawRead, dedupe_headers, empty_to_na
@@ -147,7 +147,7 @@ def load_tables(spark, path: str | os.PathLike, options: SourceOptions, notes: l
     for file in files:
         source = os.path.join(os.fspath(path), file.relative_to(root)) if root.is_dir() else os.fspath(path)
         try:
-            raw = _describe(file, source, root, options)
+            raw = _describe(file, source, root, options, notes)
         except InputError as error:
             if not found or names_entity(data_stem(file)):
                 raise
@@ -166,7 +166,7 @@ def load_tables(spark, path: str | os.PathLike, options: SourceOptions, notes: l
     return {entity: _spark_table(spark, entity, parts, options) for entity, parts in by_entity.items()}
 
 
-def _describe(file: Path, source: str, root: Path, options: SourceOptions) -> RawFile | None:
+def _describe(file: Path, source: str, root: Path, options: SourceOptions, notes: list[str]) -> RawFile | None:
     fmt = FORMATS.get(data_suffix(file), "csv")
     if fmt not in _FORMATS:
         raise InputError(f"the spark engine reads CSV and Parquet files, not {fmt}", file=source)
@@ -181,7 +181,7 @@ def _describe(file: Path, source: str, root: Path, options: SourceOptions) -> Ra
 
         header: list[str] = list(pq.read_schema(file).names)
     else:
-        encoding, delimiter, header = _csv_header(file, source, options)
+        encoding, delimiter, header = _csv_header(file, source, options, notes)
     names, _ = dedupe_headers(header, source)
     probe = RawRead(data_stem(file), source, pd.DataFrame(columns=names), np.arange(0), fmt)
     detection = _entity_of(probe, root, options)
@@ -190,13 +190,21 @@ def _describe(file: Path, source: str, root: Path, options: SourceOptions) -> Ra
     return RawFile(file, source, fmt, tuple(names), detection, encoding, delimiter)
 
 
-def _csv_header(file: Path, source: str, options: SourceOptions) -> tuple[str, str, list[str]]:
+def _csv_header(file: Path, source: str, options: SourceOptions, notes: list[str]) -> tuple[str, str, list[str]]:
     opener = _SPARK_COMPRESSIONS.get(file.suffix.lower(), open)
     with opener(file, "rb") as handle:
         sample = handle.read(_SAMPLE)
     if len(sample) == _SAMPLE and b"\n" in sample:
         sample = sample[: sample.rindex(b"\n") + 1]  # whole lines only, so no character is cut in two
     encoding = options.encoding or detect_encoding(sample, source)
+    mixed = None if options.encoding or encoding == "utf-8" else mixed_encoding(sample)
+    if mixed:
+        # Spark decodes a file in one encoding; reading line by line would mean reading it in Python
+        notes.append(
+            f"{source}: mixed encodings ({mixed.odd()} in its first {_SAMPLE >> 10} KiB); the Spark engine reads"
+            f" every line as {encoding}, so the letters of the others are misread. The pandas engine reads each"
+            " line in its own encoding and reports the rows as findings"
+        )
     text = sample.decode(encoding, errors="ignore").lstrip("\ufeff")
     if not text.strip():
         raise InputError("file has no header row (only blank lines)", file=source)
