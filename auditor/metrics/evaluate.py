@@ -387,6 +387,37 @@ def _scale(value: Any, factor: float) -> Any:
     return value * factor
 
 
+EXTRAPOLATION_DRAWS = 4
+"""random exclusions averaged to extrapolate a count of distinct values (their spread shrinks by half)"""
+
+
+def _extrapolate(
+    m: Metric, excluded: Mapping[str, pd.DataFrame], params: Params, settings: MetricsSettings, v_excl: Any, k: int
+) -> float | None:
+    """A count of distinct values (customers among deals) with its `k` failing records excluded,
+    extrapolated back to all records: it does not grow in proportion to its records, so it is not
+    scaled like a sum; instead, the passing records are taken to bring what they bring at the margin,
+    estimated by excluding k more of them at random: v_excl + (v_excl - v_without_k_more), averaged
+    over a few draws. None when there are too few passing records to draw from."""
+    if not isinstance(v_excl, (int, float)):
+        return None
+    frame = excluded[m.primary]
+    scope = m.scope.get(m.primary)
+    rows = np.flatnonzero(scope.mask(frame).fillna(False).to_numpy(bool)) if scope else np.arange(len(frame))
+    if len(rows) <= k:
+        return None
+    rng = np.random.default_rng(settings.seed)
+    losses = []
+    for _ in range(EXTRAPOLATION_DRAWS):
+        keep = np.ones(len(frame), dtype=bool)
+        keep[rng.choice(rows, k, replace=False)] = False
+        fewer = value_of(_compute(m, {**excluded, m.primary: frame[keep]}, params))
+        if not isinstance(fewer, (int, float)):
+            return None
+        losses.append(v_excl - fewer)
+    return float(v_excl + np.mean(losses))
+
+
 def _unknown_share(
     m: Metric,
     estimate: Estimate | None,
@@ -640,11 +671,16 @@ def _evaluate(
                 excluded[x.entity] = cache[key]
         v_excl = value_of(_compute(m, excluded, params))
         prim = next((x for x in failing if x.entity == m.primary), None)
+        how = ""
         if m.extensive and prim is not None and prim.strict > prim.strict_failing:
             v_excl = _scale(v_excl, prim.strict / (prim.strict - prim.strict_failing))
+            how = " (scaled to all records)"
+        elif m.kind == "count" and prim is not None and prim.strict_failing:
+            extrapolated = _extrapolate(m, excluded, params, settings, v_excl, prim.strict_failing)
+            if extrapolated is not None:
+                v_excl, how = extrapolated, " (extrapolated to all records)"
         shift = distance(value, v_excl)
         base.value_excluding_failing, base.sensitivity = v_excl, shift
-        how = " (scaled to all records)" if m.extensive else ""
         said = f"excluding them{how} {_move(value, v_excl, base.unit, shift)}"
         unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings) or 0.0
         if unknown:
