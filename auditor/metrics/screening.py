@@ -23,14 +23,14 @@ judge only what cannot be true of any CRM:
 They never change the metric's value: the records stay in it, and the confidence machinery says how
 far they could move it. Screens find nothing in a clean export, so they never lower a flag there.
 
-Below the screens' certainty lie the `suspects`: an amount or a count that is unusual for its column,
-more robust z-scores above the bulk (log10, in the base currency; also among the records of its
-kind) than a sample of the column's size would show by chance (at most a 5% chance that any of its
-values gets there, `SUSPECT_ALPHA`). A suspect may be true (a record deal) or a typo (a campaign's
-revenue typed 1,000 times too large, 3 robust z from a column spread over two decades), so it fails
-no record by itself: a metric counts its suspects as failing only when they move it beyond the HIGH
-threshold (`evaluate.py`), so that a sum, mean or ratio that rests on a few implausible values is
-never HIGH.
+Below the screens' certainty lie the `suspects`: an amount or a count unusual for its column, more
+robust z-scores above the bulk (log10, in the base currency; also among the records of its kind)
+than a sample of the column's size would show by chance (at most a 5% chance that any of its values
+gets there, `SUSPECT_ALPHA`), and five times every other value of its group (`SUSPECT_GAP`). A
+suspect may be true (a record deal) or a typo (a campaign's revenue typed 1,000 times too large, 3
+robust z from a column spread over two decades), so it fails no record by itself: a metric counts its
+suspects as failing only when they move it beyond the HIGH threshold (`evaluate.py`), so that a sum,
+mean or ratio that rests on a few implausible values is never HIGH.
 """
 
 from __future__ import annotations
@@ -56,6 +56,11 @@ KIND_DECADES = 2.0
 kind's median: a lost decimal separator or extra zeros, not a big month of a tight category"""
 SUSPECT_ALPHA = 0.05
 """the chance that a column whose values all come from its bulk (log-normal) has any suspect"""
+SUSPECT_GAP = 5.0
+"""a suspect is at least this many times every other value of its group (half a decade apart): a value
+with extra zeros or a lost decimal separator lands far beyond the bulk, while the largest values of a
+long tail follow one another closely (a campaign delivered to ten times the median, three times the
+next one, is the top of its tail)"""
 SUSPECT_RULE = "plausibility.influence"
 COLUMNS = ["entity", "record_id", "field", "rule_id"]
 PAST_EVENTS = frozenset(
@@ -206,10 +211,11 @@ def suspects(tables: Mapping[str, pd.DataFrame], reads: Mapping[str, Iterable[st
 
 
 def _unusual(entity: str, name: str, frame: pd.DataFrame, money: Money) -> np.ndarray:
-    """Whether each value lies further above its column's bulk, or its kind's, than chance allows: z
-    beyond the (1 - SUSPECT_ALPHA / m) normal quantile, m the values judged over all the groupings
-    (Bonferroni: 40 campaigns need 3.2 robust z, a million deals 5.3). Only above: a sum, a mean or a
-    ratio rests on its large values, and a value typed too small cannot hold it."""
+    """Whether each value lies further above its column's bulk, or its kind's, than chance allows (z
+    beyond the (1 - SUSPECT_ALPHA / m) normal quantile, m the values judged over all the groupings;
+    Bonferroni: 40 campaigns need 3.0 robust z, a million deals 5.3) and SUSPECT_GAP times the other
+    values of its group. Only above: a sum, a mean or a ratio rests on its large values, and a
+    value typed too small cannot hold it."""
     spec = ENTITIES[entity].field(name)
     values = frame[name].astype("float64")
     if spec.currency_field and spec.currency_field in frame.columns:
@@ -223,8 +229,11 @@ def _unusual(entity: str, name: str, frame: pd.DataFrame, money: Money) -> np.nd
         return np.zeros(len(frame), dtype=bool)
     limit = NormalDist().inv_cdf(1 - SUSPECT_ALPHA / judged)
     out = np.zeros(len(frame), dtype=bool)
-    for z in scores:
-        out |= (z > limit).fillna(False).to_numpy(bool)
+    for groups, z in zip(groupings, scores, strict=True):
+        beyond = (z > limit).fillna(False)
+        # the top of a continuous tail is no typo: a suspect stands apart from the rest of its group
+        rest = values.where(~beyond).groupby(groups, sort=False).transform("max")
+        out |= (beyond & (values >= SUSPECT_GAP * rest)).to_numpy(bool)
     return out
 
 

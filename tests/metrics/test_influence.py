@@ -126,3 +126,17 @@ def test_suspects_are_judged_in_the_base_currency() -> None:
     found = suspects(tables, {"campaigns": ["attributed_revenue"]}, money)
     assert found["record_id"].tolist() == ["C34"]
     assert set(found["rule_id"]) == {"plausibility.influence"}
+
+
+def test_the_top_of_a_tail_is_no_suspect_but_a_value_apart_from_it_is() -> None:
+    # 39 deliveries between 6,300 and 25,000 and one of 100,000: 4 robust z above the bulk, beyond
+    # chance for 40 values, but only 4 times the next one (a big campaign); at 130,000 (5.2 times) it
+    # stands apart
+    def found(top: float) -> list[str]:
+        delivered = np.append(10 ** np.linspace(3.8, 4.4, 39), top)
+        frame = pd.DataFrame({"campaign_id": [f"C{i}" for i in range(40)], "delivered": delivered})
+        tables = {"campaigns": frame.assign(**{RID: frame["campaign_id"]})}
+        return suspects(tables, {"campaigns": ["delivered"]}, Money())["record_id"].tolist()
+
+    assert found(100_000.0) == []
+    assert found(130_000.0) == ["C39"]
