@@ -906,16 +906,11 @@ def _bounded(
     failing records can move the value whatever their true values. Coverage is a proxy for that
     harm, so it does not lower the flag when the bound is within `bound_high`; and the
     sensitivity estimate (exclusion shift plus the unknown-values term) cannot exceed the bound.
-    A bound beyond `bound_high` keeps the flag below HIGH. The bound is computed only where it can
-    change the flag: when coverage or sensitivity is what holds the flag below HIGH, or when the
-    failing records are more of the records the value rests on than the coverage threshold allows
-    (`_thin`: one cancellation typed decades ahead, among 145 subscriptions, is 99% coverage, but
-    one in ten of a count of cancellations)."""
+    The bound is computed only where it can change the flag: when coverage or sensitivity is what
+    holds the flag below HIGH."""
     judged = covered + [(f, r) for f, r, _, _ in sensitive]
     held = min((f for f, _ in judged), default=Flag.HIGH)
-    if value is None or not covered:
-        return judged
-    if held >= min((f for f, _ in others), default=Flag.HIGH) and not _thin(m, value, base.n, failing, settings):
+    if value is None or not covered or held >= min((f for f, _ in others), default=Flag.HIGH):
         return judged
     base.bound, most = bound(m, tables, params, value, _field_masks(m, tables, findings, failing, cache), _compute)
     where = f" (the most: {most})" if most else ""
@@ -924,20 +919,9 @@ def _bounded(
         covered = [(Flag.HIGH, r + said) for _, r in covered]
     else:
         said = f"; their true values could move it by up to {100 * base.bound:.1f}%{where}"
-        covered = [(min(f, Flag.MEDIUM), r + said) for f, r in covered]
+        covered = [(f, r + said) for f, r in covered]
     sensitivity = [(settings.sensitivity_flag(shift, unknown, base.bound), r) for _, r, shift, unknown in sensitive]
     return covered + sensitivity
-
-
-def _thin(m: Metric, value: Any, n: int | None, failing: list[_Failing], settings: MetricsSettings) -> bool:
-    """Whether the failing records are a larger share of the records the value rests on (its n, or
-    the value itself for a count: a record adds at most one to it) than the coverage threshold allows
-    of its population: coverage judged on the records that make the value, not on all those read."""
-    if n is None and m.kind == "count" and isinstance(value, (int, float)):
-        n = int(value)
-    if n is None:
-        return False
-    return sum(x.failing for x in failing) > (1 - settings.coverage_high) * n
 
 
 def _references(m: Metric, entity: str) -> bool:
