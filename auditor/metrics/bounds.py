@@ -3,9 +3,10 @@
 A finding says a value is wrong, not what it should be. Coverage (the share of records that
 pass) is a proxy for the harm that does; this module measures the harm directly: for each field
 the metric reads, the failing values of that field are replaced all at once by each value the
-field could plausibly hold, and the metric is recomputed. The largest relative move of the value
-of each field over these substitutions, summed over the fields, is the bound: the failing
-values of different fields may sit in different records, so in the worst case their moves add.
+field could plausibly hold, and the metric is recomputed. The largest relative moves of the value
+of each field over these substitutions, upward and downward, summed over the fields in the same
+direction, are the bound (the larger sum): the failing values of different fields may sit in
+different records, so in the worst case their moves add, but only when they push the same way.
 
 The values a field is tried with ("probes"), by its type in the model:
 
@@ -28,6 +29,7 @@ contribution moves the same way with it (counts, shares, sums and means over rec
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -100,24 +102,40 @@ def bound(
     failing: Mapping[tuple[str, str], np.ndarray],
     compute: Callable[[Metric, Mapping[str, pd.DataFrame], Params], Any],
 ) -> tuple[float, str]:
-    """(the sum over the (entity, field) -> failing-row masks in `failing` of the largest relative
-    move of `value` over the field's probes, the field and probe that moved it most)."""
-    total, worst, what = 0.0, 0.0, ""
+    """(the largest relative move of `value` when the failing cells of every (entity, field) ->
+    failing-row mask in `failing` take, field by field, the probe that moves it most in one direction,
+    the field and probe that moved it most). The fields' moves add up in the worst case only when
+    they go the same way: a number's bound is the larger of the summed upward and the summed downward
+    moves (a close date that could lengthen a median and a stage that could shorten it cannot do both
+    at once); a distribution has no direction, so its moves all add up."""
+    up = down = worst = 0.0
+    what = ""
     for (entity, name), mask in failing.items():
         if not mask.any() or name == RID:
             continue
         frame = tables[entity]
-        field_worst = 0.0
+        field_up = field_down = 0.0
         for probe in probes(entity, name, frame[name], mask, params):
             probed = dict(tables)
             probed[entity] = frame.assign(**{name: _substitute(frame[name], mask, probe)})
-            move = distance(value_of(compute(m, probed, params)), value)
-            field_worst = max(field_worst, move)
+            moved = value_of(compute(m, probed, params))
+            move = distance(moved, value)
+            if _numbers(moved, value) and moved < value:
+                field_down = max(field_down, move)
+            elif _numbers(moved, value) and moved > value:
+                field_up = max(field_up, move)
+            else:
+                field_up, field_down = max(field_up, move), max(field_down, move)
             if move > worst:
                 shown = "missing" if probe is None else "its own" if isinstance(probe, np.ndarray) else probe
                 worst, what = move, f"{entity}.{name} = {_show(shown)}"
-        total += field_worst
-    return total, what
+        up += field_up
+        down += field_down
+    return max(up, down), what
+
+
+def _numbers(*values: Any) -> bool:
+    return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values)
 
 
 def _show(v: Any) -> str:

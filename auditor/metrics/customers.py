@@ -96,6 +96,7 @@ def cac(t: Tables, p: Params) -> Estimate:
     "count",
     {"opportunities": ["account_id", "stage", "close_date"]},
     scope=_WON_SCOPE,
+    additive=False,  # accounts among deals: it does not grow in proportion to its deals
 )
 def new_customers(t: Tables, p: Params) -> int:
     """Accounts whose first Closed Won deal (earliest close_date) closed in the window."""

@@ -29,7 +29,7 @@ from auditor.metrics.breakdowns import Coverage, breakdowns
 from auditor.metrics.common import Params, text
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
-from auditor.metrics.screening import reads_of, screen
+from auditor.metrics.screening import reads_of, screen, suspects
 from auditor.model import ENTITIES, DType, Role
 from auditor.money import Money
 
@@ -387,6 +387,37 @@ def _scale(value: Any, factor: float) -> Any:
     return value * factor
 
 
+EXTRAPOLATION_DRAWS = 4
+"""random exclusions averaged to extrapolate a count of distinct values (their spread shrinks by half)"""
+
+
+def _extrapolate(
+    m: Metric, excluded: Mapping[str, pd.DataFrame], params: Params, settings: MetricsSettings, v_excl: Any, k: int
+) -> float | None:
+    """A count of distinct values (customers among deals) with its `k` failing records excluded,
+    extrapolated back to all records: it does not grow in proportion to its records, so it is not
+    scaled like a sum; instead, the passing records are taken to bring what they bring at the margin,
+    estimated by excluding k more of them at random: v_excl + (v_excl - v_without_k_more), averaged
+    over a few draws. None when there are too few passing records to draw from."""
+    if not isinstance(v_excl, (int, float)):
+        return None
+    frame = excluded[m.primary]
+    scope = m.scope.get(m.primary)
+    rows = np.flatnonzero(scope.mask(frame).fillna(False).to_numpy(bool)) if scope else np.arange(len(frame))
+    if len(rows) <= k:
+        return None
+    rng = np.random.default_rng(settings.seed)
+    losses = []
+    for _ in range(EXTRAPOLATION_DRAWS):
+        keep = np.ones(len(frame), dtype=bool)
+        keep[rng.choice(rows, k, replace=False)] = False
+        fewer = value_of(_compute(m, {**excluded, m.primary: frame[keep]}, params))
+        if not isinstance(fewer, (int, float)):
+            return None
+        losses.append(v_excl - fewer)
+    return float(v_excl + np.mean(losses))
+
+
 def _unknown_share(
     m: Metric,
     estimate: Estimate | None,
@@ -515,19 +546,27 @@ def evaluate_metrics(
     if findings is not None:
         tables["findings"] = findings
     # the screens join the rules' findings for the confidence, never the findings table a metric counts
-    screened = screen(tables, reads_of(chosen), params.as_of)
-    if len(screened) and findings is not None and len(findings):
-        # a cell a rule already reports is that rule's: the screens add what no rule looked at
-        keys = ["entity", "record_id", "field"]
-        reported = pd.MultiIndex.from_frame(findings[keys].astype("object"))
-        screened = screened[~pd.MultiIndex.from_frame(screened[keys].astype("object")).isin(reported)]
+    screened = screen(tables, reads_of(chosen), params.as_of, findings)
+    # a cell a rule already reports is that rule's: the screens add what no rule looked at
+    screened = _unreported(screened, findings)
     if len(screened):
         findings = screened if findings is None else pd.concat([findings, screened], ignore_index=True)
+    suspected = _unreported(suspects(tables, reads_of(chosen), params.money), findings)
     merged, merge_stats = merge_clusters(tables, clusters) if clusters is not None and len(clusters) else (None, {})
     cache: dict = {}
     return [
-        _evaluate(m, tables, findings, params, settings, absent, merged, merge_stats, breakdowns, cache) for m in chosen
+        _evaluate(m, tables, findings, params, settings, absent, merged, merge_stats, breakdowns, cache, suspected)
+        for m in chosen
     ]
+
+
+def _unreported(found: pd.DataFrame, findings: pd.DataFrame | None) -> pd.DataFrame:
+    """The cells of `found` no finding already reports."""
+    if not len(found) or findings is None or not len(findings):
+        return found
+    keys = ["entity", "record_id", "field"]
+    reported = pd.MultiIndex.from_frame(findings[keys].astype("object"))
+    return found[~pd.MultiIndex.from_frame(found[keys].astype("object")).isin(reported)]
 
 
 def _evaluate(
@@ -541,6 +580,7 @@ def _evaluate(
     merge_stats: dict[str, tuple[int, int]],
     with_breakdowns: bool,
     cache: dict,
+    suspected: pd.DataFrame | None = None,
 ) -> MetricResult:
     base = MetricResult(
         m.id,
@@ -579,6 +619,16 @@ def _evaluate(
     base.value = value
     base.n = estimate.n if estimate is not None else None
     verdicts: list[tuple[Flag, str]] = []
+
+    # suspects that move the value count as failing records from here on
+    influential = _influential(m, tables, suspected, params, settings, value, base.unit, cache)
+    named: list[tuple[Flag, str]] = []
+    if influential is not None:
+        verdict, found = influential
+        named.append(verdict)
+        findings = found if findings is None else pd.concat([findings, found], ignore_index=True)
+        # the failing records differ from other metrics' on the same fields: not from the shared cache
+        cache = {k: v for k, v in cache.items() if k[0] == "codes"}
 
     # coverage
     failing = _failing(m, tables, findings, cache)
@@ -621,11 +671,16 @@ def _evaluate(
                 excluded[x.entity] = cache[key]
         v_excl = value_of(_compute(m, excluded, params))
         prim = next((x for x in failing if x.entity == m.primary), None)
+        how = ""
         if m.extensive and prim is not None and prim.strict > prim.strict_failing:
             v_excl = _scale(v_excl, prim.strict / (prim.strict - prim.strict_failing))
+            how = " (scaled to all records)"
+        elif m.kind == "count" and prim is not None and prim.strict_failing:
+            extrapolated = _extrapolate(m, excluded, params, settings, v_excl, prim.strict_failing)
+            if extrapolated is not None:
+                v_excl, how = extrapolated, " (extrapolated to all records)"
         shift = distance(value, v_excl)
         base.value_excluding_failing, base.sensitivity = v_excl, shift
-        how = " (scaled to all records)" if m.extensive else ""
         said = f"excluding them{how} {_move(value, v_excl, base.unit, shift)}"
         unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings) or 0.0
         if unknown:
@@ -687,7 +742,7 @@ def _evaluate(
 
     _trust(base, settings)
     judged = _bounded(m, tables, findings, params, settings, value, failing, covered, sensitive, verdicts, base, cache)
-    verdicts = judged + verdicts
+    verdicts = named + judged + verdicts  # stable sort below: the verdict naming the records leads its level
     base.flag = min((f for f, _ in verdicts), default=Flag.HIGH) if value is not None else Flag.UNRELIABLE
     verdicts.sort(key=lambda v: v[0])
     base.reasons = [r for _, r in verdicts]
@@ -706,6 +761,70 @@ def _evaluate(
         )
         base.reasons.extend(notes)
     return base
+
+
+def _influential(
+    m: Metric,
+    tables: Mapping[str, pd.DataFrame],
+    suspected: pd.DataFrame | None,
+    params: Params,
+    settings: MetricsSettings,
+    value: Any,
+    unit: str,
+    cache: dict,
+) -> tuple[tuple[Flag, str], pd.DataFrame] | None:
+    """The verdict on the metric's suspects (screening.suspects: amounts unusual for their column on
+    the fields it reads) and those suspects as findings, when the value without them is beyond the
+    HIGH threshold from the value (counts and sums scaled back to all records); None when they do
+    not move it that far. A typo and a true record deal look alike; one that holds the value is not
+    HIGH either way, and the reason names it."""
+    if value is None or suspected is None or not len(suspected):
+        return None
+    mine = suspected[
+        [e in m.inputs and f in m.inputs[e] for e, f in zip(suspected["entity"], suspected["field"], strict=True)]
+    ]
+    if not len(mine):
+        return None
+    without = dict(tables)
+    removed: dict[str, np.ndarray] = {}
+    for entity, ids in mine.groupby("entity")["record_id"]:
+        rows = _rows(str(entity), tables[str(entity)], ids, cache)
+        without[str(entity)] = tables[str(entity)][~rows]
+        removed[str(entity)] = rows
+    v_without = value_of(_compute(m, without, params))
+    if m.extensive and m.primary in removed:
+        frame = tables[m.primary]
+        scope = m.scope[m.primary].mask(frame).fillna(False).to_numpy(bool) if m.primary in m.scope else None
+        population = int(scope.sum()) if scope is not None else len(frame)
+        gone = int((removed[m.primary] & scope).sum()) if scope is not None else int(removed[m.primary].sum())
+        if population > gone:
+            v_without = _scale(v_without, population / (population - gone))
+    shift = distance(value, v_without)
+    if shift <= settings.shift_high:
+        return None
+    named = [
+        _name_suspects(str(e), str(f), tables, cells["record_id"], cache)
+        for (e, f), cells in mine.groupby(["entity", "field"], sort=False)
+    ]
+    said = (
+        f"{'; '.join(named)}: far from the bulk of their column (typed wrong, or true?);"
+        f" excluding them {_move(value, v_without, unit, shift)}"
+    )
+    return (settings.shift_flag(shift), said), mine.reset_index(drop=True)
+
+
+def _name_suspects(entity: str, name: str, tables: Mapping[str, pd.DataFrame], ids: pd.Series, cache: dict) -> str:
+    """ "2 campaigns with an unusual attributed_revenue (CMP10 4,951,590 PLN, CMP32 4,166,490 PLN)"."""
+    frame = tables[entity]
+    rows = frame[_rows(entity, frame, ids, cache)]
+    spec = ENTITIES[entity].field(name)
+    currency = rows[spec.currency_field] if spec.currency_field in rows.columns else pd.Series(None, index=rows.index)
+    shown = [
+        f"{rid} {_fmt(amount)}" + (f" {cur}" if isinstance(cur, str) else "")
+        for rid, amount, cur in zip(rows[RID][:5], rows[name][:5], currency[:5], strict=True)
+    ]
+    more = f" and {len(rows) - 5:,} more" if len(rows) > 5 else ""
+    return f"{len(rows):,} {entity} with an unusual {name} ({', '.join(shown)}{more})"
 
 
 def _trust(result: MetricResult, settings: MetricsSettings) -> None:

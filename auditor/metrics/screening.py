@@ -22,11 +22,21 @@ judge only what cannot be true of any CRM:
 
 They never change the metric's value: the records stay in it, and the confidence machinery says how
 far they could move it. Screens find nothing in a clean export, so they never lower a flag there.
+
+Below the screens' certainty lie the `suspects`: an amount or a count unusual for its column, more
+robust z-scores above the bulk (log10, in the base currency; also among the records of its kind)
+than a sample of the column's size would show by chance (at most a 5% chance that any of its values
+gets there, `SUSPECT_ALPHA`), and five times every other value of its group (`SUSPECT_GAP`). A
+suspect may be true (a record deal) or a typo (a campaign's revenue typed 1,000 times too large, 3
+robust z from a column spread over two decades), so it fails no record by itself: a metric counts its
+suspects as failing only when they move it beyond the HIGH threshold (`evaluate.py`), so that a sum,
+mean or ratio that rests on a few implausible values is never HIGH.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -35,6 +45,7 @@ from auditor.checks.kinds.outlier import robust_z
 from auditor.checks.kinds.timeline import name_words, step
 from auditor.metrics.activity import RID
 from auditor.model import ENTITIES, DType, Role
+from auditor.money import Money
 
 EARLIEST = pd.Timestamp("1970-01-01")
 OUTLIER_Z = 6.0
@@ -43,6 +54,14 @@ MAX_KINDS = 12
 KIND_DECADES = 2.0
 """an amount judged among its kind is screened only when it is also 100 times (or a hundredth of) its
 kind's median: a lost decimal separator or extra zeros, not a big month of a tight category"""
+SUSPECT_ALPHA = 0.05
+"""the chance that a column whose values all come from its bulk (log-normal) has any suspect"""
+SUSPECT_GAP = 5.0
+"""a suspect is at least this many times every other value of its group (half a decade apart): a value
+with extra zeros or a lost decimal separator lands far beyond the bulk, while the largest values of a
+long tail follow one another closely (a campaign delivered to ten times the median, three times the
+next one, is the top of its tail)"""
+SUSPECT_RULE = "plausibility.influence"
 COLUMNS = ["entity", "record_id", "field", "rule_id"]
 PAST_EVENTS = frozenset(
     (
@@ -79,19 +98,27 @@ RECORD_KEEPING = 0.5
 """timeline's rank of updated/modified: it follows created, and nothing else"""
 
 
-def screen(tables: Mapping[str, pd.DataFrame], reads: Mapping[str, Iterable[str]], as_of: pd.Timestamp) -> pd.DataFrame:
+def screen(
+    tables: Mapping[str, pd.DataFrame],
+    reads: Mapping[str, Iterable[str]],
+    as_of: pd.Timestamp,
+    findings: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """A finding (entity, record_id, field, rule_id) per record and field that fails a screen, for the
-    fields `reads` names per entity."""
+    fields `reads` names per entity. `findings`: the rules' findings; a date a rule reports is not the
+    other side of an `order` screen (the rule has judged the pair and said which date is wrong: a first
+    response logged before the ticket was opened is the response's finding, not the opening's)."""
     found = []
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
     for entity, names in reads.items():
         frame = tables.get(entity)
         if entity not in ENTITIES or frame is None or not len(frame):
             continue
+        reported = _reported(entity, frame, findings)
         for name in sorted(set(names)):
             if name not in frame.columns or not ENTITIES[entity].has_field(name):
                 continue
-            for screen_name, failing in _screens(entity, name, frame, end):
+            for screen_name, failing in _screens(entity, name, frame, end, reported):
                 if failing.any():
                     ids = frame.loc[failing.to_numpy(bool), RID]
                     found.append(
@@ -102,7 +129,24 @@ def screen(tables: Mapping[str, pd.DataFrame], reads: Mapping[str, Iterable[str]
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=COLUMNS)
 
 
-def _screens(entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp) -> Iterable[tuple[str, pd.Series]]:
+def _reported(entity: str, frame: pd.DataFrame, findings: pd.DataFrame | None) -> dict[str, np.ndarray]:
+    """field -> the rows of `entity` a rule reports on that field."""
+    if findings is None or not len(findings):
+        return {}
+    mine = findings[findings["entity"] == entity]
+    if not len(mine):
+        return {}
+    ids = pd.Index(frame[RID].astype("object").to_numpy())
+    out = {}
+    for name, records in mine.groupby("field")["record_id"]:
+        wanted = pd.Index(pd.unique(records.astype("object").to_numpy()))
+        out[str(name)] = wanted.get_indexer(ids) >= 0
+    return out
+
+
+def _screens(
+    entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp, reported: Mapping[str, np.ndarray]
+) -> Iterable[tuple[str, pd.Series]]:
     spec = ENTITIES[entity].field(name)
     values = frame[name]
     if spec.dtype in (DType.DATE, DType.DATETIME) and pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -111,7 +155,7 @@ def _screens(entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp) -> 
         if _records_an_event(name):
             yield "plausibility.future", values >= end
         yield "plausibility.too_early", values < EARLIEST
-        yield "plausibility.order", _out_of_order(entity, name, frame, end)
+        yield "plausibility.order", _out_of_order(entity, name, frame, end, reported)
     elif spec.role is Role.SCORE and spec.scale and pd.api.types.is_numeric_dtype(values.dtype):
         low, high = spec.scale
         yield "plausibility.scale", (values < low) | (values > high)
@@ -147,6 +191,52 @@ def screened_amounts(entity: str) -> set[str]:
     return {f.name for f in ENTITIES[entity].fields if f.role in (Role.MONEY, Role.COUNT)}
 
 
+def suspects(tables: Mapping[str, pd.DataFrame], reads: Mapping[str, Iterable[str]], money: Money) -> pd.DataFrame:
+    """A row (entity, record_id, field, rule_id `plausibility.influence`) per amount or count of the
+    fields `reads` names that is unusual for its column or its kind (module docstring): a candidate,
+    not a finding."""
+    found = []
+    for entity, names in reads.items():
+        frame = tables.get(entity)
+        if entity not in ENTITIES or frame is None or not len(frame):
+            continue
+        for name in sorted(set(names) & screened_amounts(entity)):
+            if name not in frame.columns or not pd.api.types.is_numeric_dtype(frame[name].dtype):
+                continue
+            unusual = _unusual(entity, name, frame, money)
+            if unusual.any():
+                ids = frame.loc[unusual, RID].to_numpy()
+                found.append(pd.DataFrame({"entity": entity, "record_id": ids, "field": name, "rule_id": SUSPECT_RULE}))
+    return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=COLUMNS)
+
+
+def _unusual(entity: str, name: str, frame: pd.DataFrame, money: Money) -> np.ndarray:
+    """Whether each value lies further above its column's bulk, or its kind's, than chance allows (z
+    beyond the (1 - SUSPECT_ALPHA / m) normal quantile, m the values judged over all the groupings;
+    Bonferroni: 40 campaigns need 3.0 robust z, a million deals 5.3) and SUSPECT_GAP times the other
+    values of its group. Only above: a sum, a mean or a ratio rests on its large values, and a
+    value typed too small cannot hold it."""
+    spec = ENTITIES[entity].field(name)
+    values = frame[name].astype("float64")
+    if spec.currency_field and spec.currency_field in frame.columns:
+        # in one currency, so that a column in two currencies is one bulk, not two
+        values = money.to_base(values, frame[spec.currency_field])
+    everything = pd.Series("", index=frame.index, dtype="object")
+    groupings = (everything, *(frame[kind].astype("object").fillna("") for kind in _kinds(entity, frame)))
+    scores = [robust_z(values, log=True, groups=groups, min_count=MIN_COUNT) for groups in groupings]
+    judged = sum(int(z.notna().sum()) for z in scores)
+    if not judged:
+        return np.zeros(len(frame), dtype=bool)
+    limit = NormalDist().inv_cdf(1 - SUSPECT_ALPHA / judged)
+    out = np.zeros(len(frame), dtype=bool)
+    for groups, z in zip(groupings, scores, strict=True):
+        beyond = (z > limit).fillna(False)
+        # the top of a continuous tail is no typo: a suspect stands apart from the rest of its group
+        rest = values.where(~beyond).groupby(groups, sort=False).transform("max")
+        out |= (beyond & (values >= SUSPECT_GAP * rest)).to_numpy(bool)
+    return out
+
+
 def _records_an_event(name: str) -> bool:
     """Whether the column's name says something happened (created, resolved_at, occurred_at), not a
     plan that may lie ahead (end_date, close_date of an open deal, renewal_date)."""
@@ -163,8 +253,11 @@ def order_fields(entity: str) -> set[str]:
     }
 
 
-def _out_of_order(entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp) -> pd.Series:
-    """The records whose `name` lies on the wrong side of another date field of an ordered step."""
+def _out_of_order(
+    entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp, reported: Mapping[str, np.ndarray]
+) -> pd.Series:
+    """The records whose `name` lies on the wrong side of another date field of an ordered step that no
+    rule reports on that record."""
     failing = pd.Series(False, index=frame.index)
     dates = [
         c
@@ -188,6 +281,8 @@ def _out_of_order(entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp
         if other_start and RECORD_KEEPING not in (rank, other_rank) and "created" in (name + other):
             continue
         theirs = _comparable(frame[other], end)
+        if other in reported:
+            theirs = theirs.where(~reported[other])
         if _has_time(frame[name]) != _has_time(frame[other]):
             mine_, theirs_ = mine.dt.normalize(), theirs.dt.normalize()
         else:

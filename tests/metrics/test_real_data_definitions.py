@@ -211,8 +211,10 @@ def test_top_share_by_hand() -> None:
 
 
 def test_a_distinct_count_is_not_scaled_to_the_failing_records() -> None:
-    # the line without a customer fails a rule on account_id: excluding it leaves the 6 customers,
-    # not 6 x 9/8 of them as a count of records would be imputed
+    # the line without a customer fails a rule on account_id: its true customer is unknown, and one line
+    # adds at most one customer (a new one), so the count without it is extrapolated by what the passing
+    # lines add at the margin (a line of C, D, E or F adds one, of A or B none): between 6 and 7, never
+    # scaled like a count of records (a line is not a customer)
     [m] = compile_metrics({"buyers": {"count": "distinct orders.account_id"}}).values()
     assert not m.extensive
     frame = order_lines()
@@ -226,7 +228,7 @@ def test_a_distinct_count_is_not_scaled_to_the_failing_records() -> None:
     )
     ids = {"orders": pd.Series([f"row:{i + 1}" for i in range(len(frame))])}
     [r] = evaluate_metrics({"orders": frame}, findings, as_of=AS_OF, metrics=[m], ids=ids)
-    assert r.value == 6 and r.value_excluding_failing == 6 and r.sensitivity == 0.0
+    assert r.value == 6 and 6 <= r.value_excluding_failing <= 7
 
 
 @pytest.mark.parametrize(

@@ -132,3 +132,28 @@ def test_an_amount_typed_a_thousand_times_too_large_is_screened_among_its_kind()
     # without the category, the column alone does not see it
     alone = {"costs": tables["costs"].drop(columns=["category"])}
     assert screen(alone, {"costs": ["amount"]}, pd.Timestamp(AS_OF)).empty
+
+
+def test_a_date_pair_a_rule_already_judged_is_not_screened_again_on_the_other_date() -> None:
+    # 30 first responses logged a day before their ticket was opened: the response-order rule reports
+    # the first response, so the opening (which the resolution time reads) is not also screened
+    frames = _tickets()
+    tickets = frames["tickets"]
+    early = tickets.index[:30]
+    tickets.loc[early, "first_response_at"] = tickets.loc[early, "opened_at"] - pd.Timedelta(days=1)
+    tables = {"tickets": tickets.assign(**{RID: tickets["ticket_id"]})}
+    reads = {"tickets": ["opened_at", "resolved_at"]}
+    unjudged = screen(tables, reads, pd.Timestamp(AS_OF))
+    assert (unjudged["field"] + " " + unjudged["rule_id"]).tolist() == ["opened_at plausibility.order"] * 30
+    findings = pd.DataFrame(
+        {
+            "entity": "tickets",
+            "record_id": tickets.loc[early, "ticket_id"],
+            "field": "first_response_at",
+            "rule_id": "tickets.response.order",
+        }
+    )
+    assert screen(tables, reads, pd.Timestamp(AS_OF), findings).empty
+    [result] = evaluate_metrics(frames, findings, as_of=AS_OF, metrics=["time_to_resolution_hours"], breakdowns=False)
+    assert result.flag is Flag.HIGH, result.reasons
+    assert not any("plausibility" in r for r in result.reasons)
