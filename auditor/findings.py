@@ -9,6 +9,7 @@ validate what each stage writes, so a stage that adds, drops or retypes a column
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -65,3 +66,22 @@ def empty_findings() -> pd.DataFrame:
     frame = pd.DataFrame({c: pd.Series(dtype="object") for c in FINDING_COLUMNS})
     frame["row"] = frame["row"].astype("int64")
     return frame
+
+
+def compact(frame: pd.DataFrame) -> pd.DataFrame:
+    """`frame` with each text column as Python objects, one object per distinct value: the same message,
+    rule, file or owner on a million rows is stored once, plus a pointer per row. Arrow strings (pandas'
+    default) store every row's bytes: the findings of a million copies of one contact took 2.5 GB.
+    Missing values keep their own objects (None, NaN, NA), so the frame reads and writes the same."""
+    columns = {}
+    for column in frame.columns:
+        series = frame[column]
+        if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
+            columns[column] = series
+            continue
+        codes, uniques = pd.factorize(series)
+        values = series.to_numpy(dtype=object, copy=True)
+        present = codes >= 0
+        values[present] = np.asarray(uniques, dtype=object)[codes[present]]
+        columns[column] = pd.Series(values, index=frame.index, dtype=object)
+    return pd.DataFrame(columns, index=frame.index)

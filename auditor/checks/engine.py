@@ -23,7 +23,7 @@ from auditor.checks.base import CheckContext, RuleKind, Severity
 from auditor.checks.kinds import get_kind
 from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
-from auditor.findings import empty_findings
+from auditor.findings import compact, empty_findings
 from auditor.model import ENTITIES, Entity
 from auditor.sources.table import record_ids
 
@@ -346,7 +346,8 @@ def _check_entity(
             outcome = _outcome(rule, "error", evaluated, reason="check failed to run: " + "; ".join(errors))
             found_by_rule[rule.id] = ([], outcome)
             continue
-        found = pd.concat(rule_parts, ignore_index=True) if rule_parts else None
+        # one object per distinct text: a rule failing on every record repeats its message a million times
+        found = compact(pd.concat(rule_parts, ignore_index=True)) if rule_parts else None
         n_findings = 0 if found is None else len(found)
         failed = 0 if found is None else found["record_id"].nunique()
         status = "failed" if n_findings else "passed"
