@@ -80,8 +80,11 @@ def compact(frame: pd.DataFrame) -> pd.DataFrame:
             columns[column] = series
             continue
         codes, uniques = pd.factorize(series)
-        values = series.to_numpy(dtype=object, copy=True)
-        present = codes >= 0
-        values[present] = np.asarray(uniques, dtype=object)[codes[present]]
+        if isinstance(series.dtype, pd.StringDtype):  # no str per row made on the way: its one missing value
+            values = np.append(np.asarray(uniques, dtype=object), series.dtype.na_value)[codes]
+        else:
+            values = series.to_numpy(dtype=object, copy=True)
+            present = codes >= 0
+            values[present] = np.asarray(uniques, dtype=object)[codes[present]]
         columns[column] = pd.Series(values, index=frame.index, dtype=object)
     return pd.DataFrame(columns, index=frame.index)

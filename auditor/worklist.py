@@ -531,14 +531,16 @@ def _cluster_tasks(dup: Any) -> pd.DataFrame:
     masters = c[c["is_master"]].drop_duplicates(["entity", "cluster_id"])
     masters = masters[["entity", "cluster_id", "record_id"]].rename(columns={"record_id": "master_id"})
     members = c[~c["is_master"]].merge(masters, on=["entity", "cluster_id"], how="inner")
-    members["evidence"] = _member_evidence(dup.pairs, members)
     members["review"] = members["band"].ne("auto_merge")
-    tasks = _grouped_text(
-        members,
-        ["entity", "cluster_id", "master_id"],
-        {"members": ("record_id", LIST_SEP), "evidence": ("evidence", " | ")},
-        any_={"review": "review"},
-    )
+    keys = ["entity", "cluster_id", "master_id"]
+    tasks = _grouped_text(members, keys, {"members": ("record_id", LIST_SEP)}, any_={"review": "review"})
+    # the evidence of the first EVIDENCE_MEMBERS members: the rest are counted (pairs.csv has them all)
+    shown = members[members.groupby(keys, sort=False).cumcount().to_numpy() < EVIDENCE_MEMBERS]
+    shown = shown.assign(evidence=_member_evidence(dup.pairs, shown))
+    evidence = _grouped_text(shown, keys, {"evidence": ("evidence", " | ")})["evidence"].to_numpy(object)
+    more = (tasks["count"] - EVIDENCE_MEMBERS).to_numpy()
+    tail = [f" | and {n:,} more in duplicates/pairs.csv" if n > 0 else "" for n in more]
+    tasks["evidence"] = _objects([text + rest for text, rest in zip(evidence, tail, strict=True)])
     tasks = tasks.merge(_plan_text(dup.merge_plan), on=["entity", "cluster_id"], how="left")
     tasks = tasks.merge(_meta(dup, "entity", "master_id"), on=["entity", "master_id"], how="left")
     band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
@@ -561,6 +563,9 @@ def _cluster_tasks(dup: Any) -> pd.DataFrame:
     )
 
 
+EVIDENCE_MEMBERS = 50
+"""Members whose pair evidence a merge task's `evidence` shows (a cluster of a million copies would make
+it a string of 400 MB in one cell); duplicates/pairs.csv has every pair."""
 NAMED_MEMBERS = 10
 """Members a merge task's text names; the rest are counted. The text is repeated on every record of the
 task (worklist_records.csv, the Records sheet): naming all 5,000 copies of one contact there would
