@@ -21,6 +21,7 @@ from pandera.errors import SchemaErrors
 
 from auditor.checks.base import CheckContext, RuleKind, Severity
 from auditor.checks.kinds import get_kind
+from auditor.checks.kinds._columns import forget_columns
 from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
 from auditor.findings import compact, empty_findings
@@ -210,6 +211,7 @@ def run_checks(
         if progress:
             progress(f"checked {entity_name}", done, len(rules))
     findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
+    forget_columns()  # the kinds' per-column caches: the tables outlive the checks, those need not
     return CheckResult(findings=findings, outcomes=outcomes, structural=structural, absent=_absent(tables, rules))
 
 
@@ -309,7 +311,8 @@ def _check_entity(
             columns.setdefault(field, []).append(_make_check(rule, kind, field, ctx, applies, recorder))
 
     _validate(frame, columns)
-    ids = record_ids(entity, frame, table.row_numbers)
+    # as objects: every rule's findings then point at the same str per record, not at one str per finding
+    ids = record_ids(entity, frame, table.row_numbers).astype(object)
     found_by_rule: dict[str, tuple[list[pd.DataFrame], RuleOutcome]] = {}
     # Which cells a rule already reported: a wildcard rule adds only what the rules about that field (and
     # earlier wildcard rules) did not, so that "n/a" in a name is one finding, not a placeholder and a sentinel.
