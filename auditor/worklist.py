@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize
+from auditor.findings import shared_values
 from auditor.fix.safe import cell_fixes, safe_mask
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.model import ENTITIES, Role
@@ -397,7 +398,7 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
         elif column in ("priority", "money_at_stake"):
             columns[column] = values.take(order).reset_index(drop=True)
         else:
-            placed = values.to_numpy(dtype=object)[order]
+            placed = shared_values(values)[order]
             columns[column] = _objects(np.where(pd.isna(placed), None, placed) if column in NONE_COLUMNS else placed)
     return pd.DataFrame(columns, copy=False)
 
@@ -650,7 +651,8 @@ def _primary_key(entity: str) -> str:
 def _member_evidence(pairs: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
     """Per member: its pair with the master (probability and per-field evidence), when one was scored."""
     cols = ["entity", "id_a", "id_b", "match_probability", "evidence"]
-    p = pairs[cols]
+    ids = members["record_id"].unique()
+    p = pairs.loc[pairs["id_a"].isin(ids).to_numpy(bool) | pairs["id_b"].isin(ids).to_numpy(bool), cols]
     both = pd.concat([p, p.rename(columns={"id_a": "id_b", "id_b": "id_a"})], ignore_index=True)
     both = both.drop_duplicates(["entity", "id_a", "id_b"])
     joined = members[["entity", "record_id", "master_id"]].merge(

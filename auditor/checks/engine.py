@@ -24,7 +24,7 @@ from auditor.checks.kinds import get_kind
 from auditor.checks.kinds._columns import forget_columns
 from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
-from auditor.findings import compact, empty_findings
+from auditor.findings import compact, concat_findings, empty_findings
 from auditor.model import ENTITIES, Entity
 from auditor.sources.table import record_ids
 
@@ -210,7 +210,7 @@ def run_checks(
         done += len(entity_rules)
         if progress:
             progress(f"checked {entity_name}", done, len(rules))
-    findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
+    findings = concat_findings(parts) if parts else empty_findings()
     forget_columns()  # the kinds' per-column caches: the tables outlive the checks, those need not
     return CheckResult(findings=findings, outcomes=outcomes, structural=structural, absent=_absent(tables, rules))
 
@@ -418,7 +418,7 @@ def _findings_for(
     return pd.DataFrame(
         {
             "entity": rule.entity,
-            "record_id": ids.loc[index].to_numpy(),
+            "record_id": pd.Series(ids.loc[index].to_numpy(), dtype=object),  # the ids' own str objects
             "field": field,
             "rule_id": rule.id,
             "severity": rule.severity.value,
