@@ -18,6 +18,7 @@ from auditor.dedupe import DedupeResult
 from auditor.engines.base import Engine, Loaded, Progress
 from auditor.engines.pandas import PandasEngine
 from auditor.errors import ConfigError
+from auditor.findings import concat_findings
 from auditor.gate import judge
 from auditor.model import ENTITIES
 from auditor.result import AuditResult
@@ -85,7 +86,7 @@ def _check(
             duplicates = engine.find_duplicates(loaded, config.dedupe, progress)
             found = duplicates.findings()
         if len(found):
-            findings = pd.concat([findings, found], ignore_index=True)
+            findings = concat_findings([findings, found.copy(deep=False)])  # the check's findings taken apart
         outcomes += duplicate_outcomes(duplicates, found)
     with watch.stage("scores and gate"):
         scores = compute_scores(

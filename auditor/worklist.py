@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize
+from auditor.findings import shared_values
 from auditor.fix.safe import cell_fixes, safe_mask
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.model import ENTITIES, Role
@@ -124,9 +125,13 @@ def plan_worklist(result: AuditResult, settings: MetricsSettings | None = None) 
     settings = settings or MetricsSettings()
     kinds = {o.rule_id: o.kind for o in result.outcomes}
     findings = result.findings
-    kind = findings["rule_id"].map(kinds)
-    duplicate = kind.eq("duplicate").to_numpy(bool) | findings["rule_id"].str.contains(".duplicate", regex=False)
-    cells = _fix_cells(findings[~duplicate], kind[~duplicate])
+    kind = _per_distinct(findings["rule_id"], lambda rule: kinds.get(rule))
+    duplicate = _per_distinct(
+        findings["rule_id"], lambda rule: kinds.get(rule) == "duplicate" or ".duplicate" in str(rule)
+    ).to_numpy(bool)
+    fixed = findings.loc[~duplicate, list(FIX_INPUT)].reset_index(drop=True)
+    cells = _fix_cells(fixed, kind[~duplicate].reset_index(drop=True))
+    del fixed
     fixes = _bulk(cells)
     merges = _merge_tasks(result.duplicates)
     impact = MetricImpact.of(result.metrics, settings)
@@ -134,66 +139,167 @@ def plan_worklist(result: AuditResult, settings: MetricsSettings | None = None) 
     return Worklist(tasks, _records(cells, tasks, result.duplicates))
 
 
+# --- memory: a million findings are a million pointers, not a million strings ------------------------
+
+
+def _objects(values: Any, index: pd.Index | None = None) -> pd.Series:
+    """`values` as an object column: pandas would turn an object array of str into Arrow strings, which
+    store every row's bytes again; as objects, rows that share a value share one str."""
+    return pd.Series(np.asarray(values, dtype=object), index=index, dtype=object)
+
+
+def _frame(columns: dict[str, Any]) -> pd.DataFrame:
+    """A frame that holds `columns` as they are (object arrays stay objects), without copying them."""
+    return pd.DataFrame(
+        {
+            name: _objects(v) if isinstance(v, np.ndarray) and v.dtype == object else pd.Series(v, copy=False)
+            for name, v in columns.items()
+        },
+        copy=False,
+    )
+
+
+def _per_distinct(values: pd.Series, function: Any) -> pd.Series:
+    """`function` of each value, computed once per distinct value (a rule id, an entity, a field) and
+    shared by the rows that have it."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    mapped = np.empty(len(uniques), dtype=object)
+    mapped[:] = [function(u) for u in np.asarray(uniques, dtype=object)]
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
+
+
+def _shared(keys: pd.DataFrame, function: Any) -> np.ndarray:
+    """`function(frame of distinct key rows) -> array`, spread back to every row of `keys`: a fix's text
+    or task id is made once per distinct (entity, field, rules, fix), not once per cell."""
+    codes = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
+    firsts = ~pd.Series(codes).duplicated().to_numpy()
+    distinct = keys[firsts].reset_index(drop=True)
+    made = np.empty(len(distinct), dtype=object)
+    made[:] = list(function(distinct))
+    return made[codes]
+
+
+def _constant(choices: dict[bool, str], mask: np.ndarray) -> np.ndarray:
+    """One of two texts per row, the same str object in every row that has it."""
+    return np.array([choices[False], choices[True]], dtype=object)[mask.astype(int)]
+
+
 # --- fix tasks ----------------------------------------------------------------------------------
+
+FIX_INPUT = (
+    "entity",
+    "record_id",
+    "field",
+    "rule_id",
+    "severity",
+    "message",
+    "value",
+    "suggested_value",
+    "owner",
+    "file",
+    "row",
+)
+"""The findings' columns the fix tasks read."""
 
 
 def _fix_cells(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
     """One row per cell to edit (record and field), its findings grouped, with the task it belongs
-    to: `fix` says what the edit is, and the task id hashes the rules, entity, field and fix."""
+    to: `fix` says what the edit is, and the task id hashes the rules, entity, field and fix. A cell's
+    issue is kept as its entity's `label` and its `message` (records_table writes "label id: message"):
+    the text of every cell of a million-record task is not held at once.
+
+    Built column by column on row positions: a copy of the whole findings frame per step (sort, split,
+    regroup) cost gigabytes on a million copies of one contact."""
     f = findings.assign(kind=kind.to_numpy(), sev=findings["severity"].map(SEVERITY).fillna(1).astype(int))
-    f["suggested_value"] = _fill_suggestions(f)
-    f["safe"] = safe_mask(f["kind"], f["value"], f["suggested_value"])
-    f = f.sort_values([*CELL, "sev", "rule_id"], ascending=[True] * 4 + [False, True], kind="stable")
-    many = f.duplicated(CELL, keep=False).to_numpy(bool)
-    single, multi = f[~many], f[many]
-    tasks = single.assign(
-        rule_ids=single["rule_id"],
-        issue=single["message"],
-        auto=single["safe"],
-        suggested=single["suggested_value"],
-    )
-    if len(multi):
-        tasks = pd.concat([tasks, _grouped(multi)], ignore_index=True)
-    label = tasks["entity"].map(lambda e: ENTITIES[e].label if e in ENTITIES else e)
-    suggested = tasks["suggested"].astype("object")
+    f["suggested_value"] = _objects(_fill_suggestions(f).to_numpy(), f.index)
+    f["safe"] = _safe(f)
+    keys = f[[*CELL, "sev", "rule_id"]]
+    order = keys.sort_values([*CELL, "sev", "rule_id"], ascending=[True] * 4 + [False, True], kind="stable").index
+    order = order.to_numpy()
+    many = keys[CELL].take(order).duplicated(keep=False).to_numpy(bool)
+    del keys
+    alone = order[~many]
+    column = {
+        name: f[source].to_numpy()[alone]
+        for name, source in (
+            ("entity", "entity"),
+            ("file", "file"),
+            ("row", "row"),
+            ("field", "field"),
+            ("record_id", "record_id"),
+            ("owner", "owner"),
+            ("value", "value"),
+            ("severity", "severity"),
+            ("rule_ids", "rule_id"),
+            ("message", "message"),
+            ("auto", "safe"),
+            ("suggested", "suggested_value"),
+        )
+    }
+    if many.any():
+        grouped = _grouped(f.take(order[many]))
+        grouped = grouped.rename(columns={"issue": "message"})
+        column = {name: np.concatenate([values, grouped[name].to_numpy()]) for name, values in column.items()}
+    del f
+    tasks = _frame(column)
+    label = _per_distinct(tasks["entity"], lambda e: ENTITIES[e].label if e in ENTITIES else str(e))
+    suggested = tasks["suggested"]
     has_suggestion = suggested.notna().to_numpy(bool)
     auto = tasks["auto"].to_numpy(bool)
-    fix = np.where(
-        auto,
-        "auto",  # one run of `crm-audit fix` applies them all
-        np.where(
-            has_suggestion,
-            ("set " + tasks["value"].astype("object").map(str) + " -> " + suggested.map(str)).to_numpy(object),
-            "look up",
-        ),
+    fix = _constant({True: "auto", False: "look up"}, auto)  # "auto": one run of `crm-audit fix` applies them all
+    wanted = ~auto & has_suggestion
+    if wanted.any():
+        said: dict[str, str] = {}
+        fix[wanted] = [
+            said.setdefault(text, text)
+            for text in (
+                f"set {v} -> {s}"
+                for v, s in zip(
+                    tasks["value"].to_numpy()[wanted].tolist(), suggested.to_numpy()[wanted].tolist(), strict=True
+                )
+            )
+        ]
+    roles = _roles(tasks).eq(Role.MONEY).to_numpy(bool)
+    money = np.zeros(len(tasks), dtype=float)
+    if roles.any():
+        money[roles] = pd.to_numeric(tasks["value"][roles], errors="coerce").abs().fillna(0.0).to_numpy(float)
+    key = _frame(
+        {"e": tasks["entity"].to_numpy(), "f": tasks["field"].to_numpy(), "r": tasks["rule_ids"].to_numpy(), "x": fix}
     )
-    money = pd.to_numeric(tasks["value"], errors="coerce").abs().fillna(0.0).to_numpy(float)
-    money = np.where(_roles(tasks).eq(Role.MONEY).to_numpy(bool), money, 0.0)
-    return pd.DataFrame(
+    return _frame(
         {
-            "task_id": _ids(
-                "F", pd.DataFrame({"e": tasks["entity"], "f": tasks["field"], "r": tasks["rule_ids"], "x": fix})
-            ),
+            "task_id": _shared(key, lambda distinct: _ids("F", distinct)),
             "fix": fix,
-            "action": "fix",
+            "action": _constant({True: "fix", False: "fix"}, auto),
             "entity": tasks["entity"].to_numpy(),
             "record_id": tasks["record_id"].to_numpy(),
             "owner": tasks["owner"].to_numpy(),
-            "issue": (label.astype(str) + " " + tasks["record_id"].astype(str) + ": " + tasks["issue"]).to_numpy(),
             "rule_ids": tasks["rule_ids"].to_numpy(),
             "severity": tasks["severity"].to_numpy(),
             "field": tasks["field"].to_numpy(),
-            "current_value": tasks["value"].astype("object").to_numpy(),
+            "current_value": tasks["value"].to_numpy(),
             "suggested_value": suggested.where(suggested.notna(), None).to_numpy(),
-            "auto_fixable": np.where(auto, "yes", "no"),
-            "effort": np.where(auto, "low", np.where(has_suggestion, "medium", "high")),
+            "auto_fixable": _constant({True: "yes", False: "no"}, auto),
+            "effort": _effort(auto, has_suggestion),
             "file": tasks["file"].to_numpy(),
             "row": tasks["row"].to_numpy(),
             "money_at_stake": money,
-            "message": tasks["issue"].to_numpy(),
-            "label": label.astype(str).to_numpy(),
+            "message": tasks["message"].to_numpy(),
+            "label": label.to_numpy(),
         }
     )
+
+
+def _effort(auto: np.ndarray, has_suggestion: np.ndarray) -> np.ndarray:
+    effort = _constant({True: "medium", False: "high"}, has_suggestion)
+    effort[auto] = "low"
+    return effort
+
+
+def _safe(f: pd.DataFrame) -> np.ndarray:
+    """fix.safe.safe_mask, computed once per distinct (kind, value, suggestion)."""
+    keys = f[["kind", "value", "suggested_value"]]
+    return _shared(keys, lambda d: safe_mask(d["kind"], d["value"], d["suggested_value"])).astype(bool)
 
 
 BULK_PREVIEW = 3
@@ -203,59 +309,120 @@ BULK_PREVIEW = 3
 def _bulk(cells: pd.DataFrame) -> pd.DataFrame:
     """One task per (rules, entity, field, fix): a cell alone keeps its record, file and row; a bulk
     task of many records keeps the values its records share (owner, current and suggested value,
-    file) and sums their money at stake. Its records are in worklist_records."""
+    file) and sums their money at stake. Its records are in worklist_records. Column by column, in
+    the cells' (task, file, row) order: the cells are not copied as a whole."""
     if not len(cells):
-        return cells.drop(columns=["fix", "message", "label"]).assign(records=pd.Series(dtype=int))
-    cells = cells.sort_values(["task_id", "file", "row"], kind="stable").reset_index(drop=True)
-    shared = ["owner", "current_value", "suggested_value", "file"]
-    grouped = cells.groupby("task_id", sort=False)
-    out = grouped.first()  # first non-missing per column; the shared columns are reset below
-    out["records"] = grouped.size()
-    out["money_at_stake"] = grouped["money_at_stake"].sum()
-    distinct = grouped[shared].nunique(dropna=False)
-    firsts = grouped[[*shared, "record_id", "row", "message", "label"]].nth(0).set_index(out.index)
-    for column in shared:
-        out[column] = firsts[column].where(distinct[column] == 1, None)
-    many = out["records"] > 1
-    ids = grouped["record_id"].agg(lambda r: ", ".join(r.astype(str).head(BULK_PREVIEW)))
-    preview = ids + np.where(out["records"] > BULK_PREVIEW, ", …", "")
-    out["record_id"] = firsts["record_id"].where(~many, None)
-    out["row"] = firsts["row"].where(~many, None)
-    out["issue"] = np.where(
-        many,
-        firsts["label"] + ", " + out["records"].map("{:,}".format) + " records (" + preview + "): " + firsts["message"],
-        firsts["label"] + " " + firsts["record_id"].astype(str) + ": " + firsts["message"],
+        empty = cells.drop(columns=["fix", "message", "label"])
+        return empty.assign(issue=pd.Series(dtype=object), records=pd.Series(dtype=int))
+    order = cells[["task_id", "file", "row"]].sort_values(["task_id", "file", "row"], kind="stable").index.to_numpy()
+    codes = pd.factorize(cells["task_id"].to_numpy()[order])[0]
+    starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
+
+    def in_order(column: str) -> pd.Series:
+        return pd.Series(cells[column].to_numpy()[order], dtype=cells[column].dtype)
+
+    out = pd.DataFrame({"task_id": _objects(cells["task_id"].to_numpy()[order][starts])})
+    firsts: dict[str, np.ndarray] = {}
+    for column in cells.columns.drop(["task_id", "money_at_stake"]):
+        values = in_order(column)
+        firsts[column] = values.to_numpy()[starts]
+        if column in ("owner", "current_value", "suggested_value", "file"):  # kept when all records share it
+            distinct = values.groupby(codes, sort=False).nunique(dropna=False).to_numpy()
+            out[column] = _objects(np.where(distinct == 1, firsts[column], None))
+        else:
+            first = values.groupby(codes, sort=False).first()  # the first value present
+            out[column] = _objects(first.to_numpy()) if values.dtype == object else first.to_numpy()
+    records = np.bincount(codes)
+    out["records"] = records
+    out["money_at_stake"] = in_order("money_at_stake").groupby(codes, sort=False).sum().to_numpy()
+    many = records > 1
+    shown = (np.arange(len(codes)) - starts[codes]) < BULK_PREVIEW
+    ids = in_order("record_id")[shown].astype(str)
+    preview = ids.groupby(codes[shown], sort=False).agg(", ".join).to_numpy(object)
+    preview = preview + np.where(records > BULK_PREVIEW, ", …", "").astype(object)
+    count = pd.Series(records).map("{:,}".format).to_numpy(object)
+    label, message = firsts["label"].astype(object), firsts["message"].astype(object)
+    single = np.array([str(r) for r in firsts["record_id"]], dtype=object)
+    out["record_id"] = _objects(np.where(many, None, firsts["record_id"]))
+    out["row"] = pd.array(np.where(many, 0, firsts["row"]), dtype="Int64")
+    out.loc[many, "row"] = pd.NA
+    out["issue"] = _objects(
+        np.where(
+            many,
+            label + ", " + count + " records (" + preview + "): " + message,
+            label + " " + single + ": " + message,
+        )
     )
-    return out.reset_index().drop(columns=["fix", "message", "label"])
+    return out.drop(columns=["fix", "message", "label"])
 
 
 def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame:
     """Every record of every task, in task priority order: a fix task's cells; a merge's master
-    (current value: the members) and each member (current value: the master it merges into)."""
+    (current value: the members) and each member (current value: the master it merges into). A fix
+    cell's issue is its `label` and `message` (records_table writes it out). Column by column, each
+    of the cells' columns dropped once placed: the cells and the records are not held twice."""
     priority = tasks.set_index("task_id")["priority"]
-    parts = [cells.assign(priority=cells["task_id"].map(priority))] if len(cells) else []
+    parts: list[pd.DataFrame] = []
+    if len(cells):
+        parts.append(cells.assign(priority=cells["task_id"].map(priority).to_numpy(), issue=None))
     merges = tasks[tasks["action"] == "merge"]
     if len(merges):
-        parts.append(merges.assign(current_value=merges["members"]))
+        parts.append(merges.assign(current_value=merges["members"], label=None, message=None))
         members = merges.assign(
             issue="merge into " + merges["record_id"] + ": " + merges["issue"],
             member_entity=merges["rule_ids"].str.split(".").str[0],
             record_id=merges["members"].str.split(LIST_SEP),
             current_value=merges["record_id"],
-        ).explode("record_id")
+            label=None,
+            message=None,
+        )[[*RECORD_COLUMNS, "member_entity", "label", "message"]].explode("record_id")
         meta = _meta(dup, "member_entity", "record_id")
         members = members.drop(columns=["owner", "file", "row"]).merge(
             meta, on=["member_entity", "record_id"], how="left"
         )
         parts.append(members.assign(entity=members["member_entity"]).drop(columns="member_entity"))
     if not parts:
-        return pd.DataFrame({c: pd.Series(dtype="object") for c in RECORD_COLUMNS})
-    frame = pd.concat(parts, ignore_index=True)
-    frame = frame.sort_values(["priority", "file", "row"], kind="stable", na_position="last")
-    frame["row"] = frame["row"].astype("Int64")
-    for column in ("current_value", "suggested_value", "owner"):
-        frame[column] = frame[column].astype("object").where(frame[column].notna(), None)
-    return frame[list(RECORD_COLUMNS)].reset_index(drop=True)
+        return pd.DataFrame({c: pd.Series(dtype="object") for c in (*RECORD_COLUMNS, "label", "message")})
+    keys = pd.concat([part[["priority", "file", "row"]] for part in parts], ignore_index=True)
+    order = keys.sort_values(["priority", "file", "row"], kind="stable", na_position="last").index.to_numpy()
+    del keys
+    columns = {}
+    for column in (*RECORD_COLUMNS, "label", "message"):
+        pieces = [part.pop(column) for part in parts]
+        if column in cells:
+            del cells[column]  # the part above held it too; from here the records do
+        values = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+        del pieces
+        if column == "row":
+            columns[column] = values.astype("Int64").take(order).reset_index(drop=True)
+        elif column in ("priority", "money_at_stake"):
+            columns[column] = values.take(order).reset_index(drop=True)
+        else:
+            placed = shared_values(values)[order]
+            columns[column] = _objects(np.where(pd.isna(placed), None, placed) if column in NONE_COLUMNS else placed)
+    return pd.DataFrame(columns, copy=False)
+
+
+NONE_COLUMNS = ("current_value", "suggested_value", "owner", "issue", "label", "message")
+"""Text columns whose missing values are None (as the writers show them: empty)."""
+
+
+def records_table(records: pd.DataFrame) -> pd.DataFrame:
+    """RECORD_COLUMNS of (a chunk of) Worklist.records, with each fix cell's issue written out:
+    "label record id: message". The writers call it CHUNK_ROWS rows at a time."""
+    if "label" not in records.columns:  # a frame of RECORD_COLUMNS already (none was planned)
+        return records[list(RECORD_COLUMNS)]
+    issue = records["issue"].to_numpy(dtype=object).copy()
+    cell = pd.notna(records["label"]).to_numpy(bool)
+    if cell.any():
+        issue[cell] = (
+            records["label"][cell].astype(str)
+            + " "
+            + records["record_id"][cell].astype(str)
+            + ": "
+            + records["message"][cell].astype(str)
+        ).to_numpy(dtype=object)
+    return records[list(RECORD_COLUMNS)].assign(issue=pd.Series(issue, index=records.index, dtype=object))
 
 
 def _grouped(multi: pd.DataFrame) -> pd.DataFrame:
@@ -310,7 +477,9 @@ def _grouped_text(
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     for name, (column, sep) in texts.items():
         values = frame[column].astype("object").where(frame[column].notna(), "").astype(str).to_numpy(dtype=object)
-        out[name] = [sep.join(chunk) for chunk in np.split(values[order], bounds)]
+        said: dict[str, str] = {}  # groups with the same text share one str
+        joined = (sep.join(chunk) for chunk in np.split(values[order], bounds))
+        out[name] = _objects([said.setdefault(t, t) for t in joined])
     return out
 
 
@@ -363,14 +532,16 @@ def _cluster_tasks(dup: Any) -> pd.DataFrame:
     masters = c[c["is_master"]].drop_duplicates(["entity", "cluster_id"])
     masters = masters[["entity", "cluster_id", "record_id"]].rename(columns={"record_id": "master_id"})
     members = c[~c["is_master"]].merge(masters, on=["entity", "cluster_id"], how="inner")
-    members["evidence"] = _member_evidence(dup.pairs, members)
     members["review"] = members["band"].ne("auto_merge")
-    tasks = _grouped_text(
-        members,
-        ["entity", "cluster_id", "master_id"],
-        {"members": ("record_id", LIST_SEP), "evidence": ("evidence", " | ")},
-        any_={"review": "review"},
-    )
+    keys = ["entity", "cluster_id", "master_id"]
+    tasks = _grouped_text(members, keys, {"members": ("record_id", LIST_SEP)}, any_={"review": "review"})
+    # the evidence of the first EVIDENCE_MEMBERS members: the rest are counted (pairs.csv has them all)
+    shown = members[members.groupby(keys, sort=False).cumcount().to_numpy() < EVIDENCE_MEMBERS]
+    shown = shown.assign(evidence=_member_evidence(dup.pairs, shown))
+    evidence = _grouped_text(shown, keys, {"evidence": ("evidence", " | ")})["evidence"].to_numpy(object)
+    more = (tasks["count"] - EVIDENCE_MEMBERS).to_numpy()
+    tail = [f" | and {n:,} more in duplicates/pairs.csv" if n > 0 else "" for n in more]
+    tasks["evidence"] = _objects([text + rest for text, rest in zip(evidence, tail, strict=True)])
     tasks = tasks.merge(_plan_text(dup.merge_plan), on=["entity", "cluster_id"], how="left")
     tasks = tasks.merge(_meta(dup, "entity", "master_id"), on=["entity", "master_id"], how="left")
     band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
@@ -393,6 +564,9 @@ def _cluster_tasks(dup: Any) -> pd.DataFrame:
     )
 
 
+EVIDENCE_MEMBERS = 50
+"""Members whose pair evidence a merge task's `evidence` shows (a cluster of a million copies would make
+it a string of 400 MB in one cell); duplicates/pairs.csv has every pair."""
 NAMED_MEMBERS = 10
 """Members a merge task's text names; the rest are counted. The text is repeated on every record of the
 task (worklist_records.csv, the Records sheet): naming all 5,000 copies of one contact there would
@@ -477,7 +651,8 @@ def _primary_key(entity: str) -> str:
 def _member_evidence(pairs: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
     """Per member: its pair with the master (probability and per-field evidence), when one was scored."""
     cols = ["entity", "id_a", "id_b", "match_probability", "evidence"]
-    p = pairs[cols]
+    ids = members["record_id"].unique()
+    p = pairs.loc[pairs["id_a"].isin(ids).to_numpy(bool) | pairs["id_b"].isin(ids).to_numpy(bool), cols]
     both = pd.concat([p, p.rename(columns={"id_a": "id_b", "id_b": "id_a"})], ignore_index=True)
     both = both.drop_duplicates(["entity", "id_a", "id_b"])
     joined = members[["entity", "record_id", "master_id"]].merge(

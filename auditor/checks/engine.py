@@ -22,9 +22,10 @@ from pandera.errors import SchemaErrors
 from auditor.checks import encoding
 from auditor.checks.base import CheckContext, RuleKind, Severity
 from auditor.checks.kinds import get_kind
+from auditor.checks.kinds._columns import forget_columns
 from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
-from auditor.findings import empty_findings
+from auditor.findings import compact, concat_findings, empty_findings
 from auditor.model import ENTITIES, Entity
 from auditor.sources.table import record_ids
 
@@ -234,7 +235,8 @@ def run_checks(
         if found is not None:
             parts.append(found)
             outcomes.append(_encoding_outcome(entity_name, table, found))
-    findings = pd.concat(parts, ignore_index=True) if parts else empty_findings()
+    findings = concat_findings(parts) if parts else empty_findings()
+    forget_columns()  # the kinds' per-column caches: the tables outlive the checks, those need not
     return CheckResult(findings=findings, outcomes=outcomes, structural=structural, absent=_absent(tables, rules))
 
 
@@ -352,7 +354,8 @@ def _check_entity(
             by_column.setdefault(field, []).append((rule, kind, applies))
 
     _validate(frame, {field: [_make_check(field, rules, ctx, recorder)] for field, rules in by_column.items()})
-    ids = record_ids(entity, frame, table.row_numbers)
+    # as objects: every rule's findings then point at the same str per record, not at one str per finding
+    ids = record_ids(entity, frame, table.row_numbers).astype(object)
     found_by_rule: dict[str, tuple[list[pd.DataFrame], RuleOutcome]] = {}
     # Which cells a rule already reported: a wildcard rule adds only what the rules about that field (and
     # earlier wildcard rules) did not, so that "n/a" in a name is one finding, not a placeholder and a sentinel.
@@ -389,7 +392,8 @@ def _check_entity(
             outcome = _outcome(rule, "error", evaluated, reason="check failed to run: " + "; ".join(errors))
             found_by_rule[rule.id] = ([], outcome)
             continue
-        found = pd.concat(rule_parts, ignore_index=True) if rule_parts else None
+        # one object per distinct text: a rule failing on every record repeats its message a million times
+        found = compact(pd.concat(rule_parts, ignore_index=True)) if rule_parts else None
         n_findings = 0 if found is None else len(found)
         failed = 0 if found is None else found["record_id"].nunique()
         status = "failed" if n_findings else "passed"
@@ -457,7 +461,7 @@ def _findings_for(
     return pd.DataFrame(
         {
             "entity": rule.entity,
-            "record_id": ids.loc[index].to_numpy(),
+            "record_id": pd.Series(ids.loc[index].to_numpy(), dtype=object),  # the ids' own str objects
             "field": field,
             "rule_id": rule.id,
             "severity": rule.severity.value,

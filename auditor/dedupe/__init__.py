@@ -20,7 +20,7 @@ import pandas as pd
 from auditor.dedupe.scoring import auto_mergeable
 from auditor.dedupe.settings import DedupeSettings
 from auditor.errors import ConfigError, InputError
-from auditor.findings import FINDING_COLUMNS, empty_findings
+from auditor.findings import FINDING_COLUMNS, compact, empty_findings
 
 __all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link"]
 
@@ -95,12 +95,16 @@ class DedupeResult:
                 ev = best.get(entity, pd.DataFrame())
                 prob = ev["match_probability"].reindex(rows["record_id"]).to_numpy() if len(ev) else np.nan
                 evidence = ev["evidence"].reindex(rows["record_id"]).fillna("").to_numpy() if len(ev) else ""
+                said: dict[str, str] = {}  # one str per distinct message: the copies of one record share theirs
                 message = [
-                    f"likely duplicate of {m} (match probability {p:.3f}"
-                    + (f"; {e}" if e else "")
-                    + "); merge it into the master record"
-                    for m, p, e in zip(
-                        master, np.broadcast_to(prob, len(rows)), np.broadcast_to(evidence, len(rows)), strict=True
+                    said.setdefault(text, text)
+                    for text in (
+                        f"likely duplicate of {m} (match probability {p:.3f}"
+                        + (f"; {e}" if e else "")
+                        + "); merge it into the master record"
+                        for m, p, e in zip(
+                            master, np.broadcast_to(prob, len(rows)), np.broadcast_to(evidence, len(rows)), strict=True
+                        )
                     )
                 ]
                 parts.append(
@@ -120,7 +124,7 @@ class DedupeResult:
                 )
         if not parts:
             return empty_findings()
-        return pd.concat(parts, ignore_index=True)[list(FINDING_COLUMNS)]
+        return compact(pd.concat(parts, ignore_index=True)[list(FINDING_COLUMNS)])
 
     def _finding_rows(
         self, entity: str, record_ids: pd.Series, rule: str, bands: pd.Series, message: list[str], suggested: np.ndarray

@@ -35,6 +35,9 @@ TOP_OWNERS = 25
 TOP_SOURCES = 25
 TOP_CLUSTERS = 15
 PAIRS_PER_CLUSTER = 8
+MEMBERS_PER_CLUSTER = 100
+"""Members a cluster lists by name; the rest are counted (duplicates/clusters.csv has them all): a cluster
+of a million copies of one contact is not a page of a million lines."""
 MERGE_ROWS_PER_CLUSTER = 12
 TOP_TASKS = 50
 TASK_COLUMNS = (
@@ -482,15 +485,18 @@ def _duplicates(dup: Any, data: Mapping[str, Any]) -> dict[str, Any] | None:
     sizes = sizes.sort_values(["auto", "size", "turn", "entity"], ascending=[False, False, True, True], kind="stable")
     chosen = sizes.head(TOP_CLUSTERS)
     members = clusters.merge(chosen[["entity", "cluster_id"]], on=["entity", "cluster_id"])
+    members = members.sort_values("is_master", ascending=False, kind="stable")
+    listed = members.groupby(["entity", "cluster_id"], sort=False).cumcount().to_numpy() < MEMBERS_PER_CLUSTER
+    members = members.assign(listed=listed).sort_index()
     labels = {
         # the Spark engine holds no whole table on the driver: the members' rows come with the result
         entity: _labels(
             data[entity] if entity in data else dup.member_rows.get(entity), entity, set(rows["record_id"].astype(str))
         )
-        for entity, rows in members.groupby("entity", sort=False)
+        for entity, rows in members[members["listed"]].groupby("entity", sort=False)
     }
     members = members.assign(
-        label=[labels[e].get(str(r), "") for e, r in zip(members["entity"], members["record_id"], strict=True)]
+        label=[labels.get(e, {}).get(str(r), "") for e, r in zip(members["entity"], members["record_id"], strict=True)]
     )
     return {
         "stats": stats,
@@ -536,9 +542,10 @@ def _cluster(dup: Any, entity: str, cluster_id: str, members: pd.DataFrame) -> d
         "entity": entity,
         "cluster_id": cluster_id,
         "band": mine["band"].iloc[0],
-        "members": mine.sort_values("is_master", ascending=False, kind="stable")[
-            ["record_id", "label", "is_master"]
-        ].to_dict("records"),
+        "members": mine.sort_values("is_master", ascending=False, kind="stable")
+        .head(MEMBERS_PER_CLUSTER)[["record_id", "label", "is_master"]]
+        .to_dict("records"),
+        "more_members": max(len(mine) - MEMBERS_PER_CLUSTER, 0),
         "fields": compared,
         "pairs": [
             {

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
@@ -29,7 +30,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from auditor.io import atomic_open
 from auditor.result import AuditResult
-from auditor.worklist import RECORD_COLUMNS, WORKLIST_COLUMNS
+from auditor.worklist import RECORD_COLUMNS, WORKLIST_COLUMNS, records_table
 
 MAX_ROWS = 25_000
 """Tasks per sheet. A person works through the top of the list in a spreadsheet, and openpyxl
@@ -89,7 +90,7 @@ def write(result: AuditResult, path: str | Path) -> None:
     records = result.worklist_records
     if records is None:
         records = pd.DataFrame(columns=list(RECORD_COLUMNS))
-    listed = records.head(MAX_ROWS)
+    listed = records_table(records.head(MAX_ROWS))
     _table(book.create_sheet("Records"), list(RECORD_COLUMNS), _rows(listed, RECORD_COLUMNS), listed["severity"])
     owners = records["owner"].dropna().astype(str).value_counts(sort=False)
     owners = owners.sort_values(ascending=False, kind="stable").head(OWNER_SHEETS)
@@ -99,8 +100,10 @@ def write(result: AuditResult, path: str | Path) -> None:
     _table(book.create_sheet("Summary"), ["item", "value"], _summary(result, left))
     _table(book.create_sheet("Metrics"), list(METRIC_COLUMNS), [_metric_row(m) for m in result.metrics])
     names: set[str] = set()
+    owned = records["owner"].astype(str).to_numpy() if len(owners) else None
     for owner in sorted(owners.index, key=lambda o: (-owners[o], o)):
-        mine = records[records["owner"].astype(str) == owner].head(min(OWNER_ROWS, MAX_ROWS))
+        # the rows' positions, not a copy of every record of the owner: one owner may have them all
+        mine = records_table(records.iloc[np.flatnonzero(owned == owner)[: min(OWNER_ROWS, MAX_ROWS)]])
         sheet = book.create_sheet(_sheet_name(owner, names))
         _table(sheet, list(OWNER_COLUMNS), _rows(mine, OWNER_COLUMNS), mine["severity"])
     with atomic_open(path, "wb") as handle:

@@ -55,10 +55,19 @@ class _TableCache:
             self._values[key] = compute()
         return self._values[key]
 
+    def clear(self) -> None:
+        self._table, self._values = None, {}
+
 
 _texts = _TableCache()
 per_table = _TableCache()
 """For kinds that keep their own per-table results (timeline's parsed dates)."""
+
+
+def forget_columns() -> None:
+    """Drop what the caches hold (a million rows' texts per column): called when a table's checks end."""
+    for cache in (_texts, per_table):
+        cache.clear()
 
 
 def column_text(values: pd.Series, ctx: CheckContext) -> ColumnText:
