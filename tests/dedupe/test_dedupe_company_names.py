@@ -1,12 +1,16 @@
 """Company names as real exports hold them: a short name far from its long spellings in an oversized
-block, words glued or split, and names that share a word without being far apart as strings."""
+block, words glued or split, and names that share a word without being far apart as strings; and the
+merge-plan cells of a cluster however large."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.dedupe.blocking import candidate_pairs, head_pairs
+from auditor.dedupe.cluster import _join_groups
 from auditor.dedupe.compare import KINDS, Comparator
 from auditor.dedupe.features import LEVEL_LABELS, prepare
 
@@ -83,3 +87,12 @@ def test_a_lost_or_added_space_leaves_names_very_similar() -> None:
 
 def test_every_kind_with_levels_has_a_comparison() -> None:
     assert set(KINDS) == set(LEVEL_LABELS)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["c1", "c2", "c3"]), st.text(alphabet="ab;:", max_size=4)), max_size=30))
+def test_groups_are_joined_sorted_per_key(rows: list[tuple[str, str]]) -> None:
+    """Merge-plan cells (members of a cluster, discarded values) join each group's sorted values once."""
+    got = _join_groups(np.array([k for k, _ in rows], dtype=object), np.array([v for _, v in rows], dtype=object), "; ")
+    want = {key: "; ".join(sorted(v for k, v in rows if k == key)) for key in {k for k, _ in rows}}
+    assert got.to_dict() == want
