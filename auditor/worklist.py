@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize
-from auditor.findings import shared_values
+from auditor.findings import FINDING_COLUMNS, shared_values
 from auditor.fix.safe import cell_fixes, safe_mask
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.model import ENTITIES, Role
@@ -186,19 +186,7 @@ def _constant(choices: dict[bool, str], mask: np.ndarray) -> np.ndarray:
 
 # --- fix tasks ----------------------------------------------------------------------------------
 
-FIX_INPUT = (
-    "entity",
-    "record_id",
-    "field",
-    "rule_id",
-    "severity",
-    "message",
-    "value",
-    "suggested_value",
-    "owner",
-    "file",
-    "row",
-)
+FIX_INPUT = tuple(c for c in FINDING_COLUMNS if c != "dimension")
 """The findings' columns the fix tasks read."""
 
 

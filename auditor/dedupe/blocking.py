@@ -245,11 +245,11 @@ def head_pairs(
     frame = pd.DataFrame({"block": codes[large], "sig": signature[large], "order": order[large]})
     frame["record"] = records[large].astype(np.int64)
     frame = frame.sort_values(["block", "order"], kind="stable")
-    values = frame.groupby(["block", "sig"], sort=False).agg(size=("record", "size"), first=("order", "first"))
+    values = frame.groupby(["block", "sig"], sort=False).agg(
+        size=("record", "size"), first=("order", "first"), record=("record", "first")
+    )
     values = values.reset_index().sort_values(["block", "size", "first"], ascending=[True, False, True], kind="stable")
-    top = values[(values.groupby("block").cumcount() < heads) & (values["size"] > heads)]
-    firsts = frame.drop_duplicates(["block", "sig"])[["block", "sig", "record"]]
-    top = top.merge(firsts, on=["block", "sig"])[["block", "sig", "record"]]
+    top = values[(values.groupby("block").cumcount() < heads) & (values["size"] > heads)][["block", "sig", "record"]]
     joined = frame.merge(top, on="block", suffixes=("", "_head"))
     joined = joined[joined["sig"] != joined["sig_head"]]
     a, b = joined["record"].to_numpy(dtype=np.int64), joined["record_head"].to_numpy(dtype=np.int64)

@@ -326,11 +326,18 @@ class Comparator:
 
     def _compact(self, col: str) -> np.ndarray:
         """The distinct values of a feature without their spaces (cached)."""
-        key = f"{col}\x00compact"
-        if key not in self._compacted:
+        if col not in self._compacted:
             uniques = pd.Series(np.asarray(self.coded[col].uniques, dtype=object), dtype=object)
-            self._compacted[key] = uniques.str.replace(" ", "", regex=False).to_numpy(dtype=object)
-        return self._compacted[key]
+            self._compacted[col] = uniques.str.replace(" ", "", regex=False).to_numpy(dtype=object)
+        return self._compacted[col]
+
+    def other_numbers(self, c: Comparison, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """bool per pair: the company names hold other numbers (Rivera395 Inc / Rivera251 Inc, branch 12 /
+        branch 14: another company); False for a comparison without the names' numbers."""
+        if len(c.columns) < 2:
+            return np.zeros(len(i), dtype=bool)
+        na, nb, _ = self._codes(c.columns[1], i, j)
+        return (na >= 0) & (nb >= 0) & (na != nb)
 
     def _name(self, col_a: str, col_b: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         a, b = self.coded[col_a], self.coded[col_b]
@@ -401,10 +408,7 @@ class Comparator:
             if not len(rows):
                 continue
             ca, cb, uniq = self._codes(c.columns[0], i[rows], j[rows])
-            kin = pair_similarity(ca, cb, uniq, share_word) >= 1.0
-            if len(c.columns) > 1:  # Rivera395 Inc / Rivera251 Inc: other numbers, another company
-                na, nb, _ = self._codes(c.columns[1], i[rows], j[rows])
-                kin &= ~((na >= 0) & (nb >= 0) & (na != nb))
+            kin = (pair_similarity(ca, cb, uniq, share_word) >= 1.0) & ~self.other_numbers(c, i[rows], j[rows])
             out[rows[kin], col] = False
         return out.any(axis=1) if out.shape[1] else np.zeros(len(i), dtype=bool)
 
@@ -581,10 +585,8 @@ def _text(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
         # "Gloeilamphen Fabrieken" are the same names with a space lost or added
         sim = np.fmax(sim, pair_similarity(ca, cb, cmp._compact(c.columns[0]), fuzz.ratio) / 100.0)
     lv = _cut(np.where(np.isnan(sim) | (ca == cb), sim, np.minimum(sim, 0.999)), TEXT_THRESHOLDS)
-    if c.kind == "company" and len(c.columns) > 1:
-        # Rivera395 Inc / Rivera251 Inc, branch 12 / branch 14: other numbers, another company
-        na, nb, _ = cmp._codes(c.columns[1], pairs.i, pairs.j)
-        lv[(na >= 0) & (nb >= 0) & (na != nb) & (lv > 0)] = 0
+    if c.kind == "company":
+        lv[cmp.other_numbers(c, pairs.i, pairs.j) & (lv > 0)] = 0
     return FieldLevels(lv, sim, cmp._surprise_of(c, ca, lv == c.top, pairs.i, pairs.j))
 
 

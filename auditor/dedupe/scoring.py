@@ -732,13 +732,26 @@ def against(
 
 def veto_mask(scored: Scored, auto_merge: float) -> np.ndarray:
     """Cannot-link rules of the candidate pairs, and AGAINST_BIT where their evidence is against."""
+    return _vetoes(scored, scored.i, scored.j, scored.levels, scored.cannot, scored.weight, auto_merge)
+
+
+def _vetoes(
+    scored: Scored,
+    i: np.ndarray,
+    j: np.ndarray,
+    levels: np.ndarray,
+    cannot: np.ndarray,
+    weight: np.ndarray,
+    auto_merge: float,
+) -> np.ndarray:
+    """The veto mask of pairs (i, j): their cannot-link bits, and AGAINST_BIT (see `against`)."""
     bad = against(
-        scored.weight,
+        weight,
         scored.model.prior_weight,
         auto_merge,
-        lambda rows: scored.comparator.disagree(scored.i[rows], scored.j[rows], scored.levels[rows]),
+        lambda rows: scored.comparator.disagree(i[rows], j[rows], levels[rows]),
     )
-    return scored.cannot | (bad.astype(np.uint16) << AGAINST_BIT)
+    return cannot | (bad.astype(np.uint16) << AGAINST_BIT)
 
 
 def score_pairs(
@@ -749,10 +762,4 @@ def score_pairs(
     levels, cannot, surprise = scored.comparator.levels(i, j)
     copies = scored.comparator.copies(i, j)
     scores = pair_weights(scored.model, scored.prepared.comparisons, levels, cannot, surprise, penalty, copies)
-    bad = against(
-        scores.weight,
-        scored.model.prior_weight,
-        auto_merge,
-        lambda rows: scored.comparator.disagree(i[rows], j[rows], levels[rows]),
-    )
-    return scores.probability, cannot | (bad.astype(np.uint16) << AGAINST_BIT)
+    return scores.probability, _vetoes(scored, i, j, levels, cannot, scores.weight, auto_merge)
