@@ -106,12 +106,24 @@ def share_word(a: str, b: str, **_: object) -> float:
             return 1.0
     for short, long in ((words_a, words_b), (words_b, words_a)):
         for x in short:
-            if len(x) >= GLUED_WORD and any(
-                len(y) > len(x) and max(fuzz.ratio(x, y[: len(x)]), fuzz.ratio(x, y[-len(x) :])) >= WORD_SIMILARITY
-                for y in long
-            ):
+            if len(x) >= GLUED_WORD and any(_glued_in(x, y) for y in long):
                 return 1.0
     return 0.0
+
+
+def _glued_in(word: str, longer: str) -> bool:
+    """`word` is the start or end of `longer`, one typo allowed. The typo may be a dropped or added
+    letter ("philps" in "philipsgloeilampenfabrieken"), so the part of `longer` it is held against
+    may be one letter shorter or longer than `word`."""
+    n = len(word)
+    if len(longer) <= n:
+        return False
+    return any(
+        fuzz.ratio(word, part) >= WORD_SIMILARITY
+        for k in (n - 1, n, n + 1)
+        if k < len(longer)
+        for part in (longer[:k], longer[-k:])
+    )
 
 
 def _cut(sim: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:

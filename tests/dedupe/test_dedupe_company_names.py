@@ -66,12 +66,14 @@ def test_names_sharing_a_word_are_no_contradiction_but_other_numbers_are() -> No
             ("Philips Electronics N.V.", "Koninklijke Philips N.V."),
             ("Phillips Electronics B.V.", "Philips Gloeilampenfabrieken N.V."),  # one typo in the shared word
             ("Koninklijke Phillips Electronics", "N.V. PHILIPS'GLOEILAMPENFABRIEKEN"),  # and glued to the next
+            ("Koninklijke Philps Electronics", "N.V. PHILIPS'GLOEILAMPENFABRIEKEN"),  # a dropped letter, glued
             ("Global Foods Ltd", "Acme Logistics Ltd"),
             ("Rivera 395 Inc", "Rivera 251 Inc"),
+            ("Acme Holding", "Acmeco Logistics"),  # a short word inside a longer one is no shared word
         ]
     )
-    assert levels[:, 0].tolist() == [0, 0, 0, 0, 0]  # far apart as strings, all five
-    assert comparator.disagree(i, j, levels).tolist() == [False, False, False, True, True]
+    assert levels[:, 0].tolist() == [0, 0, 0, 0, 0, 0, 0]  # far apart as strings, all of them
+    assert comparator.disagree(i, j, levels).tolist() == [False, False, False, False, True, True, True]
 
 
 def test_a_lost_or_added_space_leaves_names_very_similar() -> None:

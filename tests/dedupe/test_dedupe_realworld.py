@@ -51,7 +51,8 @@ def test_company_names_alone(tmp_path: Path) -> None:
     """patstat: one field, so one piece of evidence per pair: nothing is auto-merged. The floor holds the
     two word keys, the comparisons with an oversized block's common spellings, names without their spaces
     (compared and blocked on) and a chaining guard that names sharing a word do not trip (0.637 before the
-    word keys, 0.795 before the last four, 0.963 with them)."""
+    word keys, 0.795 before the last four, 0.963 with them, 0.969 when a shared word glued to the next may
+    have lost a letter: "philps" in "philipsgloeilampenfabrieken")."""
     scores = _run("patstat", tmp_path)
-    assert scores["cluster_f1"] >= 0.95, scores
+    assert scores["cluster_f1"] >= 0.96, scores
     assert scores["auto_merge_pairs"] == 0, scores
