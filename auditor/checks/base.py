@@ -92,6 +92,16 @@ DisplayFn = Callable[[pd.Series, Mapping[str, Any], CheckContext], pd.Series]
 itself is not what failed (staleness shows the last touch, not `updated_at`)."""
 
 
+@dataclass(frozen=True)
+class Standard:
+    """How `crm-audit fix` re-spells a kind's passing values in their standard form."""
+
+    label: str
+    """What the change is called in the fix plan ("phone to E.164")."""
+    spell: SuggestFn
+    """(passing values, rule params, context) -> each value's standard spelling (NA where there is none)."""
+
+
 class FixSafety(StrEnum):
     """When a kind's suggested value may be applied without a person looking (auditor.fix.safe)."""
 
@@ -107,6 +117,27 @@ PartitionFn = Callable[[Mapping[str, Any], str], tuple[str, Callable[[pd.DataFra
 """(rule params, field) -> (a name for the key, typed frame -> each row's key). The rows a value's verdict
 depends on share the key (the same value for `unique`, the same group for `outlier`): a distributed engine
 hash-partitions on it and runs the kind's pandas check per partition. Equal names are one key."""
+
+
+@dataclass(frozen=True)
+class Lookup:
+    """Rows of another table that a value's verdict reads: those of `target` whose `target_key` equals the
+    row's `key`. A distributed engine brings them to each row with a join, so a partition of the table sees
+    what the whole export would show it."""
+
+    key: str
+    """This table's column."""
+    target: str
+    """The entity looked in."""
+    target_key: str
+    """Its column matched against `key`."""
+    latest: str | None = None
+    """A time column of `target` of which the kind reads only the latest per key (staleness); None: the kind
+    asks only whether a matching row exists (foreign_key)."""
+
+
+LookupFn = Callable[[Mapping[str, Any], tuple[str, ...], Entity], tuple[Lookup, ...]]
+"""(rule params, rule fields, the checked table's entity) -> the other tables its verdicts read."""
 
 
 @dataclass(frozen=True)
@@ -129,8 +160,12 @@ class RuleKind:
     its outcome (`reason`) rather than as a finding per record."""
     fix_safety: FixSafety | None = None
     """When `crm-audit fix` may apply the kind's suggestion unreviewed; None: never (a person decides)."""
+    standard: Standard | None = None
+    """How `crm-audit fix` re-spells passing values in a standard form; None: it leaves them as they are."""
     partition: PartitionFn | None = None
     """When a value's verdict depends on other rows: the key those rows share (see PartitionFn)."""
+    lookups: LookupFn | None = None
+    """When a value's verdict reads another table: which rows of it (see Lookup)."""
     whole_column: bool = False
     """True when a value's verdict depends on the rest of its column (its shares, its distinct values):
     such a kind must see the whole table, never one partition of it."""

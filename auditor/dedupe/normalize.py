@@ -291,17 +291,12 @@ def is_role_email(value: str | None) -> bool:
 
 def phone(value: str | None, region: str = "PL") -> str | None:
     """E.164 through phonenumbers: '12-589-23-02' (PL) -> '+48125892302'; None when it cannot be parsed."""
-    import phonenumbers
+    # the check kind's module imports pyarrow and phonenumbers: only when a number is spelt one by one
+    from auditor.checks.kinds.phone import possible_e164
 
     if _blank(value):
         return None
-    try:
-        number = phonenumbers.parse(str(value), (region or "PL").upper())
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return possible_e164(str(value), (region or "PL").upper())
 
 
 @cache

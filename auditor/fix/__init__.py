@@ -25,10 +25,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.checks.kinds._countries import resolve_country, row_regions
+from auditor.checks.base import CheckContext
+from auditor.checks.kinds import get_kind
 from auditor.checks.packs import config_rules
 from auditor.config import AuditConfig
-from auditor.dedupe import normalize
 from auditor.errors import ConfigError, InputError
 from auditor.fix import csv_patch, formats
 from auditor.fix.inert import inert
@@ -64,8 +64,6 @@ FIX_LABELS = {
     "country": "country code case",
     "postal_code": "postal code format",
 }
-STANDARD_KINDS = {"phone": "phone to E.164", "country": "country to ISO alpha-2", "email": "e-mail lower case"}
-"""Kinds whose passing values are re-spelled in their standard form."""
 
 
 @dataclass
@@ -205,12 +203,14 @@ def _raw_values(result: AuditResult, rows: pd.DataFrame) -> pd.Series:
 def _standard_changes(
     result: AuditResult, config: AuditConfig, cells: pd.DataFrame, earlier: pd.DataFrame
 ) -> pd.DataFrame:
-    """Passing values of phone, country and e-mail rules re-spelled in their standard form."""
+    """Passing values re-spelled in their standard form, for the rules whose kind has one
+    (`RuleKind.standard`: phones in E.164, countries as ISO codes, e-mails in lower case)."""
     rules = config_rules(config)
     findings = result.findings
     parts = []
     for rule in rules:
-        if rule.kind not in STANDARD_KINDS or rule.entity not in result.data:
+        standard = get_kind(rule.kind).standard
+        if standard is None or rule.entity not in result.data:
             continue
         table = result.data[rule.entity]
         positions = cells[cells["entity"] == rule.entity]
@@ -222,8 +222,8 @@ def _standard_changes(
                 (findings["entity"] == rule.entity) & (findings["rule_id"] == rule.id) & (findings["field"] == name)
             ]
             open_ = current.notna().to_numpy(bool) & ~_at(failing, positions, len(current))
-            standard = _standard(rule, table, current, config.default_region)
-            changed = open_ & standard.notna().to_numpy(bool) & (standard != current).fillna(False).to_numpy(bool)
+            spelt = standard.spell(current, rule.params, _context(table, rule.entity, result, config))
+            changed = open_ & spelt.notna().to_numpy(bool) & (spelt != current).fillna(False).to_numpy(bool)
             if not changed.any():
                 continue
             pos = np.flatnonzero(changed)
@@ -237,9 +237,9 @@ def _standard_changes(
                         "row": meta["row"].to_numpy(),
                         "field": name,
                         "before": current.to_numpy()[pos],
-                        "after": standard.to_numpy()[pos],
+                        "after": spelt.to_numpy()[pos],
                         "rule_id": rule.id,
-                        "fix": STANDARD_KINDS[rule.kind],
+                        "fix": standard.label,
                     }
                 )
             )
@@ -263,17 +263,16 @@ def _at(frame: pd.DataFrame, positions: pd.DataFrame, n: int) -> np.ndarray:
     return mask
 
 
-def _standard(rule: Any, table: Any, values: pd.Series, default_region: str) -> pd.Series:
-    """The standard spelling of each value (None where there is none), once per distinct value."""
-    if rule.kind == "email":
-        return values.map(lambda v: v.lower(), na_action="ignore")
-    if rule.kind == "country":
-        return values.map(resolve_country, na_action="ignore")
-    codes, regions = row_regions(table.frame, rule.params.get("region_field"), default_region, table.frame.index)
-    keys = pd.MultiIndex.from_arrays([values.to_numpy(), np.asarray(regions, dtype=object)[codes]])
-    key_codes, uniques = pd.factorize(keys)
-    e164 = np.array([normalize.phone(v, r) if isinstance(v, str) else None for v, r in uniques] + [None], dtype=object)
-    return pd.Series(e164[key_codes], index=values.index)
+def _context(table: Any, entity: str, result: AuditResult, config: AuditConfig) -> CheckContext:
+    """What a kind's standard spelling may read: the row's other columns (a phone's country)."""
+    return CheckContext(
+        entity=ENTITIES[entity],
+        frame=table.frame,
+        raw=table.raw,
+        tables={},
+        as_of=result.as_of,
+        default_region=config.default_region,
+    )
 
 
 # --- writing ------------------------------------------------------------------------------------

@@ -25,7 +25,7 @@ import pandas as pd
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
-from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind, Standard
 from auditor.checks.kinds._countries import known_names, resolve_country
 from auditor.checks.kinds._fastpath import passing, suggest_each
 
@@ -68,9 +68,15 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
     return suggest_each(values, closest_country)
 
 
+def iso_code(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    """A country's standard spelling: its ISO 3166 alpha-2 code."""
+    return values.map(resolve_country, na_action="ignore")
+
+
 KIND = RuleKind(
     name="country",
     fix_safety=FixSafety.CASE_ONLY,
+    standard=Standard("country to ISO alpha-2", iso_code),
     summary="The value is an ISO 3166 country code or a country name (English, official or common native spelling).",
     dimension=Dimension.VALIDITY,
     check=check,

@@ -30,7 +30,7 @@ import email_validator
 import numpy as np
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind, Standard
 from auditor.checks.kinds._fastpath import (
     decide_unique,
     fullmatches,
@@ -133,9 +133,16 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
     return suggest_each(values, repair)
 
 
+def lower_case(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    """An address's standard spelling: lower case (the domain is case-blind, and so is every mailbox
+    provider in practice)."""
+    return values.map(str.lower, na_action="ignore")
+
+
 KIND = RuleKind(
     name="email",
     fix_safety=FixSafety.CASE_ONLY,
+    standard=Standard("e-mail lower case", lower_case),
     summary="The value is a syntactically valid e-mail address (email-validator rules, no DNS lookups).",
     dimension=Dimension.VALIDITY,
     check=check,

@@ -10,21 +10,32 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, Lookup, Param, RuleKind
 from auditor.dtypes import as_text
+from auditor.model import Entity
 from auditor.model import entity as model_entity
 
 
-def referenced_entity(field: str, params: Mapping[str, Any], ctx: CheckContext) -> str | None:
+def referenced_entity(field: str, params: Mapping[str, Any], entity: Entity) -> str | None:
     if params.get("references"):
         return str(params["references"])
-    if ctx.entity.has_field(field):
-        return ctx.entity.field(field).references
+    if entity.has_field(field):
+        return entity.field(field).references
     return None
 
 
+def lookups(params: Mapping[str, Any], fields: tuple[str, ...], entity: Entity) -> tuple[Lookup, ...]:
+    """Each field's value among the referenced table's ids."""
+    out = []
+    for field in fields:
+        target = referenced_entity(field, params, entity)
+        if target is not None:
+            out.append(Lookup(field, target, model_entity(target).primary_key))
+    return tuple(out)
+
+
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    target = referenced_entity(str(values.name), params, ctx)
+    target = referenced_entity(str(values.name), params, ctx.entity)
     if target is None or target not in ctx.tables:
         # Nothing to look the reference up in: the engine reports the rule as not evaluated.
         return pd.Series(True, index=values.index)
@@ -46,7 +57,10 @@ KIND = RuleKind(
     dimension=Dimension.CONSISTENCY,
     check=check,
     message="{field} {value!r} does not match any {references} record",
-    message_vars=lambda params, field, ctx: {"references": referenced_entity(field, params, ctx) or "referenced"},
+    message_vars=lambda params, field, ctx: {
+        "references": referenced_entity(field, params, ctx.entity) or "referenced"
+    },
+    lookups=lookups,
     params=(Param("references", str, help="entity referenced; default: the model's foreign key target"),),
     examples=(
         Example(

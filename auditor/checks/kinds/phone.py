@@ -27,7 +27,7 @@ import pandas as pd
 import phonenumbers
 import pyarrow.compute as pc
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind, Standard
 from auditor.checks.kinds._countries import row_regions
 from auditor.checks.kinds._fastpath import passing, present, take, to_arrow
 from auditor.checks.kinds._phonefast import (
@@ -117,8 +117,30 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
     return out
 
 
+def e164(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    """A number's standard spelling: E.164, read in the row's region (`region_field`, else the default);
+    `values` are positionally aligned with `ctx.frame`. Each distinct (value, region) is formatted once."""
+    codes, regions = row_regions(ctx.frame, params.get("region_field"), ctx.default_region, ctx.frame.index)
+    keys = pd.MultiIndex.from_arrays([values.to_numpy(), np.asarray(regions, dtype=object)[codes]])
+    key_codes, uniques = pd.factorize(keys)
+    spelt = [possible_e164(v, r) if isinstance(v, str) else None for v, r in uniques]
+    return pd.Series(np.array([*spelt, None], dtype=object)[key_codes], index=values.index)
+
+
+def possible_e164(value: str, region: str) -> str | None:
+    """E.164 of a number that phonenumbers reads as possible in `region`; None otherwise."""
+    try:
+        number = phonenumbers.parse(value, region)
+    except phonenumbers.NumberParseException:
+        return None
+    if not phonenumbers.is_possible_number(number):
+        return None
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
 KIND = RuleKind(
     name="phone",
+    standard=Standard("phone to E.164", e164),
     summary="The value is a valid phone number (libphonenumber rules) for the row's country or the default region.",
     dimension=Dimension.VALIDITY,
     check=check,

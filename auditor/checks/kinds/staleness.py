@@ -11,7 +11,8 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, Lookup, Param, RuleKind
+from auditor.model import Entity
 
 ACTIVITIES = "activities"
 
@@ -33,6 +34,12 @@ def last_touch(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) 
     return stacked.max(axis=1)
 
 
+def lookups(params: Mapping[str, Any], fields: tuple[str, ...], entity: Entity) -> tuple[Lookup, ...]:
+    """The latest activity of each record, when the rule names the activities' key column."""
+    key = params.get("activity_key")
+    return (Lookup(entity.primary_key, ACTIVITIES, str(key), latest="occurred_at"),) if key else ()
+
+
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     touched = last_touch(values, params, ctx)
     cutoff = ctx.as_of - pd.Timedelta(days=int(params["days"]))
@@ -50,6 +57,7 @@ KIND = RuleKind(
     dimension=Dimension.TIMELINESS,
     check=check,
     display=display,
+    lookups=lookups,
     message="no update or activity for over {days} days (last touch {value})",
     params=(
         Param("days", int, required=True, help="how many days without a touch make a record stale"),

@@ -1,14 +1,15 @@
 """The rule packs on Spark: the pandas check engine runs unchanged on each partition.
 
-A rule's verdict on a row depends on that row alone, except for three things, each given to the
+A rule's verdict on a row depends on that row alone, except for what its kind declares, each given to the
 partition by a keyed Spark operation so that the pandas code sees what it would see on the whole table:
 
-- `unique` and `outlier` judge a row against the other rows sharing its value or group: the table is
-  hash-partitioned by that key (one shuffle per rule and field), so every group sits in one partition;
-- `foreign_key` looks the value up among the referenced table's ids: a left join brings each row the
-  matching id, and the partition's copy of the referenced table holds exactly those ids;
-- `staleness` reads each record's latest activity: activities are reduced to (key, latest time) and
-  joined to the records.
+- `RuleKind.partition` (`unique`, `outlier`, ...): the rows sharing a value or group are judged together,
+  so the table is hash-partitioned by that key (one shuffle per rule and field);
+- `RuleKind.lookups` (`foreign_key`, `staleness`): rows of another table, brought by a left join. An
+  existence lookup brings each row the matching id, and the partition's copy of the other table holds
+  exactly those ids; a latest-time lookup reduces the other table to (key, latest time) first.
+
+No kind is named here: a new kind with either need is distributed by declaring it.
 
 Every partition returns its findings and rule outcomes (pickled slices, `auditor.engines.spark.collect`);
 the driver combines them: counts added, findings ordered as the pandas engine orders them.
@@ -34,7 +35,6 @@ from auditor.errors import ConfigError
 from auditor.model import ENTITIES
 from auditor.sources.table import Table
 
-ACTIVITIES = "activities"
 _SELF = "__self"
 
 
@@ -66,7 +66,9 @@ class _Lookup:
     name: str
     """Its column name in that table."""
     time_column: str | None = None
-    """For staleness: the joined latest time (encoded), which becomes `occurred_at`."""
+    """For a latest-time lookup (staleness): the joined latest time (encoded) ..."""
+    time_name: str = ""
+    """... and its column name in the context table."""
 
 
 @dataclass(frozen=True)
@@ -253,56 +255,32 @@ class _KeyPlan:
         return self._key(entity, f"__{name}", lambda typed: key(typed.frame))
 
     def lookups(self, entity: str, rules: Sequence[Rule]) -> list[_Join]:
-        """Per foreign-key field, a join with the referenced ids; per staleness key, one with the latest
-        activity time of the record."""
+        """One join per other table a rule's verdicts read (`RuleKind.lookups`): the matching ids, or the
+        latest time per key."""
         model = ENTITIES[entity]
         template = self.templates[entity]
         joins: list[_Join] = []
         for rule in rules:
-            if rule.kind == "foreign_key":
-                for field in (f for f in rule.fields if f in template.frame.columns):
-                    target = rule.params.get("references") or (
-                        model.field(field).references if model.has_field(field) else None
-                    )
-                    if target is None or target not in self.tables:
-                        continue
-                    if target == entity:
-                        raise ConfigError(
-                            f"rule {rule.id}: the spark engine cannot check a table's references to itself"
-                        )
-                    pk = ENTITIES[target].primary_key
-                    if pk not in self.templates[target].frame.columns:
-                        continue
-                    n = len(joins)
-                    joins.append(
-                        _Join(
-                            self._key(entity, f"__v_{field}", _column(field)),
-                            target,
-                            self._key(target, f"__v_{pk}", _column(pk)),
-                            None,
-                            _Lookup(f"__fkm{n}", target, pk),
-                        )
-                    )
-            elif rule.kind == "staleness":
-                key = rule.params.get("activity_key")
-                activities = self.templates.get(ACTIVITIES)
-                if not key or activities is None or model.primary_key not in template.frame.columns:
+            lookups = get_kind(rule.kind).lookups
+            for lookup in lookups(rule.params, rule.fields, model) if lookups else ():
+                target = self.templates.get(lookup.target)
+                if lookup.key not in template.frame.columns or target is None or lookup.target not in self.tables:
                     continue
-                if key not in activities.frame.columns or "occurred_at" not in activities.frame.columns:
+                if lookup.target == entity:
+                    raise ConfigError(f"rule {rule.id}: the spark engine cannot check a table's references to itself")
+                needed = (lookup.target_key,) if lookup.latest is None else (lookup.target_key, lookup.latest)
+                if any(c not in target.frame.columns for c in needed):
                     continue
                 n = len(joins)
-                self._key(ACTIVITIES, "__t", _encoded_times)
-                own = self._key(entity, f"__v_{model.primary_key}", _column(model.primary_key))
-                joins.append(
-                    _Join(
-                        own,
-                        ACTIVITIES,
-                        self._key(ACTIVITIES, f"__v_{key}", _column(key)),
-                        "__t",
-                        _Lookup(own, ACTIVITIES, key, time_column=f"__st{n}"),
-                        aggregate_max=True,
-                    )
-                )
+                own = self._key(entity, f"__v_{lookup.key}", _column(lookup.key))
+                theirs = self._key(lookup.target, f"__v_{lookup.target_key}", _column(lookup.target_key))
+                if lookup.latest is None:
+                    found = _Lookup(f"__fkm{n}", lookup.target, lookup.target_key)
+                    joins.append(_Join(own, lookup.target, theirs, None, found))
+                    continue
+                times = self._key(lookup.target, f"__t_{lookup.latest}", _encoded_times(lookup.latest))
+                latest = _Lookup(own, lookup.target, lookup.target_key, time_column=f"__st{n}", time_name=lookup.latest)
+                joins.append(_Join(own, lookup.target, theirs, times, latest, aggregate_max=True))
         return joins
 
     def materialise(self, progress: Callable[[str, int, int], None] | None = None) -> dict[str, object]:
@@ -392,11 +370,15 @@ def _column(name: str) -> Callable[[Table], pd.Series]:
 _SIGN = np.uint64(1 << 63)
 
 
-def _encoded_times(typed: Table) -> pd.Series:
-    """occurred_at as 20 digits of (nanoseconds + 2**63): exact, and ordered as text like the times are."""
-    times = typed.frame["occurred_at"]
-    ns = times.to_numpy(dtype="datetime64[ns]").view(np.int64).view(np.uint64) ^ _SIGN
-    return pd.Series([f"{v:020d}" for v in ns.tolist()], index=times.index, dtype="object").where(times.notna())
+def _encoded_times(column: str) -> Callable[[Table], pd.Series]:
+    """A time column as 20 digits of (nanoseconds + 2**63): exact, and ordered as text like the times are."""
+
+    def encode(typed: Table) -> pd.Series:
+        times = typed.frame[column]
+        ns = times.to_numpy(dtype="datetime64[ns]").view(np.int64).view(np.uint64) ^ _SIGN
+        return pd.Series([f"{v:020d}" for v in ns.tolist()], index=times.index, dtype="object").where(times.notna())
+
+    return encode
 
 
 def _decoded_times(codes: pd.Series) -> pd.Series:
@@ -437,7 +419,7 @@ def _contexts(part: pd.DataFrame, spec: _Pass) -> dict[str, _Context]:
                 pd.DataFrame(
                     {
                         lookup.name: joined[lookup.column].to_numpy(dtype=object),
-                        "occurred_at": _decoded_times(joined[lookup.time_column]).to_numpy(),
+                        lookup.time_name: _decoded_times(joined[lookup.time_column]).to_numpy(),
                     }
                 )
             )
