@@ -16,6 +16,7 @@ from typing import Any
 
 import pandas as pd
 
+from auditor.checks.expectations import GxFn
 from auditor.model import Entity
 
 
@@ -166,6 +167,8 @@ class RuleKind:
     """When a value's verdict depends on other rows: the key those rows share (see PartitionFn)."""
     lookups: LookupFn | None = None
     """When a value's verdict reads another table: which rows of it (see Lookup)."""
+    gx: GxFn | None = None
+    """How a rule of this kind is said in Great Expectations (auditor.checks.expectations); None: not at all."""
     whole_column: bool = False
     """True when a value's verdict depends on the rest of its column (its shares, its distinct values):
     such a kind must see the whole table, never one partition of it."""

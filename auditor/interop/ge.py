@@ -28,7 +28,6 @@ outcome without findings; an expectation that raised is an `error` outcome.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -39,17 +38,17 @@ import pandas as pd
 
 from auditor.checks.base import Severity
 from auditor.checks.engine import CheckResult, RuleOutcome
+from auditor.checks.expectations import APPROXIMATE, EXACT, NONE
+from auditor.checks.kinds import gx_mapping
 from auditor.checks.rule import Rule
 from auditor.dtypes import as_text
 from auditor.errors import ConfigError, InputError
 from auditor.findings import FINDING_COLUMNS
-from auditor.model import ENTITIES, DType
+from auditor.model import ENTITIES
 from auditor.sources.table import record_ids
 
 GX_MISSING = "Great Expectations is not installed: install crm-auditor[ge] (pip install 'crm-auditor[ge]')"
 SUITE_PREFIX = "crm_audit."
-EXACT, APPROXIMATE, NONE = "exact", "approximate", "none"
-_INTEGER_SET_LIMIT = 1000
 
 GX_SEVERITY = {"error": "critical", "warning": "warning", "info": "info"}
 FROM_GX_SEVERITY = {"critical": "error", "warning": "warning", "info": "info"}
@@ -71,33 +70,6 @@ DIMENSION_BY_TYPE = {
     "expect_column_values_to_be_decreasing": "consistency",
 }
 """Dimension of a GX expectation's findings; anything else is validity."""
-
-NO_EQUIVALENT = {
-    "type": "the typed table GX sees has already turned an unparseable cell into a null; "
-    "only the auditor's reader knows the cell did not parse",
-    "foreign_key": "looks across two tables; GX Core 1.x expectations see one batch",
-    "staleness": "needs the activities table (last touch per record); GX sees one batch",
-    "outlier": "robust z-score (median/MAD of log10) per group; GX's z-score expectation is mean/stdev "
-    "over the whole column",
-    "phone": "validity per the row's country (phonenumbers metadata); no regex is faithful",
-    "postal_code": "format depends on each row's country, written as a code or a name",
-    "placeholder": "junk detection normalizes values (case, accents, repeated characters) before matching",
-    "casing": "needs Unicode upper/lower-case classes, which GX's Python regexes lack",
-    "consistent": "compares the records that share a key; a GX expectation judges a row or one column",
-    "reference": "reads a reference table beside the export (the config's `references:`); GX sees one batch",
-}
-# The generic kinds of rules/realworld.yaml judge a value against the rest of its column (shares, distinct
-# values, other date columns), on every column, mapped or not: no GX expectation says that.
-NO_EQUIVALENT |= dict.fromkeys(
-    ("sentinel", "odd_format", "misspelt", "usually_filled", "rarely_filled", "identifier", "constant"),
-    "a generic rule on every column (rules/realworld.yaml), judged against the rest of the column",
-)
-NO_EQUIVALENT |= {
-    "timeline": "compares every pair of a record's date columns by what their names say",
-    "exact_copy": "compares whole records; GX's compound-columns uniqueness needs the columns named in advance",
-    "birth": "finds birth columns by their names on every column, mapped or not, and judges them against as_of",
-    "number_as_text": "judges a value against the share of plain numbers in its column, on every column, mapped or not",
-}
 
 
 @dataclass(frozen=True)
@@ -137,15 +109,6 @@ class Export:
 # ---------------------------------------------------------------------------------- translation
 
 
-def _dtype(entity: str, name: str) -> DType:
-    model = ENTITIES[entity]
-    return model.field(name).dtype if model.has_field(name) else DType.STRING
-
-
-def _is_date(entity: str, name: str) -> bool:
-    return _dtype(entity, name) in (DType.DATE, DType.DATETIME)
-
-
 def _condition(when: Mapping[str, Any] | None) -> Any:
     """The rule's `when` as a GX row condition (a Condition object; serialized as a dict)."""
     if not when:
@@ -169,206 +132,12 @@ def _condition(when: Mapping[str, Any] | None) -> Any:
     return result
 
 
-def _python_regex(re2: str) -> str:
-    """RE2's `\\x{85}` escapes as Python's `\\u0085` (GX runs Python regexes on pandas)."""
-    return re.sub(r"\\x\{([0-9a-fA-F]+)\}", lambda m: f"\\u{int(m.group(1), 16):04x}", re2)
-
-
-@cache
-def _currency_codes() -> tuple[str, ...]:
-    from auditor.checks.kinds.currency import codes
-
-    return tuple(sorted(codes()))
-
-
-def _expect(kind: str, **kwargs: Any) -> dict[str, Any]:
-    return {"type": kind, "kwargs": {k: v for k, v in kwargs.items() if v is not None}}
-
-
-def _kind_expectations(
-    kind: str, params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None
-) -> tuple[str, str, list[dict[str, Any]]]:
-    """(parity, reason, expectations) of one kind on one field, without the row condition."""
-    if kind == "required":
-        expectations = [_expect("ExpectColumnValuesToNotBeNull", column=name)]
-        if _dtype(entity, name) is DType.STRING:
-            expectations.append(_expect("ExpectColumnValuesToNotMatchRegex", column=name, regex=r"^\s*$"))
-            return EXACT, "", expectations
-        return (
-            APPROXIMATE,
-            f"{name} is typed ({_dtype(entity, name).value}): a cell that does not parse is null for GX "
-            "(the auditor reports it under `type`, not as missing)",
-            expectations,
-        )
-    if kind == "allowed":
-        from auditor.checks.kinds.allowed import allowed_values
-
-        class _Ctx:  # allowed_values reads only the entity
-            pass
-
-        ctx = _Ctx()
-        ctx.entity = ENTITIES[entity]  # type: ignore[attr-defined]
-        values = list(allowed_values(name, params, ctx))  # type: ignore[arg-type]
-        if not values:
-            return NONE, "no allowed values: the rule never fails", []
-        expectation = _expect("ExpectColumnValuesToBeInSet", column=name, value_set=values)
-        if params.get("case_sensitive", True):
-            return EXACT, "", [expectation]
-        return APPROXIMATE, "case_sensitive: false; GX compares exactly", [expectation]
-    if kind == "unique":
-        expectation = _expect("ExpectColumnValuesToBeUnique", column=name)
-        if params.get("case_sensitive", True):
-            return EXACT, "", [expectation]
-        return APPROXIMATE, "case_sensitive: false; GX compares exactly (Jan@x.pl and jan@x.pl differ)", [expectation]
-    if kind == "range":
-        return _range(params, entity, name)
-    if kind == "order":
-        expectations = []
-        for key in ("after", "before"):
-            spec = params.get(key)
-            other = spec.get(name) if isinstance(spec, Mapping) else spec
-            if not other:
-                continue
-            a, b = (name, other) if key == "after" else (other, name)
-            expectations.append(
-                _expect(
-                    "ExpectColumnPairValuesAToBeGreaterThanB",
-                    column_A=a,
-                    column_B=b,
-                    or_equal=True,
-                    ignore_row_if="either_value_is_missing",
-                )
-            )
-        return EXACT, "", expectations
-    if kind == "not_future":
-        if as_of is None:
-            return NONE, "needs the audit's as-of date", []
-        limit = as_of.normalize() + pd.Timedelta(days=1 + int(params.get("tolerance_days", 0) or 0))
-        return (
-            EXACT,
-            "",
-            [_expect("ExpectColumnValuesToBeBetween", column=name, max_value=limit.isoformat(), strict_max=True)],
-        )
-    if kind == "currency":
-        return EXACT, "", [_expect("ExpectColumnValuesToBeInSet", column=name, value_set=list(_currency_codes()))]
-    if kind == "whitespace":
-        from auditor.checks.kinds.whitespace import DEFECT
-
-        return EXACT, "", [_expect("ExpectColumnValuesToNotMatchRegex", column=name, regex=_python_regex(DEFECT))]
-    if kind == "email":
-        return (
-            APPROXIMATE,
-            "a syntax regex; the auditor validates with email-validator (quoted local parts, "
-            "internationalized domains, length limits)",
-            [_expect("ExpectColumnValuesToMatchRegex", column=name, regex=r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$")],
-        )
-    if kind == "url":
-        return (
-            APPROXIMATE,
-            "a syntax regex; the auditor parses the URL and checks its host and top-level domain",
-            [
-                _expect(
-                    "ExpectColumnValuesToMatchRegex",
-                    column=name,
-                    regex=r"^(https?://)?([A-Za-z0-9-]+\.)+[A-Za-z]{2,}(:\d+)?([/?#]\S*)?$",
-                )
-            ],
-        )
-    if kind == "country":
-        import pycountry
-
-        codes = sorted({c.alpha_2 for c in pycountry.countries} | {c.alpha_3 for c in pycountry.countries})
-        return (
-            APPROXIMATE,
-            "ISO codes only; the auditor also accepts country names in several languages, any case",
-            [_expect("ExpectColumnValuesToBeInSet", column=name, value_set=codes)],
-        )
-    return NONE, NO_EQUIVALENT.get(kind, f"no GX expectation for the {kind!r} kind"), []
-
-
-def _range(params: Mapping[str, Any], entity: str, name: str) -> tuple[str, str, list[dict[str, Any]]]:
-    low, high = params.get("min"), params.get("max")
-    if params.get("integer"):
-        if (
-            isinstance(low, int | float)
-            and isinstance(high, int | float)
-            and float(low).is_integer()
-            and float(high).is_integer()
-            and high - low <= _INTEGER_SET_LIMIT
-            and params.get("gt") is None
-            and params.get("lt") is None
-        ):
-            # whole numbers between min and max: a set GX can check exactly
-            values = list(range(int(low), int(high) + 1))
-            return EXACT, "", [_expect("ExpectColumnValuesToBeInSet", column=name, value_set=values)]
-        parity, reason = APPROXIMATE, "`integer: true` has no GX equivalent beyond a finite set of values"
-    else:
-        parity, reason = EXACT, ""
-    expectations = []
-    for lower, strict_lower in ((low, False), (params.get("gt"), True)):
-        for upper, strict_upper in ((high, False), (params.get("lt"), True)):
-            if lower is None and upper is None:
-                continue
-            if (lower is None and strict_lower) or (upper is None and strict_upper):
-                continue
-            expectations.append(
-                _expect(
-                    "ExpectColumnValuesToBeBetween",
-                    column=name,
-                    min_value=_bound(lower, entity, name),
-                    max_value=_bound(upper, entity, name),
-                    strict_min=strict_lower if lower is not None else None,
-                    strict_max=strict_upper if upper is not None else None,
-                )
-            )
-    # every combination above repeats the checks; keep those that are not implied by another
-    unique = {json.dumps(e, sort_keys=True): e for e in expectations}
-    return parity, reason, _minimal(list(unique.values()))
-
-
-def _minimal(expectations: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Drop an expectation whose bounds are a subset of another's (one-sided vs two-sided)."""
-    keep = []
-    for e in expectations:
-        bounds = {k for k in ("min_value", "max_value") if k in e["kwargs"]}
-        implied = any(
-            other is not e
-            and {k for k in ("min_value", "max_value") if k in other["kwargs"]} > bounds
-            and all(other["kwargs"].get(k) == e["kwargs"].get(k) for k in bounds)
-            for other in expectations
-        )
-        if not implied:
-            keep.append(e)
-    return keep
-
-
-def _bound(value: Any, entity: str, name: str) -> Any:
-    if value is None:
-        return None
-    if _is_date(entity, name):
-        return pd.Timestamp(value).isoformat()
-    return value
-
-
 def translate(rule: Rule, as_of: pd.Timestamp | None = None) -> list[Translation]:
-    """The GX translation of each field of `rule` (no GX import needed)."""
+    """The GX translation of each field of `rule`, as its kind declares it (`RuleKind.gx`; no GX import)."""
     out = []
     for name in rule.fields:
-        if rule.kind == "conditional":
-            parity, reasons, expectations = EXACT, [], []
-            for item in rule.params.get("then", ()):
-                nested = {k: v for k, v in item.items() if k != "kind"}
-                p, r, e = _kind_expectations(str(item["kind"]), nested, rule.entity, name, as_of)
-                expectations += e
-                if r:
-                    reasons.append(r)
-                if p == NONE or (p == APPROXIMATE and parity == EXACT):
-                    parity = p
-            kept = tuple(expectations) if parity != NONE else ()
-            out.append(Translation(rule, name, parity, "; ".join(reasons), kept))
-            continue
-        parity, reason, expectations = _kind_expectations(rule.kind, rule.params, rule.entity, name, as_of)
-        out.append(Translation(rule, name, parity, reason, tuple(expectations)))
+        mapping = gx_mapping(rule.kind, rule.params, rule.entity, name, as_of)
+        out.append(Translation(rule, name, mapping.parity, mapping.reason, mapping.expectations))
     return out
 
 

@@ -1,5 +1,6 @@
-"""What other rows or tables a kind's verdicts need is declared on its `RuleKind`, so that engines and
-exporters read the declaration instead of switching on kind names."""
+"""What other rows or tables a kind's verdicts need, its standard spelling and how GX says it are declared
+on its `RuleKind`, so that engines, fix and exporters read the declaration instead of switching on kind
+names."""
 
 from __future__ import annotations
 
@@ -51,7 +52,12 @@ def _kind_comparisons(path: Path) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("package", ["engines", "fix"])
-def test_engines_and_fix_name_no_rule_kind(package: str) -> None:
+@pytest.mark.parametrize("package", ["engines", "fix", "interop"])
+def test_engines_fix_and_the_gx_exporter_name_no_rule_kind(package: str) -> None:
     offenders = [hit for path in sorted((AUDITOR / package).rglob("*.py")) for hit in _kind_comparisons(path)]
     assert offenders == []
+
+
+def test_every_kind_says_how_gx_sees_it() -> None:
+    """A kind without a GX mapping would be exported as 'no GX expectation' with no reason a user can act on."""
+    assert [name for name, kind in registry().items() if kind.gx is None] == []

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+from collections.abc import Mapping
 from difflib import get_close_matches
 from functools import cache
+from typing import Any
+
+import pandas as pd
 
 from auditor.checks.base import RuleKind
+from auditor.checks.expectations import NONE, GxMapping
 
 
 @cache
@@ -32,3 +37,11 @@ def get_kind(name: str) -> RuleKind:
     close = get_close_matches(name, kinds, n=1, cutoff=0.7)
     hint = f"; did you mean {close[0]!r}?" if close else ""
     raise KeyError(f"unknown rule kind {name!r}{hint} (known: {', '.join(sorted(kinds))})")
+
+
+def gx_mapping(kind: str, params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    """How a rule of `kind` on field `name` is said in Great Expectations (`RuleKind.gx`)."""
+    found = registry().get(kind)
+    if found is None or found.gx is None:
+        return GxMapping(NONE, f"no GX expectation for the {kind!r} kind")
+    return found.gx(params, entity, name, as_of)

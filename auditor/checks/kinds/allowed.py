@@ -17,14 +17,16 @@ import pandas as pd
 from rapidfuzz import fuzz, process, utils
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, Param, RuleKind
+from auditor.checks.expectations import APPROXIMATE, EXACT, NONE, GxMapping, expect
 from auditor.dtypes import as_text
+from auditor.model import ENTITIES, Entity
 
 
-def allowed_values(field: str, params: Mapping[str, Any], ctx: CheckContext) -> tuple[str, ...]:
+def allowed_values(field: str, params: Mapping[str, Any], entity: Entity) -> tuple[str, ...]:
     if params.get("values"):
         return tuple(str(v) for v in params["values"])
-    if ctx.entity.has_field(field) and ctx.entity.field(field).allowed:
-        return ctx.entity.field(field).allowed or ()
+    if entity.has_field(field) and entity.field(field).allowed:
+        return entity.field(field).allowed or ()
     return ()
 
 
@@ -39,7 +41,7 @@ def _inside(values: pd.Series, allowed: tuple[str, ...], params: Mapping[str, An
 
 def own_picklist(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     """Values outside the model's set that are this CRM's own picklist values (value -> records)."""
-    allowed = allowed_values(str(values.name), params, ctx)
+    allowed = allowed_values(str(values.name), params, ctx.entity)
     if not allowed or params.get("values"):
         return pd.Series(dtype="int64")
     outside = values[~_inside(values, allowed, params)]
@@ -48,7 +50,7 @@ def own_picklist(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    allowed = allowed_values(str(values.name), params, ctx)
+    allowed = allowed_values(str(values.name), params, ctx.entity)
     if not allowed:
         return pd.Series(True, index=values.index)
     return _inside(values, allowed, params) | values.isin(list(own_picklist(values, params, ctx).index))
@@ -62,12 +64,12 @@ def explain(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
     more = f" and {len(own) - 6} more" if len(own) > 6 else ""
     return (
         f"{values.name}: {shown}{more} are this export's own values, not the model's "
-        f"({', '.join(allowed_values(str(values.name), params, ctx))}); map them under `values:` to use them"
+        f"({', '.join(allowed_values(str(values.name), params, ctx.entity))}); map them under `values:` to use them"
     )
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    allowed = allowed_values(str(values.name), params, ctx)
+    allowed = allowed_values(str(values.name), params, ctx.entity)
     by_key = {utils.default_process(a): a for a in allowed}
 
     def closest(value: str) -> str | None:
@@ -81,8 +83,19 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
     return values.map(unique).astype("object")
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    values = list(allowed_values(name, params, ENTITIES[entity]))
+    if not values:
+        return GxMapping(NONE, "no allowed values: the rule never fails")
+    in_set = expect("ExpectColumnValuesToBeInSet", column=name, value_set=values)
+    if params.get("case_sensitive", True):
+        return GxMapping(EXACT, "", (in_set,))
+    return GxMapping(APPROXIMATE, "case_sensitive: false; GX compares exactly", (in_set,))
+
+
 KIND = RuleKind(
     name="allowed",
+    gx=gx,
     fix_safety=FixSafety.CASE_ONLY,
     summary="The value must be one of a set (default: the model's enum values for the field).",
     dimension=Dimension.VALIDITY,

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.sources.convert import parse_datetime
 
 MAX_AGE = 110
@@ -47,6 +48,9 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
 
 KIND = RuleKind(
     name="birth",
+    gx=no_equivalent(
+        "finds birth columns by their names on every column, mapped or not, and judges them against as_of"
+    ),
     summary="A birth date or year after the as-of date or more than 110 years before it.",
     dimension=Dimension.ACCURACY,
     check=check,

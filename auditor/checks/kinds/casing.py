@@ -23,6 +23,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, Param, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._fastpath import bools, matches, passing, strip, suggest_each, to_arrow
 
 STYLES = ("title", "upper", "lower")
@@ -77,6 +78,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="casing",
+    gx=no_equivalent("needs Unicode upper/lower-case classes, which GX's Python regexes lack"),
     fix_safety=FixSafety.ALWAYS,
     summary="Person names are not written in all capitals or all lower case (or follow the given style).",
     dimension=Dimension.CONSISTENCY,

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import APPROXIMATE, EXACT, NONE, GxMapping
 
 
 def nested_checks(params: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -29,8 +30,24 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     return ok
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    """Every nested check's expectations (GX adds the `when` as the row condition); the weakest parity."""
+    from auditor.checks.kinds import gx_mapping
+
+    parity, reasons, expectations = EXACT, [], []
+    for kind_name, kind_params in nested_checks(params):
+        nested = gx_mapping(kind_name, kind_params, entity, name, as_of)
+        expectations += nested.expectations
+        if nested.reason:
+            reasons.append(nested.reason)
+        if nested.parity == NONE or (nested.parity == APPROXIMATE and parity == EXACT):
+            parity = nested.parity
+    return GxMapping(parity, "; ".join(reasons), tuple(expectations) if parity != NONE else ())
+
+
 KIND = RuleKind(
     name="conditional",
+    gx=gx,
     summary="Rows matching `when` must pass every check in `then` (e.g. Closed Won => amount > 0).",
     dimension=Dimension.CONSISTENCY,
     check=check,

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import per_table
 from auditor.checks.kinds._common import is_missing_code
 
@@ -51,6 +52,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="consistent",
+    gx=no_equivalent("compares the records that share a key; a GX expectation judges a row or one column"),
     summary="Records sharing a `key` disagree on a value it determines (a product code with two descriptions).",
     dimension=Dimension.CONSISTENCY,
     check=check,

@@ -15,6 +15,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import ON_EVERY_COLUMN
 
 MIN_COUNT = 20
 
@@ -30,6 +31,7 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
 
 KIND = RuleKind(
     name="constant",
+    gx=ON_EVERY_COLUMN,
     summary="A date/time column with the same value on every record (a migration or import stamp).",
     dimension=Dimension.ACCURACY,
     check=check,

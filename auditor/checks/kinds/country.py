@@ -26,6 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind, Standard
+from auditor.checks.expectations import APPROXIMATE, GxMapping, expect
 from auditor.checks.kinds._countries import known_names, resolve_country
 from auditor.checks.kinds._fastpath import passing, suggest_each
 
@@ -73,8 +74,20 @@ def iso_code(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) ->
     return values.map(resolve_country, na_action="ignore")
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    import pycountry
+
+    codes = sorted({c.alpha_2 for c in pycountry.countries} | {c.alpha_3 for c in pycountry.countries})
+    return GxMapping(
+        APPROXIMATE,
+        "ISO codes only; the auditor also accepts country names in several languages, any case",
+        (expect("ExpectColumnValuesToBeInSet", column=name, value_set=codes),),
+    )
+
+
 KIND = RuleKind(
     name="country",
+    gx=gx,
     fix_safety=FixSafety.CASE_ONLY,
     standard=Standard("country to ISO alpha-2", iso_code),
     summary="The value is an ISO 3166 country code or a country name (English, official or common native spelling).",

@@ -22,6 +22,7 @@ import pyarrow.compute as pc
 import pycountry
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind
+from auditor.checks.expectations import EXACT, GxMapping, expect
 from auditor.checks.kinds._fastpath import bools, passing, present, suggest_each, to_arrow
 
 SYMBOLS = {
@@ -82,8 +83,13 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
     return suggest_each(values, canonical)
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    return GxMapping(EXACT, "", (expect("ExpectColumnValuesToBeInSet", column=name, value_set=sorted(codes())),))
+
+
 KIND = RuleKind(
     name="currency",
+    gx=gx,
     fix_safety=FixSafety.CASE_ONLY,
     summary="The value is an ISO 4217 currency code in upper case (PLN, EUR, USD).",
     dimension=Dimension.VALIDITY,

@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind, Standard
+from auditor.checks.expectations import APPROXIMATE, GxMapping, expect
 from auditor.checks.kinds._fastpath import (
     decide_unique,
     fullmatches,
@@ -139,8 +140,18 @@ def lower_case(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) 
     return values.map(str.lower, na_action="ignore")
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    return GxMapping(
+        APPROXIMATE,
+        "a syntax regex; the auditor validates with email-validator (quoted local parts, "
+        "internationalized domains, length limits)",
+        (expect("ExpectColumnValuesToMatchRegex", column=name, regex=r"^[^@\s]+@[^@\s]+\.[^@\s.]{2,}$"),),
+    )
+
+
 KIND = RuleKind(
     name="email",
+    gx=gx,
     fix_safety=FixSafety.CASE_ONLY,
     standard=Standard("e-mail lower case", lower_case),
     summary="The value is a syntactically valid e-mail address (email-validator rules, no DNS lookups).",

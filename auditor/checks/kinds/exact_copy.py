@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds.identifier import looks_like_identifier
 from auditor.dtypes import TEXT
 from auditor.model import Entity, Role
@@ -63,6 +64,7 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
 
 KIND = RuleKind(
     name="exact_copy",
+    gx=no_equivalent("compares whole records; GX's compound-columns uniqueness needs the columns named in advance"),
     summary="A record equal in every column to an earlier one (judged only when records carry a time or an id).",
     dimension=Dimension.UNIQUENESS,
     check=check,

@@ -11,6 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Lookup, Param, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.dtypes import as_text
 from auditor.model import Entity
 from auditor.model import entity as model_entity
@@ -53,6 +54,7 @@ def _isin(values: pd.Series, keys: pd.Series) -> np.ndarray:
 
 KIND = RuleKind(
     name="foreign_key",
+    gx=no_equivalent("looks across two tables; GX Core 1.x expectations see one batch"),
     summary="A reference must point at an existing record of the referenced entity.",
     dimension=Dimension.CONSISTENCY,
     check=check,

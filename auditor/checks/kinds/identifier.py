@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import column_text, raw_text, role
 from auditor.model import Role
 
@@ -62,6 +63,7 @@ def _display(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) ->
 
 KIND = RuleKind(
     name="identifier",
+    gx=ON_EVERY_COLUMN,
     summary="A value shared by several records in a column named and used as an id (External_Id__c collisions).",
     dimension=Dimension.UNIQUENESS,
     check=check,

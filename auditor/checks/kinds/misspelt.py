@@ -29,6 +29,7 @@ import pandas as pd
 from rapidfuzz.distance import DamerauLevenshtein
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import is_text_column, per_table, raw_text, role
 from auditor.checks.kinds.odd_format import median_words
 from auditor.model import ENTITIES, Role
@@ -150,6 +151,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="misspelt",
+    gx=ON_EVERY_COLUMN,
     summary="A category value with a misspelt word ('Surburban'), judged by spelling dictionaries.",
     dimension=Dimension.VALIDITY,
     check=check,

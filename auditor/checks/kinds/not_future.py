@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import EXACT, NONE, GxMapping, expect
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -15,8 +16,18 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     return ~(values >= limit).fillna(False).astype(bool)
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    if as_of is None:
+        return GxMapping(NONE, "needs the audit's as-of date")
+    limit = as_of.normalize() + pd.Timedelta(days=1 + int(params.get("tolerance_days", 0) or 0))
+    return GxMapping(
+        EXACT, "", (expect("ExpectColumnValuesToBeBetween", column=name, max_value=limit.isoformat(), strict_max=True),)
+    )
+
+
 KIND = RuleKind(
     name="not_future",
+    gx=gx,
     summary="Dates must not be later than the as-of date (the day after it, for time zones).",
     dimension=Dimension.ACCURACY,
     check=check,

@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import raw_text
 
 MIN_SHARE = 0.9
@@ -75,6 +76,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="number_as_text",
+    gx=no_equivalent("judges a value against the share of plain numbers in its column, on every column, mapped or not"),
     summary="A number written with blanks, separators or a currency sign in a column of plain numbers.",
     dimension=Dimension.VALIDITY,
     check=check,

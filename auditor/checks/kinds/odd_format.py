@@ -23,6 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import is_text_column, per_table, raw_text, role
 from auditor.checks.kinds._fastpath import matches, present, to_arrow
 from auditor.model import Role
@@ -107,6 +108,7 @@ def _describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mappi
 
 KIND = RuleKind(
     name="odd_format",
+    gx=ON_EVERY_COLUMN,
     summary="A value of other characters (letters/digits) than nearly all of its column: '-100' among states.",
     dimension=Dimension.VALIDITY,
     check=check,

@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import EXACT, GxMapping, expect
 
 
 def _bound(field: str, spec: Any) -> str | None:
@@ -45,8 +46,29 @@ def _describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mappi
     return {"order": " and ".join(parts), "after": after, "before": before}
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    expectations = []
+    for key in ("after", "before"):
+        spec = params.get(key)
+        other = spec.get(name) if isinstance(spec, Mapping) else spec
+        if not other:
+            continue
+        a, b = (name, other) if key == "after" else (other, name)
+        expectations.append(
+            expect(
+                "ExpectColumnPairValuesAToBeGreaterThanB",
+                column_A=a,
+                column_B=b,
+                or_equal=True,
+                ignore_row_if="either_value_is_missing",
+            )
+        )
+    return GxMapping(EXACT, "", tuple(expectations))
+
+
 KIND = RuleKind(
     name="order",
+    gx=gx,
     summary="Fields respect an order: each listed field >= `after` (created <= closed) or <= `before`.",
     dimension=Dimension.CONSISTENCY,
     check=check,

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import no_equivalent
 
 
 def robust_z(
@@ -59,6 +60,9 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
 
 KIND = RuleKind(
     name="outlier",
+    gx=no_equivalent(
+        "robust z-score (median/MAD of log10) per group; GX's z-score expectation is mean/stdev over the whole column"
+    ),
     summary="Values must lie within `threshold` robust z-scores of their group's median.",
     dimension=Dimension.ACCURACY,
     check=check,

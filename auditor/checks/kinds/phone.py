@@ -28,6 +28,7 @@ import phonenumbers
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind, Standard
+from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._countries import row_regions
 from auditor.checks.kinds._fastpath import passing, present, take, to_arrow
 from auditor.checks.kinds._phonefast import (
@@ -140,6 +141,7 @@ def possible_e164(value: str, region: str) -> str | None:
 
 KIND = RuleKind(
     name="phone",
+    gx=no_equivalent("validity per the row's country (phonenumbers metadata); no regex is faithful"),
     standard=Standard("phone to E.164", e164),
     summary="The value is a valid phone number (libphonenumber rules) for the row's country or the default region.",
     dimension=Dimension.VALIDITY,

@@ -31,6 +31,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._fastpath import bools, fullmatches, lengths, matches, passing, strip, take, to_arrow
 
 VALUES = (
@@ -109,6 +110,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="placeholder",
+    gx=no_equivalent("junk detection normalizes values (case, accents, repeated characters) before matching"),
     summary="Junk typed into forms: test/asdf/n/a/brak, repeated characters, fake e-mails and phone numbers.",
     dimension=Dimension.ACCURACY,
     check=check,

@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, Param, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._countries import row_regions
 from auditor.checks.kinds._fastpath import fullmatches, passing, per_unique, present, strip, take, to_arrow
 
@@ -100,6 +101,7 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="postal_code",
+    gx=no_equivalent("format depends on each row's country, written as a code or a name"),
     fix_safety=FixSafety.SAME_CHARACTERS,
     summary="The postal code has the format of the row's country (PL 00-950, US 12345, GB SW1A 1AA, DE 10115...).",
     dimension=Dimension.VALIDITY,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from typing import Any
 
@@ -9,7 +10,9 @@ import numpy as np
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import APPROXIMATE, EXACT, GxMapping, expect, field_dtype
 from auditor.checks.kinds._common import as_comparable
+from auditor.model import DType
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -40,8 +43,74 @@ def _bounds(params: Mapping[str, Any]) -> str:
     return " and ".join(parts)
 
 
+GX_INTEGER_SET_LIMIT = 1000
+"""Whole numbers between min and max are exported as a set of values up to this many."""
+
+
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    low, high = params.get("min"), params.get("max")
+    if params.get("integer"):
+        if (
+            isinstance(low, int | float)
+            and isinstance(high, int | float)
+            and float(low).is_integer()
+            and float(high).is_integer()
+            and high - low <= GX_INTEGER_SET_LIMIT
+            and params.get("gt") is None
+            and params.get("lt") is None
+        ):
+            # whole numbers between min and max: a set GX can check exactly
+            values = list(range(int(low), int(high) + 1))
+            return GxMapping(EXACT, "", (expect("ExpectColumnValuesToBeInSet", column=name, value_set=values),))
+        parity, reason = APPROXIMATE, "`integer: true` has no GX equivalent beyond a finite set of values"
+    else:
+        parity, reason = EXACT, ""
+    dated = field_dtype(entity, name) in (DType.DATE, DType.DATETIME)
+
+    def bound(value: Any) -> Any:
+        return pd.Timestamp(value).isoformat() if value is not None and dated else value
+
+    expectations = []
+    for lower, strict_lower in ((low, False), (params.get("gt"), True)):
+        for upper, strict_upper in ((high, False), (params.get("lt"), True)):
+            if lower is None and upper is None:
+                continue
+            if (lower is None and strict_lower) or (upper is None and strict_upper):
+                continue
+            expectations.append(
+                expect(
+                    "ExpectColumnValuesToBeBetween",
+                    column=name,
+                    min_value=bound(lower),
+                    max_value=bound(upper),
+                    strict_min=strict_lower if lower is not None else None,
+                    strict_max=strict_upper if upper is not None else None,
+                )
+            )
+    # every combination above repeats the checks; keep those that are not implied by another
+    unique = {json.dumps(e, sort_keys=True): e for e in expectations}
+    return GxMapping(parity, reason, tuple(_minimal(list(unique.values()))))
+
+
+def _minimal(expectations: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Drop an expectation whose bounds are a subset of another's (one-sided vs two-sided)."""
+    keep = []
+    for e in expectations:
+        bounds = {k for k in ("min_value", "max_value") if k in e["kwargs"]}
+        implied = any(
+            other is not e
+            and {k for k in ("min_value", "max_value") if k in other["kwargs"]} > bounds
+            and all(other["kwargs"].get(k) == e["kwargs"].get(k) for k in bounds)
+            for other in expectations
+        )
+        if not implied:
+            keep.append(e)
+    return keep
+
+
 KIND = RuleKind(
     name="range",
+    gx=gx,
     summary="Numbers or dates must lie within bounds: min/max inclusive, gt/lt exclusive, integer optional.",
     dimension=Dimension.VALIDITY,
     check=check,

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds.usually_filled import _filled
 
 MIN_COUNT = 100
@@ -36,6 +37,7 @@ def _describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mappi
 
 KIND = RuleKind(
     name="rarely_filled",
+    gx=ON_EVERY_COLUMN,
     summary="A value in a column that at most 1% of the records fill: demo or test data, an abandoned field.",
     dimension=Dimension.ACCURACY,
     check=check,

@@ -26,6 +26,7 @@ from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.dtypes import as_text
 from auditor.references import read_reference
 
@@ -118,6 +119,7 @@ def describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mappin
 
 KIND = RuleKind(
     name="reference",
+    gx=no_equivalent("reads a reference table beside the export (the config's `references:`); GX sees one batch"),
     summary="The value must exist in a reference table the export ships (config `references:`).",
     dimension=Dimension.CONSISTENCY,
     check=check,

@@ -9,7 +9,9 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.expectations import APPROXIMATE, EXACT, GxMapping, expect, field_dtype
 from auditor.checks.kinds._common import is_blank, is_missing_code
+from auditor.model import DType
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -22,8 +24,24 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     return ~(is_blank(raw) | (is_missing_code(raw) & typed))
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    not_null = expect("ExpectColumnValuesToNotBeNull", column=name)
+    dtype = field_dtype(entity, name)
+    if dtype is DType.STRING:
+        return GxMapping(
+            EXACT, "", (not_null, expect("ExpectColumnValuesToNotMatchRegex", column=name, regex=r"^\s*$"))
+        )
+    return GxMapping(
+        APPROXIMATE,
+        f"{name} is typed ({dtype.value}): a cell that does not parse is null for GX "
+        "(the auditor reports it under `type`, not as missing)",
+        (not_null,),
+    )
+
+
 KIND = RuleKind(
     name="required",
+    gx=gx,
     summary="The field must have a value; empty and whitespace-only cells fail.",
     dimension=Dimension.COMPLETENESS,
     check=check,

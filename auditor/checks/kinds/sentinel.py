@@ -33,6 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import per_table, role
 from auditor.checks.kinds._common import MISSING_CODES
 from auditor.checks.kinds._fastpath import bools, fullmatches, matches, passing, strip, to_arrow
@@ -143,6 +144,7 @@ def explain(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="sentinel",
+    gx=ON_EVERY_COLUMN,
     summary="A code for 'no value' in any column: unknown, n/a, nan, ?, #N/A, template tokens, 1900-01-01, 9999.",
     dimension=Dimension.COMPLETENESS,
     check=check,

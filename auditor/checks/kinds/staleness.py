@@ -12,6 +12,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Lookup, Param, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.model import Entity
 
 ACTIVITIES = "activities"
@@ -53,6 +54,7 @@ def display(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
 
 KIND = RuleKind(
     name="staleness",
+    gx=no_equivalent("needs the activities table (last touch per record); GX sees one batch"),
     summary="Records must have been updated or had an activity within `days` of the as-of date.",
     dimension=Dimension.TIMELINESS,
     check=check,

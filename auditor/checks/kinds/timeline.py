@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import is_text_column, per_table, raw_text
 from auditor.sources.convert import parse_datetime
 
@@ -136,6 +137,7 @@ def _display(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) ->
 
 KIND = RuleKind(
     name="timeline",
+    gx=no_equivalent("compares every pair of a record's date columns by what their names say"),
     summary="Two dates of a record in the wrong order by their names: resolved before opened, closed before resolved.",
     dimension=Dimension.CONSISTENCY,
     check=check,

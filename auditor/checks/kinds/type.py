@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._common import is_blank, is_missing_code
 
 
@@ -27,6 +28,10 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
 
 KIND = RuleKind(
     name="type",
+    gx=no_equivalent(
+        "the typed table GX sees has already turned an unparseable cell into a null; "
+        "only the auditor's reader knows the cell did not parse"
+    ),
     summary="Values of typed fields (dates, numbers, counts, booleans) must parse as that type.",
     dimension=Dimension.VALIDITY,
     check=check,

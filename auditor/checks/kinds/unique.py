@@ -9,6 +9,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import APPROXIMATE, EXACT, GxMapping, expect
 from auditor.dtypes import as_text
 
 
@@ -28,8 +29,18 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     return ~duplicated
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    unique = expect("ExpectColumnValuesToBeUnique", column=name)
+    if params.get("case_sensitive", True):
+        return GxMapping(EXACT, "", (unique,))
+    return GxMapping(
+        APPROXIMATE, "case_sensitive: false; GX compares exactly (Jan@x.pl and jan@x.pl differ)", (unique,)
+    )
+
+
 KIND = RuleKind(
     name="unique",
+    gx=gx,
     summary="No two records may share a value; every record of a shared value is reported.",
     dimension=Dimension.UNIQUENESS,
     check=check,

@@ -25,6 +25,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.expectations import APPROXIMATE, GxMapping, expect
 from auditor.checks.kinds._fastpath import (
     bools,
     fullmatches,
@@ -77,8 +78,23 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
     return suggest_each(values, repair)
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    return GxMapping(
+        APPROXIMATE,
+        "a syntax regex; the auditor parses the URL and checks its host and top-level domain",
+        (
+            expect(
+                "ExpectColumnValuesToMatchRegex",
+                column=name,
+                regex=r"^(https?://)?([A-Za-z0-9-]+\.)+[A-Za-z]{2,}(:\d+)?([/?#]\S*)?$",
+            ),
+        ),
+    )
+
+
 KIND = RuleKind(
     name="url",
+    gx=gx,
     summary="The value is a website: an optional http(s) scheme, a domain with a real TLD, an optional path.",
     dimension=Dimension.VALIDITY,
     check=check,

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import column_text
 
 MIN_COUNT = 100
@@ -42,6 +43,7 @@ def _describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mappi
 
 KIND = RuleKind(
     name="usually_filled",
+    gx=ON_EVERY_COLUMN,
     summary="An empty cell in a column that at least 99% of the records fill.",
     dimension=Dimension.COMPLETENESS,
     check=check,

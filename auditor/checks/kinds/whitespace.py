@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind
+from auditor.checks.expectations import EXACT, GxMapping, expect, python_regex
 from auditor.checks.kinds._fastpath import matches, passing, suggest_each, to_arrow
 
 # Every character for which str.isspace() is true, in RE2 syntax.
@@ -39,8 +40,13 @@ def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> 
     return suggest_each(values, tidy)
 
 
+def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
+    return GxMapping(EXACT, "", (expect("ExpectColumnValuesToNotMatchRegex", column=name, regex=python_regex(DEFECT)),))
+
+
 KIND = RuleKind(
     name="whitespace",
+    gx=gx,
     fix_safety=FixSafety.ALWAYS,
     summary="No leading or trailing whitespace, doubled spaces, tabs, line breaks or non-breaking spaces.",
     dimension=Dimension.VALIDITY,
