@@ -31,6 +31,7 @@ A directory given to `crm-audit check` that holds `crm-audit.yaml` uses it unles
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
 import math
 import re
@@ -44,9 +45,12 @@ import yaml
 
 from auditor.dedupe.settings import COMPARE_TYPES, DedupeSettings
 from auditor.errors import ConfigError, did_you_mean, unknown_keys
+from auditor.metrics.confidence import MetricsSettings
+from auditor.metrics.language import compile_metrics
 from auditor.model import ENTITIES, DType, ExtraField, Role
 from auditor.money import Money, parse_money
 from auditor.references import Reference, parse_references
+from auditor.sources import SourceOptions
 from auditor.yamlfile import compose_yaml, read_yaml
 
 CONFIG_FILE_NAME = "crm-audit.yaml"
@@ -130,8 +134,6 @@ class AuditConfig:
         return {"as_of": self.as_of, "default_region": self.default_region, "required": self.required}
 
     def source_options(self) -> Any:
-        from auditor.sources import SourceOptions
-
         return SourceOptions(
             mapping=self.mapping,
             files=self.files,
@@ -292,7 +294,6 @@ def _parse_values(
 def _parse_reading(sources: Mapping[str, Any], bad: Callable[[str], None]) -> tuple[Any, Any, Any, Any]:
     """`sources.encoding`, `delimiter`, `dayfirst` and `chunk_size`, each checked: a value the readers
     cannot use is an error here, not an internal error mid-read."""
-    import codecs
 
     encoding, delimiter = sources.get("encoding"), sources.get("delimiter")
     dayfirst, chunk_size = sources.get("dayfirst"), sources.get("chunk_size")
@@ -390,7 +391,7 @@ def parse_config(
             bad(f"as_of: {data['as_of']!r} is not a date (use YYYY-MM-DD)")
     if "default_region" in data:
         region = str(data["default_region"]).upper()
-        import phonenumbers
+        import phonenumbers  # start-up time: its metadata loads only when a config names a region
 
         if region not in phonenumbers.SUPPORTED_REGIONS:
             bad(f"default_region: {data['default_region']!r} is not an ISO 3166 alpha-2 region (e.g. US, PL, GB)")
@@ -564,7 +565,6 @@ def _parse_formats(
 ) -> dict[str, dict[str, str]]:
     """`formats: {entity: {date field: strftime format}}`: dates the export writes in one format that
     inference would read otherwise (01/02/2026 day-first in a month-first column, 2026.032 ...)."""
-    import datetime as _dt
 
     out: dict[str, dict[str, str]] = {}
     for entity_name, fields in _mapping(section, "formats", "entity -> {date field: format}", bad).items():
@@ -579,11 +579,11 @@ def _parse_formats(
             if name not in dates:
                 bad(f"{where}: not a date field of {entity_name}{_hint(name, dates)}; date fields: {', '.join(dates)}")
                 continue
-            sample = _dt.datetime(2001, 2, 3, 4, 5, 6)
+            sample = dt.datetime(2001, 2, 3, 4, 5, 6)
             try:
                 if not isinstance(fmt, str) or "%" not in fmt:
                     raise ValueError
-                _dt.datetime.strptime(sample.strftime(fmt), fmt)
+                dt.datetime.strptime(sample.strftime(fmt), fmt)
             except (ValueError, TypeError):
                 bad(f"{where}: {fmt!r} is not a date format such as '%d/%m/%Y', '%Y%m%d' or '%d %b %Y %H:%M'")
                 continue
@@ -594,7 +594,6 @@ def _parse_formats(
 def _parse_metrics(section: Any, bad: _Problems) -> dict[str, Any] | None:
     """The `metrics:` section, kept as written for the metrics stage, but checked now: a typo in a
     threshold fails before a long audit, not after it."""
-    from auditor.metrics.confidence import MetricsSettings
 
     if section is None:
         return None
@@ -645,7 +644,6 @@ def load_metric_pack(
 ) -> dict[str, Any]:
     """A metric pack: a YAML file with `metrics: {id: definition}` (README "Metrics"), compiled; a
     ConfigError naming the pack, the line and the key of every problem."""
-    from auditor.metrics.language import compile_metrics
 
     if not path.exists():  # named by the config's key that gives it (metrics.packs[i]), not as a file
         raise ConfigError(f"metric pack not found: {path}")

@@ -7,12 +7,12 @@ row, column, rule) so that the CLI can print one line a person can act on.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
+from difflib import get_close_matches
 from typing import Any
 
 
 def did_you_mean(name: object, choices: Iterable[object]) -> str:
     """ " (did you mean 'x'?)" for the closest of `choices` to a misspelt `name`, or "" when none is close."""
-    from difflib import get_close_matches
 
     close = get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
     return f" (did you mean {close[0]!r}?)" if close else ""

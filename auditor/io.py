@@ -12,6 +12,8 @@ from typing import IO
 
 import pandas as pd
 
+from auditor.errors import InputError
+
 
 def output_folder(path: str | Path | None) -> Path | None:
     """`path` as a folder to write into: an InputError (exit 2) when it is an existing file, raised before
@@ -20,8 +22,6 @@ def output_folder(path: str | Path | None) -> Path | None:
         return None
     path = Path(path)
     if path.exists() and not path.is_dir():
-        from auditor.errors import InputError
-
         raise InputError("--out is a file; give a folder to write into (it is created when missing)", file=str(path))
     return path
 

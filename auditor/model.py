@@ -8,6 +8,7 @@ fields, a metric declares the entity fields it reads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from difflib import get_close_matches
 from enum import StrEnum
 
 
@@ -418,8 +419,6 @@ def entity(name: str) -> Entity:
     try:
         return ENTITIES[name]
     except KeyError:
-        from difflib import get_close_matches
-
         close = get_close_matches(name, ENTITIES, n=1)
         hint = f" (did you mean {close[0]!r}?)" if close else ""
         raise KeyError(f"unknown entity {name!r}{hint}; known: {', '.join(ENTITIES)}") from None

@@ -28,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditor.checks.kinds.currency import codes
 from auditor.errors import unknown_keys
 
 KEYS = ("base", "default", "rates", "rates_date", "rates_file")
@@ -133,7 +134,6 @@ def parse_money(section: Any, config_path: Path, bad: Callable[[str], None]) -> 
 def _code(value: Any, where: str, bad: Callable[[str], None]) -> str | None:
     if value is None:
         return None
-    from auditor.checks.kinds.currency import codes
 
     code = str(value).strip().upper()
     if code not in codes():

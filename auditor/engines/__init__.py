@@ -10,6 +10,7 @@ from auditor.engines.base import Engine
 from auditor.errors import ConfigError
 
 ENGINES = ("pandas", "spark")
+PYSPARK_MISSING = "the spark engine needs pyspark: pip install 'crm-auditor[spark]' (and Java 17 or later)"
 DEFAULT_ENGINE = "pandas"
 
 
@@ -18,9 +19,14 @@ def get_engine(name: str = DEFAULT_ENGINE, master: str | None = None) -> Engine:
     when the engine first needs it."""
     validate(name, master)
     if name == "spark":
-        from auditor.engines.spark import SparkEngine  # pyspark is an optional dependency
-
+        try:
+            from auditor.engines.spark import SparkEngine  # pyspark is an optional dependency
+        except ModuleNotFoundError as err:
+            if err.name is None or not err.name.startswith("pyspark"):
+                raise
+            raise ConfigError(PYSPARK_MISSING) from None
         return SparkEngine(master=master)
+    # start-up time: the stages behind an engine load when a command asks for one, not with `--help`
     from auditor.engines.pandas import PandasEngine
 
     return PandasEngine()

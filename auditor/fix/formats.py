@@ -41,7 +41,7 @@ def patch_parquet(data: bytes, edits: Edits) -> tuple[bytes, set[tuple[int, str]
 
 
 def patch_xlsx(data: bytes, sheet: str | None, edits: Edits) -> tuple[bytes, set[tuple[int, str]]]:
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # start-up time: openpyxl only when a workbook is patched
 
     book = load_workbook(io.BytesIO(data))
     ws = book[sheet] if sheet else book.worksheets[0]

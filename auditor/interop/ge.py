@@ -28,6 +28,8 @@ outcome without findings; an expectation that raised is an `error` outcome.
 from __future__ import annotations
 
 import json
+import os
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -44,6 +46,7 @@ from auditor.checks.rule import Rule
 from auditor.dtypes import as_text
 from auditor.errors import ConfigError, InputError
 from auditor.findings import FINDING_COLUMNS
+from auditor.io import write_text
 from auditor.model import ENTITIES
 from auditor.sources.table import record_ids
 
@@ -113,7 +116,7 @@ def _condition(when: Mapping[str, Any] | None) -> Any:
     """The rule's `when` as a GX row condition (a Condition object; serialized as a dict)."""
     if not when:
         return None
-    from great_expectations.expectations.row_conditions import Column
+    from great_expectations.expectations.row_conditions import Column  # optional dependency (the ge extra)
 
     parts = []
     for name, condition in when.items():
@@ -146,7 +149,7 @@ def translate(rule: Rule, as_of: pd.Timestamp | None = None) -> list[Translation
 
 def _gx() -> Any:
     try:
-        import great_expectations as gx
+        import great_expectations as gx  # optional dependency (the ge extra): a clear error below
     except ImportError:
         raise ConfigError(GX_MISSING) from None
     return gx
@@ -156,11 +159,10 @@ def _gx() -> Any:
 def ephemeral_context() -> Any:
     """The in-memory GX context of this process, without progress bars or usage statistics
     (GX needs an active context to build suites, too)."""
-    import os
 
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "false")
     gx = _gx()
-    from great_expectations.data_context.types.base import ProgressBarsConfig
+    from great_expectations.data_context.types.base import ProgressBarsConfig  # optional dependency (the ge extra)
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
@@ -169,7 +171,6 @@ def ephemeral_context() -> Any:
 
 def build_suites(translations: Iterable[Translation], *, include_approximate: bool = True) -> dict[str, Any]:
     """One gx.ExpectationSuite per entity from the translations."""
-    import warnings
 
     gx = _gx()
     ephemeral_context()
@@ -217,7 +218,6 @@ def export_suites(
 
 def write_export(export: Export, out: str | Path) -> list[Path]:
     """`<entity>.json` (GX suite JSON) per entity, `unsupported.json` and `unsupported.md`, atomically."""
-    from auditor.io import write_text
 
     out = Path(out)
     written = []
@@ -270,7 +270,6 @@ def load_suite(path: str | Path) -> Any:
         raise InputError(f"not a GX suite JSON file ({err})", file=str(path)) from None
     if not isinstance(data, dict) or "expectations" not in data:
         raise InputError("not a GX suite: no `expectations`", file=str(path))
-    import warnings
 
     try:
         with warnings.catch_warnings():
@@ -319,8 +318,6 @@ class Validator:
         self._count = 0
 
     def validate(self, suite: Any, frame: pd.DataFrame) -> Any:
-        import warnings
-
         self._count += 1
         source = self.context.data_sources.add_pandas(f"crm_audit_{id(self)}_{self._count}")
         asset = source.add_dataframe_asset("table")

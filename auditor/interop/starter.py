@@ -17,8 +17,10 @@ from pathlib import Path
 
 import pandas as pd
 
+from auditor.checks.kinds._countries import resolve_country
 from auditor.config import CONFIG_FILE_NAME
 from auditor.errors import ConfigError
+from auditor.io import write_text
 from auditor.sources import LoadedExport, Table, load_export
 from auditor.sources.sql_reader import display_url, is_database_url
 
@@ -55,9 +57,7 @@ def guess_as_of(export: LoadedExport, today: dt.date | None = None) -> tuple[dt.
 
 def guess_region(export: LoadedExport) -> tuple[str | None, str]:
     """The most common country of the records, else of the phones' country codes."""
-    import phonenumbers
-
-    from auditor.checks.kinds._countries import resolve_country
+    import phonenumbers  # start-up time: its metadata loads only when a region is guessed
 
     countries: Counter[str] = Counter()
     for table in export.tables.values():
@@ -190,7 +190,6 @@ def write_starter(
 ) -> Path:
     """Write the starter config (default: `crm-audit.yaml` in the export directory); never overwrite
     an existing file unless `force`."""
-    from auditor.io import write_text
 
     target = Path(out) if out is not None else default_output(os.fspath(path))
     if target.exists() and not force:

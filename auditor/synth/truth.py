@@ -18,12 +18,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditor.metrics import Params, get_metric, value_of
+from auditor.metrics.evaluate import prepare
+from auditor.money import Money
 from auditor.synth.clean import RATES_TO_PLN
 
 
 def synth_money() -> Any:
     """The generator's rates as the config's `currency:` section reads them (auditor.money)."""
-    from auditor.money import Money
 
     return Money(base="PLN", rates=dict(RATES_TO_PLN), rates_source="config")
 
@@ -78,8 +80,6 @@ def compute(frames: dict[str, pd.DataFrame], as_of: pd.Timestamp) -> dict[str, A
     """Every metric of truth/metrics.json, computed by the metric registry (`auditor.metrics`:
     each metric's docstring is its definition) on the clean frames, with the default window
     (the 12 months up to as_of)."""
-    from auditor.metrics import Params, get_metric, value_of
-    from auditor.metrics.evaluate import prepare
 
     money = synth_money()
     tables, _ = prepare(frames, money=money)

@@ -27,6 +27,7 @@ from auditor.engines.base import Loaded, Progress
 from auditor.engines.spark.checks import run_checks_spark
 from auditor.engines.spark.dedupe import find_duplicates_spark
 from auditor.engines.spark.load import POS, SparkTable, load_tables
+from auditor.engines.spark.metrics import metric_inputs
 from auditor.engines.spark.session import spark_session
 from auditor.sources.table import Table
 
@@ -75,8 +76,6 @@ class SparkEngine:
         self, loaded: Loaded, metrics: Iterable[Any]
     ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.Series]]:
         """The columns the metrics read, collected from Spark (or taken from a table already collected)."""
-        from auditor.engines.spark.metrics import metric_inputs
-
         return metric_inputs(dict(loaded.handles), dict(loaded.data), list(metrics))
 
 

@@ -23,6 +23,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pyspark import StorageLevel
+from pyspark.sql import functions as F
+from pyspark.sql.types import StringType, StructField, StructType
 
 from auditor.checks.engine import CheckResult, RuleOutcome, run_checks
 from auditor.checks.kinds import get_kind
@@ -285,7 +288,6 @@ class _KeyPlan:
 
     def materialise(self, progress: Callable[[str, int, int], None] | None = None) -> dict[str, object]:
         """Each table's rows with its key columns, cached (memory, spilling to disk) for all its passes."""
-        from pyspark import StorageLevel
 
         keyed: dict[str, object] = {}
         names = list(self.tables)
@@ -313,8 +315,6 @@ every task instead of shuffling the checked table's full rows to meet them."""
 
 
 def _joined(rows, joins: Sequence[_Join], keyed: Mapping[str, object], tables: Mapping[str, SparkTable]):
-    from pyspark.sql import functions as F
-
     for join in joins:
         found = keyed[join.target].where(F.col(join.target_key).isNotNull())
         if join.aggregate_max:
@@ -331,7 +331,6 @@ def _joined(rows, joins: Sequence[_Join], keyed: Mapping[str, object], tables: M
 
 def _grouped(rows, column: str):
     """The rows hash-partitioned by `column`, so that every row sharing a value or group meets in one partition."""
-    from pyspark.sql import functions as F
 
     # a missing value shares nothing with any row: spread those rows instead of piling them in one partition
     spread = F.coalesce(F.col(column), F.concat(F.lit("\0"), F.col(POS).cast("string")))
@@ -343,7 +342,6 @@ def _grouped(rows, column: str):
 
 def _add_columns(rows, table: SparkTable, columns: Mapping[str, Callable[[Table], pd.Series]]):
     """`rows` with string key columns computed on each typed partition (the raw cells stay as they are)."""
-    from pyspark.sql.types import StringType, StructField, StructType
 
     schema = StructType([*rows.schema.fields, *(StructField(n, StringType()) for n in columns)])
     spec = table.spec

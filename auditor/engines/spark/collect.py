@@ -16,6 +16,7 @@ from collections.abc import Iterable, Iterator
 from typing import Any
 
 import pandas as pd
+from pyspark import StorageLevel
 
 SCHEMA = "key int, payload binary"
 ROWS_PER_PAYLOAD = 20_000
@@ -36,7 +37,6 @@ def fetch(results, release: Iterable[Any] = ()) -> list[tuple[int, pd.DataFrame,
     into a disk cache first; `release` (cached frames that work read) is then dropped, and the driver reads
     a few slices per fetch, so neither it nor the JVM holds every payload at once (`collect()` would: about
     300 MB of pickles per million findings, in the JVM and again in Python)."""
-    from pyspark import StorageLevel
 
     results = results.persist(StorageLevel.DISK_ONLY)
     try:

@@ -48,6 +48,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from pyspark.sql import functions as F
+from pyspark.sql.types import (
+    BooleanType,
+    ByteType,
+    DoubleType,
+    FloatType,
+    IntegerType,
+    LongType,
+    StringType,
+    StructField,
+    StructType,
+)
 
 from auditor.dedupe import (
     DEDUPE_ENTITIES,
@@ -277,8 +289,6 @@ def _run(entity: str, sides: list[_Side], fields: Mapping[str, str] | None, sett
 
 
 def _feature_schema(shape: _Shape):
-    from pyspark.sql.types import BooleanType, LongType, StringType, StructField, StructType
-
     return StructType(
         [StructField(POS, LongType()), StructField("__id", StringType())]
         + [
@@ -348,7 +358,6 @@ def _date_texts(values: pd.Series) -> np.ndarray:
 def _date_warnings(run: _Run, features) -> list[str]:
     """The warnings `prepare` gives the whole table's compared date columns, from one aggregate: values
     present, values that are no date, and the first of those in table order as the example."""
-    from pyspark.sql import functions as F
 
     dates = run.shape.dates
     if not dates:
@@ -371,7 +380,6 @@ def _value_counts(run: _Run, features) -> ValueCounts:
     """`auditor.dedupe.compare.value_counts` of all compared records: every count counts rows of one
     record per distinct profile (a distinct combination of the profile features), which holds each of
     its values once and speaks for the profile's records with the country of the first of them."""
-    from pyspark.sql import functions as F
 
     shape = run.shape
     out = ValueCounts()
@@ -464,7 +472,6 @@ def _records(run: _Run) -> _Records:
     """The features of every compared record with its place in `scoring.canonical_order` (RANK): by
     record id (a `row:` id as empty), then each feature's value (missing first), ties by position;
     sorted neighbourhood and the random pairs depend on it, so that they do not on the rows' order."""
-    from pyspark.sql import functions as F
 
     shape = run.shape
     # the sort reads its input twice (a sample for its ranges, then the shuffle): prepare runs once
@@ -483,7 +490,6 @@ def _drawn(run: _Run, records: _Records, ranks: np.ndarray) -> np.ndarray:
     is given `_source(run)` and no order: the canonical order, in a linkage each side's records
     together, the new ones first. A side's records keep their canonical order without the other
     side's, so `random_pairs` picks there the records the pandas engine picks in the canonical order."""
-    from pyspark.sql import functions as F
 
     if not len(ranks):
         return np.empty(0, dtype=np.int64)
@@ -507,8 +513,6 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
     """Candidate pairs (a < b, positions, and `keys`: bit k set when usable key k produced the pair) as
     a Spark DataFrame and the blocking statistics, as `auditor.dedupe.blocking.candidate_pairs`
     computes them."""
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import IntegerType, LongType, StringType, StructField, StructType
 
     shape = run.shape
     settings = shape.settings
@@ -624,7 +628,6 @@ def _blocking(run: _Run, features, spark, distinct: dict[str, tuple[int, int]] |
 def _distinct_values(run: _Run, features) -> dict[str, tuple[int, int]] | None:
     """Values present and distinct of each extra field compared exactly, over all compared records:
     `blocking_keys` makes a key of those that look like identifiers."""
-    from pyspark.sql import functions as F
 
     fields = exact_fields(run.shape.template, run.shape.settings)
     if not fields:
@@ -646,7 +649,6 @@ def _source(run: _Run) -> np.ndarray | None:
 
 def _with_features(pairs, features, n_features: int):
     """`pairs` (a, b, ...) with the features of record a (suffix _a) and of record b (suffix _b)."""
-    from pyspark.sql import functions as F
 
     cols = [f"f{k}" for k in range(n_features)]
     side_a = features.select(F.col(POS).alias("a"), *(F.col(c).alias(f"{c}_a") for c in cols))
@@ -658,7 +660,6 @@ def _levels(run: _Run, pairs, features, frequencies, keep: Sequence[str]):
     """Levels (l0..lK), cannot-link mask and term-frequency surprises (s0..sK: the float16 of
     `Comparator.levels`, carried as float32, which holds it exactly) of each pair, the `Comparator` on
     each batch of pairs with the whole table's term frequencies (`frequencies`: a broadcast)."""
-    from pyspark.sql.types import BooleanType, ByteType, FloatType, IntegerType, LongType, StructField, StructType
 
     shape = run.shape
     n_comp = len(shape.template.comparisons)
@@ -741,8 +742,6 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records, Labelled | None]:
     as a `Scored` over only their records (numbered in position order); those records' positions; the
     (cached) features of all records, for a later look-up; and the labelled pairs (with the settings'
     `labels`), by position among those records."""
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import BooleanType, ByteType, DoubleType, IntegerType, StructField, StructType
 
     shape = run.shape
     settings = shape.settings
@@ -922,7 +921,6 @@ def _surprise(rows: pd.DataFrame, columns: list[str]) -> np.ndarray:
 
 def _rows_at(frame, positions: np.ndarray, column: str) -> pd.DataFrame:
     """The rows of a Spark DataFrame whose `column` is one of `positions` (a broadcast semi-join)."""
-    from pyspark.sql import functions as F
 
     spark = frame.sparkSession
     wanted = spark.createDataFrame(pd.DataFrame({column: np.asarray(positions, dtype=np.int64)}))
@@ -939,7 +937,6 @@ def _record_meta_of(table: SparkTable, features, ids: set[str]) -> pd.DataFrame:
     """owner, file and row of every record whose id is one of `ids` (a repeated id: all its records,
     in export order, so that the first one speaks for it as in the pandas engine). `features`: the
     table's features (POS, __id), positions from 0."""
-    from pyspark.sql import functions as F
 
     positions = np.empty(0, dtype=np.int64)
     if ids:

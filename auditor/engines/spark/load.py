@@ -26,6 +26,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow.parquet as pq
+from pyspark.sql import functions as F
+from pyspark.sql.types import LongType, StringType, StructField, StructType
 
 from auditor.errors import ConfigError, InputError
 from auditor.sources.delimiter import sniff_delimiter
@@ -34,6 +37,7 @@ from auditor.sources.encoding import detect_encoding, mixed_encoding
 from auditor.sources.files import COMPRESSIONS, data_stem, data_suffix
 from auditor.sources.loader import FORMATS, _entity_of, _table, data_files, names_entity
 from auditor.sources.raw import RawRead, dedupe_headers, empty_to_na
+from auditor.sources.stringify import to_strings
 from auditor.sources.table import SourceOptions, Table
 
 POS = "__pos"
@@ -177,8 +181,6 @@ def _describe(file: Path, source: str, root: Path, options: SourceOptions, notes
         )
     encoding = delimiter = None
     if fmt == "parquet":
-        import pyarrow.parquet as pq
-
         header: list[str] = list(pq.read_schema(file).names)
     else:
         encoding, delimiter, header = _csv_header(file, source, options, notes)
@@ -235,8 +237,6 @@ def _spark_table(spark, entity: str, files: list[RawFile], options: SourceOption
 
 
 def _raw_schema(headers: tuple[str, ...]):
-    from pyspark.sql.types import LongType, StringType, StructField, StructType
-
     return StructType(
         [StructField(f"c{i}", StringType()) for i in range(len(headers))]
         + [StructField(POS, LongType()), StructField(ROW, LongType()), StructField(FILE, StringType())]
@@ -245,8 +245,6 @@ def _raw_schema(headers: tuple[str, ...]):
 
 def _read_csv(spark, file: RawFile, offset: int):
     """Spark's CSV reader, numbered: a record's position is its partition's offset plus its place in it."""
-    from pyspark.sql import functions as F
-    from pyspark.sql.types import StringType, StructField, StructType
 
     schema = StructType([StructField(f"c{i}", StringType()) for i in range(len(file.headers))])
     cells = spark.read.csv(
@@ -269,7 +267,6 @@ def number_rows(frame, offset: int, column: str) -> tuple[object, int, object]:
     """`frame` with `column` = `offset` + the row's place in it (partitions in their order, rows in their
     order within each: a file's lines, a sorted frame's order), its number of rows, and the cache the
     places were counted on (they hold only as long as it does: unpersist it when done with them)."""
-    from pyspark.sql import functions as F
 
     numbered = frame.withColumn("__pid", F.spark_partition_id()).withColumn("__mid", F.monotonically_increasing_id())
     numbered = numbered.cache()
@@ -288,7 +285,6 @@ def number_rows(frame, offset: int, column: str) -> tuple[object, int, object]:
 def _read_parquet(spark, file: RawFile, offset: int):
     """Spark schedules the row groups; each task reads its own with pyarrow and stringifies them like the
     pandas reader does, so typed Parquet columns (dates, decimals, nullable integers) give the same text."""
-    import pyarrow.parquet as pq
 
     meta = pq.ParquetFile(file.path).metadata
     groups, start = [], offset
@@ -306,10 +302,6 @@ def _read_parquet(spark, file: RawFile, offset: int):
 
 
 def _read_row_groups(tasks: Iterator[pd.DataFrame], width: int, offset: int) -> Iterator[pd.DataFrame]:
-    import pyarrow.parquet as pq
-
-    from auditor.sources.stringify import to_strings
-
     for batch in tasks:
         for task in batch.itertuples(index=False):
             group = pq.ParquetFile(task.path).read_row_group(task.rg)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
+from auditor.engines import PYSPARK_MISSING
 from auditor.errors import ConfigError
 
 DEFAULT_MASTER = "local[*]"
@@ -25,11 +26,9 @@ def spark_session(
     or 4g) matters because findings are collected to the driver.
     """
     try:
-        from pyspark.sql import SparkSession
+        from pyspark.sql import SparkSession  # optional dependency: a clear error when it is missing
     except ImportError:
-        raise ConfigError(
-            "the spark engine needs pyspark: pip install 'crm-auditor[spark]' (and Java 17 or later)"
-        ) from None
+        raise ConfigError(PYSPARK_MISSING) from None
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
