@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 import yaml
@@ -130,3 +131,30 @@ def test_conversion_is_the_amount_times_its_rate_and_missing_without_one(rows, u
             assert value == pytest.approx(amount * (1.0 if currency == "EUR" else usd_rate))
         else:
             assert pd.isna(value)
+
+
+def _reference_codes(currency: pd.Series, default: str | None) -> pd.Series:
+    """The record-by-record reading the column-wise code must equal: blank or missing -> the default."""
+    codes = currency.astype("object")
+    codes = codes.where(codes.notna() & (codes != ""), np.nan)
+    return codes.fillna(default) if default else codes
+
+
+@given(
+    st.lists(st.sampled_from(["PLN", "EUR", "usd", "GBP", "", " PLN", None, 3.0]), max_size=40),
+    st.sampled_from([None, "PLN", "CHF"]),
+    st.booleans(),
+)
+def test_conversion_per_distinct_currency_equals_the_record_by_record_reading(
+    values: list[object], default: str | None, arrow: bool
+) -> None:
+    texts = [v for v in values if not isinstance(v, float)]
+    currency = pd.Series(texts, dtype="str") if arrow else pd.Series(values, dtype=object)
+    money = Money(base="PLN", default=default, rates={"PLN": 1.0, "EUR": 4.3, "CHF": 4.6})
+    amount = pd.Series(np.arange(len(currency), dtype="float64"))
+    expected = _reference_codes(currency, default)
+    rate = expected.map({"PLN": 1.0, "EUR": 4.3, "CHF": 4.6}).astype("float64")
+    pd.testing.assert_series_equal(money.to_base(amount, currency), amount * rate.to_numpy())
+    pd.testing.assert_series_equal(money.currency_of(currency), expected.astype(object))
+    unconverted = expected.fillna("(none)").where(~expected.isin(["PLN", "EUR", "CHF"]))
+    pd.testing.assert_series_equal(money.without_rate(currency), unconverted.astype(object))
