@@ -6,10 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor.metrics import Flag, evaluate_metrics
 from auditor.metrics.activity import RID
-from auditor.metrics.screening import screen
+from auditor.metrics.screening import group_codes, screen
 
 AS_OF = "2026-10-31"
 
@@ -157,3 +159,22 @@ def test_a_date_pair_a_rule_already_judged_is_not_screened_again_on_the_other_da
     [result] = evaluate_metrics(frames, findings, as_of=AS_OF, metrics=["time_to_resolution_hours"], breakdowns=False)
     assert result.flag is Flag.HIGH, result.reasons
     assert not any("plausibility" in r for r in result.reasons)
+
+
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["PLN", "EUR", "", None]), st.sampled_from(["staff", "ads", "1", "", None])),
+        min_size=1,
+        max_size=30,
+    ),
+    st.booleans(),
+)
+def test_group_codes_partition_rows_as_their_joined_text_does(rows: list[tuple[object, object]], arrow: bool) -> None:
+    dtype = "str" if arrow else object
+    currency = pd.Series([r[0] for r in rows], dtype=dtype)
+    category = pd.Series([r[1] for r in rows], dtype=dtype)
+    frame = pd.DataFrame({"currency": currency, "category": category})
+    text = currency.astype("object").fillna("") + "\x1f" + category.astype("object").fillna("").astype(str)
+    codes = group_codes(frame, ["currency", "category"])
+    # the same rows share a code exactly when they share the text
+    assert pd.factorize(codes)[0].tolist() == pd.factorize(text)[0].tolist()
