@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.metrics.activity import RID
-from auditor.metrics.common import Params
+from auditor.metrics.common import Params, positions
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.metrics.registry import Estimate, Metric, value_of
 from auditor.model import ENTITIES
@@ -56,8 +56,8 @@ def _codes(frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame], entity: str,
         fk, col = spec.split("->")
         ref = tables[ENTITIES[entity].field(fk).references or ""]
         ref = ref.drop_duplicates(RID, keep="last")
-        ref_codes, labels = pd.factorize(ref[col].astype("object"))
-        at = pd.Index(ref[RID].astype("object")).get_indexer(frame[fk].astype("object"))
+        ref_codes, labels = pd.factorize(_factorizable(ref[col]))
+        at = positions(frame[fk], ref[RID])
         codes = np.append(ref_codes, -1)[at]  # at = -1 (no such record) picks the appended -1
         return codes, [str(x) for x in labels], False
     keys = frame[spec]
@@ -69,8 +69,14 @@ def _codes(frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame], entity: str,
         codes = np.where(present, np.nan_to_num(month) - first, -1).astype("int64")
         labels = [f"{(first + i) // 12:04d}-{(first + i) % 12 + 1:02d}" for i in range(int(codes.max(initial=-1)) + 1)]
         return codes, labels, True
-    codes, labels = pd.factorize(keys.astype("object"))
+    codes, labels = pd.factorize(_factorizable(keys))
     return codes, [str(x) for x in labels], False
+
+
+def _factorizable(values: pd.Series) -> pd.Series:
+    """Text as it is (Arrow factorizes a million strings without making one Python str each), anything
+    else as objects, so that numbers and flags are labelled as they were written."""
+    return values if isinstance(values.dtype, pd.StringDtype) else values.astype("object")
 
 
 def groups(

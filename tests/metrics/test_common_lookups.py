@@ -1,0 +1,33 @@
+"""Column-wise helpers of the metrics that replace per-value work: each equals the plain pandas reading."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given
+from hypothesis import strategies as st
+
+from auditor.metrics.common import counts, positions
+
+TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
+
+
+@given(
+    st.lists(st.text("abc", max_size=3), unique=True, max_size=20),
+    st.lists(st.one_of(st.none(), st.text("abcd", max_size=3)), max_size=40),
+    st.booleans(),
+)
+def test_positions_are_an_index_lookup(ids: list[str], keys: list[str | None], arrow: bool) -> None:
+    dtype = TEXT if arrow else object
+    id_series, key_series = pd.Series(ids, dtype=dtype), pd.Series(keys, dtype=dtype)
+    expected = pd.Index(ids, dtype=object).get_indexer(pd.Series(keys, dtype=object).fillna("\0missing"))
+    assert positions(key_series, id_series).tolist() == expected.tolist()
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["Won", "Lost", "", "Ünï", "b"])), max_size=40), st.booleans())
+def test_counts_of_arrow_text_equal_the_object_reading(values: list[str | None], arrow: bool) -> None:
+    series = pd.Series(values, dtype=TEXT if arrow else object)
+    reference = series.dropna().astype("object").value_counts()
+    assert counts(series) == {str(k): int(v) for k, v in reference.sort_index().items()}
+    assert list(counts(series)) == sorted(str(k) for k in reference.index)
+    assert counts(series, ("Won", "zzz")) == {"Won": int(reference.get("Won", 0)), "zzz": 0}
