@@ -257,7 +257,9 @@ def _plausible(role: Role, text: pd.Series) -> pd.Series:
 def _sample(values: pd.Series) -> pd.Series:
     """The first _PLAUSIBLE_SAMPLE values of a column that say something, stripped: codes for "no value" say
     nothing about what the column holds. In Arrow: a few calls per column, whatever its length."""
-    text = pc.utf8_trim_whitespace(pa.array(values.dropna().astype(str), type=pa.string()))
+    if values.dtype != TEXT:  # a reader's numbers and booleans as their text
+        values = values.dropna().astype(str)
+    text = pc.utf8_trim_whitespace(pc.drop_null(pa.array(values, type=pa.string(), from_pandas=True)))
     telling = pc.and_(pc.not_equal(text, ""), pc.invert(pc.is_in(pc.utf8_lower(text), value_set=_MISSING)))
     return pd.Series(text.filter(telling).slice(0, _PLAUSIBLE_SAMPLE), dtype=TEXT)
 
