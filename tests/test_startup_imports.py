@@ -54,10 +54,12 @@ def test_help_loads_no_data_library(tmp_path: Path) -> None:
     assert heavy_imports("--help", cwd=tmp_path) == set()
 
 
-def test_an_audit_without_history_loads_no_sqlalchemy(export: Path, tmp_path: Path) -> None:
+def test_an_audit_of_csv_files_without_history_loads_no_sqlalchemy_nor_openpyxl(export: Path, tmp_path: Path) -> None:
     imported = heavy_imports("audit", str(export), "--out", str(tmp_path / "out"), "--no-history", cwd=tmp_path)
     assert "pandas" in imported, imported  # the probe sees what the audit imports
-    assert "sqlalchemy" not in imported
+    # SQLAlchemy is for a history or a database source, openpyxl for an .xlsx source (XlsxWriter writes)
+    assert imported.isdisjoint({"sqlalchemy", "openpyxl"}), imported
+    assert (tmp_path / "out" / "worklist.xlsx").exists()
 
 
 def test_a_check_loads_no_writer_of_the_full_audit(export: Path, tmp_path: Path) -> None:
