@@ -14,6 +14,10 @@ resident memory and CPU time are the child's own (getrusage RUSAGE_CHILDREN of a
 process). CPU time (user + system) is reported beside wall time because the machine is shared:
 on a loaded machine wall time measures the neighbours.
 
+The load average (1, 5 and 15 minutes) is printed from before and after the runs: on a shared
+machine it says how far the wall times measure the neighbours. "start-up and the rest" is the audit's
+CPU outside the timed stages (imports, config, the terminal summary).
+
 Usage:  .venv/bin/python benchmarks/bench_audit.py [--repeat 5] [--skip-1m] [--repeat-1m 1]
 """
 
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -110,6 +115,9 @@ def series(runs: list[dict]) -> dict:
         }
         for name in (stages[0] if stages else {})
     }
+    if per_stage:
+        rest = [r["cpu_seconds"] - sum(cpu for _, cpu in r["stages"].values()) for r in runs if r.get("stages")]
+        per_stage["start-up and the rest"] = {"wall": None, "cpu": statistics.median(rest)}
     return {
         "stages": per_stage,
         "median_seconds": statistics.median(r["seconds"] for r in runs),
@@ -142,13 +150,16 @@ def main() -> None:
     parser.add_argument("--skip-1m", action="store_true")
     args = parser.parse_args()
 
+    load_before = os.getloadavg()
     results = [bench("fixtures/acme", ROOT / "fixtures" / "acme", args.repeat)]
     if not args.skip_1m:
         from _dedupe_run import synth_path
 
         subset = contacts_accounts_opportunities(synth_path("synth1m"), ROOT / "benchmarks" / "data" / "audit1m")
         results.append(bench("1M contacts + accounts + opportunities", subset, args.repeat_1m))
+    load_after = os.getloadavg()
     print(f"machine: {platform.machine()}, {platform.python_version()}, {platform.platform()}")
+    print(f"load average (1, 5, 15 min): before {_loads(load_before)}, after {_loads(load_after)}")
     for r in results:
         a, b = r["audit"], r["read_csv_baseline"]
         print(
@@ -160,8 +171,13 @@ def main() -> None:
         if a["stages"]:
             print("| stage | wall s (median) | CPU s (median) |\n|---|---|---|")
             for stage, t in a["stages"].items():
-                print(f"| {stage} | {t['wall']:.2f} | {t['cpu']:.2f} |")
-    print(json.dumps(results, indent=2))
+                wall = "" if t["wall"] is None else f"{t['wall']:.2f}"
+                print(f"| {stage} | {wall} | {t['cpu']:.2f} |")
+    print(json.dumps({"load_average": {"before": load_before, "after": load_after}, "results": results}, indent=2))
+
+
+def _loads(loads: tuple[float, float, float]) -> str:
+    return ", ".join(f"{x:.2f}" for x in loads)
 
 
 if __name__ == "__main__":

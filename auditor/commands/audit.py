@@ -82,7 +82,6 @@ def audit(
     """Run the full audit and write every report; exit 0 when the gate passes, 1 when it fails, 2 on bad input."""
     from auditor import pipeline
     from auditor.engines import get_engine
-    from auditor.history import check_location, track
     from auditor.io import output_folder
     from auditor.reports import audit_summary, github, text
     from auditor.reports.mask import masking_enabled
@@ -96,6 +95,8 @@ def audit(
     )
     chosen = get_engine(engine, spark_master)  # before reading the config: a usage error is reported first
     if not no_history:
+        from auditor.history import check_location, track  # SQLAlchemy loads only for a history (start-up)
+
         check_location(history)  # a history it cannot write to is refused before the audit, not after
     output_folder(out)
     claim_output(path, out, AUDIT_OUTPUTS)

@@ -5,9 +5,9 @@ most records).
 
 Every value from the data is written as a text cell (data type 's'), never as a formula: a contact
 named "=HYPERLINK(...)" stays text in Excel and LibreOffice. Characters XML cannot hold (control
-characters, which whitespace defects contain) are shown as `\\xNN`. Write-only mode keeps memory flat
-on large worklists; tasks beyond the first MAX_ROWS (by priority) are left out, and the Summary says
-how many (worklist.csv has them all).
+characters, which whitespace defects contain) are shown as `\\xNN`. XlsxWriter streams each row to
+disk as it is written (constant-memory mode), so the whole worklist fits: a sheet stops only at Excel's
+own MAX_ROWS, and the Summary says how many rows a sheet left out (worklist.csv has them all).
 """
 
 from __future__ import annotations
@@ -21,26 +21,22 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+import xlsxwriter
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from auditor.io import atomic_open
 from auditor.result import AuditResult
 from auditor.worklist import RECORD_COLUMNS, WORKLIST_COLUMNS, records_table
 
-MAX_ROWS = 25_000
-"""Tasks per sheet. A person works through the top of the list in a spreadsheet, and openpyxl
-writes a few thousand rows a second: 263,000 tasks of a 1,000,000-contact audit took minutes for
-an unopenable sheet. worklist.csv keeps every task; the Summary sheet counts those left out."""
+MAX_ROWS = 1_048_575
+"""Rows of a sheet below its header: Excel's limit (1,048,576 rows). worklist.csv keeps every task; the
+Summary sheet counts those left out."""
 OWNER_SHEETS = 30
 """Per-owner sheets: the owners with the most task records; the Summary counts the others."""
 OWNER_ROWS = 2_000
-"""Records per owner sheet, most important first: a person's list to work through, and 30 sheets
-stay quick to write on a large audit (worklist_records.csv has every record)."""
+"""Records per owner sheet, most important first: a person's list to work through (worklist_records.csv
+has every record)."""
 OWNER_COLUMNS = tuple(c for c in RECORD_COLUMNS if c != "owner")
 MERGE_COLUMNS = (
     "task_id",
@@ -70,44 +66,53 @@ WIDTHS = {
     "rule_ids": 34,
 }
 DEFAULT_WIDTH = 14
-SEVERITY_FILL = {
-    "error": PatternFill("solid", fgColor="F8CBAD"),
-    "warning": PatternFill("solid", fgColor="FFE699"),
-    "info": PatternFill("solid", fgColor="DDEBF7"),
-}
+SEVERITY_FILL = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
 """The colour of a task's priority and severity cells."""
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="D9D9D9")
+HEADER_FILL = "#D9D9D9"
+ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+"""What XML 1.0 cannot hold (the characters openpyxl refuses too)."""
+CELL_CHARACTERS = 32_767
+"""The most text an Excel cell holds; XlsxWriter cuts a longer text there with a warning, this cuts it first."""
 
 
 def write(result: AuditResult, path: str | Path) -> None:
     worklist = result.worklist if result.worklist is not None else pd.DataFrame(columns=list(WORKLIST_COLUMNS))
-    book = Workbook(write_only=True)
-    shown = worklist.head(MAX_ROWS)
-    _table(book.create_sheet("Worklist"), list(WORKLIST_COLUMNS), _rows(shown, WORKLIST_COLUMNS), shown["severity"])
-    merges = worklist[worklist["action"] == "merge"].head(MAX_ROWS)
-    _table(book.create_sheet("Merges"), list(MERGE_COLUMNS), _rows(merges, MERGE_COLUMNS), merges["severity"])
     records = result.worklist_records
     if records is None:
         records = pd.DataFrame(columns=list(RECORD_COLUMNS))
-    listed = records_table(records.head(MAX_ROWS))
-    _table(book.create_sheet("Records"), list(RECORD_COLUMNS), _rows(listed, RECORD_COLUMNS), listed["severity"])
-    owners = records["owner"].dropna().astype(str).value_counts(sort=False)
-    owners = owners.sort_values(ascending=False, kind="stable").head(OWNER_SHEETS)
-    left = {"tasks": len(worklist) - len(shown), "records": len(records) - len(listed)}
-    left["owners"] = records["owner"].dropna().nunique() - len(owners)
-    left["owner_rows"] = int((owners - min(OWNER_ROWS, MAX_ROWS)).clip(lower=0).sum())
-    _table(book.create_sheet("Summary"), ["item", "value"], _summary(result, left))
-    _table(book.create_sheet("Metrics"), list(METRIC_COLUMNS), [_metric_row(m) for m in result.metrics])
-    names: set[str] = set()
-    owned = records["owner"].astype(str).to_numpy() if len(owners) else None
-    for owner in sorted(owners.index, key=lambda o: (-owners[o], o)):
-        # the rows' positions, not a copy of every record of the owner: one owner may have them all
-        mine = records_table(records.iloc[np.flatnonzero(owned == owner)[: min(OWNER_ROWS, MAX_ROWS)]])
-        sheet = book.create_sheet(_sheet_name(owner, names))
-        _table(sheet, list(OWNER_COLUMNS), _rows(mine, OWNER_COLUMNS), mine["severity"])
     with atomic_open(path, "wb") as handle:
-        book.save(handle)
+        # constant memory: each row goes to a temporary file as it is written, never all rows in memory
+        book = xlsxwriter.Workbook(handle, {"constant_memory": True, "nan_inf_to_errors": True})
+        styles = _Styles(book)
+        shown = worklist.head(MAX_ROWS)
+        _table(book, styles, "Worklist", WORKLIST_COLUMNS, _rows(shown, WORKLIST_COLUMNS), shown["severity"])
+        merges = worklist[worklist["action"] == "merge"].head(MAX_ROWS)
+        _table(book, styles, "Merges", MERGE_COLUMNS, _rows(merges, MERGE_COLUMNS), merges["severity"])
+        listed = records_table(records.head(MAX_ROWS))
+        _table(book, styles, "Records", RECORD_COLUMNS, _rows(listed, RECORD_COLUMNS), listed["severity"])
+        owners = records["owner"].dropna().astype(str).value_counts(sort=False)
+        owners = owners.sort_values(ascending=False, kind="stable").head(OWNER_SHEETS)
+        left = {"tasks": len(worklist) - len(shown), "records": len(records) - len(listed)}
+        left["owners"] = records["owner"].dropna().nunique() - len(owners)
+        left["owner_rows"] = int((owners - min(OWNER_ROWS, MAX_ROWS)).clip(lower=0).sum())
+        _table(book, styles, "Summary", ("item", "value"), _summary(result, left))
+        _table(book, styles, "Metrics", METRIC_COLUMNS, [_metric_row(m) for m in result.metrics])
+        names: set[str] = set()
+        owned = records["owner"].astype(str).to_numpy() if len(owners) else None
+        for owner in sorted(owners.index, key=lambda o: (-owners[o], o)):
+            # the rows' positions, not a copy of every record of the owner: one owner may have them all
+            mine = records_table(records.iloc[np.flatnonzero(owned == owner)[: min(OWNER_ROWS, MAX_ROWS)]])
+            name = _sheet_name(owner, names)
+            _table(book, styles, name, OWNER_COLUMNS, _rows(mine, OWNER_COLUMNS), mine["severity"])
+        book.close()
+
+
+class _Styles:
+    """The workbook's few cell formats, made once (XlsxWriter keeps one per distinct look)."""
+
+    def __init__(self, book: xlsxwriter.Workbook) -> None:
+        self.header = book.add_format({"bold": True, "pattern": 1, "bg_color": HEADER_FILL})
+        self.severity = {s: book.add_format({"pattern": 1, "bg_color": c}) for s, c in SEVERITY_FILL.items()}
 
 
 SHEET_NAME = re.compile(r"[\[\]:*?/\\']")
@@ -127,49 +132,46 @@ def _sheet_name(owner: str, taken: set[str]) -> str:
 RESERVED = {"worklist", "merges", "records", "summary", "metrics", "history"}
 
 
-def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterable[list[Any]]:
+def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterable[Sequence[Any]]:
     return frame[list(columns)].astype("object").itertuples(index=False, name=None)
 
 
 def _table(
-    sheet: WriteOnlyWorksheet, header: list[str], rows: Iterable[Sequence[Any]], severity: pd.Series | None = None
+    book: xlsxwriter.Workbook,
+    styles: _Styles,
+    name: str,
+    header: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    severity: pd.Series | None = None,
 ) -> None:
-    sheet.freeze_panes = "A2"
-    for i, name in enumerate(header, start=1):
-        sheet.column_dimensions[get_column_letter(i)].width = WIDTHS.get(name, DEFAULT_WIDTH)
-    sheet.append([_header_cell(sheet, name) for name in header])
-    coloured = {header.index(c) for c in ("priority", "severity") if c in header}
+    sheet = book.add_worksheet(name)
+    sheet.freeze_panes(1, 0)
+    for i, column in enumerate(header):
+        sheet.set_column(i, i, WIDTHS.get(column, DEFAULT_WIDTH))
+        sheet.write_string(0, i, column, styles.header)
+    coloured = [header.index(c) for c in ("priority", "severity") if c in header]
     fills = iter(severity.tolist()) if severity is not None else None
     count = 0
-    for row in rows:
-        fill = SEVERITY_FILL.get(next(fills)) if fills is not None else None
-        cells = [_cell(sheet, v) for v in row]
-        if fill is not None:
-            for i in coloured:
-                cells[i].fill = fill
-        sheet.append(cells)
-        count += 1
-    sheet.auto_filter.ref = f"A1:{get_column_letter(len(header))}{count + 1}"
+    for count, row in enumerate(rows, start=1):
+        fill = styles.severity.get(next(fills)) if fills is not None else None
+        for i, value in enumerate(row):
+            _cell(sheet, count, i, value, fill if fill is not None and i in coloured else None)
+    sheet.autofilter(0, 0, count, len(header) - 1)
 
 
-def _header_cell(sheet: WriteOnlyWorksheet, name: str) -> WriteOnlyCell:
-    cell = _cell(sheet, name)
-    cell.font, cell.fill = HEADER_FONT, HEADER_FILL
-    return cell
-
-
-def _cell(sheet: WriteOnlyWorksheet, value: Any) -> WriteOnlyCell:
+def _cell(sheet: Worksheet, row: int, column: int, value: Any, style: Format | None) -> None:
     """Numbers stay numbers; everything else is text (data type 's'), so no value runs as a formula."""
     if hasattr(value, "item") and not isinstance(value, str):
         value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
-        return WriteOnlyCell(sheet, None)
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        if style is not None:
+            sheet.write_blank(row, column, None, style)
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
         text = value if isinstance(value, str) else _text(value)
-        cell = WriteOnlyCell(sheet, ILLEGAL_CHARACTERS_RE.sub(lambda m: f"\\x{ord(m.group()):02x}", text))
-        cell.data_type = "s"
-        return cell
-    return WriteOnlyCell(sheet, value)
+        text = ILLEGAL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+        sheet.write_string(row, column, text[:CELL_CHARACTERS], style)
+    else:
+        sheet.write_number(row, column, value, style)
 
 
 def _text(value: Any) -> str:

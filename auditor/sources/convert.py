@@ -11,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor.dtypes import TEXT
 from auditor.model import DType
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
@@ -21,9 +22,13 @@ rule reports, instead of an error that stops the audit. A birth date in the 1800
 of any two dates, plus the periods the metrics add, inside what a timedelta64[ns] holds (292 years):
 wider, a deal created in 1700 and closed in 2200 overflowed the sales cycle, and a date near
 datetime64[ns]'s own ends (1677-09-22, 2262-04-11) overflowed a year subtracted from it."""
+_TYPED_SECONDS = tuple(np.datetime64(t.floor("s"), "s") for t in TYPED_RANGE)
 # 1899-12-31 .. the last day of TYPED_RANGE: a later serial is NA, like any date outside it
 _EXCEL_SERIAL_RANGE = (1, (TYPED_RANGE[1].date() - _EXCEL_EPOCH.date()).days)
 
+_SIMPLE_ISO = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}:\d{2})?$"
+"""The form most exports write dates in: Arrow's ISO 8601 cast reads a column of them in one pass, and
+refuses an impossible date as pandas' parser does (no 2026-02-30, no 24:00:00, no leap second)."""
 _ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 _DMY = (
     r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})"
@@ -68,6 +73,8 @@ _CURRENCY = r"^(?:[A-Z]{3}|zł|zl|kr|Fr\.?)\s*|\s*(?:[A-Z]{3}|zł|zl|kr|Fr\.?)$|
 _GROUP_SEPARATORS = "[\\s\u00a0\u202f'’]"  # literal no-break spaces: RE2's \s is ASCII only
 _GROUPED_SPACE = rf"^[-+]?\d{{1,3}}(?:{_GROUP_SEPARATORS}\d{{3}})+(?:[.,]\d+)?$"
 _PLAIN_FLOAT = r"^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$"
+_PLAIN_NUMBER = r"^[-+]?\d+(?:\.\d+)?$"
+_LONE_DOT_GROUP = r"^[-+]?\d{1,3}\.\d{3}$"
 _INEXACT_TO_NUMERIC = int(pd.__version__.split(".")[0]) < 3
 _BOOLEANS = {
     **dict.fromkeys(("true", "t", "yes", "y", "1", "tak", "prawda", "x", "1.0"), True),
@@ -90,62 +97,100 @@ def convert(values: pd.Series, dtype: DType, dayfirst: bool | None = None, excel
 
 def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serials: bool = False) -> pd.Series:
     """ISO 8601 (offsets converted to UTC), d.m.y / m/d/y with optional time, YYYYMMDD, "13 Jul 2022",
-    Excel serial days -> naive ns. A date outside the datetime64[ns] range is NA."""
-    text = _strip(values)
-    year_first = _match(text, _YMD_OTHER)  # 2026/03/01 and 2026.3.1 are ISO dates in other clothes
-    if year_first.any():
-        text = text.mask(year_first, text.str.replace(_YMD_OTHER, r"\1-\2-\3", regex=True))
-    short = _match(text, _ISO_SHORT)
+    Excel serial days -> naive ns. A date outside the datetime64[ns] range is NA.
+
+    Each form is read by one vectorised call over all the values written in it, never value by value:
+    first the form most exports write every date in (2026-03-01, 2026-03-01T10:00:00), by Arrow's ISO 8601
+    cast, then the other forms, one after the other, in what is left (in most columns nothing, or a few
+    defects)."""
+    text = pa.array(_strip(values), type=pa.string(), from_pandas=True)
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    simple = _mask(text, _SIMPLE_ISO)
+    if simple.any():
+        out[simple] = _simple_iso(text.filter(simple))
+    other = np.flatnonzero(~simple & text.is_valid().to_numpy(zero_copy_only=False))
+    if len(other):
+        out[other] = _other_forms(text.take(other), dayfirst, excel_serials)
+    return pd.Series(out, index=values.index)
+
+
+def _simple_iso(text: pa.Array) -> np.ndarray:
+    """Dates and times of the _SIMPLE_ISO form as datetime64[ns], NaT outside TYPED_RANGE."""
+    try:
+        seconds = pc.cast(text, pa.timestamp("s")).to_numpy(zero_copy_only=False)
+    except pa.ArrowInvalid:  # an impossible date (2026-02-31): pandas' parser makes NaT of it, not an error
+        return _iso(pd.Series(text, dtype=TEXT))
+    inside = (seconds >= _TYPED_SECONDS[0]) & (seconds <= _TYPED_SECONDS[1])
+    # a date outside is swapped for one inside before the conversion to ns, which 0001-01-01 would overflow
+    stamps = np.where(inside, seconds, _TYPED_SECONDS[0]).astype("datetime64[ns]")
+    stamps[~inside] = np.datetime64("NaT")
+    return stamps
+
+
+def _iso(text: pd.Series) -> np.ndarray:
+    parsed = pd.to_datetime(text.str.replace(",", ".", regex=False), format="ISO8601", utc=True, errors="coerce")
+    return _nanoseconds(parsed.dt.tz_convert(None)).to_numpy()
+
+
+def _other_forms(text: pa.Array, dayfirst: bool | None, excel_serials: bool) -> np.ndarray:
+    """parse_datetime of the values not in the _SIMPLE_ISO form (stripped, none missing)."""
+    if _mask(text, _YMD_OTHER).any():  # 2026/03/01 and 2026.3.1 are ISO dates in other clothes
+        text = _replace(text, _YMD_OTHER, r"\1-\2-\3")
+    short = _mask(text, _ISO_SHORT)
     if short.any():  # pandas' ISO 8601 parser wants 2026-03-01, not 2026-3-1
-        padded = text[short].str.replace(r"^(\d{4})-(\d)-", r"\1-0\2-", regex=True)
-        text = text.mask(short, padded.str.replace(r"^(\d{4}-\d{2})-(\d)(\D|$)", r"\1-0\2\3", regex=True))
-    out = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
-    iso = _match(text, _ISO)
+        padded = _replace(text, r"^(\d{4})-(\d)-", r"\1-0\2-")
+        padded = _replace(padded, r"^(\d{4}-\d{2})-(\d)(\D|$)", r"\1-0\2\3")
+        text = pc.if_else(short, padded, text)
+    out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
+    iso = _mask(text, _ISO)
     if iso.any():
-        parsed = pd.to_datetime(
-            text[iso].str.replace(",", ".", regex=False), format="ISO8601", utc=True, errors="coerce"
-        )
-        out[iso] = _nanoseconds(parsed.dt.tz_convert(None))
-    # the other forms are looked for only in what ISO 8601 did not read (most columns: nothing)
-    rest = text[~iso & text.notna()]
+        out[iso] = _iso(pd.Series(text.filter(iso), dtype=TEXT))
+    # the other forms are looked for only in what ISO 8601 did not read
+    rest = np.flatnonzero(~iso)
     if not len(rest):
         return out
+    text = text.take(rest)
     # RE2 has no back-references, so a cheap prefilter keeps the Python-regex extract to likely dates
-    parts = rest[_match(rest, _DMY_PREFIX)].str.extract(_DMY)
-    matched = parts["year"].notna()
-    if matched.any():
-        out[matched[matched].index] = _from_parts(parts[matched], dayfirst)
-    compact = _match(rest, _COMPACT)
+    dmy = _mask(text, _DMY_PREFIX)
+    matched = np.zeros(len(rest), dtype=bool)
+    if dmy.any():
+        parts = pd.Series(text.filter(dmy), dtype=TEXT).str.extract(_DMY)
+        found = parts["year"].notna().to_numpy()
+        matched[np.flatnonzero(dmy)[found]] = True
+        if found.any():
+            out[rest[matched]] = _from_parts(parts[found], dayfirst)
+    compact = _mask(text, _COMPACT)
     if compact.any():
-        out[compact[compact].index] = _nanoseconds(pd.to_datetime(rest[compact], format="%Y%m%d", errors="coerce"))
-    year = _match(rest, _YEAR)
+        out[rest[compact]] = _strptime(text.filter(compact), "%Y%m%d")
+    year = _mask(text, _YEAR)
     if year.any():
-        out[year[year].index] = _nanoseconds(pd.to_datetime(rest[year], format="%Y", errors="coerce"))
-    wordy = ~compact & _match(rest, r"[A-Za-z]{3}")
-    named = (
-        rest[wordy].str.extract(_MONTH_NAMED).astype(object)
-        if wordy.any()
-        else pd.DataFrame(columns=["d1", "m1", "m2", "d2", "year"], dtype=object)
-    )
-    month = named["m1"].fillna(named["m2"]).map(lambda m: _MONTHS.get(m.lower()) if isinstance(m, str) else None)
-    named = named[month.notna()]
-    if len(named):
-        parts = pd.DataFrame(
-            {
-                "year": named["year"].astype(int),
-                "month": month[named.index].astype(int),
-                "day": named["d1"].fillna(named["d2"]).astype(int),
-            }
-        )
-        out[parts.index] = _nanoseconds(pd.to_datetime(parts, errors="coerce"))
+        out[rest[year]] = _strptime(text.filter(year), "%Y")
+    wordy = ~compact & _mask(text, r"[A-Za-z]{3}")
+    if wordy.any():
+        named = pd.Series(text.filter(wordy), dtype=TEXT).str.extract(_MONTH_NAMED).astype(object)
+        month = named["m1"].fillna(named["m2"]).map(lambda m: _MONTHS.get(m.lower()) if isinstance(m, str) else None)
+        known = month.notna().to_numpy()
+        if known.any():
+            named = named[known]
+            out[rest[np.flatnonzero(wordy)[known]]] = _from_days(
+                named["year"].to_numpy(dtype=np.int64),
+                month[known].to_numpy(dtype=np.int64),
+                named["d1"].fillna(named["d2"]).to_numpy(dtype=np.int64),
+                np.zeros(len(named), dtype=np.int64),
+            )
     if excel_serials:
-        serial = ~compact & ~year & ~matched.reindex(rest.index, fill_value=False) & _match(rest, _SERIAL)
-        days = pd.to_numeric(rest[serial], errors="coerce")
-        days = days[days.between(*_EXCEL_SERIAL_RANGE)]
+        serial = ~compact & ~year & ~matched & _mask(text, _SERIAL)
+        days = pd.to_numeric(pd.Series(text.filter(serial), dtype=TEXT), errors="coerce").to_numpy()
+        inside = (days >= _EXCEL_SERIAL_RANGE[0]) & (days <= _EXCEL_SERIAL_RANGE[1])
         # in whole seconds: a timedelta64[ns] holds only 292 years, less than 1899 .. 2200
-        seconds = (days.to_numpy() * 86_400).round().astype("int64").astype("timedelta64[s]")
-        out[days.index] = (_EXCEL_EPOCH.to_datetime64().astype("datetime64[s]") + seconds).astype("datetime64[ns]")
+        seconds = (days[inside] * 86_400).round().astype("int64").astype("timedelta64[s]")
+        stamps = _EXCEL_EPOCH.to_datetime64().astype("datetime64[s]") + seconds
+        out[rest[np.flatnonzero(serial)[inside]]] = stamps.astype("datetime64[ns]")
     return out
+
+
+def _strptime(text: pa.Array, fmt: str) -> np.ndarray:
+    return _nanoseconds(pd.to_datetime(pd.Series(text, dtype=TEXT), format=fmt, errors="coerce")).to_numpy()
 
 
 def parse_with_format(values: pd.Series, fmt: str) -> pd.Series:
@@ -160,8 +205,11 @@ def parse_with_format(values: pd.Series, fmt: str) -> pd.Series:
 def ambiguous_day_month(values: pd.Series) -> tuple[int, str | None, bool]:
     """(how many d.m.y / m/d/y dates could be read either way, one of them, read day-first?) for a
     column read without `dayfirst`: no value of its separator has a day above 12 to decide."""
-    text = _strip(values)
-    parts = text[_match(text, _DMY_PREFIX)].str.extract(_DMY)
+    text = pa.array(_strip(values), type=pa.string(), from_pandas=True)
+    shaped = _mask(text, _DMY_PREFIX)
+    if not shaped.any():  # most columns: no value written d.m.y or m/d/y
+        return 0, None, False
+    parts = pd.Series(text.filter(shaped), dtype=TEXT).str.extract(_DMY)
     parts = parts[parts["year"].notna()]
     if not len(parts):
         return 0, None, False
@@ -175,18 +223,18 @@ def ambiguous_day_month(values: pd.Series) -> tuple[int, str | None, bool]:
     if not both.any():
         return 0, None, False
     first = both.idxmax()
-    return int(both.sum()), str(text[first]), bool(day_first[first])
+    return int(both.sum()), str(text.filter(shaped)[int(first)].as_py()), bool(day_first[first])
 
 
 def _day_first(parts: pd.DataFrame, dayfirst: bool | None) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(first number, second number, day comes first) of d.m.y / m/d/y matches."""
-    a = parts["a"].astype(int)
-    b = parts["b"].astype(int)
-    dotted = parts["sep"] != "/"
+    a = parts["a"].to_numpy(dtype=np.int64)
+    b = parts["b"].to_numpy(dtype=np.int64)
+    dotted = (parts["sep"] != "/").to_numpy(dtype=bool)
     if dayfirst is None:
         # one unambiguous value decides for the whole column and separator; otherwise dd.mm.yyyy is
         # European and mm/dd/yyyy American
-        day_first = pd.Series(dotted, index=parts.index)
+        day_first = dotted.copy()
         for is_dotted in (True, False):
             group = dotted == is_dotted
             if (a[group] > 12).any() and not (b[group] > 12).any():
@@ -194,8 +242,9 @@ def _day_first(parts: pd.DataFrame, dayfirst: bool | None) -> tuple[pd.Series, p
             elif (b[group] > 12).any() and not (a[group] > 12).any():
                 day_first[group] = False
     else:
-        day_first = pd.Series(dayfirst, index=parts.index)
-    return a, b, day_first
+        day_first = np.full(len(parts), dayfirst)
+    index = parts.index
+    return pd.Series(a, index=index), pd.Series(b, index=index), pd.Series(day_first, index=index)
 
 
 def date_parts(values: pd.Series, dayfirst: bool | None = None) -> pd.DataFrame:
@@ -228,22 +277,38 @@ def date_parts(values: pd.Series, dayfirst: bool | None = None) -> pd.DataFrame:
     return out
 
 
-def _from_parts(parts: pd.DataFrame, dayfirst: bool | None) -> pd.Series:
+def _from_parts(parts: pd.DataFrame, dayfirst: bool | None) -> np.ndarray:
+    """datetime64[ns] of d.m.y / m/d/y matches, as `pd.to_datetime` of the parts reads them: an impossible
+    date is NaT, while a time past its day rolls over (25:00 is one o'clock the next day)."""
     a, b, day_first = _day_first(parts, dayfirst)
-    hour = pd.to_numeric(parts["hour"], errors="coerce").fillna(0)
-    ampm = parts["ampm"].str.lower().str[0]
-    hour = hour.where(~((ampm == "p") & (hour < 12)), hour + 12).where(~((ampm == "a") & (hour == 12)), 0)
-    components = pd.DataFrame(
-        {
-            "year": parts["year"].astype(int),
-            "month": b.where(day_first, a),
-            "day": a.where(day_first, b),
-            "hour": hour,
-            "minute": pd.to_numeric(parts["minute"], errors="coerce").fillna(0),
-            "second": pd.to_numeric(parts["second"], errors="coerce").fillna(0),
-        }
-    )
-    return _nanoseconds(pd.to_datetime(components, errors="coerce"))
+    first, second, day_first = a.to_numpy(), b.to_numpy(), day_first.to_numpy()
+    year = parts["year"].to_numpy(dtype=np.int64)
+    month, day = np.where(day_first, second, first), np.where(day_first, first, second)
+    hour = _whole(parts["hour"])
+    ampm = parts["ampm"].str.lower().str[0].to_numpy(dtype=object, na_value=None)
+    hour = np.where((ampm == "p") & (hour < 12), hour + 12, hour)
+    hour = np.where((ampm == "a") & (hour == 12), 0, hour)
+    seconds = hour * 3600 + _whole(parts["minute"]) * 60 + _whole(parts["second"])
+    return _from_days(year, month, day, seconds)
+
+
+def _whole(numbers: pd.Series) -> np.ndarray:
+    """Digits (or missing: 0) as int64."""
+    return pd.to_numeric(numbers, errors="coerce").fillna(0).to_numpy(dtype=np.int64)
+
+
+def _from_days(year: np.ndarray, month: np.ndarray, day: np.ndarray, seconds: np.ndarray) -> np.ndarray:
+    """datetime64[ns] of a calendar day plus seconds into it; NaT for an impossible day (month 13, 31 June)
+    and outside TYPED_RANGE."""
+    valid = (year >= 0) & (year <= 9999) & (month >= 1) & (month <= 12) & (day >= 1)
+    months = np.where(valid, (year - 1970) * 12 + month - 1, 0).astype("datetime64[M]")
+    first = months.astype("datetime64[D]")
+    valid &= day <= ((months + 1).astype("datetime64[D]") - first).astype(np.int64)
+    stamps = (first + np.where(valid, day - 1, 0)).astype("datetime64[s]") + seconds.astype("timedelta64[s]")
+    valid &= (stamps >= _TYPED_SECONDS[0]) & (stamps <= _TYPED_SECONDS[1])
+    out = np.where(valid, stamps, _TYPED_SECONDS[0]).astype("datetime64[ns]")
+    out[~valid] = np.datetime64("NaT")
+    return out
 
 
 def _nanoseconds(stamps: pd.Series) -> pd.Series:
@@ -257,35 +322,61 @@ def parse_number(values: pd.Series) -> pd.Series:
     A lone "1,234" or "1.234" is read as the rest of the column reads: a column with
     comma decimals ("12,50") makes it 1.234, otherwise the comma groups thousands and the
     dot is a decimal point.
+
+    Plain numbers (42, -3.5), what most columns hold throughout, are read in one pass; only the
+    others go through the separators, currencies and signs.
     """
     text = _strip(values)
-    text = text.str.replace(_CURRENCY, "", regex=True).str.strip().str.removesuffix("%").str.strip()
-    negative = _match(text, r"^\(.*\)$")
-    text = text.mask(negative, text.str.slice(1, -1))
-    grouped = _match(text, _GROUPED_SPACE)
-    text = text.mask(grouped, text.str.replace(_GROUP_SEPARATORS, "", regex=True))
+    arrow = pa.array(text, type=pa.string(), from_pandas=True)
+    plain = _mask(arrow, _PLAIN_NUMBER) & ~_mask(arrow, _LONE_DOT_GROUP)
+    number = np.full(len(text), np.nan)
+    if plain.any():
+        number[plain] = _to_float(text[plain])
+    other = ~plain & arrow.is_valid().to_numpy(zero_copy_only=False)
+    if other.any():
+        point = bool(pc.any(pc.match_substring(arrow.filter(plain), ".")).as_py())
+        number[other] = _number_forms(arrow.filter(other), point)
+    return pd.Series(number, index=values.index, name=values.name)
 
-    comma, dot = text.str.rfind(","), text.str.rfind(".")
+
+def _number_forms(text: pa.Array, point: bool) -> np.ndarray:
+    """parse_number of the values that are no plain number (stripped, none missing); `point`: a plain
+    number of the column has a decimal point, which makes the column's lone "1.234" a decimal too."""
+    text = _replace(text, _CURRENCY, "")
+    text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_trim_whitespace(text), "%$", ""))
+    negative = _mask(text, r"^\(.*\)$")
+    text = pc.if_else(negative, pc.utf8_slice_codeunits(text, 1, -1), text)
+    grouped = _mask(text, _GROUPED_SPACE)
+    text = pc.if_else(grouped, _replace(text, _GROUP_SEPARATORS, ""), text)
+
+    # where the last comma and the last dot are (-1: none); only their order counts
+    comma = pc.find_substring_regex(text, ",[^,]*$").to_numpy(zero_copy_only=False)
+    dot = pc.find_substring_regex(text, r"\.[^.]*$").to_numpy(zero_copy_only=False)
     has_comma, has_dot = comma >= 0, dot >= 0
-    lone_comma_group = _match(text, r"^[-+]?\d{1,3},\d{3}$")
-    lone_dot_group = _match(text, r"^[-+]?\d{1,3}\.\d{3}$")
-    comma_decimals = (has_comma & ~has_dot & ~lone_comma_group & ~_match(text, r",\d{3},")) | (
+    lone_comma_group = _mask(text, r"^[-+]?\d{1,3},\d{3}$")
+    lone_dot_group = _mask(text, _LONE_DOT_GROUP)
+    comma_decimals = (has_comma & ~has_dot & ~lone_comma_group & ~_mask(text, r",\d{3},")) | (
         has_comma & has_dot & (comma > dot)
     )
-    column_uses_comma = bool(comma_decimals.any()) and not bool((has_dot & ~has_comma & ~lone_dot_group).any())
+    decimal_point = point or bool((has_dot & ~has_comma & ~lone_dot_group).any())
+    column_uses_comma = bool(comma_decimals.any()) and not decimal_point
     decimal_comma = comma_decimals | (lone_comma_group & column_uses_comma)
-    dots_group = lone_dot_group & column_uses_comma | text.str.count(r"\.").gt(1)
+    dots_group = lone_dot_group & column_uses_comma | (pc.count_substring(text, ".").to_numpy() > 1)
 
-    text = text.mask(decimal_comma | dots_group, text.str.replace(".", "", regex=False))
-    text = text.mask(decimal_comma, text.str.replace(",", ".", regex=False))
-    text = text.mask(~decimal_comma, text.str.replace(",", "", regex=False))
+    text = pc.if_else(decimal_comma | dots_group, pc.replace_substring(text, ".", ""), text)
+    text = pc.if_else(decimal_comma, pc.replace_substring(text, ",", "."), pc.replace_substring(text, ",", ""))
+    number = _to_float(pd.Series(text, dtype=TEXT))
+    return np.where(negative, -number, number)
+
+
+def _to_float(text: pd.Series) -> np.ndarray:
     number = pd.to_numeric(text, errors="coerce").astype("float64")
     if _INEXACT_TO_NUMERIC:  # pandas 2 reads decimals with a fast, inexact strtod; Arrow's parser is exact
         plain = number.notna() & _match(text, _PLAIN_FLOAT)
         if plain.any():
             exact = pc.cast(pa.array(text[plain], type=pa.string(), from_pandas=True), pa.float64())
             number[plain] = exact.to_numpy(zero_copy_only=False)
-    return number.mask(negative, -number)
+    return number.to_numpy()
 
 
 def parse_integer(values: pd.Series) -> pd.Series:
@@ -297,6 +388,18 @@ def parse_integer(values: pd.Series) -> pd.Series:
 
 def parse_bool(values: pd.Series) -> pd.Series:
     return _strip(values).str.lower().map(_BOOLEANS).astype("boolean")
+
+
+def _mask(text: pa.Array, pattern: str) -> np.ndarray:
+    """Which values of an Arrow string array `pattern` matches (RE2), as a numpy mask; missing is False."""
+    return pc.fill_null(pc.match_substring_regex(text, pattern), False).to_numpy(zero_copy_only=False)
+
+
+def _replace(text: pa.Array, pattern: str, replacement: str) -> pa.Array:
+    """`re.sub` of every value as pandas does it: in RE2 where that reads the pattern as Python does, in
+    Python's `re` where not (its \\s is any Unicode space, its \\d any Unicode digit)."""
+    replaced = pd.Series(text, dtype=TEXT).str.replace(pattern, replacement, regex=True)
+    return pa.array(replaced, type=pa.string(), from_pandas=True)
 
 
 def _match(text: pd.Series, pattern: str) -> pd.Series:

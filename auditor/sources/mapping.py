@@ -14,7 +14,10 @@ from dataclasses import dataclass, field
 from functools import cache
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
+from auditor.dtypes import TEXT
 from auditor.model import ENTITIES, ExtraField, Role
 from auditor.sources.aliases import FULL_NAME, PRESETS, alias_table, header_key
 from auditor.sources.convert import parse_datetime, parse_number
@@ -233,6 +236,7 @@ def _unique(name: str, taken: set[str]) -> str:
 
 _PLAUSIBLE_SAMPLE = 1000
 _PLAUSIBLE_SHARE = 0.5
+_MISSING = pa.array(MISSING_CODES, type=pa.string())
 
 
 def _plausible(role: Role, text: pd.Series) -> pd.Series:
@@ -250,6 +254,16 @@ def _plausible(role: Role, text: pd.Series) -> pd.Series:
     return pd.Series(True, index=text.index)
 
 
+def _sample(values: pd.Series) -> pd.Series:
+    """The first _PLAUSIBLE_SAMPLE values of a column that say something, stripped: codes for "no value" say
+    nothing about what the column holds. In Arrow: a few calls per column, whatever its length."""
+    if values.dtype != TEXT:  # a reader's numbers and booleans as their text
+        values = values.dropna().astype(str)
+    text = pc.utf8_trim_whitespace(pc.drop_null(pa.array(values, type=pa.string(), from_pandas=True)))
+    telling = pc.and_(pc.not_equal(text, ""), pc.invert(pc.is_in(pc.utf8_lower(text), value_set=_MISSING)))
+    return pd.Series(text.filter(telling).slice(0, _PLAUSIBLE_SAMPLE), dtype=TEXT)
+
+
 def reject_implausible(mapped: MappedColumns, frame: pd.DataFrame, entity_name: str, source: str) -> None:
     """Undo a mapping found by a column's name when its values cannot be that field: "zip_code" holding
     Urban / Suburban / Rural is no postal code, and reading it as one would fail every record. The
@@ -261,9 +275,7 @@ def reject_implausible(mapped: MappedColumns, frame: pd.DataFrame, entity_name: 
         if not column.is_field or column.how in ("explicit", "extra") or not entity.has_field(column.field or ""):
             continue
         role = entity.field(column.field or "").role
-        text = frame[column.source_column].dropna().astype(str).str.strip()
-        # codes for "no value" say nothing about what the column holds
-        text = text[(text != "") & ~text.str.lower().isin(MISSING_CODES)].head(_PLAUSIBLE_SAMPLE)
+        text = _sample(frame[column.source_column])
         if text.empty:
             continue
         share = float(_plausible(role, text).mean())

@@ -80,8 +80,8 @@ def test_findings_and_records_hold_one_str_per_distinct_value(copies: dict[int, 
 
 
 def _write_all(result: AuditResult, out: Path) -> None:
-    """Every writer of `crm-audit audit` but the workbook's (openpyxl is slow to trace; its sheets stop at
-    MAX_ROWS rows, and the owner sheets are taken by position, not copied)."""
+    """Every writer of `crm-audit audit` but the workbook's (slow to trace; it streams its rows to disk, and
+    the owner sheets are taken by position, not copied)."""
     out.mkdir()
     with atomic_open(out / "result.json") as handle:
         json_report.write(result, handle)

@@ -1,0 +1,68 @@
+"""Start-up imports only what the command needs (issue 17): each case runs in a fresh interpreter, so
+a module imported by an earlier test cannot hide one that the command imported."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("pandas", "pyarrow", "pandera", "sqlalchemy", "openpyxl", "jinja2", "scipy")
+
+PROBE = """
+import json, sys
+argv = sys.argv[1:]
+if argv == ["--import-only"]:
+    import auditor
+else:
+    from auditor.cli import main
+    sys.argv = ["crm-audit", *argv]
+    try:
+        main()
+    except SystemExit:
+        pass
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in HEAVY_NAMES)))
+""".replace("HEAVY_NAMES", repr(set(HEAVY)))
+
+
+def heavy_imports(*argv: str, cwd: Path) -> set[str]:
+    """The top-level heavy packages the command imported."""
+    done = subprocess.run(
+        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True, cwd=cwd, timeout=300
+    )
+    return {name.split(".")[0] for name in json.loads(done.stdout.strip().splitlines()[-1])}
+
+
+@pytest.fixture
+def export(tmp_path: Path) -> Path:
+    folder = tmp_path / "export"
+    folder.mkdir()
+    (folder / "contacts.csv").write_text(
+        "contact_id,email,created_at\nC1,a@b.pl,2024-01-02\nC2,b@c.pl,2024-02-03\n", encoding="utf-8"
+    )
+    return folder
+
+
+def test_import_auditor_loads_no_data_library(tmp_path: Path) -> None:
+    assert heavy_imports("--import-only", cwd=tmp_path) == set()
+
+
+def test_help_loads_no_data_library(tmp_path: Path) -> None:
+    assert heavy_imports("--help", cwd=tmp_path) == set()
+
+
+def test_an_audit_of_csv_files_without_history_loads_no_sqlalchemy_nor_openpyxl(export: Path, tmp_path: Path) -> None:
+    imported = heavy_imports("audit", str(export), "--out", str(tmp_path / "out"), "--no-history", cwd=tmp_path)
+    assert "pandas" in imported, imported  # the probe sees what the audit imports
+    # SQLAlchemy is for a history or a database source, openpyxl for an .xlsx source (XlsxWriter writes)
+    assert imported.isdisjoint({"sqlalchemy", "openpyxl"}), imported
+    assert (tmp_path / "out" / "worklist.xlsx").exists()
+
+
+def test_a_check_loads_no_writer_of_the_full_audit(export: Path, tmp_path: Path) -> None:
+    imported = heavy_imports("check", str(export), "--out", str(tmp_path / "out"), cwd=tmp_path)
+    assert "pandas" in imported, imported
+    assert imported.isdisjoint({"sqlalchemy", "openpyxl", "jinja2"}), imported
