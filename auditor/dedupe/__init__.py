@@ -90,11 +90,12 @@ class DedupeResult:
             dup = self.clusters[~self.clusters["is_master"]]
             masters = self.clusters[self.clusters["is_master"]].set_index(["entity", "cluster_id"])["record_id"]
             best = _best_evidence(self.pairs, self.clusters)
+            texts = _shared_texts(self.pairs["evidence"]) if best else None
             for entity, rows in dup.groupby("entity", sort=False):
                 master = masters.reindex(pd.MultiIndex.from_arrays([rows["entity"], rows["cluster_id"]])).to_numpy()
                 ev = best.get(entity, pd.DataFrame())
                 prob = ev["match_probability"].reindex(rows["record_id"]).to_numpy() if len(ev) else np.nan
-                evidence = ev["evidence"].reindex(rows["record_id"]).fillna("").to_numpy() if len(ev) else ""
+                evidence = _texts_at(texts, ev["pair"].reindex(rows["record_id"])) if len(ev) else ""
                 said: dict[str, str] = {}  # one str per distinct message: the copies of one record share theirs
                 message = [
                     said.setdefault(text, text)
@@ -157,13 +158,33 @@ class DedupeResult:
         )
 
 
+def _shared_texts(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as (code per row, one str per distinct value), made without a str per row: the
+    evidence of a million pairs of copies is one text written a million times (half a gigabyte as strs)."""
+    codes, uniques = pd.factorize(column)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _texts_at(texts: tuple[np.ndarray, np.ndarray] | None, positions: pd.Series) -> np.ndarray:
+    """The texts of the rows at `positions` (NaN: no row), "" where there is none."""
+    codes, uniques = texts if texts is not None else (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object))
+    at = positions.to_numpy(dtype=np.float64, na_value=np.nan)
+    found = ~np.isnan(at)
+    code = np.full(len(at), -1, dtype=np.intp)
+    code[found] = codes[at[found].astype(np.intp)]
+    return np.append(uniques, "")[code]  # a missing text (code -1) is "" too
+
+
 def _best_evidence(pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per entity and non-master record: its pair with the master (else its strongest pair in the cluster)."""
+    """Per entity and non-master record: its pair with the master (else its strongest pair in the cluster),
+    as its match probability and the pair's position in `pairs` (its evidence is read from there: the
+    text is not copied along)."""
     out: dict[str, pd.DataFrame] = {}
     if not len(pairs) or not len(clusters):
         return out
+    narrow = pairs[["entity", "id_a", "id_b", "match_probability"]].assign(pair=np.arange(len(pairs)))
     for entity, c in clusters.groupby("entity", sort=False):
-        p = pairs[pairs["entity"] == entity]
+        p = narrow[narrow["entity"] == entity]
         # a record id may be repeated (itself a defect): its first cluster speaks for it
         cid = c.drop_duplicates("record_id").set_index("record_id")["cluster_id"]
         master = c[c["is_master"]].drop_duplicates("cluster_id").set_index("cluster_id")["record_id"]
@@ -171,7 +192,7 @@ def _best_evidence(pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, pd.
         both = both[cid.reindex(both["id_a"]).to_numpy() == cid.reindex(both["id_b"]).to_numpy()]
         rows = []
         for x, y in (("id_a", "id_b"), ("id_b", "id_a")):
-            r = both[["match_probability", "evidence"]].copy()
+            r = both[["match_probability", "pair"]].copy()
             r["record_id"], r["other"] = both[x].to_numpy(), both[y].to_numpy()
             rows.append(r)
         allp = pd.concat(rows, ignore_index=True)
@@ -289,7 +310,12 @@ def _pairs_frame(
     for k, c in enumerate(comps):
         columns[f"{c.name}_score"] = np.round(detail.scores[:, k], 4)
         columns[f"{c.name}_weight"] = np.round(fw[:, k], 3)
-    return pd.DataFrame(columns, copy=False)
+    frame = pd.DataFrame(columns, copy=False)
+    # pandas stores an object column of strs as Arrow text, every row's bytes: the evidence of a million
+    # pairs of copies took 350 MB for one distinct text. Pointers to the shared strs take 8 MB.
+    for name in ("entity", "band", "cannot_link", "evidence"):
+        frame[name] = pd.Series(columns[name], index=frame.index, dtype=object)
+    return frame
 
 
 def model_stats(scored) -> dict[str, Any]:
