@@ -292,8 +292,10 @@ def _pairs_frame(
     names = scored.comparator.rule_names
     mask_codes, masks = pd.factorize(cannot.astype(np.int64))
     lookup = np.array([", ".join(n for b, n in enumerate(names) if int(m) >> b & 1) for m in masks], dtype=object)
+    entities = np.empty(len(rows), dtype=object)
+    entities.fill(entity)  # one str in every row (np.full would make a str per row)
     columns = {
-        "entity": np.full(len(rows), entity, dtype=object),
+        "entity": entities,
         "id_a": ids_a[i],
         "id_b": ids_b[j],
         "match_probability": np.round(prob, 6),
