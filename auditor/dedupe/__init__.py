@@ -20,7 +20,7 @@ import pandas as pd
 from auditor.dedupe.scoring import auto_mergeable
 from auditor.dedupe.settings import DedupeSettings
 from auditor.errors import ConfigError, InputError
-from auditor.findings import FINDING_COLUMNS, compact, empty_findings
+from auditor.findings import FINDING_COLUMNS, compact, empty_findings, shared_values
 
 __all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link"]
 
@@ -88,14 +88,18 @@ class DedupeResult:
         parts = []
         if len(self.clusters):
             dup = self.clusters[~self.clusters["is_master"]]
-            masters = self.clusters[self.clusters["is_master"]].set_index(["entity", "cluster_id"])["record_id"]
+            masters = self.clusters[self.clusters["is_master"]]
             best = _best_evidence(self.pairs, self.clusters)
             texts = _shared_texts(self.pairs["evidence"]) if best else None
             for entity, rows in dup.groupby("entity", sort=False):
-                master = masters.reindex(pd.MultiIndex.from_arrays([rows["entity"], rows["cluster_id"]])).to_numpy()
+                master = _masters_of(masters[masters["entity"] == entity], rows["cluster_id"])
                 ev = best.get(entity, pd.DataFrame())
-                prob = ev["match_probability"].reindex(rows["record_id"]).to_numpy() if len(ev) else np.nan
-                evidence = _texts_at(texts, ev["pair"].reindex(rows["record_id"])) if len(ev) else ""
+                prob: np.ndarray | float = np.nan
+                evidence: np.ndarray | str = ""
+                if len(ev):
+                    at = ev.index.get_indexer(rows["record_id"])  # -1: no pair in its cluster
+                    prob = np.append(ev["match_probability"].to_numpy(), np.nan)[at]
+                    evidence = _texts_at(texts, np.append(ev["pair"].to_numpy(), -1)[at])
                 said: dict[str, str] = {}  # one str per distinct message: the copies of one record share theirs
                 message = [
                     said.setdefault(text, text)
@@ -135,27 +139,49 @@ class DedupeResult:
         meta = self.records.get(entity)
         ids = record_ids.to_numpy()
         if meta is not None and len(meta):
-            m = meta.drop_duplicates("record_id").set_index("record_id").reindex(ids)
-            owner, file, row = m["owner"].to_numpy(), m["file"].to_numpy(), m["row"].to_numpy()
+            m = meta.drop_duplicates("record_id")
+            at = pd.Index(m["record_id"]).get_indexer(ids)
+            if (at >= 0).all():  # by position: an owner or file is one str, not one per record on the way
+                owner, file, row = shared_values(m["owner"])[at], shared_values(m["file"])[at], m["row"].to_numpy()[at]
+            else:
+                m = m.set_index("record_id").reindex(ids)
+                owner, file, row = m["owner"].to_numpy(), m["file"].to_numpy(), m["row"].to_numpy()
         else:
             owner = file = row = np.full(len(ids), None, dtype=object)
         pk = ENTITIES[entity].primary_key if entity in ENTITIES else "record_id"
-        return pd.DataFrame(
-            {
-                "entity": entity,
-                "record_id": ids,
-                "field": pk,
-                "rule_id": rule,
-                "severity": np.where(bands.to_numpy() == "auto_merge", "error", "warning"),
-                "dimension": "uniqueness",
-                "message": message,
-                "value": ids,
-                "suggested_value": suggested,
-                "owner": owner,
-                "file": file,
-                "row": row,
-            }
-        )
+        n = len(ids)
+        severity = np.array(["warning", "error"], dtype=object)[(bands.to_numpy() == "auto_merge").astype(np.intp)]
+        columns = {
+            "entity": _repeated(entity, n),
+            "record_id": ids,
+            "field": _repeated(pk, n),
+            "rule_id": _repeated(rule, n),
+            "severity": severity,
+            "dimension": _repeated("uniqueness", n),
+            "message": message,
+            "value": ids,
+            "suggested_value": suggested,
+            "owner": owner,
+            "file": file,
+        }
+        # as objects: pandas would store a million copies' same message as Arrow text, every row's bytes
+        frame = pd.DataFrame({k: pd.Series(np.asarray(v, dtype=object), dtype=object) for k, v in columns.items()})
+        frame["row"] = row
+        return frame
+
+
+def _repeated(text: str, n: int) -> np.ndarray:
+    """`text` in `n` rows, one str shared by all."""
+    out = np.empty(n, dtype=object)
+    out.fill(text)
+    return out
+
+
+def _masters_of(masters: pd.DataFrame, cluster_ids: pd.Series) -> np.ndarray:
+    """The master record id of each cluster id (NaN for a cluster without one), looked up by the integer
+    cluster id: a MultiIndex of (entity, cluster) per duplicate cost hundreds of MB on a million copies."""
+    at = pd.Index(masters["cluster_id"]).get_indexer(cluster_ids)
+    return np.append(masters["record_id"].to_numpy(dtype=object), np.nan)[at]
 
 
 def _shared_texts(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -165,40 +191,48 @@ def _shared_texts(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return codes, np.asarray(uniques, dtype=object)
 
 
-def _texts_at(texts: tuple[np.ndarray, np.ndarray] | None, positions: pd.Series) -> np.ndarray:
-    """The texts of the rows at `positions` (NaN: no row), "" where there is none."""
+def _texts_at(texts: tuple[np.ndarray, np.ndarray] | None, positions: np.ndarray) -> np.ndarray:
+    """The texts of the rows at `positions` (-1: no row), "" where there is none."""
     codes, uniques = texts if texts is not None else (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object))
-    at = positions.to_numpy(dtype=np.float64, na_value=np.nan)
-    found = ~np.isnan(at)
-    code = np.full(len(at), -1, dtype=np.intp)
-    code[found] = codes[at[found].astype(np.intp)]
+    code = np.where(positions >= 0, np.append(codes, -1)[positions], -1)
     return np.append(uniques, "")[code]  # a missing text (code -1) is "" too
 
 
 def _best_evidence(pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Per entity and non-master record: its pair with the master (else its strongest pair in the cluster),
     as its match probability and the pair's position in `pairs` (its evidence is read from there: the
-    text is not copied along)."""
+    text is not copied along). Records are matched by their position among the entity's record ids, not
+    by the id text: every sort and copy of a million copies' pairs carried their ids as Arrow text."""
     out: dict[str, pd.DataFrame] = {}
     if not len(pairs) or not len(clusters):
         return out
-    narrow = pairs[["entity", "id_a", "id_b", "match_probability"]].assign(pair=np.arange(len(pairs)))
+    pair_entity = pairs["entity"].to_numpy()
     for entity, c in clusters.groupby("entity", sort=False):
-        p = narrow[narrow["entity"] == entity]
+        mine = np.flatnonzero(pair_entity == entity)
         # a record id may be repeated (itself a defect): its first cluster speaks for it
-        cid = c.drop_duplicates("record_id").set_index("record_id")["cluster_id"]
-        master = c[c["is_master"]].drop_duplicates("cluster_id").set_index("cluster_id")["record_id"]
-        both = p[p["id_a"].isin(cid.index) & p["id_b"].isin(cid.index)]
-        both = both[cid.reindex(both["id_a"]).to_numpy() == cid.reindex(both["id_b"]).to_numpy()]
-        rows = []
-        for x, y in (("id_a", "id_b"), ("id_b", "id_a")):
-            r = both[["match_probability", "pair"]].copy()
-            r["record_id"], r["other"] = both[x].to_numpy(), both[y].to_numpy()
-            rows.append(r)
-        allp = pd.concat(rows, ignore_index=True)
-        allp["to_master"] = master.reindex(cid.reindex(allp["record_id"]).to_numpy()).to_numpy() == allp["other"]
+        first = c.drop_duplicates("record_id")
+        ids = pd.Index(first["record_id"])
+        cluster = first["cluster_id"].to_numpy()
+        masters = c[c["is_master"]].drop_duplicates("cluster_id")
+        master = pd.Series(ids.get_indexer(masters["record_id"]), index=masters["cluster_id"].to_numpy())
+        a = ids.get_indexer(pairs["id_a"].iloc[mine])
+        b = ids.get_indexer(pairs["id_b"].iloc[mine])
+        both = (a >= 0) & (b >= 0)
+        both[both] = cluster[a[both]] == cluster[b[both]]
+        mine, a, b = mine[both], a[both], b[both]
+        probability = pairs["match_probability"].to_numpy()[mine]
+        record, other = np.concatenate([a, b]), np.concatenate([b, a])
+        allp = pd.DataFrame(
+            {
+                "match_probability": np.concatenate([probability, probability]),
+                "pair": np.concatenate([mine, mine]),
+                "record": record,
+                "to_master": master.reindex(cluster[record]).to_numpy() == other,
+            }
+        )
         allp = allp.sort_values(["to_master", "match_probability"], ascending=False)
-        out[entity] = allp.drop_duplicates("record_id").set_index("record_id")
+        best = allp.drop_duplicates("record")
+        out[entity] = best[["match_probability", "pair"]].set_axis(ids[best["record"].to_numpy()])
     return out
 
 
