@@ -258,51 +258,69 @@ def _evidence_strings(
     penalty: float,
 ) -> np.ndarray:
     """Readable evidence per pair: each field's level and bits, strongest first, then what keeps it out of
-    the auto-merge band (a cannot-link rule, a conflicting identity, a single piece of evidence)."""
+    the auto-merge band (a cannot-link rule, a conflicting identity, a single piece of evidence). Written
+    once per distinct combination of those and shared by its pairs."""
     comps = scored.prepared.comparisons
     names = scored.comparator.rule_names
-    rounded = np.round(np.nan_to_num(fw, nan=0.0), 1)
-    key = np.concatenate(
-        [
-            levels.astype(np.float64),
-            rounded,
-            cannot[:, None],
-            conflict[:, None],
-            evidence[:, None],
-            weak[:, None],
-            (copies & (cannot == 0))[:, None],
-        ],
-        axis=1,
-    )
-    if not len(key):
+    if not len(levels):
         return np.empty(0, dtype=object)
-    uniques, combo = np.unique(key, axis=0, return_inverse=True)
+    rounded = np.round(np.nan_to_num(fw, nan=0.0), 1)
+    copies = copies & (cannot == 0)
     k = len(comps)
-    texts = []
-    for row in uniques:
+
+    def text(
+        level: np.ndarray, bits: np.ndarray, mask: int, conflicting: bool, pieces: int, loose: bool, same: bool
+    ) -> str:
         items = []
         for c_index, c in enumerate(comps):
-            level = int(row[c_index])
-            if level < 0:
+            if int(level[c_index]) < 0:
                 continue
-            bits = row[k + c_index]
-            items.append((abs(bits), f"{c.name} {c.labels[level]} ({bits:+.1f})"))
-        text = ", ".join(s for _, s in sorted(items, reverse=True))
-        mask = int(row[2 * k])
+            items.append((abs(bits[c_index]), f"{c.name} {c.labels[int(level[c_index])]} ({bits[c_index]:+.1f})"))
+        out = ", ".join(s for _, s in sorted(items, reverse=True))
         if mask:
-            text += (
+            out += (
                 "; cannot-link: " + ", ".join(n for b, n in enumerate(names) if mask >> b & 1) + f" ({-penalty:+.1f})"
             )
-        if row[2 * k + 4]:
-            text += "; identical in every compared field: one record entered twice"
-        elif row[2 * k + 1]:
-            text += "; conflicting identity: review only"
-        elif row[2 * k + 2] < 2:
-            text += "; one piece of evidence: review only"
-        elif row[2 * k + 3]:
-            text += "; names agree only loosely: review only"
-        texts.append(text)
-    return np.array(texts, dtype=object)[np.asarray(combo).ravel()]
+        if same:
+            out += "; identical in every compared field: one record entered twice"
+        elif conflicting:
+            out += "; conflicting identity: review only"
+        elif pieces < 2:
+            out += "; one piece of evidence: review only"
+        elif loose:
+            out += "; names agree only loosely: review only"
+        return out
+
+    flags = (cannot, conflict, evidence, weak, copies)
+    if np.signbit(rounded[rounded == 0]).any():
+        # -0.0 equals 0.0 yet prints "-0.0": numpy's grouping of the float rows decides which is shown
+        key = np.concatenate([levels.astype(np.float64), rounded, *(f[:, None] for f in flags)], axis=1)
+        uniques, combo = np.unique(key, axis=0, return_inverse=True)
+        texts = [
+            text(
+                row[:k],
+                row[k : 2 * k],
+                int(row[2 * k]),
+                bool(row[2 * k + 1]),
+                int(row[2 * k + 2]),
+                bool(row[2 * k + 3]),
+                bool(row[2 * k + 4]),
+            )
+            for row in uniques
+        ]
+        return np.array(texts, dtype=object)[np.asarray(combo).ravel()]
+    # Equal values have equal bits here, so the combinations are grouped column by column (a few integers
+    # per pair) instead of sorting a float row of 2k+5 columns per pair (half a gigabyte on a million pairs).
+    group = np.zeros(len(levels), dtype=np.int64)
+    for column in (*levels.T, *rounded.T, *flags):
+        codes, uniques = pd.factorize(column)
+        group, _ = pd.factorize(group * (len(uniques) + 1) + codes)
+    firsts = np.unique(group, return_index=True)[1]
+    texts = [
+        text(levels[r], rounded[r], int(cannot[r]), bool(conflict[r]), int(evidence[r]), bool(weak[r]), bool(copies[r]))
+        for r in firsts
+    ]
+    return np.array(texts, dtype=object)[group]
 
 
 def _pairs_frame(

@@ -5,12 +5,17 @@ hold a pointer to it, not its bytes again, and the duplicate findings read it wi
 from __future__ import annotations
 
 import tracemalloc
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from auditor.dedupe import DedupeResult
+from auditor.dedupe import DedupeResult, _evidence_strings
 from auditor.engines.pandas import PandasEngine
 from auditor.pipeline import resolve_config
 
@@ -77,3 +82,42 @@ def test_the_duplicate_findings_peak_grows_by_a_bounded_number_of_bytes_per_copy
     arrow = (large_arrow - small_arrow) / (LARGE - SMALL)
     assert python < PYTHON_PER_COPY, f"{small_python:,} bytes at {SMALL:,} copies, {large_python:,} at {LARGE:,}"
     assert arrow < ARROW_PER_COPY, f"{small_arrow:,} bytes at {SMALL:,} copies, {large_arrow:,} at {LARGE:,}"
+
+
+@dataclass
+class _Comparison:
+    name: str
+    labels: tuple[str, ...] = ("exact", "close", "different")
+
+
+@given(
+    rows=st.lists(
+        st.tuples(
+            st.lists(st.integers(-1, 2), min_size=3, max_size=3),
+            st.lists(st.sampled_from([0.0, 0.04, 0.06, 1.26, -3.3, np.nan]), min_size=3, max_size=3),
+            st.integers(0, 3),
+            st.booleans(),
+            st.integers(0, 3),
+            st.booleans(),
+            st.booleans(),
+        ),
+        min_size=1,
+        max_size=40,
+    )
+)
+@settings(max_examples=60, deadline=None)
+def test_each_pairs_evidence_text_is_its_own_whichever_way_the_pairs_are_grouped(rows: list[tuple]) -> None:
+    """The texts are made once per distinct combination of levels, rounded bits and flags, grouped column
+    by column: each pair still gets the text it alone would get. (Bits rounded to -0.0 take numpy's float
+    row grouping, as before, which merges them with 0.0.)"""
+    scored = SimpleNamespace(
+        prepared=SimpleNamespace(comparisons=[_Comparison("name"), _Comparison("email"), _Comparison("phone")]),
+        comparator=SimpleNamespace(rule_names=["a", "b"]),
+    )
+    columns = [np.array(values) for values in zip(*rows, strict=True)]
+    levels, fw = columns[0].astype(np.int8), columns[1].astype(np.float32)
+    cannot, conflict, evidence, weak, copies = columns[2].astype(np.int64), *columns[3:]
+    args = (levels, fw, cannot, conflict, evidence.astype(np.int8), weak, copies)
+    texts = _evidence_strings(scored, *args, 2.0)
+    alone = [_evidence_strings(scored, *(a[r : r + 1] for a in args), 2.0)[0] for r in range(len(rows))]
+    assert list(texts) == alone
