@@ -364,12 +364,11 @@ def _pairs_frame(
     for k, c in enumerate(comps):
         columns[f"{c.name}_score"] = np.round(detail.scores[:, k], 4)
         columns[f"{c.name}_weight"] = np.round(fw[:, k], 3)
-    frame = pd.DataFrame(columns, copy=False)
-    # pandas stores an object column of strs as Arrow text, every row's bytes: the evidence of a million
-    # pairs of copies took 350 MB for one distinct text. Pointers to the shared strs take 8 MB.
+    # pandas would store an object column of strs as Arrow text, every row's bytes: the evidence of a
+    # million pairs of copies took 350 MB for one distinct text. Pointers to the shared strs take 8 MB.
     for name in ("entity", "band", "cannot_link", "evidence"):
-        frame[name] = pd.Series(columns[name], index=frame.index, dtype=object)
-    return frame
+        columns[name] = pd.Series(columns[name], dtype=object)
+    return pd.DataFrame(columns, copy=False)
 
 
 def model_stats(scored) -> dict[str, Any]:
