@@ -3,12 +3,15 @@ each other; only this module knows the order."""
 
 from __future__ import annotations
 
+import ctypes
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+import pyarrow as pa
 
 from auditor.checks.base import Severity
 from auditor.checks.engine import RuleOutcome
@@ -28,6 +31,35 @@ from auditor.timing import Stopwatch
 
 if TYPE_CHECKING:  # auditor.fix is imported when a fix is asked for: an audit never needs it
     from auditor.fix import FixReport
+
+
+def _libc_trim() -> Callable[[int], int] | None:
+    """glibc's `malloc_trim`, or None on a C library without it (macOS, musl, Windows)."""
+    try:
+        return ctypes.CDLL(None).malloc_trim  # type: ignore[no-any-return]
+    except (OSError, TypeError, AttributeError):
+        return None
+
+
+_MALLOC_TRIM = _libc_trim()
+
+
+def hand_back_memory() -> None:
+    """Give the operating system the memory a stage freed. glibc keeps freed blocks in its heap and
+    Arrow's allocator (mimalloc) its freed pages, so the next stage's peak stacks on memory nothing
+    uses: on a million copies of one contact, a gigabyte after the checks. Dask's workers trim the same
+    way; it takes milliseconds."""
+    pa.default_memory_pool().release_unused()
+    if _MALLOC_TRIM is not None:
+        _MALLOC_TRIM(0)
+
+
+@contextmanager
+def _stage(watch: Stopwatch, name: str) -> Iterator[None]:
+    """`watch.stage(name)`, the memory it freed handed back at its end."""
+    with watch.stage(name):
+        yield
+        hand_back_memory()
 
 
 def resolve_config(path: str | Path, config_path: str | Path | None) -> AuditConfig:
@@ -68,27 +100,27 @@ def _check(
     watch = Stopwatch()
     rule_paths = [*config.rule_paths, *map(Path, extra_rules)]
     rules = config_rules(config, rule_paths)
-    with watch.stage("load"):
+    with _stage(watch, "load"):
         loaded = engine.load(path, config, progress)
-    with watch.stage("checks"):
+    with _stage(watch, "checks"):
         checked = engine.run_checks(loaded, rules, config, progress)
     # -- begin Great Expectations hook: failed expectations of --ge-suite files become findings and outcomes
     if ge_suites:
         from auditor.interop.ge import run_suites
 
-        with watch.stage("great expectations"):
+        with _stage(watch, "great expectations"):
             checked = run_suites(ge_suites, loaded.data, checked)
     # -- end Great Expectations hook
     findings, outcomes = checked.findings, list(checked.outcomes)
     duplicates = None
     if config.dedupe is not None:
-        with watch.stage("duplicates"):
+        with _stage(watch, "duplicates"):
             duplicates = engine.find_duplicates(loaded, config.dedupe, progress)
             found = duplicates.findings()
         if len(found):
             findings = concat_findings([findings, found.copy(deep=False)])  # the check's findings taken apart
         outcomes += duplicate_outcomes(duplicates, found)
-    with watch.stage("scores and gate"):
+    with _stage(watch, "scores and gate"):
         scores = compute_scores(
             findings,
             dict(loaded.counts),
@@ -269,13 +301,13 @@ def audit(
     result, loaded = _check(path, config, engine=engine, extra_rules=extra_rules, progress=progress)
     if progress:
         progress("metrics", 0, 1)
-    with result.timings.stage("metrics"):
+    with _stage(result.timings, "metrics"):
         inputs = engine.metric_frames(loaded, wanted)
         frames, ids = inputs if inputs is not None else (None, None)
         result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids)
     if progress:
         progress("metrics", 1, 1)
-    with result.timings.stage("worklist"):
+    with _stage(result.timings, "worklist"):
         worklist = plan_worklist(result, MetricsSettings.from_dict(config.metrics))  # the config given, not re-read
     result.worklist, result.worklist_records = worklist.tasks, worklist.records
     return result

@@ -22,10 +22,10 @@ from pandera.errors import SchemaErrors
 from auditor.checks import encoding
 from auditor.checks.base import CheckContext, RuleKind, Severity
 from auditor.checks.kinds import get_kind
-from auditor.checks.kinds._columns import forget_columns
+from auditor.checks.kinds._columns import forget_column, forget_columns
 from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
-from auditor.findings import compact, concat_findings, empty_findings
+from auditor.findings import compact, concat_findings, empty_findings, shared_values
 from auditor.model import ENTITIES, Entity
 from auditor.sources.table import record_ids
 
@@ -103,33 +103,51 @@ def when_mask(frame: pd.DataFrame, when: Mapping[str, Any] | None) -> pd.Series:
 
 @dataclass
 class _Recorder:
-    """What each pandera check computed: its full mask, or the error it raised.
+    """What the checks of each column left, per rule and column: its findings, the error its check raised,
+    the note its kind explained; and the first error raised making findings.
 
-    Pandera runs the schema (lazily, every check); the engine keeps the masks itself and gives
-    pandera each check's verdict as one boolean, because building pandera's failure-case table for
-    hundreds of thousands of failing rows costs more than the checks it reports on.
+    Pandera runs the schema (lazily, one check per column); the engine makes each column's findings as
+    soon as its checks ran and gives pandera only a verdict (one boolean), because building pandera's
+    failure-case table for hundreds of thousands of failing rows costs more than the checks it reports
+    on. A column's masks and the kinds' whole-column work on it are dropped once its findings are made:
+    held for every column until the end, they were most of the check stage's peak (3.3 GB on a million
+    rows). An error making findings is kept and raised after the validation, which pandera would
+    otherwise report as one more failed check.
     """
 
-    masks: dict[str, pd.Series] = dataclass_field(default_factory=dict)
+    parts: dict[str, pd.DataFrame] = dataclass_field(default_factory=dict)
     errors: dict[str, str] = dataclass_field(default_factory=dict)
+    notes: dict[str, str] = dataclass_field(default_factory=dict)
+    failure: Exception | None = None
+
+
+_Run = tuple[str, Rule, RuleKind, pd.Series, bool]
+"""(rule id and column, the rule, its kind, the rows it applies to, whether that is every row)"""
+
+FindingsFn = Callable[[Rule, RuleKind, str, pd.Index], pd.DataFrame]
 
 
 def _make_check(
-    column: str, rules: list[tuple[Rule, RuleKind, pd.Series]], ctx: CheckContext, recorder: _Recorder
+    column: str,
+    rules: list[tuple[Rule, RuleKind, pd.Series]],
+    ctx: CheckContext,
+    recorder: _Recorder,
+    findings_for: FindingsFn,
 ) -> pa.Check:
-    """One pandera check running every rule on `column`, each rule's mask kept in `recorder`. One per
-    column, not per rule and column: pandera's own cost per check is a third of the check stage on a
-    table of thousands of columns (each checked by a dozen `fields: ["*"]` rules)."""
-    runs = [(f"{rule.id}{_SEP}{column}", rule, kind, applies, bool(applies.all())) for rule, kind, applies in rules]
+    """One pandera check running every rule on `column` and making its findings. One per column, not
+    per rule and column: pandera's own cost per check is a third of the check stage on a table of
+    thousands of columns (each checked by a dozen `fields: ["*"]` rules)."""
+    runs: list[_Run] = [
+        (f"{rule.id}{_SEP}{column}", rule, kind, applies, bool(applies.all())) for rule, kind, applies in rules
+    ]
 
     def run(values: pd.Series) -> bool:
-        passed = True
+        masks: dict[str, np.ndarray] = {}
         for name, rule, kind, applies, everywhere in runs:
             try:
                 ok = kind.check(values, rule.params, ctx)
             except Exception as exc:
                 recorder.errors[name] = f"{type(exc).__name__}: {exc}"
-                passed = False
                 continue
             # An undecidable value (NA in the mask) passes: a missing value is another rule's finding. A
             # plain bool mask has none, and a rule without `when` applies to every row: each step skipped
@@ -138,14 +156,51 @@ def _make_check(
                 ok = ok.astype("boolean").fillna(True).astype(bool)
             if not everywhere:
                 ok = ok | ~applies
-            recorder.masks[name] = ok
-            passed = passed and bool(ok.all())
+            masks[name] = ok.to_numpy()
+        passed = len(masks) == len(runs) and all(mask.all() for mask in masks.values())
+        try:
+            _record_column(column, runs, masks, ctx, recorder, findings_for)
+        except Exception as exc:
+            recorder.failure = recorder.failure or exc
+        forget_column(column)
         # A scalar verdict: pandera still fails the schema on it, but skips building its failure-case
         # table row by row (a quarter of the check stage on a 20,000-row export), which the engine
-        # never reads because it keeps the masks itself.
+        # never reads because it makes the findings itself.
         return passed
 
     return pa.Check(run, name=column, ignore_na=False, n_failure_cases=1)
+
+
+def _record_column(
+    column: str,
+    runs: list[_Run],
+    masks: dict[str, np.ndarray],
+    ctx: CheckContext,
+    recorder: _Recorder,
+    findings_for: FindingsFn,
+) -> None:
+    """The findings and notes of every rule on `column`, whose checks ran and left `masks` (True = passes)."""
+    # Which cells a rule already reported: a wildcard rule adds only what the rules about that field (and
+    # earlier wildcard rules) did not, so that "n/a" in a name is one finding, not a placeholder and a sentinel.
+    reported: np.ndarray | None = None
+    for name, rule, kind, _, _ in sorted(runs, key=lambda run: run[1].is_wildcard):
+        if name in recorder.errors:
+            continue
+        if kind.explain is not None:
+            note = kind.explain(ctx.frame[column], rule.params, ctx)
+            if note:
+                recorder.notes[name] = note
+        failing = ~masks.pop(name)
+        if reported is not None:
+            new = failing & ~reported if rule.is_wildcard else failing
+            reported = reported | failing
+            failing = new
+        else:
+            reported = failing
+        index = ctx.frame.index[failing]
+        if len(index):
+            # one object per distinct text: a rule failing on every record repeats its message a million times
+            recorder.parts[name] = compact(findings_for(rule, kind, column, index))
 
 
 def _format_messages(
@@ -154,28 +209,56 @@ def _format_messages(
     values: pd.Series,
     frame: pd.DataFrame,
     variables: Mapping[str, Any],
-) -> pd.Series:
-    """The message of each failing row, built column-wise: `{value}` and `{column}` are cells of
-    the record, `!r` quotes them, a missing cell shows as (empty); other names are constants."""
+) -> np.ndarray:
+    """The message of each failing row as an object array: `{value}` and `{column}` are cells of the
+    record, `!r` quotes them, a missing cell shows as (empty); other names are constants. Each distinct
+    combination of the cells it names is formatted once and shared by its rows: a rule failing on a
+    million records with a few distinct values makes a few strs, not a million (nor a column of Arrow
+    text per placeholder)."""
     constant = {"field": field, **variables}
-    message = pd.Series("", index=values.index, dtype=TEXT)
+    pieces: list[str | tuple[str, bool]] = []  # literal text, or (the name of a cell, quoted)
+    cells: dict[str, pd.Series] = {}
     for literal, name, spec, conversion in string.Formatter().parse(template):
         if literal:
-            message = message + literal
+            pieces.append(literal)
         if name is None:
             continue
         if name in constant:
             value = constant[name]
-            message = message + (repr(value) if conversion == "r" else format(value, spec or ""))
+            pieces.append(repr(value) if conversion == "r" else format(value, spec or ""))
         elif name == "value" or name in frame.columns:
-            cells = values if name == "value" else frame.loc[values.index, name]
-            text = _as_text(cells)
-            if conversion == "r":
-                text = "'" + text + "'"
-            message = message + text.fillna(MISSING_VALUE_TEXT)
+            if name not in cells:
+                cells[name] = _as_text(values if name == "value" else frame.loc[values.index, name])
+            pieces.append((name, conversion == "r"))
         else:
-            message = message + ("{" + name + "}")
-    return message
+            pieces.append("{" + name + "}")
+    group, firsts = _distinct_rows(list(cells.values()), len(values))
+    texts = {name: cells[name].iloc[firsts].tolist() for name in cells}
+    messages = np.empty(len(firsts), dtype=object)
+    for k in range(len(firsts)):
+        parts = []
+        for piece in pieces:
+            if isinstance(piece, str):
+                parts.append(piece)
+                continue
+            text = texts[piece[0]][k]
+            if pd.isna(text):
+                parts.append(MISSING_VALUE_TEXT)
+            else:
+                parts.append(f"'{text}'" if piece[1] else text)
+        messages[k] = "".join(parts)
+    return messages[group]
+
+
+def _distinct_rows(columns: Sequence[pd.Series], length: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's group among the distinct combinations of `columns` (missing is a value of its own),
+    and the position of each group's first row."""
+    group = np.zeros(length, dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column, use_na_sentinel=True)
+        group, _ = pd.factorize(group * (len(uniques) + 1) + (codes + 1))
+    # factorize numbers the groups in order of appearance, so the sorted groups' first rows are in that order too
+    return group, np.unique(group, return_index=True)[1]
 
 
 def _as_text(cells: pd.Series) -> pd.Series:
@@ -334,7 +417,8 @@ def _check_entity(
     )
     by_column: dict[str, list[tuple[Rule, RuleKind, pd.Series]]] = {}
     recorder = _Recorder()
-    applies_by_rule: dict[str, pd.Series] = {}
+    evaluated: dict[str, int] = {}
+    applies_by_when: dict[str, pd.Series] = {}  # rules with the same `when` (most have none) share one mask
     skipped: dict[str, str] = {}
     for rule in rules:
         present = rule_columns(rule, frame)
@@ -347,62 +431,51 @@ def _check_entity(
         if missing_input:
             skipped[rule.id] = missing_input
             continue
-        applies = when_mask(frame, rule.when)
-        applies_by_rule[rule.id] = applies
+        when = repr(rule.when)
+        if when not in applies_by_when:
+            applies_by_when[when] = when_mask(frame, rule.when)
+        applies = applies_by_when[when]
+        evaluated[rule.id] = int(applies.sum())
         kind = get_kind(rule.kind)
         for field in present:
             by_column.setdefault(field, []).append((rule, kind, applies))
 
-    _validate(frame, {field: [_make_check(field, rules, ctx, recorder)] for field, rules in by_column.items()})
     # as objects: every rule's findings then point at the same str per record, not at one str per finding
     ids = record_ids(entity, frame, table.row_numbers).astype(object)
-    found_by_rule: dict[str, tuple[list[pd.DataFrame], RuleOutcome]] = {}
-    # Which cells a rule already reported: a wildcard rule adds only what the rules about that field (and
-    # earlier wildcard rules) did not, so that "n/a" in a name is one finding, not a placeholder and a sentinel.
-    reported: dict[str, np.ndarray] = {}
-    for rule in sorted(rules, key=lambda r: r.is_wildcard):
+
+    def findings_for(rule: Rule, kind: RuleKind, field: str, index: pd.Index) -> pd.DataFrame:
+        return _findings_for(rule, kind, field, index, ctx, table, ids)
+
+    _validate(
+        frame,
+        {field: [_make_check(field, runs, ctx, recorder, findings_for)] for field, runs in by_column.items()},
+    )
+    if recorder.failure is not None:
+        raise recorder.failure
+    parts: list[pd.DataFrame] = []
+    outcomes = []
+    for rule in rules:
         if rule.id in skipped:
-            found_by_rule[rule.id] = ([], _not_evaluated(rule, skipped[rule.id]))
+            outcomes.append(_not_evaluated(rule, skipped[rule.id]))
             continue
-        kind = get_kind(rule.kind)
-        rule_parts = []
-        errors = []
-        notes = []
-        for field in rule_columns(rule, frame):
-            if kind.explain is not None and f"{rule.id}{_SEP}{field}" not in recorder.errors:
-                note = kind.explain(frame[field], rule.params, ctx)
-                if note:
-                    notes.append(note)
-            name = f"{rule.id}{_SEP}{field}"
-            if name in recorder.errors:
-                errors.append(recorder.errors[name])
-                continue
-            failing = ~recorder.masks[name].to_numpy()
-            if field in reported:
-                new = failing & ~reported[field] if rule.is_wildcard else failing
-                reported[field] = reported[field] | failing
-                failing = new
-            else:
-                reported[field] = failing
-            index = frame.index[failing]
-            if len(index):
-                rule_parts.append(_findings_for(rule, kind, field, index, ctx, table, ids))
-        evaluated = int(applies_by_rule[rule.id].sum())
+        names = [f"{rule.id}{_SEP}{field}" for field in rule_columns(rule, frame)]
+        rule_parts = [recorder.parts.pop(name) for name in names if name in recorder.parts]
+        errors = [recorder.errors[name] for name in names if name in recorder.errors]
         if errors:
-            outcome = _outcome(rule, "error", evaluated, reason="check failed to run: " + "; ".join(errors))
-            found_by_rule[rule.id] = ([], outcome)
+            reason = "check failed to run: " + "; ".join(errors)
+            outcomes.append(_outcome(rule, "error", evaluated[rule.id], reason=reason))
             continue
-        # one object per distinct text: a rule failing on every record repeats its message a million times
-        found = compact(pd.concat(rule_parts, ignore_index=True)) if rule_parts else None
+        notes = [recorder.notes[name] for name in names if name in recorder.notes]
+        found = concat_findings(rule_parts) if rule_parts else None
         n_findings = 0 if found is None else len(found)
         failed = 0 if found is None else found["record_id"].nunique()
         status = "failed" if n_findings else "passed"
-        found_by_rule[rule.id] = (
-            [found] if found is not None else [],
-            _outcome(rule, status, evaluated, int(failed), n_findings, reason="; ".join(notes) or None),
+        if found is not None:
+            parts.append(found)
+        outcomes.append(
+            _outcome(rule, status, evaluated[rule.id], int(failed), n_findings, reason="; ".join(notes) or None)
         )
-    parts = [part for rule in rules for part in found_by_rule[rule.id][0]]
-    return parts, [found_by_rule[rule.id][1] for rule in rules]
+    return parts, outcomes
 
 
 def _missing_inputs(rule: Rule, typed: Mapping[str, pd.DataFrame]) -> str | None:
@@ -466,14 +539,21 @@ def _findings_for(
             "rule_id": rule.id,
             "severity": rule.severity.value,
             "dimension": rule.dimension.value,
-            "message": messages.to_numpy(),
-            "value": raw.astype("object").to_numpy(),
+            "message": messages,
+            "value": _objects(raw),
             "suggested_value": suggested.to_numpy(),
-            "owner": owner.astype("object").to_numpy(),
+            "owner": _objects(owner),
             "file": _files(table, index),
             "row": table.row_numbers.loc[index].astype("int64").to_numpy(),
         },
     )
+
+
+def _objects(cells: pd.Series) -> np.ndarray:
+    """Cells as an object array; text as one str per distinct value, without a str made per row first."""
+    if isinstance(cells.dtype, pd.StringDtype):
+        return shared_values(cells)
+    return cells.astype("object").to_numpy()
 
 
 def _files(table: TableLike, index: pd.Index) -> np.ndarray | str:

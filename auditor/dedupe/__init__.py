@@ -20,7 +20,7 @@ import pandas as pd
 from auditor.dedupe.scoring import auto_mergeable
 from auditor.dedupe.settings import DedupeSettings
 from auditor.errors import ConfigError, InputError
-from auditor.findings import FINDING_COLUMNS, compact, empty_findings
+from auditor.findings import FINDING_COLUMNS, compact, empty_findings, shared_values
 
 __all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link"]
 
@@ -88,13 +88,18 @@ class DedupeResult:
         parts = []
         if len(self.clusters):
             dup = self.clusters[~self.clusters["is_master"]]
-            masters = self.clusters[self.clusters["is_master"]].set_index(["entity", "cluster_id"])["record_id"]
+            masters = self.clusters[self.clusters["is_master"]]
             best = _best_evidence(self.pairs, self.clusters)
+            texts = _shared_texts(self.pairs["evidence"]) if best else None
             for entity, rows in dup.groupby("entity", sort=False):
-                master = masters.reindex(pd.MultiIndex.from_arrays([rows["entity"], rows["cluster_id"]])).to_numpy()
+                master = _masters_of(masters[masters["entity"] == entity], rows["cluster_id"])
                 ev = best.get(entity, pd.DataFrame())
-                prob = ev["match_probability"].reindex(rows["record_id"]).to_numpy() if len(ev) else np.nan
-                evidence = ev["evidence"].reindex(rows["record_id"]).fillna("").to_numpy() if len(ev) else ""
+                prob: np.ndarray | float = np.nan
+                evidence: np.ndarray | str = ""
+                if len(ev):
+                    at = ev.index.get_indexer(rows["record_id"])  # -1: no pair in its cluster
+                    prob = np.append(ev["match_probability"].to_numpy(), np.nan)[at]
+                    evidence = _texts_at(texts, np.append(ev["pair"].to_numpy(), -1)[at])
                 said: dict[str, str] = {}  # one str per distinct message: the copies of one record share theirs
                 message = [
                     said.setdefault(text, text)
@@ -134,50 +139,100 @@ class DedupeResult:
         meta = self.records.get(entity)
         ids = record_ids.to_numpy()
         if meta is not None and len(meta):
-            m = meta.drop_duplicates("record_id").set_index("record_id").reindex(ids)
-            owner, file, row = m["owner"].to_numpy(), m["file"].to_numpy(), m["row"].to_numpy()
+            m = meta.drop_duplicates("record_id")
+            at = pd.Index(m["record_id"]).get_indexer(ids)
+            if (at >= 0).all():  # by position: an owner or file is one str, not one per record on the way
+                owner, file, row = shared_values(m["owner"])[at], shared_values(m["file"])[at], m["row"].to_numpy()[at]
+            else:
+                m = m.set_index("record_id").reindex(ids)
+                owner, file, row = m["owner"].to_numpy(), m["file"].to_numpy(), m["row"].to_numpy()
         else:
             owner = file = row = np.full(len(ids), None, dtype=object)
         pk = ENTITIES[entity].primary_key if entity in ENTITIES else "record_id"
-        return pd.DataFrame(
-            {
-                "entity": entity,
-                "record_id": ids,
-                "field": pk,
-                "rule_id": rule,
-                "severity": np.where(bands.to_numpy() == "auto_merge", "error", "warning"),
-                "dimension": "uniqueness",
-                "message": message,
-                "value": ids,
-                "suggested_value": suggested,
-                "owner": owner,
-                "file": file,
-                "row": row,
-            }
-        )
+        n = len(ids)
+        severity = np.array(["warning", "error"], dtype=object)[(bands.to_numpy() == "auto_merge").astype(np.intp)]
+        columns = {
+            "entity": _repeated(entity, n),
+            "record_id": ids,
+            "field": _repeated(pk, n),
+            "rule_id": _repeated(rule, n),
+            "severity": severity,
+            "dimension": _repeated("uniqueness", n),
+            "message": message,
+            "value": ids,
+            "suggested_value": suggested,
+            "owner": owner,
+            "file": file,
+        }
+        # as objects: pandas would store a million copies' same message as Arrow text, every row's bytes
+        frame = pd.DataFrame({k: pd.Series(np.asarray(v, dtype=object), dtype=object) for k, v in columns.items()})
+        frame["row"] = row
+        return frame
+
+
+def _repeated(text: str, n: int) -> np.ndarray:
+    """`text` in `n` rows, one str shared by all."""
+    out = np.empty(n, dtype=object)
+    out.fill(text)
+    return out
+
+
+def _masters_of(masters: pd.DataFrame, cluster_ids: pd.Series) -> np.ndarray:
+    """The master record id of each cluster id (NaN for a cluster without one), looked up by the integer
+    cluster id: a MultiIndex of (entity, cluster) per duplicate cost hundreds of MB on a million copies."""
+    at = pd.Index(masters["cluster_id"]).get_indexer(cluster_ids)
+    return np.append(masters["record_id"].to_numpy(dtype=object), np.nan)[at]
+
+
+def _shared_texts(column: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """A text column as (code per row, one str per distinct value), made without a str per row: the
+    evidence of a million pairs of copies is one text written a million times (half a gigabyte as strs)."""
+    codes, uniques = pd.factorize(column)
+    return codes, np.asarray(uniques, dtype=object)
+
+
+def _texts_at(texts: tuple[np.ndarray, np.ndarray] | None, positions: np.ndarray) -> np.ndarray:
+    """The texts of the rows at `positions` (-1: no row), "" where there is none."""
+    codes, uniques = texts if texts is not None else (np.zeros(0, dtype=np.intp), np.zeros(0, dtype=object))
+    code = np.where(positions >= 0, np.append(codes, -1)[positions], -1)
+    return np.append(uniques, "")[code]  # a missing text (code -1) is "" too
 
 
 def _best_evidence(pairs: pd.DataFrame, clusters: pd.DataFrame) -> dict[str, pd.DataFrame]:
-    """Per entity and non-master record: its pair with the master (else its strongest pair in the cluster)."""
+    """Per entity and non-master record: its pair with the master (else its strongest pair in the cluster),
+    as its match probability and the pair's position in `pairs` (its evidence is read from there: the
+    text is not copied along). Records are matched by their position among the entity's record ids, not
+    by the id text: every sort and copy of a million copies' pairs carried their ids as Arrow text."""
     out: dict[str, pd.DataFrame] = {}
     if not len(pairs) or not len(clusters):
         return out
+    pair_entity = pairs["entity"].to_numpy()
     for entity, c in clusters.groupby("entity", sort=False):
-        p = pairs[pairs["entity"] == entity]
+        mine = np.flatnonzero(pair_entity == entity)
         # a record id may be repeated (itself a defect): its first cluster speaks for it
-        cid = c.drop_duplicates("record_id").set_index("record_id")["cluster_id"]
-        master = c[c["is_master"]].drop_duplicates("cluster_id").set_index("cluster_id")["record_id"]
-        both = p[p["id_a"].isin(cid.index) & p["id_b"].isin(cid.index)]
-        both = both[cid.reindex(both["id_a"]).to_numpy() == cid.reindex(both["id_b"]).to_numpy()]
-        rows = []
-        for x, y in (("id_a", "id_b"), ("id_b", "id_a")):
-            r = both[["match_probability", "evidence"]].copy()
-            r["record_id"], r["other"] = both[x].to_numpy(), both[y].to_numpy()
-            rows.append(r)
-        allp = pd.concat(rows, ignore_index=True)
-        allp["to_master"] = master.reindex(cid.reindex(allp["record_id"]).to_numpy()).to_numpy() == allp["other"]
+        first = c.drop_duplicates("record_id")
+        ids = pd.Index(first["record_id"])
+        cluster = first["cluster_id"].to_numpy()
+        masters = c[c["is_master"]].drop_duplicates("cluster_id")
+        master = pd.Series(ids.get_indexer(masters["record_id"]), index=masters["cluster_id"].to_numpy())
+        a = ids.get_indexer(pairs["id_a"].iloc[mine])
+        b = ids.get_indexer(pairs["id_b"].iloc[mine])
+        both = (a >= 0) & (b >= 0)
+        both[both] = cluster[a[both]] == cluster[b[both]]
+        mine, a, b = mine[both], a[both], b[both]
+        probability = pairs["match_probability"].to_numpy()[mine]
+        record, other = np.concatenate([a, b]), np.concatenate([b, a])
+        allp = pd.DataFrame(
+            {
+                "match_probability": np.concatenate([probability, probability]),
+                "pair": np.concatenate([mine, mine]),
+                "record": record,
+                "to_master": master.reindex(cluster[record]).to_numpy() == other,
+            }
+        )
         allp = allp.sort_values(["to_master", "match_probability"], ascending=False)
-        out[entity] = allp.drop_duplicates("record_id").set_index("record_id")
+        best = allp.drop_duplicates("record")
+        out[entity] = best[["match_probability", "pair"]].set_axis(ids[best["record"].to_numpy()])
     return out
 
 
@@ -203,51 +258,69 @@ def _evidence_strings(
     penalty: float,
 ) -> np.ndarray:
     """Readable evidence per pair: each field's level and bits, strongest first, then what keeps it out of
-    the auto-merge band (a cannot-link rule, a conflicting identity, a single piece of evidence)."""
+    the auto-merge band (a cannot-link rule, a conflicting identity, a single piece of evidence). Written
+    once per distinct combination of those and shared by its pairs."""
     comps = scored.prepared.comparisons
     names = scored.comparator.rule_names
-    rounded = np.round(np.nan_to_num(fw, nan=0.0), 1)
-    key = np.concatenate(
-        [
-            levels.astype(np.float64),
-            rounded,
-            cannot[:, None],
-            conflict[:, None],
-            evidence[:, None],
-            weak[:, None],
-            (copies & (cannot == 0))[:, None],
-        ],
-        axis=1,
-    )
-    if not len(key):
+    if not len(levels):
         return np.empty(0, dtype=object)
-    uniques, combo = np.unique(key, axis=0, return_inverse=True)
+    rounded = np.round(np.nan_to_num(fw, nan=0.0), 1)
+    copies = copies & (cannot == 0)
     k = len(comps)
-    texts = []
-    for row in uniques:
+
+    def text(
+        level: np.ndarray, bits: np.ndarray, mask: int, conflicting: bool, pieces: int, loose: bool, same: bool
+    ) -> str:
         items = []
         for c_index, c in enumerate(comps):
-            level = int(row[c_index])
-            if level < 0:
+            if int(level[c_index]) < 0:
                 continue
-            bits = row[k + c_index]
-            items.append((abs(bits), f"{c.name} {c.labels[level]} ({bits:+.1f})"))
-        text = ", ".join(s for _, s in sorted(items, reverse=True))
-        mask = int(row[2 * k])
+            items.append((abs(bits[c_index]), f"{c.name} {c.labels[int(level[c_index])]} ({bits[c_index]:+.1f})"))
+        out = ", ".join(s for _, s in sorted(items, reverse=True))
         if mask:
-            text += (
+            out += (
                 "; cannot-link: " + ", ".join(n for b, n in enumerate(names) if mask >> b & 1) + f" ({-penalty:+.1f})"
             )
-        if row[2 * k + 4]:
-            text += "; identical in every compared field: one record entered twice"
-        elif row[2 * k + 1]:
-            text += "; conflicting identity: review only"
-        elif row[2 * k + 2] < 2:
-            text += "; one piece of evidence: review only"
-        elif row[2 * k + 3]:
-            text += "; names agree only loosely: review only"
-        texts.append(text)
-    return np.array(texts, dtype=object)[np.asarray(combo).ravel()]
+        if same:
+            out += "; identical in every compared field: one record entered twice"
+        elif conflicting:
+            out += "; conflicting identity: review only"
+        elif pieces < 2:
+            out += "; one piece of evidence: review only"
+        elif loose:
+            out += "; names agree only loosely: review only"
+        return out
+
+    flags = (cannot, conflict, evidence, weak, copies)
+    if np.signbit(rounded[rounded == 0]).any():
+        # -0.0 equals 0.0 yet prints "-0.0": numpy's grouping of the float rows decides which is shown
+        key = np.concatenate([levels.astype(np.float64), rounded, *(f[:, None] for f in flags)], axis=1)
+        uniques, combo = np.unique(key, axis=0, return_inverse=True)
+        texts = [
+            text(
+                row[:k],
+                row[k : 2 * k],
+                int(row[2 * k]),
+                bool(row[2 * k + 1]),
+                int(row[2 * k + 2]),
+                bool(row[2 * k + 3]),
+                bool(row[2 * k + 4]),
+            )
+            for row in uniques
+        ]
+        return np.array(texts, dtype=object)[np.asarray(combo).ravel()]
+    # Equal values have equal bits here, so the combinations are grouped column by column (a few integers
+    # per pair) instead of sorting a float row of 2k+5 columns per pair (half a gigabyte on a million pairs).
+    group = np.zeros(len(levels), dtype=np.int64)
+    for column in (*levels.T, *rounded.T, *flags):
+        codes, uniques = pd.factorize(column)
+        group, _ = pd.factorize(group * (len(uniques) + 1) + codes)
+    firsts = np.unique(group, return_index=True)[1]
+    texts = [
+        text(levels[r], rounded[r], int(cannot[r]), bool(conflict[r]), int(evidence[r]), bool(weak[r]), bool(copies[r]))
+        for r in firsts
+    ]
+    return np.array(texts, dtype=object)[group]
 
 
 def _pairs_frame(
@@ -271,8 +344,10 @@ def _pairs_frame(
     names = scored.comparator.rule_names
     mask_codes, masks = pd.factorize(cannot.astype(np.int64))
     lookup = np.array([", ".join(n for b, n in enumerate(names) if int(m) >> b & 1) for m in masks], dtype=object)
+    entities = np.empty(len(rows), dtype=object)
+    entities.fill(entity)  # one str in every row (np.full would make a str per row)
     columns = {
-        "entity": np.full(len(rows), entity, dtype=object),
+        "entity": entities,
         "id_a": ids_a[i],
         "id_b": ids_b[j],
         "match_probability": np.round(prob, 6),
@@ -289,6 +364,10 @@ def _pairs_frame(
     for k, c in enumerate(comps):
         columns[f"{c.name}_score"] = np.round(detail.scores[:, k], 4)
         columns[f"{c.name}_weight"] = np.round(fw[:, k], 3)
+    # pandas would store an object column of strs as Arrow text, every row's bytes: the evidence of a
+    # million pairs of copies took 350 MB for one distinct text. Pointers to the shared strs take 8 MB.
+    for name in ("entity", "band", "cannot_link", "evidence"):
+        columns[name] = pd.Series(columns[name], dtype=object)
     return pd.DataFrame(columns, copy=False)
 
 

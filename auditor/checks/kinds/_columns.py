@@ -58,6 +58,14 @@ class _TableCache:
     def clear(self) -> None:
         self._table, self._values = None, {}
 
+    def forget(self, column: str) -> None:
+        """Drop the values computed from `column`: those whose key names it."""
+        self._values = {key: value for key, value in self._values.items() if not _names(key, column)}
+
+
+def _names(key: Any, column: str) -> bool:
+    return key == column or (isinstance(key, tuple) and column in key)
+
 
 _texts = _TableCache()
 per_table = _TableCache()
@@ -68,6 +76,13 @@ def forget_columns() -> None:
     """Drop what the caches hold (a million rows' texts per column): called when a table's checks end."""
     for cache in (_texts, per_table):
         cache.clear()
+
+
+def forget_column(column: str) -> None:
+    """Drop what the caches hold about `column` (its text, the kinds' work on it): called once a column's
+    findings are made, so that a table's caches are not all held at once."""
+    for cache in (_texts, per_table):
+        cache.forget(column)
 
 
 def column_text(values: pd.Series, ctx: CheckContext) -> ColumnText:
