@@ -387,8 +387,10 @@ def _scale(value: Any, factor: float) -> Any:
     return value * factor
 
 
-EXTRAPOLATION_DRAWS = 4
-"""random draws averaged to extrapolate a count of distinct values (their spread shrinks by half)"""
+EXTRAPOLATION_DRAWS = (2, 16)
+"""the fewest and the most random draws averaged to extrapolate a count of distinct values: more until
+their mean's standard error is within a tenth of the HIGH threshold (a few thousand failing deals
+among a million vary little from draw to draw; forty among a thousand do)"""
 
 
 def _extrapolate(
@@ -400,20 +402,23 @@ def _extrapolate(
     v_excl: Any,
     prim: _Failing,
     broken: Mapping[str, np.ndarray],
+    suggested: Mapping[str, np.ndarray] | None = None,
 ) -> float | None:
     """A count of distinct values (customers among deals) with its failing records excluded,
     extrapolated back to all records. It does not grow in proportion to its records, so it is not
     scaled like a sum. Instead each failing record keeps the values no rule questioned and takes its
     `broken` cells (field -> failing cells of the primary entity) from a passing record drawn at
     random: one of the scope when its recorded values put it there, any record when a rule questions
-    what would (a misspelt stage). The value gains what these records add to the passing ones
-    without their donors, v_excl + v(passing - donors + imputed) - v(passing - donors), averaged
-    over a few draws. The donors leave so that a borrowed value is new as often as a passing
-    record's is at the margin (kept, it would always be counted already); the kept cells are why a
-    failing record is not a random one: a deal whose stage is misspelt adds no customer its account
-    does not, and one without an account adds none when it is not won. (An unquestioned value that
-    only a donor holds counts as new: an error of the order of the failing share squared.) None when
-    there are too few passing records to draw from."""
+    what would (a misspelt stage); a text cell for which the rule that questions it suggests a value
+    (`suggested`: field -> a value per row, None where none) takes that value instead, as a fix
+    would ("closed won" is read as Closed Won, not as a random deal's stage). The value gains what
+    these records add to the passing ones without their donors, v_excl + v(passing - donors +
+    imputed) - v(passing - donors), averaged over a few draws. The donors leave so that a borrowed
+    value is new as often as a passing record's is at the margin (kept, it would always be counted
+    already); the kept cells are why a failing record is not a random one: a deal whose stage is
+    misspelt adds no customer its account does not, and one without an account adds none when it is
+    not won. (An unquestioned value that only a donor holds counts as new: an error of the order of
+    the failing share squared.) None when there are too few passing records to draw from."""
     if not isinstance(v_excl, (int, float)):
         return None
     frame = tables[m.primary]
@@ -424,30 +429,65 @@ def _extrapolate(
     if len(np.flatnonzero(~fail & strict)) <= len(sure) or int((~fail).sum()) <= len(sure) + len(unsure):
         return None
     imputed = np.concatenate([sure, unsure])
-    columns = [c for c in frame.columns if c in {*m.reads(m.primary), RID}]
-    rng = np.random.default_rng(settings.seed)
-    gains = []
-    for _ in range(EXTRAPOLATION_DRAWS):
-        like = rng.choice(np.flatnonzero(~fail & strict), len(sure), replace=False)
+    # only the columns the metric reads: taking rows of every column of a million would cost more than it
+    read = frame[[c for c in frame.columns if c in m.reads(m.primary)]]
+    recorded = read.iloc[imputed]
+    pool, rng = np.flatnonzero(~fail & strict), np.random.default_rng(settings.seed)
+    fewest, most = EXTRAPOLATION_DRAWS
+    gains: list[float] = []
+    while len(gains) < most:
+        like = rng.choice(pool, len(sure), replace=False)
         rest = ~fail
         rest[like] = False
         donors = np.concatenate([like, rng.choice(np.flatnonzero(rest), len(unsure), replace=False)])
-        filled = frame[columns].copy()
-        for name, cells in broken.items():
-            which = cells[imputed]
-            if name in filled.columns and which.any():
-                values = filled[name].to_numpy(copy=True)
-                values[imputed[which]] = values[donors[which]]
-                filled[name] = pd.Series(values, index=frame.index, dtype=frame[name].dtype)
         keep = ~fail
         keep[donors] = False
-        fewer = value_of(_compute(m, {**excluded, m.primary: filled[keep]}, params))
-        keep[imputed] = True
-        more = value_of(_compute(m, {**excluded, m.primary: filled[keep]}, params))
+        passing = read[keep]
+        filled = recorded
+        for name, cells in broken.items():
+            which = cells[imputed]
+            if name in read.columns and which.any():
+                values = recorded[name].to_numpy(copy=True)
+                fixed = (suggested or {}).get(name)
+                fixed = fixed[imputed] if fixed is not None else np.full(len(imputed), None, dtype=object)
+                told = which & pd.notna(fixed)
+                values[told] = fixed[told]
+                which = which & ~told
+                values[which] = read[name].iloc[donors[which]].to_numpy()
+                filled = filled.assign(**{name: pd.Series(values, index=filled.index, dtype=read[name].dtype)})
+        fewer = value_of(_compute(m, {**excluded, m.primary: passing}, params))
+        more = value_of(_compute(m, {**excluded, m.primary: pd.concat([passing, filled])}, params))
         if not isinstance(fewer, (int, float)) or not isinstance(more, (int, float)):
             return None
         gains.append(more - fewer)
+        spread = float(np.std(gains, ddof=1)) / math.sqrt(len(gains)) if len(gains) > 1 else math.inf
+        if len(gains) >= fewest and spread <= settings.shift_high / 10 * max(abs(float(v_excl)), 1.0):
+            break
     return float(v_excl + np.mean(gains))
+
+
+def _suggested(
+    entity: str, frame: pd.DataFrame, findings: pd.DataFrame | None, fields_: set[str], cache: dict
+) -> dict[str, np.ndarray]:
+    """Per text field of `fields_`, the value the findings on `entity` suggest for each row (None where
+    none does): a rule that reads "closed won" as Closed Won says what the record holds."""
+    if findings is None or "suggested_value" not in findings.columns:
+        return {}
+    told = findings[
+        (findings["entity"] == entity) & findings["field"].isin(fields_) & findings["suggested_value"].notna()
+    ]
+    out = {}
+    codes, index = _record_codes(entity, frame, cache)
+    for name, rows in told.groupby("field"):
+        column = frame[str(name)]
+        if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
+            continue  # a suggestion is text: a number or a date would need parsing to be compared
+        by_record = np.full(len(index) + 1, None, dtype=object)
+        at = index.get_indexer(rows["record_id"].astype("object").to_numpy())
+        by_record[at[at >= 0]] = rows["suggested_value"].astype("object").to_numpy()[at >= 0]
+        by_record[-1] = None
+        out[str(name)] = by_record[codes]
+    return out
 
 
 def _unknown_share(
@@ -711,7 +751,8 @@ def _evaluate(
             how = " (scaled to all records)"
         elif m.kind == "count" and prim is not None and prim.failing:
             broken = {f: cells for (e, f), cells in _field_masks(m, tables, findings, [prim], cache).items()}
-            extrapolated = _extrapolate(m, tables, excluded, params, settings, v_excl, prim, broken)
+            suggested = _suggested(m.primary, tables[m.primary], findings, set(broken), cache)
+            extrapolated = _extrapolate(m, tables, excluded, params, settings, v_excl, prim, broken, suggested)
             if extrapolated is not None:
                 v_excl, how = extrapolated, " (extrapolated to all records)"
         shift = distance(value, v_excl)

@@ -208,3 +208,24 @@ def test_a_failing_record_with_a_known_value_only_counts_where_it_pushes() -> No
     assert median_bound(np.arange(1.0, 10.0), 0, 5.0, np.array([0.5, 100.0]))[0] == pytest.approx(0.1)
     assert median_bound(np.arange(1.0, 10.0), 1, 5.0, np.array([0.5, 100.0]))[0] == pytest.approx(0.2)
     assert median_bound(np.arange(1.0, 10.0), 1, 5.0, np.array([4.0, 4.5]))[0] == pytest.approx(0.2)
+
+
+def test_a_misspelt_stage_the_rule_reads_is_taken_at_its_reading() -> None:
+    # as above, but the rule says what the 40 misspelt stages spell ("closed won" -> Closed Won), as a fix
+    # would: each adds its own customer, 190 in all, where a random deal's stage would have made half won
+    n = 340
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(n)],
+            "account_id": [f"A{i}" for i in range(n)],
+            "stage": ["Closed Won", "Closed Lost"] * 150 + ["closed won"] * 40,
+        }
+    )
+    findings = _findings(deals["opportunity_id"][300:], "stage", "opportunities.stage.allowed").assign(
+        suggested_value="Closed Won"
+    )
+    [result] = evaluate_metrics(
+        {"opportunities": deals}, findings, as_of=AS_OF, metrics=WON_ACCOUNTS.values(), breakdowns=False
+    )
+    assert result.value == 150
+    assert result.value_excluding_failing == 190
