@@ -24,7 +24,8 @@ This is what makes a finding harmless: a status typo on a subscription whose end
 outside the window moves no renewal rate whatever the status is, and the bound shows it (0),
 while the same typo on a subscription ending inside the window may (it might be Cancelled).
 Giving every failing value of a field the same probe is the worst case when each record's
-contribution moves the same way with it (counts, shares, sums and means over records).
+contribution moves the same way with it (counts, shares, sums and means over records). A median is
+not such a sum: its worst case is exact from order statistics (`median_bound`), with no probes.
 """
 
 from __future__ import annotations
