@@ -18,6 +18,7 @@ clusters; median of 3 runs.
 
 Usage:  .venv/bin/python benchmarks/bench_metrics.py [--seeds 20] [--rows 1000] [--jobs 2]
         [--rates 0 0.02 0.05 0.1 0.2] [--anomaly-rates 0] [--settings '{"shift_high": 0.03}'] [--own-clusters]
+        [--metrics u_won_customers new_customers]
         [--skip-calibration] [--skip-timing]
 """
 
@@ -74,13 +75,13 @@ def defined_truth(rows: int, seed: int, defined: dict) -> dict:
     return {mid: value_of(m.compute(tables, params)) for mid, m in defined.items()}
 
 
-def one_case(args: tuple[int, float, int, dict | None, bool, float]) -> list[dict]:
+def one_case(args: tuple[int, float, int, dict | None, bool, float, tuple[str, ...]]) -> list[dict]:
     from auditor.metrics.language import compile_metrics
     from auditor.pipeline import metrics, resolve_config
     from auditor.synth import generate
 
-    seed, rate, rows, settings, own_clusters, anomaly_rate = args
-    defined = compile_metrics(DEFINED)
+    seed, rate, rows, settings, own_clusters, anomaly_rate, only = args
+    defined = compile_metrics({k: v for k, v in DEFINED.items() if not only or k in only})
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "export"
         generate(rows, seed, out, defect_rate=rate, duplicate_rate=0.05, anomaly_rate=anomaly_rate)
@@ -94,7 +95,7 @@ def one_case(args: tuple[int, float, int, dict | None, bool, float]) -> list[dic
             config.dedupe = None
         if settings:
             config.metrics = {**(config.metrics or {}), **settings}
-        _, results = metrics(out, config, clusters=clusters, breakdowns=False)
+        _, results = metrics(out, config, clusters=clusters, breakdowns=False, metric_ids=list(only) or None)
     cases = []
     known = registry()
     for r in results:
@@ -131,9 +132,10 @@ def calibration(
     settings: dict | None = None,
     own_clusters: bool = False,
     anomaly_rates: list[float] | None = None,
+    only: tuple[str, ...] = (),
 ) -> pd.DataFrame:
     todo = [
-        (seed, rate, rows, settings, own_clusters, anomaly)
+        (seed, rate, rows, settings, own_clusters, anomaly, only)
         for anomaly in anomaly_rates or [0.0]
         for rate in rates
         for seed in range(1, seeds + 1)
@@ -338,6 +340,7 @@ def main() -> None:
         "--anomaly-rates", type=float, nargs="+", default=[0.0], help="plausibility anomalies (auditor.synth.anomalies)"
     )
     parser.add_argument("--jobs", type=int, default=2)
+    parser.add_argument("--metrics", nargs="+", default=[], help="only these metric ids (default: every metric)")
     parser.add_argument("--out", type=Path, default=Path("build/bench_metrics"))
     parser.add_argument(
         "--settings", type=json.loads, default=None, help="metrics thresholds as JSON, e.g. '{\"shift_high\": 0.03}'"
@@ -355,7 +358,14 @@ def main() -> None:
     args.out.mkdir(parents=True, exist_ok=True)
     if not args.skip_calibration:
         cases = calibration(
-            args.seeds, args.rates, args.rows, args.jobs, args.settings, args.own_clusters, args.anomaly_rates
+            args.seeds,
+            args.rates,
+            args.rows,
+            args.jobs,
+            args.settings,
+            args.own_clusters,
+            args.anomaly_rates,
+            tuple(args.metrics),
         )
         cases.to_csv(args.out / "calibration_cases.csv", index=False)
         print(

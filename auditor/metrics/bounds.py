@@ -24,7 +24,8 @@ This is what makes a finding harmless: a status typo on a subscription whose end
 outside the window moves no renewal rate whatever the status is, and the bound shows it (0),
 while the same typo on a subscription ending inside the window may (it might be Cancelled).
 Giving every failing value of a field the same probe is the worst case when each record's
-contribution moves the same way with it (counts, shares, sums and means over records).
+contribution moves the same way with it (counts, shares, sums and means over records). A median is
+not such a sum: its worst case is exact from order statistics (`median_bound`), with no probes.
 """
 
 from __future__ import annotations
@@ -144,3 +145,45 @@ def _show(v: Any) -> str:
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
     return str(v)
+
+
+def median_bound(passing: np.ndarray, failing: int, value: float, known: np.ndarray | None = None) -> tuple[float, str]:
+    """(the largest relative move of the median `value` when `failing` records of its population may
+    hold any value or none at all, and those with a `known` value may each be in or out of it, the
+    move): the median of the passing values with every free failing value above them all, and the
+    known ones that raise it; or below, and those that lower it. Order statistics, not probes: a
+    failing record can push a median by one rank at most, whichever of its fields is wrong, so the
+    worst case of k of them is one number, where probing field by field moves one field's records at
+    a time (a deal with neither a stage nor a close date could be a won deal of any length: no
+    single field's probe puts it in). inf when the free failing records are half the values or more."""
+    known = np.asarray(known if known is not None else [], dtype="float64")
+    ranked = np.asarray(passing, dtype="float64")
+    up = _highest_median(np.concatenate([ranked, np.full(failing, np.inf)]), known)
+    down = -_highest_median(np.concatenate([-ranked, np.full(failing, np.inf)]), -known)
+    moves = {"above": distance(up, value), "below": distance(down, value)}
+    side = max(moves, key=moves.__getitem__)
+    what = f"{failing:,} failing values {side} every other" if failing else "failing records"
+    if len(known):
+        what += f", {len(known):,} with a known value in or out"
+    return moves[side], what
+
+
+def _highest_median(fixed: np.ndarray, optional: np.ndarray) -> float:
+    """The highest median of `fixed` with any of `optional` added. Adding a value at or above the
+    median never lowers it and one below never raises it, so the best choice is the j largest, for
+    the largest j whose j-th largest is at or above the median with the j - 1 larger ones (a
+    condition that holds up to some j and never after): found by bisection."""
+    larger = np.sort(optional)[::-1]
+
+    def median(j: int) -> float:
+        values = np.concatenate([fixed, larger[:j]])
+        return float(np.median(values)) if len(values) else math.nan
+
+    lo, hi = 0, len(larger)
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if larger[mid - 1] >= median(mid - 1):
+            lo = mid
+        else:
+            hi = mid - 1
+    return median(lo)

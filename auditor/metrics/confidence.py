@@ -29,8 +29,8 @@ half-width relative to the value; (5) days from the newest input record to as_of
 are replaced by each value the field could hold (every allowed value, every known currency, the
 ends of a scale, the smallest and largest passing value, the window's ends, missing:
 `bounds.py`), summed over the fields it reads in the same direction (the larger of the upward and
-the downward sums),
-computed when coverage or sensitivity is what holds the flag below HIGH. Coverage is a proxy for
+the downward sums); for a median, from order statistics (`bounds.median_bound`); computed when
+coverage or sensitivity is what holds the flag below HIGH. Coverage is a proxy for
 the harm the failing records can do; the bound measures that harm, so a metric whose failing
 records cannot move it by more than 10% (`bound.high`) whatever their true values is not
 demoted for its coverage (a status typo on a subscription ending outside the window cannot move

@@ -24,7 +24,7 @@ import pandas as pd
 
 from auditor.errors import ConfigError, InputError
 from auditor.metrics.activity import RID, record_ids
-from auditor.metrics.bounds import bound
+from auditor.metrics.bounds import bound, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
 from auditor.metrics.common import Params, text
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
@@ -387,35 +387,107 @@ def _scale(value: Any, factor: float) -> Any:
     return value * factor
 
 
-EXTRAPOLATION_DRAWS = 4
-"""random exclusions averaged to extrapolate a count of distinct values (their spread shrinks by half)"""
+EXTRAPOLATION_DRAWS = (2, 16)
+"""the fewest and the most random draws averaged to extrapolate a count of distinct values: more until
+their mean's standard error is within a tenth of the HIGH threshold (a few thousand failing deals
+among a million vary little from draw to draw; forty among a thousand do)"""
 
 
 def _extrapolate(
-    m: Metric, excluded: Mapping[str, pd.DataFrame], params: Params, settings: MetricsSettings, v_excl: Any, k: int
+    m: Metric,
+    tables: Mapping[str, pd.DataFrame],
+    excluded: Mapping[str, pd.DataFrame],
+    params: Params,
+    settings: MetricsSettings,
+    v_excl: Any,
+    prim: _Failing,
+    broken: Mapping[str, np.ndarray],
+    suggested: Mapping[str, np.ndarray] | None = None,
 ) -> float | None:
-    """A count of distinct values (customers among deals) with its `k` failing records excluded,
-    extrapolated back to all records: it does not grow in proportion to its records, so it is not
-    scaled like a sum; instead, the passing records are taken to bring what they bring at the margin,
-    estimated by excluding k more of them at random: v_excl + (v_excl - v_without_k_more), averaged
-    over a few draws. None when there are too few passing records to draw from."""
+    """A count of distinct values (customers among deals) with its failing records excluded,
+    extrapolated back to all records. It does not grow in proportion to its records, so it is not
+    scaled like a sum. Instead each failing record keeps the values no rule questioned and takes its
+    `broken` cells (field -> failing cells of the primary entity) from a passing record drawn at
+    random: one of the scope when its recorded values put it there, any record when a rule questions
+    what would (a misspelt stage); a text cell for which the rule that questions it suggests a value
+    (`suggested`: field -> a value per row, None where none) takes that value instead, as a fix
+    would ("closed won" is read as Closed Won, not as a random deal's stage). The value gains what
+    these records add to the passing ones without their donors, v_excl + v(passing - donors +
+    imputed) - v(passing - donors), averaged over a few draws. The donors leave so that a borrowed
+    value is new as often as a passing record's is at the margin (kept, it would always be counted
+    already); the kept cells are why a failing record is not a random one: a deal whose stage is
+    misspelt adds no customer its account does not, and one without an account adds none when it is
+    not won. (An unquestioned value that only a donor holds counts as new: an error of the order of
+    the failing share squared.) None when there are too few passing records to draw from."""
     if not isinstance(v_excl, (int, float)):
         return None
-    frame = excluded[m.primary]
+    frame = tables[m.primary]
+    fail = prim.fail_mask.to_numpy(bool)
     scope = m.scope.get(m.primary)
-    rows = np.flatnonzero(scope.mask(frame).fillna(False).to_numpy(bool)) if scope else np.arange(len(frame))
-    if len(rows) <= k:
+    strict = scope.mask(frame).fillna(False).to_numpy(bool) if scope else np.ones(len(frame), dtype=bool)
+    sure, unsure = np.flatnonzero(fail & strict), np.flatnonzero(fail & ~strict)
+    if len(np.flatnonzero(~fail & strict)) <= len(sure) or int((~fail).sum()) <= len(sure) + len(unsure):
         return None
-    rng = np.random.default_rng(settings.seed)
-    losses = []
-    for _ in range(EXTRAPOLATION_DRAWS):
-        keep = np.ones(len(frame), dtype=bool)
-        keep[rng.choice(rows, k, replace=False)] = False
-        fewer = value_of(_compute(m, {**excluded, m.primary: frame[keep]}, params))
-        if not isinstance(fewer, (int, float)):
+    imputed = np.concatenate([sure, unsure])
+    # only the columns the metric reads: taking rows of every column of a million would cost more than it
+    read = frame[[c for c in frame.columns if c in m.reads(m.primary)]]
+    recorded = read.iloc[imputed]
+    pool, rng = np.flatnonzero(~fail & strict), np.random.default_rng(settings.seed)
+    fewest, most = EXTRAPOLATION_DRAWS
+    gains: list[float] = []
+    while len(gains) < most:
+        like = rng.choice(pool, len(sure), replace=False)
+        rest = ~fail
+        rest[like] = False
+        donors = np.concatenate([like, rng.choice(np.flatnonzero(rest), len(unsure), replace=False)])
+        keep = ~fail
+        keep[donors] = False
+        passing = read[keep]
+        filled = recorded
+        for name, cells in broken.items():
+            which = cells[imputed]
+            if name in read.columns and which.any():
+                values = recorded[name].to_numpy(copy=True)
+                fixed = (suggested or {}).get(name)
+                fixed = fixed[imputed] if fixed is not None else np.full(len(imputed), None, dtype=object)
+                told = which & pd.notna(fixed)
+                values[told] = fixed[told]
+                which = which & ~told
+                values[which] = read[name].iloc[donors[which]].to_numpy()
+                filled = filled.assign(**{name: pd.Series(values, index=filled.index, dtype=read[name].dtype)})
+        fewer = value_of(_compute(m, {**excluded, m.primary: passing}, params))
+        more = value_of(_compute(m, {**excluded, m.primary: pd.concat([passing, filled])}, params))
+        if not isinstance(fewer, (int, float)) or not isinstance(more, (int, float)):
             return None
-        losses.append(v_excl - fewer)
-    return float(v_excl + np.mean(losses))
+        gains.append(more - fewer)
+        spread = float(np.std(gains, ddof=1)) / math.sqrt(len(gains)) if len(gains) > 1 else math.inf
+        if len(gains) >= fewest and spread <= settings.shift_high / 10 * max(abs(float(v_excl)), 1.0):
+            break
+    return float(v_excl + np.mean(gains))
+
+
+def _suggested(
+    entity: str, frame: pd.DataFrame, findings: pd.DataFrame | None, fields_: set[str], cache: dict
+) -> dict[str, np.ndarray]:
+    """Per text field of `fields_`, the value the findings on `entity` suggest for each row (None where
+    none does): a rule that reads "closed won" as Closed Won says what the record holds."""
+    if findings is None or "suggested_value" not in findings.columns:
+        return {}
+    told = findings[
+        (findings["entity"] == entity) & findings["field"].isin(fields_) & findings["suggested_value"].notna()
+    ]
+    out = {}
+    codes, index = _record_codes(entity, frame, cache)
+    for name, rows in told.groupby("field"):
+        column = frame[str(name)]
+        if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
+            continue  # a suggestion is text: a number or a date would need parsing to be compared
+        by_record = np.full(len(index) + 1, None, dtype=object)
+        at = index.get_indexer(rows["record_id"].astype("object").to_numpy())
+        by_record[at[at >= 0]] = rows["suggested_value"].astype("object").to_numpy()[at >= 0]
+        by_record[-1] = None
+        out[str(name)] = by_record[codes]
+    return out
 
 
 def _unknown_share(
@@ -655,6 +727,7 @@ def _evaluate(
 
     # sensitivity
     sensitive: list[tuple[Flag, str, float, float]] = []
+    passing_sample: np.ndarray | None = None
     ci = interval(m.kind, estimate, settings) if estimate is not None and value is not None else None
     n_fail = sum(x.failing for x in failing)
     if n_fail and value is not None:
@@ -669,14 +742,17 @@ def _evaluate(
                     needed = {*m.reads(x.entity), RID}
                     cache[key] = frame.loc[~x.fail_mask.to_numpy(bool), [c for c in frame.columns if c in needed]]
                 excluded[x.entity] = cache[key]
-        v_excl = value_of(_compute(m, excluded, params))
+        raw_excl = _compute(m, excluded, params)
+        v_excl = value_of(raw_excl)
         prim = next((x for x in failing if x.entity == m.primary), None)
         how = ""
         if m.extensive and prim is not None and prim.strict > prim.strict_failing:
             v_excl = _scale(v_excl, prim.strict / (prim.strict - prim.strict_failing))
             how = " (scaled to all records)"
-        elif m.kind == "count" and prim is not None and prim.strict_failing:
-            extrapolated = _extrapolate(m, excluded, params, settings, v_excl, prim.strict_failing)
+        elif m.kind == "count" and prim is not None and prim.failing:
+            broken = {f: cells for (e, f), cells in _field_masks(m, tables, findings, [prim], cache).items()}
+            suggested = _suggested(m.primary, tables[m.primary], findings, set(broken), cache)
+            extrapolated = _extrapolate(m, tables, excluded, params, settings, v_excl, prim, broken, suggested)
             if extrapolated is not None:
                 v_excl, how = extrapolated, " (extrapolated to all records)"
         shift = distance(value, v_excl)
@@ -686,6 +762,8 @@ def _evaluate(
         if unknown:
             said += f"; their true values could move it a further {100 * unknown:.1f}%"
         sensitive = [(settings.sensitivity_flag(shift, unknown), said, shift, unknown)]
+        if m.kind == "median" and isinstance(raw_excl, Estimate) and raw_excl.sample is not None:
+            passing_sample = raw_excl.sample
     elif population:
         verdicts.append((Flag.HIGH, f"all {population:,} input records pass the rules on its fields"))
         base.sensitivity = 0.0
@@ -741,7 +819,9 @@ def _evaluate(
         )
 
     _trust(base, settings)
-    judged = _bounded(m, tables, findings, params, settings, value, failing, covered, sensitive, verdicts, base, cache)
+    judged = _bounded(
+        m, tables, findings, params, settings, value, failing, covered, sensitive, verdicts, base, cache, passing_sample
+    )
     verdicts = named + judged + verdicts  # stable sort below: the verdict naming the records leads its level
     base.flag = min((f for f, _ in verdicts), default=Flag.HIGH) if value is not None else Flag.UNRELIABLE
     verdicts.sort(key=lambda v: v[0])
@@ -901,18 +981,27 @@ def _bounded(
     others: list[tuple[Flag, str]],
     base: MetricResult,
     cache: dict,
+    passing_sample: np.ndarray | None = None,
 ) -> list[tuple[Flag, str]]:
     """The coverage and sensitivity verdicts, judged with the bound (bounds.py): how far the
     failing records can move the value whatever their true values. Coverage is a proxy for that
     harm, so it does not lower the flag when the bound is within `bound_high`; and the
     sensitivity estimate (exclusion shift plus the unknown-values term) cannot exceed the bound.
     The bound is computed only where it can change the flag: when coverage or sensitivity is what
-    holds the flag below HIGH."""
+    holds the flag below HIGH. A median whose failing records are all of its own entity is bounded
+    by order statistics (`passing_sample`: its values without them; bounds.median_bound) rather than
+    by probing its fields one by one."""
     judged = covered + [(f, r) for f, r, _, _ in sensitive]
     held = min((f for f, _ in judged), default=Flag.HIGH)
     if value is None or not covered or held >= min((f for f, _ in others), default=Flag.HIGH):
         return judged
-    base.bound, most = bound(m, tables, params, value, _field_masks(m, tables, findings, failing, cache), _compute)
+    masks = _field_masks(m, tables, findings, failing, cache)
+    own = next((x for x in failing if x.entity == m.primary), None)
+    if passing_sample is not None and own is not None and own.failing == sum(x.failing for x in failing):
+        free, known = _membership_only(m, tables, params, own, masks)
+        base.bound, most = median_bound(passing_sample, free, value, known)
+    else:
+        base.bound, most = bound(m, tables, params, value, masks, _compute)
     where = f" (the most: {most})" if most else ""
     if base.bound <= settings.bound_high:
         said = f"; whatever their true values, they move it at most {100 * base.bound:.1f}%{where}"
@@ -922,6 +1011,43 @@ def _bounded(
         covered = [(f, r + said) for f, r in covered]
     sensitivity = [(settings.sensitivity_flag(shift, unknown, base.bound), r) for _, r, shift, unknown in sensitive]
     return covered + sensitivity
+
+
+def _membership_only(
+    m: Metric,
+    tables: Mapping[str, pd.DataFrame],
+    params: Params,
+    x: _Failing,
+    masks: Mapping[tuple[str, str], np.ndarray],
+) -> tuple[int, np.ndarray]:
+    """(how many failing records of the metric's entity could hold any value, the values of the others):
+    a record whose only questioned cells are the scope's fields, where belonging to the scope pins each
+    of them to one value (stage == Closed Won), has a known value if it belongs; only whether it counts
+    is unknown. Its value is computed with those fields set to what the scope pins them to."""
+    frame = tables[m.primary]
+    fail = x.fail_mask.to_numpy(bool)
+    scope = m.scope.get(m.primary)
+    if scope is None:
+        return x.failing, np.empty(0)
+    inside = scope.mask(frame).fillna(False).to_numpy(bool) & ~fail
+    pinned: dict[str, Any] = {}
+    for name in scope.fields:
+        values = pd.unique(frame.loc[inside, name].dropna().astype("object"))
+        if len(values) == 1:
+            pinned[name] = values[0]
+    free = np.zeros(len(frame), dtype=bool)
+    for (entity, name), cells in masks.items():
+        if entity == m.primary and name not in pinned:
+            free |= cells
+    known = fail & ~free
+    if not known.any():
+        return x.failing, np.empty(0)
+    rows = frame[known].assign(
+        **{name: pd.Series(v, index=frame.index[known], dtype=frame[name].dtype) for name, v in pinned.items()}
+    )
+    estimate = _compute(m, {**tables, m.primary: rows}, params)
+    sample = estimate.sample if isinstance(estimate, Estimate) and estimate.sample is not None else np.empty(0)
+    return int((fail & free).sum()), sample
 
 
 def _references(m: Metric, entity: str) -> bool:

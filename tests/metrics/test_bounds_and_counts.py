@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from auditor.metrics import Flag, Params, evaluate_metrics
-from auditor.metrics.bounds import bound
+from auditor.metrics.bounds import bound, median_bound
 from auditor.metrics.language import compile_metrics
 from auditor.metrics.registry import Metric
 
@@ -80,3 +80,152 @@ def test_a_distinct_count_with_failing_records_like_the_others_stays_high() -> N
     assert result.flag is Flag.HIGH, result.reasons
     assert result.sensitivity <= 0.02
     assert "extrapolated to all records" in " ".join(result.reasons)
+
+
+def _won_deals(rng: np.random.Generator, n: int, accounts: int) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(n)],
+            "account_id": [f"A{a}" for a in rng.integers(0, accounts, n)],
+            "stage": "Closed Won",
+        }
+    )
+
+
+def _findings(ids: pd.Series, field: str, rule: str) -> pd.DataFrame:
+    return pd.DataFrame({"entity": "opportunities", "record_id": ids, "field": field, "rule_id": rule})
+
+
+@pytest.mark.parametrize(
+    ("stage", "field", "rule"),
+    [
+        # a misspelt stage on a deal whose customer the passing deals count already: won or not, it
+        # adds no customer
+        ("Closed-Won", "stage", "opportunities.stage.allowed"),
+        # a dangling account on a lost deal: whatever its account, a lost deal adds no customer
+        ("Closed Lost", "account_id", "opportunities.account_id.foreign_key"),
+    ],
+)
+def test_a_distinct_count_draws_only_what_the_failing_records_broken_fields_could_change(
+    stage: str, field: str, rule: str
+) -> None:
+    # 400 won deals over 1,000 accounts, and 30 failing deals that cannot add a customer whatever their
+    # broken field holds: the count as recorded is the true one. Drawing 30 random deals in their place
+    # (the old extrapolation) added what 30 won deals add at the margin, about 7%
+    rng = np.random.default_rng(5)
+    won = _won_deals(rng, 400, 1000)
+    failing = pd.DataFrame(
+        {
+            "opportunity_id": [f"F{i}" for i in range(30)],
+            "account_id": rng.choice(won["account_id"].to_numpy(), 30),
+            "stage": stage,
+        }
+    )
+    deals = pd.concat([won, failing], ignore_index=True)
+    [result] = evaluate_metrics(
+        {"opportunities": deals},
+        _findings(failing["opportunity_id"], field, rule),
+        as_of=AS_OF,
+        metrics=WON_ACCOUNTS.values(),
+        breakdowns=False,
+    )
+    assert result.sensitivity <= 0.01
+    assert result.flag is Flag.HIGH, result.reasons
+
+
+def test_a_misspelt_stage_is_won_as_often_as_any_deal() -> None:
+    # new customers (accounts whose first won deal closed in the window): 300 deals, half of them won, each
+    # of its own account, and 40 more whose stage is misspelt: whether they are won is unknown, so they are
+    # taken to be won as often as the passing deals are (half), and each won one adds its own customer. Left
+    # out, they lost those 20 customers (the count stayed at the 150 the won deals make)
+    n = 340
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(n)],
+            "account_id": [f"A{i}" for i in range(n)],
+            "stage": ["Closed Won", "Closed Lost"] * 150 + ["Won"] * 40,
+            "close_date": pd.Timestamp("2026-06-01"),
+            "created_at": pd.Timestamp("2026-04-01"),
+        }
+    )
+    findings = _findings(deals["opportunity_id"][300:], "stage", "opportunities.stage.allowed")
+    [result] = evaluate_metrics(
+        {"opportunities": deals}, findings, as_of=AS_OF, metrics=["new_customers"], breakdowns=False
+    )
+    assert result.value == 150
+    assert 160 <= result.value_excluding_failing <= 180
+
+
+CYCLE = compile_metrics(
+    {
+        "cycle": {
+            "median": "days(opportunities.close_date - opportunities.created_at)",
+            "filter": "stage == Closed Won",
+        }
+    }
+)
+
+
+def test_a_median_is_bounded_by_how_many_ranks_its_failing_records_can_move_it() -> None:
+    # 100 won deals that took 1 to 100 days, and 15 deals with neither a stage nor a close date: each may
+    # be a won deal that took any time. No field alone can move the median (a stage of Closed Won without
+    # a close date gives no duration, a close date without the stage is not a won deal), so probing the
+    # fields one by one found nothing; together, 15 long deals move it 7.5 ranks, from 50.5 to 58 days
+    created = pd.Timestamp("2026-01-01")
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(115)],
+            "stage": ["Closed Won"] * 100 + [None] * 15,
+            "created_at": created,
+            "close_date": [created + pd.Timedelta(days=d) for d in range(1, 101)] + [pd.NaT] * 15,
+            "updated_at": pd.Timestamp(AS_OF),
+        }
+    )
+    findings = _findings(deals["opportunity_id"][100:], "stage", "opportunities.stage.required")
+    [result] = evaluate_metrics(
+        {"opportunities": deals}, findings, as_of=AS_OF, metrics=CYCLE.values(), breakdowns=False
+    )
+    assert result.value == 50.5
+    assert result.bound == pytest.approx(58 / 50.5 - 1)
+    assert result.flag is Flag.MEDIUM, result.reasons
+    assert "15 failing values above every other" in " ".join(result.reasons)
+
+
+def test_the_order_statistics_of_a_median() -> None:
+    # 1..9 passing, 2 failing: the median (5) can go to the 6th or the 4th of the passing values, and
+    # no further; with as many failing records as passing ones, anywhere
+    assert median_bound(np.arange(1.0, 10.0), 2, 5.0) == (pytest.approx(0.2), "2 failing values above every other")
+    assert median_bound(np.arange(1.0, 10.0), 0, 5.0)[0] == 0
+    assert median_bound(np.arange(1.0, 4.0), 3, 2.0)[0] == np.inf
+
+
+def test_a_failing_record_with_a_known_value_only_counts_where_it_pushes() -> None:
+    # 1..9 passing; two records known to take 100 if they belong: in, they lift the median from 5 to 6;
+    # one known to take 0.5 and one 100 move it by one rank either way (to 4.5 or 5.5); with a free one
+    # as well, the 0.5 joins it below (4) and the 100 above (6); of 4 and 4.5 below a free one, only the 4
+    # goes in (to 4; with the 4.5 as well it would be 4.25)
+    assert median_bound(np.arange(1.0, 10.0), 0, 5.0, np.array([100.0, 100.0]))[0] == pytest.approx(0.2)
+    assert median_bound(np.arange(1.0, 10.0), 0, 5.0, np.array([0.5, 100.0]))[0] == pytest.approx(0.1)
+    assert median_bound(np.arange(1.0, 10.0), 1, 5.0, np.array([0.5, 100.0]))[0] == pytest.approx(0.2)
+    assert median_bound(np.arange(1.0, 10.0), 1, 5.0, np.array([4.0, 4.5]))[0] == pytest.approx(0.2)
+
+
+def test_a_misspelt_stage_the_rule_reads_is_taken_at_its_reading() -> None:
+    # as above, but the rule says what the 40 misspelt stages spell ("closed won" -> Closed Won), as a fix
+    # would: each adds its own customer, 190 in all, where a random deal's stage would have made half won
+    n = 340
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(n)],
+            "account_id": [f"A{i}" for i in range(n)],
+            "stage": ["Closed Won", "Closed Lost"] * 150 + ["closed won"] * 40,
+        }
+    )
+    findings = _findings(deals["opportunity_id"][300:], "stage", "opportunities.stage.allowed").assign(
+        suggested_value="Closed Won"
+    )
+    [result] = evaluate_metrics(
+        {"opportunities": deals}, findings, as_of=AS_OF, metrics=WON_ACCOUNTS.values(), breakdowns=False
+    )
+    assert result.value == 150
+    assert result.value_excluding_failing == 190
