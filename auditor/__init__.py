@@ -8,6 +8,7 @@ modules can import `auditor.model` without a cycle.
 
 from __future__ import annotations
 
+import importlib
 import warnings
 from typing import Any
 
@@ -33,8 +34,6 @@ __all__ = ["__version__", *_EXPORTS]
 
 def __getattr__(name: str) -> Any:
     if name in _EXPORTS:
-        import importlib
-
         module, attribute = _EXPORTS[name]
         return getattr(importlib.import_module(module), attribute)
     raise AttributeError(f"module 'auditor' has no attribute {name!r}")

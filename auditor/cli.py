@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperCommand
 
+from auditor.commands import load_all
 from auditor.commands.app import COMMAND_ORDER, Command, app
 from auditor.errors import AuditorError
 from auditor.redact import redact
@@ -27,8 +28,6 @@ __all__ = ["COMMAND_ORDER", "app", "main"]
 
 
 def _load_commands() -> None:
-    from auditor.commands import load_all
-
     load_all()
     for command in app.registered_commands:  # every command's help with real metavars (Command)
         if command.cls in (None, TyperCommand):

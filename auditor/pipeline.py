@@ -22,12 +22,17 @@ from auditor.engines.base import Engine, Loaded, Progress
 from auditor.engines.pandas import PandasEngine
 from auditor.errors import ConfigError
 from auditor.findings import concat_findings
+from auditor.fix import apply_fixes, refuse_bad_target, rules_only
 from auditor.gate import judge
+from auditor.interop.ge import run_suites
+from auditor.metrics import MetricsSettings, evaluate_metrics
+from auditor.metrics.evaluate import resolve_request, settle_money
 from auditor.model import ENTITIES
 from auditor.result import AuditResult
 from auditor.scoring import compute_scores
 from auditor.sources.table import record_ids
 from auditor.timing import Stopwatch
+from auditor.worklist import plan_worklist
 
 if TYPE_CHECKING:  # auditor.fix is imported when a fix is asked for: an audit never needs it
     from auditor.fix import FixReport
@@ -106,8 +111,6 @@ def _check(
         checked = engine.run_checks(loaded, rules, config, progress)
     # -- begin Great Expectations hook: failed expectations of --ge-suite files become findings and outcomes
     if ge_suites:
-        from auditor.interop.ge import run_suites
-
         with _stage(watch, "great expectations"):
             checked = run_suites(ge_suites, loaded.data, checked)
     # -- end Great Expectations hook
@@ -198,7 +201,6 @@ def metrics(
     Returns (the audit result, a list of auditor.metrics.MetricResult). `settings`: a
     MetricsSettings; default: from the config's `metrics:` section. `by`: columns (`column` or
     `entity.column`) every metric whose primary entity has them is also broken down by."""
-    from auditor.metrics.evaluate import resolve_request
 
     config = config or resolve_config(path, None)
     resolve_request(config.as_of, period, metric_ids, defined=config.defined_metrics)
@@ -233,8 +235,6 @@ def compute_metrics(
     of `result` (or `clusters` when given). `frames` and `ids`: the typed frames and their record
     ids per entity, when they are not `result.data` (the Spark engine passes only the columns the
     metrics read, `auditor.engines.spark.metrics`)."""
-    from auditor.metrics import MetricsSettings, evaluate_metrics
-    from auditor.metrics.evaluate import settle_money
 
     if settings is None:
         settings = MetricsSettings.from_dict(config.metrics)
@@ -272,7 +272,6 @@ def fix_export(
 ) -> FixReport:
     """Audit `path` (rules only: duplicates are never fixed), plan the safe fixes and write
     `out/changes.csv`; with `apply`, also the fixed copy (auditor.fix.apply_fixes)."""
-    from auditor.fix import apply_fixes, refuse_bad_target, rules_only
 
     refuse_bad_target(path, out, level)
     config = config or resolve_config(path, None)
@@ -291,9 +290,6 @@ def audit(
 ) -> AuditResult:
     """The full audit: checks, duplicates, scores, gate, then metrics and the cleanup worklist,
     all on one AuditResult (`result.metrics`, `result.worklist`), on `engine` (default: pandas)."""
-    from auditor.metrics import MetricsSettings
-    from auditor.metrics.evaluate import resolve_request
-    from auditor.worklist import plan_worklist
 
     config = config or resolve_config(path, None)
     engine = engine or PandasEngine()

@@ -14,9 +14,11 @@ from typing import TYPE_CHECKING, Annotated, Any, get_args
 import typer
 from rich.console import Console, ConsoleDimensions
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
 from typer.core import TyperCommand, TyperGroup
 
 from auditor import __version__
+from auditor.errors import InputError
 from auditor.redact import redact
 
 if TYPE_CHECKING:
@@ -190,10 +192,12 @@ FailOnOption = Annotated[
 def _checked_source(value: str) -> str:
     """A database URL that SQLAlchemy cannot parse (a port that is not a number...) is a usage error,
     named with its password masked, before anything is read."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.sources.urls import is_database_url
 
     if not is_database_url(value):
         return value
+    # start-up time: SQLAlchemy loads only for a database URL
     import sqlalchemy as sa
 
     try:
@@ -243,7 +247,6 @@ TimingsOption = Annotated[
 
 def print_timings(watch: Stopwatch, total_wall: float, total_cpu: float) -> None:
     """The stages' seconds as a table on standard error (standard output may be a JSON or XML document)."""
-    from rich.table import Table
 
     table = Table(title="time per stage", title_justify="left")
     for column in ("stage", "wall s", "CPU s", "share of wall"):
@@ -298,7 +301,7 @@ def refuse_contradictions(*pairs: tuple[str, bool, str, bool]) -> None:
 def claim_output(path: str, out: Path, ours: tuple[str, ...]) -> None:
     """Before any work: `out` is a folder a run may replace whole (auditor.staging), and not inside the
     export folder `path`, whose next audit would read the reports as data; else an InputError (exit 2)."""
-    from auditor.errors import InputError
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.sources.urls import is_database_url
     from auditor.staging import claim
 
@@ -315,6 +318,7 @@ def claim_output(path: str, out: Path, ours: tuple[str, ...]) -> None:
 
 def gate_config(path: str, config: Path | None, fail_under: float | None, fail_on: FailOn | None) -> AuditConfig:
     """The audit config of `path` (or --config) with the gate options of the command line on top."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.pipeline import resolve_config
 
     audit_config = resolve_config(path, config)
@@ -326,8 +330,6 @@ def gate_config(path: str, config: Path | None, fail_under: float | None, fail_o
 
 
 def render_mapping(tables: list[dict]) -> None:
-    from rich.table import Table
-
     for table in tables:
         detected = table.get("detection")
         why = (

@@ -80,6 +80,7 @@ def audit(
     timings: TimingsOption = False,
 ) -> None:
     """Run the full audit and write every report; exit 0 when the gate passes, 1 when it fails, 2 on bad input."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor import pipeline
     from auditor.engines import get_engine
     from auditor.io import output_folder
@@ -102,6 +103,7 @@ def audit(
     claim_output(path, out, AUDIT_OUTPUTS)
     audit_config = gate_config(path, config, fail_under, fail_on)
     if labels is not None:
+        # start-up time: the CLI registers every command; a command's modules load when it runs
         from auditor.dedupe.labels import audit_with_labels
 
         audit_with_labels(audit_config, labels)
@@ -132,6 +134,7 @@ def audit(
         text.render(result, stdout, mask=mask)
         audit_summary.render(result, stdout, mask=mask)
         if labels is not None and result.duplicates is not None:
+            # start-up time: the CLI registers every command; a command's modules load when it runs
             from auditor.dedupe.labels import report_lines
 
             for line in report_lines(result.duplicates.stats):

@@ -62,6 +62,7 @@ def check(
     timings: TimingsOption = False,
 ) -> None:
     """Check an export against the rule packs and judge the gate (exit 0 pass, 1 fail, 2 bad input)."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor import pipeline
     from auditor.engines import get_engine
     from auditor.io import atomic_open, output_folder, write_text

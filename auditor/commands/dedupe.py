@@ -43,6 +43,7 @@ def dedupe(
     labels: LabelsOption = None,
 ) -> None:
     """Find duplicate records (or, with --against, import rows duplicating existing records) and write a merge plan."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.config import find_config, load_dedupe_config
     from auditor.dedupe import find_duplicates, link
     from auditor.dedupe.labels import with_labels

@@ -7,6 +7,9 @@ import sys
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
+from rich.markup import escape
+from rich.table import Table
 
 from auditor.commands.app import app, stdout
 from auditor.commands.history import HISTORY_HELP, ListFormat
@@ -36,6 +39,7 @@ def diff(
     output: Annotated[ListFormat, typer.Option("--format", "-f", help="what to print")] = ListFormat.text,
 ) -> None:
     """Compare two runs: score changes, rules newly failing or fixed, findings per rule, metrics."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.diff import compare
     from auditor.history import History
 
@@ -49,8 +53,7 @@ def diff(
 
 
 def _run(r: RunSummary) -> str:
-    from rich.markup import escape
-
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.runs import short_time
 
     verdict = "[green]PASS[/]" if r.passed else "[red]FAIL[/]"
@@ -70,10 +73,7 @@ def _score(value: float | None) -> str:
 
 
 def render(changes: RunDiff) -> None:
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.metrics.render import show
 
     stdout.print(f"{_run(changes.before)}\n -> {_run(changes.after)}")

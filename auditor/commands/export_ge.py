@@ -23,6 +23,7 @@ def export_ge(
     ] = False,
 ) -> None:
     """Write rule packs as Great Expectations (GX Core 1.x) suites, one per entity; list what GX cannot express."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.checks.packs import load_rules
     from auditor.config import load_config
     from auditor.interop.ge import export_suites, write_export

@@ -28,6 +28,7 @@ def fix(
 ) -> None:
     """Fix whitespace, letter case, phone numbers (E.164), country, currency and postal codes in a copy
     of the export; the input is never changed."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.fix import CHANGES_FILE
     from auditor.io import output_folder
     from auditor.pipeline import fix_export, resolve_config

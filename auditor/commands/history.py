@@ -8,6 +8,9 @@ from enum import StrEnum
 from typing import Annotated
 
 import typer
+from rich import box
+from rich.markup import escape
+from rich.table import Table
 
 from auditor.commands.app import app, stdout
 
@@ -29,10 +32,8 @@ def list_runs(
     output: Annotated[ListFormat, typer.Option("--format", "-f", help="what to print")] = ListFormat.text,
 ) -> None:
     """List the recorded runs (newest first): id, time, input, score, gate verdict, findings."""
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
 
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.history import History
     from auditor.runs import short_time
 

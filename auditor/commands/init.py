@@ -20,6 +20,7 @@ def init(
     force: Annotated[bool, typer.Option("--force", help="overwrite an existing file")] = False,
 ) -> None:
     """Write a commented starter crm-audit.yaml from what the auditor detects in the export, to edit."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.interop.starter import write_starter
 
     written = write_starter(path, out, force=force)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from typing import Annotated
 
@@ -20,8 +21,8 @@ def mapping(
     ] = None,
 ) -> None:
     """Show how each file maps to an entity and each column to a field, and what is ignored."""
-    import json
 
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.pipeline import resolve_config
     from auditor.sources import load_export
     from auditor.sources.loader import one_file_as

@@ -31,6 +31,7 @@ def metrics(
     ] = None,
 ) -> None:
     """Compute the CRM metrics, each with an interval, a confidence flag and the reasons for it."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.metrics.evaluate import read_clusters
     from auditor.metrics.render import table, to_json
     from auditor.pipeline import metrics as run_metrics

@@ -9,6 +9,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from rich import box
+from rich.markup import escape
+from rich.table import Table
 
 from auditor.commands.app import ConfigOption, PathArgument, app, progress_reporter, stdout
 
@@ -58,8 +61,6 @@ def profile(
 
 
 def render(result: ExportProfile, out: Path | None) -> None:
-    from rich.markup import escape
-
     for table in result.tables:
         stdout.print(_table(table))
     _suggestions(result)
@@ -78,10 +79,6 @@ def render(result: ExportProfile, out: Path | None) -> None:
 
 
 def _table(table: TableProfile) -> Any:
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
     view = Table(
         title=f"{escape(table.source)} -> {table.entity} ({table.rows:,} rows)",
         title_justify="left",
@@ -115,8 +112,6 @@ def _share(share: float) -> str:
 
 
 def _name(column: ColumnProfile) -> str:
-    from rich.markup import escape
-
     if column.field is None:
         return f"{escape(column.column)} [dim](ignored)[/]"
     if column.how == "kept":
@@ -127,8 +122,6 @@ def _name(column: ColumnProfile) -> str:
 
 
 def _values(column: ColumnProfile) -> str:
-    from rich.markup import escape
-
     if column.field is None or not column.top:
         return ""
     if column.distinct == column.rows - column.empty and column.distinct > 1:
@@ -142,8 +135,6 @@ def _values(column: ColumnProfile) -> str:
 
 
 def _short(value: str) -> str:
-    from rich.markup import escape
-
     shown = value if len(value) <= SHOWN_VALUE else value[: SHOWN_VALUE - 1] + "…"
     return escape(repr(shown))
 
@@ -158,10 +149,7 @@ def _flagged(column: ColumnProfile) -> str:
 
 
 def _suggestions(result: ExportProfile) -> None:
-    from rich import box
-    from rich.markup import escape
-    from rich.table import Table
-
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.profile import yaml_line
 
     if not result.suggestions:

@@ -27,6 +27,7 @@ def review(
     ] = 0,
 ) -> None:
     """Write DIR/review.html: label the review-band duplicate pairs in a browser, export labels.csv for --labels."""
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.reports.review import review_directory
 
     page, data = review_directory(directory, spot_check)

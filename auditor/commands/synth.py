@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Annotated
 
@@ -35,8 +36,8 @@ def synth(
     ] = 0.0,
 ) -> None:
     """Generate a realistic CRM export with known defects and duplicates, and its ground truth."""
-    import datetime as dt
 
+    # start-up time: the CLI registers every command; a command's modules load when it runs
     from auditor.io import output_folder
     from auditor.synth import generate
 

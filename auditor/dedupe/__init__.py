@@ -17,10 +17,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.dedupe.scoring import auto_mergeable
+from auditor.checks.engine import record_ids
+from auditor.dedupe.blocking import oversized_warnings, usable_keys
+from auditor.dedupe.cluster import build_clusters, choose_masters, components, merge_plan
+from auditor.dedupe.features import prepare
+from auditor.dedupe.scoring import auto_mergeable, blocking_keys, field_weights, score, score_pairs, veto_mask
 from auditor.dedupe.settings import DedupeSettings
 from auditor.errors import ConfigError, InputError
 from auditor.findings import FINDING_COLUMNS, compact, empty_findings, shared_values
+from auditor.model import ENTITIES
 
 __all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link"]
 
@@ -134,8 +139,6 @@ class DedupeResult:
     def _finding_rows(
         self, entity: str, record_ids: pd.Series, rule: str, bands: pd.Series, message: list[str], suggested: np.ndarray
     ) -> pd.DataFrame:
-        from auditor.model import ENTITIES
-
         meta = self.records.get(entity)
         ids = record_ids.to_numpy()
         if meta is not None and len(meta):
@@ -328,7 +331,6 @@ def _pairs_frame(
 ) -> pd.DataFrame:
     """The kept pairs, strongest first. Built column by column in the final order (no sort copy);
     text columns are references to a few shared strings; per-field scores and weights are float32."""
-    from auditor.dedupe.scoring import field_weights
 
     comps = scored.prepared.comparisons
     rows = np.flatnonzero(keep)
@@ -436,9 +438,6 @@ def match_frame(table) -> pd.DataFrame:
 
 
 def _ids(table) -> pd.Series:
-    from auditor.checks.engine import record_ids
-    from auditor.model import ENTITIES
-
     if table.entity in ENTITIES:
         return record_ids(ENTITIES[table.entity], table.frame, table.row_numbers).reset_index(drop=True)
     return pd.Series([f"row:{r}" for r in table.row_numbers], dtype=object)
@@ -454,8 +453,6 @@ def require_comparable(
     """NothingToCompare when no default blocking key of the table can be built (keys the config names
     and cannot be built stay a ConfigError from blocking.usable_keys). `distinct`: as for
     `scoring.blocking_keys`, when `prepared` holds only part of the table."""
-    from auditor.dedupe.blocking import usable_keys
-    from auditor.dedupe.scoring import blocking_keys
 
     if settings.blocking.get(prepared.entity):
         return
@@ -477,9 +474,6 @@ def require_comparable(
 def _dedupe_one(
     entity: str, table, settings: DedupeSettings
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
-    from auditor.dedupe.features import prepare
-    from auditor.dedupe.scoring import score
-
     frame = match_frame(table)
     ids = _ids(table)
     prepared = prepare(
@@ -511,9 +505,6 @@ def clusters_and_plan(
     engine passes the records of the listed pairs, with every listed pair): whatever this reads of a
     pair below the listing threshold, `score_pairs` recomputes to the same value. `records`: the size
     of the whole table."""
-    from auditor.dedupe.blocking import oversized_warnings
-    from auditor.dedupe.cluster import build_clusters, choose_masters, components, merge_plan
-    from auditor.dedupe.scoring import score_pairs, veto_mask
 
     n = len(frame)
     labels = build_clusters(
@@ -561,7 +552,6 @@ def clusters_and_plan(
     ).sort_values(["cluster_id", "is_master", "record_id"], ascending=[True, False, True], ignore_index=True)
     keep = scored.probability >= min(KEEP_PAIRS_ABOVE, settings.review)
     pairs = _pairs_frame(entity, scored, id_arr, id_arr, settings, keep)
-    from auditor.model import ENTITIES
 
     exclude = ((ENTITIES[entity].primary_key,) if entity in ENTITIES else ()) + ("created_at", "updated_at")
     plan = merge_plan(frame, ids, labels, is_master, cluster_ids, settings.survivorship, exclude)
@@ -599,9 +589,6 @@ def link_fields(settings: DedupeSettings, new_entity: str, entity: str) -> dict[
 
 
 def _link_frames(new_table, existing_table, settings: DedupeSettings):
-    from auditor.dedupe.features import prepare
-    from auditor.dedupe.scoring import score
-
     new, old = match_frame(new_table), match_frame(existing_table)
     entity = existing_table.entity
     both = link_frame(new, old)

@@ -302,7 +302,7 @@ def phone(value: str | None, region: str = "PL") -> str | None:
 @cache
 def _dialling(region: str) -> tuple[str, str]:
     """(country calling code, national prefix) of a region, from the phonenumbers metadata."""
-    import phonenumbers
+    import phonenumbers  # start-up time: its metadata loads when a number is first read
     from phonenumbers import PhoneMetadata
 
     code = phonenumbers.country_code_for_region(region)
@@ -496,7 +496,10 @@ def _legal_form_table() -> tuple[frozenset[tuple[str, ...]], frozenset[tuple[str
     cleanco terms we do not strip (position never). Each form goes through the same tokens as a
     name, so that N.V. = NV = N V and Sp. z o.o. = Sp.z o.o.
     """
-    from cleanco.termdata import terms_by_country, terms_by_type
+    from cleanco.termdata import (  # start-up time: loaded when a company name is first read
+        terms_by_country,
+        terms_by_type,
+    )
 
     terms = {t for group in (terms_by_type, terms_by_country) for forms in group.values() for t in forms}
     end: set[tuple[str, ...]] = set()
@@ -575,7 +578,7 @@ def _strip_legal_forms(tokens: list[str]) -> list[str]:
 @cache
 def _countries() -> frozenset[str]:
     """ISO 3166-1 alpha-2 and alpha-3 codes and English names (pycountry), folded, plus UK."""
-    import pycountry
+    import pycountry  # start-up time: its database loads when a country is first read
 
     out = {"uk", "united kingdom", "usa", "united states"}
     for c in pycountry.countries:

@@ -51,7 +51,9 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
+from difflib import get_close_matches
 from enum import IntEnum
+from statistics import NormalDist
 from typing import Any
 
 import numpy as np
@@ -202,14 +204,10 @@ class MetricsSettings:
 
 
 def _z(level: float) -> float:
-    from statistics import NormalDist
-
     return NormalDist().inv_cdf(0.5 + level / 2)
 
 
 def _unknown(label: str, key: str, choices: Any) -> str:
-    from difflib import get_close_matches
-
     close = get_close_matches(str(key), list(choices), n=1, cutoff=0.6)
     return f"{label}: unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
 

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from auditor.checks.kinds.currency import codes
 from auditor.errors import ConfigError, InputError
 from auditor.metrics.activity import RID, record_ids
 from auditor.metrics.bounds import bound, median_bound
@@ -943,7 +944,6 @@ def _without_rate(
     """A verdict per money table the metric reads where records are in a currency (or none) that
     has no rate to the base currency: those amounts are left out of the value. A code that is not
     ISO 4217 at all is the currency rule's finding, and counted in coverage already."""
-    from auditor.checks.kinds.currency import codes
 
     out = []
     for entity, fields_ in m.inputs.items():

@@ -6,6 +6,8 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
+from rich.table import Table
+
 from auditor.metrics.evaluate import MetricResult
 
 FLAG_STYLE = {"HIGH": "green", "MEDIUM": "yellow", "LOW": "red", "UNRELIABLE": "bold red", "NOT_EVALUATED": "dim"}
@@ -33,8 +35,6 @@ def show(value: Any, unit: str) -> str:
 
 
 def table(results: Sequence[MetricResult], title: str = "Metrics") -> Any:
-    from rich.table import Table
-
     view = Table(title=title, title_justify="left")
     view.add_column("metric", no_wrap=True)
     view.add_column("value", overflow="fold", max_width=24)

@@ -41,7 +41,14 @@ def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = Fa
     duplicates/ (with review.json, and review.html when a pair is in the review band). `mask` masks
     personal data in the files CI systems show in their logs (junit.xml). Returns the paths written,
     relative to `out`."""
-    from auditor.reports import findings_csv, html, json_report, junit, worklist_csv, xlsx
+    from auditor.reports import (  # start-up time: `check` does not load the audit's writers
+        findings_csv,
+        html,
+        json_report,
+        junit,
+        worklist_csv,
+        xlsx,
+    )
 
     out = Path(out)
     with atomic_open(out / "result.json") as handle:
@@ -62,12 +69,12 @@ def write_audit_outputs(result: AuditResult, out: str | Path, *, mask: bool = Fa
     write_text(out / "junit.xml", junit.render(result, mask=mask))
     written += ["report.html", "junit.xml"]
     if result.duplicates is not None:
-        from auditor.reports.duplicates import write_outputs
+        from auditor.reports.duplicates import write_outputs  # start-up time: only an audit with duplicates
 
         # its findings are in findings.csv already
         names = write_outputs(result.duplicates, out / "duplicates", include_findings=False)
         written += [f"duplicates/{name}" for name in names]
-        from auditor.reports.review import write_dedupe_review
+        from auditor.reports.review import write_dedupe_review  # start-up time: jinja2 only when pairs are written
 
         # the review page beside report.html, its data beside pairs.csv (crm-audit review renders it again)
         written += write_dedupe_review(result.duplicates, out, tables=result.data, data_dir=out / "duplicates")

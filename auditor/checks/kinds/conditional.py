@@ -15,6 +15,7 @@ import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import APPROXIMATE, EXACT, NONE, GxMapping
+from auditor.checks.kinds import get_kind, gx_mapping
 
 
 def nested_checks(params: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
@@ -22,8 +23,6 @@ def nested_checks(params: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    from auditor.checks.kinds import get_kind
-
     ok = pd.Series(True, index=values.index)
     for kind_name, kind_params in nested_checks(params):
         ok &= get_kind(kind_name).check(values, kind_params, ctx)
@@ -32,7 +31,6 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
 
 def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
     """Every nested check's expectations (GX adds the `when` as the row condition); the weakest parity."""
-    from auditor.checks.kinds import gx_mapping
 
     parity, reasons, expectations = EXACT, [], []
     for kind_name, kind_params in nested_checks(params):

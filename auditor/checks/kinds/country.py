@@ -22,6 +22,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pycountry
 from rapidfuzz import process
 from rapidfuzz.distance import JaroWinkler
 
@@ -75,8 +76,6 @@ def iso_code(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) ->
 
 
 def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
-    import pycountry
-
     codes = sorted({c.alpha_2 for c in pycountry.countries} | {c.alpha_3 for c in pycountry.countries})
     return GxMapping(
         APPROXIMATE,
