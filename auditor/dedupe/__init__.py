@@ -19,10 +19,11 @@ import pandas as pd
 
 from auditor.checks.engine import record_ids
 from auditor.dedupe.blocking import oversized_warnings, usable_keys
-from auditor.dedupe.cluster import build_clusters, choose_masters, components, merge_plan
+from auditor.dedupe.cluster import build_clusters, components
 from auditor.dedupe.features import prepare
 from auditor.dedupe.scoring import auto_mergeable, blocking_keys, field_weights, score, score_pairs, veto_mask
 from auditor.dedupe.settings import DedupeSettings
+from auditor.dedupe.survive import choose_masters, merge_plan
 from auditor.errors import ConfigError, InputError
 from auditor.findings import FINDING_COLUMNS, compact, empty_findings, shared_values
 from auditor.model import ENTITIES

@@ -1,4 +1,4 @@
-"""Clusters, bands, master records and the field-level merge plan.
+"""Clusters: connected components of the likely pairs, guarded against chaining.
 
 Clusters are connected components of the pairs at or above the review threshold. A component
 of three or more records is checked against chaining (A~B and B~C although A and C cannot be
@@ -10,7 +10,7 @@ weakest edges, the bar rising (0.9, 0.99, 0.999...) until every part is small en
 that still holds together at 0.99999 stays one cluster.
 
 Cluster ids are the smallest record id of the cluster, so they are stable across runs on the
-same data. The auditor never merges anything in the source: it writes the plan.
+same data. Each cluster's master and merge plan are `auditor.dedupe.survive`'s.
 """
 
 from __future__ import annotations
@@ -18,11 +18,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import pandas as pd
 from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
-
-from auditor.dedupe import normalize as nz
 
 OVERSIZED_BARS = (0.9, 0.99, 0.999, 0.9999, 0.99999)
 """The edge bars an oversized component is cut at in turn. What still holds together at the last one
@@ -170,151 +167,3 @@ def build_clusters(
             out[part] = next_label
             next_label += 1
     return out
-
-
-def choose_masters(frame: pd.DataFrame, labels: np.ndarray, rule: str) -> np.ndarray:
-    """Bool per record: the master of its cluster by the survivorship rule (ties: oldest, then id order)."""
-    n = len(frame)
-    is_master = np.zeros(n, dtype=bool)
-    member = np.flatnonzero(labels >= 0)
-    if not len(member):
-        return is_master
-    sub = frame.iloc[member]
-    completeness = sub.notna().sum(axis=1).to_numpy()
-    created = _times(sub, "created_at")
-    updated = _times(sub, "updated_at")
-    updated = np.where(np.isnan(updated), created, updated)
-    big = np.float64(1e18)
-    if rule == "most_recent":
-        keys = (
-            np.arange(len(member)),
-            np.nan_to_num(created, nan=big),
-            -completeness,
-            -np.nan_to_num(updated, nan=-big),
-        )
-    elif rule == "oldest":
-        keys = (np.arange(len(member)), -completeness, np.nan_to_num(created, nan=big))
-    else:
-        keys = (np.arange(len(member)), np.nan_to_num(created, nan=big), -completeness)
-    order = np.lexsort((*keys, labels[member]))
-    lab = labels[member][order]
-    first = np.r_[True, lab[1:] != lab[:-1]]
-    is_master[member[order[first]]] = True
-    return is_master
-
-
-def _times(frame: pd.DataFrame, column: str) -> np.ndarray:
-    if column not in frame.columns:
-        return np.full(len(frame), np.nan)
-    stamps = pd.to_datetime(frame[column], errors="coerce", utc=True)
-    out = stamps.astype("int64").to_numpy(dtype=float) if len(stamps) else np.empty(0)
-    out[stamps.isna().to_numpy()] = np.nan
-    return out
-
-
-def merge_plan(
-    frame: pd.DataFrame,
-    ids: pd.Series,
-    labels: np.ndarray,
-    is_master: np.ndarray,
-    cluster_ids: np.ndarray,
-    rule: str,
-    exclude: tuple[str, ...] = (),
-) -> pd.DataFrame:
-    """One row per cluster and field where the members disagree or the master is empty.
-
-    The master's value survives; an empty master field is filled from the most recently updated
-    member that has it. Discarded values are listed so that nothing is lost silently. Computed
-    field by field over the cluster members sorted once (cluster, master first, most recent
-    first), with reductions per cluster: no long table of every member and field.
-    """
-    columns = [
-        "cluster_id",
-        "master_id",
-        "merged_ids",
-        "field",
-        "surviving_value",
-        "source_record_id",
-        "reason",
-        "discarded_values",
-    ]
-    member = np.flatnonzero(labels >= 0)
-    if not len(member):
-        return pd.DataFrame(columns=columns)
-    fields = [c for c in frame.columns if c not in exclude]
-    recency = np.nan_to_num(_times(frame.iloc[member], "updated_at"), nan=-1e30)
-    ccode, cuniq = pd.factorize(pd.Series(cluster_ids[member], dtype=object), sort=True)
-    mast = is_master[member]
-    order = np.lexsort((-recency, ~mast, ccode))
-    rows_m = member[order]
-    cc, ms = ccode[order], mast[order]
-    id_arr = ids.to_numpy(dtype=object)
-    rid = id_arr[rows_m]
-    cuniq = np.asarray(cuniq, dtype=object)
-    masters = pd.Series(id_arr[is_master], index=cluster_ids[is_master])
-    masters = masters[~masters.index.duplicated()].reindex(cuniq).to_numpy(dtype=object)
-    merged = _join_groups(cluster_ids[member], id_arr[member], ";").reindex(cuniq).to_numpy(dtype=object)
-    label = {"most_complete": "most complete", "most_recent": "most recently active", "oldest": "oldest"}[rule]
-    from_master, from_other = (
-        f"value of the master record ({label})",
-        "master is empty: most recently updated member that has it",
-    )
-    parts = []
-    for name in fields:
-        text = nz.strings(frame[name].iloc[rows_m])
-        has = (text.notna() & (text.str.strip().str.len() > 0)).fillna(False).to_numpy(dtype=bool)
-        if not has.any():
-            continue
-        rows = np.flatnonzero(has)
-        values = text.to_numpy(dtype=object)[rows]
-        codes = pd.factorize(values)[0]
-        grp = cc[rows]
-        gstart = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
-        first = rows[gstart]
-        differs = np.minimum.reduceat(codes, gstart) != np.maximum.reduceat(codes, gstart)
-        interesting = differs | ~ms[first]
-        if not interesting.any():
-            continue
-        win_row = gstart[interesting]
-        g = grp[win_row]
-        # discarded: the other values of the interesting clusters, "id: value" sorted and joined
-        per_row_win = np.repeat(codes[gstart], np.diff(np.r_[gstart, len(rows)]))
-        per_row_interesting = np.repeat(interesting, np.diff(np.r_[gstart, len(rows)]))
-        lost = per_row_interesting & (codes != per_row_win)
-        discarded = pd.Series(dtype=object)
-        if lost.any():
-            discarded = _join_groups(grp[lost], rid[rows[lost]] + ": " + values[lost], "; ")
-        parts.append(
-            pd.DataFrame(
-                {
-                    "cluster_id": cuniq[g],
-                    "master_id": masters[g],
-                    "merged_ids": merged[g],
-                    "field": name,
-                    "surviving_value": values[win_row],
-                    "source_record_id": rid[first[interesting]],
-                    "reason": np.where(ms[first[interesting]], from_master, from_other),
-                    "discarded_values": discarded.reindex(g).fillna("").to_numpy(dtype=object),
-                }
-            )
-        )
-    if not parts:
-        return pd.DataFrame(columns=columns)
-    plan = pd.concat(parts, ignore_index=True)
-    return plan[columns].sort_values(["cluster_id", "field"], ignore_index=True, kind="stable")
-
-
-def _join_groups(keys: np.ndarray, values: np.ndarray, sep: str) -> pd.Series:
-    """Sorted values joined per key: one str.join per group, linear in the group's length (adding the
-    strings up, as np.add.reduceat does, copies the growing text once per member: hours for a cluster
-    of a million copies)."""
-    if not len(keys):
-        return pd.Series(dtype=object)
-    keys = np.asarray(keys, dtype=object)
-    values = np.asarray(values, dtype=object)
-    order = np.lexsort((values.astype(str), keys.astype(str)))
-    k, v = keys[order], values[order].tolist()
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    ends = np.r_[starts[1:], len(k)]
-    joined = [sep.join(v[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    return pd.Series(joined, index=k[starts], dtype=object)

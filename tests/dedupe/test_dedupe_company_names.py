@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.dedupe.blocking import candidate_pairs, head_pairs
-from auditor.dedupe.cluster import _join_groups
 from auditor.dedupe.compare import KINDS, Comparator
 from auditor.dedupe.features import LEVEL_LABELS, prepare
+from auditor.dedupe.survive import _join_groups
 
 
 def _block(common: int, unique: int, rare: int, few: int = 0) -> np.ndarray:
