@@ -205,16 +205,16 @@ def test_the_worklist_takes_the_config_it_is_given(acme_audit, monkeypatch) -> N
     """An in-memory config's metric thresholds reach the worklist's projected flags: it is not re-read
     from the file the audit named."""
     import auditor.config
-    import auditor.worklist
+    import auditor.pipeline
     from auditor.config import load_config
     from auditor.pipeline import audit
 
     config = load_config(acme_audit.config)
     config.metrics = {"coverage_high": 0.99, "shift_high": 0.001}
     seen = []
-    plan = auditor.worklist.plan_worklist
+    plan = auditor.pipeline.plan_worklist
     monkeypatch.setattr(
-        auditor.worklist, "plan_worklist", lambda result, settings: seen.append(settings) or plan(result, settings)
+        auditor.pipeline, "plan_worklist", lambda result, settings: seen.append(settings) or plan(result, settings)
     )
     monkeypatch.setattr(auditor.config, "load_config", lambda *a, **k: pytest.fail("the config was read again"))
     audit(acme_audit.input, config)
