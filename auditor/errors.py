@@ -11,11 +11,13 @@ from difflib import get_close_matches
 from typing import Any
 
 
-def did_you_mean(name: object, choices: Iterable[object]) -> str:
-    """ " (did you mean 'x'?)" for the closest of `choices` to a misspelt `name`, or "" when none is close."""
-
-    close = get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=0.6)
-    return f" (did you mean {close[0]!r}?)" if close else ""
+def did_you_mean(name: object, choices: Iterable[object], *, cutoff: float = 0.6, aside: bool = True) -> str:
+    """ " (did you mean 'x'?)" for the closest of `choices` to a misspelt `name` (`aside=False`: "; did you
+    mean 'x'?"), or "" when none is as close as `cutoff` (difflib's ratio)."""
+    close = get_close_matches(str(name), [str(c) for c in choices], n=1, cutoff=cutoff)
+    if not close:
+        return ""
+    return f" (did you mean {close[0]!r}?)" if aside else f"; did you mean {close[0]!r}?"
 
 
 def unknown_keys(section: Mapping[str, Any], where: str, known: Iterable[str], report: Callable[[str], None]) -> None:

@@ -8,8 +8,9 @@ fields, a metric declares the entity fields it reads.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from enum import StrEnum
+
+from auditor.errors import did_you_mean
 
 
 class Role(StrEnum):
@@ -419,9 +420,7 @@ def entity(name: str) -> Entity:
     try:
         return ENTITIES[name]
     except KeyError:
-        close = get_close_matches(name, ENTITIES, n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        raise KeyError(f"unknown entity {name!r}{hint}; known: {', '.join(ENTITIES)}") from None
+        raise KeyError(f"unknown entity {name!r}{did_you_mean(name, ENTITIES)}; known: {', '.join(ENTITIES)}") from None
 
 
 @dataclass(frozen=True)

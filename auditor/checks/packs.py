@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +18,7 @@ import yaml
 from auditor.checks.base import Dimension, Severity
 from auditor.checks.kinds import get_kind, registry
 from auditor.checks.rule import WILDCARD, Rule
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, did_you_mean
 from auditor.model import ENTITIES
 from auditor.yamlfile import BoundedLoader, read_yaml
 
@@ -57,8 +56,7 @@ def _strip_lines(value: Any) -> Any:
 
 
 def _hint(name: str, choices: Iterable[str]) -> str:
-    close = get_close_matches(name, list(choices), n=1, cutoff=0.6)
-    return f"; did you mean {close[0]!r}?" if close else ""
+    return did_you_mean(name, choices, aside=False)
 
 
 class _Problems:

@@ -23,10 +23,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from typing import Any
 
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, did_you_mean
 
 COMPARE_TYPES = ("name", "text", "exact", "date", "number", "email", "phone", "company", "postal", "domain", "off")
 SURVIVORSHIP = ("most_complete", "most_recent", "oldest")
@@ -89,8 +88,7 @@ class DedupeSettings:
 
         for key in data:
             if key not in TOP_KEYS:
-                close = get_close_matches(str(key), TOP_KEYS, n=1)
-                bad(f"{key}: unknown key" + (f" (did you mean {close[0]!r}?)" if close else ""))
+                bad(f"{key}: unknown key" + did_you_mean(key, TOP_KEYS))
         thresholds = data.get("thresholds") or {}
         if not isinstance(thresholds, Mapping):
             bad("thresholds: expected {auto_merge: 0.95, review: 0.5}")
@@ -146,10 +144,8 @@ class DedupeSettings:
             for name, kind in spec.items():
                 kind = kind.get("compare") if isinstance(kind, Mapping) else kind
                 if kind not in COMPARE_TYPES:
-                    close = get_close_matches(str(kind), COMPARE_TYPES, n=1)
-                    hint = f" (did you mean {close[0]!r}?)" if close else ""
                     bad(
-                        f"fields.{entity}.{name}: unknown comparison type {kind!r}{hint}; "
+                        f"fields.{entity}.{name}: unknown comparison type {kind!r}{did_you_mean(kind, COMPARE_TYPES)}; "
                         f"one of {', '.join(COMPARE_TYPES)}"
                     )
                     continue

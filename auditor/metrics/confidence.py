@@ -51,14 +51,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from difflib import get_close_matches
 from enum import IntEnum
 from statistics import NormalDist
 from typing import Any
 
 import numpy as np
 
-from auditor.errors import ConfigError
+from auditor.errors import ConfigError, did_you_mean
 from auditor.metrics.registry import Estimate
 
 SECTIONS = {
@@ -208,8 +207,7 @@ def _z(level: float) -> float:
 
 
 def _unknown(label: str, key: str, choices: Any) -> str:
-    close = get_close_matches(str(key), list(choices), n=1, cutoff=0.6)
-    return f"{label}: unknown key" + (f"; did you mean {close[0]!r}?" if close else "")
+    return f"{label}: unknown key" + did_you_mean(key, choices, aside=False)
 
 
 def _level(x: float, high: float, medium: float, low: float, *, higher_is_better: bool) -> Flag:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from difflib import get_close_matches
 from numbers import Real
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.checks.kinds.currency import codes
-from auditor.errors import ConfigError, InputError
+from auditor.errors import ConfigError, InputError, did_you_mean
 from auditor.metrics.activity import RID, record_ids
 from auditor.metrics.bounds import bound, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
@@ -573,9 +572,7 @@ def resolve_request(
                 try:
                     chosen.append(get_metric(item))
                 except KeyError:
-                    known = [*registry(), *defined]
-                    close = get_close_matches(str(item), known, n=1, cutoff=0.5)
-                    hint = f"; did you mean {close[0]!r}?" if close else ""
+                    hint = did_you_mean(item, [*registry(), *defined], cutoff=0.5, aside=False)
                     raise ConfigError(f"unknown metric {item!r}{hint}") from None
     return params, [_by(m, by) for m in chosen]
 

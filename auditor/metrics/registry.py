@@ -17,12 +17,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from difflib import get_close_matches
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
+
+from auditor.errors import did_you_mean
 
 Tables = Mapping[str, pd.DataFrame]
 Value = float | int | dict[str, float] | None
@@ -255,6 +256,4 @@ def get_metric(id: str) -> Metric:
     known = registry()
     if id in known:
         return known[id]
-    close = get_close_matches(id, list(known), n=1, cutoff=0.5)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
-    raise KeyError(f"unknown metric {id!r}{hint}")
+    raise KeyError(f"unknown metric {id!r}{did_you_mean(id, known, cutoff=0.5, aside=False)}")

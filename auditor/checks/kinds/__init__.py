@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import pkgutil
 from collections.abc import Mapping
-from difflib import get_close_matches
 from functools import cache
 from typing import Any
 
@@ -13,6 +12,7 @@ import pandas as pd
 
 from auditor.checks.base import RuleKind
 from auditor.checks.expectations import NONE, GxMapping
+from auditor.errors import did_you_mean
 
 
 @cache
@@ -34,8 +34,7 @@ def get_kind(name: str) -> RuleKind:
     kinds = registry()
     if name in kinds:
         return kinds[name]
-    close = get_close_matches(name, kinds, n=1, cutoff=0.7)
-    hint = f"; did you mean {close[0]!r}?" if close else ""
+    hint = did_you_mean(name, kinds, cutoff=0.7, aside=False)
     raise KeyError(f"unknown rule kind {name!r}{hint} (known: {', '.join(sorted(kinds))})")
 
 
