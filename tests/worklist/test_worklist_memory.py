@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from auditor import audit
+from auditor.reports.worklist_csv import import_tasks
 from auditor.result import AuditResult
 from auditor.worklist import plan_worklist
 
@@ -20,6 +21,9 @@ PER_COPY = 2_000
 """Bytes the peak of plan_worklist may grow by per copy (tracemalloc; five cells and six records each):
 about 1,370 now, 2,800 when the findings were copied at each step and pandas copied every column the
 cells' frames were made of."""
+IMPORT_PER_RECORD = 100
+"""Bytes import_tasks may hold per record of the worklist (tracemalloc): a few integers each, about 60;
+166 when it copied the bulk tasks' records, every column."""
 ROW = {
     "first_name": "Anna",
     "last_name": "Kowalska",
@@ -65,3 +69,17 @@ def test_the_worklist_grows_by_its_cells_per_copy(copies: dict[int, AuditResult]
     assert per_copy < PER_COPY, f"{small:,} bytes at {SMALL:,} copies, {large:,} at {LARGE:,}"
     records = copies[LARGE].worklist_records
     assert len(records) == 6 * LARGE and records["action"].eq("fix").sum() == 5 * LARGE
+
+
+def test_finding_no_import_file_does_not_copy_the_records(copies: dict[int, AuditResult]) -> None:
+    """The copies' bulk tasks have no new value to import: import_tasks reads the records' task ids and
+    suggestions by position, it does not copy their rows (every column of five million at a million
+    copies) to find that out."""
+    result = copies[LARGE]
+    tracemalloc.start()
+    try:
+        assert import_tasks(result.worklist, result.worklist_records) == {}
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak / len(result.worklist_records) < IMPORT_PER_RECORD, f"{peak:,} bytes"
