@@ -241,16 +241,19 @@ def _fix_cells(findings: pd.DataFrame, rows: np.ndarray, kind: np.ndarray) -> pd
         )
     }
     column["auto"], column["suggested"] = safe[alone], suggested[alone]
-    if many.any():
-        several = order[many]
-        where = rows[several]
-        multi = {c: at(c, where) for c in (*CELL, "record_id", "owner", "value", "severity", "rule_id", "message")}
-        multi.update(kind=kind[several], suggested_value=suggested[several], safe=safe[several])
+    several = order[many]
+    where = rows[several]
+    multi = {c: at(c, where) for c in (*CELL, "record_id", "owner", "value", "severity", "rule_id", "message")}
+    multi.update(kind=kind[several], suggested_value=suggested[several], safe=safe[several])
+    del kind, suggested, safe, order, many, alone, several, where
+    if len(multi["entity"]):
         grouped = _grouped(_frame(multi)).rename(columns={"issue": "message"})
         del multi
-        column = {name: np.concatenate([values, grouped[name].to_numpy()]) for name, values in column.items()}
-        del grouped
-    del kind, suggested, safe, order, many, alone
+        for name, values in column.items():  # one column at a time: the cells are not held twice
+            column[name] = np.concatenate([values, grouped.pop(name).to_numpy()])
+        del grouped, values
+    else:
+        del multi
     tasks = _frame(column)
     label = _per_distinct(tasks["entity"], lambda e: ENTITIES[e].label if e in ENTITIES else str(e))
     suggested = tasks["suggested"]
@@ -410,7 +413,10 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
         elif column in ("priority", "money_at_stake"):
             columns[column] = values.take(order).reset_index(drop=True)
         else:
-            placed = shared_values(values)[order]
+            shared = shared_values(values)
+            del values
+            placed = shared[order]
+            del shared
             if column in NONE_COLUMNS:
                 placed[pd.isna(placed)] = None
             columns[column] = _objects(placed)
