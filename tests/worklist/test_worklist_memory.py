@@ -19,7 +19,7 @@ from auditor.worklist import plan_worklist
 SMALL, LARGE = 500, 2_000
 PER_COPY = 2_000
 """Bytes the peak of plan_worklist may grow by per copy (tracemalloc; five cells and six records each):
-about 1,370 now, 2,800 when the findings were copied at each step and pandas copied every column the
+about 1,350 now, 2,800 when the findings were copied at each step and pandas copied every column the
 cells' frames were made of."""
 IMPORT_PER_RECORD = 100
 """Bytes import_tasks may hold per record of the worklist (tracemalloc): a few integers each, about 60;
