@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize
-from auditor.findings import FINDING_COLUMNS, shared_values
+from auditor.findings import shared_values
 from auditor.fix.safe import cell_fixes, safe_mask
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.model import ENTITIES, Role
@@ -127,11 +127,10 @@ def plan_worklist(result: AuditResult, settings: MetricsSettings | None = None) 
     findings = result.findings
     kind = _per_distinct(findings["rule_id"], lambda rule: kinds.get(rule))
     duplicate = _per_distinct(
-        findings["rule_id"], lambda rule: kinds.get(rule) == "duplicate" or ".duplicate" in str(rule)
-    ).to_numpy(bool)
-    fixed = findings.loc[~duplicate, list(FIX_INPUT)].reset_index(drop=True)
-    cells = _fix_cells(fixed, kind[~duplicate].reset_index(drop=True))
-    del fixed
+        findings["rule_id"], lambda rule: kinds.get(rule) == "duplicate" or ".duplicate" in str(rule), bool
+    )
+    cells = _fix_cells(findings, np.flatnonzero(~duplicate), kind)
+    del kind, duplicate
     fixes = _bulk(cells)
     merges = _merge_tasks(result.duplicates)
     impact = MetricImpact.of(result.metrics, settings)
@@ -144,8 +143,9 @@ def plan_worklist(result: AuditResult, settings: MetricsSettings | None = None) 
 
 def _objects(values: Any, index: pd.Index | None = None) -> pd.Series:
     """`values` as an object column: pandas would turn an object array of str into Arrow strings, which
-    store every row's bytes again; as objects, rows that share a value share one str."""
-    return pd.Series(np.asarray(values, dtype=object), index=index, dtype=object)
+    store every row's bytes again; as objects, rows that share a value share one str. Not copied: pandas 3
+    copies an array it is given unless told not to, and the cells' frames would hold every column twice."""
+    return pd.Series(np.asarray(values, dtype=object), index=index, dtype=object, copy=False)
 
 
 def _frame(columns: dict[str, Any]) -> pd.DataFrame:
@@ -159,13 +159,20 @@ def _frame(columns: dict[str, Any]) -> pd.DataFrame:
     )
 
 
-def _per_distinct(values: pd.Series, function: Any) -> pd.Series:
+def _per_distinct(values: pd.Series | np.ndarray, function: Any, dtype: Any = object) -> np.ndarray:
     """`function` of each value, computed once per distinct value (a rule id, an entity, a field) and
     shared by the rows that have it."""
     codes, uniques = pd.factorize(values, use_na_sentinel=False)
-    mapped = np.empty(len(uniques), dtype=object)
+    mapped = np.empty(len(uniques), dtype=dtype)
     mapped[:] = [function(u) for u in np.asarray(uniques, dtype=object)]
-    return pd.Series(mapped[codes], index=values.index, dtype=object)
+    return mapped[codes]
+
+
+def _sort_codes(values: np.ndarray) -> np.ndarray:
+    """Integer codes in the order of the sorted values, missing ones last (as sort_values places them):
+    the cells are sorted on these, not on a frame of their text."""
+    codes, uniques = pd.factorize(values, sort=True)
+    return np.where(codes < 0, len(uniques), codes).astype(np.int32)
 
 
 def _shared(keys: pd.DataFrame, function: Any) -> np.ndarray:
@@ -186,29 +193,40 @@ def _constant(choices: dict[bool, str], mask: np.ndarray) -> np.ndarray:
 
 # --- fix tasks ----------------------------------------------------------------------------------
 
-FIX_INPUT = tuple(c for c in FINDING_COLUMNS if c != "dimension")
-"""The findings' columns the fix tasks read."""
 
-
-def _fix_cells(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
+def _fix_cells(findings: pd.DataFrame, rows: np.ndarray, kind: np.ndarray) -> pd.DataFrame:
     """One row per cell to edit (record and field), its findings grouped, with the task it belongs
     to: `fix` says what the edit is, and the task id hashes the rules, entity, field and fix. A cell's
     issue is kept as its entity's `label` and its `message` (records_table writes "label id: message"):
-    the text of every cell of a million-record task is not held at once.
+    the text of every cell of a million-record task is not held at once. `rows`: the positions of the
+    findings to fix; `kind`: each finding's rule kind.
 
-    Built column by column on row positions: a copy of the whole findings frame per step (sort, split,
-    regroup) cost gigabytes on a million copies of one contact."""
-    f = findings.assign(kind=kind.to_numpy(), sev=findings["severity"].map(SEVERITY).fillna(1).astype(int))
-    f["suggested_value"] = _objects(_fill_suggestions(f).to_numpy(), f.index)
-    f["safe"] = _safe(f)
-    keys = f[[*CELL, "sev", "rule_id"]]
-    order = keys.sort_values([*CELL, "sev", "rule_id"], ascending=[True] * 4 + [False, True], kind="stable").index
-    order = order.to_numpy()
-    many = keys[CELL].take(order).duplicated(keep=False).to_numpy(bool)
-    del keys
+    Built on those positions: the cells are sorted on integer codes and each of the findings' columns
+    is read once, at the rows a cell takes it from. A copy of the findings per step (select, assign,
+    sort, split) took 500 bytes per cell on a million copies of one contact, 2.9 GB."""
+
+    def at(column: str, where: np.ndarray) -> np.ndarray:
+        return findings[column].to_numpy()[where]
+
+    kind = kind[rows]
+    suggested = _fill_suggestions(findings, rows, kind)
+    safe = _safe(kind, at("value", rows), suggested)
+    sev = _per_distinct(at("severity", rows), lambda s: SEVERITY.get(s, 1), np.int8)
+    cell = [_sort_codes(at(column, rows)) for column in CELL]
+    order = np.lexsort((_sort_codes(at("rule_id", rows)), -sev, *reversed(cell)))  # most severe first in a cell
+    del sev
+    same = np.ones(max(len(order) - 1, 0), dtype=bool)  # a row of the same cell as the one before it
+    for codes in cell:
+        placed = codes[order]
+        same &= placed[1:] == placed[:-1]
+    del cell, placed
+    many = np.zeros(len(order), dtype=bool)
+    many[1:] |= same
+    many[:-1] |= same
+    del same
     alone = order[~many]
     column = {
-        name: f[source].to_numpy()[alone]
+        name: at(source, rows[alone])
         for name, source in (
             ("entity", "entity"),
             ("file", "file"),
@@ -220,15 +238,22 @@ def _fix_cells(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
             ("severity", "severity"),
             ("rule_ids", "rule_id"),
             ("message", "message"),
-            ("auto", "safe"),
-            ("suggested", "suggested_value"),
         )
     }
-    if many.any():
-        grouped = _grouped(f.take(order[many]))
-        grouped = grouped.rename(columns={"issue": "message"})
-        column = {name: np.concatenate([values, grouped[name].to_numpy()]) for name, values in column.items()}
-    del f
+    column["auto"], column["suggested"] = safe[alone], suggested[alone]
+    several = order[many]
+    where = rows[several]
+    multi = {c: at(c, where) for c in (*CELL, "record_id", "owner", "value", "severity", "rule_id", "message")}
+    multi.update(kind=kind[several], suggested_value=suggested[several], safe=safe[several])
+    del kind, suggested, safe, order, many, alone, several, where
+    if len(multi["entity"]):
+        grouped = _grouped(_frame(multi)).rename(columns={"issue": "message"})
+        del multi
+        for name, values in column.items():  # one column at a time: the cells are not held twice
+            column[name] = np.concatenate([values, grouped.pop(name).to_numpy()])
+        del grouped, values
+    else:
+        del multi
     tasks = _frame(column)
     label = _per_distinct(tasks["entity"], lambda e: ENTITIES[e].label if e in ENTITIES else str(e))
     suggested = tasks["suggested"]
@@ -247,7 +272,7 @@ def _fix_cells(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
                 )
             )
         ]
-    roles = _roles(tasks).eq(Role.MONEY).to_numpy(bool)
+    roles = _roles(tasks["entity"].to_numpy(), tasks["field"].to_numpy()) == Role.MONEY
     money = np.zeros(len(tasks), dtype=float)
     if roles.any():
         money[roles] = pd.to_numeric(tasks["value"][roles], errors="coerce").abs().fillna(0.0).to_numpy(float)
@@ -273,7 +298,7 @@ def _fix_cells(findings: pd.DataFrame, kind: pd.Series) -> pd.DataFrame:
             "row": tasks["row"].to_numpy(),
             "money_at_stake": money,
             "message": tasks["message"].to_numpy(),
-            "label": label.to_numpy(),
+            "label": label,
         }
     )
 
@@ -284,9 +309,9 @@ def _effort(auto: np.ndarray, has_suggestion: np.ndarray) -> np.ndarray:
     return effort
 
 
-def _safe(f: pd.DataFrame) -> np.ndarray:
+def _safe(kind: np.ndarray, value: np.ndarray, suggested: np.ndarray) -> np.ndarray:
     """fix.safe.safe_mask, computed once per distinct (kind, value, suggestion)."""
-    keys = f[["kind", "value", "suggested_value"]]
+    keys = _frame({"kind": kind, "value": value, "suggested_value": suggested})
     return _shared(keys, lambda d: safe_mask(d["kind"], d["value"], d["suggested_value"])).astype(bool)
 
 
@@ -348,11 +373,15 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
     """Every record of every task, in task priority order: a fix task's cells; a merge's master
     (current value: the members) and each member (current value: the master it merges into). A fix
     cell's issue is its `label` and `message` (records_table writes it out). Column by column, each
-    of the cells' columns dropped once placed: the cells and the records are not held twice."""
+    of the cells' columns dropped once placed (`cells` is emptied): the cells and the records are not
+    held twice."""
     priority = tasks.set_index("task_id")["priority"]
     parts: list[pd.DataFrame] = []
-    if len(cells):
-        parts.append(cells.assign(priority=cells["task_id"].map(priority).to_numpy(), issue=None))
+    if len(cells):  # the cells become the records' first part, their other columns dropped now
+        for column in cells.columns.difference([*RECORD_COLUMNS, "label", "message"]):
+            del cells[column]
+        cells["priority"], cells["issue"] = cells["task_id"].map(priority).to_numpy(), None
+        parts.append(cells)
     merges = tasks[tasks["action"] == "merge"]
     if len(merges):
         parts.append(merges.assign(current_value=merges["members"], label=None, message=None))
@@ -377,8 +406,6 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
     columns = {}
     for column in (*RECORD_COLUMNS, "label", "message"):
         pieces = [part.pop(column) for part in parts]
-        if column in cells:
-            del cells[column]  # the part above held it too; from here the records do
         values = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
         del pieces
         if column == "row":
@@ -386,8 +413,13 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
         elif column in ("priority", "money_at_stake"):
             columns[column] = values.take(order).reset_index(drop=True)
         else:
-            placed = shared_values(values)[order]
-            columns[column] = _objects(np.where(pd.isna(placed), None, placed) if column in NONE_COLUMNS else placed)
+            shared = shared_values(values)
+            del values
+            placed = shared[order]
+            del shared
+            if column in NONE_COLUMNS:
+                placed[pd.isna(placed)] = None
+            columns[column] = _objects(placed)
     return pd.DataFrame(columns, copy=False)
 
 
@@ -475,27 +507,30 @@ AMBIGUOUS_DATE = r"^\s*(0?[1-9]|1[0-2])[./-](0?[1-9]|1[0-2])[./-]\d{2,4}\s*$"
 """03.04.2026: 3 April or March 4; no date is suggested for it."""
 
 
-def _fill_suggestions(f: pd.DataFrame) -> pd.Series:
+def _fill_suggestions(findings: pd.DataFrame, rows: np.ndarray, kind: np.ndarray) -> np.ndarray:
     """The rule's suggestion, else the date normalizer's (dedupe/normalize.py) for a date the type
     rule could not read in the export's format but that reads one way only ("15.03.2026" ->
     "2026-03-15"; "03.04.2026" gets none). Phone numbers get none here: a number that is invalid in
-    its row's country but valid elsewhere is a guess, and the phone rule already tries its repairs."""
-    out = f["suggested_value"].astype("object").copy()
-    missing = out.isna().to_numpy(bool)
-    if not missing.any():
+    its row's country but valid elsewhere is a guess, and the phone rule already tries its repairs.
+    Per finding at `rows` (`kind`: theirs)."""
+    out = np.asarray(findings["suggested_value"].to_numpy()[rows], dtype=object)
+    typed = np.flatnonzero(pd.isna(out) & (kind == "type"))
+    if not len(typed):
         return out
-    dated = missing & _roles(f).isin((Role.DATE, Role.DATETIME)).to_numpy(bool) & f["kind"].eq("type").to_numpy(bool)
-    if dated.any():
-        values = f.loc[dated, "value"].astype("object")
+    where = rows[typed]
+    roles = _roles(findings["entity"].to_numpy()[where], findings["field"].to_numpy()[where])
+    dated = typed[pd.Series(roles, dtype=object).isin((Role.DATE, Role.DATETIME)).to_numpy(bool)]
+    if len(dated):
+        values = pd.Series(findings["value"].to_numpy()[rows[dated]], dtype=object)
         ambiguous = values.astype("string").str.match(AMBIGUOUS_DATE).fillna(False).to_numpy(bool)
         out[dated] = normalize.dates(values.where(~ambiguous, None)).to_numpy()
     return out
 
 
-def _roles(f: pd.DataFrame) -> pd.Series:
-    pairs = f[["entity", "field"]].drop_duplicates()
-    pairs["role"] = [_role(e, fld) for e, fld in zip(pairs["entity"], pairs["field"], strict=True)]
-    return f[["entity", "field"]].merge(pairs, on=["entity", "field"], how="left")["role"].set_axis(f.index)
+def _roles(entity: np.ndarray, field: np.ndarray) -> np.ndarray:
+    """Each row's field role, looked up once per distinct (entity, field)."""
+    keys = _frame({"entity": entity, "field": field})
+    return _shared(keys, lambda d: [_role(e, f) for e, f in zip(d["entity"], d["field"], strict=True)])
 
 
 def _role(entity: str, field: str) -> Role | None:

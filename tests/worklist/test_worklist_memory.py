@@ -1,0 +1,85 @@
+"""Memory of the worklist on many copies of one contact (issue 18: a million copies must audit in under
+3 GB). Each copy is five cells to fix and a member of one merge task: the cells are built on the findings'
+row positions and integer codes, not on a copy of the findings per step, so what the worklist adds per
+copy is its cells and records, a few pointers each."""
+
+from __future__ import annotations
+
+import tracemalloc
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from auditor import audit
+from auditor.reports.worklist_csv import import_tasks
+from auditor.result import AuditResult
+from auditor.worklist import plan_worklist
+
+SMALL, LARGE = 500, 2_000
+PER_COPY = 2_000
+"""Bytes the peak of plan_worklist may grow by per copy (tracemalloc; five cells and six records each):
+about 1,350 now, 2,800 when the findings were copied at each step and pandas copied every column the
+cells' frames were made of."""
+IMPORT_PER_RECORD = 100
+"""Bytes import_tasks may hold per record of the worklist (tracemalloc): a few integers each, about 60;
+166 when it copied the bulk tasks' records, every column."""
+ROW = {
+    "first_name": "Anna",
+    "last_name": "Kowalska",
+    "email": "anna.k@example.com",
+    "phone": "+48 601 234 567",
+    "title": "Manager",
+    "street": "ul. Długa 5",
+    "city": "Kraków",
+    "postal_code": "30-001",
+    "country": "PL",
+    "birth_date": "1980-04-02",
+    "owner": "Jan",
+    "created_at": "2024-01-01T10:00:00",
+    "updated_at": "2024-02-01T10:00:00",
+}
+
+
+def _copies(folder: Path, n: int) -> AuditResult:
+    folder.mkdir()
+    pd.DataFrame({"contact_id": [f"C{k:07d}" for k in range(n)], **ROW}).to_csv(folder / "contacts.csv", index=False)
+    return audit(folder)
+
+
+@pytest.fixture(scope="module")
+def copies(tmp_path_factory: pytest.TempPathFactory) -> dict[int, AuditResult]:
+    root = tmp_path_factory.mktemp("copies")
+    return {n: _copies(root / str(n), n) for n in (SMALL, LARGE)}
+
+
+def _peak(result: AuditResult) -> int:
+    tracemalloc.start()
+    try:
+        plan_worklist(result)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_the_worklist_grows_by_its_cells_per_copy(copies: dict[int, AuditResult]) -> None:
+    plan_worklist(copies[SMALL])  # modules imported, caches filled: not per copy
+    small, large = _peak(copies[SMALL]), _peak(copies[LARGE])
+    per_copy = (large - small) / (LARGE - SMALL)
+    assert per_copy < PER_COPY, f"{small:,} bytes at {SMALL:,} copies, {large:,} at {LARGE:,}"
+    records = copies[LARGE].worklist_records
+    assert len(records) == 6 * LARGE and records["action"].eq("fix").sum() == 5 * LARGE
+
+
+def test_finding_no_import_file_does_not_copy_the_records(copies: dict[int, AuditResult]) -> None:
+    """The copies' bulk tasks have no new value to import: import_tasks reads the records' task ids and
+    suggestions by position, it does not copy their rows (every column of five million at a million
+    copies) to find that out."""
+    result = copies[LARGE]
+    tracemalloc.start()
+    try:
+        assert import_tasks(result.worklist, result.worklist_records) == {}
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak / len(result.worklist_records) < IMPORT_PER_RECORD, f"{peak:,} bytes"
