@@ -101,6 +101,21 @@ def counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str,
     return {str(k): int(v) for k, v in vc.sort_index().items()}
 
 
+def id_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """A code per row for its record id, and the index of the distinct ids: hashed once, then any set of ids
+    is looked up among the distinct ones (`rows_holding`) instead of a million rows among the set."""
+    codes, uniques = pd.factorize(ids.astype("object").to_numpy())
+    return codes, pd.Index(uniques)
+
+
+def rows_holding(codes: np.ndarray, index: pd.Index, wanted: pd.Series) -> np.ndarray:
+    """Whether each row's record id (`id_codes`) is one of `wanted`."""
+    hit = np.zeros(len(index) + 1, dtype=bool)
+    hit[index.get_indexer(pd.unique(wanted.astype("object").to_numpy()))] = True
+    hit[-1] = False  # get_indexer's -1 (an id of no row) marked the spare last slot
+    return hit[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
 def positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
     """The position in `ids` (distinct, never missing) of each key; -1 for a key that is missing or not
     among them. Both are factorized together: hashing a million keys once is several times faster than

@@ -26,7 +26,7 @@ from auditor.errors import ConfigError, InputError, did_you_mean
 from auditor.metrics.activity import RID, record_ids
 from auditor.metrics.bounds import bound, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
-from auditor.metrics.common import Params, text
+from auditor.metrics.common import Params, id_codes, rows_holding, text
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
 from auditor.metrics.screening import reads_of, screen, suspects
@@ -255,19 +255,13 @@ def _record_codes(entity: str, frame: pd.DataFrame, cache: dict) -> tuple[np.nda
     per entity: an index of a million ids costs more than a metric)."""
     key = ("codes", entity)
     if key not in cache:
-        codes, uniques = pd.factorize(frame[RID].astype("object").to_numpy())
-        cache[key] = (codes, pd.Index(uniques))
+        cache[key] = id_codes(frame[RID])
     return cache[key]
 
 
 def _rows(entity: str, frame: pd.DataFrame, ids: pd.Series, cache: dict) -> np.ndarray:
     """The rows of `entity` whose record id is one of `ids`."""
-    codes, index = _record_codes(entity, frame, cache)
-    wanted = index.get_indexer(pd.unique(ids.astype("object").to_numpy()))
-    hit = np.zeros(len(index) + 1, dtype=bool)
-    hit[wanted] = True  # wanted = -1 (an id of no record) marks the spare last slot
-    hit[-1] = False
-    return hit[codes] if len(codes) else np.zeros(0, dtype=bool)
+    return rows_holding(*_record_codes(entity, frame, cache), ids)
 
 
 def _failing_one(

@@ -44,6 +44,7 @@ import pandas as pd
 from auditor.checks.kinds.outlier import robust_z
 from auditor.checks.kinds.timeline import name_words, step
 from auditor.metrics.activity import RID
+from auditor.metrics.common import id_codes, rows_holding
 from auditor.model import ENTITIES, DType, Role
 from auditor.money import Money
 
@@ -136,16 +137,8 @@ def _reported(entity: str, frame: pd.DataFrame, findings: pd.DataFrame | None) -
     mine = findings[findings["entity"] == entity]
     if not len(mine):
         return {}
-    # the frame's ids are hashed once; each field's reported ids are looked up among them
-    codes, uniques = pd.factorize(frame[RID].astype("object").to_numpy())
-    ids = pd.Index(uniques)
-    out = {}
-    for name, records in mine.groupby("field")["record_id"]:
-        hit = np.zeros(len(ids) + 1, dtype=bool)
-        hit[ids.get_indexer(pd.unique(records.astype("object").to_numpy()))] = True
-        hit[-1] = False  # -1: a reported id of no row here
-        out[str(name)] = hit[codes]
-    return out
+    codes, ids = id_codes(frame[RID])
+    return {str(name): rows_holding(codes, ids, records) for name, records in mine.groupby("field")["record_id"]}
 
 
 def _screens(
