@@ -7,11 +7,9 @@ peak grows by a bounded number of bytes per copy, in Python objects (tracemalloc
 
 from __future__ import annotations
 
-import tracemalloc
 from pathlib import Path
 
-import pandas as pd
-import pyarrow as pa
+from copies_of_one import contact_without, peaks, write_copies
 
 from auditor.checks.engine import CheckResult
 from auditor.checks.packs import config_rules
@@ -25,43 +23,16 @@ now; 1,190 when every rule's mask and a str per finding's message, value and own
 ARROW_PER_COPY = 800
 """Bytes of Arrow buffers: about 400 now; 1,450 when every column's stripped text (and the sentinel
 kind's lower-cased copy of it) stayed cached until the last finding was made."""
-ROW = {
-    "first_name": "Anna",
-    "last_name": "Kowalska",
-    "email": "anna.k@example.com",
-    "phone": "+48 601 234 567",
-    "street": "ul. Długa 5",
-    "city": "Kraków",
-    "postal_code": "30-001",
-    "country": "PL",
-    "birth_date": "1980-04-02",
-    "owner": "Jan",
-    "created_at": "2024-01-01T10:00:00",
-    "updated_at": "2024-02-01T10:00:00",
-}
-POOLS: list[pa.MemoryPool] = []
-"""Every proxy pool a measurement made: a buffer allocated from one must not outlive it (a crash)."""
 
 
 def _check_peaks(folder: Path, n: int) -> tuple[int, int, CheckResult]:
     """(peak of Python objects, peak of Arrow buffers, the result) of the checks on `n` copies."""
-    folder.mkdir()
-    pd.DataFrame({"contact_id": [f"C{k:07d}" for k in range(n)], **ROW}).to_csv(folder / "contacts.csv", index=False)
+    write_copies(folder, n, contact_without("title"))
     config = resolve_config(folder, None)
     engine = PandasEngine()
     loaded = engine.load(folder, config, None)
     rules = config_rules(config, config.rule_paths)
-    default = pa.default_memory_pool()
-    proxy = pa.proxy_memory_pool(default)
-    POOLS.append(proxy)
-    pa.set_memory_pool(proxy)
-    tracemalloc.start()
-    try:
-        result = engine.run_checks(loaded, rules, config, None)
-        return tracemalloc.get_traced_memory()[1], proxy.max_memory(), result
-    finally:
-        tracemalloc.stop()
-        pa.set_memory_pool(default)
+    return peaks(lambda: engine.run_checks(loaded, rules, config, None))
 
 
 def test_the_checks_peak_grows_by_a_bounded_number_of_bytes_per_copy(tmp_path: Path) -> None:

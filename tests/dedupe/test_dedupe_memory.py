@@ -4,14 +4,12 @@ hold a pointer to it, not its bytes again, and the duplicate findings read it wi
 
 from __future__ import annotations
 
-import tracemalloc
 from dataclasses import dataclass
 from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import pandas as pd
-import pyarrow as pa
+from copies_of_one import contact_without, peaks, write_copies
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,25 +24,10 @@ each pair's evidence, owner and file became a str of their own on the way."""
 ARROW_PER_COPY = 500
 """Bytes of Arrow buffers: about 190 now; 1,230 when the evidence text was copied through the sort and
 each finding's message was stored as Arrow text before it was shared."""
-ROW = {
-    "first_name": "Anna",
-    "last_name": "Kowalska",
-    "email": "anna.k@example.com",
-    "phone": "+48 601 234 567",
-    "street": "ul. Długa 5",
-    "city": "Kraków",
-    "postal_code": "30-001",
-    "country": "PL",
-    "birth_date": "1980-04-02",
-    "owner": "Jan",
-}
-POOLS: list[pa.MemoryPool] = []
-"""Every proxy pool a measurement made: a buffer allocated from one must not outlive it (a crash)."""
 
 
 def _duplicates(folder: Path, n: int) -> DedupeResult:
-    folder.mkdir()
-    pd.DataFrame({"contact_id": [f"C{k:07d}" for k in range(n)], **ROW}).to_csv(folder / "contacts.csv", index=False)
+    write_copies(folder, n, contact_without("title", "created_at", "updated_at"))
     config = resolve_config(folder, None)
     engine = PandasEngine()
     assert config.dedupe is not None
@@ -53,17 +36,9 @@ def _duplicates(folder: Path, n: int) -> DedupeResult:
 
 def _findings_peaks(result: DedupeResult) -> tuple[int, int]:
     """(peak of Python objects, peak of Arrow buffers) of making the duplicate findings."""
-    default = pa.default_memory_pool()
-    proxy = pa.proxy_memory_pool(default)
-    POOLS.append(proxy)
-    pa.set_memory_pool(proxy)
-    tracemalloc.start()
-    try:
-        assert len(result.findings()) == len(result.pairs)
-        return tracemalloc.get_traced_memory()[1], proxy.max_memory()
-    finally:
-        tracemalloc.stop()
-        pa.set_memory_pool(default)
+    python, arrow, findings = peaks(result.findings)
+    assert len(findings) == len(result.pairs)
+    return python, arrow
 
 
 def test_the_pairs_text_columns_point_at_shared_strs(tmp_path: Path) -> None:

@@ -7,11 +7,11 @@ count, never every member of a cluster at once."""
 
 from __future__ import annotations
 
-import tracemalloc
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from copies_of_one import python_peak, write_copies
 
 import auditor.io
 from auditor import audit
@@ -26,28 +26,10 @@ PER_COPY = 800
 """Bytes the writers' peak may grow by per copy (7 findings and 6 worklist records each): the sort keys
 of findings.csv and the pairs are a few pointers per row; it was 1,180 when the report listed every
 member of a cluster and a merge task held every member's evidence (about 550 now)."""
-ROW = {
-    "first_name": "Anna",
-    "last_name": "Kowalska",
-    "email": "anna.k@example.com",
-    "phone": "+48 601 234 567",
-    "title": "Manager",
-    "street": "ul. Długa 5",
-    "city": "Kraków",
-    "postal_code": "30-001",
-    "country": "PL",
-    "birth_date": "1980-04-02",
-    "owner": "Jan",
-    "created_at": "2024-01-01T10:00:00",
-    "updated_at": "2024-02-01T10:00:00",
-}
 
 
 def _copies(folder: Path, n: int) -> AuditResult:
-    folder.mkdir()
-    frame = pd.DataFrame({"contact_id": [f"C{k:07d}" for k in range(n)], **ROW})
-    frame.to_csv(folder / "contacts.csv", index=False)
-    return audit(folder)
+    return audit(write_copies(folder, n))
 
 
 @pytest.fixture(scope="module")
@@ -95,12 +77,7 @@ def _write_all(result: AuditResult, out: Path) -> None:
 
 
 def _peak(result: AuditResult, out: Path) -> int:
-    tracemalloc.start()
-    try:
-        _write_all(result, out)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return python_peak(lambda: _write_all(result, out))[0]
 
 
 def test_writing_the_reports_does_not_grow_with_the_copies(

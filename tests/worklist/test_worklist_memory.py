@@ -5,11 +5,10 @@ copy is its cells and records, a few pointers each."""
 
 from __future__ import annotations
 
-import tracemalloc
 from pathlib import Path
 
-import pandas as pd
 import pytest
+from copies_of_one import python_peak, write_copies
 
 from auditor import audit
 from auditor.reports.worklist_csv import import_tasks
@@ -24,27 +23,10 @@ cells' frames were made of."""
 IMPORT_PER_RECORD = 100
 """Bytes import_tasks may hold per record of the worklist (tracemalloc): a few integers each, about 60;
 166 when it copied the bulk tasks' records, every column."""
-ROW = {
-    "first_name": "Anna",
-    "last_name": "Kowalska",
-    "email": "anna.k@example.com",
-    "phone": "+48 601 234 567",
-    "title": "Manager",
-    "street": "ul. Długa 5",
-    "city": "Kraków",
-    "postal_code": "30-001",
-    "country": "PL",
-    "birth_date": "1980-04-02",
-    "owner": "Jan",
-    "created_at": "2024-01-01T10:00:00",
-    "updated_at": "2024-02-01T10:00:00",
-}
 
 
 def _copies(folder: Path, n: int) -> AuditResult:
-    folder.mkdir()
-    pd.DataFrame({"contact_id": [f"C{k:07d}" for k in range(n)], **ROW}).to_csv(folder / "contacts.csv", index=False)
-    return audit(folder)
+    return audit(write_copies(folder, n))
 
 
 @pytest.fixture(scope="module")
@@ -54,12 +36,7 @@ def copies(tmp_path_factory: pytest.TempPathFactory) -> dict[int, AuditResult]:
 
 
 def _peak(result: AuditResult) -> int:
-    tracemalloc.start()
-    try:
-        plan_worklist(result)
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    return python_peak(lambda: plan_worklist(result))[0]
 
 
 def test_the_worklist_grows_by_its_cells_per_copy(copies: dict[int, AuditResult]) -> None:
@@ -76,10 +53,6 @@ def test_finding_no_import_file_does_not_copy_the_records(copies: dict[int, Audi
     suggestions by position, it does not copy their rows (every column of five million at a million
     copies) to find that out."""
     result = copies[LARGE]
-    tracemalloc.start()
-    try:
-        assert import_tasks(result.worklist, result.worklist_records) == {}
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak, imported = python_peak(lambda: import_tasks(result.worklist, result.worklist_records))
+    assert imported == {}
     assert peak / len(result.worklist_records) < IMPORT_PER_RECORD, f"{peak:,} bytes"
