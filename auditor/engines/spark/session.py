@@ -5,8 +5,7 @@ from __future__ import annotations
 import os
 import sys
 
-from auditor.engines import PYSPARK_MISSING
-from auditor.errors import ConfigError
+from pyspark.sql import SparkSession
 
 DEFAULT_MASTER = "local[*]"
 _ARROW_BATCH = 20_000
@@ -18,17 +17,13 @@ def spark_session(
     driver_memory: str | None = None,
     shuffle_partitions: int | None = None,
     app_name: str = "crm-audit",
-):  # -> pyspark.sql.SparkSession (pyspark is an optional dependency)
+) -> SparkSession:
     """The active session when one exists (spark-submit, Databricks, a test fixture), else a new one.
 
     Under spark-submit or on Databricks the session and its memory are the cluster's; settings here
     apply only to a session this function creates. `driver_memory` (default: CRM_AUDIT_SPARK_DRIVER_MEMORY
     or 4g) matters because findings are collected to the driver.
     """
-    try:
-        from pyspark.sql import SparkSession  # optional dependency: a clear error when it is missing
-    except ImportError:
-        raise ConfigError(PYSPARK_MISSING) from None
     active = SparkSession.getActiveSession()
     if active is not None and master is None:
         return active
