@@ -989,8 +989,8 @@ def _bounded(
     masks = _field_masks(m, tables, findings, failing, cache)
     own = next((x for x in failing if x.entity == m.primary), None)
     if passing_sample is not None and own is not None and own.failing == sum(x.failing for x in failing):
-        free, known = _membership_only(m, tables, params, own, masks)
-        base.bound, most = median_bound(passing_sample, free, value, known)
+        free, known, certain = _membership_only(m, tables, findings, params, own, masks, cache)
+        base.bound, most = median_bound(np.concatenate([passing_sample, certain]), free, value, known)
     else:
         base.bound, most = bound(m, tables, params, value, masks, _compute)
     where = f" (the most: {most})" if most else ""
@@ -1007,19 +1007,24 @@ def _bounded(
 def _membership_only(
     m: Metric,
     tables: Mapping[str, pd.DataFrame],
+    findings: pd.DataFrame | None,
     params: Params,
     x: _Failing,
     masks: Mapping[tuple[str, str], np.ndarray],
-) -> tuple[int, np.ndarray]:
-    """(how many failing records of the metric's entity could hold any value, the values of the others):
-    a record whose only questioned cells are the scope's fields, where belonging to the scope pins each
-    of them to one value (stage == Closed Won), has a known value if it belongs; only whether it counts
-    is unknown. Its value is computed with those fields set to what the scope pins them to."""
+    cache: dict,
+) -> tuple[int, np.ndarray, np.ndarray]:
+    """(how many failing records of the metric's entity could hold any value, the values of those that
+    may be in or out, the values of those surely in): a record whose only questioned cells are the
+    scope's fields, where belonging to the scope pins each of them to one value (stage == Closed Won),
+    has a known value if it belongs. Whether it belongs is unknown, unless the rules that question
+    those cells suggest what they hold, as a fix would: "closed won" is in, "Closed-Lost" is out. Its
+    value is computed with those fields set to what the scope pins them to."""
     frame = tables[m.primary]
     fail = x.fail_mask.to_numpy(bool)
     scope = m.scope.get(m.primary)
+    none = np.empty(0)
     if scope is None:
-        return x.failing, np.empty(0)
+        return x.failing, none, none
     inside = scope.mask(frame).fillna(False).to_numpy(bool) & ~fail
     pinned: dict[str, Any] = {}
     for name in scope.fields:
@@ -1032,13 +1037,28 @@ def _membership_only(
             free |= cells
     known = fail & ~free
     if not known.any():
-        return x.failing, np.empty(0)
-    rows = frame[known].assign(
-        **{name: pd.Series(v, index=frame.index[known], dtype=frame[name].dtype) for name, v in pinned.items()}
-    )
-    estimate = _compute(m, {**tables, m.primary: rows}, params)
-    sample = estimate.sample if isinstance(estimate, Estimate) and estimate.sample is not None else np.empty(0)
-    return int((fail & free).sum()), sample
+        return x.failing, none, none
+    questioned = {name: cells for (entity, name), cells in masks.items() if entity == m.primary and name in pinned}
+    suggested = _suggested(m.primary, frame, findings, set(questioned), cache)
+    surely_in, surely_out = known.copy(), np.zeros(len(frame), dtype=bool)
+    for name, cells in questioned.items():
+        told = suggested.get(name)
+        said = np.zeros(len(frame), dtype=bool) if told is None else pd.notna(told)
+        agrees = said & (told == pinned[name]) if told is not None else said
+        surely_in &= ~cells | agrees
+        surely_out |= cells & said & ~agrees
+    surely_in &= ~surely_out
+
+    def values(rows: np.ndarray) -> np.ndarray:
+        if not rows.any():
+            return none
+        pinned_rows = frame[rows].assign(
+            **{name: pd.Series(v, index=frame.index[rows], dtype=frame[name].dtype) for name, v in pinned.items()}
+        )
+        estimate = _compute(m, {**tables, m.primary: pinned_rows}, params)
+        return estimate.sample if isinstance(estimate, Estimate) and estimate.sample is not None else none
+
+    return int((fail & free).sum()), values(known & ~surely_in & ~surely_out), values(surely_in)
 
 
 def _references(m: Metric, entity: str) -> bool:

@@ -229,3 +229,38 @@ def test_a_misspelt_stage_the_rule_reads_is_taken_at_its_reading() -> None:
     )
     assert result.value == 150
     assert result.value_excluding_failing == 190
+
+
+@pytest.mark.parametrize(
+    ("spelt", "reading", "bound"),
+    [
+        # the rule reads "Closed-Lost" as Closed Lost: those 15 long deals are surely not won, so they
+        # cannot move the median at all (taken as maybe won, they moved it 7.5 ranks: 14.9%)
+        ("Closed-Lost", "Closed Lost", 0.0),
+        # read as Closed Won, they surely count: the median as recorded (50.5) is 7.5 ranks too low
+        ("closed won", "Closed Won", 58 / 50.5 - 1),
+        # no reading: each may be won or not, whichever moves the median further
+        ("Clsd", None, 58 / 50.5 - 1),
+    ],
+)
+def test_a_median_takes_a_misspelt_stage_at_its_rules_reading(spelt: str, reading: str | None, bound: float) -> None:
+    created = pd.Timestamp("2026-01-01")
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(115)],
+            "stage": ["Closed Won"] * 100 + [spelt] * 15,
+            "created_at": created,
+            "close_date": [created + pd.Timedelta(days=d) for d in range(1, 101)]
+            + [created + pd.Timedelta(days=200)] * 15,
+            "updated_at": pd.Timestamp(AS_OF),
+        }
+    )
+    findings = _findings(deals["opportunity_id"][100:], "stage", "opportunities.stage.allowed").assign(
+        suggested_value=reading
+    )
+    [result] = evaluate_metrics(
+        {"opportunities": deals}, findings, as_of=AS_OF, metrics=CYCLE.values(), breakdowns=False
+    )
+    assert result.value == 50.5
+    assert result.bound == pytest.approx(bound)
+    assert (result.flag is Flag.HIGH) == (bound == 0.0), result.reasons
