@@ -19,7 +19,9 @@ the fields it reads.
 and sums are scaled back to the whole population); u (unknown): for averages, medians, shares and
 NPS, how far the failing records' unknown true values could move it, one standard error if they
 are like the passing ones (se x sqrt(n) x sqrt(failing) / records, se the statistic's standard
-error, from the bootstrap for means and medians). The shift is measured, the unknown part is a
+error, from the bootstrap for means and medians); for a count, one standard deviation of how many
+failing records count, each with the passing records' rate by Laplace's rule of succession
+(infinite for a count of 0 with failing records). The shift is measured, the unknown part is a
 spread: HIGH needs the measured shift within 2% and the value within 10% of its clean value
 at 99% (z = 2.576, `bound.confidence`) for the unknown part. The MEDIUM / LOW levels judge
 shift + unknown, at most the bound (6) when it is computed.

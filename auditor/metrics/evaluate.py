@@ -520,6 +520,22 @@ def _unknown_share(
     return spread * math.sqrt(k) / population / abs(float(v_excl))
 
 
+def _count_unknown(counted: float, passing: int, failing: int, scaled: float) -> float:
+    """How far the failing records' unknown true values could move a count (one standard deviation),
+    relative to the count scaled to all records: each of the `failing` records is counted with the
+    probability a passing one is, by Laplace's rule of succession (counted + 1) / (passing + 2), so that
+    a count of none among the passing records still leaves its failing records a chance; the sum of
+    their Bernoulli draws has the standard deviation sqrt(failing p (1 - p)). inf when the count is
+    0: a relative move of nothing is not defined, and whether any failing record counts is unknown.
+    (A count of 0 cancellations in the window, 7 subscriptions whose cancellation date is missing:
+    scaling by the passing records' rate says 0, the truth may be 7.)"""
+    if not failing:
+        return 0.0
+    p = (counted + 1) / (passing + 2)
+    spread = math.sqrt(failing * p * (1 - p))
+    return spread / abs(scaled) if scaled else math.inf
+
+
 def _freshness(m: Metric, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[float | None, str]:
     newest: pd.Timestamp | None = None
     where = ""
@@ -738,7 +754,9 @@ def _evaluate(
         v_excl = value_of(raw_excl)
         prim = next((x for x in failing if x.entity == m.primary), None)
         how = ""
+        counted: float | None = None
         if m.extensive and prim is not None and prim.strict > prim.strict_failing:
+            counted = v_excl if m.kind == "count" and isinstance(v_excl, (int, float)) else None
             v_excl = _scale(v_excl, prim.strict / (prim.strict - prim.strict_failing))
             how = " (scaled to all records)"
         elif m.kind == "count" and prim is not None and prim.failing:
@@ -750,8 +768,13 @@ def _evaluate(
         shift = distance(value, v_excl)
         base.value_excluding_failing, base.sensitivity = v_excl, shift
         said = f"excluding them{how} {_move(value, v_excl, base.unit, shift)}"
-        unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings) or 0.0
-        if unknown:
+        if counted is not None and prim is not None:
+            unknown = _count_unknown(counted, prim.strict - prim.strict_failing, prim.failing, v_excl)
+        else:
+            unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings) or 0.0
+        if math.isinf(unknown):
+            said += f"; it counts none of the passing records, and any of the {prim.failing:,} failing ones may count"
+        elif unknown >= 0.0005:  # what rounds to 0.0% says nothing
             said += f"; their true values could move it a further {100 * unknown:.1f}%"
         sensitive = [(settings.sensitivity_flag(shift, unknown), said, shift, unknown)]
         if m.kind == "median" and isinstance(raw_excl, Estimate) and raw_excl.sample is not None:

@@ -264,3 +264,51 @@ def test_a_median_takes_a_misspelt_stage_at_its_rules_reading(spelt: str, readin
     assert result.value == 50.5
     assert result.bound == pytest.approx(bound)
     assert (result.flag is Flag.HIGH) == (bound == 0.0), result.reasons
+
+
+CANCELLED = compile_metrics({"cancelled": {"count": "subscriptions where cancelled_at in window"}})
+
+
+def _subscriptions(cancelled_in_window: int, total: int, failing: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`total` subscriptions, the first `cancelled_in_window` cancelled inside the window, and the last
+    `failing` cancelled with no cancellation date (a finding on it): each of those may count."""
+    inside = pd.Timestamp(AS_OF) - pd.Timedelta(days=3)
+    frame = pd.DataFrame(
+        {
+            "subscription_id": [f"S{i}" for i in range(total)],
+            "status": ["Cancelled"] * cancelled_in_window
+            + ["Active"] * (total - cancelled_in_window - failing)
+            + ["Cancelled"] * failing,
+            "cancelled_at": [inside] * cancelled_in_window + [pd.NaT] * (total - cancelled_in_window),
+        }
+    )
+    ids = frame["subscription_id"][total - failing :]
+    findings = pd.DataFrame(
+        {"entity": "subscriptions", "record_id": ids, "field": "cancelled_at", "rule_id": "cancelled_at.required"}
+    )
+    return frame, findings
+
+
+def test_a_count_of_none_with_failing_records_that_may_count_is_never_high() -> None:
+    # 0 of 133 passing subscriptions cancelled in the window, 7 cancelled without a date: 95% coverage, and
+    # scaling the passing records' rate says the count stays 0, yet the truth may be 7 (it was HIGH)
+    frame, findings = _subscriptions(0, 140, 7)
+    [result] = evaluate_metrics(
+        {"subscriptions": frame}, findings, as_of=AS_OF, metrics=CANCELLED.values(), breakdowns=False
+    )
+    assert result.value == 0
+    assert result.coverage == pytest.approx(133 / 140)
+    assert result.flag is not Flag.HIGH, result.reasons
+    assert "any of the 7 failing ones may count" in " ".join(result.reasons)
+
+
+def test_a_large_count_with_a_few_failing_records_stays_high() -> None:
+    # 300 of 995 passing subscriptions cancelled in the window and 5 failing: each counts with p = 0.3, so
+    # they move the count by about sqrt(5 x 0.3 x 0.7) = 1 of 300 (0.3%)
+    frame, findings = _subscriptions(300, 1000, 5)
+    [result] = evaluate_metrics(
+        {"subscriptions": frame}, findings, as_of=AS_OF, metrics=CANCELLED.values(), breakdowns=False
+    )
+    assert result.value == 300
+    assert result.flag is Flag.HIGH, result.reasons
+    assert "could move it a further 0.3%" in " ".join(result.reasons)
