@@ -94,12 +94,19 @@ def shared_values(series: pd.Series) -> np.ndarray:
     return values
 
 
+AT_ONCE = 100_000
+"""Findings up to which `concat_findings` joins the parts in one `pd.concat`: parts and whole held together
+are a few megabytes, and taking a column out of each part costs more than the checks of a small export."""
+
+
 def concat_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    """`pd.concat(parts, ignore_index=True)`, one column at a time, each taken out of the parts once
-    placed: the parts and the whole are never both held (on a million copies of one contact, 600 MB
-    twice). The parts are left without columns."""
+    """`pd.concat(parts, ignore_index=True)`; beyond `AT_ONCE` findings one column at a time, each taken
+    out of the parts once placed: the parts and the whole are never both held (on a million copies of one
+    contact, 600 MB twice), and the parts are left without columns."""
     if len(parts) == 1:
         return parts[0].reset_index(drop=True)
+    if sum(map(len, parts)) <= AT_ONCE:
+        return pd.concat(parts, ignore_index=True)
     columns = {}
     for column in dict.fromkeys(c for part in parts for c in part.columns):
         pieces = [part.pop(column) if column in part else pd.Series(np.nan, index=part.index) for part in parts]

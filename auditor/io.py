@@ -4,9 +4,11 @@ reader (or a crash) never sees half a report."""
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import os
 import tempfile
 from collections.abc import Iterator, Sequence
+from contextvars import ContextVar
 from pathlib import Path
 from typing import IO
 
@@ -26,11 +28,60 @@ def output_folder(path: str | Path | None) -> Path | None:
     return path
 
 
+_SYNCED_AT_END: ContextVar[tuple[Path, list[Path]] | None] = ContextVar("synced_at_end", default=None)
+"""The folder whose files `atomic_open` leaves to `synced_once`, and the files written into it so far."""
+
+
+@contextlib.contextmanager
+def synced_once(folder: Path) -> Iterator[None]:
+    """Files `atomic_open` writes into `folder` inside the block reach the disk together when it ends, not
+    one `fsync` each: a staged run's 63 files waited 0.2-0.5 s for as many journal commits, one sync of
+    the folder's file system takes a few milliseconds. Nothing is synced when the block raises."""
+    written: list[Path] = []
+    token = _SYNCED_AT_END.set((Path(folder), written))
+    try:
+        yield
+    finally:
+        _SYNCED_AT_END.reset(token)
+    if not _syncfs(folder):
+        for path in written:
+            _fsync(path)
+        _fsync(folder)
+
+
+def _syncfs(folder: Path) -> bool:
+    """Linux syncfs(2) of the file system holding `folder`; False where the C library has none."""
+    try:
+        function = ctypes.CDLL(None, use_errno=True).syncfs
+    except (OSError, TypeError, AttributeError):  # no C library to ask (Windows), or one without it (macOS)
+        return False
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        if function(fd) != 0:
+            code = ctypes.get_errno()
+            raise OSError(code, os.strerror(code), str(folder))
+    finally:
+        os.close(fd)
+    return True
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def atomic_open(
     path: str | Path, mode: str = "w", encoding: str | None = "utf-8", newline: str | None = None
 ) -> Iterator[IO]:
+    """`path` written through a temporary sibling renamed into place once complete and on disk (inside
+    `synced_once`, on disk when its block ends)."""
     path = Path(path)
+    deferred = _SYNCED_AT_END.get()
+    later = deferred is not None and deferred[0] in path.parents
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -45,10 +96,13 @@ def atomic_open(
         ) as handle:
             yield handle
             handle.flush()
-            os.fsync(handle.fileno())
+            if not later:
+                os.fsync(handle.fileno())
         # mkstemp creates 0600; a report should get the permissions any new file would get
         os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+        if deferred is not None and later:
+            deferred[1].append(path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)

@@ -21,6 +21,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from auditor.errors import InputError
+from auditor.io import synced_once
 
 MANIFEST = ".crm-audit-run.json"
 """Written last into every staged run: the files it holds. A folder with it is a complete run of ours."""
@@ -106,9 +107,10 @@ def staged(out: Path) -> Iterator[Path]:
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         stage.mkdir()
-        yield stage
-        files = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
-        (stage / MANIFEST).write_text(json.dumps({"files": files}, indent=1) + "\n", encoding="utf-8")
+        with synced_once(stage):  # every file on disk before the swap, in one sync
+            yield stage
+            files = sorted(str(p.relative_to(stage)) for p in stage.rglob("*") if p.is_file())
+            (stage / MANIFEST).write_text(json.dumps({"files": files}, indent=1) + "\n", encoding="utf-8")
         _swap(stage, out)
     except OSError as error:  # a full disk, a folder taken away: the previous run stays, one line says why
         raise InputError(

@@ -57,3 +57,18 @@ def test_record_ids_name_a_record_without_a_key_by_its_row() -> None:
     ids = record_ids(ENTITIES["contacts"], frame, pd.Series([2, 5, 9]))
     assert ids.tolist() == ["C1", "row:5", "C3"]
     assert record_ids(ENTITIES["contacts"], pd.DataFrame({"x": [1]}), pd.Series([4])).tolist() == ["row:4"]
+
+
+@pytest.mark.parametrize("at_once", [True, False], ids=["one concat", "column by column"])
+def test_findings_are_joined_alike_at_once_and_column_by_column(acme_audit, monkeypatch, at_once: bool) -> None:
+    from auditor import findings as module
+
+    whole = acme_audit.findings
+    monkeypatch.setattr(module, "AT_ONCE", len(whole) if at_once else 0)
+    parts = [part.copy() for _, part in whole.groupby("rule_id", sort=False)]
+    parts[0] = parts[0].drop(columns=["owner"])  # a part without a column: missing there
+    parts[1] = parts[1].assign(value=range(len(parts[1])))  # numbers among the text
+    expected = pd.concat(parts, ignore_index=True)
+    joined = module.concat_findings(parts)
+    pd.testing.assert_frame_equal(joined, expected, check_exact=True)
+    assert len(joined) == len(whole) and all(len(p.columns) == 0 for p in parts) != at_once

@@ -17,7 +17,6 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.checks.engine import record_ids
 from auditor.dedupe.blocking import oversized_warnings, usable_keys
 from auditor.dedupe.cluster import build_clusters, components
 from auditor.dedupe.features import prepare
@@ -27,6 +26,7 @@ from auditor.dedupe.survive import choose_masters, merge_plan
 from auditor.errors import ConfigError, InputError
 from auditor.findings import FINDING_COLUMNS, compact, empty_findings, shared_values
 from auditor.model import ENTITIES
+from auditor.sources.table import record_ids
 
 __all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link"]
 

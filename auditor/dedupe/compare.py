@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -36,8 +37,25 @@ CHUNK = 1 << 20
 class Coded:
     codes: np.ndarray
     uniques: np.ndarray | pd.api.extensions.ExtensionArray
-    """The distinct values; Arrow-backed for string features, turned into Python strings only
-    for the value pairs a similarity is computed on."""
+    """The distinct values; Arrow-backed for string features, turned into Python strings for the value
+    pairs a similarity is computed on (see `values`)."""
+    _objects: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    @property
+    def objects(self) -> np.ndarray:
+        """Every distinct value as a Python object, made once."""
+        if self._objects is None:
+            self._objects = np.asarray(self.uniques, dtype=object)
+        return self._objects
+
+    def values(self, at: np.ndarray) -> list[Any]:
+        """The distinct values at positions `at`, as Python objects for a scorer. The whole vocabulary is
+        made Python objects by the first call asking for as many values as it holds (no more than that
+        call's own strings would be), then shared: the random pairs of a small table ask for 400,000
+        strings of a few hundred names on every comparison. A smaller call makes only its own."""
+        if self._objects is None and len(at) < len(self.uniques):
+            return self.uniques[at].tolist()
+        return self.objects[at].tolist()
 
 
 @dataclass
@@ -68,10 +86,11 @@ def _encode(values: list[pd.Series]) -> list[Coded]:
 
 
 def pair_similarity(
-    ca: np.ndarray, cb: np.ndarray, uniques: np.ndarray, scorer, *, distance: bool = False
+    ca: np.ndarray, cb: np.ndarray, uniques: Coded | np.ndarray, scorer, *, distance: bool = False
 ) -> np.ndarray:
     """Similarity of aligned code arrays: NaN where null, 1 where equal (or 0 distance), scorer otherwise,
-    evaluated once per distinct unordered pair of values."""
+    evaluated once per distinct unordered pair of values. `uniques`: the values the codes number, a
+    feature's `Coded` or an object array."""
     out = np.full(len(ca), np.nan, dtype=np.float32)
     valid = (ca >= 0) & (cb >= 0)
     same = valid & (ca == cb)
@@ -80,9 +99,10 @@ def pair_similarity(
     if len(diff):
         a, b = ca[diff].astype(np.int64), cb[diff].astype(np.int64)
         lo, hi = np.minimum(a, b), np.maximum(a, b)
-        size = np.int64(len(uniques))
+        coded = uniques if isinstance(uniques, Coded) else Coded(np.empty(0, np.int32), uniques)
+        size = np.int64(len(coded.uniques))
         inverse, keys = pd.factorize(lo * size + hi)
-        left, right = uniques[keys // size].tolist(), uniques[keys % size].tolist()
+        left, right = coded.values(keys // size), coded.values(keys % size)
         sims = process.cpdist(left, right, scorer=scorer, workers=-1, dtype=np.float32)
         out[diff] = np.asarray(sims, dtype=np.float32)[inverse]
     return out
@@ -308,7 +328,7 @@ class Comparator:
             if not c.term_frequency or name in self.surprise or name not in frequencies.counts:
                 continue
             column = tf_columns(prepared, c)[0]
-            uniques = pd.Series(np.asarray(self.coded[column].uniques, dtype=object))
+            uniques = pd.Series(self.coded[column].objects)
             held = others(frequencies.counts[name].reindex(uniques).fillna(1).to_numpy(dtype=float))
             total = max(frequencies.totals[name], 1)
             self.surprise[name] = np.append(-np.log2(np.minimum(held, total) / total), np.nan).astype(np.float32)
@@ -339,7 +359,7 @@ class Comparator:
     def _compact(self, col: str) -> np.ndarray:
         """The distinct values of a feature without their spaces (cached)."""
         if col not in self._compacted:
-            uniques = pd.Series(np.asarray(self.coded[col].uniques, dtype=object), dtype=object)
+            uniques = pd.Series(self.coded[col].objects, dtype=object)
             self._compacted[col] = uniques.str.replace(" ", "", regex=False).to_numpy(dtype=object)
         return self._compacted[col]
 
@@ -353,7 +373,7 @@ class Comparator:
 
     def _name(self, col_a: str, col_b: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         a, b = self.coded[col_a], self.coded[col_b]
-        return pair_similarity(a.codes[i], b.codes[j], a.uniques, JaroWinkler.normalized_similarity)
+        return pair_similarity(a.codes[i], b.codes[j], a, JaroWinkler.normalized_similarity)
 
     def _surprise_of(
         self,
@@ -419,8 +439,9 @@ class Comparator:
             rows = np.flatnonzero(out[:, col])
             if not len(rows):
                 continue
-            ca, cb, uniq = self._codes(c.columns[0], i[rows], j[rows])
-            kin = (pair_similarity(ca, cb, uniq, share_word) >= 1.0) & ~self.other_numbers(c, i[rows], j[rows])
+            ca, cb, _ = self._codes(c.columns[0], i[rows], j[rows])
+            kin = pair_similarity(ca, cb, self.coded[c.columns[0]], share_word) >= 1.0
+            kin &= ~self.other_numbers(c, i[rows], j[rows])
             out[rows[kin], col] = False
         return out.any(axis=1) if out.shape[1] else np.zeros(len(i), dtype=bool)
 
@@ -445,8 +466,8 @@ class Comparator:
         """Graded: exact, one edit (a typo), the year off by one or day and month swapped, within two
         edits, different."""
         ca, cb, uniq = self._codes(c.columns[0], i, j)
-        dist = pair_similarity(ca, cb, uniq, Levenshtein.distance, distance=True)
-        values = pd.Series(np.asarray(uniq, dtype=object), dtype=object)
+        dist = pair_similarity(ca, cb, self.coded[c.columns[0]], Levenshtein.distance, distance=True)
+        values = pd.Series(self.coded[c.columns[0]].objects, dtype=object)
         eight = values.map(lambda v: isinstance(v, str) and len(v) == 8 and v.isdigit()).to_numpy(dtype=bool)
         text = values.where(eight, "00000000").astype(str)
         swapped_text = (text.str[:4] + text.str[6:8] + text.str[4:6]).where(eight)
@@ -470,8 +491,8 @@ class Comparator:
         lv = np.zeros(len(i), dtype=np.int8)
         score = np.where(same, 1.0, 0.0).astype(np.float32)
         if col == "email" and "email_local" in self.coded:
-            la, lb, luniq = self._codes("email_local", i, j)
-            local_sim = pair_similarity(la, lb, luniq, JaroWinkler.normalized_similarity)
+            la, lb, _ = self._codes("email_local", i, j)
+            local_sim = pair_similarity(la, lb, self.coded["email_local"], JaroWinkler.normalized_similarity)
             lv[local_sim >= EMAIL_LOCAL_THRESHOLD] = 2
             lv[(la >= 0) & (la == lb)] = 3
             score = np.where(same, 1.0, np.nan_to_num(local_sim, nan=0.0) * 0.9).astype(np.float32)
@@ -590,8 +611,8 @@ def _whole_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
 def _text(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     """Token-set ratio levels; exact only when the values are equal. A company name also by the ratio of
     the names without their spaces, and at 'different' when the names hold other numbers."""
-    ca, cb, uniq = cmp._codes(c.columns[0], pairs.i, pairs.j)
-    sim = pair_similarity(ca, cb, uniq, fuzz.token_set_ratio) / np.float32(100.0)
+    ca, cb, _ = cmp._codes(c.columns[0], pairs.i, pairs.j)
+    sim = pair_similarity(ca, cb, cmp.coded[c.columns[0]], fuzz.token_set_ratio) / np.float32(100.0)
     if c.kind == "company":
         # word breaks in company names are unreliable: "Hitachiglobal Storage", "DSMIP Assets",
         # "Gloeilamphen Fabrieken" are the same names with a space lost or added

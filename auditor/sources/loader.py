@@ -50,7 +50,15 @@ def load_export(
     path: str | os.PathLike, options: SourceOptions | None = None, progress: Progress | None = None
 ) -> LoadedExport:
     """Read an export directory, a single file or a database URL into one Table per entity."""
-    options = options or SourceOptions()
+    return _load(path, options or SourceOptions(), progress)[0]
+
+
+def _load(
+    path: str | os.PathLike, options: SourceOptions, progress: Progress | None, only: str | None = None
+) -> tuple[LoadedExport, list[str]]:
+    """`load_export`, and every entity found in the export. `only`: the one entity wanted; a table of
+    another is read (its entity may be known only from its headers) but neither mapped nor typed, which
+    is most of the time of loading an export (`dedupe --entity` loaded all eleven tables of acme)."""
     _check_options(options)
     given = os.fspath(path)
     notes: list[str] = []
@@ -64,6 +72,7 @@ def load_export(
         reads = _read_files(root, given, options, notes, progress)
 
     tables: dict[str, list[Table]] = {}
+    found: dict[str, None] = {}
     for read in reads:
         notes.extend(read.notes)
         detection = _entity_of(read, root, options)
@@ -71,11 +80,14 @@ def load_export(
             notes.append(f"{read.source}: skipped, its name and headers match no CRM entity")
             continue
         notes.append(f"{read.source}: {detection.entity} ({detection.reason}; confidence {detection.confidence:.2f})")
+        found[detection.entity] = None
+        if only is not None and detection.entity != only:
+            continue
         table = _table(read, detection, options, notes)
         if table.raw.empty:
             notes.append(f"{read.source}: no data rows (header only)")
         tables.setdefault(detection.entity, []).append(table)
-    if not tables:
+    if not found:
         raise InputError(
             "no file or table maps to a CRM entity; name files like contacts.csv or set `sources.files`", file=given
         )
@@ -83,7 +95,7 @@ def load_export(
     for name, (key, by) in options.latest.items():
         if name in merged:
             merged[name] = latest_rows(merged[name], key, by, notes)
-    return LoadedExport(tables=merged, notes=notes)
+    return LoadedExport(tables=merged, notes=notes), list(found)
 
 
 def one_file_as(options: SourceOptions, path: str | os.PathLike | None, entity_name: str) -> SourceOptions:
@@ -365,7 +377,7 @@ def load_entity(path: str | os.PathLike, entity: str, options: SourceOptions) ->
     """The table of one entity from an export (a single file is taken to hold that entity)."""
     # the entity is checked before anything is read; a single file is taken to hold it
     options = one_file_as(options, path if Path(os.fspath(path)).is_file() else None, entity)
-    export = load_export(path, options)
+    export, found = _load(path, options, None, only=entity)
     if entity not in export.tables:
-        raise InputError(f"no {entity} table found (found: {', '.join(export.tables) or 'none'})", file=str(path))
+        raise InputError(f"no {entity} table found (found: {', '.join(found) or 'none'})", file=str(path))
     return export.tables[entity]

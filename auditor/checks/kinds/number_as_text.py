@@ -30,6 +30,11 @@ _PLAIN = r"^[-+]?\d+(?:\.\d+)?$"
 _DRESSED = r"^[-+]?\s*[$€£]?\s*[-+]?\d{1,3}(?:[ \u00a0,']\d{3})+(?:\.\d+)?\s*[$€£]?$|^\s*[$€£]\s*[-+]?\d+(?:\.\d+)?$"
 _PLAIN_RE = re.compile(_PLAIN)
 _DRESSED_RE = re.compile(_DRESSED)
+# The same patterns for ASCII text in RE2 (Arrow), whose \d and \s are narrower than Python's (on ASCII,
+# Python's \d is 0-9 and its \s also holds \v and the separators \x1c-\x1f) and which writes \u as \x{}.
+_ASCII_SPACE = r"[\t\n\x0b\x0c\r\x1c-\x1f ]"
+_PLAIN_ASCII = _PLAIN.replace(r"\d", "[0-9]")
+_DRESSED_ASCII = _DRESSED.replace(r"\d", "[0-9]").replace(r"\s", _ASCII_SPACE).replace(r"\u00a0", r"\x{00a0}")
 
 
 def _written(values: pd.Series, ctx: CheckContext) -> pd.Series:
@@ -45,16 +50,40 @@ def _plain_and_dressed(values: pd.Series, ctx: CheckContext) -> tuple[pd.Series,
     of columns). Python's `re` and Arrow's Unicode trim, as pandas' string methods apply them."""
     text_column = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
     codes, uniques = pd.factorize(values if text_column else raw_text(values, ctx))
-    text = [str(v) for v in uniques]
-    trimmed = pc.utf8_trim_whitespace(pa.array(text, type=pa.large_string())).to_pylist()
-    plain = np.array([_PLAIN_RE.fullmatch(t) is not None for t in trimmed] + [False], dtype=bool)
-    untrimmed = plain & np.array([v != t for v, t in zip(text, trimmed, strict=True)] + [False], dtype=bool)
-    dressed = np.array([_DRESSED_RE.fullmatch(v) is not None for v in text] + [False], dtype=bool) | untrimmed
-    # code -1 (a missing value) picks the trailing False
-    return (
-        pd.Series((plain & ~untrimmed)[codes], index=values.index),
-        pd.Series(dressed[codes], index=values.index),
-    )
+    text = _as_arrow_text(uniques)
+    trimmed = pc.utf8_trim_whitespace(text)
+    plain = np.zeros(len(text) + 1, dtype=bool)  # the last: code -1, a missing value
+    dressed = plain.copy()
+    # ASCII values (nearly all) by the patterns' ASCII forms in Arrow; the others by Python's re, one by one
+    ascii_ = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
+    at = np.flatnonzero(ascii_)
+    is_plain = _arrow_matches(trimmed.take(at), _PLAIN_ASCII)
+    untrimmed = is_plain & ~_arrow_equal(text.take(at), trimmed.take(at))
+    plain[at] = is_plain & ~untrimmed
+    dressed[at] = _arrow_matches(text.take(at), _DRESSED_ASCII) | untrimmed
+    at = np.flatnonzero(~ascii_)
+    if len(at):
+        others, others_trimmed = text.take(at).to_pylist(), trimmed.take(at).to_pylist()
+        is_plain = np.array([_PLAIN_RE.fullmatch(t) is not None for t in others_trimmed], dtype=bool)
+        untrimmed = is_plain & np.array([v != t for v, t in zip(others, others_trimmed, strict=True)], dtype=bool)
+        plain[at] = is_plain & ~untrimmed
+        dressed[at] = np.array([_DRESSED_RE.fullmatch(v) is not None for v in others], dtype=bool) | untrimmed
+    return pd.Series(plain[codes], index=values.index), pd.Series(dressed[codes], index=values.index)
+
+
+def _as_arrow_text(uniques: Any) -> pa.Array:
+    """The distinct values as an Arrow text array, each as its `str` (Arrow strings are taken as they are)."""
+    if isinstance(uniques.dtype, pd.StringDtype) and uniques.dtype.storage == "pyarrow":
+        return pa.array(uniques.array, type=pa.large_string())
+    return pa.array([str(v) for v in uniques], type=pa.large_string())
+
+
+def _arrow_matches(text: pa.Array, pattern: str) -> np.ndarray:
+    return pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False).astype(bool)
+
+
+def _arrow_equal(a: pa.Array, b: pa.Array) -> np.ndarray:
+    return pc.equal(a, b).to_numpy(zero_copy_only=False).astype(bool)
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:

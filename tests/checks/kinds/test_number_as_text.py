@@ -1,0 +1,58 @@
+"""number_as_text judges ASCII values with the ASCII forms of its patterns in Arrow: the same verdicts as
+Python's `re` on every distinct value (the oracle below is the kind's earlier code)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from conftest import context, frame
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.checks.kinds.number_as_text import _DRESSED_RE, _PLAIN_RE, _plain_and_dressed
+
+
+def _oracle(values: pd.Series) -> tuple[list[bool], list[bool]]:
+    codes, uniques = pd.factorize(values)
+    text = [str(v) for v in uniques]
+    trimmed = pc.utf8_trim_whitespace(pa.array(text, type=pa.large_string())).to_pylist()
+    plain = np.array([_PLAIN_RE.fullmatch(t) is not None for t in trimmed] + [False], dtype=bool)
+    untrimmed = plain & np.array([v != t for v, t in zip(text, trimmed, strict=True)] + [False], dtype=bool)
+    dressed = np.array([_DRESSED_RE.fullmatch(v) is not None for v in text] + [False], dtype=bool) | untrimmed
+    return (plain & ~untrimmed)[codes].tolist(), dressed[codes].tolist()
+
+
+# every ASCII whitespace and separator Python's \s holds and RE2's does not, digits of other scripts,
+# currency signs, the no-break space
+ALPHABET = "0123456789 ,.'-+$€£\u00a0\u2003\u0663\t\n\x0b\x0c\r\x1c\x1d\x1e\x1fabcŁ"
+SAMPLES = ("12", " 12", "1 234", "1,234.50", "$ 12", "12 ", "-3.5", "١٢٣", "12\u00a0", "£5", "1\x0b", "x1")
+SAMPLES += ("\x1c$5", "$\x0b5", "1 234\x1f", "+\x0c1,234", "1\u00a0234", "\x1d12\x1e")
+CELLS = st.one_of(
+    st.none(),
+    st.sampled_from(SAMPLES),
+    st.text(alphabet=st.sampled_from(ALPHABET), max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=30))
+def test_the_verdicts_are_those_of_python_re_on_every_value(cells: list[str | None]) -> None:
+    df = frame("quantity", cells)
+    plain, dressed = _plain_and_dressed(df["quantity"], context(df, entity="orders"))
+    assert (plain.tolist(), dressed.tolist()) == _oracle(df["quantity"])
+
+
+def test_python_s_blanks_that_re2_s_lacks_dress_a_number() -> None:
+    df = frame("quantity", ["\x1c$5", "$\x0b5", "1 234\x1f", "12"])
+    _, dressed = _plain_and_dressed(df["quantity"], context(df, entity="orders"))
+    assert dressed.tolist() == [True, True, True, False] == _oracle(df["quantity"])[1]
+
+
+def test_values_of_an_object_column_are_judged_as_their_text() -> None:
+    values = pd.Series(["1 234", 42, None, "7"], dtype=object, name="quantity")
+    df = pd.DataFrame({"quantity": values})
+    plain, dressed = _plain_and_dressed(values, context(df, entity="orders"))
+    assert (plain.tolist(), dressed.tolist()) == _oracle(values)
+    assert dressed.tolist() == [True, False, False, False] and plain.tolist() == [False, True, False, True]
