@@ -728,6 +728,14 @@ def _evaluate(
             base.worklist.append(
                 {"action": "fix", "entity": x.entity, "field": fld, "rule_id": rule, "records": int(n)}
             )
+        countable = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        if x.entity == m.primary and m.kind == "count" and countable and value >= 0:
+            # each failing record may count or not, so a count moves by up to as many as it has
+            # failing records: their share of the records it holds or may hold is its coverage
+            held = value / (value + x.failing)
+            if settings.coverage_flag(held) < settings.coverage_flag(cov):
+                said = f"{x.failing:,} failing {x.label} against a count of {_fmt(value, '')}: each may count or not"
+                covered.append((settings.coverage_flag(held), said))
 
     for flag, said in _without_rate(m, tables, params.money, settings):
         verdicts.append((flag, said))

@@ -312,3 +312,17 @@ def test_a_large_count_with_a_few_failing_records_stays_high() -> None:
     assert result.value == 300
     assert result.flag is Flag.HIGH, result.reasons
     assert "could move it a further 0.3%" in " ".join(result.reasons)
+
+
+def test_a_small_count_is_judged_by_what_its_failing_records_could_add() -> None:
+    # 7 cancellations in the window and 1 cancelled subscription without a date among 150: 99% of the
+    # records pass, and one more Bernoulli draw of p = 0.05 moves the count by 3%, but the one may count,
+    # and 8 is 14% above 7: held against the count it is a coverage of 7 / 8, and the bound says 14%
+    frame, findings = _subscriptions(7, 150, 1)
+    [result] = evaluate_metrics(
+        {"subscriptions": frame}, findings, as_of=AS_OF, metrics=CANCELLED.values(), breakdowns=False
+    )
+    assert result.value == 7
+    assert result.bound == pytest.approx(1 / 7)
+    assert result.flag is Flag.MEDIUM, result.reasons
+    assert "1 failing subscriptions against a count of 7: each may count or not" in " ".join(result.reasons)
