@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from auditor.metrics import Flag, Params, evaluate_metrics
+from auditor.metrics import Flag, MetricResult, Params, evaluate_metrics
 from auditor.metrics.bounds import bound, median_bound
 from auditor.metrics.language import compile_metrics
 from auditor.metrics.registry import Metric
@@ -289,13 +289,18 @@ def _subscriptions(cancelled_in_window: int, total: int, failing: int) -> tuple[
     return frame, findings
 
 
-def test_a_count_of_none_with_failing_records_that_may_count_is_never_high() -> None:
-    # 0 of 133 passing subscriptions cancelled in the window, 7 cancelled without a date: 95% coverage, and
-    # scaling the passing records' rate says the count stays 0, yet the truth may be 7 (it was HIGH)
-    frame, findings = _subscriptions(0, 140, 7)
+def _cancelled(cancelled_in_window: int, total: int, failing: int) -> MetricResult:
+    frame, findings = _subscriptions(cancelled_in_window, total, failing)
     [result] = evaluate_metrics(
         {"subscriptions": frame}, findings, as_of=AS_OF, metrics=CANCELLED.values(), breakdowns=False
     )
+    return result
+
+
+def test_a_count_of_none_with_failing_records_that_may_count_is_never_high() -> None:
+    # 0 of 133 passing subscriptions cancelled in the window, 7 cancelled without a date: 95% coverage, and
+    # scaling the passing records' rate says the count stays 0, yet the truth may be 7 (it was HIGH)
+    result = _cancelled(0, 140, 7)
     assert result.value == 0
     assert result.coverage == pytest.approx(133 / 140)
     assert result.flag is not Flag.HIGH, result.reasons
@@ -305,10 +310,7 @@ def test_a_count_of_none_with_failing_records_that_may_count_is_never_high() -> 
 def test_a_large_count_with_a_few_failing_records_stays_high() -> None:
     # 300 of 995 passing subscriptions cancelled in the window and 5 failing: each counts with p = 0.3, so
     # they move the count by about sqrt(5 x 0.3 x 0.7) = 1 of 300 (0.3%)
-    frame, findings = _subscriptions(300, 1000, 5)
-    [result] = evaluate_metrics(
-        {"subscriptions": frame}, findings, as_of=AS_OF, metrics=CANCELLED.values(), breakdowns=False
-    )
+    result = _cancelled(300, 1000, 5)
     assert result.value == 300
     assert result.flag is Flag.HIGH, result.reasons
     assert "could move it a further 0.3%" in " ".join(result.reasons)
@@ -318,10 +320,7 @@ def test_a_small_count_is_judged_by_what_its_failing_records_could_add() -> None
     # 7 cancellations in the window and 1 cancelled subscription without a date among 150: 99% of the
     # records pass, and one more Bernoulli draw of p = 0.05 moves the count by 3%, but the one may count,
     # and 8 is 14% above 7: held against the count it is a coverage of 7 / 8, and the bound says 14%
-    frame, findings = _subscriptions(7, 150, 1)
-    [result] = evaluate_metrics(
-        {"subscriptions": frame}, findings, as_of=AS_OF, metrics=CANCELLED.values(), breakdowns=False
-    )
+    result = _cancelled(7, 150, 1)
     assert result.value == 7
     assert result.bound == pytest.approx(1 / 7)
     assert result.flag is Flag.MEDIUM, result.reasons
