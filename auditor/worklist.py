@@ -43,6 +43,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize
+from auditor.findings import codes_of, factorize, sort_codes, sort_ranks
 from auditor.fix.safe import cell_fixes, safe_mask
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.model import ENTITIES, Role
@@ -171,32 +172,6 @@ CODED = (
 row: a code would add to the pointer, not replace it), nor their numbers."""
 
 
-FACTORIZE_ROWS = 1 << 20
-"""Rows _factorize hashes at a time."""
-
-
-def _factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`pd.factorize(values)`: a code per row (first-appearance order, -1 where missing) and the distinct
-    values, FACTORIZE_ROWS rows at a time. pandas sizes its hash table by the rows: 40 bytes a row for
-    text, 60 for integers, while it runs (a million copies of one contact: 7 million rows, 300 MB for a
-    column of five distinct values); here by the rows of a chunk and the distinct values."""
-    if len(values) <= FACTORIZE_ROWS:
-        codes, uniques = pd.factorize(values)
-        return codes, np.asarray(uniques, dtype=values.dtype if values.dtype != object else object)
-    dtype = values.dtype if values.dtype != object else object
-    known = pd.Index(np.empty(0, dtype=dtype), dtype=dtype)
-    codes = np.empty(len(values), dtype=np.int64)
-    for start in range(0, len(values), FACTORIZE_ROWS):
-        part, uniques = pd.factorize(values[start : start + FACTORIZE_ROWS])
-        uniques = np.asarray(uniques, dtype=dtype)
-        found = known.get_indexer(uniques) if len(known) else np.full(len(uniques), -1, dtype=np.intp)
-        new = found < 0
-        found[new] = len(known) + np.arange(int(new.sum()))
-        known = known.append(pd.Index(uniques[new], dtype=dtype))
-        codes[start : start + len(part)] = np.append(found, -1)[part]
-    return codes, known.to_numpy()
-
-
 def _firsts(codes: np.ndarray) -> np.ndarray:
     """Whether each row is the first of its code (`~pd.Series(codes).duplicated()`, codes 0..k-1 or -1),
     without a hash table of the rows."""
@@ -218,7 +193,7 @@ def _coded(values: Any) -> pd.Categorical:
         values = values.array
     if isinstance(values, pd.Categorical):
         return values
-    codes, uniques = _factorize(np.asarray(values, dtype=object))
+    codes, uniques = factorize(np.asarray(values, dtype=object))
     return _categorical(codes, uniques)
 
 
@@ -227,17 +202,10 @@ def _categorical(codes: np.ndarray, uniques: Any) -> pd.Categorical:
     return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
 
 
-def _codes_of(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(a code per row, -1 where missing; the distinct values as objects) of a coded or plain column."""
-    if isinstance(values.dtype, pd.CategoricalDtype):
-        return values.cat.codes.to_numpy(), np.asarray(values.cat.categories, dtype=object)
-    return _factorize(values.to_numpy(dtype=object))
-
-
 def _concat_coded(pieces: list[pd.Series]) -> pd.Categorical:
     """The pieces one after the other, as one categorical (each piece coded or plain): their distinct
     values made one list, each piece's codes mapped into it."""
-    parts = [_codes_of(piece) for piece in pieces]
+    parts = [codes_of(piece) for piece in pieces]
     if len(parts) == 1:
         return _categorical(*parts[0])
     remap, uniques = pd.factorize(np.concatenate([u for _, u in parts]))
@@ -262,7 +230,7 @@ def _per_distinct(values: pd.Series | np.ndarray, function: Any, dtype: Any = ob
     """`function` of each value, computed once per distinct value (a rule id, an entity, a field) and
     shared by the rows that have it."""
     values = np.asarray(values, dtype=object)
-    codes, uniques = _factorize(values)
+    codes, uniques = factorize(values)
     missing = codes < 0
     if missing.any():  # a missing value's own, as function gives it
         uniques = np.append(uniques, values[np.flatnonzero(missing)[0]])
@@ -270,20 +238,6 @@ def _per_distinct(values: pd.Series | np.ndarray, function: Any, dtype: Any = ob
     mapped = np.empty(len(uniques), dtype=dtype)
     mapped[:] = [function(u) for u in uniques]
     return mapped[codes]
-
-
-def _lexical(values: pd.Series) -> np.ndarray:
-    """_sort_codes of a coded or plain column: its distinct values ranked, not its rows."""
-    codes, uniques = _codes_of(values)
-    return np.append(_sort_codes(uniques), len(uniques)).astype(np.int32)[codes]
-
-
-def _sort_codes(values: np.ndarray) -> np.ndarray:
-    """Integer codes in the order of the sorted values, missing ones last (as sort_values places them):
-    the cells are sorted on these, not on a frame of their text."""
-    codes, uniques = _factorize(np.asarray(values, dtype=object))
-    rank = pd.factorize(uniques, sort=True)[0]  # each distinct value's place among them sorted
-    return np.append(rank, len(uniques)).astype(np.int32)[codes]
 
 
 def _group_codes(columns: list[pd.Series]) -> np.ndarray:
@@ -297,10 +251,10 @@ def _group_codes(columns: list[pd.Series]) -> np.ndarray:
             width = len(column.cat.categories) + 1  # its missing values (-1) a group of their own
             own += 1
         else:
-            own, uniques = _factorize(column.to_numpy(dtype=object))
+            own, uniques = factorize(column.to_numpy(dtype=object))
             width = len(uniques) + 1
             own += 1
-        codes = _factorize(codes * width + own)[0]  # renumbered: the product of widths never overflows
+        codes = factorize(codes * width + own)[0]  # renumbered: the product of widths never overflows
     return codes
 
 
@@ -341,8 +295,8 @@ def _fix_cells(findings: pd.DataFrame, rows: np.ndarray, kind: np.ndarray) -> pd
     suggested = _fill_suggestions(findings, rows, kind)
     safe = _safe(kind, at("value", rows), suggested)
     sev = _per_distinct(at("severity", rows), lambda s: SEVERITY.get(s, 1), np.int8)
-    cell = [_sort_codes(at(column, rows)) for column in CELL]
-    order = np.lexsort((_sort_codes(at("rule_id", rows)), -sev, *reversed(cell)))  # most severe first in a cell
+    cell = [sort_codes(at(column, rows)) for column in CELL]
+    order = np.lexsort((sort_codes(at("rule_id", rows)), -sev, *reversed(cell)))  # most severe first in a cell
     del sev
     same = np.ones(max(len(order) - 1, 0), dtype=bool)  # a row of the same cell as the one before it
     for codes in cell:
@@ -462,8 +416,8 @@ def _bulk(cells: pd.DataFrame) -> pd.DataFrame:
         empty = cells.drop(columns=["fix", "message", "label"])
         return empty.assign(issue=pd.Series(dtype=object), records=pd.Series(dtype=int))
     row = cells["row"].to_numpy(dtype=float, na_value=np.nan)
-    order = np.lexsort((row, _lexical(cells["file"]), _lexical(cells["task_id"])))
-    codes = _factorize(_codes_of(cells["task_id"])[0][order])[0]
+    order = np.lexsort((row, sort_ranks(cells["file"]), sort_ranks(cells["task_id"])))
+    codes = factorize(codes_of(cells["task_id"])[0][order])[0]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
 
     def in_order(column: str) -> pd.Series:
@@ -516,7 +470,7 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
     if len(cells):  # the cells become the records' first part, their other columns dropped now
         for column in cells.columns.difference([*RECORD_COLUMNS, "label", "message"]):
             del cells[column]
-        codes, ids = _codes_of(cells["task_id"])
+        codes, ids = codes_of(cells["task_id"])
         cells["priority"] = priority.reindex(ids).to_numpy()[codes]
         cells["issue"] = _categorical(np.full(len(cells), -1, dtype=np.int8), [])
         parts.append(cells)
@@ -543,7 +497,7 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
     ranks = [
         np.concatenate([part[c].to_numpy(dtype=float, na_value=np.nan) for part in parts]) for c in ("priority", "row")
     ]
-    order = np.lexsort((ranks[1], _lexical(pd.Series(file, copy=False)), ranks[0]))
+    order = np.lexsort((ranks[1], sort_ranks(pd.Series(file, copy=False)), ranks[0]))
     del ranks
     columns: dict[str, Any] = {}
     for column in (*RECORD_COLUMNS, "label", "message"):
@@ -634,8 +588,8 @@ def _grouped_text(
     order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     for name, (column, sep) in texts.items():
-        codes_of, uniques = _codes_of(frame[column])  # str() per distinct value, not a new str per row
-        values = np.append(np.array([str(u) for u in uniques], dtype=object), "")[codes_of]
+        held, uniques = codes_of(frame[column])  # str() per distinct value, not a new str per row
+        values = np.append(np.array([str(u) for u in uniques], dtype=object), "")[held]
         said: dict[str, str] = {}  # groups with the same text share one str
         joined = (sep.join(chunk) for chunk in np.split(values[order], bounds))
         out[name] = _objects([said.setdefault(t, t) for t in joined])

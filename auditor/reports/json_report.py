@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import io
 import json
-from typing import TextIO
+from typing import Any, TextIO
 
 import numpy as np
 import pandas as pd
@@ -46,6 +46,8 @@ def write(result: AuditResult, handle: TextIO, *, include_findings: bool = True)
 
 
 SCALARS = (str, int, float, bool, type(None))
+ENCODER = json.JSONEncoder(ensure_ascii=False)
+"""json.dumps(value, ensure_ascii=False), without a new encoder per call."""
 
 
 def _finding_texts(findings: pd.DataFrame) -> list[str]:
@@ -56,27 +58,26 @@ def _finding_texts(findings: pd.DataFrame) -> list[str]:
     columns = []
     for column in findings.columns:
         codes, uniques = pd.factorize(findings[column])
-        values = findings_records(pd.DataFrame({column: np.asarray(uniques, dtype=object)}, dtype=object))
-        encoded = [
-            json.dumps(v[column], ensure_ascii=False) if isinstance(v[column], SCALARS) else None for v in values
-        ]
+        encoded = [_encoded(value) for value in np.asarray(uniques, dtype=object)]
         if None in encoded:  # a list or a mapping: indented inside the record, as dumps would
             return _dumped(findings)
         columns.append(np.append(np.array(encoded, dtype=object), "null")[codes])
     pad = " " * (2 * INDENT + INDENT)
-    template = (
-        "\n"
-        + " " * 2 * INDENT
-        + "{{\n"
-        + ",\n".join(
-            f"{pad}{json.dumps(str(c), ensure_ascii=False).replace('{', '{{').replace('}', '}}')}: {{}}"
-            for c in findings.columns
-        )
-        + "\n"
-        + " " * 2 * INDENT
-        + "}}"
-    )
+    keys = [json.dumps(str(c), ensure_ascii=False).replace("{", "{{").replace("}", "}}") for c in findings.columns]
+    template = "\n" + " " * 2 * INDENT + "{{\n" + ",\n".join(f"{pad}{key}: {{}}" for key in keys)
+    template += "\n" + " " * 2 * INDENT + "}}"
     return [template.format(*row) for row in zip(*columns, strict=True)]
+
+
+def _encoded(value: Any) -> str | None:
+    """A present value as findings_records makes it and dumps writes it; None for a list or a mapping."""
+    if isinstance(value, pd.Timestamp):
+        value = value.isoformat()
+    elif hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()
+    if type(value) is int:  # not a bool
+        return int.__repr__(value)
+    return ENCODER.encode(value) if isinstance(value, SCALARS) else None
 
 
 def _dumped(findings: pd.DataFrame) -> list[str]:

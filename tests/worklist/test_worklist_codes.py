@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import auditor.findings as findings
 import auditor.worklist as wl
 
 TEXTS = st.lists(st.one_of(st.sampled_from(["a", "b", "=c", "Jan", ""]), st.none()), max_size=60)
@@ -16,14 +17,14 @@ TEXTS = st.lists(st.one_of(st.sampled_from(["a", "b", "=c", "Jan", ""]), st.none
 
 @pytest.fixture(autouse=True)
 def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(wl, "FACTORIZE_ROWS", 7)  # several chunks on a few rows
+    monkeypatch.setattr(findings, "FACTORIZE_ROWS", 7)  # several chunks on a few rows
 
 
 @settings(max_examples=60, deadline=None)
 @given(TEXTS)
 def test_factorize_in_chunks_is_pandas_factorize(values: list[str | None]) -> None:
     array = np.array(values, dtype=object)
-    codes, uniques = wl._factorize(array)
+    codes, uniques = findings.factorize(array)
     expected_codes, expected_uniques = pd.factorize(array)
     assert codes.tolist() == expected_codes.tolist()
     assert list(uniques) == list(expected_uniques)
@@ -51,7 +52,7 @@ def test_coded_pieces_concatenate_to_their_values(pieces: list[list[str | None]]
     assert joined.cat.categories.dtype == object  # the values' own objects, not Arrow strings
 
 
-def test_lexical_ranks_are_the_sorted_order() -> None:
+def test_sort_ranks_are_the_sorted_order() -> None:
     values = pd.Series(np.array(["b", None, "a", "c", "a"], dtype=object))
-    assert wl._lexical(values).tolist() == [1, 3, 0, 2, 0]
-    assert wl._lexical(pd.Series(wl._coded(values), copy=False)).tolist() == [1, 3, 0, 2, 0]
+    assert findings.sort_ranks(values).tolist() == [1, 3, 0, 2, 0]
+    assert findings.sort_ranks(pd.Series(wl._coded(values), copy=False)).tolist() == [1, 3, 0, 2, 0]

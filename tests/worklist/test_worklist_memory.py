@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from copies_of_one import python_peak, write_copies
 
-import auditor.worklist
+import auditor.findings
 from auditor import audit
 from auditor.reports.worklist_csv import import_tasks
 from auditor.result import AuditResult
@@ -45,7 +45,7 @@ def test_the_worklist_grows_by_its_cells_per_copy(
     copies: dict[int, AuditResult], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # the chunk of rows factorized at a time, small enough that the copies make several
-    monkeypatch.setattr(auditor.worklist, "FACTORIZE_ROWS", 1_000)
+    monkeypatch.setattr(auditor.findings, "FACTORIZE_ROWS", 1_000)
     plan_worklist(copies[SMALL])  # modules imported, caches filled: not per copy
     small, large = _peak(copies[SMALL]), _peak(copies[LARGE])
     per_copy = (large - small) / (LARGE - SMALL)
