@@ -12,6 +12,7 @@ from contextvars import ContextVar
 from pathlib import Path
 from typing import IO
 
+import numpy as np
 import pandas as pd
 
 from auditor.errors import InputError
@@ -132,9 +133,20 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     for column in out.columns:
         if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
             text = out[column].astype("object")
-            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
-            out[column] = text.where(~risky, "'" + text.astype(str))
+            risky = _formulas(text.to_numpy())
+            out[column] = text.where(~risky, "'" + text.astype(str)) if risky.any() else text
     return out
+
+
+def _formulas(values: np.ndarray) -> np.ndarray:
+    """Whether each value is a text a spreadsheet would run, tested once per distinct value (a column of a
+    chunk repeats its entity, rule and message on every row), or per value when they are not hashable."""
+    try:
+        codes, uniques = pd.factorize(values)
+    except TypeError:
+        codes, uniques = np.arange(len(values)), values
+    starts = [isinstance(v, str) and v.startswith(FORMULA_PREFIXES) for v in uniques]
+    return np.append(np.array(starts, dtype=bool), False)[codes]
 
 
 CHUNK_ROWS = 50_000

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize
-from auditor.findings import shared_values
+from auditor.findings import codes_of, factorize, sort_codes, sort_ranks
 from auditor.fix.safe import cell_fixes, safe_mask
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.model import ENTITIES, Role
@@ -159,27 +159,110 @@ def _frame(columns: dict[str, Any]) -> pd.DataFrame:
     )
 
 
+NUMBERS = ("priority", "money_at_stake", "row")
+CODED = (
+    *(c for c in RECORD_COLUMNS if c not in (*NUMBERS, "record_id")),
+    "fix",
+    "auto_fixable",
+    "effort",
+    "message",
+    "label",
+)
+"""The text columns of the cells and records kept as codes (_coded); not their record ids (distinct per
+row: a code would add to the pointer, not replace it), nor their numbers."""
+
+
+def _firsts(codes: np.ndarray) -> np.ndarray:
+    """Whether each row is the first of its code (`~pd.Series(codes).duplicated()`, codes 0..k-1 or -1),
+    without a hash table of the rows."""
+    seen = np.zeros(len(codes), dtype=bool)
+    if len(codes):
+        first = np.full(int(codes.max()) + 2, -1, dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes) - 1, -1, -1)  # repeated: the last assigned, the first row, wins
+        seen[first[first >= 0]] = True
+    return seen
+
+
+def _coded(values: Any) -> pd.Categorical:
+    """`values` as a categorical: a code per row (1 to 4 bytes, by how many distinct values there are) into
+    one array of the distinct values, which stay the Python objects they were. A pointer per row took 8
+    bytes, and the records' dozen text columns 100 bytes a record on a million copies of one contact;
+    Arrow strings (pandas' default for a categorical made from text) would store each distinct value's
+    bytes again and make a str per row when read back. Missing values (None, NaN) become the missing code."""
+    if isinstance(values, pd.Series):
+        values = values.array
+    if isinstance(values, pd.Categorical):
+        return values
+    codes, uniques = factorize(np.asarray(values, dtype=object))
+    return _categorical(codes, uniques)
+
+
+def _categorical(codes: np.ndarray, uniques: Any) -> pd.Categorical:
+    categories = pd.Index(np.asarray(uniques, dtype=object), dtype=object)
+    return pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(categories))
+
+
+def _concat_coded(pieces: list[pd.Series]) -> pd.Categorical:
+    """The pieces one after the other, as one categorical (each piece coded or plain): their distinct
+    values made one list, each piece's codes mapped into it."""
+    parts = [codes_of(piece) for piece in pieces]
+    if len(parts) == 1:
+        return _categorical(*parts[0])
+    remap, uniques = pd.factorize(np.concatenate([u for _, u in parts]))
+    offsets = np.cumsum([0, *(len(u) for _, u in parts)])
+    # a piece's code -1 (missing) picks the -1 appended to its map
+    codes = np.concatenate(
+        [np.append(remap[start : start + len(u)], -1)[c] for (c, u), start in zip(parts, offsets, strict=False)]
+    )
+    return _categorical(codes, uniques)
+
+
+def plain(values: pd.Series) -> np.ndarray:
+    """A (coded) text column as an object array, None where missing: what the writers show."""
+    if not isinstance(values.dtype, pd.CategoricalDtype):
+        out = values.to_numpy(dtype=object, copy=True)
+        out[pd.isna(out)] = None
+        return out
+    return np.append(np.asarray(values.cat.categories, dtype=object), None)[values.cat.codes.to_numpy()]
+
+
 def _per_distinct(values: pd.Series | np.ndarray, function: Any, dtype: Any = object) -> np.ndarray:
     """`function` of each value, computed once per distinct value (a rule id, an entity, a field) and
     shared by the rows that have it."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=False)
+    values = np.asarray(values, dtype=object)
+    codes, uniques = factorize(values)
+    missing = codes < 0
+    if missing.any():  # a missing value's own, as function gives it
+        uniques = np.append(uniques, values[np.flatnonzero(missing)[0]])
+        codes[missing] = len(uniques) - 1
     mapped = np.empty(len(uniques), dtype=dtype)
-    mapped[:] = [function(u) for u in np.asarray(uniques, dtype=object)]
+    mapped[:] = [function(u) for u in uniques]
     return mapped[codes]
 
 
-def _sort_codes(values: np.ndarray) -> np.ndarray:
-    """Integer codes in the order of the sorted values, missing ones last (as sort_values places them):
-    the cells are sorted on these, not on a frame of their text."""
-    codes, uniques = pd.factorize(values, sort=True)
-    return np.where(codes < 0, len(uniques), codes).astype(np.int32)
+def _group_codes(columns: list[pd.Series]) -> np.ndarray:
+    """`groupby(columns, sort=False, dropna=False).ngroup()`: each row's group, numbered in the order the
+    groups first appear, from each column's codes (a coded column's own) combined two at a time. A
+    groupby on the text columns themselves held about 80 bytes a row while it hashed them."""
+    codes = np.zeros(len(columns[0]) if columns else 0, dtype=np.int64)
+    for column in columns:
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            own = column.cat.codes.to_numpy().astype(np.int64)
+            width = len(column.cat.categories) + 1  # its missing values (-1) a group of their own
+            own += 1
+        else:
+            own, uniques = factorize(column.to_numpy(dtype=object))
+            width = len(uniques) + 1
+            own += 1
+        codes = factorize(codes * width + own)[0]  # renumbered: the product of widths never overflows
+    return codes
 
 
 def _shared(keys: pd.DataFrame, function: Any) -> np.ndarray:
     """`function(frame of distinct key rows) -> array`, spread back to every row of `keys`: a fix's text
     or task id is made once per distinct (entity, field, rules, fix), not once per cell."""
-    codes = keys.groupby(list(keys.columns), sort=False, dropna=False).ngroup().to_numpy()
-    firsts = ~pd.Series(codes).duplicated().to_numpy()
+    codes = _group_codes([keys[c] for c in keys.columns])
+    firsts = _firsts(codes)
     distinct = keys[firsts].reset_index(drop=True)
     made = np.empty(len(distinct), dtype=object)
     made[:] = list(function(distinct))
@@ -212,8 +295,8 @@ def _fix_cells(findings: pd.DataFrame, rows: np.ndarray, kind: np.ndarray) -> pd
     suggested = _fill_suggestions(findings, rows, kind)
     safe = _safe(kind, at("value", rows), suggested)
     sev = _per_distinct(at("severity", rows), lambda s: SEVERITY.get(s, 1), np.int8)
-    cell = [_sort_codes(at(column, rows)) for column in CELL]
-    order = np.lexsort((_sort_codes(at("rule_id", rows)), -sev, *reversed(cell)))  # most severe first in a cell
+    cell = [sort_codes(at(column, rows)) for column in CELL]
+    order = np.lexsort((sort_codes(at("rule_id", rows)), -sev, *reversed(cell)))  # most severe first in a cell
     del sev
     same = np.ones(max(len(order) - 1, 0), dtype=bool)  # a row of the same cell as the one before it
     for codes in cell:
@@ -226,7 +309,7 @@ def _fix_cells(findings: pd.DataFrame, rows: np.ndarray, kind: np.ndarray) -> pd
     del same
     alone = order[~many]
     column = {
-        name: at(source, rows[alone])
+        name: at(source, rows[alone]) if name in ("row", "record_id") else _coded(at(source, rows[alone]))
         for name, source in (
             ("entity", "entity"),
             ("file", "file"),
@@ -240,7 +323,7 @@ def _fix_cells(findings: pd.DataFrame, rows: np.ndarray, kind: np.ndarray) -> pd
             ("message", "message"),
         )
     }
-    column["auto"], column["suggested"] = safe[alone], suggested[alone]
+    column["auto"], column["suggested"] = safe[alone], _coded(suggested[alone])
     several = order[many]
     where = rows[several]
     multi = {c: at(c, where) for c in (*CELL, "record_id", "owner", "value", "severity", "rule_id", "message")}
@@ -250,8 +333,12 @@ def _fix_cells(findings: pd.DataFrame, rows: np.ndarray, kind: np.ndarray) -> pd
         grouped = _grouped(_frame(multi)).rename(columns={"issue": "message"})
         del multi
         for name, values in column.items():  # one column at a time: the cells are not held twice
-            column[name] = np.concatenate([values, grouped.pop(name).to_numpy()])
-        del grouped, values
+            more = grouped.pop(name)
+            if isinstance(values, pd.Categorical):
+                column[name] = _concat_coded([pd.Series(values, copy=False), more])
+            else:
+                column[name] = np.concatenate([values, more.to_numpy()])
+        del grouped, values, more
     else:
         del multi
     tasks = _frame(column)
@@ -275,32 +362,33 @@ def _fix_cells(findings: pd.DataFrame, rows: np.ndarray, kind: np.ndarray) -> pd
     roles = _roles(tasks["entity"].to_numpy(), tasks["field"].to_numpy()) == Role.MONEY
     money = np.zeros(len(tasks), dtype=float)
     if roles.any():
-        money[roles] = pd.to_numeric(tasks["value"][roles], errors="coerce").abs().fillna(0.0).to_numpy(float)
-    key = _frame(
-        {"e": tasks["entity"].to_numpy(), "f": tasks["field"].to_numpy(), "r": tasks["rule_ids"].to_numpy(), "x": fix}
-    )
-    return _frame(
-        {
-            "task_id": _shared(key, lambda distinct: _ids("F", distinct)),
-            "fix": fix,
-            "action": _constant({True: "fix", False: "fix"}, auto),
-            "entity": tasks["entity"].to_numpy(),
-            "record_id": tasks["record_id"].to_numpy(),
-            "owner": tasks["owner"].to_numpy(),
-            "rule_ids": tasks["rule_ids"].to_numpy(),
-            "severity": tasks["severity"].to_numpy(),
-            "field": tasks["field"].to_numpy(),
-            "current_value": tasks["value"].to_numpy(),
-            "suggested_value": suggested.where(suggested.notna(), None).to_numpy(),
-            "auto_fixable": _constant({True: "yes", False: "no"}, auto),
-            "effort": _effort(auto, has_suggestion),
-            "file": tasks["file"].to_numpy(),
-            "row": tasks["row"].to_numpy(),
-            "money_at_stake": money,
-            "message": tasks["message"].to_numpy(),
-            "label": label,
-        }
-    )
+        money[roles] = (
+            pd.to_numeric(tasks["value"][roles].astype(object), errors="coerce").abs().fillna(0.0).to_numpy(float)
+        )
+    key = _frame({"e": tasks["entity"], "f": tasks["field"], "r": tasks["rule_ids"], "x": _coded(fix)})
+    cells = {
+        "task_id": _shared(key, lambda distinct: _ids("F", distinct)),
+        "fix": fix,
+        "action": _constant({True: "fix", False: "fix"}, auto),
+        "entity": tasks["entity"],
+        "record_id": tasks["record_id"].to_numpy(),
+        "owner": tasks["owner"],
+        "rule_ids": tasks["rule_ids"],
+        "severity": tasks["severity"],
+        "field": tasks["field"],
+        "current_value": tasks["value"],
+        "suggested_value": suggested,
+        "auto_fixable": _constant({True: "yes", False: "no"}, auto),
+        "effort": _effort(auto, has_suggestion),
+        "file": tasks["file"],
+        "row": tasks["row"].to_numpy(),
+        "money_at_stake": money,
+        "message": tasks["message"],
+        "label": label,
+    }
+    del key, tasks, suggested, fix, label, money, auto, has_suggestion, roles
+    # coded one column at a time, its objects dropped once coded: the cells are not held twice
+    return _frame({name: _coded(cells.pop(name)) if name in CODED else cells.pop(name) for name in list(cells)})
 
 
 def _effort(auto: np.ndarray, has_suggestion: np.ndarray) -> np.ndarray:
@@ -327,18 +415,19 @@ def _bulk(cells: pd.DataFrame) -> pd.DataFrame:
     if not len(cells):
         empty = cells.drop(columns=["fix", "message", "label"])
         return empty.assign(issue=pd.Series(dtype=object), records=pd.Series(dtype=int))
-    order = cells[["task_id", "file", "row"]].sort_values(["task_id", "file", "row"], kind="stable").index.to_numpy()
-    codes = pd.factorize(cells["task_id"].to_numpy()[order])[0]
+    row = cells["row"].to_numpy(dtype=float, na_value=np.nan)
+    order = np.lexsort((row, sort_ranks(cells["file"]), sort_ranks(cells["task_id"])))
+    codes = factorize(codes_of(cells["task_id"])[0][order])[0]
     starts = np.flatnonzero(np.r_[True, codes[1:] != codes[:-1]])
 
     def in_order(column: str) -> pd.Series:
-        return pd.Series(cells[column].to_numpy()[order], dtype=cells[column].dtype)
+        return cells[column].take(order).reset_index(drop=True)
 
     out = pd.DataFrame({"task_id": _objects(cells["task_id"].to_numpy()[order][starts])})
     firsts: dict[str, np.ndarray] = {}
     for column in cells.columns.drop(["task_id", "money_at_stake"]):
         values = in_order(column)
-        firsts[column] = values.to_numpy()[starts]
+        firsts[column] = values.iloc[starts].to_numpy()
         if column in ("owner", "current_value", "suggested_value", "file"):  # kept when all records share it
             distinct = values.groupby(codes, sort=False).nunique(dropna=False).to_numpy()
             out[column] = _objects(np.where(distinct == 1, firsts[column], None))
@@ -374,13 +463,16 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
     (current value: the members) and each member (current value: the master it merges into). A fix
     cell's issue is its `label` and `message` (records_table writes it out). Column by column, each
     of the cells' columns dropped once placed (`cells` is emptied): the cells and the records are not
-    held twice."""
+    held twice. The text columns are coded (CODED): a record is its id's pointer, three numbers and a
+    code per text column."""
     priority = tasks.set_index("task_id")["priority"]
     parts: list[pd.DataFrame] = []
     if len(cells):  # the cells become the records' first part, their other columns dropped now
         for column in cells.columns.difference([*RECORD_COLUMNS, "label", "message"]):
             del cells[column]
-        cells["priority"], cells["issue"] = cells["task_id"].map(priority).to_numpy(), None
+        codes, ids = codes_of(cells["task_id"])
+        cells["priority"] = priority.reindex(ids).to_numpy()[codes]
+        cells["issue"] = _categorical(np.full(len(cells), -1, dtype=np.int8), [])
         parts.append(cells)
     merges = tasks[tasks["action"] == "merge"]
     if len(merges):
@@ -400,49 +492,49 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
         parts.append(members.assign(entity=members["member_entity"]).drop(columns="member_entity"))
     if not parts:
         return pd.DataFrame({c: pd.Series(dtype="object") for c in (*RECORD_COLUMNS, "label", "message")})
-    keys = pd.concat([part[["priority", "file", "row"]] for part in parts], ignore_index=True)
-    order = keys.sort_values(["priority", "file", "row"], kind="stable", na_position="last").index.to_numpy()
-    del keys
-    columns = {}
+    # as sort_values(["priority", "file", "row"], kind="stable") would place them, missing values last
+    file = _concat_coded([part["file"] for part in parts])
+    ranks = [
+        np.concatenate([part[c].to_numpy(dtype=float, na_value=np.nan) for part in parts]) for c in ("priority", "row")
+    ]
+    order = np.lexsort((ranks[1], sort_ranks(pd.Series(file, copy=False)), ranks[0]))
+    del ranks
+    columns: dict[str, Any] = {}
     for column in (*RECORD_COLUMNS, "label", "message"):
         pieces = [part.pop(column) for part in parts]
-        values = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
-        del pieces
-        if column == "row":
-            columns[column] = values.astype("Int64").take(order).reset_index(drop=True)
-        elif column in ("priority", "money_at_stake"):
-            columns[column] = values.take(order).reset_index(drop=True)
+        if column == "record_id":  # the findings' id objects, not an Arrow copy of them (a str per row)
+            columns[column] = _objects(np.concatenate([piece.to_numpy(dtype=object) for piece in pieces])[order])
+        elif column in NUMBERS:
+            values = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0].reset_index(drop=True)
+            del pieces
+            if column == "row":
+                columns[column] = values.astype("Int64").take(order).reset_index(drop=True)
+            else:
+                columns[column] = values.take(order).reset_index(drop=True)
         else:
-            shared = shared_values(values)
-            del values
-            placed = shared[order]
-            del shared
-            if column in NONE_COLUMNS:
-                placed[pd.isna(placed)] = None
-            columns[column] = _objects(placed)
+            coded = file if column == "file" else _concat_coded(pieces)
+            del pieces
+            columns[column] = coded[order]
     return pd.DataFrame(columns, copy=False)
 
 
-NONE_COLUMNS = ("current_value", "suggested_value", "owner", "issue", "label", "message")
-"""Text columns whose missing values are None (as the writers show them: empty)."""
-
-
 def records_table(records: pd.DataFrame) -> pd.DataFrame:
-    """RECORD_COLUMNS of (a chunk of) Worklist.records, with each fix cell's issue written out:
-    "label record id: message". The writers call it CHUNK_ROWS rows at a time."""
+    """RECORD_COLUMNS of (a chunk of) Worklist.records as the writers show them: text as objects (None
+    where missing) and each fix cell's issue written out: "label record id: message". The writers call
+    it CHUNK_ROWS rows at a time."""
     if "label" not in records.columns:  # a frame of RECORD_COLUMNS already (none was planned)
         return records[list(RECORD_COLUMNS)]
-    issue = records["issue"].to_numpy(dtype=object).copy()
-    cell = pd.notna(records["label"]).to_numpy(bool)
+    table = {c: _objects(plain(records[c]), records.index) if c in CODED else records[c] for c in RECORD_COLUMNS}
+    label = pd.Series(plain(records["label"]), index=records.index, dtype=object)
+    cell = label.notna().to_numpy(bool)
     if cell.any():
+        issue = table["issue"].to_numpy().copy()
+        message = pd.Series(plain(records["message"]), index=records.index, dtype=object)
         issue[cell] = (
-            records["label"][cell].astype(str)
-            + " "
-            + records["record_id"][cell].astype(str)
-            + ": "
-            + records["message"][cell].astype(str)
+            label[cell].astype(str) + " " + records["record_id"][cell].astype(str) + ": " + message[cell].astype(str)
         ).to_numpy(dtype=object)
-    return records[list(RECORD_COLUMNS)].assign(issue=pd.Series(issue, index=records.index, dtype=object))
+        table["issue"] = _objects(issue, records.index)
+    return pd.DataFrame(table, copy=False)
 
 
 def _grouped(multi: pd.DataFrame) -> pd.DataFrame:
@@ -478,14 +570,14 @@ def _grouped_text(
     `first` columns of its first row, name -> column of its first non-missing value (`first_valid`),
     of any / all of a boolean column, `count`, and for name -> (column, separator) in `texts` the
     group's values joined (one str.join per group on numpy slices)."""
-    codes = frame.groupby(keys, sort=False, dropna=False).ngroup().to_numpy()
-    starts = ~pd.Series(codes).duplicated().to_numpy()
+    codes = _group_codes([frame[key] for key in keys])
+    starts = _firsts(codes)
     out = frame.loc[starts, [*keys, *first]].reset_index(drop=True)
     n = len(out)
     out["count"] = np.bincount(codes, minlength=n)
     for name, column in (first_valid or {}).items():
         valid = frame[column].notna().to_numpy(bool)
-        firsts = valid & ~pd.Series(np.where(valid, codes, -1)).duplicated().to_numpy()
+        firsts = valid & _firsts(np.where(valid, codes, -1))
         values = np.full(n, None, dtype=object)
         values[codes[firsts]] = frame[column].astype("object").to_numpy()[firsts]
         out[name] = values
@@ -496,7 +588,8 @@ def _grouped_text(
     order = np.argsort(codes, kind="stable")
     bounds = np.flatnonzero(np.diff(codes[order])) + 1
     for name, (column, sep) in texts.items():
-        values = frame[column].astype("object").where(frame[column].notna(), "").astype(str).to_numpy(dtype=object)
+        held, uniques = codes_of(frame[column])  # str() per distinct value, not a new str per row
+        values = np.append(np.array([str(u) for u in uniques], dtype=object), "")[held]
         said: dict[str, str] = {}  # groups with the same text share one str
         joined = (sep.join(chunk) for chunk in np.split(values[order], bounds))
         out[name] = _objects([said.setdefault(t, t) for t in joined])

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +25,7 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.worksheet import Worksheet
 
-from auditor.io import atomic_open
+from auditor.io import CHUNK_ROWS, atomic_open
 from auditor.result import AuditResult
 from auditor.worklist import RECORD_COLUMNS, WORKLIST_COLUMNS, records_table
 
@@ -85,25 +85,26 @@ def write(result: AuditResult, path: str | Path) -> None:
         book = xlsxwriter.Workbook(handle, {"constant_memory": True, "nan_inf_to_errors": True})
         styles = _Styles(book)
         shown = worklist.head(MAX_ROWS)
-        _table(book, styles, "Worklist", WORKLIST_COLUMNS, _rows(shown, WORKLIST_COLUMNS), shown["severity"])
+        _table(book, styles, "Worklist", WORKLIST_COLUMNS, _rows(shown, WORKLIST_COLUMNS), coloured=True)
         merges = worklist[worklist["action"] == "merge"].head(MAX_ROWS)
-        _table(book, styles, "Merges", MERGE_COLUMNS, _rows(merges, MERGE_COLUMNS), merges["severity"])
-        listed = records_table(records.head(MAX_ROWS))
-        _table(book, styles, "Records", RECORD_COLUMNS, _rows(listed, RECORD_COLUMNS), listed["severity"])
-        owners = records["owner"].dropna().astype(str).value_counts(sort=False)
+        _table(book, styles, "Merges", MERGE_COLUMNS, _rows(merges, MERGE_COLUMNS), coloured=True)
+        listed = records.head(MAX_ROWS)
+        _table(book, styles, "Records", RECORD_COLUMNS, _rows(listed, RECORD_COLUMNS, records_table), coloured=True)
+        owner_codes, owner_names = _owners(records["owner"])
+        owners = pd.Series(np.bincount(owner_codes[owner_codes >= 0], minlength=len(owner_names)), index=owner_names)
         owners = owners.sort_values(ascending=False, kind="stable").head(OWNER_SHEETS)
         left = {"tasks": len(worklist) - len(shown), "records": len(records) - len(listed)}
-        left["owners"] = records["owner"].dropna().nunique() - len(owners)
+        left["owners"] = len(owner_names) - len(owners)
         left["owner_rows"] = int((owners - min(OWNER_ROWS, MAX_ROWS)).clip(lower=0).sum())
         _table(book, styles, "Summary", ("item", "value"), _summary(result, left))
         _table(book, styles, "Metrics", METRIC_COLUMNS, [_metric_row(m) for m in result.metrics])
         names: set[str] = set()
-        owned = records["owner"].astype(str).to_numpy() if len(owners) else None
+        code = {name: k for k, name in enumerate(owner_names)}
         for owner in sorted(owners.index, key=lambda o: (-owners[o], o)):
             # the rows' positions, not a copy of every record of the owner: one owner may have them all
-            mine = records_table(records.iloc[np.flatnonzero(owned == owner)[: min(OWNER_ROWS, MAX_ROWS)]])
+            mine = records.iloc[np.flatnonzero(owner_codes == code[owner])[: min(OWNER_ROWS, MAX_ROWS)]]
             name = _sheet_name(owner, names)
-            _table(book, styles, name, OWNER_COLUMNS, _rows(mine, OWNER_COLUMNS), mine["severity"])
+            _table(book, styles, name, OWNER_COLUMNS, _rows(mine, OWNER_COLUMNS, records_table), coloured=True)
         book.close()
 
 
@@ -132,8 +133,30 @@ def _sheet_name(owner: str, taken: set[str]) -> str:
 RESERVED = {"worklist", "merges", "records", "summary", "metrics", "history"}
 
 
-def _rows(frame: pd.DataFrame, columns: Sequence[str]) -> Iterable[Sequence[Any]]:
-    return frame[list(columns)].astype("object").itertuples(index=False, name=None)
+def _owners(owner: pd.Series) -> tuple[np.ndarray, list[str]]:
+    """(each record's owner as a code, -1 where it has none; the owners' names, in the order they first
+    appear): counted on codes, not on a str made per record."""
+    if isinstance(owner.dtype, pd.CategoricalDtype):
+        codes, names = owner.cat.codes.to_numpy(), np.asarray(owner.cat.categories, dtype=object)
+    else:
+        codes, names = pd.factorize(owner.to_numpy(dtype=object))
+    distinct, first = np.unique(codes[codes >= 0], return_index=True)
+    appearance = distinct[np.argsort(first, kind="stable")]
+    merged, shown = pd.factorize(np.array([str(names[c]) for c in appearance], dtype=object))  # one per name
+    remap = np.full(len(names) + 1, -1, dtype=np.int64)
+    remap[appearance] = merged
+    return remap[codes], [str(name) for name in shown]
+
+
+def _rows(
+    frame: pd.DataFrame, columns: Sequence[str], table: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+) -> Iterator[Sequence[Any]]:
+    """The frame's rows, CHUNK_ROWS at a time (`table`: what each chunk is shown as): a sheet of a million
+    records is not made objects at once."""
+    for start in range(0, len(frame), CHUNK_ROWS):
+        part = frame.iloc[start : start + CHUNK_ROWS]
+        part = table(part) if table is not None else part
+        yield from part[list(columns)].astype("object").itertuples(index=False, name=None)
 
 
 def _table(
@@ -142,21 +165,42 @@ def _table(
     name: str,
     header: Sequence[str],
     rows: Iterable[Sequence[Any]],
-    severity: pd.Series | None = None,
+    *,
+    coloured: bool = False,
 ) -> None:
+    """`coloured`: a row's priority and severity cells filled with its severity's colour."""
     sheet = book.add_worksheet(name)
     sheet.freeze_panes(1, 0)
     for i, column in enumerate(header):
         sheet.set_column(i, i, WIDTHS.get(column, DEFAULT_WIDTH))
         sheet.write_string(0, i, column, styles.header)
-    coloured = [header.index(c) for c in ("priority", "severity") if c in header]
-    fills = iter(severity.tolist()) if severity is not None else None
+    filled = [header.index(c) for c in ("priority", "severity") if c in header] if coloured else []
+    severity = header.index("severity") if coloured else -1
+    shown: dict[str, str] = {}  # a text as its cell shows it, made once per distinct text
     count = 0
     for count, row in enumerate(rows, start=1):
-        fill = styles.severity.get(next(fills)) if fills is not None else None
+        fill = styles.severity.get(row[severity]) if coloured else None
         for i, value in enumerate(row):
-            _cell(sheet, count, i, value, fill if fill is not None and i in coloured else None)
+            style = fill if fill is not None and i in filled else None
+            if type(value) is str:
+                text = shown.get(value)
+                if text is None:
+                    text = _shown(value)
+                    if len(shown) < SHOWN_TEXTS:
+                        shown[value] = text
+                sheet.write_string(count, i, text, style)
+            else:
+                _cell(sheet, count, i, value, style)
     sheet.autofilter(0, 0, count, len(header) - 1)
+
+
+SHOWN_TEXTS = 100_000
+"""Distinct texts a sheet remembers how it shows (_table): the repeated ones (entity, rule, message, owner)."""
+
+
+def _shown(text: str) -> str:
+    """A text as a cell holds it: characters XML cannot hold as \\xNN, cut at CELL_CHARACTERS."""
+    return ILLEGAL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)[:CELL_CHARACTERS]
 
 
 def _cell(sheet: Worksheet, row: int, column: int, value: Any, style: Format | None) -> None:
@@ -167,9 +211,7 @@ def _cell(sheet: Worksheet, row: int, column: int, value: Any, style: Format | N
         if style is not None:
             sheet.write_blank(row, column, None, style)
     elif isinstance(value, bool) or not isinstance(value, (int, float)):
-        text = value if isinstance(value, str) else _text(value)
-        text = ILLEGAL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
-        sheet.write_string(row, column, text[:CELL_CHARACTERS], style)
+        sheet.write_string(row, column, _shown(value if isinstance(value, str) else _text(value)), style)
     else:
         sheet.write_number(row, column, value, style)
 

@@ -196,7 +196,7 @@ def test_unreadable_dates_get_a_suggestion_only_when_they_read_one_way(acme_audi
     planned = plan_worklist(edited)
     cells = planned.records.set_index("current_value")
     assert cells.loc["15.03.2026", "suggested_value"] == "2026-03-15"
-    assert cells.loc["03.04.2026", "suggested_value"] is None
+    assert pd.isna(cells.loc["03.04.2026", "suggested_value"])
     tasks = planned.tasks.set_index("task_id").loc[cells.loc[["15.03.2026", "03.04.2026"], "task_id"]]
     assert (tasks["auto_fixable"] == "no").all()
 

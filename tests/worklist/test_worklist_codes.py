@@ -1,0 +1,58 @@
+"""The worklist's coded columns and its own factorizing (auditor.worklist: a million copies of one contact
+must plan in under 3 GB): each must give what the pandas call it replaces gives, on any values."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import auditor.findings as findings
+import auditor.worklist as wl
+
+TEXTS = st.lists(st.one_of(st.sampled_from(["a", "b", "=c", "Jan", ""]), st.none()), max_size=60)
+
+
+@pytest.fixture(autouse=True)
+def _small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(findings, "FACTORIZE_ROWS", 7)  # several chunks on a few rows
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS)
+def test_factorize_in_chunks_is_pandas_factorize(values: list[str | None]) -> None:
+    array = np.array(values, dtype=object)
+    codes, uniques = findings.factorize(array)
+    expected_codes, expected_uniques = pd.factorize(array)
+    assert codes.tolist() == expected_codes.tolist()
+    assert list(uniques) == list(expected_uniques)
+
+
+@settings(max_examples=60, deadline=None)
+@given(TEXTS, st.lists(st.integers(0, 3), max_size=60))
+def test_group_codes_are_groupby_ngroup(texts: list[str | None], numbers: list[int]) -> None:
+    n = min(len(texts), len(numbers))
+    frame = pd.DataFrame({"t": pd.Series(texts[:n], dtype=object), "n": numbers[:n]})
+    coded = pd.Series(wl._coded(frame["t"]), copy=False)
+    expected = frame.groupby(["t", "n"], sort=False, dropna=False).ngroup().to_numpy()
+    assert wl._group_codes([frame["t"], frame["n"]]).tolist() == expected.tolist()
+    assert wl._group_codes([coded, frame["n"]]).tolist() == expected.tolist()
+    assert wl._firsts(expected).tolist() == (~pd.Series(expected).duplicated()).tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(TEXTS, min_size=1, max_size=4))
+def test_coded_pieces_concatenate_to_their_values(pieces: list[list[str | None]]) -> None:
+    series = [pd.Series(wl._coded(np.array(p, dtype=object)), copy=False) for p in pieces[:2]]
+    series += [pd.Series(p, dtype=object) for p in pieces[2:]]
+    joined = pd.Series(wl._concat_coded(series), copy=False)
+    assert wl.plain(joined).tolist() == [v for p in pieces for v in p]
+    assert joined.cat.categories.dtype == object  # the values' own objects, not Arrow strings
+
+
+def test_sort_ranks_are_the_sorted_order() -> None:
+    values = pd.Series(np.array(["b", None, "a", "c", "a"], dtype=object))
+    assert findings.sort_ranks(values).tolist() == [1, 3, 0, 2, 0]
+    assert findings.sort_ranks(pd.Series(wl._coded(values), copy=False)).tolist() == [1, 3, 0, 2, 0]
