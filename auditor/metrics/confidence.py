@@ -14,7 +14,7 @@ audit config); the flag is the worst level any signal reaches:
 | freshness (5) | <= 62 days | <= 183 days | else LOW | |
 
 (1) share of the metric's input records (of its scope, e.g. closed deals) with no finding on
-the fields it reads; for a count, also the count against its failing records, count / (count +
+the fields it reads; for a count of records, also the count against its failing records, count / (count +
 failing), since each may count or not (7 cancellations and 1 cancelled subscription without a date
 among 150: 99% of the records, 7 / 8 of the count).
 (2) s (shift): the relative change of the value when those failing records are excluded (counts

@@ -729,9 +729,11 @@ def _evaluate(
                 {"action": "fix", "entity": x.entity, "field": fld, "rule_id": rule, "records": int(n)}
             )
         countable = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        if x.entity == m.primary and m.kind == "count" and countable and value >= 0:
-            # each failing record may count or not, so a count moves by up to as many as it has
-            # failing records: their share of the records it holds or may hold is its coverage
+        if x.entity == m.primary and m.kind == "count" and m.extensive and countable and value >= 0:
+            # each failing record may count or not, so a count of records moves by up to as many as it
+            # has failing records: their share of the records it holds or may hold is its coverage (a
+            # count of distinct values is not: many failing lines may name one customer, and what they
+            # add is extrapolated)
             held = value / (value + x.failing)
             if settings.coverage_flag(held) < settings.coverage_flag(cov):
                 said = f"{x.failing:,} failing {x.label} against a count of {_fmt(value, '')}: each may count or not"
