@@ -46,8 +46,9 @@ the promise is "never": at 95% the calibration (BENCHMARKS.md "Metrics") had an 
 that would have been HIGH.
 
 Intervals: Wilson score for proportions, the standard NPS variance (p9 + p6 - (p9 - p6)^2) / n
-for NPS, a percentile bootstrap for means and medians (resampling at most 5,000 values, the
-spread rescaled by sqrt(m / n) for larger samples). The interval is sampling uncertainty: it is
+for NPS, a percentile bootstrap for means and medians and for a ratio of two sums over the same
+records (each record's numerator and denominator resampled together; resampling at most 5,000
+values, the spread rescaled by sqrt(m / n) for larger samples). The interval is sampling uncertainty: it is
 reported, and demotes the flag only when it is wider than the value itself allows.
 """
 
@@ -258,8 +259,9 @@ def bootstrap(
     max_sample: int = 5000,
     seed: int = 0,
 ) -> tuple[float, float] | None:
-    """Percentile bootstrap interval of the mean or median. Resamples of m = min(n, max_sample)
-    values; for n > m the deviations from the centre are rescaled by sqrt(m / n)."""
+    """Percentile bootstrap interval of the mean or median, or of a ratio of sums (`sample`: n x 2,
+    each record's numerator and denominator). Resamples of m = min(n, max_sample) records; for n > m
+    the deviations from the centre are rescaled by sqrt(m / n)."""
     n = len(sample)
     if n < 2:
         return None
@@ -267,11 +269,23 @@ def bootstrap(
     m = min(n, max_sample)
     idx = rng.integers(0, n, size=(resamples, m))
     draws = sample[idx]
-    stats = draws.mean(axis=1) if statistic == "mean" else np.median(draws, axis=1)
+    if statistic == "ratio":
+        sums = draws.sum(axis=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            stats = sums[:, 0] / sums[:, 1]
+        stats = stats[np.isfinite(stats)]
+        if not len(stats):
+            return None
+    else:
+        stats = draws.mean(axis=1) if statistic == "mean" else np.median(draws, axis=1)
     lo, hi = np.quantile(stats, [(1 - level) / 2, (1 + level) / 2])
     if m == n:
         return float(lo), float(hi)
-    centre = float(sample.mean() if statistic == "mean" else np.median(sample))
+    if statistic == "ratio":
+        totals = sample.sum(axis=0)
+        centre = float(totals[0] / totals[1])
+    else:
+        centre = float(sample.mean() if statistic == "mean" else np.median(sample))
     shrink = math.sqrt(m / n)
     mid = float(np.median(stats))
     return centre + (lo - mid) * shrink, centre + (hi - mid) * shrink
@@ -285,9 +299,9 @@ def interval(kind: str, estimate: Estimate, settings: MetricsSettings) -> tuple[
         return wilson(estimate.successes, estimate.n, settings.z, estimate.scale)
     if kind == "nps" and estimate.sample is not None:
         return nps_interval(estimate.sample, settings.z)
-    if kind in ("mean", "median") and estimate.sample is not None:
+    if kind in ("mean", "median", "ratio") and (estimate.pairs if kind == "ratio" else estimate.sample) is not None:
         return bootstrap(
-            estimate.sample,
+            estimate.pairs if kind == "ratio" else estimate.sample,
             kind,
             level=settings.confidence_level,
             resamples=settings.bootstrap_resamples,

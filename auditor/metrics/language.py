@@ -941,6 +941,21 @@ def _measure_value(
     return (float(np.median(values)) if len(values) else np.nan), len(values)
 
 
+def _summands(num: _Plan, den: _Plan, t: Tables, p: Params, extra: Callable[[_Plan], Any]) -> np.ndarray:
+    """Each record's term of a ratio of two sums over the same entity (n x 2: its numerator's and its
+    denominator's, 0 where its measure's condition leaves it out), over the records either sum reads
+    with both values present, as `_measure_value` reads them: what a bootstrap over records resamples."""
+    rt, num_rows = num.rows(t, p, extra(num))
+    _, den_rows = den.rows(t, p, extra(den))
+    x, y = rt.value(num.value), rt.value(den.value)
+    both = x.notna().to_numpy(bool) & y.notna().to_numpy(bool)
+    used = both & (num_rows | den_rows)
+    terms = np.zeros((int(used.sum()), 2))
+    terms[:, 0] = np.where(num_rows[used], x.to_numpy("float64", na_value=0.0)[used], 0.0)
+    terms[:, 1] = np.where(den_rows[used], y.to_numpy("float64", na_value=0.0)[used], 0.0)
+    return terms
+
+
 def _weighted(values: pd.Series, weights: pd.Series) -> Estimate:
     ok = values.notna() & weights.notna()
     v, w = values[ok].to_numpy("float64"), weights[ok].to_numpy("float64")
@@ -1122,7 +1137,8 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
             den, n = _measure_value(den_plan, t, p, extra(den_plan), [num_plan.value] if paired else ())
             if key == "rate":
                 return proportion(num, den, scale=scale) if np.isfinite(den) else Estimate(None, 0)
-            return ratio(num, den, n=n)
+            pairs = _summands(num_plan, den_plan, t, p, extra) if paired else None
+            return ratio(num, den, n=n, pairs=pairs)
 
     elif key == "share":
         plan = plans[0]

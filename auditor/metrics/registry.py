@@ -46,6 +46,8 @@ class Estimate:
     """for a mean, median or NPS: the observations"""
     scale: float = 1.0
     """a proportion reported on another scale (CSAT in percent: 100)"""
+    pairs: np.ndarray | None = None
+    """for a ratio of two sums over the same records: each record's numerator and denominator (n x 2)"""
 
 
 def _num(x: Any) -> float | None:
@@ -81,11 +83,14 @@ def nps_of(scores: pd.Series | np.ndarray) -> Estimate:
     return Estimate(float(100 * ((a >= 9).mean() - (a <= 6).mean())), len(a), sample=a)
 
 
-def ratio(numerator: float | None, denominator: float | None, n: int | None = None) -> Estimate:
-    """numerator / denominator; None when the denominator is 0 or missing. No interval."""
+def ratio(
+    numerator: float | None, denominator: float | None, n: int | None = None, pairs: np.ndarray | None = None
+) -> Estimate:
+    """numerator / denominator; None when the denominator is 0 or missing. An interval (bootstrap over
+    records) only when `pairs` gives each record's numerator and denominator."""
     num, den = _num(numerator), _num(denominator)
     value = num / den if num is not None and den else None
-    return Estimate(value, int(n if n is not None else (den or 0)))
+    return Estimate(value, int(n if n is not None else (den or 0)), pairs=pairs)
 
 
 def _present(values: pd.Series | np.ndarray) -> np.ndarray:

@@ -140,3 +140,39 @@ def test_the_top_of_a_tail_is_no_suspect_but_a_value_apart_from_it_is() -> None:
 
     assert found(100_000.0) == []
     assert found(130_000.0) == ["C39"]
+
+
+def test_a_ratio_of_sums_resting_on_two_typos_no_suspect_check_sees_is_held_by_its_interval() -> None:
+    # 40 campaigns whose revenue spans 3.3 decades (500 to 1,000,000), two of them typed 1,000 times too
+    # large (9,300 and 44,000: 93% of the sum between them): in a column that wide they are under the
+    # 3.0 robust z 40 values need, and within 5 times of each other, so neither is a suspect. Resampling
+    # the 40 campaigns leaves both out one time in seven: the ratio's own interval is wider than itself
+    n = 40
+    revenue = np.round(10 ** np.linspace(2.7, 6.0, n), 2)
+    typed = revenue.copy()
+    typed[[15, 23]] *= 1000
+
+    def campaigns(values: np.ndarray) -> dict[str, pd.DataFrame]:
+        return {
+            "campaigns": pd.DataFrame(
+                {
+                    "campaign_id": [f"CMP{i}" for i in range(n)],
+                    "delivered": pd.array(10_000 + np.arange(n) * 10, dtype="Int64"),
+                    "attributed_revenue": values,
+                    "currency": "PLN",
+                }
+            )
+        }
+
+    frames = campaigns(typed)
+    tables = {"campaigns": frames["campaigns"].assign(**{RID: frames["campaigns"]["campaign_id"]})}
+    assert suspects(tables, {"campaigns": ["attributed_revenue"]}, Money(base="PLN", rates={"PLN": 1.0})).empty
+    broken = _one(frames, "revenue_per_delivery")
+    lo, hi = broken.interval
+    assert (hi - lo) / 2 > broken.value
+    assert broken.flag is Flag.MEDIUM, broken.reasons
+    # without the typos the same interval is within the value
+    clean = _one(campaigns(revenue), "revenue_per_delivery")
+    lo, hi = clean.interval
+    assert lo < clean.value < hi and (hi - lo) / 2 < clean.value
+    assert clean.flag is Flag.HIGH, clean.reasons
