@@ -13,6 +13,9 @@ from typing import TypeVar
 import pandas as pd
 import pyarrow as pa
 
+from auditor import audit
+from auditor.result import AuditResult
+
 T = TypeVar("T")
 
 CONTACT = {
@@ -44,6 +47,11 @@ def write_copies(folder: Path, n: int, row: Mapping[str, str] = CONTACT) -> Path
     folder.mkdir()
     pd.DataFrame({"contact_id": [f"C{k:07d}" for k in range(n)], **row}).to_csv(folder / "contacts.csv", index=False)
     return folder
+
+
+def audited_copies(root: Path, *sizes: int) -> dict[int, AuditResult]:
+    """The audit of `n` copies of the contact for each of `sizes`, each in its own folder below `root`."""
+    return {n: audit(write_copies(root / str(n), n)) for n in sizes}
 
 
 def python_peak(work: Callable[[], T]) -> tuple[int, T]:

@@ -121,9 +121,9 @@ def bound(
             probed[entity] = frame.assign(**{name: _substitute(frame[name], mask, probe)})
             moved = value_of(compute(m, probed, params))
             move = distance(moved, value)
-            if _numbers(moved, value) and moved < value:
+            if finite_numbers(moved, value) and moved < value:
                 field_down = max(field_down, move)
-            elif _numbers(moved, value) and moved > value:
+            elif finite_numbers(moved, value) and moved > value:
                 field_up = max(field_up, move)
             else:
                 field_up, field_down = max(field_up, move), max(field_down, move)
@@ -135,7 +135,8 @@ def bound(
     return max(up, down), what
 
 
-def _numbers(*values: Any) -> bool:
+def finite_numbers(*values: Any) -> bool:
+    """Whether every value is a finite int or float (not a bool, a None or a distribution)."""
     return all(isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) for v in values)
 
 

@@ -299,9 +299,10 @@ def interval(kind: str, estimate: Estimate, settings: MetricsSettings) -> tuple[
         return wilson(estimate.successes, estimate.n, settings.z, estimate.scale)
     if kind == "nps" and estimate.sample is not None:
         return nps_interval(estimate.sample, settings.z)
-    if kind in ("mean", "median", "ratio") and (estimate.pairs if kind == "ratio" else estimate.sample) is not None:
+    resampled = estimate.pairs if kind == "ratio" else estimate.sample
+    if kind in ("mean", "median", "ratio") and resampled is not None:
         return bootstrap(
-            estimate.pairs if kind == "ratio" else estimate.sample,
+            resampled,
             kind,
             level=settings.confidence_level,
             resamples=settings.bootstrap_resamples,

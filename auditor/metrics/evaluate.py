@@ -24,7 +24,7 @@ import pandas as pd
 from auditor.checks.kinds.currency import codes
 from auditor.errors import ConfigError, InputError, did_you_mean
 from auditor.metrics.activity import RID, record_ids
-from auditor.metrics.bounds import bound, median_bound
+from auditor.metrics.bounds import bound, finite_numbers, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
 from auditor.metrics.common import Params, id_codes, rows_holding, text
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
@@ -728,8 +728,7 @@ def _evaluate(
             base.worklist.append(
                 {"action": "fix", "entity": x.entity, "field": fld, "rule_id": rule, "records": int(n)}
             )
-        countable = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
-        if x.entity == m.primary and m.kind == "count" and m.extensive and countable and value >= 0:
+        if x.entity == m.primary and m.kind == "count" and m.extensive and finite_numbers(value) and value >= 0:
             # each failing record may count or not, so a count of records moves by up to as many as it
             # has failing records: their share of the records it holds or may hold is its coverage (a
             # count of distinct values is not: many failing lines may name one customer, and what they
@@ -1076,8 +1075,11 @@ def _membership_only(
     surely_in, surely_out = known.copy(), np.zeros(len(frame), dtype=bool)
     for name, cells in questioned.items():
         told = suggested.get(name)
-        said = np.zeros(len(frame), dtype=bool) if told is None else pd.notna(told)
-        agrees = said & (told == pinned[name]) if told is not None else said
+        if told is None:  # no rule reads these cells: in or out
+            surely_in &= ~cells
+            continue
+        said = pd.notna(told)
+        agrees = said & (told == pinned[name])
         surely_in &= ~cells | agrees
         surely_out |= cells & said & ~agrees
     surely_in &= ~surely_out

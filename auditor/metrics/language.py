@@ -916,11 +916,9 @@ def _and(*parts: Any) -> Any:
     return kept[0] if len(kept) == 1 else BoolOp("and", kept)
 
 
-def _measure_value(
-    plan: _Plan, t: Tables, p: Params, extra: Any | None, paired: Sequence[Any] = ()
-) -> tuple[float, int]:
-    """(the aggregate, the records it is over) of a measure inside a ratio; `paired`: other values
-    of the same entity that must be present too (a rate over the records with both counts)."""
+def _measure_value(plan: _Plan, t: Tables, p: Params, extra: Any | None) -> tuple[float, int]:
+    """(the aggregate, the records it is over) of a measure inside a ratio (two sums over the same
+    entity: `_paired_sums`)."""
     rt, mask = plan.rows(t, p, extra)
     if plan.agg == "count" and plan.distinct:
         distinct = int(rt.raw_value(plan.value)[mask].dropna().nunique())
@@ -930,10 +928,7 @@ def _measure_value(
             mask = mask & rt.raw_value(plan.value).notna().to_numpy(bool)
         n = int(mask.sum())
         return float(n), n
-    values = rt.value(plan.value)
-    for other in paired:
-        mask = mask & rt.value(other).notna().to_numpy(bool)
-    values = values[mask].dropna()
+    values = rt.value(plan.value)[mask].dropna()
     if plan.agg == "sum":
         return float(values.sum()), len(values)
     if plan.agg == "mean":
@@ -941,19 +936,23 @@ def _measure_value(
     return (float(np.median(values)) if len(values) else np.nan), len(values)
 
 
-def _summands(num: _Plan, den: _Plan, t: Tables, p: Params, extra: Callable[[_Plan], Any]) -> np.ndarray:
-    """Each record's term of a ratio of two sums over the same entity (n x 2: its numerator's and its
-    denominator's, 0 where its measure's condition leaves it out), over the records either sum reads
-    with both values present, as `_measure_value` reads them: what a bootstrap over records resamples."""
+def _paired_sums(
+    num: _Plan, den: _Plan, t: Tables, p: Params, extra: Callable[[_Plan], Any]
+) -> tuple[float, float, int, np.ndarray]:
+    """(the numerator's sum, the denominator's, the records the denominator is over, each record's terms)
+    of a ratio of two sums over the same entity, over the records with both values present (a rate
+    over the records with both counts). The terms (n x 2: a record's numerator and denominator, 0 in a
+    sum whose condition leaves it out) are what a bootstrap over records resamples."""
     rt, num_rows = num.rows(t, p, extra(num))
     _, den_rows = den.rows(t, p, extra(den))
     x, y = rt.value(num.value), rt.value(den.value)
     both = x.notna().to_numpy(bool) & y.notna().to_numpy(bool)
-    used = both & (num_rows | den_rows)
+    num_rows, den_rows = num_rows & both, den_rows & both
+    used = num_rows | den_rows
     terms = np.zeros((int(used.sum()), 2))
     terms[:, 0] = np.where(num_rows[used], x.to_numpy("float64", na_value=0.0)[used], 0.0)
     terms[:, 1] = np.where(den_rows[used], y.to_numpy("float64", na_value=0.0)[used], 0.0)
-    return terms
+    return float(x[num_rows].sum()), float(y[den_rows].sum()), int(den_rows.sum()), terms
 
 
 def _weighted(values: pd.Series, weights: pd.Series) -> Estimate:
@@ -1133,11 +1132,14 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         kind = "proportion" if key == "rate" else "ratio"
 
         def compute(t: Tables, p: Params) -> Any:
-            num, _ = _measure_value(num_plan, t, p, extra(num_plan), [den_plan.value] if paired else ())
-            den, n = _measure_value(den_plan, t, p, extra(den_plan), [num_plan.value] if paired else ())
+            pairs = None
+            if paired:
+                num, den, n, pairs = _paired_sums(num_plan, den_plan, t, p, extra)
+            else:
+                num, _ = _measure_value(num_plan, t, p, extra(num_plan))
+                den, n = _measure_value(den_plan, t, p, extra(den_plan))
             if key == "rate":
                 return proportion(num, den, scale=scale) if np.isfinite(den) else Estimate(None, 0)
-            pairs = _summands(num_plan, den_plan, t, p, extra) if paired else None
             return ratio(num, den, n=n, pairs=pairs)
 
     elif key == "share":

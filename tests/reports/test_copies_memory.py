@@ -11,10 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from copies_of_one import python_peak, write_copies
+from copies_of_one import audited_copies, python_peak
 
 import auditor.io
-from auditor import audit
 from auditor.io import atomic_open
 from auditor.reports import duplicates, findings_csv, html, json_report, junit, worklist_csv
 from auditor.reports.outputs import write_audit_outputs
@@ -29,14 +28,9 @@ of findings.csv and the pairs are a few pointers per row; it was 1,180 when the 
 member of a cluster and a merge task held every member's evidence (about 550 now)."""
 
 
-def _copies(folder: Path, n: int) -> AuditResult:
-    return audit(write_copies(folder, n))
-
-
 @pytest.fixture(scope="module")
 def copies(tmp_path_factory: pytest.TempPathFactory) -> dict[int, AuditResult]:
-    root = tmp_path_factory.mktemp("copies")
-    return {n: _copies(root / str(n), n) for n in (SMALL, LARGE)}
+    return audited_copies(tmp_path_factory.mktemp("copies"), SMALL, LARGE)
 
 
 def _distinct_objects(frame: pd.DataFrame, column: str) -> int:

@@ -5,13 +5,10 @@ copy is its cells and records, a few pointers each."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-from copies_of_one import python_peak, write_copies
+from copies_of_one import audited_copies, python_peak
 
 import auditor.findings
-from auditor import audit
 from auditor.reports.worklist_csv import import_tasks
 from auditor.result import AuditResult
 from auditor.worklist import plan_worklist
@@ -27,14 +24,9 @@ IMPORT_PER_RECORD = 100
 166 when it copied the bulk tasks' records, every column."""
 
 
-def _copies(folder: Path, n: int) -> AuditResult:
-    return audit(write_copies(folder, n))
-
-
 @pytest.fixture(scope="module")
 def copies(tmp_path_factory: pytest.TempPathFactory) -> dict[int, AuditResult]:
-    root = tmp_path_factory.mktemp("copies")
-    return {n: _copies(root / str(n), n) for n in (SMALL, LARGE)}
+    return audited_copies(tmp_path_factory.mktemp("copies"), SMALL, LARGE)
 
 
 def _peak(result: AuditResult) -> int:
