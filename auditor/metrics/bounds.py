@@ -16,7 +16,7 @@ The values a field is tried with ("probes"), by its type in the model:
 | bool | true, false, missing |
 | score | the ends of its scale (NPS 0 and 10), and missing |
 | currency | every currency with a rate to the base currency (`currency:` in the config), and missing |
-| other number, money, count | the smallest and largest passing value, and missing |
+| other number, money, count | the smallest and largest passing value (each one when at most 10), and missing |
 | date, datetime | the smallest and largest passing value, just inside each end of the metric's window, and missing |
 | text, keys, owner... | missing, and a value of its own for every failing record (a key to nothing shared) |
 
@@ -43,10 +43,18 @@ from auditor.metrics.confidence import distance
 from auditor.metrics.registry import Metric, value_of
 from auditor.model import ENTITIES, DType, Field, Role
 
+FEW_VALUES = 10
+"""a number field with at most this many distinct passing values is tried with each of them"""
 
-def probes(entity: str, name: str, column: pd.Series, failing: np.ndarray, params: Params) -> Iterator[Any]:
+
+def probes(
+    entity: str, name: str, column: pd.Series, failing: np.ndarray, params: Params, questioned: np.ndarray | None = None
+) -> Iterator[Any]:
     """The values the failing cells of `entity.name` are tried with (a scalar, or an array with
-    one value per failing cell); None for missing."""
+    one value per failing cell); None for missing. The passing values are those of cells no rule
+    questions (`questioned`: the cells with a finding on the field, in the metric's scope or not):
+    a contacts_needed of -1 or 250 outside the scope would otherwise be the smallest and largest,
+    and a share of tickets solved in one contact would never be tried with 1."""
     model = ENTITIES[entity]
     # a column the model does not have (a defined metric reads it): probed by its values' type
     spec = model.field(name) if model.has_field(name) else Field(name, _role_of(column))
@@ -63,9 +71,13 @@ def probes(entity: str, name: str, column: pd.Series, failing: np.ndarray, param
     if spec.role is Role.CURRENCY:
         yield from params.money.rates
         return
-    passing = column[~failing].dropna()
+    passing = column[~(failing if questioned is None else failing | questioned)].dropna()
     if spec.dtype in (DType.NUMBER, DType.INTEGER, DType.DATE, DType.DATETIME):
-        if len(passing):
+        distinct = passing.unique() if spec.dtype in (DType.NUMBER, DType.INTEGER) else ()
+        if 0 < len(distinct) <= FEW_VALUES:
+            # a metric may count one value (contacts_needed == 1), not only move with the ends
+            yield from sorted(distinct)
+        elif len(passing):
             yield passing.min()
             yield passing.max()
         if spec.dtype in (DType.DATE, DType.DATETIME):
@@ -102,6 +114,7 @@ def bound(
     value: Any,
     failing: Mapping[tuple[str, str], np.ndarray],
     compute: Callable[[Metric, Mapping[str, pd.DataFrame], Params], Any],
+    questioned: Mapping[tuple[str, str], np.ndarray] | None = None,
 ) -> tuple[float, str]:
     """(the largest relative move of `value` when the failing cells of every (entity, field) ->
     failing-row mask in `failing` take, field by field, the probe that moves it most in one direction,
@@ -116,7 +129,8 @@ def bound(
             continue
         frame = tables[entity]
         field_up = field_down = 0.0
-        for probe in probes(entity, name, frame[name], mask, params):
+        told = (questioned or {}).get((entity, name))
+        for probe in probes(entity, name, frame[name], mask, params, told):
             probed = dict(tables)
             probed[entity] = frame.assign(**{name: _substitute(frame[name], mask, probe)})
             moved = value_of(compute(m, probed, params))

@@ -26,7 +26,7 @@ failing records count, each with the passing records' rate by Laplace's rule of 
 (infinite for a count of 0 with failing records). The shift is measured, the unknown part is a
 spread: HIGH needs the measured shift within 2% and the value within 10% of its clean value
 at 99% (z = 2.576, `bound.confidence`) for the unknown part. The MEDIUM / LOW levels judge
-shift + unknown, at most the bound (6) when it is computed.
+shift + unknown, at most the bound (6) when it is computed (but never less than the shift).
 (3) relative change of the value when duplicate clusters are merged; (4) the 95% interval's
 half-width relative to the value; (5) days from the newest input record to as_of.
 (6) bound: the largest relative move of the value when the failing values of a field it reads
@@ -183,11 +183,13 @@ class MetricsSettings:
         they are excluded, `unknown` one standard error of their unknown true values, `bound`
         the most they can move it whatever those values are (None: not computed). HIGH when the
         measured move is within shift_high and, at bound_confidence, the unknown values keep the
-        value within bound_high; otherwise judged on shift + unknown (at most the bound)."""
+        value within bound_high; otherwise judged on shift + unknown, at most the bound, but never
+        less than the measured move (a bound below what excluding the records did has missed a
+        value they could hold)."""
         if shift <= self.shift_high and shift + _z(self.bound_confidence) * unknown <= self.bound_high:
             return Flag.HIGH
         total = shift + unknown
-        return self.shift_flag(total if bound is None else min(total, bound))
+        return self.shift_flag(total if bound is None else min(total, max(bound, shift)))
 
     def coverage_flag(self, coverage: float) -> Flag:
         return _level(coverage, self.coverage_high, self.coverage_medium, self.coverage_low, higher_is_better=True)

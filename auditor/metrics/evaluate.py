@@ -319,12 +319,18 @@ def _failing_one(
 
 
 def _field_masks(
-    m: Metric, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None, failing: list[_Failing], cache: dict
+    m: Metric,
+    tables: Mapping[str, pd.DataFrame],
+    findings: pd.DataFrame | None,
+    failing: list[_Failing],
+    cache: dict,
+    questioned: dict[tuple[str, str], np.ndarray] | None = None,
 ) -> dict[tuple[str, str], np.ndarray]:
     """(entity, field) -> the cells of the metric's failing records whose value is unknown: those
     with a finding on the field, and the field's missing values on any failing record (a missing
     cancellation date is expected of an active subscription, not known of one whose status is
-    garbled)."""
+    garbled). `questioned`, when given, receives per (entity, field) every cell with a finding on
+    the field, in the metric's scope or not: what a probe must not take for a passing value."""
     out: dict[tuple[str, str], np.ndarray] = {}
     if findings is None or not len(findings):
         return out
@@ -337,8 +343,10 @@ def _field_masks(
         flagged = {str(name): _rows(x.entity, frame, ids, cache) for name, ids in f.groupby("field")["record_id"]}
         for name in m.inputs[x.entity]:
             if name in frame.columns:
-                unknown = flagged.get(name, np.zeros(len(frame), dtype=bool)) | frame[name].isna().to_numpy(bool)
-                out[(x.entity, name)] = unknown & fail
+                told = flagged.get(name, np.zeros(len(frame), dtype=bool))
+                out[(x.entity, name)] = (told | frame[name].isna().to_numpy(bool)) & fail
+                if questioned is not None:
+                    questioned[(x.entity, name)] = told
     return out
 
 
@@ -1018,13 +1026,14 @@ def _bounded(
     held = min((f for f, _ in judged), default=Flag.HIGH)
     if value is None or not covered or held >= min((f for f, _ in others), default=Flag.HIGH):
         return judged
-    masks = _field_masks(m, tables, findings, failing, cache)
+    questioned: dict[tuple[str, str], np.ndarray] = {}
+    masks = _field_masks(m, tables, findings, failing, cache, questioned)
     own = next((x for x in failing if x.entity == m.primary), None)
     if passing_sample is not None and own is not None and own.failing == sum(x.failing for x in failing):
         free, known, certain = _membership_only(m, tables, findings, params, own, masks, cache)
         base.bound, most = median_bound(np.concatenate([passing_sample, certain]), free, value, known)
     else:
-        base.bound, most = bound(m, tables, params, value, masks, _compute)
+        base.bound, most = bound(m, tables, params, value, masks, _compute, questioned)
     where = f" (the most: {most})" if most else ""
     if base.bound <= settings.bound_high:
         said = f"; whatever their true values, they move it at most {100 * base.bound:.1f}%{where}"

@@ -9,6 +9,7 @@ import pytest
 
 from auditor.metrics import Flag, MetricResult, Params, evaluate_metrics
 from auditor.metrics.bounds import bound, median_bound
+from auditor.metrics.confidence import MetricsSettings
 from auditor.metrics.language import compile_metrics
 from auditor.metrics.registry import Metric
 
@@ -325,3 +326,69 @@ def test_a_small_count_is_judged_by_what_its_failing_records_could_add() -> None
     assert result.bound == pytest.approx(1 / 7)
     assert result.flag is Flag.MEDIUM, result.reasons
     assert "1 failing subscriptions against a count of 7: each may count or not" in " ".join(result.reasons)
+
+
+def _tickets(contacts: list[float], resolved: list[bool]) -> pd.DataFrame:
+    n = len(contacts)
+    return pd.DataFrame(
+        {
+            "ticket_id": [f"T{i}" for i in range(n)],
+            "opened_at": pd.Timestamp("2026-09-01"),
+            "resolved_at": [pd.Timestamp("2026-09-02") if r else pd.NaT for r in resolved],
+            "contacts_needed": pd.array(contacts, dtype="Int64"),
+        }
+    )
+
+
+def _range_findings(tickets: pd.DataFrame, rows: list[int]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "entity": "tickets",
+            "record_id": tickets["ticket_id"].iloc[rows].to_numpy(),
+            "field": "contacts_needed",
+            "rule_id": "tickets.contacts_needed.range",
+        }
+    )
+
+
+def test_a_bound_tries_values_no_rule_questions_not_broken_ones_outside_the_scope() -> None:
+    # 100 resolved tickets, 60 solved in one contact and 30 in two; 10 hold -1 (a range finding): the
+    # share in one contact is 60 / 100. Five unresolved tickets hold 250 and -5, also questioned. Were
+    # those the smallest and largest "passing" values, no probe would be 1 and the bound would say
+    # the failing tickets cannot raise the share; set to 1 they raise it to 70 / 100 (+16.7%)
+    contacts = [1.0] * 60 + [2.0] * 30 + [-1.0] * 10 + [250.0, 250.0, -5.0, -5.0, 250.0]
+    tickets = _tickets(contacts, [True] * 100 + [False] * 5)
+    findings = _range_findings(tickets, list(range(90, 105)))
+    [result] = evaluate_metrics(
+        {"tickets": tickets},
+        findings,
+        as_of=AS_OF,
+        metrics=["first_contact_resolution_rate"],
+        breakdowns=False,
+    )
+    assert result.value == pytest.approx(0.6)
+    assert result.bound == pytest.approx(10 / 60)
+    assert result.flag < Flag.HIGH
+
+
+def test_a_number_with_few_values_is_tried_with_each_of_them() -> None:
+    # tickets needing exactly two contacts, 30 of 100; 10 failing tickets hold -1. Two lies between the
+    # ends (1 and 3), so only a probe of 2 itself shows they could add 10 (+33.3%)
+    share = compile_metrics(
+        {"two_contacts": {"share": "tickets where contacts_needed == 2", "filter": "resolved_at is not missing"}}
+    )
+    contacts = [1.0] * 50 + [2.0] * 30 + [3.0] * 10 + [-1.0] * 10
+    tickets = _tickets(contacts, [True] * 100)
+    findings = _range_findings(tickets, list(range(90, 100)))
+    [result] = evaluate_metrics({"tickets": tickets}, findings, as_of=AS_OF, metrics=share.values(), breakdowns=False)
+    assert result.value == pytest.approx(0.3)
+    assert result.bound == pytest.approx(10 / 30)
+
+
+def test_the_sensitivity_is_never_judged_below_the_measured_shift() -> None:
+    # excluding the failing records moved the value 4%; a bound of 1% cannot make that move smaller
+    settings = MetricsSettings()
+    assert settings.sensitivity_flag(0.04, 0.001, 0.01) is Flag.MEDIUM
+    assert settings.sensitivity_flag(0.04, 0.001, 0.10) is Flag.MEDIUM
+    assert settings.sensitivity_flag(0.04, 0.2, 0.01) is Flag.MEDIUM
+    assert settings.sensitivity_flag(0.01, 0.001, 0.01) is Flag.HIGH
