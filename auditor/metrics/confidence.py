@@ -18,7 +18,8 @@ the fields it reads; for a count of records, also the count against its failing 
 failing), since each may count or not (7 cancellations and 1 cancelled subscription without a date
 among 150: 99% of the records, 7 / 8 of the count).
 (2) s (shift): the relative change of the value when those failing records are excluded (counts
-and sums are scaled back to the whole population); u (unknown): for averages, medians, shares and
+and sums are scaled back to the whole population, a record a rule puts in doubt about belonging
+counted with the share of its table that belongs); u (unknown): for averages, medians, shares and
 NPS, how far the failing records' unknown true values could move it, one standard error if they
 are like the passing ones (se x sqrt(n) x sqrt(failing) / records, se the statistic's standard
 error, from the bootstrap for means and medians); for a count, one standard deviation of how many
@@ -26,7 +27,8 @@ failing records count, each with the passing records' rate by Laplace's rule of 
 (infinite for a count of 0 with failing records). The shift is measured, the unknown part is a
 spread: HIGH needs the measured shift within 2% and the value within 10% of its clean value
 at 99% (z = 2.576, `bound.confidence`) for the unknown part. The MEDIUM / LOW levels judge
-shift + unknown, at most the bound (6) when it is computed (but never less than the shift).
+shift + unknown, at most the bound (6) when it is computed (but never less than a shift measured by
+exclusion alone).
 (3) relative change of the value when duplicate clusters are merged; (4) the 95% interval's
 half-width relative to the value; (5) days from the newest input record to as_of.
 (6) bound: the largest relative move of the value when the failing values of a field it reads
@@ -178,18 +180,23 @@ class MetricsSettings:
     def z(self) -> float:
         return _z(self.confidence_level)
 
-    def sensitivity_flag(self, shift: float, unknown: float, bound: float | None = None) -> Flag:
-        """The flag of the failing records' effect: `shift` the measured move of the value when
-        they are excluded, `unknown` one standard error of their unknown true values, `bound`
-        the most they can move it whatever those values are (None: not computed). HIGH when the
-        measured move is within shift_high and, at bound_confidence, the unknown values keep the
-        value within bound_high; otherwise judged on shift + unknown, at most the bound, but never
-        less than the measured move (a bound below what excluding the records did has missed a
-        value they could hold)."""
+    def sensitivity_flag(
+        self, shift: float, unknown: float, bound: float | None = None, *, imputed: bool = False
+    ) -> Flag:
+        """The flag of the failing records' effect: `shift` the move of the value when they are
+        excluded, `unknown` one standard error of their unknown true values, `bound` the most they
+        can move it whatever those values are (None: not computed). HIGH when the move is within
+        shift_high and, at bound_confidence, the unknown values keep the value within bound_high;
+        otherwise judged on shift + unknown, at most the bound. A move measured by leaving the records
+        out is a floor (a bound below it has missed a value they could hold); one `imputed` back to
+        all records (counts and sums scaled, distinct counts extrapolated) is not: it gives the records
+        values like the passing ones, which their own may rule out."""
         if shift <= self.shift_high and shift + _z(self.bound_confidence) * unknown <= self.bound_high:
             return Flag.HIGH
         total = shift + unknown
-        return self.shift_flag(total if bound is None else min(total, max(bound, shift)))
+        if bound is None:
+            return self.shift_flag(total)
+        return self.shift_flag(min(total, bound if imputed else max(bound, shift)))
 
     def coverage_flag(self, coverage: float) -> Flag:
         return _level(coverage, self.coverage_high, self.coverage_medium, self.coverage_low, higher_is_better=True)

@@ -22,7 +22,7 @@ def tickets_handled(t: Tables, p: Params) -> int:
     "tickets_closed_per_day",
     "Support cases closed per day",
     "tickets per day",
-    "ratio",
+    "count",  # of tickets, per day of a fixed window: what may change it is which tickets count
     {"tickets": ["resolved_at"]},
     breakdowns={"owner": "owner", "channel": "channel", "priority": "priority"},
     scope=_RESOLVED,

@@ -392,3 +392,36 @@ def test_the_sensitivity_is_never_judged_below_the_measured_shift() -> None:
     assert settings.sensitivity_flag(0.04, 0.001, 0.10) is Flag.MEDIUM
     assert settings.sensitivity_flag(0.04, 0.2, 0.01) is Flag.MEDIUM
     assert settings.sensitivity_flag(0.01, 0.001, 0.01) is Flag.HIGH
+    # a move imputed to all records is no floor: it gives them values their own may rule out
+    assert settings.sensitivity_flag(0.04, 0.001, 0.01, imputed=True) is Flag.HIGH
+
+
+def test_records_a_rule_says_belong_are_counted_at_the_tables_rate_when_excluded() -> None:
+    # 300 tickets resolved in the last 90 days, 100 never resolved, and 20 whose resolution date is
+    # missing though a rule says they must have one: the count per day is 300 / 90, and the 20 probably
+    # belong. Leaving them out as if none did said the count moves by nothing (HIGH); counted at the
+    # share of the table that is resolved (300 of 420), excluding them adds 20 x 300 / 420 = 14.3
+    # tickets (+4.8%), above the 2% a HIGH value may be off
+    n = 420
+    resolved = [pd.Timestamp("2026-10-01")] * 300 + [pd.NaT] * 120
+    tickets = pd.DataFrame(
+        {
+            "ticket_id": [f"T{i}" for i in range(n)],
+            "opened_at": pd.Timestamp("2026-09-01"),
+            "resolved_at": pd.Series(resolved, dtype="datetime64[ns]"),
+        }
+    )
+    findings = pd.DataFrame(
+        {
+            "entity": "tickets",
+            "record_id": tickets["ticket_id"].iloc[400:].to_numpy(),
+            "field": "resolved_at",
+            "rule_id": "tickets.resolved_at.required",
+        }
+    )
+    [result] = evaluate_metrics(
+        {"tickets": tickets}, findings, as_of=AS_OF, metrics=["tickets_closed_per_day"], breakdowns=False
+    )
+    assert result.value == pytest.approx(300 / 90)
+    assert result.value_excluding_failing == pytest.approx((300 + 20 * 300 / 420) / 90)
+    assert result.flag is Flag.MEDIUM, result.reasons
