@@ -117,33 +117,76 @@ GLUED_WORD = 5
 "philipsgloeilampenfabrieken": a space lost between two words)."""
 
 
-def share_word(a: str, b: str, **_: object) -> float:
-    """1.0 when the two names have a word in common, one typo allowed ("philips" / "phillips"), also when
-    glued to the next word ("phillips" / "philipsgloeilampenfabrieken"), else 0.0 (a rapidfuzz scorer)."""
-    words_a, words_b = a.split(), b.split()
-    for x in words_a:
-        if process.extractOne(x, words_b, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY) is not None:
-            return 1.0
-    for short, long in ((words_a, words_b), (words_b, words_a)):
-        for x in short:
-            if len(x) >= GLUED_WORD and any(_glued_in(x, y) for y in long):
-                return 1.0
-    return 0.0
+def share_a_word(ca: np.ndarray, cb: np.ndarray, names: Coded) -> np.ndarray:
+    """bool per pair of codes into `names`: the two names have a word in common, one typo allowed
+    ("philips" / "phillips"), also when glued to the next word ("phillips" / "philipsgloeilampenfabrieken");
+    False where either is missing. Decided once per distinct pair of names, and word against word once
+    per distinct pair of words (see `_words_meet`): a pair of names shares a word when any pair of
+    their words meets."""
+    out = np.zeros(len(ca), dtype=bool)
+    valid = (ca >= 0) & (cb >= 0)
+    same = valid & (ca == cb)
+    out[same] = True
+    diff = np.flatnonzero(valid & ~same)
+    if not len(diff):
+        return out
+    a, b = ca[diff].astype(np.int64), cb[diff].astype(np.int64)
+    size = np.int64(len(names.uniques))
+    inverse, keys = pd.factorize(np.minimum(a, b) * size + np.maximum(a, b))
+    left, right = keys // size, keys % size
+    # each name's words, as codes into one vocabulary of words
+    used = np.unique(np.concatenate([left, right]))
+    split = [text.split() for text in names.values(used)]
+    counts = np.array([len(w) for w in split], dtype=np.int64)
+    word_codes, vocabulary = pd.factorize(np.array([w for words in split for w in words] or [""], dtype=object))
+    offsets = np.r_[0, np.cumsum(counts)[:-1]]
+    pa, pb = np.searchsorted(used, left), np.searchsorted(used, right)
+    # every word of one name against every word of the other
+    na, nb = counts[pa], counts[pb]
+    per_pair = na * nb
+    pair = np.repeat(np.arange(len(left)), per_pair)
+    within = np.arange(int(per_pair.sum())) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+    wa = word_codes[offsets[pa][pair] + within // nb[pair]].astype(np.int64)
+    wb = word_codes[offsets[pb][pair] + within % nb[pair]].astype(np.int64)
+    width = np.int64(len(vocabulary))
+    word_inverse, word_keys = pd.factorize(np.minimum(wa, wb) * width + np.maximum(wa, wb))
+    words = np.asarray(vocabulary, dtype=object)
+    meet = _words_meet(words[word_keys // width], words[word_keys % width])
+    shared = np.bincount(pair, weights=meet[word_inverse], minlength=len(left)) > 0
+    out[diff] = shared[inverse]
+    return out
 
 
-def _glued_in(word: str, longer: str) -> bool:
-    """`word` is the start or end of `longer`, one typo allowed. The typo may be a dropped or added
-    letter ("philps" in "philipsgloeilampenfabrieken"), so the part of `longer` it is held against
-    may be one letter shorter or longer than `word`."""
-    n = len(word)
-    if len(longer) <= n:
-        return False
-    return any(
-        fuzz.ratio(word, part) >= WORD_SIMILARITY
-        for k in (n - 1, n, n + 1)
-        if k < len(longer)
-        for part in (longer[:k], longer[-k:])
+def _words_meet(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """bool per aligned pair of words: the same, or one typo apart (fuzz.ratio of at least WORD_SIMILARITY),
+    or the shorter, of GLUED_WORD letters or more, is the start or end of the longer one, one typo allowed.
+    The typo may be a dropped or added letter ("philps" in "philipsgloeilampenfabrieken"), so the part of
+    the longer word it is held against may be one letter shorter or longer than the shorter word."""
+    meet = (
+        process.cpdist(
+            xs.tolist(), ys.tolist(), scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY, dtype=np.float64, workers=-1
+        )
+        > 0
     )
+    lx = np.fromiter((len(x) for x in xs), dtype=np.int64, count=len(xs))
+    ly = np.fromiter((len(y) for y in ys), dtype=np.int64, count=len(ys))
+    short = np.where(lx <= ly, xs, ys)
+    long = np.where(lx <= ly, ys, xs)
+    n, m = np.minimum(lx, ly), np.maximum(lx, ly)
+    glue = np.flatnonzero(~meet & (n >= GLUED_WORD) & (m > n))
+    if len(glue):
+        owner, queries, parts = [], [], []
+        for at in glue.tolist():
+            word, longer, k0 = short[at], long[at], int(n[at])
+            for k in (k0 - 1, k0, k0 + 1):
+                if k < len(longer):
+                    owner += (at, at)
+                    queries += (word, word)
+                    parts += (longer[:k], longer[-k:])
+        ratio = process.cpdist(queries, parts, scorer=fuzz.ratio, dtype=np.float64, workers=-1)
+        glued = np.bincount(np.array(owner), weights=ratio >= WORD_SIMILARITY, minlength=len(xs)) > 0
+        meet |= glued
+    return meet
 
 
 def _cut(sim: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:
@@ -440,7 +483,7 @@ class Comparator:
             if not len(rows):
                 continue
             ca, cb, _ = self._codes(c.columns[0], i[rows], j[rows])
-            kin = pair_similarity(ca, cb, self.coded[c.columns[0]], share_word) >= 1.0
+            kin = share_a_word(ca, cb, self.coded[c.columns[0]])
             kin &= ~self.other_numbers(c, i[rows], j[rows])
             out[rows[kin], col] = False
         return out.any(axis=1) if out.shape[1] else np.zeros(len(i), dtype=bool)

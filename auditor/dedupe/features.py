@@ -363,7 +363,10 @@ def prepare(
             feats[f"company_word_{k}"] = words
         feats["company_compact"] = feats["company"].str.replace(" ", "", regex=False)
         named = aliases.get("company", "company")
-        feats["company_numbers"] = nz.names_numbers(frame[named] if named in frame.columns else feats["company"])
+        if any(c.name == named and c.kind == "company" for c in comps):  # feats[named] holds company_names
+            feats["company_numbers"] = nz.numbers_of_company_names(feats[named])
+        else:
+            feats["company_numbers"] = nz.names_numbers(frame[named] if named in frame.columns else feats["company"])
         comps = [replace(c, columns=(*c.columns, "company_numbers")) if c.kind == "company" else c for c in comps]
     for column in cannot_link_fields or ():
         if column in frame.columns:

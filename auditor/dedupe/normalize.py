@@ -692,8 +692,11 @@ def name_numbers(value: str | None) -> str | None:
     differ ('Rivera395' / 'Rivera251') are different companies however alike the rest is.
     """
     name = company_name(value)
-    if name is None:
-        return None
+    return None if name is None else _numbers_of_name(name)
+
+
+def _numbers_of_name(name: str) -> str | None:
+    """`name_numbers` of a name `company_name` has made."""
     numbers: list[int] = []
     for i, token in enumerate(name.split(" ")):
         digits = token[:-2] if token[-2:] in ("st", "nd", "rd", "th") and token[:-2].isdecimal() else token
@@ -706,6 +709,12 @@ def name_numbers(value: str | None) -> str | None:
 
 def names_numbers(values: pd.Series) -> pd.Series:
     return by_unique(values, name_numbers)
+
+
+def numbers_of_company_names(names: pd.Series) -> pd.Series:
+    """`names_numbers` of the raw names, from the column `company_names` made of them: each name is
+    normalised once, not once for each."""
+    return by_unique(names, _numbers_of_name)
 
 
 def website_domain(value: str | None) -> str | None:
