@@ -73,16 +73,11 @@ class Compared:
     shared value, where a term-frequency comparison agrees exactly; NaN elsewhere"""
 
 
-def _encode(values: list[pd.Series]) -> list[Coded]:
-    """Factorize columns with one shared vocabulary."""
-    joined = pd.concat(values, ignore_index=True) if len(values) > 1 else values[0]
-    codes, uniques = pd.factorize(joined, use_na_sentinel=True)
-    codes = codes.astype(np.int32)
-    out, start = [], 0
-    for v in values:
-        out.append(Coded(codes[start : start + len(v)], uniques))
-        start += len(v)
-    return out
+def _encode(prepared: Prepared, columns: list[str]) -> list[Coded]:
+    """Feature columns with one shared vocabulary."""
+    codes, uniques = prepared.codes(*columns)
+    n = len(prepared.features)
+    return [Coded(codes[k * n : (k + 1) * n], uniques) for k in range(len(columns))]
 
 
 def pair_similarity(
@@ -234,11 +229,11 @@ def tf_columns(prepared: Prepared, comparison: Comparison) -> list[str]:
     return list(comparison.columns) if comparison.kind == "phone" else [tf_feature(comparison)]
 
 
-def profile_codes(features: pd.DataFrame, columns: list[str]) -> np.ndarray:
+def profile_codes(prepared: Prepared, columns: list[str]) -> np.ndarray:
     """One integer per distinct combination of the compared features (exact copies share it)."""
-    code = np.zeros(len(features), dtype=np.int64)
+    code = np.zeros(len(prepared.features), dtype=np.int64)
     for column in columns:
-        part, uniques = pd.factorize(features[column], use_na_sentinel=True)
+        part, uniques = prepared.codes(column)
         code = pd.factorize(code * (len(uniques) + 1) + (part + 1))[0].astype(np.int64)
     return code
 
@@ -274,15 +269,14 @@ def value_counts(prepared: Prepared) -> ValueCounts:
     """The term-frequency table of a whole prepared table (a distributed engine computes the same
     counts with its own aggregates over `profile_columns` and `counted_features`)."""
     features = prepared.features
-    profile = profile_codes(features, profile_columns(prepared))
+    profile = profile_codes(prepared, profile_columns(prepared))
     # a distinct record holds every compared value of its own, so one record per distinct profile
     # counts each value once: counting values over those records is counting distinct holders
     first = np.sort(np.unique(profile, return_index=True)[1])
-    held_by = features.iloc[first]
-    country = nz.strings(held_by["country"]) if "country" in held_by.columns else None
+    country = nz.strings(features["country"].iloc[first]) if "country" in features.columns else None
     out = ValueCounts()
     for name, (columns, by_country) in counted_features(prepared).items():
-        codes, uniques = _value_codes(held_by, columns)
+        codes, uniques = _value_codes(prepared, columns, first)
         out.counts[name], out.totals[name] = _held(codes, uniques)
         if by_country and country is not None:
             ccodes, countries = pd.factorize(country, use_na_sentinel=True)
@@ -309,12 +303,13 @@ def value_counts(prepared: Prepared) -> ValueCounts:
     return out
 
 
-def _value_codes(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (records x columns, -1 missing) over one vocabulary of several columns; a value written in
-    two columns of one record appears once (-1 in the later column)."""
-    joined = pd.concat([frame[c] for c in columns], ignore_index=True) if len(columns) > 1 else frame[columns[0]]
-    flat, uniques = pd.factorize(joined, use_na_sentinel=True)
-    codes = flat.astype(np.int64).reshape(len(columns), len(frame)).T.copy()
+def _value_codes(prepared: Prepared, columns: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (records at `rows` x columns, -1 missing) over one vocabulary of several columns; a value
+    written in two columns of one record appears once (-1 in the later column). The vocabulary is the
+    whole table's, in which `rows`, one record per distinct profile, hold every value."""
+    flat, uniques = prepared.codes(*columns)
+    n = len(prepared.features)
+    codes = np.stack([flat[k * n : (k + 1) * n][rows] for k in range(len(columns))], axis=1).astype(np.int64)
     for k in range(1, codes.shape[1]):
         seen = (codes[:, :k] == codes[:, [k]]).any(axis=1)
         codes[seen, k] = -1
@@ -348,15 +343,15 @@ class Comparator:
         f = prepared.features
         self.coded: dict[str, Coded] = {}
         if "first" in f and "last" in f:
-            first, last = _encode([f["first"], f["last"]])
+            first, last = _encode(prepared, ["first", "last"])
             self.coded["first"], self.coded["last"] = first, last
         for c in self.comparisons:
             if c.kind == "phone":
-                for col, coded in zip(c.columns, _encode([f[col] for col in c.columns]), strict=True):
+                for col, coded in zip(c.columns, _encode(prepared, list(c.columns)), strict=True):
                     self.coded[col] = coded
         for col in f.columns:
             if col not in self.coded and f[col].dtype != bool:
-                self.coded[col] = _encode([f[col]])[0]
+                self.coded[col] = _encode(prepared, [col])[0]
         self.role = {
             col: f[col].to_numpy(dtype=bool) for col in f.columns if col.endswith("_role") or col == "email_named"
         }

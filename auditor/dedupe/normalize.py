@@ -120,6 +120,16 @@ def canonical_first_names(values: pd.Series) -> pd.Series:
     return by_unique(values, canonical_first_name)
 
 
+_SOUNDEX = {
+    **dict.fromkeys("bfpv", "1"),
+    **dict.fromkeys("cgjkqsxz", "2"),
+    **dict.fromkeys("dt", "3"),
+    "l": "4",
+    **dict.fromkeys("mn", "5"),
+    "r": "6",
+}
+
+
 def soundex(value: str | None) -> str | None:
     """American Soundex of the folded name ('Kowalski' -> 'K424'); a cheap phonetic blocking key."""
     name = person_name(value)
@@ -128,17 +138,9 @@ def soundex(value: str | None) -> str | None:
     letters = [c for c in name if "a" <= c <= "z"]
     if not letters:
         return None
-    codes = {
-        **dict.fromkeys("bfpv", "1"),
-        **dict.fromkeys("cgjkqsxz", "2"),
-        **dict.fromkeys("dt", "3"),
-        "l": "4",
-        **dict.fromkeys("mn", "5"),
-        "r": "6",
-    }
-    out, last = letters[0].upper(), codes.get(letters[0], "")
+    out, last = letters[0].upper(), _SOUNDEX.get(letters[0], "")
     for c in letters[1:]:
-        code = codes.get(c, "")
+        code = _SOUNDEX.get(c, "")
         if code and code != last:
             out += code
         if c not in "hw":
