@@ -44,7 +44,7 @@ def __getattr__(name: str) -> Any:
 
 @cache
 def _schema() -> pa.DataFrameSchema:
-    import pandera.pandas as pa
+    import pandera.pandas as pa  # start-up time: only the tests validate findings against the schema
 
     def text(nullable: bool = False) -> pa.Column:
         """A text column: every present value a non-empty str (the loader's raw text, not a parsed number)."""

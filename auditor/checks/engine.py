@@ -501,6 +501,7 @@ def _missing_inputs(rule: Rule, typed: Mapping[str, pd.DataFrame]) -> str | None
 
 
 def _validate(frame: pd.DataFrame, columns: Mapping[str, list[pa.Check]]) -> None:
+    # start-up time: pandera loads when checks run, not when the reports import this module's outcomes
     import pandera.pandas as pa
     from pandera.errors import SchemaErrors
 
