@@ -134,22 +134,45 @@ def share_a_word(ca: np.ndarray, cb: np.ndarray, names: Coded) -> np.ndarray:
     split = [text.split() for text in names.values(used)]
     counts = np.array([len(w) for w in split], dtype=np.int64)
     word_codes, vocabulary = pd.factorize(np.array([w for words in split for w in words] or [""], dtype=object))
-    offsets = np.r_[0, np.cumsum(counts)[:-1]]
+    words = Words(word_codes, np.r_[0, np.cumsum(counts)[:-1]], counts, np.asarray(vocabulary, dtype=object))
     pa, pb = np.searchsorted(used, left), np.searchsorted(used, right)
-    # every word of one name against every word of the other
-    na, nb = counts[pa], counts[pb]
-    per_pair = na * nb
-    pair = np.repeat(np.arange(len(left)), per_pair)
-    within = np.arange(int(per_pair.sum())) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
-    wa = word_codes[offsets[pa][pair] + within // nb[pair]].astype(np.int64)
-    wb = word_codes[offsets[pb][pair] + within % nb[pair]].astype(np.int64)
-    width = np.int64(len(vocabulary))
-    word_inverse, word_keys = pd.factorize(np.minimum(wa, wb) * width + np.maximum(wa, wb))
-    words = np.asarray(vocabulary, dtype=object)
-    meet = _words_meet(words[word_keys // width], words[word_keys % width])
-    shared = np.bincount(pair, weights=meet[word_inverse], minlength=len(left)) > 0
+    shared = np.zeros(len(left), dtype=bool)
+    for start in range(0, len(left), NAME_PAIRS_CHUNK):
+        part = slice(start, start + NAME_PAIRS_CHUNK)
+        shared[part] = _share_a_word(pa[part], pb[part], words)
     out[diff] = shared[inverse]
     return out
+
+
+NAME_PAIRS_CHUNK = 1 << 17
+"""Pairs of names whose words are paired at once: a million pairs of company names make some ten million
+pairs of words, whose index arrays would otherwise coexist (hundreds of MB)."""
+
+
+@dataclass
+class Words:
+    """The words of some names: codes into `vocabulary`, name by name (`offsets`, `counts` per name)."""
+
+    codes: np.ndarray
+    offsets: np.ndarray
+    counts: np.ndarray
+    vocabulary: np.ndarray
+
+
+def _share_a_word(pa: np.ndarray, pb: np.ndarray, words: Words) -> np.ndarray:
+    """bool per pair of names (positions into `words`): some word of one meets some word of the other,
+    each distinct pair of words decided once."""
+    # every word of one name against every word of the other
+    na, nb = words.counts[pa], words.counts[pb]
+    per_pair = na * nb
+    pair = np.repeat(np.arange(len(pa)), per_pair)
+    within = np.arange(int(per_pair.sum())) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+    wa = words.codes[words.offsets[pa][pair] + within // nb[pair]].astype(np.int64)
+    wb = words.codes[words.offsets[pb][pair] + within % nb[pair]].astype(np.int64)
+    width = np.int64(len(words.vocabulary))
+    word_inverse, word_keys = pd.factorize(np.minimum(wa, wb) * width + np.maximum(wa, wb))
+    meet = _words_meet(words.vocabulary[word_keys // width], words.vocabulary[word_keys % width])
+    return np.bincount(pair, weights=meet[word_inverse], minlength=len(pa)) > 0
 
 
 def _words_meet(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:

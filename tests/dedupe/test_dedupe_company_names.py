@@ -9,6 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditor.dedupe import compare
 from auditor.dedupe.blocking import candidate_pairs, head_pairs
 from auditor.dedupe.compare import GLUED_WORD, KINDS, WORD_SIMILARITY, Coded, Comparator, share_a_word
 from auditor.dedupe.features import LEVEL_LABELS, prepare
@@ -167,7 +168,7 @@ def test_shared_words_are_the_pairwise_scorers(pairs: list[tuple[list[str], list
     assert got.tolist() == want
 
 
-def test_shared_words_at_each_edge_of_the_glued_rule() -> None:
+def test_shared_words_at_each_edge_of_the_glued_rule(monkeypatch) -> None:
     pairs = [
         ("abcdex co", "abcdefg"),  # the start of the longer word one letter shorter: meets
         ("xabcde", "gfabcde"),  # its end one letter shorter: meets
@@ -180,3 +181,6 @@ def test_shared_words_at_each_edge_of_the_glued_rule() -> None:
     i = np.arange(0, len(names), 2)
     got = share_a_word(codes[i].astype(np.int32), codes[i + 1].astype(np.int32), Coded(codes, uniques))
     assert got.tolist() == [_share_word_scalar(a, b) for a, b in pairs] == [True, True, False, True, False]
+    monkeypatch.setattr(compare, "NAME_PAIRS_CHUNK", 2)  # the pairs of names in three parts: the same verdicts
+    chunked = share_a_word(codes[i].astype(np.int32), codes[i + 1].astype(np.int32), Coded(codes, uniques))
+    assert chunked.tolist() == got.tolist()
