@@ -9,11 +9,16 @@ validate what each stage writes, so a stage that adds, drops or retypes a column
 
 from __future__ import annotations
 
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 
 from auditor.checks.base import Dimension, Severity
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 FINDING_COLUMNS = (
     "entity",
@@ -31,34 +36,43 @@ FINDING_COLUMNS = (
 )
 
 
-def _text(nullable: bool = False) -> pa.Column:
-    """A text column: every present value a non-empty str (the loader's raw text, not a parsed number)."""
-    return pa.Column(
-        checks=pa.Check(lambda s: s.map(lambda v: isinstance(v, str) and v != ""), element_wise=False),
-        nullable=nullable,
+def __getattr__(name: str) -> Any:
+    if name == "FINDINGS":  # built on first use: pandera's import is 0.2-0.4 s that `crm-audit dedupe` never needs
+        return _schema()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+@cache
+def _schema() -> pa.DataFrameSchema:
+    import pandera.pandas as pa  # start-up time: only the tests validate findings against the schema
+
+    def text(nullable: bool = False) -> pa.Column:
+        """A text column: every present value a non-empty str (the loader's raw text, not a parsed number)."""
+        return pa.Column(
+            checks=pa.Check(lambda s: s.map(lambda v: isinstance(v, str) and v != ""), element_wise=False),
+            nullable=nullable,
+        )
+
+    return pa.DataFrameSchema(
+        {
+            "entity": text(),
+            "record_id": text(),
+            "field": text(),
+            "rule_id": text(),
+            "severity": pa.Column(checks=pa.Check.isin([s.value for s in Severity])),
+            "dimension": pa.Column(checks=pa.Check.isin([d.value for d in Dimension])),
+            "message": text(),
+            "value": pa.Column(nullable=True),
+            "suggested_value": pa.Column(nullable=True),
+            "owner": text(nullable=True),
+            "file": text(),
+            # the line of the record in its file (the header is line 1) or its row in a database table
+            "row": pa.Column("int64", checks=pa.Check.ge(1)),
+        },
+        strict=True,
+        ordered=True,
+        name="findings",
     )
-
-
-FINDINGS = pa.DataFrameSchema(
-    {
-        "entity": _text(),
-        "record_id": _text(),
-        "field": _text(),
-        "rule_id": _text(),
-        "severity": pa.Column(checks=pa.Check.isin([s.value for s in Severity])),
-        "dimension": pa.Column(checks=pa.Check.isin([d.value for d in Dimension])),
-        "message": _text(),
-        "value": pa.Column(nullable=True),
-        "suggested_value": pa.Column(nullable=True),
-        "owner": _text(nullable=True),
-        "file": _text(),
-        # the line of the record in its file (the header is line 1) or its row in a database table
-        "row": pa.Column("int64", checks=pa.Check.ge(1)),
-    },
-    strict=True,
-    ordered=True,
-    name="findings",
-)
 
 
 def empty_findings() -> pd.DataFrame:

@@ -66,3 +66,18 @@ def test_a_check_loads_no_writer_of_the_full_audit(export: Path, tmp_path: Path)
     imported = heavy_imports("check", str(export), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert "pandas" in imported, imported
     assert imported.isdisjoint({"sqlalchemy", "openpyxl", "jinja2"}), imported
+
+
+def test_dedupe_loads_no_pandera(tmp_path: Path) -> None:
+    """Duplicate detection runs no rule: the findings' schema and the check engine's pandera stay unloaded."""
+    folder = tmp_path / "people"
+    folder.mkdir()
+    (folder / "contacts.csv").write_text(
+        "contact_id,first_name,last_name,email\nC1,Anna,Nowak,a@b.pl\nC2,Anna,Nowak,a@b.pl\nC3,Jan,Kowal,j@k.pl\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    imported = heavy_imports("dedupe", str(folder), "--entity", "contacts", "--out", str(out), cwd=tmp_path)
+    assert (out / "pairs.csv").exists()
+    assert "pandas" in imported and "scipy" in imported, imported
+    assert imported.isdisjoint({"pandera", "sqlalchemy", "openpyxl"}), imported

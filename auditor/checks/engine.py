@@ -12,12 +12,10 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
-from pandera.errors import SchemaErrors
 
 from auditor.checks import encoding
 from auditor.checks.base import CheckContext, RuleKind, Severity
@@ -28,6 +26,9 @@ from auditor.dtypes import TEXT, as_text
 from auditor.findings import compact, concat_findings, empty_findings, shared_values
 from auditor.model import ENTITIES, Entity
 from auditor.sources.table import record_ids
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 MISSING_VALUE_TEXT = "(empty)"
 _SEP = "::"
@@ -137,6 +138,8 @@ def _make_check(
     """One pandera check running every rule on `column` and making its findings. One per column, not
     per rule and column: pandera's own cost per check is a third of the check stage on a table of
     thousands of columns (each checked by a dozen `fields: ["*"]` rules)."""
+    import pandera.pandas as pa  # here, not at the top: the reports import this module's outcomes without checks
+
     runs: list[_Run] = [
         (f"{rule.id}{_SEP}{column}", rule, kind, applies, bool(applies.all())) for rule, kind, applies in rules
     ]
@@ -498,6 +501,10 @@ def _missing_inputs(rule: Rule, typed: Mapping[str, pd.DataFrame]) -> str | None
 
 
 def _validate(frame: pd.DataFrame, columns: Mapping[str, list[pa.Check]]) -> None:
+    # start-up time: pandera loads when checks run, not when the reports import this module's outcomes
+    import pandera.pandas as pa
+    from pandera.errors import SchemaErrors
+
     schema = pa.DataFrameSchema(
         {name: pa.Column(checks=checks, nullable=True, required=False) for name, checks in columns.items()},
     )

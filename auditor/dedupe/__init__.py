@@ -296,8 +296,14 @@ def _evidence_strings(
         return out
 
     flags = (cannot, conflict, evidence, weak, copies)
-    if np.signbit(rounded[rounded == 0]).any():
-        # -0.0 equals 0.0 yet prints "-0.0": numpy's grouping of the float rows decides which is shown
+    # The combinations are grouped column by column (a few integers per pair) instead of sorting a float row
+    # of 2k+5 columns per pair (half a gigabyte on a million pairs); a combination whose pairs hold the same
+    # bits reads the same from any of them.
+    group = _combinations((*levels.T, *rounded.T, *flags))
+    negative_zero = (rounded == 0) & np.signbit(rounded)
+    if negative_zero.any() and _combinations((group, *negative_zero.T)).max() > group.max():
+        # -0.0 equals 0.0 yet prints "-0.0": where one combination holds both, numpy's grouping of the float
+        # rows decides which is shown
         key = np.concatenate([levels.astype(np.float64), rounded, *(f[:, None] for f in flags)], axis=1)
         uniques, combo = np.unique(key, axis=0, return_inverse=True)
         texts = [
@@ -313,18 +319,21 @@ def _evidence_strings(
             for row in uniques
         ]
         return np.array(texts, dtype=object)[np.asarray(combo).ravel()]
-    # Equal values have equal bits here, so the combinations are grouped column by column (a few integers
-    # per pair) instead of sorting a float row of 2k+5 columns per pair (half a gigabyte on a million pairs).
-    group = np.zeros(len(levels), dtype=np.int64)
-    for column in (*levels.T, *rounded.T, *flags):
-        codes, uniques = pd.factorize(column)
-        group, _ = pd.factorize(group * (len(uniques) + 1) + codes)
     firsts = np.unique(group, return_index=True)[1]
     texts = [
         text(levels[r], rounded[r], int(cannot[r]), bool(conflict[r]), int(evidence[r]), bool(weak[r]), bool(copies[r]))
         for r in firsts
     ]
     return np.array(texts, dtype=object)[group]
+
+
+def _combinations(columns) -> np.ndarray:
+    """One integer per distinct row of aligned columns (0.0 and -0.0 are one value)."""
+    group = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, uniques = pd.factorize(column)
+        group, _ = pd.factorize(group * (len(uniques) + 1) + codes)
+    return group
 
 
 def _pairs_frame(

@@ -73,16 +73,11 @@ class Compared:
     shared value, where a term-frequency comparison agrees exactly; NaN elsewhere"""
 
 
-def _encode(values: list[pd.Series]) -> list[Coded]:
-    """Factorize columns with one shared vocabulary."""
-    joined = pd.concat(values, ignore_index=True) if len(values) > 1 else values[0]
-    codes, uniques = pd.factorize(joined, use_na_sentinel=True)
-    codes = codes.astype(np.int32)
-    out, start = [], 0
-    for v in values:
-        out.append(Coded(codes[start : start + len(v)], uniques))
-        start += len(v)
-    return out
+def _encode(prepared: Prepared, columns: list[str]) -> list[Coded]:
+    """Feature columns with one shared vocabulary."""
+    codes, uniques = prepared.codes(*columns)
+    n = len(prepared.features)
+    return [Coded(codes[k * n : (k + 1) * n], uniques) for k in range(len(columns))]
 
 
 def pair_similarity(
@@ -117,33 +112,99 @@ GLUED_WORD = 5
 "philipsgloeilampenfabrieken": a space lost between two words)."""
 
 
-def share_word(a: str, b: str, **_: object) -> float:
-    """1.0 when the two names have a word in common, one typo allowed ("philips" / "phillips"), also when
-    glued to the next word ("phillips" / "philipsgloeilampenfabrieken"), else 0.0 (a rapidfuzz scorer)."""
-    words_a, words_b = a.split(), b.split()
-    for x in words_a:
-        if process.extractOne(x, words_b, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY) is not None:
-            return 1.0
-    for short, long in ((words_a, words_b), (words_b, words_a)):
-        for x in short:
-            if len(x) >= GLUED_WORD and any(_glued_in(x, y) for y in long):
-                return 1.0
-    return 0.0
+def share_a_word(ca: np.ndarray, cb: np.ndarray, names: Coded) -> np.ndarray:
+    """bool per pair of codes into `names`: the two names have a word in common, one typo allowed
+    ("philips" / "phillips"), also when glued to the next word ("phillips" / "philipsgloeilampenfabrieken");
+    False where either is missing. Decided once per distinct pair of names, and word against word once
+    per distinct pair of words (see `_words_meet`): a pair of names shares a word when any pair of
+    their words meets."""
+    out = np.zeros(len(ca), dtype=bool)
+    valid = (ca >= 0) & (cb >= 0)
+    same = valid & (ca == cb)
+    out[same] = True
+    diff = np.flatnonzero(valid & ~same)
+    if not len(diff):
+        return out
+    a, b = ca[diff].astype(np.int64), cb[diff].astype(np.int64)
+    size = np.int64(len(names.uniques))
+    inverse, keys = pd.factorize(np.minimum(a, b) * size + np.maximum(a, b))
+    left, right = keys // size, keys % size
+    # each name's words, as codes into one vocabulary of words
+    used = np.unique(np.concatenate([left, right]))
+    split = [text.split() for text in names.values(used)]
+    counts = np.array([len(w) for w in split], dtype=np.int64)
+    word_codes, vocabulary = pd.factorize(np.array([w for words in split for w in words] or [""], dtype=object))
+    words = Words(word_codes, np.r_[0, np.cumsum(counts)[:-1]], counts, np.asarray(vocabulary, dtype=object))
+    pa, pb = np.searchsorted(used, left), np.searchsorted(used, right)
+    shared = np.zeros(len(left), dtype=bool)
+    for start in range(0, len(left), NAME_PAIRS_CHUNK):
+        part = slice(start, start + NAME_PAIRS_CHUNK)
+        shared[part] = _share_a_word(pa[part], pb[part], words)
+    out[diff] = shared[inverse]
+    return out
 
 
-def _glued_in(word: str, longer: str) -> bool:
-    """`word` is the start or end of `longer`, one typo allowed. The typo may be a dropped or added
-    letter ("philps" in "philipsgloeilampenfabrieken"), so the part of `longer` it is held against
-    may be one letter shorter or longer than `word`."""
-    n = len(word)
-    if len(longer) <= n:
-        return False
-    return any(
-        fuzz.ratio(word, part) >= WORD_SIMILARITY
-        for k in (n - 1, n, n + 1)
-        if k < len(longer)
-        for part in (longer[:k], longer[-k:])
+NAME_PAIRS_CHUNK = 1 << 17
+"""Pairs of names whose words are paired at once: a million pairs of company names make some ten million
+pairs of words, whose index arrays would otherwise coexist (hundreds of MB)."""
+
+
+@dataclass
+class Words:
+    """The words of some names: codes into `vocabulary`, name by name (`offsets`, `counts` per name)."""
+
+    codes: np.ndarray
+    offsets: np.ndarray
+    counts: np.ndarray
+    vocabulary: np.ndarray
+
+
+def _share_a_word(pa: np.ndarray, pb: np.ndarray, words: Words) -> np.ndarray:
+    """bool per pair of names (positions into `words`): some word of one meets some word of the other,
+    each distinct pair of words decided once."""
+    # every word of one name against every word of the other
+    na, nb = words.counts[pa], words.counts[pb]
+    per_pair = na * nb
+    pair = np.repeat(np.arange(len(pa)), per_pair)
+    within = np.arange(int(per_pair.sum())) - np.repeat(np.cumsum(per_pair) - per_pair, per_pair)
+    wa = words.codes[words.offsets[pa][pair] + within // nb[pair]].astype(np.int64)
+    wb = words.codes[words.offsets[pb][pair] + within % nb[pair]].astype(np.int64)
+    width = np.int64(len(words.vocabulary))
+    word_inverse, word_keys = pd.factorize(np.minimum(wa, wb) * width + np.maximum(wa, wb))
+    meet = _words_meet(words.vocabulary[word_keys // width], words.vocabulary[word_keys % width])
+    return np.bincount(pair, weights=meet[word_inverse], minlength=len(pa)) > 0
+
+
+def _words_meet(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+    """bool per aligned pair of words: the same, or one typo apart (fuzz.ratio of at least WORD_SIMILARITY),
+    or the shorter, of GLUED_WORD letters or more, is the start or end of the longer one, one typo allowed.
+    The typo may be a dropped or added letter ("philps" in "philipsgloeilampenfabrieken"), so the part of
+    the longer word it is held against may be one letter shorter or longer than the shorter word."""
+    meet = (
+        process.cpdist(
+            xs.tolist(), ys.tolist(), scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY, dtype=np.float64, workers=-1
+        )
+        > 0
     )
+    lx = np.fromiter((len(x) for x in xs), dtype=np.int64, count=len(xs))
+    ly = np.fromiter((len(y) for y in ys), dtype=np.int64, count=len(ys))
+    short = np.where(lx <= ly, xs, ys)
+    long = np.where(lx <= ly, ys, xs)
+    n, m = np.minimum(lx, ly), np.maximum(lx, ly)
+    glue = np.flatnonzero(~meet & (n >= GLUED_WORD) & (m > n))
+    if len(glue):
+        owner, queries, parts = [], [], []
+        for at in glue.tolist():
+            word, longer, k0 = short[at], long[at], int(n[at])
+            for k in (k0 - 1, k0, k0 + 1):
+                if k < len(longer):
+                    owner += (at, at)
+                    queries += (word, word)
+                    parts += (longer[:k], longer[-k:])
+        ratio = process.cpdist(queries, parts, scorer=fuzz.ratio, dtype=np.float64, workers=-1)
+        glued = np.bincount(np.array(owner), weights=ratio >= WORD_SIMILARITY, minlength=len(xs)) > 0
+        meet |= glued
+    return meet
 
 
 def _cut(sim: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:
@@ -191,11 +252,11 @@ def tf_columns(prepared: Prepared, comparison: Comparison) -> list[str]:
     return list(comparison.columns) if comparison.kind == "phone" else [tf_feature(comparison)]
 
 
-def profile_codes(features: pd.DataFrame, columns: list[str]) -> np.ndarray:
+def profile_codes(prepared: Prepared, columns: list[str]) -> np.ndarray:
     """One integer per distinct combination of the compared features (exact copies share it)."""
-    code = np.zeros(len(features), dtype=np.int64)
+    code = np.zeros(len(prepared.features), dtype=np.int64)
     for column in columns:
-        part, uniques = pd.factorize(features[column], use_na_sentinel=True)
+        part, uniques = prepared.codes(column)
         code = pd.factorize(code * (len(uniques) + 1) + (part + 1))[0].astype(np.int64)
     return code
 
@@ -231,15 +292,14 @@ def value_counts(prepared: Prepared) -> ValueCounts:
     """The term-frequency table of a whole prepared table (a distributed engine computes the same
     counts with its own aggregates over `profile_columns` and `counted_features`)."""
     features = prepared.features
-    profile = profile_codes(features, profile_columns(prepared))
+    profile = profile_codes(prepared, profile_columns(prepared))
     # a distinct record holds every compared value of its own, so one record per distinct profile
     # counts each value once: counting values over those records is counting distinct holders
     first = np.sort(np.unique(profile, return_index=True)[1])
-    held_by = features.iloc[first]
-    country = nz.strings(held_by["country"]) if "country" in held_by.columns else None
+    country = nz.strings(features["country"].iloc[first]) if "country" in features.columns else None
     out = ValueCounts()
     for name, (columns, by_country) in counted_features(prepared).items():
-        codes, uniques = _value_codes(held_by, columns)
+        codes, uniques = _value_codes(prepared, columns, first)
         out.counts[name], out.totals[name] = _held(codes, uniques)
         if by_country and country is not None:
             ccodes, countries = pd.factorize(country, use_na_sentinel=True)
@@ -266,12 +326,13 @@ def value_counts(prepared: Prepared) -> ValueCounts:
     return out
 
 
-def _value_codes(frame: pd.DataFrame, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Codes (records x columns, -1 missing) over one vocabulary of several columns; a value written in
-    two columns of one record appears once (-1 in the later column)."""
-    joined = pd.concat([frame[c] for c in columns], ignore_index=True) if len(columns) > 1 else frame[columns[0]]
-    flat, uniques = pd.factorize(joined, use_na_sentinel=True)
-    codes = flat.astype(np.int64).reshape(len(columns), len(frame)).T.copy()
+def _value_codes(prepared: Prepared, columns: list[str], rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes (records at `rows` x columns, -1 missing) over one vocabulary of several columns; a value
+    written in two columns of one record appears once (-1 in the later column). The vocabulary is the
+    whole table's, in which `rows`, one record per distinct profile, hold every value."""
+    flat, uniques = prepared.codes(*columns)
+    n = len(prepared.features)
+    codes = np.stack([flat[k * n : (k + 1) * n][rows] for k in range(len(columns))], axis=1).astype(np.int64)
     for k in range(1, codes.shape[1]):
         seen = (codes[:, :k] == codes[:, [k]]).any(axis=1)
         codes[seen, k] = -1
@@ -305,15 +366,15 @@ class Comparator:
         f = prepared.features
         self.coded: dict[str, Coded] = {}
         if "first" in f and "last" in f:
-            first, last = _encode([f["first"], f["last"]])
+            first, last = _encode(prepared, ["first", "last"])
             self.coded["first"], self.coded["last"] = first, last
         for c in self.comparisons:
             if c.kind == "phone":
-                for col, coded in zip(c.columns, _encode([f[col] for col in c.columns]), strict=True):
+                for col, coded in zip(c.columns, _encode(prepared, list(c.columns)), strict=True):
                     self.coded[col] = coded
         for col in f.columns:
             if col not in self.coded and f[col].dtype != bool:
-                self.coded[col] = _encode([f[col]])[0]
+                self.coded[col] = _encode(prepared, [col])[0]
         self.role = {
             col: f[col].to_numpy(dtype=bool) for col in f.columns if col.endswith("_role") or col == "email_named"
         }
@@ -440,7 +501,7 @@ class Comparator:
             if not len(rows):
                 continue
             ca, cb, _ = self._codes(c.columns[0], i[rows], j[rows])
-            kin = pair_similarity(ca, cb, self.coded[c.columns[0]], share_word) >= 1.0
+            kin = share_a_word(ca, cb, self.coded[c.columns[0]])
             kin &= ~self.other_numbers(c, i[rows], j[rows])
             out[rows[kin], col] = False
         return out.any(axis=1) if out.shape[1] else np.zeros(len(i), dtype=bool)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -171,6 +172,21 @@ class Prepared:
     """Blocking-key feature names that stand for a compared feature (company -> name)."""
     warnings: list[str] = field(default_factory=list)
     """Evidence lost on the way (a date column that mostly does not parse), for the run's diagnostics."""
+    _codes: dict[tuple[str, ...], tuple[np.ndarray, Any]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    def codes(self, *columns: str) -> tuple[np.ndarray, Any]:
+        """Integer codes (int32, -1 missing) of feature columns over one vocabulary (their values one
+        column after the other, `pd.factorize`d), and the vocabulary: made once per set of columns and
+        shared by the comparisons, the term frequencies and the blocking keys, each of which factorized
+        every column again (a tenth of duplicate detection on a million contacts)."""
+        if columns not in self._codes:
+            f = self.features
+            joined = pd.concat([f[c] for c in columns], ignore_index=True) if len(columns) > 1 else f[columns[0]]
+            codes, uniques = pd.factorize(joined, use_na_sentinel=True)
+            self._codes[columns] = (codes.astype(np.int32), uniques)
+        return self._codes[columns]
 
 
 _DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
@@ -363,7 +379,10 @@ def prepare(
             feats[f"company_word_{k}"] = words
         feats["company_compact"] = feats["company"].str.replace(" ", "", regex=False)
         named = aliases.get("company", "company")
-        feats["company_numbers"] = nz.names_numbers(frame[named] if named in frame.columns else feats["company"])
+        if any(c.name == named and c.kind == "company" for c in comps):  # feats[named] holds company_names
+            feats["company_numbers"] = nz.numbers_of_company_names(feats[named])
+        else:
+            feats["company_numbers"] = nz.names_numbers(frame[named] if named in frame.columns else feats["company"])
         comps = [replace(c, columns=(*c.columns, "company_numbers")) if c.kind == "company" else c for c in comps]
     for column in cannot_link_fields or ():
         if column in frame.columns:

@@ -120,6 +120,16 @@ def canonical_first_names(values: pd.Series) -> pd.Series:
     return by_unique(values, canonical_first_name)
 
 
+_SOUNDEX = {
+    **dict.fromkeys("bfpv", "1"),
+    **dict.fromkeys("cgjkqsxz", "2"),
+    **dict.fromkeys("dt", "3"),
+    "l": "4",
+    **dict.fromkeys("mn", "5"),
+    "r": "6",
+}
+
+
 def soundex(value: str | None) -> str | None:
     """American Soundex of the folded name ('Kowalski' -> 'K424'); a cheap phonetic blocking key."""
     name = person_name(value)
@@ -128,17 +138,9 @@ def soundex(value: str | None) -> str | None:
     letters = [c for c in name if "a" <= c <= "z"]
     if not letters:
         return None
-    codes = {
-        **dict.fromkeys("bfpv", "1"),
-        **dict.fromkeys("cgjkqsxz", "2"),
-        **dict.fromkeys("dt", "3"),
-        "l": "4",
-        **dict.fromkeys("mn", "5"),
-        "r": "6",
-    }
-    out, last = letters[0].upper(), codes.get(letters[0], "")
+    out, last = letters[0].upper(), _SOUNDEX.get(letters[0], "")
     for c in letters[1:]:
-        code = codes.get(c, "")
+        code = _SOUNDEX.get(c, "")
         if code and code != last:
             out += code
         if c not in "hw":
@@ -692,8 +694,11 @@ def name_numbers(value: str | None) -> str | None:
     differ ('Rivera395' / 'Rivera251') are different companies however alike the rest is.
     """
     name = company_name(value)
-    if name is None:
-        return None
+    return None if name is None else _numbers_of_name(name)
+
+
+def _numbers_of_name(name: str) -> str | None:
+    """`name_numbers` of a name `company_name` has made."""
     numbers: list[int] = []
     for i, token in enumerate(name.split(" ")):
         digits = token[:-2] if token[-2:] in ("st", "nd", "rd", "th") and token[:-2].isdecimal() else token
@@ -706,6 +711,12 @@ def name_numbers(value: str | None) -> str | None:
 
 def names_numbers(values: pd.Series) -> pd.Series:
     return by_unique(values, name_numbers)
+
+
+def numbers_of_company_names(names: pd.Series) -> pd.Series:
+    """`names_numbers` of the raw names, from the column `company_names` made of them: each name is
+    normalised once, not once for each."""
+    return by_unique(names, _numbers_of_name)
 
 
 def website_domain(value: str | None) -> str | None:

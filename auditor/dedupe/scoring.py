@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import fellegi_sunter as fs
-from auditor.dedupe.blocking import BlockingStats, candidate_pairs
+from auditor.dedupe.blocking import BlockingStats, Factorize, candidate_pairs
 from auditor.dedupe.compare import Comparator, tf_feature
 from auditor.dedupe.features import COARSE_GROUPS, DEFAULT_BLOCKING, Comparison, Prepared
 from auditor.dedupe.settings import DedupeSettings
@@ -88,14 +88,12 @@ ORDER_PARTS = ("last", "first", "company", "email", "postal_code")
 """The features an oversized block is sorted by (those a table has), in this order."""
 
 
-def _order(features: pd.DataFrame, rank: np.ndarray | None = None) -> np.ndarray:
+def _order(features: pd.DataFrame, rank: np.ndarray | None = None, factorize: Factorize | None = None) -> np.ndarray:
     """Secondary sort key for sorted neighbourhood inside oversized blocks: the dense rank of the
     tuple of ORDER_PARTS and then `rank` (each record's place in `canonical_order`), so that it orders
     any subset of the records as it orders the whole table, and the same records alike whatever order
-    they come in."""
-    codes = [
-        pd.factorize(features[c], sort=True, use_na_sentinel=True)[0] for c in ORDER_PARTS if c in features.columns
-    ]
+    they come in. `factorize`: the features' codes, made already (`Prepared.codes`)."""
+    codes = [_sorted_codes(features, c, factorize) for c in ORDER_PARTS if c in features.columns]
     if rank is not None:
         codes.append(np.asarray(rank, dtype=np.int64))
     if not codes:
@@ -111,6 +109,16 @@ def _order(features: pd.DataFrame, rank: np.ndarray | None = None) -> np.ndarray
     out = np.empty(len(idx), dtype=np.int64)
     out[idx] = np.cumsum(change) - 1
     return out
+
+
+def _sorted_codes(features: pd.DataFrame, column: str, factorize: Factorize | None) -> np.ndarray:
+    """`pd.factorize(features[column], sort=True)`'s codes, from the column's codes when they are made: the
+    distinct values sorted as pandas sorts them, and each code turned into its value's place."""
+    if factorize is None:
+        return pd.factorize(features[column], sort=True, use_na_sentinel=True)[0]
+    codes, uniques = factorize(column)
+    place = np.append(pd.factorize(pd.Series(uniques, copy=False), sort=True)[0], -1)
+    return place[codes]
 
 
 def places(order: np.ndarray) -> np.ndarray:
@@ -571,8 +579,9 @@ def order_and_blocking(
         blocking_keys(prepared, settings),
         max_block=settings.max_block_size,
         window=settings.window,
-        order=_order(features, places(canonical)),
+        order=_order(features, places(canonical), prepared.codes),
         source=source,
+        factorize=prepared.codes,
     )
 
 

@@ -9,8 +9,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditor.dedupe import compare
 from auditor.dedupe.blocking import candidate_pairs, head_pairs
-from auditor.dedupe.compare import KINDS, Comparator
+from auditor.dedupe.compare import GLUED_WORD, KINDS, WORD_SIMILARITY, Coded, Comparator, share_a_word
 from auditor.dedupe.features import LEVEL_LABELS, prepare
 from auditor.dedupe.survive import _join_groups
 
@@ -98,3 +99,88 @@ def test_groups_are_joined_sorted_per_key(rows: list[tuple[str, str]]) -> None:
     got = _join_groups(np.array([k for k, _ in rows], dtype=object), np.array([v for _, v in rows], dtype=object), "; ")
     want = {key: "; ".join(sorted(v for k, v in rows if k == key)) for key in {k for k, _ in rows}}
     assert got.to_dict() == want
+
+
+def _share_word_scalar(a: str, b: str) -> bool:
+    """The former per-pair scorer `share_a_word` replaced: the oracle it must agree with."""
+    from rapidfuzz import fuzz, process
+
+    def glued_in(word: str, longer: str) -> bool:
+        n = len(word)
+        if len(longer) <= n:
+            return False
+        return any(
+            fuzz.ratio(word, part) >= WORD_SIMILARITY
+            for k in (n - 1, n, n + 1)
+            if k < len(longer)
+            for part in (longer[:k], longer[-k:])
+        )
+
+    words_a, words_b = a.split(), b.split()
+    for x in words_a:
+        if process.extractOne(x, words_b, scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY) is not None:
+            return True
+    return any(
+        len(x) >= GLUED_WORD and any(glued_in(x, y) for y in long)
+        for short, long in ((words_a, words_b), (words_b, words_a))
+        for x in short
+    )
+
+
+_WORDS = st.sampled_from(
+    [
+        "philips",
+        "phillips",
+        "philps",
+        "philipsgloeilampenfabrieken",
+        "gloeilampen",
+        "acme",
+        "acmeco",
+        "ab",
+        "abcde",
+        "abcdef",
+        "abcdefg",
+        "xabcde",
+        "abcdex",
+        "koninklijke",
+        "electronics",
+        "żółw",
+        "żółwik",
+        "e",
+        "ü",
+    ]
+)
+_NAME = st.lists(st.one_of(_WORDS, st.text(alphabet="abcdeżł", min_size=1, max_size=9)), min_size=1, max_size=4)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(_NAME, _NAME), min_size=1, max_size=25), st.data())
+def test_shared_words_are_the_pairwise_scorers(pairs: list[tuple[list[str], list[str]]], data) -> None:
+    names = [" ".join(words) for pair in pairs for words in pair]
+    codes, uniques = pd.factorize(pd.Series(names, dtype="string[pyarrow]"))
+    coded = Coded(codes.astype(np.int32), uniques)
+    i = np.arange(0, len(names), 2)
+    j = i + 1
+    missing = data.draw(st.lists(st.booleans(), min_size=len(i), max_size=len(i)))
+    ca = np.where(missing, -1, codes[i]).astype(np.int32)
+    got = share_a_word(ca, codes[j].astype(np.int32), coded)
+    want = [not gone and _share_word_scalar(names[a], names[b]) for a, b, gone in zip(i, j, missing, strict=True)]
+    assert got.tolist() == want
+
+
+def test_shared_words_at_each_edge_of_the_glued_rule(monkeypatch) -> None:
+    pairs = [
+        ("abcdex co", "abcdefg"),  # the start of the longer word one letter shorter: meets
+        ("xabcde", "gfabcde"),  # its end one letter shorter: meets
+        ("abcd", "abcdefgh"),  # a word shorter than GLUED_WORD: no
+        ("abcdef", "abcdefx"),  # one typo apart as whole words: meets
+        ("abcdef", "abcdxyzw"),  # no
+    ]
+    names = [name for pair in pairs for name in pair]
+    codes, uniques = pd.factorize(pd.Series(names, dtype="string[pyarrow]"))
+    i = np.arange(0, len(names), 2)
+    got = share_a_word(codes[i].astype(np.int32), codes[i + 1].astype(np.int32), Coded(codes, uniques))
+    assert got.tolist() == [_share_word_scalar(a, b) for a, b in pairs] == [True, True, False, True, False]
+    monkeypatch.setattr(compare, "NAME_PAIRS_CHUNK", 2)  # the pairs of names in three parts: the same verdicts
+    chunked = share_a_word(codes[i].astype(np.int32), codes[i + 1].astype(np.int32), Coded(codes, uniques))
+    assert chunked.tolist() == got.tolist()

@@ -69,7 +69,7 @@ class _Comparison:
     rows=st.lists(
         st.tuples(
             st.lists(st.integers(-1, 2), min_size=3, max_size=3),
-            st.lists(st.sampled_from([0.0, 0.04, 0.06, 1.26, -3.3, np.nan]), min_size=3, max_size=3),
+            st.lists(st.sampled_from([0.0, 0.04, -0.04, 0.06, 1.26, -3.3, np.nan]), min_size=3, max_size=3),
             st.integers(0, 3),
             st.booleans(),
             st.integers(0, 3),
@@ -83,8 +83,9 @@ class _Comparison:
 @settings(max_examples=60, deadline=None)
 def test_each_pairs_evidence_text_is_its_own_whichever_way_the_pairs_are_grouped(rows: list[tuple]) -> None:
     """The texts are made once per distinct combination of levels, rounded bits and flags, grouped column
-    by column: each pair still gets the text it alone would get. (Bits rounded to -0.0 take numpy's float
-    row grouping, as before, which merges them with 0.0.)"""
+    by column: each pair still gets the text it alone would get. Bits rounded to -0.0 print as such, but
+    where one combination holds both -0.0 and 0.0 (equal floats) numpy's float row grouping decides, as
+    before: every pair of it gets the text of one of them."""
     scored = SimpleNamespace(
         prepared=SimpleNamespace(comparisons=[_Comparison("name"), _Comparison("email"), _Comparison("phone")]),
         comparator=SimpleNamespace(rule_names=["a", "b"]),
@@ -95,4 +96,10 @@ def test_each_pairs_evidence_text_is_its_own_whichever_way_the_pairs_are_grouped
     args = (levels, fw, cannot, conflict, evidence.astype(np.int8), weak, copies)
     texts = _evidence_strings(scored, *args, 2.0)
     alone = [_evidence_strings(scored, *(a[r : r + 1] for a in args), 2.0)[0] for r in range(len(rows))]
-    assert list(texts) == alone
+    rounded = np.round(np.nan_to_num(fw, nan=0.0), 1)
+    combination = [(*levels[r], *rounded[r], *(a[r] for a in args[2:])) for r in range(len(rows))]
+    members: dict[tuple, set[str]] = {}  # -0.0 == 0.0 and hashes alike: one key
+    for key, own in zip(combination, alone, strict=True):
+        members.setdefault(key, set()).add(own)
+    for key, text, own in zip(combination, texts, alone, strict=True):
+        assert text == own if len(members[key]) == 1 else text in members[key]

@@ -652,4 +652,6 @@ def test_new_column_forms_match_scalar_forms_and_never_raise(values: list) -> No
     assert nz.addresses(series).tolist() == [nz.address(v) for v in values]
     assert nz.house_numbers(series).tolist() == [nz.house_number(v) for v in values]
     assert nz.names_numbers(series).tolist() == [nz.name_numbers(v) for v in values]
+    numbers = nz.numbers_of_company_names(nz.strings(nz.company_names(series)))
+    assert numbers.tolist() == [nz.name_numbers(v) for v in values]
     assert nz.cities(series).tolist() == [nz.city(v) for v in values]

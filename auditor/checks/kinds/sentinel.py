@@ -36,7 +36,7 @@ from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKin
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import per_table, role
 from auditor.checks.kinds._common import MISSING_CODES
-from auditor.checks.kinds._fastpath import bools, fullmatches, matches, passing, strip, to_arrow
+from auditor.checks.kinds._fastpath import bools, fullmatches, matches, passing, strip, take, to_arrow
 from auditor.model import Role
 
 VALUES = MISSING_CODES
@@ -68,9 +68,12 @@ def _text(values: pd.Series, field: str, ctx: CheckContext) -> pa.Array:
 def _dates(values: pd.Series, field: str, ctx: CheckContext) -> np.ndarray:
     if not pd.api.types.is_datetime64_any_dtype(values.dtype):
         return np.zeros(len(values), dtype=bool)
-    days = values.dt.strftime("%Y-%m-%d")
+    # each distinct day written once, not every timestamp (strftime is a Python call per value); the days
+    # of the wall clock, where a zone's midnight may not exist
+    wall = values.dt.tz_localize(None) if values.dt.tz is not None else values
+    codes, days = pd.factorize(wall.dt.normalize(), use_na_sentinel=True)
     sentinel_days = list(DATES) + ([] if "birth" in field else [EPOCH])
-    return days.isin(sentinel_days).to_numpy(dtype=bool)
+    return np.append(pd.Index(days).strftime("%Y-%m-%d").isin(sentinel_days), False)[codes]
 
 
 def _column(values: pd.Series, ctx: CheckContext) -> tuple[pa.Array, pa.Array, str | None]:
@@ -94,9 +97,12 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     tokens = params.get("tokens") or TOKENS
     bad |= matches(raw, "|".join(f"(?:{t})" for t in tokens))
     bad |= _dates(values, field, ctx)
-    bad |= fullmatches(text, "\\d{4}-\\d{2}-\\d{2}.*") & bools(
-        pc.is_in(pc.utf8_slice_codeunits(text, 0, 10), value_set=pa.array(DATES, type=text.type))
+    # a date written as text: its first ten characters one of DATES, and (a regex, only on those) a date
+    dated = np.flatnonzero(
+        bools(pc.is_in(pc.utf8_slice_codeunits(text, 0, 10), value_set=pa.array(DATES, type=text.type)))
     )
+    if len(dated):
+        bad[dated] |= fullmatches(take(text, dated), "\\d{4}-\\d{2}-\\d{2}.*")
     if role(field, ctx) in _QUANTITIES:
         bad |= _placeholder_numbers(values, text)
     if usual is not None:
