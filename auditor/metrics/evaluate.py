@@ -384,6 +384,32 @@ def _move(v_from: Any, v_to: Any, unit: str, shift: float) -> str:
     return f"moves it from {_fmt(v_from, unit)} to {_fmt(v_to, unit)}{shown}{pct}"
 
 
+def _read_failing(
+    m: Metric, x: _Failing, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None, cache: dict
+) -> pd.DataFrame | None:
+    """The failing records of the metric's table whose every questioned cell the rule that questions it
+    reads ("customer" as Customer, "pln" as PLN), with those readings, as a fix would: their values are
+    then known, and only the others are imputed. The columns the metric reads; None when there are none
+    (a number or a date is never read: a suggestion is text, and a missing value has no reading)."""
+    frame = tables[m.primary]
+    cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [x], cache).items() if e == m.primary}
+    told = _suggested(m.primary, frame, findings, set(cells), cache)
+    readable = x.fail_mask.to_numpy(bool).copy()
+    for name, unknown in cells.items():
+        reading = told.get(name)
+        readable &= ~unknown | (pd.notna(reading) if reading is not None else False)
+    if not readable.any():
+        return None
+    read = frame.loc[readable, [c for c in frame.columns if c in {*m.reads(m.primary), RID}]]
+    for name, unknown in cells.items():
+        at = unknown[readable]
+        if name in read.columns and at.any():
+            values = read[name].astype("object").to_numpy(copy=True)
+            values[at] = told[name][readable][at]
+            read = read.assign(**{name: pd.Series(values, index=read.index, dtype=read[name].dtype)})
+    return read
+
+
 def _records_counted(raw: Any) -> float:
     """The records a count holds: its value, or, for a count per day, the records it counted (its n)."""
     return float(raw.n) if isinstance(raw, Estimate) else float(value_of(raw))
@@ -816,11 +842,22 @@ def _evaluate(
         prim = next((x for x in failing if x.entity == m.primary), None)
         how = ""
         counted: float | None = None
+        unread = prim.failing if prim is not None else 0
         if m.extensive and prim is not None and prim.strict > prim.strict_failing:
-            factor = _members(m, prim, tables, findings, cache) / (prim.strict - prim.strict_failing)
+            read = _read_failing(m, prim, tables, findings, cache)
+            within = prim.strict - prim.strict_failing
+            if read is not None:
+                basis = pd.concat([excluded[m.primary], read])
+                raw_excl = _compute(m, {**excluded, m.primary: basis}, params)
+                v_excl = value_of(raw_excl)
+                scope = m.scope.get(m.primary)
+                within = int(scope.mask(basis).fillna(False).sum()) if scope else len(basis)
+                unread -= len(read)
+            factor = _members(m, prim, tables, findings, cache) / within if within else 1.0
             counted = _records_counted(raw_excl) if m.kind == "count" and isinstance(v_excl, (int, float)) else None
             v_excl = _scale(v_excl, factor)
-            how = " (scaled to all records)"
+            read_said = f"{len(read):,} read as their rules suggest instead, the rest " if read is not None else ""
+            how = f" ({read_said}scaled to all records)"
         elif m.kind == "count" and prim is not None and prim.failing:
             broken = {f: cells for (e, f), cells in _field_masks(m, tables, findings, [prim], cache).items()}
             suggested = _suggested(m.primary, tables[m.primary], findings, set(broken), cache)
@@ -831,7 +868,7 @@ def _evaluate(
         base.value_excluding_failing, base.sensitivity = v_excl, shift
         said = f"excluding them{how} {_move(value, v_excl, base.unit, shift)}"
         if counted is not None and prim is not None:
-            unknown = _count_unknown(counted, prim.strict - prim.strict_failing, prim.failing, counted * factor)
+            unknown = _count_unknown(counted, within, unread, counted * factor)
         else:
             unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings) or 0.0
         if math.isinf(unknown):

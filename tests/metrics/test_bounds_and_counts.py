@@ -425,3 +425,25 @@ def test_records_a_rule_says_belong_are_counted_at_the_tables_rate_when_excluded
     assert result.value == pytest.approx(300 / 90)
     assert result.value_excluding_failing == pytest.approx((300 + 20 * 300 / 420) / 90)
     assert result.flag is Flag.MEDIUM, result.reasons
+
+
+def test_failing_records_a_rule_reads_are_counted_as_read_when_excluded() -> None:
+    # 40 customers, 50 prospects and 10 accounts whose status "customer" the allowed-values rule reads as
+    # Customer: without them, scaled at the others' rate, the count would be 40 x 100 / 90 = 44.4; read as
+    # the rule suggests, as a fix would, it is 50, and only the records no rule reads are imputed
+    status = ["Customer"] * 40 + ["Prospect"] * 50 + ["customer"] * 10
+    accounts = pd.DataFrame({"account_id": [f"A{i}" for i in range(100)], "status": status})
+    findings = pd.DataFrame(
+        {
+            "entity": "accounts",
+            "record_id": accounts["account_id"].iloc[90:].to_numpy(),
+            "field": "status",
+            "rule_id": "accounts.segment.allowed",
+            "suggested_value": "Customer",
+        }
+    )
+    [result] = evaluate_metrics({"accounts": accounts}, findings, as_of=AS_OF, metrics=["customers"], breakdowns=False)
+    assert result.value == 40
+    assert result.value_excluding_failing == pytest.approx(50)
+    assert "10 read as their rules suggest instead" in result.reasons[0]
+    assert result.flag < Flag.HIGH
