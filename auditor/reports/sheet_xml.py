@@ -55,7 +55,7 @@ def rows_xml(
     *,
     styles: pd.Series | None = None,
     styled_columns: Sequence[int] = (),
-) -> bytes:
+) -> bytes | memoryview:
     """`frame`'s rows as `<row>` elements, the first numbered `first_row` (1-based, as Excel counts), its
     columns from A on. `styles`: each row's cell format index (missing: none) for its `styled_columns`."""
     n = len(frame)
@@ -85,14 +85,34 @@ def column_fragments(values: pd.Series) -> pa.Array:
         text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
         encoded = text.dictionary_encode()
         return _text_fragments(encoded.dictionary).take(encoded.indices)
+    if pd.api.types.is_integer_dtype(values.dtype):
+        return _integer_fragments(values)
     if values.dtype == object:
         # not text alone (a metric's list, a summary's numbers): each value by itself, since factorize would
         # take 1, 1.0 and True for one value, which a sheet shows as a number and the text "True"
         codes, uniques = np.arange(len(values)), values.to_numpy(dtype=object)
+        fragments = [cell_fragment(v) for v in uniques]
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    fragments = pa.array([cell_fragment(v) for v in np.asarray(uniques, dtype=object)], type=pa.string())
-    return fragments.take(pa.array(codes, mask=codes < 0))
+        if pd.api.types.is_float_dtype(values.dtype):
+            finite = np.isfinite(uniques).tolist()
+            shown_numbers = zip(uniques.tolist(), finite, strict=True)
+            fragments = [f"><v>{v:.16G}</v></c>" if ok else cell_fragment(v) for v, ok in shown_numbers]
+        else:
+            fragments = [cell_fragment(v) for v in np.asarray(uniques, dtype=object)]
+    return pa.array(fragments, type=pa.string()).take(pa.array(codes, mask=codes < 0))
+
+
+def _integer_fragments(values: pd.Series) -> pa.Array:
+    """Whole numbers as `%.16G` writes them: their digits, in Arrow, up to 16 of them; beyond, cell_fragment."""
+    numbers = pa.array(values, type=pa.int64(), from_pandas=True)
+    fragments = pc.binary_join_element_wise("><v>", pc.cast(numbers, pa.string()), "</v></c>", "")
+    long = pc.fill_null(pc.greater_equal(pc.abs(numbers), 10**16), False).to_numpy(zero_copy_only=False)
+    if long.any():
+        at = np.flatnonzero(long)
+        fixed = pa.array([cell_fragment(v) for v in numbers.take(pa.array(at)).to_pylist()], type=pa.string())
+        fragments = pc.replace_with_mask(fragments, pa.array(long), fixed)
+    return fragments
 
 
 def cell_fragment(value: Any) -> str | None:
@@ -163,12 +183,13 @@ def _style_attributes(styles: pd.Series) -> pa.Array:
     return shown_styles.take(pa.array(codes, mask=codes < 0))
 
 
-def _bytes(rows: pa.Array) -> bytes:
-    """The rows' text, concatenated: the data buffer of a string array, between its first and last offset."""
+def _bytes(rows: pa.Array) -> memoryview:
+    """The rows' text, concatenated: the data buffer of a string array between its first and last offset,
+    not copied (a file takes it as it takes bytes)."""
     width = np.int64 if pa.types.is_large_string(rows.type) else np.int32
     offsets = np.frombuffer(rows.buffers()[1], dtype=width)
     start, stop = int(offsets[rows.offset]), int(offsets[rows.offset + len(rows)])
-    return rows.buffers()[2][start:stop].to_pybytes()
+    return memoryview(rows.buffers()[2][start:stop]).cast("B")
 
 
 def column_name(index: int) -> str:

@@ -202,11 +202,11 @@ def _header(book: xlsxwriter.Workbook, styles: _Styles, sheet: _Sheet) -> None:
     page.autofilter(0, 0, len(sheet.frame), len(sheet.columns) - 1)
 
 
-def _rows(sheet: _Sheet, styles: _Styles) -> Callable[[], Iterator[bytes]]:
+def _rows(sheet: _Sheet, styles: _Styles) -> Callable[[], Iterator[bytes | memoryview]]:
     """The sheet's rows as XML, CHUNK_ROWS at a time: a sheet of a million records is not made at once."""
     filled = [sheet.columns.index(c) for c in ("priority", "severity") if c in sheet.columns] if sheet.coloured else []
 
-    def chunks() -> Iterator[bytes]:
+    def chunks() -> Iterator[bytes | memoryview]:
         for start in range(0, len(sheet.frame), CHUNK_ROWS):
             part = sheet.frame.iloc[start : start + CHUNK_ROWS]
             part = (sheet.table(part) if sheet.table is not None else part)[list(sheet.columns)]

@@ -24,7 +24,7 @@ COPY_BYTES = 1 << 20
 
 
 def package(
-    skeleton: IO[bytes], target: IO[bytes], rows: Mapping[str, tuple[int, Callable[[], Iterator[bytes]]]]
+    skeleton: IO[bytes], target: IO[bytes], rows: Mapping[str, tuple[int, Callable[[], Iterator[bytes | memoryview]]]]
 ) -> None:
     """The xlsx package `skeleton` into `target`, each part named in `rows` (a sheet holding its header row
     only) given (number of rows, their XML chunks) after its header."""
@@ -45,7 +45,7 @@ def package(
                     shutil.copyfileobj(xml, entry, COPY_BYTES)
 
 
-def _sheet(header_only: bytes, count: int, chunks: Iterator[bytes], xml: IO[bytes]) -> int:
+def _sheet(header_only: bytes, count: int, chunks: Iterator[bytes | memoryview], xml: IO[bytes]) -> int:
     """The sheet's XML into `xml`: its used range grown to `count` rows below the header, the rows before
     the end of its sheet data. Returns the bytes written."""
     end = header_only.rindex(ROWS_END)

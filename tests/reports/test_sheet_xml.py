@@ -55,7 +55,7 @@ def columnwise(frame: pd.DataFrame, fills: dict[str, int], styled: bool) -> byte
     columns = list(frame.columns)
     filled = [columns.index(c) for c in ("priority", "severity")] if styled else []
     styles = frame["severity"].map(fills) if styled else None
-    return rows_xml(frame, 2, styles=styles, styled_columns=filled)
+    return bytes(rows_xml(frame, 2, styles=styles, styled_columns=filled))
 
 
 def _same_as_xlsxwriter(frame: pd.DataFrame, styled: bool) -> None:
@@ -121,7 +121,7 @@ def test_a_text_shaped_like_a_rich_string_stays_text() -> None:
     """XlsxWriter would write it as raw XML (a crafted value could break the sheet); here it is text."""
     value = "<r><t>bold</t></r>"
     frame = pd.DataFrame({"text": pd.Series([value, "</is></c><c>"], dtype=object)})
-    xml = rows_xml(frame, 2)
+    xml = bytes(rows_xml(frame, 2))
     buffer = io.BytesIO()
     book = xlsxwriter.Workbook(buffer, {"constant_memory": True})
     book.add_worksheet().write_string(0, 0, "text")
@@ -137,7 +137,7 @@ def test_a_text_shaped_like_a_rich_string_stays_text() -> None:
 
 
 def test_an_empty_frame_has_no_rows() -> None:
-    assert rows_xml(pd.DataFrame({"a": pd.Series([], dtype=object)}), 2) == b""
+    assert bytes(rows_xml(pd.DataFrame({"a": pd.Series([], dtype=object)}), 2)) == b""
 
 
 def test_column_names_follow_excel() -> None:
@@ -155,7 +155,7 @@ def test_column_names_follow_excel() -> None:
 
 def test_infinities_are_excel_errors() -> None:
     frame = pd.DataFrame({"n": [math.inf, -math.inf, 1.5]})
-    assert rows_xml(frame, 2).count(b"#DIV/0!") == 2
+    assert bytes(rows_xml(frame, 2)).count(b"#DIV/0!") == 2
 
 
 def test_the_spaces_are_those_python_matches() -> None:
