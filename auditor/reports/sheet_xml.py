@@ -22,6 +22,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor.csvtext import distinct_floats, text_bytes
+
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """What XML 1.0 cannot hold (the characters openpyxl refuses too): shown as `\\xNN`."""
 CELL_CHARACTERS = 32_767
@@ -75,7 +77,7 @@ def rows_xml(
     rows = pc.binary_join_element_wise(
         '<row r="', numbers, '">', *cells, "</row>", "", null_handling="replace", null_replacement=""
     )
-    return _bytes(rows)
+    return text_bytes(rows)
 
 
 def column_fragments(values: pd.Series) -> pa.Array:
@@ -92,14 +94,13 @@ def column_fragments(values: pd.Series) -> pa.Array:
         # take 1, 1.0 and True for one value, which a sheet shows as a number and the text "True"
         codes, uniques = np.arange(len(values)), values.to_numpy(dtype=object)
         fragments = [cell_fragment(v) for v in uniques]
+    elif isinstance(values.dtype, np.dtype) and values.dtype.kind == "f":
+        codes, uniques = distinct_floats(values)
+        shown_numbers = zip(uniques.tolist(), np.isfinite(uniques).tolist(), strict=True)
+        fragments = [f"><v>{v:.16G}</v></c>" if ok else cell_fragment(v) for v, ok in shown_numbers]
     else:
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        if pd.api.types.is_float_dtype(values.dtype):
-            finite = np.isfinite(uniques).tolist()
-            shown_numbers = zip(uniques.tolist(), finite, strict=True)
-            fragments = [f"><v>{v:.16G}</v></c>" if ok else cell_fragment(v) for v, ok in shown_numbers]
-        else:
-            fragments = [cell_fragment(v) for v in np.asarray(uniques, dtype=object)]
+        fragments = [cell_fragment(v) for v in np.asarray(uniques, dtype=object)]
     return pa.array(fragments, type=pa.string()).take(pa.array(codes, mask=codes < 0))
 
 
@@ -181,15 +182,6 @@ def _style_attributes(styles: pd.Series) -> pa.Array:
     codes, uniques = pd.factorize(styles, use_na_sentinel=True)
     shown_styles = pa.array([f' s="{int(u)}"' for u in uniques], type=pa.string())
     return shown_styles.take(pa.array(codes, mask=codes < 0))
-
-
-def _bytes(rows: pa.Array) -> memoryview:
-    """The rows' text, concatenated: the data buffer of a string array between its first and last offset,
-    not copied (a file takes it as it takes bytes)."""
-    width = np.int64 if pa.types.is_large_string(rows.type) else np.int32
-    offsets = np.frombuffer(rows.buffers()[1], dtype=width)
-    start, stop = int(offsets[rows.offset]), int(offsets[rows.offset + len(rows)])
-    return memoryview(rows.buffers()[2][start:stop]).cast("B")
 
 
 def column_name(index: int) -> str:
