@@ -60,21 +60,47 @@ def _finding_texts(findings: pd.DataFrame, *, last: bool) -> str:
     pieces: list[Any] = []
     pad = " " * (2 * INDENT + INDENT)
     for n, column in enumerate(findings.columns):
-        codes, uniques = pd.factorize(findings[column])
-        encoded = [_encoded(value) for value in np.asarray(uniques, dtype=object)]
-        if None in encoded:  # a list or a mapping: indented inside the record, as dumps would
-            return _each_dumped(findings, last=last)
         key = json.dumps(str(column), ensure_ascii=False)
         opening = "\n" + " " * 2 * INDENT + "{\n" if n == 0 else ",\n"
         pieces.append(f"{opening}{pad}{key}: ")
         try:
-            values = pa.array([*encoded, "null"], type=pa.string())
+            values = _column_values(findings[column])
         except UnicodeError:  # a lone surrogate (a JSON source's "\\ud800"), which the file shows escaped
             return _each_dumped(findings, last=last)
-        pieces.append(values.take(pa.array(np.where(codes < 0, len(encoded), codes))))
+        if values is None:  # a list or a mapping: indented inside the record, as dumps would
+            return _each_dumped(findings, last=last)
+        pieces.append(values)
     records = pc.binary_join_element_wise(*pieces, "\n" + " " * 2 * INDENT + "},", "")
     text = bytes(text_bytes(records)).decode("utf-8")
     return text[:-1] if last else text
+
+
+def _column_values(values: pd.Series) -> pa.Array | None:
+    """Each value of a column as dumps writes it ("null" where missing); None when one is a list or a
+    mapping. Texts and whole numbers are encoded by Arrow (a text with a control character by dumps), other
+    values once per distinct value."""
+    if pd.api.types.is_integer_dtype(values.dtype) and isinstance(values.dtype, np.dtype):
+        return pc.cast(pa.array(values), pa.string())
+    if isinstance(values.dtype, pd.StringDtype) or (
+        pd.api.types.is_object_dtype(values.dtype) and pd.api.types.infer_dtype(values, skipna=True) == "string"
+    ):
+        texts = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+        encoded = texts.dictionary_encode()
+        distinct = encoded.dictionary
+        escaped = pc.replace_substring(pc.replace_substring(distinct, "\\", "\\\\"), '"', '\\"')
+        shown = pc.binary_join_element_wise('"', escaped, '"', "")
+        control = pc.match_substring_regex(distinct, r"[\x00-\x1f]")
+        if pc.any(control).as_py():
+            mask = control.to_numpy(zero_copy_only=False)
+            by_dumps = [ENCODER.encode(t) for t in distinct.filter(control).to_pylist()]
+            shown = pc.replace_with_mask(shown, pa.array(mask), pa.array(by_dumps, type=pa.string()))
+        return shown.take(encoded.indices).fill_null("null")
+    codes, uniques = pd.factorize(values)
+    encoded_values = [_encoded(value) for value in np.asarray(uniques, dtype=object)]
+    if None in encoded_values:
+        return None
+    shown_values = pa.array([*encoded_values, "null"], type=pa.string())
+    return shown_values.take(pa.array(np.where(codes < 0, len(encoded_values), codes)))
 
 
 def _encoded(value: Any) -> str | None:

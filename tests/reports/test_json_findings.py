@@ -12,7 +12,7 @@ from auditor.reports import json_report
 from auditor.result import AuditResult
 
 
-@pytest.mark.parametrize("value", ["bad \ud800 text", ("a", 1), 'plain \u00e9 "quoted" \\ text'])
+@pytest.mark.parametrize("value", ["bad \ud800 text", ("a", 1), 'plain \u00e9 "quoted" \\ text', "tab\there\n\x01"])
 def test_odd_values_are_written_as_dumps_writes_them(acme_audit: AuditResult, value: object) -> None:
     result = copy.copy(acme_audit)
     findings = acme_audit.findings.head(9).copy()
