@@ -19,7 +19,7 @@ DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)1:([A-Z]+)1"/>')
 """The used range of a sheet holding only its header row."""
 COMPRESSION_LEVEL = 1
 """zlib's fastest: on a million-row sheet level 6 (XlsxWriter's) took as long as making the XML; level 1
-makes the file about a fifth larger."""
+makes the workbook about a quarter larger (103 instead of 83 MB on a million contacts)."""
 COPY_BYTES = 1 << 20
 
 
