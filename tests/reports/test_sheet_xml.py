@@ -69,7 +69,7 @@ def _without_rich_strings(values: list) -> list:
     return [v for v in values if not (isinstance(v, str) and v.startswith("<r>") and v.endswith("</r>"))]
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(TEXT, st.one_of(TEXT, st.none()), VALUE, st.sampled_from([*SEVERITIES, None, "other"])),
@@ -87,7 +87,7 @@ def test_text_and_mixed_columns_are_written_as_xlsxwriter_writes_them(rows: list
     _same_as_xlsxwriter(frame, styled)
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=12),
     st.lists(st.one_of(st.none(), st.integers(min_value=-(2**62), max_value=2**62)), min_size=1, max_size=12),
