@@ -26,7 +26,7 @@ def by_pandas(frame: pd.DataFrame) -> bytes:
     return neutralise_formulas(frame).to_csv(index=False, header=False).encode("utf-8")
 
 
-@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), st.integers(min_value=1, max_value=12))
 def test_lines_are_pandas_own(data: st.DataObject, n: int) -> None:
     def column(strategy: st.SearchStrategy) -> list:
