@@ -7,7 +7,7 @@ import contextlib
 import ctypes
 import os
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextvars import ContextVar
 from pathlib import Path
 from typing import IO
@@ -15,6 +15,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
+from auditor.csvtext import csv_lines
 from auditor.errors import InputError
 
 
@@ -154,12 +155,30 @@ CHUNK_ROWS = 50_000
 rows there are (a million findings are not copied, nor rendered as one string)."""
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path, order: Sequence[int] | None = None) -> None:
-    """Every CSV the auditor writes: atomically, with formula cells neutralised, CHUNK_ROWS at a time;
-    `order`: the rows' positions in the order to write them (default: as they are)."""
+def write_csv(
+    frame: pd.DataFrame,
+    path: str | Path,
+    order: Sequence[int] | None = None,
+    shown: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
+) -> None:
+    """Every CSV the auditor writes: atomically, with formula cells neutralised, CHUNK_ROWS at a time, as
+    pandas' to_csv writes it (auditor.csvtext makes the lines column-wise where it can); `order`: the rows'
+    positions in the order to write them (default: as they are); `shown`: what each chunk is written as."""
     rows = len(frame) if order is None else len(order)
-    with atomic_open(path, newline="") as handle:
+    with atomic_open(path, "wb") as handle:
         for start in range(0, max(rows, 1), CHUNK_ROWS):
             stop = min(start + CHUNK_ROWS, rows)
             part = frame.iloc[start:stop] if order is None else frame.iloc[order[start:stop]]
-            neutralise_formulas(part).to_csv(handle, index=False, header=start == 0)
+            part = shown(part) if shown is not None else part
+            lines = csv_lines(part)
+            if lines is None:
+                handle.write(_encoded(neutralise_formulas(part).to_csv(index=False, header=start == 0)))
+                continue
+            if start == 0:
+                handle.write(_encoded(part.iloc[:0].to_csv(index=False)))
+            handle.write(lines)
+
+
+def _encoded(text: str) -> bytes:
+    """As atomic_open's text files write it: a lone surrogate as its escape."""
+    return text.encode("utf-8", "backslashreplace")

@@ -18,7 +18,12 @@ The load average (1, 5 and 15 minutes) is printed from before and after the runs
 machine it says how far the wall times measure the neighbours. "start-up and the rest" is the audit's
 CPU outside the timed stages (imports, config, the terminal summary).
 
+`--writers EXPORT` times the writing alone, file by file: the export is audited once in this process, then
+every file of the audit is written `--repeat` times (each into a new folder) and each writer's median wall
+and CPU seconds are printed.
+
 Usage:  .venv/bin/python benchmarks/bench_audit.py [--repeat 5] [--skip-1m] [--repeat-1m 1]
+        .venv/bin/python benchmarks/bench_audit.py --writers EXPORT [--repeat 3]
 """
 
 from __future__ import annotations
@@ -143,12 +148,45 @@ def bench(name: str, export: Path, repeat: int) -> dict:
     }
 
 
+def writers(export: Path, repeat: int) -> dict[str, dict[str, float]]:
+    """writer -> median wall and CPU seconds of writing its files, over `repeat` writings of one audit."""
+    from auditor import pipeline
+    from auditor.reports.outputs import write_audit_outputs
+    from auditor.timing import Stopwatch
+
+    result = pipeline.audit(export, pipeline.resolve_config(export, None))
+    runs = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for i in range(repeat):
+            watch = Stopwatch()
+            write_audit_outputs(result, Path(tmp) / f"run{i}", between=pipeline.hand_back_memory, timings=watch)
+            runs.append(watch.stages)
+    return {
+        name: {
+            "wall": statistics.median(r[name][0] for r in runs),
+            "cpu": statistics.median(r[name][1] for r in runs),
+        }
+        for name in runs[0]
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--repeat", type=int, default=5, help="runs on fixtures/acme")
+    parser.add_argument("--repeat", type=int, default=5, help="runs on fixtures/acme (with --writers: writings)")
     parser.add_argument("--repeat-1m", type=int, default=1, help="runs on 1,000,000 contacts")
     parser.add_argument("--skip-1m", action="store_true")
+    parser.add_argument("--writers", type=Path, metavar="EXPORT", help="time each writer on this export instead")
     args = parser.parse_args()
+    if args.writers is not None:
+        load_before = os.getloadavg()
+        times = writers(args.writers, args.repeat)
+        print(f"load average (1, 5, 15 min): before {_loads(load_before)}, after {_loads(os.getloadavg())}")
+        print(f"| writer ({args.writers}, median of {args.repeat}) | wall s | CPU s |\n|---|---|---|")
+        for name, t in times.items():
+            print(f"| {name} | {t['wall']:.2f} | {t['cpu']:.2f} |")
+        total = {k: sum(t[k] for t in times.values()) for k in ("wall", "cpu")}
+        print(f"| all | {total['wall']:.2f} | {total['cpu']:.2f} |")
+        return
 
     load_before = os.getloadavg()
     results = [bench("fixtures/acme", ROOT / "fixtures" / "acme", args.repeat)]

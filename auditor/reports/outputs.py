@@ -3,11 +3,13 @@ written atomically; none recomputes anything."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from auditor.io import atomic_open, write_text
 from auditor.result import AuditResult
+from auditor.timing import Stopwatch
 
 AUDIT_OUTPUTS = (
     "result.json",
@@ -37,7 +39,12 @@ DEDUPE_OUTPUTS = (
 
 
 def write_audit_outputs(
-    result: AuditResult, out: str | Path, *, mask: bool = False, between: Callable[[], None] | None = None
+    result: AuditResult,
+    out: str | Path,
+    *,
+    mask: bool = False,
+    between: Callable[[], None] | None = None,
+    timings: Stopwatch | None = None,
 ) -> list[str]:
     """result.json, findings.csv, worklist.csv, worklist_records.csv, imports/ (bulk fixes, ready to
     import), worklist.xlsx, report.html, junit.xml and the duplicate pairs/clusters/merge plan under
@@ -45,7 +52,8 @@ def write_audit_outputs(
     personal data in the files CI systems show in their logs (junit.xml). `between` runs after each
     writer of a file per finding or record (`crm-audit audit`: auditor.pipeline.hand_back_memory): what
     one writer freed is given back before the next, not stacked under its peak (on a million copies of
-    one contact, result.json left 330 MB freed but held). Returns the paths written, relative to `out`."""
+    one contact, result.json left 330 MB freed but held). `timings`: each file's seconds, as a stage of
+    its own (benchmarks/bench_audit.py --writers). Returns the paths written, relative to `out`."""
     from auditor.reports import (  # start-up time: `check` does not load the audit's writers
         findings_csv,
         html,
@@ -57,35 +65,53 @@ def write_audit_outputs(
 
     out = Path(out)
     between = between or (lambda: None)
-    with atomic_open(out / "result.json") as handle:
+    timed = timings.stage if timings is not None else _untimed
+    with timed("result.json"), atomic_open(out / "result.json") as handle:
         json_report.write(result, handle)
     between()
-    findings_csv.write(result.findings, out / "findings.csv")
+    with timed("findings.csv"):
+        findings_csv.write(result.findings, out / "findings.csv")
     between()
     written = ["result.json", "findings.csv"]
     if result.worklist is not None:
-        worklist_csv.write(result.worklist, out / "worklist.csv")
+        with timed("worklist.csv"):
+            worklist_csv.write(result.worklist, out / "worklist.csv")
         written.append("worklist.csv")
         if result.worklist_records is not None:
-            worklist_csv.write_records(result.worklist_records, out / "worklist_records.csv")
+            with timed("worklist_records.csv"):
+                worklist_csv.write_records(result.worklist_records, out / "worklist_records.csv")
             written.append("worklist_records.csv")
             between()
-            if worklist_csv.write_imports(result.worklist, result.worklist_records, out / worklist_csv.IMPORTS):
+            with timed("imports/"):
+                imported = worklist_csv.write_imports(
+                    result.worklist, result.worklist_records, out / worklist_csv.IMPORTS
+                )
+            if imported:
                 written.append(f"{worklist_csv.IMPORTS}/")
-        xlsx.write(result, out / "worklist.xlsx")
+        with timed("worklist.xlsx"):
+            xlsx.write(result, out / "worklist.xlsx")
         written.append("worklist.xlsx")
         between()
-    write_text(out / "report.html", html.render(result))
-    write_text(out / "junit.xml", junit.render(result, mask=mask))
+    with timed("report.html"):
+        write_text(out / "report.html", html.render(result))
+    with timed("junit.xml"):
+        write_text(out / "junit.xml", junit.render(result, mask=mask))
     written += ["report.html", "junit.xml"]
     if result.duplicates is not None:
         from auditor.reports.duplicates import write_outputs  # start-up time: only an audit with duplicates
 
         # its findings are in findings.csv already
-        names = write_outputs(result.duplicates, out / "duplicates", include_findings=False)
+        with timed("duplicates/*.csv"):
+            names = write_outputs(result.duplicates, out / "duplicates", include_findings=False)
         written += [f"duplicates/{name}" for name in names]
         from auditor.reports.review import write_dedupe_review  # start-up time: jinja2 only when pairs are written
 
         # the review page beside report.html, its data beside pairs.csv (crm-audit review renders it again)
-        written += write_dedupe_review(result.duplicates, out, tables=result.data, data_dir=out / "duplicates")
+        with timed("review.json, review.html"):
+            written += write_dedupe_review(result.duplicates, out, tables=result.data, data_dir=out / "duplicates")
     return written
+
+
+@contextlib.contextmanager
+def _untimed(name: str) -> Iterator[None]:
+    yield

@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from auditor.io import CHUNK_ROWS, atomic_open, neutralise_formulas, write_csv
+from auditor.io import atomic_open, neutralise_formulas, write_csv
 from auditor.model import ENTITIES
 from auditor.worklist import WORKLIST_COLUMNS, records_table
 
@@ -29,10 +29,7 @@ def write(worklist: pd.DataFrame, path: str | Path) -> None:
 
 def write_records(records: pd.DataFrame, path: str | Path) -> None:
     """Worklist.records, each chunk's issue texts written out as it is written (records_table)."""
-    with atomic_open(path, newline="") as handle:
-        for start in range(0, max(len(records), 1), CHUNK_ROWS):
-            part = records_table(records.iloc[start : start + CHUNK_ROWS])
-            neutralise_formulas(part).to_csv(handle, index=False, header=start == 0)
+    write_csv(records, path, shown=records_table)
 
 
 def import_tasks(worklist: pd.DataFrame, records: pd.DataFrame) -> dict[str, pd.DataFrame]:

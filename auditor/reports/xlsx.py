@@ -5,27 +5,31 @@ most records).
 
 Every value from the data is written as a text cell (data type 's'), never as a formula: a contact
 named "=HYPERLINK(...)" stays text in Excel and LibreOffice. Characters XML cannot hold (control
-characters, which whitespace defects contain) are shown as `\\xNN`. XlsxWriter streams each row to
-disk as it is written (constant-memory mode), so the whole worklist fits: a sheet stops only at Excel's
-own MAX_ROWS, and the Summary says how many rows a sheet left out (worklist.csv has them all).
+characters, which whitespace defects contain) are shown as `\\xNN`. A sheet stops only at Excel's own
+MAX_ROWS, and the Summary says how many rows a sheet left out (worklist.csv has them all).
+
+XlsxWriter builds the workbook (styles, sheet settings, header rows); the sheets' rows are made a column at
+a time by auditor.reports.sheet_xml, as XlsxWriter would write them, and streamed into the package
+(auditor.reports.xlsx_package): per cell, XlsxWriter's own writing was most of an audit's writing time.
 """
 
 from __future__ import annotations
 
-import json
+import io
 import math
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import xlsxwriter
-from xlsxwriter.format import Format
-from xlsxwriter.worksheet import Worksheet
 
 from auditor.io import CHUNK_ROWS, atomic_open
+from auditor.reports.sheet_xml import rows_xml
+from auditor.reports.xlsx_package import package
 from auditor.result import AuditResult
 from auditor.worklist import RECORD_COLUMNS, WORKLIST_COLUMNS, records_table
 
@@ -69,51 +73,91 @@ DEFAULT_WIDTH = 14
 SEVERITY_FILL = {"error": "#F8CBAD", "warning": "#FFE699", "info": "#DDEBF7"}
 """The colour of a task's priority and severity cells."""
 HEADER_FILL = "#D9D9D9"
-ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
-"""What XML 1.0 cannot hold (the characters openpyxl refuses too)."""
-CELL_CHARACTERS = 32_767
-"""The most text an Excel cell holds; XlsxWriter cuts a longer text there with a warning, this cuts it first."""
+
+
+@dataclass
+class _Sheet:
+    """A sheet to write: its rows are `frame`'s (`table`: what each chunk is shown as), `columns` of them;
+    `coloured`: a row's priority and severity cells filled with its severity's colour."""
+
+    name: str
+    columns: Sequence[str]
+    frame: pd.DataFrame
+    table: Callable[[pd.DataFrame], pd.DataFrame] | None = None
+    coloured: bool = False
 
 
 def write(result: AuditResult, path: str | Path) -> None:
+    sheets = _sheets(result)
+    skeleton = io.BytesIO()
+    # constant memory: XlsxWriter holds no sheet whole (it writes the header rows only)
+    book = xlsxwriter.Workbook(skeleton, {"constant_memory": True})
+    fills = _Styles(book, _first_used(sheets))
+    for sheet in sheets:
+        _header(book, fills, sheet)
+    book.close()
+    rows = {f"xl/worksheets/sheet{k}.xml": (len(s.frame), _rows(s, fills)) for k, s in enumerate(sheets, start=1)}
+    with atomic_open(path, "wb") as handle:
+        package(skeleton, handle, rows)
+
+
+def _sheets(result: AuditResult) -> list[_Sheet]:
+    """The workbook's sheets in their order, each a frame of rows still to be shown."""
     worklist = result.worklist if result.worklist is not None else pd.DataFrame(columns=list(WORKLIST_COLUMNS))
     records = result.worklist_records
     if records is None:
         records = pd.DataFrame(columns=list(RECORD_COLUMNS))
-    with atomic_open(path, "wb") as handle:
-        # constant memory: each row goes to a temporary file as it is written, never all rows in memory
-        book = xlsxwriter.Workbook(handle, {"constant_memory": True, "nan_inf_to_errors": True})
-        styles = _Styles(book)
-        shown = worklist.head(MAX_ROWS)
-        _table(book, styles, "Worklist", WORKLIST_COLUMNS, _rows(shown, WORKLIST_COLUMNS), coloured=True)
-        merges = worklist[worklist["action"] == "merge"].head(MAX_ROWS)
-        _table(book, styles, "Merges", MERGE_COLUMNS, _rows(merges, MERGE_COLUMNS), coloured=True)
-        listed = records.head(MAX_ROWS)
-        _table(book, styles, "Records", RECORD_COLUMNS, _rows(listed, RECORD_COLUMNS, records_table), coloured=True)
-        owner_codes, owner_names = _owners(records["owner"])
-        owners = pd.Series(np.bincount(owner_codes[owner_codes >= 0], minlength=len(owner_names)), index=owner_names)
-        owners = owners.sort_values(ascending=False, kind="stable").head(OWNER_SHEETS)
-        left = {"tasks": len(worklist) - len(shown), "records": len(records) - len(listed)}
-        left["owners"] = len(owner_names) - len(owners)
-        left["owner_rows"] = int((owners - min(OWNER_ROWS, MAX_ROWS)).clip(lower=0).sum())
-        _table(book, styles, "Summary", ("item", "value"), _summary(result, left))
-        _table(book, styles, "Metrics", METRIC_COLUMNS, [_metric_row(m) for m in result.metrics])
-        names: set[str] = set()
-        code = {name: k for k, name in enumerate(owner_names)}
-        for owner in sorted(owners.index, key=lambda o: (-owners[o], o)):
-            # the rows' positions, not a copy of every record of the owner: one owner may have them all
-            mine = records.iloc[np.flatnonzero(owner_codes == code[owner])[: min(OWNER_ROWS, MAX_ROWS)]]
-            name = _sheet_name(owner, names)
-            _table(book, styles, name, OWNER_COLUMNS, _rows(mine, OWNER_COLUMNS, records_table), coloured=True)
-        book.close()
+    shown = worklist.head(MAX_ROWS)
+    merges = worklist[worklist["action"] == "merge"].head(MAX_ROWS)
+    listed = records.head(MAX_ROWS)
+    owner_codes, owner_names = _owners(records["owner"])
+    owners = pd.Series(np.bincount(owner_codes[owner_codes >= 0], minlength=len(owner_names)), index=owner_names)
+    owners = owners.sort_values(ascending=False, kind="stable").head(OWNER_SHEETS)
+    left = {"tasks": len(worklist) - len(shown), "records": len(records) - len(listed)}
+    left["owners"] = len(owner_names) - len(owners)
+    left["owner_rows"] = int((owners - min(OWNER_ROWS, MAX_ROWS)).clip(lower=0).sum())
+    sheets = [
+        _Sheet("Worklist", WORKLIST_COLUMNS, shown, coloured=True),
+        _Sheet("Merges", MERGE_COLUMNS, merges, coloured=True),
+        _Sheet("Records", RECORD_COLUMNS, listed, records_table, coloured=True),
+        _Sheet("Summary", ("item", "value"), _frame(_summary(result, left), ("item", "value"))),
+        _Sheet("Metrics", METRIC_COLUMNS, _frame([_metric_row(m) for m in result.metrics], METRIC_COLUMNS)),
+    ]
+    names: set[str] = set()
+    code = {name: k for k, name in enumerate(owner_names)}
+    for owner in sorted(owners.index, key=lambda o: (-owners[o], o)):
+        # the rows' positions, not a copy of every record of the owner: one owner may have them all
+        mine = records.iloc[np.flatnonzero(owner_codes == code[owner])[: min(OWNER_ROWS, MAX_ROWS)]]
+        sheets.append(_Sheet(_sheet_name(owner, names), OWNER_COLUMNS, mine, records_table, coloured=True))
+    return sheets
+
+
+def _frame(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:
+    return pd.DataFrame(list(rows), columns=list(columns), dtype=object)
 
 
 class _Styles:
-    """The workbook's few cell formats, made once (XlsxWriter keeps one per distinct look)."""
+    """The workbook's few cell formats, made once. The rows made outside XlsxWriter refer to a format by
+    its index, which XlsxWriter gives a format at its first use (`_get_xf_index`): the fills are numbered
+    in the order the rows use them, so the workbook is the one XlsxWriter would write cell by cell (the
+    tests compare the two, and read the fills back)."""
 
-    def __init__(self, book: xlsxwriter.Workbook) -> None:
+    def __init__(self, book: xlsxwriter.Workbook, severities: Sequence[str]) -> None:
         self.header = book.add_format({"bold": True, "pattern": 1, "bg_color": HEADER_FILL})
-        self.severity = {s: book.add_format({"pattern": 1, "bg_color": c}) for s, c in SEVERITY_FILL.items()}
+        self.header._get_xf_index()
+        self.fill = {}
+        for severity in severities:
+            fill = book.add_format({"pattern": 1, "bg_color": SEVERITY_FILL[severity]})
+            self.fill[severity] = fill._get_xf_index()
+
+
+def _first_used(sheets: Sequence[_Sheet]) -> list[str]:
+    """The severities with a fill, in the order the coloured sheets' rows first show them."""
+    seen: dict[str, None] = {}
+    for sheet in sheets:
+        if sheet.coloured and len(sheet.frame):
+            seen.update(dict.fromkeys(s for s in pd.unique(sheet.frame["severity"]) if s in SEVERITY_FILL))
+    return list(seen)
 
 
 SHEET_NAME = re.compile(r"[\[\]:*?/\\']")
@@ -148,78 +192,28 @@ def _owners(owner: pd.Series) -> tuple[np.ndarray, list[str]]:
     return remap[codes], [str(name) for name in shown]
 
 
-def _rows(
-    frame: pd.DataFrame, columns: Sequence[str], table: Callable[[pd.DataFrame], pd.DataFrame] | None = None
-) -> Iterator[Sequence[Any]]:
-    """The frame's rows, CHUNK_ROWS at a time (`table`: what each chunk is shown as): a sheet of a million
-    records is not made objects at once."""
-    for start in range(0, len(frame), CHUNK_ROWS):
-        part = frame.iloc[start : start + CHUNK_ROWS]
-        part = table(part) if table is not None else part
-        yield from part[list(columns)].astype("object").itertuples(index=False, name=None)
+def _header(book: xlsxwriter.Workbook, styles: _Styles, sheet: _Sheet) -> None:
+    """The sheet with its header row, column widths, frozen header and a filter over the rows to come."""
+    page = book.add_worksheet(sheet.name)
+    page.freeze_panes(1, 0)
+    for i, column in enumerate(sheet.columns):
+        page.set_column(i, i, WIDTHS.get(column, DEFAULT_WIDTH))
+        page.write_string(0, i, column, styles.header)
+    page.autofilter(0, 0, len(sheet.frame), len(sheet.columns) - 1)
 
 
-def _table(
-    book: xlsxwriter.Workbook,
-    styles: _Styles,
-    name: str,
-    header: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    coloured: bool = False,
-) -> None:
-    """`coloured`: a row's priority and severity cells filled with its severity's colour."""
-    sheet = book.add_worksheet(name)
-    sheet.freeze_panes(1, 0)
-    for i, column in enumerate(header):
-        sheet.set_column(i, i, WIDTHS.get(column, DEFAULT_WIDTH))
-        sheet.write_string(0, i, column, styles.header)
-    filled = [header.index(c) for c in ("priority", "severity") if c in header] if coloured else []
-    severity = header.index("severity") if coloured else -1
-    shown: dict[str, str] = {}  # a text as its cell shows it, made once per distinct text
-    count = 0
-    for count, row in enumerate(rows, start=1):
-        fill = styles.severity.get(row[severity]) if coloured else None
-        for i, value in enumerate(row):
-            style = fill if fill is not None and i in filled else None
-            if type(value) is str:
-                text = shown.get(value)
-                if text is None:
-                    text = _shown(value)
-                    if len(shown) < SHOWN_TEXTS:
-                        shown[value] = text
-                sheet.write_string(count, i, text, style)
-            else:
-                _cell(sheet, count, i, value, style)
-    sheet.autofilter(0, 0, count, len(header) - 1)
+def _rows(sheet: _Sheet, styles: _Styles) -> Callable[[], Iterator[bytes | memoryview]]:
+    """The sheet's rows as XML, CHUNK_ROWS at a time: a sheet of a million records is not made at once."""
+    filled = [sheet.columns.index(c) for c in ("priority", "severity") if c in sheet.columns] if sheet.coloured else []
 
+    def chunks() -> Iterator[bytes | memoryview]:
+        for start in range(0, len(sheet.frame), CHUNK_ROWS):
+            part = sheet.frame.iloc[start : start + CHUNK_ROWS]
+            part = (sheet.table(part) if sheet.table is not None else part)[list(sheet.columns)]
+            fill = part["severity"].map(styles.fill) if filled else None
+            yield rows_xml(part, start + 2, styles=fill, styled_columns=filled)
 
-SHOWN_TEXTS = 100_000
-"""Distinct texts a sheet remembers how it shows (_table): the repeated ones (entity, rule, message, owner)."""
-
-
-def _shown(text: str) -> str:
-    """A text as a cell holds it: characters XML cannot hold as \\xNN, cut at CELL_CHARACTERS."""
-    return ILLEGAL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", text)[:CELL_CHARACTERS]
-
-
-def _cell(sheet: Worksheet, row: int, column: int, value: Any, style: Format | None) -> None:
-    """Numbers stay numbers; everything else is text (data type 's'), so no value runs as a formula."""
-    if hasattr(value, "item") and not isinstance(value, str):
-        value = value.item()
-    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA or value is pd.NaT:
-        if style is not None:
-            sheet.write_blank(row, column, None, style)
-    elif isinstance(value, bool) or not isinstance(value, (int, float)):
-        sheet.write_string(row, column, _shown(value if isinstance(value, str) else _text(value)), style)
-    else:
-        sheet.write_number(row, column, value, style)
-
-
-def _text(value: Any) -> str:
-    if isinstance(value, (dict, list, tuple)):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return str(value)
+    return chunks
 
 
 def _summary(result: AuditResult, left: dict[str, int]) -> list[tuple[str, Any]]:

@@ -1,0 +1,88 @@
+"""The CSV lines of a frame, byte for byte as pandas' `to_csv(index=False)` writes them once its formula
+cells are neutralised (auditor.io.neutralise_formulas), made a column at a time in Arrow.
+
+pandas makes every cell's text in Python (a float's digits, then the csv module's quoting): 0.2-0.5 µs a
+cell, and on a million contacts the audit's CSV files hold some 50 million. Here each column's distinct
+values are made text once and the lines are joined by Arrow. A column of a kind whose text this does not
+make as pandas does (a date, a category, texts mixed with numbers) is declined: its chunk is pandas' to
+write (auditor.io.write_csv). tests/test_csvtext.py compares the two on generated frames."""
+
+from __future__ import annotations
+
+import os
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+LINE_END = os.linesep
+"""pandas' line end (to_csv's default)."""
+FORMULA_START = r"^[=+\-@\t\r]"
+"""What a spreadsheet runs as a formula (auditor.io.FORMULA_PREFIXES): such a text gets a leading quote."""
+QUOTED = "[" + ',"' + LINE_END + "]"
+"""What the csv module (QUOTE_MINIMAL) puts a field in double quotes for: the delimiter, the quote, a
+character of the line end."""
+_FLOAT_BITS = {np.dtype(np.float16): np.int16, np.dtype(np.float32): np.int32, np.dtype(np.float64): np.int64}
+
+
+def csv_lines(frame: pd.DataFrame) -> memoryview | None:
+    """`frame`'s rows as CSV lines (no header), formulas neutralised; None when pandas must write them: a
+    column of another kind, a text UTF-8 cannot hold (pandas escapes a lone surrogate), a frame of one
+    column (the csv module quotes a line of one empty field) or of no rows."""
+    if len(frame.columns) < 2 or not len(frame):
+        return None
+    try:
+        fields = [_fields(frame[column]) for column in frame.columns]
+    except (pa.ArrowException, UnicodeError):
+        return None
+    if any(f is None for f in fields):
+        return None
+    fields[-1] = pc.binary_join_element_wise(fields[-1], LINE_END, "")
+    return text_bytes(pc.binary_join_element_wise(*fields, ","))
+
+
+def _fields(values: pd.Series) -> pa.Array | None:
+    """Each value's field; None for a column whose text this does not make."""
+    dtype = values.dtype
+    if isinstance(dtype, pd.StringDtype) or (
+        pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
+    ):
+        texts = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+        encoded = texts.dictionary_encode()
+        return _text_fields(encoded.dictionary).take(encoded.indices).fill_null("")
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        codes, uniques = distinct_floats(values)
+        texts = np.where(np.isnan(uniques), "", uniques.astype(str)).astype(object)
+        return pa.array(texts, type=pa.string()).take(pa.array(codes))
+    if pd.api.types.is_integer_dtype(dtype):
+        return pc.cast(pa.array(values, from_pandas=True), pa.string()).fill_null("")
+    if pd.api.types.is_bool_dtype(dtype) and not isinstance(dtype, pd.CategoricalDtype):
+        flags = pa.array(values, type=pa.bool_(), from_pandas=True)
+        return pc.if_else(flags, "True", "False").fill_null("")
+    return None
+
+
+def distinct_floats(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(codes, distinct values) of a numpy float column, told apart by their bits: factorize holds -0.0 and
+    0.0 as one value, which a file shows as two."""
+    dtype = values.dtype
+    codes, bits = pd.factorize(values.to_numpy().view(_FLOAT_BITS[dtype]))
+    return codes, bits.view(dtype)
+
+
+def _text_fields(texts: pa.Array) -> pa.Array:
+    """Texts as fields: a formula's text after a quote, then in double quotes when it needs them."""
+    formula = pc.match_substring_regex(texts, FORMULA_START)
+    texts = pc.if_else(formula, pc.binary_join_element_wise("'", texts, ""), texts)
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(texts, '"', '""'), '"', "")
+    return pc.if_else(pc.match_substring_regex(texts, QUOTED), quoted, texts)
+
+
+def text_bytes(texts: pa.Array) -> memoryview:
+    """A string array's texts, concatenated: its data buffer between its first and last offset, not copied
+    (a file takes it as it takes bytes)."""
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(texts.buffers()[1], dtype=width)
+    start, stop = int(offsets[texts.offset]), int(offsets[texts.offset + len(texts)])
+    return memoryview(texts.buffers()[2][start:stop]).cast("B")

@@ -1,0 +1,88 @@
+"""The CSV lines made column-wise (auditor.csvtext) are pandas' own, byte for byte, and a column whose text
+pandas makes otherwise is left to pandas (auditor.io.write_csv writes the file the same either way)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from auditor.csvtext import csv_lines
+from auditor.io import CHUNK_ROWS, neutralise_formulas, write_csv
+
+TEXT = st.one_of(
+    st.text(max_size=10),
+    st.text(alphabet=",\"\n\r\t =+-@'\u00e9\x00 ab", max_size=8),
+    st.sampled_from(["=SUM(A1)", "+48 601", "-5", "@x", "a,b", 'say "hi"', "line\nbreak", ""]),
+)
+FLOATS = st.floats(allow_nan=True, allow_infinity=True, width=64)
+
+
+def by_pandas(frame: pd.DataFrame) -> bytes:
+    return neutralise_formulas(frame).to_csv(index=False, header=False).encode("utf-8")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.data(), st.integers(min_value=1, max_value=12))
+def test_lines_are_pandas_own(data: st.DataObject, n: int) -> None:
+    def column(strategy: st.SearchStrategy) -> list:
+        return data.draw(st.lists(strategy, min_size=n, max_size=n))
+
+    frame = pd.DataFrame(
+        {
+            "text": pd.Series(column(TEXT), dtype=object),
+            "maybe": pd.Series(column(st.one_of(TEXT, st.none(), st.just(float("nan")))), dtype=object),
+            "str": pd.Series(column(st.one_of(TEXT, st.none())), dtype="str"),
+            "float": np.array(column(FLOATS), dtype=np.float64),
+            "float32": np.array(column(st.floats(width=32, allow_nan=True)), dtype=np.float32),
+            "int": np.array(column(st.integers(min_value=-(2**63), max_value=2**63 - 1)), dtype=np.int64),
+            "small": np.array(column(st.integers(min_value=-128, max_value=127)), dtype=np.int8),
+            "Int64": pd.array(column(st.one_of(st.none(), st.integers(-(10**12), 10**12))), dtype="Int64"),
+            "flag": np.array(column(st.booleans()), dtype=bool),
+            "boolean": pd.array(column(st.one_of(st.none(), st.booleans())), dtype="boolean"),
+        }
+    )
+    order = data.draw(st.permutations(list(frame.columns)))
+    frame = frame[order]
+    assert bytes(csv_lines(frame)) == by_pandas(frame)
+
+
+def test_signed_zeros_stay_apart() -> None:
+    frame = pd.DataFrame({"x": [-0.0, 0.0, -0.0], "y": ["a", "b", "c"]})
+    assert bytes(csv_lines(frame)) == by_pandas(frame) == b"-0.0,a\n0.0,b\n-0.0,c\n"
+
+
+@pytest.mark.parametrize(
+    "column",
+    [
+        pd.Series(["a", 1, 2.5], dtype=object),  # texts mixed with numbers
+        pd.Series(["a", "b", "a"], dtype="category"),  # pandas does not neutralise a category
+        pd.Series(pd.to_datetime(["2026-01-01", "2026-01-02", None])),
+        pd.Series(["a", "\ud800", "b"], dtype=object),  # a lone surrogate, which pandas writes escaped
+        pd.array([1.5, None, 2.0], dtype="Float64"),
+    ],
+)
+def test_other_columns_are_left_to_pandas(column, tmp_path: Path) -> None:
+    frame = pd.DataFrame({"x": column, "y": ["=1", "b", "c"]})
+    assert csv_lines(frame) is None
+    write_csv(frame, tmp_path / "out.csv")
+    expected = neutralise_formulas(frame).to_csv(index=False).encode("utf-8", "backslashreplace")
+    assert (tmp_path / "out.csv").read_bytes() == expected
+
+
+def test_a_file_of_many_chunks_and_an_order_is_pandas_own(tmp_path: Path) -> None:
+    n = CHUNK_ROWS + 7
+    frame = pd.DataFrame({"id": np.arange(n), "name": [f"=n{k % 13}" for k in range(n)], "x": np.linspace(0, 1, n)})
+    order = np.arange(n)[::-1]
+    write_csv(frame, tmp_path / "out.csv", order=order)
+    expected = neutralise_formulas(frame.iloc[order]).to_csv(index=False).encode("utf-8")
+    assert (tmp_path / "out.csv").read_bytes() == expected
+
+
+def test_an_empty_frame_is_its_header(tmp_path: Path) -> None:
+    write_csv(pd.DataFrame(columns=["a", "b"]), tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_bytes() == b"a,b\n"
