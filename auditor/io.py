@@ -132,7 +132,13 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """
     out = frame.copy()
     for column in out.columns:
-        if out[column].dtype == object or pd.api.types.is_string_dtype(out[column].dtype):
+        dtype = out[column].dtype
+        # a category's cells are its texts too: "=HYPERLINK(...)" as a category runs as well as any
+        if (
+            pd.api.types.is_object_dtype(dtype)
+            or pd.api.types.is_string_dtype(dtype)
+            or isinstance(dtype, pd.CategoricalDtype)
+        ):
             text = out[column].astype("object")
             risky = _formulas(text.to_numpy())
             out[column] = text.where(~risky, "'" + text.astype(str)) if risky.any() else text

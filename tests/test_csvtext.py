@@ -60,7 +60,7 @@ def test_signed_zeros_stay_apart() -> None:
     "column",
     [
         pd.Series(["a", 1, 2.5], dtype=object),  # texts mixed with numbers
-        pd.Series(["a", "b", "a"], dtype="category"),  # pandas does not neutralise a category
+        pd.Series(["a", "b", "a"], dtype="category"),
         pd.Series(pd.to_datetime(["2026-01-01", "2026-01-02", None])),
         pd.Series(["a", "\ud800", "b"], dtype=object),  # a lone surrogate, which pandas writes escaped
         pd.array([1.5, None, 2.0], dtype="Float64"),
@@ -86,3 +86,10 @@ def test_a_file_of_many_chunks_and_an_order_is_pandas_own(tmp_path: Path) -> Non
 def test_an_empty_frame_is_its_header(tmp_path: Path) -> None:
     write_csv(pd.DataFrame(columns=["a", "b"]), tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_bytes() == b"a,b\n"
+
+
+def test_a_category_holding_a_formula_is_neutralised(tmp_path: Path) -> None:
+    # the worklist's text columns are categories: a value typed into the CRM as a formula must not run
+    frame = pd.DataFrame({"current": pd.Categorical(["=HYPERLINK(1)", "ok", "=HYPERLINK(1)"]), "n": [1, 2, 3]})
+    write_csv(frame, tmp_path / "out.csv")
+    assert (tmp_path / "out.csv").read_bytes() == b"current,n\n'=HYPERLINK(1),1\nok,2\n'=HYPERLINK(1),3\n"
