@@ -384,16 +384,20 @@ def _move(v_from: Any, v_to: Any, unit: str, shift: float) -> str:
     return f"moves it from {_fmt(v_from, unit)} to {_fmt(v_to, unit)}{shown}{pct}"
 
 
+Readings = Mapping[str, np.ndarray]
+"""field -> what the rule questioning each row's cell reads it as (None where none does): `_suggested`"""
+
+
 def _read_failing(
-    m: Metric, x: _Failing, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None, cache: dict
+    m: Metric, x: _Failing, tables: Mapping[str, pd.DataFrame], cells: Mapping[str, np.ndarray], told: Readings
 ) -> pd.DataFrame | None:
-    """The failing records of the metric's table whose every questioned cell the rule that questions it
-    reads ("customer" as Customer, "pln" as PLN), with those readings, as a fix would: their values are
-    then known, and only the others are imputed. The columns the metric reads; None when there are none
-    (a number or a date is never read: a suggestion is text, and a missing value has no reading)."""
+    """The failing records of the metric's table whose every questioned cell (`cells`: field -> the
+    failing records' unknown cells, `_field_masks`) the rule that questions it reads (`told`:
+    `_suggested`; "customer" as Customer, "pln" as PLN), with those readings, as a fix would: their
+    values are then known, and only the others are imputed. The columns the metric reads; None when
+    there are none (a number or a date is never read: a suggestion is text, and a missing value has no
+    reading)."""
     frame = tables[m.primary]
-    cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [x], cache).items() if e == m.primary}
-    told = _suggested(m.primary, frame, findings, set(cells), cache)
     readable = x.fail_mask.to_numpy(bool).copy()
     for name, unknown in cells.items():
         reading = told.get(name)
@@ -401,13 +405,22 @@ def _read_failing(
     if not readable.any():
         return None
     read = frame.loc[readable, [c for c in frame.columns if c in {*m.reads(m.primary), RID}]]
+    return _as_read(read, {name: unknown[readable] for name, unknown in cells.items()}, told, readable)
+
+
+def _as_read(rows: pd.DataFrame, cells: Mapping[str, np.ndarray], told: Readings, at: np.ndarray) -> pd.DataFrame:
+    """`rows` (the table's rows where `at` holds) with each of their `cells` (field -> a mask over `rows`)
+    that a rule reads taken at its reading (`told`: field -> a reading per row of the table)."""
     for name, unknown in cells.items():
-        at = unknown[readable]
-        if name in read.columns and at.any():
-            values = read[name].astype("object").to_numpy(copy=True)
-            values[at] = told[name][readable][at]
-            read = read.assign(**{name: pd.Series(values, index=read.index, dtype=read[name].dtype)})
-    return read
+        reading = told.get(name)
+        if reading is None or name not in rows.columns:
+            continue
+        taken = unknown & pd.notna(reading[at])
+        if taken.any():
+            values = rows[name].astype("object").to_numpy(copy=True)
+            values[taken] = reading[at][taken]
+            rows = rows.assign(**{name: pd.Series(values, index=rows.index, dtype=rows[name].dtype)})
+    return rows
 
 
 def _records_counted(raw: Any) -> float:
@@ -416,14 +429,19 @@ def _records_counted(raw: Any) -> float:
 
 
 def _members(
-    m: Metric, x: _Failing, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None, cache: dict
+    m: Metric,
+    x: _Failing,
+    tables: Mapping[str, pd.DataFrame],
+    questioned: Mapping[tuple[str, str], np.ndarray],
+    told: Readings,
 ) -> float:
     """How many records of the scope there are, expected: those its mask selects, and each record a rule
-    puts in doubt about belonging (a questioned cell of a field the scope reads) as the rule reads it,
-    as a fix would ("Closed-Lost" is a lost deal, "closed won" is not), or, where a questioned cell has
-    no reading (a ticket whose resolution date is missing though it must have one, a blank stage), with
-    the share of the table that belongs. Leaving the doubtful ones out as if none belonged made a count
-    of resolved tickets 3-7% short and HIGH: the ten without a date were resolved, as the rule said."""
+    puts in doubt about belonging (a questioned cell of a field the scope reads: `questioned`, from
+    `_field_masks`) as the rule reads it (`told`), as a fix would ("Closed-Lost" is a lost deal, "closed
+    won" is not), or, where a questioned cell has no reading (a ticket whose resolution date is missing
+    though it must have one, a blank stage), with the share of the table that belongs. Leaving the
+    doubtful ones out as if none belonged made a count of resolved tickets 3-7% short and HIGH: the ten
+    without a date were resolved, as the rule said."""
     frame = tables[m.primary]
     scope = m.scope.get(m.primary)
     if scope is None or x.scope_mask is None or x.population == x.strict or not len(frame):
@@ -431,22 +449,13 @@ def _members(
     strict = scope.mask(frame).fillna(False).to_numpy(bool)
     unsure = x.scope_mask.to_numpy(bool) & ~strict
     read = frame.loc[unsure, [c for c in frame.columns if c in scope.fields]]
-    told = _suggested(m.primary, frame, findings, set(scope.fields), cache)
+    cells = {name: questioned[(m.primary, name)][unsure] for name in read.columns if (m.primary, name) in questioned}
     unread = np.zeros(len(read), dtype=bool)
-    f = findings if findings is not None else pd.DataFrame(columns=["entity", "field", "record_id"])
-    for name in read.columns:
-        questioned = _rows(
-            m.primary, frame, f.loc[(f["entity"] == m.primary) & (f["field"] == name), "record_id"], cache
-        )
-        cells = questioned[unsure]
+    for name, questioned_cells in cells.items():
         reading = told.get(name)
         said = pd.notna(reading[unsure]) if reading is not None else np.zeros(len(read), dtype=bool)
-        unread |= cells & ~said
-        if (cells & said).any():
-            values = read[name].astype("object").to_numpy(copy=True)
-            values[cells & said] = reading[unsure][cells & said]
-            read = read.assign(**{name: pd.Series(values, index=read.index, dtype=read[name].dtype)})
-    belongs = scope.mask(read).fillna(False).to_numpy(bool)
+        unread |= questioned_cells & ~said
+    belongs = scope.mask(_as_read(read, cells, told, unsure)).fillna(False).to_numpy(bool)
     return float(strict.sum() + (belongs & ~unread).sum() + unread.sum() * strict.sum() / len(frame))
 
 
@@ -837,23 +846,29 @@ def _evaluate(
                     needed = {*m.reads(x.entity), RID}
                     cache[key] = frame.loc[~x.fail_mask.to_numpy(bool), [c for c in frame.columns if c in needed]]
                 excluded[x.entity] = cache[key]
-        raw_excl = _compute(m, excluded, params)
-        v_excl = value_of(raw_excl)
         prim = next((x for x in failing if x.entity == m.primary), None)
+        scaled = m.extensive and prim is not None and prim.strict > prim.strict_failing
+        read = None
+        if scaled:
+            questioned: dict[tuple[str, str], np.ndarray] = {}
+            cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [prim], cache, questioned).items()}
+            told = _suggested(m.primary, tables[m.primary], findings, set(cells), cache)
+            read = _read_failing(m, prim, tables, cells, told)
+        # the records a rule reads are counted as read, in place of leaving them out
+        basis = excluded if read is None else {**excluded, m.primary: pd.concat([excluded[m.primary], read])}
+        raw_excl = _compute(m, basis, params)
+        v_excl = value_of(raw_excl)
         how = ""
         counted: float | None = None
         unread = prim.failing if prim is not None else 0
-        if m.extensive and prim is not None and prim.strict > prim.strict_failing:
-            read = _read_failing(m, prim, tables, findings, cache)
+        if scaled:
             within = prim.strict - prim.strict_failing
             if read is not None:
-                basis = pd.concat([excluded[m.primary], read])
-                raw_excl = _compute(m, {**excluded, m.primary: basis}, params)
-                v_excl = value_of(raw_excl)
                 scope = m.scope.get(m.primary)
-                within = int(scope.mask(basis).fillna(False).sum()) if scope else len(basis)
+                rows = basis[m.primary]
+                within = int(scope.mask(rows).fillna(False).sum()) if scope else len(rows)
                 unread -= len(read)
-            factor = _members(m, prim, tables, findings, cache) / within if within else 1.0
+            factor = _members(m, prim, tables, questioned, told) / within if within else 1.0
             counted = _records_counted(raw_excl) if m.kind == "count" and isinstance(v_excl, (int, float)) else None
             v_excl = _scale(v_excl, factor)
             read_said = f"{len(read):,} read as their rules suggest instead, the rest " if read is not None else ""
