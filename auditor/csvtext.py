@@ -18,8 +18,10 @@ import pyarrow.compute as pc
 
 LINE_END = os.linesep
 """pandas' line end (to_csv's default)."""
-FORMULA_START = r"^[=+\-@\t\r]"
-"""What a spreadsheet runs as a formula (auditor.io.FORMULA_PREFIXES): such a text gets a leading quote."""
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""What a text a spreadsheet runs as a formula starts with: such a text gets a leading quote (here and in
+auditor.io.neutralise_formulas)."""
+FORMULA_START = "^[" + "".join(f"\\x{ord(c):02x}" for c in FORMULA_PREFIXES) + "]"
 QUOTED = "[" + ',"' + LINE_END + "]"
 """What the csv module (QUOTE_MINIMAL) puts a field in double quotes for: the delimiter, the quote, a
 character of the line end."""

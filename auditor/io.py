@@ -15,7 +15,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from auditor.csvtext import csv_lines
+from auditor.csvtext import FORMULA_PREFIXES, csv_lines
 from auditor.errors import InputError
 
 
@@ -120,9 +120,6 @@ def _umask() -> int:
 def write_text(path: str | Path, text: str) -> None:
     with atomic_open(path) as handle:
         handle.write(text)
-
-
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
