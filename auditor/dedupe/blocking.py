@@ -78,14 +78,11 @@ Factorize = Callable[..., tuple[np.ndarray, Any]]
 """`Prepared.codes`: the codes of feature columns over one vocabulary, and the vocabulary."""
 
 
-def _factorize(features: pd.DataFrame) -> Factorize:
-    def codes(*columns: str) -> tuple[np.ndarray, Any]:
-        joined = (
-            pd.concat([features[c] for c in columns], ignore_index=True) if len(columns) > 1 else features[columns[0]]
-        )
-        return pd.factorize(joined, use_na_sentinel=True)
-
-    return codes
+def feature_codes(features: pd.DataFrame, *columns: str) -> tuple[np.ndarray, Any]:
+    """Integer codes (-1 missing) of feature columns over one vocabulary, their values one column after the
+    other, and the vocabulary (`pd.factorize`)."""
+    joined = pd.concat([features[c] for c in columns], ignore_index=True) if len(columns) > 1 else features[columns[0]]
+    return pd.factorize(joined, use_na_sentinel=True)
 
 
 def _part_codes(
@@ -101,7 +98,7 @@ def _part_codes(
     if not cols:
         cache[part] = None
         return None
-    codes, uniques = (factorize or _factorize(features))(*cols)
+    codes, uniques = factorize(*cols) if factorize is not None else feature_codes(features, *cols)
     codes = codes.astype(np.int64)
     size = len(uniques)
     if width:
