@@ -115,24 +115,33 @@ def bound(
     failing: Mapping[tuple[str, str], np.ndarray],
     compute: Callable[[Metric, Mapping[str, pd.DataFrame], Params], Any],
     questioned: Mapping[tuple[str, str], np.ndarray] | None = None,
+    read: Mapping[tuple[str, str], tuple[pd.Series, np.ndarray]] | None = None,
 ) -> tuple[float, str]:
     """(the largest relative move of `value` when the failing cells of every (entity, field) ->
     failing-row mask in `failing` take, field by field, the probe that moves it most in one direction,
     the field and probe that moved it most). The fields' moves add up in the worst case only when
     they go the same way: a number's bound is the larger of the summed upward and the summed downward
     moves (a close date that could lengthen a median and a stage that could shorten it cannot do both
-    at once); a distribution has no direction, so its moves all add up."""
+    at once); a distribution has no direction, so its moves all add up.
+
+    `read`: (entity, field) -> (the column with the failing cells its rules read taken at their reading,
+    the cells read): a cell a rule reads ("closed won" as Closed Won) holds its reading in every probe of
+    its field, as a fix would, and only the other failing cells are tried with each probe. Trying a
+    misspelt won stage as Closed Lost had doubled the bound of a count of new customers."""
     up = down = worst = 0.0
     what = ""
-    for (entity, name), mask in failing.items():
-        if not mask.any() or name == RID:
+    for (entity, name), failing_cells in failing.items():
+        if not failing_cells.any() or name == RID:
             continue
         frame = tables[entity]
+        column, taken = (read or {}).get((entity, name), (frame[name], None))
+        mask = failing_cells if taken is None else failing_cells & ~taken
         field_up = field_down = 0.0
         told = (questioned or {}).get((entity, name))
-        for probe in probes(entity, name, frame[name], mask, params, told):
+        trials = probes(entity, name, column, mask, params, told) if mask.any() else iter([None])
+        for probe in trials:
             probed = dict(tables)
-            probed[entity] = frame.assign(**{name: _substitute(frame[name], mask, probe)})
+            probed[entity] = frame.assign(**{name: _substitute(column, mask, probe)})
             moved = value_of(compute(m, probed, params))
             move = distance(moved, value)
             if finite_numbers(moved, value) and moved < value:
@@ -143,7 +152,8 @@ def bound(
                 field_up, field_down = max(field_up, move), max(field_down, move)
             if move > worst:
                 shown = "missing" if probe is None else "its own" if isinstance(probe, np.ndarray) else probe
-                worst, what = move, f"{entity}.{name} = {_show(shown)}"
+                said = f" = {_show(shown)}" if mask.any() else " as its rules read it"
+                worst, what = move, f"{entity}.{name}{said}"
         up += field_up
         down += field_down
     return max(up, down), what

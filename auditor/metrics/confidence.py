@@ -13,10 +13,11 @@ audit config); the flag is the worst level any signal reaches:
 | interval (4) | <= 1.0 | else MEDIUM | | |
 | freshness (5) | <= 62 days | <= 183 days | else LOW | |
 
-(1) share of the metric's input records (of its scope, e.g. closed deals) with no finding on
-the fields it reads; for a count of records, also the count against its failing records, count / (count +
-failing), since each may count or not (7 cancellations and 1 cancelled subscription without a date
-among 150: 99% of the records, 7 / 8 of the count).
+(1) share of the metric's input records (of its scope, e.g. closed deals; a record a rule puts in
+doubt about belonging counted at its chance of belonging) with no finding on the fields it reads;
+for a count of records, also the count against its failing records, count / (count + failing),
+since each may count or not (7 cancellations and 1 cancelled subscription without a date among 150:
+99% of the records, 7 / 8 of the count).
 (2) s (shift): the relative change of the value when those failing records are excluded (counts
 and sums are scaled back to the whole population, a record a rule puts in doubt about belonging
 counted with the share of its table that belongs, a failing record whose every questioned cell its
@@ -35,10 +36,10 @@ half-width relative to the value; (5) days from the newest input record to as_of
 (6) bound: the largest relative move of the value when the failing values of a field it reads
 are replaced by each value the field could hold (every allowed value, every known currency, the
 ends of a scale, the smallest and largest passing value, the window's ends, missing:
-`bounds.py`), summed over the fields it reads in the same direction (the larger of the upward and
-the downward sums); for a median, from order statistics (`bounds.median_bound`); computed when
-coverage or sensitivity is what holds the flag below HIGH. Coverage is a proxy for
-the harm the failing records can do; the bound measures that harm, so a metric whose failing
+`bounds.py`; a cell its rule reads holds its reading), summed over the fields it reads in the same
+direction (the larger of the upward and the downward sums); for a median, from order statistics
+(`bounds.median_bound`); computed when coverage or sensitivity is what holds the flag below HIGH.
+Coverage is a proxy for the harm the failing records can do; the bound measures that harm, so a metric whose failing
 records cannot move it by more than 10% (`bound.high`) whatever their true values is not
 demoted for its coverage (a status typo on a subscription ending outside the window cannot move
 a renewal rate), and its sensitivity estimate is never taken above that worst case.

@@ -428,35 +428,57 @@ def _records_counted(raw: Any) -> float:
     return float(raw.n) if isinstance(raw, Estimate) else float(value_of(raw))
 
 
-def _members(
+def _belonging(
     m: Metric,
     x: _Failing,
     tables: Mapping[str, pd.DataFrame],
     questioned: Mapping[tuple[str, str], np.ndarray],
     told: Readings,
-) -> float:
-    """How many records of the scope there are, expected: those its mask selects, and each record a rule
-    puts in doubt about belonging (a questioned cell of a field the scope reads: `questioned`, from
-    `_field_masks`) as the rule reads it (`told`), as a fix would ("Closed-Lost" is a lost deal, "closed
-    won" is not), or, where a questioned cell has no reading (a ticket whose resolution date is missing
-    though it must have one, a blank stage), with the share of the table that belongs. Leaving the
-    doubtful ones out as if none belonged made a count of resolved tickets 3-7% short and HIGH: the ten
-    without a date were resolved, as the rule said."""
-    frame = tables[m.primary]
-    scope = m.scope.get(m.primary)
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """(the records a rule puts in doubt about belonging to the scope: a questioned cell of a field the
+    scope reads (`questioned`, from `_field_masks`), the chance each belongs): 1 or 0 as the rule reads
+    the cells (`told`), as a fix would ("Closed-Lost" is a lost deal, "closed won" is not), or, where a
+    questioned cell has no reading (a ticket whose resolution date is missing though it must have one, a
+    blank stage), the share of the table that belongs. None when there are none. Leaving the doubtful
+    ones out of a scaled count as if none belonged made a count of resolved tickets 3-7% short and HIGH:
+    the ten without a date were resolved, as the rule said."""
+    frame = tables[x.entity]
+    scope = m.scope.get(x.entity)
     if scope is None or x.scope_mask is None or x.population == x.strict or not len(frame):
-        return float(x.strict)
+        return None
     strict = scope.mask(frame).fillna(False).to_numpy(bool)
     unsure = x.scope_mask.to_numpy(bool) & ~strict
     read = frame.loc[unsure, [c for c in frame.columns if c in scope.fields]]
-    cells = {name: questioned[(m.primary, name)][unsure] for name in read.columns if (m.primary, name) in questioned}
+    cells = {name: questioned[(x.entity, name)][unsure] for name in read.columns if (x.entity, name) in questioned}
     unread = np.zeros(len(read), dtype=bool)
     for name, questioned_cells in cells.items():
         reading = told.get(name)
         said = pd.notna(reading[unsure]) if reading is not None else np.zeros(len(read), dtype=bool)
         unread |= questioned_cells & ~said
     belongs = scope.mask(_as_read(read, cells, told, unsure)).fillna(False).to_numpy(bool)
-    return float(strict.sum() + (belongs & ~unread).sum() + unread.sum() * strict.sum() / len(frame))
+    return unsure, np.where(unread, strict.sum() / len(frame), belongs.astype("float64"))
+
+
+def _coverage(
+    m: Metric, x: _Failing, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None, cache: dict
+) -> tuple[float, str]:
+    """(the share of the scope's records expected to pass the rules on the fields the metric reads, what
+    it says of the doubtful ones): a record a rule puts in doubt about belonging counts at its chance of
+    belonging (`_belonging`), in the population and among the failing records. Counted whole, ten deals
+    with a blank stage made a quarter of the failing "won" deals though a quarter of them would be won."""
+    questioned: dict[tuple[str, str], np.ndarray] = {}
+    if x.population != x.strict and x.entity in m.scope:
+        _field_masks(m, tables, findings, [x], cache, questioned)
+    scope = m.scope.get(x.entity)
+    told = _suggested(x.entity, tables[x.entity], findings, set(scope.fields), cache) if scope and questioned else {}
+    doubtful = _belonging(m, x, tables, questioned, told) if questioned else None
+    if doubtful is None:
+        return 1 - x.failing / x.population, ""
+    unsure, chance = doubtful
+    failing = x.strict_failing + chance[x.fail_mask.to_numpy(bool)[unsure]].sum()
+    population = x.strict + chance.sum()
+    said = f"; {int(unsure.sum()):,} of them may not be {x.label}, counted as the {chance.sum():.1f} expected to be"
+    return (1 - failing / population if population else 1.0), said
 
 
 def _scale(value: Any, factor: float) -> Any:
@@ -799,16 +821,16 @@ def _evaluate(
     # coverage
     failing = _failing(m, tables, findings, cache)
     population = sum(x.population for x in failing)
-    coverages = [(1 - x.failing / x.population, x) for x in failing if x.population]
-    base.coverage = min((c for c, _ in coverages), default=1.0)
+    coverages = [(*_coverage(m, x, tables, findings, cache), x) for x in failing if x.population]
+    base.coverage = min((c for c, _, _ in coverages), default=1.0)
     covered: list[tuple[Flag, str]] = []
-    for cov, x in sorted(coverages, key=lambda c: c[0]):
+    for cov, doubt, x in sorted(coverages, key=lambda c: c[0]):
         if not x.failing:
             continue
         fields_ = ", ".join(dict.fromkeys(f for f, _ in x.rules.index))
         by_rule = x.rules.groupby(level="rule_id").max().sort_values(ascending=False, kind="stable")
         top = ", ".join(f"{r} {n:,}" for r, n in by_rule.head(3).items())
-        said = f"{x.failing:,} of {x.population:,} {x.label} fail rules on {fields_} ({top})"
+        said = f"{x.failing:,} of {x.population:,} {x.label} fail rules on {fields_} ({top}){doubt}"
         covered.append((settings.coverage_flag(cov), said))
         for (fld, rule), n in x.rules.head(5).items():
             base.worklist.append(
@@ -868,7 +890,9 @@ def _evaluate(
                 rows = basis[m.primary]
                 within = int(scope.mask(rows).fillna(False).sum()) if scope else len(rows)
                 unread -= len(read)
-            factor = _members(m, prim, tables, questioned, told) / within if within else 1.0
+            doubtful = _belonging(m, prim, tables, questioned, told)
+            members = prim.strict + (doubtful[1].sum() if doubtful is not None else 0.0)
+            factor = float(members) / within if within else 1.0
             counted = _records_counted(raw_excl) if m.kind == "count" and isinstance(v_excl, (int, float)) else None
             v_excl = _scale(v_excl, factor)
             read_said = f"{len(read):,} read as their rules suggest instead, the rest " if read is not None else ""
@@ -1130,7 +1154,9 @@ def _bounded(
         free, known, certain = _membership_only(m, tables, findings, params, own, masks, cache)
         base.bound, most = median_bound(np.concatenate([passing_sample, certain]), free, value, known)
     else:
-        base.bound, most = bound(m, tables, params, value, masks, _compute, questioned)
+        base.bound, most = bound(
+            m, tables, params, value, masks, _compute, questioned, _readings(tables, findings, masks, cache)
+        )
     where = f" (the most: {most})" if most else ""
     if base.bound <= settings.bound_high:
         said = f"; whatever their true values, they move it at most {100 * base.bound:.1f}%{where}"
@@ -1143,6 +1169,27 @@ def _bounded(
         for _, r, shift, unknown, imputed in sensitive
     ]
     return covered + sensitivity
+
+
+def _readings(
+    tables: Mapping[str, pd.DataFrame],
+    findings: pd.DataFrame | None,
+    masks: Mapping[tuple[str, str], np.ndarray],
+    cache: dict,
+) -> dict[tuple[str, str], tuple[pd.Series, np.ndarray]]:
+    """(entity, field) -> (the column with the failing cells (`masks`) a rule reads taken at their
+    reading, those cells), for the fields with any (`bounds.bound`'s `read`)."""
+    out = {}
+    for entity in dict.fromkeys(e for e, _ in masks):
+        frame = tables[entity]
+        cells = {name: mask for (e, name), mask in masks.items() if e == entity and mask.any()}
+        told = _suggested(entity, frame, findings, set(cells), cache)
+        everywhere = np.ones(len(frame), dtype=bool)
+        for name, reading in told.items():
+            taken = cells[name] & pd.notna(reading)
+            if taken.any():
+                out[(entity, name)] = (_as_read(frame[[name]], {name: taken}, told, everywhere)[name], taken)
+    return out
 
 
 def _membership_only(

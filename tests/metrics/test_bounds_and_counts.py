@@ -236,7 +236,8 @@ def test_a_misspelt_stage_the_rule_reads_is_taken_at_its_reading() -> None:
     ("spelt", "reading", "bound"),
     [
         # the rule reads "Closed-Lost" as Closed Lost: those 15 long deals are surely not won, so they
-        # cannot move the median at all (taken as maybe won, they moved it 7.5 ranks: 14.9%)
+        # cannot move the median at all (taken as maybe won, they moved it 7.5 ranks: 14.9%), nor count
+        # against its coverage (no bound is needed)
         ("Closed-Lost", "Closed Lost", 0.0),
         # read as Closed Won, they surely count: the median as recorded (50.5) is 7.5 ranks too low
         ("closed won", "Closed Won", 58 / 50.5 - 1),
@@ -263,7 +264,7 @@ def test_a_median_takes_a_misspelt_stage_at_its_rules_reading(spelt: str, readin
         {"opportunities": deals}, findings, as_of=AS_OF, metrics=CYCLE.values(), breakdowns=False
     )
     assert result.value == 50.5
-    assert result.bound == pytest.approx(bound)
+    assert (result.bound or 0.0) == pytest.approx(bound)
     assert (result.flag is Flag.HIGH) == (bound == 0.0), result.reasons
 
 
@@ -427,23 +428,56 @@ def test_records_a_rule_says_belong_are_counted_at_the_tables_rate_when_excluded
     assert result.flag is Flag.MEDIUM, result.reasons
 
 
+def _customers(status: list[str], failing: int, reading: str | None) -> MetricResult:
+    """`customers` over accounts of these statuses, the last `failing` questioned by the allowed-values
+    rule, which reads them as `reading`."""
+    accounts = pd.DataFrame({"account_id": [f"A{i}" for i in range(len(status))], "status": status})
+    findings = pd.DataFrame(
+        {
+            "entity": "accounts",
+            "record_id": accounts["account_id"].iloc[-failing:].to_numpy(),
+            "field": "status",
+            "rule_id": "accounts.status.allowed",
+            "suggested_value": reading,
+        }
+    )
+    [result] = evaluate_metrics({"accounts": accounts}, findings, as_of=AS_OF, metrics=["customers"], breakdowns=False)
+    return result
+
+
 def test_failing_records_a_rule_reads_are_counted_as_read_when_excluded() -> None:
     # 40 customers, 50 prospects and 10 accounts whose status "customer" the allowed-values rule reads as
     # Customer: without them, scaled at the others' rate, the count would be 40 x 100 / 90 = 44.4; read as
     # the rule suggests, as a fix would, it is 50, and only the records no rule reads are imputed
-    status = ["Customer"] * 40 + ["Prospect"] * 50 + ["customer"] * 10
-    accounts = pd.DataFrame({"account_id": [f"A{i}" for i in range(100)], "status": status})
-    findings = pd.DataFrame(
-        {
-            "entity": "accounts",
-            "record_id": accounts["account_id"].iloc[90:].to_numpy(),
-            "field": "status",
-            "rule_id": "accounts.segment.allowed",
-            "suggested_value": "Customer",
-        }
-    )
-    [result] = evaluate_metrics({"accounts": accounts}, findings, as_of=AS_OF, metrics=["customers"], breakdowns=False)
+    result = _customers(["Customer"] * 40 + ["Prospect"] * 50 + ["customer"] * 10, 10, "Customer")
     assert result.value == 40
     assert result.value_excluding_failing == pytest.approx(50)
     assert "10 read as their rules suggest instead" in result.reasons[0]
     assert result.flag < Flag.HIGH
+
+
+@pytest.mark.parametrize(("reading", "bound"), [("Prospect", 0.0), (None, 20 / 40)])
+def test_a_bound_takes_the_cells_a_rule_reads_at_their_reading(reading: str | None, bound: float) -> None:
+    # 40 customers, 40 prospects and 20 accounts whose status "prospect" the allowed-values rule reads as
+    # Prospect: a fix makes them prospects, so whatever else is true they add no customer (bound 0, HIGH
+    # despite a coverage of 80%); with no reading each may be a customer (20 of 40: +50%)
+    result = _customers(["Customer"] * 40 + ["Prospect"] * 40 + ["prospect"] * 20, 20, reading)
+    assert result.value == 40
+    assert result.bound == pytest.approx(bound)
+    assert (result.flag is Flag.HIGH) == (reading is not None), result.reasons
+
+
+def test_records_in_doubt_about_belonging_count_at_their_chance_in_the_coverage() -> None:
+    # 25 won and 65 lost deals, and 10 whose stage is blank though required: a quarter of them would be
+    # won, like the table's, so of the 27.5 won deals expected, 2.5 fail (coverage 91%, not 10 of 35)
+    stage = ["Closed Won"] * 25 + ["Closed Lost"] * 65 + [None] * 10
+    deals = pd.DataFrame({"opportunity_id": [f"O{i}" for i in range(100)], "stage": stage})
+    findings = _findings(deals["opportunity_id"][90:], "stage", "opportunities.stage.required")
+    won = compile_metrics({"won": {"count": "opportunities where stage == Closed Won"}})
+    [result] = evaluate_metrics({"opportunities": deals}, findings, as_of=AS_OF, metrics=won.values(), breakdowns=False)
+    assert result.coverage == pytest.approx(1 - 2.5 / 27.5)
+    assert any(
+        "10 of 35 opportunities where stage == Closed Won fail rules on stage" in reason
+        and "10 of them may not be opportunities where stage == Closed Won, counted as the 2.5 expected" in reason
+        for reason in result.reasons
+    ), result.reasons

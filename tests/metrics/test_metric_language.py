@@ -155,10 +155,11 @@ def test_a_user_metric_is_judged_on_the_findings_of_its_fields(crm, defined) -> 
     )
     [r] = evaluate_metrics(crm, findings, as_of=AS_OF, money=MONEY, metrics=[defined["avg_basket"]])
     assert r.value == pytest.approx(20.0)
-    assert r.coverage == pytest.approx(2 / 4)
+    assert r.coverage == pytest.approx(1 / 3)  # of the lines the where selects, as a filter's
     assert r.value_excluding_failing == pytest.approx(10.0)  # OL1 alone (OL3 is outside the where)
     assert r.confidence in ("LOW", "UNRELIABLE")
-    assert any("2 of 4 orders fail rules on amount (orders.amount.range 2)" in reason for reason in r.reasons)
+    said = "2 of 3 orders where quantity > 0 fail rules on amount (orders.amount.range 2)"
+    assert any(said in reason for reason in r.reasons)
     assert any("excluding them moves it from 20 to 10 PLN" in reason for reason in r.reasons)
     assert {"action": "fix", "entity": "orders", "field": "amount", "rule_id": "orders.amount.range", "records": 2} in (
         r.worklist
