@@ -1273,6 +1273,17 @@ _DEFAULT_UNITS = {
 }
 
 
+def _counted(body: Any, primary: str) -> str:
+    """What a count counts: its entity's records, or, for distinct values, the records a key refers to
+    (`distinct opportunities.account_id` counts accounts) or else the column's distinct values."""
+    sel = parse_selection(body, entity_only=True)
+    if not sel.distinct or not isinstance(sel.value, Col):
+        return primary
+    spec = ENTITIES[sel.value.entity or primary]
+    referenced = spec.field(sel.value.name).references if spec.has_field(sel.value.name) else None
+    return referenced or f"distinct {sel.value.name} values"
+
+
 def _breakdowns(mid: str, by: Any, primary: str, extras: Extras) -> dict[str, str]:
     if by is None:
         return {}
@@ -1437,7 +1448,7 @@ def _metric(mid: str, spec: Mapping[str, Any], extras: Extras, family: str) -> M
         if key == "top_share":
             unit = "share"
         elif compiled.kind == "count":
-            unit = compiled.primary
+            unit = _counted(spec[key], compiled.primary)
         elif compiled.money:
             unit = "{currency}"
         elif isinstance(_value_of(spec, key), Func) and _value_of(spec, key).name in ("hours", "days"):

@@ -367,3 +367,19 @@ def test_the_metrics_stage_breaks_down_by_any_column(acme_audit, capsys) -> None
     assert set(win.breakdowns) == {"owner", "segment", "source", "month", "type"}
     assert set(win.breakdown_confidence["type"]) == set(win.breakdowns["type"]) and len(win.breakdowns["type"]) > 1
     assert main(["metrics", "--help"]) == 0 and "--by" in capsys.readouterr().out
+
+
+def test_a_count_says_what_it_counts() -> None:
+    counts = compile_metrics(
+        {
+            "won_deals": {"count": "opportunities where stage == Closed Won"},
+            "won_customers": {"count": "distinct opportunities.account_id where stage == Closed Won"},
+            "owners": {"count": "distinct opportunities.owner"},
+        }
+    )
+    # a distinct count of a key counts the records it refers to, not the rows it reads
+    assert {mid: m.unit for mid, m in counts.items()} == {
+        "won_deals": "opportunities",
+        "won_customers": "accounts",
+        "owners": "distinct owner values",
+    }
