@@ -465,7 +465,7 @@ def _coverage(
     """(the share of the scope's records expected to pass the rules on the fields the metric reads, what
     it says of the doubtful ones): a record a rule puts in doubt about belonging counts at its chance of
     belonging (`_belonging`), in the population and among the failing records. Counted whole, ten deals
-    with a blank stage made a quarter of the failing "won" deals though a quarter of them would be won."""
+    with a blank stage made a third of the failing "won" deals though a quarter of them would be won."""
     questioned: dict[tuple[str, str], np.ndarray] = {}
     if x.population != x.strict and x.entity in m.scope:
         _field_masks(m, tables, findings, [x], cache, questioned)
