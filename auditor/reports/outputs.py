@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
-import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -60,41 +59,44 @@ def write_audit_outputs(
     writer of a file per finding or record (`crm-audit audit`: auditor.pipeline.hand_back_memory): what
     one writer freed is given back before the next, not stacked under its peak (on a million copies of
     one contact, result.json left 330 MB freed but held). `timings`: each file's seconds, as a stage of
-    its own (benchmarks/bench_audit.py --writers); with more than one worker a writer's CPU is its own
-    thread's. `workers`: writers run side by side (default: WRITERS, at most the CPUs this process may
-    use; 1 writes one file after the other). Returns the paths written, relative to `out`, in the same
-    order whatever the workers."""
+    its own (benchmarks/bench_audit.py --writers); side by side, a writer's CPU is its own thread's.
+    `workers`: 2 writes in two lanes side by side (the default where the process may use two CPUs), 1 one
+    file after the other. Returns the paths written, relative to `out`, in the same order either way."""
     out = Path(out)
     jobs = _writers(result, out, mask)
-    workers = min(workers or default_workers(), len(jobs))
-    if workers <= 1:
+    if min(workers or default_workers(), 2) <= 1:
         return [path for job in jobs for path in _run(job, between, timings, time.process_time)]
-    # the workbook first: the longest writer at every size measured, so the others fill the second thread
-    order = sorted(range(len(jobs)), key=lambda k: jobs[k].name != "worklist.xlsx")
-    failed = threading.Event()
+    lanes = [[k for k, job in enumerate(jobs) if job.large], [k for k, job in enumerate(jobs) if not job.large]]
+    done: dict[int, list[str]] = {}
+    failed: list[tuple[int, BaseException]] = []
 
-    def run(job: _Writer) -> list[str]:
-        if failed.is_set():  # a writer failed (or the run was interrupted): none starts after it
-            return []
-        try:
-            return _run(job, between, timings, time.thread_time)
-        except BaseException:
-            failed.set()
-            raise
+    def lane(writers: list[int]) -> None:
+        for k in writers:
+            if failed:  # a writer failed (or the run was interrupted): none starts after it
+                return
+            try:
+                done[k] = _run(jobs[k], between, timings, time.thread_time)
+            except BaseException as error:
+                failed.append((k, error))
+                return
 
-    with ThreadPoolExecutor(workers, thread_name_prefix="writer") as pool:
+    with ThreadPoolExecutor(len(lanes), thread_name_prefix="writer") as pool:
         # each in a copy of this context: auditor.io.synced_once's folder is a context variable
-        futures = {k: pool.submit(contextvars.copy_context().run, run, jobs[k]) for k in order}
+        running = [pool.submit(contextvars.copy_context().run, lane, writers) for writers in lanes]
         try:
-            # the first failure in the files' order is raised, as when they were written one by one
-            return [path for k in range(len(jobs)) for path in futures[k].result()]
-        finally:
-            failed.set()  # the pool's end waits for the writers running, not for those still to start
+            for future in running:
+                future.result()
+        except BaseException as interrupted:  # in this thread (Ctrl-C): the lanes stop after their writer
+            failed.append((-1, interrupted))
+            raise
+    if failed:  # the first failure in the files' order, as when they were written one by one
+        raise min(failed, key=lambda failure: failure[0])[1]
+    return [path for k in range(len(jobs)) for path in done[k]]
 
 
 WRITERS = 2
-"""Writers run side by side: the second core. Their Arrow kernels, zlib and file writes release the GIL,
-their Python parts (templates, pandas' own steps) share it, so a third thread adds little but its memory."""
+"""Lanes of writers side by side: the second core. Their Arrow kernels, zlib and file writes release the
+GIL, their Python parts (templates, pandas' own steps) share it."""
 
 
 def default_workers() -> int:
@@ -105,12 +107,17 @@ def default_workers() -> int:
 
 @dataclass(frozen=True)
 class _Writer:
-    """One writer: its name as timed, what it writes (returning the paths written, relative to `out`), and
-    whether `between` runs after it (a writer of a file per finding or record)."""
+    """One writer: its name as timed, what it writes (returning the paths written, relative to `out`),
+    whether `between` runs after it (a writer of a file per finding or record), and whether it is `large`:
+    it holds a chunk of its widest rows as text at once (the workbook's sheets, the worklist's evidence,
+    result.json's findings: 250-650 MB each on a million contacts, the others under 200), so the large
+    ones write one after the other in their own lane, the rest beside them: writing side by side adds at
+    most one smaller writer's memory to the peak."""
 
     name: str
     write: Callable[[], list[str]]
     frees: bool = False
+    large: bool = False
 
 
 def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
@@ -153,12 +160,15 @@ def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
         write_text(out / "junit.xml", junit.render(result, mask=mask))
         return ["junit.xml"]
 
-    jobs = [_Writer("result.json", result_json, frees=True), _Writer("findings.csv", findings, frees=True)]
+    jobs = [
+        _Writer("result.json", result_json, frees=True, large=True),
+        _Writer("findings.csv", findings, frees=True),
+    ]
     if result.worklist is not None:
-        jobs.append(_Writer("worklist.csv", tasks))
+        jobs.append(_Writer("worklist.csv", tasks, large=True))
         if result.worklist_records is not None:
             jobs += [_Writer("worklist_records.csv", records, frees=True), _Writer("imports/", imports)]
-        jobs.append(_Writer("worklist.xlsx", workbook, frees=True))
+        jobs.append(_Writer("worklist.xlsx", workbook, frees=True, large=True))
     jobs += [_Writer("report.html", report), _Writer("junit.xml", junit_xml)]
     if result.duplicates is not None:
         jobs += _duplicate_writers(result, out)

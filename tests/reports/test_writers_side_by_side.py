@@ -14,7 +14,7 @@ import pytest
 from small_export import small_audit
 
 import auditor.io
-from auditor.reports import html, json_report, xlsx
+from auditor.reports import findings_csv, html, json_report
 from auditor.reports.outputs import write_audit_outputs
 from auditor.result import AuditResult
 
@@ -56,30 +56,26 @@ def test_writers_on_threads_leave_their_files_to_the_one_sync(
         assert synced == [], "a writer synced its file itself"
 
 
-def test_the_first_failure_in_the_files_order_is_raised_and_no_writer_starts_after_it(
+def test_the_first_failure_in_the_files_order_is_raised_and_no_writer_starts_after_one(
     small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[str] = []
-    failing = threading.Event()
+    failed = threading.Event()
 
-    def broken(name: str):
+    def broken(name: str, after: threading.Event | None = None):
         def write(*args, **kwargs):
             started.append(name)
-            failing.set()
+            if after is not None:
+                after.wait(5)
+            failed.set()
             raise OSError(28, f"{name}: no space left on device")
 
         return write
 
+    # result.json and findings.csv start together, one in each lane; findings.csv fails second
     monkeypatch.setattr(json_report, "write", broken("result.json"))
+    monkeypatch.setattr(findings_csv, "write", broken("findings.csv", after=failed))
     monkeypatch.setattr(html, "render", broken("report.html"))
-    real_xlsx = xlsx.write
-
-    def slow_workbook(*args, **kwargs):  # the workbook starts first: it outlasts result.json's failure
-        started.append("worklist.xlsx")
-        failing.wait(5)
-        real_xlsx(*args, **kwargs)
-
-    monkeypatch.setattr(xlsx, "write", slow_workbook)
     with pytest.raises(OSError, match=r"result\.json: no space left"):
         write_audit_outputs(small_result, tmp_path / "out", workers=2)
-    assert sorted(started) == ["result.json", "worklist.xlsx"], "a writer started after the failure"
+    assert sorted(started) == ["findings.csv", "result.json"], "a writer started after a failure"
