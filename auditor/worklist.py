@@ -225,7 +225,15 @@ def plain(values: pd.Series) -> np.ndarray:
         out = values.to_numpy(dtype=object, copy=True)
         out[pd.isna(out)] = None
         return out
-    return np.append(np.asarray(values.cat.categories, dtype=object), None)[values.cat.codes.to_numpy()]
+    codes = values.cat.codes.to_numpy()
+    categories = np.asarray(values.cat.categories, dtype=object)
+    if not len(categories):
+        return np.full(len(codes), None, dtype=object)
+    # not the categories with a None appended: the writers ask for a chunk at a time, and a copy of every
+    # distinct value per chunk cost more than the chunk (400,000 distinct current values on a million contacts)
+    out = categories[codes]
+    out[codes < 0] = None
+    return out
 
 
 def _per_distinct(values: pd.Series | np.ndarray, function: Any, dtype: Any = object) -> np.ndarray:
