@@ -64,7 +64,7 @@ def write_audit_outputs(
     file after the other. Returns the paths written, relative to `out`, in the same order either way."""
     out = Path(out)
     jobs = _writers(result, out, mask)
-    if min(workers or default_workers(), 2) <= 1:
+    if (workers or default_workers()) <= 1:
         return [path for job in jobs for path in _run(job, between, timings, time.process_time)]
     lanes = [[k for k, job in enumerate(jobs) if job.large], [k for k, job in enumerate(jobs) if not job.large]]
     done: dict[int, list[str]] = {}

@@ -60,22 +60,22 @@ def test_the_first_failure_in_the_files_order_is_raised_and_no_writer_starts_aft
     small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     started: list[str] = []
-    failed = threading.Event()
+    began, failed = threading.Event(), threading.Event()
 
-    def broken(name: str, after: threading.Event | None = None):
+    def broken(name: str, first: threading.Event, then: threading.Event):
         def write(*args, **kwargs):
             started.append(name)
-            if after is not None:
-                after.wait(5)
+            first.set()
+            then.wait(30)
             failed.set()
             raise OSError(28, f"{name}: no space left on device")
 
         return write
 
-    # result.json and findings.csv start together, one in each lane; findings.csv fails second
-    monkeypatch.setattr(json_report, "write", broken("result.json"))
-    monkeypatch.setattr(findings_csv, "write", broken("findings.csv", after=failed))
-    monkeypatch.setattr(html, "render", broken("report.html"))
+    # result.json and findings.csv run at once, one in each lane; result.json fails first, findings.csv then
+    monkeypatch.setattr(json_report, "write", broken("result.json", threading.Event(), began))
+    monkeypatch.setattr(findings_csv, "write", broken("findings.csv", began, failed))
+    monkeypatch.setattr(html, "render", broken("report.html", threading.Event(), failed))
     with pytest.raises(OSError, match=r"result\.json: no space left"):
         write_audit_outputs(small_result, tmp_path / "out", workers=2)
     assert sorted(started) == ["findings.csv", "result.json"], "a writer started after a failure"
