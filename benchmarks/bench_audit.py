@@ -18,9 +18,10 @@ The load average (1, 5 and 15 minutes) is printed from before and after the runs
 machine it says how far the wall times measure the neighbours. "start-up and the rest" is the audit's
 CPU outside the timed stages (imports, config, the terminal summary).
 
-`--writers EXPORT` times the writing alone, file by file: the export is audited once in this process, then
-every file of the audit is written `--repeat` times (each into a new folder) and each writer's median wall
-and CPU seconds are printed.
+`--writers EXPORT` times the writing alone: the export is audited once in this process, then every file of
+the audit is written `--repeat` times one writer after the other (each writer's median wall and CPU seconds
+are printed) and, alternating with those, `--repeat` times with the writers side by side on threads, as
+`crm-audit audit` writes them (the whole writing's median wall, and CPU of the process: every thread).
 
 Usage:  .venv/bin/python benchmarks/bench_audit.py [--repeat 5] [--skip-1m] [--repeat-1m 1]
         .venv/bin/python benchmarks/bench_audit.py --writers EXPORT [--repeat 3]
@@ -149,17 +150,25 @@ def bench(name: str, export: Path, repeat: int) -> dict:
 
 
 def writers(export: Path, repeat: int) -> dict[str, dict[str, float]]:
-    """writer -> median wall and CPU seconds of writing its files, over `repeat` writings of one audit."""
+    """writer -> median wall and CPU seconds of writing its files, over `repeat` writings of one audit, one
+    writer after the other; then "all, one after the other" and "all, side by side" (the writers on
+    `default_workers()` threads): the whole writing's wall and the process's CPU, the two alternating."""
     from auditor import pipeline
-    from auditor.reports.outputs import write_audit_outputs
+    from auditor.reports.outputs import default_workers, write_audit_outputs
     from auditor.timing import Stopwatch
 
     result = pipeline.audit(export, pipeline.resolve_config(export, None))
     runs = []
+    together = f"all, side by side ({default_workers()} threads)"
     with tempfile.TemporaryDirectory() as tmp:
         for i in range(repeat):
             watch = Stopwatch()
-            write_audit_outputs(result, Path(tmp) / f"run{i}", between=pipeline.hand_back_memory, timings=watch)
+            with watch.stage("all, one after the other"):
+                write_audit_outputs(
+                    result, Path(tmp) / f"serial{i}", between=pipeline.hand_back_memory, timings=watch, workers=1
+                )
+            with watch.stage(together):
+                write_audit_outputs(result, Path(tmp) / f"threads{i}", between=pipeline.hand_back_memory)
             runs.append(watch.stages)
     return {
         name: {
@@ -184,8 +193,6 @@ def main() -> None:
         print(f"| writer ({args.writers}, median of {args.repeat}) | wall s | CPU s |\n|---|---|---|")
         for name, t in times.items():
             print(f"| {name} | {t['wall']:.2f} | {t['cpu']:.2f} |")
-        total = {k: sum(t[k] for t in times.values()) for k in ("wall", "cpu")}
-        print(f"| all | {total['wall']:.2f} | {total['cpu']:.2f} |")
         return
 
     load_before = os.getloadavg()

@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 
 import pytest
+from small_export import small_audit
 
 from auditor.errors import InputError
-from auditor.pipeline import audit
 from auditor.reports.outputs import AUDIT_OUTPUTS, write_audit_outputs
 from auditor.result import AuditResult
 from auditor.staging import MANIFEST, claim, staged
@@ -25,13 +25,7 @@ SEED = 18
 @pytest.fixture(scope="module")
 def small_result(tmp_path_factory: pytest.TempPathFactory) -> AuditResult:
     """A full audit of a small export: every kind of output file, written in a fraction of a second."""
-    folder = tmp_path_factory.mktemp("export")
-    rows = ["contact_id,first_name,last_name,email,phone,created_at"]
-    rows += [
-        f"C{i},Ann,Lee{i % 7},ann{i % 9}@example.com,+4860100{i:04d},2026-0{1 + i % 9}-1{i % 10}" for i in range(60)
-    ]
-    (folder / "contacts.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
-    return audit(folder)
+    return small_audit(tmp_path_factory.mktemp("export"))
 
 
 def _write_run(result: AuditResult, out: Path, number: int) -> None:

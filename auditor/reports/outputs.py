@@ -4,7 +4,12 @@ written atomically; none recomputes anything."""
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import contextvars
+import os
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 from auditor.io import atomic_open, write_text
@@ -45,6 +50,7 @@ def write_audit_outputs(
     mask: bool = False,
     between: Callable[[], None] | None = None,
     timings: Stopwatch | None = None,
+    workers: int | None = None,
 ) -> list[str]:
     """result.json, findings.csv, worklist.csv, worklist_records.csv, imports/ (bulk fixes, ready to
     import), worklist.xlsx, report.html, junit.xml and the duplicate pairs/clusters/merge plan under
@@ -53,65 +59,145 @@ def write_audit_outputs(
     writer of a file per finding or record (`crm-audit audit`: auditor.pipeline.hand_back_memory): what
     one writer freed is given back before the next, not stacked under its peak (on a million copies of
     one contact, result.json left 330 MB freed but held). `timings`: each file's seconds, as a stage of
-    its own (benchmarks/bench_audit.py --writers). Returns the paths written, relative to `out`."""
-    from auditor.reports import (  # start-up time: `check` does not load the audit's writers
-        findings_csv,
-        html,
-        json_report,
-        junit,
-        worklist_csv,
-        xlsx,
-    )
-
+    its own (benchmarks/bench_audit.py --writers); side by side, a writer's CPU is its own thread's.
+    `workers`: 2 writes in two lanes side by side (the default where the process may use two CPUs), 1 one
+    file after the other. Returns the paths written, relative to `out`, in the same order either way."""
     out = Path(out)
-    between = between or (lambda: None)
-    timed = timings.stage if timings is not None else _untimed
-    with timed("result.json"), atomic_open(out / "result.json") as handle:
-        json_report.write(result, handle)
-    between()
-    with timed("findings.csv"):
+    jobs = _writers(result, out, mask)
+    if (workers or default_workers()) <= 1:
+        return [path for job in jobs for path in _run(job, between, timings, time.process_time)]
+    lanes = [[k for k, job in enumerate(jobs) if job.large], [k for k, job in enumerate(jobs) if not job.large]]
+    done: dict[int, list[str]] = {}
+    failed: list[tuple[int, BaseException]] = []
+
+    def lane(writers: list[int]) -> None:
+        for k in writers:
+            if failed:  # a writer failed (or the run was interrupted): none starts after it
+                return
+            try:
+                done[k] = _run(jobs[k], between, timings, time.thread_time)
+            except BaseException as error:
+                failed.append((k, error))
+                return
+
+    with ThreadPoolExecutor(len(lanes), thread_name_prefix="writer") as pool:
+        # each in a copy of this context: auditor.io.synced_once's folder is a context variable
+        running = [pool.submit(contextvars.copy_context().run, lane, writers) for writers in lanes]
+        try:
+            for future in running:
+                future.result()
+        except BaseException as interrupted:  # in this thread (Ctrl-C): the lanes stop after their writer
+            failed.append((-1, interrupted))
+            raise
+    if failed:  # the first failure in the files' order, as when they were written one by one
+        raise min(failed, key=lambda failure: failure[0])[1]
+    return [path for k in range(len(jobs)) for path in done[k]]
+
+
+WRITERS = 2
+"""Lanes of writers side by side: the second core. Their Arrow kernels, zlib and file writes release the
+GIL, their Python parts (templates, pandas' own steps) share it."""
+
+
+def default_workers() -> int:
+    """WRITERS, or fewer when this process may use fewer CPUs."""
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
+    return max(1, min(WRITERS, len(usable)))
+
+
+@dataclass(frozen=True)
+class _Writer:
+    """One writer: its name as timed, what it writes (returning the paths written, relative to `out`),
+    whether `between` runs after it (a writer of a file per finding or record), and whether it is `large`:
+    it holds a chunk of its widest rows as text at once (the workbook's sheets, the worklist's evidence,
+    result.json's findings: 250-650 MB each on a million contacts, the others under 200), so the large
+    ones write one after the other in their own lane, the rest beside them: writing side by side adds at
+    most one smaller writer's memory to the peak."""
+
+    name: str
+    write: Callable[[], list[str]]
+    frees: bool = False
+    large: bool = False
+
+
+def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
+    """The audit's writers, in the order their files are listed."""
+    # start-up time: `check` does not load the audit's writers
+    from auditor.reports import findings_csv, html, json_report, junit, worklist_csv, xlsx
+
+    def result_json() -> list[str]:
+        with atomic_open(out / "result.json") as handle:
+            json_report.write(result, handle)
+        return ["result.json"]
+
+    def findings() -> list[str]:
         findings_csv.write(result.findings, out / "findings.csv")
-    between()
-    written = ["result.json", "findings.csv"]
-    if result.worklist is not None:
-        with timed("worklist.csv"):
-            worklist_csv.write(result.worklist, out / "worklist.csv")
-        written.append("worklist.csv")
-        if result.worklist_records is not None:
-            with timed("worklist_records.csv"):
-                worklist_csv.write_records(result.worklist_records, out / "worklist_records.csv")
-            written.append("worklist_records.csv")
-            between()
-            with timed("imports/"):
-                imported = worklist_csv.write_imports(
-                    result.worklist, result.worklist_records, out / worklist_csv.IMPORTS
-                )
-            if imported:
-                written.append(f"{worklist_csv.IMPORTS}/")
-        with timed("worklist.xlsx"):
-            xlsx.write(result, out / "worklist.xlsx")
-        written.append("worklist.xlsx")
-        between()
-    with timed("report.html"):
+        return ["findings.csv"]
+
+    def tasks() -> list[str]:
+        worklist_csv.write(result.worklist, out / "worklist.csv")
+        return ["worklist.csv"]
+
+    def records() -> list[str]:
+        worklist_csv.write_records(result.worklist_records, out / "worklist_records.csv")
+        return ["worklist_records.csv"]
+
+    def imports() -> list[str]:
+        folder = out / worklist_csv.IMPORTS
+        return (
+            [f"{folder.name}/"] if worklist_csv.write_imports(result.worklist, result.worklist_records, folder) else []
+        )
+
+    def workbook() -> list[str]:
+        xlsx.write(result, out / "worklist.xlsx")
+        return ["worklist.xlsx"]
+
+    def report() -> list[str]:
         write_text(out / "report.html", html.render(result))
-    with timed("junit.xml"):
+        return ["report.html"]
+
+    def junit_xml() -> list[str]:
         write_text(out / "junit.xml", junit.render(result, mask=mask))
-    written += ["report.html", "junit.xml"]
+        return ["junit.xml"]
+
+    jobs = [
+        _Writer("result.json", result_json, frees=True, large=True),
+        _Writer("findings.csv", findings, frees=True),
+    ]
+    if result.worklist is not None:
+        jobs.append(_Writer("worklist.csv", tasks, large=True))
+        if result.worklist_records is not None:
+            jobs += [_Writer("worklist_records.csv", records, frees=True), _Writer("imports/", imports)]
+        jobs.append(_Writer("worklist.xlsx", workbook, frees=True, large=True))
+    jobs += [_Writer("report.html", report), _Writer("junit.xml", junit_xml)]
     if result.duplicates is not None:
-        from auditor.reports.duplicates import write_outputs  # start-up time: only an audit with duplicates
-
-        # its findings are in findings.csv already
-        with timed("duplicates/*.csv"):
-            names = write_outputs(result.duplicates, out / "duplicates", include_findings=False)
-        written += [f"duplicates/{name}" for name in names]
-        from auditor.reports.review import write_dedupe_review  # start-up time: jinja2 only when pairs are written
-
-        # the review page beside report.html, its data beside pairs.csv (crm-audit review renders it again)
-        with timed("review.json, review.html"):
-            written += write_dedupe_review(result.duplicates, out, tables=result.data, data_dir=out / "duplicates")
-    return written
+        jobs += _duplicate_writers(result, out)
+    return jobs
 
 
-@contextlib.contextmanager
-def _untimed(name: str) -> Iterator[None]:
-    yield
+def _duplicate_writers(result: AuditResult, out: Path) -> list[_Writer]:
+    """duplicates/: pairs, clusters, merge plan (its findings are in findings.csv already), review.json, and
+    review.html beside report.html (crm-audit review renders it again from review.json)."""
+    # start-up time: only an audit with duplicates writes them, and its review page loads jinja2
+    from auditor.reports.duplicates import write_outputs
+    from auditor.reports.review import write_dedupe_review
+
+    dup = result.duplicates
+
+    def tables() -> list[str]:
+        return [f"duplicates/{name}" for name in write_outputs(dup, out / "duplicates", include_findings=False)]
+
+    def review() -> list[str]:
+        return write_dedupe_review(dup, out, tables=result.data, data_dir=out / "duplicates")
+
+    return [_Writer("duplicates/*.csv", tables), _Writer("review.json, review.html", review)]
+
+
+def _run(
+    job: _Writer, between: Callable[[], None] | None, timings: Stopwatch | None, cpu: Callable[[], float]
+) -> list[str]:
+    with timings.stage(job.name, cpu=cpu) if timings is not None else contextlib.nullcontext():
+        paths = job.write()
+    if job.frees and between is not None:
+        between()
+    return paths
