@@ -335,8 +335,9 @@ def distance(value: Any, reference: Any) -> float:
         a = value if isinstance(value, dict) else {}
         b = reference if isinstance(reference, dict) else {}
         keys = set(a) | set(b)
-        num = sum(abs(float(a.get(k) or 0) - float(b.get(k) or 0)) for k in keys)
-        den = sum(abs(float(b.get(k) or 0)) for k in keys)
+        # fsum: a set's order changes with the interpreter's hash seed, and a plain sum's last digit with it
+        num = math.fsum(abs(float(a.get(k) or 0) - float(b.get(k) or 0)) for k in keys)
+        den = math.fsum(abs(float(b.get(k) or 0)) for k in keys)
     else:
         num, den = abs(float(value) - float(reference)), abs(float(reference))
     if num == 0:
