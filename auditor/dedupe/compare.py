@@ -389,7 +389,9 @@ class Comparator:
             if not c.term_frequency or name in self.surprise or name not in frequencies.counts:
                 continue
             column = tf_columns(prepared, c)[0]
-            uniques = pd.Series(self.coded[column].objects)
+            # the Arrow vocabulary, not `objects`: e-mails and phones are compared exactly, and a Python
+            # string per distinct value kept for the comparator's life was 2.8 million at 1M contacts
+            uniques = pd.Series(self.coded[column].uniques, copy=False)
             held = others(frequencies.counts[name].reindex(uniques).fillna(1).to_numpy(dtype=float))
             total = max(frequencies.totals[name], 1)
             self.surprise[name] = np.append(-np.log2(np.minimum(held, total) / total), np.nan).astype(np.float32)
