@@ -337,9 +337,18 @@ class PairUnion:
             self.keys[pos[known]] |= mark
         new = ~known
         if new.any():
-            # np.insert keeps the order: positions ascend with the sorted values inserted at them
-            self.pairs = np.insert(self.pairs, pos[new], own[new])
-            self.keys = np.insert(self.keys, pos[new], mark)
+            # the new pairs' places in the merged arrays: their positions ascend with their sorted values, and
+            # each lands after the new pairs before it (np.insert does the same, sorting the places again and
+            # building its mask once per array)
+            at = pos[new]
+            at += np.arange(len(at))
+            kept = np.ones(len(self.pairs) + len(at), dtype=bool)
+            kept[at] = False
+            pairs = np.empty(len(kept), dtype=self.pairs.dtype)
+            pairs[kept], pairs[at] = self.pairs, own[new]
+            keys = np.empty(len(kept), dtype=self.keys.dtype)
+            keys[kept], keys[at] = self.keys, mark
+            self.pairs, self.keys = pairs, keys
 
 
 def _pair_codes(pieces: list[tuple[np.ndarray, np.ndarray]], n: int, source: np.ndarray | None) -> np.ndarray:
