@@ -3,6 +3,7 @@
     python benchmarks/bench_dedupe.py --quick            # acme + febrl1/2/4
     python benchmarks/bench_dedupe.py                    # plus 100k and 1M synthetic contacts
     python benchmarks/bench_dedupe.py --only synth1m --tools ours
+    python benchmarks/bench_dedupe.py --stage EXPORT --trees /tmp/old . --repeat 2   # the audit's stage
 
 Each (tool, data set) runs in its own subprocess (benchmarks/_dedupe_run.py) so that its peak RSS
 (from wait4) is its own; wall and CPU time (all threads) are measured inside the run around
@@ -10,6 +11,13 @@ matching only (loading the files is excluded for both tools); the median of `--r
 Tool `read` is `pandas.read_csv` of the same contacts file in the same run: the baseline the tools' CPU
 time is given as a multiple of ("x read"), since machines here are shared and noisy.
 Needs the `bench` extra: pip install -e '.[bench]'. Prints a Markdown table.
+
+`--stage EXPORT` measures the duplicate stage as the audit runs it: each run a fresh process that loads the
+export with its config (contacts, accounts and leads kept), then times `find_duplicates` and its findings.
+It prints per run the CPU and wall seconds, the resident memory when the stage starts (the tables) and the
+stage's peak (sampled every 10 ms), and the load average. `--trees` runs each tree's code (its folder on
+PYTHONPATH, e.g. a `git archive` of the base commit) in turn, run after run, so that a before/after pair
+shares the machine's load.
 """
 
 from __future__ import annotations
@@ -25,6 +33,47 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 QUICK = ("acme", "febrl1", "febrl2", "febrl4")
 FULL = (*QUICK, "synth100k", "synth1m")
+
+
+STAGE = r"""
+import json, os, sys, threading, time
+from auditor.dedupe import DEDUPE_ENTITIES, DedupeSettings, find_duplicates
+from auditor.pipeline import resolve_config
+from auditor.sources import load_export
+
+def rss_mb():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+config = resolve_config(sys.argv[1], None)
+tables = {k: t for k, t in load_export(sys.argv[1], config.source_options()).tables.items() if k in DEDUPE_ENTITIES}
+peak, done = [rss_mb()], threading.Event()
+start = peak[0]
+
+def sample():
+    while not done.wait(0.01):
+        peak[0] = max(peak[0], rss_mb())
+
+threading.Thread(target=sample, daemon=True).start()
+t0, c0 = time.perf_counter(), time.process_time()
+result = find_duplicates(tables, config.dedupe or DedupeSettings())
+result.findings()
+wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+done.set()
+print(json.dumps({"cpu_seconds": cpu, "wall_seconds": wall, "start_mb": start, "peak_mb": max(peak[0], rss_mb()),
+                  "pairs": len(result.pairs), "load": os.getloadavg()}))
+"""
+
+
+def stage_runs(export: Path, trees: list[Path], repeat: int) -> None:
+    """The duplicate stage of `export`, `repeat` runs of each tree in turn (see the module's docstring)."""
+    for run in range(repeat):
+        for tree in trees:
+            env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
+            done = subprocess.run([sys.executable, "-c", STAGE, str(export)], env=env, capture_output=True, text=True)
+            if done.returncode:
+                raise SystemExit(f"{tree}: exit {done.returncode}: {done.stderr.strip()[-2000:]}")
+            print(json.dumps({"tree": str(tree), "run": run + 1, **json.loads(done.stdout)}), flush=True)
 
 
 def run_measured(tool: str, dataset: str, timeout: float) -> dict:
@@ -116,7 +165,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3, help="runs per small data set (median)")
     parser.add_argument("--timeout", type=float, default=3600)
     parser.add_argument("--json", type=Path, help="also write the raw results here")
+    parser.add_argument("--stage", type=Path, metavar="EXPORT", help="time the audit's duplicate stage of EXPORT")
+    parser.add_argument("--trees", nargs="*", type=Path, default=[HERE.parent], help="with --stage: code to run")
     args = parser.parse_args()
+    if args.stage:
+        stage_runs(args.stage, args.trees, args.repeat)
+        return
     datasets = args.only or (QUICK if args.quick else FULL)
     results: dict[tuple[str, str], dict] = {}
     for dataset in datasets:

@@ -192,26 +192,45 @@ def block_pairs(
     across runs: a million copies cost a million pairs, not a million windows.
     Returns (a, b, number of oversized blocks).
     """
+    pieces, oversized = _block_pieces(records, codes, order, max_block, window, signature)
+    if not pieces:
+        empty = np.empty(0, dtype=np.int64)
+        return empty, empty, oversized
+    a, b = np.concatenate([p[0] for p in pieces]), np.concatenate([p[1] for p in pieces])
+    keep = a != b
+    a, b = a[keep], b[keep]
+    return np.minimum(a, b), np.maximum(a, b), oversized
+
+
+def _block_pieces(
+    records: np.ndarray,
+    codes: np.ndarray,
+    order: np.ndarray,
+    max_block: int,
+    window: int,
+    signature: np.ndarray | None = None,
+) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+    """The pairs of `block_pairs` as pieces (a, b), in either order and with a == b not yet dropped: one
+    piece per block size and per window offset, so that a caller can encode each piece and let it go
+    instead of holding every pair of the key twice over. Returns (pieces, number of oversized blocks)."""
     valid = codes >= 0
     if not valid.all():
         records, codes, order = records[valid], codes[valid], order[valid]
         signature = signature[valid] if signature is not None else None
     if len(codes) < 2:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, 0
+        return [], 0
     # by code, then order: one stable argsort of one int64 key is half the time of np.lexsort's two
     low = np.int64(order.min())
     idx = np.argsort(codes.astype(np.int64) * (np.int64(order.max()) - low + 1) + (order - low), kind="stable")
     rec, code = records[idx].astype(np.int64), codes[idx]
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
     sizes = np.diff(np.r_[starts, len(code)])
-    out_a, out_b = [], []
+    pieces = []
     small = (sizes >= 2) & (sizes <= max_block)
     for size in np.unique(sizes[small]):
         first = starts[small & (sizes == size)]
         ta, tb = np.triu_indices(int(size), 1)
-        out_a.append(rec[(first[:, None] + ta).ravel()])
-        out_b.append(rec[(first[:, None] + tb).ravel()])
+        pieces.append((rec[(first[:, None] + ta).ravel()], rec[(first[:, None] + tb).ravel()]))
     large = sizes > max_block
     if large.any():
         ends = np.repeat(starts + sizes, sizes)
@@ -223,20 +242,12 @@ def block_pairs(
             first = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (sig[1:] != sig[:-1])])
             run = np.repeat(first, np.diff(np.r_[first, len(code)]))
             copy = pos != run[pos]
-            out_a.append(rec[run[pos[copy]]])
-            out_b.append(rec[pos[copy]])
+            pieces.append((rec[run[pos[copy]]], rec[pos[copy]]))
         for d in range(1, window + 1):
             ok = pos + d < end
             ok[ok] = run[pos[ok]] != run[pos[ok] + d]
-            out_a.append(rec[pos[ok]])
-            out_b.append(rec[pos[ok] + d])
-    if not out_a:
-        empty = np.empty(0, dtype=np.int64)
-        return empty, empty, int(large.sum())
-    a, b = np.concatenate(out_a), np.concatenate(out_b)
-    keep = a != b
-    a, b = a[keep], b[keep]
-    return np.minimum(a, b), np.maximum(a, b), int(large.sum())
+            pieces.append((rec[pos[ok]], rec[pos[ok] + d]))
+    return pieces, int(large.sum())
 
 
 def head_pairs(
@@ -304,35 +315,69 @@ def signatures(features: pd.DataFrame) -> np.ndarray:
     return pd.util.hash_pandas_object(features, index=False).to_numpy(dtype=np.uint64)
 
 
-def key_membership(pairs: np.ndarray, by_key: list[np.ndarray]) -> np.ndarray:
-    """Bit k per pair of the sorted union `pairs` when it is among the sorted pairs of key k."""
-    mask = np.zeros(len(pairs), dtype=np.uint32)
-    for k, own in enumerate(by_key[:32]):
-        if len(own):
-            pos = np.searchsorted(pairs, own)
-            mask[pos] |= np.uint32(1 << k)
-    return mask
+class PairUnion:
+    """The sorted distinct candidate pairs (as a * n + b) of every key seen so far, with per pair the bits
+    of the keys (the first 32) that produced it. Each key's pairs are merged in as they come and let go:
+    the pairs of every key are never held at once (at a million contacts, 21 million pairs of 14 keys
+    for 8 million distinct ones)."""
+
+    def __init__(self) -> None:
+        self.pairs = np.empty(0, dtype=np.int64)
+        self.keys = np.empty(0, dtype=np.uint32)
+
+    def add(self, own: np.ndarray, bit: int | None) -> None:
+        """Merge sorted distinct pairs `own`, marking them with key `bit` (None: no key's own pairs)."""
+        if not len(own):
+            return
+        mark = np.uint32(0 if bit is None or bit >= 32 else 1 << bit)
+        pos = np.searchsorted(self.pairs, own)
+        known = pos < len(self.pairs)
+        known[known] = self.pairs[pos[known]] == own[known]
+        if mark:
+            self.keys[pos[known]] |= mark
+        new = ~known
+        if new.any():
+            # the new pairs' places in the merged arrays: their positions ascend with their sorted values, and
+            # each lands after the new pairs before it (np.insert does the same, sorting the places again and
+            # building its mask once per array)
+            at = pos[new]
+            at += np.arange(len(at))
+            kept = np.ones(len(self.pairs) + len(at), dtype=bool)
+            kept[at] = False
+            pairs = np.empty(len(kept), dtype=self.pairs.dtype)
+            pairs[kept], pairs[at] = self.pairs, own[new]
+            keys = np.empty(len(kept), dtype=self.keys.dtype)
+            keys[kept], keys[at] = self.keys, mark
+            self.pairs, self.keys = pairs, keys
 
 
-def _sorted_union(parts: list[np.ndarray]) -> np.ndarray:
-    """Sorted distinct values of several int64 arrays: sorted in place and compared with the
-    neighbour (no hash table the size of all pairs of every key)."""
-    if not parts:
+def _pair_codes(pieces: list[tuple[np.ndarray, np.ndarray]], n: int, source: np.ndarray | None) -> np.ndarray:
+    """Sorted distinct pairs a * n + b (a < b, a != b) of pieces of pairs in either order; with `source`, only
+    the pairs across the two sources. Each piece is encoded and let go in turn."""
+    encoded = []
+    width = np.int64(n)
+    while pieces:
+        a, b = pieces.pop()
+        keep = a != b
+        if source is not None:
+            keep &= source[a] != source[b]
+        a, b = a[keep], b[keep]
+        encoded.append(np.minimum(a, b) * width + np.maximum(a, b))
+        del a, b, keep
+    if not encoded:
         return np.empty(0, dtype=np.int64)
-    joined = np.concatenate(parts)
-    parts.clear()
-    joined.sort()
-    if len(joined) < 2:
-        return joined
-    return joined[np.r_[True, joined[1:] != joined[:-1]]]
+    codes = np.concatenate(encoded) if len(encoded) > 1 else encoded[0]
+    encoded.clear()
+    codes.sort()
+    return codes[np.r_[True, codes[1:] != codes[:-1]]] if len(codes) > 1 else codes
 
 
-def _pair_codes(a: np.ndarray, b: np.ndarray, n: int, source: np.ndarray | None) -> np.ndarray:
-    """Sorted distinct pairs as a * n + b; with `source`, only the pairs across the two sources."""
-    if source is not None:
-        cross = source[a] != source[b]
-        a, b = a[cross], b[cross]
-    return np.sort(pd.unique(a * np.int64(n) + b))
+def _split_pairs(pairs: np.ndarray, n: int, dtype: type, chunk: int = 1 << 20) -> tuple[np.ndarray, np.ndarray]:
+    """(pairs // n, pairs % n) as `dtype`, a chunk at a time (no int64 temporaries of every pair)."""
+    i, j = np.empty(len(pairs), dtype=dtype), np.empty(len(pairs), dtype=dtype)
+    for start in range(0, len(pairs), chunk):
+        i[start : start + chunk], j[start : start + chunk] = np.divmod(pairs[start : start + chunk], n)
+    return i, j
 
 
 def candidate_pairs(
@@ -354,35 +399,35 @@ def candidate_pairs(
     stats = BlockingStats()
     if order is None:
         order = np.arange(n)
-    encoded: list[np.ndarray] = []
-    by_key: list[np.ndarray] = []  # the pairs of each key's own blocks, which its training session learns from
+    union = PairUnion()  # with the bits of each key's own blocks, which its training session learns from
     cache: dict = {}
     signature: np.ndarray | None = None  # hashed only when some block is oversized: most tables have none
     for k in usable_keys(list(features.columns), keys):
         key = keys[k]
         label = "+".join(key)
         rows = key_rows(features, key, cache, factorize)
+        bit = len(stats.keys)
         stats.keys.append(label)
         codes = rows.codes()
         at = rows.records
         if signature is None and len(codes) and np.bincount(codes).max() > max_block:
             signature = signatures(features)
-        a, b, oversized = block_pairs(
+        pieces, oversized = _block_pieces(
             at, codes, order[at], max_block, window, None if signature is None else signature[at]
         )
         if oversized:
             stats.oversized[label] = (oversized, largest_block(at, codes))
         stats.oversized_blocks += oversized
-        own = _pair_codes(a, b, n, source)
+        own = _pair_codes(pieces, n, source)
         stats.pairs_per_key[label] = len(own)
-        by_key.append(own)
-        encoded.append(own)
+        union.add(own, bit)
+        del own
         if oversized:
-            encoded.append(_pair_codes(*head_pairs(at, codes, order[at], max_block, window, signature[at]), n, source))
-    pairs = _sorted_union(encoded)
-    stats.pair_keys = key_membership(pairs, by_key)
+            a, b = head_pairs(at, codes, order[at], max_block, window, signature[at])
+            union.add(_pair_codes([(a, b)], n, source), None)
+    stats.pair_keys = union.keys
     index = np.int32 if n < np.iinfo(np.int32).max else np.int64
-    i, j = (pairs // n).astype(index), (pairs % n).astype(index)
-    stats.candidate_pairs = len(pairs)
+    i, j = _split_pairs(union.pairs, n, index)
+    stats.candidate_pairs = len(union.pairs)
     stats.possible_pairs = possible_pairs(n, source)
     return i, j, stats

@@ -36,6 +36,9 @@ class Scored:
     """int8 per pair: independent pieces of evidence that agree (name, e-mail, phone, birth date, street...)"""
     weak: np.ndarray | None = None
     surprise: np.ndarray | None = None
+    """float16 (pairs x comparisons) term-frequency surprises, or None: `score` reads them once, for the
+    weights, and keeps none (two bytes per pair and comparison, 211 MB at a million contacts);
+    `Comparator.levels` recomputes them for any pairs"""
 
     def n_levels(self) -> list[int]:
         return [len(c.labels) for c in self.prepared.comparisons]
@@ -645,7 +648,6 @@ def score(
         scores.conflict,
         scores.evidence,
         scores.weak,
-        surprise,
     )
 
 

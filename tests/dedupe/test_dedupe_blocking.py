@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.dedupe.blocking import block_pairs, candidate_pairs
+from auditor.dedupe.blocking import PairUnion, block_pairs, candidate_pairs
 from auditor.dedupe.features import prepare
 from auditor.dedupe.scoring import blocking_keys
 from auditor.dedupe.settings import DedupeSettings
@@ -39,6 +39,19 @@ def test_oversized_blocks_use_a_sliding_window(size: int, window: int) -> None:
     assert oversized == 1
     assert pairs == {(x, y) for x in range(size) for y in range(x + 1, min(size, x + window + 1))}
     assert len(pairs) <= size * window
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.sets(st.integers(0, 60)), st.sampled_from([None, 0, 1, 5, 31, 32])), max_size=6))
+def test_the_union_of_the_keys_pairs_holds_each_pair_once_with_the_bits_of_its_keys(keys) -> None:
+    union = PairUnion()
+    want: dict[int, int] = {}
+    for pairs, bit in keys:
+        union.add(np.array(sorted(pairs), dtype=np.int64), bit)
+        for p in pairs:
+            want[p] = want.get(p, 0) | (1 << bit if bit is not None and bit < 32 else 0)
+    assert union.pairs.tolist() == sorted(want)
+    assert union.keys.tolist() == [want[p] for p in sorted(want)]
 
 
 def test_one_common_surname_cannot_blow_up_the_pairs() -> None:

@@ -31,7 +31,8 @@ def _candidates(frame: pd.DataFrame, entity: str, prefix: str) -> pd.DataFrame:
     prepared = prepare(frame, entity)
     scored = score(prepared, DedupeSettings())
     ids = prepared.ids.to_numpy()
-    bits = field_weights(scored.model, prepared.comparisons, scored.levels, scored.surprise)
+    surprise = scored.comparator.levels(scored.i, scored.j)[2]
+    bits = field_weights(scored.model, prepared.comparisons, scored.levels, surprise)
     out = pd.DataFrame(
         {"id_a": ids[scored.i], "id_b": ids[scored.j], "probability": scored.probability, "auto_ok": scored.auto_ok()}
     )

@@ -1,5 +1,5 @@
 """The memory-saving forms give the same answers as the plain ones: patterns packed into one key,
-pairs compared chunk by chunk, the blocking union by sorting, features as Arrow strings."""
+pairs compared chunk by chunk, the blocking union by sorting, features as Arrow strings, counts looked up in Arrow."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from hypothesis.extra import numpy as hnp
 
 from auditor.dedupe import fellegi_sunter as fs
 from auditor.dedupe.blocking import candidate_pairs
-from auditor.dedupe.compare import Comparator
+from auditor.dedupe.compare import Comparator, counted
 from auditor.dedupe.features import prepare
 
 
@@ -54,3 +54,16 @@ def test_candidate_pairs_are_sorted_unique_int32_and_complete() -> None:
     codes = [frame["last_name"], frame["first_name"]]
     want = sorted({(a, b) for a, b in itertools.combinations(range(len(frame)), 2) if any(c[a] == c[b] for c in codes)})
     assert got == want and stats.candidate_pairs == len(want)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.dictionaries(st.text(max_size=4), st.integers(2, 50), max_size=8),
+    st.lists(st.one_of(st.none(), st.text(max_size=4)), max_size=30),
+    st.sampled_from([1.0, np.nan]),
+)
+def test_counted_reads_the_counts_as_reindexing_by_the_texts_does(counts, values, missing) -> None:
+    series = pd.Series(counts, dtype=np.int64, index=pd.Index(list(counts), dtype=object))
+    want = series.reindex(pd.Series(values, dtype=object)).astype(float).fillna(missing).to_numpy()
+    for texts in (pd.Series(values, dtype=object), pd.Series(values, dtype="string[pyarrow]")):
+        np.testing.assert_array_equal(counted(series, texts, missing), want)

@@ -795,7 +795,7 @@ def _score(run: _Run) -> tuple[Scored, np.ndarray, _Records, Labelled | None]:
         labelled = Labelled(li, lj, lab_y, len(rows))
         extra.append(pd.DataFrame({"kind": 2, "row": np.arange(len(li), dtype=np.int64), "a": li, "b": lj, "keys": 0}))
     extra_frame = pd.concat(extra, ignore_index=True).astype(np.int64)
-    # the sessions read the first 32 keys' bits, as `blocking.key_membership` records them
+    # the sessions read the first 32 keys' bits, as `blocking.PairUnion` records them
     compared = pairs.select(
         F.lit(0).cast("long").alias("kind"),
         F.lit(-1).cast("long").alias("row"),
