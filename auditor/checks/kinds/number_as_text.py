@@ -22,7 +22,8 @@ import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
-from auditor.checks.kinds._columns import raw_text
+from auditor.checks.kinds._columns import column_text, distinct_values, raw_text
+from auditor.checks.kinds._fastpath import bools, distinct, present, to_arrow
 
 MIN_SHARE = 0.9
 MIN_COUNT = 20
@@ -44,38 +45,35 @@ def _written(values: pd.Series, ctx: CheckContext) -> pd.Series:
     return raw_text(values, ctx).astype("object")
 
 
-def _plain_and_dressed(values: pd.Series, ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
+def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.Series, pd.Series]:
     """(plain numbers, numbers dressed with separators or blanks), judged once per distinct value: a column
     of a few values costs a few regex calls, not a dozen pandas string operations (seconds over thousands
-    of columns). Python's `re` and Arrow's Unicode trim, as pandas' string methods apply them."""
-    text_column = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
-    codes, uniques = pd.factorize(values if text_column else raw_text(values, ctx))
-    text = _as_arrow_text(uniques)
+    of columns). Python's `re` and Arrow's Unicode trim, as pandas' string methods apply them. A typed
+    column is judged by its raw text, stripped (`ctx` is needed only then)."""
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        cells = distinct(to_arrow(values)) if ctx is None else distinct_values(values, ctx)
+        text = cells.values
+    else:
+        column = column_text(values, ctx)  # type: ignore[arg-type]
+        cells, text = column.cells, column.stripped
     trimmed = pc.utf8_trim_whitespace(text)
-    plain = np.zeros(len(text) + 1, dtype=bool)  # the last: code -1, a missing value
+    plain = np.zeros(len(text), dtype=bool)
     dressed = plain.copy()
     # ASCII values (nearly all) by the patterns' ASCII forms in Arrow; the others by Python's re, one by one
-    ascii_ = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
+    ascii_ = bools(pc.string_is_ascii(text))
     at = np.flatnonzero(ascii_)
     is_plain = _arrow_matches(trimmed.take(at), _PLAIN_ASCII)
     untrimmed = is_plain & ~_arrow_equal(text.take(at), trimmed.take(at))
     plain[at] = is_plain & ~untrimmed
     dressed[at] = _arrow_matches(text.take(at), _DRESSED_ASCII) | untrimmed
-    at = np.flatnonzero(~ascii_)
+    at = np.flatnonzero(~ascii_ & present(text))
     if len(at):
         others, others_trimmed = text.take(at).to_pylist(), trimmed.take(at).to_pylist()
         is_plain = np.array([_PLAIN_RE.fullmatch(t) is not None for t in others_trimmed], dtype=bool)
         untrimmed = is_plain & np.array([v != t for v, t in zip(others, others_trimmed, strict=True)], dtype=bool)
         plain[at] = is_plain & ~untrimmed
         dressed[at] = np.array([_DRESSED_RE.fullmatch(v) is not None for v in others], dtype=bool) | untrimmed
-    return pd.Series(plain[codes], index=values.index), pd.Series(dressed[codes], index=values.index)
-
-
-def _as_arrow_text(uniques: Any) -> pa.Array:
-    """The distinct values as an Arrow text array, each as its `str` (Arrow strings are taken as they are)."""
-    if isinstance(uniques.dtype, pd.StringDtype) and uniques.dtype.storage == "pyarrow":
-        return pa.array(uniques.array, type=pa.large_string())
-    return pa.array([str(v) for v in uniques], type=pa.large_string())
+    return pd.Series(cells.spread(plain), index=values.index), pd.Series(cells.spread(dressed), index=values.index)
 
 
 def _arrow_matches(text: pa.Array, pattern: str) -> np.ndarray:
