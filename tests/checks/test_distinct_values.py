@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from auditor.checks.base import CheckContext
 from auditor.checks.engine import run_checks
 from auditor.checks.kinds import _columns, _fastpath, get_kind
+from auditor.checks.kinds._common import is_blank, is_missing_code
 from auditor.checks.packs import load_rules
 from auditor.dtypes import TEXT
 from auditor.model import ENTITIES
@@ -80,7 +81,7 @@ def test_a_distinct_column_spreads_an_elementwise_result_over_its_rows(values: l
     assert counts == {v: values.count(v) for v in [*values, None]}
 
 
-def test_the_wildcard_rules_encode_each_column_once() -> None:
+def test_the_rules_encode_each_column_once() -> None:
     n = 300
     raw = pd.DataFrame(
         {
@@ -96,10 +97,28 @@ def test_the_wildcard_rules_encode_each_column_once() -> None:
     table = mock.Mock(entity="contacts", source="contacts.csv", raw=raw, frame=frame, read_as=None)
     table.row_numbers = pd.Series(np.arange(2, n + 2), index=frame.index)
     table.sources = None
-    rules = [r for r in load_rules() if r.entity == "contacts" and r.is_wildcard]
+    rules = [r for r in load_rules() if r.entity == "contacts"]
     encode = mock.Mock(wraps=_fastpath.distinct)
     with mock.patch.object(_columns, "distinct", encode):
         run_checks({"contacts": table}, rules, as_of=AS_OF)
-    # the text columns' typed values equal their raw text and share its encoding; the date column's raw text is
-    # encoded once for every kind that reads it as written
+    # the text columns' typed values (placeholder, casing, whitespace) equal their raw text (the wildcard rules,
+    # required) and share its encoding; the date column's raw text is encoded once for every kind reading it
     assert encode.call_count == len(raw.columns)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=cells)
+def test_required_and_type_read_the_written_cells_as_before(values: list[str | None]) -> None:
+    raw = pd.DataFrame({"birth_date": values, "title": values}, dtype=TEXT)
+    frame = raw.copy()
+    frame["birth_date"] = pd.to_datetime(raw["birth_date"], errors="coerce", format="%Y-%m-%d")
+    ctx = CheckContext(entity=ENTITIES["contacts"], frame=frame, raw=raw, tables={}, as_of=AS_OF)
+    try:
+        for field, typed in (("birth_date", True), ("title", False)):
+            blank, code = is_blank(raw[field]), is_missing_code(raw[field])
+            required = get_kind("required").check(frame[field], {}, ctx)
+            assert required.tolist() == (~(blank | (code & typed))).tolist()
+        type_ok = get_kind("type").check(frame["birth_date"], {}, ctx)
+        assert type_ok.tolist() == (~(frame["birth_date"].isna() & ~blank & ~code)).tolist()
+    finally:
+        _columns.forget_columns()

@@ -67,6 +67,11 @@ class ColumnText:
         """Per distinct value: not missing nor blank."""
         return np.asarray(pc.is_valid(self.stripped))
 
+    @property
+    def blank(self) -> pd.Series:
+        """True where the cell is missing or only whitespace (`_common.is_blank` of the written column)."""
+        return pd.Series(~self.cells.spread(self.present_values), index=self.index)
+
     def count(self) -> int:
         """Cells neither missing nor blank."""
         return int(self.cells.counts()[self.present_values].sum())
@@ -136,11 +141,26 @@ def column_text(values: pd.Series, ctx: CheckContext) -> ColumnText:
     return _texts.get(ctx.raw, (field, len(values)), compute)
 
 
+def written_text(values: pd.Series, ctx: CheckContext) -> ColumnText | None:
+    """The column as the file wrote it, when the raw table holds it as text (not for a column of its own)."""
+    field = str(values.name)
+    if field in ctx.raw.columns and len(ctx.raw) == len(values) and is_text_column(ctx.raw[field]):
+        return column_text(values, ctx)
+    return None
+
+
 def written(values: pd.Series, ctx: CheckContext) -> Distinct:
     """The distinct values of the column as the file wrote them (its raw text), unstripped."""
     field = str(values.name)
     source = ctx.raw[field] if field in ctx.raw.columns and len(ctx.raw) == len(values) else values
     return distinct_values(as_text(source), ctx)
+
+
+def judge_each(values: pd.Series, ctx: CheckContext | None, judge: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
+    """Per row, `judge` (elementwise, over the column as Arrow text) of its value: each distinct value judged
+    once (without `ctx`, for a column of its own, not shared)."""
+    cells = distinct(to_arrow(values)) if ctx is None else distinct_values(values, ctx)
+    return cells.spread(judge(cells.values))
 
 
 def distinct_values(text: pd.Series, ctx: CheckContext) -> Distinct:
