@@ -85,13 +85,12 @@ def _distinct_digits(digits: pa.Array) -> np.ndarray:
 
 def _digits_only(text: pa.Array) -> pa.Array:
     """Each value's digits, in order, for non-empty ASCII values: `replace_substring_regex(text, "[^0-9]", "")`
-    on the bytes with numpy (a tenth of the regex's time on a million phone numbers)."""
+    on the bytes with numpy (0.1-0.3 s instead of 0.4 s for a million phone numbers)."""
     offsets, data = _bytes(text)
     digit = (data >= ord("0")) & (data <= ord("9"))
-    before = np.concatenate([[0], np.cumsum(digit)])  # digits before each byte
-    return pa.LargeStringArray.from_buffers(
-        len(text), pa.py_buffer(before[offsets].astype(np.int64)), pa.py_buffer(data[digit].tobytes())
-    )
+    ends = np.zeros(len(text) + 1, dtype=np.int64)
+    np.cumsum(np.add.reduceat(digit, offsets[:-1], dtype=np.int64), out=ends[1:])  # no value is empty
+    return pa.LargeStringArray.from_buffers(len(text), pa.py_buffer(ends), pa.py_buffer(data[digit]))
 
 
 def _junk_phone(text: pa.Array, min_distinct: int) -> np.ndarray:
