@@ -85,6 +85,18 @@ def worth_encoding(arr: pa.Array) -> bool:
     return len(arr) <= ALL_DISTINCT_SAMPLE or 2 * len(pc.unique(sample)) <= ALL_DISTINCT_SAMPLE
 
 
+def casefold(text: pd.Series) -> pd.Series:
+    """`text.str.casefold()` (text: Arrow-backed) with Arrow's lower case for ASCII values, the same there, and
+    Python's `str.casefold` only for the others (a Python call per value was a second per million)."""
+    arr = to_arrow(text)
+    others = ~bools(pc.string_is_ascii(arr)) & present(arr)
+    folded = pc.ascii_lower(arr)
+    if others.any():
+        changed = [value.casefold() for value in pc.filter(arr, pa.array(others)).to_pylist()]
+        folded = pc.replace_with_mask(folded, pa.array(others), pa.array(changed, type=folded.type))
+    return pd.Series(pd.array(folded, dtype=text.dtype), index=text.index, name=text.name)
+
+
 def present(arr: pa.Array) -> np.ndarray:
     """True where the value is not missing."""
     return np.asarray(pc.is_valid(arr))
