@@ -125,7 +125,20 @@ class _Recorder:
 _Run = tuple[str, Rule, RuleKind, pd.Series, bool]
 """(rule id and column, the rule, its kind, the rows it applies to, whether that is every row)"""
 
-FindingsFn = Callable[[Rule, RuleKind, str, pd.Index], pd.DataFrame]
+FindingsFn = Callable[[Rule, RuleKind, str, np.ndarray], pd.DataFrame]
+"""(rule, kind, column, failing: a boolean per row of the table) -> the findings"""
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """Some rows of a table: their labels and, when every series read about them is indexed like the table,
+    their positions (a label lookup per column of every finding part was a tenth of a small export's checks)."""
+
+    index: pd.Index
+    positions: np.ndarray | None
+
+    def of(self, series: pd.Series) -> pd.Series:
+        return series.loc[self.index] if self.positions is None else series.iloc[self.positions]
 
 
 def _make_check(
@@ -200,9 +213,8 @@ def _record_column(
             failing = new
         else:
             reported = failing
-        index = ctx.frame.index[failing]
-        if len(index):
-            recorder.parts[name] = findings_for(rule, kind, column, index)
+        if failing.any():
+            recorder.parts[name] = findings_for(rule, kind, column, failing)
 
 
 def _format_messages(
@@ -444,9 +456,13 @@ def _check_entity(
 
     # as objects: every rule's findings then point at the same str per record, not at one str per finding
     ids = record_ids(entity, frame, table.row_numbers).astype(object)
+    positional = frame.index.is_unique and all(
+        series.index.equals(frame.index) for series in (table.raw, table.row_numbers, ids)
+    )
 
-    def findings_for(rule: Rule, kind: RuleKind, field: str, index: pd.Index) -> pd.DataFrame:
-        return _findings_for(rule, kind, field, index, ctx, table, ids)
+    def findings_for(rule: Rule, kind: RuleKind, field: str, failing: np.ndarray) -> pd.DataFrame:
+        rows = _Rows(frame.index[failing], np.flatnonzero(failing) if positional else None)
+        return _findings_for(rule, kind, field, rows, ctx, table, ids)
 
     _validate(
         frame,
@@ -518,14 +534,15 @@ def _findings_for(
     rule: Rule,
     kind: RuleKind,
     field: str,
-    index: pd.Index,
+    rows: _Rows,
     ctx: CheckContext,
     table: TableLike,
     ids: pd.Series,
 ) -> pd.DataFrame:
     frame = ctx.frame
-    values = frame.loc[index, field]
-    raw = table.raw.loc[index, field] if field in table.raw.columns else values
+    index = rows.index
+    values = rows.of(frame[field])
+    raw = rows.of(table.raw[field]) if field in table.raw.columns else values
     shown = kind.display(values, rule.params, ctx) if kind.display else raw
     variables: dict[str, Any] = {**rule.params}
     variables["dtype"] = ctx.entity.field(field).dtype.value if ctx.entity.has_field(field) else "value"
@@ -536,7 +553,7 @@ def _findings_for(
         suggested = kind.suggest(values, rule.params, ctx).astype("object")
     else:
         suggested = pd.Series(None, index=index, dtype="object")
-    owner = frame.loc[index, "owner"] if "owner" in frame.columns else pd.Series(None, index=index, dtype="object")
+    owner = rows.of(frame["owner"]) if "owner" in frame.columns else pd.Series(None, index=index, dtype="object")
     # One object per distinct text: a rule failing on every record repeats its message a million times. The
     # cells whose type pandas infers (a suggested date makes a datetime column, None among text NaN) are
     # inferred and compacted as ever; the columns known to be text are made so directly (compacting all
@@ -553,7 +570,7 @@ def _findings_for(
     return pd.DataFrame(
         {
             "entity": text(rule.entity),
-            "record_id": text(ids.loc[index].to_numpy()),  # the ids' own str objects
+            "record_id": text(rows.of(ids).to_numpy()),  # the ids' own str objects
             "field": text(field),
             "rule_id": text(rule.id),
             "severity": text(rule.severity.value),
@@ -563,7 +580,7 @@ def _findings_for(
             "suggested_value": inferred["suggested_value"],
             "owner": inferred["owner"],
             "file": text(_files(table, index)),
-            "row": table.row_numbers.loc[index].astype("int64").to_numpy(),
+            "row": rows.of(table.row_numbers).astype("int64").to_numpy(),
         },
         copy=False,
     )

@@ -1,7 +1,8 @@
 """Helpers of the kinds that judge a value against the rest of its column (`whole_column=True`).
 
 Several kinds read the same column as text (stripped, blank as missing) and ask which cells are codes
-for "no value"; `column_text` computes that once per table and column. The cache holds one table at a
+for "no value"; `column_text` computes that once per table and column, and `distinct_values` a column's
+distinct values, which every kind judging values one by one shares. The cache holds one table at a
 time and is checked against the table object itself (a weak reference), never against a reused id.
 """
 
@@ -9,17 +10,33 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any, TypeVar
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext
-from auditor.checks.kinds._common import is_missing_code
-from auditor.dtypes import as_text
+from auditor.checks.kinds._common import MISSING_CODE_SET, MISSING_CODES
+from auditor.checks.kinds._fastpath import Distinct, bools, distinct, to_arrow
+from auditor.dtypes import TEXT, as_text
 from auditor.model import Role
 
 T = TypeVar("T")
+
+
+_LONGEST_CODE = max(len(code) for code in MISSING_CODES)
+
+
+def _missing_codes(text: pa.Array) -> np.ndarray:
+    """Per value: lower-cased, one of MISSING_CODES. Only values no longer than the longest code are lower-cased
+    (lower case never has fewer characters): in a column of e-mails that is next to none."""
+    short = np.flatnonzero(bools(pc.less_equal(pc.utf8_length(text), _LONGEST_CODE)))
+    codes = np.zeros(len(text), dtype=bool)
+    codes[short] = bools(pc.is_in(pc.utf8_lower(text.take(short)), value_set=MISSING_CODE_SET))
+    return codes
 
 
 def role(field: str, ctx: CheckContext) -> Role | None:
@@ -27,17 +44,59 @@ def role(field: str, ctx: CheckContext) -> Role | None:
     return ctx.entity.field(field).role if ctx.entity.has_field(field) else None
 
 
-@dataclass(frozen=True)
 class ColumnText:
-    text: pd.Series
-    """The cells as the file wrote them, stripped; missing or blank as NA."""
-    missing_code: pd.Series
-    """True where the cell is a code for "no value" ("?", "n/a", "unknown")."""
+    """A column as the file wrote it, judged once per distinct value: its stripped text and which cells are
+    codes for "no value"; the per-row Series are made only for the kinds that ask for them."""
+
+    def __init__(self, cells: Distinct, index: pd.Index, name: str) -> None:
+        self.cells = cells
+        self.index = index
+        self.name = name
+        stripped = pc.utf8_trim_whitespace(cells.values)
+        self.stripped: pa.Array = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, stripped.type), stripped)
+        """Each distinct value of `cells` stripped, blank as missing."""
+        self.missing_values = _missing_codes(self.stripped)
+        """Per distinct value: a code for "no value"."""
+
+    @cached_property
+    def text(self) -> pd.Series:
+        """The cells as the file wrote them, stripped; missing or blank as NA."""
+        rows = self.stripped if self.cells.codes is None else self.stripped.take(self.cells.codes)
+        return pd.Series(pd.array(rows, dtype=TEXT), index=self.index, name=self.name)
+
+    @cached_property
+    def missing_code(self) -> pd.Series:
+        """True where the cell is a code for "no value" ("?", "n/a", "unknown")."""
+        return pd.Series(self.cells.spread(self.missing_values), index=self.index)
+
+    @cached_property
+    def filled_values(self) -> np.ndarray:
+        """Per distinct value: it holds a value (not missing, not blank, not a code for "no value")."""
+        return self.present_values & ~self.missing_values
+
+    @cached_property
+    def present_values(self) -> np.ndarray:
+        """Per distinct value: not missing nor blank."""
+        return np.asarray(pc.is_valid(self.stripped))
+
+    @property
+    def blank(self) -> pd.Series:
+        """True where the cell is missing or only whitespace (`_common.is_blank` of the written column)."""
+        return pd.Series(~self.cells.spread(self.present_values), index=self.index)
+
+    def count(self) -> int:
+        """Cells neither missing nor blank."""
+        return int(self.cells.counts()[self.present_values].sum())
+
+    def first_texts(self, limit: int) -> pa.Array:
+        """The stripped text of the first `limit` cells neither missing nor blank, in row order."""
+        rows = self.cells.firsts(self.present_values, limit)
+        return self.stripped.take(rows if self.cells.codes is None else self.cells.codes[rows])
 
     @property
     def filled(self) -> pd.Series:
         """True where the cell holds a value: not missing, not blank, not a code for "no value"."""
-        return self.text.notna() & ~self.missing_code
+        return pd.Series(self.cells.spread(self.filled_values), index=self.index)
 
 
 class _TableCache:
@@ -89,12 +148,45 @@ def column_text(values: pd.Series, ctx: CheckContext) -> ColumnText:
     field = str(values.name)
 
     def compute() -> ColumnText:
-        source = ctx.raw[field] if field in ctx.raw.columns and len(ctx.raw) == len(values) else values
-        text = as_text(source.set_axis(values.index)).str.strip()
-        text = text.where(text.ne(""))
-        return ColumnText(text, is_missing_code(text))
+        return ColumnText(written(values, ctx), values.index, field)
 
     return _texts.get(ctx.raw, (field, len(values)), compute)
+
+
+def written_text(values: pd.Series, ctx: CheckContext) -> ColumnText | None:
+    """The column as the file wrote it, when the raw table holds it as text (not for a column of its own)."""
+    field = str(values.name)
+    if field in ctx.raw.columns and len(ctx.raw) == len(values) and is_text_column(ctx.raw[field]):
+        return column_text(values, ctx)
+    return None
+
+
+def written(values: pd.Series, ctx: CheckContext) -> Distinct:
+    """The distinct values of the column as the file wrote them (its raw text), unstripped."""
+    field = str(values.name)
+    source = ctx.raw[field] if field in ctx.raw.columns and len(ctx.raw) == len(values) else values
+    return distinct_values(as_text(source), ctx)
+
+
+def judge_each(values: pd.Series, ctx: CheckContext | None, judge: Callable[[pa.Array], np.ndarray]) -> np.ndarray:
+    """Per row, `judge` (elementwise, over the column as Arrow text) of its value: each distinct value judged
+    once (without `ctx`, for a column of its own, not shared)."""
+    cells = distinct(to_arrow(values)) if ctx is None else distinct_values(values, ctx)
+    return cells.spread(judge(cells.values))
+
+
+def distinct_values(text: pd.Series, ctx: CheckContext) -> Distinct:
+    """The distinct values of a text column, encoded once per table for every column of the same content
+    (a text column as typed is usually the raw column, copied): `fields: ["*"]` rules each judge every
+    column, and a column of a million values holds a few thousand distinct ones as a rule."""
+    arr = to_arrow(text)
+    held: list[tuple[pa.Array, Distinct]] = per_table.get(ctx.frame, ("distinct", str(text.name)), list)
+    for seen, encoded in held:
+        if seen is arr or seen.equals(arr):
+            return encoded
+    encoded = distinct(arr)
+    held.append((arr, encoded))
+    return encoded
 
 
 def raw_text(values: pd.Series, ctx: CheckContext) -> pd.Series:

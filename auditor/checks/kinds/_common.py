@@ -12,7 +12,7 @@ from auditor.checks.kinds._fastpath import bools, to_arrow
 from auditor.dtypes import as_text
 from auditor.text import MISSING_CODES
 
-_MISSING_CODES = pa.array(sorted(MISSING_CODES), type=pa.large_string())
+MISSING_CODE_SET = pa.array(sorted(MISSING_CODES), type=pa.large_string())
 
 
 def is_missing_code(values: pd.Series) -> pd.Series:
@@ -21,7 +21,7 @@ def is_missing_code(values: pd.Series) -> pd.Series:
         return pd.Series(False, index=values.index)
     # Arrow's trim and lower case, as the pandas string methods do, without a Series per step
     text = pc.utf8_lower(pc.utf8_trim_whitespace(to_arrow(as_text(values))))
-    return pd.Series(bools(pc.is_in(text, value_set=_MISSING_CODES)), index=values.index)
+    return pd.Series(bools(pc.is_in(text, value_set=MISSING_CODE_SET)), index=values.index)
 
 
 def is_blank(values: pd.Series) -> pd.Series:

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process, utils
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, Param, RuleKind
 from auditor.checks.expectations import APPROXIMATE, EXACT, NONE, GxMapping, expect
+from auditor.checks.kinds._fastpath import casefold
 from auditor.dtypes import as_text
 from auditor.model import ENTITIES, Entity
 
@@ -36,7 +37,7 @@ PICKLIST_MIN = 20
 def _inside(values: pd.Series, allowed: tuple[str, ...], params: Mapping[str, Any]) -> pd.Series:
     if params.get("case_sensitive", True):
         return values.isna() | values.isin(allowed)
-    return values.isna() | as_text(values).str.strip().str.casefold().isin({a.casefold() for a in allowed})
+    return values.isna() | casefold(as_text(values).str.strip()).isin({a.casefold() for a in allowed})
 
 
 def own_picklist(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:

@@ -20,11 +20,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
-from auditor.checks.kinds._fastpath import bools, matches, passing, strip, suggest_each, to_arrow
+from auditor.checks.kinds._columns import judge_each
+from auditor.checks.kinds._fastpath import bools, matches, passing, strip, suggest_each
 
 STYLES = ("title", "upper", "lower")
 PARTICLES = frozenset({
@@ -37,15 +39,16 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     style = params.get("style") or "title"
     if style not in STYLES:
         raise ValueError(f"casing style must be one of {', '.join(STYLES)}, not {style!r}")
-    text = strip(to_arrow(values))
+    return passing(~judge_each(values, ctx, lambda cells: _off_style(strip(cells), style)), values.index)
+
+
+def _off_style(text: pa.Array, style: str) -> np.ndarray:
     if style == "upper":
-        bad = matches(text, r"\p{Ll}")
-    elif style == "lower":
-        bad = matches(text, r"\p{Lu}")
-    else:
-        one_case = bools(pc.utf8_is_upper(text)) | bools(pc.utf8_is_lower(text))
-        bad = one_case & matches(text, r"\p{L}\p{L}")
-    return passing(np.asarray(~bad), values.index)
+        return matches(text, r"\p{Ll}")
+    if style == "lower":
+        return matches(text, r"\p{Lu}")
+    one_case = bools(pc.utf8_is_upper(text)) | bools(pc.utf8_is_lower(text))
+    return one_case & matches(text, r"\p{L}\p{L}")
 
 
 def _capitalize(word: str) -> str:

@@ -29,6 +29,7 @@ from typing import Any
 import email_validator
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind, Standard
 from auditor.checks.expectations import APPROXIMATE, GxMapping, expect
@@ -81,16 +82,21 @@ def is_valid_email(value: str) -> bool:
     return True
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    arr = to_arrow(values)
+def valid(arr: pa.Array) -> np.ndarray:
+    """Per value, `is_valid_email` (False where missing): the patterns decide nearly every value, the library
+    the others, once per distinct value."""
     value = strip(arr)
-    has = present(arr)
     accept = fullmatches(value, ACCEPT) & (lengths(value) <= FAST_MAX_LENGTH) & ~matches(value, NOT_FAST)
     reject = ~matches(value, "@") | (fullmatches(value, PLAIN) & matches(value, REJECT))
-    ok = ~has | accept
-    undecided = np.flatnonzero(has & ~accept & ~reject)
+    ok = accept.copy()
+    undecided = np.flatnonzero(present(arr) & ~accept & ~reject)
     ok[undecided] = decide_unique(value, undecided, is_valid_email)
-    return passing(ok, values.index)
+    return ok
+
+
+def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    arr = to_arrow(values)
+    return passing(~present(arr) | valid(arr), values.index)
 
 
 TYPO_DOMAINS = {
@@ -119,6 +125,7 @@ _AT_WORD = re.compile(r"\s*[(\[]at[)\]]\s*")
 
 
 def repair(value: str) -> str | None:
+    """The address with the obvious repairs made, valid or not (None: no address to make of it)."""
     text = _AT_WORD.sub("@", value.strip().lower())
     text = re.sub(r"\s+", "", text)
     text = re.sub(r"@+", "@", text).replace(",", ".")
@@ -126,12 +133,14 @@ def repair(value: str) -> str | None:
     local, at, domain = text.partition("@")
     if not at or "@" in domain:
         return None
-    candidate = f"{local}@{TYPO_DOMAINS.get(domain, domain)}"
-    return candidate if is_valid_email(candidate) else None
+    return f"{local}@{TYPO_DOMAINS.get(domain, domain)}"
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    return suggest_each(values, repair)
+    # the repaired addresses judged as the check judges (the library only where its patterns cannot tell): asking
+    # the library about each was seconds for the 40,000 repairs of a million contacts
+    repaired = suggest_each(values, repair)
+    return repaired.where(pd.Series(valid(to_arrow(repaired)), index=repaired.index), pd.NA)
 
 
 def lower_case(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
@@ -55,11 +56,28 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     if str(values.name) != anchor(ctx):
         return pd.Series(True, index=values.index)
     rows = ctx.raw if len(ctx.raw) == len(values) else ctx.frame
-    if any(dtype != TEXT for dtype in rows.dtypes):
-        # one spelling of "missing" (NaN, None, NaT, NA) for every type, so that missing equals missing
-        rows = rows.astype("object").where(rows.notna(), None)
-    copies = rows.duplicated(keep="first")
-    return ~pd.Series(copies.to_numpy(), index=values.index)
+    # Rows are equal when each column's factorize code is (as DataFrame.duplicated compares them): each column
+    # in turn, the anchor first, keeps only the rows whose value is repeated among those kept so far, so that
+    # a column of times or ids leaves a handful of rows of a million for the others to factorize.
+    first = anchor(ctx)
+    candidates = np.arange(len(rows))
+    codes: list[np.ndarray] = []
+    for name in sorted(rows.columns, key=lambda name: name != first):
+        column_codes = pd.factorize(_comparable(rows[name].iloc[candidates]))[0]
+        repeated = np.bincount(column_codes + 1)[column_codes + 1] > 1
+        candidates = candidates[repeated]
+        codes = [c[repeated] for c in codes] + [column_codes[repeated]]
+    copies = np.zeros(len(values), dtype=bool)
+    if len(candidates):
+        copies[candidates] = pd.DataFrame(dict(enumerate(codes))).duplicated(keep="first").to_numpy()
+    return ~pd.Series(copies, index=values.index)
+
+
+def _comparable(column: pd.Series) -> pd.Series:
+    """One spelling of "missing" (NaN, None, NaT, NA) for every type, so that missing equals missing."""
+    if column.dtype == TEXT:
+        return column
+    return column.astype("object").where(column.notna(), None)
 
 
 KIND = RuleKind(

@@ -24,12 +24,15 @@ from functools import cache
 from importlib.resources import files
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from rapidfuzz.distance import DamerauLevenshtein
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import ON_EVERY_COLUMN
-from auditor.checks.kinds._columns import is_text_column, per_table, raw_text, role
+from auditor.checks.kinds._columns import column_text, is_text_column, per_table, role
 from auditor.checks.kinds.odd_format import median_words
 from auditor.model import ENTITIES, Role
 
@@ -141,20 +144,29 @@ def _correct_column(values: pd.Series, params: Mapping[str, Any], ctx: CheckCont
     none = pd.Series(pd.NA, index=values.index, dtype="object")
     if not is_text_column(values) or role(str(values.name), ctx) in _NOT_JUDGED:
         return none
-    text = raw_text(values, ctx)
-    present = text.dropna()
-    distinct = present.unique()
-    if (
-        len(present) < int(params.get("min_count") or MIN_COUNT)
-        or len(distinct) > int(params.get("max_distinct") or MAX_DISTINCT)
-        or median_words(values, ctx) >= 3
-    ):
+    column = column_text(values, ctx)
+    if column.count() < int(params.get("min_count") or MIN_COUNT):
+        return none
+    distinct = _distinct_up_to(column.stripped, int(params.get("max_distinct") or MAX_DISTINCT))
+    if distinct is None or median_words(values, ctx) >= 3:
         return none
     vocabulary = {w.lower() for value in distinct for w in _WORD.findall(value)}
     if not vocabulary or sum(map(_known, vocabulary)) < len(vocabulary) / 2:
         return none  # not a column of English words (Polish picklists, codes, names)
     fixes = {value: corrected(value) for value in distinct}
-    return text.map(lambda v: fixes.get(v), na_action="ignore").astype("object")
+    # per distinct cell: its correction, None when it needs none, NaN when missing (as Series.map gave them)
+    per_cell = np.array([np.nan if v is None else fixes[v] for v in column.stripped.to_pylist()], dtype=object)
+    return pd.Series(column.cells.spread(per_cell), index=values.index, dtype="object")
+
+
+def _distinct_up_to(text: pa.Array, limit: int) -> list[str] | None:
+    """The distinct values of `text` (missing left out), or None when there are more than `limit`: told by
+    the first values alone in a column of ids or e-mails, which is not judged anyway."""
+    head = pc.unique(pc.drop_null(text.slice(0, 4 * limit + 100)))
+    if len(head) > limit:
+        return None
+    distinct = pc.unique(pc.drop_null(text)).to_pylist()
+    return distinct if len(distinct) <= limit else None
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:

@@ -17,12 +17,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
-from auditor.checks.kinds._columns import raw_text
+from auditor.checks.kinds._columns import column_text, distinct_values, raw_text
+from auditor.checks.kinds._fastpath import bools, distinct, present, to_arrow
 
 MIN_SHARE = 0.9
 MIN_COUNT = 20
@@ -44,57 +44,62 @@ def _written(values: pd.Series, ctx: CheckContext) -> pd.Series:
     return raw_text(values, ctx).astype("object")
 
 
-def _plain_and_dressed(values: pd.Series, ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
-    """(plain numbers, numbers dressed with separators or blanks), judged once per distinct value: a column
-    of a few values costs a few regex calls, not a dozen pandas string operations (seconds over thousands
-    of columns). Python's `re` and Arrow's Unicode trim, as pandas' string methods apply them."""
-    text_column = values.dtype == object or pd.api.types.is_string_dtype(values.dtype)
-    codes, uniques = pd.factorize(values if text_column else raw_text(values, ctx))
-    text = _as_arrow_text(uniques)
-    trimmed = pc.utf8_trim_whitespace(text)
-    plain = np.zeros(len(text) + 1, dtype=bool)  # the last: code -1, a missing value
-    dressed = plain.copy()
-    # ASCII values (nearly all) by the patterns' ASCII forms in Arrow; the others by Python's re, one by one
-    ascii_ = pc.string_is_ascii(text).to_numpy(zero_copy_only=False)
-    at = np.flatnonzero(ascii_)
-    is_plain = _arrow_matches(trimmed.take(at), _PLAIN_ASCII)
-    untrimmed = is_plain & ~_arrow_equal(text.take(at), trimmed.take(at))
-    plain[at] = is_plain & ~untrimmed
-    dressed[at] = _arrow_matches(text.take(at), _DRESSED_ASCII) | untrimmed
-    at = np.flatnonzero(~ascii_)
-    if len(at):
-        others, others_trimmed = text.take(at).to_pylist(), trimmed.take(at).to_pylist()
+class _Numbers:
+    """A column's cells judged as plain numbers and as numbers dressed with separators or blanks, once per
+    distinct value: a column of a few values costs a few regex calls, not a dozen pandas string operations
+    (seconds over thousands of columns). Python's `re` and Arrow's Unicode trim, as pandas' string methods
+    apply them. A typed column is judged by its raw text, stripped (`ctx` is needed only then)."""
+
+    def __init__(self, values: pd.Series, ctx: CheckContext | None) -> None:
+        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+            self.cells = distinct(to_arrow(values)) if ctx is None else distinct_values(values, ctx)
+            self.text = self.cells.values
+        else:
+            column = column_text(values, ctx)  # type: ignore[arg-type]
+            self.cells, self.text = column.cells, column.stripped
+        self.trimmed = pc.utf8_trim_whitespace(self.text)
+        # ASCII values (nearly all) by the patterns' ASCII forms in Arrow; the others by Python's re, one by one
+        self.ascii = bools(pc.string_is_ascii(self.text))
+        self.others = np.flatnonzero(~self.ascii & present(self.text))
+        others, others_trimmed = self.text.take(self.others).to_pylist(), self.trimmed.take(self.others).to_pylist()
         is_plain = np.array([_PLAIN_RE.fullmatch(t) is not None for t in others_trimmed], dtype=bool)
-        untrimmed = is_plain & np.array([v != t for v, t in zip(others, others_trimmed, strict=True)], dtype=bool)
-        plain[at] = is_plain & ~untrimmed
-        dressed[at] = np.array([_DRESSED_RE.fullmatch(v) is not None for v in others], dtype=bool) | untrimmed
-    return pd.Series(plain[codes], index=values.index), pd.Series(dressed[codes], index=values.index)
+        self.others_untrimmed = is_plain & np.array(
+            [v != t for v, t in zip(others, others_trimmed, strict=True)], dtype=bool
+        )
+        self.others_plain = is_plain & ~self.others_untrimmed
+        self.others_dressed = np.array([_DRESSED_RE.fullmatch(v) is not None for v in others], dtype=bool)
+        is_plain = bools(pc.match_substring_regex(self.trimmed, _PLAIN_ASCII)) & self.ascii
+        self.untrimmed = is_plain & ~bools(pc.equal(self.text, self.trimmed))
+        self.plain_values = is_plain & ~self.untrimmed
+        self.plain_values[self.others] = self.others_plain
+
+    def plain(self) -> np.ndarray:
+        """Per row: a plain number."""
+        return self.cells.spread(self.plain_values)
+
+    def dressed(self) -> np.ndarray:
+        """Per row: a number dressed with separators, a currency sign or blanks."""
+        dressed = (bools(pc.match_substring_regex(self.text, _DRESSED_ASCII)) & self.ascii) | self.untrimmed
+        dressed[self.others] = self.others_dressed | self.others_untrimmed
+        return self.cells.spread(dressed)
 
 
-def _as_arrow_text(uniques: Any) -> pa.Array:
-    """The distinct values as an Arrow text array, each as its `str` (Arrow strings are taken as they are)."""
-    if isinstance(uniques.dtype, pd.StringDtype) and uniques.dtype.storage == "pyarrow":
-        return pa.array(uniques.array, type=pa.large_string())
-    return pa.array([str(v) for v in uniques], type=pa.large_string())
-
-
-def _arrow_matches(text: pa.Array, pattern: str) -> np.ndarray:
-    return pc.match_substring_regex(text, pattern).to_numpy(zero_copy_only=False).astype(bool)
-
-
-def _arrow_equal(a: pa.Array, b: pa.Array) -> np.ndarray:
-    return pc.equal(a, b).to_numpy(zero_copy_only=False).astype(bool)
+def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.Series, pd.Series]:
+    """(plain numbers, dressed numbers) per row."""
+    numbers = _Numbers(values, ctx)
+    return pd.Series(numbers.plain(), index=values.index), pd.Series(numbers.dressed(), index=values.index)
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    plain, dressed = _plain_and_dressed(values, ctx)
+    numbers = _Numbers(values, ctx)
+    plain = int(numbers.cells.counts()[numbers.plain_values].sum())
     filled = int(values.notna().sum())
     if (
-        plain.sum() < int(params.get("min_count") or MIN_COUNT)
-        or plain.sum() < float(params.get("min_share") or MIN_SHARE) * filled
+        plain < int(params.get("min_count") or MIN_COUNT)
+        or plain < float(params.get("min_share") or MIN_SHARE) * filled
     ):
         return pd.Series(True, index=values.index)
-    return ~dressed
+    return pd.Series(~numbers.dressed(), index=values.index)
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:

@@ -24,8 +24,8 @@ import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import ON_EVERY_COLUMN
-from auditor.checks.kinds._columns import is_text_column, per_table, raw_text, role
-from auditor.checks.kinds._fastpath import matches, present, to_arrow
+from auditor.checks.kinds._columns import ColumnText, column_text, is_text_column, per_table, role
+from auditor.checks.kinds._fastpath import matches, to_arrow
 from auditor.model import Role
 
 MIN_COUNT = 200
@@ -33,14 +33,6 @@ MAX_SHARE = 0.01
 _NOT_JUDGED = (Role.ADDRESS,)
 FREE_TEXT_WORDS = 3
 _CLASS_NAMES = {1: "letters only", 2: "digits only", 3: "letters and digits"}
-
-
-def _classes(text: pd.Series) -> pd.Series:
-    """0 neither, 1 letters, 2 digits, 3 both (-1 where missing)."""
-    arr = to_arrow(text)
-    classes = matches(arr, r"\pL").astype(np.int8) + 2 * matches(arr, r"\d").astype(np.int8)
-    classes[~present(arr)] = -1
-    return pd.Series(classes, index=text.index)
 
 
 WORDS_SAMPLE = 10_000
@@ -58,7 +50,7 @@ def median_words(values: pd.Series, ctx: CheckContext) -> float:
     """The median of `words` over the column as written, once per table and column (odd_format and
     misspelt both tell free text by it)."""
     key = ("median_words", str(values.name), len(values))
-    return per_table.get(ctx.frame, key, lambda: _median_words(to_arrow(raw_text(values, ctx))))
+    return per_table.get(ctx.frame, key, lambda: _median_words(column_text(values, ctx).first_texts(WORDS_SAMPLE)))
 
 
 def _median_words(text: pa.Array) -> float:
@@ -75,16 +67,24 @@ def _rare(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> tu
     return per_table.get(ctx.frame, key, lambda: _judge(values, params, ctx))
 
 
+def _classes(column: ColumnText) -> pd.Series:
+    """0 neither, 1 letters, 2 digits, 3 both (-1 where missing), each distinct value classed once."""
+    text = column.stripped
+    classes = matches(text, r"\pL").astype(np.int8) + 2 * matches(text, r"\d").astype(np.int8)
+    classes[~column.present_values] = -1
+    return pd.Series(column.cells.spread(classes), index=column.index)
+
+
 def _judge(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> tuple[pd.Series, pd.Series]:
     field = str(values.name)
     if not is_text_column(values) or role(field, ctx) in _NOT_JUDGED:
         return pd.Series(-1, index=values.index, dtype="int8"), pd.Series(dtype=float)
-    text = raw_text(values, ctx)
+    column = column_text(values, ctx)
     min_count = int(params.get("min_count") or MIN_COUNT)
     # fewer values than min_count cannot hold min_count classed ones: the column is not judged either way
-    if text.count() < min_count or median_words(values, ctx) >= FREE_TEXT_WORDS:
+    if column.count() < min_count or median_words(values, ctx) >= FREE_TEXT_WORDS:
         return pd.Series(-1, index=values.index, dtype="int8"), pd.Series(dtype=float)
-    classes = _classes(text)
+    classes = _classes(column)
     classed = classes[classes > 0]
     if len(classed) < min_count:
         return classes, pd.Series(dtype=float)

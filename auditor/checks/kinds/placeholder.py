@@ -32,7 +32,8 @@ import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
-from auditor.checks.kinds._fastpath import bools, fullmatches, lengths, matches, passing, strip, take, to_arrow
+from auditor.checks.kinds._columns import judge_each
+from auditor.checks.kinds._fastpath import bools, fullmatches, lengths, matches, passing, strip, take
 
 VALUES = (
     "test", "testing", "asdf", "asd", "qwerty", "xxx", "xx", "x", "na", "n/a", "n.a.", "n.a", "none", "null",
@@ -66,14 +67,30 @@ def _one_repeated_char(text: pa.Array) -> np.ndarray:
     return (n >= 3) & bools(pc.equal(pc.cast(repeated, text.type), text))
 
 
+def _bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(where each value starts and ends in `data`, from 0; the values' bytes) of text without missing values."""
+    text = pc.cast(text, pa.large_string())
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    return offsets - offsets[0], data
+
+
 def _distinct_digits(digits: pa.Array) -> np.ndarray:
     """Number of distinct digits per non-empty string of ASCII digits, without a Python loop."""
-    digits = pc.cast(digits, pa.large_string())
-    offsets = np.frombuffer(digits.buffers()[1], dtype=np.int64)[digits.offset : digits.offset + len(digits) + 1]
-    data = np.frombuffer(digits.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    offsets, data = _bytes(digits)
     bits = np.left_shift(np.uint16(1), (data - 48).astype(np.uint16))
-    seen = np.bitwise_or.reduceat(bits, offsets[:-1] - offsets[0])
+    seen = np.bitwise_or.reduceat(bits, offsets[:-1])
     return np.bitwise_count(seen)
+
+
+def _digits_only(text: pa.Array) -> pa.Array:
+    """Each value's digits, in order, for non-empty ASCII values: `replace_substring_regex(text, "[^0-9]", "")`
+    on the bytes with numpy (0.1-0.3 s instead of 0.4 s for a million phone numbers)."""
+    offsets, data = _bytes(text)
+    digit = (data >= ord("0")) & (data <= ord("9"))
+    ends = np.zeros(len(text) + 1, dtype=np.int64)
+    np.cumsum(np.add.reduceat(digit, offsets[:-1], dtype=np.int64), out=ends[1:])  # no value is empty
+    return pa.LargeStringArray.from_buffers(len(text), pa.py_buffer(ends), pa.py_buffer(data[digit]))
 
 
 def _junk_phone(text: pa.Array, min_distinct: int) -> np.ndarray:
@@ -81,7 +98,7 @@ def _junk_phone(text: pa.Array, min_distinct: int) -> np.ndarray:
     rows = np.flatnonzero(fullmatches(text, r"\+?[0-9 ()./\-]+"))
     if len(rows) == 0:
         return out
-    digits = pc.replace_substring_regex(take(text, rows), "[^0-9]", "")
+    digits = _digits_only(take(text, rows))
     enough = np.flatnonzero(lengths(digits) >= 7)
     digits = take(digits, enough)
     # The last nine digits: a country code must not lift "+48 111 111 111" over the threshold.
@@ -91,7 +108,11 @@ def _junk_phone(text: pa.Array, min_distinct: int) -> np.ndarray:
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    text = pc.utf8_lower(strip(to_arrow(values)))
+    return passing(~judge_each(values, ctx, lambda cells: _junk(cells, params)), values.index)
+
+
+def _junk(cells: pa.Array, params: Mapping[str, Any]) -> np.ndarray:
+    text = pc.utf8_lower(strip(cells))
     junk_values = [v.lower() for v in params.get("values") or VALUES]
     bad = bools(pc.is_in(text, value_set=pa.array(junk_values, type=text.type)))
     pattern_list = params.get("patterns") or PATTERNS
@@ -101,7 +122,7 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     domains = _alternation(params.get("email_domains") or EMAIL_DOMAINS)
     bad |= matches(text, f"^(?:{locals_})[0-9]*@|@(?:{domains})$")
     bad |= _junk_phone(text, int(params.get("phone_min_distinct_digits") or PHONE_MIN_DISTINCT_DIGITS))
-    return passing(~bad, values.index)
+    return bad
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:

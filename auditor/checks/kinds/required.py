@@ -10,6 +10,7 @@ import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
 from auditor.checks.expectations import APPROXIMATE, EXACT, GxMapping, expect, field_dtype
+from auditor.checks.kinds._columns import is_text_column, written_text
 from auditor.checks.kinds._common import is_blank, is_missing_code
 from auditor.model import DType
 
@@ -18,9 +19,11 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     # The raw cell decides: a typed NA may come from an unparseable value, which is a
     # `type` defect, not a missing one. In a date, number or flag, "?" or "n/a" is a missing value
     # written out; in text it is junk the `placeholder` and `sentinel` rules report.
-    field = values.name
-    raw = ctx.raw[field] if field in ctx.raw.columns else values
-    typed = not (values.dtype == object or pd.api.types.is_string_dtype(values.dtype))
+    typed = not is_text_column(values)
+    column = written_text(values, ctx)  # judged once per distinct value, shared with the other kinds
+    if column is not None:
+        return ~(column.blank | (column.missing_code & typed))
+    raw = ctx.raw[values.name] if values.name in ctx.raw.columns else values
     return ~(is_blank(raw) | (is_missing_code(raw) & typed))
 
 

@@ -34,9 +34,9 @@ import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import ON_EVERY_COLUMN
-from auditor.checks.kinds._columns import per_table, role
+from auditor.checks.kinds._columns import distinct_values, per_table, role
 from auditor.checks.kinds._common import MISSING_CODES
-from auditor.checks.kinds._fastpath import bools, fullmatches, matches, passing, strip, take, to_arrow
+from auditor.checks.kinds._fastpath import Distinct, bools, fullmatches, matches, passing, strip, take
 from auditor.model import Role
 
 VALUES = MISSING_CODES
@@ -55,14 +55,15 @@ _NUMBER_PLACEHOLDER = r"-?(?:0{4,}|1{4,}|2{4,}|3{4,}|4{4,}|5{4,}|6{4,}|7{4,}|8{4
 _QUANTITIES = (Role.MONEY, Role.NUMBER, Role.COUNT, Role.SCORE)
 
 
-def _text(values: pd.Series, field: str, ctx: CheckContext) -> pa.Array:
-    """The cells as the file wrote them: a date or number column's raw text, so "?" is still "?"."""
+def _cells(values: pd.Series, field: str, ctx: CheckContext) -> Distinct:
+    """The cells as the file wrote them, each distinct value once: a date or number column's raw text, so
+    "?" is still "?"."""
     source = ctx.raw[field] if field in ctx.raw.columns and len(ctx.raw) == len(values) else values
     if pd.api.types.is_datetime64_any_dtype(source.dtype):
         source = source.dt.strftime("%Y-%m-%d")
     elif pd.api.types.is_numeric_dtype(source.dtype) and not pd.api.types.is_bool_dtype(source.dtype):
         source = source.astype("str").where(source.notna())
-    return to_arrow(source.set_axis(values.index))
+    return distinct_values(source.rename(field), ctx)
 
 
 def _dates(values: pd.Series, field: str, ctx: CheckContext) -> np.ndarray:
@@ -76,45 +77,48 @@ def _dates(values: pd.Series, field: str, ctx: CheckContext) -> np.ndarray:
     return np.append(pd.Index(days).strftime("%Y-%m-%d").isin(sentinel_days), False)[codes]
 
 
-def _column(values: pd.Series, ctx: CheckContext) -> tuple[pa.Array, pa.Array, str | None]:
-    """(stripped text as written, the same lower-cased, the column's usual code for "empty"), once per
-    column for the check and its explanation."""
+def _column(values: pd.Series, ctx: CheckContext) -> tuple[Distinct, pa.Array, pa.Array, str | None]:
+    """(the distinct cells, each stripped as written, the same lower-cased, the column's usual code for
+    "empty"), once per column for the check and its explanation."""
     field = str(values.name)
 
-    def compute() -> tuple[pa.Array, pa.Array, str | None]:
-        raw = strip(_text(values, field, ctx))
+    def compute() -> tuple[Distinct, pa.Array, pa.Array, str | None]:
+        cells = _cells(values, field, ctx)
+        raw = strip(cells.values)
         text = pc.utf8_lower(raw)
-        return raw, text, _usual_code(text)
+        return cells, raw, text, _usual_code(text, cells.counts())
 
     return per_table.get(ctx.frame, ("sentinel", field, len(values)), compute)
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     field = str(values.name)
-    raw, text, usual = _column(values, ctx)
+    cells, raw, text, usual = _column(values, ctx)
+    # each distinct value judged once; the typed dates and numbers below are judged per row
     codes = [v.lower() for v in params.get("values") or VALUES]
     bad = bools(pc.is_in(text, value_set=pa.array(codes, type=text.type)))
     tokens = params.get("tokens") or TOKENS
     bad |= matches(raw, "|".join(f"(?:{t})" for t in tokens))
-    bad |= _dates(values, field, ctx)
     # a date written as text: its first ten characters one of DATES, and (a regex, only on those) a date
     dated = np.flatnonzero(
         bools(pc.is_in(pc.utf8_slice_codeunits(text, 0, 10), value_set=pa.array(DATES, type=text.type)))
     )
     if len(dated):
         bad[dated] |= fullmatches(take(text, dated), "\\d{4}-\\d{2}-\\d{2}.*")
-    if role(field, ctx) in _QUANTITIES:
-        bad |= _placeholder_numbers(values, text)
+    quantity = role(field, ctx) in _QUANTITIES
+    typed_number = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
+    if quantity and not typed_number:
+        bad |= fullmatches(text, _NUMBER_PLACEHOLDER)
+    rows = cells.spread(bad) | _dates(values, field, ctx)
+    if quantity and typed_number:
+        rows |= _placeholder_numbers(values)
     if usual is not None:
-        bad &= ~bools(pc.equal(text, pa.scalar(usual, type=text.type)))
-    return passing(~bad, values.index)
+        rows &= ~cells.spread(bools(pc.equal(text, pa.scalar(usual, type=text.type))))
+    return passing(~rows, values.index)
 
 
-def _placeholder_numbers(values: pd.Series, text: pa.Array) -> np.ndarray:
-    """9999, 111111, 999999.00, -999 as read: the typed number when the column is typed ("$9,999.00" is
-    9999), else the text."""
-    if not pd.api.types.is_numeric_dtype(values.dtype) or pd.api.types.is_bool_dtype(values.dtype):
-        return fullmatches(text, _NUMBER_PLACEHOLDER)
+def _placeholder_numbers(values: pd.Series) -> np.ndarray:
+    """9999, 111111, 999999.00, -999 as read in a typed number column ("$9,999.00" is 9999)."""
     number = values.to_numpy(dtype="float64", na_value=np.nan)
     whole = np.isfinite(number) & (number == np.floor(number)) & (np.abs(number) < 1e15)
     out = np.zeros(len(number), dtype=bool)
@@ -124,27 +128,30 @@ def _placeholder_numbers(values: pd.Series, text: pa.Array) -> np.ndarray:
     return out
 
 
-def _usual_code(text: pa.Array) -> str | None:
-    """The missing-value code more than half of the column's filled cells hold, if any."""
-    filled = pc.drop_null(text)
-    filled = pc.filter(filled, pc.not_equal(filled, ""))
-    if len(filled) == 0:
+def _usual_code(text: pa.Array, counts: np.ndarray) -> str | None:
+    """The missing-value code more than half of the column's filled cells hold, if any (`text`: the
+    distinct values, `counts`: the cells holding each)."""
+    filled = int(counts[bools(pc.not_equal(text, ""))].sum())
+    if filled == 0:
         return None
-    codes = pc.filter(filled, pc.is_in(filled, value_set=pa.array(MISSING_CODES, type=filled.type)))
-    if len(codes) * 2 <= len(filled):
+    is_code = bools(pc.is_in(text, value_set=pa.array(MISSING_CODES, type=text.type)))
+    if int(counts[is_code].sum()) * 2 <= filled:
         return None
-    counts = pc.value_counts(codes)
-    top = int(np.argmax(counts.field("counts").to_numpy()))
-    value, count = counts.field("values")[top].as_py(), counts.field("counts")[top].as_py()
-    return value if count * 2 > len(filled) else None
+    cells: dict[str, int] = {}  # distinct cells that lower-case to one code count together
+    for value, count in zip(pc.filter(text, is_code).to_pylist(), counts[is_code].tolist(), strict=True):
+        cells[value] = cells.get(value, 0) + count
+    value, count = max(cells.items(), key=lambda item: item[1])
+    return value if count * 2 > filled else None
 
 
 def explain(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> str | None:
     field = str(values.name)
-    _, text, usual = _column(values, ctx)
+    cells, _, text, usual = _column(values, ctx)
     if usual is None:
         return None
-    share = pc.sum(pc.equal(text, pa.scalar(usual, type=text.type))).as_py() / max(len(pc.drop_null(text)), 1)
+    counts = cells.counts()
+    held = int(counts[bools(pc.equal(text, pa.scalar(usual, type=text.type)))].sum())
+    share = held / max(int(counts[bools(pc.is_valid(text))].sum()), 1)
     return f"{field}: {usual!r} on {share:.1%} of the filled cells is how this column writes 'empty'; not reported"
 
 

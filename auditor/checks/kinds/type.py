@@ -15,6 +15,7 @@ import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
 from auditor.checks.expectations import no_equivalent
+from auditor.checks.kinds._columns import written_text
 from auditor.checks.kinds._common import is_blank, is_missing_code
 
 
@@ -22,6 +23,9 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     field = values.name
     if field not in ctx.raw.columns:
         return pd.Series(True, index=values.index)
+    column = written_text(values, ctx)  # judged once per distinct value, shared with the other kinds
+    if column is not None:
+        return ~(values.isna() & ~column.blank & ~column.missing_code)
     raw = ctx.raw[field]
     return ~(values.isna() & ~is_blank(raw) & ~is_missing_code(raw))
 

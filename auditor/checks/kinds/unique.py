@@ -10,12 +10,13 @@ import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import APPROXIMATE, EXACT, GxMapping, expect
+from auditor.checks.kinds._fastpath import casefold
 from auditor.dtypes import as_text
 
 
 def _keys(values: pd.Series, params: Mapping[str, Any]) -> pd.Series:
     """What two records must share to collide: the value, or its trimmed case-folded text."""
-    return values if params.get("case_sensitive", True) else as_text(values).str.strip().str.casefold()
+    return values if params.get("case_sensitive", True) else casefold(as_text(values).str.strip())
 
 
 def partition(params: Mapping[str, Any], field: str) -> tuple[str, Callable[[pd.DataFrame], pd.Series]]:

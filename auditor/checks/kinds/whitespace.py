@@ -19,7 +19,8 @@ import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind
 from auditor.checks.expectations import EXACT, GxMapping, expect, python_regex
-from auditor.checks.kinds._fastpath import matches, passing, suggest_each, to_arrow
+from auditor.checks.kinds._columns import judge_each
+from auditor.checks.kinds._fastpath import matches, passing, suggest_each
 
 # Every character for which str.isspace() is true, in RE2 syntax.
 _SPACE = r"\t\n\x0b\x0c\r\x1c-\x20\x{85}\x{a0}\x{1680}\x{2000}-\x{200a}\x{2028}\x{2029}\x{202f}\x{205f}\x{3000}"
@@ -29,7 +30,7 @@ DEFECT = rf"^[{_SPACE}]|[{_SPACE}]$|  |[{_ODD}{_INVISIBLE}]"
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    return passing(~matches(to_arrow(values), DEFECT), values.index)
+    return passing(~judge_each(values, ctx, lambda cells: matches(cells, DEFECT)), values.index)
 
 
 def tidy(value: str) -> str:

@@ -6,7 +6,7 @@ import email_validator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.checks.kinds.email import is_valid_email
+from auditor.checks.kinds.email import is_valid_email, repair
 
 FAST = settings(max_examples=150, deadline=None)
 
@@ -102,3 +102,19 @@ def test_common_addresses_never_reach_the_library(run, monkeypatch) -> None:
     monkeypatch.setattr("auditor.checks.kinds.email.is_valid_email", fail)
     values = ["jan.kowalski@wp.pl", "A.Nowak@Firma.com.pl", "jan@@wp.pl", "jan kowalski@wp.pl", "jan@wp", "jan@wp.pl."]
     assert run("email", values) == [True, True, False, False, False, False]
+
+
+def test_repaired_addresses_are_judged_as_the_check_judges(suggest, monkeypatch) -> None:
+    def fail(value: str) -> bool:
+        raise AssertionError(f"library called for {value!r}")
+
+    monkeypatch.setattr("auditor.checks.kinds.email.is_valid_email", fail)
+    got = suggest("email", ["Jan.Kowalski@@GMIAL,com.", "anna nowak@wp.pl", "piotr(at)onet.pl", "x", "jan@gmail"])
+    assert got == ["jan.kowalski@gmail.com", "annanowak@wp.pl", "piotr@onet.pl", None, None]
+
+
+@FAST
+@given(st.lists(st.text(alphabet="aZ.@ ,(at)-_łü", max_size=14), min_size=1, max_size=10))
+def test_repaired_addresses_are_those_the_library_accepts(suggest, values: list[str]) -> None:
+    expected = [c if c is not None and library(c) else None for c in map(repair, values)]
+    assert suggest("email", values) == expected

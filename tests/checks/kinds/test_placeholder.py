@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.checks.kinds.placeholder import _digits_only
+
 
 def test_examples(examples_hold) -> None:
     examples_hold("placeholder")
@@ -137,3 +144,10 @@ def test_lists_are_parameters(run) -> None:
 
 def test_no_suggestion(suggest) -> None:
     assert suggest("placeholder", ["test", "n/a"]) == [None, None]
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=st.lists(st.text(alphabet="0123456789 ()./-+", min_size=1, max_size=20), max_size=30))
+def test_the_digits_of_phone_like_values_are_those_a_regex_keeps(values: list[str]) -> None:
+    text = pa.array(["x", *values], type=pa.large_string()).slice(1)  # an offset, as a taken slice has
+    assert _digits_only(text).to_pylist() == pc.replace_substring_regex(text, "[^0-9]", "").to_pylist()

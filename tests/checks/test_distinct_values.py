@@ -1,0 +1,124 @@
+"""The kinds that judge each distinct value of a column once give the verdicts of judging every row, and a
+column is encoded once for all of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+from unittest import mock
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.checks.base import CheckContext
+from auditor.checks.engine import run_checks
+from auditor.checks.kinds import _columns, _fastpath, get_kind
+from auditor.checks.kinds._common import is_blank, is_missing_code
+from auditor.checks.packs import load_rules
+from auditor.dtypes import TEXT
+from auditor.model import ENTITIES
+from auditor.text import MISSING_CODES
+
+AS_OF = pd.Timestamp("2026-10-31")
+TRICKY = "0123 ,.$-+\u00a0\u3000\tabZ?/{}"
+cells = st.lists(
+    st.one_of(
+        st.none(),
+        st.text(alphabet=TRICKY, max_size=6),
+        st.sampled_from([*MISSING_CODES[:8], " N/A ", "1 234", "{name}", "1900-01-01", "Surburban", "Urban"]),
+    ),
+    min_size=1,
+    max_size=40,
+)
+KINDS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("sentinel", {}),
+    ("odd_format", {"min_count": 3}),
+    ("number_as_text", {"min_count": 2, "min_share": 0.5}),
+    ("usually_filled", {"min_count": 3, "min_share": 0.5}),
+    ("rarely_filled", {"min_count": 3, "max_share": 0.5}),
+    ("identifier", {"min_count": 2, "min_distinct": 0.3}),
+    ("misspelt", {"min_count": 3}),
+)
+
+
+def _verdicts(values: list[str | None], field: str) -> dict[str, list[bool]]:
+    column = pd.Series(values, dtype=TEXT, name=field)
+    frame = column.to_frame()
+    ctx = CheckContext(entity=ENTITIES["contacts"], frame=frame, raw=frame.copy(), tables={}, as_of=AS_OF)
+    try:
+        return {kind: get_kind(kind).check(frame[field], params, ctx).tolist() for kind, params in KINDS}
+    finally:
+        _columns.forget_columns()
+
+
+@contextmanager
+def _row_by_row() -> Iterator[None]:
+    """Every column judged as if all its values differed: the kinds' functions see the column itself."""
+    with mock.patch.object(_fastpath, "worth_encoding", lambda arr: False):
+        yield
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=cells, field=st.sampled_from(["segment", "External_Id", "title"]))
+def test_judging_each_distinct_value_once_gives_every_rows_verdict(values: list[str | None], field: str) -> None:
+    encoded = _verdicts(values, field)
+    with _row_by_row():
+        assert _verdicts(values, field) == encoded
+
+
+@given(values=cells)
+def test_a_distinct_column_spreads_an_elementwise_result_over_its_rows(values: list[str | None]) -> None:
+    arr = pa.array(values, type=pa.large_string())
+    cells_ = _fastpath.distinct(arr)
+    lowered = pc.utf8_lower(cells_.values)
+    assert cells_.spread(np.asarray(pc.is_null(lowered))).tolist() == [v is None for v in values]
+    counts = dict(zip(cells_.values.to_pylist(), cells_.counts().tolist(), strict=True))
+    assert counts == {v: values.count(v) for v in [*values, None]}
+
+
+def test_the_rules_encode_each_column_once() -> None:
+    n = 300
+    raw = pd.DataFrame(
+        {
+            "contact_id": [f"C{i}" for i in range(n)],
+            "first_name": ["Anna", "Jan", "n/a", " Ewa "] * (n // 4),
+            "created_at": ["2026-01-05", "2025-03-01", "?"] * (n // 3),
+            "segment": ["Urban", "Rural", "Surburban"] * (n // 3),
+        },
+        dtype=TEXT,
+    )
+    frame = raw.copy()
+    frame["created_at"] = pd.to_datetime(raw["created_at"], errors="coerce")
+    table = mock.Mock(entity="contacts", source="contacts.csv", raw=raw, frame=frame, read_as=None)
+    table.row_numbers = pd.Series(np.arange(2, n + 2), index=frame.index)
+    table.sources = None
+    rules = [r for r in load_rules() if r.entity == "contacts"]
+    encode = mock.Mock(wraps=_fastpath.distinct)
+    with mock.patch.object(_columns, "distinct", encode):
+        run_checks({"contacts": table}, rules, as_of=AS_OF)
+    # the text columns' typed values (placeholder, casing, whitespace) equal their raw text (the wildcard rules,
+    # required) and share its encoding; the date column's raw text is encoded once for every kind reading it
+    assert encode.call_count == len(raw.columns)
+
+
+@settings(max_examples=60, deadline=None)
+@given(values=cells)
+def test_required_and_type_read_the_written_cells_as_before(values: list[str | None]) -> None:
+    raw = pd.DataFrame({"birth_date": values, "title": values}, dtype=TEXT)
+    frame = raw.copy()
+    frame["birth_date"] = pd.to_datetime(raw["birth_date"], errors="coerce", format="%Y-%m-%d")
+    ctx = CheckContext(entity=ENTITIES["contacts"], frame=frame, raw=raw, tables={}, as_of=AS_OF)
+    try:
+        for field, typed in (("birth_date", True), ("title", False)):
+            blank, code = is_blank(raw[field]), is_missing_code(raw[field])
+            required = get_kind("required").check(frame[field], {}, ctx)
+            assert required.tolist() == (~(blank | (code & typed))).tolist()
+        type_ok = get_kind("type").check(frame["birth_date"], {}, ctx)
+        assert type_ok.tolist() == (~(frame["birth_date"].isna() & ~blank & ~code)).tolist()
+    finally:
+        _columns.forget_columns()
