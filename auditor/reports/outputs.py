@@ -60,11 +60,12 @@ def write_audit_outputs(
     one writer freed is given back before the next, not stacked under its peak (on a million copies of
     one contact, result.json left 330 MB freed but held). `timings`: each file's seconds, as a stage of
     its own (benchmarks/bench_audit.py --writers); side by side, a writer's CPU is its own thread's.
-    `workers`: 2 writes in two lanes side by side (the default where the process may use two CPUs), 1 one
-    file after the other. Returns the paths written, relative to `out`, in the same order either way."""
+    `workers`: 2 writes in two lanes side by side (the default where the process may use two CPUs and the
+    result has SIDE_BY_SIDE_FROM findings or more), 1 one file after the other. Returns the paths written,
+    relative to `out`, in the same order either way."""
     out = Path(out)
     jobs = _writers(result, out, mask)
-    if (workers or default_workers()) <= 1:
+    if (workers or default_workers(result)) <= 1:
         return [path for job in jobs for path in _run(job, between, timings, time.process_time)]
     lanes = [[k for k, job in enumerate(jobs) if job.large], [k for k, job in enumerate(jobs) if not job.large]]
     done: dict[int, list[str]] = {}
@@ -99,8 +100,16 @@ WRITERS = 2
 GIL, their Python parts (templates, pandas' own steps) share it."""
 
 
-def default_workers() -> int:
-    """WRITERS, or fewer when this process may use fewer CPUs."""
+SIDE_BY_SIDE_FROM = 100_000
+"""findings from which a result's files are written side by side: below it the threads cost more than they
+save (fixtures/acme, 2,350 findings: its writing took 1.45 s wall one after the other, 1.71 s side by side)"""
+
+
+def default_workers(result: AuditResult | None = None) -> int:
+    """WRITERS, or fewer when this process may use fewer CPUs; 1 for a `result` with fewer than
+    SIDE_BY_SIDE_FROM findings."""
+    if result is not None and len(result.findings) < SIDE_BY_SIDE_FROM:
+        return 1
     usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
     return max(1, min(WRITERS, len(usable)))
 
