@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -110,10 +111,33 @@ def id_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
 
 def rows_holding(codes: np.ndarray, index: pd.Index, wanted: pd.Series) -> np.ndarray:
     """Whether each row's record id (`id_codes`) is one of `wanted`."""
-    hit = np.zeros(len(index) + 1, dtype=bool)
-    hit[index.get_indexer(pd.unique(wanted.astype("object").to_numpy()))] = True
-    hit[-1] = False  # get_indexer's -1 (an id of no row) marked the spare last slot
+    return rows_coded(codes, len(index), index.get_indexer(pd.unique(wanted.astype("object").to_numpy())))
+
+
+def rows_coded(codes: np.ndarray, distinct: int, wanted: np.ndarray) -> np.ndarray:
+    """Whether each row's code (`id_codes`, of `distinct` ids) is one of the `wanted` codes (-1: none)."""
+    hit = np.zeros(distinct + 1, dtype=bool)
+    hit[wanted] = True
+    hit[-1] = False  # the code -1 (an id of no row) marked the spare last slot
     return hit[codes] if len(codes) else np.zeros(0, dtype=bool)
+
+
+CODE = "record_code"
+"""the column `code_findings` adds: a finding's record id as its code among its entity's ids, -1 when no
+row holds it"""
+
+
+def code_findings(
+    findings: pd.DataFrame, coded: Callable[[str], tuple[np.ndarray, pd.Index]], entities: Iterable[str]
+) -> pd.DataFrame:
+    """`findings` with the CODE of each (`coded(entity)`: `id_codes` of the entity's table): each id is
+    looked up once, so that any subset of the findings finds its rows without hashing its ids again."""
+    out = np.full(len(findings), -1, dtype=np.int64)
+    entity, ids = (findings[c].astype("object").to_numpy() for c in ("entity", "record_id"))
+    for name in set(entities) & set(pd.unique(entity)):
+        mine = entity == name
+        out[mine] = coded(name)[1].get_indexer(ids[mine])
+    return findings.assign(**{CODE: out})
 
 
 def positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:

@@ -26,7 +26,7 @@ from auditor.errors import ConfigError, InputError, did_you_mean
 from auditor.metrics.activity import RID, record_ids
 from auditor.metrics.bounds import bound, finite_numbers, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
-from auditor.metrics.common import Params, id_codes, rows_holding, text
+from auditor.metrics.common import CODE, Params, code_findings, id_codes, rows_coded, text
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
 from auditor.metrics.screening import reads_of, screen, suspects
@@ -262,9 +262,10 @@ def _record_codes(entity: str, frame: pd.DataFrame, cache: dict) -> tuple[np.nda
     return cache[key]
 
 
-def _rows(entity: str, frame: pd.DataFrame, ids: pd.Series, cache: dict) -> np.ndarray:
-    """The rows of `entity` whose record id is one of `ids`."""
-    return rows_holding(*_record_codes(entity, frame, cache), ids)
+def _rows(entity: str, frame: pd.DataFrame, coded: pd.Series, cache: dict) -> np.ndarray:
+    """The rows of `entity` whose record id is one of `coded` (a CODE column of findings)."""
+    codes, index = _record_codes(entity, frame, cache)
+    return rows_coded(codes, len(index), coded.to_numpy())
 
 
 def _failing_one(
@@ -286,7 +287,7 @@ def _failing_one(
     else:
         key = ("fail", entity, tuple(sorted(fields_)))
         if key not in cache:
-            cache[key] = _rows(entity, frame, f["record_id"], cache)
+            cache[key] = _rows(entity, frame, f[CODE], cache)
         fail = cache[key]
         rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
         rules = rules.sort_values(ascending=False, kind="stable")
@@ -296,13 +297,13 @@ def _failing_one(
         strict = scope
         label = sc.label
         if f is not None and len(f):
-            scope = scope | _rows(entity, frame, f.loc[f["field"].isin(sc.fields), "record_id"], cache)
+            scope = scope | _rows(entity, frame, f.loc[f["field"].isin(sc.fields), CODE], cache)
         fail = fail & scope
         if f is not None and len(f):
             codes, index = _record_codes(entity, frame, cache)
             failing_id = np.zeros(len(index) + 1, dtype=bool)
             failing_id[codes[fail]] = True
-            f = f[failing_id[index.get_indexer(f["record_id"].astype("object").to_numpy())]]
+            f = f[failing_id[f[CODE].to_numpy()]]
             rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
             rules = rules.sort_values(ascending=False, kind="stable")
     else:
@@ -343,7 +344,7 @@ def _field_masks(
         frame = tables[x.entity]
         fail = x.fail_mask.to_numpy(bool)
         f = findings[(findings["entity"] == x.entity) & findings["field"].isin(m.inputs[x.entity])]
-        flagged = {str(name): _rows(x.entity, frame, ids, cache) for name, ids in f.groupby("field")["record_id"]}
+        flagged = {str(name): _rows(x.entity, frame, ids, cache) for name, ids in f.groupby("field")[CODE]}
         for name in m.inputs[x.entity]:
             if name in frame.columns:
                 told = flagged.get(name, np.zeros(len(frame), dtype=bool))
@@ -585,7 +586,7 @@ def _suggested(
         if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
             continue  # a suggestion is text: a number or a date would need parsing to be compared
         by_record = np.full(len(index) + 1, None, dtype=object)
-        at = index.get_indexer(rows["record_id"].astype("object").to_numpy())
+        at = rows[CODE].to_numpy()
         by_record[at[at >= 0]] = rows["suggested_value"].astype("object").to_numpy()[at >= 0]
         by_record[-1] = None
         out[str(name)] = by_record[codes]
@@ -733,15 +734,22 @@ def evaluate_metrics(
     params, chosen = resolve_request(as_of, period, metrics, money, defined, by)
     if findings is not None:
         tables["findings"] = findings
+    cache: dict = {}
+
+    def coded(entity: str) -> tuple[np.ndarray, pd.Index]:
+        return _record_codes(entity, tables[entity], cache)
+
     # the screens join the rules' findings for the confidence, never the findings table a metric counts
-    screened = screen(tables, reads_of(chosen), params.as_of, findings)
+    screened = screen(tables, reads_of(chosen), params.as_of, findings, coded)
     # a cell a rule already reports is that rule's: the screens add what no rule looked at
     screened = _unreported(screened, findings)
     if len(screened):
         findings = screened if findings is None else pd.concat([findings, screened], ignore_index=True)
     suspected = _unreported(suspects(tables, reads_of(chosen), params.money), findings)
+    if findings is not None:
+        findings = code_findings(findings, coded, ENTITIES.keys() & tables.keys())
+    suspected = code_findings(suspected, coded, ENTITIES.keys() & tables.keys())
     merged, merge_stats = merge_clusters(tables, clusters) if clusters is not None and len(clusters) else (None, {})
-    cache: dict = {}
     return [
         _evaluate(m, tables, findings, params, settings, absent, merged, merge_stats, breakdowns, cache, suspected)
         for m in chosen
@@ -816,7 +824,7 @@ def _evaluate(
         named.append(verdict)
         findings = found if findings is None else pd.concat([findings, found], ignore_index=True)
         # the failing records differ from other metrics' on the same fields: not from the shared cache
-        cache = {k: v for k, v in cache.items() if k[0] == "codes"}
+        cache = {k: v for k, v in cache.items() if k[0] in ("codes", "without rate")}
 
     # coverage
     failing = _failing(m, tables, findings, cache)
@@ -847,7 +855,7 @@ def _evaluate(
                 said = f"{x.failing:,} failing {x.label} against a count of {_fmt(records, '')}: each may count or not"
                 covered.append((settings.coverage_flag(held), said))
 
-    for flag, said in _without_rate(m, tables, params.money, settings):
+    for flag, said in _without_rate(m, tables, params.money, settings, cache):
         verdicts.append((flag, said))
         base.worklist.append({"action": "add exchange rates", "currency": params.money.base})
 
@@ -1020,7 +1028,7 @@ def _influential(
         return None
     without = dict(tables)
     removed: dict[str, np.ndarray] = {}
-    for entity, ids in mine.groupby("entity")["record_id"]:
+    for entity, ids in mine.groupby("entity")[CODE]:
         rows = _rows(str(entity), tables[str(entity)], ids, cache)
         without[str(entity)] = tables[str(entity)][~rows]
         removed[str(entity)] = rows
@@ -1036,7 +1044,7 @@ def _influential(
     if shift <= settings.shift_high:
         return None
     named = [
-        _name_suspects(str(e), str(f), tables, cells["record_id"], cache)
+        _name_suspects(str(e), str(f), tables, cells[CODE], cache)
         for (e, f), cells in mine.groupby(["entity", "field"], sort=False)
     ]
     said = (
@@ -1046,10 +1054,10 @@ def _influential(
     return (settings.shift_flag(shift), said), mine.reset_index(drop=True)
 
 
-def _name_suspects(entity: str, name: str, tables: Mapping[str, pd.DataFrame], ids: pd.Series, cache: dict) -> str:
+def _name_suspects(entity: str, name: str, tables: Mapping[str, pd.DataFrame], coded: pd.Series, cache: dict) -> str:
     """ "2 campaigns with an unusual attributed_revenue (CMP10 4,951,590 PLN, CMP32 4,166,490 PLN)"."""
     frame = tables[entity]
-    rows = frame[_rows(entity, frame, ids, cache)]
+    rows = frame[_rows(entity, frame, coded, cache)]
     spec = ENTITIES[entity].field(name)
     currency = rows[spec.currency_field] if spec.currency_field in rows.columns else pd.Series(None, index=rows.index)
     shown = [
@@ -1091,33 +1099,40 @@ def settle_money(frames: Mapping[str, pd.DataFrame], money: Money) -> Money:
 
 
 def _without_rate(
-    m: Metric, tables: Mapping[str, pd.DataFrame], money: Money, settings: MetricsSettings
+    m: Metric, tables: Mapping[str, pd.DataFrame], money: Money, settings: MetricsSettings, cache: dict
 ) -> list[tuple[Flag, str]]:
     """A verdict per money table the metric reads where records are in a currency (or none) that
     has no rate to the base currency: those amounts are left out of the value. A code that is not
-    ISO 4217 at all is the currency rule's finding, and counted in coverage already."""
-
+    ISO 4217 at all is the currency rule's finding, and counted in coverage already. Judged once
+    per currency column (a dozen metrics read the deals' currency)."""
     out = []
     for entity, fields_ in m.inputs.items():
         for name in fields_:
             spec = ENTITIES.get(entity)
             if spec is None or not spec.has_field(name) or spec.field(name).role is not Role.CURRENCY:
                 continue
-            left_out = money.without_rate(tables[entity][name])
-            left_out = left_out[left_out.isin([*codes(), "(none)"])]
-            if not len(left_out):
-                continue
-            which = ", ".join(f"{c} {n:,}" for c, n in left_out.value_counts().head(5).items())
-            total = len(tables[entity])
-            out.append(
-                (
-                    settings.coverage_flag(1 - len(left_out) / total),
-                    f"{len(left_out):,} of {total:,} {entity} are in a currency without a rate to"
-                    f" {money.base or 'a base currency'} ({which}): their amounts are left out; add the rates"
-                    " under currency.rates in the config",
-                )
-            )
+            key = ("without rate", entity, name)
+            if key not in cache:
+                cache[key] = _left_out(entity, tables[entity][name], money, settings)
+            out.extend(cache[key])
     return out
+
+
+def _left_out(entity: str, currency: pd.Series, money: Money, settings: MetricsSettings) -> list[tuple[Flag, str]]:
+    left_out = money.without_rate(currency)
+    left_out = left_out[left_out.isin([*codes(), "(none)"])]
+    if not len(left_out):
+        return []
+    which = ", ".join(f"{c} {n:,}" for c, n in left_out.value_counts().head(5).items())
+    total = len(currency)
+    return [
+        (
+            settings.coverage_flag(1 - len(left_out) / total),
+            f"{len(left_out):,} of {total:,} {entity} are in a currency without a rate to"
+            f" {money.base or 'a base currency'} ({which}): their amounts are left out; add the rates"
+            " under currency.rates in the config",
+        )
+    ]
 
 
 def _bounded(

@@ -35,7 +35,7 @@ mean or ratio that rests on a few implausible values is never HIGH.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from statistics import NormalDist
 
 import numpy as np
@@ -104,18 +104,20 @@ def screen(
     reads: Mapping[str, Iterable[str]],
     as_of: pd.Timestamp,
     findings: pd.DataFrame | None = None,
+    coded: Callable[[str], tuple[np.ndarray, pd.Index]] | None = None,
 ) -> pd.DataFrame:
     """A finding (entity, record_id, field, rule_id) per record and field that fails a screen, for the
     fields `reads` names per entity. `findings`: the rules' findings; a date a rule reports is not the
     other side of an `order` screen (the rule has judged the pair and said which date is wrong: a first
-    response logged before the ticket was opened is the response's finding, not the opening's)."""
+    response logged before the ticket was opened is the response's finding, not the opening's).
+    `coded(entity)`: its table's record ids hashed (`common.id_codes`), when the caller has them."""
     found = []
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
     for entity, names in reads.items():
         frame = tables.get(entity)
         if entity not in ENTITIES or frame is None or not len(frame):
             continue
-        reported = _reported(entity, frame, findings)
+        reported = _reported(entity, frame, findings, coded)
         for name in sorted(set(names)):
             if name not in frame.columns or not ENTITIES[entity].has_field(name):
                 continue
@@ -130,14 +132,19 @@ def screen(
     return pd.concat(found, ignore_index=True) if found else pd.DataFrame(columns=COLUMNS)
 
 
-def _reported(entity: str, frame: pd.DataFrame, findings: pd.DataFrame | None) -> dict[str, np.ndarray]:
+def _reported(
+    entity: str,
+    frame: pd.DataFrame,
+    findings: pd.DataFrame | None,
+    coded: Callable[[str], tuple[np.ndarray, pd.Index]] | None,
+) -> dict[str, np.ndarray]:
     """field -> the rows of `entity` a rule reports on that field."""
     if findings is None or not len(findings):
         return {}
     mine = findings[findings["entity"] == entity]
     if not len(mine):
         return {}
-    codes, ids = id_codes(frame[RID])
+    codes, ids = coded(entity) if coded else id_codes(frame[RID])
     return {str(name): rows_holding(codes, ids, records) for name, records in mine.groupby("field")["record_id"]}
 
 
