@@ -343,8 +343,7 @@ def _field_masks(
             continue
         frame = tables[x.entity]
         fail = x.fail_mask.to_numpy(bool)
-        f = findings[(findings["entity"] == x.entity) & findings["field"].isin(m.inputs[x.entity])]
-        flagged = {str(name): _rows(x.entity, frame, ids, cache) for name, ids in f.groupby("field")[CODE]}
+        flagged = _flagged(x.entity, frame, findings, cache)
         for name in m.inputs[x.entity]:
             if name in frame.columns:
                 told = flagged.get(name, np.zeros(len(frame), dtype=bool))
@@ -352,6 +351,16 @@ def _field_masks(
                 if questioned is not None:
                     questioned[(x.entity, name)] = told
     return out
+
+
+def _flagged(entity: str, frame: pd.DataFrame, findings: pd.DataFrame, cache: dict) -> dict[str, np.ndarray]:
+    """field -> the rows of `entity` with a finding on the field: found once per entity, for every
+    metric that reads the field."""
+    key = ("flagged", entity)
+    if key not in cache:
+        f = findings[findings["entity"] == entity]
+        cache[key] = {str(name): _rows(entity, frame, codes, cache) for name, codes in f.groupby("field")[CODE]}
+    return cache[key]
 
 
 def _compute(m: Metric, tables: Mapping[str, pd.DataFrame], params: Params) -> Any:
@@ -576,13 +585,21 @@ def _suggested(
     none does): a rule that reads "closed won" as Closed Won says what the record holds."""
     if findings is None or "suggested_value" not in findings.columns:
         return {}
-    told = findings[
-        (findings["entity"] == entity) & findings["field"].isin(fields_) & findings["suggested_value"].notna()
-    ]
+    key = ("suggested", entity)
+    if key not in cache:
+        cache[key] = _suggestions(entity, frame, findings, cache)
+    return {name: told for name, told in cache[key].items() if name in fields_}
+
+
+def _suggestions(entity: str, frame: pd.DataFrame, findings: pd.DataFrame, cache: dict) -> dict[str, np.ndarray]:
+    """`_suggested` for every text field of `entity` a finding suggests a value for (once per entity)."""
+    told = findings[(findings["entity"] == entity) & findings["suggested_value"].notna()]
     out = {}
     codes, index = _record_codes(entity, frame, cache)
     for name, rows in told.groupby("field"):
-        column = frame[str(name)]
+        column = frame.get(str(name))
+        if column is None:
+            continue
         if pd.api.types.is_numeric_dtype(column.dtype) or pd.api.types.is_datetime64_any_dtype(column.dtype):
             continue  # a suggestion is text: a number or a date would need parsing to be compared
         by_record = np.full(len(index) + 1, None, dtype=object)
