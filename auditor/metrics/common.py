@@ -9,11 +9,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.errors import ConfigError
 from auditor.money import Money
@@ -88,6 +91,25 @@ def text(values: pd.Series) -> pd.Series:
     if pd.api.types.is_object_dtype(dtype) or (isinstance(dtype, pd.StringDtype) and dtype.na_value is np.nan):
         return values
     return values.astype("object").where(values.notna(), None)
+
+
+def among(values: pd.Series, wanted: pd.Series | Sequence[Any]) -> np.ndarray:
+    """Whether each text value is one of `wanted` (a missing value never is), hashed by Arrow: pandas'
+    `isin` on Arrow text takes 0.25 s for 50,000 ids among a million, Arrow's `is_in` 0.03 s. Values
+    Arrow cannot hold as text (a number among the ids) are looked up by pandas, as they were."""
+    try:
+        column = pa.array(values, from_pandas=True)
+        value_set = pa.array(wanted, from_pandas=True)
+        if not _text(column.type) or not (_text(value_set.type) or pa.types.is_null(value_set.type)):
+            raise pa.ArrowInvalid("not text")
+        value_set = value_set.cast(column.type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        return values.isin(wanted).to_numpy(bool) & values.notna().to_numpy(bool)
+    return pc.fill_null(pc.is_in(column, value_set=value_set, skip_nulls=True), False).to_numpy(zero_copy_only=False)
+
+
+def _text(kind: pa.DataType) -> bool:
+    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
 def counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str, int]:

@@ -26,7 +26,7 @@ from auditor.errors import ConfigError, InputError, did_you_mean
 from auditor.metrics.activity import RID, record_ids
 from auditor.metrics.bounds import bound, finite_numbers, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
-from auditor.metrics.common import CODE, Params, code_findings, id_codes, rows_coded, text
+from auditor.metrics.common import CODE, Params, among, code_findings, id_codes, rows_coded, text
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
 from auditor.metrics.screening import reads_of, screen, suspects
@@ -172,10 +172,9 @@ def merge_clusters(tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame) -
         members = pd.DataFrame({"rid": text(group["record_id"]), "cluster": text(group["cluster_id"])}).drop_duplicates(
             "rid"
         )
-        # the table's ids that are members, then the members among them: Arrow finds a few thousand
-        # ids among a million in milliseconds, where hashing the million as Python strs takes a second
-        found = rid[rid.isin(members["rid"]).to_numpy(bool)]
-        present = members[members["rid"].isin(found).to_numpy(bool)]
+        # the table's ids that are members, then the members among them
+        found = rid[among(rid, members["rid"])]
+        present = members[among(members["rid"], found)]
         if "survivor" in group.columns:
             surv = present[group.loc[present.index, "survivor"].astype("boolean").fillna(False).to_numpy(bool)]
             surv = surv.drop_duplicates("cluster")
@@ -188,7 +187,7 @@ def merge_clusters(tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame) -
         remap = {k: v for k, v in remap.items() if isinstance(v, str) and k != v}
         if not remap:
             continue
-        out[entity] = frame[~rid.isin(list(remap)).to_numpy(bool)]
+        out[entity] = frame[~among(rid, list(remap))]
         stats[entity] = (int(surv["cluster"].nunique()), len(remap))
         for other, spec in ENTITIES.items():
             for f in spec.fields:
@@ -198,7 +197,7 @@ def merge_clusters(tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame) -
                         keyed = text(col)
                         # only the keys to a dropped record change: mapping a million keys through a
                         # dict to change a few thousand costs more than finding those few
-                        hit = keyed.isin(list(remap)).to_numpy(bool)
+                        hit = among(keyed, list(remap))
                         if hit.any():
                             keyed = keyed.copy()
                             keyed.iloc[np.flatnonzero(hit)] = keyed[hit].map(remap).to_numpy()
