@@ -7,7 +7,8 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.metrics.common import among, counts, positions
+from auditor.metrics.common import STAGES, among, counts, days, positions, text
+from auditor.metrics.sales import sales_cycle_by_stage
 
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
@@ -44,3 +45,35 @@ def test_among_is_pandas_isin(values: list[str | None], wanted: list, arrow: boo
     reference = series.isin(wanted).to_numpy(bool) & series.notna().to_numpy(bool)
     looked_up = wanted if as_list else pd.Series(wanted, dtype=object)
     assert among(series, looked_up).tolist() == reference.tolist()
+
+
+def _days_in_stage_by_sorting_text(h: pd.DataFrame) -> dict[str, float]:
+    h = pd.DataFrame({"o": text(h["opportunity_id"]), "s": text(h["stage"]), "at": h["entered_at"]}).dropna()
+    h = h.sort_values(["o", "at"], kind="stable")
+    h = h.assign(d=days(h.groupby("o", sort=False)["at"].shift(-1), h["at"])).dropna(subset=["d"])
+    mean = h.groupby("s")["d"].mean()
+    return {s: float(mean[s]) for s in STAGES if s in mean.index}
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["O1", "O10", "O2", "b", "a"])),
+            st.one_of(st.none(), st.sampled_from(STAGES)),
+            st.one_of(st.none(), st.floats(0, 50)),
+        ),
+        max_size=40,
+    ),
+    st.booleans(),
+)
+def test_days_in_stage_order_the_history_as_a_sort_of_its_text(rows: list, arrow: bool) -> None:
+    """The same means to the last bit: the rows summed in the same order."""
+    ids, stages, at = zip(*rows, strict=True) if rows else ((), (), ())
+    history = pd.DataFrame(
+        {
+            "opportunity_id": pd.Series(ids, dtype=TEXT if arrow else object),
+            "stage": pd.Series(stages, dtype=object),
+            "entered_at": pd.Timestamp("2026-01-01") + pd.to_timedelta(pd.Series(at, dtype="float64"), unit="D"),
+        }
+    )
+    assert sales_cycle_by_stage({"opportunity_history": history}, None) == _days_in_stage_by_sorting_text(history)
