@@ -1,11 +1,24 @@
-"""Where an audit's time goes: wall and CPU seconds per stage (`crm-audit check/audit --timings`)."""
+"""Where an audit's time and memory go: wall and CPU seconds per stage, and the process's resident-memory
+high-water mark when each stage ended (`crm-audit check/audit --timings`)."""
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+
+
+def peak_mb() -> float | None:
+    """The most resident memory the process has held so far, in MB; None where the platform does not say
+    (Windows has no `resource`)."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB elsewhere
 
 
 @dataclass
@@ -14,6 +27,9 @@ class Stopwatch:
 
     stages: dict[str, tuple[float, float]] = field(default_factory=dict)
     """stage -> (wall seconds, CPU seconds of this process)"""
+    peaks: dict[str, float | None] = field(default_factory=dict)
+    """stage -> the process's memory high-water mark (MB) when the stage last ended: the stage after which
+    it first reaches the audit's peak is the stage that set it (or one running beside it)"""
 
     @contextmanager
     def stage(self, name: str, cpu: Callable[[], float] = time.process_time) -> Iterator[None]:
@@ -28,6 +44,8 @@ class Stopwatch:
                 before[0] + time.perf_counter() - wall,
                 before[1] + cpu() - used,
             )
+            self.peaks[name] = peak_mb()
 
-    def rows(self) -> list[tuple[str, float, float]]:
-        return [(name, wall, cpu) for name, (wall, cpu) in self.stages.items()]
+    def rows(self) -> list[tuple[str, float, float, float | None]]:
+        """(stage, wall seconds, CPU seconds, memory high-water mark in MB when it ended)"""
+        return [(name, wall, cpu, self.peaks.get(name)) for name, (wall, cpu) in self.stages.items()]

@@ -77,14 +77,16 @@ def audit_run(export: Path, out: Path) -> dict:
     return result
 
 
-def stages_of(stderr: str) -> dict[str, tuple[float, float]]:
-    """stage -> (wall, CPU) seconds from the `--timings` table the audit printed on standard error."""
+def stages_of(stderr: str) -> dict[str, tuple[float, float, float | None]]:
+    """stage -> (wall, CPU) seconds and the memory high-water mark (MB) as it ended, from the `--timings`
+    table the audit printed on standard error."""
     out = {}
     for line in stderr.splitlines():
         cells = [c.strip() for c in line.split("│")[1:-1]]
-        if len(cells) == 4 and cells[1] and cells[2] and not cells[0].startswith(("total", "other")):
+        if len(cells) == 5 and cells[1] and cells[2] and not cells[0].startswith(("total", "other")):
             try:
-                out[cells[0]] = (float(cells[1]), float(cells[2]))
+                peak = float(cells[4].replace(",", "")) if cells[4] else None
+                out[cells[0]] = (float(cells[1]), float(cells[2]), peak)
             except ValueError:
                 continue
     return out
@@ -118,12 +120,13 @@ def series(runs: list[dict]) -> dict:
         name: {
             "wall": statistics.median(s[name][0] for s in stages if name in s),
             "cpu": statistics.median(s[name][1] for s in stages if name in s),
+            "peak_mb": max((s[name][2] for s in stages if name in s and s[name][2] is not None), default=None),
         }
         for name in (stages[0] if stages else {})
     }
     if per_stage:
-        rest = [r["cpu_seconds"] - sum(cpu for _, cpu in r["stages"].values()) for r in runs if r.get("stages")]
-        per_stage["start-up and the rest"] = {"wall": None, "cpu": statistics.median(rest)}
+        rest = [r["cpu_seconds"] - sum(cpu for _, cpu, _ in r["stages"].values()) for r in runs if r.get("stages")]
+        per_stage["start-up and the rest"] = {"wall": None, "cpu": statistics.median(rest), "peak_mb": None}
     return {
         "stages": per_stage,
         "median_seconds": statistics.median(r["seconds"] for r in runs),
@@ -214,10 +217,11 @@ def main() -> None:
             f"(audit / baseline = {r['ratio_to_baseline']:.1f}x); wrote {', '.join(r['written'])}"
         )
         if a["stages"]:
-            print("| stage | wall s (median) | CPU s (median) |\n|---|---|---|")
+            print("| stage | wall s (median) | CPU s (median) | peak MB when it ended (max) |\n|---|---|---|---|")
             for stage, t in a["stages"].items():
                 wall = "" if t["wall"] is None else f"{t['wall']:.2f}"
-                print(f"| {stage} | {wall} | {t['cpu']:.2f} |")
+                peak = "" if t["peak_mb"] is None else f"{t['peak_mb']:,.0f}"
+                print(f"| {stage} | {wall} | {t['cpu']:.2f} | {peak} |")
     print(json.dumps({"load_average": {"before": load_before, "after": load_after}, "results": results}, indent=2))
 
 

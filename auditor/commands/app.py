@@ -246,17 +246,21 @@ TimingsOption = Annotated[
 
 
 def print_timings(watch: Stopwatch, total_wall: float, total_cpu: float) -> None:
-    """The stages' seconds as a table on standard error (standard output may be a JSON or XML document)."""
+    """The stages' seconds and the memory high-water mark as each ended, as a table on standard error
+    (standard output may be a JSON or XML document)."""
+    from auditor.timing import peak_mb
 
     table = Table(title="time per stage", title_justify="left")
-    for column in ("stage", "wall s", "CPU s", "share of wall"):
+    for column in ("stage", "wall s", "CPU s", "share of wall", "peak MB so far"):
         table.add_column(column, justify="left" if column == "stage" else "right")
-    for name, wall, cpu in watch.rows():
+    for name, wall, cpu, peak in watch.rows():
         share = wall / total_wall if total_wall > 0 else 0.0
-        table.add_row(name, f"{wall:.2f}", f"{cpu:.2f}", f"{share:.0%}")
-    measured = sum(wall for _, wall, _ in watch.rows())
-    table.add_row("other (config, rules, rendering)", f"{max(total_wall - measured, 0.0):.2f}", "", "")
-    table.add_row("total (CPU with start-up)", f"{total_wall:.2f}", f"{total_cpu:.2f}", "100%")
+        table.add_row(name, f"{wall:.2f}", f"{cpu:.2f}", f"{share:.0%}", "" if peak is None else f"{peak:,.0f}")
+    measured = sum(wall for _, wall, _, _ in watch.rows())
+    table.add_row("other (config, rules, rendering)", f"{max(total_wall - measured, 0.0):.2f}", "", "", "")
+    peak = peak_mb()
+    shown = "" if peak is None else f"{peak:,.0f}"
+    table.add_row("total (CPU with start-up)", f"{total_wall:.2f}", f"{total_cpu:.2f}", "100%", shown)
     stderr.print(table)
 
 
