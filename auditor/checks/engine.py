@@ -1,18 +1,17 @@
-"""Runs rules over loaded tables: rules -> pandera schemas -> lazy validation -> findings.
+"""Runs rules over loaded tables: rules -> a mask per rule and column -> findings.
 
-The rules on each field become one pandera `Check` on that column; one `DataFrameSchema` per entity
-is validated lazily, so every failing row of every rule is collected in one pass. Failure
-cases then become findings: one row per (record, field, rule), in a DataFrame.
+The rules on each column run one after the other on that column, every rule on every row (a failing
+rule never stops the others), and each column's masks become findings as soon as they are made: one
+row per (record, field, rule), in a DataFrame.
 """
 
 from __future__ import annotations
 
-import contextlib
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -26,9 +25,6 @@ from auditor.dtypes import TEXT, as_text
 from auditor.findings import compact, concat_findings, empty_findings, shared_values
 from auditor.model import ENTITIES, Entity
 from auditor.sources.table import record_ids
-
-if TYPE_CHECKING:
-    import pandera.pandas as pa
 
 MISSING_VALUE_TEXT = "(empty)"
 _SEP = "::"
@@ -105,21 +101,15 @@ def when_mask(frame: pd.DataFrame, when: Mapping[str, Any] | None) -> pd.Series:
 @dataclass
 class _Recorder:
     """What the checks of each column left, per rule and column: its findings, the error its check raised,
-    the note its kind explained; and the first error raised making findings.
+    the note its kind explained.
 
-    Pandera runs the schema (lazily, one check per column); the engine makes each column's findings as
-    soon as its checks ran and gives pandera only a verdict (one boolean), because building pandera's
-    failure-case table for hundreds of thousands of failing rows costs more than the checks it reports
-    on. A column's masks and the kinds' whole-column work on it are dropped once its findings are made:
-    held for every column until the end, they were most of the check stage's peak (3.3 GB on a million
-    rows). An error making findings is kept and raised after the validation, which pandera would
-    otherwise report as one more failed check.
+    A column's masks and the kinds' whole-column work on it are dropped once its findings are made: held
+    for every column until the end, they were most of the check stage's peak (3.3 GB on a million rows).
     """
 
     parts: dict[str, pd.DataFrame] = dataclass_field(default_factory=dict)
     errors: dict[str, str] = dataclass_field(default_factory=dict)
     notes: dict[str, str] = dataclass_field(default_factory=dict)
-    failure: Exception | None = None
 
 
 _Run = tuple[str, Rule, RuleKind, pd.Series, bool]
@@ -141,30 +131,24 @@ class _Rows:
         return series.loc[self.index] if self.positions is None else series.iloc[self.positions]
 
 
-def _make_check(
+def _check_column(
     column: str,
+    values: pd.Series,
     rules: list[tuple[Rule, RuleKind, pd.Series]],
     ctx: CheckContext,
     recorder: _Recorder,
     findings_for: FindingsFn,
-) -> pa.Check:
-    """One pandera check running every rule on `column` and making its findings. One per column, not
-    per rule and column: pandera's own cost per check is a third of the check stage on a table of
-    thousands of columns (each checked by a dozen `fields: ["*"]` rules)."""
-    import pandera.pandas as pa  # here, not at the top: the reports import this module's outcomes without checks
-
+) -> None:
+    """Every rule on `column`, then their findings. The engine calls the kinds itself: a pandera schema
+    around them (one check per column) did nothing the engine did not redo, and its error report of every
+    failing check was a sixth of a small export's check stage."""
     runs: list[_Run] = [
         (f"{rule.id}{_SEP}{column}", rule, kind, applies, bool(applies.all())) for rule, kind, applies in rules
     ]
-
-    def run(values: pd.Series) -> bool:
-        masks: dict[str, np.ndarray] = {}
-        for name, rule, kind, applies, everywhere in runs:
-            try:
-                ok = kind.check(values, rule.params, ctx)
-            except Exception as exc:
-                recorder.errors[name] = f"{type(exc).__name__}: {exc}"
-                continue
+    masks: dict[str, np.ndarray] = {}
+    for name, rule, kind, applies, everywhere in runs:
+        try:
+            ok = kind.check(values, rule.params, ctx)
             # An undecidable value (NA in the mask) passes: a missing value is another rule's finding. A
             # plain bool mask has none, and a rule without `when` applies to every row: each step skipped
             # is three conversions per rule and column, seconds on a table of 2,600 columns.
@@ -173,18 +157,10 @@ def _make_check(
             if not everywhere:
                 ok = ok | ~applies
             masks[name] = ok.to_numpy()
-        passed = len(masks) == len(runs) and all(mask.all() for mask in masks.values())
-        try:
-            _record_column(column, runs, masks, ctx, recorder, findings_for)
         except Exception as exc:
-            recorder.failure = recorder.failure or exc
-        forget_column(column)
-        # A scalar verdict: pandera still fails the schema on it, but skips building its failure-case
-        # table row by row (a quarter of the check stage on a 20,000-row export), which the engine
-        # never reads because it makes the findings itself.
-        return passed
-
-    return pa.Check(run, name=column, ignore_na=False, n_failure_cases=1)
+            recorder.errors[name] = f"{type(exc).__name__}: {exc}"
+    _record_column(column, runs, masks, ctx, recorder, findings_for)
+    forget_column(column)
 
 
 def _record_column(
@@ -464,12 +440,8 @@ def _check_entity(
         rows = _Rows(frame.index[failing], np.flatnonzero(failing) if positional else None)
         return _findings_for(rule, kind, field, rows, ctx, table, ids)
 
-    _validate(
-        frame,
-        {field: [_make_check(field, runs, ctx, recorder, findings_for)] for field, runs in by_column.items()},
-    )
-    if recorder.failure is not None:
-        raise recorder.failure
+    for field, runs in by_column.items():
+        _check_column(field, frame[field], runs, ctx, recorder, findings_for)
     parts: list[pd.DataFrame] = []
     outcomes = []
     for rule in rules:
@@ -514,20 +486,6 @@ def _missing_inputs(rule: Rule, typed: Mapping[str, pd.DataFrame]) -> str | None
         if field not in typed[target].columns:
             return f"reference column {field} not in the {target} table"
     return None
-
-
-def _validate(frame: pd.DataFrame, columns: Mapping[str, list[pa.Check]]) -> None:
-    # start-up time: pandera loads when checks run, not when the reports import this module's outcomes
-    import pandera.pandas as pa
-    from pandera.errors import SchemaErrors
-
-    schema = pa.DataFrameSchema(
-        {name: pa.Column(checks=checks, nullable=True, required=False) for name, checks in columns.items()},
-    )
-    # A shallow copy, because pandera registers the schema on the object it validates
-    # and its weakref clean-up misfires at interpreter exit if that object lives so long.
-    with contextlib.suppress(SchemaErrors):
-        schema.validate(frame.copy(deep=False), lazy=True, inplace=True)
 
 
 def _findings_for(
