@@ -11,6 +11,7 @@ import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
+from functools import cached_property
 from typing import Any, Protocol
 
 import numpy as np
@@ -22,7 +23,7 @@ from auditor.checks.kinds import get_kind
 from auditor.checks.kinds._columns import forget_column, forget_columns
 from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
-from auditor.findings import compact, concat_findings, empty_findings, shared_values
+from auditor.findings import FINDING_COLUMNS, compact_column, concat_findings, empty_findings, shared_values
 from auditor.model import ENTITIES, Entity
 from auditor.sources.table import record_ids
 
@@ -107,15 +108,20 @@ class _Recorder:
     for every column until the end, they were most of the check stage's peak (3.3 GB on a million rows).
     """
 
-    parts: dict[str, pd.DataFrame] = dataclass_field(default_factory=dict)
+    parts: dict[str, _Part] = dataclass_field(default_factory=dict)
     errors: dict[str, str] = dataclass_field(default_factory=dict)
     notes: dict[str, str] = dataclass_field(default_factory=dict)
 
 
+_Part = dict[str, np.ndarray | pd.Series]
+"""The findings of one rule on one column, as the findings frame's columns: object and int64 arrays, and a
+Series for each column whose type pandas infers (value, suggested_value, owner). The parts of every rule
+are made into one frame at the end (`_join`): a frame per part cost more than the checks of a small export."""
+
 _Run = tuple[str, Rule, RuleKind, pd.Series, bool]
 """(rule id and column, the rule, its kind, the rows it applies to, whether that is every row)"""
 
-FindingsFn = Callable[[Rule, RuleKind, str, np.ndarray], pd.DataFrame]
+FindingsFn = Callable[[Rule, RuleKind, str, np.ndarray], _Part]
 """(rule, kind, column, failing: a boolean per row of the table) -> the findings"""
 
 
@@ -129,6 +135,10 @@ class _Rows:
 
     def of(self, series: pd.Series) -> pd.Series:
         return series.loc[self.index] if self.positions is None else series.iloc[self.positions]
+
+    def take(self, values: pd.Series) -> np.ndarray:
+        """The rows' cells of a numpy-backed series (record ids, row numbers), without a Series made."""
+        return values.loc[self.index].to_numpy() if self.positions is None else values.to_numpy()[self.positions]
 
 
 def _check_column(
@@ -276,7 +286,7 @@ def run_checks(
     absent, its rules not evaluated."""
     typed = {name: t.frame for name, t in tables.items()}
     outcomes: list[RuleOutcome] = []
-    parts: list[pd.DataFrame] = []
+    parts: list[_Part] = []
     structural = _structural_issues(tables, required or {})
     by_entity: dict[str, list[Rule]] = {}
     for rule in rules:
@@ -296,6 +306,7 @@ def run_checks(
         done += len(entity_rules)
         if progress:
             progress(f"checked {entity_name}", done, len(rules))
+    frames = [_join(parts)] if parts else []
     for entity_name, table in tables.items():
         if getattr(table, "read_as", None) is None:  # one encoding read it all (every table but a few)
             continue
@@ -306,9 +317,9 @@ def run_checks(
             lambda index, table=table: _files(table, index),
         )
         if found is not None:
-            parts.append(found)
+            frames.append(found)
             outcomes.append(_encoding_outcome(entity_name, table, found))
-    findings = concat_findings(parts) if parts else empty_findings()
+    findings = concat_findings(frames) if frames else empty_findings()
     forget_columns()  # the kinds' per-column caches: the tables outlive the checks, those need not
     return CheckResult(findings=findings, outcomes=outcomes, structural=structural, absent=_absent(tables, rules))
 
@@ -400,7 +411,7 @@ def _check_entity(
     typed: Mapping[str, pd.DataFrame],
     as_of: pd.Timestamp,
     default_region: str,
-) -> tuple[list[pd.DataFrame], list[RuleOutcome]]:
+) -> tuple[list[_Part], list[RuleOutcome]]:
     frame = table.frame
     ctx = CheckContext(
         entity=entity, frame=frame, raw=table.raw, tables=typed, as_of=as_of, default_region=default_region
@@ -436,13 +447,15 @@ def _check_entity(
         series.index.equals(frame.index) for series in (table.raw, table.row_numbers, ids)
     )
 
-    def findings_for(rule: Rule, kind: RuleKind, field: str, failing: np.ndarray) -> pd.DataFrame:
+    source = _Source(ids, table.row_numbers.astype("int64"), frame.get("owner"))
+
+    def findings_for(rule: Rule, kind: RuleKind, field: str, failing: np.ndarray) -> _Part:
         rows = _Rows(frame.index[failing], np.flatnonzero(failing) if positional else None)
-        return _findings_for(rule, kind, field, rows, ctx, table, ids)
+        return _findings_for(rule, kind, field, rows, ctx, table, source)
 
     for field, runs in by_column.items():
         _check_column(field, frame[field], runs, ctx, recorder, findings_for)
-    parts: list[pd.DataFrame] = []
+    parts: list[_Part] = []
     outcomes = []
     for rule in rules:
         if rule.id in skipped:
@@ -456,12 +469,10 @@ def _check_entity(
             outcomes.append(_outcome(rule, "error", evaluated[rule.id], reason=reason))
             continue
         notes = [recorder.notes[name] for name in names if name in recorder.notes]
-        found = concat_findings(rule_parts) if rule_parts else None
-        n_findings = 0 if found is None else len(found)
-        failed = 0 if found is None else found["record_id"].nunique()
+        n_findings = sum(len(part["row"]) for part in rule_parts)
+        failed = _records(rule_parts)
         status = "failed" if n_findings else "passed"
-        if found is not None:
-            parts.append(found)
+        parts += rule_parts
         outcomes.append(
             _outcome(rule, status, evaluated[rule.id], int(failed), n_findings, reason="; ".join(notes) or None)
         )
@@ -488,6 +499,31 @@ def _missing_inputs(rule: Rule, typed: Mapping[str, pd.DataFrame]) -> str | None
     return None
 
 
+@dataclass
+class _Source:
+    """What every finding of a table reads besides its rule and column, made once per table."""
+
+    ids: pd.Series
+    """The record ids, as objects: every rule's findings then point at the same str per record."""
+    row_numbers: pd.Series
+    """int64"""
+    owner: pd.Series | None
+    """The owner column, or None when the table has none."""
+
+    @cached_property
+    def owners(self) -> np.ndarray:
+        """The owner column as objects, one str per distinct owner (made once, not once per part)."""
+        assert self.owner is not None
+        return _objects(self.owner)
+
+    def owner_of(self, rows: _Rows) -> pd.Series:
+        if self.owner is None:
+            return _inferred(_repeated(np.nan, len(rows.index)))  # as an object Series of None holds it
+        if rows.positions is None:
+            return _cells_inferred(rows.of(self.owner))
+        return _inferred(self.owners[rows.positions], _as_text_objects(self.owner))
+
+
 def _findings_for(
     rule: Rule,
     kind: RuleKind,
@@ -495,8 +531,8 @@ def _findings_for(
     rows: _Rows,
     ctx: CheckContext,
     table: TableLike,
-    ids: pd.Series,
-) -> pd.DataFrame:
+    source: _Source,
+) -> _Part:
     frame = ctx.frame
     index = rows.index
     values = rows.of(frame[field])
@@ -507,45 +543,74 @@ def _findings_for(
     if kind.message_vars:
         variables.update(kind.message_vars(rule.params, field, ctx))
     messages = _format_messages(rule.message or kind.message, field, shown, frame, variables)
-    if kind.suggest is not None:
-        suggested = kind.suggest(values, rule.params, ctx).astype("object")
-    else:
-        suggested = pd.Series(None, index=index, dtype="object")
-    owner = rows.of(frame["owner"]) if "owner" in frame.columns else pd.Series(None, index=index, dtype="object")
-    # One object per distinct text: a rule failing on every record repeats its message a million times. The
-    # cells whose type pandas infers (a suggested date makes a datetime column, None among text NaN) are
-    # inferred and compacted as ever; the columns known to be text are made so directly (compacting all
-    # twelve columns of each part was a fifth of the check stage on a small export).
-    inferred = compact(
-        pd.DataFrame({"value": _objects(raw), "suggested_value": suggested.to_numpy(), "owner": _objects(owner)})
-    )
     n = len(index)
-
-    def text(values: np.ndarray | str) -> pd.Series:
-        shared = _repeated(values, n) if isinstance(values, str) else values
-        return pd.Series(shared, index=inferred.index, dtype=object, copy=False)
-
-    return pd.DataFrame(
-        {
-            "entity": text(rule.entity),
-            "record_id": text(rows.of(ids).to_numpy()),  # the ids' own str objects
-            "field": text(field),
-            "rule_id": text(rule.id),
-            "severity": text(rule.severity.value),
-            "dimension": text(rule.dimension.value),
-            "message": text(messages),
-            "value": inferred["value"],
-            "suggested_value": inferred["suggested_value"],
-            "owner": inferred["owner"],
-            "file": text(_files(table, index)),
-            "row": rows.of(table.row_numbers).astype("int64").to_numpy(),
-        },
-        copy=False,
-    )
+    if kind.suggest is not None:
+        suggested = kind.suggest(values, rule.params, ctx).astype("object").to_numpy()
+    else:
+        suggested = _repeated(np.nan, n)  # as an object Series of None holds it
+    files = _files(table, index)
+    # One object per distinct text: a rule failing on every record repeats its message a million times.
+    return {
+        "entity": _repeated(rule.entity, n),
+        "record_id": rows.take(source.ids),  # the ids' own str objects
+        "field": _repeated(field, n),
+        "rule_id": _repeated(rule.id, n),
+        "severity": _repeated(rule.severity.value, n),
+        "dimension": _repeated(rule.dimension.value, n),
+        "message": messages,
+        "value": _cells_inferred(raw),
+        "suggested_value": _inferred(suggested),
+        "owner": source.owner_of(rows),
+        "file": _repeated(files, n) if isinstance(files, str) else files,
+        "row": rows.take(source.row_numbers),
+    }
 
 
-def _repeated(text: str, n: int) -> np.ndarray:
-    """`text` in `n` rows, one str shared by all."""
+def _inferred(cells: np.ndarray, text: bool = False) -> pd.Series:
+    """Cells whose type pandas infers, as a findings frame holds them: a suggested date makes a datetime
+    column, text is one str per distinct value with NaN for missing (None among text becomes NaN).
+    `text`: the cells are already so (`_as_text_objects`), and inferring them again would change nothing."""
+    if text:
+        return pd.Series(cells, dtype=object, copy=False)
+    return compact_column(pd.Series(cells, copy=False))
+
+
+def _cells_inferred(cells: pd.Series) -> pd.Series:
+    """`_inferred` of a column's cells (the value a finding shows, its owner)."""
+    return _inferred(_objects(cells), _as_text_objects(cells))
+
+
+def _as_text_objects(cells: pd.Series) -> bool:
+    """Whether `_objects` of `cells` is as `_inferred` leaves it: text whose missing value is NaN becomes one str
+    per distinct value and NaN, which pandas infers as text and compacts to the same (none but NaN stays so)."""
+    return isinstance(cells.dtype, pd.StringDtype) and cells.dtype.na_value is np.nan
+
+
+def _records(parts: Sequence[_Part]) -> int:
+    """How many distinct records the parts' findings name."""
+    if not parts:
+        return 0
+    ids = np.concatenate([part["record_id"] for part in parts])
+    return int(pd.Series(ids, dtype=object, copy=False).nunique())
+
+
+def _join(parts: list[_Part]) -> pd.DataFrame:
+    """The parts as one findings frame, column by column, each column taken out of the parts once placed
+    (parts and whole are never both held: on a million copies of one contact, 600 MB twice). A column whose
+    type pandas inferred per part is joined as `pd.concat` joins it; the others are object or int64."""
+    columns = {}
+    for column in FINDING_COLUMNS:
+        pieces = [part.pop(column) for part in parts]
+        if isinstance(pieces[0], pd.Series):
+            columns[column] = pd.concat(pieces, ignore_index=True)
+        else:
+            joined = np.concatenate(pieces)  # type: ignore[arg-type]
+            columns[column] = pd.Series(joined, dtype=joined.dtype, copy=False)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _repeated(text: str | float, n: int) -> np.ndarray:
+    """`text` in `n` rows, one object shared by all."""
     out = np.empty(n, dtype=object)
     out.fill(text)
     return out
