@@ -87,14 +87,14 @@ def compact(frame: pd.DataFrame) -> pd.DataFrame:
     rule, file or owner on a million rows is stored once, plus a pointer per row. Arrow strings (pandas'
     default) store every row's bytes: the findings of a million copies of one contact took 2.5 GB.
     Missing values keep their own objects (None, NaN, NA), so the frame reads and writes the same."""
-    columns = {}
-    for column in frame.columns:
-        series = frame[column]
-        if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
-            columns[column] = series
-            continue
-        columns[column] = pd.Series(shared_values(series), index=frame.index, dtype=object)
-    return pd.DataFrame(columns, index=frame.index, copy=False)
+    return pd.DataFrame({column: compact_column(frame[column]) for column in frame.columns}, copy=False)
+
+
+def compact_column(series: pd.Series) -> pd.Series:
+    """`series` as `compact` holds it: text and objects as one object per distinct value, other types as they are."""
+    if series.dtype != object and not isinstance(series.dtype, pd.StringDtype):
+        return series
+    return pd.Series(shared_values(series), index=series.index, dtype=object)
 
 
 def shared_values(series: pd.Series) -> np.ndarray:

@@ -1,18 +1,18 @@
-"""Runs rules over loaded tables: rules -> pandera schemas -> lazy validation -> findings.
+"""Runs rules over loaded tables: rules -> a mask per rule and column -> findings.
 
-The rules on each field become one pandera `Check` on that column; one `DataFrameSchema` per entity
-is validated lazily, so every failing row of every rule is collected in one pass. Failure
-cases then become findings: one row per (record, field, rule), in a DataFrame.
+The rules on each column run one after the other on that column, every rule on every row (a failing
+rule never stops the others), and each column's masks become findings as soon as they are made: one
+row per (record, field, rule), in a DataFrame.
 """
 
 from __future__ import annotations
 
-import contextlib
 import string
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from dataclasses import field as dataclass_field
-from typing import TYPE_CHECKING, Any, Protocol
+from functools import cached_property
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -23,12 +23,9 @@ from auditor.checks.kinds import get_kind
 from auditor.checks.kinds._columns import forget_column, forget_columns
 from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
-from auditor.findings import compact, concat_findings, empty_findings, shared_values
+from auditor.findings import FINDING_COLUMNS, compact_column, concat_findings, empty_findings, shared_values
 from auditor.model import ENTITIES, Entity
 from auditor.sources.table import record_ids
-
-if TYPE_CHECKING:
-    import pandera.pandas as pa
 
 MISSING_VALUE_TEXT = "(empty)"
 _SEP = "::"
@@ -105,27 +102,26 @@ def when_mask(frame: pd.DataFrame, when: Mapping[str, Any] | None) -> pd.Series:
 @dataclass
 class _Recorder:
     """What the checks of each column left, per rule and column: its findings, the error its check raised,
-    the note its kind explained; and the first error raised making findings.
+    the note its kind explained.
 
-    Pandera runs the schema (lazily, one check per column); the engine makes each column's findings as
-    soon as its checks ran and gives pandera only a verdict (one boolean), because building pandera's
-    failure-case table for hundreds of thousands of failing rows costs more than the checks it reports
-    on. A column's masks and the kinds' whole-column work on it are dropped once its findings are made:
-    held for every column until the end, they were most of the check stage's peak (3.3 GB on a million
-    rows). An error making findings is kept and raised after the validation, which pandera would
-    otherwise report as one more failed check.
+    A column's masks and the kinds' whole-column work on it are dropped once its findings are made: held
+    for every column until the end, they were most of the check stage's peak (3.3 GB on a million rows).
     """
 
-    parts: dict[str, pd.DataFrame] = dataclass_field(default_factory=dict)
+    parts: dict[str, _Part] = dataclass_field(default_factory=dict)
     errors: dict[str, str] = dataclass_field(default_factory=dict)
     notes: dict[str, str] = dataclass_field(default_factory=dict)
-    failure: Exception | None = None
 
+
+_Part = dict[str, np.ndarray | pd.Series]
+"""The findings of one rule on one column, as the findings frame's columns: object and int64 arrays, and a
+Series for each column whose type pandas infers (value, suggested_value, owner). The parts of every rule
+are made into one frame at the end (`_join`): a frame per part cost more than the checks of a small export."""
 
 _Run = tuple[str, Rule, RuleKind, pd.Series, bool]
 """(rule id and column, the rule, its kind, the rows it applies to, whether that is every row)"""
 
-FindingsFn = Callable[[Rule, RuleKind, str, np.ndarray], pd.DataFrame]
+FindingsFn = Callable[[Rule, RuleKind, str, np.ndarray], _Part]
 """(rule, kind, column, failing: a boolean per row of the table) -> the findings"""
 
 
@@ -140,31 +136,29 @@ class _Rows:
     def of(self, series: pd.Series) -> pd.Series:
         return series.loc[self.index] if self.positions is None else series.iloc[self.positions]
 
+    def take(self, values: pd.Series) -> np.ndarray:
+        """The rows' cells of a numpy-backed series (record ids, row numbers), without a Series made."""
+        return values.loc[self.index].to_numpy() if self.positions is None else values.to_numpy()[self.positions]
 
-def _make_check(
+
+def _check_column(
     column: str,
+    values: pd.Series,
     rules: list[tuple[Rule, RuleKind, pd.Series]],
     ctx: CheckContext,
     recorder: _Recorder,
     findings_for: FindingsFn,
-) -> pa.Check:
-    """One pandera check running every rule on `column` and making its findings. One per column, not
-    per rule and column: pandera's own cost per check is a third of the check stage on a table of
-    thousands of columns (each checked by a dozen `fields: ["*"]` rules)."""
-    import pandera.pandas as pa  # here, not at the top: the reports import this module's outcomes without checks
-
+) -> None:
+    """Every rule on `column`, then their findings. The engine calls the kinds itself: a pandera schema
+    around them (one check per column) did nothing the engine did not redo, and its error report of every
+    failing check was a sixth of a small export's check stage."""
     runs: list[_Run] = [
         (f"{rule.id}{_SEP}{column}", rule, kind, applies, bool(applies.all())) for rule, kind, applies in rules
     ]
-
-    def run(values: pd.Series) -> bool:
-        masks: dict[str, np.ndarray] = {}
-        for name, rule, kind, applies, everywhere in runs:
-            try:
-                ok = kind.check(values, rule.params, ctx)
-            except Exception as exc:
-                recorder.errors[name] = f"{type(exc).__name__}: {exc}"
-                continue
+    masks: dict[str, np.ndarray] = {}
+    for name, rule, kind, applies, everywhere in runs:
+        try:
+            ok = kind.check(values, rule.params, ctx)
             # An undecidable value (NA in the mask) passes: a missing value is another rule's finding. A
             # plain bool mask has none, and a rule without `when` applies to every row: each step skipped
             # is three conversions per rule and column, seconds on a table of 2,600 columns.
@@ -173,18 +167,10 @@ def _make_check(
             if not everywhere:
                 ok = ok | ~applies
             masks[name] = ok.to_numpy()
-        passed = len(masks) == len(runs) and all(mask.all() for mask in masks.values())
-        try:
-            _record_column(column, runs, masks, ctx, recorder, findings_for)
         except Exception as exc:
-            recorder.failure = recorder.failure or exc
-        forget_column(column)
-        # A scalar verdict: pandera still fails the schema on it, but skips building its failure-case
-        # table row by row (a quarter of the check stage on a 20,000-row export), which the engine
-        # never reads because it makes the findings itself.
-        return passed
-
-    return pa.Check(run, name=column, ignore_na=False, n_failure_cases=1)
+            recorder.errors[name] = f"{type(exc).__name__}: {exc}"
+    _record_column(column, runs, masks, ctx, recorder, findings_for)
+    forget_column(column)
 
 
 def _record_column(
@@ -300,7 +286,7 @@ def run_checks(
     absent, its rules not evaluated."""
     typed = {name: t.frame for name, t in tables.items()}
     outcomes: list[RuleOutcome] = []
-    parts: list[pd.DataFrame] = []
+    parts: list[_Part] = []
     structural = _structural_issues(tables, required or {})
     by_entity: dict[str, list[Rule]] = {}
     for rule in rules:
@@ -320,6 +306,7 @@ def run_checks(
         done += len(entity_rules)
         if progress:
             progress(f"checked {entity_name}", done, len(rules))
+    frames = [_join(parts)] if parts else []
     for entity_name, table in tables.items():
         if getattr(table, "read_as", None) is None:  # one encoding read it all (every table but a few)
             continue
@@ -330,9 +317,9 @@ def run_checks(
             lambda index, table=table: _files(table, index),
         )
         if found is not None:
-            parts.append(found)
+            frames.append(found)
             outcomes.append(_encoding_outcome(entity_name, table, found))
-    findings = concat_findings(parts) if parts else empty_findings()
+    findings = concat_findings(frames) if frames else empty_findings()
     forget_columns()  # the kinds' per-column caches: the tables outlive the checks, those need not
     return CheckResult(findings=findings, outcomes=outcomes, structural=structural, absent=_absent(tables, rules))
 
@@ -424,7 +411,7 @@ def _check_entity(
     typed: Mapping[str, pd.DataFrame],
     as_of: pd.Timestamp,
     default_region: str,
-) -> tuple[list[pd.DataFrame], list[RuleOutcome]]:
+) -> tuple[list[_Part], list[RuleOutcome]]:
     frame = table.frame
     ctx = CheckContext(
         entity=entity, frame=frame, raw=table.raw, tables=typed, as_of=as_of, default_region=default_region
@@ -460,17 +447,15 @@ def _check_entity(
         series.index.equals(frame.index) for series in (table.raw, table.row_numbers, ids)
     )
 
-    def findings_for(rule: Rule, kind: RuleKind, field: str, failing: np.ndarray) -> pd.DataFrame:
-        rows = _Rows(frame.index[failing], np.flatnonzero(failing) if positional else None)
-        return _findings_for(rule, kind, field, rows, ctx, table, ids)
+    source = _Source(ids, table.row_numbers.astype("int64"), frame.get("owner"))
 
-    _validate(
-        frame,
-        {field: [_make_check(field, runs, ctx, recorder, findings_for)] for field, runs in by_column.items()},
-    )
-    if recorder.failure is not None:
-        raise recorder.failure
-    parts: list[pd.DataFrame] = []
+    def findings_for(rule: Rule, kind: RuleKind, field: str, failing: np.ndarray) -> _Part:
+        rows = _Rows(frame.index[failing], np.flatnonzero(failing) if positional else None)
+        return _findings_for(rule, kind, field, rows, ctx, table, source)
+
+    for field, runs in by_column.items():
+        _check_column(field, frame[field], runs, ctx, recorder, findings_for)
+    parts: list[_Part] = []
     outcomes = []
     for rule in rules:
         if rule.id in skipped:
@@ -484,12 +469,10 @@ def _check_entity(
             outcomes.append(_outcome(rule, "error", evaluated[rule.id], reason=reason))
             continue
         notes = [recorder.notes[name] for name in names if name in recorder.notes]
-        found = concat_findings(rule_parts) if rule_parts else None
-        n_findings = 0 if found is None else len(found)
-        failed = 0 if found is None else found["record_id"].nunique()
+        n_findings = sum(len(part["row"]) for part in rule_parts)
+        failed = _records(rule_parts)
         status = "failed" if n_findings else "passed"
-        if found is not None:
-            parts.append(found)
+        parts += rule_parts
         outcomes.append(
             _outcome(rule, status, evaluated[rule.id], int(failed), n_findings, reason="; ".join(notes) or None)
         )
@@ -516,18 +499,29 @@ def _missing_inputs(rule: Rule, typed: Mapping[str, pd.DataFrame]) -> str | None
     return None
 
 
-def _validate(frame: pd.DataFrame, columns: Mapping[str, list[pa.Check]]) -> None:
-    # start-up time: pandera loads when checks run, not when the reports import this module's outcomes
-    import pandera.pandas as pa
-    from pandera.errors import SchemaErrors
+@dataclass
+class _Source:
+    """What every finding of a table reads besides its rule and column, made once per table."""
 
-    schema = pa.DataFrameSchema(
-        {name: pa.Column(checks=checks, nullable=True, required=False) for name, checks in columns.items()},
-    )
-    # A shallow copy, because pandera registers the schema on the object it validates
-    # and its weakref clean-up misfires at interpreter exit if that object lives so long.
-    with contextlib.suppress(SchemaErrors):
-        schema.validate(frame.copy(deep=False), lazy=True, inplace=True)
+    ids: pd.Series
+    """The record ids, as objects: every rule's findings then point at the same str per record."""
+    row_numbers: pd.Series
+    """int64"""
+    owner: pd.Series | None
+    """The owner column, or None when the table has none."""
+
+    @cached_property
+    def owners(self) -> np.ndarray:
+        """The owner column as objects, one str per distinct owner (made once, not once per part)."""
+        assert self.owner is not None
+        return _objects(self.owner)
+
+    def owner_of(self, rows: _Rows) -> pd.Series:
+        if self.owner is None:
+            return _inferred(_repeated(np.nan, len(rows.index)))  # as an object Series of None holds it
+        if rows.positions is None:
+            return _cells_inferred(rows.of(self.owner))
+        return _inferred(self.owners[rows.positions], _as_text_objects(self.owner))
 
 
 def _findings_for(
@@ -537,8 +531,8 @@ def _findings_for(
     rows: _Rows,
     ctx: CheckContext,
     table: TableLike,
-    ids: pd.Series,
-) -> pd.DataFrame:
+    source: _Source,
+) -> _Part:
     frame = ctx.frame
     index = rows.index
     values = rows.of(frame[field])
@@ -549,45 +543,74 @@ def _findings_for(
     if kind.message_vars:
         variables.update(kind.message_vars(rule.params, field, ctx))
     messages = _format_messages(rule.message or kind.message, field, shown, frame, variables)
-    if kind.suggest is not None:
-        suggested = kind.suggest(values, rule.params, ctx).astype("object")
-    else:
-        suggested = pd.Series(None, index=index, dtype="object")
-    owner = rows.of(frame["owner"]) if "owner" in frame.columns else pd.Series(None, index=index, dtype="object")
-    # One object per distinct text: a rule failing on every record repeats its message a million times. The
-    # cells whose type pandas infers (a suggested date makes a datetime column, None among text NaN) are
-    # inferred and compacted as ever; the columns known to be text are made so directly (compacting all
-    # twelve columns of each part was a fifth of the check stage on a small export).
-    inferred = compact(
-        pd.DataFrame({"value": _objects(raw), "suggested_value": suggested.to_numpy(), "owner": _objects(owner)})
-    )
     n = len(index)
-
-    def text(values: np.ndarray | str) -> pd.Series:
-        shared = _repeated(values, n) if isinstance(values, str) else values
-        return pd.Series(shared, index=inferred.index, dtype=object, copy=False)
-
-    return pd.DataFrame(
-        {
-            "entity": text(rule.entity),
-            "record_id": text(rows.of(ids).to_numpy()),  # the ids' own str objects
-            "field": text(field),
-            "rule_id": text(rule.id),
-            "severity": text(rule.severity.value),
-            "dimension": text(rule.dimension.value),
-            "message": text(messages),
-            "value": inferred["value"],
-            "suggested_value": inferred["suggested_value"],
-            "owner": inferred["owner"],
-            "file": text(_files(table, index)),
-            "row": rows.of(table.row_numbers).astype("int64").to_numpy(),
-        },
-        copy=False,
-    )
+    if kind.suggest is not None:
+        suggested = kind.suggest(values, rule.params, ctx).astype("object").to_numpy()
+    else:
+        suggested = _repeated(np.nan, n)  # as an object Series of None holds it
+    files = _files(table, index)
+    # One object per distinct text: a rule failing on every record repeats its message a million times.
+    return {
+        "entity": _repeated(rule.entity, n),
+        "record_id": rows.take(source.ids),  # the ids' own str objects
+        "field": _repeated(field, n),
+        "rule_id": _repeated(rule.id, n),
+        "severity": _repeated(rule.severity.value, n),
+        "dimension": _repeated(rule.dimension.value, n),
+        "message": messages,
+        "value": _cells_inferred(raw),
+        "suggested_value": _inferred(suggested),
+        "owner": source.owner_of(rows),
+        "file": _repeated(files, n) if isinstance(files, str) else files,
+        "row": rows.take(source.row_numbers),
+    }
 
 
-def _repeated(text: str, n: int) -> np.ndarray:
-    """`text` in `n` rows, one str shared by all."""
+def _inferred(cells: np.ndarray, text: bool = False) -> pd.Series:
+    """Cells whose type pandas infers, as a findings frame holds them: a suggested date makes a datetime
+    column, text is one str per distinct value with NaN for missing (None among text becomes NaN).
+    `text`: the cells are already so (`_as_text_objects`), and inferring them again would change nothing."""
+    if text:
+        return pd.Series(cells, dtype=object, copy=False)
+    return compact_column(pd.Series(cells, copy=False))
+
+
+def _cells_inferred(cells: pd.Series) -> pd.Series:
+    """`_inferred` of a column's cells (the value a finding shows, its owner)."""
+    return _inferred(_objects(cells), _as_text_objects(cells))
+
+
+def _as_text_objects(cells: pd.Series) -> bool:
+    """Whether `_objects` of `cells` is as `_inferred` leaves it: text whose missing value is NaN becomes one str
+    per distinct value and NaN, which pandas infers as text and compacts to the same (none but NaN stays so)."""
+    return isinstance(cells.dtype, pd.StringDtype) and cells.dtype.na_value is np.nan
+
+
+def _records(parts: Sequence[_Part]) -> int:
+    """How many distinct records the parts' findings name."""
+    if not parts:
+        return 0
+    ids = np.concatenate([part["record_id"] for part in parts])
+    return int(pd.Series(ids, dtype=object, copy=False).nunique())
+
+
+def _join(parts: list[_Part]) -> pd.DataFrame:
+    """The parts as one findings frame, column by column, each column taken out of the parts once placed
+    (parts and whole are never both held: on a million copies of one contact, 600 MB twice). A column whose
+    type pandas inferred per part is joined as `pd.concat` joins it; the others are object or int64."""
+    columns = {}
+    for column in FINDING_COLUMNS:
+        pieces = [part.pop(column) for part in parts]
+        if isinstance(pieces[0], pd.Series):
+            columns[column] = pd.concat(pieces, ignore_index=True)
+        else:
+            joined = np.concatenate(pieces)  # type: ignore[arg-type]
+            columns[column] = pd.Series(joined, dtype=joined.dtype, copy=False)
+    return pd.DataFrame(columns, copy=False)
+
+
+def _repeated(text: str | float, n: int) -> np.ndarray:
+    """`text` in `n` rows, one object shared by all."""
     out = np.empty(n, dtype=object)
     out.fill(text)
     return out

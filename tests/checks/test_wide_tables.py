@@ -1,9 +1,10 @@
-"""A table of thousands of columns: the engine runs every rule of a column in one pandera check, and the
+"""A table of thousands of columns: the engine runs every rule of a column together, and the
 kinds' per-column work is done in Arrow or once per distinct value. Same verdicts as the pandas string
 methods they replace, and a failing rule still fails alone."""
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +15,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.checks.engine import run_checks
+from auditor.checks import engine, kinds
+from auditor.checks.engine import CheckResult, RuleOutcome, run_checks
 from auditor.checks.kinds import number_as_text
 from auditor.checks.kinds._common import is_missing_code
 from auditor.checks.kinds._fastpath import to_arrow
@@ -82,19 +84,25 @@ def _table(columns: int, rows: int = 30) -> WideTable:
     return WideTable("contacts", "contacts.csv", raw, raw.copy(), pd.Series(range(2, 2 + rows)))
 
 
-def test_a_rule_that_raises_on_a_column_fails_alone(tmp_path: Path) -> None:
-    """The rules of one column share one pandera check: one that raises is an error outcome, and the
-    others on that column still give their findings."""
+def _check_city(tmp_path: Path, more: str = "") -> tuple[CheckResult, dict[str, RuleOutcome]]:
+    """A placeholder rule (one finding: "n/a") and a whitespace rule (none) on the city column, and `more`."""
     path = tmp_path / "p.yaml"
     path.write_text(
         "rules:\n"
-        "  - {id: broken, kind: range, entity: contacts, fields: [city], min: 3}\n"  # text against a number
-        "  - {id: codes, kind: placeholder, entity: contacts, fields: [city]}\n"
-        "  - {id: spaces, kind: whitespace, entity: contacts, fields: [city]}\n",
+        + more
+        + "  - {id: codes, kind: placeholder, entity: contacts, fields: [city]}\n"
+        + "  - {id: spaces, kind: whitespace, entity: contacts, fields: [city]}\n",
         encoding="utf-8",
     )
     result = run_checks({"contacts": _table(8)}, load_rules([path], include_core=False), as_of=AS_OF)
-    outcomes = {o.rule_id: o for o in result.outcomes}
+    return result, {o.rule_id: o for o in result.outcomes}
+
+
+def test_a_rule_that_raises_on_a_column_fails_alone(tmp_path: Path) -> None:
+    """The rules of one column run together: one that raises is an error outcome, and the others on that
+    column still give their findings."""
+    broken = "  - {id: broken, kind: range, entity: contacts, fields: [city], min: 3}\n"  # text against a number
+    _, outcomes = _check_city(tmp_path, broken)
     assert outcomes["broken"].status == "error" and outcomes["broken"].reason.startswith("check failed to run")
     assert outcomes["codes"].status == "failed" and outcomes["codes"].findings == 1
     assert outcomes["spaces"].status == "passed"
@@ -110,3 +118,16 @@ def test_a_2600_column_table_is_checked_in_seconds() -> None:
     result = run_checks({"contacts": table}, rules, as_of=AS_OF)
     assert time.process_time() - started < 15
     assert {o.rule_id for o in result.outcomes if o.status == "error"} == set()
+
+
+def test_a_kind_that_returns_no_series_is_an_error_of_its_rule_alone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A mask that cannot be read (here an array, not a Series) is its rule's error outcome; the other rules
+    of the column keep their findings (the pandera check that ran them swallowed the whole column)."""
+    whitespace = engine.get_kind("whitespace")
+    broken = dataclasses.replace(whitespace, check=lambda values, params, ctx: values.to_numpy())
+    monkeypatch.setattr(engine, "get_kind", lambda name: broken if name == "whitespace" else kinds.get_kind(name))
+    result, outcomes = _check_city(tmp_path)
+    assert outcomes["spaces"].status == "error" and outcomes["spaces"].reason.startswith("check failed to run")
+    assert outcomes["codes"].status == "failed" and result.findings["rule_id"].tolist() == ["codes"]

@@ -73,8 +73,9 @@ def _dates(values: pd.Series, field: str, ctx: CheckContext) -> np.ndarray:
     # of the wall clock, where a zone's midnight may not exist
     wall = values.dt.tz_localize(None) if values.dt.tz is not None else values
     codes, days = pd.factorize(wall.dt.normalize(), use_na_sentinel=True)
-    sentinel_days = list(DATES) + ([] if "birth" in field else [EPOCH])
-    return np.append(pd.Index(days).strftime("%Y-%m-%d").isin(sentinel_days), False)[codes]
+    sentinel_days = np.array(list(DATES) + ([] if "birth" in field else [EPOCH]), dtype="datetime64[D]")
+    # compared as days, not as text: strftime is a Python call per distinct day
+    return np.append(np.isin(np.asarray(days, dtype="datetime64[D]"), sentinel_days), False)[codes]
 
 
 def _column(values: pd.Series, ctx: CheckContext) -> tuple[Distinct, pa.Array, pa.Array, str | None]:
