@@ -157,11 +157,15 @@ def prepare(
     return out, absent
 
 
-def merge_clusters(tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame) -> tuple[dict[str, pd.DataFrame], dict]:
+def merge_clusters(
+    tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame, reads: Mapping[str, set[str]] | None = None
+) -> tuple[dict[str, pd.DataFrame], dict]:
     """The tables with each duplicate cluster merged into one record: the cluster's survivor (a
     `survivor` column when the clusters have one, else the first of the cluster's records in the
     table) stays, the others are dropped and every foreign key to them points at the survivor.
-    Returns the tables and, per entity, (clusters, records dropped)."""
+    Returns the tables and, per entity, (clusters, records dropped). `reads`: entity -> the columns the
+    metrics read (`screening.reads_of`); a table that loses records keeps only those and its ids, since
+    each copy of a million-row table with all its columns held hundreds of MB for the stage's length."""
     out = dict(tables)
     stats: dict[str, tuple[int, int]] = {}
     for entity, group in clusters.groupby(text(clusters["entity"])):
@@ -187,7 +191,11 @@ def merge_clusters(tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame) -
         remap = {k: v for k, v in remap.items() if isinstance(v, str) and k != v}
         if not remap:
             continue
-        out[entity] = frame[~among(rid, list(remap))]
+        kept = ~among(rid, list(remap))
+        if reads is None:
+            out[entity] = frame[kept]
+        else:
+            out[entity] = frame.loc[kept, [c for c in frame.columns if c in reads.get(entity, set()) | {RID}]]
         stats[entity] = (int(surv["cluster"].nunique()), len(remap))
         for other, spec in ENTITIES.items():
             for f in spec.fields:
@@ -765,7 +773,9 @@ def evaluate_metrics(
     if findings is not None:
         findings = code_findings(findings, coded, ENTITIES.keys() & tables.keys())
     suspected = code_findings(suspected, coded, ENTITIES.keys() & tables.keys())
-    merged, merge_stats = merge_clusters(tables, clusters) if clusters is not None and len(clusters) else (None, {})
+    merged, merge_stats = (
+        merge_clusters(tables, clusters, reads_of(chosen)) if clusters is not None and len(clusters) else (None, {})
+    )
     return [
         _evaluate(m, tables, findings, params, settings, absent, merged, merge_stats, breakdowns, cache, suspected)
         for m in chosen
@@ -884,14 +894,12 @@ def _evaluate(
         excluded = dict(tables)
         for x in failing:
             if x.failing:
-                key = ("excluded", x.entity, x.label, tuple(sorted(m.reads(x.entity))))
-                if key not in cache:
-                    # only the columns the metric reads: filtering every column of a million rows
-                    # would cost more than the metric
-                    frame = tables[x.entity]
-                    needed = {*m.reads(x.entity), RID}
-                    cache[key] = frame.loc[~x.fail_mask.to_numpy(bool), [c for c in frame.columns if c in needed]]
-                excluded[x.entity] = cache[key]
+                # only the columns the metric reads: filtering every column of a million rows would cost
+                # more than the metric. Made for this metric alone: kept for the next ones with the same
+                # columns, they held 430 MB of a million deals' copies to the stage's end for few reuses
+                frame = tables[x.entity]
+                needed = {*m.reads(x.entity), RID}
+                excluded[x.entity] = frame.loc[~x.fail_mask.to_numpy(bool), [c for c in frame.columns if c in needed]]
         prim = next((x for x in failing if x.entity == m.primary), None)
         scaled = m.extensive and prim is not None and prim.strict > prim.strict_failing
         read = None
