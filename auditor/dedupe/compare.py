@@ -694,7 +694,11 @@ def _first_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
         last = cmp._name("last", "last", i, j)
         llv = _cut(last, NAME_THRESHOLDS)
         s_fl = cmp._name("first", "last", i, j)
-        s_lf = cmp._name("last", "first", i, j)
+        # names are matched crosswise only when both crosswise pairs are at least very similar (a missing
+        # one aside), so the second is scored only where the first can be: a few of the pairs
+        s_lf = np.full(len(i), np.nan, dtype=np.float32)
+        maybe = np.flatnonzero((s_fl >= max(NAME_THRESHOLDS)) | np.isnan(s_fl))
+        s_lf[maybe] = cmp._name("last", "first", i[maybe], j[maybe])
         s_fl, s_lf = np.fmax(s_fl, s_lf), np.fmin(s_fl, s_lf)
         lfl, llf = _cut(s_fl, NAME_THRESHOLDS), _cut(s_lf, NAME_THRESHOLDS)
         straight = np.maximum(lv, 0) + np.maximum(llv, 0)
