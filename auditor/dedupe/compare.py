@@ -347,7 +347,8 @@ def value_counts(prepared: Prepared) -> ValueCounts:
         codes, uniques = _value_codes(prepared, columns, first)
         out.counts[name], out.totals[name] = _held(codes, uniques)
         if by_country and country is not None:
-            ccodes, countries = pd.factorize(country, use_na_sentinel=True)
+            ccodes, arrow_countries = pd.factorize(country, use_na_sentinel=True)
+            countries = np.asarray(arrow_countries, dtype=object)
             keyed = np.where(
                 (codes >= 0) & (ccodes[:, None] >= 0), ccodes[:, None].astype(np.int64) * (len(uniques) + 1) + codes, -1
             )
@@ -355,19 +356,17 @@ def value_counts(prepared: Prepared) -> ValueCounts:
             key_codes = key_codes.reshape(keyed.shape)
             key_codes[keyed < 0] = -1
             names = np.asarray(uniques, dtype=object)
-            labels = np.array(
-                [
-                    f"{countries[v // (len(uniques) + 1)]}{SEPARATOR}{names[v % (len(uniques) + 1)]}" if v >= 0 else ""
-                    for v in np.asarray(key_values, dtype=np.int64)
-                ],
-                dtype=object,
-            )
+            # 'country<US>name' per key, as Python strings joined element by element (a key read from the
+            # Arrow-backed countries one at a time cost a Python-level lookup per key)
+            key = np.asarray(key_values, dtype=np.int64)
+            real = key >= 0
+            labels = np.full(len(key), "", dtype=object)
+            width = len(uniques) + 1
+            labels[real] = countries[key[real] // width] + SEPARATOR + names[key[real] % width]
             out.by_country[name] = _held(key_codes, labels)[0]
             present = (codes >= 0).any(axis=1) & (ccodes >= 0)
             per_country = np.bincount(ccodes[present], minlength=len(countries))
-            out.country_totals[name] = pd.Series(per_country, index=pd.Index(np.asarray(countries, dtype=object)))[
-                per_country > 0
-            ]
+            out.country_totals[name] = pd.Series(per_country, index=pd.Index(countries))[per_country > 0]
     return out
 
 
