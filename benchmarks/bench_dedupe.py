@@ -15,9 +15,9 @@ Needs the `bench` extra: pip install -e '.[bench]'. Prints a Markdown table.
 `--stage EXPORT` measures the duplicate stage as the audit runs it: each run a fresh process that loads the
 export with its config (contacts, accounts and leads kept), then times `find_duplicates` and its findings.
 It prints per run the CPU and wall seconds, the resident memory when the stage starts (the tables) and the
-stage's peak (sampled every 10 ms), and the load average. `--trees` runs each tree's code (its folder on
-PYTHONPATH, e.g. a `git archive` of the base commit) in turn, run after run, so that a before/after pair
-shares the machine's load.
+stage's peak (sampled every 10 ms), the load average, and the folder the `auditor` code was imported from.
+`--trees` runs each tree's code (its folder on PYTHONPATH, e.g. a `git archive` of the base commit) in turn,
+run after run, so that a before/after pair shares the machine's load.
 """
 
 from __future__ import annotations
@@ -37,6 +37,7 @@ FULL = (*QUICK, "synth100k", "synth1m")
 
 STAGE = r"""
 import json, os, sys, threading, time
+import auditor
 from auditor.dedupe import DEDUPE_ENTITIES, DedupeSettings, find_duplicates
 from auditor.pipeline import resolve_config
 from auditor.sources import load_export
@@ -61,7 +62,7 @@ result.findings()
 wall, cpu = time.perf_counter() - t0, time.process_time() - c0
 done.set()
 print(json.dumps({"cpu_seconds": cpu, "wall_seconds": wall, "start_mb": start, "peak_mb": max(peak[0], rss_mb()),
-                  "pairs": len(result.pairs), "load": os.getloadavg()}))
+                  "pairs": len(result.pairs), "load": os.getloadavg(), "code": os.path.dirname(auditor.__file__)}))
 """
 
 
@@ -70,7 +71,10 @@ def stage_runs(export: Path, trees: list[Path], repeat: int) -> None:
     for run in range(repeat):
         for tree in trees:
             env = {**os.environ, "PYTHONPATH": str(tree.resolve())}
-            done = subprocess.run([sys.executable, "-c", STAGE, str(export)], env=env, capture_output=True, text=True)
+            # -P: `python -c` puts the working directory first on sys.path, so run from inside a checkout every
+            # tree would import that checkout's auditor, not its own; "code" in the output says which ran
+            command = [sys.executable, "-P", "-c", STAGE, str(export)]
+            done = subprocess.run(command, env=env, capture_output=True, text=True)
             if done.returncode:
                 raise SystemExit(f"{tree}: exit {done.returncode}: {done.stderr.strip()[-2000:]}")
             print(json.dumps({"tree": str(tree), "run": run + 1, **json.loads(done.stdout)}), flush=True)

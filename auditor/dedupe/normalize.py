@@ -313,6 +313,23 @@ def _dialling(region: str) -> tuple[str, str]:
     return (str(code) if code else "", prefix)
 
 
+def _national_numbers(out: pd.Series, digits: pd.Series, region: pd.Series, national: pd.Series) -> pd.Series:
+    """`out` with the `national` numbers (digits only) in E.164: the region's calling code before them, its
+    national prefix dropped when it leads a number long enough to hold one. One pass over the column per
+    distinct prefix, not per region: a CRM of many countries has a handful of prefixes ('0', '1', '8')."""
+    codes, regions = pd.factorize(region.where(national, None), use_na_sentinel=True)
+    dialling = [_dialling(str(reg)) if reg else ("", "") for reg in regions]
+    calling = np.array([cc for cc, _ in dialling] + [""], dtype=object)[codes]
+    prefix = np.array([p for _, p in dialling] + [""], dtype=object)[codes]
+    known = national.to_numpy(dtype=bool) & (calling != "")
+    d = digits
+    for p in {p for cc, p in dialling if cc and p}:
+        long_enough = (d.str.startswith(p) & (d.str.len() > len(p) + 5)).fillna(False).to_numpy(dtype=bool)
+        lead = known & (prefix == p) & long_enough
+        d = d.mask(lead, d.str.slice(len(p)))
+    return out.mask(known, "+" + pd.Series(calling, index=out.index, dtype=STRING) + d)
+
+
 def phones(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series:
     """Column form of `phone`: E.164 for the usual spellings (digits, spaces, dashes, dots, slashes,
     parentheses, a leading + or 00), computed with Arrow kernels from the region's calling code and
@@ -333,15 +350,7 @@ def phones(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series:
     out = out.mask(international & simple, "+" + digits)
     national = simple & ~international
     if national.any():
-        for reg in pd.unique(region[national].fillna("").astype(object)):
-            in_region = national & (region.fillna("") == reg)
-            cc, prefix = _dialling(str(reg)) if reg else ("", "")
-            if not cc:
-                continue
-            d = digits[in_region]
-            if prefix:
-                d = d.mask(d.str.startswith(prefix) & (d.str.len() > len(prefix) + 5), d.str.slice(len(prefix)))
-            out = out.mask(in_region, "+" + cc + d)
+        out = _national_numbers(out, digits, region, national)
     out = out.mask(out.str.len() < 8)
     rest = (~simple) & s.notna() & (s.str.len() > 0)
     if rest.any():

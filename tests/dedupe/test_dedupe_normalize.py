@@ -655,3 +655,47 @@ def test_new_column_forms_match_scalar_forms_and_never_raise(values: list) -> No
     numbers = nz.numbers_of_company_names(nz.strings(nz.company_names(series)))
     assert numbers.tolist() == [nz.name_numbers(v) for v in values]
     assert nz.cities(series).tolist() == [nz.city(v) for v in values]
+
+
+def _phones_region_by_region(values: pd.Series, regions: pd.Series) -> pd.Series:
+    """The national numbers of `nz.phones` as it made them before, one region at a time (the oracle)."""
+    s = nz.strings(values).str.strip()
+    region = nz.strings(regions).str.strip().str.upper()
+    simple = s.str.fullmatch("\\+?[0-9 \\-./()\u00a0]{3,30}").fillna(False)
+    digits = s.str.replace(r"[^0-9]", "", regex=True)
+    plus = s.str.startswith("+").fillna(False)
+    idd = (~plus) & digits.str.startswith("00").fillna(False)
+    digits = digits.mask(idd, digits.str.slice(2))
+    out = pd.Series(pd.NA, index=s.index, dtype=nz.STRING).mask((plus | idd) & simple, "+" + digits)
+    national = simple & ~(plus | idd)
+    for reg in pd.unique(region[national].fillna("").astype(object)):
+        in_region = national & (region.fillna("") == reg)
+        cc, prefix = nz._dialling(str(reg)) if reg else ("", "")
+        if not cc:
+            continue
+        d = digits[in_region]
+        if prefix:
+            d = d.mask(d.str.startswith(prefix) & (d.str.len() > len(prefix) + 5), d.str.slice(len(prefix)))
+        out = out.mask(in_region, "+" + cc + d)
+    out = out.mask(out.str.len() < 8)
+    return out.astype(object).where(out.notna(), None)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.text(alphabet="0123456789 -+()", max_size=16)),
+            st.one_of(st.none(), st.sampled_from(["PL", "DE", "FR", "GB", "US", "RU", "HU", "XX", "", " pl"])),
+        ),
+        min_size=1,
+        max_size=30,
+    )
+)
+def test_oracle_national_numbers_as_region_by_region(rows: list[tuple[str | None, str | None]]) -> None:
+    """Oracle test (it holds on the code before the change too): the national numbers of many regions, put
+    in E.164 in one pass per national prefix, are those of one pass per region."""
+    values = pd.Series([v for v, _ in rows], dtype=object)
+    regions = pd.Series([r for _, r in rows], dtype=object)
+    got = nz.phones(values, nz.strings(regions).str.strip().str.upper())
+    assert got.tolist() == _phones_region_by_region(values, regions).tolist()

@@ -1,0 +1,39 @@
+"""Names counted within their country: how many distinct records of a country hold a name (exact copies
+counting once), the term-frequency table a shared name is weighed by."""
+
+from __future__ import annotations
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.dedupe.compare import SEPARATOR, profile_columns, value_counts
+from auditor.dedupe.features import prepare
+
+ROWS = st.tuples(
+    st.sampled_from(["Anna", "Jan", "Ewa", None]),
+    st.sampled_from(["Nowak", "Meyer", None]),
+    st.sampled_from(["PL", "DE", "US", None]),
+)
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(ROWS, min_size=1, max_size=25))
+def test_oracle_names_per_country_count_distinct_records(rows: list[tuple[str | None, ...]]) -> None:
+    """Oracle test (it holds on the code before the change too): a grouped count of one record per
+    distinct profile, country by country."""
+    frame = pd.DataFrame(
+        {
+            "contact_id": [f"C{k}" for k in range(len(rows))],
+            "first_name": [r[0] for r in rows],
+            "last_name": [r[1] for r in rows],
+            "country": [r[2] for r in rows],
+        }
+    )
+    prepared = prepare(frame, "contacts")
+    counts = value_counts(prepared)
+    records = prepared.features[profile_columns(prepared)].astype(object).drop_duplicates()
+    for name in ("first", "last"):
+        held = records.dropna(subset=[name, "country"]).groupby(["country", name]).size()
+        expected = {f"{country}{SEPARATOR}{value}": n for (country, value), n in held.items() if n >= 2}
+        assert counts.by_country[name].to_dict() == expected
