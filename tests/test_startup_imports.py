@@ -69,6 +69,12 @@ def test_a_check_loads_no_writer_of_the_full_audit(export: Path, tmp_path: Path)
     assert imported.isdisjoint({"sqlalchemy", "openpyxl", "jinja2"}), imported
 
 
+def test_mapping_loads_no_scipy(export: Path, tmp_path: Path) -> None:
+    """The config's `dedupe:` settings come from the duplicate detection package, whose clusters need scipy."""
+    imported = heavy_imports("mapping", str(export), cwd=tmp_path)
+    assert "pandas" in imported and "scipy" not in imported, imported
+
+
 def test_dedupe_loads_no_pandera(tmp_path: Path) -> None:
     """Duplicate detection runs no rule: the findings' schema and the check engine's pandera stay unloaded."""
     folder = tmp_path / "people"
