@@ -16,7 +16,12 @@ from auditor.yamlfile import BoundedLoader, _read, parse_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 SHIPPED = sorted(
-    [*(ROOT / "auditor").rglob("*.yaml"), *(ROOT / "rules").glob("*.yaml"), *(ROOT / "fixtures").rglob("*.yaml")]
+    [
+        *(ROOT / "auditor" / "sources" / "presets").glob("*.yaml"),
+        *(ROOT / "rules").glob("*.yaml"),
+        *(ROOT / "metrics").glob("*.yaml"),
+        *(ROOT / "fixtures").rglob("*.yaml"),
+    ]
 )
 pytestmark = pytest.mark.skipif(not hasattr(yaml, "CSafeLoader"), reason="PyYAML built without libyaml")
 
