@@ -9,12 +9,7 @@ modules can import `auditor.model` without a cycle.
 from __future__ import annotations
 
 import importlib
-import warnings
 from typing import Any
-
-# pandera imports pyspark's pandas API whenever pyspark is installed (the `spark` extra), and
-# pyspark warns about pandas 3 on that import even though the auditor never uses pyspark.pandas.
-warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas", category=FutureWarning)
 
 __version__ = "0.1.0"
 

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.checks.base import Dimension, Severity
+from auditor.pandera_api import pandera_pandas
 
 if TYPE_CHECKING:
     import pandera.pandas as pa
@@ -44,7 +45,7 @@ def __getattr__(name: str) -> Any:
 
 @cache
 def _schema() -> pa.DataFrameSchema:
-    import pandera.pandas as pa  # start-up time: only the tests validate findings against the schema
+    pa = pandera_pandas()  # start-up time: only the tests validate findings against the schema
 
     def text(nullable: bool = False) -> pa.Column:
         """A text column: every present value a non-empty str (the loader's raw text, not a parsed number)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-HEAVY = ("pandas", "pyarrow", "pandera", "sqlalchemy", "openpyxl", "jinja2", "scipy")
+HEAVY = ("pandas", "pyarrow", "pandera", "sqlalchemy", "openpyxl", "jinja2", "scipy", "pyspark", "hypothesis")
 
 PROBE = """
 import json, sys
@@ -54,11 +54,12 @@ def test_help_loads_no_data_library(tmp_path: Path) -> None:
     assert heavy_imports("--help", cwd=tmp_path) == set()
 
 
-def test_an_audit_of_csv_files_without_history_loads_no_sqlalchemy_nor_openpyxl(export: Path, tmp_path: Path) -> None:
+def test_an_audit_of_csv_files_without_history_loads_only_what_it_uses(export: Path, tmp_path: Path) -> None:
     imported = heavy_imports("audit", str(export), "--out", str(tmp_path / "out"), "--no-history", cwd=tmp_path)
-    assert "pandas" in imported, imported  # the probe sees what the audit imports
-    # SQLAlchemy is for a history or a database source, openpyxl for an .xlsx source (XlsxWriter writes)
-    assert imported.isdisjoint({"sqlalchemy", "openpyxl"}), imported
+    assert {"pandas", "pandera"} <= imported, imported  # the probe sees what the audit imports, checks included
+    # SQLAlchemy is for a history or a database source, openpyxl for an .xlsx source (XlsxWriter writes);
+    # pyspark and hypothesis (both in the dev venv) are what pandera would load because they are installed
+    assert imported.isdisjoint({"sqlalchemy", "openpyxl", "pyspark", "hypothesis"}), imported
     assert (tmp_path / "out" / "worklist.xlsx").exists()
 
 
@@ -66,6 +67,12 @@ def test_a_check_loads_no_writer_of_the_full_audit(export: Path, tmp_path: Path)
     imported = heavy_imports("check", str(export), "--out", str(tmp_path / "out"), cwd=tmp_path)
     assert "pandas" in imported, imported
     assert imported.isdisjoint({"sqlalchemy", "openpyxl", "jinja2"}), imported
+
+
+def test_mapping_loads_no_scipy(export: Path, tmp_path: Path) -> None:
+    """The config's `dedupe:` settings come from the duplicate detection package, whose clusters need scipy."""
+    imported = heavy_imports("mapping", str(export), cwd=tmp_path)
+    assert "pandas" in imported and "scipy" not in imported, imported
 
 
 def test_dedupe_loads_no_pandera(tmp_path: Path) -> None:

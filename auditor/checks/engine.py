@@ -27,6 +27,7 @@ from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
 from auditor.findings import FINDING_COLUMNS, compact_column, concat_findings, empty_findings, shared_values
 from auditor.model import ENTITIES, Entity
+from auditor.pandera_api import pandera_pandas
 from auditor.sources.table import record_ids
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ def _make_check(
     """One pandera check running every rule on `column` and making its findings. One per column, not
     per rule and column: pandera's own cost per check is a third of the check stage on a table of
     thousands of columns (each checked by a dozen `fields: ["*"]` rules)."""
-    import pandera.pandas as pa  # here, not at the top: the reports import this module's outcomes without checks
+    pa = pandera_pandas()  # here, not at the top: the reports import this module's outcomes without checks
 
     def run(values: pd.Series) -> bool:
         try:
@@ -567,8 +568,8 @@ class _Source:
 
 def _validate(frame: pd.DataFrame, columns: Mapping[str, list[pa.Check]]) -> None:
     # start-up time: pandera loads when checks run, not when the reports import this module's outcomes
-    import pandera.pandas as pa
-    from pandera.errors import SchemaErrors
+    pa = pandera_pandas()
+    from pandera.errors import SchemaErrors  # with pandera, loaded on the line above
 
     schema = pa.DataFrameSchema(
         {name: pa.Column(checks=checks, nullable=True, required=False) for name, checks in columns.items()},

@@ -4,12 +4,15 @@ mix every form, impossible dates, padding, missing values and junk."""
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import reference_convert as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.dtypes import TEXT
+from auditor.model import DType
 from auditor.sources import convert
 
 
@@ -132,3 +135,18 @@ _numbers = st.one_of(
 @given(_column(_numbers))
 def test_numbers_are_read_as_before(column: pd.Series) -> None:
     pd.testing.assert_series_equal(convert.parse_number(column), reference.parse_number(column))
+
+
+@settings(max_examples=50, deadline=None)
+@given(_column(_dates), _column(_numbers))
+def test_surely_parsed_is_a_lower_bound_of_what_is_read(dates: pd.Series, numbers: pd.Series) -> None:
+    for column, dtype, parse, form in (
+        (dates, DType.DATETIME, lambda text: convert.parse_datetime(text, excel_serials=True), convert._SIMPLE_ISO),
+        (numbers, DType.NUMBER, convert.parse_number, convert._PLAIN_NUMBER),
+    ):
+        text = column.dropna().str.strip()  # what the mapping's plausibility sample holds
+        bound, read = convert.surely_parsed(text, dtype), int(parse(text).notna().sum())
+        assert bound <= read
+        lone_dot_group = text.str.fullmatch(convert._LONE_DOT_GROUP, flags=re.ASCII)
+        if (text.str.fullmatch(form, flags=re.ASCII) & ~lone_dot_group).all():  # all in the one form: exact
+            assert bound == read

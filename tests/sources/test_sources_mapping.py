@@ -216,3 +216,25 @@ def test_missing_required_fields(tmp_path: Path) -> None:
     export = load_export(path)
     assert export.tables["contacts"].missing_fields == ("first_name", "last_name", "created_at")
     assert any("required field(s) first_name, last_name, created_at" in n for n in export.notes)
+
+
+def test_plausibility_reads_only_what_could_undo_a_mapping(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A column mostly of ISO dates is plausible without its other forms read, and a column of a field no
+    format judges (an id, a name) is not even sampled."""
+    from auditor.sources import mapping
+
+    sampled: list[str] = []
+    sample = mapping._sample
+    monkeypatch.setattr(mapping, "_sample", lambda values: sampled.append(str(values.name)) or sample(values))
+
+    def other_forms_read(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the sample's other forms were read")
+
+    monkeypatch.setattr(mapping, "parse_datetime", other_forms_read)
+    (tmp_path / "contacts.csv").write_text(
+        "contact_id,first_name,created_at\nC1,Anna,2024-01-02\nC2,Jan,2024-02-03T10:00:00\nC3,Ola,31.02.2024\n",
+        encoding="utf-8",
+    )
+    table = load_export(tmp_path).tables["contacts"]
+    assert sampled == ["created_at"]
+    assert table.frame["created_at"].notna().tolist() == [True, True, False]
