@@ -124,16 +124,28 @@ def counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str,
     return {str(k): int(v) for k, v in vc.sort_index().items()}
 
 
-def id_codes(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
-    """A code per row for its record id, and the index of the distinct ids: hashed once, then any set of ids
-    is looked up among the distinct ones (`rows_holding`) instead of a million rows among the set."""
-    codes, uniques = pd.factorize(ids.astype("object").to_numpy())
-    return codes, pd.Index(uniques)
+def id_codes(ids: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """A code per row for its record id, and the distinct ids as Arrow text: hashed once, then any set of ids
+    is looked up among the distinct ones (`lookup`) instead of a million rows among the set. As Arrow text,
+    not Python strs: those of a million contacts' and deals' ids held 150 MB for the metrics stage."""
+    codes, uniques = pd.factorize(ids)
+    return codes, _large_text(uniques)
 
 
-def rows_holding(codes: np.ndarray, index: pd.Index, wanted: pd.Series) -> np.ndarray:
+def lookup(distinct: pa.Array, values: Any) -> np.ndarray:
+    """The position of each text value among `distinct` (`id_codes`), -1 for one that is not there or missing."""
+    found = pc.index_in(_large_text(values), value_set=distinct)
+    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
+
+
+def _large_text(values: Any) -> pa.Array:
+    column = pa.array(values, from_pandas=True)
+    return column.cast(pa.large_string()) if not pa.types.is_large_string(column.type) else column
+
+
+def rows_holding(codes: np.ndarray, distinct: pa.Array, wanted: pd.Series) -> np.ndarray:
     """Whether each row's record id (`id_codes`) is one of `wanted`."""
-    return rows_coded(codes, len(index), index.get_indexer(pd.unique(wanted.astype("object").to_numpy())))
+    return rows_coded(codes, len(distinct), lookup(distinct, wanted))
 
 
 def rows_coded(codes: np.ndarray, distinct: int, wanted: np.ndarray) -> np.ndarray:
@@ -150,7 +162,7 @@ row holds it"""
 
 
 def code_findings(
-    findings: pd.DataFrame, coded: Callable[[str], tuple[np.ndarray, pd.Index]], entities: Iterable[str]
+    findings: pd.DataFrame, coded: Callable[[str], tuple[np.ndarray, pa.Array]], entities: Iterable[str]
 ) -> pd.DataFrame:
     """`findings` with the CODE of each (`coded(entity)`: `id_codes` of the entity's table): each id is
     looked up once, so that any subset of the findings finds its rows without hashing its ids again."""
@@ -158,7 +170,7 @@ def code_findings(
     entity, ids = (findings[c].astype("object").to_numpy() for c in ("entity", "record_id"))
     for name in set(entities) & set(pd.unique(entity)):
         mine = entity == name
-        out[mine] = coded(name)[1].get_indexer(ids[mine])
+        out[mine] = lookup(coded(name)[1], ids[mine])
     return findings.assign(**{CODE: out})
 
 

@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from auditor.checks.kinds.currency import codes
 from auditor.errors import ConfigError, InputError, did_you_mean
@@ -260,7 +261,7 @@ def _failing(
     return out
 
 
-def _record_codes(entity: str, frame: pd.DataFrame, cache: dict) -> tuple[np.ndarray, pd.Index]:
+def _record_codes(entity: str, frame: pd.DataFrame, cache: dict) -> tuple[np.ndarray, pa.Array]:
     """A code per row of `entity` for its record id, and the index of the distinct ids (built once
     per entity: an index of a million ids costs more than a metric)."""
     key = ("codes", entity)
@@ -760,7 +761,7 @@ def evaluate_metrics(
         tables["findings"] = findings
     cache: dict = {}
 
-    def coded(entity: str) -> tuple[np.ndarray, pd.Index]:
+    def coded(entity: str) -> tuple[np.ndarray, pa.Array]:
         return _record_codes(entity, tables[entity], cache)
 
     # the screens join the rules' findings for the confidence, never the findings table a metric counts

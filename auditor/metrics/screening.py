@@ -40,6 +40,7 @@ from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from auditor.checks.kinds.outlier import robust_z
 from auditor.checks.kinds.timeline import name_words, step
@@ -104,7 +105,7 @@ def screen(
     reads: Mapping[str, Iterable[str]],
     as_of: pd.Timestamp,
     findings: pd.DataFrame | None = None,
-    coded: Callable[[str], tuple[np.ndarray, pd.Index]] | None = None,
+    coded: Callable[[str], tuple[np.ndarray, pa.Array]] | None = None,
 ) -> pd.DataFrame:
     """A finding (entity, record_id, field, rule_id) per record and field that fails a screen, for the
     fields `reads` names per entity. `findings`: the rules' findings; a date a rule reports is not the
@@ -136,7 +137,7 @@ def _reported(
     entity: str,
     frame: pd.DataFrame,
     findings: pd.DataFrame | None,
-    coded: Callable[[str], tuple[np.ndarray, pd.Index]] | None,
+    coded: Callable[[str], tuple[np.ndarray, pa.Array]] | None,
 ) -> dict[str, np.ndarray]:
     """field -> the rows of `entity` a rule reports on that field."""
     if findings is None or not len(findings):
