@@ -1,35 +1,15 @@
 """Duplicate detection on Spark (auditor.engines.spark.dedupe) gives what the pandas engine gives on the
 same export: the same pairs with the same probabilities, weights and evidence (compared exactly: every
 float is computed by the same numpy expression on the same inputs), clusters, merge plan, links of
-leads to contacts, findings and statistics."""
+leads to contacts, findings and statistics (with oversized blocks, labelled pairs and shuffled partitions:
+test_spark_dedupe_statistics.py)."""
 
 from __future__ import annotations
-
-import dataclasses
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from auditor.dedupe import find_duplicates
-from auditor.pipeline import resolve_config
-from auditor.sources import load_export
-
-ACME = Path(__file__).resolve().parents[2] / "fixtures" / "acme"
 FRAMES = ("pairs", "clusters", "merge_plan", "links")
-
-
-def _run_both(spark, settings, entities=("contacts", "accounts", "leads")):
-    from auditor.engines.spark.dedupe import find_duplicates_spark
-    from auditor.engines.spark.load import load_tables
-
-    config = resolve_config(ACME, None)
-    export = load_export(ACME, config.source_options())
-    tables = load_tables(spark, ACME, config.source_options(), [])
-    return (
-        find_duplicates(export.tables, settings, entities=entities),
-        find_duplicates_spark(tables, settings, entities=entities),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -67,21 +47,3 @@ def test_record_places_cover_the_findings(acme):
         assert 0 < len(meta) < len(full)
         expected = full[full["record_id"].isin(meta["record_id"])].reset_index(drop=True)
         pd.testing.assert_frame_equal(meta.reset_index(drop=True), expected)
-
-
-def test_sorted_neighbourhood_and_labelled_pairs(spark, acme, tmp_path):
-    # blocks above 3 records are walked by sorted neighbourhood (its order is global in pandas),
-    # and labelled pairs steer EM
-    pandas_result, _ = acme
-    some = pandas_result.pairs[pandas_result.pairs["entity"] == "contacts"].iloc[::7]
-    labels = tmp_path / "labels.csv"
-    some.assign(is_match=(some["match_probability"] > 0.9).map({True: "yes", False: "no"}))[
-        ["id_a", "id_b", "is_match"]
-    ].to_csv(labels, index=False)
-    settings = dataclasses.replace(resolve_config(ACME, None).dedupe, max_block_size=3, window=2, labels=str(labels))
-    expected, got = _run_both(spark, settings, entities=("contacts",))
-    assert expected.stats["contacts"]["oversized_blocks"] > 20
-    assert expected.stats["contacts"]["candidate_pairs"] != pandas_result.stats["contacts"]["candidate_pairs"]
-    assert got.stats == expected.stats
-    for name in ("pairs", "clusters", "merge_plan"):
-        pd.testing.assert_frame_equal(getattr(got, name), getattr(expected, name), check_exact=True)
