@@ -14,7 +14,7 @@ def peak_mb() -> float | None:
     """The most resident memory the process has held so far, in MB; None where the platform does not say
     (Windows has no `resource`)."""
     try:
-        import resource
+        import resource  # Unix only: Windows has no such module
     except ImportError:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

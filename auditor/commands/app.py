@@ -20,6 +20,7 @@ from typer.core import TyperCommand, TyperGroup
 from auditor import __version__
 from auditor.errors import InputError
 from auditor.redact import redact
+from auditor.timing import peak_mb
 
 if TYPE_CHECKING:
     from auditor.config import AuditConfig
@@ -248,8 +249,6 @@ TimingsOption = Annotated[
 def print_timings(watch: Stopwatch, total_wall: float, total_cpu: float) -> None:
     """The stages' seconds and the memory high-water mark as each ended, as a table on standard error
     (standard output may be a JSON or XML document)."""
-    from auditor.timing import peak_mb
-
     table = Table(title="time per stage", title_justify="left")
     for column in ("stage", "wall s", "CPU s", "share of wall", "peak MB so far"):
         table.add_column(column, justify="left" if column == "stage" else "right")

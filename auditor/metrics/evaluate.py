@@ -159,7 +159,7 @@ def prepare(
 
 
 def merge_clusters(
-    tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame, reads: Mapping[str, set[str]] | None = None
+    tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame, reads: Mapping[str, set[str]]
 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """The tables with each duplicate cluster merged into one record: the cluster's survivor (a
     `survivor` column when the clusters have one, else the first of the cluster's records in the
@@ -193,10 +193,7 @@ def merge_clusters(
         if not remap:
             continue
         kept = ~among(rid, list(remap))
-        if reads is None:
-            out[entity] = frame[kept]
-        else:
-            out[entity] = frame.loc[kept, [c for c in frame.columns if c in reads.get(entity, set()) | {RID}]]
+        out[entity] = frame.loc[kept, [c for c in frame.columns if c in reads.get(entity, set()) | {RID}]]
         stats[entity] = (int(surv["cluster"].nunique()), len(remap))
         for other, spec in ENTITIES.items():
             for f in spec.fields:
@@ -262,8 +259,8 @@ def _failing(
 
 
 def _record_codes(entity: str, frame: pd.DataFrame, cache: dict) -> tuple[np.ndarray, pa.Array]:
-    """A code per row of `entity` for its record id, and the index of the distinct ids (built once
-    per entity: an index of a million ids costs more than a metric)."""
+    """A code per row of `entity` for its record id, and the distinct ids (`common.id_codes`; hashed once
+    per entity: hashing a million ids costs more than a metric)."""
     key = ("codes", entity)
     if key not in cache:
         cache[key] = id_codes(frame[RID])
