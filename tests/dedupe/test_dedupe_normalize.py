@@ -678,6 +678,10 @@ def _phones_region_by_region(values: pd.Series, regions: pd.Series) -> pd.Series
             d = d.mask(d.str.startswith(prefix) & (d.str.len() > len(prefix) + 5), d.str.slice(len(prefix)))
         out = out.mask(in_region, "+" + cc + d)
     out = out.mask(out.str.len() < 8)
+    # values of other spellings ('000000+') go through phonenumbers one by one, as `nz.phones` sends them
+    rest = (~simple) & s.notna() & (s.str.len() > 0)
+    if rest.any():
+        out[rest] = [nz.phone(v, r) for v, r in zip(s[rest], region.fillna("PL")[rest], strict=True)]
     return out.astype(object).where(out.notna(), None)
 
 
