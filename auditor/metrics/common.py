@@ -176,12 +176,9 @@ def code_findings(
 
 def positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
     """The position in `ids` (distinct, never missing) of each key; -1 for a key that is missing or not
-    among them. Both are factorized together: hashing a million keys once is several times faster than
-    an index lookup of each (pandas hashes every looked-up key as an object)."""
-    codes, uniques = pd.factorize(pd.concat([ids.reset_index(drop=True), keys.reset_index(drop=True)]))
-    where = np.full(len(uniques) + 1, -1, dtype=np.int64)
-    where[codes[: len(ids)]] = np.arange(len(ids))
-    return where[codes[len(ids) :]]  # code -1 (a missing key) picks the spare last slot
+    among them: Arrow's hash lookup (`lookup`), not an index lookup of each key (pandas hashes every
+    looked-up key as an object)."""
+    return lookup(_large_text(ids), keys)
 
 
 def sums(values: pd.Series, keys: pd.Series) -> dict[str, float]:
