@@ -761,16 +761,17 @@ def evaluate_metrics(
     def coded(entity: str) -> tuple[np.ndarray, pa.Array]:
         return _record_codes(entity, tables[entity], cache)
 
+    entities = ENTITIES.keys() & tables.keys()
+    if findings is not None:
+        findings = code_findings(findings, coded, entities)
     # the screens join the rules' findings for the confidence, never the findings table a metric counts
     screened = screen(tables, reads_of(chosen), params.as_of, findings, coded)
     # a cell a rule already reports is that rule's: the screens add what no rule looked at
     screened = _unreported(screened, findings)
     if len(screened):
+        screened = code_findings(screened, coded, entities)
         findings = screened if findings is None else pd.concat([findings, screened], ignore_index=True)
-    suspected = _unreported(suspects(tables, reads_of(chosen), params.money), findings)
-    if findings is not None:
-        findings = code_findings(findings, coded, ENTITIES.keys() & tables.keys())
-    suspected = code_findings(suspected, coded, ENTITIES.keys() & tables.keys())
+    suspected = code_findings(_unreported(suspects(tables, reads_of(chosen), params.money), findings), coded, entities)
     merged, merge_stats = (
         merge_clusters(tables, clusters, reads_of(chosen)) if clusters is not None and len(clusters) else (None, {})
     )

@@ -45,7 +45,7 @@ import pyarrow as pa
 from auditor.checks.kinds.outlier import robust_z
 from auditor.checks.kinds.timeline import name_words, step
 from auditor.metrics.activity import RID
-from auditor.metrics.common import id_codes, rows_holding
+from auditor.metrics.common import CODE, id_codes, rows_coded, rows_holding
 from auditor.model import ENTITIES, DType, Role
 from auditor.money import Money
 
@@ -111,7 +111,8 @@ def screen(
     fields `reads` names per entity. `findings`: the rules' findings; a date a rule reports is not the
     other side of an `order` screen (the rule has judged the pair and said which date is wrong: a first
     response logged before the ticket was opened is the response's finding, not the opening's).
-    `coded(entity)`: its table's record ids hashed (`common.id_codes`), when the caller has them."""
+    `coded(entity)`: its table's record ids hashed (`common.id_codes`), when the caller has them; findings
+    with their CODE (`common.code_findings`, from the same codes) find their rows without a lookup."""
     found = []
     end = pd.Timestamp(as_of).normalize() + pd.Timedelta(days=1)
     for entity, names in reads.items():
@@ -146,6 +147,8 @@ def _reported(
     if not len(mine):
         return {}
     codes, ids = coded(entity) if coded else id_codes(frame[RID])
+    if CODE in mine.columns:
+        return {str(name): rows_coded(codes, len(ids), found.to_numpy()) for name, found in mine.groupby("field")[CODE]}
     return {str(name): rows_holding(codes, ids, records) for name, records in mine.groupby("field")["record_id"]}
 
 
