@@ -6,9 +6,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from auditor.metrics import Flag, MetricResult, Params, evaluate_metrics
-from auditor.metrics.bounds import bound, median_bound
+from auditor.metrics.bounds import _substitute, bound, median_bound
 from auditor.metrics.confidence import MetricsSettings
 from auditor.metrics.language import compile_metrics
 from auditor.metrics.registry import Metric
@@ -481,3 +483,25 @@ def test_records_in_doubt_about_belonging_count_at_their_chance_in_the_coverage(
         and "10 of them may not be opportunities where stage == Closed Won, counted as the 2.5 expected" in reason
         for reason in result.reasons
     ), result.reasons
+
+
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["Closed Won", "Lost", "", "Ünï"])), min_size=1, max_size=30),
+    st.data(),
+    st.booleans(),
+)
+def test_a_probe_of_arrow_text_holds_what_the_object_column_would(
+    values: list[str | None], data: st.DataObject, own: bool
+) -> None:
+    """Oracle: a text probe substituted in Arrow text (bounds._substitute) reads as the same values as
+    the object column it replaced, and stays Arrow text."""
+    failing = np.array(data.draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values))))
+    probe = np.array([f"~probe~{i}" for i in range(int(failing.sum()))], dtype=object) if own else "Closed Won"
+    column = pd.Series(
+        values, dtype=pd.StringDtype("pyarrow", na_value=np.nan), name="stage", index=range(5, 5 + len(values))
+    )
+    expected = column.astype("object")
+    expected.iloc[np.flatnonzero(failing)] = probe
+    got = _substitute(column, failing, probe)
+    assert got.dtype == column.dtype
+    pd.testing.assert_series_equal(got.astype("object"), expected)
