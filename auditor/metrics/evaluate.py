@@ -12,7 +12,7 @@ sensitivity holds its flag below HIGH, once per probe of the bound (`bounds.py`)
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from numbers import Real
 from pathlib import Path
@@ -27,7 +27,7 @@ from auditor.errors import ConfigError, InputError, did_you_mean
 from auditor.metrics.activity import RID, record_ids
 from auditor.metrics.bounds import bound, finite_numbers, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
-from auditor.metrics.common import CODE, Params, among, code_findings, id_codes, rows_coded, text
+from auditor.metrics.common import CODE, Params, among, code_findings, id_codes, lookup, rows_coded, text
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
 from auditor.metrics.screening import reads_of, screen, suspects
@@ -159,14 +159,18 @@ def prepare(
 
 
 def merge_clusters(
-    tables: Mapping[str, pd.DataFrame], clusters: pd.DataFrame, reads: Mapping[str, set[str]]
+    tables: Mapping[str, pd.DataFrame],
+    clusters: pd.DataFrame,
+    reads: Mapping[str, set[str]],
+    coded: Callable[[str], tuple[np.ndarray, pa.Array]] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict]:
     """The tables with each duplicate cluster merged into one record: the cluster's survivor (a
     `survivor` column when the clusters have one, else the first of the cluster's records in the
     table) stays, the others are dropped and every foreign key to them points at the survivor.
     Returns the tables and, per entity, (clusters, records dropped). `reads`: entity -> the columns the
     metrics read (`screening.reads_of`); a table that loses records keeps only those and its ids, since
-    each copy of a million-row table with all its columns held hundreds of MB for the stage's length."""
+    each copy of a million-row table with all its columns held hundreds of MB for the stage's length.
+    `coded(entity)`: its table's record ids hashed (`common.id_codes`), when the caller has them."""
     out = dict(tables)
     stats: dict[str, tuple[int, int]] = {}
     for entity, group in clusters.groupby(text(clusters["entity"])):
@@ -177,15 +181,16 @@ def merge_clusters(
         members = pd.DataFrame({"rid": text(group["record_id"]), "cluster": text(group["cluster_id"])}).drop_duplicates(
             "rid"
         )
-        # the table's ids that are members, then the members among them
-        found = rid[among(rid, members["rid"])]
-        present = members[among(members["rid"], found)]
+        codes, distinct = coded(entity) if coded else id_codes(rid)
+        at = lookup(distinct, members["rid"])
+        present = members[at >= 0]
         if "survivor" in group.columns:
             surv = present[group.loc[present.index, "survivor"].astype("boolean").fillna(False).to_numpy(bool)]
             surv = surv.drop_duplicates("cluster")
         else:
-            pos = pd.Series(np.arange(len(rid)), index=rid.to_numpy()).groupby(level=0).min()
-            present = present.assign(pos=present["rid"].map(pos)).sort_values("pos", kind="stable")
+            # the first of a cluster's records in the table's order: each id's first row, from its code
+            first = np.unique(codes, return_index=True)[1][-len(distinct) :] if len(distinct) else codes
+            present = present.assign(pos=first[at[at >= 0]]).sort_values("pos", kind="stable")
             surv = present.drop_duplicates("cluster")
         survivor_of = present["cluster"].map(dict(zip(surv["cluster"], surv["rid"], strict=True)))
         remap = dict(zip(present["rid"], survivor_of, strict=True))
@@ -772,9 +777,9 @@ def evaluate_metrics(
         screened = code_findings(screened, coded, entities)
         findings = screened if findings is None else pd.concat([findings, screened], ignore_index=True)
     suspected = code_findings(_unreported(suspects(tables, reads_of(chosen), params.money), findings), coded, entities)
-    merged, merge_stats = (
-        merge_clusters(tables, clusters, reads_of(chosen)) if clusters is not None and len(clusters) else (None, {})
-    )
+    merged, merge_stats = (None, {})
+    if clusters is not None and len(clusters):
+        merged, merge_stats = merge_clusters(tables, clusters, reads_of(chosen), coded)
     return [
         _evaluate(m, tables, findings, params, settings, absent, merged, merge_stats, breakdowns, cache, suspected)
         for m in chosen
