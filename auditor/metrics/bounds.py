@@ -36,11 +36,9 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from auditor.metrics.activity import RID
-from auditor.metrics.common import Params
+from auditor.metrics.common import Params, arrow_text, put_text
 from auditor.metrics.confidence import distance
 from auditor.metrics.registry import Metric, value_of
 from auditor.model import ENTITIES, DType, Field, Role
@@ -102,24 +100,15 @@ def _role_of(column: pd.Series) -> Role:
 def _substitute(column: pd.Series, failing: np.ndarray, probe: Any) -> pd.Series:
     if probe is None:
         return column.where(~failing)
-    if isinstance(probe, (str, np.ndarray)) and _arrow_text(column):
+    if isinstance(probe, (str, np.ndarray)) and arrow_text(column):
         # text stays Arrow text: as Python objects, a million values were copied out for every probe, and the
         # metric then compared and grouped them as objects
-        values, mask = pa.array(column.array), pa.array(failing)
-        if isinstance(probe, str):
-            probed = pc.if_else(mask, pa.scalar(probe, values.type), values)
-        else:
-            probed = pc.replace_with_mask(values, mask, pa.array(probe, values.type))
-        return pd.Series(pd.array(probed, dtype=column.dtype), index=column.index, name=column.name)
+        return put_text(column, failing, probe)
     out = column.astype("object") if isinstance(probe, (str, np.ndarray)) else column.copy()
     if isinstance(probe, bool):
         out = out.astype("boolean")
     out.iloc[np.flatnonzero(failing)] = probe
     return out
-
-
-def _arrow_text(column: pd.Series) -> bool:
-    return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
 
 
 def bound(

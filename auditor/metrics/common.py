@@ -112,6 +112,22 @@ def _text(kind: pa.DataType) -> bool:
     return pa.types.is_string(kind) or pa.types.is_large_string(kind)
 
 
+def arrow_text(column: pd.Series) -> bool:
+    """Whether the column is text held by Arrow (the loader's TEXT)."""
+    return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
+
+
+def put_text(column: pd.Series, where: np.ndarray, values: str | np.ndarray) -> pd.Series:
+    """An Arrow text column (`arrow_text`) with the cells `where` holds set to `values` (one text, or one per
+    such cell), still Arrow text: set through Python objects, a million values are copied out and back."""
+    held, mask = pa.array(column.array), pa.array(where, type=pa.bool_())
+    if isinstance(values, str):
+        put = pc.if_else(mask, pa.scalar(values, held.type), held)
+    else:
+        put = pc.replace_with_mask(held, mask, pa.array(values, held.type, from_pandas=True))
+    return pd.Series(pd.array(put, dtype=column.dtype), index=column.index, name=column.name)
+
+
 def counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str, int]:
     """Records per value (missing left out), in `order` (every value of it, zero included) or sorted."""
     # Arrow text is counted as it is: a million values copied into Python strs first cost more than the count

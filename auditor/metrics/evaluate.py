@@ -27,7 +27,18 @@ from auditor.errors import ConfigError, InputError, did_you_mean
 from auditor.metrics.activity import RID, record_ids
 from auditor.metrics.bounds import bound, finite_numbers, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
-from auditor.metrics.common import CODE, Params, among, code_findings, id_codes, lookup, rows_coded, text
+from auditor.metrics.common import (
+    CODE,
+    Params,
+    among,
+    arrow_text,
+    code_findings,
+    id_codes,
+    lookup,
+    put_text,
+    rows_coded,
+    text,
+)
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
 from auditor.metrics.screening import reads_of, screen, suspects
@@ -436,7 +447,9 @@ def _as_read(rows: pd.DataFrame, cells: Mapping[str, np.ndarray], told: Readings
         if reading is None or name not in rows.columns:
             continue
         taken = unknown & pd.notna(reading[at])
-        if taken.any():
+        if taken.any() and arrow_text(rows[name]):
+            rows = rows.assign(**{name: put_text(rows[name], taken, reading[at][taken])})
+        elif taken.any():
             values = rows[name].astype("object").to_numpy(copy=True)
             values[taken] = reading[at][taken]
             rows = rows.assign(**{name: pd.Series(values, index=rows.index, dtype=rows[name].dtype)})
