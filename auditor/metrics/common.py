@@ -9,6 +9,8 @@
 
 from __future__ import annotations
 
+import functools
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -36,6 +38,8 @@ class Params:
     """the --period label; None for the 12 months up to as_of"""
     money: Money = field(default_factory=Money)
     """the base currency and the rates to it"""
+    memo: dict[str, OrderedDict] = field(default_factory=dict, init=False, compare=False, repr=False)
+    """`per_table` results computed with these parameters (a new Params starts without any)"""
 
     @classmethod
     def make(cls, as_of: pd.Timestamp | str, period: str | None = None, money: Money | None = None) -> Params:
@@ -61,6 +65,33 @@ class Params:
         if self.period is not None:
             return self.start, self.end
         return self.end - pd.Timedelta(days=days), self.end
+
+
+KEPT_PER_FUNCTION = 8
+"""`per_table` keeps the results of the last few tables a function saw"""
+
+
+def per_table(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """`fn(frame, params, *args)` computed once for the same frame object and Params: a bound probes one table at
+    a time, and a metric of two tables (costs per new customer) recomputed the other table's part for every probe
+    of the first. Only for functions that read the frame and return a value no caller changes; the frame is held
+    with its result, so its id cannot be another frame's while the result is kept."""
+
+    @functools.wraps(fn)
+    def once(frame: pd.DataFrame, p: Params, *args: Any) -> Any:
+        memo = p.memo.setdefault(fn.__qualname__, OrderedDict())
+        key = (id(frame), args)
+        held = memo.get(key)
+        if held is not None and held[0] is frame:
+            memo.move_to_end(key)
+            return held[1]
+        result = fn(frame, p, *args)
+        memo[key] = (frame, result)
+        if len(memo) > KEPT_PER_FUNCTION:
+            memo.popitem(last=False)
+        return result
+
+    return once
 
 
 def window(as_of: pd.Timestamp) -> tuple[pd.Timestamp, pd.Timestamp]:

@@ -12,6 +12,7 @@ import pandas as pd
 from auditor.metrics.common import (
     Params,
     in_window,
+    per_table,
     sums,
     text,
     within,
@@ -40,17 +41,20 @@ def won_deals(opp: pd.DataFrame, p: Params) -> pd.DataFrame:
     return won.assign(_base=p.money.to_base(won["amount"], won["currency"]))
 
 
+@per_table
 def revenue_by_account(opp: pd.DataFrame, p: Params) -> pd.Series:
     won = won_deals(opp, p)
     return won.groupby(text(won["account_id"]), dropna=True)["_base"].sum()
 
 
+@per_table
 def new_customer_count(opp: pd.DataFrame, p: Params) -> int:
     won = opp.loc[(text(opp["stage"]) == WON).to_numpy(bool), ["account_id", "close_date"]]
     first = won.groupby(text(won["account_id"]), dropna=True)["close_date"].min()
     return int(within(first, p.start, p.end).sum())
 
 
+@per_table
 def cost_in_window(costs: pd.DataFrame, p: Params, categories: tuple[str, ...]) -> float:
     c = costs[in_window(costs["period"], p) & text(costs["category"]).isin(categories)]
     return float(p.money.to_base(c["amount"], c["currency"]).sum())
@@ -221,9 +225,14 @@ def renewal_rate(t: Tables, p: Params) -> Estimate:
 def customer_retention_cost(t: Tables, p: Params) -> Estimate:
     """Retention + loyalty costs with period in the window (base currency) / customers at the window start
     (distinct accounts with a subscription active at the window start)."""
-    sub = t["subscriptions"]
-    customers = text(sub.loc[subscriptions_active_at(sub, p.start), "account_id"]).nunique()
+    customers = customers_at_start(t["subscriptions"], p)
     return ratio(cost_in_window(t["costs"], p, RETENTION), customers, n=customers)
+
+
+@per_table
+def customers_at_start(sub: pd.DataFrame, p: Params) -> int:
+    """Distinct accounts with a subscription active at the window start."""
+    return int(text(sub.loc[subscriptions_active_at(sub, p.start), "account_id"]).nunique())
 
 
 @metric("nps", "Net Promoter Score", "points (-100..100)", "nps", {"surveys": ["nps"]}, breakdowns={"owner": "owner"})

@@ -7,7 +7,7 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.metrics.common import STAGES, among, counts, days, positions, text
+from auditor.metrics.common import KEPT_PER_FUNCTION, STAGES, Params, among, counts, days, per_table, positions, text
 from auditor.metrics.sales import sales_cycle_by_stage
 
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -77,3 +77,23 @@ def test_days_in_stage_order_the_history_as_a_sort_of_its_text(rows: list, arrow
         }
     )
     assert sales_cycle_by_stage({"opportunity_history": history}, None) == _days_in_stage_by_sorting_text(history)
+
+
+def test_a_function_of_a_table_is_computed_once_per_frame_and_params() -> None:
+    calls: list[int] = []
+
+    @per_table
+    def rows(frame: pd.DataFrame, p: Params, scale: int) -> int:
+        calls.append(1)
+        return scale * len(frame)
+
+    p, frame = Params.make("2026-10-31"), pd.DataFrame({"x": [1, 2, 3]})
+    assert rows(frame, p, 2) == rows(frame, p, 2) == 6 and len(calls) == 1
+    assert rows(frame, p, 3) == 9 and len(calls) == 2  # other arguments
+    assert rows(frame.assign(x=0), p, 2) == 6 and len(calls) == 3  # another frame, though alike
+    assert rows(frame, Params.make("2026-10-31"), 2) == 6 and len(calls) == 4  # other parameters
+    for k in range(KEPT_PER_FUNCTION):
+        rows(pd.DataFrame({"x": range(k)}), p, 2)
+    calls.clear()
+    rows(frame, p, 2)
+    assert len(calls) == 1  # only the last few frames are kept: the first was let go
