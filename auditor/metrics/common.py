@@ -38,7 +38,7 @@ class Params:
     """the --period label; None for the 12 months up to as_of"""
     money: Money = field(default_factory=Money)
     """the base currency and the rates to it"""
-    memo: dict[str, OrderedDict] = field(default_factory=dict, init=False, compare=False, repr=False)
+    memo: dict[Callable, OrderedDict] = field(default_factory=dict, init=False, compare=False, repr=False)
     """`per_table` results computed with these parameters (a new Params starts without any)"""
 
     @classmethod
@@ -67,8 +67,9 @@ class Params:
         return self.end - pd.Timedelta(days=days), self.end
 
 
-KEPT_PER_FUNCTION = 8
-"""`per_table` keeps the results of the last few tables a function saw"""
+KEPT_PER_FUNCTION = 2
+"""`per_table` keeps the results of the last two tables a function saw (a bound holds one table fixed while
+it probes another; each result kept also holds its frame, which at a million rows may be a probed copy)"""
 
 
 def per_table(fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,7 +80,7 @@ def per_table(fn: Callable[..., Any]) -> Callable[..., Any]:
 
     @functools.wraps(fn)
     def once(frame: pd.DataFrame, p: Params, *args: Any) -> Any:
-        memo = p.memo.setdefault(fn.__qualname__, OrderedDict())
+        memo = p.memo.setdefault(fn, OrderedDict())
         key = (id(frame), args)
         held = memo.get(key)
         if held is not None and held[0] is frame:

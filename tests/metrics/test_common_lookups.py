@@ -97,3 +97,12 @@ def test_a_function_of_a_table_is_computed_once_per_frame_and_params() -> None:
     calls.clear()
     rows(frame, p, 2)
     assert len(calls) == 1  # only the last few frames are kept: the first was let go
+
+    def twin(name: str) -> object:
+        def of(frame: pd.DataFrame, p: Params) -> str:
+            return name
+
+        return per_table(of)
+
+    a, b = twin("a"), twin("b")  # same qualified name, different functions
+    assert (a(frame, p), b(frame, p)) == ("a", "b")
