@@ -783,13 +783,12 @@ def evaluate_metrics(
     if findings is not None:
         findings = code_findings(findings, coded, entities)
     # the screens join the rules' findings for the confidence, never the findings table a metric counts
-    screened = screen(tables, reads_of(chosen), params.as_of, findings, coded)
+    screened = code_findings(screen(tables, reads_of(chosen), params.as_of, findings, coded), coded, entities)
     # a cell a rule already reports is that rule's: the screens add what no rule looked at
     screened = _unreported(screened, findings)
     if len(screened):
-        screened = code_findings(screened, coded, entities)
         findings = screened if findings is None else pd.concat([findings, screened], ignore_index=True)
-    suspected = code_findings(_unreported(suspects(tables, reads_of(chosen), params.money), findings), coded, entities)
+    suspected = _unreported(code_findings(suspects(tables, reads_of(chosen), params.money), coded, entities), findings)
     merged, merge_stats = (None, {})
     if clusters is not None and len(clusters):
         merged, merge_stats = merge_clusters(tables, clusters, reads_of(chosen), coded)
@@ -800,12 +799,27 @@ def evaluate_metrics(
 
 
 def _unreported(found: pd.DataFrame, findings: pd.DataFrame | None) -> pd.DataFrame:
-    """The cells of `found` no finding already reports."""
+    """The cells of `found` no finding already reports. Where both hold their records' CODE (`code_findings`) and
+    every record of `found` has one, a cell is three integers: a MultiIndex of the texts of 750,000 findings
+    cost 0.3 s at a million contacts, twice per audit."""
     if not len(found) or findings is None or not len(findings):
         return found
+    if CODE in found.columns and CODE in findings.columns and (found[CODE].to_numpy() >= 0).all():
+        entity, field = (_joint_codes(findings[c], found[c]) for c in ("entity", "field"))
+        records = int(max(findings[CODE].max(), found[CODE].max())) + 2
+        fields = int(max(field[0].max(), field[1].max())) + 1
+        codes = (findings[CODE].to_numpy(), found[CODE].to_numpy())
+        reported, cells = ((e * fields + f) * records + r + 1 for e, f, r in zip(entity, field, codes, strict=True))
+        return found[~np.isin(cells, reported)]
     keys = ["entity", "record_id", "field"]
     reported = pd.MultiIndex.from_frame(findings[keys].astype("object"))
     return found[~pd.MultiIndex.from_frame(found[keys].astype("object")).isin(reported)]
+
+
+def _joint_codes(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Integer codes of two columns' values, equal where the values are (a missing value is one of them)."""
+    codes, _ = pd.factorize(pd.concat([a, b], ignore_index=True).astype("object"), use_na_sentinel=False)
+    return codes[: len(a)], codes[len(a) :]
 
 
 def _evaluate(

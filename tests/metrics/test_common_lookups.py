@@ -7,7 +7,19 @@ import pandas as pd
 from hypothesis import given
 from hypothesis import strategies as st
 
-from auditor.metrics.common import KEPT_PER_FUNCTION, STAGES, Params, among, counts, days, per_table, positions, text
+from auditor.metrics.common import (
+    CODE,
+    KEPT_PER_FUNCTION,
+    STAGES,
+    Params,
+    among,
+    counts,
+    days,
+    per_table,
+    positions,
+    text,
+)
+from auditor.metrics.evaluate import _unreported
 from auditor.metrics.sales import sales_cycle_by_stage
 
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -106,3 +118,28 @@ def test_a_function_of_a_table_is_computed_once_per_frame_and_params() -> None:
 
     a, b = twin("a"), twin("b")  # same qualified name, different functions
     assert (a(frame, p), b(frame, p)) == ("a", "b")
+
+
+CELLS = st.tuples(
+    st.sampled_from(["contacts", "accounts"]), st.integers(0, 4), st.sampled_from(["email", "phone", None])
+)
+
+
+@given(st.lists(CELLS, max_size=25), st.lists(CELLS, min_size=1, max_size=15))
+def test_cells_reported_by_code_are_those_reported_by_text(reported: list[tuple], found: list[tuple]) -> None:
+    """Oracle: evaluate._unreported by records' codes keeps the cells its reading of the texts keeps."""
+
+    def frame(cells: list[tuple]) -> pd.DataFrame:
+        # a record's code is its number among its entity's ids; the text id says which entity's it is
+        return pd.DataFrame(
+            {
+                "entity": [e for e, _, _ in cells],
+                "record_id": [f"{e[0]}{r}" for e, r, _ in cells],
+                "field": [f for _, _, f in cells],
+                CODE: np.array([r for _, r, _ in cells], dtype=np.int64),
+            }
+        )
+
+    findings, candidates = frame(reported), frame(found)
+    by_text = _unreported(candidates.drop(columns=CODE), findings.drop(columns=CODE))
+    assert _unreported(candidates, findings).drop(columns=CODE).equals(by_text)
