@@ -401,7 +401,10 @@ def parse_integer(values: pd.Series) -> pd.Series:
 
 
 def parse_bool(values: pd.Series) -> pd.Series:
-    return _strip(values).str.lower().map(_BOOLEANS).astype("boolean")
+    """true/false, yes/no, tak/nie, 1/0... as `boolean`; anything else NA. Each distinct value looked up once."""
+    codes, uniques = pd.factorize(_strip(values).str.lower())
+    known = np.array([_BOOLEANS.get(value) for value in uniques] + [None], dtype=object)  # last: missing
+    return pd.Series(pd.array(known[codes], dtype="boolean"), index=values.index, name=values.name)
 
 
 def _mask(text: pa.Array, pattern: str) -> np.ndarray:
