@@ -97,6 +97,28 @@ def test_staleness_reads_the_latest_activity_and_survives_records_without_any() 
     assert run("staleness", "contacts", frame, "updated_at", params, activities=none.iloc[:0]) == [False] * 3
 
 
+def test_staleness_of_some_records_reads_their_rows() -> None:
+    """Oracle: the last touch of a part of the records (a finding's rows, a Spark partition), read from their
+    rows of the table, equals the whole column's at those rows."""
+    frame = pd.DataFrame(
+        {
+            "contact_id": ["C1", "C2", "C3", "C4"],
+            "updated_at": pd.to_datetime(["2020-01-01", None, "2026-10-01", None]),
+            "created_at": pd.to_datetime(["2026-09-01", "2019-01-01", None, None]),
+            "note": ["a", "b", "c", "d"],
+        },
+        index=[10, 11, 12, 13],
+    )
+    activities = pd.DataFrame({"contact_id": ["C2"], "occurred_at": pd.to_datetime(["2026-10-20"])})
+    params = {"days": 90, "activity_key": "contact_id"}
+    context = ctx("contacts", frame, activities=activities)
+    kind = get_kind("staleness")
+    whole = kind.display(frame["updated_at"], params, context)
+    part = frame["updated_at"].loc[[13, 11, 10]]
+    assert kind.display(part, params, context).fillna("").tolist() == whole.loc[[13, 11, 10]].fillna("").tolist()
+    assert whole.fillna("").tolist() == ["2026-09-01", "2026-10-20", "2026-10-01", ""]
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     st.lists(st.one_of(st.none(), st.floats(-1e6, 1e6, allow_nan=False)), max_size=40),

@@ -19,13 +19,15 @@ ACTIVITIES = "activities"
 
 
 def last_touch(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    frame = ctx.frame.loc[values.index]
-    touches = [values]
-    if "created_at" in frame.columns:
-        touches.append(frame["created_at"])
     key = params.get("activity_key")
     activities = ctx.tables.get(ACTIVITIES)
     pk = ctx.entity.primary_key
+    frame = ctx.frame
+    if not frame.index.equals(values.index):  # a part of the records: their two columns, not the whole table
+        frame = frame[[c for c in ("created_at", pk) if c and c in frame.columns]].loc[values.index]
+    touches = [values]
+    if "created_at" in frame.columns:
+        touches.append(frame["created_at"])
     if key and activities is not None and key in activities.columns and pk in frame.columns:
         latest = activities.groupby(key, sort=False)["occurred_at"].max()
         # reindex, not map: Series.map with an empty datetime mapping raises (pandas casts it to float64),
