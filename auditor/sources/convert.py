@@ -29,6 +29,8 @@ _EXCEL_SERIAL_RANGE = (1, (TYPED_RANGE[1].date() - _EXCEL_EPOCH.date()).days)
 _SIMPLE_ISO = r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}:\d{2})?$"
 """The form most exports write dates in: Arrow's ISO 8601 cast reads a column of them in one pass, and
 refuses an impossible date as pandas' parser does (no 2026-02-30, no 24:00:00, no leap second)."""
+_SURE_ISO = r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|1\d|2[0-8])(?:[T ](?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d)?$"
+"""A _SIMPLE_ISO value that is surely a date and time of the calendar: a month's first 28 days, hours to 23."""
 _ISO = r"^\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?)?\s*(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 _DMY = (
     r"^(?P<a>\d{1,2})(?P<sep>[./-])(?P<b>\d{1,2})(?P=sep)(?P<year>\d{4})"
@@ -131,9 +133,24 @@ def surely_parsed(values: pd.Series, dtype: DType) -> int:
 def _simple_iso(text: pa.Array) -> np.ndarray:
     """Dates and times of the _SIMPLE_ISO form as datetime64[ns], NaT outside TYPED_RANGE."""
     try:
-        seconds = pc.cast(text, pa.timestamp("s")).to_numpy(zero_copy_only=False)
+        return _typed_seconds(pc.cast(text, pa.timestamp("s")).to_numpy(zero_copy_only=False))
     except pa.ArrowInvalid:  # an impossible date (2026-02-31): pandas' parser makes NaT of it, not an error
+        pass
+    # Arrow still reads the values surely of the calendar, pandas only the others (a day past the 28th, an hour
+    # past 23...), not the whole column
+    sure = _mask(text, _SURE_ISO)
+    try:
+        stamps = _typed_seconds(pc.cast(text.filter(sure), pa.timestamp("s")).to_numpy(zero_copy_only=False))
+    except pa.ArrowInvalid:
         return _iso(pd.Series(text, dtype=TEXT))
+    out = np.empty(len(text), dtype="datetime64[ns]")
+    out[sure] = stamps
+    out[~sure] = _iso(pd.Series(text.filter(~sure), dtype=TEXT))
+    return out
+
+
+def _typed_seconds(seconds: np.ndarray) -> np.ndarray:
+    """datetime64[s] as datetime64[ns], NaT outside TYPED_RANGE."""
     inside = (seconds >= _TYPED_SECONDS[0]) & (seconds <= _TYPED_SECONDS[1])
     # a date outside is swapped for one inside before the conversion to ns, which 0001-01-01 would overflow
     stamps = np.where(inside, seconds, _TYPED_SECONDS[0]).astype("datetime64[ns]")
@@ -401,7 +418,10 @@ def parse_integer(values: pd.Series) -> pd.Series:
 
 
 def parse_bool(values: pd.Series) -> pd.Series:
-    return _strip(values).str.lower().map(_BOOLEANS).astype("boolean")
+    """true/false, yes/no, tak/nie, 1/0... as `boolean`; anything else NA. Each distinct value looked up once."""
+    codes, uniques = pd.factorize(_strip(values).str.lower())
+    known = np.array([_BOOLEANS.get(value) for value in uniques] + [None], dtype=object)  # last: missing
+    return pd.Series(pd.array(known[codes], dtype="boolean"), index=values.index, name=values.name)
 
 
 def _mask(text: pa.Array, pattern: str) -> np.ndarray:

@@ -275,9 +275,18 @@ def _sample(values: pd.Series) -> pd.Series:
     nothing about what the column holds. In Arrow: a few calls per column, whatever its length."""
     if values.dtype != TEXT:  # a reader's numbers and booleans as their text
         values = values.dropna().astype(str)
-    text = pc.utf8_trim_whitespace(pc.drop_null(pa.array(values, type=pa.string(), from_pandas=True)))
-    telling = pc.and_(pc.not_equal(text, ""), pc.invert(pc.is_in(pc.utf8_lower(text), value_set=_MISSING)))
-    return pd.Series(text.filter(telling).slice(0, _PLAUSIBLE_SAMPLE), dtype=TEXT)
+    # the column's head, longer and longer until it holds enough, not all of a million-row column
+    found: list[pa.Array] = []
+    start, window = 0, 4 * _PLAUSIBLE_SAMPLE
+    while start < len(values) and sum(map(len, found)) < _PLAUSIBLE_SAMPLE:
+        text = pc.utf8_trim_whitespace(
+            pc.drop_null(pa.array(values.iloc[start : start + window], type=pa.string(), from_pandas=True))
+        )
+        found.append(
+            text.filter(pc.and_(pc.not_equal(text, ""), pc.invert(pc.is_in(pc.utf8_lower(text), value_set=_MISSING))))
+        )
+        start, window = start + window, window * 4
+    return pd.Series(pa.chunked_array(found, type=pa.string()).slice(0, _PLAUSIBLE_SAMPLE), dtype=TEXT)
 
 
 def reject_implausible(mapped: MappedColumns, frame: pd.DataFrame, entity_name: str, source: str) -> None:

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.checks.base import CheckContext
-from auditor.checks.kinds import get_kind
+from auditor.checks.kinds import get_kind, staleness
 from auditor.model import ENTITIES
 
 AS_OF = pd.Timestamp("2026-10-31")
@@ -95,6 +95,50 @@ def test_staleness_reads_the_latest_activity_and_survives_records_without_any() 
     none = activities[activities["contact_id"] == "C9"]
     assert run("staleness", "contacts", frame, "updated_at", params, activities=none) == [False, False, False]
     assert run("staleness", "contacts", frame, "updated_at", params, activities=none.iloc[:0]) == [False] * 3
+
+
+def test_staleness_of_some_records_reads_their_rows() -> None:
+    """Oracle: the last touch of a part of the records (a finding's rows, a Spark partition), read from their
+    rows of the table, equals the whole column's at those rows."""
+    frame = pd.DataFrame(
+        {
+            "contact_id": ["C1", "C2", "C3", "C4"],
+            "updated_at": pd.to_datetime(["2020-01-01", None, "2026-10-01", None]),
+            "created_at": pd.to_datetime(["2026-09-01", "2019-01-01", None, None]),
+            "note": ["a", "b", "c", "d"],
+        },
+        index=[10, 11, 12, 13],
+    )
+    activities = pd.DataFrame({"contact_id": ["C2"], "occurred_at": pd.to_datetime(["2026-10-20"])})
+    params = {"days": 90, "activity_key": "contact_id"}
+    context = ctx("contacts", frame, activities=activities)
+    kind = get_kind("staleness")
+    whole = kind.display(frame["updated_at"], params, context)
+    part = frame["updated_at"].loc[[13, 11, 10]]
+    assert kind.display(part, params, context).fillna("").tolist() == whole.loc[[13, 11, 10]].fillna("").tolist()
+    assert whole.fillna("").tolist() == ["2026-09-01", "2026-10-20", "2026-10-01", ""]
+
+
+_IDS = st.lists(st.one_of(st.none(), st.sampled_from(["C1", "C2", "c1", "C3", ""])), max_size=12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_IDS, _IDS, st.lists(st.integers(0, 400), max_size=12))
+def test_latest_activity_by_arrow_as_reindex_finds_it(ids: list, keys: list, days: list) -> None:
+    """Oracle: each record's latest activity looked up by Arrow against pandas' reindex of the grouped times."""
+    size = min(len(keys), len(days))
+    activities = pd.DataFrame(
+        {
+            "contact_id": pd.Series(keys[:size], dtype="str"),
+            "occurred_at": pd.Timestamp("2026-01-01") + pd.to_timedelta(days[:size], unit="D"),
+        }
+    )
+    latest = activities.groupby("contact_id", sort=False)["occurred_at"].max()
+    ids_column = pd.Series(ids, dtype="str")
+    expected = latest.reindex(ids_column.to_numpy()).to_numpy()
+    got = staleness._latest_of(latest, ids_column)
+    assert got.dtype == expected.dtype
+    np.testing.assert_array_equal(got, expected)
 
 
 @settings(max_examples=60, deadline=None)

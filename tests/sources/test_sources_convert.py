@@ -7,7 +7,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from auditor.dtypes import TEXT
 from auditor.model import DType
+from auditor.sources import convert as convert_module
 from auditor.sources.convert import convert, parse_bool, parse_datetime, parse_integer, parse_number
 
 
@@ -230,3 +232,19 @@ def test_parsers_never_raise(text: str) -> None:
 def test_an_excel_serial_beyond_the_datetime_range_is_na() -> None:
     parsed = parse_datetime(pd.Series(["200000.1", "45000"]), excel_serials=True)
     assert pd.isna(parsed[0]) and parsed[1] == pd.Timestamp("2023-03-15")
+
+
+def test_an_impossible_iso_date_sends_only_the_doubtful_values_to_pandas(monkeypatch) -> None:
+    """One 2026-02-30 among ISO dates: Arrow reads the dates of a month's first 28 days, pandas the others."""
+    read: list[int] = []
+    iso = convert_module._iso
+
+    def counted(text: pd.Series):
+        read.append(len(text))
+        return iso(text)
+
+    monkeypatch.setattr(convert_module, "_iso", counted)
+    values = pd.Series(["2026-02-30", "2026-01-31T10:00:00", *[f"2026-03-{d:02d}" for d in range(1, 29)]], dtype=TEXT)
+    parsed = parse_datetime(values)
+    assert read == [2] and parsed.isna().tolist() == [True] + [False] * 29
+    assert parsed[1] == pd.Timestamp("2026-01-31 10:00") and parsed[29] == pd.Timestamp("2026-03-28")

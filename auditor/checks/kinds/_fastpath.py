@@ -79,6 +79,18 @@ def distinct(arr: pa.Array) -> Distinct:
     return Distinct(values, codes)
 
 
+def text_codes(arr: pa.Array) -> np.ndarray:
+    """Per value of `arr` (text), a number equal to another value's when the values are (missing: -1): what
+    `pd.factorize` gives, by Arrow's hash without pandas' conversions around it."""
+    return np.asarray(pc.fill_null(pc.dictionary_encode(arr).indices, -1), dtype=np.int64)
+
+
+def shared_values(arr: pa.Array) -> np.ndarray:
+    """Per value: another value of `arr` equals it (missing values share one another)."""
+    codes = text_codes(arr) + 1
+    return np.bincount(codes)[codes] > 1
+
+
 def worth_encoding(arr: pa.Array) -> bool:
     """False when over half of the first ALL_DISTINCT_SAMPLE values differ (a column of ids or e-mails)."""
     sample = arr.slice(0, ALL_DISTINCT_SAMPLE)

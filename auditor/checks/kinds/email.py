@@ -11,8 +11,10 @@ with an ASCII hostname domain and an alphabetic, non-special-use TLD is accepted
 address without "@", or a plain-ASCII one (no quotes, angle brackets or backslashes,
 i.e. no quoted local part or display name) with a defect the library always rejects (two
 "@", spaces, commas, doubled or edge dots, a domain without a dot or not ending in a
-letter, bad hostname characters or hyphens) is rejected. Everything else goes to email-
-validator once per distinct value.
+letter, bad hostname characters or hyphens) is rejected. Such a dot-atom address longer
+than 63 characters is decided there only when it is ASCII: accepted within the library's
+length limits (254 in all, 63 a domain label), rejected beyond them. Everything else goes
+to email-validator once per distinct value.
 
 Suggestion: the lower-cased, stripped value with obvious repairs (doubled "@", "(at)",
 commas for dots, spaces, stray dots, common provider typos such as gmial.com) when the
@@ -30,10 +32,12 @@ import email_validator
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, RuleKind, Standard
 from auditor.checks.expectations import APPROXIMATE, GxMapping, expect
 from auditor.checks.kinds._fastpath import (
+    bools,
     decide_unique,
     fullmatches,
     lengths,
@@ -55,6 +59,11 @@ _SPECIAL_TLD = "|".join(re.escape(d) for d in email_validator.SPECIAL_USE_DOMAIN
 NOT_FAST = rf"(?i:[.@](?:{_SPECIAL_TLD})$)|@.*--"
 # Total length <= 63 implies every label and the whole address are within RFC limits.
 FAST_MAX_LENGTH = 63
+# A longer address of ASCII alone is within them when it is at most 254 characters (then its domain is at most
+# 252, under the library's 253) and no label of its domain is longer than 63: the library's only length limits
+# without `strict` (the local part's 64 is checked only then).
+ASCII_MAX_LENGTH = 254
+LONG_LABEL = r"@.*[A-Za-z0-9-]{64}"
 
 # Printable ASCII (plus tab) without `"`, `<`, `>` and `\`: no quoted local part, no display name.
 PLAIN = r"[\t\x20\x21\x23-\x3b\x3d\x3f-\x5b\x5d-\x7e]*"
@@ -86,8 +95,15 @@ def valid(arr: pa.Array) -> np.ndarray:
     """Per value, `is_valid_email` (False where missing): the patterns decide nearly every value, the library
     the others, once per distinct value."""
     value = strip(arr)
-    accept = fullmatches(value, ACCEPT) & (lengths(value) <= FAST_MAX_LENGTH) & ~matches(value, NOT_FAST)
+    length = lengths(value)
+    accept = fullmatches(value, ACCEPT) & ~matches(value, NOT_FAST)
     reject = ~matches(value, "@") | (fullmatches(value, PLAIN) & matches(value, REJECT))
+    long = accept & (length > FAST_MAX_LENGTH)
+    if long.any():  # company-named domains: thousands of distinct addresses in a large export
+        judged = long & bools(pc.string_is_ascii(value))
+        within = (length <= ASCII_MAX_LENGTH) & ~matches(value, LONG_LABEL)
+        accept &= ~long | (judged & within)
+        reject |= judged & ~within
     ok = accept.copy()
     undecided = np.flatnonzero(present(arr) & ~accept & ~reject)
     ok[undecided] = decide_unique(value, undecided, is_valid_email)

@@ -19,6 +19,7 @@ import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
 from auditor.checks.expectations import no_equivalent
+from auditor.checks.kinds._fastpath import text_codes, to_arrow
 from auditor.checks.kinds.identifier import looks_like_identifier
 from auditor.dtypes import TEXT
 from auditor.model import Entity, Role
@@ -63,7 +64,8 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     candidates = np.arange(len(rows))
     codes: list[np.ndarray] = []
     for name in sorted(rows.columns, key=lambda name: name != first):
-        column_codes = pd.factorize(_comparable(rows[name].iloc[candidates]))[0]
+        column = rows[name] if len(candidates) == len(rows) else rows[name].iloc[candidates]
+        column_codes = _codes(column)
         repeated = np.bincount(column_codes + 1)[column_codes + 1] > 1
         candidates = candidates[repeated]
         codes = [c[repeated] for c in codes] + [column_codes[repeated]]
@@ -71,6 +73,11 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     if len(candidates):
         copies[candidates] = pd.DataFrame(dict(enumerate(codes))).duplicated(keep="first").to_numpy()
     return ~pd.Series(copies, index=values.index)
+
+
+def _codes(column: pd.Series) -> np.ndarray:
+    """Per row, a number that equals another row's when their values do (missing: -1), as `pd.factorize` gives."""
+    return text_codes(to_arrow(column)) if column.dtype == TEXT else pd.factorize(_comparable(column))[0]
 
 
 def _comparable(column: pd.Series) -> pd.Series:

@@ -26,6 +26,8 @@ from auditor.checks.kinds._fastpath import bools, distinct, present, to_arrow
 
 MIN_SHARE = 0.9
 MIN_COUNT = 20
+LETTER_SCREEN = 1_000
+"""More non-ASCII values than this are screened for letters in Arrow before Python's `re` judges them."""
 _PLAIN = r"^[-+]?\d+(?:\.\d+)?$"
 _DRESSED = r"^[-+]?\s*[$€£]?\s*[-+]?\d{1,3}(?:[ \u00a0,']\d{3})+(?:\.\d+)?\s*[$€£]?$|^\s*[$€£]\s*[-+]?\d+(?:\.\d+)?$"
 _PLAIN_RE = re.compile(_PLAIN)
@@ -61,6 +63,10 @@ class _Numbers:
         # ASCII values (nearly all) by the patterns' ASCII forms in Arrow; the others by Python's re, one by one
         self.ascii = bools(pc.string_is_ascii(self.text))
         self.others = np.flatnonzero(~self.ascii & present(self.text))
+        if len(self.others) > LETTER_SCREEN:
+            # a value with a letter is neither number form (Python's \d and \s hold no letter): many columns'
+            # others are names and streets, a Python regex call each, while RE2's \pL costs a millisecond to compile
+            self.others = self.others[~bools(pc.match_substring_regex(self.text.take(self.others), r"\pL"))]
         others, others_trimmed = self.text.take(self.others).to_pylist(), self.trimmed.take(self.others).to_pylist()
         is_plain = np.array([_PLAIN_RE.fullmatch(t) is not None for t in others_trimmed], dtype=bool)
         self.others_untrimmed = is_plain & np.array(

@@ -9,30 +9,46 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Lookup, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
+from auditor.checks.kinds._fastpath import to_arrow
+from auditor.dtypes import TEXT
 from auditor.model import Entity
 
 ACTIVITIES = "activities"
 
 
 def last_touch(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    frame = ctx.frame.loc[values.index]
-    touches = [values]
-    if "created_at" in frame.columns:
-        touches.append(frame["created_at"])
     key = params.get("activity_key")
     activities = ctx.tables.get(ACTIVITIES)
     pk = ctx.entity.primary_key
+    frame = ctx.frame
+    if not frame.index.equals(values.index):  # a part of the records: their two columns, not the whole table
+        frame = frame[[c for c in ("created_at", pk) if c and c in frame.columns]].loc[values.index]
+    touches = [values]
+    if "created_at" in frame.columns:
+        touches.append(frame["created_at"])
     if key and activities is not None and key in activities.columns and pk in frame.columns:
         latest = activities.groupby(key, sort=False)["occurred_at"].max()
-        # reindex, not map: Series.map with an empty datetime mapping raises (pandas casts it to float64),
-        # and a slice of the records (a Spark partition) can have no activity at all
-        touches.append(pd.Series(latest.reindex(frame[pk].to_numpy()).to_numpy(), index=frame.index))
+        touches.append(pd.Series(_latest_of(latest, frame[pk]), index=frame.index))
     stacked = pd.concat([pd.to_datetime(t) for t in touches], axis=1)
     return stacked.max(axis=1)
+
+
+def _latest_of(latest: pd.Series, ids: pd.Series) -> np.ndarray:
+    """Per id, its latest activity (NaT: none). Text ids are looked up by Arrow's hash: `reindex` made each of
+    a million ids a Python str first."""
+    if ids.dtype != TEXT or latest.index.dtype != TEXT or not isinstance(latest.dtype, np.dtype):
+        # reindex, not map: Series.map with an empty datetime mapping raises (pandas casts it to float64),
+        # and a slice of the records (a Spark partition) can have no activity at all
+        return latest.reindex(ids.to_numpy()).to_numpy()
+    positions = np.asarray(pc.fill_null(pc.index_in(to_arrow(ids), value_set=to_arrow(latest.index.to_series())), -1))
+    times = np.append(latest.to_numpy(), np.datetime64("NaT"))  # the last for an id without any activity
+    return times[np.where(positions >= 0, positions, len(latest))]
 
 
 def lookups(params: Mapping[str, Any], fields: tuple[str, ...], entity: Entity) -> tuple[Lookup, ...]:

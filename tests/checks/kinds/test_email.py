@@ -75,6 +75,28 @@ def test_realistic_addresses_match_the_library(run, values: list[str]) -> None:
     assert run("email", values) == [library(v) for v in values]
 
 
+_LONG_LABEL = st.from_regex(r"[a-zA-Z0-9](?:[a-zA-Z0-9-]{40,70}[a-zA-Z0-9])?", fullmatch=True)
+_LONG_LOCAL = st.from_regex(r"[a-zA-Z0-9_+'](?:[a-zA-Z0-9._+'\-]{0,90}[a-zA-Z0-9])?", fullmatch=True)
+
+
+@FAST
+@given(
+    st.lists(
+        st.builds(
+            lambda local, d, t: f"{local}@{'.'.join(d)}.{t}",
+            _LONG_LOCAL,
+            st.lists(_LONG_LABEL, min_size=1, max_size=4),
+            st.sampled_from(["pl", "com", "co.uk", "local"]),
+        ),
+        min_size=1,
+        max_size=10,
+    )
+)
+def test_long_addresses_match_the_library(run, values: list[str]) -> None:
+    """Oracle: addresses of 64 to 400 characters, labels about the 63 limit, around the 254 limit in all."""
+    assert run("email", values) == [library(v) for v in values]
+
+
 _PIECES = st.sampled_from([*'ab.@-_+ ,;"<>\\()[]\t0Złé', "xn--", "@@", "..", "wp.pl", "com", "test"])
 _NOISY = st.lists(_PIECES, max_size=12).map("".join)
 
@@ -102,6 +124,16 @@ def test_common_addresses_never_reach_the_library(run, monkeypatch) -> None:
     monkeypatch.setattr("auditor.checks.kinds.email.is_valid_email", fail)
     values = ["jan.kowalski@wp.pl", "A.Nowak@Firma.com.pl", "jan@@wp.pl", "jan kowalski@wp.pl", "jan@wp", "jan@wp.pl."]
     assert run("email", values) == [True, True, False, False, False, False]
+
+
+def test_long_ascii_addresses_never_reach_the_library(run, monkeypatch) -> None:
+    def fail(value: str) -> bool:
+        raise AssertionError(f"library called for {value!r}")
+
+    monkeypatch.setattr("auditor.checks.kinds.email.is_valid_email", fail)
+    company = "przedsiebiorstwo-handlowe-wroclaw-trans-summit"
+    values = [f"jan.kowalski@{company}.pl", f"J_K@{company}-{company}.com.pl", f"{'a' * 200}@{company}.pl"]
+    assert run("email", values) == [True, False, True]
 
 
 def test_repaired_addresses_are_judged_as_the_check_judges(suggest, monkeypatch) -> None:

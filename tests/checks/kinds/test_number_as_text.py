@@ -3,6 +3,8 @@ Python's `re` on every distinct value (the oracle below is the kind's earlier co
 
 from __future__ import annotations
 
+from unittest.mock import patch
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -11,6 +13,7 @@ from conftest import context, frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditor.checks.kinds import number_as_text
 from auditor.checks.kinds.number_as_text import _DRESSED_RE, _PLAIN_RE, _plain_and_dressed
 
 
@@ -41,6 +44,16 @@ CELLS = st.one_of(
 def test_the_verdicts_are_those_of_python_re_on_every_value(cells: list[str | None]) -> None:
     df = frame("quantity", cells)
     plain, dressed = _plain_and_dressed(df["quantity"], context(df, entity="orders"))
+    assert (plain.tolist(), dressed.tolist()) == _oracle(df["quantity"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(CELLS, min_size=1, max_size=30))
+def test_the_letter_screen_keeps_the_verdicts(cells: list[str | None]) -> None:
+    """Oracle: the non-ASCII values screened for letters in Arrow first, as a large column's are."""
+    df = frame("quantity", cells)
+    with patch.object(number_as_text, "LETTER_SCREEN", 0):
+        plain, dressed = _plain_and_dressed(df["quantity"], context(df, entity="orders"))
     assert (plain.tolist(), dressed.tolist()) == _oracle(df["quantity"])
 
 
