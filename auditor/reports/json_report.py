@@ -1,7 +1,7 @@
 """The machine-readable result document (shape: auditor/schemas/result.schema.json).
 
 Written as a stream: the document without its findings is small; the findings (a million, on a large
-export) are rendered CHUNK_ROWS at a time into the open file, never as one list of dicts or one string.
+export) are rendered a chunk at a time (auditor.io.Chunks) into the open file, never as one list of dicts or one string.
 The bytes are those `json.dumps(result.to_dict(), indent=2, ensure_ascii=False)` would give."""
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.csvtext import text_bytes
-from auditor.io import CHUNK_ROWS
+from auditor.io import CHUNK_ROWS, Chunks
 from auditor.result import AuditResult, findings_records
 
 INDENT = 2
@@ -40,9 +40,9 @@ def write(result: AuditResult, handle: TextIO, *, include_findings: bool = True)
         handle.write("[]\n}\n")
         return
     handle.write("[")
-    for start in range(0, len(findings), CHUNK_ROWS):
-        last = start + CHUNK_ROWS >= len(findings)
-        handle.write(_finding_texts(findings.iloc[start : start + CHUNK_ROWS], last=last))
+    chunks = Chunks(len(findings), CHUNK_ROWS)
+    for start, stop in chunks:
+        chunks.wrote(handle.write(_finding_texts(findings.iloc[start:stop], last=stop == len(findings))))
     handle.write("\n  ]\n}\n")
 
 
