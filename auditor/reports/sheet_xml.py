@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.csvtext import distinct_floats, text_bytes
+from auditor.csvtext import distinct_floats, each_distinct, text_bytes
 
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """What XML 1.0 cannot hold (the characters openpyxl refuses too): shown as `\\xNN`."""
@@ -85,8 +85,7 @@ def column_fragments(values: pd.Series) -> pa.Array:
     `><v>3</v></c>`); null where the cell is left out (a missing value)."""
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        encoded = text.dictionary_encode()
-        return _text_fragments(encoded.dictionary).take(encoded.indices)
+        return each_distinct(text, _text_fragments)
     if pd.api.types.is_integer_dtype(values.dtype):
         return _integer_fragments(values)
     if values.dtype == object:
