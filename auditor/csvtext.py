@@ -10,6 +10,7 @@ write (auditor.io.write_csv). tests/test_csvtext.py compares the two on generate
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -51,8 +52,7 @@ def _fields(values: pd.Series) -> pa.Array | None:
         pd.api.types.is_object_dtype(dtype) and pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty")
     ):
         texts = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
-        encoded = texts.dictionary_encode()
-        return _text_fields(encoded.dictionary).take(encoded.indices).fill_null("")
+        return each_distinct(texts, _text_fields).fill_null("")
     if isinstance(dtype, np.dtype) and dtype.kind == "f":
         codes, uniques = distinct_floats(values)
         texts = np.where(np.isnan(uniques), "", uniques.astype(str)).astype(object)
@@ -63,6 +63,24 @@ def _fields(values: pd.Series) -> pa.Array | None:
         flags = pa.array(values, type=pa.bool_(), from_pandas=True)
         return pc.if_else(flags, "True", "False").fill_null("")
     return None
+
+
+SAMPLE_ROWS = 1_000
+"""Rows each_distinct counts the distinct values of, to tell a column of repeated values from one of
+(mostly) distinct texts."""
+
+
+def each_distinct(texts: pa.Array, function: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """`function` (texts -> an array as long) of each text, computed once per distinct text of a column that
+    repeats its values (an entity, a rule, a message) and spread back to its rows; of each row as it is
+    where a sample of its rows is mostly distinct (a record id, an evidence text, a merge plan), which
+    hashing every text to find its duplicates only slows down (0.18 CPU s for the 65 MB of merge plans of a
+    million contacts' worklist)."""
+    sample = texts.slice(0, SAMPLE_ROWS)
+    if len(sample) and pc.count_distinct(sample).as_py() * 2 > len(sample):
+        return function(texts)
+    encoded = texts.dictionary_encode()
+    return function(encoded.dictionary).take(encoded.indices)
 
 
 def distinct_floats(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

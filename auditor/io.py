@@ -154,8 +154,42 @@ def _formulas(values: np.ndarray) -> np.ndarray:
 
 
 CHUNK_ROWS = 50_000
-"""Rows a writer renders at a time: what it holds beyond the frame itself stays this size, however many
-rows there are (a million findings are not copied, nor rendered as one string)."""
+"""Rows a writer renders at a time, at most: what it holds beyond the frame itself stays this size, however
+many rows there are (a million findings are not copied, nor rendered as one string)."""
+CHUNK_BYTES = 8 << 20
+"""Text a writer makes at a time, about: a chunk of wide rows is cut to fewer than CHUNK_ROWS. 50,000 tasks
+of a million contacts' worklist are 145 MB of CSV (their merge plans and evidence), and a chunk's columns,
+fields and lines held together took 500 MB (580 MB for the workbook's rows)."""
+FIRST_CHUNK_ROWS = 1_000
+"""Rows of a writer's first chunk, before it knows how wide its rows are."""
+
+
+class Chunks:
+    """Consecutive row ranges `(start, stop)` over `rows` rows, each of about CHUNK_BYTES of text: the
+    first FIRST_CHUNK_ROWS rows, then as many as the bytes per row written so far allow (`wrote`), at most
+    `most`. The rows' text is the same whichever way they are cut."""
+
+    def __init__(self, rows: int, most: int = CHUNK_ROWS) -> None:
+        self.rows, self.most = rows, most
+        self.done = self.size = 0
+
+    def __iter__(self) -> Iterator[tuple[int, int]]:
+        start = 0
+        while start < self.rows:
+            stop = min(start + self._next(), self.rows)
+            yield start, stop
+            start = self.done = stop
+
+    def wrote(self, size: int) -> None:
+        """The text made of the last range, in bytes or characters."""
+        self.size += size
+
+    def _next(self) -> int:
+        if not self.done:
+            return max(1, min(self.most, FIRST_CHUNK_ROWS))
+        if not self.size:
+            return max(1, self.most)
+        return max(1, min(self.most, CHUNK_BYTES * self.done // self.size))
 
 
 def write_csv(
@@ -164,22 +198,22 @@ def write_csv(
     order: Sequence[int] | None = None,
     shown: Callable[[pd.DataFrame], pd.DataFrame] | None = None,
 ) -> None:
-    """Every CSV the auditor writes: atomically, with formula cells neutralised, CHUNK_ROWS at a time, as
+    """Every CSV the auditor writes: atomically, with formula cells neutralised, a chunk at a time (Chunks), as
     pandas' to_csv writes it (auditor.csvtext makes the lines column-wise where it can); `order`: the rows'
     positions in the order to write them (default: as they are); `shown`: what each chunk is written as."""
     rows = len(frame) if order is None else len(order)
+    chunks = Chunks(rows, CHUNK_ROWS)
     with atomic_open(path, "wb") as handle:
-        for start in range(0, max(rows, 1), CHUNK_ROWS):
-            stop = min(start + CHUNK_ROWS, rows)
+        for start, stop in chunks if rows else [(0, 0)]:  # no rows: the header alone
             part = frame.iloc[start:stop] if order is None else frame.iloc[order[start:stop]]
             part = shown(part) if shown is not None else part
             lines = csv_lines(part)
             if lines is None:
-                handle.write(_encoded(neutralise_formulas(part).to_csv(index=False, header=start == 0)))
+                chunks.wrote(handle.write(_encoded(neutralise_formulas(part).to_csv(index=False, header=start == 0))))
                 continue
             if start == 0:
                 handle.write(_encoded(part.iloc[:0].to_csv(index=False)))
-            handle.write(lines)
+            chunks.wrote(handle.write(lines))
 
 
 def _encoded(text: str) -> bytes:

@@ -3,6 +3,7 @@ pandas makes otherwise is left to pandas (auditor.io.write_csv writes the file t
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,8 @@ from hypothesis import strategies as st
 
 from auditor.csvtext import csv_lines
 from auditor.io import CHUNK_ROWS, neutralise_formulas, write_csv
+from auditor.reports.json_report import _column_values
+from auditor.reports.sheet_xml import cell_fragment, column_fragments
 
 TEXT = st.one_of(
     st.text(max_size=10),
@@ -93,3 +96,18 @@ def test_a_category_holding_a_formula_is_neutralised(tmp_path: Path) -> None:
     frame = pd.DataFrame({"current": pd.Categorical(["=HYPERLINK(1)", "ok", "=HYPERLINK(1)"]), "n": [1, 2, 3]})
     write_csv(frame, tmp_path / "out.csv")
     assert (tmp_path / "out.csv").read_bytes() == b"current,n\n'=HYPERLINK(1),1\nok,2\n'=HYPERLINK(1),3\n"
+
+
+@pytest.mark.parametrize("repeated", [True, False])
+def test_oracle_distinct_and_repeated_texts_are_written_alike(repeated: bool) -> None:
+    """each_distinct encodes a column of repeated texts once per distinct text and a column of mostly distinct
+    texts row by row: the CSV lines, result.json's values and the sheets' cells are the same either way."""
+    odd = ["=1+2", 'say "hi"', "a,b", "tab\tend", "ctl\x01", " lead", "x&<y>", "_x0041_", "é", ""]
+    values = [odd[k % len(odd)] if repeated or k % 3 else f"{odd[k % len(odd)]}{k}" for k in range(3_000)]
+    values = [None if k % 17 == 0 else v for k, v in enumerate(values)]
+    column = pd.Series(values, dtype=object)
+    frame = pd.DataFrame({"text": column, "n": np.arange(len(column))})
+    assert bytes(csv_lines(frame)) == by_pandas(frame)
+    dumped = ["null" if v is None else json.dumps(v, ensure_ascii=False) for v in values]
+    assert _column_values(column).to_pylist() == dumped
+    assert column_fragments(column).to_pylist() == [cell_fragment(v) for v in values]

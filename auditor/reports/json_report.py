@@ -1,7 +1,7 @@
 """The machine-readable result document (shape: auditor/schemas/result.schema.json).
 
 Written as a stream: the document without its findings is small; the findings (a million, on a large
-export) are rendered CHUNK_ROWS at a time into the open file, never as one list of dicts or one string.
+export) are rendered a chunk at a time (auditor.io.Chunks) into the open file, never as one list of dicts or one string.
 The bytes are those `json.dumps(result.to_dict(), indent=2, ensure_ascii=False)` would give."""
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.csvtext import text_bytes
-from auditor.io import CHUNK_ROWS
+from auditor.csvtext import each_distinct, text_bytes
+from auditor.io import CHUNK_ROWS, Chunks
 from auditor.result import AuditResult, findings_records
 
 INDENT = 2
@@ -40,9 +40,9 @@ def write(result: AuditResult, handle: TextIO, *, include_findings: bool = True)
         handle.write("[]\n}\n")
         return
     handle.write("[")
-    for start in range(0, len(findings), CHUNK_ROWS):
-        last = start + CHUNK_ROWS >= len(findings)
-        handle.write(_finding_texts(findings.iloc[start : start + CHUNK_ROWS], last=last))
+    chunks = Chunks(len(findings), CHUNK_ROWS)
+    for start, stop in chunks:
+        chunks.wrote(handle.write(_finding_texts(findings.iloc[start:stop], last=stop == len(findings))))
     handle.write("\n  ]\n}\n")
 
 
@@ -85,22 +85,24 @@ def _column_values(values: pd.Series) -> pa.Array | None:
         pd.api.types.is_object_dtype(values.dtype) and pd.api.types.infer_dtype(values, skipna=True) == "string"
     ):
         texts = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
-        encoded = texts.dictionary_encode()
-        distinct = encoded.dictionary
-        escaped = pc.replace_substring(pc.replace_substring(distinct, "\\", "\\\\"), '"', '\\"')
-        shown = pc.binary_join_element_wise('"', escaped, '"', "")
-        control = pc.match_substring_regex(distinct, r"[\x00-\x1f]")
-        if pc.any(control).as_py():
-            mask = control.to_numpy(zero_copy_only=False)
-            by_dumps = [ENCODER.encode(t) for t in distinct.filter(control).to_pylist()]
-            shown = pc.replace_with_mask(shown, pa.array(mask), pa.array(by_dumps, type=pa.string()))
-        return shown.take(encoded.indices).fill_null("null")
+        return each_distinct(texts, _strings).fill_null("null")
     codes, uniques = pd.factorize(values)
     encoded_values = [_encoded(value) for value in np.asarray(uniques, dtype=object)]
     if None in encoded_values:
         return None
     shown_values = pa.array([*encoded_values, "null"], type=pa.string())
     return shown_values.take(pa.array(np.where(codes < 0, len(encoded_values), codes)))
+
+
+def _strings(texts: pa.Array) -> pa.Array:
+    """Texts as dumps writes them (null stays null): escaped by Arrow, one with a control character by dumps."""
+    escaped = pc.replace_substring(pc.replace_substring(texts, "\\", "\\\\"), '"', '\\"')
+    shown = pc.binary_join_element_wise('"', escaped, '"', "")
+    control = pc.fill_null(pc.match_substring_regex(texts, r"[\x00-\x1f]"), False)
+    if pc.any(control).as_py():
+        by_dumps = [ENCODER.encode(t) for t in texts.filter(control).to_pylist()]
+        shown = pc.replace_with_mask(shown, control, pa.array(by_dumps, type=pa.string()))
+    return shown
 
 
 def _encoded(value: Any) -> str | None:

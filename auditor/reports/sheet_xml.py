@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.csvtext import distinct_floats, text_bytes
+from auditor.csvtext import distinct_floats, each_distinct, text_bytes
 
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """What XML 1.0 cannot hold (the characters openpyxl refuses too): shown as `\\xNN`."""
@@ -85,8 +85,7 @@ def column_fragments(values: pd.Series) -> pa.Array:
     `><v>3</v></c>`); null where the cell is left out (a missing value)."""
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
         text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        encoded = text.dictionary_encode()
-        return _text_fragments(encoded.dictionary).take(encoded.indices)
+        return each_distinct(text, _text_fragments)
     if pd.api.types.is_integer_dtype(values.dtype):
         return _integer_fragments(values)
     if values.dtype == object:
@@ -137,20 +136,78 @@ def _as_text(value: Any) -> str:
 
 
 def _text_fragments(texts: pa.Array) -> pa.Array:
-    """_text_cell of each (distinct) text, in Arrow; the few that are not plain text go through _text_cell."""
-    odd = pc.or_(pc.match_substring_regex(texts, _UNUSUAL), pc.greater(pc.utf8_length(texts), _LONG))
-    odd = odd.to_numpy(zero_copy_only=False)
-    escaped = pc.replace_substring(texts, "&", "&amp;")
-    escaped = pc.replace_substring(pc.replace_substring(escaped, "<", "&lt;"), ">", "&gt;")
-    kept = pc.match_substring_regex(texts, _PRESERVED)
-    fragments = pc.binary_join_element_wise(pc.if_else(kept, _OPEN_KEPT, _OPEN), escaped, _CLOSE, "")
+    """_text_cell of each (distinct) text, in Arrow; the few that are not plain text go through _text_cell.
+    Which texts need what is read off their UTF-8 bytes by numpy (a control character, a byte that may
+    start `_xHHHH_` or U+FFFE, an `&<>`, a space at either end), and only the texts that may need it are
+    asked the exact question (a regex) or escaped: the regexes and replacements over every text were most
+    of the time a million contacts' worklist sheets took (their merge plans and evidence, 100 MB)."""
+    data, offsets = _utf8(texts)
+    control = np.flatnonzero((data < 0x20) | (data == 0xEF))  # 0xEF: U+FFFE, U+FFFF and other characters
+    control = control[(data[control] != 0x09) & (data[control] != 0x0A)]
+    underscore = np.flatnonzero(data == 0x5F)
+    underscore = underscore[underscore + 1 < len(data)]
+    escape = underscore[data[underscore + 1] == 0x78]  # "_x"
+    unusual = _holding(offsets, np.concatenate([control, escape]))
+    odd = _exactly(texts, unusual, lambda some: pc.match_substring_regex(some, _UNUSUAL))
+    long = np.diff(offsets) > _LONG  # bytes: a text of more characters has more bytes
+    odd |= _exactly(texts, long, lambda some: pc.greater(pc.utf8_length(some), _LONG))
+    escaped = texts
+    markup = _holding(offsets, np.flatnonzero(((data | 0x02) == 0x3E) | (data == 0x26)))  # < > and &
+    if markup.any():
+        some = texts.filter(pa.array(markup))
+        for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            some = pc.replace_substring(some, character, entity)
+        escaped = pc.replace_with_mask(texts, pa.array(markup), some)
+    kept = _exactly(texts, _space_at_an_end(data, offsets), lambda some: pc.match_substring_regex(some, _PRESERVED))
+    fragments = pc.binary_join_element_wise(pc.if_else(pa.array(kept), _OPEN_KEPT, _OPEN), escaped, _CLOSE, "")
     if odd.any():
         at = np.flatnonzero(odd)
         fixed = [_text_cell(shown(t)) for t in texts.take(pa.array(at)).to_pylist()]
-        mask = np.zeros(len(texts), dtype=bool)
-        mask[at] = True
-        fragments = pc.replace_with_mask(fragments, pa.array(mask), pa.array(fixed, type=pa.string()))
+        fragments = pc.replace_with_mask(fragments, pa.array(odd), pa.array(fixed, type=pa.string()))
     return fragments
+
+
+_ASCII_SPACES = np.zeros(256, dtype=bool)
+_ASCII_SPACES[[ord(c) for c in SPACES if ord(c) < 0x80]] = True
+_ASCII_SPACES[0x80:] = True  # a character of more bytes: maybe one of SPACES, asked exactly
+
+
+def _space_at_an_end(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Whether each text may start or end with a space (SPACES): its first or last byte is an ASCII space or
+    part of a character of more bytes; False for the empty text."""
+    starts, stops = offsets[:-1], offsets[1:]
+    full = stops > starts
+    may = np.zeros(len(starts), dtype=bool)
+    may[full] = _ASCII_SPACES[data[starts[full]]] | _ASCII_SPACES[data[stops[full] - 1]]
+    return may
+
+
+def _utf8(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's UTF-8 bytes and its texts' offsets into them, as numpy views (a null's text empty)."""
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(texts.buffers()[1], dtype=width)[texts.offset : texts.offset + len(texts) + 1]
+    buffer = texts.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.empty(0, dtype=np.uint8)
+    return data, offsets
+
+
+def _holding(offsets: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Whether each text holds one of the bytes at positions `at` of the texts' bytes."""
+    holds = np.zeros(len(offsets) - 1, dtype=bool)
+    if len(at):
+        text = np.searchsorted(offsets, at, side="right") - 1
+        inside = (text >= 0) & (text < len(holds))
+        holds[text[inside]] = True
+    return holds
+
+
+def _exactly(texts: pa.Array, maybe: np.ndarray, question: Any) -> np.ndarray:
+    """`question` (texts -> booleans) asked only of the texts that `maybe` holds; False for the others."""
+    answer = np.zeros(len(texts), dtype=bool)
+    if maybe.any():
+        at = np.flatnonzero(maybe)
+        answer[at] = question(texts.take(pa.array(at))).to_numpy(zero_copy_only=False)
+    return answer
 
 
 def _text_cell(text: str) -> str:

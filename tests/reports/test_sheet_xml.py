@@ -12,11 +12,13 @@ import zipfile
 import numpy as np
 import openpyxl
 import pandas as pd
+import pyarrow as pa
 import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from per_cell_xlsx import write_rows
 
+from auditor.reports import sheet_xml
 from auditor.reports.sheet_xml import CELL_CHARACTERS, SPACES, column_name, rows_xml
 
 SEVERITIES = ("error", "warning", "info")
@@ -85,6 +87,17 @@ def test_text_and_mixed_columns_are_written_as_xlsxwriter_writes_them(rows: list
     text, maybe, mixed, severity = (pd.Series(list(c), dtype=object) for c in zip(*rows, strict=True))
     frame = pd.DataFrame({"text": text, "maybe": maybe, "priority": mixed, "severity": severity})
     _same_as_xlsxwriter(frame, styled)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.text(alphabet="ab _x0F\t\n\r\x01\x85\xa0\u3000\uff01\ufffe\uffff&<>é", max_size=9), max_size=12))
+def test_oracle_the_texts_bytes_pick_the_texts_each_cell_treats_alone(texts: list[str]) -> None:
+    """_text_fragments reads which texts need escaping, a kept space or the one-by-one path off their bytes;
+    each fragment is still what _text_cell makes of its text alone (texts after a slice's offset, an "_" at
+    one text's end and an "x" at the next one's start, characters whose first byte is U+FFFE's)."""
+    array = pa.array(["_", *texts, "x"], type=pa.string()).slice(1, len(texts))
+    expected = [sheet_xml._text_cell(sheet_xml.shown(t)) for t in texts]
+    assert sheet_xml._text_fragments(array).to_pylist() == expected
 
 
 @settings(max_examples=30, deadline=None)

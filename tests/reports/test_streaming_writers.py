@@ -1,5 +1,6 @@
-"""result.json and the CSV reports are written as streams, CHUNK_ROWS at a time: the same bytes as
-rendering the whole document at once, and memory that does not grow with the number of findings."""
+"""result.json, the CSV reports and the workbook's sheets are written as streams, a chunk at a time (at most
+CHUNK_ROWS rows, about CHUNK_BYTES of text): the same bytes as rendering the whole document at once, and
+memory that does not grow with the number of findings, nor with the width of a row."""
 
 from __future__ import annotations
 
@@ -8,13 +9,36 @@ import json
 import tracemalloc
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
 import auditor.io
-from auditor.io import atomic_open
-from auditor.reports import findings_csv, json_report
+from auditor.csvtext import csv_lines
+from auditor.io import atomic_open, neutralise_formulas, write_csv
+from auditor.reports import findings_csv, json_report, xlsx
+from auditor.reports.sheet_xml import rows_xml
 from auditor.result import AuditResult
+
+BUDGET = 100_000
+"""CHUNK_BYTES in the tests of wide rows: 3,000 rows of 2,000 characters are 60 such chunks."""
+
+
+@pytest.fixture
+def small_chunks(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(auditor.io, "CHUNK_BYTES", BUDGET, raising=False)
+    monkeypatch.setattr(auditor.io, "FIRST_CHUNK_ROWS", 10, raising=False)
+
+
+def _wide(rows: int) -> pd.DataFrame:
+    """Rows of one long text each, as a million contacts' merge plans are (700 characters, up to 4,000)."""
+    return pd.DataFrame(
+        {
+            "task_id": [f"M-{k:05d}" for k in range(rows)],
+            "merge_plan": [f"=field{k % 7} = " + "x" * 2_000 for k in range(rows)],
+            "records": np.arange(rows),
+        }
+    )
 
 
 def _whole(result: AuditResult) -> str:
@@ -86,3 +110,45 @@ def test_memory_while_writing_does_not_grow_with_the_findings(
     # the sort keeps one position per finding (8 bytes) and its keys: nothing like the rendered rows
     assert csv_large - csv_small < 100 * (len(large.findings) - len(small.findings))
     assert json.loads((tmp_path / "large" / "result.json").read_text(encoding="utf-8"))["findings"][-1]["rule_id"]
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_csv_of_wide_rows_is_made_a_few_of_them_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    made: list[int] = []
+
+    def spy(part: pd.DataFrame) -> memoryview | None:
+        lines = csv_lines(part)
+        made.append(len(lines))
+        return lines
+
+    monkeypatch.setattr(auditor.io, "csv_lines", spy)
+    frame = _wide(3_000)
+    write_csv(frame, tmp_path / "wide.csv")
+    assert sum(made) > 60 * BUDGET and max(made) < 2 * BUDGET
+    assert (tmp_path / "wide.csv").read_bytes() == neutralise_formulas(frame).to_csv(index=False).encode("utf-8")
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_a_sheet_of_wide_rows_is_made_a_few_of_them_at_a_time() -> None:
+    frame = _wide(3_000)
+    chunks = [bytes(c) for c in xlsx._rows(xlsx._Sheet("Wide", tuple(frame.columns), frame), None)()]
+    assert max(map(len, chunks)) < 2 * BUDGET
+    assert b"".join(chunks) == bytes(rows_xml(frame, 2))
+
+
+@pytest.mark.usefixtures("small_chunks")
+def test_findings_of_long_messages_are_made_a_few_of_them_at_a_time(
+    acme_audit: AuditResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    made: list[int] = []
+    texts = json_report._finding_texts
+
+    def spy(findings: pd.DataFrame, *, last: bool) -> str:
+        made.append(len(text := texts(findings, last=last)))
+        return text
+
+    monkeypatch.setattr(json_report, "_finding_texts", spy)
+    result = copy.copy(acme_audit)
+    result.findings = acme_audit.findings.assign(message=acme_audit.findings["message"] + " " + "y" * 2_000)
+    assert json_report.render(result) == _whole(result)
+    assert sum(made) > 40 * BUDGET and max(made) < 2 * BUDGET
