@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from auditor.dedupe import normalize as nz
+from auditor.dedupe.blocking import combined_codes
 from auditor.dedupe.features import COARSE_GROUPS, Comparison, Prepared
 
 NULL = -1
@@ -299,11 +300,7 @@ def tf_columns(prepared: Prepared, comparison: Comparison) -> list[str]:
 
 def profile_codes(prepared: Prepared, columns: list[str]) -> np.ndarray:
     """One integer per distinct combination of the compared features (exact copies share it)."""
-    code = np.zeros(len(prepared.features), dtype=np.int64)
-    for column in columns:
-        part, uniques = prepared.codes(column)
-        code = pd.factorize(code * (len(uniques) + 1) + (part + 1))[0].astype(np.int64)
-    return code
+    return combined_codes(len(prepared.features), ((c, len(u)) for c, u in map(prepared.codes, columns)))
 
 
 def profile_columns(prepared: Prepared) -> list[str]:
@@ -459,6 +456,8 @@ class Comparator:
                     keyed.notna().to_numpy() & (totals > 0), -np.log2(share), np.nan
                 ).astype(np.float32)
         self._compacted: dict[str, Coded] = {}
+        self._derived: dict[tuple[str, str], Any] = {}
+        """per feature, what a comparison reads of each distinct value (`_date_parts`, `_area_codes`)"""
         self.free_domain = None
         if "email_domain" in self.coded:
             dom = self.coded["email_domain"]
@@ -581,24 +580,40 @@ class Comparator:
             pairs.cannot |= ((ca >= 0) & (cb >= 0) & (ca != cb)).astype(np.uint16) << (len(CANNOT_LINK_RULES) + bit)
         return Compared(levels, scores, pairs.swapped, pairs.cannot, surprise)
 
+    def _date_parts(self, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per distinct date of a feature (last: missing): the code of the date with day and month swapped,
+        its year and a code of its month and day; made once per feature, not for every chunk of pairs."""
+        if ("date", col) not in self._derived:
+            coded = self.coded[col]
+            values = pd.Series(coded.objects, dtype=object)
+            eight = values.map(lambda v: isinstance(v, str) and len(v) == 8 and v.isdigit()).to_numpy(dtype=bool)
+            text = values.where(eight, "00000000").astype(str)
+            swapped_text = (text.str[:4] + text.str[6:8] + text.str[4:6]).where(eight)
+            swap_code = np.append(pd.Index(coded.uniques).get_indexer(swapped_text.to_numpy()), -2)
+            year = np.append(np.where(eight, pd.to_numeric(text.str[:4], errors="coerce").fillna(-99), -99), -99)
+            month_day = np.append(np.where(eight, pd.factorize(text.str[4:])[0], -1), -2)
+            self._derived["date", col] = (swap_code, year, month_day)
+        return self._derived["date", col]
+
     def _date(self, c: Comparison, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Graded: exact, one edit (a typo), the year off by one or day and month swapped, within two
         edits, different."""
-        ca, cb, uniq = self._codes(c.columns[0], i, j)
+        ca, cb, _ = self._codes(c.columns[0], i, j)
         dist = pair_similarity(ca, cb, self.coded[c.columns[0]], Levenshtein.distance, distance=True)
-        values = pd.Series(self.coded[c.columns[0]].objects, dtype=object)
-        eight = values.map(lambda v: isinstance(v, str) and len(v) == 8 and v.isdigit()).to_numpy(dtype=bool)
-        text = values.where(eight, "00000000").astype(str)
-        swapped_text = (text.str[:4] + text.str[6:8] + text.str[4:6]).where(eight)
-        swap_code = np.append(pd.Index(uniq).get_indexer(swapped_text.to_numpy()), -2)
-        year = np.append(np.where(eight, pd.to_numeric(text.str[:4], errors="coerce").fillna(-99), -99), -99)
-        month_day = np.append(np.where(eight, pd.factorize(text.str[4:])[0], -1), -2)
+        swap_code, year, month_day = self._date_parts(c.columns[0])
         valid = (ca >= 0) & (cb >= 0)
         near_year = valid & (month_day[ca] == month_day[cb]) & (month_day[ca] >= 0) & (np.abs(year[ca] - year[cb]) == 1)
         swap = valid & (swap_code[ca] == cb) & (ca != cb)
         lv = np.select([dist == 0, dist <= 1, swap | near_year, dist <= 2], [4, 3, 2, 1], 0).astype(np.int8)
         lv[np.isnan(dist)] = NULL
         return lv, np.where(np.isnan(dist), np.nan, np.clip(1 - dist / 8.0, 0, 1)).astype(np.float32)
+
+    def _area_codes(self, col: str) -> np.ndarray:
+        """Per distinct postal code (last: missing), a code of its area (first three characters); made once."""
+        if ("postal", col) not in self._derived:
+            prefix = nz.strings(pd.Series(self.coded[col].uniques)).str.slice(0, 3)
+            self._derived["postal", col] = np.append(pd.factorize(prefix)[0], -1)
+        return self._derived["postal", col]
 
     def _email(self, c: Comparison, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         col, role_col = c.columns
@@ -773,9 +788,8 @@ def _exact(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
 
 def _postal(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     """Exact, the same area (first three characters), different."""
-    ca, cb, uniq = cmp._codes(c.columns[0], pairs.i, pairs.j)
-    prefix = nz.strings(pd.Series(uniq)).str.slice(0, 3)
-    pcodes = np.append(pd.factorize(prefix)[0], -1)
+    ca, cb, _ = cmp._codes(c.columns[0], pairs.i, pairs.j)
+    pcodes = cmp._area_codes(c.columns[0])
     valid = (ca >= 0) & (cb >= 0)
     lv = np.where(ca == cb, 2, np.where(pcodes[ca] == pcodes[cb], 1, 0)).astype(np.int8)
     return FieldLevels(
