@@ -276,7 +276,8 @@ def head_pairs(
     block, sig, rank, rec = block[by], sig[by], rank[by], records[large][by].astype(np.int64)
     # the values of each block (a block and a signature), numbered as they first come: their first row holds
     # the lowest order
-    value = combined_codes(len(block), [(pd.factorize(block)[0], len(block)), (pd.factorize(sig)[0], len(sig))])
+    pairs = [(pd.factorize(block)[0], len(block)), (pd.factorize(sig)[0], len(sig))]
+    value = pd.factorize(combined_codes(len(block), pairs))[0]
     first = np.unique(value, return_index=True)[1]
     size = np.bincount(value)
     # per block its `heads` most common values (ties: the first in order) held by more than `heads` records
@@ -329,10 +330,17 @@ def signatures(features: pd.DataFrame) -> np.ndarray:
 
 def combined_codes(n: int, parts: Iterable[tuple[np.ndarray, int]]) -> np.ndarray:
     """One integer per distinct combination of code columns of `n` records (each (codes, vocabulary size),
-    -1 missing), compacted column by column so that it never overflows."""
+    -1 missing): the codes in mixed radix, compacted (`pd.factorize`) only when the next column would
+    overflow an int64, not after every column (a hash of a million integers each time). Equal integers
+    are equal combinations; the integers themselves are not numbered 0, 1, 2..."""
     code = np.zeros(n, dtype=np.int64)
+    bound = 1  # the codes so far are below it
     for part, size in parts:
-        code = pd.factorize(code * (size + 1) + (part + 1))[0].astype(np.int64)
+        if bound * (size + 1) >= 1 << 62:
+            code, uniques = pd.factorize(code)
+            code, bound = code.astype(np.int64), max(len(uniques), 1)
+        code = code * (size + 1) + (part.astype(np.int64) + 1)
+        bound *= size + 1
     return code
 
 

@@ -203,6 +203,27 @@ class Words:
     offsets: np.ndarray
     counts: np.ndarray
     vocabulary: np.ndarray
+    decided: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """The pairs of words decided so far (sorted keys lo * len(vocabulary) + hi), and whether each meets
+    (`meet`): the chunks of name pairs ask for the same pairs of words again and again (at a million
+    contacts' accounts, 1.3 million pairs of words asked chunk by chunk, 0.27 million distinct)."""
+    meet: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+
+    def meets(self, keys: np.ndarray) -> np.ndarray:
+        """bool per distinct pair of words (see `decided`): `_words_meet`, each pair decided once."""
+        at = np.searchsorted(self.decided, keys)
+        known = at < len(self.decided)
+        known[known] = self.decided[at[known]] == keys[known]
+        out = np.empty(len(keys), dtype=bool)
+        out[known] = self.meet[at[known]]
+        new = keys[~known]
+        if len(new):
+            width = np.int64(len(self.vocabulary))
+            out[~known] = fresh = _words_meet(self.vocabulary[new // width], self.vocabulary[new % width])
+            order = np.argsort(np.concatenate([self.decided, new]), kind="stable")
+            self.decided = np.concatenate([self.decided, new])[order]
+            self.meet = np.concatenate([self.meet, fresh])[order]
+        return out
 
 
 def _share_a_word(pa: np.ndarray, pb: np.ndarray, words: Words) -> np.ndarray:
@@ -217,8 +238,7 @@ def _share_a_word(pa: np.ndarray, pb: np.ndarray, words: Words) -> np.ndarray:
     wb = words.codes[words.offsets[pb][pair] + within % nb[pair]].astype(np.int64)
     width = np.int64(len(words.vocabulary))
     word_inverse, word_keys = pd.factorize(np.minimum(wa, wb) * width + np.maximum(wa, wb))
-    meet = _words_meet(words.vocabulary[word_keys // width], words.vocabulary[word_keys % width])
-    return np.bincount(pair, weights=meet[word_inverse], minlength=len(pa)) > 0
+    return np.bincount(pair, weights=words.meets(word_keys)[word_inverse], minlength=len(pa)) > 0
 
 
 def _words_meet(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
