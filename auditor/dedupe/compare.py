@@ -175,13 +175,17 @@ def share_a_word(ca: np.ndarray, cb: np.ndarray, names: Coded) -> np.ndarray:
     size = np.int64(len(names.uniques))
     inverse, keys = pd.factorize(np.minimum(a, b) * size + np.maximum(a, b))
     left, right = keys // size, keys % size
-    # each name's words, as codes into one vocabulary of words
-    used = np.unique(np.concatenate([left, right]))
+    # each name's words, as codes into one vocabulary of words; the names used are marked in an array the size
+    # of the vocabulary, not found by a sort or hash of every pair's two names
+    marked = np.zeros(int(size), dtype=bool)
+    marked[left], marked[right] = True, True
+    used = np.flatnonzero(marked)
     split = [text.split() for text in names.values(used)]
     counts = np.array([len(w) for w in split], dtype=np.int64)
     word_codes, vocabulary = pd.factorize(np.array([w for words in split for w in words] or [""], dtype=object))
     words = Words(word_codes, np.r_[0, np.cumsum(counts)[:-1]], counts, np.asarray(vocabulary, dtype=object))
-    pa, pb = np.searchsorted(used, left), np.searchsorted(used, right)
+    place = np.cumsum(marked) - 1  # a used name's position among the used ones
+    pa, pb = place[left], place[right]
     shared = np.zeros(len(left), dtype=bool)
     for start in range(0, len(left), NAME_PAIRS_CHUNK):
         part = slice(start, start + NAME_PAIRS_CHUNK)
@@ -467,14 +471,7 @@ class Comparator:
             total = max(frequencies.totals[name], 1)
             self.surprise[name] = np.append(-np.log2(np.minimum(held, total) / total), np.nan).astype(np.float32)
             if name in frequencies.by_country and "country" in f.columns:
-                country = nz.strings(f["country"])
-                keyed = country + SEPARATOR + nz.strings(f[column])
-                within = others(counted(frequencies.by_country[name], keyed, 1.0))
-                totals = counted(frequencies.country_totals[name], country, np.nan)
-                share = np.minimum(within, totals) / totals
-                self.country_surprise[name] = np.where(
-                    keyed.notna().to_numpy() & (totals > 0), -np.log2(share), np.nan
-                ).astype(np.float32)
+                self.country_surprise[name] = self._within_country(frequencies, name, column)
         self._compacted: dict[str, Coded] = {}
         self._derived: dict[tuple[str, str], Any] = {}
         """per feature, what a comparison reads of each distinct value (`_date_parts`, `_area_codes`)"""
@@ -485,6 +482,24 @@ class Comparator:
         self.rule_names = list(CANNOT_LINK_RULES) + [
             f"different {c.removeprefix('cl:')}" for c in f.columns if c.startswith("cl:")
         ]
+
+    def _within_country(self, frequencies: ValueCounts, name: str, column: str) -> np.ndarray:
+        """Per record, -log2 of the share of its country's distinct records that hold its value of `column`
+        (NaN without a country or a value). The 'country<US>value' keys are written and looked up once per
+        distinct (country, value) of the table, not once per record."""
+        country, value = self.coded["country"], self.coded[column]
+        held = (country.codes >= 0) & (value.codes >= 0)
+        size = np.int64(len(value.uniques) + 1)
+        combination, combined = pd.factorize(np.where(held, country.codes.astype(np.int64) * size + value.codes, -1))
+        present = combined >= 0
+        countries = nz.strings(pd.Series(country.uniques))
+        key = countries.take(combined[present] // size).reset_index(drop=True) + SEPARATOR
+        key += nz.strings(pd.Series(value.uniques)).take(combined[present] % size).reset_index(drop=True)
+        within = np.ones(len(combined))
+        within[present] = others(counted(frequencies.by_country[name], key, 1.0))
+        totals = np.append(counted(frequencies.country_totals[name], countries, np.nan), np.nan)[country.codes]
+        share = np.minimum(within[combination], totals) / totals
+        return np.where(held & (totals > 0), -np.log2(share), np.nan).astype(np.float32)
 
     # -- one comparison -----------------------------------------------------------------------
 
