@@ -453,15 +453,23 @@ that a typo in one ("Koninlijke Philips Electronics") still leaves a key shared 
 when no city, country or postcode is known."""
 
 
-def _longest_words(value: str, k: int) -> str | None:
+def _ranked_words(value: str) -> list[str]:
+    """A name's distinct words of three or more characters, longest first (ties: the earlier word)."""
     words = [w for w in dict.fromkeys(value.split()) if len(w) >= 3]
-    ranked = sorted(words, key=lambda w: (-len(w), words.index(w)))
-    return ranked[k] if len(ranked) > k else None
+    return sorted(words, key=lambda w: (-len(w), words.index(w)))
 
 
 def _key_words(names: pd.Series, count: int) -> list[pd.Series]:
     """Per name, its `count` longest words of three or more characters (ties: the earlier word), for
     blocking: 'koninklijke philips electronics' and 'philips electronics' meet on a word even when their
     first words differ and no city or country is known. A record's own words only, so that any slice of
-    a table gets the keys the whole table gets."""
-    return [nz.by_unique_text(names, lambda v, k=k: _longest_words(v, k)) for k in range(count)]
+    a table gets the keys the whole table gets. Each distinct name is ranked once for all `count` keys."""
+    ranked: dict[str, list[str]] = {}
+
+    def word(value: str, k: int) -> str | None:
+        words = ranked.get(value)
+        if words is None:
+            words = ranked[value] = _ranked_words(value)
+        return words[k] if len(words) > k else None
+
+    return [nz.by_unique_text(names, lambda v, k=k: word(v, k)) for k in range(count)]
