@@ -13,7 +13,7 @@ linear in the block's size.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -269,17 +269,30 @@ def head_pairs(
     if not large.any():
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
-    frame = pd.DataFrame({"block": codes[large], "sig": signature[large], "order": order[large]})
-    frame["record"] = records[large].astype(np.int64)
-    frame = frame.sort_values(["block", "order"], kind="stable")
-    values = frame.groupby(["block", "sig"], sort=False).agg(
-        size=("record", "size"), first=("order", "first"), record=("record", "first")
-    )
-    values = values.reset_index().sort_values(["block", "size", "first"], ascending=[True, False, True], kind="stable")
-    top = values[(values.groupby("block").cumcount() < heads) & (values["size"] > heads)][["block", "sig", "record"]]
-    joined = frame.merge(top, on="block", suffixes=("", "_head"))
-    joined = joined[joined["sig"] != joined["sig_head"]]
-    a, b = joined["record"].to_numpy(dtype=np.int64), joined["record_head"].to_numpy(dtype=np.int64)
+    # numpy, not a pandas sort, groupby and merge of a frame of every record of the oversized blocks (2 s of
+    # the blocking of a million contacts): the rows by block, then order (stable)
+    block, sig, rank = codes[large].astype(np.int64), signature[large], order[large]
+    by = np.lexsort((rank, block))
+    block, sig, rank, rec = block[by], sig[by], rank[by], records[large][by].astype(np.int64)
+    # the values of each block (a block and a signature), numbered as they first come: their first row holds
+    # the lowest order
+    pairs = [(pd.factorize(block)[0], len(block)), (pd.factorize(sig)[0], len(sig))]
+    value = pd.factorize(combined_codes(len(block), pairs))[0]
+    first = np.unique(value, return_index=True)[1]
+    size = np.bincount(value)
+    # per block its `heads` most common values (ties: the first in order) held by more than `heads` records
+    ranked = np.lexsort((rank[first], -size, block[first]))
+    ranked_block = block[first][ranked]
+    place = np.arange(len(ranked)) - np.searchsorted(ranked_block, ranked_block)
+    top = ranked[(place < heads) & (size[ranked] > heads)]
+    head_block, head_value, head_record = block[first][top], top, rec[first][top]
+    # every row with each head of its block (heads are in block order) that is not its own value
+    lo, hi = np.searchsorted(head_block, block), np.searchsorted(head_block, block, side="right")
+    count = hi - lo
+    row = np.repeat(np.arange(len(block)), count)
+    head = np.repeat(lo - np.cumsum(count) + count, count) + np.arange(int(count.sum()))
+    other = value[row] != head_value[head]
+    a, b = rec[row[other]], head_record[head[other]]
     keep = a != b
     return np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
 
@@ -313,6 +326,30 @@ def signatures(features: pd.DataFrame) -> np.ndarray:
     """One 64-bit hash per record of all its features: equal for records identical in every compared
     field (copies), whichever slice of the table they were prepared in."""
     return pd.util.hash_pandas_object(features, index=False).to_numpy(dtype=np.uint64)
+
+
+def combined_codes(n: int, parts: Iterable[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One integer per distinct combination of code columns of `n` records (each (codes, vocabulary size),
+    -1 missing): the codes in mixed radix, compacted (`pd.factorize`) only when the next column would
+    overflow an int64, not after every column (a hash of a million integers each time). Equal integers
+    are equal combinations; the integers themselves are not numbered 0, 1, 2..."""
+    code = np.zeros(n, dtype=np.int64)
+    bound = 1  # the codes so far are below it
+    for part, size in parts:
+        if bound * (size + 1) >= 1 << 62:
+            code, uniques = pd.factorize(code)
+            code, bound = code.astype(np.int64), max(len(uniques), 1)
+        code = code * (size + 1) + (part.astype(np.int64) + 1)
+        bound *= size + 1
+    return code
+
+
+def record_codes(features: pd.DataFrame, factorize: Factorize) -> np.ndarray:
+    """`signatures` within one table: one integer per distinct combination of all features, from the
+    columns' codes (`Prepared.codes`, made already for the comparisons), instead of a hash of every
+    value (a million records' texts turned into Python strings to be hashed: 2 s at a million contacts).
+    Equal for the same records as `signatures`, but only comparable within the table it is made of."""
+    return combined_codes(len(features), ((codes, len(uniques)) for codes, uniques in map(factorize, features.columns)))
 
 
 class PairUnion:
@@ -411,7 +448,7 @@ def candidate_pairs(
         codes = rows.codes()
         at = rows.records
         if signature is None and len(codes) and np.bincount(codes).max() > max_block:
-            signature = signatures(features)
+            signature = signatures(features) if factorize is None else record_codes(features, factorize)
         pieces, oversized = _block_pieces(
             at, codes, order[at], max_block, window, None if signature is None else signature[at]
         )

@@ -22,6 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from auditor.dedupe import normalize as nz
+from auditor.dedupe.blocking import combined_codes
 from auditor.dedupe.features import COARSE_GROUPS, Comparison, Prepared
 
 NULL = -1
@@ -174,13 +175,17 @@ def share_a_word(ca: np.ndarray, cb: np.ndarray, names: Coded) -> np.ndarray:
     size = np.int64(len(names.uniques))
     inverse, keys = pd.factorize(np.minimum(a, b) * size + np.maximum(a, b))
     left, right = keys // size, keys % size
-    # each name's words, as codes into one vocabulary of words
-    used = np.unique(np.concatenate([left, right]))
+    # each name's words, as codes into one vocabulary of words; the names used are marked in an array the size
+    # of the vocabulary, not found by a sort or hash of every pair's two names
+    marked = np.zeros(int(size), dtype=bool)
+    marked[left], marked[right] = True, True
+    used = np.flatnonzero(marked)
     split = [text.split() for text in names.values(used)]
     counts = np.array([len(w) for w in split], dtype=np.int64)
     word_codes, vocabulary = pd.factorize(np.array([w for words in split for w in words] or [""], dtype=object))
     words = Words(word_codes, np.r_[0, np.cumsum(counts)[:-1]], counts, np.asarray(vocabulary, dtype=object))
-    pa, pb = np.searchsorted(used, left), np.searchsorted(used, right)
+    place = np.cumsum(marked) - 1  # a used name's position among the used ones
+    pa, pb = place[left], place[right]
     shared = np.zeros(len(left), dtype=bool)
     for start in range(0, len(left), NAME_PAIRS_CHUNK):
         part = slice(start, start + NAME_PAIRS_CHUNK)
@@ -202,6 +207,27 @@ class Words:
     offsets: np.ndarray
     counts: np.ndarray
     vocabulary: np.ndarray
+    decided: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """The pairs of words decided so far (sorted keys lo * len(vocabulary) + hi), and whether each meets
+    (`meet`): the chunks of name pairs ask for the same pairs of words again and again (at a million
+    contacts' accounts, 1.3 million pairs of words asked chunk by chunk, 0.27 million distinct)."""
+    meet: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=bool))
+
+    def meets(self, keys: np.ndarray) -> np.ndarray:
+        """bool per distinct pair of words (see `decided`): `_words_meet`, each pair decided once."""
+        at = np.searchsorted(self.decided, keys)
+        known = at < len(self.decided)
+        known[known] = self.decided[at[known]] == keys[known]
+        out = np.empty(len(keys), dtype=bool)
+        out[known] = self.meet[at[known]]
+        new = keys[~known]
+        if len(new):
+            width = np.int64(len(self.vocabulary))
+            out[~known] = fresh = _words_meet(self.vocabulary[new // width], self.vocabulary[new % width])
+            order = np.argsort(np.concatenate([self.decided, new]), kind="stable")
+            self.decided = np.concatenate([self.decided, new])[order]
+            self.meet = np.concatenate([self.meet, fresh])[order]
+        return out
 
 
 def _share_a_word(pa: np.ndarray, pb: np.ndarray, words: Words) -> np.ndarray:
@@ -216,8 +242,7 @@ def _share_a_word(pa: np.ndarray, pb: np.ndarray, words: Words) -> np.ndarray:
     wb = words.codes[words.offsets[pb][pair] + within % nb[pair]].astype(np.int64)
     width = np.int64(len(words.vocabulary))
     word_inverse, word_keys = pd.factorize(np.minimum(wa, wb) * width + np.maximum(wa, wb))
-    meet = _words_meet(words.vocabulary[word_keys // width], words.vocabulary[word_keys % width])
-    return np.bincount(pair, weights=meet[word_inverse], minlength=len(pa)) > 0
+    return np.bincount(pair, weights=words.meets(word_keys)[word_inverse], minlength=len(pa)) > 0
 
 
 def _words_meet(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
@@ -299,11 +324,7 @@ def tf_columns(prepared: Prepared, comparison: Comparison) -> list[str]:
 
 def profile_codes(prepared: Prepared, columns: list[str]) -> np.ndarray:
     """One integer per distinct combination of the compared features (exact copies share it)."""
-    code = np.zeros(len(prepared.features), dtype=np.int64)
-    for column in columns:
-        part, uniques = prepared.codes(column)
-        code = pd.factorize(code * (len(uniques) + 1) + (part + 1))[0].astype(np.int64)
-    return code
+    return combined_codes(len(prepared.features), ((c, len(u)) for c, u in map(prepared.codes, columns)))
 
 
 def profile_columns(prepared: Prepared) -> list[str]:
@@ -450,15 +471,10 @@ class Comparator:
             total = max(frequencies.totals[name], 1)
             self.surprise[name] = np.append(-np.log2(np.minimum(held, total) / total), np.nan).astype(np.float32)
             if name in frequencies.by_country and "country" in f.columns:
-                country = nz.strings(f["country"])
-                keyed = country + SEPARATOR + nz.strings(f[column])
-                within = others(counted(frequencies.by_country[name], keyed, 1.0))
-                totals = counted(frequencies.country_totals[name], country, np.nan)
-                share = np.minimum(within, totals) / totals
-                self.country_surprise[name] = np.where(
-                    keyed.notna().to_numpy() & (totals > 0), -np.log2(share), np.nan
-                ).astype(np.float32)
+                self.country_surprise[name] = self._within_country(frequencies, name, column)
         self._compacted: dict[str, Coded] = {}
+        self._derived: dict[tuple[str, str], Any] = {}
+        """per feature, what a comparison reads of each distinct value (`_date_parts`, `_area_codes`)"""
         self.free_domain = None
         if "email_domain" in self.coded:
             dom = self.coded["email_domain"]
@@ -466,6 +482,24 @@ class Comparator:
         self.rule_names = list(CANNOT_LINK_RULES) + [
             f"different {c.removeprefix('cl:')}" for c in f.columns if c.startswith("cl:")
         ]
+
+    def _within_country(self, frequencies: ValueCounts, name: str, column: str) -> np.ndarray:
+        """Per record, -log2 of the share of its country's distinct records that hold its value of `column`
+        (NaN without a country or a value). The 'country<US>value' keys are written and looked up once per
+        distinct (country, value) of the table, not once per record."""
+        country, value = self.coded["country"], self.coded[column]
+        held = (country.codes >= 0) & (value.codes >= 0)
+        size = np.int64(len(value.uniques) + 1)
+        combination, combined = pd.factorize(np.where(held, country.codes.astype(np.int64) * size + value.codes, -1))
+        present = combined >= 0
+        countries = nz.strings(pd.Series(country.uniques))
+        key = countries.take(combined[present] // size).reset_index(drop=True) + SEPARATOR
+        key += nz.strings(pd.Series(value.uniques)).take(combined[present] % size).reset_index(drop=True)
+        within = np.ones(len(combined))
+        within[present] = others(counted(frequencies.by_country[name], key, 1.0))
+        totals = np.append(counted(frequencies.country_totals[name], countries, np.nan), np.nan)[country.codes]
+        share = np.minimum(within[combination], totals) / totals
+        return np.where(held & (totals > 0), -np.log2(share), np.nan).astype(np.float32)
 
     # -- one comparison -----------------------------------------------------------------------
 
@@ -581,24 +615,40 @@ class Comparator:
             pairs.cannot |= ((ca >= 0) & (cb >= 0) & (ca != cb)).astype(np.uint16) << (len(CANNOT_LINK_RULES) + bit)
         return Compared(levels, scores, pairs.swapped, pairs.cannot, surprise)
 
+    def _date_parts(self, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per distinct date of a feature (last: missing): the code of the date with day and month swapped,
+        its year and a code of its month and day; made once per feature, not for every chunk of pairs."""
+        if ("date", col) not in self._derived:
+            coded = self.coded[col]
+            values = pd.Series(coded.objects, dtype=object)
+            eight = values.map(lambda v: isinstance(v, str) and len(v) == 8 and v.isdigit()).to_numpy(dtype=bool)
+            text = values.where(eight, "00000000").astype(str)
+            swapped_text = (text.str[:4] + text.str[6:8] + text.str[4:6]).where(eight)
+            swap_code = np.append(pd.Index(coded.uniques).get_indexer(swapped_text.to_numpy()), -2)
+            year = np.append(np.where(eight, pd.to_numeric(text.str[:4], errors="coerce").fillna(-99), -99), -99)
+            month_day = np.append(np.where(eight, pd.factorize(text.str[4:])[0], -1), -2)
+            self._derived["date", col] = (swap_code, year, month_day)
+        return self._derived["date", col]
+
     def _date(self, c: Comparison, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Graded: exact, one edit (a typo), the year off by one or day and month swapped, within two
         edits, different."""
-        ca, cb, uniq = self._codes(c.columns[0], i, j)
+        ca, cb, _ = self._codes(c.columns[0], i, j)
         dist = pair_similarity(ca, cb, self.coded[c.columns[0]], Levenshtein.distance, distance=True)
-        values = pd.Series(self.coded[c.columns[0]].objects, dtype=object)
-        eight = values.map(lambda v: isinstance(v, str) and len(v) == 8 and v.isdigit()).to_numpy(dtype=bool)
-        text = values.where(eight, "00000000").astype(str)
-        swapped_text = (text.str[:4] + text.str[6:8] + text.str[4:6]).where(eight)
-        swap_code = np.append(pd.Index(uniq).get_indexer(swapped_text.to_numpy()), -2)
-        year = np.append(np.where(eight, pd.to_numeric(text.str[:4], errors="coerce").fillna(-99), -99), -99)
-        month_day = np.append(np.where(eight, pd.factorize(text.str[4:])[0], -1), -2)
+        swap_code, year, month_day = self._date_parts(c.columns[0])
         valid = (ca >= 0) & (cb >= 0)
         near_year = valid & (month_day[ca] == month_day[cb]) & (month_day[ca] >= 0) & (np.abs(year[ca] - year[cb]) == 1)
         swap = valid & (swap_code[ca] == cb) & (ca != cb)
         lv = np.select([dist == 0, dist <= 1, swap | near_year, dist <= 2], [4, 3, 2, 1], 0).astype(np.int8)
         lv[np.isnan(dist)] = NULL
         return lv, np.where(np.isnan(dist), np.nan, np.clip(1 - dist / 8.0, 0, 1)).astype(np.float32)
+
+    def _area_codes(self, col: str) -> np.ndarray:
+        """Per distinct postal code (last: missing), a code of its area (first three characters); made once."""
+        if ("postal", col) not in self._derived:
+            prefix = nz.strings(pd.Series(self.coded[col].uniques)).str.slice(0, 3)
+            self._derived["postal", col] = np.append(pd.factorize(prefix)[0], -1)
+        return self._derived["postal", col]
 
     def _email(self, c: Comparison, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         col, role_col = c.columns
@@ -773,9 +823,8 @@ def _exact(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
 
 def _postal(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     """Exact, the same area (first three characters), different."""
-    ca, cb, uniq = cmp._codes(c.columns[0], pairs.i, pairs.j)
-    prefix = nz.strings(pd.Series(uniq)).str.slice(0, 3)
-    pcodes = np.append(pd.factorize(prefix)[0], -1)
+    ca, cb, _ = cmp._codes(c.columns[0], pairs.i, pairs.j)
+    pcodes = cmp._area_codes(c.columns[0])
     valid = (ca >= 0) & (cb >= 0)
     lv = np.where(ca == cb, 2, np.where(pcodes[ca] == pcodes[cb], 1, 0)).astype(np.int8)
     return FieldLevels(

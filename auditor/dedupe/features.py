@@ -7,7 +7,7 @@ the list of comparisons to run. A field a table does not have is simply not comp
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -107,14 +107,15 @@ _ROLE_KIND = {
     Role.POSTAL_CODE: "postal",
     Role.COUNTRY: "exact",
 }
-_NORMALIZER = {
-    "name": nz.person_names,
-    "text": nz.texts,
-    "company": nz.company_names,
-    "exact": nz.exacts,
-    "postal": nz.postal_codes,
-    "domain": nz.website_domains,
+_NORMALIZER: dict[str, Callable[[pd.Series], pd.Series]] = {
+    "name": lambda values: nz.by_unique_text(values, nz.person_name),
+    "text": lambda values: nz.by_unique_text(values, nz.text),
+    "company": lambda values: nz.by_unique_text(values, nz.company_name),
+    "exact": nz.exact_texts,
+    "postal": nz.postal_code_texts,
+    "domain": lambda values: nz.by_unique_text(values, nz.website_domain),
 }
+"""Each kind's column normalizer, as Arrow-backed strings (the features are stored so, see `_Features`)."""
 
 DEFAULT_BLOCKING = {
     # No surname + city key: at 1M contacts it gave 4.1M pairs and found 0.17% of the true pairs that
@@ -294,21 +295,21 @@ def prepare(
     person_fields = [c for c in present if roles.get(c) is Role.PERSON_NAME and c not in fields]
     profile = "person" if person_fields else "company"
     if "first_name" in person_fields and "last_name" in person_fields:
-        feats["first"] = nz.person_names(frame["first_name"])
-        feats["first_canon"] = nz.canonical_first_names(frame["first_name"])
-        feats["last"] = nz.person_names(frame["last_name"])
+        feats["first"] = _NORMALIZER["name"](frame["first_name"])
+        feats["first_canon"] = nz.by_unique_text(frame["first_name"], nz.canonical_first_name)
+        feats["last"] = _NORMALIZER["name"](frame["last_name"])
         comps.append(Comparison("first_name", "person_first", ("first", "first_canon", "last")))
         comps.append(Comparison("last_name", "person_last", ("last", "first")))
         person_fields = [c for c in person_fields if c not in ("first_name", "last_name")]
     elif person_fields:
-        feats["last"] = nz.person_names(frame[person_fields[0]])
+        feats["last"] = _NORMALIZER["name"](frame[person_fields[0]])
         comps.append(Comparison(person_fields[0], "name", ("last",)))
         person_fields = person_fields[1:]
     for column in person_fields:
-        feats[column] = nz.person_names(frame[column])
+        feats[column] = _NORMALIZER["name"](frame[column])
         comps.append(Comparison(column, "name", (column,)))
     if "last" in feats:
-        feats["last_sx"] = nz.by_unique(feats["last"], nz.soundex)
+        feats["last_sx"] = nz.by_unique_text(feats["last"], nz.soundex)
     if "first" in feats:
         first, last = feats["first_canon"], feats["last"]
         swap = (first > last).fillna(False)
@@ -318,7 +319,7 @@ def prepare(
     email_cols = [c for c in present if (roles.get(c) is Role.EMAIL and c not in fields) or fields.get(c) == "email"]
     for k, column in enumerate(email_cols):
         name = "email" if k == 0 else f"email_{k}"
-        e = nz.emails(frame[column])
+        e = nz.email_texts(frame[column])
         local = nz.local_parts(e)
         role = nz.role_local_parts(local)
         feats[name] = e
@@ -332,7 +333,7 @@ def prepare(
     phone_cols = [c for c in present if (roles.get(c) is Role.PHONE and c not in fields) or fields.get(c) == "phone"]
     if phone_cols:
         for k, column in enumerate(phone_cols):
-            feats[f"phone_{k}"] = nz.phones(frame[column], regions if regions is not None else default_region)
+            feats[f"phone_{k}"] = nz.phone_texts(frame[column], regions if regions is not None else default_region)
         comps.append(Comparison("phone", "phone", tuple(f"phone_{k}" for k in range(len(phone_cols)))))
     handled = set(email_cols) | set(phone_cols) | {"first_name", "last_name"} | set(person_fields)
     if profile == "person" and comps and comps[0].kind == "name":
@@ -350,11 +351,11 @@ def prepare(
         elif kind == "number":
             feats[column] = _numbers(frame[column])
         elif kind == "name":
-            feats[column] = (
-                nz.person_names(frame[column]) if roles.get(column) is not Role.CITY else nz.cities(frame[column])
+            feats[column] = nz.by_unique_text(
+                frame[column], nz.person_name if roles.get(column) is not Role.CITY else nz.city
             )
         elif roles.get(column) is Role.ADDRESS and kind == "text":
-            feats[column] = nz.addresses(frame[column])
+            feats[column] = nz.by_unique_text(frame[column], nz.address)
         else:
             feats[column] = _NORMALIZER[kind](frame[column])
         comps.append(Comparison(column, kind, (column,)))
@@ -373,19 +374,20 @@ def prepare(
             feats[alias] = feats[source]
             aliases[alias] = source
     if "company" in feats:
-        feats["company_sx"] = nz.by_unique(feats["company"], nz.soundex)
+        feats["company_sx"] = nz.by_unique_text(feats["company"], nz.soundex)
         for k, words in enumerate(_key_words(feats["company"], WORD_KEYS)):
             feats[f"company_word_{k}"] = words
         feats["company_compact"] = feats["company"].str.replace(" ", "", regex=False)
         named = aliases.get("company", "company")
         if any(c.name == named and c.kind == "company" for c in comps):  # feats[named] holds company_names
-            feats["company_numbers"] = nz.numbers_of_company_names(feats[named])
+            feats["company_numbers"] = nz.by_unique_text(feats[named], nz.numbers_of_name)
         else:
-            feats["company_numbers"] = nz.names_numbers(frame[named] if named in frame.columns else feats["company"])
+            values = frame[named] if named in frame.columns else feats["company"]
+            feats["company_numbers"] = nz.by_unique_text(values, nz.name_numbers)
         comps = [replace(c, columns=(*c.columns, "company_numbers")) if c.kind == "company" else c for c in comps]
     for column in cannot_link_fields or ():
         if column in frame.columns:
-            feats[f"cl:{column}"] = nz.exacts(frame[column])
+            feats[f"cl:{column}"] = nz.exact_texts(frame[column])
     birth = next((c for c in feats if c in ("birth_date", "date_of_birth")), None)
     if birth and birth != "birth_date":
         feats["birth_date"] = feats[birth]
@@ -451,15 +453,23 @@ that a typo in one ("Koninlijke Philips Electronics") still leaves a key shared 
 when no city, country or postcode is known."""
 
 
-def _longest_words(value: str, k: int) -> str | None:
+def _ranked_words(value: str) -> list[str]:
+    """A name's distinct words of three or more characters, longest first (ties: the earlier word)."""
     words = [w for w in dict.fromkeys(value.split()) if len(w) >= 3]
-    ranked = sorted(words, key=lambda w: (-len(w), words.index(w)))
-    return ranked[k] if len(ranked) > k else None
+    return sorted(words, key=lambda w: (-len(w), words.index(w)))
 
 
 def _key_words(names: pd.Series, count: int) -> list[pd.Series]:
     """Per name, its `count` longest words of three or more characters (ties: the earlier word), for
     blocking: 'koninklijke philips electronics' and 'philips electronics' meet on a word even when their
     first words differ and no city or country is known. A record's own words only, so that any slice of
-    a table gets the keys the whole table gets."""
-    return [nz.by_unique(names, lambda v, k=k: _longest_words(v, k)) for k in range(count)]
+    a table gets the keys the whole table gets. Each distinct name is ranked once for all `count` keys."""
+    ranked: dict[str, list[str]] = {}
+
+    def word(value: str, k: int) -> str | None:
+        words = ranked.get(value)
+        if words is None:
+            words = ranked[value] = _ranked_words(value)
+        return words[k] if len(words) > k else None
+
+    return [nz.by_unique_text(names, lambda v, k=k: word(v, k)) for k in range(count)]

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.dedupe.blocking import PairUnion, block_pairs, candidate_pairs
+from auditor.dedupe.blocking import PairUnion, block_pairs, candidate_pairs, head_pairs, record_codes, signatures
 from auditor.dedupe.features import prepare
 from auditor.dedupe.scoring import blocking_keys
 from auditor.dedupe.settings import DedupeSettings
@@ -121,3 +121,57 @@ def test_blocking_loses_no_more_true_pairs_of_the_acme_fixture_than_stated(acme,
     # accounts are blocked on each of the two longest words of the name as well: "X i Wspólnicy sp.k."
     # (51 of 536 names) makes one oversized block, walked by sorted neighbourhood
     assert stats.reduction_ratio > (0.98 if entity == "accounts" else 0.99)
+
+
+def _head_pairs_with_pandas(records, codes, order, max_block, heads, signature):
+    """The pandas form `head_pairs` had (sort, groupby, merge): the oracle of the numpy one."""
+    valid = codes >= 0
+    records, codes, order, signature = records[valid], codes[valid], order[valid], signature[valid]
+    large = np.bincount(codes, minlength=1)[codes] > max_block if len(codes) else np.zeros(0, dtype=bool)
+    frame = pd.DataFrame({"block": codes[large], "sig": signature[large], "order": order[large]})
+    frame["record"] = records[large].astype(np.int64)
+    frame = frame.sort_values(["block", "order"], kind="stable")
+    values = frame.groupby(["block", "sig"], sort=False).agg(
+        size=("record", "size"), first=("order", "first"), record=("record", "first")
+    )
+    values = values.reset_index().sort_values(["block", "size", "first"], ascending=[True, False, True], kind="stable")
+    top = values[(values.groupby("block").cumcount() < heads) & (values["size"] > heads)][["block", "sig", "record"]]
+    joined = frame.merge(top, on="block", suffixes=("", "_head"))
+    joined = joined[joined["sig"] != joined["sig_head"]]
+    a, b = joined["record"].to_numpy(dtype=np.int64), joined["record_head"].to_numpy(dtype=np.int64)
+    return {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist(), strict=True) if x != y}
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.tuples(st.integers(-1, 2), st.integers(0, 5)), max_size=80),
+    st.integers(0, 6),
+    st.integers(1, 3),
+    st.booleans(),
+)
+def test_head_pairs_oracle_against_the_pandas_form(rows, max_block: int, heads: int, repeated: bool) -> None:
+    """Oracle: the numpy `head_pairs` gives the pairs of its former pandas form (sort, groupby, merge); a
+    record may come twice (two phones), as `repeated` makes the first ten."""
+    n = len(rows)
+    records = np.arange(n, dtype=np.int64)
+    if repeated:
+        records[: min(n, 10)] //= 2
+    codes = np.array([c for c, _ in rows], dtype=np.int64)
+    signature = np.array([s for _, s in rows], dtype=np.int64)
+    signature[: min(n, 10)] = signature[records[: min(n, 10)]]  # one record, one signature
+    order = (records * 7919) % 101  # any order of the records, one place per record
+    a, b = head_pairs(records, codes, order, max_block, heads, signature)
+    assert set(zip(a.tolist(), b.tolist(), strict=True)) == _head_pairs_with_pandas(
+        records, codes, order, max_block, heads, signature
+    )
+
+
+def test_record_codes_oracle_tell_records_apart_as_the_hash_does(acme) -> None:
+    """Oracle: the code of each record (`record_codes`, from the features' codes) is equal for the same
+    records as the hash of all its features (`signatures`)."""
+    table = acme.tables["contacts"]
+    prepared = prepare(pd.concat([table.frame, table.frame.iloc[::3]], ignore_index=True), "contacts")  # copies
+    codes = record_codes(prepared.features, prepared.codes)
+    hashes = signatures(prepared.features)
+    assert len(np.unique(codes)) < len(codes)
+    assert (pd.factorize(codes)[0] == pd.factorize(hashes)[0]).all()

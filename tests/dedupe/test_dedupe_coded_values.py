@@ -9,7 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import JaroWinkler
 
-from auditor.dedupe.compare import Coded, pair_similarity
+from auditor.dedupe.compare import Coded, Comparator, pair_similarity
+from auditor.dedupe.features import prepare
 
 
 def _coded(words: list[str]) -> Coded:
@@ -38,3 +39,24 @@ def test_similarities_are_the_same_from_a_coded_feature_and_from_its_values(word
     expected = pair_similarity(coded.codes[i], coded.codes[j], plain, JaroWinkler.normalized_similarity)
     got = pair_similarity(coded.codes[i], coded.codes[j], coded, JaroWinkler.normalized_similarity)
     np.testing.assert_array_equal(got, expected)
+
+
+def test_what_a_date_or_postal_comparison_reads_of_each_value_is_made_once_per_feature() -> None:
+    """The swapped dates, years and areas of a feature's distinct values are made on the first comparison and
+    read by every later one (each chunk of a million pairs made them again)."""
+    frame = pd.DataFrame(
+        {
+            "first_name": ["Anna", "Anna", "Jan"],
+            "last_name": ["Nowak", "Nowak", "Kos"],
+            "birth_date": ["1980-02-03", "1980-03-02", "1981-02-03"],
+            "postal_code": ["31-675", "31-600", "00-950"],
+        }
+    )
+    comparator = Comparator(prepare(frame, "contacts"))
+    i, j = np.array([0, 0, 1]), np.array([1, 2, 2])
+    first = comparator.compare(i, j).levels
+    made = dict(comparator._derived)
+    assert {kind for kind, _ in made} == {"date", "postal"}
+    again = comparator.compare(i, j).levels
+    np.testing.assert_array_equal(first, again)
+    assert all(comparator._derived[key] is value for key, value in made.items())

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -184,3 +185,27 @@ def test_shared_words_at_each_edge_of_the_glued_rule(monkeypatch) -> None:
     monkeypatch.setattr(compare, "NAME_PAIRS_CHUNK", 2)  # the pairs of names in three parts: the same verdicts
     chunked = share_a_word(codes[i].astype(np.int32), codes[i + 1].astype(np.int32), Coded(codes, uniques))
     assert chunked.tolist() == got.tolist()
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(_NAME, _NAME), min_size=1, max_size=25), st.integers(1, 4))
+def test_each_pair_of_words_is_decided_once_across_chunks(pairs, chunk: int) -> None:
+    """The chunks of name pairs ask for the same pairs of words again: each is decided once per call, and
+    the verdicts are those of one chunk."""
+    names = [" ".join(words) for pair in pairs for words in pair]
+    codes, uniques = pd.factorize(pd.Series(names, dtype="string[pyarrow]"))
+    i = np.arange(0, len(names), 2)
+    whole = share_a_word(codes[i].astype(np.int32), codes[i + 1].astype(np.int32), Coded(codes, uniques))
+    asked: list[tuple[str, str]] = []
+    decide = compare._words_meet
+
+    def counted(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
+        asked.extend(zip(xs.tolist(), ys.tolist(), strict=True))
+        return decide(xs, ys)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compare, "NAME_PAIRS_CHUNK", chunk)
+        patch.setattr(compare, "_words_meet", counted)
+        chunked = share_a_word(codes[i].astype(np.int32), codes[i + 1].astype(np.int32), Coded(codes, uniques))
+    assert chunked.tolist() == whole.tolist()
+    assert len(asked) == len(set(asked))

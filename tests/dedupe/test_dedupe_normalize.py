@@ -703,3 +703,21 @@ def test_oracle_national_numbers_as_region_by_region(rows: list[tuple[str | None
     regions = pd.Series([r for _, r in rows], dtype=object)
     got = nz.phones(values, nz.strings(regions).str.strip().str.upper())
     assert got.tolist() == _phones_region_by_region(values, regions).tolist()
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(max_size=16), _NAMES, _ADDRESSES), max_size=15))
+def test_text_forms_oracle_equal_the_object_forms_as_arrow_text(values: list) -> None:
+    """Oracle: the Arrow-text forms the features are made with hold what the object forms hold."""
+    series = pd.Series(values, dtype=object)
+    pairs = [
+        (nz.by_unique_text(series, nz.company_name), nz.company_names(series)),
+        (nz.by_unique_text(series, nz.address), nz.addresses(series)),
+        (nz.email_texts(series), nz.emails(series)),
+        (nz.phone_texts(series, "PL"), nz.phones(series, "PL")),
+        (nz.exact_texts(series), nz.exacts(series)),
+        (nz.postal_code_texts(series), nz.postal_codes(series)),
+    ]
+    for text, objects in pairs:
+        assert text.dtype == nz.STRING
+        pd.testing.assert_series_equal(text, nz.strings(objects))
