@@ -194,7 +194,7 @@ def merge_clusters(
         )
         codes, distinct = coded(entity) if coded else id_codes(rid)
         at = lookup(distinct, members["rid"])
-        present = members[at >= 0]
+        present = members[at >= 0].assign(code=at[at >= 0])
         if "survivor" in group.columns:
             surv = present[group.loc[present.index, "survivor"].astype("boolean").fillna(False).to_numpy(bool)]
             surv = surv.drop_duplicates("cluster")
@@ -204,11 +204,11 @@ def merge_clusters(
             present = present.assign(pos=first[at[at >= 0]]).sort_values("pos", kind="stable")
             surv = present.drop_duplicates("cluster")
         survivor_of = present["cluster"].map(dict(zip(surv["cluster"], surv["rid"], strict=True)))
-        remap = dict(zip(present["rid"], survivor_of, strict=True))
-        remap = {k: v for k, v in remap.items() if isinstance(v, str) and k != v}
-        if not remap:
+        dropped = (survivor_of.notna() & (present["rid"] != survivor_of)).to_numpy(bool)
+        if not dropped.any():
             continue
-        kept = ~among(rid, list(remap))
+        remap = dict(zip(present["rid"][dropped], survivor_of[dropped], strict=True))
+        kept = ~rows_coded(codes, len(distinct), present["code"].to_numpy()[dropped])
         out[entity] = frame.loc[kept, [c for c in frame.columns if c in reads.get(entity, set()) | {RID}]]
         stats[entity] = (int(surv["cluster"].nunique()), len(remap))
         for other, spec in ENTITIES.items():
@@ -799,21 +799,17 @@ def evaluate_metrics(
 
 
 def _unreported(found: pd.DataFrame, findings: pd.DataFrame | None) -> pd.DataFrame:
-    """The cells of `found` no finding already reports. Where both hold their records' CODE (`code_findings`) and
-    every record of `found` has one, a cell is three integers: a MultiIndex of the texts of 750,000 findings
-    cost 0.3 s at a million contacts, twice per audit."""
+    """The cells of `found` no finding already reports. Both hold their records' CODE (`code_findings`): a cell is
+    three integers (entity, record, field), where a MultiIndex of the texts of 750,000 findings cost 0.3 s at a
+    million contacts, twice per audit."""
     if not len(found) or findings is None or not len(findings):
         return found
-    if CODE in found.columns and CODE in findings.columns and (found[CODE].to_numpy() >= 0).all():
-        entity, field = (_joint_codes(findings[c], found[c]) for c in ("entity", "field"))
-        records = int(max(findings[CODE].max(), found[CODE].max())) + 2
-        fields = int(max(field[0].max(), field[1].max())) + 1
-        codes = (findings[CODE].to_numpy(), found[CODE].to_numpy())
-        reported, cells = ((e * fields + f) * records + r + 1 for e, f, r in zip(entity, field, codes, strict=True))
-        return found[~np.isin(cells, reported)]
-    keys = ["entity", "record_id", "field"]
-    reported = pd.MultiIndex.from_frame(findings[keys].astype("object"))
-    return found[~pd.MultiIndex.from_frame(found[keys].astype("object")).isin(reported)]
+    entity, field = (_joint_codes(findings[c], found[c]) for c in ("entity", "field"))
+    records = int(max(findings[CODE].max(), found[CODE].max())) + 2
+    fields = int(max(field[0].max(), field[1].max())) + 1
+    codes = (findings[CODE].to_numpy(), found[CODE].to_numpy())
+    reported, cells = ((e * fields + f) * records + r + 1 for e, f, r in zip(entity, field, codes, strict=True))
+    return found[~np.isin(cells, reported)]
 
 
 def _joint_codes(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
