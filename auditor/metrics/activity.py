@@ -7,7 +7,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from auditor.metrics.common import Params, among, counts, text
+from auditor.lookups import is_in
+from auditor.metrics.common import Params, counts, text
 from auditor.metrics.registry import Tables, metric
 from auditor.model import ENTITIES, Role
 from auditor.sources.table import record_ids as table_record_ids
@@ -40,7 +41,7 @@ def _stack(t: Tables, entities: tuple[str, ...], by: str, findings: bool) -> pd.
         part = pd.DataFrame({"key": text(frame[by])}, index=frame.index)
         if findings:
             bad = f.loc[f["entity"] == e, "record_id"] if f is not None and len(f) else pd.Series([], dtype=object)
-            part["bad"] = among(text(record_ids(frame, e)), bad)
+            part["bad"] = is_in(text(record_ids(frame, e)), bad)
         parts.append(part)
     if not parts:
         return pd.DataFrame({"key": pd.Series([], dtype=object), "bad": pd.Series([], dtype=bool)})

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.errors import ConfigError
+from auditor.lookups import index_in, large_text
 from auditor.money import Money
 
 CLOSED = ("Closed Won", "Closed Lost")
@@ -125,25 +126,6 @@ def text(values: pd.Series) -> pd.Series:
     return values.astype("object").where(values.notna(), None)
 
 
-def among(values: pd.Series, wanted: pd.Series | Sequence[Any]) -> np.ndarray:
-    """Whether each text value is one of `wanted` (a missing value never is), hashed by Arrow: pandas'
-    `isin` on Arrow text takes 0.25 s for 50,000 ids among a million, Arrow's `is_in` 0.03 s. Values
-    Arrow cannot hold as text (a number among the ids) are looked up by pandas, as they were."""
-    try:
-        column = pa.array(values, from_pandas=True)
-        value_set = pa.array(wanted, from_pandas=True)
-        if not _text(column.type) or not (_text(value_set.type) or pa.types.is_null(value_set.type)):
-            raise pa.ArrowInvalid("not text")
-        value_set = value_set.cast(column.type)
-    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
-        return values.isin(wanted).to_numpy(bool) & values.notna().to_numpy(bool)
-    return pc.fill_null(pc.is_in(column, value_set=value_set, skip_nulls=True), False).to_numpy(zero_copy_only=False)
-
-
-def _text(kind: pa.DataType) -> bool:
-    return pa.types.is_string(kind) or pa.types.is_large_string(kind)
-
-
 def arrow_text(column: pd.Series) -> bool:
     """Whether the column is text held by Arrow (the loader's TEXT)."""
     return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
@@ -174,42 +156,15 @@ def counts(values: pd.Series, order: tuple[str, ...] | None = None) -> dict[str,
 
 def id_codes(ids: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """A code per row for its record id, and the distinct ids as Arrow text: hashed once, then any set of ids
-    is looked up among the distinct ones (`lookup`) instead of a million rows among the set. As Arrow text,
+    is looked up among the distinct ones (`lookups.index_in`) instead of a million rows among the set. As Arrow text,
     not Python strs: those of a million contacts' and deals' ids held 150 MB for the metrics stage."""
     codes, uniques = pd.factorize(ids)
-    return codes, _large_text(uniques)
-
-
-def lookup(distinct: pa.Array, values: Any) -> np.ndarray:
-    """The position of each text value among `distinct` (`id_codes`), -1 for one that is not there or missing."""
-    values = _large_text(values)
-    if len(values) * FEW_WANTED > len(distinct):
-        return _index_in(values, distinct)
-    # Arrow hashes the value set anew on every call: a million distinct ids cost 0.16 s each time, and the
-    # metrics look up a few thousand ids of one field's findings dozens of times. Hashing the few values
-    # instead picks the distinct ids among them (one pass over the million), which are then hashed alone.
-    held = np.flatnonzero(pc.is_in(distinct, value_set=values).to_numpy(zero_copy_only=False))
-    found = _index_in(values, distinct.take(pa.array(held, type=pa.int64())))
-    return np.append(held, -1)[found]  # found = -1 (not there) picks the appended -1
-
-
-FEW_WANTED = 4
-"""`lookup` hashes the values instead of the distinct ids when they are at most 1/FEW_WANTED as many"""
-
-
-def _index_in(values: pa.Array, distinct: pa.Array) -> np.ndarray:
-    found = pc.index_in(values, value_set=distinct)
-    return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)
-
-
-def _large_text(values: Any) -> pa.Array:
-    column = pa.array(values, from_pandas=True)
-    return column.cast(pa.large_string()) if not pa.types.is_large_string(column.type) else column
+    return codes, large_text(uniques)
 
 
 def rows_holding(codes: np.ndarray, distinct: pa.Array, wanted: pd.Series) -> np.ndarray:
     """Whether each row's record id (`id_codes`) is one of `wanted`."""
-    return rows_coded(codes, len(distinct), lookup(distinct, wanted))
+    return rows_coded(codes, len(distinct), index_in(wanted, distinct))
 
 
 def rows_coded(codes: np.ndarray, distinct: int, wanted: np.ndarray) -> np.ndarray:
@@ -234,15 +189,15 @@ def code_findings(
     entity, ids = (findings[c].astype("object").to_numpy() for c in ("entity", "record_id"))
     for name in set(entities) & set(pd.unique(entity)):
         mine = entity == name
-        out[mine] = lookup(coded(name)[1], ids[mine])
+        out[mine] = index_in(ids[mine], coded(name)[1])
     return findings.assign(**{CODE: out})
 
 
 def positions(keys: pd.Series, ids: pd.Series) -> np.ndarray:
     """The position in `ids` (distinct, never missing) of each key; -1 for a key that is missing or not
-    among them: Arrow's hash lookup (`lookup`), not an index lookup of each key (pandas hashes every
+    among them: Arrow's hash lookup (`lookups.index_in`), not an index lookup of each key (pandas hashes every
     looked-up key as an object)."""
-    return lookup(_large_text(ids), keys)
+    return index_in(keys, ids)
 
 
 def sums(values: pd.Series, keys: pd.Series) -> dict[str, float]:

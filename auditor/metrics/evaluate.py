@@ -24,17 +24,16 @@ import pyarrow as pa
 
 from auditor.checks.kinds.currency import codes
 from auditor.errors import ConfigError, InputError, did_you_mean
+from auditor.lookups import index_in, is_in
 from auditor.metrics.activity import RID, record_ids
 from auditor.metrics.bounds import bound, finite_numbers, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
 from auditor.metrics.common import (
     CODE,
     Params,
-    among,
     arrow_text,
     code_findings,
     id_codes,
-    lookup,
     put_text,
     rows_coded,
     text,
@@ -193,7 +192,7 @@ def merge_clusters(
             "rid"
         )
         codes, distinct = coded(entity) if coded else id_codes(rid)
-        at = lookup(distinct, members["rid"])
+        at = index_in(members["rid"], distinct)
         present = members[at >= 0].assign(code=at[at >= 0])
         if "survivor" in group.columns:
             surv = present[group.loc[present.index, "survivor"].astype("boolean").fillna(False).to_numpy(bool)]
@@ -219,7 +218,7 @@ def merge_clusters(
                         keyed = text(col)
                         # only the keys to a dropped record change: mapping a million keys through a
                         # dict to change a few thousand costs more than finding those few
-                        hit = among(keyed, list(remap))
+                        hit = is_in(keyed, list(remap))
                         if hit.any():
                             keyed = keyed.copy()
                             keyed.iloc[np.flatnonzero(hit)] = keyed[hit].map(remap).to_numpy()

@@ -12,7 +12,6 @@ from auditor.metrics.common import (
     KEPT_PER_FUNCTION,
     STAGES,
     Params,
-    among,
     counts,
     days,
     per_table,
@@ -44,19 +43,6 @@ def test_counts_of_arrow_text_equal_the_object_reading(values: list[str | None],
     assert counts(series) == {str(k): int(v) for k, v in reference.sort_index().items()}
     assert list(counts(series)) == sorted(str(k) for k in reference.index)
     assert counts(series, ("Won", "zzz")) == {"Won": int(reference.get("Won", 0)), "zzz": 0}
-
-
-@given(
-    st.lists(st.one_of(st.none(), st.text("abc", max_size=3)), max_size=40),
-    st.lists(st.one_of(st.none(), st.text("abcd", max_size=3), st.integers(0, 3)), max_size=20),
-    st.booleans(),
-    st.booleans(),
-)
-def test_among_is_pandas_isin(values: list[str | None], wanted: list, arrow: bool, as_list: bool) -> None:
-    series = pd.Series(values, dtype=TEXT if arrow else object)
-    reference = series.isin(wanted).to_numpy(bool) & series.notna().to_numpy(bool)
-    looked_up = wanted if as_list else pd.Series(wanted, dtype=object)
-    assert among(series, looked_up).tolist() == reference.tolist()
 
 
 def _days_in_stage_by_sorting_text(h: pd.DataFrame) -> dict[str, float]:

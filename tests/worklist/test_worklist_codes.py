@@ -58,13 +58,6 @@ def test_sort_ranks_are_the_sorted_order() -> None:
     assert findings.sort_ranks(pd.Series(wl._coded(values), copy=False)).tolist() == [1, 3, 0, 2, 0]
 
 
-@settings(max_examples=60, deadline=None)
-@given(TEXTS, TEXTS, st.sampled_from(["str", object]))
-def test_is_in_is_pandas_isin(values: list[str | None], wanted: list[str | None], dtype: object) -> None:
-    have, want = pd.Series(values, dtype=dtype), pd.Series(wanted, dtype=dtype)
-    assert wl._is_in(have, want).tolist() == have.isin(want.unique()).tolist()
-
-
 JOINED = st.one_of(st.none(), st.text(alphabet="ab; \ud800é", max_size=3), st.integers(-2, 2))
 
 

@@ -29,6 +29,7 @@ from phonenumbers import PhoneMetadata
 from phonenumbers.phonenumberutil import ValidationResult, _test_number_length
 
 from auditor.checks.kinds._fastpath import fullmatches, lengths, matches, strip, take
+from auditor.lookups import index_in
 
 # Characters of phonenumbers' _VALID_PUNCTUATION that people put inside numbers. Tabs and
 # other whitespace are not punctuation to the library, so they keep a value off the fast path.
@@ -264,7 +265,7 @@ def calling_codes(digits: pa.Array) -> np.ndarray:
     candidate = ~np.asarray(pc.starts_with(digits, "0"))
     for size, codes in zip((1, 2, 3), _calling_codes(), strict=True):
         head = pc.utf8_slice_codeunits(digits, start=0, stop=size)
-        index = np.asarray(pc.fill_null(pc.index_in(head, pa.array(codes)), -1))
+        index = index_in(head, codes)
         hit = candidate & (code == 0) & (index >= 0)
         code[hit] = np.array([int(c) for c in codes])[index[hit]]
     return code

@@ -5,14 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Lookup, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
 from auditor.dtypes import as_text
+from auditor.lookups import is_in
 from auditor.model import Entity
 from auditor.model import entity as model_entity
 
@@ -41,15 +39,7 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
         # Nothing to look the reference up in: the engine reports the rule as not evaluated.
         return pd.Series(True, index=values.index)
     keys = ctx.tables[target][model_entity(target).primary_key]
-    return values.isna() | pd.Series(_isin(values, keys), index=values.index)
-
-
-def _isin(values: pd.Series, keys: pd.Series) -> np.ndarray:
-    # pandas' isin on Arrow strings builds a Python list of the keys; Arrow's is_in does not.
-    value_set = pa.array(as_text(keys).dropna().unique())
-    return np.asarray(
-        pc.is_in(pa.array(as_text(values)), value_set=value_set).to_numpy(zero_copy_only=False), dtype=bool
-    )
+    return values.isna() | pd.Series(is_in(as_text(values), as_text(keys)), index=values.index)
 
 
 KIND = RuleKind(

@@ -17,12 +17,13 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import column_text, distinct_values, raw_text
-from auditor.checks.kinds._fastpath import bools, distinct, present, to_arrow
+from auditor.checks.kinds._fastpath import Distinct, bools, distinct, present, to_arrow
 
 MIN_SHARE = 0.9
 MIN_COUNT = 20
@@ -53,12 +54,7 @@ class _Numbers:
     apply them. A typed column is judged by its raw text, stripped (`ctx` is needed only then)."""
 
     def __init__(self, values: pd.Series, ctx: CheckContext | None) -> None:
-        if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
-            self.cells = distinct(to_arrow(values)) if ctx is None else distinct_values(values, ctx)
-            self.text = self.cells.values
-        else:
-            column = column_text(values, ctx)  # type: ignore[arg-type]
-            self.cells, self.text = column.cells, column.stripped
+        self.cells, self.text = _cells(values, ctx)
         self.trimmed = pc.utf8_trim_whitespace(self.text)
         # ASCII values (nearly all) by the patterns' ASCII forms in Arrow; the others by Python's re, one by one
         self.ascii = bools(pc.string_is_ascii(self.text))
@@ -90,6 +86,29 @@ class _Numbers:
         return self.cells.spread(dressed)
 
 
+def _cells(values: pd.Series, ctx: CheckContext | None) -> tuple[Distinct, pa.Array]:
+    """(the column's distinct cells, their text): a typed column's raw text, stripped."""
+    if values.dtype == object or pd.api.types.is_string_dtype(values.dtype):
+        cells = distinct(to_arrow(values)) if ctx is None else distinct_values(values, ctx)
+        return cells, cells.values
+    column = column_text(values, ctx)  # type: ignore[arg-type]
+    return column.cells, column.stripped
+
+
+_NOT_IN_A_NUMBER = r"[\x00-\x08\x0e-\x1b\x21-\x2a\x2c\x2f\x3a-\x7f]"
+"""an ASCII character that neither number form's plain part holds: not a digit, sign, point or (Python's)
+white space; a letter, ':', '/', ',', '@'"""
+
+
+def _at_most_plain(values: pd.Series, ctx: CheckContext) -> int:
+    """An upper bound of the cells that are plain numbers, from one regex pass: those without a character no
+    plain number holds. Most columns (names, e-mails, ids, times) are told from a column of numbers by it,
+    without the passes that judging each value as both number forms takes."""
+    cells, text = _cells(values, ctx)
+    possible = present(text) & ~bools(pc.match_substring_regex(text, _NOT_IN_A_NUMBER))
+    return int(cells.counts()[possible].sum())
+
+
 def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.Series, pd.Series]:
     """(plain numbers, dressed numbers) per row."""
     numbers = _Numbers(values, ctx)
@@ -97,13 +116,12 @@ def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    numbers = _Numbers(values, ctx)
-    plain = int(numbers.cells.counts()[numbers.plain_values].sum())
     filled = int(values.notna().sum())
-    if (
-        plain < int(params.get("min_count") or MIN_COUNT)
-        or plain < float(params.get("min_share") or MIN_SHARE) * filled
-    ):
+    needed = max(int(params.get("min_count") or MIN_COUNT), float(params.get("min_share") or MIN_SHARE) * filled)
+    if _at_most_plain(values, ctx) < needed:
+        return pd.Series(True, index=values.index)
+    numbers = _Numbers(values, ctx)
+    if int(numbers.cells.counts()[numbers.plain_values].sum()) < needed:
         return pd.Series(True, index=values.index)
     return pd.Series(~numbers.dressed(), index=values.index)
 

@@ -124,9 +124,25 @@ def _placeholder_numbers(values: pd.Series) -> np.ndarray:
     whole = np.isfinite(number) & (number == np.floor(number)) & (np.abs(number) < 1e15)
     out = np.zeros(len(number), dtype=bool)
     if whole.any():
-        digits = pa.array(number[whole].astype(np.int64).astype(str))
-        out[whole] = fullmatches(digits, _NUMBER_PLACEHOLDER)
+        out[whole] = _placeholder_integers(number[whole].astype(np.int64))
     return out
+
+
+def _placeholder_integers(number: np.ndarray) -> np.ndarray:
+    """_NUMBER_PLACEHOLDER of each integer's decimal text (|n| < 10**15), by arithmetic: a number of k equal
+    digits is a digit from 1 to 9 times the k-digit repunit (10**k - 1) / 9. Writing a million numbers as text
+    for the regex cost more than this."""
+    magnitude = np.abs(number)
+    digits = np.searchsorted(_POWERS_OF_TEN, magnitude, side="right")  # 0 for 0, else the count of digits
+    digit, rest = np.divmod(magnitude, _REPUNITS[digits])
+    repeated = (rest == 0) & (digit >= 1) & (digit <= 9)
+    # four or more equal digits, with or without a sign; three only as -999
+    return repeated & ((digits >= 4) | ((digits == 3) & (digit == 9) & (number < 0)))
+
+
+_POWERS_OF_TEN = 10 ** np.arange(16, dtype=np.int64)
+_REPUNITS = np.array([1] + [(10**k - 1) // 9 for k in range(1, 17)], dtype=np.int64)
+"""the k-digit repunit at k (1 at 0: the count of digits of 0, which is no placeholder)"""
 
 
 def _usual_code(text: pa.Array, counts: np.ndarray) -> str | None:

@@ -11,12 +11,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Lookup, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._fastpath import to_arrow
 from auditor.dtypes import TEXT
+from auditor.lookups import index_in
 from auditor.model import Entity
 
 ACTIVITIES = "activities"
@@ -46,7 +46,7 @@ def _latest_of(latest: pd.Series, ids: pd.Series) -> np.ndarray:
         # reindex, not map: Series.map with an empty datetime mapping raises (pandas casts it to float64),
         # and a slice of the records (a Spark partition) can have no activity at all
         return latest.reindex(ids.to_numpy()).to_numpy()
-    positions = np.asarray(pc.fill_null(pc.index_in(to_arrow(ids), value_set=to_arrow(latest.index.to_series())), -1))
+    positions = index_in(to_arrow(ids), to_arrow(latest.index.to_series()))
     times = np.append(latest.to_numpy(), np.datetime64("NaT"))  # the last for an id without any activity
     return times[np.where(positions >= 0, positions, len(latest))]
 

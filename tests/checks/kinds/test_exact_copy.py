@@ -12,6 +12,7 @@ from hypothesis import strategies as st
 
 from auditor.checks.base import CheckContext
 from auditor.checks.kinds import exact_copy
+from auditor.checks.kinds._fastpath import text_codes
 from auditor.dtypes import TEXT
 from auditor.model import ENTITIES
 
@@ -68,3 +69,21 @@ def test_whole_rows_are_compared_only_where_every_value_repeats() -> None:
         copies = _copies(raw, raw)
     assert [i for i, copy in enumerate(copies) if copy] == [n - 2]  # C7 again; the second C8 differs in note
     assert compared == [3]  # the two C7 and the first C8: the only rows whose every value repeats
+
+
+def test_the_written_text_is_hashed_only_where_the_typed_time_repeats() -> None:
+    n = 1000
+    times = pd.Series(pd.date_range("2026-01-01", periods=n, freq="min").strftime("%Y-%m-%d %H:%M"), dtype=TEXT)
+    times.iloc[5] = times.iloc[4]
+    raw = pd.DataFrame({"created_at": times, "note": ["x"] * n}, dtype=TEXT)
+    frame = raw.assign(created_at=pd.to_datetime(raw["created_at"]))
+    hashed: list[int] = []
+
+    def spy(arr: object) -> np.ndarray:
+        hashed.append(len(arr))  # type: ignore[arg-type]
+        return text_codes(arr)  # type: ignore[arg-type]
+
+    with mock.patch.object(exact_copy, "text_codes", spy):
+        copies = _copies(frame, raw)
+    assert [i for i, copy in enumerate(copies) if copy] == [5]
+    assert hashed == [2, 2]  # the two rows of one time, in both columns; not a million times as text

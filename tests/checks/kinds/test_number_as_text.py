@@ -69,3 +69,20 @@ def test_values_of_an_object_column_are_judged_as_their_text() -> None:
     plain, dressed = _plain_and_dressed(values, context(df, entity="orders"))
     assert (plain.tolist(), dressed.tolist()) == _oracle(values)
     assert dressed.tolist() == [True, False, False, False] and plain.tolist() == [False, True, False, True]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(CELLS, st.text(max_size=6)), min_size=1, max_size=30))
+def test_oracle_the_plain_numbers_are_at_most_the_bound_one_pass_gives(cells: list[str | None]) -> None:
+    """The cells whose characters a plain number may hold are at least the plain numbers (any character, any
+    ASCII one above all), so that a column the bound rules out is one the kind passes whole."""
+    df = frame("quantity", cells)
+    ctx = context(df, entity="orders")
+    plain, _ = _oracle(df["quantity"])
+    assert number_as_text._at_most_plain(df["quantity"], ctx) >= sum(plain)
+
+
+def test_a_column_of_words_is_not_judged_as_both_number_forms() -> None:
+    df = frame("quantity", ["abc", "12", "x-1"] * 20)
+    with patch.object(number_as_text, "_Numbers", side_effect=AssertionError("judged value by value")):
+        assert number_as_text.check(df["quantity"], {}, context(df, entity="orders")).all()

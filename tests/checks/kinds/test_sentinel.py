@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from auditor.checks.kinds import sentinel
+from auditor.checks.kinds._fastpath import fullmatches
 from auditor.checks.kinds.sentinel import DATES, EPOCH, _dates
 
 _STAMPS = st.one_of(
@@ -28,3 +32,21 @@ def test_sentinel_days_are_the_days_the_timestamps_are_written_as(stamps: list, 
         sentinel_days = list(DATES) + ([] if "birth" in field else [EPOCH])
         want = values.dt.strftime("%Y-%m-%d").isin(sentinel_days).tolist()
         assert _dates(values, field, None).tolist() == want
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.integers(-(10**15) + 1, 10**15 - 1),
+            st.builds(
+                lambda d, k, s: s * int(str(d) * k), st.integers(0, 9), st.integers(1, 15), st.sampled_from([1, -1])
+            ),
+        ),
+        max_size=40,
+    )
+)
+def test_oracle_placeholder_integers_are_the_regex_of_their_text(numbers: list[int]) -> None:
+    values = np.array(numbers, dtype=np.int64)
+    expected = fullmatches(pa.array(values.astype(str)), sentinel._NUMBER_PLACEHOLDER)
+    assert sentinel._placeholder_integers(values).tolist() == expected.tolist()
