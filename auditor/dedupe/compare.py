@@ -256,8 +256,8 @@ def _words_meet(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
         )
         > 0
     )
-    lx = np.fromiter((len(x) for x in xs), dtype=np.int64, count=len(xs))
-    ly = np.fromiter((len(y) for y in ys), dtype=np.int64, count=len(ys))
+    lx = np.fromiter(map(len, xs), dtype=np.int64, count=len(xs))
+    ly = np.fromiter(map(len, ys), dtype=np.int64, count=len(ys))
     short = np.where(lx <= ly, xs, ys)
     long = np.where(lx <= ly, ys, xs)
     n, m = np.minimum(lx, ly), np.maximum(lx, ly)
@@ -551,9 +551,10 @@ class Comparator:
         pairs x comparisons) of many pairs, compared chunk by chunk: the per-field similarities and
         value-pair keys of millions of pairs never coexist."""
         k = len(self.comparisons)
-        levels = np.empty((len(i), k), dtype=np.int8)
+        # column-major, as `compare` makes them and their readers (weights, patterns) read them: by column
+        levels = np.empty((len(i), k), dtype=np.int8, order="F")
         cannot = np.empty(len(i), dtype=np.uint16)
-        surprise = np.empty((len(i), k), dtype=np.float16)
+        surprise = np.empty((len(i), k), dtype=np.float16, order="F")
         for start in range(0, len(i), chunk):
             part = self.compare(i[start : start + chunk], j[start : start + chunk])
             levels[start : start + chunk] = part.levels
@@ -601,9 +602,11 @@ class Comparator:
     def compare(self, i: np.ndarray, j: np.ndarray) -> Compared:
         """Every comparison of the pairs (i, j), each by the function its kind names in `KINDS`."""
         n, k = len(i), len(self.comparisons)
-        levels = np.full((n, k), NULL, dtype=np.int8)
-        scores = np.full((n, k), np.nan, dtype=np.float32)
-        surprise = np.full((n, k), np.nan, dtype=np.float32)
+        # column-major: each comparison writes a column, contiguous here (a row-major column is strided, and a
+        # million-pair chunk's three matrices were written at three to four times the cost)
+        levels = np.full((n, k), NULL, dtype=np.int8, order="F")
+        scores = np.full((n, k), np.nan, dtype=np.float32, order="F")
+        surprise = np.full((n, k), np.nan, dtype=np.float32, order="F")
         pairs = Pairs(i, j, np.zeros(n, dtype=bool), np.zeros(n, dtype=np.uint16))
         for col, c in enumerate(self.comparisons):
             compared = KINDS[c.kind](self, c, pairs)
