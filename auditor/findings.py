@@ -150,10 +150,12 @@ def factorize(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for start in range(0, len(values), FACTORIZE_ROWS):
         part, uniques = pd.factorize(values[start : start + FACTORIZE_ROWS])
         uniques = np.asarray(uniques, dtype=dtype)
-        found = known.get_indexer(uniques) if len(known) else np.full(len(uniques), -1, dtype=np.intp)
+        # every Index built with the dtype said: pandas infers text from objects otherwise, and Arrow text
+        # cannot hold a lone surrogate (a JSON source's "\ud800")
+        found = known.get_indexer(pd.Index(uniques, dtype=dtype)) if len(known) else np.full(len(uniques), -1)
         new = found < 0
         found[new] = len(known) + np.arange(int(new.sum()))
-        known = known.append(pd.Index(uniques[new], dtype=dtype))
+        known = pd.Index(np.concatenate([known.to_numpy(), uniques[new]]), dtype=dtype)
         codes[start : start + len(part)] = np.append(found, -1)[part]
     return codes, known.to_numpy()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 import auditor.findings as findings
@@ -63,6 +63,9 @@ JOINED = st.one_of(st.none(), st.text(alphabet="ab; \ud800é", max_size=3), st.i
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.tuples(st.integers(0, 3), JOINED), max_size=40), st.booleans())
+# a lone surrogate first seen in a later chunk of the factorizing (7 rows a chunk here): the chunks' distinct
+# values were joined in an Index that pandas inferred as Arrow text, which cannot hold it
+@example(rows=[(0, None)] * 7 + [(0, "\ud800")], arrow=False)
 def test_oracle_grouped_texts_are_each_groups_values_joined(rows: list[tuple[int, object]], arrow: bool) -> None:
     """A group's values joined by Arrow (or by Python where a value is a lone surrogate), as str.join of
     their str() in row order, a missing one empty; a text column held by Arrow read as it is."""
