@@ -200,7 +200,7 @@ def merge_clusters(
         else:
             # the first of a cluster's records in the table's order: each id's first row, from its code
             first = np.unique(codes, return_index=True)[1][-len(distinct) :] if len(distinct) else codes
-            present = present.assign(pos=first[at[at >= 0]]).sort_values("pos", kind="stable")
+            present = present.assign(pos=first[present["code"].to_numpy()]).sort_values("pos", kind="stable")
             surv = present.drop_duplicates("cluster")
         survivor_of = present["cluster"].map(dict(zip(surv["cluster"], surv["rid"], strict=True)))
         dropped = (survivor_of.notna() & (present["rid"] != survivor_of)).to_numpy(bool)
