@@ -39,6 +39,7 @@ from auditor.metrics.common import (
     text,
 )
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
+from auditor.metrics.impute import like_their_kind, strata_columns
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
 from auditor.metrics.screening import reads_of, screen, suspects
 from auditor.model import ENTITIES, DType, Role
@@ -632,6 +633,44 @@ def _suggestions(entity: str, frame: pd.DataFrame, findings: pd.DataFrame, cache
     return out
 
 
+UNKNOWN_KINDS = ("proportion", "nps", "mean", "median")
+"""the kinds of metric whose failing records' unknown values are estimated (`_unknown_share`), not imputed"""
+
+
+def _like_their_kind(
+    m: Metric,
+    tables: Mapping[str, pd.DataFrame],
+    excluded: Mapping[str, pd.DataFrame],
+    findings: pd.DataFrame | None,
+    params: Params,
+    prim: _Failing,
+    cache: dict,
+) -> tuple[Any, str] | None:
+    """(the value with the failing records of the metric's table back in, each unknown cell taken from
+    passing records of its kind, the columns that made the kinds): `impute.like_their_kind`. Leaving
+    them out takes them to be like all passing records; their known cells may say otherwise (a
+    subscription cancelled without a date is a churner though most passing ones are not), and the
+    sensitivity must see that bias as well as the spread `_unknown_share` allows for. A cell a rule
+    reads ("closed won") is taken at its reading, as a fix would. None when no column the metric reads
+    sorts its records into kinds: the fill would then be like the passing records, as leaving them out
+    already assumes."""
+    frame, fail = tables[m.primary], prim.fail_mask.to_numpy(bool)
+    passing = excluded[m.primary]
+    strata = strata_columns(passing, [c for c in passing.columns if c in m.reads(m.primary)])
+    if not strata:
+        return None
+    cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [prim], cache).items()}
+    told = _suggested(m.primary, frame, findings, set(cells), cache)
+    failing = _as_read(frame.loc[fail, list(passing.columns)], {f: c[fail] for f, c in cells.items()}, told, fail)
+    unknown = {
+        f: c[fail] & ~(pd.notna(told[f][fail]) if f in told else np.zeros(int(fail.sum()), dtype=bool))
+        for f, c in cells.items()
+    }
+    filled = like_their_kind(passing, failing, unknown, strata)
+    value = value_of(_compute(m, {**excluded, m.primary: pd.concat([passing, filled])}, params))
+    return value, " and ".join(strata)
+
+
 def _unknown_share(
     m: Metric,
     estimate: Estimate | None,
@@ -964,6 +1003,12 @@ def _evaluate(
         shift = distance(value, v_excl)
         base.value_excluding_failing, base.sensitivity = v_excl, shift
         said = f"excluding them{how} {_move(value, v_excl, base.unit, shift)}"
+        if not scaled and m.kind in UNKNOWN_KINDS and prim is not None and prim.failing:
+            kind = _like_their_kind(m, tables, excluded, findings, params, prim, cache)
+            if kind is not None and distance(value, kind[0]) > shift:
+                shift = distance(value, kind[0])
+                moved = _move(value, kind[0], base.unit, shift)
+                said += f"; taking their unknown cells from passing {prim.label} with the same {kind[1]} {moved}"
         if counted is not None and prim is not None:
             unknown = _count_unknown(counted, within, unread, counted * factor)
         else:

@@ -1,0 +1,114 @@
+"""Fill the unknown cells of failing records from passing records like them (a stratified hot deck).
+
+    filled = like_their_kind(passing, failing, unknown, strata)
+
+Leaving failing records out of a metric assumes they are like the passing ones. They often are not,
+and the cells a rule did not question say how: a subscription whose status is Cancelled but whose
+cancellation date is missing is a churner, though nine in ten passing subscriptions are not. Each
+failing record therefore takes its unknown cells from passing records that share its known values
+of the strata columns (its status), the way survey statisticians impute within adjustment cells.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+
+def strata_columns(passing: pd.DataFrame, candidates: Sequence[str]) -> list[str]:
+    """The columns of `candidates` that sort records into kinds: text, categories or booleans with
+    at most sqrt(n) distinct values among the n passing records (a status, a channel, a plan; not an
+    id, a name or a date, which would leave each failing record alone in its cell), fewest values
+    first, so that the coarsest kinds are kept longest when a cell has no donor."""
+    limit = math.sqrt(len(passing))
+    kept: list[tuple[int, str]] = []
+    for name in candidates:
+        column = passing.get(name)
+        if column is None or pd.api.types.is_datetime64_any_dtype(column.dtype):
+            continue
+        if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
+            continue
+        distinct = column.nunique(dropna=False)
+        if 1 < distinct <= limit:
+            kept.append((distinct, name))
+    return [name for _, name in sorted(kept)]
+
+
+def like_their_kind(
+    passing: pd.DataFrame,
+    failing: pd.DataFrame,
+    unknown: Mapping[str, np.ndarray],
+    strata: Sequence[str],
+) -> pd.DataFrame:
+    """`failing` with each cell that `unknown` marks (field -> a mask over its rows) taken from a
+    passing record of its kind: one with the same values of the `strata` columns the failing record
+    knows (coarsest first; the finest kind that has passing records, all of them at worst). The
+    records whose unknown cells are the same take them together from one donor, so that the values
+    stay consistent (a status with its date). Within a kind the donors are spread evenly over the
+    passing records ordered by the first unknown field, not drawn at random: k failing records take
+    the k quantiles of their kind's values, so that the filled value does not vary from run to run
+    and is as close to the kind's own distribution as k records can be."""
+    names = [name for name, cells in unknown.items() if name in failing.columns and cells.any()]
+    if not names or not len(passing) or not len(failing):
+        return failing
+    pattern = np.column_stack([np.asarray(unknown[name], dtype=bool) for name in names])
+    kinds, which = np.unique(pattern, axis=0, return_inverse=True)
+    filled = {name: failing[name] for name in names}
+    for k, shape in enumerate(kinds):
+        if not shape.any():
+            continue
+        rows = np.flatnonzero(which.ravel() == k)
+        taken = [name for name, is_unknown in zip(names, shape, strict=True) if is_unknown]
+        known = [name for name in strata if name not in taken and name in failing.columns]
+        donors = _donors(passing, failing.iloc[rows], known, taken[0])
+        for name in taken:
+            values = passing[name].iloc[donors]
+            column = filled[name].copy()
+            column.iloc[rows] = values.to_numpy()
+            filled[name] = column
+    return failing.assign(**filled)
+
+
+def _donors(passing: pd.DataFrame, failing: pd.DataFrame, known: Sequence[str], order_by: str) -> np.ndarray:
+    """A position in `passing` per row of `failing`: of the finest kind (the first j `known` columns,
+    j from all down to none) that has passing records, the quantiles of its records ordered by
+    `order_by`."""
+    ranked = passing[order_by].reset_index(drop=True).sort_values(kind="stable", na_position="last").index.to_numpy()
+    donors = np.full(len(failing), -1, dtype=np.int64)
+    for j in range(len(known), -1, -1):
+        left = np.flatnonzero(donors < 0)
+        if not len(left):
+            break
+        pool_kind, failing_kind = _kind_codes(passing, failing.iloc[left], known[:j])
+        sizes = np.bincount(pool_kind, minlength=int(failing_kind.max(initial=0)) + 1)
+        has = sizes[failing_kind] > 0 if len(sizes) else np.zeros(len(left), dtype=bool)
+        if not has.any():
+            continue
+        # the passing records grouped by kind, each kind's in the order of `order_by`
+        grouped = ranked[np.argsort(pool_kind[ranked], kind="stable")]
+        starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
+        asking = left[has]
+        kind_of = failing_kind[has]
+        by_kind = np.argsort(kind_of, kind="stable")
+        counts = np.bincount(kind_of, minlength=len(sizes))
+        rank = np.empty(len(asking), dtype=np.int64)
+        rank[by_kind] = np.arange(len(asking)) - np.concatenate([[0], np.cumsum(counts)[:-1]])[kind_of[by_kind]]
+        # the (i + 1/2) / k quantile of the kind's n records for the i-th of its k failing ones
+        at = ((rank + 0.5) * sizes[kind_of] / counts[kind_of]).astype(np.int64)
+        donors[asking] = grouped[starts[kind_of] + at]
+    return donors
+
+
+def _kind_codes(passing: pd.DataFrame, failing: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A code per row of `passing` and of `failing` for its values of `columns` (one code for all
+    when there are none); a missing value is a kind of its own."""
+    code = np.zeros(len(passing) + len(failing), dtype=np.int64)
+    for name in columns:
+        both = pd.concat([passing[name], failing[name]], ignore_index=True)
+        values, _ = pd.factorize(both, use_na_sentinel=False)
+        code = code * (int(values.max(initial=0)) + 1) + values
+        code, _ = pd.factorize(code)
+    return code[: len(passing)], code[len(passing) :]

@@ -1,0 +1,92 @@
+"""Failing records take their unknown cells from passing records of their kind (`metrics.impute`)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from auditor.metrics.impute import like_their_kind, strata_columns
+
+
+def _subscriptions(statuses: list[str], days: list[float]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "status": pd.Series(statuses, dtype="string"),
+            "plan": pd.Series(["Pro" if i % 2 else "Basic" for i in range(len(statuses))], dtype="string"),
+            "days": days,
+        }
+    )
+
+
+def test_a_cancelled_record_takes_its_missing_date_from_cancelled_records() -> None:
+    passing = _subscriptions(["Active"] * 8 + ["Cancelled"] * 2, [np.nan] * 8 + [10.0, 20.0])
+    failing = _subscriptions(["Cancelled", "Active", "Cancelled"], [np.nan] * 3)
+    unknown = {"days": np.array([True, True, True]), "status": np.zeros(3, dtype=bool)}
+    filled = like_their_kind(passing, failing, unknown, ["status"])
+    # two cancelled ones take the two cancelled records' quantiles, in their order; the active one a blank
+    assert filled["days"].tolist()[0] == 10.0 and filled["days"].tolist()[2] == 20.0
+    assert np.isnan(filled["days"].tolist()[1])
+    assert filled["status"].tolist() == ["Cancelled", "Active", "Cancelled"]
+    assert filled["days"].dtype == passing["days"].dtype
+
+
+def test_a_kind_no_passing_record_has_falls_back_to_the_coarser_one() -> None:
+    # no passing record is Cancelled on the Pro plan: the Pro one is matched on its status alone
+    passing = _subscriptions(["Active", "Cancelled", "Active", "Active"], [np.nan, 5.0, np.nan, np.nan])
+    failing = pd.DataFrame(
+        {"status": pd.Series(["Cancelled"], dtype="string"), "plan": pd.Series(["Pro"], dtype="string"), "days": [0.0]}
+    )
+    filled = like_their_kind(passing, failing, {"days": np.array([True])}, ["status", "plan"])
+    assert filled["days"].tolist() == [5.0]
+
+
+def test_cells_unknown_together_come_from_one_donor() -> None:
+    # status and days of a record whose status is garbled come from the same passing record, so that a
+    # blank date never lands on a cancelled status
+    passing = _subscriptions(["Active", "Cancelled"] * 5, [np.nan, 7.0] * 5)
+    failing = _subscriptions(["?"] * 6, [np.nan] * 6)
+    unknown = {"status": np.ones(6, dtype=bool), "days": np.ones(6, dtype=bool)}
+    filled = like_their_kind(passing, failing, unknown, strata_columns(passing, ["status", "plan"]))
+    cancelled = filled["status"] == "Cancelled"
+    assert cancelled.sum() == 3
+    assert (filled["days"][cancelled] == 7.0).all() and filled["days"][~cancelled].isna().all()
+
+
+def test_kinds_are_the_text_columns_with_few_values() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": [f"S{i}" for i in range(100)],
+            "status": ["Active", "Cancelled"] * 50,
+            "churned": [True, False] * 50,
+            "amount": np.arange(100.0),
+            "start": pd.Timestamp("2026-01-01"),
+            "one": "x",
+        }
+    )
+    # an id (100 values for 100 records) would leave each record alone; one value sorts nothing; two with
+    # as many values come in the order of their names
+    assert strata_columns(frame, list(frame.columns)) == ["churned", "status"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    statuses=st.lists(st.sampled_from(["A", "B", "C"]), min_size=1, max_size=40),
+    failing_statuses=st.lists(st.sampled_from(["A", "B", "C", "D"]), min_size=1, max_size=15),
+)
+def test_every_unknown_cell_comes_from_a_passing_record_of_its_kind_when_there_is_one(
+    statuses: list[str], failing_statuses: list[str]
+) -> None:
+    passing = pd.DataFrame({"status": statuses, "value": np.arange(len(statuses), dtype=float)})
+    failing = pd.DataFrame({"status": failing_statuses, "value": -1.0})
+    filled = like_their_kind(passing, failing, {"value": np.ones(len(failing), dtype=bool)}, ["status"])
+    donors = passing.set_index("value")["status"]
+    for status, value in zip(filled["status"], filled["value"], strict=True):
+        assert value in donors.index
+        if status in statuses:
+            assert donors[value] == status
+    # k records of one kind take k different donors while the kind has as many
+    for status, rows in filled.groupby("status"):
+        if statuses.count(str(status)) >= len(rows):
+            assert rows["value"].is_unique
