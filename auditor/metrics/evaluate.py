@@ -175,9 +175,10 @@ def merge_clusters(
     reads: Mapping[str, set[str]],
     coded: Callable[[str], tuple[np.ndarray, pa.Array]] | None = None,
 ) -> tuple[dict[str, pd.DataFrame], dict]:
-    """The tables with each duplicate cluster merged into one record: the cluster's survivor (a
-    `survivor` column when the clusters have one, else the first of the cluster's records in the
-    table) stays, the others are dropped and every foreign key to them points at the survivor.
+    """The tables with each duplicate cluster merged into one record: the cluster's survivor (its
+    master, `is_master`, when the clusters say and it is in the table, as the duplicate stage's merge
+    plan keeps it; else the first of the cluster's records in the table) stays, the others are dropped
+    and every foreign key to them points at the survivor.
     Returns the tables and, per entity, (clusters, records dropped). `reads`: entity -> the columns the
     metrics read (`screening.reads_of`); a table that loses records keeps only those and its ids, since
     each copy of a million-row table with all its columns held hundreds of MB for the stage's length.
@@ -195,14 +196,16 @@ def merge_clusters(
         codes, distinct = coded(entity) if coded else id_codes(rid)
         at = index_in(members["rid"], distinct)
         present = members[at >= 0].assign(code=at[at >= 0])
-        if "survivor" in group.columns:
-            surv = present[group.loc[present.index, "survivor"].astype("boolean").fillna(False).to_numpy(bool)]
-            surv = surv.drop_duplicates("cluster")
-        else:
-            # the first of a cluster's records in the table's order: each id's first row, from its code
-            first = np.unique(codes, return_index=True)[1][-len(distinct) :] if len(distinct) else codes
-            present = present.assign(pos=first[present["code"].to_numpy()]).sort_values("pos", kind="stable")
-            surv = present.drop_duplicates("cluster")
+        # the first of a cluster's records in the table's order: each id's first row, from its code
+        first = np.unique(codes, return_index=True)[1][-len(distinct) :] if len(distinct) else codes
+        present = present.assign(pos=first[present["code"].to_numpy()])
+        order = ["pos"]
+        if "is_master" in group.columns:
+            # the master the duplicate stage chose leads its cluster, as the merge plan keeps it
+            present = present.assign(member=~_true(group.loc[present.index, "is_master"]))
+            order = ["member", "pos"]
+        present = present.sort_values(order, kind="stable")
+        surv = present.drop_duplicates("cluster")
         survivor_of = present["cluster"].map(dict(zip(surv["cluster"], surv["rid"], strict=True)))
         dropped = (survivor_of.notna() & (present["rid"] != survivor_of)).to_numpy(bool)
         if not dropped.any():
@@ -225,6 +228,13 @@ def merge_clusters(
                             keyed.iloc[np.flatnonzero(hit)] = keyed[hit].map(remap).to_numpy()
                         out[other] = out[other].assign(**{f.name: keyed})
     return out, stats
+
+
+def _true(flags: pd.Series) -> np.ndarray:
+    """A column of booleans, or of their text as a CSV holds it ("True", "false", "1"), as a mask."""
+    if pd.api.types.is_bool_dtype(flags.dtype):
+        return flags.fillna(False).to_numpy(bool)
+    return flags.astype("string").str.strip().str.lower().isin(["true", "1", "yes"]).fillna(False).to_numpy(bool)
 
 
 def read_clusters(path: str | Path) -> pd.DataFrame:
