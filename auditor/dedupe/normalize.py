@@ -166,6 +166,8 @@ def soundex(value: str | None) -> str | None:
         code = _SOUNDEX.get(c, "")
         if code and code != last:
             out += code
+            if len(out) == 4:  # the code is complete: the letters after it can only add to what is cut off
+                break
         if c not in "hw":
             last = code
     return (out + "000")[:4]

@@ -781,3 +781,22 @@ def test_oracle_company_name_skips_only_rounds_that_change_nothing(text: str) ->
 @given(st.one_of(st.sampled_from(["ul. Długa 12 m. 3", "Main St 5 Apt 3", "5 Apt Ste 3", "nr 5 m 3"]), _ADDRESSES))
 def test_oracle_address_skips_only_rounds_that_change_nothing(text: str) -> None:
     assert nz.address(text) == (None if nz._blank(text) else _address_every_round(text))
+
+
+def _soundex_every_letter(value: str) -> str | None:
+    """American Soundex coding every letter of the name, then cut to four characters (the reference)."""
+    letters = [c for c in nz.person_name(value) or "" if "a" <= c <= "z"]
+    if not letters:
+        return None
+    out, last = letters[0].upper(), nz._SOUNDEX.get(letters[0], "")
+    for c in letters[1:]:
+        code = nz._SOUNDEX.get(c, "")
+        out += code if code and code != last else ""
+        last = code if c not in "hw" else last
+    return (out + "000")[:4]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from(["Ashcraft", "Tymczak", "Pfister", "Honeyman", "Lee", "Wu"]), _NAMES, st.text()))
+def test_oracle_soundex_stops_at_four_characters_as_the_full_coding_cuts(text: str) -> None:
+    assert nz.soundex(text) == _soundex_every_letter(text)
