@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe.blocking import oversized_warnings, usable_keys
+from auditor.dedupe.cluster import build_clusters, components
 from auditor.dedupe.features import prepare
 from auditor.dedupe.scoring import auto_mergeable, blocking_keys, field_weights, score, score_pairs, veto_mask
 from auditor.dedupe.settings import DedupeSettings
@@ -514,9 +515,6 @@ def clusters_and_plan(
     engine passes the records of the listed pairs, with every listed pair): whatever this reads of a
     pair below the listing threshold, `score_pairs` recomputes to the same value. `records`: the size
     of the whole table."""
-
-    # start-up time: scipy's sparse graphs (0.2 s) load when clusters are built, not with every config
-    from auditor.dedupe.cluster import build_clusters, components
 
     n = len(frame)
     labels = build_clusters(

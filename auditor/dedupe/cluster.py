@@ -18,8 +18,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-from scipy.sparse import coo_matrix
-from scipy.sparse.csgraph import connected_components
 
 OVERSIZED_BARS = (0.9, 0.99, 0.999, 0.9999, 0.99999)
 """The edge bars an oversized component is cut at in turn. What still holds together at the last one
@@ -29,11 +27,28 @@ PairScorer = Callable[[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
 
 
 def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Component label per node (0..n-1) of the undirected graph with edges (a, b)."""
+    """Component label per node (0..n-1) of the undirected graph with edges (a, b), numbered in the order of
+    the components' smallest nodes (as scipy's `connected_components` numbers them).
+
+    Union-find over whole arrays: each round hooks the larger root of every edge whose ends lie in two trees
+    onto the smallest root it meets, then halves every path until each node points at its root (the
+    smallest node of its tree); the edges inside one tree are dropped. Every root that meets a smaller one is
+    hooked in each round, so a component takes a few rounds (a chain of 5,000 shuffled nodes: 8). Not
+    scipy's sparse graphs: importing them cost 0.16 s of every audit."""
     if n == 0:
         return np.empty(0, dtype=np.int64)
-    graph = coo_matrix((np.ones(len(a), dtype=np.int8), (a, b)), shape=(n, n))
-    return connected_components(graph, directed=False)[1]
+    root = np.arange(n, dtype=np.int64)
+    a, b = np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64)
+    while len(a):
+        ra, rb = root[a], root[b]
+        apart = ra != rb
+        if not apart.any():
+            break
+        a, b, ra, rb = a[apart], b[apart], ra[apart], rb[apart]
+        np.minimum.at(root, np.maximum(ra, rb), np.minimum(ra, rb))
+        while not np.array_equal(up := root[root], root):
+            root = up
+    return np.unique(root, return_inverse=True)[1].reshape(-1)
 
 
 def _agglomerate(a: np.ndarray, b: np.ndarray, p: np.ndarray, veto: np.ndarray) -> list[list[int]]:
@@ -102,7 +117,7 @@ def build_clusters(
 ) -> np.ndarray:
     """Cluster label per record (-1 = no duplicate), after the chaining guard.
 
-    Everything is done on whole arrays: components by scipy, the internal pairs of every
+    Everything is done on whole arrays: components by `components`, the internal pairs of every
     component of three or more by size class, their scores in one call of `scorer`; only the
     components that hold a vetoing cannot-link pair go through the (small) agglomeration loop.
     """

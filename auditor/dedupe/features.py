@@ -455,8 +455,8 @@ when no city, country or postcode is known."""
 
 def _ranked_words(value: str) -> list[str]:
     """A name's distinct words of three or more characters, longest first (ties: the earlier word)."""
-    words = [w for w in dict.fromkeys(value.split()) if len(w) >= 3]
-    return sorted(words, key=lambda w: (-len(w), words.index(w)))
+    # a stable sort keeps the earlier of two words of one length first, reversed or not
+    return sorted([w for w in dict.fromkeys(value.split()) if len(w) >= 3], key=len, reverse=True)
 
 
 def _key_words(names: pd.Series, count: int) -> list[pd.Series]:

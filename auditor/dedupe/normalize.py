@@ -166,6 +166,8 @@ def soundex(value: str | None) -> str | None:
         code = _SOUNDEX.get(c, "")
         if code and code != last:
             out += code
+            if len(out) == 4:  # the code is complete: the letters after it can only add to what is cut off
+                break
         if c not in "hw":
             last = code
     return (out + "000")[:4]
@@ -503,28 +505,45 @@ def abbreviations(scope: str) -> dict[str, str]:
 def _name_words(tokens: list[str], tails: frozenset[str] = frozenset()) -> list[str]:
     """Abbreviations of the name scope, connectors dropped, initials glued (a trailing legal form
     among `tails` kept apart): until nothing changes."""
+    return _settled_name_words(tokens, tails)[0]
+
+
+def _settled_name_words(tokens: list[str], tails: frozenset[str]) -> tuple[list[str], bool]:
+    """`_name_words`, and whether its tokens are settled: True unless its eight rounds ran out while they
+    still changed. A settled result comes back unchanged from `_name_words`, which need not be asked."""
     table = abbreviations("name")
     for _ in range(8):
-        out: list[str] = []
-        n = len(tokens)
-        for i, t in enumerate(tokens):
-            c = table.get(t, t)
-            if not c:
-                # 'and' always goes; a one-letter connector (Kowalski i Nowak) only between two words
-                if len(t) > 1 or (0 < i < n - 1 and len(tokens[i - 1]) > 1 and len(tokens[i + 1]) > 1):
-                    continue
-                c = t
-            out.append(c)
+        out = [table.get(t, t) for t in tokens]
+        if "" in out:  # a connector (an empty canonical): the rare case, token by token
+            out = _without_connectors(tokens, out)
         out = _glue_initials(out, tails)
         if out == tokens:
-            break
+            return tokens, True
         tokens = out
-    return tokens
+    return tokens, False
+
+
+def _without_connectors(tokens: list[str], canonical: list[str]) -> list[str]:
+    """The canonical words of `tokens` without their connectors: 'and' always goes; a one-letter connector
+    (Kowalski i Nowak) only between two words, else it stays as written."""
+    out: list[str] = []
+    n = len(tokens)
+    for i, (t, c) in enumerate(zip(tokens, canonical, strict=True)):
+        if not c:
+            if len(t) > 1 or (0 < i < n - 1 and len(tokens[i - 1]) > 1 and len(tokens[i + 1]) > 1):
+                continue
+            c = t
+        out.append(c)
+    return out
 
 
 def _name_tokens(text: str, tails: frozenset[str] = frozenset()) -> list[str]:
     """Tokens of a prepared name ('&' and '+' read as 'and'), before legal forms are stripped."""
-    return _name_words(_tokens(text.replace("&", " and ").replace("+", " and ")), tails)
+    return _name_words(_split_name(text), tails)
+
+
+def _split_name(text: str) -> list[str]:
+    return _tokens(text.replace("&", " and ").replace("+", " and "))
 
 
 @cache
@@ -673,12 +692,19 @@ def _company_tokens(value: str) -> list[str]:
     text = _drop_trailing_place(_prepare(value))
     text = _DOMAIN.sub(_domain_labels, text)
     tails = _legal_tails()
-    tokens = _name_tokens(text, tails)
+    tokens, settled = _settled_name_words(_split_name(text), tails)
+    # legal forms off and the words again, until nothing changes; a round whose words are settled and would
+    # come back unchanged is not made (stripping twice strips no more than once: it strips to the end)
     for _ in range(8):
-        out = _name_words(_strip_legal_forms(tokens), tails)
+        stripped = _strip_legal_forms(tokens)
+        if settled and stripped == tokens:
+            break
+        out, settled = _settled_name_words(stripped, tails)
         if out == tokens:
             break
         tokens = out
+        if settled and out == stripped:
+            break
     return tokens
 
 
@@ -797,13 +823,16 @@ def _is_identifier(token: str | None) -> bool:
     return token is not None and (any(c.isdecimal() for c in token) or (len(token) == 1 and token.isalpha()))
 
 
-def _address_words(tokens: list[str], table: dict[str, str]) -> list[str]:
+def _address_words(tokens: list[str], table: dict[str, str]) -> tuple[list[str], bool]:
+    """The tokens rewritten by `table` (an empty canonical drops the word) and initials glued, until nothing
+    changes; and whether they settled (True unless the eight rounds ran out while they still changed): settled
+    tokens come back unchanged from another call, which need not be made."""
     for _ in range(8):
-        out = _glue_initials([c for c in (table.get(t, t) for t in tokens) if c])
+        out = _glue_initials([c for t in tokens if (c := table.get(t, t))])
         if out == tokens:
-            break
+            return tokens, True
         tokens = out
-    return tokens
+    return tokens, False
 
 
 @cache
@@ -817,7 +846,7 @@ def _address_tokens(value: str) -> tuple[list[str], list[str]]:
     """(tokens with the address and unit words rewritten and initials glued; the same with the unit
     designators and number markers dropped before their identifier)."""
     table, units, markers = _address_tables()
-    full = _address_words(_tokens(_GLUED_STRASSE.sub(r" \1", _prepare(value))), table)
+    full, settled = _address_words(_tokens(_GLUED_STRASSE.sub(r" \1", _prepare(value))), table)
     tokens = full
     for _ in range(8):
         n = len(tokens)
@@ -829,7 +858,9 @@ def _address_tokens(value: str) -> tuple[list[str], list[str]]:
                 and ((t in units and _is_identifier(tokens[i + 1])) or (t in markers and tokens[i + 1].isdecimal()))
             )
         ]
-        out = _address_words(kept, table)
+        if settled and kept == tokens:  # nothing dropped (most addresses): the words would come back as they are
+            break
+        out, settled = _address_words(kept, table)
         if out == tokens:
             break
         tokens = out

@@ -76,3 +76,25 @@ def test_copies_in_an_oversized_block_cost_one_pair_each_and_the_common_value_is
         w.startswith("blocking on email: 1 value held by more than 25 records (the most common by 1,000)")
         for w in warnings
     )
+
+
+def test_oracle_copies_equal_every_compared_column_pair_by_pair() -> None:
+    """The copies read from per-record profiles equal the column-by-column definition: every compared code
+    equal in both records, values of two pieces of evidence in the first."""
+    rng = np.random.default_rng(11)
+    frame = pd.concat([_background(60), _copies(5, **ANNA, country="PL"), _copies(4, **ANNA)], ignore_index=True)
+    frame.loc[rng.random(len(frame)) < 0.2, "phone"] = None
+    frame.loc[rng.random(len(frame)) < 0.1, "email"] = None
+    comparator = Comparator(prepare(frame, "contacts"))
+    i, j = np.triu_indices(len(frame), 1)
+    same = np.ones(len(i), dtype=bool)
+    held: dict[str, np.ndarray] = {}
+    for c in comparator.comparisons:
+        for col in (col for col in c.columns if col in comparator.coded):
+            codes = comparator.coded[col].codes
+            same &= codes[i] == codes[j]
+            if c.group != "locality":
+                held[c.group] = held.get(c.group, np.zeros(len(i), dtype=bool)) | (codes[i] >= 0)
+    expected = same & (np.sum(list(held.values()), axis=0) >= 2)
+    assert expected.sum() >= 16  # the copies among themselves, and the background's own
+    assert comparator.copies(i, j).tolist() == expected.tolist()

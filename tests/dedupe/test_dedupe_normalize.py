@@ -721,3 +721,82 @@ def test_text_forms_oracle_equal_the_object_forms_as_arrow_text(values: list) ->
     for text, objects in pairs:
         assert text.dtype == nz.STRING
         pd.testing.assert_series_equal(text, nz.strings(objects))
+
+
+def _company_every_round(value: str) -> str | None:
+    """`company_name` as it was first written: legal forms off and the words again for every round, whether
+    or not the round can change anything (the reference the skipped rounds are held to)."""
+    text = nz._DOMAIN.sub(nz._domain_labels, nz._drop_trailing_place(nz._prepare(value)))
+    tokens = nz._name_tokens(text, nz._legal_tails())
+    for _ in range(8):
+        out = nz._name_words(nz._strip_legal_forms(tokens), nz._legal_tails())
+        if out == tokens:
+            break
+        tokens = out
+    return " ".join(tokens) or None
+
+
+def _address_every_round(value: str) -> str | None:
+    """`address` with every round of dropping unit words made (the reference, as for the company names)."""
+    table, units, markers = nz._address_tables()
+    tokens = nz._address_words(nz._tokens(nz._GLUED_STRASSE.sub(r" \1", nz._prepare(value))), table)[0]
+    for _ in range(8):
+        kept = [
+            t
+            for i, t in enumerate(tokens)
+            if not (
+                i + 1 < len(tokens)
+                and ((t in units and nz._is_identifier(tokens[i + 1])) or (t in markers and tokens[i + 1].isdecimal()))
+            )
+        ]
+        out = nz._address_words(kept, table)[0]
+        if out == tokens:
+            break
+        tokens = out
+    return " ".join(tokens) or None
+
+
+_ORACLE_COMPANIES = [
+    "Żółkiewski i Wspólnicy sp.k.",
+    "The Witkowski Sp. z o.o.",
+    "D S M N V",
+    "Kowalski i Nowak",
+    "Thomas & Stewart, L.L.C.",
+    "UNILEVER N.V. (NL)",
+    "Arts Deli & BBQ Co",
+    "N.V. Philips Gloeilampenfabrieken",
+    "AB Volvo i u",
+    "s.p.a. s.r.l. gmbh",
+    "Amazon.com, Inc.",
+]
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.sampled_from(_ORACLE_COMPANIES), _NAMES, st.text(max_size=40)))
+def test_oracle_company_name_skips_only_rounds_that_change_nothing(text: str) -> None:
+    assert nz.company_name(text) == (None if nz._blank(text) else _company_every_round(text))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.one_of(st.sampled_from(["ul. Długa 12 m. 3", "Main St 5 Apt 3", "5 Apt Ste 3", "nr 5 m 3"]), _ADDRESSES))
+def test_oracle_address_skips_only_rounds_that_change_nothing(text: str) -> None:
+    assert nz.address(text) == (None if nz._blank(text) else _address_every_round(text))
+
+
+def _soundex_every_letter(value: str) -> str | None:
+    """American Soundex coding every letter of the name, then cut to four characters (the reference)."""
+    letters = [c for c in nz.person_name(value) or "" if "a" <= c <= "z"]
+    if not letters:
+        return None
+    out, last = letters[0].upper(), nz._SOUNDEX.get(letters[0], "")
+    for c in letters[1:]:
+        code = nz._SOUNDEX.get(c, "")
+        out += code if code and code != last else ""
+        last = code if c not in "hw" else last
+    return (out + "000")[:4]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.one_of(st.sampled_from(["Ashcraft", "Tymczak", "Pfister", "Honeyman", "Lee", "Wu"]), _NAMES, st.text()))
+def test_oracle_soundex_stops_at_four_characters_as_the_full_coding_cuts(text: str) -> None:
+    assert nz.soundex(text) == _soundex_every_letter(text)
