@@ -18,14 +18,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from auditor import __version__
 from auditor.metrics.render import show
 from auditor.model import ENTITIES, Role
 from auditor.reports import charts
-from auditor.reports.markup import finalize
+from auditor.reports.templating import page_environment
 from auditor.reports.xlsx import MAX_ROWS as XLSX_ROWS
 from auditor.result import AuditResult
 from auditor.sources.table import record_ids
@@ -87,13 +87,7 @@ TEXT_CHARS = 200
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("auditor.reports", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        finalize=finalize,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = page_environment()
     env.filters["cell"] = cell
     env.filters["num"] = lambda v: "-" if v is None else f"{v:,}"
     env.filters["money"] = money

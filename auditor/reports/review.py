@@ -27,14 +27,14 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from auditor.checks.engine import record_ids
 from auditor.errors import InputError
 from auditor.io import write_text
 from auditor.model import ENTITIES
-from auditor.reports.markup import finalize
+from auditor.reports.templating import page_environment
 
 DATA_FILE = "review.json"
 PAGE_FILE = "review.html"
@@ -295,13 +295,7 @@ def _waterfall(pair: dict, entity: dict, penalty: float) -> dict[str, Any]:
 
 @cache
 def _environment() -> Environment:
-    return Environment(
-        loader=PackageLoader("auditor.reports", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        finalize=finalize,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    return page_environment()
 
 
 def _sha256(text: str) -> str:
