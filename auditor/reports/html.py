@@ -16,15 +16,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from functools import cache
 from typing import Any
 
+import numpy as np
 import pandas as pd
-from jinja2 import Environment, PackageLoader, select_autoescape
+from jinja2 import Environment
 from markupsafe import Markup
 
 from auditor import __version__
 from auditor.metrics.render import show
 from auditor.model import ENTITIES, Role
 from auditor.reports import charts
-from auditor.reports.markup import finalize
+from auditor.reports.templating import page_environment
 from auditor.reports.xlsx import MAX_ROWS as XLSX_ROWS
 from auditor.result import AuditResult
 from auditor.sources.table import record_ids
@@ -86,13 +87,7 @@ TEXT_CHARS = 200
 
 @cache
 def _environment() -> Environment:
-    env = Environment(
-        loader=PackageLoader("auditor.reports", "templates"),
-        autoescape=select_autoescape(default=True, default_for_string=True),
-        finalize=finalize,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
+    env = page_environment()
     env.filters["cell"] = cell
     env.filters["num"] = lambda v: "-" if v is None else f"{v:,}"
     env.filters["money"] = money
@@ -504,14 +499,36 @@ def _duplicates(dup: Any, data: Mapping[str, Any]) -> dict[str, Any] | None:
     pairs = dup.pairs[dup.pairs["id_a"].astype(str).isin(ids) & dup.pairs["id_b"].astype(str).isin(ids)]
     plan = dup.merge_plan
     plan = plan[plan["cluster_id"].isin(chosen["cluster_id"])] if len(plan) else plan
+    # each cluster's rows found by position, once: a boolean mask of every frame per cluster was most of the
+    # report's time on a small export (fifteen clusters, each filtering, copying and sorting whole frames)
+    mine = members.groupby(["entity", "cluster_id"], sort=False).indices
+    listed = members[["record_id", "label", "is_master", "band"]]
+    planned = plan.groupby(["entity", "cluster_id"], sort=False).indices if len(plan) else {}
+    among = _PairsAmong(pairs)
     return {
         "stats": stats,
         "clusters": [
-            _cluster(dup, entity, cluster_id, members, pairs, plan)
+            _cluster(dup, entity, cluster_id, listed.iloc[mine[entity, cluster_id]], among, plan, planned)
             for entity, cluster_id in chosen[["entity", "cluster_id"]].itertuples(index=False)
         ],
         "more": len(sizes) - len(chosen),
     }
+
+
+class _PairsAmong:
+    """The pairs of the clusters shown, to find those between the members of one cluster."""
+
+    def __init__(self, pairs: pd.DataFrame) -> None:
+        self.pairs = pairs
+        self.entity = pairs["entity"].to_numpy(dtype=object)
+        self.a = pairs["id_a"].astype(str).to_numpy(dtype=object)
+        self.b = pairs["id_b"].astype(str).to_numpy(dtype=object)
+
+    def of(self, entity: str, ids: set[str]) -> pd.DataFrame:
+        """The pairs of `entity` whose two records are both among `ids`, in their order."""
+        wanted = list(ids)
+        both = (self.entity == entity) & np.isin(self.a, wanted) & np.isin(self.b, wanted)
+        return self.pairs.iloc[np.flatnonzero(both)]
 
 
 def _labels(table: Any, entity: str, ids: set[str]) -> dict[str, str]:
@@ -536,15 +553,21 @@ def _labels(table: Any, entity: str, ids: set[str]) -> dict[str, str]:
 
 
 def _cluster(
-    dup: Any, entity: str, cluster_id: str, members: pd.DataFrame, p: pd.DataFrame, plan: pd.DataFrame
+    dup: Any,
+    entity: str,
+    cluster_id: str,
+    mine: pd.DataFrame,
+    among: _PairsAmong,
+    plan: pd.DataFrame,
+    planned: Mapping[tuple[str, str], np.ndarray],
 ) -> dict[str, Any]:
-    """A cluster shown: its members, its pairs among `p` and its merge plan among `plan`."""
-    mine = members[(members["entity"] == entity) & (members["cluster_id"] == cluster_id)]
+    """A cluster shown: its members `mine`, its pairs among `among` and its merge plan's rows (`planned`: the
+    positions in `plan` of each cluster's rows)."""
     ids = set(mine["record_id"].astype(str))
-    pairs = p[(p["entity"] == entity) & p["id_a"].astype(str).isin(ids) & p["id_b"].astype(str).isin(ids)]
-    pairs = pairs.sort_values("match_probability", ascending=False, kind="stable")
-    compared = [f for f in dup.stats.get(entity, {}).get("comparisons", []) if f"{f}_score" in p.columns]
-    plan = plan[(plan["entity"] == entity) & (plan["cluster_id"] == cluster_id)] if len(plan) else plan
+    compared = [f for f in dup.stats.get(entity, {}).get("comparisons", []) if f"{f}_score" in among.pairs.columns]
+    shown = ["id_a", "id_b", "match_probability", "band", "evidence", *(f"{f}_score" for f in compared)]
+    pairs = among.of(entity, ids)[shown].sort_values("match_probability", ascending=False, kind="stable")
+    plan = plan.iloc[planned.get((entity, cluster_id), np.zeros(0, dtype=np.int64))] if len(plan) else plan
     return {
         "entity": entity,
         "cluster_id": cluster_id,

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
+import pandas as pd
+
 from auditor.gate import SEVERITY_RANK
 from auditor.reports.markup import xml_safe
 from auditor.reports.mask import mask_findings
@@ -28,7 +30,7 @@ def render(result: AuditResult, *, mask: bool = False) -> str:
     examples = result.findings.groupby("rule_id", sort=False).head(EXAMPLES_PER_RULE)
     if mask:
         examples = mask_findings(examples)
-    by_rule = {rule: group for rule, group in examples.groupby("rule_id", sort=False)}
+    lines_by_rule = _example_lines(examples)
     for entity in sorted({o.entity for o in result.outcomes}):
         suite = ET.SubElement(suites, "testsuite", name=f"rules.{entity}")
         for outcome in (o for o in result.outcomes if o.entity == entity):
@@ -42,10 +44,7 @@ def render(result: AuditResult, *, mask: bool = False) -> str:
                     f"{outcome.failed} of {outcome.evaluated} records fail "
                     f"({outcome.findings} findings, severity {outcome.severity.value})"
                 )
-                lines = [summary] + [
-                    f"{row.file}:{row.row} {row.record_id} {row.field}: {row.message}"
-                    for row in by_rule.get(outcome.rule_id, []).itertuples()
-                ]
+                lines = [summary, *lines_by_rule.get(outcome.rule_id, [])]
                 blocking = SEVERITY_RANK[outcome.severity.value] >= threshold
                 tag = "failure" if blocking else "system-out"
                 node = (
@@ -58,6 +57,17 @@ def render(result: AuditResult, *, mask: bool = False) -> str:
     _xml_safe(suites)
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
+
+
+def _example_lines(examples: pd.DataFrame) -> dict[str, list[str]]:
+    """rule id -> its example findings as lines ("file:row record field: message"), in their order. Read from
+    the columns' lists in one pass: `itertuples` of each rule's group made a namedtuple class per rule (a
+    third of acme's junit.xml)."""
+    columns = ("rule_id", "file", "row", "record_id", "field", "message")
+    lines: dict[str, list[str]] = {}
+    for rule_id, file, row, record_id, field, message in zip(*(examples[c].tolist() for c in columns), strict=True):
+        lines.setdefault(rule_id, []).append(f"{file}:{row} {record_id} {field}: {message}")
+    return lines
 
 
 def _xml_safe(root: ET.Element) -> None:

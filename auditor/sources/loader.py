@@ -14,7 +14,7 @@ import pandas as pd
 from auditor.dtypes import as_text
 from auditor.errors import ConfigError, InputError
 from auditor.model import ENTITIES, DType, ExtraField, Field, entity
-from auditor.sources.convert import ambiguous_day_month, convert, parse_with_format
+from auditor.sources.convert import Ambiguity, convert, parse_datetime_noting_order, parse_with_format
 from auditor.sources.csv_reader import read_csv
 from auditor.sources.detect import Detection, detect_by_headers, detect_by_name
 from auditor.sources.excel_reader import read_xlsx
@@ -256,9 +256,9 @@ def _entity_of(read: RawRead, root: Path | None, options: SourceOptions) -> Dete
     )
 
 
-def _ambiguous(source: str, entity: str, name: str, values: pd.Series) -> list[str]:
+def _ambiguous(source: str, entity: str, name: str, ambiguity: Ambiguity) -> list[str]:
     """A note when a date column's day/month order was a guess: no value had a day above 12."""
-    count, example, day_first = ambiguous_day_month(values)
+    count, example, day_first = ambiguity
     if not count or example is None:
         return []
     sep = next((c for c in example if not c.isdigit()), "/")
@@ -295,10 +295,12 @@ def _table(read: RawRead, detection: Detection, options: SourceOptions, notes: l
             dtype = _dtype(entity_name, column.field, extras)
             if column.field in formats:
                 frame[column.field] = parse_with_format(raw[column.field], formats[column.field])
+            elif dtype in (DType.DATE, DType.DATETIME) and options.dayfirst is None:
+                typed, ambiguity = parse_datetime_noting_order(raw[column.field], read.excel_serials)
+                frame[column.field] = typed
+                notes.extend(_ambiguous(read.source, entity_name, column.field, ambiguity))
             elif dtype is not DType.STRING:
                 frame[column.field] = convert(raw[column.field], dtype, options.dayfirst, read.excel_serials)
-                if dtype in (DType.DATE, DType.DATETIME) and options.dayfirst is None:
-                    notes.extend(_ambiguous(read.source, entity_name, column.field, raw[column.field]))
     values = map_enum_values(
         entity_name,
         frame,

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from auditor import check, load_config
 from auditor.errors import ConfigError
+from auditor.sources import convert
 from auditor.sources.convert import parse_datetime, parse_with_format
 
 CONTACTS = "contact_id,first_name,last_name,email,created_at,birth_date\n"
@@ -51,6 +52,27 @@ def test_a_guessed_day_month_order_is_said_once_with_the_fix(tmp_path: Path) -> 
     )
     decided = check(_export(tmp_path, [*rows, "C3,Ewa,Lis,ewa@x.pl,25/06/2025,"]))
     assert not [n for n in decided.notes if "could be day-first" in n]
+
+
+def test_the_day_month_shape_is_looked_for_only_outside_the_iso_dates(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A d.m.y or m/d/y date is never an ISO one: the note's search reads only the values the typing did not
+    find in ISO form (every value of a million-row date column was searched again), and says the same."""
+    searched: list[int] = []
+    mask = convert._mask
+
+    def recording(text, pattern: str):  # type: ignore[no-untyped-def]
+        if pattern == convert._DMY_PREFIX:
+            searched.append(len(text))
+        return mask(text, pattern)
+
+    monkeypatch.setattr(convert, "_mask", recording)
+    iso = [f"C{k},Jan,Kowalski,jan@x.pl,2025-06-{k:02d},1980-01-{k:02d}" for k in range(10, 20)]
+    result = check(_export(tmp_path, [*iso, "C1,Jan,Kowalski,jan@x.pl,03/04/2025,", "C2,Ala,Nowak,ala@x.pl,,"]))
+    [note] = [n for n in result.notes if "could be day-first or month-first" in n]
+    assert "created_at: 1 dates such as '03/04/2025'" in note
+    assert searched and max(searched) == 1  # only ever the one value not in ISO form
 
 
 @pytest.mark.parametrize(
