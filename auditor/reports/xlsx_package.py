@@ -17,15 +17,12 @@ import zipfile
 from collections.abc import Callable, Iterator, Mapping
 from typing import IO
 
-from isal import isal_zlib
-
 ROWS_END = b"</sheetData>"
 DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)1:([A-Z]+)1"/>')
 """The used range of a sheet holding only its header row."""
 COMPRESSION_LEVEL = 1
 """zlib's fastest: on a million-row sheet level 6 (XlsxWriter's) took as long as making the XML; level 1
-makes the workbook about a quarter larger (103 instead of 83 MB on a million contacts). The sheets are
-deflated at this level by ISA-L (`_sheet_entry`), the few other parts by zlib."""
+makes the workbook about a quarter larger (103 instead of 83 MB on a million contacts)."""
 COPY_BYTES = 1 << 20
 
 
@@ -61,25 +58,14 @@ def _package(skeleton: IO[bytes], target: IO[bytes], rows: Rows, *, streamed: bo
                 continue
             count, chunks = rows[info.filename]
             if streamed:
-                with _sheet_entry(out, info.filename) as entry:
+                with out.open(info.filename, "w") as entry:
                     _sheet(part, count, chunks(), entry, limit=int(zipfile.ZIP64_LIMIT / ZIP64_MARGIN))
                 continue
             with tempfile.TemporaryFile() as xml:
                 size = _sheet(part, count, chunks(), xml)
                 xml.seek(0)
-                with _sheet_entry(out, info.filename, size * ZIP64_MARGIN > zipfile.ZIP64_LIMIT) as entry:
+                with out.open(info.filename, "w", force_zip64=size * ZIP64_MARGIN > zipfile.ZIP64_LIMIT) as entry:
                     shutil.copyfileobj(xml, entry, COPY_BYTES)
-
-
-def _sheet_entry(out: zipfile.ZipFile, name: str, force_zip64: bool = False) -> IO[bytes]:
-    """A sheet's entry in `out`, deflated by ISA-L (python-isal) at COMPRESSION_LEVEL: the same deflate format
-    as zlib's, which any unzip and spreadsheet reads, made 3.7x faster (the 830 MB of XML of a million contacts'
-    worklist: 2.76 -> 0.75 CPU s, 102.9 -> 104.1 MB). zipfile takes no compressor, so the one its entry writer
-    made is replaced before the first byte is written (tests/reports/test_xlsx_streaming.py reads the parts
-    back)."""
-    entry = out.open(name, "w", force_zip64=force_zip64)
-    entry._compressor = isal_zlib.compressobj(COMPRESSION_LEVEL, isal_zlib.DEFLATED, -isal_zlib.MAX_WBITS)  # type: ignore[attr-defined]
-    return entry
 
 
 ZIP64_MARGIN = 1.05
