@@ -4,9 +4,10 @@
 
 `frames` are the typed frames per entity (the loader's `Table.frame`); `findings` the audit's
 findings; `clusters` an optional (entity, record_id, cluster_id) frame of duplicate clusters.
-Each metric is computed up to three more times: without its failing records (sensitivity),
-with duplicate clusters merged, and per breakdown group (`breakdowns.py`); and, when coverage or
-sensitivity holds its flag below HIGH, once per probe of the bound (`bounds.py`).
+Each metric is computed up to four more times: without its failing records (sensitivity), with
+them back in and their unknown cells taken from passing records of their kind (`impute.py`; shares,
+means, medians and NPS), with duplicate clusters merged, and per breakdown group (`breakdowns.py`);
+and, when coverage or sensitivity holds its flag below HIGH, once per probe of the bound (`bounds.py`).
 """
 
 from __future__ import annotations
@@ -644,7 +645,8 @@ def _suggestions(entity: str, frame: pd.DataFrame, findings: pd.DataFrame, cache
 
 
 UNKNOWN_KINDS = ("proportion", "nps", "mean", "median")
-"""the kinds of metric whose failing records' unknown values are estimated (`_unknown_share`), not imputed"""
+"""the kinds of metric whose failing records are left out and their unknown values' spread estimated
+(`_unknown_share`), not scaled or extrapolated: the ones `_like_their_kind` also fills from their kind"""
 
 
 def _like_their_kind(
