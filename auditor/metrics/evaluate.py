@@ -45,6 +45,7 @@ from auditor.metrics.registry import Estimate, Metric, get_metric, registry, val
 from auditor.metrics.screening import reads_of, screen, suspects
 from auditor.model import ENTITIES, DType, Role
 from auditor.money import Money
+from auditor.sources.convert import parse_bool
 
 FRESHNESS_FIELDS = ("updated_at", "created_at", "entered_at", "occurred_at", "responded_at", "period")
 
@@ -203,7 +204,9 @@ def merge_clusters(
         order = ["pos"]
         if "is_master" in group.columns:
             # the master the duplicate stage chose leads its cluster, as the merge plan keeps it
-            present = present.assign(member=~_true(group.loc[present.index, "is_master"]))
+            # a bool column, or its text as clusters.csv holds it ("True"), read as the loader reads a flag
+            master = parse_bool(group.loc[present.index, "is_master"]).fillna(False).to_numpy(bool)
+            present = present.assign(member=~master)
             order = ["member", "pos"]
         present = present.sort_values(order, kind="stable")
         surv = present.drop_duplicates("cluster")
@@ -229,13 +232,6 @@ def merge_clusters(
                             keyed.iloc[np.flatnonzero(hit)] = keyed[hit].map(remap).to_numpy()
                         out[other] = out[other].assign(**{f.name: keyed})
     return out, stats
-
-
-def _true(flags: pd.Series) -> np.ndarray:
-    """A column of booleans, or of their text as a CSV holds it ("True", "false", "1"), as a mask."""
-    if pd.api.types.is_bool_dtype(flags.dtype):
-        return flags.fillna(False).to_numpy(bool)
-    return flags.astype("string").str.strip().str.lower().isin(["true", "1", "yes"]).fillna(False).to_numpy(bool)
 
 
 def read_clusters(path: str | Path) -> pd.DataFrame:
@@ -1017,8 +1013,8 @@ def _evaluate(
         said = f"excluding them{how} {_move(value, v_excl, base.unit, shift)}"
         if not scaled and m.kind in UNKNOWN_KINDS and prim is not None and prim.failing:
             kind = _like_their_kind(m, tables, excluded, findings, params, prim, cache)
-            if kind is not None and distance(value, kind[0]) > shift:
-                shift = distance(value, kind[0])
+            if kind is not None and (kind_shift := distance(value, kind[0])) > shift:
+                shift = kind_shift
                 moved = _move(value, kind[0], base.unit, shift)
                 said += f"; taking their unknown cells from passing {prim.label} with the same {kind[1]} {moved}"
         if counted is not None and prim is not None:
