@@ -58,15 +58,24 @@ def like_their_kind(
     kinds, which = np.unique(pattern, axis=0, return_inverse=True)
     filled = {name: failing[name] for name in names}
     ordered: dict[str, np.ndarray] = {}
+    # each strata column's values coded once over the passing and failing records together, for every
+    # pattern and kind level below (factorizing a million texts again per pattern and level cost seconds)
+    coded = {
+        name: pd.factorize(pd.concat([passing[name], failing[name]], ignore_index=True), use_na_sentinel=False)[0]
+        for name in strata
+        if name in failing.columns
+    }
     for k, shape in enumerate(kinds):
         if not shape.any():
             continue
         rows = np.flatnonzero(which.ravel() == k)
         taken = [name for name, is_unknown in zip(names, shape, strict=True) if is_unknown]
-        known = [name for name in strata if name not in taken and name in failing.columns]
+        known = [coded[name] for name in strata if name not in taken and name in coded]
+        pool = np.array([codes[: len(passing)] for codes in known]).reshape(len(known), len(passing))
+        asking = np.array([codes[len(passing) :][rows] for codes in known]).reshape(len(known), len(rows))
         if taken[0] not in ordered:
             ordered[taken[0]] = _in_order(passing[taken[0]])
-        donors = _donors(passing, failing.iloc[rows], known, ordered[taken[0]])
+        donors = _donors(pool, asking, ordered[taken[0]])
         for name in taken:
             values = passing[name].iloc[donors]
             column = filled[name].copy()
@@ -92,18 +101,19 @@ def _in_order(values: pd.Series) -> np.ndarray:
     return np.argsort(np.where(ranks < 0, ranks.max(initial=0) + 1, ranks), kind="stable")
 
 
-def _donors(passing: pd.DataFrame, failing: pd.DataFrame, known: Sequence[str], in_order: np.ndarray) -> np.ndarray:
-    """A position in `passing` per row of `failing`: of the finest kind (the first j `known` columns,
-    j from all down to none) that has passing records, the quantiles of its records in the order
-    `in_order` (`_in_order` of the first unknown field). Each kind level's grouping is a stable sort of
-    small kind codes (a radix sort) of the records in that order: sorting the values per level cost
-    seconds at a million records."""
-    donors = np.full(len(failing), -1, dtype=np.int64)
-    for j in range(len(known), -1, -1):
+def _donors(pool: np.ndarray, asking: np.ndarray, in_order: np.ndarray) -> np.ndarray:
+    """A position among the passing records per failing one: `pool` and `asking` hold, per known strata
+    column (coarsest first), a code per passing and per failing record. Of the finest kind (the first j
+    columns, j from all down to none) that has passing records, the quantiles of its records in the order
+    `in_order` (`_in_order` of the first unknown field). Each kind level's grouping is a stable sort of small
+    kind codes (a radix sort) of the records in that order: sorting the values per level cost seconds at a
+    million records."""
+    donors = np.full(asking.shape[1], -1, dtype=np.int64)
+    for j in range(len(pool), -1, -1):
         left = np.flatnonzero(donors < 0)
         if not len(left):
             break
-        pool_kind, failing_kind = _kind_codes(passing, failing.iloc[left], known[:j])
+        pool_kind, failing_kind = _kind_codes(pool[:j], asking[:j, left])
         sizes = np.bincount(pool_kind, minlength=int(failing_kind.max(initial=0)) + 1)
         has = sizes[failing_kind] > 0
         if not has.any():
@@ -112,25 +122,24 @@ def _donors(passing: pd.DataFrame, failing: pd.DataFrame, known: Sequence[str], 
         kinds = pool_kind[in_order]
         grouped = in_order[np.argsort(kinds.astype(np.min_scalar_type(len(sizes))), kind="stable")]
         starts = np.concatenate([[0], np.cumsum(sizes)[:-1]])
-        asking = left[has]
+        asked = left[has]
         kind_of = failing_kind[has]
         by_kind = np.argsort(kind_of, kind="stable")
         counts = np.bincount(kind_of, minlength=len(sizes))
-        rank = np.empty(len(asking), dtype=np.int64)
-        rank[by_kind] = np.arange(len(asking)) - np.concatenate([[0], np.cumsum(counts)[:-1]])[kind_of[by_kind]]
+        rank = np.empty(len(asked), dtype=np.int64)
+        rank[by_kind] = np.arange(len(asked)) - np.concatenate([[0], np.cumsum(counts)[:-1]])[kind_of[by_kind]]
         # the (i + 1/2) / k quantile of the kind's n records for the i-th of its k failing ones
         at = ((rank + 0.5) * sizes[kind_of] / counts[kind_of]).astype(np.int64)
-        donors[asking] = grouped[starts[kind_of] + at]
+        donors[asked] = grouped[starts[kind_of] + at]
     return donors
 
 
-def _kind_codes(passing: pd.DataFrame, failing: pd.DataFrame, columns: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-    """A code per row of `passing` and of `failing` for its values of `columns` (one code for all
-    when there are none); a missing value is a kind of its own."""
-    code = np.zeros(len(passing) + len(failing), dtype=np.int64)
-    for name in columns:
-        both = pd.concat([passing[name], failing[name]], ignore_index=True)
-        values, _ = pd.factorize(both, use_na_sentinel=False)
-        code = code * (int(values.max(initial=0)) + 1) + values
+def _kind_codes(pool: np.ndarray, asking: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A code per passing and per failing record for its kind: its codes of the given columns (rows of
+    `pool` and `asking`) together, one code for all when there are none; a missing value is a kind of its
+    own (the column codes say so)."""
+    code = np.zeros(pool.shape[1] + asking.shape[1], dtype=np.int64)
+    for both in np.concatenate([pool, asking], axis=1):
+        code = code * (int(both.max(initial=0)) + 1) + both
         code, _ = pd.factorize(code)
-    return code[: len(passing)], code[len(passing) :]
+    return code[: pool.shape[1]], code[pool.shape[1] :]
