@@ -159,7 +159,8 @@ def labelled(browser: Browser, deduped: Path, tmp_path_factory: pytest.TempPathF
     shot = tmp_path_factory.mktemp("shots") / "review.png"
 
     def label(chromium: Any) -> dict[str, Any]:
-        page = chromium.new_page(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        context = chromium.new_context(viewport={"width": 1280, "height": 900}, accept_downloads=True)
+        page = context.new_page()
         problems: list[str] = []
         page.on("console", lambda m: problems.append(f"{m.type}: {m.text}") if m.type in ("error", "warning") else None)
         page.on("pageerror", lambda e: problems.append(str(e)))
@@ -178,6 +179,14 @@ def labelled(browser: Browser, deduped: Path, tmp_path_factory: pytest.TempPathF
         seen["counts"] = page.locator("#counts").inner_text()
         seen["marks"] = page.locator("button.goto").evaluate_all("bs => bs.map(b => b.getAttribute('data-mark') || '')")
         page.screenshot(path=str(shot))
+        # Chromium commits a page's localStorage to its storage service asynchronously; on a loaded host the
+        # reloaded document could read the store before the labels reach it. A second page of the same context
+        # reads through that service: once it sees all six labels, the reload must too.
+        probe = context.new_page()
+        probe.goto(page.url, wait_until="load")
+        stored = "JSON.parse(localStorage.getItem(document.body.getAttribute('data-store')) || '{}')"
+        probe.wait_for_function(f"() => Object.keys({stored}).length >= 6", timeout=30_000)
+        probe.close()
         page.reload(wait_until="load")
         seen["after_reload"] = page.locator("#progress").inner_text()
         seen["resumed_at"] = shown.get_attribute("data-key")
@@ -186,7 +195,7 @@ def labelled(browser: Browser, deduped: Path, tmp_path_factory: pytest.TempPathF
         download.value.save_as(saved)
         seen["suggested"] = download.value.suggested_filename
         seen["problems"] = problems
-        page.close()
+        context.close()
         return seen
 
     return {**browser(label), "labels": saved, "screenshot": shot}
