@@ -674,7 +674,7 @@ def _like_their_kind(
         f: c[fail] & ~(pd.notna(told[f][fail]) if f in told else np.zeros(int(fail.sum()), dtype=bool))
         for f, c in cells.items()
     }
-    filled = like_their_kind(passing, failing, unknown, strata)
+    filled = like_their_kind(passing, failing, unknown, strata, m.spans)
     value = value_of(_compute(m, {**excluded, m.primary: pd.concat([passing, filled])}, params))
     return value, " and ".join(strata)
 

@@ -42,6 +42,7 @@ def like_their_kind(
     failing: pd.DataFrame,
     unknown: Mapping[str, np.ndarray],
     strata: Sequence[str],
+    spans: Sequence[tuple[str, str]] = (),
 ) -> pd.DataFrame:
     """`failing` with each cell that `unknown` marks (field -> a mask over its rows) taken from a
     passing record of its kind: one with the same values of the `strata` columns the failing record
@@ -50,7 +51,12 @@ def like_their_kind(
     stay consistent (a status with its date). Within a kind the donors are spread evenly over the
     passing records ordered by the first unknown field, not drawn at random: k failing records take
     the k quantiles of their kind's values, so that the filled value does not vary from run to run
-    and is as close to the kind's own distribution as k records can be."""
+    and is as close to the kind's own distribution as k records can be.
+
+    `spans`: (start, end) date columns whose difference is what is read (a sales cycle). A record that
+    knows one end of a span takes the other as its own end plus (or minus) the donor's duration, and
+    the donors are ordered by that duration: a deal's close date taken from another deal would pair
+    that deal's close with this one's creation, a duration of neither."""
     names = [name for name, cells in unknown.items() if name in failing.columns and cells.any()]
     if not names or not len(passing) or not len(failing):
         return failing
@@ -73,23 +79,55 @@ def like_their_kind(
         known = [coded[name] for name in strata if name not in taken and name in coded]
         pool = np.array([codes[: len(passing)] for codes in known]).reshape(len(known), len(passing))
         asking = np.array([codes[len(passing) :][rows] for codes in known]).reshape(len(known), len(rows))
-        if taken[0] not in ordered:
-            ordered[taken[0]] = _in_order(passing[taken[0]])
-        donors = _donors(pool, asking, ordered[taken[0]])
+        timed = _half_known(taken, spans, passing, failing)
+        first = timed.get(taken[0], taken[0])
+        if first not in ordered:
+            ordered[first] = _in_order(_duration(passing, first) if isinstance(first, tuple) else passing[first])
+        donors = _donors(pool, asking, ordered[first])
         for name in taken:
-            values = passing[name].iloc[donors]
+            if name in timed:
+                start, end = timed[name]
+                lasted = _duration(passing, timed[name]).array.take(donors)
+                own = failing[end if name == start else start].array.take(rows)
+                values = own - lasted if name == start else own + lasted
+            else:
+                values = passing[name].iloc[donors].array
             column = filled[name].copy()
             column.iloc[rows] = values.to_numpy()
             filled[name] = column
     return failing.assign(**filled)
 
 
+def _half_known(
+    taken: Sequence[str], spans: Sequence[tuple[str, str]], passing: pd.DataFrame, failing: pd.DataFrame
+) -> dict[str, tuple[str, str]]:
+    """The unknown fields of `taken` that end a span whose other end is known (not taken), each with
+    its span: dates on both sides, else the span is not a duration to carry over."""
+    out: dict[str, tuple[str, str]] = {}
+    for span in spans:
+        if not all(
+            name in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[name].dtype)
+            for name in span
+            for frame in (passing, failing)
+        ):
+            continue
+        start, end = span
+        if (start in taken) != (end in taken):
+            out.setdefault(start if start in taken else end, span)
+    return out
+
+
+def _duration(frame: pd.DataFrame, span: tuple[str, str]) -> pd.Series:
+    start, end = span
+    return frame[end] - frame[start]
+
+
 def _in_order(values: pd.Series) -> np.ndarray:
     """The positions of `values` in ascending order (stable; missing values last; text whose values do
     not compare, in the order they first appear)."""
     dtype = values.dtype
-    if pd.api.types.is_datetime64_any_dtype(dtype):
-        # a number or a date sorts as it is: ranking it first (factorize) costs a second sort
+    if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
+        # a number, a date or a duration sorts as it is: ranking it first (factorize) costs a second sort
         key = np.where(values.isna().to_numpy(), np.iinfo(np.int64).max, values.array.asi8)
         return np.argsort(key, kind="stable")
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):

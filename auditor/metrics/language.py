@@ -978,6 +978,7 @@ class Compiled:
     money: bool
     scope: dict[str, Scope]
     additive: bool | None = None
+    spans: tuple[tuple[str, str], ...] = ()
 
 
 class _Compiler:
@@ -1210,7 +1211,23 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         inputs = {primary: inputs[primary], **{e: f for e, f in inputs.items() if e != primary}}
     # a count of distinct values does not grow with its records: its failing records are not imputed
     additive = False if key == "count" and plans[0].distinct else None
-    return Compiled(kind, inputs, compute, primary, money, scope, additive)
+    spans = tuple(
+        dict.fromkeys(s for plan in plans if plan.entity == primary for s in _spans(plan.value, primary, extras))
+    )
+    return Compiled(kind, inputs, compute, primary, money, scope, additive, spans)
+
+
+def _spans(node: Any, entity: str, extras: Extras) -> list[tuple[str, str]]:
+    """The (start, end) pairs of date columns of `entity` that `node` subtracts (end - start): the
+    durations a metric reads (`Metric.spans`)."""
+    found = []
+    if isinstance(node, BinOp) and node.op == "-" and isinstance(node.left, Col) and isinstance(node.right, Col):
+        roles = [_role(entity, c.name, extras) for c in (node.right, node.left)]
+        if all(role is not None and _kind_of_role(role) == "date" for role in roles):
+            found.append((node.right.name, node.left.name))
+    for child in _children(node) if node is not None else ():
+        found.extend(_spans(child, entity, extras))
+    return found
 
 
 def top_share(values: pd.Series, groups: pd.Series, top: float) -> Estimate:
@@ -1472,6 +1489,7 @@ def _metric(mid: str, spec: Mapping[str, Any], extras: Extras, family: str) -> M
         min_n=_min_n(spec.get("min_n")),
         description=description,
         additive=compiled.additive,
+        spans=compiled.spans,
     )
 
 

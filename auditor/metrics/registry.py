@@ -154,6 +154,10 @@ class Metric:
     `breakdown_min_n`"""
     description: str | None = None
     """the formula of a metric defined in YAML (`language.py`); a Python metric's is its docstring"""
+    spans: tuple[tuple[str, str], ...] = ()
+    """(start, end) date columns of the primary entity whose difference the metric reads (a sales cycle
+    is close_date - created_at): a failing record that knows one end takes the other as its own known end
+    plus a passing record's duration (`impute.like_their_kind`), not a date of some other record's life"""
 
     @property
     def formula(self) -> str:
@@ -190,6 +194,7 @@ def metric(
     scope: dict[str, Scope] | None = None,
     truth_key: str | None = None,
     additive: bool | None = None,
+    spans: tuple[tuple[str, str], ...] = (),
 ) -> Callable[[Callable[[Tables, Any], Any]], Callable[[Tables, Any], Any]]:
     """Register `compute` as metric `id`. The function's docstring is its formula and source."""
     if kind not in KINDS:
@@ -213,6 +218,7 @@ def metric(
             family=compute.__module__.rsplit(".", 1)[-1],
             truth_key=truth_key,
             additive=additive,
+            spans=spans,
         )
         return compute
 

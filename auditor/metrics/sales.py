@@ -69,6 +69,7 @@ def avg_deal_size(t: Tables, p: Params) -> Estimate:
     {"opportunities": ["stage", "close_date", "created_at"]},
     breakdowns=_DEAL_BREAKDOWNS,
     scope=_WON_SCOPE,
+    spans=(("created_at", "close_date"),),
 )
 def sales_cycle_days(t: Tables, p: Params) -> Estimate:
     """Mean of close_date - date(created_at) in days over Closed Won deals (all time)."""
@@ -111,6 +112,7 @@ def sales_cycle_by_stage(t: Tables, p: Params) -> dict[str, float]:
     "median",
     {"leads": ["first_response_at", "created_at"]},
     breakdowns={"owner": "owner", "source": "source", "month": "created_at"},
+    spans=(("created_at", "first_response_at"),),
 )
 def lead_response_hours(t: Tables, p: Params) -> Estimate:
     """Median of first_response_at - created_at in hours over leads with a first response."""

@@ -43,6 +43,7 @@ def tickets_closed_per_day(t: Tables, p: Params) -> Estimate:
     {"tickets": ["opened_at", "resolved_at"]},
     breakdowns=_BREAKDOWNS,
     scope=_RESOLVED,
+    spans=(("opened_at", "resolved_at"),),
 )
 def time_to_resolution_hours(t: Tables, p: Params) -> Estimate:
     """Median of resolved_at - opened_at in hours over resolved tickets."""

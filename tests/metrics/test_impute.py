@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
@@ -90,3 +92,82 @@ def test_every_unknown_cell_comes_from_a_passing_record_of_its_kind_when_there_i
     for status, rows in filled.groupby("status"):
         if statuses.count(str(status)) >= len(rows):
             assert rows["value"].is_unique
+
+
+def _deals(stages: list[str], created: list[str], closed: list[str | None]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "stage": pd.Series(stages, dtype="string"),
+            "created_at": pd.to_datetime(created),
+            "close_date": pd.to_datetime(closed),
+        }
+    )
+
+
+SPAN = (("created_at", "close_date"),)
+
+
+def test_a_record_knowing_its_start_takes_a_duration_not_another_records_end() -> None:
+    # won deals of 10, 30 and 50 days, created years apart: a failing deal created in 2026 whose close date
+    # is wrong closes 30 days after its own creation (the middle duration), not on a 2020 deal's close date
+    passing = _deals(
+        ["Won"] * 3, ["2020-01-01", "2023-01-01", "2025-06-01"], ["2020-01-31", "2023-01-11", "2025-07-21"]
+    )
+    failing = _deals(["Won"], ["2026-03-01"], ["2001-01-01"])
+    filled = like_their_kind(passing, failing, {"close_date": np.array([True])}, ["stage"], SPAN)
+    assert filled["close_date"].tolist() == [pd.Timestamp("2026-03-31")]
+    assert filled["created_at"].tolist() == [pd.Timestamp("2026-03-01")]
+    # without the span it is the middle close date of the others, a duration of none of them
+    plain = like_their_kind(passing, failing, {"close_date": np.array([True])}, ["stage"])
+    assert plain["close_date"].tolist() == [pd.Timestamp("2023-01-11")]
+
+
+def test_a_record_knowing_its_end_takes_its_start_back_by_a_duration() -> None:
+    passing = _deals(["Won"] * 2, ["2024-01-01", "2024-02-01"], ["2024-01-05", "2024-02-21"])
+    failing = _deals(["Won"] * 2, ["1999-01-01", "1999-01-01"], ["2026-05-10", "2026-05-10"])
+    filled = like_their_kind(passing, failing, {"created_at": np.array([True, True])}, ["stage"], SPAN)
+    # the two quantiles of the passing durations (4 and 20 days), counted back from each one's own close
+    assert sorted(filled["created_at"].tolist()) == [pd.Timestamp("2026-04-20"), pd.Timestamp("2026-05-06")]
+
+
+def test_a_record_knowing_neither_end_takes_both_from_one_donor() -> None:
+    passing = _deals(["Won"] * 2, ["2024-01-01", "2024-02-01"], ["2024-01-05", "2024-02-21"])
+    failing = _deals(["Won"], ["1999-01-01"], ["1999-01-02"])
+    unknown = {"created_at": np.array([True]), "close_date": np.array([True])}
+    filled = like_their_kind(passing, failing, unknown, ["stage"], SPAN)
+    pair = (filled["created_at"].iloc[0], filled["close_date"].iloc[0])
+    assert pair in list(zip(passing["created_at"], passing["close_date"], strict=True))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    lengths=st.lists(st.integers(0, 400), min_size=1, max_size=30),
+    starts=st.lists(st.integers(0, 3000), min_size=1, max_size=12),
+    missing_end=st.booleans(),
+)
+def test_every_filled_duration_is_a_passing_records_duration(
+    lengths: list[int], starts: list[int], missing_end: bool
+) -> None:
+    origin = pd.Timestamp("2018-01-01")
+    created = [origin + pd.Timedelta(days=3 * i) for i in range(len(lengths))]
+    passing = pd.DataFrame(
+        {
+            "stage": pd.Series(["Won"] * len(lengths), dtype="string"),
+            "created_at": created,
+            "close_date": [c + pd.Timedelta(days=d) for c, d in zip(created, lengths, strict=True)],
+        }
+    )
+    own = [origin + pd.Timedelta(days=s) for s in starts]
+    failing = pd.DataFrame(
+        {"stage": pd.Series(["Won"] * len(starts), dtype="string"), "created_at": own, "close_date": own}
+    )
+    field = "close_date" if missing_end else "created_at"
+    filled = like_their_kind(passing, failing, {field: np.ones(len(starts), dtype=bool)}, ["stage"], SPAN)
+    known = "created_at" if missing_end else "close_date"
+    assert filled[known].tolist() == failing[known].tolist()
+    taken = (filled["close_date"] - filled["created_at"]).dt.days
+    assert set(taken) <= set(lengths)
+    # k records of one kind take k different donors while it has as many: no duration is used twice more
+    # often than the passing records hold it
+    if len(starts) <= len(lengths):
+        assert not Counter(taken.tolist()) - Counter(lengths)

@@ -383,3 +383,24 @@ def test_a_count_says_what_it_counts() -> None:
         "won_customers": "accounts",
         "owners": "distinct owner values",
     }
+
+
+def test_a_difference_of_two_dates_is_a_span_the_fill_carries_as_a_duration() -> None:
+    defined = compile_metrics(
+        {
+            "cycle": {"median": "days(opportunities.close_date - opportunities.created_at)"},
+            "resolution": {"mean": "hours(tickets.resolved_at - tickets.opened_at)", "filter": "status == Closed"},
+            "deal_size": {"mean": "opportunities.amount"},
+            "net": {"sum": "opportunities.amount - opportunities.amount"},
+        }
+    )
+    # end - start gives (start, end); amounts subtracted are not dates
+    assert {mid: m.spans for mid, m in defined.items()} == {
+        "cycle": (("created_at", "close_date"),),
+        "resolution": (("opened_at", "resolved_at"),),
+        "deal_size": (),
+        "net": (),
+    }
+    # the built-in durations declare theirs as the language would say them
+    assert get_metric("sales_cycle_days").spans == (("created_at", "close_date"),)
+    assert get_metric("time_to_resolution_hours").spans == (("opened_at", "resolved_at"),)
