@@ -437,13 +437,18 @@ def _read_failing(
     reading)."""
     frame = tables[m.primary]
     readable = x.fail_mask.to_numpy(bool).copy()
-    for name, unknown in cells.items():
-        reading = told.get(name)
-        readable &= ~unknown | (pd.notna(reading) if reading is not None else False)
+    for unread in _unread(cells, told).values():
+        readable &= ~unread
     if not readable.any():
         return None
     read = frame.loc[readable, [c for c in frame.columns if c in {*m.reads(m.primary), RID}]]
     return _as_read(read, {name: unknown[readable] for name, unknown in cells.items()}, told, readable)
+
+
+def _unread(cells: Mapping[str, np.ndarray], told: Readings) -> dict[str, np.ndarray]:
+    """field -> the `cells` (a mask over the table's rows) that stay unknown once every cell a rule reads
+    is taken at its reading (`told`)."""
+    return {name: unknown & ~pd.notna(told[name]) if name in told else unknown for name, unknown in cells.items()}
 
 
 def _as_read(rows: pd.DataFrame, cells: Mapping[str, np.ndarray], told: Readings, at: np.ndarray) -> pd.DataFrame:
@@ -670,10 +675,7 @@ def _like_their_kind(
     cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [prim], cache).items()}
     told = _suggested(m.primary, frame, findings, set(cells), cache)
     failing = _as_read(frame.loc[fail, list(passing.columns)], {f: c[fail] for f, c in cells.items()}, told, fail)
-    unknown = {
-        f: c[fail] & ~(pd.notna(told[f][fail]) if f in told else np.zeros(int(fail.sum()), dtype=bool))
-        for f, c in cells.items()
-    }
+    unknown = {f: c[fail] for f, c in _unread(cells, told).items()}
     filled = like_their_kind(passing, failing, unknown, strata, m.spans)
     value = value_of(_compute(m, {**excluded, m.primary: pd.concat([passing, filled])}, params))
     return value, " and ".join(strata)
