@@ -181,9 +181,10 @@ def merge_clusters(
     master, `is_master`, when the clusters say and it is in the table, as the duplicate stage's merge
     plan keeps it; else the first of the cluster's records in the table) stays, the others are dropped
     and every foreign key to them points at the survivor.
-    Returns the tables and, per entity, (clusters, records dropped). `reads`: entity -> the columns the
-    metrics read (`screening.reads_of`); a table that loses records keeps only those and its ids, since
-    each copy of a million-row table with all its columns held hundreds of MB for the stage's length.
+    Returns the tables and, per entity, (clusters that merge records, records dropped). `reads`: entity ->
+    the columns the metrics read (`screening.reads_of`); a table that loses records keeps only those and
+    its ids, since each copy of a million-row table with all its columns held hundreds of MB for the
+    stage's length.
     `coded(entity)`: its table's record ids hashed (`common.id_codes`), when the caller has them."""
     out = dict(tables)
     stats: dict[str, tuple[int, int]] = {}
@@ -217,7 +218,8 @@ def merge_clusters(
         remap = dict(zip(present["rid"][dropped], survivor_of[dropped], strict=True))
         kept = ~rows_coded(codes, len(distinct), present["code"].to_numpy()[dropped])
         out[entity] = frame.loc[kept, [c for c in frame.columns if c in reads.get(entity, set()) | {RID}]]
-        stats[entity] = (int(surv["cluster"].nunique()), len(remap))
+        # a cluster of which one record is in the table merges nothing: not counted
+        stats[entity] = (int(present["cluster"][dropped].nunique()), len(remap))
         for other, spec in ENTITIES.items():
             for f in spec.fields:
                 if f.role is Role.FOREIGN_KEY and f.references == entity and other in out:
