@@ -63,7 +63,8 @@ def like_their_kind(
     pattern = np.column_stack([np.asarray(unknown[name], dtype=bool) for name in names])
     kinds, which = np.unique(pattern, axis=0, return_inverse=True)
     filled = {name: failing[name] for name in names}
-    ordered: dict[str, np.ndarray] = {}
+    ordered: dict[str | tuple[str, str], np.ndarray] = {}
+    lasting: dict[tuple[str, str], pd.Series] = {}  # each span's passing durations
     # each strata column's values coded once over the passing and failing records together, for every
     # pattern and kind level below (factorizing a million texts again per pattern and level cost seconds)
     coded = {
@@ -80,14 +81,17 @@ def like_their_kind(
         pool = np.array([codes[: len(passing)] for codes in known]).reshape(len(known), len(passing))
         asking = np.array([codes[len(passing) :][rows] for codes in known]).reshape(len(known), len(rows))
         timed = _half_known(taken, spans, passing, failing)
+        for span in timed.values():
+            if span not in lasting:
+                lasting[span] = passing[span[1]] - passing[span[0]]
         first = timed.get(taken[0], taken[0])
         if first not in ordered:
-            ordered[first] = _in_order(_duration(passing, first) if isinstance(first, tuple) else passing[first])
+            ordered[first] = _in_order(lasting[first] if isinstance(first, tuple) else passing[first])
         donors = _donors(pool, asking, ordered[first])
         for name in taken:
             if name in timed:
                 start, end = timed[name]
-                lasted = _duration(passing, timed[name]).array.take(donors)
+                lasted = lasting[timed[name]].array.take(donors)
                 own = failing[end if name == start else start].array.take(rows)
                 values = own - lasted if name == start else own + lasted
             else:
@@ -105,21 +109,19 @@ def _half_known(
     its span: dates on both sides, else the span is not a duration to carry over."""
     out: dict[str, tuple[str, str]] = {}
     for span in spans:
-        if not all(
-            name in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[name].dtype)
-            for name in span
-            for frame in (passing, failing)
+        if (
+            not all(
+                name in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[name].dtype)
+                for name in span
+                for frame in (passing, failing)
+            )
+            or len({str(getattr(frame[name].dtype, "tz", None)) for name in span for frame in (passing, failing)}) > 1
         ):
-            continue
+            continue  # a date with a time zone and one without do not subtract
         start, end = span
         if (start in taken) != (end in taken):
             out.setdefault(start if start in taken else end, span)
     return out
-
-
-def _duration(frame: pd.DataFrame, span: tuple[str, str]) -> pd.Series:
-    start, end = span
-    return frame[end] - frame[start]
 
 
 def _in_order(values: pd.Series) -> np.ndarray:

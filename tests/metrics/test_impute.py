@@ -171,3 +171,13 @@ def test_every_filled_duration_is_a_passing_records_duration(
     # often than the passing records hold it
     if len(starts) <= len(lengths):
         assert not Counter(taken.tolist()) - Counter(lengths)
+
+
+def test_dates_with_and_without_a_time_zone_are_not_taken_for_a_span() -> None:
+    # they do not subtract: the close date is taken as it is, as without a span
+    passing = _deals(["Won"] * 2, ["2024-01-01", "2024-02-01"], ["2024-01-05", "2024-02-21"])
+    passing["created_at"] = passing["created_at"].dt.tz_localize("UTC")
+    failing = _deals(["Won"], ["2026-03-01"], ["2001-01-01"])
+    failing["created_at"] = failing["created_at"].dt.tz_localize("UTC")
+    filled = like_their_kind(passing, failing, {"close_date": np.array([True])}, ["stage"], SPAN)
+    assert filled["close_date"].tolist() == [pd.Timestamp("2024-02-21")]
