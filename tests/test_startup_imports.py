@@ -4,6 +4,7 @@ a module imported by an earlier test cannot hide one that the command imported."
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -28,10 +29,22 @@ print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in HEAVY_NAMES
 """.replace("HEAVY_NAMES", repr(set(HEAVY)))
 
 
+CHECKOUT = Path(__file__).resolve().parents[1]
+
+
 def heavy_imports(*argv: str, cwd: Path) -> set[str]:
-    """The top-level heavy packages the command imported."""
+    """The top-level heavy packages the command imported, with this checkout's `auditor` first on the path:
+    the probe runs in a temporary folder, where a relative PYTHONPATH (a worktree's `PYTHONPATH=.`) would
+    name nothing and the installed package (another checkout's) would be imported instead."""
+    paths = [str(CHECKOUT), *(str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
     done = subprocess.run(
-        [sys.executable, "-c", PROBE, *argv], capture_output=True, text=True, check=True, cwd=cwd, timeout=300
+        [sys.executable, "-c", PROBE, *argv],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=cwd,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
     )
     return {name.split(".")[0] for name in json.loads(done.stdout.strip().splitlines()[-1])}
 
