@@ -120,6 +120,24 @@ def test_invalid_jsonl_names_line(tmp_path: Path) -> None:
     assert err.value.line == 3
 
 
+@pytest.mark.parametrize("name", ["contacts.json", "contacts.jsonl"])
+def test_a_lone_surrogate_escape_is_read_as_the_replacement_character_with_a_note(tmp_path: Path, name: str) -> None:
+    # "\\ud800" alone is no character (UTF-8 cannot hold it): it stopped the load with an internal error; a pair
+    # of escapes is one character (an emoji) and stays as it is
+    rows = [
+        '{"contact_id": "C1\\ud800", "email": "a@x.pl", "tags": ["vip\\udc80"]}',
+        '{"contact_id": "C2", "email": "b@x.pl", "first_name": "Ann \\ud83d\\ude00"}',
+    ]
+    path = tmp_path / name
+    path.write_text("\n".join(rows) if name.endswith("jsonl") else "[" + ",\n".join(rows) + "]", encoding="utf-8")
+    export = load_export(path)
+    frame = export.tables["contacts"].frame
+    assert frame["contact_id"].tolist() == ["C1\ufffd", "C2"]
+    assert frame["first_name"].tolist()[1] == "Ann \U0001f600"
+    said = "2 value(s) hold a lone surrogate escape"
+    assert any(said in n and "row 1, field 'contact_id'" in n for n in export.notes)
+
+
 def test_broken_xlsx(tmp_path: Path) -> None:
     path = tmp_path / "contacts.xlsx"
     path.write_bytes(b"PK\x03\x04 definitely not a workbook")
