@@ -378,7 +378,9 @@ def parse_number(values: pd.Series) -> pd.Series:
     dot is a decimal point.
 
     Plain numbers (42, -3.5), what most columns hold throughout, are read in one pass; only the
-    others go through the separators, currencies and signs.
+    others go through the separators, currencies and signs. "inf", "-Infinity" and a number too large
+    for a float ("1e400") are no amount or count: not read (a type finding), where they summed to an
+    infinite revenue.
     """
     text = _strip(values)
     arrow = pa.array(text, type=pa.string(), from_pandas=True)
@@ -390,6 +392,7 @@ def parse_number(values: pd.Series) -> pd.Series:
     if other.any():
         point = bool(pc.any(pc.match_substring(arrow.filter(plain), ".")).as_py())
         number[other] = _number_forms(arrow.filter(other), point)
+    number[np.isinf(number)] = np.nan
     return pd.Series(number, index=values.index, name=values.name)
 
 

@@ -219,7 +219,8 @@ def parse_number(values: pd.Series) -> pd.Series:
         if plain.any():
             exact = pc.cast(pa.array(text[plain], type=pa.string(), from_pandas=True), pa.float64())
             number[plain] = exact.to_numpy(zero_copy_only=False)
-    return number.mask(negative, -number)
+    # the one change since 33724d7 (2026-12-06): an infinity ("inf", "1e400") is not read as a number
+    return number.mask(negative, -number).mask(np.isinf(number))
 
 
 def _match(text: pd.Series, pattern: str) -> pd.Series:

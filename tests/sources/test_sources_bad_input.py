@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from auditor.errors import InputError
+from auditor.pipeline import check
 from auditor.sources import SourceOptions, load_export
 
 
@@ -136,6 +137,19 @@ def test_a_lone_surrogate_escape_is_read_as_the_replacement_character_with_a_not
     assert frame["first_name"].tolist()[1] == "Ann \U0001f600"
     said = "2 value(s) hold a lone surrogate escape"
     assert any(said in n and "row 1, field 'contact_id'" in n for n in export.notes)
+
+
+def test_an_infinite_amount_is_not_read_as_a_number(tmp_path: Path) -> None:
+    # "inf" and "1e400" (too large for a float) were read as infinity: no finding, and a revenue of inf
+    amounts = ["inf", "1e400", "-Infinity"] + [str(100 + i) for i in range(17)]
+    lines = ["opportunity_id,account_id,stage,amount,currency,created_at,close_date"] + [
+        f"O{i},A{i},Closed Won,{a},PLN,2024-01-01,2024-03-01" for i, a in enumerate(amounts)
+    ]
+    (tmp_path / "opportunities.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    found = check(tmp_path).findings
+    typed = found[(found["field"] == "amount") & found["rule_id"].str.endswith(".type")]
+    assert sorted(typed["record_id"]) == ["O0", "O1", "O2"]
+    assert "amount 'inf' is not a valid number" in typed["message"].tolist()
 
 
 def test_broken_xlsx(tmp_path: Path) -> None:
