@@ -24,6 +24,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from auditor.dedupe import normalize as nz
 from auditor.dedupe.blocking import combined_codes
 from auditor.dedupe.features import COARSE_GROUPS, Comparison, Prepared
+from auditor.dedupe.word_sets import WordSets, token_set_ratios, word_sets
 
 NULL = -1
 NAME_THRESHOLDS = (0.92, 0.80)
@@ -65,6 +66,15 @@ class Coded:
     """Per scorer, its similarity of every two distinct values (see `similarity_matrix`), made when a call
     asks for enough pairs; shared by the features of one vocabulary (`_encode`)."""
     _objects: np.ndarray | None = field(default=None, init=False, repr=False)
+    _words: tuple[WordSets, Coded] | None = field(default=None, init=False, repr=False)
+
+    def word_sets(self) -> tuple[WordSets, Coded]:
+        """Every distinct value's words for the token-set ratio (`word_sets`), and their sorted words joined as
+        a vocabulary of their own (made Python strings as `values` makes them); made once."""
+        if self._words is None:
+            words = word_sets(pa.array(self.uniques, type=pa.large_string()))
+            self._words = words, Coded(np.empty(0, np.int32), words.joined)
+        return self._words
 
     @property
     def objects(self) -> np.ndarray:
@@ -143,8 +153,12 @@ def pair_similarity(
             return out
         size = np.int64(len(coded.uniques))
         inverse, keys = pd.factorize(lo * size + hi)
-        left, right = coded.values(keys // size), coded.values(keys % size)
-        sims = process.cpdist(left, right, scorer=scorer, workers=-1, dtype=np.float32)
+        left, right = keys // size, keys % size
+        if scorer is fuzz.token_set_ratio:
+            words, joined = coded.word_sets()
+            sims = token_set_ratios(words, left, right, coded.values, joined.values)
+        else:
+            sims = process.cpdist(coded.values(left), coded.values(right), scorer=scorer, workers=-1, dtype=np.float32)
         out[diff] = np.asarray(sims, dtype=np.float32)[inverse]
     return out
 
