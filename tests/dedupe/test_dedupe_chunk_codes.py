@@ -1,0 +1,67 @@
+"""A chunk of pairs reads each feature's codes once: gathered once per `Comparator.compare` call however many
+comparisons read them, and the distinct pairs of a company name's values hashed once for both its scorers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from auditor.dedupe import compare
+from auditor.dedupe.compare import Comparator
+from auditor.dedupe.features import prepare
+
+
+class _Gathers(np.ndarray):
+    """Codes that count how often they are gathered at an array of positions."""
+
+    count = 0
+
+    def __getitem__(self, key):
+        if isinstance(key, np.ndarray) and key.dtype.kind in "iu":
+            _Gathers.count += 1
+        return np.asarray(super().__getitem__(key))
+
+
+def test_the_country_is_gathered_once_a_side_though_every_name_reads_it() -> None:
+    """Fails on the code before: the country was gathered for the first and last names' and the city's
+    within-country surprise and for its own comparison (eight gathers a call)."""
+    n = 40
+    frame = pd.DataFrame(
+        {
+            "contact_id": [f"C{k}" for k in range(n)],
+            "first_name": [("Anna", "Jan", "Ewa", "Piotr")[k % 4] for k in range(n)],
+            "last_name": [("Nowak", "Kowalska", "Lis")[k % 3] for k in range(n)],
+            "city": [("Warszawa", "Gdansk")[k % 2] for k in range(n)],
+            "country": [("PL", "DE", "PL", "FR", "PL")[k % 5] for k in range(n)],
+        }
+    )
+    comparator = Comparator(prepare(frame, "contacts"))
+    assert comparator.country_surprise, "the names are counted per country"
+    coded = comparator.coded["country"]
+    coded.codes = comparator.country = coded.codes.view(_Gathers)
+    i, j = np.triu_indices(n, 1)
+    _Gathers.count = 0
+    comparator.compare(i, j)
+    assert _Gathers.count == 2
+
+
+def test_a_company_names_value_pairs_are_hashed_once_for_both_its_scorers(monkeypatch) -> None:
+    """Fails on the code before: the token-set ratio and the ratio without spaces each factorized the same
+    million value-pair keys of a chunk."""
+    names = [f"{word} {k} holding" for k in range(100) for word in ("acme", "globex")]
+    frame = pd.DataFrame({"account_id": [f"A{k}" for k in range(len(names))], "name": names})
+    comparator = Comparator(prepare(frame, "accounts"))
+    rng = np.random.default_rng(3)
+    i, j = rng.integers(0, len(names), 500), rng.integers(0, len(names), 500)
+    hashed: list[int] = []
+    factorize = pd.factorize
+
+    def counting(values, *args, **kwargs):
+        hashed.append(len(values))
+        return factorize(values, *args, **kwargs)
+
+    monkeypatch.setattr(compare.pd, "factorize", counting)
+    compared = comparator.compare(i, j)
+    assert len(hashed) == 1 and hashed[0] == int((i != j).sum())
+    k = next(k for k, c in enumerate(comparator.comparisons) if c.kind == "company")
+    assert not np.isnan(compared.scores[i != j, k]).any()
