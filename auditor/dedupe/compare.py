@@ -577,16 +577,20 @@ class Comparator:
         self, c: Comparison, codes: np.ndarray, exact: np.ndarray, pairs: Pairs | None = None
     ) -> np.ndarray:
         """The surprise of the value `codes` holds where `exact`; within the two records' country when both are
-        of one country and the feature is counted per country (`pairs` given), NaN elsewhere."""
+        of one country and the feature is counted per country (`pairs` given), NaN elsewhere. Looked up for the
+        exact pairs only (a chunk's million pairs gathered for every comparison, most of them to be NaN)."""
+        out = np.full(len(codes), np.nan, dtype=np.float32)
         table = self.surprise.get(tf_feature(c))
         if table is None:
-            return np.full(len(codes), np.nan, dtype=np.float32)
-        out = table[codes]
+            return out
+        rows = np.flatnonzero(exact)
+        found = table[codes[rows]]
         within = self.country_surprise.get(tf_feature(c))
         if within is not None and pairs is not None and self.country is not None:
-            ours = within[pairs.i]
-            out = np.where(pairs.same_country() & ~np.isnan(ours), ours, out)
-        return np.where(exact, out, np.float32(np.nan)).astype(np.float32)
+            ours = within[pairs.i[rows]]
+            found = np.where(pairs.same_country()[rows] & ~np.isnan(ours), ours, found)
+        out[rows] = found
+        return out
 
     def levels(self, i: np.ndarray, j: np.ndarray, chunk: int = CHUNK) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Levels (int8, pairs x comparisons), cannot-link masks and term-frequency surprises (float16,

@@ -1,5 +1,6 @@
 """A chunk of pairs reads each feature's codes once: gathered once per `Comparator.compare` call however many
-comparisons read them, and the distinct pairs of a company name's values hashed once for both its scorers."""
+comparisons read them, the distinct pairs of a company name's values hashed once for both its scorers, and
+the term-frequency surprise looked up for the exact pairs only."""
 
 from __future__ import annotations
 
@@ -12,13 +13,15 @@ from auditor.dedupe.features import prepare
 
 
 class _Gathers(np.ndarray):
-    """Codes that count how often they are gathered at an array of positions."""
+    """Codes that count how often they are gathered at an array of positions, and how many positions."""
 
     count = 0
+    positions = 0
 
     def __getitem__(self, key):
         if isinstance(key, np.ndarray) and key.dtype.kind in "iu":
             _Gathers.count += 1
+            _Gathers.positions += len(key)
         return np.asarray(super().__getitem__(key))
 
 
@@ -65,3 +68,23 @@ def test_a_company_names_value_pairs_are_hashed_once_for_both_its_scorers(monkey
     assert len(hashed) == 1 and hashed[0] == int((i != j).sum())
     k = next(k for k, c in enumerate(comparator.comparisons) if c.kind == "company")
     assert not np.isnan(compared.scores[i != j, k]).any()
+
+
+def test_the_surprise_of_a_shared_value_is_looked_up_for_the_exact_pairs_only() -> None:
+    """Fails on the code before: every pair's surprise was looked up, then all but the exact pairs' dropped."""
+    n = 60
+    frame = pd.DataFrame(
+        {
+            "contact_id": [f"C{k}" for k in range(n)],
+            "first_name": [chr(97 + k % 26) * 3 + "ra" for k in range(n)],
+            "last_name": [chr(97 + k % 13) * 4 + "ski" for k in range(n)],
+        }
+    )
+    comparator = Comparator(prepare(frame, "contacts"))
+    comparator.surprise["first"] = comparator.surprise["first"].view(_Gathers)
+    i, j = np.triu_indices(n, 1)
+    _Gathers.positions = 0
+    compared = comparator.compare(i, j)
+    k = next(k for k, c in enumerate(comparator.comparisons) if c.name == "first_name")
+    exact = int((compared.levels[:, k] == comparator.comparisons[k].top).sum())
+    assert 0 < exact < len(i) and _Gathers.positions == exact
