@@ -38,12 +38,14 @@ ALL_WORDS = np.iinfo(np.uint64).max
 @dataclass
 class WordSets:
     """Per distinct value: its words sorted, without repeats, joined by spaces (what token_set_ratio compares
-    when two values share no word), that text's length, and a mask of its words in two uint64 (all bits set
-    for a value left to rapidfuzz)."""
+    when two values share no word), that text's length, and a mask of its words in two uint64 (`common`: a
+    bit for each of the 64 commonest words, `rare`: the others' bits; all bits set for a value left to
+    rapidfuzz)."""
 
     joined: pd.api.extensions.ExtensionArray
     lengths: np.ndarray
-    masks: np.ndarray
+    common: np.ndarray
+    rare: np.ndarray
 
 
 def word_sets(values: pa.Array) -> WordSets:
@@ -83,7 +85,7 @@ def word_sets(values: pa.Array) -> WordSets:
         pa.scalar(" ", pa.large_string()),
     )
     lengths = pc.utf8_length(joined).to_numpy(zero_copy_only=False).astype(np.int64)
-    return WordSets(pd.arrays.ArrowStringArray(joined), lengths, masks)
+    return WordSets(pd.arrays.ArrowStringArray(joined), lengths, masks[:, 0].copy(), masks[:, 1].copy())
 
 
 def token_set_ratios(
@@ -98,15 +100,21 @@ def token_set_ratios(
     as Python strings for rapidfuzz. For two sets of words that share none, rapidfuzz computes
     100 - 100 * indel distance / the joined texts' lengths in doubles, as here."""
     out = np.empty(len(left), dtype=np.float32)
-    apart = ((words.masks[left] & words.masks[right]) == 0).all(axis=1)
+    apart = ((words.common[left] & words.common[right]) | (words.rare[left] & words.rare[right])) == 0
     disjoint = np.flatnonzero(apart)
     if len(disjoint):
         a, b = left[disjoint], right[disjoint]
-        distance = process.cpdist(joined(a), joined(b), scorer=Indel.distance, workers=-1, dtype=np.int64)
+        distance = process.cpdist(*_both(joined, a, b), scorer=Indel.distance, workers=-1, dtype=np.int64)
         out[disjoint] = 100.0 - 100.0 * distance / (words.lengths[a] + words.lengths[b])
     rest = np.flatnonzero(~apart)
     if len(rest):
-        out[rest] = process.cpdist(
-            texts(left[rest]), texts(right[rest]), scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float32
-        )
+        both = _both(texts, left[rest], right[rest])
+        out[rest] = process.cpdist(*both, scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float32)
     return out
+
+
+def _both(texts: Callable[[np.ndarray], list[str]], a: np.ndarray, b: np.ndarray) -> tuple[list[str], list[str]]:
+    """`texts` of both sides in one call: a vocabulary asked for as many values as it holds makes them all
+    Python strings once (`compare.Coded.values`), which two calls of half as many each would not."""
+    made = texts(np.concatenate([a, b]))
+    return made[: len(a)], made[len(a) :]
