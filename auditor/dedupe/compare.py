@@ -757,8 +757,9 @@ class Comparator:
                 cb = pairs.codes(y)[1]
                 eq = (ca >= 0) & (ca == cb)
                 same |= eq
-                if table is not None:
-                    best = np.where(eq, np.fmax(best, table[ca]), best)
+                if table is not None:  # the shared number's surprise, read at the pairs that share it only
+                    rows = np.flatnonzero(eq)
+                    best[rows] = np.fmax(best[rows], table[ca[rows]])
         valid = has_a & has_b
         lv = np.where(same, 1, 0).astype(np.int8)
         lv[~valid] = NULL

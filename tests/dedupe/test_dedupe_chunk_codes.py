@@ -88,3 +88,24 @@ def test_the_surprise_of_a_shared_value_is_looked_up_for_the_exact_pairs_only() 
     k = next(k for k, c in enumerate(comparator.comparisons) if c.name == "first_name")
     exact = int((compared.levels[:, k] == comparator.comparisons[k].top).sum())
     assert 0 < exact < len(i) and _Gathers.positions == exact
+
+
+def test_a_shared_phones_surprise_is_looked_up_at_the_pairs_that_share_it_only() -> None:
+    """Fails on the code before: every pair's surprise was looked up for each pair of phone fields."""
+    n = 50
+    frame = pd.DataFrame(
+        {
+            "contact_id": [f"C{k}" for k in range(n)],
+            "first_name": ["Anna"] * n,
+            "phone": [f"+48 600 100 {k % 20:03d}" for k in range(n)],
+        }
+    )
+    comparator = Comparator(prepare(frame, "contacts"))
+    name = next(c for c in comparator.comparisons if c.kind == "phone").columns[0]
+    comparator.surprise[name] = comparator.surprise[name].view(_Gathers)
+    i, j = np.triu_indices(n, 1)
+    _Gathers.positions = 0
+    compared = comparator.compare(i, j)
+    k = next(k for k, c in enumerate(comparator.comparisons) if c.kind == "phone")
+    shared = int((compared.levels[:, k] == 1).sum())
+    assert 0 < shared < len(i) and _Gathers.positions == shared
