@@ -24,6 +24,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from auditor.dedupe import normalize as nz
 from auditor.dedupe.blocking import combined_codes
 from auditor.dedupe.features import COARSE_GROUPS, Comparison, Prepared
+from auditor.dedupe.word_sets import WordSets, token_set_ratios, word_sets
 
 NULL = -1
 NAME_THRESHOLDS = (0.92, 0.80)
@@ -65,6 +66,15 @@ class Coded:
     """Per scorer, its similarity of every two distinct values (see `similarity_matrix`), made when a call
     asks for enough pairs; shared by the features of one vocabulary (`_encode`)."""
     _objects: np.ndarray | None = field(default=None, init=False, repr=False)
+    _words: tuple[WordSets, Coded] | None = field(default=None, init=False, repr=False)
+
+    def word_sets(self) -> tuple[WordSets, Coded]:
+        """Every distinct value's words for the token-set ratio (`word_sets`), and their sorted words joined as
+        a vocabulary of their own (made Python strings as `values` makes them); made once."""
+        if self._words is None:
+            words = word_sets(pa.array(self.uniques, type=pa.large_string()))
+            self._words = words, Coded(np.empty(0, np.int32), words.joined)
+        return self._words
 
     @property
     def objects(self) -> np.ndarray:
@@ -122,29 +132,64 @@ def _encode(prepared: Prepared, columns: list[str]) -> list[Coded]:
     return [Coded(codes[k * n : (k + 1) * n], uniques, matrices) for k in range(len(columns))]
 
 
+@dataclass
+class ValuePairs:
+    """Aligned code arrays' pairs of two equal values (`same`) and of two unequal ones (their positions `diff`,
+    each as its smaller and larger code `lo`, `hi`), and the distinct pairs among these: made once for every
+    similarity scored on the same codes (a company name's token-set ratio and its ratio without spaces, a
+    million-pair chunk's value-pair keys hashed once instead of twice)."""
+
+    same: np.ndarray
+    diff: np.ndarray
+    lo: np.ndarray
+    hi: np.ndarray
+    _distinct: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def of(cls, ca: np.ndarray, cb: np.ndarray) -> ValuePairs:
+        valid = (ca >= 0) & (cb >= 0)
+        same = valid & (ca == cb)
+        diff = np.flatnonzero(valid & ~same)
+        a, b = ca[diff].astype(np.int64), cb[diff].astype(np.int64)
+        return cls(same, diff, np.minimum(a, b), np.maximum(a, b))
+
+    def distinct(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per unequal pair its distinct pair (`pd.factorize` of lo * size + hi), and the distinct pairs' codes
+        (lo, hi), for codes into a vocabulary of `size` values."""
+        if size not in self._distinct:
+            inverse, keys = pd.factorize(self.lo * np.int64(size) + self.hi)
+            self._distinct[size] = inverse, keys // size, keys % size
+        return self._distinct[size]
+
+
 def pair_similarity(
-    ca: np.ndarray, cb: np.ndarray, uniques: Coded | np.ndarray, scorer, *, distance: bool = False
+    ca: np.ndarray,
+    cb: np.ndarray,
+    uniques: Coded | np.ndarray,
+    scorer,
+    *,
+    distance: bool = False,
+    values: ValuePairs | None = None,
 ) -> np.ndarray:
     """Similarity of aligned code arrays: NaN where null, 1 where equal (or 0 distance), scorer otherwise,
     evaluated once per distinct unordered pair of values. `uniques`: the values the codes number, a
-    feature's `Coded` or an object array."""
+    feature's `Coded` or an object array; `values`: the codes' `ValuePairs`, when made already."""
     out = np.full(len(ca), np.nan, dtype=np.float32)
-    valid = (ca >= 0) & (cb >= 0)
-    same = valid & (ca == cb)
-    out[same] = 0.0 if distance else (100.0 if scorer is fuzz.token_set_ratio else 1.0)
-    diff = np.flatnonzero(valid & ~same)
+    values = values if values is not None else ValuePairs.of(ca, cb)
+    out[values.same] = 0.0 if distance else (100.0 if scorer is fuzz.token_set_ratio else 1.0)
+    diff = values.diff
     if len(diff):
-        a, b = ca[diff].astype(np.int64), cb[diff].astype(np.int64)
-        lo, hi = np.minimum(a, b), np.maximum(a, b)
         coded = uniques if isinstance(uniques, Coded) else Coded(np.empty(0, np.int32), uniques)
         matrix = coded.similarity_matrix(scorer, len(diff))
         if matrix is not None:
-            out[diff] = matrix[lo, hi]
+            out[diff] = matrix[values.lo, values.hi]
             return out
-        size = np.int64(len(coded.uniques))
-        inverse, keys = pd.factorize(lo * size + hi)
-        left, right = coded.values(keys // size), coded.values(keys % size)
-        sims = process.cpdist(left, right, scorer=scorer, workers=-1, dtype=np.float32)
+        inverse, left, right = values.distinct(len(coded.uniques))
+        if scorer is fuzz.token_set_ratio:
+            words, joined = coded.word_sets()
+            sims = token_set_ratios(words, left, right, coded.values, joined.values)
+        else:
+            sims = process.cpdist(coded.values(left), coded.values(right), scorer=scorer, workers=-1, dtype=np.float32)
         out[diff] = np.asarray(sims, dtype=np.float32)[inverse]
     return out
 
@@ -506,10 +551,6 @@ class Comparator:
 
     # -- one comparison -----------------------------------------------------------------------
 
-    def _codes(self, col: str, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        coded = self.coded[col]
-        return coded.codes[i], coded.codes[j], coded.uniques
-
     def _compact(self, col: str) -> Coded:
         """The distinct values of a feature without their spaces, numbered as the feature's (cached, with
         its similarity matrices)."""
@@ -519,35 +560,37 @@ class Comparator:
             self._compacted[col] = Coded(np.empty(0, np.int32), compact)
         return self._compacted[col]
 
-    def other_numbers(self, c: Comparison, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+    def other_numbers(self, c: Comparison, pairs: Pairs) -> np.ndarray:
         """bool per pair: the company names hold other numbers (Rivera395 Inc / Rivera251 Inc, branch 12 /
         branch 14: another company); False for a comparison without the names' numbers."""
         if len(c.columns) < 2:
-            return np.zeros(len(i), dtype=bool)
-        na, nb, _ = self._codes(c.columns[1], i, j)
+            return np.zeros(len(pairs.i), dtype=bool)
+        na, nb = pairs.codes(c.columns[1])
         return (na >= 0) & (nb >= 0) & (na != nb)
 
-    def _name(self, col_a: str, col_b: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        a, b = self.coded[col_a], self.coded[col_b]
-        return pair_similarity(a.codes[i], b.codes[j], a, JaroWinkler.normalized_similarity)
+    def _name(self, col_a: str, col_b: str, pairs: Pairs) -> np.ndarray:
+        return pair_similarity(
+            pairs.codes(col_a)[0], pairs.codes(col_b)[1], self.coded[col_a], JaroWinkler.normalized_similarity
+        )
 
     def _surprise_of(
-        self,
-        c: Comparison,
-        codes: np.ndarray,
-        exact: np.ndarray,
-        i: np.ndarray | None = None,
-        j: np.ndarray | None = None,
+        self, c: Comparison, codes: np.ndarray, exact: np.ndarray, pairs: Pairs | None = None
     ) -> np.ndarray:
+        """The surprise of the value `codes` holds where `exact`; within the two records' country when both are
+        of one country and the feature is counted per country (`pairs` given), NaN elsewhere. Looked up for the
+        exact pairs only (a chunk's million pairs gathered for every comparison, most of them to be NaN)."""
+        out = np.full(len(codes), np.nan, dtype=np.float32)
         table = self.surprise.get(tf_feature(c))
         if table is None:
-            return np.full(len(codes), np.nan, dtype=np.float32)
-        out = table[codes]
+            return out
+        rows = np.flatnonzero(exact)
+        found = table[codes[rows]]
         within = self.country_surprise.get(tf_feature(c))
-        if within is not None and i is not None and self.country is not None:
-            same = (self.country[i] >= 0) & (self.country[i] == self.country[j]) & ~np.isnan(within[i])
-            out = np.where(same, within[i], out)
-        return np.where(exact, out, np.float32(np.nan)).astype(np.float32)
+        if within is not None and pairs is not None and self.country is not None:
+            ours = within[pairs.i[rows]]
+            found = np.where(pairs.same_country()[rows] & ~np.isnan(ours), ours, found)
+        out[rows] = found
+        return out
 
     def levels(self, i: np.ndarray, j: np.ndarray, chunk: int = CHUNK) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Levels (int8, pairs x comparisons), cannot-link masks and term-frequency surprises (float16,
@@ -609,9 +652,9 @@ class Comparator:
             rows = np.flatnonzero(out[:, col])
             if not len(rows):
                 continue
-            ca, cb, _ = self._codes(c.columns[0], i[rows], j[rows])
-            kin = share_a_word(ca, cb, self.coded[c.columns[0]])
-            kin &= ~self.other_numbers(c, i[rows], j[rows])
+            some = Pairs.of(self, i[rows], j[rows])
+            kin = share_a_word(*some.codes(c.columns[0]), self.coded[c.columns[0]])
+            kin &= ~self.other_numbers(c, some)
             out[rows[kin], col] = False
         return out.any(axis=1) if out.shape[1] else np.zeros(len(i), dtype=bool)
 
@@ -623,14 +666,14 @@ class Comparator:
         levels = np.full((n, k), NULL, dtype=np.int8, order="F")
         scores = np.full((n, k), np.nan, dtype=np.float32, order="F")
         surprise = np.full((n, k), np.nan, dtype=np.float32, order="F")
-        pairs = Pairs(i, j, np.zeros(n, dtype=bool), np.zeros(n, dtype=np.uint16))
+        pairs = Pairs.of(self, i, j)
         for col, c in enumerate(self.comparisons):
             compared = KINDS[c.kind](self, c, pairs)
             levels[:, col], scores[:, col] = compared.levels, compared.scores
             if compared.surprise is not None:
                 surprise[:, col] = compared.surprise
         for bit, column in enumerate(c for c in self.prepared.features.columns if c.startswith("cl:")):
-            ca, cb, _ = self._codes(column, i, j)
+            ca, cb = pairs.codes(column)
             pairs.cannot |= ((ca >= 0) & (cb >= 0) & (ca != cb)).astype(np.uint16) << (len(CANNOT_LINK_RULES) + bit)
         return Compared(levels, scores, pairs.swapped, pairs.cannot, surprise)
 
@@ -649,10 +692,10 @@ class Comparator:
             self._derived["date", col] = (swap_code, year, month_day)
         return self._derived["date", col]
 
-    def _date(self, c: Comparison, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _date(self, c: Comparison, pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
         """Graded: exact, one edit (a typo), the year off by one or day and month swapped, within two
         edits, different."""
-        ca, cb, _ = self._codes(c.columns[0], i, j)
+        ca, cb = pairs.codes(c.columns[0])
         dist = pair_similarity(ca, cb, self.coded[c.columns[0]], Levenshtein.distance, distance=True)
         swap_code, year, month_day = self._date_parts(c.columns[0])
         valid = (ca >= 0) & (cb >= 0)
@@ -669,9 +712,10 @@ class Comparator:
             self._derived["postal", col] = np.append(pd.factorize(prefix)[0], -1)
         return self._derived["postal", col]
 
-    def _email(self, c: Comparison, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def _email(self, c: Comparison, pairs: Pairs) -> tuple[np.ndarray, np.ndarray]:
+        i, j = pairs.i, pairs.j
         col, role_col = c.columns
-        ca, cb, _ = self._codes(col, i, j)
+        ca, cb = pairs.codes(col)
         role = self.role[role_col]
         ra, rb = role[i], role[j]
         valid = (ca >= 0) & (cb >= 0)
@@ -679,7 +723,7 @@ class Comparator:
         lv = np.zeros(len(i), dtype=np.int8)
         score = np.where(same, 1.0, 0.0).astype(np.float32)
         if col == "email" and "email_local" in self.coded:
-            la, lb, _ = self._codes("email_local", i, j)
+            la, lb = pairs.codes("email_local")
             local_sim = pair_similarity(la, lb, self.coded["email_local"], JaroWinkler.normalized_similarity)
             lv[local_sim >= EMAIL_LOCAL_THRESHOLD] = 2
             lv[(la >= 0) & (la == lb)] = 3
@@ -696,24 +740,26 @@ class Comparator:
         score[~valid | either_role] = np.nan
         return lv, score
 
-    def _phone(self, c: Comparison, i: np.ndarray, j: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _phone(self, c: Comparison, pairs: Pairs) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Same number (in any of the phone fields of either record) or different; the rarer the shared
         number among the table's records, the more it weighs (a switchboard weighs little)."""
-        has_a = np.zeros(len(i), dtype=bool)
-        has_b = np.zeros(len(i), dtype=bool)
-        same = np.zeros(len(i), dtype=bool)
+        n = len(pairs.i)
+        has_a = np.zeros(n, dtype=bool)
+        has_b = np.zeros(n, dtype=bool)
+        same = np.zeros(n, dtype=bool)
         table = self.surprise.get(tf_feature(c))
-        best = np.full(len(i), np.nan, dtype=np.float32)
+        best = np.full(n, np.nan, dtype=np.float32)
         for x in c.columns:
-            ca = self.coded[x].codes[i]
+            ca = pairs.codes(x)[0]
             has_a |= ca >= 0
-            has_b |= self.coded[x].codes[j] >= 0
+            has_b |= pairs.codes(x)[1] >= 0
             for y in c.columns:
-                cb = self.coded[y].codes[j]
+                cb = pairs.codes(y)[1]
                 eq = (ca >= 0) & (ca == cb)
                 same |= eq
-                if table is not None:
-                    best = np.where(eq, np.fmax(best, table[ca]), best)
+                if table is not None:  # the shared number's surprise, read at the pairs that share it only
+                    rows = np.flatnonzero(eq)
+                    best[rows] = np.fmax(best[rows], table[ca[rows]])
         valid = has_a & has_b
         lv = np.where(same, 1, 0).astype(np.int8)
         lv[~valid] = NULL
@@ -733,8 +779,34 @@ class Pairs:
     """bool per pair: first and last names matched crosswise (set by the first name, read by the last)"""
     cannot: np.ndarray
     """uint16 cannot-link bits per pair (the e-mail comparison sets the corporate-domain rule)"""
+    coded: dict[str, Coded]
+    """the comparator's features, whose codes `codes` gathers"""
     last_name: tuple[np.ndarray, np.ndarray] | None = None
     """levels and scores of the last name as the first-name comparison matched it (crosswise or not)"""
+    gathered: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
+    _same_country: np.ndarray | None = field(default=None, repr=False)
+
+    @classmethod
+    def of(cls, comparator: Comparator, i: np.ndarray, j: np.ndarray) -> Pairs:
+        return cls(i, j, np.zeros(len(i), dtype=bool), np.zeros(len(i), dtype=np.uint16), comparator.coded)
+
+    def codes(self, col: str) -> tuple[np.ndarray, np.ndarray]:
+        """The two records' codes of a feature (read-only), gathered once per call: several comparisons read
+        the same feature (the country in every name's surprise, the first and last names crosswise, each phone
+        field against every other), a gather of a million random positions each time."""
+        if col not in self.gathered:
+            codes = self.coded[col].codes
+            ca, cb = codes[self.i], codes[self.j]
+            ca.flags.writeable = cb.flags.writeable = False
+            self.gathered[col] = ca, cb
+        return self.gathered[col]
+
+    def same_country(self) -> np.ndarray:
+        """bool per pair: both records are of one country (the within-country surprise applies); made once."""
+        if self._same_country is None:
+            ca, cb = self.codes("country")
+            self._same_country = (ca >= 0) & (ca == cb)
+        return self._same_country
 
 
 @dataclass
@@ -752,21 +824,21 @@ def _first_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     matched crosswise when that agrees better: the better crosswise match speaks for the first name, the
     other for the last, so that (a, b) and (b, a) compare alike."""
     i, j = pairs.i, pairs.j
-    sim = cmp._name("first", "first", i, j)
+    sim = cmp._name("first", "first", pairs)
     lv = _cut(sim, NAME_THRESHOLDS)
     lv[lv == 3] = 4
-    ca, cb, _ = cmp._codes("first_canon", i, j)
+    ca, cb = pairs.codes("first_canon")
     lv[(ca >= 0) & (ca == cb) & (lv < 3)] = 3
     swapped = pairs.swapped
     if any(other.name == "last_name" for other in cmp.comparisons):
-        last = cmp._name("last", "last", i, j)
+        last = cmp._name("last", "last", pairs)
         llv = _cut(last, NAME_THRESHOLDS)
-        s_fl = cmp._name("first", "last", i, j)
+        s_fl = cmp._name("first", "last", pairs)
         # names are matched crosswise only when both crosswise pairs are at least very similar (a missing
         # one aside), so the second is scored only where the first can be: a few of the pairs
         s_lf = np.full(len(i), np.nan, dtype=np.float32)
         maybe = np.flatnonzero((s_fl >= max(NAME_THRESHOLDS)) | np.isnan(s_fl))
-        s_lf[maybe] = cmp._name("last", "first", i[maybe], j[maybe])
+        s_lf[maybe] = cmp._name("last", "first", Pairs.of(cmp, i[maybe], j[maybe]))
         s_fl, s_lf = np.fmax(s_fl, s_lf), np.fmin(s_fl, s_lf)
         lfl, llf = _cut(s_fl, NAME_THRESHOLDS), _cut(s_lf, NAME_THRESHOLDS)
         straight = np.maximum(lv, 0) + np.maximum(llv, 0)
@@ -776,64 +848,64 @@ def _first_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
         sim = np.where(swapped, s_fl, sim)
         pairs.swapped = swapped
         pairs.last_name = (np.where(swapped, llf, llv).astype(np.int8), np.where(swapped, s_lf, last))
-    surprise = cmp._surprise_of(c, cmp.coded["first"].codes[i], (lv == c.top) & ~swapped, i, j)
+    surprise = cmp._surprise_of(c, pairs.codes("first")[0], (lv == c.top) & ~swapped, pairs)
     return FieldLevels(lv, sim, surprise)
 
 
 def _last_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     """Jaro-Winkler levels, or the crosswise match the first-name comparison made."""
-    i, j = pairs.i, pairs.j
     if pairs.last_name is not None:
         lv, sim = pairs.last_name
     else:
-        sim = cmp._name("last", "last", i, j)
+        sim = cmp._name("last", "last", pairs)
         lv = _cut(sim, NAME_THRESHOLDS)
     exact = (lv == c.top) & ~pairs.swapped
-    return FieldLevels(lv, sim, cmp._surprise_of(c, cmp.coded["last"].codes[i], exact, i, j))
+    return FieldLevels(lv, sim, cmp._surprise_of(c, pairs.codes("last")[0], exact, pairs))
 
 
 def _whole_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     """A full name in one field: Jaro-Winkler levels."""
     src = c.columns[0]
-    sim = cmp._name(src, src, pairs.i, pairs.j)
+    sim = cmp._name(src, src, pairs)
     lv = _cut(sim, NAME_THRESHOLDS)
-    return FieldLevels(lv, sim, cmp._surprise_of(c, cmp.coded[src].codes[pairs.i], lv == c.top, pairs.i, pairs.j))
+    return FieldLevels(lv, sim, cmp._surprise_of(c, pairs.codes(src)[0], lv == c.top, pairs))
 
 
 def _text(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     """Token-set ratio levels; exact only when the values are equal. A company name also by the ratio of
     the names without their spaces, and at 'different' when the names hold other numbers."""
-    ca, cb, _ = cmp._codes(c.columns[0], pairs.i, pairs.j)
-    sim = pair_similarity(ca, cb, cmp.coded[c.columns[0]], fuzz.token_set_ratio) / np.float32(100.0)
+    ca, cb = pairs.codes(c.columns[0])
+    values = ValuePairs.of(ca, cb)
+    sim = pair_similarity(ca, cb, cmp.coded[c.columns[0]], fuzz.token_set_ratio, values=values) / np.float32(100.0)
     if c.kind == "company":
         # word breaks in company names are unreliable: "Hitachiglobal Storage", "DSMIP Assets",
         # "Gloeilamphen Fabrieken" are the same names with a space lost or added
-        sim = np.fmax(sim, pair_similarity(ca, cb, cmp._compact(c.columns[0]), fuzz.ratio) / 100.0)
+        compact = pair_similarity(ca, cb, cmp._compact(c.columns[0]), fuzz.ratio, values=values)
+        sim = np.fmax(sim, compact / 100.0)
     lv = _cut(np.where(np.isnan(sim) | (ca == cb), sim, np.minimum(sim, 0.999)), TEXT_THRESHOLDS)
     if c.kind == "company":
-        lv[cmp.other_numbers(c, pairs.i, pairs.j) & (lv > 0)] = 0
-    return FieldLevels(lv, sim, cmp._surprise_of(c, ca, lv == c.top, pairs.i, pairs.j))
+        lv[cmp.other_numbers(c, pairs) & (lv > 0)] = 0
+    return FieldLevels(lv, sim, cmp._surprise_of(c, ca, lv == c.top, pairs))
 
 
 def _email(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     """See `Comparator._email`; two different addresses at one corporate domain are a cannot-link rule."""
-    i, j = pairs.i, pairs.j
-    lv, sim = cmp._email(c, i, j)
-    surprise = cmp._surprise_of(c, cmp.coded[c.columns[0]].codes[i], lv == c.top)
+    lv, sim = cmp._email(c, pairs)
+    surprise = cmp._surprise_of(c, pairs.codes(c.columns[0])[0], lv == c.top)
     if c.columns[0] == "email" and cmp.free_domain is not None:
-        da, db, _ = cmp._codes("email_domain", i, j)
+        da, db = pairs.codes("email_domain")
         corporate = (da >= 0) & (da == db) & ~cmp.free_domain[da]
         pairs.cannot |= ((lv == 0) & corporate).astype(np.uint16) << 0
     return FieldLevels(lv, sim, surprise)
 
 
 def _phone(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
-    return FieldLevels(*cmp._phone(c, pairs.i, pairs.j))
+    return FieldLevels(*cmp._phone(c, pairs))
 
 
 def _exact(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     """Same or different (ids, domains, extra fields compared exactly)."""
-    ca, cb, _ = cmp._codes(c.columns[0], pairs.i, pairs.j)
+    ca, cb = pairs.codes(c.columns[0])
     valid = (ca >= 0) & (cb >= 0)
     same = valid & (ca == cb)
     lv = np.where(valid, same.astype(np.int8), NULL)
@@ -842,7 +914,7 @@ def _exact(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
 
 def _postal(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     """Exact, the same area (first three characters), different."""
-    ca, cb, _ = cmp._codes(c.columns[0], pairs.i, pairs.j)
+    ca, cb = pairs.codes(c.columns[0])
     pcodes = cmp._area_codes(c.columns[0])
     valid = (ca >= 0) & (cb >= 0)
     lv = np.where(ca == cb, 2, np.where(pcodes[ca] == pcodes[cb], 1, 0)).astype(np.int8)
@@ -852,13 +924,14 @@ def _postal(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
 
 
 def _date(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
-    lv, sim = cmp._date(c, pairs.i, pairs.j)
-    return FieldLevels(lv, sim, cmp._surprise_of(c, cmp.coded[c.columns[0]].codes[pairs.i], lv == c.top))
+    lv, sim = cmp._date(c, pairs)
+    return FieldLevels(lv, sim, cmp._surprise_of(c, pairs.codes(c.columns[0])[0], lv == c.top))
 
 
 def _number(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     """Equal, within 10% of the larger, different."""
-    ca, cb, uniq = cmp._codes(c.columns[0], pairs.i, pairs.j)
+    ca, cb = pairs.codes(c.columns[0])
+    uniq = cmp.coded[c.columns[0]].uniques
     nums = np.append(pd.to_numeric(pd.Series(uniq, dtype=object), errors="coerce").to_numpy(float), np.nan)
     a, b = nums[ca], nums[cb]
     valid = (ca >= 0) & (cb >= 0) & ~np.isnan(a) & ~np.isnan(b)

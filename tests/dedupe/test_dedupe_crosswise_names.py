@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.dedupe.compare import NAME_THRESHOLDS, Comparator, _cut
+from auditor.dedupe.compare import NAME_THRESHOLDS, Comparator, Pairs, _cut
 from auditor.dedupe.features import prepare
 
 NAMES = st.sampled_from(["Anna", "Anne", "Kowalska", "Kowalski", "Jan", "Jana", "Nowak", "Nowack", "Ewa", None])
@@ -32,9 +32,9 @@ def test_the_second_crosswise_similarity_is_scored_only_where_a_swap_is_possible
     asked: list[tuple[str, str, int]] = []
     name = comparator._name
 
-    def recorded(col_a: str, col_b: str, i: np.ndarray, j: np.ndarray) -> np.ndarray:
-        asked.append((col_a, col_b, len(i)))
-        return name(col_a, col_b, i, j)
+    def recorded(col_a: str, col_b: str, pairs: Pairs) -> np.ndarray:
+        asked.append((col_a, col_b, len(pairs.i)))
+        return name(col_a, col_b, pairs)
 
     comparator._name = recorded  # type: ignore[method-assign]
     i, j = _all_pairs(len(first))
@@ -61,14 +61,15 @@ def test_oracle_levels_scores_and_swaps_as_both_crosswise_similarities_for_every
     k_first = next(k for k, c in enumerate(comparator.comparisons) if c.name == "first_name")
     k_last = next(k for k, c in enumerate(comparator.comparisons) if c.name == "last_name")
 
-    sim = comparator._name("first", "first", i, j)
+    pairs = Pairs.of(comparator, i, j)
+    sim = comparator._name("first", "first", pairs)
     lv = _cut(sim, NAME_THRESHOLDS)
     lv[lv == 3] = 4
-    ca, cb, _ = comparator._codes("first_canon", i, j)
+    ca, cb = pairs.codes("first_canon")
     lv[(ca >= 0) & (ca == cb) & (lv < 3)] = 3
-    last = comparator._name("last", "last", i, j)
+    last = comparator._name("last", "last", pairs)
     llv = _cut(last, NAME_THRESHOLDS)
-    s_fl, s_lf = comparator._name("first", "last", i, j), comparator._name("last", "first", i, j)
+    s_fl, s_lf = comparator._name("first", "last", pairs), comparator._name("last", "first", pairs)
     s_fl, s_lf = np.fmax(s_fl, s_lf), np.fmin(s_fl, s_lf)
     lfl, llf = _cut(s_fl, NAME_THRESHOLDS), _cut(s_lf, NAME_THRESHOLDS)
     cross = np.where(lfl == 3, 4, lfl) + llf

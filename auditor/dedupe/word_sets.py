@@ -1,0 +1,120 @@
+"""rapidfuzz's token-set ratio of many pairs of one vocabulary's values, most of them without splitting a
+value into words again for every pair it is in.
+
+`fuzz.token_set_ratio` splits both texts into words, sorts them and drops repeats on every call: most of its
+cost (about 0.75 us a pair against 0.15 us for the Indel distance of two prepared texts, on the streets and
+company names of a million contacts). When the two sets of words share none, its score is the Indel ratio
+of the two sets' words sorted and joined by spaces, each of which depends on one value only: made once per
+vocabulary here (`WordSets`), in Arrow. Which pairs share no word is told by a 128-bit mask of each value's
+words (a bit per word, the 64 commonest words their own); a pair whose masks meet may share a word, and is
+scored by rapidfuzz as before, as is every pair with a value whose words this module does not split as
+rapidfuzz does (`SEPARATORS`). Random pairs, which the model's u is measured on, share no word nine times
+in ten; candidate pairs of a million contacts' streets and company names a third of the time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import Indel
+
+SEPARATORS = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009"
+    "\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+"""Python's white space (`str.isspace`), which holds every character rapidfuzz splits words at (it keeps
+U+0085 and U+00A0 inside a word): a value is split here only when its one separator is a single space
+between words, so that both split it alike (`tests/dedupe/test_dedupe_word_sets.py` checks every code point)."""
+_NOT_SPLIT_HERE = "^$|^ | $|  |[" + "".join(f"\\x{{{ord(c):x}}}" for c in SEPARATORS if c != " ") + "]"
+ALL_WORDS = np.iinfo(np.uint64).max
+
+
+@dataclass
+class WordSets:
+    """Per distinct value: its words sorted, without repeats, joined by spaces (what token_set_ratio compares
+    when two values share no word), that text's length, and a mask of its words in two uint64 (`common`: a
+    bit for each of the 64 commonest words, `rare`: the others' bits; all bits set for a value left to
+    rapidfuzz)."""
+
+    joined: pd.api.extensions.ExtensionArray
+    lengths: np.ndarray
+    common: np.ndarray
+    rare: np.ndarray
+
+
+def word_sets(values: pa.Array) -> WordSets:
+    """`WordSets` of distinct texts (no nulls), made in Arrow: the values split at their spaces, each word
+    ranked by its text (as rapidfuzz sorts them: by code point) and by how many values hold it (its bit)."""
+    values = values.cast(pa.large_string())
+    n = len(values)
+    here = pc.invert(pc.match_substring_regex(values, _NOT_SPLIT_HERE)).to_numpy(zero_copy_only=False)
+    lists = pc.split_pattern(values.filter(pa.array(here)), " ")
+    owner = np.flatnonzero(here)[pc.list_parent_indices(lists).to_numpy()]
+    encoded = pc.dictionary_encode(pc.list_flatten(lists))
+    codes, words = encoded.indices.to_numpy(zero_copy_only=False), encoded.dictionary
+    order = pc.sort_indices(words).to_numpy()
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    word = rank[codes]
+    by_value = np.lexsort((word, owner))
+    owner, word = owner[by_value], word[by_value]
+    first = np.ones(len(word), dtype=bool)
+    first[1:] = (owner[1:] != owner[:-1]) | (word[1:] != word[:-1])
+    owner, word = owner[first], word[first]
+    # the commonest words get a bit of their own in the first mask, the others share the second's by rank
+    held = np.bincount(word, minlength=len(order))
+    common = np.argsort(-held, kind="stable")
+    bit = np.empty(len(order), dtype=np.int64)
+    bit[common] = np.arange(len(order))
+    bit = np.where(bit < 64, bit, 64 + bit % 64)[word]
+    masks = np.zeros((n, 2), dtype=np.uint64)
+    masks[~here] = ALL_WORDS
+    np.bitwise_or.at(masks, (owner, bit // 64), np.left_shift(np.uint64(1), (bit % 64).astype(np.uint64)))
+    counts = np.bincount(owner, minlength=n)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(counts, out=offsets[1:])
+    sorted_words = words.take(pa.array(order))
+    joined = pc.binary_join(
+        pa.LargeListArray.from_arrays(pa.array(offsets), sorted_words.take(pa.array(word))),
+        pa.scalar(" ", pa.large_string()),
+    )
+    lengths = pc.utf8_length(joined).to_numpy(zero_copy_only=False).astype(np.int64)
+    return WordSets(pd.arrays.ArrowStringArray(joined), lengths, masks[:, 0].copy(), masks[:, 1].copy())
+
+
+def token_set_ratios(
+    words: WordSets,
+    left: np.ndarray,
+    right: np.ndarray,
+    texts: Callable[[np.ndarray], list[str]],
+    joined: Callable[[np.ndarray], list[str]],
+) -> np.ndarray:
+    """`fuzz.token_set_ratio` (float32, 0-100) of the value pairs (left[k], right[k]), positions into the
+    vocabulary `words` was made of; `texts(at)`, `joined(at)`: the values at `at` and their `words.joined`,
+    as Python strings for rapidfuzz. For two sets of words that share none, rapidfuzz computes
+    100 - 100 * indel distance / the joined texts' lengths in doubles, as here."""
+    out = np.empty(len(left), dtype=np.float32)
+    apart = ((words.common[left] & words.common[right]) | (words.rare[left] & words.rare[right])) == 0
+    disjoint = np.flatnonzero(apart)
+    if len(disjoint):
+        a, b = left[disjoint], right[disjoint]
+        distance = process.cpdist(*_both(joined, a, b), scorer=Indel.distance, workers=-1, dtype=np.int64)
+        out[disjoint] = 100.0 - 100.0 * distance / (words.lengths[a] + words.lengths[b])
+    rest = np.flatnonzero(~apart)
+    if len(rest):
+        both = _both(texts, left[rest], right[rest])
+        out[rest] = process.cpdist(*both, scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float32)
+    return out
+
+
+def _both(texts: Callable[[np.ndarray], list[str]], a: np.ndarray, b: np.ndarray) -> tuple[list[str], list[str]]:
+    """`texts` of both sides in one call: a vocabulary asked for as many values as it holds makes them all
+    Python strings once (`compare.Coded.values`), which two calls of half as many each would not."""
+    made = texts(np.concatenate([a, b]))
+    return made[: len(a)], made[len(a) :]
