@@ -17,6 +17,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor.csvtext import text_bytes
+
 ASCII_WS = " \t\n\r\x0b\x0c"
 
 
@@ -128,6 +130,16 @@ def matches(arr: pa.Array, pattern: str, *, ignore_case: bool = False) -> np.nda
 
 def fullmatches(arr: pa.Array, pattern: str, *, ignore_case: bool = False) -> np.ndarray:
     return matches(arr, f"^(?:{pattern})$", ignore_case=ignore_case)
+
+
+def holds_any(arr: pa.Array, chars: bytes) -> bool:
+    """Whether a value of `arr` (text) holds one of the ASCII characters `chars`: one search of the values'
+    bytes per character (memchr: a few ms a million values, where a regex pass over them costs 50-80 ms). In
+    UTF-8 an ASCII byte is always that character."""
+    if arr.null_count == len(arr):
+        return False
+    data = bytes(text_bytes(arr))
+    return any(data.find(char) >= 0 for char in chars)
 
 
 def strip(arr: pa.Array) -> pa.Array:
