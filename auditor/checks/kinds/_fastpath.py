@@ -132,6 +132,27 @@ def fullmatches(arr: pa.Array, pattern: str, *, ignore_case: bool = False) -> np
     return matches(arr, f"^(?:{pattern})$", ignore_case=ignore_case)
 
 
+def utf8_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """(where each value starts and ends in `data`, from 0; the values' UTF-8 bytes, `data`) of a text array."""
+    text = pc.cast(text, pa.large_string())
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    held = text.buffers()[2]
+    data = np.frombuffer(held, dtype=np.uint8)[offsets[0] : offsets[-1]] if held is not None else np.zeros(0, np.uint8)
+    return offsets - offsets[0], data
+
+
+def holds_digit(text: pa.Array) -> np.ndarray:
+    """Per value: it holds a digit 0-9 (`matches(text, r"\\d")`: RE2's \\d is ASCII), missing -> False. One numpy
+    pass over the values' bytes, of which only those digits' own are 0x30-0x39 in UTF-8: half the regex pass."""
+    offsets, data = utf8_bytes(text)
+    digit = (data - np.uint8(ord("0"))) < 10  # wraps below "0"
+    found = np.zeros(len(text), dtype=bool)
+    filled = np.flatnonzero(offsets[1:] > offsets[:-1])  # reduceat's segments must not be empty
+    if len(filled):
+        found[filled] = np.logical_or.reduceat(digit, offsets[filled])
+    return found & present(text)
+
+
 def holds_any(arr: pa.Array, chars: bytes) -> bool:
     """Whether a value of `arr` (text) holds one of the ASCII characters `chars`: one search of the values'
     bytes per character (memchr: a few ms a million values, where a regex pass over them costs 50-80 ms). In

@@ -33,7 +33,7 @@ import pyarrow.compute as pc
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import judge_each
-from auditor.checks.kinds._fastpath import bools, fullmatches, lengths, matches, passing, strip, take
+from auditor.checks.kinds._fastpath import bools, fullmatches, lengths, matches, passing, strip, take, utf8_bytes
 
 VALUES = (
     "test", "testing", "asdf", "asd", "qwerty", "xxx", "xx", "x", "na", "n/a", "n.a.", "n.a", "none", "null",
@@ -67,17 +67,9 @@ def _one_repeated_char(text: pa.Array) -> np.ndarray:
     return (n >= 3) & bools(pc.equal(pc.cast(repeated, text.type), text))
 
 
-def _bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """(where each value starts and ends in `data`, from 0; the values' bytes) of text without missing values."""
-    text = pc.cast(text, pa.large_string())
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
-    data = np.frombuffer(text.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
-    return offsets - offsets[0], data
-
-
 def _distinct_digits(digits: pa.Array) -> np.ndarray:
     """Number of distinct digits per non-empty string of ASCII digits, without a Python loop."""
-    offsets, data = _bytes(digits)
+    offsets, data = utf8_bytes(digits)
     bits = np.left_shift(np.uint16(1), (data - 48).astype(np.uint16))
     seen = np.bitwise_or.reduceat(bits, offsets[:-1])
     return np.bitwise_count(seen)
@@ -86,7 +78,7 @@ def _distinct_digits(digits: pa.Array) -> np.ndarray:
 def _digits_only(text: pa.Array) -> pa.Array:
     """Each value's digits, in order, for non-empty ASCII values: `replace_substring_regex(text, "[^0-9]", "")`
     on the bytes with numpy (0.1-0.3 s instead of 0.4 s for a million phone numbers)."""
-    offsets, data = _bytes(text)
+    offsets, data = utf8_bytes(text)
     digit = (data >= ord("0")) & (data <= ord("9"))
     ends = np.zeros(len(text) + 1, dtype=np.int64)
     np.cumsum(np.add.reduceat(digit, offsets[:-1], dtype=np.int64), out=ends[1:])  # no value is empty
