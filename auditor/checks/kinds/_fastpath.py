@@ -8,7 +8,7 @@ kind can combine masks and scatter partial results without touching the pandas i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -139,6 +139,36 @@ def utf8_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     held = text.buffers()[2]
     data = np.frombuffer(held, dtype=np.uint8)[offsets[0] : offsets[-1]] if held is not None else np.zeros(0, np.uint8)
     return offsets - offsets[0], data
+
+
+def byte_at(text: pa.Array, k: int) -> np.ndarray:
+    """Per value: its byte at `k` (from 0), -1 where it has no more than `k` bytes. Read through the values'
+    offsets, without a pass over their text."""
+    offsets, data = utf8_bytes(text)
+    out = np.full(len(text), -1, dtype=np.int16)
+    held = np.flatnonzero(offsets[1:] - offsets[:-1] > k)
+    out[held] = data[offsets[held] + k]
+    return out
+
+
+def could_lower_to(text: pa.Array, words: Collection[str]) -> np.ndarray:
+    """The positions of the values that may be one of `words` once lower-cased by Arrow (`utf8_lower`, one
+    character for one): a first byte that is a word's first character in either case or not ASCII (a character
+    of several bytes may lower-case to an ASCII one: the Kelvin sign to k), then no more characters than the
+    longest word. A superset, found from the values' offsets and first bytes and the length of those few, so
+    that only they are lower-cased and looked up: in a column of phone numbers, ids or timestamps, none."""
+    offsets, _ = utf8_bytes(text)
+    first = np.zeros(257, dtype=bool)  # by first byte; the last place for a value without one
+    first[0x80:256] = True
+    for word in words:
+        if not word:
+            first[256] = True
+        elif word[0].isascii():
+            first[[ord(word[0]), ord(word[0].upper())]] = True
+    longest = max((len(word) for word in words), default=0)
+    # a character is four bytes at most
+    maybe = np.flatnonzero((offsets[1:] - offsets[:-1] <= 4 * longest) & first[byte_at(text, 0)])
+    return maybe[bools(pc.less_equal(pc.utf8_length(take(text, maybe)), longest))]
 
 
 def holds_digit(text: pa.Array) -> np.ndarray:

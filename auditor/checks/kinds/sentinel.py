@@ -24,7 +24,7 @@ No suggestion: the real value has to be asked for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -37,7 +37,18 @@ from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKin
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import distinct_values, per_table, role
 from auditor.checks.kinds._common import MISSING_CODES
-from auditor.checks.kinds._fastpath import Distinct, bools, fullmatches, holds_any, matches, passing, strip, take
+from auditor.checks.kinds._fastpath import (
+    Distinct,
+    bools,
+    byte_at,
+    could_lower_to,
+    fullmatches,
+    holds_any,
+    matches,
+    passing,
+    strip,
+    take,
+)
 from auditor.model import Role
 
 VALUES = MISSING_CODES
@@ -57,7 +68,7 @@ DATES = ("1900-01-01", "1899-12-30", "1899-12-31", "0001-01-01", "9999-12-31")
 EPOCH = "1970-01-01"
 _NUMBER_PLACEHOLDER = r"-?(?:0{4,}|1{4,}|2{4,}|3{4,}|4{4,}|5{4,}|6{4,}|7{4,}|8{4,}|9{4,})(?:[.,]0+)?|-9{3,}(?:[.,]0+)?"
 _QUANTITIES = (Role.MONEY, Role.NUMBER, Role.COUNT, Role.SCORE)
-_LONGEST_CODE = max(len(code) for code in MISSING_CODES)
+_DATE_FIRSTS = sorted({ord(date[0]) for date in DATES})
 
 
 def _cells(values: pd.Series, field: str, ctx: CheckContext) -> Distinct:
@@ -90,10 +101,9 @@ class _Cells:
     raw: pa.Array
     """Each distinct cell stripped as written."""
     short: np.ndarray
-    """The positions in `raw` of the values no longer than the longest code asked about: only those can be a
-    code (lower case keeps a value's count of characters), and only those are lower-cased. In a column of
-    e-mails, streets or timestamps that is next to none, and lower-casing a million values cost more than the
-    codes' look-up."""
+    """The positions in `raw` of the values that may be a code asked about (`could_lower_to`): only those are
+    lower-cased and looked up. In a column of phone numbers, ids or timestamps that is none, and lower-casing a
+    million values cost more than the codes' look-up."""
     lowered: pa.Array
     """The values at `short`, lower-cased."""
     usual: str | None
@@ -106,29 +116,30 @@ class _Cells:
         return out
 
 
-def _longest(codes: Sequence[str]) -> int:
-    return max([len(code) for code in codes] + [_LONGEST_CODE])
+def _codes(params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The rule's codes for "no value", lower-cased."""
+    return tuple(v.lower() for v in params.get("values") or VALUES)
 
 
-def _column(values: pd.Series, ctx: CheckContext, longest: int) -> _Cells:
-    """The column's _Cells, lower-casing the values of at most `longest` characters."""
+def _column(values: pd.Series, ctx: CheckContext, codes: tuple[str, ...]) -> _Cells:
+    """The column's _Cells, lower-casing the values that may be one of `codes` or MISSING_CODES."""
     field = str(values.name)
 
     def compute() -> _Cells:
         cells = _cells(values, field, ctx)
         raw = strip(cells.values)
-        short = np.flatnonzero(bools(pc.less_equal(pc.utf8_length(raw), longest)))
+        short = could_lower_to(raw, {*codes, *MISSING_CODES})
         lowered = pc.utf8_lower(take(raw, short))
         filled = int(cells.counts()[bools(pc.not_equal(raw, ""))].sum())
         return _Cells(cells, raw, short, lowered, _usual_code(lowered, cells.counts()[short], filled))
 
-    return per_table.get(ctx.frame, ("sentinel", field, len(values), longest), compute)
+    return per_table.get(ctx.frame, ("sentinel", field, len(values), codes), compute)
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     field = str(values.name)
-    codes = [v.lower() for v in params.get("values") or VALUES]
-    column = _column(values, ctx, _longest(codes))
+    codes = _codes(params)
+    column = _column(values, ctx, codes)
     cells, raw = column.cells, column.raw
     # each distinct value judged once; the typed dates and numbers below are judged per row
     bad = np.zeros(len(raw), dtype=bool)
@@ -139,10 +150,11 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     if tokens != TOKENS or holds_any(raw, TOKEN_MARKS):
         bad |= matches(raw, "|".join(f"(?:{t})" for t in tokens))
     # a date written as text: its first ten characters one of DATES, and (a regex, only on those) a date; read
-    # as written, not lower-cased: no character but a digit or a dash lower-cases to one
-    dated = np.flatnonzero(
-        bools(pc.is_in(pc.utf8_slice_codeunits(raw, 0, 10), value_set=pa.array(DATES, type=raw.type)))
-    )
+    # as written, not lower-cased: no character but a digit or a dash lower-cases to one. Looked for only where
+    # the first byte and the fifth may be a date's of DATES: in a column of timestamps of this century, nowhere
+    maybe = np.flatnonzero(np.isin(byte_at(raw, 0), _DATE_FIRSTS) & (byte_at(raw, 4) == ord("-")))
+    head = pc.utf8_slice_codeunits(take(raw, maybe), 0, 10)
+    dated = maybe[bools(pc.is_in(head, value_set=pa.array(DATES, type=raw.type)))]
     if len(dated):
         bad[dated] |= fullmatches(take(raw, dated), "\\d{4}-\\d{2}-\\d{2}.*")
     quantity = role(field, ctx) in _QUANTITIES
@@ -201,7 +213,7 @@ def _usual_code(lowered: pa.Array, counts: np.ndarray, filled: int) -> str | Non
 
 def explain(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> str | None:
     field = str(values.name)
-    column = _column(values, ctx, _longest([v.lower() for v in params.get("values") or VALUES]))
+    column = _column(values, ctx, _codes(params))
     usual = column.usual
     if usual is None:
         return None

@@ -124,14 +124,32 @@ def test_a_column_without_the_token_marks_is_not_searched_for_tokens(monkeypatch
     assert searched == []
 
 
-def test_only_values_as_short_as_a_code_are_lower_cased(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_only_values_that_may_be_a_code_are_lower_cased(monkeypatch: pytest.MonkeyPatch) -> None:
     lowered: list[int] = []
     lower = pc.utf8_lower
     monkeypatch.setattr(pc, "utf8_lower", lambda arr: lowered.append(len(arr)) or lower(arr))
     values = pd.Series([f"Jan.Kowalski{i}@firma.pl" for i in range(50)] + ["N/A", "?"], dtype=TEXT, name="email")
+    values = pd.concat([values, pd.Series(["601 731 295", "u"], dtype=TEXT)], ignore_index=True).rename("email")
     try:
         verdicts = sentinel.check(values, {}, _context(values)).tolist()
     finally:
         _columns.forget_columns()
-    assert verdicts == [True] * 50 + [False, False]
-    assert sum(lowered) == 2
+    assert verdicts == [True] * 50 + [False, False, True, True]
+    assert sum(lowered) == 3  # "N/A", "?" and "u" (as "unk" and "n/a" begin)
+
+
+def test_each_date_is_ascii_with_a_dash_fifth() -> None:
+    assert all(date.isascii() and date[4] == "-" for date in DATES)
+
+
+def test_a_column_of_this_century_s_timestamps_is_not_read_for_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    sliced: list[int] = []
+    slice_ = pc.utf8_slice_codeunits
+    monkeypatch.setattr(pc, "utf8_slice_codeunits", lambda arr, *a: sliced.append(len(arr)) or slice_(arr, *a))
+    values = pd.Series([f"2025-03-{d:02d} 10:00" for d in range(1, 29)] + ["1900-01-01 00:00"], dtype=TEXT)
+    try:
+        verdicts = sentinel.check(values.rename("note"), {}, _context(values.rename("note"))).tolist()
+    finally:
+        _columns.forget_columns()
+    assert verdicts == [True] * 28 + [False]
+    assert sum(sliced) == 1
