@@ -169,3 +169,13 @@ def test_a_column_of_phone_numbers_is_not_lower_cased_for_its_codes(monkeypatch)
     column = _columns.ColumnText(cells, pd.RangeIndex(41), "phone")
     assert column.missing_code.tolist() == [False] * 40 + [True]
     assert sum(lowered) == 1
+
+
+@given(values=_TEXTS, chars=st.sampled_from([b"{", b"/?", b"A"]), at_once=st.integers(1, 5))
+def test_oracle_a_column_holds_a_character_where_one_of_its_values_does(
+    values: list[str | None], chars: bytes, at_once: int
+) -> None:
+    text = pa.array(["b", *values], type=pa.large_string()).slice(1)
+    want = any(v is not None and any(chr(c) in v for c in chars) for v in text.to_pylist())
+    with mock.patch.object(_fastpath, "SEARCHED_AT_ONCE", at_once):
+        assert _fastpath.holds_any(text, chars) == want

@@ -189,8 +189,16 @@ def holds_any(arr: pa.Array, chars: bytes) -> bool:
     UTF-8 an ASCII byte is always that character."""
     if arr.null_count == len(arr):
         return False
-    data = bytes(text_bytes(arr))
-    return any(data.find(char) >= 0 for char in chars)
+    data = text_bytes(arr)
+    for start in range(0, len(data), SEARCHED_AT_ONCE):
+        chunk = bytes(data[start : start + SEARCHED_AT_ONCE])  # a copy: a memoryview has no find
+        if any(chunk.find(char) >= 0 for char in chars):
+            return True
+    return False
+
+
+SEARCHED_AT_ONCE = 1 << 20
+"""Bytes `holds_any` copies at a time, not a million values' text at once."""
 
 
 def strip(arr: pa.Array) -> pa.Array:
