@@ -141,6 +141,41 @@ def utf8_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     return offsets - offsets[0], data
 
 
+def kept(text: pa.Array, keep: Callable[[np.ndarray], np.ndarray]) -> pa.LargeStringArray:
+    """The values of `text` with only the bytes `keep` marks (a mask of the values' UTF-8 bytes, from them): what a
+    regex replacing the other characters by nothing leaves, when the mask keeps or drops each character whole.
+    numpy over the bytes: a third of RE2's replace over a million phone numbers."""
+    offsets, data = utf8_bytes(text)
+    mask = keep(data)
+    held = np.zeros(len(text), dtype=np.int64)
+    filled = np.flatnonzero(offsets[1:] > offsets[:-1])  # reduceat's segments must not be empty
+    if len(filled):
+        held[filled] = np.add.reduceat(mask, offsets[filled], dtype=np.int64)
+    ends = np.zeros(len(text) + 1, dtype=np.int64)
+    np.cumsum(held, out=ends[1:])
+    validity = pc.is_valid(text).buffers()[1] if text.null_count else None
+    return pa.LargeStringArray.from_buffers(
+        len(text), pa.py_buffer(ends), pa.py_buffer(data[mask]), validity, text.null_count
+    )
+
+
+def chars_at(data: np.ndarray, chars: str) -> np.ndarray:
+    """Per byte of UTF-8 text: it is part of one of the characters `chars`. A character's bytes are matched as a
+    sequence; in UTF-8 no character's encoding starts inside another's, so every match is that character."""
+    found = np.zeros(len(data), dtype=bool)
+    for char in chars:
+        code = char.encode()
+        width = len(data) - len(code) + 1
+        if width <= 0:
+            continue
+        hit = data[:width] == code[0]
+        for k in range(1, len(code)):
+            hit &= data[k : k + width] == code[k]
+        for k in range(len(code)):
+            found[k : k + width] |= hit
+    return found
+
+
 def byte_at(text: pa.Array, k: int) -> np.ndarray:
     """Per value: its byte at `k` (from 0), -1 where it has no more than `k` bytes. Read through the values'
     offsets, without a pass over their text."""

@@ -37,6 +37,7 @@ from auditor.checks.kinds._fastpath import (
     bools,
     fullmatches,
     holds_any,
+    kept,
     lengths,
     matches,
     passing,
@@ -98,13 +99,9 @@ def _distinct_digits(digits: pa.Array) -> np.ndarray:
 
 
 def _digits_only(text: pa.Array) -> pa.Array:
-    """Each value's digits, in order, for non-empty ASCII values: `replace_substring_regex(text, "[^0-9]", "")`
-    on the bytes with numpy (0.1-0.3 s instead of 0.4 s for a million phone numbers)."""
-    offsets, data = utf8_bytes(text)
-    digit = (data >= ord("0")) & (data <= ord("9"))
-    ends = np.zeros(len(text) + 1, dtype=np.int64)
-    np.cumsum(np.add.reduceat(digit, offsets[:-1], dtype=np.int64), out=ends[1:])  # no value is empty
-    return pa.LargeStringArray.from_buffers(len(text), pa.py_buffer(ends), pa.py_buffer(data[digit]))
+    """Each value's digits, in order: `replace_substring_regex(text, "[^0-9]", "")` on the bytes with numpy (0.1-0.3
+    s instead of 0.4 s for a million phone numbers)."""
+    return kept(text, lambda data: (data - np.uint8(ord("0"))) < 10)  # wraps below "0"
 
 
 def _junk_phone(text: pa.Array, min_distinct: int) -> np.ndarray:
