@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Hashable, Iterable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -193,17 +194,24 @@ def could_lower_to(text: pa.Array, words: Collection[str]) -> np.ndarray:
     longest word. A superset, found from the values' offsets and first bytes and the length of those few, so
     that only they are lower-cased and looked up: in a column of phone numbers, ids or timestamps, none."""
     offsets, _ = utf8_bytes(text)
-    first = np.zeros(257, dtype=bool)  # by first byte; the last place for a value without one
+    first, longest = _first_bytes(frozenset(words))
+    # a character is four bytes at most
+    maybe = np.flatnonzero((offsets[1:] - offsets[:-1] <= 4 * longest) & first[byte_at(text, 0)])
+    return maybe[bools(pc.less_equal(pc.utf8_length(take(text, maybe)), longest))]
+
+
+@cache
+def _first_bytes(words: frozenset[str]) -> tuple[np.ndarray, int]:
+    """(by first byte, whether a value may lower-case to one of `words`; the last place for a value without one:
+    the longest word's characters), once per set of words, not per column."""
+    first = np.zeros(257, dtype=bool)
     first[0x80:256] = True
     for word in words:
         if not word:
             first[256] = True
         elif word[0].isascii():
             first[[ord(word[0]), ord(word[0].upper())]] = True
-    longest = max((len(word) for word in words), default=0)
-    # a character is four bytes at most
-    maybe = np.flatnonzero((offsets[1:] - offsets[:-1] <= 4 * longest) & first[byte_at(text, 0)])
-    return maybe[bools(pc.less_equal(pc.utf8_length(take(text, maybe)), longest))]
+    return first, max((len(word) for word in words), default=0)
 
 
 def holds_digit(text: pa.Array) -> np.ndarray:
