@@ -179,3 +179,13 @@ def test_oracle_a_column_holds_a_character_where_one_of_its_values_does(
     want = any(v is not None and any(chr(c) in v for c in chars) for v in text.to_pylist())
     with mock.patch.object(_fastpath, "SEARCHED_AT_ONCE", at_once):
         assert _fastpath.holds_any(text, chars) == want
+
+
+def test_a_column_without_blank_cells_is_not_copied_to_mark_them(monkeypatch) -> None:
+    if_else = pc.if_else
+    copied: list[int] = []
+    monkeypatch.setattr(pc, "if_else", lambda cond, a, b: copied.append(len(cond)) or if_else(cond, a, b))
+    column = _columns.ColumnText(_fastpath.distinct(pa.array([" a", "b ", None])), pd.RangeIndex(3), "x")
+    assert column.stripped.to_pylist() == ["a", "b", None] and copied == []
+    column = _columns.ColumnText(_fastpath.distinct(pa.array([" a", "  ", None])), pd.RangeIndex(3), "x")
+    assert column.stripped.to_pylist() == ["a", None, None] and copied == [3]

@@ -50,7 +50,11 @@ class ColumnText:
         self.index = index
         self.name = name
         stripped = pc.utf8_trim_whitespace(cells.values)
-        self.stripped: pa.Array = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, stripped.type), stripped)
+        blank = pc.equal(stripped, "")
+        # blank as missing; a column without a blank cell (most) is not copied to say so
+        if pc.any(blank).as_py():
+            stripped = pc.if_else(blank, pa.scalar(None, stripped.type), stripped)
+        self.stripped: pa.Array = stripped
         """Each distinct value of `cells` stripped, blank as missing."""
         self.missing_values = _missing_codes(self.stripped)
         """Per distinct value: a code for "no value"."""
