@@ -238,7 +238,10 @@ def _record_column(
             note = kind.explain(ctx.frame[column], rule.params, ctx)
             if note:
                 recorder.notes[name] = note
-        failing = ~masks.pop(name)
+        passes = masks.pop(name)
+        if passes.all():  # most rules on most columns: nothing to report, nothing to add to what was
+            continue
+        failing = ~passes
         if reported is not None:
             new = failing & ~reported if rule.is_wildcard else failing
             reported = reported | failing
