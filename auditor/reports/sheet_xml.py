@@ -104,10 +104,13 @@ def column_fragments(values: pd.Series) -> pa.Array:
 
 
 def _integer_fragments(values: pd.Series) -> pa.Array:
-    """Whole numbers as `%.16G` writes them: their digits, in Arrow, up to 16 of them; beyond, cell_fragment."""
+    """Whole numbers as `%.16G` writes them: their digits, in Arrow, while a float holds them exactly (up to 2**53,
+    16 digits); beyond, cell_fragment (`%.16G` of an int is of the float nearest it: 2**53 + 1 is written ...992)."""
     numbers = pa.array(values, type=pa.int64(), from_pandas=True)
     fragments = pc.binary_join_element_wise("><v>", pc.cast(numbers, pa.string()), "</v></c>", "")
-    long = pc.fill_null(pc.greater_equal(pc.abs(numbers), 10**16), False).to_numpy(zero_copy_only=False)
+    long = pc.fill_null(pc.or_(pc.greater(numbers, 2**53), pc.less(numbers, -(2**53))), False).to_numpy(
+        zero_copy_only=False
+    )  # not pc.abs: -2**63 has none in int64
     if long.any():
         at = np.flatnonzero(long)
         fixed = pa.array([cell_fragment(v) for v in numbers.take(pa.array(at)).to_pylist()], type=pa.string())

@@ -137,3 +137,55 @@ def test_a_copy_of_a_column_is_compared_with_the_one_held_once() -> None:
     copied = _fastpath.to_arrow(copy)
     assert [_columns._same_memory(seen, copied) for seen, _ in held] == [False, True]
     _columns.forget_columns()
+
+
+_WORDS = st.lists(st.text(alphabet="ab/?\u0131\u0142 ", max_size=4), min_size=1, max_size=4)
+_TEXTS = st.lists(st.one_of(st.none(), st.text(alphabet="aAbB/? \u212a\u0130\u0141\u0142", max_size=5)), max_size=20)
+
+
+@settings(max_examples=150, deadline=None)
+@given(words=_WORDS, values=_TEXTS, large=st.booleans(), start=st.integers(0, 2))
+def test_oracle_the_values_that_may_lower_case_to_a_word_hold_every_one_that_does(
+    words: list[str], values: list[str | None], large: bool, start: int
+) -> None:
+    text = pa.array(["A/", "", *values], type=pa.large_string() if large else pa.string()).slice(start)
+    lowered = pc.utf8_lower(text).to_pylist()
+    does = {i for i, value in enumerate(lowered) if value is not None and value in words}
+    assert does <= set(_fastpath.could_lower_to(text, words).tolist())
+
+
+@given(values=_TEXTS, k=st.integers(0, 3), start=st.integers(0, 2))
+def test_oracle_a_value_s_byte_at_k_is_its_utf8_s(values: list[str | None], k: int, start: int) -> None:
+    text = pa.array(["ab", *values], type=pa.large_string()).slice(start)
+    want = [-1 if v is None or len(v.encode()) <= k else v.encode()[k] for v in text.to_pylist()]
+    assert _fastpath.byte_at(text, k).tolist() == want
+
+
+def test_a_column_of_phone_numbers_is_not_lower_cased_for_its_codes(monkeypatch) -> None:
+    lowered: list[int] = []
+    lower = pc.utf8_lower
+    monkeypatch.setattr(pc, "utf8_lower", lambda arr: lowered.append(len(arr)) or lower(arr))
+    cells = _fastpath.distinct(pa.array([f"601 731 {i:03d}" for i in range(40)] + ["N/A"]))
+    column = _columns.ColumnText(cells, pd.RangeIndex(41), "phone")
+    assert column.missing_code.tolist() == [False] * 40 + [True]
+    assert sum(lowered) == 1
+
+
+@given(values=_TEXTS, chars=st.sampled_from([b"{", b"/?", b"A"]), at_once=st.integers(1, 5))
+def test_oracle_a_column_holds_a_character_where_one_of_its_values_does(
+    values: list[str | None], chars: bytes, at_once: int
+) -> None:
+    text = pa.array(["b", *values], type=pa.large_string()).slice(1)
+    want = any(v is not None and any(chr(c) in v for c in chars) for v in text.to_pylist())
+    with mock.patch.object(_fastpath, "SEARCHED_AT_ONCE", at_once):
+        assert _fastpath.holds_any(text, chars) == want
+
+
+def test_a_column_without_blank_cells_is_not_copied_to_mark_them(monkeypatch) -> None:
+    if_else = pc.if_else
+    copied: list[int] = []
+    monkeypatch.setattr(pc, "if_else", lambda cond, a, b: copied.append(len(cond)) or if_else(cond, a, b))
+    column = _columns.ColumnText(_fastpath.distinct(pa.array([" a", "b ", None])), pd.RangeIndex(3), "x")
+    assert column.stripped.to_pylist() == ["a", "b", None] and copied == []
+    column = _columns.ColumnText(_fastpath.distinct(pa.array([" a", "  ", None])), pd.RangeIndex(3), "x")
+    assert column.stripped.to_pylist() == ["a", None, None] and copied == [3]

@@ -14,7 +14,7 @@ import openpyxl
 import pandas as pd
 import pyarrow as pa
 import xlsxwriter
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from per_cell_xlsx import write_rows
 
@@ -106,6 +106,7 @@ def test_oracle_the_texts_bytes_pick_the_texts_each_cell_treats_alone(texts: lis
     st.lists(st.one_of(st.none(), st.integers(min_value=-(2**62), max_value=2**62)), min_size=1, max_size=12),
     st.booleans(),
 )
+@example([0.0, 1.5, 2.0], [2**53 + 1, -(2**63), 2**63 - 1], False)  # beyond a float's whole numbers
 def test_number_columns_are_written_as_xlsxwriter_writes_them(floats: list, ints: list, styled: bool) -> None:
     n = min(len(floats), len(ints))
     frame = pd.DataFrame(

@@ -20,22 +20,19 @@ import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext
 from auditor.checks.kinds._common import MISSING_CODE_SET, MISSING_CODES
-from auditor.checks.kinds._fastpath import Distinct, bools, distinct, to_arrow
+from auditor.checks.kinds._fastpath import Distinct, bools, could_lower_to, distinct, to_arrow
 from auditor.dtypes import TEXT, as_text
 from auditor.model import Role
 
 T = TypeVar("T")
 
 
-_LONGEST_CODE = max(len(code) for code in MISSING_CODES)
-
-
 def _missing_codes(text: pa.Array) -> np.ndarray:
-    """Per value: lower-cased, one of MISSING_CODES. Only values no longer than the longest code are lower-cased
-    (lower case never has fewer characters): in a column of e-mails that is next to none."""
-    short = np.flatnonzero(bools(pc.less_equal(pc.utf8_length(text), _LONGEST_CODE)))
+    """Per value: lower-cased, one of MISSING_CODES. Only the values that may be one (`could_lower_to`) are
+    lower-cased: in a column of e-mails, phone numbers or timestamps next to none."""
+    maybe = could_lower_to(text, MISSING_CODES)
     codes = np.zeros(len(text), dtype=bool)
-    codes[short] = bools(pc.is_in(pc.utf8_lower(text.take(short)), value_set=MISSING_CODE_SET))
+    codes[maybe] = bools(pc.is_in(pc.utf8_lower(text.take(maybe)), value_set=MISSING_CODE_SET))
     return codes
 
 
@@ -53,7 +50,11 @@ class ColumnText:
         self.index = index
         self.name = name
         stripped = pc.utf8_trim_whitespace(cells.values)
-        self.stripped: pa.Array = pc.if_else(pc.equal(stripped, ""), pa.scalar(None, stripped.type), stripped)
+        blank = pc.equal(stripped, "")
+        # blank as missing; a column without a blank cell (most) is not copied to say so
+        if pc.any(blank).as_py():
+            stripped = pc.if_else(blank, pa.scalar(None, stripped.type), stripped)
+        self.stripped: pa.Array = stripped
         """Each distinct value of `cells` stripped, blank as missing."""
         self.missing_values = _missing_codes(self.stripped)
         """Per distinct value: a code for "no value"."""

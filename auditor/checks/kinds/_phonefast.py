@@ -28,12 +28,12 @@ import pyarrow.compute as pc
 from phonenumbers import PhoneMetadata
 from phonenumbers.phonenumberutil import ValidationResult, _test_number_length
 
-from auditor.checks.kinds._fastpath import fullmatches, lengths, matches, strip, take
+from auditor.checks.kinds._fastpath import chars_at, fullmatches, kept, lengths, matches, strip, take
 from auditor.lookups import index_in
 
 # Characters of phonenumbers' _VALID_PUNCTUATION that people put inside numbers. Tabs and
 # other whitespace are not punctuation to the library, so they keep a value off the fast path.
-SEPARATORS = r"[ \x{a0}\-.()/]"
+SEPARATOR_CHARS = " \u00a0-.()/"
 MIN_DIGITS, MAX_DIGITS = 3, 20
 _NSN_MIN, _NSN_MAX = 2, 17
 _KEEP_ORIGINAL = (ValidationResult.TOO_SHORT, ValidationResult.IS_POSSIBLE_LOCAL_ONLY, ValidationResult.INVALID_LENGTH)
@@ -176,7 +176,7 @@ def _calling_codes() -> tuple[list[str], ...]:
 def normalize(arr: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """Digits-with-optional-plus form of each value, and where that form is trustworthy."""
     text = strip(arr)
-    compact = pc.replace_substring_regex(text, SEPARATORS, "")
+    compact = kept(text, lambda data: ~chars_at(data, SEPARATOR_CHARS))
     simple = fullmatches(compact, rf"\+?[0-9]{{{MIN_DIGITS},{MAX_DIGITS}}}") & (lengths(text) <= 64)
     return compact, simple
 

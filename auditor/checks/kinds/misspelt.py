@@ -33,6 +33,7 @@ from rapidfuzz.distance import DamerauLevenshtein
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import column_text, is_text_column, per_table, role
+from auditor.checks.kinds._fastpath import Distinct
 from auditor.checks.kinds.odd_format import median_words
 from auditor.model import ENTITIES, Role
 
@@ -134,29 +135,33 @@ def corrected(value: str) -> str | None:
     return result if changed else None
 
 
-def _corrections(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    """Each value's correction (NA when fine or the column is not a category column)."""
+_Fixes = tuple[Distinct, np.ndarray] | None
+"""A column's distinct cells and the correction of each (None when fine, NaN when missing); None when the
+column is not judged."""
+
+
+def _corrections(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> _Fixes:
     key = ("misspelt", str(values.name), repr(sorted(params.items())))
     return per_table.get(ctx.frame, key, lambda: _correct_column(values, params, ctx))
 
 
-def _correct_column(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    none = pd.Series(pd.NA, index=values.index, dtype="object")
+def _correct_column(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> _Fixes:
     if not is_text_column(values) or role(str(values.name), ctx) in _NOT_JUDGED:
-        return none
+        return None
     column = column_text(values, ctx)
     if column.count() < int(params.get("min_count") or MIN_COUNT):
-        return none
+        return None
     distinct = _distinct_up_to(column.stripped, int(params.get("max_distinct") or MAX_DISTINCT))
     if distinct is None or median_words(values, ctx) >= 3:
-        return none
+        return None
     vocabulary = {w.lower() for value in distinct for w in _WORD.findall(value)}
     if not vocabulary or sum(map(_known, vocabulary)) < len(vocabulary) / 2:
-        return none  # not a column of English words (Polish picklists, codes, names)
+        return None  # not a column of English words (Polish picklists, codes, names)
     fixes = {value: corrected(value) for value in distinct}
     # per distinct cell: its correction, None when it needs none, NaN when missing (as Series.map gave them)
-    per_cell = np.array([np.nan if v is None else fixes[v] for v in column.stripped.to_pylist()], dtype=object)
-    return pd.Series(column.cells.spread(per_cell), index=values.index, dtype="object")
+    return column.cells, np.array(
+        [np.nan if v is None else fixes[v] for v in column.stripped.to_pylist()], dtype=object
+    )
 
 
 def _distinct_up_to(text: pa.Array, limit: int) -> list[str] | None:
@@ -170,11 +175,23 @@ def _distinct_up_to(text: pa.Array, limit: int) -> list[str] | None:
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    return _corrections(values, params, ctx).isna()
+    """A cell passes without a correction; judged per distinct cell, not as a million rows' objects (most
+    columns are not judged at all and pass whole)."""
+    fixes = _corrections(values, params, ctx)
+    if fixes is None:
+        return pd.Series(True, index=values.index)
+    cells, per_cell = fixes
+    return pd.Series(cells.spread(pd.isna(per_cell)), index=values.index)
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    return _corrections(ctx.frame[str(values.name)], params, ctx).loc[values.index]
+    """Each cell's correction (NA when fine or the column is not judged)."""
+    column = ctx.frame[str(values.name)]
+    fixes = _corrections(column, params, ctx)
+    if fixes is None:
+        return pd.Series(pd.NA, index=values.index, dtype="object")
+    cells, per_cell = fixes
+    return pd.Series(cells.spread(per_cell), index=column.index, dtype="object").loc[values.index]
 
 
 KIND = RuleKind(

@@ -100,13 +100,26 @@ _NOT_IN_A_NUMBER = r"[\x00-\x08\x0e-\x1b\x21-\x2a\x2c\x2f\x3a-\x7f]"
 white space; a letter, ':', '/', ',', '@'"""
 
 
-def _at_most_plain(values: pd.Series, ctx: CheckContext) -> int:
-    """An upper bound of the cells that are plain numbers, from one regex pass: those without a character no
-    plain number holds. Most columns (names, e-mails, ids, times) are told from a column of numbers by it,
-    without the passes that judging each value as both number forms takes."""
+WINDOW = 16_384
+"""Distinct cells `_at_most_plain` reads first; each next window twice the last."""
+
+
+def _at_most_plain(values: pd.Series, ctx: CheckContext, needed: float = 0) -> int:
+    """An upper bound of the cells that are plain numbers: those without a character no plain number holds.
+    Read in growing windows of the distinct cells, it stops as soon as the bound is below `needed` (the cells
+    not read yet counted as plain numbers): most columns (names, e-mails, ids, times) are told from a column
+    of numbers by their first tenth, without the passes that judging each value as both number forms takes
+    nor a regex pass over every value."""
     cells, text = _cells(values, ctx)
-    possible = present(text) & ~bools(pc.match_substring_regex(text, _NOT_IN_A_NUMBER))
-    return int(cells.counts()[possible].sum())
+    counts = cells.counts()
+    bound = int(counts[present(text)].sum())
+    start, size = 0, WINDOW
+    while start < len(text) and bound >= needed:
+        window = text.slice(start, size)
+        held = bools(pc.match_substring_regex(window, _NOT_IN_A_NUMBER))
+        bound -= int(counts[start : start + size][held].sum())
+        start, size = start + size, 2 * size
+    return bound
 
 
 def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.Series, pd.Series]:
@@ -118,7 +131,7 @@ def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     filled = int(values.notna().sum())
     needed = max(int(params.get("min_count") or MIN_COUNT), float(params.get("min_share") or MIN_SHARE) * filled)
-    if _at_most_plain(values, ctx) < needed:
+    if _at_most_plain(values, ctx, needed) < needed:
         return pd.Series(True, index=values.index)
     numbers = _Numbers(values, ctx)
     if int(numbers.cells.counts()[numbers.plain_values].sum()) < needed:

@@ -21,8 +21,9 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     # written out; in text it is junk the `placeholder` and `sentinel` rules report.
     typed = not is_text_column(values)
     column = written_text(values, ctx)  # judged once per distinct value, shared with the other kinds
-    if column is not None:
-        return ~(column.blank | (column.missing_code & typed))
+    if column is not None:  # per distinct value, spread over the rows once
+        absent = ~column.present_values | (column.missing_values & typed)
+        return pd.Series(~column.cells.spread(absent), index=values.index)
     raw = ctx.raw[values.name] if values.name in ctx.raw.columns else values
     return ~(is_blank(raw) | (is_missing_code(raw) & typed))
 

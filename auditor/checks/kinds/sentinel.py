@@ -25,6 +25,7 @@ No suggestion: the real value has to be asked for.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -36,7 +37,18 @@ from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKin
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import distinct_values, per_table, role
 from auditor.checks.kinds._common import MISSING_CODES
-from auditor.checks.kinds._fastpath import Distinct, bools, fullmatches, matches, passing, strip, take
+from auditor.checks.kinds._fastpath import (
+    Distinct,
+    bools,
+    byte_at,
+    could_lower_to,
+    fullmatches,
+    holds_any,
+    matches,
+    passing,
+    strip,
+    take,
+)
 from auditor.model import Role
 
 VALUES = MISSING_CODES
@@ -49,10 +61,16 @@ TOKENS = (
     r"\{!\w+(?:\.\w+)*\}",
     r"\*\|\w+\|\*",
 )
+TOKEN_MARKS = b"{[<%$*"
+"""A character each of TOKENS holds: a value holding none of them matches none (tests/checks/kinds/test_sentinel.py
+holds the patterns to it)."""
 DATES = ("1900-01-01", "1899-12-30", "1899-12-31", "0001-01-01", "9999-12-31")
 EPOCH = "1970-01-01"
 _NUMBER_PLACEHOLDER = r"-?(?:0{4,}|1{4,}|2{4,}|3{4,}|4{4,}|5{4,}|6{4,}|7{4,}|8{4,}|9{4,})(?:[.,]0+)?|-9{3,}(?:[.,]0+)?"
 _QUANTITIES = (Role.MONEY, Role.NUMBER, Role.COUNT, Role.SCORE)
+_DATE_FIRSTS = np.zeros(257, dtype=bool)
+"""By a value's first byte (-1: none, the last place): a date of DATES may start it."""
+_DATE_FIRSTS[[ord(date[0]) for date in DATES]] = True
 
 
 def _cells(values: pd.Series, field: str, ctx: CheckContext) -> Distinct:
@@ -69,52 +87,87 @@ def _cells(values: pd.Series, field: str, ctx: CheckContext) -> Distinct:
 def _dates(values: pd.Series, field: str, ctx: CheckContext) -> np.ndarray:
     if not pd.api.types.is_datetime64_any_dtype(values.dtype):
         return np.zeros(len(values), dtype=bool)
-    # each distinct day written once, not every timestamp (strftime is a Python call per value); the days
-    # of the wall clock, where a zone's midnight may not exist
+    # the days of the wall clock, where a zone's midnight may not exist; each timestamp's day by numpy's cast
+    # (which floors), compared as days, not as text (strftime is a Python call per value)
     wall = values.dt.tz_localize(None) if values.dt.tz is not None else values
-    codes, days = pd.factorize(wall.dt.normalize(), use_na_sentinel=True)
     sentinel_days = np.array(list(DATES) + ([] if "birth" in field else [EPOCH]), dtype="datetime64[D]")
-    # compared as days, not as text: strftime is a Python call per distinct day
-    return np.append(np.isin(np.asarray(days, dtype="datetime64[D]"), sentinel_days), False)[codes]
+    return np.isin(wall.to_numpy().astype("datetime64[D]"), sentinel_days)
 
 
-def _column(values: pd.Series, ctx: CheckContext) -> tuple[Distinct, pa.Array, pa.Array, str | None]:
-    """(the distinct cells, each stripped as written, the same lower-cased, the column's usual code for
-    "empty"), once per column for the check and its explanation."""
+@dataclass(frozen=True)
+class _Cells:
+    """A column's distinct cells as the sentinel kind reads them, once per column for the check and its
+    explanation."""
+
+    cells: Distinct
+    raw: pa.Array
+    """Each distinct cell stripped as written."""
+    short: np.ndarray
+    """The positions in `raw` of the values that may be a code asked about (`could_lower_to`): only those are
+    lower-cased and looked up. In a column of phone numbers, ids or timestamps that is none, and lower-casing a
+    million values cost more than the codes' look-up."""
+    lowered: pa.Array
+    """The values at `short`, lower-cased."""
+    usual: str | None
+    """The column's usual code for "empty", if any."""
+
+    def equal(self, code: str) -> np.ndarray:
+        """Per distinct cell: its lower case is `code`."""
+        out = np.zeros(len(self.raw), dtype=bool)
+        out[self.short] = bools(pc.equal(self.lowered, pa.scalar(code, type=self.lowered.type)))
+        return out
+
+
+def _codes(params: Mapping[str, Any]) -> tuple[str, ...]:
+    """The rule's codes for "no value", lower-cased."""
+    return tuple(v.lower() for v in params.get("values") or VALUES)
+
+
+def _column(values: pd.Series, ctx: CheckContext, codes: tuple[str, ...]) -> _Cells:
+    """The column's _Cells, lower-casing the values that may be one of `codes` or MISSING_CODES."""
     field = str(values.name)
 
-    def compute() -> tuple[Distinct, pa.Array, pa.Array, str | None]:
+    def compute() -> _Cells:
         cells = _cells(values, field, ctx)
         raw = strip(cells.values)
-        text = pc.utf8_lower(raw)
-        return cells, raw, text, _usual_code(text, cells.counts())
+        short = could_lower_to(raw, {*codes, *MISSING_CODES})
+        lowered = pc.utf8_lower(take(raw, short))
+        filled = int(cells.counts()[bools(pc.not_equal(raw, ""))].sum())
+        return _Cells(cells, raw, short, lowered, _usual_code(lowered, cells.counts()[short], filled))
 
-    return per_table.get(ctx.frame, ("sentinel", field, len(values)), compute)
+    return per_table.get(ctx.frame, ("sentinel", field, len(values), codes), compute)
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     field = str(values.name)
-    cells, raw, text, usual = _column(values, ctx)
+    codes = _codes(params)
+    column = _column(values, ctx, codes)
+    cells, raw = column.cells, column.raw
     # each distinct value judged once; the typed dates and numbers below are judged per row
-    codes = [v.lower() for v in params.get("values") or VALUES]
-    bad = bools(pc.is_in(text, value_set=pa.array(codes, type=text.type)))
-    tokens = params.get("tokens") or TOKENS
-    bad |= matches(raw, "|".join(f"(?:{t})" for t in tokens))
-    # a date written as text: its first ten characters one of DATES, and (a regex, only on those) a date
-    dated = np.flatnonzero(
-        bools(pc.is_in(pc.utf8_slice_codeunits(text, 0, 10), value_set=pa.array(DATES, type=text.type)))
-    )
+    bad = np.zeros(len(raw), dtype=bool)
+    bad[column.short] = bools(pc.is_in(column.lowered, value_set=pa.array(codes, type=column.lowered.type)))
+    tokens = tuple(params.get("tokens") or TOKENS)
+    # a column holding none of the characters the tokens are made of holds no token: ids, e-mails, phones,
+    # timestamps as a rule; a search of its bytes tells, where the tokens' regex read every value
+    if tokens != TOKENS or holds_any(raw, TOKEN_MARKS):
+        bad |= matches(raw, "|".join(f"(?:{t})" for t in tokens))
+    # a date written as text: its first ten characters one of DATES, and (a regex, only on those) a date; read
+    # as written, not lower-cased: no character but a digit or a dash lower-cases to one. Looked for only where
+    # the first byte and the fifth may be a date's of DATES: in a column of timestamps of this century, nowhere
+    maybe = np.flatnonzero(_DATE_FIRSTS[byte_at(raw, 0)] & (byte_at(raw, 4) == ord("-")))
+    head = pc.utf8_slice_codeunits(take(raw, maybe), 0, 10)
+    dated = maybe[bools(pc.is_in(head, value_set=pa.array(DATES, type=raw.type)))]
     if len(dated):
-        bad[dated] |= fullmatches(take(text, dated), "\\d{4}-\\d{2}-\\d{2}.*")
+        bad[dated] |= fullmatches(take(raw, dated), "\\d{4}-\\d{2}-\\d{2}.*")
     quantity = role(field, ctx) in _QUANTITIES
     typed_number = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
     if quantity and not typed_number:
-        bad |= fullmatches(text, _NUMBER_PLACEHOLDER)
+        bad |= fullmatches(raw, _NUMBER_PLACEHOLDER)
     rows = cells.spread(bad) | _dates(values, field, ctx)
     if quantity and typed_number:
         rows |= _placeholder_numbers(values)
-    if usual is not None:
-        rows &= ~cells.spread(bools(pc.equal(text, pa.scalar(usual, type=text.type))))
+    if column.usual is not None:
+        rows &= ~cells.spread(column.equal(column.usual))
     return passing(~rows, values.index)
 
 
@@ -145,17 +198,16 @@ _REPUNITS = np.array([1] + [(10**k - 1) // 9 for k in range(1, 17)], dtype=np.in
 """the k-digit repunit at k (1 at 0: the count of digits of 0, which is no placeholder)"""
 
 
-def _usual_code(text: pa.Array, counts: np.ndarray) -> str | None:
-    """The missing-value code more than half of the column's filled cells hold, if any (`text`: the
-    distinct values, `counts`: the cells holding each)."""
-    filled = int(counts[bools(pc.not_equal(text, ""))].sum())
+def _usual_code(lowered: pa.Array, counts: np.ndarray, filled: int) -> str | None:
+    """The missing-value code more than half of the column's `filled` cells hold, if any (`lowered`: distinct
+    values lower-cased, among them every code's, `counts`: the cells holding each)."""
     if filled == 0:
         return None
-    is_code = bools(pc.is_in(text, value_set=pa.array(MISSING_CODES, type=text.type)))
+    is_code = bools(pc.is_in(lowered, value_set=pa.array(MISSING_CODES, type=lowered.type)))
     if int(counts[is_code].sum()) * 2 <= filled:
         return None
     cells: dict[str, int] = {}  # distinct cells that lower-case to one code count together
-    for value, count in zip(pc.filter(text, is_code).to_pylist(), counts[is_code].tolist(), strict=True):
+    for value, count in zip(pc.filter(lowered, is_code).to_pylist(), counts[is_code].tolist(), strict=True):
         cells[value] = cells.get(value, 0) + count
     value, count = max(cells.items(), key=lambda item: item[1])
     return value if count * 2 > filled else None
@@ -163,12 +215,13 @@ def _usual_code(text: pa.Array, counts: np.ndarray) -> str | None:
 
 def explain(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> str | None:
     field = str(values.name)
-    cells, _, text, usual = _column(values, ctx)
+    column = _column(values, ctx, _codes(params))
+    usual = column.usual
     if usual is None:
         return None
-    counts = cells.counts()
-    held = int(counts[bools(pc.equal(text, pa.scalar(usual, type=text.type)))].sum())
-    share = held / max(int(counts[bools(pc.is_valid(text))].sum()), 1)
+    counts = column.cells.counts()
+    held = int(counts[column.equal(usual)].sum())
+    share = held / max(int(counts[bools(pc.is_valid(column.raw))].sum()), 1)
     return f"{field}: {usual!r} on {share:.1%} of the filled cells is how this column writes 'empty'; not reported"
 
 

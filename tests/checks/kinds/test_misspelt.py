@@ -6,6 +6,7 @@ import gzip
 import json
 from importlib.resources import files
 
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -69,3 +70,10 @@ def test_a_distance_one_checker_corrects_as_the_default_one_after_its_filter(
         return fixed if ok else None
 
     assert kept(_checker("en")) == kept(two_edits)
+
+
+def test_columns_are_judged_per_distinct_cell_not_as_rows_of_objects(run, monkeypatch) -> None:
+    monkeypatch.setattr(pd.Series, "isna", lambda self: pytest.fail("a row's correction read as an object"))
+    judged = ["Urban", "Rural", "Webinar", "Upsell"] * 30 + ["Surburban", None]
+    assert run("misspelt", judged, field="zip_code") == [True] * 120 + [False, True]
+    assert all(run("misspelt", [f"C{i:05d}" for i in range(200)], field="zip_code"))

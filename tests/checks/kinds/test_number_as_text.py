@@ -82,6 +82,31 @@ def test_oracle_the_plain_numbers_are_at_most_the_bound_one_pass_gives(cells: li
     assert number_as_text._at_most_plain(df["quantity"], ctx) >= sum(plain)
 
 
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.one_of(CELLS, st.text(max_size=6)), min_size=1, max_size=60), st.integers(0, 70))
+def test_oracle_a_bound_read_in_windows_rules_out_what_the_whole_column_rules_out(
+    cells: list[str | None], needed: int
+) -> None:
+    df = frame("quantity", cells)
+    ctx = context(df, entity="orders")
+    with patch.object(number_as_text, "WINDOW", 2):
+        in_windows = number_as_text._at_most_plain(df["quantity"], ctx, needed)
+    whole = number_as_text._at_most_plain(df["quantity"], ctx)
+    assert in_windows >= whole and (in_windows < needed) == (whole < needed)
+
+
+def test_a_column_of_words_is_read_until_its_words_rule_it_out(monkeypatch) -> None:
+    searched: list[int] = []
+    search = pc.match_substring_regex
+    monkeypatch.setattr(
+        pc, "match_substring_regex", lambda arr, pattern: searched.append(len(arr)) or search(arr, pattern)
+    )
+    monkeypatch.setattr(number_as_text, "WINDOW", 8)
+    df = frame("quantity", [f"w{i}" for i in range(200)])
+    assert number_as_text.check(df["quantity"], {}, context(df, entity="orders")).all()
+    assert sum(searched) == 8 + 16  # 24 of 200 words leave at most 176 plain numbers, fewer than 90%
+
+
 def test_a_column_of_words_is_not_judged_as_both_number_forms() -> None:
     df = frame("quantity", ["abc", "12", "x-1"] * 20)
     with patch.object(number_as_text, "_Numbers", side_effect=AssertionError("judged value by value")):

@@ -3,8 +3,14 @@
 from __future__ import annotations
 
 import phonenumbers
+import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from auditor.checks.kinds import _phonefast
+from auditor.checks.kinds._fastpath import chars_at, kept
 
 FAST = settings(max_examples=60, deadline=None)
 REGIONS = ["PL", "DE", "GB", "US", "FR", "CZ", "IT", "NL", "ES", "AT", "CH", "IE", "SE", "CA", "RU", "AU", "BR"]
@@ -128,3 +134,26 @@ def test_common_numbers_never_reach_the_library(run, monkeypatch) -> None:
     assert run("phone", values, {"region_field": "country"}, country=regions) == [
         library(v, r) for v, r in zip(values, regions, strict=True)
     ]
+
+
+_SPELLINGS = st.lists(
+    st.one_of(st.none(), st.text(alphabet="0129 \u00a0-.()/+xà\u00a1\u0100", max_size=8)), max_size=20
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(values=_SPELLINGS, large=st.booleans(), start=st.integers(0, 2))
+def test_oracle_separators_are_dropped_as_re2_s_replace_drops_them(
+    values: list[str | None], large: bool, start: int
+) -> None:
+    # "à" (C3 A0) and "¡" (C2 A1) share a byte with the no-break space (C2 A0): only the whole character goes
+    text = pa.array(["+48 1", "", *values], type=pa.large_string() if large else pa.string()).slice(start)
+    compact = kept(text, lambda data: ~chars_at(data, _phonefast.SEPARATOR_CHARS))
+    assert compact.to_pylist() == pc.replace_substring_regex(text, r"[ \x{a0}\-.()/]", "").to_pylist()
+
+
+def test_separators_are_dropped_without_a_regex(monkeypatch) -> None:
+    monkeypatch.setattr(pc, "replace_substring_regex", lambda *a, **k: pytest.fail("replaced by a regex"))
+    compact, simple = _phonefast.normalize(pa.array(["+48 (22) 350-71-95", "601\u00a0731.295", None]))
+    assert compact.to_pylist() == ["+48223507195", "601731295", None]
+    assert simple.tolist() == [True, True, False]

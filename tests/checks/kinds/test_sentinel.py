@@ -1,16 +1,25 @@
-"""The sentinel kind's dates: each distinct day judged once must judge every timestamp as its own text would."""
+"""The sentinel kind: each distinct day judged once must judge every timestamp as its own text would; the
+codes, tokens and dates of a text column as the whole column lower-cased and searched by every pattern would."""
 
 from __future__ import annotations
+
+import re
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from auditor.checks.kinds import sentinel
-from auditor.checks.kinds._fastpath import fullmatches
-from auditor.checks.kinds.sentinel import DATES, EPOCH, _dates
+from auditor.checks.base import CheckContext
+from auditor.checks.kinds import _columns, sentinel
+from auditor.checks.kinds._fastpath import bools, fullmatches, matches, strip, to_arrow
+from auditor.checks.kinds.sentinel import DATES, EPOCH, TOKEN_MARKS, TOKENS, VALUES, _dates
+from auditor.dtypes import TEXT
+from auditor.model import ENTITIES
+from auditor.text import MISSING_CODES
 
 _STAMPS = st.one_of(
     st.none(),
@@ -50,3 +59,97 @@ def test_oracle_placeholder_integers_are_the_regex_of_their_text(numbers: list[i
     values = np.array(numbers, dtype=np.int64)
     expected = fullmatches(pa.array(values.astype(str)), sentinel._NUMBER_PLACEHOLDER)
     assert sentinel._placeholder_integers(values).tolist() == expected.tolist()
+
+
+def _context(values: pd.Series) -> CheckContext:
+    frame = values.to_frame()
+    return CheckContext(entity=ENTITIES["opportunities"], frame=frame, raw=frame, tables={}, as_of=pd.Timestamp(0))
+
+
+def _whole_column(values: pd.Series) -> list[bool]:
+    """The check's verdicts as the earlier code made them: the whole column lower-cased, every value looked up
+    and searched by the tokens' pattern, the dates read from the lower-cased text."""
+    raw = strip(to_arrow(values))
+    text = pc.utf8_lower(raw)
+    bad = bools(pc.is_in(text, value_set=pa.array([v.lower() for v in VALUES], type=text.type)))
+    bad |= matches(raw, "|".join(f"(?:{t})" for t in TOKENS))
+    dated = bools(pc.is_in(pc.utf8_slice_codeunits(text, 0, 10), value_set=pa.array(DATES, type=text.type)))
+    bad |= dated & fullmatches(text, "\\d{4}-\\d{2}-\\d{2}.*")
+    if values.name == "amount":
+        bad |= fullmatches(text, sentinel._NUMBER_PLACEHOLDER)
+    return (~bad).tolist()
+
+
+_CELLS = st.one_of(
+    st.none(),
+    st.sampled_from([*MISSING_CODES, "N/A", " UNKNOWN ", "NULL\t", "#N/A", "Brak Danych", "NOT AVAILABLE"]),
+    st.sampled_from(["{first_name}", "[COMPANY]", "<<x>>", "%s", "${a}", "{!A.B}", "*|F|*", "50% off"]),
+    st.sampled_from(["1900-01-01", "1900-01-01 x", "1900-01-01\nx", "9999-12-31T00", "\u0130", "\u212a", "9999"]),
+    st.text(alphabet="aZ09 -./{[<%$*|!_\u0130\u212a\u00df\n", max_size=16),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(_CELLS, min_size=1, max_size=30), st.sampled_from(["name", "amount"]))
+def test_oracle_text_cells_are_judged_as_the_whole_column_lower_cased(cells: list, field: str) -> None:
+    # more than half of the filled cells one code makes it the column's usual "empty": left out here
+    values = pd.Series([*cells, *[f"v{i}" for i in range(len(cells) + 1)]], dtype=TEXT, name=field)
+    try:
+        verdicts = sentinel.check(values, {}, _context(values)).tolist()
+    finally:
+        _columns.forget_columns()
+    assert verdicts == _whole_column(values)
+
+
+@given(st.text(alphabet=st.characters(blacklist_characters=TOKEN_MARKS.decode()), max_size=30))
+@example("{{ name }}".replace("{", "").replace("}", ""))
+def test_oracle_a_text_without_the_token_marks_holds_no_token(text: str) -> None:
+    assert not any(re.search(token, text) for token in TOKENS)
+
+
+def test_each_token_holds_a_mark() -> None:
+    for token in TOKENS:
+        assert any(re.escape(chr(mark)) in token for mark in TOKEN_MARKS), token
+
+
+def test_a_column_without_the_token_marks_is_not_searched_for_tokens(monkeypatch: pytest.MonkeyPatch) -> None:
+    searched: list[str] = []
+    monkeypatch.setattr(sentinel, "matches", lambda arr, pattern: searched.append(pattern) or matches(arr, pattern))
+    values = pd.Series([f"jan{i}@firma.pl" for i in range(50)] + ["n/a"], dtype=TEXT, name="email")
+    try:
+        verdicts = sentinel.check(values, {}, _context(values)).tolist()
+    finally:
+        _columns.forget_columns()
+    assert verdicts == [True] * 50 + [False]
+    assert searched == []
+
+
+def test_only_values_that_may_be_a_code_are_lower_cased(monkeypatch: pytest.MonkeyPatch) -> None:
+    lowered: list[int] = []
+    lower = pc.utf8_lower
+    monkeypatch.setattr(pc, "utf8_lower", lambda arr: lowered.append(len(arr)) or lower(arr))
+    values = pd.Series([f"Jan.Kowalski{i}@firma.pl" for i in range(50)] + ["N/A", "?"], dtype=TEXT, name="email")
+    values = pd.concat([values, pd.Series(["601 731 295", "u"], dtype=TEXT)], ignore_index=True).rename("email")
+    try:
+        verdicts = sentinel.check(values, {}, _context(values)).tolist()
+    finally:
+        _columns.forget_columns()
+    assert verdicts == [True] * 50 + [False, False, True, True]
+    assert sum(lowered) == 3  # "N/A", "?" and "u" (as "unk" and "n/a" begin)
+
+
+def test_each_date_is_ascii_with_a_dash_fifth() -> None:
+    assert all(date.isascii() and date[4] == "-" for date in DATES)
+
+
+def test_a_column_of_this_century_s_timestamps_is_not_read_for_dates(monkeypatch: pytest.MonkeyPatch) -> None:
+    sliced: list[int] = []
+    slice_ = pc.utf8_slice_codeunits
+    monkeypatch.setattr(pc, "utf8_slice_codeunits", lambda arr, *a: sliced.append(len(arr)) or slice_(arr, *a))
+    values = pd.Series([f"2025-03-{d:02d} 10:00" for d in range(1, 29)] + ["1900-01-01 00:00"], dtype=TEXT)
+    try:
+        verdicts = sentinel.check(values.rename("note"), {}, _context(values.rename("note"))).tolist()
+    finally:
+        _columns.forget_columns()
+    assert verdicts == [True] * 28 + [False]
+    assert sum(sliced) == 1
