@@ -1,11 +1,11 @@
-"""Customer metrics: acquisition cost, lifetime value, churn, retention, renewals, survey scores,
-concentration and revenue. Money in the base currency of the config's `currency:` section
+"""Customer metrics the metric language cannot say: acquisition cost (first won deal per account), lifetime
+value (per-account totals), churn, retention and renewals (subscriptions active at a date), retention cost,
+revenue per month and costs per category or owner (distributions). The survey scores, customers, revenue and
+its concentration are definitions in `metrics/core.yaml`. Money in the base currency of the config's `currency:` section
 (auditor.money); the window is the 12 months up to as_of (or --period). Source of truth: `auditor/synth/truth.py`
 computes truth/metrics.json with these same functions on the clean data."""
 
 from __future__ import annotations
-
-import math
 
 import pandas as pd
 
@@ -23,7 +23,6 @@ from auditor.metrics.registry import (
     Tables,
     mean_of,
     metric,
-    nps_of,
     proportion,
     ratio,
 )
@@ -233,71 +232,6 @@ def customer_retention_cost(t: Tables, p: Params) -> Estimate:
 def customers_at_start(sub: pd.DataFrame, p: Params) -> int:
     """Distinct accounts with a subscription active at the window start."""
     return int(text(sub.loc[subscriptions_active_at(sub, p.start), "account_id"]).nunique())
-
-
-@metric("nps", "Net Promoter Score", "points (-100..100)", "nps", {"surveys": ["nps"]}, breakdowns={"owner": "owner"})
-def nps(t: Tables, p: Params) -> Estimate:
-    """100 x (share of responses scoring 9-10 - share scoring 0-6), over responses with an nps
-    (0-6 detractors, 7-8 passives, 9-10 promoters); -100..100. All responses."""
-    return nps_of(t["surveys"]["nps"])
-
-
-@metric("csat", "Customer satisfaction (CSAT)", "percent", "proportion", {"surveys": ["csat"]})
-def csat(t: Tables, p: Params) -> Estimate:
-    """100 x the share of csat responses (1-5) that are 4 or 5."""
-    s = t["surveys"]["csat"].dropna()
-    return proportion((s >= 4).sum(), len(s), scale=100.0)
-
-
-@metric("ces", "Customer Effort Score", "score (1-7)", "mean", {"surveys": ["ces"]})
-def ces(t: Tables, p: Params) -> Estimate:
-    """Mean ces (1-7, lower is easier) over responses with a value."""
-    return mean_of(t["surveys"]["ces"])
-
-
-@metric(
-    "customers",
-    "Customers",
-    "accounts",
-    "count",
-    {"accounts": ["status"]},
-    breakdowns={"segment": "segment", "owner": "owner", "source": "source"},
-)
-def customers(t: Tables, p: Params) -> int:
-    """Accounts with status Customer."""
-    return int((text(t["accounts"]["status"]) == "Customer").sum())
-
-
-@metric(
-    "pareto_top20_share",
-    "Pareto concentration (revenue share of the top 20% customers)",
-    "share",
-    "ratio",
-    {"opportunities": _DEAL_FIELDS},
-    scope=_WON_SCOPE,
-)
-def pareto_top20_share(t: Tables, p: Params) -> Estimate:
-    """Customer accounts ranked by total Closed Won amount (base currency, all time); the share of all won
-    revenue held by the top ceil(20%) of them."""
-    ranked = revenue_by_account(t["opportunities"], p).sort_values(ascending=False)
-    top = ranked.iloc[: math.ceil(0.2 * len(ranked))].sum() if len(ranked) else 0.0
-    return ratio(top, ranked.sum(), n=len(ranked))
-
-
-@metric(
-    "revenue",
-    "Revenue (won in the window)",
-    "{currency}",
-    "sum",
-    {"opportunities": ["stage", "amount", "currency", "close_date"]},
-    breakdowns={"owner": "owner", "segment": SEGMENT, "source": "source", "month": "close_date"},
-    scope=_WON_SCOPE,
-)
-def revenue(t: Tables, p: Params) -> Estimate:
-    """Sum of Closed Won amounts (base currency) with close_date in the window."""
-    won = won_deals(t["opportunities"], p)
-    won = won[in_window(won["close_date"], p)]
-    return Estimate(float(won["_base"].sum()), len(won))
 
 
 @metric(

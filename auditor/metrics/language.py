@@ -99,6 +99,7 @@ OPTION_KEYS = (
     "weight",
     "per",
     "top",
+    "population",
 )
 REFERENCE_KEYS = ("metric", "title", "by", "min_n", "description", "family")
 TRUE_WORDS = ("yes", "true", "y", "1", "t")
@@ -1200,11 +1201,18 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         if cond is not None
     ]
     scope: dict[str, Scope] = {}
+    population = spec.get("population")
+    if population is not None and (not isinstance(population, str) or not population.strip()):
+        raise DefinitionError(
+            f"population: expected the name of the records counted, e.g. closed deals, not {population!r}"
+        )
+    if population is not None and not conditions:
+        raise DefinitionError("population: names the records a filter or a where selects; this definition has neither")
     if conditions:
         fields: dict[str, None] = {}
         for cond, _ in conditions:
             c.check.reads(cond, primary, fields)
-        label = f"{primary} where " + " and ".join(_clean(text) for _, text in conditions)
+        label = population or f"{primary} where " + " and ".join(_clean(text) for _, text in conditions)
         scope[primary] = Scope(label, _mask(primary, _and(*(cond for cond, _ in conditions))), tuple(fields))
     inputs = {e: tuple(cols) for e, cols in reads.items()}
     if primary in inputs:  # the primary entity first: breakdowns and the bound's scaling read it
@@ -1452,13 +1460,17 @@ def _keyed(message: str) -> bool:
 def _metric(mid: str, spec: Mapping[str, Any], extras: Extras, family: str) -> Metric:
     compiled = compile_definition(mid, spec, extras)
     key = next(k for k in spec if k in MEASURES)
-    description = str(spec["description"]) if "description" in spec else _describe(key, spec[key])
-    if "filter" in spec:
-        description += f"; filter: {_clean(spec['filter'])}"
-    if "window" in spec:
-        description += f"; window: {spec['window']}"
-    if key == "top_share":
-        description += f"; per: {spec['per']}; top: {spec.get('top', 0.2)}"
+    if "description" in spec:
+        # the author's words are the formula shown, as a Python metric's docstring is
+        description = str(spec["description"])
+    else:
+        description = _describe(key, spec[key])
+        if "filter" in spec:
+            description += f"; filter: {_clean(spec['filter'])}"
+        if "window" in spec:
+            description += f"; window: {spec['window']}"
+        if key == "top_share":
+            description += f"; per: {spec['per']}; top: {spec.get('top', 0.2)}"
     compiled.compute.__doc__ = description
     unit = spec.get("unit")
     if unit is None:

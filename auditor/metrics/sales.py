@@ -1,64 +1,20 @@
-"""Sales metrics: conversion, win rate, deal size, sales cycle (overall and per stage), lead
-response time, the funnel and lost deals. Source of truth: `auditor/synth/truth.py`, which
-computes truth/metrics.json with these functions on the clean data."""
+"""Sales metrics the metric language cannot say: the sales cycle (days from the day a deal was created: a date
+of a timestamp), the cycle per stage (consecutive history rows), the funnel and lost deals (distributions).
+Conversion, win rate, deal size and lead response time are definitions in `metrics/core.yaml`. Source of truth:
+`auditor/synth/truth.py`, which computes truth/metrics.json with these functions on the clean data."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 
-from auditor.metrics.common import CLOSED, STAGES, Params, counts, days, hours, text
-from auditor.metrics.customers import SEGMENT, WON, won_deals
-from auditor.metrics.registry import Estimate, Scope, Tables, mean_of, median_of, metric, proportion
+from auditor.metrics.common import STAGES, Params, counts, days, text
+from auditor.metrics.customers import SEGMENT, WON
+from auditor.metrics.registry import Estimate, Scope, Tables, mean_of, metric
 
-_CLOSED_SCOPE = {"opportunities": Scope("closed deals", lambda f: text(f["stage"]).isin(CLOSED), ("stage",))}
 _WON_SCOPE = {"opportunities": Scope("Closed Won deals", lambda f: text(f["stage"]) == WON, ("stage",))}
 _LOST_SCOPE = {"opportunities": Scope("Closed Lost deals", lambda f: text(f["stage"]) == "Closed Lost", ("stage",))}
 _DEAL_BREAKDOWNS = {"owner": "owner", "segment": SEGMENT, "source": "source", "month": "close_date"}
-
-
-@metric(
-    "lead_conversion_rate",
-    "Lead-to-customer conversion rate",
-    "share",
-    "proportion",
-    {"leads": ["status"]},
-    breakdowns={"owner": "owner", "source": "source", "month": "created_at"},
-)
-def lead_conversion_rate(t: Tables, p: Params) -> Estimate:
-    """Leads with status Converted / all leads (all time)."""
-    status = text(t["leads"]["status"])
-    return proportion((status == "Converted").sum(), len(status))
-
-
-@metric(
-    "win_rate",
-    "Close (win) rate",
-    "share",
-    "proportion",
-    {"opportunities": ["stage"]},
-    breakdowns=_DEAL_BREAKDOWNS,
-    scope=_CLOSED_SCOPE,
-)
-def win_rate(t: Tables, p: Params) -> Estimate:
-    """Closed Won deals / (Closed Won + Closed Lost) deals (all time)."""
-    stage = text(t["opportunities"]["stage"])
-    won = int((stage == WON).sum())
-    return proportion(won, won + int((stage == "Closed Lost").sum()))
-
-
-@metric(
-    "avg_deal_size",
-    "Average deal size",
-    "{currency}",
-    "mean",
-    {"opportunities": ["stage", "amount", "currency"]},
-    breakdowns=_DEAL_BREAKDOWNS,
-    scope=_WON_SCOPE,
-)
-def avg_deal_size(t: Tables, p: Params) -> Estimate:
-    """Mean amount (base currency) of Closed Won deals (all time)."""
-    return mean_of(won_deals(t["opportunities"], p)["_base"])
 
 
 @metric(
@@ -103,21 +59,6 @@ def sales_cycle_by_stage(t: Tables, p: Params) -> dict[str, float]:
     h = h.assign(d=days(nxt, h["at"])).dropna(subset=["d"])
     mean = h.groupby("s")["d"].mean()
     return {s: float(mean[s]) for s in STAGES if s in mean.index}
-
-
-@metric(
-    "lead_response_hours",
-    "Lead response time",
-    "hours",
-    "median",
-    {"leads": ["first_response_at", "created_at"]},
-    breakdowns={"owner": "owner", "source": "source", "month": "created_at"},
-    spans=(("created_at", "first_response_at"),),
-)
-def lead_response_hours(t: Tables, p: Params) -> Estimate:
-    """Median of first_response_at - created_at in hours over leads with a first response."""
-    lead = t["leads"]
-    return median_of(hours(lead["first_response_at"], lead["created_at"]))
 
 
 @metric(

@@ -1,21 +1,13 @@
-"""Support metrics: cases handled, closed per day, time to resolution, first-contact resolution.
-Source of truth: `auditor/synth/truth.py` (same functions on the clean data)."""
+"""Support metrics the metric language cannot say: cases closed per day (a count over a window of 90 days, or
+the period's days). Cases handled, time to resolution and first-contact resolution are definitions in
+`metrics/core.yaml`. Source of truth: `auditor/synth/truth.py` (same functions on the clean data)."""
 
 from __future__ import annotations
 
-from auditor.metrics.common import Params, hours, within
-from auditor.metrics.registry import Estimate, Scope, Tables, median_of, metric, proportion
+from auditor.metrics.common import Params, within
+from auditor.metrics.registry import Estimate, Scope, Tables, metric
 
-_BREAKDOWNS = {"owner": "owner", "channel": "channel", "priority": "priority", "month": "opened_at"}
 _RESOLVED = {"tickets": Scope("resolved tickets", lambda f: f["resolved_at"].notna(), ("resolved_at",))}
-
-
-@metric(
-    "tickets_handled", "Support cases handled", "tickets", "count", {"tickets": ["ticket_id"]}, breakdowns=_BREAKDOWNS
-)
-def tickets_handled(t: Tables, p: Params) -> int:
-    """Number of tickets (all time)."""
-    return len(t["tickets"])
 
 
 @metric(
@@ -33,36 +25,3 @@ def tickets_closed_per_day(t: Tables, p: Params) -> Estimate:
     start, end = p.recent(90)
     closed = int(within(t["tickets"]["resolved_at"], start, end).sum())
     return Estimate(closed / round((end - start).total_seconds() / 86400), closed)
-
-
-@metric(
-    "time_to_resolution_hours",
-    "Time to resolution",
-    "hours",
-    "median",
-    {"tickets": ["opened_at", "resolved_at"]},
-    breakdowns=_BREAKDOWNS,
-    scope=_RESOLVED,
-    spans=(("opened_at", "resolved_at"),),
-)
-def time_to_resolution_hours(t: Tables, p: Params) -> Estimate:
-    """Median of resolved_at - opened_at in hours over resolved tickets."""
-    tk = t["tickets"]
-    return median_of(hours(tk["resolved_at"], tk["opened_at"]))
-
-
-@metric(
-    "first_contact_resolution_rate",
-    "First-contact resolution rate",
-    "share",
-    "proportion",
-    {"tickets": ["resolved_at", "contacts_needed"]},
-    breakdowns=_BREAKDOWNS,
-    scope=_RESOLVED,
-)
-def first_contact_resolution_rate(t: Tables, p: Params) -> Estimate:
-    """Resolved tickets (resolved_at present) with contacts_needed == 1 / resolved tickets."""
-    tk = t["tickets"]
-    resolved = tk["resolved_at"].notna()
-    one = (tk["contacts_needed"].astype("float64") == 1) & resolved
-    return proportion(one.sum(), resolved.sum())

@@ -202,38 +202,72 @@ def test_a_column_the_export_lacks_is_not_evaluated(crm, defined) -> None:
     assert r.confidence == "NOT_EVALUATED" and r.reasons[0] == "not evaluated: the export has no accounts.churned"
 
 
+PACK_BUILT_INS = (
+    "win_rate",
+    "lead_conversion_rate",
+    "avg_deal_size",
+    "lead_response_hours",
+    "revenue",
+    "pareto_top20_share",
+    "customers",
+    "nps",
+    "csat",
+    "ces",
+    "tickets_handled",
+    "time_to_resolution_hours",
+    "first_contact_resolution_rate",
+    "campaign_open_rate",
+    "campaign_ctr",
+    "campaign_unsubscribe_rate",
+    "revenue_per_campaign",
+)
+
+
+@pytest.mark.parametrize("mid", PACK_BUILT_INS)
+def test_built_in_metrics_the_language_can_say_are_definitions_of_the_bundled_pack(mid: str) -> None:
+    # their values are checked against hand-computed ones with every other built-in (test_metrics_values.py)
+    m = get_metric(mid)
+    assert m.compute.__module__ == "auditor.metrics.language", f"{mid} is still Python"
+    assert m.description and "; filter:" not in m.description  # the formula as its author wrote it
+
+
+def test_a_population_names_the_records_of_a_filter_in_the_reasons(crm) -> None:
+    [m] = compile_metrics(
+        {"won_size": {"mean": "raw(opportunities.amount)", "filter": "stage == Closed Won", "population": "won deals"}}
+    ).values()
+    assert m.scope["opportunities"].label == "won deals"
+    findings = pd.DataFrame(
+        {
+            "entity": ["opportunities"],
+            "record_id": ["O1"],
+            "field": ["amount"],
+            "rule_id": ["opportunities.amount.range"],
+        }
+    )
+    [r] = evaluate_metrics(crm, findings, as_of=AS_OF, metrics=[m])
+    assert any(reason.startswith("1 of 3 won deals fail rules on amount") for reason in r.reasons), r.reasons
+
+
 @pytest.mark.parametrize(
-    ("mid", "definition"),
+    ("definition", "problem"),
     [
-        (
-            "win_rate",
-            {"share": "opportunities where stage == Closed Won", "filter": "stage in [Closed Won, Closed Lost]"},
-        ),
-        ("campaign_open_rate", {"rate": ["sum(campaigns.opened)", "sum(campaigns.delivered)"]}),
-        ("campaign_ctr", {"rate": "sum(campaigns.clicked) / sum(campaigns.delivered)"}),
-        ("avg_deal_size", {"mean": "opportunities.amount", "filter": "stage == 'Closed Won'"}),
-        ("revenue", {"sum": "opportunities.amount", "filter": "stage == Closed Won", "window": "close_date"}),
-        ("lead_conversion_rate", {"share": "leads where status == Converted"}),
-        ("customers", {"count": "accounts where status == Customer"}),
-        ("time_to_resolution_hours", {"median": "hours(tickets.resolved_at - tickets.opened_at)"}),
-        (
-            "first_contact_resolution_rate",
-            {"share": "tickets where contacts_needed == 1", "filter": "resolved_at is not missing"},
-        ),
-        ("nps", {"nps": "surveys.nps"}),
-        ("ces", {"mean": "surveys.ces"}),
-        ("csat", {"share": "surveys where csat >= 4", "filter": "csat is not missing", "scale": 100}),
-        ("revenue_per_campaign", {"mean": "campaigns.attributed_revenue"}),
+        ({"share": "leads where status == Converted", "population": "leads"}, "population: names the records a filter"),
+        ({"count": "tickets", "population": "tickets"}, "population: names the records a filter"),
+        ({"count": "tickets where priority == High", "population": ""}, "population: expected the name"),
+        ({"count": "tickets where priority == High", "population": 3}, "population: expected the name"),
     ],
 )
-def test_the_language_says_built_in_metrics_exactly(tiny, mid: str, definition: dict) -> None:
-    [m] = compile_metrics({f"my_{mid}": definition}).values()
-    tables, _ = prepare(tiny)
-    params = Params.make(AS_OF, money=MONEY)
-    mine, theirs = m.compute(tables, params), get_metric(mid).compute(tables, params)
-    assert value_of(mine) == pytest.approx(value_of(theirs))
-    assert getattr(mine, "n", None) == getattr(theirs, "n", None)
-    assert m.kind == get_metric(mid).kind
+def test_a_population_needs_a_filter_or_a_where_and_a_name(definition: dict, problem: str) -> None:
+    with pytest.raises(ConfigError, match=f"metrics.define.m.{problem}"):
+        compile_metrics({"m": definition})
+
+
+def test_a_description_is_the_formula_as_written_and_the_default_one_says_the_filter() -> None:
+    body = {"mean": "raw(opportunities.amount)", "filter": "stage == Closed Won", "window": "close_date"}
+    [written] = compile_metrics({"m": {**body, "description": "Mean won amount."}}).values()
+    [default] = compile_metrics({"m": body}).values()
+    assert written.formula == "Mean won amount."
+    assert default.formula == "mean: raw(opportunities.amount); filter: stage == Closed Won; window: close_date"
 
 
 # --- config problems ----------------------------------------------------------------------------
