@@ -83,7 +83,7 @@ from auditor.model import ENTITIES, DType, Role
 
 MEASURES = ("count", "sum", "mean", "median", "nps", "share", "ratio", "rate", "top_share", "metric")
 AGGREGATES = ("count", "sum", "mean", "median")
-FUNCTIONS = ("hours", "days", "raw")
+FUNCTIONS = ("hours", "days", "raw", "date")
 KEYWORDS = ("where", "and", "or", "not", "in", "is", "missing", "window")
 OPERATORS = ("==", "!=", ">=", "<=", ">", "<")
 OPTION_KEYS = (
@@ -638,6 +638,10 @@ class _Checker:
                 if not isinstance(node.arg, Col):
                     raise DefinitionError("raw() takes one amount column, e.g. raw(opportunities.amount)")
                 return inner
+            if node.name == "date":
+                if not isinstance(node.arg, Col) or inner != "date":
+                    raise DefinitionError("date() takes one date column, e.g. date(opportunities.created_at)")
+                return "date"
             if inner != "duration":
                 raise DefinitionError(
                     f"{node.name}() takes a difference of two dates, e.g. {node.name}(resolved_at - opened_at)"
@@ -790,6 +794,9 @@ class _Runtime:
         if isinstance(node, Func):
             if node.name == "raw":
                 return _numbers(self.column(node.arg.name, convert=False))
+            if node.name == "date":
+                stamps = self.column(node.arg.name)
+                return stamps.dt.normalize() if pd.api.types.is_datetime64_any_dtype(stamps.dtype) else stamps
             diff = self.value(node.arg)
             unit = pd.Timedelta(hours=1) if node.name == "hours" else pd.Timedelta(days=1)
             return diff / unit
@@ -1229,10 +1236,13 @@ def _spans(node: Any, entity: str, extras: Extras) -> list[tuple[str, str]]:
     """The (start, end) pairs of date columns of `entity` that `node` subtracts (end - start): the
     durations a metric reads (`Metric.spans`)."""
     found = []
-    if isinstance(node, BinOp) and node.op == "-" and isinstance(node.left, Col) and isinstance(node.right, Col):
-        roles = [_role(entity, c.name, extras) for c in (node.right, node.left)]
-        if all(role is not None and _kind_of_role(role) == "date" for role in roles):
-            found.append((node.right.name, node.left.name))
+    if isinstance(node, BinOp) and node.op == "-":
+        # the day of a date (date(created_at)) spans from the same column: the fill carries the duration as read
+        start, end = (n.arg if isinstance(n, Func) and n.name == "date" else n for n in (node.right, node.left))
+        if isinstance(start, Col) and isinstance(end, Col):
+            roles = [_role(entity, c.name, extras) for c in (start, end)]
+            if all(role is not None and _kind_of_role(role) == "date" for role in roles):
+                found.append((start.name, end.name))
     for child in _children(node) if node is not None else ():
         found.extend(_spans(child, entity, extras))
     return found

@@ -1,7 +1,7 @@
-"""Sales metrics the metric language cannot say: the sales cycle (days from the day a deal was created: a date
-of a timestamp), the cycle per stage (consecutive history rows), the funnel and lost deals (distributions).
-Conversion, win rate, deal size and lead response time are definitions in `metrics/core.yaml`. Source of truth:
-`auditor/synth/truth.py`, which computes truth/metrics.json with these functions on the clean data."""
+"""Sales metrics the metric language cannot say: the cycle per stage (consecutive history rows), the funnel and
+lost deals (distributions). Conversion, win rate, deal size, the sales cycle and lead response time are
+definitions in `metrics/core.yaml`. Source of truth: `auditor/synth/truth.py`, which computes
+truth/metrics.json with these functions on the clean data."""
 
 from __future__ import annotations
 
@@ -9,29 +9,10 @@ import numpy as np
 import pandas as pd
 
 from auditor.metrics.common import STAGES, Params, counts, days, text
-from auditor.metrics.customers import SEGMENT, WON
-from auditor.metrics.registry import Estimate, Scope, Tables, mean_of, metric
+from auditor.metrics.customers import SEGMENT
+from auditor.metrics.registry import Scope, Tables, metric
 
-_WON_SCOPE = {"opportunities": Scope("Closed Won deals", lambda f: text(f["stage"]) == WON, ("stage",))}
 _LOST_SCOPE = {"opportunities": Scope("Closed Lost deals", lambda f: text(f["stage"]) == "Closed Lost", ("stage",))}
-_DEAL_BREAKDOWNS = {"owner": "owner", "segment": SEGMENT, "source": "source", "month": "close_date"}
-
-
-@metric(
-    "sales_cycle_days",
-    "Sales cycle length",
-    "days",
-    "mean",
-    {"opportunities": ["stage", "close_date", "created_at"]},
-    breakdowns=_DEAL_BREAKDOWNS,
-    scope=_WON_SCOPE,
-    spans=(("created_at", "close_date"),),
-)
-def sales_cycle_days(t: Tables, p: Params) -> Estimate:
-    """Mean of close_date - date(created_at) in days over Closed Won deals (all time)."""
-    opp = t["opportunities"]
-    won = opp.loc[(text(opp["stage"]) == WON).to_numpy(bool), ["close_date", "created_at"]]
-    return mean_of(days(won["close_date"], won["created_at"].dt.normalize()))
 
 
 @metric(

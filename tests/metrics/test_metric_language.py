@@ -204,6 +204,7 @@ def test_a_column_the_export_lacks_is_not_evaluated(crm, defined) -> None:
 
 PACK_BUILT_INS = (
     "win_rate",
+    "sales_cycle_days",
     "lead_conversion_rate",
     "avg_deal_size",
     "lead_response_hours",
@@ -423,6 +424,7 @@ def test_a_difference_of_two_dates_is_a_span_the_fill_carries_as_a_duration() ->
     defined = compile_metrics(
         {
             "cycle": {"median": "days(opportunities.close_date - opportunities.created_at)"},
+            "cycle_in_days": {"mean": "days(opportunities.close_date - date(opportunities.created_at))"},
             "resolution": {"mean": "hours(tickets.resolved_at - tickets.opened_at)", "filter": "status == Closed"},
             "deal_size": {"mean": "opportunities.amount"},
             "net": {"sum": "opportunities.amount - opportunities.amount"},
@@ -431,6 +433,7 @@ def test_a_difference_of_two_dates_is_a_span_the_fill_carries_as_a_duration() ->
     # end - start gives (start, end); amounts subtracted are not dates
     assert {mid: m.spans for mid, m in defined.items()} == {
         "cycle": (("created_at", "close_date"),),
+        "cycle_in_days": (("created_at", "close_date"),),
         "resolution": (("opened_at", "resolved_at"),),
         "deal_size": (),
         "net": (),
@@ -438,3 +441,27 @@ def test_a_difference_of_two_dates_is_a_span_the_fill_carries_as_a_duration() ->
     # the built-in durations declare theirs as the language would say them
     assert get_metric("sales_cycle_days").spans == (("created_at", "close_date"),)
     assert get_metric("time_to_resolution_hours").spans == (("opened_at", "resolved_at"),)
+
+
+def test_the_day_of_a_timestamp(crm) -> None:
+    t = crm
+    n = len(t["opportunities"])
+    # created at 23:00 and closed the next day: one day to the day, an hour by the clock
+    t["opportunities"] = t["opportunities"].assign(
+        created_at=pd.Timestamp("2026-01-01 23:00"), close_date=pd.Timestamp("2026-01-02")
+    )
+    defined = compile_metrics(
+        {
+            "to_the_day": {"mean": "days(opportunities.close_date - date(opportunities.created_at))"},
+            "by_the_clock": {"mean": "days(opportunities.close_date - opportunities.created_at)"},
+        }
+    )
+    results = {r.id: r for r in evaluate_metrics(t, None, as_of=AS_OF, metrics=list(defined.values()))}
+    assert results["to_the_day"].value == pytest.approx(1.0) and results["to_the_day"].n == n
+    assert results["by_the_clock"].value == pytest.approx(1 / 24)
+
+
+def test_date_takes_one_date_column() -> None:
+    for body in ("days(opportunities.close_date - date(opportunities.amount))", "date(opportunities.close_date)"):
+        with pytest.raises(ConfigError, match=r"date\(\) takes one date column|takes numbers"):
+            compile_metrics({"m": {"mean": body}})
