@@ -18,7 +18,7 @@ from auditor.config import load_config, parse_config
 from auditor.errors import ConfigError
 from auditor.metrics import Params, evaluate_metrics, get_metric, value_of
 from auditor.metrics.evaluate import prepare
-from auditor.metrics.language import check_expression, compile_metrics
+from auditor.metrics.language import _Runtime, check_expression, compile_metrics, parse_condition
 from auditor.model import ExtraField, Role
 from auditor.money import Money
 
@@ -465,3 +465,27 @@ def test_date_takes_one_date_column() -> None:
     for body in ("days(opportunities.close_date - date(opportunities.amount))", "date(opportunities.close_date)"):
         with pytest.raises(ConfigError, match=r"date\(\) takes one date column|takes numbers"):
             compile_metrics({"m": {"mean": body}})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.sampled_from(["Closed Won", "Closed Lost", "closed won", "", "Prospecting", None]), max_size=30),
+    st.sampled_from(
+        [
+            "stage == Closed Won",
+            "stage != Closed Won",
+            "stage in [Closed Won, Closed Lost]",
+            "stage not in [Closed Won, '']",
+            "not stage == Prospecting",
+        ]
+    ),
+)
+def test_text_conditions_on_arrow_text_as_on_python_objects_oracle(stages: list, source: str) -> None:
+    # the loader's Arrow text is compared as it is; Python objects are the reading it must agree with
+    condition = parse_condition(source)
+    params = Params.make(AS_OF, money=MONEY)
+    arrow = pd.DataFrame({"stage": pd.Series(stages, dtype=pd.StringDtype("pyarrow", na_value=np.nan))})
+    objects = pd.DataFrame({"stage": pd.Series(stages, dtype="object")})
+    on_arrow = _Runtime("opportunities", arrow, params).condition(condition)
+    on_objects = _Runtime("opportunities", objects, params).condition(condition)
+    assert on_arrow.dtype == bool and on_arrow.tolist() == on_objects.tolist()
