@@ -1,9 +1,10 @@
 """Customer metrics the metric language cannot say: acquisition cost (first won deal per account), lifetime
-value (per-account totals), churn, retention and renewals (subscriptions active at a date), retention cost,
-revenue per month and costs per category or owner (distributions). The survey scores, customers, revenue and
-its concentration are definitions in `metrics/core.yaml`. Money in the base currency of the config's `currency:` section
-(auditor.money); the window is the 12 months up to as_of (or --period). Source of truth: `auditor/synth/truth.py`
-computes truth/metrics.json with these same functions on the clean data."""
+value (per-account totals), churn, retention and renewals (subscriptions active at a date), retention cost and
+revenue per month (every month of the window, 0 included). The survey scores, customers, revenue and its
+concentration, and costs per category and per owner are definitions in `metrics/core.yaml`. Money in the base
+currency of the config's `currency:` section (auditor.money); the window is the 12 months up to as_of (or
+--period). Source of truth: `auditor/synth/truth.py` computes truth/metrics.json with these same functions on the
+clean data."""
 
 from __future__ import annotations
 
@@ -13,7 +14,6 @@ from auditor.metrics.common import (
     Params,
     in_window,
     per_table,
-    sums,
     text,
     within,
 )
@@ -249,29 +249,3 @@ def revenue_by_month(t: Tables, p: Params) -> dict[str, float]:
     months = pd.period_range((p.start + pd.Timedelta(days=1)).to_period("M"), p.end.to_period("M"), freq="M")
     by_month = won.groupby(won["close_date"].dt.to_period("M"))["_base"].sum()
     return {str(m): float(by_month.get(m, 0.0)) for m in months}
-
-
-@metric(
-    "costs_by_category",
-    "Costs by category",
-    "{currency}",
-    "distribution",
-    {"costs": ["period", "category", "amount", "currency"]},
-)
-def costs_by_category(t: Tables, p: Params) -> dict[str, float]:
-    """Costs (base currency) per category with period in the window."""
-    c = t["costs"][in_window(t["costs"]["period"], p)]
-    return sums(p.money.to_base(c["amount"], c["currency"]), c["category"])
-
-
-@metric(
-    "costs_per_owner",
-    "Costs per owner",
-    "{currency}",
-    "distribution",
-    {"costs": ["period", "amount", "currency", "owner"]},
-)
-def costs_per_owner(t: Tables, p: Params) -> dict[str, float]:
-    """Costs (base currency) per owner with period in the window (costs without owner left out)."""
-    c = t["costs"][in_window(t["costs"]["period"], p)]
-    return sums(p.money.to_base(c["amount"], c["currency"]), c["owner"])

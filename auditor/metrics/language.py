@@ -65,7 +65,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.errors import ConfigError, did_you_mean
-from auditor.metrics.common import Params, text, within
+from auditor.metrics.common import Params, counts, sums, text, within
 from auditor.metrics.registry import (
     KINDS,
     Estimate,
@@ -100,6 +100,7 @@ OPTION_KEYS = (
     "per",
     "top",
     "population",
+    "groups",
 )
 REFERENCE_KEYS = ("metric", "title", "by", "min_n", "description", "family")
 TRUE_WORDS = ("yes", "true", "y", "1", "t")
@@ -1100,6 +1101,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         plans[0] = replace(plans[0], weight=weight)
 
     per, top = _ranking(spec, key, primary, c.check)
+    groups = _groups(spec, key, per)
 
     filt = None
     if spec.get("filter") is not None:
@@ -1167,6 +1169,20 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
             rt, population = replace(plan, where=None).rows(t, p, extra(plan))
             hit = rt.condition(plan.where) & population
             return proportion(int(hit.sum()), int(population.sum()), scale=scale)
+
+    elif per is not None and key in ("count", "sum"):
+        plan = plans[0]
+        kind = "distribution"
+        if plan.distinct:
+            raise DefinitionError(f"per: a count of distinct values is not counted per {per}")
+
+        def compute(t: Tables, p: Params) -> Any:
+            rt, mask = plan.rows(t, p, extra(plan))
+            keys = rt.raw_value(Col(primary, per))[mask]
+            if key == "count":
+                return counts(keys, groups)
+            summed = sums(rt.value(plan.value)[mask], keys)
+            return summed if groups is None else {g: summed.get(g, 0.0) for g in groups}
 
     elif key == "count":
         plan = plans[0]
@@ -1261,13 +1277,15 @@ def top_share(values: pd.Series, groups: pd.Series, top: float) -> Estimate:
 
 
 def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -> tuple[str | None, float]:
-    """`per:` (the column whose groups are ranked) and `top:` (the share of them, 0.2 or '20%') of a
-    top_share; neither is taken by another measure."""
-    if key != "top_share":
+    """`per:` (the column whose groups are ranked, or counted or summed one by one: a distribution) and `top:`
+    (the share of them, 0.2 or '20%') of a top_share; a count or a sum takes `per:` alone."""
+    if key not in ("top_share", "count", "sum") or (key != "top_share" and "per" not in spec):
         for k in ("per", "top"):
             if k in spec:
-                raise DefinitionError(f"{k}: only a top_share takes {k!r}")
+                raise DefinitionError(f"{k}: only a top_share, a count or a sum takes {k!r}")
         return None, 0.2
+    if key != "top_share" and "top" in spec:
+        raise DefinitionError("top: only a top_share takes 'top'")
     per = spec.get("per")
     if not isinstance(per, str) or not per:
         raise DefinitionError("per: expected the column whose groups are ranked, e.g. per: account_id")
@@ -1283,6 +1301,19 @@ def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -
     if isinstance(top, bool) or not isinstance(top, (int, float)) or not 0 < top <= 1:
         raise DefinitionError(f"top: expected the share of the groups at the top, 0.2 or '20%', not {top!r}")
     return per, float(top)
+
+
+def _groups(spec: Mapping[str, Any], key: str, per: str | None) -> tuple[str, ...] | None:
+    """`groups:` of a count or a sum per a column: the groups shown, in this order, zero included (a funnel shows
+    every stage); None: the groups the records have, sorted."""
+    if "groups" not in spec:
+        return None
+    listed = spec["groups"]
+    if per is None or key not in ("count", "sum"):
+        raise DefinitionError("groups: only a count or a sum per a column (per:) takes groups")
+    if not isinstance(listed, list) or not listed or not all(isinstance(g, (str, int, float)) for g in listed):
+        raise DefinitionError(f"groups: expected a list of the {per} values shown, e.g. [Prospecting, Proposal]")
+    return tuple(_text_literal(g) for g in listed)
 
 
 def _mask(entity: str, cond: Any) -> Callable[[pd.DataFrame], pd.Series]:
@@ -1483,12 +1514,14 @@ def _metric(mid: str, spec: Mapping[str, Any], extras: Extras, family: str) -> M
             description += f"; window: {spec['window']}"
         if key == "top_share":
             description += f"; per: {spec['per']}; top: {spec.get('top', 0.2)}"
+        elif "per" in spec:
+            description += f"; per: {spec['per']}"
     compiled.compute.__doc__ = description
     unit = spec.get("unit")
     if unit is None:
         if key == "top_share":
             unit = "share"
-        elif compiled.kind == "count":
+        elif compiled.kind == "count" or (compiled.kind == "distribution" and key == "count"):
             unit = _counted(spec[key], compiled.primary)
         elif compiled.money:
             unit = "{currency}"

@@ -1,5 +1,5 @@
-"""Sales metrics the metric language cannot say: the cycle per stage (consecutive history rows), the funnel and
-lost deals (distributions). Conversion, win rate, deal size, the sales cycle and lead response time are
+"""Sales metrics the metric language cannot say: the cycle per stage (the time between a deal's consecutive history
+rows). Conversion, win rate, deal size, the sales cycle, lead response time, the funnel and lost deals are
 definitions in `metrics/core.yaml`. Source of truth: `auditor/synth/truth.py`, which computes
 truth/metrics.json with these functions on the clean data."""
 
@@ -8,11 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from auditor.metrics.common import STAGES, Params, counts, days, text
-from auditor.metrics.customers import SEGMENT
-from auditor.metrics.registry import Scope, Tables, metric
-
-_LOST_SCOPE = {"opportunities": Scope("Closed Lost deals", lambda f: text(f["stage"]) == "Closed Lost", ("stage",))}
+from auditor.metrics.common import STAGES, Params, days, text
+from auditor.metrics.registry import Tables, metric
 
 
 @metric(
@@ -40,44 +37,3 @@ def sales_cycle_by_stage(t: Tables, p: Params) -> dict[str, float]:
     h = h.assign(d=days(nxt, h["at"])).dropna(subset=["d"])
     mean = h.groupby("s")["d"].mean()
     return {s: float(mean[s]) for s in STAGES if s in mean.index}
-
-
-@metric(
-    "funnel",
-    "Sales funnel (deals per stage)",
-    "deals",
-    "distribution",
-    {"opportunities": ["stage"]},
-    breakdowns={"owner": "owner", "segment": SEGMENT},
-)
-def funnel(t: Tables, p: Params) -> dict[str, int]:
-    """Number of opportunities at each stage, Prospecting -> Closed Won / Closed Lost (all time)."""
-    return counts(t["opportunities"]["stage"], STAGES)
-
-
-@metric(
-    "lost_by_reason",
-    "Lost deals by loss reason",
-    "deals",
-    "distribution",
-    {"opportunities": ["stage", "loss_reason"]},
-    scope=_LOST_SCOPE,
-)
-def lost_by_reason(t: Tables, p: Params) -> dict[str, int]:
-    """Closed Lost deals per loss_reason (deals without a reason left out)."""
-    opp = t["opportunities"]
-    return counts(opp.loc[text(opp["stage"]) == "Closed Lost", "loss_reason"])
-
-
-@metric(
-    "lost_by_competitor",
-    "Lost deals by competitor",
-    "deals",
-    "distribution",
-    {"opportunities": ["stage", "competitor"]},
-    scope=_LOST_SCOPE,
-)
-def lost_by_competitor(t: Tables, p: Params) -> dict[str, int]:
-    """Closed Lost deals per competitor (deals without a competitor left out)."""
-    opp = t["opportunities"]
-    return counts(opp.loc[text(opp["stage"]) == "Closed Lost", "competitor"])

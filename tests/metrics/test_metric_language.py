@@ -204,6 +204,12 @@ def test_a_column_the_export_lacks_is_not_evaluated(crm, defined) -> None:
 
 PACK_BUILT_INS = (
     "win_rate",
+    "funnel",
+    "lost_by_reason",
+    "lost_by_competitor",
+    "costs_by_category",
+    "costs_per_owner",
+    "activities_per_owner",
     "sales_cycle_days",
     "lead_conversion_rate",
     "avg_deal_size",
@@ -489,3 +495,51 @@ def test_text_conditions_on_arrow_text_as_on_python_objects_oracle(stages: list,
     on_arrow = _Runtime("opportunities", arrow, params).condition(condition)
     on_objects = _Runtime("opportunities", objects, params).condition(condition)
     assert on_arrow.dtype == bool and on_arrow.tolist() == on_objects.tolist()
+
+
+def test_a_count_or_a_sum_per_a_column_is_a_distribution(crm) -> None:
+    defined = compile_metrics(
+        {
+            # costs of the window per category, in PLN
+            "spend": {"sum": "costs.amount", "per": "category", "window": "period"},
+            # every stage listed, in this order, 0 included; a stage not listed is left out
+            "pipeline": {"count": "opportunities", "per": "stage", "groups": ["Prospecting", "Closed Won"]},
+            "won_by_owner": {"count": "opportunities where stage == Closed Won", "per": "owner"},
+        }
+    )
+    assert {m.id: (m.kind, m.unit) for m in defined.values()} == {
+        "spend": ("distribution", "{currency}"),
+        "pipeline": ("distribution", "opportunities"),
+        "won_by_owner": ("distribution", "opportunities"),
+    }
+    results = {
+        r.id: r.value for r in evaluate_metrics(crm, None, as_of=AS_OF, metrics=list(defined.values()), money=MONEY)
+    }
+    opp = crm["opportunities"]
+    assert results["pipeline"] == {"Prospecting": int((opp["stage"] == "Prospecting").sum()), "Closed Won": 3}
+    won = opp.loc[opp["stage"] == "Closed Won", "owner"].value_counts()
+    assert results["won_by_owner"] == {str(k): int(v) for k, v in won.sort_index().items()}
+    # K3 (marketing, 2025-10-01) is before the window; 100 GBP = 500 PLN
+    assert results["spend"] == {
+        "loyalty": 500.0,
+        "marketing": 430.0,
+        "retention": 300.0,
+        "sales": 1000.0,
+        "staff": 2000.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("definition", "problem"),
+    [
+        ({"mean": "opportunities.amount", "per": "stage"}, "per: only a top_share, a count or a sum takes 'per'"),
+        ({"count": "opportunities", "per": "stage", "top": 0.2}, "top: only a top_share takes 'top'"),
+        ({"count": "opportunities", "groups": ["Closed Won"]}, "groups: only a count or a sum per a column"),
+        ({"count": "opportunities", "per": "stage", "groups": "Closed Won"}, "groups: expected a list"),
+        ({"count": "distinct opportunities.account_id", "per": "stage"}, "per: a count of distinct values"),
+        ({"count": "opportunities", "per": "stag"}, "per: unknown column 'stag' of opportunities"),
+    ],
+)
+def test_per_and_groups_problems(definition: dict, problem: str) -> None:
+    with pytest.raises(ConfigError, match=f"metrics.define.m.{problem}"):
+        compile_metrics({"m": definition})
