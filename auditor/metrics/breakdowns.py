@@ -4,9 +4,11 @@ its own confidence flag.
 The group keys of a breakdown are computed once per (entity, breakdown) and shared by every
 metric that breaks down the same way: integer codes from one factorize (months from year and
 month numbers, a referenced column such as the account's segment through one index lookup),
-and the rows of each group from one stable sort of the codes. A metric is then recomputed on
-each group's rows, reduced to the columns the metric declares, so the cost of a breakdown is
-about that of one computation of the metric on all records.
+and the rows of each group from one stable sort of the codes. A single measure of the metric
+language (a count, sum, mean, median, NPS or share of one table: `Metric.grouped`) makes its
+conditions and values once over the whole table and reduces each group's rows; any other metric
+is recomputed on each group's rows, reduced to the columns the metric declares, so the cost of
+a breakdown is about that of one computation of the metric on all records.
 
 A group's flag is the lowest of: the metric's own flag (duplicates, sensitivity and freshness
 are judged on the whole metric, so no group is trusted more than its metric), the coverage of
@@ -137,6 +139,7 @@ def breakdowns(
     needed = {*m.reads(m.primary), RID}
     lean = [c for c in frame.columns if c in needed]
     min_n = m.min_n if m.min_n is not None else settings.breakdown_min_n
+    chosen: dict[str, tuple[str, Groups]] = {}
     for name, spec in m.breakdowns.items():
         if not _has_column(tables, m.primary, spec):
             notes.append(f"breakdown by {name}: the export has no {spec.split('->')[-1]} column")
@@ -144,28 +147,18 @@ def breakdowns(
         key = ("groups", m.primary, spec)
         if key not in cache:
             cache[key] = groups(frame, tables, m.primary, spec, params, settings.breakdown_limit)
-        g: Groups = cache[key]
+        chosen[name] = (spec, cache[key])
+    results = _per_group(m, tables, params, compute, chosen, lean, cache)
+    for name, (_, g) in chosen.items():
         in_scope = failing = None
         if coverage is not None:
             valid = g.codes >= 0
             width = int(g.codes.max(initial=-1)) + 1
             in_scope = np.bincount(g.codes[valid & coverage.scope], minlength=width)
             failing = np.bincount(g.codes[valid & coverage.failing], minlength=width)
-        # each column's rows taken once, group after group, for every metric broken down the same way:
-        # a group is then a slice of them, where taking its rows anew per metric and group was most of
-        # the breakdowns' time on a million text values
-        taken = cache.setdefault(("grouped rows", m.primary, spec), {})
-        for c in lean:
-            if c not in taken:
-                taken[c] = frame[c].array.take(g.picked)
-        index = frame.index.take(g.picked)
-        grouped = pd.DataFrame({c: taken[c] for c in lean}, index=index, copy=False)
         values[name], confidence[name] = {}, {}
         small = 0
-        for label, code, (start, end) in zip(g.labels, g.chosen, g.spans, strict=True):
-            sub = dict(tables)
-            sub[m.primary] = grouped.iloc[start:end]
-            raw = compute(m, sub, params)
+        for label, code, (start, end), raw in zip(g.labels, g.chosen, g.spans, results[name], strict=True):
             n = raw.n if isinstance(raw, Estimate) else None
             counts = (int(in_scope[code]), int(failing[code])) if coverage is not None else None
             size = n if n is not None else counts[0] if counts is not None else end - start
@@ -177,6 +170,37 @@ def breakdowns(
         if small:
             notes.append(f"breakdown by {name}: {small} of {len(g.labels)} groups under {min_n:,} records left out")
     return values, confidence
+
+
+def _per_group(
+    m: Metric,
+    tables: Mapping[str, pd.DataFrame],
+    params: Params,
+    compute: Callable[[Metric, Mapping[str, pd.DataFrame], Params], Any],
+    chosen: Mapping[str, tuple[str, Groups]],
+    lean: list[str],
+    cache: dict,
+) -> dict[str, list[Any]]:
+    """The metric's result on each chosen group of each breakdown (name -> results in the order of its labels): where
+    the metric can (`Metric.grouped`), from its conditions and values made once over the whole table for every
+    breakdown; else recomputed on each group's rows."""
+    if m.grouped is not None:
+        every = [g.picked[start:end] for _, g in chosen.values() for start, end in g.spans]
+        results = iter(m.grouped(tables, params, every) if every else [])
+        return {name: [next(results) for _ in g.spans] for name, (_, g) in chosen.items()}
+    frame = tables[m.primary]
+    out: dict[str, list[Any]] = {}
+    for name, (spec, g) in chosen.items():
+        # each column's rows taken once, group after group, for every metric broken down the same way:
+        # a group is then a slice of them, where taking its rows anew per metric and group was most of
+        # the breakdowns' time on a million text values
+        taken = cache.setdefault(("grouped rows", m.primary, spec), {})
+        for c in lean:
+            if c not in taken:
+                taken[c] = frame[c].array.take(g.picked)
+        grouped = pd.DataFrame({c: taken[c] for c in lean}, index=frame.index.take(g.picked), copy=False)
+        out[name] = [compute(m, {**tables, m.primary: grouped.iloc[start:end]}, params) for start, end in g.spans]
+    return out
 
 
 def _has_column(tables: Mapping[str, pd.DataFrame], entity: str, spec: str) -> bool:

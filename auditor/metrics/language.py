@@ -69,6 +69,7 @@ from auditor.metrics.common import Params, counts, sums, text, within
 from auditor.metrics.registry import (
     KINDS,
     Estimate,
+    Grouped,
     Metric,
     Scope,
     Tables,
@@ -990,6 +991,7 @@ class Compiled:
     scope: dict[str, Scope]
     additive: bool | None = None
     spans: tuple[tuple[str, str], ...] = ()
+    grouped: Grouped | None = None
 
 
 class _Compiler:
@@ -1247,7 +1249,40 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
     spans = tuple(
         dict.fromkeys(s for plan in plans if plan.entity == primary for s in _spans(plan.value, primary, extras))
     )
-    return Compiled(kind, inputs, compute, primary, money, scope, additive, spans)
+    grouped = _grouped(key, plans[0], extra(plans[0]), scale) if per is None and len(plans) == 1 else None
+    return Compiled(kind, inputs, compute, primary, money, scope, additive, spans, grouped)
+
+
+def _grouped(key: str, plan: _Plan, extra: Any | None, scale: float) -> Grouped | None:
+    """The metric on each group of its records at once (`Metric.grouped`, read by the breakdowns): its conditions
+    and values made once over the whole table, then each group's rows reduced as `compute` reduces a table of
+    only those rows (the same values in the same order, so the same result to the last bit). None for what is
+    not one measure of one table's rows (a distinct count, a weighted mean)."""
+    if plan.weight is not None or plan.distinct or key not in ("share", "count", "sum", "mean", "median", "nps"):
+        return None
+
+    def grouped(t: Tables, p: Params, groups: Sequence[np.ndarray]) -> list[Any]:
+        if key == "share":
+            rt, population = replace(plan, where=None).rows(t, p, extra)
+            hit = rt.condition(plan.where) & population
+            return [proportion(int(hit[g].sum()), int(population[g].sum()), scale=scale) for g in groups]
+        rt, mask = plan.rows(t, p, extra)
+        if key == "count":
+            if plan.value is not None:
+                mask = mask & rt.raw_value(plan.value).notna().to_numpy(bool)
+            return [int(mask[g].sum()) for g in groups]
+        values = rt.value(plan.value)
+        out: list[Any] = []
+        for g in groups:
+            taken = values.iloc[g[mask[g]]]
+            if key == "sum":
+                present = taken.dropna()
+                out.append(Estimate(float(present.sum()), len(present)))
+            else:
+                out.append({"mean": mean_of, "median": median_of, "nps": nps_of}[key](taken))
+        return out
+
+    return grouped
 
 
 def _spans(node: Any, entity: str, extras: Extras) -> list[tuple[str, str]]:
@@ -1547,6 +1582,7 @@ def _metric(mid: str, spec: Mapping[str, Any], extras: Extras, family: str) -> M
         description=description,
         additive=compiled.additive,
         spans=compiled.spans,
+        grouped=compiled.grouped,
     )
 
 

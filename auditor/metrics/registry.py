@@ -15,7 +15,7 @@ as the funnel) or an `Estimate` that also carries what the statistical interval 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,6 +27,8 @@ from auditor.errors import did_you_mean
 
 Tables = Mapping[str, pd.DataFrame]
 Value = float | int | dict[str, float] | None
+Grouped = Callable[[Tables, Any, Sequence[np.ndarray]], list[Any]]
+"""(tables, params, row positions of each group of the primary entity) -> the metric's result per group"""
 
 KINDS = ("proportion", "mean", "median", "nps", "ratio", "count", "sum", "distribution")
 """How a metric aggregates: decides its interval and whether it is extensive (count, sum,
@@ -154,6 +156,10 @@ class Metric:
     `breakdown_min_n`"""
     description: str | None = None
     """the formula of a metric defined in YAML (`language.py`); a Python metric's is its docstring"""
+    grouped: Grouped | None = None
+    """the metric on each group of the primary entity's rows at once (row positions per group, each in the table's
+    order): the same results as `compute` on tables whose primary entity holds only that group's rows, with the
+    work on the whole table done once (the language's single measures); None: `compute` per group"""
     spans: tuple[tuple[str, str], ...] = ()
     """(start, end) date columns of the primary entity whose difference the metric reads (a sales cycle
     is close_date - created_at): a failing record that knows one end takes the other as its own known end
