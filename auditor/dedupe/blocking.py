@@ -378,8 +378,8 @@ class PairUnion:
     """The sorted distinct candidate pairs (as a * n + b, `n` records) of every key, with per pair the bits of
     the keys (the first 32) that produced it. Each key's sorted distinct pairs are kept as they come, tagged
     with its bit, and merged once (`merged`): a stable sort of the concatenated runs, which numpy's timsort
-    merges run by run. Merging each key into a growing union by binary search, as it came, was 3.7 of the
-    1M contacts' 10 CPU s of blocking; the runs' merge is under one."""
+    merges run by run. Merging each key into a growing union by binary search, as it came, was some 3 of the
+    1M contacts' 10-13 CPU s of blocking; the runs' merge is under one."""
 
     TAG_BITS = 6
     """The low bits a pair's tag takes in the packed form: a key's bit (0-31) or UNMARKED."""
