@@ -143,8 +143,11 @@ class DedupeResult:
         meta = self.records.get(entity)
         ids = record_ids.to_numpy()
         if meta is not None and len(meta):
-            m = meta.drop_duplicates("record_id")
-            at = pd.Index(m["record_id"]).get_indexer(ids)
+            # a record id is repeated only where the ids are themselves a defect: the first record speaks for it,
+            # and otherwise the table's own index answers (no copy of a million records' meta without repeats)
+            index = pd.Index(meta["record_id"])
+            m = meta if index.is_unique else meta.drop_duplicates("record_id")
+            at = (index if m is meta else pd.Index(m["record_id"])).get_indexer(ids)
             if (at >= 0).all():  # by position: an owner or file is one str, not one per record on the way
                 owner, file, row = shared_values(m["owner"])[at], shared_values(m["file"])[at], m["row"].to_numpy()[at]
             else:

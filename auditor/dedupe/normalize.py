@@ -621,19 +621,30 @@ def _ends_with_form(tokens: list[str]) -> bool:
 def _strip_legal_forms(tokens: list[str]) -> list[str]:
     """Legal forms (and 'the') off both ends, longest first, always keeping one token."""
     end, start, longest = _legal_form_table()
+    last_words, first_words = _form_edges()
     changed = True
     while changed and len(tokens) > 1:
         changed = False
-        for k in range(min(longest, len(tokens) - 1), 0, -1):
-            if tuple(tokens[-k:]) in end:
-                tokens, changed = tokens[:-k], True
-                break
-        else:
+        # a form ends in the tokens' last word and starts in their first: most names have neither, and are
+        # told so by one lookup instead of a tuple per form length
+        if tokens[-1] in last_words:
+            for k in range(min(longest, len(tokens) - 1), 0, -1):
+                if tuple(tokens[-k:]) in end:
+                    tokens, changed = tokens[:-k], True
+                    break
+        if not changed and tokens[0] in first_words:
             for k in range(min(longest, len(tokens) - 1), 0, -1):
                 if tuple(tokens[:k]) in start:
                     tokens, changed = tokens[k:], True
                     break
     return tokens
+
+
+@cache
+def _form_edges() -> tuple[frozenset[str], frozenset[str]]:
+    """(the last words of the forms stripped at the end, the first words of those stripped at the start)."""
+    end, start, _ = _legal_form_table()
+    return frozenset(f[-1] for f in end), frozenset(f[0] for f in start)
 
 
 @cache

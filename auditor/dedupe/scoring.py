@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import fellegi_sunter as fs
-from auditor.dedupe.blocking import BlockingStats, Factorize, candidate_pairs
+from auditor.dedupe.blocking import BlockingStats, Factorize, candidate_pairs, sorted_codes
 from auditor.dedupe.compare import Comparator, tf_feature
 from auditor.dedupe.features import COARSE_GROUPS, DEFAULT_BLOCKING, Comparison, Prepared
 from auditor.dedupe.settings import DedupeSettings
@@ -120,7 +120,7 @@ def _sorted_codes(features: pd.DataFrame, column: str, factorize: Factorize | No
     if factorize is None:
         return pd.factorize(features[column], sort=True, use_na_sentinel=True)[0]
     codes, uniques = factorize(column)
-    place = np.append(pd.factorize(pd.Series(uniques, copy=False), sort=True)[0], -1)
+    place = np.append(sorted_codes(pd.Series(uniques, copy=False)), -1)
     return place[codes]
 
 
@@ -160,7 +160,7 @@ def canonical_order(ids: pd.Series | np.ndarray, features: pd.DataFrame | None =
     named = pd.Series(np.asarray(ids, dtype=object)).astype(str)
     # a record without an id is named by its row, which another source numbers otherwise
     named = named.mask(named.str.startswith("row:"), "")
-    codes = pd.factorize(named, sort=True)[0].astype(np.int64)
+    codes = sorted_codes(named)
     order = np.argsort(codes, kind="stable")
     tied = np.flatnonzero(np.bincount(codes)[codes] > 1)
     if features is None or not len(tied):

@@ -12,7 +12,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.dedupe.blocking import PairUnion, block_pairs, candidate_pairs, head_pairs, record_codes, signatures
+from auditor.dedupe.blocking import (
+    PairUnion,
+    block_pairs,
+    candidate_pairs,
+    head_pairs,
+    record_codes,
+    signatures,
+    sorted_codes,
+)
 from auditor.dedupe.features import prepare
 from auditor.dedupe.scoring import blocking_keys
 from auditor.dedupe.settings import DedupeSettings
@@ -42,16 +50,34 @@ def test_oversized_blocks_use_a_sliding_window(size: int, window: int) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.lists(st.tuples(st.sets(st.integers(0, 60)), st.sampled_from([None, 0, 1, 5, 31, 32])), max_size=6))
-def test_the_union_of_the_keys_pairs_holds_each_pair_once_with_the_bits_of_its_keys(keys) -> None:
-    union = PairUnion()
+@given(
+    st.lists(st.tuples(st.sets(st.integers(0, 60)), st.sampled_from([None, 0, 1, 5, 31, 32])), max_size=6),
+    st.sampled_from([61, 1 << 29]),  # pairs packed with their tags in one int64, and (too many records) not
+)
+def test_the_union_of_the_keys_pairs_holds_each_pair_once_with_the_bits_of_its_keys(keys, n: int) -> None:
+    union = PairUnion(n)
     want: dict[int, int] = {}
     for pairs, bit in keys:
         union.add(np.array(sorted(pairs), dtype=np.int64), bit)
         for p in pairs:
             want[p] = want.get(p, 0) | (1 << bit if bit is not None and bit < 32 else 0)
-    assert union.pairs.tolist() == sorted(want)
-    assert union.keys.tolist() == [want[p] for p in sorted(want)]
+    pairs, bits = union.merged()
+    assert pairs.tolist() == sorted(want)
+    assert bits.dtype == np.uint32 and bits.tolist() == [want[p] for p in sorted(want)]
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.text(max_size=6), st.sampled_from(["a", "A", "é", "e\u0301", "\U0001f600"]))),
+    st.sampled_from(["string[pyarrow]", "str", "object"]),
+    st.booleans(),
+)
+def test_sorted_codes_oracle_against_pandas_sorted_factorize(values: list, dtype: str, index: bool) -> None:
+    column = pd.Series(values, dtype=dtype)
+    column = pd.Index(column) if index else column
+    want = pd.factorize(column, sort=True)[0]
+    got = sorted_codes(column)
+    assert got.dtype == np.int64 and got.tolist() == want.tolist()
 
 
 def test_one_common_surname_cannot_blow_up_the_pairs() -> None:

@@ -9,9 +9,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.dedupe import DedupeSettings, find_duplicates, link
 from auditor.dedupe.cluster import build_clusters
+from auditor.dedupe.survive import merge_plan
 from auditor.errors import ConfigError
 from auditor.findings import FINDING_COLUMNS
 
@@ -549,3 +552,33 @@ def test_a_company_name_list_keeps_typos_and_dropped_words_in_one_cluster() -> N
     assert philips_clusters.notna().all() and philips_clusters.nunique() == 1
     assert set(by_name[by_name["name"].isin(historic)]["cluster"]).isdisjoint(set(philips_clusters))
     assert by_name[by_name["name"].isin(others)]["cluster"].isna().all()
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.integers(-1, 5), st.sampled_from([None, "", "a", "b", "Ż", "10", " "]), st.integers(0, 3)),
+        min_size=1,
+        max_size=40,
+    )
+)
+def test_merge_plan_oracle_rows_in_the_order_of_their_cluster_and_field_texts(rows) -> None:
+    labels = np.array([r[0] for r in rows], dtype=np.int64)
+    frame = pd.DataFrame(
+        {
+            "zeta": [r[1] for r in rows],
+            "alpha": [r[2] for r in rows],
+            "Mid": pd.Series([r[1] for r in rows], dtype="string[pyarrow]"),
+        }
+    )
+    ids = pd.Series([f"r{k}" for k in range(len(rows))])
+    # a cluster's id: its smallest record id, so that ids sort otherwise than the labels do
+    cluster_ids = np.array([f"c{9 - lab}" if lab >= 0 else None for lab in labels], dtype=object)
+    is_master = np.zeros(len(rows), dtype=bool)
+    for lab in set(labels[labels >= 0].tolist()):
+        is_master[np.flatnonzero(labels == lab)[-1]] = True
+    plan = merge_plan(frame, ids, labels, is_master, cluster_ids, "most_complete")
+    want = plan.sort_values(["cluster_id", "field"], ignore_index=True, kind="stable")
+    pd.testing.assert_frame_equal(plan, want)
+    assert not plan.duplicated(["cluster_id", "field"]).any()
+    assert all(type(v) is str for v in plan["surviving_value"])

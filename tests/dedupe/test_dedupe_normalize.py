@@ -800,3 +800,30 @@ def _soundex_every_letter(value: str) -> str | None:
 @given(st.one_of(st.sampled_from(["Ashcraft", "Tymczak", "Pfister", "Honeyman", "Lee", "Wu"]), _NAMES, st.text()))
 def test_oracle_soundex_stops_at_four_characters_as_the_full_coding_cuts(text: str) -> None:
     assert nz.soundex(text) == _soundex_every_letter(text)
+
+
+def _strip_every_length(tokens: list[str]) -> list[str]:
+    """Legal forms off both ends, every form length tried at each end (the reference for the edge words)."""
+    end, start, longest = nz._legal_form_table()
+    changed = True
+    while changed and len(tokens) > 1:
+        changed = False
+        for k in range(min(longest, len(tokens) - 1), 0, -1):
+            if tuple(tokens[-k:]) in end:
+                tokens, changed = tokens[:-k], True
+                break
+        else:
+            for k in range(min(longest, len(tokens) - 1), 0, -1):
+                if tuple(tokens[:k]) in start:
+                    tokens, changed = tokens[k:], True
+                    break
+    return tokens
+
+
+_FORM_WORDS = sorted({w for form in nz.legal_forms() for w in form.split()} | {"the", "acme", "kowalski", "nowak"})
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_FORM_WORDS), max_size=9))
+def test_oracle_legal_forms_stripped_as_every_length_strips_them(tokens: list[str]) -> None:
+    assert nz._strip_legal_forms(list(tokens)) == _strip_every_length(list(tokens))

@@ -64,3 +64,37 @@ def test_oracle_surprise_within_the_country_of_each_record(rows: list[tuple[str 
         share = np.minimum(within, totals) / totals
         expected = np.where(keyed.notna().to_numpy() & (totals > 0), -np.log2(share), np.nan).astype(np.float32)
         np.testing.assert_array_equal(comparator.country_surprise[name], expected)
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["Anna", "Jan", "Ewa", None]),
+            st.sampled_from(["anna@gmail.com", "jan@acme.pl", "info@acme.pl", "ewa@wp.pl", "x@GMAIL.com", None]),
+        ),
+        min_size=1,
+        max_size=25,
+    )
+)
+def test_oracle_value_counts_and_free_domains_as_python_strings_count_them(rows: list[tuple[str | None, ...]]) -> None:
+    """Oracle test (it holds on the code before the change too): the values held by two distinct records,
+    counted over the records' Python strings, and each e-mail domain's free-mail flag read one by one."""
+    frame = pd.DataFrame(
+        {
+            "contact_id": [f"C{k}" for k in range(len(rows))],
+            "first_name": [r[0] for r in rows],
+            "last_name": "Nowak",
+            "email": [r[1] for r in rows],
+        }
+    )
+    prepared = prepare(frame, "contacts")
+    counts = value_counts(prepared)
+    records = prepared.features[profile_columns(prepared)].astype(object).drop_duplicates()
+    for name in ("first", "email"):
+        held = records[name].dropna().value_counts()
+        assert counts.counts[name].to_dict() == {v: n for v, n in held.items() if n >= 2}
+        assert all(type(v) is str for v in counts.counts[name].index)
+    domains = Comparator(prepared).coded["email_domain"].uniques
+    want = [u in nz.FREE_MAIL for u in domains] + [False]
+    assert Comparator(prepared).free_domain.tolist() == want
