@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from auditor.checks.base import CheckContext
 from auditor.checks.kinds import get_kind, staleness
+from auditor.checks.kinds._columns import forget_columns
 from auditor.model import ENTITIES
 
 AS_OF = pd.Timestamp("2026-10-31")
@@ -117,6 +118,70 @@ def test_staleness_of_some_records_reads_their_rows() -> None:
     part = frame["updated_at"].loc[[13, 11, 10]]
     assert kind.display(part, params, context).fillna("").tolist() == whole.loc[[13, 11, 10]].fillna("").tolist()
     assert whole.fillna("").tolist() == ["2026-09-01", "2026-10-20", "2026-10-01", ""]
+
+
+def _stacked_max(frame: pd.DataFrame, activities: pd.DataFrame, rows: pd.Index) -> pd.Series:
+    """The earlier code's last touch of some records: their times side by side, the latest of each row."""
+    latest = activities.groupby("contact_id", sort=False)["occurred_at"].max()
+    part = frame.loc[rows]
+    by_activity = pd.Series(latest.reindex(part["contact_id"].to_numpy()).to_numpy(), index=rows)
+    return pd.concat([part["updated_at"], part["created_at"], by_activity], axis=1).max(axis=1)
+
+
+_TIMES = st.lists(st.one_of(st.none(), st.integers(-3000, 3000)), min_size=1, max_size=10)
+
+
+@settings(max_examples=100, deadline=None)
+@given(_TIMES, _TIMES, _TIMES, st.data())
+def test_oracle_the_last_touch_is_the_latest_of_the_times_side_by_side(
+    updated: list, created: list, occurred: list, data: st.DataObject
+) -> None:
+    """Oracle: the last touch (the greatest of the times as numbers, kept for the messages) against the times
+    side by side in a frame and `max(axis=1)`, of the whole column and of some of its records."""
+    size = min(len(updated), len(created))
+    day = pd.Timestamp("2026-01-01")
+
+    def times(offsets: list) -> pd.Series:
+        return pd.Series([pd.NaT if d is None else day + pd.Timedelta(days=d) for d in offsets], dtype="M8[ns]")
+
+    frame = pd.DataFrame(
+        {
+            "contact_id": [f"C{i % 4}" for i in range(size)],
+            "updated_at": times(updated[:size]),
+            "created_at": times(created[:size]),
+        },
+        index=range(100, 100 + size),
+    )
+    keys = [f"C{i % 5}" for i in range(len(occurred))]
+    activities = pd.DataFrame({"contact_id": keys, "occurred_at": times(occurred)})
+    params = {"days": 90, "activity_key": "contact_id"}
+    context = ctx("contacts", frame, activities=activities)
+    rows = pd.Index(data.draw(st.lists(st.sampled_from(list(frame.index)), unique=True)), dtype="int64")
+    whole = staleness.last_touch(frame["updated_at"], params, context)
+    part = staleness.last_touch(frame["updated_at"].loc[rows], params, context)
+    pd.testing.assert_series_equal(whole, _stacked_max(frame, activities, frame.index), check_exact=True)
+    pd.testing.assert_series_equal(part, _stacked_max(frame, activities, rows), check_exact=True)
+
+
+def test_the_stale_records_messages_reuse_the_last_touch_their_check_made(monkeypatch) -> None:
+    frame = pd.DataFrame(
+        {
+            "contact_id": ["C1", "C2", "C3"],
+            "updated_at": pd.to_datetime(["2020-01-01", "2020-01-01", "2026-10-01"]),
+            "created_at": pd.to_datetime(["2019-01-01", None, None]),
+        }
+    )
+    activities = pd.DataFrame({"contact_id": ["C1"], "occurred_at": pd.to_datetime(["2021-01-01"])})
+    params = {"days": 90, "activity_key": "contact_id"}
+    context = ctx("contacts", frame, activities=activities)
+    grouped: list[object] = []
+    groupby = pd.DataFrame.groupby
+    monkeypatch.setattr(pd.DataFrame, "groupby", lambda self, *a, **kw: grouped.append(a) or groupby(self, *a, **kw))
+    kind = get_kind("staleness")
+    assert kind.check(frame["updated_at"], params, context).tolist() == [False, False, True]
+    assert kind.display(frame["updated_at"].iloc[:2], params, context).tolist() == ["2021-01-01", "2020-01-01"]
+    assert len(grouped) == 1  # the activities grouped for the check only
+    forget_columns()
 
 
 _IDS = st.lists(st.one_of(st.none(), st.sampled_from(["C1", "C2", "c1", "C3", ""])), max_size=12)

@@ -159,6 +159,8 @@ def test_oracle_a_value_s_byte_at_k_is_its_utf8_s(values: list[str | None], k: i
     text = pa.array(["ab", *values], type=pa.large_string()).slice(start)
     want = [-1 if v is None or len(v.encode()) <= k else v.encode()[k] for v in text.to_pylist()]
     assert _fastpath.byte_at(text, k).tolist() == want
+    rows = np.arange(len(text))[::-2]
+    assert _fastpath.byte_at(text, k, rows).tolist() == [want[row] for row in rows]
 
 
 def test_a_column_of_phone_numbers_is_not_lower_cased_for_its_codes(monkeypatch) -> None:

@@ -169,3 +169,30 @@ def test_staleness_uses_activities_and_shows_the_last_touch(tmp_path: Path) -> N
     f = run_checks({"contacts": contacts, "activities": activities}, rules, as_of=AS_OF).findings
     assert f["record_id"].tolist() == ["C1"]
     assert f["message"].iloc[0] == "no update or activity for over 365 days (last touch 2024-01-01)"
+
+
+def test_records_failed_are_counted_by_their_rows_not_by_hashing_each_finding_s_id(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oracle: each outcome's failed records are the distinct ids of its findings (ids shared by several rows,
+    rows failing on several fields, a record without an id named by its row); counted without `nunique` of them."""
+    contacts = table(
+        "contacts",
+        {
+            "contact_id": ["C1", "C1", "C2", None, "C3", None],
+            "first_name": [None, None, "Ann", None, "Bo", None],
+            "last_name": [None, "X", None, None, "Y", "Z"],
+        },
+    )
+    rules = pack(
+        tmp_path,
+        """rules:
+  - {id: names, kind: required, entity: contacts, fields: [first_name, last_name]}
+  - {id: ids, kind: required, entity: contacts, fields: [contact_id]}
+""",
+    )
+    monkeypatch.setattr(pd.Series, "nunique", lambda *a, **kw: pytest.fail("the findings' ids hashed"))
+    result = run_checks({"contacts": contacts}, rules, as_of=AS_OF)
+    monkeypatch.undo()
+    expected = result.findings.groupby("rule_id")["record_id"].nunique()
+    assert {o.rule_id: o.failed for o in result.outcomes} == {"names": 4, "ids": 2} == expected.to_dict()

@@ -89,9 +89,50 @@ def text_codes(arr: pa.Array) -> np.ndarray:
 
 
 def shared_values(arr: pa.Array) -> np.ndarray:
-    """Per value: another value of `arr` equals it (missing values share one another)."""
+    """Per value: another value of `arr` equals it (missing values share one another). In a column of mostly
+    distinct values (ids, e-mails, phone numbers) a value whose print (`prints`) no other value has is held by no
+    other value; only the others are hashed as text, which for a million values costs twice what the prints do."""
+    if worth_encoding(arr):
+        return _shared(arr)
+    maybe = np.flatnonzero(pd.Series(prints(arr), copy=False).duplicated(keep=False).to_numpy())
+    shared = np.zeros(len(arr), dtype=bool)
+    shared[maybe] = _shared(take(arr, maybe))
+    return shared
+
+
+def _shared(arr: pa.Array) -> np.ndarray:
     codes = text_codes(arr) + 1
-    return np.bincount(codes)[codes] > 1
+    return np.bincount(codes, minlength=1)[codes] > 1
+
+
+_MIXERS = tuple(np.uint64(k) for k in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93))
+_UP_TO = np.array([(1 << (8 * n)) - 1 for n in range(8)] + [(1 << 64) - 1], dtype=np.uint64)
+"""By a value's length up to 8: the bits of that many bytes of a little-endian word."""
+
+
+def prints(arr: pa.Array) -> np.ndarray:
+    """Per value of `arr` (text), a number that equal values share (missing: 0): its length, its first, middle
+    and last eight bytes, mixed. Different values may share one (values of one length differing only elsewhere)."""
+    offsets, data = utf8_bytes(arr)
+    starts, ends = offsets[:-1], offsets[1:]
+    lengths = ends - starts
+    padded = np.zeros(len(data) + 8, dtype=np.uint8)  # each value's eight bytes read from its start, the last too
+    padded[: len(data)] = data
+    words = np.ndarray((len(data) + 1,), dtype="<u8", buffer=padded, strides=(1,))
+    held = _UP_TO[np.minimum(lengths, 8)]  # a short value's bytes only, not its neighbour's
+    first, middle, last, mixed = _MIXERS
+    out = lengths.astype(np.uint64) * first
+    for at, mixer in (
+        (starts, middle),
+        (np.maximum(starts + lengths // 2 - 4, starts), last),
+        (np.maximum(ends - 8, starts), mixed),
+    ):
+        out = (out << np.uint64(27)) | (out >> np.uint64(37))
+        out ^= (words[at] & held) * mixer
+    out ^= out >> np.uint64(32)
+    if arr.null_count:
+        out[~present(arr)] = 0
+    return out
 
 
 def worth_encoding(arr: pa.Array) -> bool:
@@ -177,13 +218,18 @@ def chars_at(data: np.ndarray, chars: str) -> np.ndarray:
     return found
 
 
-def byte_at(text: pa.Array, k: int) -> np.ndarray:
-    """Per value: its byte at `k` (from 0), -1 where it has no more than `k` bytes. Read through the values'
-    offsets, without a pass over their text."""
+def byte_at(text: pa.Array, k: int, rows: np.ndarray | None = None) -> np.ndarray:
+    """Per value (of those at the positions `rows`, if given): its byte at `k` (from 0), -1 where it has no more
+    than `k` bytes. Read through the values' offsets, without a pass over their text."""
     offsets, data = utf8_bytes(text)
-    out = np.full(len(text), -1, dtype=np.int16)
-    held = np.flatnonzero(offsets[1:] - offsets[:-1] > k)
-    out[held] = data[offsets[held] + k]
+    starts, ends = (offsets[:-1], offsets[1:]) if rows is None else (offsets[rows], offsets[rows + 1])
+    if len(data) == 0:
+        return np.full(len(starts), -1, dtype=np.int16)
+    # every value's place read, the short ones' within the data and then overwritten: no positions picked out
+    # and scattered back (a third of the time on a million values)
+    at = np.minimum(starts + k, len(data) - 1)
+    out = data[at].astype(np.int16)
+    out[ends - starts <= k] = -1
     return out
 
 

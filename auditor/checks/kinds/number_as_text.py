@@ -98,6 +98,11 @@ def _cells(values: pd.Series, ctx: CheckContext | None) -> tuple[Distinct, pa.Ar
 _NOT_IN_A_NUMBER = r"[\x00-\x08\x0e-\x1b\x21-\x2a\x2c\x2f\x3a-\x7f]"
 """an ASCII character that neither number form's plain part holds: not a digit, sign, point or (Python's)
 white space; a letter, ':', '/', ',', '@'"""
+_NOT_PLAIN = _NOT_IN_A_NUMBER + r"|[0-9.][-+]|\..*\.|[-+0-9.]\s+[-+0-9.]"
+"""what no plain number holds: such a character, a sign after a digit or point, two points, or blanks between
+a number's characters (which no trim takes away). Dates ("1985-03-12", "12.03.1985"), postcodes ("00-950") and
+phone numbers ("+48 600 123 456") hold only a number's characters, and without the last three a column of them
+was read to its end and then judged value by value as both number forms."""
 
 
 WINDOW = 16_384
@@ -105,7 +110,7 @@ WINDOW = 16_384
 
 
 def _at_most_plain(values: pd.Series, ctx: CheckContext, needed: float = 0) -> int:
-    """An upper bound of the cells that are plain numbers: those without a character no plain number holds.
+    """An upper bound of the cells that are plain numbers: those without what no plain number holds (`_NOT_PLAIN`).
     Read in growing windows of the distinct cells, it stops as soon as the bound is below `needed` (the cells
     not read yet counted as plain numbers): most columns (names, e-mails, ids, times) are told from a column
     of numbers by their first tenth, without the passes that judging each value as both number forms takes
@@ -116,7 +121,7 @@ def _at_most_plain(values: pd.Series, ctx: CheckContext, needed: float = 0) -> i
     start, size = 0, WINDOW
     while start < len(text) and bound >= needed:
         window = text.slice(start, size)
-        held = bools(pc.match_substring_regex(window, _NOT_IN_A_NUMBER))
+        held = bools(pc.match_substring_regex(window, _NOT_PLAIN))
         bound -= int(counts[start : start + size][held].sum())
         start, size = start + size, 2 * size
     return bound

@@ -154,7 +154,8 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     # a date written as text: its first ten characters one of DATES, and (a regex, only on those) a date; read
     # as written, not lower-cased: no character but a digit or a dash lower-cases to one. Looked for only where
     # the first byte and the fifth may be a date's of DATES: in a column of timestamps of this century, nowhere
-    maybe = np.flatnonzero(_DATE_FIRSTS[byte_at(raw, 0)] & (byte_at(raw, 4) == ord("-")))
+    maybe = np.flatnonzero(_DATE_FIRSTS[byte_at(raw, 0)])
+    maybe = maybe[byte_at(raw, 4, maybe) == ord("-")]
     head = pc.utf8_slice_codeunits(take(raw, maybe), 0, 10)
     dated = maybe[bools(pc.is_in(head, value_set=pa.array(DATES, type=raw.type)))]
     if len(dated):

@@ -6,7 +6,9 @@ Last touch = max(created_at, the listed fields, the latest activity `occurred_at
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+import weakref
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -14,6 +16,7 @@ import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Lookup, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
+from auditor.checks.kinds._columns import per_table
 from auditor.checks.kinds._fastpath import to_arrow
 from auditor.dtypes import TEXT
 from auditor.lookups import index_in
@@ -23,6 +26,40 @@ ACTIVITIES = "activities"
 
 
 def last_touch(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+    """Per record of `values`, its last touch. The table's whole column's is made once and kept while the column
+    is checked: the findings' messages (`display`) show it for the stale records, which made it again."""
+    column = ctx.frame.get(values.name) if isinstance(values.name, str) else None
+    if column is None or not _some_of(values, column):
+        return _last_touch(values, params, ctx)
+    # per activities table held (a weak reference: the same records may be asked about with other activities)
+    held: list[tuple[Callable[[], object], pd.Series]] = per_table.get(
+        ctx.frame, ("staleness", values.name, params.get("activity_key")), list
+    )
+    activities = ctx.tables.get(ACTIVITIES)
+    touched = next((touched for table, touched in held if table() is activities), None)
+    if touched is None:
+        touched = _last_touch(column, params, ctx)
+        held.append((weakref.ref(activities) if activities is not None else lambda: None, touched))
+    return touched if values.index.equals(column.index) else touched.loc[values.index]
+
+
+def _some_of(values: pd.Series, column: pd.Series) -> bool:
+    """`values` are the cells of `column` at their labels (the whole column, or some of its rows)."""
+    if not column.index.is_unique or values.dtype != column.dtype:
+        return False
+    if values.index.equals(column.index):
+        return _same_memory(values, column) or values.equals(column)
+    return values.index.isin(column.index).all() and values.equals(column.loc[values.index])
+
+
+def _same_memory(values: pd.Series, column: pd.Series) -> bool:
+    if not isinstance(values.dtype, np.dtype):
+        return False
+    a, b = values.to_numpy(), column.to_numpy()
+    return a.__array_interface__["data"] == b.__array_interface__["data"] and a.strides == b.strides
+
+
+def _last_touch(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     key = params.get("activity_key")
     activities = ctx.tables.get(ACTIVITIES)
     pk = ctx.entity.primary_key
@@ -35,8 +72,16 @@ def last_touch(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) 
     if key and activities is not None and key in activities.columns and pk in frame.columns:
         latest = activities.groupby(key, sort=False)["occurred_at"].max()
         touches.append(pd.Series(_latest_of(latest, frame[pk]), index=frame.index))
-    stacked = pd.concat([pd.to_datetime(t) for t in touches], axis=1)
-    return stacked.max(axis=1)
+    times = [pd.to_datetime(t) for t in touches]
+    kind = times[0].dtype
+    alike = all(t.dtype == kind and t.index.equals(values.index) for t in times)
+    if alike and isinstance(kind, np.dtype) and kind.kind == "M":
+        # NaT is the least int64, so the greatest of the numbers is the latest time, NaT only when all are: what
+        # `max(axis=1)` of the times side by side gives, without a frame of them made and read row by row
+        numbers = [t.to_numpy().view(np.int64) for t in times]
+        latest = functools.reduce(np.maximum, numbers)
+        return pd.Series(latest.view(kind), index=values.index)
+    return pd.concat(times, axis=1).max(axis=1)
 
 
 def _latest_of(latest: pd.Series, ids: pd.Series) -> np.ndarray:

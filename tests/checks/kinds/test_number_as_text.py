@@ -111,3 +111,9 @@ def test_a_column_of_words_is_not_judged_as_both_number_forms() -> None:
     df = frame("quantity", ["abc", "12", "x-1"] * 20)
     with patch.object(number_as_text, "_Numbers", side_effect=AssertionError("judged value by value")):
         assert number_as_text.check(df["quantity"], {}, context(df, entity="orders")).all()
+
+
+def test_dates_postcodes_and_phone_numbers_are_ruled_out_though_they_hold_only_a_number_s_characters() -> None:
+    cells = ["1985-03-12", "12.03.1985", "00-950", "+48 600 123 456", "600-123-456", "1 234", "7"]
+    df = frame("quantity", cells)
+    assert number_as_text._at_most_plain(df["quantity"], context(df, entity="orders")) == 1  # "7"
