@@ -2,8 +2,8 @@
 
 Sources convert each model field to its type while loading; a cell that does not convert
 stays in the raw table and is missing in the typed one. This kind reports exactly those, except a
-code for "no value" ("?", "n/a", "unknown"): that is a missing value (`required`, `sentinel`), not a
-malformed one.
+code for "no value" ("?", "n/a", "unknown") or a date a system writes for "no date" that no typed column
+holds (9999-12-31, 0001-01-01): that is a missing value (`required`, `sentinel`), not a malformed one.
 """
 
 from __future__ import annotations
@@ -11,12 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import written_text
 from auditor.checks.kinds._common import is_blank, is_missing_code
+from auditor.checks.kinds.sentinel import DATES
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -25,9 +27,25 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
         return pd.Series(True, index=values.index)
     column = written_text(values, ctx)  # judged once per distinct value, shared with the other kinds
     if column is not None:
-        return ~(values.isna() & ~column.blank & ~column.missing_code)
-    raw = ctx.raw[field]
-    return ~(values.isna() & ~is_blank(raw) & ~is_missing_code(raw))
+        ok = ~(values.isna() & ~column.blank & ~column.missing_code)
+    else:
+        raw = ctx.raw[field]
+        ok = ~(values.isna() & ~is_blank(raw) & ~is_missing_code(raw))
+    if pd.api.types.is_datetime64_any_dtype(values.dtype) and not ok.all():
+        ok |= _no_date(ctx.raw[field], ~ok.to_numpy(bool))
+    return ok
+
+
+def _no_date(raw: pd.Series, rows: np.ndarray) -> np.ndarray:
+    """Of `rows`, those written as a date a system writes for "no date" (9999-12-31, 0001-01-01: beyond the
+    years a typed column holds, so missing there): a stand-in for a missing value, the `sentinel` rule's
+    finding, not a malformed date."""
+    out = np.zeros(len(raw), dtype=bool)
+    at = np.flatnonzero(rows)
+    written = raw.iloc[at].astype("object").map(lambda v: v.strip() if isinstance(v, str) else "")
+    dated = written.str.fullmatch(r"\d{4}-\d{2}-\d{2}.*").fillna(False).to_numpy(bool)
+    out[at] = written.str.slice(0, 10).isin(DATES).to_numpy(bool) & dated
+    return out
 
 
 KIND = RuleKind(
@@ -43,7 +61,7 @@ KIND = RuleKind(
     examples=(
         Example(
             params={},
-            passes=("2026-01-05", None, "?", "n/a"),
+            passes=("2026-01-05", None, "?", "n/a", "9999-12-31", "0001-01-01 00:00:00"),
             fails=("31/02/2026", "yesterday"),
             entity="contacts",
             field="birth_date",

@@ -153,3 +153,25 @@ def test_a_column_of_this_century_s_timestamps_is_not_read_for_dates(monkeypatch
         _columns.forget_columns()
     assert verdicts == [True] * 28 + [False]
     assert sum(sliced) == 1
+
+
+def test_a_no_date_beyond_the_typed_years_is_a_sentinel_not_a_malformed_date(tmp_path) -> None:
+    # 9999-12-31 and 0001-01-01 parse to nothing in a typed column (1810-2099): `type` called them "not a valid
+    # datetime" (an error) and, reporting the cell first, hid the sentinel finding
+    from auditor import pipeline  # the whole check stage: the loader's typing and both rules on one file
+
+    rows = [f"C{i},Anna,Nowak{i},a{i}@acme.pl,2024-01-{i + 1:02d}" for i in range(10)]
+    rows += ["C97,Jan,Kowal,j@acme.pl,9999-12-31", "C98,Ewa,Lis,e@acme.pl,0001-01-01 00:00:00"]
+    rows += ["C99,Ola,Maj,o@acme.pl,2025-13-01"]
+    (tmp_path / "contacts.csv").write_text(
+        "contact_id,first_name,last_name,email,created_at\n" + "\n".join(rows) + "\n"
+    )
+    result = pipeline.check(tmp_path, pipeline.resolve_config(tmp_path, None))
+    found = result.findings[result.findings["field"] == "created_at"]
+    assert sorted(zip(found["record_id"], found["rule_id"], strict=True)) == [
+        ("C97", "contacts.sentinel"),
+        ("C98", "contacts.sentinel"),
+        ("C99", "contacts.type"),
+    ]
+    said = found.set_index("record_id")["message"]
+    assert said["C97"] == "created_at holds '9999-12-31', a stand-in for a missing value"
