@@ -18,7 +18,7 @@ from auditor.config import load_config, parse_config
 from auditor.errors import ConfigError
 from auditor.metrics import Params, evaluate_metrics, get_metric, value_of
 from auditor.metrics.evaluate import prepare
-from auditor.metrics.language import _Runtime, check_expression, compile_metrics, parse_condition
+from auditor.metrics.language import _Runtime, check_expression, compile_metrics, parse_condition, top_share
 from auditor.model import ExtraField, Role
 from auditor.money import Money
 
@@ -543,3 +543,22 @@ def test_a_count_or_a_sum_per_a_column_is_a_distribution(crm) -> None:
 def test_per_and_groups_problems(definition: dict, problem: str) -> None:
     with pytest.raises(ConfigError, match=f"metrics.define.m.{problem}"):
         compile_metrics({"m": definition})
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.sampled_from(["A1", "A2", "B7", "ż", "A10"])),
+            st.sampled_from([None, 1.0, 2.5, 1e6, 1 / 3]),
+        ),
+        max_size=40,
+    )
+)
+def test_a_pareto_share_of_arrow_text_groups_as_of_python_objects_oracle(rows: list) -> None:
+    # grouped by the Arrow array itself (a million account ids were copied out as Python strings): the same shares
+    ids = [i for i, _ in rows]
+    values = pd.Series([np.nan if v is None else v for _, v in rows], dtype="float64")
+    arrow = top_share(values, pd.Series(ids, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), 0.2)
+    objects = top_share(values, pd.Series(ids, dtype="object"), 0.2)
+    assert (arrow.value, arrow.n) == (objects.value, objects.n)
