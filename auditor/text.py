@@ -31,3 +31,7 @@ MISSING_CODES = (
 """What exports write for "no value" besides an empty cell (the `sentinel` rule kind's codes; `required`
 and the loader's plausibility check read them too). "NA" (Namibia,
 North America) and "none" (often a real category) are not among them."""
+
+NO_DATES = ("1900-01-01", "1899-12-30", "1899-12-31", "0001-01-01", "9999-12-31")
+"""Dates systems write for "no date" (spreadsheet day zero, the first and last days a type holds): the `sentinel`
+rule's finding, not a malformed date for `type`, and a date-shaped value for the loader's plausibility check."""

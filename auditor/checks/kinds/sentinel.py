@@ -50,6 +50,7 @@ from auditor.checks.kinds._fastpath import (
     take,
 )
 from auditor.model import Role
+from auditor.text import NO_DATES
 
 VALUES = MISSING_CODES
 TOKENS = (
@@ -64,7 +65,7 @@ TOKENS = (
 TOKEN_MARKS = b"{[<%$*"
 """A character each of TOKENS holds: a value holding none of them matches none (tests/checks/kinds/test_sentinel.py
 holds the patterns to it)."""
-DATES = ("1900-01-01", "1899-12-30", "1899-12-31", "0001-01-01", "9999-12-31")
+DATES = NO_DATES
 EPOCH = "1970-01-01"
 _NUMBER_PLACEHOLDER = r"-?(?:0{4,}|1{4,}|2{4,}|3{4,}|4{4,}|5{4,}|6{4,}|7{4,}|8{4,}|9{4,})(?:[.,]0+)?|-9{3,}(?:[.,]0+)?"
 _QUANTITIES = (Role.MONEY, Role.NUMBER, Role.COUNT, Role.SCORE)

@@ -175,3 +175,23 @@ def test_a_no_date_beyond_the_typed_years_is_a_sentinel_not_a_malformed_date(tmp
     ]
     said = found.set_index("record_id")["message"]
     assert said["C97"] == "created_at holds '9999-12-31', a stand-in for a missing value"
+
+
+def test_a_date_column_of_more_no_dates_than_dates_is_still_the_date_field(tmp_path) -> None:
+    # the loader's plausibility vote read 9999-12-31 as no date at all: one date of four, so created_at was not
+    # mapped ("named like 'created_at', but 25% of its values look like one") and its placeholders went unseen
+    from auditor import pipeline  # the loader's mapping and the rules on one file
+
+    (tmp_path / "contacts.csv").write_text(
+        "contact_id,first_name,last_name,email,created_at\n"
+        "C1,Anna,Nowak,anna@acme.pl,2024-01-05\nC2,Jan,Kowal,jan@acme.pl,9999-12-31\n"
+        "C3,Ewa,Lis,ewa@acme.pl,0001-01-01\nC4,Piotr,Zaj,piotr@acme.pl,2025-13-01\n"
+    )
+    result = pipeline.check(tmp_path, pipeline.resolve_config(tmp_path, None))
+    assert not [note for note in result.notes if "created_at" in note]
+    found = result.findings[result.findings["field"] == "created_at"]
+    assert sorted(zip(found["record_id"], found["rule_id"], strict=True)) == [
+        ("C2", "contacts.sentinel"),
+        ("C3", "contacts.sentinel"),
+        ("C4", "contacts.type"),
+    ]
