@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 
 from auditor.dtypes import TEXT
 from auditor.model import DType
+from auditor.text import NO_DATES
 
 _EXCEL_EPOCH = pd.Timestamp("1899-12-30")
 TYPED_RANGE = (pd.Timestamp("1810-01-01").as_unit("ns"), pd.Timestamp("2099-12-31 23:59:59.999999999"))
@@ -133,6 +134,14 @@ def _parse_datetime(values: pd.Series, dayfirst: bool | None, excel_serials: boo
     if len(other):
         out[other] = _other_forms(others, dayfirst, excel_serials)
     return pd.Series(out, index=values.index), others
+
+
+def written_no_date(text: pd.Series) -> np.ndarray:
+    """Which cells (text as written, stripped) are a date a system writes for "no date" (`NO_DATES`, with or
+    without a time): 9999-12-31 and 0001-01-01 parse to nothing in a typed column, yet are date-shaped, and a
+    stand-in for a missing value rather than a malformed date."""
+    dated = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}.*").fillna(False).to_numpy(bool)
+    return text.str.slice(0, 10).isin(NO_DATES).to_numpy(bool) & dated
 
 
 def surely_parsed(values: pd.Series, dtype: DType) -> int:

@@ -20,9 +20,9 @@ import pyarrow.compute as pc
 from auditor.dtypes import TEXT
 from auditor.model import ENTITIES, DType, ExtraField, Role
 from auditor.sources.aliases import FULL_NAME, PRESETS, alias_table, header_key
-from auditor.sources.convert import parse_datetime, parse_number, surely_parsed
+from auditor.sources.convert import parse_datetime, parse_number, surely_parsed, written_no_date
 from auditor.sources.table import ColumnMapping
-from auditor.text import MISSING_CODES, NO_DATES
+from auditor.text import MISSING_CODES
 
 _FUZZY_CUTOFF = 0.92
 _FUZZY_MIN_LENGTH = 6
@@ -256,9 +256,7 @@ def _plausible(role: Role, text: pd.Series) -> pd.Series:
     if role is Role.POSTAL_CODE:
         return text.str.contains(r"\d", regex=True)
     if role in _DATE_ROLES:
-        # a "no date" (9999-12-31) is a date-shaped value, though no typed column holds it
-        no_date = text.str.slice(0, 10).isin(NO_DATES) & text.str.fullmatch(r"\d{4}-\d{2}-\d{2}.*").fillna(False)
-        return parse_datetime(text, excel_serials=True).notna() | no_date
+        return parse_datetime(text, excel_serials=True).notna() | written_no_date(text)
     return parse_number(text).notna()
 
 

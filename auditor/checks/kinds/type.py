@@ -18,7 +18,7 @@ from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import written_text
 from auditor.checks.kinds._common import is_blank, is_missing_code
-from auditor.text import NO_DATES
+from auditor.sources.convert import written_no_date
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -42,9 +42,9 @@ def _no_date(raw: pd.Series, rows: np.ndarray) -> np.ndarray:
     finding, not a malformed date."""
     out = np.zeros(len(raw), dtype=bool)
     at = np.flatnonzero(rows)
+    # a reader may hand over cells that are not text (a workbook's dates): those are no written "no date"
     written = raw.iloc[at].astype("object").map(lambda v: v.strip() if isinstance(v, str) else "")
-    dated = written.str.fullmatch(r"\d{4}-\d{2}-\d{2}.*").fillna(False).to_numpy(bool)
-    out[at] = written.str.slice(0, 10).isin(NO_DATES).to_numpy(bool) & dated
+    out[at] = written_no_date(written)
     return out
 
 
