@@ -941,9 +941,7 @@ def _measure_value(plan: _Plan, t: Tables, p: Params, extra: Any | None) -> tupl
         distinct = int(rt.raw_value(plan.value)[mask].dropna().nunique())
         return float(distinct), distinct
     if plan.agg == "count":
-        if plan.value is not None:
-            mask = mask & rt.raw_value(plan.value).notna().to_numpy(bool)
-        n = int(mask.sum())
+        n = int(_with_value(plan, rt, mask).sum())
         return float(n), n
     values = rt.value(plan.value)[mask].dropna()
     if plan.agg == "sum":
@@ -1146,8 +1144,13 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         raise DefinitionError(f"scale: expected a positive number (100 for percent), not {scale!r}")
     scale = float(scale)
 
+    grouped = _grouped(key, plans[0], extra(plans[0]), scale) if per is None and len(plans) == 1 else None
     compute: Callable[[Tables, Params], Any]
-    if key in ("ratio", "rate"):
+    if grouped is not None:
+        # a single measure of one table: the whole table is its one group, reduced as each breakdown group is
+        kind = {"share": "proportion"}.get(key, key)
+        compute = _of_every_row(grouped)
+    elif key in ("ratio", "rate"):
         num_plan, den_plan = plans
         paired = num_plan.entity == den_plan.entity and num_plan.agg == den_plan.agg == "sum"
         kind = "proportion" if key == "rate" else "ratio"
@@ -1163,15 +1166,6 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
                 return proportion(num, den, scale=scale) if np.isfinite(den) else Estimate(None, 0)
             return ratio(num, den, n=n, pairs=pairs)
 
-    elif key == "share":
-        plan = plans[0]
-        kind = "proportion"
-
-        def compute(t: Tables, p: Params) -> Any:
-            rt, population = replace(plan, where=None).rows(t, p, extra(plan))
-            hit = rt.condition(plan.where) & population
-            return proportion(int(hit.sum()), int(population.sum()), scale=scale)
-
     elif per is not None and key in ("count", "sum"):
         plan = plans[0]
         kind = "distribution"
@@ -1186,7 +1180,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
             summed = sums(rt.value(plan.value)[mask], keys)
             return summed if groups is None else {g: summed.get(g, 0.0) for g in groups}
 
-    elif key == "count":
+    elif key == "count":  # of distinct values
         plan = plans[0]
         kind = "count"
 
@@ -1202,20 +1196,13 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
             rt, mask = plan.rows(t, p, extra(plan))
             return top_share(rt.value(plan.value)[mask], rt.raw_value(Col(primary, per))[mask], top)
 
-    else:
+    else:  # a weighted mean
         plan = plans[0]
         kind = key
 
         def compute(t: Tables, p: Params) -> Any:
             rt, mask = plan.rows(t, p, extra(plan))
-            values = rt.value(plan.value)
-            if plan.weight is not None:
-                return _weighted(values[mask], rt.value(plan.weight)[mask])
-            values = values[mask]
-            if key == "sum":
-                present = values.dropna()
-                return Estimate(float(present.sum()), len(present))
-            return {"mean": mean_of, "median": median_of, "nps": nps_of}[key](values)
+            return _weighted(rt.value(plan.value)[mask], rt.value(plan.weight)[mask])
 
     # the records a count, sum or average is over are its scope, as a filter's are: its failing records are
     # judged against them and a failing record's questioned cells are drawn from them (a count of the won
@@ -1249,7 +1236,6 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
     spans = tuple(
         dict.fromkeys(s for plan in plans if plan.entity == primary for s in _spans(plan.value, primary, extras))
     )
-    grouped = _grouped(key, plans[0], extra(plans[0]), scale) if per is None and len(plans) == 1 else None
     return Compiled(kind, inputs, compute, primary, money, scope, additive, spans, grouped)
 
 
@@ -1261,20 +1247,19 @@ def _grouped(key: str, plan: _Plan, extra: Any | None, scale: float) -> Grouped 
     if plan.weight is not None or plan.distinct or key not in ("share", "count", "sum", "mean", "median", "nps"):
         return None
 
-    def grouped(t: Tables, p: Params, groups: Sequence[np.ndarray]) -> list[Any]:
+    def grouped(t: Tables, p: Params, groups: Sequence[np.ndarray | slice]) -> list[Any]:
         if key == "share":
             rt, population = replace(plan, where=None).rows(t, p, extra)
             hit = rt.condition(plan.where) & population
             return [proportion(int(hit[g].sum()), int(population[g].sum()), scale=scale) for g in groups]
         rt, mask = plan.rows(t, p, extra)
         if key == "count":
-            if plan.value is not None:
-                mask = mask & rt.raw_value(plan.value).notna().to_numpy(bool)
+            mask = _with_value(plan, rt, mask)
             return [int(mask[g].sum()) for g in groups]
         values = rt.value(plan.value)
         out: list[Any] = []
         for g in groups:
-            taken = values.iloc[g[mask[g]]]
+            taken = values.iloc[np.flatnonzero(mask) if g is _EVERY_ROW else g[mask[g]]]
             if key == "sum":
                 present = taken.dropna()
                 out.append(Estimate(float(present.sum()), len(present)))
@@ -1283,6 +1268,23 @@ def _grouped(key: str, plan: _Plan, extra: Any | None, scale: float) -> Grouped 
         return out
 
     return grouped
+
+
+_EVERY_ROW = slice(None)
+
+
+def _of_every_row(grouped: Grouped) -> Callable[[Tables, Params], Any]:
+    """The metric on the whole table: its one group of every row."""
+
+    def compute(t: Tables, p: Params) -> Any:
+        return grouped(t, p, [_EVERY_ROW])[0]
+
+    return compute
+
+
+def _with_value(plan: _Plan, rt: _Runtime, mask: np.ndarray) -> np.ndarray:
+    """The rows a count counts: those selected, and with a value where it counts a column's values."""
+    return mask if plan.value is None else mask & rt.raw_value(plan.value).notna().to_numpy(bool)
 
 
 def _spans(node: Any, entity: str, extras: Extras) -> list[tuple[str, str]]:
