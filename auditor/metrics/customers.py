@@ -1,8 +1,10 @@
-"""Customer metrics the metric language cannot say: acquisition cost (first won deal per account), lifetime
-value (per-account totals), churn, retention and renewals (subscriptions active at a date), retention cost and
-revenue per month (every month of the window, 0 included). The survey scores, customers, revenue and its
-concentration, and costs per category and per owner are definitions in `metrics/core.yaml`. Money in the base
-currency of the config's `currency:` section (auditor.money); the window is the 12 months up to as_of (or
+"""Customer metrics the metric language cannot say: lifetime value (per-account totals; the predictive one
+divides a mean by a share, CLV:CAC a mean by a ratio) and renewals (a term starts a year before its end date:
+no date arithmetic). The survey scores, customers, new customers and their acquisition cost (accounts whose
+first won deal is in the window), revenue, its months and its concentration, costs per category and per owner,
+churn, retention and retention cost (subscriptions active at the window start) are definitions in
+`metrics/core.yaml`, which the predictive CLV and CLV:CAC read through the registry. Money in the
+base currency of the config's `currency:` section (auditor.money); the window is the 12 months up to as_of (or
 --period). Source of truth: `auditor/synth/truth.py` computes truth/metrics.json with these same functions on the
 clean data."""
 
@@ -15,21 +17,20 @@ from auditor.metrics.common import (
     in_window,
     per_table,
     text,
-    within,
 )
 from auditor.metrics.registry import (
     Estimate,
     Scope,
     Tables,
+    get_metric,
     mean_of,
     metric,
     proportion,
     ratio,
+    value_of,
 )
 
 WON = "Closed Won"
-ACQUISITION = ("sales", "marketing")
-RETENTION = ("retention", "loyalty")
 SEGMENT = "account_id->segment"
 
 
@@ -46,19 +47,6 @@ def revenue_by_account(opp: pd.DataFrame, p: Params) -> pd.Series:
     return won.groupby(text(won["account_id"]), dropna=True)["_base"].sum()
 
 
-@per_table
-def new_customer_count(opp: pd.DataFrame, p: Params) -> int:
-    won = opp.loc[(text(opp["stage"]) == WON).to_numpy(bool), ["account_id", "close_date"]]
-    first = won.groupby(text(won["account_id"]), dropna=True)["close_date"].min()
-    return int(within(first, p.start, p.end).sum())
-
-
-@per_table
-def cost_in_window(costs: pd.DataFrame, p: Params, categories: tuple[str, ...]) -> float:
-    c = costs[in_window(costs["period"], p) & text(costs["category"]).isin(categories)]
-    return float(p.money.to_base(c["amount"], c["currency"]).sum())
-
-
 def subscriptions_active_at(sub: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
     """Active at t: started on or before t, not cancelled on or before t, not expired (status
     Expired with end_date on or before t)."""
@@ -68,42 +56,8 @@ def subscriptions_active_at(sub: pd.DataFrame, t: pd.Timestamp) -> pd.Series:
     return (started & ~cancelled & ~expired).astype(bool)
 
 
-def churn_estimate(sub: pd.DataFrame, p: Params) -> Estimate:
-    active = subscriptions_active_at(sub, p.start)
-    churned = active & in_window(sub["cancelled_at"], p)
-    return proportion(churned.sum(), active.sum())
-
-
 _WON_SCOPE = {"opportunities": Scope("Closed Won deals", lambda f: text(f["stage"]) == WON, ("stage",))}
 _DEAL_FIELDS = ("stage", "amount", "currency", "account_id")
-
-
-@metric(
-    "cac",
-    "Customer acquisition cost",
-    "{currency}",
-    "ratio",
-    {"costs": ["period", "category", "amount", "currency"], "opportunities": ["account_id", "stage", "close_date"]},
-)
-def cac(t: Tables, p: Params) -> Estimate:
-    """Sales + marketing costs (costs with category sales or marketing and period in the window,
-    in the base currency) / new customers (accounts whose FIRST Closed Won deal has a close_date in the window)."""
-    new = new_customer_count(t["opportunities"], p)
-    return ratio(cost_in_window(t["costs"], p, ACQUISITION), new, n=new)
-
-
-@metric(
-    "new_customers",
-    "New customers",
-    "accounts",
-    "count",
-    {"opportunities": ["account_id", "stage", "close_date"]},
-    scope=_WON_SCOPE,
-    additive=False,  # accounts among deals: it does not grow in proportion to its deals
-)
-def new_customers(t: Tables, p: Params) -> int:
-    """Accounts whose first Closed Won deal (earliest close_date) closed in the window."""
-    return new_customer_count(t["opportunities"], p)
 
 
 @metric(
@@ -135,7 +89,7 @@ def clv_predictive(t: Tables, p: Params) -> Estimate:
     sub = t["subscriptions"]
     active = sub[subscriptions_active_at(sub, p.end)]
     mrr = p.money.to_base(active["mrr"], active["currency"]).dropna()
-    churn = churn_estimate(sub, p).value
+    churn = value_of(get_metric("churn_rate").compute(t, p))
     value = 12 * float(mrr.mean()) / churn if len(mrr) and churn else None
     return Estimate(value, len(mrr))
 
@@ -152,42 +106,9 @@ def clv_predictive(t: Tables, p: Params) -> Estimate:
 )
 def clv_cac_ratio(t: Tables, p: Params) -> Estimate:
     """clv / cac (historical CLV over acquisition cost)."""
-    c = cac(t, p)
+    c = get_metric("cac").compute(t, p)
     v = clv(t, p)
     return ratio(v.value, c.value, n=v.n)
-
-
-_SUB_FIELDS = ("status", "start_date", "end_date", "cancelled_at")
-
-
-@metric(
-    "churn_rate",
-    "Churn rate",
-    "share",
-    "proportion",
-    {"subscriptions": _SUB_FIELDS},
-    breakdowns={"segment": SEGMENT, "owner": "owner"},
-)
-def churn_rate(t: Tables, p: Params) -> Estimate:
-    """Subscriptions active at the window start (started on or before it, not cancelled on or
-    before it, not Expired with end_date on or before it) whose cancelled_at falls in the window
-    / subscriptions active at the window start."""
-    return churn_estimate(t["subscriptions"], p)
-
-
-@metric(
-    "retention_rate",
-    "Retention rate",
-    "share",
-    "proportion",
-    {"subscriptions": _SUB_FIELDS},
-    breakdowns={"segment": SEGMENT, "owner": "owner"},
-)
-def retention_rate(t: Tables, p: Params) -> Estimate:
-    """1 - churn_rate: the share of the subscriptions active at the window start that were not
-    cancelled in the window."""
-    e = churn_estimate(t["subscriptions"], p)
-    return proportion(e.n - (e.successes or 0), e.n)
 
 
 @metric(
@@ -209,43 +130,3 @@ def renewal_rate(t: Tables, p: Params) -> Estimate:
     renewed_in = renewed & in_window(term_start, p)
     lapsed_in = text(sub["status"]).isin(["Expired", "Cancelled"]) & in_window(sub["end_date"], p)
     return proportion(renewed_in.sum(), (renewed_in | lapsed_in).sum())
-
-
-@metric(
-    "customer_retention_cost",
-    "Customer retention cost",
-    "{currency} per customer",
-    "ratio",
-    {
-        "costs": ["period", "category", "amount", "currency"],
-        "subscriptions": ["account_id", "status", "start_date", "end_date", "cancelled_at"],
-    },
-)
-def customer_retention_cost(t: Tables, p: Params) -> Estimate:
-    """Retention + loyalty costs with period in the window (base currency) / customers at the window start
-    (distinct accounts with a subscription active at the window start)."""
-    customers = customers_at_start(t["subscriptions"], p)
-    return ratio(cost_in_window(t["costs"], p, RETENTION), customers, n=customers)
-
-
-@per_table
-def customers_at_start(sub: pd.DataFrame, p: Params) -> int:
-    """Distinct accounts with a subscription active at the window start."""
-    return int(text(sub.loc[subscriptions_active_at(sub, p.start), "account_id"]).nunique())
-
-
-@metric(
-    "revenue_by_month",
-    "Revenue trend (won per month)",
-    "{currency}",
-    "distribution",
-    {"opportunities": ["stage", "amount", "currency", "close_date"]},
-    scope=_WON_SCOPE,
-)
-def revenue_by_month(t: Tables, p: Params) -> dict[str, float]:
-    """Closed Won amount (base currency) per close_date month, every month of the window (0 included)."""
-    won = won_deals(t["opportunities"], p)
-    won = won[in_window(won["close_date"], p)]
-    months = pd.period_range((p.start + pd.Timedelta(days=1)).to_period("M"), p.end.to_period("M"), freq="M")
-    by_month = won.groupby(won["close_date"].dt.to_period("M"))["_base"].sum()
-    return {str(m): float(by_month.get(m, 0.0)) for m in months}

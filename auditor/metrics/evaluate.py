@@ -783,7 +783,7 @@ def resolve_request(
                 except KeyError:
                     hint = did_you_mean(item, [*registry(), *defined], cutoff=0.5, aside=False)
                     raise ConfigError(f"unknown metric {item!r}{hint}") from None
-    return params, [_by(m, by) for m in chosen]
+    return params, [_by(m, by).in_period(params) for m in chosen]
 
 
 def _by(m: Metric, columns: Sequence[str]) -> Metric:

@@ -28,21 +28,24 @@ The measure keys, one per definition (their kind decides the interval, `registry
 | `ratio` | `[measure, measure]` or `measure / measure` | ratio |
 | `rate` | as `ratio`, with the Wilson interval: a numerator counted out of its denominator | proportion |
 | `top_share` | `value [where condition]`, `per: column`, `top: 0.2`: the top groups' share (Pareto) | ratio |
+| `count`, `sum` with `per:` | a column or `month(date_column)`: the count or sum per value or month | distribution |
 | `metric` | a built-in or defined metric id, to break it down (`by:`, `min_n:`) | its own |
 
 with `measure = count(...) | count(distinct ...) | sum(...) | mean(...) | median(...)`, a `value` a column
 (`entity.column`), a number, `+ - * /` of them, `hours(a - b)` / `days(a - b)` of two dates, or
 `raw(entity.amount)` (an amount as written: not converted to the base currency); a `condition`
 comparisons `column == != > < >= <= literal`, `column in [a, b]`, `column not in [...]`,
-`column is missing`, `column is not missing`, `column in window`, `column [not] starts with / ends
-with / contains text` (case as written), joined by `and`, `or`, `not`
+`column is missing`, `column is not missing`, `column in window`, `date_column <= window start` (or
+`window end`: the edges of the run's window), `column [not] starts with / ends with / contains text`
+(case as written), joined by `and`, `or`, `not`
 and parentheses. Literals are numbers, quoted text, or bare words (`stage == Closed Won`); a
 missing value satisfies no comparison.
 
 Other keys: `title`, `unit`, `description` (the formula shown; default: the definition),
 `filter` (a condition on the primary entity: its records are the metric's population and scope,
 as `win_rate`'s closed deals), `window` (a date column: only records with it in the window, the
-12 months up to as_of or --period), `by` (a column, a list or a {name: column} mapping of
+12 months up to as_of or --period; `first(column)`: a distinct count of the values whose earliest date is
+in it; a list: each measure the first its entity has), `by` (a column, a list or a {name: column} mapping of
 breakdowns of the primary entity; `fk->column` reads the referenced record's column; a date column
 breaks down by month), `min_n` (groups with fewer records are left out of the breakdown), `scale`
 (a share on another scale: 100 for percent), `family`.
@@ -56,6 +59,7 @@ from __future__ import annotations
 
 import contextlib
 import math
+import operator
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -65,7 +69,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.errors import ConfigError, did_you_mean
-from auditor.metrics.common import Params, counts, sums, text, within
+from auditor.metrics.common import Params, counts, per_table, sums, text, within
 from auditor.metrics.registry import (
     KINDS,
     Estimate,
@@ -201,10 +205,18 @@ class Literal:
 
 
 @dataclass(frozen=True)
+class WindowEdge:
+    """`window start` / `window end` on the right of a date comparison: the run's window, so a definition
+    can say "active at the window start" (`start_date <= window start and not cancelled_at <= window start`)."""
+
+    which: str  # start | end
+
+
+@dataclass(frozen=True)
 class Compare:
     left: Any
     op: str
-    right: Literal
+    right: Literal | WindowEdge
 
 
 @dataclass(frozen=True)
@@ -478,6 +490,9 @@ class Parser:
             return IsIn(left, self.literals(), negate)
         if self.tok.kind == "op":
             op = self.take().text
+            if self.keyword("window") and self.peek().text.lower() in ("start", "end"):
+                self.take()
+                return Compare(left, op, WindowEdge(self.take().text.lower()))
             return Compare(left, op, self.literal())
         if self.keyword("starts") or self.keyword("ends"):
             how = self.take().text.lower()
@@ -690,6 +705,12 @@ class _Checker:
             kind = self.value(node.left, entity)
             if kind in ("date", "duration"):
                 raise DefinitionError(f"'{_MATCH_WORDS[node.how]}' reads text, not {kind}s")
+        elif isinstance(node, Compare) and isinstance(node.right, WindowEdge):
+            kind = self.value(node.left, entity)
+            if kind != "date":
+                raise DefinitionError(
+                    f"'window {node.right.which}' is a date: compare a date column with it, not a {kind}"
+                )
         elif isinstance(node, (Compare, IsIn)):
             kind = self.value(node.left, entity)
             if kind == "duration":
@@ -728,7 +749,9 @@ def _children(node: Any) -> tuple[Any, ...]:
         return node.parts
     if isinstance(node, Not):
         return (node.part,)
-    if isinstance(node, (Compare, IsIn, IsMissing, InWindow, TextMatch)):
+    if isinstance(node, Compare):
+        return (node.left, node.right)
+    if isinstance(node, (IsIn, IsMissing, InWindow, TextMatch)):
         return (node.left,)
     return ()
 
@@ -835,6 +858,8 @@ class _Runtime:
             return within(self.column(node.left.name), self.p.start, self.p.end).to_numpy(bool)
         if isinstance(node, TextMatch):
             return self.text_match(node)
+        if isinstance(node, Compare) and isinstance(node.right, WindowEdge):
+            return self.against_window(node.left, node.op, node.right)
         values = self.raw_value(node.left)
         present = values.notna().to_numpy(bool)
         literals = node.values if isinstance(node, IsIn) else (node.right,)
@@ -860,15 +885,15 @@ class _Runtime:
         op = node.op
         if kind in ("text", "bool") and op not in ("==", "!="):
             return np.zeros(n, dtype=bool)
-        result = {
-            "==": lambda: values == w,
-            "!=": lambda: values != w,
-            ">": lambda: values > w,
-            "<": lambda: values < w,
-            ">=": lambda: values >= w,
-            "<=": lambda: values <= w,
-        }[op]()
-        return pd.Series(result).fillna(False).to_numpy(bool) & present
+        return pd.Series(_COMPARE[op](values, w)).fillna(False).to_numpy(bool) & present
+
+    def against_window(self, left: Any, op: str, edge: WindowEdge) -> np.ndarray:
+        """A date column compared with the window's start or end; a missing date satisfies no comparison."""
+        values = self.raw_value(left)
+        if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+            return np.zeros(len(self.frame), dtype=bool)
+        w = self.p.start if edge.which == "start" else self.p.end
+        return pd.Series(_COMPARE[op](values, w)).fillna(False).to_numpy(bool) & values.notna().to_numpy(bool)
 
     def text_match(self, node: TextMatch) -> np.ndarray:
         values = self.raw_value(node.left)
@@ -881,6 +906,16 @@ class _Runtime:
         hit = how(wanted) if how else words.str.contains(wanted, regex=False)
         hit = hit.fillna(False).to_numpy(bool) & present
         return (present & ~hit) if node.negate else hit
+
+
+_COMPARE = {
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
+    ">=": operator.ge,
+    "<=": operator.le,
+}
 
 
 def _text_literal(v: Any) -> str:
@@ -915,6 +950,9 @@ class _Plan:
     where: Any | None
     weight: Any | None = None
     distinct: bool = False
+    first: str | None = None
+    """`window: first(column)`: a distinct count keeps the values whose earliest date in this column is in the
+    window"""
 
     def rows(self, t: Tables, p: Params, extra: Any | None) -> tuple[_Runtime, np.ndarray]:
         frame = t[self.entity]
@@ -926,6 +964,47 @@ class _Plan:
         return rt, mask
 
 
+_FIRST_OF = re.compile(r"^\s*first\s*\(\s*([^\W\d]\w*)\s*\)\s*$", re.IGNORECASE)
+
+
+def _windows(window: Any, plans: list[_Plan], check: _Checker) -> tuple[dict[str, Any], list[_Plan]]:
+    """`window:` a date column, `first(column)` or a list of them, each measure taking the first its entity has:
+    (entity -> the row condition of a column's window, the plans with a `first(column)` window set). A column
+    keeps the records whose date is in the window; `first(column)` keeps the distinct values whose earliest
+    date (over the records the measure selects) is in it: new customers are accounts whose first won deal
+    closed in the window, not accounts with a won deal there."""
+    items = window if isinstance(window, list) else [window]
+    columns = [_FIRST_OF.match(i).group(1) if isinstance(i, str) and _FIRST_OF.match(i) else i for i in items]
+    if not items or not all(isinstance(i, str) and i for i in columns):
+        raise DefinitionError("expected a date column, e.g. close_date, first(close_date), or a list of them")
+    windows: dict[str, Any] = {}
+    used: set[int] = set()
+    out = []
+    for plan in plans:
+        taken = next((k for k, col in enumerate(columns) if _role(plan.entity, col, check.extras) is not None), None)
+        if taken is None:
+            out.append(plan)
+            continue
+        used.add(taken)
+        col = Col(plan.entity, columns[taken])
+        check.condition(InWindow(col), plan.entity)
+        if columns[taken] == items[taken]:
+            windows[plan.entity] = InWindow(col)
+            out.append(plan)
+        elif plan.agg == "count" and plan.distinct:
+            out.append(replace(plan, first=col.name))
+        else:
+            raise DefinitionError(
+                f"{items[taken]} keeps the distinct values whose first date is in the window: only a count of"
+                f" distinct values takes it, e.g. count(distinct {plan.entity}.account_id)"
+            )
+    for k, col in enumerate(columns):
+        if k not in used:
+            names = sorted({n for p in plans for n in check.columns(p.entity)})
+            raise DefinitionError(f"no entity of the metric has a column {col!r}{_hint(col, names)}")
+    return windows, out
+
+
 def _and(*parts: Any) -> Any:
     kept = tuple(p for p in parts if p is not None)
     if not kept:
@@ -935,8 +1014,19 @@ def _and(*parts: Any) -> Any:
 
 def _measure_value(plan: _Plan, t: Tables, p: Params, extra: Any | None) -> tuple[float, int]:
     """(the aggregate, the records it is over) of a measure inside a ratio (two sums over the same
-    entity: `_paired_sums`)."""
-    rt, mask = plan.rows(t, p, extra)
+    entity: `_paired_sums`). Kept per table object: a bound probes one table at a time, and a ratio of two
+    tables (costs per new customer) recomputed the other table's measure for every probe of the first."""
+    return _measure_on(t[plan.entity], p, plan, extra)
+
+
+@per_table
+def _measure_on(frame: pd.DataFrame, p: Params, plan: _Plan, extra: Any | None) -> tuple[float, int]:
+    rt, mask = plan.rows({plan.entity: frame}, p, extra)
+    if plan.agg == "count" and plan.distinct and plan.first is not None:
+        dates = rt.column(plan.first)[mask]
+        firsts = dates.groupby(text(rt.raw_value(plan.value)[mask]), dropna=True).min()
+        counted = int(within(firsts, p.start, p.end).sum())
+        return float(counted), counted
     if plan.agg == "count" and plan.distinct:
         distinct = int(rt.raw_value(plan.value)[mask].dropna().nunique())
         return float(distinct), distinct
@@ -1101,6 +1191,9 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         plans[0] = replace(plans[0], weight=weight)
 
     per, top = _ranking(spec, key, primary, c.check)
+    monthly = per is not None and _MONTH_OF.match(per) is not None
+    if monthly:
+        per = _monthly_column(per, key, primary, c.check)
     groups = _groups(spec, key, per)
 
     filt = None
@@ -1112,18 +1205,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
     window_col = spec.get("window")
     windows: dict[str, Any] = {}
     if window_col is not None:
-        if not isinstance(window_col, str):
-            raise DefinitionError("window: expected a date column, e.g. close_date")
-        for plan in plans:
-            if _role(plan.entity, window_col, extras) is not None:
-                col = Col(plan.entity, window_col)
-                at("window", lambda col=col, plan=plan: c.check.condition(InWindow(col), plan.entity))
-                windows[plan.entity] = InWindow(col)
-        if not windows:
-            names = sorted({n for p in plans for n in c.check.columns(p.entity)})
-            raise DefinitionError(
-                f"window: no entity of the metric has a column {window_col!r}{_hint(window_col, names)}"
-            )
+        windows, plans = at("window", lambda: _windows(window_col, plans, c.check))
 
     reads: dict[str, dict[str, None]] = {}
     for plan in reversed(plans) if key in ("ratio", "rate") and plans[0].entity == plans[1].entity else plans:
@@ -1135,6 +1217,9 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         reads[primary][per] = None
     for entity, cond in windows.items():
         c.check.reads(cond, entity, reads[entity])
+    for plan in plans:
+        if plan.first is not None:
+            reads[plan.entity][plan.first] = None
 
     def extra(plan: _Plan) -> Any:
         return _and(filt if plan.entity == primary else None, windows.get(plan.entity))
@@ -1175,10 +1260,15 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         def compute(t: Tables, p: Params) -> Any:
             rt, mask = plan.rows(t, p, extra(plan))
             keys = rt.raw_value(Col(primary, per))[mask]
+            shown = groups
+            if monthly:
+                keys = month_labels(keys)
+                if shown is None and window_col is not None:
+                    shown = window_months(p)
             if key == "count":
-                return counts(keys, groups)
+                return counts(keys, shown)
             summed = sums(rt.value(plan.value)[mask], keys)
-            return summed if groups is None else {g: summed.get(g, 0.0) for g in groups}
+            return summed if shown is None else {g: summed.get(g, 0.0) for g in shown}
 
     elif key == "count":  # of distinct values
         plan = plans[0]
@@ -1227,7 +1317,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         for cond, _ in conditions:
             c.check.reads(cond, primary, fields)
         label = population or f"{primary} where " + " and ".join(_clean(text) for _, text in conditions)
-        scope[primary] = Scope(label, _mask(primary, _and(*(cond for cond, _ in conditions))), tuple(fields))
+        scope[primary] = _scope(label, primary, _and(*(cond for cond, _ in conditions)), tuple(fields))
     inputs = {e: tuple(cols) for e, cols in reads.items()}
     if primary in inputs:  # the primary entity first: breakdowns and the bound's scaling read it
         inputs = {primary: inputs[primary], **{e: f for e, f in inputs.items() if e != primary}}
@@ -1330,7 +1420,7 @@ def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -
     per = spec.get("per")
     if not isinstance(per, str) or not per:
         raise DefinitionError("per: expected the column whose groups are ranked, e.g. per: account_id")
-    if _role(primary, per, check.extras) is None:
+    if _MONTH_OF.match(per) is None and _role(primary, per, check.extras) is None:
         raise DefinitionError(
             f"per: unknown column {per!r} of {primary}{_hint(per, check.columns(primary))}; a column the model"
             f" does not have is declared under extra_fields.{primary}"
@@ -1342,6 +1432,46 @@ def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -
     if isinstance(top, bool) or not isinstance(top, (int, float)) or not 0 < top <= 1:
         raise DefinitionError(f"top: expected the share of the groups at the top, 0.2 or '20%', not {top!r}")
     return per, float(top)
+
+
+_MONTH_OF = re.compile(r"^\s*month\s*\(\s*([^\W\d]\w*)\s*\)\s*$", re.IGNORECASE)
+
+
+def _monthly_column(per: str, key: str, primary: str, check: _Checker) -> str:
+    """The date column of `per: month(column)`: a count or a sum per month of that column."""
+    match = _MONTH_OF.match(per)
+    assert match is not None
+    column = match.group(1)
+    if key == "top_share":
+        raise DefinitionError("per: a top_share ranks the groups of a column, not months")
+    role = _role(primary, column, check.extras)
+    if role is None:
+        said = f"not one of its columns{_hint(column, check.columns(primary))}"
+    elif _kind_of_role(role) != "date":
+        said = f"a {_kind_of_role(role)} column"
+    else:
+        return column
+    raise DefinitionError(f"per: month() takes a date column of {primary}; {column!r} is {said}")
+
+
+def month_labels(stamps: pd.Series) -> pd.Series:
+    """The month of each date as 'YYYY-MM' text (missing stays missing): a distribution's keys per month."""
+    if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
+        return pd.Series(None, index=stamps.index, dtype="object")
+    months = (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(dtype="float64", na_value=np.nan)
+    present = ~np.isnan(months)
+    codes = months[present].astype("int64")
+    labels = np.full(len(stamps), None, dtype=object)
+    distinct, where = np.unique(codes, return_inverse=True)
+    names = np.array([f"{c // 12:04d}-{c % 12 + 1:02d}" for c in distinct], dtype=object)
+    labels[present] = names[where]
+    return pd.Series(labels, index=stamps.index, dtype="object")
+
+
+def window_months(p: Params) -> tuple[str, ...]:
+    """Every month of the run's window, oldest first ('YYYY-MM'): a monthly distribution shows each, 0 included."""
+    first, last = (p.start + pd.Timedelta(days=1)).to_period("M"), p.end.to_period("M")
+    return tuple(str(m) for m in pd.period_range(first, last, freq="M"))
 
 
 def _groups(spec: Mapping[str, Any], key: str, per: str | None) -> tuple[str, ...] | None:
@@ -1357,12 +1487,15 @@ def _groups(spec: Mapping[str, Any], key: str, per: str | None) -> tuple[str, ..
     return tuple(_text_literal(g) for g in listed)
 
 
-def _mask(entity: str, cond: Any) -> Callable[[pd.DataFrame], pd.Series]:
-    def mask(frame: pd.DataFrame) -> pd.Series:
-        rt = _Runtime(entity, frame, Params.make("2000-01-01"))
-        return pd.Series(rt.condition(cond), index=frame.index)
+def _scope(label: str, entity: str, cond: Any, fields: tuple[str, ...]) -> Scope:
+    """The records `cond` selects; a condition on the window's start or end is read in the run's window
+    (`Scope.dated`, bound by `Metric.in_period`)."""
 
-    return mask
+    def dated(frame: pd.DataFrame, params: Params) -> pd.Series:
+        return pd.Series(_Runtime(entity, frame, params).condition(cond), index=frame.index)
+
+    timeless = Params.make("2000-01-01")
+    return Scope(label, lambda frame: dated(frame, timeless), fields, dated if _has(cond, WindowEdge) else None)
 
 
 def _clean(source: Any) -> str:

@@ -16,7 +16,7 @@ as the funnel) or an `Estimate` that also carries what the statistical interval 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -129,6 +129,16 @@ class Scope:
     fields: tuple[str, ...] = ()
     """the fields the mask reads: a record outside the scope with a finding on one of them may
     belong to it (a misspelt stage), so it counts among the scope's records"""
+    dated: Callable[[pd.DataFrame, Any], pd.Series] | None = None
+    """the mask on a frame and the run's Params, when the scope depends on the window (subscriptions
+    active at its start): `Metric.in_period` binds it to the window of a run"""
+
+    def in_period(self, params: Any) -> Scope:
+        """The scope with its mask bound to `params`' window (itself when it does not depend on one)."""
+        if self.dated is None:
+            return self
+        dated = self.dated
+        return replace(self, mask=lambda frame: dated(frame, params))
 
 
 @dataclass(frozen=True)
@@ -177,6 +187,12 @@ class Metric:
         """The columns of `entity` the metric reads: its inputs and its scope's fields."""
         scope = self.scope.get(entity)
         return {*self.inputs.get(entity, ()), *(scope.fields if scope else ())}
+
+    def in_period(self, params: Any) -> Metric:
+        """The metric with its scopes bound to `params`' window (`Scope.dated`)."""
+        if all(s.dated is None for s in self.scope.values()):
+            return self
+        return replace(self, scope={e: s.in_period(params) for e, s in self.scope.items()})
 
     @property
     def extensive(self) -> bool:

@@ -539,5 +539,8 @@ def test_a_churn_rate_missing_the_dates_of_cancelled_subscriptions_is_not_high()
     assert result.value == pytest.approx(0.10)
     assert result.flag is not Flag.HIGH, result.reasons
     # filled from the passing subscriptions of their status (Cancelled, all cancelled inside the window)
-    said = "taking their unknown cells from passing subscriptions with the same status moves it from 10.0% to 11.5%"
+    said = (
+        "taking their unknown cells from passing subscriptions active at the window start with the same status"
+        " moves it from 10.0% to 11.5%"
+    )
     assert said in " ".join(result.reasons)

@@ -5,7 +5,9 @@ with min_n, config problems with key paths and lines, and a parser that only eve
 from __future__ import annotations
 
 import contextlib
+from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,7 +20,14 @@ from auditor.config import load_config, parse_config
 from auditor.errors import ConfigError
 from auditor.metrics import Params, evaluate_metrics, get_metric, value_of
 from auditor.metrics.evaluate import prepare
-from auditor.metrics.language import _Runtime, check_expression, compile_metrics, parse_condition, top_share
+from auditor.metrics.language import (
+    _Runtime,
+    check_expression,
+    compile_metrics,
+    month_labels,
+    parse_condition,
+    top_share,
+)
 from auditor.model import ExtraField, Role
 from auditor.money import Money
 
@@ -227,6 +236,12 @@ PACK_BUILT_INS = (
     "campaign_ctr",
     "campaign_unsubscribe_rate",
     "revenue_per_campaign",
+    "churn_rate",
+    "retention_rate",
+    "customer_retention_cost",
+    "revenue_by_month",
+    "cac",
+    "new_customers",
 )
 
 
@@ -538,6 +553,19 @@ def test_a_count_or_a_sum_per_a_column_is_a_distribution(crm) -> None:
         ({"count": "opportunities", "per": "stage", "groups": "Closed Won"}, "groups: expected a list"),
         ({"count": "distinct opportunities.account_id", "per": "stage"}, "per: a count of distinct values"),
         ({"count": "opportunities", "per": "stag"}, "per: unknown column 'stag' of opportunities"),
+        ({"count": "opportunities", "per": "month(amount)"}, "per: month.. takes a date column of opportunities"),
+        (
+            {"count": "opportunities", "per": "month(closed)"},
+            "per: month.. takes a date .* 'closed' is not one of its columns .did you mean",
+        ),
+        ({"top_share": "opportunities.amount", "per": "month(close_date)"}, "per: a top_share ranks the groups"),
+        (
+            {"sum": "opportunities.amount", "window": "first(close_date)"},
+            "window: first.close_date. keeps the distinct",
+        ),
+        ({"count": "distinct opportunities.account_id", "window": "first(closed)"}, "window: no entity .* 'closed'"),
+        ({"count": "distinct opportunities.account_id", "window": []}, "window: expected a date column"),
+        ({"count": "opportunities", "window": ["close_date", "period"]}, "window: no entity .* 'period'"),
     ],
 )
 def test_per_and_groups_problems(definition: dict, problem: str) -> None:
@@ -562,3 +590,146 @@ def test_a_pareto_share_of_arrow_text_groups_as_of_python_objects_oracle(rows: l
     arrow = top_share(values, pd.Series(ids, dtype=pd.StringDtype("pyarrow", na_value=np.nan)), 0.2)
     objects = top_share(values, pd.Series(ids, dtype="object"), 0.2)
     assert (arrow.value, arrow.n) == (objects.value, objects.n)
+
+
+ACTIVE_AT_START = (
+    "start_date <= window start and not cancelled_at <= window start"
+    " and not (status == Expired and end_date <= window start)"
+)
+
+
+def test_a_condition_compares_a_date_with_the_window_s_start_or_end(crm) -> None:
+    # conftest's subscriptions: SUB1 started 2025-01-01, SUB2 2025-03-01 and cancelled 2026-02-01, SUB3 started
+    # 2026-01-01, SUB4 2024-01-01 and expired 2025-06-30; they end 2026-12-31, 2026-02-28, 2026-12-31, 2025-06-30
+    defined = compile_metrics(
+        {
+            "churn": {"share": "subscriptions where cancelled_at in window", "filter": ACTIVE_AT_START},
+            "ending_later": {"count": "subscriptions where end_date > window end"},
+        }
+    )
+    tables, _ = prepare(crm)
+
+    def value(mid: str, period: str | None) -> float:
+        return value_of(defined[mid].compute(tables, Params.make(AS_OF, period, MONEY)))
+
+    # the 12 months to 2026-10-31: SUB1 and SUB2 active at the start, SUB2 cancelled inside
+    assert value("churn", None) == 0.5
+    # 2026-Q2 starts after SUB2's cancellation and SUB3's start: SUB1 and SUB3, neither cancelled
+    assert value("churn", "2026-Q2") == 0.0
+    assert value("ending_later", None) == 2  # SUB1, SUB3
+    assert value("ending_later", "2025") == 3  # and SUB2
+
+
+def test_a_scope_on_the_window_s_start_is_read_in_the_run_s_window(crm) -> None:
+    [m] = compile_metrics(
+        {
+            "churn": {
+                "share": "subscriptions where cancelled_at in window",
+                "filter": ACTIVE_AT_START,
+                "population": "subscriptions active at the start",
+            }
+        }
+    ).values()
+    findings = pd.DataFrame(
+        {
+            "entity": ["subscriptions"],
+            "record_id": ["SUB1"],
+            "field": ["cancelled_at"],
+            "rule_id": ["subscriptions.cancelled_at.order"],
+        }
+    )
+    for period, active in ((None, 2), ("2026-Q2", 2), ("2026-Q1", 2), ("2027", 2)):
+        [r] = evaluate_metrics(crm, findings, as_of=AS_OF, period=period, metrics=[m], breakdowns=False)
+        said = f"1 of {active} subscriptions active at the start fail rules on cancelled_at"
+        assert any(reason.startswith(said) for reason in r.reasons), (period, r.reasons)
+    [r] = evaluate_metrics(crm, findings, as_of=AS_OF, period="2024-Q1", metrics=[m], breakdowns=False)
+    # before SUB1 started, none is active at the start: SUB1 is in doubt only through its questioned field
+    assert not any(reason.startswith("1 of 2 ") for reason in r.reasons), r.reasons
+
+
+@pytest.mark.parametrize(
+    ("condition", "problem"),
+    [
+        ("status <= window start", "'window start' is a date: compare a date column with it, not a text"),
+        ("mrr > window end", "'window end' is a date: compare a date column with it, not a number"),
+    ],
+)
+def test_the_window_s_edges_compare_with_dates_only(condition: str, problem: str) -> None:
+    with pytest.raises(ConfigError, match=problem):
+        compile_metrics({"m": {"count": f"subscriptions where {condition}"}})
+
+
+def test_a_count_or_a_sum_per_month_of_a_date(crm) -> None:
+    defined = compile_metrics(
+        {
+            # won deals in the window: O1 1,000 PLN on 2026-03-01, O3 1,000 USD (4,000 PLN) on 2026-10-01; O2 closed
+            # 2025-06-01, before it. Every month of the window is shown, 0 included
+            "won_per_month": {
+                "sum": "opportunities.amount where stage == Closed Won",
+                "per": "month(close_date)",
+                "window": "close_date",
+            },
+            # without a window: the months the deals have, oldest first (O5 has no close date)
+            "deals_per_month": {"count": "opportunities", "per": "Month( close_date )"},
+        }
+    )
+    results = {
+        r.id: r.value for r in evaluate_metrics(crm, None, as_of=AS_OF, metrics=list(defined.values()), money=MONEY)
+    }
+    months = [f"2025-{m}" for m in ("11", "12")] + [f"2026-{m:02d}" for m in range(1, 11)]
+    assert results["won_per_month"] == {m: {"2026-03": 1000.0, "2026-10": 4000.0}.get(m, 0.0) for m in months}
+    assert results["deals_per_month"] == {"2025-06": 1, "2026-03": 1, "2026-04": 1, "2026-05": 1, "2026-10": 1}
+    [quarter] = evaluate_metrics(
+        crm, None, as_of=AS_OF, period="2026-Q1", metrics=[defined["won_per_month"]], money=MONEY
+    )
+    assert quarter.value == {"2026-01": 0.0, "2026-02": 0.0, "2026-03": 1000.0}
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.datetimes(min_value=datetime(1900, 1, 1), max_value=datetime(2200, 12, 31))),
+        max_size=20,
+    )
+)
+def test_month_labels_read_as_pandas_periods_oracle(stamps: list) -> None:
+    # the straightforward reading: each date's Period of a month as text, missing left missing
+    series = pd.Series(pd.to_datetime(stamps), dtype="datetime64[ns]")
+    expected = [None if pd.isna(d) else str(pd.Timestamp(d).to_period("M")) for d in series]
+    assert month_labels(series).tolist() == expected
+
+
+def test_a_distinct_count_in_the_window_of_each_value_s_first_date(crm) -> None:
+    # won deals: A1 on 2025-06-01 (O2) and 2026-03-01 (O1), A2 on 2026-10-01 (O3)
+    defined = compile_metrics(
+        {
+            "new": {
+                "count": "distinct opportunities.account_id where stage == Closed Won",
+                "window": "first(close_date)",
+            },
+            "with_a_win": {
+                "count": "distinct opportunities.account_id where stage == Closed Won",
+                "window": "close_date",
+            },
+            # sales and marketing costs of the window: K1 1,000 PLN and K2 100 EUR (430 PLN); K3 is before it
+            "cost_per_new": {
+                "ratio": [
+                    "sum(costs.amount where category in [sales, marketing])",
+                    "count(distinct opportunities.account_id where stage == Closed Won)",
+                ],
+                "window": ["period", "first(close_date)"],
+            },
+        }
+    )
+
+    def values(period: str | None) -> dict[str, Any]:
+        results = evaluate_metrics(
+            crm, None, as_of=AS_OF, period=period, metrics=list(defined.values()), money=MONEY, breakdowns=False
+        )
+        return {r.id: r.value for r in results}
+
+    # the 12 months to 2026-10-31: A2 is new; A1 won there too, but won first before
+    assert values(None) == {"new": 1, "with_a_win": 2, "cost_per_new": 1430.0}
+    # 2025: A1's first win; no sales or marketing cost then but K3 (999 PLN, 2025-10-01)
+    assert values("2025") == {"new": 1, "with_a_win": 1, "cost_per_new": 999.0}
+    assert defined["new"].inputs == {"opportunities": ("account_id", "stage", "close_date")}
