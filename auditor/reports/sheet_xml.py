@@ -22,7 +22,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.csvtext import distinct_floats, each_distinct, text_bytes
+from auditor.csvtext import (
+    KnownCategories,
+    arrow_texts,
+    coded_texts,
+    distinct_floats,
+    each_category,
+    each_distinct,
+    text_bytes,
+)
 
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 """What XML 1.0 cannot hold (the characters openpyxl refuses too): shown as `\\xNN`."""
@@ -57,7 +65,7 @@ def rows_xml(
     *,
     styles: pd.Series | None = None,
     styled_columns: Sequence[int] = (),
-    known: CodedFragments | None = None,
+    known: KnownCategories | None = None,
 ) -> bytes | memoryview:
     """`frame`'s rows as `<row>` elements, the first numbered `first_row` (1-based, as Excel counts), its
     columns from A on. `styles`: each row's cell format index (missing: none) for its `styled_columns`.
@@ -83,23 +91,16 @@ def rows_xml(
     return text_bytes(rows)
 
 
-CodedFragments = dict[int, tuple[pd.Index, pa.Array]]
-"""id of a categories index -> (the index, its texts' fragments): the index is held so that its id stays its own."""
-
-
-def column_fragments(values: pd.Series, known: CodedFragments | None = None) -> pa.Array:
+def column_fragments(values: pd.Series, known: KnownCategories | None = None) -> pa.Array:
     """Each value's cell after its `r` and `s` attributes (` t="inlineStr"><is><t>x</t></is></c>`,
     `><v>3</v></c>`); null where the cell is left out (a missing value). A coded column of texts is its
     categories' fragments, made once into `known` when given (a chunk of a million contacts' records turned
     into Python texts, back into Arrow and encoded again, chunk after chunk, was a third of the Records sheet's
     time), and the same cells as its texts' (tests/reports/test_sheet_xml.py)."""
-    if known is not None and isinstance(values.dtype, pd.CategoricalDtype):
-        coded = _coded_fragments(values, known)
-        if coded is not None:
-            return coded
+    if known is not None and coded_texts(values):
+        return each_category(values, _text_fragments, known)
     if pd.api.types.infer_dtype(values, skipna=True) in ("string", "empty"):
-        text = pa.array(values.to_numpy(dtype=object), type=pa.string(), from_pandas=True)
-        return each_distinct(text, _text_fragments)
+        return each_distinct(arrow_texts(values), _text_fragments)
     if pd.api.types.is_integer_dtype(values.dtype):
         return _integer_fragments(values)
     if values.dtype == object:
@@ -115,26 +116,6 @@ def column_fragments(values: pd.Series, known: CodedFragments | None = None) -> 
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
         fragments = [cell_fragment(v) for v in np.asarray(uniques, dtype=object)]
     return pa.array(fragments, type=pa.string()).take(pa.array(codes, mask=codes < 0))
-
-
-def _coded_fragments(values: pd.Series, known: CodedFragments) -> pa.Array | None:
-    """A coded column's fragments from its categories' (None when they are not all texts: each value is then
-    a cell of its own kind)."""
-    categories = values.cat.categories
-    if id(categories) not in known:
-        if not coded_texts(values):
-            return None
-        texts = pa.array(np.asarray(categories, dtype=object), type=pa.string())
-        known[id(categories)] = (categories, _text_fragments(texts) if len(texts) else texts)
-    codes = values.cat.codes.to_numpy()
-    return known[id(categories)][1].take(pa.array(codes, mask=codes < 0))
-
-
-def coded_texts(values: pd.Series) -> bool:
-    """Whether `values` are coded and their categories texts."""
-    return isinstance(values.dtype, pd.CategoricalDtype) and pd.api.types.infer_dtype(
-        values.cat.categories, skipna=False
-    ) in ("string", "empty")
 
 
 def _integer_fragments(values: pd.Series) -> pa.Array:

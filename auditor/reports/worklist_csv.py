@@ -14,10 +14,10 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from auditor.csvtext import FORMULA_PREFIXES, LINE_END
+from auditor.csvtext import FORMULA_PREFIXES, LINE_END, coded_texts
 from auditor.io import atomic_open, neutralise_formulas, write_csv
 from auditor.model import ENTITIES
-from auditor.worklist import WORKLIST_COLUMNS, records_table
+from auditor.worklist import RECORD_COLUMNS, WORKLIST_COLUMNS, records_table
 
 IMPORTS = "imports"
 STALE = re.compile(r"^F-[0-9a-f]{16}\.csv$")
@@ -31,8 +31,23 @@ def write(worklist: pd.DataFrame, path: str | Path) -> None:
 
 
 def write_records(records: pd.DataFrame, path: str | Path) -> None:
-    """Worklist.records, each chunk's issue texts written out as it is written (records_table)."""
-    write_csv(records, path, shown=records_table)
+    """Worklist.records, each chunk's issue texts written out as it is written (records_table), its other coded
+    columns left coded (as_coded)."""
+    write_csv(records, path, shown=lambda part: as_coded(records_table(part), part))
+
+
+SHOWN_AS_CODED = tuple(c for c in RECORD_COLUMNS if c != "issue")
+"""The columns of Worklist.records that records_table shows as their categories' texts (`plain`)."""
+
+
+def as_coded(shown: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
+    """`shown` (records_table of `records`) with its SHOWN_AS_CODED columns of coded texts as they are coded: the
+    writers then make each category's text once for a file (auditor.csvtext.each_category), not each chunk's
+    texts again; the same text either way (tests/reports/test_xlsx_parity.py holds the workbook to one made
+    from records_table's texts, tests/test_csvtext.py the lines to pandas')."""
+    coded = {c: records[c] for c in SHOWN_AS_CODED if c in shown.columns and c in records.columns}
+    coded = {c: values for c, values in coded.items() if coded_texts(values)}
+    return shown.assign(**coded) if coded else shown
 
 
 def import_tasks(worklist: pd.DataFrame, records: pd.DataFrame) -> dict[str, pd.DataFrame]:

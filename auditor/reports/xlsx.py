@@ -27,8 +27,10 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from auditor.csvtext import KnownCategories
 from auditor.io import CHUNK_ROWS, Chunks, atomic_open
-from auditor.reports.sheet_xml import CodedFragments, coded_texts, rows_xml
+from auditor.reports.sheet_xml import rows_xml
+from auditor.reports.worklist_csv import as_coded
 from auditor.reports.xlsx_package import package
 from auditor.result import AuditResult
 from auditor.worklist import RECORD_COLUMNS, WORKLIST_COLUMNS, records_table
@@ -96,7 +98,7 @@ def write(result: AuditResult, path: str | Path) -> None:
     for sheet in sheets:
         _header(book, fills, sheet)
     book.close()
-    known: CodedFragments = {}
+    known: KnownCategories = {}
     rows = {
         f"xl/worksheets/sheet{k}.xml": (len(s.frame), _rows(s, fills, known)) for k, s in enumerate(sheets, start=1)
     }
@@ -206,7 +208,7 @@ def _header(book: xlsxwriter.Workbook, styles: _Styles, sheet: _Sheet) -> None:
 
 
 def _rows(
-    sheet: _Sheet, styles: _Styles, known: CodedFragments | None = None
+    sheet: _Sheet, styles: _Styles, known: KnownCategories | None = None
 ) -> Callable[[], Iterator[bytes | memoryview]]:
     """The sheet's rows as XML, a chunk at a time (auditor.io.Chunks): a sheet of a million records is not
     made at once, nor 50,000 tasks' merge plans. `known`: the coded columns' cells made so far, shared by the
@@ -220,25 +222,12 @@ def _rows(
             part = sheet.frame.iloc[start:stop]
             shown = (sheet.table(part) if sheet.table is not None else part)[list(sheet.columns)]
             fill = shown["severity"].map(styles.fill) if filled else None
-            shown = _coded(shown, part) if sheet.table is not None else shown
+            shown = as_coded(shown, part) if sheet.table is not None else shown
             xml = rows_xml(shown, start + 2, styles=fill, styled_columns=filled, known=known)
             spans.wrote(len(xml))
             yield xml
 
     return chunks
-
-
-SHOWN_AS_CODED = tuple(c for c in RECORD_COLUMNS if c != "issue")
-"""The columns of Worklist.records that records_table shows as their categories' texts (`plain`): a coded one
-stays coded in the rows handed to rows_xml, whose cells are then its categories' cells, each made once
-(tests/reports/test_xlsx_parity.py holds the workbook to one made from records_table's texts)."""
-
-
-def _coded(shown: pd.DataFrame, records: pd.DataFrame) -> pd.DataFrame:
-    """`shown` (records_table of `records`) with its SHOWN_AS_CODED columns of coded texts as they are coded."""
-    coded = {c: records[c] for c in SHOWN_AS_CODED if c in shown.columns and c in records.columns}
-    coded = {c: values for c, values in coded.items() if coded_texts(values)}
-    return shown.assign(**coded) if coded else shown
 
 
 def _summary(result: AuditResult, left: dict[str, int]) -> list[tuple[str, Any]]:

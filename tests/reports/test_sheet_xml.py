@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from per_cell_xlsx import write_rows
 
+from auditor.csvtext import KnownCategories
 from auditor.reports import sheet_xml
 from auditor.reports.sheet_xml import CELL_CHARACTERS, SPACES, column_name, rows_xml
 
@@ -106,7 +107,7 @@ def test_oracle_a_coded_column_is_written_as_its_texts(values: list, start: int)
     """A coded column's cells are its categories' cells taken by code, each category's made once into `known`
     and reused by the next chunk; the same cells as the column's texts."""
     coded = pd.Series(pd.Categorical(values))
-    known: sheet_xml.CodedFragments = {}
+    known: KnownCategories = {}
     plain = pd.Series([None if pd.isna(v) else v for v in values], dtype=object)
     for part in (coded.iloc[start:], coded.iloc[:start]):  # two chunks of one column
         expected = sheet_xml.column_fragments(plain[part.index])
@@ -117,7 +118,7 @@ def test_oracle_a_coded_column_is_written_as_its_texts(values: list, start: int)
 
 def test_coded_numbers_are_not_taken_for_texts() -> None:
     coded = pd.Series(pd.Categorical([1.5, None, 2.0]))
-    known: sheet_xml.CodedFragments = {}
+    known: KnownCategories = {}
     expected = sheet_xml.column_fragments(coded)
     assert (
         sheet_xml.column_fragments(coded, known).to_pylist()
