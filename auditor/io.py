@@ -15,7 +15,7 @@ from typing import IO
 import numpy as np
 import pandas as pd
 
-from auditor.csvtext import FORMULA_PREFIXES, csv_lines
+from auditor.csvtext import FORMULA_PREFIXES, KnownCategories, csv_lines
 from auditor.errors import InputError
 
 
@@ -203,11 +203,12 @@ def write_csv(
     positions in the order to write them (default: as they are); `shown`: what each chunk is written as."""
     rows = len(frame) if order is None else len(order)
     chunks = Chunks(rows, CHUNK_ROWS)
+    known: KnownCategories = {}  # a coded column's fields, made once for the file
     with atomic_open(path, "wb") as handle:
         for start, stop in chunks if rows else [(0, 0)]:  # no rows: the header alone
             part = frame.iloc[start:stop] if order is None else frame.iloc[order[start:stop]]
             part = shown(part) if shown is not None else part
-            lines = csv_lines(part)
+            lines = csv_lines(part, known)
             if lines is None:
                 chunks.wrote(handle.write(_encoded(neutralise_formulas(part).to_csv(index=False, header=start == 0))))
                 continue

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.csvtext import csv_lines
+from auditor.csvtext import KnownCategories, csv_lines
 from auditor.io import CHUNK_ROWS, neutralise_formulas, write_csv
 from auditor.reports.json_report import _column_values
 from auditor.reports.sheet_xml import cell_fragment, column_fragments
@@ -52,6 +52,21 @@ def test_lines_are_pandas_own(data: st.DataObject, n: int) -> None:
     order = data.draw(st.permutations(list(frame.columns)))
     frame = frame[order]
     assert bytes(csv_lines(frame)) == by_pandas(frame)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(TEXT, st.none()), TEXT), min_size=1, max_size=12), st.integers(0, 12))
+def test_oracle_a_coded_column_is_written_as_pandas_writes_it(rows: list, cut: int) -> None:
+    """A coded column of texts is written from its categories' fields, made once into `known` for the chunks of
+    a file: the lines are pandas' own (for the coded column and for its texts alike)."""
+    coded, text = zip(*rows, strict=True)
+    frame = pd.DataFrame({"coded": pd.Categorical(coded), "text": pd.Series(text, dtype=object)})
+    known: KnownCategories = {}
+    parts = [part for part in (frame.iloc[:cut], frame.iloc[cut:]) if len(part)]
+    # as auditor.io.write_csv writes a file: a chunk csv_lines declines (a column of no text at all) is pandas'
+    lines = [bytes(made) if (made := csv_lines(part, known)) is not None else by_pandas(part) for part in parts]
+    assert b"".join(lines) == by_pandas(frame) == by_pandas(frame.astype({"coded": object}))
+    assert len(known) == (1 if frame["coded"].notna().any() else len(known))
 
 
 def test_signed_zeros_stay_apart() -> None:

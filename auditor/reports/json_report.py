@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.csvtext import each_distinct, text_bytes
+from auditor.csvtext import arrow_texts, each_distinct, text_bytes
 from auditor.io import CHUNK_ROWS, Chunks
 from auditor.result import AuditResult, findings_records
 
@@ -84,8 +84,7 @@ def _column_values(values: pd.Series) -> pa.Array | None:
     if isinstance(values.dtype, pd.StringDtype) or (
         pd.api.types.is_object_dtype(values.dtype) and pd.api.types.infer_dtype(values, skipna=True) == "string"
     ):
-        texts = pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
-        return each_distinct(texts, _strings).fill_null("null")
+        return each_distinct(arrow_texts(values), _strings).fill_null("null")
     codes, uniques = pd.factorize(values)
     encoded_values = [_encoded(value) for value in np.asarray(uniques, dtype=object)]
     if None in encoded_values:

@@ -27,8 +27,10 @@ import numpy as np
 import pandas as pd
 import xlsxwriter
 
+from auditor.csvtext import KnownCategories
 from auditor.io import CHUNK_ROWS, Chunks, atomic_open
 from auditor.reports.sheet_xml import rows_xml
+from auditor.reports.worklist_csv import as_coded
 from auditor.reports.xlsx_package import package
 from auditor.result import AuditResult
 from auditor.worklist import RECORD_COLUMNS, WORKLIST_COLUMNS, records_table
@@ -96,7 +98,10 @@ def write(result: AuditResult, path: str | Path) -> None:
     for sheet in sheets:
         _header(book, fills, sheet)
     book.close()
-    rows = {f"xl/worksheets/sheet{k}.xml": (len(s.frame), _rows(s, fills)) for k, s in enumerate(sheets, start=1)}
+    known: KnownCategories = {}
+    rows = {
+        f"xl/worksheets/sheet{k}.xml": (len(s.frame), _rows(s, fills, known)) for k, s in enumerate(sheets, start=1)
+    }
     with atomic_open(path, "wb") as handle:
         package(skeleton, handle, rows)
 
@@ -202,18 +207,23 @@ def _header(book: xlsxwriter.Workbook, styles: _Styles, sheet: _Sheet) -> None:
     page.autofilter(0, 0, len(sheet.frame), len(sheet.columns) - 1)
 
 
-def _rows(sheet: _Sheet, styles: _Styles) -> Callable[[], Iterator[bytes | memoryview]]:
+def _rows(
+    sheet: _Sheet, styles: _Styles, known: KnownCategories | None = None
+) -> Callable[[], Iterator[bytes | memoryview]]:
     """The sheet's rows as XML, a chunk at a time (auditor.io.Chunks): a sheet of a million records is not
-    made at once, nor 50,000 tasks' merge plans."""
+    made at once, nor 50,000 tasks' merge plans. `known`: the coded columns' cells made so far, shared by the
+    sheets of records (rows_xml)."""
     filled = [sheet.columns.index(c) for c in ("priority", "severity") if c in sheet.columns] if sheet.coloured else []
+    known = {} if known is None else known
 
     def chunks() -> Iterator[bytes | memoryview]:
         spans = Chunks(len(sheet.frame), CHUNK_ROWS)
         for start, stop in spans:
             part = sheet.frame.iloc[start:stop]
-            part = (sheet.table(part) if sheet.table is not None else part)[list(sheet.columns)]
-            fill = part["severity"].map(styles.fill) if filled else None
-            xml = rows_xml(part, start + 2, styles=fill, styled_columns=filled)
+            shown = (sheet.table(part) if sheet.table is not None else part)[list(sheet.columns)]
+            fill = shown["severity"].map(styles.fill) if filled else None
+            shown = as_coded(shown, part) if sheet.table is not None else shown
+            xml = rows_xml(shown, start + 2, styles=fill, styled_columns=filled, known=known)
             spans.wrote(len(xml))
             yield xml
 

@@ -18,6 +18,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from per_cell_xlsx import write_rows
 
+from auditor.csvtext import KnownCategories
 from auditor.reports import sheet_xml
 from auditor.reports.sheet_xml import CELL_CHARACTERS, SPACES, column_name, rows_xml
 
@@ -98,6 +99,37 @@ def test_oracle_the_texts_bytes_pick_the_texts_each_cell_treats_alone(texts: lis
     array = pa.array(["_", *texts, "x"], type=pa.string()).slice(1, len(texts))
     expected = [sheet_xml._text_cell(sheet_xml.shown(t)) for t in texts]
     assert sheet_xml._text_fragments(array).to_pylist() == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.one_of(TEXT, st.none()), max_size=15), st.integers(min_value=0, max_value=5))
+def test_oracle_a_coded_column_is_written_as_its_texts(values: list, start: int) -> None:
+    """A coded column's cells are its categories' cells taken by code, each category's made once into `known`
+    and reused by the next chunk; the same cells as the column's texts."""
+    coded = pd.Series(pd.Categorical(values))
+    known: KnownCategories = {}
+    plain = pd.Series([None if pd.isna(v) else v for v in values], dtype=object)
+    for part in (coded.iloc[start:], coded.iloc[:start]):  # two chunks of one column
+        expected = sheet_xml.column_fragments(plain[part.index])
+        assert sheet_xml.column_fragments(part, known).to_pylist() == expected.to_pylist()
+    if coded.notna().any():  # (the categories of no value at all are of no type)
+        assert list(known) == [id(coded.cat.categories)]
+
+
+def test_coded_numbers_are_not_taken_for_texts() -> None:
+    coded = pd.Series(pd.Categorical([1.5, None, 2.0]))
+    known: KnownCategories = {}
+    expected = sheet_xml.column_fragments(coded)
+    assert (
+        sheet_xml.column_fragments(coded, known).to_pylist()
+        == expected.to_pylist()
+        == [
+            "><v>1.5</v></c>",
+            None,
+            "><v>2</v></c>",
+        ]
+    )
+    assert not known
 
 
 @settings(max_examples=30, deadline=None)

@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import auditor.io
-from auditor.csvtext import csv_lines
+from auditor.csvtext import KnownCategories, csv_lines
 from auditor.io import atomic_open, neutralise_formulas, write_csv
 from auditor.reports import findings_csv, json_report, xlsx
 from auditor.reports.sheet_xml import rows_xml
@@ -116,8 +116,8 @@ def test_memory_while_writing_does_not_grow_with_the_findings(
 def test_a_csv_of_wide_rows_is_made_a_few_of_them_at_a_time(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     made: list[int] = []
 
-    def spy(part: pd.DataFrame) -> memoryview | None:
-        lines = csv_lines(part)
+    def spy(part: pd.DataFrame, known: KnownCategories | None = None) -> memoryview | None:
+        lines = csv_lines(part, known)
         made.append(len(lines))
         return lines
 
