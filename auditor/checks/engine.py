@@ -139,6 +139,9 @@ _POSITIONS = "positions"
 """A part's key (not a findings column) for the positions of its rows in the table, when the engine knows them."""
 
 _Run = tuple[str, Rule, RuleKind, pd.Series, bool]
+_Applied = tuple[Rule, RuleKind, pd.Series, bool]
+"""(a rule on a column, its kind, the rows it applies to, whether that is every row: told once per `when`, not
+per rule and column)"""
 """(rule id and column, the rule, its kind, the rows it applies to, whether that is every row)"""
 
 FindingsFn = Callable[[Rule, RuleKind, str, np.ndarray], _Part]
@@ -163,7 +166,7 @@ class _Rows:
 
 def _make_check(
     column: str,
-    rules: list[tuple[Rule, RuleKind, pd.Series]],
+    rules: list[_Applied],
     ctx: CheckContext,
     recorder: _Recorder,
     findings_for: FindingsFn,
@@ -192,7 +195,7 @@ def _make_check(
 def _check_column(
     column: str,
     values: pd.Series,
-    rules: list[tuple[Rule, RuleKind, pd.Series]],
+    rules: list[_Applied],
     ctx: CheckContext,
     recorder: _Recorder,
     findings_for: FindingsFn,
@@ -200,7 +203,7 @@ def _check_column(
     """Every rule on `column`, then their findings; whether every rule passed on every row. A rule whose
     kind raises (or whose mask cannot be read) is its error outcome; the others keep their findings."""
     runs: list[_Run] = [
-        (f"{rule.id}{_SEP}{column}", rule, kind, applies, bool(applies.all())) for rule, kind, applies in rules
+        (f"{rule.id}{_SEP}{column}", rule, kind, applies, everywhere) for rule, kind, applies, everywhere in rules
     ]
     masks: dict[str, np.ndarray] = {}
     for name, rule, kind, applies, everywhere in runs:
@@ -471,10 +474,10 @@ def _check_entity(
     ctx = CheckContext(
         entity=entity, frame=frame, raw=table.raw, tables=typed, as_of=as_of, default_region=default_region
     )
-    by_column: dict[str, list[tuple[Rule, RuleKind, pd.Series]]] = {}
+    by_column: dict[str, list[_Applied]] = {}
     recorder = _Recorder()
     evaluated: dict[str, int] = {}
-    applies_by_when: dict[str, pd.Series] = {}  # rules with the same `when` (most have none) share one mask
+    applies_by_when: dict[str, tuple[pd.Series, bool]] = {}  # rules with the same `when` (most have none) share one
     skipped: dict[str, str] = {}
     for rule in rules:
         present = rule_columns(rule, frame)
@@ -489,12 +492,13 @@ def _check_entity(
             continue
         when = repr(rule.when)
         if when not in applies_by_when:
-            applies_by_when[when] = when_mask(frame, rule.when)
-        applies = applies_by_when[when]
+            mask = when_mask(frame, rule.when)
+            applies_by_when[when] = (mask, bool(mask.all()))
+        applies, everywhere = applies_by_when[when]
         evaluated[rule.id] = int(applies.sum())
         kind = get_kind(rule.kind)
         for field in present:
-            by_column.setdefault(field, []).append((rule, kind, applies))
+            by_column.setdefault(field, []).append((rule, kind, applies, everywhere))
 
     text_ids = record_ids(entity, frame, table.row_numbers)
     # as objects: every rule's findings then point at the same str per record, not at one str per finding

@@ -191,3 +191,13 @@ def test_a_column_without_blank_cells_is_not_copied_to_mark_them(monkeypatch) ->
     assert column.stripped.to_pylist() == ["a", "b", None] and copied == []
     column = _columns.ColumnText(_fastpath.distinct(pa.array([" a", "  ", None])), pd.RangeIndex(3), "x")
     assert column.stripped.to_pylist() == ["a", None, None] and copied == [3]
+
+
+def test_an_arrow_verdict_without_a_missing_value_is_converted_without_filling(monkeypatch) -> None:
+    """`fill_null` is an Arrow call of its own: thousands of them in a small export's checks."""
+    verdict = pa.array([True, False, True])
+    with mock.patch.object(pc, "fill_null", side_effect=AssertionError("filled")):
+        assert _fastpath.bools(verdict).tolist() == [True, False, True]
+        assert _fastpath.bools(pa.chunked_array([verdict, verdict])).tolist() == [True, False, True] * 2
+    assert _fastpath.bools(pa.array([True, None, False])).tolist() == [True, False, False]
+    assert _fastpath.bools(pa.array([True, None])).dtype == bool
