@@ -312,6 +312,10 @@ def _distinct_rows(columns: Sequence[pd.Series], length: int) -> tuple[np.ndarra
     """Each row's group among the distinct combinations of `columns` (missing is a value of its own),
     and the position of each group's first row."""
     group = np.zeros(length, dtype=np.int64)
+    if len(columns) == 1:  # most messages name one cell: its codes are the groups, numbered 0 on without a gap
+        codes, _ = pd.factorize(columns[0], use_na_sentinel=True)
+        group = codes + 1 if len(codes) and codes.min() < 0 else codes
+        return group, np.unique(group, return_index=True)[1]
     for column in columns:
         codes, uniques = pd.factorize(column, use_na_sentinel=True)
         group, _ = pd.factorize(group * (len(uniques) + 1) + (codes + 1))
@@ -590,9 +594,9 @@ class _Source:
         assert self.owner is not None
         return _objects(self.owner)
 
-    def owner_of(self, rows: _Rows) -> pd.Series:
+    def owner_of(self, rows: _Rows) -> _Inferred:
         if self.owner is None:
-            return _inferred(_repeated(np.nan, len(rows.index)))  # as an object Series of None holds it
+            return _missing(len(rows.index))
         if rows.positions is None:
             return _cells_inferred(rows.of(self.owner))
         return _inferred(self.owners[rows.positions], _as_text_objects(self.owner))
@@ -635,10 +639,11 @@ def _findings_for(
         variables.update(kind.message_vars(rule.params, field, ctx))
     messages = _format_messages(rule.message or kind.message, field, shown, frame, variables)
     n = len(index)
-    if kind.suggest is not None:
-        suggested = kind.suggest(values, rule.params, ctx).astype("object").to_numpy()
-    else:
-        suggested = _repeated(np.nan, n)  # as an object Series of None holds it
+    suggested = (
+        _inferred(kind.suggest(values, rule.params, ctx).astype("object").to_numpy())
+        if kind.suggest is not None
+        else _missing(n)
+    )
     files = _files(table, index)
     # One object per distinct text: a rule failing on every record repeats its message a million times.
     return {
@@ -650,23 +655,37 @@ def _findings_for(
         "dimension": _repeated(rule.dimension.value, n),
         "message": messages,
         "value": _cells_inferred(raw),
-        "suggested_value": _inferred(suggested),
+        "suggested_value": suggested,
         "owner": source.owner_of(rows),
         "file": _repeated(files, n) if isinstance(files, str) else files,
         "row": rows.take(source.row_numbers),
     }
 
 
-def _inferred(cells: np.ndarray, text: bool = False) -> pd.Series:
+_Inferred = np.ndarray | pd.Series
+"""A part's column whose type pandas infers (`_INFERRED`): a Series as inferred, or an object array that stands for
+the object Series of its cells (what most parts hold: a Series made per part and column only to be joined cost a
+tenth of a small export's findings)."""
+
+_INFERRED = ("value", "suggested_value", "owner")
+
+
+def _inferred(cells: np.ndarray, text: bool = False) -> _Inferred:
     """Cells whose type pandas infers, as a findings frame holds them: a suggested date makes a datetime
     column, text is one str per distinct value with NaN for missing (None among text becomes NaN).
     `text`: the cells are already so (`_as_text_objects`), and inferring them again would change nothing."""
     if text:
-        return pd.Series(cells, dtype=object, copy=False)
+        return cells
     return compact_column(pd.Series(cells, copy=False))
 
 
-def _cells_inferred(cells: pd.Series) -> pd.Series:
+def _missing(n: int) -> _Inferred:
+    """`_inferred` of `n` NaN, as an object Series of None holds it, made as it comes out: pandas inferring and
+    compacting nothing took a tenth of a millisecond for each part of a kind without suggestions."""
+    return _repeated(np.nan, n)
+
+
+def _cells_inferred(cells: pd.Series) -> _Inferred:
     """`_inferred` of a column's cells (the value a finding shows, its owner)."""
     return _inferred(_objects(cells), _as_text_objects(cells))
 
@@ -701,12 +720,18 @@ def _join(parts: list[_Part]) -> pd.DataFrame:
     columns = {}
     for column in FINDING_COLUMNS:
         pieces = [part.pop(column) for part in parts]
-        if isinstance(pieces[0], pd.Series):
-            columns[column] = pd.concat(pieces, ignore_index=True)
-        else:
-            joined = np.concatenate(pieces)  # type: ignore[arg-type]
+        if column in _INFERRED and not all(_objects_held(piece) for piece in pieces):
+            series = [piece if isinstance(piece, pd.Series) else pd.Series(piece, dtype=object) for piece in pieces]
+            columns[column] = pd.concat(series, ignore_index=True)
+        else:  # object Series concatenated are their objects concatenated
+            joined = np.concatenate([np.asarray(piece) for piece in pieces])
             columns[column] = pd.Series(joined, dtype=joined.dtype, copy=False)
     return pd.DataFrame(columns, copy=False)
+
+
+def _objects_held(piece: _Inferred) -> bool:
+    """An inferred column's part that is objects (`_Inferred`)."""
+    return not isinstance(piece, pd.Series) or piece.dtype == object
 
 
 def _repeated(text: str | float, n: int) -> np.ndarray:

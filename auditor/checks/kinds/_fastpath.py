@@ -179,7 +179,8 @@ def fullmatches(arr: pa.Array, pattern: str, *, ignore_case: bool = False) -> np
 
 def utf8_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(where each value starts and ends in `data`, from 0; the values' UTF-8 bytes, `data`) of a text array."""
-    text = pc.cast(text, pa.large_string())
+    if text.type != pa.large_string():  # a cast to the same type is still an Arrow call (a thousand a small export)
+        text = pc.cast(text, pa.large_string())
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
     held = text.buffers()[2]
     data = np.frombuffer(held, dtype=np.uint8)[offsets[0] : offsets[-1]] if held is not None else np.zeros(0, np.uint8)
@@ -246,6 +247,8 @@ def could_lower_to(text: pa.Array, words: Collection[str]) -> np.ndarray:
     first, longest = _first_bytes(frozenset(words))
     # a character is four bytes at most
     maybe = np.flatnonzero((offsets[1:] - offsets[:-1] <= 4 * longest) & first[byte_at(text, 0)])
+    if not len(maybe):  # none (most columns): no Arrow call on nothing
+        return maybe
     return maybe[bools(pc.less_equal(pc.utf8_length(take(text, maybe)), longest))]
 
 

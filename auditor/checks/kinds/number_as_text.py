@@ -164,7 +164,7 @@ def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    filled = int(values.notna().sum())
+    filled = len(values) - int(np.count_nonzero(pd.isna(values.array)))  # the array's own mask, not a Series made
     needed = max(int(params.get("min_count") or MIN_COUNT), float(params.get("min_share") or MIN_SHARE) * filled)
     if _at_most_plain(values, ctx, needed) < needed:
         return pd.Series(True, index=values.index)

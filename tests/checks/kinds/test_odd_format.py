@@ -101,3 +101,14 @@ def test_an_ascii_column_is_classed_without_a_regex_nor_a_count_per_row(monkeypa
         _columns.forget_columns()
     assert verdicts == [True] * 300 + [False]
     assert searched == []
+
+
+def test_a_value_with_an_ascii_letter_is_not_searched_for_a_unicode_one(monkeypatch) -> None:
+    """RE2 compiles `\\pL` in a millisecond on every call: only values without an ASCII letter need it."""
+    searched: list[list[str]] = []
+    monkeypatch.setattr(
+        odd_format, "matches", lambda arr, pattern: searched.append(arr.to_pylist()) or matches(arr, pattern)
+    )
+    text = pa.array(["Łukasz", "Zoë", "abc", "12", None, "Żółć", "ł1"], type=pa.large_string())
+    assert _letters(text).tolist() == [True, True, True, False, False, True, True]
+    assert searched == [["Żółć", "ł1"]]
