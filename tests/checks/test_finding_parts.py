@@ -3,12 +3,17 @@ is the one a DataFrame per part (its inferred columns compacted) joined by `pd.c
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditor.checks import engine
+from auditor.checks.base import Dimension, Severity
 from auditor.checks.engine import _cells_inferred, _inferred, _join, _missing, _objects, _repeated
+from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT
 from auditor.findings import FINDING_COLUMNS, compact
 
@@ -77,3 +82,18 @@ def test_a_text_columns_cells_and_missing_suggestions_are_held_as_their_object_a
     assert isinstance(_cells_inferred(pd.Series(["a", None, "a"], dtype=TEXT)), np.ndarray)
     assert isinstance(_missing(3), np.ndarray)
     pd.testing.assert_series_equal(_as_series(_missing(3)), _as_series(_inferred(_repeated(np.nan, 3))))
+
+
+def test_a_kind_without_display_or_suggestion_selects_only_the_written_cells(monkeypatch) -> None:
+    """The typed cells of a finding part are selected only where a kind's display or suggestion reads them."""
+    selected: list[object] = []
+    of = engine._Rows.of
+    monkeypatch.setattr(engine._Rows, "of", lambda self, series: selected.append(series.name) or of(self, series))
+    raw = pd.DataFrame({"contact_id": ["C1", "C2", "C3"], "title": ["n/a", "Dr", "?"]}, dtype=TEXT)
+    table = SimpleNamespace(
+        entity="contacts", source="contacts.csv", raw=raw, frame=raw.copy(), row_numbers=pd.Series([2, 3, 4])
+    )
+    rules = [Rule("s", "sentinel", "contacts", ("title",), Severity.WARNING, Dimension.COMPLETENESS, {})]
+    result = engine.run_checks({"contacts": table}, rules, as_of=pd.Timestamp("2026-10-31"))
+    assert result.findings["value"].tolist() == ["n/a", "?"]
+    assert selected == ["title"]
