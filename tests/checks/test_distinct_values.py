@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.checks.base import CheckContext
 from auditor.checks.engine import run_checks
-from auditor.checks.kinds import _columns, _fastpath, get_kind
+from auditor.checks.kinds import _columns, _fastpath, get_kind, usually_filled
 from auditor.checks.kinds._common import is_blank, is_missing_code
 from auditor.checks.packs import load_rules
 from auditor.dtypes import TEXT
@@ -201,3 +202,28 @@ def test_an_arrow_verdict_without_a_missing_value_is_converted_without_filling(m
         assert _fastpath.bools(pa.chunked_array([verdict, verdict])).tolist() == [True, False, True] * 2
     assert _fastpath.bools(pa.array([True, None, False])).tolist() == [True, False, False]
     assert _fastpath.bools(pa.array([True, None])).dtype == bool
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=cells)
+def test_oracle_the_share_of_filled_cells_from_the_distinct_values_is_the_rows_mean(values: list[str | None]) -> None:
+    column = pd.Series(values, dtype=TEXT, name="x")
+    frame = column.to_frame()
+    ctx = CheckContext(entity=ENTITIES["contacts"], frame=frame, raw=frame.copy(), tables={}, as_of=AS_OF)
+    try:
+        assert usually_filled.share_filled(frame["x"], ctx) == usually_filled._filled(frame["x"], ctx).mean()
+    finally:
+        _columns.forget_columns()
+
+
+def test_a_column_not_judged_for_its_filled_share_makes_no_series_of_its_rows(monkeypatch) -> None:
+    """usually_filled and rarely_filled judge most columns by the share alone."""
+    monkeypatch.setattr(_columns.ColumnText, "filled", property(lambda self: pytest.fail("a Series of the rows")))
+    column = pd.Series(["a", None, "b"] * 50, dtype=TEXT, name="x")
+    frame = column.to_frame()
+    ctx = CheckContext(entity=ENTITIES["contacts"], frame=frame, raw=frame.copy(), tables={}, as_of=AS_OF)
+    try:
+        assert get_kind("usually_filled").check(frame["x"], {}, ctx).all()
+        assert get_kind("rarely_filled").check(frame["x"], {}, ctx).all()
+    finally:
+        _columns.forget_columns()
