@@ -227,3 +227,13 @@ def test_a_column_not_judged_for_its_filled_share_makes_no_series_of_its_rows(mo
         assert get_kind("rarely_filled").check(frame["x"], {}, ctx).all()
     finally:
         _columns.forget_columns()
+
+
+def test_a_column_without_a_missing_value_is_encoded_without_filling(monkeypatch) -> None:
+    """No `fill_null` of a dictionary's indices that hold no null (most columns), for `distinct` and `text_codes`."""
+    text = pa.array(["a", "b", "a"])
+    with mock.patch.object(pc, "fill_null", side_effect=AssertionError("filled")):
+        assert _fastpath.distinct(text).codes.tolist() == [0, 1, 0]
+        assert _fastpath.text_codes(text).tolist() == [0, 1, 0]
+    assert _fastpath.distinct(pa.array(["a", None])).codes.tolist() == [0, 1]
+    assert _fastpath.text_codes(pa.array(["a", None])).tolist() == [0, -1]

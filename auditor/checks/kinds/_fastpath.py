@@ -78,14 +78,20 @@ def distinct(arr: pa.Array) -> Distinct:
         return Distinct(arr, None)
     encoded = pc.dictionary_encode(arr)
     values = pa.concat_arrays([encoded.dictionary, pa.nulls(1, encoded.dictionary.type)])
-    codes = np.asarray(pc.fill_null(encoded.indices, len(encoded.dictionary))).astype(np.int64)
-    return Distinct(values, codes)
+    return Distinct(values, _indices(encoded.indices, len(encoded.dictionary)))
+
+
+def _indices(indices: pa.Array, missing: int) -> np.ndarray:
+    """A dictionary's indices as int64, `missing` where null; without a null (most columns), no Arrow call to fill."""
+    if indices.null_count:
+        indices = pc.fill_null(indices, missing)
+    return np.asarray(indices).astype(np.int64)
 
 
 def text_codes(arr: pa.Array) -> np.ndarray:
     """Per value of `arr` (text), a number equal to another value's when the values are (missing: -1): what
     `pd.factorize` gives, by Arrow's hash without pandas' conversions around it."""
-    return np.asarray(pc.fill_null(pc.dictionary_encode(arr).indices, -1), dtype=np.int64)
+    return _indices(pc.dictionary_encode(arr).indices, -1)
 
 
 def shared_values(arr: pa.Array) -> np.ndarray:
