@@ -27,7 +27,7 @@ from auditor.checks import encoding
 from auditor.checks.base import CheckContext, RuleKind, Severity
 from auditor.checks.kinds import get_kind
 from auditor.checks.kinds._columns import forget_column, forget_columns
-from auditor.checks.kinds._fastpath import text_codes, to_arrow
+from auditor.checks.kinds._fastpath import take, text_codes, to_arrow
 from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
 from auditor.findings import FINDING_COLUMNS, compact_column, concat_findings, empty_findings, shared_values
@@ -139,6 +139,9 @@ _POSITIONS = "positions"
 """A part's key (not a findings column) for the positions of its rows in the table, when the engine knows them."""
 
 _Run = tuple[str, Rule, RuleKind, pd.Series, bool]
+_Applied = tuple[Rule, RuleKind, pd.Series, bool]
+"""(a rule on a column, its kind, the rows it applies to, whether that is every row: told once per `when`, not
+per rule and column)"""
 """(rule id and column, the rule, its kind, the rows it applies to, whether that is every row)"""
 
 FindingsFn = Callable[[Rule, RuleKind, str, np.ndarray], _Part]
@@ -163,7 +166,7 @@ class _Rows:
 
 def _make_check(
     column: str,
-    rules: list[tuple[Rule, RuleKind, pd.Series]],
+    rules: list[_Applied],
     ctx: CheckContext,
     recorder: _Recorder,
     findings_for: FindingsFn,
@@ -192,7 +195,7 @@ def _make_check(
 def _check_column(
     column: str,
     values: pd.Series,
-    rules: list[tuple[Rule, RuleKind, pd.Series]],
+    rules: list[_Applied],
     ctx: CheckContext,
     recorder: _Recorder,
     findings_for: FindingsFn,
@@ -200,7 +203,7 @@ def _check_column(
     """Every rule on `column`, then their findings; whether every rule passed on every row. A rule whose
     kind raises (or whose mask cannot be read) is its error outcome; the others keep their findings."""
     runs: list[_Run] = [
-        (f"{rule.id}{_SEP}{column}", rule, kind, applies, bool(applies.all())) for rule, kind, applies in rules
+        (f"{rule.id}{_SEP}{column}", rule, kind, applies, everywhere) for rule, kind, applies, everywhere in rules
     ]
     masks: dict[str, np.ndarray] = {}
     for name, rule, kind, applies, everywhere in runs:
@@ -288,7 +291,7 @@ def _format_messages(
     if not cells:
         return np.array(["".join(piece for piece in pieces if isinstance(piece, str))], dtype=object)[group]
     # the distinct messages joined by Arrow, piece by piece (a Python loop over them cost a second on a million)
-    shown = {name: pc.cast(to_arrow(cells[name].iloc[firsts]), arrow.large_string()) for name in cells}
+    shown = {name: pc.cast(take(to_arrow(cells[name]), firsts), arrow.large_string()) for name in cells}
     parts: list[str | arrow.Array] = []
     for piece in pieces:
         if isinstance(piece, str):
@@ -309,11 +312,23 @@ def _distinct_rows(columns: Sequence[pd.Series], length: int) -> tuple[np.ndarra
     """Each row's group among the distinct combinations of `columns` (missing is a value of its own),
     and the position of each group's first row."""
     group = np.zeros(length, dtype=np.int64)
+    if len(columns) == 1:  # most messages name one cell: its codes are the groups, numbered 0 on without a gap
+        codes = _codes(columns[0])
+        group = codes + 1 if len(codes) and codes.min() < 0 else codes
+        return group, np.unique(group, return_index=True)[1]
     for column in columns:
-        codes, uniques = pd.factorize(column, use_na_sentinel=True)
-        group, _ = pd.factorize(group * (len(uniques) + 1) + (codes + 1))
+        codes = _codes(column)
+        group, _ = pd.factorize(group * (int(codes.max(initial=-1)) + 2) + (codes + 1))
     # factorize numbers the groups in order of appearance, so the sorted groups' first rows are in that order too
     return group, np.unique(group, return_index=True)[1]
+
+
+def _codes(cells: pd.Series) -> np.ndarray:
+    """`pd.factorize(cells)[0]`: text (every cell a message names, `_as_text`) by Arrow's hash, as pandas' own
+    factorize of Arrow text does it but without its conversions around (a tenth of a millisecond a part)."""
+    if cells.dtype == TEXT:
+        return text_codes(to_arrow(cells))
+    return pd.factorize(cells, use_na_sentinel=True)[0]
 
 
 def _as_text(cells: pd.Series) -> pd.Series:
@@ -471,10 +486,10 @@ def _check_entity(
     ctx = CheckContext(
         entity=entity, frame=frame, raw=table.raw, tables=typed, as_of=as_of, default_region=default_region
     )
-    by_column: dict[str, list[tuple[Rule, RuleKind, pd.Series]]] = {}
+    by_column: dict[str, list[_Applied]] = {}
     recorder = _Recorder()
     evaluated: dict[str, int] = {}
-    applies_by_when: dict[str, pd.Series] = {}  # rules with the same `when` (most have none) share one mask
+    applies_by_when: dict[str, tuple[pd.Series, bool]] = {}  # rules with the same `when` (most have none) share one
     skipped: dict[str, str] = {}
     for rule in rules:
         present = rule_columns(rule, frame)
@@ -489,12 +504,13 @@ def _check_entity(
             continue
         when = repr(rule.when)
         if when not in applies_by_when:
-            applies_by_when[when] = when_mask(frame, rule.when)
-        applies = applies_by_when[when]
+            mask = when_mask(frame, rule.when)
+            applies_by_when[when] = (mask, bool(mask.all()))
+        applies, everywhere = applies_by_when[when]
         evaluated[rule.id] = int(applies.sum())
         kind = get_kind(rule.kind)
         for field in present:
-            by_column.setdefault(field, []).append((rule, kind, applies))
+            by_column.setdefault(field, []).append((rule, kind, applies, everywhere))
 
     text_ids = record_ids(entity, frame, table.row_numbers)
     # as objects: every rule's findings then point at the same str per record, not at one str per finding
@@ -586,9 +602,9 @@ class _Source:
         assert self.owner is not None
         return _objects(self.owner)
 
-    def owner_of(self, rows: _Rows) -> pd.Series:
+    def owner_of(self, rows: _Rows) -> _Inferred:
         if self.owner is None:
-            return _inferred(_repeated(np.nan, len(rows.index)))  # as an object Series of None holds it
+            return _missing(len(rows.index))
         if rows.positions is None:
             return _cells_inferred(rows.of(self.owner))
         return _inferred(self.owners[rows.positions], _as_text_objects(self.owner))
@@ -622,19 +638,23 @@ def _findings_for(
 ) -> _Part:
     frame = ctx.frame
     index = rows.index
-    values = rows.of(frame[field])
+    # the typed cells only where something reads them (a kind's display or suggestion, a field the raw table lacks):
+    # a selection of a column is a tenth of a millisecond, for each part
+    values = rows.of(frame[field]) if kind.display or kind.suggest or field not in table.raw.columns else None
     raw = rows.of(table.raw[field]) if field in table.raw.columns else values
-    shown = kind.display(values, rule.params, ctx) if kind.display else raw
+    assert raw is not None
+    shown = kind.display(values, rule.params, ctx) if kind.display and values is not None else raw
     variables: dict[str, Any] = {**rule.params}
     variables["dtype"] = ctx.entity.field(field).dtype.value if ctx.entity.has_field(field) else "value"
     if kind.message_vars:
         variables.update(kind.message_vars(rule.params, field, ctx))
     messages = _format_messages(rule.message or kind.message, field, shown, frame, variables)
     n = len(index)
-    if kind.suggest is not None:
-        suggested = kind.suggest(values, rule.params, ctx).astype("object").to_numpy()
-    else:
-        suggested = _repeated(np.nan, n)  # as an object Series of None holds it
+    suggested = (
+        _inferred(kind.suggest(values, rule.params, ctx).astype("object").to_numpy())
+        if kind.suggest is not None and values is not None
+        else _missing(n)
+    )
     files = _files(table, index)
     # One object per distinct text: a rule failing on every record repeats its message a million times.
     return {
@@ -646,23 +666,37 @@ def _findings_for(
         "dimension": _repeated(rule.dimension.value, n),
         "message": messages,
         "value": _cells_inferred(raw),
-        "suggested_value": _inferred(suggested),
+        "suggested_value": suggested,
         "owner": source.owner_of(rows),
         "file": _repeated(files, n) if isinstance(files, str) else files,
         "row": rows.take(source.row_numbers),
     }
 
 
-def _inferred(cells: np.ndarray, text: bool = False) -> pd.Series:
+_Inferred = np.ndarray | pd.Series
+"""A part's column whose type pandas infers (`_INFERRED`): a Series as inferred, or an object array that stands for
+the object Series of its cells (what most parts hold: a Series made per part and column only to be joined cost a
+tenth of a small export's findings)."""
+
+_INFERRED = ("value", "suggested_value", "owner")
+
+
+def _inferred(cells: np.ndarray, text: bool = False) -> _Inferred:
     """Cells whose type pandas infers, as a findings frame holds them: a suggested date makes a datetime
     column, text is one str per distinct value with NaN for missing (None among text becomes NaN).
     `text`: the cells are already so (`_as_text_objects`), and inferring them again would change nothing."""
     if text:
-        return pd.Series(cells, dtype=object, copy=False)
+        return cells
     return compact_column(pd.Series(cells, copy=False))
 
 
-def _cells_inferred(cells: pd.Series) -> pd.Series:
+def _missing(n: int) -> _Inferred:
+    """`_inferred` of `n` NaN, as an object Series of None holds it, made as it comes out: pandas inferring and
+    compacting nothing took a tenth of a millisecond for each part of a kind without suggestions."""
+    return _repeated(np.nan, n)
+
+
+def _cells_inferred(cells: pd.Series) -> _Inferred:
     """`_inferred` of a column's cells (the value a finding shows, its owner)."""
     return _inferred(_objects(cells), _as_text_objects(cells))
 
@@ -697,12 +731,18 @@ def _join(parts: list[_Part]) -> pd.DataFrame:
     columns = {}
     for column in FINDING_COLUMNS:
         pieces = [part.pop(column) for part in parts]
-        if isinstance(pieces[0], pd.Series):
-            columns[column] = pd.concat(pieces, ignore_index=True)
-        else:
-            joined = np.concatenate(pieces)  # type: ignore[arg-type]
+        if column in _INFERRED and not all(_objects_held(piece) for piece in pieces):
+            series = [piece if isinstance(piece, pd.Series) else pd.Series(piece, dtype=object) for piece in pieces]
+            columns[column] = pd.concat(series, ignore_index=True)
+        else:  # object Series concatenated are their objects concatenated
+            joined = np.concatenate([np.asarray(piece) for piece in pieces])
             columns[column] = pd.Series(joined, dtype=joined.dtype, copy=False)
     return pd.DataFrame(columns, copy=False)
+
+
+def _objects_held(piece: _Inferred) -> bool:
+    """An inferred column's part that is objects (`_Inferred`)."""
+    return not isinstance(piece, pd.Series) or piece.dtype == object
 
 
 def _repeated(text: str | float, n: int) -> np.ndarray:

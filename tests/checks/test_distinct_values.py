@@ -12,12 +12,13 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.checks.base import CheckContext
 from auditor.checks.engine import run_checks
-from auditor.checks.kinds import _columns, _fastpath, get_kind
+from auditor.checks.kinds import _columns, _fastpath, get_kind, usually_filled
 from auditor.checks.kinds._common import is_blank, is_missing_code
 from auditor.checks.packs import load_rules
 from auditor.dtypes import TEXT
@@ -191,3 +192,48 @@ def test_a_column_without_blank_cells_is_not_copied_to_mark_them(monkeypatch) ->
     assert column.stripped.to_pylist() == ["a", "b", None] and copied == []
     column = _columns.ColumnText(_fastpath.distinct(pa.array([" a", "  ", None])), pd.RangeIndex(3), "x")
     assert column.stripped.to_pylist() == ["a", None, None] and copied == [3]
+
+
+def test_an_arrow_verdict_without_a_missing_value_is_converted_without_filling(monkeypatch) -> None:
+    """`fill_null` is an Arrow call of its own: thousands of them in a small export's checks."""
+    verdict = pa.array([True, False, True])
+    with mock.patch.object(pc, "fill_null", side_effect=AssertionError("filled")):
+        assert _fastpath.bools(verdict).tolist() == [True, False, True]
+        assert _fastpath.bools(pa.chunked_array([verdict, verdict])).tolist() == [True, False, True] * 2
+    assert _fastpath.bools(pa.array([True, None, False])).tolist() == [True, False, False]
+    assert _fastpath.bools(pa.array([True, None])).dtype == bool
+
+
+@settings(max_examples=80, deadline=None)
+@given(values=cells)
+def test_oracle_the_share_of_filled_cells_from_the_distinct_values_is_the_rows_mean(values: list[str | None]) -> None:
+    column = pd.Series(values, dtype=TEXT, name="x")
+    frame = column.to_frame()
+    ctx = CheckContext(entity=ENTITIES["contacts"], frame=frame, raw=frame.copy(), tables={}, as_of=AS_OF)
+    try:
+        assert usually_filled.share_filled(frame["x"], ctx) == usually_filled._filled(frame["x"], ctx).mean()
+    finally:
+        _columns.forget_columns()
+
+
+def test_a_column_not_judged_for_its_filled_share_makes_no_series_of_its_rows(monkeypatch) -> None:
+    """usually_filled and rarely_filled judge most columns by the share alone."""
+    monkeypatch.setattr(_columns.ColumnText, "filled", property(lambda self: pytest.fail("a Series of the rows")))
+    column = pd.Series(["a", None, "b"] * 50, dtype=TEXT, name="x")
+    frame = column.to_frame()
+    ctx = CheckContext(entity=ENTITIES["contacts"], frame=frame, raw=frame.copy(), tables={}, as_of=AS_OF)
+    try:
+        assert get_kind("usually_filled").check(frame["x"], {}, ctx).all()
+        assert get_kind("rarely_filled").check(frame["x"], {}, ctx).all()
+    finally:
+        _columns.forget_columns()
+
+
+def test_a_column_without_a_missing_value_is_encoded_without_filling(monkeypatch) -> None:
+    """No `fill_null` of a dictionary's indices that hold no null (most columns), for `distinct` and `text_codes`."""
+    text = pa.array(["a", "b", "a"])
+    with mock.patch.object(pc, "fill_null", side_effect=AssertionError("filled")):
+        assert _fastpath.distinct(text).codes.tolist() == [0, 1, 0]
+        assert _fastpath.text_codes(text).tolist() == [0, 1, 0]
+    assert _fastpath.distinct(pa.array(["a", None])).codes.tolist() == [0, 1]
+    assert _fastpath.text_codes(pa.array(["a", None])).tolist() == [0, -1]

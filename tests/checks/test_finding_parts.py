@@ -3,18 +3,28 @@ is the one a DataFrame per part (its inferred columns compacted) joined by `pd.c
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.checks.engine import _cells_inferred, _inferred, _join, _objects, _repeated
+from auditor.checks import engine
+from auditor.checks.base import Dimension, Severity
+from auditor.checks.engine import _cells_inferred, _inferred, _join, _missing, _objects, _repeated
+from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT
 from auditor.findings import FINDING_COLUMNS, compact
 
 INFERRED = ("value", "suggested_value", "owner")
 cell = st.sampled_from(["a", "b", "", None, np.nan, pd.NA, pd.NaT, pd.Timestamp("2026-01-02"), 1.5, 1, True])
 part_cells = st.lists(st.lists(cell, min_size=3, max_size=3), min_size=1, max_size=4)
+
+
+def _as_series(cells: np.ndarray | pd.Series) -> pd.Series:
+    """A part's inferred column as the Series it stands for (an object array: the object Series of its cells)."""
+    return cells if isinstance(cells, pd.Series) else pd.Series(cells, dtype=object)
 
 
 def _cells(rows: list[list[object]], column: int) -> np.ndarray:
@@ -32,19 +42,24 @@ def _old_part(rows: list[list[object]], k: int) -> pd.DataFrame:
     ]
 
 
-def _new_part(rows: list[list[object]], k: int) -> dict[str, np.ndarray | pd.Series]:
+def _new_part(rows: list[list[object]], k: int, as_arrays: bool = False) -> dict[str, np.ndarray | pd.Series]:
+    """`as_arrays`: an inferred column of objects as the object array that stands for it (as the engine holds a
+    column of text and a kind's missing suggestions)."""
     n = len(rows)
     part: dict[str, np.ndarray | pd.Series] = {c: _repeated(f"{c}{k}", n) for c in FINDING_COLUMNS}
-    part.update({name: _inferred(_cells(rows, i)) for i, name in enumerate(INFERRED)})
+    for i, name in enumerate(INFERRED):
+        inferred = _inferred(_cells(rows, i))
+        held_as_array = as_arrays and isinstance(inferred, pd.Series) and inferred.dtype == object
+        part[name] = inferred.to_numpy() if held_as_array else inferred
     part["row"] = np.arange(n, dtype=np.int64)
     return part
 
 
-@settings(max_examples=60, deadline=None)
-@given(parts=st.lists(part_cells, min_size=1, max_size=4))
-def test_parts_joined_once_are_the_frames_concatenated(parts: list[list[list[object]]]) -> None:
+@settings(max_examples=100, deadline=None)
+@given(parts=st.lists(part_cells, min_size=1, max_size=4), as_arrays=st.lists(st.booleans(), min_size=4, max_size=4))
+def test_parts_joined_once_are_the_frames_concatenated(parts: list[list[list[object]]], as_arrays: list[bool]) -> None:
     old = pd.concat([_old_part(rows, k) for k, rows in enumerate(parts)], ignore_index=True)
-    new = _join([_new_part(rows, k) for k, rows in enumerate(parts)])
+    new = _join([_new_part(rows, k, as_arrays[k]) for k, rows in enumerate(parts)])
     pd.testing.assert_frame_equal(new, old, check_exact=True)
     for column in INFERRED:
         assert [type(v) for v in new[column]] == [type(v) for v in old[column]]
@@ -57,6 +72,28 @@ def test_parts_joined_once_are_the_frames_concatenated(parts: list[list[list[obj
 )
 def test_a_columns_cells_are_inferred_as_their_objects_were(values: list[str | None], dtype: object) -> None:
     cells = pd.Series(values, dtype=dtype)
-    new, old = _cells_inferred(cells), _inferred(_objects(cells))
+    new, old = _as_series(_cells_inferred(cells)), _as_series(_inferred(_objects(cells)))
     pd.testing.assert_series_equal(new, old, check_exact=True)
     assert [type(v) for v in new] == [type(v) for v in old]
+
+
+def test_a_text_columns_cells_and_missing_suggestions_are_held_as_their_object_arrays() -> None:
+    """No Series per part and inferred column where the cells already are what the joined frame holds."""
+    assert isinstance(_cells_inferred(pd.Series(["a", None, "a"], dtype=TEXT)), np.ndarray)
+    assert isinstance(_missing(3), np.ndarray)
+    pd.testing.assert_series_equal(_as_series(_missing(3)), _as_series(_inferred(_repeated(np.nan, 3))))
+
+
+def test_a_kind_without_display_or_suggestion_selects_only_the_written_cells(monkeypatch) -> None:
+    """The typed cells of a finding part are selected only where a kind's display or suggestion reads them."""
+    selected: list[object] = []
+    of = engine._Rows.of
+    monkeypatch.setattr(engine._Rows, "of", lambda self, series: selected.append(series.name) or of(self, series))
+    raw = pd.DataFrame({"contact_id": ["C1", "C2", "C3"], "title": ["n/a", "Dr", "?"]}, dtype=TEXT)
+    table = SimpleNamespace(
+        entity="contacts", source="contacts.csv", raw=raw, frame=raw.copy(), row_numbers=pd.Series([2, 3, 4])
+    )
+    rules = [Rule("s", "sentinel", "contacts", ("title",), Severity.WARNING, Dimension.COMPLETENESS, {})]
+    result = engine.run_checks({"contacts": table}, rules, as_of=pd.Timestamp("2026-10-31"))
+    assert result.findings["value"].tolist() == ["n/a", "?"]
+    assert selected == ["title"]

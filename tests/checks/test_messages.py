@@ -61,3 +61,17 @@ def test_distinct_messages_are_not_formatted_one_by_one_in_python(monkeypatch: p
     cells = pd.Series([f"v{i}" for i in range(50)] + [None], dtype=TEXT)
     got = engine._format_messages("{field} {value!r}", "x", cells, pd.DataFrame(index=cells.index), {})
     assert got.tolist() == [f"x 'v{i}'" for i in range(50)] + ["x (empty)"]
+
+
+def test_a_text_cell_s_distinct_values_are_told_by_arrow_not_by_pandas_factorize(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """pandas' factorize of Arrow text hashes it with Arrow too, with conversions around that were a tenth of a
+    millisecond a finding part."""
+    factorize = pd.factorize
+    factorized: list[object] = []
+    monkeypatch.setattr(pd, "factorize", lambda values, **kw: factorized.append(values) or factorize(values, **kw))
+    cells = pd.Series(["a", None, "b", "a"], dtype=TEXT)
+    got = engine._format_messages("{field} {value!r}", "x", cells, pd.DataFrame(index=cells.index), {})
+    assert got.tolist() == ["x 'a'", "x (empty)", "x 'b'", "x 'a'"]
+    assert factorized == []

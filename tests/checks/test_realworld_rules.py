@@ -16,6 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.checks.engine import run_checks
+from auditor.checks.kinds import timeline
 from auditor.checks.kinds.misspelt import corrected
 from auditor.checks.kinds.timeline import step
 from auditor.checks.packs import load_rules
@@ -131,6 +132,21 @@ def test_dates_in_the_wrong_order_by_their_names(tmp_path: Path) -> None:
         "closed_at out of order: 2026-01-01 09:00:00 is before opened_at 2026-01-01 10:00:00"
     ]
     assert _found(result, "tickets.response.order")["record_id"].tolist() == ["T3"]
+
+
+def test_each_date_column_is_clipped_and_told_date_only_once_not_once_per_pair(tmp_path: Path, monkeypatch) -> None:
+    """Four dates of a ticket, compared pairwise by their names: a column's dates after tomorrow are dropped and its
+    'dates only' told once while it is checked (a few pandas passes each), not again for every pair it is in."""
+    told: list[int] = []
+    date_only = timeline._date_only
+    monkeypatch.setattr(timeline, "_date_only", lambda values: told.append(len(values)) or date_only(values))
+    rows = [f"T{i},2026-01-0{i} 10:00,2026-01-0{i + 1} 10:00,2026-01-0{i + 2} 10:00,2026-01-0{i + 3}" for i in (1, 2)]
+    text = "ticket_id,opened_at,first_response_at,resolved_at,closed_date\n" + "\n".join(rows) + "\n"
+    _, result = _check(tmp_path, "tickets.csv", text)
+    assert _found(result, "tickets.timeline").empty
+    # once for the column under check and once for each earlier column it is compared with (whose own is dropped
+    # when its check ends: a million rows' dates per column are not all held), not twice for every pair (9 here)
+    assert len(told) == 7
 
 
 def test_implausible_births_in_a_mapped_date_and_an_unmapped_year(tmp_path: Path) -> None:

@@ -32,7 +32,8 @@ def _missing_codes(text: pa.Array) -> np.ndarray:
     lower-cased: in a column of e-mails, phone numbers or timestamps next to none."""
     maybe = could_lower_to(text, MISSING_CODES)
     codes = np.zeros(len(text), dtype=bool)
-    codes[maybe] = bools(pc.is_in(pc.utf8_lower(text.take(maybe)), value_set=MISSING_CODE_SET))
+    if len(maybe):
+        codes[maybe] = bools(pc.is_in(pc.utf8_lower(text.take(maybe)), value_set=MISSING_CODE_SET))
     return codes
 
 

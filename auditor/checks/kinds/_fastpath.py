@@ -78,14 +78,20 @@ def distinct(arr: pa.Array) -> Distinct:
         return Distinct(arr, None)
     encoded = pc.dictionary_encode(arr)
     values = pa.concat_arrays([encoded.dictionary, pa.nulls(1, encoded.dictionary.type)])
-    codes = np.asarray(pc.fill_null(encoded.indices, len(encoded.dictionary))).astype(np.int64)
-    return Distinct(values, codes)
+    return Distinct(values, _indices(encoded.indices, len(encoded.dictionary)))
+
+
+def _indices(indices: pa.Array, missing: int) -> np.ndarray:
+    """A dictionary's indices as int64, `missing` where null; without a null (most columns), no Arrow call to fill."""
+    if indices.null_count:
+        indices = pc.fill_null(indices, missing)
+    return np.asarray(indices).astype(np.int64)
 
 
 def text_codes(arr: pa.Array) -> np.ndarray:
     """Per value of `arr` (text), a number equal to another value's when the values are (missing: -1): what
     `pd.factorize` gives, by Arrow's hash without pandas' conversions around it."""
-    return np.asarray(pc.fill_null(pc.dictionary_encode(arr).indices, -1), dtype=np.int64)
+    return _indices(pc.dictionary_encode(arr).indices, -1)
 
 
 def shared_values(arr: pa.Array) -> np.ndarray:
@@ -159,7 +165,10 @@ def present(arr: pa.Array) -> np.ndarray:
 
 
 def bools(result: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """An Arrow boolean result as numpy, missing counted as False."""
+    """An Arrow boolean result as numpy, missing counted as False. A result without a missing value (most) is
+    converted as it is: `fill_null` is an Arrow call of its own, thousands of them in a small export's checks."""
+    if result.null_count == 0:
+        return np.asarray(result)
     return np.asarray(pc.fill_null(result, False))
 
 
@@ -176,7 +185,8 @@ def fullmatches(arr: pa.Array, pattern: str, *, ignore_case: bool = False) -> np
 
 def utf8_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(where each value starts and ends in `data`, from 0; the values' UTF-8 bytes, `data`) of a text array."""
-    text = pc.cast(text, pa.large_string())
+    if text.type != pa.large_string():  # a cast to the same type is still an Arrow call (a thousand a small export)
+        text = pc.cast(text, pa.large_string())
     offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
     held = text.buffers()[2]
     data = np.frombuffer(held, dtype=np.uint8)[offsets[0] : offsets[-1]] if held is not None else np.zeros(0, np.uint8)
@@ -243,6 +253,8 @@ def could_lower_to(text: pa.Array, words: Collection[str]) -> np.ndarray:
     first, longest = _first_bytes(frozenset(words))
     # a character is four bytes at most
     maybe = np.flatnonzero((offsets[1:] - offsets[:-1] <= 4 * longest) & first[byte_at(text, 0)])
+    if not len(maybe):  # none (most columns): no Arrow call on nothing
+        return maybe
     return maybe[bools(pc.less_equal(pc.utf8_length(take(text, maybe)), longest))]
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
 from auditor.checks.expectations import no_equivalent
-from auditor.checks.kinds._fastpath import text_codes, to_arrow
+from auditor.checks.kinds._fastpath import take, text_codes, to_arrow
 from auditor.checks.kinds.identifier import looks_like_identifier
 from auditor.dtypes import TEXT
 from auditor.model import Entity, Role
@@ -65,8 +65,9 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     candidates = np.arange(len(rows)) if typed is None else np.flatnonzero(typed)
     codes: list[np.ndarray] = []
     for name in sorted(rows.columns, key=lambda name: name != first):
-        column = rows[name] if len(candidates) == len(rows) else rows[name].iloc[candidates]
-        column_codes = _codes(column)
+        if not len(candidates):  # no row left with a repeated value: no copy, whatever the other columns hold
+            break
+        column_codes = _codes(rows[name], None if len(candidates) == len(rows) else candidates)
         repeated = np.bincount(column_codes + 1)[column_codes + 1] > 1
         candidates = candidates[repeated]
         codes = [c[repeated] for c in codes] + [column_codes[repeated]]
@@ -92,9 +93,13 @@ def _typed_repeats(frame: pd.DataFrame, name: str, rows: int) -> np.ndarray | No
     return column.duplicated(keep=False).to_numpy(bool)
 
 
-def _codes(column: pd.Series) -> np.ndarray:
-    """Per row, a number that equals another row's when their values do (missing: -1), as `pd.factorize` gives."""
-    return text_codes(to_arrow(column)) if column.dtype == TEXT else pd.factorize(_comparable(column))[0]
+def _codes(column: pd.Series, rows: np.ndarray | None) -> np.ndarray:
+    """Per row (of those at the positions `rows`, if given), a number that equals another row's when their
+    values do (missing: -1), as `pd.factorize` gives. Text is taken by Arrow, not by pandas' `iloc`."""
+    if column.dtype == TEXT:
+        text = to_arrow(column)
+        return text_codes(text if rows is None else take(text, rows))
+    return pd.factorize(_comparable(column if rows is None else column.iloc[rows]))[0]
 
 
 def _comparable(column: pd.Series) -> pd.Series:

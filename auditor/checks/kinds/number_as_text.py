@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import column_text, distinct_values, raw_text
-from auditor.checks.kinds._fastpath import Distinct, bools, distinct, present, to_arrow
+from auditor.checks.kinds._fastpath import Distinct, bools, distinct, present, to_arrow, utf8_bytes
 
 MIN_SHARE = 0.9
 MIN_COUNT = 20
@@ -120,11 +120,41 @@ def _at_most_plain(values: pd.Series, ctx: CheckContext, needed: float = 0) -> i
     bound = int(counts[present(text)].sum())
     start, size = 0, WINDOW
     while start < len(text) and bound >= needed:
-        window = text.slice(start, size)
-        held = bools(pc.match_substring_regex(window, _NOT_PLAIN))
-        bound -= int(counts[start : start + size][held].sum())
+        window, held_by = text.slice(start, size), counts[start : start + size]
+        # a few values' bytes rule out most columns (names, e-mails, times) at once: when what they rule out
+        # already brings the bound below `needed`, the regex (whose matches are a superset) would too, and RE2
+        # compiles _NOT_PLAIN on every call (0.2 ms, each column of every table)
+        surely = int(held_by[_surely_not_plain(window)].sum())
+        if bound - surely < needed:
+            return bound - surely
+        bound -= int(held_by[bools(pc.match_substring_regex(window, _NOT_PLAIN))].sum())
         start, size = start + size, 2 * size
     return bound
+
+
+_NOT_IN_A_NUMBER_BYTES = np.zeros(256, dtype=bool)
+for _low, _high in ((0x00, 0x08), (0x0E, 0x1B), (0x21, 0x2A), (0x2C, 0x2C), (0x2F, 0x2F), (0x3A, 0x7F)):
+    _NOT_IN_A_NUMBER_BYTES[_low : _high + 1] = True
+"""_NOT_IN_A_NUMBER as bytes (an ASCII byte is always its ASCII character in UTF-8)."""
+_SIGN_BYTES = np.zeros(256, dtype=bool)
+_SIGN_BYTES[list(b"-+")] = True
+_DIGIT_OR_POINT_BYTES = np.zeros(256, dtype=bool)
+_DIGIT_OR_POINT_BYTES[list(b"0123456789.")] = True
+
+
+def _surely_not_plain(text: pa.Array) -> np.ndarray:
+    """Per value: it holds a character of _NOT_IN_A_NUMBER or a sign after a digit or point, two of the things
+    `_NOT_PLAIN` finds, told by one numpy pass over the values' bytes: never where the regex finds nothing."""
+    offsets, data = utf8_bytes(text)
+    found = _NOT_IN_A_NUMBER_BYTES[data]
+    found[1:] |= _SIGN_BYTES[data[1:]] & _DIGIT_OR_POINT_BYTES[data[:-1]]
+    filled = np.flatnonzero(offsets[1:] > offsets[:-1])  # reduceat's segments must not be empty
+    firsts = offsets[filled]
+    found[firsts] = _NOT_IN_A_NUMBER_BYTES[data[firsts]]  # a value's first byte follows another value's last
+    out = np.zeros(len(text), dtype=bool)
+    if len(filled):
+        out[filled] = np.logical_or.reduceat(found, firsts)
+    return out
 
 
 def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.Series, pd.Series]:
@@ -134,7 +164,7 @@ def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    filled = int(values.notna().sum())
+    filled = len(values) - int(np.count_nonzero(pd.isna(values.array)))  # the array's own mask, not a Series made
     needed = max(int(params.get("min_count") or MIN_COUNT), float(params.get("min_share") or MIN_SHARE) * filled)
     if _at_most_plain(values, ctx, needed) < needed:
         return pd.Series(True, index=values.index)

@@ -15,19 +15,18 @@ import pandas as pd
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import ON_EVERY_COLUMN
-from auditor.checks.kinds.usually_filled import _filled
+from auditor.checks.kinds.usually_filled import _filled, share_filled
 
 MIN_COUNT = 100
 MAX_SHARE = 0.01
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    filled = _filled(values, ctx)
-    if len(filled) < int(params.get("min_count") or MIN_COUNT) or filled.mean() > float(
+    if len(values) < int(params.get("min_count") or MIN_COUNT) or share_filled(values, ctx) > float(
         params.get("max_share") or MAX_SHARE
     ):
         return pd.Series(True, index=values.index)
-    return ~filled
+    return ~_filled(values, ctx)
 
 
 def _describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mapping[str, Any]:

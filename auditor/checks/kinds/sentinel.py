@@ -82,7 +82,8 @@ def _cells(values: pd.Series, field: str, ctx: CheckContext) -> Distinct:
         source = source.dt.strftime("%Y-%m-%d")
     elif pd.api.types.is_numeric_dtype(source.dtype) and not pd.api.types.is_bool_dtype(source.dtype):
         source = source.astype("str").where(source.notna())
-    return distinct_values(source.rename(field), ctx)
+    # renamed only when it must be (a copy of the Series each time, a column of the raw table is named so already)
+    return distinct_values(source if source.name == field else source.rename(field), ctx)
 
 
 def _dates(values: pd.Series, field: str, ctx: CheckContext) -> np.ndarray:
@@ -133,6 +134,8 @@ def _column(values: pd.Series, ctx: CheckContext, codes: tuple[str, ...]) -> _Ce
         raw = strip(cells.values)
         short = could_lower_to(raw, {*codes, *MISSING_CODES})
         lowered = pc.utf8_lower(take(raw, short))
+        if not len(short):  # no value that may be a code (ids, phones, times): no usual code, no Arrow call to say so
+            return _Cells(cells, raw, short, lowered, None)
         filled = int(cells.counts()[bools(pc.not_equal(raw, ""))].sum())
         return _Cells(cells, raw, short, lowered, _usual_code(lowered, cells.counts()[short], filled))
 
@@ -146,7 +149,8 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     cells, raw = column.cells, column.raw
     # each distinct value judged once; the typed dates and numbers below are judged per row
     bad = np.zeros(len(raw), dtype=bool)
-    bad[column.short] = bools(pc.is_in(column.lowered, value_set=pa.array(codes, type=column.lowered.type)))
+    if len(column.short):
+        bad[column.short] = bools(pc.is_in(column.lowered, value_set=pa.array(codes, type=column.lowered.type)))
     tokens = tuple(params.get("tokens") or TOKENS)
     # a column holding none of the characters the tokens are made of holds no token: ids, e-mails, phones,
     # timestamps as a rule; a search of its bytes tells, where the tokens' regex read every value
@@ -157,10 +161,11 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     # the first byte and the fifth may be a date's of DATES: in a column of timestamps of this century, nowhere
     maybe = np.flatnonzero(_DATE_FIRSTS[byte_at(raw, 0)])
     maybe = maybe[byte_at(raw, 4, maybe) == ord("-")]
-    head = pc.utf8_slice_codeunits(take(raw, maybe), 0, 10)
-    dated = maybe[bools(pc.is_in(head, value_set=pa.array(DATES, type=raw.type)))]
-    if len(dated):
-        bad[dated] |= fullmatches(take(raw, dated), "\\d{4}-\\d{2}-\\d{2}.*")
+    if len(maybe):  # none in most columns: then no Arrow call on nothing
+        head = pc.utf8_slice_codeunits(take(raw, maybe), 0, 10)
+        dated = maybe[bools(pc.is_in(head, value_set=pa.array(DATES, type=raw.type)))]
+        if len(dated):
+            bad[dated] |= fullmatches(take(raw, dated), "\\d{4}-\\d{2}-\\d{2}.*")
     quantity = role(field, ctx) in _QUANTITIES
     typed_number = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
     if quantity and not typed_number:

@@ -27,13 +27,21 @@ def _filled(values: pd.Series, ctx: CheckContext) -> pd.Series:
     return column_text(values, ctx).filled
 
 
+def share_filled(values: pd.Series, ctx: CheckContext) -> float:
+    """`_filled(values, ctx).mean()` from the distinct values' counts, without the rows' Series made (a column
+    that is not judged, most of them, needs only this share)."""
+    column = column_text(values, ctx)
+    if not len(values):
+        return float("nan")
+    return int(column.cells.counts()[column.filled_values].sum()) / len(values)
+
+
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    filled = _filled(values, ctx)
-    if len(filled) < int(params.get("min_count") or MIN_COUNT) or filled.mean() < float(
+    if len(values) < int(params.get("min_count") or MIN_COUNT) or share_filled(values, ctx) < float(
         params.get("min_share") or MIN_SHARE
     ):
         return pd.Series(True, index=values.index)
-    return filled
+    return _filled(values, ctx)
 
 
 def _describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mapping[str, Any]:

@@ -87,3 +87,20 @@ def test_the_written_text_is_hashed_only_where_the_typed_time_repeats() -> None:
         copies = _copies(frame, raw)
     assert [i for i, copy in enumerate(copies) if copy] == [5]
     assert hashed == [2, 2]  # the two rows of one time, in both columns; not a million times as text
+
+
+def test_no_other_column_is_read_once_no_row_is_left_with_a_repeated_value() -> None:
+    """A table whose anchor (its ids) repeats no value has no copy: its other columns are not hashed (on a small
+    export, a pandas `iloc` and a hash of an empty selection per column, for every table)."""
+    n = 50
+    raw = pd.DataFrame({"contact_id": [f"C{i}" for i in range(n)], "note": ["x"] * n, "city": ["Oslo"] * n}, dtype=TEXT)
+    hashed: list[int] = []
+
+    def spy(arr: object) -> np.ndarray:
+        hashed.append(len(arr))  # type: ignore[arg-type]
+        return text_codes(arr)  # type: ignore[arg-type]
+
+    with mock.patch.object(exact_copy, "text_codes", spy):
+        copies = _copies(raw, raw)
+    assert not any(copies)
+    assert hashed == [n]  # the ids alone

@@ -12,6 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rapidfuzz.distance import DamerauLevenshtein
 from spellchecker import SpellChecker
+from spellchecker.spellchecker import WordFrequency
 
 from auditor.checks.kinds.misspelt import LANGUAGES, _checker, _FileWords, _words
 
@@ -77,3 +78,21 @@ def test_columns_are_judged_per_distinct_cell_not_as_rows_of_objects(run, monkey
     judged = ["Urban", "Rural", "Webinar", "Upsell"] * 30 + ["Surburban", None]
     assert run("misspelt", judged, field="zip_code") == [True] * 120 + [False, True]
     assert all(run("misspelt", [f"C{i:05d}" for i in range(200)], field="zip_code"))
+
+
+def test_oracle_the_english_checker_read_as_a_local_file_has_the_language_s_own_dictionary() -> None:
+    """Its text lower-cased at once, not its words key by key: the same words in the same order, the same counts
+    and letters, as long as no two words of the file differ only in case (the language's loader sums those)."""
+    own = SpellChecker(language="en", distance=1).word_frequency
+    read = _checker("en").word_frequency
+    assert list(read.dictionary.items()) == list(own.dictionary.items())
+    assert read.letters == own.letters and read.total_words == own.total_words
+
+
+def test_the_english_dictionary_is_not_lower_cased_word_by_word(monkeypatch) -> None:
+    monkeypatch.setattr(WordFrequency, "load_json", lambda *a: pytest.fail("lower-cased word by word"))
+    _checker.cache_clear()
+    try:
+        assert "suburban" in _checker("en")
+    finally:
+        _checker.cache_clear()

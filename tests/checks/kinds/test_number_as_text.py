@@ -102,9 +102,33 @@ def test_a_column_of_words_is_read_until_its_words_rule_it_out(monkeypatch) -> N
         pc, "match_substring_regex", lambda arr, pattern: searched.append(len(arr)) or search(arr, pattern)
     )
     monkeypatch.setattr(number_as_text, "WINDOW", 8)
-    df = frame("quantity", [f"w{i}" for i in range(200)])
+    # two points: what only the regex finds, not the bytes' screen
+    df = frame("quantity", [f"{i}.{i}.{i}" for i in range(200)])
     assert number_as_text.check(df["quantity"], {}, context(df, entity="orders")).all()
-    assert sum(searched) == 8 + 16  # 24 of 200 words leave at most 176 plain numbers, fewer than 90%
+    assert sum(searched) == 8 + 16  # 24 of 200 values leave at most 176 plain numbers, fewer than 90%
+
+
+def test_a_column_of_words_names_or_times_is_ruled_out_by_its_bytes_without_the_regex(monkeypatch) -> None:
+    searched: list[int] = []
+    search = pc.match_substring_regex
+    monkeypatch.setattr(
+        pc, "match_substring_regex", lambda arr, pattern: searched.append(len(arr)) or search(arr, pattern)
+    )
+    for cells in ([f"w{i}" for i in range(200)], ["2026-01-05 10:00"] * 200, ["1985-03-12"] * 200):
+        df = frame("quantity", cells)
+        assert number_as_text.check(df["quantity"], {}, context(df, entity="orders")).all()
+    assert searched == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.text(alphabet="0123456789 .,+-e$\u00a0\u0663\t:/a", max_size=8)), max_size=30))
+def test_the_bytes_screen_finds_only_what_the_regex_finds(values: list[str | None]) -> None:
+    """Oracle: `_surely_not_plain` never holds a value `_NOT_PLAIN` does not match (the bound stays a bound)."""
+    text = pa.array(values, type=pa.large_string())
+    for part in (text, text.slice(1)):
+        screened = number_as_text._surely_not_plain(part)
+        regex = np.asarray(pc.fill_null(pc.match_substring_regex(part, number_as_text._NOT_PLAIN), False))
+        assert not (screened & ~regex).any()
 
 
 def test_a_column_of_words_is_not_judged_as_both_number_forms() -> None:

@@ -34,6 +34,30 @@ def test_oracle_a_digit_is_found_as_re2_finds_it(values: list[str | None], large
     assert holds_digit(text).tolist() == matches(text, r"\d").tolist()
 
 
+_BLANKS = " \t\n\x0b\x0c\r\x1c\u00a0\u1680ał1"
+
+
+@settings(max_examples=120, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.text(alphabet=_BLANKS, max_size=8)), max_size=20),
+    large=st.booleans(),
+    start=st.integers(0, 3),
+)
+def test_oracle_words_are_counted_as_re2_counts_its_runs_of_non_blanks(
+    values: list[str | None], large: bool, start: int
+) -> None:
+    text = pa.array(["a b", " ", None, *values], type=pa.large_string() if large else pa.string()).slice(start)
+    expected = pc.fill_null(pc.count_substring_regex(text, r"\S+"), 0).to_numpy(zero_copy_only=False)
+    assert odd_format.word_counts(text).tolist() == expected.tolist()
+
+
+def test_the_median_of_words_compiles_no_regex(monkeypatch) -> None:
+    """RE2 compiles `\\S+` on every call, half a millisecond for each column of every table."""
+    monkeypatch.setattr(pc, "count_substring_regex", lambda *args, **kwargs: pytest.fail("a regex counted words"))
+    text = pa.array(["Closed", "Awaiting User Info", None, "in  progress "], type=pa.large_string())
+    assert odd_format._median_words(text) == 2.0
+
+
 def _per_row(values: pd.Series, min_count: int) -> tuple[list[bool], pd.Series]:
     """The kind's verdicts and shares as its earlier code made them: each row classed, its classes counted."""
     text = pc.utf8_trim_whitespace(to_arrow(values))
@@ -77,3 +101,14 @@ def test_an_ascii_column_is_classed_without_a_regex_nor_a_count_per_row(monkeypa
         _columns.forget_columns()
     assert verdicts == [True] * 300 + [False]
     assert searched == []
+
+
+def test_a_value_with_an_ascii_letter_is_not_searched_for_a_unicode_one(monkeypatch) -> None:
+    """RE2 compiles `\\pL` in a millisecond on every call: only values without an ASCII letter need it."""
+    searched: list[list[str]] = []
+    monkeypatch.setattr(
+        odd_format, "matches", lambda arr, pattern: searched.append(arr.to_pylist()) or matches(arr, pattern)
+    )
+    text = pa.array(["Łukasz", "Zoë", "abc", "12", None, "Żółć", "ł1"], type=pa.large_string())
+    assert _letters(text).tolist() == [True, True, True, False, False, True, True]
+    assert searched == [["Żółć", "ł1"]]
