@@ -46,7 +46,7 @@ CELL_COST: dict[Any, float] = {
 lanes), and what a cell of their matrix costs in pairs scored one by one by `cpdist`: 6-10 times less for
 Jaro-Winkler, 16-24 times less for the Indel ratio and the Levenshtein distance (measured on the names,
 e-mail local parts, streets, birth dates and company names of fixtures/acme). The token-set ratio has no
-such form: its matrix is scored once per unordered pair and mirrored, at about the cost of a pair."""
+such form: its matrix is scored once per unordered pair and mirrored (`Coded._token_set_matrix`)."""
 
 
 def _matrix_cost(scorer, size: int) -> float:
@@ -101,12 +101,26 @@ class Coded:
             size = len(self.uniques)
             if size * size > MATRIX_CELLS or _matrix_cost(scorer, size) > pairs:
                 return None
-            values = self.objects.tolist()
-            # two lists make cdist score every cell, row by row; one list (a scorer without a batched
-            # form) once per unordered pair, mirrored: the same values either way
-            choices = list(values) if scorer in CELL_COST else values
-            self.matrices[scorer] = process.cdist(values, choices, scorer=scorer, workers=-1, dtype=np.float32)
+            if scorer is fuzz.token_set_ratio:
+                self.matrices[scorer] = self._token_set_matrix()
+            else:
+                values = self.objects.tolist()
+                # two lists make cdist score every cell, row by row (one list would score each unordered
+                # pair once and mirror it: the same values)
+                self.matrices[scorer] = process.cdist(values, list(values), scorer=scorer, workers=-1, dtype=np.float32)
         return self.matrices[scorer]
+
+    def _token_set_matrix(self) -> np.ndarray:
+        """The token-set ratio of every two distinct values, scored once per unordered pair from each value's
+        words (`token_set_ratios`: most pairs of a vocabulary share no word, and cost an Indel distance of two
+        prepared texts, a fifth of what rapidfuzz's `cdist` spends splitting them on every pair) and mirrored.
+        The diagonal is never read: two equal values are equal codes."""
+        size = len(self.uniques)
+        lo, hi = np.triu_indices(size, 1)
+        words, joined = self.word_sets()
+        matrix = np.full((size, size), 100.0, dtype=np.float32)
+        matrix[lo, hi] = matrix[hi, lo] = token_set_ratios(words, lo, hi, self.values, joined.values)
+        return matrix
 
 
 @dataclass
@@ -170,10 +184,17 @@ def pair_similarity(
     *,
     distance: bool = False,
     values: ValuePairs | None = None,
+    sample: bool = False,
+    cutoff: float = 0.0,
 ) -> np.ndarray:
     """Similarity of aligned code arrays: NaN where null, 1 where equal (or 0 distance), scorer otherwise,
     evaluated once per distinct unordered pair of values. `uniques`: the values the codes number, a
-    feature's `Coded` or an object array; `values`: the codes' `ValuePairs`, when made already."""
+    feature's `Coded` or an object array; `values`: the codes' `ValuePairs`, when made already.
+
+    `sample`: the pairs are u's random sample, whose levels alone are read: each unequal pair is scored as it
+    comes (nearly every pair of values of 200,000 random pairs is met once, and hashing them to find the few
+    repeats costs more than scoring them), and a similarity below `cutoff` may read 0 (rapidfuzz gives up on
+    such a pair early)."""
     out = np.full(len(ca), np.nan, dtype=np.float32)
     values = values if values is not None else ValuePairs.of(ca, cb)
     out[values.same] = 0.0 if distance else (100.0 if scorer is fuzz.token_set_ratio else 1.0)
@@ -184,13 +205,17 @@ def pair_similarity(
         if matrix is not None:
             out[diff] = matrix[values.lo, values.hi]
             return out
-        inverse, left, right = values.distinct(len(coded.uniques))
+        inverse, left, right = (None, values.lo, values.hi) if sample else values.distinct(len(coded.uniques))
         if scorer is fuzz.token_set_ratio:
             words, joined = coded.word_sets()
             sims = token_set_ratios(words, left, right, coded.values, joined.values)
         else:
-            sims = process.cpdist(coded.values(left), coded.values(right), scorer=scorer, workers=-1, dtype=np.float32)
-        out[diff] = np.asarray(sims, dtype=np.float32)[inverse]
+            cut = {"score_cutoff": cutoff} if sample and cutoff else {}
+            sims = process.cpdist(
+                coded.values(left), coded.values(right), scorer=scorer, workers=-1, dtype=np.float32, **cut
+            )
+        sims = np.asarray(sims, dtype=np.float32)
+        out[diff] = sims if inverse is None else sims[inverse]
     return out
 
 
@@ -575,7 +600,11 @@ class Comparator:
 
     def _name(self, col_a: str, col_b: str, pairs: Pairs) -> np.ndarray:
         return pair_similarity(
-            pairs.codes(col_a)[0], pairs.codes(col_b)[1], self.coded[col_a], JaroWinkler.normalized_similarity
+            pairs.codes(col_a)[0],
+            pairs.codes(col_b)[1],
+            self.coded[col_a],
+            JaroWinkler.normalized_similarity,
+            sample=pairs.sample,
         )
 
     def _surprise_of(
@@ -665,18 +694,29 @@ class Comparator:
 
     def compare(self, i: np.ndarray, j: np.ndarray) -> Compared:
         """Every comparison of the pairs (i, j), each by the function its kind names in `KINDS`."""
-        n, k = len(i), len(self.comparisons)
+        return self._compare(Pairs.of(self, i, j))
+
+    def sample_levels(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """The levels of u's random pairs (i, j), as `compare` gives them; their similarities are not kept, so
+        that each pair of values is scored as it comes, and far apart ones need not be scored in full (see
+        `pair_similarity`)."""
+        return self._compare(Pairs.of(self, i, j, sample=True)).levels
+
+    def _compare(self, pairs: Pairs) -> Compared:
+        n, k = len(pairs.i), len(self.comparisons)
         # column-major: each comparison writes a column, contiguous here (a row-major column is strided, and a
         # million-pair chunk's three matrices were written at three to four times the cost)
         levels = np.full((n, k), NULL, dtype=np.int8, order="F")
-        scores = np.full((n, k), np.nan, dtype=np.float32, order="F")
-        surprise = np.full((n, k), np.nan, dtype=np.float32, order="F")
-        pairs = Pairs.of(self, i, j)
+        kept = 0 if pairs.sample else n  # u's sample keeps its levels alone
+        scores = np.full((kept, k), np.nan, dtype=np.float32, order="F")
+        surprise = np.full((kept, k), np.nan, dtype=np.float32, order="F")
         for col, c in enumerate(self.comparisons):
             compared = KINDS[c.kind](self, c, pairs)
-            levels[:, col], scores[:, col] = compared.levels, compared.scores
-            if compared.surprise is not None:
-                surprise[:, col] = compared.surprise
+            levels[:, col] = compared.levels
+            if kept:
+                scores[:, col] = compared.scores
+                if compared.surprise is not None:
+                    surprise[:, col] = compared.surprise
         for bit, column in enumerate(c for c in self.prepared.features.columns if c.startswith("cl:")):
             ca, cb = pairs.codes(column)
             pairs.cannot |= ((ca >= 0) & (cb >= 0) & (ca != cb)).astype(np.uint16) << (len(CANNOT_LINK_RULES) + bit)
@@ -701,7 +741,9 @@ class Comparator:
         """Graded: exact, one edit (a typo), the year off by one or day and month swapped, within two
         edits, different."""
         ca, cb = pairs.codes(c.columns[0])
-        dist = pair_similarity(ca, cb, self.coded[c.columns[0]], Levenshtein.distance, distance=True)
+        dist = pair_similarity(
+            ca, cb, self.coded[c.columns[0]], Levenshtein.distance, distance=True, sample=pairs.sample
+        )
         swap_code, year, month_day = self._date_parts(c.columns[0])
         valid = (ca >= 0) & (cb >= 0)
         near_year = valid & (month_day[ca] == month_day[cb]) & (month_day[ca] >= 0) & (np.abs(year[ca] - year[cb]) == 1)
@@ -729,7 +771,16 @@ class Comparator:
         score = np.where(same, 1.0, 0.0).astype(np.float32)
         if col == "email" and "email_local" in self.coded:
             la, lb = pairs.codes("email_local")
-            local_sim = pair_similarity(la, lb, self.coded["email_local"], JaroWinkler.normalized_similarity)
+            # u's sample reads the level alone, which asks whether the similarity reaches the threshold: a
+            # cutoff a little below it (float32 rounding) spares rapidfuzz the rest of the pairs' work
+            local_sim = pair_similarity(
+                la,
+                lb,
+                self.coded["email_local"],
+                JaroWinkler.normalized_similarity,
+                sample=pairs.sample,
+                cutoff=EMAIL_LOCAL_THRESHOLD - 0.01,
+            )
             lv[local_sim >= EMAIL_LOCAL_THRESHOLD] = 2
             lv[(la >= 0) & (la == lb)] = 3
             score = np.where(same, 1.0, np.nan_to_num(local_sim, nan=0.0) * 0.9).astype(np.float32)
@@ -788,12 +839,15 @@ class Pairs:
     """the comparator's features, whose codes `codes` gathers"""
     last_name: tuple[np.ndarray, np.ndarray] | None = None
     """levels and scores of the last name as the first-name comparison matched it (crosswise or not)"""
+    sample: bool = False
+    """the pairs are u's random sample, of which the levels alone are read (see `pair_similarity`)"""
     gathered: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _same_country: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, comparator: Comparator, i: np.ndarray, j: np.ndarray) -> Pairs:
-        return cls(i, j, np.zeros(len(i), dtype=bool), np.zeros(len(i), dtype=np.uint16), comparator.coded)
+    def of(cls, comparator: Comparator, i: np.ndarray, j: np.ndarray, sample: bool = False) -> Pairs:
+        n = len(i)
+        return cls(i, j, np.zeros(n, dtype=bool), np.zeros(n, dtype=np.uint16), comparator.coded, sample=sample)
 
     def codes(self, col: str) -> tuple[np.ndarray, np.ndarray]:
         """The two records' codes of a feature (read-only), gathered once per call: several comparisons read
@@ -843,7 +897,7 @@ def _first_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
         # one aside), so the second is scored only where the first can be: a few of the pairs
         s_lf = np.full(len(i), np.nan, dtype=np.float32)
         maybe = np.flatnonzero((s_fl >= max(NAME_THRESHOLDS)) | np.isnan(s_fl))
-        s_lf[maybe] = cmp._name("last", "first", Pairs.of(cmp, i[maybe], j[maybe]))
+        s_lf[maybe] = cmp._name("last", "first", Pairs.of(cmp, i[maybe], j[maybe], pairs.sample))
         s_fl, s_lf = np.fmax(s_fl, s_lf), np.fmin(s_fl, s_lf)
         lfl, llf = _cut(s_fl, NAME_THRESHOLDS), _cut(s_lf, NAME_THRESHOLDS)
         straight = np.maximum(lv, 0) + np.maximum(llv, 0)
@@ -881,11 +935,12 @@ def _text(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     the names without their spaces, and at 'different' when the names hold other numbers."""
     ca, cb = pairs.codes(c.columns[0])
     values = ValuePairs.of(ca, cb)
-    sim = pair_similarity(ca, cb, cmp.coded[c.columns[0]], fuzz.token_set_ratio, values=values) / np.float32(100.0)
+    text = cmp.coded[c.columns[0]]
+    sim = pair_similarity(ca, cb, text, fuzz.token_set_ratio, values=values, sample=pairs.sample) / np.float32(100.0)
     if c.kind == "company":
         # word breaks in company names are unreliable: "Hitachiglobal Storage", "DSMIP Assets",
         # "Gloeilamphen Fabrieken" are the same names with a space lost or added
-        compact = pair_similarity(ca, cb, cmp._compact(c.columns[0]), fuzz.ratio, values=values)
+        compact = pair_similarity(ca, cb, cmp._compact(c.columns[0]), fuzz.ratio, values=values, sample=pairs.sample)
         sim = np.fmax(sim, compact / 100.0)
     lv = _cut(np.where(np.isnan(sim) | (ca == cb), sim, np.minimum(sim, 0.999)), TEXT_THRESHOLDS)
     if c.kind == "company":

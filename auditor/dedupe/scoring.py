@@ -603,7 +603,7 @@ def score(
     copies = comparator.copies(i, j)
     n_levels = [len(c.labels) for c in prepared.comparisons]
     ra, rb = random_pairs(len(prepared.features), settings, source, canonical)
-    rand = comparator.compare(ra, rb).levels if len(ra) else np.empty((0, len(n_levels)), np.int8)
+    rand = comparator.sample_levels(ra, rb) if len(ra) else np.empty((0, len(n_levels)), np.int8)
     pats, inverse, counts = fs.patterns(levels)
     lab_levels = lab_y = None
     pattern_of, pair_keys = inverse, stats.pair_keys
