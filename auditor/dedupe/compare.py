@@ -164,14 +164,14 @@ class ValuePairs:
         valid = (ca >= 0) & (cb >= 0)
         same = valid & (ca == cb)
         diff = np.flatnonzero(valid & ~same)
-        a, b = ca[diff].astype(np.int64), cb[diff].astype(np.int64)
+        a, b = ca[diff], cb[diff]  # the codes' own width: only `distinct`'s keys need 64 bits
         return cls(same, diff, np.minimum(a, b), np.maximum(a, b))
 
     def distinct(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per unequal pair its distinct pair (`pd.factorize` of lo * size + hi), and the distinct pairs' codes
         (lo, hi), for codes into a vocabulary of `size` values."""
         if size not in self._distinct:
-            inverse, keys = pd.factorize(self.lo * np.int64(size) + self.hi)
+            inverse, keys = pd.factorize(self.lo.astype(np.int64) * np.int64(size) + self.hi)
             self._distinct[size] = inverse, keys // size, keys % size
         return self._distinct[size]
 

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from rapidfuzz import fuzz, process
 
 from auditor.dedupe import compare
+from auditor.dedupe import fellegi_sunter as fs
 from auditor.dedupe.compare import Coded, Comparator, ValuePairs, pair_similarity
 from auditor.dedupe.features import prepare
 
@@ -113,3 +114,18 @@ def test_the_token_set_matrix_is_made_from_the_values_words(monkeypatch) -> None
     lo, hi = np.triu_indices(len(names), 1)
     np.testing.assert_array_equal(matrix[lo, hi], expected[lo, hi])
     np.testing.assert_array_equal(matrix[hi, lo], expected[hi, lo])
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(-1, 4), st.integers(-1, 2), st.floats(0, 1e6)), max_size=60), st.booleans())
+def test_oracle_level_counts_are_the_counts_of_the_present_levels(rows, weighted: bool) -> None:
+    """Oracle test against the masked count (the code before): per comparison, how many pairs (or how much
+    weight) reach each level, a missing level (-1) left out, in the same floating-point sums."""
+    levels = np.array([r[:2] for r in rows], dtype=np.int8).reshape(len(rows), 2)
+    weights = np.array([r[2] for r in rows]) if weighted else None
+    got = fs.level_counts(np.asfortranarray(levels), [5, 3], weights)
+    for k, size in enumerate((5, 3)):
+        ok = levels[:, k] >= 0
+        want = np.bincount(levels[ok, k], weights=None if weights is None else weights[ok], minlength=size)[:size]
+        np.testing.assert_array_equal(got[k], want)
+        assert got[k].dtype == want.dtype
