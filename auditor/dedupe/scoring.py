@@ -166,11 +166,8 @@ def canonical_order(ids: pd.Series | np.ndarray, features: pd.DataFrame | None =
     if features is None or not len(tied):
         return order.astype(np.int64)
     # only records that share an id need their features to be told apart
-    keys = [codes[tied]] + [
-        pd.factorize(features[c].iloc[tied], sort=True, use_na_sentinel=True)[0]
-        for c in features.columns
-        if features[c].dtype != bool
-    ]
+    subset = features.iloc[tied]
+    keys = [codes[tied]] + [sorted_codes(subset[c]) for c in subset.columns if subset[c].dtype != bool]
     rank = np.empty(len(codes), dtype=np.float64)
     rank[:] = codes
     inner = np.lexsort(keys[::-1])
