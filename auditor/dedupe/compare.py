@@ -35,6 +35,8 @@ CANNOT_LINK_RULES = ("corporate_email",)
 A different birth date is not one of them: it is graded evidence (a typo, a swap, a year off by one)."""
 CHUNK = 1 << 20
 """Pairs compared at once by `Comparator.levels` (about 100 MB of temporaries)."""
+LETTER_BINS = 32
+"""Bins of code points (mod 32) a value's letters are counted in for `Coded.may_reach`: a-z each their own."""
 MATRIX_CELLS = 1 << 22
 """The largest similarity matrix of a vocabulary (`Coded.similarity_matrix`): 2,048 values, 16 MB."""
 CELL_COST: dict[Any, float] = {
@@ -67,6 +69,7 @@ class Coded:
     asks for enough pairs; shared by the features of one vocabulary (`_encode`)."""
     _objects: np.ndarray | None = field(default=None, init=False, repr=False)
     _words: tuple[WordSets, Coded] | None = field(default=None, init=False, repr=False)
+    _letters: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
 
     def word_sets(self) -> tuple[WordSets, Coded]:
         """Every distinct value's words for the token-set ratio (`word_sets`), and their sorted words joined as
@@ -91,6 +94,26 @@ class Coded:
         if self._objects is None and len(at) < len(self.uniques):
             return self.uniques[at].tolist()
         return self.objects[at].tolist()
+
+    def may_reach(self, left: np.ndarray, right: np.ndarray, similarity: float) -> np.ndarray:
+        """bool per value pair (left[k], right[k]): its Jaro-Winkler similarity may reach `similarity`; where
+        False it is below. Bounded by the letters the two values share: Jaro's m matched characters are at most
+        the letters they have in common (counted in 32 bins of code points, which can only add to them), Jaro
+        at most (m / len a + m / len b + 1) / 3, and the prefix bonus lifts it by at most 0.4 of what it lacks.
+        A value of more than 255 characters (its counts would not fit a byte) may always reach it."""
+        if self._letters is None:
+            values = self.objects.tolist()
+            lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+            points = np.frombuffer("".join(values).encode("utf-32-le"), dtype=np.uint32) % LETTER_BINS
+            owner = np.repeat(np.arange(len(values)), lengths)
+            counts = np.bincount(owner * LETTER_BINS + points, minlength=len(values) * LETTER_BINS)
+            self._letters = lengths, np.minimum(counts, 255).astype(np.uint8).reshape(len(values), LETTER_BINS)
+        lengths, counts = self._letters
+        shared = np.minimum(counts[left], counts[right]).sum(axis=1, dtype=np.int64)
+        la, lb = lengths[left], lengths[right]
+        with np.errstate(divide="ignore", invalid="ignore"):  # an empty value is similar to none
+            jaro = (shared / la + shared / lb + 1.0) / 3.0
+        return (0.4 + 0.6 * jaro >= similarity) | (la > 255) | (lb > 255)
 
     def similarity_matrix(self, scorer, pairs: int) -> np.ndarray | None:
         """`scorer` of every two distinct values (float32, row = first argument), or None when a call
@@ -209,11 +232,22 @@ def pair_similarity(
         if scorer is fuzz.token_set_ratio:
             words, joined = coded.word_sets()
             sims = token_set_ratios(words, left, right, coded.values, joined.values)
-        else:
-            cut = {"score_cutoff": cutoff} if sample and cutoff else {}
-            sims = process.cpdist(
-                coded.values(left), coded.values(right), scorer=scorer, workers=-1, dtype=np.float32, **cut
+        elif sample and cutoff:
+            sims = np.zeros(len(left), dtype=np.float32)
+            near = np.arange(len(left))
+            if scorer is JaroWinkler.normalized_similarity and len(coded.uniques) <= len(left):
+                # a small vocabulary's letters are counted once and rule out most random pairs of its values
+                near = np.flatnonzero(coded.may_reach(left, right, cutoff))
+            sims[near] = process.cpdist(
+                coded.values(left[near]),
+                coded.values(right[near]),
+                scorer=scorer,
+                workers=-1,
+                dtype=np.float32,
+                score_cutoff=cutoff,
             )
+        else:
+            sims = process.cpdist(coded.values(left), coded.values(right), scorer=scorer, workers=-1, dtype=np.float32)
         sims = np.asarray(sims, dtype=np.float32)
         out[diff] = sims if inverse is None else sims[inverse]
     return out
