@@ -3,7 +3,7 @@
 Every feature column is factorized once into integer codes. A comparison of a pair array
 (i, j) looks at the codes: equal codes are exact agreement, a null code is "no evidence",
 and the similarity of unequal values is computed once per distinct pair of values with
-rapidfuzz's `process.cpdist` (aligned lists, C++ loop, all cores). The similarity is then
+rapidfuzz's `process.cpdist` (aligned lists, C++ loop, all cores for a large call). The similarity is then
 cut into levels (exact, very similar, similar, different...) as in Splink, so that every
 pair carries its per-field evidence and the Fellegi-Sunter model can weigh each level.
 """
@@ -24,7 +24,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from auditor.dedupe import normalize as nz
 from auditor.dedupe.blocking import combined_codes
 from auditor.dedupe.features import COARSE_GROUPS, Comparison, Prepared
-from auditor.dedupe.word_sets import WordSets, token_set_ratios, word_sets
+from auditor.dedupe.word_sets import WordSets, token_set_ratios, word_sets, workers
 
 NULL = -1
 NAME_THRESHOLDS = (0.92, 0.80)
@@ -130,7 +130,9 @@ class Coded:
                 values = self.objects.tolist()
                 # two lists make cdist score every cell, row by row (one list would score each unordered
                 # pair once and mirror it: the same values)
-                self.matrices[scorer] = process.cdist(values, list(values), scorer=scorer, workers=-1, dtype=np.float32)
+                self.matrices[scorer] = process.cdist(
+                    values, list(values), scorer=scorer, workers=workers(size * size), dtype=np.float32
+                )
         return self.matrices[scorer]
 
     def _token_set_matrix(self) -> np.ndarray:
@@ -242,12 +244,14 @@ def pair_similarity(
                 coded.values(left[near]),
                 coded.values(right[near]),
                 scorer=scorer,
-                workers=-1,
+                workers=workers(len(near)),
                 dtype=np.float32,
                 score_cutoff=cutoff,
             )
         else:
-            sims = process.cpdist(coded.values(left), coded.values(right), scorer=scorer, workers=-1, dtype=np.float32)
+            sims = process.cpdist(
+                coded.values(left), coded.values(right), scorer=scorer, workers=workers(len(left)), dtype=np.float32
+            )
         sims = np.asarray(sims, dtype=np.float32)
         out[diff] = sims if inverse is None else sims[inverse]
     return out
@@ -356,7 +360,12 @@ def _words_meet(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     the longer word it is held against may be one letter shorter or longer than the shorter word."""
     meet = (
         process.cpdist(
-            xs.tolist(), ys.tolist(), scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY, dtype=np.float64, workers=-1
+            xs.tolist(),
+            ys.tolist(),
+            scorer=fuzz.ratio,
+            score_cutoff=WORD_SIMILARITY,
+            dtype=np.float64,
+            workers=workers(len(xs)),
         )
         > 0
     )
@@ -375,7 +384,7 @@ def _words_meet(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
                     owner += (at, at)
                     queries += (word, word)
                     parts += (longer[:k], longer[-k:])
-        ratio = process.cpdist(queries, parts, scorer=fuzz.ratio, dtype=np.float64, workers=-1)
+        ratio = process.cpdist(queries, parts, scorer=fuzz.ratio, dtype=np.float64, workers=workers(len(queries)))
         glued = np.bincount(np.array(owner), weights=ratio >= WORD_SIMILARITY, minlength=len(xs)) > 0
         meet |= glued
     return meet

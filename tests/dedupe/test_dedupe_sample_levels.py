@@ -164,3 +164,23 @@ def test_letters_rule_out_most_random_pairs_of_e_mail_local_parts() -> None:
     left, right = rng.integers(0, len(locals_), 2000), rng.integers(0, len(locals_), 2000)
     assert coded.may_reach(left, right, 0.91).mean() < 0.5
     assert coded.may_reach(np.array([len(locals_) - 2]), np.array([len(locals_) - 1]), 0.91).all()
+
+
+def test_a_small_call_scores_on_one_core_and_a_large_one_on_all(monkeypatch) -> None:
+    """Fails on the code before: every call started rapidfuzz's threads, which cost a small table's few hundred
+    candidate pairs more than scoring them."""
+    asked: list[int] = []
+    cpdist = process.cpdist
+
+    def recording(*args, **kwargs):
+        asked.append(kwargs["workers"])
+        return cpdist(*args, **kwargs)
+
+    monkeypatch.setattr(compare.process, "cpdist", recording)
+    words = [f"name{k}" for k in range(30_000)]
+    coded = Coded(np.arange(len(words), dtype=np.int32), pd.array(words, dtype="string[pyarrow]"))
+    few, many = np.arange(0, 20, 2), np.arange(0, 30_000, 2)
+    scorer = compare.JaroWinkler.normalized_similarity
+    pair_similarity(few.astype(np.int32), (few + 1).astype(np.int32), coded, scorer)
+    pair_similarity(many.astype(np.int32), (many + 1).astype(np.int32), coded, scorer)
+    assert asked == [1, -1]
