@@ -109,7 +109,11 @@ class Coded:
             counts = np.bincount(owner * LETTER_BINS + points, minlength=len(values) * LETTER_BINS)
             self._letters = lengths, np.minimum(counts, 255).astype(np.uint8).reshape(len(values), LETTER_BINS)
         lengths, counts = self._letters
-        shared = np.minimum(counts[left], counts[right]).sum(axis=1, dtype=np.int64)
+        # rows gathered by take and summed by a product with ones (in float32, exact below 2**24): a third of the
+        # time of fancy indexing and numpy's sum along 32 bytes a row
+        shared = np.take(counts, left, axis=0)
+        np.minimum(shared, np.take(counts, right, axis=0), out=shared)
+        shared = shared.astype(np.float32) @ np.ones(LETTER_BINS, dtype=np.float32)
         la, lb = lengths[left], lengths[right]
         with np.errstate(divide="ignore", invalid="ignore"):  # an empty value is similar to none
             jaro = (shared / la + shared / lb + 1.0) / 3.0
