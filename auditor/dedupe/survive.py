@@ -111,6 +111,8 @@ def merge_plan(
         # hundred members, field after field); only the values written out become Python strings (a str per
         # member and field was 5 million strings made and hashed at a million contacts, a tenth of them written)
         text = pa.array(nz.strings(sub[name]).array)
+        if isinstance(text, pa.ChunkedArray):  # one array: the codes below number one dictionary
+            text = text.combine_chunks()
         has = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0), False)
         rows = np.flatnonzero(has.to_numpy(zero_copy_only=False))
         if not len(rows):

@@ -65,3 +65,16 @@ def test_oracle_the_plan_is_the_rule_read_member_by_member(records) -> None:
     got = list(plan.drop(columns="reason").itertuples(index=False, name=None))
     assert got == _reference(frame, ids, labels, is_master, cluster_ids)
     assert all(pd.api.types.is_string_dtype(plan[c]) for c in plan.columns) or not len(plan)
+
+
+def test_a_column_of_several_arrow_chunks_is_one_vocabulary() -> None:
+    """A column joined from two files holds two Arrow chunks: the same text in both is one value (the members of
+    each cluster agree)."""
+    name = pd.concat([pd.Series(["Anna", "Ewa"], dtype="string[pyarrow]")] * 2, ignore_index=True)
+    frame = pd.DataFrame({"name": name, "updated_at": ["2024-01-01"] * 4})
+    labels = np.array([0, 1, 0, 1])
+    cluster_ids = np.array(["c0", "c1", "c0", "c1"], dtype=object)
+    is_master = np.array([True, True, False, False])
+    ids = pd.Series(["r0", "r1", "r2", "r3"])
+    plan = merge_plan(frame, ids, labels, is_master, cluster_ids, "most_complete", ("updated_at",))
+    assert plan.empty  # every cluster's members agree
