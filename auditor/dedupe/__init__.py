@@ -20,6 +20,7 @@ import pandas as pd
 from auditor.dedupe.blocking import oversized_warnings, usable_keys
 from auditor.dedupe.cluster import build_clusters, components
 from auditor.dedupe.features import prepare
+from auditor.dedupe.normalize import remembered
 from auditor.dedupe.scoring import auto_mergeable, blocking_keys, field_weights, score, score_pairs, veto_mask
 from auditor.dedupe.settings import DedupeSettings
 from auditor.dedupe.survive import choose_masters, merge_plan
@@ -711,6 +712,17 @@ def find_duplicates(
         from auditor.dedupe.labels import read_labels_file  # it imports this package
 
         read_labels_file(settings.labels, entities=entities)
+    with remembered():  # the linkage normalizes the leads' and contacts' values again
+        return _find_duplicates(tables, settings, entities, progress, strict)
+
+
+def _find_duplicates(
+    tables: Mapping[str, Any],
+    settings: DedupeSettings,
+    entities: Sequence[str],
+    progress: Progress | None,
+    strict: bool,
+) -> DedupeResult:
     todo = [e for e in entities if e in tables and len(tables[e].frame)]
     cross = "leads" in todo and "contacts" in tables and "leads" in entities
     total = len(todo) + int(cross)

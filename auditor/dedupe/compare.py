@@ -3,7 +3,7 @@
 Every feature column is factorized once into integer codes. A comparison of a pair array
 (i, j) looks at the codes: equal codes are exact agreement, a null code is "no evidence",
 and the similarity of unequal values is computed once per distinct pair of values with
-rapidfuzz's `process.cpdist` (aligned lists, C++ loop, all cores). The similarity is then
+rapidfuzz's `process.cpdist` (aligned lists, C++ loop, all cores for a large call). The similarity is then
 cut into levels (exact, very similar, similar, different...) as in Splink, so that every
 pair carries its per-field evidence and the Fellegi-Sunter model can weigh each level.
 """
@@ -24,7 +24,7 @@ from rapidfuzz.distance import JaroWinkler, Levenshtein
 from auditor.dedupe import normalize as nz
 from auditor.dedupe.blocking import combined_codes
 from auditor.dedupe.features import COARSE_GROUPS, Comparison, Prepared
-from auditor.dedupe.word_sets import WordSets, token_set_ratios, word_sets
+from auditor.dedupe.word_sets import WordSets, token_set_ratios, word_sets, workers
 
 NULL = -1
 NAME_THRESHOLDS = (0.92, 0.80)
@@ -35,6 +35,8 @@ CANNOT_LINK_RULES = ("corporate_email",)
 A different birth date is not one of them: it is graded evidence (a typo, a swap, a year off by one)."""
 CHUNK = 1 << 20
 """Pairs compared at once by `Comparator.levels` (about 100 MB of temporaries)."""
+LETTER_BINS = 32
+"""Bins of code points (mod 32) a value's letters are counted in for `Coded.may_reach`: a-z each their own."""
 MATRIX_CELLS = 1 << 22
 """The largest similarity matrix of a vocabulary (`Coded.similarity_matrix`): 2,048 values, 16 MB."""
 CELL_COST: dict[Any, float] = {
@@ -46,7 +48,7 @@ CELL_COST: dict[Any, float] = {
 lanes), and what a cell of their matrix costs in pairs scored one by one by `cpdist`: 6-10 times less for
 Jaro-Winkler, 16-24 times less for the Indel ratio and the Levenshtein distance (measured on the names,
 e-mail local parts, streets, birth dates and company names of fixtures/acme). The token-set ratio has no
-such form: its matrix is scored once per unordered pair and mirrored, at about the cost of a pair."""
+such form: its matrix is scored once per unordered pair and mirrored (`Coded._token_set_matrix`)."""
 
 
 def _matrix_cost(scorer, size: int) -> float:
@@ -67,6 +69,7 @@ class Coded:
     asks for enough pairs; shared by the features of one vocabulary (`_encode`)."""
     _objects: np.ndarray | None = field(default=None, init=False, repr=False)
     _words: tuple[WordSets, Coded] | None = field(default=None, init=False, repr=False)
+    _letters: tuple[np.ndarray, np.ndarray] | None = field(default=None, init=False, repr=False)
 
     def word_sets(self) -> tuple[WordSets, Coded]:
         """Every distinct value's words for the token-set ratio (`word_sets`), and their sorted words joined as
@@ -92,6 +95,30 @@ class Coded:
             return self.uniques[at].tolist()
         return self.objects[at].tolist()
 
+    def may_reach(self, left: np.ndarray, right: np.ndarray, similarity: float) -> np.ndarray:
+        """bool per value pair (left[k], right[k]): its Jaro-Winkler similarity may reach `similarity`; where
+        False it is below. Bounded by the letters the two values share: Jaro's m matched characters are at most
+        the letters they have in common (counted in 32 bins of code points, which can only add to them), Jaro
+        at most (m / len a + m / len b + 1) / 3, and the prefix bonus lifts it by at most 0.4 of what it lacks.
+        A value of more than 255 characters (its counts would not fit a byte) may always reach it."""
+        if self._letters is None:
+            values = self.objects.tolist()
+            lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
+            points = np.frombuffer("".join(values).encode("utf-32-le"), dtype=np.uint32) % LETTER_BINS
+            owner = np.repeat(np.arange(len(values)), lengths)
+            counts = np.bincount(owner * LETTER_BINS + points, minlength=len(values) * LETTER_BINS)
+            self._letters = lengths, np.minimum(counts, 255).astype(np.uint8).reshape(len(values), LETTER_BINS)
+        lengths, counts = self._letters
+        # rows gathered by take and summed by a product with ones (in float32, exact below 2**24): a third of the
+        # time of fancy indexing and numpy's sum along 32 bytes a row
+        shared = np.take(counts, left, axis=0)
+        np.minimum(shared, np.take(counts, right, axis=0), out=shared)
+        shared = shared.astype(np.float32) @ np.ones(LETTER_BINS, dtype=np.float32)
+        la, lb = lengths[left], lengths[right]
+        with np.errstate(divide="ignore", invalid="ignore"):  # an empty value is similar to none
+            jaro = (shared / la + shared / lb + 1.0) / 3.0
+        return (0.4 + 0.6 * jaro >= similarity) | (la > 255) | (lb > 255)
+
     def similarity_matrix(self, scorer, pairs: int) -> np.ndarray | None:
         """`scorer` of every two distinct values (float32, row = first argument), or None when a call
         scoring `pairs` pairs one by one costs less than making it. Made once per scorer: the 200,000
@@ -101,12 +128,28 @@ class Coded:
             size = len(self.uniques)
             if size * size > MATRIX_CELLS or _matrix_cost(scorer, size) > pairs:
                 return None
-            values = self.objects.tolist()
-            # two lists make cdist score every cell, row by row; one list (a scorer without a batched
-            # form) once per unordered pair, mirrored: the same values either way
-            choices = list(values) if scorer in CELL_COST else values
-            self.matrices[scorer] = process.cdist(values, choices, scorer=scorer, workers=-1, dtype=np.float32)
+            if scorer is fuzz.token_set_ratio:
+                self.matrices[scorer] = self._token_set_matrix()
+            else:
+                values = self.objects.tolist()
+                # two lists make cdist score every cell, row by row (one list would score each unordered
+                # pair once and mirror it: the same values)
+                self.matrices[scorer] = process.cdist(
+                    values, list(values), scorer=scorer, workers=workers(size * size), dtype=np.float32
+                )
         return self.matrices[scorer]
+
+    def _token_set_matrix(self) -> np.ndarray:
+        """The token-set ratio of every two distinct values, scored once per unordered pair from each value's
+        words (`token_set_ratios`: most pairs of a vocabulary share no word, and cost an Indel distance of two
+        prepared texts, a fifth of what rapidfuzz's `cdist` spends splitting them on every pair) and mirrored.
+        The diagonal is never read: two equal values are equal codes."""
+        size = len(self.uniques)
+        lo, hi = np.triu_indices(size, 1)
+        words, joined = self.word_sets()
+        matrix = np.full((size, size), 100.0, dtype=np.float32)
+        matrix[lo, hi] = matrix[hi, lo] = token_set_ratios(words, lo, hi, self.values, joined.values)
+        return matrix
 
 
 @dataclass
@@ -150,14 +193,14 @@ class ValuePairs:
         valid = (ca >= 0) & (cb >= 0)
         same = valid & (ca == cb)
         diff = np.flatnonzero(valid & ~same)
-        a, b = ca[diff].astype(np.int64), cb[diff].astype(np.int64)
+        a, b = ca[diff], cb[diff]  # the codes' own width: only `distinct`'s keys need 64 bits
         return cls(same, diff, np.minimum(a, b), np.maximum(a, b))
 
     def distinct(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per unequal pair its distinct pair (`pd.factorize` of lo * size + hi), and the distinct pairs' codes
         (lo, hi), for codes into a vocabulary of `size` values."""
         if size not in self._distinct:
-            inverse, keys = pd.factorize(self.lo * np.int64(size) + self.hi)
+            inverse, keys = pd.factorize(self.lo.astype(np.int64) * np.int64(size) + self.hi)
             self._distinct[size] = inverse, keys // size, keys % size
         return self._distinct[size]
 
@@ -170,10 +213,17 @@ def pair_similarity(
     *,
     distance: bool = False,
     values: ValuePairs | None = None,
+    sample: bool = False,
+    cutoff: float = 0.0,
 ) -> np.ndarray:
     """Similarity of aligned code arrays: NaN where null, 1 where equal (or 0 distance), scorer otherwise,
     evaluated once per distinct unordered pair of values. `uniques`: the values the codes number, a
-    feature's `Coded` or an object array; `values`: the codes' `ValuePairs`, when made already."""
+    feature's `Coded` or an object array; `values`: the codes' `ValuePairs`, when made already.
+
+    `sample`: the pairs are u's random sample, whose levels alone are read: each unequal pair is scored as it
+    comes (nearly every pair of values of 200,000 random pairs is met once, and hashing them to find the few
+    repeats costs more than scoring them), and a similarity below `cutoff` may read 0 (rapidfuzz gives up on
+    such a pair early)."""
     out = np.full(len(ca), np.nan, dtype=np.float32)
     values = values if values is not None else ValuePairs.of(ca, cb)
     out[values.same] = 0.0 if distance else (100.0 if scorer is fuzz.token_set_ratio else 1.0)
@@ -184,13 +234,30 @@ def pair_similarity(
         if matrix is not None:
             out[diff] = matrix[values.lo, values.hi]
             return out
-        inverse, left, right = values.distinct(len(coded.uniques))
+        inverse, left, right = (None, values.lo, values.hi) if sample else values.distinct(len(coded.uniques))
         if scorer is fuzz.token_set_ratio:
             words, joined = coded.word_sets()
             sims = token_set_ratios(words, left, right, coded.values, joined.values)
+        elif sample and cutoff:
+            sims = np.zeros(len(left), dtype=np.float32)
+            near = np.arange(len(left))
+            if scorer is JaroWinkler.normalized_similarity and len(coded.uniques) <= len(left):
+                # a small vocabulary's letters are counted once and rule out most random pairs of its values
+                near = np.flatnonzero(coded.may_reach(left, right, cutoff))
+            sims[near] = process.cpdist(
+                coded.values(left[near]),
+                coded.values(right[near]),
+                scorer=scorer,
+                workers=workers(len(near)),
+                dtype=np.float32,
+                score_cutoff=cutoff,
+            )
         else:
-            sims = process.cpdist(coded.values(left), coded.values(right), scorer=scorer, workers=-1, dtype=np.float32)
-        out[diff] = np.asarray(sims, dtype=np.float32)[inverse]
+            sims = process.cpdist(
+                coded.values(left), coded.values(right), scorer=scorer, workers=workers(len(left)), dtype=np.float32
+            )
+        sims = np.asarray(sims, dtype=np.float32)
+        out[diff] = sims if inverse is None else sims[inverse]
     return out
 
 
@@ -297,7 +364,12 @@ def _words_meet(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
     the longer word it is held against may be one letter shorter or longer than the shorter word."""
     meet = (
         process.cpdist(
-            xs.tolist(), ys.tolist(), scorer=fuzz.ratio, score_cutoff=WORD_SIMILARITY, dtype=np.float64, workers=-1
+            xs.tolist(),
+            ys.tolist(),
+            scorer=fuzz.ratio,
+            score_cutoff=WORD_SIMILARITY,
+            dtype=np.float64,
+            workers=workers(len(xs)),
         )
         > 0
     )
@@ -316,7 +388,7 @@ def _words_meet(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
                     owner += (at, at)
                     queries += (word, word)
                     parts += (longer[:k], longer[-k:])
-        ratio = process.cpdist(queries, parts, scorer=fuzz.ratio, dtype=np.float64, workers=-1)
+        ratio = process.cpdist(queries, parts, scorer=fuzz.ratio, dtype=np.float64, workers=workers(len(queries)))
         glued = np.bincount(np.array(owner), weights=ratio >= WORD_SIMILARITY, minlength=len(xs)) > 0
         meet |= glued
     return meet
@@ -575,7 +647,11 @@ class Comparator:
 
     def _name(self, col_a: str, col_b: str, pairs: Pairs) -> np.ndarray:
         return pair_similarity(
-            pairs.codes(col_a)[0], pairs.codes(col_b)[1], self.coded[col_a], JaroWinkler.normalized_similarity
+            pairs.codes(col_a)[0],
+            pairs.codes(col_b)[1],
+            self.coded[col_a],
+            JaroWinkler.normalized_similarity,
+            sample=pairs.sample,
         )
 
     def _surprise_of(
@@ -665,18 +741,29 @@ class Comparator:
 
     def compare(self, i: np.ndarray, j: np.ndarray) -> Compared:
         """Every comparison of the pairs (i, j), each by the function its kind names in `KINDS`."""
-        n, k = len(i), len(self.comparisons)
+        return self._compare(Pairs.of(self, i, j))
+
+    def sample_levels(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
+        """The levels of u's random pairs (i, j), as `compare` gives them; their similarities are not kept, so
+        that each pair of values is scored as it comes, and far apart ones need not be scored in full (see
+        `pair_similarity`)."""
+        return self._compare(Pairs.of(self, i, j, sample=True)).levels
+
+    def _compare(self, pairs: Pairs) -> Compared:
+        n, k = len(pairs.i), len(self.comparisons)
         # column-major: each comparison writes a column, contiguous here (a row-major column is strided, and a
         # million-pair chunk's three matrices were written at three to four times the cost)
         levels = np.full((n, k), NULL, dtype=np.int8, order="F")
-        scores = np.full((n, k), np.nan, dtype=np.float32, order="F")
-        surprise = np.full((n, k), np.nan, dtype=np.float32, order="F")
-        pairs = Pairs.of(self, i, j)
+        kept = 0 if pairs.sample else n  # u's sample keeps its levels alone
+        scores = np.full((kept, k), np.nan, dtype=np.float32, order="F")
+        surprise = np.full((kept, k), np.nan, dtype=np.float32, order="F")
         for col, c in enumerate(self.comparisons):
             compared = KINDS[c.kind](self, c, pairs)
-            levels[:, col], scores[:, col] = compared.levels, compared.scores
-            if compared.surprise is not None:
-                surprise[:, col] = compared.surprise
+            levels[:, col] = compared.levels
+            if kept:
+                scores[:, col] = compared.scores
+                if compared.surprise is not None:
+                    surprise[:, col] = compared.surprise
         for bit, column in enumerate(c for c in self.prepared.features.columns if c.startswith("cl:")):
             ca, cb = pairs.codes(column)
             pairs.cannot |= ((ca >= 0) & (cb >= 0) & (ca != cb)).astype(np.uint16) << (len(CANNOT_LINK_RULES) + bit)
@@ -701,7 +788,9 @@ class Comparator:
         """Graded: exact, one edit (a typo), the year off by one or day and month swapped, within two
         edits, different."""
         ca, cb = pairs.codes(c.columns[0])
-        dist = pair_similarity(ca, cb, self.coded[c.columns[0]], Levenshtein.distance, distance=True)
+        dist = pair_similarity(
+            ca, cb, self.coded[c.columns[0]], Levenshtein.distance, distance=True, sample=pairs.sample
+        )
         swap_code, year, month_day = self._date_parts(c.columns[0])
         valid = (ca >= 0) & (cb >= 0)
         near_year = valid & (month_day[ca] == month_day[cb]) & (month_day[ca] >= 0) & (np.abs(year[ca] - year[cb]) == 1)
@@ -729,7 +818,16 @@ class Comparator:
         score = np.where(same, 1.0, 0.0).astype(np.float32)
         if col == "email" and "email_local" in self.coded:
             la, lb = pairs.codes("email_local")
-            local_sim = pair_similarity(la, lb, self.coded["email_local"], JaroWinkler.normalized_similarity)
+            # u's sample reads the level alone, which asks whether the similarity reaches the threshold: a
+            # cutoff a little below it (float32 rounding) spares rapidfuzz the rest of the pairs' work
+            local_sim = pair_similarity(
+                la,
+                lb,
+                self.coded["email_local"],
+                JaroWinkler.normalized_similarity,
+                sample=pairs.sample,
+                cutoff=EMAIL_LOCAL_THRESHOLD - 0.01,
+            )
             lv[local_sim >= EMAIL_LOCAL_THRESHOLD] = 2
             lv[(la >= 0) & (la == lb)] = 3
             score = np.where(same, 1.0, np.nan_to_num(local_sim, nan=0.0) * 0.9).astype(np.float32)
@@ -788,12 +886,15 @@ class Pairs:
     """the comparator's features, whose codes `codes` gathers"""
     last_name: tuple[np.ndarray, np.ndarray] | None = None
     """levels and scores of the last name as the first-name comparison matched it (crosswise or not)"""
+    sample: bool = False
+    """the pairs are u's random sample, of which the levels alone are read (see `pair_similarity`)"""
     gathered: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _same_country: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, comparator: Comparator, i: np.ndarray, j: np.ndarray) -> Pairs:
-        return cls(i, j, np.zeros(len(i), dtype=bool), np.zeros(len(i), dtype=np.uint16), comparator.coded)
+    def of(cls, comparator: Comparator, i: np.ndarray, j: np.ndarray, sample: bool = False) -> Pairs:
+        n = len(i)
+        return cls(i, j, np.zeros(n, dtype=bool), np.zeros(n, dtype=np.uint16), comparator.coded, sample=sample)
 
     def codes(self, col: str) -> tuple[np.ndarray, np.ndarray]:
         """The two records' codes of a feature (read-only), gathered once per call: several comparisons read
@@ -843,7 +944,7 @@ def _first_name(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
         # one aside), so the second is scored only where the first can be: a few of the pairs
         s_lf = np.full(len(i), np.nan, dtype=np.float32)
         maybe = np.flatnonzero((s_fl >= max(NAME_THRESHOLDS)) | np.isnan(s_fl))
-        s_lf[maybe] = cmp._name("last", "first", Pairs.of(cmp, i[maybe], j[maybe]))
+        s_lf[maybe] = cmp._name("last", "first", Pairs.of(cmp, i[maybe], j[maybe], pairs.sample))
         s_fl, s_lf = np.fmax(s_fl, s_lf), np.fmin(s_fl, s_lf)
         lfl, llf = _cut(s_fl, NAME_THRESHOLDS), _cut(s_lf, NAME_THRESHOLDS)
         straight = np.maximum(lv, 0) + np.maximum(llv, 0)
@@ -881,11 +982,12 @@ def _text(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     the names without their spaces, and at 'different' when the names hold other numbers."""
     ca, cb = pairs.codes(c.columns[0])
     values = ValuePairs.of(ca, cb)
-    sim = pair_similarity(ca, cb, cmp.coded[c.columns[0]], fuzz.token_set_ratio, values=values) / np.float32(100.0)
+    text = cmp.coded[c.columns[0]]
+    sim = pair_similarity(ca, cb, text, fuzz.token_set_ratio, values=values, sample=pairs.sample) / np.float32(100.0)
     if c.kind == "company":
         # word breaks in company names are unreliable: "Hitachiglobal Storage", "DSMIP Assets",
         # "Gloeilamphen Fabrieken" are the same names with a space lost or added
-        compact = pair_similarity(ca, cb, cmp._compact(c.columns[0]), fuzz.ratio, values=values)
+        compact = pair_similarity(ca, cb, cmp._compact(c.columns[0]), fuzz.ratio, values=values, sample=pairs.sample)
         sim = np.fmax(sim, compact / 100.0)
     lv = _cut(np.where(np.isnan(sim) | (ca == cb), sim, np.minimum(sim, 0.999)), TEXT_THRESHOLDS)
     if c.kind == "company":

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import cache
 from importlib import resources
 
@@ -54,12 +56,45 @@ def objects(values: pd.Series) -> pd.Series:
     return out.where(out.notna(), None)
 
 
+_MADE: ContextVar[dict[Callable, dict[str, object]] | None] = ContextVar("normalized", default=None)
+"""Per normalizer, its result per text, while `remembered` holds (else None)."""
+REMEMBERED_VALUES = 1 << 16
+"""The most distinct values of a column whose results `remembered` keeps: a small table's names, not a million
+streets held for the whole run."""
+
+
+@contextmanager
+def remembered() -> Iterator[None]:
+    """Within it, each normalizer's result for a text is made once and reused by a later column of no more than
+    `REMEMBERED_VALUES` distinct values: duplicate detection normalizes the names, e-mails and postcodes of the
+    contacts and the leads, then of both again for their linkage."""
+    token = _MADE.set({})
+    try:
+        yield
+    finally:
+        _MADE.reset(token)
+
+
 def _distinct_mapped(values: pd.Series, fn: Callable[[str], str | None]) -> tuple[pd.Series, np.ndarray, list]:
     """(values as a Series, their codes (-1 missing), `fn` of each distinct non-blank value then None)."""
     s = pd.Series(values, copy=False)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
     # tolist, not iteration: an Arrow-backed Index yields its values one by one through pandas (6x slower)
-    return s, codes, [None if _blank(u) else fn(str(u)) for u in uniques.tolist()] + [None]
+    texts = uniques.tolist()
+    made = _MADE.get()
+    if made is None or len(texts) > REMEMBERED_VALUES:
+        return s, codes, [None if _blank(u) else fn(str(u)) for u in texts] + [None]
+    known = made.setdefault(fn, {})
+    mapped = []
+    for u in texts:
+        if _blank(u):
+            mapped.append(None)
+            continue
+        text = str(u)
+        if text not in known:
+            known[text] = fn(text)
+        mapped.append(known[text])
+    return s, codes, [*mapped, None]
 
 
 def by_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:

@@ -166,11 +166,8 @@ def canonical_order(ids: pd.Series | np.ndarray, features: pd.DataFrame | None =
     if features is None or not len(tied):
         return order.astype(np.int64)
     # only records that share an id need their features to be told apart
-    keys = [codes[tied]] + [
-        pd.factorize(features[c].iloc[tied], sort=True, use_na_sentinel=True)[0]
-        for c in features.columns
-        if features[c].dtype != bool
-    ]
+    subset = features.iloc[tied]
+    keys = [codes[tied]] + [sorted_codes(subset[c]) for c in subset.columns if subset[c].dtype != bool]
     rank = np.empty(len(codes), dtype=np.float64)
     rank[:] = codes
     inner = np.lexsort(keys[::-1])
@@ -603,7 +600,7 @@ def score(
     copies = comparator.copies(i, j)
     n_levels = [len(c.labels) for c in prepared.comparisons]
     ra, rb = random_pairs(len(prepared.features), settings, source, canonical)
-    rand = comparator.compare(ra, rb).levels if len(ra) else np.empty((0, len(n_levels)), np.int8)
+    rand = comparator.sample_levels(ra, rb) if len(ra) else np.empty((0, len(n_levels)), np.int8)
     pats, inverse, counts = fs.patterns(levels)
     lab_levels = lab_y = None
     pattern_of, pair_keys = inverse, stats.pair_keys

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.dedupe import normalize as nz
 
@@ -101,18 +103,22 @@ def merge_plan(
         f"value of the master record ({label})",
         "master is empty: most recently updated member that has it",
     )
-    parts = []
+    sub = frame.iloc[rows_m]  # the members' rows of every field taken at once, not field by field
+    parts: dict[str, list[np.ndarray]] = {c: [] for c in columns}
     placed: list[tuple[np.ndarray, str]] = []  # per part, its rows' cluster codes and its field
     for name in fields:
-        text = nz.strings(frame[name].iloc[rows_m])
-        has = (text.notna() & (text.str.strip().str.len() > 0)).fillna(False).to_numpy(dtype=bool)
-        if not has.any():
+        # compared as Arrow text by Arrow's kernels (pandas' string methods cost more than the work on a few
+        # hundred members, field after field); only the values written out become Python strings (a str per
+        # member and field was 5 million strings made and hashed at a million contacts, a tenth of them written)
+        text = pa.array(nz.strings(sub[name]).array)
+        if isinstance(text, pa.ChunkedArray):  # one array: the codes below number one dictionary
+            text = text.combine_chunks()
+        has = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0), False)
+        rows = np.flatnonzero(has.to_numpy(zero_copy_only=False))
+        if not len(rows):
             continue
-        rows = np.flatnonzero(has)
-        # compared as Arrow text; only the values written out become Python strings (a str per member and
-        # field was 5 million strings made and hashed at a million contacts, a tenth of them written)
-        values = text.iloc[rows].reset_index(drop=True)
-        codes = pd.factorize(values)[0]
+        values = text.filter(has)
+        codes = pc.dictionary_encode(values).indices.to_numpy(zero_copy_only=False)
         grp = cc[rows]
         gstart = np.flatnonzero(np.r_[True, grp[1:] != grp[:-1]])
         first = rows[gstart]
@@ -125,28 +131,25 @@ def merge_plan(
         # discarded: the other values of the interesting clusters, "id: value" sorted and joined
         per_row_win = np.repeat(codes[gstart], np.diff(np.r_[gstart, len(rows)]))
         per_row_interesting = np.repeat(interesting, np.diff(np.r_[gstart, len(rows)]))
-        lost = per_row_interesting & (codes != per_row_win)
+        lost = np.flatnonzero(per_row_interesting & (codes != per_row_win))
         discarded = pd.Series(dtype=object)
-        if lost.any():
+        if len(lost):
             discarded = _join_groups(grp[lost], rid[rows[lost]] + ": " + _objects_at(values, lost), "; ")
         placed.append((g, name))
-        parts.append(
-            pd.DataFrame(
-                {
-                    "cluster_id": cuniq[g],
-                    "master_id": masters[g],
-                    "merged_ids": merged[g],
-                    "field": name,
-                    "surviving_value": _objects_at(values, win_row),
-                    "source_record_id": rid[first[interesting]],
-                    "reason": np.where(ms[first[interesting]], from_master, from_other),
-                    "discarded_values": discarded.reindex(g).fillna("").to_numpy(dtype=object),
-                }
-            )
-        )
-    if not parts:
+        for column, part in (
+            ("cluster_id", cuniq[g]),
+            ("master_id", masters[g]),
+            ("merged_ids", merged[g]),
+            ("field", np.full(len(g), name, dtype=object)),
+            ("surviving_value", _objects_at(values, win_row)),
+            ("source_record_id", rid[first[interesting]]),
+            ("reason", np.where(ms[first[interesting]], from_master, from_other).astype(object)),
+            ("discarded_values", discarded.reindex(g).fillna("").to_numpy(dtype=object)),
+        ):
+            parts[column].append(part)
+    if not placed:
         return pd.DataFrame(columns=columns)
-    plan = pd.concat(parts, ignore_index=True)[columns]
+    plan = pd.DataFrame({column: np.concatenate(parts[column]) for column in columns})
     # by cluster id, then field: the cluster codes are the ids' places in sorted order (factorized sorted), the
     # fields are ranked by name, and a cluster holds a field once: the order sort_values on the two texts
     # gives, without comparing half a million pairs of strings
@@ -156,9 +159,9 @@ def merge_plan(
     return plan.take(np.lexsort((field, cluster))).reset_index(drop=True)
 
 
-def _objects_at(values: pd.Series, at: np.ndarray) -> np.ndarray:
-    """The texts of `values` at positions (or a mask) `at`, as Python strings."""
-    return values.iloc[at].to_numpy(dtype=object)
+def _objects_at(values: pa.Array, at: np.ndarray) -> np.ndarray:
+    """The texts of `values` at positions `at`, as Python strings."""
+    return np.array(values.take(pa.array(at)).to_pylist(), dtype=object)
 
 
 def _join_groups(keys: np.ndarray, values: np.ndarray, sep: str) -> pd.Series:

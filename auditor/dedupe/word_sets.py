@@ -33,6 +33,15 @@ U+0085 and U+00A0 inside a word): a value is split here only when its one separa
 between words, so that both split it alike (`tests/dedupe/test_dedupe_word_sets.py` checks every code point)."""
 _NOT_SPLIT_HERE = "^$|^ | $|  |[" + "".join(f"\\x{{{ord(c):x}}}" for c in SEPARATORS if c != " ") + "]"
 ALL_WORDS = np.iinfo(np.uint64).max
+PARALLEL_PAIRS = 10_000
+"""Pairs from which rapidfuzz scores on every core: starting its threads costs a call 0.1-0.3 ms of CPU (and more
+of wall time on a busy host), as much as scoring a thousand pairs, and a small table's candidate pairs come a few
+hundred to a call."""
+
+
+def workers(pairs: int) -> int:
+    """rapidfuzz's `workers` for a call scoring `pairs` pairs (see `PARALLEL_PAIRS`); either gives the same scores."""
+    return -1 if pairs >= PARALLEL_PAIRS else 1
 
 
 @dataclass
@@ -104,12 +113,12 @@ def token_set_ratios(
     disjoint = np.flatnonzero(apart)
     if len(disjoint):
         a, b = left[disjoint], right[disjoint]
-        distance = process.cpdist(*_both(joined, a, b), scorer=Indel.distance, workers=-1, dtype=np.int64)
+        distance = process.cpdist(*_both(joined, a, b), scorer=Indel.distance, workers=workers(len(a)), dtype=np.int64)
         out[disjoint] = 100.0 - 100.0 * distance / (words.lengths[a] + words.lengths[b])
     rest = np.flatnonzero(~apart)
     if len(rest):
         both = _both(texts, left[rest], right[rest])
-        out[rest] = process.cpdist(*both, scorer=fuzz.token_set_ratio, workers=-1, dtype=np.float32)
+        out[rest] = process.cpdist(*both, scorer=fuzz.token_set_ratio, workers=workers(len(rest)), dtype=np.float32)
     return out
 
 
