@@ -3,6 +3,8 @@ few whose every value is repeated."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from unittest import mock
 
 import numpy as np
@@ -27,6 +29,19 @@ rows = st.lists(
     min_size=1,
     max_size=30,
 )
+
+
+@contextmanager
+def _hashed_lengths() -> Iterator[list[int]]:
+    """The length of every array exact_copy hashes as text, while the block runs."""
+    hashed: list[int] = []
+
+    def spy(arr: object) -> np.ndarray:
+        hashed.append(len(arr))  # type: ignore[arg-type]
+        return text_codes(arr)  # type: ignore[arg-type]
+
+    with mock.patch.object(exact_copy, "text_codes", spy):
+        yield hashed
 
 
 def _copies(frame: pd.DataFrame, raw: pd.DataFrame) -> list[bool]:
@@ -77,13 +92,7 @@ def test_the_written_text_is_hashed_only_where_the_typed_time_repeats() -> None:
     times.iloc[5] = times.iloc[4]
     raw = pd.DataFrame({"created_at": times, "note": ["x"] * n}, dtype=TEXT)
     frame = raw.assign(created_at=pd.to_datetime(raw["created_at"]))
-    hashed: list[int] = []
-
-    def spy(arr: object) -> np.ndarray:
-        hashed.append(len(arr))  # type: ignore[arg-type]
-        return text_codes(arr)  # type: ignore[arg-type]
-
-    with mock.patch.object(exact_copy, "text_codes", spy):
+    with _hashed_lengths() as hashed:
         copies = _copies(frame, raw)
     assert [i for i, copy in enumerate(copies) if copy] == [5]
     assert hashed == [2, 2]  # the two rows of one time, in both columns; not a million times as text
@@ -94,13 +103,7 @@ def test_no_other_column_is_read_once_no_row_is_left_with_a_repeated_value() -> 
     export, a pandas `iloc` and a hash of an empty selection per column, for every table)."""
     n = 50
     raw = pd.DataFrame({"contact_id": [f"C{i}" for i in range(n)], "note": ["x"] * n, "city": ["Oslo"] * n}, dtype=TEXT)
-    hashed: list[int] = []
-
-    def spy(arr: object) -> np.ndarray:
-        hashed.append(len(arr))  # type: ignore[arg-type]
-        return text_codes(arr)  # type: ignore[arg-type]
-
-    with mock.patch.object(exact_copy, "text_codes", spy):
+    with _hashed_lengths() as hashed:
         copies = _copies(raw, raw)
     assert not any(copies)
     assert hashed == [n]  # the ids alone
