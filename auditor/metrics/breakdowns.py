@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.metrics.activity import RID
-from auditor.metrics.common import Params, positions
+from auditor.metrics.common import Params, month_label, month_numbers, positions
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.metrics.registry import Estimate, Metric, value_of
 from auditor.model import ENTITIES
@@ -69,11 +69,11 @@ def _codes(frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame], entity: str,
     keys = frame[spec]
     if pd.api.types.is_datetime64_any_dtype(keys):
         keys = keys.where(keys <= params.end)
-        month = (keys.dt.year * 12 + keys.dt.month - 1).to_numpy(dtype="float64", na_value=np.nan)
+        month = month_numbers(keys)
         present = ~np.isnan(month)
         first = int(np.nanmin(month)) if present.any() else 0
         codes = np.where(present, np.nan_to_num(month) - first, -1).astype("int64")
-        labels = [f"{(first + i) // 12:04d}-{(first + i) % 12 + 1:02d}" for i in range(int(codes.max(initial=-1)) + 1)]
+        labels = [month_label(first + i) for i in range(int(codes.max(initial=-1)) + 1)]
         return codes, labels, True
     codes, labels = pd.factorize(_factorizable(keys))
     return codes, [str(x) for x in labels], False

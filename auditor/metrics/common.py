@@ -111,6 +111,16 @@ def in_window(d: pd.Series, p: Params) -> pd.Series:
     return within(d, p.start, p.end)
 
 
+def month_numbers(stamps: pd.Series) -> np.ndarray:
+    """Each date's month as year x 12 + month - 1 (float64, NaN where missing): months that sort and subtract."""
+    return (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(dtype="float64", na_value=np.nan)
+
+
+def month_label(number: int) -> str:
+    """A month number's (`month_numbers`) text: 'YYYY-MM'."""
+    return f"{number // 12:04d}-{number % 12 + 1:02d}"
+
+
 def flag(values: pd.Series) -> pd.Series:
     """A boolean column as plain bool, missing = False."""
     return values.astype("boolean").fillna(False).astype(bool)

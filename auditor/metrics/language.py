@@ -69,7 +69,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.errors import ConfigError, did_you_mean
-from auditor.metrics.common import Params, counts, per_table, sums, text, within
+from auditor.metrics.common import Params, counts, month_label, month_numbers, per_table, sums, text, within
 from auditor.metrics.registry import (
     KINDS,
     Estimate,
@@ -858,10 +858,13 @@ class _Runtime:
             return within(self.column(node.left.name), self.p.start, self.p.end).to_numpy(bool)
         if isinstance(node, TextMatch):
             return self.text_match(node)
-        if isinstance(node, Compare) and isinstance(node.right, WindowEdge):
-            return self.against_window(node.left, node.op, node.right)
         values = self.raw_value(node.left)
         present = values.notna().to_numpy(bool)
+        if isinstance(node, Compare) and isinstance(node.right, WindowEdge):
+            if not pd.api.types.is_datetime64_any_dtype(values.dtype):
+                return np.zeros(n, dtype=bool)
+            edge = self.p.start if node.right.which == "start" else self.p.end
+            return _compared(values, node.op, edge) & present
         literals = node.values if isinstance(node, IsIn) else (node.right,)
         kind = _runtime_kind(values, literals)
         if kind == "number":
@@ -885,15 +888,7 @@ class _Runtime:
         op = node.op
         if kind in ("text", "bool") and op not in ("==", "!="):
             return np.zeros(n, dtype=bool)
-        return pd.Series(_COMPARE[op](values, w)).fillna(False).to_numpy(bool) & present
-
-    def against_window(self, left: Any, op: str, edge: WindowEdge) -> np.ndarray:
-        """A date column compared with the window's start or end; a missing date satisfies no comparison."""
-        values = self.raw_value(left)
-        if not pd.api.types.is_datetime64_any_dtype(values.dtype):
-            return np.zeros(len(self.frame), dtype=bool)
-        w = self.p.start if edge.which == "start" else self.p.end
-        return pd.Series(_COMPARE[op](values, w)).fillna(False).to_numpy(bool) & values.notna().to_numpy(bool)
+        return _compared(values, op, w) & present
 
     def text_match(self, node: TextMatch) -> np.ndarray:
         values = self.raw_value(node.left)
@@ -916,6 +911,11 @@ _COMPARE = {
     ">=": operator.ge,
     "<=": operator.le,
 }
+
+
+def _compared(values: pd.Series, op: str, w: Any) -> np.ndarray:
+    """`values op w` per row, a missing result False."""
+    return pd.Series(_COMPARE[op](values, w)).fillna(False).to_numpy(bool)
 
 
 def _text_literal(v: Any) -> str:
@@ -974,9 +974,10 @@ def _windows(window: Any, plans: list[_Plan], check: _Checker) -> tuple[dict[str
     date (over the records the measure selects) is in it: new customers are accounts whose first won deal
     closed in the window, not accounts with a won deal there."""
     items = window if isinstance(window, list) else [window]
-    columns = [_FIRST_OF.match(i).group(1) if isinstance(i, str) and _FIRST_OF.match(i) else i for i in items]
-    if not items or not all(isinstance(i, str) and i for i in columns):
+    if not items or not all(isinstance(i, str) and i for i in items):
         raise DefinitionError("expected a date column, e.g. close_date, first(close_date), or a list of them")
+    firsts = [_FIRST_OF.match(i) for i in items]
+    columns = [first.group(1) if first else item for first, item in zip(firsts, items, strict=True)]
     windows: dict[str, Any] = {}
     used: set[int] = set()
     out = []
@@ -988,7 +989,7 @@ def _windows(window: Any, plans: list[_Plan], check: _Checker) -> tuple[dict[str
         used.add(taken)
         col = Col(plan.entity, columns[taken])
         check.condition(InWindow(col), plan.entity)
-        if columns[taken] == items[taken]:
+        if not firsts[taken]:
             windows[plan.entity] = InWindow(col)
             out.append(plan)
         elif plan.agg == "count" and plan.distinct:
@@ -1190,10 +1191,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         at("weight", lambda: c.check.numeric(weight, primary, "weight"))
         plans[0] = replace(plans[0], weight=weight)
 
-    per, top = _ranking(spec, key, primary, c.check)
-    monthly = per is not None and _MONTH_OF.match(per) is not None
-    if monthly:
-        per = _monthly_column(per, key, primary, c.check)
+    per, top, monthly = _ranking(spec, key, primary, c.check)
     groups = _groups(spec, key, per)
 
     filt = None
@@ -1407,20 +1405,24 @@ def top_share(values: pd.Series, groups: pd.Series, top: float) -> Estimate:
     return ratio(float(sums.iloc[:k].sum()), float(sums.sum()), n=len(sums))
 
 
-def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -> tuple[str | None, float]:
-    """`per:` (the column whose groups are ranked, or counted or summed one by one: a distribution) and `top:`
-    (the share of them, 0.2 or '20%') of a top_share; a count or a sum takes `per:` alone."""
+def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -> tuple[str | None, float, bool]:
+    """`per:` (the column whose groups are ranked, or counted or summed one by one: a distribution), `top:`
+    (the share of them, 0.2 or '20%') of a top_share, and whether `per:` is `month(column)` (the groups are
+    that date column's months); a count or a sum takes `per:` alone."""
     if key not in ("top_share", "count", "sum") or (key != "top_share" and "per" not in spec):
         for k in ("per", "top"):
             if k in spec:
                 raise DefinitionError(f"{k}: only a top_share, a count or a sum takes {k!r}")
-        return None, 0.2
+        return None, 0.2, False
     if key != "top_share" and "top" in spec:
         raise DefinitionError("top: only a top_share takes 'top'")
     per = spec.get("per")
     if not isinstance(per, str) or not per:
         raise DefinitionError("per: expected the column whose groups are ranked, e.g. per: account_id")
-    if _MONTH_OF.match(per) is None and _role(primary, per, check.extras) is None:
+    month = _MONTH_OF.match(per)
+    if month is not None:
+        return _monthly_column(month.group(1), key, primary, check), 0.2, True
+    if _role(primary, per, check.extras) is None:
         raise DefinitionError(
             f"per: unknown column {per!r} of {primary}{_hint(per, check.columns(primary))}; a column the model"
             f" does not have is declared under extra_fields.{primary}"
@@ -1431,17 +1433,14 @@ def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -
             top = float(top.strip()[:-1]) / 100
     if isinstance(top, bool) or not isinstance(top, (int, float)) or not 0 < top <= 1:
         raise DefinitionError(f"top: expected the share of the groups at the top, 0.2 or '20%', not {top!r}")
-    return per, float(top)
+    return per, float(top), False
 
 
 _MONTH_OF = re.compile(r"^\s*month\s*\(\s*([^\W\d]\w*)\s*\)\s*$", re.IGNORECASE)
 
 
-def _monthly_column(per: str, key: str, primary: str, check: _Checker) -> str:
-    """The date column of `per: month(column)`: a count or a sum per month of that column."""
-    match = _MONTH_OF.match(per)
-    assert match is not None
-    column = match.group(1)
+def _monthly_column(column: str, key: str, primary: str, check: _Checker) -> str:
+    """`column` of `per: month(column)`, checked: a count or a sum per month of that date column."""
     if key == "top_share":
         raise DefinitionError("per: a top_share ranks the groups of a column, not months")
     role = _role(primary, column, check.extras)
@@ -1458,12 +1457,12 @@ def month_labels(stamps: pd.Series) -> pd.Series:
     """The month of each date as 'YYYY-MM' text (missing stays missing): a distribution's keys per month."""
     if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
         return pd.Series(None, index=stamps.index, dtype="object")
-    months = (stamps.dt.year * 12 + stamps.dt.month - 1).to_numpy(dtype="float64", na_value=np.nan)
+    months = month_numbers(stamps)
     present = ~np.isnan(months)
     codes = months[present].astype("int64")
     labels = np.full(len(stamps), None, dtype=object)
     distinct, where = np.unique(codes, return_inverse=True)
-    names = np.array([f"{c // 12:04d}-{c % 12 + 1:02d}" for c in distinct], dtype=object)
+    names = np.array([month_label(int(c)) for c in distinct], dtype=object)
     labels[present] = names[where]
     return pd.Series(labels, index=stamps.index, dtype="object")
 
