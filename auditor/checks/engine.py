@@ -139,10 +139,10 @@ _POSITIONS = "positions"
 """A part's key (not a findings column) for the positions of its rows in the table, when the engine knows them."""
 
 _Run = tuple[str, Rule, RuleKind, pd.Series, bool]
+"""(rule id and column, the rule, its kind, the rows it applies to, whether that is every row)"""
 _Applied = tuple[Rule, RuleKind, pd.Series, bool]
 """(a rule on a column, its kind, the rows it applies to, whether that is every row: told once per `when`, not
 per rule and column)"""
-"""(rule id and column, the rule, its kind, the rows it applies to, whether that is every row)"""
 
 FindingsFn = Callable[[Rule, RuleKind, str, np.ndarray], _Part]
 """(rule, kind, column, failing: a boolean per row of the table) -> the findings"""

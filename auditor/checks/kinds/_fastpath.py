@@ -228,6 +228,21 @@ def chars_at(data: np.ndarray, chars: str) -> np.ndarray:
     return found
 
 
+def per_value(
+    reduce: np.ufunc, per_byte: np.ndarray, at_first: np.ndarray, offsets: np.ndarray, dtype: type
+) -> np.ndarray:
+    """Per value of a text array (`utf8_bytes`' offsets and bytes): `reduce` over its bytes' `per_byte`, its first
+    byte's taken from `at_first` instead (a flag that reads the byte before reads another value's there); an
+    empty value's is 0. `per_byte` is changed in place."""
+    filled = np.flatnonzero(offsets[1:] > offsets[:-1])  # reduceat's segments must not be empty
+    firsts = offsets[filled]
+    per_byte[firsts] = at_first[firsts]
+    out = np.zeros(len(offsets) - 1, dtype=dtype)
+    if len(filled):
+        out[filled] = reduce.reduceat(per_byte, firsts, dtype=dtype)
+    return out
+
+
 def byte_at(text: pa.Array, k: int, rows: np.ndarray | None = None) -> np.ndarray:
     """Per value (of those at the positions `rows`, if given): its byte at `k` (from 0), -1 where it has no more
     than `k` bytes. Read through the values' offsets, without a pass over their text."""

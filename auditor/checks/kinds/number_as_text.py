@@ -23,7 +23,7 @@ import pyarrow.compute as pc
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import column_text, distinct_values, raw_text
-from auditor.checks.kinds._fastpath import Distinct, bools, distinct, present, to_arrow, utf8_bytes
+from auditor.checks.kinds._fastpath import Distinct, bools, distinct, per_value, present, to_arrow, utf8_bytes
 
 MIN_SHARE = 0.9
 MIN_COUNT = 20
@@ -146,15 +146,10 @@ def _surely_not_plain(text: pa.Array) -> np.ndarray:
     """Per value: it holds a character of _NOT_IN_A_NUMBER or a sign after a digit or point, two of the things
     `_NOT_PLAIN` finds, told by one numpy pass over the values' bytes: never where the regex finds nothing."""
     offsets, data = utf8_bytes(text)
-    found = _NOT_IN_A_NUMBER_BYTES[data]
+    alone = _NOT_IN_A_NUMBER_BYTES[data]
+    found = alone.copy()
     found[1:] |= _SIGN_BYTES[data[1:]] & _DIGIT_OR_POINT_BYTES[data[:-1]]
-    filled = np.flatnonzero(offsets[1:] > offsets[:-1])  # reduceat's segments must not be empty
-    firsts = offsets[filled]
-    found[firsts] = _NOT_IN_A_NUMBER_BYTES[data[firsts]]  # a value's first byte follows another value's last
-    out = np.zeros(len(text), dtype=bool)
-    if len(filled):
-        out[filled] = np.logical_or.reduceat(found, firsts)
-    return out
+    return per_value(np.logical_or, found, alone, offsets, bool)  # a first byte follows another value's last
 
 
 def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.Series, pd.Series]:

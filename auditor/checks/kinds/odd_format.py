@@ -25,7 +25,7 @@ import pyarrow.compute as pc
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import ColumnText, column_text, is_text_column, per_table, role
-from auditor.checks.kinds._fastpath import Distinct, bools, holds_digit, matches, take, to_arrow, utf8_bytes
+from auditor.checks.kinds._fastpath import Distinct, bools, holds_digit, matches, per_value, take, to_arrow, utf8_bytes
 from auditor.model import Role
 
 MIN_COUNT = 200
@@ -72,16 +72,10 @@ def word_counts(text: pa.Array) -> np.ndarray:
     the values' UTF-8 bytes: a word starts at a byte that is not blank and is its value's first or follows a
     blank one."""
     offsets, data = utf8_bytes(text)
-    blank = _BLANK_BYTES[data]
-    starts = ~blank
-    starts[1:] &= blank[:-1]
-    filled = np.flatnonzero(offsets[1:] > offsets[:-1])  # reduceat's segments must not be empty
-    firsts = offsets[filled]
-    starts[firsts] = ~blank[firsts]  # whatever the byte before, which is another value's
-    counts = np.zeros(len(text), dtype=np.int64)
-    if len(filled):
-        counts[filled] = np.add.reduceat(starts, firsts, dtype=np.int64)
-    return counts
+    filled = ~_BLANK_BYTES[data]
+    starts = filled.copy()
+    starts[1:] &= ~filled[:-1]
+    return per_value(np.add, starts, filled, offsets, np.int64)  # a first byte starts a word whatever the one before
 
 
 def _rare(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> tuple[Distinct, np.ndarray, pd.Series]:
