@@ -34,16 +34,11 @@ WON = "Closed Won"
 SEGMENT = "account_id->segment"
 
 
-def won_deals(opp: pd.DataFrame, p: Params) -> pd.DataFrame:
-    """Closed Won deals (the columns the metrics read) with their amount in the base currency as `_base`."""
-    cols = [c for c in ("account_id", "amount", "currency", "close_date", "created_at") if c in opp.columns]
-    won = opp.loc[(text(opp["stage"]) == WON).to_numpy(bool), cols]
-    return won.assign(_base=p.money.to_base(won["amount"], won["currency"]))
-
-
 @per_table
 def revenue_by_account(opp: pd.DataFrame, p: Params) -> pd.Series:
-    won = won_deals(opp, p)
+    """Each account's total Closed Won amount in the base currency (deals without an account left out)."""
+    won = opp.loc[(text(opp["stage"]) == WON).to_numpy(bool), ["account_id", "amount", "currency"]]
+    won = won.assign(_base=p.money.to_base(won["amount"], won["currency"]))
     return won.groupby(text(won["account_id"]), dropna=True)["_base"].sum()
 
 
