@@ -15,6 +15,8 @@ and ratios over any entity and any column of the export.
     open_rate: {rate: [sum(campaigns.opened), sum(campaigns.delivered)]}
     avg_basket: {mean: orders.amount where quantity > 0}
     resolution_h: {median: hours(tickets.resolved_at - tickets.opened_at)}
+    value_per_customer: {mean: opportunities.amount where stage == Closed Won, per: account_id}
+    ltv_to_cac: {derived: value_per_customer / cac}
 
 The measure keys, one per definition (their kind decides the interval, `registry.KINDS`):
 
@@ -23,32 +25,35 @@ The measure keys, one per definition (their kind decides the interval, `registry
 | `count` | `entity [where condition]`, `entity.column` (records with a value), `distinct entity.column` | count |
 | `sum` | `value [where condition]` | sum |
 | `mean`, `median` | `value [where condition]` (`weight: value` makes a mean weighted) | mean, median |
+| `mean`, `median` with `per:` | a column: the mean or median of its groups' totals (`clv`) | mean, median |
 | `nps` | `value [where condition]`: a 0-10 score | nps |
 | `share` | `entity where condition`: the share of the entity's records (of `filter:`) | proportion |
 | `ratio` | `[measure, measure]` or `measure / measure` | ratio |
 | `rate` | as `ratio`, with the Wilson interval: a numerator counted out of its denominator | proportion |
 | `top_share` | `value [where condition]`, `per: column`, `top: 0.2`: the top groups' share (Pareto) | ratio |
 | `count`, `sum` with `per:` | a column or `month(date_column)`: the count or sum per value or month | distribution |
+| `derived` | `+ - * /` of metric ids, measures and numbers: `clv / cac` (`_derived`) | ratio, or sum |
 | `metric` | a built-in or defined metric id, to break it down (`by:`, `min_n:`) | its own |
 
 with `measure = count(...) | count(distinct ...) | sum(...) | mean(...) | median(...)`, a `value` a column
-(`entity.column`), a number, `+ - * /` of them, `hours(a - b)` / `days(a - b)` of two dates, or
+(`entity.column`), a number, `+ - * /` of them, `hours(a - b)` / `days(a - b)` of two dates, a date moved by
+a length of time (`end_date - 1 year`, `+ 30 days`: days, weeks, months, years, hours), or
 `raw(entity.amount)` (an amount as written: not converted to the base currency); a `condition`
 comparisons `column == != > < >= <= literal`, `column in [a, b]`, `column not in [...]`,
-`column is missing`, `column is not missing`, `column in window`, `date_column <= window start` (or
+`column is missing`, `column is not missing`, `date in window`, `date_column <= window start` (or
 `window end`: the edges of the run's window), `column [not] starts with / ends with / contains text`
 (case as written), joined by `and`, `or`, `not`
 and parentheses. Literals are numbers, quoted text, or bare words (`stage == Closed Won`); a
 missing value satisfies no comparison.
 
-Other keys: `title`, `unit`, `description` (the formula shown; default: the definition),
-`filter` (a condition on the primary entity: its records are the metric's population and scope,
-as `win_rate`'s closed deals), `window` (a date column: only records with it in the window, the
-12 months up to as_of or --period; `first(column)`: a distinct count of the values whose earliest date is
-in it; a list: each measure the first its entity has), `by` (a column, a list or a {name: column} mapping of
-breakdowns of the primary entity; `fk->column` reads the referenced record's column; a date column
-breaks down by month), `min_n` (groups with fewer records are left out of the breakdown), `scale`
-(a share on another scale: 100 for percent), `family`.
+Other keys: `title`, `unit`, `description` (the formula shown; default: the definition), `filter` (a condition
+on the primary entity: its records are the metric's population and scope, as `win_rate`'s closed deals; one on
+the window is read in the run's window), `window` (a date column: only records with it in the window, the 12
+months up to as_of or --period; `first(column)`: a distinct count of the values whose earliest date is in it; a
+list: each measure the first its entity has), `by` (a column, a list or a {name: column} mapping of breakdowns
+of the primary entity; `fk->column` reads the referenced record's column; a date column breaks down by month),
+`min_n` (groups with fewer records are left out of the breakdown), `scale` (a share on another scale: 100 for
+percent), `family`.
 
 A column is a field of the model or one declared under `extra_fields:` (a column of the export
 the model does not have, kept under its own name). The parser is a hand-written recursive descent
@@ -83,10 +88,11 @@ from auditor.metrics.registry import (
     proportion,
     ratio,
     registry,
+    value_of,
 )
 from auditor.model import ENTITIES, DType, Role
 
-MEASURES = ("count", "sum", "mean", "median", "nps", "share", "ratio", "rate", "top_share", "metric")
+MEASURES = ("count", "sum", "mean", "median", "nps", "share", "ratio", "rate", "top_share", "derived", "metric")
 AGGREGATES = ("count", "sum", "mean", "median")
 FUNCTIONS = ("hours", "days", "raw", "date")
 KEYWORDS = ("where", "and", "or", "not", "in", "is", "missing", "window")
@@ -108,6 +114,15 @@ OPTION_KEYS = (
     "groups",
 )
 REFERENCE_KEYS = ("metric", "title", "by", "min_n", "description", "family")
+DERIVED_KEYS = ("derived", "title", "unit", "description", "window", "by", "min_n", "family")
+DURATION_UNITS = {
+    **{u: "days" for u in ("day", "days")},
+    **{u: "weeks" for u in ("week", "weeks")},
+    **{u: "months" for u in ("month", "months")},
+    **{u: "years" for u in ("year", "years")},
+    **{u: "hours" for u in ("hour", "hours")},
+}
+"""the lengths of time a date is moved by (`end_date - 1 year`), as pandas' offsets name them"""
 TRUE_WORDS = ("yes", "true", "y", "1", "t")
 FALSE_WORDS = ("no", "false", "n", "0", "f")
 
@@ -199,6 +214,22 @@ class BinOp:
 
 
 @dataclass(frozen=True)
+class Offset:
+    """`1 year`, `30 days`: a length of calendar time added to or subtracted from a date (a term that ended
+    in the window started a year before its end: `end_date - 1 year in window`)."""
+
+    amount: float
+    unit: str  # days | weeks | months | years | hours
+
+
+@dataclass(frozen=True)
+class MetricRef:
+    """A metric's id inside a `derived:` expression (`clv / cac`): its value in the same run."""
+
+    id: str
+
+
+@dataclass(frozen=True)
 class Literal:
     value: float | str
     quoted: bool = False
@@ -244,7 +275,7 @@ class TextMatch:
 
 @dataclass(frozen=True)
 class InWindow:
-    left: Col
+    left: Any  # a date: a column, or a column moved by an Offset
 
 
 @dataclass(frozen=True)
@@ -370,18 +401,48 @@ class Parser:
         self.done()
         return num, den
 
+    def derived(self) -> Any:
+        """`derived:` an arithmetic of metric ids, measures and numbers: `clv / cac`."""
+        node = self.arithmetic(self.derived_factor, lambda: True)
+        self.done()
+        return node
+
+    def derived_factor(self) -> Any:
+        t = self.tok
+        if t.kind == "number":
+            self.take()
+            return Num(float(t.text))
+        if self.is_("punct", "-"):
+            self.take()
+            return BinOp("-", Num(0.0), self.derived_factor())
+        if self.is_("punct", "("):
+            self.take()
+            inner = self.arithmetic(self.derived_factor, lambda: True)
+            self.expect("punct", ")", "')'")
+            return inner
+        if t.kind == "name" and self.peek().text == "(":
+            return self.measure()
+        if t.kind == "name":
+            return MetricRef(self.take().text)
+        self.fail("expected a metric id, a measure such as mean(subscriptions.mrr), a number or '('")
+        raise AssertionError  # unreachable
+
     def value(self) -> Any:
-        left = self.term()
+        return self.arithmetic(self.factor, self._division)
+
+    def arithmetic(self, factor: Callable[[], Any], divides: Callable[[], bool]) -> Any:
+        """`+ - * /` of factors, `*` and `/` first; a '/' for which `divides` says no ends the expression."""
+        left = self.product(factor, divides)
         while self.is_("punct", "+") or self.is_("punct", "-"):
             op = self.take().text
-            left = BinOp(op, left, self.term())
+            left = BinOp(op, left, self.product(factor, divides))
         return left
 
-    def term(self) -> Any:
-        left = self.factor()
-        while self.is_("punct", "*") or (self.is_("punct", "/") and self._division()):
+    def product(self, factor: Callable[[], Any], divides: Callable[[], bool]) -> Any:
+        left = factor()
+        while self.is_("punct", "*") or (self.is_("punct", "/") and divides()):
             op = self.take().text
-            left = BinOp(op, left, self.factor())
+            left = BinOp(op, left, factor())
         return left
 
     def _division(self) -> bool:
@@ -393,6 +454,10 @@ class Parser:
         t = self.tok
         if t.kind == "number":
             self.take()
+            unit = self.tok.text.lower() if self.tok.kind == "name" else ""
+            if unit in DURATION_UNITS and self.peek().text != "(":
+                self.take()
+                return Offset(float(t.text), DURATION_UNITS[unit])
             return Num(float(t.text))
         if self.is_("punct", "-"):
             self.take()
@@ -484,8 +549,6 @@ class Parser:
             self.take()
             if self.keyword("window") and not negate:
                 self.take()
-                if not isinstance(left, Col):
-                    raise DefinitionError("'in window' takes a date column")
                 return InWindow(left)
             return IsIn(left, self.literals(), negate)
         if self.tok.kind == "op":
@@ -645,8 +708,18 @@ class _Checker:
 
     def value(self, node: Any, entity: str) -> str:
         """The type of a value: number, date, duration (a difference of dates), text, bool."""
+        kind = self._kind(node, entity)
+        if kind == "offset":
+            raise DefinitionError(_OFFSET_USE)
+        return kind
+
+    def _kind(self, node: Any, entity: str) -> str:
         if isinstance(node, Num):
             return "number"
+        if isinstance(node, Offset):
+            if node.unit in ("months", "years") and not node.amount.is_integer():
+                raise DefinitionError(f"{node.amount:g} {node.unit}: months and years are whole numbers")
+            return "offset"
         if isinstance(node, Col):
             return self.column(node, entity)[1]
         if isinstance(node, Func):
@@ -665,7 +738,12 @@ class _Checker:
                 )
             return "number"
         if isinstance(node, BinOp):
-            left, right = self.value(node.left, entity), self.value(node.right, entity)
+            left, right = self._kind(node.left, entity), self._kind(node.right, entity)
+            moved = (left, right) == ("date", "offset") and node.op in ("+", "-")
+            if moved or (left, right, node.op) == ("offset", "date", "+"):
+                return "date"
+            if "offset" in (left, right):
+                raise DefinitionError(_OFFSET_USE)
             if node.op == "-" and left == right == "date":
                 return "duration"
             for side in (left, right):
@@ -699,8 +777,10 @@ class _Checker:
         elif isinstance(node, IsMissing):
             self.value(node.left, entity)
         elif isinstance(node, InWindow):
-            if self.column(node.left, entity)[1] != "date":
-                raise DefinitionError(f"'{node.left.name} in window' takes a date column")
+            kind = self.value(node.left, entity)
+            if kind != "date":
+                shown = node.left.name if isinstance(node.left, Col) else "the value"
+                raise DefinitionError(f"'{shown} in window' takes a date, not a {kind}")
         elif isinstance(node, TextMatch):
             kind = self.value(node.left, entity)
             if kind in ("date", "duration"):
@@ -734,6 +814,7 @@ class _Checker:
 
 
 _MATCH_WORDS = {"starts": "starts with", "ends": "ends with", "contains": "contains"}
+_OFFSET_USE = "a length of time (1 year, 30 days) moves a date: add it to a date or subtract it, e.g. end_date - 1 year"
 
 
 def _has(node: Any, kind: type) -> bool:
@@ -825,6 +906,11 @@ class _Runtime:
             diff = self.value(node.arg)
             unit = pd.Timedelta(hours=1) if node.name == "hours" else pd.Timedelta(days=1)
             return diff / unit
+        if isinstance(node.right, Offset):
+            stamps, length = self.value(node.left), _length(node.right)
+            return stamps - length if node.op == "-" else stamps + length
+        if isinstance(node.left, Offset):
+            return self.value(node.right) + _length(node.left)
         left, right = self.value(node.left), self.value(node.right)
         if node.op == "+":
             return left + right
@@ -855,7 +941,7 @@ class _Runtime:
             missing = self.raw_value(node.left).isna().to_numpy(bool)
             return ~missing if node.negate else missing
         if isinstance(node, InWindow):
-            return within(self.column(node.left.name), self.p.start, self.p.end).to_numpy(bool)
+            return within(self.raw_value(node.left), self.p.start, self.p.end).to_numpy(bool)
         if isinstance(node, TextMatch):
             return self.text_match(node)
         values = self.raw_value(node.left)
@@ -901,6 +987,13 @@ class _Runtime:
         hit = how(wanted) if how else words.str.contains(wanted, regex=False)
         hit = hit.fillna(False).to_numpy(bool) & present
         return (present & ~hit) if node.negate else hit
+
+
+def _length(offset: Offset) -> pd.DateOffset | pd.Timedelta:
+    """A calendar offset for months and years (a year before 2024-02-29 is 2023-02-28), a fixed one otherwise."""
+    if offset.unit in ("months", "years"):
+        return pd.DateOffset(**{offset.unit: int(offset.amount)})
+    return pd.Timedelta(**{offset.unit: offset.amount})
 
 
 _COMPARE = {
@@ -1198,8 +1291,6 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
     if spec.get("filter") is not None:
         filt = at("filter", lambda: parse_condition(spec["filter"]))
         at("filter", lambda: c.check.condition(filt, primary))
-        if _has(filt, InWindow):
-            raise DefinitionError("filter: the window is its own key (window: close_date), not part of the filter")
     window_col = spec.get("window")
     windows: dict[str, Any] = {}
     if window_col is not None:
@@ -1267,6 +1358,17 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
                 return counts(keys, shown)
             summed = sums(rt.value(plan.value)[mask], keys)
             return summed if shown is None else {g: summed.get(g, 0.0) for g in shown}
+
+    elif per is not None and key in ("mean", "median"):
+        plan = plans[0]
+        kind = key
+        if plan.weight is not None:
+            raise DefinitionError(f"per: a {key} of the totals per {per} is not weighted")
+        average = mean_of if key == "mean" else median_of
+
+        def compute(t: Tables, p: Params) -> Any:
+            rt, mask = plan.rows(t, p, extra(plan))
+            return average(group_totals(rt.value(plan.value)[mask], rt.raw_value(Col(primary, per))[mask]))
 
     elif key == "count":  # of distinct values
         plan = plans[0]
@@ -1391,6 +1493,12 @@ def _spans(node: Any, entity: str, extras: Extras) -> list[tuple[str, str]]:
     return found
 
 
+def group_totals(values: pd.Series, groups: pd.Series) -> pd.Series:
+    """Each group's total of `values` (records without a group left out; a group whose values are all missing
+    totals 0: a customer whose won deals lack an amount is still a customer), groups in sorted order."""
+    return values.groupby(text(groups), dropna=True).sum()
+
+
 def top_share(values: pd.Series, groups: pd.Series, top: float) -> Estimate:
     """The share of the total held by the top ceil(top x groups) groups, ranked by their sum
     (Pareto: the revenue share of the top 20% of customers); records without a value or a group are
@@ -1406,13 +1514,14 @@ def top_share(values: pd.Series, groups: pd.Series, top: float) -> Estimate:
 
 
 def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -> tuple[str | None, float, bool]:
-    """`per:` (the column whose groups are ranked, or counted or summed one by one: a distribution), `top:`
-    (the share of them, 0.2 or '20%') of a top_share, and whether `per:` is `month(column)` (the groups are
-    that date column's months); a count or a sum takes `per:` alone."""
-    if key not in ("top_share", "count", "sum") or (key != "top_share" and "per" not in spec):
+    """`per:` (the column whose groups are ranked, counted or summed one by one: a distribution, or whose
+    groups' totals are averaged: a mean or median per group), `top:` (the share of them, 0.2 or '20%') of a
+    top_share, and whether `per:` is `month(column)` (the groups are that date column's months); a count, a
+    sum, a mean or a median takes `per:` alone."""
+    if key not in ("top_share", *_PER_GROUP) or (key != "top_share" and "per" not in spec):
         for k in ("per", "top"):
             if k in spec:
-                raise DefinitionError(f"{k}: only a top_share, a count or a sum takes {k!r}")
+                raise DefinitionError(f"{k}: only a top_share, a count, a sum, a mean or a median takes {k!r}")
         return None, 0.2, False
     if key != "top_share" and "top" in spec:
         raise DefinitionError("top: only a top_share takes 'top'")
@@ -1436,6 +1545,9 @@ def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -
     return per, float(top), False
 
 
+_PER_GROUP = ("count", "sum", "mean", "median")
+"""the measures `per:` groups: a count or sum per group (a distribution), a mean or median of the groups' totals"""
+
 _MONTH_OF = re.compile(r"^\s*month\s*\(\s*([^\W\d]\w*)\s*\)\s*$", re.IGNORECASE)
 
 
@@ -1443,6 +1555,8 @@ def _monthly_column(column: str, key: str, primary: str, check: _Checker) -> str
     """`column` of `per: month(column)`, checked: a count or a sum per month of that date column."""
     if key == "top_share":
         raise DefinitionError("per: a top_share ranks the groups of a column, not months")
+    if key in ("mean", "median"):
+        raise DefinitionError(f"per: a {key} of the totals per group takes a column, not months")
     role = _role(primary, column, check.extras)
     if role is None:
         said = f"not one of its columns{_hint(column, check.columns(primary))}"
@@ -1487,14 +1601,15 @@ def _groups(spec: Mapping[str, Any], key: str, per: str | None) -> tuple[str, ..
 
 
 def _scope(label: str, entity: str, cond: Any, fields: tuple[str, ...]) -> Scope:
-    """The records `cond` selects; a condition on the window's start or end is read in the run's window
-    (`Scope.dated`, bound by `Metric.in_period`)."""
+    """The records `cond` selects; a condition on the window (`in window`, its start or end) is read in the run's
+    window (`Scope.dated`, bound by `Metric.in_period`)."""
 
     def dated(frame: pd.DataFrame, params: Params) -> pd.Series:
         return pd.Series(_Runtime(entity, frame, params).condition(cond), index=frame.index)
 
     timeless = Params.make("2000-01-01")
-    return Scope(label, lambda frame: dated(frame, timeless), fields, dated if _has(cond, WindowEdge) else None)
+    on_window = _has(cond, WindowEdge) or _has(cond, InWindow)
+    return Scope(label, lambda frame: dated(frame, timeless), fields, dated if on_window else None)
 
 
 def _clean(source: Any) -> str:
@@ -1591,6 +1706,9 @@ def compile_metrics(
         )
     out: dict[str, Metric] = {}
     references: dict[str, Mapping[str, Any]] = {}
+    """definitions that read other metrics (`metric:` and `derived:`), compiled once those exist"""
+    needs: dict[str, list[Any]] = {}
+    trees: dict[str, Any] = {}
     for mid, spec in definitions.items():
         here = f"{where}.{mid}"
         mid = str(mid)
@@ -1611,14 +1729,22 @@ def compile_metrics(
         if not isinstance(spec, dict):
             problems.append(f"{here}: expected a mapping of the definition's keys, not {type(spec).__name__}")
             continue
-        known = REFERENCE_KEYS if "metric" in spec else (*MEASURES, *OPTION_KEYS)
+        known = REFERENCE_KEYS if "metric" in spec else DERIVED_KEYS if "derived" in spec else (*MEASURES, *OPTION_KEYS)
         unknown = [k for k in spec if k not in known]
         for k in unknown:
             problems.append(f"{here}.{k}: unknown key{_hint(str(k), known)}; valid keys: {', '.join(sorted(known))}")
         if unknown:
             continue
         if "metric" in spec:
-            references[mid] = spec
+            references[mid], needs[mid] = spec, [spec["metric"]]
+            continue
+        if "derived" in spec:
+            try:
+                trees[mid] = Parser(spec["derived"]).derived()
+            except DefinitionError as error:
+                problems.append(f"{here}.derived: {error.message}")
+                continue
+            references[mid], needs[mid] = spec, list(dict.fromkeys(r.id for r in _metric_refs(trees[mid])))
             continue
         try:
             out[mid] = _metric(mid, spec, extras, family)
@@ -1629,16 +1755,27 @@ def compile_metrics(
     while pending:
         progressed = False
         for mid, spec in list(pending.items()):
-            target = spec["metric"]
             known_ids = {**builtins, **taken, **out}
-            if not isinstance(target, str) or (target not in known_ids and target not in pending):
+            key = "metric" if "metric" in spec else "derived"
+            missing = [x for x in needs[mid] if not isinstance(x, str) or (x not in known_ids and x not in pending)]
+            if missing:
                 choices = [*builtins, *taken, *out, *references]
-                problems.append(f"{where}.{mid}.metric: unknown metric {target!r}{_hint(str(target), choices)}")
+                target = missing[0]
+                problems.append(f"{where}.{mid}.{key}: unknown metric {target!r}{_hint(str(target), choices)}")
                 del pending[mid]
                 continue
-            if target in pending:
+            if any(x in pending for x in needs[mid]):
                 continue
-            base = known_ids[target]
+            if key == "derived":
+                try:
+                    out[mid] = _derived(mid, spec, trees[mid], known_ids, extras, family)
+                except DefinitionError as error:
+                    message = error.message if _keyed(error.message) else f"derived: {error.message}"
+                    problems.append(f"{where}.{mid}.{message}")
+                del pending[mid]
+                progressed = True
+                continue
+            base = known_ids[spec["metric"]]
             try:
                 breakdowns = _breakdowns(mid, spec.get("by"), base.primary, extras) if "by" in spec else base.breakdowns
                 out[mid] = replace(
@@ -1660,12 +1797,14 @@ def compile_metrics(
             del pending[mid]
             progressed = True
         if not progressed and pending:
-            for mid in pending:
-                problems.append(f"{where}.{mid}.metric: a cycle of metric references ({', '.join(pending)})")
+            for mid, spec in pending.items():
+                key = "metric" if "metric" in spec else "derived"
+                problems.append(f"{where}.{mid}.{key}: a cycle of metric references ({', '.join(pending)})")
             break
     if problems:
         raise ConfigError("; ".join(problems), problems=problems)
-    return out
+    # in the order written: a metric read by a later one may come after it (clv_cac_ratio before cac)
+    return {str(mid): out[str(mid)] for mid in definitions if str(mid) in out}
 
 
 def _keyed(message: str) -> bool:
@@ -1724,6 +1863,136 @@ def _metric(mid: str, spec: Mapping[str, Any], extras: Extras, family: str) -> M
     )
 
 
+def _metric_refs(node: Any) -> list[MetricRef]:
+    """The metric ids a `derived:` expression reads, in the order written."""
+    if isinstance(node, MetricRef):
+        return [node]
+    if isinstance(node, BinOp):
+        return [*_metric_refs(node.left), *_metric_refs(node.right)]
+    return []
+
+
+@dataclass(frozen=True)
+class _PlanAt:
+    """A measure of a `derived:` expression: the position of its compiled plan."""
+
+    i: int
+
+
+def _derived(
+    mid: str, spec: Mapping[str, Any], tree: Any, known: Mapping[str, Metric], extras: Extras, family: str
+) -> Metric:
+    """A `derived:` definition: the arithmetic of other metrics' values, measures and numbers of one run (`clv /
+    cac`, `12 * mean(subscriptions.mrr where ...) / churn_rate`). It reads what each metric and measure reads,
+    its primary entity is its first operand's, and it is judged as a ratio (recomputed on the records kept, no
+    interval) unless it only adds and subtracts counts and sums (then as a sum); its n is its first operand's."""
+    c = _Compiler(extras)
+    plans: list[_Plan] = []
+    operands: list[Any] = []  # MetricRef or _PlanAt, in the order written
+
+    def compiled(node: Any) -> Any:
+        if isinstance(node, Measure):
+            plans.append(c.selection(node.selection, node.agg))
+            operands.append(_PlanAt(len(plans) - 1))
+            return operands[-1]
+        if isinstance(node, MetricRef):
+            if known[node.id].kind == "distribution":
+                raise DefinitionError(f"{node.id} is a distribution (a value per group); derive from single values")
+            operands.append(node)
+        if isinstance(node, BinOp):
+            return BinOp(node.op, compiled(node.left), compiled(node.right))
+        return node
+
+    tree = compiled(tree)
+    windows: dict[str, Any] = {}
+    if spec.get("window") is not None:
+        try:
+            windows, plans[:] = _windows(spec["window"], plans, c.check)
+        except DefinitionError as error:
+            raise DefinitionError(f"window: {error.message}") from None
+    reads: dict[str, dict[str, None]] = {}
+    for operand in operands:
+        if isinstance(operand, MetricRef):
+            for entity, fields in known[operand.id].inputs.items():
+                reads.setdefault(entity, {}).update(dict.fromkeys(fields))
+            continue
+        plan = plans[operand.i]
+        c.reads(plan, reads)
+        c.money_of(plan, reads)
+        if plan.entity in windows:
+            c.check.reads(windows[plan.entity], plan.entity, reads[plan.entity])
+        if plan.first is not None:
+            reads[plan.entity][plan.first] = None
+
+    def compute(t: Tables, p: Params) -> Any:
+        sizes: list[int] = []
+
+        def value(node: Any) -> float | None:
+            if isinstance(node, Num):
+                return node.value
+            if isinstance(node, MetricRef):
+                result = known[node.id].compute(t, p)
+                if isinstance(result, Estimate):
+                    sizes.append(result.n)
+                got = value_of(result)
+                return None if got is None else float(got)
+            if isinstance(node, _PlanAt):
+                plan = plans[node.i]
+                got, n = _measure_value(plan, t, p, windows.get(plan.entity))
+                sizes.append(n)
+                return got
+            left, right = value(node.left), value(node.right)
+            if left is None or right is None or (node.op == "/" and not right):
+                return None
+            return _ARITHMETIC[node.op](left, right)
+
+        result = value(tree)
+        finite = result is not None and math.isfinite(result)
+        return Estimate(result if finite else None, sizes[0] if sizes else 0)
+
+    additive = _adds_up(tree, operands, plans, known)
+    kind = "sum" if additive else "ratio"
+    description = str(spec["description"]) if "description" in spec else f"derived: {_clean(spec['derived'])}"
+    if "window" in spec and "description" not in spec:
+        description += f"; window: {spec['window']}"
+    compute.__doc__ = description
+    inputs = {e: tuple(cols) for e, cols in reads.items()}
+    primary = next(iter(inputs))
+    return Metric(
+        id=mid,
+        title=str(spec.get("title", mid.replace("_", " ").capitalize())),
+        unit=str(spec.get("unit", _DEFAULT_UNITS.get(kind, "value"))),
+        kind=kind,
+        inputs=inputs,
+        compute=compute,
+        params=("period",),
+        breakdowns=_breakdowns(mid, spec.get("by"), primary, extras),
+        family=str(spec.get("family", family)),
+        min_n=_min_n(spec.get("min_n")),
+        description=description,
+    )
+
+
+_ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
+def _adds_up(tree: Any, operands: list[Any], plans: list[_Plan], known: Mapping[str, Metric]) -> bool:
+    """Whether a derived value only adds and subtracts counts and sums (it grows with its records, as they do)."""
+
+    def plus_minus(node: Any) -> bool:
+        if isinstance(node, BinOp):
+            return node.op in ("+", "-") and plus_minus(node.left) and plus_minus(node.right)
+        return not isinstance(node, Num)
+
+    def extensive(operand: Any) -> bool:
+        if isinstance(operand, MetricRef):
+            return known[operand.id].extensive
+        plan = plans[operand.i]
+        return plan.agg in ("count", "sum") and not plan.distinct
+
+    return plus_minus(tree) and all(extensive(o) for o in operands)
+
+
 def _value_of(spec: Mapping[str, Any], key: str) -> Any:
     if key not in ("sum", "mean", "median"):
         return None
@@ -1731,10 +2000,11 @@ def _value_of(spec: Mapping[str, Any], key: str) -> Any:
 
 
 def check_expression(source: Any) -> None:
-    """Parse `source` as a ratio, a selection or a condition; only ever raises a ConfigError (the
+    """Parse `source` as a ratio, a derived value, a selection or a condition; only ever raises a ConfigError (the
     parser's contract, tested with hypothesis)."""
     for parse in (
         parse_ratio,
+        lambda s: Parser(s).derived(),
         lambda s: parse_selection(s, True),
         lambda s: parse_selection(s, False),
         parse_condition,

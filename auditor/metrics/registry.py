@@ -2,7 +2,7 @@
 
 A metric is a pure, vectorized function `compute(tables, params) -> value` over the typed
 frames (entity -> DataFrame), registered with `@metric(...)` in the module of its family
-(`customers.py`, `sales.py`, `support.py`, `activity.py`), or a definition of the metric language
+(`sales.py`, `support.py`, `activity.py`), or a definition of the metric language
 (`language.py`) in the bundled pack `metrics/core.yaml`, compiled to the same Metric. The decorator
 declares everything the confidence rules need: the entity fields the metric reads, the
 records it is about (its scope), its unit and how it aggregates. The docstring of the
@@ -252,7 +252,7 @@ CORE_PACK = Path(__file__).resolve().parents[1] / "_metrics" / "core.yaml"
 
 
 def _load() -> None:
-    from auditor.metrics import activity, customers, sales, support  # noqa: F401
+    from auditor.metrics import activity, sales, support  # noqa: F401
 
     if not _PACK_LOADED:
         _load_core_pack()

@@ -26,6 +26,7 @@ from auditor.metrics.language import (
     compile_metrics,
     month_labels,
     parse_condition,
+    parse_selection,
     top_share,
 )
 from auditor.model import ExtraField, Role
@@ -242,6 +243,10 @@ PACK_BUILT_INS = (
     "revenue_by_month",
     "cac",
     "new_customers",
+    "clv",
+    "clv_predictive",
+    "clv_cac_ratio",
+    "renewal_rate",
 )
 
 
@@ -547,7 +552,18 @@ def test_a_count_or_a_sum_per_a_column_is_a_distribution(crm) -> None:
 @pytest.mark.parametrize(
     ("definition", "problem"),
     [
-        ({"mean": "opportunities.amount", "per": "stage"}, "per: only a top_share, a count or a sum takes 'per'"),
+        (
+            {"nps": "surveys.nps", "per": "response_id"},
+            "per: only a top_share, a count, a sum, a mean or a median takes 'per'",
+        ),
+        (
+            {"mean": "opportunities.amount", "per": "month(close_date)"},
+            "per: a mean of the totals per group takes a column, not months",
+        ),
+        (
+            {"mean": "campaigns.opened", "weight": "campaigns.delivered", "per": "channel"},
+            "per: a mean of the totals per channel is not weighted",
+        ),
         ({"count": "opportunities", "per": "stage", "top": 0.2}, "top: only a top_share takes 'top'"),
         ({"count": "opportunities", "groups": ["Closed Won"]}, "groups: only a count or a sum per a column"),
         ({"count": "opportunities", "per": "stage", "groups": "Closed Won"}, "groups: expected a list"),
@@ -733,3 +749,176 @@ def test_a_distinct_count_in_the_window_of_each_value_s_first_date(crm) -> None:
     # 2025: A1's first win; no sales or marketing cost then but K3 (999 PLN, 2025-10-01)
     assert values("2025") == {"new": 1, "with_a_win": 1, "cost_per_new": 999.0}
     assert defined["new"].inputs == {"opportunities": ("account_id", "stage", "close_date")}
+
+
+def test_a_date_moved_by_a_length_of_time(crm) -> None:
+    # conftest's subscriptions end 2026-12-31 (SUB1, SUB3), 2026-02-28 (SUB2), 2025-06-30 (SUB4) and started
+    # 2025-01-01, 2025-03-01, 2026-01-01, 2024-01-01; the window is the 12 months to 2026-10-31
+    defined = compile_metrics(
+        {
+            # a year before the end: 2025-12-31 (SUB1, SUB3) is in the window, 2025-02-28 and 2024-06-30 are not
+            "term_started": {"count": "subscriptions where end_date - 1 year in window"},
+            # 18 months after the start: 2026-07-01, 2026-09-01, 2027-07-01, 2025-07-01
+            "matured": {"count": "subscriptions where start_date + 18 months <= window end"},
+            # the days from the start to 30 days before the end: 729 - 30, 364 - 30, 364 - 30, 546 - 30
+            "notice_days": {"mean": "days(subscriptions.end_date - 30 days - subscriptions.start_date)"},
+            "a_week_later": {"count": "subscriptions where 1 week + start_date > '2026-01-07'"},
+        }
+    )
+    tables, _ = prepare(crm)
+    params = Params.make(AS_OF, money=MONEY)
+    values = {mid: value_of(m.compute(tables, params)) for mid, m in defined.items()}
+    assert values == {
+        "term_started": 2,
+        "matured": 3,
+        "notice_days": pytest.approx((699 + 334 + 334 + 516) / 4),
+        "a_week_later": 1,  # SUB3: 2026-01-08
+    }
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.one_of(st.none(), st.datetimes(min_value=datetime(1900, 3, 1), max_value=datetime(2200, 12, 31))),
+        max_size=20,
+    ),
+    st.integers(min_value=-30, max_value=30),
+    st.sampled_from(["days", "weeks", "months", "years", "hours"]),
+)
+def test_a_moved_date_reads_as_pandas_offsets_value_by_value_oracle(stamps: list, amount: int, unit: str) -> None:
+    # the straightforward reading: each date moved on its own by a calendar offset (a year before 2024-02-29 is
+    # 2023-02-28), missing left missing
+    series = pd.Series(pd.to_datetime(stamps), dtype="datetime64[ns]")
+    rt = _Runtime("subscriptions", pd.DataFrame({"end_date": series}), Params.make(AS_OF))
+    written = f"- {amount}" if amount >= 0 else f"+ {-amount}"
+    moved = rt.value(parse_selection(f"subscriptions.end_date {written} {unit}", entity_only=False).value)
+    expected = [None if pd.isna(d) else pd.Timestamp(d) - pd.DateOffset(**{unit: amount}) for d in series]
+    assert [None if pd.isna(d) else pd.Timestamp(d) for d in moved] == expected
+
+
+@pytest.mark.parametrize(
+    ("definition", "problem"),
+    [
+        ({"count": "subscriptions where end_date - 1.5 years in window"}, "count: 1.5 years: months and years are"),
+        ({"sum": "subscriptions.mrr + 1 day"}, "sum: a length of time .1 year, 30 days. moves a date"),
+        ({"count": "subscriptions where 2 days in window"}, "count: a length of time"),
+        ({"count": "subscriptions where 1 year - end_date in window"}, "count: a length of time"),
+        ({"count": "subscriptions where mrr in window"}, "count: 'mrr in window' takes a date, not a number"),
+    ],
+)
+def test_a_length_of_time_only_moves_a_date(definition: dict, problem: str) -> None:
+    with pytest.raises(ConfigError, match=f"metrics.define.m.{problem}"):
+        compile_metrics({"m": definition})
+
+
+def test_a_filter_on_the_window_is_a_scope_read_in_the_run_s_window(crm) -> None:
+    # the terms that ended in the window: SUB2 (Cancelled, ending 2026-02-28) in the 12 months to 2026-10-31,
+    # SUB4 (Expired, 2025-06-30) in 2025; a finding on each
+    [m] = compile_metrics(
+        {
+            "lapsed": {
+                "share": "subscriptions where renewed == false",
+                "filter": "end_date in window",
+                "population": "terms that ended",
+            }
+        }
+    ).values()
+    findings = pd.DataFrame(
+        {
+            "entity": ["subscriptions"] * 2,
+            "record_id": ["SUB2", "SUB4"],
+            "field": ["renewed"] * 2,
+            "rule_id": ["subscriptions.type"] * 2,
+        }
+    )
+    for period in (None, "2025"):
+        [r] = evaluate_metrics(crm, findings, as_of=AS_OF, period=period, metrics=[m], breakdowns=False)
+        assert r.value == 1.0
+        assert any(reason.startswith("1 of 1 terms that ended fail") for reason in r.reasons), (period, r.reasons)
+
+
+def test_a_mean_or_median_of_each_group_s_total(crm) -> None:
+    # costs per category in PLN: sales 1,000, marketing 100 EUR (430) + 999, retention 300, loyalty 100 GBP (500)
+    defined = compile_metrics(
+        {
+            "mean_per_category": {"mean": "costs.amount where category != staff", "per": "category"},
+            "median_per_category": {"median": "costs.amount where category != staff", "per": "category"},
+            # won deals per account: A1 1,000 PLN + 500 EUR (2,150), A2 1,000 USD (4,000)
+            "value_per_customer": {"mean": "opportunities.amount where stage == Closed Won", "per": "account_id"},
+        }
+    )
+    tables, _ = prepare(crm)
+    params = Params.make(AS_OF, money=MONEY)
+    results = {mid: m.compute(tables, params) for mid, m in defined.items()}
+    assert results["mean_per_category"].value == pytest.approx((1000 + 1429 + 300 + 500) / 4)
+    assert results["median_per_category"].value == pytest.approx((500 + 1000) / 2)
+    assert (results["value_per_customer"].value, results["value_per_customer"].n) == (3575.0, 2)
+    assert sorted(results["value_per_customer"].sample) == [3150.0, 4000.0]  # the bootstrap resamples accounts
+    # an account whose won deal has no amount is still an account with a win: its total is 0
+    crm["opportunities"].loc[crm["opportunities"]["opportunity_id"] == "O3", "amount"] = np.nan
+    tables, _ = prepare(crm)
+    assert value_of(defined["value_per_customer"].compute(tables, params)) == 3150.0 / 2
+
+
+ACTIVE_AT_END = ACTIVE_AT_START.replace("window start", "window end")
+
+
+def _tables_and_params(crm: dict[str, pd.DataFrame]) -> tuple[Any, Params]:
+    return prepare(crm)[0], Params.make(AS_OF, money=MONEY)
+
+
+def test_a_metric_derived_from_other_metrics_and_measures(crm) -> None:
+    defined = compile_metrics(
+        {
+            # README's sixth worked example: the mean won revenue per customer account (3,575, above) / cac 1,430
+            # (sales and marketing costs of the window for one new customer, A2)
+            "ltv_to_cac": {"derived": "value_per_customer / cac", "title": "LTV : CAC"},
+            "value_per_customer": {"mean": "opportunities.amount where stage == Closed Won", "per": "account_id"},
+            # 12 x the mean MRR of SUB1 (100) and SUB3 (50), active at the window end, / a churn of 0.5
+            "clv_forward": {"derived": f"12 * mean(subscriptions.mrr where {ACTIVE_AT_END}) / churn_rate"},
+            # revenue of the window (O1 1,000 PLN, O3 4,000) less its costs (K1, K2, K4, K5, K6: 1,000 + 430 + 300 +
+            # 500 + 2,000)
+            "margin": {"derived": "revenue - sum(costs.amount)", "window": "period", "unit": "{currency}"},
+            "no_costs": {"derived": "revenue / (sum(costs.amount where category == travel) - 0)", "window": "period"},
+            # defined before the metric it reads
+            "double_margin": {"derived": "2 * margin"},
+        }
+    )
+    assert list(defined) == ["ltv_to_cac", "value_per_customer", "clv_forward", "margin", "no_costs", "double_margin"]
+    results = {r.id: r for r in evaluate_metrics(crm, None, as_of=AS_OF, metrics=list(defined.values()), money=MONEY)}
+    assert results["ltv_to_cac"].value == pytest.approx(3575 / 1430)
+    assert results["ltv_to_cac"].n == 2  # its first operand's: the customer accounts
+    assert results["ltv_to_cac"].value == value_of(get_metric("clv_cac_ratio").compute(*_tables_and_params(crm)))
+    assert results["clv_forward"].value == pytest.approx(1800.0)
+    assert results["margin"].value == pytest.approx(5000 - 4230) and results["margin"].unit == "PLN"
+    assert results["no_costs"].value is None  # a division by 0 has no value
+    assert results["double_margin"].value == pytest.approx(2 * 770)
+    assert defined["margin"].kind == "sum" and defined["ltv_to_cac"].kind == "ratio"
+    assert defined["double_margin"].kind == "ratio"  # a number times a sum is not a sum of records
+    assert defined["ltv_to_cac"].inputs == {
+        "opportunities": ("amount", "stage", "currency", "account_id", "close_date"),
+        "costs": ("amount", "category", "currency", "period"),
+    }
+    for r in results.values():
+        assert r.confidence != "NOT_EVALUATED", (r.id, r.reasons)
+    # without costs, a metric derived from CAC cannot be evaluated, and says why
+    del crm["costs"]
+    [r] = evaluate_metrics(crm, None, as_of=AS_OF, metrics=[defined["ltv_to_cac"]], money=MONEY)
+    assert r.confidence == "NOT_EVALUATED" and "costs" in r.reasons[0]
+
+
+@pytest.mark.parametrize(
+    ("definitions", "problem"),
+    [
+        ({"m": {"derived": "clv / cak"}}, "m.derived: unknown metric 'cak' .did you mean 'cac'"),
+        ({"m": {"derived": "funnel / 2"}}, "m.derived: funnel is a distribution"),
+        ({"m": {"derived": "n / 2"}, "n": {"derived": "m * 2"}}, "m.derived: a cycle of metric references"),
+        ({"m": {"derived": "clv / cac", "filter": "stage == Closed Won"}}, "m.filter: unknown key"),
+        ({"m": {"derived": "clv / / cac"}}, "m.derived: expected a metric id"),
+        ({"m": {"derived": "mean(subscriptions.mrrr) / churn_rate"}}, "m.derived: unknown column 'mrrr'"),
+        ({"m": {"derived": "clv / count(accounts)", "window": "closed"}}, "m.window: no entity .* 'closed'"),
+    ],
+)
+def test_derived_problems(definitions: dict, problem: str) -> None:
+    with pytest.raises(ConfigError, match=f"metrics.define.{problem}"):
+        compile_metrics(definitions)

@@ -238,7 +238,7 @@ def test_a_distinct_count_is_not_scaled_to_the_failing_records() -> None:
         ({"top_share": "orders.amount", "per": "acount_id"}, "did you mean 'account_id'?"),
         ({"top_share": "orders.amount", "per": "account_id", "top": 2}, "top: expected the share of the groups"),
         ({"top_share": "orders.amount", "per": "account_id", "top": "x%"}, "top: expected the share of the groups"),
-        ({"mean": "orders.amount", "per": "account_id"}, "per: only a top_share, a count or a sum takes 'per'"),
+        ({"nps": "orders.amount", "per": "account_id"}, "per: only a top_share, a count, a sum, a mean or a median"),
         ({"top_share": "orders.ordered_at", "per": "account_id"}, "sum() takes numbers"),
         ({"count": "orders where order_id starts C"}, "expected 'with' after 'starts'"),
         ({"count": "orders where ordered_at starts with 2010"}, "'starts with' reads text, not dates"),
