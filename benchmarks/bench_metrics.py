@@ -56,6 +56,9 @@ DEFINED = {
     "u_costs_in_window": {"sum": "costs.amount", "window": "period"},
     "u_revenue_per_delivery": {"ratio": "sum(campaigns.attributed_revenue) / sum(campaigns.delivered)"},
     "u_cancelled_in_window": {"count": "subscriptions where cancelled_at in window"},
+    "u_median_per_customer": {"median": "opportunities.amount where stage == Closed Won", "per": "account_id"},
+    "u_revenue_to_costs": {"derived": "revenue / sum(costs.amount)", "window": "period"},
+    "u_renewed_terms": {"count": "subscriptions where renewed == true and end_date - 1 year in window"},
 }
 """user-defined metrics a config could hold (README "Defining your own metrics"), one per kind"""
 
