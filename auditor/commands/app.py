@@ -4,8 +4,10 @@ holds only the entry point."""
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -290,6 +292,19 @@ def progress_reporter():
             bar.update(tasks[stage], description=label, completed=done, total=total)
 
         yield report
+
+
+@contextmanager
+def start_up_frozen() -> Iterator[None]:
+    """The objects start-up made (modules, classes, the config, the rules) left out of the garbage
+    collector's full passes while the block runs: they live to its end, and on fixtures/acme those passes
+    spent about half their 0.13 CPU s walking them again. An object is still freed when nothing refers to it;
+    they are handed back to the collector when the block ends (a caller that goes on, such as a test)."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def refuse_contradictions(*pairs: tuple[str, bool, str, bool]) -> None:
