@@ -148,7 +148,7 @@ def run() -> NoReturn:
 def end_process(code: int) -> NoReturn:
     """End the process with `code` without tearing the interpreter down: after an audit of fixtures/acme
     that teardown (every module, frame and Arrow pool freed one by one, for a process about to vanish)
-    took 0.3-0.6 s of wall time, as much as the load stage. What the interpreter's exit does that anyone
+    took 0.3-0.7 s of wall time, as much as the load stage. What the interpreter's exit does that anyone
     can see still happens: standard output and error are flushed and the atexit handlers run (logging,
     temporary folders, coverage). A thread still running (it would be joined) or a stream that cannot
     be flushed (a closed pipe: the interpreter reports it) leaves the exit to the interpreter, as before."""
