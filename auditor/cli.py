@@ -17,7 +17,7 @@ import typer
 from typer.core import TyperCommand
 
 from auditor.commands import load_all
-from auditor.commands.app import COMMAND_ORDER, Command, app
+from auditor.commands.app import COMMAND_ORDER, Command, app, pause_collector
 from auditor.errors import AuditorError
 from auditor.redact import redact
 
@@ -139,9 +139,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run() -> NoReturn:
-    """The `crm-audit` program (its console script, `python -m auditor`): `main()` on the command line, then
-    the process ends with its exit code at once (`end_process`). `main` itself returns, for callers that
-    go on (the tests)."""
+    """The `crm-audit` program (its console script, `python -m auditor`): `main()` on the command line, the
+    garbage collector paused until the command starts (`pause_collector`), then the process ends with its
+    exit code at once (`end_process`). `main` itself returns, for callers that go on (the tests)."""
+    pause_collector()
     end_process(main())
 
 

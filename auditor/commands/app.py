@@ -84,7 +84,12 @@ def _tidy(params: list) -> list:
 
 
 class Command(TyperCommand):
-    """Help with real metavars (PATH, FILE, N...) and a usage line of plain argument names."""
+    """Help with real metavars (PATH, FILE, N...) and a usage line of plain argument names; the garbage
+    collector resumed when the command starts (`pause_collector`)."""
+
+    def invoke(self, ctx: Any) -> Any:
+        resume_collector()
+        return super().invoke(ctx)
 
     def get_params(self, ctx: Any) -> list:
         return _tidy(super().get_params(ctx))
@@ -292,6 +297,29 @@ def progress_reporter():
             bar.update(tasks[stage], description=label, completed=done, total=total)
 
         yield report
+
+
+_COLLECTOR = {"paused": False}
+"""Whether `pause_collector` paused the garbage collector, which `resume_collector` then resumes."""
+
+
+def pause_collector() -> None:
+    """The garbage collector paused while the program starts (auditor.cli.run), until its command starts
+    (`resume_collector`): importing pandas, pyarrow and the auditor makes objects that live to the end, and
+    the collector's passes over them were 0.10-0.12 of fixtures/acme's CPU s before its load stage. Only
+    where the collector runs (a caller that turned it off keeps it off)."""
+    if gc.isenabled():
+        gc.disable()
+        _COLLECTOR["paused"] = True
+
+
+def resume_collector() -> None:
+    """The collector resumed after `pause_collector`, what start-up made frozen out of its passes: it lives
+    to the end, and no pass need walk it. Nothing when it was not paused (`main()` called by a test)."""
+    if _COLLECTOR["paused"]:
+        _COLLECTOR["paused"] = False
+        gc.freeze()
+        gc.enable()
 
 
 @contextmanager
