@@ -22,9 +22,7 @@ from auditor.engines.base import Engine, Loaded, Progress
 from auditor.engines.pandas import PandasEngine
 from auditor.errors import ConfigError
 from auditor.findings import concat_findings
-from auditor.fix import apply_fixes, refuse_bad_target, rules_only
 from auditor.gate import judge
-from auditor.interop.ge import run_suites
 from auditor.metrics import MetricsSettings, evaluate_metrics
 from auditor.metrics.evaluate import resolve_request, settle_money
 from auditor.model import ENTITIES
@@ -111,6 +109,9 @@ def _check(
         checked = engine.run_checks(loaded, rules, config, progress)
     # -- begin Great Expectations hook: failed expectations of --ge-suite files become findings and outcomes
     if ge_suites:
+        # start-up time: an audit without Great Expectations suites never loads their runner
+        from auditor.interop.ge import run_suites
+
         with _stage(watch, "great expectations"):
             checked = run_suites(ge_suites, loaded.data, checked)
     # -- end Great Expectations hook
@@ -272,6 +273,9 @@ def fix_export(
 ) -> FixReport:
     """Audit `path` (rules only: duplicates are never fixed), plan the safe fixes and write
     `out/changes.csv`; with `apply`, also the fixed copy (auditor.fix.apply_fixes)."""
+
+    # start-up time: only `crm-audit fix` plans fixes; an audit loads the fixers it suggests with (auditor.worklist)
+    from auditor.fix import apply_fixes, refuse_bad_target, rules_only
 
     refuse_bad_target(path, out, level)
     config = config or resolve_config(path, None)
