@@ -1,4 +1,5 @@
-"""A field's bits per pair read by one lookup of its level: an oracle against the masked form it replaced."""
+"""A field's bits per pair read by one lookup of its level, and the sessions' counts per pattern hashed: oracles against
+the masked form and the sort they replaced."""
 
 from __future__ import annotations
 
@@ -48,3 +49,20 @@ def test_field_weights_oracle_the_masked_lookup(data) -> None:
     ).reshape(n, 2)
     got = field_weights(model, _COMPARISONS, levels, surprise)
     np.testing.assert_array_equal(got, _masked(model, levels, surprise))
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 6), st.sampled_from([0, 1, 5, 1 << 31, (1 << 32) - 1])), max_size=60))
+def test_pattern_keys_oracle_numpy_unique(rows: list[tuple[int, int]]) -> None:
+    """The sessions' counts per (pattern, blocking-key mask), hashed and counted: those of `np.unique`'s sort."""
+    inverse = np.array([p for p, _ in rows], dtype=np.int32)
+    masks = np.array([m for _, m in rows], dtype=np.uint32)
+    got, counts = fs.pattern_keys(inverse, masks, 7)
+    key = inverse.astype(np.int64) << 32 | masks.astype(np.int64)
+    want, want_counts = np.unique(key, return_counts=True)
+    if not len(rows):
+        assert got.shape == (0, 2) and len(counts) == 0
+        return
+    np.testing.assert_array_equal(got, np.stack([want >> 32, want & 0xFFFFFFFF], axis=1))
+    np.testing.assert_array_equal(counts, want_counts)
+    assert got.dtype == np.int64 and counts.dtype == want_counts.dtype
