@@ -683,7 +683,7 @@ class Comparator:
         cannot = np.empty(len(i), dtype=np.uint16)
         surprise = np.empty((len(i), k), dtype=np.float16, order="F")
         for start in range(0, len(i), chunk):
-            part = self.compare(i[start : start + chunk], j[start : start + chunk])
+            part = self._compare(Pairs.of(self, i[start : start + chunk], j[start : start + chunk]), scores=False)
             levels[start : start + chunk] = part.levels
             cannot[start : start + chunk] = part.cannot
             surprise[start : start + chunk] = part.surprise
@@ -752,25 +752,28 @@ class Comparator:
         `pair_similarity`)."""
         return self._compare(Pairs.of(self, i, j, sample=True)).levels
 
-    def _compare(self, pairs: Pairs) -> Compared:
+    def _compare(self, pairs: Pairs, scores: bool = True) -> Compared:
+        """`compare`; without `scores` the similarities are not kept (the candidate pairs' weights read their
+        levels and surprises: a matrix of a million-pair chunk's similarities was written and let go)."""
         n, k = len(pairs.i), len(self.comparisons)
         # column-major: each comparison writes a column, contiguous here (a row-major column is strided, and a
         # million-pair chunk's three matrices were written at three to four times the cost)
         levels = np.full((n, k), NULL, dtype=np.int8, order="F")
         kept = 0 if pairs.sample else n  # u's sample keeps its levels alone
-        scores = np.full((kept, k), np.nan, dtype=np.float32, order="F")
+        similarities = np.full((kept if scores else 0, k), np.nan, dtype=np.float32, order="F")
         surprise = np.full((kept, k), np.nan, dtype=np.float32, order="F")
         for col, c in enumerate(self.comparisons):
             compared = KINDS[c.kind](self, c, pairs)
             levels[:, col] = compared.levels
             if kept:
-                scores[:, col] = compared.scores
+                if scores:
+                    similarities[:, col] = compared.scores
                 if compared.surprise is not None:
                     surprise[:, col] = compared.surprise
         for bit, column in enumerate(c for c in self.prepared.features.columns if c.startswith("cl:")):
             ca, cb = pairs.codes(column)
             pairs.cannot |= ((ca >= 0) & (cb >= 0) & (ca != cb)).astype(np.uint16) << (len(CANNOT_LINK_RULES) + bit)
-        return Compared(levels, scores, pairs.swapped, pairs.cannot, surprise)
+        return Compared(levels, similarities, pairs.swapped, pairs.cannot, surprise)
 
     def _date_parts(self, col: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per distinct date of a feature (last: missing): the code of the date with day and month swapped,
