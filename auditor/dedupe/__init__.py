@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.dedupe.blocking import oversized_warnings, usable_keys
+from auditor.dedupe.blocking import first_rows, oversized_warnings, usable_keys
 from auditor.dedupe.cluster import build_clusters, components
 from auditor.dedupe.features import prepare
 from auditor.dedupe.normalize import remembered
@@ -330,7 +330,7 @@ def _evidence_strings(
             for row in uniques
         ]
         return np.array(texts, dtype=object)[np.asarray(combo).ravel()]
-    firsts = np.unique(group, return_index=True)[1]
+    firsts = first_rows(group)
     # each combination's row read as Python numbers at once (a numpy scalar per field and pair cost more than
     # writing the text: 60,807 combinations of ten fields at a million contacts)
     rows = zip(

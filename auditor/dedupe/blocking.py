@@ -315,7 +315,7 @@ def head_pairs(
     # the lowest order. The blocks come sorted, so their numbers as they first come are a count of changes.
     pairs = [(np.cumsum(np.r_[False, block[1:] != block[:-1]]), len(block)), (pd.factorize(sig)[0], len(sig))]
     value = pd.factorize(combined_codes(len(block), pairs))[0]
-    first = np.unique(value, return_index=True)[1]
+    first = first_rows(value)
     size = np.bincount(value)
     # per block its `heads` most common values (ties: the first in order) held by more than `heads` records
     ranked = np.lexsort((rank[first], -size, block[first]))
@@ -382,6 +382,15 @@ def combined_codes(n: int, parts: Iterable[tuple[np.ndarray, int]]) -> np.ndarra
         code = code * (size + 1) + (part.astype(np.int64) + 1)
         bound *= size + 1
     return code
+
+
+def first_rows(numbered: np.ndarray) -> np.ndarray:
+    """The first row of each value of codes numbered as they first come (`pd.factorize`'s), in row order:
+    `np.unique(numbered, return_index=True)[1]` without a sort of every row (a value's first row is where its
+    number passes every earlier one)."""
+    if not len(numbered):
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero(np.r_[True, numbered[1:] > np.maximum.accumulate(numbered)[:-1]])
 
 
 def record_codes(features: pd.DataFrame, factorize: Factorize) -> np.ndarray:

@@ -22,7 +22,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import JaroWinkler, Levenshtein
 
 from auditor.dedupe import normalize as nz
-from auditor.dedupe.blocking import combined_codes
+from auditor.dedupe.blocking import combined_codes, first_rows
 from auditor.dedupe.features import COARSE_GROUPS, Comparison, Prepared
 from auditor.dedupe.word_sets import WordSets, token_set_ratios, word_sets, workers
 
@@ -478,7 +478,7 @@ def value_counts(prepared: Prepared) -> ValueCounts:
     profile = profile_codes(prepared, profile_columns(prepared))
     # a distinct record holds every compared value of its own, so one record per distinct profile
     # counts each value once: counting values over those records is counting distinct holders
-    first = np.sort(np.unique(profile, return_index=True)[1])
+    first = first_rows(pd.factorize(profile)[0])
     country = nz.strings(features["country"].iloc[first]) if "country" in features.columns else None
     out = ValueCounts()
     for name, (columns, by_country) in counted_features(prepared).items():

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize as nz
-from auditor.dedupe.blocking import feature_codes
+from auditor.dedupe.blocking import feature_codes, first_rows
 from auditor.model import ENTITIES, Role
 from auditor.sources.convert import date_parts
 
@@ -441,7 +441,7 @@ def _distinct_pairs(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]
     ca = pd.factorize(a, use_na_sentinel=True)[0].astype(np.int64)
     cb, ub = pd.factorize(b, use_na_sentinel=True)
     pair = pd.factorize((ca + 1) * (len(ub) + 1) + (cb + 1))[0]
-    return pair, np.unique(pair, return_index=True)[1]
+    return pair, first_rows(pair)
 
 
 def _group(comparison: Comparison, roles: Mapping[str, Role], profile: str) -> str:

@@ -17,6 +17,7 @@ from auditor.dedupe.blocking import (
     PairUnion,
     block_pairs,
     candidate_pairs,
+    first_rows,
     head_pairs,
     largest_block,
     record_codes,
@@ -243,3 +244,14 @@ def test_largest_block_of_records_held_once_oracle(codes: list[int]) -> None:
     codes_arr = np.array(codes, dtype=np.int64)
     records = np.arange(len(codes))
     assert largest_block(records, codes_arr, once=True) == largest_block(records, codes_arr)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(-3, 6), max_size=40))
+def test_first_rows_oracle_numpy_unique(values: list[int]) -> None:
+    """The first row of each value, from codes numbered as they first come: those of `np.unique`'s sort."""
+    numbered = pd.factorize(np.array(values, dtype=np.int64))[0]
+    want = np.unique(numbered, return_index=True)[1]
+    got = first_rows(numbered)
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == want.dtype
