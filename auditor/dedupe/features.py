@@ -184,9 +184,26 @@ class Prepared:
         shared by the comparisons, the term frequencies and the blocking keys, each of which factorized
         every column again (a tenth of duplicate detection on a million contacts)."""
         if columns not in self._codes:
-            codes, uniques = feature_codes(self.features, *columns)
-            self._codes[columns] = (codes.astype(np.int32), uniques)
+            joint = next((key for key in self._codes if len(columns) == 1 and columns[0] in key and len(key) > 1), None)
+            if joint is not None:
+                self._codes[columns] = _one_of(self._codes[joint], joint.index(columns[0]), len(self.features))
+            else:
+                codes, uniques = feature_codes(self.features, *columns)
+                self._codes[columns] = (codes.astype(np.int32), uniques)
         return self._codes[columns]
+
+
+def _one_of(joint: tuple[np.ndarray, Any], at: int, n: int) -> tuple[np.ndarray, Any]:
+    """`feature_codes` of the column at place `at` of several coded over one vocabulary (`joint`): its codes
+    numbered again as its values first come, by a hash of integers instead of its texts (a million phone numbers
+    hashed again for each phone field), and its values taken from the joint vocabulary."""
+    flat, uniques = joint
+    part = flat[at * n : (at + 1) * n]
+    valid = part >= 0
+    codes = np.full(n, -1, dtype=np.int32)
+    numbered, taken = pd.factorize(part[valid])
+    codes[valid] = numbered
+    return codes, uniques.take(taken)
 
 
 _DAYS_IN_MONTH = np.array([0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31])
