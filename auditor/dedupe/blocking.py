@@ -150,10 +150,21 @@ class KeyRows:
     vocabularies: list
 
     def codes(self) -> np.ndarray:
-        """One integer per distinct key value, compacted part by part so that it never overflows."""
+        """One integer per distinct key value, below the number of rows or the first part's vocabulary (a caller
+        counts the values with `np.bincount`): the parts in mixed radix, compacted (`pd.factorize`) only where the
+        next part would overflow an int64 and where the number ends above both, not after every part (a hash of
+        a million integers each time, for a first part whose codes are compact already). How the values are
+        numbered does not matter: a block's pairs are the same under any numbering."""
         code = np.zeros(len(self.records), dtype=np.int64)
+        bound = 1  # the codes so far are below it
         for part, size in zip(self.parts, self.sizes, strict=True):
-            code = pd.factorize(code * size + part)[0].astype(np.int64)
+            if bound * size >= 1 << 62:
+                code, uniques = pd.factorize(code)
+                code, bound = code.astype(np.int64), max(len(uniques), 1)
+            code = code * size + part
+            bound *= size
+        if bound > max(len(self.records), self.sizes[0] if self.sizes else 0):
+            code = pd.factorize(code)[0].astype(np.int64)
         return code
 
     def texts(self, separator: str = "\x1f") -> pd.Series:
@@ -304,7 +315,7 @@ def head_pairs(
     # the lowest order. The blocks come sorted, so their numbers as they first come are a count of changes.
     pairs = [(np.cumsum(np.r_[False, block[1:] != block[:-1]]), len(block)), (pd.factorize(sig)[0], len(sig))]
     value = pd.factorize(combined_codes(len(block), pairs))[0]
-    first = np.unique(value, return_index=True)[1]
+    first = first_rows(value)
     size = np.bincount(value)
     # per block its `heads` most common values (ties: the first in order) held by more than `heads` records
     ranked = np.lexsort((rank[first], -size, block[first]))
@@ -323,11 +334,14 @@ def head_pairs(
     return np.minimum(a[keep], b[keep]), np.maximum(a[keep], b[keep])
 
 
-def largest_block(records: np.ndarray, codes: np.ndarray) -> int:
-    """Records (each once, whatever the values it holds) of the most common key value."""
+def largest_block(records: np.ndarray, codes: np.ndarray, once: bool = False) -> int:
+    """Records (each once, whatever the values it holds) of the most common key value. `once`: each record is
+    in `records` once (no part of the key holds several values), so that its values need no sorting out."""
     valid = codes >= 0
     if not valid.any():
         return 0
+    if once:
+        return int(np.bincount(codes[valid]).max())
     # one int64 per (value, record), not np.unique(axis=1), which sorts the columns as raw bytes (6 s on a
     # million records)
     width = np.int64(records.max()) + 1
@@ -368,6 +382,15 @@ def combined_codes(n: int, parts: Iterable[tuple[np.ndarray, int]]) -> np.ndarra
         code = code * (size + 1) + (part.astype(np.int64) + 1)
         bound *= size + 1
     return code
+
+
+def first_rows(numbered: np.ndarray) -> np.ndarray:
+    """The first row of each value of codes numbered as they first come (`pd.factorize`'s), in row order:
+    `np.unique(numbered, return_index=True)[1]` without a sort of every row (a value's first row is where its
+    number passes every earlier one)."""
+    if not len(numbered):
+        return np.empty(0, dtype=np.intp)
+    return np.flatnonzero(np.r_[True, numbered[1:] > np.maximum.accumulate(numbered)[:-1]])
 
 
 def record_codes(features: pd.DataFrame, factorize: Factorize) -> np.ndarray:
@@ -489,7 +512,7 @@ def candidate_pairs(
             at, codes, order[at], max_block, window, None if signature is None else signature[at]
         )
         if oversized:
-            stats.oversized[label] = (oversized, largest_block(at, codes))
+            stats.oversized[label] = (oversized, largest_block(at, codes, once=not rows.variant.any()))
         stats.oversized_blocks += oversized
         own = _pair_codes(pieces, n, source)
         stats.pairs_per_key[label] = len(own)

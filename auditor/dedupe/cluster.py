@@ -48,7 +48,8 @@ def components(n: int, a: np.ndarray, b: np.ndarray) -> np.ndarray:
         np.minimum.at(root, np.maximum(ra, rb), np.minimum(ra, rb))
         while not np.array_equal(up := root[root], root):
             root = up
-    return np.unique(root, return_inverse=True)[1].reshape(-1)
+    # a root points at itself: its place among the roots is a count of the roots up to it, not a sort of every node
+    return (np.cumsum(root == np.arange(n)) - 1)[root]
 
 
 def _agglomerate(a: np.ndarray, b: np.ndarray, p: np.ndarray, veto: np.ndarray) -> list[list[int]]:

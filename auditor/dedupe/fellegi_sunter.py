@@ -149,8 +149,12 @@ def pattern_keys(inverse: np.ndarray, pair_keys: np.ndarray, n_patterns: int) ->
     if not len(inverse):
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
     key = inverse.astype(np.int64) << 32 | pair_keys.astype(np.int64)
-    uniq, counts = np.unique(key, return_counts=True)
-    return np.stack([uniq >> 32, uniq & 0xFFFFFFFF], axis=1), counts
+    # hashed, counted and the few distinct keys sorted: `np.unique` sorts every pair's key (millions)
+    codes, distinct = pd.factorize(key)
+    counts = np.bincount(codes, minlength=len(distinct))
+    order = np.argsort(distinct)
+    uniq = distinct[order]
+    return np.stack([uniq >> 32, uniq & 0xFFFFFFFF], axis=1), counts[order]
 
 
 def level_counts(levels: np.ndarray, n_levels: list[int], weights: np.ndarray | None = None) -> list[np.ndarray]:

@@ -314,6 +314,12 @@ def emails(values: pd.Series) -> pd.Series:
 
 def email_texts(values: pd.Series) -> pd.Series:
     """`emails` as Arrow-backed strings."""
+    return email_parts(values)[0]
+
+
+def email_parts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """`email_texts`, and its `local_parts` and `domain_parts` (<NA> where there is no e-mail): the parts it is
+    joined from, not cut out of it again by two regular expressions over every value."""
     s = strings(values).str.strip().str.lower().str.removeprefix("mailto:")
     # regex replacements are Arrow kernels; rpartition and split fall back to Python per value
     at = s.str.contains("@", regex=False)
@@ -322,8 +328,16 @@ def email_texts(values: pd.Series) -> pd.Series:
     tagged = domain.isin(PLUS_TAGS)
     local = local.mask(tagged, local.str.replace(r"\+.*$", "", regex=True))
     local = local.mask(domain.isin(DOT_BLIND), local.str.replace(".", "", regex=False))
-    ok = at & (local.str.len() > 0) & (domain.str.len() > 0)
-    return (local + "@" + domain).where(ok.fillna(False))
+    ok = (at & (local.str.len() > 0) & (domain.str.len() > 0)).fillna(False)
+    joined = (local + "@" + domain).where(ok)
+    local, domain = local.where(ok), domain.where(ok)
+    # the regular expressions' '.' stops at a line break: a text holding one is cut as `local_parts` and
+    # `domain_parts` cut it (its domain may keep an '@', or its local part lose a line)
+    broken = s.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool) & ok.to_numpy(dtype=bool)
+    if broken.any():
+        local = local.mask(broken, local_parts(joined.where(broken)))
+        domain = domain.mask(broken, domain_parts(joined.where(broken)))
+    return joined, local, domain
 
 
 def local_parts(values: pd.Series) -> pd.Series:

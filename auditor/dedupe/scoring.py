@@ -505,11 +505,11 @@ def field_weights(
     weights = model.weights
     for k, c in enumerate(comparisons):
         lv = levels[:, k]
-        ok = lv >= 0
         w = np.asarray(weights[k], dtype=np.float32)
-        col = np.where(ok, w[np.maximum(lv, 0)], np.float32(np.nan))
+        # one lookup: the missing level (-1) reads the NaN after the levels' weights
+        col = np.append(w, np.float32(np.nan))[lv]
         if c.term_frequency and surprise is not None:
-            top = ok & (lv == c.top) & ~np.isnan(surprise[:, k])
+            top = (lv == c.top) & ~np.isnan(surprise[:, k])
             if top.any():
                 adjusted = w[-1] + np.log2(model.u[k][-1]) + surprise[top, k].astype(np.float32)
                 col[top] = np.maximum(adjusted, np.float32(0.0))

@@ -13,10 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.dedupe.blocking import (
+    KeyRows,
     PairUnion,
     block_pairs,
     candidate_pairs,
+    first_rows,
     head_pairs,
+    largest_block,
     record_codes,
     signatures,
     sorted_codes,
@@ -201,3 +204,54 @@ def test_record_codes_oracle_tell_records_apart_as_the_hash_does(acme) -> None:
     hashes = signatures(prepared.features)
     assert len(np.unique(codes)) < len(codes)
     assert (pd.factorize(codes)[0] == pd.factorize(hashes)[0]).all()
+
+
+def _key_rows(parts: list[list[int]], sizes: list[int]) -> KeyRows:
+    n = len(parts[0]) if parts else 0
+    arrays = [np.array(p, dtype=np.int64) for p in parts]
+    return KeyRows(np.arange(n), np.zeros(n, dtype=np.int64), arrays, sizes, [None] * len(parts))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.data(), st.lists(st.sampled_from([1, 2, 7, 1 << 20, 1 << 40]), min_size=1, max_size=4))
+def test_key_codes_oracle_one_value_per_distinct_combination(data, sizes: list[int]) -> None:
+    """Oracle against compacting after every part: the same values told apart, and few enough to be counted."""
+    n = data.draw(st.integers(0, 30))
+    parts = [data.draw(st.lists(st.integers(0, min(size, 5) - 1), min_size=n, max_size=n)) for size in sizes]
+    rows = _key_rows(parts, sizes)
+    want = np.zeros(n, dtype=np.int64)
+    for part, size in zip(rows.parts, sizes, strict=True):
+        want = pd.factorize(want * size + part)[0].astype(np.int64)
+    got = rows.codes()
+    assert pd.factorize(got)[0].tolist() == want.tolist()
+    assert got.max(initial=0) < max(n, sizes[0], 1)
+
+
+def test_key_codes_of_one_part_are_its_codes(monkeypatch) -> None:
+    """Fails on the code before: a key of one part hashed its codes again to number them."""
+    hashed: list[int] = []
+    factorize = pd.factorize
+    monkeypatch.setattr(
+        pd, "factorize", lambda values, *a, **k: hashed.append(len(values)) or factorize(values, *a, **k)
+    )
+    rows = _key_rows([[3, 0, 3, 2]], [5])
+    assert rows.codes().tolist() == [3, 0, 3, 2] and hashed == []
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.integers(-1, 5), max_size=40))
+def test_largest_block_of_records_held_once_oracle(codes: list[int]) -> None:
+    codes_arr = np.array(codes, dtype=np.int64)
+    records = np.arange(len(codes))
+    assert largest_block(records, codes_arr, once=True) == largest_block(records, codes_arr)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(-3, 6), max_size=40))
+def test_first_rows_oracle_numpy_unique(values: list[int]) -> None:
+    """The first row of each value, from codes numbered as they first come: those of `np.unique`'s sort."""
+    numbered = pd.factorize(np.array(values, dtype=np.int64))[0]
+    want = np.unique(numbered, return_index=True)[1]
+    got = first_rows(numbered)
+    np.testing.assert_array_equal(got, want)
+    assert got.dtype == want.dtype

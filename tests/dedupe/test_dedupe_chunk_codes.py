@@ -109,3 +109,31 @@ def test_a_shared_phones_surprise_is_looked_up_at_the_pairs_that_share_it_only()
     k = next(k for k, c in enumerate(comparator.comparisons) if c.kind == "phone")
     shared = int((compared.levels[:, k] == 1).sum())
     assert 0 < shared < len(i) and _Gathers.positions == shared
+
+
+def test_the_candidate_pairs_levels_keep_no_similarities(monkeypatch) -> None:
+    """Fails on the code before: `levels` kept each chunk's similarities in a matrix and let it go. Its levels,
+    cannot-link bits and surprises are those of `compare` (an oracle of the same pairs)."""
+    n = 30
+    frame = pd.DataFrame(
+        {
+            "contact_id": [f"C{k}" for k in range(n)],
+            "first_name": [("Anna", "Anne", "Jan", "Ewa")[k % 4] for k in range(n)],
+            "last_name": [("Nowak", "Nowack", "Lis")[k % 3] for k in range(n)],
+            "email": [f"{('anna', 'jan')[k % 2]}.{k % 5}@acme.com" for k in range(n)],
+            "country": [("PL", "DE")[k % 2] for k in range(n)],
+        }
+    )
+    comparator = Comparator(prepare(frame, "contacts"))
+    i, j = np.triu_indices(n, 1)
+    whole = comparator.compare(i, j)
+    kept: list[tuple[int, ...]] = []
+    made = compare.Compared
+    monkeypatch.setattr(
+        compare, "Compared", lambda levels, scores, *rest: kept.append(scores.shape) or made(levels, scores, *rest)
+    )
+    levels, cannot, surprise = comparator.levels(i, j, chunk=100)
+    assert kept == [(0, len(comparator.comparisons))] * 5
+    np.testing.assert_array_equal(levels, whole.levels)
+    np.testing.assert_array_equal(cannot, whole.cannot)
+    np.testing.assert_array_equal(surprise, whole.surprise.astype(np.float16))

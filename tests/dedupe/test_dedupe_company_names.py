@@ -78,6 +78,61 @@ def test_names_sharing_a_word_are_no_contradiction_but_other_numbers_are() -> No
     assert comparator.disagree(i, j, levels).tolist() == [False, False, False, False, True, True, True]
 
 
+def _accounts_comparator(names: list[str]) -> Comparator:
+    cities = ["Eindhoven", "Utrecht", "Delft"]
+    frame = pd.DataFrame(
+        {
+            "account_id": [f"A{k}" for k in range(len(names))],
+            "name": names,
+            "city": [cities[k % 3] for k in range(len(names))],
+        }
+    )
+    return Comparator(prepare(frame, "accounts"))
+
+
+def _disagree_field_by_field(comparator: Comparator, i: np.ndarray, j: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """The definition `disagree` must keep: every company-name field at its lowest level is asked whether the names
+    share a word, whatever the other fields say."""
+    out = levels == 0
+    for col, c in enumerate(comparator.comparisons):
+        if c.kind == "company":
+            rows = np.flatnonzero(out[:, col])
+            some = compare.Pairs.of(comparator, i[rows], j[rows])
+            kin = share_a_word(*some.codes(c.columns[0]), comparator.coded[c.columns[0]])
+            out[rows[kin & ~comparator.other_numbers(c, some)], col] = False
+    return out.any(axis=1)
+
+
+_PHILIPS = ["Philips Electronics N.V.", "Koninklijke Philips N.V.", "Rivera 395 Inc", "Rivera 251 Inc", "Acme Ltd"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=30), st.data())
+def test_disagreement_oracle_field_by_field(pairs: list[tuple[int, int]], data) -> None:
+    """Oracle: the names' words are not looked at where another field disagrees outright, and the verdicts are
+    those of asking every pair."""
+    comparator = _accounts_comparator(_PHILIPS)
+    i, j = np.array([a for a, _ in pairs]), np.array([b for _, b in pairs])
+    k = len(comparator.comparisons)
+    cells = data.draw(st.lists(st.integers(-1, 3), min_size=len(pairs) * k, max_size=len(pairs) * k))
+    levels = np.array(cells, dtype=np.int8).reshape(len(pairs), k)
+    assert comparator.disagree(i, j, levels).tolist() == _disagree_field_by_field(comparator, i, j, levels).tolist()
+
+
+def test_names_are_not_split_where_another_field_disagrees(monkeypatch) -> None:
+    comparator = _accounts_comparator(_PHILIPS[:2] * 2)
+    name = next(col for col, c in enumerate(comparator.comparisons) if c.kind == "company")
+    i, j = np.array([0, 2]), np.array([1, 3])
+    levels = np.full((2, len(comparator.comparisons)), 0, dtype=np.int8)  # every field apart
+    levels[1, :] = 3
+    levels[1, name] = 0  # the second pair apart by its names alone
+    asked: list[int] = []
+    shared = compare.share_a_word
+    monkeypatch.setattr(compare, "share_a_word", lambda ca, cb, names: asked.append(len(ca)) or shared(ca, cb, names))
+    assert comparator.disagree(i, j, levels).tolist() == [True, False]
+    assert asked == [1]  # the first pair's other fields decide it
+
+
 def test_a_lost_or_added_space_leaves_names_very_similar() -> None:
     _, _, _, levels = _compare(
         [
