@@ -1607,9 +1607,14 @@ def _scope(label: str, entity: str, cond: Any, fields: tuple[str, ...]) -> Scope
     def dated(frame: pd.DataFrame, params: Params) -> pd.Series:
         return pd.Series(_Runtime(entity, frame, params).condition(cond), index=frame.index)
 
+    def unbound(frame: pd.DataFrame) -> pd.Series:
+        # a stand-in window would judge the records of some other window without a word
+        raise RuntimeError(f"the scope {label!r} depends on the run's window: bind it with Metric.in_period")
+
+    if _has(cond, WindowEdge) or _has(cond, InWindow):
+        return Scope(label, unbound, fields, dated)
     timeless = Params.make("2000-01-01")
-    on_window = _has(cond, WindowEdge) or _has(cond, InWindow)
-    return Scope(label, lambda frame: dated(frame, timeless), fields, dated if on_window else None)
+    return Scope(label, lambda frame: dated(frame, timeless), fields)
 
 
 def _clean(source: Any) -> str:

@@ -922,3 +922,14 @@ def test_a_metric_derived_from_other_metrics_and_measures(crm) -> None:
 def test_derived_problems(definitions: dict, problem: str) -> None:
     with pytest.raises(ConfigError, match=f"metrics.define.{problem}"):
         compile_metrics(definitions)
+
+
+def test_a_scope_on_the_window_is_read_only_in_a_run_s_window(crm) -> None:
+    # unbound, churn's subscriptions active at the window start would be those of some stand-in window
+    churn = get_metric("churn_rate")
+    subscriptions = prepare(crm)[0]["subscriptions"]
+    with pytest.raises(RuntimeError, match=r"depends on the run's window: bind it with Metric\.in_period"):
+        churn.scope["subscriptions"].mask(subscriptions)
+    # active at 2025-10-31: SUB1 and SUB2 (SUB3 starts later, SUB4 expired)
+    bound = churn.in_period(Params.make(AS_OF, money=MONEY)).scope["subscriptions"]
+    assert bound.mask(subscriptions).tolist() == [True, True, False, False]
