@@ -7,7 +7,6 @@ from __future__ import annotations
 import gc
 import os
 import sys
-from collections.abc import Iterator
 from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
@@ -314,25 +313,13 @@ def pause_collector() -> None:
 
 
 def resume_collector() -> None:
-    """The collector resumed after `pause_collector`, what start-up made frozen out of its passes: it lives
-    to the end, and no pass need walk it. Nothing when it was not paused (`main()` called by a test)."""
+    """The collector resumed after `pause_collector`; nothing when it was not paused (`main()` called by a test).
+    What start-up made is not frozen out of its passes (`gc.freeze`): a frozen heap leaves the collector no count
+    of its long-lived objects, so it runs a full pass every few young ones, and the 300k-contact export's audit
+    took 102 -> 107 s with it (the freeze saved about 0.1 s on fixtures/acme; BENCHMARKS.md, fifteenth session)."""
     if _COLLECTOR["paused"]:
         _COLLECTOR["paused"] = False
-        gc.freeze()
         gc.enable()
-
-
-@contextmanager
-def start_up_frozen() -> Iterator[None]:
-    """The objects start-up made (modules, classes, the config, the rules) left out of the garbage
-    collector's full passes while the block runs: they live to its end, and on fixtures/acme those passes
-    spent about half their 0.13 CPU s walking them again. An object is still freed when nothing refers to it;
-    they are handed back to the collector when the block ends (a caller that goes on, such as a test)."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 def refuse_contradictions(*pairs: tuple[str, bool, str, bool]) -> None:

@@ -31,7 +31,6 @@ from auditor.commands.app import (
     print_timings,
     progress_reporter,
     refuse_contradictions,
-    start_up_frozen,
     stdout,
 )
 
@@ -109,7 +108,7 @@ def audit(
 
         audit_with_labels(audit_config, labels)
     mask = masking_enabled(mask_pii)
-    with start_up_frozen(), progress_reporter() as report:
+    with progress_reporter() as report:
         result = pipeline.audit(
             path,
             audit_config,
