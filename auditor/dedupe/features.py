@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.dedupe import normalize as nz
-from auditor.dedupe.blocking import feature_codes, first_rows
+from auditor.dedupe.blocking import combined_codes, feature_codes, first_rows
 from auditor.model import ENTITIES, Role
 from auditor.sources.convert import date_parts
 
@@ -455,9 +455,8 @@ def _named_local_parts(local: pd.Series, first: pd.Series, last: pd.Series) -> p
 
 def _distinct_pairs(a: pd.Series, b: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Per row, the number of its distinct (a, b) (missing values included), and the first row of each."""
-    ca = pd.factorize(a, use_na_sentinel=True)[0].astype(np.int64)
-    cb, ub = pd.factorize(b, use_na_sentinel=True)
-    pair = pd.factorize((ca + 1) * (len(ub) + 1) + (cb + 1))[0]
+    coded = (pd.factorize(column, use_na_sentinel=True) for column in (a, b))
+    pair = pd.factorize(combined_codes(len(a), ((codes, len(uniques)) for codes, uniques in coded)))[0]
     return pair, first_rows(pair)
 
 

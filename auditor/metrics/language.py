@@ -1872,9 +1872,7 @@ def _metric_refs(node: Any) -> list[MetricRef]:
     """The metric ids a `derived:` expression reads, in the order written."""
     if isinstance(node, MetricRef):
         return [node]
-    if isinstance(node, BinOp):
-        return [*_metric_refs(node.left), *_metric_refs(node.right)]
-    return []
+    return [ref for child in _children(node) for ref in _metric_refs(child)]
 
 
 @dataclass(frozen=True)
