@@ -52,13 +52,15 @@ that would have been HIGH.
 Intervals: Wilson score for proportions, the standard NPS variance (p9 + p6 - (p9 - p6)^2) / n
 for NPS, a percentile bootstrap for means and medians and for a ratio of two sums over the same
 records (each record's numerator and denominator resampled together; resampling at most 5,000
-values, the spread rescaled by sqrt(m / n) for larger samples). The interval is sampling uncertainty: it is
-reported, and demotes the flag only when it is wider than the value itself allows.
+values, the spread rescaled by sqrt(m / n) for larger samples); for a derived value, its operands' intervals
+propagated to first order (`propagated`). The interval is sampling uncertainty: it is reported, and demotes the
+flag only when it is wider than the value itself allows.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, fields
 from enum import IntEnum
 from statistics import NormalDist
@@ -67,7 +69,7 @@ from typing import Any
 import numpy as np
 
 from auditor.errors import ConfigError, did_you_mean
-from auditor.metrics.registry import Estimate
+from auditor.metrics.registry import Derivation, Estimate
 
 SECTIONS = {
     "coverage": ("high", "medium", "low"),
@@ -306,6 +308,8 @@ def interval(kind: str, estimate: Estimate, settings: MetricsSettings) -> tuple[
     """The statistical interval of an estimate, by the metric's kind (None where none applies)."""
     if estimate.value is None:
         return None
+    if estimate.derivation is not None:
+        return propagated(estimate.value, estimate.derivation, settings)
     if kind == "proportion" and estimate.successes is not None:
         return wilson(estimate.successes, estimate.n, settings.z, estimate.scale)
     if kind == "nps" and estimate.sample is not None:
@@ -321,6 +325,40 @@ def interval(kind: str, estimate: Estimate, settings: MetricsSettings) -> tuple[
             seed=settings.seed,
         )
     return None
+
+
+def propagated(value: float, derivation: Derivation, settings: MetricsSettings) -> tuple[float, float] | None:
+    """The interval of a derived value (`derived:`, e.g. `clv / cac`) from its operands' intervals, to first
+    order (the delta method; GUM's law of propagation of uncertainty): an operand's standard error (its
+    interval's width / 2z) moves the value by half the difference of the expression recomputed one standard
+    error above and below it; the moves add in quadrature, the operands taken as independent, and the interval
+    is the value +- z times their root sum of squares. A positive value whose recomputed values are all
+    positive is propagated on its logarithm (exp(log value +- ...)), as a ratio's interval is (a risk ratio's):
+    a quotient's uncertainty is relative, and its interval then stays above 0. An operand without an interval
+    (a count or sum of records, a ratio of two tables' totals) counts as exact, as it does in its own result.
+    None when no operand has an interval, or when the value is undefined one standard error away from an
+    operand's (a divisor of exactly 0)."""
+    values = [estimate.value for _, estimate in derivation.operands]
+    moves: list[tuple[float, float]] = []  # the value recomputed one standard error above and below an operand
+    for i, (kind, estimate) in enumerate(derivation.operands):
+        at = estimate.value
+        ci = interval(kind, estimate, settings) if at is not None else None
+        if at is None or ci is None or not math.isfinite(ci[1] - ci[0]):
+            continue
+        se = (ci[1] - ci[0]) / 2 / settings.z
+        up, down = (derivation.recompute([*values[:i], at + step, *values[i + 1 :]]) for step in (se, -se))
+        if up is None or down is None:
+            return None
+        moves.append((up, down))
+    if not moves:
+        return None
+    relative = value > 0 and all(up > 0 and down > 0 for up, down in moves)
+    scale: Callable[[float], float] = math.log if relative else float
+    squares = sum(((scale(up) - scale(down)) / 2) ** 2 for up, down in moves)
+    half = settings.z * math.sqrt(squares)
+    if relative:
+        return value * math.exp(-half), value * math.exp(half)
+    return value - half, value + half
 
 
 def distance(value: Any, reference: Any) -> float:

@@ -77,6 +77,7 @@ from auditor.errors import ConfigError, did_you_mean
 from auditor.metrics.common import Params, counts, month_label, month_numbers, per_table, sums, text, within
 from auditor.metrics.registry import (
     KINDS,
+    Derivation,
     Estimate,
     Grouped,
     Metric,
@@ -1106,33 +1107,35 @@ def _and(*parts: Any) -> Any:
     return kept[0] if len(kept) == 1 else BoolOp("and", kept)
 
 
-def _measure_value(plan: _Plan, t: Tables, p: Params, extra: Any | None) -> tuple[float, int]:
-    """(the aggregate, the records it is over) of a measure inside a ratio (two sums over the same
-    entity: `_paired_sums`). Kept per table object: a bound probes one table at a time, and a ratio of two
-    tables (costs per new customer) recomputed the other table's measure for every probe of the first."""
+def _measure_value(plan: _Plan, t: Tables, p: Params, extra: Any | None) -> Estimate:
+    """The aggregate of a measure inside a ratio (not two sums over the same entity: `_paired_sums`) or a
+    derived value, its n the records it is over (NaN for the mean or median of none), with the sample of a
+    mean or median for its interval. Kept per table object: a bound probes one table at a time, and a ratio
+    of two tables (costs per new customer) recomputed the other table's measure for every probe of the first."""
     return _measure_on(t[plan.entity], p, plan, extra)
 
 
 @per_table
-def _measure_on(frame: pd.DataFrame, p: Params, plan: _Plan, extra: Any | None) -> tuple[float, int]:
+def _measure_on(frame: pd.DataFrame, p: Params, plan: _Plan, extra: Any | None) -> Estimate:
     rt, mask = plan.rows({plan.entity: frame}, p, extra)
     if plan.agg == "count" and plan.distinct and plan.first is not None:
         dates = rt.column(plan.first)[mask]
         firsts = dates.groupby(text(rt.raw_value(plan.value)[mask]), dropna=True).min()
         counted = int(within(firsts, p.start, p.end).sum())
-        return float(counted), counted
+        return Estimate(float(counted), counted)
     if plan.agg == "count" and plan.distinct:
         distinct = int(rt.raw_value(plan.value)[mask].dropna().nunique())
-        return float(distinct), distinct
+        return Estimate(float(distinct), distinct)
     if plan.agg == "count":
         n = int(_with_value(plan, rt, mask).sum())
-        return float(n), n
+        return Estimate(float(n), n)
     values = rt.value(plan.value)[mask].dropna()
     if plan.agg == "sum":
-        return float(values.sum()), len(values)
-    if plan.agg == "mean":
-        return (float(values.mean()) if len(values) else np.nan), len(values)
-    return (float(np.median(values)) if len(values) else np.nan), len(values)
+        return Estimate(float(values.sum()), len(values))
+    sample = values.to_numpy(dtype="float64")
+    if not len(sample):
+        return Estimate(np.nan, 0, sample=sample)
+    return Estimate(float(values.mean() if plan.agg == "mean" else np.median(values)), len(sample), sample=sample)
 
 
 def _paired_sums(
@@ -1334,8 +1337,9 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
             if paired:
                 num, den, n, pairs = _paired_sums(num_plan, den_plan, t, p, extra)
             else:
-                num, _ = _measure_value(num_plan, t, p, extra(num_plan))
-                den, n = _measure_value(den_plan, t, p, extra(den_plan))
+                num = _measure_value(num_plan, t, p, extra(num_plan)).value
+                den_of = _measure_value(den_plan, t, p, extra(den_plan))
+                den, n = den_of.value, den_of.n
             if key == "rate":
                 return proportion(num, den, scale=scale) if np.isfinite(den) else Estimate(None, 0)
             return ratio(num, den, n=n, pairs=pairs)
@@ -1375,7 +1379,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
         kind = "count"
 
         def compute(t: Tables, p: Params) -> Any:
-            return int(_measure_value(plan, t, p, extra(plan))[0])
+            return int(_measure_value(plan, t, p, extra(plan)).value)
 
     elif key == "top_share":
         plan = plans[0]
@@ -1887,8 +1891,9 @@ def _derived(
 ) -> Metric:
     """A `derived:` definition: the arithmetic of other metrics' values, measures and numbers of one run (`clv /
     cac`, `12 * mean(subscriptions.mrr where ...) / churn_rate`). It reads what each metric and measure reads,
-    its primary entity is its first operand's, and it is judged as a ratio (recomputed on the records kept, no
-    interval) unless it only adds and subtracts counts and sums (then as a sum); its n is its first operand's."""
+    its primary entity is its first operand's, and it is judged as a ratio (recomputed on the records kept, its
+    interval propagated from its operands': `confidence.propagated`) unless it only adds and subtracts counts and
+    sums (then as a sum); its n is its first operand's."""
     c = _Compiler(extras)
     plans: list[_Plan] = []
     operands: list[Any] = []  # MetricRef or _PlanAt, in the order written
@@ -1927,31 +1932,29 @@ def _derived(
         if plan.first is not None:
             reads[plan.entity][plan.first] = None
 
+    read_once = list(dict.fromkeys(operands))  # a metric named twice is one operand: `clv - clv` moves as one
+
+    def operand(node: Any, t: Tables, p: Params) -> tuple[str, Estimate, bool]:
+        """(its kind, its estimate, whether it came with its own n)"""
+        if isinstance(node, MetricRef):
+            metric = known[node.id]
+            result = metric.compute(t, p)
+            if isinstance(result, Estimate):
+                return metric.kind, result, True
+            got = value_of(result)
+            return metric.kind, Estimate(None if got is None else float(got), 0), False
+        plan = plans[node.i]
+        return plan.agg, _measure_value(plan, t, p, windows.get(plan.entity)), True
+
+    def recompute(values: Sequence[float | None]) -> float | None:
+        result = _evaluate(tree, dict(zip(read_once, values, strict=True)))
+        return result if result is not None and math.isfinite(result) else None
+
     def compute(t: Tables, p: Params) -> Any:
-        sizes: list[int] = []
-
-        def value(node: Any) -> float | None:
-            if isinstance(node, Num):
-                return node.value
-            if isinstance(node, MetricRef):
-                result = known[node.id].compute(t, p)
-                if isinstance(result, Estimate):
-                    sizes.append(result.n)
-                got = value_of(result)
-                return None if got is None else float(got)
-            if isinstance(node, _PlanAt):
-                plan = plans[node.i]
-                got, n = _measure_value(plan, t, p, windows.get(plan.entity))
-                sizes.append(n)
-                return got
-            left, right = value(node.left), value(node.right)
-            if left is None or right is None or (node.op == "/" and not right):
-                return None
-            return _ARITHMETIC[node.op](left, right)
-
-        result = value(tree)
-        finite = result is not None and math.isfinite(result)
-        return Estimate(result if finite else None, sizes[0] if sizes else 0)
+        read = [operand(node, t, p) for node in read_once]
+        value = recompute([estimate.value for _, estimate, _ in read])
+        n = next((estimate.n for _, estimate, sized in read if sized), 0)
+        return Estimate(value, n, derivation=Derivation(tuple((kind, e) for kind, e, _ in read), recompute))
 
     additive = _adds_up(tree, operands, plans, known)
     kind = "sum" if additive else "ratio"
@@ -1977,6 +1980,18 @@ def _derived(
 
 
 _ARITHMETIC = {"+": operator.add, "-": operator.sub, "*": operator.mul, "/": operator.truediv}
+
+
+def _evaluate(node: Any, values: Mapping[Any, float | None]) -> float | None:
+    """A derived expression on its operands' values (None when one is missing or a divisor is 0)."""
+    if isinstance(node, Num):
+        return node.value
+    if isinstance(node, BinOp):
+        left, right = _evaluate(node.left, values), _evaluate(node.right, values)
+        if left is None or right is None or (node.op == "/" and not right):
+            return None
+        return _ARITHMETIC[node.op](left, right)
+    return values[node]
 
 
 def _adds_up(tree: Any, operands: list[Any], plans: list[_Plan], known: Mapping[str, Metric]) -> bool:

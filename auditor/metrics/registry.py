@@ -50,6 +50,17 @@ class Estimate:
     """a proportion reported on another scale (CSAT in percent: 100)"""
     pairs: np.ndarray | None = None
     """for a ratio of two sums over the same records: each record's numerator and denominator (n x 2)"""
+    derivation: Derivation | None = None
+    """for a derived value (`derived:` of the metric language): what its interval is propagated from"""
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """A derived value's operands (metrics and measures, each once, in the order written: its kind and its
+    estimate) and its expression recomputed on other values of them (None where it is undefined)."""
+
+    operands: tuple[tuple[str, Estimate], ...]
+    recompute: Callable[[Sequence[float | None]], float | None]
 
 
 def _num(x: Any) -> float | None:

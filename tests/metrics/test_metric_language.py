@@ -5,6 +5,7 @@ with min_n, config problems with key paths and lines, and a parser that only eve
 from __future__ import annotations
 
 import contextlib
+import math
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -893,6 +894,15 @@ def test_a_metric_derived_from_other_metrics_and_measures(crm) -> None:
     assert results["margin"].value == pytest.approx(5000 - 4230) and results["margin"].unit == "PLN"
     assert results["no_costs"].value is None  # a division by 0 has no value
     assert results["double_margin"].value == pytest.approx(2 * 770)
+    # intervals: CAC (a ratio of two tables' totals) has none, so LTV:CAC carries the value per customer's
+    # bootstrap alone, propagated on the log scale; a difference of totals has none
+    lo, hi = results["value_per_customer"].interval
+    se = (hi - lo) / 2 / 1.959964
+    half = 1.959964 * (math.log(3575 + se) - math.log(3575 - se)) / 2
+    expected = (3575 / 1430 * math.exp(-half), 3575 / 1430 * math.exp(half))
+    assert results["ltv_to_cac"].interval == pytest.approx(expected)
+    assert results["margin"].interval is None
+    assert results["clv_forward"].interval[0] < 1800 < results["clv_forward"].interval[1]
     assert defined["margin"].kind == "sum" and defined["ltv_to_cac"].kind == "ratio"
     assert defined["double_margin"].kind == "ratio"  # a number times a sum is not a sum of records
     assert defined["ltv_to_cac"].inputs == {

@@ -11,7 +11,8 @@ import pytest
 
 from auditor.errors import ConfigError
 from auditor.metrics import Flag, MetricsSettings, evaluate_metrics
-from auditor.metrics.confidence import bootstrap, distance, nps_interval, wilson
+from auditor.metrics.confidence import bootstrap, distance, nps_interval, propagated, wilson
+from auditor.metrics.registry import Derivation, Estimate, proportion
 from auditor.money import Money
 
 AS_OF = "2026-10-31"
@@ -44,6 +45,46 @@ def test_bootstrap_covers_the_mean_like_the_normal_approximation() -> None:
     lo, hi = bootstrap(big, "median", max_sample=2000)
     assert (hi - lo) / 2 == pytest.approx(1.96 * 1.2533 * 10 / math.sqrt(50_000), rel=0.3)
     assert bootstrap(np.array([1.0]), "mean") is None
+
+
+def _quotient(num: Estimate, den: Estimate) -> Derivation:
+    return Derivation((("proportion", num), ("proportion", den)), lambda v: v[0] / v[1] if v[1] else None)
+
+
+def test_a_derived_value_s_interval_propagates_its_operands_on_the_log_scale() -> None:
+    settings = MetricsSettings()
+    num, den = proportion(30, 100), proportion(60, 100)
+    # by hand: each Wilson interval's width / 2z is the operand's standard error; a quotient moves by half the
+    # difference of the logs one standard error above and below each operand, the two moves in quadrature
+    (a_lo, a_hi), (b_lo, b_hi) = wilson(30, 100), wilson(60, 100)
+    se_a, se_b = (a_hi - a_lo) / 2 / 1.959964, (b_hi - b_lo) / 2 / 1.959964
+    move_a = (math.log((0.3 + se_a) / 0.6) - math.log((0.3 - se_a) / 0.6)) / 2
+    move_b = (math.log(0.3 / (0.6 + se_b)) - math.log(0.3 / (0.6 - se_b))) / 2
+    half = 1.959964 * math.sqrt(move_a**2 + move_b**2)
+    lo, hi = propagated(0.5, _quotient(num, den), settings)
+    assert (lo, hi) == (pytest.approx(0.5 * math.exp(-half)), pytest.approx(0.5 * math.exp(half)))
+    # a difference is propagated as it is (it may be 0 or below), and a metric read twice moves as one operand
+    difference = Derivation((("proportion", num), ("proportion", den)), lambda v: v[0] - v[1])
+    lo, hi = propagated(-0.3, difference, settings)
+    assert (hi - lo) / 2 == pytest.approx(1.959964 * math.hypot(se_a, se_b)) and (lo + hi) / 2 == pytest.approx(-0.3)
+    assert propagated(0.0, Derivation((("proportion", num),), lambda v: v[0] - v[0]), settings) == (0.0, 0.0)
+    # totals have no interval of their own: a value made of them has none
+    totals = Derivation((("count", Estimate(30.0, 30)), ("sum", Estimate(12.5, 4))), lambda v: v[0] + v[1])
+    assert propagated(42.5, totals, settings) is None
+    # a value undefined one standard error from an operand's (a divisor of 0 there) has no first-order interval
+    undefined_above = Derivation((("proportion", den),), lambda v: 1 / (0.61 - v[0]) if v[0] < 0.61 else None)
+    assert propagated(100.0, undefined_above, settings) is None
+
+
+def test_a_derived_quotient_s_interval_covers_the_truth_as_often_as_it_says() -> None:
+    # an oracle by simulation: two independent shares, their quotient's 95% interval over 2,000 samples
+    rng, settings = np.random.default_rng(7), MetricsSettings()
+    covered = 0
+    for _ in range(2000):
+        a, b = rng.binomial(400, 0.3), rng.binomial(300, 0.6)
+        lo, hi = propagated((a / 400) / (b / 300), _quotient(proportion(a, 400), proportion(b, 300)), settings)
+        covered += lo <= 0.5 <= hi
+    assert 0.93 <= covered / 2000 <= 0.97
 
 
 def test_distance_is_relative_and_handles_distributions() -> None:
