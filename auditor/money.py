@@ -70,9 +70,12 @@ class Money:
             dtype=object,
         )
 
-    def to_base(self, amount: pd.Series, currency: pd.Series) -> pd.Series:
-        """amount in the base currency; missing where its currency has no rate."""
-        codes, named = self._distinct(currency)
+    def to_base(
+        self, amount: pd.Series, currency: pd.Series, factorized: tuple[np.ndarray, Any] | None = None
+    ) -> pd.Series:
+        """amount in the base currency; missing where its currency has no rate. `factorized`: `pd.factorize(currency)`
+        when the caller keeps it (the metrics' bounds convert the same currencies for every probe of the amounts)."""
+        codes, named = self._distinct(currency, factorized)
         rates = np.array([self.rates.get(c, np.nan) if c is not None else np.nan for c in named], dtype="float64")
         return amount.astype("float64") * rates[codes]
 
@@ -83,11 +86,13 @@ class Money:
         missing = [np.nan if c in self.rates else ("(none)" if c is None else c) for c in named]
         return pd.Series(np.array(missing, dtype=object)[codes], index=currency.index, dtype=object)
 
-    def _distinct(self, currency: pd.Series) -> tuple[np.ndarray, list[Any]]:
+    def _distinct(
+        self, currency: pd.Series, factorized: tuple[np.ndarray, Any] | None = None
+    ) -> tuple[np.ndarray, list[Any]]:
         """Each record's currency as a code into its distinct currencies: the code as written, else the default
         (None when there is none). The last entry serves code -1 (no currency). Each distinct value is looked at
         once: a million deals hold a handful of currencies."""
-        codes, uniques = pd.factorize(currency)
+        codes, uniques = factorized if factorized is not None else pd.factorize(currency)
         named: list[Any] = [self.default if u == "" or pd.isna(u) else u for u in uniques.tolist()]
         return codes, [*named, self.default]
 

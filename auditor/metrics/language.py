@@ -74,7 +74,18 @@ import numpy as np
 import pandas as pd
 
 from auditor.errors import ConfigError, did_you_mean
-from auditor.metrics.common import Params, counts, month_label, month_numbers, per_table, sums, text, within
+from auditor.metrics.common import (
+    Params,
+    coded,
+    counts,
+    kept,
+    month_label,
+    month_numbers,
+    per_table,
+    sums,
+    text,
+    within,
+)
 from auditor.metrics.registry import (
     KINDS,
     Derivation,
@@ -890,7 +901,8 @@ class _Runtime:
         if convert and spec.has_field(name):
             declared = spec.field(name)
             if declared.role is Role.MONEY and declared.currency_field and declared.currency_field in frame.columns:
-                return self.p.money.to_base(values, frame[declared.currency_field]).astype("float64")
+                currency = frame[declared.currency_field]
+                return self.p.money.to_base(values, currency, coded(self.p, currency)).astype("float64")
         return values
 
     def value(self, node: Any) -> pd.Series:
@@ -1938,7 +1950,9 @@ def _derived(
         """(its kind, its estimate, whether it came with its own n)"""
         if isinstance(node, MetricRef):
             metric = known[node.id]
-            result = metric.compute(t, p)
+            # a bound of `clv / cac` probes one table at a time: CLV is not recomputed for each probe of the costs
+            frames = tuple(t[entity] for entity in metric.inputs if entity in t)
+            result = kept(p, metric.compute, frames, None, lambda: metric.compute(t, p))
             if isinstance(result, Estimate):
                 return metric.kind, result, True
             got = value_of(result)

@@ -12,14 +12,17 @@ from auditor.metrics.common import (
     KEPT_PER_FUNCTION,
     STAGES,
     Params,
+    coded,
     counts,
     days,
+    kept,
     per_table,
     positions,
     text,
 )
 from auditor.metrics.evaluate import _unreported
 from auditor.metrics.sales import sales_cycle_by_stage
+from auditor.money import Money
 
 TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
@@ -104,6 +107,40 @@ def test_a_function_of_a_table_is_computed_once_per_frame_and_params() -> None:
 
     a, b = twin("a"), twin("b")  # same qualified name, different functions
     assert (a(frame, p), b(frame, p)) == ("a", "b")
+
+
+def test_a_result_of_several_tables_is_kept_while_every_one_of_them_is_the_same_frame() -> None:
+    # a derived metric's operand (`clv` in `clv / cac`) while a bound probes a table it does not read
+    calls: list[int] = []
+
+    def make() -> int:
+        calls.append(1)
+        return len(calls)
+
+    p = Params.make("2026-10-31")
+    deals, costs = pd.DataFrame({"x": [1]}), pd.DataFrame({"y": [2]})
+    owner = len  # any callable names the memo
+    assert kept(p, owner, (deals, costs), None, make) == kept(p, owner, (deals, costs), None, make) == 1
+    assert kept(p, owner, (deals, costs.copy()), None, make) == 2  # one of them probed: computed again
+    assert kept(p, owner, (deals, costs), None, make) == 1  # the first is still kept
+    assert kept(p, owner, (deals, costs), "other", make) == 3  # another key
+    assert kept(p, sum, (deals, costs), None, make) == 4  # another owner
+    assert len(calls) == 4
+
+
+def test_a_text_column_s_codes_are_kept_while_a_probe_replaces_another_column() -> None:
+    p = Params.make("2026-10-31")
+    deals = pd.DataFrame({"amount": [1.0, 2.0, 3.0], "currency": pd.Series(["EUR", None, "PLN"], dtype=TEXT)})
+    codes, uniques = coded(p, deals["currency"])
+    assert codes.tolist() == [0, -1, 1] and list(uniques) == ["EUR", "PLN"]
+    probed = deals.assign(amount=[9.0, 9.0, 9.0])  # a bound's probe of the amounts shares the currencies' array
+    assert coded(p, probed["currency"])[0] is codes
+    other = deals.assign(currency=pd.Series(["PLN", "PLN", None], dtype=TEXT))  # a probe of the currencies
+    assert coded(p, other["currency"])[0].tolist() == [0, 0, -1]
+    assert coded(Params.make("2026-10-31"), deals["currency"])[0] is not codes  # kept per Params
+    money = Money(base="PLN", rates={"PLN": 1.0, "EUR": 4.3})
+    converted = money.to_base(deals["amount"], deals["currency"], coded(p, deals["currency"]))
+    pd.testing.assert_series_equal(converted, money.to_base(deals["amount"], deals["currency"]))
 
 
 CELLS = st.tuples(
