@@ -498,7 +498,7 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
             label=None,
             message=None,
         )[[*RECORD_COLUMNS, "member_entity", "label", "message"]].explode("record_id")
-        meta = _meta(dup, "member_entity", "record_id")
+        meta = _meta(dup, "member_entity", "record_id", members["record_id"])
         members = members.drop(columns=["owner", "file", "row"]).merge(
             meta, on=["member_entity", "record_id"], how="left"
         )
@@ -697,7 +697,7 @@ def _cluster_tasks(dup: Any) -> pd.DataFrame:
     tail = [f" | and {n:,} more in duplicates/pairs.csv" if n > 0 else "" for n in more]
     tasks["evidence"] = _objects([text + rest for text, rest in zip(evidence, tail, strict=True)])
     tasks = tasks.merge(_plan_text(dup.merge_plan), on=["entity", "cluster_id"], how="left")
-    tasks = tasks.merge(_meta(dup, "entity", "master_id"), on=["entity", "master_id"], how="left")
+    tasks = tasks.merge(_meta(dup, "entity", "master_id", tasks["master_id"]), on=["entity", "master_id"], how="left")
     band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
     plural = tasks["entity"].where(tasks["count"] > 1, tasks["entity"].str.removesuffix("s"))
     issue = (
@@ -747,7 +747,7 @@ def _link_tasks(dup: Any) -> pd.DataFrame:
     )
     rules = tasks["entity"] + ".duplicate_of_" + tasks["other_entity"].str.removesuffix("s")
     tasks = tasks.rename(columns={"entity": "from_entity", "other_entity": "entity", "other_id": "master_id"})
-    tasks = tasks.merge(_meta(dup, "entity", "master_id"), on=["entity", "master_id"], how="left")
+    tasks = tasks.merge(_meta(dup, "entity", "master_id", tasks["master_id"]), on=["entity", "master_id"], how="left")
     tasks["merge_plan"] = None
     band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
     issue = (
@@ -805,10 +805,16 @@ def _primary_key(entity: str) -> str:
 def _member_evidence(pairs: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
     """Per member: its pair with the master (probability and per-field evidence), when one was scored."""
     cols = ["entity", "id_a", "id_b", "match_probability", "evidence"]
-    ids = members["record_id"]
-    # a missing id is among the members' when one of them is missing, as pandas' isin has it
-    p = pairs.loc[is_in(pairs["id_a"], ids, nulls_match=True) | is_in(pairs["id_b"], ids, nulls_match=True), cols]
-    both = pd.concat([p, p.rename(columns={"id_a": "id_b", "id_b": "id_a"})], ignore_index=True)
+    ids, masters = members["record_id"], members["master_id"]
+
+    def pairing(member: str, master: str) -> np.ndarray:
+        # a missing id is among them when one of them is missing, as a merge on it matches it
+        return is_in(pairs[member], ids, nulls_match=True) & is_in(pairs[master], masters, nulls_match=True)
+
+    # each pair both ways, only those of a member and a master: the rest (every other pair of a million
+    # contacts' clusters, twice) could not match a member's own pair, and their duplicates cost a second
+    forward, backward = pairs.loc[pairing("id_a", "id_b"), cols], pairs.loc[pairing("id_b", "id_a"), cols]
+    both = pd.concat([forward, backward.rename(columns={"id_a": "id_b", "id_b": "id_a"})], ignore_index=True)
     both = both.drop_duplicates(["entity", "id_a", "id_b"])
     joined = members[["entity", "record_id", "master_id"]].merge(
         both, left_on=["entity", "record_id", "master_id"], right_on=["entity", "id_a", "id_b"], how="left"
@@ -857,10 +863,16 @@ def _concatenated(pieces: list[pd.Series | str]) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(line), index=pieces[0].index)
 
 
-def _meta(dup: Any, entity_col: str, id_col: str) -> pd.DataFrame:
-    """owner, file and row of each record the dedupe stage saw, keyed by (entity, record id)."""
+def _meta(dup: Any, entity_col: str, id_col: str, wanted: pd.Series) -> pd.DataFrame:
+    """owner, file and row of each record the dedupe stage saw whose id is among `wanted`, keyed by (entity,
+    record id): the first row of each id, as among all of them (the rows of the other ids are dropped before,
+    not after, the duplicates are: hashing a million contacts' ids twice to keep 95,000 masters was a tenth of
+    the worklist's time). A missing id is among `wanted` when one of them is missing, as a merge matches it."""
     frames = [
-        meta.drop_duplicates("record_id").assign(**{entity_col: entity}).rename(columns={"record_id": id_col})
+        meta[is_in(meta["record_id"], wanted, nulls_match=True)]
+        .drop_duplicates("record_id")
+        .assign(**{entity_col: entity})
+        .rename(columns={"record_id": id_col})
         for entity, meta in dup.records.items()
         if len(meta)
     ]
