@@ -46,6 +46,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor.csvtext import mostly_distinct
 from auditor.dedupe import normalize
 from auditor.findings import codes_of, factorize, sort_codes, sort_ranks
 from auditor.fix.safe import cell_fixes, safe_mask
@@ -620,6 +621,8 @@ def _joined(values: pd.Series, codes: np.ndarray, order: np.ndarray, sep: str) -
     offsets = np.append(0, np.cumsum(np.bincount(codes, minlength=int(codes.max(initial=-1)) + 1)))
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), rows)
     joined = pc.binary_join(lists, pa.scalar(sep, type=pa.large_string()))
+    if mostly_distinct(joined):  # a cluster's members, evidence, merge plan: hashing them finds nothing to share
+        return _objects(joined.to_numpy(zero_copy_only=False))
     shared = joined.dictionary_encode()  # groups with the same text share one str
     return _objects(np.array(shared.dictionary.to_pylist(), dtype=object)[shared.indices.to_numpy()])
 
@@ -771,29 +774,34 @@ def _link_tasks(dup: Any) -> pd.DataFrame:
 def _merge_frame(
     tasks: pd.DataFrame, *, ids: pd.DataFrame, issue: pd.Series, rules: pd.Series, band: np.ndarray
 ) -> pd.DataFrame:
+    """The merge tasks' columns, their texts as objects (_frame): a frame made of object arrays of texts would
+    hold them as Arrow text, every merge plan and evidence copied there and made Python objects again when
+    the tasks are ranked (_prioritize)."""
     review = band == "review"
-    return pd.DataFrame(
+    n = len(tasks)
+    entity = tasks["entity"].to_numpy(dtype=object)
+    return _frame(
         {
             "task_id": _ids("M", ids),
-            "action": "merge",
-            "entity": tasks["entity"].to_numpy(),
-            "record_id": tasks["master_id"].to_numpy(),
-            "owner": tasks["owner"].to_numpy(),
-            "issue": issue.to_numpy(),
-            "rule_ids": rules.to_numpy(),
-            "severity": np.where(review, "warning", "error"),
-            "field": tasks["entity"].map(_primary_key).to_numpy(),
-            "current_value": tasks["members"].to_numpy(),
-            "suggested_value": tasks["master_id"].to_numpy(),
-            "auto_fixable": "no",
-            "effort": np.where(review, "high", "medium"),
-            "file": tasks["file"].to_numpy(),
+            "action": np.full(n, "merge", dtype=object),
+            "entity": entity,
+            "record_id": tasks["master_id"].to_numpy(dtype=object),
+            "owner": tasks["owner"].to_numpy(dtype=object),
+            "issue": issue.to_numpy(dtype=object),
+            "rule_ids": rules.to_numpy(dtype=object),
+            "severity": _constant({True: "warning", False: "error"}, review),
+            "field": _per_distinct(entity, _primary_key),
+            "current_value": tasks["members"].to_numpy(dtype=object),
+            "suggested_value": tasks["master_id"].to_numpy(dtype=object),
+            "auto_fixable": np.full(n, "no", dtype=object),
+            "effort": _constant({True: "high", False: "medium"}, review),
+            "file": tasks["file"].to_numpy(dtype=object),
             "row": tasks["row"].to_numpy(),
-            "members": tasks["members"].to_numpy(),
-            "evidence": tasks["evidence"].to_numpy(),
-            "merge_plan": tasks["merge_plan"].to_numpy(),
+            "members": tasks["members"].to_numpy(dtype=object),
+            "evidence": tasks["evidence"].to_numpy(dtype=object),
+            "merge_plan": tasks["merge_plan"].to_numpy(dtype=object),
             "records": tasks["count"].to_numpy() + 1,
-            "money_at_stake": 0.0,
+            "money_at_stake": np.zeros(n),
         }
     )
 
