@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.worklist import _evidence_text, _member_evidence, _meta
+from auditor.worklist import _evidence_text, _member_evidence, _merge_tasks, _meta
 
 IDS = st.one_of(st.none(), st.sampled_from(["c1", "c2", "c3", "a1", "a2", "é", ""]))
 
@@ -108,3 +108,14 @@ def test_oracle_a_members_evidence_is_found_among_its_pairs_with_a_master(pairs:
     pd.testing.assert_series_equal(
         _member_evidence(frame, shown), _evidence_among_every_pair(frame, shown), check_exact=True
     )
+
+
+def test_the_merge_tasks_texts_are_objects_not_arrow_text(acme_audit) -> None:
+    """_merge_tasks hands its texts on as the objects they were made (pandas would make an object array of
+    texts Arrow text, which _prioritize makes objects again), the same values as the worklist's."""
+    merges = _merge_tasks(acme_audit.duplicates)
+    assert len(merges)
+    for column in ("task_id", "action", "entity", "issue", "severity", "field", "members", "evidence", "merge_plan"):
+        assert merges[column].dtype == object, column
+    shown = acme_audit.worklist.set_index("task_id").loc[merges["task_id"]]
+    assert merges["evidence"].tolist() == shown["evidence"].tolist()
