@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,7 +47,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.csvtext import mostly_distinct
+from auditor.csvtext import coded_texts, mostly_distinct
 from auditor.dedupe import normalize
 from auditor.findings import codes_of, factorize, sort_codes, sort_ranks
 from auditor.fix.safe import cell_fixes, safe_mask
@@ -532,13 +533,22 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
     return pd.DataFrame(columns, copy=False)
 
 
-def records_table(records: pd.DataFrame) -> pd.DataFrame:
+def records_table(records: pd.DataFrame, coded: Collection[str] = ()) -> pd.DataFrame:
     """RECORD_COLUMNS of (a chunk of) Worklist.records as the writers show them: text as objects (None
     where missing) and each fix cell's issue written out: "label record id: message". The writers call
-    it CHUNK_ROWS rows at a time."""
+    it CHUNK_ROWS rows at a time. `coded`: columns left as they are coded where their categories are texts
+    (csvtext.coded_texts), for a writer that makes each category's text once (csvtext.each_category): made
+    objects per chunk only to be replaced by their codes, they were a fifth of the records' writing."""
     if "label" not in records.columns:  # a frame of RECORD_COLUMNS already (none was planned)
         return records[list(RECORD_COLUMNS)]
-    table = {c: _objects(plain(records[c]), records.index) if c in CODED else records[c] for c in RECORD_COLUMNS}
+    table = {
+        c: records[c]
+        if c in coded and coded_texts(records[c])
+        else _objects(plain(records[c]), records.index)
+        if c in CODED
+        else records[c]
+        for c in RECORD_COLUMNS
+    }
     label = pd.Series(plain(records["label"]), index=records.index, dtype=object)
     cell = label.notna().to_numpy(bool)
     if cell.any():
