@@ -76,7 +76,11 @@ def arrow_texts(values: pd.Series) -> pa.Array:
         texts = pa.array(values.array)
         texts = texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
         return texts.cast(pa.string())
-    return pa.array(values.to_numpy(dtype=object, na_value=None), type=pa.string(), from_pandas=True)
+    # the column's own objects, not a copy with None for each missing value: Arrow takes None, NaN and pd.NA
+    # for null itself (a text column's missing values are those; a NaT makes it "mixed", not text), and
+    # pandas' isna and copy of the findings' and tasks' text columns, chunk after chunk, were a tenth of the
+    # writing of a million contacts' files
+    return pa.array(values.to_numpy(), type=pa.string(), from_pandas=True)
 
 
 KnownCategories = dict[int, tuple[pd.Index, pa.Array]]
@@ -114,11 +118,16 @@ def each_distinct(texts: pa.Array, function: Callable[[pa.Array], pa.Array]) -> 
     where a sample of its rows is mostly distinct (a record id, an evidence text, a merge plan), which
     hashing every text to find its duplicates only slows down (0.18 CPU s for the 65 MB of merge plans of a
     million contacts' worklist)."""
-    sample = texts.slice(0, SAMPLE_ROWS)
-    if len(sample) and pc.count_distinct(sample).as_py() * 2 > len(sample):
+    if mostly_distinct(texts):
         return function(texts)
     encoded = texts.dictionary_encode()
     return function(encoded.dictionary).take(encoded.indices)
+
+
+def mostly_distinct(texts: pa.Array) -> bool:
+    """Whether more than half of a sample of SAMPLE_ROWS of the texts are distinct."""
+    sample = texts.slice(0, SAMPLE_ROWS)
+    return bool(len(sample)) and pc.count_distinct(sample).as_py() * 2 > len(sample)
 
 
 def distinct_floats(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -130,11 +139,69 @@ def distinct_floats(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _text_fields(texts: pa.Array) -> pa.Array:
-    """Texts as fields: a formula's text after a quote, then in double quotes when it needs them."""
-    formula = pc.match_substring_regex(texts, FORMULA_START)
-    texts = pc.if_else(formula, pc.binary_join_element_wise("'", texts, ""), texts)
-    quoted = pc.binary_join_element_wise('"', pc.replace_substring(texts, '"', '""'), '"', "")
-    return pc.if_else(pc.match_substring_regex(texts, QUOTED), quoted, texts)
+    """Texts as fields: a formula's text after a quote, then in double quotes when it needs them. Which texts
+    need either is read off their UTF-8 bytes (every character the two questions ask about is ASCII, and no
+    byte of a character of more bytes is), and only those are rewritten: two regexes and a replacement over
+    every text were most of the time the CSV files' long texts took (a million contacts' evidence and merge
+    plans)."""
+    data, offsets = utf8_bytes(texts)
+    present = texts.is_valid().to_numpy(zero_copy_only=False)
+    starts, stops = offsets[:-1], offsets[1:]
+    first = data[np.minimum(starts, max(len(data) - 1, 0))] if len(data) else np.zeros(len(starts), dtype=np.uint8)
+    formula = present & (stops > starts) & np.isin(first, _FORMULA_BYTES)
+    quoted = _needs_quotes(texts, data, offsets) & present
+    texts = _rewritten(texts, formula, lambda some: pc.binary_join_element_wise("'", some, ""))
+    return _rewritten(
+        texts, quoted, lambda some: pc.binary_join_element_wise('"', pc.replace_substring(some, '"', '""'), '"', "")
+    )
+
+
+_FORMULA_BYTES = np.array([ord(c) for c in FORMULA_PREFIXES], dtype=np.uint8)
+_QUOTED_BYTES = [ord(c) for c in ',"' + LINE_END]
+SHORT_TEXT = 24
+"""Bytes a text has on average below which its bytes are searched by numpy for what needs quotes: on ids and
+values Arrow's regex costs per text more than numpy does per byte, on evidence and merge plans less."""
+
+
+def _needs_quotes(texts: pa.Array, data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """Whether each text holds a character the csv module quotes a field for (QUOTED)."""
+    if len(texts) and int(offsets[-1] - offsets[0]) > SHORT_TEXT * len(texts):
+        return pc.fill_null(pc.match_substring_regex(texts, QUOTED), False).to_numpy(zero_copy_only=False)
+    start = int(offsets[0]) if len(offsets) else 0
+    used = data[start : int(offsets[-1])] if len(offsets) else data[:0]  # a slice's texts, not its whole buffer
+    hit = np.zeros(len(used), dtype=bool)
+    for byte in _QUOTED_BYTES:
+        hit |= used == byte
+    return holding(offsets, np.flatnonzero(hit) + start)
+
+
+def _rewritten(texts: pa.Array, where: np.ndarray, function: Callable[[pa.Array], pa.Array]) -> pa.Array:
+    """`texts` with those at `where` replaced by `function` of them."""
+    if not where.any():
+        return texts
+    if where.all():
+        return function(texts)
+    mask = pa.array(where)
+    return pc.replace_with_mask(texts, mask, function(texts.filter(mask)))
+
+
+def utf8_bytes(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
+    """A string array's UTF-8 bytes and its texts' offsets into them, as numpy views (a null's text empty)."""
+    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
+    offsets = np.frombuffer(texts.buffers()[1], dtype=width)[texts.offset : texts.offset + len(texts) + 1]
+    buffer = texts.buffers()[2]
+    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.empty(0, dtype=np.uint8)
+    return data, offsets
+
+
+def holding(offsets: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Whether each text holds one of the bytes at positions `at` of the texts' bytes."""
+    holds = np.zeros(len(offsets) - 1, dtype=bool)
+    if len(at):
+        text = np.searchsorted(offsets, at, side="right") - 1
+        inside = (text >= 0) & (text < len(holds))
+        holds[text[inside]] = True
+    return holds
 
 
 def text_bytes(texts: pa.Array) -> memoryview:

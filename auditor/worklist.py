@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import operator
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +47,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor.csvtext import coded_texts, mostly_distinct
 from auditor.dedupe import normalize
 from auditor.findings import codes_of, factorize, sort_codes, sort_ranks
 from auditor.fix.safe import cell_fixes, safe_mask
@@ -498,7 +500,7 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
             label=None,
             message=None,
         )[[*RECORD_COLUMNS, "member_entity", "label", "message"]].explode("record_id")
-        meta = _meta(dup, "member_entity", "record_id")
+        meta = _meta(dup, "member_entity", "record_id", members["record_id"])
         members = members.drop(columns=["owner", "file", "row"]).merge(
             meta, on=["member_entity", "record_id"], how="left"
         )
@@ -531,13 +533,22 @@ def _records(cells: pd.DataFrame, tasks: pd.DataFrame, dup: Any) -> pd.DataFrame
     return pd.DataFrame(columns, copy=False)
 
 
-def records_table(records: pd.DataFrame) -> pd.DataFrame:
+def records_table(records: pd.DataFrame, coded: Collection[str] = ()) -> pd.DataFrame:
     """RECORD_COLUMNS of (a chunk of) Worklist.records as the writers show them: text as objects (None
     where missing) and each fix cell's issue written out: "label record id: message". The writers call
-    it CHUNK_ROWS rows at a time."""
+    it CHUNK_ROWS rows at a time. `coded`: columns left as they are coded where their categories are texts
+    (csvtext.coded_texts), for a writer that makes each category's text once (csvtext.each_category): made
+    objects per chunk only to be replaced by their codes, they were a fifth of the records' writing."""
     if "label" not in records.columns:  # a frame of RECORD_COLUMNS already (none was planned)
         return records[list(RECORD_COLUMNS)]
-    table = {c: _objects(plain(records[c]), records.index) if c in CODED else records[c] for c in RECORD_COLUMNS}
+    table = {
+        c: records[c]
+        if c in coded and coded_texts(records[c])
+        else _objects(plain(records[c]), records.index)
+        if c in CODED
+        else records[c]
+        for c in RECORD_COLUMNS
+    }
     label = pd.Series(plain(records["label"]), index=records.index, dtype=object)
     cell = label.notna().to_numpy(bool)
     if cell.any():
@@ -620,6 +631,8 @@ def _joined(values: pd.Series, codes: np.ndarray, order: np.ndarray, sep: str) -
     offsets = np.append(0, np.cumsum(np.bincount(codes, minlength=int(codes.max(initial=-1)) + 1)))
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), rows)
     joined = pc.binary_join(lists, pa.scalar(sep, type=pa.large_string()))
+    if mostly_distinct(joined):  # a cluster's members, evidence, merge plan: hashing them finds nothing to share
+        return _objects(joined.to_numpy(zero_copy_only=False))
     shared = joined.dictionary_encode()  # groups with the same text share one str
     return _objects(np.array(shared.dictionary.to_pylist(), dtype=object)[shared.indices.to_numpy()])
 
@@ -697,7 +710,7 @@ def _cluster_tasks(dup: Any) -> pd.DataFrame:
     tail = [f" | and {n:,} more in duplicates/pairs.csv" if n > 0 else "" for n in more]
     tasks["evidence"] = _objects([text + rest for text, rest in zip(evidence, tail, strict=True)])
     tasks = tasks.merge(_plan_text(dup.merge_plan), on=["entity", "cluster_id"], how="left")
-    tasks = tasks.merge(_meta(dup, "entity", "master_id"), on=["entity", "master_id"], how="left")
+    tasks = tasks.merge(_meta(dup, "entity", "master_id", tasks["master_id"]), on=["entity", "master_id"], how="left")
     band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
     plural = tasks["entity"].where(tasks["count"] > 1, tasks["entity"].str.removesuffix("s"))
     issue = (
@@ -747,7 +760,7 @@ def _link_tasks(dup: Any) -> pd.DataFrame:
     )
     rules = tasks["entity"] + ".duplicate_of_" + tasks["other_entity"].str.removesuffix("s")
     tasks = tasks.rename(columns={"entity": "from_entity", "other_entity": "entity", "other_id": "master_id"})
-    tasks = tasks.merge(_meta(dup, "entity", "master_id"), on=["entity", "master_id"], how="left")
+    tasks = tasks.merge(_meta(dup, "entity", "master_id", tasks["master_id"]), on=["entity", "master_id"], how="left")
     tasks["merge_plan"] = None
     band = np.where(tasks["review"].to_numpy(bool), "review", "auto-merge")
     issue = (
@@ -771,29 +784,34 @@ def _link_tasks(dup: Any) -> pd.DataFrame:
 def _merge_frame(
     tasks: pd.DataFrame, *, ids: pd.DataFrame, issue: pd.Series, rules: pd.Series, band: np.ndarray
 ) -> pd.DataFrame:
+    """The merge tasks' columns, their texts as objects (_frame): a frame made of object arrays of texts would
+    hold them as Arrow text, every merge plan and evidence copied there and made Python objects again when
+    the tasks are ranked (_prioritize)."""
     review = band == "review"
-    return pd.DataFrame(
+    n = len(tasks)
+    entity = tasks["entity"].to_numpy(dtype=object)
+    return _frame(
         {
             "task_id": _ids("M", ids),
-            "action": "merge",
-            "entity": tasks["entity"].to_numpy(),
-            "record_id": tasks["master_id"].to_numpy(),
-            "owner": tasks["owner"].to_numpy(),
-            "issue": issue.to_numpy(),
-            "rule_ids": rules.to_numpy(),
-            "severity": np.where(review, "warning", "error"),
-            "field": tasks["entity"].map(_primary_key).to_numpy(),
-            "current_value": tasks["members"].to_numpy(),
-            "suggested_value": tasks["master_id"].to_numpy(),
-            "auto_fixable": "no",
-            "effort": np.where(review, "high", "medium"),
-            "file": tasks["file"].to_numpy(),
+            "action": np.full(n, "merge", dtype=object),
+            "entity": entity,
+            "record_id": tasks["master_id"].to_numpy(dtype=object),
+            "owner": tasks["owner"].to_numpy(dtype=object),
+            "issue": issue.to_numpy(dtype=object),
+            "rule_ids": rules.to_numpy(dtype=object),
+            "severity": _constant({True: "warning", False: "error"}, review),
+            "field": _per_distinct(entity, _primary_key),
+            "current_value": tasks["members"].to_numpy(dtype=object),
+            "suggested_value": tasks["master_id"].to_numpy(dtype=object),
+            "auto_fixable": np.full(n, "no", dtype=object),
+            "effort": _constant({True: "high", False: "medium"}, review),
+            "file": tasks["file"].to_numpy(dtype=object),
             "row": tasks["row"].to_numpy(),
-            "members": tasks["members"].to_numpy(),
-            "evidence": tasks["evidence"].to_numpy(),
-            "merge_plan": tasks["merge_plan"].to_numpy(),
+            "members": tasks["members"].to_numpy(dtype=object),
+            "evidence": tasks["evidence"].to_numpy(dtype=object),
+            "merge_plan": tasks["merge_plan"].to_numpy(dtype=object),
             "records": tasks["count"].to_numpy() + 1,
-            "money_at_stake": 0.0,
+            "money_at_stake": np.zeros(n),
         }
     )
 
@@ -805,10 +823,16 @@ def _primary_key(entity: str) -> str:
 def _member_evidence(pairs: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
     """Per member: its pair with the master (probability and per-field evidence), when one was scored."""
     cols = ["entity", "id_a", "id_b", "match_probability", "evidence"]
-    ids = members["record_id"]
-    # a missing id is among the members' when one of them is missing, as pandas' isin has it
-    p = pairs.loc[is_in(pairs["id_a"], ids, nulls_match=True) | is_in(pairs["id_b"], ids, nulls_match=True), cols]
-    both = pd.concat([p, p.rename(columns={"id_a": "id_b", "id_b": "id_a"})], ignore_index=True)
+    ids, masters = members["record_id"], members["master_id"]
+
+    def pairing(member: str, master: str) -> np.ndarray:
+        # a missing id is among them when one of them is missing, as a merge on it matches it
+        return is_in(pairs[member], ids, nulls_match=True) & is_in(pairs[master], masters, nulls_match=True)
+
+    # each pair both ways, only those of a member and a master: the rest (every other pair of a million
+    # contacts' clusters, twice) could not match a member's own pair, and their duplicates cost a second
+    forward, backward = pairs.loc[pairing("id_a", "id_b"), cols], pairs.loc[pairing("id_b", "id_a"), cols]
+    both = pd.concat([forward, backward.rename(columns={"id_a": "id_b", "id_b": "id_a"})], ignore_index=True)
     both = both.drop_duplicates(["entity", "id_a", "id_b"])
     joined = members[["entity", "record_id", "master_id"]].merge(
         both, left_on=["entity", "record_id", "master_id"], right_on=["entity", "id_a", "id_b"], how="left"
@@ -857,10 +881,16 @@ def _concatenated(pieces: list[pd.Series | str]) -> pd.Series:
     return pd.Series(pd.arrays.ArrowStringArray(line), index=pieces[0].index)
 
 
-def _meta(dup: Any, entity_col: str, id_col: str) -> pd.DataFrame:
-    """owner, file and row of each record the dedupe stage saw, keyed by (entity, record id)."""
+def _meta(dup: Any, entity_col: str, id_col: str, wanted: pd.Series) -> pd.DataFrame:
+    """owner, file and row of each record the dedupe stage saw whose id is among `wanted`, keyed by (entity,
+    record id): the first row of each id, as among all of them (the rows of the other ids are dropped before,
+    not after, the duplicates are: hashing a million contacts' ids twice to keep 95,000 masters was a tenth of
+    the worklist's time). A missing id is among `wanted` when one of them is missing, as a merge matches it."""
     frames = [
-        meta.drop_duplicates("record_id").assign(**{entity_col: entity}).rename(columns={"record_id": id_col})
+        meta[is_in(meta["record_id"], wanted, nulls_match=True)]
+        .drop_duplicates("record_id")
+        .assign(**{entity_col: entity})
+        .rename(columns={"record_id": id_col})
         for entity, meta in dup.records.items()
         if len(meta)
     ]

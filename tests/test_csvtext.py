@@ -8,11 +8,13 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from auditor.csvtext import KnownCategories, csv_lines
+from auditor.csvtext import FORMULA_START, QUOTED, KnownCategories, _text_fields, arrow_texts, csv_lines
 from auditor.io import CHUNK_ROWS, neutralise_formulas, write_csv
 from auditor.reports.json_report import _column_values
 from auditor.reports.sheet_xml import cell_fragment, column_fragments
@@ -126,3 +128,35 @@ def test_oracle_distinct_and_repeated_texts_are_written_alike(repeated: bool) ->
     dumped = ["null" if v is None else json.dumps(v, ensure_ascii=False) for v in values]
     assert _column_values(column).to_pylist() == dumped
     assert column_fragments(column).to_pylist() == [cell_fragment(v) for v in values]
+
+
+def _fields_by_regex(texts: pa.Array) -> pa.Array:
+    """The fields as the regexes over every text made them (the straightforward way)."""
+    formula = pc.match_substring_regex(texts, FORMULA_START)
+    texts = pc.if_else(formula, pc.binary_join_element_wise("'", texts, ""), texts)
+    quoted = pc.binary_join_element_wise('"', pc.replace_substring(texts, '"', '""'), '"', "")
+    return pc.if_else(pc.match_substring_regex(texts, QUOTED), quoted, texts)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.one_of(TEXT, st.none(), st.text(alphabet="\u00e9\u2028\U0001f600,=\r\n\"'-", max_size=6))),
+    st.integers(0, 5),
+    st.integers(0, 5),
+)
+def test_oracle_fields_read_off_the_bytes_are_the_regexes_own(texts: list, head: int, tail: int) -> None:
+    """_text_fields finds the formulas and the texts to quote by their bytes: the same fields as the regexes
+    asked of every text, on whole arrays and on slices of them (an offset into the buffers)."""
+    array = pa.array(texts, type=pa.string())
+    assert _text_fields(array).to_pylist() == _fields_by_regex(array).to_pylist()
+    part = array.slice(min(head, len(texts)), max(len(texts) - head - tail, 0))
+    assert _text_fields(part).to_pylist() == _fields_by_regex(part).to_pylist()
+
+
+def test_oracle_a_text_column_with_every_missing_marker_is_arrow_null() -> None:
+    """arrow_texts takes the column's objects as they are: None, NaN and pd.NA are Arrow's null, as pandas'
+    isna has them, and the texts are the same."""
+    column = pd.Series(["a", None, float("nan"), pd.NA, np.nan, "b", ""], dtype=object)
+    assert pd.api.types.infer_dtype(column, skipna=True) == "string"
+    texts = arrow_texts(column.iloc[1:])
+    assert texts.to_pylist() == [None, None, None, None, "b", ""]

@@ -12,6 +12,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from auditor.csvtext import LINE_END
 from auditor.io import atomic_open, write_text
 from auditor.result import AuditResult
 from auditor.timing import Stopwatch
@@ -136,7 +137,8 @@ def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
 
     def result_json() -> list[str]:
         with atomic_open(out / "result.json") as handle:
-            json_report.write(result, handle)
+            # the platform's line end is "\n": nothing of what goes to handle is translated on its way to the file
+            json_report.write(result, handle, raw=handle.buffer if LINE_END == "\n" else None)
         return ["result.json"]
 
     def findings() -> list[str]:

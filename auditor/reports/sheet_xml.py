@@ -29,7 +29,9 @@ from auditor.csvtext import (
     distinct_floats,
     each_category,
     each_distinct,
+    holding,
     text_bytes,
+    utf8_bytes,
 )
 
 ILLEGAL_CHARACTERS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -159,18 +161,18 @@ def _text_fragments(texts: pa.Array) -> pa.Array:
     start `_xHHHH_` or U+FFFE, an `&<>`, a space at either end), and only the texts that may need it are
     asked the exact question (a regex) or escaped: the regexes and replacements over every text were most
     of the time a million contacts' worklist sheets took (their merge plans and evidence, 100 MB)."""
-    data, offsets = _utf8(texts)
+    data, offsets = utf8_bytes(texts)
     control = np.flatnonzero((data < 0x20) | (data == 0xEF))  # 0xEF: U+FFFE, U+FFFF and other characters
     control = control[(data[control] != 0x09) & (data[control] != 0x0A)]
     underscore = np.flatnonzero(data == 0x5F)
     underscore = underscore[underscore + 1 < len(data)]
     escape = underscore[data[underscore + 1] == 0x78]  # "_x"
-    unusual = _holding(offsets, np.concatenate([control, escape]))
+    unusual = holding(offsets, np.concatenate([control, escape]))
     odd = _exactly(texts, unusual, lambda some: pc.match_substring_regex(some, _UNUSUAL))
     long = np.diff(offsets) > _LONG  # bytes: a text of more characters has more bytes
     odd |= _exactly(texts, long, lambda some: pc.greater(pc.utf8_length(some), _LONG))
     escaped = texts
-    markup = _holding(offsets, np.flatnonzero(((data | 0x02) == 0x3E) | (data == 0x26)))  # < > and &
+    markup = holding(offsets, np.flatnonzero(((data | 0x02) == 0x3E) | (data == 0x26)))  # < > and &
     if markup.any():
         some = texts.filter(pa.array(markup))
         for character, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
@@ -198,25 +200,6 @@ def _space_at_an_end(data: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     may = np.zeros(len(starts), dtype=bool)
     may[full] = _ASCII_SPACES[data[starts[full]]] | _ASCII_SPACES[data[stops[full] - 1]]
     return may
-
-
-def _utf8(texts: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A string array's UTF-8 bytes and its texts' offsets into them, as numpy views (a null's text empty)."""
-    width = np.int64 if pa.types.is_large_string(texts.type) else np.int32
-    offsets = np.frombuffer(texts.buffers()[1], dtype=width)[texts.offset : texts.offset + len(texts) + 1]
-    buffer = texts.buffers()[2]
-    data = np.frombuffer(buffer, dtype=np.uint8) if buffer is not None else np.empty(0, dtype=np.uint8)
-    return data, offsets
-
-
-def _holding(offsets: np.ndarray, at: np.ndarray) -> np.ndarray:
-    """Whether each text holds one of the bytes at positions `at` of the texts' bytes."""
-    holds = np.zeros(len(offsets) - 1, dtype=bool)
-    if len(at):
-        text = np.searchsorted(offsets, at, side="right") - 1
-        inside = (text >= 0) & (text < len(holds))
-        holds[text[inside]] = True
-    return holds
 
 
 def _exactly(texts: pa.Array, maybe: np.ndarray, question: Any) -> np.ndarray:

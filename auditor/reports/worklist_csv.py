@@ -32,8 +32,8 @@ def write(worklist: pd.DataFrame, path: str | Path) -> None:
 
 def write_records(records: pd.DataFrame, path: str | Path) -> None:
     """Worklist.records, each chunk's issue texts written out as it is written (records_table), its other coded
-    columns left coded (as_coded)."""
-    write_csv(records, path, shown=lambda part: as_coded(records_table(part), part))
+    columns left coded (SHOWN_AS_CODED)."""
+    write_csv(records, path, shown=lambda part: records_table(part, coded=SHOWN_AS_CODED))
 
 
 SHOWN_AS_CODED = tuple(c for c in RECORD_COLUMNS if c != "issue")

@@ -30,7 +30,7 @@ import xlsxwriter
 from auditor.csvtext import KnownCategories
 from auditor.io import CHUNK_ROWS, Chunks, atomic_open
 from auditor.reports.sheet_xml import rows_xml
-from auditor.reports.worklist_csv import as_coded
+from auditor.reports.worklist_csv import SHOWN_AS_CODED, as_coded
 from auditor.reports.xlsx_package import package
 from auditor.result import AuditResult
 from auditor.worklist import RECORD_COLUMNS, WORKLIST_COLUMNS, records_table
@@ -124,7 +124,7 @@ def _sheets(result: AuditResult) -> list[_Sheet]:
     sheets = [
         _Sheet("Worklist", WORKLIST_COLUMNS, shown, coloured=True),
         _Sheet("Merges", MERGE_COLUMNS, merges, coloured=True),
-        _Sheet("Records", RECORD_COLUMNS, listed, records_table, coloured=True),
+        _Sheet("Records", RECORD_COLUMNS, listed, _records_shown, coloured=True),
         _Sheet("Summary", ("item", "value"), _frame(_summary(result, left), ("item", "value"))),
         _Sheet("Metrics", METRIC_COLUMNS, _frame([_metric_row(m) for m in result.metrics], METRIC_COLUMNS)),
     ]
@@ -133,8 +133,17 @@ def _sheets(result: AuditResult) -> list[_Sheet]:
     for owner in sorted(owners.index, key=lambda o: (-owners[o], o)):
         # the rows' positions, not a copy of every record of the owner: one owner may have them all
         mine = records.iloc[np.flatnonzero(owner_codes == code[owner])[: min(OWNER_ROWS, MAX_ROWS)]]
-        sheets.append(_Sheet(_sheet_name(owner, names), OWNER_COLUMNS, mine, records_table, coloured=True))
+        sheets.append(_Sheet(_sheet_name(owner, names), OWNER_COLUMNS, mine, _records_shown, coloured=True))
     return sheets
+
+
+CODED_IN_SHEETS = tuple(c for c in SHOWN_AS_CODED if c != "severity")
+"""The records' columns a sheet takes coded from records_table: all it shows coded (as_coded) but the severity,
+whose text picks each row's fill first."""
+
+
+def _records_shown(records: pd.DataFrame) -> pd.DataFrame:
+    return records_table(records, coded=CODED_IN_SHEETS)
 
 
 def _frame(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:

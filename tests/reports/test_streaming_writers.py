@@ -152,3 +152,23 @@ def test_findings_of_long_messages_are_made_a_few_of_them_at_a_time(
     result.findings = acme_audit.findings.assign(message=acme_audit.findings["message"] + " " + "y" * 2_000)
     assert json_report.render(result) == _whole(result)
     assert sum(made) > 40 * BUDGET and max(made) < 2 * BUDGET
+
+
+@pytest.mark.parametrize("chunk", [1, 7, 50_000])
+def test_the_findings_bytes_go_to_the_file_under_the_text_as_they_are(
+    acme_audit: AuditResult, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, chunk: int
+) -> None:
+    """With `raw`, the findings' UTF-8 from Arrow go to the binary file under the text handle, the head and
+    the records dumped one by one (a lone surrogate, shown escaped) through the text handle: the same bytes."""
+    monkeypatch.setattr(json_report, "CHUNK_ROWS", chunk)
+    result = copy.copy(acme_audit)
+    findings = acme_audit.findings.head(40).copy()
+    findings["value"] = findings["value"].astype(object)
+    findings.loc[findings.index[5], "value"] = "ed\ud800"  # one chunk dumped by json, the others by Arrow
+    result.findings = findings
+    with atomic_open(tmp_path / "text.json") as handle:
+        json_report.write(result, handle)
+    with atomic_open(tmp_path / "raw.json") as handle:
+        json_report.write(result, handle, raw=handle.buffer)
+    assert (tmp_path / "raw.json").read_bytes() == (tmp_path / "text.json").read_bytes()
+    assert b"ed\\ud800" in (tmp_path / "raw.json").read_bytes()
