@@ -210,8 +210,9 @@ def merge_clusters(
             present = present.assign(member=~master)
             order = ["member", "pos"]
         present = present.sort_values(order, kind="stable")
-        surv = present.drop_duplicates("cluster")
-        survivor_of = present["cluster"].map(dict(zip(surv["cluster"], surv["rid"], strict=True)))
+        # each cluster's first record in that order survives; grouped in Arrow, where mapping 450,000 cluster ids
+        # at 1M contacts through a dict walked them one Python string at a time
+        survivor_of = present.groupby("cluster", sort=False, dropna=False)["rid"].transform("first")
         dropped = (survivor_of.notna() & (present["rid"] != survivor_of)).to_numpy(bool)
         if not dropped.any():
             continue
