@@ -437,12 +437,25 @@ def _record_meta(table, ids: pd.Series) -> pd.DataFrame:
     files = sources.fillna(table.source).astype(object).to_numpy() if sources is not None else table.source
     return pd.DataFrame(
         {
-            "record_id": ids.to_numpy(),
-            "owner": frame["owner"].astype(object).to_numpy() if "owner" in frame.columns else None,
+            "record_id": _inferred_text(ids, ids.to_numpy),
+            "owner": (
+                _inferred_text(frame["owner"], lambda: frame["owner"].astype(object).to_numpy())
+                if "owner" in frame.columns
+                else None
+            ),
             "file": files,
             "row": table.row_numbers.astype("int64").to_numpy(),
         }
     )
+
+
+def _inferred_text(values: pd.Series, objects: Callable[[], np.ndarray]) -> Any:
+    """A column for a new frame: an Arrow-backed text column whose dtype is the one pandas infers for Python
+    strings as it is, else `objects()`, which the frame infers as before. A million ids and owners were made
+    Python strings, and the frame made them the same Arrow text again (0.4 s at a million contacts). A column
+    without a text (every value missing, or none) is inferred as objects: it goes that way too."""
+    inferred = values.dtype == pd.api.types.pandas_dtype("str") and values.count() > 0
+    return values.array if inferred else objects()
 
 
 def match_frame(table) -> pd.DataFrame:
