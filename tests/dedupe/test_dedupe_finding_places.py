@@ -8,7 +8,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.dedupe import DedupeResult, _first_places
+from auditor.dedupe import DedupeResult, _first_places, _places
 from auditor.dtypes import TEXT
 from auditor.findings import shared_values
 
@@ -77,3 +77,10 @@ def _as_it_was(meta: pd.DataFrame, record_ids: pd.Series) -> tuple:
         return shared_values(m["owner"])[at], shared_values(m["file"])[at], m["row"].to_numpy()[at]
     m = m.set_index("record_id").reindex(ids)
     return m["owner"].to_numpy(), m["file"].to_numpy(), m["row"].to_numpy()
+
+
+@settings(max_examples=100, deadline=None)
+@given(ids=IDS.map(lambda values: list(dict.fromkeys(values))), wanted=IDS)
+def test_oracle_places_of_unique_ids_are_the_index_places(ids: list, wanted: list) -> None:
+    unique, asked = pd.Series(ids, dtype=TEXT), pd.Series(wanted, dtype=TEXT)
+    np.testing.assert_array_equal(_places(unique, asked), pd.Index(unique).get_indexer(asked))
