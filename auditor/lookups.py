@@ -33,14 +33,15 @@ def large_text(values: Any) -> pa.Array | pa.ChunkedArray:
     return column.cast(pa.large_string())
 
 
-def index_in(values: Any, distinct: Any) -> np.ndarray:
+def index_in(values: Any, distinct: Any, *, nulls_match: bool = False) -> np.ndarray:
     """The position of each text value among `distinct` (its first, should one be there twice), -1 for one
-    that is not there or missing."""
+    that is not there or missing; with `nulls_match`, a missing value is at the first missing one of
+    `distinct`, as pandas' `get_indexer` finds it."""
     values, distinct = large_text(values), large_text(distinct)
     if len(values) * FEW_WANTED > len(distinct):
-        return _index_in(values, distinct)
-    held = np.flatnonzero(_is_in(distinct, values, nulls_match=False))
-    found = _index_in(values, distinct.take(pa.array(held, type=pa.int64())))
+        return _index_in(values, distinct, nulls_match=nulls_match)
+    held = np.flatnonzero(_is_in(distinct, values, nulls_match=nulls_match))
+    found = _index_in(values, distinct.take(pa.array(held, type=pa.int64())), nulls_match=nulls_match)
     return np.append(held, -1)[found]  # found = -1 (not there) picks the appended -1
 
 
@@ -64,6 +65,6 @@ def _is_in(values: pa.Array, value_set: pa.Array, *, nulls_match: bool) -> np.nd
     return pc.fill_null(found, False).to_numpy(zero_copy_only=False).astype(bool, copy=False)
 
 
-def _index_in(values: pa.Array, distinct: pa.Array) -> np.ndarray:
-    found = pc.index_in(values, value_set=distinct, skip_nulls=True)
+def _index_in(values: pa.Array, distinct: pa.Array, *, nulls_match: bool) -> np.ndarray:
+    found = pc.index_in(values, value_set=distinct, skip_nulls=not nulls_match)
     return pc.fill_null(found, -1).to_numpy(zero_copy_only=False).astype(np.int64)

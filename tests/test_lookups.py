@@ -36,6 +36,19 @@ def test_oracle_index_in_is_a_dict_of_first_positions(values: list, distinct: li
 
 
 @settings(max_examples=80, deadline=None)
+@given(VALUES, VALUES, FORMS, FORMS)
+def test_oracle_index_in_with_nulls_matching_finds_a_missing_value_at_the_first_missing_one(
+    values: list, distinct: list, vform: str, dform: str
+) -> None:
+    """As pandas' get_indexer finds a missing value; both sides hashed in turn (FEW_WANTED)."""
+    first: dict[str | None, int] = {}
+    for at, d in enumerate(distinct):
+        first.setdefault(d, at)
+    got = index_in(_as(vform, values), _as(dform, distinct), nulls_match=True)
+    assert got.tolist() == [first.get(v, -1) for v in values]
+
+
+@settings(max_examples=80, deadline=None)
 @given(
     VALUES,
     st.lists(st.one_of(st.none(), st.text("abcd", max_size=3), st.integers(0, 3)), max_size=40),
