@@ -541,14 +541,14 @@ def records_table(records: pd.DataFrame, coded: Collection[str] = ()) -> pd.Data
     objects per chunk only to be replaced by their codes, they were a fifth of the records' writing."""
     if "label" not in records.columns:  # a frame of RECORD_COLUMNS already (none was planned)
         return records[list(RECORD_COLUMNS)]
-    table = {
-        c: records[c]
-        if c in coded and coded_texts(records[c])
-        else _objects(plain(records[c]), records.index)
-        if c in CODED
-        else records[c]
-        for c in RECORD_COLUMNS
-    }
+
+    def shown(column: str) -> pd.Series:
+        values = records[column]
+        if column not in CODED or (column in coded and coded_texts(values)):
+            return values
+        return _objects(plain(values), records.index)
+
+    table = {c: shown(c) for c in RECORD_COLUMNS}
     label = pd.Series(plain(records["label"]), index=records.index, dtype=object)
     cell = label.notna().to_numpy(bool)
     if cell.any():
@@ -833,9 +833,14 @@ def _member_evidence(pairs: pd.DataFrame, members: pd.DataFrame) -> pd.Series:
     # contacts' clusters, twice) could not match a member's own pair, and their duplicates cost a second
     forward, backward = pairs.loc[pairing("id_a", "id_b"), cols], pairs.loc[pairing("id_b", "id_a"), cols]
     both = pd.concat([forward, backward.rename(columns={"id_a": "id_b", "id_b": "id_a"})], ignore_index=True)
-    both = both.drop_duplicates(["entity", "id_a", "id_b"])
+    return _evidence_of(members, both.drop_duplicates(["entity", "id_a", "id_b"]))
+
+
+def _evidence_of(members: pd.DataFrame, pairs: pd.DataFrame) -> pd.Series:
+    """Per member, the text of its pair with its master among `pairs` (each pair once, member as id_a), or that
+    it is linked through other members of the cluster."""
     joined = members[["entity", "record_id", "master_id"]].merge(
-        both, left_on=["entity", "record_id", "master_id"], right_on=["entity", "id_a", "id_b"], how="left"
+        pairs, left_on=["entity", "record_id", "master_id"], right_on=["entity", "id_a", "id_b"], how="left"
     )
     text = _evidence_text(joined["record_id"], joined)
     linked = joined["record_id"] + ": linked to " + joined["master_id"] + " through other members of the cluster"

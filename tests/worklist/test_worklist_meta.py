@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.worklist import _evidence_text, _member_evidence, _merge_tasks, _meta
+from auditor.worklist import _evidence_of, _member_evidence, _merge_tasks, _meta
 
 IDS = st.one_of(st.none(), st.sampled_from(["c1", "c2", "c3", "a1", "a2", "é", ""]))
 
@@ -64,13 +64,7 @@ def _evidence_among_every_pair(pairs: pd.DataFrame, members: pd.DataFrame) -> pd
     ids = members["record_id"]
     p = pairs.loc[pairs["id_a"].isin(ids) | pairs["id_b"].isin(ids), cols]
     both = pd.concat([p, p.rename(columns={"id_a": "id_b", "id_b": "id_a"})], ignore_index=True)
-    both = both.drop_duplicates(["entity", "id_a", "id_b"])
-    joined = members[["entity", "record_id", "master_id"]].merge(
-        both, left_on=["entity", "record_id", "master_id"], right_on=["entity", "id_a", "id_b"], how="left"
-    )
-    text = _evidence_text(joined["record_id"], joined)
-    linked = joined["record_id"] + ": linked to " + joined["master_id"] + " through other members of the cluster"
-    return text.where(joined["match_probability"].notna(), linked).set_axis(members.index)
+    return _evidence_of(members, both.drop_duplicates(["entity", "id_a", "id_b"]))
 
 
 CONTACTS = st.sampled_from(["c1", "c2", "c3", "c4", "c5"])
