@@ -678,10 +678,21 @@ def _like_their_kind(
     cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [prim], cache).items()}
     told = _suggested(m.primary, frame, findings, set(cells), cache)
     failing = _as_read(frame.loc[fail, list(passing.columns)], {f: c[fail] for f, c in cells.items()}, told, fail)
-    unknown = {f: c[fail] for f, c in _unread(cells, told).items()}
+    unknown = {f: c[fail] for f, c in _unread(cells, told).items() if not _names_a_record(m.primary, f)}
     filled = like_their_kind(passing, failing, unknown, strata, m.spans)
     value = value_of(_compute(m, {**excluded, m.primary: pd.concat([passing, filled])}, params))
     return value, " and ".join(strata)
+
+
+KEY_ROLES = (Role.PRIMARY_KEY, Role.FOREIGN_KEY)
+
+
+def _names_a_record(entity: str, name: str) -> bool:
+    """Whether `entity.name` is a key: it names one record (a deal's account), which a passing record of
+    the same kind says nothing about. A donor's key would add a deal to another customer's total while its
+    own customer still lacks it, so a failing key keeps what it holds (a missing one joins no group)."""
+    model = ENTITIES.get(entity)
+    return model is not None and model.has_field(name) and model.field(name).role in KEY_ROLES
 
 
 def _unknown_share(

@@ -544,3 +544,34 @@ def test_a_churn_rate_missing_the_dates_of_cancelled_subscriptions_is_not_high()
         " moves it from 10.0% to 11.5%"
     )
     assert said in " ".join(result.reasons)
+
+
+MEDIAN_PER_CUSTOMER = compile_metrics(
+    {"median_per_customer": {"median": "opportunities.amount where stage == Closed Won", "per": "account_id"}}
+)
+
+
+def test_a_failing_key_is_not_taken_from_a_passing_record() -> None:
+    # 600 won deals over 400 customers, and 20 won deals whose account key names no account: a passing deal's
+    # account says nothing about which customer they belong to; taken from donors they piled onto other
+    # customers' totals (the median of the totals moved 12.6%, which its own customers, still lacking the
+    # deals, do not show), so the fill leaves them as they are and only leaving them out moves the value
+    rng = np.random.default_rng(5)
+    deals = pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(720)],
+            "account_id": [f"A{a:03d}" for a in rng.integers(0, 400, 600)]
+            + [f"X{i}" for i in range(20)]
+            + [f"A{i:03d}" for i in range(100)],
+            "stage": ["Closed Won"] * 620 + ["Closed Lost"] * 100,
+            "amount": np.round(rng.lognormal(10, 1, 720)),
+            "currency": "PLN",
+        }
+    )
+    findings = _findings(deals["opportunity_id"][600:620], "account_id", "opportunities.account_id.foreign_key")
+    [result] = evaluate_metrics(
+        {"opportunities": deals}, findings, as_of=AS_OF, metrics=MEDIAN_PER_CUSTOMER.values(), breakdowns=False
+    )
+    said = " ".join(result.reasons)
+    assert "excluding them moves it from 46,531 to 48,177 PLN (+3.5%)" in said
+    assert "taking their unknown cells" not in said
