@@ -487,15 +487,37 @@ _TRAILING_GROUP = re.compile(r"[(\[]([^()\[\]]*)[)\]][\s.,;:]*$")
 
 
 def _prepare(text: str) -> str:
-    """Folded (accents, Polish letters) and case-folded, apostrophes dropped; a fixed point of itself."""
+    """Folded (accents, Polish letters) and case-folded, apostrophes dropped; a fixed point of itself.
+
+    Each character's folded form is looked up (`_FOLDED`), not the text folded as a whole: case-folding, the
+    letters' table and NFKD without its combining marks each map a character to a text of its own (NFKD's
+    reordering moves only combining marks, which are dropped), so the text folded is its characters' folded
+    forms one after the other, and so is each of its rounds. Four rounds of a text that settles earlier give
+    the settled text, as its rounds did until they stopped (`_fold_rounds`)."""
     if text.isascii():
         return _APOSTROPHES.sub("", text.lower())
+    return _APOSTROPHES.sub("", text.translate(_FOLDED))
+
+
+def _fold_rounds(text: str) -> str:
+    """Case-folded and folded until it settles, four rounds at most (the straightforward form of `_prepare`)."""
     for _ in range(4):
         folded = fold_text(text.casefold()).casefold()
         if folded == text:
             break
         text = folded
-    return _APOSTROPHES.sub("", text)
+    return text
+
+
+class _FoldedCharacters(dict):
+    """Per code point, its character's `_fold_rounds`, made when `str.translate` first asks for it."""
+
+    def __missing__(self, point: int) -> str:
+        folded = self[point] = _fold_rounds(chr(point))
+        return folded
+
+
+_FOLDED = _FoldedCharacters()
 
 
 def _tokens(text: str) -> list[str]:
