@@ -553,22 +553,21 @@ def _glue_initials(tokens: list[str], tails: frozenset[str] = frozenset()) -> li
         return tokens
     out: list[str] = []
     run: list[str] = []
-    for i, t in enumerate([*tokens, ""]):
+    for t in tokens:
         if len(t) == 1 and t.isalpha():
             run.append(t)
             continue
-        if len(run) > 1:
-            word = "".join(run)
-            if tails and i == len(tokens):
-                cut = next((k for k in range(len(run) - 2, 1, -1) if word[-k:] in tails), 0)
-                out.extend([word[:-cut], word[-cut:]] if cut else [word])
-            else:
-                out.append(word)
-        else:
-            out.extend(run)
-        run = []
+        if run:  # a run ends before a longer token: one word, or the letter alone
+            out.append("".join(run))
+            run = []
         if t:
             out.append(t)
+    if len(run) > 1:  # the run ends the tokens: a trailing legal form among `tails` stays apart
+        word = "".join(run)
+        cut = next((k for k in range(len(run) - 2, 1, -1) if word[-k:] in tails), 0) if tails else 0
+        out.extend([word[:-cut], word[-cut:]] if cut else [word])
+    else:
+        out.extend(run)
     return out
 
 

@@ -1,5 +1,6 @@
 """A text is prepared for company names, streets and cities (`normalize._prepare`) by looking up each character's
-folded form, made once per character, instead of folding the whole text in rounds until it settles."""
+folded form, made once per character, instead of folding the whole text in rounds until it settles; and a name's
+one-letter tokens are glued without an end marker (`normalize._glue_initials`)."""
 
 from __future__ import annotations
 
@@ -49,3 +50,37 @@ def test_a_character_is_folded_once(monkeypatch) -> None:
         nz._prepare("Żółkiewski i Wspólnicy")
     assert len(calls) <= 2 * len(set("żółkiewski i wspólnicy"))
     assert all(len(text) == 1 for text in calls)
+
+
+def _glue_initials_as_written(tokens: list[str], tails: frozenset[str] = frozenset()) -> list[str]:
+    """`_glue_initials` as it was first written: the tokens and an end marker, each run ended by the next token."""
+    out: list[str] = []
+    run: list[str] = []
+    for i, t in enumerate([*tokens, ""]):
+        if len(t) == 1 and t.isalpha():
+            run.append(t)
+            continue
+        if len(run) > 1:
+            word = "".join(run)
+            if tails and i == len(tokens):
+                cut = next((k for k in range(len(run) - 2, 1, -1) if word[-k:] in tails), 0)
+                out.extend([word[:-cut], word[-cut:]] if cut else [word])
+            else:
+                out.append(word)
+        else:
+            out.extend(run)
+        run = []
+        if t:
+            out.append(t)
+    return out
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(["a", "b", "n", "v", "z", "o", "1", "é", "_", ""]), st.text(max_size=4))),
+    st.sampled_from([frozenset(), frozenset({"nv", "ab", "zoo", "oo"}), nz._legal_tails()]),
+)
+def test_oracle_initials_glued_as_first_written(tokens: list[str], tails: frozenset[str]) -> None:
+    """Oracle test against the form with an end marker (runs inside and at the end, digits and '_' that are no
+    letters, empty tokens, legal forms kept apart at the end)."""
+    assert nz._glue_initials(tokens, tails) == _glue_initials_as_written(tokens, tails)
