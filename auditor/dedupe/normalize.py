@@ -76,7 +76,7 @@ def remembered() -> Iterator[None]:
         _MADE.reset(token)
 
 
-def _distinct_mapped(values: pd.Series, fn: Callable[[str], str | None]) -> tuple[pd.Series, np.ndarray, list]:
+def _distinct_mapped(values: pd.Series, fn: Callable[[str], object]) -> tuple[pd.Series, np.ndarray, list]:
     """(values as a Series, their codes (-1 missing), `fn` of each distinct non-blank value then None)."""
     s = pd.Series(values, copy=False)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -107,7 +107,18 @@ def by_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
 def by_unique_text(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
     """`by_unique` as Arrow-backed strings (<NA> for blanks), made by Arrow from the distinct results: a
     million rows are never a million Python objects to be turned into Arrow text (0.1-0.2 s a column)."""
-    s, codes, mapped = _distinct_mapped(values, fn)
+    return _mapped_text(*_distinct_mapped(values, fn))
+
+
+def by_unique_parts(values: pd.Series, fn: Callable[[str], list[str]], count: int) -> list[pd.Series]:
+    """`by_unique_text` of each of the first `count` texts `fn` gives a value (<NA> beyond its last), `fn` applied
+    once per distinct value for all of them (the values found and turned into Python strings once)."""
+    s, codes, made = _distinct_mapped(values, fn)
+    return [_mapped_text(s, codes, [None if m is None or len(m) <= k else m[k] for m in made]) for k in range(count)]
+
+
+def _mapped_text(s: pd.Series, codes: np.ndarray, mapped: list) -> pd.Series:
+    """Per row of `s`, the text `mapped` holds for its code (`_distinct_mapped`'s), as Arrow-backed strings."""
     taken = pa.array(mapped, type=pa.large_string()).take(pa.array(np.where(codes < 0, len(mapped) - 1, codes)))
     return pd.Series(pd.arrays.ArrowStringArray(taken), index=s.index, copy=False)
 
@@ -865,8 +876,15 @@ def name_numbers(value: str | None) -> str | None:
     return None if name is None else numbers_of_name(name)
 
 
+_MAY_HOLD_NUMBER = re.compile(r"\d| [ivx]{2,}(?: |$)")
+"""A digit, or a word after the first of two or more of the letters Roman numerals are written in here: a name
+without either holds no number (most names), and its words need not be read one by one."""
+
+
 def numbers_of_name(name: str) -> str | None:
     """`name_numbers` of a name `company_name` has made."""
+    if not _MAY_HOLD_NUMBER.search(name):
+        return None
     numbers: list[int] = []
     for i, token in enumerate(name.split(" ")):
         digits = token[:-2] if token[-2:] in ("st", "nd", "rd", "th") and token[:-2].isdecimal() else token

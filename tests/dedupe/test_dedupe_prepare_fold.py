@@ -1,12 +1,15 @@
 """A text is prepared for company names, streets and cities (`normalize._prepare`) by looking up each character's
-folded form, made once per character, instead of folding the whole text in rounds until it settles; and a name's
-one-letter tokens are glued without an end marker (`normalize._glue_initials`)."""
+folded form, made once per character, instead of folding the whole text in rounds until it settles; a name's
+one-letter tokens are glued without an end marker (`normalize._glue_initials`); a company name's numbers are read
+word by word only when a digit or a Roman numeral may be there; its key words are ranked once for both keys."""
 
 from __future__ import annotations
 
+import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditor.dedupe import features
 from auditor.dedupe import normalize as nz
 
 _TRICKY = "ŁłßøÆœıİÅåḈ\u0301\u0327\u0323ǅǄﬁﬃŉΣσςﾊﾟ가각\u1100\u1161\u11a8Ωℌ①½ǰ'’`"
@@ -84,3 +87,36 @@ def test_oracle_initials_glued_as_first_written(tokens: list[str], tails: frozen
     """Oracle test against the form with an end marker (runs inside and at the end, digits and '_' that are no
     letters, empty tokens, legal forms kept apart at the end)."""
     assert nz._glue_initials(tokens, tails) == _glue_initials_as_written(tokens, tails)
+
+
+def _numbers_word_by_word(name: str) -> str | None:
+    """`numbers_of_name` reading every name's words (the form before the digit-or-numeral test)."""
+    numbers: list[int] = []
+    for i, token in enumerate(name.split(" ")):
+        digits = token[:-2] if token[-2:] in ("st", "nd", "rd", "th") and token[:-2].isdecimal() else token
+        if digits.isdecimal():
+            numbers.append(int(digits))
+        elif i > 0 and (r := nz._roman(token)) is not None:
+            numbers.append(r)
+    return " ".join(str(n) for n in sorted(numbers)) or None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.text(alphabet=st.sampled_from("ivxlab 12\u0663\n\u00b2st"), max_size=14))
+def test_oracle_numbers_of_a_name_equal_its_words_read_one_by_one(name: str) -> None:
+    """Oracle test: Roman numerals after the first word, ordinals, digits of other scripts, line breaks, a
+    superscript two (a digit to `str.isdigit`, no decimal)."""
+    assert nz.numbers_of_name(name) == _numbers_word_by_word(name)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["philips electronics", "ab cd efgh", "", " "]), st.text())))
+def test_oracle_key_words_equal_one_column_per_word(values: list[str | None]) -> None:
+    """Oracle test against one `by_unique_text` per key word, as the keys were made before."""
+    names = nz.strings(pd.Series(values, dtype=object))
+    expected = [
+        nz.by_unique_text(names, lambda v, k=k: w[k] if len(w := features._ranked_words(v)) > k else None)
+        for k in range(features.WORD_KEYS)
+    ]
+    for got, want in zip(features._key_words(names, features.WORD_KEYS), expected, strict=True):
+        pd.testing.assert_series_equal(got, want)
