@@ -291,43 +291,12 @@ def _evidence_strings(
     the auto-merge band (a cannot-link rule, a conflicting identity, a single piece of evidence). Written
     once per distinct combination of those and shared by its pairs."""
     comps = scored.prepared.comparisons
-    names = scored.comparator.rule_names
     if not len(levels):
         return np.empty(0, dtype=object)
     rounded = np.round(np.nan_to_num(fw, nan=0.0), 1)
     copies = copies & (cannot == 0)
     k = len(comps)
-    fields = [(c.name, c.labels) for c in comps]
-
-    def text(
-        level: Sequence[float],
-        bits: Sequence[float],
-        mask: int,
-        conflicting: bool,
-        pieces: int,
-        loose: bool,
-        same: bool,
-    ) -> str:
-        items = [
-            (abs(b), f"{name} {labels[int(lv)]} ({b:+.1f})")
-            for (name, labels), lv, b in zip(fields, level, bits, strict=True)
-            if lv >= 0
-        ]
-        out = ", ".join(s for _, s in sorted(items, reverse=True))
-        if mask:
-            out += (
-                "; cannot-link: " + ", ".join(n for b, n in enumerate(names) if mask >> b & 1) + f" ({-penalty:+.1f})"
-            )
-        if same:
-            out += "; identical in every compared field: one record entered twice"
-        elif conflicting:
-            out += "; conflicting identity: review only"
-        elif pieces < 2:
-            out += "; one piece of evidence: review only"
-        elif loose:
-            out += "; names agree only loosely: review only"
-        return out
-
+    writer = _EvidenceWriter([(c.name, c.labels) for c in comps], scored.comparator.rule_names, penalty)
     flags = (cannot, conflict, evidence, weak, copies)
     # The combinations are grouped column by column (a few integers per pair) instead of sorting a float row
     # of 2k+5 columns per pair (half a gigabyte on a million pairs); a combination whose pairs hold the same
@@ -340,7 +309,7 @@ def _evidence_strings(
         key = np.concatenate([levels.astype(np.float64), rounded, *(f[:, None] for f in flags)], axis=1)
         uniques, combo = np.unique(key, axis=0, return_inverse=True)
         texts = [
-            text(
+            writer.text(
                 row[:k],
                 row[k : 2 * k],
                 int(row[2 * k]),
@@ -353,16 +322,85 @@ def _evidence_strings(
         ]
         return np.array(texts, dtype=object)[np.asarray(combo).ravel()]
     firsts = first_rows(group)
-    # each combination's row read as Python numbers at once (a numpy scalar per field and pair cost more than
-    # writing the text: 60,807 combinations of ten fields at a million contacts)
-    rows = zip(
-        levels[firsts].tolist(),
-        rounded[firsts].tolist(),
-        *(f[firsts].tolist() for f in (cannot, conflict, evidence, weak, copies)),
-        strict=True,
-    )
-    texts = [text(*row) for row in rows]
+    fields = writer.fields_in_order(levels[firsts], rounded[firsts])
+    rest = zip(*(f[firsts].tolist() for f in (cannot, conflict, evidence, weak, copies)), strict=True)
+    texts = [head + writer.tail(*row) for head, row in zip(fields, rest, strict=True)]
     return np.array(texts, dtype=object)[group]
+
+
+@dataclass
+class _EvidenceWriter:
+    """The evidence texts of one table's pairs (see `_evidence_strings`)."""
+
+    fields: list[tuple[str, Sequence[str]]]
+    """per comparison, its name and its levels' labels"""
+    rule_names: list[str]
+    penalty: float
+
+    def item(self, k: int, level: int, bits: float) -> str:
+        name, labels = self.fields[k]
+        return f"{name} {labels[level]} ({bits:+.1f})"
+
+    def text(
+        self,
+        level: Sequence[float],
+        bits: Sequence[float],
+        mask: int,
+        conflicting: bool,
+        pieces: int,
+        loose: bool,
+        same: bool,
+    ) -> str:
+        """One combination's text, field by field (the straightforward form of `fields_in_order`)."""
+        items = [
+            (abs(b), self.item(k, int(lv), b)) for k, (lv, b) in enumerate(zip(level, bits, strict=True)) if lv >= 0
+        ]
+        return ", ".join(s for _, s in sorted(items, reverse=True)) + self.tail(mask, conflicting, pieces, loose, same)
+
+    def fields_in_order(self, levels: np.ndarray, bits: np.ndarray) -> list[str]:
+        """Per row of levels and rounded bits (one per combination), `text`'s fields: each field's text written
+        once per distinct (level, bits) of its column (the bits compared as their bytes: -0.0 prints apart from
+        0.0), and the rows' fields ordered at once, by bits and then text, strongest first (a Python sort of ten
+        fields' texts per combination, each written again, was most of the pairs frame's time at a million
+        contacts)."""
+        n, k = levels.shape
+        made: list[tuple[list[str], np.ndarray]] = []
+        for col in range(k):
+            b = np.ascontiguousarray(bits[:, col])
+            group = _combinations((levels[:, col], b.view(f"u{b.itemsize}")))
+            first = first_rows(group)
+            pairs = zip(levels[first, col].tolist(), b[first].tolist(), strict=True)
+            made.append(([self.item(col, lv, x) if lv >= 0 else "" for lv, x in pairs], group))
+        place = {text: r for r, text in enumerate(sorted({t for texts, _ in made for t in texts}))}
+        texts = np.empty((n, k), dtype=object)
+        rank = np.empty((n, k), dtype=np.int64)
+        for col, (written, group) in enumerate(made):
+            texts[:, col] = np.array(written, dtype=object)[group]
+            rank[:, col] = np.array([place[t] for t in written], dtype=np.int64)[group]
+        strength = np.where(levels >= 0, np.abs(bits.astype(np.float64)), -1.0)
+        order = np.lexsort((rank, strength), axis=-1)[:, ::-1]
+        shown = (levels >= 0).sum(axis=1).tolist()
+        rows = np.take_along_axis(texts, order, axis=1).tolist()
+        return [", ".join(row[:count]) for row, count in zip(rows, shown, strict=True)]
+
+    def tail(self, mask: int, conflicting: bool, pieces: int, loose: bool, same: bool) -> str:
+        """What keeps a combination out of the auto-merge band."""
+        out = ""
+        if mask:
+            out += (
+                "; cannot-link: "
+                + ", ".join(n for b, n in enumerate(self.rule_names) if mask >> b & 1)
+                + f" ({-self.penalty:+.1f})"
+            )
+        if same:
+            out += "; identical in every compared field: one record entered twice"
+        elif conflicting:
+            out += "; conflicting identity: review only"
+        elif pieces < 2:
+            out += "; one piece of evidence: review only"
+        elif loose:
+            out += "; names agree only loosely: review only"
+        return out
 
 
 def _combinations(columns) -> np.ndarray:

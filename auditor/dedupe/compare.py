@@ -95,12 +95,11 @@ class Coded:
             return self.uniques[at].tolist()
         return self.objects[at].tolist()
 
-    def may_reach(self, left: np.ndarray, right: np.ndarray, similarity: float) -> np.ndarray:
-        """bool per value pair (left[k], right[k]): its Jaro-Winkler similarity may reach `similarity`; where
-        False it is below. Bounded by the letters the two values share: Jaro's m matched characters are at most
-        the letters they have in common (counted in 32 bins of code points, which can only add to them), Jaro
-        at most (m / len a + m / len b + 1) / 3, and the prefix bonus lifts it by at most 0.4 of what it lacks.
-        A value of more than 255 characters (its counts would not fit a byte) may always reach it."""
+    def shared_letters(self, left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per value pair (left[k], right[k]): an upper bound of the characters the two values have in common
+        (their letters counted in 32 bins of code points, which can only add to them; float32), and the two
+        values' lengths. A pair with a value of more than 255 characters (its counts would not fit a byte) shares
+        infinitely many, so that no bound made of it rules anything out."""
         if self._letters is None:
             values = self.objects.tolist()
             lengths = np.fromiter(map(len, values), dtype=np.int64, count=len(values))
@@ -115,9 +114,25 @@ class Coded:
         np.minimum(shared, np.take(counts, right, axis=0), out=shared)
         shared = shared.astype(np.float32) @ np.ones(LETTER_BINS, dtype=np.float32)
         la, lb = lengths[left], lengths[right]
+        shared[(la > 255) | (lb > 255)] = np.inf
+        return shared, la, lb
+
+    def may_reach(self, left: np.ndarray, right: np.ndarray, similarity: float) -> np.ndarray:
+        """bool per value pair (left[k], right[k]): its Jaro-Winkler similarity may reach `similarity`; where
+        False it is below. Bounded by the letters the two values share (`shared_letters`): Jaro's m matched
+        characters are at most the letters they have in common, Jaro at most (m / len a + m / len b + 1) / 3, and
+        the prefix bonus lifts it by at most 0.4 of what it lacks."""
+        shared, la, lb = self.shared_letters(left, right)
         with np.errstate(divide="ignore", invalid="ignore"):  # an empty value is similar to none
             jaro = (shared / la + shared / lb + 1.0) / 3.0
-        return (0.4 + 0.6 * jaro >= similarity) | (la > 255) | (lb > 255)
+        return 0.4 + 0.6 * jaro >= similarity
+
+    def ratio_may_reach(self, left: np.ndarray, right: np.ndarray, ratio: np.ndarray | float) -> np.ndarray:
+        """bool per value pair (left[k], right[k]): its Indel ratio (`fuzz.ratio`, 0-100) may reach `ratio`;
+        where False it is below. The ratio is 200 * (longest common subsequence) / (len a + len b), and the
+        common subsequence holds no more characters than the two values share (`shared_letters`)."""
+        shared, la, lb = self.shared_letters(left, right)
+        return 200.0 * shared >= np.multiply(ratio, la + lb)
 
     def similarity_matrix(self, scorer, pairs: int) -> np.ndarray | None:
         """`scorer` of every two distinct values (float32, row = first argument), or None when a call
@@ -215,6 +230,7 @@ def pair_similarity(
     values: ValuePairs | None = None,
     sample: bool = False,
     cutoff: float = 0.0,
+    reach: np.ndarray | float | None = None,
 ) -> np.ndarray:
     """Similarity of aligned code arrays: NaN where null, 1 where equal (or 0 distance), scorer otherwise,
     evaluated once per distinct unordered pair of values. `uniques`: the values the codes number, a
@@ -223,7 +239,13 @@ def pair_similarity(
     `sample`: the pairs are u's random sample, whose levels alone are read: each unequal pair is scored as it
     comes (nearly every pair of values of 200,000 random pairs is met once, and hashing them to find the few
     repeats costs more than scoring them), and a similarity below `cutoff` may read 0 (rapidfuzz gives up on
-    such a pair early)."""
+    such a pair early).
+
+    `reach` (the Indel ratio `fuzz.ratio` and the token-set ratio only; per pair or one for all, in the scorer's
+    0-100): the score below which a pair's similarity is not read as itself, only as being below it (the levels'
+    lowest threshold, or the one that would lift a level another similarity gave). A pair that the letters of its
+    two values show below it (`Coded.ratio_may_reach`: for the token-set ratio, the pairs that share no word, whose
+    score is the Indel ratio of their words joined) is not scored and reads 0."""
     out = np.full(len(ca), np.nan, dtype=np.float32)
     values = values if values is not None else ValuePairs.of(ca, cb)
     out[values.same] = 0.0 if distance else (100.0 if scorer is fuzz.token_set_ratio else 1.0)
@@ -235,29 +257,66 @@ def pair_similarity(
             out[diff] = matrix[values.lo, values.hi]
             return out
         inverse, left, right = (None, values.lo, values.hi) if sample else values.distinct(len(coded.uniques))
+        if reach is not None and np.ndim(reach):
+            reach = _of_value_pairs(np.asarray(reach)[diff], inverse, len(left))
         if scorer is fuzz.token_set_ratio:
             words, joined = coded.word_sets()
-            sims = token_set_ratios(words, left, right, coded.values, joined.values)
+            apart = None if reach is None else (lambda a, b, at: joined.ratio_may_reach(a, b, _at(reach, at)))
+            sims = token_set_ratios(words, left, right, coded.values, joined.values, apart)
+        elif scorer is fuzz.ratio and reach is not None:
+            sims = _scored_where(coded, left, right, np.flatnonzero(coded.ratio_may_reach(left, right, reach)), scorer)
         elif sample and cutoff:
-            sims = np.zeros(len(left), dtype=np.float32)
             near = np.arange(len(left))
             if scorer is JaroWinkler.normalized_similarity and len(coded.uniques) <= len(left):
                 # a small vocabulary's letters are counted once and rule out most random pairs of its values
                 near = np.flatnonzero(coded.may_reach(left, right, cutoff))
-            sims[near] = process.cpdist(
-                coded.values(left[near]),
-                coded.values(right[near]),
-                scorer=scorer,
-                workers=workers(len(near)),
-                dtype=np.float32,
-                score_cutoff=cutoff,
-            )
+            sims = _scored_where(coded, left, right, near, scorer, score_cutoff=cutoff)
         else:
             sims = process.cpdist(
                 coded.values(left), coded.values(right), scorer=scorer, workers=workers(len(left)), dtype=np.float32
             )
         sims = np.asarray(sims, dtype=np.float32)
         out[diff] = sims if inverse is None else sims[inverse]
+    return out
+
+
+def _scored_where(
+    coded: Coded, left: np.ndarray, right: np.ndarray, near: np.ndarray, scorer, **cutoff: float
+) -> np.ndarray:
+    """`scorer` of the value pairs (left[k], right[k]) at `near` (float32), 0 at the others."""
+    sims = np.zeros(len(left), dtype=np.float32)
+    sims[near] = process.cpdist(
+        coded.values(left[near]),
+        coded.values(right[near]),
+        scorer=scorer,
+        workers=workers(len(near)),
+        dtype=np.float32,
+        **cutoff,
+    )
+    return sims
+
+
+def _of_value_pairs(per_pair: np.ndarray, inverse: np.ndarray | None, distinct: int) -> np.ndarray:
+    """A value per unequal pair (one for all pairs of the same two values) as a value per distinct pair."""
+    if inverse is None:
+        return per_pair
+    out = np.empty(distinct, dtype=per_pair.dtype)
+    out[inverse] = per_pair
+    return out
+
+
+def _at(values: np.ndarray | float, at: np.ndarray) -> np.ndarray | float:
+    """`values[at]`, or `values` itself when it is one for all."""
+    return values[at] if np.ndim(values) else values
+
+
+def reach_above(sim: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:
+    """Per pair, in a scorer's 0-100, what another similarity of the pair must reach to lift the level `sim`
+    gives (see `_cut`): one point below the lowest threshold above `sim` (a float32 score rounds up to the
+    threshold only within a hair of it), infinite where `sim` reached the highest threshold already."""
+    out = np.full(len(sim), np.inf)
+    for t in sorted(thresholds, reverse=True):
+        out[~(sim >= t)] = 100.0 * t - 1.0
     return out
 
 
@@ -683,7 +742,8 @@ class Comparator:
         cannot = np.empty(len(i), dtype=np.uint16)
         surprise = np.empty((len(i), k), dtype=np.float16, order="F")
         for start in range(0, len(i), chunk):
-            part = self._compare(Pairs.of(self, i[start : start + chunk], j[start : start + chunk]), scores=False)
+            pairs = Pairs.of(self, i[start : start + chunk], j[start : start + chunk], levels_only=True)
+            part = self._compare(pairs, scores=False)
             levels[start : start + chunk] = part.levels
             cannot[start : start + chunk] = part.cannot
             surprise[start : start + chunk] = part.surprise
@@ -894,13 +954,26 @@ class Pairs:
     """levels and scores of the last name as the first-name comparison matched it (crosswise or not)"""
     sample: bool = False
     """the pairs are u's random sample, of which the levels alone are read (see `pair_similarity`)"""
+    levels_only: bool = False
+    """the pairs' levels alone are read (u's sample and the candidate pairs' `Comparator.levels`): a similarity
+    may read 0 where it is known to be below what would change a level (see `pair_similarity`'s `reach`)"""
     gathered: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict, repr=False)
     _same_country: np.ndarray | None = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, comparator: Comparator, i: np.ndarray, j: np.ndarray, sample: bool = False) -> Pairs:
+    def of(
+        cls, comparator: Comparator, i: np.ndarray, j: np.ndarray, sample: bool = False, levels_only: bool = False
+    ) -> Pairs:
         n = len(i)
-        return cls(i, j, np.zeros(n, dtype=bool), np.zeros(n, dtype=np.uint16), comparator.coded, sample=sample)
+        return cls(
+            i,
+            j,
+            np.zeros(n, dtype=bool),
+            np.zeros(n, dtype=np.uint16),
+            comparator.coded,
+            sample=sample,
+            levels_only=levels_only or sample,
+        )
 
     def codes(self, col: str) -> tuple[np.ndarray, np.ndarray]:
         """The two records' codes of a feature (read-only), gathered once per call: several comparisons read
@@ -989,11 +1062,19 @@ def _text(cmp: Comparator, c: Comparison, pairs: Pairs) -> FieldLevels:
     ca, cb = pairs.codes(c.columns[0])
     values = ValuePairs.of(ca, cb)
     text = cmp.coded[c.columns[0]]
-    sim = pair_similarity(ca, cb, text, fuzz.token_set_ratio, values=values, sample=pairs.sample) / np.float32(100.0)
+    # where the levels alone are read, a pair below the lowest threshold need not be scored in full
+    lowest = 100.0 * min(TEXT_THRESHOLDS) - 1.0 if pairs.levels_only else None
+    sim = pair_similarity(
+        ca, cb, text, fuzz.token_set_ratio, values=values, sample=pairs.sample, reach=lowest
+    ) / np.float32(100.0)
     if c.kind == "company":
         # word breaks in company names are unreliable: "Hitachiglobal Storage", "DSMIP Assets",
-        # "Gloeilamphen Fabrieken" are the same names with a space lost or added
-        compact = pair_similarity(ca, cb, cmp._compact(c.columns[0]), fuzz.ratio, values=values, sample=pairs.sample)
+        # "Gloeilamphen Fabrieken" are the same names with a space lost or added. Where the levels alone are
+        # read, the names without spaces are scored only where they could lift the token-set ratio's level
+        reach = reach_above(sim, TEXT_THRESHOLDS) if pairs.levels_only else None
+        compact = pair_similarity(
+            ca, cb, cmp._compact(c.columns[0]), fuzz.ratio, values=values, sample=pairs.sample, reach=reach
+        )
         sim = np.fmax(sim, compact / 100.0)
     lv = _cut(np.where(np.isnan(sim) | (ca == cb), sim, np.minimum(sim, 0.999)), TEXT_THRESHOLDS)
     if c.kind == "company":

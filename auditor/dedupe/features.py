@@ -495,13 +495,6 @@ def _key_words(names: pd.Series, count: int) -> list[pd.Series]:
     """Per name, its `count` longest words of three or more characters (ties: the earlier word), for
     blocking: 'koninklijke philips electronics' and 'philips electronics' meet on a word even when their
     first words differ and no city or country is known. A record's own words only, so that any slice of
-    a table gets the keys the whole table gets. Each distinct name is ranked once for all `count` keys."""
-    ranked: dict[str, list[str]] = {}
-
-    def word(value: str, k: int) -> str | None:
-        words = ranked.get(value)
-        if words is None:
-            words = ranked[value] = _ranked_words(value)
-        return words[k] if len(words) > k else None
-
-    return [nz.by_unique_text(names, lambda v, k=k: word(v, k)) for k in range(count)]
+    a table gets the keys the whole table gets. Each distinct name is found and ranked once for all `count`
+    keys."""
+    return nz.by_unique_parts(names, _ranked_words, count)

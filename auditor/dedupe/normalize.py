@@ -21,6 +21,7 @@ from importlib import resources
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from auditor.text import fold as fold_text
 
@@ -75,7 +76,7 @@ def remembered() -> Iterator[None]:
         _MADE.reset(token)
 
 
-def _distinct_mapped(values: pd.Series, fn: Callable[[str], str | None]) -> tuple[pd.Series, np.ndarray, list]:
+def _distinct_mapped(values: pd.Series, fn: Callable[[str], object]) -> tuple[pd.Series, np.ndarray, list]:
     """(values as a Series, their codes (-1 missing), `fn` of each distinct non-blank value then None)."""
     s = pd.Series(values, copy=False)
     codes, uniques = pd.factorize(s, use_na_sentinel=True)
@@ -106,7 +107,18 @@ def by_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
 def by_unique_text(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
     """`by_unique` as Arrow-backed strings (<NA> for blanks), made by Arrow from the distinct results: a
     million rows are never a million Python objects to be turned into Arrow text (0.1-0.2 s a column)."""
-    s, codes, mapped = _distinct_mapped(values, fn)
+    return _mapped_text(*_distinct_mapped(values, fn))
+
+
+def by_unique_parts(values: pd.Series, fn: Callable[[str], list[str]], count: int) -> list[pd.Series]:
+    """`by_unique_text` of each of the first `count` texts `fn` gives a value (<NA> beyond its last), `fn` applied
+    once per distinct value for all of them (the values found and turned into Python strings once)."""
+    s, codes, made = _distinct_mapped(values, fn)
+    return [_mapped_text(s, codes, [None if m is None or len(m) <= k else m[k] for m in made]) for k in range(count)]
+
+
+def _mapped_text(s: pd.Series, codes: np.ndarray, mapped: list) -> pd.Series:
+    """Per row of `s`, the text `mapped` holds for its code (`_distinct_mapped`'s), as Arrow-backed strings."""
     taken = pa.array(mapped, type=pa.large_string()).take(pa.array(np.where(codes < 0, len(mapped) - 1, codes)))
     return pd.Series(pd.arrays.ArrowStringArray(taken), index=s.index, copy=False)
 
@@ -391,21 +403,22 @@ def _dialling(region: str) -> tuple[str, str]:
     return (str(code) if code else "", prefix)
 
 
-def _national_numbers(out: pd.Series, digits: pd.Series, region: pd.Series, national: pd.Series) -> pd.Series:
+def _national_numbers(out: pa.Array, digits: pa.Array, region: pa.Array, national: pa.Array) -> pa.Array:
     """`out` with the `national` numbers (digits only) in E.164: the region's calling code before them, its
     national prefix dropped when it leads a number long enough to hold one. One pass over the column per
     distinct prefix, not per region: a CRM of many countries has a handful of prefixes ('0', '1', '8')."""
-    codes, regions = pd.factorize(region.where(national, None), use_na_sentinel=True)
-    dialling = [_dialling(str(reg)) if reg else ("", "") for reg in regions]
-    calling = np.array([cc for cc, _ in dialling] + [""], dtype=object)[codes]
-    prefix = np.array([p for _, p in dialling] + [""], dtype=object)[codes]
-    known = national.to_numpy(dtype=bool) & (calling != "")
+    encoded = pc.dictionary_encode(pc.if_else(national, region, _text_scalar(None)))
+    dialling = [_dialling(str(reg)) if reg else ("", "") for reg in encoded.dictionary.to_pylist()]
+    at = pc.fill_null(encoded.indices, len(dialling))
+    calling = pa.array([cc for cc, _ in dialling] + [""], type=pa.large_string()).take(at)
+    prefix = pa.array([p for _, p in dialling] + [""], type=pa.large_string()).take(at)
+    known = pc.and_(national, pc.not_equal(calling, ""))
     d = digits
     for p in {p for cc, p in dialling if cc and p}:
-        long_enough = (d.str.startswith(p) & (d.str.len() > len(p) + 5)).fillna(False).to_numpy(dtype=bool)
-        lead = known & (prefix == p) & long_enough
-        d = d.mask(lead, d.str.slice(len(p)))
-    return out.mask(known, "+" + pd.Series(calling, index=out.index, dtype=STRING) + d)
+        long_enough = pc.and_(pc.starts_with(d, p), pc.greater(pc.utf8_length(d), len(p) + 5))
+        lead = pc.and_(pc.and_(known, pc.equal(prefix, p)), pc.fill_null(long_enough, False))
+        d = pc.if_else(lead, pc.utf8_slice_codeunits(d, len(p)), d)
+    return pc.if_else(known, pc.binary_join_element_wise(_text_scalar("+"), calling, d, _text_scalar("")), out)
 
 
 def phones(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series:
@@ -417,29 +430,48 @@ def phones(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series:
 
 
 def phone_texts(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series:
-    """`phones` as Arrow-backed strings."""
+    """`phones` as Arrow-backed strings, made by Arrow's kernels on the column's Arrow text (pandas' string
+    methods and masks around the same kernels cost twice the kernels on a million numbers)."""
     s = strings(values).str.strip()
+    text = _arrow_text(s)
     if isinstance(regions, str):
-        region = pd.Series(regions.upper(), index=s.index, dtype=STRING)
+        region = pa.array(np.full(len(text), regions.upper(), dtype=object), type=pa.large_string())
     else:
-        region = strings(regions).str.strip().str.upper()
-    simple = s.str.fullmatch("\\+?[0-9 \\-./()\u00a0]{3,30}").fillna(False)
-    digits = s.str.replace(r"[^0-9]", "", regex=True)
-    plus = s.str.startswith("+").fillna(False)
-    idd = (~plus) & digits.str.startswith("00").fillna(False)
-    digits = digits.mask(idd, digits.str.slice(2))
-    international = plus | idd
-    out = pd.Series(pd.NA, index=s.index, dtype=STRING)
-    out = out.mask(international & simple, "+" + digits)
-    national = simple & ~international
-    if national.any():
+        region = _arrow_text(strings(regions).str.strip().str.upper())
+    simple = pc.fill_null(pc.match_substring_regex(text, "^(\\+?[0-9 \\-./()\u00a0]{3,30})$"), False)
+    digits = pc.replace_substring_regex(text, "[^0-9]", "")
+    plus = pc.fill_null(pc.starts_with(text, "+"), False)
+    idd = pc.and_(pc.invert(plus), pc.fill_null(pc.starts_with(digits, "00"), False))
+    digits = pc.if_else(idd, pc.utf8_slice_codeunits(digits, 2), digits)
+    international = pc.or_(plus, idd)
+    missing = _text_scalar(None)
+    out = pc.if_else(
+        pc.and_(international, simple),
+        pc.binary_join_element_wise(_text_scalar("+"), digits, _text_scalar("")),
+        missing,
+    )
+    national = pc.and_(simple, pc.invert(international))
+    if pc.any(national).as_py():
         out = _national_numbers(out, digits, region, national)
-    out = out.mask(out.str.len() < 8)
-    rest = (~simple) & s.notna() & (s.str.len() > 0)
-    if rest.any():
-        reg = region.fillna("PL")
-        out[rest] = [phone(v, r) for v, r in zip(s[rest], reg[rest], strict=True)]
-    return out
+    out = pc.if_else(pc.fill_null(pc.less(pc.utf8_length(out), 8), False), missing, out)
+    rest = pc.and_(pc.invert(simple), pc.fill_null(pc.greater(pc.utf8_length(text), 0), False))
+    if pc.any(rest).as_py():
+        at = pa.array(np.flatnonzero(rest.to_numpy(zero_copy_only=False)))
+        spelt = zip(text.take(at).to_pylist(), pc.fill_null(region, "PL").take(at).to_pylist(), strict=True)
+        out = pc.replace_with_mask(out, rest, pa.array([phone(v, r) for v, r in spelt], type=pa.large_string()))
+    return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index, copy=False)
+
+
+def _text_scalar(text: str | None) -> pa.Scalar:
+    return pa.scalar(text, pa.large_string())
+
+
+def _arrow_text(values: pd.Series) -> pa.Array:
+    """The Arrow text of an Arrow-backed string column, as one large_string array."""
+    text = pa.array(values.array)
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return text.cast(pa.large_string())
 
 
 # --- companies, websites, addresses, postal codes, dates --------------------------------------
@@ -487,15 +519,37 @@ _TRAILING_GROUP = re.compile(r"[(\[]([^()\[\]]*)[)\]][\s.,;:]*$")
 
 
 def _prepare(text: str) -> str:
-    """Folded (accents, Polish letters) and case-folded, apostrophes dropped; a fixed point of itself."""
+    """Folded (accents, Polish letters) and case-folded, apostrophes dropped; a fixed point of itself.
+
+    Each character's folded form is looked up (`_FOLDED`), not the text folded as a whole: case-folding, the
+    letters' table and NFKD without its combining marks each map a character to a text of its own (NFKD's
+    reordering moves only combining marks, which are dropped), so the text folded is its characters' folded
+    forms one after the other, and so is each of its rounds. Four rounds of a text that settles earlier give
+    the settled text, as its rounds did until they stopped (`_fold_rounds`)."""
     if text.isascii():
         return _APOSTROPHES.sub("", text.lower())
+    return _APOSTROPHES.sub("", text.translate(_FOLDED))
+
+
+def _fold_rounds(text: str) -> str:
+    """Case-folded and folded until it settles, four rounds at most (the straightforward form of `_prepare`)."""
     for _ in range(4):
         folded = fold_text(text.casefold()).casefold()
         if folded == text:
             break
         text = folded
-    return _APOSTROPHES.sub("", text)
+    return text
+
+
+class _FoldedCharacters(dict):
+    """Per code point, its character's `_fold_rounds`, made when `str.translate` first asks for it."""
+
+    def __missing__(self, point: int) -> str:
+        folded = self[point] = _fold_rounds(chr(point))
+        return folded
+
+
+_FOLDED = _FoldedCharacters()
 
 
 def _tokens(text: str) -> list[str]:
@@ -510,22 +564,21 @@ def _glue_initials(tokens: list[str], tails: frozenset[str] = frozenset()) -> li
         return tokens
     out: list[str] = []
     run: list[str] = []
-    for i, t in enumerate([*tokens, ""]):
+    for t in tokens:
         if len(t) == 1 and t.isalpha():
             run.append(t)
             continue
-        if len(run) > 1:
-            word = "".join(run)
-            if tails and i == len(tokens):
-                cut = next((k for k in range(len(run) - 2, 1, -1) if word[-k:] in tails), 0)
-                out.extend([word[:-cut], word[-cut:]] if cut else [word])
-            else:
-                out.append(word)
-        else:
-            out.extend(run)
-        run = []
+        if run:  # a run ends before a longer token: one word, or the letter alone
+            out.append("".join(run))
+            run = []
         if t:
             out.append(t)
+    if len(run) > 1:  # the run ends the tokens: a trailing legal form among `tails` stays apart
+        word = "".join(run)
+        cut = next((k for k in range(len(run) - 2, 1, -1) if word[-k:] in tails), 0) if tails else 0
+        out.extend([word[:-cut], word[-cut:]] if cut else [word])
+    else:
+        out.extend(run)
     return out
 
 
@@ -823,8 +876,15 @@ def name_numbers(value: str | None) -> str | None:
     return None if name is None else numbers_of_name(name)
 
 
+_MAY_HOLD_NUMBER = re.compile(r"\d| [ivx]{2,}(?: |$)")
+"""A digit, or a word after the first of two or more of the letters Roman numerals are written in here: a name
+without either holds no number (most names), and its words need not be read one by one."""
+
+
 def numbers_of_name(name: str) -> str | None:
     """`name_numbers` of a name `company_name` has made."""
+    if not _MAY_HOLD_NUMBER.search(name):
+        return None
     numbers: list[int] = []
     for i, token in enumerate(name.split(" ")):
         digits = token[:-2] if token[-2:] in ("st", "nd", "rd", "th") and token[:-2].isdecimal() else token

@@ -549,10 +549,19 @@ def pair_weights(
         for k in names:
             weak[part] |= (lv[:, k] >= 0) & (lv[:, k] < STRONG_NAME_LEVEL)
         for g in groups:
-            cols = [k for k, c in enumerate(comparisons) if c.group == g]
-            agree = np.nan_to_num(fw[:, cols], nan=-1.0) >= EVIDENCE_BITS
-            evidence[part] += (agree | (copy[:, None] & (lv[:, cols] >= 0))).any(axis=1)
+            evidence[part] += _agrees(fw, lv, copy, [k for k, c in enumerate(comparisons) if c.group == g])
     return PairScores(weight, fs.probability(weight), conflict, evidence, weak)
+
+
+def _agrees(fw: np.ndarray, lv: np.ndarray, copy: np.ndarray, cols: list[int]) -> np.ndarray:
+    """bool per pair: some field of `cols` weighs at least EVIDENCE_BITS (a missing field's NaN weighs below any
+    bits, as the -1 it was read as did), or holds a value in a pair of copies. Column by column: the weights'
+    columns gathered and NaN replaced in a copy of them were most of the pieces' cost."""
+    out = np.zeros(len(lv), dtype=bool)
+    for k in cols:
+        out |= fw[:, k] >= EVIDENCE_BITS
+        out |= copy & (lv[:, k] >= 0)
+    return out
 
 
 def evidence_groups(comparisons: list[Comparison]) -> list[str]:

@@ -103,14 +103,23 @@ def token_set_ratios(
     right: np.ndarray,
     texts: Callable[[np.ndarray], list[str]],
     joined: Callable[[np.ndarray], list[str]],
+    may_reach: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None,
 ) -> np.ndarray:
     """`fuzz.token_set_ratio` (float32, 0-100) of the value pairs (left[k], right[k]), positions into the
     vocabulary `words` was made of; `texts(at)`, `joined(at)`: the values at `at` and their `words.joined`,
     as Python strings for rapidfuzz. For two sets of words that share none, rapidfuzz computes
-    100 - 100 * indel distance / the joined texts' lengths in doubles, as here."""
+    100 - 100 * indel distance / the joined texts' lengths in doubles, as here.
+
+    `may_reach(a, b, at)`: for the pairs `at` (positions into left and right) that share no word, positions
+    a and b into `words.joined`, bool per pair: its score may reach what the caller reads; where False the
+    pair reads 0 and is not scored (the caller reads its level only, and knows it below the lowest)."""
     out = np.empty(len(left), dtype=np.float32)
     apart = ((words.common[left] & words.common[right]) | (words.rare[left] & words.rare[right])) == 0
     disjoint = np.flatnonzero(apart)
+    if len(disjoint) and may_reach is not None:
+        near = may_reach(left[disjoint], right[disjoint], disjoint)
+        out[disjoint[~near]] = 0.0
+        disjoint = disjoint[near]
     if len(disjoint):
         a, b = left[disjoint], right[disjoint]
         distance = process.cpdist(*_both(joined, a, b), scorer=Indel.distance, workers=workers(len(a)), dtype=np.int64)

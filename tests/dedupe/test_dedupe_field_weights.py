@@ -1,5 +1,5 @@
-"""A field's bits per pair read by one lookup of its level, and the sessions' counts per pattern hashed: oracles against
-the masked form and the sort they replaced."""
+"""A field's bits per pair read by one lookup of its level, the sessions' counts per pattern hashed and the pieces of
+evidence read column by column: oracles against the masked form, the sort and the NaN-filled gather they replaced."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.dedupe import fellegi_sunter as fs
+from auditor.dedupe import scoring
 from auditor.dedupe.features import LEVEL_LABELS, Comparison
 from auditor.dedupe.scoring import field_weights
 
@@ -66,3 +67,17 @@ def test_pattern_keys_oracle_numpy_unique(rows: list[tuple[int, int]]) -> None:
     np.testing.assert_array_equal(got, np.stack([want >> 32, want & 0xFFFFFFFF], axis=1))
     np.testing.assert_array_equal(counts, want_counts)
     assert got.dtype == np.int64 and counts.dtype == want_counts.dtype
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(0, 2**32 - 1), st.integers(0, 60), st.lists(st.integers(0, 4), min_size=1, max_size=4))
+def test_oracle_pieces_of_evidence_equal_the_nan_filled_form(seed: int, n: int, cols: list[int]) -> None:
+    """Oracle test against the form it replaced: the group's weights gathered, NaN read as -1, and any field at
+    EVIDENCE_BITS or above, or holding a value in a pair of copies."""
+    rng = np.random.default_rng(seed)
+    fw = rng.choice(np.array([np.nan, -2.0, 0.0, 0.99, 1.0, 3.5], dtype=np.float32), (n, 5))
+    lv = np.asfortranarray(rng.integers(-1, 4, (n, 5)).astype(np.int8))
+    copy = rng.random(n) < 0.3
+    agree = np.nan_to_num(fw[:, cols], nan=-1.0) >= scoring.EVIDENCE_BITS
+    expected = (agree | (copy[:, None] & (lv[:, cols] >= 0))).any(axis=1)
+    np.testing.assert_array_equal(scoring._agrees(fw, lv, copy, cols), expected)

@@ -139,18 +139,24 @@ LETTERS = st.text(alphabet=st.sampled_from("abcab.-_1\u00e9\u0142Aa\u3042 "), ma
 @given(
     st.lists(st.one_of(LETTERS, st.builds(lambda k: "a" * k, st.integers(250, 300))), min_size=2, max_size=20),
     st.floats(0.5, 1.0),
+    st.booleans(),
 )
-def test_oracle_letters_rule_out_only_pairs_below_the_similarity(words: list[str], similarity: float) -> None:
-    """Oracle test against rapidfuzz's Jaro-Winkler pair by pair: a pair `may_reach` rules out is below the
-    similarity (long values, empty ones, letters of one bin)."""
+def test_oracle_letters_rule_out_only_pairs_below_the_similarity(
+    words: list[str], similarity: float, ratio: bool
+) -> None:
+    """Oracle test against rapidfuzz pair by pair, Jaro-Winkler (`may_reach`) and the Indel ratio
+    (`ratio_may_reach`, 0-100): a pair the letters rule out is below the similarity (long values, empty ones,
+    letters of one bin)."""
     codes, uniques = pd.factorize(pd.Series(words, dtype="string[pyarrow]"))
     coded = Coded(codes.astype(np.int32), uniques)
     values = coded.objects.tolist()
     left, right = np.triu_indices(len(values), 1)
-    may = coded.may_reach(left, right, similarity)
-    sims = process.cpdist(
-        [values[k] for k in left], [values[k] for k in right], scorer=compare.JaroWinkler.normalized_similarity
-    )
+    if ratio:
+        similarity *= 100.0
+        may, scorer = coded.ratio_may_reach(left, right, similarity), fuzz.ratio
+    else:
+        may, scorer = coded.may_reach(left, right, similarity), compare.JaroWinkler.normalized_similarity
+    sims = process.cpdist([values[k] for k in left], [values[k] for k in right], scorer=scorer, dtype=np.float64)
     assert (sims[~may] < similarity).all()
 
 
