@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -102,6 +103,43 @@ def kept(
     if len(memo) > (limit or KEPT_PER_FUNCTION):
         memo.popitem(last=False)
     return result
+
+
+@dataclass
+class Probe:
+    """A table a bound probes (`bounds.bound`): `base` with its column `column` changed at the row positions `rows`
+    and nowhere else (every other column the same object)."""
+
+    frame: pd.DataFrame
+    base: pd.DataFrame
+    column: str
+    rows: np.ndarray
+    _part: pd.DataFrame | None = None
+
+    def part(self) -> pd.DataFrame:
+        """The probed table's changed rows alone (made once per probe, for every value and condition read)."""
+        if self._part is None:
+            self._part = self.frame.iloc[self.rows]
+        return self._part
+
+
+@contextmanager
+def probing(p: Params, frame: pd.DataFrame, base: pd.DataFrame, column: str, rows: np.ndarray) -> Iterator[None]:
+    """While a metric is computed on `frame` (`base` with `column` changed at `rows`), what reads it can tell
+    (`probe_of`): the metric language then makes a value or condition that does not read the column once on `base`
+    for every probe, and one that reads it only on the changed rows (`language._Runtime`)."""
+    held = p.memo.setdefault(probing, OrderedDict())
+    held[id(frame)] = Probe(frame, base, column, rows)
+    try:
+        yield
+    finally:
+        held.pop(id(frame), None)
+
+
+def probe_of(p: Params, frame: pd.DataFrame) -> Probe | None:
+    """The probe `frame` is (`probing`), or None when it is not one."""
+    found = p.memo.get(probing, {}).get(id(frame))
+    return found if found is not None and found.frame is frame else None
 
 
 CODED_KEPT = 4
