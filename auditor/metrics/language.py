@@ -1464,8 +1464,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
 
         def compute(t: Tables, p: Params) -> Any:
             rt, mask = plan.rows(t, p, extra(plan))
-            codes = _probe_codes(rt, per, mask)
-            return average(group_totals(rt.value(plan.value)[mask], rt.raw_value(Col(primary, per))[mask], codes))
+            return average(group_totals(rt.value(plan.value)[mask], _groups_of(rt, Col(primary, per), mask)))
 
     elif key == "count":  # of distinct values
         plan = plans[0]
@@ -1481,8 +1480,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
 
         def compute(t: Tables, p: Params) -> Any:
             rt, mask = plan.rows(t, p, extra(plan))
-            codes = _probe_codes(rt, per, mask)
-            return top_share(rt.value(plan.value)[mask], rt.raw_value(Col(primary, per))[mask], top, codes)
+            return top_share(rt.value(plan.value)[mask], _groups_of(rt, Col(primary, per), mask), top)
 
     else:  # a weighted mean
         plan = plans[0]
@@ -1591,26 +1589,27 @@ def _spans(node: Any, entity: str, extras: Extras) -> list[tuple[str, str]]:
     return found
 
 
-def group_totals(values: pd.Series, groups: pd.Series, codes: np.ndarray | None = None) -> pd.Series:
+def group_totals(values: pd.Series, groups: pd.Series | np.ndarray) -> pd.Series:
     """Each group's total of `values` (records without a group left out; a group whose values are all missing
-    totals 0: a customer whose won deals lack an amount is still a customer), groups in sorted order. `codes`: each
-    row's group as its rank among the sorted groups (-1: none), when a bound's probe has them (`_probe_codes`)."""
-    if codes is not None:
-        grouped = codes >= 0
-        return values[grouped].groupby(codes[grouped]).sum()
+    totals 0: a customer whose won deals lack an amount is still a customer), groups in sorted order. `groups`: a
+    column, or each row's group as its rank among the sorted groups (-1: none; `_groups_of`)."""
+    if isinstance(groups, np.ndarray):
+        grouped = groups >= 0
+        return values[grouped].groupby(groups[grouped]).sum()
     return values.groupby(text(groups), dropna=True).sum()
 
 
-def top_share(values: pd.Series, groups: pd.Series, top: float, codes: np.ndarray | None = None) -> Estimate:
+def top_share(values: pd.Series, groups: pd.Series | np.ndarray, top: float) -> Estimate:
     """The share of the total held by the top ceil(top x groups) groups, ranked by their sum
     (Pareto: the revenue share of the top 20% of customers); records without a value or a group are
-    left out. n is the number of groups. `codes`: as `group_totals` takes them."""
-    ok = values.notna().to_numpy(bool) & groups.notna().to_numpy(bool)
-    if codes is not None:
-        sums = values[ok].groupby(codes[ok]).sum()
+    left out. n is the number of groups. `groups`: as `group_totals` takes them."""
+    if isinstance(groups, np.ndarray):
+        ok = values.notna().to_numpy(bool) & (groups >= 0)
+        sums = values[ok].groupby(groups[ok]).sum()
     else:
         # grouped by the column's own array: Arrow text hashed as it is, where a million account ids copied out as
         # Python strings made a Pareto share at a million deals 2 s slower than the rest of its metric
+        ok = values.notna().to_numpy(bool) & groups.notna().to_numpy(bool)
         keys = groups[ok]
         sums = values[ok].groupby(keys.array if isinstance(keys.dtype, pd.StringDtype) else keys.to_numpy()).sum()
     sums = sums.sort_values(ascending=False)
@@ -1618,21 +1617,19 @@ def top_share(values: pd.Series, groups: pd.Series, top: float, codes: np.ndarra
     return ratio(float(sums.iloc[:k].sum()), float(sums.sum()), n=len(sums))
 
 
-def _probe_codes(rt: _Runtime, column: str, mask: np.ndarray) -> np.ndarray | None:
-    """The groups of the selected rows (`mask`) as ranks among the sorted groups of the whole column, when `rt`
-    reads a table a bound probes in another column (`common.probing`): the column is then its base table's, ranked
-    once for every probe (hashing and sorting a million account ids' text per probe was most of a Pareto share's
-    and a CLV's bound at a million deals). The same groups in the same order as grouping by the text, so the same
-    totals in the same order. None otherwise (and for a column not held as Arrow text, whose sorting may mix
-    types)."""
+def _groups_of(rt: _Runtime, column: Col, mask: np.ndarray) -> pd.Series | np.ndarray:
+    """The groups of the selected rows (`mask`): the column's values; or, when `rt` reads a table a bound probes in
+    another column (`common.probing`), their ranks among the sorted groups of the whole column, which is then its
+    base table's, ranked once for every probe (hashing and sorting a million account ids' text per probe was most of
+    a Pareto share's and a CLV's bound at a million deals). The same groups in the same order as grouping by the
+    text, so the same totals in the same order. A column not held as Arrow text (whose sorting may mix types) is
+    grouped by its values."""
     probe = probe_of(rt.p, rt.frame)
-    if probe is None or probe.column == column or column not in rt.frame.columns:
-        return None
-    keys = rt.frame[column]
-    if not arrow_text(keys):
-        return None
+    keys = rt.raw_value(column)
+    if probe is None or probe.column == column.name or not arrow_text(keys):
+        return keys[mask]
     held = keys.array.__arrow_array__()  # the same Arrow array in every probe (`common.coded` keeps codes so too)
-    ranks = kept(rt.p, _probe_codes, (held,), None, lambda: pd.factorize(keys, sort=True)[0])
+    ranks = kept(rt.p, _groups_of, (held,), None, lambda: pd.factorize(keys, sort=True)[0])
     return ranks[mask]
 
 

@@ -57,7 +57,7 @@ def deals(draw: st.DrawFn) -> pd.DataFrame:
     return pd.DataFrame(
         {
             "opportunity_id": [f"O{i}" for i in range(n)],
-            "account_id": pd.Series(column(st.sampled_from(["A1", "A2", "A3", None])), dtype=arrow),
+            "account_id": pd.Series(column(st.sampled_from(["A1", "A10", "A2", "a1", "É3", "b", None])), dtype=arrow),
             "stage": pd.Series(column(st.sampled_from(STAGES)), dtype=arrow),
             "amount": pd.Series(column(st.one_of(st.none(), st.floats(-50, 1e6, allow_nan=False))), dtype="float64"),
             "currency": pd.Series(column(st.sampled_from(["PLN", "EUR", None])), dtype=arrow),
