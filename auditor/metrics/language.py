@@ -63,6 +63,7 @@ the model does not have, kept under its own name). The parser is a hand-written 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import operator
 import re
@@ -921,7 +922,8 @@ class _Runtime:
         every probe, and one that reads it is made on the changed rows alone and put into the base table's. Every
         value and condition is made row by row (a row's result reads that row only, and its column's type), so
         both are what the whole probed table gives; except a text match, which reads a number column as whole
-        numbers when every value of it is one: made on the whole probed table."""
+        numbers when every value of it is one: made on the whole probed table, as is what reads the column of a
+        table of fewer than PART_FROM_ROWS rows."""
         probe = probe_of(self.p, self.frame)
         if probe is None:
             return how(self, node)
@@ -933,11 +935,12 @@ class _Runtime:
             lambda: _frozen(how(_Runtime(self.entity, probe.base, self.p), node)),
             KEPT_NODES,
         )
-        if probe.column not in _columns_read(node, self.entity):
+        reads = _columns_read(node, self.entity)
+        if probe.column not in reads:
             return whole
-        if _has(node, TextMatch):
+        if len(self.frame) < PART_FROM_ROWS or _has(node, TextMatch):
             return how(self, node)
-        part = how(_Runtime(self.entity, probe.part(), self.p), node)
+        part = how(_Runtime(self.entity, probe.part(reads), self.p), node)
         patched = _patched(whole, probe.rows, part, self.frame.index)
         return patched if patched is not None else how(self, node)
 
@@ -1044,6 +1047,10 @@ class _Runtime:
         return (present & ~hit) if node.negate else hit
 
 
+PART_FROM_ROWS = 50_000
+"""a value or condition that reads the probed column of a smaller table is made on the whole probed table: taking
+its changed rows and putting them back cost as much as the whole (fixtures/acme's bounds were 10-20% slower)"""
+
 KEPT_NODES = 16
 """a bound keeps the values and conditions of the last 16 nodes it made on a base table (`_Runtime._probed`): a
 metric reads a handful, and the next metric of the same table often the same (stage == Closed Won)"""
@@ -1072,14 +1079,15 @@ def _patched(whole: Any, rows: np.ndarray, part: Any, index: pd.Index) -> Any:
     return pd.Series(values, index=index, name=whole.name)
 
 
-def _columns_read(node: Any, entity: str) -> set[str]:
+@functools.lru_cache(maxsize=256)
+def _columns_read(node: Any, entity: str) -> frozenset[str]:
     """The columns of `entity` a value or condition reads, with the currency of an amount (converted by it)."""
     if isinstance(node, Col):
         model = ENTITIES.get(entity)
         declared = model.field(node.name) if model is not None and model.has_field(node.name) else None
         currency = declared.currency_field if declared is not None and declared.role is Role.MONEY else None
-        return {node.name, currency} if currency else {node.name}
-    return set().union(*(_columns_read(child, entity) for child in _children(node)))
+        return frozenset((node.name, currency) if currency else (node.name,))
+    return frozenset().union(*(_columns_read(child, entity) for child in _children(node)))
 
 
 def _length(offset: Offset) -> pd.DateOffset | pd.Timedelta:

@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.metrics import Params, bounds
+from auditor.metrics import Params, bounds, language
 from auditor.metrics.bounds import _substitute, bound
 from auditor.metrics.common import probe_of, probing
 from auditor.metrics.evaluate import prepare
@@ -107,6 +107,12 @@ def test_a_probe_made_on_its_changed_rows_is_the_whole_recomputation_oracle(defi
     name = data.draw(st.sampled_from(FIELDS))
     failing = np.array(data.draw(st.lists(st.booleans(), min_size=n, max_size=n)), dtype=bool)
     params = Params.make(AS_OF, money=MONEY)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(language, "PART_FROM_ROWS", 0)  # every table's changed rows made alone, however small
+        _every_probe(defined, base, name, failing, params)
+
+
+def _every_probe(defined, base: pd.DataFrame, name: str, failing: np.ndarray, params: Params) -> None:
     for probe in [*bounds.probes("opportunities", name, base[name], failing, params), "Closed Won"]:
         if isinstance(probe, str) and name != "stage":
             continue
@@ -134,7 +140,9 @@ def test_the_bound_is_the_one_every_probe_made_whole_gives_oracle(defined, frame
     params = Params.make(AS_OF, money=MONEY)
     for mid, m in defined.items():
         value = value_of(m.compute(tables, params))
-        got = bound(m, tables, params, value, failing, _whole, read=read)
+        with pytest.MonkeyPatch.context() as parts:
+            parts.setattr(language, "PART_FROM_ROWS", 0)
+            got = bound(m, tables, params, value, failing, _whole, read=read)
         with pytest.MonkeyPatch.context() as whole:
             whole.setattr(bounds, "PART_AT_MOST", 0.0)  # every probe computed on the whole table
             expected = bound(m, tables, params, value, failing, _whole, read=read)
@@ -155,8 +163,10 @@ def _spied(monkeypatch) -> list[tuple[str, int]]:
     return made
 
 
-def _probe_stage(mid: str, monkeypatch) -> list[tuple[str, int]]:
-    """What a metric's computation on 100 deals made when the stage of the last two is probed."""
+def _probe_stage(mid: str, monkeypatch, part_from: int = 0) -> list[tuple[str, int]]:
+    """What a metric's computation on 100 deals made when the stage of the last two is probed (their rows made
+    alone in a table of `part_from` rows or more)."""
+    monkeypatch.setattr(language, "PART_FROM_ROWS", part_from)
     m = compile_metrics({mid: {**DECOMPOSED, **WHOLE}[mid]})[mid]
     frame = pd.DataFrame(
         {
@@ -183,6 +193,13 @@ def test_what_the_probe_does_not_change_is_made_once_and_what_it_changes_on_its_
     # condition on the two changed rows; the next makes only the stage condition, on its two rows
     assert sorted(first) == [("_condition", 2), ("_condition", 100), ("_condition", 100), ("_value", 100)]
     assert second == [("_condition", 2)]
+
+
+def test_what_the_probe_changes_in_a_small_table_is_made_on_the_whole_table() -> None:
+    # taking a few rows out of a small table and putting them back costs as much as the whole
+    with pytest.MonkeyPatch.context() as mp:
+        made = _probe_stage("won_sum", mp, part_from=101)
+    assert made[made.index(("second probe", 0)) + 1 :] == [("_condition", 100)]
 
 
 def test_a_text_match_on_the_probed_column_is_made_on_the_whole_table() -> None:
