@@ -99,6 +99,8 @@ def _role_of(column: pd.Series) -> Role:
 
 
 def _substitute(column: pd.Series, failing: np.ndarray, probe: Any) -> pd.Series:
+    if probe is None and arrow_text(column):
+        return put_text(column, failing, None)  # Arrow's where set the cells one chunk at a time through pandas
     if probe is None:
         return column.where(~failing)
     if isinstance(probe, (str, np.ndarray)) and arrow_text(column):

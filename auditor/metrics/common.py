@@ -204,11 +204,11 @@ def arrow_text(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
 
 
-def put_text(column: pd.Series, where: np.ndarray, values: str | np.ndarray) -> pd.Series:
-    """An Arrow text column (`arrow_text`) with the cells `where` holds set to `values` (one text, or one per
-    such cell), still Arrow text: set through Python objects, a million values are copied out and back."""
+def put_text(column: pd.Series, where: np.ndarray, values: str | np.ndarray | None) -> pd.Series:
+    """An Arrow text column (`arrow_text`) with the cells `where` holds set to `values` (one text or missing, or one
+    per such cell), still Arrow text: set through Python objects, a million values are copied out and back."""
     held, mask = pa.array(column.array), pa.array(where, type=pa.bool_())
-    if isinstance(values, str):
+    if values is None or isinstance(values, str):
         put = pc.if_else(mask, pa.scalar(values, held.type), held)
     else:
         put = pc.replace_with_mask(held, mask, pa.array(values, held.type, from_pandas=True))

@@ -230,3 +230,12 @@ def test_a_probe_that_changes_the_column_type_or_most_rows_is_not_told(monkeypat
     probed = frame.assign(amount=_substitute(frame["amount"], one[("opportunities", "stage")], "~probe~"))
     with bounds._told(params, probed, frame, "amount", np.array([3])):
         assert probe_of(params, probed) is None
+
+
+@given(st.lists(st.one_of(st.none(), st.sampled_from(["Closed Won", "", "Ünï"])), min_size=1, max_size=30), st.data())
+def test_a_missing_probe_of_arrow_text_is_what_where_gives_oracle(values: list[str | None], data) -> None:
+    failing = np.array(data.draw(st.lists(st.booleans(), min_size=len(values), max_size=len(values))))
+    column = pd.Series(
+        values, dtype=pd.StringDtype("pyarrow", na_value=np.nan), name="stage", index=range(3, 3 + len(values))
+    )
+    pd.testing.assert_series_equal(_substitute(column, failing, None), column.where(~failing))
