@@ -26,6 +26,12 @@ while the same typo on a subscription ending inside the window may (it might be 
 Giving every failing value of a field the same probe is the worst case when each record's
 contribution moves the same way with it (counts, shares, sums and means over records). A median is
 not such a sum: its worst case is exact from order statistics (`median_bound`), with no probes.
+
+A probe changes one column at its failing rows and nothing else, so a metric of the metric language is not made
+again from the whole table for each (`_told`): its values and conditions that do not read the column are made once,
+those that read it on the changed rows alone, and the metric is reduced from them (counts, sums, means, shares,
+NPS, ratios and derived values of them). What is reduced over groups of rows (medians, `per:` totals, Pareto shares,
+distinct counts) is still reduced over the whole table per probe, and the Python metrics are recomputed whole.
 """
 
 from __future__ import annotations

@@ -925,7 +925,8 @@ class _Runtime:
         numbers when every value of it is one: made on the whole probed table, as is what reads the column of a
         table of fewer than PART_FROM_ROWS rows."""
         probe = probe_of(self.p, self.frame)
-        if probe is None:
+        reads = _columns_read(node, self.entity)
+        if probe is None or (probe.column in reads and (len(self.frame) < PART_FROM_ROWS or _has(node, TextMatch))):
             return how(self, node)
         whole = kept(
             self.p,
@@ -935,11 +936,8 @@ class _Runtime:
             lambda: _frozen(how(_Runtime(self.entity, probe.base, self.p), node)),
             KEPT_NODES,
         )
-        reads = _columns_read(node, self.entity)
         if probe.column not in reads:
             return whole
-        if len(self.frame) < PART_FROM_ROWS or _has(node, TextMatch):
-            return how(self, node)
         part = how(_Runtime(self.entity, probe.part(reads), self.p), node)
         patched = _patched(whole, probe.rows, part, self.frame.index)
         return patched if patched is not None else how(self, node)
