@@ -239,3 +239,35 @@ def test_a_missing_probe_of_arrow_text_is_what_where_gives_oracle(values: list[s
         values, dtype=pd.StringDtype("pyarrow", na_value=np.nan), name="stage", index=range(3, 3 + len(values))
     )
     pd.testing.assert_series_equal(_substitute(column, failing, None), column.where(~failing))
+
+
+@pytest.mark.parametrize(
+    ("mid", "reduce"), [("median_days", "median_of"), ("per_account", "group_totals"), ("top", "top_share")]
+)
+def test_what_is_reduced_over_groups_of_rows_still_reduces_the_whole_table(mid: str, reduce: str) -> None:
+    # a median, a per: total and a Pareto share cannot be recombined from the changed rows' part: their reduction
+    # is given every selected row of the probed table, the changed rows among them
+    m = compile_metrics({mid: WHOLE[mid]})[mid]
+    frame = pd.DataFrame(
+        {
+            "account_id": pd.Series(
+                [f"A{i % 7}" for i in range(100)], dtype=pd.StringDtype("pyarrow", na_value=np.nan)
+            ),
+            "stage": pd.Series(["Closed Won"] * 100, dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
+            "amount": np.arange(100.0),
+            "created_at": pd.Timestamp("2026-01-01"),
+            "close_date": pd.Timestamp("2026-06-01") + pd.to_timedelta(np.arange(100), unit="D"),
+        }
+    )
+    params = Params.make(AS_OF)
+    changed = np.arange(100) >= 98
+    probed = frame.assign(amount=_substitute(frame["amount"], changed, 5.0))
+    seen: list[int] = []
+    real = getattr(language, reduce)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(language, "PART_FROM_ROWS", 0)
+        mp.setattr(language, reduce, lambda values, *rest: seen.append(len(values)) or real(values, *rest))
+        with probing(params, probed, frame, "amount", np.flatnonzero(changed)):
+            got = m.compute({"opportunities": probed}, params)
+    assert seen == [100]
+    _same(got, m.compute({"opportunities": probed}, params))
