@@ -26,19 +26,26 @@ while the same typo on a subscription ending inside the window may (it might be 
 Giving every failing value of a field the same probe is the worst case when each record's
 contribution moves the same way with it (counts, shares, sums and means over records). A median is
 not such a sum: its worst case is exact from order statistics (`median_bound`), with no probes.
+
+A probe changes one column at its failing rows and nothing else, so a metric of the metric language is not made
+again from the whole table for each (`_told`): its values and conditions that do not read the column are made once,
+those that read it on the changed rows alone, and the metric is reduced from them (counts, sums, means, shares,
+NPS, ratios and derived values of them). What is reduced over groups of rows (medians, `per:` totals, Pareto shares,
+distinct counts) is still reduced over the whole table per probe, and the Python metrics are recomputed whole.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from auditor.metrics.activity import RID
-from auditor.metrics.common import Params, arrow_text, put_text
+from auditor.metrics.common import Params, arrow_text, probing, put_text
 from auditor.metrics.confidence import distance
 from auditor.metrics.registry import Metric, value_of
 from auditor.model import ENTITIES, DType, Field, Role
@@ -98,6 +105,8 @@ def _role_of(column: pd.Series) -> Role:
 
 
 def _substitute(column: pd.Series, failing: np.ndarray, probe: Any) -> pd.Series:
+    if probe is None and arrow_text(column):
+        return put_text(column, failing, None)  # Arrow's where set the cells one chunk at a time through pandas
     if probe is None:
         return column.where(~failing)
     if isinstance(probe, (str, np.ndarray)) and arrow_text(column):
@@ -143,10 +152,12 @@ def bound(
         field_up = field_down = 0.0
         told = (questioned or {}).get((entity, name))
         trials = probes(entity, name, column, mask, params, told) if mask.any() else iter([None])
+        changed = np.flatnonzero(failing_cells if taken is None else mask | taken)
         for probe in trials:
             probed = dict(tables)
             probed[entity] = frame.assign(**{name: _substitute(column, mask, probe)})
-            moved = value_of(compute(m, probed, params))
+            with _told(params, probed[entity], frame, name, changed):
+                moved = value_of(compute(m, probed, params))
             move = distance(moved, value)
             if finite_numbers(moved, value) and moved < value:
                 field_down = max(field_down, move)
@@ -161,6 +172,29 @@ def bound(
         up += field_up
         down += field_down
     return max(up, down), what
+
+
+PART_AT_MOST = 0.5
+"""a probe whose changed rows are more than half its table's is computed whole: made on the changed rows and put into
+the base table's values, it would cost more than the whole"""
+
+
+def _told(
+    params: Params, probed: pd.DataFrame, base: pd.DataFrame, name: str, changed: np.ndarray
+) -> AbstractContextManager[None]:
+    """While the metric is computed on `probed` (`base` but for column `name` at the rows `changed`), the metric
+    language is told so (`common.probing`): its values and conditions are then made once on `base` and again on the
+    changed rows alone, not on the whole table per probe (`language._Runtime._probed`), and the metric is reduced
+    from them as before (the same values in the same order: counts, sums, means, shares, NPS and ratios and derived
+    values of them to the last bit). Not told: a column whose type the probe changed (a row's value may depend on
+    its column's type), and a probe of more than half the rows. What the language does not make (the Python
+    metrics: the sales cycle per stage, activities) is recomputed whole, and what is reduced over groups of rows
+    (medians, `per:` totals and their means, Pareto shares, distinct counts and first dates per value) is still
+    reduced over the whole table per probe, from the values made as above; a median whose failing records are all
+    its own is bounded by order statistics instead (`median_bound`)."""
+    if probed[name].dtype != base[name].dtype or not len(changed) or len(changed) > PART_AT_MOST * len(base):
+        return nullcontext()
+    return probing(params, probed, base, name, changed)
 
 
 def finite_numbers(*values: Any) -> bool:

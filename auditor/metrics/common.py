@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import functools
 from collections import OrderedDict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +105,45 @@ def kept(
     return result
 
 
+@dataclass
+class Probe:
+    """A table a bound probes (`bounds.bound`): `base` with its column `column` changed at the row positions `rows`
+    and nowhere else (every other column the same object)."""
+
+    frame: pd.DataFrame
+    base: pd.DataFrame
+    column: str
+    rows: np.ndarray
+    _parts: dict[frozenset[str], pd.DataFrame] = field(default_factory=dict)
+
+    def part(self, columns: frozenset[str]) -> pd.DataFrame:
+        """The probed table's changed rows alone, of the `columns` it has (made once per probe and columns: a
+        million deals' twenty columns were taken at the changed rows for every value and condition read)."""
+        if columns not in self._parts:
+            at = [self.frame.columns.get_loc(c) for c in sorted(columns) if c in self.frame.columns]
+            self._parts[columns] = self.frame.iloc[self.rows, at]
+        return self._parts[columns]
+
+
+@contextmanager
+def probing(p: Params, frame: pd.DataFrame, base: pd.DataFrame, column: str, rows: np.ndarray) -> Iterator[None]:
+    """While a metric is computed on `frame` (`base` with `column` changed at `rows`), what reads it can tell
+    (`probe_of`): the metric language then makes a value or condition that does not read the column once on `base`
+    for every probe, and one that reads it only on the changed rows (`language._Runtime`)."""
+    held = p.memo.setdefault(probing, OrderedDict())
+    held[id(frame)] = Probe(frame, base, column, rows)
+    try:
+        yield
+    finally:
+        held.pop(id(frame), None)
+
+
+def probe_of(p: Params, frame: pd.DataFrame) -> Probe | None:
+    """The probe `frame` is (`probing`), or None when it is not one."""
+    found = p.memo.get(probing, {}).get(id(frame))
+    return found if found is not None and found.frame is frame else None
+
+
 CODED_KEPT = 4
 """`coded` keeps the codes of the last four text columns (a million rows' codes are 8 MB, and each holds its column)"""
 
@@ -164,11 +204,11 @@ def arrow_text(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
 
 
-def put_text(column: pd.Series, where: np.ndarray, values: str | np.ndarray) -> pd.Series:
-    """An Arrow text column (`arrow_text`) with the cells `where` holds set to `values` (one text, or one per
-    such cell), still Arrow text: set through Python objects, a million values are copied out and back."""
+def put_text(column: pd.Series, where: np.ndarray, values: str | np.ndarray | None) -> pd.Series:
+    """An Arrow text column (`arrow_text`) with the cells `where` holds set to `values` (one text or missing, or one
+    per such cell), still Arrow text: set through Python objects, a million values are copied out and back."""
     held, mask = pa.array(column.array), pa.array(where, type=pa.bool_())
-    if isinstance(values, str):
+    if values is None or isinstance(values, str):
         put = pc.if_else(mask, pa.scalar(values, held.type), held)
     else:
         put = pc.replace_with_mask(held, mask, pa.array(values, held.type, from_pandas=True))

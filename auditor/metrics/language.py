@@ -63,6 +63,7 @@ the model does not have, kept under its own name). The parser is a hand-written 
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import operator
 import re
@@ -76,12 +77,14 @@ import pandas as pd
 from auditor.errors import ConfigError, did_you_mean
 from auditor.metrics.common import (
     Params,
+    arrow_text,
     coded,
     counts,
     kept,
     month_label,
     month_numbers,
     per_table,
+    probe_of,
     sums,
     text,
     within,
@@ -906,6 +909,40 @@ class _Runtime:
         return values
 
     def value(self, node: Any) -> pd.Series:
+        """The node's values per row (a bound's probe makes only what it changed: `_probed`)."""
+        return self._probed(node, _Runtime._value)
+
+    def condition(self, node: Any) -> np.ndarray:
+        """Whether each row meets the condition (a bound's probe makes only what it changed: `_probed`)."""
+        return self._probed(node, _Runtime._condition)
+
+    def _probed(self, node: Any, how: Callable[[_Runtime, Any], Any]) -> Any:
+        """`how(self, node)`; on a table a bound probes (`common.probing`: its base table with one column changed
+        at some rows), a value or condition that does not read that column is made once on the base table for
+        every probe, and one that reads it is made on the changed rows alone and put into the base table's. Every
+        value and condition is made row by row (a row's result reads that row only, and its column's type), so
+        both are what the whole probed table gives; except a text match, which reads a number column as whole
+        numbers when every value of it is one: made on the whole probed table, as is what reads the column of a
+        table of fewer than PART_FROM_ROWS rows."""
+        probe = probe_of(self.p, self.frame)
+        reads = _columns_read(node, self.entity)
+        if probe is None or (probe.column in reads and (len(self.frame) < PART_FROM_ROWS or _has(node, TextMatch))):
+            return how(self, node)
+        whole = kept(
+            self.p,
+            how,
+            (probe.base,),
+            (self.entity, node),
+            lambda: _frozen(how(_Runtime(self.entity, probe.base, self.p), node)),
+            KEPT_NODES,
+        )
+        if probe.column not in reads:
+            return whole
+        part = how(_Runtime(self.entity, probe.part(reads), self.p), node)
+        patched = _patched(whole, probe.rows, part, self.frame.index)
+        return patched if patched is not None else how(self, node)
+
+    def _value(self, node: Any) -> pd.Series:
         if isinstance(node, Num):
             return pd.Series(node.value, index=self.frame.index, dtype="float64")
         if isinstance(node, Col):
@@ -916,15 +953,15 @@ class _Runtime:
             if node.name == "date":
                 stamps = self.column(node.arg.name)
                 return stamps.dt.normalize() if pd.api.types.is_datetime64_any_dtype(stamps.dtype) else stamps
-            diff = self.value(node.arg)
+            diff = self._value(node.arg)
             unit = pd.Timedelta(hours=1) if node.name == "hours" else pd.Timedelta(days=1)
             return diff / unit
         if isinstance(node.right, Offset):
-            stamps, length = self.value(node.left), _length(node.right)
+            stamps, length = self._value(node.left), _length(node.right)
             return stamps - length if node.op == "-" else stamps + length
         if isinstance(node.left, Offset):
-            return self.value(node.right) + _length(node.left)
-        left, right = self.value(node.left), self.value(node.right)
+            return self._value(node.right) + _length(node.left)
+        left, right = self._value(node.left), self._value(node.right)
         if node.op == "+":
             return left + right
         if node.op == "-":
@@ -940,24 +977,30 @@ class _Runtime:
             return self.column(node.name, convert=False)
         return self.value(node)
 
-    def condition(self, node: Any) -> np.ndarray:
+    def _raw(self, node: Any) -> pd.Series:
+        """`raw_value` inside a condition (made as a whole: `_probed`)."""
+        if isinstance(node, Col):
+            return self.column(node.name, convert=False)
+        return self._value(node)
+
+    def _condition(self, node: Any) -> np.ndarray:
         n = len(self.frame)
         if isinstance(node, BoolOp):
-            parts = [self.condition(p) for p in node.parts]
+            parts = [self._condition(p) for p in node.parts]
             out = parts[0].copy()
             for part in parts[1:]:
                 out = (out & part) if node.op == "and" else (out | part)
             return out
         if isinstance(node, Not):
-            return ~self.condition(node.part)
+            return ~self._condition(node.part)
         if isinstance(node, IsMissing):
-            missing = self.raw_value(node.left).isna().to_numpy(bool)
+            missing = self._raw(node.left).isna().to_numpy(bool)
             return ~missing if node.negate else missing
         if isinstance(node, InWindow):
-            return within(self.raw_value(node.left), self.p.start, self.p.end).to_numpy(bool)
+            return within(self._raw(node.left), self.p.start, self.p.end).to_numpy(bool)
         if isinstance(node, TextMatch):
             return self.text_match(node)
-        values = self.raw_value(node.left)
+        values = self._raw(node.left)
         present = values.notna().to_numpy(bool)
         if isinstance(node, Compare) and isinstance(node.right, WindowEdge):
             if not pd.api.types.is_datetime64_any_dtype(values.dtype):
@@ -990,7 +1033,7 @@ class _Runtime:
         return _compared(values, op, w) & present
 
     def text_match(self, node: TextMatch) -> np.ndarray:
-        values = self.raw_value(node.left)
+        values = self._raw(node.left)
         present = values.notna().to_numpy(bool)
         if pd.api.types.is_float_dtype(values.dtype) and (values.dropna() % 1 == 0).all():
             values = values.astype("Int64")  # 12.0 reads as 12
@@ -1000,6 +1043,49 @@ class _Runtime:
         hit = how(wanted) if how else words.str.contains(wanted, regex=False)
         hit = hit.fillna(False).to_numpy(bool) & present
         return (present & ~hit) if node.negate else hit
+
+
+PART_FROM_ROWS = 50_000
+"""a value or condition that reads the probed column of a smaller table is made on the whole probed table: taking
+its changed rows and putting them back cost as much as the whole (fixtures/acme's bounds were 10-20% slower)"""
+
+KEPT_NODES = 16
+"""a bound keeps the values and conditions of the last 16 nodes it made on a base table (`_Runtime._probed`): a
+metric reads a handful, and the next metric of the same table often the same (stage == Closed Won)"""
+
+
+def _frozen(made: Any) -> Any:
+    """An array kept for every probe, made read-only: a caller changing it in place would change every probe's."""
+    if isinstance(made, np.ndarray):
+        made.flags.writeable = False
+    return made
+
+
+def _patched(whole: Any, rows: np.ndarray, part: Any, index: pd.Index) -> Any:
+    """`whole` (the base table's values or condition) with `part` (those of the changed rows) at `rows`; None when
+    their types differ or are not numpy's (then the probe is made whole)."""
+    if isinstance(whole, np.ndarray):
+        if not isinstance(part, np.ndarray) or part.dtype != whole.dtype:
+            return None
+        out = whole.copy()
+        out[rows] = part
+        return out
+    if not isinstance(whole.dtype, np.dtype) or part.dtype != whole.dtype:
+        return None
+    values = whole.to_numpy(copy=True)
+    values[rows] = part.to_numpy()
+    return pd.Series(values, index=index, name=whole.name)
+
+
+@functools.lru_cache(maxsize=256)
+def _columns_read(node: Any, entity: str) -> frozenset[str]:
+    """The columns of `entity` a value or condition reads, with the currency of an amount (converted by it)."""
+    if isinstance(node, Col):
+        model = ENTITIES.get(entity)
+        declared = model.field(node.name) if model is not None and model.has_field(node.name) else None
+        currency = declared.currency_field if declared is not None and declared.role is Role.MONEY else None
+        return frozenset((node.name, currency) if currency else (node.name,))
+    return frozenset().union(*(_columns_read(child, entity) for child in _children(node)))
 
 
 def _length(offset: Offset) -> pd.DateOffset | pd.Timedelta:
@@ -1384,7 +1470,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
 
         def compute(t: Tables, p: Params) -> Any:
             rt, mask = plan.rows(t, p, extra(plan))
-            return average(group_totals(rt.value(plan.value)[mask], rt.raw_value(Col(primary, per))[mask]))
+            return average(group_totals(rt.value(plan.value)[mask], _groups_of(rt, Col(primary, per), mask)))
 
     elif key == "count":  # of distinct values
         plan = plans[0]
@@ -1400,7 +1486,7 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
 
         def compute(t: Tables, p: Params) -> Any:
             rt, mask = plan.rows(t, p, extra(plan))
-            return top_share(rt.value(plan.value)[mask], rt.raw_value(Col(primary, per))[mask], top)
+            return top_share(rt.value(plan.value)[mask], _groups_of(rt, Col(primary, per), mask), top)
 
     else:  # a weighted mean
         plan = plans[0]
@@ -1509,24 +1595,48 @@ def _spans(node: Any, entity: str, extras: Extras) -> list[tuple[str, str]]:
     return found
 
 
-def group_totals(values: pd.Series, groups: pd.Series) -> pd.Series:
+def group_totals(values: pd.Series, groups: pd.Series | np.ndarray) -> pd.Series:
     """Each group's total of `values` (records without a group left out; a group whose values are all missing
-    totals 0: a customer whose won deals lack an amount is still a customer), groups in sorted order."""
+    totals 0: a customer whose won deals lack an amount is still a customer), groups in sorted order. `groups`: a
+    column, or each row's group as its rank among the sorted groups (-1: none; `_groups_of`)."""
+    if isinstance(groups, np.ndarray):
+        grouped = groups >= 0
+        return values[grouped].groupby(groups[grouped]).sum()
     return values.groupby(text(groups), dropna=True).sum()
 
 
-def top_share(values: pd.Series, groups: pd.Series, top: float) -> Estimate:
+def top_share(values: pd.Series, groups: pd.Series | np.ndarray, top: float) -> Estimate:
     """The share of the total held by the top ceil(top x groups) groups, ranked by their sum
     (Pareto: the revenue share of the top 20% of customers); records without a value or a group are
-    left out. n is the number of groups."""
-    ok = values.notna().to_numpy(bool) & groups.notna().to_numpy(bool)
-    # grouped by the column's own array: Arrow text hashed as it is, where a million account ids copied out as
-    # Python strings made a Pareto share at a million deals 2 s slower than the rest of its metric
-    keys = groups[ok]
-    sums = values[ok].groupby(keys.array if isinstance(keys.dtype, pd.StringDtype) else keys.to_numpy()).sum()
+    left out. n is the number of groups. `groups`: as `group_totals` takes them."""
+    if isinstance(groups, np.ndarray):
+        ok = values.notna().to_numpy(bool) & (groups >= 0)
+        sums = values[ok].groupby(groups[ok]).sum()
+    else:
+        # grouped by the column's own array: Arrow text hashed as it is, where a million account ids copied out as
+        # Python strings made a Pareto share at a million deals 2 s slower than the rest of its metric
+        ok = values.notna().to_numpy(bool) & groups.notna().to_numpy(bool)
+        keys = groups[ok]
+        sums = values[ok].groupby(keys.array if isinstance(keys.dtype, pd.StringDtype) else keys.to_numpy()).sum()
     sums = sums.sort_values(ascending=False)
     k = math.ceil(round(top * len(sums), 9))
     return ratio(float(sums.iloc[:k].sum()), float(sums.sum()), n=len(sums))
+
+
+def _groups_of(rt: _Runtime, column: Col, mask: np.ndarray) -> pd.Series | np.ndarray:
+    """The groups of the selected rows (`mask`): the column's values; or, when `rt` reads a table a bound probes in
+    another column (`common.probing`), their ranks among the sorted groups of the whole column, which is then its
+    base table's, ranked once for every probe (hashing and sorting a million account ids' text per probe was most of
+    a Pareto share's and a CLV's bound at a million deals). The same groups in the same order as grouping by the
+    text, so the same totals in the same order. A column not held as Arrow text (whose sorting may mix types) is
+    grouped by its values."""
+    probe = probe_of(rt.p, rt.frame)
+    keys = rt.raw_value(column)
+    if probe is None or probe.column == column.name or not arrow_text(keys):
+        return keys[mask]
+    held = keys.array.__arrow_array__()  # the same Arrow array in every probe (`common.coded` keeps codes so too)
+    ranks = kept(rt.p, _groups_of, (held,), None, lambda: pd.factorize(keys, sort=True)[0])
+    return ranks[mask]
 
 
 def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -> tuple[str | None, float, bool]:
