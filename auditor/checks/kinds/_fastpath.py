@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from auditor.csvtext import text_bytes
+from auditor.csvtext import utf8_bytes as csv_utf8_bytes
 
 ASCII_WS = " \t\n\r\x0b\x0c"
 
@@ -187,10 +188,8 @@ def utf8_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
     """(where each value starts and ends in `data`, from 0; the values' UTF-8 bytes, `data`) of a text array."""
     if text.type != pa.large_string():  # a cast to the same type is still an Arrow call (a thousand a small export)
         text = pc.cast(text, pa.large_string())
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
-    held = text.buffers()[2]
-    data = np.frombuffer(held, dtype=np.uint8)[offsets[0] : offsets[-1]] if held is not None else np.zeros(0, np.uint8)
-    return offsets - offsets[0], data
+    data, offsets = csv_utf8_bytes(text)
+    return offsets - offsets[0], data[offsets[0] : offsets[-1]]
 
 
 def kept(text: pa.Array, keep: Callable[[np.ndarray], np.ndarray]) -> pa.LargeStringArray:
