@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from deal_frames import deals
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -26,33 +27,6 @@ DEFINITIONS = {
     "median_days": {"median": "days(opportunities.close_date - date(opportunities.created_at))"},
     "score": {"nps": "opportunities.probability"},
 }
-STAGES = ["Closed Won", "Closed Lost", "Proposal", None]
-
-
-@st.composite
-def deals(draw: st.DrawFn) -> pd.DataFrame:
-    n = draw(st.integers(0, 40))
-
-    def column(strategy: st.SearchStrategy) -> list:
-        return draw(st.lists(strategy, min_size=n, max_size=n))
-
-    days = st.one_of(st.none(), st.integers(0, 700))
-    created = column(days)
-    return pd.DataFrame(
-        {
-            "opportunity_id": [f"O{i}" for i in range(n)],
-            "stage": pd.Series(column(st.sampled_from(STAGES)), dtype=pd.StringDtype("pyarrow", na_value=np.nan)),
-            "amount": pd.Series(column(st.one_of(st.none(), st.floats(-50, 1e6, allow_nan=False))), dtype="float64"),
-            "currency": column(st.sampled_from(["PLN", "EUR", None])),
-            "probability": pd.Series(column(st.one_of(st.none(), st.integers(0, 10))), dtype="float64"),
-            "created_at": pd.to_datetime(
-                [None if d is None else pd.Timestamp("2025-01-01 13:00") + pd.Timedelta(days=d) for d in created]
-            ),
-            "close_date": pd.to_datetime(
-                [None if d is None else pd.Timestamp("2025-03-01") + pd.Timedelta(days=d) for d in column(days)]
-            ),
-        }
-    )
 
 
 @pytest.fixture(scope="module")
