@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from fnmatch import fnmatch
 from pathlib import Path
@@ -14,7 +14,7 @@ import pandas as pd
 from auditor.dtypes import as_text
 from auditor.errors import ConfigError, InputError
 from auditor.model import ENTITIES, DType, ExtraField, Field, entity
-from auditor.sources.convert import Ambiguity, convert, parse_datetime_noting_order, parse_with_format
+from auditor.sources.convert import Ambiguity, convert, parse_dates_noting_order, parse_with_format
 from auditor.sources.csv_reader import read_csv
 from auditor.sources.detect import Detection, detect_by_headers, detect_by_name
 from auditor.sources.excel_reader import read_xlsx
@@ -290,13 +290,14 @@ def _table(read: RawRead, detection: Detection, options: SourceOptions, notes: l
     raw = applied.apply(as_text)
     frame = raw.copy()
     formats = options.formats.get(entity_name, {})
+    dated = _dates_noting_order(raw, read, mapped.columns, entity_name, extras, options)
     for column in mapped.columns:
         if column.is_field and column.field in frame:
             dtype = _dtype(entity_name, column.field, extras)
             if column.field in formats:
                 frame[column.field] = parse_with_format(raw[column.field], formats[column.field])
             elif dtype in (DType.DATE, DType.DATETIME) and options.dayfirst is None:
-                typed, ambiguity = parse_datetime_noting_order(raw[column.field], read.excel_serials)
+                typed, ambiguity = dated[column.field]
                 frame[column.field] = typed
                 notes.extend(_ambiguous(read.source, entity_name, column.field, ambiguity))
             elif dtype is not DType.STRING:
@@ -329,6 +330,31 @@ def _table(read: RawRead, detection: Detection, options: SourceOptions, notes: l
         detection=Detected(detection.confidence, detection.reason, mapped.preset),
         read_as=None if read.read_as is None else pd.Series(read.read_as, index=raw.index, name="read_as"),
     )
+
+
+def _dates_noting_order(
+    raw: pd.DataFrame,
+    read: RawRead,
+    columns: Sequence[ColumnMapping],
+    entity_name: str,
+    extras: dict[str, ExtraField],
+    options: SourceOptions,
+) -> dict[str, tuple[pd.Series, Ambiguity]]:
+    """The typed column and day/month note of each date column `_table` reads without a format or `dayfirst`,
+    the table's date columns read together (`parse_dates_noting_order`: each form once, not once per column)."""
+    if options.dayfirst is not None:
+        return {}
+    formats = options.formats.get(entity_name, {})
+    names = [
+        column.field
+        for column in columns
+        if column.is_field
+        and column.field in raw
+        and column.field not in formats
+        and _dtype(entity_name, column.field, extras) in (DType.DATE, DType.DATETIME)
+    ]
+    names = list(dict.fromkeys(names))
+    return dict(zip(names, parse_dates_noting_order([raw[name] for name in names], read.excel_serials), strict=True))
 
 
 def _dtype(entity_name: str, field_name: str, extras: dict[str, ExtraField]) -> DType:
