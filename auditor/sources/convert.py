@@ -473,23 +473,48 @@ def parse_number(values: pd.Series) -> pd.Series:
     for a float ("1e400") are no amount or count: not read (a type finding), where they summed to an
     infinite revenue.
     """
-    text = _strip(values)
-    arrow = pa.array(text, type=pa.string(), from_pandas=True)
+    return parse_numbers([values])[0]
+
+
+def parse_numbers(columns: Sequence[pd.Series]) -> list[pd.Series]:
+    """`parse_number` of each of `columns` (a table's number columns), read together (in runs of at most BATCH_CELLS
+    cells): each pattern and replacement once over the values of every column, not a dozen calls per column. What
+    is decided per column stays so: whether a lone "1.234" is a decimal or a thousand (the rest of its column)."""
+    out: list[pd.Series] = []
+    for batch in _batches(columns):
+        out += _parse_numbers_together(batch)
+    return out
+
+
+def _parse_numbers_together(columns: list[pd.Series]) -> list[pd.Series]:
+    arrow = _stripped_text(columns)
+    lengths = [len(column) for column in columns]
+    owner = np.repeat(np.arange(len(columns)), lengths)
     plain = _mask(arrow, _PLAIN_NUMBER) & ~_mask(arrow, _LONE_DOT_GROUP)
-    number = np.full(len(text), np.nan)
+    number = np.full(len(arrow), np.nan)
     if plain.any():
-        number[plain] = _to_float(text[plain])
+        number[plain] = _to_float(pd.Series(arrow.filter(plain), dtype=TEXT))
     other = ~plain & arrow.is_valid().to_numpy(zero_copy_only=False)
     if other.any():
-        point = bool(pc.any(pc.match_substring(arrow.filter(plain), ".")).as_py())
-        number[other] = _number_forms(arrow.filter(other), point)
+        pointed = plain & np.asarray(pc.fill_null(pc.match_substring(arrow, "."), False), dtype=bool)
+        point = _any_by(pointed, owner, len(columns))
+        number[other] = _number_forms(arrow.filter(other), point, owner[other])
     number[np.isinf(number)] = np.nan
-    return pd.Series(number, index=values.index, name=values.name)
+    return [
+        pd.Series(part, index=column.index, name=column.name)
+        for column, part in zip(columns, np.split(number, np.cumsum(lengths)[:-1]), strict=True)
+    ]
 
 
-def _number_forms(text: pa.Array, point: bool) -> np.ndarray:
-    """parse_number of the values that are no plain number (stripped, none missing); `point`: a plain
-    number of the column has a decimal point, which makes the column's lone "1.234" a decimal too."""
+def _any_by(mask: np.ndarray, owner: np.ndarray, columns: int) -> np.ndarray:
+    """Per column: `mask` holds for a value of it (`owner`: each value's column)."""
+    return np.bincount(owner[mask], minlength=columns) > 0
+
+
+def _number_forms(text: pa.Array, point: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """parse_number of the values that are no plain number (stripped, none missing) of one or more columns, `owner`
+    the column of each; `point`: per column, a plain number of it has a decimal point, which makes the column's
+    lone "1.234" a decimal too."""
     text = _replace(text, _CURRENCY, "")
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_trim_whitespace(text), "%$", ""))
     negative = _mask(text, r"^\(.*\)$")
@@ -506,8 +531,9 @@ def _number_forms(text: pa.Array, point: bool) -> np.ndarray:
     comma_decimals = (has_comma & ~has_dot & ~lone_comma_group & ~_mask(text, r",\d{3},")) | (
         has_comma & has_dot & (comma > dot)
     )
-    decimal_point = point or bool((has_dot & ~has_comma & ~lone_dot_group).any())
-    column_uses_comma = bool(comma_decimals.any()) and not decimal_point
+    columns = len(point)
+    decimal_point = point | _any_by(has_dot & ~has_comma & ~lone_dot_group, owner, columns)
+    column_uses_comma = (_any_by(comma_decimals, owner, columns) & ~decimal_point)[owner]
     decimal_comma = comma_decimals | (lone_comma_group & column_uses_comma)
     dots_group = lone_dot_group & column_uses_comma | (pc.count_substring(text, ".").to_numpy() > 1)
 
@@ -529,7 +555,11 @@ def _to_float(text: pd.Series) -> np.ndarray:
 
 def parse_integer(values: pd.Series) -> pd.Series:
     """Whole numbers as Int64; a fraction ("12.5") is not a count and becomes NA."""
-    number = parse_number(values)
+    return whole_numbers(parse_number(values))
+
+
+def whole_numbers(number: pd.Series) -> pd.Series:
+    """`parse_integer` of the column whose `parse_number` is `number`."""
     whole = number.notna() & (number % 1 == 0) & number.abs().lt(2**53)
     return number.where(whole).astype("Int64")
 

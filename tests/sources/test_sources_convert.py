@@ -272,3 +272,17 @@ def test_a_tables_date_columns_are_read_in_one_pass_each_deciding_its_own_order(
     assert open_typed.tolist() == [pd.Timestamp("2026-01-03"), pd.Timestamp("2026-02-01"), pd.Timestamp("2026-04-05")]
     assert us_note == eu_note == (0, None, False)
     assert open_note == (2, "1/3/2026", False)
+
+
+def test_a_tables_plain_numbers_are_read_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two number columns of a table: the plain-number form searched once for both, while a lone "1.234" is read
+    as its own column reads it (a decimal beside "12,50" is a thousand beside nothing else)."""
+    searched: list[str] = []
+    mask = convert_module._mask
+    monkeypatch.setattr(convert_module, "_mask", lambda text, pattern: searched.append(pattern) or mask(text, pattern))
+    commas = pd.Series(["1.234", "12,50", "7"], dtype=TEXT)
+    points = pd.Series(["1.234", "3", None], dtype=TEXT)
+    first, second = convert_module.parse_numbers([commas, points])
+    assert searched.count(convert_module._PLAIN_NUMBER) == 1
+    assert first.tolist() == [1234.0, 12.5, 7.0]
+    assert second.tolist()[:2] == [1.234, 3.0]

@@ -176,3 +176,17 @@ def test_a_tables_date_columns_read_together_as_each_alone(
     for column, (typed, ambiguity) in zip(columns, together, strict=True):
         pd.testing.assert_series_equal(typed, reference.parse_datetime(column, excel_serials=excel_serials))
         assert ambiguity == reference.ambiguous_day_month(column)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(_column(_numbers), min_size=1, max_size=4), st.sampled_from((1, 7, 40, convert.BATCH_CELLS)))
+def test_a_tables_number_columns_read_together_as_each_alone(columns: list[pd.Series], batch: int) -> None:
+    """Oracle: the loader's one pass over a table's plain numbers (in runs of at most `batch` cells) against the
+    reference parser of each column alone: a lone "1.234" still read as the rest of its own column reads."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(convert, "BATCH_CELLS", batch)
+        together = convert.parse_numbers(columns)
+    assert len(together) == len(columns)
+    for column, number in zip(columns, together, strict=True):
+        pd.testing.assert_series_equal(number, reference.parse_number(column))
+        pd.testing.assert_series_equal(convert.whole_numbers(number), convert.parse_integer(column))
