@@ -172,7 +172,8 @@ def _stripped_text(columns: list[pd.Series]) -> pa.Array:
     if len({column.dtype for column in columns}) == 1:
         joined = pd.concat([column.reset_index(drop=True) for column in columns], ignore_index=True)
         return pa.array(_strip(joined), type=pa.string(), from_pandas=True)
-    return pa.concat_arrays([pa.array(_strip(column), type=pa.string(), from_pandas=True) for column in columns])
+    pieces = [pa.array(_strip(column), type=pa.string(), from_pandas=True) for column in columns]
+    return pa.chunked_array(pieces, type=pa.string()).combine_chunks()
 
 
 def _parse_datetime(values: pd.Series, dayfirst: bool | None, excel_serials: bool) -> tuple[pd.Series, pa.Array]:
@@ -211,12 +212,22 @@ def surely_parsed(values: pd.Series, dtype: DType) -> int:
     write (one Arrow cast), the plain numbers (two patterns). A lower bound of the values it reads, for a
     caller that needs to know no more than "at least so many" and would otherwise read every other form."""
     text = pa.array(values, type=pa.string(), from_pandas=True)
+    return int(surely_parsed_each(text, np.zeros(len(text), dtype=np.int64), 1, dtype)[0])
+
+
+def surely_parsed_each(text: pa.Array, owner: np.ndarray, columns: int, dtype: DType) -> np.ndarray:
+    """`surely_parsed` of each of `columns` columns whose values (stripped text, none missing) are `text`, `owner`
+    the column of each: one pattern search (and cast) over them all."""
     if dtype in (DType.DATETIME, DType.DATE):
         simple = _mask(text, _SIMPLE_ISO)
-        return int((~np.isnat(_simple_iso(text.filter(simple)))).sum()) if simple.any() else 0
-    if dtype is DType.NUMBER:
-        return int((_mask(text, _PLAIN_NUMBER) & ~_mask(text, _LONE_DOT_GROUP)).sum())
-    raise ValueError(f"no lower bound for {dtype}")
+        read = np.zeros(len(text), dtype=bool)
+        if simple.any():
+            read[simple] = ~np.isnat(_simple_iso(text.filter(simple)))
+    elif dtype is DType.NUMBER:
+        read = _mask(text, _PLAIN_NUMBER) & ~_mask(text, _LONE_DOT_GROUP)
+    else:
+        raise ValueError(f"no lower bound for {dtype}")
+    return np.bincount(owner[read], minlength=columns)
 
 
 def _simple_iso(text: pa.Array) -> np.ndarray:
