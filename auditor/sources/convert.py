@@ -6,6 +6,8 @@ A value that does not parse becomes NA, so the `type` rule can find it as
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -118,22 +120,82 @@ def parse_datetime_noting_order(values: pd.Series, excel_serials: bool = False) 
     among the values the first did not find in the _SIMPLE_ISO form: a d.m.y or m/d/y date never is in it
     (it starts with one or two digits, not four), and searching every value of a million-row date column
     for that shape again cost about 0.4 s of a million contacts' loading."""
-    typed, others = _parse_datetime(values, None, excel_serials)
-    return typed, _ambiguity(others)
+    return parse_dates_noting_order([values], excel_serials)[0]
+
+
+BATCH_CELLS = 1 << 20
+"""At most so many cells of several columns are read together by `parse_dates_noting_order` (a column longer
+than that alone): small columns share each form's one pass, a million-row column is not copied into a larger one."""
+
+
+def parse_dates_noting_order(
+    columns: Sequence[pd.Series], excel_serials: bool = False
+) -> list[tuple[pd.Series, Ambiguity]]:
+    """`parse_datetime_noting_order` of each of `columns` (a table's date columns), their values read together:
+    each form's pattern, cast and parser runs once over the values of every column written in it, not once per
+    column (a dozen Arrow and pandas calls of fixed cost each, which were most of a small export's loading). What
+    is decided per column stays so: the day/month order (`_day_first`, by column and separator) and its note."""
+    out: list[tuple[pd.Series, Ambiguity]] = []
+    for batch in _batches(columns):
+        out += _parse_dates_together(batch, excel_serials)
+    return out
+
+
+def _batches(columns: Sequence[pd.Series]) -> list[list[pd.Series]]:
+    """`columns` in order, cut into runs of at most BATCH_CELLS cells (a longer column is a run of its own)."""
+    batches: list[list[pd.Series]] = []
+    cells = 0
+    for column in columns:
+        if not batches or cells + len(column) > BATCH_CELLS:
+            batches.append([])
+            cells = 0
+        batches[-1].append(column)
+        cells += len(column)
+    return batches
+
+
+def _parse_dates_together(columns: list[pd.Series], excel_serials: bool) -> list[tuple[pd.Series, Ambiguity]]:
+    text = _stripped_text(columns)
+    owner = np.repeat(np.arange(len(columns)), [len(column) for column in columns])
+    typed, other = _parse_text(text, None, excel_serials, owner)
+    ambiguities = _ambiguities(text.take(other), owner[other], len(columns))
+    ends = np.cumsum([len(column) for column in columns])
+    return [
+        (pd.Series(part, index=column.index), ambiguity)
+        for column, part, ambiguity in zip(columns, np.split(typed, ends[:-1]), ambiguities, strict=True)
+    ]
+
+
+def _stripped_text(columns: list[pd.Series]) -> pa.Array:
+    """The columns' values one after the other, stripped (`_strip`), as Arrow text: stripped together when they
+    are of one type (what a table's text columns are), each on its own otherwise (as `_strip` of each reads it)."""
+    if len({column.dtype for column in columns}) == 1:
+        joined = pd.concat([column.reset_index(drop=True) for column in columns], ignore_index=True)
+        return pa.array(_strip(joined), type=pa.string(), from_pandas=True)
+    pieces = [pa.array(_strip(column), type=pa.string(), from_pandas=True) for column in columns]
+    return pa.chunked_array(pieces, type=pa.string()).combine_chunks()
 
 
 def _parse_datetime(values: pd.Series, dayfirst: bool | None, excel_serials: bool) -> tuple[pd.Series, pa.Array]:
     """`parse_datetime`, and the stripped values not in the _SIMPLE_ISO form (none missing), in order."""
     text = pa.array(_strip(values), type=pa.string(), from_pandas=True)
+    out, other = _parse_text(text, dayfirst, excel_serials, None)
+    return pd.Series(out, index=values.index), text.take(other)
+
+
+def _parse_text(
+    text: pa.Array, dayfirst: bool | None, excel_serials: bool, owner: np.ndarray | None
+) -> tuple[np.ndarray, np.ndarray]:
+    """`parse_datetime` of stripped Arrow text as datetime64[ns], and the positions of the values (none missing)
+    not in the _SIMPLE_ISO form. `owner`: the column of each value, when they are several columns' values."""
     out = np.full(len(text), np.datetime64("NaT"), dtype="datetime64[ns]")
     simple = _mask(text, _SIMPLE_ISO)
     if simple.any():
         out[simple] = _simple_iso(text.filter(simple))
     other = np.flatnonzero(~simple & text.is_valid().to_numpy(zero_copy_only=False))
-    others = text.take(other)
     if len(other):
-        out[other] = _other_forms(others, dayfirst, excel_serials)
-    return pd.Series(out, index=values.index), others
+        out[other] = _other_forms(text.take(other), dayfirst, excel_serials, None if owner is None else owner[other])
+    return out, other
 
 
 def written_no_date(text: pd.Series) -> np.ndarray:
@@ -150,12 +212,22 @@ def surely_parsed(values: pd.Series, dtype: DType) -> int:
     write (one Arrow cast), the plain numbers (two patterns). A lower bound of the values it reads, for a
     caller that needs to know no more than "at least so many" and would otherwise read every other form."""
     text = pa.array(values, type=pa.string(), from_pandas=True)
+    return int(surely_parsed_each(text, np.zeros(len(text), dtype=np.int64), 1, dtype)[0])
+
+
+def surely_parsed_each(text: pa.Array, owner: np.ndarray, columns: int, dtype: DType) -> np.ndarray:
+    """`surely_parsed` of each of `columns` columns whose values (stripped text, none missing) are `text`, `owner`
+    the column of each: one pattern search (and cast) over them all."""
     if dtype in (DType.DATETIME, DType.DATE):
         simple = _mask(text, _SIMPLE_ISO)
-        return int((~np.isnat(_simple_iso(text.filter(simple)))).sum()) if simple.any() else 0
-    if dtype is DType.NUMBER:
-        return int((_mask(text, _PLAIN_NUMBER) & ~_mask(text, _LONE_DOT_GROUP)).sum())
-    raise ValueError(f"no lower bound for {dtype}")
+        read = np.zeros(len(text), dtype=bool)
+        if simple.any():
+            read[simple] = ~np.isnat(_simple_iso(text.filter(simple)))
+    elif dtype is DType.NUMBER:
+        read = _mask(text, _PLAIN_NUMBER) & ~_mask(text, _LONE_DOT_GROUP)
+    else:
+        raise ValueError(f"no lower bound for {dtype}")
+    return np.bincount(owner[read], minlength=columns)
 
 
 def _simple_iso(text: pa.Array) -> np.ndarray:
@@ -191,8 +263,11 @@ def _iso(text: pd.Series) -> np.ndarray:
     return _nanoseconds(parsed.dt.tz_convert(None)).to_numpy()
 
 
-def _other_forms(text: pa.Array, dayfirst: bool | None, excel_serials: bool) -> np.ndarray:
-    """parse_datetime of the values not in the _SIMPLE_ISO form (stripped, none missing)."""
+def _other_forms(
+    text: pa.Array, dayfirst: bool | None, excel_serials: bool, owner: np.ndarray | None = None
+) -> np.ndarray:
+    """parse_datetime of the values not in the _SIMPLE_ISO form (stripped, none missing); `owner`: each value's
+    column, when they are several columns' (`_day_first` decides per column)."""
     if _mask(text, _YMD_OTHER).any():  # 2026/03/01 and 2026.3.1 are ISO dates in other clothes
         text = _replace(text, _YMD_OTHER, r"\1-\2-\3")
     short = _mask(text, _ISO_SHORT)
@@ -217,7 +292,8 @@ def _other_forms(text: pa.Array, dayfirst: bool | None, excel_serials: bool) -> 
         found = parts["year"].notna().to_numpy()
         matched[np.flatnonzero(dmy)[found]] = True
         if found.any():
-            out[rest[matched]] = _from_parts(parts[found], dayfirst)
+            owners = None if owner is None else owner[rest][dmy][found]
+            out[rest[matched]] = _from_parts(parts[found], dayfirst, owners)
     compact = _mask(text, _COMPACT)
     if compact.any():
         out[rest[compact]] = _strptime(text.filter(compact), "%Y%m%d")
@@ -269,28 +345,46 @@ def ambiguous_day_month(values: pd.Series) -> Ambiguity:
 
 def _ambiguity(text: pa.Array) -> Ambiguity:
     """`ambiguous_day_month` of stripped text (its d.m.y / m/d/y dates all there, in their order)."""
+    return _ambiguities(text, np.zeros(len(text), dtype=np.int64), 1)[0]
+
+
+def _ambiguities(text: pa.Array, owner: np.ndarray, columns: int) -> list[Ambiguity]:
+    """`_ambiguity` of each of `columns` columns whose stripped values (none missing) are `text`, `owner` the
+    column of each value, in one search for the d.m.y / m/d/y shape; each column and separator decided alone."""
+    out: list[Ambiguity] = [(0, None, False)] * columns
     shaped = _mask(text, _DMY_PREFIX)
     if not shaped.any():  # most columns: no value written d.m.y or m/d/y
-        return 0, None, False
+        return out
     parts = pd.Series(text.filter(shaped), dtype=TEXT).str.extract(_DMY)
-    parts = parts[parts["year"].notna()]
+    found = parts["year"].notna().to_numpy()
+    parts, owners = parts[found], owner[shaped][found]
     if not len(parts):
-        return 0, None, False
-    a, b, day_first = _day_first(parts, None)
+        return out
+    a, b, day_first = _day_first(parts, None, owners)
     undecided = pd.Series(True, index=parts.index)
-    for is_dotted in (True, False):
-        group = (parts["sep"] != "/") == is_dotted
+    for group in _separator_groups((parts["sep"] != "/").to_numpy(dtype=bool), owners):
         if ((a[group] > 12) | (b[group] > 12)).any():
             undecided[group] = False
-    both = undecided & (a <= 12) & (b <= 12) & (a != b)
-    if not both.any():
-        return 0, None, False
-    first = both.idxmax()
-    return int(both.sum()), str(text.filter(shaped)[int(first)].as_py()), bool(day_first[first])
+    both = (undecided & (a <= 12) & (b <= 12) & (a != b)).to_numpy()
+    for column in np.unique(owners[both]):
+        mine = pd.Series(both & (owners == column), index=parts.index)
+        first = mine.idxmax()
+        out[column] = int(mine.sum()), str(text.filter(shaped)[int(first)].as_py()), bool(day_first[first])
+    return out
 
 
-def _day_first(parts: pd.DataFrame, dayfirst: bool | None) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(first number, second number, day comes first) of d.m.y / m/d/y matches."""
+def _separator_groups(dotted: np.ndarray, owner: np.ndarray | None) -> list[np.ndarray]:
+    """Masks of the d.m.y / m/d/y matches decided together: those of one separator kind (dotted or slashed), of
+    one column when `owner` (each match's column) is given."""
+    keys = dotted.astype(np.int64) if owner is None else owner * 2 + dotted
+    return [keys == key for key in np.unique(keys)]
+
+
+def _day_first(
+    parts: pd.DataFrame, dayfirst: bool | None, owner: np.ndarray | None = None
+) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(first number, second number, day comes first) of d.m.y / m/d/y matches; `owner`: each match's column,
+    when they are several columns' (each decided alone)."""
     a = parts["a"].to_numpy(dtype=np.int64)
     b = parts["b"].to_numpy(dtype=np.int64)
     dotted = (parts["sep"] != "/").to_numpy(dtype=bool)
@@ -298,8 +392,7 @@ def _day_first(parts: pd.DataFrame, dayfirst: bool | None) -> tuple[pd.Series, p
         # one unambiguous value decides for the whole column and separator; otherwise dd.mm.yyyy is
         # European and mm/dd/yyyy American
         day_first = dotted.copy()
-        for is_dotted in (True, False):
-            group = dotted == is_dotted
+        for group in _separator_groups(dotted, owner):
             if (a[group] > 12).any() and not (b[group] > 12).any():
                 day_first[group] = True
             elif (b[group] > 12).any() and not (a[group] > 12).any():
@@ -340,10 +433,10 @@ def date_parts(values: pd.Series, dayfirst: bool | None = None) -> pd.DataFrame:
     return out
 
 
-def _from_parts(parts: pd.DataFrame, dayfirst: bool | None) -> np.ndarray:
+def _from_parts(parts: pd.DataFrame, dayfirst: bool | None, owner: np.ndarray | None = None) -> np.ndarray:
     """datetime64[ns] of d.m.y / m/d/y matches, as `pd.to_datetime` of the parts reads them: an impossible
-    date is NaT, while a time past its day rolls over (25:00 is one o'clock the next day)."""
-    a, b, day_first = _day_first(parts, dayfirst)
+    date is NaT, while a time past its day rolls over (25:00 is one o'clock the next day). `owner`: as `_day_first`."""
+    a, b, day_first = _day_first(parts, dayfirst, owner)
     first, second, day_first = a.to_numpy(), b.to_numpy(), day_first.to_numpy()
     year = parts["year"].to_numpy(dtype=np.int64)
     month, day = np.where(day_first, second, first), np.where(day_first, first, second)
@@ -391,23 +484,48 @@ def parse_number(values: pd.Series) -> pd.Series:
     for a float ("1e400") are no amount or count: not read (a type finding), where they summed to an
     infinite revenue.
     """
-    text = _strip(values)
-    arrow = pa.array(text, type=pa.string(), from_pandas=True)
+    return parse_numbers([values])[0]
+
+
+def parse_numbers(columns: Sequence[pd.Series]) -> list[pd.Series]:
+    """`parse_number` of each of `columns` (a table's number columns), read together (in runs of at most BATCH_CELLS
+    cells): each pattern and replacement once over the values of every column, not a dozen calls per column. What
+    is decided per column stays so: whether a lone "1.234" is a decimal or a thousand (the rest of its column)."""
+    out: list[pd.Series] = []
+    for batch in _batches(columns):
+        out += _parse_numbers_together(batch)
+    return out
+
+
+def _parse_numbers_together(columns: list[pd.Series]) -> list[pd.Series]:
+    arrow = _stripped_text(columns)
+    lengths = [len(column) for column in columns]
+    owner = np.repeat(np.arange(len(columns)), lengths)
     plain = _mask(arrow, _PLAIN_NUMBER) & ~_mask(arrow, _LONE_DOT_GROUP)
-    number = np.full(len(text), np.nan)
+    number = np.full(len(arrow), np.nan)
     if plain.any():
-        number[plain] = _to_float(text[plain])
+        number[plain] = _to_float(pd.Series(arrow.filter(plain), dtype=TEXT))
     other = ~plain & arrow.is_valid().to_numpy(zero_copy_only=False)
     if other.any():
-        point = bool(pc.any(pc.match_substring(arrow.filter(plain), ".")).as_py())
-        number[other] = _number_forms(arrow.filter(other), point)
+        pointed = plain & np.asarray(pc.fill_null(pc.match_substring(arrow, "."), False), dtype=bool)
+        point = _any_by(pointed, owner, len(columns))
+        number[other] = _number_forms(arrow.filter(other), point, owner[other])
     number[np.isinf(number)] = np.nan
-    return pd.Series(number, index=values.index, name=values.name)
+    return [
+        pd.Series(part, index=column.index, name=column.name)
+        for column, part in zip(columns, np.split(number, np.cumsum(lengths)[:-1]), strict=True)
+    ]
 
 
-def _number_forms(text: pa.Array, point: bool) -> np.ndarray:
-    """parse_number of the values that are no plain number (stripped, none missing); `point`: a plain
-    number of the column has a decimal point, which makes the column's lone "1.234" a decimal too."""
+def _any_by(mask: np.ndarray, owner: np.ndarray, columns: int) -> np.ndarray:
+    """Per column: `mask` holds for a value of it (`owner`: each value's column)."""
+    return np.bincount(owner[mask], minlength=columns) > 0
+
+
+def _number_forms(text: pa.Array, point: np.ndarray, owner: np.ndarray) -> np.ndarray:
+    """parse_number of the values that are no plain number (stripped, none missing) of one or more columns, `owner`
+    the column of each; `point`: per column, a plain number of it has a decimal point, which makes the column's
+    lone "1.234" a decimal too."""
     text = _replace(text, _CURRENCY, "")
     text = pc.utf8_trim_whitespace(pc.replace_substring_regex(pc.utf8_trim_whitespace(text), "%$", ""))
     negative = _mask(text, r"^\(.*\)$")
@@ -424,8 +542,9 @@ def _number_forms(text: pa.Array, point: bool) -> np.ndarray:
     comma_decimals = (has_comma & ~has_dot & ~lone_comma_group & ~_mask(text, r",\d{3},")) | (
         has_comma & has_dot & (comma > dot)
     )
-    decimal_point = point or bool((has_dot & ~has_comma & ~lone_dot_group).any())
-    column_uses_comma = bool(comma_decimals.any()) and not decimal_point
+    columns = len(point)
+    decimal_point = point | _any_by(has_dot & ~has_comma & ~lone_dot_group, owner, columns)
+    column_uses_comma = (_any_by(comma_decimals, owner, columns) & ~decimal_point)[owner]
     decimal_comma = comma_decimals | (lone_comma_group & column_uses_comma)
     dots_group = lone_dot_group & column_uses_comma | (pc.count_substring(text, ".").to_numpy() > 1)
 
@@ -447,7 +566,11 @@ def _to_float(text: pd.Series) -> np.ndarray:
 
 def parse_integer(values: pd.Series) -> pd.Series:
     """Whole numbers as Int64; a fraction ("12.5") is not a count and becomes NA."""
-    number = parse_number(values)
+    return whole_numbers(parse_number(values))
+
+
+def whole_numbers(number: pd.Series) -> pd.Series:
+    """`parse_integer` of the column whose `parse_number` is `number`."""
     whole = number.notna() & (number % 1 == 0) & number.abs().lt(2**53)
     return number.where(whole).astype("Int64")
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from fnmatch import fnmatch
 from pathlib import Path
@@ -14,7 +14,14 @@ import pandas as pd
 from auditor.dtypes import as_text
 from auditor.errors import ConfigError, InputError
 from auditor.model import ENTITIES, DType, ExtraField, Field, entity
-from auditor.sources.convert import Ambiguity, convert, parse_datetime_noting_order, parse_with_format
+from auditor.sources.convert import (
+    Ambiguity,
+    convert,
+    parse_dates_noting_order,
+    parse_numbers,
+    parse_with_format,
+    whole_numbers,
+)
 from auditor.sources.csv_reader import read_csv
 from auditor.sources.detect import Detection, detect_by_headers, detect_by_name
 from auditor.sources.excel_reader import read_xlsx
@@ -290,15 +297,20 @@ def _table(read: RawRead, detection: Detection, options: SourceOptions, notes: l
     raw = applied.apply(as_text)
     frame = raw.copy()
     formats = options.formats.get(entity_name, {})
+    fields = _typed_fields(raw, mapped.columns, entity_name, extras, formats)
+    dated = _dates_noting_order(raw, read, fields, options)
+    numbers = _numbers(raw, fields)
     for column in mapped.columns:
         if column.is_field and column.field in frame:
             dtype = _dtype(entity_name, column.field, extras)
             if column.field in formats:
                 frame[column.field] = parse_with_format(raw[column.field], formats[column.field])
             elif dtype in (DType.DATE, DType.DATETIME) and options.dayfirst is None:
-                typed, ambiguity = parse_datetime_noting_order(raw[column.field], read.excel_serials)
+                typed, ambiguity = dated[column.field]
                 frame[column.field] = typed
                 notes.extend(_ambiguous(read.source, entity_name, column.field, ambiguity))
+            elif column.field in numbers:
+                frame[column.field] = numbers[column.field]
             elif dtype is not DType.STRING:
                 frame[column.field] = convert(raw[column.field], dtype, options.dayfirst, read.excel_serials)
     values = map_enum_values(
@@ -329,6 +341,43 @@ def _table(read: RawRead, detection: Detection, options: SourceOptions, notes: l
         detection=Detected(detection.confidence, detection.reason, mapped.preset),
         read_as=None if read.read_as is None else pd.Series(read.read_as, index=raw.index, name="read_as"),
     )
+
+
+def _dates_noting_order(
+    raw: pd.DataFrame, read: RawRead, fields: Mapping[str, DType], options: SourceOptions
+) -> dict[str, tuple[pd.Series, Ambiguity]]:
+    """The typed column and day/month note of each date column `_table` reads without a format or `dayfirst`,
+    the table's date columns read together (`parse_dates_noting_order`: each form once, not once per column)."""
+    if options.dayfirst is not None:
+        return {}
+    names = [name for name, dtype in fields.items() if dtype in (DType.DATE, DType.DATETIME)]
+    return dict(zip(names, parse_dates_noting_order([raw[name] for name in names], read.excel_serials), strict=True))
+
+
+def _numbers(raw: pd.DataFrame, fields: Mapping[str, DType]) -> dict[str, pd.Series]:
+    """The typed column of each number and integer column `_table` reads without a format, the table's plain
+    numbers read together (`parse_numbers`)."""
+    names = [name for name, dtype in fields.items() if dtype in (DType.NUMBER, DType.INTEGER)]
+    numbers = parse_numbers([raw[name] for name in names])
+    return {
+        name: whole_numbers(number) if fields[name] is DType.INTEGER else number
+        for name, number in zip(names, numbers, strict=True)
+    }
+
+
+def _typed_fields(
+    raw: pd.DataFrame,
+    columns: Sequence[ColumnMapping],
+    entity_name: str,
+    extras: dict[str, ExtraField],
+    formats: Mapping[str, str],
+) -> dict[str, DType]:
+    """The type of each field of `raw` that `_table` types without a format, in the order of `columns`."""
+    return {
+        column.field: _dtype(entity_name, column.field, extras)
+        for column in columns
+        if column.is_field and column.field in raw and column.field not in formats
+    }
 
 
 def _dtype(entity_name: str, field_name: str, extras: dict[str, ExtraField]) -> DType:

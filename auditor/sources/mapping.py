@@ -13,6 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 from auditor.dtypes import TEXT
 from auditor.model import ENTITIES, DType, ExtraField, Role
 from auditor.sources.aliases import FULL_NAME, PRESETS, alias_table, header_key
-from auditor.sources.convert import parse_datetime, parse_number, surely_parsed, written_no_date
+from auditor.sources.convert import parse_datetime, parse_number, surely_parsed_each, written_no_date
 from auditor.sources.table import ColumnMapping
 from auditor.text import MISSING_CODES
 
@@ -260,19 +261,55 @@ def _plausible(role: Role, text: pd.Series) -> pd.Series:
     return parse_number(text).notna()
 
 
-def _surely_plausible(role: Role, text: pd.Series) -> bool:
-    """At least _PLAUSIBLE_SHARE of `text` are dates (numbers) in the form most columns write them all in:
-    `_plausible` need not read the other forms, which costs a dozen passes over a sample of 1,000 values."""
-    if role in _DATE_ROLES:
-        return surely_parsed(text, DType.DATETIME) >= _PLAUSIBLE_SHARE * len(text)
-    if role in _NUMBER_ROLES:
-        return surely_parsed(text, DType.NUMBER) >= _PLAUSIBLE_SHARE * len(text)
-    return False
+def _surely_plausible(roles: Sequence[Role], samples: Sequence[pa.Array]) -> list[bool]:
+    """Per sample (of a column of the role beside it): at least _PLAUSIBLE_SHARE of it are dates (numbers) in the
+    form most columns write them all in, so that `_plausible` need not read the other forms, which costs a dozen
+    passes over a sample of 1,000 values. The samples of each type searched together, not column by column."""
+    sure = [False] * len(samples)
+    for judged, dtype in ((_DATE_ROLES, DType.DATETIME), (_NUMBER_ROLES, DType.NUMBER)):
+        which = [k for k, role in enumerate(roles) if role in judged]
+        if not which:
+            continue
+        lengths = [len(samples[k]) for k in which]
+        text = pa.chunked_array([samples[k] for k in which], type=pa.string()).combine_chunks()
+        read = surely_parsed_each(text, np.repeat(np.arange(len(which)), lengths), len(which), dtype)
+        for k, count, length in zip(which, read, lengths, strict=True):
+            sure[k] = bool(count >= _PLAUSIBLE_SHARE * length)
+    return sure
+
+
+def _samples(columns: Sequence[pd.Series]) -> list[pa.Array]:
+    """`_sample` of each of `columns`, as Arrow text: the text columns whose first window is all of them (a small
+    table's) read together, a few Arrow calls for all of them rather than for each; any other one by itself."""
+    whole = [k for k, values in enumerate(columns) if values.dtype == TEXT and len(values) <= 4 * _PLAUSIBLE_SAMPLE]
+    out: dict[int, pa.Array] = {}
+    if whole:
+        lengths = [len(columns[k]) for k in whole]
+        pieces = [pa.array(columns[k], type=pa.string(), from_pandas=True) for k in whole]
+        text = pc.utf8_trim_whitespace(pa.chunked_array(pieces, type=pa.string()).combine_chunks())
+        kept = _telling(text)
+        text, owner = text.filter(kept), np.repeat(np.arange(len(whole)), lengths)[kept]
+        starts = np.searchsorted(owner, np.arange(len(whole)), side="left")
+        ends = np.searchsorted(owner, np.arange(len(whole)), side="right")
+        for k, start, end in zip(whole, starts, ends, strict=True):
+            out[k] = text.slice(start, min(end - start, _PLAUSIBLE_SAMPLE))
+    return [out[k] if k in out else _sample_text(values) for k, values in enumerate(columns)]
+
+
+def _telling(text: pa.Array) -> np.ndarray:
+    """Which values of stripped text say something: neither missing, blank nor a code for "no value"."""
+    said = pc.and_(pc.not_equal(text, ""), pc.invert(pc.is_in(pc.utf8_lower(text), value_set=_MISSING)))
+    return np.asarray(pc.fill_null(said, False), dtype=bool)
 
 
 def _sample(values: pd.Series) -> pd.Series:
     """The first _PLAUSIBLE_SAMPLE values of a column that say something, stripped: codes for "no value" say
     nothing about what the column holds. In Arrow: a few calls per column, whatever its length."""
+    return pd.Series(_sample_text(values), dtype=TEXT)
+
+
+def _sample_text(values: pd.Series) -> pa.Array:
+    """`_sample` as Arrow text."""
     if values.dtype != TEXT:  # a reader's numbers and booleans as their text
         values = values.dropna().astype(str)
     # the column's head, longer and longer until it holds enough, not all of a million-row column
@@ -282,11 +319,9 @@ def _sample(values: pd.Series) -> pd.Series:
         text = pc.utf8_trim_whitespace(
             pc.drop_null(pa.array(values.iloc[start : start + window], type=pa.string(), from_pandas=True))
         )
-        found.append(
-            text.filter(pc.and_(pc.not_equal(text, ""), pc.invert(pc.is_in(pc.utf8_lower(text), value_set=_MISSING))))
-        )
+        found.append(text.filter(_telling(text)))
         start, window = start + window, window * 4
-    return pd.Series(pa.chunked_array(found, type=pa.string()).slice(0, _PLAUSIBLE_SAMPLE), dtype=TEXT)
+    return pa.chunked_array(found, type=pa.string()).slice(0, _PLAUSIBLE_SAMPLE).combine_chunks()
 
 
 def reject_implausible(mapped: MappedColumns, frame: pd.DataFrame, entity_name: str, source: str) -> None:
@@ -296,15 +331,20 @@ def reject_implausible(mapped: MappedColumns, frame: pd.DataFrame, entity_name: 
     entity = ENTITIES[entity_name]
     taken = {c.field for c in mapped.columns if c.field}
     undone: list[int] = []
-    for position, column in enumerate(mapped.columns):
-        if not column.is_field or column.how in ("explicit", "extra") or not entity.has_field(column.field or ""):
+    judged = [
+        (position, column, entity.field(column.field or "").role)
+        for position, column in enumerate(mapped.columns)
+        if column.is_field
+        and column.how not in ("explicit", "extra")
+        and entity.has_field(column.field or "")
+        and entity.field(column.field or "").role in _JUDGED_ROLES
+    ]
+    samples = _samples([frame[column.source_column] for _, column, _ in judged])
+    sure = _surely_plausible([role for _, _, role in judged], samples)
+    for (position, column, role), sample, surely in zip(judged, samples, sure, strict=True):
+        if not len(sample) or surely:
             continue
-        role = entity.field(column.field or "").role
-        if role not in _JUDGED_ROLES:
-            continue
-        text = _sample(frame[column.source_column])
-        if text.empty or _surely_plausible(role, text):
-            continue
+        text = pd.Series(sample, dtype=TEXT)
         share = float(_plausible(role, text).mean())
         if share >= _PLAUSIBLE_SHARE:
             continue

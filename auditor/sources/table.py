@@ -12,11 +12,17 @@ from auditor.model import ENTITIES, Entity, ExtraField
 def record_ids(entity: Entity, frame: pd.DataFrame, row_numbers: pd.Series) -> pd.Series:
     """Primary key as text; a record without one is named by its row (`row:17`). The one naming of a
     record that findings, scores, metrics, the worklist and the reports share."""
-    by_row = "row:" + row_numbers.astype("int64").astype(str)
     if entity.primary_key not in frame.columns:
-        return by_row
+        return _by_row(row_numbers)
     ids = frame[entity.primary_key].astype("str")
-    return ids.where(frame[entity.primary_key].notna(), by_row)
+    missing = frame[entity.primary_key].isna().to_numpy()
+    if not missing.any():  # most tables: no row named by its number, none written as text (a million on a large one)
+        return ids
+    return ids.where(~missing, _by_row(row_numbers[missing]))
+
+
+def _by_row(row_numbers: pd.Series) -> pd.Series:
+    return "row:" + row_numbers.astype("int64").astype(str)
 
 
 MAPPED_HOWS = ("explicit", "extra", "canonical", "alias")

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.checks.engine import run_checks
-from auditor.checks.kinds import timeline
+from auditor.checks.kinds import allowed, timeline
 from auditor.checks.kinds.misspelt import corrected
 from auditor.checks.kinds.timeline import step
 from auditor.checks.packs import load_rules
@@ -138,8 +138,10 @@ def test_each_date_column_is_clipped_and_told_date_only_once_not_once_per_pair(t
     """Four dates of a ticket, compared pairwise by their names: a column's dates after tomorrow are dropped and its
     'dates only' told once while it is checked (a few pandas passes each), not again for every pair it is in."""
     told: list[int] = []
-    date_only = timeline._date_only
-    monkeypatch.setattr(timeline, "_date_only", lambda values: told.append(len(values)) or date_only(values))
+    clip = timeline._Clipped.__init__
+    monkeypatch.setattr(
+        timeline._Clipped, "__init__", lambda self, dates, as_of: told.append(len(dates)) or clip(self, dates, as_of)
+    )
     rows = [f"T{i},2026-01-0{i} 10:00,2026-01-0{i + 1} 10:00,2026-01-0{i + 2} 10:00,2026-01-0{i + 3}" for i in (1, 2)]
     text = "ticket_id,opened_at,first_response_at,resolved_at,closed_date\n" + "\n".join(rows) + "\n"
     _, result = _check(tmp_path, "tickets.csv", text)
@@ -270,3 +272,18 @@ def test_an_undone_mapping_leaves_a_declared_extra_field_alone(tmp_path: Path) -
     assert [(c.source_column, c.field, c.how) for c in table.columns if c.source_column == "zip_code"] == [
         ("zip_code", "zip_code", "extra")
     ]
+
+
+def test_a_crms_own_picklist_is_counted_once_for_the_check_and_its_note(tmp_path: Path, monkeypatch) -> None:
+    """The values outside the model's set that many records hold are counted once per column, not once by the check
+    and again by the note that names them."""
+    counted: list[str] = []
+    count = allowed._own_picklist
+    monkeypatch.setattr(
+        allowed, "_own_picklist", lambda values, *args: counted.append(str(values.name)) or count(values, *args)
+    )
+    rows = [f"T{i},Active,2026-01-0{1 + i % 9}" for i in range(25)] + ["T91,-100,2026-01-05"]
+    _, result = _check(tmp_path, "tickets.csv", "ticket_id,status,opened_at\n" + "\n".join(rows) + "\n")
+    assert _found(result, "tickets.status.allowed")["value"].tolist() == ["-100"]
+    assert _outcome(result, "tickets.status.allowed").reason.startswith("status: 'Active' (25 records)")
+    assert counted == ["status"]

@@ -248,3 +248,41 @@ def test_an_impossible_iso_date_sends_only_the_doubtful_values_to_pandas(monkeyp
     parsed = parse_datetime(values)
     assert read == [2] and parsed.isna().tolist() == [True] + [False] * 29
     assert parsed[1] == pd.Timestamp("2026-01-31 10:00") and parsed[29] == pd.Timestamp("2026-03-28")
+
+
+def test_a_tables_date_columns_are_read_in_one_pass_each_deciding_its_own_order(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Three date columns of a table: the ISO form searched and the d.m.y form extracted once for all of them (a
+    pass per column was a fixed cost of a dozen calls, most of a small export's loading), while each column keeps
+    its own day/month order and note."""
+    searched: list[str] = []
+    mask = convert_module._mask
+    monkeypatch.setattr(convert_module, "_mask", lambda text, pattern: searched.append(pattern) or mask(text, pattern))
+    us = pd.Series(["1/3/2026", "12/31/2026", "2026-01-05"], dtype=TEXT)
+    european = pd.Series(["1/3/2026", "31/12/2026", None], dtype=TEXT)
+    undecided = pd.Series(["1/3/2026", "2026-02-01", " 04/05/2026 "], dtype=TEXT)
+    (us_typed, us_note), (eu_typed, eu_note), (open_typed, open_note) = convert_module.parse_dates_noting_order(
+        [us, european, undecided]
+    )
+    assert searched.count(convert_module._SIMPLE_ISO) == 1
+    assert searched.count(convert_module._DMY_PREFIX) == 2  # the typing's and the note's, each once for all columns
+    assert us_typed.tolist()[:2] == [pd.Timestamp("2026-01-03"), pd.Timestamp("2026-12-31")]
+    assert eu_typed.tolist()[:2] == [pd.Timestamp("2026-03-01"), pd.Timestamp("2026-12-31")]
+    assert open_typed.tolist() == [pd.Timestamp("2026-01-03"), pd.Timestamp("2026-02-01"), pd.Timestamp("2026-04-05")]
+    assert us_note == eu_note == (0, None, False)
+    assert open_note == (2, "1/3/2026", False)
+
+
+def test_a_tables_plain_numbers_are_read_in_one_pass(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two number columns of a table: the plain-number form searched once for both, while a lone "1.234" is read
+    as its own column reads it (a decimal beside "12,50" is a thousand beside nothing else)."""
+    searched: list[str] = []
+    mask = convert_module._mask
+    monkeypatch.setattr(convert_module, "_mask", lambda text, pattern: searched.append(pattern) or mask(text, pattern))
+    commas = pd.Series(["1.234", "12,50", "7"], dtype=TEXT)
+    points = pd.Series(["1.234", "3", None], dtype=TEXT)
+    first, second = convert_module.parse_numbers([commas, points])
+    assert searched.count(convert_module._PLAIN_NUMBER) == 1
+    assert first.tolist() == [1234.0, 12.5, 7.0]
+    assert second.tolist()[:2] == [1.234, 3.0]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 import pandas as pd
+import pytest
 import reference_convert as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -154,3 +155,50 @@ def test_surely_parsed_is_a_lower_bound_of_what_is_read(dates: pd.Series, number
         lone_dot_group = text.str.fullmatch(convert._LONE_DOT_GROUP, flags=re.ASCII)
         if (text.str.fullmatch(form, flags=re.ASCII) & ~lone_dot_group).all():  # all in the one form: exact
             assert bound == read
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(_column(st.one_of(_dates, _day_month_year())), min_size=1, max_size=4),
+    st.booleans(),
+    st.sampled_from((1, 7, 40, convert.BATCH_CELLS)),
+    st.booleans(),
+)
+def test_a_tables_date_columns_read_together_as_each_alone(
+    columns: list[pd.Series], excel_serials: bool, batch: int, objects: bool
+) -> None:
+    """Oracle: the loader's one pass over a table's date columns (each form's pattern and parser once over all of
+    them, in runs of at most `batch` cells) against the reference parser and day/month note of each column alone:
+    the day/month order decided per column and separator, empty and all-missing columns included, and columns of
+    different types (one of objects: each stripped by itself)."""
+    if objects:
+        columns = [columns[0].astype(object), *columns[1:]]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(convert, "BATCH_CELLS", batch)
+        together = convert.parse_dates_noting_order(columns, excel_serials)
+    assert len(together) == len(columns)
+    for column, (typed, ambiguity) in zip(columns, together, strict=True):
+        pd.testing.assert_series_equal(typed, reference.parse_datetime(column, excel_serials=excel_serials))
+        assert ambiguity == reference.ambiguous_day_month(column)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(_column(_numbers), min_size=1, max_size=4),
+    st.sampled_from((1, 7, 40, convert.BATCH_CELLS)),
+    st.booleans(),
+)
+def test_a_tables_number_columns_read_together_as_each_alone(
+    columns: list[pd.Series], batch: int, objects: bool
+) -> None:
+    """Oracle: the loader's one pass over a table's number columns (in runs of at most `batch` cells) against the
+    reference parser of each column alone: a lone "1.234" still read as the rest of its own column reads."""
+    if objects:
+        columns = [*columns[:-1], columns[-1].astype(object)]
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(convert, "BATCH_CELLS", batch)
+        together = convert.parse_numbers(columns)
+    assert len(together) == len(columns)
+    for column, number in zip(columns, together, strict=True):
+        pd.testing.assert_series_equal(number, reference.parse_number(column))
+        pd.testing.assert_series_equal(convert.whole_numbers(number), convert.parse_integer(column))

@@ -224,8 +224,10 @@ def test_plausibility_reads_only_what_could_undo_a_mapping(tmp_path: Path, monke
     from auditor.sources import mapping
 
     sampled: list[str] = []
-    sample = mapping._sample
-    monkeypatch.setattr(mapping, "_sample", lambda values: sampled.append(str(values.name)) or sample(values))
+    samples = mapping._samples
+    monkeypatch.setattr(
+        mapping, "_samples", lambda columns: sampled.extend(str(c.name) for c in columns) or samples(columns)
+    )
 
     def other_forms_read(*args: object, **kwargs: object) -> None:
         raise AssertionError("the sample's other forms were read")

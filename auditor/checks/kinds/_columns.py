@@ -37,6 +37,31 @@ def _missing_codes(text: pa.Array) -> np.ndarray:
     return codes
 
 
+def _judged(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
+    """(each value stripped, blank as missing; whether it is a code for "no value"): what `ColumnText` reads."""
+    stripped = pc.utf8_trim_whitespace(values)
+    blank = pc.equal(stripped, "")
+    # blank as missing; a column without a blank cell (most) is not copied to say so
+    if pc.any(blank).as_py():
+        stripped = pc.if_else(blank, pa.scalar(None, stripped.type), stripped)
+    return stripped, _missing_codes(stripped)
+
+
+def _judged_together(arrays: list[pa.Array]) -> list[tuple[pa.Array, np.ndarray]]:
+    """`_judged` of each of `arrays`, those of one Arrow type judged as one array (its calls once for all of them,
+    each array's values then a slice of the whole: the same values, as every step is elementwise)."""
+    out: list[tuple[pa.Array, np.ndarray] | None] = [None] * len(arrays)
+    for type_ in dict.fromkeys(array.type for array in arrays):
+        which = [k for k, array in enumerate(arrays) if array.type == type_]
+        stripped, missing = _judged(pa.concat_arrays([arrays[k] for k in which]))
+        start = 0
+        for k in which:
+            length = len(arrays[k])
+            out[k] = stripped.slice(start, length), missing[start : start + length]
+            start += length
+    return [judged for judged in out if judged is not None]
+
+
 def role(field: str, ctx: CheckContext) -> Role | None:
     """The field's role in the model, or None for a column nobody mapped."""
     return ctx.entity.field(field).role if ctx.entity.has_field(field) else None
@@ -46,18 +71,17 @@ class ColumnText:
     """A column as the file wrote it, judged once per distinct value: its stripped text and which cells are
     codes for "no value"; the per-row Series are made only for the kinds that ask for them."""
 
-    def __init__(self, cells: Distinct, index: pd.Index, name: str) -> None:
+    def __init__(
+        self, cells: Distinct, index: pd.Index, name: str, judged: tuple[pa.Array, np.ndarray] | None = None
+    ) -> None:
+        """`judged`: `_judged(cells.values)`, when made already (with other columns': `column_texts`)."""
         self.cells = cells
         self.index = index
         self.name = name
-        stripped = pc.utf8_trim_whitespace(cells.values)
-        blank = pc.equal(stripped, "")
-        # blank as missing; a column without a blank cell (most) is not copied to say so
-        if pc.any(blank).as_py():
-            stripped = pc.if_else(blank, pa.scalar(None, stripped.type), stripped)
+        stripped, missing = _judged(cells.values) if judged is None else judged
         self.stripped: pa.Array = stripped
         """Each distinct value of `cells` stripped, blank as missing."""
-        self.missing_values = _missing_codes(self.stripped)
+        self.missing_values = missing
         """Per distinct value: a code for "no value"."""
 
     @cached_property
@@ -152,7 +176,42 @@ def column_text(values: pd.Series, ctx: CheckContext) -> ColumnText:
     def compute() -> ColumnText:
         return ColumnText(written(values, ctx), values.index, field)
 
+    if _of_the_table(field, values, ctx):  # the first such column of a small table: every column's text made at once
+        _texts.get(ctx.raw, _TOGETHER, lambda: _small(ctx) and _column_texts(values.index, ctx))
     return _texts.get(ctx.raw, (field, len(values)), compute)
+
+
+_TOGETHER = object()
+"""The key under which a table's texts cache says whether its columns' texts were made together (`_column_texts`):
+no column's name, so that no column's end forgets it."""
+TOGETHER_CELLS = 1 << 20
+"""A table of up to so many cells has the texts of its columns made together."""
+
+
+def _small(ctx: CheckContext) -> bool:
+    return ctx.raw.shape[0] * ctx.raw.shape[1] <= TOGETHER_CELLS
+
+
+def _of_the_table(field: str, values: pd.Series, ctx: CheckContext) -> bool:
+    """`values` is a column of the table as checked: the file's text of `field`, on the table's rows."""
+    return field in ctx.raw.columns and len(ctx.raw) == len(values) and values.index.equals(ctx.frame.index)
+
+
+def _column_texts(index: pd.Index, ctx: CheckContext) -> bool:
+    """The `column_text` of every text column of a small table, made when the first is asked for: their distinct
+    values each (as `written`), then stripped and looked up among the codes for "no value" in one set of Arrow calls
+    for all of them (a dozen calls a column were a tenth of a small export's checks). Kept in the texts cache under
+    each column's key, and dropped column by column (`forget_column`) as before."""
+    names = [str(name) for name in ctx.raw.columns if is_text_column(ctx.raw[name])]
+    cells = [distinct_values(as_text(ctx.raw[name]), ctx) for name in names]
+    judged = _judged_together([distinct.values for distinct in cells])
+    texts = {
+        name: ColumnText(distinct, index, name, judgement)
+        for name, distinct, judgement in zip(names, cells, judged, strict=True)
+    }
+    for name, text in texts.items():
+        _texts.get(ctx.raw, (name, len(index)), lambda text=text: text)
+    return True
 
 
 def written_text(values: pd.Series, ctx: CheckContext) -> ColumnText | None:

@@ -18,6 +18,7 @@ from rapidfuzz import fuzz, process, utils
 
 from auditor.checks.base import CheckContext, Dimension, Example, FixSafety, Param, RuleKind
 from auditor.checks.expectations import APPROXIMATE, EXACT, NONE, GxMapping, expect
+from auditor.checks.kinds._columns import per_table
 from auditor.checks.kinds._fastpath import casefold
 from auditor.dtypes import as_text
 from auditor.model import ENTITIES, Entity
@@ -41,7 +42,13 @@ def _inside(values: pd.Series, allowed: tuple[str, ...], params: Mapping[str, An
 
 
 def own_picklist(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
-    """Values outside the model's set that are this CRM's own picklist values (value -> records)."""
+    """Values outside the model's set that are this CRM's own picklist values (value -> records): counted once per
+    table, column and rule's parameters, for the check and for the note that names them (`explain`)."""
+    key = ("allowed", str(values.name), repr(sorted(params.items())))
+    return per_table.get(ctx.frame, key, lambda: _own_picklist(values, params, ctx))
+
+
+def _own_picklist(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     allowed = allowed_values(str(values.name), params, ctx.entity)
     if not allowed or params.get("values"):
         return pd.Series(dtype="int64")

@@ -112,13 +112,27 @@ def _earlier(field: str, ctx: CheckContext) -> dict[str, pd.Series]:
     return out
 
 
+_DAY = 86_400 * 10**9
+"""A day in nanoseconds: a time at midnight is a whole number of them from 1970 (before it too, numpy's remainder
+taking the divisor's sign), as `normalize` leaves it."""
+
+
 class _Clipped:
     """A date column without the dates after tomorrow (`as_of` + 1 day), as compared with the others: made once
     per table and column, not once per pair of columns (each a few pandas passes)."""
 
     def __init__(self, dates: pd.Series, as_of: pd.Timestamp) -> None:
-        self.dates = dates.where(dates <= as_of + pd.Timedelta(days=1))
-        self.date_only = _date_only(self.dates)
+        limit = as_of + pd.Timedelta(days=1)
+        stamps = dates.to_numpy()
+        if stamps.dtype != np.dtype("datetime64[ns]") or limit.tz is not None:  # not a typed or parsed date column
+            self.dates = dates.where(dates <= limit)
+            self.date_only = _date_only(self.dates)
+            return
+        # in numpy: the pandas `where`, `dropna`, `normalize` and comparison were a millisecond a column, each table's
+        kept = stamps <= limit.to_datetime64()  # NaT is never kept
+        self.dates = pd.Series(np.where(kept, stamps, np.datetime64("NaT", "ns")), index=dates.index, name=dates.name)
+        present = stamps[kept].view(np.int64)
+        self.date_only = bool(len(present)) and not bool((present % _DAY).any())
 
     @cached_property
     def days(self) -> pd.Series:
