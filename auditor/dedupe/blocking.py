@@ -224,7 +224,7 @@ def block_pairs(
     across runs: a million copies cost a million pairs, not a million windows.
     Returns (a, b, number of oversized blocks).
     """
-    pieces, oversized = _block_pieces(records, codes, order, max_block, window, signature)
+    pieces, oversized = _block_pieces(SortedRows.of(records, codes, order, signature), max_block, window)
     if not pieces:
         empty = np.empty(0, dtype=np.int64)
         return empty, empty, oversized
@@ -234,27 +234,50 @@ def block_pairs(
     return np.minimum(a, b), np.maximum(a, b), oversized
 
 
-def _block_pieces(
-    records: np.ndarray,
-    codes: np.ndarray,
-    order: np.ndarray,
-    max_block: int,
-    window: int,
-    signature: np.ndarray | None = None,
-) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
+@dataclass
+class SortedRows:
+    """A key's rows that hold a value (code >= 0), sorted by code, then order (stable): its blocks, read by both
+    its block pieces and its oversized blocks' heads (`head_pairs`), which sorted the same rows again."""
+
+    records: np.ndarray
+    """int64, the record of each sorted row"""
+    codes: np.ndarray
+    order: np.ndarray
+    """each sorted row's place in the secondary order"""
+    signature: np.ndarray | None
+    starts: np.ndarray
+    """the first row of each block"""
+    sizes: np.ndarray
+    """the rows of each block"""
+
+    @classmethod
+    def of(
+        cls, records: np.ndarray, codes: np.ndarray, order: np.ndarray, signature: np.ndarray | None = None
+    ) -> SortedRows:
+        valid = codes >= 0
+        if not valid.all():
+            records, codes, order = records[valid], codes[valid], order[valid]
+            signature = signature[valid] if signature is not None else None
+        idx = _by_code_then_order(codes, order) if len(codes) else np.empty(0, dtype=np.intp)
+        code = codes[idx]
+        starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.empty(0, dtype=np.intp)
+        return cls(
+            records[idx].astype(np.int64),
+            code,
+            order[idx],
+            None if signature is None else signature[idx],
+            starts,
+            np.diff(np.r_[starts, len(code)]),
+        )
+
+
+def _block_pieces(rows: SortedRows, max_block: int, window: int) -> tuple[list[tuple[np.ndarray, np.ndarray]], int]:
     """The pairs of `block_pairs` as pieces (a, b), in either order and with a == b not yet dropped: one
     piece per block size and per window offset, so that a caller can encode each piece and let it go
     instead of holding every pair of the key twice over. Returns (pieces, number of oversized blocks)."""
-    valid = codes >= 0
-    if not valid.all():
-        records, codes, order = records[valid], codes[valid], order[valid]
-        signature = signature[valid] if signature is not None else None
-    if len(codes) < 2:
+    if len(rows.codes) < 2:
         return [], 0
-    idx = _by_code_then_order(codes, order)
-    rec, code = records[idx].astype(np.int64), codes[idx]
-    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
-    sizes = np.diff(np.r_[starts, len(code)])
+    rec, code, starts, sizes = rows.records, rows.codes, rows.starts, rows.sizes
     pieces = []
     small = (sizes >= 2) & (sizes <= max_block)
     for size in np.unique(sizes[small]):
@@ -267,8 +290,8 @@ def _block_pieces(
         pos = np.arange(len(code))[np.repeat(large, sizes)]
         end = ends[pos]
         run = np.arange(len(code))
-        if signature is not None:
-            sig = signature[idx]
+        if rows.signature is not None:
+            sig = rows.signature
             first = np.flatnonzero(np.r_[True, (code[1:] != code[:-1]) | (sig[1:] != sig[:-1])])
             run = np.repeat(first, np.diff(np.r_[first, len(code)]))
             copy = pos != run[pos]
@@ -300,20 +323,29 @@ def head_pairs(
     with the block's common spellings joins a short name to the long ones. The pairs are chosen by how common a
     value is, not by the key, so they are compared but no training session learns from them (a few
     records repeated hundreds of times would stand for the whole key)."""
-    valid = codes >= 0
-    records, codes, order, signature = records[valid], codes[valid], order[valid], signature[valid]
-    large = np.bincount(codes, minlength=1)[codes] > max_block if len(codes) else np.zeros(0, dtype=bool)
-    if not large.any():
+    numbered, distinct = pd.factorize(signature)
+    return _head_pairs(SortedRows.of(records, codes, order, numbered), max_block, heads, len(distinct))
+
+
+def _head_pairs(rows: SortedRows, max_block: int, heads: int, signatures: int) -> tuple[np.ndarray, np.ndarray]:
+    """`head_pairs` of a key's sorted rows (`SortedRows.of`, sorted once for its block pieces too), whose
+    signatures are numbered below `signatures` (numbered once per table, not once per key)."""
+    big = rows.sizes > max_block
+    if not big.any():
         empty = np.empty(0, dtype=np.int64)
         return empty, empty
     # numpy, not a pandas sort, groupby and merge of a frame of every record of the oversized blocks (2 s of
-    # the blocking of a million contacts): the rows by block, then order (stable)
-    block, sig, rank = codes[large].astype(np.int64), signature[large], order[large]
-    by = _by_code_then_order(block, rank)
-    block, sig, rank, rec = block[by], sig[by], rank[by], records[large][by].astype(np.int64)
+    # the blocking of a million contacts): the rows of the oversized blocks, by block, then order
+    large = np.repeat(big, rows.sizes)
+    block, sig, rank, rec = (
+        rows.codes[large].astype(np.int64),
+        rows.signature[large],
+        rows.order[large],
+        rows.records[large],
+    )
     # the values of each block (a block and a signature), numbered as they first come: their first row holds
     # the lowest order. The blocks come sorted, so their numbers as they first come are a count of changes.
-    pairs = [(np.cumsum(np.r_[False, block[1:] != block[:-1]]), len(block)), (pd.factorize(sig)[0], len(sig))]
+    pairs = [(np.cumsum(np.r_[False, block[1:] != block[:-1]]), len(block)), (sig, signatures)]
     value = pd.factorize(combined_codes(len(block), pairs))[0]
     first = first_rows(value)
     size = np.bincount(value)
@@ -434,17 +466,20 @@ class PairUnion:
         lengths = [len(run) for run in self.runs]
         tagged = np.concatenate(self.runs)
         self.runs.clear()
+        # each pair's key bit read from a table of the tags (UNMARKED: none) in one gather, not by a cast, a
+        # shift and a `where` over every pair (a fifth of the 1M contacts' merge)
+        marks = np.zeros(1 << self.TAG_BITS, dtype=np.uint32)
+        marks[:32] = np.left_shift(np.uint32(1), np.arange(32, dtype=np.uint32))
         if self.packed:
             tagged.sort(kind="stable")
-            tag = (tagged & ((1 << self.TAG_BITS) - 1)).astype(np.uint32)
+            mark = marks[tagged & ((1 << self.TAG_BITS) - 1)]
             tagged >>= self.TAG_BITS
         else:
             order = np.argsort(tagged, kind="stable")
-            tag = np.repeat(np.array(self.tags, dtype=np.uint32), lengths)[order]
+            mark = marks[np.repeat(np.array(self.tags, dtype=np.intp), lengths)[order]]
             tagged = tagged[order]
         starts = np.flatnonzero(np.r_[True, tagged[1:] != tagged[:-1]])
-        mark = np.where(tag < 32, np.left_shift(np.uint32(1), np.minimum(tag, np.uint32(31))), np.uint32(0))
-        return tagged[starts], np.bitwise_or.reduceat(mark.astype(np.uint32), starts)
+        return tagged[starts], np.bitwise_or.reduceat(mark, starts)
 
 
 def _pair_codes(pieces: list[tuple[np.ndarray, np.ndarray]], n: int, source: np.ndarray | None) -> np.ndarray:
@@ -498,6 +533,7 @@ def candidate_pairs(
     union = PairUnion(n)  # with the bits of each key's own blocks, which its training session learns from
     cache: dict = {}
     signature: np.ndarray | None = None  # hashed only when some block is oversized: most tables have none
+    kinds = 0  # the distinct signatures
     for k in usable_keys(list(features.columns), keys):
         key = keys[k]
         label = "+".join(key)
@@ -507,10 +543,14 @@ def candidate_pairs(
         codes = rows.codes()
         at = rows.records
         if signature is None and len(codes) and np.bincount(codes).max() > max_block:
-            signature = signatures(features) if factorize is None else record_codes(features, factorize)
-        pieces, oversized = _block_pieces(
-            at, codes, order[at], max_block, window, None if signature is None else signature[at]
-        )
+            # numbered once for every key's oversized blocks (`_head_pairs`), not hashed again per key
+            signature, distinct = pd.factorize(
+                signatures(features) if factorize is None else record_codes(features, factorize)
+            )
+            kinds = len(distinct)
+        # sorted once for the key's blocks and its oversized blocks' heads
+        sorted_rows = SortedRows.of(at, codes, order[at], None if signature is None else signature[at])
+        pieces, oversized = _block_pieces(sorted_rows, max_block, window)
         if oversized:
             stats.oversized[label] = (oversized, largest_block(at, codes, once=not rows.variant.any()))
         stats.oversized_blocks += oversized
@@ -519,8 +559,9 @@ def candidate_pairs(
         union.add(own, bit)
         del own
         if oversized:
-            a, b = head_pairs(at, codes, order[at], max_block, window, signature[at])
+            a, b = _head_pairs(sorted_rows, max_block, window, kinds)
             union.add(_pair_codes([(a, b)], n, source), None)
+        del sorted_rows
     pairs, stats.pair_keys = union.merged()
     index = np.int32 if n < np.iinfo(np.int32).max else np.int64
     i, j = _split_pairs(pairs, n, index)

@@ -107,15 +107,18 @@ _ROLE_KIND = {
     Role.POSTAL_CODE: "postal",
     Role.COUNTRY: "exact",
 }
+_BY_VALUE: dict[str, Callable[[str], str | None]] = {
+    "name": nz.person_name,
+    "text": nz.text,
+    "company": nz.company_name,
+    "domain": nz.website_domain,
+}
+"""The kinds whose columns are normalized value by value (`_Features.coded_by`), and how."""
 _NORMALIZER: dict[str, Callable[[pd.Series], pd.Series]] = {
-    "name": lambda values: nz.by_unique_text(values, nz.person_name),
-    "text": lambda values: nz.by_unique_text(values, nz.text),
-    "company": lambda values: nz.by_unique_text(values, nz.company_name),
     "exact": nz.exact_texts,
     "postal": nz.postal_code_texts,
-    "domain": lambda values: nz.by_unique_text(values, nz.website_domain),
 }
-"""Each kind's column normalizer, as Arrow-backed strings (the features are stored so, see `_Features`)."""
+"""The other kinds' column normalizers, as Arrow-backed strings (the features are stored so, see `_Features`)."""
 
 DEFAULT_BLOCKING = {
     # No surname + city key: at 1M contacts it gave 4.1M pairs and found 0.17% of the true pairs that
@@ -157,8 +160,29 @@ class _Features(dict):
     """Feature columns, each stored as Arrow-backed strings as soon as it is made: a million
     records then cost a few bytes per value instead of one Python string object each."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self.coded: dict[str, nz.Coded] = {}
+        """per feature made from its distinct values (`coded`), its `pd.factorize`, made with it"""
+
     def __setitem__(self, name: str, values: pd.Series) -> None:
+        self.coded.pop(name, None)
         super().__setitem__(name, values if values.dtype == bool else nz.strings(values))
+
+    def coded_by(
+        self, name: str, values: pd.Series, fn: Callable[[str], str | None], coded: nz.Coded | None = None
+    ) -> None:
+        """Feature `name`: `fn` of each distinct value of `values` (`nz.by_unique_coded`), kept with its codes.
+        `coded`: the codes of `values`, when known (a feature's own, a column two features are made of)."""
+        column, coded = nz.by_unique_coded(values, fn, coded)
+        self[name] = column
+        self.coded[name] = coded
+
+    def alias(self, name: str, source: str) -> None:
+        """Feature `name` holds feature `source` (the same column, the same codes)."""
+        self[name] = self[source]
+        if source in self.coded:
+            self.coded[name] = self.coded[source]
 
 
 @dataclass
@@ -312,21 +336,22 @@ def prepare(
     person_fields = [c for c in present if roles.get(c) is Role.PERSON_NAME and c not in fields]
     profile = "person" if person_fields else "company"
     if "first_name" in person_fields and "last_name" in person_fields:
-        feats["first"] = _NORMALIZER["name"](frame["first_name"])
-        feats["first_canon"] = nz.by_unique_text(frame["first_name"], nz.canonical_first_name)
-        feats["last"] = _NORMALIZER["name"](frame["last_name"])
+        first_name = pd.factorize(frame["first_name"], use_na_sentinel=True)  # hashed once for both features
+        feats.coded_by("first", frame["first_name"], nz.person_name, first_name)
+        feats.coded_by("first_canon", frame["first_name"], nz.canonical_first_name, first_name)
+        feats.coded_by("last", frame["last_name"], nz.person_name)
         comps.append(Comparison("first_name", "person_first", ("first", "first_canon", "last")))
         comps.append(Comparison("last_name", "person_last", ("last", "first")))
         person_fields = [c for c in person_fields if c not in ("first_name", "last_name")]
     elif person_fields:
-        feats["last"] = _NORMALIZER["name"](frame[person_fields[0]])
+        feats.coded_by("last", frame[person_fields[0]], nz.person_name)
         comps.append(Comparison(person_fields[0], "name", ("last",)))
         person_fields = person_fields[1:]
     for column in person_fields:
-        feats[column] = _NORMALIZER["name"](frame[column])
+        feats.coded_by(column, frame[column], nz.person_name)
         comps.append(Comparison(column, "name", (column,)))
     if "last" in feats:
-        feats["last_sx"] = nz.by_unique_text(feats["last"], nz.soundex)
+        feats.coded_by("last_sx", feats["last"], nz.soundex, feats.coded.get("last"))
     if "first" in feats:
         first, last = feats["first_canon"], feats["last"]
         swap = (first > last).fillna(False)
@@ -367,11 +392,11 @@ def prepare(
         elif kind == "number":
             feats[column] = _numbers(frame[column])
         elif kind == "name":
-            feats[column] = nz.by_unique_text(
-                frame[column], nz.person_name if roles.get(column) is not Role.CITY else nz.city
-            )
+            feats.coded_by(column, frame[column], nz.person_name if roles.get(column) is not Role.CITY else nz.city)
         elif roles.get(column) is Role.ADDRESS and kind == "text":
-            feats[column] = nz.by_unique_text(frame[column], nz.address)
+            feats.coded_by(column, frame[column], nz.address)
+        elif kind in _BY_VALUE:
+            feats.coded_by(column, frame[column], _BY_VALUE[kind])
         else:
             feats[column] = _NORMALIZER[kind](frame[column])
         comps.append(Comparison(column, kind, (column,)))
@@ -387,26 +412,27 @@ def prepare(
             continue
         source = next((c for c in present if roles.get(c) is role and c in feats), None)
         if source is not None:
-            feats[alias] = feats[source]
+            feats.alias(alias, source)
             aliases[alias] = source
     if "company" in feats:
-        feats["company_sx"] = nz.by_unique_text(feats["company"], nz.soundex)
-        for k, words in enumerate(_key_words(feats["company"], WORD_KEYS)):
+        feats.coded_by("company_sx", feats["company"], nz.soundex, feats.coded.get("company"))
+        for k, words in enumerate(_key_words(feats["company"], WORD_KEYS, feats.coded.get("company"))):
             feats[f"company_word_{k}"] = words
         feats["company_compact"] = feats["company"].str.replace(" ", "", regex=False)
         named = aliases.get("company", "company")
         if any(c.name == named and c.kind == "company" for c in comps):  # feats[named] holds company_names
-            feats["company_numbers"] = nz.by_unique_text(feats[named], nz.numbers_of_name)
+            feats.coded_by("company_numbers", feats[named], nz.numbers_of_name, feats.coded.get(named))
+        elif named in frame.columns:
+            feats.coded_by("company_numbers", frame[named], nz.name_numbers)
         else:
-            values = frame[named] if named in frame.columns else feats["company"]
-            feats["company_numbers"] = nz.by_unique_text(values, nz.name_numbers)
+            feats.coded_by("company_numbers", feats["company"], nz.name_numbers, feats.coded.get("company"))
         comps = [replace(c, columns=(*c.columns, "company_numbers")) if c.kind == "company" else c for c in comps]
     for column in cannot_link_fields or ():
         if column in frame.columns:
             feats[f"cl:{column}"] = nz.exact_texts(frame[column])
     birth = next((c for c in feats if c in ("birth_date", "date_of_birth")), None)
     if birth and birth != "birth_date":
-        feats["birth_date"] = feats[birth]
+        feats.alias("birth_date", birth)
         aliases["birth_date"] = birth
     comps = [replace(c, group=_group(c, roles, profile)) for c in comps]
     comps = [replace(c, joint=JOINT_FAMILIES.get(c.group, "")) for c in comps]
@@ -418,9 +444,14 @@ def prepare(
             if pk and pk in frame.columns
             else pd.Series([f"row:{i + 1}" for i in range(len(frame))], index=index, dtype="string")
         )
-    return Prepared(
+    prepared = Prepared(
         entity, features, comps, profile, ids.astype(str), list(cannot_link_fields or []), aliases, warnings
     )
+    # the features made value by value are coded already: their rows are not hashed again
+    prepared._codes.update(
+        {(name,): (codes.astype(np.int32), uniques) for name, (codes, uniques) in feats.coded.items()}
+    )
+    return prepared
 
 
 def _named_local_parts(local: pd.Series, first: pd.Series, last: pd.Series) -> pd.Series:
@@ -491,10 +522,10 @@ def _ranked_words(value: str) -> list[str]:
     return sorted([w for w in dict.fromkeys(value.split()) if len(w) >= 3], key=len, reverse=True)
 
 
-def _key_words(names: pd.Series, count: int) -> list[pd.Series]:
+def _key_words(names: pd.Series, count: int, coded: nz.Coded | None = None) -> list[pd.Series]:
     """Per name, its `count` longest words of three or more characters (ties: the earlier word), for
     blocking: 'koninklijke philips electronics' and 'philips electronics' meet on a word even when their
     first words differ and no city or country is known. A record's own words only, so that any slice of
     a table gets the keys the whole table gets. Each distinct name is found and ranked once for all `count`
     keys."""
-    return nz.by_unique_parts(names, _ranked_words, count)
+    return nz.by_unique_parts(names, _ranked_words, count, coded)

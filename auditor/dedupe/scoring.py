@@ -101,17 +101,41 @@ def _order(features: pd.DataFrame, rank: np.ndarray | None = None, factorize: Fa
         codes.append(np.asarray(rank, dtype=np.int64))
     if not codes:
         return np.arange(len(features))
-    # dense rank of the tuple of parts (missing first), from per-column sorted codes
+    # dense rank of the tuple of parts (missing first), from per-column sorted codes, packed into as few int64
+    # columns as hold them: each column np.lexsort takes is a stable sort of every record of its own
+    if not len(features):
+        return np.empty(0, dtype=np.int64)
+    codes = packed_columns(codes)
     idx = np.lexsort(codes[::-1])
     change = np.zeros(len(idx), dtype=bool)
-    if len(idx):
-        change[0] = True
-        for col in codes:
-            s = col[idx]
-            change[1:] |= s[1:] != s[:-1]
+    change[0] = True
+    for col in codes:
+        s = col[idx]
+        change[1:] |= s[1:] != s[:-1]
     out = np.empty(len(idx), dtype=np.int64)
     out[idx] = np.cumsum(change) - 1
     return out
+
+
+def packed_columns(columns: list[np.ndarray]) -> list[np.ndarray]:
+    """Integer columns (of one length, not empty) as fewer int64 columns that sort alike: consecutive columns
+    joined in mixed radix (each shifted to start at 0) while the number stays below 2**62, so that two rows'
+    tuples compare as their packed tuples do (and are equal where those are)."""
+    out: list[np.ndarray] = []
+    code, bound = None, 1
+    for column in columns:
+        column = np.asarray(column, dtype=np.int64)
+        low, size = int(column.min()), int(column.max()) - int(column.min()) + 1
+        if size >= 1 << 62:  # too wide to shift: a column of its own, as it is
+            out += [code, column] if code is not None else [column]
+            code, bound = None, 1
+        elif code is not None and bound * size < 1 << 62:
+            code, bound = code * size + (column - low), bound * size
+        else:
+            if code is not None:
+                out.append(code)
+            code, bound = column - low, size
+    return out if code is None else [*out, code]
 
 
 def _sorted_codes(features: pd.DataFrame, column: str, factorize: Factorize | None) -> np.ndarray:

@@ -149,14 +149,15 @@ def merge_plan(
             parts[column].append(part)
     if not placed:
         return pd.DataFrame(columns=columns)
-    plan = pd.DataFrame({column: np.concatenate(parts[column]) for column in columns})
     # by cluster id, then field: the cluster codes are the ids' places in sorted order (factorized sorted), the
     # fields are ranked by name, and a cluster holds a field once: the order sort_values on the two texts
     # gives, without comparing half a million pairs of strings
     rank = {name: r for r, name in enumerate(sorted(fields))}
     cluster = np.concatenate([g for g, _ in placed])
     field = np.concatenate([np.full(len(g), rank[name], dtype=np.int64) for g, name in placed])
-    return plan.take(np.lexsort((field, cluster))).reset_index(drop=True)
+    order = np.lexsort((field, cluster))
+    # the Python objects put in order before the frame is made: the frame's text columns taken again cost more
+    return pd.DataFrame({column: np.concatenate(parts[column])[order] for column in columns})
 
 
 def _objects_at(values: pa.Array, at: np.ndarray) -> np.ndarray:

@@ -12,6 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditor.dedupe import blocking
 from auditor.dedupe.blocking import (
     KeyRows,
     PairUnion,
@@ -25,7 +26,7 @@ from auditor.dedupe.blocking import (
     sorted_codes,
 )
 from auditor.dedupe.features import prepare
-from auditor.dedupe.scoring import blocking_keys
+from auditor.dedupe.scoring import _order, blocking_keys, packed_columns
 from auditor.dedupe.settings import DedupeSettings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -255,3 +256,84 @@ def test_first_rows_oracle_numpy_unique(values: list[int]) -> None:
     got = first_rows(numbered)
     np.testing.assert_array_equal(got, want)
     assert got.dtype == want.dtype
+
+
+def test_a_keys_rows_are_sorted_once_for_its_blocks_and_their_heads(monkeypatch) -> None:
+    """Fails on the code before: a key with oversized blocks sorted its rows for its block pieces and again for
+    the heads of its oversized blocks (`head_pairs`), and hashed the records' signatures once per such key."""
+    sorts: list[int] = []
+    by_code = blocking._by_code_then_order
+    monkeypatch.setattr(
+        blocking, "_by_code_then_order", lambda codes, order: sorts.append(len(codes)) or by_code(codes, order)
+    )
+    n = 300
+    features = pd.DataFrame(
+        {
+            "last": pd.Series(["smith"] * 250 + [f"n{k}" for k in range(50)], dtype="string[pyarrow]"),
+            "city": pd.Series(["paris"] * 200 + [f"c{k % 7}" for k in range(100)], dtype="string[pyarrow]"),
+            "first": pd.Series([f"f{k % 40}" for k in range(n)], dtype="string[pyarrow]"),
+        }
+    )
+    i, j, stats = candidate_pairs(features, [["last"], ["city"], ["first"]], max_block=20, window=3)
+    assert stats.oversized_blocks >= 2 and len(stats.oversized) == 2
+    assert len(sorts) == 3  # one sort per key
+    assert len(i) == len(set(zip(i.tolist(), j.tolist(), strict=True)))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.data(),
+    st.lists(
+        st.sampled_from([(-1, 2), (0, 1), (0, 9), (-5, 1 << 40), (0, 1 << 61), (-(1 << 62), 1 << 62)]), max_size=5
+    ),
+)
+def test_packed_columns_oracle_sort_and_tell_apart_as_the_columns(data, bounds: list[tuple[int, int]]) -> None:
+    """Oracle: the packed columns (`packed_columns`) sort the rows as `np.lexsort` of the columns does, and two
+    rows are equal in them where they are equal in every column; columns too wide to shift stay as they are."""
+    n = data.draw(st.integers(1, 25))
+    columns = [
+        np.array(data.draw(st.lists(st.integers(lo, hi), min_size=n, max_size=n)), dtype=np.int64) for lo, hi in bounds
+    ] or [np.zeros(n, dtype=np.int64)]
+    packed = packed_columns(columns)
+    assert len(packed) <= len(columns)
+    np.testing.assert_array_equal(np.lexsort(packed[::-1]), np.lexsort(columns[::-1]))
+    rows = list(zip(*(c.tolist() for c in columns), strict=True))
+    packed_rows = list(zip(*(c.tolist() for c in packed), strict=True))
+    assert (
+        pd.factorize(pd.Series(packed_rows, dtype=object))[0].tolist()
+        == pd.factorize(pd.Series(rows, dtype=object))[0].tolist()
+    )
+
+
+def _order_unpacked(codes: list[np.ndarray]) -> np.ndarray:
+    """The secondary order's dense rank as `scoring._order` made it before its columns were packed."""
+    idx = np.lexsort(codes[::-1])
+    change = np.zeros(len(idx), dtype=bool)
+    if len(idx):
+        change[0] = True
+        for col in codes:
+            s = col[idx]
+            change[1:] |= s[1:] != s[:-1]
+    out = np.empty(len(idx), dtype=np.int64)
+    out[idx] = np.cumsum(change) - 1
+    return out
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from([None, "b", "a", "ab"]), st.sampled_from([None, "x", "y"])), max_size=30),
+    st.booleans(),
+)
+def test_the_secondary_order_oracle_against_its_unpacked_columns(rows, ranked: bool) -> None:
+    """Oracle: `_order` of packed columns is the dense rank of the columns' tuples ranked one column a sort."""
+    features = pd.DataFrame(
+        {
+            "last": pd.Series([r[0] for r in rows], dtype="string[pyarrow]"),
+            "email": pd.Series([r[1] for r in rows], dtype="string[pyarrow]"),
+        }
+    )
+    rank = np.arange(len(rows))[::-1].copy() if ranked else None
+    codes = [pd.factorize(features[c], sort=True, use_na_sentinel=True)[0].astype(np.int64) for c in ("last", "email")]
+    if rank is not None:
+        codes.append(rank)
+    np.testing.assert_array_equal(_order(features, rank), _order_unpacked(codes))
