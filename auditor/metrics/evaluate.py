@@ -702,13 +702,15 @@ def _unknown_share(
     v_excl: Any,
     ci: tuple[float, float] | None,
     settings: MetricsSettings,
+    unread: int | None = None,
 ) -> float | None:
     """How far the failing records' unknown true values could move the value (one standard
     error), relative to the value without them; None where it is not estimated (counts, sums,
     ratios, distributions: their failing records are imputed by scaling).
 
     If the failing records' true values are like the passing ones, the k failing records among
-    N move a statistic by about se x sqrt(n) x sqrt(k) / N, where se is the standard error of the
+    N (k = `unread` when those whose every questioned cell a rule reads are taken at that reading)
+    move a statistic by about se x sqrt(n) x sqrt(k) / N, where se is the standard error of the
     statistic on its n values (se x sqrt(n) is the spread of one record's contribution): for a
     share p, se x sqrt(n) = sqrt(p (1 - p)); for NPS, the sd of +1/0/-1; for means and medians,
     the bootstrap standard error (the 95% interval's half-width / z), which for a median of
@@ -717,7 +719,7 @@ def _unknown_share(
         return None
     if not v_excl:
         return 0.0
-    k, population = prim.failing, max(prim.population, 1)
+    k, population = (prim.failing if unread is None else unread), max(prim.population, 1)
     if m.kind == "proportion" and estimate.value is not None and estimate.scale:
         p = min(max(estimate.value / estimate.scale, 0.0), 1.0)
         spread = estimate.scale * math.sqrt(p * (1 - p))
@@ -992,7 +994,7 @@ def _evaluate(
         prim = next((x for x in failing if x.entity == m.primary), None)
         scaled = m.extensive and prim is not None and prim.strict > prim.strict_failing
         read = None
-        if scaled:
+        if scaled or (m.kind in UNKNOWN_KINDS and prim is not None and prim.failing):
             questioned: dict[tuple[str, str], np.ndarray] = {}
             cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [prim], cache, questioned).items()}
             told = _suggested(m.primary, tables[m.primary], findings, set(cells), cache)
@@ -1004,6 +1006,9 @@ def _evaluate(
         how = ""
         counted: float | None = None
         unread = prim.failing if prim is not None else 0
+        if read is not None and not scaled:
+            unread -= len(read)
+            how = f" ({len(read):,} read as their rules suggest instead)"
         if scaled:
             within = prim.strict - prim.strict_failing
             if read is not None:
@@ -1036,14 +1041,17 @@ def _evaluate(
         if counted is not None and prim is not None:
             unknown = _count_unknown(counted, within, unread, counted * factor)
         else:
-            unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings) or 0.0
+            unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings, unread) or 0.0
         if math.isinf(unknown):
             said += f"; it counts none of the passing records, and any of the {prim.failing:,} failing ones may count"
         elif unknown >= 0.0005:  # what rounds to 0.0% says nothing
             said += f"; their true values could move it a further {100 * unknown:.1f}%"
         sensitive = [(settings.sensitivity_flag(shift, unknown), said, shift, unknown, bool(how))]
-        if m.kind == "median" and isinstance(raw_excl, Estimate) and raw_excl.sample is not None:
-            passing_sample = raw_excl.sample
+        if m.kind == "median":
+            # the order statistics' bound puts every failing record back itself, read ones included
+            passing = raw_excl if read is None else _compute(m, excluded, params)
+            if isinstance(passing, Estimate) and passing.sample is not None:
+                passing_sample = passing.sample
     elif population:
         verdicts.append((Flag.HIGH, f"all {population:,} input records pass the rules on its fields"))
         base.sensitivity = 0.0
