@@ -73,6 +73,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from auditor.errors import ConfigError, did_you_mean
 from auditor.metrics.common import (
@@ -81,8 +82,10 @@ from auditor.metrics.common import (
     coded,
     counts,
     kept,
+    missing,
     month_label,
     month_numbers,
+    naive_dates,
     per_table,
     probe_of,
     sums,
@@ -994,14 +997,14 @@ class _Runtime:
         if isinstance(node, Not):
             return ~self._condition(node.part)
         if isinstance(node, IsMissing):
-            missing = self._raw(node.left).isna().to_numpy(bool)
-            return ~missing if node.negate else missing
+            absent = missing(self._raw(node.left))
+            return ~absent if node.negate else absent
         if isinstance(node, InWindow):
             return within(self._raw(node.left), self.p.start, self.p.end).to_numpy(bool)
         if isinstance(node, TextMatch):
             return self.text_match(node)
         values = self._raw(node.left)
-        present = values.notna().to_numpy(bool)
+        present = ~missing(values)
         if isinstance(node, Compare) and isinstance(node.right, WindowEdge):
             if not pd.api.types.is_datetime64_any_dtype(values.dtype):
                 return np.zeros(n, dtype=bool)
@@ -1034,7 +1037,7 @@ class _Runtime:
 
     def text_match(self, node: TextMatch) -> np.ndarray:
         values = self._raw(node.left)
-        present = values.notna().to_numpy(bool)
+        present = ~missing(values)
         if pd.api.types.is_float_dtype(values.dtype) and (values.dropna() % 1 == 0).all():
             values = values.astype("Int64")  # 12.0 reads as 12
         words = values.astype("object").where(values.notna(), None).map(str, na_action="ignore")
@@ -1107,7 +1110,26 @@ _COMPARE = {
 
 def _compared(values: pd.Series, op: str, w: Any) -> np.ndarray:
     """`values op w` per row, a missing result False."""
+    held = _compared_held(values, op, w)
+    if held is not None:
+        return held
     return pd.Series(_COMPARE[op](values, w)).fillna(False).to_numpy(bool)
+
+
+def _compared_held(values: pd.Series, op: str, w: Any) -> np.ndarray | None:
+    """`_compared` on the column's own array, where numpy or Arrow compares as pandas does (None elsewhere): the
+    pandas operator, its Series and fillna cost more than the comparison on a small table, and a metric's conditions
+    compare in every computation of it (a missing date or number compares as numpy has it, True for != only, as
+    pandas does; missing text as pandas' NaN-backed text does)."""
+    if naive_dates(values) and isinstance(w, pd.Timestamp) and w.tz is None:
+        return _COMPARE[op](values.to_numpy(), w.as_unit("ns").to_datetime64())
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "f" and type(w) is float:
+        return _COMPARE[op](values.to_numpy(), w)
+    if arrow_text(values) and values.dtype.na_value is np.nan and type(w) is str and op in ("==", "!="):
+        held = values.array.__arrow_array__()
+        hit = pc.equal(held, w) if op == "==" else pc.not_equal(held, w)
+        return np.asarray(pc.fill_null(hit, op == "!="), dtype=bool)
+    return None
 
 
 def _text_literal(v: Any) -> str:
@@ -1576,7 +1598,7 @@ def _of_every_row(grouped: Grouped) -> Callable[[Tables, Params], Any]:
 
 def _with_value(plan: _Plan, rt: _Runtime, mask: np.ndarray) -> np.ndarray:
     """The rows a count counts: those selected, and with a value where it counts a column's values."""
-    return mask if plan.value is None else mask & rt.raw_value(plan.value).notna().to_numpy(bool)
+    return mask if plan.value is None else mask & ~missing(rt.raw_value(plan.value))
 
 
 def _spans(node: Any, entity: str, extras: Extras) -> list[tuple[str, str]]:
