@@ -42,6 +42,7 @@ from auditor.metrics.common import (
 )
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.impute import like_their_kind, strata_columns
+from auditor.metrics.language import PART_FROM_ROWS
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
 from auditor.metrics.screening import reads_of, screen, suspects
 from auditor.model import ENTITIES, DType, Role
@@ -1029,12 +1030,7 @@ def _evaluate(
         excluded = dict(tables)
         for x in failing:
             if x.failing:
-                # only the columns the metric reads: filtering every column of a million rows would cost
-                # more than the metric. Made for this metric alone: kept for the next ones with the same
-                # columns, they held 430 MB of a million deals' copies to the stage's end for few reuses
-                frame = tables[x.entity]
-                needed = {*m.reads(x.entity), RID}
-                excluded[x.entity] = frame.loc[~x.fail_mask.to_numpy(bool), [c for c in frame.columns if c in needed]]
+                excluded[x.entity] = _passing(m, x, tables[x.entity], cache)
         prim = next((x for x in failing if x.entity == m.primary), None)
         scaled = m.extensive and prim is not None and prim.strict > prim.strict_failing
         read = None
@@ -1167,6 +1163,23 @@ def _evaluate(
         )
         base.reasons.extend(notes)
     return base
+
+
+def _passing(m: Metric, x: _Failing, frame: pd.DataFrame, cache: dict) -> pd.DataFrame:
+    """`frame` without the failing records `x`, of the columns the metric reads: filtering every column of a million
+    rows would cost more than the metric. A table of fewer than PART_FROM_ROWS rows is kept for the next metrics of
+    the same failing records and columns (kept with `x` and the frame, checked to be those objects), and so are the
+    values and conditions made on it (`language._Runtime._once`); a larger one is made for this metric alone: kept,
+    a million deals' copies held 430 MB to the stage's end for few reuses."""
+    columns = [c for c in frame.columns if c in {*m.reads(x.entity), RID}]
+    key = ("passing", x.entity, tuple(columns))
+    held = cache.get(key)
+    if held is not None and held[0] is x and held[1] is frame:
+        return held[2]
+    passing = frame.loc[~x.fail_mask.to_numpy(bool), columns]
+    if len(frame) < PART_FROM_ROWS:
+        cache[key] = (x, frame, passing)
+    return passing
 
 
 def _influential(

@@ -903,12 +903,10 @@ class _Runtime:
     def column(self, name: str, convert: bool = True) -> pd.Series:
         frame = self.frame
         values = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index, dtype="float64")
-        spec = ENTITIES[self.entity]
-        if convert and spec.has_field(name):
-            declared = spec.field(name)
-            if declared.role is Role.MONEY and declared.currency_field and declared.currency_field in frame.columns:
-                currency = frame[declared.currency_field]
-                return self.p.money.to_base(values, currency, coded(self.p, currency)).astype("float64")
+        currency_field = _currency_of(self.entity, name) if convert else None
+        if currency_field is not None and currency_field in frame.columns:
+            currency = frame[currency_field]
+            return self.p.money.to_base(values, currency, coded(self.p, currency)).astype("float64")
         return values
 
     def value(self, node: Any) -> pd.Series:
@@ -928,6 +926,8 @@ class _Runtime:
         numbers when every value of it is one: made on the whole probed table, as is what reads the column of a
         table of fewer than PART_FROM_ROWS rows."""
         probe = probe_of(self.p, self.frame)
+        if probe is None and len(self.frame) < PART_FROM_ROWS:
+            return self._once(node, how)
         reads = _columns_read(node, self.entity)
         if probe is None or (probe.column in reads and (len(self.frame) < PART_FROM_ROWS or _has(node, TextMatch))):
             return how(self, node)
@@ -944,6 +944,22 @@ class _Runtime:
         part = how(_Runtime(self.entity, probe.part(reads), self.p), node)
         patched = _patched(whole, probe.rows, part, self.frame.index)
         return patched if patched is not None else how(self, node)
+
+    def _once(self, node: Any, how: Callable[[_Runtime, Any], Any]) -> Any:
+        """`how(self, node)` made once per run for a table that is not a probe and has fewer than PART_FROM_ROWS rows
+        (kept with the frame object, checked to be that frame: `common.kept`): the raw value, the breakdowns, the
+        value with duplicates merged and the next metric of the table make the same conditions (stage == Closed
+        Won) on the same tables, at a fixed cost per condition that is most of a small table's metric. A larger
+        table's values are not kept (they would hold a million rows' arrays per node; their making is not fixed
+        cost there)."""
+        return kept(
+            self.p,
+            _UNPROBED[how],
+            (self.frame,),
+            (self.entity, node),
+            lambda: _frozen(how(self, node)),
+            KEPT_SMALL,
+        )
 
     def _value(self, node: Any) -> pd.Series:
         if isinstance(node, Num):
@@ -1055,6 +1071,28 @@ its changed rows and putting them back cost as much as the whole (fixtures/acme'
 KEPT_NODES = 16
 """a bound keeps the values and conditions of the last 16 nodes it made on a base table (`_Runtime._probed`): a
 metric reads a handful, and the next metric of the same table often the same (stage == Closed Won)"""
+
+
+KEPT_SMALL = 64
+"""the values and conditions of the last 64 (table, node) pairs kept for tables that are not probes
+(`_Runtime._once`): the tables of fewer than PART_FROM_ROWS rows only, so at most a few MB"""
+
+_UNPROBED: dict[Callable[[_Runtime, Any], Any], Callable[..., Any]] = {
+    _Runtime._value: _Runtime.value,
+    _Runtime._condition: _Runtime.condition,
+}
+"""where `_Runtime._once` keeps what it made (`Params.memo`'s owner): apart from a probe's base table's values"""
+
+
+@functools.lru_cache(maxsize=512)
+def _currency_of(entity: str, name: str) -> str | None:
+    """The currency column of `entity`'s money column `name` (None for any other column): asked for every column a
+    value reads, where the model's field lookups scan the entity's fields."""
+    spec = ENTITIES[entity]
+    if not spec.has_field(name):
+        return None
+    declared = spec.field(name)
+    return declared.currency_field if declared.role is Role.MONEY and declared.currency_field else None
 
 
 def _frozen(made: Any) -> Any:

@@ -10,10 +10,22 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditor.metrics import Params
+from auditor.metrics.activity import RID
 from auditor.metrics.common import missing, sums, within
-from auditor.metrics.evaluate import _Failing, _freshness, _latest, _of_entity
-from auditor.metrics.language import _COMPARE, _compared
+from auditor.metrics.evaluate import _Failing, _freshness, _latest, _of_entity, _passing
+from auditor.metrics.language import (
+    _COMPARE,
+    _UNPROBED,
+    PART_FROM_ROWS,
+    _compared,
+    _currency_of,
+    _Runtime,
+    compile_metrics,
+)
 from auditor.metrics.registry import Metric
+from auditor.model import ENTITIES, Role
+from auditor.money import Money
 
 NS = "datetime64[ns]"
 DAYS = pd.date_range("2025-06-01", periods=40, freq="17D")
@@ -244,3 +256,86 @@ def test_failing_told_oracle() -> None:
         [(f, r, int(n)) for (f, r), n in rules.head(5).items()],
     )
     assert x.told is x.told
+
+
+def _language_metrics():
+    return compile_metrics(
+        {
+            "won": {"count": "opportunities where stage == Closed Won and close_date in window"},
+            "won_sum": {"sum": "opportunities.amount where stage == Closed Won", "window": "close_date"},
+            "open_share": {"share": "opportunities where stage != Closed Won", "filter": "amount > 10"},
+        }
+    )
+
+
+def _deals(stages: list[str | None], amounts: list[float | None]) -> pd.DataFrame:
+    n = len(stages)
+    return pd.DataFrame(
+        {
+            "stage": pd.Series(stages, dtype="str"),
+            "amount": pd.Series([np.nan if a is None else a for a in amounts], dtype="float64"),
+            "currency": pd.Series(["PLN"] * n, dtype="str"),
+            "close_date": _dates([i % len(DAYS) for i in range(n)]),
+        }
+    )
+
+
+STAGES = ["Closed Won", "Closed Lost", "Proposal", None]
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    rows=st.lists(st.tuples(st.sampled_from(STAGES), st.one_of(st.none(), st.floats(0, 1e6))), min_size=1, max_size=30),
+    other=st.lists(
+        st.tuples(st.sampled_from(STAGES), st.one_of(st.none(), st.floats(0, 1e6))), min_size=1, max_size=30
+    ),
+)
+def test_kept_values_oracle_and_no_other_frame(rows: list, other: list) -> None:
+    """Oracle: a small table's values and conditions kept for the run (`_Runtime._once`) give each metric what a
+    fresh Params (nothing kept) gives it, on the same table and on another table after it (a different frame, even
+    one equal to the first, is never served the first's)."""
+    money = Money(base="PLN", rates={"PLN": 1.0})
+    first = _deals([s for s, _ in rows], [a for _, a in rows])
+    second = _deals([s for s, _ in other], [a for _, a in other])
+    shared = Params.make("2026-10-31", money=money)
+    for frame in (first, second, first, second.copy()):
+        for m in _language_metrics().values():
+            mine = m.compute({"opportunities": frame}, shared)
+            theirs = m.compute({"opportunities": frame}, Params.make("2026-10-31", money=money))
+            assert repr(mine) == repr(theirs)
+
+
+def test_kept_values_only_for_small_tables() -> None:
+    """A table of PART_FROM_ROWS rows or more keeps nothing: its values would hold a million rows' arrays per node."""
+    money = Money(base="PLN", rates={"PLN": 1.0})
+    m = _language_metrics()["won"]
+    for n, kept in ((PART_FROM_ROWS - 1, True), (PART_FROM_ROWS, False)):
+        p = Params.make("2026-10-31", money=money)
+        m.compute({"opportunities": _deals(["Closed Won"] * n, [1.0] * n)}, p)
+        assert bool(p.memo.get(_UNPROBED[_Runtime._condition])) is kept
+
+
+def test_currency_of_oracle() -> None:
+    """Oracle: the currency column of every field of every entity, as the model's field lookups say it."""
+    for entity, spec in ENTITIES.items():
+        for f in spec.fields:
+            expected = f.currency_field if f.role is Role.MONEY and f.currency_field else None
+            assert _currency_of(entity, f.name) == expected
+        assert _currency_of(entity, "no_such_column") is None
+
+
+def test_passing_oracle_and_no_other_failing() -> None:
+    """Oracle: the passing records of the columns a metric reads, as each metric took them; kept for a small table
+    and served only for the same failing records of the same frame."""
+    m = _language_metrics()["won_sum"]
+    frame = _deals(["Closed Won", "Proposal", None, "Closed Won"], [1.0, 2.0, None, 4.0]).assign(**{RID: list("abcd")})
+    x = _Failing("opportunities", "opportunities", 4, 2, pd.Series([True, False, True, False]), pd.Series())
+    y = _Failing("opportunities", "opportunities", 4, 1, pd.Series([False, False, False, True]), pd.Series())
+    cache: dict = {}
+    for failing in (x, y, x):
+        columns = [c for c in frame.columns if c in {*m.reads("opportunities"), RID}]
+        theirs = frame.loc[~failing.fail_mask.to_numpy(bool), columns]
+        pd.testing.assert_frame_equal(_passing(m, failing, frame, cache), theirs)
+    assert _passing(m, x, frame, cache) is _passing(m, x, frame, cache)
+    other = frame.copy()
+    assert _passing(m, x, other, cache) is not _passing(m, x, frame, cache)
