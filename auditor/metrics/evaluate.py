@@ -12,6 +12,7 @@ and, when coverage or sensitivity holds its flag below HIGH, once per probe of t
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -41,6 +42,7 @@ from auditor.metrics.common import (
 )
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
 from auditor.metrics.impute import like_their_kind, strata_columns
+from auditor.metrics.language import PART_FROM_ROWS
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
 from auditor.metrics.screening import reads_of, screen, suspects
 from auditor.model import ENTITIES, DType, Role
@@ -269,6 +271,16 @@ class _Failing:
     scope_mask: pd.Series | None = None
     """the scope's records (the unsure ones included)"""
 
+    @functools.cached_property
+    def told(self) -> tuple[str, str, list[tuple[str, str, int]]]:
+        """(the fields that fail, the three rules failed by most records, the five (field, rule, records) most
+        failed): said of these records by every metric that reads their fields (`_failing` shares them), whose
+        groupby and sort on each metric cost more than many a metric."""
+        fields_ = ", ".join(dict.fromkeys(f for f, _ in self.rules.index))
+        by_rule = self.rules.groupby(level="rule_id").max().sort_values(ascending=False, kind="stable")
+        top = ", ".join(f"{r} {n:,}" for r, n in by_rule.head(3).items())
+        return fields_, top, [(fld, rule, int(n)) for (fld, rule), n in self.rules.head(5).items()]
+
 
 def _failing(
     m: Metric, tables: Mapping[str, pd.DataFrame], findings: pd.DataFrame | None, cache: dict
@@ -309,19 +321,7 @@ def _failing_one(
 ) -> _Failing:
     """The records of `entity` in the metric's scope, and those failing rules on `fields_`."""
     frame = tables[entity]
-    f = findings
-    if f is not None and len(f):
-        f = f[(f["entity"] == entity) & f["field"].isin(fields_)]
-    if f is None or not len(f):
-        fail = np.zeros(len(frame), dtype=bool)
-        rules = pd.Series(dtype="int64")
-    else:
-        key = ("fail", entity, tuple(sorted(fields_)))
-        if key not in cache:
-            cache[key] = _rows(entity, frame, f[CODE], cache)
-        fail = cache[key]
-        rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
-        rules = rules.sort_values(ascending=False, kind="stable")
+    f, fail, rules = _failing_fields(entity, frame, fields_, findings, cache)
     if entity in m.scope:
         sc = m.scope[entity]
         scope = sc.mask(frame).fillna(False).to_numpy(bool)
@@ -340,6 +340,8 @@ def _failing_one(
     else:
         scope = strict = np.ones(len(frame), dtype=bool)
         label = entity
+    if not fail.flags.writeable:
+        fail = fail.copy()  # the shared mask stays as made; a _Failing's is its own
     return _Failing(
         entity,
         label,
@@ -351,6 +353,41 @@ def _failing_one(
         int((fail & strict).sum()),
         pd.Series(scope, index=frame.index),
     )
+
+
+def _failing_fields(
+    entity: str, frame: pd.DataFrame, fields_: tuple[str, ...], findings: pd.DataFrame | None, cache: dict
+) -> tuple[pd.DataFrame | None, np.ndarray, pd.Series]:
+    """(the findings on `fields_` of `entity`, the rows of the records they name, findings per (field, rule_id) among
+    those records, most first): made once per entity and fields for every metric that reads them, whatever its scope
+    (the metrics of a table read the same fields under many scopes; the mask is made read-only, as it is shared)."""
+    key = ("fail", entity, tuple(sorted(fields_)))
+    held = cache.get(key)
+    if held is not None and held[0] is findings:
+        return held[1]
+    f = findings
+    if f is not None and len(f):
+        f = _of_entity(entity, f, cache)
+        f = f[f["field"].isin(fields_)]
+    if f is None or not len(f):
+        fail = np.zeros(len(frame), dtype=bool)
+        rules = pd.Series(dtype="int64")
+    else:
+        fail = _rows(entity, frame, f[CODE], cache)
+        rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
+        rules = rules.sort_values(ascending=False, kind="stable")
+    fail.flags.writeable = False
+    cache[key] = (findings, (f, fail, rules))
+    return f, fail, rules
+
+
+def _of_entity(entity: str, findings: pd.DataFrame, cache: dict) -> pd.DataFrame:
+    """The findings on `entity`'s records, taken once per entity for every metric that reads it (kept with the findings
+    table, which is checked to be the same object: a metric with suspects of its own has findings of its own)."""
+    held = cache.get(("findings of", entity))
+    if held is None or held[0] is not findings:
+        held = cache[("findings of", entity)] = (findings, findings[findings["entity"] == entity])
+    return held[1]
 
 
 def _field_masks(
@@ -749,23 +786,37 @@ def _count_unknown(counted: float, passing: int, failing: int, scaled: float) ->
     return spread / abs(scaled) if scaled else math.inf
 
 
-def _freshness(m: Metric, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp) -> tuple[float | None, str]:
+def _freshness(
+    m: Metric, tables: Mapping[str, pd.DataFrame], as_of: pd.Timestamp, cache: dict | None = None
+) -> tuple[float | None, str]:
     newest: pd.Timestamp | None = None
     where = ""
-    limit = as_of + pd.Timedelta(days=1)
     for entity in m.inputs:
         frame = tables.get(entity)
         if frame is None or not len(frame):
             continue
-        for col in FRESHNESS_FIELDS:
-            if col in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[col]):
-                s = frame[col]
-                latest = s[s <= limit].max()
-                if pd.notna(latest) and (newest is None or latest > newest):
-                    newest, where = pd.Timestamp(latest), f"{entity}.{col}"
+        for col, latest in _latest(entity, frame, as_of, {} if cache is None else cache):
+            if pd.notna(latest) and (newest is None or latest > newest):
+                newest, where = pd.Timestamp(latest), f"{entity}.{col}"
     if newest is None:
         return None, ""
     return max(0.0, (as_of - newest.normalize()) / pd.Timedelta(days=1)), where
+
+
+def _latest(entity: str, frame: pd.DataFrame, as_of: pd.Timestamp, cache: dict) -> list[tuple[str, Any]]:
+    """(column, its latest date up to the end of as_of's day) per date column of FRESHNESS_FIELDS the table has: found
+    once per table for every metric that reads it (kept with the frame, which is checked to be the same object)."""
+    held = cache.get(("latest", entity))
+    if held is not None and held[0] is frame and held[1] == as_of:
+        return held[2]
+    limit = as_of + pd.Timedelta(days=1)
+    found = []
+    for col in FRESHNESS_FIELDS:
+        if col in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[col]):
+            s = frame[col]
+            found.append((col, s[s <= limit].max()))
+    cache[("latest", entity)] = (frame, as_of, found)
+    return found
 
 
 def resolve_request(
@@ -952,15 +1003,11 @@ def _evaluate(
     for cov, doubt, x in sorted(coverages, key=lambda c: c[0]):
         if not x.failing:
             continue
-        fields_ = ", ".join(dict.fromkeys(f for f, _ in x.rules.index))
-        by_rule = x.rules.groupby(level="rule_id").max().sort_values(ascending=False, kind="stable")
-        top = ", ".join(f"{r} {n:,}" for r, n in by_rule.head(3).items())
+        fields_, top, most = x.told
         said = f"{x.failing:,} of {x.population:,} {x.label} fail rules on {fields_} ({top}){doubt}"
         covered.append((settings.coverage_flag(cov), said))
-        for (fld, rule), n in x.rules.head(5).items():
-            base.worklist.append(
-                {"action": "fix", "entity": x.entity, "field": fld, "rule_id": rule, "records": int(n)}
-            )
+        for fld, rule, n in most:
+            base.worklist.append({"action": "fix", "entity": x.entity, "field": fld, "rule_id": rule, "records": n})
         if x.entity == m.primary and m.kind == "count" and m.extensive and finite_numbers(value) and value >= 0:
             # each failing record may count or not, so a count of records moves by up to as many as it
             # has failing records: their share of the records it holds or may hold is its coverage (a
@@ -985,12 +1032,7 @@ def _evaluate(
         excluded = dict(tables)
         for x in failing:
             if x.failing:
-                # only the columns the metric reads: filtering every column of a million rows would cost
-                # more than the metric. Made for this metric alone: kept for the next ones with the same
-                # columns, they held 430 MB of a million deals' copies to the stage's end for few reuses
-                frame = tables[x.entity]
-                needed = {*m.reads(x.entity), RID}
-                excluded[x.entity] = frame.loc[~x.fail_mask.to_numpy(bool), [c for c in frame.columns if c in needed]]
+                excluded[x.entity] = _passing(m, x, tables[x.entity], cache)
         prim = next((x for x in failing if x.entity == m.primary), None)
         scaled = m.extensive and prim is not None and prim.strict > prim.strict_failing
         read = None
@@ -1099,7 +1141,7 @@ def _evaluate(
             verdicts.append((settings.interval_flag(rel), text_))
 
     # freshness
-    age, where = _freshness(m, tables, params.as_of)
+    age, where = _freshness(m, tables, params.as_of, cache)
     base.freshness_days = age
     if age is not None and age > settings.freshness_medium_days:
         verdicts.append(
@@ -1129,6 +1171,23 @@ def _evaluate(
         )
         base.reasons.extend(notes)
     return base
+
+
+def _passing(m: Metric, x: _Failing, frame: pd.DataFrame, cache: dict) -> pd.DataFrame:
+    """`frame` without the failing records `x`, of the columns the metric reads: filtering every column of a million
+    rows would cost more than the metric. A table of fewer than PART_FROM_ROWS rows is kept for the next metrics of
+    the same failing records and columns (kept with `x` and the frame, checked to be those objects), and so are the
+    values and conditions made on it (`language._Runtime._once`); a larger one is made for this metric alone: kept,
+    a million deals' copies held 430 MB to the stage's end for few reuses."""
+    columns = [c for c in frame.columns if c in {*m.reads(x.entity), RID}]
+    key = ("passing", x.entity, tuple(columns))
+    held = cache.get(key)
+    if held is not None and held[0] is x and held[1] is frame:
+        return held[2]
+    passing = frame.loc[~x.fail_mask.to_numpy(bool), columns]
+    if len(frame) < PART_FROM_ROWS:
+        cache[key] = (x, frame, passing)
+    return passing
 
 
 def _influential(

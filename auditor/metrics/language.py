@@ -73,6 +73,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from auditor.errors import ConfigError, did_you_mean
 from auditor.metrics.common import (
@@ -81,8 +82,10 @@ from auditor.metrics.common import (
     coded,
     counts,
     kept,
+    missing,
     month_label,
     month_numbers,
+    naive_dates,
     per_table,
     probe_of,
     sums,
@@ -900,12 +903,10 @@ class _Runtime:
     def column(self, name: str, convert: bool = True) -> pd.Series:
         frame = self.frame
         values = frame[name] if name in frame.columns else pd.Series(np.nan, index=frame.index, dtype="float64")
-        spec = ENTITIES[self.entity]
-        if convert and spec.has_field(name):
-            declared = spec.field(name)
-            if declared.role is Role.MONEY and declared.currency_field and declared.currency_field in frame.columns:
-                currency = frame[declared.currency_field]
-                return self.p.money.to_base(values, currency, coded(self.p, currency)).astype("float64")
+        currency_field = _currency_of(self.entity, name) if convert else None
+        if currency_field is not None and currency_field in frame.columns:
+            currency = frame[currency_field]
+            return self.p.money.to_base(values, currency, coded(self.p, currency)).astype("float64")
         return values
 
     def value(self, node: Any) -> pd.Series:
@@ -925,6 +926,8 @@ class _Runtime:
         numbers when every value of it is one: made on the whole probed table, as is what reads the column of a
         table of fewer than PART_FROM_ROWS rows."""
         probe = probe_of(self.p, self.frame)
+        if probe is None and len(self.frame) < PART_FROM_ROWS:
+            return self._once(node, how)
         reads = _columns_read(node, self.entity)
         if probe is None or (probe.column in reads and (len(self.frame) < PART_FROM_ROWS or _has(node, TextMatch))):
             return how(self, node)
@@ -941,6 +944,22 @@ class _Runtime:
         part = how(_Runtime(self.entity, probe.part(reads), self.p), node)
         patched = _patched(whole, probe.rows, part, self.frame.index)
         return patched if patched is not None else how(self, node)
+
+    def _once(self, node: Any, how: Callable[[_Runtime, Any], Any]) -> Any:
+        """`how(self, node)` made once per run for a table that is not a probe and has fewer than PART_FROM_ROWS rows
+        (kept with the frame object, checked to be that frame: `common.kept`): the raw value, the breakdowns, the
+        value with duplicates merged and the next metric of the table make the same conditions (stage == Closed
+        Won) on the same tables, at a fixed cost per condition that is most of a small table's metric. A larger
+        table's values are not kept (they would hold a million rows' arrays per node; their making is not fixed
+        cost there)."""
+        return kept(
+            self.p,
+            _UNPROBED[how],
+            (self.frame,),
+            (self.entity, node),
+            lambda: _frozen(how(self, node)),
+            KEPT_SMALL,
+        )
 
     def _value(self, node: Any) -> pd.Series:
         if isinstance(node, Num):
@@ -994,14 +1013,14 @@ class _Runtime:
         if isinstance(node, Not):
             return ~self._condition(node.part)
         if isinstance(node, IsMissing):
-            missing = self._raw(node.left).isna().to_numpy(bool)
-            return ~missing if node.negate else missing
+            absent = missing(self._raw(node.left))
+            return ~absent if node.negate else absent
         if isinstance(node, InWindow):
             return within(self._raw(node.left), self.p.start, self.p.end).to_numpy(bool)
         if isinstance(node, TextMatch):
             return self.text_match(node)
         values = self._raw(node.left)
-        present = values.notna().to_numpy(bool)
+        present = ~missing(values)
         if isinstance(node, Compare) and isinstance(node.right, WindowEdge):
             if not pd.api.types.is_datetime64_any_dtype(values.dtype):
                 return np.zeros(n, dtype=bool)
@@ -1034,7 +1053,7 @@ class _Runtime:
 
     def text_match(self, node: TextMatch) -> np.ndarray:
         values = self._raw(node.left)
-        present = values.notna().to_numpy(bool)
+        present = ~missing(values)
         if pd.api.types.is_float_dtype(values.dtype) and (values.dropna() % 1 == 0).all():
             values = values.astype("Int64")  # 12.0 reads as 12
         words = values.astype("object").where(values.notna(), None).map(str, na_action="ignore")
@@ -1052,6 +1071,28 @@ its changed rows and putting them back cost as much as the whole (fixtures/acme'
 KEPT_NODES = 16
 """a bound keeps the values and conditions of the last 16 nodes it made on a base table (`_Runtime._probed`): a
 metric reads a handful, and the next metric of the same table often the same (stage == Closed Won)"""
+
+
+KEPT_SMALL = 64
+"""the values and conditions of the last 64 (table, node) pairs kept for tables that are not probes
+(`_Runtime._once`): the tables of fewer than PART_FROM_ROWS rows only, so at most a few MB"""
+
+_UNPROBED: dict[Callable[[_Runtime, Any], Any], Callable[..., Any]] = {
+    _Runtime._value: _Runtime.value,
+    _Runtime._condition: _Runtime.condition,
+}
+"""where `_Runtime._once` keeps what it made (`Params.memo`'s owner): apart from a probe's base table's values"""
+
+
+@functools.lru_cache(maxsize=512)
+def _currency_of(entity: str, name: str) -> str | None:
+    """The currency column of `entity`'s money column `name` (None for any other column): asked for every column a
+    value reads, where the model's field lookups scan the entity's fields."""
+    spec = ENTITIES[entity]
+    if not spec.has_field(name):
+        return None
+    declared = spec.field(name)
+    return declared.currency_field if declared.role is Role.MONEY and declared.currency_field else None
 
 
 def _frozen(made: Any) -> Any:
@@ -1107,7 +1148,26 @@ _COMPARE = {
 
 def _compared(values: pd.Series, op: str, w: Any) -> np.ndarray:
     """`values op w` per row, a missing result False."""
+    held = _compared_held(values, op, w)
+    if held is not None:
+        return held
     return pd.Series(_COMPARE[op](values, w)).fillna(False).to_numpy(bool)
+
+
+def _compared_held(values: pd.Series, op: str, w: Any) -> np.ndarray | None:
+    """`_compared` on the column's own array, where numpy or Arrow compares as pandas does (None elsewhere): the
+    pandas operator, its Series and fillna cost more than the comparison on a small table, and a metric's conditions
+    compare in every computation of it (a missing date or number compares as numpy has it, True for != only, as
+    pandas does; missing text as pandas' NaN-backed text does)."""
+    if naive_dates(values) and isinstance(w, pd.Timestamp) and w.tz is None:
+        return _COMPARE[op](values.to_numpy(), w.as_unit("ns").to_datetime64())
+    if isinstance(values.dtype, np.dtype) and values.dtype.kind == "f" and type(w) is float:
+        return _COMPARE[op](values.to_numpy(), w)
+    if arrow_text(values) and values.dtype.na_value is np.nan and type(w) is str and op in ("==", "!="):
+        held = values.array.__arrow_array__()
+        hit = pc.equal(held, w) if op == "==" else pc.not_equal(held, w)
+        return np.asarray(pc.fill_null(hit, op == "!="), dtype=bool)
+    return None
 
 
 def _text_literal(v: Any) -> str:
@@ -1576,7 +1636,7 @@ def _of_every_row(grouped: Grouped) -> Callable[[Tables, Params], Any]:
 
 def _with_value(plan: _Plan, rt: _Runtime, mask: np.ndarray) -> np.ndarray:
     """The rows a count counts: those selected, and with a value where it counts a column's values."""
-    return mask if plan.value is None else mask & rt.raw_value(plan.value).notna().to_numpy(bool)
+    return mask if plan.value is None else mask & ~missing(rt.raw_value(plan.value))
 
 
 def _spans(node: Any, entity: str, extras: Extras) -> list[tuple[str, str]]:
