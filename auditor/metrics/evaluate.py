@@ -1048,7 +1048,7 @@ def _evaluate(
         how = ""
         counted: float | None = None
         unread = prim.failing if prim is not None else 0
-        if read is not None and not scaled:
+        if read is not None:
             unread -= len(read)
             how = f" ({len(read):,} read as their rules suggest instead)"
         if scaled:
@@ -1057,7 +1057,6 @@ def _evaluate(
                 scope = m.scope.get(m.primary)
                 rows = basis[m.primary]
                 within = int(scope.mask(rows).fillna(False).sum()) if scope else len(rows)
-                unread -= len(read)
             doubtful = _belonging(m, prim, tables, questioned, told)
             members = prim.strict + (doubtful[1].sum() if doubtful is not None else 0.0)
             factor = float(members) / within if within else 1.0
