@@ -361,33 +361,42 @@ def _failing_fields(
     """(the findings on `fields_` of `entity`, the rows of the records they name, findings per (field, rule_id) among
     those records, most first): made once per entity and fields for every metric that reads them, whatever its scope
     (the metrics of a table read the same fields under many scopes; the mask is made read-only, as it is shared)."""
-    key = ("fail", entity, tuple(sorted(fields_)))
-    held = cache.get(key)
-    if held is not None and held[0] is findings:
-        return held[1]
-    f = findings
-    if f is not None and len(f):
-        f = _of_entity(entity, f, cache)
-        f = f[f["field"].isin(fields_)]
-    if f is None or not len(f):
-        fail = np.zeros(len(frame), dtype=bool)
-        rules = pd.Series(dtype="int64")
-    else:
-        fail = _rows(entity, frame, f[CODE], cache)
-        rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
-        rules = rules.sort_values(ascending=False, kind="stable")
-    fail.flags.writeable = False
-    cache[key] = (findings, (f, fail, rules))
-    return f, fail, rules
+
+    def make() -> tuple[pd.DataFrame | None, np.ndarray, pd.Series]:
+        f = findings
+        if f is not None and len(f):
+            f = _of_entity(entity, f, cache)
+            f = f[f["field"].isin(fields_)]
+        if f is None or not len(f):
+            fail = np.zeros(len(frame), dtype=bool)
+            rules = pd.Series(dtype="int64")
+        else:
+            fail = _rows(entity, frame, f[CODE], cache)
+            rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
+            rules = rules.sort_values(ascending=False, kind="stable")
+        fail.flags.writeable = False
+        return f, fail, rules
+
+    return _kept_with(cache, ("fail", entity, tuple(sorted(fields_))), (findings,), make)
 
 
 def _of_entity(entity: str, findings: pd.DataFrame, cache: dict) -> pd.DataFrame:
     """The findings on `entity`'s records, taken once per entity for every metric that reads it (kept with the findings
     table, which is checked to be the same object: a metric with suspects of its own has findings of its own)."""
-    held = cache.get(("findings of", entity))
-    if held is None or held[0] is not findings:
-        held = cache[("findings of", entity)] = (findings, findings[findings["entity"] == entity])
-    return held[1]
+    return _kept_with(cache, ("findings of", entity), (findings,), lambda: findings[findings["entity"] == entity])
+
+
+def _kept_with(cache: dict, key: Any, objects: tuple[object, ...], make: Callable[[], Any], keep: bool = True) -> Any:
+    """`make()`, kept in the run's `cache` under `key` for the same `objects` (checked to be those objects, and held
+    with the result, so that their ids cannot be other objects' while it is kept); made again for other objects, and
+    not kept at all unless `keep`."""
+    held = cache.get(key)
+    if held is not None and all(a is b for a, b in zip(held[0], objects, strict=True)):
+        return held[1]
+    made = make()
+    if keep:
+        cache[key] = (objects, made)
+    return made
 
 
 def _field_masks(
@@ -806,17 +815,17 @@ def _freshness(
 def _latest(entity: str, frame: pd.DataFrame, as_of: pd.Timestamp, cache: dict) -> list[tuple[str, Any]]:
     """(column, its latest date up to the end of as_of's day) per date column of FRESHNESS_FIELDS the table has: found
     once per table for every metric that reads it (kept with the frame, which is checked to be the same object)."""
-    held = cache.get(("latest", entity))
-    if held is not None and held[0] is frame and held[1] == as_of:
-        return held[2]
-    limit = as_of + pd.Timedelta(days=1)
-    found = []
-    for col in FRESHNESS_FIELDS:
-        if col in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[col]):
-            s = frame[col]
-            found.append((col, s[s <= limit].max()))
-    cache[("latest", entity)] = (frame, as_of, found)
-    return found
+
+    def make() -> list[tuple[str, Any]]:
+        limit = as_of + pd.Timedelta(days=1)
+        found = []
+        for col in FRESHNESS_FIELDS:
+            if col in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[col]):
+                s = frame[col]
+                found.append((col, s[s <= limit].max()))
+        return found
+
+    return _kept_with(cache, ("latest", entity, as_of), (frame,), make)
 
 
 def resolve_request(
@@ -1179,14 +1188,13 @@ def _passing(m: Metric, x: _Failing, frame: pd.DataFrame, cache: dict) -> pd.Dat
     values and conditions made on it (`language._Runtime._once`); a larger one is made for this metric alone: kept,
     a million deals' copies held 430 MB to the stage's end for few reuses."""
     columns = [c for c in frame.columns if c in {*m.reads(x.entity), RID}]
-    key = ("passing", x.entity, tuple(columns))
-    held = cache.get(key)
-    if held is not None and held[0] is x and held[1] is frame:
-        return held[2]
-    passing = frame.loc[~x.fail_mask.to_numpy(bool), columns]
-    if len(frame) < PART_FROM_ROWS:
-        cache[key] = (x, frame, passing)
-    return passing
+    return _kept_with(
+        cache,
+        ("passing", x.entity, tuple(columns)),
+        (x, frame),
+        lambda: frame.loc[~x.fail_mask.to_numpy(bool), columns],
+        keep=len(frame) < PART_FROM_ROWS,
+    )
 
 
 def _influential(
