@@ -293,7 +293,7 @@ def _samples(columns: Sequence[pd.Series]) -> list[pa.Array]:
         ends = np.searchsorted(owner, np.arange(len(whole)), side="right")
         for k, start, end in zip(whole, starts, ends, strict=True):
             out[k] = text.slice(start, min(end - start, _PLAUSIBLE_SAMPLE))
-    return [out[k] if k in out else _sample_text(values) for k, values in enumerate(columns)]
+    return [out[k] if k in out else _sample(values) for k, values in enumerate(columns)]
 
 
 def _telling(text: pa.Array) -> np.ndarray:
@@ -302,14 +302,9 @@ def _telling(text: pa.Array) -> np.ndarray:
     return np.asarray(pc.fill_null(said, False), dtype=bool)
 
 
-def _sample(values: pd.Series) -> pd.Series:
-    """The first _PLAUSIBLE_SAMPLE values of a column that say something, stripped: codes for "no value" say
-    nothing about what the column holds. In Arrow: a few calls per column, whatever its length."""
-    return pd.Series(_sample_text(values), dtype=TEXT)
-
-
-def _sample_text(values: pd.Series) -> pa.Array:
-    """`_sample` as Arrow text."""
+def _sample(values: pd.Series) -> pa.Array:
+    """The first _PLAUSIBLE_SAMPLE values of a column that say something, stripped, as Arrow text: codes for "no
+    value" say nothing about what the column holds. In Arrow: a few calls per column, whatever its length."""
     if values.dtype != TEXT:  # a reader's numbers and booleans as their text
         values = values.dropna().astype(str)
     # the column's head, longer and longer until it holds enough, not all of a million-row column
