@@ -128,7 +128,7 @@ class _Clipped:
             self.dates = dates.where(dates <= limit)
             self.date_only = _date_only(self.dates)
             return
-        # in numpy: the pandas `where`, `dropna`, `normalize` and comparison were a millisecond a column, each table's
+        # in numpy: the pandas `where`, `dropna`, `normalize` and comparison cost a millisecond a date column
         kept = stamps <= limit.to_datetime64()  # NaT is never kept
         self.dates = pd.Series(np.where(kept, stamps, np.datetime64("NaT", "ns")), index=dates.index, name=dates.name)
         present = stamps[kept].view(np.int64)
