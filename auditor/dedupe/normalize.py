@@ -112,11 +112,10 @@ def by_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
     return pd.Series(np.array(mapped, dtype=object)[codes], index=s.index, dtype=object)
 
 
-def by_unique_text(values: pd.Series, fn: Callable[[str], str | None], coded: Coded | None = None) -> pd.Series:
+def by_unique_text(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
     """`by_unique` as Arrow-backed strings (<NA> for blanks), made by Arrow from the distinct results: a
-    million rows are never a million Python objects to be turned into Arrow text (0.1-0.2 s a column). `coded`:
-    see `_distinct_mapped`."""
-    return _mapped_text(*_distinct_mapped(values, fn, coded))
+    million rows are never a million Python objects to be turned into Arrow text (0.1-0.2 s a column)."""
+    return _mapped_text(*_distinct_mapped(values, fn))
 
 
 def by_unique_coded(
