@@ -115,14 +115,6 @@ def parse_datetime(values: pd.Series, dayfirst: bool | None = None, excel_serial
     return _parse_datetime(values, dayfirst, excel_serials)[0]
 
 
-def parse_datetime_noting_order(values: pd.Series, excel_serials: bool = False) -> tuple[pd.Series, Ambiguity]:
-    """`parse_datetime(values)` (no `dayfirst`) and `ambiguous_day_month(values)`, the second looked for only
-    among the values the first did not find in the _SIMPLE_ISO form: a d.m.y or m/d/y date never is in it
-    (it starts with one or two digits, not four), and searching every value of a million-row date column
-    for that shape again cost about 0.4 s of a million contacts' loading."""
-    return parse_dates_noting_order([values], excel_serials)[0]
-
-
 BATCH_CELLS = 1 << 20
 """At most so many cells of several columns are read together by `parse_dates_noting_order` (a column longer
 than that alone): small columns share each form's one pass, a million-row column is not copied into a larger one."""
@@ -131,10 +123,14 @@ than that alone): small columns share each form's one pass, a million-row column
 def parse_dates_noting_order(
     columns: Sequence[pd.Series], excel_serials: bool = False
 ) -> list[tuple[pd.Series, Ambiguity]]:
-    """`parse_datetime_noting_order` of each of `columns` (a table's date columns), their values read together:
-    each form's pattern, cast and parser runs once over the values of every column written in it, not once per
-    column (a dozen Arrow and pandas calls of fixed cost each, which were most of a small export's loading). What
-    is decided per column stays so: the day/month order (`_day_first`, by column and separator) and its note."""
+    """`parse_datetime(column)` (no `dayfirst`) and `ambiguous_day_month(column)` of each of `columns` (a table's
+    date columns), the second looked for only among the values the first did not find in the _SIMPLE_ISO form: a
+    d.m.y or m/d/y date never is in it (it starts with one or two digits, not four), and searching every value of a
+    million-row date column for that shape again cost about 0.4 s of a million contacts' loading. The columns'
+    values are read together: each form's pattern, cast and parser runs once over the values of every column
+    written in it, not once per column (a dozen Arrow and pandas calls of fixed cost each, which were most of a
+    small export's loading). What is decided per column stays so: the day/month order (`_day_first`, by column
+    and separator) and its note."""
     out: list[tuple[pd.Series, Ambiguity]] = []
     for batch in _batches(columns):
         out += _parse_dates_together(batch, excel_serials)

@@ -113,7 +113,7 @@ def test_dates_are_read_as_before(column: pd.Series, dayfirst: bool | None, exce
     assert convert.ambiguous_day_month(column) == reference.ambiguous_day_month(column)
     pd.testing.assert_frame_equal(convert.date_parts(column, dayfirst), reference.date_parts(column, dayfirst))
     # oracle: the loader's one pass for both (the shape searched only among the values not in ISO form)
-    typed, ambiguity = convert.parse_datetime_noting_order(column, excel_serials)
+    [(typed, ambiguity)] = convert.parse_dates_noting_order([column], excel_serials)
     pd.testing.assert_series_equal(typed, reference.parse_datetime(column, excel_serials=excel_serials))
     assert ambiguity == reference.ambiguous_day_month(column)
 
