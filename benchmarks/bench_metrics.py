@@ -26,12 +26,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
+import re
 import statistics
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
@@ -180,6 +183,85 @@ def calibration_table(cases: pd.DataFrame) -> str:
     by_rate = ["", head.format("defect rate, anomaly rate"), rule]
     by_rate += [row(f"{r:g}, {a:g}", g) for (r, a), g in c.groupby(["rate", "anomaly_rate"])]
     return "\n".join(lines + by_rate)
+
+
+MOVE = re.compile(r"\(([+-]?\d+(?:\.\d+)?)%\)")
+FURTHER = re.compile(r"could move it a further (\d+(?:\.\d+)?)%")
+
+
+def evidence_terms(reasons: str) -> tuple[float, float] | None:
+    """(s, u) of the sensitivity reason the audit writes (`evaluate`): s the largest move the failing records
+    make (excluded, or their unknown cells taken from their kind) relative to the value it moves to, u how far
+    their unknown true values could move it further (one standard error; inf for a count of none that any of
+    them may join). (0, 0) when every input record passes; None when no reason speaks of the failing records."""
+    parts = str(reasons).split(" | ")
+    said = next((p for p in parts if p.startswith("excluding them")), None)
+    if said is None:
+        return (0.0, 0.0) if any(p.startswith("all ") and "pass the rules" in p for p in parts) else None
+    # a move is written relative to the value read ("from A to B (+p%)"); the flag and the truth judge it
+    # relative to the cleaner value B: |p| / |1 + p|
+    moves = [abs(p) / abs(1 + p) if p != -1 else math.inf for p in (float(x) / 100 for x in MOVE.findall(said))]
+    further = FURTHER.search(said)
+    unbounded = "any of the" in said and "may count" in said
+    return max(moves, default=0.0), math.inf if unbounded else float(further.group(1)) / 100 if further else 0.0
+
+
+def evidence(reasons: str) -> float | None:
+    """P(the value is within 2% of its clean value) as the flag's own evidence puts it: the error taken as normal,
+    centred on s with standard deviation u (`evidence_terms`), so a case is judged on exactly what a reader is
+    told. None when the reasons do not speak of the failing records."""
+    terms = evidence_terms(reasons)
+    if terms is None:
+        return None
+    s, u = terms
+    if u == 0:
+        return float(s <= 0.02)
+    normal = NormalDist()
+    return normal.cdf((0.02 - s) / u) - normal.cdf((-0.02 - s) / u)
+
+
+def evidence_table(cases: pd.DataFrame) -> str:
+    """Per metric with 20+ cases within 2% below the 90% line: what the flag's evidence expected (the mean of
+    `evidence` over the cases it speaks of) against how often the value was within 2%, and how many of the
+    within-2% cases that are not HIGH had evidence below one half (HIGH for them would promise more than the
+    evidence holds)."""
+    c = cases.assign(close=cases["error"] <= 0.02, high=cases["flag"].eq("HIGH"), p=cases["reasons"].map(evidence))
+    lines = [
+        "| metric | HIGH when within 2% | evidence: expected within 2% | observed within 2% | misses | misses with"
+        " evidence < 0.5 |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, g in c.groupby("metric", sort=True):
+        close = g[g["close"]]
+        if len(close) < 20 or close["high"].mean() >= 0.9:
+            continue
+        spoken = g[g["p"].notna()]
+        misses = close[~close["high"]]
+        expected = f"{spoken['p'].mean():.1%}" if len(spoken) else "-"
+        observed = f"{spoken['close'].mean():.1%}" if len(spoken) else "-"
+        lines.append(
+            f"| {name} | {close['high'].mean():.1%} of {len(close)} | {expected} | {observed} | {len(misses)} |"
+            f" {int((misses['p'] < 0.5).sum())} |"
+        )
+    return "\n".join(lines)
+
+
+def reliability_table(cases: pd.DataFrame) -> str:
+    """Is the evidence itself honest? The cases with failing records whose reasons speak of them (evidence strictly
+    between 0 and 1), in bins of `evidence`: the mean evidence against the share within 2%, and the share HIGH.
+    A calibrated evidence has the two close in every bin; an honest flag is HIGH where the evidence is above one
+    half ("probably within 2%") and not below it."""
+    p = cases["reasons"].map(evidence)
+    c = cases.assign(p=p, close=cases["error"] <= 0.02, high=cases["flag"].eq("HIGH"))
+    c = c[c["p"].gt(0) & c["p"].lt(1)]
+    lines = ["| evidence | cases | mean evidence | within 2% | HIGH |", "|---|---:|---:|---:|---:|"]
+    for lo, hi in ((0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1)):
+        g = c[c["p"].gt(lo) & c["p"].le(hi)]
+        if len(g):
+            lines.append(
+                f"| {lo:g}-{hi:g} | {len(g)} | {g['p'].mean():.1%} | {g['close'].mean():.1%} | {g['high'].mean():.1%} |"
+            )
+    return "\n".join(lines)
 
 
 def big_frames(n: int = 1_000_000, seed: int = 0) -> tuple[dict[str, pd.DataFrame], pd.DataFrame, pd.DataFrame]:
@@ -376,6 +458,10 @@ def main() -> None:
             f" {args.rows} rows)\n"
         )
         print(calibration_table(cases))
+        print("\n### The flag's evidence against what happened (metrics below the line)\n")
+        print(evidence_table(cases))
+        print("\n### Is the evidence itself honest? (cases with failing records, by evidence)\n")
+        print(reliability_table(cases))
     if not args.skip_timing and args.export is not None:
         print(f"\n## The metrics stage on {args.export}\n")
         print(export_timing(args.export, args.repeats))
