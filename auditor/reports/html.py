@@ -502,13 +502,12 @@ def _duplicates(dup: Any, data: Mapping[str, Any]) -> dict[str, Any] | None:
     # each cluster's rows found by position, once: a boolean mask of every frame per cluster was most of the
     # report's time on a small export (fifteen clusters, each filtering, copying and sorting whole frames)
     mine = members.groupby(["entity", "cluster_id"], sort=False).indices
-    listed = members[["record_id", "label", "is_master", "band"]]
+    shown = _Shown(members, _PairsAmong(pairs, dup.stats), plan)
     planned = plan.groupby(["entity", "cluster_id"], sort=False).indices if len(plan) else {}
-    among = _PairsAmong(pairs)
     return {
         "stats": stats,
         "clusters": [
-            _cluster(dup, entity, cluster_id, listed.iloc[mine[entity, cluster_id]], among, plan, planned)
+            shown.cluster(entity, cluster_id, mine[entity, cluster_id], planned)
             for entity, cluster_id in chosen[["entity", "cluster_id"]].itertuples(index=False)
         ],
         "more": len(sizes) - len(chosen),
@@ -516,19 +515,86 @@ def _duplicates(dup: Any, data: Mapping[str, Any]) -> dict[str, Any] | None:
 
 
 class _PairsAmong:
-    """The pairs of the clusters shown, to find those between the members of one cluster."""
+    """The pairs of the clusters shown, to find those between the members of one cluster: their columns taken
+    out once as Python values (as DataFrame.iterrows gives them), not a frame selected, sorted and iterated
+    per cluster."""
 
-    def __init__(self, pairs: pd.DataFrame) -> None:
-        self.pairs = pairs
+    def __init__(self, pairs: pd.DataFrame, stats: Mapping[str, Any]) -> None:
+        self.columns = set(pairs.columns)
+        self.stats = stats
         self.entity = pairs["entity"].to_numpy(dtype=object)
         self.a = pairs["id_a"].astype(str).to_numpy(dtype=object)
         self.b = pairs["id_b"].astype(str).to_numpy(dtype=object)
+        self.probability = pairs["match_probability"].to_numpy(dtype=float, na_value=np.nan)
+        scores = {f"{f}_score" for s in stats.values() for f in s.get("comparisons", [])} & self.columns
+        self.values = {c: _values(pairs[c]) for c in ("id_a", "id_b", "match_probability", "band", "evidence", *scores)}
 
-    def of(self, entity: str, ids: set[str]) -> pd.DataFrame:
-        """The pairs of `entity` whose two records are both among `ids`, in their order."""
+    def stats_fields(self, entity: str) -> list[str]:
+        """The fields the entity's pairs were compared on."""
+        return list(self.stats.get(entity, {}).get("comparisons", []))
+
+    def of(self, entity: str, ids: set[str]) -> np.ndarray:
+        """The positions of the pairs of `entity` whose two records are both among `ids`, the most probable
+        first (as a stable sort_values, missing probabilities last)."""
         wanted = list(ids)
-        both = (self.entity == entity) & np.isin(self.a, wanted) & np.isin(self.b, wanted)
-        return self.pairs.iloc[np.flatnonzero(both)]
+        at = np.flatnonzero((self.entity == entity) & np.isin(self.a, wanted) & np.isin(self.b, wanted))
+        ranked = pd.Series(self.probability[at]).sort_values(ascending=False, kind="stable")
+        return at[ranked.index.to_numpy()]
+
+
+def _values(column: pd.Series) -> list[Any]:
+    """A column's values as DataFrame.iterrows gives them in a frame of mixed columns: Python's own."""
+    return column.astype(object).tolist()
+
+
+class _Shown:
+    """What report.html shows of each duplicate cluster, from its members, the pairs among them and the merge
+    plan's rows of the clusters shown."""
+
+    def __init__(self, members: pd.DataFrame, among: _PairsAmong, plan: pd.DataFrame) -> None:
+        self.among = among
+        self.record_id = members["record_id"].to_numpy(dtype=object)
+        self.text_id = members["record_id"].astype(str).to_numpy(dtype=object)
+        self.label = members["label"].to_numpy(dtype=object)
+        self.is_master = members["is_master"].to_numpy(dtype=bool)
+        self.band = members["band"].to_numpy(dtype=object)
+        self.plan = plan.to_dict("records") if len(plan) else []
+
+    def cluster(
+        self, entity: str, cluster_id: str, mine: np.ndarray, planned: Mapping[tuple[str, str], np.ndarray]
+    ) -> dict[str, Any]:
+        """A cluster shown: its members at `mine`, its pairs among `among` and its merge plan's rows (`planned`:
+        the positions in the plan of each cluster's rows)."""
+        compared = [f for f in self.among.stats_fields(entity) if f"{f}_score" in self.among.columns]
+        pairs = self.among.of(entity, set(self.text_id[mine].tolist()))
+        first = mine[np.argsort(~self.is_master[mine], kind="stable")][:MEMBERS_PER_CLUSTER]  # the master first
+        shown = self.among.values
+        plan = planned.get((entity, cluster_id), np.zeros(0, dtype=np.int64)) if self.plan else []
+        return {
+            "entity": entity,
+            "cluster_id": cluster_id,
+            "band": self.band[mine[0]],
+            "members": [
+                {"record_id": self.record_id[k], "label": self.label[k], "is_master": bool(self.is_master[k])}
+                for k in first
+            ],
+            "more_members": max(len(mine) - MEMBERS_PER_CLUSTER, 0),
+            "fields": compared,
+            "pairs": [
+                {
+                    "a": shown["id_a"][k],
+                    "b": shown["id_b"][k],
+                    "probability": shown["match_probability"][k],
+                    "band": shown["band"][k],
+                    "evidence": shown["evidence"][k],
+                    "scores": [shown[f"{f}_score"][k] for f in compared],
+                }
+                for k in pairs[:PAIRS_PER_CLUSTER]
+            ],
+            "more_pairs": max(len(pairs) - PAIRS_PER_CLUSTER, 0),
+            "plan": [self.plan[k] for k in plan[:MERGE_ROWS_PER_CLUSTER]],
+            "more_plan": max(len(plan) - MERGE_ROWS_PER_CLUSTER, 0),
+        }
 
 
 def _labels(table: Any, entity: str, ids: set[str]) -> dict[str, str]:
@@ -549,48 +615,6 @@ def _labels(table: Any, entity: str, ids: set[str]) -> dict[str, str]:
     return {
         str(i): " ".join(str(v) for v in values if v is not None and not pd.isna(v))
         for i, values in zip(rid[hit], rows.itertuples(index=False), strict=True)
-    }
-
-
-def _cluster(
-    dup: Any,
-    entity: str,
-    cluster_id: str,
-    mine: pd.DataFrame,
-    among: _PairsAmong,
-    plan: pd.DataFrame,
-    planned: Mapping[tuple[str, str], np.ndarray],
-) -> dict[str, Any]:
-    """A cluster shown: its members `mine`, its pairs among `among` and its merge plan's rows (`planned`: the
-    positions in `plan` of each cluster's rows)."""
-    ids = set(mine["record_id"].astype(str))
-    compared = [f for f in dup.stats.get(entity, {}).get("comparisons", []) if f"{f}_score" in among.pairs.columns]
-    shown = ["id_a", "id_b", "match_probability", "band", "evidence", *(f"{f}_score" for f in compared)]
-    pairs = among.of(entity, ids)[shown].sort_values("match_probability", ascending=False, kind="stable")
-    plan = plan.iloc[planned.get((entity, cluster_id), np.zeros(0, dtype=np.int64))] if len(plan) else plan
-    return {
-        "entity": entity,
-        "cluster_id": cluster_id,
-        "band": mine["band"].iloc[0],
-        "members": mine.sort_values("is_master", ascending=False, kind="stable")
-        .head(MEMBERS_PER_CLUSTER)[["record_id", "label", "is_master"]]
-        .to_dict("records"),
-        "more_members": max(len(mine) - MEMBERS_PER_CLUSTER, 0),
-        "fields": compared,
-        "pairs": [
-            {
-                "a": r["id_a"],
-                "b": r["id_b"],
-                "probability": r["match_probability"],
-                "band": r["band"],
-                "evidence": r["evidence"],
-                "scores": [r[f"{f}_score"] for f in compared],
-            }
-            for _, r in pairs.head(PAIRS_PER_CLUSTER).iterrows()
-        ],
-        "more_pairs": max(len(pairs) - PAIRS_PER_CLUSTER, 0),
-        "plan": plan.head(MERGE_ROWS_PER_CLUSTER).to_dict("records"),
-        "more_plan": max(len(plan) - MERGE_ROWS_PER_CLUSTER, 0),
     }
 
 

@@ -33,7 +33,7 @@ def write(worklist: pd.DataFrame, path: str | Path) -> None:
 def write_records(records: pd.DataFrame, path: str | Path) -> None:
     """Worklist.records, each chunk's issue texts written out as it is written (records_table), its other coded
     columns left coded (SHOWN_AS_CODED)."""
-    write_csv(records, path, shown=lambda part: records_table(part, coded=SHOWN_AS_CODED))
+    write_csv(records, path, shown=lambda part: records_table(part, coded=SHOWN_AS_CODED, as_arrow=True))
 
 
 SHOWN_AS_CODED = tuple(c for c in RECORD_COLUMNS if c != "issue")

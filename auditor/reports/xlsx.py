@@ -143,7 +143,7 @@ whose text picks each row's fill first."""
 
 
 def _records_shown(records: pd.DataFrame) -> pd.DataFrame:
-    return records_table(records, coded=CODED_IN_SHEETS)
+    return records_table(records, coded=CODED_IN_SHEETS, as_arrow=True)
 
 
 def _frame(rows: Sequence[Sequence[Any]], columns: Sequence[str]) -> pd.DataFrame:

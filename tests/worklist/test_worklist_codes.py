@@ -93,3 +93,57 @@ def test_oracle_concatenated_is_pandas_add(rows: list[tuple[object, object]], ar
     expected = a + " = " + b + ")"
     got = wl._concatenated(pieces)
     assert [None if pd.isna(v) else v for v in got] == [None if pd.isna(v) else v for v in expected]
+
+
+def _concat_by_pieces(pieces: list[pd.Series]) -> tuple[list, list]:
+    """The straightforward way _concat_coded replaces: each piece factorized, then the pieces' distinct values."""
+    parts = [findings.codes_of(piece) for piece in pieces]
+    remap, uniques = pd.factorize(np.concatenate([u for _, u in parts]))
+    offsets = np.cumsum([0, *(len(u) for _, u in parts)])
+    codes = np.concatenate([np.append(remap[s : s + len(u)], -1)[c] for (c, u), s in zip(parts, offsets, strict=False)])
+    return codes.tolist(), list(uniques)
+
+
+MIXED = st.lists(
+    st.one_of(
+        st.sampled_from(["a", "b", "=c", "", "\u00e9", "\ud800"]), st.none(), st.just(float("nan")), st.integers(0, 2)
+    ),
+    max_size=30,
+)
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(MIXED, st.booleans()), min_size=2, max_size=4))
+def test_oracle_coded_pieces_hashed_at_once_are_the_pieces_factorized_one_by_one(
+    pieces: list[tuple[list, bool]],
+) -> None:
+    """Oracle: each piece factorized, then their distinct values; the same codes and categories, in their order,
+    whether a piece is coded (with categories it does not use) or plain."""
+    series = []
+    for values, coded in pieces:
+        array = np.array(values, dtype=object)
+        if coded:  # with a category it does not use
+            codes, uniques = findings.factorize(array)
+            unused = [] if "unused" in values else ["unused"]
+            categories = np.array([*uniques, *unused], dtype=object)
+            series.append(pd.Series(wl._categorical(codes, categories), copy=False))
+        else:
+            series.append(pd.Series(array, dtype=object))
+    joined = wl._concat_coded(series)
+    codes, uniques = _concat_by_pieces(series)
+    assert joined.codes.tolist() == codes
+    assert list(joined.categories) == uniques
+
+
+@given(
+    st.lists(st.one_of(st.text(max_size=4), st.none(), st.just(float("nan")), st.just(pd.NA), st.integers(0, 2))),
+    st.sampled_from([object, "str"]),
+)
+def test_oracle_one_missing_marker_is_pandas_where(values: list, dtype: object) -> None:
+    """Oracle: `astype(object).where(notna, None)`, which one_marker skips for a column of texts alone."""
+    if dtype == "str":
+        values = [v for v in values if v is None or isinstance(v, str)]
+    column = pd.Series(values, dtype=dtype)
+    expected = column.astype("object").where(column.notna(), None)
+    pd.testing.assert_series_equal(wl.one_marker(column), expected, check_exact=True)
+    assert [type(v) for v in wl.one_marker(column)] == [type(v) for v in expected]
