@@ -114,13 +114,14 @@ _WRITTEN = st.one_of(
 )
 
 
+@pytest.mark.parametrize("joined_in_python", [engine.JOINED_IN_PYTHON, 0])
 @settings(max_examples=60, deadline=None)
 @given(
     columns=st.lists(st.tuples(st.lists(_WRITTEN, min_size=6, max_size=6), st.booleans()), min_size=1, max_size=3),
     template=st.sampled_from([None, "{field}: {value!r} ({other})", "{field} only", "{value} {value!r} {unknown}"]),
 )
 def test_oracle_a_small_tables_parts_read_its_written_columns_as_each_part_selected_them(
-    columns: list[tuple[list[str | None], bool]], template: str | None
+    columns: list[tuple[list[str | None], bool]], template: str | None, joined_in_python: int
 ) -> None:
     """Oracle: the findings of a small table, whose parts take their written cells and tell their messages apart
     by each column's distinct values read once (`_Written`), against each part selecting and hashing its own rows
@@ -142,8 +143,9 @@ def test_oracle_a_small_tables_parts_read_its_written_columns_as_each_part_selec
     def run() -> pd.DataFrame:
         return engine.run_checks({"contacts": table}, rules, as_of=pd.Timestamp("2026-10-31")).findings
 
-    together = run()
     with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(engine, "JOINED_IN_PYTHON", joined_in_python)  # the messages joined in Python or by Arrow
+        together = run()
         patched.setattr(engine, "TOGETHER_CELLS", -1)
         alone = run()
     pd.testing.assert_frame_equal(together, alone, check_exact=True)

@@ -171,8 +171,12 @@ def _stripped(cells: Distinct, which: np.ndarray) -> pa.Array:
 
 
 def _codes(params: Mapping[str, Any]) -> tuple[str, ...]:
-    """The rule's codes for "no value", lower-cased."""
-    return tuple(v.lower() for v in params.get("values") or VALUES)
+    """The rule's codes for "no value", lower-cased (the default ones once, not for each column)."""
+    values = params.get("values")
+    return tuple(v.lower() for v in values) if values else _VALUES_LOWERED
+
+
+_VALUES_LOWERED = tuple(v.lower() for v in VALUES)
 
 
 def _column(values: pd.Series, ctx: CheckContext, params: Mapping[str, Any]) -> _Cells:
