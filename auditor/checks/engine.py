@@ -26,8 +26,8 @@ import pyarrow.compute as pc
 from auditor.checks import encoding
 from auditor.checks.base import CheckContext, RuleKind, Severity
 from auditor.checks.kinds import get_kind
-from auditor.checks.kinds._columns import forget_column, forget_columns
-from auditor.checks.kinds._fastpath import take, text_codes, to_arrow
+from auditor.checks.kinds._columns import TOGETHER_CELLS, distinct_values, forget_column, forget_columns
+from auditor.checks.kinds._fastpath import Distinct, present, take, text_codes, to_arrow
 from auditor.checks.rule import Rule
 from auditor.dtypes import TEXT, as_text
 from auditor.findings import FINDING_COLUMNS, compact_column, concat_findings, empty_findings, shared_values
@@ -270,9 +270,22 @@ def _format_messages(
     combination of the cells it names is formatted once and shared by its rows: a rule failing on a
     million records with a few distinct values makes a few strs, not a million (nor a column of Arrow
     text per placeholder)."""
+    pieces, names = _pieces(template, field, frame, variables)
+    cells = {name: _as_text(values if name == "value" else frame.loc[values.index, name]) for name in names}
+    group, firsts = _distinct_rows(list(cells.values()), len(values))
+    # the distinct messages joined by Arrow, piece by piece (a Python loop over them cost a second on a million)
+    shown = {name: pc.cast(take(to_arrow(cells[name]), firsts), arrow.large_string()) for name in cells}
+    return _assembled(pieces, shown)[group]
+
+
+def _pieces(
+    template: str, field: str, frame: pd.DataFrame, variables: Mapping[str, Any]
+) -> tuple[list[str | tuple[str, bool]], list[str]]:
+    """(the template's pieces: literal text, or (the name of a cell, quoted); the names of the cells it reads, in
+    order, each once): constants are formatted into the literal text."""
     constant = {"field": field, **variables}
-    pieces: list[str | tuple[str, bool]] = []  # literal text, or (the name of a cell, quoted)
-    cells: dict[str, pd.Series] = {}
+    pieces: list[str | tuple[str, bool]] = []
+    names: dict[str, None] = {}
     for literal, name, spec, conversion in string.Formatter().parse(template):
         if literal:
             pieces.append(literal)
@@ -282,16 +295,20 @@ def _format_messages(
             value = constant[name]
             pieces.append(repr(value) if conversion == "r" else format(value, spec or ""))
         elif name == "value" or name in frame.columns:
-            if name not in cells:
-                cells[name] = _as_text(values if name == "value" else frame.loc[values.index, name])
+            names[name] = None
             pieces.append((name, conversion == "r"))
         else:
             pieces.append("{" + name + "}")
-    group, firsts = _distinct_rows(list(cells.values()), len(values))
-    if not cells:
-        return np.array(["".join(piece for piece in pieces if isinstance(piece, str))], dtype=object)[group]
-    # the distinct messages joined by Arrow, piece by piece (a Python loop over them cost a second on a million)
-    shown = {name: pc.cast(take(to_arrow(cells[name]), firsts), arrow.large_string()) for name in cells}
+    return pieces, list(names)
+
+
+def _assembled(pieces: Sequence[str | tuple[str, bool]], shown: Mapping[str, arrow.Array]) -> np.ndarray:
+    """The distinct messages (an object array): `pieces` (`_pieces`) with each named cell's text of each distinct
+    combination (`shown`, large text, missing as (empty)); one message when no cell is named."""
+    if not shown:
+        return np.array(["".join(piece for piece in pieces if isinstance(piece, str))], dtype=object)
+    if len(next(iter(shown.values()))) <= JOINED_IN_PYTHON:
+        return _assembled_in_python(pieces, {name: text.to_pylist() for name, text in shown.items()})
     parts: list[str | arrow.Array] = []
     for piece in pieces:
         if isinstance(piece, str):
@@ -299,7 +316,50 @@ def _format_messages(
         else:
             text = _joined("'", shown[piece[0]], "'") if piece[1] else shown[piece[0]]
             parts.append(pc.fill_null(text, MISSING_VALUE_TEXT))
-    return _joined(*parts).to_numpy(zero_copy_only=False)[group]
+    return _joined(*parts).to_numpy(zero_copy_only=False)
+
+
+JOINED_IN_PYTHON = 64
+"""Distinct messages up to which they are joined in Python: Arrow's join costs half a dozen calls of tens of
+microseconds whatever the count, and most finding parts of a small export have a few distinct messages."""
+
+
+def _assembled_in_python(pieces: Sequence[str | tuple[str, bool]], shown: Mapping[str, list[str | None]]) -> np.ndarray:
+    """`_assembled` in Python, of the cells' texts as lists."""
+    out = np.empty(len(next(iter(shown.values()))), dtype=object)
+    for k in range(len(out)):
+        out[k] = "".join(piece if isinstance(piece, str) else _shown(shown[piece[0]][k], piece[1]) for piece in pieces)
+    return out
+
+
+def _shown(text: str | None, quoted: bool) -> str:
+    if text is None:
+        return MISSING_VALUE_TEXT
+    return f"'{text}'" if quoted else text
+
+
+def _written_messages(
+    template: str,
+    field: str,
+    written: _Written,
+    positions: np.ndarray,
+    frame: pd.DataFrame,
+    variables: Mapping[str, Any],
+) -> np.ndarray | None:
+    """`_format_messages` of the written cells at `positions`, when the template names no cell but the value:
+    the rows told apart by the column's own distinct values (`_Written`), not hashed again for each part. None
+    for a template naming other cells."""
+    pieces, names = _pieces(template, field, frame, variables)
+    if names not in ([], ["value"]):
+        return None
+    if not names:
+        return _assembled(pieces, {})[np.zeros(len(positions), dtype=np.int64)]
+    distinct, group = np.unique(written.value_codes(positions), return_inverse=True)
+    if len(distinct) <= JOINED_IN_PYTHON:  # the values' own objects, without an Arrow selection of their text
+        texts = [text if isinstance(text, str) else None for text in written.objects(distinct)]
+        return _assembled_in_python(pieces, {"value": texts})[group]
+    shown = pc.cast(take(written.values, distinct), arrow.large_string())
+    return _assembled(pieces, {"value": shown})[group]
 
 
 def _joined(*parts: str | arrow.Array) -> arrow.Array:
@@ -519,7 +579,9 @@ def _check_entity(
         series.index.equals(frame.index) for series in (table.raw, table.row_numbers, ids)
     )
 
-    source = _Source(ids, table.row_numbers.astype("int64"), frame.get("owner"), text_ids)
+    # a small table's written columns are read once for all their parts; a large one's parts select their few rows
+    small = positional and table.raw.shape[0] * table.raw.shape[1] <= TOGETHER_CELLS
+    source = _Source(ids, table.row_numbers.astype("int64"), frame.get("owner"), text_ids, ctx if small else None)
 
     def findings_for(rule: Rule, kind: RuleKind, field: str, failing: np.ndarray) -> _Part:
         rows = _Rows(frame.index[failing], np.flatnonzero(failing) if positional else None)
@@ -590,6 +652,22 @@ class _Source:
     """The owner column, or None when the table has none."""
     text_ids: pd.Series
     """The record ids as text."""
+    ctx: CheckContext | None = None
+    """The table's context, when its written columns are read once for all their parts (`written`): a small table,
+    whose rows every part can name by position."""
+    _written: dict[str, _Written | None] = dataclass_field(default_factory=dict)
+
+    def written(self, field: str, raw: pd.DataFrame) -> _Written | None:
+        """The written column `field` of a small table, read once for all its finding parts (made when its first
+        part asks: most columns have none); None when a part selects its own cells (a large table, where a
+        column's distinct values may cost more than its few failing rows; a column not held as text)."""
+        if self.ctx is None:
+            return None
+        if field not in self._written:
+            column = raw[field] if field in raw.columns else None
+            text = column is not None and _as_text_objects(column)
+            self._written[field] = _Written(distinct_values(column, self.ctx)) if text else None  # type: ignore[arg-type]
+        return self._written[field]
 
     @cached_property
     def id_codes(self) -> np.ndarray:
@@ -608,6 +686,39 @@ class _Source:
         if rows.positions is None:
             return _cells_inferred(rows.of(self.owner))
         return _inferred(self.owners[rows.positions], _as_text_objects(self.owner))
+
+
+class _Written:
+    """A column as the file wrote it (text whose missing value is NaN), as its finding parts read it: its distinct
+    values, shared with the kinds that judged them (`distinct_values`), and per distinct value the object a finding
+    shows. Each part then takes its rows' cells and tells its messages apart by their codes, where a part made its
+    own selection of the column (0.2 ms) and hashed it twice (its cells' objects and its messages' groups), for
+    each of a small export's 195 parts."""
+
+    def __init__(self, cells: Distinct) -> None:
+        self.values = cells.values
+        """Each distinct value once (and a missing one), or the column itself (`Distinct`)."""
+        self._codes = cells.codes
+
+    def value_codes(self, positions: np.ndarray) -> np.ndarray:
+        """Per row at `positions`, the position of its value in `values`: equal for equal values."""
+        return positions if self._codes is None else self._codes[positions]
+
+    @cached_property
+    def _objects(self) -> np.ndarray:
+        """Per value of `values`: its str, NaN where missing (as `shared_values` gives them)."""
+        out = np.empty(len(self.values), dtype=object)
+        out[:] = self.values.to_pylist()
+        out[~present(self.values)] = np.nan
+        return out
+
+    def cells(self, positions: np.ndarray) -> np.ndarray:
+        """The cells at `positions` as `_cells_inferred` gives them: one str per distinct value, NaN for missing."""
+        return self._objects[self.value_codes(positions)]
+
+    def objects(self, values: np.ndarray) -> np.ndarray:
+        """The objects of the values at these positions of `values` (`value_codes`): str, NaN for missing."""
+        return self._objects[values]
 
 
 def _validate(frame: pd.DataFrame, columns: Mapping[str, list[pa.Check]]) -> None:
@@ -641,14 +752,22 @@ def _findings_for(
     # the typed cells only where something reads them (a kind's display or suggestion, a field the raw table lacks):
     # a selection of a column is a tenth of a millisecond, for each part
     values = rows.of(frame[field]) if kind.display or kind.suggest or field not in table.raw.columns else None
-    raw = rows.of(table.raw[field]) if field in table.raw.columns else values
-    assert raw is not None
-    shown = kind.display(values, rule.params, ctx) if kind.display and values is not None else raw
+    written = source.written(field, table.raw) if rows.positions is not None else None
     variables: dict[str, Any] = {**rule.params}
     variables["dtype"] = ctx.entity.field(field).dtype.value if ctx.entity.has_field(field) else "value"
     if kind.message_vars:
         variables.update(kind.message_vars(rule.params, field, ctx))
-    messages = _format_messages(rule.message or kind.message, field, shown, frame, variables)
+    template = rule.message or kind.message
+    messages = None
+    if written is not None and not kind.display:
+        messages = _written_messages(template, field, written, rows.positions, frame, variables)  # type: ignore[arg-type]
+    raw = None
+    if messages is None or written is None:
+        raw = rows.of(table.raw[field]) if field in table.raw.columns else values
+        assert raw is not None
+    if messages is None:
+        shown = kind.display(values, rule.params, ctx) if kind.display and values is not None else raw
+        messages = _format_messages(template, field, shown, frame, variables)
     n = len(index)
     suggested = (
         _inferred(kind.suggest(values, rule.params, ctx).astype("object").to_numpy())
@@ -665,7 +784,7 @@ def _findings_for(
         "severity": _repeated(rule.severity.value, n),
         "dimension": _repeated(rule.dimension.value, n),
         "message": messages,
-        "value": _cells_inferred(raw),
+        "value": written.cells(rows.positions) if written is not None else _cells_inferred(raw),  # type: ignore[arg-type]
         "suggested_value": suggested,
         "owner": source.owner_of(rows),
         "file": _repeated(files, n) if isinstance(files, str) else files,

@@ -7,6 +7,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -84,11 +85,15 @@ def test_a_text_columns_cells_and_missing_suggestions_are_held_as_their_object_a
     pd.testing.assert_series_equal(_as_series(_missing(3)), _as_series(_inferred(_repeated(np.nan, 3))))
 
 
-def test_a_kind_without_display_or_suggestion_selects_only_the_written_cells(monkeypatch) -> None:
-    """The typed cells of a finding part are selected only where a kind's display or suggestion reads them."""
+@pytest.mark.parametrize("small", [True, False])
+def test_a_kind_without_display_or_suggestion_selects_only_the_written_cells(monkeypatch, small: bool) -> None:
+    """The typed cells of a finding part are selected only where a kind's display or suggestion reads them; a small
+    table's written cells are not selected by a part at all (its column is read once for all its parts)."""
     selected: list[object] = []
     of = engine._Rows.of
     monkeypatch.setattr(engine._Rows, "of", lambda self, series: selected.append(series.name) or of(self, series))
+    if not small:
+        monkeypatch.setattr(engine, "TOGETHER_CELLS", -1)
     raw = pd.DataFrame({"contact_id": ["C1", "C2", "C3"], "title": ["n/a", "Dr", "?"]}, dtype=TEXT)
     table = SimpleNamespace(
         entity="contacts", source="contacts.csv", raw=raw, frame=raw.copy(), row_numbers=pd.Series([2, 3, 4])
@@ -96,4 +101,53 @@ def test_a_kind_without_display_or_suggestion_selects_only_the_written_cells(mon
     rules = [Rule("s", "sentinel", "contacts", ("title",), Severity.WARNING, Dimension.COMPLETENESS, {})]
     result = engine.run_checks({"contacts": table}, rules, as_of=pd.Timestamp("2026-10-31"))
     assert result.findings["value"].tolist() == ["n/a", "?"]
-    assert selected == ["title"]
+    assert result.findings["message"].tolist() == [
+        f"title holds {v!r}, a stand-in for a missing value" for v in ("n/a", "?")
+    ]
+    assert selected == ([] if small else ["title"])
+
+
+_WRITTEN = st.one_of(
+    st.none(),
+    st.sampled_from(["", "  ", "n/a", " N/A ", "?", "x", " x", "x ", "it's", "{name}", "\u212a", "ł ", "1900-01-01"]),
+    st.text(alphabet="ab 'ł{}\u00a0\n", max_size=5),
+)
+
+
+@pytest.mark.parametrize("joined_in_python", [engine.JOINED_IN_PYTHON, 0])
+@settings(max_examples=60, deadline=None)
+@given(
+    columns=st.lists(st.tuples(st.lists(_WRITTEN, min_size=6, max_size=6), st.booleans()), min_size=1, max_size=3),
+    template=st.sampled_from([None, "{field}: {value!r} ({other})", "{field} only", "{value} {value!r} {unknown}"]),
+)
+def test_oracle_a_small_tables_parts_read_its_written_columns_as_each_part_selected_them(
+    columns: list[tuple[list[str | None], bool]], template: str | None, joined_in_python: int
+) -> None:
+    """Oracle: the findings of a small table, whose parts take their written cells and tell their messages apart
+    by each column's distinct values read once (`_Written`), against each part selecting and hashing its own rows
+    (as for a large table): odd texts, empty and all-missing columns, object columns of mixed types, templates
+    naming the value, another column or no cell."""
+    raw = pd.DataFrame(
+        {f"c{k}": pd.Series(cells, dtype=object if objects else TEXT) for k, (cells, objects) in enumerate(columns)}
+    )
+    raw["c0"] = raw["c0"].astype(object).where(raw.index % 2 == 0, 7) if len(columns) > 2 else raw["c0"]
+    raw["other"] = pd.Series(["a", None, "b", "a", "c", None], dtype=TEXT)
+    table = SimpleNamespace(
+        entity="contacts", source="c.csv", raw=raw, frame=raw.copy(), row_numbers=pd.Series(range(2, 8))
+    )
+    rules = [
+        Rule(kind, kind, "contacts", ("*",), Severity.WARNING, Dimension.VALIDITY, {}, message=template)
+        for kind in ("sentinel", "whitespace", "required", "unique")
+    ]
+
+    def run() -> pd.DataFrame:
+        return engine.run_checks({"contacts": table}, rules, as_of=pd.Timestamp("2026-10-31")).findings
+
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(engine, "JOINED_IN_PYTHON", joined_in_python)  # the messages joined in Python or by Arrow
+        together = run()
+        patched.setattr(engine, "TOGETHER_CELLS", -1)
+        alone = run()
+    pd.testing.assert_frame_equal(together, alone, check_exact=True)
+    for column in together.columns:
+        assert [type(v) for v in together[column]] == [type(v) for v in alone[column]]

@@ -43,17 +43,31 @@ def _per_row(template: str, values: pd.Series, frame: pd.DataFrame, constants: d
     return out
 
 
+@pytest.mark.parametrize("joined_in_python", [engine.JOINED_IN_PYTHON, 0])
 @settings(max_examples=100, deadline=None)
 @given(values=_CELLS, template=_TEMPLATES, data=st.data())
-def test_oracle_messages_are_the_template_formatted_for_each_row(values: list, template: str, data) -> None:
+def test_oracle_messages_are_the_template_formatted_for_each_row(
+    values: list, template: str, data, joined_in_python: int
+) -> None:
+    """Oracle: each row's message formatted in Python; the distinct messages joined by Python (a few) or by Arrow."""
     others = data.draw(
         st.lists(st.one_of(st.none(), st.sampled_from(["x", "y'"])), min_size=len(values), max_size=len(values))
     )
     frame = pd.DataFrame({"other": pd.Series(others, dtype=TEXT)}, index=range(10, 10 + len(values)))
     cells = pd.Series(values, dtype=TEXT, index=frame.index)
     constants = {"field": "name", "limit": 7}
-    got = engine._format_messages(template, "name", cells, frame, {"limit": 7})
+    with pytest.MonkeyPatch.context() as patched:
+        patched.setattr(engine, "JOINED_IN_PYTHON", joined_in_python)
+        got = engine._format_messages(template, "name", cells, frame, {"limit": 7})
     assert got.tolist() == _per_row(template, cells, frame, constants)
+
+
+def test_a_few_distinct_messages_are_joined_without_arrow(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Arrow's join is half a dozen calls whatever the count: a part's few distinct messages are joined in Python."""
+    monkeypatch.setattr(engine.pc, "binary_join_element_wise", lambda *a: pytest.fail("joined by Arrow"))
+    cells = pd.Series(["a", None, "b", "a"], dtype=TEXT)
+    got = engine._format_messages("{field} {value!r}", "x", cells, pd.DataFrame(index=cells.index), {})
+    assert got.tolist() == ["x 'a'", "x (empty)", "x 'b'", "x 'a'"]
 
 
 def test_distinct_messages_are_not_formatted_one_by_one_in_python(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -47,17 +47,49 @@ def _judged(values: pa.Array) -> tuple[pa.Array, np.ndarray]:
     return stripped, _missing_codes(stripped)
 
 
-def _judged_together(arrays: list[pa.Array]) -> list[tuple[pa.Array, np.ndarray]]:
+Judge = Callable[[pa.Array], np.ndarray]
+"""An elementwise judgement of text: per value of the array, a result that depends on that value alone."""
+
+
+class _Together:
+    """The distinct values of a small table's text columns of one Arrow type as one array (`values`, and
+    `stripped` as `_judged` makes it), each column a slice of it: an elementwise judgement asked of every column
+    (odd_format's classes, sentinel's codes) is made once over them all, its Arrow calls and regexes once a table,
+    not once a column."""
+
+    def __init__(self, values: pa.Array, stripped: pa.Array) -> None:
+        self.values = values
+        self.stripped = stripped
+        self._judged: dict[tuple[Judge, bool], np.ndarray] = {}
+
+    def judged(self, judge: Judge, stripped: bool) -> np.ndarray:
+        """`judge` of every value (stripped or as written), made on the first ask; read-only, as columns share it."""
+        key = (judge, stripped)
+        if key not in self._judged:
+            whole = judge(self.stripped if stripped else self.values)
+            whole.flags.writeable = False
+            self._judged[key] = whole
+        return self._judged[key]
+
+
+_Slice = tuple[_Together, int]
+"""A column's place among its table's columns judged together: the whole, and where the column starts in it."""
+
+
+def _judged_together(arrays: list[pa.Array]) -> list[tuple[tuple[pa.Array, np.ndarray], _Slice]]:
     """`_judged` of each of `arrays`, those of one Arrow type judged as one array (its calls once for all of them,
-    each array's values then a slice of the whole: the same values, as every step is elementwise)."""
-    out: list[tuple[pa.Array, np.ndarray] | None] = [None] * len(arrays)
+    each array's values then a slice of the whole: the same values, as every step is elementwise); and each
+    array's place in its whole, for the judgements asked of it later (`ColumnText.each`)."""
+    out: list[tuple[tuple[pa.Array, np.ndarray], _Slice] | None] = [None] * len(arrays)
     for type_ in dict.fromkeys(array.type for array in arrays):
         which = [k for k, array in enumerate(arrays) if array.type == type_]
-        stripped, missing = _judged(pa.concat_arrays([arrays[k] for k in which]))
+        values = pa.concat_arrays([arrays[k] for k in which])
+        stripped, missing = _judged(values)
+        together = _Together(values, stripped)
         start = 0
         for k in which:
             length = len(arrays[k])
-            out[k] = stripped.slice(start, length), missing[start : start + length]
+            out[k] = (stripped.slice(start, length), missing[start : start + length]), (together, start)
             start += length
     return [judged for judged in out if judged is not None]
 
@@ -72,9 +104,15 @@ class ColumnText:
     codes for "no value"; the per-row Series are made only for the kinds that ask for them."""
 
     def __init__(
-        self, cells: Distinct, index: pd.Index, name: str, judged: tuple[pa.Array, np.ndarray] | None = None
+        self,
+        cells: Distinct,
+        index: pd.Index,
+        name: str,
+        judged: tuple[pa.Array, np.ndarray] | None = None,
+        together: _Slice | None = None,
     ) -> None:
-        """`judged`: `_judged(cells.values)`, when made already (with other columns': `column_texts`)."""
+        """`judged`: `_judged(cells.values)`, when made already (with other columns': `column_texts`), and
+        `together`: where in them."""
         self.cells = cells
         self.index = index
         self.name = name
@@ -83,6 +121,21 @@ class ColumnText:
         """Each distinct value of `cells` stripped, blank as missing."""
         self.missing_values = missing
         """Per distinct value: a code for "no value"."""
+        self._together = together
+
+    @property
+    def judged_together(self) -> bool:
+        """Made with its table's other text columns (`_column_texts`): `each` judges them all at once."""
+        return self._together is not None
+
+    def each(self, judge: Judge, *, stripped: bool = True) -> np.ndarray:
+        """Per distinct value, `judge` (elementwise) of its `stripped` text, or of the text as written
+        (`cells.values`). For a small table's columns made together, judged once over all of them and sliced:
+        read-only."""
+        if self._together is None:
+            return judge(self.stripped if stripped else self.cells.values)
+        whole, start = self._together
+        return whole.judged(judge, stripped)[start : start + len(self.stripped)]
 
     @cached_property
     def text(self) -> pd.Series:
@@ -206,8 +259,8 @@ def _column_texts(index: pd.Index, ctx: CheckContext) -> bool:
     cells = [distinct_values(as_text(ctx.raw[name]), ctx) for name in names]
     judged = _judged_together([distinct.values for distinct in cells])
     texts = {
-        name: ColumnText(distinct, index, name, judgement)
-        for name, distinct, judgement in zip(names, cells, judged, strict=True)
+        name: ColumnText(distinct, index, name, judgement, together)
+        for name, distinct, (judgement, together) in zip(names, cells, judged, strict=True)
     }
     for name, text in texts.items():
         _texts.get(ctx.raw, (name, len(index)), lambda text=text: text)

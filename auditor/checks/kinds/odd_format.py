@@ -50,7 +50,20 @@ def median_words(values: pd.Series, ctx: CheckContext) -> float:
     """The median of `words` over the column as written, once per table and column (odd_format and
     misspelt both tell free text by it)."""
     key = ("median_words", str(values.name), len(values))
-    return per_table.get(ctx.frame, key, lambda: _median_words(column_text(values, ctx).first_texts(WORDS_SAMPLE)))
+    return per_table.get(ctx.frame, key, lambda: _median_first_words(column_text(values, ctx)))
+
+
+def _median_first_words(column: ColumnText) -> float:
+    """`_median_words` of the column's first texts; for a small table's column, their words counted per distinct
+    value with the table's other columns (`ColumnText.each`), not once more for each column. A large table's column
+    counts the words of its first texts only, fewer than its distinct values as a rule."""
+    if not column.judged_together:
+        return _median_words(column.first_texts(WORDS_SAMPLE))
+    rows = column.cells.firsts(column.present_values, WORDS_SAMPLE)
+    if not len(rows):
+        return float("nan")
+    counts = column.each(word_counts)
+    return float(np.median(counts[rows if column.cells.codes is None else column.cells.codes[rows]]))
 
 
 def _median_words(text: pa.Array) -> float:
@@ -87,10 +100,12 @@ def _rare(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> tu
 
 def _classes(column: ColumnText) -> np.ndarray:
     """Per distinct value: 0 neither, 1 letters, 2 digits, 3 both (-1 where missing)."""
-    text = column.stripped
-    classes = _letters(text).astype(np.int8) + 2 * holds_digit(text).astype(np.int8)
-    classes[~column.present_values] = -1
-    return classes
+    return np.where(column.present_values, column.each(_class_of), np.int8(-1))
+
+
+def _class_of(text: pa.Array) -> np.ndarray:
+    """Per value: 0 neither letters nor digits, 1 letters, 2 digits, 3 both."""
+    return _letters(text).astype(np.int8) + 2 * holds_digit(text).astype(np.int8)
 
 
 def _letters(text: pa.Array) -> np.ndarray:

@@ -24,8 +24,9 @@ No suggestion: the real value has to be asked for.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ import pyarrow.compute as pc
 
 from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
 from auditor.checks.expectations import ON_EVERY_COLUMN
-from auditor.checks.kinds._columns import distinct_values, per_table, role
+from auditor.checks.kinds._columns import distinct_values, per_table, role, written_text
 from auditor.checks.kinds._common import MISSING_CODES
 from auditor.checks.kinds._fastpath import (
     Distinct,
@@ -46,8 +47,10 @@ from auditor.checks.kinds._fastpath import (
     holds_any,
     matches,
     passing,
+    present,
     strip,
     take,
+    utf8_bytes,
 )
 from auditor.model import Role
 from auditor.text import NO_DATES
@@ -96,80 +99,114 @@ def _dates(values: pd.Series, field: str, ctx: CheckContext) -> np.ndarray:
     return np.isin(wall.to_numpy().astype("datetime64[D]"), sentinel_days)
 
 
+_CODE, _MISSING, _TOKEN, _DATE, _FILLED, _PRESENT = (np.uint8(1 << k) for k in range(6))
+"""The bits of a distinct cell's judgement (`_judge`): one of the rule's codes; one of MISSING_CODES; holds a
+template token; a date of DATES written as text; filled (not missing, not blank once stripped); not missing."""
+
+
+@cache
+def _judge(codes: tuple[str, ...], tokens: tuple[str, ...]) -> Callable[[pa.Array], np.ndarray]:
+    """The judgement of each cell as written (elementwise: `ColumnText.each` makes it once for a small table's
+    columns together), one function per rule's codes and tokens (the same object each time it is asked for)."""
+
+    def judge(written: pa.Array) -> np.ndarray:
+        raw = strip(written)
+        bits = np.zeros(len(raw), dtype=np.uint8)
+        short = could_lower_to(raw, {*codes, *MISSING_CODES})
+        if len(short):  # none in most columns (ids, phones, times): then no Arrow call on nothing
+            lowered = pc.utf8_lower(take(raw, short))
+            bits[short] |= _CODE * bools(pc.is_in(lowered, value_set=pa.array(codes, type=lowered.type)))
+            bits[short] |= _MISSING * bools(pc.is_in(lowered, value_set=pa.array(MISSING_CODES, type=lowered.type)))
+        # a column holding none of the characters the tokens are made of holds no token: ids, e-mails, phones,
+        # timestamps as a rule; a search of its bytes tells, where the tokens' regex read every value
+        if tokens != TOKENS or holds_any(raw, TOKEN_MARKS):
+            bits |= _TOKEN * matches(raw, "|".join(f"(?:{t})" for t in tokens))
+        bits[_no_dates(raw)] |= _DATE
+        filled = present(raw)
+        bits[filled] |= _PRESENT
+        offsets, _ = utf8_bytes(raw)
+        bits[filled & (offsets[1:] > offsets[:-1])] |= _FILLED  # not "" once stripped, told by its bytes
+        return bits
+
+    return judge
+
+
+def _no_dates(raw: pa.Array) -> np.ndarray:
+    """The positions of the values that are a date of DATES written as text: its first ten characters one of DATES,
+    and (a regex, only on those) a date; read as written, not lower-cased: no character but a digit or a dash
+    lower-cases to one. Looked for only where the first byte and the fifth may be a date's of DATES: in a column of
+    timestamps of this century, nowhere."""
+    maybe = np.flatnonzero(_DATE_FIRSTS[byte_at(raw, 0)])
+    maybe = maybe[byte_at(raw, 4, maybe) == ord("-")]
+    if not len(maybe):  # none in most columns: then no Arrow call on nothing
+        return maybe
+    head = pc.utf8_slice_codeunits(take(raw, maybe), 0, 10)
+    dated = maybe[bools(pc.is_in(head, value_set=pa.array(DATES, type=raw.type)))]
+    if not len(dated):
+        return dated
+    return dated[fullmatches(take(raw, dated), "\\d{4}-\\d{2}-\\d{2}.*")]
+
+
 @dataclass(frozen=True)
 class _Cells:
     """A column's distinct cells as the sentinel kind reads them, once per column for the check and its
     explanation."""
 
     cells: Distinct
-    raw: pa.Array
-    """Each distinct cell stripped as written."""
-    short: np.ndarray
-    """The positions in `raw` of the values that may be a code asked about (`could_lower_to`): only those are
-    lower-cased and looked up. In a column of phone numbers, ids or timestamps that is none, and lower-casing a
-    million values cost more than the codes' look-up."""
-    lowered: pa.Array
-    """The values at `short`, lower-cased."""
+    bits: np.ndarray
+    """Per distinct cell, its judgement (`_judge`)."""
     usual: str | None
     """The column's usual code for "empty", if any."""
 
     def equal(self, code: str) -> np.ndarray:
-        """Per distinct cell: its lower case is `code`."""
-        out = np.zeros(len(self.raw), dtype=bool)
-        out[self.short] = bools(pc.equal(self.lowered, pa.scalar(code, type=self.lowered.type)))
+        """Per distinct cell: its lower case is `code`, one of MISSING_CODES."""
+        out = self.bits & _MISSING > 0
+        out[out] = bools(pc.equal(pc.utf8_lower(_stripped(self.cells, out)), code))
         return out
 
 
+def _stripped(cells: Distinct, which: np.ndarray) -> pa.Array:
+    """The distinct cells marked in `which`, stripped."""
+    return strip(take(cells.values, np.flatnonzero(which)))
+
+
 def _codes(params: Mapping[str, Any]) -> tuple[str, ...]:
-    """The rule's codes for "no value", lower-cased."""
-    return tuple(v.lower() for v in params.get("values") or VALUES)
+    """The rule's codes for "no value", lower-cased (the default ones once, not for each column)."""
+    values = params.get("values")
+    return tuple(v.lower() for v in values) if values else _VALUES_LOWERED
 
 
-def _column(values: pd.Series, ctx: CheckContext, codes: tuple[str, ...]) -> _Cells:
-    """The column's _Cells, lower-casing the values that may be one of `codes` or MISSING_CODES."""
+_VALUES_LOWERED = tuple(v.lower() for v in VALUES)
+
+
+def _column(values: pd.Series, ctx: CheckContext, params: Mapping[str, Any]) -> _Cells:
+    """The column's _Cells: each distinct cell judged by the rule's codes and tokens, as the file wrote it."""
     field = str(values.name)
+    codes, tokens = _codes(params), tuple(params.get("tokens") or TOKENS)
 
     def compute() -> _Cells:
-        cells = _cells(values, field, ctx)
-        raw = strip(cells.values)
-        short = could_lower_to(raw, {*codes, *MISSING_CODES})
-        lowered = pc.utf8_lower(take(raw, short))
-        if not len(short):  # no value that may be a code (ids, phones, times): no usual code, no Arrow call to say so
-            return _Cells(cells, raw, short, lowered, None)
-        filled = int(cells.counts()[bools(pc.not_equal(raw, ""))].sum())
-        return _Cells(cells, raw, short, lowered, _usual_code(lowered, cells.counts()[short], filled))
+        judge = _judge(codes, tokens)
+        text = written_text(values, ctx)
+        if text is None:  # a column of its own, or a typed one the file did not write as text
+            cells = _cells(values, field, ctx)
+            bits = judge(cells.values)
+        else:  # as the file wrote it: judged with the table's other text columns, when the table is small
+            cells, bits = text.cells, text.each(judge, stripped=False)
+        return _Cells(cells, bits, _usual_code(cells, bits))
 
-    return per_table.get(ctx.frame, ("sentinel", field, len(values), codes), compute)
+    return per_table.get(ctx.frame, ("sentinel", field, len(values), codes, tokens), compute)
 
 
 def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
     field = str(values.name)
-    codes = _codes(params)
-    column = _column(values, ctx, codes)
-    cells, raw = column.cells, column.raw
+    column = _column(values, ctx, params)
+    cells = column.cells
     # each distinct value judged once; the typed dates and numbers below are judged per row
-    bad = np.zeros(len(raw), dtype=bool)
-    if len(column.short):
-        bad[column.short] = bools(pc.is_in(column.lowered, value_set=pa.array(codes, type=column.lowered.type)))
-    tokens = tuple(params.get("tokens") or TOKENS)
-    # a column holding none of the characters the tokens are made of holds no token: ids, e-mails, phones,
-    # timestamps as a rule; a search of its bytes tells, where the tokens' regex read every value
-    if tokens != TOKENS or holds_any(raw, TOKEN_MARKS):
-        bad |= matches(raw, "|".join(f"(?:{t})" for t in tokens))
-    # a date written as text: its first ten characters one of DATES, and (a regex, only on those) a date; read
-    # as written, not lower-cased: no character but a digit or a dash lower-cases to one. Looked for only where
-    # the first byte and the fifth may be a date's of DATES: in a column of timestamps of this century, nowhere
-    maybe = np.flatnonzero(_DATE_FIRSTS[byte_at(raw, 0)])
-    maybe = maybe[byte_at(raw, 4, maybe) == ord("-")]
-    if len(maybe):  # none in most columns: then no Arrow call on nothing
-        head = pc.utf8_slice_codeunits(take(raw, maybe), 0, 10)
-        dated = maybe[bools(pc.is_in(head, value_set=pa.array(DATES, type=raw.type)))]
-        if len(dated):
-            bad[dated] |= fullmatches(take(raw, dated), "\\d{4}-\\d{2}-\\d{2}.*")
+    bad = column.bits & (_CODE | _TOKEN | _DATE) > 0
     quantity = role(field, ctx) in _QUANTITIES
     typed_number = pd.api.types.is_numeric_dtype(values.dtype) and not pd.api.types.is_bool_dtype(values.dtype)
     if quantity and not typed_number:
-        bad |= fullmatches(raw, _NUMBER_PLACEHOLDER)
+        bad |= fullmatches(strip(cells.values), _NUMBER_PLACEHOLDER)
     rows = cells.spread(bad) | _dates(values, field, ctx)
     if quantity and typed_number:
         rows |= _placeholder_numbers(values)
@@ -205,30 +242,33 @@ _REPUNITS = np.array([1] + [(10**k - 1) // 9 for k in range(1, 17)], dtype=np.in
 """the k-digit repunit at k (1 at 0: the count of digits of 0, which is no placeholder)"""
 
 
-def _usual_code(lowered: pa.Array, counts: np.ndarray, filled: int) -> str | None:
-    """The missing-value code more than half of the column's `filled` cells hold, if any (`lowered`: distinct
-    values lower-cased, among them every code's, `counts`: the cells holding each)."""
+def _usual_code(cells: Distinct, bits: np.ndarray) -> str | None:
+    """The missing-value code more than half of the column's filled cells hold, if any (`bits`: each distinct
+    cell's judgement)."""
+    counts = cells.counts()
+    filled = int(counts[bits & _FILLED > 0].sum())
     if filled == 0:
         return None
-    is_code = bools(pc.is_in(lowered, value_set=pa.array(MISSING_CODES, type=lowered.type)))
+    is_code = bits & _MISSING > 0
     if int(counts[is_code].sum()) * 2 <= filled:
         return None
-    cells: dict[str, int] = {}  # distinct cells that lower-case to one code count together
-    for value, count in zip(pc.filter(lowered, is_code).to_pylist(), counts[is_code].tolist(), strict=True):
-        cells[value] = cells.get(value, 0) + count
-    value, count = max(cells.items(), key=lambda item: item[1])
+    held: dict[str, int] = {}  # distinct cells that lower-case to one code count together
+    lowered = pc.utf8_lower(_stripped(cells, is_code)).to_pylist()
+    for value, count in zip(lowered, counts[is_code].tolist(), strict=True):
+        held[value] = held.get(value, 0) + count
+    value, count = max(held.items(), key=lambda item: item[1])
     return value if count * 2 > filled else None
 
 
 def explain(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> str | None:
     field = str(values.name)
-    column = _column(values, ctx, _codes(params))
+    column = _column(values, ctx, params)
     usual = column.usual
     if usual is None:
         return None
     counts = column.cells.counts()
     held = int(counts[column.equal(usual)].sum())
-    share = held / max(int(counts[bools(pc.is_valid(column.raw))].sum()), 1)
+    share = held / max(int(counts[column.bits & _PRESENT > 0].sum()), 1)
     return f"{field}: {usual!r} on {share:.1%} of the filled cells is how this column writes 'empty'; not reported"
 
 

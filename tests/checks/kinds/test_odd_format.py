@@ -112,3 +112,27 @@ def test_a_value_with_an_ascii_letter_is_not_searched_for_a_unicode_one(monkeypa
     text = pa.array(["Łukasz", "Zoë", "abc", "12", None, "Żółć", "ł1"], type=pa.large_string())
     assert _letters(text).tolist() == [True, True, True, False, False, True, True]
     assert searched == [["Żółć", "ł1"]]
+
+
+_PHRASES = st.lists(st.one_of(st.none(), st.sampled_from(["", " ", "a", "a b", "a  b c", " x y z w ", "ł\tż", "n/a"])))
+
+
+@settings(max_examples=80, deadline=None)
+@given(first=_PHRASES, second=_PHRASES)
+def test_oracle_a_small_tables_median_of_words_is_each_columns_first_texts_counted(
+    first: list[str | None], second: list[str | None]
+) -> None:
+    """Oracle: the median of words of a small table's column, counted per distinct value with the table's other
+    columns, against `_median_words` of the column's own first texts (empty and all-missing columns too)."""
+    rows = max(len(first), len(second))
+    df = frame("a", first + [None] * (rows - len(first)), b=second + [None] * (rows - len(second)))
+    _columns.forget_columns()
+    try:
+        ctx = context(df)
+        together = {name: odd_format.median_words(df[name], ctx) for name in df.columns}
+        assert all(_columns.column_text(df[name], ctx).judged_together for name in df.columns)
+        for name in df.columns:
+            alone = odd_format._median_words(_columns.column_text(df[name], ctx).first_texts(odd_format.WORDS_SAMPLE))
+            assert together[name] == pytest.approx(alone, nan_ok=True)
+    finally:
+        _columns.forget_columns()

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.checks.kinds import _phonefast, phone
-from auditor.checks.kinds._fastpath import chars_at, kept
+from auditor.checks.kinds._fastpath import chars_at, fullmatches, kept, matches
 
 FAST = settings(max_examples=60, deadline=None)
 REGIONS = ["PL", "DE", "GB", "US", "FR", "CZ", "IT", "NL", "ES", "AT", "CH", "IE", "SE", "CA", "RU", "AU", "BR"]
@@ -169,3 +169,44 @@ def test_the_values_left_to_the_library_are_told_apart_without_a_multiindex(monk
     df = frame("phone", cells)
     verdicts = phone.check(df["phone"], {}, context(df)).tolist()
     assert verdicts == [phone.is_valid_phone(v, "PL") for v in cells]
+
+
+def _patterns(region: str) -> list[tuple[str, bool]]:
+    """Every pattern the fast path matches for `region`, and whether it is anchored at the start only."""
+    plan = _phonefast.plan_for(region)
+    if plan is None:
+        return []
+    validator = plan.validator
+    whole = [plan.general, validator.general, *validator.by_length.values(), r"\+?[0-9]{3,20}"]
+    starts = [p for p in (plan.prefix_pattern, plan.idd_pattern, validator.leading_digits) if p]
+    return [(p, False) for p in whole] + [(f"^(?:{p})", True) for p in starts]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    region=st.sampled_from(sorted(phonenumbers.SUPPORTED_REGIONS)),
+    values=st.lists(
+        st.one_of(st.none(), st.text(alphabet="0123456789", max_size=18), st.text(alphabet="+0129 \n٣x", max_size=8)),
+        max_size=30,
+    ),
+)
+def test_oracle_patterns_compiled_once_by_python_match_as_re2_matches_them(region: str, values: list) -> None:
+    """Oracle: a small array's values matched by Python's `re` (each pattern compiled once per process) against
+    RE2's matches (Arrow compiling the pattern on every call), for every pattern of a region's metadata."""
+    arr = pa.array(values, type=pa.large_string())
+    for pattern, anchored in _patterns(region):
+        if anchored:
+            assert _phonefast.matches(arr, pattern).tolist() == matches(arr, pattern).tolist(), pattern
+        else:
+            assert _phonefast.fullmatches(arr, pattern).tolist() == fullmatches(arr, pattern).tolist(), pattern
+
+
+def test_a_small_arrays_patterns_are_not_compiled_by_re2_for_each_call(monkeypatch) -> None:
+    called: list[str] = []
+    regex = pc.match_substring_regex
+    monkeypatch.setattr(pc, "match_substring_regex", lambda *a, **k: called.append(a[1]) or regex(*a, **k))
+    numbers = pd.Series(["601 234 567", "+48 22 628 31 40", "030 1234567", "123"], dtype="str", name="phone")
+    df = numbers.to_frame()
+    expected = [phone.is_valid_phone(number, "PL") for number in numbers]
+    assert phone.check(numbers, {}, context(df)).tolist() == expected
+    assert called == []

@@ -130,8 +130,11 @@ def test_only_values_that_may_be_a_code_are_lower_cased(monkeypatch: pytest.Monk
     monkeypatch.setattr(pc, "utf8_lower", lambda arr: lowered.append(len(arr)) or lower(arr))
     values = pd.Series([f"Jan.Kowalski{i}@firma.pl" for i in range(50)] + ["N/A", "?"], dtype=TEXT, name="email")
     values = pd.concat([values, pd.Series(["601 731 295", "u"], dtype=TEXT)], ignore_index=True).rename("email")
+    ctx = _context(values)
     try:
-        verdicts = sentinel.check(values, {}, _context(values)).tolist()
+        _columns.column_text(values, ctx)  # the column's text (its codes lower-cased too), which the check reads
+        lowered.clear()
+        verdicts = sentinel.check(values, {}, ctx).tolist()
     finally:
         _columns.forget_columns()
     assert verdicts == [True] * 50 + [False, False, True, True]
