@@ -173,9 +173,37 @@ def _join_groups(keys: np.ndarray, values: np.ndarray, sep: str) -> pd.Series:
         return pd.Series(dtype=object)
     keys = np.asarray(keys, dtype=object)
     values = np.asarray(values, dtype=object)
-    order = np.lexsort((values.astype(str), keys.astype(str)))
-    k, v = keys[order], values[order].tolist()
+    k, v = (part[_key_value_order(keys, values)] for part in (keys, values))
+    v = v.tolist()
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
     ends = np.r_[starts[1:], len(k)]
     joined = [sep.join(v[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
     return pd.Series(joined, index=k[starts], dtype=object)
+
+
+def _key_value_order(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """The order of (key, value) pairs by key, then by value as text (object arrays): a group's values are joined
+    in this order, and the groups' order does not matter. By Arrow's sort when every key is an int or every key a
+    str, every value a str and no text holds a NUL: UTF-8 sorts by code point as numpy's fixed-width texts do,
+    which drop trailing NULs (and `astype(str)` made a copy of every text as wide as the longest). A key of ints
+    groups as its text does (0.6 against 1.0 s for 546,000 values in 224,000 groups)."""
+    keys_arrow, values_arrow = _arrow_texts(keys, allow_int=True), _arrow_texts(values, allow_int=False)
+    if keys_arrow is None or values_arrow is None:
+        return np.lexsort((values.astype(str), keys.astype(str)))
+    table = pa.table({"k": keys_arrow, "v": values_arrow})
+    return pc.sort_indices(table, sort_keys=[("k", "ascending"), ("v", "ascending")]).to_numpy()
+
+
+def _arrow_texts(values: np.ndarray, *, allow_int: bool) -> pa.Array | None:
+    """`values` (objects) as Arrow text without NULs, or as Arrow integers (`allow_int`); None otherwise."""
+    try:
+        array = pa.array(values.tolist())
+    except (ValueError, TypeError, OverflowError):  # mixed types, a lone surrogate, a huge int
+        return None
+    if array.null_count:
+        return None
+    if pa.types.is_integer(array.type):
+        return array if allow_int else None
+    if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
+        return None
+    return None if pc.any(pc.match_substring(array, "\x00")).as_py() else array

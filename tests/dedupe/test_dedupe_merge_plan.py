@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.dedupe import normalize as nz
-from auditor.dedupe.survive import merge_plan
+from auditor.dedupe.survive import _join_groups, merge_plan
 
 TEXTS = [None, "", " ", "\u00a0", "\t", "\u2003x", "a", "a ", "b", "Ż", "10", "ż"]
 
@@ -78,3 +78,39 @@ def test_a_column_of_several_arrow_chunks_is_one_vocabulary() -> None:
     ids = pd.Series(["r0", "r1", "r2", "r3"])
     plan = merge_plan(frame, ids, labels, is_master, cluster_ids, "most_complete", ("updated_at",))
     assert plan.empty  # every cluster's members agree
+
+
+def _joined_by_numpy(keys: np.ndarray, values: np.ndarray, sep: str) -> dict:
+    """`_join_groups` as first written (numpy's sort of the texts made fixed-width): the oracle."""
+    order = np.lexsort((values.astype(str), keys.astype(str)))
+    k, v = keys[order], values[order].tolist()
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    ends = np.r_[starts[1:], len(k)]
+    return {k[a]: sep.join(v[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)}
+
+
+TEXTS = st.text(alphabet=st.sampled_from("ab: ;\x00\u00e9\U0001f600\ud800Z"), max_size=5)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.one_of(st.integers(0, 12), st.sampled_from(["c1", "c10", "c2", "\x00", "c1\x00"])), TEXTS),
+        min_size=1,
+        max_size=30,
+    ),
+    st.sampled_from(["ints", "texts", "mixed"]),
+)
+def test_oracle_groups_joined_as_numpy_sorted_them(rows: list[tuple[object, str]], keys_as: str) -> None:
+    """Oracle test: each group's values joined in the order numpy's sort of the texts gave (keys of ints or of
+    texts, texts with NULs, which numpy's texts drop at the end, characters beyond the BMP, lone surrogates)."""
+    keys = [k if keys_as == "mixed" else (str(k) if keys_as == "texts" else hash(k) % 13) for k, _ in rows]
+    keys_array, values = _objects(keys), _objects([v for _, v in rows])
+    assert _join_groups(keys_array, values, "; ").to_dict() == _joined_by_numpy(keys_array, values, "; ")
+
+
+def _objects(items: list) -> np.ndarray:
+    """`items` as an object array, whatever they are (numpy would make texts of texts and ints of ints)."""
+    out = np.empty(len(items), dtype=object)
+    out[:] = items
+    return out

@@ -190,3 +190,39 @@ def test_a_small_call_scores_on_one_core_and_a_large_one_on_all(monkeypatch) -> 
     pair_similarity(few.astype(np.int32), (few + 1).astype(np.int32), coded, scorer)
     pair_similarity(many.astype(np.int32), (many + 1).astype(np.int32), coded, scorer)
     assert asked == [1, -1]
+
+
+def _shared_by_counting(a: str, b: str) -> float:
+    """The letters two values share as `Coded.shared_letters` defines them, counted per pair: per bin of code
+    points (mod 32) the smaller of the two counts, summed; infinite for a value of more than 255 characters."""
+    if len(a) > 255 or len(b) > 255:
+        return np.inf
+    bins_a, bins_b = (np.bincount([ord(c) % compare.LETTER_BINS for c in v], minlength=32) for v in (a, b))
+    return float(np.minimum(bins_a, bins_b).sum())
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            LETTERS,
+            st.builds(lambda c, k: c * k, st.sampled_from("a@\u0101 "), st.integers(200, 300)),
+            st.text(max_size=260),
+        ),
+        min_size=1,
+        max_size=16,
+    )
+)
+def test_oracle_shared_letters_against_counting_each_pair(words: list[str]) -> None:
+    """Oracle test: the letters two values share, summed as bytes of four words, equal the counts compared bin by
+    bin pair by pair (values of 255 characters of one bin, of more, empty ones, any code point)."""
+    codes, uniques = pd.factorize(pd.Series(words, dtype="string[pyarrow]"))
+    coded = Coded(codes.astype(np.int32), uniques)
+    values = coded.objects.tolist()
+    left, right = (side.ravel() for side in np.indices((len(values), len(values))))
+    shared, la, lb = coded.shared_letters(left, right)
+    want = [_shared_by_counting(values[a], values[b]) for a, b in zip(left, right, strict=True)]
+    np.testing.assert_array_equal(shared, np.array(want, dtype=np.float32))
+    assert shared.dtype == np.float32
+    np.testing.assert_array_equal(la, [len(values[a]) for a in left])
+    np.testing.assert_array_equal(lb, [len(values[b]) for b in right])
