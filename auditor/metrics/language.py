@@ -77,6 +77,7 @@ import pyarrow.compute as pc
 
 from auditor.errors import ConfigError, did_you_mean
 from auditor.metrics.common import (
+    KEPT_RESULTS,
     Params,
     arrow_text,
     coded,
@@ -929,7 +930,11 @@ class _Runtime:
         if probe is None and len(self.frame) < PART_FROM_ROWS:
             return self._once(node, how)
         reads = _columns_read(node, self.entity)
-        if probe is None or (probe.column in reads and (len(self.frame) < PART_FROM_ROWS or _has(node, TextMatch))):
+        if probe is not None and probe.column in reads and len(self.frame) < PART_FROM_ROWS:
+            # the bounds of the metrics of one table probe it the same way (`bounds._probed_table`: one table object
+            # per probe for the run), and read the same conditions of it (stage == Closed Won for every stage probe)
+            return self._once(node, how, probed=True)
+        if probe is None or (probe.column in reads and _has(node, TextMatch)):
             return how(self, node)
         whole = kept(
             self.p,
@@ -945,20 +950,20 @@ class _Runtime:
         patched = _patched(whole, probe.rows, part, self.frame.index)
         return patched if patched is not None else how(self, node)
 
-    def _once(self, node: Any, how: Callable[[_Runtime, Any], Any]) -> Any:
-        """`how(self, node)` made once per run for a table that is not a probe and has fewer than PART_FROM_ROWS rows
-        (kept with the frame object, checked to be that frame: `common.kept`): the raw value, the breakdowns, the
-        value with duplicates merged and the next metric of the table make the same conditions (stage == Closed
-        Won) on the same tables, at a fixed cost per condition that is most of a small table's metric. A larger
-        table's values are not kept (they would hold a million rows' arrays per node; their making is not fixed
-        cost there)."""
+    def _once(self, node: Any, how: Callable[[_Runtime, Any], Any], probed: bool = False) -> Any:
+        """`how(self, node)` made once per run for a table of fewer than PART_FROM_ROWS rows (kept with the frame
+        object, checked to be that frame: `common.kept`; a probe's (`probed`) apart, so that a bound's many probes
+        do not push out what the unprobed tables keep): the raw value, the breakdowns, the value with duplicates
+        merged and the next metric of the table make the same conditions (stage == Closed Won) on the same tables,
+        at a fixed cost per condition that is most of a small table's metric. A larger table's values are not kept
+        (they would hold a million rows' arrays per node; their making is not fixed cost there)."""
         return kept(
             self.p,
-            _UNPROBED[how],
+            _made_on_probes if probed else _UNPROBED[how],
             (self.frame,),
-            (self.entity, node),
+            (self.entity, node, how) if probed else (self.entity, node),
             lambda: _frozen(how(self, node)),
-            KEPT_SMALL,
+            KEPT_PROBED if probed else KEPT_SMALL,
         )
 
     def _value(self, node: Any) -> pd.Series:
@@ -1082,6 +1087,15 @@ _UNPROBED: dict[Callable[[_Runtime, Any], Any], Callable[..., Any]] = {
     _Runtime._condition: _Runtime.condition,
 }
 """where `_Runtime._once` keeps what it made (`Params.memo`'s owner): apart from a probe's base table's values"""
+
+KEPT_PROBED = 512
+"""the values and conditions reading the probed column kept for the probes of tables of fewer than PART_FROM_ROWS rows
+(`_Runtime._probed`): fixtures/acme's bounds read 300-odd (probe, node) pairs"""
+
+
+def _made_on_probes() -> None:
+    """Where `_Runtime._once` keeps what it made on a probe (`Params.memo`'s owner), apart from the unprobed tables'
+    (`_UNPROBED`) and a probe's base table's (`_Runtime._probed`)."""
 
 
 @functools.lru_cache(maxsize=512)
@@ -2122,7 +2136,10 @@ def _derived(
             metric = known[node.id]
             # a bound of `clv / cac` probes one table at a time: CLV is not recomputed for each probe of the costs
             frames = tuple(t[entity] for entity in metric.inputs if entity in t)
-            result = kept(p, metric.compute, frames, None, lambda: metric.compute(t, p))
+            # small tables' results are kept for as many probes as a bound keeps (`evaluate._compute_probe`): the
+            # metric's own bound made them on the same probed tables
+            small = all(len(frame) < PART_FROM_ROWS for frame in frames)
+            result = kept(p, metric.compute, frames, None, lambda: metric.compute(t, p), KEPT_RESULTS if small else 0)
             if isinstance(result, Estimate):
                 return metric.kind, result, True
             got = value_of(result)
