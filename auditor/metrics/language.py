@@ -1317,11 +1317,27 @@ def _paired_sums(
     of a ratio of two sums over the same entity, over the records with both values present (a rate
     over the records with both counts). The terms (n x 2: a record's numerator and denominator, 0 in a
     sum whose condition leaves it out) are what a bootstrap over records resamples."""
+    return _paired_in(*_paired_parts(num, den, t, p, extra), slice(None))
+
+
+def _paired_parts(
+    num: _Plan, den: _Plan, t: Tables, p: Params, extra: Callable[[_Plan], Any]
+) -> tuple[pd.Series, pd.Series, np.ndarray, np.ndarray]:
+    """(the numerator's values, the denominator's, the rows each sums over) of `_paired_sums`, made once for every
+    group of the rows (`_grouped_ratio`)."""
     rt, num_rows = num.rows(t, p, extra(num))
     _, den_rows = den.rows(t, p, extra(den))
     x, y = rt.value(num.value), rt.value(den.value)
     both = x.notna().to_numpy(bool) & y.notna().to_numpy(bool)
-    num_rows, den_rows = num_rows & both, den_rows & both
+    return x, y, num_rows & both, den_rows & both
+
+
+def _paired_in(
+    x: pd.Series, y: pd.Series, num_rows: np.ndarray, den_rows: np.ndarray, group: np.ndarray | slice
+) -> tuple[float, float, int, np.ndarray]:
+    """`_paired_sums` of the rows `group` (positions, or every row): their values in their order, as on a table of
+    only those rows."""
+    x, y, num_rows, den_rows = x.iloc[group], y.iloc[group], num_rows[group], den_rows[group]
     used = num_rows | den_rows
     terms = np.zeros((int(used.sum()), 2))
     terms[:, 0] = np.where(num_rows[used], x.to_numpy("float64", na_value=0.0)[used], 0.0)
@@ -1512,9 +1528,9 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
                 num = _measure_value(num_plan, t, p, extra(num_plan)).value
                 den_of = _measure_value(den_plan, t, p, extra(den_plan))
                 den, n = den_of.value, den_of.n
-            if key == "rate":
-                return proportion(num, den, scale=scale) if np.isfinite(den) else Estimate(None, 0)
-            return ratio(num, den, n=n, pairs=pairs)
+            return _ratio_of(key, num, den, n, pairs, scale)
+
+        grouped = _grouped_ratio(key, num_plan, den_plan, paired, extra, scale, primary)
 
     elif per is not None and key in ("count", "sum"):
         plan = plans[0]
@@ -1634,6 +1650,57 @@ def _grouped(key: str, plan: _Plan, extra: Any | None, scale: float) -> Grouped 
         return out
 
     return grouped
+
+
+def _grouped_ratio(
+    key: str, num: _Plan, den: _Plan, paired: bool, extra: Callable[[_Plan], Any], scale: float, primary: str
+) -> Grouped | None:
+    """A ratio or rate of two counts or sums of the primary table's records on each group of them at once (`_grouped`
+    for two measures): the conditions and values made once over the whole table, each group's rows reduced as
+    `compute` reduces a table of only those rows (the same values in the same order, so the same sums to the last
+    bit; counts are integers). None when a measure is of another table, a distinct count, a mean or a median: those
+    are recomputed per group, as before."""
+    plain = all(
+        plan.entity == primary and plan.agg in ("count", "sum") and not plan.distinct and plan.first is None
+        for plan in (num, den)
+    )
+    if not plain:
+        return None
+
+    def measure(plan: _Plan, t: Tables, p: Params) -> Callable[[np.ndarray | slice], Estimate]:
+        rt, mask = plan.rows(t, p, extra(plan))
+        if plan.agg == "count":
+            counted = _with_value(plan, rt, mask)
+            return lambda g: Estimate(float(int(counted[g].sum())), int(counted[g].sum()))
+        values = rt.value(plan.value)
+        return lambda g: _sum_of(values.iloc[g][mask[g]].dropna())
+
+    def grouped(t: Tables, p: Params, groups: Sequence[np.ndarray | slice]) -> list[Any]:
+        out = []
+        if paired:
+            parts = _paired_parts(num, den, t, p, extra)
+            for g in groups:
+                top, bottom, n, pairs = _paired_in(*parts, g)
+                out.append(_ratio_of(key, top, bottom, n, pairs, scale))
+            return out
+        num_of, den_of = measure(num, t, p), measure(den, t, p)
+        for g in groups:
+            bottom = den_of(g)
+            out.append(_ratio_of(key, num_of(g).value, bottom.value, bottom.n, None, scale))
+        return out
+
+    return grouped
+
+
+def _ratio_of(key: str, num: float, den: float, n: int, pairs: np.ndarray | None, scale: float) -> Estimate:
+    """A `rate` (a proportion) or a `ratio` of two measures, as the metric gives it."""
+    if key == "rate":
+        return proportion(num, den, scale=scale) if np.isfinite(den) else Estimate(None, 0)
+    return ratio(num, den, n=n, pairs=pairs)
+
+
+def _sum_of(values: pd.Series) -> Estimate:
+    return Estimate(float(values.sum()), len(values))
 
 
 _EVERY_ROW = slice(None)
