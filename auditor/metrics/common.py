@@ -105,6 +105,11 @@ def kept(
     return result
 
 
+KEPT_RESULTS = 256
+"""a metric's results on probed tables of fewer than 50,000 rows kept per run (`evaluate._compute_probe`, a derived
+metric's operands): each holds its tables, which share all but one column with their base"""
+
+
 @dataclass
 class Probe:
     """A table a bound probes (`bounds.bound`): `base` with its column `column` changed at the row positions `rows`

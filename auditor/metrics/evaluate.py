@@ -32,10 +32,12 @@ from auditor.metrics.bounds import bound, finite_numbers, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
 from auditor.metrics.common import (
     CODE,
+    KEPT_RESULTS,
     Params,
     arrow_text,
     code_findings,
     id_codes,
+    kept,
     put_text,
     rows_coded,
     text,
@@ -442,6 +444,17 @@ def _flagged(entity: str, frame: pd.DataFrame, findings: pd.DataFrame, cache: di
 
 def _compute(m: Metric, tables: Mapping[str, pd.DataFrame], params: Params) -> Any:
     return m.compute(tables, params)
+
+
+def _compute_probe(m: Metric, tables: Mapping[str, pd.DataFrame], params: Params) -> Any:
+    """`m` on a bound's probe, kept per run for the same table objects when every table it reads has fewer than
+    PART_FROM_ROWS rows (`common.kept`, under `m.compute` as a derived metric's operand is: `clv / cac` probes the
+    deals as `clv`'s bound did, on the same probed tables (`bounds._probed_table`), and finds `clv` made). A larger
+    table's probe is recomputed, as before (its copy is not held)."""
+    frames = tuple(tables[entity] for entity in m.inputs if entity in tables)
+    if any(len(frame) >= PART_FROM_ROWS for frame in frames):
+        return m.compute(tables, params)
+    return kept(params, m.compute, frames, None, lambda: m.compute(tables, params), KEPT_RESULTS)
 
 
 def _fmt(v: Any, unit: str = "") -> str:
@@ -1363,7 +1376,7 @@ def _bounded(
         base.bound, most = median_bound(np.concatenate([passing_sample, certain]), free, value, known)
     else:
         base.bound, most = bound(
-            m, tables, params, value, masks, _compute, questioned, _readings(tables, findings, masks, cache)
+            m, tables, params, value, masks, _compute_probe, questioned, _readings(tables, findings, masks, cache)
         )
     where = f" (the most: {most})" if most else ""
     if base.bound <= settings.bound_high:

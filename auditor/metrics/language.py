@@ -77,6 +77,7 @@ import pyarrow.compute as pc
 
 from auditor.errors import ConfigError, did_you_mean
 from auditor.metrics.common import (
+    KEPT_RESULTS,
     Params,
     arrow_text,
     coded,
@@ -929,7 +930,11 @@ class _Runtime:
         if probe is None and len(self.frame) < PART_FROM_ROWS:
             return self._once(node, how)
         reads = _columns_read(node, self.entity)
-        if probe is None or (probe.column in reads and (len(self.frame) < PART_FROM_ROWS or _has(node, TextMatch))):
+        if probe is not None and probe.column in reads and len(self.frame) < PART_FROM_ROWS:
+            # the bounds of the metrics of one table probe it the same way (`bounds._probed_table`: one table object
+            # per probe for the run), and read the same conditions of it (stage == Closed Won for every stage probe)
+            return self._once(node, how, probed=True)
+        if probe is None or (probe.column in reads and _has(node, TextMatch)):
             return how(self, node)
         whole = kept(
             self.p,
@@ -945,20 +950,20 @@ class _Runtime:
         patched = _patched(whole, probe.rows, part, self.frame.index)
         return patched if patched is not None else how(self, node)
 
-    def _once(self, node: Any, how: Callable[[_Runtime, Any], Any]) -> Any:
-        """`how(self, node)` made once per run for a table that is not a probe and has fewer than PART_FROM_ROWS rows
-        (kept with the frame object, checked to be that frame: `common.kept`): the raw value, the breakdowns, the
-        value with duplicates merged and the next metric of the table make the same conditions (stage == Closed
-        Won) on the same tables, at a fixed cost per condition that is most of a small table's metric. A larger
-        table's values are not kept (they would hold a million rows' arrays per node; their making is not fixed
-        cost there)."""
+    def _once(self, node: Any, how: Callable[[_Runtime, Any], Any], probed: bool = False) -> Any:
+        """`how(self, node)` made once per run for a table of fewer than PART_FROM_ROWS rows (kept with the frame
+        object, checked to be that frame: `common.kept`; a probe's (`probed`) apart, so that a bound's many probes
+        do not push out what the unprobed tables keep): the raw value, the breakdowns, the value with duplicates
+        merged and the next metric of the table make the same conditions (stage == Closed Won) on the same tables,
+        at a fixed cost per condition that is most of a small table's metric. A larger table's values are not kept
+        (they would hold a million rows' arrays per node; their making is not fixed cost there)."""
         return kept(
             self.p,
-            _UNPROBED[how],
+            _made_on_probes if probed else _UNPROBED[how],
             (self.frame,),
-            (self.entity, node),
+            (self.entity, node, how) if probed else (self.entity, node),
             lambda: _frozen(how(self, node)),
-            KEPT_SMALL,
+            KEPT_PROBED if probed else KEPT_SMALL,
         )
 
     def _value(self, node: Any) -> pd.Series:
@@ -1082,6 +1087,15 @@ _UNPROBED: dict[Callable[[_Runtime, Any], Any], Callable[..., Any]] = {
     _Runtime._condition: _Runtime.condition,
 }
 """where `_Runtime._once` keeps what it made (`Params.memo`'s owner): apart from a probe's base table's values"""
+
+KEPT_PROBED = 512
+"""the values and conditions reading the probed column kept for the probes of tables of fewer than PART_FROM_ROWS rows
+(`_Runtime._probed`): fixtures/acme's bounds made 150 (probe, node) pairs on their 131 probed tables"""
+
+
+def _made_on_probes() -> None:
+    """Where `_Runtime._once` keeps what it made on a probe (`Params.memo`'s owner), apart from the unprobed tables'
+    (`_UNPROBED`) and a probe's base table's (`_Runtime._probed`)."""
 
 
 @functools.lru_cache(maxsize=512)
@@ -1303,11 +1317,27 @@ def _paired_sums(
     of a ratio of two sums over the same entity, over the records with both values present (a rate
     over the records with both counts). The terms (n x 2: a record's numerator and denominator, 0 in a
     sum whose condition leaves it out) are what a bootstrap over records resamples."""
+    return _paired_in(*_paired_parts(num, den, t, p, extra), slice(None))
+
+
+def _paired_parts(
+    num: _Plan, den: _Plan, t: Tables, p: Params, extra: Callable[[_Plan], Any]
+) -> tuple[pd.Series, pd.Series, np.ndarray, np.ndarray]:
+    """(the numerator's values, the denominator's, the rows each sums over) of `_paired_sums`, made once for every
+    group of the rows (`_grouped_ratio`)."""
     rt, num_rows = num.rows(t, p, extra(num))
     _, den_rows = den.rows(t, p, extra(den))
     x, y = rt.value(num.value), rt.value(den.value)
     both = x.notna().to_numpy(bool) & y.notna().to_numpy(bool)
-    num_rows, den_rows = num_rows & both, den_rows & both
+    return x, y, num_rows & both, den_rows & both
+
+
+def _paired_in(
+    x: pd.Series, y: pd.Series, num_rows: np.ndarray, den_rows: np.ndarray, group: np.ndarray | slice
+) -> tuple[float, float, int, np.ndarray]:
+    """`_paired_sums` of the rows `group` (positions, or every row): their values in their order, as on a table of
+    only those rows."""
+    x, y, num_rows, den_rows = x.iloc[group], y.iloc[group], num_rows[group], den_rows[group]
     used = num_rows | den_rows
     terms = np.zeros((int(used.sum()), 2))
     terms[:, 0] = np.where(num_rows[used], x.to_numpy("float64", na_value=0.0)[used], 0.0)
@@ -1498,9 +1528,9 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
                 num = _measure_value(num_plan, t, p, extra(num_plan)).value
                 den_of = _measure_value(den_plan, t, p, extra(den_plan))
                 den, n = den_of.value, den_of.n
-            if key == "rate":
-                return proportion(num, den, scale=scale) if np.isfinite(den) else Estimate(None, 0)
-            return ratio(num, den, n=n, pairs=pairs)
+            return _ratio_of(key, num, den, n, pairs, scale)
+
+        grouped = _grouped_ratio(key, num_plan, den_plan, paired, extra, scale, primary)
 
     elif per is not None and key in ("count", "sum"):
         plan = plans[0]
@@ -1620,6 +1650,57 @@ def _grouped(key: str, plan: _Plan, extra: Any | None, scale: float) -> Grouped 
         return out
 
     return grouped
+
+
+def _grouped_ratio(
+    key: str, num: _Plan, den: _Plan, paired: bool, extra: Callable[[_Plan], Any], scale: float, primary: str
+) -> Grouped | None:
+    """A ratio or rate of two counts or sums of the primary table's records on each group of them at once (`_grouped`
+    for two measures): the conditions and values made once over the whole table, each group's rows reduced as
+    `compute` reduces a table of only those rows (the same values in the same order, so the same sums to the last
+    bit; counts are integers). None when a measure is of another table, a distinct count, a mean or a median: those
+    are recomputed per group, as before."""
+    plain = all(
+        plan.entity == primary and plan.agg in ("count", "sum") and not plan.distinct and plan.first is None
+        for plan in (num, den)
+    )
+    if not plain:
+        return None
+
+    def measure(plan: _Plan, t: Tables, p: Params) -> Callable[[np.ndarray | slice], Estimate]:
+        rt, mask = plan.rows(t, p, extra(plan))
+        if plan.agg == "count":
+            counted = _with_value(plan, rt, mask)
+            return lambda g: Estimate(float(int(counted[g].sum())), int(counted[g].sum()))
+        values = rt.value(plan.value)
+        return lambda g: _sum_of(values.iloc[g][mask[g]].dropna())
+
+    def grouped(t: Tables, p: Params, groups: Sequence[np.ndarray | slice]) -> list[Any]:
+        out = []
+        if paired:
+            parts = _paired_parts(num, den, t, p, extra)
+            for g in groups:
+                top, bottom, n, pairs = _paired_in(*parts, g)
+                out.append(_ratio_of(key, top, bottom, n, pairs, scale))
+            return out
+        num_of, den_of = measure(num, t, p), measure(den, t, p)
+        for g in groups:
+            bottom = den_of(g)
+            out.append(_ratio_of(key, num_of(g).value, bottom.value, bottom.n, None, scale))
+        return out
+
+    return grouped
+
+
+def _ratio_of(key: str, num: float, den: float, n: int, pairs: np.ndarray | None, scale: float) -> Estimate:
+    """A `rate` (a proportion) or a `ratio` of two measures, as the metric gives it."""
+    if key == "rate":
+        return proportion(num, den, scale=scale) if np.isfinite(den) else Estimate(None, 0)
+    return ratio(num, den, n=n, pairs=pairs)
+
+
+def _sum_of(values: pd.Series) -> Estimate:
+    return Estimate(float(values.sum()), len(values))
 
 
 _EVERY_ROW = slice(None)
@@ -2122,7 +2203,10 @@ def _derived(
             metric = known[node.id]
             # a bound of `clv / cac` probes one table at a time: CLV is not recomputed for each probe of the costs
             frames = tuple(t[entity] for entity in metric.inputs if entity in t)
-            result = kept(p, metric.compute, frames, None, lambda: metric.compute(t, p))
+            # small tables' results are kept for as many probes as a bound keeps (`evaluate._compute_probe`): the
+            # metric's own bound made them on the same probed tables
+            small = all(len(frame) < PART_FROM_ROWS for frame in frames)
+            result = kept(p, metric.compute, frames, None, lambda: metric.compute(t, p), KEPT_RESULTS if small else 0)
             if isinstance(result, Estimate):
                 return metric.kind, result, True
             got = value_of(result)

@@ -65,3 +65,54 @@ def test_only_single_measures_are_grouped(defined) -> None:
     )
     assert {mid: m.grouped for mid, m in others.items()} == dict.fromkeys(others)
     assert get_metric("win_rate").grouped is not None and get_metric("clv").grouped is None
+
+
+RATIOS = {
+    "per_deal": {"ratio": "sum(opportunities.amount where stage == Closed Won) / count(opportunities)"},
+    "won_rate": {"rate": "count(opportunities where stage == Closed Won) / count(opportunities where amount > 0)"},
+    "paired": {"ratio": "sum(opportunities.amount where stage == Closed Won) / sum(opportunities.probability)"},
+    "paired_rate": {"rate": ["sum(opportunities.probability)", "sum(opportunities.amount)"], "scale": 100},
+    "in_window": {
+        "rate": "count(opportunities where stage == Closed Won) / count(opportunities)",
+        "window": "close_date",
+    },
+}
+
+
+@settings(max_examples=40, deadline=None)
+@given(deals(), st.data())
+def test_a_ratio_of_one_tables_counts_or_sums_per_group_is_the_ratio_of_its_rows_oracle(frame, data) -> None:
+    """Oracle: each group's ratio or rate (two counts or sums of the table's rows, paired or not) is the metric on a
+    table of only the group's rows, every field to the last bit (the terms a bootstrap resamples too)."""
+    defined = compile_metrics(RATIOS)
+    tables, _ = prepare({"opportunities": frame}, None, MONEY)
+    params = Params.make(AS_OF, money=MONEY)
+    codes = np.array(data.draw(st.lists(st.integers(0, 3), min_size=len(frame), max_size=len(frame))), dtype=int)
+    groups = [np.flatnonzero(codes == c) for c in range(4)]
+    opp = tables["opportunities"]
+    for mid, m in defined.items():
+        assert m.grouped is not None, mid
+        for mine, theirs in zip(
+            m.grouped(tables, params, groups),
+            [m.compute({**tables, "opportunities": opp.iloc[g]}, params) for g in groups],
+            strict=True,
+        ):
+            assert (mine.value, mine.n, mine.successes, mine.scale) == (
+                theirs.value,
+                theirs.n,
+                theirs.successes,
+                theirs.scale,
+            ), mid
+            assert (mine.pairs is None) == (theirs.pairs is None), mid
+            if theirs.pairs is not None:
+                np.testing.assert_array_equal(mine.pairs, theirs.pairs)
+
+
+def test_a_ratio_with_a_distinct_count_or_a_mean_is_recomputed_per_group() -> None:
+    others = compile_metrics(
+        {
+            "distinct": {"ratio": "sum(opportunities.amount) / count(distinct opportunities.account_id)"},
+            "mean": {"ratio": "mean(opportunities.amount) / count(opportunities)"},
+        }
+    )
+    assert {mid: m.grouped for mid, m in others.items()} == dict.fromkeys(others)
