@@ -1293,17 +1293,14 @@ def _measure_on(frame: pd.DataFrame, p: Params, plan: _Plan, extra: Any | None) 
     if plan.agg == "count" and plan.distinct and plan.first is not None:
         dates = rt.column(plan.first)[mask]
         firsts = dates.groupby(text(rt.raw_value(plan.value)[mask]), dropna=True).min()
-        counted = int(within(firsts, p.start, p.end).sum())
-        return Estimate(float(counted), counted)
+        return _count_of(int(within(firsts, p.start, p.end).sum()))
     if plan.agg == "count" and plan.distinct:
-        distinct = int(rt.raw_value(plan.value)[mask].dropna().nunique())
-        return Estimate(float(distinct), distinct)
+        return _count_of(int(rt.raw_value(plan.value)[mask].dropna().nunique()))
     if plan.agg == "count":
-        n = int(_with_value(plan, rt, mask).sum())
-        return Estimate(float(n), n)
+        return _count_of(int(_with_value(plan, rt, mask).sum()))
     values = rt.value(plan.value)[mask].dropna()
     if plan.agg == "sum":
-        return Estimate(float(values.sum()), len(values))
+        return _sum_of(values)
     sample = values.to_numpy(dtype="float64")
     if not len(sample):
         return Estimate(np.nan, 0, sample=sample)
@@ -1643,8 +1640,7 @@ def _grouped(key: str, plan: _Plan, extra: Any | None, scale: float) -> Grouped 
         for g in groups:
             taken = values.iloc[np.flatnonzero(mask) if g is _EVERY_ROW else g[mask[g]]]
             if key == "sum":
-                present = taken.dropna()
-                out.append(Estimate(float(present.sum()), len(present)))
+                out.append(_sum_of(taken.dropna()))
             else:
                 out.append({"mean": mean_of, "median": median_of, "nps": nps_of}[key](taken))
         return out
@@ -1671,7 +1667,7 @@ def _grouped_ratio(
         rt, mask = plan.rows(t, p, extra(plan))
         if plan.agg == "count":
             counted = _with_value(plan, rt, mask)
-            return lambda g: Estimate(float(int(counted[g].sum())), int(counted[g].sum()))
+            return lambda g: _count_of(int(counted[g].sum()))
         values = rt.value(plan.value)
         return lambda g: _sum_of(values.iloc[g][mask[g]].dropna())
 
@@ -1700,7 +1696,13 @@ def _ratio_of(key: str, num: float, den: float, n: int, pairs: np.ndarray | None
 
 
 def _sum_of(values: pd.Series) -> Estimate:
+    """The sum of a measure's present values, its n their number."""
     return Estimate(float(values.sum()), len(values))
+
+
+def _count_of(n: int) -> Estimate:
+    """A count of records as a measure: the count, its n itself."""
+    return Estimate(float(n), n)
 
 
 _EVERY_ROW = slice(None)
