@@ -156,8 +156,13 @@ def calibration(
     return pd.DataFrame(cases)
 
 
+def scored(cases: pd.DataFrame) -> pd.DataFrame:
+    """The cases with what the tables count: within 2% of the truth (`close`), more than 10% off (`far`), HIGH."""
+    return cases.assign(close=cases["error"] <= 0.02, far=cases["error"] > 0.10, high=cases["flag"].eq("HIGH"))
+
+
 def calibration_table(cases: pd.DataFrame) -> str:
-    c = cases.assign(close=cases["error"] <= 0.02, far=cases["error"] > 0.10, high=cases["flag"].eq("HIGH"))
+    c = scored(cases)
 
     def row(name: str, g: pd.DataFrame) -> str:
         close, far, high = g[g["close"]], g[g["far"]], g[g["high"]]
@@ -225,7 +230,7 @@ def evidence_table(cases: pd.DataFrame) -> str:
     `evidence` over the cases it speaks of) against how often the value was within 2%, and how many of the
     within-2% cases that are not HIGH had evidence below one half (HIGH for them would promise more than the
     evidence holds)."""
-    c = cases.assign(close=cases["error"] <= 0.02, high=cases["flag"].eq("HIGH"), p=cases["reasons"].map(evidence))
+    c = scored(cases).assign(p=cases["reasons"].map(evidence))
     lines = [
         "| metric | HIGH when within 2% | evidence: expected within 2% | observed within 2% | misses | misses with"
         " evidence < 0.5 |",
@@ -251,8 +256,7 @@ def reliability_table(cases: pd.DataFrame) -> str:
     between 0 and 1), in bins of `evidence`: the mean evidence against the share within 2%, and the share HIGH.
     A calibrated evidence has the two close in every bin; an honest flag is HIGH where the evidence is above one
     half ("probably within 2%") and not below it."""
-    p = cases["reasons"].map(evidence)
-    c = cases.assign(p=p, close=cases["error"] <= 0.02, high=cases["flag"].eq("HIGH"))
+    c = scored(cases).assign(p=cases["reasons"].map(evidence))
     c = c[c["p"].gt(0) & c["p"].lt(1)]
     lines = ["| evidence | cases | mean evidence | within 2% | HIGH |", "|---|---:|---:|---:|---:|"]
     for lo, hi in ((0, 0.1), (0.1, 0.3), (0.3, 0.5), (0.5, 0.7), (0.7, 0.9), (0.9, 1)):
