@@ -171,19 +171,7 @@ def codes_of(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 def sort_ranks(values: pd.Series) -> np.ndarray:
     """Each row's place among the column's distinct values sorted, missing ones last (as sort_values places
-    them): a coded or plain text column is sorted on these, its distinct values ranked, not its rows. Equal values
-    tie, ranked from 0, missing ones after them all. A column of texts alone is ranked by Arrow, whose order of
-    UTF-8 bytes is Python's order of code points: Python's sort of a million contacts' 245,000 distinct record ids
-    was 0.2 CPU s of findings.csv, Arrow's rank of the 334,000 findings' ids 0.05. Other columns, and text Arrow
-    cannot hold (a lone surrogate, from a JSON source's "\\ud800"), by Python's sort of the distinct values."""
-    if pd.api.types.infer_dtype(values, skipna=True) == "string":
-        try:
-            texts = arrow.array(values.to_numpy(), type=arrow.string(), from_pandas=True)
-        except (arrow.ArrowException, UnicodeError):
-            pass
-        else:
-            # dense ranks from 1, missing ones after every value: less one, the numbers of the codes' ranking below
-            return (pc.rank(texts, "ascending", tiebreaker="dense").to_numpy() - 1).astype(np.int32)
+    them): a coded or plain text column is sorted on these, its distinct values ranked, not its rows."""
     codes, uniques = codes_of(values)
     return np.append(sort_codes(uniques), len(uniques)).astype(np.int32)[codes]
 
@@ -192,5 +180,19 @@ def sort_codes(values: np.ndarray) -> np.ndarray:
     """Integer codes in the order of the sorted values, missing ones last (as sort_values places them):
     the cells are sorted on these, not on a frame of their text."""
     codes, uniques = factorize(np.asarray(values, dtype=object))
-    rank = pd.factorize(uniques, sort=True)[0]  # each distinct value's place among them sorted
-    return np.append(rank, len(uniques)).astype(np.int32)[codes]
+    return np.append(_places(uniques), len(uniques)).astype(np.int32)[codes]
+
+
+def _places(distinct: Any) -> np.ndarray:
+    """Each of the distinct values' place among them sorted. Texts alone are sorted by Arrow, whose order of UTF-8
+    bytes is Python's order of code points: Python's sort of a million contacts' 245,000 distinct record ids was
+    0.2 CPU s of findings.csv. Other values, and text Arrow cannot hold (a lone surrogate, from a JSON source's
+    "\\ud800"), by Python's sort."""
+    if pd.api.types.infer_dtype(distinct, skipna=False) == "string":
+        try:
+            texts = arrow.array(np.asarray(distinct, dtype=object), type=arrow.string())
+        except (arrow.ArrowException, UnicodeError):
+            pass
+        else:
+            return pc.rank(texts, "ascending", tiebreaker="first").to_numpy() - 1
+    return pd.factorize(distinct, sort=True)[0]

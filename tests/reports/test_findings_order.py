@@ -1,6 +1,6 @@
-"""findings.csv's order: the keys ranked by Arrow where they are texts alone (findings.sort_ranks), an oracle against
-Python's sort of the distinct values (`python_ranks`, what sort_ranks does for other columns), which it replaces for
-text, and against pandas' stable sort."""
+"""findings.csv's order (findings.sort_ranks: a column's distinct values sorted by Arrow where they are texts alone),
+an oracle against Python's sort of the distinct values (`python_ranks`, what sort_ranks does for other values), which
+it replaces for text, and against pandas' stable sort."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.findings import codes_of, sort_codes, sort_ranks
+from auditor.findings import codes_of, sort_ranks
 from auditor.reports.findings_csv import ORDER
 
 TEXT = st.one_of(
@@ -22,7 +22,7 @@ MISSING = st.sampled_from([None, float("nan")])
 def python_ranks(values: pd.Series) -> np.ndarray:
     """The oracle: each row's place among the distinct values sorted by Python, missing ones last."""
     codes, uniques = codes_of(values)
-    return np.append(sort_codes(uniques), len(uniques)).astype(np.int32)[codes]
+    return np.append(pd.factorize(uniques, sort=True)[0], len(uniques)).astype(np.int32)[codes]
 
 
 @settings(max_examples=150, deadline=None)
