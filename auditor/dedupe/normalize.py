@@ -83,11 +83,17 @@ Coded = tuple[np.ndarray, Any]
 
 def _distinct_mapped(
     values: pd.Series, fn: Callable[[str], object], coded: Coded | None = None
-) -> tuple[pd.Series, np.ndarray, list]:
-    """(values as a Series, their codes (-1 missing), `fn` of each distinct non-blank value then None). `coded`:
-    the values' `pd.factorize`, when it is known already (a feature made by `by_unique_coded`)."""
+) -> tuple[pd.Series, np.ndarray, list | pa.Array]:
+    """(values as a Series, their codes (-1 missing), `fn` of each distinct non-blank value then None: a list, or
+    Arrow text where `fn` has a form in Arrow's kernels, `_KERNEL_FORMS`). `coded`: the values' `pd.factorize`,
+    when it is known already (a feature made by `by_unique_coded`)."""
     s = pd.Series(values, copy=False)
     codes, uniques = coded if coded is not None else pd.factorize(s, use_na_sentinel=True)
+    column_form = _KERNEL_FORMS.get(fn)
+    if column_form is not None and (text := _unique_text(uniques)) is not None:
+        # a fixed sequence of text operations: Arrow's kernels over every distinct value at once (remembering is
+        # not needed: it is as cheap as looking the texts up)
+        return s, codes, pa.concat_arrays([column_form(text), pa.nulls(1, pa.large_string())])
     # tolist, not iteration: an Arrow-backed Index yields its values one by one through pandas (6x slower)
     texts = uniques.tolist()
     made = _MADE.get()
@@ -106,10 +112,39 @@ def _distinct_mapped(
     return s, codes, [*mapped, None]
 
 
+def _unique_text(uniques: Any) -> pa.Array | None:
+    """The distinct values as one Arrow large_string array, or None when they are not all text (or a text holds
+    a lone surrogate, which UTF-8 cannot)."""
+    array = getattr(uniques, "array", uniques)
+    if isinstance(array, pd.arrays.ArrowStringArray):
+        text = pa.array(array)
+    else:
+        values = np.asarray(array, dtype=object)
+        if pd.api.types.infer_dtype(values, skipna=False) != "string":
+            return None
+        try:
+            text = pa.array(values, type=pa.large_string())
+        except (UnicodeEncodeError, pa.ArrowException):
+            return None
+    if isinstance(text, pa.ChunkedArray):
+        text = text.combine_chunks()
+    return text.cast(pa.large_string())
+
+
+def _as_objects(mapped: list | pa.Array) -> np.ndarray:
+    if isinstance(mapped, pa.Array):
+        return mapped.to_numpy(zero_copy_only=False)
+    return np.array(mapped, dtype=object)
+
+
+def _as_arrow(mapped: list | pa.Array) -> pa.Array:
+    return mapped if isinstance(mapped, pa.Array) else pa.array(mapped, type=pa.large_string())
+
+
 def by_unique(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
     """Apply a scalar normalizer to the distinct non-blank values and map back (object dtype, None for blanks)."""
     s, codes, mapped = _distinct_mapped(values, fn)
-    return pd.Series(np.array(mapped, dtype=object)[codes], index=s.index, dtype=object)
+    return pd.Series(_as_objects(mapped)[codes], index=s.index, dtype=object)
 
 
 def by_unique_text(values: pd.Series, fn: Callable[[str], str | None]) -> pd.Series:
@@ -126,7 +161,7 @@ def by_unique_coded(
     coded and each feature made from another). The values are numbered as they first come in the rows: the
     distinct values are numbered so, so a result first comes with the first value giving it."""
     s, codes, mapped = _distinct_mapped(values, fn, coded)
-    results = pd.Series(pd.arrays.ArrowStringArray(pa.array(mapped, type=pa.large_string())), copy=False)
+    results = pd.Series(pd.arrays.ArrowStringArray(_as_arrow(mapped)), copy=False)
     # the distinct values' results are few; factorized as a column of their own, each keeps the number and the
     # vocabulary's type the whole column's factorize gives it
     numbered, uniques = pd.factorize(results, use_na_sentinel=True)
@@ -142,9 +177,9 @@ def by_unique_parts(
     return [_mapped_text(s, codes, [None if m is None or len(m) <= k else m[k] for m in made]) for k in range(count)]
 
 
-def _mapped_text(s: pd.Series, codes: np.ndarray, mapped: list) -> pd.Series:
+def _mapped_text(s: pd.Series, codes: np.ndarray, mapped: list | pa.Array) -> pd.Series:
     """Per row of `s`, the text `mapped` holds for its code (`_distinct_mapped`'s), as Arrow-backed strings."""
-    taken = pa.array(mapped, type=pa.large_string()).take(pa.array(np.where(codes < 0, len(mapped) - 1, codes)))
+    taken = _as_arrow(mapped).take(pa.array(np.where(codes < 0, len(mapped) - 1, codes)))
     return pd.Series(pd.arrays.ArrowStringArray(taken), index=s.index, copy=False)
 
 
@@ -243,6 +278,82 @@ def soundex(value: str | None) -> str | None:
         if c not in "hw":
             last = code
     return (out + "000")[:4]
+
+
+_SOUNDEX_DIGITS = np.zeros(26, dtype=np.uint8)
+for _letter, _digit in _SOUNDEX.items():
+    _SOUNDEX_DIGITS[ord(_letter) - ord("a")] = int(_digit)
+_HW = np.isin(np.arange(26), [ord("h") - ord("a"), ord("w") - ord("a")])
+_HONORIFIC_WORDS = r"\b(?:" + "|".join(sorted(HONORIFICS)) + r")\b"
+
+
+def _plain(text: pa.Array) -> pa.Array:
+    """True where a text is printable ASCII alone (U+0020-007E): there `str.lower`, `str.strip` and `fold` are
+    Arrow's ASCII kernels, and whitespace is the space alone."""
+    return pc.match_substring_regex(text, r"^[\x20-\x7e]*$")
+
+
+def _with_odd_values(
+    text: pa.Array, fn: Callable[[str], str | None], kernels: Callable[[pa.Array], pa.Array]
+) -> pa.Array:
+    """`fn` of each text: `kernels` of the printable-ASCII ones, `fn` itself of the others, value by value."""
+    plain = _plain(text)
+    out = kernels(text)
+    odd = pc.invert(plain)
+    if pc.any(odd).as_py():
+        made = [None if _blank(v) else fn(v) for v in text.filter(odd).to_pylist()]
+        out = pc.replace_with_mask(out, odd, pa.array(made, type=pa.large_string()))
+    return out
+
+
+def _soundex_letters(text: pa.Array) -> pa.Array:
+    """The letters `soundex` reads of printable-ASCII texts: those of `person_name`'s words (lower case, an
+    apostrophe dropped, any other non-letter a separator, honorifics dropped), one after the other."""
+    text = pc.replace_substring(pc.ascii_lower(text), "'", "")
+    words = pc.replace_substring_regex(text, "[^a-z]+", " ")
+    return pc.replace_substring(pc.replace_substring_regex(words, _HONORIFIC_WORDS, ""), " ", "")
+
+
+def _soundex_of_letters(letters: pa.Array) -> pa.Array:
+    """American Soundex of texts of the letters a-z alone (null where empty), all texts a letter at a time: a
+    letter's digit is written when it differs from the last digit kept before it, which an h or a w leaves as
+    it is; a text leaves the rounds when its four characters are written or its letters run out (most within
+    a few letters, so the rounds read only the texts' first letters)."""
+    letters = letters.cast(pa.large_binary())
+    n = len(letters)
+    offsets = np.frombuffer(letters.buffers()[1], dtype=np.int64)[letters.offset : letters.offset + n + 1]
+    data = letters.buffers()[2]
+    raw = np.frombuffer(data, dtype=np.uint8) if data is not None else np.zeros(0, dtype=np.uint8)
+    starts, lengths = offsets[:-1], np.diff(offsets)
+    out = np.full((n, 4), ord("0"), dtype=np.uint8)
+    filled = np.flatnonzero(lengths > 0)
+    first = raw[starts[filled]] - ord("a")
+    out[filled, 0] = first + ord("A")
+    last = np.zeros(n, dtype=np.uint8)
+    last[filled] = _SOUNDEX_DIGITS[first]
+    written = np.ones(n, dtype=np.int64)
+    k, active = 1, np.flatnonzero(lengths > 1)
+    while len(active):
+        letter = raw[starts[active] + k] - ord("a")
+        digit = _SOUNDEX_DIGITS[letter]
+        new = (digit > 0) & (digit != last[active])
+        at = active[new]
+        out[at, written[at]] = digit[new] + ord("0")
+        written[at] += 1
+        kept = ~_HW[letter]
+        last[active[kept]] = digit[kept]
+        k += 1
+        active = active[(lengths[active] > k) & (written[active] < 4)]
+    valid = pa.py_buffer(np.packbits(lengths > 0, bitorder="little"))
+    return pa.LargeStringArray.from_buffers(
+        n, pa.py_buffer(np.arange(0, 4 * n + 1, 4, dtype=np.int64)), pa.py_buffer(out), valid
+    )
+
+
+def soundex_texts(text: pa.Array) -> pa.Array:
+    """`soundex` of each text of an Arrow text array (no nulls), by Arrow's kernels and numpy where the text is
+    printable ASCII, value by value elsewhere."""
+    return _with_odd_values(text, soundex, lambda t: _soundex_of_letters(_soundex_letters(t)))
 
 
 # --- emails -----------------------------------------------------------------------------------
@@ -533,6 +644,9 @@ def _arrow_text(values: pd.Series) -> pa.Array:
 
 _APOSTROPHES = re.compile(r"['\u2018\u2019\u02bc\u02bb`\u00b4]")
 _SEPARATORS = re.compile(r"[\W_]+")
+_WORD = re.compile(r"[^\W_]+")
+"""A run of characters that are no separator (`_SEPARATORS`)."""
+_DIGIT = re.compile(r"\d")
 _NON_WORD = re.compile(r"[^a-z0-9]+")
 _LETTER_DIGIT = re.compile(r"(?<=[^\W\d_])(?=\d)|(?<=\d)(?!(?:st|nd|rd|th)\b)(?=[^\W\d_])")
 _TLDS = (
@@ -578,7 +692,11 @@ _FOLDED = _FoldedCharacters()
 
 
 def _tokens(text: str) -> list[str]:
-    return [t for t in _SEPARATORS.split(_LETTER_DIGIT.sub(" ", text)) if t]
+    """The text's words: split where a letter meets a digit (`_LETTER_DIGIT`), and at every run of separators."""
+    if _DIGIT.search(text):  # a letter meets a digit only where there is a digit (most names have none)
+        text = _LETTER_DIGIT.sub(" ", text)
+    # the runs between separators, without the empty ones at the ends: what the split at them leaves
+    return _WORD.findall(text)
 
 
 def _glue_initials(tokens: list[str], tails: frozenset[str] = frozenset()) -> list[str]:
@@ -835,8 +953,11 @@ def _company_tokens(value: str) -> list[str]:
     # come back unchanged is not made (stripping twice strips no more than once: it strips to the end)
     for _ in range(8):
         stripped = _strip_legal_forms(tokens)
-        if settled and stripped == tokens:
-            break
+        if settled:
+            # settled words keep no word the tables rewrite, no 'and' and no two one-letter words side by side;
+            # so do their words with some taken off the ends (a connector left between two words had those
+            # neighbours before), and a round of words would give them back as they are
+            return stripped
         out, settled = _settled_name_words(stripped, tails)
         if out == tokens:
             break
@@ -947,6 +1068,23 @@ def website_domains(values: pd.Series) -> pd.Series:
     return by_unique(values, website_domain)
 
 
+def _website_domain_kernels(text: pa.Array) -> pa.Array:
+    """`website_domain` of printable-ASCII texts, step by step, as Arrow's kernels."""
+    text = pc.ascii_lower(pc.ascii_trim(text, " "))
+    # an address whose first '@' comes before any '/' gives what follows its last '@'
+    text = pc.if_else(pc.match_substring_regex(text, "^[^/@]*@"), pc.replace_substring_regex(text, "^.*@", ""), text)
+    text = pc.replace_substring_regex(text, r"^[a-z][a-z0-9+.\-]*://", "")
+    text = pc.replace_substring_regex(pc.replace_substring_regex(text, "[/?#].*", ""), ":.*", "")
+    text = pc.replace_substring_regex(pc.ascii_trim(text, "."), r"^www\.", "")
+    return pc.if_else(pc.match_substring(text, "."), text, pa.scalar(None, pa.large_string()))
+
+
+def website_domain_texts(text: pa.Array) -> pa.Array:
+    """`website_domain` of each text of an Arrow text array (no nulls), by Arrow's kernels where the text is
+    printable ASCII, value by value elsewhere."""
+    return _with_odd_values(text, website_domain, _website_domain_kernels)
+
+
 # addresses and cities
 
 _GLUED_STRASSE = re.compile(r"(?<=[a-z])(strasse|str\.)(?=\s|\d|$)")
@@ -987,22 +1125,38 @@ def _address_tables() -> tuple[dict[str, str], frozenset[str], frozenset[str]]:
     return table, frozenset(abbreviations("unit").values()), frozenset(abbreviations("marker"))
 
 
+@cache
+def _droppers() -> frozenset[str]:
+    """The unit designators and number markers: the words `_address_tokens` may drop."""
+    _, units, markers = _address_tables()
+    return units | markers
+
+
 def _address_tokens(value: str) -> tuple[list[str], list[str]]:
     """(tokens with the address and unit words rewritten and initials glued; the same with the unit
     designators and number markers dropped before their identifier)."""
     table, units, markers = _address_tables()
-    full, settled = _address_words(_tokens(_GLUED_STRASSE.sub(r" \1", _prepare(value))), table)
+    text = _prepare(value)
+    if "str" in text:  # what the glued Strasse is written with (most streets have neither)
+        text = _GLUED_STRASSE.sub(r" \1", text)
+    full, settled = _address_words(_tokens(text), table)
     tokens = full
+    droppers = _droppers()
     for _ in range(8):
         n = len(tokens)
-        kept = [
-            t
-            for i, t in enumerate(tokens)
-            if not (
-                i + 1 < n
-                and ((t in units and _is_identifier(tokens[i + 1])) or (t in markers and tokens[i + 1].isdecimal()))
-            )
-        ]
+        # only a unit designator or a number marker is dropped: tokens holding neither are kept as they are
+        kept = (
+            tokens
+            if droppers.isdisjoint(tokens)
+            else [
+                t
+                for i, t in enumerate(tokens)
+                if not (
+                    i + 1 < n
+                    and ((t in units and _is_identifier(tokens[i + 1])) or (t in markers and tokens[i + 1].isdecimal()))
+                )
+            ]
+        )
         if settled and kept == tokens:  # nothing dropped (most addresses): the words would come back as they are
             break
         out, settled = _address_words(kept, table)
@@ -1139,3 +1293,11 @@ def exact_texts(values: pd.Series) -> pd.Series:
     """`exacts` as Arrow-backed strings."""
     s = strings(values).str.strip().str.lower()
     return s.mask(s.str.len() == 0)
+
+
+_KERNEL_FORMS: dict[Callable, Callable[[pa.Array], pa.Array]] = {
+    soundex: soundex_texts,
+    website_domain: website_domain_texts,
+}
+"""Normalizers that are a fixed sequence of text operations, and their form over Arrow text (`_distinct_mapped`):
+the same result for every text (oracle tests against the scalar forms)."""
