@@ -654,6 +654,7 @@ _TLDS = (
     "cz|uk|ru|ua|jp|cn|in|au|ca|us"
 )
 _DOMAIN = re.compile(r"\b(?:www\.)?((?:[a-z0-9-]+\.)*[a-z0-9-]{2,})\.(?:" + _TLDS + r")(?:\.[a-z]{2})?\b")
+_TLD_AFTER_DOT = re.compile(r"\.(?:" + _TLDS + r")")
 _TRAILING_GROUP = re.compile(r"[(\[]([^()\[\]]*)[)\]][\s.,;:]*$")
 
 
@@ -865,31 +866,38 @@ def _ends_with_form(tokens: list[str]) -> bool:
 
 def _strip_legal_forms(tokens: list[str]) -> list[str]:
     """Legal forms (and 'the') off both ends, longest first, always keeping one token."""
-    end, start, longest = _legal_form_table()
+    end, start, _ = _legal_form_table()
     last_words, first_words = _form_edges()
     changed = True
     while changed and len(tokens) > 1:
         changed = False
-        # a form ends in the tokens' last word and starts in their first: most names have neither, and are
-        # told so by one lookup instead of a tuple per form length
-        if tokens[-1] in last_words:
-            for k in range(min(longest, len(tokens) - 1), 0, -1):
-                if tuple(tokens[-k:]) in end:
-                    tokens, changed = tokens[:-k], True
-                    break
-        if not changed and tokens[0] in first_words:
-            for k in range(min(longest, len(tokens) - 1), 0, -1):
-                if tuple(tokens[:k]) in start:
+        # only a form of a length that ends in the tokens' last word (starts in their first) can be there: most
+        # names have none, and the others are asked only of those lengths, longest first
+        for k in last_words.get(tokens[-1], ()):
+            if k < len(tokens) and tuple(tokens[-k:]) in end:
+                tokens, changed = tokens[:-k], True
+                break
+        if not changed:
+            for k in first_words.get(tokens[0], ()):
+                if k < len(tokens) and tuple(tokens[:k]) in start:
                     tokens, changed = tokens[k:], True
                     break
     return tokens
 
 
 @cache
-def _form_edges() -> tuple[frozenset[str], frozenset[str]]:
-    """(the last words of the forms stripped at the end, the first words of those stripped at the start)."""
+def _form_edges() -> tuple[dict[str, tuple[int, ...]], dict[str, tuple[int, ...]]]:
+    """Per last word of the forms stripped at the end, the lengths of those forms, longest first; and per first
+    word of the forms stripped at the start, theirs."""
     end, start, _ = _legal_form_table()
-    return frozenset(f[-1] for f in end), frozenset(f[0] for f in start)
+    return _lengths_by_word(end, -1), _lengths_by_word(start, 0)
+
+
+def _lengths_by_word(forms: frozenset[tuple[str, ...]], at: int) -> dict[str, tuple[int, ...]]:
+    lengths: dict[str, set[int]] = {}
+    for form in forms:
+        lengths.setdefault(form[at], set()).add(len(form))
+    return {word: tuple(sorted(ks, reverse=True)) for word, ks in lengths.items()}
 
 
 @cache
@@ -946,7 +954,8 @@ def _domain_labels(match: re.Match[str]) -> str:
 
 def _company_tokens(value: str) -> list[str]:
     text = _drop_trailing_place(_prepare(value))
-    text = _DOMAIN.sub(_domain_labels, text)
+    if _TLD_AFTER_DOT.search(text):  # what every domain-like word holds (most names have none)
+        text = _DOMAIN.sub(_domain_labels, text)
     tails = _legal_tails()
     tokens, settled = _settled_name_words(_split_name(text), tails)
     # legal forms off and the words again, until nothing changes; a round whose words are settled and would
