@@ -227,3 +227,48 @@ def test_a_text_without_digits_is_not_searched_for_letters_meeting_digits(monkey
     assert nz._tokens("acme polska") == ["acme", "polska"]
     assert nz._tokens("rivera395") == ["rivera", "395"]
     assert searched == ["rivera395"]
+
+
+def _email_parts_by_expressions(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """`email_parts` as written before: both parts cut by their regular expressions from every text, the tags and
+    dots taken out of every local part and kept where the provider ignores them."""
+    s = nz.strings(values).str.strip().str.lower().str.removeprefix("mailto:")
+    at = s.str.contains("@", regex=False)
+    local, domain = nz.local_parts(s), nz.domain_parts(s).str.strip(".")
+    domain = domain.mask(domain == "googlemail.com", "gmail.com")
+    local = local.mask(domain.isin(nz.PLUS_TAGS), local.str.replace(r"\+.*$", "", regex=True))
+    local = local.mask(domain.isin(nz.DOT_BLIND), local.str.replace(".", "", regex=False))
+    ok = (at & (local.str.len() > 0) & (domain.str.len() > 0)).fillna(False)
+    joined = (local + "@" + domain).where(ok)
+    local, domain = local.where(ok), domain.where(ok)
+    broken = s.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool) & ok.to_numpy(dtype=bool)
+    if broken.any():
+        local = local.mask(broken, nz.local_parts(joined.where(broken)))
+        domain = domain.mask(broken, nz.domain_parts(joined.where(broken)))
+    return joined, local, domain
+
+
+_EMAIL = st.one_of(
+    st.none(),
+    st.text(alphabet="aB.+@\n \t-_ółx", max_size=14),
+    _pieces("j.kowalski+crm@GoogleMail.com|mailto:A@b.pl|x\ny@gmail.com|a+b\nc@gmail.com|a@b\nc@d.com|@|a@.|a@b@c"),
+)
+
+
+@given(st.lists(_EMAIL, max_size=25), st.sampled_from([object, "string[pyarrow]"]))
+@settings(max_examples=300, deadline=None)
+def test_oracle_email_parts_are_the_expressions_over_every_text(values: list[str | None], dtype: object) -> None:
+    series = pd.Series(values, dtype=dtype, name="email")
+    for got, want in zip(nz.email_parts(series), _email_parts_by_expressions(series), strict=True):
+        pd.testing.assert_series_equal(got, want)
+
+
+def test_email_parts_split_each_text_once(monkeypatch) -> None:
+    cut: list[str] = []
+    for name in ("local_parts", "domain_parts"):
+        cutter = getattr(nz, name)
+        monkeypatch.setattr(nz, name, lambda values, name=name, cutter=cutter: cut.append(name) or cutter(values))
+    joined, local, domain = nz.email_parts(pd.Series(["Jan.Kowalski+x@gmail.com", "a@b.pl", None]))
+    assert joined.tolist() == ["jankowalski@gmail.com", "a@b.pl", pd.NA]
+    assert local.tolist() == ["jankowalski", "a", pd.NA] and domain.tolist() == ["gmail.com", "b.pl", pd.NA]
+    assert cut == []
