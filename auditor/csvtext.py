@@ -125,9 +125,11 @@ def each_distinct(texts: pa.Array, function: Callable[[pa.Array], pa.Array]) -> 
 
 
 def mostly_distinct(texts: pa.Array) -> bool:
-    """Whether more than half of a sample of SAMPLE_ROWS of the texts are distinct."""
+    """Whether more than half of a sample of SAMPLE_ROWS of the texts are distinct (missing ones not counted).
+    Counted as the sample's distinct values less a null among them: Arrow's count_distinct, an aggregation,
+    took twice as long on the 2,200 samples the writers take of a million contacts' files."""
     sample = texts.slice(0, SAMPLE_ROWS)
-    return bool(len(sample)) and pc.count_distinct(sample).as_py() * 2 > len(sample)
+    return bool(len(sample)) and (len(sample.unique()) - (sample.null_count > 0)) * 2 > len(sample)
 
 
 def distinct_floats(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:

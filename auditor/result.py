@@ -75,7 +75,8 @@ class AuditResult:
             "by_dimension": {str(k): int(v) for k, v in f["dimension"].value_counts().sort_index().items()},
         }
 
-    def to_dict(self, *, include_findings: bool = True) -> dict[str, Any]:
+    def to_dict(self, *, include_findings: bool = True, summary: dict[str, Any] | None = None) -> dict[str, Any]:
+        """The result document (auditor/schemas/result.schema.json). `summary`: findings_summary() made already."""
         document: dict[str, Any] = {
             "schema_version": SCHEMA_VERSION,
             "tool": {"name": "crm-auditor", "version": __version__},
@@ -116,7 +117,7 @@ class AuditResult:
                 }
                 for o in self.outcomes
             ],
-            "summary": self.findings_summary(),
+            "summary": self.findings_summary() if summary is None else summary,
         }
         if self.duplicates is not None:
             document["duplicates"] = {

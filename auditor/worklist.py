@@ -425,9 +425,15 @@ def _effort(auto: np.ndarray, has_suggestion: np.ndarray) -> np.ndarray:
 
 
 def _safe(kind: np.ndarray, value: np.ndarray, suggested: np.ndarray) -> np.ndarray:
-    """fix.safe.safe_mask, computed once per distinct (kind, value, suggestion)."""
-    keys = _frame({"kind": kind, "value": value, "suggested_value": suggested})
-    return _shared(keys, lambda d: safe_mask(d["kind"], d["value"], d["suggested_value"])).astype(bool)
+    """fix.safe.safe_mask, computed once per distinct (kind, value, suggestion), and only for the findings with
+    a suggestion: safe_mask answers each row by itself, and no for one without (the uniques and missing values
+    of a million contacts, four fifths of their findings, were grouped, folded and compared for nothing)."""
+    safe = np.zeros(len(kind), dtype=bool)
+    at = np.flatnonzero(pd.notna(suggested))
+    if len(at):
+        keys = _frame({"kind": kind[at], "value": value[at], "suggested_value": suggested[at]})
+        safe[at] = _shared(keys, lambda d: safe_mask(d["kind"], d["value"], d["suggested_value"])).astype(bool)
+    return safe
 
 
 BULK_PREVIEW = 3

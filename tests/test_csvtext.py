@@ -14,6 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from auditor import csvtext
 from auditor.csvtext import FORMULA_START, QUOTED, KnownCategories, _text_fields, arrow_texts, csv_lines
 from auditor.io import CHUNK_ROWS, neutralise_formulas, write_csv
 from auditor.reports.json_report import _column_values
@@ -160,3 +161,22 @@ def test_oracle_a_text_column_with_every_missing_marker_is_arrow_null() -> None:
     assert pd.api.types.infer_dtype(column, skipna=True) == "string"
     texts = arrow_texts(column.iloc[1:])
     assert texts.to_pylist() == [None, None, None, None, "b", ""]
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.one_of(st.sampled_from(["a", "b", "", "\u00e9", "a,b"]), st.text(max_size=3), st.none()), max_size=40),
+    st.integers(0, 40),
+    st.integers(1, 40),
+)
+def test_oracle_mostly_distinct_is_arrows_count_of_distinct_values(texts: list, head: int, rows: int) -> None:
+    """Against Arrow's count_distinct (missing values not counted) of the sample, on slices and short samples."""
+    column = pa.array(texts, type=pa.string()).slice(min(head, len(texts)))
+    monkeypatched = csvtext.SAMPLE_ROWS
+    try:
+        csvtext.SAMPLE_ROWS = rows
+        sample = column.slice(0, rows)
+        expected = bool(len(sample)) and pc.count_distinct(sample).as_py() * 2 > len(sample)
+        assert csvtext.mostly_distinct(column) is expected
+    finally:
+        csvtext.SAMPLE_ROWS = monkeypatched

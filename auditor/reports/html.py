@@ -94,11 +94,13 @@ def _environment() -> Environment:
     return env
 
 
-def render(result: AuditResult) -> str:
+def render(result: AuditResult, summary: dict[str, Any] | None = None) -> str:
+    """report.html. `summary`: the result's findings_summary() made already."""
     env = _environment()
     css = env.get_template("report.css").render()
     # Our own stylesheet, not data: marked safe so that escaping does not change the text its hash covers.
-    return env.get_template("report.html.j2").render(css=Markup(css), css_hash=_sha256(css), **context(result))
+    shown = context(result, summary)
+    return env.get_template("report.html.j2").render(css=Markup(css), css_hash=_sha256(css), **shown)
 
 
 def _sha256(text: str) -> str:
@@ -123,8 +125,8 @@ def top(rows: Iterable[Any], n: int) -> dict[str, Any]:
     return {"rows": rows[:n], "more": max(len(rows) - n, 0)}
 
 
-def context(result: AuditResult) -> dict[str, Any]:
-    """Everything the template shows, as plain values and ready SVG."""
+def context(result: AuditResult, summary: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Everything the template shows, as plain values and ready SVG. `summary`: findings_summary() made already."""
     metrics = {m.id: m for m in result.metrics}
     entities = _entities(result)
     owners = _owners(result, metrics)
@@ -133,7 +135,7 @@ def context(result: AuditResult) -> dict[str, Any]:
         "result": result,
         "run_time": _when(result.started_at),
         "overview": _overview(result, entities, owners),
-        "summary": _summary(result),
+        "summary": _summary(result, result.findings_summary() if summary is None else summary),
         "trend": _trend(result.history),
         "dimensions": _dimensions(result),
         "entities": entities,
@@ -264,8 +266,7 @@ def _what(issue: Any) -> str:
     return text.split(": ", 1)[1] if ": " in text else text
 
 
-def _summary(result: AuditResult) -> dict[str, Any]:
-    summary = result.findings_summary()
+def _summary(result: AuditResult, summary: dict[str, Any]) -> dict[str, Any]:
     return {
         "overall": result.scores.overall,
         "band": charts.score_band(result.scores.overall),

@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import os
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from auditor.csvtext import LINE_END
 from auditor.io import atomic_open, write_text
@@ -135,10 +137,12 @@ def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
     # start-up time: `check` does not load the audit's writers
     from auditor.reports import findings_csv, html, json_report, junit, worklist_csv, xlsx
 
+    summary = _Once(result.findings_summary)
+
     def result_json() -> list[str]:
         with atomic_open(out / "result.json") as handle:
             # the platform's line end is "\n": nothing of what goes to handle is translated on its way to the file
-            json_report.write(result, handle, raw=handle.buffer if LINE_END == "\n" else None)
+            json_report.write(result, handle, raw=handle.buffer if LINE_END == "\n" else None, summary=summary())
         return ["result.json"]
 
     def findings() -> list[str]:
@@ -164,7 +168,7 @@ def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
         return ["worklist.xlsx"]
 
     def report() -> list[str]:
-        write_text(out / "report.html", html.render(result))
+        write_text(out / "report.html", html.render(result, summary()))
         return ["report.html"]
 
     def junit_xml() -> list[str]:
@@ -184,6 +188,21 @@ def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
     if result.duplicates is not None:
         jobs += _duplicate_writers(result, out)
     return jobs
+
+
+class _Once:
+    """`make()`'s value, made by the first call (of either lane) and shared: result.json and report.html show the
+    same findings summary, whose distinct records of a million contacts' findings took 0.15 CPU s each time."""
+
+    def __init__(self, make: Callable[[], Any]) -> None:
+        self._make, self._lock, self._made = make, threading.Lock(), False
+        self._value: Any = None
+
+    def __call__(self) -> Any:
+        with self._lock:
+            if not self._made:
+                self._value, self._made = self._make(), True
+            return self._value
 
 
 def _duplicate_writers(result: AuditResult, out: Path) -> list[_Writer]:

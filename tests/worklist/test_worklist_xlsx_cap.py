@@ -35,3 +35,19 @@ def test_owner_sheets_stop_at_their_cap(acme_audit, tmp_path: Path, monkeypatch)
     summary = dict(list(book["Summary"].values)[1:])
     left_out = next(v for k, v in summary.items() if str(k).startswith("records left out of the owner sheets"))
     assert left_out == int((owners.head(xlsx.OWNER_SHEETS) - 5).clip(lower=0).sum())
+
+
+def test_the_sheets_read_the_worklist_and_records_as_they_are(acme_audit, monkeypatch) -> None:
+    """Not a copy of every column (head copies them; the task records and the worklist twice on a million
+    contacts); capped, the same rows as head gives (an oracle)."""
+    sheets = {sheet.name: sheet.frame for sheet in xlsx._sheets(acme_audit)}
+    worklist, records = acme_audit.worklist, acme_audit.worklist_records
+    assert sheets["Worklist"] is worklist
+    assert sheets["Records"] is records
+    merges = worklist[worklist["action"] == "merge"]
+    assert sheets["Merges"].equals(merges[list(xlsx.MERGE_COLUMNS)])
+    monkeypatch.setattr(xlsx, "MAX_ROWS", 7)
+    sheets = {sheet.name: sheet.frame for sheet in xlsx._sheets(acme_audit)}
+    assert sheets["Worklist"].equals(worklist.head(7))
+    assert sheets["Records"].equals(records.head(7))
+    assert sheets["Merges"].equals(merges.head(7)[list(xlsx.MERGE_COLUMNS)])
