@@ -29,7 +29,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz.distance import DamerauLevenshtein
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import column_text, is_text_column, per_table, role
 from auditor.checks.kinds._dictionary import Words, cached_words, correction
@@ -156,14 +156,17 @@ def _distinct_up_to(text: pa.Array, limit: int) -> list[str] | None:
     return distinct if len(distinct) <= limit else None
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     """A cell passes without a correction; judged per distinct cell, not as a million rows' objects (most
     columns are not judged at all and pass whole)."""
     fixes = _corrections(values, params, ctx)
     if fixes is None:
-        return pd.Series(True, index=values.index)
+        return PASSES
     cells, per_cell = fixes
-    return pd.Series(cells.spread(pd.isna(per_cell)), index=values.index)
+    return cells.spread(pd.isna(per_cell))
+
+
+check = series_of(verdicts)
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -182,6 +185,7 @@ KIND = RuleKind(
     summary="A category value with a misspelt word ('Surburban'), judged by spelling dictionaries.",
     dimension=Dimension.VALIDITY,
     check=check,
+    verdicts=verdicts,
     message="{field} {value!r} looks misspelt",
     params=(
         Param("max_distinct", int, MAX_DISTINCT, help="judge a column only with at most this many distinct values"),
