@@ -18,7 +18,6 @@ import hashlib
 import json
 import mmap
 import os
-import re
 import string
 import tempfile
 import unicodedata
@@ -30,9 +29,6 @@ import numpy as np
 FORMAT = b"crm-auditor words 1\n"
 """The first bytes of a cached dictionary: a file of another layout is made again."""
 _ALIGN = 8
-_KEY = re.compile(rb'\n"([^"\n]*)":')
-"""A key of a one-key-a-line JSON file (pyspellchecker's layout), as written: without escapes, which
-`_keys_of` rules out before reading keys this way."""
 
 
 def cache_directory() -> Path:
@@ -102,25 +98,55 @@ class Words:
         return [w for w, ok, e in zip(unique, found, encoded, strict=True) if ok and b"\0" not in e]
 
 
-def _layout(encoded: list[bytes], counts: list[int] | None) -> tuple[dict[str, object], bytes]:
-    """(header, data): the words (UTF-8) grouped by length and sorted bytewise, each group's words then its counts."""
-    every = np.array(encoded, dtype=bytes)
-    lengths = np.char.str_len(every) if len(every) else np.zeros(0, dtype=np.int64)
+def _layout(text: bytes, starts: np.ndarray, lengths: np.ndarray, counts: np.ndarray | None) -> tuple[dict, bytes]:
+    """(header, data): the words (`text[start:start + length]`, UTF-8) grouped by length and sorted bytewise, each
+    group's words then its counts; of a word given twice, the later count (as a JSON object keeps it)."""
     data = bytearray()
     groups = []
     for length in np.unique(lengths[lengths > 0]).tolist():
         which = np.flatnonzero(lengths == length)
-        group = every[which].astype(f"S{length}")
+        # every `length` bytes of the text from each offset, as a view: the words are copied out by their starts
+        windows = np.ndarray(shape=(len(text) - length + 1,), dtype=f"S{length}", buffer=text, strides=(1,))
+        group = windows[starts[which]]
         order = np.argsort(group, kind="stable")
+        group = group[order]
+        last = np.append(group[1:] != group[:-1], True)  # equal words sort together, in the order given
         offset = len(data)
-        data += group[order].tobytes()
+        data += group[last].tobytes()
         data += bytes(-len(data) % _ALIGN)
         counts_offset = None
         if counts is not None:
             counts_offset = len(data)
-            data += np.asarray(counts, dtype="<i8")[which][order].tobytes()
-        groups.append([length, len(which), offset, counts_offset])
+            data += counts[which][order][last].astype("<i8").tobytes()
+        groups.append([length, int(last.sum()), offset, counts_offset])
     return {"groups": groups, "empty": bool((lengths == 0).any())}, bytes(data)
+
+
+def _spans_of(words: list[bytes]) -> tuple[bytes, np.ndarray, np.ndarray]:
+    """(text, starts, lengths) of `words` written one after another."""
+    lengths = np.fromiter(map(len, words), dtype=np.int64, count=len(words))
+    return b"".join(words), np.cumsum(lengths) - lengths, lengths
+
+
+def _key_spans(raw: bytes) -> tuple[np.ndarray, np.ndarray]:
+    """(starts, lengths) of the keys of a one-key-a-line file (pyspellchecker's layout, without escapes), as the
+    regex `\\n"([^"\\n]*)":` finds them: after a line break and a quote, up to the next quote, when no line break
+    comes first and a colon follows."""
+    every = np.frombuffer(raw, dtype=np.uint8)
+    breaks = np.flatnonzero(every == ord("\n"))
+    quotes = np.flatnonzero(every == ord('"'))
+    opening = breaks[breaks + 1 < len(every)]
+    starts = opening[every[opening + 1] == ord('"')] + 2
+    after = np.searchsorted(quotes, starts)
+    starts, after = starts[after < len(quotes)], after[after < len(quotes)]
+    ends = quotes[after]
+    next_break = np.searchsorted(breaks, starts)
+    unbroken = (next_break >= len(breaks)) | (breaks[np.minimum(next_break, len(breaks) - 1)] > ends)
+    colon = np.zeros(len(ends), dtype=bool)
+    inside = ends + 1 < len(every)
+    colon[inside] = every[ends[inside] + 1] == ord(":")
+    keep = unbroken & colon
+    return starts[keep], (ends - starts)[keep]
 
 
 def _pack(header: Mapping[str, object], data: bytes) -> bytes:
@@ -139,23 +165,26 @@ def _unpack(buffer: bytes | mmap.mmap) -> Words:
     return Words(buffer, header, data_start)
 
 
-def lowered_counts(text: str) -> tuple[list[bytes], list[int], dict[str, object]]:
+Parsed = tuple[bytes, np.ndarray, np.ndarray, np.ndarray | None, dict[str, object]]
+"""(text, starts, lengths, counts, header entries): a dictionary's words as spans of `text` (`_layout`)."""
+
+
+def lowered_counts(text: str) -> Parsed:
     """The words and counts pyspellchecker reads from a dictionary file as a local one: its text lower-cased,
-    then parsed (of two keys that differ only in case, the later count is kept, at the first one's place);
-    and its letters and longest word."""
+    then parsed (of two keys that differ only in case, the later count is kept); and its letters and longest word."""
     counts: dict[str, int] = json.loads(text.lower())
     words = list(counts)
     about = {"letters": "".join(sorted(set("".join(words)))), "longest": max(map(len, words), default=0)}
-    return [w.encode() for w in words], list(counts.values()), about
+    return (*_spans_of([w.encode() for w in words]), np.fromiter(counts.values(), dtype=np.int64), about)
 
 
-def keys_as_written(raw: bytes) -> tuple[list[bytes], None, dict[str, object]]:
+def keys_as_written(raw: bytes) -> Parsed:
     """The words the kind asked a dictionary file's bytes about: the keys of a one-key-a-line file as written
-    (read off its lines); of a file in another layout, its keys lower-cased, as pyspellchecker's own loader
-    reads a language."""
+    (read off its lines, by numpy: a regex's list of 400,000 keys cost more than the rest of the file's making);
+    of a file in another layout, its keys lower-cased, as pyspellchecker's own loader reads a language."""
     if b"\\" not in raw and raw.startswith(b"{\n"):
-        return _KEY.findall(raw), None, {}
-    return [key.lower().encode() for key in json.loads(raw)], None, {}
+        return (raw, *_key_spans(raw), None, {})
+    return (*_spans_of([key.lower().encode() for key in json.loads(raw)]), None, {})
 
 
 def cached_words(name: str, compressed: bytes, form: str) -> Words:
@@ -170,8 +199,8 @@ def cached_words(name: str, compressed: bytes, form: str) -> Words:
     except (OSError, ValueError):
         pass  # not cached yet (or unreadable, or another layout): made below
     raw = gzip.decompress(compressed)
-    words, counts, about = lowered_counts(raw.decode()) if form == "lowered" else keys_as_written(raw)
-    header, data = _layout(words, counts)
+    text, starts, lengths, counts, about = lowered_counts(raw.decode()) if form == "lowered" else keys_as_written(raw)
+    header, data = _layout(text, starts, lengths, counts)
     packed = _pack({**header, **about}, data)
     _store(target, packed)
     return _unpack(packed)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import re
 from importlib.resources import files
 from pathlib import Path
 
@@ -58,10 +59,22 @@ def test_a_word_is_known_only_whole(german_keys: set[str], word: str, noise: str
         assert (candidate in _words("de")) == (candidate in german_keys)
 
 
+def _parsed_words(parsed: tuple) -> list[bytes]:  # type: ignore[type-arg]
+    text, starts, lengths = parsed[:3]
+    return [text[start : start + length] for start, length in zip(starts.tolist(), lengths.tolist(), strict=True)]
+
+
 def test_another_format_is_parsed_and_its_keys_lower_cased_as_the_language_s_loader_reads_them() -> None:
-    assert keys_as_written(b'{"a": 1, "B": 2}')[0] == [b"a", b"b"]
-    assert keys_as_written(b'{\n"caf\\u00e9": 1\n}')[0] == ["café".encode()]
-    assert keys_as_written(b'{\n"Caf": 1,\n"b": 2\n}')[0] == [b"Caf", b"b"]
+    assert _parsed_words(keys_as_written(b'{"a": 1, "B": 2}')) == [b"a", b"b"]
+    assert _parsed_words(keys_as_written(b'{\n"caf\\u00e9": 1\n}')) == ["café".encode()]
+    assert _parsed_words(keys_as_written(b'{\n"Caf": 1,\n"b": 2\n}')) == [b"Caf", b"b"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from([b"\n", b'"', b":", b"a", b"\xc3\xa9", b" ", b"1", b","]), max_size=40))
+def test_oracle_keys_are_read_off_the_lines_as_the_regex_reads_them(pieces: list[bytes]) -> None:
+    raw = b"{\n" + b"".join(pieces)
+    assert _parsed_words(keys_as_written(raw)) == re.findall(rb'\n"([^"\n]*)":', raw)
 
 
 @pytest.mark.parametrize(
