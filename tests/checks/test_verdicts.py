@@ -49,8 +49,8 @@ def _every_row(mask: np.ndarray | None, length: int) -> np.ndarray:
     return np.ones(length, dtype=bool) if mask is None else mask
 
 
-@pytest.mark.parametrize("name", WILDCARD_KINDS)
-def test_every_wildcard_kind_answers_in_the_cheap_form(name: str) -> None:
+@pytest.mark.parametrize("name", [*WILDCARD_KINDS, "type", "required"])
+def test_every_wildcard_kind_and_the_most_used_core_ones_answer_in_the_cheap_form(name: str) -> None:
     assert get_kind(name).verdicts is not None
 
 

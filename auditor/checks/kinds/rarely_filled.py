@@ -15,6 +15,7 @@ import pandas as pd
 
 from auditor.checks.base import PASSES, CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import ON_EVERY_COLUMN
+from auditor.checks.kinds._columns import column_text
 from auditor.checks.kinds.usually_filled import _filled, share_filled
 
 MIN_COUNT = 100
@@ -26,7 +27,7 @@ def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) ->
         params.get("max_share") or MAX_SHARE
     ):
         return PASSES
-    return ~_filled(values, ctx)
+    return ~column_text(values, ctx).filled_cells
 
 
 check = series_of(verdicts)

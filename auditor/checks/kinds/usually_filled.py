@@ -41,7 +41,7 @@ def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) ->
         params.get("min_share") or MIN_SHARE
     ):
         return PASSES
-    return _filled(values, ctx)
+    return column_text(values, ctx).filled_cells
 
 
 check = series_of(verdicts)
