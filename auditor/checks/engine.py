@@ -24,7 +24,7 @@ import pyarrow as arrow  # not `pa`: that is pandera here
 import pyarrow.compute as pc
 
 from auditor.checks import encoding
-from auditor.checks.base import CheckContext, RuleKind, Severity
+from auditor.checks.base import PASSES, CheckContext, RuleKind, Severity, Verdicts
 from auditor.checks.kinds import get_kind
 from auditor.checks.kinds._columns import TOGETHER_CELLS, distinct_values, forget_column, forget_columns
 from auditor.checks.kinds._fastpath import Distinct, present, take, text_codes, to_arrow
@@ -205,30 +205,48 @@ def _check_column(
     runs: list[_Run] = [
         (f"{rule.id}{_SEP}{column}", rule, kind, applies, everywhere) for rule, kind, applies, everywhere in rules
     ]
-    masks: dict[str, np.ndarray] = {}
+    masks: dict[str, np.ndarray | None] = {}
     for name, rule, kind, applies, everywhere in runs:
         try:
-            ok = kind.check(values, rule.params, ctx)
-            # An undecidable value (NA in the mask) passes: a missing value is another rule's finding. A
-            # plain bool mask has none, and a rule without `when` applies to every row: each step skipped
-            # is three conversions per rule and column, seconds on a table of 2,600 columns.
-            if ok.dtype != bool:
-                ok = ok.astype("boolean").fillna(True).astype(bool)
-            if not everywhere:
-                ok = ok | ~applies
-            masks[name] = ok.to_numpy()
+            if kind.verdicts is not None:
+                masks[name] = _mask(kind.verdicts(values, rule.params, ctx), applies, everywhere)
+            else:  # a Series, as `CheckFn` says: anything else is an error of the rule
+                masks[name] = _series_mask(kind.check(values, rule.params, ctx), applies, everywhere)
         except Exception as exc:
             recorder.errors[name] = f"{type(exc).__name__}: {exc}"
-    passed = len(masks) == len(runs) and all(mask.all() for mask in masks.values())
+    passed = len(masks) == len(runs) and all(mask is None or mask.all() for mask in masks.values())
     _record_column(column, runs, masks, ctx, recorder, findings_for)
     forget_column(column)
     return passed
 
 
+def _mask(verdicts: Verdicts, applies: pd.Series, everywhere: bool) -> np.ndarray | None:
+    """A rule's verdicts on a column as a numpy mask (True = passes), None when every row passes."""
+    if isinstance(verdicts, np.ndarray):
+        if verdicts.dtype != bool:
+            raise TypeError(f"verdicts of dtype {verdicts.dtype}, not bool")
+        return verdicts if everywhere else verdicts | ~applies.to_numpy()
+    if verdicts is PASSES:
+        return None
+    return _series_mask(verdicts, applies, everywhere)
+
+
+def _series_mask(ok: pd.Series, applies: pd.Series, everywhere: bool) -> np.ndarray:
+    """A `CheckFn`'s Series as a numpy mask (True = passes)."""
+    # An undecidable value (NA in the mask) passes: a missing value is another rule's finding. A plain bool mask
+    # has none, and a rule without `when` applies to every row: each step skipped is three conversions per rule
+    # and column, seconds on a table of 2,600 columns.
+    if ok.dtype != bool:
+        ok = ok.astype("boolean").fillna(True).astype(bool)
+    if not everywhere:
+        ok = ok | ~applies
+    return ok.to_numpy()
+
+
 def _record_column(
     column: str,
     runs: list[_Run],
-    masks: dict[str, np.ndarray],
+    masks: dict[str, np.ndarray | None],
     ctx: CheckContext,
     recorder: _Recorder,
     findings_for: FindingsFn,
@@ -245,7 +263,7 @@ def _record_column(
             if note:
                 recorder.notes[name] = note
         passes = masks.pop(name)
-        if passes.all():  # most rules on most columns: nothing to report, nothing to add to what was
+        if passes is None or passes.all():  # most rules on most columns: nothing to report, nothing to add
             continue
         failing = ~passes
         if reported is not None:

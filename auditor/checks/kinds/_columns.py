@@ -175,7 +175,12 @@ class ColumnText:
     @property
     def filled(self) -> pd.Series:
         """True where the cell holds a value: not missing, not blank, not a code for "no value"."""
-        return pd.Series(self.cells.spread(self.filled_values), index=self.index)
+        return pd.Series(self.filled_cells, index=self.index)
+
+    @property
+    def filled_cells(self) -> np.ndarray:
+        """`filled` as a numpy mask, one per row."""
+        return self.cells.spread(self.filled_values)
 
 
 class _TableCache:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import no_equivalent
 from auditor.sources.convert import parse_datetime
 
@@ -37,13 +37,16 @@ def _birth_dates(values: pd.Series) -> pd.Series:
     return parse_datetime(values.astype("object").where(values.notna(), None).astype("str").where(values.notna()))
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     if not is_birth(str(values.name)):
-        return pd.Series(True, index=values.index)
+        return PASSES
     born = _birth_dates(values)
     oldest = ctx.as_of - pd.DateOffset(years=int(params.get("max_age") or MAX_AGE))
     implausible = (born > ctx.as_of + pd.Timedelta(days=1)) | (born < oldest)
     return ~implausible.fillna(False).astype(bool)
+
+
+check = series_of(verdicts)
 
 
 KIND = RuleKind(
@@ -54,6 +57,7 @@ KIND = RuleKind(
     summary="A birth date or year after the as-of date or more than 110 years before it.",
     dimension=Dimension.ACCURACY,
     check=check,
+    verdicts=verdicts,
     message="{field} {value!r} is no plausible birth: after the as-of date, or more than {max_age} years before it",
     message_vars=lambda params, field, ctx: {"max_age": int(params.get("max_age") or MAX_AGE)},
     params=(Param("max_age", int, MAX_AGE, help="the greatest plausible age in years at the as-of date"),),

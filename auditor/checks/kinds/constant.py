@@ -14,19 +14,22 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import ON_EVERY_COLUMN
 
 MIN_COUNT = 20
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     if not pd.api.types.is_datetime64_any_dtype(values.dtype):  # before any work: most columns are not dates
-        return pd.Series(True, index=values.index)
+        return PASSES
     # one value on every dated record: its earliest is its latest (a pass, not a hash of a million times)
     if values.count() < int(params.get("min_count") or MIN_COUNT) or values.min() != values.max():
-        return pd.Series(True, index=values.index)
+        return PASSES
     return values.isna()
+
+
+check = series_of(verdicts)
 
 
 KIND = RuleKind(
@@ -35,6 +38,7 @@ KIND = RuleKind(
     summary="A date/time column with the same value on every record (a migration or import stamp).",
     dimension=Dimension.ACCURACY,
     check=check,
+    verdicts=verdicts,
     message="{field} is {value} on every record: the date of an import or migration, not of this record",
     params=(Param("min_count", int, MIN_COUNT, help="judge a column only with at least this many dates"),),
     whole_column=True,

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._fastpath import take, text_codes, to_arrow
 from auditor.checks.kinds.identifier import looks_like_identifier
@@ -53,9 +53,9 @@ def _anchor(entity: Entity, columns: list[str]) -> str | None:
     return next((name for name in columns if roles[name] is None and looks_like_identifier(name)), None)
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     if str(values.name) != anchor(ctx):
-        return pd.Series(True, index=values.index)
+        return PASSES
     rows = ctx.raw if len(ctx.raw) == len(values) else ctx.frame
     # Rows are equal when each column's factorize code is (as DataFrame.duplicated compares them): each column
     # in turn, the anchor first, keeps only the rows whose value is repeated among those kept so far, so that
@@ -74,7 +74,10 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     copies = np.zeros(len(values), dtype=bool)
     if len(candidates):
         copies[candidates] = pd.DataFrame(dict(enumerate(codes))).duplicated(keep="first").to_numpy()
-    return ~pd.Series(copies, index=values.index)
+    return ~copies
+
+
+check = series_of(verdicts)
 
 
 def _typed_repeats(frame: pd.DataFrame, name: str, rows: int) -> np.ndarray | None:
@@ -115,6 +118,7 @@ KIND = RuleKind(
     summary="A record equal in every column to an earlier one (judged only when records carry a time or an id).",
     dimension=Dimension.UNIQUENESS,
     check=check,
+    verdicts=verdicts,
     message="the record is an exact copy of an earlier one (every column equal, {field} {value})",
     whole_column=True,
     examples=(

@@ -18,7 +18,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import column_text, raw_text, role
 from auditor.model import Role
@@ -46,11 +46,14 @@ def _ids(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.
     return text
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     text = _ids(values, params, ctx)
     if text is None:
-        return pd.Series(True, index=values.index)
+        return PASSES
     return ~(text.duplicated(keep=False) & text.notna()).astype(bool)
+
+
+check = series_of(verdicts)
 
 
 def _display(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -67,6 +70,7 @@ KIND = RuleKind(
     summary="A value shared by several records in a column named and used as an id (External_Id__c collisions).",
     dimension=Dimension.UNIQUENESS,
     check=check,
+    verdicts=verdicts,
     message="{field} {value} is shared with another record, but the column identifies records one by one",
     display=_display,
     params=(

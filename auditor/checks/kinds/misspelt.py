@@ -17,9 +17,8 @@ The suggestion is the value with the word corrected, in the value's own letter c
 
 from __future__ import annotations
 
-import gzip
 import re
-from collections.abc import Container, Mapping
+from collections.abc import Mapping
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -30,9 +29,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from rapidfuzz.distance import DamerauLevenshtein
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import column_text, is_text_column, per_table, role
+from auditor.checks.kinds._dictionary import Words, cached_words, correction
 from auditor.checks.kinds._fastpath import Distinct
 from auditor.checks.kinds.odd_format import median_words
 from auditor.model import ENTITIES, Role
@@ -58,62 +58,38 @@ def _model_words() -> frozenset[str]:
 
 
 def _known(lower: str) -> bool:
-    english = _checker(LANGUAGES[0])
+    english = _english()
     return (
-        lower in english
+        lower.lower() in english  # as pyspellchecker asks its dictionary: the word lower-cased
         or lower in _model_words()
-        or any(lower.endswith(s) and lower[: -len(s)] in english for s in _SUFFIXES)
+        or any(lower.endswith(s) and lower[: -len(s)].lower() in english for s in _SUFFIXES)
     )
 
 
-@cache
-def _checker(language: str) -> Any:
-    # Imported here: a dictionary takes a moment to load and only this kind needs one.
-    from spellchecker import SpellChecker
-
-    # Distance 1: a correction two edits away is rejected anyway, and looking for one when no word is one
-    # edit away builds every string two edits away (half a second a word). Every dictionary word one edit
-    # away is among the distance-1 candidates, so the corrections are the same.
+def _dictionary(language: str, form: str) -> Words:
     resource = files("spellchecker") / "resources" / f"{language}.json.gz"
-    if resource.is_file():
-        # the same file as the language's own dictionary, read as a local one: its text lower-cased at once rather
-        # than a dict of its 160,000 words lower-cased key by key (a third of the English checker's loading); the
-        # same words and counts where no two words differ only in case (tests/checks/kinds/test_misspelt.py)
-        return SpellChecker(language=None, local_dictionary=str(resource), distance=1)
-    return SpellChecker(language=language, distance=1)
+    return cached_words(language, resource.read_bytes(), form)
 
 
 @cache
-def _words(language: str) -> Container[str]:
-    """A dictionary's words, to ask whether it knows one: its word-frequency file searched as it is (parsing
-    the six other languages' files took 0.7 s), else a SpellChecker's words."""
-    resource = files("spellchecker") / "resources" / f"{language}.json.gz"
-    try:
-        with gzip.open(str(resource)) as handle:
-            return _FileWords(handle.read())
-    except (FileNotFoundError, OSError, ValueError):
-        return _checker(language).word_frequency.dictionary.keys()
+def _english() -> Words:
+    """The English dictionary as pyspellchecker reads the file as a local one (its text lower-cased, then
+    parsed), which the kind's corrections search: read in place from the cache (`_dictionary.py`), not parsed
+    (0.1-0.15 CPU s a process)."""
+    return _dictionary(LANGUAGES[0], "lowered")
 
 
-class _FileWords:
-    """The keys of a pyspellchecker word-frequency file, `{"word": count, ...}` one key a line and
-    nothing escaped, found by searching the file's bytes: a membership test is a few milliseconds, and
-    the bytes are a fifth of the memory of the parsed dictionary."""
-
-    def __init__(self, text: bytes) -> None:
-        if b"\\" in text or not text.startswith(b"{\n"):
-            raise ValueError("not the one-key-a-line format")  # then the SpellChecker reads it
-        self._text = text
-
-    def __contains__(self, word: object) -> bool:
-        return isinstance(word, str) and b'\n"' + word.encode() + b'":' in self._text
+@cache
+def _words(language: str) -> Words:
+    """Another language's dictionary, to ask whether it knows a word: its keys as the file writes them."""
+    return _dictionary(language, "keys")
 
 
 def _correct_word(word: str) -> str | None:
     lower = word.lower()
     if _known(lower):
         return None
-    fixed = _checker(LANGUAGES[0]).correction(lower)
+    fixed = correction(_english(), lower)
     if not fixed or fixed[0] != lower[0] or DamerauLevenshtein.distance(fixed, lower) != 1:
         return None
     # The other languages load only for a word English would correct, which is rare.
@@ -180,14 +156,17 @@ def _distinct_up_to(text: pa.Array, limit: int) -> list[str] | None:
     return distinct if len(distinct) <= limit else None
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     """A cell passes without a correction; judged per distinct cell, not as a million rows' objects (most
     columns are not judged at all and pass whole)."""
     fixes = _corrections(values, params, ctx)
     if fixes is None:
-        return pd.Series(True, index=values.index)
+        return PASSES
     cells, per_cell = fixes
-    return pd.Series(cells.spread(pd.isna(per_cell)), index=values.index)
+    return cells.spread(pd.isna(per_cell))
+
+
+check = series_of(verdicts)
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -206,6 +185,7 @@ KIND = RuleKind(
     summary="A category value with a misspelt word ('Surburban'), judged by spelling dictionaries.",
     dimension=Dimension.VALIDITY,
     check=check,
+    verdicts=verdicts,
     message="{field} {value!r} looks misspelt",
     params=(
         Param("max_distinct", int, MAX_DISTINCT, help="judge a column only with at most this many distinct values"),

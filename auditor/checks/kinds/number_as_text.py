@@ -20,7 +20,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import column_text, distinct_values, raw_text
 from auditor.checks.kinds._fastpath import Distinct, bools, distinct, per_value, present, to_arrow, utf8_bytes
@@ -158,15 +158,18 @@ def _plain_and_dressed(values: pd.Series, ctx: CheckContext | None) -> tuple[pd.
     return pd.Series(numbers.plain(), index=values.index), pd.Series(numbers.dressed(), index=values.index)
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     filled = len(values) - int(np.count_nonzero(pd.isna(values.array)))  # the array's own mask, not a Series made
     needed = max(int(params.get("min_count") or MIN_COUNT), float(params.get("min_share") or MIN_SHARE) * filled)
     if _at_most_plain(values, ctx, needed) < needed:
-        return pd.Series(True, index=values.index)
+        return PASSES
     numbers = _Numbers(values, ctx)
     if int(numbers.cells.counts()[numbers.plain_values].sum()) < needed:
-        return pd.Series(True, index=values.index)
-    return pd.Series(~numbers.dressed(), index=values.index)
+        return PASSES
+    return ~numbers.dressed()
+
+
+check = series_of(verdicts)
 
 
 def suggest(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -181,6 +184,7 @@ KIND = RuleKind(
     summary="A number written with blanks, separators or a currency sign in a column of plain numbers.",
     dimension=Dimension.VALIDITY,
     check=check,
+    verdicts=verdicts,
     suggest=suggest,
     message="{field} {value!r} is a number written as text; the rest of the column writes plain numbers",
     params=(

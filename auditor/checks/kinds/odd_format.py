@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import ColumnText, column_text, is_text_column, per_table, role
 from auditor.checks.kinds._fastpath import Distinct, bools, holds_digit, matches, per_value, take, to_arrow, utf8_bytes
@@ -156,12 +156,15 @@ def _judge(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> t
     return column.cells, classes, _shares(classes[classed], counts)
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     cells, classes, shares = _rare(values, params, ctx)
     rare = shares.index.to_numpy()[shares.to_numpy() < float(params.get("max_share") or MAX_SHARE)]
     if not len(rare):
-        return pd.Series(True, index=values.index)
-    return pd.Series(~cells.spread(np.isin(classes, rare)), index=values.index)
+        return PASSES
+    return ~cells.spread(np.isin(classes, rare))
+
+
+check = series_of(verdicts)
 
 
 def _describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mapping[str, Any]:
@@ -177,6 +180,7 @@ KIND = RuleKind(
     summary="A value of other characters (letters/digits) than nearly all of its column: '-100' among states.",
     dimension=Dimension.VALIDITY,
     check=check,
+    verdicts=verdicts,
     message="{field} {value!r} does not look like the rest of its column ({usual_share} are {usual})",
     message_vars=_describe,
     params=(

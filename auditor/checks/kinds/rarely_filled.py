@@ -13,20 +13,24 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import ON_EVERY_COLUMN
+from auditor.checks.kinds._columns import column_text
 from auditor.checks.kinds.usually_filled import _filled, share_filled
 
 MIN_COUNT = 100
 MAX_SHARE = 0.01
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     if len(values) < int(params.get("min_count") or MIN_COUNT) or share_filled(values, ctx) > float(
         params.get("max_share") or MAX_SHARE
     ):
-        return pd.Series(True, index=values.index)
-    return ~_filled(values, ctx)
+        return PASSES
+    return ~column_text(values, ctx).filled_cells
+
+
+check = series_of(verdicts)
 
 
 def _describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mapping[str, Any]:
@@ -40,6 +44,7 @@ KIND = RuleKind(
     summary="A value in a column that at most 1% of the records fill: demo or test data, an abandoned field.",
     dimension=Dimension.ACCURACY,
     check=check,
+    verdicts=verdicts,
     message="{field} is set ({value}) on only {filled} records: a test or demo record, or a field no process keeps",
     message_vars=_describe,
     params=(

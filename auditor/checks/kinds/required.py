@@ -8,14 +8,14 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import APPROXIMATE, EXACT, GxMapping, expect, field_dtype
 from auditor.checks.kinds._columns import is_text_column, written_text
 from auditor.checks.kinds._common import is_blank, is_missing_code
 from auditor.model import DType
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     # The raw cell decides: a typed NA may come from an unparseable value, which is a
     # `type` defect, not a missing one. In a date, number or flag, "?" or "n/a" is a missing value
     # written out; in text it is junk the `placeholder` and `sentinel` rules report.
@@ -23,9 +23,12 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     column = written_text(values, ctx)  # judged once per distinct value, shared with the other kinds
     if column is not None:  # per distinct value, spread over the rows once
         absent = ~column.present_values | (column.missing_values & typed)
-        return pd.Series(~column.cells.spread(absent), index=values.index)
+        return ~column.cells.spread(absent)
     raw = ctx.raw[values.name] if values.name in ctx.raw.columns else values
     return ~(is_blank(raw) | (is_missing_code(raw) & typed))
+
+
+check = series_of(verdicts)
 
 
 def gx(params: Mapping[str, Any], entity: str, name: str, as_of: pd.Timestamp | None) -> GxMapping:
@@ -49,6 +52,7 @@ KIND = RuleKind(
     summary="The field must have a value; empty and whitespace-only cells fail.",
     dimension=Dimension.COMPLETENESS,
     check=check,
+    verdicts=verdicts,
     message="{field} is missing",
     examples=(
         Example(params={}, passes=("jan@firma.pl", " a "), fails=(None, "", "   "), field="email"),

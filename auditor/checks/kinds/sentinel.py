@@ -34,7 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import distinct_values, per_table, role, written_text
 from auditor.checks.kinds._common import MISSING_CODES
@@ -46,7 +46,6 @@ from auditor.checks.kinds._fastpath import (
     fullmatches,
     holds_any,
     matches,
-    passing,
     present,
     strip,
     take,
@@ -197,7 +196,7 @@ def _column(values: pd.Series, ctx: CheckContext, params: Mapping[str, Any]) -> 
     return per_table.get(ctx.frame, ("sentinel", field, len(values), codes, tokens), compute)
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     field = str(values.name)
     column = _column(values, ctx, params)
     cells = column.cells
@@ -212,7 +211,10 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
         rows |= _placeholder_numbers(values)
     if column.usual is not None:
         rows &= ~cells.spread(column.equal(column.usual))
-    return passing(~rows, values.index)
+    return ~rows
+
+
+check = series_of(verdicts)
 
 
 def _placeholder_numbers(values: pd.Series) -> np.ndarray:
@@ -278,6 +280,7 @@ KIND = RuleKind(
     summary="A code for 'no value' in any column: unknown, n/a, nan, ?, #N/A, template tokens, 1900-01-01, 9999.",
     dimension=Dimension.COMPLETENESS,
     check=check,
+    verdicts=verdicts,
     message="{field} holds {value!r}, a stand-in for a missing value",
     explain=explain,
     whole_column=True,

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.base import CheckContext, Dimension, Example, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import is_text_column, per_table, raw_text
 from auditor.sources.convert import parse_datetime
@@ -148,11 +148,14 @@ def _date_only(values: pd.Series) -> bool:
     return bool(len(present)) and bool((present == present.dt.normalize()).all())
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     wrong = np.zeros(len(values), dtype=bool)
     for before in _earlier(str(values.name), ctx).values():
         wrong |= before.to_numpy()
-    return pd.Series(~wrong, index=values.index)
+    return ~wrong
+
+
+check = series_of(verdicts)
 
 
 def _display(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
@@ -174,6 +177,7 @@ KIND = RuleKind(
     summary="Two dates of a record in the wrong order by their names: resolved before opened, closed before resolved.",
     dimension=Dimension.CONSISTENCY,
     check=check,
+    verdicts=verdicts,
     message="{field} out of order: {value}",
     display=_display,
     whole_column=True,

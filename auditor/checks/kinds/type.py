@@ -14,29 +14,33 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import no_equivalent
 from auditor.checks.kinds._columns import written_text
 from auditor.checks.kinds._common import is_blank, is_missing_code
 from auditor.sources.convert import written_no_date
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     field = values.name
     if field not in ctx.raw.columns:
-        return pd.Series(True, index=values.index)
+        return PASSES
     column = written_text(values, ctx)  # judged once per distinct value, shared with the other kinds
     if column is not None:
         # in numpy, per distinct value: the Series of `blank`, `missing_code` and their operators were most of the
         # kind's time on a small table
-        unread = values.isna().to_numpy() & column.cells.spread(column.filled_values)
-        ok = pd.Series(~unread, index=values.index)
-    else:
-        raw = ctx.raw[field]
-        ok = ~(values.isna() & ~is_blank(raw) & ~is_missing_code(raw))
-    if pd.api.types.is_datetime64_any_dtype(values.dtype) and not ok.all():
-        ok |= _no_date(ctx.raw[field], ~ok.to_numpy(bool))
-    return ok
+        ok = ~(pd.isna(values.array) & column.cells.spread(column.filled_values))
+        if pd.api.types.is_datetime64_any_dtype(values.dtype) and not ok.all():
+            ok |= _no_date(ctx.raw[field], ~ok)
+        return ok
+    raw = ctx.raw[field]
+    written = ~(values.isna() & ~is_blank(raw) & ~is_missing_code(raw))
+    if pd.api.types.is_datetime64_any_dtype(values.dtype) and not written.all():
+        written |= _no_date(raw, ~written.to_numpy(bool))
+    return written
+
+
+check = series_of(verdicts)
 
 
 def _no_date(raw: pd.Series, rows: np.ndarray) -> np.ndarray:
@@ -60,6 +64,7 @@ KIND = RuleKind(
     summary="Values of typed fields (dates, numbers, counts, booleans) must parse as that type.",
     dimension=Dimension.VALIDITY,
     check=check,
+    verdicts=verdicts,
     message="{field} {value!r} is not a valid {dtype}",
     examples=(
         Example(

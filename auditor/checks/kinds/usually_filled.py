@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from auditor.checks.base import CheckContext, Dimension, Example, Param, RuleKind
+from auditor.checks.base import PASSES, CheckContext, Dimension, Example, Param, RuleKind, Verdicts, series_of
 from auditor.checks.expectations import ON_EVERY_COLUMN
 from auditor.checks.kinds._columns import column_text
 
@@ -36,12 +36,15 @@ def share_filled(values: pd.Series, ctx: CheckContext) -> float:
     return int(column.cells.counts()[column.filled_values].sum()) / len(values)
 
 
-def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def verdicts(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> Verdicts:
     if len(values) < int(params.get("min_count") or MIN_COUNT) or share_filled(values, ctx) < float(
         params.get("min_share") or MIN_SHARE
     ):
-        return pd.Series(True, index=values.index)
-    return _filled(values, ctx)
+        return PASSES
+    return column_text(values, ctx).filled_cells
+
+
+check = series_of(verdicts)
 
 
 def _describe(params: Mapping[str, Any], field: str, ctx: CheckContext) -> Mapping[str, Any]:
@@ -55,6 +58,7 @@ KIND = RuleKind(
     summary="An empty cell in a column that at least 99% of the records fill.",
     dimension=Dimension.COMPLETENESS,
     check=check,
+    verdicts=verdicts,
     message="{field} is empty, while {filled} records fill it",
     message_vars=_describe,
     params=(
