@@ -1559,6 +1559,8 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
             rt, mask = plan.rows(t, p, extra(plan))
             return average(group_totals(rt.value(plan.value)[mask], _groups_of(rt, Col(primary, per), mask)))
 
+        grouped = _grouped_totals(plan, extra(plan), Col(primary, per), average)
+
     elif key == "count":  # of distinct values
         plan = plans[0]
         kind = "count"
@@ -1643,6 +1645,25 @@ def _grouped(key: str, plan: _Plan, extra: Any | None, scale: float) -> Grouped 
                 out.append(_sum_of(taken.dropna()))
             else:
                 out.append({"mean": mean_of, "median": median_of, "nps": nps_of}[key](taken))
+        return out
+
+    return grouped
+
+
+def _grouped_totals(plan: _Plan, extra: Any | None, per: Col, average: Callable[[pd.Series], Estimate]) -> Grouped:
+    """A mean or median of the totals `per:` group (CLV: the won amount per account, averaged) on each breakdown group
+    of its records at once (`_grouped`): the conditions, values and groups made once over the whole table, then each
+    group's rows totalled per `per:` group and averaged as `compute` does on a table of only those rows (the same
+    values in the same order under the same groups, so the same totals and the same mean to the last bit). CLV's
+    three breakdowns had recomputed it on each of their groups."""
+
+    def grouped(t: Tables, p: Params, groups: Sequence[np.ndarray | slice]) -> list[Any]:
+        rt, mask = plan.rows(t, p, extra)
+        values, keys = rt.value(plan.value), rt.raw_value(per)
+        out: list[Any] = []
+        for g in groups:
+            rows = np.flatnonzero(mask) if g is _EVERY_ROW else g[mask[g]]
+            out.append(average(group_totals(values.iloc[rows], keys.iloc[rows])))
         return out
 
     return grouped

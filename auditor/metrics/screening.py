@@ -37,6 +37,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from statistics import NormalDist
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -120,10 +121,11 @@ def screen(
         if entity not in ENTITIES or frame is None or not len(frame):
             continue
         reported = _reported(entity, frame, findings, coded)
+        dates = _Dates(frame, end)  # each date column read as the order screen compares it, once per table
         for name in sorted(set(names)):
             if name not in frame.columns or not ENTITIES[entity].has_field(name):
                 continue
-            for screen_name, failing in _screens(entity, name, frame, end, reported):
+            for screen_name, failing in _screens(entity, name, frame, dates, reported):
                 if failing.any():
                     ids = frame.loc[failing.to_numpy(bool), RID]
                     found.append(
@@ -153,7 +155,7 @@ def _reported(
 
 
 def _screens(
-    entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp, reported: Mapping[str, np.ndarray]
+    entity: str, name: str, frame: pd.DataFrame, dates: _Dates, reported: Mapping[str, np.ndarray]
 ) -> Iterable[tuple[str, pd.Series]]:
     spec = ENTITIES[entity].field(name)
     values = frame[name]
@@ -161,9 +163,9 @@ def _screens(
         if "birth" in name:
             return
         if _records_an_event(name):
-            yield "plausibility.future", values >= end
+            yield "plausibility.future", values >= dates.end
         yield "plausibility.too_early", values < EARLIEST
-        yield "plausibility.order", _out_of_order(entity, name, frame, end, reported)
+        yield "plausibility.order", _out_of_order(entity, name, dates, reported)
     elif spec.role is Role.SCORE and spec.scale and pd.api.types.is_numeric_dtype(values.dtype):
         low, high = spec.scale
         yield "plausibility.scale", (values < low) | (values > high)
@@ -273,26 +275,25 @@ def order_fields(entity: str) -> set[str]:
     }
 
 
-def _out_of_order(
-    entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp, reported: Mapping[str, np.ndarray]
-) -> pd.Series:
+def _out_of_order(entity: str, name: str, dates: _Dates, reported: Mapping[str, np.ndarray]) -> pd.Series:
     """The records whose `name` lies on the wrong side of another date field of an ordered step that no
-    rule reports on that record."""
+    rule reports on that record. `dates`: the table's date columns as the screen reads them, shared by its columns
+    (`_Dates`)."""
+    frame = dates.frame
     failing = pd.Series(False, index=frame.index)
-    dates = [
+    columns = [
         c
         for c in sorted(order_fields(entity))
         if c in frame.columns and pd.api.types.is_datetime64_any_dtype(frame[c].dtype)
     ]
-    ranks = {c: step(c) for c in dates}
+    ranks = {c: step(c) for c in columns}
     rank = ranks.get(name)
     if rank is None:
         return failing
     # as the timeline rule reads them: updated/modified only follows created; created is a process
     # step only when the table has no other start (a ticket's opened time starts its process)
     other_start = any(r == 0 and "created" not in c for c, r in ranks.items())
-    mine = _comparable(frame[name], end)
-    for other in dates:
+    for other in columns:
         other_rank = ranks[other] if other != name else None
         if other_rank is None or other_rank == rank:
             continue
@@ -300,16 +301,37 @@ def _out_of_order(
             continue
         if other_start and RECORD_KEEPING not in (rank, other_rank) and "created" in (name + other):
             continue
-        theirs = _comparable(frame[other], end)
+        # normalizing is per value, so a reported date left out of the normalized dates is as left out before
+        read = "days" if dates.read(name, "time") != dates.read(other, "time") else "dates"
+        mine_, theirs_ = dates.read(name, read), dates.read(other, read)
         if other in reported:
-            theirs = theirs.where(~reported[other])
-        if _has_time(frame[name]) != _has_time(frame[other]):
-            mine_, theirs_ = mine.dt.normalize(), theirs.dt.normalize()
-        else:
-            mine_, theirs_ = mine, theirs
+            theirs_ = theirs_.where(~reported[other])
         wrong = (mine_ < theirs_) if rank > other_rank else (mine_ > theirs_)
         failing |= wrong.fillna(False).astype(bool)
     return failing
+
+
+class _Dates:
+    """A table's date columns as the order screen reads them, each made once per screen run: a column is compared
+    with every other date of its process, and each pair read both columns anew (36 readings of 8 columns on
+    fixtures/acme, the has-time test a pass over each)."""
+
+    def __init__(self, frame: pd.DataFrame, end: pd.Timestamp) -> None:
+        self.frame, self.end = frame, end
+        self._held: dict[tuple[str, str], Any] = {}
+
+    def read(self, name: str, how: str) -> Any:
+        """Column `name` read `how`: "dates", comparable (`_comparable`); "days", those normalized; "time", whether
+        it holds times."""
+        key = (name, how)
+        if key not in self._held:
+            if how == "dates":
+                self._held[key] = _comparable(self.frame[name], self.end)
+            elif how == "days":
+                self._held[key] = self.read(name, "dates").dt.normalize()
+            else:
+                self._held[key] = _has_time(self.frame[name])
+        return self._held[key]
 
 
 def _comparable(values: pd.Series, end: pd.Timestamp) -> pd.Series:
