@@ -1,5 +1,7 @@
 """Wires the stages in order: load -> checks -> duplicates -> scores -> gate. Stages never import
-each other; only this module knows the order."""
+each other; only this module knows the order. The duplicate search needs only the loaded tables: on a
+large enough export it runs beside the checks on the second CPU (`auditor.beside`), and its results join
+the checks' before the scores, as they would after them."""
 
 from __future__ import annotations
 
@@ -13,11 +15,12 @@ from typing import TYPE_CHECKING
 import pandas as pd
 import pyarrow as pa
 
+from auditor.beside import Pending, beside
 from auditor.checks.base import Severity
 from auditor.checks.engine import RuleOutcome
 from auditor.checks.packs import CORE_PACK_LABEL, REALWORLD_PACK_LABEL, config_rules
 from auditor.config import AuditConfig, find_config, load_config
-from auditor.dedupe import DedupeResult
+from auditor.dedupe import DedupeResult, DedupeSettings
 from auditor.engines.base import Engine, Loaded, Progress
 from auditor.engines.pandas import PandasEngine
 from auditor.errors import ConfigError
@@ -105,22 +108,32 @@ def _check(
     rules = config_rules(config, rule_paths)
     with _stage(watch, "load"):
         loaded = engine.load(path, config, progress)
-    with _stage(watch, "checks"):
-        checked = engine.run_checks(loaded, rules, config, progress)
-    # -- begin Great Expectations hook: failed expectations of --ge-suite files become findings and outcomes
-    if ge_suites:
-        # start-up time: an audit without Great Expectations suites never loads their runner
-        from auditor.interop.ge import run_suites
+    searched = _search_duplicates(engine, loaded, config.dedupe, progress)
+    try:
+        with _stage(watch, "checks"):
+            checked = engine.run_checks(loaded, rules, config, progress)
+        # -- begin Great Expectations hook: failed expectations of --ge-suite files become findings and outcomes
+        if ge_suites:
+            # start-up time: an audit without Great Expectations suites never loads their runner
+            from auditor.interop.ge import run_suites
 
-        with _stage(watch, "great expectations"):
-            checked = run_suites(ge_suites, loaded.data, checked)
-    # -- end Great Expectations hook
+            with _stage(watch, "great expectations"):
+                checked = run_suites(ge_suites, loaded.data, checked)
+        # -- end Great Expectations hook
+    except BaseException:
+        if searched is not None:
+            searched.cancel()
+        raise
     findings, outcomes = checked.findings, list(checked.outcomes)
     duplicates = None
-    if config.dedupe is not None:
-        with _stage(watch, "duplicates"):
-            duplicates = engine.find_duplicates(loaded, config.dedupe, progress)
-            found = duplicates.findings()
+    if searched is not None:
+        waiting = searched.process is not None
+        with _stage(watch, "waiting for duplicates" if waiting else "duplicates"):
+            duplicates, found = searched.result()
+        if searched.ran_beside:
+            watch.add("duplicates", *searched.seconds, searched.peak, beside="checks")
+        elif waiting:  # the child failed: the search ran here after all, a stage of the main line
+            watch.rename("waiting for duplicates", "duplicates")
         if len(found):
             findings = concat_findings([findings, found.copy(deep=False)])  # the check's findings taken apart
         outcomes += duplicate_outcomes(duplicates, found)
@@ -155,6 +168,29 @@ def _check(
         timings=watch,
     )
     return result, loaded
+
+
+def _search_duplicates(
+    engine: Engine, loaded: Loaded, settings: DedupeSettings | None, progress: Progress | None
+) -> Pending[tuple[DedupeResult, pd.DataFrame]] | None:
+    """The duplicate search and its findings, started beside the checks on the second core (it reads the
+    loaded tables, not the checks' findings) where the engine holds the tables in this process and the
+    export is large enough to pay for a fork; else run when asked for, as a stage of its own. None without
+    a dedupe section."""
+    if settings is None:
+        return None
+
+    def search() -> tuple[DedupeResult, pd.DataFrame]:
+        found = engine.find_duplicates(loaded, settings, progress if searching_here else None)
+        return found, found.findings()
+
+    searching_here = not (engine.name == "pandas" and sum(loaded.counts.values()) >= BESIDE_FROM_ROWS)
+    return beside(search, allowed=not searching_here)
+
+
+BESIDE_FROM_ROWS = 10_000
+"""rows of an export from which its duplicate search runs beside the checks: below it a fork and the
+result's trip through a pipe cost about what the checks take"""
 
 
 def duplicate_outcomes(duplicates: DedupeResult, found: pd.DataFrame) -> list[RuleOutcome]:

@@ -21,6 +21,16 @@ def peak_mb() -> float | None:
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB elsewhere
 
 
+def cpu_with_children() -> float:
+    """CPU seconds of this process and of the children it has waited for (work run beside, `auditor.beside`)."""
+    try:
+        import resource  # Unix only: Windows has no such module, and no children of ours either
+    except ImportError:
+        return time.process_time()
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
+
+
 @dataclass
 class Stopwatch:
     """Seconds per stage, in the order the stages first ran; a stage entered twice adds up."""
@@ -30,6 +40,8 @@ class Stopwatch:
     peaks: dict[str, float | None] = field(default_factory=dict)
     """stage -> the process's memory high-water mark (MB) when the stage last ended: the stage after which
     it first reaches the audit's peak is the stage that set it (or one running beside it)"""
+    beside: dict[str, str] = field(default_factory=dict)
+    """stage -> the stage it ran beside (in another process, on another CPU): its wall seconds overlap"""
 
     @contextmanager
     def stage(self, name: str, cpu: Callable[[], float] = time.process_time) -> Iterator[None]:
@@ -45,6 +57,18 @@ class Stopwatch:
                 before[1] + cpu() - used,
             )
             self.peaks[name] = peak_mb()
+
+    def add(self, name: str, wall: float, cpu: float, peak: float | None, *, beside: str) -> None:
+        """A stage that ran in another process beside `beside`: its own wall and CPU seconds and its process's
+        memory high-water mark."""
+        self.stages[name] = (wall, cpu)
+        self.peaks[name] = peak
+        self.beside[name] = beside
+
+    def rename(self, old: str, new: str) -> None:
+        """`old`'s seconds and peak under the name `new` (a stage that turned out to be another)."""
+        self.stages[new] = self.stages.pop(old)
+        self.peaks[new] = self.peaks.pop(old)
 
     def rows(self) -> list[tuple[str, float, float, float | None]]:
         """(stage, wall seconds, CPU seconds, memory high-water mark in MB when it ended)"""

@@ -33,5 +33,6 @@ def test_every_stage_of_an_audit_hands_its_memory_back(monkeypatch: pytest.Monke
     calls = []
     monkeypatch.setattr(pipeline, "hand_back_memory", lambda: calls.append(1))
     result = pipeline.audit(ACME)
-    assert len(calls) == len(result.timings.stages)
+    # a stage run beside in a process of its own hands everything back as that process ends
+    assert len(calls) == len(result.timings.stages) - len(result.timings.beside)
     assert set(result.timings.stages) >= {"load", "checks", "duplicates", "scores and gate", "metrics", "worklist"}

@@ -261,11 +261,15 @@ def print_timings(watch: Stopwatch, total_wall: float, total_cpu: float) -> None
     for name, wall, cpu, peak in watch.rows():
         share = wall / total_wall if total_wall > 0 else 0.0
         table.add_row(name, f"{wall:.2f}", f"{cpu:.2f}", f"{share:.0%}", "" if peak is None else f"{peak:,.0f}")
-    measured = sum(wall for _, wall, _, _ in watch.rows())
+    measured = sum(wall for name, wall, _, _ in watch.rows() if name not in watch.beside)
     table.add_row("other (config, rules, rendering)", f"{max(total_wall - measured, 0.0):.2f}", "", "", "")
     peak = peak_mb()
     shown = "" if peak is None else f"{peak:,.0f}"
     table.add_row("total (CPU with start-up)", f"{total_wall:.2f}", f"{total_cpu:.2f}", "100%", shown)
+    table.caption = "; ".join(
+        f"{name} ran beside {other} in a process of its own (its wall seconds overlap; its CPU is in the total)"
+        for name, other in watch.beside.items()
+    )
     stderr.print(table)
 
 

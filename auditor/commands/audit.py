@@ -33,6 +33,7 @@ from auditor.commands.app import (
     refuse_contradictions,
     stdout,
 )
+from auditor.timing import cpu_with_children
 
 
 @app.command()
@@ -141,5 +142,5 @@ def audit(
                 stdout.print(line, markup=False, highlight=False)
         stdout.print(f"[dim]wrote {out}/: {', '.join(written)} ({result.duration_seconds:.1f}s in all)[/]")
     if timings:
-        print_timings(result.timings, time.perf_counter() - clock, time.process_time())
+        print_timings(result.timings, time.perf_counter() - clock, cpu_with_children())
     raise typer.Exit(result.exit_code)

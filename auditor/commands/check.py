@@ -29,6 +29,7 @@ from auditor.commands.app import (
     render_mapping,
     stdout,
 )
+from auditor.timing import cpu_with_children
 
 
 @app.command()
@@ -107,5 +108,5 @@ def check(
         if out is not None:
             stdout.print(f"[dim]wrote {out}/result.json, findings.csv, junit.xml[/]")
     if timings:
-        print_timings(result.timings, time.perf_counter() - clock, time.process_time())
+        print_timings(result.timings, time.perf_counter() - clock, cpu_with_children())
     raise typer.Exit(result.exit_code)

@@ -731,16 +731,47 @@ def _like_their_kind(
     already assumes."""
     frame, fail = tables[m.primary], prim.fail_mask.to_numpy(bool)
     passing = excluded[m.primary]
-    strata = strata_columns(passing, [c for c in passing.columns if c in m.reads(m.primary)])
+    sizes = _group_sizes(m, frame, passing)
+    if sizes is not None:
+        passing = passing.assign(**{GROUP_SIZE: sizes[0]})
+    strata = strata_columns(passing, [c for c in passing.columns if c in m.reads(m.primary) or c == GROUP_SIZE])
     if not strata:
         return None
     cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [prim], cache).items()}
     told = _suggested(m.primary, frame, findings, set(cells), cache)
-    failing = _as_read(frame.loc[fail, list(passing.columns)], {f: c[fail] for f, c in cells.items()}, told, fail)
+    columns = [c for c in passing.columns if c != GROUP_SIZE]
+    failing = _as_read(frame.loc[fail, columns], {f: c[fail] for f, c in cells.items()}, told, fail)
+    if sizes is not None:
+        failing = failing.assign(**{GROUP_SIZE: sizes[1][fail]})
     unknown = {f: c[fail] for f, c in _unread(cells, told).items() if not _names_a_record(m.primary, f)}
     filled = like_their_kind(passing, failing, unknown, strata, m.spans)
-    value = value_of(_compute(m, {**excluded, m.primary: pd.concat([passing, filled])}, params))
-    return value, " and ".join(strata)
+    back = pd.concat([passing, filled])[columns]
+    value = value_of(_compute(m, {**excluded, m.primary: back}, params))
+    return value, " and ".join(s if s != GROUP_SIZE else f"number of records per {m.per}" for s in strata)
+
+
+GROUP_SIZE = "\x00records in the group"
+"""the stratum of a per-group mean or median's fill: its group's size, coarsened to powers of two"""
+
+
+def _group_sizes(m: Metric, frame: pd.DataFrame, passing: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """(for the passing records, for every record of `frame`) the size class of its `per:` group in
+    `frame` ("2^k" for 2^k to 2^(k+1) - 1 records; "none" for a record in no group). A mean or median of
+    groups' totals reads a group's records together: a customer's only deal and one of a repeat
+    customer's many differ as their customers do (a larger account buys more often and more), which a
+    record-level fill would not see - it would give a one-deal customer a deal drawn mostly from the
+    many-deal ones'."""
+    if m.per is None or m.per not in frame.columns:
+        return None
+    counts = frame[m.per].value_counts(dropna=True)
+
+    def size_class(keys: pd.Series) -> np.ndarray:
+        n = keys.map(counts).to_numpy(dtype="float64", na_value=np.nan)
+        power = np.floor(np.log2(np.where(np.isnan(n), 1, n))).astype("int64")
+        # text, as a kind is (`impute.strata_columns` takes no numbers)
+        return np.where(np.isnan(n), "none", np.char.add("2^", power.astype(str)))
+
+    return size_class(passing[m.per]), size_class(frame[m.per])
 
 
 KEY_ROLES = (Role.PRIMARY_KEY, Role.FOREIGN_KEY)

@@ -1362,6 +1362,7 @@ class Compiled:
     additive: bool | None = None
     spans: tuple[tuple[str, str], ...] = ()
     grouped: Grouped | None = None
+    per: str | None = None
 
 
 class _Compiler:
@@ -1617,7 +1618,8 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
     spans = tuple(
         dict.fromkeys(s for plan in plans if plan.entity == primary for s in _spans(plan.value, primary, extras))
     )
-    return Compiled(kind, inputs, compute, primary, money, scope, additive, spans, grouped)
+    totals_per = per if key in ("mean", "median") and not monthly else None
+    return Compiled(kind, inputs, compute, primary, money, scope, additive, spans, grouped, totals_per)
 
 
 def _grouped(key: str, plan: _Plan, extra: Any | None, scale: float) -> Grouped | None:
@@ -2155,6 +2157,7 @@ def _metric(mid: str, spec: Mapping[str, Any], extras: Extras, family: str) -> M
         additive=compiled.additive,
         spans=compiled.spans,
         grouped=compiled.grouped,
+        per=compiled.per,
     )
 
 

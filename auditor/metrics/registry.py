@@ -185,6 +185,9 @@ class Metric:
     """(start, end) date columns of the primary entity whose difference the metric reads (a sales cycle
     is close_date - created_at): a failing record that knows one end takes the other as its own known end
     plus a passing record's duration (`impute.like_their_kind`), not a date of some other record's life"""
+    per: str | None = None
+    """the column of the primary entity whose groups' totals a mean or median reads (`per: account_id`): a
+    failing record's unknown cells are taken from records in groups of its group's size"""
 
     @property
     def formula(self) -> str:

@@ -1,0 +1,74 @@
+"""A per-group mean or median's failing records are filled from records in groups of their group's size."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from auditor.metrics import Flag, evaluate_metrics
+from auditor.metrics.evaluate import _group_sizes
+from auditor.metrics.language import compile_metrics
+
+MEDIAN_PER_CUSTOMER = compile_metrics(
+    {"median_per_customer": {"median": "opportunities.amount where stage == Closed Won", "per": "account_id"}}
+)
+
+
+def _land_and_expand() -> pd.DataFrame:
+    # 200 customers with one won deal of about 10,000 PLN and 100 with four of about 50,000 (a larger account
+    # buys more often and more), and 100 lost deals of the repeat customers
+    rng = np.random.default_rng(7)
+    single = [f"A{i:03d}" for i in range(200)]
+    repeat = [f"B{i:03d}" for i in range(100) for _ in range(4)]
+    won = np.round(np.concatenate([rng.lognormal(np.log(10_000), 0.3, 200), rng.lognormal(np.log(50_000), 0.3, 400)]))
+    return pd.DataFrame(
+        {
+            "opportunity_id": [f"O{i}" for i in range(700)],
+            "account_id": single + repeat + repeat[::4],
+            "stage": ["Closed Won"] * 600 + ["Closed Lost"] * 100,
+            "amount": np.concatenate([won, won[200::4]]),
+            "currency": "PLN",
+        }
+    )
+
+
+def test_a_one_deal_customer_is_not_filled_from_repeat_customers_deals() -> None:
+    # ten one-deal customers' amounts are missing. Their kind (a won deal) is mostly the repeat customers'
+    # larger deals: filled from all won deals they moved the median of the totals +5.4% (11,522 -> 12,142),
+    # more than leaving them out (+3.3%), though the value as recorded is 0.6% from the truth (11,588.5).
+    # From deals of one-deal customers the fill moves it less than leaving them out
+    deals = _land_and_expand()
+    truth = deals[deals["stage"] == "Closed Won"].groupby("account_id")["amount"].sum().median()
+    broken = deals.assign(amount=deals["amount"].where(deals.index >= 10))
+    findings = pd.DataFrame(
+        {
+            "entity": "opportunities",
+            "record_id": broken["opportunity_id"][:10],
+            "field": "amount",
+            "rule_id": "opportunities.amount.required",
+        }
+    )
+    [result] = evaluate_metrics(
+        {"opportunities": broken}, findings, as_of="2026-10-31", metrics=MEDIAN_PER_CUSTOMER.values(), breakdowns=False
+    )
+    said = " ".join(result.reasons)
+    assert truth == 11_588.5 and result.value == 11_522.5
+    assert "excluding them moves it from 11,522 to 11,901 PLN (+3.3%)" in said
+    assert "taking their unknown cells" not in said
+    assert result.flag == Flag.MEDIUM
+
+
+def test_the_size_classes_count_every_record_of_the_table() -> None:
+    # a group's size counts its failing and lost records too (which customers are repeat customers does not
+    # depend on which deals pass); a record without a key is in no group
+    frame = pd.DataFrame({"account_id": ["A", "B", "B", "C", "C", "C", "C", None], "amount": range(8)})
+    [metric] = MEDIAN_PER_CUSTOMER.values()
+    passing, every = _group_sizes(metric, frame, frame.iloc[[0, 3]])
+    assert passing.tolist() == ["2^0", "2^2"]
+    assert every.tolist() == ["2^0", "2^1", "2^1", "2^2", "2^2", "2^2", "2^2", "none"]
+
+
+def test_a_mean_of_records_has_no_group_sizes() -> None:
+    [metric] = compile_metrics({"m": {"mean": "opportunities.amount"}}).values()
+    assert metric.per is None
+    assert _group_sizes(metric, pd.DataFrame({"amount": [1.0]}), pd.DataFrame({"amount": [1.0]})) is None
