@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -14,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from auditor.beside import usable_cpus
 from auditor.csvtext import LINE_END
 from auditor.io import atomic_open, write_text
 from auditor.result import AuditResult
@@ -113,8 +113,7 @@ def default_workers(result: AuditResult | None = None) -> int:
     SIDE_BY_SIDE_FROM findings."""
     if result is not None and len(result.findings) < SIDE_BY_SIDE_FROM:
         return 1
-    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else range(os.cpu_count() or 1)
-    return max(1, min(WRITERS, len(usable)))
+    return max(1, min(WRITERS, usable_cpus()))
 
 
 @dataclass(frozen=True)
