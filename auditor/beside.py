@@ -60,14 +60,11 @@ class Pending(Generic[T]):
         if self.process is None:
             return self._here()
         try:
-            try:
-                status, payload = pickle.load(self.pipe)
-            except Exception:  # the child died without a word or mid-sentence (killed, out of memory)
-                status, payload = "failed", None
+            status, payload = pickle.load(self.pipe)
+        except Exception:  # the child died without a word or mid-sentence (killed, out of memory)
+            status, payload = "failed", None
         finally:
-            self.pipe.close()
-            self.process.join()
-            self.process = None
+            self._close()
         if status != "done":
             return self._here()
         value, self.seconds, self.peak = payload
@@ -78,16 +75,24 @@ class Pending(Generic[T]):
         """Stop the child (the main line failed or was interrupted): it must not outlive the audit."""
         if self.process is not None:
             self.process.terminate()
-            self.process.join()
-            self.pipe.close()
-            self.process = None
+            self._close()
+
+    def _close(self) -> None:
+        self.pipe.close()
+        self.process.join()
+        self.process = None
 
     def _here(self) -> T:
-        wall, cpu = time.perf_counter(), time.process_time()
-        value = self.work()
-        self.seconds = (time.perf_counter() - wall, time.process_time() - cpu)
+        value, self.seconds = _timed(self.work)
         self.peak = peak_mb()
         return value
+
+
+def _timed(work: Callable[[], T]) -> tuple[T, tuple[float, float]]:
+    """(work's value, (wall, CPU) seconds it took in this process)"""
+    wall, cpu = time.perf_counter(), time.process_time()
+    value = work()
+    return value, (time.perf_counter() - wall, time.process_time() - cpu)
 
 
 def beside(work: Callable[[], T], *, allowed: bool = True) -> Pending[T]:
@@ -109,10 +114,8 @@ def beside(work: Callable[[], T], *, allowed: bool = True) -> Pending[T]:
 
 def _child(work: Callable[[], Any], write: int, read: int) -> None:
     os.close(read)
-    wall, cpu = time.perf_counter(), time.process_time()
     try:
-        value = work()
-        seconds = (time.perf_counter() - wall, time.process_time() - cpu)
+        value, seconds = _timed(work)
         said: tuple[str, Any] = ("done", (value, seconds, peak_mb()))
     except BaseException:  # any failure: the parent runs the work itself and raises it there
         said = ("failed", None)

@@ -6,6 +6,7 @@ the checks' before the scores, as they would after them."""
 from __future__ import annotations
 
 import ctypes
+import os
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -179,13 +180,14 @@ def _search_duplicates(
     a dedupe section."""
     if settings is None:
         return None
+    main_line = os.getpid()
 
     def search() -> tuple[DedupeResult, pd.DataFrame]:
-        found = engine.find_duplicates(loaded, settings, progress if searching_here else None)
+        # progress bars only from the main line's process: a forked child must not draw on the terminal
+        found = engine.find_duplicates(loaded, settings, progress if os.getpid() == main_line else None)
         return found, found.findings()
 
-    searching_here = not (engine.name == "pandas" and sum(loaded.counts.values()) >= BESIDE_FROM_ROWS)
-    return beside(search, allowed=not searching_here)
+    return beside(search, allowed=engine.name == "pandas" and sum(loaded.counts.values()) >= BESIDE_FROM_ROWS)
 
 
 BESIDE_FROM_ROWS = 10_000

@@ -138,3 +138,13 @@ def test_a_search_whose_child_fails_is_timed_as_a_stage_of_the_main_line(monkeyp
     result = _duplicates_of(monkeypatch, 0)
     assert "duplicates" in result.timings.stages and "waiting for duplicates" not in result.timings.stages
     assert not result.timings.beside and len(result.duplicates.pairs) == 1
+
+
+def test_a_search_that_cannot_fork_reports_its_progress(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the progress bars are withheld only from a forked child; a search that stays in the main line (one CPU
+    # here) draws them, though the export is large enough to have gone beside
+    monkeypatch.setattr(beside_module, "usable_cpus", lambda: 1)
+    monkeypatch.setattr(pipeline, "BESIDE_FROM_ROWS", 0)
+    said: list[str] = []
+    pipeline.check(SALESFORCE, progress=lambda label, done, total: said.append(label))
+    assert "dedupe done" in said

@@ -745,7 +745,9 @@ def _like_their_kind(
         failing = failing.assign(**{GROUP_SIZE: sizes[1][fail]})
     unknown = {f: c[fail] for f, c in _unread(cells, told).items() if not _names_a_record(m.primary, f)}
     filled = like_their_kind(passing, failing, unknown, strata, m.spans)
-    back = pd.concat([passing, filled])[columns]
+    back = pd.concat([passing, filled])
+    if sizes is not None:
+        back = back.drop(columns=GROUP_SIZE)
     value = value_of(_compute(m, {**excluded, m.primary: back}, params))
     return value, " and ".join(s if s != GROUP_SIZE else f"number of records per {m.per}" for s in strata)
 
