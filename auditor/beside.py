@@ -1,15 +1,19 @@
-"""Work run on the second core, beside the main line of an audit: a forked process that computes one
-value and hands it back through a pipe.
+"""Work run on the second core, beside the main line of an audit: a forked process that takes tasks from
+the front of a list while the main line goes on, and hands their values back through a pipe.
 
-    pending = beside(work)       # the fork starts the work at once
+    pending = beside(tasks)      # the fork starts on the first task at once
     ...                          # the main line goes on (the checks)
-    value = pending.result()     # waits; the work's own time and memory in pending.seconds / .peak
+    values = pending.results()   # the main line takes the tasks not yet begun, from the back, then waits
+                                 # for the child's; the child's own time and memory in pending.seconds / .peak
 
 The duplicate search reads the loaded tables only, not the checks' findings, so it need not wait for
-them; threads would share one interpreter lock between two stages of Python. A forked child shares the
-loaded tables' memory with its parent until either writes to it (the Arrow and numpy buffers are not
-written). Where a fork is not to be had (Windows, macOS's default, a single usable CPU) or the child
-fails in any way, the work runs here in the main line, where its errors surface as they always did.
+them; threads would share one interpreter lock between two stages of Python. Its steps (one per entity)
+are shared: the child takes them from the front, and the main line, once its checks are done, takes
+those the child has not begun from the back, so both CPUs search while either has a step left. A forked
+child shares the loaded tables' memory with its parent until either writes to it (the Arrow and numpy
+buffers are not written). Where a fork is not to be had (Windows, macOS's default, a single usable CPU)
+or the child fails in any way, the tasks run here in the main line, where their errors surface as they
+always did.
 """
 
 from __future__ import annotations
@@ -19,13 +23,16 @@ import os
 import pickle
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from auditor.timing import peak_mb
 
 T = TypeVar("T")
+Around = Callable[[], AbstractContextManager[Any]]
+"""A context the tasks of one process run in, entered once per process (e.g. a cache they share)."""
 
 
 def usable_cpus() -> int:
@@ -44,32 +51,47 @@ def can_fork() -> bool:
 
 @dataclass
 class Pending(Generic[T]):
-    """The value `work` computes, on the second core or, failing that, here."""
+    """The values the tasks compute, on the second core or here."""
 
-    work: Callable[[], T]
+    tasks: Sequence[Callable[[], T]]
+    around: Around = nullcontext
     process: Any = None
     pipe: Any = None
+    claims: Any = None
+    """shared with the child: [the first task no one has begun, the end of those left] - the child takes
+    from the front, the main line from the back"""
     seconds: tuple[float, float] = (0.0, 0.0)
-    """(wall, CPU) seconds the work took where it ran"""
+    """(wall, CPU) seconds the child worked"""
     peak: float | None = None
-    """the memory high-water mark (MB) of the process the work ran in"""
+    """the memory high-water mark (MB) of the child"""
     ran_beside: bool = False
-    """whether the value came from the child (else the work ran here)"""
+    """whether any value came from the child"""
 
     def result(self) -> T:
-        if self.process is None:
-            return self._here()
-        try:
-            status, payload = pickle.load(self.pipe)
-        except Exception:  # the child died without a word or mid-sentence (killed, out of memory)
-            status, payload = "failed", None
-        finally:
-            self._close()
-        if status != "done":
-            return self._here()
-        value, self.seconds, self.peak = payload
-        self.ran_beside = True
+        """The value of the one task."""
+        (value,) = self.results()
         return value
+
+    def results(self, here: Around = nullcontext, waiting: Around = nullcontext) -> list[T]:
+        """Every task's value, in the tasks' order. `here` is entered around each task the main line runs,
+        `waiting` around the wait for the child's values (a stopwatch's stages)."""
+        values: dict[int, T] = {}
+        try:
+            with self.around():
+                while (task := self._claim_from_back()) is not None:
+                    with here():
+                        values[task] = self.tasks[task]()
+                if self.process is not None:
+                    with waiting():
+                        values |= self._childs_values()
+                for task in range(len(self.tasks)):  # the child's that it did not hand back, or all of them
+                    if task not in values:
+                        with here():
+                            values[task] = self.tasks[task]()
+        except BaseException:
+            self.cancel()
+            raise
+        return [values[task] for task in range(len(self.tasks))]
 
     def cancel(self) -> None:
         """Stop the child (the main line failed or was interrupted): it must not outlive the audit."""
@@ -77,34 +99,58 @@ class Pending(Generic[T]):
             self.process.terminate()
             self._close()
 
+    def _claim_from_back(self) -> int | None:
+        if self.claims is None:
+            return None
+        return _claim(self.claims, front=False)
+
+    def _childs_values(self) -> dict[int, T]:
+        try:
+            status, payload = pickle.load(self.pipe)
+        except Exception:  # the child died without a word or mid-sentence (killed, out of memory)
+            status, payload = "failed", None
+        finally:
+            self._close()
+        if status != "done":
+            return {}
+        values, self.seconds, self.peak = payload
+        self.ran_beside = bool(values)
+        return values
+
     def _close(self) -> None:
         self.pipe.close()
         self.process.join()
         self.process = None
 
-    def _here(self) -> T:
-        value, self.seconds = _timed(self.work)
-        self.peak = peak_mb()
-        return value
+
+def _claim(claims: Any, *, front: bool) -> int | None:
+    """The index of the next task not yet begun, taken from the front or the back; None when none is left."""
+    with claims.get_lock():
+        first, end = claims[0], claims[1]
+        if first >= end:
+            return None
+        if front:
+            claims[0] = first + 1
+            return first
+        claims[1] = end - 1
+        return end - 1
 
 
-def _timed(work: Callable[[], T]) -> tuple[T, tuple[float, float]]:
-    """(work's value, (wall, CPU) seconds it took in this process)"""
-    wall, cpu = time.perf_counter(), time.process_time()
-    value = work()
-    return value, (time.perf_counter() - wall, time.process_time() - cpu)
-
-
-def beside(work: Callable[[], T], *, allowed: bool = True) -> Pending[T]:
-    """Start `work` in a forked child when `allowed` and `can_fork()`; else it runs at `result()`."""
-    pending = Pending(work)
-    if not (allowed and can_fork()):
+def beside(
+    tasks: Callable[[], T] | Sequence[Callable[[], T]], *, allowed: bool = True, around: Around = nullcontext
+) -> Pending[T]:
+    """Start a forked child on `tasks` (one task, or a list shared with the main line) when `allowed` and
+    `can_fork()`; else they all run at `results()`."""
+    pending = Pending([tasks] if callable(tasks) else list(tasks), around)
+    if not (allowed and pending.tasks and can_fork()):
         return pending
     import multiprocessing  # only where work runs beside: a small audit on one CPU never loads it
 
+    context = multiprocessing.get_context("fork")
+    pending.claims = context.Array("q", [1, len(pending.tasks)])  # the first task is the child's from the start
     read, write = os.pipe()
-    process = multiprocessing.get_context("fork").Process(
-        target=_child, args=(work, write, read), daemon=True, name="crm-audit beside"
+    process = context.Process(
+        target=_child, args=(pending.tasks, around, pending.claims, write, read), daemon=True, name="crm-audit beside"
     )
     process.start()
     os.close(write)  # the child's end: a child that dies closes it, and the parent reads the end of the stream
@@ -112,12 +158,19 @@ def beside(work: Callable[[], T], *, allowed: bool = True) -> Pending[T]:
     return pending
 
 
-def _child(work: Callable[[], Any], write: int, read: int) -> None:
+def _child(tasks: Sequence[Callable[[], Any]], around: Around, claims: Any, write: int, read: int) -> None:
     os.close(read)
+    wall, cpu = time.perf_counter(), time.process_time()
+    values: dict[int, Any] = {}
     try:
-        value, seconds = _timed(work)
-        said: tuple[str, Any] = ("done", (value, seconds, peak_mb()))
-    except BaseException:  # any failure: the parent runs the work itself and raises it there
+        with around():
+            task: int | None = 0
+            while task is not None:
+                values[task] = tasks[task]()
+                task = _claim(claims, front=True)
+        seconds = (time.perf_counter() - wall, time.process_time() - cpu)
+        said: tuple[str, Any] = ("done", (values, seconds, peak_mb()))
+    except BaseException:  # any failure: the parent runs the child's tasks itself and raises it there
         said = ("failed", None)
     # streamed through the pipe as the parent reads it (protocol 5 writes arrays from their own buffers):
     # neither side holds the whole pickle at once, which at a million records is hundreds of MB. A value

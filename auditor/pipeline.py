@@ -21,7 +21,8 @@ from auditor.checks.base import Severity
 from auditor.checks.engine import RuleOutcome
 from auditor.checks.packs import CORE_PACK_LABEL, REALWORLD_PACK_LABEL, config_rules
 from auditor.config import AuditConfig, find_config, load_config
-from auditor.dedupe import DedupeResult, DedupeSettings
+from auditor.dedupe import DedupeResult, DedupeSettings, Share, assemble, assembled_findings, share_findings
+from auditor.dedupe.normalize import remembered
 from auditor.engines.base import Engine, Loaded, Progress
 from auditor.engines.pandas import PandasEngine
 from auditor.errors import ConfigError
@@ -128,13 +129,12 @@ def _check(
     findings, outcomes = checked.findings, list(checked.outcomes)
     duplicates = None
     if searched is not None:
-        waiting = searched.process is not None
-        with _stage(watch, "waiting for duplicates" if waiting else "duplicates"):
-            duplicates, found = searched.result()
+        values = searched.results(
+            here=lambda: _stage(watch, "duplicates"), waiting=lambda: _stage(watch, "waiting for duplicates")
+        )
         if searched.ran_beside:
-            watch.add("duplicates", *searched.seconds, searched.peak, beside="checks")
-        elif waiting:  # the child failed: the search ran here after all, a stage of the main line
-            watch.rename("waiting for duplicates", "duplicates")
+            watch.add(SECOND_CPU, *searched.seconds, searched.peak, beside="checks")
+        duplicates, found = _joined(values, config.dedupe, progress)
         if len(found):
             findings = concat_findings([findings, found.copy(deep=False)])  # the check's findings taken apart
         outcomes += duplicate_outcomes(duplicates, found)
@@ -171,25 +171,63 @@ def _check(
     return result, loaded
 
 
+Found = tuple[int, Share | DedupeResult, pd.DataFrame]
+"""(a step's place in the search, what it found, its findings)"""
+
+
 def _search_duplicates(
     engine: Engine, loaded: Loaded, settings: DedupeSettings | None, progress: Progress | None
-) -> Pending[tuple[DedupeResult, pd.DataFrame]] | None:
-    """The duplicate search and its findings, started beside the checks on the second core (it reads the
-    loaded tables, not the checks' findings) where the engine holds the tables in this process and the
-    export is large enough to pay for a fork; else run when asked for, as a stage of its own. None without
-    a dedupe section."""
+) -> Pending[Found] | None:
+    """The duplicate search, started beside the checks (it reads the loaded tables, not the checks'
+    findings) where the engine holds the tables in this process and the export is large enough to pay for
+    a fork: a child takes its steps from the front (the contacts', the leads' and their linkage's first,
+    which normalize the same values), and the main line, its checks done, takes those left from the back.
+    Else the steps run when asked for, as a stage of their own. None without a dedupe section."""
     if settings is None:
         return None
     main_line = os.getpid()
 
-    def search() -> tuple[DedupeResult, pd.DataFrame]:
-        # progress bars only from the main line's process: a forked child must not draw on the terminal
-        found = engine.find_duplicates(loaded, settings, progress if os.getpid() == main_line else None)
-        return found, found.findings()
+    def shown(label: str, done: int, total: int) -> None:
+        if progress and os.getpid() == main_line:  # a forked child must not draw on the terminal
+            progress(label, done, total)
 
-    return beside(search, allowed=engine.name == "pandas" and sum(loaded.counts.values()) >= BESIDE_FROM_ROWS)
+    steps = engine.duplicate_steps(loaded, settings, shown)
+    if steps is None:  # the engine searches as one job of its own (Spark)
+
+        def whole() -> Found:
+            found = engine.find_duplicates(loaded, settings, progress)
+            return 0, found, found.findings()
+
+        return beside(whole, allowed=False)
+
+    def task(place: int) -> Callable[[], Found]:
+        def run() -> Found:
+            share = steps[place].run()
+            return place, share, share_findings(share, settings)
+
+        return run
+
+    order = sorted(range(len(steps)), key=lambda place: not steps[place].linked)
+    allowed = sum(loaded.counts.values()) >= BESIDE_FROM_ROWS
+    return beside([task(place) for place in order], allowed=allowed, around=remembered)
 
 
+def _joined(
+    values: list[Found], settings: DedupeSettings, progress: Progress | None
+) -> tuple[DedupeResult, pd.DataFrame]:
+    """The search's result and findings from its steps', in the steps' order (as one process finds them)."""
+    values = sorted(values, key=lambda value: value[0])
+    parts = [part for _, part, _ in values]
+    if len(parts) == 1 and isinstance(parts[0], DedupeResult):  # the engine's one job (Spark)
+        return parts[0], values[0][2]
+    duplicates = assemble(parts, settings)
+    if progress:
+        progress("dedupe done", len(parts), len(parts))
+    return duplicates, assembled_findings(duplicates, [frame for _, _, frame in values])
+
+
+SECOND_CPU = "duplicates, second CPU"
+"""the stage of the search's steps the child ran, beside the checks"""
 BESIDE_FROM_ROWS = 10_000
 """rows of an export from which its duplicate search runs beside the checks: below it a fork and the
 result's trip through a pipe cost about what the checks take"""

@@ -65,11 +65,6 @@ class Stopwatch:
         self.peaks[name] = peak
         self.beside[name] = beside
 
-    def rename(self, old: str, new: str) -> None:
-        """`old`'s seconds and peak under the name `new` (a stage that turned out to be another)."""
-        self.stages[new] = self.stages.pop(old)
-        self.peaks[new] = self.peaks.pop(old)
-
     def rows(self) -> list[tuple[str, float, float, float | None]]:
         """(stage, wall seconds, CPU seconds, memory high-water mark in MB when it ended)"""
         return [(name, wall, cpu, self.peaks.get(name)) for name, (wall, cpu) in self.stages.items()]

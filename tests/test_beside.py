@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pandas as pd
@@ -13,6 +14,8 @@ import pytest
 from auditor import beside as beside_module
 from auditor import pipeline
 from auditor.beside import beside, can_fork
+from auditor.dedupe import Share, Step
+from auditor.engines.pandas import PandasEngine
 
 # a small export with a duplicate pair and three leads that match contacts (fixtures/acme, whose goldens the
 # shared audit of tests/conftest.py checks, runs beside by default)
@@ -79,6 +82,53 @@ def test_a_cancelled_child_does_not_outlive_the_main_line() -> None:
     assert pending.process is None and not process.is_alive()
 
 
+@forks
+def test_the_main_line_takes_the_tasks_the_child_has_not_begun_from_the_back(tmp_path: Path) -> None:
+    taken = tmp_path / "taken"
+
+    def first() -> int:  # the child's from the start; it waits until the main line has taken one of its own
+        for _ in range(600):
+            if taken.exists():
+                break
+            time.sleep(0.05)
+        return os.getpid()
+
+    def later() -> int:
+        taken.touch()
+        return os.getpid()
+
+    pending = beside([first, later, later, later])
+    pids = pending.results()
+    assert pids[0] != os.getpid() and pids[1:] == [os.getpid()] * 3  # the child begun nothing after its first
+    assert pending.ran_beside and pending.process is None
+
+
+@forks
+def test_tasks_a_failed_child_had_taken_run_here() -> None:
+    parent = os.getpid()
+
+    def task(k: int):
+        def run() -> tuple[int, int]:
+            if os.getpid() != parent and k == 1:
+                raise RuntimeError("only in the child")
+            time.sleep(0.2 if k else 0)
+            return k, os.getpid()
+
+        return run
+
+    pending = beside([task(k) for k in range(4)])
+    time.sleep(0.5)  # the child has had time to take the first tasks from the front
+    values = pending.results()
+    assert [k for k, _ in values] == [0, 1, 2, 3] and {pid for _, pid in values} == {parent}
+    assert not pending.ran_beside
+
+
+def test_tasks_that_cannot_go_beside_run_here_in_their_order() -> None:
+    ran: list[int] = []
+    pending = beside([lambda k=k: ran.append(k) or k for k in range(3)], allowed=False)
+    assert pending.results() == [0, 1, 2] and ran == [0, 1, 2]
+
+
 def test_no_fork_on_one_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(beside_module, "usable_cpus", lambda: 1)
     assert not can_fork()
@@ -98,13 +148,47 @@ def test_the_duplicate_search_beside_the_checks_finds_what_it_finds_in_the_main_
     here = _duplicates_of(monkeypatch, 10**12)
     apart = _duplicates_of(monkeypatch, 0)
     assert "waiting for duplicates" not in here.timings.stages and not here.timings.beside
-    assert apart.timings.beside == {"duplicates": "checks"} and "waiting for duplicates" in apart.timings.stages
+    assert apart.timings.beside == {pipeline.SECOND_CPU: "checks"} and "waiting for duplicates" in apart.timings.stages
     assert len(here.duplicates.pairs) == 1 and len(here.duplicates.links) == 3
     for name in ("pairs", "clusters", "merge_plan", "links"):
         pd.testing.assert_frame_equal(getattr(apart.duplicates, name), getattr(here.duplicates, name))
     _same(apart.duplicates.stats, here.duplicates.stats)
     pd.testing.assert_frame_equal(apart.findings, here.findings)
     _same(apart.scores, here.scores)
+
+
+@forks
+def test_a_search_shared_by_both_processes_finds_what_it_finds_in_the_main_line(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # oracle as above, with the child held on its first step (the contacts') until the main line, its checks
+    # done, has taken a step of its own: the accounts' and the leads' and the linkage are found here
+    here = _duplicates_of(monkeypatch, 10**12)
+    taken, parent = tmp_path / "taken", os.getpid()
+    steps_of = PandasEngine.duplicate_steps
+
+    def held(step: Step) -> Step:
+        def run() -> Share:
+            if os.getpid() == parent:
+                taken.touch()
+            else:
+                for _ in range(600):
+                    if taken.exists():
+                        break
+                    time.sleep(0.05)
+            return step.run()
+
+        return replace(step, run=run)
+
+    monkeypatch.setattr(PandasEngine, "duplicate_steps", lambda *args: [held(s) for s in steps_of(*args)])
+    shared = _duplicates_of(monkeypatch, 0)
+    assert {pipeline.SECOND_CPU, "duplicates", "waiting for duplicates"} <= set(shared.timings.stages)
+    assert list(shared.duplicates.stats) == ["contacts", "accounts", "leads", "leads~contacts"]
+    for name in ("pairs", "clusters", "merge_plan", "links"):
+        pd.testing.assert_frame_equal(getattr(shared.duplicates, name), getattr(here.duplicates, name))
+    _same(shared.duplicates.stats, here.duplicates.stats)
+    pd.testing.assert_frame_equal(shared.findings, here.findings)
+    _same(shared.scores, here.scores)
 
 
 def _same(a: object, b: object) -> None:
@@ -136,7 +220,7 @@ def test_a_search_whose_child_fails_is_timed_as_a_stage_of_the_main_line(monkeyp
 
     monkeypatch.setattr(beside_module, "_child", gone)
     result = _duplicates_of(monkeypatch, 0)
-    assert "duplicates" in result.timings.stages and "waiting for duplicates" not in result.timings.stages
+    assert "duplicates" in result.timings.stages and pipeline.SECOND_CPU not in result.timings.stages
     assert not result.timings.beside and len(result.duplicates.pairs) == 1
 
 

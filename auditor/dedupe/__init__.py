@@ -25,12 +25,23 @@ from auditor.dedupe.scoring import auto_mergeable, blocking_keys, field_weights,
 from auditor.dedupe.settings import DedupeSettings
 from auditor.dedupe.survive import choose_masters, merge_plan
 from auditor.errors import ConfigError, InputError
-from auditor.findings import FINDING_COLUMNS, compact, empty_findings, shared_values
+from auditor.findings import FINDING_COLUMNS, compact, concat_findings, empty_findings, shared_values
 from auditor.lookups import index_in
 from auditor.model import ENTITIES
 from auditor.sources.table import record_ids
 
-__all__ = ["DedupeResult", "DedupeSettings", "find_duplicates", "link"]
+__all__ = [
+    "DedupeResult",
+    "DedupeSettings",
+    "Share",
+    "Step",
+    "assemble",
+    "assembled_findings",
+    "find_duplicates",
+    "link",
+    "search_steps",
+    "share_findings",
+]
 
 Progress = Callable[[str, int, int], None]
 BANDS = ("auto_merge", "review", "distinct")
@@ -93,6 +104,13 @@ class DedupeResult:
 
     def findings(self) -> pd.DataFrame:
         """Duplicates as findings (dimension uniqueness): error in the auto-merge band, warning in review."""
+        return _as_findings(self._cluster_findings() + self._link_findings())
+
+    def link_findings(self) -> pd.DataFrame:
+        """The findings of the links alone (the last of `findings()`' rows)."""
+        return _as_findings(self._link_findings())
+
+    def _cluster_findings(self) -> list[pd.DataFrame]:
         parts = []
         if len(self.clusters):
             dup = self.clusters[~self.clusters["is_master"]]
@@ -123,6 +141,10 @@ class DedupeResult:
                 parts.append(
                     self._finding_rows(entity, rows["record_id"], f"{entity}.duplicate", rows["band"], message, master)
                 )
+        return parts
+
+    def _link_findings(self) -> list[pd.DataFrame]:
+        parts = []
         if len(self.links):
             for (entity, other), rows in self.links.groupby(["entity", "other_entity"], sort=False):
                 rule = f"{entity}.duplicate_of_{other.removesuffix('s')}" if other != entity else f"{entity}.duplicate"
@@ -135,9 +157,7 @@ class DedupeResult:
                         entity, rows["record_id"], rule, rows["band"], message, rows["other_id"].to_numpy()
                     )
                 )
-        if not parts:
-            return empty_findings()
-        return compact(pd.concat(parts, ignore_index=True)[list(FINDING_COLUMNS)])
+        return parts
 
     def _finding_rows(
         self, entity: str, record_ids: pd.Series, rule: str, bands: pd.Series, message: list[str], suggested: np.ndarray
@@ -179,6 +199,12 @@ class DedupeResult:
         frame = pd.DataFrame({k: pd.Series(np.asarray(v, dtype=object), dtype=object) for k, v in columns.items()})
         frame["row"] = row
         return frame
+
+
+def _as_findings(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    if not parts:
+        return empty_findings()
+    return compact(pd.concat(parts, ignore_index=True)[list(FINDING_COLUMNS)])
 
 
 def _first_places(ids: pd.Series, wanted: pd.Series) -> np.ndarray | None:
@@ -793,55 +819,123 @@ def find_duplicates(
     to compare is skipped with a warning in its stats, or (`strict`, the one table a user asked for) a
     NothingToCompare error naming it."""
     settings = settings or DedupeSettings()
-    if settings.labels:  # a bad labels file fails before any work, naming its row and column
+    steps = search_steps(tables, settings, entities=entities, progress=progress, strict=strict)
+    with remembered():  # the linkage normalizes the leads' and contacts' values again
+        shares = [step.run() for step in steps]
+    if progress:
+        progress("dedupe done", len(steps), len(steps))
+    return assemble(shares, settings)
+
+
+@dataclass
+class Share:
+    """What one step of a duplicate search finds (an entity's duplicates, or the leads' links to contacts):
+    its parts of the DedupeResult, which `assemble` joins in the steps' order."""
+
+    pairs: list[pd.DataFrame] = field(default_factory=list)
+    clusters: list[pd.DataFrame] = field(default_factory=list)
+    plans: list[pd.DataFrame] = field(default_factory=list)
+    stats: dict[str, dict[str, Any]] = field(default_factory=dict)
+    records: dict[str, pd.DataFrame] = field(default_factory=dict)
+    links: pd.DataFrame | None = None
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of a duplicate search, which may run in any process and in any order: the steps read the
+    loaded tables only, never each other's results."""
+
+    name: str
+    """the entity, or "leads~contacts" for the linkage"""
+    run: Callable[[], Share]
+    linked: bool
+    """whether the step normalizes the values the linkage normalizes again (the contacts', the leads', the
+    linkage's own): done in one process, under one `remembered()`, they are normalized once"""
+
+
+def assemble(shares: Sequence[Share], settings: DedupeSettings) -> DedupeResult:
+    """One result from the shares of `search_steps`' steps, given in the steps' order: the same frames,
+    row and column order and stats order whichever process ran which step."""
+    pairs, clusters, plans, stats, records = [], [], [], {}, {}
+    links = pd.DataFrame()
+    for share in shares:
+        pairs += share.pairs
+        clusters += share.clusters
+        plans += share.plans
+        stats |= share.stats
+        records |= share.records
+        if share.links is not None:
+            links = share.links
+    return DedupeResult.combined(pairs, clusters, plans, links=links, stats=stats, records=records, settings=settings)
+
+
+def share_findings(share: Share, settings: DedupeSettings) -> pd.DataFrame:
+    """The findings of one step's share made where the step ran: its entity's duplicates. A linkage's
+    findings name its records by what the entity's own step read of them, so they are made from the
+    assembled result (`assembled_findings`)."""
+    return empty_findings() if share.links is not None else assemble([share], settings).findings()
+
+
+def assembled_findings(result: DedupeResult, shares: Sequence[pd.DataFrame]) -> pd.DataFrame:
+    """`result.findings()` from the steps' `share_findings`, given in the steps' order."""
+    parts = [frame for frame in (*shares, result.link_findings()) if len(frame)]
+    if not parts:
+        return empty_findings()
+    return parts[0] if len(parts) == 1 else concat_findings(parts)
+
+
+def search_steps(
+    tables: Mapping[str, Any],
+    settings: DedupeSettings,
+    *,
+    entities: Sequence[str] = DEDUPE_ENTITIES,
+    progress: Progress | None = None,
+    strict: bool = False,
+) -> list[Step]:
+    """The steps of `find_duplicates`, in the order their shares are assembled. A bad labels file fails
+    here, naming its row and column, before any step runs."""
+    if settings.labels:
         from auditor.dedupe.labels import read_labels_file  # it imports this package
 
         read_labels_file(settings.labels, entities=entities)
-    with remembered():  # the linkage normalizes the leads' and contacts' values again
-        return _find_duplicates(tables, settings, entities, progress, strict)
-
-
-def _find_duplicates(
-    tables: Mapping[str, Any],
-    settings: DedupeSettings,
-    entities: Sequence[str],
-    progress: Progress | None,
-    strict: bool,
-) -> DedupeResult:
     todo = [e for e in entities if e in tables and len(tables[e].frame)]
     cross = "leads" in todo and "contacts" in tables and "leads" in entities
     total = len(todo) + int(cross)
-    pairs, clusters, plans, stats, records = [], [], [], {}, {}
-    for step, entity in enumerate(todo):
+
+    def said(label: str, step: int) -> None:
         if progress:
-            progress(f"dedupe {entity}", step, total)
-        try:
-            p, c, m, s = _dedupe_one(entity, tables[entity], settings)
-        except NothingToCompare as error:
-            if strict:
-                raise
-            stats[entity] = skipped_stats(len(tables[entity].frame), str(error))
-            continue
-        pairs.append(p)
-        clusters.append(c)
-        plans.append(m)
-        stats[entity] = s
-        records[entity] = _record_meta(tables[entity], _ids(tables[entity]))
-    links = pd.DataFrame()
-    if cross:
-        if progress:
-            progress("dedupe leads~contacts", len(todo), total)
+            progress(label, step, total)
+
+    def own(entity: str, step: int) -> Callable[[], Share]:
+        def run() -> Share:
+            said(f"dedupe {entity}", step)
+            table = tables[entity]
+            try:
+                p, c, m, s = _dedupe_one(entity, table, settings)
+            except NothingToCompare as error:
+                if strict:
+                    raise
+                return Share(stats={entity: skipped_stats(len(table.frame), str(error))})
+            return Share([p], [c], [m], {entity: s}, {entity: _record_meta(table, _ids(table))})
+
+        return run
+
+    def linkage() -> Share:
+        said("dedupe leads~contacts", len(todo))
         leads = tables["leads"]
+        links = pd.DataFrame()
         try:
             _, links, s = _links(leads, tables["contacts"], settings, exclude=converted_contacts(leads))
         except NothingToCompare as error:
             if strict:
                 raise
             s = skipped_stats(len(leads.frame), str(error))
-        stats["leads~contacts"] = s
-    if progress:
-        progress("dedupe done", total, total)
-    return DedupeResult.combined(pairs, clusters, plans, links=links, stats=stats, records=records, settings=settings)
+        return Share(stats={"leads~contacts": s}, links=links)
+
+    steps = [Step(e, own(e, i), cross and e in ("contacts", "leads")) for i, e in enumerate(todo)]
+    if cross:
+        steps.append(Step("leads~contacts", linkage, True))
+    return steps
 
 
 def link(new_table: Any, existing_table: Any, settings: DedupeSettings | None = None) -> DedupeResult:

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from auditor.checks.engine import CheckResult
     from auditor.checks.rule import Rule
     from auditor.config import AuditConfig
-    from auditor.dedupe import DedupeResult
+    from auditor.dedupe import DedupeResult, Step
     from auditor.dedupe.settings import DedupeSettings
     from auditor.sources.table import Table
 
@@ -50,6 +50,11 @@ class Engine(Protocol):
     ) -> CheckResult: ...
 
     def find_duplicates(self, loaded: Loaded, settings: DedupeSettings, progress: Progress | None) -> DedupeResult: ...
+
+    def duplicate_steps(self, loaded: Loaded, settings: DedupeSettings, progress: Progress | None) -> list[Step] | None:
+        """The steps of `find_duplicates` (`auditor.dedupe.search_steps`), which the pipeline may share
+        between two processes, or None where the search is one job (Spark's, on the cluster)."""
+        ...
 
     def metric_frames(
         self, loaded: Loaded, metrics: Iterable[Any]

@@ -9,7 +9,7 @@ from typing import Any
 from auditor.checks.engine import CheckResult, run_checks
 from auditor.checks.rule import Rule
 from auditor.config import AuditConfig
-from auditor.dedupe import DedupeResult, find_duplicates
+from auditor.dedupe import DedupeResult, Step, find_duplicates, search_steps
 from auditor.dedupe.settings import DedupeSettings
 from auditor.engines.base import Loaded, Progress
 from auditor.sources import load_export
@@ -35,6 +35,9 @@ class PandasEngine:
 
     def find_duplicates(self, loaded: Loaded, settings: DedupeSettings, progress: Progress | None) -> DedupeResult:
         return find_duplicates(loaded.data, settings, progress=progress)
+
+    def duplicate_steps(self, loaded: Loaded, settings: DedupeSettings, progress: Progress | None) -> list[Step]:
+        return search_steps(loaded.data, settings, progress=progress)
 
     def metric_frames(self, loaded: Loaded, metrics: Iterable[Any]) -> None:
         return None  # the whole typed tables are in loaded.data

@@ -72,6 +72,9 @@ class SparkEngine:
     def find_duplicates(self, loaded: Loaded, settings: DedupeSettings, progress: Progress | None) -> DedupeResult:
         return find_duplicates_spark(dict(loaded.handles), settings, progress=progress)
 
+    def duplicate_steps(self, loaded: Loaded, settings: DedupeSettings, progress: Progress | None) -> None:
+        return None  # one search on the cluster: its steps are Spark's jobs, not this process's
+
     def metric_frames(
         self, loaded: Loaded, metrics: Iterable[Any]
     ) -> tuple[dict[str, pd.DataFrame], dict[str, pd.Series]]:
