@@ -11,7 +11,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
 import pyarrow as pa
@@ -29,13 +29,15 @@ from auditor.errors import ConfigError
 from auditor.findings import concat_findings
 from auditor.gate import judge
 from auditor.metrics import MetricsSettings, evaluate_metrics
-from auditor.metrics.evaluate import resolve_request, settle_money
+from auditor.metrics.evaluate import Runner, one_after_another, resolve_request, settle_money
 from auditor.model import ENTITIES
 from auditor.result import AuditResult
 from auditor.scoring import compute_scores
 from auditor.sources.table import record_ids
 from auditor.timing import Stopwatch
 from auditor.worklist import plan_worklist
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # auditor.fix is imported when a fix is asked for: an audit never needs it
     from auditor.fix import FixReport
@@ -228,6 +230,24 @@ def _joined(
 
 SECOND_CPU = "duplicates, second CPU"
 """the stage of the search's steps the child ran, beside the checks"""
+
+
+def _shared_with_a_child(watch: Stopwatch, stage: str, *, allowed: bool) -> Runner:
+    """A runner of a stage's tasks that shares them with a forked child (`auditor.beside`): the child takes
+    them from the front, the main line from the back; the child's seconds and peak are the stage's row
+    "<stage>, second CPU". The metrics' evaluations read what the stage made before them: the child
+    starts with them in hand, where a spawned process would have to be sent them."""
+
+    def run(tasks: list[Callable[[], T]]) -> list[T]:
+        pending = beside(tasks, allowed=allowed)
+        values = pending.results()
+        if pending.ran_beside:
+            watch.add(f"{stage}, second CPU", *pending.seconds, pending.peak, beside=stage)
+        return values
+
+    return run
+
+
 BESIDE_FROM_ROWS = 10_000
 """rows of an export from which its duplicate search runs beside the checks: below it a fork and the
 result's trip through a pipe cost about what the checks take"""
@@ -307,11 +327,13 @@ def compute_metrics(
     frames: Mapping[str, pd.DataFrame] | None = None,
     ids: Mapping[str, pd.Series] | None = None,
     by: Sequence[str] = (),
+    run: Runner = one_after_another,
 ) -> list:
     """The metrics stage on an audit that already ran: the loaded tables, findings and clusters
     of `result` (or `clusters` when given). `frames` and `ids`: the typed frames and their record
     ids per entity, when they are not `result.data` (the Spark engine passes only the columns the
-    metrics read, `auditor.engines.spark.metrics`)."""
+    metrics read, `auditor.engines.spark.metrics`). `run`: how the metrics' evaluations run
+    (`evaluate_metrics`)."""
 
     if settings is None:
         settings = MetricsSettings.from_dict(config.metrics)
@@ -335,6 +357,7 @@ def compute_metrics(
         money=money,
         defined=config.defined_metrics,
         by=by,
+        run=run,
     )
 
 
@@ -380,7 +403,9 @@ def audit(
     with _stage(result.timings, "metrics"):
         inputs = engine.metric_frames(loaded, wanted)
         frames, ids = inputs if inputs is not None else (None, None)
-        result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids)
+        shared = engine.name == "pandas" and sum(loaded.counts.values()) >= BESIDE_FROM_ROWS
+        run = _shared_with_a_child(result.timings, "metrics", allowed=shared)
+        result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids, run=run)
     if progress:
         progress("metrics", 1, 1)
     with _stage(result.timings, "worklist"):

@@ -918,6 +918,14 @@ def _by(m: Metric, columns: Sequence[str]) -> Metric:
     return replace(m, breakdowns={**m.breakdowns, **extra}) if extra else m
 
 
+Runner = Callable[[list[Callable[[], MetricResult]]], list[MetricResult]]
+"""runs the metrics' evaluations and returns their results in their order (`evaluate_metrics`' `run`)"""
+
+
+def one_after_another(evaluations: list[Callable[[], MetricResult]]) -> list[MetricResult]:
+    return [evaluate() for evaluate in evaluations]
+
+
 def evaluate_metrics(
     frames: Mapping[str, pd.DataFrame],
     findings: pd.DataFrame | None = None,
@@ -932,11 +940,16 @@ def evaluate_metrics(
     money: Money | None = None,
     defined: Mapping[str, Metric] | None = None,
     by: Sequence[str] = (),
+    run: Runner = one_after_another,
 ) -> list[MetricResult]:
     """Every registered metric and every metric of `defined` (those the config defines,
     auditor.metrics.language), or those in `metrics` (ids or Metric objects), with its confidence,
     each also broken down by the `by` columns its primary entity has. Money metrics are in
-    `money`'s base currency (auditor.money: without one, the most common currency)."""
+    `money`'s base currency (auditor.money: without one, the most common currency).
+    `run`: how the metrics' evaluations run, given in the metrics' order; by default one after another
+    here (an audit shares them with a forked process, `auditor.beside`). Each reads what is made before
+    them and writes nothing but its cache of values made once, so any order and any process gives the
+    same results."""
     settings = settings or MetricsSettings()
     money = money or Money()
     tables, absent = prepare(frames, ids, money)
@@ -962,10 +975,25 @@ def evaluate_metrics(
     merged, merge_stats = (None, {})
     if clusters is not None and len(clusters):
         merged, merge_stats = merge_clusters(tables, clusters, reads_of(chosen), coded)
-    return [
-        _evaluate(m, tables, findings, params, settings, absent, merged, merge_stats, breakdowns, cache, suspected)
-        for m in chosen
-    ]
+    return run(
+        [
+            functools.partial(
+                _evaluate,
+                m,
+                tables,
+                findings,
+                params,
+                settings,
+                absent,
+                merged,
+                merge_stats,
+                breakdowns,
+                cache,
+                suspected,
+            )
+            for m in chosen
+        ]
+    )
 
 
 def _unreported(found: pd.DataFrame, findings: pd.DataFrame | None) -> pd.DataFrame:
