@@ -264,8 +264,8 @@ class _Failing:
     population: int
     failing: int
     fail_mask: pd.Series
-    rules: pd.Series
-    """findings per (field, rule_id) among the failing records"""
+    found: pd.DataFrame | None
+    """the findings on the metric's fields of the failing records"""
     strict: int = 0
     """records the scope's mask selects (without the unsure ones)"""
     strict_failing: int = 0
@@ -276,12 +276,47 @@ class _Failing:
     @functools.cached_property
     def told(self) -> tuple[str, str, list[tuple[str, str, int]]]:
         """(the fields that fail, the three rules failed by most records, the five (field, rule, records) most
-        failed): said of these records by every metric that reads their fields (`_failing` shares them), whose
-        groupby and sort on each metric cost more than many a metric."""
-        fields_ = ", ".join(dict.fromkeys(f for f, _ in self.rules.index))
-        by_rule = self.rules.groupby(level="rule_id").max().sort_values(ascending=False, kind="stable")
-        top = ", ".join(f"{r} {n:,}" for r, n in by_rule.head(3).items())
-        return fields_, top, [(fld, rule, int(n)) for (fld, rule), n in self.rules.head(5).items()]
+        failed): said of these records by every metric that reads their fields (`_failing` shares them); counted
+        only when said (a scope's failing records are counted again, and a third of them were never said)."""
+        rules = _rule_counts(self.found)
+        fields_ = ", ".join(dict.fromkeys(f for f, _, _ in rules))
+        most: dict[str, int] = {}
+        for _, rule, n in rules:
+            most[rule] = max(n, most.get(rule, 0))
+        by_rule = sorted(sorted(most.items()), key=lambda rn: rn[1], reverse=True)  # ties by rule id, as before
+        top = ", ".join(f"{r} {n:,}" for r, n in by_rule[:3])
+        return fields_, top, rules[:5]
+
+
+def _rule_counts(found: pd.DataFrame | None) -> list[tuple[str, str, int]]:
+    """(field, rule_id, records) per field and rule of `found`, most records first (ties in the order of field and
+    rule id): a record is counted once per rule, under the field of its first finding of the rule. As
+    `drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()` sorted stably, without its
+    frames and MultiIndex, which cost more than the counting on a small export."""
+    if found is not None:
+        found = found[found["rule_id"].notna()]  # a groupby leaves out a missing key
+    if found is None or not len(found):
+        return []
+    record = pd.factorize(found["record_id"])[0]  # a missing record id is one record, as drop_duplicates has it
+    rule, rules = _sorted_codes(found["rule_id"])
+    field_, fields_ = _sorted_codes(found["field"])
+    first = np.unique(record.astype(np.int64) * len(rules) + rule, return_index=True)[1]
+    keys, counts = np.unique(field_[first].astype(np.int64) * len(rules) + rule[first], return_counts=True)
+    order = np.argsort(-counts, kind="stable")
+    return [
+        (str(fields_[k // len(rules)]), str(rules[k % len(rules)]), int(n))
+        for k, n in zip(keys[order].tolist(), counts[order].tolist(), strict=True)
+    ]
+
+
+def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(a code per value, the distinct values) with the codes in the order of the values, as a groupby sorts them."""
+    codes, uniques = pd.factorize(values)
+    uniques = np.asarray(uniques, dtype=object)
+    order = np.argsort(uniques, kind="stable")
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[codes], uniques[order]
 
 
 def _failing(
@@ -323,7 +358,7 @@ def _failing_one(
 ) -> _Failing:
     """The records of `entity` in the metric's scope, and those failing rules on `fields_`."""
     frame = tables[entity]
-    f, fail, rules = _failing_fields(entity, frame, fields_, findings, cache)
+    f, fail = _failing_fields(entity, frame, fields_, findings, cache)
     if entity in m.scope:
         sc = m.scope[entity]
         scope = sc.mask(frame).fillna(False).to_numpy(bool)
@@ -337,8 +372,6 @@ def _failing_one(
             failing_id = np.zeros(len(index) + 1, dtype=bool)
             failing_id[codes[fail]] = True
             f = f[failing_id[f[CODE].to_numpy()]]
-            rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
-            rules = rules.sort_values(ascending=False, kind="stable")
     else:
         scope = strict = np.ones(len(frame), dtype=bool)
         label = entity
@@ -350,7 +383,7 @@ def _failing_one(
         int(scope.sum()),
         int(fail.sum()),
         pd.Series(fail, index=frame.index),
-        rules,
+        f,
         int(strict.sum()),
         int((fail & strict).sum()),
         pd.Series(scope, index=frame.index),
@@ -359,25 +392,19 @@ def _failing_one(
 
 def _failing_fields(
     entity: str, frame: pd.DataFrame, fields_: tuple[str, ...], findings: pd.DataFrame | None, cache: dict
-) -> tuple[pd.DataFrame | None, np.ndarray, pd.Series]:
-    """(the findings on `fields_` of `entity`, the rows of the records they name, findings per (field, rule_id) among
-    those records, most first): made once per entity and fields for every metric that reads them, whatever its scope
-    (the metrics of a table read the same fields under many scopes; the mask is made read-only, as it is shared)."""
+) -> tuple[pd.DataFrame | None, np.ndarray]:
+    """(the findings on `fields_` of `entity`, the rows of the records they name): made once per entity and fields for
+    every metric that reads them, whatever its scope (the metrics of a table read the same fields under many scopes;
+    the mask is made read-only, as it is shared)."""
 
-    def make() -> tuple[pd.DataFrame | None, np.ndarray, pd.Series]:
+    def make() -> tuple[pd.DataFrame | None, np.ndarray]:
         f = findings
         if f is not None and len(f):
             f = _of_entity(entity, f, cache)
             f = f[f["field"].isin(fields_)]
-        if f is None or not len(f):
-            fail = np.zeros(len(frame), dtype=bool)
-            rules = pd.Series(dtype="int64")
-        else:
-            fail = _rows(entity, frame, f[CODE], cache)
-            rules = f.drop_duplicates(["record_id", "rule_id"]).groupby(["field", "rule_id"]).size()
-            rules = rules.sort_values(ascending=False, kind="stable")
+        fail = np.zeros(len(frame), dtype=bool) if f is None or not len(f) else _rows(entity, frame, f[CODE], cache)
         fail.flags.writeable = False
-        return f, fail, rules
+        return f, fail
 
     return _kept_with(cache, ("fail", entity, tuple(sorted(fields_))), (findings,), make)
 
