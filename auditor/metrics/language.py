@@ -86,6 +86,7 @@ from auditor.metrics.common import (
     missing,
     month_label,
     month_numbers,
+    monthly_sums,
     naive_dates,
     per_table,
     probe_of,
@@ -1540,13 +1541,12 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
             rt, mask = plan.rows(t, p, extra(plan))
             keys = rt.raw_value(Col(primary, per))[mask]
             shown = groups
-            if monthly:
-                keys = month_labels(keys)
-                if shown is None and window_col is not None:
-                    shown = window_months(p)
+            if monthly and shown is None and window_col is not None:
+                shown = window_months(p)
             if key == "count":
-                return counts(keys, shown)
-            summed = sums(rt.value(plan.value)[mask], keys)
+                return counts(month_labels(keys) if monthly else keys, shown)
+            values = rt.value(plan.value)[mask]
+            summed = monthly_sums(values, keys) if monthly else sums(values, keys)
             return summed if shown is None else {g: summed.get(g, 0.0) for g in shown}
 
     elif per is not None and key in ("mean", "median"):

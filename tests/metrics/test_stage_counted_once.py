@@ -1,13 +1,19 @@
-"""The metrics stage's pieces counted with less (issue 17, twenty-first session). Oracles: the code each replaced,
-written out here."""
+"""The metrics stage's pieces counted with less (issue 17, twenty-first session): the rules a failing set fails, sums
+per month, foreign keys to merged duplicates, the screens' unreported cells. Oracles: the code each replaced, written
+out here."""
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+from deal_frames import ARROW_TEXT
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from auditor.metrics.evaluate import _Failing, _rule_counts
+from auditor.lookups import is_in
+from auditor.metrics.common import CODE, monthly_sums, sums
+from auditor.metrics.evaluate import _Failing, _repointed, _rule_counts, _unreported
+from auditor.metrics.language import month_labels
 
 # --- the rules the failing records fail ----------------------------------------------------------------------------
 
@@ -51,3 +57,89 @@ def test_rules_told_as_counted_by_pandas(found: pd.DataFrame) -> None:
 def test_no_findings_tell_nothing() -> None:
     assert _rule_counts(None) == []
     assert _Failing("contacts", "contacts", 1, 0, pd.Series([False]), None).told == ("", "", [])
+
+
+# --- sums per month --------------------------------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.none(), st.integers(-400, 900)),
+            st.one_of(st.none(), st.floats(-1e9, 1e9, allow_nan=False), st.just(float("nan"))),
+        ),
+        max_size=50,
+    ),
+    st.booleans(),
+)
+def test_monthly_sums_as_summed_per_label_oracle(rows: list, zoned: bool) -> None:
+    """Oracle: the sums per month from the months' numbers are the sums per 'YYYY-MM' label (`sums` of
+    `month_labels`, as a monthly distribution was summed), the same months in the same order to the last bit."""
+    stamps = pd.Series(
+        pd.to_datetime(
+            [None if d is None else pd.Timestamp("2026-01-15 10:00") + pd.Timedelta(days=d) for d, _ in rows]
+        )
+    )
+    if zoned:
+        stamps = stamps.dt.tz_localize("Europe/Warsaw")
+    values = pd.Series([v for _, v in rows], dtype="float64")
+    mine = monthly_sums(values, stamps)
+    theirs = sums(values, month_labels(stamps))
+    assert list(mine) == list(theirs)
+    assert all(mine[k] == theirs[k] or (np.isnan(mine[k]) and np.isnan(theirs[k])) for k in theirs)
+
+
+def test_monthly_sums_of_no_dates_are_none() -> None:
+    values = pd.Series([1.0, 2.0])
+    text_column = pd.Series(["2026-01", "2026-02"], dtype=ARROW_TEXT)
+    assert monthly_sums(values, text_column) == sums(values, month_labels(text_column)) == {}
+
+
+# --- foreign keys to merged duplicates -------------------------------------------------------------------------------
+
+
+def _repointed_oracle(keyed: pd.Series, remap: dict) -> pd.Series:
+    """The keys repointed as `merge_clusters` did it before: a dict map of the hit keys, set back through pandas."""
+    hit = is_in(keyed, list(remap))
+    if hit.any():
+        keyed = keyed.copy()
+        keyed.iloc[np.flatnonzero(hit)] = keyed[hit].map(remap).to_numpy()
+    return keyed
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.sampled_from(["A1", "A2", "A3", "a1", "B7", ""])), max_size=30),
+    st.dictionaries(st.sampled_from(["A1", "A2", "a1", "B7", "", "Z9"]), st.sampled_from(["A1", "S1", "S2"])),
+    st.sampled_from([ARROW_TEXT, "object"]),
+)
+def test_repointed_keys_oracle(keys: list, remap: dict, dtype: str) -> None:
+    """Oracle: a foreign key column with the keys to dropped records pointing at their survivors, Arrow text looked
+    up and put back in Arrow, equal (values and type) to the dict map of before."""
+    keyed = pd.Series(keys, dtype=dtype, name="account_id")
+    pd.testing.assert_series_equal(_repointed(keyed, remap), _repointed_oracle(keyed, remap))
+
+
+# --- the screens' cells no rule reports ------------------------------------------------------------------------------
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(["contacts", "deals"]), st.integers(-1, 6), st.sampled_from("abc")), max_size=30
+    ),
+    st.lists(
+        st.tuples(st.sampled_from(["contacts", "deals"]), st.integers(-1, 6), st.sampled_from("abcd")), max_size=30
+    ),
+)
+def test_unreported_cells_oracle(reported: list, found: list) -> None:
+    """Oracle: the screens' cells that no finding reports, as the cells were compared one by one."""
+
+    def frame(rows: list) -> pd.DataFrame:
+        return pd.DataFrame(rows, columns=["entity", CODE, "field"]).astype({CODE: "int64"})
+
+    findings, screened = frame(reported), frame(found)
+    said = set(reported)
+    expected = screened[np.array([row not in said for row in found], dtype=bool)] if len(findings) else screened
+    pd.testing.assert_frame_equal(_unreported(screened, findings), expected)
