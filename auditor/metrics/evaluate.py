@@ -550,19 +550,23 @@ def _unread(cells: Mapping[str, np.ndarray], told: Readings) -> dict[str, np.nda
     return {name: unknown & ~pd.notna(told[name]) if name in told else unknown for name, unknown in cells.items()}
 
 
-def _as_read(rows: pd.DataFrame, cells: Mapping[str, np.ndarray], told: Readings, at: np.ndarray) -> pd.DataFrame:
-    """`rows` (the table's rows where `at` holds) with each of their `cells` (field -> a mask over `rows`)
-    that a rule reads taken at its reading (`told`: field -> a reading per row of the table)."""
+def _as_read(
+    rows: pd.DataFrame, cells: Mapping[str, np.ndarray], told: Readings, at: np.ndarray | None
+) -> pd.DataFrame:
+    """`rows` (the table's rows where `at` holds; None: every row) with each of their `cells` (field -> a mask over
+    `rows`) that a rule reads taken at its reading (`told`: field -> a reading per row of the table). Each reading is
+    taken at the rows once (three copies of a million readings per field had been taken, and two tests of them)."""
     for name, unknown in cells.items():
         reading = told.get(name)
         if reading is None or name not in rows.columns:
             continue
-        taken = unknown & pd.notna(reading[at])
+        reading = reading if at is None else reading[at]
+        taken = unknown & pd.notna(reading)
         if taken.any() and arrow_text(rows[name]):
-            rows = rows.assign(**{name: put_text(rows[name], taken, reading[at][taken])})
+            rows = rows.assign(**{name: put_text(rows[name], taken, reading[taken])})
         elif taken.any():
             values = rows[name].astype("object").to_numpy(copy=True)
-            values[taken] = reading[at][taken]
+            values[taken] = reading[taken]
             rows = rows.assign(**{name: pd.Series(values, index=rows.index, dtype=rows[name].dtype)})
     return rows
 
@@ -1488,11 +1492,10 @@ def _readings(
         frame = tables[entity]
         cells = {name: mask for (e, name), mask in masks.items() if e == entity and mask.any()}
         told = _suggested(entity, frame, findings, set(cells), cache)
-        everywhere = np.ones(len(frame), dtype=bool)
         for name, reading in told.items():
             taken = cells[name] & pd.notna(reading)
             if taken.any():
-                out[(entity, name)] = (_as_read(frame[[name]], {name: taken}, told, everywhere)[name], taken)
+                out[(entity, name)] = (_as_read(frame[[name]], {name: taken}, told, None)[name], taken)
     return out
 
 
