@@ -1,6 +1,6 @@
 """The metrics stage's pieces counted with less (issue 17, twenty-first session): the rules a failing set fails, sums
-per month, foreign keys to merged duplicates, the screens' unreported cells. Oracles: the code each replaced, written
-out here."""
+per month, foreign keys to merged duplicates, the screens' unreported cells, a breakdown's rows in order. Oracles: the
+code each replaced, written out here."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.lookups import is_in
+from auditor.metrics.breakdowns import stable_order
 from auditor.metrics.common import CODE, monthly_sums, sums
 from auditor.metrics.evaluate import _Failing, _repointed, _rule_counts, _unreported
 from auditor.metrics.language import month_labels
@@ -143,3 +144,16 @@ def test_unreported_cells_oracle(reported: list, found: list) -> None:
     said = set(reported)
     expected = screened[np.array([row not in said for row in found], dtype=bool)] if len(findings) else screened
     pd.testing.assert_frame_equal(_unreported(screened, findings), expected)
+
+
+# --- a breakdown's groups in order -----------------------------------------------------------------------------------
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(1, 70_000), st.data())
+def test_stable_order_as_sorted_by_merge_sort_oracle(width: int, data) -> None:
+    """Oracle: the rows of a breakdown's codes (-1: in no group) in numpy's stable order of the 64-bit codes, whether
+    they fit 16 bits (sorted by radix) or not."""
+    values = st.integers(-1, width - 1)
+    codes = np.array(data.draw(st.lists(values, max_size=200)), dtype=np.int64)
+    np.testing.assert_array_equal(stable_order(codes, width), np.argsort(codes, kind="stable"))
