@@ -307,8 +307,27 @@ def sums(values: pd.Series, keys: pd.Series) -> dict[str, float]:
     v = values.astype("float64").to_numpy()
     kept = ~np.isnan(v) & ~missing(keys)
     codes, distinct = pd.factorize(keys.astype("object").to_numpy()[kept], sort=True)
-    totals = pd.Series(v[kept]).groupby(codes).sum()
-    return {str(distinct[c]): float(t) for c, t in zip(totals.index, totals.to_numpy(), strict=True)}
+    return _summed(v[kept], codes, lambda c: str(distinct[c]))
+
+
+def monthly_sums(values: pd.Series, stamps: pd.Series) -> dict[str, float]:
+    """`sums` of `values` per month of `stamps` ('YYYY-MM', as `language.month_labels` writes them; nothing for a
+    column that holds no dates): the months coded as their numbers (`month_numbers`), whose order is their labels'
+    order, so the same groups in the same order and the same sums, without a label made per row and hashed as a
+    Python str (a monthly revenue's bound made them for each of its probes)."""
+    if not pd.api.types.is_datetime64_any_dtype(stamps.dtype):
+        return {}
+    v = values.astype("float64").to_numpy()
+    months = month_numbers(stamps)
+    kept = ~np.isnan(v) & ~np.isnan(months)
+    codes, distinct = pd.factorize(months[kept], sort=True)
+    return _summed(v[kept], codes, lambda c: month_label(int(distinct[c])))
+
+
+def _summed(values: np.ndarray, codes: np.ndarray, label: Callable[[int], str]) -> dict[str, float]:
+    """Each code's sum of `values` (pandas' compensated group sum), under its label, in the codes' order."""
+    totals = pd.Series(values).groupby(codes).sum()
+    return {label(c): float(t) for c, t in zip(totals.index, totals.to_numpy(), strict=True)}
 
 
 def hours(later: pd.Series, earlier: pd.Series) -> pd.Series:

@@ -86,6 +86,7 @@ from auditor.metrics.common import (
     missing,
     month_label,
     month_numbers,
+    monthly_sums,
     naive_dates,
     per_table,
     probe_of,
@@ -1540,13 +1541,12 @@ def compile_definition(mid: str, spec: Mapping[str, Any], extras: Extras) -> Com
             rt, mask = plan.rows(t, p, extra(plan))
             keys = rt.raw_value(Col(primary, per))[mask]
             shown = groups
-            if monthly:
-                keys = month_labels(keys)
-                if shown is None and window_col is not None:
-                    shown = window_months(p)
+            if monthly and shown is None and window_col is not None:
+                shown = window_months(p)
             if key == "count":
-                return counts(keys, shown)
-            summed = sums(rt.value(plan.value)[mask], keys)
+                return counts(month_labels(keys) if monthly else keys, shown)
+            values = rt.value(plan.value)[mask]
+            summed = monthly_sums(values, keys) if monthly else sums(values, keys)
             return summed if shown is None else {g: summed.get(g, 0.0) for g in shown}
 
     elif per is not None and key in ("mean", "median"):
@@ -1657,15 +1657,18 @@ def _grouped_totals(plan: _Plan, extra: Any | None, per: Col, average: Callable[
     of its records at once (`_grouped`): the conditions, values and groups made once over the whole table, then each
     group's rows totalled per `per:` group and averaged as `compute` does on a table of only those rows (the same
     values in the same order under the same groups, so the same totals and the same mean to the last bit). CLV's
-    three breakdowns had recomputed it on each of their groups."""
+    three breakdowns had recomputed it on each of their groups. Arrow text groups are their ranks among the column's
+    sorted values (`_ranks`, as a probe's are): the same groups in the same order as grouping each group's rows by
+    the text, which hashed and sorted them anew per breakdown group."""
 
     def grouped(t: Tables, p: Params, groups: Sequence[np.ndarray | slice]) -> list[Any]:
         rt, mask = plan.rows(t, p, extra)
         values, keys = rt.value(plan.value), rt.raw_value(per)
+        ranked = _ranks(rt, keys) if arrow_text(keys) else None  # hashed and sorted once, not once per group
         out: list[Any] = []
         for g in groups:
             rows = np.flatnonzero(mask) if g is _EVERY_ROW else g[mask[g]]
-            out.append(average(group_totals(values.iloc[rows], keys.iloc[rows])))
+            out.append(average(group_totals(values.iloc[rows], keys.iloc[rows] if ranked is None else ranked[rows])))
         return out
 
     return grouped
@@ -1800,9 +1803,15 @@ def _groups_of(rt: _Runtime, column: Col, mask: np.ndarray) -> pd.Series | np.nd
     keys = rt.raw_value(column)
     if probe is None or probe.column == column.name or not arrow_text(keys):
         return keys[mask]
-    held = keys.array.__arrow_array__()  # the same Arrow array in every probe (`common.coded` keeps codes so too)
-    ranks = kept(rt.p, _groups_of, (held,), None, lambda: pd.factorize(keys, sort=True)[0])
-    return ranks[mask]
+    return _ranks(rt, keys)[mask]
+
+
+def _ranks(rt: _Runtime, keys: pd.Series) -> np.ndarray:
+    """Each row's rank among the sorted distinct values of `keys` (Arrow text; -1: missing), as grouping by the text
+    orders its groups: kept per run for the same Arrow array (a probe's column that the probe leaves alone is its
+    base table's, as `common.coded` keeps codes)."""
+    held = keys.array.__arrow_array__()
+    return kept(rt.p, _groups_of, (held,), None, lambda: pd.factorize(keys, sort=True)[0])
 
 
 def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -> tuple[str | None, float, bool]:
