@@ -731,20 +731,19 @@ def _like_their_kind(
     already assumes."""
     frame, fail = tables[m.primary], prim.fail_mask.to_numpy(bool)
     passing = excluded[m.primary]
-    strata = strata_columns(passing, [c for c in passing.columns if c in m.reads(m.primary)])
-    if not strata and m.per is None:
+    sizes = _group_sizes(m, frame, passing)
+    if sizes is not None:
+        passing = passing.assign(**{GROUP_SIZE: sizes[0]})
+    strata = strata_columns(passing, [c for c in passing.columns if c in m.reads(m.primary) or c == GROUP_SIZE])
+    if not strata:
         return None
     cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [prim], cache).items()}
     told = _suggested(m.primary, frame, findings, set(cells), cache)
-    failing = _as_read(frame.loc[fail, passing.columns], {f: c[fail] for f, c in cells.items()}, told, fail)
-    unknown = {f: c[fail] for f, c in _unread(cells, told).items() if not _names_a_record(m.primary, f)}
-    sizes = _group_sizes(m, frame, _surely_in_scope(m, prim, failing, unknown))
+    columns = [c for c in passing.columns if c != GROUP_SIZE]
+    failing = _as_read(frame.loc[fail, columns], {f: c[fail] for f, c in cells.items()}, told, fail)
     if sizes is not None:
-        passing = passing.assign(**{GROUP_SIZE: sizes[~fail]})
-        failing = failing.assign(**{GROUP_SIZE: sizes[fail]})
-        strata = strata_columns(passing, [*strata, GROUP_SIZE])
-    if not strata:
-        return None
+        failing = failing.assign(**{GROUP_SIZE: sizes[1][fail]})
+    unknown = {f: c[fail] for f, c in _unread(cells, told).items() if not _names_a_record(m.primary, f)}
     filled = like_their_kind(passing, failing, unknown, strata, m.spans)
     back = pd.concat([passing, filled])
     if sizes is not None:
@@ -757,44 +756,24 @@ GROUP_SIZE = "\x00records in the group"
 """the stratum of a per-group mean or median's fill: its group's size, coarsened to powers of two"""
 
 
-def _group_sizes(m: Metric, frame: pd.DataFrame, in_scope: np.ndarray) -> np.ndarray | None:
-    """Per record of `frame`, the size class of its `per:` group within the metric's scope: the records
-    `in_scope` with its key, itself counted as one of them whether or not it is ("2^k" for 2^k to
-    2^(k+1) - 1 records; "none" for a record without a key). A mean or median of groups' totals reads a
-    group's records together: a customer's only won deal and one of a repeat customer's many differ as
-    their customers do (a larger account buys more often and more), which a record-level fill would not
-    see - it would give a one-deal customer a deal drawn mostly from the many-deal ones'. Its lost deals
-    are not in the metric's groups: a customer with one won deal and five lost ones is a one-deal
-    customer for a median of won amounts. A record counts itself because a fill matters only if it is in
-    the scope (a deal whose stage is unknown is filled as the deal its customer's won ones would make it)."""
+def _group_sizes(m: Metric, frame: pd.DataFrame, passing: pd.DataFrame) -> tuple[np.ndarray, np.ndarray] | None:
+    """(for the passing records, for every record of `frame`) the size class of its `per:` group in
+    `frame` ("2^k" for 2^k to 2^(k+1) - 1 records; "none" for a record in no group). A mean or median of
+    groups' totals reads a group's records together: a customer's only deal and one of a repeat
+    customer's many differ as their customers do (a larger account buys more often and more), which a
+    record-level fill would not see - it would give a one-deal customer a deal drawn mostly from the
+    many-deal ones'."""
     if m.per is None or m.per not in frame.columns:
         return None
-    keys = frame[m.per]
-    counts = keys[in_scope].value_counts(dropna=True)
-    n = keys.map(counts).to_numpy(dtype="float64", na_value=0.0) + ~in_scope
-    power = np.floor(np.log2(np.maximum(n, 1))).astype("int64")
-    # text, as a kind is (`impute.strata_columns` takes no numbers)
-    return np.where(keys.isna().to_numpy(bool), "none", np.char.add("2^", power.astype(str)))
+    counts = frame[m.per].value_counts(dropna=True)
 
+    def size_class(keys: pd.Series) -> np.ndarray:
+        n = keys.map(counts).to_numpy(dtype="float64", na_value=np.nan)
+        power = np.floor(np.log2(np.where(np.isnan(n), 1, n))).astype("int64")
+        # text, as a kind is (`impute.strata_columns` takes no numbers)
+        return np.where(np.isnan(n), "none", np.char.add("2^", power.astype(str)))
 
-def _surely_in_scope(m: Metric, prim: _Failing, failing: pd.DataFrame, unknown: Mapping[str, np.ndarray]) -> np.ndarray:
-    """Per record of the metric's table, whether it is in its scope as far as anything known says: a
-    passing record as the scope's mask selects it, a failing one as its cells read (a misspelt stage at
-    its rule's reading). A failing record whose scope reads a cell that stays unknown (a blank stage)
-    counts in no group but its own: its customer's group is not made larger by a deal that may be lost,
-    and it is not dropped from the fill either - `_group_sizes` counts it in its own group."""
-    fail = prim.fail_mask.to_numpy(bool)
-    scope = m.scope.get(m.primary)
-    inside = np.ones(len(fail), dtype=bool) if prim.scope_mask is None else prim.scope_mask.to_numpy(bool) & ~fail
-    if scope is None:
-        inside[fail] = True
-        return inside
-    doubt = np.zeros(len(failing), dtype=bool)
-    for name in scope.fields:
-        if name in unknown:
-            doubt |= unknown[name]
-    inside[fail] = scope.mask(failing).fillna(False).to_numpy(bool) & ~doubt
-    return inside
+    return size_class(passing[m.per]), size_class(frame[m.per])
 
 
 KEY_ROLES = (Role.PRIMARY_KEY, Role.FOREIGN_KEY)
