@@ -39,6 +39,10 @@ from statistics import NormalDist
 import numpy as np
 import pandas as pd
 
+# the auditor of this script's own tree: Python puts benchmarks/ first on the path, and the editable
+# install would otherwise import the main checkout's, whichever tree (a worktree, a `git archive`) runs
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
 from auditor.metrics import evaluate_metrics, registry
 from auditor.metrics.confidence import distance
 
