@@ -20,8 +20,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-import charset_normalizer
-
 from auditor.errors import InputError
 
 _SAMPLE = 1 << 20
@@ -113,6 +111,9 @@ def _single_byte(data: bytes) -> str:
     polish = sum(a in _POLISH for a, _ in differing)
     if len(differing) > polish:
         return western
+    # start-up time: loaded only for the single-byte text whose code page Polish letters leave undecided
+    import charset_normalizer
+
     best = charset_normalizer.from_bytes(sample, cp_isolation=["cp1250", western.replace("-", "_")]).best()
     return "cp1250" if best is not None and best.encoding == "cp1250" else western
 
