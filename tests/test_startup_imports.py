@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+UNUSED_BY_CSV = ("email_validator", "charset_normalizer", "pyarrow.parquet")
+"""What an audit of UTF-8 CSV files whose addresses the e-mail patterns decide never calls: the library behind
+those patterns, the guesser of a single-byte code page, Arrow's Parquet reader."""
 HEAVY = ("pandas", "pyarrow", "pandera", "sqlalchemy", "openpyxl", "jinja2", "scipy", "pyspark", "hypothesis")
 
 PROBE = """
@@ -26,16 +29,22 @@ else:
     except SystemExit:
         pass
 print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in HEAVY_NAMES)))
-""".replace("HEAVY_NAMES", repr(set(HEAVY)))
+print(json.dumps(sorted(m for m in sys.modules if m in UNUSED_NAMES)))
+""".replace("HEAVY_NAMES", repr(set(HEAVY))).replace("UNUSED_NAMES", repr(set(UNUSED_BY_CSV)))
 
 
 CHECKOUT = Path(__file__).resolve().parents[1]
 
 
 def heavy_imports(*argv: str, cwd: Path) -> set[str]:
-    """The top-level heavy packages the command imported, with this checkout's `auditor` first on the path:
-    the probe runs in a temporary folder, where a relative PYTHONPATH (a worktree's `PYTHONPATH=.`) would
-    name nothing and the installed package (another checkout's) would be imported instead."""
+    return _imports(*argv, cwd=cwd)[0]
+
+
+def _imports(*argv: str, cwd: Path) -> tuple[set[str], set[str]]:
+    """(the top-level heavy packages the command imported, the modules of UNUSED_BY_CSV it imported), with this
+    checkout's `auditor` first on the path: the probe runs in a temporary folder, where a relative PYTHONPATH (a
+    worktree's `PYTHONPATH=.`) would name nothing and the installed package (another checkout's) would be imported
+    instead."""
     paths = [str(CHECKOUT), *(str(Path(p).resolve()) for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p)]
     done = subprocess.run(
         [sys.executable, "-c", PROBE, *argv],
@@ -46,7 +55,8 @@ def heavy_imports(*argv: str, cwd: Path) -> set[str]:
         timeout=300,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(paths)},
     )
-    return {name.split(".")[0] for name in json.loads(done.stdout.strip().splitlines()[-1])}
+    *_, heavy, unused = done.stdout.strip().splitlines()
+    return {name.split(".")[0] for name in json.loads(heavy)}, set(json.loads(unused))
 
 
 @pytest.fixture
@@ -68,11 +78,12 @@ def test_help_loads_no_data_library(tmp_path: Path) -> None:
 
 
 def test_an_audit_of_csv_files_without_history_loads_only_what_it_uses(export: Path, tmp_path: Path) -> None:
-    imported = heavy_imports("audit", str(export), "--out", str(tmp_path / "out"), "--no-history", cwd=tmp_path)
+    imported, unused = _imports("audit", str(export), "--out", str(tmp_path / "out"), "--no-history", cwd=tmp_path)
     assert {"pandas", "pandera"} <= imported, imported  # the probe sees what the audit imports, checks included
     # SQLAlchemy is for a history or a database source, openpyxl for an .xlsx source (XlsxWriter writes);
     # pyspark and hypothesis (both in the dev venv) are what pandera would load because they are installed
     assert imported.isdisjoint({"sqlalchemy", "openpyxl", "pyspark", "hypothesis"}), imported
+    assert unused == set(), unused
     assert (tmp_path / "out" / "worklist.xlsx").exists()
 
 

@@ -12,12 +12,13 @@ import io
 from collections.abc import Mapping
 
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 Edits = Mapping[tuple[int, str], tuple[str, str]]
 
 
 def patch_parquet(data: bytes, edits: Edits) -> tuple[bytes, set[tuple[int, str]]]:
+    import pyarrow.parquet as pq  # start-up time: only when a Parquet file is patched (the worklist imports this)
+
     source = pq.ParquetFile(io.BytesIO(data))
     table = source.read()
     codec = source.metadata.row_group(0).column(0).compression.lower() if source.metadata.num_row_groups else "none"

@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from auditor.model import ENTITIES
 from auditor.text import fold
@@ -39,8 +40,15 @@ class AliasTable:
 
 
 @cache
-def alias_table(name: str) -> AliasTable:
+def preset_document(name: str) -> dict[str, Any]:
+    """presets/<name>.yaml as parsed, read once for its header spellings and its value maps (not to be changed)."""
     document, _ = read_yaml(_DIR / f"{name}.yaml", "preset")
+    return document  # type: ignore[no-any-return]
+
+
+@cache
+def alias_table(name: str) -> AliasTable:
+    document = preset_document(name)
     common = document["fields"].get("_all", {})
     fields: dict[str, dict[str, tuple[tuple[str, int], ...]]] = {}
     for entity_name, entity in ENTITIES.items():

@@ -101,7 +101,12 @@ def refuse_oversized(read: RawRead) -> None:
     """InputError naming the row and column of the first value longer than MAX_FIELD_CHARS."""
     for column, values in read.frame.items():
         if values.dtype == TEXT:  # its longest value in Arrow: pandas' `str.len` costs a millisecond a column
-            longest = pc.max(pc.utf8_length(pa.array(values, from_pandas=True))).as_py()
+            text = pa.array(values, from_pandas=True)
+            # a value has at least as many bytes as characters, and its bytes are told by its offsets, without the
+            # pass over the text that counting characters takes (0.17 of 0.19 CPU s over a million contacts)
+            longest = pc.max(pc.binary_length(text)).as_py()
+            if longest is not None and longest > MAX_FIELD_CHARS:
+                longest = pc.max(pc.utf8_length(text)).as_py()
             if longest is None or longest <= MAX_FIELD_CHARS:
                 continue
         elif not (pd.api.types.is_string_dtype(values) or values.dtype == object):

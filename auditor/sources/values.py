@@ -21,18 +21,15 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from auditor.errors import ConfigError
 from auditor.model import ENTITIES, ExtraField, Role
-from auditor.sources.aliases import header_key
+from auditor.sources.aliases import header_key, preset_document
 from auditor.sources.table import ColumnMapping, ValueMapping
-from auditor.yamlfile import read_yaml
 
-_DIR = Path(__file__).with_name("presets")
 USER = "config"
 GENERIC = "generic"
 
@@ -72,7 +69,7 @@ def enum_allowed(entity_name: str, field_name: str, extras: Mapping[str, ExtraFi
 @cache
 def preset_values(name: str) -> PresetValues:
     """The value maps of presets/<name>.yaml, checked against the model (a bad preset is a bug: ValueError)."""
-    document, _ = read_yaml(_DIR / f"{name}.yaml", "preset")
+    document = preset_document(name)
     maps: dict[str, dict[str, dict[str, str]]] = {}
     for entity_name, fields in (document.get("values") or {}).items():
         for field_name, pairs in fields.items():

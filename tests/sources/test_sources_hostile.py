@@ -96,6 +96,26 @@ def test_a_value_over_the_field_limit_names_row_and_column(tmp_path: Path, monke
     assert (error.value.row, error.value.column) == (3, "last_name")
 
 
+def test_a_value_of_more_bytes_than_the_limit_but_no_more_characters_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limit counts characters: its bound by bytes (read off the offsets) only sends a column to be counted."""
+    monkeypatch.setattr(raw, "MAX_FIELD_CHARS", 1_000)
+    path = _contacts(tmp_path, f"{HEAD}1,Jan,Kos,j@x.pl\n2,Ewa,{'ł' * 1_000},e@x.pl\n")  # 2,000 bytes
+    assert load_export(path).tables["contacts"].raw["last_name"].str.len().tolist() == [3, 1_000]
+
+
+def test_csv_text_is_read_as_the_large_text_pandas_holds(tmp_path: Path) -> None:
+    """Read as `string`, every column was copied into pandas' large text (a second copy of a million contacts)."""
+    from auditor.sources.csv_reader import _parse
+
+    payload = f"{HEAD}1,Jan,Kos,j@x.pl\n".encode()
+    table, _, _ = _parse(payload, len(HEAD), HEAD.strip().split(","), ",", "contacts.csv")
+    assert {column.type for column in table.columns} == {pa.large_string()}
+    empty, _, _ = _parse(HEAD.encode(), len(HEAD), HEAD.strip().split(","), ",", "contacts.csv")
+    assert {column.type for column in empty.columns} == {pa.large_string()}
+
+
 def test_binary_bytes_after_the_first_mib_refuse_the_file(tmp_path: Path) -> None:
     rows = "".join(f"{i},Jan,Kos,j{i}@x.pl\n" for i in range(60_000))  # about 1.3 MiB
     path = _contacts(tmp_path, (HEAD + rows).encode() + b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\n")

@@ -28,7 +28,6 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
-import email_validator
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -54,7 +53,10 @@ from auditor.checks.kinds._fastpath import (
 _ATEXT = r"[A-Za-z0-9_!#$%&'*+/=?^`{|}~\x{c0}-\x{d6}\x{d8}-\x{f6}\x{f8}-\x{17f}-]"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?"
 ACCEPT = rf"{_ATEXT}+(?:\.{_ATEXT}+)*@(?:{_LABEL}\.)+[A-Za-z]{{2,}}"
-_SPECIAL_TLD = "|".join(re.escape(d) for d in email_validator.SPECIAL_USE_DOMAIN_NAMES)
+SPECIAL_USE_DOMAIN_NAMES = ("arpa", "invalid", "local", "localhost", "onion", "test")
+"""email-validator's `SPECIAL_USE_DOMAIN_NAMES` (a test holds them equal), written here because importing the
+library is 0.02 s of start-up that an export whose addresses the patterns decide never needs."""
+_SPECIAL_TLD = "|".join(re.escape(d) for d in SPECIAL_USE_DOMAIN_NAMES)
 # Accepted by ACCEPT but needing the library: special-use domains, and "--" labels (IDNA/R-LDH rules).
 NOT_FAST = rf"(?i:[.@](?:{_SPECIAL_TLD})$)|@.*--"
 # Total length <= 63 implies every label and the whole address are within RFC limits.
@@ -84,6 +86,8 @@ REJECT = "|".join(
 @lru_cache(maxsize=1 << 16)
 def is_valid_email(value: str) -> bool:
     """The library verdict this kind reproduces."""
+    import email_validator  # start-up time: asked only about the values the patterns cannot decide
+
     try:
         email_validator.validate_email(value.strip(), check_deliverability=False)
     except email_validator.EmailNotValidError:
