@@ -155,14 +155,20 @@ GIL, their Python parts (templates, pandas' own steps) share it."""
 
 
 SIDE_BY_SIDE_FROM = 100_000
-"""findings from which a result's files are written side by side: below it the threads cost more than they
-save (fixtures/acme, 2,350 findings: its writing took 1.45 s wall one after the other, 1.71 s side by side)"""
+"""findings from which a result's files are written side by side on threads: below it the threads cost more
+than they save (fixtures/acme, 2,350 findings: its writing took 1.45 s wall one after the other, 1.71 s side
+by side)"""
+FORKED_FROM = 1_000
+"""findings from which a result's files are written side by side where the second lane is a forked process
+(auditor.beside.can_fork), which shares no lock with this one: fixtures/acme's writing took 0.52-0.62 CPU s
+one after the other, 0.36-0.40 here and 0.29-0.30 beside (the fork, and what each lane loads and makes for
+itself, about 0.1 s more in all); smaller results are written in less than a fork and a second lane cost."""
 
 
 def default_workers(result: AuditResult | None = None) -> int:
-    """WRITERS, or fewer when this process may use fewer CPUs; 1 for a `result` with fewer than
-    SIDE_BY_SIDE_FROM findings."""
-    if result is not None and len(result.findings) < SIDE_BY_SIDE_FROM:
+    """WRITERS, or fewer when this process may use fewer CPUs; 1 for a `result` with fewer than FORKED_FROM
+    findings (SIDE_BY_SIDE_FROM where the lanes are threads)."""
+    if result is not None and len(result.findings) < (FORKED_FROM if can_fork() else SIDE_BY_SIDE_FROM):
         return 1
     return max(1, min(WRITERS, usable_cpus()))
 

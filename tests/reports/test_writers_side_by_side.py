@@ -187,8 +187,19 @@ def test_the_first_failure_in_the_files_order_is_raised_and_no_writer_starts_aft
     assert sorted(started) == ["findings.csv", "result.json"], "a writer started after a failure"
 
 
-def test_a_small_result_is_written_one_file_after_the_other(small_result: AuditResult) -> None:
+@pytest.mark.usefixtures("on_threads")
+def test_a_result_under_the_threads_threshold_is_written_one_file_after_the_other(small_result: AuditResult) -> None:
     # two threads cost a small audit more than they save: acme's writing took 1.45 s one after the other,
     # 1.71 s side by side
     assert len(small_result.findings) < SIDE_BY_SIDE_FROM
+    assert default_workers(small_result) == 1
+
+
+@forks
+def test_where_the_lane_is_forked_a_result_from_forked_from_is_written_side_by_side(
+    small_result: AuditResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outputs, "FORKED_FROM", len(small_result.findings))
+    assert default_workers(small_result) == 2
+    monkeypatch.setattr(outputs, "FORKED_FROM", len(small_result.findings) + 1)
     assert default_workers(small_result) == 1
