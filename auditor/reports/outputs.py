@@ -150,8 +150,9 @@ def _on_two_threads(
 
 
 WRITERS = 2
-"""Lanes of writers side by side: the second core. Their Arrow kernels, zlib and file writes release the
-GIL, their Python parts (templates, pandas' own steps) share it."""
+"""Lanes of writers side by side: the second core. As threads their Arrow kernels, zlib and file writes
+release the GIL and their Python parts (templates, pandas' own steps) share it; a forked lane shares
+nothing."""
 
 
 SIDE_BY_SIDE_FROM = 100_000
