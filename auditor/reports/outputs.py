@@ -65,7 +65,7 @@ def write_audit_outputs(
     one contact, result.json left 330 MB freed but held). `timings`: each file's seconds, as a stage of
     its own (benchmarks/bench_audit.py --writers); side by side on threads, a writer's CPU is its own
     thread's. `workers`: 2 writes in two lanes side by side (the default where the process may use two
-    CPUs and the result has SIDE_BY_SIDE_FROM findings or more), 1 one file after the other. Where a
+    CPUs and the result has enough findings: default_workers), 1 one file after the other. Where a
     process may fork (auditor.beside) the second lane is a forked process, whose own seconds and memory
     high-water mark `stages` gets as "writing reports, beside"; elsewhere it is a thread. Returns the
     paths written, relative to `out`, in the same order either way."""
@@ -163,7 +163,7 @@ FORKED_FROM = 1_000
 """findings from which a result's files are written side by side where the second lane is a forked process
 (auditor.beside.can_fork), which shares no lock with this one: fixtures/acme's writing took 0.52-0.62 CPU s
 one after the other, 0.36-0.40 here and 0.29-0.30 beside (the fork, and what each lane loads and makes for
-itself, about 0.1 s more in all); smaller results are written in less than a fork and a second lane cost."""
+itself, 0.1-0.2 s more in all); smaller results are written in less than a fork and a second lane cost."""
 
 
 def default_workers(result: AuditResult | None = None) -> int:
