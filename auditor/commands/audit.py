@@ -123,7 +123,9 @@ def audit(
         with result.timings.stage("history"):
             track(result, history_url=history, fail_on_regression=fail_on_regression)
     with result.timings.stage("writing reports"), staged(out) as stage:
-        written = write_audit_outputs(result, stage, mask=mask, between=pipeline.hand_back_memory)
+        written = write_audit_outputs(
+            result, stage, mask=mask, between=pipeline.hand_back_memory, stages=result.timings
+        )
     result.duration_seconds = time.perf_counter() - clock  # and what the terminal shows, the writing too
     if output in (OutputFormat.json, OutputFormat.junit):  # the file just written: rendering twice costs seconds
         with (out / ("result.json" if output is OutputFormat.json else "junit.xml")).open(encoding="utf-8") as written:

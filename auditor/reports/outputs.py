@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.beside import usable_cpus
+from auditor.beside import beside, can_fork, usable_cpus
 from auditor.csvtext import LINE_END
-from auditor.io import atomic_open, write_text
+from auditor.io import atomic_open, synced_once, write_text
 from auditor.result import AuditResult
 from auditor.timing import Stopwatch
 
@@ -54,6 +54,7 @@ def write_audit_outputs(
     between: Callable[[], None] | None = None,
     timings: Stopwatch | None = None,
     workers: int | None = None,
+    stages: Stopwatch | None = None,
 ) -> list[str]:
     """result.json, findings.csv, worklist.csv, worklist_records.csv, imports/ (bulk fixes, ready to
     import), worklist.xlsx, report.html, junit.xml and the duplicate pairs/clusters/merge plan under
@@ -62,15 +63,65 @@ def write_audit_outputs(
     writer of a file per finding or record (`crm-audit audit`: auditor.pipeline.hand_back_memory): what
     one writer freed is given back before the next, not stacked under its peak (on a million copies of
     one contact, result.json left 330 MB freed but held). `timings`: each file's seconds, as a stage of
-    its own (benchmarks/bench_audit.py --writers); side by side, a writer's CPU is its own thread's.
-    `workers`: 2 writes in two lanes side by side (the default where the process may use two CPUs and the
-    result has SIDE_BY_SIDE_FROM findings or more), 1 one file after the other. Returns the paths written,
-    relative to `out`, in the same order either way."""
+    its own (benchmarks/bench_audit.py --writers); side by side on threads, a writer's CPU is its own
+    thread's. `workers`: 2 writes in two lanes side by side (the default where the process may use two
+    CPUs and the result has enough findings: default_workers), 1 one file after the other. Where a
+    process may fork (auditor.beside) the second lane is a forked process, whose own seconds and memory
+    high-water mark `stages` gets as "writing reports, beside"; elsewhere it is a thread. Returns the
+    paths written, relative to `out`, in the same order either way."""
     out = Path(out)
     jobs = _writers(result, out, mask)
     if (workers or default_workers(result)) <= 1:
         return [path for job in jobs for path in _run(job, between, timings, time.process_time)]
     lanes = [[k for k, job in enumerate(jobs) if job.large], [k for k, job in enumerate(jobs) if not job.large]]
+    if can_fork():
+        done = _in_two_processes(jobs, lanes, out, between, timings, stages)
+    else:
+        done = _on_two_threads(jobs, lanes, between, timings)
+    return [path for k in range(len(jobs)) for path in done[k]]
+
+
+def _in_two_processes(
+    jobs: list[_Writer],
+    lanes: list[list[int]],
+    out: Path,
+    between: Callable[[], None] | None,
+    timings: Stopwatch | None,
+    stages: Stopwatch | None,
+) -> dict[int, list[str]]:
+    """The large writers here, the others in a forked process beside (auditor.beside): each lane has a CPU
+    and an interpreter lock of its own. Threads shared one lock, which the writers' Python (templates,
+    pandas' own steps, the rows' joins) holds about half of their time. A lane beside that fails is written
+    again here, where its error is raised; a failure here stops the lane beside."""
+
+    def theirs() -> tuple[dict[int, list[str]], Stopwatch]:
+        watch = Stopwatch()
+        # its files on disk before it says they are written: the sync of this process's folder does not list them
+        with synced_once(out):
+            paths = {k: _run(jobs[k], between, watch, time.process_time) for k in lanes[1]}
+        return paths, watch
+
+    pending = beside(theirs)
+    try:
+        # every thread of this process is this lane's: the workbook's deflate counts as the workbook's
+        done = {k: _run(jobs[k], between, timings, time.process_time) for k in lanes[0]}
+    except BaseException:
+        pending.cancel()
+        raise
+    paths, watch = pending.result()
+    if timings is not None:
+        timings.stages |= watch.stages
+        timings.peaks |= watch.peaks
+    if stages is not None and pending.ran_beside:
+        stages.add("writing reports, beside", *pending.seconds, pending.peak, beside="writing reports")
+    return done | paths
+
+
+def _on_two_threads(
+    jobs: list[_Writer], lanes: list[list[int]], between: Callable[[], None] | None, timings: Stopwatch | None
+) -> dict[int, list[str]]:
+    """The two lanes on threads (where no process may fork). A failure stops both lanes before their next
+    writer; the first failure in the files' order is raised, as when they were written one by one."""
     done: dict[int, list[str]] = {}
     failed: list[tuple[int, BaseException]] = []
 
@@ -95,23 +146,30 @@ def write_audit_outputs(
             raise
     if failed:  # the first failure in the files' order, as when they were written one by one
         raise min(failed, key=lambda failure: failure[0])[1]
-    return [path for k in range(len(jobs)) for path in done[k]]
+    return done
 
 
 WRITERS = 2
-"""Lanes of writers side by side: the second core. Their Arrow kernels, zlib and file writes release the
-GIL, their Python parts (templates, pandas' own steps) share it."""
+"""Lanes of writers side by side: the second core. As threads their Arrow kernels, zlib and file writes
+release the GIL and their Python parts (templates, pandas' own steps) share it; a forked lane shares
+nothing."""
 
 
 SIDE_BY_SIDE_FROM = 100_000
-"""findings from which a result's files are written side by side: below it the threads cost more than they
-save (fixtures/acme, 2,350 findings: its writing took 1.45 s wall one after the other, 1.71 s side by side)"""
+"""findings from which a result's files are written side by side on threads: below it the threads cost more
+than they save (fixtures/acme, 2,350 findings: its writing took 1.45 s wall one after the other, 1.71 s side
+by side)"""
+FORKED_FROM = 1_000
+"""findings from which a result's files are written side by side where the second lane is a forked process
+(auditor.beside.can_fork), which shares no lock with this one: fixtures/acme's writing took 0.52-0.62 CPU s
+one after the other, 0.36-0.40 here and 0.29-0.30 beside (the fork, and what each lane loads and makes for
+itself, 0.1-0.2 s more in all); smaller results are written in less than a fork and a second lane cost."""
 
 
 def default_workers(result: AuditResult | None = None) -> int:
-    """WRITERS, or fewer when this process may use fewer CPUs; 1 for a `result` with fewer than
-    SIDE_BY_SIDE_FROM findings."""
-    if result is not None and len(result.findings) < SIDE_BY_SIDE_FROM:
+    """WRITERS, or fewer when this process may use fewer CPUs; 1 for a `result` with fewer than FORKED_FROM
+    findings (SIDE_BY_SIDE_FROM where the lanes are threads)."""
+    if result is not None and len(result.findings) < (FORKED_FROM if can_fork() else SIDE_BY_SIDE_FROM):
         return 1
     return max(1, min(WRITERS, usable_cpus()))
 

@@ -1,10 +1,12 @@
-"""The audit's writers on threads (auditor.reports.outputs): the same files, byte for byte, as one writer
-after the other; every file still reaches the disk in the one sync of the staged folder; a failure is
-raised as when the files were written in order, and no writer starts after it."""
+"""The audit's writers in two lanes (auditor.reports.outputs), the second a forked process where one may fork
+and a thread elsewhere: the same files, byte for byte, as one writer after the other; every file reaches the
+disk by a sync of the staged folder; a failure is raised as when the files were written in order, and no
+writer starts after it."""
 
 from __future__ import annotations
 
 import io
+import multiprocessing
 import os
 import threading
 import zipfile
@@ -14,9 +16,19 @@ import pytest
 from small_export import small_audit
 
 import auditor.io
-from auditor.reports import findings_csv, html, json_report
+from auditor.beside import can_fork
+from auditor.reports import findings_csv, html, json_report, junit, outputs
 from auditor.reports.outputs import SIDE_BY_SIDE_FROM, default_workers, write_audit_outputs
 from auditor.result import AuditResult
+from auditor.timing import Stopwatch
+
+forks = pytest.mark.skipif(not can_fork(), reason="the second lane is a forked process on Linux with two CPUs")
+
+
+@pytest.fixture
+def on_threads(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lanes as where no process may fork (Windows, macOS): on threads."""
+    monkeypatch.setattr(outputs, "can_fork", lambda: False)
 
 
 @pytest.fixture(scope="module")
@@ -35,13 +47,106 @@ def _contents(folder: Path) -> dict[str, bytes]:
     return out
 
 
-def test_side_by_side_writes_the_same_files_as_one_after_the_other(small_result: AuditResult, tmp_path: Path) -> None:
+@pytest.mark.parametrize("lanes", ["forked", "threads"])
+def test_side_by_side_writes_the_same_files_as_one_after_the_other(
+    lanes: str, small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if lanes == "threads":
+        monkeypatch.setattr(outputs, "can_fork", lambda: False)
     serial = write_audit_outputs(small_result, tmp_path / "serial", workers=1)
-    threads = write_audit_outputs(small_result, tmp_path / "threads", workers=2)
-    assert threads == serial and "duplicates/pairs.csv" in serial
-    assert _contents(tmp_path / "threads") == _contents(tmp_path / "serial")
+    side_by_side = write_audit_outputs(small_result, tmp_path / "side_by_side", workers=2)
+    assert side_by_side == serial and "duplicates/pairs.csv" in serial
+    assert _contents(tmp_path / "side_by_side") == _contents(tmp_path / "serial")
 
 
+def _said_by(path: Path) -> list[int]:
+    return [int(line) for line in path.read_text().split()] if path.exists() else []
+
+
+@forks
+def test_the_second_lane_writes_in_a_process_of_its_own(
+    small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each lane has a CPU and an interpreter lock of its own (threads shared one); its seconds and memory are
+    the audit's "writing reports, beside"."""
+    pids, render = tmp_path / "pids", junit.render
+
+    def said(*args, **kwargs):
+        with pids.open("a") as note:
+            note.write(f"{os.getpid()}\n")
+        return render(*args, **kwargs)
+
+    monkeypatch.setattr(junit, "render", said)
+    stages = Stopwatch()
+    with stages.stage("writing reports"):
+        written = write_audit_outputs(small_result, tmp_path / "out", workers=2, stages=stages)
+    assert "junit.xml" in written and (tmp_path / "out" / "junit.xml").exists()
+    (writer,) = _said_by(pids)
+    assert writer != os.getpid()
+    assert stages.beside == {"writing reports, beside": "writing reports"}
+    wall, cpu = stages.stages["writing reports, beside"]
+    assert wall > 0 and cpu > 0
+    assert multiprocessing.active_children() == []
+
+
+@forks
+def test_the_forked_lane_syncs_its_own_files(
+    small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The staged folder's one sync in this process lists only this process's files: the lane beside puts its
+    own on disk (one sync of the folder) before it says they are written."""
+    pids, syncfs = tmp_path / "pids", auditor.io._syncfs
+
+    def said(folder: Path) -> bool:
+        with pids.open("a") as note:
+            note.write(f"{os.getpid()}\n")
+        return syncfs(folder)
+
+    monkeypatch.setattr(auditor.io, "_syncfs", said)
+    stage = tmp_path / "stage"
+    stage.mkdir()
+    with auditor.io.synced_once(stage):
+        write_audit_outputs(small_result, stage, workers=2)
+    assert sorted(_said_by(pids), key=lambda pid: pid == os.getpid())[-1] == os.getpid()  # this one's, last
+    assert len(set(_said_by(pids)) - {os.getpid()}) == 1
+
+
+@forks
+def test_a_failed_forked_lane_is_written_here_and_its_error_raised_here(
+    small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pids, render = tmp_path / "pids", junit.render
+
+    def broken(*args, **kwargs):
+        with pids.open("a") as note:
+            note.write(f"{os.getpid()}\n")
+        raise OSError(28, "junit.xml: no space left on device")
+
+    monkeypatch.setattr(junit, "render", broken)
+    with pytest.raises(OSError, match=r"junit\.xml: no space left"):
+        write_audit_outputs(small_result, tmp_path / "out", workers=2)
+    beside, here = _said_by(pids)
+    assert beside != os.getpid() and here == os.getpid()
+    monkeypatch.setattr(junit, "render", render)
+    assert not (tmp_path / "out" / "junit.xml").exists()
+    assert not list((tmp_path / "out").rglob("*.tmp")), "a file half written was left"
+    assert multiprocessing.active_children() == []
+
+
+@forks
+def test_a_failure_in_this_lane_stops_the_forked_one(
+    small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(*args, **kwargs):
+        raise OSError(28, "result.json: no space left on device")
+
+    monkeypatch.setattr(json_report, "write", broken)
+    with pytest.raises(OSError, match=r"result\.json: no space left"):
+        write_audit_outputs(small_result, tmp_path / "out", workers=2)
+    assert multiprocessing.active_children() == []
+
+
+@pytest.mark.usefixtures("on_threads")
 def test_writers_on_threads_leave_their_files_to_the_one_sync(
     small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -56,6 +161,7 @@ def test_writers_on_threads_leave_their_files_to_the_one_sync(
         assert synced == [], "a writer synced its file itself"
 
 
+@pytest.mark.usefixtures("on_threads")
 def test_the_first_failure_in_the_files_order_is_raised_and_no_writer_starts_after_one(
     small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -81,8 +187,19 @@ def test_the_first_failure_in_the_files_order_is_raised_and_no_writer_starts_aft
     assert sorted(started) == ["findings.csv", "result.json"], "a writer started after a failure"
 
 
-def test_a_small_result_is_written_one_file_after_the_other(small_result: AuditResult) -> None:
+@pytest.mark.usefixtures("on_threads")
+def test_a_result_under_the_threads_threshold_is_written_one_file_after_the_other(small_result: AuditResult) -> None:
     # two threads cost a small audit more than they save: acme's writing took 1.45 s one after the other,
     # 1.71 s side by side
     assert len(small_result.findings) < SIDE_BY_SIDE_FROM
+    assert default_workers(small_result) == 1
+
+
+@forks
+def test_where_the_lane_is_forked_a_result_from_forked_from_is_written_side_by_side(
+    small_result: AuditResult, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outputs, "FORKED_FROM", len(small_result.findings))
+    assert default_workers(small_result) == 2
+    monkeypatch.setattr(outputs, "FORKED_FROM", len(small_result.findings) + 1)
     assert default_workers(small_result) == 1
