@@ -67,7 +67,7 @@ def write_audit_outputs(
     thread's. `workers`: 2 writes in two lanes side by side (the default where the process may use two
     CPUs and the result has enough findings: default_workers), 1 one file after the other. Where a
     process may fork (auditor.beside) the second lane is a forked process, whose own seconds and memory
-    high-water mark `stages` gets as "writing reports, beside"; elsewhere it is a thread. Returns the
+    high-water mark `stages` gets as "writing reports, second CPU"; elsewhere it is a thread. Returns the
     paths written, relative to `out`, in the same order either way."""
     out = Path(out)
     jobs = _writers(result, out, mask)
@@ -113,7 +113,7 @@ def _in_two_processes(
         timings.stages |= watch.stages
         timings.peaks |= watch.peaks
     if stages is not None and pending.ran_beside:
-        stages.add("writing reports, beside", *pending.seconds, pending.peak, beside="writing reports")
+        stages.add("writing reports, second CPU", *pending.seconds, pending.peak, beside="writing reports")
     return done | paths
 
 

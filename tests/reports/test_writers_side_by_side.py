@@ -68,7 +68,7 @@ def test_the_second_lane_writes_in_a_process_of_its_own(
     small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Each lane has a CPU and an interpreter lock of its own (threads shared one); its seconds and memory are
-    the audit's "writing reports, beside"."""
+    the audit's "writing reports, second CPU"."""
     pids, render = tmp_path / "pids", junit.render
 
     def said(*args, **kwargs):
@@ -83,8 +83,8 @@ def test_the_second_lane_writes_in_a_process_of_its_own(
     assert "junit.xml" in written and (tmp_path / "out" / "junit.xml").exists()
     (writer,) = _said_by(pids)
     assert writer != os.getpid()
-    assert stages.beside == {"writing reports, beside": "writing reports"}
-    wall, cpu = stages.stages["writing reports, beside"]
+    assert stages.beside == {"writing reports, second CPU": "writing reports"}
+    wall, cpu = stages.stages["writing reports, second CPU"]
     assert wall > 0 and cpu > 0
     assert multiprocessing.active_children() == []
 
