@@ -94,30 +94,36 @@ def test_the_main_line_takes_the_tasks_the_child_has_not_begun_from_the_back(tmp
         return os.getpid()
 
     def later() -> int:
+        return os.getpid()
+
+    def last() -> int:  # the main line's last from the back: it has taken every other by now
         taken.touch()
         return os.getpid()
 
-    pending = beside([first, later, later, later])
+    pending = beside([first, last, later, later])
     pids = pending.results()
     assert pids[0] != os.getpid() and pids[1:] == [os.getpid()] * 3  # the child begun nothing after its first
     assert pending.ran_beside and pending.process is None
 
 
 @forks
-def test_tasks_a_failed_child_had_taken_run_here() -> None:
-    parent = os.getpid()
+def test_tasks_a_failed_child_had_taken_run_here(tmp_path: Path) -> None:
+    parent, failing = os.getpid(), tmp_path / "failing"
 
     def task(k: int):
         def run() -> tuple[int, int]:
             if os.getpid() != parent and k == 1:
+                failing.touch()
                 raise RuntimeError("only in the child")
-            time.sleep(0.2 if k else 0)
             return k, os.getpid()
 
         return run
 
     pending = beside([task(k) for k in range(4)])
-    time.sleep(0.5)  # the child has had time to take the first tasks from the front
+    for _ in range(600):  # until the child has taken its second task from the front, and fails on it
+        if failing.exists():
+            break
+        time.sleep(0.05)
     values = pending.results()
     assert [k for k, _ in values] == [0, 1, 2, 3] and {pid for _, pid in values} == {parent}
     assert not pending.ran_beside
