@@ -33,6 +33,9 @@ def test_every_stage_of_an_audit_hands_its_memory_back(monkeypatch: pytest.Monke
     calls = []
     monkeypatch.setattr(pipeline, "hand_back_memory", lambda: calls.append(1))
     result = pipeline.audit(ACME)
-    # a stage run beside in a process of its own hands everything back as that process ends
-    assert len(calls) == len(result.timings.stages) - len(result.timings.beside)
-    assert set(result.timings.stages) >= {"load", "checks", "duplicates", "scores and gate", "metrics", "worklist"}
+    # a stage run beside in a process of its own hands everything back as that process ends; the main line's
+    # share of the duplicate search hands back after each of its steps, as many as it took (none, on a quiet
+    # machine where the child outran the checks)
+    assert len(calls) >= len(result.timings.stages) - len(result.timings.beside)
+    assert set(result.timings.stages) >= {"load", "checks", "scores and gate", "metrics", "worklist"}
+    assert {"duplicates", pipeline.SECOND_CPU} & set(result.timings.stages)
