@@ -26,13 +26,21 @@ import time
 from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from auditor.timing import peak_mb
+
+if TYPE_CHECKING:
+    from auditor.timing import Stopwatch
 
 T = TypeVar("T")
 Around = Callable[[], AbstractContextManager[Any]]
 """A context the tasks of one process run in, entered once per process (e.g. a cache they share)."""
+
+
+def second_cpu(stage: str) -> str:
+    """The stopwatch's name for the share of `stage` a forked child ran."""
+    return f"{stage}, second CPU"
 
 
 def usable_cpus() -> int:
@@ -92,6 +100,12 @@ class Pending(Generic[T]):
             self.cancel()
             raise
         return [values[task] for task in range(len(self.tasks))]
+
+    def timed(self, watch: Stopwatch, stage: str, *, beside: str) -> None:
+        """The child's seconds and peak, if it ran any task, as `watch`'s stage `second_cpu(stage)`, which ran
+        beside the main line's stage `beside`."""
+        if self.ran_beside:
+            watch.add(second_cpu(stage), *self.seconds, self.peak, beside=beside)
 
     def cancel(self) -> None:
         """Stop the child (the main line failed or was interrupted): it must not outlive the audit."""

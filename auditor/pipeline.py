@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pandas as pd
 import pyarrow as pa
 
-from auditor.beside import Pending, beside
+from auditor.beside import Pending, beside, second_cpu
 from auditor.checks.base import Severity
 from auditor.checks.engine import RuleOutcome
 from auditor.checks.packs import CORE_PACK_LABEL, REALWORLD_PACK_LABEL, config_rules
@@ -134,8 +134,7 @@ def _check(
         values = searched.results(
             here=lambda: _stage(watch, "duplicates"), waiting=lambda: _stage(watch, "waiting for duplicates")
         )
-        if searched.ran_beside:
-            watch.add(SECOND_CPU, *searched.seconds, searched.peak, beside="checks")
+        searched.timed(watch, "duplicates", beside="checks")
         duplicates, found = _joined(values, config.dedupe, progress)
         if len(found):
             findings = concat_findings([findings, found.copy(deep=False)])  # the check's findings taken apart
@@ -228,7 +227,7 @@ def _joined(
     return duplicates, assembled_findings(duplicates, [frame for _, _, frame in values])
 
 
-SECOND_CPU = "duplicates, second CPU"
+SECOND_CPU = second_cpu("duplicates")
 """the stage of the search's steps the child ran, beside the checks"""
 
 
@@ -241,8 +240,7 @@ def _shared_with_a_child(watch: Stopwatch, stage: str, *, allowed: bool) -> Runn
     def run(tasks: list[Callable[[], T]]) -> list[T]:
         pending = beside(tasks, allowed=allowed)
         values = pending.results()
-        if pending.ran_beside:
-            watch.add(f"{stage}, second CPU", *pending.seconds, pending.peak, beside=stage)
+        pending.timed(watch, stage, beside=stage)
         return values
 
     return run

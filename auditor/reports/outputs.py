@@ -112,8 +112,8 @@ def _in_two_processes(
     if timings is not None:
         timings.stages |= watch.stages
         timings.peaks |= watch.peaks
-    if stages is not None and pending.ran_beside:
-        stages.add("writing reports, second CPU", *pending.seconds, pending.peak, beside="writing reports")
+    if stages is not None:
+        pending.timed(stages, "writing reports", beside="writing reports")
     return done | paths
 
 
