@@ -113,16 +113,22 @@ def test_kernel_forms_give_what_the_column_forms_gave() -> None:
     assert nz.website_domains(pd.Series(["a.com", "b\ud800.pl"], dtype=object)).tolist() == ["a.com", "b\ud800.pl"]
 
 
-def test_a_name_without_a_top_level_domain_is_not_searched_for_domains(monkeypatch) -> None:
+def _searched_by(monkeypatch, name: str) -> list[str]:
+    """The texts the module's pattern `name` is asked to substitute in, from now on."""
     searched: list[str] = []
-    domain = nz._DOMAIN
+    pattern = getattr(nz, name)
 
     class Counting:
         def sub(self, repl: object, text: str) -> str:
             searched.append(text)
-            return domain.sub(repl, text)
+            return pattern.sub(repl, text)
 
-    monkeypatch.setattr(nz, "_DOMAIN", Counting())
+    monkeypatch.setattr(nz, name, Counting())
+    return searched
+
+
+def test_a_name_without_a_top_level_domain_is_not_searched_for_domains(monkeypatch) -> None:
+    searched = _searched_by(monkeypatch, "_DOMAIN")
     assert nz.company_name("Domański Sp. z o.o.") == "domanski"
     assert nz.company_name("Booking.com B.V.") == "booking"
     assert searched == ["booking.com b.v."]
@@ -215,15 +221,7 @@ def test_settled_words_stripped_of_a_legal_form_are_not_read_again(monkeypatch) 
 
 
 def test_a_text_without_digits_is_not_searched_for_letters_meeting_digits(monkeypatch) -> None:
-    searched: list[str] = []
-    letter_digit = nz._LETTER_DIGIT
-
-    class Counting:
-        def sub(self, repl: str, text: str) -> str:
-            searched.append(text)
-            return letter_digit.sub(repl, text)
-
-    monkeypatch.setattr(nz, "_LETTER_DIGIT", Counting())
+    searched = _searched_by(monkeypatch, "_LETTER_DIGIT")
     assert nz._tokens("acme polska") == ["acme", "polska"]
     assert nz._tokens("rivera395") == ["rivera", "395"]
     assert searched == ["rivera395"]
