@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from auditor.metrics import Flag, evaluate_metrics
 from auditor.metrics.evaluate import _group_sizes
@@ -63,7 +65,7 @@ def test_the_size_classes_count_every_record_of_the_table() -> None:
     # depend on which deals pass); a record without a key is in no group
     frame = pd.DataFrame({"account_id": ["A", "B", "B", "C", "C", "C", "C", None], "amount": range(8)})
     [metric] = MEDIAN_PER_CUSTOMER.values()
-    passing, every = _group_sizes(metric, frame, frame.iloc[[0, 3]])
+    passing, every = _group_sizes(metric, frame, ~np.isin(np.arange(8), [0, 3]))
     assert passing.tolist() == ["2^0", "2^2"]
     assert every.tolist() == ["2^0", "2^1", "2^1", "2^2", "2^2", "2^2", "2^2", "none"]
 
@@ -71,4 +73,32 @@ def test_the_size_classes_count_every_record_of_the_table() -> None:
 def test_a_mean_of_records_has_no_group_sizes() -> None:
     [metric] = compile_metrics({"m": {"mean": "opportunities.amount"}}).values()
     assert metric.per is None
-    assert _group_sizes(metric, pd.DataFrame({"amount": [1.0]}), pd.DataFrame({"amount": [1.0]})) is None
+    assert _group_sizes(metric, pd.DataFrame({"amount": [1.0]}), np.array([False])) is None
+
+
+def _sizes_by_counting_values(keys: pd.Series) -> np.ndarray:
+    # the form before the keys were coded: the keys' values counted, each record's key mapped to its count
+    n = keys.map(keys.value_counts(dropna=True)).to_numpy(dtype="float64", na_value=np.nan)
+    power = np.floor(np.log2(np.where(np.isnan(n), 1, n))).astype("int64")
+    return np.where(np.isnan(n), "none", np.char.add("2^", power.astype(str)))
+
+
+KEYS = st.one_of(
+    st.lists(st.one_of(st.none(), st.sampled_from(["A", "B", "b", "", " ", "Ä"])), min_size=1, max_size=60),
+    st.lists(st.one_of(st.none(), st.just(float("nan")), st.integers(-3, 3).map(float)), min_size=1, max_size=60),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(KEYS, st.sampled_from(["object", "string[pyarrow]", "float64"]), st.randoms(use_true_random=False))
+def test_oracle_the_size_classes_from_coded_keys_are_those_of_the_counted_values(keys, dtype, random) -> None:
+    texts = all(k is None or isinstance(k, str) for k in keys)
+    if (dtype == "float64") == texts:
+        dtype = "object" if texts else "float64"
+    frame = pd.DataFrame({"account_id": pd.Series(keys, dtype=dtype)})
+    fail = np.array([random.random() < 0.3 for _ in keys])
+    [metric] = MEDIAN_PER_CUSTOMER.values()
+    passing, every = _group_sizes(metric, frame, fail)
+    expected = _sizes_by_counting_values(frame["account_id"])
+    assert every.tolist() == expected.tolist() and every.dtype == expected.dtype
+    assert passing.tolist() == _sizes_by_counting_values(frame["account_id"])[~fail].tolist()
