@@ -20,6 +20,7 @@ from auditor.commands import load_all
 from auditor.commands.app import COMMAND_ORDER, Command, app, pause_collector
 from auditor.errors import AuditorError
 from auditor.redact import redact
+from auditor.staging import remove_later, remove_left_folders
 
 try:  # typer 0.2x carries its own copy of click; earlier releases use click itself
     from typer._click import exceptions as usage_errors
@@ -141,8 +142,10 @@ def main(argv: list[str] | None = None) -> int:
 def run() -> NoReturn:
     """The `crm-audit` program (its console script, `python -m auditor`): `main()` on the command line, the
     garbage collector paused until the command starts (`pause_collector`), then the process ends with its
-    exit code at once (`end_process`). `main` itself returns, for callers that go on (the tests)."""
+    exit code at once (`end_process`), the folders its run replaced left to a process of their own
+    (`auditor.staging.remove_later`). `main` itself returns, for callers that go on (the tests)."""
     pause_collector()
+    remove_later()
     end_process(main())
 
 
@@ -153,6 +156,7 @@ def end_process(code: int) -> NoReturn:
     can see still happens: standard output and error are flushed and the atexit handlers run (logging,
     temporary folders, coverage). A thread still running (it would be joined) or a stream that cannot
     be flushed (a closed pipe: the interpreter reports it) leaves the exit to the interpreter, as before."""
+    remove_left_folders()
     if _threads_running() or not _flushed():
         raise SystemExit(code)
     # CPython's own call at exit; it clears the handlers, so none runs twice

@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 CHECKOUT = Path(__file__).resolve().parents[1]
@@ -67,3 +68,34 @@ def test_python_m_auditor_and_main_agree_on_the_exit_code_and_the_output(tmp_pat
     assert done.returncode == 1, done.stderr  # the invalid e-mail is an error: the gate fails
     assert done.stdout.rstrip().endswith("}")  # the whole JSON document, flushed before the end
     assert '"passed": false' in done.stdout
+
+
+STAGES_TWICE = """
+import sys
+from pathlib import Path
+import auditor.cli as cli
+import auditor.staging as staging
+
+def main(argv=None):
+    out = Path(sys.argv[1])
+    for number in (1, 2):
+        with staging.staged(out) as stage:
+            (stage / "run.txt").write_text(str(number), encoding="utf-8")
+    sys.stdout.write(f"left {len(staging._LEFT)}\\n")
+    return 0
+
+cli.main = main
+cli.run()
+"""
+
+
+def test_the_program_leaves_the_run_it_replaced_to_be_removed_after_it_ends(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    done = _python("-c", STAGES_TWICE, str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["left 1"], done.stdout
+    deadline = time.monotonic() + 60
+    while any(p.name.startswith(".out.") for p in tmp_path.iterdir()) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+    assert (out / "run.txt").read_text(encoding="utf-8") == "2"

@@ -159,3 +159,78 @@ def test_a_parent_folder_that_cannot_be_written_is_refused_before_any_work(
     monkeypatch.setattr(auditor.staging.os, "access", lambda path, mode: Path(path) != tmp_path)
     with pytest.raises(InputError, match="cannot write beside --out"):
         claim(tmp_path / "out" / "nested", AUDIT_OUTPUTS)
+
+
+def _siblings(out: Path) -> list[str]:
+    return sorted(p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}."))
+
+
+def _two_runs(out: Path) -> None:
+    for number in (1, 2):
+        with staged(out) as stage:
+            (stage / "run.txt").write_text(str(number), encoding="utf-8")
+
+
+def test_a_caller_that_goes_on_has_the_replaced_run_removed_at_once(tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    _two_runs(out)
+    assert (out / "run.txt").read_text(encoding="utf-8") == "2" and _siblings(out) == []
+
+
+@pytest.fixture
+def removal_later(monkeypatch: pytest.MonkeyPatch) -> None:
+    """auditor.staging.remove_later on, as the program turns it on, for this test only."""
+    import auditor.staging
+
+    monkeypatch.setattr(auditor.staging, "_LATER", {"on": False})
+    monkeypatch.setattr(auditor.staging, "_LEFT", [])
+    auditor.staging.remove_later()
+
+
+def test_the_program_leaves_the_replaced_run_to_a_process_it_does_not_wait_for(
+    tmp_path: Path, removal_later: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import auditor.staging
+
+    out = tmp_path / "out"
+    _two_runs(out)
+    (left,) = _siblings(out)  # the first run, swapped out of `out`, still there
+    assert (out / "run.txt").read_text(encoding="utf-8") == "2"
+    started: list[tuple[list[str], dict]] = []
+    monkeypatch.setattr(auditor.staging.subprocess, "Popen", lambda args, **options: started.append((args, options)))
+    auditor.staging.remove_left_folders()
+    ((args, options),) = started
+    assert args == ["rm", "-rf", "--", str(out.parent / left)]
+    assert options["start_new_session"] and all(
+        options[stream] is auditor.staging.subprocess.DEVNULL for stream in ("stdin", "stdout", "stderr")
+    )
+    auditor.staging.remove_left_folders()
+    assert len(started) == 1  # each folder handed over once
+
+
+def test_the_process_left_to_remove_the_replaced_run_removes_it(tmp_path: Path, removal_later: None) -> None:
+    import auditor.staging
+
+    out = tmp_path / "out"
+    _two_runs(out)
+    assert len(_siblings(out)) == 1
+    auditor.staging.remove_left_folders()
+    deadline = time.monotonic() + 60
+    while _siblings(out) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert _siblings(out) == [] and (out / "run.txt").read_text(encoding="utf-8") == "2"
+
+
+def test_without_a_remover_to_start_the_replaced_run_is_removed_here(
+    tmp_path: Path, removal_later: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import auditor.staging
+
+    def no_rm(args: list[str], **options: object) -> None:
+        raise FileNotFoundError(args[0])
+
+    monkeypatch.setattr(auditor.staging.subprocess, "Popen", no_rm)
+    out = tmp_path / "out"
+    _two_runs(out)
+    auditor.staging.remove_left_folders()
+    assert _siblings(out) == []

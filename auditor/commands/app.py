@@ -317,12 +317,18 @@ def pause_collector() -> None:
 
 
 def resume_collector() -> None:
-    """The collector resumed after `pause_collector`; nothing when it was not paused (`main()` called by a test).
-    What start-up made is not frozen out of its passes (`gc.freeze`): a frozen heap leaves the collector no count
-    of its long-lived objects, so it runs a full pass every few young ones, and the 300k-contact export's audit
-    took 102 -> 107 s with it (the freeze saved about 0.1 s on fixtures/acme; BENCHMARKS.md, fifteenth session)."""
+    """The collector resumed after `pause_collector`, what start-up made frozen out of its passes (`gc.freeze`,
+    as Python's documentation advises before a fork): the modules, classes, config and rules live to the end, yet
+    the collector walked them all in a young pass (all young: it was paused), in the next generation's and in a
+    full pass during the checks, and each forked child walked them again in its own full pass, writing to pages
+    it shares with its parent. Frozen, the full passes came no more often (synth300k's main line 5 either way),
+    and the collector's CPU fell: fixtures/acme's main line 0.21-0.30 -> 0.07 s and its three children's 0.19 ->
+    0.02 s, synth300k's main line 0.66 -> 0.26 s (BENCHMARKS.md, twenty-second session; the fifteenth session's
+    freeze, reverted, froze again around the stages and unfroze after them). Nothing when it was not paused
+    (`main()` called by a test: its caller's objects are not frozen)."""
     if _COLLECTOR["paused"]:
         _COLLECTOR["paused"] = False
+        gc.freeze()
         gc.enable()
 
 
