@@ -206,12 +206,16 @@ def _shared_word_scores(
     ab, ba = length_a - s - 1, length_b - s - 1
     with np.errstate(divide="ignore", invalid="ignore"):
         closed = np.maximum(100.0 - 100.0 * (1 + ab) / (s + length_a), 100.0 - 100.0 * (1 + ba) / (s + length_b))
-        common = np.minimum(ab, ba).astype(np.float64)
-        if letters is not None:
-            common = np.minimum(common, letters(a, b)[0] - s - 1)
-        ceiling = 100.0 - 100.0 * (ab + ba - 2 * common) / (length_a + length_b)
+        ceiling = 100.0 - 100.0 * (ab + ba - 2 * np.minimum(ab, ba)) / (length_a + length_b)
     scores = np.where(subset, 100.0, closed)
     settled = subset | (known & (closed >= ceiling))
+    # the letters' bound (a gather of both values' letter counts) only where the lengths' left the pair open
+    open_ = np.flatnonzero(known & ~settled)
+    if letters is not None and len(open_):
+        x, y = ab[open_], ba[open_]
+        common = np.minimum(np.minimum(x, y), letters(a[open_], b[open_])[0] - s[open_] - 1)
+        ceiling[open_] = 100.0 - 100.0 * (x + y - 2 * common) / (length_a[open_] + length_b[open_])
+        settled[open_] = closed[open_] >= ceiling[open_]
     if reach is not None:
         below = known & ~settled & (np.maximum(closed, ceiling) < reach)
         scores[below] = 0.0
