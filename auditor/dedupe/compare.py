@@ -161,7 +161,9 @@ class Coded:
         lo, hi = np.triu_indices(size, 1)
         words, joined = self.word_sets()
         matrix = np.full((size, size), 100.0, dtype=np.float32)
-        matrix[lo, hi] = matrix[hi, lo] = token_set_ratios(words, lo, hi, self.values, joined.values)
+        matrix[lo, hi] = matrix[hi, lo] = token_set_ratios(
+            words, lo, hi, self.values, joined.values, joined.shared_letters
+        )
         return matrix
 
 
@@ -257,8 +259,8 @@ def pair_similarity(
     `reach` (the Indel ratio `fuzz.ratio` and the token-set ratio only; per pair or one for all, in the scorer's
     0-100): the score below which a pair's similarity is not read as itself, only as being below it (the levels'
     lowest threshold, or the one that would lift a level another similarity gave). A pair that the letters of its
-    two values show below it (`Coded.ratio_may_reach`: for the token-set ratio, the pairs that share no word, whose
-    score is the Indel ratio of their words joined) is not scored and reads 0."""
+    two values show below it (`Coded.ratio_may_reach`; for the token-set ratio, see `token_set_ratios`) is not
+    scored and reads 0."""
     out = np.full(len(ca), np.nan, dtype=np.float32)
     values = values if values is not None else ValuePairs.of(ca, cb)
     out[values.same] = 0.0 if distance else (100.0 if scorer is fuzz.token_set_ratio else 1.0)
@@ -274,8 +276,7 @@ def pair_similarity(
             reach = _of_value_pairs(np.asarray(reach)[diff], inverse, len(left))
         if scorer is fuzz.token_set_ratio:
             words, joined = coded.word_sets()
-            apart = None if reach is None else (lambda a, b, at: joined.ratio_may_reach(a, b, _at(reach, at)))
-            sims = token_set_ratios(words, left, right, coded.values, joined.values, apart)
+            sims = token_set_ratios(words, left, right, coded.values, joined.values, joined.shared_letters, reach)
         elif scorer is fuzz.ratio and reach is not None:
             sims = _scored_where(coded, left, right, np.flatnonzero(coded.ratio_may_reach(left, right, reach)), scorer)
         elif sample and cutoff:
@@ -316,11 +317,6 @@ def _of_value_pairs(per_pair: np.ndarray, inverse: np.ndarray | None, distinct: 
     out = np.empty(distinct, dtype=per_pair.dtype)
     out[inverse] = per_pair
     return out
-
-
-def _at(values: np.ndarray | float, at: np.ndarray) -> np.ndarray | float:
-    """`values[at]`, or `values` itself when it is one for all."""
-    return values[at] if np.ndim(values) else values
 
 
 def reach_above(sim: np.ndarray, thresholds: tuple[float, ...]) -> np.ndarray:
