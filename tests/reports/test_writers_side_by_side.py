@@ -21,7 +21,7 @@ from auditor import pipeline
 from auditor.beside import can_fork
 from auditor.cli import main
 from auditor.errors import InputError
-from auditor.reports import findings_csv, html, json_report, junit, outputs
+from auditor.reports import findings_csv, html, json_report, junit, outputs, worklist_csv
 from auditor.reports.outputs import SIDE_BY_SIDE_FROM, default_workers, write_audit_outputs
 from auditor.result import AuditResult
 from auditor.timing import Stopwatch
@@ -335,3 +335,19 @@ def test_a_run_failing_while_the_process_ahead_writes_stops_it_and_leaves_out_as
     assert multiprocessing.active_children() == []
     assert _contents(out) == before
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == [], "a staged folder was left"
+
+
+@forks
+def test_with_files_written_ahead_worklist_csv_is_written_in_the_forked_lane(
+    small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forked lane has left findings.csv, duplicates/ and review.* to the process ahead: worklist.csv, which
+    the main line wrote beside the workbook and result.json, is its instead (the two lanes even out)."""
+    pids, out = tmp_path / "pids", tmp_path / "out"
+    monkeypatch.setattr(outputs, "FORKED_FROM", 0)
+    monkeypatch.setattr(worklist_csv, "write", _noted(pids, worklist_csv.write))
+    monkeypatch.setattr(json_report, "write", _noted(tmp_path / "json", json_report.write))
+    write_audit_outputs(small_result, out, workers=2, ahead=outputs.write_ahead(small_result, out))
+    (tasks,) = _said_by(pids)
+    assert tasks != os.getpid() and _said_by(tmp_path / "json") == [os.getpid()]
+    assert multiprocessing.active_children() == []
