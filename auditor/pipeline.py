@@ -388,9 +388,12 @@ def audit(
     period: str | None = None,
     extra_rules: Sequence[str | Path] = (),
     progress: Progress | None = None,
+    before_worklist: Callable[[AuditResult], None] | None = None,
 ) -> AuditResult:
     """The full audit: checks, duplicates, scores, gate, then metrics and the cleanup worklist,
-    all on one AuditResult (`result.metrics`, `result.worklist`), on `engine` (default: pandas)."""
+    all on one AuditResult (`result.metrics`, `result.worklist`), on `engine` (default: pandas).
+    `before_worklist` is given the result when all but the worklist is in it (`crm-audit audit`
+    begins writing the files that need no worklist, `auditor.reports.outputs.write_ahead`)."""
 
     config = config or resolve_config(path, None)
     engine = engine or PandasEngine()
@@ -407,6 +410,8 @@ def audit(
     if progress:
         progress("metrics", 1, 1)
     with _stage(result.timings, "worklist"):
+        if before_worklist is not None:
+            before_worklist(result)
         worklist = plan_worklist(result, MetricsSettings.from_dict(config.metrics))  # the config given, not re-read
     result.worklist, result.worklist_records = worklist.tasks, worklist.records
     return result

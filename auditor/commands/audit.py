@@ -87,8 +87,7 @@ def audit(
     from auditor.io import output_folder
     from auditor.reports import audit_summary, github, text
     from auditor.reports.mask import masking_enabled
-    from auditor.reports.outputs import AUDIT_OUTPUTS, write_audit_outputs
-    from auditor.staging import staged
+    from auditor.reports.outputs import AUDIT_OUTPUTS, AuditFolder
 
     clock = time.perf_counter()  # the time printed covers everything up to the reports written
     refuse_contradictions(
@@ -109,23 +108,24 @@ def audit(
 
         audit_with_labels(audit_config, labels)
     mask = masking_enabled(mask_pii)
-    with progress_reporter() as report:
-        result = pipeline.audit(
-            path,
-            audit_config,
-            engine=chosen,
-            period=period,
-            extra_rules=rules or (),
-            progress=report,
-        )
-    result.duration_seconds = time.perf_counter() - clock  # the files say so too: metrics and worklist included
-    if not no_history:
-        with result.timings.stage("history"):
-            track(result, history_url=history, fail_on_regression=fail_on_regression)
-    with result.timings.stage("writing reports"), staged(out) as stage:
-        written = write_audit_outputs(
-            result, stage, mask=mask, between=pipeline.hand_back_memory, stages=result.timings
-        )
+    # staged before the worklist is planned: a forked process writes there meanwhile what needs no worklist
+    with AuditFolder(out, mask=mask, between=pipeline.hand_back_memory) as folder:
+        with progress_reporter() as report:
+            result = pipeline.audit(
+                path,
+                audit_config,
+                engine=chosen,
+                period=period,
+                extra_rules=rules or (),
+                progress=report,
+                before_worklist=folder.begin,
+            )
+        result.duration_seconds = time.perf_counter() - clock  # the files say so too: metrics and worklist included
+        if not no_history:
+            with result.timings.stage("history"):
+                track(result, history_url=history, fail_on_regression=fail_on_regression)
+        with result.timings.stage("writing reports"):
+            written = folder.write(result, stages=result.timings)
     result.duration_seconds = time.perf_counter() - clock  # and what the terminal shows, the writing too
     if output in (OutputFormat.json, OutputFormat.junit):  # the file just written: rendering twice costs seconds
         with (out / ("result.json" if output is OutputFormat.json else "junit.xml")).open(encoding="utf-8") as written:

@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from auditor.beside import beside, can_fork, usable_cpus
+from auditor.beside import Pending, beside, can_fork, usable_cpus
 from auditor.csvtext import LINE_END
 from auditor.io import atomic_open, synced_once, write_text
 from auditor.result import AuditResult
+from auditor.staging import staged
 from auditor.timing import Stopwatch
 
 AUDIT_OUTPUTS = (
@@ -55,6 +56,7 @@ def write_audit_outputs(
     timings: Stopwatch | None = None,
     workers: int | None = None,
     stages: Stopwatch | None = None,
+    ahead: Ahead | None = None,
 ) -> list[str]:
     """result.json, findings.csv, worklist.csv, worklist_records.csv, imports/ (bulk fixes, ready to
     import), worklist.xlsx, report.html, junit.xml and the duplicate pairs/clusters/merge plan under
@@ -67,18 +69,97 @@ def write_audit_outputs(
     thread's. `workers`: 2 writes in two lanes side by side (the default where the process may use two
     CPUs and the result has enough findings: default_workers), 1 one file after the other. Where a
     process may fork (auditor.beside) the second lane is a forked process, whose own seconds and memory
-    high-water mark `stages` gets as "writing reports, second CPU"; elsewhere it is a thread. Returns the
-    paths written, relative to `out`, in the same order either way."""
+    high-water mark `stages` gets as "writing reports, second CPU"; elsewhere it is a thread. `ahead`: the
+    files `write_ahead` began into `out`, waited for here (and written here if its process failed). Returns
+    the paths written, relative to `out`, in the same order either way."""
     out = Path(out)
     jobs = _writers(result, out, mask)
-    if (workers or default_workers(result)) <= 1:
-        return [path for job in jobs for path in _run(job, between, timings, time.process_time)]
-    lanes = [[k for k, job in enumerate(jobs) if job.large], [k for k, job in enumerate(jobs) if not job.large]]
-    if can_fork():
-        done = _in_two_processes(jobs, lanes, out, between, timings, stages)
-    else:
-        done = _on_two_threads(jobs, lanes, between, timings)
+    try:
+        mine = [k for k, job in enumerate(jobs) if ahead is None or job.name not in ahead.names]
+        if (workers or default_workers(result)) <= 1:
+            done = {k: _run(jobs[k], between, timings, time.process_time) for k in mine}
+        else:
+            # where the other lane's largest files are written ahead, worklist.csv joins it: the lanes even out
+            moved = JOINS_THE_OTHER_LANE if ahead is not None else ()
+            here = [k for k in mine if jobs[k].large and jobs[k].name not in moved]
+            lanes = [here, [k for k in mine if k not in here]]
+            if can_fork():
+                done = _in_two_processes(jobs, lanes, out, between, timings, stages)
+            else:
+                done = _on_two_threads(jobs, lanes, between, timings)
+        if ahead is not None:
+            done |= ahead.written(jobs, timings, stages)
+    except BaseException:
+        if ahead is not None:
+            ahead.cancel()
+        raise
     return [path for k in range(len(jobs)) for path in done[k]]
+
+
+JOINS_THE_OTHER_LANE = ("worklist.csv",)
+"""Large writers that go to the second lane when `write_ahead` has taken its largest (findings.csv, duplicates/,
+review.*): at a million contacts the main line's lane was result.json, worklist.csv (1.1-1.4 CPU s) and the
+workbook (its rows 4-4.5 s, its deflate on a thread of the second CPU) against the second lane's 1.7 s."""
+AHEAD_STAGE = "writing findings and duplicates"
+"""`--timings`' name of the forked process that writes what needs no worklist (`write_ahead`): its row is
+`second_cpu(AHEAD_STAGE)`, beside the worklist stage"""
+
+
+@dataclass
+class Ahead:
+    """The files of an audit that need neither its worklist nor its gate (findings.csv, duplicates/, review.*),
+    being written by a forked process (`write_ahead`)."""
+
+    pending: Pending[tuple[dict[str, list[str]], Stopwatch]]
+    names: frozenset[str]
+    """the writers it took"""
+    beside: str
+    """the main line's stage it began beside"""
+
+    def written(self, jobs: list[_Writer], timings: Stopwatch | None, stages: Stopwatch | None) -> dict[int, list[str]]:
+        """The paths it wrote, by their writer's place in `jobs` (the audit's writers), once it is done; a process
+        that failed has its files written here, where their error is raised."""
+        paths, watch = self.pending.result()
+        if timings is not None:
+            timings.stages |= watch.stages
+            timings.peaks |= watch.peaks
+        if stages is not None:
+            self.pending.timed(stages, AHEAD_STAGE, beside=self.beside)
+        return {k: paths[job.name] for k, job in enumerate(jobs) if job.name in self.names}
+
+    def cancel(self) -> None:
+        """Stop the process (the main line failed or was interrupted): it must not write into a folder that is
+        being removed, nor outlive the audit."""
+        self.pending.cancel()
+
+
+def write_ahead(
+    result: AuditResult,
+    out: str | Path,
+    *,
+    mask: bool = False,
+    between: Callable[[], None] | None = None,
+    beside_stage: str = "worklist",
+) -> Ahead | None:
+    """Begin writing findings.csv, duplicates/ and review.json/review.html into `out` in a forked process, while
+    the main line goes on (plans the worklist, decides the gate); `write_audit_outputs(..., ahead=)` writes the
+    rest and waits for them. They read only the findings, the duplicates and the loaded tables, which nothing
+    after the metrics changes: at a million contacts 4.7-5.0 CPU s the second CPU, idle while the worklist is
+    planned, takes off the writing's wall. None where the writers would not run side by side anyway
+    (`default_workers`: a small result, or no fork to be had): then they are all written at the end. The
+    process writes inside a `synced_once` of its own (the main line's sync lists only its own files)."""
+    out = Path(out)
+    if not can_fork() or default_workers(result) <= 1:
+        return None
+    jobs = [job for job in _writers(result, out, mask) if job.ahead]
+
+    def theirs() -> tuple[dict[str, list[str]], Stopwatch]:
+        watch = Stopwatch()
+        with synced_once(out):
+            paths = {job.name: _run(job, between, watch, time.process_time) for job in jobs}
+        return paths, watch
+
+    return Ahead(beside(theirs), frozenset(job.name for job in jobs), beside_stage)
 
 
 def _in_two_processes(
@@ -149,6 +230,41 @@ def _on_two_threads(
     return done
 
 
+class AuditFolder:
+    """A full audit's output folder, staged (`auditor.staging.staged`) from when its first files are begun
+    (`begin`, before the worklist is planned) until every file is written (`write`), then swapped into place;
+    removed, the process writing ahead stopped first, when the run fails in between."""
+
+    def __init__(self, out: Path, *, mask: bool = False, between: Callable[[], None] | None = None) -> None:
+        self.out, self.mask, self.between = out, mask, between
+        self._open = contextlib.ExitStack()
+        self._stage: Path | None = None
+        self._ahead: Ahead | None = None
+
+    def __enter__(self) -> AuditFolder:
+        return self
+
+    def __exit__(self, *failure: Any) -> bool:
+        return self._open.__exit__(*failure)
+
+    def begin(self, result: AuditResult) -> None:
+        """Stage the folder and begin writing what needs neither the worklist nor the gate (`write_ahead`)."""
+        self._stage = self._open.enter_context(staged(self.out))
+        self._ahead = write_ahead(result, self._stage, mask=self.mask, between=self.between)
+        if self._ahead is not None:
+            self._open.callback(self._ahead.cancel)  # run before the staged folder is removed
+
+    def write(self, result: AuditResult, stages: Stopwatch | None = None) -> list[str]:
+        """Every file (`write_audit_outputs`), then the folder swapped into place; the paths written."""
+        if self._stage is None:  # begun by no one: everything is written now
+            self._stage = self._open.enter_context(staged(self.out))
+        written = write_audit_outputs(
+            result, self._stage, mask=self.mask, between=self.between, stages=stages, ahead=self._ahead
+        )
+        self._open.close()
+        return written
+
+
 WRITERS = 2
 """Lanes of writers side by side: the second core. As threads their Arrow kernels, zlib and file writes
 release the GIL and their Python parts (templates, pandas' own steps) share it; a forked lane shares
@@ -187,6 +303,8 @@ class _Writer:
     write: Callable[[], list[str]]
     frees: bool = False
     large: bool = False
+    ahead: bool = False
+    """it needs neither the worklist nor the gate (`write_ahead`)"""
 
 
 def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
@@ -234,7 +352,7 @@ def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
 
     jobs = [
         _Writer("result.json", result_json, frees=True, large=True),
-        _Writer("findings.csv", findings, frees=True),
+        _Writer("findings.csv", findings, frees=True, ahead=True),
     ]
     if result.worklist is not None:
         jobs.append(_Writer("worklist.csv", tasks, large=True))
@@ -277,7 +395,7 @@ def _duplicate_writers(result: AuditResult, out: Path) -> list[_Writer]:
     def review() -> list[str]:
         return write_dedupe_review(dup, out, tables=result.data, data_dir=out / "duplicates")
 
-    return [_Writer("duplicates/*.csv", tables), _Writer("review.json, review.html", review)]
+    return [_Writer("duplicates/*.csv", tables, ahead=True), _Writer("review.json, review.html", review, ahead=True)]
 
 
 def _run(

@@ -9,6 +9,7 @@ import io
 import multiprocessing
 import os
 import threading
+import time
 import zipfile
 from pathlib import Path
 
@@ -16,8 +17,11 @@ import pytest
 from small_export import small_audit
 
 import auditor.io
+from auditor import pipeline
 from auditor.beside import can_fork
-from auditor.reports import findings_csv, html, json_report, junit, outputs
+from auditor.cli import main
+from auditor.errors import InputError
+from auditor.reports import findings_csv, html, json_report, junit, outputs, worklist_csv
 from auditor.reports.outputs import SIDE_BY_SIDE_FROM, default_workers, write_audit_outputs
 from auditor.result import AuditResult
 from auditor.timing import Stopwatch
@@ -203,3 +207,147 @@ def test_where_the_lane_is_forked_a_result_from_forked_from_is_written_side_by_s
     assert default_workers(small_result) == 2
     monkeypatch.setattr(outputs, "FORKED_FROM", len(small_result.findings) + 1)
     assert default_workers(small_result) == 1
+
+
+def _noted(path: Path, real, *, then=None):
+    """`real`, which first notes the pid of the process it runs in into `path` (and then runs `then`, if any)."""
+
+    def noting(*args, **kwargs):
+        with path.open("a") as note:
+            note.write(f"{os.getpid()}\n")
+        if then is not None:
+            then()
+        return real(*args, **kwargs)
+
+    return noting
+
+
+@forks
+def test_written_ahead_in_a_process_of_its_own_the_files_are_those_written_one_after_the_other(
+    small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oracle: findings.csv, duplicates/ and review.* begun by `write_ahead` (in a forked process) and the rest
+    by `write_audit_outputs(ahead=)` are the files, paths and order of one writer after the other."""
+    pids = tmp_path / "pids"
+    monkeypatch.setattr(outputs, "FORKED_FROM", 0)
+    monkeypatch.setattr(findings_csv, "write", _noted(pids, findings_csv.write))
+    serial = write_audit_outputs(small_result, tmp_path / "serial", workers=1)
+    ahead = outputs.write_ahead(small_result, tmp_path / "ahead")
+    assert ahead is not None and ahead.names == {"findings.csv", "duplicates/*.csv", "review.json, review.html"}
+    stages = Stopwatch()
+    written = write_audit_outputs(small_result, tmp_path / "ahead", workers=2, stages=stages, ahead=ahead)
+    assert written == serial and "duplicates/pairs.csv" in serial
+    assert _contents(tmp_path / "ahead") == _contents(tmp_path / "serial")
+    here, beside = _said_by(pids)
+    assert here == os.getpid() and beside != os.getpid()
+    assert stages.beside["writing findings and duplicates, second CPU"] == "worklist"
+    assert multiprocessing.active_children() == []
+
+
+def test_nothing_is_written_ahead_where_the_writers_would_not_run_side_by_side(
+    small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(outputs, "FORKED_FROM", len(small_result.findings) + 1)
+    assert outputs.write_ahead(small_result, tmp_path) is None
+    monkeypatch.setattr(outputs, "FORKED_FROM", 0)
+    monkeypatch.setattr(outputs, "can_fork", lambda: False)
+    assert outputs.write_ahead(small_result, tmp_path) is None
+
+
+@forks
+def test_files_the_process_ahead_failed_to_write_are_written_here_and_their_error_raised_here(
+    small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pids = tmp_path / "pids"
+
+    def broken(*args, **kwargs):
+        raise OSError(28, "findings.csv: no space left on device")
+
+    monkeypatch.setattr(outputs, "FORKED_FROM", 0)
+    monkeypatch.setattr(findings_csv, "write", _noted(pids, broken))
+    ahead = outputs.write_ahead(small_result, tmp_path / "out")
+    with pytest.raises(OSError, match=r"findings\.csv: no space left"):
+        write_audit_outputs(small_result, tmp_path / "out", workers=2, ahead=ahead)
+    beside, here = _said_by(pids)
+    assert beside != os.getpid() and here == os.getpid()
+    assert not list((tmp_path / "out").rglob("*.tmp")), "a file half written was left"
+    assert multiprocessing.active_children() == []
+
+
+def _wait_for(path: Path, lines: int) -> None:
+    """Until `path` holds `lines` lines (another process writes them), at most 30 s."""
+    for _ in range(3000):
+        if len(_said_by(path)) >= lines:
+            return
+        time.sleep(0.01)
+    raise AssertionError(f"{path.name}: fewer than {lines} lines after 30 s")
+
+
+def _small_export(folder: Path) -> Path:
+    rows = ["contact_id,first_name,last_name,email,created_at"]
+    rows += [f"C{i},Ann,Lee{i % 7},ann{i % 9}@example.com,2026-0{1 + i % 9}-1{i % 10}" for i in range(60)]
+    folder.mkdir()
+    (folder / "contacts.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return folder
+
+
+@forks
+def test_crm_audit_writes_the_findings_while_the_worklist_is_planned(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The worklist waits here until findings.csv is begun by the process ahead: on the code before it, written
+    after the worklist, the wait ran out."""
+    pids = tmp_path / "pids"
+    monkeypatch.setattr(outputs, "FORKED_FROM", 0)
+    monkeypatch.setattr(findings_csv, "write", _noted(pids, findings_csv.write))
+    planned = pipeline.plan_worklist
+    monkeypatch.setattr(pipeline, "plan_worklist", lambda *a, **k: (_wait_for(pids, 1), planned(*a, **k))[1])
+    out = tmp_path / "out"
+    assert (
+        main(["audit", str(_small_export(tmp_path / "export")), "--out", str(out), "--no-history", "--timings"]) == 1
+    )  # the gate fails: placeholder emails
+    (beside,) = _said_by(pids)
+    assert beside != os.getpid() and (out / "findings.csv").exists() and (out / "duplicates" / "review.json").exists()
+    assert "writing findings and duplicates, second CPU ran beside worklist" in " ".join(
+        capsys.readouterr().err.split()
+    )
+    assert multiprocessing.active_children() == []
+
+
+@forks
+def test_a_run_failing_while_the_process_ahead_writes_stops_it_and_leaves_out_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    pids, out = tmp_path / "pids", tmp_path / "out"
+    export = _small_export(tmp_path / "export")
+    assert main(["audit", str(export), "--out", str(out), "--no-history"]) == 1  # its placeholder emails
+    before = _contents(out)
+    monkeypatch.setattr(outputs, "FORKED_FROM", 0)
+    # the process ahead stays inside findings.csv until it is stopped
+    monkeypatch.setattr(findings_csv, "write", _noted(pids, findings_csv.write, then=lambda: time.sleep(60)))
+
+    def failing(*args, **kwargs):
+        _wait_for(pids, 1)
+        raise InputError("the worklist failed")
+
+    monkeypatch.setattr(pipeline, "plan_worklist", failing)
+    assert main(["audit", str(export), "--out", str(out), "--no-history"]) == 2
+    assert multiprocessing.active_children() == []
+    assert _contents(out) == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.")] == [], "a staged folder was left"
+
+
+@forks
+def test_with_files_written_ahead_worklist_csv_is_written_in_the_forked_lane(
+    small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The forked lane has left findings.csv, duplicates/ and review.* to the process ahead: worklist.csv, which
+    the main line wrote beside the workbook and result.json, is its instead (the two lanes even out)."""
+    pids, out = tmp_path / "pids", tmp_path / "out"
+    monkeypatch.setattr(outputs, "FORKED_FROM", 0)
+    monkeypatch.setattr(worklist_csv, "write", _noted(pids, worklist_csv.write))
+    monkeypatch.setattr(json_report, "write", _noted(tmp_path / "json", json_report.write))
+    write_audit_outputs(small_result, out, workers=2, ahead=outputs.write_ahead(small_result, out))
+    (tasks,) = _said_by(pids)
+    assert tasks != os.getpid() and _said_by(tmp_path / "json") == [os.getpid()]
+    assert multiprocessing.active_children() == []
