@@ -195,25 +195,12 @@ class MetricsSettings:
         out is a floor (a bound below it has missed a value they could hold); one `imputed` back to
         all records (counts and sums scaled, distinct counts extrapolated) is not: it gives the records
         values like the passing ones, which their own may rule out."""
-        if self.probably_within(shift, unknown):
+        if shift <= self.shift_high and shift + _z(self.bound_confidence) * unknown <= self.bound_high:
             return Flag.HIGH
         total = shift + unknown
         if bound is None:
             return self.shift_flag(total)
         return self.shift_flag(min(total, bound if imputed else max(bound, shift)))
-
-    def probably_within(self, shift: float, unknown: float) -> bool:
-        """What HIGH promises, judged on the evidence the reasons give: the error taken as normal around
-        the measured `shift` with standard deviation `unknown`, the value is more likely than not within
-        shift_high of its clean value, and beyond bound_high with at most 1 - bound_confidence."""
-        if math.isinf(unknown) or math.isnan(unknown) or math.isnan(shift):
-            return False
-        if unknown == 0:
-            return shift <= self.shift_high and shift <= self.bound_high
-        return (
-            _within(shift, unknown, self.shift_high) >= 0.5
-            and 1 - _within(shift, unknown, self.bound_high) <= 1 - self.bound_confidence
-        )
 
     def coverage_flag(self, coverage: float) -> Flag:
         return _level(coverage, self.coverage_high, self.coverage_medium, self.coverage_low, higher_is_better=True)
@@ -231,12 +218,6 @@ class MetricsSettings:
         if age_days <= self.freshness_medium_days:
             return Flag.HIGH
         return Flag.MEDIUM if age_days <= self.freshness_low_days else Flag.LOW
-
-
-def _within(centre: float, spread: float, tolerance: float) -> float:
-    """P(|X| <= tolerance) for X normal with mean `centre` and standard deviation `spread` > 0."""
-    normal = NormalDist(centre, spread)
-    return normal.cdf(tolerance) - normal.cdf(-tolerance)
 
 
 def _z(level: float) -> float:
