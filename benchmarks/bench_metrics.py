@@ -44,7 +44,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from auditor.metrics import evaluate_metrics, registry
-from auditor.metrics.confidence import distance
+from auditor.metrics.confidence import Flag, MetricsSettings, distance
 
 DEFINED = {
     "u_won_revenue": {"sum": "opportunities.amount", "filter": "stage == Closed Won"},
@@ -122,6 +122,9 @@ def one_case(args: tuple[int, float, int, dict | None, bool, float, tuple[str, .
                 "source": source,
                 "metric": r.id,
                 "error": distance(r.value, truth[key]),
+                # the signed error of a number (value - truth) / truth: which way an estimate of it points
+                "signed_error": _signed(r.value, truth[key]),
+                "value": r.value if isinstance(r.value, (int, float)) else None,
                 "flag": r.confidence,
                 "reason": r.reasons[0] if r.reasons else "",
                 "coverage": r.coverage,
@@ -132,6 +135,13 @@ def one_case(args: tuple[int, float, int, dict | None, bool, float, tuple[str, .
             }
         )
     return cases
+
+
+def _signed(value: object, reference: object) -> float | None:
+    """(value - reference) / |reference| for two numbers; None for distributions, a missing value, a reference of 0."""
+    if not isinstance(value, (int, float)) or not isinstance(reference, (int, float)) or not reference:
+        return None
+    return (float(value) - float(reference)) / abs(float(reference))
 
 
 def calibration(
@@ -196,6 +206,9 @@ def calibration_table(cases: pd.DataFrame) -> str:
 
 MOVE = re.compile(r"\(([+-]?\d+(?:\.\d+)?)%\)")
 FURTHER = re.compile(r"could move it a further (\d+(?:\.\d+)?)%")
+CHANGES = re.compile(r"changes (\d+(?:\.\d+)?)% of its distribution")
+INTERVAL = re.compile(r"^\d+% interval (\S+) to (\S+) \(n = ")
+ONLY = re.compile(r"^based on only ([\d,]+) records")
 
 
 def evidence_terms(reasons: str) -> tuple[float, float] | None:
@@ -210,6 +223,8 @@ def evidence_terms(reasons: str) -> tuple[float, float] | None:
     # a move is written relative to the value read ("from A to B (+p%)"); the flag and the truth judge it
     # relative to the cleaner value B: |p| / |1 + p|
     moves = [abs(p) / abs(1 + p) if p != -1 else math.inf for p in (float(x) / 100 for x in MOVE.findall(said))]
+    # a distribution's change is a distance from the cleaner distribution already
+    moves += [float(x) / 100 for x in CHANGES.findall(said)]
     further = FURTHER.search(said)
     unbounded = "any of the" in said and "may count" in said
     return max(moves, default=0.0), math.inf if unbounded else float(further.group(1)) / 100 if further else 0.0
@@ -251,6 +266,76 @@ def evidence_table(cases: pd.DataFrame) -> str:
         lines.append(
             f"| {name} | {close['high'].mean():.1%} of {len(close)} | {expected} | {observed} | {len(misses)} |"
             f" {int((misses['p'] < 0.5).sum())} |"
+        )
+    return "\n".join(lines)
+
+
+def _number(shown: str) -> float:
+    """A number as `evaluate._fmt` writes it: 1,234 / 4.7% (a share, 0.047) / 2.47."""
+    return float(shown.rstrip("%").replace(",", "")) / (100 if shown.endswith("%") else 1)
+
+
+def held_by(case: pd.Series, settings: MetricsSettings | None = None) -> list[str]:
+    """The signals that keep a case below HIGH, read off its reasons and numbers as the flag judged them
+    (`MetricsSettings`): sensitivity (s, u and the bound, `evidence_terms`), coverage (a coverage reason the bound
+    did not clear), sample size, interval, freshness, duplicates, suspects, a currency without a rate. Read from
+    rounded percentages, so a shift written as 2.0% may be either side of the line."""
+    settings = settings or MetricsSettings()
+    held: list[str] = []
+    terms = evidence_terms(case["reasons"])
+    bound = None if pd.isna(case["bound"]) else float(case["bound"])
+    for said in str(case["reasons"]).split(" | "):
+        cleared = "whatever their true values, they move it at most" in said
+        if said.startswith("excluding them"):
+            s, u = terms or (0.0, 0.0)
+            if settings.sensitivity_flag(s, u, bound, imputed=said.startswith("excluding them (")) < Flag.HIGH:
+                held.append("sensitivity")
+        elif not cleared and (
+            "against a count of" in said or (" fail rules on " in said and case["coverage"] < settings.coverage_high)
+        ):
+            held.append("coverage")
+        elif (only := ONLY.match(said)) and int(only.group(1).replace(",", "")) < settings.sample_high:
+            held.append("sample size")
+        elif (ci := INTERVAL.match(said)) and case.get("value"):
+            half = (_number(ci.group(2)) - _number(ci.group(1))) / 2
+            if settings.interval_flag(half / abs(float(case["value"]))) < Flag.HIGH:
+                held.append("interval")
+        elif said.startswith("stale:"):
+            held.append("freshness")
+        elif said.startswith("merging") and case["duplicates"] > settings.shift_high:
+            held.append("duplicates")
+        elif "far from the bulk of their column" in said:
+            held.append("suspects")
+        elif "without a rate to" in said:
+            held.append("currency rate")
+    return list(dict.fromkeys(held))
+
+
+HELD = ("sensitivity", "coverage", "sample size", "interval", "freshness", "duplicates")
+
+
+def held_table(cases: pd.DataFrame) -> str:
+    """Per metric with 20+ cases within 2% below the 90% line: its misses (within 2%, not HIGH) by the signals that
+    kept each below HIGH (`held_by`; a miss held by two signals counts under both), how many the sensitivity held
+    alone, and how many had evidence below one half."""
+    c = scored(cases).assign(p=cases["reasons"].map(evidence))
+    lines = [
+        f"| metric | HIGH when within 2% | misses | {' | '.join(HELD)} | other | sensitivity alone | evidence < 0.5 |",
+        "|---|---:|---:|" + "---:|" * (len(HELD) + 3),
+    ]
+    for name, g in c.groupby("metric", sort=True):
+        close = g[g["close"]]
+        if len(close) < 20 or close["high"].mean() >= 0.9:
+            continue
+        misses = close[~close["high"]]
+        held = [held_by(case) for _, case in misses.iterrows()]
+        counts = [sum(signal in h for h in held) for signal in HELD]
+        other = sum(1 for h in held if not set(h) & set(HELD))
+        alone = sum(1 for h in held if h == ["sensitivity"])
+        lines.append(
+            f"| {name} | {int(close['high'].sum())} / {len(close)} | {len(misses)} | "
+            + " | ".join(map(str, counts))
+            + f" | {other} | {alone} | {int((misses['p'] < 0.5).sum())} |"
         )
     return "\n".join(lines)
 
@@ -468,6 +553,8 @@ def main() -> None:
         print(calibration_table(cases))
         print("\n### The flag's evidence against what happened (metrics below the line)\n")
         print(evidence_table(cases))
+        print("\n### What keeps the misses below HIGH (metrics below the line)\n")
+        print(held_table(cases))
         print("\n### Is the evidence itself honest? (cases with failing records, by evidence)\n")
         print(reliability_table(cases))
     if not args.skip_timing and args.export is not None:

@@ -89,3 +89,49 @@ def test_the_reliability_table_bins_cases_by_their_evidence() -> None:
     )
     table = bench_metrics.reliability_table(cases).splitlines()
     assert table[2:] == ["| 0.1-0.3 | 2 | 22.6% | 50.0% | 50.0% |"]
+
+
+def test_a_distribution_s_change_is_its_move() -> None:
+    # a distribution's move is written as a distance, not a percentage in parentheses: before, it read as no move
+    said = "excluding them (2 read as their rules suggest instead, the rest scaled to all records) changes 3.4% of its"
+    assert bench_metrics.evidence_terms(f"{said} distribution") == pytest.approx((0.034, 0.0))
+    assert bench_metrics.evidence(f"{said} distribution") == 0.0
+
+
+def _case(reasons: str, **numbers: float) -> pd.Series:
+    return pd.Series(
+        {"coverage": 1.0, "duplicates": 0.0, "bound": float("nan"), "value": None, **numbers, "reasons": reasons}
+    )
+
+
+def test_what_keeps_a_case_below_high_read_off_its_reasons() -> None:
+    moved = "excluding them moves it from 10 to 10.3 (+3.0%)"  # 2.9% of the cleaner value: above 2%
+    failing = "12 of 40 campaigns fail rules on currency (campaigns.currency.format 10)"
+    assert bench_metrics.held_by(_case(moved)) == ["sensitivity"]
+    assert bench_metrics.held_by(_case("excluding them moves it from 10 to 10.1 (+1.0%)")) == []
+    # coverage 0.7 holds it unless the bound clears it; the sensitivity's bound of 1.5% takes the imputed move to HIGH
+    assert bench_metrics.held_by(_case(f"{failing}; their true values could move it by up to 58.3%", coverage=0.7)) == [
+        "coverage"
+    ]
+    cleared = f"{failing}; whatever their true values, they move it at most 1.5%"
+    scaled = "excluding them (scaled to all records) moves it from 10 to 10.3 (+3.0%)"
+    assert bench_metrics.held_by(_case(f"{cleared} | {scaled}", coverage=0.7, bound=0.015)) == []
+    # 28 records (under 30); the 95% interval 2.6% to 19.9% of a value of 8% is 8.65 / 8 = 1.08 of it each way (over 1)
+    assert bench_metrics.held_by(
+        _case("based on only 28 records | 95% interval 2.6% to 19.9% (n = 28)", value=0.08)
+    ) == [
+        "sample size",
+        "interval",
+    ]
+    assert bench_metrics.held_by(_case("95% interval 3.6% to 12.4% (n = 40)", value=0.08)) == []
+    stale = "stale: the newest record (campaigns.updated_at) is 95 days before as_of"
+    assert bench_metrics.held_by(_case(f"{stale} | merging 5 duplicate accounts in 2 clusters", duplicates=0.03)) == [
+        "freshness",
+        "duplicates",
+    ]
+
+
+def test_the_signed_error_of_numbers_only() -> None:
+    assert bench_metrics._signed(9.0, 10.0) == pytest.approx(-0.1)
+    assert bench_metrics._signed(11, -10) == pytest.approx(2.1)
+    assert bench_metrics._signed({"a": 1.0}, {"a": 2.0}) is None and bench_metrics._signed(1.0, 0.0) is None
