@@ -139,7 +139,6 @@ def write_ahead(
     *,
     mask: bool = False,
     between: Callable[[], None] | None = None,
-    beside_stage: str = "worklist",
 ) -> Ahead | None:
     """Begin writing findings.csv, duplicates/ and review.json/review.html into `out` in a forked process, while
     the main line goes on (plans the worklist, decides the gate); `write_audit_outputs(..., ahead=)` writes the
@@ -159,7 +158,7 @@ def write_ahead(
             paths = {job.name: _run(job, between, watch, time.process_time) for job in jobs}
         return paths, watch
 
-    return Ahead(beside(theirs), frozenset(job.name for job in jobs), beside_stage)
+    return Ahead(beside(theirs), frozenset(job.name for job in jobs), beside="worklist")
 
 
 def _in_two_processes(
