@@ -308,8 +308,9 @@ def _rule_counts(found: pd.DataFrame | None) -> list[tuple[str, str, int]]:
     if found is None or not len(found):
         return []
     record = pd.factorize(found["record_id"])[0]  # a missing record id is one record, as drop_duplicates has it
-    rule, rules = _sorted_codes(found["rule_id"])
-    field_, fields_ = _sorted_codes(found["field"])
+    # codes in the order of their values, as a groupby sorts them
+    rule, rules = pd.factorize(found["rule_id"], sort=True)
+    field_, fields_ = pd.factorize(found["field"], sort=True)
     first = np.unique(record.astype(np.int64) * len(rules) + rule, return_index=True)[1]
     keys, counts = np.unique(field_[first].astype(np.int64) * len(rules) + rule[first], return_counts=True)
     order = np.argsort(-counts, kind="stable")
@@ -317,16 +318,6 @@ def _rule_counts(found: pd.DataFrame | None) -> list[tuple[str, str, int]]:
         (str(fields_[k // len(rules)]), str(rules[k % len(rules)]), int(n))
         for k, n in zip(keys[order].tolist(), counts[order].tolist(), strict=True)
     ]
-
-
-def _sorted_codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """(a code per value, the distinct values) with the codes in the order of the values, as a groupby sorts them."""
-    codes, uniques = pd.factorize(values)
-    uniques = np.asarray(uniques, dtype=object)
-    order = np.argsort(uniques, kind="stable")
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
-    return rank[codes], uniques[order]
 
 
 def _failing(

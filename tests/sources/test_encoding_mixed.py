@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from test_utf8_oracle import decodes  # Python's strict decoder, the oracle of what UTF-8 is
 
 from auditor.sources import load_export
 from auditor.sources.encoding import detect_encoding, mixed_encoding
@@ -125,14 +126,6 @@ def test_utf16_and_valid_utf8_are_never_mixed() -> None:
     assert mixed_encoding(codecs.BOM_UTF16_BE + text.encode("utf-16-be")) is None
 
 
-def _utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
 name = st.text(st.sampled_from("abcdefghijklmnoprstuwyz ĄĆĘŁŃÓŚŹŻąćęłńóśźż"), min_size=1, max_size=12)
 
 
@@ -145,7 +138,7 @@ def test_every_line_reads_back_in_its_own_encoding(rows: list[tuple[str, bool]])
     lines = ["id,name", *(f"{i},{text}" for i, (text, _) in enumerate(rows))]
     encoded = [b"id,name", *(line.encode("cp1250" if rows[i][1] else "utf-8") for i, line in enumerate(lines[1:]))]
     # a few cp1250 letter pairs ("ĆĄ") are the bytes of a valid UTF-8 letter ("ƥ"): no reader can tell
-    assume(not any(single and not text.isascii() and _utf8(encoded[i + 1]) for i, (text, single) in enumerate(rows)))
+    assume(not any(single and not text.isascii() and decodes(encoded[i + 1]) for i, (text, single) in enumerate(rows)))
     mixed = mixed_encoding(b"\n".join(encoded))
     cp1250 = tuple(i + 2 for i, (text, single) in enumerate(rows) if single and not text.isascii())
     utf8 = tuple(i + 2 for i, (text, single) in enumerate(rows) if not single and not text.isascii())
