@@ -3,13 +3,17 @@ the front of a list while the main line goes on, and hands their values back thr
 
     pending = beside(tasks)      # the fork starts on the first task at once
     ...                          # the main line goes on (the checks)
-    values = pending.results()   # the main line takes the tasks not yet begun, from the back, then waits
-                                 # for the child's; the child's own time and memory in pending.seconds / .peak
+    values = pending.results()   # the main line takes the tasks not yet begun, the heaviest first (else from
+                                 # the back), then waits for the child's; the child's own time and memory in
+                                 # pending.seconds / .peak
 
 The duplicate search reads the loaded tables only, not the checks' findings, so it need not wait for
 them; threads would share one interpreter lock between two stages of Python. Its steps (one per entity)
 are shared: the child takes them from the front, and the main line, once its checks are done, takes
-those the child has not begun from the back, so both CPUs search while either has a step left. A forked
+those the child has not begun, the heaviest first, so both CPUs search while either has a step left. The
+main line comes late, so the heaviest step left is the one it must not leave to the child: taken last by
+either side, a large step leaves the other CPU idle while it runs (a list of steps in the child's order
+would give the main line whatever was at its back). A forked
 child shares the loaded tables' memory with its parent until either writes to it (the Arrow and numpy
 buffers are not written). Where a fork is not to be had (Windows, macOS's default, a single usable CPU)
 or the child fails in any way, the tasks run here in the main line, where their errors surface as they
@@ -65,9 +69,12 @@ class Pending(Generic[T]):
     around: Around = nullcontext
     process: Any = None
     pipe: Any = None
+    weights: Sequence[float] = ()
+    """each task's expected work (e.g. the records it reads): the main line takes the heaviest task left;
+    without weights, the last"""
     claims: Any = None
-    """shared with the child: [the first task no one has begun, the end of those left] - the child takes
-    from the front, the main line from the back"""
+    """shared with the child: whether each task is taken - the child takes the first left, the main line
+    the heaviest left"""
     seconds: tuple[float, float] = (0.0, 0.0)
     """(wall, CPU) seconds the child worked"""
     peak: float | None = None
@@ -86,7 +93,7 @@ class Pending(Generic[T]):
         values: dict[int, T] = {}
         try:
             with self.around():
-                while (task := self._claim_from_back()) is not None:
+                while (task := self._claim_heaviest()) is not None:
                     with here():
                         values[task] = self.tasks[task]()
                 if self.process is not None:
@@ -113,10 +120,11 @@ class Pending(Generic[T]):
             self.process.terminate()
             self._close()
 
-    def _claim_from_back(self) -> int | None:
+    def _claim_heaviest(self) -> int | None:
         if self.claims is None:
             return None
-        return _claim(self.claims, front=False)
+        weights = self.weights or range(len(self.tasks))
+        return _claim(self.claims, lambda left: max(reversed(left), key=weights.__getitem__))
 
     def _childs_values(self) -> dict[int, T]:
         try:
@@ -137,31 +145,37 @@ class Pending(Generic[T]):
         self.process = None
 
 
-def _claim(claims: Any, *, front: bool) -> int | None:
-    """The index of the next task not yet begun, taken from the front or the back; None when none is left."""
+def _claim(claims: Any, choose: Callable[[list[int]], int] = min) -> int | None:
+    """The index of a task not yet begun, `choose`n among those left (the first by default), marked as taken;
+    None when none is left. Among tasks of equal weight `max` over the reversed list takes the last."""
     with claims.get_lock():
-        first, end = claims[0], claims[1]
-        if first >= end:
+        left = [task for task in range(len(claims)) if not claims[task]]
+        if not left:
             return None
-        if front:
-            claims[0] = first + 1
-            return first
-        claims[1] = end - 1
-        return end - 1
+        task = choose(left)
+        claims[task] = 1
+        return task
 
 
 def beside(
-    tasks: Callable[[], T] | Sequence[Callable[[], T]], *, allowed: bool = True, around: Around = nullcontext
+    tasks: Callable[[], T] | Sequence[Callable[[], T]],
+    *,
+    allowed: bool = True,
+    around: Around = nullcontext,
+    weights: Sequence[float] = (),
 ) -> Pending[T]:
     """Start a forked child on `tasks` (one task, or a list shared with the main line) when `allowed` and
-    `can_fork()`; else they all run at `results()`."""
-    pending = Pending([tasks] if callable(tasks) else list(tasks), around)
+    `can_fork()`; else they all run at `results()`. `weights`: each task's expected work, by which the main
+    line chooses (`Pending.weights`)."""
+    if weights and len(weights) != (1 if callable(tasks) else len(tasks)):
+        raise ValueError("beside: one weight per task")
+    pending = Pending([tasks] if callable(tasks) else list(tasks), around, weights=list(weights))
     if not (allowed and pending.tasks and can_fork()):
         return pending
     import multiprocessing  # only where work runs beside: a small audit on one CPU never loads it
 
     context = multiprocessing.get_context("fork")
-    pending.claims = context.Array("q", [1, len(pending.tasks)])  # the first task is the child's from the start
+    pending.claims = context.Array("b", [1] + [0] * (len(pending.tasks) - 1))  # the first is the child's from the start
     read, write = os.pipe()
     process = context.Process(
         target=_child, args=(pending.tasks, around, pending.claims, write, read), daemon=True, name="crm-audit beside"
@@ -181,7 +195,7 @@ def _child(tasks: Sequence[Callable[[], Any]], around: Around, claims: Any, writ
             task: int | None = 0
             while task is not None:
                 values[task] = tasks[task]()
-                task = _claim(claims, front=True)
+                task = _claim(claims)
         seconds = (time.perf_counter() - wall, time.process_time() - cpu)
         said: tuple[str, Any] = ("done", (values, seconds, peak_mb()))
     except BaseException:  # any failure: the parent runs the child's tasks itself and raises it there

@@ -182,7 +182,9 @@ def _search_duplicates(
     """The duplicate search, started beside the checks (it reads the loaded tables, not the checks'
     findings) where the engine holds the tables in this process and the export is large enough to pay for
     a fork: a child takes its steps from the front (the contacts', the leads' and their linkage's first,
-    which normalize the same values), and the main line, its checks done, takes those left from the back.
+    which normalize the same values), and the main line, its checks done, takes those left, the one reading
+    the most records first (at 300,000 leads and contacts, the linkage, not the accounts' step and then the
+    linkage while the child, its steps done, waits).
     Else the steps run when asked for, as a stage of their own. None without a dedupe section."""
     if settings is None:
         return None
@@ -210,7 +212,8 @@ def _search_duplicates(
 
     order = sorted(range(len(steps)), key=lambda place: not steps[place].linked)
     allowed = sum(loaded.counts.values()) >= BESIDE_FROM_ROWS
-    return beside([task(place) for place in order], allowed=allowed, around=remembered)
+    weights = [steps[place].records for place in order]
+    return beside([task(place) for place in order], allowed=allowed, around=remembered, weights=weights)
 
 
 def _joined(

@@ -107,6 +107,39 @@ def test_the_main_line_takes_the_tasks_the_child_has_not_begun_from_the_back(tmp
 
 
 @forks
+def test_the_main_line_takes_the_heaviest_task_left_first(tmp_path: Path) -> None:
+    # the child is held on its first task until the main line has run the other three: the order in which it
+    # ran them is by weight, the heaviest first, whatever their place in the list
+    ran_here = tmp_path / "ran_here"
+    ran_here.touch()
+
+    def first() -> int:
+        for _ in range(600):
+            if len(ran_here.read_text().split()) == 3:
+                break
+            time.sleep(0.05)
+        return os.getpid()
+
+    def task(k: int):
+        def run() -> int:
+            with ran_here.open("a") as handle:
+                handle.write(f"{k}\n")
+            return os.getpid()
+
+        return run
+
+    pending = beside([first, task(1), task(2), task(3)], weights=[9, 1, 5, 3])
+    pids = pending.results()
+    assert pids[0] != os.getpid() and pids[1:] == [os.getpid()] * 3
+    assert ran_here.read_text().split() == ["2", "3", "1"]
+
+
+def test_a_weight_for_each_task() -> None:
+    with pytest.raises(ValueError, match="one weight per task"):
+        beside([os.getpid, os.getpid], weights=[1], allowed=False)
+
+
+@forks
 def test_tasks_a_failed_child_had_taken_run_here(tmp_path: Path) -> None:
     parent, failing = os.getpid(), tmp_path / "failing"
 
@@ -168,14 +201,18 @@ def test_a_search_shared_by_both_processes_finds_what_it_finds_in_the_main_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # oracle as above, with the child held on its first step (the contacts') until the main line, its checks
-    # done, has taken a step of its own: the accounts' and the leads' and the linkage are found here
+    # done, has taken a step of its own: the accounts' and the leads' and the linkage are found here, the one
+    # reading the most records first (the linkage: 12 leads and 15 contacts), then the accounts' 12 and the
+    # leads' 12 (of equal weight, the later step first)
     here = _duplicates_of(monkeypatch, 10**12)
     taken, parent = tmp_path / "taken", os.getpid()
     steps_of = PandasEngine.duplicate_steps
+    ran_here: list[str] = []
 
     def held(step: Step) -> Step:
         def run() -> Share:
             if os.getpid() == parent:
+                ran_here.append(step.name)
                 taken.touch()
             else:
                 for _ in range(600):
@@ -190,6 +227,7 @@ def test_a_search_shared_by_both_processes_finds_what_it_finds_in_the_main_line(
     shared = _duplicates_of(monkeypatch, 0)
     assert {pipeline.SECOND_CPU, "duplicates", "waiting for duplicates"} <= set(shared.timings.stages)
     assert list(shared.duplicates.stats) == ["contacts", "accounts", "leads", "leads~contacts"]
+    assert ran_here == ["leads~contacts", "accounts", "leads"]
     for name in ("pairs", "clusters", "merge_plan", "links"):
         pd.testing.assert_frame_equal(getattr(shared.duplicates, name), getattr(here.duplicates, name))
     _same(shared.duplicates.stats, here.duplicates.stats)

@@ -851,6 +851,9 @@ class Step:
     linked: bool
     """whether the step normalizes the values the linkage normalizes again (the contacts', the leads', the
     linkage's own): done in one process, under one `remembered()`, they are normalized once"""
+    records: int
+    """the records the step reads (the linkage: the leads and the contacts), the measure of its work by which
+    the processes sharing the steps choose (`auditor.beside`)"""
 
 
 def assemble(shares: Sequence[Share], settings: DedupeSettings) -> DedupeResult:
@@ -932,9 +935,9 @@ def search_steps(
             s = skipped_stats(len(leads.frame), str(error))
         return Share(stats={"leads~contacts": s}, links=links)
 
-    steps = [Step(e, own(e, i), cross and e in ("contacts", "leads")) for i, e in enumerate(todo)]
+    steps = [Step(e, own(e, i), cross and e in ("contacts", "leads"), len(tables[e].frame)) for i, e in enumerate(todo)]
     if cross:
-        steps.append(Step("leads~contacts", linkage, True))
+        steps.append(Step("leads~contacts", linkage, True, len(tables["leads"].frame) + len(tables["contacts"].frame)))
     return steps
 
 
