@@ -202,3 +202,24 @@ def test_a_tables_number_columns_read_together_as_each_alone(
     for column, number in zip(columns, together, strict=True):
         pd.testing.assert_series_equal(number, reference.parse_number(column))
         pd.testing.assert_series_equal(convert.whole_numbers(number), convert.parse_integer(column))
+
+
+def _written_no_date_by_pandas(text: pd.Series) -> list[bool]:
+    dated = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}.*").fillna(False).to_numpy(bool)
+    return (text.str.slice(0, 10).isin(convert.NO_DATES).to_numpy(bool) & dated).tolist()
+
+
+_NO_DATE_LIKE = st.tuples(
+    st.sampled_from([*convert.NO_DATES, "2024-01-01", "9999-12-3", "٩٩٩٩-12-31", "0001-01-0١"]),
+    st.sampled_from(["", " 00:00:00", "T00:00", "\n", " 00:00\n", "x\ny", "\r", "\u2028", "-"]),
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), _NO_DATE_LIKE, st.text(max_size=12)), max_size=12),
+    arrow=st.booleans(),
+)
+def test_oracle_written_no_date_is_the_pandas_pattern_and_slice(values: list[str | None], arrow: bool) -> None:
+    text = pd.Series(values, dtype=TEXT if arrow else object, index=pd.RangeIndex(5, 5 + len(values)))
+    assert convert.written_no_date(text).tolist() == _written_no_date_by_pandas(text)

@@ -41,18 +41,23 @@ def _inside(values: pd.Series, allowed: tuple[str, ...], params: Mapping[str, An
     return values.isna() | casefold(as_text(values).str.strip()).isin({a.casefold() for a in allowed})
 
 
-def own_picklist(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def own_picklist(
+    values: pd.Series, params: Mapping[str, Any], ctx: CheckContext, inside: pd.Series | None = None
+) -> pd.Series:
     """Values outside the model's set that are this CRM's own picklist values (value -> records): counted once per
-    table, column and rule's parameters, for the check and for the note that names them (`explain`)."""
+    table, column and rule's parameters, for the check and for the note that names them (`explain`). `inside`: the
+    rows inside the set (`_inside`), when the caller has them."""
     key = ("allowed", str(values.name), repr(sorted(params.items())))
-    return per_table.get(ctx.frame, key, lambda: _own_picklist(values, params, ctx))
+    return per_table.get(ctx.frame, key, lambda: _own_picklist(values, params, ctx, inside))
 
 
-def _own_picklist(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd.Series:
+def _own_picklist(
+    values: pd.Series, params: Mapping[str, Any], ctx: CheckContext, inside: pd.Series | None
+) -> pd.Series:
     allowed = allowed_values(str(values.name), params, ctx.entity)
     if not allowed or params.get("values"):
         return pd.Series(dtype="int64")
-    outside = values[~_inside(values, allowed, params)]
+    outside = values[~(_inside(values, allowed, params) if inside is None else inside)]
     counts = outside.value_counts()
     return counts[counts >= int(params.get("picklist_min") or PICKLIST_MIN)]
 
@@ -61,7 +66,9 @@ def check(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> pd
     allowed = allowed_values(str(values.name), params, ctx.entity)
     if not allowed:
         return pd.Series(True, index=values.index)
-    return _inside(values, allowed, params) | values.isin(list(own_picklist(values, params, ctx).index))
+    inside = _inside(values, allowed, params)  # once, for the check and the picklist's count
+    own = own_picklist(values, params, ctx, inside)
+    return inside | values.isin(list(own.index)) if len(own) else inside
 
 
 def explain(values: pd.Series, params: Mapping[str, Any], ctx: CheckContext) -> str | None:

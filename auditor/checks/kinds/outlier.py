@@ -20,18 +20,47 @@ from auditor.checks.expectations import no_equivalent
 def robust_z(
     values: pd.Series, *, log: bool = False, groups: pd.Series | None = None, min_count: int = 20
 ) -> pd.Series:
-    """The robust z-score of each value within its group (NaN where its group is not judged)."""
-    x = values.astype("float64")
-    if log:
-        x = np.log10(x.where(x > 0))
+    """The robust z-score of each value within its group (NaN where its group is not judged, or where it or its
+    group is missing)."""
+    x = values.astype("float64").to_numpy()
     if groups is None:
-        groups = pd.Series("", index=values.index)
-    grouped = x.groupby(groups, sort=False)
-    median = grouped.transform("median")
-    mad = (x - median).abs().groupby(groups, sort=False).transform("median")
-    count = grouped.transform("count")
-    judged = (count >= min_count) & (mad > 0)
-    return (0.6745 * (x - median) / mad).where(judged)
+        codes, count = np.zeros(len(x), dtype=np.intp), 1
+    else:  # by label, as pandas' grouping aligns its key
+        codes, count = _group_codes(groups if groups.index.equals(values.index) else groups.reindex(values.index))
+    with np.errstate(all="ignore"):  # a log of 0, a MAD of 0: pandas' arithmetic is as quiet
+        if log:
+            x = np.log10(np.where(x > 0, x, np.nan))
+        median, sizes = _group_medians(x, codes, count)
+        deviation = x - median[codes]
+        mad = _group_medians(np.abs(deviation), codes, count)[0][codes]
+        z = 0.6745 * deviation / mad
+    judged = (sizes[codes] >= min_count) & (mad > 0)
+    return pd.Series(np.where(judged, z, np.nan), index=values.index, name=values.name)
+
+
+def _group_codes(groups: pd.Series) -> tuple[np.ndarray, int]:
+    """Each row's group as a number from 0 (-1 where the group is missing), and how many groups there are."""
+    codes, uniques = pd.factorize(groups, sort=False)
+    return codes, len(uniques)
+
+
+def _group_medians(x: np.ndarray, codes: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """Per group (`codes`, -1: none), the median of its values that are not NaN (NaN when it has none), and how
+    many there are: what pandas' grouped `median` and `count` give, the middle two averaged as pandas does,
+    by one sort of every value in place of pandas' grouping (a few milliseconds each on a small export, where the
+    metrics' screens and the checks ask for it dozens of times)."""
+    kept = ~np.isnan(x) & (codes >= 0)
+    values, groups = x[kept], codes[kept]
+    order = np.lexsort((values, groups))
+    values = values[order]
+    sizes = np.bincount(groups, minlength=count)
+    starts = np.cumsum(sizes) - sizes
+    filled = sizes > 0
+    low = (starts + (sizes - 1) // 2)[filled]
+    high = (starts + sizes // 2)[filled]
+    medians = np.full(count + 1, np.nan)  # the last for the rows of no group (code -1: NaN, as pandas leaves them)
+    medians[:count][filled] = np.where(low == high, values[low], (values[low] + values[high]) / 2)
+    return medians, np.append(sizes, 0)
 
 
 def _groups(frame: pd.DataFrame, params: Mapping[str, Any]) -> pd.Series | None:

@@ -50,8 +50,8 @@ def _no_date(raw: pd.Series, rows: np.ndarray) -> np.ndarray:
     out = np.zeros(len(raw), dtype=bool)
     at = np.flatnonzero(rows)
     # a reader may hand over cells that are not text (a workbook's dates): those are no written "no date"
-    written = raw.iloc[at].astype("object").map(lambda v: v.strip() if isinstance(v, str) else "")
-    out[at] = written_no_date(written)
+    written = [v.strip() if isinstance(v, str) else "" for v in raw.iloc[at].tolist()]
+    out[at] = written_no_date(pd.Series(written, dtype=object))
     return out
 
 
