@@ -230,12 +230,15 @@ def arrow_text(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
 
 
-def put_text(column: pd.Series, where: np.ndarray, values: str | np.ndarray | None) -> pd.Series:
+def put_text(column: pd.Series, where: np.ndarray, values: str | np.ndarray | pa.Array | None) -> pd.Series:
     """An Arrow text column (`arrow_text`) with the cells `where` holds set to `values` (one text or missing, or one
-    per such cell), still Arrow text: set through Python objects, a million values are copied out and back."""
+    per such cell, as objects or Arrow text), still Arrow text: set through Python objects, a million values are
+    copied out and back."""
     held, mask = pa.array(column.array), pa.array(where, type=pa.bool_())
     if values is None or isinstance(values, str):
         put = pc.if_else(mask, pa.scalar(values, held.type), held)
+    elif isinstance(values, pa.Array):
+        put = pc.replace_with_mask(held, mask, values.cast(held.type))
     else:
         put = pc.replace_with_mask(held, mask, pa.array(values, held.type, from_pandas=True))
     return pd.Series(pd.array(put, dtype=column.dtype), index=column.index, name=column.name)
