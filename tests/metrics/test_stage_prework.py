@@ -8,7 +8,9 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from auditor.checks.kinds.outlier import robust_z
 from auditor.metrics.evaluate import _first_rows
+from auditor.metrics.screening import MIN_COUNT, _decades, robust_z_of
 
 
 @settings(max_examples=200, deadline=None)
@@ -19,3 +21,32 @@ def test_first_rows_oracle(ids: list[str | None]) -> None:
     codes, distinct = pd.factorize(pd.Series(ids, dtype=object))
     expected = np.unique(codes, return_index=True)[1][-len(distinct) :] if len(distinct) else []
     assert np.array_equal(_first_rows(codes, len(distinct)), expected)
+
+
+# values with ties (a MAD of 0), zeros, negatives, missing and infinite ones
+_AMOUNTS = st.one_of(
+    st.sampled_from([0.0, -5.0, 1.0, 10.0, 100.0, 1e6, np.inf, np.nan]),
+    st.floats(min_value=1e-3, max_value=1e9, allow_nan=False),
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    st.lists(st.floats(min_value=1e-3, max_value=1e9), min_size=MIN_COUNT, max_size=MIN_COUNT + 5),
+    st.lists(st.tuples(_AMOUNTS, st.integers(0, 2)), max_size=60),
+    st.sampled_from(["float64", "Int64"]),
+)
+def test_robust_z_of_oracle(bulk: list[float], rows: list[tuple[float, int]], dtype: str) -> None:
+    """Oracle: the screens' robust z-scores and group medians by numpy equal `outlier.robust_z(log=True)` and the
+    grouped median transform of the log values, to the last bit (NaN where the group is not judged). The first group
+    has a judged bulk of at least MIN_COUNT values; the others may be too small."""
+    rows = [(v, 0) for v in bulk] + rows
+    if dtype == "Int64":
+        rows = [(round(v) if np.isfinite(v) else np.nan, g) for v, g in rows]
+    values = pd.Series([v for v, _ in rows], dtype="float64").astype(dtype)
+    groups = pd.Series([g * 7919 for _, g in rows], dtype="int64")
+    z, median = robust_z_of(_decades(values), groups)
+    expected = robust_z(values, log=True, groups=groups, min_count=MIN_COUNT)
+    decades = np.log10(values.astype("float64").where(values > 0))
+    assert np.array_equal(z, expected.to_numpy(), equal_nan=True)
+    assert np.array_equal(median, decades.groupby(groups).transform("median").to_numpy(), equal_nan=True)
