@@ -818,8 +818,10 @@ def _group_sizes(m: Metric, frame: pd.DataFrame, fail: np.ndarray) -> tuple[np.n
     return classes[~fail], classes
 
 
-_SIZE_CLASSES = np.array(["none", *(f"2^{power}" for power in range(64))], dtype="<U23")
-"""`_group_sizes`' classes by number: none, then 2^0 to 2^63 (a count of records is below 2^63)"""
+_SIZE_CLASSES = np.array(["none", *(f"2^{power}" for power in range(64))], dtype=object)
+"""`_group_sizes`' classes by number: none, then 2^0 to 2^63 (a count of records is below 2^63). As objects: a
+record's class is then a reference to one of these texts, where numpy's fixed-width text copied 92 bytes per record and
+pandas made a Python str of each when the column was assigned (0.3 CPU s per fill at 750,000 deals)"""
 
 KEY_ROLES = (Role.PRIMARY_KEY, Role.FOREIGN_KEY)
 
