@@ -196,8 +196,9 @@ def robust_z_of(decades: np.ndarray, groups: pd.Series) -> tuple[np.ndarray, np.
     present = ~np.isnan(decades)
     counts = np.bincount(codes[present], minlength=len(distinct))
     median, mad = np.full(len(distinct) + 1, np.nan), np.full(len(distinct) + 1, np.nan)  # the last: no group
-    order = np.argsort(codes[present], kind="stable")
-    values = decades[present][order]
+    values = decades[present]
+    if len(distinct) > 1:  # the values grouped; their order within a group leaves its median as it is
+        values = values[np.argsort(codes[present].astype(np.min_scalar_type(len(distinct))), kind="stable")]
     ends = np.cumsum(counts)
     for group in np.flatnonzero(counts):
         within = values[ends[group] - counts[group] : ends[group]]
