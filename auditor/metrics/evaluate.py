@@ -12,6 +12,7 @@ and, when coverage or sensitivity holds its flag below HIGH, once per probe of t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,7 +27,7 @@ import pyarrow as pa
 
 from auditor.checks.kinds.currency import codes
 from auditor.errors import ConfigError, InputError, did_you_mean
-from auditor.lookups import index_in, is_in, large_text
+from auditor.lookups import NOT_TEXT, index_in, is_in, large_text
 from auditor.metrics.activity import RID, record_ids
 from auditor.metrics.bounds import bound, finite_numbers, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
@@ -37,6 +38,7 @@ from auditor.metrics.common import (
     arrow_text,
     code_findings,
     id_codes,
+    id_codes_and_positions,
     kept,
     put_text,
     rows_coded,
@@ -352,6 +354,17 @@ def _record_codes(entity: str, frame: pd.DataFrame, cache: dict) -> tuple[np.nda
     if key not in cache:
         cache[key] = id_codes(frame[RID])
     return cache[key]
+
+
+def _looked_up(entity: str, frame: pd.DataFrame, ids: np.ndarray, cache: dict) -> np.ndarray:
+    """The position of each of the record `ids` among the distinct ids of `entity` (`_record_codes`), -1 for none: the
+    first ids looked up are hashed with the table's (`common.id_codes_and_positions`), which are coded then."""
+    key = ("codes", entity)
+    if key not in cache:
+        with contextlib.suppress(*NOT_TEXT):  # ids that are not all text are coded by pandas, as before
+            cache[key], at = id_codes_and_positions(frame[RID], ids)
+            return at
+    return index_in(ids, _record_codes(entity, frame, cache)[1])
 
 
 def _rows(entity: str, frame: pd.DataFrame, coded: pd.Series, cache: dict) -> np.ndarray:
@@ -1009,16 +1022,21 @@ def evaluate_metrics(
     def coded(entity: str) -> tuple[np.ndarray, pa.Array]:
         return _record_codes(entity, tables[entity], cache)
 
+    def look_up(entity: str, ids: np.ndarray) -> np.ndarray:
+        return _looked_up(entity, tables[entity], ids, cache)
+
     entities = ENTITIES.keys() & tables.keys()
     if findings is not None:
-        findings = code_findings(findings, coded, entities)
+        findings = code_findings(findings, look_up, entities)
     # the screens join the rules' findings for the confidence, never the findings table a metric counts
-    screened = code_findings(screen(tables, reads_of(chosen), params.as_of, findings, coded), coded, entities)
+    screened = code_findings(screen(tables, reads_of(chosen), params.as_of, findings, coded), look_up, entities)
     # a cell a rule already reports is that rule's: the screens add what no rule looked at
     screened = _unreported(screened, findings)
     if len(screened):
         findings = screened if findings is None else pd.concat([findings, screened], ignore_index=True)
-    suspected = _unreported(code_findings(suspects(tables, reads_of(chosen), params.money), coded, entities), findings)
+    suspected = _unreported(
+        code_findings(suspects(tables, reads_of(chosen), params.money), look_up, entities), findings
+    )
     merged, merge_stats = (None, {})
     if clusters is not None and len(clusters):
         merged, merge_stats = merge_clusters(tables, clusters, reads_of(chosen), coded)

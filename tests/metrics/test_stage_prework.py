@@ -9,8 +9,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from auditor.checks.kinds.outlier import robust_z
+from auditor.lookups import index_in
+from auditor.metrics.common import id_codes, id_codes_and_positions
 from auditor.metrics.evaluate import _first_rows
 from auditor.metrics.screening import MIN_COUNT, _decades, robust_z_of
+
+ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
 
 @settings(max_examples=200, deadline=None)
@@ -50,3 +54,19 @@ def test_robust_z_of_oracle(bulk: list[float], rows: list[tuple[float, int]], dt
     decades = np.log10(values.astype("float64").where(values > 0))
     assert np.array_equal(z, expected.to_numpy(), equal_nan=True)
     assert np.array_equal(median, decades.groupby(groups).transform("median").to_numpy(), equal_nan=True)
+
+
+_IDS = st.lists(st.one_of(st.none(), st.sampled_from(["A1", "A2", "a1", "", "Ä", "B7"])), max_size=25)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_IDS, _IDS, st.sampled_from([ARROW_TEXT, "object"]))
+def test_id_codes_and_positions_oracle(ids: list[str | None], wanted: list[str | None], dtype: str) -> None:
+    """Oracle: a table's ids coded together with the findings' ids looked up among them equal `id_codes` of the
+    table and `index_in` of the findings' ids among its distinct ids (missing ids, ids of no row, repeats)."""
+    table = pd.Series(ids, dtype=dtype)
+    (codes, distinct), at = id_codes_and_positions(table, np.array(wanted, dtype=object))
+    expected_codes, expected_distinct = id_codes(table)
+    assert np.array_equal(codes, expected_codes)
+    assert distinct.to_pylist() == expected_distinct.to_pylist() and distinct.type == expected_distinct.type
+    assert np.array_equal(at, index_in(np.array(wanted, dtype=object), expected_distinct))
