@@ -1,5 +1,6 @@
-"""Oracles for the metrics stage's work before its evaluations (`evaluate.evaluate_metrics`: the findings coded, the
-screens, the suspects, the duplicate clusters merged): each faster form against the form it replaced, written out."""
+"""Oracles for the metrics stage made cheaper (twenty-third session): its work before the evaluations
+(`evaluate.evaluate_metrics`: the findings coded, the screens, the suspects, the duplicate clusters merged) and a top
+share's sums, each faster form against the form it replaced, written out."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from auditor.checks.kinds.outlier import robust_z
 from auditor.lookups import index_in
 from auditor.metrics.common import id_codes, id_codes_and_positions
 from auditor.metrics.evaluate import _first_rows
+from auditor.metrics.language import top_share
+from auditor.metrics.registry import Estimate, ratio
 from auditor.metrics.screening import MIN_COUNT, _decades, robust_z_of
 
 ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
@@ -70,3 +73,40 @@ def test_id_codes_and_positions_oracle(ids: list[str | None], wanted: list[str |
     assert np.array_equal(codes, expected_codes)
     assert distinct.to_pylist() == expected_distinct.to_pylist() and distinct.type == expected_distinct.type
     assert np.array_equal(at, index_in(np.array(wanted, dtype=object), expected_distinct))
+
+
+def _top_share_oracle(values: pd.Series, groups: pd.Series | np.ndarray, top: float) -> Estimate:
+    """`language.top_share` as it was: the groups' sums sorted by pandas, the groups sorted too."""
+    if isinstance(groups, np.ndarray):
+        ok = values.notna().to_numpy(bool) & (groups >= 0)
+        sums = values[ok].groupby(groups[ok]).sum()
+    else:
+        ok = values.notna().to_numpy(bool) & groups.notna().to_numpy(bool)
+        keys = groups[ok]
+        sums = values[ok].groupby(keys.array if isinstance(keys.dtype, pd.StringDtype) else keys.to_numpy()).sum()
+    sums = sums.sort_values(ascending=False)
+    k = int(np.ceil(round(top * len(sums), 9)))
+    return ratio(float(sums.iloc[:k].sum()), float(sums.sum()), n=len(sums))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.one_of(st.sampled_from([0.0, 1.0, 2.5, np.nan, np.inf, -np.inf, -3.0]), st.floats(-1e6, 1e6)),
+            st.one_of(st.none(), st.sampled_from(["A1", "A2", "B7", "b", ""])),
+        ),
+        max_size=40,
+    ),
+    st.sampled_from(["ranks", ARROW_TEXT, "object"]),
+    st.sampled_from([0.2, 0.5, 1.0]),
+)
+def test_top_share_oracle(rows: list[tuple[float, str | None]], how: str, top: float) -> None:
+    """Oracle: a top share from unsorted groups and numpy's sort of their sums equals the sorted groups' and pandas'
+    sort (ties, zeros, missing and infinite values, groups of no key; the groups as ranks or as text)."""
+    values = pd.Series([v for v, _ in rows], dtype="float64")
+    keys = pd.Series([k for _, k in rows], dtype=ARROW_TEXT if how == "ranks" else how)
+    groups = pd.factorize(keys, sort=True)[0] if how == "ranks" else keys
+    with np.errstate(invalid="ignore"):  # a group of both infinities sums to NaN
+        mine, theirs = top_share(values, groups, top), _top_share_oracle(values, groups, top)
+    assert repr(mine) == repr(theirs)
