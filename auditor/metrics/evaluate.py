@@ -37,6 +37,7 @@ from auditor.metrics.common import (
     Params,
     arrow_text,
     code_findings,
+    coded,
     id_codes,
     id_codes_and_positions,
     kept,
@@ -787,7 +788,7 @@ def _like_their_kind(
     already assumes."""
     frame, fail = tables[m.primary], prim.fail_mask.to_numpy(bool)
     passing = excluded[m.primary]
-    sizes = _group_sizes(m, frame, fail)  # `passing` holds the records of `frame` where `fail` is False
+    sizes = _group_sizes(m, frame, fail, params)  # `passing` holds the records of `frame` where `fail` is False
     if sizes is not None:
         passing = passing.assign(**{GROUP_SIZE: sizes[0]})
     strata = strata_columns(passing, [c for c in passing.columns if c in m.reads(m.primary) or c == GROUP_SIZE])
@@ -812,18 +813,21 @@ GROUP_SIZE = "\x00records in the group"
 """the stratum of a per-group mean or median's fill: its group's size, coarsened to powers of two"""
 
 
-def _group_sizes(m: Metric, frame: pd.DataFrame, fail: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _group_sizes(
+    m: Metric, frame: pd.DataFrame, fail: np.ndarray, params: Params | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(for the passing records, those of `frame` where `fail` is False; for every record of `frame`) the
     size class of its `per:` group in `frame` ("2^k" for 2^k to 2^(k+1) - 1 records; "none" for a record
     in no group). A mean or median of groups' totals reads a group's records together: a customer's only
     deal and one of a repeat customer's many differ as their customers do (a larger account buys more
     often and more), which a record-level fill would not see - it would give a one-deal customer a deal
-    drawn mostly from the many-deal ones'."""
+    drawn mostly from the many-deal ones'. `params`: the run's, whose codes of the key column (`common.coded`) are
+    shared with the metric's other uses of it."""
     if m.per is None or m.per not in frame.columns:
         return None
     # each key coded once and its group counted from the codes: counting the keys' values and mapping
     # every record's key to its count hashed 750,000 texts three times
-    codes, groups = pd.factorize(frame[m.per])
+    codes, groups = coded(params, frame[m.per]) if params is not None else pd.factorize(frame[m.per])
     sizes = np.bincount(codes + 1, minlength=len(groups) + 1)[codes + 1]  # a missing key's code is -1
     power = np.floor(np.log2(sizes.astype("float64"))).astype("int64")
     # text, as a kind is (`impute.strata_columns` takes no numbers), looked up by the class's number

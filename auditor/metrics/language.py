@@ -1823,7 +1823,17 @@ def _ranks(rt: _Runtime, keys: pd.Series) -> np.ndarray:
     orders its groups: kept per run for the same Arrow array (a probe's column that the probe leaves alone is its
     base table's, as `common.coded` keeps codes)."""
     held = keys.array.__arrow_array__()
-    return kept(rt.p, _groups_of, (held,), None, lambda: pd.factorize(keys, sort=True)[0])
+    return kept(rt.p, _groups_of, (held,), None, lambda: _sorted_codes(rt.p, keys))
+
+
+def _sorted_codes(p: Params, keys: pd.Series) -> np.ndarray:
+    """`pd.factorize(keys, sort=True)[0]` from the column's codes kept per run (`common.coded`, which a fill's group
+    sizes and a breakdown's lookups of the same column share): each distinct value's rank in the order pandas sorts
+    them (`argsort` of the distinct values), where the sorted factorize hashed the column again."""
+    codes, distinct = coded(p, keys)
+    rank = np.empty(len(distinct), dtype=codes.dtype)
+    rank[distinct.argsort()] = np.arange(len(distinct))
+    return np.append(rank, -1)[codes]  # a missing key's code -1 picks the appended -1
 
 
 def _ranking(spec: Mapping[str, Any], key: str, primary: str, check: _Checker) -> tuple[str | None, float, bool]:

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 
 from auditor.checks.kinds.outlier import robust_z
 from auditor.lookups import index_in
-from auditor.metrics.common import id_codes, id_codes_and_positions
+from auditor.metrics.common import Params, coded, id_codes, id_codes_and_positions
 from auditor.metrics.evaluate import _first_rows
-from auditor.metrics.language import top_share
+from auditor.metrics.language import _sorted_codes, top_share
 from auditor.metrics.registry import Estimate, ratio
 from auditor.metrics.screening import MIN_COUNT, _decades, robust_z_of
 
@@ -110,3 +110,16 @@ def test_top_share_oracle(rows: list[tuple[float, str | None]], how: str, top: f
     with np.errstate(invalid="ignore"):  # a group of both infinities sums to NaN
         mine, theirs = top_share(values, groups, top), _top_share_oracle(values, groups, top)
     assert repr(mine) == repr(theirs)
+
+
+@settings(max_examples=200, deadline=None)
+@given(_IDS)
+def test_sorted_codes_oracle(keys: list[str | None]) -> None:
+    """Oracle: each key's rank among the sorted distinct keys, from the column's codes kept per run, equals pandas'
+    sorted factorize (missing keys, repeats, case and accents), before and after the codes were kept."""
+    column = pd.Series(keys, dtype=ARROW_TEXT)
+    p = Params.make("2026-10-31")
+    expected = pd.factorize(column, sort=True)[0]
+    assert np.array_equal(_sorted_codes(p, column), expected)
+    coded(p, column)
+    assert np.array_equal(_sorted_codes(p, column), expected)
