@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.metrics.activity import RID
-from auditor.metrics.common import Params, month_label, month_numbers, positions
+from auditor.metrics.common import Params, coded, month_label, month_numbers, positions
 from auditor.metrics.confidence import Flag, MetricsSettings
 from auditor.metrics.registry import Estimate, Metric, value_of
 from auditor.model import ENTITIES
@@ -63,7 +63,9 @@ def _codes(frame: pd.DataFrame, tables: Mapping[str, pd.DataFrame], entity: str,
         ref = tables[ENTITIES[entity].field(fk).references or ""]
         ref = ref.drop_duplicates(RID, keep="last")
         ref_codes, labels = pd.factorize(_factorizable(ref[col]))
-        at = positions(frame[fk], ref[RID])
+        # each distinct key looked up once, from the key column's codes kept per run (`common.coded`)
+        keys, distinct = coded(params, frame[fk])
+        at = np.append(positions(pd.Series(distinct), ref[RID]), -1)[keys]  # a missing key (-1) is no record
         codes = np.append(ref_codes, -1)[at]  # at = -1 (no such record) picks the appended -1
         return codes, [str(x) for x in labels], False
     keys = frame[spec]

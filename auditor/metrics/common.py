@@ -230,12 +230,15 @@ def arrow_text(column: pd.Series) -> bool:
     return isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow"
 
 
-def put_text(column: pd.Series, where: np.ndarray, values: str | np.ndarray | None) -> pd.Series:
+def put_text(column: pd.Series, where: np.ndarray, values: str | np.ndarray | pa.Array | None) -> pd.Series:
     """An Arrow text column (`arrow_text`) with the cells `where` holds set to `values` (one text or missing, or one
-    per such cell), still Arrow text: set through Python objects, a million values are copied out and back."""
+    per such cell, as objects or Arrow text), still Arrow text: set through Python objects, a million values are
+    copied out and back."""
     held, mask = pa.array(column.array), pa.array(where, type=pa.bool_())
     if values is None or isinstance(values, str):
         put = pc.if_else(mask, pa.scalar(values, held.type), held)
+    elif isinstance(values, pa.Array):
+        put = pc.replace_with_mask(held, mask, values.cast(held.type))
     else:
         put = pc.replace_with_mask(held, mask, pa.array(values, held.type, from_pandas=True))
     return pd.Series(pd.array(put, dtype=column.dtype), index=column.index, name=column.name)
@@ -261,6 +264,20 @@ def id_codes(ids: pd.Series) -> tuple[np.ndarray, pa.Array]:
     return codes, large_text(uniques)
 
 
+def id_codes_and_positions(ids: pd.Series, wanted: Any) -> tuple[tuple[np.ndarray, pa.Array], np.ndarray]:
+    """(`id_codes(ids)`, the position of each of the ids `wanted` among its distinct ids, -1 for one missing or not
+    there, as `lookups.index_in` finds it) from one hash of both: the findings' ids of a table were looked up among
+    its million distinct ids, which Arrow hashed a second time. Codes are numbered in the order the ids first appear,
+    so the table's, coming first, are coded as they are alone. Raises one of `lookups.NOT_TEXT` for ids that are not
+    text."""
+    table, asked = large_text(ids), large_text(wanted)
+    chunks = [c for part in (table, asked) for c in (part.chunks if isinstance(part, pa.ChunkedArray) else [part])]
+    codes, uniques = pd.factorize(pd.Series(pd.arrays.ArrowExtensionArray(pa.chunked_array(chunks, pa.large_string()))))
+    distinct = int(codes[: len(table)].max(initial=-1)) + 1
+    found = codes[len(table) :]
+    return (codes[: len(table)], large_text(uniques[:distinct])), np.where(found < distinct, found, -1)
+
+
 def rows_holding(codes: np.ndarray, distinct: pa.Array, wanted: pd.Series) -> np.ndarray:
     """Whether each row's record id (`id_codes`) is one of `wanted`."""
     return rows_coded(codes, len(distinct), index_in(wanted, distinct))
@@ -280,15 +297,16 @@ row holds it"""
 
 
 def code_findings(
-    findings: pd.DataFrame, coded: Callable[[str], tuple[np.ndarray, pa.Array]], entities: Iterable[str]
+    findings: pd.DataFrame, look_up: Callable[[str, np.ndarray], np.ndarray], entities: Iterable[str]
 ) -> pd.DataFrame:
-    """`findings` with the CODE of each (`coded(entity)`: `id_codes` of the entity's table): each id is
-    looked up once, so that any subset of the findings finds its rows without hashing its ids again."""
+    """`findings` with the CODE of each (`look_up(entity, ids)`: the position of each id among the distinct ids of the
+    entity's table, `id_codes`): each id is looked up once, so that any subset of the findings finds its rows without
+    hashing its ids again."""
     out = np.full(len(findings), -1, dtype=np.int64)
     entity, ids = (findings[c].astype("object").to_numpy() for c in ("entity", "record_id"))
     for name in set(entities) & set(pd.unique(entity)):
         mine = entity == name
-        out[mine] = index_in(ids[mine], coded(name)[1])
+        out[mine] = look_up(name, ids[mine])
     return findings.assign(**{CODE: out})
 
 

@@ -12,6 +12,7 @@ and, when coverage or sensitivity holds its flag below HIGH, once per probe of t
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -26,7 +27,7 @@ import pyarrow as pa
 
 from auditor.checks.kinds.currency import codes
 from auditor.errors import ConfigError, InputError, did_you_mean
-from auditor.lookups import index_in, is_in
+from auditor.lookups import NOT_TEXT, index_in, is_in, large_text
 from auditor.metrics.activity import RID, record_ids
 from auditor.metrics.bounds import bound, finite_numbers, median_bound
 from auditor.metrics.breakdowns import Coverage, breakdowns
@@ -36,7 +37,9 @@ from auditor.metrics.common import (
     Params,
     arrow_text,
     code_findings,
+    coded,
     id_codes,
+    id_codes_and_positions,
     kept,
     put_text,
     rows_coded,
@@ -203,9 +206,7 @@ def merge_clusters(
         codes, distinct = coded(entity) if coded else id_codes(rid)
         at = index_in(members["rid"], distinct)
         present = members[at >= 0].assign(code=at[at >= 0])
-        # the first of a cluster's records in the table's order: each id's first row, from its code
-        first = np.unique(codes, return_index=True)[1][-len(distinct) :] if len(distinct) else codes
-        present = present.assign(pos=first[present["code"].to_numpy()])
+        present = present.assign(pos=_first_rows(codes, len(distinct))[present["code"].to_numpy()])
         order = ["pos"]
         if "is_master" in group.columns:
             # the master the duplicate stage chose leads its cluster, as the merge plan keeps it
@@ -220,32 +221,45 @@ def merge_clusters(
         dropped = (survivor_of.notna() & (present["rid"] != survivor_of)).to_numpy(bool)
         if not dropped.any():
             continue
-        remap = dict(zip(present["rid"][dropped], survivor_of[dropped], strict=True))
+        # each dropped id once (the members are distinct ids), with its survivor: kept as two arrays, where a dict
+        # of them walked 260,000 Arrow values one Python string at a time at 1M contacts
+        remap = (present["rid"][dropped], survivor_of[dropped])
         kept = ~rows_coded(codes, len(distinct), present["code"].to_numpy()[dropped])
         out[entity] = frame.loc[kept, [c for c in frame.columns if c in reads.get(entity, set()) | {RID}]]
         # a cluster of which one record is in the table merges nothing: not counted
-        stats[entity] = (int(present["cluster"][dropped].nunique()), len(remap))
+        stats[entity] = (int(present["cluster"][dropped].nunique()), int(dropped.sum()))
         for other, spec in ENTITIES.items():
             for f in spec.fields:
                 if f.role is Role.FOREIGN_KEY and f.references == entity and other in out:
                     col = out[other][f.name]
                     if col.notna().any():
-                        out[other] = out[other].assign(**{f.name: _repointed(text(col), remap)})
+                        out[other] = out[other].assign(**{f.name: _repointed(text(col), *remap)})
     return out, stats
 
 
-def _repointed(keyed: pd.Series, remap: dict[Any, Any]) -> pd.Series:
-    """The foreign keys `keyed` with each key to a dropped record (a key of `remap`) pointing at its survivor. Only
-    those keys change: mapping a million keys through a dict to change a few thousand costs more than finding those
-    few. Arrow text is looked up and put back in Arrow (`lookups.index_in`, `put_text`): its keys mapped through the
-    dict one Python string at a time, and set back through pandas, cost 0.4 s per key column at a million deals."""
+def _first_rows(codes: np.ndarray, distinct: int) -> np.ndarray:
+    """The row of each code's first appearance (`id_codes`: codes numbered in the order they first appear, -1 for a
+    missing id): the rows where a code exceeds every code before it, in one pass, where `np.unique(codes,
+    return_index=True)` sorted a million codes."""
+    if not distinct:
+        return np.zeros(0, dtype=np.intp)
+    before = np.maximum.accumulate(np.concatenate(([-1], codes[:-1])))
+    return np.flatnonzero(codes > before)
+
+
+def _repointed(keyed: pd.Series, dropped: pd.Series, survivors: pd.Series) -> pd.Series:
+    """The foreign keys `keyed` with each key to a `dropped` record (distinct ids) pointing at its survivor (the same
+    position of `survivors`). Only those keys change: mapping a million keys through a dict to change a few thousand
+    costs more than finding those few. Arrow text is looked up and put back in Arrow (`lookups.index_in`,
+    `put_text`): its keys mapped through a dict one Python string at a time, and set back through pandas, cost 0.4 s
+    per key column at a million deals."""
     if arrow_text(keyed):
-        at = index_in(keyed, list(remap))
+        at = index_in(keyed, dropped)
         hit = at >= 0
-        survivors = np.array(list(remap.values()), dtype=object)
-        return put_text(keyed, hit, survivors[at[hit]]) if hit.any() else keyed
-    hit = is_in(keyed, list(remap))
+        return put_text(keyed, hit, large_text(survivors).take(pa.array(at[hit]))) if hit.any() else keyed
+    hit = is_in(keyed, dropped)
     if hit.any():
+        remap = dict(zip(dropped.tolist(), survivors.tolist(), strict=True))
         keyed = keyed.copy()
         keyed.iloc[np.flatnonzero(hit)] = keyed[hit].map(remap).to_numpy()
     return keyed
@@ -341,6 +355,17 @@ def _record_codes(entity: str, frame: pd.DataFrame, cache: dict) -> tuple[np.nda
     if key not in cache:
         cache[key] = id_codes(frame[RID])
     return cache[key]
+
+
+def _looked_up(entity: str, frame: pd.DataFrame, ids: np.ndarray, cache: dict) -> np.ndarray:
+    """The position of each of the record `ids` among the distinct ids of `entity` (`_record_codes`), -1 for none: the
+    first ids looked up are hashed with the table's (`common.id_codes_and_positions`), which are coded then."""
+    key = ("codes", entity)
+    if key not in cache:
+        with contextlib.suppress(*NOT_TEXT):  # ids that are not all text are coded by pandas, as before
+            cache[key], at = id_codes_and_positions(frame[RID], ids)
+            return at
+    return index_in(ids, _record_codes(entity, frame, cache)[1])
 
 
 def _rows(entity: str, frame: pd.DataFrame, coded: pd.Series, cache: dict) -> np.ndarray:
@@ -763,7 +788,7 @@ def _like_their_kind(
     already assumes."""
     frame, fail = tables[m.primary], prim.fail_mask.to_numpy(bool)
     passing = excluded[m.primary]
-    sizes = _group_sizes(m, frame, fail)  # `passing` holds the records of `frame` where `fail` is False
+    sizes = _group_sizes(m, frame, fail, params)  # `passing` holds the records of `frame` where `fail` is False
     if sizes is not None:
         passing = passing.assign(**{GROUP_SIZE: sizes[0]})
     strata = strata_columns(passing, [c for c in passing.columns if c in m.reads(m.primary) or c == GROUP_SIZE])
@@ -788,18 +813,21 @@ GROUP_SIZE = "\x00records in the group"
 """the stratum of a per-group mean or median's fill: its group's size, coarsened to powers of two"""
 
 
-def _group_sizes(m: Metric, frame: pd.DataFrame, fail: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+def _group_sizes(
+    m: Metric, frame: pd.DataFrame, fail: np.ndarray, params: Params | None = None
+) -> tuple[np.ndarray, np.ndarray] | None:
     """(for the passing records, those of `frame` where `fail` is False; for every record of `frame`) the
     size class of its `per:` group in `frame` ("2^k" for 2^k to 2^(k+1) - 1 records; "none" for a record
     in no group). A mean or median of groups' totals reads a group's records together: a customer's only
     deal and one of a repeat customer's many differ as their customers do (a larger account buys more
     often and more), which a record-level fill would not see - it would give a one-deal customer a deal
-    drawn mostly from the many-deal ones'."""
+    drawn mostly from the many-deal ones'. `params`: the run's, whose codes of the key column (`common.coded`) are
+    shared with the metric's other uses of it."""
     if m.per is None or m.per not in frame.columns:
         return None
     # each key coded once and its group counted from the codes: counting the keys' values and mapping
     # every record's key to its count hashed 750,000 texts three times
-    codes, groups = pd.factorize(frame[m.per])
+    codes, groups = coded(params, frame[m.per]) if params is not None else pd.factorize(frame[m.per])
     sizes = np.bincount(codes + 1, minlength=len(groups) + 1)[codes + 1]  # a missing key's code is -1
     power = np.floor(np.log2(sizes.astype("float64"))).astype("int64")
     # text, as a kind is (`impute.strata_columns` takes no numbers), looked up by the class's number
@@ -807,8 +835,10 @@ def _group_sizes(m: Metric, frame: pd.DataFrame, fail: np.ndarray) -> tuple[np.n
     return classes[~fail], classes
 
 
-_SIZE_CLASSES = np.array(["none", *(f"2^{power}" for power in range(64))], dtype="<U23")
-"""`_group_sizes`' classes by number: none, then 2^0 to 2^63 (a count of records is below 2^63)"""
+_SIZE_CLASSES = np.array(["none", *(f"2^{power}" for power in range(64))], dtype=object)
+"""`_group_sizes`' classes by number: none, then 2^0 to 2^63 (a count of records is below 2^63). As objects: a
+record's class is then a reference to one of these texts, where numpy's fixed-width text copied 92 bytes per record and
+pandas made a Python str of each when the column was assigned (0.3 CPU s per fill at 750,000 deals)"""
 
 KEY_ROLES = (Role.PRIMARY_KEY, Role.FOREIGN_KEY)
 
@@ -996,16 +1026,21 @@ def evaluate_metrics(
     def coded(entity: str) -> tuple[np.ndarray, pa.Array]:
         return _record_codes(entity, tables[entity], cache)
 
+    def look_up(entity: str, ids: np.ndarray) -> np.ndarray:
+        return _looked_up(entity, tables[entity], ids, cache)
+
     entities = ENTITIES.keys() & tables.keys()
     if findings is not None:
-        findings = code_findings(findings, coded, entities)
+        findings = code_findings(findings, look_up, entities)
     # the screens join the rules' findings for the confidence, never the findings table a metric counts
-    screened = code_findings(screen(tables, reads_of(chosen), params.as_of, findings, coded), coded, entities)
+    screened = code_findings(screen(tables, reads_of(chosen), params.as_of, findings, coded), look_up, entities)
     # a cell a rule already reports is that rule's: the screens add what no rule looked at
     screened = _unreported(screened, findings)
     if len(screened):
         findings = screened if findings is None else pd.concat([findings, screened], ignore_index=True)
-    suspected = _unreported(code_findings(suspects(tables, reads_of(chosen), params.money), coded, entities), findings)
+    suspected = _unreported(
+        code_findings(suspects(tables, reads_of(chosen), params.money), look_up, entities), findings
+    )
     merged, merge_stats = (None, {})
     if clusters is not None and len(clusters):
         merged, merge_stats = merge_clusters(tables, clusters, reads_of(chosen), coded)

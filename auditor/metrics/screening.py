@@ -43,7 +43,6 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from auditor.checks.kinds.outlier import robust_z
 from auditor.checks.kinds.timeline import name_words, step
 from auditor.metrics.activity import RID
 from auditor.metrics.common import CODE, id_codes, rows_coded, rows_holding
@@ -171,14 +170,48 @@ def _screens(
         yield "plausibility.scale", (values < low) | (values > high)
     elif spec.role in (Role.MONEY, Role.COUNT) and pd.api.types.is_numeric_dtype(values.dtype):
         currency = [spec.currency_field] if spec.currency_field and spec.currency_field in frame.columns else []
-        groups = group_codes(frame, currency)
-        failing = robust_z(values, log=True, groups=groups, min_count=MIN_COUNT).abs() > OUTLIER_Z
-        decades = np.log10(values.astype("float64").where(values > 0))
+        decades = _decades(values)
+        failing = np.abs(robust_z_of(decades, group_codes(frame, currency))[0]) > OUTLIER_Z
         for kind in _kinds(entity, frame):
-            within = group_codes(frame, [*currency, kind])
-            far = (decades - decades.groupby(within).transform("median")).abs() >= KIND_DECADES
-            failing |= far & (robust_z(values, log=True, groups=within, min_count=MIN_COUNT).abs() > OUTLIER_Z)
-        yield "plausibility.outlier", failing.fillna(False)
+            z, median = robust_z_of(decades, group_codes(frame, [*currency, kind]))
+            failing |= (np.abs(decades - median) >= KIND_DECADES) & (np.abs(z) > OUTLIER_Z)
+        yield "plausibility.outlier", pd.Series(failing, index=frame.index)
+
+
+def _decades(values: pd.Series) -> np.ndarray:
+    """log10 of each positive value (NaN for the others and missing ones), as `outlier.robust_z(log=True)` reads
+    them."""
+    x = values.astype("float64").to_numpy()
+    with np.errstate(invalid="ignore"):
+        return np.log10(np.where(x > 0, x, np.nan))
+
+
+def robust_z_of(decades: np.ndarray, groups: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """(each value's robust z-score within its group, NaN where its group is not judged; each row's group median)
+    of `decades` (`_decades`), grouped by `groups` (`group_codes`): `outlier.robust_z(values, log=True,
+    groups=groups, min_count=MIN_COUNT)` to the last bit, by numpy's median of each group's present values (the same
+    middle values, and the mean of two as pandas takes it: their sum halved). pandas' three grouped transforms per
+    call were most of the screens' time on a small export (42 calls of 1.6 ms on fixtures/acme)."""
+    codes, distinct = pd.factorize(groups.to_numpy())
+    present = ~np.isnan(decades)
+    counts = np.bincount(codes[present], minlength=len(distinct))
+    median, mad = np.full(len(distinct) + 1, np.nan), np.full(len(distinct) + 1, np.nan)  # the last: no group
+    values = decades[present]
+    if len(distinct) > 1:  # the values grouped; their order within a group leaves its median as it is
+        values = values[np.argsort(codes[present].astype(np.min_scalar_type(len(distinct))), kind="stable")]
+    ends = np.cumsum(counts)
+    for group in np.flatnonzero(counts):
+        within = values[ends[group] - counts[group] : ends[group]]
+        median[group] = np.median(within)
+        with np.errstate(invalid="ignore"):
+            spread = np.abs(within - median[group])
+        spread = spread[~np.isnan(spread)]  # an infinite value's distance from an infinite median
+        if len(spread):
+            mad[group] = np.median(spread)
+    judged = (counts >= MIN_COUNT) & (mad[:-1] > 0)
+    at = np.where(judged[codes], codes, -1)
+    with np.errstate(invalid="ignore"):
+        return 0.6745 * (decades - median[at]) / mad[at], median[codes]
 
 
 def group_codes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
@@ -245,17 +278,20 @@ def _unusual(entity: str, name: str, frame: pd.DataFrame, money: Money) -> np.nd
         # in one currency, so that a column in two currencies is one bulk, not two
         values = money.to_base(values, frame[spec.currency_field])
     groupings = (group_codes(frame, []), *(group_codes(frame, [kind]) for kind in _kinds(entity, frame)))
-    scores = [robust_z(values, log=True, groups=groups, min_count=MIN_COUNT) for groups in groupings]
-    judged = sum(int(z.notna().sum()) for z in scores)
+    decades = _decades(values)
+    scores = [robust_z_of(decades, groups)[0] for groups in groupings]
+    judged = sum(int((~np.isnan(z)).sum()) for z in scores)
     if not judged:
         return np.zeros(len(frame), dtype=bool)
     limit = NormalDist().inv_cdf(1 - SUSPECT_ALPHA / judged)
     out = np.zeros(len(frame), dtype=bool)
     for groups, z in zip(groupings, scores, strict=True):
-        beyond = (z > limit).fillna(False)
+        beyond = z > limit
+        if not beyond.any():
+            continue  # nothing stands beyond: nothing to compare with the rest of its group
         # the top of a continuous tail is no typo: a suspect stands apart from the rest of its group
         rest = values.where(~beyond).groupby(groups, sort=False).transform("max")
-        out |= (beyond & (values >= SUSPECT_GAP * rest)).to_numpy(bool)
+        out |= beyond & (values >= SUSPECT_GAP * rest).to_numpy(bool)
     return out
 
 

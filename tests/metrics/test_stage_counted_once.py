@@ -116,10 +116,12 @@ def _repointed_oracle(keyed: pd.Series, remap: dict) -> pd.Series:
     st.sampled_from([ARROW_TEXT, "object"]),
 )
 def test_repointed_keys_oracle(keys: list, remap: dict, dtype: str) -> None:
-    """Oracle: a foreign key column with the keys to dropped records pointing at their survivors, Arrow text looked
-    up and put back in Arrow, equal (values and type) to the dict map of before."""
+    """Oracle: a foreign key column with the keys to dropped records pointing at their survivors (the dropped ids and
+    their survivors as two columns), Arrow text looked up and put back in Arrow, equal (values and type) to the dict
+    map of before."""
     keyed = pd.Series(keys, dtype=dtype, name="account_id")
-    pd.testing.assert_series_equal(_repointed(keyed, remap), _repointed_oracle(keyed, remap))
+    dropped, survivors = (pd.Series(list(side), dtype=dtype) for side in (remap.keys(), remap.values()))
+    pd.testing.assert_series_equal(_repointed(keyed, dropped, survivors), _repointed_oracle(keyed, remap))
 
 
 # --- the screens' cells no rule reports ------------------------------------------------------------------------------
