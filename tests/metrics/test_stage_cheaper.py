@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from robust_z_oracle import by_pandas
 
-from auditor.checks.kinds.outlier import robust_z
 from auditor.lookups import index_in
 from auditor.metrics.common import Params, coded, id_codes, id_codes_and_positions
 from auditor.metrics.evaluate import _first_rows
@@ -44,16 +44,17 @@ _AMOUNTS = st.one_of(
     st.sampled_from(["float64", "Int64"]),
 )
 def test_robust_z_of_oracle(bulk: list[float], rows: list[tuple[float, int]], dtype: str) -> None:
-    """Oracle: the screens' robust z-scores and group medians by numpy equal `outlier.robust_z(log=True)` and the
-    grouped median transform of the log values, to the last bit (NaN where the group is not judged). The first group
-    has a judged bulk of at least MIN_COUNT values; the others may be too small."""
+    """Oracle: the screens' robust z-scores and group medians by numpy equal pandas' grouped median, MAD and count
+    (`outlier.robust_z(log=True)`'s former body) and the grouped median transform of the log values, to the last bit
+    (NaN where the group is not judged). The first group has a judged bulk of at least MIN_COUNT values; the others
+    may be too small."""
     rows = [(v, 0) for v in bulk] + rows
     if dtype == "Int64":
         rows = [(round(v) if np.isfinite(v) else np.nan, g) for v, g in rows]
     values = pd.Series([v for v, _ in rows], dtype="float64").astype(dtype)
     groups = pd.Series([g * 7919 for _, g in rows], dtype="int64")
     z, median = robust_z_of(_decades(values), groups)
-    expected = robust_z(values, log=True, groups=groups, min_count=MIN_COUNT)
+    expected = by_pandas(values, log=True, groups=groups, min_count=MIN_COUNT)
     decades = np.log10(values.astype("float64").where(values > 0))
     assert np.array_equal(z, expected.to_numpy(), equal_nan=True)
     assert np.array_equal(median, decades.groupby(groups).transform("median").to_numpy(), equal_nan=True)
