@@ -611,7 +611,13 @@ def _dedupe_one(
     )
     require_comparable(prepared, settings, table)
     if not settings.labels:
-        return clusters_and_plan(entity, frame, ids, score(prepared, settings), settings, len(frame))
+        scored = score(prepared, settings)
+        del prepared
+        found = _clustered(entity, frame, ids, scored, settings, len(frame))
+        # the features, the comparator and the candidate pairs let go before the merge plan is made: its peak
+        # was the step's, with 0.8 GB of them still held at a million contacts
+        del scored
+        return found.with_plan(entity, frame, ids, settings)
     # labelled pairs: learnt from, decided as labelled, and the bands' precision measured by them
     from auditor.dedupe import labels as lab  # here, not at the top: it imports this package
 
@@ -630,7 +636,32 @@ def clusters_and_plan(
     engine passes the records of the listed pairs, with every listed pair): whatever this reads of a
     pair below the listing threshold, `score_pairs` recomputes to the same value. `records`: the size
     of the whole table."""
+    return _clustered(entity, frame, ids, scored, settings, records).with_plan(entity, frame, ids, settings)
 
+
+@dataclass
+class _Clustered:
+    """What `clusters_and_plan` reads of the scored pairs: its merge plan needs none of them."""
+
+    pairs: pd.DataFrame
+    clusters: pd.DataFrame
+    stats: dict[str, Any]
+    labels: np.ndarray
+    is_master: np.ndarray
+    cluster_ids: np.ndarray
+
+    def with_plan(
+        self, entity: str, frame: pd.DataFrame, ids: pd.Series, settings: DedupeSettings
+    ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, dict[str, Any]]:
+        exclude = ((ENTITIES[entity].primary_key,) if entity in ENTITIES else ()) + ("created_at", "updated_at")
+        plan = merge_plan(frame, ids, self.labels, self.is_master, self.cluster_ids, settings.survivorship, exclude)
+        plan.insert(0, "entity", entity)
+        return self.pairs, self.clusters, plan, self.stats
+
+
+def _clustered(
+    entity: str, frame: pd.DataFrame, ids: pd.Series, scored, settings: DedupeSettings, records: int
+) -> _Clustered:
     n = len(frame)
     labels = build_clusters(
         n,
@@ -653,10 +684,12 @@ def clusters_and_plan(
         repeat = smallest.groupby(smallest).cumcount().to_numpy()
         smallest = smallest.where(repeat == 0, smallest + "~" + (repeat + 1).astype(str))
         cluster_ids[member] = smallest.reindex(labels[member]).to_numpy()
-    auto = (scored.probability >= settings.auto_merge) & scored.auto_ok()
-    auto &= labels[scored.i] == labels[scored.j]
-    auto &= labels[scored.i] >= 0
-    auto_comp = components(n, scored.i[auto], scored.j[auto])
+    # the auto-merge edges inside a cluster, looked up among the few pairs probable enough (the labels of every
+    # candidate pair's two records were two copies of the pairs at a million contacts, the step's peak)
+    auto = np.flatnonzero((scored.probability >= settings.auto_merge) & scored.auto_ok())
+    a, b = scored.i[auto], scored.j[auto]
+    inside = (labels[a] == labels[b]) & (labels[a] >= 0)
+    auto_comp = components(n, a[inside], b[inside])
     master_of = pd.Series(np.flatnonzero(is_master), index=labels[is_master])
     band = np.full(n, None, dtype=object)
     if member.any():
@@ -677,10 +710,6 @@ def clusters_and_plan(
     ).sort_values(["cluster_id", "is_master", "record_id"], ascending=[True, False, True], ignore_index=True)
     keep = scored.probability >= min(KEEP_PAIRS_ABOVE, settings.review)
     pairs = _pairs_frame(entity, scored, id_arr, id_arr, settings, keep)
-
-    exclude = ((ENTITIES[entity].primary_key,) if entity in ENTITIES else ()) + ("created_at", "updated_at")
-    plan = merge_plan(frame, ids, labels, is_master, cluster_ids, settings.survivorship, exclude)
-    plan.insert(0, "entity", entity)
     stats = {
         "records": records,
         "blocking_keys": scored.stats.keys,
@@ -695,7 +724,7 @@ def clusters_and_plan(
         "comparisons": [c.name for c in scored.prepared.comparisons],
     }
     stats["warnings"] += oversized_warnings(scored.stats, settings.max_block_size, settings.window)
-    return pairs, clusters, plan, stats
+    return _Clustered(pairs, clusters, stats, labels, is_master, cluster_ids)
 
 
 def link_frame(new: pd.DataFrame, old: pd.DataFrame) -> pd.DataFrame:

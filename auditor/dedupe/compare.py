@@ -767,11 +767,16 @@ class Comparator:
 
         Read per pair from two per-record arrays made once (`_copy_codes`), not from every compared column's
         codes of both records gathered for every call (at a million contacts, some 15 columns of 8 million
-        candidate pairs on each of three calls)."""
+        candidate pairs on each of three calls). A chunk of pairs at a time: two int64 gathers of every candidate
+        pair were a peak of the step at a million contacts."""
         if self._copy_codes is None:
             self._copy_codes = self._copy_profile()
         combination, two_pieces = self._copy_codes
-        return (combination[i] == combination[j]) & two_pieces[i]
+        out = np.empty(len(i), dtype=bool)
+        for start in range(0, len(i), CHUNK):
+            a, b = i[start : start + CHUNK], j[start : start + CHUNK]
+            out[start : start + CHUNK] = (combination[a] == combination[b]) & two_pieces[a]
+        return out
 
     def _copy_profile(self) -> tuple[np.ndarray, np.ndarray]:
         """Per record: one integer per distinct combination of its compared features' codes (the role flags of
