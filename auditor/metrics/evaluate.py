@@ -719,8 +719,16 @@ def _scope_kinds(
     asked = [name for name in (scope.fields if scope else ()) if name in broken and broken[name][unsure].any()]
     if not asked:
         return None
-    column = telling_column(frame.loc[~fail], asked[0], [c for c in frame.columns if c != RID])
+    column = telling_column(frame.loc[~fail], asked[0], sorted(telling_fields(m.primary) & set(frame.columns)))
     return None if column is None else pd.factorize(frame[column], use_na_sentinel=False)[0]
+
+
+def telling_fields(entity: str) -> set[str]:
+    """The model's fields of `entity` that may tell a record's scope (`_scope_kinds`): its enums, scores and flags
+    (a deal's type and win probability; not a name, a date or an amount). The Spark engine projects them with a
+    count that has a scope (`engines.spark.metrics.metric_columns`)."""
+    model = ENTITIES.get(entity)
+    return {f.name for f in model.fields if f.role in (Role.ENUM, Role.SCORE, Role.BOOL)} if model else set()
 
 
 def _suggested(
