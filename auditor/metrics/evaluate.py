@@ -767,11 +767,6 @@ UNKNOWN_KINDS = ("proportion", "nps", "mean", "median")
 """the kinds of metric whose failing records are left out and their unknown values' spread estimated
 (`_unknown_share`), not scaled or extrapolated: the ones `_like_their_kind` also fills from their kind"""
 
-READ_KINDS = (*UNKNOWN_KINDS, "ratio")
-"""the kinds of metric not scaled whose failing records a rule reads are taken at that reading when the others are
-left out: a ratio too (its records' numerator and denominator are known once "pln" is read as PLN; left out, a ratio
-of a few dozen campaigns' totals moved 19% (sd) with whichever were left)"""
-
 
 def _like_their_kind(
     m: Metric,
@@ -1184,7 +1179,7 @@ def _evaluate(
         prim = next((x for x in failing if x.entity == m.primary), None)
         scaled = m.extensive and prim is not None and prim.strict > prim.strict_failing
         read = None
-        if scaled or (m.kind in READ_KINDS and prim is not None and prim.failing):
+        if scaled or (m.kind in UNKNOWN_KINDS and prim is not None and prim.failing):
             questioned: dict[tuple[str, str], np.ndarray] = {}
             cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [prim], cache, questioned).items()}
             told = _suggested(m.primary, tables[m.primary], findings, set(cells), cache)
