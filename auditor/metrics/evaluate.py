@@ -46,7 +46,7 @@ from auditor.metrics.common import (
     text,
 )
 from auditor.metrics.confidence import Flag, MetricsSettings, distance, interval
-from auditor.metrics.impute import like_their_kind, strata_columns
+from auditor.metrics.impute import alike_draw, like_their_kind, strata_columns, telling_column
 from auditor.metrics.language import PART_FROM_ROWS
 from auditor.metrics.registry import Estimate, Metric, get_metric, registry, value_of
 from auditor.metrics.screening import reads_of, screen, suspects
@@ -699,13 +699,14 @@ def _extrapolate(
     read = frame[[c for c in frame.columns if c in m.reads(m.primary)]]
     recorded = read.iloc[imputed]
     pool, rng = np.flatnonzero(~fail & strict), np.random.default_rng(settings.seed)
+    kinds = _scope_kinds(m, frame, fail, unsure, broken)
     fewest, most = EXTRAPOLATION_DRAWS
     gains: list[float] = []
     while len(gains) < most:
         like = rng.choice(pool, len(sure), replace=False)
         rest = ~fail
         rest[like] = False
-        donors = np.concatenate([like, rng.choice(np.flatnonzero(rest), len(unsure), replace=False)])
+        donors = np.concatenate([like, alike_draw(rng, rest, unsure, kinds)])
         keep = ~fail
         keep[donors] = False
         passing = read[keep]
@@ -730,6 +731,29 @@ def _extrapolate(
         if len(gains) >= fewest and spread <= settings.shift_high / 10 * max(abs(float(v_excl)), 1.0):
             break
     return float(v_excl + np.mean(gains))
+
+
+def _scope_kinds(
+    m: Metric, frame: pd.DataFrame, fail: np.ndarray, unsure: np.ndarray, broken: Mapping[str, np.ndarray]
+) -> np.ndarray | None:
+    """A kind code per record of `frame` for the draw of the `unsure` failing records' donors (a blank stage: in the
+    scope or not is unknown), by the column that tells the scope's questioned field among the passing records
+    (`impute.telling_column`: a deal's win probability tells its stage); None when none does. A random passing
+    deal's stage counted a fifth of the blank stages of open deals as won."""
+    scope = m.scope.get(m.primary)
+    asked = [name for name in (scope.fields if scope else ()) if name in broken and broken[name][unsure].any()]
+    if not asked:
+        return None
+    column = telling_column(frame.loc[~fail], asked[0], sorted(telling_fields(m.primary) & set(frame.columns)))
+    return None if column is None else pd.factorize(frame[column], use_na_sentinel=False)[0]
+
+
+def telling_fields(entity: str) -> set[str]:
+    """The model's fields of `entity` that may tell a record's scope (`_scope_kinds`): its enums, scores and flags
+    (a deal's type and win probability; not a name, a date or an amount). The Spark engine projects them with a
+    count that has a scope (`engines.spark.metrics.metric_columns`)."""
+    model = ENTITIES.get(entity)
+    return {f.name for f in model.fields if f.role in (Role.ENUM, Role.SCORE, Role.BOOL)} if model else set()
 
 
 def _suggested(

@@ -37,6 +37,68 @@ def strata_columns(passing: pd.DataFrame, candidates: Sequence[str]) -> list[str
     return [name for _, name in sorted(kept)]
 
 
+def telling_column(passing: pd.DataFrame, field: str, candidates: Sequence[str]) -> str | None:
+    """The column of `candidates` whose value tells `field` best among the `passing` records: the one by which the
+    most records' `field` is guessed right as the most common value among the other records that share their value
+    of the column (leave-one-out: a column of unique values, an id, guesses nothing), if it guesses more of them than
+    the most common value of all does; None when none does, or `field` is no kind. The candidates are kinds (at most
+    sqrt(n) distinct values among the n records, as `strata_columns`), numbers too: a deal's win probability follows
+    its stage. At most CHOOSING_FROM records are read (evenly spaced): the choice of a column, not a value."""
+    step = max(1, len(passing) // CHOOSING_FROM)
+    passing = passing.iloc[::step]
+    limit = math.sqrt(len(passing))
+    if field not in passing.columns or not 1 < passing[field].nunique(dropna=False) <= limit:
+        return None
+    best, told = None, _guessed_right(passing[field], None)
+    for name in candidates:
+        column = passing.get(name)
+        if name == field or column is None or pd.api.types.is_datetime64_any_dtype(column.dtype):
+            continue
+        if 1 < column.nunique(dropna=False) <= limit and (right := _guessed_right(passing[field], column)) > told:
+            best, told = name, right
+    return best
+
+
+CHOOSING_FROM = 100_000
+"""the most records `telling_column` reads to choose a column"""
+
+
+def _guessed_right(field: pd.Series, by: pd.Series | None) -> int:
+    """How many records' `field` is the single most common value among the other records with the same value of
+    `by` (all other records when None; a tie guesses nothing; a missing value is a value)."""
+    said = pd.factorize(field, use_na_sentinel=False)[0]
+    group = np.zeros(len(said), dtype=np.int64) if by is None else pd.factorize(by, use_na_sentinel=False)[0]
+    width = int(said.max(initial=0)) + 1
+    counts = np.bincount(group * width + said, minlength=(int(group.max(initial=0)) + 1) * width).reshape(-1, width)
+    ranked = np.sort(counts, axis=1)
+    first, second = ranked[:, -1], (ranked[:, -2] if width > 1 else np.zeros(len(counts), dtype=np.int64))
+    own = counts[group, said]
+    # the best of the others' values, the record itself left out: the second's count when its own value leads
+    others = np.where(own == first[group], second[group], first[group])
+    return int((own - 1 > others).sum())
+
+
+def alike_draw(
+    rng: np.random.Generator, available: np.ndarray, asking: np.ndarray, kinds: np.ndarray | None
+) -> np.ndarray:
+    """A distinct row of `available` (a mask over a table's rows) for each row of `asking` (positions), drawn at
+    random; with `kinds` (a code per row), one of the asking row's kind, as long as its kind has enough of them (the
+    rest from any row left)."""
+    if kinds is None:
+        return rng.choice(np.flatnonzero(available), len(asking), replace=False)
+    drawn = np.full(len(asking), -1, dtype=np.int64)
+    left = available.copy()
+    for kind in np.unique(kinds[asking]):
+        mine = np.flatnonzero(kinds[asking] == kind)
+        alike = np.flatnonzero(left & (kinds == kind))
+        if len(alike) >= len(mine):
+            drawn[mine] = rng.choice(alike, len(mine), replace=False)
+            left[drawn[mine]] = False
+    short = drawn < 0
+    drawn[short] = rng.choice(np.flatnonzero(left), int(short.sum()), replace=False)
+    return drawn
+
+
 def like_their_kind(
     passing: pd.DataFrame,
     failing: pd.DataFrame,
