@@ -236,12 +236,12 @@ SECOND_CPU = second_cpu("duplicates")
 
 def _shared_with_a_child(watch: Stopwatch, stage: str, *, allowed: bool) -> Runner:
     """A runner of a stage's tasks that shares them with a forked child (`auditor.beside`): the child takes
-    them from the front, the main line from the back; the child's seconds and peak are the stage's row
+    them from the front, the main line the one of the most work left; the child's seconds and peak are the stage's row
     "<stage>, second CPU". The metrics' evaluations read what the stage made before them: the child
     starts with them in hand, where a spawned process would have to be sent them."""
 
-    def run(tasks: list[Callable[[], T]]) -> list[T]:
-        pending = beside(tasks, allowed=allowed)
+    def run(tasks: list[Callable[[], T]], work: Sequence[int] = ()) -> list[T]:
+        pending = beside(tasks, allowed=allowed, weights=work)
         values = pending.results()
         pending.timed(watch, stage, beside=stage)
         return values

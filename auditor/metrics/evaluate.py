@@ -1006,12 +1006,21 @@ def _by(m: Metric, columns: Sequence[str]) -> Metric:
     return replace(m, breakdowns={**m.breakdowns, **extra}) if extra else m
 
 
-Runner = Callable[[list[Callable[[], MetricResult]]], list[MetricResult]]
-"""runs the metrics' evaluations and returns their results in their order (`evaluate_metrics`' `run`)"""
+Runner = Callable[[list[Callable[[], MetricResult]], list[int]], list[MetricResult]]
+"""runs the metrics' evaluations and returns their results in their order (`evaluate_metrics`' `run`), given
+each one's expected work (`work_of`), by which processes sharing them choose (`auditor.beside`)"""
 
 
-def one_after_another(evaluations: list[Callable[[], MetricResult]]) -> list[MetricResult]:
+def one_after_another(evaluations: list[Callable[[], MetricResult]], work: Sequence[int] = ()) -> list[MetricResult]:
     return [evaluate() for evaluate in evaluations]
+
+
+def work_of(m: Metric, tables: Mapping[str, pd.DataFrame]) -> int:
+    """A metric's evaluation's expected work: the rows of the tables it reads. Taken last by either of two
+    processes, a heavy evaluation leaves the other idle while it runs: at 300,000 contacts the days in each stage
+    over 668,000 history rows were 2.2 of 7.5 CPU s of evaluations, and sat in the middle of the list, where both
+    ends meet."""
+    return sum(len(tables[entity]) for entity in m.inputs if entity in tables)
 
 
 def evaluate_metrics(
@@ -1085,7 +1094,8 @@ def evaluate_metrics(
                 suspected,
             )
             for m in chosen
-        ]
+        ],
+        [work_of(m, tables) for m in chosen],
     )
 
 
