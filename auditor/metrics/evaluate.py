@@ -744,7 +744,9 @@ def _scope_kinds(
     asked = [name for name in (scope.fields if scope else ()) if name in broken and broken[name][unsure].any()]
     if not asked:
         return None
-    column = telling_column(frame.loc[~fail], asked[0], sorted(telling_fields(m.primary) & set(frame.columns)))
+    candidates = sorted(telling_fields(m.primary) & set(frame.columns))
+    # the passing records of the columns read only: not a copy of the whole table's (a million deals')
+    column = telling_column(frame.loc[~fail, list(dict.fromkeys([asked[0], *candidates]))], asked[0], candidates)
     return None if column is None else pd.factorize(frame[column], use_na_sentinel=False)[0]
 
 

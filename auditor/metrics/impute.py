@@ -27,14 +27,22 @@ def strata_columns(passing: pd.DataFrame, candidates: Sequence[str]) -> list[str
     kept: list[tuple[int, str]] = []
     for name in candidates:
         column = passing.get(name)
-        if column is None or pd.api.types.is_datetime64_any_dtype(column.dtype):
+        if column is None or (
+            pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype)
+        ):
             continue
-        if pd.api.types.is_numeric_dtype(column.dtype) and not pd.api.types.is_bool_dtype(column.dtype):
-            continue
-        distinct = column.nunique(dropna=False)
-        if 1 < distinct <= limit:
+        if distinct := _kinds(column, limit):
             kept.append((distinct, name))
     return [name for _, name in sorted(kept)]
+
+
+def _kinds(column: pd.Series, limit: float) -> int:
+    """How many kinds `column` sorts records into (its distinct values, a missing one among them), if it does: more
+    than one and at most `limit`, and no dates; else 0."""
+    if pd.api.types.is_datetime64_any_dtype(column.dtype):
+        return 0
+    distinct = column.nunique(dropna=False)
+    return distinct if 1 < distinct <= limit else 0
 
 
 def telling_column(passing: pd.DataFrame, field: str, candidates: Sequence[str]) -> str | None:
@@ -52,9 +60,9 @@ def telling_column(passing: pd.DataFrame, field: str, candidates: Sequence[str])
     best, told = None, _guessed_right(passing[field], None)
     for name in candidates:
         column = passing.get(name)
-        if name == field or column is None or pd.api.types.is_datetime64_any_dtype(column.dtype):
+        if name == field or column is None or not _kinds(column, limit):
             continue
-        if 1 < column.nunique(dropna=False) <= limit and (right := _guessed_right(passing[field], column)) > told:
+        if (right := _guessed_right(passing[field], column)) > told:
             best, told = name, right
     return best
 

@@ -43,7 +43,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from auditor.checks.kinds.outlier import grouped_robust_z
+from auditor.checks.kinds import outlier
 from auditor.checks.kinds.timeline import name_words, step
 from auditor.metrics.activity import RID
 from auditor.metrics.common import CODE, id_codes, rows_coded, rows_holding
@@ -171,7 +171,7 @@ def _screens(
         yield "plausibility.scale", (values < low) | (values > high)
     elif spec.role in (Role.MONEY, Role.COUNT) and pd.api.types.is_numeric_dtype(values.dtype):
         currency = [spec.currency_field] if spec.currency_field and spec.currency_field in frame.columns else []
-        decades = _decades(values)
+        decades = outlier.decades(values)
         failing = np.abs(robust_z_of(decades, group_codes(frame, currency))[0]) > OUTLIER_Z
         for kind in _kinds(entity, frame):
             z, median = robust_z_of(decades, group_codes(frame, [*currency, kind]))
@@ -179,20 +179,12 @@ def _screens(
         yield "plausibility.outlier", pd.Series(failing, index=frame.index)
 
 
-def _decades(values: pd.Series) -> np.ndarray:
-    """log10 of each positive value (NaN for the others and missing ones), as `outlier.robust_z(log=True)` reads
-    them."""
-    x = values.astype("float64").to_numpy()
-    with np.errstate(invalid="ignore"):
-        return np.log10(np.where(x > 0, x, np.nan))
-
-
 def robust_z_of(decades: np.ndarray, groups: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """(each value's robust z-score within its group, NaN where its group is not judged; each row's group median)
-    of `decades` (`_decades`), grouped by `groups` (`group_codes`): `outlier.robust_z(values, log=True,
+    of `decades` (`outlier.decades`), grouped by `groups` (`group_codes`): `outlier.robust_z(values, log=True,
     groups=groups, min_count=MIN_COUNT)` and the group medians of the same pass (`outlier.grouped_robust_z`)."""
     codes, distinct = pd.factorize(groups.to_numpy())
-    return grouped_robust_z(decades, codes, len(distinct), MIN_COUNT)
+    return outlier.grouped_robust_z(decades, codes, len(distinct), MIN_COUNT)
 
 
 def group_codes(frame: pd.DataFrame, columns: Sequence[str]) -> pd.Series:
@@ -259,7 +251,7 @@ def _unusual(entity: str, name: str, frame: pd.DataFrame, money: Money) -> np.nd
         # in one currency, so that a column in two currencies is one bulk, not two
         values = money.to_base(values, frame[spec.currency_field])
     groupings = (group_codes(frame, []), *(group_codes(frame, [kind]) for kind in _kinds(entity, frame)))
-    decades = _decades(values)
+    decades = outlier.decades(values)
     scores = [robust_z_of(decades, groups)[0] for groups in groupings]
     judged = sum(int((~np.isnan(z)).sum()) for z in scores)
     if not judged:

@@ -10,12 +10,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from robust_z_oracle import by_pandas
 
+from auditor.checks.kinds.outlier import decades
 from auditor.lookups import index_in
 from auditor.metrics.common import Params, coded, id_codes, id_codes_and_positions
 from auditor.metrics.evaluate import _first_rows
 from auditor.metrics.language import _sorted_codes, top_share
 from auditor.metrics.registry import Estimate, ratio
-from auditor.metrics.screening import MIN_COUNT, _decades, robust_z_of
+from auditor.metrics.screening import MIN_COUNT, robust_z_of
 
 ARROW_TEXT = pd.StringDtype("pyarrow", na_value=np.nan)
 
@@ -53,11 +54,11 @@ def test_robust_z_of_oracle(bulk: list[float], rows: list[tuple[float, int]], dt
         rows = [(round(v) if np.isfinite(v) else np.nan, g) for v, g in rows]
     values = pd.Series([v for v, _ in rows], dtype="float64").astype(dtype)
     groups = pd.Series([g * 7919 for _, g in rows], dtype="int64")
-    z, median = robust_z_of(_decades(values), groups)
+    z, median = robust_z_of(decades(values), groups)
     expected = by_pandas(values, log=True, groups=groups, min_count=MIN_COUNT)
-    decades = np.log10(values.astype("float64").where(values > 0))
+    logs = np.log10(values.astype("float64").where(values > 0))
     assert np.array_equal(z, expected.to_numpy(), equal_nan=True)
-    assert np.array_equal(median, decades.groupby(groups).transform("median").to_numpy(), equal_nan=True)
+    assert np.array_equal(median, logs.groupby(groups).transform("median").to_numpy(), equal_nan=True)
 
 
 _IDS = st.lists(st.one_of(st.none(), st.sampled_from(["A1", "A2", "a1", "", "Ä", "B7"])), max_size=25)

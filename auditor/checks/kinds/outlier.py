@@ -22,16 +22,20 @@ def robust_z(
 ) -> pd.Series:
     """The robust z-score of each value within its group (NaN where its group is not judged, or where it or its
     group is missing)."""
-    x = values.astype("float64").to_numpy()
+    x = decades(values) if log else values.astype("float64").to_numpy()
     if groups is None:
         codes, count = np.zeros(len(x), dtype=np.intp), 1
     else:  # by label, as pandas' grouping aligns its key
         codes, count = _group_codes(groups if groups.index.equals(values.index) else groups.reindex(values.index))
-    if log:
-        with np.errstate(all="ignore"):  # a log of 0: pandas' arithmetic is as quiet
-            x = np.log10(np.where(x > 0, x, np.nan))
     z, _ = grouped_robust_z(x, codes, count, min_count)
     return pd.Series(z, index=values.index, name=values.name)
+
+
+def decades(values: pd.Series) -> np.ndarray:
+    """log10 of each positive value, NaN for the others and missing ones (what `robust_z(log=True)` judges)."""
+    x = values.astype("float64").to_numpy()
+    with np.errstate(invalid="ignore"):
+        return np.log10(np.where(x > 0, x, np.nan))
 
 
 def _group_codes(groups: pd.Series) -> tuple[np.ndarray, int]:
