@@ -201,9 +201,8 @@ def test_a_search_shared_by_both_processes_finds_what_it_finds_in_the_main_line(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     # oracle as above, with the child held on its first step (the contacts') until the main line, its checks
-    # done, has taken a step of its own: the accounts' and the leads' and the linkage are found here, the one
-    # reading the most records first (the linkage: 12 leads and 15 contacts), then the accounts' 12 and the
-    # leads' 12 (of equal weight, the later step first)
+    # done, has taken a step of its own: the main line's first is the step reading the most records (the linkage:
+    # 12 leads and 15 contacts), not the accounts' at the back; what each side takes after is a race
     here = _duplicates_of(monkeypatch, 10**12)
     taken, parent = tmp_path / "taken", os.getpid()
     steps_of = PandasEngine.duplicate_steps
@@ -227,7 +226,7 @@ def test_a_search_shared_by_both_processes_finds_what_it_finds_in_the_main_line(
     shared = _duplicates_of(monkeypatch, 0)
     assert {pipeline.SECOND_CPU, "duplicates", "waiting for duplicates"} <= set(shared.timings.stages)
     assert list(shared.duplicates.stats) == ["contacts", "accounts", "leads", "leads~contacts"]
-    assert ran_here == ["leads~contacts", "accounts", "leads"]
+    assert ran_here[0] == "leads~contacts"
     for name in ("pairs", "clusters", "merge_plan", "links"):
         pd.testing.assert_frame_equal(getattr(shared.duplicates, name), getattr(here.duplicates, name))
     _same(shared.duplicates.stats, here.duplicates.stats)
