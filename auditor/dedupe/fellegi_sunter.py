@@ -121,8 +121,8 @@ def _rounded(value: float) -> float | None:
 
 
 CHUNK = 1 << 20
-"""Pairs whose int64 keys `patterns` and `pattern_keys` make and hash at once: the keys of every candidate pair
-and pandas' int64 codes of them were 130 MB, the peak of the scoring at a million contacts."""
+"""Pairs whose int64 keys `patterns` makes and hashes at once: the keys of every candidate pair and pandas' int64
+codes of them were 130 MB, the peak of the scoring at a million contacts."""
 
 
 def patterns(levels: np.ndarray, chunk: int = CHUNK) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -177,14 +177,13 @@ def pattern_keys(inverse: np.ndarray, pair_keys: np.ndarray, n_patterns: int) ->
     as an int64 array of shape (rows, 2) and their counts."""
     if not len(inverse):
         return np.empty((0, 2), dtype=np.int64), np.empty(0, dtype=np.int64)
-
-    def key(start: int) -> np.ndarray:
-        part = slice(start, start + CHUNK)
-        return inverse[part].astype(np.int64) << 32 | pair_keys[part].astype(np.int64)
-
-    # hashed and counted, and the few distinct keys sorted: `np.unique` sorts every pair's key (millions)
-    _, uniq, counts = _sorted_distinct(len(inverse), key, CHUNK)
-    return np.stack([uniq >> 32, uniq & 0xFFFFFFFF], axis=1), counts
+    key = inverse.astype(np.int64) << 32 | pair_keys.astype(np.int64)
+    # hashed, counted and the few distinct keys sorted: `np.unique` sorts every pair's key (millions)
+    codes, distinct = pd.factorize(key)
+    counts = np.bincount(codes, minlength=len(distinct))
+    order = np.argsort(distinct)
+    uniq = distinct[order]
+    return np.stack([uniq >> 32, uniq & 0xFFFFFFFF], axis=1), counts[order]
 
 
 def level_counts(levels: np.ndarray, n_levels: list[int], weights: np.ndarray | None = None) -> list[np.ndarray]:
