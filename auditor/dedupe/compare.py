@@ -10,7 +10,7 @@ pair carries its per-field evidence and the Fellegi-Sunter model can weigh each 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -195,6 +195,46 @@ class Compared:
     surprise: np.ndarray
     """float32 (pairs x comparisons): -log2 of the share of the table's distinct records that hold the
     shared value, where a term-frequency comparison agrees exactly; NaN elsewhere"""
+
+
+@dataclass
+class ExactSurprises:
+    """The term-frequency surprises of many pairs where `field_weights` reads them: per term-frequency comparison
+    (by its index), the float16 surprise of each pair at its exact level (`Comparison.top`), in the pairs' order.
+    A pairs x comparisons matrix held them everywhere, NaN at every other level and comparison (155 MB at the
+    8 million candidate pairs of a million contacts)."""
+
+    top: dict[int, int]
+    """per term-frequency comparison, its exact level"""
+    values: dict[int, list[np.ndarray]] = field(default_factory=dict)
+    """per comparison, its chunks' surprises at the exact pairs; one array each once `close`d"""
+
+    @classmethod
+    def of(cls, comparisons: list[Comparison]) -> ExactSurprises:
+        top = {k: c.top for k, c in enumerate(comparisons) if c.term_frequency}
+        return cls(top, {k: [] for k in top})
+
+    def add(self, levels: np.ndarray, surprise: np.ndarray) -> None:
+        """Keep the next pairs' surprises (float32, pairs x comparisons) at their exact levels."""
+        for k, parts in self.values.items():
+            parts.append(surprise[levels[:, k] == self.top[k], k].astype(np.float16))
+
+    def close(self) -> None:
+        for k, parts in self.values.items():
+            self.values[k] = [np.concatenate(parts) if parts else np.empty(0, dtype=np.float16)]
+
+    def chunks(self, levels: np.ndarray, chunk: int) -> Iterator[np.ndarray]:
+        """The surprises as `Comparator.levels` gives them (float16, pairs x comparisons), `chunk` pairs of `levels`
+        (the pairs' levels) at a time, NaN wherever `field_weights` does not read them."""
+        taken = dict.fromkeys(self.values, 0)
+        for start in range(0, len(levels), chunk):
+            lv = levels[start : start + chunk]
+            out = np.full(lv.shape, np.nan, dtype=np.float16, order="F")
+            for k, (held,) in self.values.items():
+                rows = np.flatnonzero(lv[:, k] == self.top[k])
+                out[rows, k] = held[taken[k] : taken[k] + len(rows)]
+                taken[k] += len(rows)
+            yield out
 
 
 def _encode(prepared: Prepared, columns: list[str]) -> list[Coded]:
@@ -745,18 +785,39 @@ class Comparator:
         """Levels (int8, pairs x comparisons), cannot-link masks and term-frequency surprises (float16,
         pairs x comparisons) of many pairs, compared chunk by chunk: the per-field similarities and
         value-pair keys of millions of pairs never coexist."""
+        surprise = np.empty((len(i), len(self.comparisons)), dtype=np.float16, order="F")
+
+        def keep(start: int, part: Compared) -> None:
+            surprise[start : start + chunk] = part.surprise
+
+        levels, cannot = self._levels(i, j, chunk, keep)
+        return levels, cannot, surprise
+
+    def exact_levels(
+        self, i: np.ndarray, j: np.ndarray, chunk: int = CHUNK
+    ) -> tuple[np.ndarray, np.ndarray, ExactSurprises]:
+        """`levels`, with the surprises kept where `field_weights` reads them only (`ExactSurprises`)."""
+        surprise = ExactSurprises.of(self.comparisons)
+        levels, cannot = self._levels(i, j, chunk, lambda start, part: surprise.add(part.levels, part.surprise))
+        surprise.close()
+        return levels, cannot, surprise
+
+    def _levels(
+        self, i: np.ndarray, j: np.ndarray, chunk: int, keep: Callable[[int, Compared], None]
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Levels and cannot-link masks of many pairs, chunk by chunk; `keep(start, chunk's Compared)` takes
+        each chunk's surprises."""
         k = len(self.comparisons)
         # column-major, as `compare` makes them and their readers (weights, patterns) read them: by column
         levels = np.empty((len(i), k), dtype=np.int8, order="F")
         cannot = np.empty(len(i), dtype=np.uint16)
-        surprise = np.empty((len(i), k), dtype=np.float16, order="F")
         for start in range(0, len(i), chunk):
             pairs = Pairs.of(self, i[start : start + chunk], j[start : start + chunk], levels_only=True)
             part = self._compare(pairs, scores=False)
             levels[start : start + chunk] = part.levels
             cannot[start : start + chunk] = part.cannot
-            surprise[start : start + chunk] = part.surprise
-        return levels, cannot, surprise
+            keep(start, part)
+        return levels, cannot
 
     def copies(self, i: np.ndarray, j: np.ndarray) -> np.ndarray:
         """Bool per pair: the two records are identical in every compared field (empty in both counts as

@@ -31,6 +31,7 @@ known class, and their non-matches enter u.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -119,28 +120,56 @@ def _rounded(value: float) -> float | None:
     return None if value is None or not np.isfinite(value) else float(f"{value:.6g}")
 
 
-def patterns(levels: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct rows of a level matrix: (patterns in sorted order, inverse index per pair, counts).
+CHUNK = 1 << 20
+"""Pairs whose int64 keys `patterns` makes and hashes at once: the keys of every candidate pair and pandas' int64
+codes of them were 130 MB, the peak of the scoring at a million contacts."""
+
+
+def patterns(levels: np.ndarray, chunk: int = CHUNK) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Distinct rows of a level matrix: (patterns in sorted order, inverse index per pair (int32), counts).
 
     Each row is packed into one int64 (mixed radix) column by column and hashed, so that millions
-    of pairs cost one int64 key and one int32 index each, not an int64 copy of the whole matrix."""
+    of pairs cost one int64 key and one int32 index each, not an int64 copy of the whole matrix; a
+    chunk of pairs at a time (`_sorted_distinct`)."""
     if levels.shape[1] == 0 or len(levels) == 0:
         return levels[:1], np.zeros(len(levels), dtype=np.int32), np.array([len(levels)])
     radix = [int(levels[:, k].max()) + 2 for k in range(levels.shape[1])]
-    key = np.zeros(len(levels), dtype=np.int64)
-    for k, r in enumerate(radix):
-        key *= r
-        key += levels[:, k]
-        key += 1
-    inverse, keys = pd.factorize(key, sort=True)
-    del key
-    counts = np.bincount(inverse, minlength=len(keys))
+
+    def packed(start: int) -> np.ndarray:
+        part = levels[start : start + chunk]
+        key = np.zeros(len(part), dtype=np.int64)
+        for k, r in enumerate(radix):
+            key *= r
+            key += part[:, k]
+            key += 1
+        return key
+
+    inverse, keys, counts = _sorted_distinct(len(levels), packed, chunk)
     pats = np.empty((len(keys), len(radix)), dtype=levels.dtype)
-    rest = np.asarray(keys, dtype=np.int64)
+    rest = keys
     for k in range(len(radix) - 1, -1, -1):
         rest, digit = np.divmod(rest, radix[k])
         pats[:, k] = digit - 1
-    return pats, inverse.astype(np.int32), counts
+    return pats, inverse, counts
+
+
+def _sorted_distinct(
+    n: int, keys_of: Callable[[int], np.ndarray], chunk: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """`pd.factorize(keys, sort=True)` of n int64 keys made `chunk` at a time (`keys_of(start)`), with each
+    distinct key's count: (per key its distinct key's place (int32), the distinct keys sorted, their counts).
+    Each chunk is hashed on its own and its codes turned into places among every chunk's keys."""
+    inverse = np.empty(n, dtype=np.int32)
+    local: list[np.ndarray] = []
+    for start in range(0, n, chunk):
+        codes, distinct = pd.factorize(keys_of(start))
+        inverse[start : start + chunk] = codes
+        local.append(distinct)
+    keys = np.unique(np.concatenate(local))
+    for start, distinct in zip(range(0, n, chunk), local, strict=True):
+        part = inverse[start : start + chunk]
+        part[:] = np.searchsorted(keys, distinct).astype(np.int32)[part]
+    return inverse, keys, np.bincount(inverse, minlength=len(keys))
 
 
 def pattern_keys(inverse: np.ndarray, pair_keys: np.ndarray, n_patterns: int) -> tuple[np.ndarray, np.ndarray]:

@@ -312,7 +312,8 @@ def decide(scored: Any, i: np.ndarray, j: np.ndarray, y: np.ndarray, settings: A
             scored.weak = np.r_[scored.weak, s.weak]
         if scored.surprise is not None:
             scored.surprise = np.concatenate([scored.surprise, surprise.astype(scored.surprise.dtype)])
-        scored.pattern_index = np.r_[scored.pattern_index, np.full(added, -1, dtype=scored.pattern_index.dtype)]
+        if scored.pattern_index is not None:
+            scored.pattern_index = np.r_[scored.pattern_index, np.full(added, -1, dtype=scored.pattern_index.dtype)]
         at[missing] = start + np.arange(added)
         # back in pair order, so that either engine lists ties alike (an engine holds only the listed pairs)
         order = np.lexsort((scored.j, scored.i))

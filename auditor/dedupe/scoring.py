@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -10,7 +10,7 @@ import pandas as pd
 
 from auditor.dedupe import fellegi_sunter as fs
 from auditor.dedupe.blocking import BlockingStats, Factorize, candidate_pairs, sorted_codes
-from auditor.dedupe.compare import Comparator, tf_feature
+from auditor.dedupe.compare import Comparator, ExactSurprises, tf_feature
 from auditor.dedupe.features import COARSE_GROUPS, DEFAULT_BLOCKING, Comparison, Prepared
 from auditor.dedupe.settings import DedupeSettings
 
@@ -28,7 +28,9 @@ class Scored:
     probability: np.ndarray
     model: fs.Model
     stats: BlockingStats
-    pattern_index: np.ndarray
+    """its `pair_keys` are let go once `score` has counted them"""
+    pattern_index: np.ndarray | None
+    """per pair, its row of `patterns`; None where `score` let them go once counted"""
     patterns: np.ndarray
     conflict: np.ndarray
     """bool per pair: the identities disagree (different first or last name, company or birth date)"""
@@ -546,13 +548,14 @@ def pair_weights(
     comparisons: list[Comparison],
     levels: np.ndarray,
     cannot: np.ndarray,
-    surprise: np.ndarray | None,
+    surprise: np.ndarray | ExactSurprises | None,
     penalty: float,
     copies: np.ndarray | None = None,
     chunk: int = 1 << 20,
 ) -> PairScores:
     """Match weight, probability, identity conflict and pieces of agreeing evidence per pair. `copies`:
-    the pairs `Comparator.copies` finds, a match by rule (at least COPY_BITS, every piece they hold)."""
+    the pairs `Comparator.copies` finds, a match by rule (at least COPY_BITS, every piece they hold);
+    `surprise`: as `Comparator.levels` or `Comparator.exact_levels` give them."""
     n = len(levels)
     weight = np.empty(n, dtype=np.float64)
     conflict = np.zeros(n, dtype=bool)
@@ -561,10 +564,11 @@ def pair_weights(
     groups = evidence_groups(comparisons)
     identity = [k for k, c in enumerate(comparisons) if c.group in ("name", "birth_date")]
     names = [k for k, c in enumerate(comparisons) if c.group == "name"]
+    surprises = _surprise_chunks(surprise, levels, chunk)
     for start in range(0, n, chunk):
         part = slice(start, start + chunk)
         lv = levels[part]
-        fw = field_weights(model, comparisons, lv, None if surprise is None else surprise[part])
+        fw = field_weights(model, comparisons, lv, next(surprises))
         weight[part] = model.prior_weight + combined_weight(comparisons, fw) - penalty * (cannot[part] != 0)
         copy = np.zeros(len(lv), dtype=bool) if copies is None else copies[part] & (cannot[part] == 0)
         weight[part] = np.where(copy, np.maximum(weight[part], COPY_BITS), weight[part])
@@ -575,6 +579,17 @@ def pair_weights(
         for g in groups:
             evidence[part] += _agrees(fw, lv, copy, [k for k, c in enumerate(comparisons) if c.group == g])
     return PairScores(weight, fs.probability(weight), conflict, evidence, weak)
+
+
+def _surprise_chunks(
+    surprise: np.ndarray | ExactSurprises | None, levels: np.ndarray, chunk: int
+) -> Iterator[np.ndarray | None]:
+    """`chunk` pairs' surprises (pairs x comparisons) at a time, or None without surprises."""
+    if isinstance(surprise, ExactSurprises):
+        yield from surprise.chunks(levels, chunk)
+        return
+    for start in range(0, len(levels), chunk):
+        yield None if surprise is None else surprise[start : start + chunk]
 
 
 def _agrees(fw: np.ndarray, lv: np.ndarray, copy: np.ndarray, cols: list[int]) -> np.ndarray:
@@ -629,7 +644,7 @@ def score(
     comparator = Comparator(prepared)
     canonical = canonical_order(prepared.ids, prepared.features)
     i, j, stats = order_and_blocking(prepared, settings, source, canonical)
-    levels, cannot, surprise = comparator.levels(i, j)
+    levels, cannot, surprise = comparator.exact_levels(i, j)
     copies = comparator.copies(i, j)
     n_levels = [len(c.labels) for c in prepared.comparisons]
     ra, rb = random_pairs(len(prepared.features), settings, source, canonical)
@@ -645,6 +660,10 @@ def score(
         lab = labelled_mask(i, j, labels[0], labels[1], len(prepared.features))
         pattern_of, pair_keys = inverse[~lab], pair_keys[~lab]
     key_rows, key_counts = fs.pattern_keys(pattern_of, pair_keys, len(pats))
+    # every candidate pair's pattern and key bits are read by the sessions' counts alone: let go here, not held
+    # with the scored pairs through the clusters (62 MB at a million contacts)
+    del inverse, pattern_of, pair_keys
+    stats.pair_keys = stats.pair_keys[:0]
     model = fit_model(
         prepared,
         pats,
@@ -673,7 +692,7 @@ def score(
         scores.probability,
         model,
         stats,
-        inverse,
+        None,
         pats,
         scores.conflict,
         scores.evidence,
