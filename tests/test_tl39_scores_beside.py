@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
+import time
 from pathlib import Path
 
 import pytest
@@ -81,3 +83,23 @@ def test_a_small_audit_makes_its_scores_in_the_main_line() -> None:
     result = pipeline.audit(SALESFORCE)
     assert len(result.findings) < pipeline.SCORES_BESIDE_FROM
     assert pipeline.SCORES_STAGE in result.timings.stages and SCORES_BESIDE not in result.timings.stages
+
+
+@forks
+def test_a_metrics_stage_that_fails_stops_the_scores_child(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the child is held in its scores (60 s) so that only the main line's cancel can have ended it
+    parent, compute = os.getpid(), pipeline.compute_scores
+
+    def held(*args: object, **kwargs: object) -> object:
+        if os.getpid() != parent:
+            time.sleep(60)
+        return compute(*args, **kwargs)  # type: ignore[arg-type]
+
+    def failing(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("metrics failed")
+
+    monkeypatch.setattr(pipeline, "compute_scores", held)
+    monkeypatch.setattr(pipeline, "compute_metrics", failing)
+    with pytest.raises(RuntimeError, match="metrics failed"):
+        _audit(monkeypatch, 0)
+    assert multiprocessing.active_children() == []
