@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, TypeVar
 import pandas as pd
 import pyarrow as pa
 
-from auditor.beside import Pending, beside, second_cpu
+from auditor.beside import Pending, beside, can_fork, second_cpu
 from auditor.checks.base import Severity
 from auditor.checks.engine import RuleOutcome
 from auditor.checks.packs import CORE_PACK_LABEL, REALWORLD_PACK_LABEL, config_rules
@@ -27,12 +27,12 @@ from auditor.engines.base import Engine, Loaded, Progress
 from auditor.engines.pandas import PandasEngine
 from auditor.errors import ConfigError
 from auditor.findings import concat_findings
-from auditor.gate import judge
+from auditor.gate import GateResult, judge
 from auditor.metrics import MetricsSettings, evaluate_metrics
 from auditor.metrics.evaluate import Runner, one_after_another, resolve_request, settle_money
 from auditor.model import ENTITIES
 from auditor.result import AuditResult
-from auditor.scoring import compute_scores
+from auditor.scoring import Scores, compute_scores
 from auditor.sources.table import record_ids
 from auditor.timing import Stopwatch
 from auditor.worklist import plan_worklist
@@ -91,6 +91,36 @@ def check(
     return _check(path, config, engine=engine, extra_rules=extra_rules, progress=progress, ge_suites=ge_suites)[0]
 
 
+Scored = tuple[Scores, GateResult]
+"""(the scores, the gate judged on them)"""
+SCORES_STAGE = "scores and gate"
+
+
+def _scoring_beside(score: Callable[[], Scored], engine: Engine, findings: pd.DataFrame) -> Pending[Scored] | None:
+    """The scores and the gate begun in a forked child (`auditor.beside`), or None (too few findings to pay for a
+    fork, no fork to be had, or an engine that does not hold the findings in this process): nothing a full audit
+    does before its worklist reads them but the report, and the metrics' serial prework (the screens, the
+    suspects, the clusters' merge: 2.2 s at a million contacts) reads only the findings and the tables, so the
+    scores (1.0-1.45 CPU s there, one CPU otherwise idle) run beside it. `_scored` takes them."""
+    if engine.name != "pandas" or len(findings) < SCORES_BESIDE_FROM or not can_fork():
+        return None
+    return beside(score)
+
+
+def _scored(result: AuditResult, scoring: Pending[Scored] | None) -> None:
+    """The scores and the gate made beside put into `result` (made here if the child failed), the child's
+    seconds as the row "scores and gate, second CPU" beside the metrics; nothing when they were made already."""
+    if scoring is None or result.scores is not None:
+        return
+    result.scores, result.gate = scoring.result()
+    scoring.timed(result.timings, SCORES_STAGE, beside="metrics")
+
+
+SCORES_BESIDE_FROM = 100_000
+"""findings from which a full audit's scores are made beside the metrics' prework: fixtures/acme's 2,350 take
+0.02 s, less than a fork; a million contacts' 1.9 million 1.0-1.45 s"""
+
+
 def _check(
     path: str | Path,
     config: AuditConfig | None,
@@ -99,8 +129,11 @@ def _check(
     extra_rules: Sequence[str | Path] = (),
     progress: Progress | None = None,
     ge_suites: Sequence[str | Path] = (),
-) -> tuple[AuditResult, Loaded]:
-    """`check`, and the export as the engine holds it (the metrics of a full audit read it again)."""
+    scores_beside: bool = False,
+) -> tuple[AuditResult, Loaded, Pending[Scored] | None]:
+    """`check`, the export as the engine holds it (the metrics of a full audit read it again), and the scores
+    and gate being made beside (`scores_beside`, `_scoring_beside`): then the result holds neither until
+    `_scored` is given it."""
     config = config or resolve_config(path, None)
     engine = engine or PandasEngine()
     if ge_suites and engine.name != "pandas":
@@ -139,7 +172,8 @@ def _check(
         if len(found):
             findings = concat_findings([findings, found.copy(deep=False)])  # the check's findings taken apart
         outcomes += duplicate_outcomes(duplicates, found)
-    with _stage(watch, "scores and gate"):
+
+    def score() -> Scored:
         scores = compute_scores(
             findings,
             dict(loaded.counts),
@@ -148,7 +182,14 @@ def _check(
             weights=config.weights,
             entity_weights=config.entity_weights,
         )
-        gate = judge(config.gate, scores.overall, findings, checked.structural, outcomes)
+        return scores, judge(config.gate, scores.overall, findings, checked.structural, outcomes)
+
+    scoring = _scoring_beside(score, engine, findings) if scores_beside else None
+    scores: Scores | None = None
+    gate: GateResult | None = None
+    if scoring is None:
+        with _stage(watch, SCORES_STAGE):
+            scores, gate = score()
     packs = ([CORE_PACK_LABEL, REALWORLD_PACK_LABEL] if config.core_rules else []) + [str(p) for p in rule_paths]
     tables = [{**t, "absent_fields": checked.absent.get(t["entity"], [])} for t in loaded.summary]
     result = AuditResult(
@@ -161,15 +202,15 @@ def _check(
         outcomes=outcomes,
         structural=checked.structural,
         findings=findings,
-        scores=scores,
-        gate=gate,
+        scores=scores,  # type: ignore[arg-type]  # None while they are made beside, until `_scored`
+        gate=gate,  # type: ignore[arg-type]
         rule_packs=packs,
         config=str(config.path) if config.path else None,
         data=loaded.data,
         duplicates=duplicates,
         timings=watch,
     )
-    return result, loaded
+    return result, loaded, scoring
 
 
 Found = tuple[int, Share | DedupeResult, pd.DataFrame]
@@ -234,13 +275,17 @@ SECOND_CPU = second_cpu("duplicates")
 """the stage of the search's steps the child ran, beside the checks"""
 
 
-def _shared_with_a_child(watch: Stopwatch, stage: str, *, allowed: bool) -> Runner:
+def _shared_with_a_child(
+    watch: Stopwatch, stage: str, *, allowed: bool, first: Callable[[], None] = lambda: None
+) -> Runner:
     """A runner of a stage's tasks that shares them with a forked child (`auditor.beside`): the child takes
     them from the front, the main line the one of the most work left; the child's seconds and peak are the stage's row
     "<stage>, second CPU". The metrics' evaluations read what the stage made before them: the child
-    starts with them in hand, where a spawned process would have to be sent them."""
+    starts with them in hand, where a spawned process would have to be sent them. `first` runs before the tasks
+    are shared (the scores made beside the stage's prework are taken: no third process on two CPUs)."""
 
     def run(tasks: list[Callable[[], T]], work: Sequence[int] = ()) -> list[T]:
+        first()
         pending = beside(tasks, allowed=allowed, weights=work)
         values = pending.results()
         pending.timed(watch, stage, beside=stage)
@@ -401,15 +446,25 @@ def audit(
     config = config or resolve_config(path, None)
     engine = engine or PandasEngine()
     _, wanted = resolve_request(config.as_of, period, None, defined=config.defined_metrics)  # fails before the checks
-    result, loaded = _check(path, config, engine=engine, extra_rules=extra_rules, progress=progress)
+    result, loaded, scoring = _check(
+        path, config, engine=engine, extra_rules=extra_rules, progress=progress, scores_beside=True
+    )
     if progress:
         progress("metrics", 0, 1)
-    with _stage(result.timings, "metrics"):
-        inputs = engine.metric_frames(loaded, wanted)
-        frames, ids = inputs if inputs is not None else (None, None)
-        shared = engine.name == "pandas" and sum(loaded.counts.values()) >= BESIDE_FROM_ROWS
-        run = _shared_with_a_child(result.timings, "metrics", allowed=shared)
-        result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids, run=run)
+    try:
+        with _stage(result.timings, "metrics"):
+            inputs = engine.metric_frames(loaded, wanted)
+            frames, ids = inputs if inputs is not None else (None, None)
+            shared = engine.name == "pandas" and sum(loaded.counts.values()) >= BESIDE_FROM_ROWS
+            run = _shared_with_a_child(
+                result.timings, "metrics", allowed=shared, first=lambda: _scored(result, scoring)
+            )
+            result.metrics = compute_metrics(result, config, period=period, frames=frames, ids=ids, run=run)
+            _scored(result, scoring)  # a runner that was never called (an engine's own)
+    except BaseException:
+        if scoring is not None:
+            scoring.cancel()
+        raise
     if progress:
         progress("metrics", 1, 1)
     with _stage(result.timings, "worklist"):

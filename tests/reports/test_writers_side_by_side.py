@@ -338,16 +338,20 @@ def test_a_run_failing_while_the_process_ahead_writes_stops_it_and_leaves_out_as
 
 
 @forks
-def test_with_files_written_ahead_worklist_csv_is_written_in_the_forked_lane(
+def test_with_files_written_ahead_worklist_csv_and_result_json_are_written_in_the_forked_lane(
     small_result: AuditResult, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The forked lane has left findings.csv, duplicates/ and review.* to the process ahead: worklist.csv, which
-    the main line wrote beside the workbook and result.json, is its instead (the two lanes even out)."""
+    """The forked lane has left findings.csv, duplicates/ and review.* to the process ahead: worklist.csv and
+    result.json, which the main line wrote beside the workbook, are its instead (the two lanes even out), and
+    report.html, in the same lane, shows the findings summary result.json's writer made."""
     pids, out = tmp_path / "pids", tmp_path / "out"
     monkeypatch.setattr(outputs, "FORKED_FROM", 0)
     monkeypatch.setattr(worklist_csv, "write", _noted(pids, worklist_csv.write))
     monkeypatch.setattr(json_report, "write", _noted(tmp_path / "json", json_report.write))
+    summary = _noted(tmp_path / "summary", AuditResult.findings_summary)
+    monkeypatch.setattr(AuditResult, "findings_summary", summary)
     write_audit_outputs(small_result, out, workers=2, ahead=outputs.write_ahead(small_result, out))
     (tasks,) = _said_by(pids)
-    assert tasks != os.getpid() and _said_by(tmp_path / "json") == [os.getpid()]
+    assert tasks != os.getpid() and _said_by(tmp_path / "json") == [tasks]
+    assert _said_by(tmp_path / "summary") == [tasks]  # made once, for result.json and report.html
     assert multiprocessing.active_children() == []
