@@ -727,10 +727,24 @@ def _extrapolate(
         if not isinstance(fewer, (int, float)) or not isinstance(more, (int, float)):
             return None
         gains.append(more - fewer)
-        spread = float(np.std(gains, ddof=1)) / math.sqrt(len(gains)) if len(gains) > 1 else math.inf
+        spread = _gain_spread(gains, len(imputed))
         if len(gains) >= fewest and spread <= settings.shift_high / 10 * max(abs(float(v_excl)), 1.0):
             break
     return float(v_excl + np.mean(gains))
+
+
+def _gain_spread(gains: Sequence[float], imputed: int) -> float:
+    """The standard error of the mean of the extrapolation's `gains` (what the `imputed` records add to a count of
+    distinct values, one per draw). A few draws can agree by chance, a count's gains being whole numbers: two draws
+    that both add 2 of 40 customers say nothing of how much the next would differ. So the spread is at least the one
+    of a count of records that each add a new value at the draws' mean rate, independently (binomial), the spread
+    the draws' own would show over many."""
+    if len(gains) < 2:
+        return math.inf
+    mean = float(np.mean(gains))
+    rate = min(max(mean / imputed, 0.0), 1.0) if imputed else 0.0
+    variance = max(float(np.var(gains, ddof=1)), imputed * rate * (1 - rate))
+    return math.sqrt(variance / len(gains))
 
 
 def _scope_kinds(
