@@ -566,22 +566,72 @@ def _dialling(region: str) -> tuple[str, str]:
     return (str(code) if code else "", prefix)
 
 
-def _national_numbers(out: pa.Array, digits: pa.Array, region: pa.Array, national: pa.Array) -> pa.Array:
-    """`out` with the `national` numbers (digits only) in E.164: the region's calling code before them, its
-    national prefix dropped when it leads a number long enough to hold one. One pass over the column per
-    distinct prefix, not per region: a CRM of many countries has a handful of prefixes ('0', '1', '8')."""
-    encoded = pc.dictionary_encode(pc.if_else(national, region, _text_scalar(None)))
+def _e164(digits: pa.Array, plus: np.ndarray, simple: np.ndarray, region: pa.Array) -> pa.Array:
+    """The `simple` numbers in E.164 from their `digits` (`ascii_digits`), null elsewhere and where shorter than 8
+    characters: '+' and the digits of an international number (a leading '+', or '00' dropped); the region's calling
+    code before a national number, its national prefix dropped where it leads a number long enough to hold one.
+    Every number is a range of the digits' bytes, cut by moving its ends and written with its head into one buffer
+    by numpy (the Arrow kernels' slices, joins and choices made a column of a million texts each, 0.4 s a column)."""
+    offsets = np.frombuffer(digits.buffers()[1], dtype=np.int64)[digits.offset : digits.offset + len(digits) + 1]
+    data = digits.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8) if data is not None else np.empty(0, dtype=np.uint8)
+    start, length = offsets[:-1].copy(), np.diff(offsets)
+
+    def leading(rows: np.ndarray, prefix: str) -> np.ndarray:
+        """The places of `rows` whose digits (from their start) begin with `prefix`."""
+        at = np.flatnonzero(rows & (length >= len(prefix)))
+        for k, byte in enumerate(prefix.encode()):
+            at = at[data[start[at] + k] == byte]
+        return at
+
+    international = plus.copy()
+    idd = leading(simple & ~plus, "00")
+    start[idd] += 2
+    length[idd] -= 2
+    international[idd] = True
+    national = simple & ~international
+    encoded = pc.dictionary_encode(pc.if_else(pa.array(national), region, _text_scalar(None)))
     dialling = [_dialling(str(reg)) if reg else ("", "") for reg in encoded.dictionary.to_pylist()]
-    at = pc.fill_null(encoded.indices, len(dialling))
-    calling = pa.array([cc for cc, _ in dialling] + [""], type=pa.large_string()).take(at)
-    prefix = pa.array([p for _, p in dialling] + [""], type=pa.large_string()).take(at)
-    known = pc.and_(national, pc.not_equal(calling, ""))
-    d = digits
-    for p in {p for cc, p in dialling if cc and p}:
-        long_enough = pc.and_(pc.starts_with(d, p), pc.greater(pc.utf8_length(d), len(p) + 5))
-        lead = pc.and_(pc.and_(known, pc.equal(prefix, p)), pc.fill_null(long_enough, False))
-        d = pc.if_else(lead, pc.utf8_slice_codeunits(d, len(p)), d)
-    return pc.if_else(known, pc.binary_join_element_wise(_text_scalar("+"), calling, d, _text_scalar("")), out)
+    code = pc.fill_null(encoded.indices, len(dialling)).to_numpy(zero_copy_only=False)
+    calling_length = np.array([len(cc) for cc, _ in dialling] + [0])[code]
+    known = national & (calling_length > 0)
+    for prefix in {p for cc, p in dialling if cc and p}:
+        with_prefix = np.array([bool(cc) and p == prefix for cc, p in dialling] + [False])[code]
+        lead = leading(known & with_prefix & (length > len(prefix) + 5), prefix)
+        start[lead] += len(prefix)
+        length[lead] -= len(prefix)
+    head = np.where(known, 1 + calling_length, 1)
+    size = np.where((international & simple) | known, head + length, 0)
+    valid = size >= 8
+    size[~valid] = 0
+    ends = np.cumsum(size)
+    begins = ends - size
+    rows = np.flatnonzero(valid)
+    buffer = np.empty(int(ends[-1]) if len(ends) else 0, dtype=np.uint8)
+    # the numbers' digits in row order, into the places after their heads in row order
+    buffer[_ranges(len(buffer), begins[rows] + head[rows], ends[rows])] = data[
+        _ranges(len(data), start[rows], start[rows] + length[rows])
+    ]
+    buffer[begins[rows]] = ord("+")
+    for k, (cc, _) in enumerate(dialling):
+        at = begins[rows[known[rows] & (code[rows] == k)]]
+        for j, byte in enumerate(cc.encode()):
+            buffer[at + 1 + j] = byte
+    return pa.LargeStringArray.from_buffers(
+        len(digits),
+        pa.py_buffer(np.concatenate([np.zeros(1, dtype=np.int64), ends])),
+        pa.py_buffer(buffer),
+        pa.array(valid).buffers()[1],
+        len(digits) - len(rows),
+    )
+
+
+def _ranges(size: int, begins: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """True at the places of `size` within the ranges [begins, ends): ascending, disjoint and none empty."""
+    marks = np.zeros(size + 1, dtype=np.int8)
+    marks[begins] += 1
+    marks[ends] -= 1
+    return np.cumsum(marks[:-1], dtype=np.int8).astype(bool)
 
 
 def phones(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series:
@@ -602,27 +652,31 @@ def phone_texts(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series
     else:
         region = _arrow_text(strings(regions).str.strip().str.upper())
     simple = pc.fill_null(pc.match_substring_regex(text, "^(\\+?[0-9 \\-./()\u00a0]{3,30})$"), False)
-    digits = pc.replace_substring_regex(text, "[^0-9]", "")
-    plus = pc.fill_null(pc.starts_with(text, "+"), False)
-    idd = pc.and_(pc.invert(plus), pc.fill_null(pc.starts_with(digits, "00"), False))
-    digits = pc.if_else(idd, pc.utf8_slice_codeunits(digits, 2), digits)
-    international = pc.or_(plus, idd)
-    missing = _text_scalar(None)
-    out = pc.if_else(
-        pc.and_(international, simple),
-        pc.binary_join_element_wise(_text_scalar("+"), digits, _text_scalar("")),
-        missing,
-    )
-    national = pc.and_(simple, pc.invert(international))
-    if pc.any(national).as_py():
-        out = _national_numbers(out, digits, region, national)
-    out = pc.if_else(pc.fill_null(pc.less(pc.utf8_length(out), 8), False), missing, out)
+    digits = ascii_digits(text)
+    plus = pc.fill_null(pc.starts_with(text, "+"), False).to_numpy(zero_copy_only=False)
+    out = _e164(digits, plus, simple.to_numpy(zero_copy_only=False), region)
     rest = pc.and_(pc.invert(simple), pc.fill_null(pc.greater(pc.utf8_length(text), 0), False))
     if pc.any(rest).as_py():
         at = pa.array(np.flatnonzero(rest.to_numpy(zero_copy_only=False)))
         spelt = zip(text.take(at).to_pylist(), pc.fill_null(region, "PL").take(at).to_pylist(), strict=True)
         out = pc.replace_with_mask(out, rest, pa.array([phone(v, r) for v, r in spelt], type=pa.large_string()))
     return pd.Series(pd.arrays.ArrowStringArray(out), index=s.index, copy=False)
+
+
+def ascii_digits(text: pa.Array) -> pa.Array:
+    """Each text's ASCII digits ('+48 (12) 589-23-02' -> '48125892302'), as `replace_substring_regex(text,
+    "[^0-9]", "")` gives them: kept from the texts' UTF-8 bytes by numpy over the whole buffer (no other
+    character's UTF-8 holds a byte of '0'-'9'), not by a regular expression per text (0.25 against 0.05 s for
+    a million phone numbers). `text`: one large_string array."""
+    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
+    data = text.buffers()[2]
+    data = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data is not None else np.empty(0, np.uint8)
+    keep = (data >= ord("0")) & (data <= ord("9"))
+    kept = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(keep, dtype=np.int64)])
+    valid = text.is_valid().buffers()[1] if text.null_count else None
+    return pa.LargeStringArray.from_buffers(
+        len(text), pa.py_buffer(kept[offsets - offsets[0]]), pa.py_buffer(data[keep]), valid, text.null_count
+    )
 
 
 def _text_scalar(text: str | None) -> pa.Scalar:
