@@ -467,37 +467,50 @@ def email_texts(values: pd.Series) -> pd.Series:
 
 def email_parts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """`email_texts`, and its `local_parts` and `domain_parts` (<NA> where there is no e-mail): the parts it is
-    joined from, not cut out of it again by two regular expressions over every value."""
-    s = strings(values).str.strip().str.lower().str.removeprefix("mailto:")
-    # regex replacements are Arrow kernels; rpartition and split fall back to Python per value
-    at = s.str.contains("@", regex=False)
-    local, domain = _parts_at_last_at(s)
-    domain = domain.str.strip(".")
-    domain = domain.mask(domain == "googlemail.com", "gmail.com")
+    joined from, not cut out of it again by two regular expressions over every value. Arrow's kernels on the
+    column's Arrow text, as pandas' string methods call them, without pandas' masks, alignments and copies around
+    each (half the time of a million e-mails)."""
+    s = strings(values)
+    text = pc.utf8_trim_whitespace(_arrow_text(s))
+    text = pc.utf8_lower(text)
+    text = pc.if_else(pc.starts_with(text, "mailto:"), pc.utf8_slice_codeunits(text, len("mailto:")), text)
+    local, domain = _parts_at_last_at(text)
+    domain = pc.utf8_trim(domain, ".")
+    domain = pc.if_else(pc.equal(domain, "googlemail.com"), _text_scalar("gmail.com"), domain)
     # a tag or a dot is taken out only where the provider ignores it: those rows alone are rewritten
-    tagged = domain.isin(PLUS_TAGS).to_numpy(dtype=bool)
-    if tagged.any():
-        local[tagged] = local[tagged].str.replace(r"\+.*$", "", regex=True)
-    blind = domain.isin(DOT_BLIND).to_numpy(dtype=bool)
-    if blind.any():
-        local[blind] = local[blind].str.replace(".", "", regex=False)
-    ok = (at & (local.str.len() > 0) & (domain.str.len() > 0)).fillna(False)
-    joined = (local + "@" + domain).where(ok)
-    local, domain = local.where(ok), domain.where(ok)
+    tagged = pc.is_in(domain, pa.array(sorted(PLUS_TAGS), type=pa.large_string()))
+    if pc.any(tagged).as_py():
+        local = pc.replace_with_mask(local, tagged, pc.replace_substring_regex(local.filter(tagged), r"\+.*$", ""))
+    blind = pc.is_in(domain, pa.array(sorted(DOT_BLIND), type=pa.large_string()))
+    if pc.any(blind).as_py():
+        local = pc.replace_with_mask(local, blind, pc.replace_substring(local.filter(blind), ".", ""))
+    ok = pc.fill_null(
+        pc.and_(
+            pc.match_substring(text, "@"),
+            pc.and_(pc.greater(pc.utf8_length(local), 0), pc.greater(pc.utf8_length(domain), 0)),
+        ),
+        False,
+    )
+    missing = _text_scalar(None)
+    joined = pc.if_else(ok, pc.binary_join_element_wise(local, domain, _text_scalar("@")), missing)
+    local, domain = pc.if_else(ok, local, missing), pc.if_else(ok, domain, missing)
+    joined, local, domain = (
+        pd.Series(pd.arrays.ArrowStringArray(part), index=s.index, name=s.name, copy=False)
+        for part in (joined, local, domain)
+    )
     # the regular expressions' '.' stops at a line break: a text holding one is cut as `local_parts` and
     # `domain_parts` cut it (its domain may keep an '@', or its local part lose a line)
-    broken = s.str.contains("\n", regex=False).fillna(False).to_numpy(dtype=bool) & ok.to_numpy(dtype=bool)
+    broken = pc.and_(pc.fill_null(pc.match_substring(text, "\n"), False), ok).to_numpy(zero_copy_only=False)
     if broken.any():
         local = local.mask(broken, local_parts(joined.where(broken)))
         domain = domain.mask(broken, domain_parts(joined.where(broken)))
     return joined, local, domain
 
 
-def _parts_at_last_at(s: pd.Series) -> tuple[pd.Series, pd.Series]:
-    """`local_parts` and `domain_parts` of Arrow-backed strings, by one split at each text's last '@' instead of
-    two regular expressions over every text. `domain_parts`' '.' stops at a line break: a text holding one keeps
-    the expression's domain."""
-    text = _arrow_text(s)
+def _parts_at_last_at(text: pa.Array) -> tuple[pa.Array, pa.Array]:
+    """`local_parts` and `domain_parts` of Arrow text, by one split at each text's last '@' instead of two regular
+    expressions over every text. `domain_parts`' '.' stops at a line break: a text holding one keeps the
+    expression's domain."""
     valid = pc.is_valid(text)
     parts = pc.split_pattern(pc.fill_null(text, ""), "@", max_splits=1, reverse=True)
     ends = parts.offsets.to_numpy()
@@ -507,12 +520,9 @@ def _parts_at_last_at(s: pd.Series) -> tuple[pd.Series, pd.Series]:
     domain = pc.if_else(valid, flat.take(pa.array(ends[1:] - 1)), missing)
     broken = pc.fill_null(pc.match_substring(text, "\n"), False)
     if pc.any(broken).as_py():
-        domain = pc.replace_with_mask(
-            domain, broken, _arrow_text(domain_parts(s[broken.to_numpy(zero_copy_only=False)]))
-        )
-    return tuple(
-        pd.Series(pd.arrays.ArrowStringArray(part), index=s.index, name=s.name, copy=False) for part in (local, domain)
-    )
+        cut = domain_parts(pd.Series(pd.arrays.ArrowStringArray(text.filter(broken)), copy=False))
+        domain = pc.replace_with_mask(domain, broken, _arrow_text(cut))
+    return local, domain
 
 
 def local_parts(values: pd.Series) -> pd.Series:

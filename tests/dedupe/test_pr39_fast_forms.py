@@ -93,3 +93,54 @@ def test_phone_texts_oracle_are_the_kernels(rows: list[tuple[str | None, str | N
         got = nz.phone_texts(values, region)
         pd.testing.assert_series_equal(got, _phone_texts_by_kernels(values, region))
         assert pa.array(got.array).validate(full=True) is None
+
+
+def _email_parts_by_pandas(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """`nz.email_parts` as pandas' string methods made it before (fe3e207): the oracle."""
+    s = nz.strings(values).str.strip().str.lower().str.removeprefix("mailto:")
+    at = s.str.contains("@", regex=False)
+    text = nz._arrow_text(s)
+    parts = pc.split_pattern(pc.fill_null(text, ""), "@", max_splits=1, reverse=True)
+    ends = parts.offsets.to_numpy()
+    flat = pc.list_flatten(parts)
+    local = pd.Series(flat.take(pa.array(ends[:-1])).to_pylist(), index=s.index, name=s.name, dtype=nz.STRING)
+    domain = pd.Series(flat.take(pa.array(ends[1:] - 1)).to_pylist(), index=s.index, name=s.name, dtype=nz.STRING)
+    local, domain = local.where(s.notna()), domain.where(s.notna())
+    newline = s.str.contains("\n", regex=False).fillna(False).astype(bool)
+    domain = domain.mask(newline, nz.domain_parts(s))
+    domain = domain.str.strip(".")
+    domain = domain.mask(domain == "googlemail.com", "gmail.com")
+    tagged = domain.isin(nz.PLUS_TAGS).to_numpy(dtype=bool)
+    local[tagged] = local[tagged].str.replace(r"\+.*$", "", regex=True)
+    blind = domain.isin(nz.DOT_BLIND).to_numpy(dtype=bool)
+    local[blind] = local[blind].str.replace(".", "", regex=False)
+    ok = (at & (local.str.len() > 0) & (domain.str.len() > 0)).fillna(False)
+    joined = (local + "@" + domain).where(ok)
+    local, domain = local.where(ok), domain.where(ok)
+    broken = newline.to_numpy(dtype=bool) & ok.to_numpy(dtype=bool)
+    if broken.any():
+        local = local.mask(broken, nz.local_parts(joined.where(broken)))
+        domain = domain.mask(broken, nz.domain_parts(joined.where(broken)))
+    return joined, local, domain
+
+
+_EMAIL = st.lists(
+    st.one_of(
+        st.sampled_from(
+            ["@", "@@", ".", "..", "+", "+tag", " ", "\n", "\t", "mailto:", "MAILTO:", "Jan.Kowalski", "gmail.com"]
+        ),
+        st.sampled_from(["googlemail.com", "GMail.com", "outlook.com", "example.pl", "ł", "É", "日本", "\u00a0", "_"]),
+        st.text(max_size=3),
+    ),
+    max_size=7,
+).map("".join)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.none(), _EMAIL), max_size=25), st.booleans())
+def test_email_parts_oracle_are_pandas_string_methods(values: list[str | None], arrow: bool) -> None:
+    """Oracle: any e-mail (tags and dots of the providers that ignore them, 'mailto:', several '@', line breaks,
+    blanks, missing, non-ASCII) as Arrow text or Python objects, e-mail, local part and domain alike."""
+    series = pd.Series(values, dtype=nz.STRING if arrow else object, name="email")
+    for got, want in zip(nz.email_parts(series), _email_parts_by_pandas(series), strict=True):
+        pd.testing.assert_series_equal(got, want)
