@@ -144,3 +144,17 @@ def test_email_parts_oracle_are_pandas_string_methods(values: list[str | None], 
     series = pd.Series(values, dtype=nz.STRING if arrow else object, name="email")
     for got, want in zip(nz.email_parts(series), _email_parts_by_pandas(series), strict=True):
         pd.testing.assert_series_equal(got, want)
+
+
+_TEXT = st.one_of(st.none(), st.text(max_size=12), st.sampled_from(["", " ", "Kozłowski", "jan.kowalski2", "\x7f\x80"]))
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_TEXT, max_size=25), st.booleans())
+def test_ascii_letters_and_non_ascii_oracle_are_the_regular_expressions(values: list[str | None], arrow: bool) -> None:
+    """Oracle: any text (non-ASCII, upper case, digits, blanks, missing) as Arrow text or Python objects."""
+    series = pd.Series(values, dtype=nz.STRING if arrow else object)
+    text = nz.strings(series)
+    pd.testing.assert_series_equal(nz.ascii_letters(series), text.str.replace(r"[^a-z]", "", regex=True))
+    beyond = text.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).astype(bool).to_numpy()
+    assert (nz.non_ascii(series) == beyond).all()
