@@ -140,8 +140,11 @@ def build_clusters(
     big = np.flatnonzero(sizes >= 3)
     if not len(big):
         return out
-    # the known pairs inside those components (any probability) ...
-    inside = (sizes[labels[i]] >= 3) & (labels[i] == labels[j])
+    # the known pairs inside those components (any probability): a record's label gathered once per pair, the
+    # records outside them labelled -1 first (four gathers of every candidate pair were two)
+    in_big = np.where(sizes[labels] >= 3, labels, -1)[i]
+    inside = (in_big >= 0) & (in_big == labels[j])
+    del in_big
     ka = np.minimum(i[inside], j[inside]).astype(np.int64)
     kb = np.maximum(i[inside], j[inside]).astype(np.int64)
     kp = probability[inside].astype(np.float64)

@@ -458,20 +458,16 @@ def _named_local_parts(local: pd.Series, first: pd.Series, last: pd.Series) -> p
     """True where the e-mail's local part is made of the record's own names (jan.kowalski, jkowalski,
     kowalski_j, jan.kowalski2): two namesakes at two employers share such a local part, so beyond
     the names it says nothing; a local part of its own (jk1977, wolf.pack) does."""
-
-    def letters(values: pd.Series) -> pd.Series:
-        return nz.strings(values).str.replace(r"[^a-z]", "", regex=True)
-
     local = nz.strings(local)
-    accented = local.str.contains(r"[^\x00-\x7f]", regex=True).fillna(False).astype(bool)
+    accented = pd.Series(nz.non_ascii(local), index=local.index)
     if accented.any():  # kozłowski@ is Kozłowski's, as the folded names read it
         local = local.mask(accented, nz.strings(nz.by_unique(local[accented], nz.fold)))
-    loc = letters(local)
+    loc = nz.ascii_letters(local)
     # the forms follow from a record's two names alone: written once per distinct pair of names (tens of
     # thousands at a million contacts, not eight texts per record), and matched to the local parts by their
     # codes in one vocabulary
     pair, rep = _distinct_pairs(first, last)
-    f, la = letters(first.iloc[rep]), letters(last.iloc[rep])
+    f, la = nz.ascii_letters(first.iloc[rep]), nz.ascii_letters(last.iloc[rep])
     fi, li = f.str.slice(0, 1), la.str.slice(0, 1)
     forms = (f + la, la + f, fi + la, la + fi, f + li, li + f, f, la)
     codes = pd.factorize(pd.concat([loc, *forms], ignore_index=True), use_na_sentinel=True)[0]

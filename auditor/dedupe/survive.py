@@ -92,27 +92,31 @@ def merge_plan(
     order = np.lexsort((-recency, ~mast, ccode))
     rows_m = member[order]
     cc, ms = ccode[order], mast[order]
-    id_arr = ids.to_numpy(dtype=object)
-    rid = id_arr[rows_m]
-    cuniq = np.asarray(cuniq, dtype=object)
-    masters = pd.Series(id_arr[is_master], index=cluster_ids[is_master])
-    masters = masters[~masters.index.duplicated()].reindex(cuniq).to_numpy(dtype=object)
-    merged = _join_groups(cluster_ids[member], id_arr[member], ";").reindex(cuniq).to_numpy(dtype=object)
+    # every text of the plan is Arrow text until the frame is made: a Python string per cell was made, added up,
+    # joined and made Arrow text again by the frame (3.3 million cells of the 1M export's accounts)
+    id_text = nz._arrow_text(nz.strings(ids))  # the records' ids are text (`record_ids`)
+    rid = id_text.take(pa.array(rows_m))
+    cuniq_text = pa.array(np.asarray(cuniq, dtype=object), type=pa.large_string())
+    masters = pd.Series(id_text.filter(pa.array(is_master)).to_pylist(), index=cluster_ids[is_master], dtype=object)
+    masters = masters[~masters.index.duplicated()].reindex(cuniq)
+    masters_text = pa.array(masters.to_numpy(dtype=object), type=pa.large_string(), from_pandas=True)
+    merged_keys, merged = _joined(cluster_ids[member], id_text.take(pa.array(member)), ";")
+    merged = merged.take(pa.array(pd.Index(merged_keys).get_indexer(cuniq)))
     label = {"most_complete": "most complete", "most_recent": "most recently active", "oldest": "oldest"}[rule]
-    from_master, from_other = (
-        f"value of the master record ({label})",
-        "master is empty: most recently updated member that has it",
+    reasons = pa.array(
+        ["master is empty: most recently updated member that has it", f"value of the master record ({label})"],
+        type=pa.large_string(),
     )
     sub = frame.iloc[rows_m]  # the members' rows of every field taken at once, not field by field
-    parts: dict[str, list[np.ndarray]] = {c: [] for c in columns}
+    parts: dict[str, list] = {c: [] for c in columns}
     placed: list[tuple[np.ndarray, str]] = []  # per part, its rows' cluster codes and its field
     for name in fields:
         # compared as Arrow text by Arrow's kernels (pandas' string methods cost more than the work on a few
-        # hundred members, field after field); only the values written out become Python strings (a str per
-        # member and field was 5 million strings made and hashed at a million contacts, a tenth of them written)
+        # hundred members, field after field)
         text = pa.array(nz.strings(sub[name]).array)
         if isinstance(text, pa.ChunkedArray):  # one array: the codes below number one dictionary
             text = text.combine_chunks()
+        text = text.cast(pa.large_string())
         has = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0), False)
         rows = np.flatnonzero(has.to_numpy(zero_copy_only=False))
         if not len(rows):
@@ -132,19 +136,25 @@ def merge_plan(
         per_row_win = np.repeat(codes[gstart], np.diff(np.r_[gstart, len(rows)]))
         per_row_interesting = np.repeat(interesting, np.diff(np.r_[gstart, len(rows)]))
         lost = np.flatnonzero(per_row_interesting & (codes != per_row_win))
-        discarded = pd.Series(dtype=object)
+        discarded = pa.nulls(len(g), pa.large_string())
         if len(lost):
-            discarded = _join_groups(grp[lost], rid[rows[lost]] + ": " + _objects_at(values, lost), "; ")
+            said = pc.binary_join_element_wise(
+                rid.take(pa.array(rows[lost])), values.take(pa.array(lost)), nz._text_scalar(": ")
+            )
+            keys, joined = _joined(grp[lost], said, "; ")
+            at = pd.Index(keys).get_indexer(g)
+            discarded = joined.take(pa.array(at, mask=at < 0))
         placed.append((g, name))
+        at_g = pa.array(g)
         for column, part in (
-            ("cluster_id", cuniq[g]),
-            ("master_id", masters[g]),
-            ("merged_ids", merged[g]),
+            ("cluster_id", cuniq_text.take(at_g)),
+            ("master_id", masters_text.take(at_g)),
+            ("merged_ids", merged.take(at_g)),
             ("field", np.full(len(g), name, dtype=object)),
-            ("surviving_value", _objects_at(values, win_row)),
-            ("source_record_id", rid[first[interesting]]),
-            ("reason", np.where(ms[first[interesting]], from_master, from_other).astype(object)),
-            ("discarded_values", discarded.reindex(g).fillna("").to_numpy(dtype=object)),
+            ("surviving_value", values.take(pa.array(win_row))),
+            ("source_record_id", rid.take(pa.array(first[interesting]))),
+            ("reason", reasons.take(pa.array(ms[first[interesting]].astype(np.int8)))),
+            ("discarded_values", pc.fill_null(discarded, "")),
         ):
             parts[column].append(part)
     if not placed:
@@ -156,46 +166,56 @@ def merge_plan(
     cluster = np.concatenate([g for g, _ in placed])
     field = np.concatenate([np.full(len(g), rank[name], dtype=np.int64) for g, name in placed])
     order = np.lexsort((field, cluster))
-    # the Python objects put in order before the frame is made: the frame's text columns taken again cost more
-    return pd.DataFrame({column: np.concatenate(parts[column])[order] for column in columns})
+    return pd.DataFrame({column: _in_order(parts[column], order) for column in columns}, copy=False)
 
 
-def _objects_at(values: pa.Array, at: np.ndarray) -> np.ndarray:
-    """The texts of `values` at positions `at`, as Python strings."""
-    return np.array(values.take(pa.array(at)).to_pylist(), dtype=object)
+def _in_order(parts: list, order: np.ndarray) -> object:
+    """A plan's column from its parts (object arrays, or Arrow text) put in `order`: Arrow text as the column
+    pandas makes of Python strings, without making them."""
+    if isinstance(parts[0], np.ndarray):
+        return np.concatenate(parts)[order]
+    text = pa.concat_arrays(parts).take(pa.array(order))
+    if isinstance(_TEXT, pd.StringDtype) and _TEXT.storage == "pyarrow":
+        return pd.arrays.ArrowStringArray(text, dtype=_TEXT)
+    return np.array(text.to_pylist(), dtype=object)
 
 
-def _join_groups(keys: np.ndarray, values: np.ndarray, sep: str) -> pd.Series:
-    """Sorted values joined per key: one str.join per group, linear in the group's length (adding the
-    strings up, as np.add.reduceat does, copies the growing text once per member: hours for a cluster
-    of a million copies)."""
+_TEXT = pd.Series(["text"]).dtype
+"""The dtype pandas gives a column of Python strings (Arrow's, or objects')."""
+
+
+def _joined(keys: np.ndarray, text: pa.Array, sep: str) -> tuple[np.ndarray, pa.Array]:
+    """Per distinct key (`keys`: one per text), its texts sorted and joined by `sep`: the keys, and the joined texts
+    as Arrow text. Arrow's join of each group's list (adding the strings up, as np.add.reduceat does, copies the
+    growing text once per member: hours for a cluster of a million copies; a str.join per group made each text a
+    Python string)."""
     if not len(keys):
-        return pd.Series(dtype=object)
+        return np.empty(0, dtype=object), pa.array([], type=pa.large_string())
     keys = np.asarray(keys, dtype=object)
-    values = np.asarray(values, dtype=object)
-    k, v = (part[_key_value_order(keys, values)] for part in (keys, values))
-    v = v.tolist()
+    order = _key_value_order(keys, text)
+    k = keys[order]
     starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    ends = np.r_[starts[1:], len(k)]
-    joined = [sep.join(v[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    return pd.Series(joined, index=k[starts], dtype=object)
+    grouped = pa.LargeListArray.from_arrays(
+        pa.array(np.r_[starts, len(k)], type=pa.int64()), text.take(pa.array(order))
+    )
+    return k[starts], pc.binary_join(grouped, nz._text_scalar(sep))
 
 
-def _key_value_order(keys: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """The order of (key, value) pairs by key, then by value as text (object arrays): a group's values are joined
-    in this order, and the groups' order does not matter. By Arrow's sort when every key is an int or every key a
-    str, every value a str and no text holds a NUL: UTF-8 sorts by code point as numpy's fixed-width texts do,
-    which drop trailing NULs (and `astype(str)` made a copy of every text as wide as the longest). A key of ints
-    groups as its text does (0.6 against 1.0 s for 546,000 values in 224,000 groups)."""
-    keys_arrow, values_arrow = _arrow_texts(keys, allow_int=True), _arrow_texts(values, allow_int=False)
-    if keys_arrow is None or values_arrow is None:
-        return np.lexsort((values.astype(str), keys.astype(str)))
-    table = pa.table({"k": keys_arrow, "v": values_arrow})
+def _key_value_order(keys: np.ndarray, text: pa.Array) -> np.ndarray:
+    """The order of (key, text) pairs by key, then by text (keys: objects): a group's texts are joined in this order,
+    and the groups' order does not matter. By Arrow's sort when every key is an int or every key a str and no text
+    holds a NUL: UTF-8 sorts by code point as numpy's fixed-width texts do, which drop trailing NULs (and `astype(str)`
+    made a copy of every text as wide as the longest). A key of ints groups as its text does (0.6 against 1.0 s for
+    546,000 values in 224,000 groups)."""
+    keys_arrow = _arrow_texts(keys)
+    if keys_arrow is None or pc.any(pc.match_substring(text, "\x00")).as_py():
+        return np.lexsort((np.array(text.to_pylist(), dtype=object).astype(str), keys.astype(str)))
+    table = pa.table({"k": keys_arrow, "v": text})
     return pc.sort_indices(table, sort_keys=[("k", "ascending"), ("v", "ascending")]).to_numpy()
 
 
-def _arrow_texts(values: np.ndarray, *, allow_int: bool) -> pa.Array | None:
-    """`values` (objects) as Arrow text without NULs, or as Arrow integers (`allow_int`); None otherwise."""
+def _arrow_texts(values: np.ndarray) -> pa.Array | None:
+    """`values` (objects) as Arrow text without NULs, or as Arrow integers; None otherwise."""
     try:
         array = pa.array(values.tolist())
     except (ValueError, TypeError, OverflowError):  # mixed types, a lone surrogate, a huge int
@@ -203,7 +223,7 @@ def _arrow_texts(values: np.ndarray, *, allow_int: bool) -> pa.Array | None:
     if array.null_count:
         return None
     if pa.types.is_integer(array.type):
-        return array if allow_int else None
+        return array
     if not pa.types.is_string(array.type) and not pa.types.is_large_string(array.type):
         return None
     return None if pc.any(pc.match_substring(array, "\x00")).as_py() else array

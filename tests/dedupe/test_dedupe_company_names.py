@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -14,7 +15,7 @@ from auditor.dedupe import compare
 from auditor.dedupe.blocking import candidate_pairs, head_pairs
 from auditor.dedupe.compare import GLUED_WORD, KINDS, WORD_SIMILARITY, Coded, Comparator, share_a_word
 from auditor.dedupe.features import LEVEL_LABELS, prepare
-from auditor.dedupe.survive import _join_groups
+from auditor.dedupe.survive import _joined
 
 
 def _block(common: int, unique: int, rare: int, few: int = 0) -> np.ndarray:
@@ -152,9 +153,11 @@ def test_every_kind_with_levels_has_a_comparison() -> None:
 @given(st.lists(st.tuples(st.sampled_from(["c1", "c2", "c3"]), st.text(alphabet="ab;:", max_size=4)), max_size=30))
 def test_groups_are_joined_sorted_per_key(rows: list[tuple[str, str]]) -> None:
     """Merge-plan cells (members of a cluster, discarded values) join each group's sorted values once."""
-    got = _join_groups(np.array([k for k, _ in rows], dtype=object), np.array([v for _, v in rows], dtype=object), "; ")
+    keys, joined = _joined(
+        np.array([k for k, _ in rows], dtype=object), pa.array([v for _, v in rows], pa.large_string()), "; "
+    )
     want = {key: "; ".join(sorted(v for k, v in rows if k == key)) for key in {k for k, _ in rows}}
-    assert got.to_dict() == want
+    assert dict(zip(keys.tolist(), joined.to_pylist(), strict=True)) == want
 
 
 def _share_word_scalar(a: str, b: str) -> bool:
