@@ -24,6 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from auditor.checks.kinds._fastpath import kept, utf8_bytes
 from auditor.text import fold as fold_text
 
 
@@ -582,8 +583,8 @@ def _e164(digits: pa.Array, plus: np.ndarray, simple: np.ndarray, region: pa.Arr
     code before a national number, its national prefix dropped where it leads a number long enough to hold one.
     Every number is a range of the digits' bytes, cut by moving its ends and written with its head into one buffer
     by numpy (the Arrow kernels' slices, joins and choices made a column of a million texts each, 0.4 s a column)."""
-    offsets, data = _text_bytes(digits)
-    start, length = offsets[:-1] - offsets[0], np.diff(offsets)
+    offsets, data = utf8_bytes(digits)
+    start, length = offsets[:-1].copy(), np.diff(offsets)
 
     def leading(rows: np.ndarray, prefix: str) -> np.ndarray:
         """The places of `rows` whose digits (from their start) begin with `prefix`."""
@@ -679,24 +680,9 @@ def ascii_digits(text: pa.Array) -> pa.Array:
 
 def ascii_between(text: pa.Array, first: str, last: str) -> pa.Array:
     """Each text's characters from ASCII `first` to `last`, as `replace_substring_regex(text, f"[^{first}-{last}]",
-    "")` gives them: kept from the texts' UTF-8 bytes by numpy over the whole buffer (no other character's UTF-8
-    holds an ASCII byte), not by a regular expression per text. `text`: one large_string array."""
-    offsets, data = _text_bytes(text)
-    keep = (data >= ord(first)) & (data <= ord(last))
-    kept = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(keep, dtype=np.int64)])
-    valid = text.is_valid().buffers()[1] if text.null_count else None
-    return pa.LargeStringArray.from_buffers(
-        len(text), pa.py_buffer(kept[offsets - offsets[0]]), pa.py_buffer(data[keep]), valid, text.null_count
-    )
-
-
-def _text_bytes(text: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """A large_string array's offsets (one more than its texts) and the UTF-8 bytes from its first text's start to
-    its last text's end, as numpy arrays over its buffers (no copy)."""
-    offsets = np.frombuffer(text.buffers()[1], dtype=np.int64)[text.offset : text.offset + len(text) + 1]
-    data = text.buffers()[2]
-    data = np.frombuffer(data, dtype=np.uint8)[offsets[0] : offsets[-1]] if data is not None else np.empty(0, np.uint8)
-    return offsets, data
+    "")` gives them: the checks' `kept` over the texts' UTF-8 bytes (no other character's UTF-8 holds an ASCII
+    byte), not a regular expression per text."""
+    return kept(text, lambda data: (data >= ord(first)) & (data <= ord(last)))
 
 
 def ascii_letters(values: pd.Series) -> pd.Series:
@@ -711,9 +697,9 @@ def non_ascii(values: pd.Series) -> np.ndarray:
     """True where a value holds a character beyond ASCII (`str.contains("[^\\x00-\\x7f]")`, False where missing):
     where its UTF-8 holds a byte of 0x80 or more, counted by numpy over the whole buffer."""
     text = _arrow_text(strings(values))
-    offsets, data = _text_bytes(text)
+    offsets, data = utf8_bytes(text)
     high = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(data >= 0x80, dtype=np.int64)])
-    return (np.diff(high[offsets - offsets[0]]) > 0) & text.is_valid().to_numpy(zero_copy_only=False)
+    return (np.diff(high[offsets]) > 0) & text.is_valid().to_numpy(zero_copy_only=False)
 
 
 def _text_scalar(text: str | None) -> pa.Scalar:
