@@ -472,12 +472,12 @@ def email_parts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     column's Arrow text, as pandas' string methods call them, without pandas' masks, alignments and copies around
     each (half the time of a million e-mails)."""
     s = strings(values)
-    text = pc.utf8_trim_whitespace(_arrow_text(s))
+    text = pc.utf8_trim_whitespace(arrow_text(s))
     text = pc.utf8_lower(text)
     text = pc.if_else(pc.starts_with(text, "mailto:"), pc.utf8_slice_codeunits(text, len("mailto:")), text)
     local, domain = _parts_at_last_at(text)
     domain = pc.utf8_trim(domain, ".")
-    domain = pc.if_else(pc.equal(domain, "googlemail.com"), _text_scalar("gmail.com"), domain)
+    domain = pc.if_else(pc.equal(domain, "googlemail.com"), text_scalar("gmail.com"), domain)
     # a tag or a dot is taken out only where the provider ignores it: those rows alone are rewritten
     tagged = pc.is_in(domain, pa.array(sorted(PLUS_TAGS), type=pa.large_string()))
     if pc.any(tagged).as_py():
@@ -492,8 +492,8 @@ def email_parts(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         ),
         False,
     )
-    missing = _text_scalar(None)
-    joined = pc.if_else(ok, pc.binary_join_element_wise(local, domain, _text_scalar("@")), missing)
+    missing = text_scalar(None)
+    joined = pc.if_else(ok, pc.binary_join_element_wise(local, domain, text_scalar("@")), missing)
     local, domain = pc.if_else(ok, local, missing), pc.if_else(ok, domain, missing)
     joined, local, domain = (
         pd.Series(pd.arrays.ArrowStringArray(part), index=s.index, name=s.name, copy=False)
@@ -516,13 +516,13 @@ def _parts_at_last_at(text: pa.Array) -> tuple[pa.Array, pa.Array]:
     parts = pc.split_pattern(pc.fill_null(text, ""), "@", max_splits=1, reverse=True)
     ends = parts.offsets.to_numpy()
     flat = pc.list_flatten(parts)
-    missing = _text_scalar(None)
+    missing = text_scalar(None)
     local = pc.if_else(valid, flat.take(pa.array(ends[:-1])), missing)
     domain = pc.if_else(valid, flat.take(pa.array(ends[1:] - 1)), missing)
     broken = pc.fill_null(pc.match_substring(text, "\n"), False)
     if pc.any(broken).as_py():
         cut = domain_parts(pd.Series(pd.arrays.ArrowStringArray(text.filter(broken)), copy=False))
-        domain = pc.replace_with_mask(domain, broken, _arrow_text(cut))
+        domain = pc.replace_with_mask(domain, broken, arrow_text(cut))
     return local, domain
 
 
@@ -599,7 +599,7 @@ def _e164(digits: pa.Array, plus: np.ndarray, simple: np.ndarray, region: pa.Arr
     length[idd] -= 2
     international[idd] = True
     national = simple & ~international
-    encoded = pc.dictionary_encode(pc.if_else(pa.array(national), region, _text_scalar(None)))
+    encoded = pc.dictionary_encode(pc.if_else(pa.array(national), region, text_scalar(None)))
     dialling = [_dialling(str(reg)) if reg else ("", "") for reg in encoded.dictionary.to_pylist()]
     code = pc.fill_null(encoded.indices, len(dialling)).to_numpy(zero_copy_only=False)
     calling_length = np.array([len(cc) for cc, _ in dialling] + [0])[code]
@@ -655,11 +655,11 @@ def phone_texts(values: pd.Series, regions: pd.Series | str = "PL") -> pd.Series
     """`phones` as Arrow-backed strings, made by Arrow's kernels on the column's Arrow text (pandas' string
     methods and masks around the same kernels cost twice the kernels on a million numbers)."""
     s = strings(values).str.strip()
-    text = _arrow_text(s)
+    text = arrow_text(s)
     if isinstance(regions, str):
         region = pa.array(np.full(len(text), regions.upper(), dtype=object), type=pa.large_string())
     else:
-        region = _arrow_text(strings(regions).str.strip().str.upper())
+        region = arrow_text(strings(regions).str.strip().str.upper())
     simple = pc.fill_null(pc.match_substring_regex(text, "^(\\+?[0-9 \\-./()\u00a0]{3,30})$"), False)
     digits = ascii_digits(text)
     plus = pc.fill_null(pc.starts_with(text, "+"), False).to_numpy(zero_copy_only=False)
@@ -689,24 +689,25 @@ def ascii_letters(values: pd.Series) -> pd.Series:
     """Each value's letters a-z, as `strings(values).str.replace("[^a-z]", "", regex=True)` gives them, by
     `ascii_between`."""
     s = strings(values)
-    letters = ascii_between(_arrow_text(s), "a", "z")
+    letters = ascii_between(arrow_text(s), "a", "z")
     return pd.Series(pd.arrays.ArrowStringArray(letters), index=s.index, name=s.name, copy=False)
 
 
 def non_ascii(values: pd.Series) -> np.ndarray:
     """True where a value holds a character beyond ASCII (`str.contains("[^\\x00-\\x7f]")`, False where missing):
     where its UTF-8 holds a byte of 0x80 or more, counted by numpy over the whole buffer."""
-    text = _arrow_text(strings(values))
+    text = arrow_text(strings(values))
     offsets, data = utf8_bytes(text)
     high = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(data >= 0x80, dtype=np.int64)])
     return (np.diff(high[offsets]) > 0) & text.is_valid().to_numpy(zero_copy_only=False)
 
 
-def _text_scalar(text: str | None) -> pa.Scalar:
+def text_scalar(text: str | None) -> pa.Scalar:
+    """`text` (or a missing text) as a large_string scalar, for Arrow's kernels on `arrow_text`."""
     return pa.scalar(text, pa.large_string())
 
 
-def _arrow_text(values: pd.Series) -> pa.Array:
+def arrow_text(values: pd.Series) -> pa.Array:
     """The Arrow text of an Arrow-backed string column, as one large_string array."""
     text = pa.array(values.array)
     if isinstance(text, pa.ChunkedArray):

@@ -94,7 +94,7 @@ def merge_plan(
     cc, ms = ccode[order], mast[order]
     # every text of the plan is Arrow text until the frame is made: a Python string per cell was made, added up,
     # joined and made Arrow text again by the frame (3.3 million cells of the 1M export's accounts)
-    id_text = nz._arrow_text(nz.strings(ids))  # the records' ids are text (`record_ids`)
+    id_text = nz.arrow_text(nz.strings(ids))  # the records' ids are text (`record_ids`)
     rid = id_text.take(pa.array(rows_m))
     cuniq_text = pa.array(np.asarray(cuniq, dtype=object), type=pa.large_string())
     masters = pd.Series(id_text.filter(pa.array(is_master)).to_pylist(), index=cluster_ids[is_master], dtype=object)
@@ -113,10 +113,7 @@ def merge_plan(
     for name in fields:
         # compared as Arrow text by Arrow's kernels (pandas' string methods cost more than the work on a few
         # hundred members, field after field)
-        text = pa.array(nz.strings(sub[name]).array)
-        if isinstance(text, pa.ChunkedArray):  # one array: the codes below number one dictionary
-            text = text.combine_chunks()
-        text = text.cast(pa.large_string())
+        text = nz.arrow_text(nz.strings(sub[name]))  # one array: the codes below number one dictionary
         has = pc.fill_null(pc.greater(pc.utf8_length(pc.utf8_trim_whitespace(text)), 0), False)
         rows = np.flatnonzero(has.to_numpy(zero_copy_only=False))
         if not len(rows):
@@ -139,7 +136,7 @@ def merge_plan(
         discarded = pa.nulls(len(g), pa.large_string())
         if len(lost):
             said = pc.binary_join_element_wise(
-                rid.take(pa.array(rows[lost])), values.take(pa.array(lost)), nz._text_scalar(": ")
+                rid.take(pa.array(rows[lost])), values.take(pa.array(lost)), nz.text_scalar(": ")
             )
             keys, joined = _joined(grp[lost], said, "; ")
             at = pd.Index(keys).get_indexer(g)
@@ -198,7 +195,7 @@ def _joined(keys: np.ndarray, text: pa.Array, sep: str) -> tuple[np.ndarray, pa.
     grouped = pa.LargeListArray.from_arrays(
         pa.array(np.r_[starts, len(k)], type=pa.int64()), text.take(pa.array(order))
     )
-    return k[starts], pc.binary_join(grouped, nz._text_scalar(sep))
+    return k[starts], pc.binary_join(grouped, nz.text_scalar(sep))
 
 
 def _key_value_order(keys: np.ndarray, text: pa.Array) -> np.ndarray:

@@ -34,21 +34,21 @@ def test_ascii_digits_oracle_is_the_regular_expression(texts: list[str | None], 
 def _phone_texts_by_kernels(values: pd.Series, regions: pd.Series | str) -> pd.Series:
     """`nz.phone_texts` as Arrow's kernels made it before its numbers were written by numpy (fe3e207): the oracle."""
     s = nz.strings(values).str.strip()
-    text = nz._arrow_text(s)
+    text = nz.arrow_text(s)
     if isinstance(regions, str):
         region = pa.array([regions.upper()] * len(text), type=pa.large_string())
     else:
-        region = nz._arrow_text(nz.strings(regions).str.strip().str.upper())
+        region = nz.arrow_text(nz.strings(regions).str.strip().str.upper())
     simple = pc.fill_null(pc.match_substring_regex(text, "^(\\+?[0-9 \\-./()\u00a0]{3,30})$"), False)
     digits = pc.replace_substring_regex(text, "[^0-9]", "")
     plus = pc.fill_null(pc.starts_with(text, "+"), False)
     idd = pc.and_(pc.invert(plus), pc.fill_null(pc.starts_with(digits, "00"), False))
     digits = pc.if_else(idd, pc.utf8_slice_codeunits(digits, 2), digits)
     international = pc.or_(plus, idd)
-    missing = nz._text_scalar(None)
+    missing = nz.text_scalar(None)
     out = pc.if_else(
         pc.and_(international, simple),
-        pc.binary_join_element_wise(nz._text_scalar("+"), digits, nz._text_scalar("")),
+        pc.binary_join_element_wise(nz.text_scalar("+"), digits, nz.text_scalar("")),
         missing,
     )
     national = pc.and_(simple, pc.invert(international))
@@ -63,7 +63,7 @@ def _phone_texts_by_kernels(values: pd.Series, regions: pd.Series | str) -> pd.S
         long_enough = pc.and_(pc.starts_with(d, p), pc.greater(pc.utf8_length(d), len(p) + 5))
         lead = pc.and_(pc.and_(known, pc.equal(prefix, p)), pc.fill_null(long_enough, False))
         d = pc.if_else(lead, pc.utf8_slice_codeunits(d, len(p)), d)
-    out = pc.if_else(known, pc.binary_join_element_wise(nz._text_scalar("+"), calling, d, nz._text_scalar("")), out)
+    out = pc.if_else(known, pc.binary_join_element_wise(nz.text_scalar("+"), calling, d, nz.text_scalar("")), out)
     out = pc.if_else(pc.fill_null(pc.less(pc.utf8_length(out), 8), False), missing, out)
     rest = pc.and_(pc.invert(simple), pc.fill_null(pc.greater(pc.utf8_length(text), 0), False))
     spelt = zip(text.filter(rest).to_pylist(), pc.fill_null(region, "PL").filter(rest).to_pylist(), strict=True)
@@ -99,7 +99,7 @@ def _email_parts_by_pandas(values: pd.Series) -> tuple[pd.Series, pd.Series, pd.
     """`nz.email_parts` as pandas' string methods made it before (fe3e207): the oracle."""
     s = nz.strings(values).str.strip().str.lower().str.removeprefix("mailto:")
     at = s.str.contains("@", regex=False)
-    text = nz._arrow_text(s)
+    text = nz.arrow_text(s)
     parts = pc.split_pattern(pc.fill_null(text, ""), "@", max_splits=1, reverse=True)
     ends = parts.offsets.to_numpy()
     flat = pc.list_flatten(parts)
