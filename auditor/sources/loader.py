@@ -80,8 +80,7 @@ def _load(
         reads = _read_files(root, given, options, notes, progress)
 
     found: dict[str, None] = {}
-    typed: list[tuple[list[str], Future[Table] | None]] = []
-    """per read, in order: its notes and its table (None: not typed)"""
+    typed: list[tuple[list[str], Future[Table] | None]] = []  # per read, in order: its notes, its table being typed
     # A table is typed on a thread while the next file is read: reading is mostly Arrow's threads, typing mostly
     # this process's, so together they keep both CPUs busy (at a million contacts typing is 2.6 CPU s of the
     # load's 6.4). One thread: the tables are typed one at a time, in the order they were read.
@@ -89,17 +88,16 @@ def _load(
         try:
             for read in reads:
                 own = list(read.notes)
-                typed.append((own, None))
                 detection = _entity_of(read, root, options)
                 if detection is None:
                     own.append(f"{read.source}: skipped, its name and headers match no CRM entity")
-                    continue
-                own.append(
-                    f"{read.source}: {detection.entity} ({detection.reason}; confidence {detection.confidence:.2f})"
-                )
-                found[detection.entity] = None
-                if only is None or detection.entity == only:
-                    typed[-1] = (own, typing.submit(_table, read, detection, options, own))
+                else:
+                    found[detection.entity] = None
+                    own.append(
+                        f"{read.source}: {detection.entity} ({detection.reason}; confidence {detection.confidence:.2f})"
+                    )
+                wanted = detection is not None and (only is None or detection.entity == only)
+                typed.append((own, typing.submit(_table, read, detection, options, own) if wanted else None))
         except BaseException:
             # a file that cannot be read is the error met first, as when every file was read before any was typed
             typing.shutdown(cancel_futures=True)
