@@ -24,7 +24,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from auditor.checks.kinds._fastpath import kept, utf8_bytes
+from auditor.checks.kinds._fastpath import holds_byte, kept, utf8_bytes
 from auditor.text import fold as fold_text
 
 
@@ -695,11 +695,8 @@ def ascii_letters(values: pd.Series) -> pd.Series:
 
 def non_ascii(values: pd.Series) -> np.ndarray:
     """True where a value holds a character beyond ASCII (`str.contains("[^\\x00-\\x7f]")`, False where missing):
-    where its UTF-8 holds a byte of 0x80 or more, counted by numpy over the whole buffer."""
-    text = arrow_text(strings(values))
-    offsets, data = utf8_bytes(text)
-    high = np.concatenate([np.zeros(1, dtype=np.int64), np.cumsum(data >= 0x80, dtype=np.int64)])
-    return (np.diff(high[offsets]) > 0) & text.is_valid().to_numpy(zero_copy_only=False)
+    where its UTF-8 holds a byte of 0x80 or more."""
+    return holds_byte(arrow_text(strings(values)), lambda data: data >= 0x80)
 
 
 def text_scalar(text: str | None) -> pa.Scalar:

@@ -286,16 +286,22 @@ def _first_bytes(words: frozenset[str]) -> tuple[np.ndarray, int]:
     return first, max((len(word) for word in words), default=0)
 
 
-def holds_digit(text: pa.Array) -> np.ndarray:
-    """Per value: it holds a digit 0-9 (`matches(text, r"\\d")`: RE2's \\d is ASCII), missing -> False. One numpy
-    pass over the values' bytes, of which only those digits' own are 0x30-0x39 in UTF-8: half the regex pass."""
+def holds_byte(text: pa.Array, marked: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+    """Per value: a byte of its UTF-8 is one `marked` marks (a mask of the values' bytes, from them), missing ->
+    False. One numpy pass over the values' bytes and one reduction per value, not a regex pass over the values."""
     offsets, data = utf8_bytes(text)
-    digit = (data - np.uint8(ord("0"))) < 10  # wraps below "0"
+    mask = marked(data)
     found = np.zeros(len(text), dtype=bool)
     filled = np.flatnonzero(offsets[1:] > offsets[:-1])  # reduceat's segments must not be empty
     if len(filled):
-        found[filled] = np.logical_or.reduceat(digit, offsets[filled])
+        found[filled] = np.logical_or.reduceat(mask, offsets[filled])
     return found & present(text)
+
+
+def holds_digit(text: pa.Array) -> np.ndarray:
+    """Per value: it holds a digit 0-9 (`matches(text, r"\\d")`: RE2's \\d is ASCII), missing -> False. In UTF-8
+    only those digits' own bytes are 0x30-0x39: half the regex pass."""
+    return holds_byte(text, lambda data: (data - np.uint8(ord("0"))) < 10)  # wraps below "0"
 
 
 def holds_any(arr: pa.Array, chars: bytes) -> bool:
