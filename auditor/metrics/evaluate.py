@@ -852,15 +852,15 @@ def _like_their_kind(
     # scope says (a deal's win probability), the coarsest kind and so the last given up: a stage drawn from all
     # deals made a fifth of the blank stages of open deals won, with an open deal's amount and expected close
     teller = _scope_teller(m, frame, fail, unknown)
-    if teller is not None:
+    if teller is not None and teller not in strata:  # a kind the metric reads already (a status) sorts them as it is
         said = pd.factorize(frame[teller], use_na_sentinel=False)[0]
         passing, failing = passing.assign(**{TELLER: said[~fail]}), failing.assign(**{TELLER: said[fail]})
         strata = [TELLER, *strata]
     filled = like_their_kind(passing, failing, unknown, strata, m.spans)
     back = pd.concat([passing, filled]).drop(columns=[GROUP_SIZE, TELLER], errors="ignore")
     value = value_of(_compute(m, {**excluded, m.primary: back}, params))
-    names = {GROUP_SIZE: f"number of records per {m.per}", TELLER: teller}
-    return value, " and ".join(names.get(s) or s for s in strata)
+    names = {GROUP_SIZE: f"number of records per {m.per}", TELLER: str(teller)}
+    return value, " and ".join(names.get(s, s) for s in strata)
 
 
 TELLER = "\x00the column that tells the scope"
