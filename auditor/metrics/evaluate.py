@@ -754,20 +754,27 @@ def _scope_kinds(
     scope or not is unknown), by the column that tells the scope's questioned field among the passing records
     (`impute.telling_column`: a deal's win probability tells its stage); None when none does. A random passing
     deal's stage counted a fifth of the blank stages of open deals as won."""
+    column = _scope_teller(m, frame, fail, {name: cells[unsure] for name, cells in broken.items()})
+    return None if column is None else pd.factorize(frame[column], use_na_sentinel=False)[0]
+
+
+def _scope_teller(m: Metric, frame: pd.DataFrame, fail: np.ndarray, unknown: Mapping[str, np.ndarray]) -> str | None:
+    """The column of `frame` that tells the first of the metric's scope fields some failing records leave `unknown`
+    (field -> a mask over those records), among the passing ones (`impute.telling_column`); None when no scope field
+    is unknown or no column tells it."""
     scope = m.scope.get(m.primary)
-    asked = [name for name in (scope.fields if scope else ()) if name in broken and broken[name][unsure].any()]
+    asked = [name for name in (scope.fields if scope else ()) if name in unknown and unknown[name].any()]
     if not asked:
         return None
     candidates = sorted(telling_fields(m.primary) & set(frame.columns))
     # the passing records of the columns read only: not a copy of the whole table's (a million deals')
-    column = telling_column(frame.loc[~fail, list(dict.fromkeys([asked[0], *candidates]))], asked[0], candidates)
-    return None if column is None else pd.factorize(frame[column], use_na_sentinel=False)[0]
+    return telling_column(frame.loc[~fail, list(dict.fromkeys([asked[0], *candidates]))], asked[0], candidates)
 
 
 def telling_fields(entity: str) -> set[str]:
-    """The model's fields of `entity` that may tell a record's scope (`_scope_kinds`): its enums, scores and flags
+    """The model's fields of `entity` that may tell a record's scope (`_scope_teller`): its enums, scores and flags
     (a deal's type and win probability; not a name, a date or an amount). The Spark engine projects them with a
-    count that has a scope (`engines.spark.metrics.metric_columns`)."""
+    count, average, share or median that has a scope (`engines.spark.metrics.metric_columns`)."""
     model = ENTITIES.get(entity)
     return {f.name for f in model.fields if f.role in (Role.ENUM, Role.SCORE, Role.BOOL)} if model else set()
 
@@ -841,12 +848,24 @@ def _like_their_kind(
     if sizes is not None:
         failing = failing.assign(**{GROUP_SIZE: sizes[1][fail]})
     unknown = {f: c[fail] for f, c in _unread(cells, told).items() if not _names_a_record(m.primary, f)}
+    # a record whose scope is unknown (a blank stage) takes it from records of the kind the column that tells the
+    # scope says (a deal's win probability), the coarsest kind and so the last given up: a stage drawn from all
+    # deals made a fifth of the blank stages of open deals won, with an open deal's amount and expected close
+    teller = _scope_teller(m, frame, fail, unknown)
+    if teller is not None and teller not in strata:  # a kind the metric reads already (a status) sorts them as it is
+        said = pd.factorize(frame[teller], use_na_sentinel=False)[0]
+        passing, failing = passing.assign(**{TELLER: said[~fail]}), failing.assign(**{TELLER: said[fail]})
+        strata = [TELLER, *strata]
     filled = like_their_kind(passing, failing, unknown, strata, m.spans)
-    back = pd.concat([passing, filled])
-    if sizes is not None:
-        back = back.drop(columns=GROUP_SIZE)
+    back = pd.concat([passing, filled]).drop(columns=[GROUP_SIZE, TELLER], errors="ignore")
     value = value_of(_compute(m, {**excluded, m.primary: back}, params))
-    return value, " and ".join(s if s != GROUP_SIZE else f"number of records per {m.per}" for s in strata)
+    names = {GROUP_SIZE: f"number of records per {m.per}", TELLER: str(teller)}
+    return value, " and ".join(names.get(s, s) for s in strata)
+
+
+TELLER = "\x00the column that tells the scope"
+"""the coarsest stratum of a fill whose failing records leave the scope unknown: the values of `_scope_teller`'s
+column"""
 
 
 GROUP_SIZE = "\x00records in the group"

@@ -50,7 +50,7 @@ import pandas as pd
 from auditor.engines.spark import collect
 from auditor.engines.spark.collect import fetch, payloads
 from auditor.engines.spark.load import POS, ROW, SparkTable
-from auditor.metrics.evaluate import FRESHNESS_FIELDS, telling_fields
+from auditor.metrics.evaluate import FRESHNESS_FIELDS, UNKNOWN_KINDS, telling_fields
 from auditor.metrics.registry import Metric
 from auditor.metrics.screening import kind_fields, order_fields, screened_amounts
 from auditor.model import ENTITIES
@@ -79,8 +79,9 @@ def metric_columns(metrics: Iterable[Metric]) -> dict[str, set[str]]:
             # ... and judges an amount among the records of its kind (its enum columns)
             if m.reads(entity) & screened_amounts(entity):
                 wanted[entity].update(kind_fields(entity))
-            # ... and a count draws the donors of a record whose scope is unknown by the column that tells it
-            if m.kind == "count" and entity in m.scope:
+            # ... and a count draws the donors of a record whose scope is unknown by the column that tells it, as an
+            # average, share or median fills it
+            if (m.kind == "count" or m.kind in UNKNOWN_KINDS) and entity in m.scope:
                 wanted[entity].update(telling_fields(entity))
             # merging duplicate clusters of an entity an input refers to moves the metric: that
             # entity's record ids must be there for the merge to find its clusters' records
