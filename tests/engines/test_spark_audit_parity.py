@@ -121,7 +121,7 @@ def test_result_json_is_identical_but_for_the_run(both):
 
 
 def test_the_driver_gets_the_metrics_columns_not_the_whole_tables(spark, config, checked, monkeypatch):
-    from auditor.engines.spark import collect
+    from auditor.engines.spark import collect, metrics
     from auditor.engines.spark.load import load_tables
     from auditor.engines.spark.metrics import metric_inputs
 
@@ -134,7 +134,12 @@ def test_the_driver_gets_the_metrics_columns_not_the_whole_tables(spark, config,
     }
     assert tables["contacts"].rows.rdd.getNumPartitions() == 3
     wanted = metric_columns(registry().values())
+    fetches = []
+    fetch = collect.fetch
+    monkeypatch.setattr(metrics, "fetch", lambda *args, **kwargs: fetches.append(1) or fetch(*args, **kwargs))
     frames, ids = metric_inputs(tables, {}, registry().values())
+    # every table's columns in one Spark action, not one per table
+    assert len(fetches) == 1
     assert set(frames) == set(checked.data)
     for name, frame in frames.items():
         whole = checked.data[name]
