@@ -54,5 +54,5 @@ def test_the_timings_table_shows_system_seconds_and_faults(capsys: pytest.Captur
         _touch_fresh_pages()
     print_timings(watch, 1.0, 1.0)
     shown = capsys.readouterr().err
-    assert "system s" in shown and "faults" in shown
+    assert "sys s" in shown and "faults" in shown
     assert f"{watch.kernel['touch'][1]:,}" in shown

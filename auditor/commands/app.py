@@ -256,8 +256,11 @@ def print_timings(watch: Stopwatch, total_wall: float, total_cpu: float) -> None
     """The stages' seconds and the memory high-water mark as each ended, as a table on standard error
     (standard output may be a JSON or XML document)."""
     table = Table(title="time per stage", title_justify="left")
-    for column in ("stage", "wall s", "CPU s", "of it system s", "page faults", "share of wall", "peak MB so far"):
-        table.add_column(column, justify="left" if column == "stage" else "right")
+    # a stage's name may wrap on a narrow terminal, but between its words: none is cut short
+    words = max((len(word) for name, *_ in watch.rows() for word in name.split()), default=0)
+    table.add_column("stage", min_width=words)
+    for column in ("wall s", "CPU s", "sys s", "faults", "share of wall", "peak MB so far"):
+        table.add_column(column, justify="right")
     for name, wall, cpu, peak in watch.rows():
         share = wall / total_wall if total_wall > 0 else 0.0
         shown = "" if peak is None else f"{peak:,.0f}"
