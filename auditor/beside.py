@@ -32,7 +32,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from auditor.timing import peak_mb
+from auditor.timing import Kernel, kernel_used, peak_mb
 
 if TYPE_CHECKING:
     from auditor.timing import Stopwatch
@@ -79,6 +79,9 @@ class Pending(Generic[T]):
     """(wall, CPU) seconds the child worked"""
     peak: float | None = None
     """the memory high-water mark (MB) of the child"""
+    kernel: Kernel = (0.0, 0)
+    """the kernel's work for the child (`auditor.timing.Kernel`): its copies of the pages it shares with the
+    main line and writes, among others"""
     ran_beside: bool = False
     """whether any value came from the child"""
 
@@ -112,7 +115,7 @@ class Pending(Generic[T]):
         """The child's seconds and peak, if it ran any task, as `watch`'s stage `second_cpu(stage)`, which ran
         beside the main line's stage `beside`."""
         if self.ran_beside:
-            watch.add(second_cpu(stage), *self.seconds, self.peak, beside=beside)
+            watch.add(second_cpu(stage), *self.seconds, self.peak, beside=beside, kernel=self.kernel)
 
     def cancel(self) -> None:
         """Stop the child (the main line failed or was interrupted): it must not outlive the audit."""
@@ -135,7 +138,7 @@ class Pending(Generic[T]):
             self._close()
         if status != "done":
             return {}
-        values, self.seconds, self.peak = payload
+        values, self.seconds, self.peak, self.kernel = payload
         self.ran_beside = bool(values)
         return values
 
@@ -197,7 +200,8 @@ def _child(tasks: Sequence[Callable[[], Any]], around: Around, claims: Any, writ
                 values[task] = tasks[task]()
                 task = _claim(claims)
         seconds = (time.perf_counter() - wall, time.process_time() - cpu)
-        said: tuple[str, Any] = ("done", (values, seconds, peak_mb()))
+        # a forked child's usage starts from nothing (fork(2)): all of it is the child's
+        said: tuple[str, Any] = ("done", (values, seconds, peak_mb(), kernel_used()))
     except BaseException:  # any failure: the parent runs the child's tasks itself and raises it there
         said = ("failed", None)
     # streamed through the pipe as the parent reads it (protocol 5 writes arrays from their own buffers):

@@ -160,12 +160,19 @@ def test_timings_go_to_standard_error_stage_by_stage(capsys, export: Path, tmp_p
     stages = ["load", "checks", "duplicates", "scores and gate", "writing reports"]
     if command == "audit":
         stages[4:4] = ["metrics", "worklist"]
-    cells = [[c.strip() for c in line.split("│")[1:-1]] for line in err.splitlines() if line.count("│") >= 4]
+    cells: list[list[str]] = []
+    for line in err.splitlines():
+        if line.count("│") >= 4:
+            row = [c.strip() for c in line.split("│")[1:-1]]
+            if cells and not any(row[1:]):  # a stage's name wrapped onto the next line (a narrow terminal)
+                cells[-1][0] += " " + row[0]
+            else:
+                cells.append(row)
     rows = [row[0] for row in cells]
     assert rows[: len(stages)] == stages
     assert rows[-1].startswith("total")
     # the memory high-water mark as each stage ended: it never falls, and the total's is the last
-    peaks = [float(row[4].replace(",", "")) for row in cells[: len(stages)] + cells[-1:]]
+    peaks = [float(row[-1].replace(",", "")) for row in cells[: len(stages)] + cells[-1:]]
     assert peaks == sorted(peaks) and peaks[0] > 0
     code, _, err = run(capsys, *[a for a in args if a != "--timings"])
     assert code == 0 and "time per stage" not in err  # only when asked

@@ -21,7 +21,7 @@ from typer.core import TyperCommand, TyperGroup
 from auditor import __version__
 from auditor.errors import InputError
 from auditor.redact import redact
-from auditor.timing import peak_mb
+from auditor.timing import Kernel, kernel_used, peak_mb
 
 if TYPE_CHECKING:
     from auditor.config import AuditConfig
@@ -256,21 +256,33 @@ def print_timings(watch: Stopwatch, total_wall: float, total_cpu: float) -> None
     """The stages' seconds and the memory high-water mark as each ended, as a table on standard error
     (standard output may be a JSON or XML document)."""
     table = Table(title="time per stage", title_justify="left")
-    for column in ("stage", "wall s", "CPU s", "share of wall", "peak MB so far"):
-        table.add_column(column, justify="left" if column == "stage" else "right")
+    # a stage's name may wrap on a narrow terminal, but between its words: none is cut short
+    words = max((len(word) for name, *_ in watch.rows() for word in name.split()), default=0)
+    table.add_column("stage", min_width=words)
+    for column in ("wall s", "CPU s", "sys s", "faults", "share of wall", "peak MB so far"):
+        table.add_column(column, justify="right")
     for name, wall, cpu, peak in watch.rows():
         share = wall / total_wall if total_wall > 0 else 0.0
-        table.add_row(name, f"{wall:.2f}", f"{cpu:.2f}", f"{share:.0%}", "" if peak is None else f"{peak:,.0f}")
+        shown = "" if peak is None else f"{peak:,.0f}"
+        table.add_row(name, f"{wall:.2f}", f"{cpu:.2f}", *_kernel_cells(watch.kernel.get(name)), f"{share:.0%}", shown)
     measured = sum(wall for name, wall, _, _ in watch.rows() if name not in watch.beside)
-    table.add_row("other (config, rules, rendering)", f"{max(total_wall - measured, 0.0):.2f}", "", "", "")
+    table.add_row("other (config, rules, rendering)", f"{max(total_wall - measured, 0.0):.2f}", "", "", "", "", "")
     peak = peak_mb()
     shown = "" if peak is None else f"{peak:,.0f}"
-    table.add_row("total (CPU with start-up)", f"{total_wall:.2f}", f"{total_cpu:.2f}", "100%", shown)
+    (system, faults), (their_system, their_faults) = kernel_used(), kernel_used("children")
+    kernel = _kernel_cells((system + their_system, faults + their_faults))
+    table.add_row("total (CPU with start-up)", f"{total_wall:.2f}", f"{total_cpu:.2f}", *kernel, "100%", shown)
     table.caption = "; ".join(
         f"{name} ran beside {other} in a process of its own (its wall seconds overlap; its CPU is in the total)"
         for name, other in watch.beside.items()
     )
     stderr.print(table)
+
+
+def _kernel_cells(kernel: Kernel | None) -> tuple[str, str]:
+    if kernel is None:
+        return "", ""
+    return f"{kernel[0]:.2f}", f"{kernel[1]:,}"
 
 
 def interactive() -> bool:

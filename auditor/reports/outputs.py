@@ -126,8 +126,7 @@ class Ahead:
         that failed has its files written here, where their error is raised."""
         paths, watch = self.pending.result()
         if timings is not None:
-            timings.stages |= watch.stages
-            timings.peaks |= watch.peaks
+            timings.merge(watch)
         if stages is not None:
             self.pending.timed(stages, AHEAD_STAGE, beside=self.beside)
         return {k: paths[job.name] for k, job in enumerate(jobs) if job.name in self.names}
@@ -195,8 +194,7 @@ def _in_two_processes(
         raise
     paths, watch = pending.result()
     if timings is not None:
-        timings.stages |= watch.stages
-        timings.peaks |= watch.peaks
+        timings.merge(watch)
     if stages is not None:
         pending.timed(stages, "writing reports", beside="writing reports")
     return done | paths
