@@ -10,13 +10,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
+try:
+    import resource
+except ImportError:  # Unix only: Windows has no such module, and no children of ours either
+    resource = None  # type: ignore[assignment]
+
 
 def peak_mb() -> float | None:
     """The most resident memory the process has held so far, in MB; None where the platform does not say
     (Windows has no `resource`)."""
-    try:
-        import resource  # Unix only: Windows has no such module
-    except ImportError:
+    if resource is None:
         return None
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return peak / 2**20 if sys.platform == "darwin" else peak / 2**10  # bytes on macOS, KiB elsewhere
@@ -24,9 +27,7 @@ def peak_mb() -> float | None:
 
 def cpu_with_children() -> float:
     """CPU seconds of this process and of the children it has waited for (work run beside, `auditor.beside`)."""
-    try:
-        import resource  # Unix only: Windows has no such module, and no children of ours either
-    except ImportError:
+    if resource is None:
         return time.process_time()
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
     return time.process_time() + children.ru_utime + children.ru_stime
@@ -40,9 +41,7 @@ it touches for the first time (fresh memory, or memory shared with a forked proc
 def kernel_used(who: str = "self") -> Kernel:
     """The kernel's work so far for this process ("self"), the calling thread ("thread", Linux) or the children
     waited for ("children"); nothing where the platform does not say (Windows)."""
-    try:
-        import resource  # Unix only
-    except ImportError:
+    if resource is None:
         return (0.0, 0)
     scope = {"self": resource.RUSAGE_SELF, "children": resource.RUSAGE_CHILDREN}.get(who)
     if scope is None:
