@@ -32,7 +32,7 @@ from auditor.checks.kinds import get_kind
 from auditor.checks.rule import Rule
 from auditor.dtypes import as_text
 from auditor.engines.spark import collect
-from auditor.engines.spark.collect import fetch, payloads
+from auditor.engines.spark.collect import fetch, payloads, union_all
 from auditor.engines.spark.load import POS, SparkTable
 from auditor.errors import ConfigError
 from auditor.model import ENTITIES
@@ -147,12 +147,9 @@ def run_checks_spark(
                     _grouped(keyed[entity], column), tables[entity], passes[-1], len(passes) - 1, as_of, default_region
                 )
             )
-        union = frames[0]
-        for frame in frames[1:]:
-            union = union.unionAll(frame)
         if progress:
             progress("checking on spark", 0, 1)
-        parts = fetch(union, release=keyed.values())
+        parts = fetch(union_all(frames), release=keyed.values())
     finally:
         for rows in keyed.values():
             rows.unpersist()
@@ -307,10 +304,7 @@ class _KeyPlan:
         # about a second each on a small export, each planned and scheduled anew
         cached = [keyed[entity].select(F.lit(1).alias("one")) for entity in names if entity in self.columns]
         if cached:
-            union = cached[0]
-            for more in cached[1:]:
-                union = union.unionAll(more)
-            union.count()
+            union_all(cached).count()
         return keyed
 
 

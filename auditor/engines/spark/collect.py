@@ -12,7 +12,8 @@ slices per fetch.
 from __future__ import annotations
 
 import pickle
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
+from functools import reduce
 from typing import Any
 
 import pandas as pd
@@ -47,3 +48,9 @@ def fetch(results, release: Iterable[Any] = ()) -> list[tuple[int, pd.DataFrame,
         return [(r["key"], *pickle.loads(r["payload"])) for r in fetches.toLocalIterator()]
     finally:
         results.unpersist()
+
+
+def union_all(frames: Sequence[Any]) -> Any:
+    """The rows of Spark `frames` of one schema (matched by position) as one DataFrame: one action over them all
+    where an action per frame would each be planned and scheduled anew."""
+    return reduce(lambda union, more: union.unionAll(more), frames)

@@ -48,7 +48,7 @@ import numpy as np
 import pandas as pd
 
 from auditor.engines.spark import collect
-from auditor.engines.spark.collect import fetch, payloads
+from auditor.engines.spark.collect import fetch, payloads, union_all
 from auditor.engines.spark.load import POS, ROW, SparkTable
 from auditor.metrics.evaluate import FRESHNESS_FIELDS, UNKNOWN_KINDS, telling_fields
 from auditor.metrics.registry import Metric
@@ -184,12 +184,9 @@ def metric_inputs(
         else:
             remote[name] = projection(table.spec.template().frame, name, wanted[name])
     if remote:
-        union = None
-        for key, (name, columns) in enumerate(remote.items()):
-            one = _projected(tables[name], columns, key)
-            union = one if union is None else union.unionAll(one)
+        projected = [_projected(tables[name], columns, key) for key, (name, columns) in enumerate(remote.items())]
         parts: list[list[pd.DataFrame]] = [[] for _ in remote]
-        for key, piece, _ in fetch(union):
+        for key, piece, _ in fetch(union_all(projected)):
             parts[key].append(piece)
         for (name, columns), mine in zip(remote.items(), parts, strict=True):
             frames[name], ids[name] = _in_export_order(tables[name], columns, mine)
