@@ -611,7 +611,7 @@ def _dedupe_one(
     )
     require_comparable(prepared, settings, table)
     if not settings.labels:
-        scored = score(prepared, settings)
+        scored = score(prepared, settings, keep_values=False)
         del prepared
         found = _clustered(entity, frame, ids, scored, settings, len(frame))
         # the features, the comparator and the candidate pairs let go before the merge plan is made: its peak
@@ -623,7 +623,7 @@ def _dedupe_one(
 
     rows = lab.check_ids(lab.read_labels_file(settings.labels), entity, ids)
     i, j, y = lab.positions(rows, ids)
-    scored = score(prepared, settings, labels=(i, j, y))
+    scored = score(prepared, settings, labels=(i, j, y), keep_values=False)
     return lab.decided_clusters(entity, frame, ids, scored, settings, len(frame), lab.Labelled(i, j, y, len(rows)))
 
 
@@ -763,7 +763,7 @@ def _link_frames(new_table, existing_table, settings: DedupeSettings):
             file=str(getattr(new_table, "source", "")) or None,
         )
     require_comparable(prepared, settings, new_table)
-    scored = score(prepared, settings, source=source)
+    scored = score(prepared, settings, source=source, keep_values=False)
     return scored, ids, len(new)
 
 

@@ -670,6 +670,10 @@ class Comparator:
         self.prepared = prepared
         self.comparisons = prepared.comparisons
         f = prepared.features
+        # what the comparisons read of the features besides their codes: the table may let go of their values
+        # once compared (`Prepared.let_go_of_values`)
+        self.records = len(f)
+        self.cannot_columns = [c for c in f.columns if c.startswith("cl:")]
         self.coded: dict[str, Coded] = {}
         if "first" in f and "last" in f:
             first, last = _encode(prepared, ["first", "last"])
@@ -712,9 +716,7 @@ class Comparator:
             # by Arrow: a Python string per distinct domain was 0.3 s at a million contacts
             free = pd.Index(dom.uniques).isin(list(nz.FREE_MAIL))
             self.free_domain = np.append(np.asarray(free, dtype=bool), False)
-        self.rule_names = list(CANNOT_LINK_RULES) + [
-            f"different {c.removeprefix('cl:')}" for c in f.columns if c.startswith("cl:")
-        ]
+        self.rule_names = list(CANNOT_LINK_RULES) + [f"different {c.removeprefix('cl:')}" for c in self.cannot_columns]
 
     def _within_country(self, frequencies: ValueCounts, name: str, column: str) -> np.ndarray:
         """Per record, -log2 of the share of its country's distinct records that hold its value of `column`
@@ -843,7 +845,7 @@ class Comparator:
         """Per record: one integer per distinct combination of its compared features' codes (the role flags of
         an e-mail follow from its value: not among them), equal for two records exactly when every compared
         value is (missing in both counts as equal); and whether it holds values of two pieces of evidence."""
-        n = len(self.prepared.features)
+        n = self.records
         columns = dict.fromkeys(col for c in self.comparisons for col in c.columns if col in self.coded)
         combination = combined_codes(n, ((self.coded[col].codes, len(self.coded[col].uniques)) for col in columns))
         held: dict[str, np.ndarray] = {}
@@ -905,7 +907,7 @@ class Comparator:
                     similarities[:, col] = compared.scores
                 if compared.surprise is not None:
                     surprise[:, col] = compared.surprise
-        for bit, column in enumerate(c for c in self.prepared.features.columns if c.startswith("cl:")):
+        for bit, column in enumerate(self.cannot_columns):
             ca, cb = pairs.codes(column)
             pairs.cannot |= ((ca >= 0) & (cb >= 0) & (ca != cb)).astype(np.uint16) << (len(CANNOT_LINK_RULES) + bit)
         return Compared(levels, similarities, pairs.swapped, pairs.cannot, surprise)

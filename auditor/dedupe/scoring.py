@@ -639,11 +639,17 @@ def score(
     *,
     source: np.ndarray | None = None,
     labels: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None,
+    keep_values: bool = True,
 ) -> Scored:
-    """Candidate pairs with levels, match weights and probabilities. `labels` = (i, j, is_match)."""
+    """Candidate pairs with levels, match weights and probabilities. `labels` = (i, j, is_match). Without
+    `keep_values` the prepared table is handed over: its features' values are let go once the pairs are
+    blocked and the rules counted (`Prepared.let_go_of_values`), before the pairs are compared."""
     comparator = Comparator(prepared)
     canonical = canonical_order(prepared.ids, prepared.features)
     i, j, stats = order_and_blocking(prepared, settings, source, canonical)
+    rule_pairs = rule_pairs_all(prepared, source)
+    if not keep_values:
+        prepared.let_go_of_values()
     levels, cannot, surprise = comparator.exact_levels(i, j)
     copies = comparator.copies(i, j)
     n_levels = [len(c.labels) for c in prepared.comparisons]
@@ -677,7 +683,7 @@ def score(
         all_pairs=stats.possible_pairs,
         labelled=lab_levels,
         labels=lab_y,
-        rule_pairs=rule_pairs_all(prepared, source),
+        rule_pairs=rule_pairs,
     )
     model.warnings[:0] = prepared.warnings
     scores = pair_weights(model, prepared.comparisons, levels, cannot, surprise, settings.penalty, copies)
