@@ -209,20 +209,25 @@ FURTHER = re.compile(r"could move it a further (\d+(?:\.\d+)?)%")
 CHANGES = re.compile(r"changes (\d+(?:\.\d+)?)% of its distribution")
 INTERVAL = re.compile(r"^\d+% interval (\S+) to (\S+) \(n = ")
 ONLY = re.compile(r"^based on only ([\d,]+) records")
+JUDGED = ", which is judged: left out, a record would take its part out of"
 
 
 def evidence_terms(reasons: str) -> tuple[float, float] | None:
     """(s, u) of the sensitivity reason the audit writes (`evaluate`): s the largest move the failing records
-    make (excluded, or their unknown cells taken from their kind) relative to the value it moves to, u how far
-    their unknown true values could move it further (one standard error; inf for a count of none that any of
-    them may join). (0, 0) when every input record passes; None when no reason speaks of the failing records."""
+    make (excluded, or their unknown cells taken from their kind; the latter alone where the reason says it is
+    judged) relative to the value it moves to, u how far their unknown true values could move it further (one
+    standard error; inf for a count of none that any of them may join). (0, 0) when every input record passes;
+    None when no reason speaks of the failing records."""
     parts = str(reasons).split(" | ")
     said = next((p for p in parts if p.startswith("excluding them")), None)
     if said is None:
         return (0.0, 0.0) if any(p.startswith("all ") and "pass the rules" in p for p in parts) else None
     # a move is written relative to the value read ("from A to B (+p%)"); the flag and the truth judge it
     # relative to the cleaner value B: |p| / |1 + p|
-    moves = [abs(p) / abs(1 + p) if p != -1 else math.inf for p in (float(x) / 100 for x in MOVE.findall(said))]
+    said_moves = MOVE.findall(said)
+    if JUDGED in said:  # a mean or median of groups' totals judges the fill's move alone, its last
+        said_moves = said_moves[-1:]
+    moves = [abs(p) / abs(1 + p) if p != -1 else math.inf for p in (float(x) / 100 for x in said_moves)]
     # a distribution's change is a distance from the cleaner distribution already
     moves += [float(x) / 100 for x in CHANGES.findall(said)]
     further = FURTHER.search(said)

@@ -21,7 +21,9 @@ since each may count or not (7 cancellations and 1 cancelled subscription withou
 (2) s (shift): the relative change of the value when those failing records are excluded (counts
 and sums are scaled back to the whole population, a record a rule puts in doubt about belonging
 counted with the share of its table that belongs, a failing record whose every questioned cell its
-rule reads counted as read); u (unknown): for averages, medians, shares and
+rule reads counted as read; for averages, medians, shares and NPS the larger of that and the move
+when their unknown cells are taken from passing records of their kind, `impute.py`, the latter alone
+for a mean or median of groups' totals); u (unknown): for averages, medians, shares and
 NPS, how far the failing records' unknown true values could move it, one standard error if they
 are like the passing ones (se x sqrt(n) x sqrt(failing) / records, se the statistic's standard
 error, from the bootstrap for means and medians); for a count, one standard deviation of how many

@@ -847,7 +847,8 @@ def _like_their_kind(
     failing = _as_read(frame.loc[fail, columns], {f: c[fail] for f, c in cells.items()}, told, fail)
     if sizes is not None:
         failing = failing.assign(**{GROUP_SIZE: sizes[1][fail]})
-    unknown = {f: c[fail] for f, c in _unread(cells, told).items() if not _names_a_record(m.primary, f)}
+    unread = _unread(cells, told)
+    unknown = {f: c[fail] for f, c in unread.items() if not _names_a_record(m.primary, f)}
     # a record whose scope is unknown (a blank stage) takes it from records of the kind the column that tells the
     # scope says (a deal's win probability), the coarsest kind and so the last given up: a stage drawn from all
     # deals made a fifth of the blank stages of open deals won, with an open deal's amount and expected close
@@ -857,6 +858,9 @@ def _like_their_kind(
         passing, failing = passing.assign(**{TELLER: said[~fail]}), failing.assign(**{TELLER: said[fail]})
         strata = [TELLER, *strata]
     filled = like_their_kind(passing, failing, unknown, strata, m.spans)
+    if m.per in unread and _names_a_record(m.primary, m.per):
+        # a record whose group is unknown cannot go back into its group's total: it stays out
+        filled = filled[~unread[m.per][fail]]
     back = pd.concat([passing, filled]).drop(columns=[GROUP_SIZE, TELLER], errors="ignore")
     value = value_of(_compute(m, {**excluded, m.primary: back}, params))
     names = {GROUP_SIZE: f"number of records per {m.per}", TELLER: str(teller)}
@@ -1298,10 +1302,17 @@ def _evaluate(
         said = f"excluding them{how} {_move(value, v_excl, base.unit, shift)}"
         if not scaled and m.kind in UNKNOWN_KINDS and prim is not None and prim.failing:
             kind = _like_their_kind(m, tables, excluded, findings, params, prim, cache)
-            if kind is not None and (kind_shift := distance(value, kind[0])) > shift:
+            kind_shift = distance(value, kind[0]) if kind is not None else 0.0
+            # a mean or median of groups' totals is not cleaner without a failing record: its group's total then
+            # lacks the record's part, or a one-record group drops out (from the bottom, its amount read as 0), so
+            # there the fill is the cleaner value, however far leaving them out moves it
+            in_place = kind is not None and m.per is not None and kind_shift < shift
+            if kind is not None and (kind_shift > shift or in_place):
                 shift = kind_shift
                 moved = _move(value, kind[0], base.unit, shift)
                 said += f"; taking their unknown cells from passing {prim.label} with the same {kind[1]} {moved}"
+                if in_place:
+                    said += f", which is judged: left out, a record would take its part out of its {m.per}'s total"
         if counted is not None and prim is not None:
             unknown = _count_unknown(counted, within, unread, counted * factor)
         else:
