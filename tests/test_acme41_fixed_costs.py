@@ -61,13 +61,13 @@ from auditor.reports import outputs
 result = SimpleNamespace(findings_summary=lambda: None, worklist=[], worklist_records=[], duplicates=object())
 jobs = outputs._writers(result, Path("out"), False)
 names = ["jinja2", *(f"auditor.reports.{m}" for m in (
-    "html", "review", "junit", "json_report", "findings_csv", "worklist_csv", "duplicates", "xlsx"))]
+    "html", "review", "junit", "json_report", "findings_csv", "duplicates"))]
 print(json.dumps({"jobs": [job.name for job in jobs], "imported": [n for n in names if n in sys.modules]}))
 """
 
 
 def test_the_writers_are_listed_without_importing_what_they_write_with(tmp_path: Path) -> None:
-    # the main line lists them before it forks the lanes beside it; it writes the workbook alone
+    # the main line lists them before it forks the lanes beside it, and writes the workbook alone
     seen = _fresh(WRITERS, tmp_path)
     assert "report.html" in seen["jobs"] and "review.json, review.html" in seen["jobs"], seen
     assert seen["imported"] == [], seen
