@@ -1,5 +1,4 @@
-"""A small audit's fixed costs on the main line (issue 17): the collector's young passes, and the writers' modules
-imported by the lane that writes their files, not by the main line before the forked lanes begin."""
+"""A small audit's fixed costs on the main line (issue 17): the collector's young passes."""
 
 from __future__ import annotations
 
@@ -50,24 +49,3 @@ def test_main_leaves_the_callers_thresholds_as_they_were() -> None:
     before = gc.get_threshold()
     assert main(["rules"]) == 0
     assert gc.get_threshold() == before
-
-
-WRITERS = """
-import json, sys
-from pathlib import Path
-from types import SimpleNamespace
-from auditor.reports import outputs
-
-result = SimpleNamespace(findings_summary=lambda: None, worklist=[], worklist_records=[], duplicates=object())
-jobs = outputs._writers(result, Path("out"), False)
-names = ["jinja2", *(f"auditor.reports.{m}" for m in (
-    "html", "review", "junit", "json_report", "findings_csv", "duplicates"))]
-print(json.dumps({"jobs": [job.name for job in jobs], "imported": [n for n in names if n in sys.modules]}))
-"""
-
-
-def test_the_writers_are_listed_without_importing_what_they_write_with(tmp_path: Path) -> None:
-    # the main line lists them before it forks the lanes beside it, and writes the workbook alone
-    seen = _fresh(WRITERS, tmp_path)
-    assert "report.html" in seen["jobs"] and "review.json, review.html" in seen["jobs"], seen
-    assert seen["imported"] == [], seen

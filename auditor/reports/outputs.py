@@ -310,44 +310,31 @@ class _Writer:
 
 
 def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
-    """The audit's writers, in the order their files are listed. Each imports its own module when it writes but the
-    workbook's, which the main line writes and the lane forked beside it inherits (report.html reads its row limit):
-    the forked lanes import the others (jinja2 and report.html's module, 0.025 CPU s) beside the main line, not
-    on it before their fork."""
+    """The audit's writers, in the order their files are listed."""
     # start-up time: `check` does not load the audit's writers
-    from auditor.reports import xlsx
+    from auditor.reports import findings_csv, html, json_report, junit, worklist_csv, xlsx
 
     summary = _Once(result.findings_summary)
 
     def result_json() -> list[str]:
-        from auditor.reports import json_report  # start-up time: imported by the lane that writes it
-
         with atomic_open(out / "result.json") as handle:
             # the platform's line end is "\n": nothing of what goes to handle is translated on its way to the file
             json_report.write(result, handle, raw=handle.buffer if LINE_END == "\n" else None, summary=summary())
         return ["result.json"]
 
     def findings() -> list[str]:
-        from auditor.reports import findings_csv  # start-up time: imported by the lane that writes it
-
         findings_csv.write(result.findings, out / "findings.csv")
         return ["findings.csv"]
 
     def tasks() -> list[str]:
-        from auditor.reports import worklist_csv  # start-up time: imported by the lane that writes it
-
         worklist_csv.write(result.worklist, out / "worklist.csv")
         return ["worklist.csv"]
 
     def records() -> list[str]:
-        from auditor.reports import worklist_csv  # start-up time: imported by the lane that writes it
-
         worklist_csv.write_records(result.worklist_records, out / "worklist_records.csv")
         return ["worklist_records.csv"]
 
     def imports() -> list[str]:
-        from auditor.reports import worklist_csv  # start-up time: imported by the lane that writes it
-
         folder = out / worklist_csv.IMPORTS
         return (
             [f"{folder.name}/"] if worklist_csv.write_imports(result.worklist, result.worklist_records, folder) else []
@@ -358,14 +345,10 @@ def _writers(result: AuditResult, out: Path, mask: bool) -> list[_Writer]:
         return ["worklist.xlsx"]
 
     def report() -> list[str]:
-        from auditor.reports import html  # start-up time: imported by the lane that writes it
-
         write_text(out / "report.html", html.render(result, summary()))
         return ["report.html"]
 
     def junit_xml() -> list[str]:
-        from auditor.reports import junit  # start-up time: imported by the lane that writes it
-
         write_text(out / "junit.xml", junit.render(result, mask=mask))
         return ["junit.xml"]
 
@@ -402,16 +385,16 @@ class _Once:
 def _duplicate_writers(result: AuditResult, out: Path) -> list[_Writer]:
     """duplicates/: pairs, clusters, merge plan (its findings are in findings.csv already), review.json, and
     review.html beside report.html (crm-audit review renders it again from review.json)."""
+    # start-up time: only an audit with duplicates writes them, and its review page loads jinja2
+    from auditor.reports.duplicates import write_outputs
+    from auditor.reports.review import write_dedupe_review
+
     dup = result.duplicates
 
     def tables() -> list[str]:
-        from auditor.reports.duplicates import write_outputs  # start-up time: by the lane that writes them
-
         return [f"duplicates/{name}" for name in write_outputs(dup, out / "duplicates", include_findings=False)]
 
     def review() -> list[str]:
-        from auditor.reports.review import write_dedupe_review  # and jinja2
-
         return write_dedupe_review(dup, out, tables=result.data, data_dir=out / "duplicates")
 
     return [_Writer("duplicates/*.csv", tables, ahead=True), _Writer("review.json, review.html", review, ahead=True)]
