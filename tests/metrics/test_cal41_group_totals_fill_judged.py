@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
-from test_fill_by_group_size import MEDIAN_PER_CUSTOMER, _land_and_expand
+from test_fill_by_group_size import MEDIAN_PER_CUSTOMER, _land_and_expand, ten_amounts_missing
 
 from auditor.metrics import Flag, evaluate_metrics
 from auditor.metrics.language import compile_metrics
@@ -31,15 +31,7 @@ def test_one_deal_customers_left_out_are_not_a_cleaner_total(metrics, statistic,
     deals = _land_and_expand()
     totals = deals[deals["stage"] == "Closed Won"].groupby("account_id")["amount"].agg("sum")
     truth = getattr(totals, statistic)()
-    broken = deals.assign(amount=deals["amount"].where(deals.index >= 10))
-    findings = pd.DataFrame(
-        {
-            "entity": "opportunities",
-            "record_id": broken["opportunity_id"][:10],
-            "field": "amount",
-            "rule_id": "opportunities.amount.required",
-        }
-    )
+    broken, findings = ten_amounts_missing(deals)
     [result] = evaluate_metrics(
         {"opportunities": broken}, findings, as_of="2026-10-31", metrics=metrics.values(), breakdowns=False
     )
