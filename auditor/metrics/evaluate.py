@@ -755,7 +755,7 @@ def _scope_kinds(
     (`impute.telling_column`: a deal's win probability tells its stage); None when none does. A random passing
     deal's stage counted a fifth of the blank stages of open deals as won."""
     column = _scope_teller(m, frame, fail, {name: cells[unsure] for name, cells in broken.items()})
-    return None if column is None else pd.factorize(frame[column], use_na_sentinel=False)[0]
+    return None if column is None else _kinds_told(frame, column)
 
 
 def _scope_teller(m: Metric, frame: pd.DataFrame, fail: np.ndarray, unknown: Mapping[str, np.ndarray]) -> str | None:
@@ -769,6 +769,12 @@ def _scope_teller(m: Metric, frame: pd.DataFrame, fail: np.ndarray, unknown: Map
     candidates = sorted(telling_fields(m.primary) & set(frame.columns))
     # the passing records of the columns read only: not a copy of the whole table's (a million deals')
     return telling_column(frame.loc[~fail, list(dict.fromkeys([asked[0], *candidates]))], asked[0], candidates)
+
+
+def _kinds_told(frame: pd.DataFrame, column: str) -> np.ndarray:
+    """Per record, a code of its value of `column` (the column `_scope_teller` picks; a missing value a kind of its
+    own): the kinds of record that column tells, for the extrapolation's and the fill's strata alike."""
+    return pd.factorize(frame[column], use_na_sentinel=False)[0]
 
 
 def telling_fields(entity: str) -> set[str]:
@@ -854,7 +860,7 @@ def _like_their_kind(
     # deals made a fifth of the blank stages of open deals won, with an open deal's amount and expected close
     teller = _scope_teller(m, frame, fail, unknown)
     if teller is not None and teller not in strata:  # a kind the metric reads already (a status) sorts them as it is
-        said = pd.factorize(frame[teller], use_na_sentinel=False)[0]
+        said = _kinds_told(frame, teller)
         passing, failing = passing.assign(**{TELLER: said[~fail]}), failing.assign(**{TELLER: said[fail]})
         strata = [TELLER, *strata]
     filled = like_their_kind(passing, failing, unknown, strata, m.spans)
