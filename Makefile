@@ -38,11 +38,13 @@ test: $(STAMP) bytecode
 	$(BIN)/python -m pytest -q
 
 test-all: $(STAMP) bytecode
-	$(BIN)/python -m pytest -q -m ''
+	CRM_AUDIT_FULL_EXAMPLES=1 $(BIN)/python -m pytest -q -m ''
 
-# The bounded fuzz campaign (tests/fuzz, seeded): generated exports through the readers, `check` and `audit`.
+# The bounded fuzz campaign (tests/fuzz, seeded): generated exports through the readers, `check` and `audit`;
+# then the heaviest hypothesis oracles with all their examples (`make test` tries a quarter: tests/oracle_examples.py).
 fuzz: $(STAMP) bytecode
 	$(BIN)/python -m pytest -q -m fuzz tests/fuzz
+	CRM_AUDIT_FULL_EXAMPLES=1 $(BIN)/python -m pytest -q -m full_examples
 
 lint: $(STAMP)
 	$(BIN)/ruff check auditor tests benchmarks

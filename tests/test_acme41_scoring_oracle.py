@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.scoring import _blocks, compute_scores
 
@@ -41,7 +42,7 @@ def _by_loc(products: pd.Series, pair: tuple[str, str]) -> tuple[float, int]:
     return selected.sum(), len(selected)
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(findings(), st.lists(st.floats(0.01, 1.0), min_size=4, max_size=4))
 def test_blocks_sum_each_pair_as_selecting_it_did(frame: pd.DataFrame, weights: list[float]) -> None:
     factor = 1.0 - frame["severity"].map(dict(zip(["error", "warning", "info", "other"], weights, strict=True)))

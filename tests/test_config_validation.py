@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 import yaml
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.cli import main
 from auditor.config import TOP_KEYS, load_config, parse_config
@@ -126,7 +127,7 @@ _values = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@examples(300, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(st.dictionaries(st.sampled_from(sorted(TOP_KEYS)), _values, max_size=4))
 def test_any_shape_of_section_is_a_config_error_or_a_config(tmp_path: Path, data: dict) -> None:
     text = yaml.safe_dump(data)

@@ -13,6 +13,7 @@ import pyarrow.compute as pc
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor import csvtext
 from auditor.csvtext import FORMULA_START, QUOTED, KnownCategories, _text_fields, arrow_texts, csv_lines
@@ -32,7 +33,7 @@ def by_pandas(frame: pd.DataFrame) -> bytes:
     return neutralise_formulas(frame).to_csv(index=False, header=False).encode("utf-8")
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(80, suppress_health_check=[HealthCheck.too_slow])
 @given(st.data(), st.integers(min_value=1, max_value=12))
 def test_lines_are_pandas_own(data: st.DataObject, n: int) -> None:
     def column(strategy: st.SearchStrategy) -> list:

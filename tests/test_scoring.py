@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.checks.base import Severity
 from auditor.checks.engine import RuleOutcome, StructuralIssue
@@ -87,6 +88,7 @@ def test_no_findings_scores_100_and_no_tables_has_no_overall() -> None:
     assert compute_scores(empty, {}, []).overall is None
 
 
+@examples(100)  # hypothesis' default count
 @given(
     st.lists(
         st.tuples(

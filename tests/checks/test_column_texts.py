@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.checks.base import CheckContext
 from auditor.checks.kinds import _columns
@@ -52,7 +53,7 @@ def _table(rows: int, columns: list[tuple[str | None, bool, bool]]) -> pd.DataFr
     return pd.DataFrame(data)
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(st.integers(0, 12), st.lists(st.tuples(_CELLS, st.booleans(), st.booleans()), min_size=1, max_size=5))
 def test_a_small_tables_texts_made_together_as_each_alone(
     rows: int, columns: list[tuple[str | None, bool, bool]]
@@ -100,7 +101,7 @@ def _judgements() -> list[tuple[_columns.Judge, bool]]:
     ]
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(st.integers(0, 12), st.lists(st.tuples(_CELLS, st.booleans(), st.booleans()), min_size=1, max_size=5))
 def test_oracle_a_judgement_made_for_a_small_tables_columns_together_is_each_columns_own(
     rows: int, columns: list[tuple[str | None, bool, bool]]

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.checks import engine
 from auditor.checks.base import Dimension, Severity
@@ -115,7 +116,7 @@ _WRITTEN = st.one_of(
 
 
 @pytest.mark.parametrize("joined_in_python", [engine.JOINED_IN_PYTHON, 0])
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(
     columns=st.lists(st.tuples(st.lists(_WRITTEN, min_size=6, max_size=6), st.booleans()), min_size=1, max_size=3),
     template=st.sampled_from([None, "{field}: {value!r} ({other})", "{field} only", "{value} {value!r} {unknown}"]),

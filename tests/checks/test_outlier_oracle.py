@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 from robust_z_oracle import by_pandas
 
 from auditor.checks.kinds.outlier import robust_z
@@ -21,7 +22,7 @@ _VALUES = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(
     values=_VALUES,
     labels=st.lists(st.one_of(st.none(), st.sampled_from(["", "EUR", "PLN", 3])), min_size=40, max_size=40),

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.checks import engine, kinds
 from auditor.checks.engine import CheckResult, RuleOutcome, run_checks
@@ -57,7 +58,7 @@ def test_numbers_as_text_are_judged_as_the_pandas_string_methods_judged_them(
     assert dressed.tolist() == expected_dressed.tolist()
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(values=cells)
 def test_missing_codes_and_word_counts_are_what_the_pandas_string_methods_gave(values: list[str | None]) -> None:
     column = pd.Series(values, dtype=object)

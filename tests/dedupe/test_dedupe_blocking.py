@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dedupe import blocking
 from auditor.dedupe.blocking import (
@@ -172,7 +173,7 @@ def _head_pairs_with_pandas(records, codes, order, max_block, heads, signature):
     return {(min(x, y), max(x, y)) for x, y in zip(a.tolist(), b.tolist(), strict=True) if x != y}
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(
     st.lists(st.tuples(st.integers(-1, 2), st.integers(0, 5)), max_size=80),
     st.integers(0, 6),

@@ -10,6 +10,7 @@ import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dedupe import compare
 from auditor.dedupe.blocking import candidate_pairs, head_pairs
@@ -212,7 +213,7 @@ _WORDS = st.sampled_from(
 _NAME = st.lists(st.one_of(_WORDS, st.text(alphabet="abcdeżł", min_size=1, max_size=9)), min_size=1, max_size=4)
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(st.lists(st.tuples(_NAME, _NAME), min_size=1, max_size=25), st.data())
 def test_shared_words_are_the_pairwise_scorers(pairs: list[tuple[list[str], list[str]]], data) -> None:
     names = [" ".join(words) for pair in pairs for words in pair]

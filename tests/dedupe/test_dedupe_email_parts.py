@@ -5,8 +5,9 @@ value and the eight texts per record written before."""
 from __future__ import annotations
 
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dedupe import normalize as nz
 from auditor.dedupe.features import _named_local_parts
@@ -18,7 +19,7 @@ _TEXT = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300)
 @given(st.lists(_TEXT, max_size=25))
 def test_parts_oracle_the_regular_expressions_over_the_joined_text(values: list[str | None]) -> None:
     series = pd.Series(values, dtype=object)
@@ -54,7 +55,7 @@ _LOCAL = st.one_of(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300)
 @given(st.lists(st.tuples(_LOCAL, _NAME, st.sampled_from(["kowalski", "o brien", "", None, "lis"])), max_size=25))
 def test_named_local_parts_oracle_record_by_record(rows: list[tuple[str | None, str | None, str | None]]) -> None:
     local, first, last = (nz.strings(pd.Series([r[k] for r in rows], dtype=object)) for k in range(3))

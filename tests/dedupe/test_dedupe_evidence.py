@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 from test_dedupe_engine import T, _background, _pair
 
 from auditor.dedupe import DedupeSettings, find_duplicates
@@ -228,7 +229,7 @@ def test_a_shared_switchboard_weighs_less_than_a_personal_number() -> None:
     assert not switchboard["auto_ok"] and switchboard["probability"] < 0.5
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(
     day=st.dates(min_value=dt.date(1000, 1, 1), max_value=dt.date(2099, 12, 31)),
     style=st.sampled_from(["%Y-%m-%d", "%Y%m%d", "%d %b %Y", "%B %d, %Y", "%d.%m.%Y", "%Y/%m/%d"]),

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dedupe import features
 from auditor.dedupe.blocking import feature_codes
@@ -29,7 +30,7 @@ def _contacts(phones: list[tuple[str | None, str | None]]) -> pd.DataFrame:
     )
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(st.lists(st.tuples(_PHONES, _PHONES), min_size=1, max_size=20))
 def test_one_column_of_a_joint_vocabulary_oracle_its_own_factorize(phones) -> None:
     prepared = prepare(_contacts(phones), "contacts")

@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dedupe import normalize as nz
 
@@ -69,15 +70,15 @@ def _texts(pieces: st.SearchStrategy[str]) -> st.SearchStrategy[list[str]]:
     return st.lists(st.one_of(_joined(pieces), long, st.text(max_size=30)), max_size=25)
 
 
+@examples(300)
 @given(_texts(_NAME_PIECES))
-@settings(max_examples=300, deadline=None)
 def test_oracle_soundex_by_kernels_is_the_scalar_soundex(values: list[str]) -> None:
     got = nz.soundex_texts(pa.array(values, type=pa.large_string())).to_pylist()
     assert got == [None if nz._blank(v) else nz.soundex(v) for v in values]
 
 
+@examples(300)
 @given(_texts(_WEB_PIECES))
-@settings(max_examples=300, deadline=None)
 def test_oracle_website_domains_by_kernels_are_the_scalar_domains(values: list[str]) -> None:
     got = nz.website_domain_texts(pa.array(values, type=pa.large_string())).to_pylist()
     assert got == [None if nz._blank(v) else nz.website_domain(v) for v in values]
@@ -163,8 +164,8 @@ _COMPANY_PIECES = _pieces(
 )
 
 
+@examples(400)
 @given(_joined(_COMPANY_PIECES))
-@settings(max_examples=400, deadline=None)
 def test_oracle_company_tokens_are_the_rounds_made_to_the_end(value: str) -> None:
     assert nz._company_tokens(value) == _company_tokens_by_rounds(value)
 
@@ -253,8 +254,8 @@ _EMAIL = st.one_of(
 )
 
 
+@examples(300)
 @given(st.lists(_EMAIL, max_size=25), st.sampled_from([object, "string[pyarrow]"]))
-@settings(max_examples=300, deadline=None)
 def test_oracle_email_parts_are_the_expressions_over_every_text(values: list[str | None], dtype: object) -> None:
     series = pd.Series(values, dtype=dtype, name="email")
     for got, want in zip(nz.email_parts(series), _email_parts_by_expressions(series), strict=True):

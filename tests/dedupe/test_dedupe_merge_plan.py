@@ -7,6 +7,7 @@ import pandas as pd
 import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dedupe import normalize as nz
 from auditor.dedupe.survive import _joined, merge_plan
@@ -38,7 +39,7 @@ def _reference(frame: pd.DataFrame, ids: pd.Series, labels: np.ndarray, is_maste
     return rows
 
 
-@settings(max_examples=80, deadline=None)
+@examples(80)
 @given(
     st.lists(
         st.tuples(st.integers(-1, 4), st.sampled_from(TEXTS), st.sampled_from(TEXTS), st.integers(-1, 5)),

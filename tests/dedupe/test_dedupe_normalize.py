@@ -7,6 +7,7 @@ import phonenumbers
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dedupe import normalize as nz
 
@@ -685,7 +686,7 @@ def _phones_region_by_region(values: pd.Series, regions: pd.Series) -> pd.Series
     return out.astype(object).where(out.notna(), None)
 
 
-@settings(max_examples=120, deadline=None)
+@examples(120)
 @given(
     st.lists(
         st.tuples(
@@ -715,7 +716,7 @@ def test_oracle_national_numbers_as_region_by_region(rows: list[tuple[str | None
     assert nz.phones(values, one).tolist() == _phones_region_by_region(values, every).tolist()
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(st.lists(st.one_of(st.none(), st.text(max_size=16), _NAMES, _ADDRESSES), max_size=15))
 def test_text_forms_oracle_equal_the_object_forms_as_arrow_text(values: list) -> None:
     """Oracle: the Arrow-text forms the features are made with hold what the object forms hold."""

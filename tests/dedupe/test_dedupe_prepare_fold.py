@@ -8,6 +8,7 @@ from __future__ import annotations
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dedupe import features
 from auditor.dedupe import normalize as nz
@@ -109,7 +110,7 @@ def test_oracle_numbers_of_a_name_equal_its_words_read_one_by_one(name: str) -> 
     assert nz.numbers_of_name(name) == _numbers_word_by_word(name)
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(st.lists(st.one_of(st.none(), st.sampled_from(["philips electronics", "ab cd efgh", "", " "]), st.text())))
 def test_oracle_key_words_equal_one_column_per_word(values: list[str | None]) -> None:
     """Oracle test against one `by_unique_text` per key word, as the keys were made before."""

@@ -8,6 +8,7 @@ import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 from rapidfuzz import fuzz, process
 
 from auditor.dedupe import compare
@@ -44,7 +45,7 @@ def _contacts(rng: np.random.Generator, n: int) -> pd.DataFrame:
     )
 
 
-@settings(max_examples=25, deadline=None)
+@examples(25)
 @given(st.integers(0, 2**32 - 1), st.integers(5, 120))
 def test_oracle_sample_levels_equal_compares_levels(seed: int, n: int) -> None:
     """Oracle test (`compare`, the straightforward path, holds on the code before too): the sample's levels are

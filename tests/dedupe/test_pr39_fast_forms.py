@@ -8,6 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dedupe import normalize as nz
 
@@ -82,7 +83,7 @@ _NUMBER = st.lists(
 _REGION = st.one_of(st.none(), st.sampled_from(["PL", "DE", "FR", "GB", "US", "RU", "HU", "UA", "XX", "", " pl", "Ż"]))
 
 
-@settings(max_examples=120, deadline=None)
+@examples(120)
 @given(st.lists(st.tuples(st.one_of(st.none(), _NUMBER), _REGION), max_size=30), st.sampled_from(["PL", "us", "XX"]))
 def test_phone_texts_oracle_are_the_kernels(rows: list[tuple[str | None, str | None]], one: str) -> None:
     """Oracle: every number (international by '+' or '00', national of regions with and without a national
@@ -136,7 +137,7 @@ _EMAIL = st.lists(
 ).map("".join)
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(st.lists(st.one_of(st.none(), _EMAIL), max_size=25), st.booleans())
 def test_email_parts_oracle_are_pandas_string_methods(values: list[str | None], arrow: bool) -> None:
     """Oracle: any e-mail (tags and dots of the providers that ignore them, 'mailto:', several '@', line breaks,

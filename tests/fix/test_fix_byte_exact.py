@@ -15,6 +15,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.fix.inert import FULL_WIDTH_PREFIXES
 from auditor.io import FORMULA_PREFIXES
@@ -163,7 +164,7 @@ def check_fix(export: Export, folder: Path) -> None:
     pd.testing.assert_frame_equal(again, expected)
 
 
-@settings(max_examples=12, deadline=None)
+@examples(12)
 @given(export=exports())
 def test_fix_changes_only_the_fixed_cells(export: Export) -> None:
     with tempfile.TemporaryDirectory() as folder:

@@ -8,8 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from deal_frames import deals
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.metrics import Params, get_metric
 from auditor.metrics.evaluate import prepare
@@ -34,7 +35,7 @@ def defined():
     return compile_metrics(DEFINITIONS)
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(deals(), st.data())
 def test_each_group_as_if_the_table_held_only_its_rows_oracle(defined, frame: pd.DataFrame, data) -> None:
     tables, _ = prepare({"opportunities": frame}, None, MONEY)
@@ -80,7 +81,7 @@ RATIOS = {
 }
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(deals(), st.data())
 def test_a_ratio_of_one_tables_counts_or_sums_per_group_is_the_ratio_of_its_rows_oracle(frame, data) -> None:
     """Oracle: each group's ratio or rate (two counts or sums of the table's rows, paired or not) is the metric on a

@@ -9,8 +9,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from deal_frames import ARROW_TEXT, deals
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.metrics import Params, get_metric
 from auditor.metrics.activity import OWNED, RID, SOURCED, record_ids
@@ -71,7 +72,7 @@ def _stage_probe(h: pd.DataFrame, rows: np.ndarray, probe: str | None) -> pd.Dat
     return h.assign(stage=stage.astype(ARROW_TEXT))
 
 
-@settings(max_examples=60, deadline=None)
+@examples(60)
 @given(histories(), st.data())
 def test_the_cycle_per_stage_on_its_stage_probes_oracle(h: pd.DataFrame, data) -> None:
     """Oracle: the table and each of its stage probes (a missing stage, which leaves rows out, or a stage, which may
@@ -86,7 +87,7 @@ def test_the_cycle_per_stage_on_its_stage_probes_oracle(h: pd.DataFrame, data) -
             assert _cycle(probed, p) == _cycle_oracle(probed)
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(histories(), st.integers(1, 24 * 30))
 def test_the_cycles_days_are_not_served_for_another_table(h: pd.DataFrame, shift: int) -> None:
     """The kept days are the table's own: another table with the same rows present (its entries moved) on the same
@@ -139,7 +140,7 @@ def owned(draw: st.DrawFn) -> dict[str, pd.DataFrame]:
     return tables
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(owned(), st.data())
 def test_defects_per_owner_and_source_oracle(tables: dict, data) -> None:
     """Oracle: both metrics on the tables, on the tables with one table replaced (as merging duplicates does) and
@@ -161,7 +162,7 @@ def _order_oracle(entity: str, name: str, frame: pd.DataFrame, end: pd.Timestamp
     return _out_of_order(entity, name, _Dates(frame, end), reported)
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(st.data())
 def test_the_order_screen_reads_each_column_once_oracle(data) -> None:
     """Oracle: every column's order screen with the columns' dates shared across the table's columns equals each
@@ -198,7 +199,7 @@ PER = {
 }
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(deals(accounts=True), st.data())
 def test_a_mean_of_totals_per_group_on_each_breakdown_group_oracle(frame: pd.DataFrame, data) -> None:
     """Oracle: each breakdown group's mean (or median) of the `per:` totals made from values made once is the metric

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from deal_frames import ARROW_TEXT, deals
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.metrics import Params, bounds, language
 from auditor.metrics.bounds import _substitute, bound
@@ -71,7 +72,7 @@ def _same(mine, theirs) -> None:
         ]
 
 
-@settings(max_examples=12, deadline=None)
+@examples(12)
 @given(deals(min_rows=1, accounts=True, currency_dtype=ARROW_TEXT), st.data())
 def test_a_probe_made_on_its_changed_rows_is_the_whole_recomputation_oracle(defined, frame, data) -> None:
     tables, _ = prepare({"opportunities": frame}, None, MONEY)
@@ -100,7 +101,7 @@ def _every_probe(defined, base: pd.DataFrame, name: str, failing: np.ndarray, pa
             assert probe_of(params, probed) is None  # told for the computation only
 
 
-@settings(max_examples=12, deadline=None)
+@examples(12)
 @given(deals(min_rows=1, accounts=True, currency_dtype=ARROW_TEXT), st.data())
 def test_the_bound_is_the_one_every_probe_made_whole_gives_oracle(defined, frame, data) -> None:
     tables, _ = prepare({"opportunities": frame}, None, MONEY)

@@ -11,8 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from deal_frames import ARROW_TEXT, deals
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 from test_probe_rows import DECOMPOSED, MONEY, WHOLE
 
 from auditor.metrics import Params, bounds
@@ -83,7 +84,7 @@ def test_a_probe_key_tells_types_and_own_values_apart() -> None:
     )
 
 
-@settings(max_examples=40, deadline=None)
+@examples(40)
 @given(deals(min_rows=1, accounts=True, currency_dtype=ARROW_TEXT), st.data())
 def test_a_kept_probe_is_the_probe_made_anew_oracle(frame, data) -> None:
     """Oracle: every call, on one Params for the run, gives the table `frame.assign` of the substituted column gives,
@@ -101,7 +102,7 @@ def test_a_kept_probe_is_the_probe_made_anew_oracle(frame, data) -> None:
             pd.testing.assert_frame_equal(_probed_table(params, frame, name, column, mask, probe), expected)
 
 
-@settings(max_examples=15, deadline=None)
+@examples(15)
 @given(deals(min_rows=2, accounts=True, currency_dtype=ARROW_TEXT), st.data())
 def test_the_bounds_of_metrics_sharing_probes_are_each_bound_alone_oracle(defined, frame, data) -> None:
     """Oracle: the bounds of every metric of one table, one after another on one Params (sharing probed tables, the

@@ -9,6 +9,7 @@ import pandas as pd
 from deal_frames import ARROW_TEXT
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.lookups import is_in
 from auditor.metrics.breakdowns import stable_order
@@ -45,7 +46,7 @@ def findings(draw: st.DrawFn) -> pd.DataFrame:
     )
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300)
 @given(findings())
 def test_rules_told_as_counted_by_pandas(found: pd.DataFrame) -> None:
     """Oracle: the fields, the top rules and the most failed (field, rule) pairs as the pandas groupby said them,
@@ -63,7 +64,7 @@ def test_no_findings_tell_nothing() -> None:
 # --- sums per month --------------------------------------------------------------------------------------------------
 
 
-@settings(max_examples=200, deadline=None)
+@examples(200)
 @given(
     st.lists(
         st.tuples(

@@ -8,8 +8,9 @@ import io
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.reports import worklist_csv
 
@@ -28,7 +29,7 @@ def _both(names: tuple[str, str], ids: list, values: list) -> tuple[str, str]:
     return new.getvalue(), old.getvalue()
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(st.data(), st.integers(min_value=1, max_value=12))
 def test_oracle_an_import_file_is_what_pandas_wrote(data: st.DataObject, n: int) -> None:
     ids = data.draw(st.lists(st.one_of(TEXT, st.none()), min_size=n, max_size=n))

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 import auditor.worklist as wl
 from auditor.csvtext import KnownCategories, csv_lines
@@ -48,7 +49,7 @@ def _records(rows: list[tuple]) -> pd.DataFrame:
     return pd.DataFrame({name: pd.Series(values, copy=False) for name, values in columns.items()})
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@examples(80, suppress_health_check=[HealthCheck.too_slow])
 @given(
     st.lists(
         st.tuples(

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dtypes import TEXT
 from auditor.errors import InputError
@@ -29,7 +30,7 @@ def expected(columns: list[list[str | None]]) -> tuple[int, str] | None:
     return None
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300)
 @given(columns=COLUMNS)
 def test_oracle_the_limit_refuses_what_counting_every_character_refuses(columns: list[list[str | None]]) -> None:
     n_rows = min(len(values) for values in columns)

@@ -11,6 +11,7 @@ import pytest
 import reference_convert as reference
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.dtypes import TEXT
 from auditor.model import DType
@@ -104,7 +105,7 @@ def _column(draw: st.DrawFn, values: st.SearchStrategy[str]) -> pd.Series:
     return pd.Series(cells, index=index, dtype=TEXT, name="when")
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(_column(_dates), st.sampled_from((None, True, False)), st.booleans())
 def test_dates_are_read_as_before(column: pd.Series, dayfirst: bool | None, excel_serials: bool) -> None:
     expected = reference.parse_datetime(column, dayfirst=dayfirst, excel_serials=excel_serials)
@@ -136,7 +137,7 @@ _numbers = st.one_of(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@examples(150)
 @given(_column(_numbers))
 def test_numbers_are_read_as_before(column: pd.Series) -> None:
     pd.testing.assert_series_equal(convert.parse_number(column), reference.parse_number(column))
@@ -157,7 +158,7 @@ def test_surely_parsed_is_a_lower_bound_of_what_is_read(dates: pd.Series, number
             assert bound == read
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(
     st.lists(_column(st.one_of(_dates, _day_month_year())), min_size=1, max_size=4),
     st.booleans(),
@@ -182,7 +183,7 @@ def test_a_tables_date_columns_read_together_as_each_alone(
         assert ambiguity == reference.ambiguous_day_month(column)
 
 
-@settings(max_examples=100, deadline=None)
+@examples(100)
 @given(
     st.lists(_column(_numbers), min_size=1, max_size=4),
     st.sampled_from((1, 7, 40, convert.BATCH_CELLS)),

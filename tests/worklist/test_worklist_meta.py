@@ -7,8 +7,9 @@ from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.worklist import _evidence_of, _member_evidence, _merge_tasks, _meta
 
@@ -25,7 +26,7 @@ def _every_record(dup: SimpleNamespace) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)[["entity", "master_id", "owner", "file", "row"]]
 
 
-@settings(max_examples=120, deadline=None)
+@examples(120)
 @given(
     st.dictionaries(
         st.sampled_from(["contacts", "accounts"]),
@@ -70,7 +71,7 @@ def _evidence_among_every_pair(pairs: pd.DataFrame, members: pd.DataFrame) -> pd
 CONTACTS = st.sampled_from(["c1", "c2", "c3", "c4", "c5"])
 
 
-@settings(max_examples=120, deadline=None)
+@examples(120)
 @given(
     st.lists(
         st.tuples(st.sampled_from(["contacts", "accounts"]), CONTACTS, CONTACTS, st.floats(0, 1), st.text(max_size=4)),

@@ -6,8 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 import auditor.worklist as wl
 from auditor.fix.safe import safe_mask
@@ -24,7 +25,7 @@ VALUES = st.one_of(
 ROWS = st.lists(st.tuples(KINDS, VALUES, VALUES), max_size=40)
 
 
-@settings(max_examples=80, deadline=None)
+@examples(80)
 @given(ROWS)
 def test_safe_is_safe_mask_of_every_finding(rows: list[tuple[str, object, object]]) -> None:
     kind, value, suggested = (np.array([r[k] for r in rows], dtype=object) for k in range(3))

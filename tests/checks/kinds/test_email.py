@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import email_validator
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.checks.kinds.email import SPECIAL_USE_DOMAIN_NAMES, is_valid_email, repair
 
-FAST = settings(max_examples=150, deadline=None)
+FAST = examples(150)
 
 
 def library(value: str) -> bool:

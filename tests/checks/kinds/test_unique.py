@@ -9,6 +9,7 @@ import pyarrow as pa
 from conftest import context, frame
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from oracle_examples import examples
 
 from auditor.checks.kinds import _fastpath
 from auditor.checks.kinds._fastpath import to_arrow
@@ -30,7 +31,7 @@ def test_shared_values_as_pandas_finds_them(cells: list[str | None], case_sensit
 _TEXTS = st.lists(st.one_of(st.none(), st.text(alphabet="ab é\u0142\U0001f600", max_size=30)), max_size=40)
 
 
-@settings(max_examples=300, deadline=None)
+@examples(300)
 @given(_TEXTS)
 def test_oracle_shared_values_told_by_prints_first_as_pandas_finds_them(cells: list[str | None]) -> None:
     """Oracle: values told apart by their prints first (length and some of their bytes: values of one length
