@@ -79,6 +79,28 @@ def test_a_deal_read_as_its_rule_suggests_is_no_unknown_group() -> None:
     assert said == pytest.approx(100 * spread * math.sqrt(1) / 101 / result.value_excluding_failing, abs=0.05)
 
 
+def test_a_deal_whose_customer_is_questioned_is_a_group_of_its_own() -> None:
+    # the five customers' twenty deals have their amounts, but a rule questions their account_id: each may be any
+    # customer's, so each is an unknown group - 20 among 115 (the 95 other customers and the 20), where the keys as
+    # shown gave 5 of 100 and records 20 of 400
+    deals, _ = _four_deals_each()
+    deals = deals[:400].assign(amount=deals["amount"][:400].fillna(10_000.0))
+    findings = pd.DataFrame(
+        {
+            "entity": "opportunities",
+            "record_id": deals["opportunity_id"][:20],
+            "field": "account_id",
+            "rule_id": "opportunities.account_id.exists",
+        }
+    )
+    [result] = evaluate_metrics(
+        {"opportunities": deals}, findings, as_of="2026-10-31", metrics=MEAN_PER_CUSTOMER.values(), breakdowns=False
+    )
+    said, spread = _unknown_said(result)
+    assert result.n == 100
+    assert said == pytest.approx(100 * spread * math.sqrt(20) / 115 / result.value_excluding_failing, abs=0.05)
+
+
 def _unknown_said(result: MetricResult) -> tuple[float, float]:
     """(the unknown share the reason gives, in %; se x sqrt(n), by hand from the result's interval: se = half-width
     / z)."""
