@@ -26,7 +26,8 @@ when their unknown cells are taken from passing records of their kind, `impute.p
 for a mean or median of groups' totals); u (unknown): for averages, medians, shares and
 NPS, how far the failing records' unknown true values could move it, one standard error if they
 are like the passing ones (se x sqrt(n) x sqrt(failing) / records, se the statistic's standard
-error, from the bootstrap for means and medians); for a count, one standard deviation of how many
+error, from the bootstrap for means and medians; for a mean or median of groups' totals, in groups:
+those holding failing records among its groups); for a count, one standard deviation of how many
 failing records count, each with the passing records' rate by Laplace's rule of succession
 (infinite for a count of 0 with failing records). The shift is measured, the unknown part is a
 spread: HIGH needs the measured shift within 2% and the value within 10% of its clean value

@@ -551,13 +551,20 @@ def _read_failing(
     there are none (a number or a date is never read: a suggestion is text, and a missing value has no
     reading)."""
     frame = tables[m.primary]
-    readable = x.fail_mask.to_numpy(bool).copy()
-    for unread in _unread(cells, told).values():
-        readable &= ~unread
+    readable = x.fail_mask.to_numpy(bool) & ~_unread_rows(x, cells, told)
     if not readable.any():
         return None
     read = frame.loc[readable, [c for c in frame.columns if c in {*m.reads(m.primary), RID}]]
     return _as_read(read, {name: unknown[readable] for name, unknown in cells.items()}, told, readable)
+
+
+def _unread_rows(x: _Failing, cells: Mapping[str, np.ndarray], told: Readings) -> np.ndarray:
+    """The failing records of `x` with a questioned cell (`cells`) no rule reads (`told`): those whose
+    values stay unknown once every reading is taken (`_read_failing` reads the others)."""
+    unread = np.zeros(len(x.fail_mask), dtype=bool)
+    for cell in _unread(cells, told).values():
+        unread |= cell
+    return x.fail_mask.to_numpy(bool) & unread
 
 
 def _unread(cells: Mapping[str, np.ndarray], told: Readings) -> dict[str, np.ndarray]:
@@ -928,6 +935,7 @@ def _unknown_share(
     ci: tuple[float, float] | None,
     settings: MetricsSettings,
     unread: int | None = None,
+    groups: tuple[int, int] | None = None,
 ) -> float | None:
     """How far the failing records' unknown true values could move the value (one standard
     error), relative to the value without them; None where it is not estimated (counts, sums,
@@ -936,15 +944,21 @@ def _unknown_share(
     If the failing records' true values are like the passing ones, the k failing records among
     N (k = `unread` when those whose every questioned cell a rule reads are taken at that reading)
     move a statistic by about se x sqrt(n) x sqrt(k) / N, where se is the standard error of the
-    statistic on its n values (se x sqrt(n) is the spread of one record's contribution): for a
+    statistic on its n values (se x sqrt(n) is the spread of one value's contribution): for a
     share p, se x sqrt(n) = sqrt(p (1 - p)); for NPS, the sd of +1/0/-1; for means and medians,
     the bootstrap standard error (the 95% interval's half-width / z), which for a median of
-    skewed durations is far smaller than the sd of the values."""
+    skewed durations is far smaller than the sd of the values. A mean or median of groups' totals
+    (`per:`) has a value per group, so k and N count groups (`groups`, `_unknown_groups`): the k
+    groups holding unread failing records among the N groups of its records, se x sqrt(n) x sqrt(k) / N
+    with n groups too. Counted in records (861 won deals of 551 customers), one unknown deal moved
+    the median of the customers' totals by 1/861 where its customer's unknown total moves it by 1/551."""
     if estimate is None or not estimate.n or prim is None or not prim.failing or not isinstance(v_excl, float):
         return None
     if not v_excl:
         return 0.0
     k, population = (prim.failing if unread is None else unread), max(prim.population, 1)
+    if groups is not None:
+        k, population = groups[0], max(groups[1], 1)
     if m.kind == "proportion" and estimate.value is not None and estimate.scale:
         p = min(max(estimate.value / estimate.scale, 0.0), 1.0)
         spread = estimate.scale * math.sqrt(p * (1 - p))
@@ -956,6 +970,30 @@ def _unknown_share(
     else:
         return None
     return spread * math.sqrt(k) / population / abs(float(v_excl))
+
+
+def _unknown_groups(
+    m: Metric, frame: pd.DataFrame, prim: _Failing, cells: Mapping[str, np.ndarray], told: Readings, params: Params
+) -> tuple[int, int] | None:
+    """(the `per:` groups holding the failing records of `frame` whose values stay unknown (`_unread_rows`), the
+    groups of the metric's records, its scope's unsure ones included) for `_unknown_share`; None for a metric
+    not of groups' totals. Ten unknown deals of one customer make one unknown total. A record whose key is
+    missing or questioned (and not read) is a group of its own: it belongs to one group, which is unknown, and
+    moves that group's total however many records share the key it shows."""
+    if m.per is None or m.per not in frame.columns:
+        return None
+    codes = coded(params, frame[m.per])[0]  # a missing key's code is -1
+    key_unknown = _unread(cells, told).get(m.per)
+    if key_unknown is not None:
+        codes = np.where(key_unknown, -1, codes)
+    scope = prim.scope_mask.to_numpy(bool) if prim.scope_mask is not None else np.ones(len(frame), dtype=bool)
+    return _groups_among(codes[_unread_rows(prim, cells, told)]), _groups_among(codes[scope])
+
+
+def _groups_among(codes: np.ndarray) -> int:
+    """The number of groups of records coded `codes` (-1: a group of its own)."""
+    keyless = codes < 0
+    return len(np.unique(codes[~keyless])) + int(keyless.sum())
 
 
 def _count_unknown(counted: float, passing: int, failing: int, scaled: float) -> float:
@@ -1269,11 +1307,13 @@ def _evaluate(
         prim = next((x for x in failing if x.entity == m.primary), None)
         scaled = m.extensive and prim is not None and prim.strict > prim.strict_failing
         read = None
+        groups = None
         if scaled or (m.kind in UNKNOWN_KINDS and prim is not None and prim.failing):
             questioned: dict[tuple[str, str], np.ndarray] = {}
             cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [prim], cache, questioned).items()}
             told = _suggested(m.primary, tables[m.primary], findings, set(cells), cache)
             read = _read_failing(m, prim, tables, cells, told)
+            groups = _unknown_groups(m, tables[m.primary], prim, cells, told, params)
         # the records a rule reads are counted as read, in place of leaving them out
         basis = excluded if read is None else {**excluded, m.primary: pd.concat([excluded[m.primary], read])}
         raw_excl = _compute(m, basis, params)
@@ -1322,7 +1362,7 @@ def _evaluate(
         if counted is not None and prim is not None:
             unknown = _count_unknown(counted, within, unread, counted * factor)
         else:
-            unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings, unread) or 0.0
+            unknown = _unknown_share(m, estimate, prim, v_excl, ci, settings, unread, groups) or 0.0
         if math.isinf(unknown):
             said += f"; it counts none of the passing records, and any of the {prim.failing:,} failing ones may count"
         elif unknown >= 0.0005:  # what rounds to 0.0% says nothing
