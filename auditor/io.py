@@ -19,6 +19,13 @@ from auditor.csvtext import FORMULA_PREFIXES, KnownCategories, csv_lines
 from auditor.errors import InputError
 
 
+def user_cache(name: str) -> Path:
+    """A folder of the auditor's under the user's cache directory: `$XDG_CACHE_HOME/crm-auditor/<name>`, by default
+    under ~/.cache."""
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "crm-auditor" / name
+
+
 def output_folder(path: str | Path | None) -> Path | None:
     """`path` as a folder to write into: an InputError (exit 2) when it is an existing file, raised before
     any work is done."""

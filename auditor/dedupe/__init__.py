@@ -659,6 +659,18 @@ class _Clustered:
         return self.pairs, self.clusters, plan, self.stats
 
 
+def smallest_of_each(values: np.ndarray, groups: np.ndarray) -> pd.Series:
+    """`pd.Series(values).groupby(groups).min()` of text values without a missing one, by each group's least code
+    among the values factorized in sorted order: pandas' grouped `min` of Arrow text runs Arrow's query engine,
+    whose import alone (`pyarrow.acero`, 0.05 CPU s) was most of the step on a small export."""
+    series = pd.Series(values)
+    codes, in_order = pd.factorize(series, sort=True)
+    keys, group_of = np.unique(groups, return_inverse=True)
+    least = np.full(len(keys), len(in_order), dtype=codes.dtype)
+    np.minimum.at(least, group_of, codes)
+    return pd.Series(in_order.take(least), index=keys, dtype=series.dtype)
+
+
 def _clustered(
     entity: str, frame: pd.DataFrame, ids: pd.Series, scored, settings: DedupeSettings, records: int
 ) -> _Clustered:
@@ -679,7 +691,7 @@ def _clustered(
     # stable cluster ids: the smallest record id of the cluster
     cluster_ids = np.full(n, None, dtype=object)
     if member.any():
-        smallest = pd.Series(id_arr[member]).groupby(labels[member]).min().sort_values(kind="stable")
+        smallest = smallest_of_each(id_arr[member], labels[member]).sort_values(kind="stable")
         # a duplicated record id (itself a defect) must not merge two clusters' ids
         repeat = smallest.groupby(smallest).cumcount().to_numpy()
         smallest = smallest.where(repeat == 0, smallest + "~" + (repeat + 1).astype(str))

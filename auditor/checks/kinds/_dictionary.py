@@ -26,6 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from auditor.io import user_cache
+
 FORMAT = b"crm-auditor words 1\n"
 """The first bytes of a cached dictionary: a file of another layout is made again."""
 _ALIGN = 8
@@ -33,8 +35,7 @@ _ALIGN = 8
 
 def cache_directory() -> Path:
     """Where cached dictionaries go: `$XDG_CACHE_HOME/crm-auditor/words`, by default under ~/.cache."""
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "crm-auditor" / "words"
+    return user_cache("words")
 
 
 class Words:
