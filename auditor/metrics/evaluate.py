@@ -542,29 +542,34 @@ Readings = Mapping[str, np.ndarray]
 
 
 def _read_failing(
-    m: Metric, x: _Failing, tables: Mapping[str, pd.DataFrame], cells: Mapping[str, np.ndarray], told: Readings
+    m: Metric,
+    x: _Failing,
+    tables: Mapping[str, pd.DataFrame],
+    cells: Mapping[str, np.ndarray],
+    told: Readings,
+    unread_rows: np.ndarray,
 ) -> pd.DataFrame | None:
     """The failing records of the metric's table whose every questioned cell (`cells`: field -> the
     failing records' unknown cells, `_field_masks`) the rule that questions it reads (`told`:
     `_suggested`; "customer" as Customer, "pln" as PLN), with those readings, as a fix would: their
     values are then known, and only the others are imputed. The columns the metric reads; None when
     there are none (a number or a date is never read: a suggestion is text, and a missing value has no
-    reading)."""
+    reading; `unread_rows`: `_unread_rows`, the others)."""
     frame = tables[m.primary]
-    readable = x.fail_mask.to_numpy(bool) & ~_unread_rows(x, cells, told)
+    readable = x.fail_mask.to_numpy(bool) & ~unread_rows
     if not readable.any():
         return None
     read = frame.loc[readable, [c for c in frame.columns if c in {*m.reads(m.primary), RID}]]
     return _as_read(read, {name: unknown[readable] for name, unknown in cells.items()}, told, readable)
 
 
-def _unread_rows(x: _Failing, cells: Mapping[str, np.ndarray], told: Readings) -> np.ndarray:
-    """The failing records of `x` with a questioned cell (`cells`) no rule reads (`told`): those whose
+def _unread_rows(x: _Failing, unread: Mapping[str, np.ndarray]) -> np.ndarray:
+    """The failing records of `x` with a questioned cell no rule reads (`unread`: `_unread`): those whose
     values stay unknown once every reading is taken (`_read_failing` reads the others)."""
-    unread = np.zeros(len(x.fail_mask), dtype=bool)
-    for cell in _unread(cells, told).values():
-        unread |= cell
-    return x.fail_mask.to_numpy(bool) & unread
+    rows = np.zeros(len(x.fail_mask), dtype=bool)
+    for cell in unread.values():
+        rows |= cell
+    return x.fail_mask.to_numpy(bool) & rows
 
 
 def _unread(cells: Mapping[str, np.ndarray], told: Readings) -> dict[str, np.ndarray]:
@@ -973,7 +978,12 @@ def _unknown_share(
 
 
 def _unknown_groups(
-    m: Metric, frame: pd.DataFrame, prim: _Failing, cells: Mapping[str, np.ndarray], told: Readings, params: Params
+    m: Metric,
+    frame: pd.DataFrame,
+    prim: _Failing,
+    unread: Mapping[str, np.ndarray],
+    unread_rows: np.ndarray,
+    params: Params,
 ) -> tuple[int, int] | None:
     """(the `per:` groups holding the failing records of `frame` whose values stay unknown (`_unread_rows`), the
     groups of the metric's records, its scope's unsure ones included) for `_unknown_share`; None for a metric
@@ -983,11 +993,11 @@ def _unknown_groups(
     if m.per is None or m.per not in frame.columns:
         return None
     codes = coded(params, frame[m.per])[0]  # a missing key's code is -1
-    key_unknown = _unread(cells, told).get(m.per)
+    key_unknown = unread.get(m.per)
     if key_unknown is not None:
         codes = np.where(key_unknown, -1, codes)
     scope = prim.scope_mask.to_numpy(bool) if prim.scope_mask is not None else np.ones(len(frame), dtype=bool)
-    return _groups_among(codes[_unread_rows(prim, cells, told)]), _groups_among(codes[scope])
+    return _groups_among(codes[unread_rows]), _groups_among(codes[scope])
 
 
 def _groups_among(codes: np.ndarray) -> int:
@@ -1312,8 +1322,11 @@ def _evaluate(
             questioned: dict[tuple[str, str], np.ndarray] = {}
             cells = {f: c for (e, f), c in _field_masks(m, tables, findings, [prim], cache, questioned).items()}
             told = _suggested(m.primary, tables[m.primary], findings, set(cells), cache)
-            read = _read_failing(m, prim, tables, cells, told)
-            groups = _unknown_groups(m, tables[m.primary], prim, cells, told, params)
+            # the cells and records whose values stay unknown, made once for the reading and the groups' count
+            unread = _unread(cells, told)
+            unread_rows = _unread_rows(prim, unread)
+            read = _read_failing(m, prim, tables, cells, told, unread_rows)
+            groups = _unknown_groups(m, tables[m.primary], prim, unread, unread_rows, params)
         # the records a rule reads are counted as read, in place of leaving them out
         basis = excluded if read is None else {**excluded, m.primary: pd.concat([excluded[m.primary], read])}
         raw_excl = _compute(m, basis, params)
